@@ -1,0 +1,42 @@
+// The one test command (`npm test`): lint, type-check, then every *.test.ts in the
+// workspaces on Node's own test runner. CI (.ci/run) calls exactly this.
+import { spawnSync } from 'node:child_process';
+import { globSync } from 'node:fs';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+
+function step(title: string, command: string, commandArgs: string[]): void {
+  process.stdout.write(`\n== ${title}\n`);
+  const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    process.stdout.write(`\n${title} failed (exit ${result.status ?? result.signal}).\n`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+const patterns =
+  args.length > 0
+    ? args
+    : ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'bench/**/*.test.ts', 'e2e/**/*.test.ts'];
+const files = patterns
+  .flatMap((pattern) => globSync(pattern, { cwd: root, exclude: (name) => name === 'node_modules' }))
+  .sort();
+if (files.length === 0) {
+  process.stdout.write(`No test files match ${patterns.join(' ')}\n`);
+  process.exit(1);
+}
+
+if (args.length === 0) {
+  step('lint (biome)', 'npx', ['--no-install', 'biome', 'check', '.']);
+  step('type-check (tsc)', 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']);
+}
+
+const concurrency = process.env.SAFEHOLD_TEST_CONCURRENCY ?? '2';
+step(`tests (${files.length} files)`, process.execPath, [
+  '--test',
+  `--test-concurrency=${concurrency}`,
+  '--test-timeout=600000',
+  '--test-reporter=spec',
+  ...files,
+]);
