@@ -1,0 +1,51 @@
+// The `safehold` binary: one entry point, one subcommand per task (DESIGN.md §1).
+import { type Command, type CommandIo, exitCodes, runCommand } from './command.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { startCommand } from './commands/start.ts';
+import { vendorCreateOperatorCommand } from './commands/vendor.ts';
+
+export const commands: Command[] = [startCommand, migrateCommand, vendorCreateOperatorCommand];
+
+function overview(): string {
+  const width = Math.max(...commands.map((command) => command.name.length)) + 2;
+  return [
+    'Usage: safehold <command> [options]',
+    '',
+    'Safehold: self-hostable backup for Google Workspace.',
+    '',
+    'Commands:',
+    ...commands.map(
+      (command) => `  ${command.name.padEnd(width)} ${command.summary.split('. ')[0]?.replace(/\.$/, '')}`,
+    ),
+    '',
+    'Run "safehold <command> --help" for the options of a command. Without a command, "start" runs.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CommandIo): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout.write(overview());
+    return exitCodes.done;
+  }
+  if (argv.length === 0 || argv[0]?.startsWith('-')) return runCommand(startCommand, argv, io);
+  // Longest match first, so "vendor create-operator" wins over a bare "vendor".
+  const match = [...commands]
+    .sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)
+    .find((command) => command.name.split(' ').every((word, index) => argv[index] === word));
+  if (!match) {
+    io.stderr.write(`safehold: unknown command "${argv.slice(0, 2).join(' ')}".\n\n${overview()}`);
+    return exitCodes.usage;
+  }
+  return runCommand(match, argv.slice(match.name.split(' ').length), io);
+}
+
+if (import.meta.main) {
+  const code = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  });
+  process.exitCode = code;
+}

@@ -1,0 +1,172 @@
+// Safehold's configuration: environment variables (DESIGN.md §2a), parsed and validated
+// once at start. A bad value stops start-up with exit code 2 and names the variable.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const databaseUrl = z
+  .string()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must start with postgres:// or postgresql://');
+
+const storageUrl = z
+  .string()
+  .refine((value) => value.startsWith('s3://') || value.startsWith('file://') || path.isAbsolute(value), {
+    message: 'must be s3://bucket/prefix, file:///path or an absolute path',
+  });
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const smtpUrl = z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' });
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  SAFEHOLD_DATA_DIR: z.string().min(1).default('./data'),
+  SAFEHOLD_PUBLIC_URL: httpUrl.optional(),
+  DATABASE_URL: databaseUrl.optional(),
+  SAFEHOLD_STORAGE_URL: storageUrl.optional(),
+  S3_ENDPOINT: httpUrl.optional(),
+  SAFEHOLD_MASTER_KEY: z
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
+  SAFEHOLD_MASTER_KEY_FILE: z.string().min(1).optional(),
+  SMTP_URL: smtpUrl.optional(),
+  SMTP_FROM: z.string().min(3).default('Safehold <safehold@localhost>'),
+  SAFEHOLD_TRUSTED_PROXIES: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GOOGLE_SERVICE_ACCOUNT_KEY: z.string().min(1).optional(),
+  GOOGLE_API_URL: httpUrl.optional(),
+  GOOGLE_UPLOAD_URL: httpUrl.optional(),
+  GOOGLE_TOKEN_URL: httpUrl.optional(),
+  GOOGLE_OIDC_ISSUER: httpUrl.optional(),
+  GOOGLE_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface Config {
+  env: Environment['NODE_ENV'];
+  host: string;
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+  storageUrl: string;
+  masterKey: { kind: 'inline'; key: Buffer } | { kind: 'file'; path: string; mustExist: boolean };
+  smtp: { url: string; from: string } | null;
+  trustedProxies: string[];
+  logLevel: Environment['LOG_LEVEL'];
+  google: {
+    serviceAccountKeyPath: string | null;
+    apiUrl: string | null;
+    uploadUrl: string | null;
+    tokenUrl: string | null;
+    oidcIssuer: string | null;
+    oidcClientId: string | null;
+    oidcClientSecret: string | null;
+  };
+}
+
+/** A configuration problem: the message names the variable. Exit code 2. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const relevant = Object.fromEntries(
+    Object.entries(source).filter(([key, value]) => key in environmentSchema.shape && value !== ''),
+  );
+  const parsed = environmentSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? 'environment');
+      return `${variable} ${issue.message}${variable in relevant ? ` (got "${relevant[variable]}")` : ''}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(cwd, env.SAFEHOLD_DATA_DIR);
+
+  if (env.SAFEHOLD_MASTER_KEY && env.SAFEHOLD_MASTER_KEY_FILE) {
+    throw new ConfigError('Invalid configuration: set SAFEHOLD_MASTER_KEY or SAFEHOLD_MASTER_KEY_FILE, not both');
+  }
+  let masterKey: Config['masterKey'];
+  if (env.SAFEHOLD_MASTER_KEY) {
+    masterKey = { kind: 'inline', key: Buffer.from(env.SAFEHOLD_MASTER_KEY, 'base64') };
+  } else if (env.SAFEHOLD_MASTER_KEY_FILE) {
+    const file = path.resolve(cwd, env.SAFEHOLD_MASTER_KEY_FILE);
+    if (!existsSync(file))
+      throw new ConfigError(`Invalid configuration: SAFEHOLD_MASTER_KEY_FILE ${file} does not exist`);
+    masterKey = { kind: 'file', path: file, mustExist: true };
+  } else if (env.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'Invalid configuration: SAFEHOLD_MASTER_KEY or SAFEHOLD_MASTER_KEY_FILE is required when NODE_ENV=production',
+    );
+  } else {
+    masterKey = { kind: 'file', path: path.join(dataDir, 'master.key'), mustExist: false };
+  }
+
+  if (env.SAFEHOLD_STORAGE_URL?.startsWith('s3://') && !env.S3_ENDPOINT && !source.AWS_REGION) {
+    throw new ConfigError(
+      'Invalid configuration: SAFEHOLD_STORAGE_URL is s3:// but neither S3_ENDPOINT nor AWS_REGION is set',
+    );
+  }
+
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    publicUrl: (env.SAFEHOLD_PUBLIC_URL ?? `http://${formatHost(env.HOST)}:${env.PORT}`).replace(/\/$/, ''),
+    dataDir,
+    database: env.DATABASE_URL
+      ? { kind: 'postgres', url: env.DATABASE_URL }
+      : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    storageUrl: env.SAFEHOLD_STORAGE_URL ?? path.join(dataDir, 'repositories'),
+    masterKey,
+    smtp: env.SMTP_URL ? { url: env.SMTP_URL, from: env.SMTP_FROM } : null,
+    trustedProxies: env.SAFEHOLD_TRUSTED_PROXIES ?? [],
+    logLevel: env.LOG_LEVEL,
+    google: {
+      serviceAccountKeyPath: env.GOOGLE_SERVICE_ACCOUNT_KEY ? path.resolve(cwd, env.GOOGLE_SERVICE_ACCOUNT_KEY) : null,
+      apiUrl: env.GOOGLE_API_URL ?? null,
+      uploadUrl: env.GOOGLE_UPLOAD_URL ?? null,
+      tokenUrl: env.GOOGLE_TOKEN_URL ?? null,
+      oidcIssuer: env.GOOGLE_OIDC_ISSUER ?? null,
+      oidcClientId: env.GOOGLE_OIDC_CLIENT_ID ?? null,
+      oidcClientSecret: env.GOOGLE_OIDC_CLIENT_SECRET ?? null,
+    },
+  };
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Reads the master key, creating it (mode 0600) on first start outside production. */
+export function readMasterKey(config: Config, generate: () => Buffer): { key: Buffer; created: boolean } {
+  if (config.masterKey.kind === 'inline') return { key: config.masterKey.key, created: false };
+  const file = config.masterKey.path;
+  if (existsSync(file)) {
+    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+    if (key.length !== 32) throw new ConfigError(`Invalid master key in ${file}: must be 32 bytes, base64-encoded`);
+    return { key, created: false };
+  }
+  if (config.masterKey.mustExist) throw new ConfigError(`SAFEHOLD_MASTER_KEY_FILE ${file} does not exist`);
+  return { key: generate(), created: true };
+}

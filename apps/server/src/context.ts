@@ -1,0 +1,20 @@
+// The service's dependencies, built once at start and handed to every module: plain
+// factory functions with explicit dependencies, no container (STYLE.md).
+import type { Clock } from './clock.ts';
+import type { Config } from './config/config.ts';
+import type { Database, Db } from './db/database.ts';
+import type { Logger } from './logger.ts';
+import type { AuditService } from './modules/audit/service.ts';
+import type { MailService } from './modules/notifications/mail.ts';
+
+export interface AppContext {
+  config: Config;
+  database: Database;
+  db: Db;
+  logger: Logger;
+  clock: Clock;
+  /** The installation's 32-byte master key: wraps tenant keys and derives server secrets. */
+  masterKey: Buffer;
+  audit: AuditService;
+  mail: MailService;
+}

@@ -1,0 +1,131 @@
+// Builds the HTTP application: Fastify with zod schemas on every route (which also produce
+// the OpenAPI document at /api/docs), error mapping, health endpoints, the API modules and
+// the web app's static files.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { registerErrorMapper } from './error-mapper.ts';
+
+export const webDistDir = path.resolve(import.meta.dirname, '..', '..', '..', 'web', 'dist');
+
+/** The Fastify instance every module registers its routes on, with zod schemas typed. */
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export type ApiModule = (app: App, ctx: AppContext) => Promise<void> | void;
+
+export interface BuildAppOptions {
+  /** API modules registered under the app (identity, partners, customers, ...). */
+  modules?: ApiModule[];
+  /** Whether to serve the built web app (off in API-only tests). */
+  serveWeb?: boolean;
+}
+
+export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<App> {
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
+    genReqId: () => crypto.randomUUID(),
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorMapper(app);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'same-origin');
+    reply.header('x-frame-options', 'DENY');
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Safehold API',
+        description: 'Backup for Google Workspace: vendor, reseller and customer consoles.',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: '__Host-safehold-session' },
+          csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+
+  app.get(
+    '/healthz',
+    { schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const checks = { database: false, migrations: false };
+    try {
+      await ctx.database.ping();
+      checks.database = true;
+      checks.migrations = await ctx.database.migrationsCurrent();
+    } catch (error) {
+      ctx.logger.warn({ err: error }, 'readiness check failed');
+    }
+    const ready = checks.database && checks.migrations;
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+
+  for (const module of options.modules ?? []) {
+    await app.register(async (scope) => module(scope as App, ctx));
+  }
+
+  if (options.serveWeb) await registerWeb(app);
+  return app;
+}
+
+async function registerWeb(app: App): Promise<void> {
+  if (!existsSync(path.join(webDistDir, 'index.html'))) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .type('text/html')
+        .send(
+          '<!doctype html><title>Safehold</title><p>The web app is not built yet: run <code>npm run build:web</code>.',
+        ),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, { root: webDistDir, wildcard: false, index: 'index.html' });
+  // Client-side routes (/sign-in, /vendor, ...) all load the single-page app.
+  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+    if (request.url.startsWith('/api/') || request.url.startsWith('/_')) {
+      return reply.status(404).send({ error: { code: 'not_found', message: `No route for GET ${request.url}.` } });
+    }
+    return reply.sendFile('index.html');
+  });
+}

@@ -1,0 +1,123 @@
+// The audit log: append-only (this module has no update or delete path), queried by tenant
+// with filters, exported as CSV. Every state change in Safehold records an entry here.
+import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
+import type { Clock } from '../../clock.ts';
+import type { Db } from '../../db/database.ts';
+import { auditLog } from '../../db/schema.ts';
+
+export type AuditTenant = 'vendor' | `partner:${string}` | `customer:${string}`;
+
+export interface AuditEntryInput {
+  actor: { kind: 'staff' | 'customer' | 'system' | 'anonymous' | 'api_key'; id?: string | null; label: string };
+  onBehalfOf?: string | null;
+  tenants: AuditTenant[];
+  action: string;
+  target?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  result: 'success' | 'failure' | 'denied';
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actorKind: string;
+  actorId: string | null;
+  actorLabel: string;
+  onBehalfOf: string | null;
+  tenants: string[];
+  action: string;
+  target: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  result: string;
+  details: Record<string, unknown> | null;
+}
+
+export interface AuditQuery {
+  tenant: AuditTenant;
+  action?: string;
+  actorId?: string;
+  result?: 'success' | 'failure' | 'denied';
+  from?: Date;
+  to?: Date;
+  /** Return entries with an id below this (paging backwards from newest). */
+  before?: number;
+  limit?: number;
+}
+
+export interface AuditService {
+  /** Records an entry; pass a transaction to make it part of the change it describes. */
+  record(entry: AuditEntryInput, tx?: Db): Promise<void>;
+  query(query: AuditQuery): Promise<AuditEntry[]>;
+  exportCsv(query: AuditQuery): Promise<string>;
+}
+
+export function createAuditService({ db, clock }: { db: Db; clock: Clock }): AuditService {
+  return {
+    async record(entry, tx) {
+      await (tx ?? db).insert(auditLog).values({
+        at: clock.now(),
+        actorKind: entry.actor.kind,
+        actorId: entry.actor.id ?? null,
+        actorLabel: entry.actor.label,
+        onBehalfOf: entry.onBehalfOf ?? null,
+        tenants: entry.tenants,
+        action: entry.action,
+        target: entry.target ?? null,
+        ip: entry.ip ?? null,
+        userAgent: entry.userAgent ?? null,
+        result: entry.result,
+        details: entry.details ?? null,
+      });
+    },
+    async query(query) {
+      const rows = await db
+        .select()
+        .from(auditLog)
+        .where(
+          and(
+            sql`${auditLog.tenants} @> ARRAY[${query.tenant}]::text[]`,
+            query.action ? eq(auditLog.action, query.action) : undefined,
+            query.actorId ? eq(auditLog.actorId, query.actorId) : undefined,
+            query.result ? eq(auditLog.result, query.result) : undefined,
+            query.from ? gte(auditLog.at, query.from) : undefined,
+            query.to ? lte(auditLog.at, query.to) : undefined,
+            query.before ? lt(auditLog.id, query.before) : undefined,
+          ),
+        )
+        .orderBy(desc(auditLog.id))
+        .limit(Math.min(query.limit ?? 100, 10_000));
+      return rows.map((row) => ({ ...row, at: row.at.toISOString() }));
+    },
+    async exportCsv(query) {
+      const entries = await this.query({ ...query, limit: query.limit ?? 10_000 });
+      const header = ['time', 'actor', 'actor_id', 'on_behalf_of', 'action', 'target', 'result', 'ip', 'user_agent'];
+      const lines = entries.map((entry) =>
+        [
+          entry.at,
+          entry.actorLabel,
+          entry.actorId,
+          entry.onBehalfOf,
+          entry.action,
+          entry.target,
+          entry.result,
+          entry.ip,
+          entry.userAgent,
+        ]
+          .map(csvField)
+          .join(','),
+      );
+      return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
+    },
+  };
+}
+
+/** RFC 4180 quoting; a leading formula character is neutralised for spreadsheet safety. */
+export function csvField(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  let text = String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}

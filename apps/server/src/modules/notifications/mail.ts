@@ -1,0 +1,81 @@
+// Outgoing email. Every message is written to the outbox table; with SMTP_URL set it is also
+// sent over SMTP (nodemailer) and marked sent. Without SMTP the vendor console shows the
+// outbox, and tests read it.
+import { randomUUID } from 'node:crypto';
+import { desc, eq } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
+import type { Clock } from '../../clock.ts';
+import type { Db } from '../../db/database.ts';
+import { outbox } from '../../db/schema.ts';
+import type { Logger } from '../../logger.ts';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export interface OutboxEntry {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  createdAt: string;
+  sentAt: string | null;
+  error: string | null;
+}
+
+export interface MailService {
+  send(message: MailMessage): Promise<{ id: string }>;
+  outbox(options?: { to?: string; limit?: number }): Promise<OutboxEntry[]>;
+}
+
+export function createMailService({
+  db,
+  clock,
+  logger,
+  smtp,
+}: {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  smtp: { url: string; from: string } | null;
+}): MailService {
+  const transport = smtp ? nodemailer.createTransport(smtp.url) : null;
+  return {
+    async send(message) {
+      const id = randomUUID();
+      await db.insert(outbox).values({ id, ...message, html: message.html ?? null, createdAt: clock.now() });
+      if (transport && smtp) {
+        try {
+          await transport.sendMail({ from: smtp.from, ...message });
+          await db.update(outbox).set({ sentAt: clock.now() }).where(eq(outbox.id, id));
+        } catch (error) {
+          // Kept in the outbox with the reason, so nothing is silently lost.
+          const reason = error instanceof Error ? error.message : String(error);
+          await db.update(outbox).set({ error: reason }).where(eq(outbox.id, id));
+          logger.error({ mailId: id, err: reason }, 'sending mail failed');
+        }
+      }
+      return { id };
+    },
+    async outbox(options = {}) {
+      const rows = await db
+        .select()
+        .from(outbox)
+        .where(options.to ? eq(outbox.to, options.to) : undefined)
+        .orderBy(desc(outbox.createdAt))
+        .limit(options.limit ?? 200);
+      return rows.map((row) => ({
+        id: row.id,
+        to: row.to,
+        subject: row.subject,
+        text: row.text,
+        createdAt: row.createdAt.toISOString(),
+        sentAt: row.sentAt?.toISOString() ?? null,
+        error: row.error,
+      }));
+    },
+  };
+}

@@ -1,0 +1,226 @@
+// The full matrix: every actor role × every action × every tenant relation (own, child,
+// other), written out by hand from PRODUCT.md §1 so the policy is checked against the spec,
+// not against itself.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type Action,
+  type Actor,
+  actions,
+  authorize,
+  can,
+  customerScope,
+  mayGrantRole,
+  type Tenant,
+} from './policy.ts';
+
+// Partner P1 (the acting partner) has child P2; P3 is unrelated. C1, C4, C5 are P1's
+// customers, C2 belongs to the child P2, C3 to P3. Technicians are assigned C1, C2 and C5.
+const tenants = {
+  vendor: { kind: 'vendor' },
+  partnerOwn: { kind: 'partner', partnerId: 'P1', partnerPath: ['P1'] },
+  partnerChild: { kind: 'partner', partnerId: 'P2', partnerPath: ['P2', 'P1'] },
+  partnerOther: { kind: 'partner', partnerId: 'P3', partnerPath: ['P3'] },
+  customerOwn: { kind: 'customer', customerId: 'C1', partnerPath: ['P1'], allowPartnerAccess: true },
+  customerChild: { kind: 'customer', customerId: 'C2', partnerPath: ['P2', 'P1'], allowPartnerAccess: true },
+  customerOther: { kind: 'customer', customerId: 'C3', partnerPath: ['P3'], allowPartnerAccess: true },
+  customerUnassigned: { kind: 'customer', customerId: 'C4', partnerPath: ['P1'], allowPartnerAccess: true },
+  customerNoAccess: { kind: 'customer', customerId: 'C5', partnerPath: ['P1'], allowPartnerAccess: false },
+} satisfies Record<string, Tenant>;
+type TenantName = keyof typeof tenants;
+
+const partner = (role: 'owner' | 'admin' | 'technician' | 'read_only' | 'billing'): Actor => ({
+  kind: 'partner',
+  userId: `u-${role}`,
+  partnerId: 'P1',
+  role,
+  assignedCustomerIds: ['C1', 'C2', 'C5'],
+});
+const customer = (role: 'super_admin' | 'helpdesk_admin' | 'end_user'): Actor => ({
+  kind: 'customer',
+  memberId: `m-${role}`,
+  customerId: 'C1',
+  role,
+  email: `${role}@c1.test`,
+});
+const actors = {
+  vendorAdmin: { kind: 'vendor', userId: 'v1', role: 'admin' },
+  vendorSupport: { kind: 'vendor', userId: 'v2', role: 'support' },
+  partnerOwner: partner('owner'),
+  partnerAdmin: partner('admin'),
+  partnerTechnician: partner('technician'),
+  partnerReadOnly: partner('read_only'),
+  partnerBilling: partner('billing'),
+  customerSuperAdmin: customer('super_admin'),
+  customerHelpdesk: customer('helpdesk_admin'),
+  customerEndUser: customer('end_user'),
+  system: { kind: 'system' },
+} satisfies Record<string, Actor>;
+type ActorName = keyof typeof actors;
+
+const allCustomers: TenantName[] = [
+  'customerOwn',
+  'customerChild',
+  'customerOther',
+  'customerUnassigned',
+  'customerNoAccess',
+];
+const subtreeCustomers: TenantName[] = ['customerOwn', 'customerChild', 'customerUnassigned', 'customerNoAccess'];
+const assignedCustomers: TenantName[] = ['customerOwn', 'customerChild', 'customerNoAccess'];
+const allPartners: TenantName[] = ['partnerOwn', 'partnerChild', 'partnerOther'];
+const ownPartners: TenantName[] = ['partnerOwn', 'partnerChild'];
+
+type Expected = Partial<Record<ActorName, TenantName[]>>;
+const expected: Record<Action, Expected> = {
+  'vendor.partners.read': { vendorAdmin: ['vendor'], vendorSupport: ['vendor'] },
+  'vendor.partners.manage': { vendorAdmin: ['vendor'] },
+  'vendor.outbox.read': { vendorAdmin: ['vendor'], vendorSupport: ['vendor'] },
+  'vendor.health.read': { vendorAdmin: ['vendor'], vendorSupport: ['vendor'] },
+  'vendor.operators.manage': { vendorAdmin: ['vendor'] },
+  'partner.read': {
+    vendorAdmin: allPartners,
+    vendorSupport: allPartners,
+    partnerOwner: ownPartners,
+    partnerAdmin: ownPartners,
+    partnerTechnician: ownPartners,
+    partnerReadOnly: ownPartners,
+    partnerBilling: ownPartners,
+  },
+  'partner.team.manage': { partnerOwner: ownPartners, partnerAdmin: ownPartners },
+  'partner.customers.add': { partnerOwner: ownPartners, partnerAdmin: ownPartners },
+  'partner.billing.read': { partnerOwner: ownPartners, partnerAdmin: ownPartners, partnerBilling: ownPartners },
+  'customer.read': {
+    vendorAdmin: allCustomers,
+    vendorSupport: allCustomers,
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    partnerTechnician: assignedCustomers,
+    partnerReadOnly: subtreeCustomers,
+    partnerBilling: subtreeCustomers,
+    customerSuperAdmin: ['customerOwn'],
+    customerHelpdesk: ['customerOwn'],
+  },
+  'customer.licenses.manage': {
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    customerSuperAdmin: ['customerOwn'],
+  },
+  'customer.backup.run': {
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    partnerTechnician: assignedCustomers,
+    customerSuperAdmin: ['customerOwn'],
+    customerHelpdesk: ['customerOwn'],
+    system: allCustomers,
+  },
+  'customer.data.browse': {
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    partnerTechnician: assignedCustomers,
+    customerSuperAdmin: ['customerOwn'],
+    customerHelpdesk: ['customerOwn'],
+  },
+  'customer.data.restore': {
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    partnerTechnician: assignedCustomers,
+    customerSuperAdmin: ['customerOwn'],
+    customerHelpdesk: ['customerOwn'],
+  },
+  'customer.settings.manage': {
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    customerSuperAdmin: ['customerOwn'],
+  },
+  'customer.transfer_token.manage': { customerSuperAdmin: ['customerOwn'] },
+  'customer.partner.remove': { customerSuperAdmin: ['customerOwn'] },
+  'customer.impersonate': {
+    partnerOwner: ['customerOwn', 'customerChild', 'customerUnassigned'],
+    partnerAdmin: ['customerOwn', 'customerChild', 'customerUnassigned'],
+    partnerTechnician: ['customerOwn', 'customerChild'],
+  },
+  'customer.audit.read': {
+    vendorAdmin: allCustomers,
+    vendorSupport: allCustomers,
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    customerSuperAdmin: ['customerOwn'],
+  },
+  'customer.billing.read': {
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    partnerBilling: subtreeCustomers,
+    customerSuperAdmin: ['customerOwn'],
+  },
+  'audit.read': {
+    vendorAdmin: ['vendor'],
+    vendorSupport: ['vendor'],
+    partnerOwner: [...ownPartners, ...subtreeCustomers],
+    partnerAdmin: [...ownPartners, ...subtreeCustomers],
+    customerSuperAdmin: ['customerOwn'],
+  },
+};
+
+describe('policy matrix', () => {
+  for (const action of actions) {
+    it(`${action}: allowed exactly for the roles and tenants PRODUCT.md gives`, () => {
+      const mismatches: string[] = [];
+      for (const [actorName, actor] of Object.entries(actors) as [ActorName, Actor][]) {
+        for (const [tenantName, tenant] of Object.entries(tenants) as [TenantName, Tenant][]) {
+          const want = expected[action][actorName]?.includes(tenantName) ?? false;
+          if (can(actor, action, tenant) !== want) mismatches.push(`${actorName} on ${tenantName}: expected ${want}`);
+        }
+      }
+      assert.deepEqual(mismatches, []);
+    });
+  }
+});
+
+describe('authorize', () => {
+  it('answers not_found for a tenant the actor cannot see, so its existence is not revealed', () => {
+    assert.throws(
+      () => authorize(actors.partnerOwner, 'customer.read', tenants.customerOther),
+      (error: { code?: string }) => error.code === 'not_found',
+    );
+  });
+  it('answers forbidden for a visible tenant where the role lacks the permission', () => {
+    assert.throws(
+      () => authorize(actors.partnerReadOnly, 'customer.licenses.manage', tenants.customerOwn),
+      (error: { code?: string }) => error.code === 'forbidden',
+    );
+  });
+  it('a customer end user cannot see their own tenant console', () => {
+    assert.equal(can(actors.customerEndUser, 'customer.read', tenants.customerOwn), false);
+  });
+});
+
+describe('role grants', () => {
+  it('nobody grants a role above their own, and nobody grants ownership', () => {
+    assert.equal(mayGrantRole(actors.partnerAdmin, 'admin'), true);
+    assert.equal(mayGrantRole(actors.partnerAdmin, 'technician'), true);
+    assert.equal(mayGrantRole(actors.partnerAdmin, 'owner'), false);
+    assert.equal(mayGrantRole(actors.partnerOwner, 'owner'), false);
+    assert.equal(mayGrantRole(actors.partnerTechnician, 'admin'), false);
+    assert.equal(mayGrantRole(actors.vendorSupport, 'admin'), false);
+    assert.equal(mayGrantRole(actors.vendorAdmin, 'support'), true);
+    assert.equal(mayGrantRole(actors.customerHelpdesk, 'super_admin'), false);
+    assert.equal(mayGrantRole(actors.partnerOwner, 'super_admin'), false);
+  });
+});
+
+describe('customer scope for list queries', () => {
+  it('narrows a technician to assigned customers and a partner to its subtree', () => {
+    assert.deepEqual(customerScope(actors.partnerTechnician), {
+      kind: 'partnerSubtree',
+      partnerId: 'P1',
+      onlyCustomerIds: ['C1', 'C2', 'C5'],
+    });
+    assert.deepEqual(customerScope(actors.partnerAdmin), {
+      kind: 'partnerSubtree',
+      partnerId: 'P1',
+      onlyCustomerIds: null,
+    });
+    assert.deepEqual(customerScope(actors.customerHelpdesk), { kind: 'customer', customerId: 'C1' });
+    assert.deepEqual(customerScope(actors.vendorSupport), { kind: 'all' });
+  });
+});

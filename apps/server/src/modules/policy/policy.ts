@@ -1,0 +1,219 @@
+// Authorization in one place (PRODUCT.md §1): "may actor A do action X on tenant T?".
+// Services call `authorize`; routes and UI never decide permissions themselves. Tenant data
+// queries additionally filter by the tenant ids that `customerScope` allows.
+import { AppError } from '../../http/errors.ts';
+
+export const vendorRoles = ['admin', 'support'] as const;
+export const partnerRoles = ['owner', 'admin', 'technician', 'read_only', 'billing'] as const;
+export const customerRoles = ['super_admin', 'helpdesk_admin', 'end_user'] as const;
+export type VendorRole = (typeof vendorRoles)[number];
+export type PartnerRole = (typeof partnerRoles)[number];
+export type CustomerRole = (typeof customerRoles)[number];
+
+export type Actor =
+  | { kind: 'vendor'; userId: string; role: VendorRole }
+  | {
+      kind: 'partner';
+      userId: string;
+      partnerId: string;
+      role: PartnerRole;
+      /** Customers assigned to this user (meaningful for technicians). */
+      assignedCustomerIds: readonly string[];
+    }
+  | { kind: 'customer'; memberId: string; customerId: string; role: CustomerRole; email: string }
+  | { kind: 'system' };
+
+/**
+ * The tenant an action is on. `partnerPath` lists the managing partner first, then its
+ * ancestors up to the root: a partner sees a tenant when its own id is on that path.
+ */
+export type Tenant =
+  | { kind: 'vendor' }
+  | { kind: 'partner'; partnerId: string; partnerPath: readonly string[] }
+  | { kind: 'customer'; customerId: string; partnerPath: readonly string[]; allowPartnerAccess: boolean };
+
+export const actions = [
+  // vendor console
+  'vendor.partners.read',
+  'vendor.partners.manage',
+  'vendor.outbox.read',
+  'vendor.health.read',
+  'vendor.operators.manage',
+  // partner organisation
+  'partner.read',
+  'partner.team.manage',
+  'partner.customers.add',
+  'partner.billing.read',
+  // customer tenant
+  'customer.read',
+  'customer.licenses.manage',
+  'customer.backup.run',
+  'customer.data.browse',
+  'customer.data.restore',
+  'customer.settings.manage',
+  'customer.transfer_token.manage',
+  'customer.partner.remove',
+  'customer.impersonate',
+  'customer.audit.read',
+  'customer.billing.read',
+  // every tenant
+  'audit.read',
+] as const;
+export type Action = (typeof actions)[number];
+
+type Rule = (actor: Actor, tenant: Tenant) => boolean;
+
+const vendorAdmin: Rule = (actor) => actor.kind === 'vendor' && actor.role === 'admin';
+const vendorAny: Rule = (actor) => actor.kind === 'vendor';
+const onPath = (actor: Actor, tenant: Tenant): boolean =>
+  actor.kind === 'partner' && tenant.kind !== 'vendor' && tenant.partnerPath.includes(actor.partnerId);
+
+/** A partner user who may see this customer: in the subtree, and assigned if a technician. */
+const partnerSees = (actor: Actor, tenant: Tenant): boolean => {
+  if (actor.kind !== 'partner' || tenant.kind !== 'customer' || !onPath(actor, tenant)) return false;
+  return actor.role !== 'technician' || actor.assignedCustomerIds.includes(tenant.customerId);
+};
+const partnerRole =
+  (...roles: PartnerRole[]): Rule =>
+  (actor, tenant) =>
+    actor.kind === 'partner' && roles.includes(actor.role) && partnerSees(actor, tenant);
+const ownPartnerOrg =
+  (...roles: PartnerRole[]): Rule =>
+  (actor, tenant) =>
+    actor.kind === 'partner' && tenant.kind === 'partner' && roles.includes(actor.role) && onPath(actor, tenant);
+const customerRole =
+  (...roles: CustomerRole[]): Rule =>
+  (actor, tenant) =>
+    actor.kind === 'customer' &&
+    tenant.kind === 'customer' &&
+    tenant.customerId === actor.customerId &&
+    roles.includes(actor.role);
+const onVendor: Rule = (_actor, tenant) => tenant.kind === 'vendor';
+const isSystem: Rule = (actor) => actor.kind === 'system';
+const all =
+  (...rules: Rule[]): Rule =>
+  (actor, tenant) =>
+    rules.every((rule) => rule(actor, tenant));
+const any =
+  (...rules: Rule[]): Rule =>
+  (actor, tenant) =>
+    rules.some((rule) => rule(actor, tenant));
+
+const managing = ['owner', 'admin'] as const satisfies PartnerRole[];
+const operating = ['owner', 'admin', 'technician'] as const satisfies PartnerRole[];
+const viewing = ['owner', 'admin', 'technician', 'read_only'] as const satisfies PartnerRole[];
+
+const rules: Record<Action, Rule> = {
+  'vendor.partners.read': all(onVendor, vendorAny),
+  'vendor.partners.manage': all(onVendor, vendorAdmin),
+  'vendor.outbox.read': all(onVendor, vendorAny),
+  'vendor.health.read': all(onVendor, vendorAny),
+  'vendor.operators.manage': all(onVendor, vendorAdmin),
+
+  'partner.read': any(
+    all(vendorAny, (_a, t) => t.kind === 'partner'),
+    ownPartnerOrg(...partnerRoles),
+  ),
+  'partner.team.manage': ownPartnerOrg(...managing),
+  'partner.customers.add': ownPartnerOrg(...managing),
+  'partner.billing.read': ownPartnerOrg('owner', 'admin', 'billing'),
+
+  'customer.read': any(
+    all(vendorAny, (_a, t) => t.kind === 'customer'),
+    partnerRole(...viewing, 'billing'),
+    customerRole('super_admin', 'helpdesk_admin'),
+  ),
+  'customer.licenses.manage': any(partnerRole(...managing), customerRole('super_admin')),
+  'customer.backup.run': any(
+    partnerRole(...operating),
+    customerRole('super_admin', 'helpdesk_admin'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
+  'customer.data.browse': any(partnerRole(...operating), customerRole('super_admin', 'helpdesk_admin')),
+  'customer.data.restore': any(partnerRole(...operating), customerRole('super_admin', 'helpdesk_admin')),
+  'customer.settings.manage': any(partnerRole(...managing), customerRole('super_admin')),
+  'customer.transfer_token.manage': customerRole('super_admin'),
+  'customer.partner.remove': customerRole('super_admin'),
+  'customer.impersonate': all(partnerRole(...operating), (_a, t) => t.kind === 'customer' && t.allowPartnerAccess),
+  'customer.audit.read': any(
+    all(vendorAny, (_a, t) => t.kind === 'customer'),
+    partnerRole(...managing),
+    customerRole('super_admin'),
+  ),
+  'customer.billing.read': any(partnerRole('owner', 'admin', 'billing'), customerRole('super_admin')),
+
+  'audit.read': any(
+    all(onVendor, vendorAny),
+    ownPartnerOrg(...managing),
+    partnerRole(...managing),
+    customerRole('super_admin'),
+  ),
+};
+
+export function can(actor: Actor, action: Action, tenant: Tenant): boolean {
+  return rules[action](actor, tenant);
+}
+
+/**
+ * Throws unless allowed. A tenant the actor cannot even see answers 404 (its existence is
+ * not revealed); a visible tenant where the action is not allowed answers 403.
+ */
+export function authorize(actor: Actor, action: Action, tenant: Tenant): void {
+  if (can(actor, action, tenant)) return;
+  if (!canSee(actor, tenant)) throw new AppError('not_found', 'Not found.');
+  throw new AppError('forbidden', 'Your role does not allow this.');
+}
+
+export function canSee(actor: Actor, tenant: Tenant): boolean {
+  if (actor.kind === 'system' || actor.kind === 'vendor') return true;
+  if (tenant.kind === 'vendor') return false;
+  if (actor.kind === 'partner') return tenant.kind === 'partner' ? onPath(actor, tenant) : partnerSees(actor, tenant);
+  return tenant.kind === 'customer' && tenant.customerId === actor.customerId;
+}
+
+const roleRank: Record<PartnerRole | VendorRole | CustomerRole, number> = {
+  owner: 5,
+  admin: 4,
+  super_admin: 4,
+  technician: 3,
+  helpdesk_admin: 3,
+  billing: 2,
+  support: 2,
+  read_only: 1,
+  end_user: 1,
+};
+
+/** Nobody grants a role above their own; ownership moves only by transfer, never by grant. */
+export function mayGrantRole(actor: Actor, role: PartnerRole | VendorRole | CustomerRole): boolean {
+  if (actor.kind === 'system') return true;
+  if (actor.kind === 'customer' && !(customerRoles as readonly string[]).includes(role)) return false;
+  if (actor.kind === 'partner' && !(partnerRoles as readonly string[]).includes(role)) return false;
+  if (actor.kind === 'vendor' && !(vendorRoles as readonly string[]).includes(role)) return false;
+  if (role === 'owner') return false;
+  return roleRank[role] <= roleRank[actor.role];
+}
+
+/**
+ * Which customers a list query may return for this actor, to be applied in SQL: every
+ * customer, those under a partner subtree (optionally narrowed to an assigned set), or one.
+ */
+export type CustomerScope =
+  | { kind: 'all' }
+  | { kind: 'partnerSubtree'; partnerId: string; onlyCustomerIds: readonly string[] | null }
+  | { kind: 'customer'; customerId: string };
+
+export function customerScope(actor: Actor): CustomerScope {
+  switch (actor.kind) {
+    case 'system':
+    case 'vendor':
+      return { kind: 'all' };
+    case 'partner':
+      return {
+        kind: 'partnerSubtree',
+        partnerId: actor.partnerId,
+        onlyCustomerIds: actor.role === 'technician' ? actor.assignedCustomerIds : null,
+      };
+    case 'customer':
+      return { kind: 'customer', customerId: actor.customerId };
+  }
+}
