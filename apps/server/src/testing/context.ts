@@ -1,0 +1,44 @@
+// Builds a complete AppContext for tests on a fresh test database, with a manual clock and
+// a silent logger. `forEachDatabase` runs a suite on PGlite and, where available, PostgreSQL.
+import { randomBytes } from 'node:crypto';
+import { describe } from 'node:test';
+import { manualClock } from '../clock.ts';
+import { loadConfig } from '../config/config.ts';
+import type { AppContext } from '../context.ts';
+import { createLogger } from '../logger.ts';
+import { createAuditService } from '../modules/audit/service.ts';
+import { createMailService } from '../modules/notifications/mail.ts';
+import { createTestDatabase, type DatabaseKind, databaseKinds, type TestDatabase } from './databases.ts';
+
+export interface TestContext extends AppContext {
+  database: TestDatabase;
+  clock: ReturnType<typeof manualClock>;
+  close(): Promise<void>;
+}
+
+export async function createTestContext(
+  kind: DatabaseKind,
+  overrides: { env?: NodeJS.ProcessEnv; start?: Date } = {},
+): Promise<TestContext> {
+  const database = await createTestDatabase(kind);
+  const config = loadConfig({ SAFEHOLD_DATA_DIR: '/nonexistent-test-data-dir', LOG_LEVEL: 'silent', ...overrides.env });
+  const clock = manualClock(overrides.start ?? new Date());
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const db = database.db;
+  return {
+    config,
+    database,
+    db,
+    logger,
+    clock,
+    masterKey: randomBytes(32),
+    audit: createAuditService({ db, clock }),
+    mail: createMailService({ db, clock, logger, smtp: null }),
+    close: () => database.close(),
+  };
+}
+
+/** Declares the same suite once per database kind: `forEachDatabase('sessions', (kind) => ...)`. */
+export function forEachDatabase(title: string, body: (kind: DatabaseKind) => void): void {
+  for (const kind of databaseKinds()) describe(`${title} [${kind}]`, () => body(kind));
+}
