@@ -16,7 +16,7 @@ export async function partnerPath(db: Db, partnerId: string): Promise<string[]> 
       where chain.depth < 16
     )
     select id from chain order by depth`);
-  return rowsOf(result).map((row) => row.id);
+  return rowsOf<{ id: string }>(result).map((row) => row.id);
 }
 
 export async function loadCustomerTenant(db: Db, customerId: string): Promise<Tenant | null> {
