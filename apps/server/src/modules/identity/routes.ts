@@ -45,7 +45,8 @@ const sessionUser = z.object({
 const emailInput = z.string().trim().min(3, 'Enter an email address.').max(320);
 const codeInput = z.string().trim().min(6, 'Enter the code.').max(32);
 const tokenInput = z.string().min(16, 'The link is incomplete.').max(256);
-const noBody = z.strictObject({}).optional();
+// Fastify hands a bodyless POST to validation as null.
+const noBody = z.strictObject({}).nullish();
 const security = [{ session: [], csrf: [] }];
 
 export function registerIdentityRoutes(app: App, deps: IdentityDeps): void {
