@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { after, before, it } from 'node:test';
-import { count, eq } from 'drizzle-orm';
+import { count } from 'drizzle-orm';
 import { auditLog, oneTimeTokens, sessions, staffUsers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { createLogger } from '../../logger.ts';
