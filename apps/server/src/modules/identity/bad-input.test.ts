@@ -81,6 +81,11 @@ forEachDatabase('identity: CSRF and bad input', (kind) => {
       { csrf: false },
     );
     assert.equal(signIn.statusCode, 403);
+    // A percent-encoded path reaches the same route and gets the same check.
+    for (const path of ['/%61pi/auth/sign-in', '/api/auth/%73ign-in']) {
+      const encoded = await anonymous.post(path, { email: victim.email, password: victim.password }, { csrf: false });
+      assert.equal(encoded.statusCode, 403, path);
+    }
 
     assert.deepEqual(await snapshot(), before);
   });

@@ -33,9 +33,28 @@ export function issueCsrfToken(key: Buffer, request: FastifyRequest, reply: Fast
   return csrfTokenFor(key, nonce);
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Set false on a route that is not authenticated by cookies (e.g. API-key routes) to
+     * skip the CSRF check. Cookie-authenticated routes must never set it.
+     */
+    csrf?: boolean;
+  }
+}
+
+/**
+ * Whether a request is for an /api route. Judged by the matched route pattern, not the raw
+ * URL: the router decodes the path, so `/%61pi/...` reaches `/api/...` routes too.
+ */
+export function isApiRequest(request: FastifyRequest): boolean {
+  return (request.routeOptions.url ?? request.url).startsWith('/api/') || request.url.startsWith('/api/');
+}
+
 export function registerCsrfProtection(app: App, key: Buffer): void {
   app.addHook('onRequest', async (request) => {
-    if (!stateChangingMethods.has(request.method) || !request.url.startsWith('/api/')) return;
+    if (!stateChangingMethods.has(request.method) || !isApiRequest(request)) return;
+    if (request.routeOptions.config.csrf === false) return;
     const nonce = request.cookies[csrfCookieName];
     const header = request.headers[csrfHeaderName];
     const token = Array.isArray(header) ? undefined : header;

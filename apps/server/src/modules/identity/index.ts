@@ -15,7 +15,7 @@ export {
   requireActor,
   requireSessionStage,
 } from './request-identity.ts';
-export { sessionCookieName } from './sessions.ts';
+export { deleteExpiredSessions, sessionCookieName } from './sessions.ts';
 
 /**
  * Builds the identity API module. It is global: its session resolution (request.identity)

@@ -3,9 +3,9 @@
 import { AppError, notFound } from '../../http/errors.ts';
 import { type Actor, authorize, mayGrantRole, type PartnerRole, type VendorRole } from '../policy/policy.ts';
 import type { IdentityDeps } from './deps.ts';
-import { issueOneTimeToken, oneTimeLink, revokeOneTimeTokens } from './one-time-tokens.ts';
+import { issueOneTimeToken, oneTimeLink } from './one-time-tokens.ts';
 import type { RequestMeta } from './sessions.ts';
-import { findStaffUserByEmail, partnerName, partnerPath } from './store.ts';
+import { findStaffUserByEmail, partnerName, partnerPath, revokeInvitations } from './store.ts';
 
 export interface InvitationResult {
   email: string;
@@ -28,8 +28,9 @@ async function issueInvitation(
   if (await findStaffUserByEmail(deps.db, input.email)) {
     throw new AppError('conflict', 'Someone with this email address has an account already.');
   }
-  // A new invitation replaces any earlier one for the same address.
-  await revokeOneTimeTokens(deps.db, deps.clock, 'invitation', input.email);
+  // A new invitation replaces the organisation's earlier one for the same address (and only
+  // its own: another partner's pending invitation stays valid).
+  await revokeInvitations(deps.db, input.email, input.partnerId, deps.clock.now());
   const issued = await issueOneTimeToken(deps.db, deps.clock, {
     purpose: 'invitation',
     email: input.email,

@@ -179,6 +179,29 @@ forEachDatabase('one-time links', (kind) => {
     assert.equal((await ctx.mail.outbox({ to: 'someone@techco.test' })).length, 1);
   });
 
+  it("inviting an address another partner has invited leaves that partner's link valid", async () => {
+    const first = await seedPartner(ctx.db, { name: 'First Co' });
+    const second = await seedPartner(ctx.db, { name: 'Second Co' });
+    const firstOwner = await seedStaffUser(ctx, { email: 'owner@first.test', partnerId: first, role: 'owner' });
+    const secondOwner = await seedStaffUser(ctx, { email: 'owner@second.test', partnerId: second, role: 'owner' });
+    const firstBrowser = createBrowser(app);
+    await signInWithTotp(firstBrowser, ctx.clock, firstOwner);
+    const secondBrowser = createBrowser(app);
+    await signInWithTotp(secondBrowser, ctx.clock, secondOwner);
+    const body = { email: 'shared@people.test', role: 'read_only' };
+    assert.equal((await firstBrowser.post(`/api/partners/${first}/invitations`, body)).statusCode, 201);
+    const firstToken = (await latestMailTo('shared@people.test'))?.text.match(/invite#token=(\S+)/)?.[1] as string;
+    assert.equal((await secondBrowser.post(`/api/partners/${second}/invitations`, body)).statusCode, 201);
+    const inspect = await createBrowser(app).post('/api/auth/links/inspect', { token: firstToken });
+    assert.equal(inspect.json().organisation, 'First Co');
+    // Re-inviting from the same partner replaces its earlier link.
+    assert.equal((await firstBrowser.post(`/api/partners/${first}/invitations`, body)).statusCode, 201);
+    assert.deepEqual(
+      (await createBrowser(app).post('/api/auth/links/inspect', { token: firstToken })).json(),
+      invalidLink,
+    );
+  });
+
   it('a vendor admin invites an operator; a partner user cannot', async () => {
     const admin = await seedStaffUser(ctx, { email: 'boss@vendor.test', role: 'admin' });
     const browser = createBrowser(app);

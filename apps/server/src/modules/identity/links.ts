@@ -69,7 +69,7 @@ export async function acceptLink(
   const userId = randomUUID();
   const now = deps.clock.now();
 
-  const sessionId = await deps.db.transaction(async (tx) => {
+  const create = deps.db.transaction(async (tx) => {
     // Claimed in the same transaction that creates the account: used once, even under races.
     const token = await claimToken(tx, hashToken(input.token), ['operator_setup', 'invitation'], now);
     if (!token) throw invalidLink();
@@ -98,5 +98,22 @@ export async function acceptLink(
     );
     return createSession(tx, deps.clock, { kind: 'staff', staffUserId: userId }, 'enrol_second_factor', meta);
   });
+  let sessionId: string;
+  try {
+    sessionId = await create;
+  } catch (error) {
+    // Two links for one address accepted at the same moment: the unique email index decides.
+    if (isUniqueViolation(error)) {
+      throw new AppError('conflict', 'An account with this email address exists already. Sign in instead.');
+    }
+    throw error;
+  }
   return { sessionId, userId };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if ((current as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
 }

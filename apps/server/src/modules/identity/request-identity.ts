@@ -9,7 +9,7 @@ import type { App } from '../../http/app.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditEntryInput, AuditTenant } from '../audit/service.ts';
 import type { Actor, CustomerRole, PartnerRole, VendorRole } from '../policy/policy.ts';
-import { hostCookieOptions } from './csrf.ts';
+import { hostCookieOptions, isApiRequest } from './csrf.ts';
 import {
   endSession,
   type RequestMeta,
@@ -178,7 +178,7 @@ export function registerIdentityResolution(app: App, deps: { db: Db; clock: Cloc
   app.decorateRequest('identity', null);
   app.addHook('onRequest', async (request, reply) => {
     request.identity = null;
-    if (!request.url.startsWith('/api/')) return;
+    if (!isApiRequest(request)) return;
     const cookie = request.cookies[sessionCookieName];
     if (cookie === undefined) return;
     const idHash = sessionHashFromCookie(cookie);

@@ -3,7 +3,7 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
-import { partnerRoles, vendorRoles } from '../policy/policy.ts';
+import { customerRoles, partnerRoles, vendorRoles } from '../policy/policy.ts';
 import { hostCookieOptions, issueCsrfToken } from './csrf.ts';
 import type { IdentityDeps } from './deps.ts';
 import { confirmEnrolment, startEnrolment } from './enrol-second-factor.ts';
@@ -36,7 +36,7 @@ const sessionUser = z.object({
   email: z.string(),
   name: z.string(),
   console: z.enum(['vendor', 'partner', 'customer']),
-  role: z.string(),
+  role: z.enum([...new Set([...vendorRoles, ...partnerRoles, ...customerRoles])] as [string, ...string[]]),
   partnerId: z.string().nullable(),
   partnerName: z.string().nullable(),
   customerId: z.string().nullable(),

@@ -5,7 +5,7 @@ import { partners, sessions, staffUsers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
-import { createIdentityModule, requireActor } from './index.ts';
+import { createIdentityModule, deleteExpiredSessions, requireActor } from './index.ts';
 
 forEachDatabase('sessions', (kind) => {
   let ctx: TestContext;
@@ -70,6 +70,19 @@ forEachDatabase('sessions', (kind) => {
     }
     ctx.clock.advance(20 * 60_000);
     assert.equal(await signedIn(browser), false);
+  });
+
+  it('deleteExpiredSessions removes timed-out sessions nobody presented again and keeps live ones', async () => {
+    const user = await seedStaffUser(ctx, { email: 'prune@vendor.test', role: 'admin' });
+    const stale = createBrowser(app);
+    await signInWithTotp(stale, ctx.clock, user);
+    ctx.clock.advance(31 * 60_000);
+    const live = createBrowser(app);
+    await signInWithTotp(live, ctx.clock, user);
+    assert.ok((await deleteExpiredSessions(ctx.db, ctx.clock.now())) >= 1);
+    const rows = await ctx.db.select().from(sessions).where(eq(sessions.staffUserId, user.id));
+    assert.equal(rows.length, 1);
+    assert.ok(await signedIn(live));
   });
 
   it('sign-out ends the session on the server: the old cookie no longer works', async () => {

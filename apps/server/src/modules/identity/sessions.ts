@@ -3,7 +3,7 @@
 // and gets a new id at every stage change. It ends on sign-out, after 30 minutes idle, 12
 // hours after sign-in, and at once when its user is disabled or its partner suspended.
 import { createHash, randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, lt, or } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import { sessions } from '../../db/schema.ts';
@@ -91,4 +91,16 @@ export function sessionExpired(session: Pick<SessionRow, 'lastSeenAt' | 'absolut
 
 export async function touchSession(db: Db, idHash: string, now: Date): Promise<void> {
   await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, idHash));
+}
+
+/**
+ * Deletes sessions that have timed out but were never presented again. Sessions are checked
+ * on every request anyway; this only keeps the table small (for a periodic job).
+ */
+export async function deleteExpiredSessions(db: Db, now: Date): Promise<number> {
+  const deleted = await db
+    .delete(sessions)
+    .where(or(lt(sessions.absoluteExpiresAt, now), lt(sessions.lastSeenAt, new Date(now.getTime() - idleTimeoutMs))))
+    .returning({ idHash: sessions.idHash });
+  return deleted.length;
 }

@@ -230,3 +230,18 @@ export async function partnerPath(db: Db, partnerId: string): Promise<string[] |
   }
   return path;
 }
+
+/** Ends the unused invitations of one organisation (a partner, or the vendor when null) for an email. */
+export async function revokeInvitations(db: Db, email: string, partnerId: string | null, now: Date): Promise<void> {
+  await db
+    .update(oneTimeTokens)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(oneTimeTokens.purpose, 'invitation'),
+        eq(oneTimeTokens.email, email),
+        partnerId ? eq(oneTimeTokens.partnerId, partnerId) : isNull(oneTimeTokens.partnerId),
+        isNull(oneTimeTokens.usedAt),
+      ),
+    );
+}
