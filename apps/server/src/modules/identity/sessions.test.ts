@@ -46,6 +46,17 @@ forEachDatabase('sessions', (kind) => {
     });
   });
 
+  it('a session that has passed only the password has no actor: protected routes answer 401', async () => {
+    const user = await seedStaffUser(ctx, { email: 'half@vendor.test', role: 'admin' });
+    const enrolling = await seedStaffUser(ctx, { email: 'enrolling@vendor.test', role: 'admin', enrolled: false });
+    for (const who of [user, enrolling]) {
+      const browser = createBrowser(app);
+      const signIn = await browser.post('/api/auth/sign-in', { email: who.email, password: who.password });
+      assert.equal(signIn.statusCode, 200);
+      assert.equal((await browser.get('/api/test/whoami')).statusCode, 401);
+    }
+  });
+
   it('a session ends after 30 minutes without a request, and activity keeps it alive', async () => {
     const user = await seedStaffUser(ctx, { email: 'idle@vendor.test', role: 'admin' });
     const browser = createBrowser(app);
