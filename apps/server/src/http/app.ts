@@ -35,7 +35,13 @@ export type App = FastifyInstance<
   ZodTypeProvider
 >;
 
-export type ApiModule = (app: App, ctx: AppContext) => Promise<void> | void;
+export type ApiModule = ((app: App, ctx: AppContext) => Promise<void> | void) & {
+  /**
+   * The module's hooks and decorators apply to every route, not only its own (the identity
+   * module's session resolution and CSRF check). Such modules come first in the list.
+   */
+  global?: boolean;
+};
 
 export interface BuildAppOptions {
   /** API modules registered under the app (identity, partners, customers, ...). */
@@ -102,7 +108,10 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   });
 
   for (const module of options.modules ?? []) {
-    await app.register(async (scope) => module(scope as App, ctx));
+    const plugin = async (scope: FastifyInstance) => module(scope as App, ctx);
+    // Fastify's documented opt-out of encapsulation (what fastify-plugin sets).
+    if (module.global) Object.defineProperty(plugin, Symbol.for('skip-override'), { value: true });
+    await app.register(plugin);
   }
 
   if (options.serveWeb) await registerWeb(app);

@@ -6,6 +6,7 @@ export const errorStatus = {
   validation_failed: 400,
   invalid_json: 400,
   invalid_transfer_token: 400,
+  invalid_link: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
   second_factor_required: 401,

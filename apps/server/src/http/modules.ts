@@ -1,4 +1,6 @@
-// Every API module the server serves, in one list.
+// Every API module the server serves, in one list. Global modules (identity: sessions and
+// CSRF for every route) come first.
+import { identityModule } from '../modules/identity/index.ts';
 import type { ApiModule } from './app.ts';
 
-export const apiModules: ApiModule[] = [];
+export const apiModules: ApiModule[] = [identityModule];

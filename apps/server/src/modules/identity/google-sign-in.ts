@@ -1,0 +1,195 @@
+// Customer-side sign-in with Google (OpenID Connect, authorization code + PKCE) through
+// openid-client, pointed at Google or at the emulator by GOOGLE_OIDC_ISSUER. The person must
+// have a verified email and a Workspace domain (`hd`) that is a customer tenant of this
+// installation; they become (or update) a member of that customer.
+import { randomUUID } from 'node:crypto';
+import * as oidc from 'openid-client';
+import type { IdentityDeps } from './deps.ts';
+import { open, seal } from './server-secrets.ts';
+import { createSession, endSession, type RequestMeta } from './sessions.ts';
+import { findCustomerByDomain, findCustomerMember, insertCustomerMember, setCustomerMemberSubject } from './store.ts';
+
+export const oidcCookieName = '__Host-safehold-oidc';
+export const oidcStateLifetimeMs = 10 * 60_000;
+export const googleCallbackPath = '/api/auth/google/callback';
+
+/** Why a Google sign-in was refused; the web app shows a message for each (`/sign-in?error=`). */
+export type GoogleSignInError =
+  | 'google_not_configured'
+  | 'google_failed'
+  | 'email_not_verified'
+  | 'not_a_workspace_account'
+  | 'unknown_domain'
+  | 'account_mismatch';
+
+export class GoogleSignInRefused extends Error {
+  override name = 'GoogleSignInRefused';
+  readonly reason: GoogleSignInError;
+  constructor(reason: GoogleSignInError) {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
+interface PendingSignIn {
+  state: string;
+  nonce: string;
+  verifier: string;
+  expiresAt: number;
+}
+
+function isLoopback(url: URL): boolean {
+  return ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(url.hostname);
+}
+
+export interface GoogleSignIn {
+  /** The issuer URL to send the browser to, and the sealed state for the cookie. */
+  start(): Promise<{ url: string; cookie: string }>;
+  /** Completes the sign-in from the callback URL; returns the new session id. */
+  finish(
+    callbackUrl: string,
+    cookie: string | undefined,
+    meta: RequestMeta,
+    previousSessionHash: string | null,
+  ): Promise<{ sessionId: string }>;
+}
+
+export function createGoogleSignIn(deps: IdentityDeps): GoogleSignIn {
+  const { oidcIssuer, oidcClientId, oidcClientSecret } = deps.config.google;
+  const redirectUri = `${deps.config.publicUrl}${googleCallbackPath}`;
+  let configuration: Promise<oidc.Configuration> | null = null;
+
+  const getConfiguration = (): Promise<oidc.Configuration> => {
+    if (!oidcIssuer || !oidcClientId) throw new GoogleSignInRefused('google_not_configured');
+    const issuer = new URL(oidcIssuer);
+    configuration ??= oidc
+      .discovery(
+        issuer,
+        oidcClientId,
+        oidcClientSecret ?? undefined,
+        undefined,
+        // Plain http only for an issuer on this machine (the emulator, tests).
+        isLoopback(issuer) && issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : undefined,
+      )
+      .catch((error: unknown) => {
+        configuration = null; // try discovery again next time
+        throw error;
+      });
+    return configuration;
+  };
+
+  const refuse = async (reason: GoogleSignInError, meta: RequestMeta, label: string, tenants: string[] = []) => {
+    await deps.audit.record({
+      actor: { kind: 'anonymous', label },
+      tenants: tenants.length > 0 ? (tenants as `customer:${string}`[]) : ['vendor'],
+      action: 'auth.sign_in.google',
+      target: label,
+      ...meta,
+      result: 'failure',
+      details: { reason },
+    });
+    return new GoogleSignInRefused(reason);
+  };
+
+  return {
+    async start() {
+      const config = await getConfiguration();
+      const pending: PendingSignIn = {
+        state: oidc.randomState(),
+        nonce: oidc.randomNonce(),
+        verifier: oidc.randomPKCECodeVerifier(),
+        expiresAt: deps.clock.now().getTime() + oidcStateLifetimeMs,
+      };
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: redirectUri,
+        scope: 'openid email profile',
+        response_type: 'code',
+        code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier),
+        code_challenge_method: 'S256',
+        state: pending.state,
+        nonce: pending.nonce,
+      });
+      return { url: url.href, cookie: seal(deps.keys.oidcState, JSON.stringify(pending), 'oidc-state') };
+    },
+
+    async finish(callbackUrl, cookie, meta, previousSessionHash) {
+      const config = await getConfiguration();
+      const opened = cookie ? open(deps.keys.oidcState, cookie, 'oidc-state') : null;
+      const pending = opened ? (JSON.parse(opened.toString('utf8')) as PendingSignIn) : null;
+      if (!pending || pending.expiresAt < deps.clock.now().getTime()) {
+        throw await refuse('google_failed', meta, 'google sign-in (no or expired state)');
+      }
+      let claims: oidc.IDToken | undefined;
+      try {
+        const tokens = await oidc.authorizationCodeGrant(
+          config,
+          new URL(callbackUrl),
+          {
+            pkceCodeVerifier: pending.verifier,
+            expectedState: pending.state,
+            expectedNonce: pending.nonce,
+            idTokenExpected: true,
+          },
+          { redirect_uri: redirectUri },
+        );
+        claims = tokens.claims();
+      } catch (error) {
+        deps.logger.warn(
+          { err: error instanceof Error ? { name: error.name, message: error.message } : String(error) },
+          'google sign-in: the authorization response or code exchange failed',
+        );
+        throw await refuse('google_failed', meta, 'google sign-in');
+      }
+      if (!claims) throw await refuse('google_failed', meta, 'google sign-in');
+      const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
+      const verified = claims.email_verified === true || claims.email_verified === 'true';
+      if (!email || !verified) throw await refuse('email_not_verified', meta, email || claims.sub);
+      // Only Workspace accounts carry `hd`; a consumer account with a verified address at a
+      // customer's domain must not get in.
+      const hostedDomain = typeof claims.hd === 'string' ? claims.hd.toLowerCase() : '';
+      if (!hostedDomain) throw await refuse('not_a_workspace_account', meta, email);
+      const customer = await findCustomerByDomain(deps.db, hostedDomain);
+      if (!customer) throw await refuse('unknown_domain', meta, email);
+
+      let member = await findCustomerMember(deps.db, customer.id, email);
+      if (member?.googleSubject && member.googleSubject !== claims.sub) {
+        throw await refuse('account_mismatch', meta, email, [`customer:${customer.id}`]);
+      }
+      const now = deps.clock.now();
+      if (!member) {
+        const id = randomUUID();
+        await insertCustomerMember(deps.db, {
+          id,
+          customerId: customer.id,
+          email,
+          role: 'end_user',
+          googleSubject: claims.sub,
+          createdAt: now,
+        });
+        member = await findCustomerMember(deps.db, customer.id, email);
+      } else if (!member.googleSubject) {
+        await setCustomerMemberSubject(deps.db, member.id, claims.sub);
+      }
+      if (!member) throw await refuse('google_failed', meta, email);
+
+      if (previousSessionHash) await endSession(deps.db, previousSessionHash);
+      const sessionId = await createSession(
+        deps.db,
+        deps.clock,
+        { kind: 'customer', customerMemberId: member.id },
+        'signed_in',
+        meta,
+      );
+      await deps.audit.record({
+        actor: { kind: 'customer', id: member.id, label: email },
+        tenants: [`customer:${customer.id}`],
+        action: 'auth.sign_in.google',
+        target: email,
+        ...meta,
+        result: 'success',
+        details: { role: member.role },
+      });
+      return { sessionId };
+    },
+  };
+}

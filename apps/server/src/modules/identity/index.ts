@@ -1,0 +1,35 @@
+// The identity module: sign-in for every console, sessions, CSRF protection, invitations,
+// password resets and second factors. Other modules use the request helpers exported here.
+import type { ApiModule } from '../../http/app.ts';
+import { registerCsrfProtection } from './csrf.ts';
+import { createIdentityDeps, type IdentityRateLimits } from './deps.ts';
+import { registerIdentityResolution } from './request-identity.ts';
+import { registerIdentityRoutes } from './routes.ts';
+
+export { csrfCookieName, csrfHeaderName } from './csrf.ts';
+export type { RequestIdentity, SessionUser } from './request-identity.ts';
+export {
+  auditActorOf,
+  auditTenantsOf,
+  requestMeta,
+  requireActor,
+  requireSessionStage,
+} from './request-identity.ts';
+export { deleteExpiredSessions, sessionCookieName } from './sessions.ts';
+
+/**
+ * Builds the identity API module. It is global: its session resolution (request.identity)
+ * and CSRF check apply to every /api route, so it must come first in the module list.
+ */
+export function createIdentityModule(options: { limits?: IdentityRateLimits } = {}): ApiModule {
+  const module: ApiModule = async (app, ctx) => {
+    const deps = createIdentityDeps(ctx, options.limits);
+    registerCsrfProtection(app, deps.keys.csrf);
+    registerIdentityResolution(app, deps);
+    registerIdentityRoutes(app, deps);
+  };
+  module.global = true;
+  return module;
+}
+
+export const identityModule: ApiModule = createIdentityModule();

@@ -1,0 +1,115 @@
+// Inviting people by link (single use, 72 hours): partner owners and admins invite members
+// of their partner with a role no higher than their own; vendor admins invite operators.
+import { AppError, notFound } from '../../http/errors.ts';
+import { type Actor, authorize, mayGrantRole, type PartnerRole, type VendorRole } from '../policy/policy.ts';
+import type { IdentityDeps } from './deps.ts';
+import { issueOneTimeToken, oneTimeLink } from './one-time-tokens.ts';
+import type { RequestMeta } from './sessions.ts';
+import { findStaffUserByEmail, partnerName, partnerPath, revokeInvitations } from './store.ts';
+
+export interface InvitationResult {
+  email: string;
+  role: string;
+  expiresAt: Date;
+}
+
+function actorRef(actor: Actor, label: string) {
+  return {
+    kind: 'staff' as const,
+    id: actor.kind === 'vendor' || actor.kind === 'partner' ? actor.userId : null,
+    label,
+  };
+}
+
+async function issueInvitation(
+  deps: IdentityDeps,
+  input: { email: string; role: string; partnerId: string | null; createdBy: string | null },
+): Promise<{ link: string; expiresAt: Date }> {
+  if (await findStaffUserByEmail(deps.db, input.email)) {
+    throw new AppError('conflict', 'Someone with this email address has an account already.');
+  }
+  // A new invitation replaces the organisation's earlier one for the same address (and only
+  // its own: another partner's pending invitation stays valid).
+  await revokeInvitations(deps.db, input.email, input.partnerId, deps.clock.now());
+  const issued = await issueOneTimeToken(deps.db, deps.clock, {
+    purpose: 'invitation',
+    email: input.email,
+    partnerId: input.partnerId,
+    role: input.role,
+    createdBy: input.createdBy,
+  });
+  return { link: oneTimeLink(deps.config.publicUrl, 'invitation', issued.token), expiresAt: issued.expiresAt };
+}
+
+export async function invitePartnerUser(
+  deps: IdentityDeps,
+  actor: Actor,
+  actorLabel: string,
+  input: { partnerId: string; email: string; role: PartnerRole },
+  meta: RequestMeta,
+): Promise<InvitationResult> {
+  const path = await partnerPath(deps.db, input.partnerId);
+  if (!path) throw notFound('The partner');
+  authorize(actor, 'partner.team.manage', { kind: 'partner', partnerId: input.partnerId, partnerPath: path });
+  if (!mayGrantRole(actor, input.role)) throw new AppError('forbidden', 'You cannot grant a role above your own.');
+  const email = input.email.trim().toLowerCase();
+  const organisation = (await partnerName(deps.db, input.partnerId)) ?? 'your partner organisation';
+  const { link, expiresAt } = await issueInvitation(deps, {
+    email,
+    role: input.role,
+    partnerId: input.partnerId,
+    createdBy: actor.kind === 'partner' ? actor.userId : null,
+  });
+  await deps.mail.send({
+    to: email,
+    subject: `You are invited to ${organisation} on Safehold`,
+    text:
+      `${actorLabel} invited you to join ${organisation} on Safehold as ${input.role.replace('_', '-')}.\n\n` +
+      `Create your account with this link (valid for 72 hours, usable once):\n${link}\n`,
+  });
+  await deps.audit.record({
+    actor: actorRef(actor, actorLabel),
+    tenants: [`partner:${input.partnerId}`],
+    action: 'auth.invitation.send',
+    target: email,
+    ...meta,
+    result: 'success',
+    details: { role: input.role },
+  });
+  return { email, role: input.role, expiresAt };
+}
+
+export async function inviteVendorOperator(
+  deps: IdentityDeps,
+  actor: Actor,
+  actorLabel: string,
+  input: { email: string; role: VendorRole },
+  meta: RequestMeta,
+): Promise<InvitationResult> {
+  authorize(actor, 'vendor.operators.manage', { kind: 'vendor' });
+  if (!mayGrantRole(actor, input.role)) throw new AppError('forbidden', 'You cannot grant a role above your own.');
+  const email = input.email.trim().toLowerCase();
+  const { link, expiresAt } = await issueInvitation(deps, {
+    email,
+    role: input.role,
+    partnerId: null,
+    createdBy: actor.kind === 'vendor' ? actor.userId : null,
+  });
+  await deps.mail.send({
+    to: email,
+    subject: 'You are invited to operate Safehold',
+    text:
+      `${actorLabel} invited you to operate this Safehold installation as ${input.role}.\n\n` +
+      `Create your account with this link (valid for 72 hours, usable once):\n${link}\n`,
+  });
+  await deps.audit.record({
+    actor: actorRef(actor, actorLabel),
+    tenants: ['vendor'],
+    action: 'auth.invitation.send',
+    target: email,
+    ...meta,
+    result: 'success',
+    details: { role: input.role },
+  });
+  return { email, role: input.role, expiresAt };
+}

@@ -1,0 +1,189 @@
+// Who is making a request: every /api request resolves its session cookie against the
+// database (so sign-out, disabling a user or suspending a partner take effect at once) and
+// decorates the request with `identity`. Other modules call `requireActor(request)` for the
+// policy Actor of a signed-in user, and `auditActorOf(request)` for audit entries.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../clock.ts';
+import type { Db } from '../../db/database.ts';
+import type { App } from '../../http/app.ts';
+import { AppError } from '../../http/errors.ts';
+import type { AuditEntryInput, AuditTenant } from '../audit/service.ts';
+import type { Actor, CustomerRole, PartnerRole, VendorRole } from '../policy/policy.ts';
+import { hostCookieOptions, isApiRequest } from './csrf.ts';
+import {
+  endSession,
+  type RequestMeta,
+  type SessionStage,
+  sessionCookieName,
+  sessionExpired,
+  sessionHashFromCookie,
+  touchSession,
+} from './sessions.ts';
+import { assignedCustomerIds, loadSession } from './store.ts';
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+  console: 'vendor' | 'partner' | 'customer';
+  role: VendorRole | PartnerRole | CustomerRole;
+  partnerId: string | null;
+  partnerName: string | null;
+  customerId: string | null;
+  domain: string | null;
+}
+
+export interface RequestIdentity {
+  sessionIdHash: string;
+  stage: SessionStage;
+  user: SessionUser;
+  /** The policy actor; only for a fully signed-in session. */
+  actor: Actor | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    identity: RequestIdentity | null;
+  }
+}
+
+export function requestMeta(request: FastifyRequest): RequestMeta {
+  const agent = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 512) : null };
+}
+
+/** The signed-in user's policy Actor; 401 `unauthenticated` without a signed-in session. */
+export function requireActor(request: FastifyRequest): Actor {
+  const actor = request.identity?.actor;
+  if (!actor) throw new AppError('unauthenticated', 'Sign in to continue.');
+  return actor;
+}
+
+/** The session at one of the given stages, or 401. */
+export function requireSessionStage(request: FastifyRequest, ...stages: SessionStage[]): RequestIdentity {
+  const identity = request.identity;
+  if (!identity) throw new AppError('unauthenticated', 'Sign in to continue.');
+  if (!stages.includes(identity.stage)) {
+    throw new AppError(
+      identity.stage === 'signed_in' ? 'conflict' : 'second_factor_required',
+      identity.stage === 'signed_in' ? 'You are already signed in.' : 'Complete the second sign-in step first.',
+    );
+  }
+  return identity;
+}
+
+/** The tenant log(s) where entries about this user belong. */
+export function auditTenantsOf(user: SessionUser): AuditTenant[] {
+  if (user.console === 'vendor') return ['vendor'];
+  if (user.console === 'partner') return [`partner:${user.partnerId}`];
+  return [`customer:${user.customerId}`];
+}
+
+/** Actor, tenant and request fields for an audit entry made by the signed-in user. */
+export function auditActorOf(
+  request: FastifyRequest,
+): Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgent'> & { tenants: AuditTenant[] } {
+  const meta = requestMeta(request);
+  const user = request.identity?.user;
+  if (!user) return { actor: { kind: 'anonymous', label: 'anonymous' }, tenants: ['vendor'], ...meta };
+  return {
+    actor: { kind: user.console === 'customer' ? 'customer' : 'staff', id: user.id, label: user.email },
+    tenants: auditTenantsOf(user),
+    ...meta,
+  };
+}
+
+export function clearSessionCookie(reply: FastifyReply): void {
+  reply.clearCookie(sessionCookieName, hostCookieOptions);
+}
+
+export function setSessionCookie(reply: FastifyReply, id: string): void {
+  reply.setCookie(sessionCookieName, id, hostCookieOptions);
+}
+
+/** Resolves a session id hash to the identity, or null (and deletes it) when it has ended. */
+export async function resolveSession(db: Db, clock: Clock, idHash: string): Promise<RequestIdentity | null> {
+  const row = await loadSession(db, idHash);
+  if (!row) return null;
+  const now = clock.now();
+  const { session } = row;
+  let identity: RequestIdentity | null = null;
+  if (session.subjectKind === 'staff' && row.user) {
+    const user = row.user;
+    const active = !user.disabledAt && (user.orgKind === 'vendor' || row.partnerStatus === 'active');
+    if (active) {
+      const sessionUser: SessionUser = {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        console: user.orgKind,
+        role: user.role,
+        partnerId: user.partnerId,
+        partnerName: row.partnerName,
+        customerId: null,
+        domain: null,
+      };
+      let actor: Actor | null = null;
+      if (session.stage === 'signed_in') {
+        actor =
+          user.orgKind === 'vendor'
+            ? { kind: 'vendor', userId: user.id, role: user.role as VendorRole }
+            : {
+                kind: 'partner',
+                userId: user.id,
+                partnerId: user.partnerId as string,
+                role: user.role as PartnerRole,
+                assignedCustomerIds: await assignedCustomerIds(db, user.id),
+              };
+      }
+      identity = { sessionIdHash: idHash, stage: session.stage, user: sessionUser, actor };
+    }
+  } else if (session.subjectKind === 'customer' && row.member) {
+    const member = row.member;
+    identity = {
+      sessionIdHash: idHash,
+      stage: session.stage,
+      user: {
+        id: member.id,
+        email: member.email,
+        name: member.email,
+        console: 'customer',
+        role: member.role,
+        partnerId: null,
+        partnerName: null,
+        customerId: member.customerId,
+        domain: row.customerDomain,
+      },
+      actor:
+        session.stage === 'signed_in'
+          ? {
+              kind: 'customer',
+              memberId: member.id,
+              customerId: member.customerId,
+              role: member.role,
+              email: member.email,
+            }
+          : null,
+    };
+  }
+  if (!identity || sessionExpired(session, now)) {
+    await endSession(db, idHash);
+    return null;
+  }
+  await touchSession(db, idHash, now);
+  return identity;
+}
+
+export function registerIdentityResolution(app: App, deps: { db: Db; clock: Clock }): void {
+  app.decorateRequest('identity', null);
+  app.addHook('onRequest', async (request, reply) => {
+    request.identity = null;
+    if (!isApiRequest(request)) return;
+    const cookie = request.cookies[sessionCookieName];
+    if (cookie === undefined) return;
+    const idHash = sessionHashFromCookie(cookie);
+    request.identity = idHash ? await resolveSession(deps.db, deps.clock, idHash) : null;
+    // A cookie that no longer names a live session is removed from the browser.
+    if (!request.identity) clearSessionCookie(reply);
+  });
+}

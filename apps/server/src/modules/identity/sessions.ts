@@ -1,0 +1,106 @@
+// Server-side sessions: the cookie carries 32 random bytes, the table only their SHA-256.
+// A session moves through stages (password passed → second factor or enrolment → signed in)
+// and gets a new id at every stage change. It ends on sign-out, after 30 minutes idle, 12
+// hours after sign-in, and at once when its user is disabled or its partner suspended.
+import { createHash, randomBytes } from 'node:crypto';
+import { eq, lt, or } from 'drizzle-orm';
+import type { Clock } from '../../clock.ts';
+import type { Db } from '../../db/database.ts';
+import { sessions } from '../../db/schema.ts';
+
+export const sessionCookieName = '__Host-safehold-session';
+export const idleTimeoutMs = 30 * 60_000;
+export const absoluteTimeoutMs = 12 * 3600_000;
+
+export type SessionStage = (typeof sessions.$inferSelect)['stage'];
+export type SessionRow = typeof sessions.$inferSelect;
+export type SessionSubject = { kind: 'staff'; staffUserId: string } | { kind: 'customer'; customerMemberId: string };
+
+const sessionIdPattern = /^[A-Za-z0-9_-]{43}$/;
+
+export function hashSessionId(id: string): string {
+  return createHash('sha256').update(id).digest('hex');
+}
+
+/** The id hash for a cookie value, or null when the value cannot be a session id. */
+export function sessionHashFromCookie(value: string | undefined): string | null {
+  if (!value || !sessionIdPattern.test(value)) return null;
+  return hashSessionId(value);
+}
+
+export interface RequestMeta {
+  ip: string;
+  userAgent: string | null;
+}
+
+export async function createSession(
+  db: Db,
+  clock: Clock,
+  subject: SessionSubject,
+  stage: SessionStage,
+  meta: RequestMeta,
+): Promise<string> {
+  const id = randomBytes(32).toString('base64url');
+  const now = clock.now();
+  await db.insert(sessions).values({
+    idHash: hashSessionId(id),
+    subjectKind: subject.kind,
+    staffUserId: subject.kind === 'staff' ? subject.staffUserId : null,
+    customerMemberId: subject.kind === 'customer' ? subject.customerMemberId : null,
+    stage,
+    // CSRF tokens are bound to the csrf cookie (see csrf.ts), not to the session.
+    csrfToken: '',
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+    createdAt: now,
+    lastSeenAt: now,
+    absoluteExpiresAt: new Date(now.getTime() + absoluteTimeoutMs),
+  });
+  return id;
+}
+
+/** Moves a session to a new stage under a new id (the old id stops working). */
+export async function advanceSession(db: Db, clock: Clock, idHash: string, stage: SessionStage): Promise<string> {
+  const id = randomBytes(32).toString('base64url');
+  await db
+    .update(sessions)
+    .set({ idHash: hashSessionId(id), stage, lastSeenAt: clock.now() })
+    .where(eq(sessions.idHash, idHash));
+  return id;
+}
+
+export async function endSession(db: Db, idHash: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.idHash, idHash));
+}
+
+export async function endStaffUserSessions(db: Db, staffUserId: string): Promise<number> {
+  const ended = await db
+    .delete(sessions)
+    .where(eq(sessions.staffUserId, staffUserId))
+    .returning({ idHash: sessions.idHash });
+  return ended.length;
+}
+
+/** Whether a session has run out of time now; the caller deletes it. */
+export function sessionExpired(session: Pick<SessionRow, 'lastSeenAt' | 'absoluteExpiresAt'>, now: Date): boolean {
+  return (
+    now.getTime() >= session.absoluteExpiresAt.getTime() ||
+    now.getTime() - session.lastSeenAt.getTime() >= idleTimeoutMs
+  );
+}
+
+export async function touchSession(db: Db, idHash: string, now: Date): Promise<void> {
+  await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, idHash));
+}
+
+/**
+ * Deletes sessions that have timed out but were never presented again. Sessions are checked
+ * on every request anyway; this only keeps the table small (for a periodic job).
+ */
+export async function deleteExpiredSessions(db: Db, now: Date): Promise<number> {
+  const deleted = await db
+    .delete(sessions)
+    .where(or(lt(sessions.absoluteExpiresAt, now), lt(sessions.lastSeenAt, new Date(now.getTime() - idleTimeoutMs))))
+    .returning({ idHash: sessions.idHash });
+  return deleted.length;
+}
