@@ -109,13 +109,7 @@ export function createCalendarApi(ctx: ApiContext): CalendarApi {
     },
     importEvent(user, calendarId, event) {
       // events.import is keyed by iCalUID: sending it twice updates the same event, so it may be repeated.
-      return write(
-        user,
-        'calendar.events.import',
-        `${base()}/calendars/${seg(calendarId)}/events/import`,
-        event,
-        true,
-      );
+      return write(user, 'calendar.events.import', `${base()}/calendars/${seg(calendarId)}/events/import`, event, true);
     },
     insertEvent(user, calendarId, event) {
       return write(user, 'calendar.events.insert', `${base()}/calendars/${seg(calendarId)}/events`, event, false);

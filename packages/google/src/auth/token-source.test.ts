@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GoogleApiError } from '../errors.ts';
+import { GOOGLE_SCOPES, SCOPES_BY_API } from '../scopes.ts';
+import { sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
+import { AuthorizationLostError } from './token-source.ts';
+
+const profile = { emailAddress: 'ann@example.com', messagesTotal: 1, threadsTotal: 1, historyId: '100' };
+
+test('the token request is an RS256 JWT the server verifies, with iss, scope, aud, iat, exp ≤ iat+3600 and sub', async (t) => {
+  const google = await startScriptedGoogle(t);
+  google.route('GET', '/gmail/v1/users/ann%40example.com/profile', (_req, res) => sendJson(res, 200, profile));
+  const client = google.client();
+  await client.gmail.getProfile('ann@example.com');
+  assert.equal(google.issuedTokens.length, 1);
+  const [issued] = google.issuedTokens;
+  assert.deepEqual(issued?.header, { alg: 'RS256', typ: 'JWT', kid: 'key-1' });
+  const claims = issued?.claims ?? {};
+  assert.equal(claims.iss, 'backup@safehold-test.iam.gserviceaccount.com');
+  assert.equal(claims.sub, 'ann@example.com');
+  assert.equal(claims.aud, google.tokenUrl);
+  assert.equal(claims.scope, SCOPES_BY_API.gmail.join(' '));
+  assert.equal(claims.iat, Math.floor(client.clock.now() / 1000));
+  assert.equal(Number(claims.exp) - Number(claims.iat), 3600);
+  assert.equal(google.requests[0]?.headers.authorization, `Bearer ${issued?.token}`);
+  assert.equal(google.requests[0]?.user, 'ann@example.com');
+});
+
+test('a token is reused per (user, scopes), requested separately for another user, and refreshed before it expires', async (t) => {
+  const google = await startScriptedGoogle(t);
+  google.route('GET', /\/profile$/, (_req, res) => sendJson(res, 200, profile));
+  google.route('GET', /\/calendarList$/, (_req, res) => sendJson(res, 200, { items: [] }));
+  const client = google.client();
+  await client.gmail.getProfile('ann@example.com');
+  await client.gmail.getProfile('ann@example.com');
+  assert.equal(google.issuedTokens.length, 1);
+  await client.gmail.getProfile('bob@example.com');
+  assert.equal(google.issuedTokens.length, 2);
+  for await (const _ of client.calendar.listCalendars('ann@example.com')) {
+  }
+  assert.equal(google.issuedTokens.length, 3, 'another scope set is another token');
+  client.clock.advance(54 * 60_000);
+  await client.gmail.getProfile('ann@example.com');
+  assert.equal(google.issuedTokens.length, 3, 'six minutes left: still cached');
+  client.clock.advance(2 * 60_000);
+  await client.gmail.getProfile('ann@example.com');
+  assert.equal(google.issuedTokens.length, 4, 'four minutes left: refreshed');
+});
+
+for (const status of [400, 401] as const) {
+  test(`unauthorized_client answered with ${status} is AuthorizationLostError naming the scopes requested`, async (t) => {
+    const google = await startScriptedGoogle(t);
+    google.unauthorizedStatus = status;
+    google.grantedScopes = new Set(GOOGLE_SCOPES.filter((scope) => !scope.endsWith('gmail.modify')));
+    const client = google.client();
+    await assert.rejects(client.gmail.getProfile('ann@example.com'), (error: unknown) => {
+      assert.ok(error instanceof AuthorizationLostError);
+      assert.deepEqual(error.scopes, SCOPES_BY_API.gmail);
+      assert.match(error.message, /domain-wide delegation missing or revoked/i);
+      assert.match(error.message, /gmail\.modify/);
+      return true;
+    });
+    assert.equal(google.requests.length, 0, 'no API call without a token');
+  });
+}
+
+test('checkDelegation asks for each scope and returns the ones not delegated', async (t) => {
+  const google = await startScriptedGoogle(t);
+  const withheld = GOOGLE_SCOPES.filter(
+    (scope) => scope.endsWith('/drive') || scope.endsWith('contacts.other.readonly'),
+  );
+  google.grantedScopes = new Set(GOOGLE_SCOPES.filter((scope) => !withheld.includes(scope)));
+  const result = await google.client().checkDelegation('admin@example.com');
+  assert.deepEqual(result.missing, withheld);
+  assert.equal(result.granted.length, GOOGLE_SCOPES.length - withheld.length);
+  assert.ok(google.issuedTokens.every((issued) => issued.claims.sub === 'admin@example.com'));
+});
+
+test('a 401 from an API refreshes the token once and repeats the call; a second 401 is permanent', async (t) => {
+  const google = await startScriptedGoogle(t);
+  let refusals = 1;
+  google.route('GET', /\/profile$/, (_req, res) => {
+    if (refusals-- > 0)
+      return sendGoogleError(res, 401, 'authError', 'Invalid Credentials', { googleStatus: 'UNAUTHENTICATED' });
+    sendJson(res, 200, profile);
+  });
+  const client = google.client();
+  assert.equal((await client.gmail.getProfile('ann@example.com')).historyId, '100');
+  assert.equal(google.issuedTokens.length, 2);
+  assert.notEqual(google.requests[0]?.headers.authorization, google.requests[1]?.headers.authorization);
+
+  refusals = 5;
+  await assert.rejects(client.gmail.getProfile('ann@example.com'), (error: unknown) => {
+    assert.ok(error instanceof GoogleApiError);
+    assert.equal(error.status, 401);
+    assert.equal(error.classification, 'permanent');
+    return true;
+  });
+  assert.equal(google.calls('GET', /\/profile$/).length, 4, 'one refresh, not a retry loop');
+});
