@@ -17,7 +17,9 @@ function failThen(failures: Array<(res: import('node:http').ServerResponse) => v
   };
 }
 
-const dropSocket = (res: import('node:http').ServerResponse) => res.socket?.destroy();
+const dropSocket = (res: import('node:http').ServerResponse): void => {
+  res.socket?.destroy();
+};
 
 test('the classification table follows GOOGLE-APIS.md', () => {
   const c = (status: number, reason: string | undefined, operation = 'gmail.messages.get', extra = {}) =>
