@@ -12,6 +12,7 @@ export {
   type DriveFile,
   type DriveFileMetadata,
   type DrivePermission,
+  GOOGLE_EXPORT_FORMATS,
   type ListFilesOptions,
   type SharedDrive,
 } from './apis/drive.ts';
@@ -70,7 +71,9 @@ export {
   type QuotaEvent,
   type QuotaLimitOverrides,
   type QuotaManager,
+  quotaUtilisation,
 } from './quota/quota-manager.ts';
 export { API_NAMES, GOOGLE_SCOPES, type GoogleApiName, type GoogleScope, SCOPES_BY_API } from './scopes.ts';
 export type { CalendarSync, DriveSync, GmailSync, PeopleSync } from './sync/cursors.ts';
+export { type HistoryChanges, historyChanges } from './sync/gmail-history-changes.ts';
 export { CursorNotReadyError, type SyncRun } from './sync/sync-run.ts';

@@ -15,6 +15,15 @@ export const DEFAULT_FILE_FIELDS =
   'id,name,mimeType,parents,driveId,trashed,size,md5Checksum,sha256Checksum,headRevisionId,version,modifiedTime,createdTime,' +
   'owners(emailAddress,permissionId),capabilities(canDownload),exportLinks,shortcutDetails,appProperties,description,starred';
 
+/** The Office (or PDF) format each Google editor type is backed up as (GOOGLE-APIS.md "Drive"). */
+export const GOOGLE_EXPORT_FORMATS: Readonly<Record<string, string>> = {
+  'application/vnd.google-apps.document': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.google-apps.spreadsheet': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.google-apps.presentation':
+    'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.google-apps.drawing': 'application/pdf',
+};
+
 export const driveFileSchema = z.looseObject({
   id: z.string(),
   name: z.string().optional(),

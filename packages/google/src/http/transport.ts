@@ -168,7 +168,8 @@ export function createTransport(options: TransportOptions): Transport {
       try {
         return await attempt(spec, read, keepSlot, lastToken);
       } catch (error) {
-        if (!(error instanceof GoogleApiError)) throw error as Error | AuthorizationLostError;
+        // The token endpoint has already run its own retries; repeating them here would multiply them.
+        if (!(error instanceof GoogleApiError) || error.operation === 'oauth2.token') throw error;
         if (error.status === 401 && !refreshed && lastToken.token) {
           // An access token can be revoked before it expires: ask for a new one once; a second 401 is permanent.
           refreshed = true;

@@ -11,7 +11,6 @@ const gmailUnits: Record<string, number> = {
   'gmail.messages.get': 5,
   'gmail.history.list': 2,
   'gmail.messages.import': 25,
-  'gmail.upload.chunk': 0,
 };
 
 /** Units an operation spends; unknown Gmail operations are charged 5, the cost of a typical read. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createFakeClock } from '../testing/fake-clock.ts';
 import { sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
-import { createQuotaManager, defaultQuotaLimits } from './quota-manager.ts';
+import { createQuotaManager, defaultQuotaLimits, quotaUtilisation } from './quota-manager.ts';
 
 /** Largest number of units spent in any window of `windowMs` (windows start at each spend). */
 function maxInWindow(spends: Array<{ at: number; units: number }>, windowMs: number): number {
@@ -50,6 +50,7 @@ test('a user bucket never spends more than its per-minute limit in any minute, a
   assert.ok(total / elapsedMinutes > 0.9 * 600, `achieved ${total / elapsedMinutes} units/min`);
   const [stats] = quotas.stats();
   assert.equal(stats?.unitsSpent, 2960);
+  assert.ok(stats && quotaUtilisation(stats, elapsedMinutes * 60_000) > 0.9);
   assert.ok((stats?.waits ?? 0) > 0);
 });
 

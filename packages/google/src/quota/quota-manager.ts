@@ -48,6 +48,15 @@ export interface BucketStats {
   lastSpendAt: number | undefined;
 }
 
+/**
+ * Share of the bucket's ceiling actually used over `elapsedMs` (1 = the full per-minute limit the
+ * whole time): what a benchmark reports as "achieved rate".
+ */
+export function quotaUtilisation(bucket: BucketStats, elapsedMs: number): number {
+  if (elapsedMs <= 0 || !Number.isFinite(bucket.limitPerMinute)) return 0;
+  return bucket.unitsSpent / ((bucket.limitPerMinute * elapsedMs) / 60_000);
+}
+
 export interface QuotaEvent {
   type: 'wait';
   api: GoogleApiName;
