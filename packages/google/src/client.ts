@@ -7,12 +7,7 @@ import { createDirectoryApi, type DirectoryApi } from './apis/directory.ts';
 import { createDriveApi, type DriveApi } from './apis/drive.ts';
 import { createGmailApi, type GmailApi } from './apis/gmail.ts';
 import { createPeopleApi, type PeopleApi } from './apis/people.ts';
-import {
-  type AuthorizationLostError,
-  checkDelegation,
-  createTokenSource,
-  type DelegationCheck,
-} from './auth/token-source.ts';
+import { checkDelegation, createTokenSource, type DelegationCheck } from './auth/token-source.ts';
 import { type GoogleClock, type GoogleLogger, type RandomSource, silentLogger, systemClock } from './clock.ts';
 import { type Endpoints, parseServiceAccountKey, projectOf, resolveEndpoints } from './config.ts';
 import { defaultRetryOptions, type RetryOptions } from './http/retry-policy.ts';
@@ -72,8 +67,6 @@ export interface GoogleClient {
   /** Requests a token per scope of GOOGLE_SCOPES impersonating `adminEmail`; returns the scopes not delegated. */
   checkDelegation(adminEmail: string): Promise<DelegationCheck>;
 }
-
-export type { AuthorizationLostError };
 
 export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
   const key = parseServiceAccountKey(options.serviceAccountKey);

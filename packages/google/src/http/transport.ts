@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { z } from 'zod';
-import type { AuthorizationLostError, TokenSource } from '../auth/token-source.ts';
+import type { TokenSource } from '../auth/token-source.ts';
 import type { GoogleClock, GoogleLogger, RandomSource } from '../clock.ts';
 import { GoogleApiError, GoogleResponseShapeError, parseErrorBody } from '../errors.ts';
 import { operationCost } from '../quota/costs.ts';
