@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
-import { GoogleResponseShapeError } from '../errors.ts';
+import { GoogleApiError, GoogleResponseShapeError } from '../errors.ts';
 import { type RecordedRequest, sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
 
 const user = 'ann@example.com';
@@ -243,4 +243,22 @@ test('a chunk size that is not a multiple of 256 KiB is refused before anything 
     RangeError,
   );
   assert.equal(google.requests.length, 0);
+});
+
+test('an expired upload session (404) is raised for the caller to start again', async (t) => {
+  const google = await startScriptedGoogle(t);
+  google.route('POST', '/upload/drive/v3/files', (_req, res) => {
+    res.writeHead(200, { location: `${google.url}/upload/drive/v3/files?upload_id=s2` });
+    res.end();
+  });
+  google.route('PUT', '/upload/drive/v3/files', (_req, res) =>
+    sendGoogleError(res, 404, 'notFound', 'Upload session expired'),
+  );
+  await assert.rejects(
+    google
+      .client()
+      .drive.createFile(user, { name: 'x' }, { body: Buffer.alloc(300 * KiB), mimeType: 'a/b', multipartMaxBytes: 1 }),
+    (error: unknown) => error instanceof GoogleApiError && error.status === 404 && error.classification === 'permanent',
+  );
+  assert.equal(google.calls('PUT', '/upload/drive/v3/files').length, 1);
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { GoogleApiError } from '../errors.ts';
 import { GOOGLE_SCOPES, SCOPES_BY_API } from '../scopes.ts';
 import { sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
-import { AuthorizationLostError } from './token-source.ts';
+import { AuthorizationLostError, TokenRequestError } from './token-source.ts';
 
 const profile = { emailAddress: 'ann@example.com', messagesTotal: 1, threadsTotal: 1, historyId: '100' };
 
@@ -97,4 +97,65 @@ test('a 401 from an API refreshes the token once and repeats the call; a second 
     return true;
   });
   assert.equal(google.calls('GET', /\/profile$/).length, 4, 'one refresh, not a retry loop');
+});
+
+test('concurrent requests for one user share a single token request', async (t) => {
+  const google = await startScriptedGoogle(t);
+  google.route('GET', /\/profile$/, (_req, res) => sendJson(res, 200, profile));
+  const client = google.client();
+  await Promise.all(Array.from({ length: 10 }, () => client.gmail.getProfile('ann@example.com')));
+  assert.equal(google.issuedTokens.length, 1);
+});
+
+test('the token endpoint is retried on 503 and a dropped socket, and invalid_grant is a TokenRequestError', async (t) => {
+  const google = await startScriptedGoogle(t);
+  google.route('GET', /\/profile$/, (_req, res) => sendJson(res, 200, profile));
+  let tokenFailures: Array<'503' | 'drop' | 'invalid_grant'> = ['503', 'drop'];
+  const client = google.client({
+    fetch: async (input, init) => {
+      if (String(input).endsWith('/token')) {
+        const failure = tokenFailures.shift();
+        if (failure === '503') return new Response('{"error":"internal_failure"}', { status: 503 });
+        if (failure === 'drop')
+          throw new TypeError('fetch failed', {
+            cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+          });
+        if (failure === 'invalid_grant') {
+          return new Response('{"error":"invalid_grant","error_description":"Invalid email or User ID"}', {
+            status: 400,
+          });
+        }
+      }
+      return fetch(input, init);
+    },
+  });
+  await client.gmail.getProfile('ann@example.com');
+  assert.deepEqual(client.clock.sleeps, [500, 1000]);
+  tokenFailures = ['invalid_grant'];
+  await assert.rejects(client.gmail.getProfile('gone@example.com'), (error: unknown) => {
+    assert.ok(error instanceof TokenRequestError);
+    assert.equal(error.error, 'invalid_grant');
+    assert.equal(error.subject, 'gone@example.com');
+    return true;
+  });
+});
+
+test('log records of retries and token refreshes carry no token or key material', async (t) => {
+  const google = await startScriptedGoogle(t);
+  let answers = ['401', '429'];
+  google.route('GET', /\/profile$/, (_req, res) => {
+    const next = answers.shift();
+    if (next === '401') return sendGoogleError(res, 401, 'authError', 'Invalid Credentials');
+    if (next === '429') return sendGoogleError(res, 429, 'rateLimitExceeded', 'slow down');
+    sendJson(res, 200, profile);
+  });
+  const lines: string[] = [];
+  const record = (fields: Record<string, unknown>, message: string) =>
+    lines.push(JSON.stringify({ ...fields, message }));
+  const client = google.client({ logger: { debug: record, info: record, warn: record } });
+  await client.gmail.getProfile('ann@example.com');
+  answers = [];
+  assert.ok(lines.length >= 2);
+  const all = lines.join('\n');
+  assert.doesNotMatch(all, /ya29|PRIVATE KEY|Bearer|assertion/);
 });
