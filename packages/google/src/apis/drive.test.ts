@@ -262,3 +262,40 @@ test('an expired upload session (404) is raised for the caller to start again', 
   );
   assert.equal(google.calls('PUT', '/upload/drive/v3/files').length, 1);
 });
+
+test('a shared drive is listed as its organizer, found through permissions with domain admin access', async (t) => {
+  const google = await startScriptedGoogle(t);
+  google.route('GET', '/drive/v3/files/d1/permissions', (_req, res) =>
+    sendJson(res, 200, {
+      permissions: [
+        { id: 'p0', type: 'group', role: 'organizer', emailAddress: 'team@example.com' },
+        { id: 'p1', type: 'user', role: 'writer', emailAddress: 'bob@example.com' },
+        { id: 'p2', type: 'user', role: 'organizer', emailAddress: 'carl@example.com' },
+      ],
+    }),
+  );
+  const member = await google.client().drive.findSharedDriveMember('admin@example.com', 'd1');
+  assert.equal(member, 'carl@example.com');
+  assert.equal(google.requests[0]?.query.get('useDomainAdminAccess'), 'true');
+  assert.equal(google.requests[0]?.user, 'admin@example.com');
+});
+
+test('export links that redirect are followed', async (t) => {
+  const google = await startScriptedGoogle(t);
+  google.route('GET', '/drive/v3/files/doc2/export', (_req, res) =>
+    sendGoogleError(res, 403, 'exportSizeLimitExceeded', 'too large'),
+  );
+  google.route('GET', '/drive/v3/files/doc2', (_req, res) =>
+    sendJson(res, 200, { id: 'doc2', exportLinks: { 'application/pdf': `${google.url}/feeds/download/doc2` } }),
+  );
+  google.route('GET', '/feeds/download/doc2', (_req, res) => {
+    res.writeHead(302, { location: `${google.url}/content/doc2.pdf` });
+    res.end();
+  });
+  google.route('GET', '/content/doc2.pdf', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/pdf' });
+    res.end('redirected export');
+  });
+  const exported = await google.client().drive.export(user, 'doc2', 'application/pdf');
+  assert.equal(await text(exported.body), 'redirected export');
+});

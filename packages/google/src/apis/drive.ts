@@ -123,6 +123,11 @@ export interface DriveApi {
     fileId: string,
     options?: { useDomainAdminAccess?: boolean },
   ): AsyncGenerator<DrivePermission, void, undefined>;
+  /**
+   * A user who may list a shared drive's files (only members can): its organizer, else the member
+   * with the highest role. Found with domain admin access, impersonating `admin`.
+   */
+  findSharedDriveMember(admin: string, driveId: string): Promise<string | undefined>;
   /** Always with sendNotificationEmail=false: a restore never mails anyone. */
   createPermission(
     user: string,
@@ -276,6 +281,16 @@ export function createDriveApi(ctx: ApiContext): DriveApi {
         ),
       );
       return itemsOf(pages, (page) => page.permissions);
+    },
+    async findSharedDriveMember(admin, driveId) {
+      const rank = ['organizer', 'fileOrganizer', 'writer', 'commenter', 'reader'];
+      let best: { email: string; rank: number } | undefined;
+      for await (const permission of this.listPermissions(admin, driveId, { useDomainAdminAccess: true })) {
+        const position = rank.indexOf(permission.role);
+        if (permission.type !== 'user' || !permission.emailAddress || position < 0) continue;
+        if (!best || position < best.rank) best = { email: permission.emailAddress, rank: position };
+      }
+      return best?.email;
     },
     createPermission(user, fileId, permission) {
       return ctx.transport.json(

@@ -84,6 +84,17 @@ export async function uploadResumable<S extends z.ZodType>(
   let offset = 0;
   let failuresWithoutProgress = 0;
   for (;;) {
+    if (offset >= total && total > 0) {
+      // The session holds every byte but has not answered with the resource yet: ask it once more.
+      const status = await deps.transport.request(
+        { ...base, operation: `${spec.operation}.status`, headers: { 'content-range': `bytes */${total}` } },
+        answer,
+      );
+      if (status.done) return status.value;
+      throw new GoogleResponseShapeError(spec.operation, [
+        `upload session holds all ${total} bytes but did not complete`,
+      ]);
+    }
     const end = Math.min(offset + chunkSize, total);
     try {
       const chunk = await readUpload(spec.body, offset, end);

@@ -133,7 +133,8 @@ export function createTransport(options: TransportOptions): Transport {
           method: spec.method,
           headers: { authorization: `Bearer ${token}`, ...spec.headers },
           body: spec.body,
-          redirect: 'manual',
+          // Upload sessions answer 308 meaning "resume", not a redirect; everything else (export links) may redirect.
+          redirect: spec.acceptStatus?.includes(308) ? 'manual' : 'follow',
         });
       } catch (error) {
         throw networkError(spec.operation, error);

@@ -100,10 +100,19 @@ test('the client charges Gmail unit costs and keeps at most 5 requests per user 
   const google = await startScriptedGoogle(t);
   let active = 0;
   let peak = 0;
+  let openGate: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    openGate = resolve;
+  });
+  let reachedFive: () => void = () => {};
+  const fiveActive = new Promise<void>((resolve) => {
+    reachedFive = resolve;
+  });
   google.route('GET', /\/messages\/[^/]+$/, async (req, res) => {
     active++;
     peak = Math.max(peak, active);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (active === 5) reachedFive();
+    await gate;
     active--;
     const id = req.path.split('/').pop() ?? '';
     sendJson(res, 200, {
@@ -118,9 +127,16 @@ test('the client charges Gmail unit costs and keeps at most 5 requests per user 
   });
   google.route('GET', /\/profile$/, (_req, res) => sendJson(res, 200, { emailAddress: 'a', historyId: '1' }));
   const client = google.client();
-  await Promise.all(
+  const all = Promise.all(
     Array.from({ length: 20 }, (_, i) => client.gmail.getMessage('ann@example.com', `m${i}`, { format: 'raw' })),
   );
+  await fiveActive;
+  // Give a sixth request every chance to arrive while five are held open.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(active, 5);
+  assert.equal(client.quotas.inFlight('gmail', 'ann@example.com'), 5);
+  openGate();
+  await all;
   await client.gmail.getProfile('ann@example.com');
   assert.equal(peak, 5);
   const user = client.quotaStats().find((s) => s.scope === 'user' && s.api === 'gmail');
