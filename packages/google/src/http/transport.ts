@@ -119,14 +119,14 @@ export function createTransport(options: TransportOptions): Transport {
     spec: RequestSpec,
     read: (response: Response) => Promise<R>,
     keepSlot: boolean,
-    forceRefresh: { token: string | undefined },
+    lastToken: { token: string | undefined },
   ): Promise<{ result: R; release: () => void }> {
     const scopes = SCOPES_BY_API[spec.api];
     const release = await quotas.acquire(spec.api, spec.user, spec.cost ?? operationCost(spec.api, spec.operation));
     let keep = false;
     try {
       const token = await tokens.getToken(spec.user, scopes);
-      forceRefresh.token = token;
+      lastToken.token = token;
       let response: Response;
       try {
         response = await options.fetch(buildUrl(spec.url, spec.query), {
