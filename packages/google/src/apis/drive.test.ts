@@ -299,3 +299,34 @@ test('export links that redirect are followed', async (t) => {
   const exported = await google.client().drive.export(user, 'doc2', 'application/pdf');
   assert.equal(await text(exported.body), 'redirected export');
 });
+
+test('a download cut off mid-body resumes with a Range request and delivers every byte once', async (t) => {
+  const google = await startScriptedGoogle(t);
+  const content = Buffer.alloc(1024 * KiB);
+  for (let i = 0; i < content.length; i++) content[i] = (i * 7) % 253;
+  google.route('GET', '/drive/v3/files/f9', (req, res) => {
+    const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+    if (!range) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(content.length) });
+      res.write(content.subarray(0, 300 * KiB), () => res.socket?.destroy());
+      return;
+    }
+    const start = Number(range[1]);
+    res.writeHead(206, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(content.length - start),
+      'content-range': `bytes ${start}-${content.length - 1}/${content.length}`,
+    });
+    res.end(content.subarray(start));
+  });
+  const client = google.client();
+  const download = await client.drive.download(user, 'f9');
+  const chunks: Buffer[] = [];
+  for await (const chunk of download.body) chunks.push(chunk as Buffer);
+  assert.deepEqual(Buffer.concat(chunks), content);
+  const calls = google.calls('GET', '/drive/v3/files/f9');
+  assert.equal(calls.length, 2);
+  assert.match(String(calls[1]?.headers.range), /^bytes=\d+-$/);
+  assert.deepEqual(client.clock.sleeps, [500]);
+  assert.equal(client.quotas.inFlight('drive', user), 0);
+});

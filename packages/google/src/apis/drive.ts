@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { GoogleApiError } from '../errors.ts';
 import { MULTIPART_MAX_BYTES, multipartRelated } from '../http/multipart.ts';
 import { itemsOf, paginate } from '../http/pagination.ts';
+import { downloadResumable } from '../http/resumable-download.ts';
 import { readUpload, type UploadBody, uploadResumable, uploadSize } from '../http/resumable-upload.ts';
 import type { DownloadStream } from '../http/transport.ts';
 import { type ApiContext, seg } from './api-context.ts';
@@ -103,7 +104,7 @@ export interface DriveFileMetadata {
 export interface DriveApi {
   listFiles(user: string, options?: ListFilesOptions): AsyncGenerator<DriveFile, void, undefined>;
   getFile(user: string, fileId: string, options?: { fileFields?: string }): Promise<DriveFile>;
-  /** The content (alt=media) as a stream. */
+  /** The content (alt=media) as a stream; a connection dropped mid-body is resumed with a Range request. */
   download(user: string, fileId: string, options?: { acknowledgeAbuse?: boolean }): Promise<DownloadStream>;
   /** A Google Doc exported to `mimeType`; above the 10 MB export cap (403 exportSizeLimitExceeded) its exportLinks entry is used. */
   export(user: string, fileId: string, mimeType: string): Promise<DownloadStream>;
@@ -190,7 +191,8 @@ export function createDriveApi(ctx: ApiContext): DriveApi {
     },
     getFile,
     download(user, fileId, options = {}) {
-      return ctx.transport.stream(
+      return downloadResumable(
+        ctx,
         get(user, 'drive.files.download', `${base()}/files/${seg(fileId)}`, {
           alt: 'media',
           supportsAllDrives: true,

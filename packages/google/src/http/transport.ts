@@ -41,6 +41,10 @@ export interface DownloadStream {
   body: Readable;
   contentType: string | undefined;
   contentLength: number | undefined;
+  /** 200, or 206 for a ranged request. */
+  status: number;
+  /** `Content-Range` of a 206 answer. */
+  contentRange: string | undefined;
 }
 
 export interface Transport {
@@ -217,6 +221,8 @@ export function createTransport(options: TransportOptions): Transport {
           contentLength: response.headers.has('content-length')
             ? Number(response.headers.get('content-length'))
             : undefined,
+          status: response.status,
+          contentRange: response.headers.get('content-range') ?? undefined,
         }),
         true,
       );
