@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
 import { test } from 'node:test';
 import { GoogleApiError, ResyncRequired } from '../errors.ts';
-import { type RecordedRequest, sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
+import { answerPages, sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
 
 const user = 'ann@example.com';
-
-function pages(byToken: Record<string, unknown>) {
-  return (req: RecordedRequest, res: ServerResponse) => sendJson(res, 200, byToken[req.query.get('pageToken') ?? '']);
-}
 
 async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];
@@ -26,7 +21,7 @@ test('calendarSync: full listing ends on nextSyncToken of the last page; increme
   google.route('GET', '/calendar/v3/calendars/ann%40example.com/events', (req, res) => {
     if (req.query.get('syncToken') === 'sync-1')
       return sendJson(res, 200, { items: [{ id: 'e1', status: 'cancelled' }], nextSyncToken: 'sync-2' });
-    return pages({
+    return answerPages({
       '': {
         items: [{ id: 'e1', status: 'confirmed', iCalUID: 'e1@google.com', recurrence: ['RRULE:FREQ=WEEKLY'] }],
         nextPageToken: 'p2',
@@ -90,12 +85,12 @@ test('peopleSync: sync token on the last page, kept on every page of an incremen
   const google = await startScriptedGoogle(t);
   google.route('GET', '/v1/people/me/connections', (req, res) => {
     if (req.query.get('syncToken') === 'ps-1') {
-      return pages({
+      return answerPages({
         '': { connections: [{ resourceName: 'people/c1', metadata: { deleted: true } }], nextPageToken: 'q2' },
         q2: { connections: [{ resourceName: 'people/c3', names: [{ displayName: 'New' }] }], nextSyncToken: 'ps-2' },
       })(req, res);
     }
-    return pages({
+    return answerPages({
       '': { connections: [{ resourceName: 'people/c1' }], nextPageToken: 'n2', totalItems: 2 },
       n2: { connections: [{ resourceName: 'people/c2' }], nextSyncToken: 'ps-1', totalItems: 2 },
     })(req, res);
@@ -164,7 +159,7 @@ test('directory users.list pages with customer=my_customer and showDeleted; user
   google.route(
     'GET',
     '/admin/directory/v1/users',
-    pages({
+    answerPages({
       '': {
         users: [{ id: '1', primaryEmail: 'ann@example.com', isAdmin: true, name: { fullName: 'Ann' } }],
         nextPageToken: 'u2',

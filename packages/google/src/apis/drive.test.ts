@@ -1,23 +1,18 @@
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { GoogleApiError, GoogleResponseShapeError } from '../errors.ts';
-import { type RecordedRequest, sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
+import { answerPages, sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
 
 const user = 'ann@example.com';
 const KiB = 1024;
-
-function pages(byToken: Record<string, unknown>, param = 'pageToken') {
-  return (req: RecordedRequest, res: ServerResponse) => sendJson(res, 200, byToken[req.query.get(param) ?? '']);
-}
 
 test('files.list pages through a shared drive with the all-drives flags and the requested fields', async (t) => {
   const google = await startScriptedGoogle(t);
   google.route(
     'GET',
     '/drive/v3/files',
-    pages({
+    answerPages({
       '': { files: [{ id: 'f1', name: 'a.pdf', size: '10', sha256Checksum: 'abc' }], nextPageToken: 'n1' },
       n1: { files: [{ id: 'f2', name: 'Doc', mimeType: 'application/vnd.google-apps.document' }] },
     }),
@@ -51,7 +46,7 @@ test('driveSync.full takes the start page token before listing; incremental runs
   google.route(
     'GET',
     '/drive/v3/changes',
-    pages({
+    answerPages({
       '100': {
         changes: [{ changeType: 'file', fileId: 'f1', removed: false, file: { id: 'f1', version: '7' } }],
         nextPageToken: '101',

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
 import { test } from 'node:test';
 import { GoogleApiError, GoogleResponseShapeError, ResyncRequired } from '../errors.ts';
 import { CursorNotReadyError } from '../sync/sync-run.ts';
-import { type RecordedRequest, sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
+import { answerPages, sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
 
 const user = 'ann@example.com';
 const rfc822 = Buffer.from('From: bob@example.com\r\nSubject: hello\r\nMessage-ID: <abc@x>\r\n\r\nbody \u00e9\r\n');
@@ -22,17 +21,12 @@ function message(id: string, extra: Record<string, unknown> = {}) {
   };
 }
 
-/** Answers pages keyed by pageToken ('' = first page). */
-function pages(byToken: Record<string, unknown>) {
-  return (req: RecordedRequest, res: ServerResponse) => sendJson(res, 200, byToken[req.query.get('pageToken') ?? '']);
-}
-
 test('messages.list follows pages, includes spam and trash, and passes q and labelIds', async (t) => {
   const google = await startScriptedGoogle(t);
   google.route(
     'GET',
     '/gmail/v1/users/ann%40example.com/messages',
-    pages({
+    answerPages({
       '': {
         messages: [
           { id: 'a', threadId: 't' },
@@ -107,7 +101,7 @@ test('gmailSync.full reads the historyId before listing, and exposes it only aft
   google.route(
     'GET',
     /\/messages$/,
-    pages({
+    answerPages({
       '': { messages: [{ id: 'a', threadId: 't' }], nextPageToken: 'n' },
       n: { messages: [{ id: 'b', threadId: 't' }] },
     }),
@@ -129,7 +123,7 @@ test('gmailSync.incremental yields history records of every page and ends on the
   google.route(
     'GET',
     /\/history$/,
-    pages({
+    answerPages({
       '': {
         history: [{ id: '42', messagesAdded: [{ message: { id: 'c', threadId: 't', labelIds: ['INBOX'] } }] }],
         historyId: '60',

@@ -2,6 +2,7 @@
 // clock and a scripted Google server with a JWT-verifying token endpoint. Not for production use.
 export { createFakeClock, type FakeClock } from './fake-clock.ts';
 export {
+  answerPages,
   type RecordedRequest,
   type RouteHandler,
   type ScriptedGoogle,

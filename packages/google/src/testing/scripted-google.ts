@@ -102,6 +102,11 @@ export function sendGoogleError(
   );
 }
 
+/** A route answering one page per `pageToken` value ('' = the first page), as a paginated Google list does. */
+export function answerPages(byToken: Record<string, unknown>, param = 'pageToken'): RouteHandler {
+  return (request, response) => sendJson(response, 200, byToken[request.query.get(param) ?? '']);
+}
+
 function matches(path: string, pattern: string | RegExp): boolean {
   return typeof pattern === 'string' ? path === pattern : pattern.test(path);
 }
