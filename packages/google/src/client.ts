@@ -43,6 +43,8 @@ export interface GoogleClientOptions {
   clock?: GoogleClock;
   random?: RandomSource;
   retry?: Partial<RetryOptions>;
+  /** Longest wait for an answer before an attempt counts as a network error (then retried as one). Default 5 min. */
+  requestTimeoutMs?: number;
   /** Limits per API, or a manager shared with other clients of the same Cloud project. */
   quotas?: { limits?: QuotaLimitOverrides; onEvent?: (event: QuotaEvent) => void } | { manager: QuotaManager };
   logger?: GoogleLogger;
@@ -86,6 +88,7 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
           ...(options.quotas?.limits ? { limits: options.quotas.limits } : {}),
           ...(options.quotas?.onEvent ? { onEvent: options.quotas.onEvent } : {}),
         });
+  const requestTimeoutMs = options.requestTimeoutMs ?? 300_000;
   const tokens = createTokenSource({
     key,
     tokenUrl: endpoints.tokenUrl,
@@ -94,8 +97,18 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
     random,
     retry,
     logger,
+    requestTimeoutMs,
   });
-  const transport = createTransport({ fetch: fetchImpl, tokens, quotas, clock, random, retry, logger });
+  const transport = createTransport({
+    fetch: fetchImpl,
+    requestTimeoutMs,
+    tokens,
+    quotas,
+    clock,
+    random,
+    retry,
+    logger,
+  });
   const ctx: ApiContext = { transport, endpoints, clock, random, retry, logger };
 
   const directory = createDirectoryApi(ctx);

@@ -14,7 +14,8 @@ import { type ApiContext, seg } from './api-context.ts';
 /** Fields a backup needs about a file (GOOGLE-APIS.md "Drive"). */
 export const DEFAULT_FILE_FIELDS =
   'id,name,mimeType,parents,driveId,trashed,size,md5Checksum,sha256Checksum,headRevisionId,version,modifiedTime,createdTime,' +
-  'owners(emailAddress,permissionId),capabilities(canDownload),exportLinks,shortcutDetails,appProperties,description,starred';
+  'owners(emailAddress,permissionId),capabilities(canDownload),exportLinks,shortcutDetails,appProperties,description,starred,' +
+  'permissions(id,type,role,emailAddress,domain,allowFileDiscovery)';
 
 /** The Office (or PDF) format each Google editor type is backed up as (GOOGLE-APIS.md "Drive"). */
 export const GOOGLE_EXPORT_FORMATS: Readonly<Record<string, string>> = {
@@ -187,7 +188,16 @@ export function createDriveApi(ctx: ApiContext): DriveApi {
           filesPageSchema,
         ),
       );
-      return itemsOf(pages, (page) => page.files);
+      return itemsOf(pages, (page) => {
+        if (page.incompleteSearch) {
+          // Google searched only some corpora (allDrives with many drives): the listing may miss files.
+          ctx.logger.warn(
+            { operation: 'drive.files.list', user, driveId: options.driveId },
+            'Drive answered incompleteSearch',
+          );
+        }
+        return page.files;
+      });
     },
     getFile,
     download(user, fileId, options = {}) {

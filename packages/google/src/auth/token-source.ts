@@ -67,6 +67,8 @@ export interface TokenSourceOptions {
   random: RandomSource;
   retry: RetryOptions;
   logger: GoogleLogger;
+  /** Longest wait for the token endpoint's answer before the attempt counts as a network error. */
+  requestTimeoutMs: number;
 }
 
 export function createTokenSource(options: TokenSourceOptions): TokenSource {
@@ -101,6 +103,7 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: body.toString(),
+        signal: AbortSignal.timeout(options.requestTimeoutMs),
       });
       text = await response.text();
     } catch (error) {

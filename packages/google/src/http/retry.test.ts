@@ -224,3 +224,20 @@ test('the POST rule: only errors raised before processing may repeat a non-idemp
   assert.equal(mayRetry(error(500), true), true);
   assert.equal(mayRetry(error(404), true), false);
 });
+
+test('a server that never answers times out; the attempt is retried like a dropped connection', async (t) => {
+  const google = await startScriptedGoogle(t);
+  google.route('GET', /\/profile$/, () => {
+    // Never answers: the client's timeout must end the attempt.
+  });
+  const client = google.client({ requestTimeoutMs: 50, retry: { maxAttempts: 2 } });
+  await assert.rejects(client.gmail.getProfile('ann@example.com'), (error: unknown) => {
+    return (
+      error instanceof GoogleApiError &&
+      error.status === 0 &&
+      error.reason === 'ETIMEDOUT' &&
+      error.classification === 'retry'
+    );
+  });
+  assert.equal(google.calls('GET', /\/profile$/).length, 2);
+});

@@ -56,6 +56,8 @@ export interface Transport {
 
 export interface TransportOptions {
   fetch: typeof fetch;
+  /** Longest wait for an answer (and, except for streams, its whole body) before the attempt counts as a network error. */
+  requestTimeoutMs: number;
   tokens: TokenSource;
   quotas: QuotaManager;
   clock: GoogleClock;
@@ -131,30 +133,48 @@ export function createTransport(options: TransportOptions): Transport {
     try {
       const token = await tokens.getToken(spec.user, scopes);
       lastToken.token = token;
-      let response: Response;
+      // A real timer, not the injected clock: it guards against a connection that never answers.
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(), options.requestTimeoutMs);
+      const failure = (error: unknown) =>
+        timeout.signal.aborted
+          ? new GoogleApiError({
+              status: 0,
+              reason: 'ETIMEDOUT',
+              message: `no complete answer within ${options.requestTimeoutMs} ms`,
+              operation: spec.operation,
+              cause: error,
+            })
+          : networkError(spec.operation, error);
       try {
-        response = await options.fetch(buildUrl(spec.url, spec.query), {
-          method: spec.method,
-          headers: { authorization: `Bearer ${token}`, ...spec.headers },
-          body: spec.body,
-          // Upload sessions answer 308 meaning "resume", not a redirect; everything else (export links) may redirect.
-          redirect: spec.acceptStatus?.includes(308) ? 'manual' : 'follow',
-        });
-      } catch (error) {
-        throw networkError(spec.operation, error);
+        let response: Response;
+        try {
+          response = await options.fetch(buildUrl(spec.url, spec.query), {
+            method: spec.method,
+            headers: { authorization: `Bearer ${token}`, ...spec.headers },
+            body: spec.body,
+            // Upload sessions answer 308 meaning "resume", not a redirect; everything else (export links) may redirect.
+            redirect: spec.acceptStatus?.includes(308) ? 'manual' : 'follow',
+            signal: timeout.signal,
+          });
+        } catch (error) {
+          throw failure(error);
+        }
+        if (!response.ok && !spec.acceptStatus?.includes(response.status)) {
+          throw await errorFromResponse(spec.operation, response, clock.now());
+        }
+        let result: R;
+        try {
+          result = await read(response);
+        } catch (error) {
+          if (error instanceof GoogleResponseShapeError || error instanceof GoogleApiError) throw error;
+          throw failure(error);
+        }
+        keep = keepSlot;
+        return { result, release };
+      } finally {
+        clearTimeout(timer);
       }
-      if (!response.ok && !spec.acceptStatus?.includes(response.status)) {
-        throw await errorFromResponse(spec.operation, response, clock.now());
-      }
-      let result: R;
-      try {
-        result = await read(response);
-      } catch (error) {
-        if (error instanceof GoogleResponseShapeError || error instanceof GoogleApiError) throw error;
-        throw networkError(spec.operation, error);
-      }
-      keep = keepSlot;
-      return { result, release };
     } finally {
       if (!keep) release();
     }
