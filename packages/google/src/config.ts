@@ -69,7 +69,7 @@ export function resolveEndpoints(key: ServiceAccountKey, options: EndpointOption
   };
 }
 
-/** The Cloud project a key belongs to: its project_id, else the domain part of client_email's local project. */
+/** The Cloud project a key belongs to: its project_id, else the project named in client_email (…@<project>.iam.gserviceaccount.com). */
 export function projectOf(key: ServiceAccountKey): string {
   if (key.project_id) return key.project_id;
   const match = /@([^.]+)\.iam\.gserviceaccount\.com$/.exec(key.client_email);

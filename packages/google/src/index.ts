@@ -30,6 +30,10 @@ export type {
   ListMessagesOptions,
   MessageRef,
 } from './apis/gmail.ts';
+export {
+  isSystemLabel,
+  SYSTEM_LABEL_IDS,
+} from './apis/gmail.ts';
 export { type BatchMessageResult, GMAIL_BATCH_MAX } from './apis/gmail-batch.ts';
 export {
   type ConnectionsPage,

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { GoogleApiError, GoogleResponseShapeError, ResyncRequired } from '../errors.ts';
 import { CursorNotReadyError } from '../sync/sync-run.ts';
 import { answerPages, sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
+import { isSystemLabel } from './gmail.ts';
 
 const user = 'ann@example.com';
 const rfc822 = Buffer.from('From: bob@example.com\r\nSubject: hello\r\nMessage-ID: <abc@x>\r\n\r\nbody \u00e9\r\n');
@@ -216,4 +217,10 @@ test('messages.import above the multipart limit uses a resumable session', async
     google.calls('PUT', '/upload/session/g1')[0]?.headers['content-range'],
     `bytes 0-${rfc822.length - 1}/${rfc822.length}`,
   );
+});
+
+test('system labels, CATEGORY_* included, are recognised so a restore creates only user labels', () => {
+  assert.ok(isSystemLabel('INBOX'));
+  assert.ok(isSystemLabel('CATEGORY_PROMOTIONS'));
+  assert.ok(!isSystemLabel('Label_12'));
 });

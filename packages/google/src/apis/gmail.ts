@@ -16,6 +16,24 @@ export const profileSchema = z.object({
 });
 export type GmailProfile = z.infer<typeof profileSchema>;
 
+/** Gmail's system labels: they exist in every mailbox and cannot be created (labels.create refuses them). */
+export const SYSTEM_LABEL_IDS: ReadonlySet<string> = new Set([
+  'INBOX',
+  'SENT',
+  'DRAFT',
+  'TRASH',
+  'SPAM',
+  'IMPORTANT',
+  'STARRED',
+  'UNREAD',
+  'CHAT',
+]);
+
+/** True for system labels, CATEGORY_* included: a restore maps them by id and creates only user labels. */
+export function isSystemLabel(labelId: string): boolean {
+  return SYSTEM_LABEL_IDS.has(labelId) || labelId.startsWith('CATEGORY_');
+}
+
 export const labelSchema = z.looseObject({
   id: z.string(),
   name: z.string(),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createFakeClock } from '../testing/fake-clock.ts';
 import { sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
-import { createQuotaManager, defaultQuotaLimits, quotaUtilisation } from './quota-manager.ts';
+import { createQuotaManager, defaultQuotaLimits, type QuotaEvent, quotaUtilisation } from './quota-manager.ts';
 
 /** Largest number of units spent in any window of `windowMs` (windows start at each spend). */
 function maxInWindow(spends: Array<{ at: number; units: number }>, windowMs: number): number {
@@ -26,10 +26,12 @@ test("the defaults are Google's published quotas", () => {
 
 test('a user bucket never spends more than its per-minute limit in any minute, and runs close to it', async () => {
   const clock = createFakeClock();
+  const events: QuotaEvent[] = [];
   const quotas = createQuotaManager({
     clock,
     project: 'p',
     limits: { gmail: { perUserPerMinute: 600, concurrencyPerUser: 50 } },
+    onEvent: (event) => events.push(event),
   });
   const spends: Array<{ at: number; units: number }> = [];
   const worker = async (costs: number[]) => {
@@ -51,6 +53,8 @@ test('a user bucket never spends more than its per-minute limit in any minute, a
   const [stats] = quotas.stats();
   assert.equal(stats?.unitsSpent, 2960);
   assert.ok(stats && quotaUtilisation(stats, elapsedMinutes * 60_000) > 0.9);
+  assert.equal(events.length, stats?.waits);
+  assert.ok(events.every((event) => event.bucket === 'user' && event.user === 'ann@example.com' && event.waitMs > 0));
   assert.ok((stats?.waits ?? 0) > 0);
 });
 
