@@ -159,3 +159,30 @@ test('log records of retries and token refreshes carry no token or key material'
   const all = lines.join('\n');
   assert.doesNotMatch(all, /ya29|PRIVATE KEY|Bearer|assertion/);
 });
+
+test('a delegation refusal is remembered for the domain for a minute instead of asking Google for every user', async (t) => {
+  const google = await startScriptedGoogle(t);
+  google.route('GET', /\/profile$/, (_req, res) => sendJson(res, 200, profile));
+  google.grantedScopes = new Set();
+  const client = google.client();
+  let tokenRequests = 0;
+  const counting = google.client({
+    clock: client.clock,
+    fetch: (input, init) => {
+      if (String(input).endsWith('/token')) tokenRequests++;
+      return fetch(input, init);
+    },
+  });
+  for (const who of ['ann@example.com', 'bob@example.com', 'carl@example.com']) {
+    await assert.rejects(counting.gmail.getProfile(who), (error: unknown) => {
+      return error instanceof AuthorizationLostError && error.subject === who;
+    });
+  }
+  assert.equal(tokenRequests, 1);
+  await assert.rejects(counting.gmail.getProfile('dan@other.example'), AuthorizationLostError);
+  assert.equal(tokenRequests, 2, 'another domain is asked on its own');
+  google.grantedScopes = new Set(GOOGLE_SCOPES);
+  client.clock.advance(61_000);
+  assert.equal((await counting.gmail.getProfile('ann@example.com')).historyId, '100');
+  assert.equal(tokenRequests, 3);
+});

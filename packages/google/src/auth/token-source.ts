@@ -16,6 +16,8 @@ export class AuthorizationLostError extends Error {
   override name = 'AuthorizationLostError';
   readonly scopes: readonly string[];
   readonly subject: string;
+  /** Google's error_description. */
+  readonly description: string | undefined;
   constructor(subject: string, scopes: readonly string[], description: string | undefined) {
     super(
       `Domain-wide delegation missing or revoked: the service account may not act for ${subject} with scopes ${scopes.join(' ')}` +
@@ -23,6 +25,7 @@ export class AuthorizationLostError extends Error {
     );
     this.subject = subject;
     this.scopes = scopes;
+    this.description = description;
   }
 }
 
@@ -49,6 +52,13 @@ const tokenResponseSchema = z.object({
 const tokenErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
 
 const REFRESH_MARGIN_MS = 5 * 60_000;
+
+/**
+ * Delegation is granted per domain, so once Google refuses it for one user of a domain every
+ * other user of that domain is refused too: the refusal is remembered this long per (domain,
+ * scopes) instead of asking Google again for each of thousands of users.
+ */
+const AUTHORIZATION_LOST_MEMORY_MS = 60_000;
 
 export interface TokenSource {
   /** A valid access token for `subject` with `scopes`, from the cache when it has ≥ 5 min left. */
@@ -77,6 +87,9 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
   const cache = new Map<string, { token: string; expiresAt: number }>();
   const inFlight = new Map<string, Promise<{ token: string; expiresAt: number }>>();
   const cacheKey = (subject: string, scopes: readonly string[]) => `${subject}\n${[...scopes].sort().join(' ')}`;
+  const lostKey = (subject: string, scopes: readonly string[]) =>
+    cacheKey(subject.slice(subject.lastIndexOf('@') + 1), scopes);
+  const lost = new Map<string, { error: AuthorizationLostError; until: number }>();
 
   async function requestOnce(
     subject: string,
@@ -161,9 +174,20 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
       const id = cacheKey(subject, scopes);
       const cached = cache.get(id);
       if (cached && cached.expiresAt - REFRESH_MARGIN_MS > clock.now()) return cached.token;
+      const refusal = lost.get(lostKey(subject, scopes));
+      if (refusal && refusal.until > clock.now()) {
+        throw new AuthorizationLostError(subject, scopes, refusal.error.description);
+      }
       let pending = inFlight.get(id);
       if (!pending) {
-        pending = requestToken(subject, scopes).finally(() => inFlight.delete(id));
+        pending = requestToken(subject, scopes)
+          .catch((error: unknown) => {
+            if (error instanceof AuthorizationLostError) {
+              lost.set(lostKey(subject, scopes), { error, until: clock.now() + AUTHORIZATION_LOST_MEMORY_MS });
+            }
+            throw error;
+          })
+          .finally(() => inFlight.delete(id));
         inFlight.set(id, pending);
       }
       const fresh = await pending;
