@@ -76,9 +76,10 @@ test('events.import may be repeated after a 500 (keyed by iCalUID); events.inser
   const imported = await client.calendar.importEvent(user, 'primary', { iCalUID: 'x@y', summary: 'Standup' });
   assert.equal(imported.iCalUID, 'x@y');
   assert.equal(google.calls('POST', /\/import$/).length, 2);
-  assert.equal(google.calls('POST', /\/import$/)[0]?.query.get('sendUpdates'), 'none');
+  assert.equal(google.calls('POST', /\/import$/)[0]?.query.get('sendUpdates'), null);
   await assert.rejects(client.calendar.insertEvent(user, 'primary', { summary: 'x' }), GoogleApiError);
   assert.equal(google.calls('POST', '/calendar/v3/calendars/primary/events').length, 1);
+  assert.equal(google.calls('POST', '/calendar/v3/calendars/primary/events')[0]?.query.get('sendUpdates'), 'none');
 });
 
 test('peopleSync: sync token on the last page, kept on every page of an incremental run, deleted contacts flagged', async (t) => {

@@ -62,7 +62,12 @@ export function createCalendarApi(ctx: ApiContext): CalendarApi {
         user,
         method: 'POST',
         url,
-        query: { sendUpdates: 'none', conferenceDataVersion: 1, supportsAttachments: true },
+        // events.import sends no invitations by design and has no sendUpdates parameter; insert must be told.
+        query: {
+          conferenceDataVersion: 1,
+          supportsAttachments: true,
+          sendUpdates: operation === 'calendar.events.insert' ? 'none' : undefined,
+        },
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(event),
         idempotent,
