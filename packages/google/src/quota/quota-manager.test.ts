@@ -58,6 +58,24 @@ test('a user bucket never spends more than its per-minute limit in any minute, a
   assert.ok((stats?.waits ?? 0) > 0);
 });
 
+test('an expensive request is not starved by a flood of cheap ones: units are taken in arrival order', async () => {
+  const clock = createFakeClock();
+  const quotas = createQuotaManager({
+    clock,
+    project: 'p',
+    limits: { gmail: { perUserPerMinute: 120, concurrencyPerUser: 100 } },
+  });
+  const order: string[] = [];
+  const request = async (name: string, units: number) => {
+    const release = await quotas.acquire('gmail', 'ann', units);
+    order.push(name);
+    release();
+  };
+  const names = ['h0', 'import', ...Array.from({ length: 30 }, (_, i) => `h${i + 1}`)];
+  await Promise.all(names.map((name) => request(name, name === 'import' ? 25 : 2)));
+  assert.deepEqual(order, names);
+});
+
 test('the project bucket is shared by all users of the project', async () => {
   const clock = createFakeClock();
   const quotas = createQuotaManager({

@@ -180,6 +180,27 @@ export function createQuotaManager(options: {
     };
   }
 
+  /**
+   * Requests of one (user, API) take units in arrival order: without the queue, a flood of cheap
+   * calls (history, 2 units) could keep an expensive one (import, 25 units) waiting forever.
+   */
+  const queues = new Map<string, Promise<void>>();
+
+  async function takeUnitsInOrder(api: GoogleApiName, user: string, units: number): Promise<void> {
+    const id = `${api}\n${user}`;
+    const previous = queues.get(id) ?? Promise.resolve();
+    let done: () => void = () => {};
+    const mine = previous.then(() => new Promise<void>((resolve) => (done = resolve)));
+    queues.set(id, mine);
+    await previous;
+    try {
+      await takeUnits(api, user, units);
+    } finally {
+      done();
+      if (queues.get(id) === mine) queues.delete(id);
+    }
+  }
+
   async function takeUnits(api: GoogleApiName, user: string, units: number): Promise<void> {
     const userBucket = bucketFor('user', api, user);
     const projectBucket = bucketFor('project', api, project);
@@ -212,7 +233,7 @@ export function createQuotaManager(options: {
     async acquire(api, user, units) {
       const release = await takeSlot(api, user);
       try {
-        await takeUnits(api, user, units);
+        await takeUnitsInOrder(api, user, units);
       } catch (error) {
         release();
         throw error;
