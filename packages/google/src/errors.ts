@@ -103,7 +103,13 @@ export function classifyError(facts: ErrorFacts): ErrorClassification {
   }
   if (operation === 'gmail.history.list' && status === 404) return 'resync';
   if (operation === 'calendar.events.list' && status === 410) return 'resync';
-  if (operation === 'people.connections.list' && status === 400 && isExpiredPeopleSyncToken(facts)) return 'resync';
+  if (
+    (operation === 'people.connections.list' || operation === 'people.otherContacts.list') &&
+    status === 400 &&
+    isExpiredPeopleSyncToken(facts)
+  ) {
+    return 'resync';
+  }
   return 'permanent';
 }
 

@@ -5,6 +5,7 @@ export type { ApiContext } from './apis/api-context.ts';
 export type { CalendarApi, CalendarEvent, CalendarListEntry, EventInput, EventsPage } from './apis/calendar.ts';
 export type { DirectoryApi, DirectoryUser, ListUsersOptions, OrgUnit } from './apis/directory.ts';
 export {
+  appPropertyQuery,
   type ChangesPage,
   DEFAULT_FILE_FIELDS,
   type DriveApi,
@@ -12,6 +13,7 @@ export {
   type DriveFile,
   type DriveFileMetadata,
   type DrivePermission,
+  driveQueryValue,
   GOOGLE_EXPORT_FORMATS,
   type ListFilesOptions,
   type SharedDrive,
@@ -39,6 +41,8 @@ export {
   type ConnectionsPage,
   type ContactGroup,
   DEFAULT_PERSON_FIELDS,
+  OTHER_CONTACT_FIELDS,
+  type OtherContactsPage,
   type PeopleApi,
   type Person,
 } from './apis/people.ts';

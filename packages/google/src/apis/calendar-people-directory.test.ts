@@ -136,6 +136,35 @@ test('an expired People sync token (400 FAILED_PRECONDITION, EXPIRED_SYNC_TOKEN)
   });
 });
 
+test('other contacts have their own sync token; an expired one throws ResyncRequired', async (t) => {
+  const google = await startScriptedGoogle(t);
+  google.route('GET', '/v1/otherContacts', (req, res) => {
+    if (req.query.get('syncToken') === 'expired') {
+      return sendGoogleError(
+        res,
+        400,
+        'failedPrecondition',
+        'Sync token is expired. Clear local cache and retry call without the sync token.',
+        {
+          googleStatus: 'FAILED_PRECONDITION',
+        },
+      );
+    }
+    sendJson(res, 200, { otherContacts: [{ resourceName: 'otherContacts/o1' }], nextSyncToken: 'oc-1' });
+  });
+  const client = google.client();
+  const run = await client.peopleSync.fullOther(user);
+  assert.deepEqual(
+    (await drain(run)).map((p) => p.resourceName),
+    ['otherContacts/o1'],
+  );
+  assert.equal(run.cursor, 'oc-1');
+  assert.equal(google.requests[0]?.query.get('readMask'), 'emailAddresses,metadata,names,phoneNumbers,photos');
+  assert.equal(google.requests[0]?.query.get('requestSyncToken'), 'true');
+  await assert.rejects(client.peopleSync.incrementalOther(user, 'expired'), ResyncRequired);
+  assert.match(String(google.issuedTokens[0]?.claims.scope), /contacts\.other\.readonly/);
+});
+
 test('createContact and contact groups', async (t) => {
   const google = await startScriptedGoogle(t);
   google.route('POST', '/v1/people:createContact', (req, res) =>

@@ -3,6 +3,7 @@ import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { GoogleApiError, GoogleResponseShapeError } from '../errors.ts';
 import { answerPages, sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
+import { appPropertyQuery, driveQueryValue } from './drive.ts';
 
 const user = 'ann@example.com';
 const KiB = 1024;
@@ -324,4 +325,9 @@ test('a download cut off mid-body resumes with a Range request and delivers ever
   assert.match(String(calls[1]?.headers.range), /^bytes=\d+-$/);
   assert.deepEqual(client.clock.sleeps, [500]);
   assert.equal(client.quotas.inFlight('drive', user), 0);
+});
+
+test('Drive query values are quoted with backslashes and quotes escaped', () => {
+  assert.equal(driveQueryValue("Ann's \\ notes"), "'Ann\\'s \\\\ notes'");
+  assert.equal(appPropertyQuery('safeholdRestore', 'r1'), "appProperties has { key='safeholdRestore' and value='r1' }");
 });

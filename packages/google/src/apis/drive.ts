@@ -26,6 +26,16 @@ export const GOOGLE_EXPORT_FORMATS: Readonly<Record<string, string>> = {
   'application/vnd.google-apps.drawing': 'application/pdf',
 };
 
+/** Quotes a value for a Drive `q` string: backslashes and single quotes escaped (Drive search syntax). */
+export function driveQueryValue(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** `appProperties has { key='k' and value='v' }`: how a restore finds what it already created. */
+export function appPropertyQuery(key: string, value: string): string {
+  return `appProperties has { key=${driveQueryValue(key)} and value=${driveQueryValue(value)} }`;
+}
+
 export const driveFileSchema = z.looseObject({
   id: z.string(),
   name: z.string().optional(),

@@ -26,6 +26,17 @@ export const connectionsPageSchema = z.object({
 });
 export type ConnectionsPage = z.infer<typeof connectionsPageSchema>;
 
+/** Every field otherContacts.list can return (its readMask accepts only these). */
+export const OTHER_CONTACT_FIELDS = 'emailAddresses,metadata,names,phoneNumbers,photos';
+
+export const otherContactsPageSchema = z.object({
+  otherContacts: z.array(personSchema).default([]),
+  nextPageToken: z.string().optional(),
+  nextSyncToken: z.string().optional(),
+  totalSize: z.number().optional(),
+});
+export type OtherContactsPage = z.infer<typeof otherContactsPageSchema>;
+
 export const contactGroupSchema = z.looseObject({
   resourceName: z.string(),
   name: z.string().optional(),
@@ -39,6 +50,11 @@ export interface PeopleApi {
     user: string,
     options?: { syncToken?: string; personFields?: string; pageSize?: number },
   ): AsyncGenerator<ConnectionsPage, void, undefined>;
+  /** "Other contacts" (people the user wrote to, never saved), with sync tokens expiring like connections'. */
+  listOtherContacts(
+    user: string,
+    options?: { syncToken?: string; pageSize?: number },
+  ): AsyncGenerator<OtherContactsPage, void, undefined>;
   createContact(user: string, person: Record<string, unknown>, options?: { personFields?: string }): Promise<Person>;
   listContactGroups(user: string): AsyncGenerator<ContactGroup, void, undefined>;
   createContactGroup(
@@ -78,6 +94,27 @@ export function createPeopleApi(ctx: ApiContext): PeopleApi {
             },
           },
           connectionsPageSchema,
+        ),
+      );
+    },
+    listOtherContacts(user, options = {}) {
+      return paginate('people.otherContacts.list', (pageToken) =>
+        ctx.transport.json(
+          {
+            api: 'people',
+            operation: 'people.otherContacts.list',
+            user,
+            method: 'GET',
+            url: `${base()}/otherContacts`,
+            query: {
+              readMask: OTHER_CONTACT_FIELDS,
+              pageSize: options.pageSize ?? 1000,
+              requestSyncToken: true,
+              syncToken: options.syncToken,
+              pageToken,
+            },
+          },
+          otherContactsPageSchema,
         ),
       );
     },

@@ -41,6 +41,9 @@ export interface CalendarSync {
 export interface PeopleSync {
   full(user: string, options?: { personFields?: string }): Promise<SyncRun<Person>>;
   incremental(user: string, syncToken: string, options?: { personFields?: string }): Promise<SyncRun<Person>>;
+  /** "Other contacts" have their own sync token, with the same rules. */
+  fullOther(user: string): Promise<SyncRun<Person>>;
+  incrementalOther(user: string, syncToken: string): Promise<SyncRun<Person>>;
 }
 
 /** Groups `items` into one page per array so a plain item iterator fits createSyncRun. */
@@ -135,8 +138,18 @@ export function createPeopleSync(people: PeopleApi): PeopleSync {
       cursorOf: (last) => last.nextSyncToken,
       cursorField: 'nextSyncToken',
     });
+  const runOther = (user: string, syncToken: string | undefined) =>
+    createSyncRun({
+      operation: 'people.otherContacts.list',
+      pages: people.listOtherContacts(user, syncToken ? { syncToken } : {}),
+      items: (page) => page.otherContacts,
+      cursorOf: (last) => last.nextSyncToken,
+      cursorField: 'nextSyncToken',
+    });
   return {
     full: (user, options = {}) => run(user, undefined, options.personFields),
     incremental: (user, syncToken, options = {}) => run(user, syncToken, options.personFields),
+    fullOther: (user) => runOther(user, undefined),
+    incrementalOther: (user, syncToken) => runOther(user, syncToken),
   };
 }
