@@ -1,0 +1,161 @@
+// Gmail batch requests (https://developers.google.com/workspace/gmail/api/guides/batch): up to 50
+// messages.get calls in one multipart/mixed POST, each answered by its own HTTP response inside
+// the multipart answer. Each call still costs its quota units. A part that failed with a
+// retryable error (429, 5xx, rate limit) is fetched again on its own, with the normal retries;
+// a permanent failure (404: message deleted meanwhile) is returned for that id only.
+import { randomBytes } from 'node:crypto';
+import { GoogleApiError, GoogleResponseShapeError, parseErrorBody } from '../errors.ts';
+import { parseRetryAfter } from '../http/retry-policy.ts';
+import { parseJsonText, parseWith } from '../http/transport.ts';
+import { operationCost } from '../quota/costs.ts';
+import type { ApiContext } from './api-context.ts';
+import { seg } from './api-context.ts';
+import { type GmailRawMessage, rawMessageSchema } from './gmail.ts';
+
+export const GMAIL_BATCH_MAX = 50;
+
+export type BatchMessageResult =
+  | { id: string; ok: true; message: GmailRawMessage }
+  | { id: string; ok: false; error: GoogleApiError | GoogleResponseShapeError };
+
+export interface BatchPart {
+  contentId: string | undefined;
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+function splitHead(text: string): [string, string] {
+  const match = /\r?\n\r?\n/.exec(text);
+  if (!match) return [text, ''];
+  return [text.slice(0, match.index), text.slice(match.index + match[0].length)];
+}
+
+function parseHeaderLines(block: string): Headers {
+  const headers = new Headers();
+  for (const line of block.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  return headers;
+}
+
+/** Splits a multipart/mixed batch answer into its HTTP responses. */
+export function parseBatchResponse(contentType: string | null, text: string): BatchPart[] {
+  const boundary = /boundary="?([^";]+)"?/i.exec(contentType ?? '')?.[1];
+  if (!boundary) throw new GoogleResponseShapeError('gmail.batch', ['header `Content-Type`: no multipart boundary']);
+  const parts: BatchPart[] = [];
+  for (const chunk of text.split(`--${boundary}`).slice(1)) {
+    if (chunk.startsWith('--')) break;
+    const [outerHead, inner] = splitHead(chunk.replace(/^\r?\n/, ''));
+    const contentId = parseHeaderLines(outerHead).get('content-id') ?? undefined;
+    const [responseHead, body] = splitHead(inner);
+    const [statusLine = '', ...headerLines] = responseHead.split(/\r?\n/);
+    const status = /^HTTP\/[\d.]+ (\d{3})/.exec(statusLine)?.[1];
+    if (!status)
+      throw new GoogleResponseShapeError('gmail.batch', [`part ${contentId ?? parts.length}: no HTTP status line`]);
+    parts.push({
+      contentId,
+      status: Number(status),
+      headers: parseHeaderLines(headerLines.join('\n')),
+      body: body.replace(/\r?\n$/, ''),
+    });
+  }
+  return parts;
+}
+
+export async function batchGetMessages(
+  ctx: ApiContext,
+  user: string,
+  ids: readonly string[],
+  getOne: (id: string) => Promise<GmailRawMessage>,
+): Promise<BatchMessageResult[]> {
+  const results: BatchMessageResult[] = [];
+  for (let start = 0; start < ids.length; start += GMAIL_BATCH_MAX) {
+    results.push(...(await oneBatch(ctx, user, ids.slice(start, start + GMAIL_BATCH_MAX), getOne)));
+  }
+  return results;
+}
+
+async function oneBatch(
+  ctx: ApiContext,
+  user: string,
+  ids: readonly string[],
+  getOne: (id: string) => Promise<GmailRawMessage>,
+): Promise<BatchMessageResult[]> {
+  const boundary = `batch_${randomBytes(12).toString('hex')}`;
+  const apiBase = new URL(ctx.endpoints.api('gmail'));
+  const pathPrefix = apiBase.pathname.replace(/\/$/, '');
+  const body = `${ids
+    .map(
+      (id, index) =>
+        `--${boundary}\r\nContent-Type: application/http\r\nContent-ID: <item-${index}>\r\n\r\n` +
+        `GET ${pathPrefix}/gmail/v1/users/${seg(user)}/messages/${seg(id)}?format=raw\r\n\r\n`,
+    )
+    .join('')}--${boundary}--\r\n`;
+  const parts = await ctx.transport.request(
+    {
+      api: 'gmail',
+      operation: 'gmail.batch',
+      user,
+      method: 'POST',
+      url: `${ctx.endpoints.api('gmail')}/batch/gmail/v1`,
+      headers: { 'content-type': `multipart/mixed; boundary=${boundary}` },
+      body,
+      // Only reads inside: repeating the batch is harmless.
+      idempotent: true,
+      cost: ids.length * operationCost('gmail', 'gmail.messages.get'),
+    },
+    async (response) => parseBatchResponse(response.headers.get('content-type'), await response.text()),
+  );
+
+  const byIndex = new Map<number, BatchPart>();
+  parts.forEach((part, position) => {
+    const index = Number(/item-(\d+)>?$/.exec(part.contentId ?? '')?.[1] ?? position);
+    byIndex.set(index, part);
+  });
+
+  const results: BatchMessageResult[] = [];
+  for (const [index, id] of ids.entries()) {
+    const part = byIndex.get(index);
+    if (part && part.status >= 200 && part.status < 300) {
+      try {
+        results.push({
+          id,
+          ok: true,
+          message: parseWith('gmail.messages.get', rawMessageSchema, parseJsonText('gmail.messages.get', part.body)),
+        });
+      } catch (error) {
+        if (!(error instanceof GoogleResponseShapeError)) throw error;
+        results.push({ id, ok: false, error });
+      }
+      continue;
+    }
+    const partError = part ? errorOfPart(part, ctx.clock.now()) : undefined;
+    if (partError && partError.classification !== 'retry' && partError.status !== 401) {
+      results.push({ id, ok: false, error: partError });
+      continue;
+    }
+    ctx.logger.debug({ operation: 'gmail.batch', user, id, status: part?.status }, 'batch part failed, fetching alone');
+    try {
+      results.push({ id, ok: true, message: await getOne(id) });
+    } catch (error) {
+      if (!(error instanceof GoogleApiError || error instanceof GoogleResponseShapeError)) throw error;
+      results.push({ id, ok: false, error });
+    }
+  }
+  return results;
+}
+
+function errorOfPart(part: BatchPart, nowMs: number): GoogleApiError {
+  const parsed = parseErrorBody(part.status, '', part.body);
+  return new GoogleApiError({
+    status: part.status,
+    reason: parsed.reason,
+    errorInfoReason: parsed.errorInfoReason,
+    googleStatus: parsed.googleStatus,
+    message: parsed.message,
+    operation: 'gmail.messages.get',
+    retryAfterMs: parseRetryAfter(part.headers.get('retry-after'), nowMs),
+  });
+}

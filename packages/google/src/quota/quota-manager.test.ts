@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createFakeClock } from '../testing/fake-clock.ts';
+import { sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
+import { createQuotaManager, defaultQuotaLimits, type QuotaEvent, quotaUtilisation } from './quota-manager.ts';
+
+/** Largest number of units spent in any window of `windowMs` (windows start at each spend). */
+function maxInWindow(spends: Array<{ at: number; units: number }>, windowMs: number): number {
+  let max = 0;
+  for (const start of spends) {
+    const sum = spends.filter((s) => s.at >= start.at && s.at < start.at + windowMs).reduce((a, s) => a + s.units, 0);
+    max = Math.max(max, sum);
+  }
+  return max;
+}
+
+test("the defaults are Google's published quotas", () => {
+  assert.equal(defaultQuotaLimits.gmail.perUserPerMinute, 15_000);
+  assert.equal(defaultQuotaLimits.gmail.perProjectPerMinute, 1_200_000);
+  assert.equal(defaultQuotaLimits.gmail.concurrencyPerUser, 5);
+  assert.equal(defaultQuotaLimits.drive.perUserPerMinute, 325_000);
+  assert.equal(defaultQuotaLimits.calendar.perUserPerMinute, 600);
+  assert.equal(defaultQuotaLimits.people.perUserPerMinute, 90);
+  assert.equal(defaultQuotaLimits.directory.perUserPerMinute, 2_400);
+});
+
+test('a user bucket never spends more than its per-minute limit in any minute, and runs close to it', async () => {
+  const clock = createFakeClock();
+  const events: QuotaEvent[] = [];
+  const quotas = createQuotaManager({
+    clock,
+    project: 'p',
+    limits: { gmail: { perUserPerMinute: 600, concurrencyPerUser: 50 } },
+    onEvent: (event) => events.push(event),
+  });
+  const spends: Array<{ at: number; units: number }> = [];
+  const worker = async (costs: number[]) => {
+    for (const units of costs) {
+      const release = await quotas.acquire('gmail', 'ann@example.com', units);
+      spends.push({ at: clock.now(), units });
+      release();
+    }
+  };
+  // 8 workers mixing messages.get (5), history (2) and import (25): 2,960 units, about 5 minutes' worth.
+  await Promise.all(
+    Array.from({ length: 8 }, () => worker(Array.from({ length: 40 }, (_, i) => [5, 2, 5, 25][i % 4] ?? 5))),
+  );
+  const total = spends.reduce((a, s) => a + s.units, 0);
+  assert.equal(total, 2960);
+  assert.ok(maxInWindow(spends, 60_000) <= 600, `spent ${maxInWindow(spends, 60_000)} in one minute`);
+  const elapsedMinutes = (clock.now() - Date.parse('2026-01-01T00:00:00Z')) / 60_000;
+  assert.ok(total / elapsedMinutes > 0.9 * 600, `achieved ${total / elapsedMinutes} units/min`);
+  const [stats] = quotas.stats();
+  assert.equal(stats?.unitsSpent, 2960);
+  assert.ok(stats && quotaUtilisation(stats, elapsedMinutes * 60_000) > 0.9);
+  assert.equal(events.length, stats?.waits);
+  assert.ok(events.every((event) => event.bucket === 'user' && event.user === 'ann@example.com' && event.waitMs > 0));
+  assert.ok((stats?.waits ?? 0) > 0);
+});
+
+test('an expensive request is not starved by a flood of cheap ones: units are taken in arrival order', async () => {
+  const clock = createFakeClock();
+  const quotas = createQuotaManager({
+    clock,
+    project: 'p',
+    limits: { gmail: { perUserPerMinute: 120, concurrencyPerUser: 100 } },
+  });
+  const order: string[] = [];
+  const request = async (name: string, units: number) => {
+    const release = await quotas.acquire('gmail', 'ann', units);
+    order.push(name);
+    release();
+  };
+  const names = ['h0', 'import', ...Array.from({ length: 30 }, (_, i) => `h${i + 1}`)];
+  await Promise.all(names.map((name) => request(name, name === 'import' ? 25 : 2)));
+  assert.deepEqual(order, names);
+});
+
+test('the project bucket is shared by all users of the project', async () => {
+  const clock = createFakeClock();
+  const quotas = createQuotaManager({
+    clock,
+    project: 'p',
+    limits: { drive: { perUserPerMinute: 1000, perProjectPerMinute: 120, concurrencyPerUser: 10 } },
+  });
+  const spends: Array<{ at: number; units: number }> = [];
+  await Promise.all(
+    ['a', 'b', 'c', 'd'].map(async (user) => {
+      for (let i = 0; i < 60; i++) {
+        const release = await quotas.acquire('drive', user, 1);
+        spends.push({ at: clock.now(), units: 1 });
+        release();
+      }
+    }),
+  );
+  assert.ok(maxInWindow(spends, 60_000) <= 120);
+  const project = quotas.stats().find((s) => s.scope === 'project');
+  assert.equal(project?.unitsSpent, 240);
+  assert.equal(project?.key, 'p');
+});
+
+test('no more than the per-user concurrency cap is in flight, other users are not held up', async () => {
+  const clock = createFakeClock();
+  const quotas = createQuotaManager({ clock, project: 'p', limits: { gmail: { concurrencyPerUser: 3 } } });
+  let inFlight = 0;
+  let peak = 0;
+  const request = async (user: string) => {
+    const release = await quotas.acquire('gmail', user, 5);
+    inFlight++;
+    peak = Math.max(peak, quotas.inFlight('gmail', 'ann'));
+    await clock.sleep(100);
+    inFlight--;
+    release();
+  };
+  await Promise.all([...Array.from({ length: 20 }, () => request('ann')), request('bob')]);
+  assert.equal(peak, 3);
+  assert.equal(inFlight, 0);
+  assert.equal(quotas.inFlight('gmail', 'ann'), 0);
+});
+
+test('the client charges Gmail unit costs and keeps at most 5 requests per user at the server', async (t) => {
+  const google = await startScriptedGoogle(t);
+  let active = 0;
+  let peak = 0;
+  let openGate: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    openGate = resolve;
+  });
+  let reachedFive: () => void = () => {};
+  const fiveActive = new Promise<void>((resolve) => {
+    reachedFive = resolve;
+  });
+  google.route('GET', /\/messages\/[^/]+$/, async (req, res) => {
+    active++;
+    peak = Math.max(peak, active);
+    if (active === 5) reachedFive();
+    await gate;
+    active--;
+    const id = req.path.split('/').pop() ?? '';
+    sendJson(res, 200, {
+      id,
+      threadId: 't',
+      labelIds: [],
+      historyId: '1',
+      internalDate: '0',
+      sizeEstimate: 1,
+      raw: '',
+    });
+  });
+  google.route('GET', /\/profile$/, (_req, res) => sendJson(res, 200, { emailAddress: 'a', historyId: '1' }));
+  const client = google.client();
+  const all = Promise.all(
+    Array.from({ length: 20 }, (_, i) => client.gmail.getMessage('ann@example.com', `m${i}`, { format: 'raw' })),
+  );
+  await fiveActive;
+  // Give a sixth request every chance to arrive while five are held open.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(active, 5);
+  assert.equal(client.quotas.inFlight('gmail', 'ann@example.com'), 5);
+  openGate();
+  await all;
+  await client.gmail.getProfile('ann@example.com');
+  assert.equal(peak, 5);
+  const user = client.quotaStats().find((s) => s.scope === 'user' && s.api === 'gmail');
+  assert.equal(user?.unitsSpent, 20 * 5 + 1);
+  assert.equal(user?.requests, 21);
+  assert.equal(user?.limitPerMinute, 15_000);
+});

@@ -1,0 +1,246 @@
+// Keeps requests within Google's quotas before Google has to refuse them: a token bucket per
+// (project, API) and per (user, API), charged with each operation's unit cost, and a cap on
+// concurrent requests per (user, API) (Gmail answers 429 "Too many concurrent requests for
+// user" above about 5). One manager can be shared by several clients of the same project.
+//
+// Bucket shape: Google counts units per minute. A bucket of `burst` tokens refilled at
+// (limit - burst) / 60 s can spend at most burst + (limit - burst) = limit in any 60-second
+// window, so a full-speed client never exceeds the configured per-minute limit.
+import type { GoogleClock } from '../clock.ts';
+import type { GoogleApiName } from '../scopes.ts';
+
+export interface ApiQuotaLimits {
+  /** Units per minute per user (Infinity = no limit). */
+  perUserPerMinute: number;
+  /** Units per minute per Cloud project (Infinity = no limit). */
+  perProjectPerMinute: number;
+  /** Requests in flight per user. */
+  concurrencyPerUser: number;
+  /** Seconds' worth of the per-minute rate that may be spent at once. Default 2. */
+  burstSeconds: number;
+}
+
+export type QuotaLimits = Record<GoogleApiName, ApiQuotaLimits>;
+
+/** Google's published defaults (GOOGLE-APIS.md). Gmail per user is 6,000 for projects created after 2026-05-01. */
+export const defaultQuotaLimits: QuotaLimits = {
+  gmail: { perUserPerMinute: 15_000, perProjectPerMinute: 1_200_000, concurrencyPerUser: 5, burstSeconds: 2 },
+  drive: { perUserPerMinute: 325_000, perProjectPerMinute: Infinity, concurrencyPerUser: 10, burstSeconds: 2 },
+  calendar: { perUserPerMinute: 600, perProjectPerMinute: Infinity, concurrencyPerUser: 5, burstSeconds: 2 },
+  people: { perUserPerMinute: 90, perProjectPerMinute: Infinity, concurrencyPerUser: 5, burstSeconds: 2 },
+  directory: { perUserPerMinute: 2_400, perProjectPerMinute: Infinity, concurrencyPerUser: 10, burstSeconds: 2 },
+};
+
+export type QuotaLimitOverrides = Partial<Record<GoogleApiName, Partial<ApiQuotaLimits>>>;
+
+export interface BucketStats {
+  scope: 'user' | 'project';
+  api: GoogleApiName;
+  /** The user's email or the project id. */
+  key: string;
+  limitPerMinute: number;
+  unitsSpent: number;
+  requests: number;
+  /** Times an acquire had to wait for this bucket, and for how long in total. */
+  waits: number;
+  waitedMs: number;
+  firstSpendAt: number | undefined;
+  lastSpendAt: number | undefined;
+}
+
+/**
+ * Share of the bucket's ceiling actually used over `elapsedMs` (1 = the full per-minute limit the
+ * whole time): what a benchmark reports as "achieved rate".
+ */
+export function quotaUtilisation(bucket: BucketStats, elapsedMs: number): number {
+  if (elapsedMs <= 0 || !Number.isFinite(bucket.limitPerMinute)) return 0;
+  return bucket.unitsSpent / ((bucket.limitPerMinute * elapsedMs) / 60_000);
+}
+
+export interface QuotaEvent {
+  type: 'wait';
+  api: GoogleApiName;
+  user: string;
+  bucket: 'user' | 'project' | 'concurrency';
+  waitMs: number;
+}
+
+export interface QuotaManager {
+  /** Waits for a concurrency slot and `units` in both buckets; the returned function frees the slot. */
+  acquire(api: GoogleApiName, user: string, units: number): Promise<() => void>;
+  stats(): BucketStats[];
+  /** Requests in flight right now for (user, api). */
+  inFlight(api: GoogleApiName, user: string): number;
+}
+
+interface Bucket {
+  tokens: number;
+  capacity: number;
+  /** Tokens per millisecond. */
+  refillRate: number;
+  updatedAt: number;
+  stats: BucketStats;
+}
+
+interface Slots {
+  used: number;
+  waiting: Array<() => void>;
+}
+
+export function resolveQuotaLimits(overrides: QuotaLimitOverrides | undefined): QuotaLimits {
+  const limits = { ...defaultQuotaLimits };
+  for (const api of Object.keys(limits) as GoogleApiName[]) {
+    limits[api] = { ...defaultQuotaLimits[api], ...overrides?.[api] };
+  }
+  return limits;
+}
+
+export function createQuotaManager(options: {
+  clock: GoogleClock;
+  project: string;
+  limits?: QuotaLimitOverrides;
+  onEvent?: (event: QuotaEvent) => void;
+}): QuotaManager {
+  const { clock, project } = options;
+  const limits = resolveQuotaLimits(options.limits);
+  const buckets = new Map<string, Bucket>();
+  const slots = new Map<string, Slots>();
+
+  function bucketFor(scope: 'user' | 'project', api: GoogleApiName, key: string): Bucket | undefined {
+    const limit = scope === 'user' ? limits[api].perUserPerMinute : limits[api].perProjectPerMinute;
+    if (!Number.isFinite(limit)) return undefined;
+    const id = `${scope}\n${api}\n${key}`;
+    let bucket = buckets.get(id);
+    if (!bucket) {
+      const burst = Math.max(1, Math.min(limit, (limit / 60) * limits[api].burstSeconds));
+      bucket = {
+        tokens: burst,
+        capacity: burst,
+        refillRate: (limit - burst) / 60_000,
+        updatedAt: clock.now(),
+        stats: {
+          scope,
+          api,
+          key,
+          limitPerMinute: limit,
+          unitsSpent: 0,
+          requests: 0,
+          waits: 0,
+          waitedMs: 0,
+          firstSpendAt: undefined,
+          lastSpendAt: undefined,
+        },
+      };
+      buckets.set(id, bucket);
+    }
+    return bucket;
+  }
+
+  function refill(bucket: Bucket, now: number): void {
+    bucket.tokens = Math.min(bucket.capacity, bucket.tokens + (now - bucket.updatedAt) * bucket.refillRate);
+    bucket.updatedAt = now;
+  }
+
+  /** Milliseconds until the bucket can pay `units` (a cost above capacity waits for a full bucket, then goes into debt). */
+  function waitFor(bucket: Bucket, units: number): number {
+    const needed = Math.min(units, bucket.capacity);
+    if (bucket.tokens >= needed) return 0;
+    if (bucket.refillRate <= 0) return 60_000;
+    return Math.ceil((needed - bucket.tokens) / bucket.refillRate);
+  }
+
+  function spend(bucket: Bucket, units: number, now: number): void {
+    bucket.tokens -= units;
+    bucket.stats.unitsSpent += units;
+    bucket.stats.requests += 1;
+    bucket.stats.firstSpendAt ??= now;
+    bucket.stats.lastSpendAt = now;
+  }
+
+  async function takeSlot(api: GoogleApiName, user: string): Promise<() => void> {
+    const id = `${api}\n${user}`;
+    let entry = slots.get(id);
+    if (!entry) {
+      entry = { used: 0, waiting: [] };
+      slots.set(id, entry);
+    }
+    const slot = entry;
+    if (slot.used >= limits[api].concurrencyPerUser) {
+      const startedAt = clock.now();
+      await new Promise<void>((resolve) => slot.waiting.push(resolve));
+      options.onEvent?.({ type: 'wait', api, user, bucket: 'concurrency', waitMs: clock.now() - startedAt });
+    }
+    slot.used += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      slot.used -= 1;
+      slot.waiting.shift()?.();
+    };
+  }
+
+  /**
+   * Requests of one (user, API) take units in arrival order: without the queue, a flood of cheap
+   * calls (history, 2 units) could keep an expensive one (import, 25 units) waiting forever.
+   */
+  const queues = new Map<string, Promise<void>>();
+
+  async function takeUnitsInOrder(api: GoogleApiName, user: string, units: number): Promise<void> {
+    const id = `${api}\n${user}`;
+    const previous = queues.get(id) ?? Promise.resolve();
+    let done: () => void = () => {};
+    const mine = previous.then(() => new Promise<void>((resolve) => (done = resolve)));
+    queues.set(id, mine);
+    await previous;
+    try {
+      await takeUnits(api, user, units);
+    } finally {
+      done();
+      if (queues.get(id) === mine) queues.delete(id);
+    }
+  }
+
+  async function takeUnits(api: GoogleApiName, user: string, units: number): Promise<void> {
+    const userBucket = bucketFor('user', api, user);
+    const projectBucket = bucketFor('project', api, project);
+    for (;;) {
+      const now = clock.now();
+      let wait = 0;
+      let waitingBucket: Bucket | undefined;
+      for (const bucket of [userBucket, projectBucket]) {
+        if (!bucket) continue;
+        refill(bucket, now);
+        const bucketWait = waitFor(bucket, units);
+        if (bucketWait > wait) {
+          wait = bucketWait;
+          waitingBucket = bucket;
+        }
+      }
+      if (!waitingBucket) {
+        if (userBucket) spend(userBucket, units, now);
+        if (projectBucket) spend(projectBucket, units, now);
+        return;
+      }
+      waitingBucket.stats.waits += 1;
+      waitingBucket.stats.waitedMs += wait;
+      options.onEvent?.({ type: 'wait', api, user, bucket: waitingBucket.stats.scope, waitMs: wait });
+      await clock.sleep(wait);
+    }
+  }
+
+  return {
+    async acquire(api, user, units) {
+      const release = await takeSlot(api, user);
+      try {
+        await takeUnitsInOrder(api, user, units);
+      } catch (error) {
+        release();
+        throw error;
+      }
+      return release;
+    },
+    stats: () => [...buckets.values()].map((bucket) => ({ ...bucket.stats })),
+    inFlight: (api, user) => slots.get(`${api}\n${user}`)?.used ?? 0,
+  };
+}

@@ -1,0 +1,14 @@
+// Test doubles for code that uses @safehold/google (`@safehold/google/testing`): a simulated
+// clock and a scripted Google server with a JWT-verifying token endpoint. Not for production use.
+export { createFakeClock, type FakeClock } from './fake-clock.ts';
+export {
+  answerPages,
+  type RecordedRequest,
+  type RouteHandler,
+  type ScriptedGoogle,
+  sendGoogleError,
+  sendJson,
+  startScriptedGoogle,
+  testKeyPair,
+  testServiceAccountKey,
+} from './scripted-google.ts';
