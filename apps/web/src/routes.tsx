@@ -35,7 +35,10 @@ const signInRoute = createRoute({
   validateSearch: (search: Record<string, unknown>): { error?: string } =>
     typeof search.error === 'string' ? { error: search.error } : {},
   beforeLoad: async ({ context }) => {
-    const target = homePath(await context.queryClient.fetchQuery(sessionQuery));
+    // The sign-in form is where everyone can start: if the session cannot be read, show it
+    // anyway (submitting it reports the server's answer) rather than an error page.
+    const state = await context.queryClient.fetchQuery(sessionQuery).catch(() => null);
+    const target = state ? homePath(state) : '/sign-in';
     if (target !== '/sign-in') throw redirect({ to: target, replace: true });
   },
   component: SignInPage,
