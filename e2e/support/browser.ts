@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 
 export const chromiumPath = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 export const screenshotDir = path.resolve(import.meta.dirname, '..', 'screenshots');
@@ -41,4 +41,28 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(screenshotDir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * Waits until `target` is visible, failing at once with the page's message if an error
+ * alert (role "alert") appears instead, so a failed step says what the user saw.
+ */
+export async function waitForVisible(page: Page, target: Locator, what: string): Promise<void> {
+  const alert = page.getByRole('alert');
+  await target.or(alert).first().waitFor();
+  if (!(await target.first().isVisible())) {
+    const message = (await alert.allTextContents()).join(' / ');
+    assert.fail(`expected ${what} at ${page.url().split('#')[0]}, but the page shows: ${message}`);
+  }
+}
+
+/** Runs a browser test body; when it throws, a screenshot of the page goes to e2e/screenshots/<name>-failure.png. */
+export async function withFailureScreenshot(page: Page, name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    const file = await screenshot(page, `${name}-failure`).catch(() => null);
+    if (file && error instanceof Error) error.message += `\n(screenshot: ${file})`;
+    throw error;
+  }
 }

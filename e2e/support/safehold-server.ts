@@ -109,3 +109,13 @@ export async function startSafehold(options: { startupTimeoutMs?: number } = {})
     },
   };
 }
+
+/**
+ * Whether this server has the identity API (GET /api/auth/session). Browser tests of sign-in
+ * flows need it; they skip with this reason locally and fail under CI=true when it is absent.
+ */
+export async function identityApiMissing(server: SafeholdServer): Promise<string | null> {
+  const response = await fetch(`${server.url}/api/auth/session`);
+  await response.body?.cancel();
+  return response.status === 404 ? 'this server has no identity API yet (GET /api/auth/session answers 404)' : null;
+}
