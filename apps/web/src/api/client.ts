@@ -74,20 +74,30 @@ async function ensureCsrfToken(): Promise<string> {
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-const csrfMiddleware: Middleware = {
-  async onRequest({ request }) {
-    if (safeMethods.has(request.method)) return request;
-    request.headers.set('x-csrf-token', await ensureCsrfToken());
-    // Fastify rejects a JSON request without a body, and bodiless POSTs (sign-out, enrolment
-    // start) are sent as an empty JSON object so they pass whether or not the route declares one.
-    if (request.body === null) {
-      const headers = new Headers(request.headers);
-      headers.set('content-type', 'application/json');
-      return new Request(request, { body: '{}', headers });
-    }
-    return request;
-  },
-};
+/** Forgets the CSRF token, so the next state-changing request fetches a fresh one. */
+export function forgetCsrfToken(): void {
+  csrfToken = null;
+}
+
+/**
+ * Adds the CSRF header to every state-changing request. Fastify rejects a JSON request
+ * without a body, so bodiless POSTs (sign-out, enrolment start) are sent as an empty JSON
+ * object, which passes whether or not the route declares a body.
+ */
+export async function prepareRequest(request: Request): Promise<Request> {
+  if (safeMethods.has(request.method)) return request;
+  const token = await ensureCsrfToken();
+  if (request.body === null) {
+    const headers = new Headers(request.headers);
+    headers.set('x-csrf-token', token);
+    headers.set('content-type', 'application/json');
+    return new Request(request, { body: '{}', headers });
+  }
+  request.headers.set('x-csrf-token', token);
+  return request;
+}
+
+const csrfMiddleware: Middleware = { onRequest: ({ request }) => prepareRequest(request) };
 
 export const api = createClient<ApiPaths>({ baseUrl: '', credentials: 'same-origin' });
 api.use(csrfMiddleware);
@@ -105,7 +115,7 @@ interface FetchOutcome<D> {
 export async function call<D>(send: () => Promise<FetchOutcome<D>>): Promise<D> {
   let outcome = await send();
   if (outcome.response.status === 403 && codeOf(outcome.error) === 'csrf_failed') {
-    csrfToken = null;
+    forgetCsrfToken();
     outcome = await send();
   }
   if (!outcome.response.ok) throw toApiError(outcome.response, outcome.error);
