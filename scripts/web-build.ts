@@ -21,7 +21,7 @@ function sourceFiles(): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else files.push(full);
+      else if (!entry.name.endsWith('.test.ts')) files.push(full);
     }
   };
   for (const dir of ['src', 'public']) if (existsSync(path.join(webDir, dir))) walk(path.join(webDir, dir));

@@ -78,7 +78,13 @@ export function ConsoleShell({
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label={`${consoleName} navigation`}>
         {nav.map((item) => (
-          <RouterNavLink key={item.to} to={item.to} label={item.label} active={pathname === item.to} />
+          <RouterNavLink
+            key={item.to}
+            to={item.to}
+            label={item.label}
+            active={pathname === item.to}
+            activeOptions={{ exact: true }}
+          />
         ))}
       </AppShell.Navbar>
       <AppShell.Main>

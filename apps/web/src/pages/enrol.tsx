@@ -1,9 +1,22 @@
 // TOTP enrolment (mandatory for vendor and partner staff): a QR code of the otpauth URI with
 // the secret beside it as text, then a code from the app to confirm, then the ten recovery
 // codes — shown once — and "Continue" into the console.
-import { Alert, Button, Code, CopyButton, Group, Image, List, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Code,
+  CopyButton,
+  Group,
+  Image,
+  List,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useNavigate } from '@tanstack/react-router';
+import { Link, useNavigate } from '@tanstack/react-router';
 import QRCode from 'qrcode';
 import { type FormEvent, useEffect, useState } from 'react';
 import { confirmEnrolment, fetchSession, homePath, sessionQueryKey, startEnrolment } from '../api/identity.ts';
@@ -66,7 +79,14 @@ function EnrolAuthenticator({ onConfirmed }: { onConfirmed: (codes: string[]) =>
         Scan this QR code with an authenticator app (for example Google Authenticator, Microsoft Authenticator,
         1Password or Aegis). If you cannot scan it, type the setup key into the app instead.
       </Text>
-      <ErrorAlert error={enrolment.error} />
+      {enrolment.isError ? (
+        <>
+          <ErrorAlert error={enrolment.error} />
+          <Anchor component={Link} to="/sign-in">
+            Back to sign in
+          </Anchor>
+        </>
+      ) : null}
       {enrolment.data ? (
         <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="md">
           {qrCode ? (
