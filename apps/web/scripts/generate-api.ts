@@ -34,7 +34,32 @@ async function fetchOpenApiDocument(): Promise<OpenAPI3> {
   }
 }
 
+/**
+ * Drops parameters whose schema is not a schema object, with a warning naming them. A route
+ * whose query is a record (`z.record(...)`) comes out of @fastify/swagger as bogus
+ * parameters named "type" and "additionalProperties", which openapi-typescript refuses; the
+ * route is still fine to call, and the warning tells the server side what to tidy.
+ */
+function dropMalformedParameters(document: OpenAPI3): void {
+  for (const [pathName, item] of Object.entries(document.paths ?? {})) {
+    for (const [method, operation] of Object.entries(item as Record<string, unknown>)) {
+      const parameters = (operation as { parameters?: unknown[] } | null)?.parameters;
+      if (!Array.isArray(parameters)) continue;
+      const kept = parameters.filter((parameter) => {
+        const { schema, name, in: where } = parameter as { schema?: unknown; name?: string; in?: string };
+        if (schema === undefined || (typeof schema === 'object' && schema !== null)) return true;
+        process.stderr.write(
+          `warning: ${method.toUpperCase()} ${pathName}: ${where} parameter "${name}" has no schema object (${JSON.stringify(schema)}); left out of the types\n`,
+        );
+        return false;
+      });
+      (operation as { parameters: unknown[] }).parameters = kept;
+    }
+  }
+}
+
 const document = await fetchOpenApiDocument();
+dropMalformedParameters(document);
 const contents = astToString(await openapiTS(document, { alphabetize: true }));
 writeFileSync(outputFile, header + contents);
 const pathCount = Object.keys(document.paths ?? {}).length;

@@ -97,6 +97,8 @@ interface GetPath<Op> {
 }
 
 type Stage<S extends SessionStage> = { stage: S };
+/** Bodiless actions take an empty JSON object (the identity routes declare `{}`, nullable). */
+type EmptyBody = Record<string, never> | null;
 
 export interface IdentityPaths {
   '/api/auth/session': GetPath<OperationWithoutBody<{ 200: JsonResponse<SessionState> }>>;
@@ -108,12 +110,12 @@ export interface IdentityPaths {
   >;
   '/api/auth/second-factor': PostPath<Operation<{ code: string }, { 200: JsonResponse<Stage<'signed_in'>> }>>;
   '/api/auth/enrolment/start': PostPath<
-    OperationWithoutBody<{ 200: JsonResponse<{ secret: string; otpauthUri: string }> }>
+    Operation<EmptyBody, { 200: JsonResponse<{ secret: string; otpauthUri: string }> }>
   >;
   '/api/auth/enrolment/confirm': PostPath<
     Operation<{ code: string }, { 200: JsonResponse<Stage<'signed_in'> & { recoveryCodes: string[] }> }>
   >;
-  '/api/auth/sign-out': PostPath<OperationWithoutBody<{ 204: EmptyResponse }>>;
+  '/api/auth/sign-out': PostPath<Operation<EmptyBody, { 200: EmptyResponse; 204: EmptyResponse }>>;
   '/api/auth/links/inspect': PostPath<Operation<{ token: string }, { 200: JsonResponse<LinkDetails> }>>;
   '/api/auth/links/accept': PostPath<
     Operation<
@@ -124,5 +126,7 @@ export interface IdentityPaths {
   '/api/auth/password-reset/request': PostPath<
     Operation<{ email: string }, { 202: JsonResponse<Record<string, never>> }>
   >;
-  '/api/auth/password-reset/complete': PostPath<Operation<{ token: string; password: string }, { 204: EmptyResponse }>>;
+  '/api/auth/password-reset/complete': PostPath<
+    Operation<{ token: string; password: string }, { 200: EmptyResponse; 204: EmptyResponse }>
+  >;
 }

@@ -38,7 +38,7 @@ export function verifySecondFactor(code: string) {
 }
 
 export function startEnrolment() {
-  return call(() => api.POST('/api/auth/enrolment/start'));
+  return call(() => api.POST('/api/auth/enrolment/start', { body: {} }));
 }
 
 export function confirmEnrolment(code: string) {
@@ -46,7 +46,7 @@ export function confirmEnrolment(code: string) {
 }
 
 export function signOut() {
-  return callWithoutResult(() => api.POST('/api/auth/sign-out'));
+  return callWithoutResult(() => api.POST('/api/auth/sign-out', { body: {} }));
 }
 
 export function inspectLink(token: string) {
