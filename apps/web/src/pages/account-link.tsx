@@ -9,7 +9,7 @@ import { ApiError } from '../api/client.ts';
 import { acceptLink, inspectLink, type LinkDetails, sessionQueryKey } from '../api/identity.ts';
 import { AuthLayout } from '../components/auth-layout.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
-import { readLinkToken } from '../link-token.ts';
+import { linkError, readLinkToken } from '../link-token.ts';
 import { confirmationProblem, passwordProblem } from '../password-policy.ts';
 
 export function AccountLinkPage({ kind }: { kind: 'setup' | 'invite' }) {
@@ -35,7 +35,7 @@ export function AccountLinkPage({ kind }: { kind: 'setup' | 'invite' }) {
   if (link.isError) {
     return (
       <AuthLayout title={title}>
-        <ErrorAlert error={link.error} />
+        <ErrorAlert error={linkError(link.error)} />
         <Anchor component={Link} to="/sign-in">
           Go to sign in
         </Anchor>

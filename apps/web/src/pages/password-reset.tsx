@@ -8,7 +8,7 @@ import { type FormEvent, useState } from 'react';
 import { completePasswordReset, inspectLink, requestPasswordReset } from '../api/identity.ts';
 import { AuthLayout } from '../components/auth-layout.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
-import { readLinkToken } from '../link-token.ts';
+import { linkError, readLinkToken } from '../link-token.ts';
 import { confirmationProblem, passwordProblem } from '../password-policy.ts';
 
 export function ForgotPasswordPage() {
@@ -119,7 +119,7 @@ export function ResetPasswordPage() {
     <AuthLayout title="Set a new password">
       {link.isError ? (
         <>
-          <ErrorAlert error={link.error} />
+          <ErrorAlert error={linkError(link.error)} />
           <Anchor component={Link} to="/forgot-password">
             Ask for a new link
           </Anchor>

@@ -16,6 +16,7 @@ import {
 } from '../api/identity.ts';
 import { AuthLayout } from '../components/auth-layout.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { googleSignInErrorMessage } from '../google-sign-in-errors.ts';
 
 const route = getRouteApi('/sign-in');
 
@@ -60,7 +61,7 @@ function PasswordStep({ onSecondFactor }: { onSecondFactor: () => void }) {
     <AuthLayout title="Sign in">
       {oidcError ? (
         <Alert color="red" variant="light" role="alert">
-          Sign in with Google did not complete ({oidcError}). Try again, or ask your administrator.
+          {googleSignInErrorMessage(oidcError)}
         </Alert>
       ) : null}
       <form onSubmit={submit} noValidate>
