@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
-import { identityApiMissing, type SafeholdServer, startSafehold } from './support/safehold-server.ts';
+import { requireIdentityApi, type SafeholdServer, startSafehold } from './support/safehold-server.ts';
 import { totpCode, totpStep, waitForStepAfter } from './support/totp.ts';
 
 let server: SafeholdServer;
@@ -25,13 +25,7 @@ async function waitForPath(page: Page, pathname: string): Promise<void> {
 
 test('the first operator creates an account from the setup link, enrols TOTP and signs in again', async (t) => {
   assert.ok(server.setupLink, `a fresh installation prints a setup link; server output:\n${server.output()}`);
-  const missing = await identityApiMissing(server);
-  if (missing) {
-    if (process.env.CI === 'true') assert.fail(`CI=true and ${missing}`);
-    process.stdout.write(`[e2e] skipped: ${missing}\n`);
-    t.skip(missing);
-    return;
-  }
+  if (!(await requireIdentityApi(t, server))) return;
   const browser = await launchBrowser(t);
   if (!browser) return;
   t.after(() => browser.close());

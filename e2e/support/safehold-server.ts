@@ -3,12 +3,14 @@
 // waits for the "Safehold is running at <url>" line and keeps the first-operator setup link
 // that a fresh installation prints. stop() shuts it down (SIGTERM, then SIGKILL) and deletes
 // the data dir.
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { TestContext } from 'node:test';
 import { ensureWebBuilt } from '../../scripts/web-build.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -111,11 +113,16 @@ export async function startSafehold(options: { startupTimeoutMs?: number } = {})
 }
 
 /**
- * Whether this server has the identity API (GET /api/auth/session). Browser tests of sign-in
- * flows need it; they skip with this reason locally and fail under CI=true when it is absent.
+ * Whether this server has the identity API (GET /api/auth/session), which browser tests of
+ * sign-in flows need. Without it the test is skipped with the reason, or fails under CI=true.
  */
-export async function identityApiMissing(server: SafeholdServer): Promise<string | null> {
+export async function requireIdentityApi(t: TestContext, server: SafeholdServer): Promise<boolean> {
   const response = await fetch(`${server.url}/api/auth/session`);
   await response.body?.cancel();
-  return response.status === 404 ? 'this server has no identity API yet (GET /api/auth/session answers 404)' : null;
+  if (response.status !== 404) return true;
+  const reason = 'this server has no identity API yet (GET /api/auth/session answers 404)';
+  if (process.env.CI === 'true') assert.fail(`CI=true and ${reason}`);
+  process.stdout.write(`[e2e] skipped: ${reason}\n`);
+  t.skip(reason);
+  return false;
 }
