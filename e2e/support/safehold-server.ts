@@ -15,6 +15,7 @@ import { ensureWebBuilt } from '../../scripts/web-build.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const cli = path.join(root, 'apps', 'server', 'src', 'cli', 'main.ts');
+const startScript = path.join(root, 'scripts', 'start.ts');
 
 export interface SafeholdServer {
   url: string;
@@ -22,7 +23,8 @@ export interface SafeholdServer {
   setupLink: string | null;
   /** Everything the server wrote to stdout and stderr, for failure messages. */
   output(): string;
-  stop(): Promise<void>;
+  /** Stops the server (SIGTERM, SIGKILL after 35 s) and tells how it exited. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 function freePort(): Promise<number> {
@@ -43,7 +45,15 @@ function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startSafehold(options: { startupTimeoutMs?: number } = {}): Promise<SafeholdServer> {
+export interface StartOptions {
+  startupTimeoutMs?: number;
+  /** `cli` runs `safehold start` directly; `npm-start` runs scripts/start.ts (what `npm start` runs). */
+  via?: 'cli' | 'npm-start';
+  /** The server's LOG_LEVEL (default E2E_SERVER_LOG_LEVEL, else warn). */
+  logLevel?: string;
+}
+
+export async function startSafehold(options: StartOptions = {}): Promise<SafeholdServer> {
   await ensureWebBuilt();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'safehold-e2e-'));
   const port = await freePort();
@@ -53,12 +63,13 @@ export async function startSafehold(options: { startupTimeoutMs?: number } = {})
     PORT: String(port),
     SAFEHOLD_DATA_DIR: dataDir,
     NODE_ENV: 'test',
-    LOG_LEVEL: process.env.E2E_SERVER_LOG_LEVEL ?? 'warn',
+    LOG_LEVEL: options.logLevel ?? process.env.E2E_SERVER_LOG_LEVEL ?? 'warn',
   };
   // Always the embedded defaults, whatever the surrounding test run points at.
   for (const name of ['DATABASE_URL', 'SAFEHOLD_PUBLIC_URL', 'SAFEHOLD_STORAGE_URL', 'SMTP_URL']) delete env[name];
 
-  const child = spawn(process.execPath, [cli, 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = options.via === 'npm-start' ? [startScript] : [cli, 'start'];
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -108,6 +119,7 @@ export async function startSafehold(options: { startupTimeoutMs?: number } = {})
         clearTimeout(killer);
       }
       rmSync(dataDir, { recursive: true, force: true });
+      return { code: child.exitCode, signal: child.signalCode };
     },
   };
 }
