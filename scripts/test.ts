@@ -30,6 +30,7 @@ if (files.length === 0) {
 if (args.length === 0) {
   step('lint (biome)', 'npx', ['--no-install', 'biome', 'check', '.']);
   step('type-check (tsc)', 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']);
+  step('type-check web app (tsc)', 'npx', ['--no-install', 'tsc', '-p', 'apps/web/tsconfig.json']);
 }
 
 const concurrency = process.env.SAFEHOLD_TEST_CONCURRENCY ?? '2';

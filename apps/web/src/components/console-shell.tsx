@@ -1,0 +1,96 @@
+// The frame of the three consoles (vendor, reseller, customer): header with who is signed in
+// and "Sign out", a navigation list, and the page in the main area.
+import { AppShell, Burger, Button, Group, NavLink, type NavLinkProps, Text } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { createLink, Outlet, useLocation, useNavigate } from '@tanstack/react-router';
+import { type AnchorHTMLAttributes, forwardRef } from 'react';
+import type { SessionUser } from '../api/identity.ts';
+import { signOut } from '../api/identity.ts';
+import { ErrorAlert } from './error-alert.tsx';
+
+// Mantine's NavLink drawn as the router's link (client-side navigation, real hrefs).
+const NavLinkAnchor = forwardRef<HTMLAnchorElement, NavLinkProps & AnchorHTMLAttributes<HTMLAnchorElement>>(
+  (props, ref) => <NavLink component="a" ref={ref} {...props} />,
+);
+const RouterNavLink = createLink(NavLinkAnchor);
+
+export interface ConsoleNavItem {
+  label: string;
+  to: string;
+}
+
+export function ConsoleShell({
+  consoleName,
+  organisation,
+  user,
+  nav,
+}: {
+  consoleName: string;
+  organisation: string | null;
+  user: SessionUser;
+  nav: ConsoleNavItem[];
+}) {
+  const [opened, { toggle }] = useDisclosure();
+  const pathname = useLocation({ select: (location) => location.pathname });
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const signOutMutation = useMutation({
+    mutationFn: signOut,
+    onSuccess: async () => {
+      queryClient.clear();
+      await navigate({ to: '/sign-in' });
+    },
+  });
+
+  return (
+    <AppShell
+      header={{ height: 56 }}
+      navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      padding="md"
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Text fw={700} c="blue.7">
+              Safehold
+            </Text>
+            <Text c="dimmed" visibleFrom="xs">
+              {consoleName}
+              {organisation ? ` · ${organisation}` : ''}
+            </Text>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <Text size="sm" visibleFrom="sm">
+              {user.name || user.email}
+            </Text>
+            <Button
+              variant="default"
+              size="xs"
+              onClick={() => signOutMutation.mutate()}
+              loading={signOutMutation.isPending}
+            >
+              Sign out
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" component="nav" aria-label={`${consoleName} navigation`}>
+        {nav.map((item) => (
+          <RouterNavLink
+            key={item.to}
+            to={item.to}
+            label={item.label}
+            active={pathname === item.to}
+            activeOptions={{ exact: true }}
+          />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <ErrorAlert error={signOutMutation.error} />
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,16 @@
+// Each refusal reason from the Google callback reads as a sentence; unknown ones still say what happened.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { googleSignInErrorMessage } from './google-sign-in-errors.ts';
+
+test('known refusal reasons get their own message', () => {
+  assert.match(googleSignInErrorMessage('google_not_configured'), /not set up on this Safehold installation/);
+  assert.match(googleSignInErrorMessage('not_a_workspace_account'), /personal Google accounts/);
+});
+
+test('an unknown reason is named in a generic message', () => {
+  assert.equal(
+    googleSignInErrorMessage('something_new'),
+    'Sign in with Google did not complete (something_new). Try again, or ask your administrator.',
+  );
+});

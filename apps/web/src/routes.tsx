@@ -1,0 +1,214 @@
+// The app's routes (TanStack Router, code-based). Guards read the session (GET
+// /api/auth/session) and send each visitor where their session stage allows: signed out →
+// /sign-in, enrolment pending → /enrol, signed in → their own console.
+import type { QueryClient } from '@tanstack/react-query';
+import { createRootRouteWithContext, createRoute, createRouter, Outlet, redirect } from '@tanstack/react-router';
+import { type Console, homePath, type SessionUser, sessionQuery } from './api/identity.ts';
+import { type ConsoleNavItem, ConsoleShell } from './components/console-shell.tsx';
+import { AccountLinkPage } from './pages/account-link.tsx';
+import { ConsolePage, CustomerDashboard, PartnerHome, VendorHome } from './pages/console-pages.tsx';
+import { EnrolPage } from './pages/enrol.tsx';
+import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
+import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
+import { SignInPage } from './pages/sign-in.tsx';
+
+export interface RouterContext {
+  queryClient: QueryClient;
+}
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  component: Outlet,
+  notFoundComponent: NotFoundPage,
+});
+
+const indexRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/',
+  beforeLoad: async ({ context }) => {
+    throw redirect({ to: homePath(await context.queryClient.fetchQuery(sessionQuery)), replace: true });
+  },
+});
+
+const signInRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/sign-in',
+  validateSearch: (search: Record<string, unknown>): { error?: string } =>
+    typeof search.error === 'string' ? { error: search.error } : {},
+  beforeLoad: async ({ context }) => {
+    // The sign-in form is where everyone can start: if the session cannot be read, show it
+    // anyway (submitting it reports the server's answer) rather than an error page.
+    const state = await context.queryClient.fetchQuery(sessionQuery).catch(() => null);
+    const target = state ? homePath(state) : '/sign-in';
+    if (target !== '/sign-in') throw redirect({ to: target, replace: true });
+  },
+  component: SignInPage,
+});
+
+const forgotPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/forgot-password',
+  component: ForgotPasswordPage,
+});
+
+const resetPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/reset-password',
+  component: ResetPasswordPage,
+});
+
+const setupRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/setup',
+  component: () => <AccountLinkPage kind="setup" />,
+});
+
+const inviteRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/invite',
+  component: () => <AccountLinkPage kind="invite" />,
+});
+
+const enrolRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/enrol',
+  beforeLoad: async ({ context }) => {
+    const target = homePath(await context.queryClient.fetchQuery(sessionQuery));
+    if (target !== '/enrol') throw redirect({ to: target, replace: true });
+  },
+  component: EnrolPage,
+});
+
+/** Lets only signed-in users of this console in, and gives the pages the user. */
+async function requireConsole(queryClient: QueryClient, consoleKind: Console): Promise<{ user: SessionUser }> {
+  const state = await queryClient.fetchQuery(sessionQuery);
+  const session = state.session;
+  if (session?.stage !== 'signed_in' || session.user.console !== consoleKind) {
+    throw redirect({ to: homePath(state), replace: true });
+  }
+  return { user: session.user };
+}
+
+const vendorNav: ConsoleNavItem[] = [
+  { label: 'Overview', to: '/vendor' },
+  { label: 'Partners', to: '/vendor/partners' },
+  { label: 'Outbox', to: '/vendor/outbox' },
+];
+const partnerNav: ConsoleNavItem[] = [
+  { label: 'Overview', to: '/partner' },
+  { label: 'Customers', to: '/partner/customers' },
+  { label: 'Team', to: '/partner/team' },
+];
+const customerNav: ConsoleNavItem[] = [
+  { label: 'Dashboard', to: '/customer' },
+  { label: 'License Manager', to: '/customer/license-manager' },
+  { label: 'Settings', to: '/customer/settings' },
+];
+
+const vendorRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/vendor',
+  beforeLoad: ({ context }) => requireConsole(context.queryClient, 'vendor'),
+  component: function VendorConsole() {
+    const { user } = vendorRoute.useRouteContext();
+    return <ConsoleShell consoleName="Vendor console" organisation={null} user={user} nav={vendorNav} />;
+  },
+});
+const vendorHomeRoute = createRoute({
+  getParentRoute: () => vendorRoute,
+  path: '/',
+  component: function VendorHomePage() {
+    return <VendorHome user={vendorRoute.useRouteContext().user} />;
+  },
+});
+const vendorPartnersRoute = createRoute({
+  getParentRoute: () => vendorRoute,
+  path: 'partners',
+  component: () => <ConsolePage title="Partners" />,
+});
+const vendorOutboxRoute = createRoute({
+  getParentRoute: () => vendorRoute,
+  path: 'outbox',
+  component: () => <ConsolePage title="Outbox" />,
+});
+
+const partnerRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/partner',
+  beforeLoad: ({ context }) => requireConsole(context.queryClient, 'partner'),
+  component: function PartnerConsole() {
+    const { user } = partnerRoute.useRouteContext();
+    return <ConsoleShell consoleName="Reseller Console" organisation={user.partnerName} user={user} nav={partnerNav} />;
+  },
+});
+const partnerHomeRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: '/',
+  component: function PartnerHomePage() {
+    return <PartnerHome user={partnerRoute.useRouteContext().user} />;
+  },
+});
+const partnerCustomersRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'customers',
+  component: () => <ConsolePage title="Customers" />,
+});
+const partnerTeamRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'team',
+  component: () => <ConsolePage title="Team" />,
+});
+
+const customerRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/customer',
+  beforeLoad: ({ context }) => requireConsole(context.queryClient, 'customer'),
+  component: function CustomerConsole() {
+    const { user } = customerRoute.useRouteContext();
+    return <ConsoleShell consoleName="Customer console" organisation={user.domain} user={user} nav={customerNav} />;
+  },
+});
+const customerDashboardRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: '/',
+  component: function CustomerDashboardPage() {
+    return <CustomerDashboard user={customerRoute.useRouteContext().user} />;
+  },
+});
+const customerLicensesRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'license-manager',
+  component: () => <ConsolePage title="License Manager" />,
+});
+const customerSettingsRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'settings',
+  component: () => <ConsolePage title="Settings" />,
+});
+
+const routeTree = rootRoute.addChildren([
+  indexRoute,
+  signInRoute,
+  forgotPasswordRoute,
+  resetPasswordRoute,
+  setupRoute,
+  inviteRoute,
+  enrolRoute,
+  vendorRoute.addChildren([vendorHomeRoute, vendorPartnersRoute, vendorOutboxRoute]),
+  partnerRoute.addChildren([partnerHomeRoute, partnerCustomersRoute, partnerTeamRoute]),
+  customerRoute.addChildren([customerDashboardRoute, customerLicensesRoute, customerSettingsRoute]),
+]);
+
+export function createAppRouter(queryClient: QueryClient) {
+  return createRouter({
+    routeTree,
+    context: { queryClient },
+    defaultPreload: false,
+    defaultErrorComponent: RouteErrorPage,
+  });
+}
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: ReturnType<typeof createAppRouter>;
+  }
+}
