@@ -1,5 +1,12 @@
-// OpenID Connect provider for "Sign in with Google" (placeholder replaced below).
+// OpenID Connect provider for "Sign in with Google", built on the `oidc-provider` package:
+// client id `safehold` (public, PKCE required) accepting any loopback redirect URI, ID tokens
+// with email, email_verified and hd, and an account chooser listing the emulator's users (each
+// account is a button whose accessible name is its email).
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import Provider from 'oidc-provider';
+import { deriveRsaKey } from './seeded-rsa-key.ts';
+import { findUser } from './state.ts';
 import type { World } from './world.ts';
 
 export interface OidcMount {
@@ -7,6 +14,166 @@ export interface OidcMount {
   handle(req: IncomingMessage, res: ServerResponse): void;
 }
 
-export async function createOidcProvider(_options: { issuer: string; world: World }): Promise<OidcMount | undefined> {
-  return undefined;
+export const OIDC_CLIENT_ID = 'safehold';
+const INTERACTION_PREFIX = '/_oidc/interaction/';
+const PREFIXES = [
+  '/.well-known/openid-configuration',
+  '/o/oauth2/v2/auth',
+  '/oidc/',
+  '/oauth2/v3/certs',
+  '/v1/userinfo',
+  INTERACTION_PREFIX,
+];
+
+function isLoopback(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+export async function createOidcProvider(options: { issuer: string; world: World }): Promise<OidcMount> {
+  const { world } = options;
+  const seed = world.state.seed;
+  const signingKey = {
+    ...deriveRsaKey(`oidc/${seed}`).privateKey.export({ format: 'jwk' }),
+    kid: createHash('sha256').update(`oidc-kid/${seed}`).digest('hex').slice(0, 40),
+    use: 'sig',
+    alg: 'RS256',
+  };
+  const provider = new Provider(options.issuer, {
+    clients: [
+      {
+        client_id: OIDC_CLIENT_ID,
+        token_endpoint_auth_method: 'none',
+        application_type: 'native',
+        redirect_uris: ['http://127.0.0.1/callback'],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
+    pkce: { required: () => true },
+    jwks: { keys: [signingKey] },
+    cookies: { keys: [createHash('sha256').update(`oidc-cookie/${seed}`).digest('hex')] },
+    claims: {
+      openid: ['sub', 'hd'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'given_name', 'family_name'],
+    },
+    conformIdTokenClaims: false,
+    features: { devInteractions: { enabled: false }, userinfo: { enabled: true } },
+    routes: {
+      authorization: '/o/oauth2/v2/auth',
+      token: '/oidc/token',
+      jwks: '/oauth2/v3/certs',
+      userinfo: '/v1/userinfo',
+      end_session: '/oidc/session/end',
+      revocation: '/oidc/revoke',
+      introspection: '/oidc/introspect',
+      pushed_authorization_request: '/oidc/par',
+      registration: '/oidc/reg',
+    },
+    interactions: { url: (_ctx, interaction) => `${INTERACTION_PREFIX}${interaction.uid}` },
+    async findAccount(_ctx, sub) {
+      const found = findUser(world.state, sub);
+      if (!found || found.user.deleted) return undefined;
+      const { user, domain } = found;
+      return {
+        accountId: sub,
+        async claims() {
+          return {
+            sub: user.primaryEmail,
+            email: user.primaryEmail,
+            email_verified: true,
+            hd: domain.name,
+            name: `${user.givenName} ${user.familyName}`,
+            given_name: user.givenName,
+            family_name: user.familyName,
+          };
+        },
+      };
+    },
+    ttl: { AccessToken: 3600, AuthorizationCode: 600, IdToken: 3600, Interaction: 3600, Session: 86400, Grant: 86400 },
+  });
+  // Any loopback redirect URI (any port and path) is accepted for the `safehold` client.
+  provider.Client.prototype.redirectUriAllowed = function redirectUriAllowed(value: string): boolean {
+    return isLoopback(value);
+  };
+  const callback = provider.callback();
+
+  async function chooser(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', options.issuer);
+    const uid = url.pathname.slice(INTERACTION_PREFIX.length).split('/')[0] ?? '';
+    const details = await provider.interactionDetails(req, res);
+    if (details.uid !== uid) throw new Error('interaction mismatch');
+    if (req.method === 'POST') {
+      const form = await readForm(req);
+      const email = (form.get('email') ?? '').toLowerCase();
+      const found = findUser(world.state, email);
+      if (!found || found.user.deleted || found.user.suspended) {
+        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('Unknown account');
+        return;
+      }
+      const grant = new provider.Grant({ accountId: email, clientId: String(details.params.client_id) });
+      grant.addOIDCScope(String(details.params.scope ?? 'openid email profile'));
+      const grantId = await grant.save();
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: email }, consent: { grantId } },
+        { mergeWithLastSubmission: false },
+      );
+      return;
+    }
+    const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.toLowerCase() : undefined;
+    const hd = typeof details.params.hd === 'string' ? details.params.hd.toLowerCase() : undefined;
+    const accounts = [...world.state.domains.values()]
+      .filter((d) => !hd || d.name === hd)
+      .flatMap((d) => [...d.users.values()])
+      .filter((u) => !u.deleted && !u.suspended)
+      .sort((a, b) =>
+        a.primaryEmail === hint ? -1 : b.primaryEmail === hint ? 1 : a.primaryEmail.localeCompare(b.primaryEmail),
+      );
+    const buttons = accounts
+      .map(
+        (u) =>
+          `<li><button type="submit" name="email" value="${escapeHtml(u.primaryEmail)}">${escapeHtml(u.primaryEmail)}</button></li>`,
+      )
+      .join('\n');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Choose an account</title></head><body>` +
+        `<main><h1>Choose an account</h1><p>to continue to Safehold</p>` +
+        `<form method="post" action="${INTERACTION_PREFIX}${escapeHtml(uid)}"><ul style="list-style:none;padding:0">\n${buttons}\n</ul></form></main></body></html>`,
+    );
+  }
+
+  return {
+    handles: (url) => PREFIXES.some((prefix) => url.startsWith(prefix)),
+    handle(req, res) {
+      if ((req.url ?? '').startsWith(INTERACTION_PREFIX)) {
+        chooser(req, res).catch((error: unknown) => {
+          if (!res.headersSent) {
+            res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+            res.end(`Sign-in failed: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        });
+        return;
+      }
+      callback(req, res);
+    },
+  };
 }
