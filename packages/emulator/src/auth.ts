@@ -91,7 +91,8 @@ export function handleTokenRequest(ctx: RequestContext, registry: TokenRegistry,
   ];
   if (!audiences.includes(String(claims.aud ?? '')))
     return oauthError(400, 'invalid_grant', 'Invalid JWT: Failed audience check.');
-  const now = Math.floor(world.clock.now() / 1000);
+  // Token lifetimes follow real time: the emulated clock (advanced by tests) only ages data cursors.
+  const now = Math.floor(Date.now() / 1000);
   const iat = Number(claims.iat);
   const exp = Number(claims.exp);
   if (!Number.isFinite(iat) || !Number.isFinite(exp) || exp - iat > 3600 || exp < now || iat > now + 300) {
@@ -120,7 +121,7 @@ export function handleTokenRequest(ctx: RequestContext, registry: TokenRegistry,
     clientId: account.clientId,
     sub,
     scopes: new Set(scopes),
-    expiresAt: world.clock.now() + 3600_000,
+    expiresAt: Date.now() + 3600_000,
   });
   return { status: 200, body: { access_token: token.token, expires_in: 3599, token_type: 'Bearer' } };
 }

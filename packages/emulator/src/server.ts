@@ -183,7 +183,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const token = bearer(request.headers, url.searchParams);
       if (token === undefined) return LOGIN_REQUIRED();
       const record = tokens.lookup(token);
-      if (!record || record.expiresAt < clock.now()) return INVALID_CREDENTIALS();
+      if (!record || record.expiresAt < Date.now()) return INVALID_CREDENTIALS();
       if (!route.scopes.some((scope) => record.scopes.has(scope))) return INSUFFICIENT_SCOPES();
       ctx.token = record;
       if (record.sub) {
