@@ -44,9 +44,7 @@ export function clientsFor(
 }
 
 /** The status and Google error body of a failed client call. */
-export async function failure(
-  call: Promise<unknown>,
-): Promise<{
+export async function failure(call: Promise<unknown>): Promise<{
   status: number;
   body: {
     error?: {
