@@ -34,12 +34,12 @@ export function clientsFor(
   return {
     auth,
     /** Per-call options: pass as the second argument of every call with a media upload. */
-    at: { rootUrl },
-    gmail: gmail({ version: 'v1', auth, rootUrl }),
-    drive: drive({ version: 'v3', auth, rootUrl }),
-    calendar: calendar({ version: 'v3', auth, rootUrl }),
-    people: people({ version: 'v1', auth, rootUrl }),
-    admin: admin({ version: 'directory_v1', auth, rootUrl }),
+    at: { rootUrl, retry: false },
+    gmail: gmail({ version: 'v1', auth, rootUrl, retry: false }),
+    drive: drive({ version: 'v3', auth, rootUrl, retry: false }),
+    calendar: calendar({ version: 'v3', auth, rootUrl, retry: false }),
+    people: people({ version: 'v1', auth, rootUrl, retry: false }),
+    admin: admin({ version: 'directory_v1', auth, rootUrl, retry: false }),
   };
 }
 
