@@ -148,7 +148,7 @@ function generateMail(
   options: GenerateOptions,
 ): void {
   const count = options.messagesPerUser ?? 50;
-  const attachmentRate = options.attachmentRate ?? 0.12;
+  const attachmentRate = options.attachmentRate ?? 0.11;
   const box = user.mailbox;
   const userLabels = ['Projects', 'Receipts', 'Clients/Acme', 'Équipe'];
   for (const name of userLabels) {

@@ -4,7 +4,8 @@
 export interface Reply {
   status: number;
   headers?: Record<string, string>;
-  body?: Buffer | string | object;
+  /** A list of buffers is sent as consecutive writes (no copy into one buffer). */
+  body?: Buffer | Buffer[] | string | object;
 }
 
 export interface GoogleErrorOptions {

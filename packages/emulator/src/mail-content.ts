@@ -18,12 +18,17 @@ function wrapBase64(buffer: Buffer): string {
   return lines.join('\r\n');
 }
 
-function text(seed: string, bytes: number, intl = false): string {
-  const random = createSeededRandom(seed);
+const corpusCache = new Map<boolean, string>();
+
+/** A fixed corpus of words; message bodies are slices of it at seed-derived offsets (cheap to render). */
+function corpus(intl: boolean): string {
+  const cached = corpusCache.get(intl);
+  if (cached) return cached;
+  const random = createSeededRandom(`corpus/${intl}`);
   const parts: string[] = [];
   let length = 0;
   let lineLength = 0;
-  while (length < bytes) {
+  while (length < 160_000) {
     const word = intl && random.chance(0.15) ? random.pick(INTL_WORDS) : random.pick(WORDS);
     parts.push(word);
     length += word.length + 1;
@@ -33,13 +38,34 @@ function text(seed: string, bytes: number, intl = false): string {
       lineLength = 0;
     } else parts.push(' ');
   }
-  return parts.join('');
+  const text = parts.join('');
+  corpusCache.set(intl, text);
+  return text;
+}
+
+function hashSeed(seed: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+function text(seed: string, bytes: number, intl = false): string {
+  const source = corpus(intl);
+  const size = Math.min(bytes, source.length - 1);
+  let start = hashSeed(seed) % (source.length - size);
+  const space = source.indexOf(' ', start);
+  if (space >= 0 && space < start + 40 && space + size < source.length) start = space + 1;
+  return source.slice(start, start + size);
 }
 
 export interface PooledAttachment {
   filename: string;
   mimeType: string;
   base64: string;
+  /** The same base64 text as bytes (padded to a multiple of 3), ready to splice into a message. */
+  base64Bytes: Buffer;
+  /** base64url of base64Bytes, computed on first use. */
+  base64url?: Buffer;
   size: number;
 }
 
@@ -66,7 +92,9 @@ export function attachmentPool(seed: string): PooledAttachment[] {
   ];
   const pool = specs.map(([filename, mimeType, size]) => {
     const bytes = random.bytes(size);
-    return { filename, mimeType, size, base64: wrapBase64(bytes) };
+    const base64 = wrapBase64(bytes);
+    const padded = base64 + '\r\n'.repeat((3 - ((base64.length * 2) % 3)) % 3);
+    return { filename, mimeType, size, base64: padded, base64Bytes: Buffer.from(padded, 'latin1') };
   });
   poolCache.set(seed, pool);
   return pool;
@@ -83,7 +111,25 @@ function rfc2822Date(ms: number): string {
 }
 
 /** Renders a generated message's bytes; the same recipe always gives the same bytes. */
+export interface MailPieces {
+  /** Headers and text parts; a multiple of 3 bytes when an attachment follows. */
+  head: Buffer;
+  /** Base64 text of an attachment (a multiple of 3 bytes), with its base64url encoding when pooled. */
+  attachment?: { bytes: Buffer; base64url?: Buffer };
+  tail: Buffer;
+}
+
+/** Renders a generated message's bytes; the same recipe always gives the same bytes. */
 export function renderGeneratedMail(domainSeed: string, message: MailMessage, gen: GeneratedMail): Buffer {
+  const pieces = renderGeneratedPieces(domainSeed, message, gen);
+  return pieces.attachment ? Buffer.concat([pieces.head, pieces.attachment.bytes, pieces.tail]) : pieces.head;
+}
+
+/**
+ * The message in pieces aligned on 3-byte boundaries, so base64url(message) is the
+ * concatenation of the pieces' encodings and a pooled attachment's encoding is computed once.
+ */
+export function renderGeneratedPieces(domainSeed: string, message: MailMessage, gen: GeneratedMail): MailPieces {
   const boundary = `000000000000${gen.seed.replace(/[^a-z0-9]/gi, '').slice(-16)}`;
   const headers = [
     `From: ${message.from}`,
@@ -101,6 +147,9 @@ export function renderGeneratedMail(domainSeed: string, message: MailMessage, ge
   const htmlPart = (body: string, extra = '') =>
     `Content-Type: text/html; charset="UTF-8"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n<div dir="ltr">${body.replace(/\r\n/g, '<br>')}${extra}</div>\r\n`;
   let out: string;
+  let attachmentBytes: Buffer | undefined;
+  let pooled: PooledAttachment | undefined;
+  let tail = '';
   switch (gen.kind) {
     case 'plain':
     case 'intl':
@@ -119,22 +168,29 @@ export function renderGeneratedMail(domainSeed: string, message: MailMessage, ge
         `--r${boundary}\r\nContent-Type: multipart/alternative; boundary="a${boundary}"\r\n\r\n` +
         `--a${boundary}\r\n${plainPart(bodyText)}--a${boundary}\r\n${htmlPart(bodyText, `<img src="cid:${cid}">`)}--a${boundary}--\r\n` +
         `--r${boundary}\r\nContent-Type: image/png; name="logo.png"\r\nContent-Disposition: inline; filename="logo.png"\r\n` +
-        `Content-Transfer-Encoding: base64\r\nContent-ID: <${cid}>\r\n\r\n${image?.base64 ?? ''}\r\n--r${boundary}--\r\n`;
+        `Content-Transfer-Encoding: base64\r\nContent-ID: <${cid}>\r\n\r\n`;
+      attachmentBytes = image?.base64Bytes;
+      pooled = image;
+      tail = `\r\n--r${boundary}--\r\n`;
       break;
     }
     case 'attachment':
     case 'large': {
       const pool = attachmentPool(domainSeed);
-      let attachmentBody: string;
+      let attachmentBody: Buffer;
       let attachmentName: string;
       let attachmentType: string;
       if (gen.kind === 'large') {
-        attachmentBody = wrapBase64(createSeededRandom(`${gen.seed}/large`).bytes(Math.floor(gen.bodyBytes * 0.74)));
+        attachmentBody = Buffer.from(
+          wrapBase64(createSeededRandom(`${gen.seed}/large`).bytes(Math.floor(gen.bodyBytes * 0.74))),
+          'latin1',
+        );
         attachmentName = 'Large video.mp4';
         attachmentType = 'video/mp4';
       } else {
         const attachment = pool[(gen.attachment ?? 0) % pool.length];
-        attachmentBody = attachment?.base64 ?? '';
+        attachmentBody = attachment?.base64Bytes ?? Buffer.alloc(0);
+        pooled = attachment;
         attachmentName = attachment?.filename ?? 'file.bin';
         attachmentType = attachment?.mimeType ?? 'application/octet-stream';
       }
@@ -144,12 +200,23 @@ export function renderGeneratedMail(domainSeed: string, message: MailMessage, ge
         `--m${boundary}\r\nContent-Type: multipart/alternative; boundary="a${boundary}"\r\n\r\n` +
         `--a${boundary}\r\n${plainPart(shortText)}--a${boundary}\r\n${htmlPart(shortText)}--a${boundary}--\r\n` +
         `--m${boundary}\r\nContent-Type: ${attachmentType}; name="${encodeHeaderWord(attachmentName)}"\r\n` +
-        `Content-Disposition: attachment; filename="${encodeHeaderWord(attachmentName)}"\r\nContent-Transfer-Encoding: base64\r\n\r\n` +
-        `${attachmentBody}\r\n--m${boundary}--\r\n`;
+        `Content-Disposition: attachment; filename="${encodeHeaderWord(attachmentName)}"\r\nContent-Transfer-Encoding: base64\r\n\r\n`;
+      attachmentBytes = attachmentBody;
+      tail = `\r\n--m${boundary}--\r\n`;
       break;
     }
   }
-  return Buffer.from(out, 'utf8');
+  if (!attachmentBytes) return { head: Buffer.from(out, 'utf8'), tail: Buffer.alloc(0) };
+  // Pad the part headers with spaces (ignored before the blank line) to a 3-byte boundary.
+  let head = Buffer.from(out, 'utf8');
+  const pad = (3 - (head.length % 3)) % 3;
+  if (pad) head = Buffer.from(`${out.slice(0, -4)}${' '.repeat(pad)}\r\n\r\n`, 'utf8');
+  if (pooled && !pooled.base64url) pooled.base64url = Buffer.from(pooled.base64Bytes.toString('base64url'), 'latin1');
+  return {
+    head,
+    attachment: { bytes: attachmentBytes, base64url: pooled?.base64url },
+    tail: Buffer.from(tail, 'latin1'),
+  };
 }
 
 export function estimateGeneratedSize(domainSeed: string, gen: GeneratedMail): number {

@@ -95,6 +95,7 @@ function serializeBody(reply: Reply): { body: Buffer; contentType?: string } {
   const { body } = reply;
   if (body === undefined) return { body: Buffer.alloc(0) };
   if (Buffer.isBuffer(body)) return { body };
+  if (Array.isArray(body) && body.every((part) => Buffer.isBuffer(part))) return { body: Buffer.concat(body) };
   if (typeof body === 'string') return { body: Buffer.from(body) };
   return { body: Buffer.from(JSON.stringify(body)), contentType: 'application/json; charset=UTF-8' };
 }
@@ -299,7 +300,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+    // Most calls are bodiless GETs: skip the async iteration machinery for them.
+    const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    for await (const chunk of hasBody ? (req as AsyncIterable<Buffer>) : []) {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
         tooLarge = true;
@@ -324,11 +327,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       req.socket.destroy();
       return;
     }
-    const { body, contentType } = serializeBody(reply);
-    const headers: Record<string, string | number> = { 'content-length': body.length, ...reply.headers };
-    if (contentType && !reply.headers?.['content-type']) headers['content-type'] = contentType;
-    res.writeHead(reply.status, headers);
-    res.end(body);
+    if (Array.isArray(reply.body) && reply.body.every((part) => Buffer.isBuffer(part))) {
+      const parts = reply.body as Buffer[];
+      res.writeHead(reply.status, {
+        'content-length': parts.reduce((sum, part) => sum + part.length, 0),
+        ...reply.headers,
+      });
+      res.cork();
+      for (const part of parts) res.write(part);
+      res.end();
+    } else {
+      const { body, contentType } = serializeBody(reply);
+      const headers: Record<string, string | number> = { 'content-length': body.length, ...reply.headers };
+      if (contentType && !reply.headers?.['content-type']) headers['content-type'] = contentType;
+      res.writeHead(reply.status, headers);
+      res.end(body);
+    }
     options.log?.({
       msg: 'request',
       method: req.method,

@@ -1,7 +1,7 @@
 // Gmail API v1: profile, labels, messages (list with q, get, modify, trash, delete, import),
 // history. The batch endpoint lives in the server (it re-enters the dispatcher).
 import { googleError, invalidArgument, json, parseJsonBody, type Reply } from '../http-reply.ts';
-import { parseMessageHeaders } from '../mail-content.ts';
+import { parseMessageHeaders, renderGeneratedPieces } from '../mail-content.ts';
 import { boundaryOf, parseMultipart } from '../multipart-body.ts';
 import type { RequestContext, Route } from '../router.ts';
 import { type MailMessage, SYSTEM_LABELS, type User } from '../state.ts';
@@ -26,7 +26,7 @@ function isReply(value: unknown): value is Reply {
   return typeof value === 'object' && value !== null && 'status' in value && !('primaryEmail' in value);
 }
 
-const rawResponseCache = new Map<string, Buffer>();
+const rawResponseCache = new Map<string, Buffer[]>();
 const RAW_RESPONSE_CACHE_LIMIT = 1500;
 
 function minimal(message: MailMessage): Record<string, unknown> {
@@ -170,10 +170,27 @@ function formatMessage(world: World, user: User, message: MailMessage, ctx: Requ
     const key = `${user.primaryEmail}/${message.id}/${message.historyId}/${[...message.labelIds].join(',')}`;
     let body = rawResponseCache.get(key);
     if (!body) {
-      const raw = world.mailRaw(user, message);
+      // Build the JSON around the base64url text without one big string: for a generated message
+      // the pooled attachment's encoding is reused, so only headers and text are encoded here.
       const base = minimal(message);
-      base.sizeEstimate = raw.length;
-      body = Buffer.from(`${JSON.stringify(base).slice(0, -1)},"raw":"${raw.toString('base64url')}"}`);
+      let parts: Buffer[];
+      let size: number;
+      if (message.gen && !message.raw) {
+        const pieces = renderGeneratedPieces(world.state.seed, message, message.gen);
+        size = pieces.head.length + (pieces.attachment?.bytes.length ?? 0) + pieces.tail.length;
+        const attachment = pieces.attachment;
+        parts = [Buffer.from(pieces.head.toString('base64url'), 'latin1')];
+        if (attachment) {
+          parts.push(attachment.base64url ?? Buffer.from(attachment.bytes.toString('base64url'), 'latin1'));
+          parts.push(Buffer.from(pieces.tail.toString('base64url'), 'latin1'));
+        }
+      } else {
+        const raw = world.mailRaw(user, message);
+        size = raw.length;
+        parts = [Buffer.from(raw.toString('base64url'), 'latin1')];
+      }
+      base.sizeEstimate = size;
+      body = [Buffer.from(`${JSON.stringify(base).slice(0, -1)},"raw":"`), ...parts, Buffer.from('"}')];
       if (rawResponseCache.size >= RAW_RESPONSE_CACHE_LIMIT) {
         const first = rawResponseCache.keys().next().value;
         if (first !== undefined) rawResponseCache.delete(first);
