@@ -15,6 +15,65 @@ export interface OidcMount {
 }
 
 export const OIDC_CLIENT_ID = 'safehold';
+
+interface StoredPayload {
+  payload: Record<string, unknown>;
+  expiresAt?: number;
+}
+
+/** In-memory storage for the provider's sessions, codes and grants (sign-ins do not survive a restart). */
+class MemoryAdapter {
+  static store = new Map<string, StoredPayload>();
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
+  key(id: string): string {
+    return `${this.name}:${id}`;
+  }
+  async upsert(id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void> {
+    MemoryAdapter.store.set(this.key(id), {
+      payload,
+      expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : undefined,
+    });
+    if (typeof payload.uid === 'string')
+      MemoryAdapter.store.set(`${this.name}:uid:${payload.uid}`, { payload: { id } });
+    if (typeof payload.grantId === 'string') {
+      const grantKey = `grant:${payload.grantId}`;
+      const list = (MemoryAdapter.store.get(grantKey)?.payload.keys as string[] | undefined) ?? [];
+      list.push(this.key(id));
+      MemoryAdapter.store.set(grantKey, { payload: { keys: list } });
+    }
+  }
+  async find(id: string): Promise<Record<string, unknown> | undefined> {
+    const entry = MemoryAdapter.store.get(this.key(id));
+    if (!entry) return undefined;
+    if (entry.expiresAt && entry.expiresAt < Date.now()) {
+      MemoryAdapter.store.delete(this.key(id));
+      return undefined;
+    }
+    return entry.payload;
+  }
+  async findByUid(uid: string): Promise<Record<string, unknown> | undefined> {
+    const id = MemoryAdapter.store.get(`${this.name}:uid:${uid}`)?.payload.id;
+    return typeof id === 'string' ? this.find(id) : undefined;
+  }
+  async findByUserCode(): Promise<undefined> {
+    return undefined;
+  }
+  async consume(id: string): Promise<void> {
+    const entry = MemoryAdapter.store.get(this.key(id));
+    if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+  async destroy(id: string): Promise<void> {
+    MemoryAdapter.store.delete(this.key(id));
+  }
+  async revokeByGrantId(grantId: string): Promise<void> {
+    const keys = (MemoryAdapter.store.get(`grant:${grantId}`)?.payload.keys as string[] | undefined) ?? [];
+    for (const key of keys) MemoryAdapter.store.delete(key);
+    MemoryAdapter.store.delete(`grant:${grantId}`);
+  }
+}
 const INTERACTION_PREFIX = '/_oidc/interaction/';
 const PREFIXES = [
   '/.well-known/openid-configuration',
@@ -64,7 +123,12 @@ export async function createOidcProvider(options: { issuer: string; world: World
         response_types: ['code'],
       },
     ],
+    adapter: MemoryAdapter,
     pkce: { required: () => true },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><h1>Sign-in error</h1><pre>${escapeHtml(JSON.stringify(out))}</pre></body></html>`;
+    },
     jwks: { keys: [signingKey] },
     cookies: { keys: [createHash('sha256').update(`oidc-cookie/${seed}`).digest('hex')] },
     claims: {

@@ -25,6 +25,7 @@ import { type GenerateOptions, generateDomain } from './data-generator.ts';
 import { googleError, notFoundHtml, type Reply, unknownParameter } from './http-reply.ts';
 import { boundaryOf, parseMultipart } from './multipart-body.ts';
 import { createOidcProvider, type OidcMount } from './oidc.ts';
+import { applyFields, parseFields } from './partial-response.ts';
 import { createGovernor, type Governor } from './quotas-and-faults.ts';
 import {
   type CompiledRoute,
@@ -98,6 +99,20 @@ function serializeBody(reply: Reply): { body: Buffer; contentType?: string } {
   if (Array.isArray(body) && body.every((part) => Buffer.isBuffer(part))) return { body: Buffer.concat(body) };
   if (typeof body === 'string') return { body: Buffer.from(body) };
   return { body: Buffer.from(JSON.stringify(body)), contentType: 'application/json; charset=UTF-8' };
+}
+
+/** Applies `fields` to JSON answers of the APIs whose handlers do not apply it themselves. */
+function partialResponse(api: string, fields: string | null, reply: Reply): Reply {
+  if (!fields || (api !== 'gmail' && api !== 'people' && api !== 'directory') || reply.status !== 200) return reply;
+  const body = reply.body;
+  if (!body || typeof body !== 'object' || Buffer.isBuffer(body) || Array.isArray(body)) return reply;
+  const tree = parseFields(fields);
+  if (!tree)
+    return googleError(400, 'Invalid field selection', 'invalidParameter', {
+      location: 'fields',
+      locationType: 'parameter',
+    });
+  return { ...reply, body: applyFields(body, tree) as object };
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -210,7 +225,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (fault.latencyMs > 0) await delay(fault.latencyMs);
       if (fault.drop) return { status: 0, drop: true };
       if (fault.error) return fault.error;
-      return await route.handler(ctx);
+      const reply = await route.handler(ctx);
+      return partialResponse(route.api, url.searchParams.get('fields'), reply);
     } catch (error) {
       options.log?.({
         level: 'error',

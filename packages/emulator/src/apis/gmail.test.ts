@@ -306,3 +306,16 @@ test('bad input: unknown parameter, bad format, malformed JSON and multipart giv
   const profile = await c.gmail.users.getProfile({ userId: 'me' });
   assert.equal(profile.status, 200);
 });
+
+test('fields selects parts of Gmail answers, including raw messages', async () => {
+  const list = await c.gmail.users.messages.list({ userId: 'me', maxResults: 2, fields: 'messages(id)' });
+  assert.deepEqual(Object.keys(list.data), ['messages']);
+  assert.deepEqual(Object.keys(list.data.messages?.[0] ?? {}), ['id']);
+  const raw = await c.gmail.users.messages.get({
+    userId: 'me',
+    id: list.data.messages?.[0]?.id ?? '',
+    format: 'raw',
+    fields: 'id,raw',
+  });
+  assert.deepEqual(Object.keys(raw.data).sort(), ['id', 'raw']);
+});

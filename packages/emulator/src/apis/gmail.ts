@@ -166,6 +166,13 @@ function validateLabels(user: User, ids: string[]): Reply | undefined {
 
 function formatMessage(world: World, user: User, message: MailMessage, ctx: RequestContext): Reply {
   const format = ctx.query.get('format') ?? 'full';
+  if (format === 'raw' && ctx.query.has('fields')) {
+    return json({
+      ...minimal(message),
+      sizeEstimate: world.mailRaw(user, message).length,
+      raw: world.mailRaw(user, message).toString('base64url'),
+    });
+  }
   if (format === 'raw') {
     const key = `${user.primaryEmail}/${message.id}/${message.historyId}/${[...message.labelIds].join(',')}`;
     let body = rawResponseCache.get(key);
