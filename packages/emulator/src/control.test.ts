@@ -196,3 +196,36 @@ test('unknown paths answer Google 404 HTML, wrong methods 405, and the server ke
   assert.equal(garbageBatch.status, 400);
   assert.equal((await c.gmail.users.getProfile({ userId: 'me' })).status, 200);
 });
+
+test('simulateActivity applies a mix of changes that show up in Gmail history and Drive changes', async () => {
+  const user = emulator.control.listAccounts(D)[1]?.email ?? '';
+  const u = clientsFor(emulator.url, emulator.serviceAccountKey, user);
+  const historyId = (await u.gmail.users.getProfile({ userId: 'me' })).data.historyId ?? '';
+  const pageToken = (await u.drive.changes.getStartPageToken({})).data.startPageToken ?? '';
+  const counts = emulator.control.simulateActivity({ email: user, changes: 40 });
+  assert.equal(
+    Object.values(counts).reduce((a, b) => a + b, 0),
+    40,
+  );
+  assert.ok((counts.messagesAdded ?? 0) > 0);
+  const history = await u.gmail.users.history.list({ userId: 'me', startHistoryId: historyId, maxResults: 500 });
+  assert.ok((history.data.history?.length ?? 0) >= (counts.messagesAdded ?? 0));
+  const fileChanges = (counts.filesEdited ?? 0) + (counts.filesRenamed ?? 0) + (counts.filesTrashed ?? 0);
+  if (fileChanges > 0) assert.ok(((await u.drive.changes.list({ pageToken })).data.changes?.length ?? 0) > 0);
+});
+
+test('a malformed HTTP request is answered 400 by the server and does not affect other clients', async () => {
+  const { connect } = await import('node:net');
+  const url = new URL(emulator.url);
+  const answer = await new Promise<string>((resolve) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.write('GARBAGE \x00\x01 NOT HTTP\r\n\r\n'));
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString();
+    });
+    socket.on('close', () => resolve(text));
+    socket.on('error', () => resolve(text));
+  });
+  assert.match(answer, /^HTTP\/1\.1 400/);
+  assert.equal((await c.gmail.users.getProfile({ userId: 'me' })).status, 200);
+});

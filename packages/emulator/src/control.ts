@@ -10,6 +10,7 @@ import { encodeHeaderWord } from './mail-content.ts';
 import { GOOGLE_DOC } from './office-files.ts';
 import type { CounterEntry, FaultRule, Governor, QuotaSettings } from './quotas-and-faults.ts';
 import type { Route } from './router.ts';
+import { createSeededRandom } from './seeded-random.ts';
 import type { ServiceAccountKeyFile } from './service-account.ts';
 import { type Domain, findUser, SAFEHOLD_SCOPES, type User } from './state.ts';
 import type { World } from './world.ts';
@@ -77,6 +78,8 @@ export interface EmulatorControl {
   changeEvent(input: { email: string; id?: string; summary?: string; description?: string; delete?: boolean }): {
     id: string;
   };
+  /** Random everyday activity for a user (new, relabelled and deleted mail; edited, renamed and trashed files; changed events and contacts), deterministic from the seed. Returns counts per kind. */
+  simulateActivity(input: { email: string; changes?: number }): Record<string, number>;
   changeContact(input: {
     email: string;
     resourceName?: string;
@@ -95,6 +98,7 @@ export function createControl(deps: {
   defaultClientId: string;
 }): EmulatorControl {
   const { world, governor, tokens } = deps;
+  let activityRuns = 0;
 
   function need(email: string): { domain: Domain; user: User } {
     const found = findUser(world.state, email);
@@ -320,6 +324,80 @@ export function createControl(deps: {
         ...(input.description !== undefined ? { description: input.description } : {}),
       });
       return { id: event.id };
+    },
+    simulateActivity(input) {
+      const { domain, user } = need(input.email);
+      activityRuns += 1;
+      const random = createSeededRandom(`${world.state.seed}/activity/${user.primaryEmail}/${activityRuns}`);
+      const counts: Record<string, number> = {};
+      const bump = (kind: string) => {
+        counts[kind] = (counts[kind] ?? 0) + 1;
+      };
+      for (let i = 0; i < (input.changes ?? 20); i++) {
+        const roll = random.next();
+        const messages = [...user.mailbox.messages.keys()];
+        const files = [...domain.drive.files.values()].filter(
+          (f) =>
+            f.ownerEmail === user.primaryEmail &&
+            !f.mimeType.startsWith('application/vnd.google-apps.') &&
+            f.id !== user.rootFolderId,
+        );
+        const events = [...(user.calendars.get(user.primaryEmail)?.events.values() ?? [])].filter(
+          (e) => e.status !== 'cancelled',
+        );
+        const contacts = [...user.people.contacts.values()].filter((c) => !c.deleted);
+        if (roll < 0.45 || messages.length === 0) {
+          control.addMessage({
+            email: user.primaryEmail,
+            subject: `Activity ${activityRuns}.${i}`,
+            body: `Generated activity ${i}`,
+          });
+          bump('messagesAdded');
+        } else if (roll < 0.6) {
+          control.relabelMessage({
+            email: user.primaryEmail,
+            id: random.pick(messages),
+            add: ['STARRED'],
+            remove: ['UNREAD'],
+          });
+          bump('messagesRelabelled');
+        } else if (roll < 0.65) {
+          control.deleteMessage({ email: user.primaryEmail, id: random.pick(messages) });
+          bump('messagesDeleted');
+        } else if (roll < 0.75 && files.length > 0) {
+          control.editFile({
+            email: user.primaryEmail,
+            id: random.pick(files).id,
+            content: `edited ${activityRuns}.${i}`,
+          });
+          bump('filesEdited');
+        } else if (roll < 0.8 && files.length > 0) {
+          const file = random.pick(files);
+          control.renameFile({ email: user.primaryEmail, id: file.id, name: `Renamed ${i} ${file.name}` });
+          bump('filesRenamed');
+        } else if (roll < 0.85 && files.length > 0) {
+          control.trashFile({ email: user.primaryEmail, id: random.pick(files).id });
+          bump('filesTrashed');
+        } else if (roll < 0.93 && events.length > 0) {
+          control.changeEvent({
+            email: user.primaryEmail,
+            id: random.pick(events).id,
+            summary: `Moved ${activityRuns}.${i}`,
+          });
+          bump('eventsChanged');
+        } else if (contacts.length > 0) {
+          control.changeContact({
+            email: user.primaryEmail,
+            resourceName: random.pick(contacts).resourceName,
+            familyName: `Changed${i}`,
+          });
+          bump('contactsChanged');
+        } else {
+          control.changeContact({ email: user.primaryEmail, givenName: 'New', familyName: `Contact${i}` });
+          bump('contactsAdded');
+        }
+      }
+      return counts;
     },
     changeContact(input) {
       const { user } = need(input.email);

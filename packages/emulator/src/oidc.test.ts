@@ -55,7 +55,7 @@ async function signIn(email: string, redirectUri: string) {
   });
   assert.equal(response.status, 303);
   response = await go(new URL(response.headers.get('location') ?? '', emulator.url).href);
-  assert.equal(response.status, 303);
+  assert.equal(response.status, 303, await response.clone().text());
   const callback = new URL(response.headers.get('location') ?? '');
   const code = callback.searchParams.get('code') ?? '';
   const tokenResponse = await fetch(`${emulator.url}/oidc/token`, {
@@ -99,6 +99,7 @@ test('sign-in with the account chooser yields an id_token with email, email_veri
   assert.equal(claims.hd, 'oidc.test');
   assert.equal(claims.aud, 'safehold');
   assert.equal(claims.iss, emulator.url);
+  assert.match(String(claims.sub), /^\d{21}$/);
 });
 
 test('a non-loopback redirect URI is refused', async () => {

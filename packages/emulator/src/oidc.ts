@@ -6,8 +6,15 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider from 'oidc-provider';
 import { deriveRsaKey } from './seeded-rsa-key.ts';
-import { findUser } from './state.ts';
+import { type Domain, findUser, type User } from './state.ts';
 import type { World } from './world.ts';
+
+function findUserByAccountId(world: World, id: string): { domain: Domain; user: User } | undefined {
+  for (const domain of world.state.domains.values()) {
+    for (const user of domain.users.values()) if (user.id === id) return { domain, user };
+  }
+  return undefined;
+}
 
 export interface OidcMount {
   handles(url: string): boolean;
@@ -151,14 +158,15 @@ export async function createOidcProvider(options: { issuer: string; world: World
     },
     interactions: { url: (_ctx, interaction) => `${INTERACTION_PREFIX}${interaction.uid}` },
     async findAccount(_ctx, sub) {
-      const found = findUser(world.state, sub);
+      // Like Google, `sub` is the user's stable numeric id; the email is a claim.
+      const found = findUserByAccountId(world, sub);
       if (!found || found.user.deleted) return undefined;
       const { user, domain } = found;
       return {
         accountId: sub,
         async claims() {
           return {
-            sub: user.primaryEmail,
+            sub: user.id,
             email: user.primaryEmail,
             email_verified: true,
             hd: domain.name,
@@ -191,13 +199,14 @@ export async function createOidcProvider(options: { issuer: string; world: World
         res.end('Unknown account');
         return;
       }
-      const grant = new provider.Grant({ accountId: email, clientId: String(details.params.client_id) });
+      const accountId = found.user.id;
+      const grant = new provider.Grant({ accountId, clientId: String(details.params.client_id) });
       grant.addOIDCScope(String(details.params.scope ?? 'openid email profile'));
       const grantId = await grant.save();
       await provider.interactionFinished(
         req,
         res,
-        { login: { accountId: email }, consent: { grantId } },
+        { login: { accountId }, consent: { grantId } },
         { mergeWithLastSubmission: false },
       );
       return;

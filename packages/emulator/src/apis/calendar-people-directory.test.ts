@@ -239,3 +239,11 @@ test('people: createContact and contact groups list/create', async () => {
   const after = await c.people.contactGroups.list({});
   assert.equal(after.data.contactGroups?.find((g) => g.resourceName === group.data.resourceName)?.memberCount, 1);
 });
+
+test('people: otherContacts answers in shape and requires readMask', async () => {
+  const list = await c.people.otherContacts.list({ readMask: 'names,emailAddresses', requestSyncToken: true });
+  assert.equal(list.data.totalSize, 0);
+  assert.ok(list.data.nextSyncToken);
+  const noMask = await failure(c.people.otherContacts.list({}));
+  assert.equal(noMask.status, 400);
+});

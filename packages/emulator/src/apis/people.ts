@@ -250,6 +250,30 @@ export function peopleRoutes(world: World): Route[] {
       },
     },
     {
+      // "Other contacts" (auto-saved from interactions): the emulator keeps none, but answers in shape.
+      method: 'GET',
+      pattern: '/v1/otherContacts',
+      name: 'people.otherContacts.list',
+      api: 'people',
+      units: 1,
+      scopes: ['https://www.googleapis.com/auth/contacts.other.readonly'],
+      queryParams: ['readMask', 'pageSize', 'pageToken', 'requestSyncToken', 'syncToken', 'sources'],
+      handler(ctx) {
+        const user = needUser(ctx);
+        if ('status' in user) return user;
+        if (!ctx.query.get('readMask')) {
+          return peopleError(
+            400,
+            'readMask is required. Please specify one or more valid paths. Valid paths are documented at https://developers.google.com/people/api/rest/v1/otherContacts/list.',
+            'INVALID_ARGUMENT',
+          );
+        }
+        const body: Record<string, unknown> = { totalSize: 0 };
+        if (ctx.query.get('requestSyncToken') === 'true') body.nextSyncToken = encode({ q: 0, t: world.clock.now() });
+        return json(body);
+      },
+    },
+    {
       method: 'POST',
       pattern: '/v1/people:createContact',
       name: 'people.people.createContact',
