@@ -255,7 +255,8 @@ function generateDrive(
   }
   const created: string[] = [];
   for (let i = 0; i < count; i++) {
-    const roll = random.next();
+    // Every user gets at least one shortcut (the fifth item).
+    const roll = i === 4 ? 0.33 : random.next();
     const permissions = [ownerPermission];
     if (random.chance(0.2)) {
       const other = random.pick(users);
