@@ -229,3 +229,16 @@ test('a malformed HTTP request is answered 400 by the server and does not affect
   assert.match(answer, /^HTTP\/1\.1 400/);
   assert.equal((await c.gmail.users.getProfile({ userId: 'me' })).status, 200);
 });
+
+test('createDomain on an existing domain only fills the users it did not have', async () => {
+  const before = emulator.control.digest({ email: ADMIN, service: 'gmail' });
+  const result = emulator.control.createDomain({
+    domain: D,
+    users: 4,
+    generate: { messagesPerUser: 2, filesPerUser: 1 },
+  });
+  assert.equal(result.users.length, 4);
+  assert.deepEqual(emulator.control.digest({ email: ADMIN, service: 'gmail' }), before);
+  const newest = result.users[3] ?? '';
+  assert.equal(emulator.control.digest({ email: newest, service: 'gmail' }).items, 2);
+});

@@ -487,24 +487,29 @@ export function generateDomain(world: World, options: GenerateOptions): Domain {
   for (const [clientId, scopes] of Object.entries(options.delegation ?? {})) {
     domain.delegation.set(clientId, new Set(scopes));
   }
-  domain.orgUnits.push({
-    orgUnitId: `id:${domain.customerId}sales`,
-    name: 'Sales',
-    orgUnitPath: '/Sales',
-    parentOrgUnitPath: '/',
-    description: 'Sales team',
-  });
+  if (!domain.orgUnits.some((unit) => unit.orgUnitPath === '/Sales'))
+    domain.orgUnits.push({
+      orgUnitId: `id:${domain.customerId}sales`,
+      name: 'Sales',
+      orgUnitPath: '/Sales',
+      parentOrgUnitPath: '/',
+      description: 'Sales team',
+    });
+  const existing = new Set(domain.users.keys());
   const users = userNames(options.users, domain.name).map((input, index) =>
     world.createUser(domain, { ...input, orgUnitPath: index % 4 === 3 ? '/Sales' : '/' }),
   );
+  // Generating again for an existing domain only fills users it did not have yet.
   for (const user of users) {
+    if (existing.has(user.primaryEmail)) continue;
     const userRandom = random.fork(user.primaryEmail);
     generateMail(world, domain, user, users, userRandom.fork('mail'), options);
     generateDrive(world, domain, user, users, userRandom.fork('drive'), options);
     generateCalendar(world, user, users, userRandom.fork('calendar'), options);
     generateContacts(world, user, userRandom.fork('people'), options);
   }
-  generateSharedDrives(world, domain, users, random.fork('drives'), options.sharedDrives ?? 2);
+  if (domain.drive.drives.size === 0)
+    generateSharedDrives(world, domain, users, random.fork('drives'), options.sharedDrives ?? 2);
   // Generated content is the starting point: history before this moment is not "new".
   for (const user of users) user.mailbox.oldestHistoryId = 0;
   return domain;

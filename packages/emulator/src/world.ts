@@ -189,7 +189,8 @@ export function createWorld(state: EmulatorState, clock: Clock, retention: Reten
     insertMessage(user, input) {
       const box = user.mailbox;
       const number = box.nextMessageNumber++;
-      const id = (0x18c0000000000 + number * 0x1f3 + (user.id.charCodeAt(20) ?? 0)).toString(16).padStart(16, '0');
+      // 16 hex digits like Gmail's, unique across mailboxes: a per-user prefix and a counter.
+      const id = `${sha(user.primaryEmail).slice(0, 6)}${number.toString(16).padStart(10, '0')}`;
       box.historyId += 1 + (number % 7);
       const now = clock.now();
       let message: MailMessage;
