@@ -247,3 +247,28 @@ test('people: otherContacts answers in shape and requires readMask', async () =>
   const noMask = await failure(c.people.otherContacts.list({}));
   assert.equal(noMask.status, 400);
 });
+
+test('calendar: importing a recurring event and its exception twice leaves one of each', async () => {
+  const parent = {
+    iCalUID: 'series-1@example.test',
+    summary: 'Weekly',
+    start: { dateTime: '2026-07-06T09:00:00Z' },
+    end: { dateTime: '2026-07-06T10:00:00Z' },
+    recurrence: ['RRULE:FREQ=WEEKLY;COUNT=5'],
+  };
+  const exception = {
+    iCalUID: 'series-1@example.test',
+    summary: 'Weekly (moved)',
+    originalStartTime: { dateTime: '2026-07-13T09:00:00Z' },
+    start: { dateTime: '2026-07-13T11:00:00Z' },
+    end: { dateTime: '2026-07-13T12:00:00Z' },
+  };
+  for (let round = 0; round < 2; round++) {
+    await c.calendar.events.import({ calendarId: 'primary', requestBody: parent });
+    await c.calendar.events.import({ calendarId: 'primary', requestBody: exception });
+  }
+  const found = await c.calendar.events.list({ calendarId: 'primary', iCalUID: 'series-1@example.test' });
+  assert.equal(found.data.items?.length, 2);
+  const series = found.data.items?.find((e) => e.recurrence);
+  assert.equal(found.data.items?.find((e) => e.originalStartTime)?.recurringEventId, series?.id);
+});

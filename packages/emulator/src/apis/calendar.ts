@@ -281,10 +281,23 @@ export function calendarRoutes(world: World): Route[] {
           return googleError(400, 'Missing iCalUID.', 'required');
         const invalid = validateEvent(input);
         if (invalid) return invalid;
+        // An event is identified by its iCalUID and, for an exception of a recurring event, its
+        // original start: importing the same one again updates it (idempotent restore).
+        const originalStart = (value: unknown) => {
+          const time = value as { dateTime?: string; date?: string } | undefined;
+          return time ? String(Date.parse(time.dateTime ?? time.date ?? '')) : '';
+        };
         const existing = [...found.calendar.events.values()].find(
-          (e) => e.iCalUID === input.iCalUID && !e.recurringEventId && !input.recurringEventId,
+          (e) =>
+            e.iCalUID === input.iCalUID &&
+            originalStart(e.originalStartTime) === originalStart(input.originalStartTime),
         );
         const id = existing?.id ?? `${randomBytes(13).toString('hex')}`;
+        if (input.originalStartTime && typeof input.recurringEventId !== 'string') {
+          // An imported exception belongs to the series with the same iCalUID.
+          const series = [...found.calendar.events.values()].find((e) => e.iCalUID === input.iCalUID && e.recurrence);
+          if (series) input.recurringEventId = series.id;
+        }
         return respond(
           ctx,
           eventResource(found.calendar, storeEvent(found.user, found.calendar, input, id, input.iCalUID)),
