@@ -82,6 +82,10 @@ export async function runEmulatorCommand(
     users,
     stateDir: typeof values['state-dir'] === 'string' ? values['state-dir'] : undefined,
     generate: { messagesPerUser: messages, filesPerUser: files },
+    // Handler failures are logged as JSON lines on stderr (requests themselves are not, for speed).
+    log: (entry) => {
+      if (entry.level === 'error') err(`${JSON.stringify(entry)}\n`);
+    },
   });
   const keyFile = values['write-service-account'];
   if (typeof keyFile === 'string') {
