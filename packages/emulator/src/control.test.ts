@@ -17,6 +17,9 @@ after(() => emulator.stop());
 
 test('quotas: off by default; when on and scaled down, Gmail answers 429 and Drive 403 userRateLimitExceeded', async () => {
   for (let i = 0; i < 5; i++) await c.gmail.users.getProfile({ userId: 'me' });
+  // Start at the beginning of an emulated minute so the budget cannot roll over mid-test.
+  const now = Date.parse(emulator.control.now());
+  emulator.control.advanceClock({ ms: 60_000 - (now % 60_000) + 10 });
   emulator.control.setQuotas({ enabled: true, scale: 0.001 }); // Gmail: 15 units/min, Drive: 12 queries/min
   const results = [];
   for (let i = 0; i < 5; i++)
@@ -47,7 +50,8 @@ test('quotas: off by default; when on and scaled down, Gmail answers 429 and Dri
 
 test('concurrency cap: more parallel requests than allowed per user get 429 Too many concurrent requests', async () => {
   emulator.control.setQuotas({ enabled: true, scale: 1, concurrentPerUser: { gmail: 2 } });
-  emulator.control.setFaults([{ endpoint: 'gmail.users.getProfile', latencyMs: 150 }]);
+  // Admitted calls are held long enough that all five are in flight together.
+  emulator.control.setFaults([{ endpoint: 'gmail.users.getProfile', latencyMs: 1500 }]);
   const token = await accessToken(emulator.url, emulator.serviceAccountKey, ADMIN);
   const statuses = await Promise.all(
     Array.from({ length: 5 }, () =>
