@@ -319,3 +319,23 @@ test('fields selects parts of Gmail answers, including raw messages', async () =
   });
   assert.deepEqual(Object.keys(raw.data).sort(), ['id', 'raw']);
 });
+
+test('untrash, labels.get counts and JSON import with a raw field', async () => {
+  const raw = Buffer.from(
+    `From: a@b.example\r\nTo: ${ADMIN}\r\nSubject: Json import\r\nMessage-ID: <json-1@test>\r\n\r\nbody\r\n`,
+  ).toString('base64url');
+  const imported = await c.gmail.users.messages.import({
+    userId: 'me',
+    requestBody: { raw, labelIds: ['INBOX', 'UNREAD'] },
+  });
+  const id = imported.data.id ?? '';
+  await c.gmail.users.messages.trash({ userId: 'me', id });
+  const untrashed = await c.gmail.users.messages.untrash({ userId: 'me', id });
+  assert.ok(!untrashed.data.labelIds?.includes('TRASH'));
+  const unread = await c.gmail.users.labels.get({ userId: 'me', id: 'UNREAD' });
+  assert.ok((unread.data.messagesUnread ?? 0) >= 1);
+  const missing = await failure(c.gmail.users.labels.get({ userId: 'me', id: 'Label_404' }));
+  assert.equal(missing.status, 404);
+  const empty = await failure(c.gmail.users.messages.import({ userId: 'me', requestBody: {} }));
+  assert.equal(empty.status, 400);
+});
