@@ -29,7 +29,7 @@ function browser() {
   };
 }
 
-async function signIn(email: string, redirectUri: string) {
+async function signIn(email: string, redirectUri: string, clientAuth: 'none' | 'basic' | 'post' = 'none') {
   const go = browser();
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
@@ -58,17 +58,17 @@ async function signIn(email: string, redirectUri: string) {
   assert.equal(response.status, 303, await response.clone().text());
   const callback = new URL(response.headers.get('location') ?? '');
   const code = callback.searchParams.get('code') ?? '';
-  const tokenResponse = await fetch(`${emulator.url}/oidc/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-      client_id: 'safehold',
-      redirect_uri: redirectUri,
-    }),
+  const form = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: verifier,
+    redirect_uri: redirectUri,
   });
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (clientAuth === 'basic') headers.authorization = `Basic ${Buffer.from('safehold:any-secret').toString('base64')}`;
+  else form.set('client_id', 'safehold');
+  if (clientAuth === 'post') form.set('client_secret', 'any-secret');
+  const tokenResponse = await fetch(`${emulator.url}/oidc/token`, { method: 'POST', headers, body: form });
   return { html, callback, tokenResponse };
 }
 
@@ -126,4 +126,16 @@ test('authorization without PKCE is refused', async () => {
   const response = await fetch(`${emulator.url}/o/oauth2/v2/auth?${params}`, { redirect: 'manual' });
   assert.equal(response.status, 303);
   assert.match(response.headers.get('location') ?? '', /error=invalid_request/);
+});
+
+test('a relying party that sends a client secret (basic or post) can exchange the code too', async () => {
+  for (const auth of ['basic', 'post'] as const) {
+    const { tokenResponse } = await signIn('admin@oidc.test', 'http://localhost:8080/cb', auth);
+    assert.equal(tokenResponse.status, 200, auth);
+    const body = (await tokenResponse.json()) as { id_token: string };
+    const claims = JSON.parse(Buffer.from(body.id_token.split('.')[1] ?? '', 'base64url').toString()) as {
+      email: string;
+    };
+    assert.equal(claims.email, 'admin@oidc.test');
+  }
 });

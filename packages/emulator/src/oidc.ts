@@ -246,7 +246,35 @@ export async function createOidcProvider(options: { issuer: string; world: World
         });
         return;
       }
+      if (req.method === 'POST' && (req.url ?? '').startsWith('/oidc/token')) {
+        acceptAnyClientSecret(req)
+          .then(() => callback(req, res))
+          .catch(() => {
+            res.writeHead(400, { 'content-type': 'application/json' });
+            res.end(
+              JSON.stringify({ error: 'invalid_request', error_description: 'failed to parse the request body' }),
+            );
+          });
+        return;
+      }
       callback(req, res);
     },
   };
+}
+
+/**
+ * The `safehold` client is public (PKCE), but a relying party configured with a client secret
+ * (client_secret_basic or client_secret_post, as with Google) must work too: the secret is
+ * dropped before the provider sees the request. oidc-provider reads a pre-read body from req.body.
+ */
+async function acceptAnyClientSecret(req: IncomingMessage): Promise<void> {
+  const form = await readForm(req);
+  const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (basic?.[1]) {
+    const [id = ''] = Buffer.from(basic[1], 'base64').toString('utf8').split(':');
+    form.set('client_id', decodeURIComponent(id));
+    delete req.headers.authorization;
+  }
+  form.delete('client_secret');
+  (req as IncomingMessage & { body?: string }).body = form.toString();
 }
