@@ -460,6 +460,9 @@ export function controlRoutes(control: EmulatorControl): Route[] {
       return json({ ok: true, result: result ?? null });
     } catch (error) {
       if (error instanceof ControlError) return googleError(error.status, error.message, 'controlError');
+      // Arguments of the wrong shape (a number for an email, a missing field) surface as type errors.
+      if (error instanceof TypeError)
+        return googleError(400, `Invalid arguments for ${name}: ${error.message}`, 'invalid');
       throw error;
     }
   };
