@@ -339,3 +339,40 @@ test('untrash, labels.get counts and JSON import with a raw field', async () => 
   const empty = await failure(c.gmail.users.messages.import({ userId: 'me', requestBody: {} }));
   assert.equal(empty.status, 400);
 });
+
+test('format=full gives the MIME tree; attachments.get returns the decoded attachment', async () => {
+  const { data } = await c.gmail.users.messages.list({
+    userId: 'me',
+    q: 'has:attachment',
+    maxResults: 1,
+    includeSpamTrash: true,
+  });
+  const id = data.messages?.[0]?.id ?? '';
+  assert.ok(id, 'a generated message with an attachment');
+  const full = await c.gmail.users.messages.get({ userId: 'me', id, format: 'full' });
+  assert.match(full.data.payload?.mimeType ?? '', /^multipart\//);
+  const leaves: {
+    filename?: string | null;
+    body?: { attachmentId?: string | null; data?: string | null; size?: number | null } | null;
+    mimeType?: string | null;
+  }[] = [];
+  const walk = (part: typeof full.data.payload) => {
+    if (!part) return;
+    if (part.parts?.length) for (const child of part.parts) walk(child);
+    else leaves.push(part);
+  };
+  walk(full.data.payload);
+  const text = leaves.find((p) => p.mimeType === 'text/plain');
+  assert.ok(Buffer.from(text?.body?.data ?? '', 'base64url').length > 0);
+  const attachment = leaves.find((p) => p.filename);
+  assert.ok(attachment?.body?.attachmentId);
+  const got = await c.gmail.users.messages.attachments.get({
+    userId: 'me',
+    messageId: id,
+    id: attachment?.body?.attachmentId ?? '',
+  });
+  assert.equal(got.data.size, attachment?.body?.size);
+  assert.equal(Buffer.from(got.data.data ?? '', 'base64url').length, attachment?.body?.size);
+  const bad = await failure(c.gmail.users.messages.attachments.get({ userId: 'me', messageId: id, id: 'nope' }));
+  assert.equal(bad.status, 400);
+});

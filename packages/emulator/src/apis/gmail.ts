@@ -2,6 +2,7 @@
 // history. The batch endpoint lives in the server (it re-enters the dispatcher).
 import { googleError, invalidArgument, json, parseJsonBody, type Reply } from '../http-reply.ts';
 import { parseMessageHeaders, renderGeneratedPieces } from '../mail-content.ts';
+import { attachmentBytes, mimeTree } from '../mime-tree.ts';
 import { boundaryOf, parseMultipart } from '../multipart-body.ts';
 import type { RequestContext, Route } from '../router.ts';
 import { type MailMessage, SYSTEM_LABELS, type User } from '../state.ts';
@@ -214,10 +215,12 @@ function formatMessage(world: World, user: User, message: MailMessage, ctx: Requ
     );
   }
   const raw = world.mailRaw(user, message);
+  if (format === 'full')
+    return json({ ...minimal(message), sizeEstimate: raw.length, payload: mimeTree(raw, message.id) });
   const parsed = parseMessageHeaders(raw);
   const wanted = ctx.query.getAll('metadataHeaders').map((h) => h.toLowerCase());
   const headers = parsed.headers
-    .filter(([name]) => format === 'full' || wanted.length === 0 || wanted.includes(name.toLowerCase()))
+    .filter(([name]) => wanted.length === 0 || wanted.includes(name.toLowerCase()))
     .map(([name, value]) => ({ name, value }));
   const contentType = parsed.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? 'text/plain';
   const payload: Record<string, unknown> = {
@@ -226,7 +229,6 @@ function formatMessage(world: World, user: User, message: MailMessage, ctx: Requ
     filename: '',
     headers,
   };
-  if (format === 'full') payload.body = { size: raw.length };
   return json({ ...minimal(message), sizeEstimate: raw.length, payload });
 }
 
@@ -436,6 +438,22 @@ export function gmailRoutes(world: World, uploads: UploadSessions): Route[] {
         }
         const message = findMessage(user, ctx.params.id ?? '');
         return isReply(message) ? message : formatMessage(world, user, message, ctx);
+      }),
+    },
+    {
+      method: 'GET',
+      pattern: `${base}/messages/:id/attachments/:attachmentId`,
+      name: 'gmail.users.messages.attachments.get',
+      api: 'gmail',
+      units: 5,
+      scopes: SCOPES.gmailReadRaw,
+      queryParams: [],
+      handler: withUser((ctx, user) => {
+        const message = findMessage(user, ctx.params.id ?? '');
+        if (isReply(message)) return message;
+        const bytes = attachmentBytes(world.mailRaw(user, message), message.id, ctx.params.attachmentId ?? '');
+        if (!bytes) return invalidArgument('Invalid attachment token');
+        return json({ size: bytes.length, data: bytes.toString('base64url') });
       }),
     },
     {
