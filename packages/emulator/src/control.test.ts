@@ -246,3 +246,21 @@ test('createDomain on an existing domain only fills the users it did not have', 
   const newest = result.users[3] ?? '';
   assert.equal(emulator.control.digest({ email: newest, service: 'gmail' }).items, 2);
 });
+
+test('the daily Drive upload limit answers 403 userRateLimitExceeded when exceeded', async () => {
+  emulator.control.setQuotas({ enabled: true, scale: 1, driveUploadBytesPerDay: 10 });
+  const ok = await c.drive.files.create(
+    { requestBody: { name: 'small.txt' }, media: { mimeType: 'text/plain', body: '12345' }, fields: 'id' },
+    c.at,
+  );
+  assert.ok(ok.data.id);
+  const over = await failure(
+    c.drive.files.create(
+      { requestBody: { name: 'big.txt' }, media: { mimeType: 'text/plain', body: '1234567890' } },
+      c.at,
+    ),
+  );
+  assert.equal(over.status, 403);
+  assert.equal(over.body.error?.errors?.[0]?.reason, 'userRateLimitExceeded');
+  emulator.control.setQuotas({ enabled: false, driveUploadBytesPerDay: 750 * 1024 ** 3 });
+});

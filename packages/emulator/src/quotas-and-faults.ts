@@ -11,6 +11,8 @@ export interface QuotaSettings {
   scale: number;
   unitsPerMinute: Partial<Record<ApiName, number>>;
   concurrentPerUser: Partial<Record<ApiName, number>>;
+  /** Drive upload bytes per user per emulated day (Google: 750 GB). */
+  driveUploadBytesPerDay: number;
 }
 
 export const DEFAULT_QUOTAS: QuotaSettings = {
@@ -18,6 +20,7 @@ export const DEFAULT_QUOTAS: QuotaSettings = {
   scale: 1,
   unitsPerMinute: { gmail: 15_000, drive: 12_000, calendar: 600, people: 90, directory: 2_400 },
   concurrentPerUser: { gmail: 5, drive: 10, calendar: 10, people: 10, directory: 10 },
+  driveUploadBytesPerDay: 750 * 1024 ** 3,
 };
 
 export interface FaultRule {
@@ -55,6 +58,8 @@ export interface Governor {
   /** The fault to apply to this call, if any. */
   fault(endpoint: string, user: string): { latencyMs: number; drop: boolean; error?: Reply };
   count(endpoint: string, user: string, units: number): void;
+  /** Books uploaded bytes against the daily Drive upload limit; a rejection Reply when over it. */
+  upload(user: string, bytes: number): Reply | undefined;
   counters(): CounterEntry[];
   resetCounters(): void;
 }
@@ -93,6 +98,7 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
   const usage = new Map<string, { minute: number; units: number }>();
   const inFlight = new Map<string, number>();
   const counts = new Map<string, CounterEntry>();
+  const uploads = new Map<string, { day: number; bytes: number }>();
   const governor: Governor = {
     quotas: structuredClone(DEFAULT_QUOTAS),
     faults: [],
@@ -175,6 +181,17 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
         }
       }
       return result;
+    },
+    upload(user, bytes) {
+      if (!governor.quotas.enabled) return undefined;
+      const day = Math.floor(clock.now() / 86_400_000);
+      const entry = uploads.get(user);
+      const used = entry && entry.day === day ? entry.bytes : 0;
+      if (used + bytes > governor.quotas.driveUploadBytesPerDay * governor.quotas.scale) {
+        return googleError(403, 'User rate limit exceeded.', 'userRateLimitExceeded', { domain: 'usageLimits' });
+      }
+      uploads.set(user, { day, bytes: used + bytes });
+      return undefined;
     },
     count(endpoint, user, units) {
       const key = `${endpoint}|${user}`;

@@ -147,7 +147,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const apiRoutes: Route[] = [
     ...gmailRoutes(world, uploads),
-    ...driveRoutes(world, uploads),
+    ...driveRoutes(world, uploads, (user, bytes) => governor.upload(user, bytes)),
     ...calendarRoutes(world),
     ...peopleRoutes(world),
     ...directoryRoutes(world),

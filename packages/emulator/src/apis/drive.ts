@@ -48,7 +48,11 @@ function withFields(ctx: RequestContext, value: Record<string, unknown>, default
   return json(applyFields(value, fields) as Record<string, unknown>);
 }
 
-export function driveRoutes(world: World, uploads: UploadSessions): Route[] {
+export function driveRoutes(
+  world: World,
+  uploads: UploadSessions,
+  limitUpload: (user: string, bytes: number) => Reply | undefined = () => undefined,
+): Route[] {
   const base = '/drive/v3';
 
   const context = (ctx: RequestContext): { user: User; domain: Domain } | Reply => {
@@ -232,6 +236,8 @@ export function driveRoutes(world: World, uploads: UploadSessions): Route[] {
   ): Reply {
     const mimeType =
       typeof metadata.mimeType === 'string' ? metadata.mimeType : (contentType ?? 'application/octet-stream');
+    const overLimit = content ? limitUpload(user.primaryEmail, content.length) : undefined;
+    if (overLimit) return overLimit;
     const placement = resolveParents(domain, user, metadata.parents);
     if ('status' in placement) return placement;
     if (mimeType === 'application/vnd.google-apps.shortcut') {
@@ -302,6 +308,8 @@ export function driveRoutes(world: World, uploads: UploadSessions): Route[] {
     const file = visibleFile(ctx, domain, user, id);
     if ('status' in file) return file;
     if (!canWrite(roleOf(domain, file, user.primaryEmail))) return insufficient();
+    const overLimit = content ? limitUpload(user.primaryEmail, content.length) : undefined;
+    if (overLimit) return overLimit;
     const changes: Partial<DriveFile> = { appProperties: file.appProperties, properties: file.properties };
     const invalid = applyMetadata(changes, metadata);
     if (invalid) return invalid;
