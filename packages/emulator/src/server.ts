@@ -205,8 +205,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (record.sub) {
         const found = findUser(state, record.sub);
         if (!found || found.user.deleted) return INVALID_CREDENTIALS();
-        if (found.user.suspended)
-          return googleError(400, 'Mail service not enabled', 'failedPrecondition', { status: 'FAILED_PRECONDITION' });
+        if (found.user.suspended) {
+          // A token issued before the suspension: Gmail answers failedPrecondition, the others refuse the credentials.
+          return route.api === 'gmail'
+            ? googleError(400, 'Mail service not enabled', 'failedPrecondition', { status: 'FAILED_PRECONDITION' })
+            : INVALID_CREDENTIALS();
+        }
         ctx.user = found.user;
         ctx.domain = found.domain;
       }
