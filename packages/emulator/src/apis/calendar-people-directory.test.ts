@@ -1,0 +1,274 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type RunningEmulator, startEmulator } from '../index.ts';
+import { clientsFor, failure, SMALL_DOMAIN } from '../test-support/google-clients.ts';
+
+const D = 'cpd.test';
+const ADMIN = `admin@${D}`;
+const ALICE = `alice.martin@${D}`;
+let emulator: RunningEmulator;
+let c: ReturnType<typeof clientsFor>;
+
+before(async () => {
+  emulator = await startEmulator({
+    domain: D,
+    users: 5,
+    generate: { ...SMALL_DOMAIN, eventsPerUser: 12, contactsPerUser: 9 },
+  });
+  c = clientsFor(emulator.url, emulator.serviceAccountKey, ADMIN);
+});
+after(() => emulator.stop());
+
+test('directory: users list pages with customer=my_customer, get by email, org units', async () => {
+  const first = await c.admin.users.list({ customer: 'my_customer', maxResults: 2, orderBy: 'email' });
+  assert.equal(first.data.users?.length, 2);
+  const second = await c.admin.users.list({
+    customer: 'my_customer',
+    maxResults: 500,
+    pageToken: first.data.nextPageToken ?? '',
+  });
+  assert.equal(second.data.users?.length, 3);
+  const admin = first.data.users?.find((u) => u.primaryEmail === ADMIN);
+  assert.equal(admin?.isAdmin, true);
+  assert.equal(admin?.name?.fullName, 'Admin Cpd');
+  const byDomain = await c.admin.users.list({ domain: D });
+  assert.equal(byDomain.data.users?.length, 5);
+  const one = await c.admin.users.get({ userKey: ALICE });
+  assert.equal(one.data.primaryEmail, ALICE);
+  assert.match(one.data.creationTime ?? '', /^\d{4}-/);
+  const units = await c.admin.orgunits.list({ customerId: 'my_customer', type: 'all' });
+  assert.equal(units.data.organizationUnits?.[0]?.orgUnitPath, '/Sales');
+  const missing = await failure(c.admin.users.get({ userKey: `nobody@${D}` }));
+  assert.equal(missing.status, 404);
+  const nonAdmin = await failure(
+    clientsFor(emulator.url, emulator.serviceAccountKey, ALICE).admin.users.list({ customer: 'my_customer' }),
+  );
+  assert.equal(nonAdmin.status, 403);
+  assert.equal(nonAdmin.body.error?.message, 'Not Authorized to access this resource/api');
+});
+
+test('directory: suspended and deleted users show up as Google reports them', async () => {
+  const accounts = emulator.control.listAccounts(D).map((a) => a.email);
+  const [suspended = '', deletedUser = ''] = accounts.slice(3);
+  emulator.control.suspendUser({ email: suspended });
+  const list = await c.admin.users.list({ customer: 'my_customer' });
+  assert.equal(list.data.users?.find((u) => u.primaryEmail === suspended)?.suspended, true);
+  const suspendedToken = await failure(
+    clientsFor(emulator.url, emulator.serviceAccountKey, suspended).gmail.users.getProfile({ userId: 'me' }),
+  );
+  assert.equal(suspendedToken.status, 400);
+  emulator.control.deleteUser({ email: deletedUser });
+  const active = await c.admin.users.list({ customer: 'my_customer' });
+  assert.ok(!active.data.users?.some((u) => u.primaryEmail === deletedUser));
+  const deleted = await c.admin.users.list({ customer: 'my_customer', showDeleted: 'true' });
+  assert.deepEqual(
+    deleted.data.users?.map((u) => u.primaryEmail),
+    [deletedUser],
+  );
+  assert.ok(deleted.data.users?.[0]?.deletionTime);
+});
+
+test('calendar: calendarList, full sync in pages, incremental sync with cancelled events', async () => {
+  const calendars = await c.calendar.calendarList.list({});
+  assert.equal(calendars.data.items?.[0]?.id, ADMIN);
+  assert.equal(calendars.data.items?.[0]?.primary, true);
+  const events = [];
+  let pageToken: string | undefined;
+  let syncToken: string | undefined;
+  do {
+    const { data } = await c.calendar.events.list({
+      calendarId: 'primary',
+      maxResults: 5,
+      pageToken,
+      singleEvents: false,
+      showDeleted: true,
+    });
+    events.push(...(data.items ?? []));
+    pageToken = data.nextPageToken ?? undefined;
+    if (pageToken) assert.equal(data.nextSyncToken, undefined);
+    syncToken = data.nextSyncToken ?? undefined;
+  } while (pageToken);
+  assert.ok(events.length >= 12);
+  assert.ok(events.some((e) => e.recurrence?.[0]?.startsWith('RRULE:')));
+  assert.ok(syncToken);
+  const changed = events[0]?.id ?? '';
+  emulator.control.changeEvent({ email: ADMIN, id: changed, summary: 'Renamed' });
+  emulator.control.changeEvent({ email: ADMIN, id: events[1]?.id ?? '', delete: true });
+  const incremental = await c.calendar.events.list({ calendarId: 'primary', syncToken });
+  assert.deepEqual(
+    incremental.data.items?.map((e) => [e.id, e.status, e.summary ?? null]).sort(),
+    [
+      [changed, 'confirmed', 'Renamed'],
+      [events[1]?.id, 'cancelled', events[1]?.summary ?? null],
+    ].sort(),
+  );
+  const mixed = await failure(
+    c.calendar.events.list({
+      calendarId: 'primary',
+      syncToken: incremental.data.nextSyncToken ?? '',
+      timeMin: '2020-01-01T00:00:00Z',
+    }),
+  );
+  assert.equal(mixed.status, 400);
+});
+
+test('calendar: expired sync token answers 410 fullSyncRequired', async () => {
+  const { data } = await c.calendar.events.list({ calendarId: 'primary', maxResults: 2500 });
+  emulator.control.advanceClock({ ms: 31 * 24 * 3600_000 });
+  const expired = await failure(c.calendar.events.list({ calendarId: 'primary', syncToken: data.nextSyncToken ?? '' }));
+  assert.equal(expired.status, 410);
+  assert.equal(expired.body.error?.errors?.[0]?.reason, 'fullSyncRequired');
+  const fresh = await c.calendar.events.list({ calendarId: 'primary' });
+  emulator.control.expireCursors({ email: ADMIN });
+  assert.equal(
+    (await failure(c.calendar.events.list({ calendarId: 'primary', syncToken: fresh.data.nextSyncToken ?? '' })))
+      .status,
+    410,
+  );
+});
+
+test('calendar: import keeps the iCalUID and is idempotent; insert creates; unknown calendar is 404', async () => {
+  const body = {
+    iCalUID: 'restore-1@example.test',
+    summary: 'Restored',
+    start: { dateTime: '2026-05-01T10:00:00Z' },
+    end: { dateTime: '2026-05-01T11:00:00Z' },
+  };
+  const first = await c.calendar.events.import({ calendarId: 'primary', requestBody: body });
+  const second = await c.calendar.events.import({
+    calendarId: 'primary',
+    requestBody: { ...body, summary: 'Restored again' },
+  });
+  assert.equal(first.data.iCalUID, 'restore-1@example.test');
+  assert.equal(second.data.id, first.data.id);
+  const found = await c.calendar.events.list({ calendarId: 'primary', iCalUID: 'restore-1@example.test' });
+  assert.equal(found.data.items?.length, 1);
+  const inserted = await c.calendar.events.insert({
+    calendarId: 'primary',
+    requestBody: { summary: 'New', start: { date: '2026-06-01' }, end: { date: '2026-06-02' } },
+  });
+  assert.match(inserted.data.iCalUID ?? '', /@google\.com$/);
+  const missingUid = await failure(
+    c.calendar.events.import({
+      calendarId: 'primary',
+      requestBody: { summary: 'x', start: body.start, end: body.end },
+    }),
+  );
+  assert.equal(missingUid.status, 400);
+  const unknown = await failure(c.calendar.events.list({ calendarId: 'someone-else@cpd.test' }));
+  assert.equal(unknown.status, 404);
+});
+
+test('people: connections in pages with a sync token; changes and deletions come back incrementally', async () => {
+  const all = [];
+  let pageToken: string | undefined;
+  let syncToken: string | undefined;
+  do {
+    const { data } = await c.people.people.connections.list({
+      resourceName: 'people/me',
+      personFields: 'names,emailAddresses,memberships',
+      pageSize: 4,
+      pageToken,
+      requestSyncToken: true,
+    });
+    all.push(...(data.connections ?? []));
+    pageToken = data.nextPageToken ?? undefined;
+    syncToken = data.nextSyncToken ?? undefined;
+  } while (pageToken);
+  assert.equal(all.length, 9);
+  assert.ok(syncToken);
+  const target = all[0]?.resourceName ?? '';
+  emulator.control.changeContact({ email: ADMIN, resourceName: target, delete: true });
+  const added = emulator.control.changeContact({ email: ADMIN, givenName: 'Zed', familyName: 'New' });
+  const delta = await c.people.people.connections.list({
+    resourceName: 'people/me',
+    personFields: 'names',
+    syncToken,
+    requestSyncToken: true,
+  });
+  const byName = new Map(delta.data.connections?.map((p) => [p.resourceName, p]));
+  assert.equal(byName.get(target)?.metadata?.deleted, true);
+  assert.equal(byName.get(added.resourceName)?.names?.[0]?.givenName, 'Zed');
+  const noMask = await failure(c.people.people.connections.list({ resourceName: 'people/me' }));
+  assert.equal(noMask.status, 400);
+});
+
+test('people: sync token expires after 7 days with 400 FAILED_PRECONDITION / EXPIRED_SYNC_TOKEN', async () => {
+  const { data } = await c.people.people.connections.list({
+    resourceName: 'people/me',
+    personFields: 'names',
+    pageSize: 1000,
+    requestSyncToken: true,
+  });
+  emulator.control.advanceClock({ ms: 7 * 24 * 3600_000 + 60_000 });
+  const expired = await failure(
+    c.people.people.connections.list({
+      resourceName: 'people/me',
+      personFields: 'names',
+      syncToken: data.nextSyncToken ?? '',
+    }),
+  );
+  assert.equal(expired.status, 400);
+  assert.equal(expired.body.error?.status, 'FAILED_PRECONDITION');
+  assert.equal(
+    expired.body.error?.message,
+    'Sync token is expired. Clear local cache and retry call without the sync token.',
+  );
+  assert.equal(expired.body.error?.details?.[0]?.reason, 'EXPIRED_SYNC_TOKEN');
+});
+
+test('people: createContact and contact groups list/create', async () => {
+  const groups = await c.people.contactGroups.list({});
+  assert.ok(groups.data.contactGroups?.some((g) => g.resourceName === 'contactGroups/myContacts'));
+  const group = await c.people.contactGroups.create({ requestBody: { contactGroup: { name: 'Restored group' } } });
+  assert.match(group.data.resourceName ?? '', /^contactGroups\//);
+  const duplicate = await failure(
+    c.people.contactGroups.create({ requestBody: { contactGroup: { name: 'Restored group' } } }),
+  );
+  assert.equal(duplicate.status, 409);
+  const person = await c.people.people.createContact({
+    personFields: 'names,emailAddresses,memberships',
+    requestBody: {
+      names: [{ givenName: 'Zoë', familyName: 'Restored' }],
+      emailAddresses: [{ value: 'zoe@restored.example' }],
+      memberships: [{ contactGroupMembership: { contactGroupResourceName: group.data.resourceName ?? '' } }],
+    },
+  });
+  assert.match(person.data.resourceName ?? '', /^people\/c\d+$/);
+  assert.equal(person.data.names?.[0]?.givenName, 'Zoë');
+  const after = await c.people.contactGroups.list({});
+  assert.equal(after.data.contactGroups?.find((g) => g.resourceName === group.data.resourceName)?.memberCount, 1);
+});
+
+test('people: otherContacts answers in shape and requires readMask', async () => {
+  const list = await c.people.otherContacts.list({ readMask: 'names,emailAddresses', requestSyncToken: true });
+  assert.equal(list.data.totalSize, 0);
+  assert.ok(list.data.nextSyncToken);
+  const noMask = await failure(c.people.otherContacts.list({}));
+  assert.equal(noMask.status, 400);
+});
+
+test('calendar: importing a recurring event and its exception twice leaves one of each', async () => {
+  const parent = {
+    iCalUID: 'series-1@example.test',
+    summary: 'Weekly',
+    start: { dateTime: '2026-07-06T09:00:00Z' },
+    end: { dateTime: '2026-07-06T10:00:00Z' },
+    recurrence: ['RRULE:FREQ=WEEKLY;COUNT=5'],
+  };
+  const exception = {
+    iCalUID: 'series-1@example.test',
+    summary: 'Weekly (moved)',
+    originalStartTime: { dateTime: '2026-07-13T09:00:00Z' },
+    start: { dateTime: '2026-07-13T11:00:00Z' },
+    end: { dateTime: '2026-07-13T12:00:00Z' },
+  };
+  for (let round = 0; round < 2; round++) {
+    await c.calendar.events.import({ calendarId: 'primary', requestBody: parent });
+    await c.calendar.events.import({ calendarId: 'primary', requestBody: exception });
+  }
+  const found = await c.calendar.events.list({ calendarId: 'primary', iCalUID: 'series-1@example.test' });
+  assert.equal(found.data.items?.length, 2);
+  const series = found.data.items?.find((e) => e.recurrence);
+  assert.equal(found.data.items?.find((e) => e.originalStartTime)?.recurringEventId, series?.id);
+});

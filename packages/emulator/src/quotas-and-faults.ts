@@ -1,0 +1,207 @@
+// Per-user quotas (Google's unit costs per minute, concurrency caps) and fault injection per
+// endpoint, plus request counters. Quotas are off by default; tests switch them on and scale them.
+import type { Clock } from './clock.ts';
+import { googleError, type Reply } from './http-reply.ts';
+import type { ApiName } from './router.ts';
+import type { SeededRandom } from './seeded-random.ts';
+
+export interface QuotaSettings {
+  enabled: boolean;
+  /** Multiplies every limit (0.01 makes limits 100× smaller for a test). */
+  scale: number;
+  unitsPerMinute: Partial<Record<ApiName, number>>;
+  concurrentPerUser: Partial<Record<ApiName, number>>;
+  /** Drive upload bytes per user per emulated day (Google: 750 GB). */
+  driveUploadBytesPerDay: number;
+}
+
+export const DEFAULT_QUOTAS: QuotaSettings = {
+  enabled: false,
+  scale: 1,
+  unitsPerMinute: { gmail: 15_000, drive: 12_000, calendar: 600, people: 90, directory: 2_400 },
+  concurrentPerUser: { gmail: 5, drive: 10, calendar: 10, people: 10, directory: 10 },
+  driveUploadBytesPerDay: 750 * 1024 ** 3,
+};
+
+export interface FaultRule {
+  /** Route name ('gmail.users.messages.get'), a prefix with '*' ('gmail.*'), or '*'. */
+  endpoint: string;
+  /** Only for this user (email), if set. */
+  user?: string;
+  /** Probability (0..1) of answering with an error instead of the real response. */
+  errorRate?: number;
+  status?: number;
+  reason?: string;
+  message?: string;
+  /** Added delay before answering, in ms. */
+  latencyMs?: number;
+  /** Probability (0..1) of closing the connection without an answer. */
+  dropRate?: number;
+  /** Apply to this many matching requests, then stop. */
+  times?: number;
+}
+
+export interface CounterEntry {
+  endpoint: string;
+  user: string;
+  count: number;
+  units: number;
+}
+
+export interface Governor {
+  quotas: QuotaSettings;
+  faults: FaultRule[];
+  setQuotas(settings: Partial<QuotaSettings>): QuotaSettings;
+  setFaults(rules: FaultRule[]): void;
+  /** Before a call: a rejection Reply, or a release function to call when it finishes. */
+  admit(api: ApiName, user: string, units: number): Reply | (() => void);
+  /** The fault to apply to this call, if any. */
+  fault(endpoint: string, user: string): { latencyMs: number; drop: boolean; error?: Reply };
+  count(endpoint: string, user: string, units: number): void;
+  /** Books uploaded bytes against the daily Drive upload limit; a rejection Reply when over it. */
+  upload(user: string, bytes: number): Reply | undefined;
+  counters(): CounterEntry[];
+  resetCounters(): void;
+}
+
+function matches(rule: FaultRule, endpoint: string, user: string): boolean {
+  if (rule.user && rule.user.toLowerCase() !== user) return false;
+  if (rule.endpoint === '*') return true;
+  if (rule.endpoint.endsWith('*')) return endpoint.startsWith(rule.endpoint.slice(0, -1));
+  return rule.endpoint === endpoint;
+}
+
+function statusName(status: number): string {
+  return status === 429
+    ? 'RESOURCE_EXHAUSTED'
+    : status === 503
+      ? 'UNAVAILABLE'
+      : status === 500
+        ? 'INTERNAL'
+        : status === 403
+          ? 'PERMISSION_DENIED'
+          : status === 404
+            ? 'NOT_FOUND'
+            : 'UNKNOWN';
+}
+
+const DEFAULT_FAULT_MESSAGES: Record<number, [string, string]> = {
+  500: ['Internal error encountered.', 'backendError'],
+  502: ['Bad Gateway', 'badGateway'],
+  503: ['The service is currently unavailable.', 'backendError'],
+  504: ['Deadline exceeded', 'deadlineExceeded'],
+  429: ['Too many requests', 'rateLimitExceeded'],
+  403: ['User rate limit exceeded.', 'userRateLimitExceeded'],
+};
+
+export function createGovernor(clock: Clock, random: SeededRandom): Governor {
+  const usage = new Map<string, { minute: number; units: number }>();
+  const inFlight = new Map<string, number>();
+  const counts = new Map<string, CounterEntry>();
+  const uploads = new Map<string, { day: number; bytes: number }>();
+  const governor: Governor = {
+    quotas: structuredClone(DEFAULT_QUOTAS),
+    faults: [],
+    setQuotas(settings) {
+      governor.quotas = {
+        ...governor.quotas,
+        ...settings,
+        unitsPerMinute: { ...governor.quotas.unitsPerMinute, ...settings.unitsPerMinute },
+        concurrentPerUser: { ...governor.quotas.concurrentPerUser, ...settings.concurrentPerUser },
+      };
+      return governor.quotas;
+    },
+    setFaults(rules) {
+      governor.faults = rules.map((rule) => ({ ...rule }));
+    },
+    admit(api, user, units) {
+      const settings = governor.quotas;
+      if (!settings.enabled || api === 'control' || api === 'oauth') return () => {};
+      const key = `${api}|${user}`;
+      const cap = settings.concurrentPerUser[api];
+      const running = inFlight.get(key) ?? 0;
+      if (cap !== undefined && running >= Math.max(1, Math.round(cap * settings.scale))) {
+        return googleError(429, 'Too many concurrent requests for user.', 'rateLimitExceeded', {
+          domain: 'usageLimits',
+          status: 'RESOURCE_EXHAUSTED',
+        });
+      }
+      const limit = settings.unitsPerMinute[api];
+      if (limit !== undefined) {
+        const minute = Math.floor(clock.now() / 60_000);
+        const entry = usage.get(key);
+        const used = entry && entry.minute === minute ? entry.units : 0;
+        if (used + units > Math.max(1, Math.round(limit * settings.scale))) {
+          const retryAt = new Date((minute + 1) * 60_000).toISOString();
+          const headers = {
+            'retry-after': String(Math.max(1, Math.ceil(((minute + 1) * 60_000 - clock.now()) / 1000))),
+          };
+          if (api === 'gmail') {
+            return googleError(429, `User-rate limit exceeded.  Retry after ${retryAt}`, 'rateLimitExceeded', {
+              domain: 'usageLimits',
+              status: 'RESOURCE_EXHAUSTED',
+              headers,
+            });
+          }
+          if (api === 'people') {
+            return googleError(
+              429,
+              "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute per user'.",
+              'rateLimitExceeded',
+              { status: 'RESOURCE_EXHAUSTED', headers },
+            );
+          }
+          return googleError(403, 'User rate limit exceeded.', 'userRateLimitExceeded', {
+            domain: 'usageLimits',
+            headers,
+          });
+        }
+        usage.set(key, { minute, units: used + units });
+      }
+      inFlight.set(key, running + 1);
+      return () => inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
+    },
+    fault(endpoint, user) {
+      const result: { latencyMs: number; drop: boolean; error?: Reply } = { latencyMs: 0, drop: false };
+      for (const rule of governor.faults) {
+        if (!matches(rule, endpoint, user)) continue;
+        if (rule.times !== undefined) {
+          if (rule.times <= 0) continue;
+          rule.times -= 1;
+        }
+        result.latencyMs += rule.latencyMs ?? 0;
+        if (rule.dropRate && random.next() < rule.dropRate) result.drop = true;
+        if (!result.error && rule.errorRate && random.next() < rule.errorRate) {
+          const status = rule.status ?? 503;
+          const [message, reason] = DEFAULT_FAULT_MESSAGES[status] ?? ['Injected fault', 'backendError'];
+          result.error = googleError(status, rule.message ?? message, rule.reason ?? reason, {
+            status: statusName(status),
+            domain: status === 403 || status === 429 ? 'usageLimits' : 'global',
+          });
+        }
+      }
+      return result;
+    },
+    upload(user, bytes) {
+      if (!governor.quotas.enabled) return undefined;
+      const day = Math.floor(clock.now() / 86_400_000);
+      const entry = uploads.get(user);
+      const used = entry && entry.day === day ? entry.bytes : 0;
+      if (used + bytes > governor.quotas.driveUploadBytesPerDay * governor.quotas.scale) {
+        return googleError(403, 'User rate limit exceeded.', 'userRateLimitExceeded', { domain: 'usageLimits' });
+      }
+      uploads.set(user, { day, bytes: used + bytes });
+      return undefined;
+    },
+    count(endpoint, user, units) {
+      const key = `${endpoint}|${user}`;
+      const entry = counts.get(key) ?? { endpoint, user, count: 0, units: 0 };
+      entry.count += 1;
+      entry.units += units;
+      counts.set(key, entry);
+    },
+    counters: () => [...counts.values()].map((entry) => ({ ...entry })),
+    resetCounters: () => counts.clear(),
+  };
+  return governor;
+}
