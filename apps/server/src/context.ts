@@ -5,6 +5,7 @@ import type { Config } from './config/config.ts';
 import type { Database, Db } from './db/database.ts';
 import type { Logger } from './logger.ts';
 import type { AuditService } from './modules/audit/service.ts';
+import type { DemoInfo } from './modules/demo/demo-google.ts';
 import type { MailService } from './modules/notifications/mail.ts';
 
 export interface AppContext {
@@ -17,4 +18,6 @@ export interface AppContext {
   masterKey: Buffer;
   audit: AuditService;
   mail: MailService;
+  /** Set when the built-in emulator stands in for Google (no Google credentials configured). */
+  demo: DemoInfo | null;
 }

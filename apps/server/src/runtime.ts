@@ -9,6 +9,7 @@ import type { AppContext } from './context.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createAuditService } from './modules/audit/service.ts';
+import type { DemoInfo } from './modules/demo/demo-google.ts';
 import { createMailService } from './modules/notifications/mail.ts';
 
 export interface Runtime extends AppContext {
@@ -22,6 +23,7 @@ export interface RuntimeOptions {
   /** Tests pass an already-open database. */
   database?: Database;
   migrate?: boolean;
+  demo?: DemoInfo | null;
 }
 
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -48,6 +50,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     masterKey,
     audit,
     mail,
+    demo: options.demo ?? null,
     close: () => database.close(),
   };
 }

@@ -34,6 +34,17 @@ export interface Command {
   ): Promise<number>;
 }
 
+/**
+ * A command whose argument parsing and help live in its own package (`repo ...` in
+ * @safehold/repository, `emulator` in @safehold/emulator): the words after its name are
+ * passed through unchanged.
+ */
+export interface DelegatedCommand {
+  name: string;
+  summary: string;
+  delegate(argv: string[], io: CommandIo): Promise<number>;
+}
+
 export class UsageError extends Error {
   override name = 'UsageError';
 }

@@ -1,22 +1,23 @@
 // The `safehold` binary: one entry point, one subcommand per task (DESIGN.md §1).
-import { type Command, type CommandIo, exitCodes, runCommand } from './command.ts';
+import { type Command, type CommandIo, type DelegatedCommand, exitCodes, runCommand } from './command.ts';
+import { emulatorCommand } from './commands/emulator.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { startCommand } from './commands/start.ts';
 import { vendorCreateOperatorCommand } from './commands/vendor.ts';
 
 export const commands: Command[] = [startCommand, migrateCommand, vendorCreateOperatorCommand];
+export const delegatedCommands: DelegatedCommand[] = [emulatorCommand];
 
 function overview(): string {
-  const width = Math.max(...commands.map((command) => command.name.length)) + 2;
+  const all = [...commands, ...delegatedCommands];
+  const width = Math.max(...all.map((command) => command.name.length)) + 2;
   return [
     'Usage: safehold <command> [options]',
     '',
     'Safehold: self-hostable backup for Google Workspace.',
     '',
     'Commands:',
-    ...commands.map(
-      (command) => `  ${command.name.padEnd(width)} ${command.summary.split('. ')[0]?.replace(/\.$/, '')}`,
-    ),
+    ...all.map((command) => `  ${command.name.padEnd(width)} ${command.summary.split('. ')[0]?.replace(/\.$/, '')}`),
     '',
     'Run "safehold <command> --help" for the options of a command. Without a command, "start" runs.',
     '',
@@ -29,6 +30,8 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     return exitCodes.done;
   }
   if (argv.length === 0 || argv[0]?.startsWith('-')) return runCommand(startCommand, argv, io);
+  const delegated = delegatedCommands.find((command) => command.name === argv[0]);
+  if (delegated) return delegated.delegate(argv.slice(1), io);
   // Longest match first, so "vendor create-operator" wins over a bare "vendor".
   const match = [...commands]
     .sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)

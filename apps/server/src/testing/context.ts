@@ -34,6 +34,7 @@ export async function createTestContext(
     masterKey: randomBytes(32),
     audit: createAuditService({ db, clock }),
     mail: createMailService({ db, clock, logger, smtp: null }),
+    demo: null,
     close: () => database.close(),
   };
 }

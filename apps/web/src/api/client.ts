@@ -2,14 +2,10 @@
 // document (schema.d.ts), plus the CSRF header every state-changing request needs and one
 // error type carrying the server's `{error:{code,message,field}}` to the page.
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { IdentityPaths } from './identity-contract.ts';
-import type { paths as GeneratedPaths } from './schema.d.ts';
+import type { paths } from './schema.d.ts';
 
-// An empty document generates `Record<string, never>`, whose keys would hide every
-// hand-written path; treat that as "nothing generated yet".
-type Generated = string extends keyof GeneratedPaths ? Record<never, never> : GeneratedPaths;
-/** Generated paths, plus the hand-written identity contract for any path not generated yet. */
-export type ApiPaths = Omit<IdentityPaths, keyof Generated> & Generated;
+/** Every API path, generated from the server's OpenAPI document (npm run generate:api). */
+export type ApiPaths = paths;
 
 /** An error answer from the API, with the server's message meant for the user. */
 export class ApiError extends Error {

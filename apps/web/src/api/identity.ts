@@ -3,9 +3,9 @@
 // Link tokens are only ever sent in POST bodies, never in a URL.
 import { queryOptions } from '@tanstack/react-query';
 import { api, call, callWithoutResult, setCsrfToken } from './client.ts';
-import type { SessionState } from './identity-contract.ts';
+import type { SessionState } from './types.ts';
 
-export type { Console, LinkDetails, SessionState, SessionUser } from './identity-contract.ts';
+export type { Console, LinkDetails, SessionState, SessionUser } from './types.ts';
 
 export const sessionQueryKey = ['auth', 'session'] as const;
 

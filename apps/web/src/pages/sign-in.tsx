@@ -15,6 +15,7 @@ import {
   verifySecondFactor,
 } from '../api/identity.ts';
 import { AuthLayout } from '../components/auth-layout.tsx';
+import { DemoAccounts } from '../components/demo-accounts.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { googleSignInErrorMessage } from '../google-sign-in-errors.ts';
 
@@ -102,6 +103,7 @@ function PasswordStep({ onSecondFactor }: { onSecondFactor: () => void }) {
         <Button variant="default" onClick={() => window.location.assign('/api/auth/google/start')}>
           Sign in with Google
         </Button>
+        <DemoAccounts />
       </Stack>
     </AuthLayout>
   );

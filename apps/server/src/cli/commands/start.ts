@@ -2,6 +2,7 @@
 import { loadConfig } from '../../config/config.ts';
 import { buildApp } from '../../http/app.ts';
 import { apiModules } from '../../http/modules.ts';
+import { startDemoGoogle, wantsDemoGoogle } from '../../modules/demo/demo-google.ts';
 import { createOperatorSetupLink, hasVendorOperator } from '../../modules/identity/operator-setup.ts';
 import { openRuntime } from '../../runtime.ts';
 import type { Command } from '../command.ts';
@@ -15,16 +16,26 @@ export const startCommand: Command = {
     'in SAFEHOLD_DATA_DIR (default ./data); configuration comes from the environment (see docs/configuration.md).',
   options: {},
   async run(_parsed, io) {
-    const config = loadConfig(io.env, io.cwd);
-    const runtime = await openRuntime(config, { command: 'safehold start' });
-    const app = await buildApp(runtime, { modules: apiModules, serveWeb: true });
+    const loaded = loadConfig(io.env, io.cwd);
+    const runtime = await openRuntime(loaded, { command: 'safehold start' });
+    // The data dir is ours now (lock held): the demo emulator may keep its state there.
+    let demo: Awaited<ReturnType<typeof startDemoGoogle>> | null = null;
+    let app: Awaited<ReturnType<typeof buildApp>>;
     let address: string;
     try {
-      address = await app.listen({ host: config.host, port: config.port });
+      if (wantsDemoGoogle(loaded)) {
+        demo = await startDemoGoogle(loaded);
+        runtime.config = demo.config;
+        runtime.demo = demo.info;
+      }
+      app = await buildApp(runtime, { modules: apiModules, serveWeb: true });
+      address = await app.listen({ host: loaded.host, port: loaded.port });
     } catch (error) {
+      await demo?.stop();
       await runtime.close();
       throw error;
     }
+    const config = runtime.config;
     const url = config.port === 0 ? address : config.publicUrl;
     runtime.database.lock?.setUrl(url);
     io.stdout.write(`Safehold is running at ${url}\n`);
@@ -40,6 +51,14 @@ export const startCommand: Command = {
     } else {
       io.stdout.write(`Sign in at ${url}/sign-in\n`);
     }
+    if (demo) {
+      const admin = demo.info.accounts.find((account) => account.isAdmin);
+      io.stdout.write(
+        `Demo mode: no Google credentials are configured, so the built-in Google Workspace emulator serves the ` +
+          `demo domain ${demo.info.domain} (${demo.info.accounts.length} users) at ${demo.info.emulatorUrl}.\n` +
+          `  Customer sign-in: "Sign in with Google" on the sign-in page, then choose ${admin?.email ?? 'an account'} (super admin).\n`,
+      );
+    }
 
     return await new Promise<number>((resolve) => {
       let stopping = false;
@@ -54,6 +73,7 @@ export const startCommand: Command = {
         timer.unref();
         try {
           await app.close();
+          await demo?.stop();
           await runtime.close();
         } finally {
           clearTimeout(timer);

@@ -262,7 +262,20 @@ export function registerIdentityRoutes(app: App, deps: IdentityDeps): void {
       schema: {
         tags: ['auth'],
         summary: 'Sign in with Google: the identity provider returns here',
-        querystring: z.record(z.string(), z.string()),
+        // The provider's answer (RFC 6749 §4.1.2); openid-client reads it from the full URL.
+        querystring: z
+          .object({
+            code: z.string().optional(),
+            state: z.string().optional(),
+            iss: z.string().optional(),
+            scope: z.string().optional(),
+            authuser: z.string().optional(),
+            hd: z.string().optional(),
+            prompt: z.string().optional(),
+            error: z.string().optional(),
+            error_description: z.string().optional(),
+          })
+          .loose(),
       },
     },
     async (request, reply) => {
