@@ -1,0 +1,73 @@
+// Sealing and opening of blobs and metadata (docs/repository-format.md §4): blob id =
+// HMAC-SHA256(idKey, plaintext); body = flag byte + raw or zstd plaintext; sealed =
+// nonce | AES-256-GCM(body, aad) | tag. Synchronous: called on worker threads.
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { RepositoryError } from './errors.ts';
+import { zstdCompress, zstdDecompress } from './zstd.ts';
+
+export const NONCE_BYTES = 12;
+export const TAG_BYTES = 16;
+export const SEAL_OVERHEAD = NONCE_BYTES + TAG_BYTES;
+
+const FLAG_RAW = 0;
+const FLAG_ZSTD = 1;
+
+export function blobId(idKey: Uint8Array, plaintext: Uint8Array): Buffer {
+  return createHmac('sha256', idKey).update(plaintext).digest();
+}
+
+export function seal(dataKey: Uint8Array, plaintext: Uint8Array | Uint8Array[], aad: Uint8Array): Buffer {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', dataKey, nonce);
+  cipher.setAAD(aad);
+  const parts = Array.isArray(plaintext) ? plaintext : [plaintext];
+  const encrypted = parts.map((part) => cipher.update(part));
+  const final = cipher.final();
+  return Buffer.concat([nonce, ...encrypted, final, cipher.getAuthTag()]);
+}
+
+/** Opens a sealed object; returns undefined when the tag does not verify (wrong key or damage). */
+export function tryOpen(dataKey: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Buffer | undefined {
+  if (sealed.length < SEAL_OVERHEAD) return undefined;
+  const nonce = sealed.subarray(0, NONCE_BYTES);
+  const tag = sealed.subarray(sealed.length - TAG_BYTES);
+  const decipher = createDecipheriv('aes-256-gcm', dataKey, nonce);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+  const body = decipher.update(sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES));
+  try {
+    decipher.final();
+  } catch {
+    // The only failure of final() here is the tag check: report it as "does not open".
+    return undefined;
+  }
+  return body;
+}
+
+export function open(dataKey: Uint8Array, sealed: Uint8Array, aad: Uint8Array, what: string): Buffer {
+  const body = tryOpen(dataKey, sealed, aad);
+  if (!body) throw new RepositoryError('damaged', `${what}: authentication failed (damaged, or not this key)`);
+  return body;
+}
+
+export function sealBlob(dataKey: Uint8Array, id: Uint8Array, plaintext: Uint8Array, zstdLevel: number): Buffer {
+  if (plaintext.length >= 64) {
+    const compressed = zstdCompress(plaintext, zstdLevel);
+    if (compressed.length < plaintext.length) return seal(dataKey, [Uint8Array.of(FLAG_ZSTD), compressed], id);
+  }
+  return seal(dataKey, [Uint8Array.of(FLAG_RAW), plaintext], id);
+}
+
+/** Opens a sealed blob and checks its content against its id. Throws RepositoryError('damaged'). */
+export function openBlob(dataKey: Uint8Array, idKey: Uint8Array, id: Uint8Array, sealed: Uint8Array): Buffer {
+  const idHex = Buffer.from(id).toString('hex');
+  const body = open(dataKey, sealed, id, `blob ${idHex}`);
+  let plaintext: Buffer;
+  if (body[0] === FLAG_RAW) plaintext = body.subarray(1);
+  else if (body[0] === FLAG_ZSTD) plaintext = zstdDecompress(body.subarray(1));
+  else throw new RepositoryError('damaged', `blob ${idHex}: unknown encoding ${body[0]}`);
+  if (!timingSafeEqual(blobId(idKey, plaintext), id)) {
+    throw new RepositoryError('damaged', `blob ${idHex}: content does not match its id`);
+  }
+  return plaintext;
+}
