@@ -3,8 +3,8 @@
 // and the in-repository one (index files). The server implements it on PostgreSQL.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { open, seal } from './blob-crypto.ts';
 import type { Backend } from './backend.ts';
+import { open, seal } from './blob-crypto.ts';
 import type { BlobType, PackRecord } from './pack.ts';
 
 export interface BlobLocation {
@@ -133,8 +133,10 @@ export function decodeIndexFile(dataKey: Uint8Array, name: string, sealed: Buffe
 }
 
 export interface RepositoryIndex extends BlobIndex {
-  /** Reads every index file now in the repository. */
+  /** Reads every index file now in the repository; unreadable ones are listed in `unreadable`. */
   load(): Promise<void>;
+  /** Index files that could not be opened (damaged): rebuild-index replaces them. */
+  readonly unreadable: string[];
   /** Replaces the whole index by `packs`: one new index file, then the known old ones deleted. */
   replaceAll(packs: readonly PackRecord[]): Promise<void>;
 }
@@ -143,6 +145,7 @@ export interface RepositoryIndex extends BlobIndex {
 export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): RepositoryIndex {
   let map = new PackMap();
   const knownFiles = new Set<string>();
+  const unreadable: string[] = [];
   let unflushed: PackRecord[] = [];
 
   async function writeIndexFile(packs: readonly PackRecord[]): Promise<void> {
@@ -159,6 +162,7 @@ export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): Re
       await backend.delete(name);
       knownFiles.delete(name);
     }
+    unreadable.length = 0;
     map = new PackMap();
     for (const pack of packs) map.add(pack);
     // The new file names every pack we know, the unflushed ones included.
@@ -169,8 +173,17 @@ export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): Re
     async load() {
       for await (const object of backend.list('index/')) {
         if (knownFiles.has(object.name)) continue;
-        for (const pack of decodeIndexFile(dataKey, object.name, await backend.get(object.name))) map.add(pack);
         knownFiles.add(object.name);
+        let packs: PackRecord[];
+        try {
+          packs = decodeIndexFile(dataKey, object.name, await backend.get(object.name));
+        } catch (error) {
+          // A damaged index file must not make the repository unusable: its packs are still
+          // self-describing, and rebuild-index (which deletes this file) restores them.
+          unreadable.push(`${object.name}: ${(error as Error).message}`);
+          continue;
+        }
+        for (const pack of packs) map.add(pack);
       }
     },
     async lookup(ids) {
@@ -196,5 +209,6 @@ export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): Re
       await writeIndexFile(packs);
     },
     replaceAll,
+    unreadable,
   };
 }

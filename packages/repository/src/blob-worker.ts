@@ -5,9 +5,9 @@ import { blobId, openBlob, sealBlob } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
 import { chunkLengths, FILE_CHUNKER } from './fastcdc.ts';
 import { splitMail } from './mail-split.ts';
-import type { WorkerReply, WorkerTask } from './worker-protocol.ts';
+import type { WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts';
 
-function run(task: WorkerTask): WorkerReply['result'] {
+function run(task: WorkerTask): WorkerResult {
   switch (task.op) {
     case 'split-hash': {
       const lengths = task.split === 'mail' ? splitMail(task.data) : chunkLengths(task.data, FILE_CHUNKER, task.final);

@@ -36,7 +36,13 @@ function maskOfBits(bits: number): number {
  * Returns the length of the first chunk of `data` (a cut point). When `final` is false and no
  * cut point is found before the end, returns 0: more data is needed.
  */
-export function findCutPoint(data: Uint8Array, start: number, end: number, params: ChunkerParams, final: boolean): number {
+export function findCutPoint(
+  data: Uint8Array,
+  start: number,
+  end: number,
+  params: ChunkerParams,
+  final: boolean,
+): number {
   const length = end - start;
   if (length <= params.minSize) return final ? length : 0;
   const bits = Math.round(Math.log2(params.avgSize));

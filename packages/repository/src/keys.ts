@@ -54,7 +54,7 @@ export async function wrapKeys(keys: RepositoryKeys, password: string, N = 32768
 export async function unwrapKeys(file: KeyFile, password: string): Promise<RepositoryKeys | undefined> {
   const kek = await deriveKek(password, Buffer.from(file.salt, 'base64'), file.N, file.r, file.p);
   const plain = tryOpen(kek, Buffer.from(file.sealed, 'base64'), KEY_AAD);
-  if (!plain || plain.length !== 64) return undefined;
+  if (plain === undefined || plain.length !== 64) return undefined;
   return { dataKey: plain.subarray(0, 32), idKey: plain.subarray(32, 64) };
 }
 
@@ -65,5 +65,7 @@ export function makeKeyCheck(keys: RepositoryKeys, repositoryId: string): string
 
 export function keysMatch(keys: RepositoryKeys, repositoryId: string, keyCheck: string): boolean {
   const mac = tryOpen(keys.dataKey, Buffer.from(keyCheck, 'base64'), KEYCHECK_AAD);
-  return !!mac && mac.length === 32 && timingSafeEqual(mac, createHmac('sha256', keys.idKey).update(repositoryId).digest());
+  return (
+    !!mac && mac.length === 32 && timingSafeEqual(mac, createHmac('sha256', keys.idKey).update(repositoryId).digest())
+  );
 }

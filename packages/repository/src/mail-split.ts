@@ -2,7 +2,7 @@
 // part body — an attachment — is its own segment and is stored once however many messages
 // carry it (docs/repository-format.md §4). Correctness never depends on the parse: the
 // segments are contiguous ranges, and the message is always their concatenation.
-import { chunkLengths, type ChunkerParams } from './fastcdc.ts';
+import { type ChunkerParams, chunkLengths } from './fastcdc.ts';
 
 export const MIN_PART_SEGMENT = 2 * 1024;
 export const MAX_SEGMENT = 4 * 1024 * 1024;

@@ -2,8 +2,8 @@
 // header listing them, then the header's length. Written whole; self-describing, so the index
 // can be rebuilt from packs alone.
 import { randomBytes } from 'node:crypto';
-import { open, SEAL_OVERHEAD, seal } from './blob-crypto.ts';
 import type { Backend } from './backend.ts';
+import { open, SEAL_OVERHEAD, seal } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
 
 export const PACK_HEADER_AAD = Buffer.from('safehold-pack-header-v1');
@@ -93,7 +93,12 @@ export class PackBuilder {
 }
 
 /** Reads and opens a pack's header (needs the pack size, e.g. from a listing). */
-export async function readPackHeader(backend: Backend, name: string, size: number, dataKey: Uint8Array): Promise<PackEntry[]> {
+export async function readPackHeader(
+  backend: Backend,
+  name: string,
+  size: number,
+  dataKey: Uint8Array,
+): Promise<PackEntry[]> {
   const path = packPath(name);
   if (size < 4 + SEAL_OVERHEAD) throw new RepositoryError('damaged', `pack ${name}: too short to hold a header`);
   const lengthBytes = await backend.get(path, { offset: size - 4, length: 4 });

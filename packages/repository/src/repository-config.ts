@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { open, seal } from './blob-crypto.ts';
 import type { Backend } from './backend.ts';
+import { open, seal } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
 
 export const configSchema = z.object({
@@ -33,7 +33,8 @@ export async function readConfig(backend: Backend): Promise<RepositoryConfig> {
     throw new RepositoryError('not-a-repository', `${backend.location}: config is not JSON`);
   }
   const parsed = configSchema.safeParse(json);
-  if (!parsed.success) throw new RepositoryError('not-a-repository', `${backend.location}: config is not a Safehold config`);
+  if (!parsed.success)
+    throw new RepositoryError('not-a-repository', `${backend.location}: config is not a Safehold config`);
   return parsed.data;
 }
 
@@ -123,7 +124,10 @@ export const snapshotSchema = z.object({
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
 export function newSnapshotId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(8).toString('hex')}`;
 }
 

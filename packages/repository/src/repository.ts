@@ -4,11 +4,22 @@
 // and rebuild-index live in their own modules and work on the `RepositoryCore` below.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { Backend } from './backend.ts';
 import { blobId } from './blob-crypto.ts';
 import { type BlobIndex, type BlobLocation, createRepositoryIndex, type RepositoryIndex } from './blob-index.ts';
-import type { Backend } from './backend.ts';
 import { RepositoryError } from './errors.ts';
-import { assertKeys, generateKeys, type KeyFile, keyFileSchema, keysMatch, makeKeyCheck, type RepositoryKeys, unwrapKeys, wrapKeys } from './keys.ts';
+import {
+  assertKeys,
+  generateKeys,
+  type KeyFile,
+  keyFileSchema,
+  keysMatch,
+  makeKeyCheck,
+  type RepositoryKeys,
+  unwrapKeys,
+  wrapKeys,
+} from './keys.ts';
 import { BLOB_DATA, BLOB_DESCRIPTOR, type BlobType, PackBuilder, type PackRecord, packPath } from './pack.ts';
 import {
   decodeSnapshot,
@@ -23,7 +34,6 @@ import {
 } from './repository-config.ts';
 import { createWorkerPool, type WorkerPool } from './worker-pool.ts';
 import { DEFAULT_ZSTD_LEVEL } from './zstd.ts';
-import { z } from 'zod';
 
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 const FILE_BATCH = 16 * 1024 * 1024;
@@ -85,14 +95,14 @@ export function parseDescriptor(plaintext: Uint8Array): Descriptor {
   return descriptorSchema.parse(JSON.parse(Buffer.from(plaintext).toString()));
 }
 
-/** Counts bytes put, so a run can report what it added. */
+/** Counts bytes put (locks aside, they come and go), so a run can report what it added. */
 function countingBackend(backend: Backend): Backend & { written: () => number } {
   let written = 0;
   return {
     location: backend.location,
     put: async (name, data) => {
       await backend.put(name, data);
-      written += data.length;
+      if (!name.startsWith('locks/')) written += data.length;
     },
     get: (name, range) => backend.get(name, range),
     list: (prefix) => backend.list(prefix),
@@ -138,7 +148,10 @@ async function keysFromPassword(backend: Backend, password: string): Promise<Rep
     if (parsed.success) files.push(parsed.data);
   }
   if (files.length === 0) {
-    throw new RepositoryError('wrong-password', `${backend.location} keeps no password-wrapped keys (server repository?)`);
+    throw new RepositoryError(
+      'wrong-password',
+      `${backend.location} keeps no password-wrapped keys (server repository?)`,
+    );
   }
   for (const file of files) {
     const keys = await unwrapKeys(file, password);
@@ -303,7 +316,11 @@ export class Repository {
     const blobs: NewBlob[] = [];
     let offset = 0;
     lengths.forEach((length, i) => {
-      blobs.push({ id: Buffer.from(ids[i]!).toString('hex'), type: BLOB_DATA, data: raw.subarray(offset, offset + length) });
+      blobs.push({
+        id: Buffer.from(ids[i]!).toString('hex'),
+        type: BLOB_DATA,
+        data: raw.subarray(offset, offset + length),
+      });
       offset += length;
     });
     const descriptor: Descriptor = { v: 1, kind: 'mail', size: raw.length, chunks: blobs.map((blob) => blob.id) };
@@ -547,7 +564,8 @@ export class Repository {
   /** Flushes, then writes an encrypted manifest naming the roots it keeps alive. */
   async writeSnapshot(input: SnapshotInput): Promise<Snapshot> {
     for (const root of input.roots) {
-      if (!/^[0-9a-f]{64}$/.test(root)) throw new RepositoryError('bad-input', `snapshot root ${root} is not a blob id`);
+      if (!/^[0-9a-f]{64}$/.test(root))
+        throw new RepositoryError('bad-input', `snapshot root ${root} is not a blob id`);
     }
     await this.flush();
     const now = this.core.clock();
