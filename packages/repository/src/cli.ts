@@ -134,7 +134,7 @@ async function putMail(repo: Repository, dir: string, io: Io, json: boolean): Pr
   let failures = 0;
   const bar = progress(io, 'put-mail');
   let done = 0;
-  await forEachLimited(files, 16, async (file) => {
+  await forEachLimited(files, 64, async (file) => {
     const key = relative(root, file).split(sep).join('/');
     try {
       const data = await readFile(file);
