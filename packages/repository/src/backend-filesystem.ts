@@ -66,7 +66,15 @@ export function createFilesystemBackend(root: string): Backend {
       } finally {
         await handle.close();
       }
-      await rename(tmp, target);
+      try {
+        await rename(tmp, target);
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+        // The directory was removed behind our back (an operator cleaning up): create it again.
+        knownDirs.delete(dirname(target));
+        await ensureDir(dirname(target));
+        await rename(tmp, target);
+      }
       await fsyncDir(dirname(target));
     },
     async get(name, range) {
