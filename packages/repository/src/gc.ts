@@ -100,6 +100,9 @@ export async function garbageCollect(repo: Repository, options: GcOptions): Prom
       `some index files are unreadable; run rebuild-index first: ${repositoryIndex.unreadable.join('; ')}`,
     );
   }
+  // See what other writers indexed and condemned since this repository was opened.
+  await repositoryIndex?.load();
+  for (const plan of await readPlans(backend, keys.dataKey)) for (const name of plan.packs) repo.core.condemned.add(name);
   const repackBelow = options.repackBelow ?? 0.5;
   const margin = options.lockMarginMs ?? 10 * 60 * 1000;
   const report: GcReport = {
@@ -154,6 +157,8 @@ export async function garbageCollect(repo: Repository, options: GcOptions): Prom
   }
   if (ready.length === 0) return report;
 
+  // Copies written by writers that finished meanwhile are in index files we have not read yet.
+  await repositoryIndex?.load();
   const second = await mark(repo, await options.roots());
   const sweep = new Set(ready.flatMap((plan) => plan.packs));
   const packs = await allPacks(repo);

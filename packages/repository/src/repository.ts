@@ -339,12 +339,13 @@ export class Repository {
     return id;
   }
 
-  /** Usable (not condemned) location of each id that the index knows. */
-  private async locate(ids: readonly string[]): Promise<Map<string, BlobLocation>> {
+  /** Usable location of each id that the index knows: not condemned, unless `anyCopy`. */
+  private async locate(ids: readonly string[], anyCopy = false): Promise<Map<string, BlobLocation>> {
     const found = await this.core.index.lookup(ids);
     const usable = new Map<string, BlobLocation>();
     for (const [id, locations] of found) {
-      const location = locations.find((candidate) => !this.core.condemned.has(candidate.pack));
+      const location =
+        locations.find((candidate) => !this.core.condemned.has(candidate.pack)) ?? (anyCopy ? locations[0] : undefined);
       if (location) usable.set(id, location);
     }
     return usable;
@@ -418,7 +419,10 @@ export class Repository {
     return (await this.locate([id])).has(id);
   }
 
-  /** Reads blobs (plaintexts, in order). */
+  /**
+   * Reads blobs (plaintexts, in order). Blobs only found in condemned packs are read too: they
+   * exist until a sweep, and gc's mark must see descriptors wherever they are.
+   */
   async readBlobs(ids: readonly string[]): Promise<Array<{ type: BlobType; data: Buffer }>> {
     const result = new Array<{ type: BlobType; data: Buffer }>(ids.length);
     const missing: number[] = [];
@@ -433,7 +437,7 @@ export class Repository {
     if (missing.length === 0) return result;
     if (this.pending.size > 0 && missing.some((i) => this.pending.has(ids[i]!))) await this.flush();
     const wanted = [...new Set(missing.map((i) => ids[i]!))];
-    const locations = await this.locate(wanted);
+    const locations = await this.locate(wanted, true);
     const fetched = await Promise.all(
       wanted.map(async (id) => {
         const location = locations.get(id);
