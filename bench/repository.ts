@@ -90,7 +90,11 @@ const putResult = JSON.parse(safeholdBackup.stdout) as { messages: number; bytes
 
 timed('restic', ['init', '--repo', resticRepo]);
 process.stderr.write('restic backup...\n');
-const resticBackup = timed('restic', ['backup', '--repo', resticRepo, '--quiet', '--exclude', '.complete', '.'], corpus);
+const resticBackup = timed(
+  'restic',
+  ['backup', '--repo', resticRepo, '--quiet', '--exclude', '.complete', '.'],
+  corpus,
+);
 
 spawnSync('sync');
 process.stderr.write('safehold restore-mail...\n');

@@ -76,7 +76,10 @@ export async function generateMailCorpus(dir: string, options: CorpusOptions): P
   const users = options.users ?? 50;
   const pool = Array.from({ length: 40 }, (_, i) => {
     const size = 20 * 1024 + Math.floor(random() * 400 * 1024);
-    return { name: `shared-${i}.${EXTENSIONS[i % EXTENSIONS.length]}`, base64: base64Lines(pseudoRandomBytes(`pool-${i}`, size)) };
+    return {
+      name: `shared-${i}.${EXTENSIONS[i % EXTENSIONS.length]}`,
+      base64: base64Lines(pseudoRandomBytes(`pool-${i}`, size)),
+    };
   });
   const summary: CorpusSummary = { messages: 0, attachments: 0, sharedAttachments: 0, bytes: 0 };
   const made = new Set<string>();
@@ -137,9 +140,14 @@ export async function generateMailCorpus(dir: string, options: CorpusOptions): P
         '',
       ].join('\r\n');
     } else {
-      message = [...headers, 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 7bit', '', body, ''].join(
-        '\r\n',
-      );
+      message = [
+        ...headers,
+        'Content-Type: text/plain; charset=UTF-8',
+        'Content-Transfer-Encoding: 7bit',
+        '',
+        body,
+        '',
+      ].join('\r\n');
     }
     const bytes = Buffer.from(message);
     summary.messages++;

@@ -48,7 +48,10 @@ describe('safehold repo command line', () => {
         `Subject: ${n}\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n\r\ntext ${n}\r\n--q\r\nContent-Type: application/pdf\r\n\r\n${attachment}\r\n--q--\r\n`,
       );
     }
-    await writeFile(join(mail, 'archive.mbox'), 'From a@b Mon Jan 1\nSubject: one\n\nbody\n\nFrom c@d Tue Jan 2\nSubject: two\n\n>From quoted\n');
+    await writeFile(
+      join(mail, 'archive.mbox'),
+      'From a@b Mon Jan 1\nSubject: one\n\nbody\n\nFrom c@d Tue Jan 2\nSubject: two\n\n>From quoted\n',
+    );
     await writeFile(join(mail, 'notes.txt'), 'not mail');
   });
   after(async () => {
@@ -79,7 +82,13 @@ describe('safehold repo command line', () => {
     const { snapshots } = JSON.parse(first.out());
     assert.equal(snapshots.length, 2);
     const older = join(dir, 'older');
-    assert.equal(await runRepoCommand(['restore-mail', '--repo', repo, '--to', older, '--snapshot', snapshots[0].id], capture().io), 0);
+    assert.equal(
+      await runRepoCommand(
+        ['restore-mail', '--repo', repo, '--to', older, '--snapshot', snapshots[0].id],
+        capture().io,
+      ),
+      0,
+    );
     assert.deepEqual(await treeOf(older), expected);
 
     const verify = capture();

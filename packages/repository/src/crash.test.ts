@@ -21,7 +21,13 @@ interface WriterRun {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; snapshot?: string }>;
 }
 
-function startWriter(dir: string, keys: RepositoryKeys, seed: number, count: number, onAck?: (acks: number) => void): WriterRun {
+function startWriter(
+  dir: string,
+  keys: RepositoryKeys,
+  seed: number,
+  count: number,
+  onAck?: (acks: number) => void,
+): WriterRun {
   const child = spawn(process.execPath, [
     fixture,
     dir,

@@ -102,7 +102,8 @@ export async function garbageCollect(repo: Repository, options: GcOptions): Prom
   }
   // See what other writers indexed and condemned since this repository was opened.
   await repositoryIndex?.load();
-  for (const plan of await readPlans(backend, keys.dataKey)) for (const name of plan.packs) repo.core.condemned.add(name);
+  for (const plan of await readPlans(backend, keys.dataKey))
+    for (const name of plan.packs) repo.core.condemned.add(name);
   const repackBelow = options.repackBelow ?? 0.5;
   const margin = options.lockMarginMs ?? 10 * 60 * 1000;
   const report: GcReport = {

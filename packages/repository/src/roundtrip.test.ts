@@ -82,11 +82,17 @@ describe('round trips', () => {
 
   test('random MIME messages and arbitrary bytes come back byte for byte as mail', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(mimeMessage, fc.uint8Array({ maxLength: 5000 }).map((b) => Buffer.from(b))), async (raw) => {
-        const id = await repo.putMail(raw);
-        assert.deepEqual(await repo.readAll(id), raw);
-        assert.equal(await repo.putMail(raw), id, 'the same message gets the same id');
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          mimeMessage,
+          fc.uint8Array({ maxLength: 5000 }).map((b) => Buffer.from(b)),
+        ),
+        async (raw) => {
+          const id = await repo.putMail(raw);
+          assert.deepEqual(await repo.readAll(id), raw);
+          assert.equal(await repo.putMail(raw), id, 'the same message gets the same id');
+        },
+      ),
       { numRuns: 80 },
     );
     await repo.flush();
@@ -155,7 +161,9 @@ describe('round trips', () => {
   });
 
   test('an attachment carried by many messages is stored once', async () => {
-    const attachment = Buffer.alloc(300_000, 7).toString('base64').replace(/(.{76})/g, '$1\r\n');
+    const attachment = Buffer.alloc(300_000, 7)
+      .toString('base64')
+      .replace(/(.{76})/g, '$1\r\n');
     const message = (n: number) =>
       Buffer.from(
         `Subject: ${n}\r\nContent-Type: multipart/mixed; boundary="b${n}"\r\n\r\n--b${n}\r\nContent-Type: text/plain\r\n\r\nnote ${n}\r\n--b${n}\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n${attachment}\r\n--b${n}--\r\n`,

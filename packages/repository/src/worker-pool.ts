@@ -26,8 +26,12 @@ export function createWorkerPool(size: number = availableParallelism()): WorkerP
 
   for (let i = 0; i < Math.max(1, size); i++) {
     const worker = new Worker(new URL('./blob-worker.ts', import.meta.url));
-    worker.unref();
     const slot = { worker, busy: 0 };
+    worker.unref();
+    // unref() before the thread is online does not stick for its message port: repeat it.
+    worker.once('online', () => {
+      if (slot.busy === 0) worker.unref();
+    });
     worker.on('message', (reply: WorkerReply) => {
       slot.busy--;
       // An idle worker must not keep the process alive; a busy one must (or an awaited task
