@@ -71,7 +71,9 @@ describe('keys, damage and recovery', () => {
     await repo.flush();
     const clean = await verifyRepository(repo);
     assert.deepEqual(clean.damage, []);
-    const [pack] = await Array.fromAsync(repo.indexedPacks());
+    const packs = [];
+    for await (const each of repo.indexedPacks()) packs.push(each);
+    const [pack] = packs;
     const target = pack!.blobs[3]!;
     const path = join(dir, packPath(pack!.name));
     const bytes = await readFile(path);
