@@ -2,7 +2,7 @@
 // in `tmp/`, fsyncs it, renames it into place and fsyncs the directory, so a crash leaves the
 // whole object or none of it (docs/repository-format.md §1).
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Backend, BackendObject } from './backend.ts';
 import { RepositoryError } from './errors.ts';
@@ -11,8 +11,57 @@ function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
+/**
+ * Open read handles of recently read objects. Objects are immutable, so a handle stays valid;
+ * restores read many small ranges of the same packs, and opening a file per range dominated.
+ */
+function createHandleCache(limit: number) {
+  const entries = new Map<string, { handle: Promise<FileHandle>; users: number }>();
+  const closeIdle = async (): Promise<void> => {
+    for (const [path, entry] of entries) {
+      if (entries.size <= limit) return;
+      if (entry.users > 0) continue;
+      entries.delete(path);
+      await (await entry.handle).close();
+    }
+  };
+  return {
+    async acquire(path: string): Promise<FileHandle> {
+      let entry = entries.get(path);
+      if (entry) {
+        entries.delete(path);
+        entries.set(path, entry);
+      } else {
+        entry = { handle: open(path, 'r'), users: 0 };
+        entries.set(path, entry);
+        entry.handle.catch(() => entries.delete(path));
+      }
+      entry.users++;
+      try {
+        return await entry.handle;
+      } catch (error) {
+        entry.users--;
+        throw error;
+      }
+    },
+    release(path: string): void {
+      const entry = entries.get(path);
+      if (!entry) return;
+      entry.users--;
+      void closeIdle();
+    },
+    async forget(path: string): Promise<void> {
+      const entry = entries.get(path);
+      if (!entry || entry.users > 0) return;
+      entries.delete(path);
+      await (await entry.handle).close();
+    },
+  };
+}
+
 export function createFilesystemBackend(root: string): Backend {
   const tmpDir = join(root, 'tmp');
+  const handles = createHandleCache(32);
   const knownDirs = new Set<string>();
 
   async function ensureDir(dir: string): Promise<void> {
@@ -54,6 +103,7 @@ export function createFilesystemBackend(root: string): Backend {
 
   return {
     location: root,
+    localPath: (name) => join(root, name),
     async put(name, data) {
       const target = join(root, name);
       await ensureDir(tmpDir);
@@ -81,7 +131,7 @@ export function createFilesystemBackend(root: string): Backend {
       const path = join(root, name);
       try {
         if (!range) return await readFile(path);
-        const handle = await open(path, 'r');
+        const handle = await handles.acquire(path);
         try {
           const buffer = Buffer.allocUnsafe(range.length);
           let done = 0;
@@ -92,7 +142,7 @@ export function createFilesystemBackend(root: string): Backend {
           }
           return buffer;
         } finally {
-          await handle.close();
+          handles.release(path);
         }
       } catch (error) {
         if (isMissing(error)) throw new RepositoryError('not-found', `${name} not found in ${root}`, { cause: error });
@@ -108,6 +158,7 @@ export function createFilesystemBackend(root: string): Backend {
       }
     },
     async delete(name) {
+      await handles.forget(join(root, name));
       await rm(join(root, name), { force: true });
     },
   };

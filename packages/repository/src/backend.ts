@@ -17,4 +17,6 @@ export interface Backend {
   delete(name: string): Promise<void>;
   /** A human-readable location, for messages. */
   readonly location: string;
+  /** For local backends: the file holding an object, so worker threads can read it directly. */
+  localPath?(name: string): string;
 }

@@ -1,10 +1,8 @@
 // `safehold repo ...`: the operator's and benchmark's command line on a bare repository
 // (a directory or s3://bucket/prefix). Exit codes: 0 done, 1 failed, 2 bad usage or
 // configuration, 3 partial. `--json` makes stdout exactly one JSON object.
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { finished } from 'node:stream/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { backendFromUrl } from './backend-url.ts';
@@ -134,31 +132,47 @@ async function putMail(repo: Repository, dir: string, io: Io, json: boolean): Pr
   let failures = 0;
   const bar = progress(io, 'put-mail');
   let done = 0;
-  await forEachLimited(files, 64, async (file) => {
-    const key = relative(root, file).split(sep).join('/');
-    try {
-      const data = await readFile(file);
-      bytesIn += data.length;
-      if (/\.mbox$/i.test(file)) {
-        const ids = await Promise.all(splitMbox(data).map((message) => repo.putMail(message)));
-        entries[key] = { mbox: ids };
-        for (const id of ids) roots.add(id);
-        messages += ids.length;
-      } else {
-        const id = await repo.putMail(data);
-        entries[key] = { eml: id };
-        roots.add(id);
-        messages++;
+  const fail = (key: string, error: string): void => {
+    failures++;
+    io.stderr(`${JSON.stringify({ level: 'error', msg: 'file not stored', file: key, error })}\n`);
+  };
+  const keyOf = (file: string): string => relative(root, file).split(sep).join('/');
+  const mboxes = files.filter((file) => /\.mbox$/i.test(file));
+  const emls = files.filter((file) => !/\.mbox$/i.test(file));
+  const batches: string[][] = [];
+  for (let i = 0; i < emls.length; i += 16) batches.push(emls.slice(i, i + 16));
+  await forEachLimited(batches, 8, async (batch) => {
+    const results = await repo.putMailFiles(batch);
+    results.forEach((result, i) => {
+      const key = keyOf(batch[i]!);
+      if (!result.ok) {
+        fail(key, result.error);
+        return;
       }
-    } catch (error) {
-      if (error instanceof RepositoryError && error.code !== 'bad-input') throw error;
-      failures++;
-      io.stderr(
-        `${JSON.stringify({ level: 'error', msg: 'file not stored', file: key, error: (error as Error).message })}\n`,
-      );
-    }
-    bar.update(++done, files.length);
+      bytesIn += result.size;
+      entries[key] = { eml: result.id };
+      roots.add(result.id);
+      messages++;
+    });
+    done += batch.length;
+    bar.update(done, files.length);
   });
+  for (const file of mboxes) {
+    const key = keyOf(file);
+    let data: Buffer;
+    try {
+      data = await readFile(file);
+    } catch (error) {
+      fail(key, (error as Error).message);
+      continue;
+    }
+    bytesIn += data.length;
+    const ids = await Promise.all(splitMbox(data).map((message) => repo.putMail(message)));
+    entries[key] = { mbox: ids };
+    for (const id of ids) roots.add(id);
+    messages += ids.length;
+    bar.update(++done, files.length);
+  }
   bar.end();
   const sorted = Object.fromEntries(Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : 1)));
   const snapshot = await repo.writeSnapshot({ kind: 'put-mail', roots: [...roots], data: { files: sorted } });
@@ -209,38 +223,35 @@ async function restoreMail(
   let messages = 0;
   const bar = progress(io, 'restore-mail');
   let done = 0;
-  const dirs = new Set<string>();
-  await forEachLimited(entries, 16, async ([key, entry]) => {
-    try {
-      const target = safeTarget(root, key);
-      const dir = dirname(target);
-      if (!dirs.has(dir)) {
-        await mkdir(dir, { recursive: true });
-        dirs.add(dir);
+  const batches: Array<Array<[string, { eml: string } | { mbox: string[] }]>> = [];
+  for (let i = 0; i < entries.length; i += 256) batches.push(entries.slice(i, i + 256));
+  await forEachLimited(batches, 2, async (batch) => {
+    const items: Array<{ key: string; target: string; ids: string[] }> = [];
+    for (const [key, entry] of batch) {
+      try {
+        items.push({ key, target: safeTarget(root, key), ids: 'eml' in entry ? [entry.eml] : entry.mbox });
+      } catch (error) {
+        failures++;
+        io.stderr(
+          `${JSON.stringify({ level: 'error', msg: 'file not restored', file: key, error: (error as Error).message })}\n`,
+        );
       }
-      if ('eml' in entry) {
-        const data = await repo.readAll(entry.eml);
-        await writeFile(target, data);
-        bytes += data.length;
-        messages++;
-      } else {
-        const out = createWriteStream(target);
-        for (const id of entry.mbox) {
-          const data = await repo.readAll(id);
-          bytes += data.length;
-          messages++;
-          if (!out.write(data)) await new Promise<void>((resolve_) => out.once('drain', () => resolve_()));
-        }
-        out.end();
-        await finished(out);
-      }
-    } catch (error) {
-      failures++;
-      io.stderr(
-        `${JSON.stringify({ level: 'error', msg: 'file not restored', file: key, error: (error as Error).message })}\n`,
-      );
     }
-    bar.update(++done, entries.length);
+    const results = await repo.restoreToFiles(items);
+    results.forEach((result, i) => {
+      const item = items[i]!;
+      if (result.ok) {
+        bytes += result.bytes;
+        messages += item.ids.length;
+      } else {
+        failures++;
+        io.stderr(
+          `${JSON.stringify({ level: 'error', msg: 'file not restored', file: item.key, error: result.error })}\n`,
+        );
+      }
+    });
+    done += batch.length;
+    bar.update(done, entries.length);
   });
   bar.end();
   const result = {

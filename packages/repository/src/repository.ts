@@ -3,6 +3,8 @@
 // back as streams, and write snapshots. The format is docs/repository-format.md; verify, gc
 // and rebuild-index live in their own modules and work on the `RepositoryCore` below.
 import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Backend } from './backend.ts';
@@ -77,6 +79,8 @@ export interface SnapshotInput {
   data: unknown;
 }
 
+export type RestoreResult = { ok: true; bytes: number } | { ok: false; error: string };
+
 export interface BlobInfo {
   id: string;
   type: BlobType;
@@ -108,6 +112,7 @@ function countingBackend(backend: Backend): Backend & { written: () => number } 
     list: (prefix) => backend.list(prefix),
     delete: (name) => backend.delete(name),
     written: () => written,
+    ...(backend.localPath ? { localPath: backend.localPath.bind(backend) } : {}),
   };
 }
 
@@ -351,19 +356,37 @@ export class Repository {
     return usable;
   }
 
-  private async storeBlobs(blobs: NewBlob[]): Promise<void> {
+  /** Marks as pending, and returns, those ids that are neither stored nor pending yet. */
+  private async claim(ids: readonly string[]): Promise<Set<string>> {
     this.assertOpen();
     if (this.writeError) throw this.writeError;
-    const candidates = blobs.filter((blob) => !this.pending.has(blob.id));
-    const known = await this.locate(candidates.map((blob) => blob.id));
-    const fresh: NewBlob[] = [];
-    for (const blob of candidates) {
+    const candidates = ids.filter((id) => !this.pending.has(id));
+    const known = candidates.length > 0 ? await this.locate(candidates) : new Map<string, BlobLocation>();
+    const fresh = new Set<string>();
+    for (const id of candidates) {
       // Re-check pending: another call may have claimed the id while we awaited the index.
-      if (known.has(blob.id) || this.pending.has(blob.id)) continue;
-      this.pending.add(blob.id);
-      fresh.push(blob);
+      if (known.has(id) || this.pending.has(id) || fresh.has(id)) continue;
+      this.pending.add(id);
+      fresh.add(id);
     }
-    if (fresh.length === 0) return;
+    return fresh;
+  }
+
+  /** Appends sealed blobs to the open pack, writing packs as they fill. */
+  private async append(entries: Array<{ id: string; type: BlobType; rawLength: number }>, sealed: Uint8Array[]) {
+    entries.forEach((entry, i) => {
+      this.packer ??= new PackBuilder();
+      this.packer.add(entry.id, entry.type, sealed[i]!, entry.rawLength);
+      if (this.packer.size >= this.core.packSize) this.startPackWrite();
+    });
+    // Back-pressure: at most two whole packs in flight.
+    while (this.packWrites.size >= 2) await Promise.race(this.packWrites);
+  }
+
+  private async storeBlobs(blobs: NewBlob[]): Promise<void> {
+    const claimed = await this.claim(blobs.map((blob) => blob.id));
+    if (claimed.size === 0) return;
+    const fresh = blobs.filter((blob) => claimed.delete(blob.id));
     let sealed: Uint8Array[];
     try {
       ({ sealed } = await this.core.pool.run({
@@ -376,13 +399,78 @@ export class Repository {
       for (const blob of fresh) this.pending.delete(blob.id);
       throw error;
     }
-    fresh.forEach((blob, i) => {
-      this.packer ??= new PackBuilder();
-      this.packer.add(blob.id, blob.type, sealed[i]!, blob.data.length);
-      if (this.packer.size >= this.core.packSize) this.startPackWrite();
+    await this.append(
+      fresh.map((blob) => ({ id: blob.id, type: blob.type, rawLength: blob.data.length })),
+      sealed,
+    );
+  }
+
+  /**
+   * Stores messages read from local files, as putMail would, but the bytes stay on a worker
+   * thread: it reads, splits and hashes them, then seals only the segments that are new.
+   * One batch goes to one worker (fewer round trips for many small messages).
+   */
+  async putMailFiles(
+    paths: string[],
+  ): Promise<Array<{ ok: true; id: string; size: number } | { ok: false; error: string }>> {
+    const { pool, keys } = this.core;
+    const slot = pool.pick();
+    const { files } = await pool.run({ op: 'read-split-hash', paths, idKey: keys.idKey }, slot);
+    const plans = files.map((file) => {
+      if (!file.ok) return undefined;
+      const segmentIds = file.ids.map((id) => Buffer.from(id).toString('hex'));
+      const descriptorData = Buffer.from(
+        JSON.stringify({ v: 1, kind: 'mail', size: file.size, chunks: segmentIds } satisfies Descriptor),
+      );
+      return { file, segmentIds, descriptorData, descriptorId: blobId(keys.idKey, descriptorData).toString('hex') };
     });
-    // Back-pressure: at most two whole packs in flight.
-    while (this.packWrites.size >= 2) await Promise.race(this.packWrites);
+    const release = () =>
+      pool.run(
+        {
+          op: 'seal-kept',
+          dataKey: keys.dataKey,
+          level: 0,
+          kept: files.flatMap((file) => (file.ok ? [{ handle: file.handle, pick: [], extra: [] }] : [])),
+        },
+        slot,
+      );
+    let claimed: Set<string>;
+    try {
+      claimed = await this.claim(plans.flatMap((plan) => (plan ? [...plan.segmentIds, plan.descriptorId] : [])));
+    } catch (error) {
+      await release();
+      throw error;
+    }
+    const kept: Array<{ handle: number; pick: number[]; extra: Array<{ id: Uint8Array; data: Uint8Array }> }> = [];
+    const entries: Array<{ id: string; type: BlobType; rawLength: number }> = [];
+    for (const plan of plans) {
+      if (!plan) continue;
+      const pick: number[] = [];
+      plan.segmentIds.forEach((id, i) => {
+        if (!claimed.delete(id)) return;
+        pick.push(i);
+        entries.push({ id, type: BLOB_DATA, rawLength: plan.file.lengths[i]! });
+      });
+      const extra: Array<{ id: Uint8Array; data: Uint8Array }> = [];
+      if (claimed.delete(plan.descriptorId)) {
+        extra.push({ id: Buffer.from(plan.descriptorId, 'hex'), data: plan.descriptorData });
+        entries.push({ id: plan.descriptorId, type: BLOB_DESCRIPTOR, rawLength: plan.descriptorData.length });
+      }
+      kept.push({ handle: plan.file.handle, pick, extra });
+    }
+    let sealed: Uint8Array[][];
+    try {
+      ({ sealed } = await pool.run({ op: 'seal-kept', dataKey: keys.dataKey, level: this.core.zstdLevel, kept }, slot));
+    } catch (error) {
+      for (const entry of entries) this.pending.delete(entry.id);
+      throw error;
+    }
+    await this.append(entries, sealed.flat());
+    return files.map((file, i) =>
+      file.ok
+        ? { ok: true as const, id: plans[i]!.descriptorId, size: file.size }
+        : { ok: false as const, error: file.error },
+    );
   }
 
   private startPackWrite(): void {
@@ -475,6 +563,85 @@ export class Repository {
       if (this.cacheBytes <= CACHE_BYTES) break;
       this.cache.delete(oldId);
       this.cacheBytes -= old.length;
+    }
+  }
+
+  /**
+   * Writes items to local files: each target gets the concatenation of its ids' contents (a
+   * message, or an mbox's messages). On a local backend the worker threads read the packs and
+   * write the files themselves; elsewhere the bytes pass through this thread.
+   */
+  async restoreToFiles(items: Array<{ target: string; ids: string[] }>): Promise<RestoreResult[]> {
+    const localPath = this.core.backend.localPath;
+    if (!localPath) return Promise.all(items.map((item) => this.restoreOne(item)));
+    let roots: Array<{ type: BlobType; data: Buffer }>;
+    const rootIds = [...new Set(items.flatMap((item) => item.ids))];
+    try {
+      roots = await this.readBlobs(rootIds);
+    } catch {
+      // One bad root must not fail the others: restore them one by one, each with its error.
+      return Promise.all(items.map((item) => this.restoreOne(item)));
+    }
+    const contents = new Map<string, string[]>();
+    rootIds.forEach((id, i) => {
+      const root = roots[i]!;
+      contents.set(id, root.type === BLOB_DESCRIPTOR ? parseDescriptor(root.data).chunks : [id]);
+    });
+    const chunkIds = [...new Set([...contents.values()].flat())];
+    const locations = await this.locate(chunkIds, true);
+    const results = new Array<RestoreResult>(items.length);
+    const tasks: Array<{
+      index: number;
+      target: string;
+      parts: Array<{ path: string; offset: number; length: number; id: Uint8Array }>;
+    }> = [];
+    items.forEach((item, index) => {
+      const chunks = item.ids.flatMap((id) => contents.get(id)!);
+      const missing = chunks.find((chunk) => !locations.has(chunk));
+      if (missing) {
+        results[index] = { ok: false, error: `blob ${missing} is not in the repository` };
+        return;
+      }
+      const parts = chunks.map((chunk) => {
+        const location = locations.get(chunk)!;
+        return {
+          path: localPath(packPath(location.pack)),
+          offset: location.offset,
+          length: location.length,
+          id: Buffer.from(chunk, 'hex'),
+        };
+      });
+      tasks.push({ index, target: item.target, parts });
+    });
+    const groups = Math.max(1, this.core.pool.size);
+    await Promise.all(
+      Array.from({ length: groups }, async (_, g) => {
+        const group = tasks.filter((_task, i) => i % groups === g);
+        if (group.length === 0) return;
+        const { results: done } = await this.core.pool.run({
+          op: 'restore',
+          dataKey: this.core.keys.dataKey,
+          idKey: this.core.keys.idKey,
+          items: group.map(({ target, parts }) => ({ target, parts })),
+        });
+        done.forEach((result, i) => {
+          results[group[i]!.index] = result;
+        });
+      }),
+    );
+    return results;
+  }
+
+  private async restoreOne(item: { target: string; ids: string[] }): Promise<RestoreResult> {
+    try {
+      const parts: Buffer[] = [];
+      for (const id of item.ids) parts.push(await this.readAll(id));
+      const data = Buffer.concat(parts);
+      await mkdir(dirname(item.target), { recursive: true });
+      await writeFile(item.target, data);
+      return { ok: true, bytes: data.length };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
     }
   }
 

@@ -8,7 +8,10 @@ import type { WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts
 type ResultOf<Op extends WorkerTask['op']> = Extract<WorkerResult, { op: Op }>;
 
 export interface WorkerPool {
-  run<T extends WorkerTask>(task: T): Promise<ResultOf<T['op']>>;
+  /** Runs a task on the least busy worker, or on worker `slot` (tasks that use kept state). */
+  run<T extends WorkerTask>(task: T, slot?: number): Promise<ResultOf<T['op']>>;
+  /** The least busy worker's number. */
+  pick(): number;
   readonly size: number;
   close(): Promise<void>;
 }
@@ -53,9 +56,16 @@ export function createWorkerPool(size: number = availableParallelism()): WorkerP
 
   return {
     size: workers.length,
-    run(task) {
+    pick() {
+      let best = 0;
+      workers.forEach((candidate, i) => {
+        if (candidate.busy < workers[best]!.busy) best = i;
+      });
+      return best;
+    },
+    run(task, slotNumber) {
       if (closed) return Promise.reject(new Error('worker pool is closed'));
-      const slot = workers.reduce((best, candidate) => (candidate.busy < best.busy ? candidate : best));
+      const slot = workers[slotNumber ?? this.pick()]!;
       if (slot.busy === 0) slot.worker.ref();
       slot.busy++;
       const id = seq++;
