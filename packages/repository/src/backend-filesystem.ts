@@ -133,7 +133,8 @@ export function createFilesystemBackend(root: string): Backend {
         if (!range) return await readFile(path);
         const handle = await handles.acquire(path);
         try {
-          const buffer = Buffer.allocUnsafe(range.length);
+          // Unpooled: ranges are often posted to worker threads (see blob-crypto.ts seal()).
+          const buffer = Buffer.allocUnsafeSlow(range.length);
           let done = 0;
           while (done < range.length) {
             const { bytesRead } = await handle.read(buffer, done, range.length - done, range.offset + done);

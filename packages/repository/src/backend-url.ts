@@ -3,15 +3,16 @@
 import { resolve } from 'node:path';
 import type { Backend } from './backend.ts';
 import { createFilesystemBackend } from './backend-filesystem.ts';
-import { createS3Backend } from './backend-s3.ts';
 import { RepositoryError } from './errors.ts';
 
-export function backendFromUrl(url: string, env: NodeJS.ProcessEnv = process.env): Backend {
+export async function backendFromUrl(url: string, env: NodeJS.ProcessEnv = process.env): Promise<Backend> {
   if (url.startsWith('s3://')) {
     const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
     if (!match) throw new RepositoryError('bad-input', `"${url}" is not an s3://bucket/prefix URL`);
     const accessKeyId = env.AWS_ACCESS_KEY_ID;
     const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+    // Loaded on demand: the AWS SDK costs start-up time and memory that local repositories skip.
+    const { createS3Backend } = await import('./backend-s3.ts');
     return createS3Backend({
       bucket: match[1]!,
       prefix: match[2] ?? '',

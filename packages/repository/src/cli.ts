@@ -408,7 +408,7 @@ export async function runRepoCommand(
     if (!values.repo) throw new UsageError('--repo is required');
     if (command !== 'put-mail' && positionals.length > 0)
       throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    const backend = backendFromUrl(values.repo, io.env);
+    const backend = await backendFromUrl(values.repo, io.env);
     if (command === 'init') {
       const repo = await createRepository({ backend, password: password(io) });
       await repo.close();

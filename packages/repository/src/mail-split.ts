@@ -8,26 +8,40 @@ export const MIN_PART_SEGMENT = 2 * 1024;
 export const MAX_SEGMENT = 4 * 1024 * 1024;
 const LARGE_SEGMENT_CHUNKER: ChunkerParams = { minSize: 512 * 1024, avgSize: 1024 * 1024, maxSize: MAX_SEGMENT };
 
-const BOUNDARY_PARAM = /boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))/gi;
+const BOUNDARY_VALUE = /^\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))/;
+const CR = 13;
+const LF = 10;
+
+/** Every `boundary=` parameter value in the message (searched on bytes: messages are large). */
+function findBoundaries(raw: Buffer): Set<string> {
+  const boundaries = new Set<string>();
+  let at = raw.indexOf('oundary');
+  while (at !== -1) {
+    const before = raw[at - 1];
+    if (before === 0x62 || before === 0x42) {
+      const match = BOUNDARY_VALUE.exec(raw.toString('latin1', at + 7, Math.min(raw.length, at + 7 + 220)));
+      const value = match?.[1] ?? match?.[2];
+      if (value) boundaries.add(value);
+    }
+    at = raw.indexOf('oundary', at + 7);
+  }
+  return boundaries;
+}
 
 /** Byte ranges [start, end) of the bodies of parts that deserve their own segment. */
-function largePartBodies(text: string, minSize: number): Array<[number, number]> {
-  const boundaries = new Set<string>();
-  for (const match of text.matchAll(BOUNDARY_PARAM)) {
-    const value = match[1] ?? match[2];
-    if (value) boundaries.add(value);
-  }
+function largePartBodies(raw: Buffer, minSize: number): Array<[number, number]> {
+  const boundaries = findBoundaries(raw);
   if (boundaries.size === 0) return [];
   // Every delimiter line: position of its line break (start of "\r\n--b" / "\n--b") and its end.
   const delimiters: Array<{ lineBreak: number; lineEnd: number }> = [];
   for (const boundary of boundaries) {
-    const needle = `\n--${boundary}`;
-    let at = text.indexOf(needle);
+    const needle = Buffer.from(`\n--${boundary}`, 'latin1');
+    let at = raw.indexOf(needle);
     while (at !== -1) {
-      const lineBreak = at > 0 && text.charCodeAt(at - 1) === 13 ? at - 1 : at;
-      const eol = text.indexOf('\n', at + needle.length);
-      delimiters.push({ lineBreak, lineEnd: eol === -1 ? text.length : eol + 1 });
-      at = text.indexOf(needle, at + needle.length);
+      const lineBreak = at > 0 && raw[at - 1] === CR ? at - 1 : at;
+      const eol = raw.indexOf(LF, at + needle.length);
+      delimiters.push({ lineBreak, lineEnd: eol === -1 ? raw.length : eol + 1 });
+      at = raw.indexOf(needle, at + needle.length);
     }
   }
   delimiters.sort((a, b) => a.lineBreak - b.lineBreak);
@@ -36,29 +50,31 @@ function largePartBodies(text: string, minSize: number): Array<[number, number]>
     const partStart = delimiters[i]!.lineEnd;
     const partEnd = delimiters[i + 1]!.lineBreak;
     if (partEnd - partStart < minSize) continue;
-    const headerEnd = findBlankLine(text, partStart, partEnd);
+    const headerEnd = findBlankLine(raw, partStart, partEnd);
     if (headerEnd === -1 || partEnd - headerEnd < minSize) continue;
     // A nested multipart's body contains delimiters itself; its own parts are found separately.
-    const nested = text.slice(partStart, headerEnd).toLowerCase().includes('multipart/');
+    const nested = raw.toString('latin1', partStart, headerEnd).toLowerCase().includes('multipart/');
     if (!nested) bodies.push([headerEnd, partEnd]);
   }
   return bodies;
 }
 
-function findBlankLine(text: string, from: number, to: number): number {
-  if (text.startsWith('\r\n', from)) return from + 2;
-  if (text.startsWith('\n', from)) return from + 1;
-  const crlf = text.indexOf('\r\n\r\n', from);
-  const lf = text.indexOf('\n\n', from);
-  const candidates = [crlf === -1 ? -1 : crlf + 4, lf === -1 ? -1 : lf + 2].filter((x) => x !== -1 && x <= to);
-  return candidates.length === 0 ? -1 : Math.min(...candidates);
+/** Offset just after the blank line ending the headers that start at `from`, or -1. */
+function findBlankLine(raw: Buffer, from: number, to: number): number {
+  if (raw[from] === CR && raw[from + 1] === LF) return from + 2;
+  if (raw[from] === LF) return from + 1;
+  const part = raw.subarray(from, to);
+  const crlf = part.indexOf('\r\n\r\n');
+  const lf = part.indexOf('\n\n');
+  const candidates = [crlf === -1 ? -1 : crlf + 4, lf === -1 ? -1 : lf + 2].filter((x) => x !== -1);
+  return candidates.length === 0 ? -1 : from + Math.min(...candidates);
 }
 
 /** Segment lengths of a message: their concatenation is the message. */
 export function splitMail(raw: Uint8Array, minPartSize: number = MIN_PART_SEGMENT): number[] {
-  const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const cuts: number[] = [0];
-  for (const [start, end] of largePartBodies(text, minPartSize)) {
+  for (const [start, end] of largePartBodies(bytes, minPartSize)) {
     if (start < cuts[cuts.length - 1]!) continue;
     if (start > cuts[cuts.length - 1]!) cuts.push(start);
     cuts.push(end);
