@@ -140,7 +140,7 @@ async function putMail(repo: Repository, dir: string, io: Io, json: boolean): Pr
   const mboxes = files.filter((file) => /\.mbox$/i.test(file));
   const emls = files.filter((file) => !/\.mbox$/i.test(file));
   const batches: string[][] = [];
-  for (let i = 0; i < emls.length; i += 16) batches.push(emls.slice(i, i + 16));
+  for (let i = 0; i < emls.length; i += 32) batches.push(emls.slice(i, i + 32));
   await forEachLimited(batches, 8, async (batch) => {
     const results = await repo.putMailFiles(batch);
     results.forEach((result, i) => {
