@@ -1,0 +1,150 @@
+// `npm run bench -- repository [--messages N] [--workdir DIR]`: Safehold put-mail and
+// restore-mail against `restic backup` / `restic restore` of the same .eml tree, measured in
+// the same run (wall time, stored bytes, peak RSS from /usr/bin/time -v). Results go to
+// docs/benchmarks.md (## repository).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateMailCorpus } from './corpus/mail-corpus.ts';
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '20000' },
+    workdir: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const messages = Number(values.messages);
+if (!Number.isInteger(messages) || messages <= 0) {
+  process.stderr.write('--messages must be a positive integer\n');
+  process.exit(2);
+}
+const root = resolve(new URL('..', import.meta.url).pathname);
+const work = resolve(values.workdir ?? join(root, 'bench/.work/repository'));
+const corpus = join(work, `corpus-${messages}`);
+const password = 'bench-password';
+const env = { ...process.env, SAFEHOLD_REPO_PASSWORD: password, RESTIC_PASSWORD: password };
+
+interface Timed {
+  seconds: number;
+  maxRssMiB: number;
+  stdout: string;
+}
+
+function timed(command: string, args: string[], cwd = root): Timed {
+  const started = performance.now();
+  const result = spawnSync('/usr/bin/time', ['-v', command, ...args], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (result.status !== 0) {
+    process.stderr.write(result.stderr);
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
+  }
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr);
+  return { seconds, maxRssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN, stdout: result.stdout };
+}
+
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+function sameTree(a: string, b: string): boolean {
+  return spawnSync('diff', ['-rq', a, b], { stdio: 'ignore' }).status === 0;
+}
+
+await mkdir(work, { recursive: true });
+const marker = join(corpus, '.complete');
+if (!existsSync(marker)) {
+  rmSync(corpus, { recursive: true, force: true });
+  process.stderr.write(`generating ${messages} messages in ${corpus}\n`);
+  const summary = await generateMailCorpus(corpus, { messages });
+  writeFileSync(marker, JSON.stringify(summary));
+}
+const summary = JSON.parse(readFileSync(marker, 'utf8')) as { bytes: number; attachments: number };
+// The marker is not mail: keep it out of both tools' input by measuring the same tree.
+const corpusBytes = summary.bytes;
+
+const safeholdRepo = join(work, 'safehold-repo');
+const resticRepo = join(work, 'restic-repo');
+const safeholdOut = join(work, 'safehold-restore');
+const resticOut = join(work, 'restic-restore');
+for (const dir of [safeholdRepo, resticRepo, safeholdOut, resticOut]) rmSync(dir, { recursive: true, force: true });
+spawnSync('sync');
+
+const node = process.execPath;
+const bin = join(root, 'packages/repository/bin/safehold-repo.ts');
+timed(node, [bin, 'init', '--repo', safeholdRepo]);
+process.stderr.write('safehold put-mail...\n');
+const safeholdBackup = timed(node, [bin, 'put-mail', '--repo', safeholdRepo, corpus, '--json']);
+const putResult = JSON.parse(safeholdBackup.stdout) as { messages: number; bytesIn: number; bytesAdded: number };
+
+timed('restic', ['init', '--repo', resticRepo]);
+process.stderr.write('restic backup...\n');
+const resticBackup = timed(
+  'restic',
+  ['backup', '--repo', resticRepo, '--quiet', '--exclude', '.complete', '.'],
+  corpus,
+);
+
+spawnSync('sync');
+process.stderr.write('safehold restore-mail...\n');
+const safeholdRestore = timed(node, [bin, 'restore-mail', '--repo', safeholdRepo, '--to', safeholdOut, '--json']);
+process.stderr.write('restic restore...\n');
+const resticRestore = timed('restic', ['restore', 'latest', '--repo', resticRepo, '--target', resticOut]);
+
+const safeholdStored = await treeBytes(safeholdRepo);
+const resticStored = await treeBytes(resticRepo);
+rmSync(marker);
+const safeholdExact = sameTree(corpus, safeholdOut);
+const resticExact = sameTree(corpus, resticOut);
+writeFileSync(marker, JSON.stringify(summary));
+
+const mib = (bytes: number) => bytes / (1024 * 1024);
+const results = {
+  messages: putResult.messages,
+  corpusMiB: Number(mib(corpusBytes).toFixed(1)),
+  attachments: summary.attachments,
+  backup: {
+    safeholdSeconds: Number(safeholdBackup.seconds.toFixed(2)),
+    resticSeconds: Number(resticBackup.seconds.toFixed(2)),
+    safeholdMiBps: Number((mib(corpusBytes) / safeholdBackup.seconds).toFixed(1)),
+    resticMiBps: Number((mib(corpusBytes) / resticBackup.seconds).toFixed(1)),
+    throughputRatio: Number((resticBackup.seconds / safeholdBackup.seconds).toFixed(2)),
+    safeholdPeakRssMiB: Math.round(safeholdBackup.maxRssMiB),
+    resticPeakRssMiB: Math.round(resticBackup.maxRssMiB),
+  },
+  stored: {
+    safeholdMiB: Number(mib(safeholdStored).toFixed(1)),
+    resticMiB: Number(mib(resticStored).toFixed(1)),
+    storedRatio: Number((safeholdStored / resticStored).toFixed(3)),
+    safeholdBytesAddedReported: putResult.bytesAdded,
+  },
+  restore: {
+    safeholdSeconds: Number(safeholdRestore.seconds.toFixed(2)),
+    resticSeconds: Number(resticRestore.seconds.toFixed(2)),
+    speedRatio: Number((resticRestore.seconds / safeholdRestore.seconds).toFixed(2)),
+    safeholdPeakRssMiB: Math.round(safeholdRestore.maxRssMiB),
+    resticPeakRssMiB: Math.round(resticRestore.maxRssMiB),
+    safeholdByteIdentical: safeholdExact,
+    resticByteIdentical: resticExact,
+  },
+  targets: {
+    backupThroughputAtLeast1_5x: resticBackup.seconds / safeholdBackup.seconds >= 1.5,
+    storedAtMost0_35x: safeholdStored / resticStored <= 0.35,
+    restoreAtLeastAsFast: safeholdRestore.seconds <= resticRestore.seconds,
+  },
+};
+process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+if (!values.keep) {
+  for (const dir of [safeholdRepo, resticRepo, safeholdOut, resticOut]) rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,22 @@
+// The storage backend interface: the only four things the repository asks of a place that
+// holds bytes (docs/repository-format.md §1). Filesystem and S3 implement it.
+
+export interface BackendObject {
+  name: string;
+  size: number;
+}
+
+export interface Backend {
+  /** Stores a whole object atomically: readers see all of it or nothing. Overwrites. */
+  put(name: string, data: Uint8Array): Promise<void>;
+  /** Reads an object, or `length` bytes from `offset`. Throws RepositoryError('not-found'). */
+  get(name: string, range?: { offset: number; length: number }): Promise<Buffer>;
+  /** Lists objects whose name starts with `prefix`. */
+  list(prefix: string): AsyncIterable<BackendObject>;
+  /** Deletes an object; deleting a missing object is not an error. */
+  delete(name: string): Promise<void>;
+  /** A human-readable location, for messages. */
+  readonly location: string;
+  /** For local backends: the file holding an object, so worker threads can read it directly. */
+  localPath?(name: string): string;
+}

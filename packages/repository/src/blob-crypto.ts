@@ -1,0 +1,122 @@
+// Sealing and opening of blobs and metadata (docs/repository-format.md §4): blob id =
+// HMAC-SHA256(idKey, plaintext); body = flag byte + raw or zstd plaintext; sealed =
+// nonce | AES-256-GCM(body, aad) | tag. Synchronous: called on worker threads.
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
+import { RepositoryError } from './errors.ts';
+import { zstdCompress, zstdDecompress } from './zstd.ts';
+
+export const NONCE_BYTES = 12;
+export const TAG_BYTES = 16;
+export const SEAL_OVERHEAD = NONCE_BYTES + TAG_BYTES;
+
+const FLAG_RAW = 0;
+const FLAG_ZSTD = 1;
+
+// Raw keys become KeyObjects once: preparing a raw key on every HMAC and cipher call cost
+// more than hashing and encrypting a typical mail segment.
+const keyObjects = new Map<string, KeyObject>();
+function keyObject(raw: Uint8Array): KeyObject {
+  const cacheKey = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
+  let key = keyObjects.get(cacheKey);
+  if (!key) {
+    if (keyObjects.size >= 64) keyObjects.clear();
+    key = createSecretKey(raw);
+    keyObjects.set(cacheKey, key);
+  }
+  return key;
+}
+
+// Nonces are drawn from a buffer of random bytes refilled in bulk (one system call per 4096
+// nonces instead of one each); each nonce is still 96 fresh random bits used once.
+let noncePool = Buffer.alloc(0);
+let nonceAt = 0;
+function nextNonce(): Buffer {
+  if (nonceAt + NONCE_BYTES > noncePool.length) {
+    noncePool = randomBytes(NONCE_BYTES * 4096);
+    nonceAt = 0;
+  }
+  const nonce = noncePool.subarray(nonceAt, nonceAt + NONCE_BYTES);
+  nonceAt += NONCE_BYTES;
+  return nonce;
+}
+
+export function blobId(idKey: Uint8Array, plaintext: Uint8Array): Buffer {
+  return createHmac('sha256', keyObject(idKey)).update(plaintext).digest();
+}
+
+export function seal(dataKey: Uint8Array, plaintext: Uint8Array | Uint8Array[], aad: Uint8Array): Buffer {
+  const nonce = nextNonce();
+  const cipher = createCipheriv('aes-256-gcm', keyObject(dataKey), nonce);
+  cipher.setAAD(aad);
+  const parts = Array.isArray(plaintext) ? plaintext : [plaintext];
+  const encrypted = parts.map((part) => cipher.update(part));
+  encrypted.push(cipher.final());
+  const size = encrypted.reduce((sum, part) => sum + part.length, SEAL_OVERHEAD);
+  // An own (unpooled) buffer: sealed blobs are posted between threads, and posting a view of
+  // Node's shared 8 KiB pool would copy the whole pool each time.
+  const sealed = Buffer.allocUnsafeSlow(size);
+  nonce.copy(sealed, 0);
+  let at = NONCE_BYTES;
+  for (const part of encrypted) {
+    part.copy(sealed, at);
+    at += part.length;
+  }
+  cipher.getAuthTag().copy(sealed, at);
+  return sealed;
+}
+
+/** Opens a sealed object; returns undefined when the tag does not verify (wrong key or damage). */
+export function tryOpen(dataKey: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Buffer | undefined {
+  if (sealed.length < SEAL_OVERHEAD) return undefined;
+  const nonce = sealed.subarray(0, NONCE_BYTES);
+  const tag = sealed.subarray(sealed.length - TAG_BYTES);
+  const decipher = createDecipheriv('aes-256-gcm', keyObject(dataKey), nonce);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+  const body = decipher.update(sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES));
+  try {
+    decipher.final();
+  } catch {
+    // The only failure of final() here is the tag check: report it as "does not open".
+    return undefined;
+  }
+  return body;
+}
+
+export function open(dataKey: Uint8Array, sealed: Uint8Array, aad: Uint8Array, what: string): Buffer {
+  const body = tryOpen(dataKey, sealed, aad);
+  if (!body) throw new RepositoryError('damaged', `${what}: authentication failed (damaged, or not this key)`);
+  return body;
+}
+
+export function sealBlob(dataKey: Uint8Array, id: Uint8Array, plaintext: Uint8Array, zstdLevel: number): Buffer {
+  // Below 512 bytes (descriptors, tiny objects) zstd saves a few dozen bytes and costs more time
+  // setting up than the rest of sealing.
+  if (plaintext.length >= 512) {
+    const compressed = zstdCompress(plaintext, zstdLevel);
+    if (compressed.length < plaintext.length) return seal(dataKey, [Uint8Array.of(FLAG_ZSTD), compressed], id);
+  }
+  return seal(dataKey, [Uint8Array.of(FLAG_RAW), plaintext], id);
+}
+
+/** Opens a sealed blob and checks its content against its id. Throws RepositoryError('damaged'). */
+export function openBlob(dataKey: Uint8Array, idKey: Uint8Array, id: Uint8Array, sealed: Uint8Array): Buffer {
+  const idHex = Buffer.from(id).toString('hex');
+  const body = open(dataKey, sealed, id, `blob ${idHex}`);
+  let plaintext: Buffer;
+  if (body[0] === FLAG_RAW) plaintext = body.subarray(1);
+  else if (body[0] === FLAG_ZSTD) plaintext = zstdDecompress(body.subarray(1));
+  else throw new RepositoryError('damaged', `blob ${idHex}: unknown encoding ${body[0]}`);
+  if (!timingSafeEqual(blobId(idKey, plaintext), id)) {
+    throw new RepositoryError('damaged', `blob ${idHex}: content does not match its id`);
+  }
+  return plaintext;
+}

@@ -1,0 +1,214 @@
+// The blob index: blob id → where its sealed copy lives (docs/repository-format.md §5).
+// `BlobIndex` is the interface the engine uses; implementations here are the in-memory one
+// and the in-repository one (index files). The server implements it on PostgreSQL.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Backend } from './backend.ts';
+import { open, seal } from './blob-crypto.ts';
+import type { BlobType, PackRecord } from './pack.ts';
+
+export interface BlobLocation {
+  pack: string;
+  type: BlobType;
+  offset: number;
+  length: number;
+  rawLength: number;
+}
+
+export interface BlobIndex {
+  /** Every known location of each requested id; ids not in the index are absent from the map. */
+  lookup(ids: readonly string[]): Promise<Map<string, BlobLocation[]>>;
+  /** Records packs that have been written whole (never called before the pack's put succeeded). */
+  addPacks(packs: readonly PackRecord[]): Promise<void>;
+  /** Forgets packs (gc calls this before deleting them). */
+  removePacks(names: readonly string[]): Promise<void>;
+  /** Every indexed pack with its blobs (verify, gc, stats). */
+  packs(): AsyncIterable<PackRecord>;
+  /** Makes added packs durable in the index (the in-repository index writes an index file). */
+  flush(): Promise<void>;
+}
+
+/** In-memory map shared by both local implementations. */
+class PackMap {
+  readonly byPack = new Map<string, PackRecord>();
+  readonly byId = new Map<string, BlobLocation[]>();
+
+  add(pack: PackRecord): void {
+    if (this.byPack.has(pack.name)) return;
+    this.byPack.set(pack.name, pack);
+    for (const blob of pack.blobs) {
+      const location: BlobLocation = {
+        pack: pack.name,
+        type: blob.type,
+        offset: blob.offset,
+        length: blob.length,
+        rawLength: blob.rawLength,
+      };
+      const list = this.byId.get(blob.id);
+      if (list) list.push(location);
+      else this.byId.set(blob.id, [location]);
+    }
+  }
+
+  remove(name: string): void {
+    const pack = this.byPack.get(name);
+    if (!pack) return;
+    this.byPack.delete(name);
+    for (const blob of pack.blobs) {
+      const rest = (this.byId.get(blob.id) ?? []).filter((location) => location.pack !== name);
+      if (rest.length > 0) this.byId.set(blob.id, rest);
+      else this.byId.delete(blob.id);
+    }
+  }
+
+  lookup(ids: readonly string[]): Map<string, BlobLocation[]> {
+    const found = new Map<string, BlobLocation[]>();
+    for (const id of ids) {
+      const locations = this.byId.get(id);
+      if (locations) found.set(id, locations);
+    }
+    return found;
+  }
+}
+
+export function createMemoryIndex(): BlobIndex {
+  const map = new PackMap();
+  return {
+    async lookup(ids) {
+      return map.lookup(ids);
+    },
+    async addPacks(packs) {
+      for (const pack of packs) map.add(pack);
+    },
+    async removePacks(names) {
+      for (const name of names) map.remove(name);
+    },
+    async *packs() {
+      yield* [...map.byPack.values()];
+    },
+    async flush() {},
+  };
+}
+
+export const INDEX_AAD = Buffer.from('safehold-index-v1');
+
+const indexFileSchema = z.object({
+  v: z.literal(1),
+  packs: z.array(
+    z.object({
+      name: z.string().regex(/^[0-9a-f]{32}$/),
+      size: z.number().int().nonnegative(),
+      blobs: z.array(
+        z.tuple([
+          z.string().regex(/^[0-9a-f]{64}$/),
+          z.union([z.literal(0), z.literal(1)]),
+          z.number().int(),
+          z.number().int(),
+          z.number().int(),
+        ]),
+      ),
+    }),
+  ),
+});
+
+export function encodeIndexFile(dataKey: Uint8Array, packs: readonly PackRecord[]): Buffer {
+  const json = JSON.stringify({
+    v: 1,
+    packs: packs.map((pack) => ({
+      name: pack.name,
+      size: pack.size,
+      blobs: pack.blobs.map((blob) => [blob.id, blob.type, blob.offset, blob.length, blob.rawLength]),
+    })),
+  });
+  return seal(dataKey, Buffer.from(json), INDEX_AAD);
+}
+
+export function decodeIndexFile(dataKey: Uint8Array, name: string, sealed: Buffer): PackRecord[] {
+  const parsed = indexFileSchema.parse(JSON.parse(open(dataKey, sealed, INDEX_AAD, `index ${name}`).toString()));
+  return parsed.packs.map((pack) => ({
+    name: pack.name,
+    size: pack.size,
+    blobs: pack.blobs.map(([id, type, offset, length, rawLength]) => ({ id, type, offset, length, rawLength })),
+  }));
+}
+
+export interface RepositoryIndex extends BlobIndex {
+  /** Reads every index file now in the repository; unreadable ones are listed in `unreadable`. */
+  load(): Promise<void>;
+  /** Index files that could not be opened (damaged): rebuild-index replaces them. */
+  readonly unreadable: string[];
+  /** Replaces the whole index by `packs`: one new index file, then the known old ones deleted. */
+  replaceAll(packs: readonly PackRecord[]): Promise<void>;
+}
+
+/** The in-repository index: the union of the `index/` files (standalone use and recovery). */
+export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): RepositoryIndex {
+  let map = new PackMap();
+  const knownFiles = new Set<string>();
+  const unreadable: string[] = [];
+  let unflushed: PackRecord[] = [];
+
+  async function writeIndexFile(packs: readonly PackRecord[]): Promise<void> {
+    const name = `index/${randomBytes(16).toString('hex')}`;
+    await backend.put(name, encodeIndexFile(dataKey, packs));
+    knownFiles.add(name);
+  }
+
+  async function replaceAll(packs: readonly PackRecord[]): Promise<void> {
+    const old = [...knownFiles];
+    // New file first, then the old ones: a crash in between leaves duplicates, never a gap.
+    await writeIndexFile(packs);
+    for (const name of old) {
+      await backend.delete(name);
+      knownFiles.delete(name);
+    }
+    unreadable.length = 0;
+    map = new PackMap();
+    for (const pack of packs) map.add(pack);
+    // The new file names every pack we know, the unflushed ones included.
+    unflushed = [];
+  }
+
+  return {
+    async load() {
+      for await (const object of backend.list('index/')) {
+        if (knownFiles.has(object.name)) continue;
+        knownFiles.add(object.name);
+        let packs: PackRecord[];
+        try {
+          packs = decodeIndexFile(dataKey, object.name, await backend.get(object.name));
+        } catch (error) {
+          // A damaged index file must not make the repository unusable: its packs are still
+          // self-describing, and rebuild-index (which deletes this file) restores them.
+          unreadable.push(`${object.name}: ${(error as Error).message}`);
+          continue;
+        }
+        for (const pack of packs) map.add(pack);
+      }
+    },
+    async lookup(ids) {
+      return map.lookup(ids);
+    },
+    async addPacks(packs) {
+      for (const pack of packs) {
+        map.add(pack);
+        unflushed.push(pack);
+      }
+    },
+    async removePacks(names) {
+      const removed = new Set(names);
+      await replaceAll([...map.byPack.values()].filter((pack) => !removed.has(pack.name)));
+    },
+    async *packs() {
+      yield* [...map.byPack.values()];
+    },
+    async flush() {
+      if (unflushed.length === 0) return;
+      const packs = unflushed;
+      unflushed = [];
+      await writeIndexFile(packs);
+    },
+    replaceAll,
+    unreadable,
+  };
+}

@@ -1,0 +1,163 @@
+// Worker-thread side of the CPU work (hashing, splitting, compressing, encrypting, opening),
+// so the event loop of the process that stores blobs stays free. See worker-pool.ts.
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import { blobId, openBlob, sealBlob } from './blob-crypto.ts';
+import { RepositoryError } from './errors.ts';
+import { chunkLengths, FILE_CHUNKER } from './fastcdc.ts';
+import { splitMail } from './mail-split.ts';
+import type { WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts';
+
+// Messages read by this worker (read-split-hash), kept until the repository says which of
+// their segments are new (seal-kept): the bytes never travel to the main thread.
+const kept = new Map<number, { data: Buffer; offsets: number[]; lengths: number[]; ids: Uint8Array[] }>();
+let nextHandle = 0;
+
+function hashSegments(
+  idKey: Uint8Array,
+  data: Uint8Array,
+  lengths: number[],
+): { ids: Uint8Array[]; offsets: number[] } {
+  const ids: Uint8Array[] = [];
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const length of lengths) {
+    offsets.push(offset);
+    ids.push(blobId(idKey, data.subarray(offset, offset + length)));
+    offset += length;
+  }
+  return { ids, offsets };
+}
+
+// Restores read packs directly (local backends): open descriptors and a small cache of recent
+// plaintexts, so an attachment shared by many messages is decrypted once per worker.
+const packFiles = new Map<string, number>();
+const plainCache = new Map<string, Buffer>();
+let plainCacheBytes = 0;
+const PLAIN_CACHE_LIMIT = 48 * 1024 * 1024;
+const madeDirs = new Set<string>();
+
+function packFd(path: string): number {
+  let fd = packFiles.get(path);
+  if (fd === undefined) {
+    fd = openSync(path, 'r');
+    packFiles.set(path, fd);
+    if (packFiles.size > 64) {
+      const [oldest, oldFd] = packFiles.entries().next().value!;
+      packFiles.delete(oldest);
+      closeSync(oldFd);
+    }
+  }
+  return fd;
+}
+
+function readPart(
+  dataKey: Uint8Array,
+  idKey: Uint8Array,
+  part: { path: string; offset: number; length: number; id: Uint8Array },
+): Buffer {
+  const key = Buffer.from(part.id).toString('hex');
+  const cached = plainCache.get(key);
+  if (cached) return cached;
+  const sealed = Buffer.allocUnsafe(part.length);
+  const bytesRead = readSync(packFd(part.path), sealed, 0, part.length, part.offset);
+  if (bytesRead !== part.length) throw new RepositoryError('damaged', `${part.path} is shorter than expected`);
+  const plaintext = openBlob(dataKey, idKey, part.id, sealed);
+  if (plaintext.length >= 2048 && plaintext.length < PLAIN_CACHE_LIMIT / 8) {
+    plainCache.set(key, plaintext);
+    plainCacheBytes += plaintext.length;
+    for (const [oldKey, old] of plainCache) {
+      if (plainCacheBytes <= PLAIN_CACHE_LIMIT) break;
+      plainCache.delete(oldKey);
+      plainCacheBytes -= old.length;
+    }
+  }
+  return plaintext;
+}
+
+function run(task: WorkerTask): WorkerResult {
+  switch (task.op) {
+    case 'split-hash': {
+      const lengths = task.split === 'mail' ? splitMail(task.data) : chunkLengths(task.data, FILE_CHUNKER, task.final);
+      return { op: 'split-hash', lengths, ids: hashSegments(task.idKey, task.data, lengths).ids };
+    }
+    case 'read-split-hash':
+      return {
+        op: 'read-split-hash',
+        files: task.paths.map((path) => {
+          let data: Buffer;
+          try {
+            data = readFileSync(path);
+          } catch (error) {
+            return { ok: false as const, error: (error as Error).message };
+          }
+          const lengths = splitMail(data);
+          const { ids, offsets } = hashSegments(task.idKey, data, lengths);
+          const handle = nextHandle++;
+          kept.set(handle, { data, offsets, lengths, ids });
+          return { ok: true as const, handle, size: data.length, lengths, ids };
+        }),
+      };
+    case 'seal-kept':
+      return {
+        op: 'seal-kept',
+        sealed: task.kept.map(({ handle, pick, extra }) => {
+          const entry = kept.get(handle);
+          kept.delete(handle);
+          if (!entry) throw new Error(`no kept message ${handle}`);
+          const sealed = pick.map((i) => {
+            const offset = entry.offsets[i]!;
+            return sealBlob(
+              task.dataKey,
+              entry.ids[i]!,
+              entry.data.subarray(offset, offset + entry.lengths[i]!),
+              task.level,
+            );
+          });
+          for (const item of extra) sealed.push(sealBlob(task.dataKey, item.id, item.data, task.level));
+          return sealed;
+        }),
+      };
+    case 'restore':
+      return {
+        op: 'restore',
+        results: task.items.map((item) => {
+          try {
+            const dir = dirname(item.target);
+            if (!madeDirs.has(dir)) {
+              mkdirSync(dir, { recursive: true });
+              madeDirs.add(dir);
+            }
+            const data = Buffer.concat(item.parts.map((part) => readPart(task.dataKey, task.idKey, part)));
+            writeFileSync(item.target, data);
+            return { ok: true as const, bytes: data.length };
+          } catch (error) {
+            return { ok: false as const, error: (error as Error).message };
+          }
+        }),
+      };
+    case 'seal':
+      return { op: 'seal', sealed: task.items.map((item) => sealBlob(task.dataKey, item.id, item.data, task.level)) };
+    case 'open':
+      return {
+        op: 'open',
+        results: task.items.map((item) => {
+          try {
+            return { ok: true as const, data: openBlob(task.dataKey, task.idKey, item.id, item.sealed) };
+          } catch (error) {
+            if (error instanceof RepositoryError) return { ok: false as const, error: error.message };
+            return { ok: false as const, error: `blob cannot be decoded: ${(error as Error).message}` };
+          }
+        }),
+      };
+  }
+}
+
+parentPort?.on('message', (message: { seq: number; task: WorkerTask }) => {
+  try {
+    parentPort?.postMessage({ seq: message.seq, result: run(message.task) } satisfies WorkerReply);
+  } catch (error) {
+    parentPort?.postMessage({ seq: message.seq, error: (error as Error).message } satisfies WorkerReply);
+  }
+});

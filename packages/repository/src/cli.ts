@@ -1,0 +1,438 @@
+// `safehold repo ...`: the operator's and benchmark's command line on a bare repository
+// (a directory or s3://bucket/prefix). Exit codes: 0 done, 1 failed, 2 bad usage or
+// configuration, 3 partial. `--json` makes stdout exactly one JSON object.
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { backendFromUrl } from './backend-url.ts';
+import { RepositoryError } from './errors.ts';
+import { garbageCollect } from './gc.ts';
+import { splitMbox } from './mbox.ts';
+import { rebuildIndex } from './rebuild-index.ts';
+import { createRepository, openRepository, type Repository } from './repository.ts';
+import { verifyRepository } from './verify.ts';
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+const EXIT_PARTIAL = 3;
+
+class UsageError extends Error {}
+
+interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  isTTY: boolean;
+}
+
+const COMMON = `Options:
+  --repo R     repository: a directory or s3://bucket/prefix (S3_ENDPOINT, AWS_* env)
+  --json       print exactly one JSON object on stdout
+  --help       show this help
+Environment: SAFEHOLD_REPO_PASSWORD (required) unwraps the repository's keys.`;
+
+const HELP: Record<string, string> = {
+  '': `Usage: safehold repo <command> --repo R [options]
+
+Commands:
+  init            create a repository
+  put-mail DIR    store every .eml and .mbox under DIR as one snapshot
+  restore-mail    write a snapshot's .eml/.mbox files back (--to DIR [--snapshot ID])
+  snapshots       list snapshots
+  verify          read back every blob; exit 1 when damage is found
+  stats           sizes and counts
+  gc              delete what no snapshot reaches (repacks sparse packs)
+  rebuild-index   rebuild the index from the packs alone
+
+Exit codes: 0 done, 1 failed, 2 bad usage or configuration, 3 partial.
+Run "safehold repo <command> --help" for a command's options.`,
+  init: `Usage: safehold repo init --repo R\n\nCreates an empty repository protected by SAFEHOLD_REPO_PASSWORD.\n\n${COMMON}`,
+  'put-mail': `Usage: safehold repo put-mail --repo R DIR\n\nStores every .eml and .mbox file under DIR, keyed by its path relative to DIR, and writes one snapshot.\n--json prints {snapshot, messages, bytesIn, bytesAdded, seconds}.\n\n${COMMON}`,
+  'restore-mail': `Usage: safehold repo restore-mail --repo R --to DIR [--snapshot ID]\n\nWrites every .eml and .mbox file of a snapshot (default: the latest) under DIR, byte for byte.\n\n${COMMON}`,
+  snapshots: `Usage: safehold repo snapshots --repo R\n\nLists snapshots, oldest first.\n\n${COMMON}`,
+  verify: `Usage: safehold repo verify --repo R\n\nReads every pack and blob back and names each damaged pack and blob (exit 1 if any).\n\n${COMMON}`,
+  stats: `Usage: safehold repo stats --repo R\n\nPrints packs, blobs, stored and raw bytes, snapshots.\n\n${COMMON}`,
+  gc: `Usage: safehold repo gc --repo R\n\nKeeps everything any snapshot reaches; condemns the rest and deletes it once no older writer is running.\n\n${COMMON}`,
+  'rebuild-index': `Usage: safehold repo rebuild-index --repo R\n\nReads every pack's header and replaces the index files.\n\n${COMMON}`,
+};
+
+const mailDataSchema = z.object({
+  files: z.record(
+    z.string(),
+    z.union([z.object({ eml: z.string().regex(/^[0-9a-f]{64}$/) }), z.object({ mbox: z.array(z.string()) })]),
+  ),
+});
+
+function password(io: Io): string {
+  const value = io.env.SAFEHOLD_REPO_PASSWORD;
+  if (!value) throw new UsageError('SAFEHOLD_REPO_PASSWORD is not set (it protects the repository keys)');
+  return value;
+}
+
+async function collectMailFiles(root: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile() && /\.(eml|mbox)$/i.test(entry.name)) found.push(full);
+    }
+  };
+  await walk(root);
+  return found.sort();
+}
+
+function progress(io: Io, label: string): { update: (done: number, total: number) => void; end: () => void } {
+  if (!io.isTTY) return { update: () => {}, end: () => {} };
+  let last = 0;
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (now - last < 200 && done < total) return;
+      last = now;
+      const width = 30;
+      const filled = total === 0 ? width : Math.round((done / total) * width);
+      io.stderr(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+    },
+    end: () => io.stderr('\n'),
+  };
+}
+
+/** Runs `worker` over `items` with at most `limit` in flight. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  worker: (item: T, i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await worker(items[i]!, i);
+      }
+    }),
+  );
+}
+
+async function putMail(repo: Repository, dir: string, io: Io, json: boolean): Promise<number> {
+  const started = performance.now();
+  const root = resolve(dir);
+  const files = await collectMailFiles(root).catch((error: unknown) => {
+    throw new UsageError(`cannot read ${dir}: ${(error as Error).message}`);
+  });
+  const before = repo.core.backend.written();
+  const entries: Record<string, { eml: string } | { mbox: string[] }> = {};
+  const roots = new Set<string>();
+  let messages = 0;
+  let bytesIn = 0;
+  let failures = 0;
+  const bar = progress(io, 'put-mail');
+  let done = 0;
+  const fail = (key: string, error: string): void => {
+    failures++;
+    io.stderr(`${JSON.stringify({ level: 'error', msg: 'file not stored', file: key, error })}\n`);
+  };
+  const keyOf = (file: string): string => relative(root, file).split(sep).join('/');
+  const mboxes = files.filter((file) => /\.mbox$/i.test(file));
+  const emls = files.filter((file) => !/\.mbox$/i.test(file));
+  const batches: string[][] = [];
+  for (let i = 0; i < emls.length; i += 32) batches.push(emls.slice(i, i + 32));
+  await forEachLimited(batches, 8, async (batch) => {
+    const results = await repo.putMailFiles(batch);
+    results.forEach((result, i) => {
+      const key = keyOf(batch[i]!);
+      if (!result.ok) {
+        fail(key, result.error);
+        return;
+      }
+      bytesIn += result.size;
+      entries[key] = { eml: result.id };
+      roots.add(result.id);
+      messages++;
+    });
+    done += batch.length;
+    bar.update(done, files.length);
+  });
+  for (const file of mboxes) {
+    const key = keyOf(file);
+    let data: Buffer;
+    try {
+      data = await readFile(file);
+    } catch (error) {
+      fail(key, (error as Error).message);
+      continue;
+    }
+    bytesIn += data.length;
+    const ids = await Promise.all(splitMbox(data).map((message) => repo.putMail(message)));
+    entries[key] = { mbox: ids };
+    for (const id of ids) roots.add(id);
+    messages += ids.length;
+    bar.update(++done, files.length);
+  }
+  bar.end();
+  const sorted = Object.fromEntries(Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const snapshot = await repo.writeSnapshot({ kind: 'put-mail', roots: [...roots], data: { files: sorted } });
+  const result = {
+    snapshot: snapshot.id,
+    messages,
+    bytesIn,
+    bytesAdded: repo.core.backend.written() - before,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+  };
+  if (json) io.stdout(`${JSON.stringify(result)}\n`);
+  else {
+    io.stdout(
+      `snapshot ${result.snapshot}: ${messages} messages, ${bytesIn} bytes read, ${result.bytesAdded} bytes added in ${result.seconds} s\n`,
+    );
+  }
+  return failures > 0 ? EXIT_PARTIAL : EXIT_OK;
+}
+
+function safeTarget(root: string, key: string): string {
+  const target = resolve(root, key);
+  if (key.startsWith('/') || key.split('/').includes('..') || !target.startsWith(root + sep)) {
+    throw new RepositoryError('damaged', `snapshot names an unsafe path "${key}"`);
+  }
+  return target;
+}
+
+async function restoreMail(
+  repo: Repository,
+  to: string,
+  snapshotId: string | undefined,
+  io: Io,
+  json: boolean,
+): Promise<number> {
+  const started = performance.now();
+  const ids = await repo.listSnapshotIds();
+  const chosen = snapshotId ?? ids.at(-1);
+  if (!chosen) throw new UsageError('the repository has no snapshot to restore');
+  if (snapshotId && !ids.includes(snapshotId)) throw new UsageError(`no snapshot "${snapshotId}"`);
+  const snapshot = await repo.readSnapshot(chosen);
+  const parsed = mailDataSchema.safeParse(snapshot.data);
+  if (snapshot.kind !== 'put-mail' || !parsed.success)
+    throw new UsageError(`snapshot ${chosen} is not a put-mail snapshot`);
+  const root = resolve(to);
+  const entries = Object.entries(parsed.data.files);
+  let failures = 0;
+  let bytes = 0;
+  let messages = 0;
+  const bar = progress(io, 'restore-mail');
+  let done = 0;
+  const batches: Array<Array<[string, { eml: string } | { mbox: string[] }]>> = [];
+  for (let i = 0; i < entries.length; i += 256) batches.push(entries.slice(i, i + 256));
+  await forEachLimited(batches, 2, async (batch) => {
+    const items: Array<{ key: string; target: string; ids: string[] }> = [];
+    for (const [key, entry] of batch) {
+      try {
+        items.push({ key, target: safeTarget(root, key), ids: 'eml' in entry ? [entry.eml] : entry.mbox });
+      } catch (error) {
+        failures++;
+        io.stderr(
+          `${JSON.stringify({ level: 'error', msg: 'file not restored', file: key, error: (error as Error).message })}\n`,
+        );
+      }
+    }
+    const results = await repo.restoreToFiles(items);
+    results.forEach((result, i) => {
+      const item = items[i]!;
+      if (result.ok) {
+        bytes += result.bytes;
+        messages += item.ids.length;
+      } else {
+        failures++;
+        io.stderr(
+          `${JSON.stringify({ level: 'error', msg: 'file not restored', file: item.key, error: result.error })}\n`,
+        );
+      }
+    });
+    done += batch.length;
+    bar.update(done, entries.length);
+  });
+  bar.end();
+  const result = {
+    snapshot: chosen,
+    files: entries.length - failures,
+    messages,
+    bytes,
+    failed: failures,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+  };
+  if (json) io.stdout(`${JSON.stringify(result)}\n`);
+  else io.stdout(`restored ${result.files} files (${messages} messages, ${bytes} bytes) from ${chosen} to ${root}\n`);
+  if (failures === 0) return EXIT_OK;
+  return failures === entries.length ? EXIT_FAILED : EXIT_PARTIAL;
+}
+
+async function snapshotRoots(repo: Repository): Promise<string[]> {
+  return (await repo.listSnapshots()).flatMap((snapshot) => snapshot.roots);
+}
+
+async function runOpen(
+  command: string,
+  repo: Repository,
+  positionals: string[],
+  values: Values,
+  io: Io,
+): Promise<number> {
+  const json = values.json === true;
+  const print = (object: unknown, text: string): void => io.stdout(json ? `${JSON.stringify(object)}\n` : `${text}\n`);
+  switch (command) {
+    case 'put-mail': {
+      if (positionals.length !== 1) throw new UsageError('put-mail needs exactly one DIR');
+      return putMail(repo, positionals[0]!, io, json);
+    }
+    case 'restore-mail': {
+      if (!values.to) throw new UsageError('restore-mail needs --to DIR');
+      return restoreMail(repo, values.to, values.snapshot, io, json);
+    }
+    case 'snapshots': {
+      const snapshots = (await repo.listSnapshots()).map((s) => ({
+        id: s.id,
+        time: s.time,
+        kind: s.kind,
+        roots: s.roots.length,
+      }));
+      print(
+        { snapshots },
+        snapshots.map((s) => `${s.id}  ${s.time}  ${s.kind}  ${s.roots} roots`).join('\n') || '(no snapshots)',
+      );
+      return EXIT_OK;
+    }
+    case 'stats': {
+      const stats = await repo.stats();
+      print(
+        stats,
+        Object.entries(stats)
+          .map(([key, value]) => `${key}: ${value}`)
+          .join('\n'),
+      );
+      return EXIT_OK;
+    }
+    case 'verify': {
+      const bar = progress(io, 'verify');
+      const report = await verifyRepository(repo, { onPack: (done, total) => bar.update(done, total) });
+      bar.end();
+      const lines = [
+        `${report.packs} packs, ${report.blobs} blobs, ${report.bytes} bytes checked`,
+        ...report.damage.map((d) => `DAMAGED pack ${d.pack}${d.blob ? ` blob ${d.blob}` : ''}: ${d.problem}`),
+        ...report.unindexedPacks.map((name) => `unindexed pack ${name} (rebuild-index adopts it)`),
+        report.damage.length === 0 ? 'no damage found' : `${report.damage.length} damaged items`,
+      ];
+      print(report, lines.join('\n'));
+      return report.damage.length === 0 ? EXIT_OK : EXIT_FAILED;
+    }
+    case 'gc': {
+      const report = await garbageCollect(repo, { roots: () => snapshotRoots(repo) });
+      print(
+        report,
+        Object.entries(report)
+          .map(([key, value]) => `${key}: ${value}`)
+          .join('\n'),
+      );
+      return EXIT_OK;
+    }
+    case 'rebuild-index': {
+      const report = await rebuildIndex(repo);
+      print(
+        report,
+        [
+          `indexed ${report.packs} packs, ${report.blobs} blobs`,
+          ...report.unreadable.map((u) => `unreadable pack ${u.pack}: ${u.problem}`),
+        ].join('\n'),
+      );
+      return report.unreadable.length === 0 ? EXIT_OK : EXIT_PARTIAL;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+interface Values {
+  repo?: string;
+  json?: boolean;
+  help?: boolean;
+  to?: string;
+  snapshot?: string;
+}
+
+export async function runRepoCommand(
+  argv: string[],
+  io: Io = {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    isTTY: process.stderr.isTTY === true,
+  },
+): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help') {
+    io.stdout(`${HELP['']}\n`);
+    return command ? EXIT_OK : EXIT_USAGE;
+  }
+  if (!(command in HELP) || command === '') {
+    io.stderr(`Unknown command "${command}".\n\n${HELP['']}\n`);
+    return EXIT_USAGE;
+  }
+  let values: Values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        repo: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean' },
+        to: { type: 'string' },
+        snapshot: { type: 'string' },
+      },
+    }));
+    if (command !== 'restore-mail' && (values.to !== undefined || values.snapshot !== undefined)) {
+      throw new Error(`--to and --snapshot belong to restore-mail, not ${command}`);
+    }
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n\n${HELP[command]}\n`);
+    return EXIT_USAGE;
+  }
+  if (values.help) {
+    io.stdout(`${HELP[command]}\n`);
+    return EXIT_OK;
+  }
+  try {
+    if (!values.repo) throw new UsageError('--repo is required');
+    if (command !== 'put-mail' && positionals.length > 0)
+      throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const backend = await backendFromUrl(values.repo, io.env);
+    if (command === 'init') {
+      const repo = await createRepository({ backend, password: password(io) });
+      await repo.close();
+      if (values.json) io.stdout(`${JSON.stringify({ repository: repo.id, location: backend.location })}\n`);
+      else io.stdout(`created repository ${repo.id} at ${backend.location}\n`);
+      return EXIT_OK;
+    }
+    const repo = await openRepository({ backend, password: password(io) });
+    try {
+      return await runOpen(command, repo, positionals, values, io);
+    } finally {
+      await repo.close();
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`safehold repo ${command}: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof RepositoryError) {
+      io.stderr(`safehold repo ${command}: ${error.message}\n`);
+      const usage = ['not-a-repository', 'already-exists', 'wrong-password', 'wrong-keys', 'bad-input'];
+      return usage.includes(error.code) ? EXIT_USAGE : EXIT_FAILED;
+    }
+    io.stderr(`safehold repo ${command}: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT_FAILED;
+  }
+}

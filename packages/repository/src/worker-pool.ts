@@ -1,0 +1,82 @@
+// A pool of worker threads running blob-worker.ts. Keys travel with each task, so one pool
+// can serve several repositories (a server with many tenants). Tasks queue when all workers
+// are busy; each worker runs one task at a time.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts';
+
+type ResultOf<Op extends WorkerTask['op']> = Extract<WorkerResult, { op: Op }>;
+
+export interface WorkerPool {
+  /** Runs a task on the least busy worker, or on worker `slot` (tasks that use kept state). */
+  run<T extends WorkerTask>(task: T, slot?: number): Promise<ResultOf<T['op']>>;
+  /** The least busy worker's number. */
+  pick(): number;
+  readonly size: number;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve: (result: WorkerResult) => void;
+  reject: (error: Error) => void;
+}
+
+export function createWorkerPool(size: number = availableParallelism()): WorkerPool {
+  const workers: Array<{ worker: Worker; busy: number }> = [];
+  const pending = new Map<number, Pending>();
+  let seq = 0;
+  let closed = false;
+
+  for (let i = 0; i < Math.max(1, size); i++) {
+    const worker = new Worker(new URL('./blob-worker.ts', import.meta.url));
+    const slot = { worker, busy: 0 };
+    worker.unref();
+    // unref() before the thread is online does not stick for its message port: repeat it.
+    worker.once('online', () => {
+      if (slot.busy === 0) worker.unref();
+    });
+    worker.on('message', (reply: WorkerReply) => {
+      slot.busy--;
+      // An idle worker must not keep the process alive; a busy one must (or an awaited task
+      // would be abandoned when nothing else is pending).
+      if (slot.busy === 0) worker.unref();
+      const entry = pending.get(reply.seq);
+      pending.delete(reply.seq);
+      if (!entry) return;
+      if (reply.error !== undefined) entry.reject(new Error(reply.error));
+      else entry.resolve(reply.result);
+    });
+    worker.on('error', (error) => {
+      // A crashed worker fails every task: the repository reports it rather than hanging.
+      for (const entry of pending.values()) entry.reject(error);
+      pending.clear();
+    });
+    workers.push(slot);
+  }
+
+  return {
+    size: workers.length,
+    pick() {
+      let best = 0;
+      workers.forEach((candidate, i) => {
+        if (candidate.busy < workers[best]!.busy) best = i;
+      });
+      return best;
+    },
+    run(task, slotNumber) {
+      if (closed) return Promise.reject(new Error('worker pool is closed'));
+      const slot = workers[slotNumber ?? this.pick()]!;
+      if (slot.busy === 0) slot.worker.ref();
+      slot.busy++;
+      const id = seq++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (result: WorkerResult) => void, reject });
+        slot.worker.postMessage({ seq: id, task });
+      });
+    },
+    async close() {
+      closed = true;
+      await Promise.all(workers.map(({ worker }) => worker.terminate()));
+    },
+  };
+}

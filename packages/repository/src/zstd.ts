@@ -1,0 +1,18 @@
+// The one place that touches zstd. Node's built-in `zlib.zstd*` is still marked experimental,
+// so every caller goes through these two functions and a change of API stays in this file.
+import { constants, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+
+export const DEFAULT_ZSTD_LEVEL = 3;
+
+export function zstdCompress(data: Uint8Array, level: number = DEFAULT_ZSTD_LEVEL): Buffer {
+  // A window no larger than the input: setting up zstd's tables dominated the cost of
+  // compressing the many small blobs (mail text segments, descriptors) at the default window.
+  const windowLog = Math.min(23, Math.max(10, Math.ceil(Math.log2(data.length + 1))));
+  return zstdCompressSync(data, {
+    params: { [constants.ZSTD_c_compressionLevel]: level, [constants.ZSTD_c_windowLog]: windowLog },
+  });
+}
+
+export function zstdDecompress(data: Uint8Array): Buffer {
+  return zstdDecompressSync(data);
+}
