@@ -3,6 +3,7 @@
 import type { Clock } from './clock.ts';
 import type { Config } from './config/config.ts';
 import type { Database, Db } from './db/database.ts';
+import type { JobQueue } from './jobs/queue.ts';
 import type { Logger } from './logger.ts';
 import type { AuditService } from './modules/audit/service.ts';
 import type { MailService } from './modules/notifications/mail.ts';
@@ -17,4 +18,6 @@ export interface AppContext {
   masterKey: Buffer;
   audit: AuditService;
   mail: MailService;
+  /** Background jobs: `define` at start-up, `enqueue` from services (see jobs/queue.ts). */
+  jobs: JobQueue;
 }

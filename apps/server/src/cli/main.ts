@@ -3,8 +3,9 @@ import { type Command, type CommandIo, exitCodes, runCommand } from './command.t
 import { migrateCommand } from './commands/migrate.ts';
 import { startCommand } from './commands/start.ts';
 import { vendorCreateOperatorCommand } from './commands/vendor.ts';
+import { workerCommand } from './commands/worker.ts';
 
-export const commands: Command[] = [startCommand, migrateCommand, vendorCreateOperatorCommand];
+export const commands: Command[] = [startCommand, workerCommand, migrateCommand, vendorCreateOperatorCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length)) + 2;
@@ -48,4 +49,7 @@ if (import.meta.main) {
     cwd: process.cwd(),
   });
   process.exitCode = code;
+  // A job handler still running after the shutdown grace period (or a stuck socket) would keep
+  // the process alive; the work it was doing resumes elsewhere, so leave once output is flushed.
+  setTimeout(() => process.exit(code), 2000).unref();
 }
