@@ -3,6 +3,7 @@
 import type { Clock } from './clock.ts';
 import type { Config } from './config/config.ts';
 import type { Database, Db } from './db/database.ts';
+import type { JobQueue } from './jobs/queue.ts';
 import type { Logger } from './logger.ts';
 import type { AuditService } from './modules/audit/service.ts';
 import type { DemoInfo } from './modules/demo/demo-google.ts';
@@ -20,4 +21,6 @@ export interface AppContext {
   mail: MailService;
   /** Set when the built-in emulator stands in for Google (no Google credentials configured). */
   demo: DemoInfo | null;
+  /** Background jobs: `define` at start-up, `enqueue` from services (see jobs/queue.ts). */
+  jobs: JobQueue;
 }

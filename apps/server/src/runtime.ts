@@ -7,6 +7,8 @@ import { type Clock, systemClock } from './clock.ts';
 import { type Config, readMasterKey } from './config/config.ts';
 import type { AppContext } from './context.ts';
 import { type Database, openDatabase } from './db/database.ts';
+import { defineHousekeeping } from './jobs/housekeeping.ts';
+import { createJobQueue, type JobQueueTuning } from './jobs/queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createAuditService } from './modules/audit/service.ts';
 import type { DemoInfo } from './modules/demo/demo-google.ts';
@@ -24,6 +26,8 @@ export interface RuntimeOptions {
   database?: Database;
   migrate?: boolean;
   demo?: DemoInfo | null;
+  /** For tests: shorter pg-boss polling and upkeep intervals. */
+  jobTuning?: Partial<JobQueueTuning>;
 }
 
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -41,6 +45,15 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const db = database.db;
   const audit = createAuditService({ db, clock });
   const mail = createMailService({ db, clock, logger, smtp: config.smtp });
+  // Jobs are defined here, in every process, so any process can enqueue them; only `start`
+  // and `worker` call jobs.start({ work: true }) and run the handlers.
+  const jobs = createJobQueue({
+    database,
+    logger,
+    clock,
+    ...(options.jobTuning ? { tuning: options.jobTuning } : {}),
+  });
+  defineHousekeeping(jobs, { db, clock });
   return {
     config,
     database,
@@ -51,7 +64,15 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     audit,
     mail,
     demo: options.demo ?? null,
-    close: () => database.close(),
+    jobs,
+    close: async () => {
+      try {
+        // Normally stopped (with its grace period) by the command first; this is the backstop.
+        await jobs.stop({ graceMs: 1000 });
+      } finally {
+        await database.close();
+      }
+    },
   };
 }
 

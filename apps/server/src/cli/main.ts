@@ -4,8 +4,9 @@ import { emulatorCommand } from './commands/emulator.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { startCommand } from './commands/start.ts';
 import { vendorCreateOperatorCommand } from './commands/vendor.ts';
+import { workerCommand } from './commands/worker.ts';
 
-export const commands: Command[] = [startCommand, migrateCommand, vendorCreateOperatorCommand];
+export const commands: Command[] = [startCommand, workerCommand, migrateCommand, vendorCreateOperatorCommand];
 export const delegatedCommands: DelegatedCommand[] = [emulatorCommand];
 
 function overview(): string {
@@ -51,4 +52,7 @@ if (import.meta.main) {
     cwd: process.cwd(),
   });
   process.exitCode = code;
+  // A job handler still running after the shutdown grace period (or a stuck socket) would keep
+  // the process alive; the work it was doing resumes elsewhere, so leave once output is flushed.
+  setTimeout(() => process.exit(code), 2000).unref();
 }

@@ -5,6 +5,7 @@ import { describe } from 'node:test';
 import { manualClock } from '../clock.ts';
 import { loadConfig } from '../config/config.ts';
 import type { AppContext } from '../context.ts';
+import { createJobQueue, fastTuning } from '../jobs/queue.ts';
 import { createLogger } from '../logger.ts';
 import { createAuditService } from '../modules/audit/service.ts';
 import { createMailService } from '../modules/notifications/mail.ts';
@@ -25,6 +26,8 @@ export async function createTestContext(
   const clock = manualClock(overrides.start ?? new Date());
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const db = database.db;
+  // Created but not started: tests that run jobs define them and call ctx.jobs.start().
+  const jobs = createJobQueue({ database, logger, clock, tuning: fastTuning });
   return {
     config,
     database,
@@ -35,7 +38,14 @@ export async function createTestContext(
     audit: createAuditService({ db, clock }),
     mail: createMailService({ db, clock, logger, smtp: null }),
     demo: null,
-    close: () => database.close(),
+    jobs,
+    close: async () => {
+      try {
+        await jobs.stop({ graceMs: 1000 });
+      } finally {
+        await database.close();
+      }
+    },
   };
 }
 

@@ -6,7 +6,10 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { systemClock } from '../clock.ts';
 import { type Database, migrationJournal, openDatabase } from '../db/database.ts';
+import { createJobQueue } from '../jobs/queue.ts';
+import { createLogger } from '../logger.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -35,18 +38,28 @@ function migrationsHash(): string {
     hash.update(entry.tag);
     hash.update(readFileSync(path.join(repoRoot, 'apps', 'server', 'drizzle', `${entry.tag}.sql`)));
   }
+  // The templates also hold pg-boss's schema (installed by its own start), so its version counts.
+  hash.update(readFileSync(path.join(repoRoot, 'node_modules', 'pg-boss', 'package.json')));
   return hash.digest('hex').slice(0, 16);
+}
+
+/** Installs pg-boss's tables the way a first `start` would, so tests' queues start fast. */
+async function installJobSchema(database: Database): Promise<void> {
+  const jobs = createJobQueue({ database, logger: createLogger({ level: 'silent' }), clock: systemClock });
+  await jobs.start({ work: false });
+  await jobs.stop({ graceMs: 1000 });
 }
 
 let pgliteTemplate: Promise<Blob> | null = null;
 
 /** A migrated PGlite image, built once per migration set and cached in .tmp/. */
-function pgliteTemplateImage(): Promise<Blob> {
+export function pgliteTemplateImage(): Promise<Blob> {
   pgliteTemplate ??= (async () => {
     const file = path.join(templateDir, `pglite-${migrationsHash()}.tar.gz`);
     if (existsSync(file)) return new Blob([readFileSync(file)]);
     const database = await openDatabase({ kind: 'pglite', dataDir: '' }, { command: 'test template', inMemory: true });
     await database.migrate();
+    await installJobSchema(database);
     const image = await (database.pglite as PGlite).dumpDataDir('gzip');
     await database.close();
     mkdirSync(templateDir, { recursive: true });
@@ -79,6 +92,7 @@ function postgresTemplateName(): Promise<string> {
         await client.query(`create database ${name}`);
         const database = await openDatabase({ kind: 'postgres', url: adminUrl(name) }, { command: 'test template' });
         await database.migrate();
+        await installJobSchema(database);
         await database.close();
       }
     } finally {

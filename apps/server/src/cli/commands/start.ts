@@ -2,11 +2,13 @@
 import { loadConfig } from '../../config/config.ts';
 import { buildApp } from '../../http/app.ts';
 import { apiModules } from '../../http/modules.ts';
+import { scheduleHousekeeping } from '../../jobs/housekeeping.ts';
 import { startDemoGoogle, wantsDemoGoogle } from '../../modules/demo/demo-google.ts';
 import { createOperatorSetupLink, hasVendorOperator } from '../../modules/identity/operator-setup.ts';
-import { openRuntime } from '../../runtime.ts';
+import { openRuntime, type Runtime } from '../../runtime.ts';
 import type { Command } from '../command.ts';
 
+/** How long a stopping process waits for running requests and jobs (DESIGN.md §3). */
 export const shutdownGraceMs = 30_000;
 
 export const startCommand: Command = {
@@ -14,6 +16,10 @@ export const startCommand: Command = {
   summary:
     'Run Safehold: HTTP API, web app, scheduler and workers in one process. With no DATABASE_URL it uses PGlite ' +
     'in SAFEHOLD_DATA_DIR (default ./data); configuration comes from the environment (see docs/configuration.md).',
+  details:
+    'On the first start with no vendor operator it prints a one-time setup link for the first operator.\n' +
+    'SIGINT or SIGTERM stops taking requests and jobs, waits at most 30 s for running ones (interrupted jobs\n' +
+    'resume at the next start) and exits 0.',
   options: {},
   async run(_parsed, io) {
     const loaded = loadConfig(io.env, io.cwd);
@@ -21,7 +27,7 @@ export const startCommand: Command = {
     // The data dir is ours now (lock held): the demo emulator may keep its state there.
     let demo: Awaited<ReturnType<typeof startDemoGoogle>> | null = null;
     let app: Awaited<ReturnType<typeof buildApp>>;
-    let address: string;
+    let url: string;
     try {
       if (wantsDemoGoogle(loaded)) {
         demo = await startDemoGoogle(loaded);
@@ -29,14 +35,15 @@ export const startCommand: Command = {
         runtime.demo = demo.info;
       }
       app = await buildApp(runtime, { modules: apiModules, serveWeb: true });
-      address = await app.listen({ host: loaded.host, port: loaded.port });
+      const address = await app.listen({ host: loaded.host, port: loaded.port });
+      url = loaded.port === 0 ? address : runtime.config.publicUrl;
+      await runtime.jobs.start({ work: true });
+      await scheduleHousekeeping(runtime.jobs);
     } catch (error) {
       await demo?.stop();
       await runtime.close();
       throw error;
     }
-    const config = runtime.config;
-    const url = config.port === 0 ? address : config.publicUrl;
     runtime.database.lock?.setUrl(url);
     io.stdout.write(`Safehold is running at ${url}\n`);
     if (!(await hasVendorOperator(runtime.db))) {
@@ -59,29 +66,51 @@ export const startCommand: Command = {
           `  Customer sign-in: "Sign in with Google" on the sign-in page, then choose ${admin?.email ?? 'an account'} (super admin).\n`,
       );
     }
-
-    return await new Promise<number>((resolve) => {
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        runtime.logger.info({ signal }, 'stopping: no new work is taken; waiting for running work to finish');
-        const timer = setTimeout(() => {
-          runtime.logger.warn('grace period over: exiting; interrupted jobs resume at the next start');
-          resolve(0);
-        }, shutdownGraceMs);
-        timer.unref();
-        try {
-          await app.close();
-          await demo?.stop();
-          await runtime.close();
-        } finally {
-          clearTimeout(timer);
-          resolve(0);
-        }
-      };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
+    const demoGoogle = demo;
+    return waitForShutdown(runtime, async () => {
+      await app.close();
+      await demoGoogle?.stop();
     });
   },
 };
+
+/**
+ * Resolves with exit code 0 once SIGINT or SIGTERM has stopped the process: first no new
+ * requests or jobs, then at most the grace period for running ones, then the database closes.
+ * A second signal does not cut the grace period short (the supervisor's kill does that).
+ */
+export function waitForShutdown(runtime: Runtime, stopServing: () => Promise<void>): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      runtime.logger.info({ signal }, 'stopping: no new work is taken; waiting for running work to finish');
+      const deadline = Date.now() + shutdownGraceMs;
+      try {
+        // Jobs and requests drain together; each gets what is left of the same grace period.
+        await Promise.all([
+          stopServing(),
+          runtime.jobs.stop({ graceMs: shutdownGraceMs - 1000 }).then(() => {
+            if (Date.now() > deadline)
+              runtime.logger.warn('grace period over: interrupted jobs resume at the next start');
+          }),
+        ]);
+      } catch (error) {
+        runtime.logger.error({ err: error }, 'error while stopping');
+      } finally {
+        try {
+          await runtime.close();
+        } catch (error) {
+          runtime.logger.error({ err: error }, 'error while closing the database');
+        }
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        resolve(0);
+      }
+    };
+    const onSignal = (signal: NodeJS.Signals) => void stop(signal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,34 @@
+// `safehold worker`: runs job handlers only (no HTTP), for the scale-out deployment where
+// any number of workers share one PostgreSQL database with the API servers.
+import { loadConfig } from '../../config/config.ts';
+import { scheduleHousekeeping } from '../../jobs/housekeeping.ts';
+import { openRuntime } from '../../runtime.ts';
+import type { Command } from '../command.ts';
+import { waitForShutdown } from './start.ts';
+
+export const workerCommand: Command = {
+  name: 'worker',
+  summary:
+    'Run background jobs (backups, housekeeping, mail) without the HTTP server. Meant for PostgreSQL ' +
+    '(DATABASE_URL), where any number of workers run beside the servers.',
+  details:
+    'With PGlite (no DATABASE_URL) the worker takes the data directory lock like any other process: it\n' +
+    'cannot run beside "safehold start" on the same data dir (that exits with code 3), and "start" already\n' +
+    'runs the workers, so on PGlite use it only instead of "start".\n' +
+    'SIGINT or SIGTERM stops taking jobs, waits at most 30 s for running ones (interrupted jobs resume\n' +
+    'later, in any worker) and exits 0.',
+  options: {},
+  async run(_parsed, io) {
+    const config = loadConfig(io.env, io.cwd);
+    const runtime = await openRuntime(config, { command: 'safehold worker' });
+    try {
+      await runtime.jobs.start({ work: true });
+      await scheduleHousekeeping(runtime.jobs);
+    } catch (error) {
+      await runtime.close();
+      throw error;
+    }
+    io.stdout.write(`Safehold worker is running (${config.database.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'}).\n`);
+    return waitForShutdown(runtime, async () => {});
+  },
+};

@@ -1,0 +1,78 @@
+// The hourly housekeeping job: deletes rows that can no longer matter — sessions past their
+// absolute lifetime (or idle too long, when an idle timeout is given), rate-limit windows long
+// over, and one-time tokens used or expired more than 7 days ago (kept that long so a person
+// who opens an old link is told it was used or expired rather than that it never existed).
+import { and, isNotNull, lt, or } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+import { oneTimeTokens, rateLimitCounters, sessions } from '../db/schema.ts';
+import type { JobQueue } from './queue.ts';
+
+export const housekeepingJob = 'housekeeping';
+/** Every hour at minute 7 (UTC): away from the top of the hour, when other cron work lands. */
+export const housekeepingCron = '7 * * * *';
+
+const dayMs = 24 * 3600_000;
+export const tokenRetentionMs = 7 * dayMs;
+/** Rate-limit windows are minutes to an hour long; a day later none can still be counting. */
+export const rateLimitRetentionMs = dayMs;
+
+export interface HousekeepingResult {
+  sessions: number;
+  rateLimitCounters: number;
+  oneTimeTokens: number;
+}
+
+export async function runHousekeeping(deps: {
+  db: Db;
+  clock: Clock;
+  sessionIdleTimeoutMs?: number;
+}): Promise<HousekeepingResult> {
+  const now = deps.clock.now().getTime();
+  const expiredSession = deps.sessionIdleTimeoutMs
+    ? or(
+        lt(sessions.absoluteExpiresAt, new Date(now)),
+        lt(sessions.lastSeenAt, new Date(now - deps.sessionIdleTimeoutMs)),
+      )
+    : lt(sessions.absoluteExpiresAt, new Date(now));
+  const deletedSessions = await deps.db.delete(sessions).where(expiredSession).returning({ id: sessions.idHash });
+  const deletedCounters = await deps.db
+    .delete(rateLimitCounters)
+    .where(lt(rateLimitCounters.windowStart, new Date(now - rateLimitRetentionMs)))
+    .returning({ key: rateLimitCounters.key });
+  const tokenCutoff = new Date(now - tokenRetentionMs);
+  const deletedTokens = await deps.db
+    .delete(oneTimeTokens)
+    .where(
+      or(
+        and(isNotNull(oneTimeTokens.usedAt), lt(oneTimeTokens.usedAt, tokenCutoff)),
+        lt(oneTimeTokens.expiresAt, tokenCutoff),
+      ),
+    )
+    .returning({ id: oneTimeTokens.id });
+  return {
+    sessions: deletedSessions.length,
+    rateLimitCounters: deletedCounters.length,
+    oneTimeTokens: deletedTokens.length,
+  };
+}
+
+/** Defines the housekeeping job on a queue; `scheduleHousekeeping` makes it hourly. */
+export function defineHousekeeping(
+  jobs: JobQueue,
+  deps: { db: Db; clock: Clock; sessionIdleTimeoutMs?: number },
+): void {
+  jobs.define(
+    housekeepingJob,
+    async (_payload, run) => {
+      const deleted = await runHousekeeping(deps);
+      run.logger.info({ deleted }, 'housekeeping done');
+    },
+    { payload: z.object({}), retryLimit: 3, retryDelaySeconds: 60, expireInSeconds: 600 },
+  );
+}
+
+export async function scheduleHousekeeping(jobs: JobQueue): Promise<void> {
+  await jobs.schedule(housekeepingJob, housekeepingCron);
+}

@@ -1,0 +1,304 @@
+// Background jobs: pg-boss on the same database as everything else — PGlite through pg-boss's
+// own adapter in the embedded deployment, a PostgreSQL connection string when scaled out
+// (DESIGN.md §2). Modules define a job (name, zod payload schema, handler, retry policy) and
+// enqueue it; `safehold start` and `safehold worker` run the handlers. Payloads are parsed
+// with zod both when enqueued (a caller's mistake fails at the caller) and when handled
+// (a row in the database is untrusted input too).
+import { fromPglite, PgBoss, type Job as PgBossJob, type SendOptions } from 'pg-boss';
+import type { z } from 'zod';
+import type { Clock } from '../clock.ts';
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+
+/** How often pg-boss looks for work and does its upkeep. Tests shorten every interval. */
+export interface JobQueueTuning {
+  /** Polling for queues without a LISTEN/NOTIFY listener. */
+  pollingIntervalSeconds: number;
+  /** Backstop polling while NOTIFY is active (retries and delayed jobs are found by polling). */
+  notifyPollingIntervalSeconds: number;
+  /** How often expired active jobs are sent back to retry. */
+  superviseIntervalSeconds: number;
+  monitorIntervalSeconds: number;
+  maintenanceIntervalSeconds: number;
+  queueCacheIntervalSeconds: number;
+  cronWorkerIntervalSeconds: number;
+  cronMonitorIntervalSeconds: number;
+}
+
+export const productionTuning: JobQueueTuning = {
+  pollingIntervalSeconds: 2,
+  notifyPollingIntervalSeconds: 5,
+  superviseIntervalSeconds: 60,
+  monitorIntervalSeconds: 60,
+  maintenanceIntervalSeconds: 3600,
+  queueCacheIntervalSeconds: 60,
+  cronWorkerIntervalSeconds: 5,
+  cronMonitorIntervalSeconds: 30,
+};
+
+/** The fastest intervals pg-boss accepts: for tests. */
+export const fastTuning: JobQueueTuning = {
+  pollingIntervalSeconds: 0.5,
+  notifyPollingIntervalSeconds: 0.5,
+  superviseIntervalSeconds: 1,
+  monitorIntervalSeconds: 1,
+  maintenanceIntervalSeconds: 1,
+  queueCacheIntervalSeconds: 1,
+  cronWorkerIntervalSeconds: 1,
+  cronMonitorIntervalSeconds: 1,
+};
+
+/** Retry and run-time policy of one job kind. */
+export interface JobOptions<Schema extends z.ZodType<object>> {
+  /** Parses the payload, at enqueue and again when the job runs. */
+  payload: Schema;
+  /** Attempts after the first one before the job is marked failed. Default 5. */
+  retryLimit?: number;
+  /** Delay before the first retry, in seconds; doubles with each retry (with jitter). Default 10. */
+  retryDelaySeconds?: number;
+  /** Upper bound of the retry delay, in seconds. Default 1 hour. */
+  retryDelayMaxSeconds?: number;
+  /** A job running longer than this is treated as crashed and retried. Default 15 minutes. */
+  expireInSeconds?: number;
+  /** Handlers of this kind running at once in one process. Default 1. */
+  concurrency?: number;
+}
+
+/** What a handler knows about the job it runs. */
+export interface JobRun {
+  id: string;
+  name: string;
+  /** 0 on the first attempt. */
+  retryCount: number;
+  /** Aborted when the job is cancelled or the worker stops; long handlers check it. */
+  signal: AbortSignal;
+  startedAt: Date;
+  logger: Logger;
+}
+
+export type JobHandler<Payload> = (payload: Payload, run: JobRun) => Promise<void>;
+
+export interface EnqueueOptions {
+  /** Run no earlier than this. */
+  startAfter?: Date;
+  /** At most one queued job with this key (e.g. one backup run per source). */
+  singletonKey?: string;
+  priority?: number;
+}
+
+export interface JobState {
+  id: string;
+  name: string;
+  state: 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
+  retryCount: number;
+  output: unknown;
+}
+
+export interface JobQueue {
+  /** Declares a job kind. Call before `start()`. */
+  define<Schema extends z.ZodType<object>>(
+    name: string,
+    handler: JobHandler<z.infer<Schema>>,
+    options: JobOptions<Schema>,
+  ): void;
+  /** Adds a job; resolves to its id (null when a singleton key already has one queued). */
+  enqueue(name: string, payload: object, options?: EnqueueOptions): Promise<string | null>;
+  /** Enqueues `name` on a cron schedule (UTC), once per installation, whichever process runs it. */
+  schedule(name: string, cron: string, payload?: object): Promise<void>;
+  /** The cron schedules in force, for tests and status pages. */
+  schedules(): Promise<{ name: string; cron: string }[]>;
+  /** A job's state, for tests and status pages. */
+  get(name: string, id: string): Promise<JobState | null>;
+  /** Connects (installing pg-boss's schema on first use) and, with `work`, runs handlers. */
+  start(options?: { work?: boolean }): Promise<void>;
+  /**
+   * Stops taking work and waits up to `graceMs` (default 30 s) for running handlers. Handlers
+   * still running then are marked failed and retried later (by whichever process runs next).
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
+  readonly started: boolean;
+}
+
+export interface JobQueueDependencies {
+  database: Database;
+  logger: Logger;
+  clock: Clock;
+  tuning?: Partial<JobQueueTuning>;
+}
+
+interface Definition {
+  name: string;
+  handler: JobHandler<object>;
+  options: JobOptions<z.ZodType<object>>;
+}
+
+/** pg-boss keeps its tables in their own schema, apart from the migrations of ours. */
+export const jobsSchema = 'pgboss';
+
+export function createJobQueue({ database, logger, clock, tuning: tuningOverrides }: JobQueueDependencies): JobQueue {
+  const tuning = { ...productionTuning, ...tuningOverrides };
+  const definitions = new Map<string, Definition>();
+  const log = logger.child({ component: 'jobs' });
+  let boss: PgBoss | null = null;
+  let stopping: Promise<void> | null = null;
+
+  function definition(name: string): Definition {
+    const found = definitions.get(name);
+    if (!found) throw new Error(`Unknown job "${name}": define it before enqueueing or scheduling it`);
+    return found;
+  }
+
+  function running(): PgBoss {
+    if (!boss) throw new Error('The job queue is not started');
+    return boss;
+  }
+
+  function queueOptions(options: JobOptions<z.ZodType<object>>) {
+    return {
+      retryLimit: options.retryLimit ?? 5,
+      retryDelay: options.retryDelaySeconds ?? 10,
+      retryBackoff: true,
+      retryDelayMax: options.retryDelayMaxSeconds ?? 3600,
+      expireInSeconds: options.expireInSeconds ?? 900,
+    };
+  }
+
+  async function runJob(item: Definition, job: PgBossJob<object>): Promise<void> {
+    const runLogger = log.child({ job: item.name, jobId: job.id, attempt: job.retryCount + 1 });
+    const parsed = item.options.payload.safeParse(job.data);
+    if (!parsed.success) {
+      // Retrying cannot fix a malformed payload, but failing loudly keeps it visible.
+      const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(payload)').join(', ');
+      runLogger.error({ fields }, 'job payload is invalid');
+      throw new Error(`Invalid payload for job "${item.name}": ${fields}`);
+    }
+    runLogger.debug('job started');
+    try {
+      await item.handler(parsed.data, {
+        id: job.id,
+        name: item.name,
+        retryCount: job.retryCount,
+        signal: job.signal,
+        startedAt: clock.now(),
+        logger: runLogger,
+      });
+    } catch (error) {
+      runLogger.warn({ err: error }, 'job failed; pg-boss retries it with backoff until its retry limit');
+      throw error;
+    }
+    runLogger.debug('job completed');
+  }
+
+  return {
+    get started() {
+      return boss !== null;
+    },
+
+    define(name, handler, options) {
+      if (boss) throw new Error(`Define job "${name}" before the queue starts`);
+      if (definitions.has(name)) throw new Error(`Job "${name}" is defined twice`);
+      definitions.set(name, {
+        name,
+        handler: handler as JobHandler<object>,
+        options: options as unknown as JobOptions<z.ZodType<object>>,
+      });
+    },
+
+    async enqueue(name, payload, options = {}) {
+      const item = definition(name);
+      const data = item.options.payload.parse(payload);
+      const send: SendOptions = {};
+      if (options.startAfter) send.startAfter = options.startAfter;
+      if (options.singletonKey) send.singletonKey = options.singletonKey;
+      if (options.priority !== undefined) send.priority = options.priority;
+      return running().send(name, data, send);
+    },
+
+    async schedule(name, cron, payload = {}) {
+      const item = definition(name);
+      await running().schedule(name, cron, item.options.payload.parse(payload), { tz: 'UTC' });
+    },
+
+    async schedules() {
+      const rows = await running().getSchedules();
+      return rows.map((row) => ({ name: row.name, cron: row.cron }));
+    },
+
+    async get(name, id) {
+      const job = await running().getJobById<object>(name, id);
+      if (!job) return null;
+      return { id: job.id, name: job.name, state: job.state, retryCount: job.retryCount, output: job.output };
+    },
+
+    async start(options = {}) {
+      if (boss) throw new Error('The job queue is already started');
+      const instance = new PgBoss({
+        ...(database.pglite
+          ? { db: fromPglite(database.pglite), backend: 'pglite' as const }
+          : { connectionString: database.url ?? undefined, max: 4 }),
+        schema: jobsSchema,
+        useListenNotify: true,
+        // Only processes that run handlers supervise and run cron; an API-only process just sends.
+        supervise: options.work !== false,
+        schedule: options.work !== false,
+        superviseIntervalSeconds: tuning.superviseIntervalSeconds,
+        monitorIntervalSeconds: tuning.monitorIntervalSeconds,
+        maintenanceIntervalSeconds: tuning.maintenanceIntervalSeconds,
+        queueCacheIntervalSeconds: tuning.queueCacheIntervalSeconds,
+        cronWorkerIntervalSeconds: tuning.cronWorkerIntervalSeconds,
+        cronMonitorIntervalSeconds: tuning.cronMonitorIntervalSeconds,
+        instanceName: options.work === false ? 'safehold-sender' : 'safehold-worker',
+      });
+      instance.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
+      instance.on('warning', (warning: { message: string }) => log.warn({ warning: warning.message }, 'job queue'));
+      await instance.start();
+      try {
+        for (const item of definitions.values()) {
+          const settings = { ...queueOptions(item.options), notify: true };
+          await instance.createQueue(item.name, settings);
+          // createQueue leaves an existing queue as it was: bring its policy up to date.
+          await instance.updateQueue(item.name, settings);
+        }
+        if (options.work !== false) {
+          for (const item of definitions.values()) {
+            await instance.work<object>(
+              item.name,
+              {
+                pollingIntervalSeconds: tuning.pollingIntervalSeconds,
+                notifyPollingIntervalSeconds: Math.max(
+                  tuning.notifyPollingIntervalSeconds,
+                  tuning.pollingIntervalSeconds,
+                ),
+                localConcurrency: item.options.concurrency ?? 1,
+                batchSize: 1,
+              },
+              async (jobs) => {
+                for (const job of jobs) await runJob(item, job);
+              },
+            );
+          }
+        }
+      } catch (error) {
+        await instance.stop({ graceful: false, close: true });
+        throw error;
+      }
+      boss = instance;
+      log.info({ jobs: [...definitions.keys()], work: options.work !== false }, 'job queue started');
+    },
+
+    async stop(options = {}) {
+      if (stopping) return stopping;
+      const instance = boss;
+      if (!instance) return;
+      stopping = (async () => {
+        const graceMs = options.graceMs ?? 30_000;
+        await instance.stop({ graceful: true, timeout: graceMs, close: true });
+        boss = null;
+        log.info('job queue stopped');
+      })().finally(() => {
+        stopping = null;
+      });
+      return stopping;
+    },
+  };
+}
