@@ -48,12 +48,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
  * alert (role "alert") appears instead, so a failed step says what the user saw.
  */
 export async function waitForVisible(page: Page, target: Locator, what: string): Promise<void> {
-  const alert = page.getByRole('alert');
-  await target.or(alert).first().waitFor();
-  if (!(await target.first().isVisible())) {
-    const message = (await alert.allTextContents()).join(' / ');
-    assert.fail(`expected ${what} at ${page.url().split('#')[0]}, but the page shows: ${message}`);
-  }
+  // Only an alert that says something counts: the app may mount an empty one while routing.
+  const alert = page.getByRole('alert').filter({ hasText: /\S/ });
+  await target.or(alert).first().waitFor({ state: 'visible' });
+  if (await target.first().isVisible()) return;
+  // The element may have been re-mounted between the two checks (a route change): give it
+  // a moment before reporting what the page shows instead.
+  const appeared = await target
+    .first()
+    .waitFor({ state: 'visible', timeout: 3000 })
+    .then(() => true)
+    .catch(() => false);
+  if (appeared) return;
+  const message = (await alert.allTextContents()).join(' / ');
+  assert.fail(`expected ${what} at ${page.url().split('#')[0]}, but the page shows: ${message}`);
 }
 
 /** Runs a browser test body; when it throws, a screenshot of the page goes to e2e/screenshots/<name>-failure.png. */

@@ -91,6 +91,11 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
 
 async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection the server ends (restart, failover, pg_terminate_backend) is dropped
+  // from the pool and replaced on demand; without a listener node-postgres would crash.
+  pool.on('error', (error) => {
+    process.emitWarning(`PostgreSQL closed an idle connection: ${error.message}`, 'SafeholdDatabaseWarning');
+  });
   const db = drizzlePostgres(pool, { schema }) as unknown as Db;
   let closed = false;
   return {

@@ -1,6 +1,6 @@
 // On the sign-in page in demo mode: which demo Google accounts exist, so a visitor knows
 // whom to choose after "Sign in with Google".
-import { Alert, List, Text } from '@mantine/core';
+import { List, Paper, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { demoQuery } from '../api/demo.ts';
 
@@ -10,7 +10,11 @@ export function DemoAccounts() {
   const admins = demo.data.accounts.filter((account) => account.isAdmin);
   const others = demo.data.accounts.filter((account) => !account.isAdmin);
   return (
-    <Alert variant="light" color="blue" title="Demo domain" aria-label="Demo accounts">
+    // A plain region, not an alert: the page's alerts are for errors.
+    <Paper withBorder p="sm" bg="blue.0" component="section" aria-label="Demo accounts">
+      <Title order={3} size="sm" mb={4}>
+        Demo domain
+      </Title>
       <Text size="sm">
         This installation runs the built-in Google Workspace emulator with the demo domain{' '}
         <strong>{demo.data.domain}</strong>. After "Sign in with Google", choose one of its accounts:
@@ -28,6 +32,6 @@ export function DemoAccounts() {
           and {others.length - 3} more users of {demo.data.domain}.
         </Text>
       ) : null}
-    </Alert>
+    </Paper>
   );
 }
