@@ -31,6 +31,8 @@ const env = { ...process.env, SAFEHOLD_REPO_PASSWORD: password, RESTIC_PASSWORD:
 
 interface Timed {
   seconds: number;
+  /** User + system CPU seconds: less sensitive than wall time to other load on the machine. */
+  cpuSeconds: number;
   maxRssMiB: number;
   stdout: string;
 }
@@ -49,7 +51,14 @@ function timed(command: string, args: string[], cwd = root): Timed {
     throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
   }
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr);
-  return { seconds, maxRssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN, stdout: result.stdout };
+  const user = /User time \(seconds\): ([\d.]+)/.exec(result.stderr);
+  const system = /System time \(seconds\): ([\d.]+)/.exec(result.stderr);
+  return {
+    seconds,
+    cpuSeconds: Number(user?.[1] ?? Number.NaN) + Number(system?.[1] ?? Number.NaN),
+    maxRssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN,
+    stdout: result.stdout,
+  };
 }
 
 async function treeBytes(dir: string): Promise<number> {
@@ -136,6 +145,7 @@ for (let run = 0; run < runs; run++) {
 }
 const pick = (list: Timed[]) => ({
   seconds: median(list.map((t) => t.seconds)),
+  cpuSeconds: median(list.map((t) => t.cpuSeconds)),
   maxRssMiB: median(list.map((t) => t.maxRssMiB)),
   all: list.map((t) => Number(t.seconds.toFixed(2))),
 });
@@ -158,6 +168,9 @@ const results = {
     throughputRatio: Number((resticBackup.seconds / safeholdBackup.seconds).toFixed(2)),
     safeholdRuns: safeholdBackup.all,
     resticRuns: resticBackup.all,
+    safeholdCpuSeconds: Number(safeholdBackup.cpuSeconds.toFixed(2)),
+    resticCpuSeconds: Number(resticBackup.cpuSeconds.toFixed(2)),
+    cpuRatio: Number((resticBackup.cpuSeconds / safeholdBackup.cpuSeconds).toFixed(2)),
     safeholdPeakRssMiB: Math.round(safeholdBackup.maxRssMiB),
     resticPeakRssMiB: Math.round(resticBackup.maxRssMiB),
   },
@@ -173,6 +186,9 @@ const results = {
     speedRatio: Number((resticRestore.seconds / safeholdRestore.seconds).toFixed(2)),
     safeholdRuns: safeholdRestore.all,
     resticRuns: resticRestore.all,
+    safeholdCpuSeconds: Number(safeholdRestore.cpuSeconds.toFixed(2)),
+    resticCpuSeconds: Number(resticRestore.cpuSeconds.toFixed(2)),
+    cpuRatio: Number((resticRestore.cpuSeconds / safeholdRestore.cpuSeconds).toFixed(2)),
     safeholdPeakRssMiB: Math.round(safeholdRestore.maxRssMiB),
     resticPeakRssMiB: Math.round(resticRestore.maxRssMiB),
     safeholdByteIdentical: safeholdExact,
