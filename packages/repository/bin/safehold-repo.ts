@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Standalone entry point of `safehold repo ...` (the `safehold` binary wires the same
 // runRepoCommand); used by tests that run the command line as a real child process.
-// More libuv threads than the default 4 (8; 16 only added futex contention): restores create many files at once, and each creation
-// waits on the filesystem journal. Read at the first use of the thread pool, so set it first.
+// Restores create thousands of files and each creation waits on the filesystem journal, so more
+// libuv threads (8, default 4) keep more creations in flight. Read at the pool's first use.
 process.env.UV_THREADPOOL_SIZE ??= '8';
 const { runRepoCommand } = await import('../src/cli.ts');
 
