@@ -14,8 +14,10 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '20000' },
     workdir: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '3' },
   },
 });
+const runs = Number(values.runs);
 const messages = Number(values.messages);
 if (!Number.isInteger(messages) || messages <= 0) {
   process.stderr.write('--messages must be a positive integer\n');
@@ -29,6 +31,8 @@ const env = { ...process.env, SAFEHOLD_REPO_PASSWORD: password, RESTIC_PASSWORD:
 
 interface Timed {
   seconds: number;
+  /** User + system CPU seconds: less sensitive than wall time to other load on the machine. */
+  cpuSeconds: number;
   maxRssMiB: number;
   stdout: string;
 }
@@ -47,7 +51,14 @@ function timed(command: string, args: string[], cwd = root): Timed {
     throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
   }
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr);
-  return { seconds, maxRssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN, stdout: result.stdout };
+  const user = /User time \(seconds\): ([\d.]+)/.exec(result.stderr);
+  const system = /System time \(seconds\): ([\d.]+)/.exec(result.stderr);
+  return {
+    seconds,
+    cpuSeconds: Number(user?.[1] ?? Number.NaN) + Number(system?.[1] ?? Number.NaN),
+    maxRssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN,
+    stdout: result.stdout,
+  };
 }
 
 async function treeBytes(dir: string): Promise<number> {
@@ -78,39 +89,74 @@ const safeholdRepo = join(work, 'safehold-repo');
 const resticRepo = join(work, 'restic-repo');
 const safeholdOut = join(work, 'safehold-restore');
 const resticOut = join(work, 'restic-restore');
-for (const dir of [safeholdRepo, resticRepo, safeholdOut, resticOut]) rmSync(dir, { recursive: true, force: true });
-spawnSync('sync');
-
 const node = process.execPath;
 const bin = join(root, 'packages/repository/bin/safehold-repo.ts');
-timed(node, [bin, 'init', '--repo', safeholdRepo]);
-process.stderr.write('safehold put-mail...\n');
-const safeholdBackup = timed(node, [bin, 'put-mail', '--repo', safeholdRepo, corpus, '--json']);
-const putResult = JSON.parse(safeholdBackup.stdout) as { messages: number; bytesIn: number; bytesAdded: number };
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-timed('restic', ['init', '--repo', resticRepo]);
-process.stderr.write('restic backup...\n');
-const resticBackup = timed(
-  'restic',
-  ['backup', '--repo', resticRepo, '--quiet', '--exclude', '.complete', '.'],
-  corpus,
-);
-
-spawnSync('sync');
-process.stderr.write('safehold restore-mail...\n');
-const safeholdRestore = timed(node, [bin, 'restore-mail', '--repo', safeholdRepo, '--to', safeholdOut, '--json']);
-process.stderr.write('restic restore...\n');
-const resticRestore = timed('restic', ['restore', 'latest', '--repo', resticRepo, '--target', resticOut]);
-
-const safeholdStored = await treeBytes(safeholdRepo);
-const resticStored = await treeBytes(resticRepo);
-rmSync(marker);
-const safeholdExact = sameTree(corpus, safeholdOut);
-const resticExact = sameTree(corpus, resticOut);
-writeFileSync(marker, JSON.stringify(summary));
+// The machine may be shared: each run backs up and restores with both tools, alternating, into
+// fresh repositories; the report takes the median of the runs.
+const samples = {
+  safeholdBackup: [] as Timed[],
+  resticBackup: [] as Timed[],
+  safeholdRestore: [] as Timed[],
+  resticRestore: [] as Timed[],
+};
+let putResult = { messages: 0, bytesIn: 0, bytesAdded: 0 };
+let safeholdStored = 0;
+let resticStored = 0;
+let safeholdExact = true;
+let resticExact = true;
+for (let run = 0; run < runs; run++) {
+  for (const dir of [safeholdRepo, resticRepo, safeholdOut, resticOut]) rmSync(dir, { recursive: true, force: true });
+  spawnSync('sync');
+  timed(node, [bin, 'init', '--repo', safeholdRepo]);
+  timed('restic', ['init', '--repo', resticRepo]);
+  const order = run % 2 === 0 ? ['safehold', 'restic'] : ['restic', 'safehold'];
+  for (const tool of order) {
+    process.stderr.write(`run ${run + 1}/${runs}: ${tool} backup\n`);
+    if (tool === 'safehold') {
+      const timing = timed(node, [bin, 'put-mail', '--repo', safeholdRepo, corpus, '--json']);
+      putResult = JSON.parse(timing.stdout);
+      samples.safeholdBackup.push(timing);
+    } else {
+      samples.resticBackup.push(
+        timed('restic', ['backup', '--repo', resticRepo, '--quiet', '--exclude', '.complete', '.'], corpus),
+      );
+    }
+    spawnSync('sync');
+  }
+  for (const tool of order) {
+    process.stderr.write(`run ${run + 1}/${runs}: ${tool} restore\n`);
+    if (tool === 'safehold') {
+      samples.safeholdRestore.push(
+        timed(node, [bin, 'restore-mail', '--repo', safeholdRepo, '--to', safeholdOut, '--json']),
+      );
+    } else {
+      samples.resticRestore.push(timed('restic', ['restore', 'latest', '--repo', resticRepo, '--target', resticOut]));
+    }
+    spawnSync('sync');
+  }
+  safeholdStored = await treeBytes(safeholdRepo);
+  resticStored = await treeBytes(resticRepo);
+  rmSync(marker);
+  safeholdExact &&= sameTree(corpus, safeholdOut);
+  resticExact &&= sameTree(corpus, resticOut);
+  writeFileSync(marker, JSON.stringify(summary));
+}
+const pick = (list: Timed[]) => ({
+  seconds: median(list.map((t) => t.seconds)),
+  cpuSeconds: median(list.map((t) => t.cpuSeconds)),
+  maxRssMiB: median(list.map((t) => t.maxRssMiB)),
+  all: list.map((t) => Number(t.seconds.toFixed(2))),
+});
+const safeholdBackup = pick(samples.safeholdBackup);
+const resticBackup = pick(samples.resticBackup);
+const safeholdRestore = pick(samples.safeholdRestore);
+const resticRestore = pick(samples.resticRestore);
 
 const mib = (bytes: number) => bytes / (1024 * 1024);
 const results = {
+  runs,
   messages: putResult.messages,
   corpusMiB: Number(mib(corpusBytes).toFixed(1)),
   attachments: summary.attachments,
@@ -120,6 +166,11 @@ const results = {
     safeholdMiBps: Number((mib(corpusBytes) / safeholdBackup.seconds).toFixed(1)),
     resticMiBps: Number((mib(corpusBytes) / resticBackup.seconds).toFixed(1)),
     throughputRatio: Number((resticBackup.seconds / safeholdBackup.seconds).toFixed(2)),
+    safeholdRuns: safeholdBackup.all,
+    resticRuns: resticBackup.all,
+    safeholdCpuSeconds: Number(safeholdBackup.cpuSeconds.toFixed(2)),
+    resticCpuSeconds: Number(resticBackup.cpuSeconds.toFixed(2)),
+    cpuRatio: Number((resticBackup.cpuSeconds / safeholdBackup.cpuSeconds).toFixed(2)),
     safeholdPeakRssMiB: Math.round(safeholdBackup.maxRssMiB),
     resticPeakRssMiB: Math.round(resticBackup.maxRssMiB),
   },
@@ -133,6 +184,11 @@ const results = {
     safeholdSeconds: Number(safeholdRestore.seconds.toFixed(2)),
     resticSeconds: Number(resticRestore.seconds.toFixed(2)),
     speedRatio: Number((resticRestore.seconds / safeholdRestore.seconds).toFixed(2)),
+    safeholdRuns: safeholdRestore.all,
+    resticRuns: resticRestore.all,
+    safeholdCpuSeconds: Number(safeholdRestore.cpuSeconds.toFixed(2)),
+    resticCpuSeconds: Number(resticRestore.cpuSeconds.toFixed(2)),
+    cpuRatio: Number((resticRestore.cpuSeconds / safeholdRestore.cpuSeconds).toFixed(2)),
     safeholdPeakRssMiB: Math.round(safeholdRestore.maxRssMiB),
     resticPeakRssMiB: Math.round(resticRestore.maxRssMiB),
     safeholdByteIdentical: safeholdExact,

@@ -50,6 +50,13 @@ function createHandleCache(limit: number) {
       entry.users--;
       void closeIdle();
     },
+    async closeAll(): Promise<void> {
+      for (const [path, entry] of entries) {
+        if (entry.users > 0) continue;
+        entries.delete(path);
+        await (await entry.handle).close();
+      }
+    },
     async forget(path: string): Promise<void> {
       const entry = entries.get(path);
       if (!entry || entry.users > 0) return;
@@ -104,6 +111,7 @@ export function createFilesystemBackend(root: string): Backend {
   return {
     location: root,
     localPath: (name) => join(root, name),
+    close: () => handles.closeAll(),
     async put(name, data) {
       const target = join(root, name);
       await ensureDir(tmpDir);

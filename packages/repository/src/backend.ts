@@ -19,4 +19,6 @@ export interface Backend {
   readonly location: string;
   /** For local backends: the file holding an object, so worker threads can read it directly. */
   localPath?(name: string): string;
+  /** Releases cached resources (open files); the backend stays usable and reopens on demand. */
+  close?(): Promise<void>;
 }

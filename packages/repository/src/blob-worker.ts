@@ -1,6 +1,7 @@
 // Worker-thread side of the CPU work (hashing, splitting, compressing, encrypting, opening),
 // so the event loop of the process that stores blobs stays free. See worker-pool.ts.
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { blobId, openBlob, sealBlob } from './blob-crypto.ts';
@@ -35,7 +36,7 @@ function hashSegments(
 const packFiles = new Map<string, number>();
 const plainCache = new Map<string, Buffer>();
 let plainCacheBytes = 0;
-const PLAIN_CACHE_LIMIT = 48 * 1024 * 1024;
+const PLAIN_CACHE_LIMIT = 24 * 1024 * 1024;
 const madeDirs = new Set<string>();
 
 function packFd(path: string): number {
@@ -76,7 +77,29 @@ function readPart(
   return plaintext;
 }
 
-function run(task: WorkerTask): WorkerResult {
+// Files are written asynchronously, many at once: creating a file costs a journal round trip,
+// and writing one after another left the worker waiting on the filesystem most of the time.
+async function restore(task: Extract<WorkerTask, { op: 'restore' }>): Promise<WorkerResult> {
+  const results = await Promise.all(
+    task.items.map(async (item) => {
+      try {
+        const dir = dirname(item.target);
+        if (!madeDirs.has(dir)) {
+          mkdirSync(dir, { recursive: true });
+          madeDirs.add(dir);
+        }
+        const data = Buffer.concat(item.parts.map((part) => readPart(task.dataKey, task.idKey, part)));
+        await writeFile(item.target, data);
+        return { ok: true as const, bytes: data.length };
+      } catch (error) {
+        return { ok: false as const, error: (error as Error).message };
+      }
+    }),
+  );
+  return { op: 'restore', results };
+}
+
+function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
   switch (task.op) {
     case 'split-hash': {
       const lengths = task.split === 'mail' ? splitMail(task.data) : chunkLengths(task.data, FILE_CHUNKER, task.final);
@@ -120,23 +143,7 @@ function run(task: WorkerTask): WorkerResult {
         }),
       };
     case 'restore':
-      return {
-        op: 'restore',
-        results: task.items.map((item) => {
-          try {
-            const dir = dirname(item.target);
-            if (!madeDirs.has(dir)) {
-              mkdirSync(dir, { recursive: true });
-              madeDirs.add(dir);
-            }
-            const data = Buffer.concat(item.parts.map((part) => readPart(task.dataKey, task.idKey, part)));
-            writeFileSync(item.target, data);
-            return { ok: true as const, bytes: data.length };
-          } catch (error) {
-            return { ok: false as const, error: (error as Error).message };
-          }
-        }),
-      };
+      return restore(task);
     case 'seal':
       return { op: 'seal', sealed: task.items.map((item) => sealBlob(task.dataKey, item.id, item.data, task.level)) };
     case 'open':
@@ -154,9 +161,9 @@ function run(task: WorkerTask): WorkerResult {
   }
 }
 
-parentPort?.on('message', (message: { seq: number; task: WorkerTask }) => {
+parentPort?.on('message', async (message: { seq: number; task: WorkerTask }) => {
   try {
-    parentPort?.postMessage({ seq: message.seq, result: run(message.task) } satisfies WorkerReply);
+    parentPort?.postMessage({ seq: message.seq, result: await run(message.task) } satisfies WorkerReply);
   } catch (error) {
     parentPort?.postMessage({ seq: message.seq, error: (error as Error).message } satisfies WorkerReply);
   }

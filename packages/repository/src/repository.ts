@@ -113,6 +113,7 @@ function countingBackend(backend: Backend): Backend & { written: () => number } 
     delete: (name) => backend.delete(name),
     written: () => written,
     ...(backend.localPath ? { localPath: backend.localPath.bind(backend) } : {}),
+    ...(backend.close ? { close: backend.close.bind(backend) } : {}),
   };
 }
 
@@ -796,6 +797,7 @@ export class Repository {
     } finally {
       this.closed = true;
       await this.core.lock.release();
+      await this.core.backend.close?.();
       if (this.core.ownPool) await this.core.pool.close();
     }
   }

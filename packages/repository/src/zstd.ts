@@ -2,7 +2,9 @@
 // so every caller goes through these two functions and a change of API stays in this file.
 import { constants, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 
-export const DEFAULT_ZSTD_LEVEL = 3;
+// Level 1: on the mail benchmark it stores 0.2% more than level 3 for ~6% less CPU (base64
+// attachments compress by entropy coding alone, which every level does).
+export const DEFAULT_ZSTD_LEVEL = 1;
 
 export function zstdCompress(data: Uint8Array, level: number = DEFAULT_ZSTD_LEVEL): Buffer {
   // A window no larger than the input: setting up zstd's tables dominated the cost of
