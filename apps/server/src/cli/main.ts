@@ -2,12 +2,13 @@
 import { type Command, type CommandIo, type DelegatedCommand, exitCodes, runCommand } from './command.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { repoCommand } from './commands/repo.ts';
 import { startCommand } from './commands/start.ts';
 import { vendorCreateOperatorCommand } from './commands/vendor.ts';
 import { workerCommand } from './commands/worker.ts';
 
 export const commands: Command[] = [startCommand, workerCommand, migrateCommand, vendorCreateOperatorCommand];
-export const delegatedCommands: DelegatedCommand[] = [emulatorCommand];
+export const delegatedCommands: DelegatedCommand[] = [repoCommand, emulatorCommand];
 
 function overview(): string {
   const all = [...commands, ...delegatedCommands];
@@ -44,15 +45,14 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   return runCommand(match, argv.slice(match.name.split(' ').length), io);
 }
 
-if (import.meta.main) {
-  const code = await main(process.argv.slice(2), {
+/** Runs the CLI on this process's arguments and sets its exit code. */
+export async function runCli(): Promise<void> {
+  process.exitCode = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
   });
-  process.exitCode = code;
-  // A job handler still running after the shutdown grace period (or a stuck socket) would keep
-  // the process alive; the work it was doing resumes elsewhere, so leave once output is flushed.
-  setTimeout(() => process.exit(code), 2000).unref();
 }
+
+if (import.meta.main) await runCli();
