@@ -109,7 +109,9 @@ forEachDatabase('licensing', (kind) => {
         { email: email('chloe.garcia'), license: 'archived' },
       ]),
       (error: AppError) =>
-        error.code === 'conflict' && /2 seats are missing/.test(error.message) && /No change was made/.test(error.message),
+        error.code === 'conflict' &&
+        /2 seats are missing/.test(error.message) &&
+        /No change was made/.test(error.message),
     );
     assert.deepEqual(await licenses(), before);
     const fits = await apply([
@@ -156,7 +158,10 @@ forEachDatabase('licensing', (kind) => {
 
   it('the purge job hands users past their grace period to the backup engine and marks them purged', async () => {
     // Two months pass: the tenant is a paying one by then.
-    await bed.ctx.db.update(customers).set({ status: 'active', seatsPurchased: 10 }).where(eq(customers.id, customerId));
+    await bed.ctx.db
+      .update(customers)
+      .set({ status: 'active', seatsPurchased: 10 })
+      .where(eq(customers.id, customerId));
     await apply([
       { email: email('emma.petit'), license: 'standard' },
       { email: email('alice.martin'), license: 'standard' },
