@@ -49,7 +49,10 @@ describe("the installation's Google client", () => {
     assert.ok(google.endpoints.api('directory').startsWith(emulator.url));
     const user = await google.directory.getUser('admin@settings.test', 'admin@settings.test');
     assert.equal(user.isAdmin, true);
-    assert.equal(serviceAccountClientId(config.google), (emulator.serviceAccountKey as { client_id: string }).client_id);
+    assert.equal(
+      serviceAccountClientId(config.google),
+      (emulator.serviceAccountKey as { client_id: string }).client_id,
+    );
   });
 
   it('passes explicit API and token URLs through', () => {
