@@ -215,4 +215,25 @@ forEachDatabase('connecting a domain and syncing its directory', (kind) => {
     assert.equal(connection?.authorizationStatus, 'authorized');
     assert.deepEqual(connection?.missingScopes, []);
   });
+
+  it("when the connection's admin is suspended in Google, the sync acts as another super admin and records it", async () => {
+    const { customer } = await connected();
+    bed.emulator.control.suspendUser({ email: admin });
+    try {
+      const report = await syncDirectory(bed.deps, customer.id, actor);
+      assert.equal(report.status, 'completed');
+      const [connection] = await bed.ctx.db
+        .select()
+        .from(customerConnections)
+        .where(eq(customerConnections.customerId, customer.id));
+      assert.equal(connection?.adminEmail, `second.admin@${domain}`);
+      const audit = await bed.ctx.audit.query({
+        tenant: `customer:${customer.id}`,
+        action: 'customer.connection.admin_changed',
+      });
+      assert.equal(audit[0]?.details?.from, admin);
+    } finally {
+      bed.emulator.control.suspendUser({ email: admin, suspended: false });
+    }
+  });
 });

@@ -4,8 +4,14 @@
 // when auto-assign is on (within the seats), and revoked delegation becomes the tenant's
 // "authorisation lost" condition instead of a failure per user.
 import { randomUUID } from 'node:crypto';
-import type { DirectoryUser, GoogleClient, OrgUnit } from '@safehold/google';
-import { and, eq, inArray } from 'drizzle-orm';
+import {
+  type DirectoryUser,
+  GoogleApiError,
+  type GoogleClient,
+  type OrgUnit,
+  TokenRequestError,
+} from '@safehold/google';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { directoryOrgUnits, directoryUsers } from '../../db/schema.ts';
 import { AppError, notFound } from '../../http/errors.ts';
@@ -86,24 +92,64 @@ export async function syncDirectory(
   if (!connection) throw new AppError('conflict', `${customer.domain} is not connected to Google yet.`);
   await updateConnection(deps.db, customerId, { lastSyncStartedAt: deps.clock.now() });
   const google = deps.google();
-  let fetched: Fetched;
-  try {
-    fetched = await fetchDirectory(google, connection.adminEmail, customer.domain);
-  } catch (error) {
-    if (isAuthorizationLost(error)) {
-      const lost = await recordAuthorizationLost(deps, google, customer, error, auditActor);
-      return {
-        ...emptyReport(),
-        status: 'authorization_lost',
-        authorization: { clientId: lost.clientId, missingScopes: lost.missingScopes, fix: lost.fix },
-      };
+  // The connection's admin first; if Google no longer lets Safehold act as them (suspended,
+  // deleted, no longer an admin), any other active super admin of the directory will do.
+  const candidates = [
+    connection.adminEmail,
+    ...(await activeAdminEmails(deps.db, customerId)).filter((email) => email !== connection.adminEmail),
+  ];
+  let fetched: Fetched | null = null;
+  let usedAdmin = connection.adminEmail;
+  const refusals: string[] = [];
+  for (const admin of candidates) {
+    try {
+      fetched = await fetchDirectory(google, admin, customer.domain);
+      usedAdmin = admin;
+      break;
+    } catch (error) {
+      if (isAuthorizationLost(error)) {
+        const lost = await recordAuthorizationLost(deps, google, customer, error, auditActor);
+        return {
+          ...emptyReport(),
+          status: 'authorization_lost',
+          authorization: { clientId: lost.clientId, missingScopes: lost.missingScopes, fix: lost.fix },
+        };
+      }
+      if (adminUnusable(error)) {
+        refusals.push(`${admin}: ${(error as Error).message}`);
+        continue;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      await updateConnection(deps.db, customerId, { lastSyncError: message });
+      throw error;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    await updateConnection(deps.db, customerId, { lastSyncError: message });
-    throw error;
   }
+  if (!fetched) {
+    const message =
+      `No super admin of ${customer.domain} can be impersonated any more (${refusals.join('; ')}). ` +
+      'Connect the domain again with an active super admin.';
+    await updateConnection(deps.db, customerId, { lastSyncError: message });
+    throw new AppError('conflict', message);
+  }
+  if (usedAdmin !== connection.adminEmail) {
+    await deps.db.transaction(async (tx) => {
+      await updateConnection(tx, customerId, { adminEmail: usedAdmin });
+      await deps.audit.record(
+        {
+          ...auditActor,
+          tenants: auditTenantsFor(customerId, auditActor),
+          action: 'customer.connection.admin_changed',
+          target: customer.domain,
+          result: 'success',
+          details: { from: connection.adminEmail, to: usedAdmin, reason: refusals[0] ?? null },
+        },
+        tx,
+      );
+    });
+  }
+  const directory = fetched;
   const report = await deps.db.transaction((tx) =>
-    writeDirectory(deps, tx, customerId, fetched, connection.autoAssignLicenses, auditActor),
+    writeDirectory(deps, tx, customerId, directory, connection.autoAssignLicenses, auditActor),
   );
   const restored = connection.authorizationStatus === 'lost';
   await deps.db.transaction(async (tx) => {
@@ -145,6 +191,28 @@ export async function syncDirectory(
     );
   });
   return report;
+}
+
+/** Google refused to act as this admin (unknown, suspended or deleted user; not an admin any more). */
+function adminUnusable(error: unknown): boolean {
+  if (error instanceof TokenRequestError) return true;
+  return error instanceof GoogleApiError && error.status === 403 && error.classification === 'permanent';
+}
+
+async function activeAdminEmails(db: Db, customerId: string): Promise<string[]> {
+  const rows = await db
+    .select({ email: directoryUsers.primaryEmail })
+    .from(directoryUsers)
+    .where(
+      and(
+        eq(directoryUsers.customerId, customerId),
+        eq(directoryUsers.isAdmin, true),
+        eq(directoryUsers.suspended, false),
+        isNull(directoryUsers.deletedAt),
+      ),
+    )
+    .orderBy(asc(directoryUsers.primaryEmail));
+  return rows.map((row) => row.email);
 }
 
 function timestamp(value: string | undefined): Date | null {
