@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { customerMembers, customers, directoryUsers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
-import { type Browser, createBrowser } from '../../testing/browser.ts';
+import { type Browser, createBrowser, seedPartner, seedStaffUser } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { createSession, sessionCookieName } from '../identity/sessions.ts';
@@ -182,6 +182,46 @@ forEachDatabase('customers HTTP API', (kind) => {
       changes: [{ email: 'alice.martin@alpha.test', license: 'standard' }],
     });
     assert.equal(post.statusCode, 403);
+  });
+
+  it('partner staff reach the License Manager of their own customers only, as their role allows', async () => {
+    const partnerP = await seedPartner(bed.ctx.db, { name: 'P' });
+    const partnerQ = await seedPartner(bed.ctx.db, { name: 'Q' });
+    await bed.ctx.db.update(customers).set({ partnerId: partnerP }).where(eq(customers.id, tenantA));
+    const staffBrowser = async (partnerId: string, role: 'admin' | 'read_only', email: string) => {
+      const user = await seedStaffUser(bed.ctx, { email, partnerId, role });
+      const sessionId = await createSession(
+        bed.ctx.db,
+        bed.ctx.clock,
+        { kind: 'staff', staffUserId: user.id },
+        'signed_in',
+        { ip: '127.0.0.1', userAgent: 'test' },
+      );
+      const browser = createBrowser(app);
+      browser.cookies.set(sessionCookieName, sessionId);
+      return browser;
+    };
+    const adminP = await staffBrowser(partnerP, 'admin', 'admin@p.test');
+    const readOnlyP = await staffBrowser(partnerP, 'read_only', 'viewer@p.test');
+    const adminQ = await staffBrowser(partnerQ, 'admin', 'admin@q.test');
+    try {
+      assert.equal((await adminP.get(`/api/customers/${tenantA}/users`)).json().total, 7);
+      const assign = await adminP.post(`/api/customers/${tenantA}/licenses`, {
+        changes: [{ email: 'chloe.garcia@alpha.test', license: 'standard' }],
+      });
+      assert.equal(assign.statusCode, 200, assign.body);
+      const audit = await bed.ctx.audit.query({ tenant: `partner:${partnerP}`, action: 'licenses.changed' });
+      assert.equal(audit[0]?.target, 'chloe.garcia@alpha.test', "the partner's log shows its change too");
+      assert.equal((await readOnlyP.get(`/api/customers/${tenantA}/licensing`)).statusCode, 200);
+      const denied = await readOnlyP.post(`/api/customers/${tenantA}/licenses`, {
+        changes: [{ email: 'chloe.garcia@alpha.test', license: 'none' }],
+      });
+      assert.equal(denied.statusCode, 403);
+      assert.equal((await adminQ.get(`/api/customers/${tenantA}/users`)).statusCode, 404);
+      assert.equal((await adminP.get(`/api/customers/${tenantB}/users`)).statusCode, 404);
+    } finally {
+      await bed.ctx.db.update(customers).set({ partnerId: null }).where(eq(customers.id, tenantA));
+    }
   });
 
   it('documents the routes in the OpenAPI document', async () => {
