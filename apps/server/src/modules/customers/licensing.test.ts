@@ -128,6 +128,17 @@ forEachDatabase('licensing', (kind) => {
     assert.equal(swap.seats.assigned, 2);
   });
 
+  it('two batches racing for the last seat: exactly one wins', async () => {
+    await bed.ctx.db.update(customers).set({ status: 'active', seatsPurchased: 1 }).where(eq(customers.id, customerId));
+    const results = await Promise.allSettled([
+      apply([{ email: email('alice.martin'), license: 'standard' }]),
+      apply([{ email: email('bruno.durand'), license: 'standard' }]),
+    ]);
+    assert.deepEqual(results.map((result) => result.status).sort(), ['fulfilled', 'rejected']);
+    const licensed = [...(await licenses()).values()].filter((user) => user.license !== null);
+    assert.equal(licensed.length, 1);
+  });
+
   it('an expired trial counts the purchased seats (none), while a running one has no limit', async () => {
     await bed.ctx.db
       .update(customers)
