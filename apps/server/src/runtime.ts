@@ -11,6 +11,7 @@ import { defineHousekeeping } from './jobs/housekeeping.ts';
 import { createJobQueue, type JobQueueTuning } from './jobs/queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createAuditService } from './modules/audit/service.ts';
+import { createCustomersDeps, defineCustomerJobs } from './modules/customers/service.ts';
 import type { DemoInfo } from './modules/demo/demo-google.ts';
 import { createMailService } from './modules/notifications/mail.ts';
 
@@ -54,7 +55,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     ...(options.jobTuning ? { tuning: options.jobTuning } : {}),
   });
   defineHousekeeping(jobs, { db, clock });
-  return {
+  const runtime: Runtime = {
     config,
     database,
     db,
@@ -74,6 +75,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       }
     },
   };
+  // The customers module reads the configuration through the runtime at each run: `start`
+  // replaces runtime.config when it starts the demo emulator.
+  defineCustomerJobs(jobs, createCustomersDeps(runtime));
+  return runtime;
 }
 
 function loadOrCreateMasterKey(config: Config, logger: Logger): Buffer {

@@ -4,10 +4,19 @@ import { emulatorCommand } from './commands/emulator.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { repoCommand } from './commands/repo.ts';
 import { startCommand } from './commands/start.ts';
+import { licensesAssignCommand, tenantConnectCommand, tenantListCommand } from './commands/tenants.ts';
 import { vendorCreateOperatorCommand } from './commands/vendor.ts';
 import { workerCommand } from './commands/worker.ts';
 
-export const commands: Command[] = [startCommand, workerCommand, migrateCommand, vendorCreateOperatorCommand];
+export const commands: Command[] = [
+  startCommand,
+  workerCommand,
+  migrateCommand,
+  vendorCreateOperatorCommand,
+  tenantConnectCommand,
+  tenantListCommand,
+  licensesAssignCommand,
+];
 export const delegatedCommands: DelegatedCommand[] = [repoCommand, emulatorCommand];
 
 function overview(): string {

@@ -152,7 +152,8 @@ export function createTransport(options: TransportOptions): Transport {
           response = await options.fetch(buildUrl(spec.url, spec.query), {
             method: spec.method,
             headers: { authorization: `Bearer ${token}`, ...spec.headers },
-            body: spec.body,
+            // The web app's type-check (DOM lib) wants Uint8Array<ArrayBuffer>; fetch takes any Uint8Array.
+            body: spec.body as RequestInit['body'],
             // Upload sessions answer 308 meaning "resume", not a redirect; everything else (export links) may redirect.
             redirect: spec.acceptStatus?.includes(308) ? 'manual' : 'follow',
             signal: timeout.signal,

@@ -2,6 +2,7 @@
 // any number of workers share one PostgreSQL database with the API servers.
 import { loadConfig } from '../../config/config.ts';
 import { scheduleHousekeeping } from '../../jobs/housekeeping.ts';
+import { scheduleCustomerJobs } from '../../modules/customers/service.ts';
 import { openRuntime } from '../../runtime.ts';
 import type { Command } from '../command.ts';
 import { waitForShutdown } from './start.ts';
@@ -24,6 +25,7 @@ export const workerCommand: Command = {
     try {
       await runtime.jobs.start({ work: true });
       await scheduleHousekeeping(runtime.jobs);
+      await scheduleCustomerJobs(runtime.jobs);
     } catch (error) {
       await runtime.close();
       throw error;

@@ -99,11 +99,13 @@ const expected: Record<Action, Expected> = {
     partnerBilling: subtreeCustomers,
     customerSuperAdmin: ['customerOwn'],
     customerHelpdesk: ['customerOwn'],
+    system: allCustomers,
   },
   'customer.licenses.manage': {
     partnerOwner: subtreeCustomers,
     partnerAdmin: subtreeCustomers,
     customerSuperAdmin: ['customerOwn'],
+    system: allCustomers,
   },
   'customer.backup.run': {
     partnerOwner: subtreeCustomers,

@@ -122,8 +122,14 @@ const rules: Record<Action, Rule> = {
     all(vendorAny, (_a, t) => t.kind === 'customer'),
     partnerRole(...viewing, 'billing'),
     customerRole('super_admin', 'helpdesk_admin'),
+    // Operators at the command line (`safehold tenant list`, `licenses assign`) and jobs.
+    all(isSystem, (_a, t) => t.kind === 'customer'),
   ),
-  'customer.licenses.manage': any(partnerRole(...managing), customerRole('super_admin')),
+  'customer.licenses.manage': any(
+    partnerRole(...managing),
+    customerRole('super_admin'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
   'customer.backup.run': any(
     partnerRole(...operating),
     customerRole('super_admin', 'helpdesk_admin'),

@@ -1,0 +1,189 @@
+// Tenant and license commands for operators at the command line:
+//   safehold tenant connect --domain D --admin EMAIL [--json]
+//   safehold tenant list [--json]
+//   safehold licenses assign --domain D (--all | EMAIL...) [--type standard|archived] [--json]
+// They open the runtime (database), so with PGlite they exit 3 while a server holds the data dir.
+import { z } from 'zod';
+import { loadConfig } from '../../config/config.ts';
+import { AppError } from '../../http/errors.ts';
+import {
+  applyLicenseChanges,
+  type CustomersDeps,
+  connectCustomer,
+  createCustomersDeps,
+  listCustomers,
+  systemAuditActor,
+} from '../../modules/customers/service.ts';
+import { allDirectoryUsers, findCustomerByDomain } from '../../modules/customers/store.ts';
+import { openRuntime } from '../../runtime.ts';
+import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
+
+async function withCustomers<T>(io: CommandIo, command: string, body: (deps: CustomersDeps) => Promise<T>): Promise<T> {
+  const config = loadConfig(io.env, io.cwd);
+  const runtime = await openRuntime(config, { command });
+  try {
+    return await body(createCustomersDeps(runtime));
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** With --json a refusal is still one JSON object on stdout; the message also goes to stderr. */
+function failure(name: string, error: unknown, json: boolean, io: CommandIo): number {
+  if (!(error instanceof AppError)) throw error;
+  if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: error.code, message: error.message } })}\n`);
+  io.stderr.write(`safehold ${name}: ${error.message}\n`);
+  return error.code === 'validation_failed' ? exitCodes.usage : exitCodes.failed;
+}
+
+const domainOption = z.string().trim().toLowerCase().min(3);
+
+export const tenantConnectCommand: Command = {
+  name: 'tenant connect',
+  summary:
+    "Connect a Google Workspace domain as a customer tenant in trial (14 days): checks the domain's delegation of " +
+    "Safehold's scopes and that --admin is a super admin, then syncs the directory. Re-running reuses the tenant.",
+  details:
+    'Needs GOOGLE_SERVICE_ACCOUNT_KEY (the service account the domain authorised). When scopes are missing it\n' +
+    'prints the client id and the exact scopes to authorise, creates nothing and exits 1.',
+  options: {
+    domain: { type: 'string', description: 'The Google Workspace domain', valueName: 'DOMAIN' },
+    admin: { type: 'string', description: 'A super admin of the domain', valueName: 'EMAIL' },
+    json: { type: 'boolean', description: 'Print the result as one JSON object' },
+  },
+  async run(parsed, io) {
+    const domain = parsed.values.domain;
+    const admin = parsed.values.admin;
+    if (typeof domain !== 'string' || typeof admin !== 'string')
+      throw new UsageError('--domain and --admin are required');
+    const json = parsed.values.json === true;
+    return withCustomers(io, 'safehold tenant connect', async (deps) => {
+      let result: Awaited<ReturnType<typeof connectCustomer>>;
+      try {
+        result = await connectCustomer(
+          deps,
+          { domain, adminEmail: admin },
+          systemAuditActor('safehold tenant connect (command line)'),
+        );
+      } catch (error) {
+        return failure('tenant connect', error, json, io);
+      }
+      if (json) io.stdout.write(`${JSON.stringify(result)}\n`);
+      if (!result.ok) {
+        if (!json) {
+          io.stderr.write(`safehold tenant connect: ${result.message}\n`);
+          if (result.reason === 'delegation_missing') {
+            io.stderr.write(
+              `Client ID: ${result.clientId}\nMissing scopes:\n${result.missingScopes.map((s) => `  ${s}`).join('\n')}\n`,
+            );
+          }
+        }
+        return exitCodes.failed;
+      }
+      if (!json) {
+        const { customer, sync } = result;
+        io.stdout.write(
+          `${result.created ? 'Connected' : 'Already connected:'} ${customer.domain} (tenant ${customer.id}), ${customer.status}` +
+            `${customer.trialEndsAt ? ` until ${customer.trialEndsAt}` : ''}.\n`,
+        );
+        if (sync.status === 'completed')
+          io.stdout.write(`Directory synced: ${sync.users.total} users, ${sync.orgUnits} org units.\n`);
+        else if (sync.status === 'failed') io.stdout.write(`Directory sync failed (retried daily): ${sync.message}\n`);
+        else io.stdout.write(`Directory sync: authorisation lost. ${sync.authorization?.fix ?? ''}\n`);
+        if (result.repositoryKeys === 'not_available')
+          io.stdout.write('Note: repository keys are created by the backup engine, which is not wired in here.\n');
+      }
+      return result.sync.status === 'completed' ? exitCodes.done : exitCodes.partialOrLocked;
+    });
+  },
+};
+
+export const tenantListCommand: Command = {
+  name: 'tenant list',
+  summary: 'List the customer tenants of this installation with status, trial end, seats and authorisation.',
+  options: { json: { type: 'boolean', description: 'Print {"tenants":[...]} on stdout' } },
+  async run(parsed, io) {
+    return withCustomers(io, 'safehold tenant list', async (deps) => {
+      const tenants = await listCustomers(deps);
+      if (parsed.values.json) {
+        io.stdout.write(`${JSON.stringify({ tenants })}\n`);
+        return exitCodes.done;
+      }
+      if (tenants.length === 0) {
+        io.stdout.write('No tenants yet. Connect one with "safehold tenant connect --domain D --admin EMAIL".\n');
+        return exitCodes.done;
+      }
+      for (const tenant of tenants) {
+        const seats = tenant.seats.unlimited
+          ? `${tenant.seats.assigned} licensed (trial: unlimited, ${tenant.seats.trialDaysLeft} days left)`
+          : `${tenant.seats.assigned}/${tenant.seats.purchased} seats`;
+        io.stdout.write(
+          `${tenant.domain}  ${tenant.id}  ${tenant.status}  ${tenant.seats.users} users  ${seats}  authorisation: ${tenant.authorization.status}\n`,
+        );
+      }
+      return exitCodes.done;
+    });
+  },
+};
+
+export const licensesAssignCommand: Command = {
+  name: 'licenses assign',
+  positionals: '[EMAIL...]',
+  summary:
+    'Assign licenses to users of a tenant, all at once or none (like "Save Changes"): the given EMAILs, or --all ' +
+    'users present in Google and not suspended.',
+  options: {
+    domain: { type: 'string', description: 'The tenant domain', valueName: 'DOMAIN' },
+    all: { type: 'boolean', description: 'Every user present in Google and not suspended' },
+    type: { type: 'string', description: 'standard (default) or archived', valueName: 'TYPE' },
+    json: { type: 'boolean', description: 'Print the change report as one JSON object' },
+  },
+  async run(parsed, io) {
+    const domain = domainOption.safeParse(parsed.values.domain);
+    if (!domain.success) throw new UsageError('--domain is required');
+    const type = z.enum(['standard', 'archived']).safeParse(parsed.values.type ?? 'standard');
+    if (!type.success) throw new UsageError(`--type must be standard or archived (got "${parsed.values.type}")`);
+    const all = parsed.values.all === true;
+    if (all === parsed.positionals.length > 0) throw new UsageError('give either --all or one or more EMAILs');
+    const json = parsed.values.json === true;
+    return withCustomers(io, 'safehold licenses assign', async (deps) => {
+      const customer = await findCustomerByDomain(deps.db, domain.data);
+      if (!customer)
+        return failure('licenses assign', new AppError('not_found', `No tenant for ${domain.data}.`), json, io);
+      const changes = all
+        ? (await allDirectoryUsers(deps.db, customer.id))
+            .filter((user) => user.deletedAt === null && !user.suspended)
+            .map((user) => ({ userId: user.id, license: type.data }))
+        : parsed.positionals.map((email) => ({ email, license: type.data }));
+      if (changes.length === 0)
+        return failure(
+          'licenses assign',
+          new AppError('conflict', `${domain.data} has no users yet: sync the directory first.`),
+          json,
+          io,
+        );
+      try {
+        const report = await applyLicenseChanges(
+          deps,
+          { kind: 'system' },
+          systemAuditActor('safehold licenses assign (command line)'),
+          customer.id,
+          changes,
+        );
+        if (json) io.stdout.write(`${JSON.stringify({ ok: true, ...report })}\n`);
+        else {
+          for (const change of report.changed) io.stdout.write(`${change.email}: ${change.from} → ${change.to}\n`);
+          const seats = report.seats.unlimited
+            ? 'trial: unlimited seats'
+            : `${report.seats.remaining} of ${report.seats.purchased} seats remaining`;
+          io.stdout.write(
+            `${report.changed.length} changed, ${report.unchanged} already so; ${report.seats.assigned} licensed (${seats}).\n`,
+          );
+        }
+        return exitCodes.done;
+      } catch (error) {
+        return failure('licenses assign', error, json, io);
+      }
+    });
+  },
+};

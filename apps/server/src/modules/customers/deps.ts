@@ -1,0 +1,63 @@
+// What the customers module's use cases depend on (tenant connection, directory sync,
+// licensing), built once from the AppContext, plus the hooks other modules fill in.
+import type { Clock } from '../../clock.ts';
+import type { AppContext } from '../../context.ts';
+import type { Db } from '../../db/database.ts';
+import type { Logger } from '../../logger.ts';
+import type { AuditEntryInput, AuditService } from '../audit/service.ts';
+import type { MailService } from '../notifications/mail.ts';
+import { type GoogleClientFactory, googleClientFactory, serviceAccountClientId } from './google-client.ts';
+
+/**
+ * Extension points for the backup engine, which owns tenant keys and backup data. Unset hooks
+ * are skipped (and the report of the calling use case says so where it matters).
+ */
+export interface CustomerHooks {
+  /** After a new customer tenant is created: create its repository keys (createTenantRepositoryKeys). */
+  tenantCreated?(customerId: string): Promise<void>;
+  /**
+   * A user's 60-day grace period after losing their license has ended: delete the user's
+   * backup data. The user is marked purged only after this resolves; a throw leaves the user
+   * due, and the next purge run tries again.
+   */
+  userPurgeDue?(user: { customerId: string; userId: string; email: string }): Promise<void>;
+}
+
+export interface CustomersDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  audit: AuditService;
+  mail: MailService;
+  /** Base of links in emails. A function: `safehold start` may replace the configuration. */
+  publicUrl(): string;
+  google: GoogleClientFactory;
+  /** The service account's OAuth client id (what an admin authorises for delegation). */
+  googleClientId(): string;
+  hooks: CustomerHooks;
+}
+
+/** Who did something, for audit entries (the tenant lists are added by the use case). */
+export type AuditActor = Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgent'> & {
+  /** Extra tenant logs that should show the entry (e.g. the acting partner's). */
+  tenants?: AuditEntryInput['tenants'];
+};
+
+export const systemAuditActor = (label: string): AuditActor => ({ actor: { kind: 'system', label } });
+
+export function createCustomersDeps(
+  ctx: AppContext,
+  options: { google?: GoogleClientFactory; googleClientId?: () => string; hooks?: CustomerHooks } = {},
+): CustomersDeps {
+  return {
+    db: ctx.db,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    audit: ctx.audit,
+    mail: ctx.mail,
+    publicUrl: () => ctx.config.publicUrl,
+    google: options.google ?? googleClientFactory(ctx),
+    googleClientId: options.googleClientId ?? (() => serviceAccountClientId(ctx.config.google)),
+    hooks: options.hooks ?? {},
+  };
+}

@@ -1,0 +1,66 @@
+// The installation's Google client, built from the configuration (DESIGN.md §2a): the
+// service-account key file named by GOOGLE_SERVICE_ACCOUNT_KEY plus the optional API, upload
+// and token URLs. The rule "a key whose token_uri is not Google's points every unset URL at
+// that origin" lives in @safehold/google; this passes the settings through unchanged.
+import { readFileSync } from 'node:fs';
+import { createGoogleClient, type GoogleClient, parseServiceAccountKey } from '@safehold/google';
+import type { Config } from '../../config/config.ts';
+import { AppError } from '../../http/errors.ts';
+import type { Logger } from '../../logger.ts';
+
+export type GoogleSettings = Config['google'];
+
+/** Builds a Google client for this installation; throws a clear AppError when no key is set. */
+export type GoogleClientFactory = () => GoogleClient;
+
+function readKey(settings: GoogleSettings): unknown {
+  const keyPath = settings.serviceAccountKeyPath;
+  if (!keyPath) {
+    throw new AppError(
+      'unavailable',
+      'No Google service account is configured: set GOOGLE_SERVICE_ACCOUNT_KEY to the path of the JSON key of ' +
+        "Safehold's service account (or run without Google credentials to use the built-in demo domain).",
+    );
+  }
+  let text: string;
+  try {
+    text = readFileSync(keyPath, 'utf8');
+  } catch (error) {
+    throw new AppError(
+      'unavailable',
+      `The Google service account key ${keyPath} (GOOGLE_SERVICE_ACCOUNT_KEY) cannot be read: ${(error as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError(
+      'unavailable',
+      `The Google service account key ${keyPath} (GOOGLE_SERVICE_ACCOUNT_KEY) is not valid JSON.`,
+    );
+  }
+}
+
+export function createInstallationGoogleClient(settings: GoogleSettings, logger?: Logger): GoogleClient {
+  const serviceAccountKey = readKey(settings);
+  return createGoogleClient({
+    serviceAccountKey,
+    ...(settings.apiUrl ? { apiUrl: settings.apiUrl } : {}),
+    ...(settings.uploadUrl ? { uploadUrl: settings.uploadUrl } : {}),
+    ...(settings.tokenUrl ? { tokenUrl: settings.tokenUrl } : {}),
+    ...(logger ? { logger: logger.child({ component: 'google' }) } : {}),
+  });
+}
+
+/** The OAuth client id an admin authorises for domain-wide delegation (from the key). */
+export function serviceAccountClientId(settings: GoogleSettings): string {
+  return parseServiceAccountKey(readKey(settings)).client_id;
+}
+
+/**
+ * A factory reading the settings at each call: `safehold start` replaces ctx.config when it
+ * starts the demo emulator, after modules and jobs were set up.
+ */
+export function googleClientFactory(ctx: { config: Config; logger: Logger }): GoogleClientFactory {
+  return () => createInstallationGoogleClient(ctx.config.google, ctx.logger);
+}

@@ -1,0 +1,114 @@
+// Read models of a customer tenant: the signed-in customer's own overview (GET /api/customer),
+// the installation's tenant list (CLI), and the users the backup engine should back up.
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../../db/database.ts';
+import { customerConnections, customers, directoryUsers } from '../../db/schema.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import { type Actor, canSee } from '../policy/policy.ts';
+import { loadCustomerTenant } from '../tenancy/store.ts';
+import { delegationFix } from './authorization.ts';
+import type { CustomersDeps } from './deps.ts';
+import { type SeatSummary, seatSummary } from './licensing.ts';
+import { type CustomerRow, getConnection, getCustomer } from './store.ts';
+
+export interface CustomerOverview {
+  id: string;
+  domain: string;
+  name: string;
+  status: CustomerRow['status'];
+  trialEndsAt: string | null;
+  seats: SeatSummary;
+  autoAssign: boolean;
+  authorization: {
+    status: 'authorized' | 'lost' | 'not_connected';
+    missingScopes: string[];
+    /** What to do about a lost authorisation, in words. */
+    fix: string | null;
+    changedAt: string | null;
+  };
+  lastSync: { startedAt: string | null; completedAt: string | null; error: string | null };
+}
+
+export async function customerOverview(
+  deps: Pick<CustomersDeps, 'db' | 'clock'>,
+  customerId: string,
+): Promise<CustomerOverview> {
+  const customer = await getCustomer(deps.db, customerId);
+  if (!customer) throw notFound('The customer');
+  const connection = await getConnection(deps.db, customerId);
+  return {
+    id: customer.id,
+    domain: customer.domain,
+    name: customer.name,
+    status: customer.status,
+    trialEndsAt: customer.trialEndsAt?.toISOString() ?? null,
+    seats: await seatSummary(deps.db, customer, deps.clock.now()),
+    autoAssign: connection?.autoAssignLicenses ?? false,
+    authorization: {
+      status: connection?.authorizationStatus ?? 'not_connected',
+      missingScopes: connection?.missingScopes ?? [],
+      fix:
+        connection?.authorizationStatus === 'lost'
+          ? delegationFix(connection.clientId, connection.missingScopes)
+          : null,
+      changedAt: connection?.authorizationChangedAt.toISOString() ?? null,
+    },
+    lastSync: {
+      startedAt: connection?.lastSyncStartedAt?.toISOString() ?? null,
+      completedAt: connection?.lastSyncCompletedAt?.toISOString() ?? null,
+      error: connection?.lastSyncError ?? null,
+    },
+  };
+}
+
+/** The signed-in customer member's own tenant (any role: the end-user console shows it too). */
+export async function ownCustomerOverview(
+  deps: Pick<CustomersDeps, 'db' | 'clock'>,
+  actor: Actor,
+): Promise<CustomerOverview> {
+  if (actor.kind !== 'customer') throw new AppError('not_found', 'Only a customer member has an own customer.');
+  const tenant = await loadCustomerTenant(deps.db, actor.customerId);
+  if (!tenant || !canSee(actor, tenant)) throw notFound('The customer');
+  return customerOverview(deps, actor.customerId);
+}
+
+/** Every tenant of the installation, for operators at the command line. */
+export async function listCustomers(deps: Pick<CustomersDeps, 'db' | 'clock'>): Promise<CustomerOverview[]> {
+  const rows = await deps.db.select({ id: customers.id }).from(customers).orderBy(asc(customers.domain));
+  const result: CustomerOverview[] = [];
+  for (const row of rows) result.push(await customerOverview(deps, row.id));
+  return result;
+}
+
+export interface UserToBackUp {
+  userId: string;
+  googleId: string;
+  email: string;
+}
+
+/**
+ * The users the backup engine backs up daily: Standard license, present in Google (not
+ * deleted) and not suspended (Google refuses tokens for suspended users). Empty while the
+ * tenant's authorisation is lost or the tenant is not in trial/active.
+ */
+export async function usersToBackUp(db: Db, customerId: string): Promise<UserToBackUp[]> {
+  const [state] = await db
+    .select({ status: customers.status, authorization: customerConnections.authorizationStatus })
+    .from(customers)
+    .innerJoin(customerConnections, eq(customerConnections.customerId, customers.id))
+    .where(eq(customers.id, customerId));
+  if (state?.authorization !== 'authorized' || !['trial', 'active'].includes(state.status)) return [];
+  const rows = await db
+    .select({ userId: directoryUsers.id, googleId: directoryUsers.googleId, email: directoryUsers.primaryEmail })
+    .from(directoryUsers)
+    .where(
+      and(
+        eq(directoryUsers.customerId, customerId),
+        eq(directoryUsers.license, 'standard'),
+        eq(directoryUsers.suspended, false),
+        isNull(directoryUsers.deletedAt),
+      ),
+    )
+    .orderBy(asc(directoryUsers.primaryEmail));
+  return rows;
+}

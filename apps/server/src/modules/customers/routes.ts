@@ -1,0 +1,179 @@
+// HTTP routes of the customers module (License Manager, directory refresh, the customer's
+// own overview). Only HTTP here: zod schemas, the signed-in actor, calling the service.
+// Customer members always act on the tenant of their session; any other id answers 404.
+import type { FastifyRequest } from 'fastify';
+import type { ApiModule, App } from '../../http/app.ts';
+import { notFound } from '../../http/errors.ts';
+import { auditActorOf, requireActor } from '../identity/index.ts';
+import type { Actor } from '../policy/policy.ts';
+import { type CustomersDeps, createCustomersDeps } from './deps.ts';
+import { requestDirectorySync } from './directory-sync.ts';
+import { applyLicenseChanges, getLicensing, setAutoAssign } from './licensing.ts';
+import { ownCustomerOverview } from './overview.ts';
+import {
+  customerIdParams,
+  customerOverviewSchema,
+  licenseChangeReportSchema,
+  licenseChangesBody,
+  licensingSchema,
+  licensingUpdateSchema,
+  orgUnitsSchema,
+  syncReportSchema,
+  usersPageSchema,
+  usersQuerySchema,
+} from './schema.ts';
+import { listDirectoryUsers, listOrgUnits } from './users-query.ts';
+
+const security = [{ session: [], csrf: [] }];
+const tags = ['customers'];
+
+/** The tenant a request acts on: a customer member's own (from the session), else the path's. */
+function tenantOf(actor: Actor, customerId: string): string {
+  if (actor.kind === 'customer' && actor.customerId !== customerId) throw notFound('The customer');
+  return actor.kind === 'customer' ? actor.customerId : customerId;
+}
+
+function auditActor(request: FastifyRequest) {
+  const { actor, tenants, ip, userAgent } = auditActorOf(request);
+  // A customer member's own tenant is added by the use case; a partner's or vendor's log shows it too.
+  return { actor, ip, userAgent, tenants: tenants.filter((tenant) => !tenant.startsWith('customer:')) };
+}
+
+export function registerCustomerRoutes(app: App, deps: CustomersDeps): void {
+  app.get(
+    '/api/customer',
+    {
+      schema: {
+        tags,
+        summary: "The signed-in customer member's own tenant: domain, status, trial end, seats, authorisation",
+        security,
+        response: { 200: customerOverviewSchema },
+      },
+    },
+    async (request) => ownCustomerOverview(deps, requireActor(request)),
+  );
+
+  app.get(
+    '/api/customers/:customerId/users',
+    {
+      schema: {
+        tags,
+        summary: 'Directory users with their licenses: search, filters, paging and the total count',
+        security,
+        params: customerIdParams,
+        querystring: usersQuerySchema,
+        response: { 200: usersPageSchema },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return listDirectoryUsers(deps, actor, tenantOf(actor, request.params.customerId), request.query);
+    },
+  );
+
+  app.get(
+    '/api/customers/:customerId/org-units',
+    {
+      schema: {
+        tags,
+        summary: "The domain's organisational units (for the License Manager's filter)",
+        security,
+        params: customerIdParams,
+        response: { 200: orgUnitsSchema },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return { orgUnits: await listOrgUnits(deps, actor, tenantOf(actor, request.params.customerId)) };
+    },
+  );
+
+  app.post(
+    '/api/customers/:customerId/licenses',
+    {
+      schema: {
+        tags,
+        summary: 'Apply a batch of license changes atomically ("Save Changes"): all of them or none',
+        security,
+        params: customerIdParams,
+        body: licenseChangesBody,
+        response: { 200: licenseChangeReportSchema },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return applyLicenseChanges(
+        deps,
+        actor,
+        auditActor(request),
+        tenantOf(actor, request.params.customerId),
+        request.body.changes,
+      );
+    },
+  );
+
+  app.get(
+    '/api/customers/:customerId/licensing',
+    {
+      schema: {
+        tags,
+        summary: 'Seats purchased / assigned / remaining, trial days left and the auto-assign setting',
+        security,
+        params: customerIdParams,
+        response: { 200: licensingSchema },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return getLicensing(deps, actor, tenantOf(actor, request.params.customerId));
+    },
+  );
+
+  app.put(
+    '/api/customers/:customerId/licensing',
+    {
+      schema: {
+        tags,
+        summary: 'Turn "Automatically assign licenses to new users" on or off',
+        security,
+        params: customerIdParams,
+        body: licensingUpdateSchema,
+        response: { 200: licensingSchema },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return setAutoAssign(
+        deps,
+        actor,
+        auditActor(request),
+        tenantOf(actor, request.params.customerId),
+        request.body.autoAssign,
+      );
+    },
+  );
+
+  app.post(
+    '/api/customers/:customerId/directory/sync',
+    {
+      schema: {
+        tags,
+        summary: "Refresh the directory from Google now (the License Manager's Refresh)",
+        security,
+        params: customerIdParams,
+        response: { 200: syncReportSchema },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return requestDirectorySync(deps, actor, auditActor(request), tenantOf(actor, request.params.customerId));
+    },
+  );
+}
+
+/** The customers API module; `hooks` and `google` let tests and the integrator wire it. */
+export function createCustomersModule(options: Parameters<typeof createCustomersDeps>[1] = {}): ApiModule {
+  return async (app, ctx) => registerCustomerRoutes(app, createCustomersDeps(ctx, options));
+}
+
+export const customersModule: ApiModule = createCustomersModule();
