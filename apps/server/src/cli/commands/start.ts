@@ -3,7 +3,6 @@ import { loadConfig } from '../../config/config.ts';
 import { buildApp } from '../../http/app.ts';
 import { apiModules } from '../../http/modules.ts';
 import { scheduleHousekeeping } from '../../jobs/housekeeping.ts';
-import { connectDemoTenant } from '../../modules/customers/demo-tenant.ts';
 import { scheduleCustomerJobs } from '../../modules/customers/service.ts';
 import { startDemoGoogle, wantsDemoGoogle } from '../../modules/demo/demo-google.ts';
 import { createOperatorSetupLink, hasVendorOperator } from '../../modules/identity/operator-setup.ts';
@@ -42,7 +41,6 @@ export const startCommand: Command = {
       await runtime.jobs.start({ work: true });
       await scheduleHousekeeping(runtime.jobs);
       await scheduleCustomerJobs(runtime.jobs);
-      if (demo) await connectDemoTenant(runtime, demo.info);
     } catch (error) {
       await demo?.stop();
       await runtime.close();
