@@ -532,6 +532,419 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in customer member's own tenant: domain, status, trial end, seats, authorisation */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authorization: {
+                                changedAt: string | null;
+                                fix: string | null;
+                                missingScopes: string[];
+                                /** @enum {string} */
+                                status: "authorized" | "lost" | "not_connected";
+                            };
+                            autoAssign: boolean;
+                            domain: string;
+                            id: string;
+                            lastSync: {
+                                completedAt: string | null;
+                                error: string | null;
+                                startedAt: string | null;
+                            };
+                            name: string;
+                            seats: {
+                                archived: number;
+                                assigned: number;
+                                purchased: number;
+                                remaining: number | null;
+                                standard: number;
+                                /** @enum {string} */
+                                status: "trial" | "active" | "suspended" | "cancelled";
+                                trialDaysLeft: number | null;
+                                trialEndsAt: string | null;
+                                /** @description True during a running trial: every user may be licensed. */
+                                unlimited: boolean;
+                                users: number;
+                            };
+                            /** @enum {string} */
+                            status: "trial" | "active" | "suspended" | "cancelled";
+                            trialEndsAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/directory/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refresh the directory from Google now (the License Manager's Refresh) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authorization?: {
+                                clientId: string;
+                                fix: string;
+                                missingScopes: string[];
+                            };
+                            autoAssigned: string[];
+                            autoAssignSkipped: string[];
+                            orgUnits: number;
+                            /** @enum {string} */
+                            status: "completed" | "authorization_lost";
+                            superAdminsAdded: string[];
+                            users: {
+                                added: number;
+                                deleted: number;
+                                suspended: number;
+                                total: number;
+                                updated: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/licenses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply a batch of license changes atomically ("Save Changes"): all of them or none */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        changes: {
+                            email?: string;
+                            /** @enum {string} */
+                            license: "standard" | "archived" | "none";
+                            /** Format: uuid */
+                            userId?: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            changed: {
+                                email: string;
+                                /** @enum {string} */
+                                from: "standard" | "archived" | "none";
+                                /** @description Set when a license was removed: the backups are purged after it. */
+                                purgeAfter: string | null;
+                                /** @enum {string} */
+                                to: "standard" | "archived" | "none";
+                                userId: string;
+                            }[];
+                            seats: {
+                                archived: number;
+                                assigned: number;
+                                purchased: number;
+                                remaining: number | null;
+                                standard: number;
+                                /** @enum {string} */
+                                status: "trial" | "active" | "suspended" | "cancelled";
+                                trialDaysLeft: number | null;
+                                trialEndsAt: string | null;
+                                /** @description True during a running trial: every user may be licensed. */
+                                unlimited: boolean;
+                                users: number;
+                            };
+                            unchanged: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/licensing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Seats purchased / assigned / remaining, trial days left and the auto-assign setting */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            archived: number;
+                            assigned: number;
+                            autoAssign: boolean;
+                            purchased: number;
+                            remaining: number | null;
+                            standard: number;
+                            /** @enum {string} */
+                            status: "trial" | "active" | "suspended" | "cancelled";
+                            trialDaysLeft: number | null;
+                            trialEndsAt: string | null;
+                            /** @description True during a running trial: every user may be licensed. */
+                            unlimited: boolean;
+                            users: number;
+                        };
+                    };
+                };
+            };
+        };
+        /** Turn "Automatically assign licenses to new users" on or off */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Automatically assign Standard licenses to new users. */
+                        autoAssign: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            archived: number;
+                            assigned: number;
+                            autoAssign: boolean;
+                            purchased: number;
+                            remaining: number | null;
+                            standard: number;
+                            /** @enum {string} */
+                            status: "trial" | "active" | "suspended" | "cancelled";
+                            trialDaysLeft: number | null;
+                            trialEndsAt: string | null;
+                            /** @description True during a running trial: every user may be licensed. */
+                            unlimited: boolean;
+                            users: number;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/org-units": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The domain's organisational units (for the License Manager's filter) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orgUnits: {
+                                name: string;
+                                orgUnitPath: string;
+                                parentOrgUnitPath: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Directory users with their licenses: search, filters, paging and the total count */
+        get: {
+            parameters: {
+                query?: {
+                    admin?: "true" | "false";
+                    cursor?: string;
+                    deleted?: "true" | "false";
+                    license?: "standard" | "archived" | "none" | "licensed";
+                    limit?: number;
+                    offset?: number;
+                    orgUnit?: string;
+                    q?: string;
+                    suspended?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            limit: number;
+                            nextCursor: string | null;
+                            offset: number | null;
+                            total: number;
+                            users: {
+                                archived: boolean;
+                                deleted: boolean;
+                                deletedAt: string | null;
+                                email: string;
+                                googleId: string;
+                                id: string;
+                                isAdmin: boolean;
+                                lastLoginAt: string | null;
+                                /** @enum {string} */
+                                license: "standard" | "archived" | "none";
+                                licensedAt: string | null;
+                                name: string;
+                                orgUnitPath: string;
+                                purgeAfter: string | null;
+                                purgedAt: string | null;
+                                suspended: boolean;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/demo": {
         parameters: {
             query?: never;
