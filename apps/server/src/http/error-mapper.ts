@@ -29,9 +29,10 @@ export function toAppError(error: FastifyError | Error): AppError {
     const first = error.validation[0];
     const where = (error as FastifyError).validationContext ?? 'body';
     const pathParts = (first?.instancePath ?? '').split('/').filter(Boolean);
-    const params = first?.params as { issue?: { code?: string; keys?: string[] } } | undefined;
-    // Unknown keys are reported on the object; name the offending key itself.
-    if (params?.issue?.code === 'unrecognized_keys' && params.issue.keys?.length) pathParts.push(params.issue.keys[0]!);
+    // fastify-type-provider-zod puts the zod issue's code in `keyword` and its other fields
+    // (here `keys`) in `params`. Unknown keys are reported on the object; name the key itself.
+    const params = first?.params as { keys?: string[] } | undefined;
+    if (first?.keyword === 'unrecognized_keys' && params?.keys?.length) pathParts.push(params.keys[0]!);
     const field = [where, ...pathParts].join('.');
     const message = first?.message ?? 'Invalid value';
     return new AppError('validation_failed', `${field}: ${message}`, { field });

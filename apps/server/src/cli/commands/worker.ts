@@ -9,7 +9,7 @@ import { waitForShutdown } from './start.ts';
 export const workerCommand: Command = {
   name: 'worker',
   summary:
-    'Run background jobs (backups, housekeeping, mail) without the HTTP server. Meant for PostgreSQL ' +
+    'Run the background jobs (scheduled backups, housekeeping) without the HTTP server. Meant for PostgreSQL ' +
     '(DATABASE_URL), where any number of workers run beside the servers.',
   details:
     'With PGlite (no DATABASE_URL) the worker takes the data directory lock like any other process: it\n' +
