@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { environmentVariables } from '../config/config.ts';
 import { emptyDataDir, runCliToEnd } from '../testing/cli-process.ts';
 import { commands, main } from './main.ts';
 
@@ -143,5 +145,23 @@ describe('safehold --help and usage errors', () => {
     const result = await runCliToEnd(['worker', '--help'], {});
     assert.equal(result.code, 0);
     assert.match(result.stdout, /^Usage: safehold worker/);
+  });
+});
+
+describe('reference docs', () => {
+  const docs = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'docs');
+
+  it('docs/configuration.md describes every environment variable Safehold reads', () => {
+    const text = readFileSync(path.join(docs, 'configuration.md'), 'utf8');
+    for (const variable of environmentVariables) assert.match(text, new RegExp(`\\| \`${variable}\` \\|`), variable);
+  });
+
+  it('docs/cli.md describes every command and option', () => {
+    const text = readFileSync(path.join(docs, 'cli.md'), 'utf8');
+    for (const command of commands) {
+      assert.ok(text.includes(`## \`safehold ${command.name}\``), command.name);
+      for (const name of Object.keys(command.options))
+        assert.ok(text.includes(`\`--${name}`), `${command.name} --${name}`);
+    }
   });
 });
