@@ -153,7 +153,7 @@ describe('reference docs', () => {
 
   it('docs/configuration.md describes every environment variable Safehold reads', () => {
     const text = readFileSync(path.join(docs, 'configuration.md'), 'utf8');
-    for (const variable of environmentVariables) assert.match(text, new RegExp(`\\| \`${variable}\` \\|`), variable);
+    for (const variable of environmentVariables) assert.match(text, new RegExp(`\\| \`${variable}\` +\\|`), variable);
   });
 
   it('docs/cli.md describes every command and option', () => {
