@@ -65,19 +65,21 @@ export function waitForShutdown(runtime: Runtime, stopServing: () => Promise<voi
       if (stopping) return;
       stopping = true;
       runtime.logger.info({ signal }, 'stopping: no new work is taken; waiting for running work to finish');
-      const deadline = Date.now() + shutdownGraceMs;
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<'grace over'>((resolveGrace) => {
+        timer = setTimeout(() => resolveGrace('grace over'), shutdownGraceMs);
+      });
       try {
-        // Jobs and requests drain together; each gets what is left of the same grace period.
-        await Promise.all([
-          stopServing(),
-          runtime.jobs.stop({ graceMs: shutdownGraceMs - 1000 }).then(() => {
-            if (Date.now() > deadline)
-              runtime.logger.warn('grace period over: interrupted jobs resume at the next start');
-          }),
-        ]);
+        // Requests and jobs drain together within one grace period. The queue gives up on its
+        // handlers a little earlier, so it can mark them for retry before the database closes.
+        const drained = Promise.all([stopServing(), runtime.jobs.stop({ graceMs: shutdownGraceMs - 2000 })]);
+        if ((await Promise.race([drained, graceOver])) === 'grace over') {
+          runtime.logger.warn('grace period over: exiting with work still running; interrupted jobs resume later');
+        }
       } catch (error) {
         runtime.logger.error({ err: error }, 'error while stopping');
       } finally {
+        clearTimeout(timer);
         try {
           await runtime.close();
         } catch (error) {
