@@ -257,7 +257,10 @@ forEachDatabase('job queue', (kind) => {
     await older.stop();
 
     let ran = false;
-    ctx.jobs.define('evolving', async () => void (ran = true), {
+    const handler = async () => {
+      ran = true;
+    };
+    ctx.jobs.define('evolving', handler, {
       payload: z.object({ size: z.string() }),
       retryLimit: 0,
     });
