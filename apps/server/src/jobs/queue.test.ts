@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { it } from 'node:test';
 import { z } from 'zod';
 import { systemClock } from '../clock.ts';
 import { type Database, openDatabase } from '../db/database.ts';
+import { outbox } from '../db/schema.ts';
 import { createLogger } from '../logger.ts';
 import { createTestContext, forEachDatabase } from '../testing/context.ts';
 import { createTestDatabase, type DatabaseKind, pgliteTemplateImage } from '../testing/databases.ts';
@@ -269,5 +271,32 @@ forEachDatabase('job queue', (kind) => {
     assert.equal(job.state, 'failed');
     assert.equal(ran, false);
     assert.match(JSON.stringify(job.output), /Invalid payload for job .*evolving.*: size/);
+  });
+
+  it('a job enqueued in a transaction exists only if the transaction commits', async (t) => {
+    const ctx = await createTestContext(kind);
+    t.after(() => ctx.close());
+    const ran: string[] = [];
+    ctx.jobs.define('audited', async ({ label }) => void ran.push(label), { payload: z.object({ label: z.string() }) });
+    await ctx.jobs.start();
+    const rolledBack = new Error('roll back');
+    let lostId: string | null = null;
+    await assert.rejects(
+      ctx.db.transaction(async (tx) => {
+        lostId = await ctx.jobs.enqueue('audited', { label: 'lost' }, { transaction: tx });
+        throw rolledBack;
+      }),
+      rolledBack,
+    );
+    assert.ok(lostId);
+    assert.equal(await ctx.jobs.get('audited', lostId), null);
+    const keptId = await ctx.db.transaction(async (tx) => {
+      await tx.insert(outbox).values({ id: randomUUID(), to: 'a@b.test', subject: 's', text: 't' });
+      return ctx.jobs.enqueue('audited', { label: 'kept' }, { transaction: tx });
+    });
+    assert.ok(keptId);
+    const job = await waitForState(ctx.jobs, 'audited', keptId, ['completed', 'failed']);
+    assert.equal(job.state, 'completed');
+    assert.deepEqual(ran, ['kept']);
   });
 });
