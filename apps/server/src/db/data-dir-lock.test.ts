@@ -149,7 +149,7 @@ describe('data-dir lock', () => {
     t.after(() => server.kill('SIGKILL'));
     const [, url] = (await server.waitForStdout(/running at (http:\/\/\S+)/)) as [string, string];
 
-    for (const args of [['migrate'], ['vendor', 'create-operator', '--email', 'op@example.test']]) {
+    for (const args of [['migrate'], ['worker'], ['vendor', 'create-operator', '--email', 'op@example.test']]) {
       const second = await runCliToEnd(args, env);
       assert.equal(second.code, 3, second.stderr);
       assert.match(
