@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
 import { z } from 'zod';
@@ -59,6 +59,20 @@ it('safehold start on a new data dir serves health, readiness and API docs, prin
   assert.doesNotMatch(second.stderr(), /generated a new master key/);
   second.kill('SIGINT');
   assert.equal(await second.exited, 0);
+});
+
+it('safehold start stopped by SIGTERM while still starting finishes starting, stops cleanly and frees the data dir', async (t) => {
+  const data = emptyDataDir();
+  t.after(() => data.remove());
+  const env = { SAFEHOLD_DATA_DIR: path.join(data.dir, 'data'), PORT: '0' };
+  const server = runCli(['start'], env);
+  t.after(() => server.kill('SIGKILL'));
+  // Logged while the database is still being created, long before the URL is printed.
+  await server.waitForStderr(/generated a new master key/);
+  server.kill('SIGTERM');
+  assert.equal(await server.exited, 0);
+  assert.match(server.stderr(), /"signal":"SIGTERM"/);
+  assert.equal(existsSync(path.join(data.dir, 'data', 'pglite.lock')), false);
 });
 
 it('safehold worker on PostgreSQL runs jobs enqueued by another process and stops on SIGTERM', {

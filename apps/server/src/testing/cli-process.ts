@@ -17,6 +17,8 @@ export interface CliProcess {
   stderr(): string;
   /** Resolves with the first match of `pattern` in stdout (rejects if the process exits first). */
   waitForStdout(pattern: RegExp): Promise<RegExpMatchArray>;
+  /** The same for stderr (logs). */
+  waitForStderr(pattern: RegExp): Promise<RegExpMatchArray>;
   /** Resolves with the exit code (a signal's death gives null). */
   exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): void;
@@ -35,10 +37,15 @@ export function runCli(args: string[], env: Record<string, string>, cwd = proces
   });
   let out = '';
   let err = '';
-  const waiters: { pattern: RegExp; resolve: (match: RegExpMatchArray) => void; reject: (error: Error) => void }[] = [];
+  const waiters: {
+    stream: 'stdout' | 'stderr';
+    pattern: RegExp;
+    resolve: (match: RegExpMatchArray) => void;
+    reject: (error: Error) => void;
+  }[] = [];
   const check = () => {
     for (const waiter of [...waiters]) {
-      const match = out.match(waiter.pattern);
+      const match = (waiter.stream === 'stdout' ? out : err).match(waiter.pattern);
       if (match) {
         waiters.splice(waiters.indexOf(waiter), 1);
         waiter.resolve(match);
@@ -51,6 +58,7 @@ export function runCli(args: string[], env: Record<string, string>, cwd = proces
   });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     err += chunk;
+    check();
   });
   const exited = new Promise<number | null>((resolve) => {
     child.on('exit', (code) => {
@@ -70,7 +78,12 @@ export function runCli(args: string[], env: Record<string, string>, cwd = proces
     stderr: () => err,
     waitForStdout: (pattern) =>
       new Promise((resolve, reject) => {
-        waiters.push({ pattern, resolve, reject });
+        waiters.push({ stream: 'stdout', pattern, resolve, reject });
+        check();
+      }),
+    waitForStderr: (pattern) =>
+      new Promise((resolve, reject) => {
+        waiters.push({ stream: 'stderr', pattern, resolve, reject });
         check();
       }),
     exited,

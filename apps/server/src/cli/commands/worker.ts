@@ -2,9 +2,9 @@
 // any number of workers share one PostgreSQL database with the API servers.
 import { loadConfig } from '../../config/config.ts';
 import { scheduleHousekeeping } from '../../jobs/housekeeping.ts';
-import { openRuntime } from '../../runtime.ts';
+import { openRuntime, type Runtime } from '../../runtime.ts';
 import type { Command } from '../command.ts';
-import { waitForShutdown } from './start.ts';
+import { listenForShutdown, waitForShutdown } from './start.ts';
 
 export const workerCommand: Command = {
   name: 'worker',
@@ -20,15 +20,23 @@ export const workerCommand: Command = {
   options: {},
   async run(_parsed, io) {
     const config = loadConfig(io.env, io.cwd);
-    const runtime = await openRuntime(config, { command: 'safehold worker' });
+    const shutdown = listenForShutdown();
+    let runtime: Runtime;
+    try {
+      runtime = await openRuntime(config, { command: 'safehold worker' });
+    } catch (error) {
+      shutdown.dispose();
+      throw error;
+    }
     try {
       await runtime.jobs.start({ work: true });
       await scheduleHousekeeping(runtime.jobs);
     } catch (error) {
+      shutdown.dispose();
       await runtime.close();
       throw error;
     }
     io.stdout.write(`Safehold worker is running (${config.database.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'}).\n`);
-    return waitForShutdown(runtime, async () => {});
+    return waitForShutdown(runtime, async () => {}, shutdown);
   },
 };
