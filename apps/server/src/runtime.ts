@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createAuditService } from './modules/audit/service.ts';
 import { createCustomersDeps, defineCustomerJobs } from './modules/customers/service.ts';
 import type { DemoInfo } from './modules/demo/demo-google.ts';
+import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/mail.ts';
 
 export interface Runtime extends AppContext {
@@ -54,7 +55,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     clock,
     ...(options.jobTuning ? { tuning: options.jobTuning } : {}),
   });
-  defineHousekeeping(jobs, { db, clock });
+  defineHousekeeping(jobs, { db, clock, deleteExpiredSessions: (now) => deleteExpiredSessions(db, now) });
   const runtime: Runtime = {
     config,
     database,

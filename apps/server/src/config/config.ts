@@ -60,6 +60,9 @@ const environmentSchema = z.object({
 
 export type Environment = z.infer<typeof environmentSchema>;
 
+/** Every variable Safehold reads (docs/configuration.md must describe each). */
+export const environmentVariables = Object.keys(environmentSchema.shape);
+
 export interface Config {
   env: Environment['NODE_ENV'];
   host: string;

@@ -1,8 +1,10 @@
 // PGlite is single-process: a second process opening the same data dir silently loses data.
 // The process that opens it takes this lock file beside the data dir (DESIGN.md §2). The
-// file is created atomically (O_EXCL) and holds the owner's pid, its start time (so a reused
-// pid is recognised as stale) and the URL of the server it runs, if any.
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+// file holds the owner's pid, its start time (so a reused pid is recognised as stale) and the
+// URL of the server it runs, if any. It is written to a private file first and then linked
+// into place (link fails if the name exists), so no other process ever reads it half-written
+// — an empty lock file would look stale and be taken over from a live owner.
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 export interface LockOwner {
   pid: number;
@@ -43,6 +45,7 @@ export function processStartTime(pid: number): string | null {
 }
 
 function isAlive(owner: LockOwner): boolean {
+  if (!Number.isInteger(owner.pid) || owner.pid <= 0) return false;
   try {
     process.kill(owner.pid, 0);
   } catch (error) {
@@ -50,7 +53,23 @@ function isAlive(owner: LockOwner): boolean {
   }
   // On Linux a different start time means the pid now belongs to another process.
   const current = processStartTime(owner.pid);
+  if (owner.pid === process.pid) {
+    // Our own pid: held by this very process (a second open would lose data) unless the lock
+    // was left by an earlier process that had the same pid (common as pid 1 in containers).
+    return owner.startTime !== null && current === owner.startTime;
+  }
   return owner.startTime === null || current === null || current === owner.startTime;
+}
+
+/** Writes `content` under a private name, then links it to `target`; throws EEXIST if taken. */
+function createComplete(target: string, content: string): void {
+  const temporary = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(temporary, target);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
 }
 
 function readOwner(lockPath: string): LockOwner | null {
@@ -78,15 +97,13 @@ export function acquireDataDirLock(lockPath: string, command: string): DataDirLo
   };
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
-      const fd = openSync(lockPath, 'wx', 0o600);
-      writeSync(fd, JSON.stringify(owner));
-      closeSync(fd);
+      createComplete(lockPath, JSON.stringify(owner));
       return makeLock(lockPath, owner);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const existing = readOwner(lockPath);
-    if (existing && existing.pid !== process.pid && isAlive(existing)) {
+    if (existing && isAlive(existing)) {
       throw new DataDirLockedError(lockPath, existing);
     }
     takeOverStale(lockPath, existing);
@@ -111,10 +128,13 @@ function takeOverStale(lockPath: string, judged: LockOwner | null): void {
   const sameAsJudged =
     moved === null || (judged !== null && moved.pid === judged.pid && moved.acquiredAt === judged.acquiredAt);
   if (!sameAsJudged && moved && isAlive(moved)) {
+    // Put it back with link, which (unlike rename) never replaces a lock taken meanwhile.
     try {
-      renameSync(aside, lockPath);
-    } catch {
-      // The lock path was taken meanwhile; the live owner keeps its data dir open regardless.
+      linkSync(aside, lockPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(aside, { force: true });
     }
     return;
   }
@@ -123,10 +143,11 @@ function takeOverStale(lockPath: string, judged: LockOwner | null): void {
 
 function makeLock(lockPath: string, owner: LockOwner): DataDirLock {
   let released = false;
+  // Replaced whole by rename: truncating in place would let a reader see an empty file.
   const rewrite = () => {
-    const fd = openSync(lockPath, 'w', 0o600);
-    writeSync(fd, JSON.stringify(owner));
-    closeSync(fd);
+    const temporary = `${lockPath}.${process.pid}.url.tmp`;
+    writeFileSync(temporary, JSON.stringify(owner), { mode: 0o600 });
+    renameSync(temporary, lockPath);
   };
   return {
     path: lockPath,

@@ -77,6 +77,22 @@ forEachDatabase('housekeeping job', (kind) => {
     );
   });
 
+  it("uses the identity module's session sweep when given one", async (t) => {
+    const ctx = await createTestContext(kind);
+    t.after(() => ctx.close());
+    const calls: Date[] = [];
+    const deleted = await runHousekeeping({
+      db: ctx.db,
+      clock: ctx.clock,
+      deleteExpiredSessions: async (now) => {
+        calls.push(now);
+        return 4;
+      },
+    });
+    assert.equal(deleted.sessions, 4);
+    assert.deepEqual(calls, [ctx.clock.now()]);
+  });
+
   it('runs as a job on the queue and is scheduled hourly', async (t) => {
     const ctx = await createTestContext(kind);
     t.after(() => ctx.close());

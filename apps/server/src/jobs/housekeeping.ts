@@ -24,19 +24,32 @@ export interface HousekeepingResult {
   oneTimeTokens: number;
 }
 
-export async function runHousekeeping(deps: {
+export interface HousekeepingDependencies {
   db: Db;
   clock: Clock;
+  /**
+   * The identity module's own sweep of timed-out sessions (it knows the idle timeout). Without
+   * it, sessions past their absolute lifetime — or idle longer than `sessionIdleTimeoutMs`,
+   * when given — are deleted here.
+   */
+  deleteExpiredSessions?: (now: Date) => Promise<number>;
   sessionIdleTimeoutMs?: number;
-}): Promise<HousekeepingResult> {
+}
+
+export async function runHousekeeping(deps: HousekeepingDependencies): Promise<HousekeepingResult> {
   const now = deps.clock.now().getTime();
-  const expiredSession = deps.sessionIdleTimeoutMs
-    ? or(
-        lt(sessions.absoluteExpiresAt, new Date(now)),
-        lt(sessions.lastSeenAt, new Date(now - deps.sessionIdleTimeoutMs)),
-      )
-    : lt(sessions.absoluteExpiresAt, new Date(now));
-  const deletedSessions = await deps.db.delete(sessions).where(expiredSession).returning({ id: sessions.idHash });
+  let deletedSessions: number;
+  if (deps.deleteExpiredSessions) {
+    deletedSessions = await deps.deleteExpiredSessions(new Date(now));
+  } else {
+    const expiredSession = deps.sessionIdleTimeoutMs
+      ? or(
+          lt(sessions.absoluteExpiresAt, new Date(now)),
+          lt(sessions.lastSeenAt, new Date(now - deps.sessionIdleTimeoutMs)),
+        )
+      : lt(sessions.absoluteExpiresAt, new Date(now));
+    deletedSessions = (await deps.db.delete(sessions).where(expiredSession).returning({ id: sessions.idHash })).length;
+  }
   const deletedCounters = await deps.db
     .delete(rateLimitCounters)
     .where(lt(rateLimitCounters.windowStart, new Date(now - rateLimitRetentionMs)))
@@ -52,17 +65,14 @@ export async function runHousekeeping(deps: {
     )
     .returning({ id: oneTimeTokens.id });
   return {
-    sessions: deletedSessions.length,
+    sessions: deletedSessions,
     rateLimitCounters: deletedCounters.length,
     oneTimeTokens: deletedTokens.length,
   };
 }
 
 /** Defines the housekeeping job on a queue; `scheduleHousekeeping` makes it hourly. */
-export function defineHousekeeping(
-  jobs: JobQueue,
-  deps: { db: Db; clock: Clock; sessionIdleTimeoutMs?: number },
-): void {
+export function defineHousekeeping(jobs: JobQueue, deps: HousekeepingDependencies): void {
   jobs.define(
     housekeepingJob,
     async (_payload, run) => {

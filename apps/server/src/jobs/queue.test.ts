@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +8,7 @@ import { it } from 'node:test';
 import { z } from 'zod';
 import { systemClock } from '../clock.ts';
 import { type Database, openDatabase } from '../db/database.ts';
+import { outbox } from '../db/schema.ts';
 import { createLogger } from '../logger.ts';
 import { createTestContext, forEachDatabase } from '../testing/context.ts';
 import { createTestDatabase, type DatabaseKind, pgliteTemplateImage } from '../testing/databases.ts';
@@ -28,12 +31,13 @@ async function waitForState(jobs: JobQueue, name: string, id: string, states: Jo
  */
 async function reopenableDatabase(
   kind: DatabaseKind,
-): Promise<{ open(): Promise<Database>; dispose(): Promise<void> }> {
+): Promise<{ where: string; open(): Promise<Database>; dispose(): Promise<void> }> {
   if (kind === 'pglite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'safehold-jobs-'));
     const dataDir = path.join(dir, 'pglite');
     let first = true;
     return {
+      where: dataDir,
       async open() {
         const image = first ? await pgliteTemplateImage() : undefined;
         first = false;
@@ -50,6 +54,7 @@ async function reopenableDatabase(
   const owner = await createTestDatabase('postgres');
   const url = owner.testUrl as string;
   return {
+    where: url,
     open: () => openDatabase({ kind: 'postgres', url }, { command: 'jobs test' }),
     dispose: () => owner.close(),
   };
@@ -195,5 +200,103 @@ forEachDatabase('job queue', (kind) => {
     const job = await waitForState(resumed, 'long', id, ['completed', 'failed']);
     assert.equal(job.state, 'completed');
     assert.deepEqual(attempts, [1]);
+  });
+
+  it('resumes a job whose worker process was killed mid-run, once the job expires', async (t) => {
+    const store = await reopenableDatabase(kind);
+    t.after(() => store.dispose());
+    // Seed the data dir (and pg-boss's schema) the way the first process of a deployment would.
+    await (await store.open()).close();
+    const crashing = spawn(
+      process.execPath,
+      [path.join(import.meta.dirname, 'crash-worker.fixture.ts'), kind, store.where],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    t.after(() => crashing.kill('SIGKILL'));
+    const exited = new Promise((resolve) => crashing.on('exit', resolve));
+    const id = await new Promise<string>((resolve) => {
+      let out = '';
+      crashing.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        const match = out.match(/running (\S+)\n/);
+        if (match) resolve(match[1] as string);
+      });
+    });
+    crashing.kill('SIGKILL');
+    await exited;
+
+    const database = await store.open();
+    t.after(() => database.close());
+    const resumed = createJobQueue({ database, logger, clock: systemClock, tuning: fastTuning });
+    t.after(() => resumed.stop());
+    const attempts: number[] = [];
+    resumed.define('crashy', async (_payload, run) => void attempts.push(run.retryCount), {
+      payload: z.object({}),
+      expireInSeconds: 1,
+      retryLimit: 5,
+      retryDelaySeconds: 1,
+      retryDelayMaxSeconds: 1,
+    });
+    await resumed.start();
+    const job = await waitForState(resumed, 'crashy', id, ['completed', 'failed']);
+    assert.equal(job.state, 'completed');
+    assert.equal(attempts.length, 1);
+    assert.ok((attempts[0] ?? 0) >= 1, 'the job ran again as a retry');
+  });
+
+  it('fails, without running the handler, a job whose stored payload no longer matches the schema', async (t) => {
+    const ctx = await createTestContext(kind);
+    t.after(() => ctx.close());
+    // An older release enqueued { size: number }; this one expects { size: string }.
+    const older = createJobQueue({ database: ctx.database, logger, clock: systemClock, tuning: fastTuning });
+    // A job keeps the retry policy it was sent with.
+    older.define('evolving', async () => {}, { payload: z.object({ size: z.number() }), retryLimit: 0 });
+    await older.start({ work: false });
+    const id = await older.enqueue('evolving', { size: 3 });
+    assert.ok(id);
+    await older.stop();
+
+    let ran = false;
+    const handler = async () => {
+      ran = true;
+    };
+    ctx.jobs.define('evolving', handler, {
+      payload: z.object({ size: z.string() }),
+      retryLimit: 0,
+    });
+    await ctx.jobs.start();
+    const job = await waitForState(ctx.jobs, 'evolving', id, ['completed', 'failed']);
+    assert.equal(job.state, 'failed');
+    assert.equal(ran, false);
+    assert.match(JSON.stringify(job.output), /Invalid payload for job .*evolving.*: size/);
+  });
+
+  it('a job enqueued in a transaction exists only if the transaction commits', async (t) => {
+    const ctx = await createTestContext(kind);
+    t.after(() => ctx.close());
+    const ran: string[] = [];
+    ctx.jobs.define('audited', async ({ label }) => void ran.push(label), { payload: z.object({ label: z.string() }) });
+    await ctx.jobs.start();
+    const rolledBack = new Error('roll back');
+    let lostId: string | null = null;
+    await assert.rejects(
+      ctx.db.transaction(async (tx) => {
+        lostId = await ctx.jobs.enqueue('audited', { label: 'lost' }, { transaction: tx });
+        throw rolledBack;
+      }),
+      rolledBack,
+    );
+    assert.ok(lostId);
+    assert.equal(await ctx.jobs.get('audited', lostId), null);
+    const keptId = await ctx.db.transaction(async (tx) => {
+      await tx.insert(outbox).values({ id: randomUUID(), to: 'a@b.test', subject: 's', text: 't' });
+      return ctx.jobs.enqueue('audited', { label: 'kept' }, { transaction: tx });
+    });
+    assert.ok(keptId);
+    const job = await waitForState(ctx.jobs, 'audited', keptId, ['completed', 'failed']);
+    assert.equal(job.state, 'completed');
+    assert.deepEqual(ran, ['kept']);
   });
 });

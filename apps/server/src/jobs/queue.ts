@@ -4,10 +4,18 @@
 // enqueue it; `safehold start` and `safehold worker` run the handlers. Payloads are parsed
 // with zod both when enqueued (a caller's mistake fails at the caller) and when handled
 // (a row in the database is untrusted input too).
-import { fromPglite, PgBoss, type Job as PgBossJob, type SendOptions } from 'pg-boss';
+import { sql } from 'drizzle-orm';
+import {
+  type DrizzleTransactionLike,
+  fromDrizzle,
+  fromPglite,
+  PgBoss,
+  type Job as PgBossJob,
+  type SendOptions,
+} from 'pg-boss';
 import type { z } from 'zod';
 import type { Clock } from '../clock.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 
 /** How often pg-boss looks for work and does its upkeep. Tests shorten every interval. */
@@ -84,6 +92,12 @@ export interface EnqueueOptions {
   /** At most one queued job with this key (e.g. one backup run per source). */
   singletonKey?: string;
   priority?: number;
+  /**
+   * A Drizzle transaction to add the job in: it exists only if the transaction commits, so
+   * "record the run and queue it" is one atomic step. On PGlite (one connection) a job sent
+   * from inside a transaction MUST go through it — awaiting a plain enqueue there deadlocks.
+   */
+  transaction?: Pick<Db, 'execute'>;
 }
 
 export interface JobState {
@@ -211,6 +225,7 @@ export function createJobQueue({ database, logger, clock, tuning: tuningOverride
       if (options.startAfter) send.startAfter = options.startAfter;
       if (options.singletonKey) send.singletonKey = options.singletonKey;
       if (options.priority !== undefined) send.priority = options.priority;
+      if (options.transaction) send.db = fromDrizzle(options.transaction as unknown as DrizzleTransactionLike, sql);
       return running().send(name, data, send);
     },
 

@@ -24,7 +24,14 @@ export const startCommand: Command = {
   options: {},
   async run(_parsed, io) {
     const loaded = loadConfig(io.env, io.cwd);
-    const runtime = await openRuntime(loaded, { command: 'safehold start' });
+    const shutdown = listenForShutdown();
+    let runtime: Runtime;
+    try {
+      runtime = await openRuntime(loaded, { command: 'safehold start' });
+    } catch (error) {
+      shutdown.dispose();
+      throw error;
+    }
     // The data dir is ours now (lock held): the demo emulator may keep its state there.
     let demo: Awaited<ReturnType<typeof startDemoGoogle>> | null = null;
     let app: Awaited<ReturnType<typeof buildApp>>;
@@ -42,6 +49,7 @@ export const startCommand: Command = {
       await scheduleHousekeeping(runtime.jobs);
       await scheduleCustomerJobs(runtime.jobs);
     } catch (error) {
+      shutdown.dispose();
       await demo?.stop();
       await runtime.close();
       throw error;
@@ -69,50 +77,78 @@ export const startCommand: Command = {
       );
     }
     const demoGoogle = demo;
-    return waitForShutdown(runtime, async () => {
-      await app.close();
-      await demoGoogle?.stop();
-    });
+    return waitForShutdown(
+      runtime,
+      async () => {
+        await app.close();
+        await demoGoogle?.stop();
+      },
+      shutdown,
+    );
   },
 };
+
+/** SIGINT/SIGTERM caught from the moment it is created, so none is lost during start-up. */
+export interface ShutdownSignal {
+  received: Promise<NodeJS.Signals>;
+  dispose(): void;
+}
+
+/**
+ * Catches SIGINT and SIGTERM from now on. Installed before anything is printed: a supervisor
+ * (or a test) that signals as soon as it reads the URL must not find the default handler,
+ * which would kill the process without draining work or releasing the data-dir lock.
+ */
+export function listenForShutdown(): ShutdownSignal {
+  let resolveSignal!: (signal: NodeJS.Signals) => void;
+  const received = new Promise<NodeJS.Signals>((resolve) => {
+    resolveSignal = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals) => resolveSignal(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    received,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
 
 /**
  * Resolves with exit code 0 once SIGINT or SIGTERM has stopped the process: first no new
  * requests or jobs, then at most the grace period for running ones, then the database closes.
  * A second signal does not cut the grace period short (the supervisor's kill does that).
  */
-export function waitForShutdown(runtime: Runtime, stopServing: () => Promise<void>): Promise<number> {
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      runtime.logger.info({ signal }, 'stopping: no new work is taken; waiting for running work to finish');
-      const deadline = Date.now() + shutdownGraceMs;
-      try {
-        // Jobs and requests drain together; each gets what is left of the same grace period.
-        await Promise.all([
-          stopServing(),
-          runtime.jobs.stop({ graceMs: shutdownGraceMs - 1000 }).then(() => {
-            if (Date.now() > deadline)
-              runtime.logger.warn('grace period over: interrupted jobs resume at the next start');
-          }),
-        ]);
-      } catch (error) {
-        runtime.logger.error({ err: error }, 'error while stopping');
-      } finally {
-        try {
-          await runtime.close();
-        } catch (error) {
-          runtime.logger.error({ err: error }, 'error while closing the database');
-        }
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        resolve(0);
-      }
-    };
-    const onSignal = (signal: NodeJS.Signals) => void stop(signal);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+export async function waitForShutdown(
+  runtime: Runtime,
+  stopServing: () => Promise<void>,
+  shutdown: ShutdownSignal,
+): Promise<number> {
+  const signal = await shutdown.received;
+  runtime.logger.info({ signal }, 'stopping: no new work is taken; waiting for running work to finish');
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<'grace over'>((resolve) => {
+    timer = setTimeout(() => resolve('grace over'), shutdownGraceMs);
   });
+  try {
+    // Requests and jobs drain together within one grace period. The queue gives up on its
+    // handlers a little earlier, so it can mark them for retry before the database closes.
+    const drained = Promise.all([stopServing(), runtime.jobs.stop({ graceMs: shutdownGraceMs - 2000 })]);
+    if ((await Promise.race([drained, graceOver])) === 'grace over') {
+      runtime.logger.warn('grace period over: exiting with work still running; interrupted jobs resume later');
+    }
+  } catch (error) {
+    runtime.logger.error({ err: error }, 'error while stopping');
+  } finally {
+    clearTimeout(timer);
+    try {
+      await runtime.close();
+    } catch (error) {
+      runtime.logger.error({ err: error }, 'error while closing the database');
+    }
+    shutdown.dispose();
+  }
+  return 0;
 }

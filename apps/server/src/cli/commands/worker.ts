@@ -3,14 +3,14 @@
 import { loadConfig } from '../../config/config.ts';
 import { scheduleHousekeeping } from '../../jobs/housekeeping.ts';
 import { scheduleCustomerJobs } from '../../modules/customers/service.ts';
-import { openRuntime } from '../../runtime.ts';
+import { openRuntime, type Runtime } from '../../runtime.ts';
 import type { Command } from '../command.ts';
-import { waitForShutdown } from './start.ts';
+import { listenForShutdown, waitForShutdown } from './start.ts';
 
 export const workerCommand: Command = {
   name: 'worker',
   summary:
-    'Run background jobs (backups, housekeeping, mail) without the HTTP server. Meant for PostgreSQL ' +
+    'Run the background jobs (scheduled backups, housekeeping) without the HTTP server. Meant for PostgreSQL ' +
     '(DATABASE_URL), where any number of workers run beside the servers.',
   details:
     'With PGlite (no DATABASE_URL) the worker takes the data directory lock like any other process: it\n' +
@@ -21,16 +21,24 @@ export const workerCommand: Command = {
   options: {},
   async run(_parsed, io) {
     const config = loadConfig(io.env, io.cwd);
-    const runtime = await openRuntime(config, { command: 'safehold worker' });
+    const shutdown = listenForShutdown();
+    let runtime: Runtime;
+    try {
+      runtime = await openRuntime(config, { command: 'safehold worker' });
+    } catch (error) {
+      shutdown.dispose();
+      throw error;
+    }
     try {
       await runtime.jobs.start({ work: true });
       await scheduleHousekeeping(runtime.jobs);
       await scheduleCustomerJobs(runtime.jobs);
     } catch (error) {
+      shutdown.dispose();
       await runtime.close();
       throw error;
     }
     io.stdout.write(`Safehold worker is running (${config.database.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'}).\n`);
-    return waitForShutdown(runtime, async () => {});
+    return waitForShutdown(runtime, async () => {}, shutdown);
   },
 };
