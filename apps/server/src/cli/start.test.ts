@@ -98,7 +98,12 @@ it('safehold worker on PostgreSQL runs jobs enqueued by another process and stop
   producer.define(housekeepingJob, async () => assert.fail('the producer runs no handlers'), { payload: z.object({}) });
   await producer.start({ work: false });
   t.after(() => producer.stop());
-  assert.deepEqual(await producer.schedules(), [{ name: housekeepingJob, cron: '7 * * * *' }]);
+  // The worker scheduled the installation's recurring jobs, housekeeping among them.
+  const schedules = await producer.schedules();
+  assert.deepEqual(
+    schedules.find((schedule) => schedule.name === housekeepingJob),
+    { name: housekeepingJob, cron: '7 * * * *' },
+  );
   const id = await producer.enqueue(housekeepingJob, {});
   assert.ok(id);
   for (;;) {
