@@ -71,6 +71,12 @@ test('the first operator creates an account from the setup link, enrols TOTP and
     assert.equal(await page.getByRole('link', { name: 'Partners', exact: true }).count(), 1);
     await screenshot(page, 'first-operator-4-vendor-console');
 
+    // The outbox: without SMTP, mail is kept there and the page says so.
+    await page.getByRole('link', { name: 'Outbox', exact: true }).click();
+    await waitForVisible(page, page.getByText(/No SMTP server is configured/), 'the outbox');
+    await waitForPath(page, '/vendor/outbox');
+    await screenshot(page, 'first-operator-4b-outbox');
+
     // 5. Sign out, and the console is closed.
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await waitForPath(page, '/sign-in');

@@ -11,6 +11,7 @@ import { EnrolPage } from './pages/enrol.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
+import { VendorOutboxPage } from './pages/vendor-outbox.tsx';
 
 export interface RouterContext {
   queryClient: QueryClient;
@@ -128,7 +129,7 @@ const vendorPartnersRoute = createRoute({
 const vendorOutboxRoute = createRoute({
   getParentRoute: () => vendorRoute,
   path: 'outbox',
-  component: () => <ConsolePage title="Outbox" />,
+  component: VendorOutboxPage,
 });
 
 const partnerRoute = createRoute({

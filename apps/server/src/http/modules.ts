@@ -3,6 +3,7 @@
 import { customersModule } from '../modules/customers/routes.ts';
 import { demoModule } from '../modules/demo/routes.ts';
 import { identityModule } from '../modules/identity/index.ts';
+import { outboxModule } from '../modules/notifications/routes.ts';
 import type { ApiModule } from './app.ts';
 
-export const apiModules: ApiModule[] = [identityModule, demoModule, customersModule];
+export const apiModules: ApiModule[] = [identityModule, demoModule, outboxModule, customersModule];

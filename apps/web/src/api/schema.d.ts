@@ -1168,6 +1168,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/vendor/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mail sent or queued by this installation, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            messages: {
+                                createdAt: string;
+                                error: string | null;
+                                id: string;
+                                sentAt: string | null;
+                                subject: string;
+                                text: string;
+                                to: string;
+                            }[];
+                            smtpConfigured: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

@@ -1,0 +1,66 @@
+// Vendor console → Outbox: every message this installation sent or, without SMTP, would
+// have sent (invitations, password resets, alerts), newest first, each readable in full.
+import { Accordion, Badge, Group, Loader, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { api, call } from '../api/client.ts';
+import { ErrorAlert } from '../components/error-alert.tsx';
+import { ConsolePage } from './console-pages.tsx';
+
+const outboxQuery = {
+  queryKey: ['vendor', 'outbox'],
+  queryFn: () => call(() => api.GET('/api/vendor/outbox', { params: { query: { limit: 200 } } })),
+};
+
+export function VendorOutboxPage() {
+  const outbox = useQuery(outboxQuery);
+  return (
+    <ConsolePage title="Outbox">
+      <ErrorAlert error={outbox.error} />
+      {outbox.isPending ? <Loader size="sm" aria-label="Loading the outbox" /> : null}
+      {outbox.data ? (
+        <>
+          <Text c="dimmed" size="sm">
+            {outbox.data.smtpConfigured
+              ? 'Mail is delivered over SMTP; every message is also kept here.'
+              : 'No SMTP server is configured (SMTP_URL): mail is kept here instead of being sent.'}
+          </Text>
+          {outbox.data.messages.length === 0 ? <Text>No mail yet.</Text> : null}
+          <Accordion variant="separated" aria-label="Messages">
+            {outbox.data.messages.map((message) => (
+              <Accordion.Item key={message.id} value={message.id}>
+                <Accordion.Control>
+                  <Group justify="space-between" wrap="nowrap">
+                    <Text fw={500}>{message.subject}</Text>
+                    <Group gap="xs" wrap="nowrap">
+                      <Text size="sm">{message.to}</Text>
+                      <Text size="sm" c="dimmed">
+                        {new Date(message.createdAt).toLocaleString()}
+                      </Text>
+                      <DeliveryBadge sentAt={message.sentAt} error={message.error} />
+                    </Group>
+                  </Group>
+                </Accordion.Control>
+                <Accordion.Panel>
+                  <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+                    {message.text}
+                  </Text>
+                  {message.error ? (
+                    <Text size="sm" c="red">
+                      Delivery failed: {message.error}
+                    </Text>
+                  ) : null}
+                </Accordion.Panel>
+              </Accordion.Item>
+            ))}
+          </Accordion>
+        </>
+      ) : null}
+    </ConsolePage>
+  );
+}
+
+function DeliveryBadge({ sentAt, error }: { sentAt: string | null; error: string | null }) {
+  if (error) return <Badge color="red">Failed</Badge>;
+  if (sentAt) return <Badge color="green">Sent</Badge>;
+  return <Badge color="gray">Outbox</Badge>;
+}
