@@ -602,6 +602,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's audit log, newest first (page with nextBefore) */
+        get: {
+            parameters: {
+                query?: {
+                    action?: string;
+                    actorId?: string;
+                    before?: number;
+                    from?: string;
+                    limit?: number;
+                    result?: "success" | "failure" | "denied";
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                action: string;
+                                actorId: string | null;
+                                actorKind: string;
+                                actorLabel: string;
+                                at: string;
+                                details: {
+                                    [key: string]: unknown;
+                                } | null;
+                                id: number;
+                                ip: string | null;
+                                onBehalfOf: string | null;
+                                result: string;
+                                target: string | null;
+                                userAgent: string | null;
+                            }[];
+                            nextBefore: number | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/audit.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's audit log as CSV (up to 10,000 entries) */
+        get: {
+            parameters: {
+                query?: {
+                    action?: string;
+                    actorId?: string;
+                    from?: string;
+                    result?: "success" | "failure" | "denied";
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/directory/sync": {
         parameters: {
             query?: never;
@@ -988,6 +1094,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/partners/{partnerId}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner's audit log, newest first (page with nextBefore) */
+        get: {
+            parameters: {
+                query?: {
+                    action?: string;
+                    actorId?: string;
+                    before?: number;
+                    from?: string;
+                    limit?: number;
+                    result?: "success" | "failure" | "denied";
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                action: string;
+                                actorId: string | null;
+                                actorKind: string;
+                                actorLabel: string;
+                                at: string;
+                                details: {
+                                    [key: string]: unknown;
+                                } | null;
+                                id: number;
+                                ip: string | null;
+                                onBehalfOf: string | null;
+                                result: string;
+                                target: string | null;
+                                userAgent: string | null;
+                            }[];
+                            nextBefore: number | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/audit.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner's audit log as CSV (up to 10,000 entries) */
+        get: {
+            parameters: {
+                query?: {
+                    action?: string;
+                    actorId?: string;
+                    from?: string;
+                    result?: "success" | "failure" | "denied";
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/partners/{partnerId}/invitations": {
         parameters: {
             query?: never;
@@ -1113,6 +1325,108 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vendor/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The vendor's audit log, newest first (page with nextBefore) */
+        get: {
+            parameters: {
+                query?: {
+                    action?: string;
+                    actorId?: string;
+                    before?: number;
+                    from?: string;
+                    limit?: number;
+                    result?: "success" | "failure" | "denied";
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                action: string;
+                                actorId: string | null;
+                                actorKind: string;
+                                actorLabel: string;
+                                at: string;
+                                details: {
+                                    [key: string]: unknown;
+                                } | null;
+                                id: number;
+                                ip: string | null;
+                                onBehalfOf: string | null;
+                                result: string;
+                                target: string | null;
+                                userAgent: string | null;
+                            }[];
+                            nextBefore: number | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vendor/audit.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The vendor's audit log as CSV (up to 10,000 entries) */
+        get: {
+            parameters: {
+                query?: {
+                    action?: string;
+                    actorId?: string;
+                    from?: string;
+                    result?: "success" | "failure" | "denied";
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -1,0 +1,136 @@
+// The audit log over HTTP: each tenant's log (vendor, a partner, a customer), filtered and
+// paged, or exported as CSV. Who may read which log is the policy module's answer.
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ApiModule } from '../../http/app.ts';
+import { notFound } from '../../http/errors.ts';
+import { requireActor } from '../identity/index.ts';
+import { type Action, authorize, type Tenant } from '../policy/policy.ts';
+import { loadCustomerTenant, loadPartnerTenant } from '../tenancy/store.ts';
+import type { AuditQuery, AuditTenant } from './service.ts';
+
+const filters = z.strictObject({
+  action: z.string().min(1).max(200).optional(),
+  actorId: z.string().min(1).max(200).optional(),
+  result: z.enum(['success', 'failure', 'denied']).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+const entry = z.object({
+  id: z.number(),
+  at: z.string(),
+  actorKind: z.string(),
+  actorId: z.string().nullable(),
+  actorLabel: z.string(),
+  onBehalfOf: z.string().nullable(),
+  action: z.string(),
+  target: z.string().nullable(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  result: z.string(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+
+interface LogRoute {
+  /** Path of the log; `.csv` appended exports it. */
+  path: string;
+  description: string;
+  params: z.ZodObject;
+  /** The tenant, the log's key, and the action the policy must allow; null when none exists. */
+  resolve(params: Record<string, string>): Promise<{ tenant: Tenant; log: AuditTenant; action: Action } | null>;
+}
+
+export const auditModule: ApiModule = (app, ctx) => {
+  const routes: LogRoute[] = [
+    {
+      path: '/api/vendor/audit',
+      description: "The vendor's audit log",
+      params: z.object({}),
+      resolve: async () => ({ tenant: { kind: 'vendor' }, log: 'vendor', action: 'audit.read' }),
+    },
+    {
+      path: '/api/partners/:partnerId/audit',
+      description: "A partner's audit log",
+      params: z.object({ partnerId: z.uuid() }),
+      resolve: async ({ partnerId = '' }) => {
+        const tenant = await loadPartnerTenant(ctx.db, partnerId);
+        return tenant && { tenant, log: `partner:${partnerId}`, action: 'audit.read' };
+      },
+    },
+    {
+      path: '/api/customers/:customerId/audit',
+      description: "A customer's audit log",
+      params: z.object({ customerId: z.uuid() }),
+      resolve: async ({ customerId = '' }) => {
+        const tenant = await loadCustomerTenant(ctx.db, customerId);
+        return tenant && { tenant, log: `customer:${customerId}`, action: 'customer.audit.read' };
+      },
+    },
+  ];
+
+  /** Authorizes the request for the route's log and turns the filters into a query. */
+  const prepare = async (
+    route: LogRoute,
+    request: FastifyRequest,
+    params: Record<string, string>,
+    query: z.infer<typeof filters>,
+  ): Promise<AuditQuery> => {
+    const actor = requireActor(request);
+    const target = await route.resolve(params);
+    if (!target) throw notFound('The tenant');
+    authorize(actor, target.action, target.tenant);
+    const { from, to, ...rest } = query;
+    return {
+      tenant: target.log,
+      ...rest,
+      ...(from ? { from: new Date(from) } : {}),
+      ...(to ? { to: new Date(to) } : {}),
+    };
+  };
+
+  for (const route of routes) {
+    app.get(
+      route.path,
+      {
+        schema: {
+          tags: ['audit'],
+          summary: `${route.description}, newest first (page with nextBefore)`,
+          params: route.params,
+          querystring: filters,
+          response: { 200: z.object({ entries: z.array(entry), nextBefore: z.number().nullable() }) },
+        },
+      },
+      async (request) => {
+        const query = await prepare(route, request, request.params as Record<string, string>, request.query);
+        const entries = await ctx.audit.query(query);
+        const last = entries.at(-1);
+        return { entries, nextBefore: entries.length === query.limit && last ? last.id : null };
+      },
+    );
+    app.get(
+      `${route.path}.csv`,
+      {
+        schema: {
+          tags: ['audit'],
+          summary: `${route.description} as CSV (up to 10,000 entries)`,
+          params: route.params,
+          querystring: filters.omit({ limit: true, before: true }),
+          produces: ['text/csv'],
+        },
+      },
+      async (request, reply) => {
+        const query = await prepare(route, request, request.params as Record<string, string>, {
+          ...request.query,
+          limit: 10_000,
+        });
+        return reply
+          .header('content-disposition', 'attachment; filename="audit-log.csv"')
+          .type('text/csv; charset=utf-8')
+          .send(await ctx.audit.exportCsv(query));
+      },
+    );
+  }
+};
