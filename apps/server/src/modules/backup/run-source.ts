@@ -88,6 +88,8 @@ export async function runSourceBackup(
     let result: ServiceResult | undefined;
     try {
       result = await handlers[source.service]({
+        db: ctx.db,
+        customerId: source.customerId,
         google,
         email: source.subjectEmail,
         driveId: source.subjectKind === 'shared_drive' ? source.subjectId : undefined,

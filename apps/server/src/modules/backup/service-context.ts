@@ -3,9 +3,12 @@
 import { createHash } from 'node:crypto';
 import type { GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
+import type { Db } from '../../db/database.ts';
 import type { RunWriter } from './run-writer.ts';
 
 export interface ServiceRun {
+  db: Db;
+  customerId: string;
   google: GoogleClient;
   /** The impersonated user (the subject's email, or a shared drive member). */
   email: string;
@@ -58,4 +61,18 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 export function errorReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A JSON value with its object keys sorted, so equal content hashes equally. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record)
+      .sort()
+      .filter((key) => record[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${stableJson(record[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
