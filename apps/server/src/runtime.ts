@@ -11,6 +11,7 @@ import { defineHousekeeping } from './jobs/housekeeping.ts';
 import { createJobQueue, type JobQueueTuning } from './jobs/queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createAuditService } from './modules/audit/service.ts';
+import { defineBackupJobs } from './modules/backup/backup-jobs.ts';
 import type { DemoInfo } from './modules/demo/demo-google.ts';
 import { createMailService } from './modules/notifications/mail.ts';
 
@@ -54,7 +55,12 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     ...(options.jobTuning ? { tuning: options.jobTuning } : {}),
   });
   defineHousekeeping(jobs, { db, clock });
-  return {
+  let runtime: Runtime | undefined;
+  defineBackupJobs(jobs, () => {
+    if (!runtime) throw new Error('backup job before the runtime was ready');
+    return runtime;
+  });
+  runtime = {
     config,
     database,
     db,
@@ -74,6 +80,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       }
     },
   };
+  return runtime;
 }
 
 function loadOrCreateMasterKey(config: Config, logger: Logger): Buffer {

@@ -1,12 +1,20 @@
 // The `safehold` binary: one entry point, one subcommand per task (DESIGN.md §1).
 import { type Command, type CommandIo, type DelegatedCommand, exitCodes, runCommand } from './command.ts';
+import { backupRunCommand, backupStatusCommand } from './commands/backup.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { startCommand } from './commands/start.ts';
 import { vendorCreateOperatorCommand } from './commands/vendor.ts';
 import { workerCommand } from './commands/worker.ts';
 
-export const commands: Command[] = [startCommand, workerCommand, migrateCommand, vendorCreateOperatorCommand];
+export const commands: Command[] = [
+  startCommand,
+  workerCommand,
+  migrateCommand,
+  vendorCreateOperatorCommand,
+  backupRunCommand,
+  backupStatusCommand,
+];
 export const delegatedCommands: DelegatedCommand[] = [emulatorCommand];
 
 function overview(): string {

@@ -41,6 +41,8 @@ export interface EnqueueTenantBackupOptions {
   runOptions?: RunSourceOptions;
   /** In-process runs at once. Default 4. */
   concurrency?: number;
+  /** In-process runs: called as each run ends (CLI progress). */
+  onRunFinished?(run: EnqueuedRun, result: RunResult): void;
 }
 
 export interface EnqueuedRun {
@@ -138,7 +140,9 @@ export async function enqueueTenantBackup(
   if (inProcess) {
     const results: RunResult[] = [];
     await forEachLimited(runs, options.concurrency ?? 4, async (run) => {
-      results.push(await runSourceBackup(ctx, run.runId, options.runOptions));
+      const result = await runSourceBackup(ctx, run.runId, options.runOptions);
+      results.push(result);
+      options.onRunFinished?.(run, result);
     });
     return { runs, results };
   }
