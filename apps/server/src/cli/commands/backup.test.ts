@@ -43,7 +43,10 @@ describe('safehold backup run / status', () => {
     const keyPath = path.join(dir, 'sa.json');
     writeFileSync(keyPath, JSON.stringify(emulator.serviceAccountKey));
     env = { SAFEHOLD_DATA_DIR: path.join(dir, 'data'), GOOGLE_SERVICE_ACCOUNT_KEY: keyPath, LOG_LEVEL: 'silent' };
-    const database = await openDatabase({ kind: 'pglite', dataDir: path.join(dir, 'data', 'pglite') }, { command: 'test' });
+    const database = await openDatabase(
+      { kind: 'pglite', dataDir: path.join(dir, 'data', 'pglite') },
+      { command: 'test' },
+    );
     await database.migrate();
     await database.db.insert(customers).values({ id: randomUUID(), domain, name: 'CLI test' });
     await database.close();
@@ -72,10 +75,20 @@ describe('safehold backup run / status', () => {
     const email = users[1] as string;
     emulator.control.addMessage({ email, subject: 'Cannot be read', body: 'x' });
     emulator.control.setFaults([
-      { endpoint: 'gmail.users.messages.get', user: email, errorRate: 1, status: 403, reason: 'forbidden', message: 'Forbidden' },
+      {
+        endpoint: 'gmail.users.messages.get',
+        user: email,
+        errorRate: 1,
+        status: 403,
+        reason: 'forbidden',
+        message: 'Forbidden',
+      },
     ]);
     try {
-      const result = await cli(['backup', 'run', '--domain', domain, '--user', email, '--service', 'gmail', '--wait', '--json'], env);
+      const result = await cli(
+        ['backup', 'run', '--domain', domain, '--user', email, '--service', 'gmail', '--wait', '--json'],
+        env,
+      );
       assert.equal(result.code, 3, result.stderr);
       const report = JSON.parse(result.stdout);
       assert.equal(report.status, 'partial');
@@ -88,7 +101,10 @@ describe('safehold backup run / status', () => {
       emulator.control.setFaults([]);
     }
     // The failed item is fetched again by the next run (the cursor did not move).
-    const retry = await cli(['backup', 'run', '--domain', domain, '--user', email, '--service', 'gmail', '--wait', '--json'], env);
+    const retry = await cli(
+      ['backup', 'run', '--domain', domain, '--user', email, '--service', 'gmail', '--wait', '--json'],
+      env,
+    );
     assert.equal(retry.code, 0, retry.stderr);
     assert.equal(JSON.parse(retry.stdout).services.gmail.added, 1);
   });

@@ -16,6 +16,7 @@ import {
   runSourceBackup,
 } from './run-source.ts';
 import { forEachLimited } from './service-context.ts';
+import { openTenantRepository } from './tenant-repository.ts';
 
 export const BACKUP_JOB = 'backup.source';
 export const ON_DEMAND_PRIORITY = 10;
@@ -139,11 +140,21 @@ export async function enqueueTenantBackup(
   const inProcess = options.wait === true && !ctx.jobs.started;
   if (inProcess) {
     const results: RunResult[] = [];
-    await forEachLimited(runs, options.concurrency ?? 4, async (run) => {
-      const result = await runSourceBackup(ctx, run.runId, options.runOptions);
-      results.push(result);
-      options.onRunFinished?.(run, result);
-    });
+    // One open repository (one lock, one worker pool) for every run of this call.
+    const repository =
+      options.runOptions?.repository ?? (runs.length > 0 ? await openTenantRepository(ctx, customerId) : undefined);
+    try {
+      await forEachLimited(runs, options.concurrency ?? 4, async (run) => {
+        const result = await runSourceBackup(ctx, run.runId, {
+          ...options.runOptions,
+          ...(repository ? { repository } : {}),
+        });
+        results.push(result);
+        options.onRunFinished?.(run, result);
+      });
+    } finally {
+      if (repository && !options.runOptions?.repository) await repository.close();
+    }
     return { runs, results };
   }
   for (const run of runs) {

@@ -62,29 +62,32 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[]): Promise<v
     let gone = 0;
     for (const batch of chunks(group, BATCH)) {
       const results = await run.google.gmail.batchGetRawMessages(run.email, batch);
-      for (const result of results) {
-        if (!result.ok) {
-          // Deleted between listing and fetching: nothing to back up (history closes it).
-          if (isGone(result.error)) gone += 1;
-          else await run.writer.fail(result.id, errorReason(result.error));
-          continue;
-        }
-        const message = result.message;
-        const objectId = await run.repository.putMail(message.raw);
-        run.writer.put({
-          key: message.id,
-          objectId,
-          contentHash: sha256(message.raw),
-          size: message.raw.length,
-          metadata: {
-            labelIds: message.labelIds,
-            threadId: message.threadId,
-            internalDate: message.internalDate,
-            historyId: message.historyId,
-          },
-          fetchedBytes: message.raw.length,
-        });
-      }
+      // Sealing runs on the repository's worker threads: put the whole batch at once.
+      await Promise.all(
+        results.map(async (result) => {
+          if (!result.ok) {
+            // Deleted between listing and fetching: nothing to back up (history closes it).
+            if (isGone(result.error)) gone += 1;
+            else await run.writer.fail(result.id, errorReason(result.error));
+            return;
+          }
+          const message = result.message;
+          const objectId = await run.repository.putMail(message.raw);
+          run.writer.put({
+            key: message.id,
+            objectId,
+            contentHash: sha256(message.raw),
+            size: message.raw.length,
+            metadata: {
+              labelIds: message.labelIds,
+              threadId: message.threadId,
+              internalDate: message.internalDate,
+              historyId: message.historyId,
+            },
+            fetchedBytes: message.raw.length,
+          });
+        }),
+      );
     }
     if (gone > 0) await run.writer.skip(gone);
     await run.writer.commit();

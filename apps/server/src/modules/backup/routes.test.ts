@@ -54,7 +54,10 @@ forEachDatabase('backup API', (kind) => {
     const status = await browser.get(`/api/customers/${f.customerId}/backup/status`);
     assert.equal(status.statusCode, 200, status.body);
     const body = status.json();
-    const mail = f.users.reduce((sum, user) => sum + f.emulator.control.digest({ email: user.email, service: 'gmail' }).items, 0);
+    const mail = f.users.reduce(
+      (sum, user) => sum + f.emulator.control.digest({ email: user.email, service: 'gmail' }).items,
+      0,
+    );
     assert.equal(body.services.gmail.items, mail);
     assert.ok(body.services.gmail.bytes > 0);
     assert.equal(body.services.gmail.sources, f.users.length);
@@ -87,7 +90,9 @@ forEachDatabase('backup API', (kind) => {
     const before = (await f.ctx.db.select().from(backupRuns)).length;
     const badService = await browser.post(`/api/customers/${f.customerId}/backup/runs`, { services: ['fax'] });
     assert.equal(badService.statusCode, 400);
-    const unknownUser = await browser.post(`/api/customers/${f.customerId}/backup/runs`, { users: ['nobody@elsewhere.test'] });
+    const unknownUser = await browser.post(`/api/customers/${f.customerId}/backup/runs`, {
+      users: ['nobody@elsewhere.test'],
+    });
     assert.equal(unknownUser.statusCode, 400);
     assert.match(unknownUser.json().error.message, /nobody@elsewhere.test/);
     assert.equal((await f.ctx.db.select().from(backupRuns)).length, before);

@@ -34,14 +34,23 @@ forEachDatabase('tenant repository, manifests and jobs', (kind) => {
   });
 
   it('keeps the tenant keys sealed by the master key, bound to the customer', async () => {
-    const [row] = await f.ctx.db.select().from(tenantRepositoryKeys).where(eq(tenantRepositoryKeys.customerId, f.customerId));
+    const [row] = await f.ctx.db
+      .select()
+      .from(tenantRepositoryKeys)
+      .where(eq(tenantRepositoryKeys.customerId, f.customerId));
     assert.ok(row);
     const { keys } = await tenantKeys(f.ctx, f.customerId);
     const wrapped = Buffer.from(row.wrappedKeys, 'base64');
     assert.equal(wrapped.indexOf(Buffer.from(keys.dataKey)), -1, 'the raw data key is not stored');
-    assert.throws(() => unwrapTenantKeys(randomBytes(32), f.customerId, row.wrappedKeys), 'another master key cannot open them');
+    assert.throws(
+      () => unwrapTenantKeys(randomBytes(32), f.customerId, row.wrappedKeys),
+      'another master key cannot open them',
+    );
     const other = wrapTenantKeys(f.ctx.masterKey, f.customerId, keys);
-    assert.throws(() => unwrapTenantKeys(f.ctx.masterKey, crypto.randomUUID(), other), 'keys are bound to their customer');
+    assert.throws(
+      () => unwrapTenantKeys(f.ctx.masterKey, crypto.randomUUID(), other),
+      'keys are bound to their customer',
+    );
   });
 
   it('writes a manifest per run from which the item history can be rebuilt, and index files for recovery', async () => {
@@ -52,7 +61,11 @@ forEachDatabase('tenant repository, manifests and jobs', (kind) => {
     try {
       const snapshot = await repository.readSnapshot(run.snapshotId as string);
       assert.equal(snapshot.kind, 'backup-run');
-      const data = snapshot.data as { run: { id: string }; cursor: { historyId: string }; versions: Array<{ key: string; objectId: string }> };
+      const data = snapshot.data as {
+        run: { id: string };
+        cursor: { historyId: string };
+        versions: Array<{ key: string; objectId: string }>;
+      };
       assert.equal(data.run.id, runId);
       assert.ok(data.cursor.historyId);
       assert.deepEqual(
@@ -74,7 +87,11 @@ forEachDatabase('tenant repository, manifests and jobs', (kind) => {
   });
 
   it('runs queued backups in a pg-boss worker', async () => {
-    defineBackupJobs(f.ctx.jobs, () => f.ctx, () => ({ google: f.google }));
+    defineBackupJobs(
+      f.ctx.jobs,
+      () => f.ctx,
+      () => ({ google: f.google }),
+    );
     await f.ctx.jobs.start({ work: true });
     try {
       const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
@@ -84,7 +101,10 @@ forEachDatabase('tenant repository, manifests and jobs', (kind) => {
         wait: true,
       });
       assert.equal(results?.[0]?.status, 'success');
-      const [row] = await f.ctx.db.select().from(backupRuns).where(eq(backupRuns.id, results?.[0]?.runId as string));
+      const [row] = await f.ctx.db
+        .select()
+        .from(backupRuns)
+        .where(eq(backupRuns.id, results?.[0]?.runId as string));
       assert.equal(row?.mode, 'incremental');
     } finally {
       await f.ctx.jobs.stop({ graceMs: 1000 });
