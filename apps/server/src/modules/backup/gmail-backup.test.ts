@@ -104,17 +104,23 @@ forEachDatabase('gmail backup', (kind) => {
     }
   });
 
-  it('an expired history id leads to a full comparison that adds new and closes deleted mail', async () => {
+  it('an expired history id leads to a full comparison that adds new, closes deleted and relabels mail', async () => {
     const current = await versionsOf(f, user(), 'gmail');
+    const relabelled = current[3] as { itemKey: string; objectId: string };
     f.emulator.control.expireCursors({ email: user() });
+    f.emulator.control.relabelMessage({ email: user(), id: relabelled.itemKey, add: ['IMPORTANT'] });
     f.emulator.control.addMessage({ email: user(), subject: 'After expiry', body: 'x' });
     f.emulator.control.deleteMessage({ email: user(), id: (current[2] as { itemKey: string }).itemKey });
     f.emulator.control.counters({ reset: true });
     const run = await backUp(user());
     assert.equal(run.status, 'success');
     assert.equal(run.mode, 'resync');
-    assert.deepEqual([run.added, run.deleted], [1, 1]);
+    assert.deepEqual([run.added, run.changed, run.deleted], [1, 1, 1]);
     assert.equal(requestCounts(f.emulator, user())['gmail.users.messages.get'], 1, 'only the new message is fetched');
+    const after = (await versionsOf(f, user(), 'gmail')).find((version) => version.itemKey === relabelled.itemKey);
+    assert.ok(after);
+    assert.ok((after.metadata.labelIds as string[]).includes('IMPORTANT'));
+    assert.equal(after.objectId, relabelled.objectId);
     const expected = f.emulator.control.digest({ email: user(), service: 'gmail' });
     assert.deepEqual(await repositoryDigest(user()), { digest: expected.digest, items: expected.items });
     // The next run is incremental again from the new cursor.

@@ -34,18 +34,58 @@ export async function backupGmail(run: ServiceRun): Promise<ServiceResult> {
     } catch (error) {
       if (!(error instanceof ResyncRequired)) throw error;
     }
-    return { ...(await fullComparison(run)), mode: 'resync' };
+    return { ...(await fullComparison(run, true)), mode: 'resync' };
   }
-  return { ...(await fullComparison(run)), mode: 'full' };
+  return { ...(await fullComparison(run, false)), mode: 'full' };
 }
 
-async function fullComparison(run: ServiceRun): Promise<{ cursor: Record<string, unknown> }> {
+/**
+ * After an expired history id the labels of messages we hold may have changed unseen. One
+ * listing per label (not one request per message) rebuilds every message's label set.
+ */
+async function refreshLabels(run: ServiceRun, listed: ReadonlySet<string>): Promise<void> {
+  const labelsOf = new Map<string, string[]>();
+  for (const label of await run.google.gmail.listLabels(run.email)) {
+    for await (const ref of run.google.gmail.listMessages(run.email, { labelIds: [label.id] })) {
+      if (!run.writer.current.has(ref.id)) continue;
+      const list = labelsOf.get(ref.id);
+      if (list) list.push(label.id);
+      else labelsOf.set(ref.id, [label.id]);
+    }
+  }
+  let unchanged = 0;
+  for (const [id, current] of run.writer.current) {
+    if (!listed.has(id)) continue;
+    const labels = labelsOf.get(id) ?? [];
+    if (sameLabels(current.metadata.labelIds, labels)) {
+      unchanged += 1;
+      continue;
+    }
+    run.writer.put({
+      key: id,
+      objectId: current.objectId,
+      contentHash: current.contentHash,
+      size: current.size,
+      metadata: { ...current.metadata, labelIds: labels },
+      fetchedBytes: 0,
+    });
+    if (run.writer.pendingCount >= run.groupSize) await run.writer.commit();
+  }
+  if (unchanged > 0) await run.writer.skip(unchanged);
+  await run.writer.commit();
+}
+
+async function fullComparison(
+  run: ServiceRun,
+  labelsMayHaveChanged: boolean,
+): Promise<{ cursor: Record<string, unknown> }> {
   const sync = await run.google.gmailSync.full(run.email);
   const listed = new Set<string>();
   for await (const ref of sync) listed.add(ref.id);
   const toFetch = [...listed].filter((id) => !run.writer.current.has(id));
   const present = listed.size - toFetch.length;
-  if (present > 0) await run.writer.skip(present);
+  if (labelsMayHaveChanged && present > 0) await refreshLabels(run, listed);
+  else if (present > 0) await run.writer.skip(present);
   await fetchMessages(run, toFetch);
   for (const key of [...run.writer.current.keys()]) if (!listed.has(key)) run.writer.close(key);
   await run.writer.commit();

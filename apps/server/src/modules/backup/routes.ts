@@ -9,8 +9,8 @@ import { AppError, notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { type Action, authorize, type Tenant } from '../policy/policy.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
-import { enqueueTenantBackup } from './backup-jobs.ts';
-import { backupServices } from './run-source.ts';
+import { backupServices } from './backup-types.ts';
+import { createQueuedRuns, enqueueRuns } from './queue-runs.ts';
 import { getBackupStatus, listBackupRuns } from './status.ts';
 
 const params = z.object({ customerId: z.uuid() });
@@ -164,7 +164,8 @@ export const backupModule: ApiModule = (app, ctx) => {
           ]),
         ).values(),
       ];
-      const { runs } = await enqueueTenantBackup(ctx, customerId, { subjects, services, trigger: 'on_demand' });
+      const runs = await createQueuedRuns(ctx, customerId, { subjects, services, trigger: 'on_demand' });
+      await enqueueRuns(ctx, runs, 'on_demand');
       const who = auditActorOf(request);
       await ctx.audit.record({
         ...who,

@@ -7,6 +7,7 @@ import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { backupItemVersions, backupRuns, backupSources } from '../../db/schema.ts';
+import type { BackupService, RunResult, RunStatus } from './backup-types.ts';
 import { backupCalendar } from './calendar-backup.ts';
 import { backupContacts } from './contacts-backup.ts';
 import { backupDrive } from './drive-backup.ts';
@@ -16,9 +17,8 @@ import { loadCurrentVersions, type RunHooks, RunWriter } from './run-writer.ts';
 import type { ServiceResult, ServiceRun } from './service-context.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
-export type BackupService = 'gmail' | 'drive' | 'calendar' | 'contacts';
-export const backupServices: readonly BackupService[] = ['gmail', 'drive', 'calendar', 'contacts'];
-export type RunStatus = 'queued' | 'running' | 'success' | 'partial' | 'failed';
+export type { BackupService, RunResult, RunStatus } from './backup-types.ts';
+export { backupServices } from './backup-types.ts';
 
 export const AUTHORISATION_LOST_REASON =
   'authorisation lost: domain-wide delegation for the Safehold service account is missing or revoked — ' +
@@ -33,13 +33,6 @@ export interface RunSourceOptions {
   repository?: Repository;
   /** Items per commit; default 100. */
   groupSize?: number;
-}
-
-export interface RunResult {
-  runId: string;
-  sourceId: string;
-  status: RunStatus;
-  error: string | null;
 }
 
 const handlers: Record<BackupService, (run: ServiceRun) => Promise<ServiceResult>> = {

@@ -4,7 +4,7 @@
 import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { backupItemVersions, backupRunErrors, backupRuns, backupSources } from '../../db/schema.ts';
-import { type BackupService, backupServices, type RunStatus } from './run-source.ts';
+import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
 
 export interface SourceStatus {
   sourceId: string;
