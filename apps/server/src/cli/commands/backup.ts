@@ -6,7 +6,7 @@ import { loadConfig } from '../../config/config.ts';
 import type { AppContext } from '../../context.ts';
 import { customers } from '../../db/schema.ts';
 import { type EnqueuedRun, enqueueTenantBackup } from '../../modules/backup/backup-jobs.ts';
-import { listBackupSubjects } from '../../modules/backup/directory-subjects.ts';
+import { listBackupSubjects, listSharedDriveSubjects } from '../../modules/backup/directory-subjects.ts';
 import { googleClientFor } from '../../modules/backup/google-client.ts';
 import { type BackupService, backupServices, type RunResult } from '../../modules/backup/run-source.ts';
 import { getBackupStatus, listBackupRuns } from '../../modules/backup/status.ts';
@@ -98,7 +98,8 @@ export const backupRunCommand: Command = {
     'With --wait the backup runs in this process and the command ends with it: exit 0 when every item was\n' +
     'backed up, 3 when some items or users failed (listed), 1 when everything failed. Without --wait the\n' +
     'runs are queued for the workers ("safehold start" or "safehold worker") and their ids printed.\n' +
-    'Users come from the Google Directory (impersonating --admin, default admin@DOMAIN).',
+    'Users come from the Google Directory (impersonating --admin, default admin@DOMAIN); without --user,\n' +
+    'a Drive backup also covers every shared drive (read as one of its members).',
   options: {
     domain: { type: 'string', description: 'The customer domain', valueName: 'DOMAIN' },
     user: { type: 'string', description: 'Only this user (email)', multiple: true, valueName: 'EMAIL' },
@@ -124,6 +125,9 @@ export const backupRunCommand: Command = {
         const unknown = users.filter((email) => !subjects.some((subject) => subject.email.toLowerCase() === email));
         if (unknown.length > 0) throw new UsageError(`not an active user of ${customer.domain}: ${unknown.join(', ')}`);
         subjects = subjects.filter((subject) => users.includes(subject.email.toLowerCase()));
+      } else if (services.includes('drive')) {
+        // A whole-domain Drive backup includes the shared drives.
+        subjects.push(...(await listSharedDriveSubjects(google, admin)));
       }
       const startedAt = runtime.clock.now();
       if (!values.wait) {

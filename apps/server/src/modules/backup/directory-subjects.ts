@@ -17,3 +17,16 @@ export async function listBackupSubjects(
   }
   return subjects;
 }
+
+/**
+ * Every shared drive of the domain, each with a member to impersonate (only members can list a
+ * shared drive's files). Drives without any user member are skipped (nobody can read them).
+ */
+export async function listSharedDriveSubjects(google: GoogleClient, adminEmail: string): Promise<BackupSubject[]> {
+  const subjects: BackupSubject[] = [];
+  for await (const drive of google.drive.listDrives(adminEmail, { useDomainAdminAccess: true })) {
+    const member = await google.drive.findSharedDriveMember(adminEmail, drive.id);
+    if (member) subjects.push({ kind: 'shared_drive', id: drive.id, email: member });
+  }
+  return subjects;
+}

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, it } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { backupItemVersions } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, requestCounts, runRow, versionsOf } from './backup-test-support.ts';
+import { listSharedDriveSubjects } from './directory-subjects.ts';
 import type { BackupService } from './run-source.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
@@ -13,7 +16,7 @@ const FOLDER = 'application/vnd.google-apps.folder';
 forEachDatabase('drive, calendar and contacts backup', (kind) => {
   let f: BackupFixture;
   before(async () => {
-    f = await backupFixture(kind, { users: 2, generate: { messagesPerUser: 2, filesPerUser: 10 } });
+    f = await backupFixture(kind, { users: 2, generate: { messagesPerUser: 2, filesPerUser: 10, sharedDrives: 1 } });
   });
   after(async () => {
     await f?.close();
@@ -139,5 +142,29 @@ forEachDatabase('drive, calendar and contacts backup', (kind) => {
     assert.deepEqual([resyncCalendar.mode, resyncCalendar.added, resyncCalendar.changed], ['resync', 0, 0]);
     assert.deepEqual([resyncContacts.mode, resyncContacts.added, resyncContacts.changed], ['resync', 0, 0]);
     assert.equal(resyncContacts.items, f.emulator.control.digest({ email: user(), service: 'contacts' }).items);
+  });
+
+  it('backs up a shared drive as one of its members', async () => {
+    const admin = `admin@${f.domain}`;
+    const subjects = await listSharedDriveSubjects(f.google, admin);
+    assert.equal(subjects.length, 1);
+    const drive = subjects[0];
+    assert.ok(drive);
+    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+      subjects: [drive],
+      services: ['drive', 'gmail'],
+      trigger: 'scheduled',
+      wait: true,
+      runOptions: { google: f.google },
+    });
+    assert.equal(results?.length, 1, 'a shared drive has only a Drive source');
+    const run = await runRow(f, results?.[0]?.runId as string);
+    assert.equal(run.status, 'success', run.error ?? '');
+    assert.ok(run.items > 0);
+    const versions = await f.ctx.db
+      .select()
+      .from(backupItemVersions)
+      .where(eq(backupItemVersions.sourceId, run.sourceId));
+    assert.ok(versions.every((version) => version.metadata.driveId === drive.id));
   });
 });
