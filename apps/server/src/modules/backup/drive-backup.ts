@@ -191,7 +191,7 @@ async function storeContent(
   if (mimeType.startsWith('application/vnd.google-apps.') && !exportAs) {
     // Folders, shortcuts, forms…: no content to download; the metadata is the item.
     const json = JSON.stringify(file);
-    const objectId = await run.repository.putObject(file);
+    const objectId = await run.writer.store((repository) => repository.putObject(file));
     return {
       item: { objectId, contentHash: `sha256:${sha256(json)}`, size: 0, fetchedBytes: 0 },
       extra: { contentKind: 'metadata' },
@@ -219,7 +219,7 @@ async function storeContent(
     }
     const download = await run.google.drive.download(run.email, file.id);
     const state = { hash: createHash('sha256'), bytes: 0 };
-    const objectId = await run.repository.putFile(hashing(download.body, state));
+    const objectId = await run.writer.store((repository) => repository.putFile(hashing(download.body, state)));
     const hash = checksum ?? `sha256:${state.hash.digest('hex')}`;
     return {
       item: { objectId, contentHash: hash, size: state.bytes, fetchedBytes: state.bytes },
@@ -228,7 +228,7 @@ async function storeContent(
   }
   const exported = await run.google.drive.export(run.email, file.id, exportAs);
   const state = { hash: createHash('sha256'), bytes: 0 };
-  const objectId = await run.repository.putFile(hashing(exported.body, state));
+  const objectId = await run.writer.store((repository) => repository.putFile(hashing(exported.body, state)));
   return {
     item: { objectId, contentHash: `sha256:${state.hash.digest('hex')}`, size: state.bytes, fetchedBytes: state.bytes },
     extra: { contentKind: 'export', exportedAs: exportAs },

@@ -112,7 +112,7 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[]): Promise<v
             return;
           }
           const message = result.message;
-          const objectId = await run.repository.putMail(message.raw);
+          const objectId = await run.writer.store((repository) => repository.putMail(message.raw));
           run.writer.put({
             key: message.id,
             objectId,

@@ -18,7 +18,7 @@ export async function putObjectItem(
   const json = stableJson(contentOf(item));
   const contentHash = `sha256:${sha256(json)}`;
   if (run.writer.current.get(key)?.contentHash === contentHash) return false;
-  const objectId = await run.repository.putObject(item);
+  const objectId = await run.writer.store((repository) => repository.putObject(item));
   const size = Buffer.byteLength(json);
   run.writer.put({ key, objectId, contentHash, size, metadata, fetchedBytes: size });
   return true;

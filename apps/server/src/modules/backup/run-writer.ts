@@ -39,6 +39,54 @@ export interface RunHooks {
 
 type Pending = { kind: 'put'; item: PutItem } | { kind: 'close'; key: string };
 
+/**
+ * Orders puts and flushes on one repository. A put that finds a blob already claimed by another
+ * in-flight put returns at once, before that blob is in any pack; a flush at that moment would
+ * not make it durable. So a flush waits until no put is in flight (and holds new puts back
+ * meanwhile): every id returned before the flush is then in a written pack.
+ */
+class PutGate {
+  private active = 0;
+  private drained: Array<() => void> = [];
+  private exclusiveHeld: Promise<void> | null = null;
+
+  async put<T>(work: () => Promise<T>): Promise<T> {
+    while (this.exclusiveHeld) await this.exclusiveHeld;
+    this.active += 1;
+    try {
+      return await work();
+    } finally {
+      this.active -= 1;
+      if (this.active === 0) for (const wake of this.drained.splice(0)) wake();
+    }
+  }
+
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    while (this.exclusiveHeld) await this.exclusiveHeld;
+    let release = () => {};
+    this.exclusiveHeld = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      if (this.active > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+      return await work();
+    } finally {
+      this.exclusiveHeld = null;
+      release();
+    }
+  }
+}
+
+const gates = new WeakMap<Repository, PutGate>();
+function gateOf(repository: Repository): PutGate {
+  let gate = gates.get(repository);
+  if (!gate) {
+    gate = new PutGate();
+    gates.set(repository, gate);
+  }
+  return gate;
+}
+
 export async function loadCurrentVersions(ctx: AppContext, sourceId: string): Promise<Map<string, CurrentVersion>> {
   const rows = await ctx.db
     .select({
@@ -77,6 +125,11 @@ export class RunWriter {
     this.run = run;
     this.current = current;
     this.hooks = hooks;
+  }
+
+  /** Runs a repository put (putMail, putFile, putObject); see PutGate for why. */
+  store<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
+    return gateOf(this.repository).put(() => work(this.repository));
   }
 
   get pendingCount(): number {
@@ -128,7 +181,7 @@ export class RunWriter {
     const batch = [...this.pending.values()];
     this.pending = new Map();
     // 1. Packs written whole and indexed (PostgreSQL) before any row names their blobs.
-    await this.repository.flush();
+    await gateOf(this.repository).exclusive(() => this.repository.flush());
     const now = this.ctx.clock.now();
     let added = 0;
     let changed = 0;
