@@ -67,13 +67,17 @@ class PutGate {
     this.exclusiveHeld = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let started: Promise<T>;
     try {
       if (this.active > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
-      return await work();
+      // `work` (Repository.flush) seals the open pack synchronously when called; puts that
+      // start after that go to a new pack, so the gate reopens without waiting for the writes.
+      started = work();
     } finally {
       this.exclusiveHeld = null;
       release();
     }
+    return started;
   }
 }
 
