@@ -11,6 +11,7 @@ import { defineHousekeeping } from './jobs/housekeeping.ts';
 import { createJobQueue, type JobQueueTuning } from './jobs/queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createAuditService } from './modules/audit/service.ts';
+import { defineBackupJobs } from './modules/backup/backup-jobs.ts';
 import { createCustomersDeps, defineCustomerJobs } from './modules/customers/service.ts';
 import type { DemoInfo } from './modules/demo/demo-google.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
@@ -79,6 +80,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   // The customers module reads the configuration through the runtime at each run: `start`
   // replaces runtime.config when it starts the demo emulator.
   defineCustomerJobs(jobs, createCustomersDeps(runtime));
+  defineBackupJobs(jobs, () => runtime);
   return runtime;
 }
 

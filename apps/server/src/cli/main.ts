@@ -1,5 +1,6 @@
 // The `safehold` binary: one entry point, one subcommand per task (DESIGN.md §1).
 import { type Command, type CommandIo, type DelegatedCommand, exitCodes, runCommand } from './command.ts';
+import { backupRunCommand, backupStatusCommand } from './commands/backup.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { repoCommand } from './commands/repo.ts';
@@ -16,6 +17,8 @@ export const commands: Command[] = [
   tenantConnectCommand,
   tenantListCommand,
   licensesAssignCommand,
+  backupRunCommand,
+  backupStatusCommand,
 ];
 export const delegatedCommands: DelegatedCommand[] = [repoCommand, emulatorCommand];
 

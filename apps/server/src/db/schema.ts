@@ -327,3 +327,175 @@ export const directoryUsers = pgTable(
       .where(sql`${table.purgeAfter} is not null and ${table.purgedAt} is null`),
   ],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Backups (issue 5): tenant repository keys, the PostgreSQL blob index of each tenant's
+// repository, backup sources with their cursors, runs, per-item errors and item versions.
+// Sources are keyed by (customer, subject kind, subject id, service) and do NOT reference the
+// directory tables (they are built in parallel): the integrator connects licensed users.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Per-tenant repository keys (data key + id key) sealed with the installation's master key
+ * (AES-256-GCM). Deleting the row (or the customer) crypto-shreds the tenant's backups.
+ */
+export const tenantRepositoryKeys = pgTable('tenant_repository_keys', {
+  customerId: uuid('customer_id')
+    .primaryKey()
+    .references(() => customers.id, { onDelete: 'cascade' }),
+  /** base64(nonce | AES-256-GCM(masterKey, dataKey | idKey, aad = 'safehold-tenant-keys-v1:<customerId>') | tag). */
+  wrappedKeys: text('wrapped_keys').notNull(),
+  /** Where the repository lives (storage URL + '/<customerId>'), fixed at creation. */
+  location: text('location').notNull(),
+  createdAt: createdAt(),
+});
+
+/** Packs of a tenant's repository (the server's BlobIndex; index files in the repository remain for recovery). */
+export const repositoryPacks = pgTable(
+  'repository_packs',
+  {
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.customerId, table.name] })],
+);
+
+/** Blob id → location in a pack, per tenant. A blob may live in several packs (after a repack). */
+export const repositoryBlobs = pgTable(
+  'repository_blobs',
+  {
+    customerId: uuid('customer_id').notNull(),
+    blobId: text('blob_id').notNull(),
+    pack: text('pack').notNull(),
+    type: integer('type').notNull(),
+    offset: bigint('offset', { mode: 'number' }).notNull(),
+    length: integer('length').notNull(),
+    rawLength: integer('raw_length').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.customerId, table.blobId, table.pack] }),
+    index('repository_blobs_pack_idx').on(table.customerId, table.pack),
+  ],
+);
+
+/** One backup source: a user's (or shared drive's) Gmail, Drive, Calendar or Contacts. */
+export const backupSources = pgTable(
+  'backup_sources',
+  {
+    id: uuid('id').primaryKey(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    subjectKind: text('subject_kind', { enum: ['user', 'shared_drive'] }).notNull(),
+    /** Google user id or shared drive id. */
+    subjectId: text('subject_id').notNull(),
+    /** The user's primary email (for a shared drive: the member impersonated). */
+    subjectEmail: text('subject_email').notNull(),
+    service: text('service', { enum: ['gmail', 'drive', 'calendar', 'contacts'] }).notNull(),
+    /** The service's cursor; written only together with the end of a run that committed every item. */
+    cursor: jsonb('cursor').$type<Record<string, unknown>>(),
+    cursorUpdatedAt: timestamp('cursor_updated_at', { withTimezone: true }),
+    lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex('backup_sources_subject_key').on(table.customerId, table.subjectKind, table.subjectId, table.service),
+    index('backup_sources_customer_idx').on(table.customerId),
+  ],
+);
+
+/** One run of one source; a committed run (success or partial) is a backup point. */
+export const backupRuns = pgTable(
+  'backup_runs',
+  {
+    id: uuid('id').primaryKey(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => backupSources.id, { onDelete: 'cascade' }),
+    trigger: text('trigger', { enum: ['scheduled', 'on_demand'] }).notNull(),
+    status: text('status', { enum: ['queued', 'running', 'success', 'partial', 'failed'] })
+      .notNull()
+      .default('queued'),
+    /** full | incremental | resync (cursor expired), set when the run starts. */
+    mode: text('mode'),
+    added: integer('added').notNull().default(0),
+    changed: integer('changed').notNull().default(0),
+    deleted: integer('deleted').notNull().default(0),
+    skipped: integer('skipped').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    /** Items of the source at this backup point (current versions when the run ended). */
+    items: integer('items').notNull().default(0),
+    /** Content bytes fetched and stored by the run. */
+    bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+    /** Run-level failure (e.g. "authorisation lost"); item failures are in backup_run_errors. */
+    error: text('error'),
+    snapshotId: text('snapshot_id'),
+    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    durationMs: integer('duration_ms'),
+  },
+  (table) => [
+    index('backup_runs_customer_idx').on(table.customerId, table.queuedAt),
+    index('backup_runs_source_idx').on(table.sourceId, table.queuedAt),
+  ],
+);
+
+/** Items a run could not back up, with the reason (the run is then `partial`). */
+export const backupRunErrors = pgTable(
+  'backup_run_errors',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => backupRuns.id, { onDelete: 'cascade' }),
+    customerId: uuid('customer_id').notNull(),
+    itemKey: text('item_key').notNull(),
+    reason: text('reason').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index('backup_run_errors_run_idx').on(table.runId)],
+);
+
+/**
+ * Temporal item versions: the state "as of T" is every row with valid_from <= T and
+ * (valid_to is null or valid_to > T). Deleted and overwritten items keep their rows.
+ */
+export const backupItemVersions = pgTable(
+  'backup_item_versions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    customerId: uuid('customer_id').notNull(),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => backupSources.id, { onDelete: 'cascade' }),
+    itemKey: text('item_key').notNull(),
+    version: integer('version').notNull(),
+    /** Repository id of the content (mail/file descriptor or object blob). */
+    objectId: text('object_id').notNull(),
+    /** sha256 of the content (Drive: Google's sha256/md5 when given), to skip unchanged content. */
+    contentHash: text('content_hash').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),
+    validFrom: timestamp('valid_from', { withTimezone: true }).notNull(),
+    validTo: timestamp('valid_to', { withTimezone: true }),
+    runId: uuid('run_id').notNull(),
+    closedByRunId: uuid('closed_by_run_id'),
+  },
+  (table) => [
+    uniqueIndex('backup_item_versions_version_key').on(table.sourceId, table.itemKey, table.version),
+    // At most one current version per item: a resumed run cannot duplicate an item.
+    uniqueIndex('backup_item_versions_current_key')
+      .on(table.sourceId, table.itemKey)
+      .where(sql`${table.validTo} is null`),
+    index('backup_item_versions_run_idx').on(table.runId),
+    index('backup_item_versions_hash_idx').on(table.customerId, table.contentHash),
+  ],
+);

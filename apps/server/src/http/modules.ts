@@ -1,10 +1,18 @@
 // Every API module the server serves, in one list. Global modules (identity: sessions and
 // CSRF for every route) come first.
 import { auditModule } from '../modules/audit/routes.ts';
+import { backupModule } from '../modules/backup/routes.ts';
 import { customersModule } from '../modules/customers/routes.ts';
 import { demoModule } from '../modules/demo/routes.ts';
 import { identityModule } from '../modules/identity/index.ts';
 import { outboxModule } from '../modules/notifications/routes.ts';
 import type { ApiModule } from './app.ts';
 
-export const apiModules: ApiModule[] = [identityModule, demoModule, outboxModule, auditModule, customersModule];
+export const apiModules: ApiModule[] = [
+  identityModule,
+  demoModule,
+  outboxModule,
+  auditModule,
+  customersModule,
+  backupModule,
+];

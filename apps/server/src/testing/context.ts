@@ -1,6 +1,9 @@
 // Builds a complete AppContext for tests on a fresh test database, with a manual clock and
 // a silent logger. `forEachDatabase` runs a suite on PGlite and, where available, PostgreSQL.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe } from 'node:test';
 import { manualClock } from '../clock.ts';
 import { loadConfig } from '../config/config.ts';
@@ -22,7 +25,9 @@ export async function createTestContext(
   overrides: { env?: NodeJS.ProcessEnv; start?: Date } = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase(kind);
-  const config = loadConfig({ SAFEHOLD_DATA_DIR: '/nonexistent-test-data-dir', LOG_LEVEL: 'silent', ...overrides.env });
+  // A data dir of its own (repositories of tenants created in the test land there), removed on close.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'safehold-test-'));
+  const config = loadConfig({ SAFEHOLD_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...overrides.env });
   const clock = manualClock(overrides.start ?? new Date());
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const db = database.db;
@@ -44,6 +49,7 @@ export async function createTestContext(
         await jobs.stop({ graceMs: 1000 });
       } finally {
         await database.close();
+        rmSync(dataDir, { recursive: true, force: true });
       }
     },
   };

@@ -140,6 +140,16 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
       const dropper = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
       await dropper.connect();
       try {
+        // pg's Pool.end() resolves before its clients' sockets are closed; forcing the drop
+        // while they close makes the server terminate them, which the clients report as an
+        // uncaught error. Wait (briefly) for the database's sessions to go away first.
+        for (let attempt = 0; attempt < 40; attempt++) {
+          const open = await dropper.query('select count(*)::int as n from pg_stat_activity where datname = $1', [
+            name,
+          ]);
+          if ((open.rows[0] as { n: number }).n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         await dropper.query(`drop database if exists ${name} with (force)`);
       } finally {
         await dropper.end();

@@ -708,6 +708,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/backup/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Backup runs, newest first (paged) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            limit: number;
+                            offset: number;
+                            runs: {
+                                added: number;
+                                bytes: number;
+                                changed: number;
+                                deleted: number;
+                                durationMs: number | null;
+                                error: string | null;
+                                errors: {
+                                    item: string;
+                                    reason: string;
+                                }[];
+                                failed: number;
+                                finishedAt: string | null;
+                                id: string;
+                                items: number;
+                                mode: string | null;
+                                queuedAt: string;
+                                /** @enum {string} */
+                                service: "gmail" | "drive" | "calendar" | "contacts";
+                                skipped: number;
+                                sourceId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "success" | "partial" | "failed";
+                                subjectEmail: string;
+                                /** @enum {string} */
+                                trigger: "scheduled" | "on_demand";
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Start an on-demand backup (all services and users unless narrowed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        services?: ("gmail" | "drive" | "calendar" | "contacts")[];
+                        users?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            runs: {
+                                runId: string;
+                                /** @enum {string} */
+                                service: "gmail" | "drive" | "calendar" | "contacts";
+                                userEmail: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/backup/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Backup status per service and per user */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            services: {
+                                [key: string]: {
+                                    bytes: number;
+                                    items: number;
+                                    lastSuccessAt: string | null;
+                                    sources: number;
+                                    successRate24h: number | null;
+                                };
+                            };
+                            sources: {
+                                bytes: number;
+                                items: number;
+                                lastRun: {
+                                    error: string | null;
+                                    finishedAt: string | null;
+                                    id: string;
+                                    /** @enum {string} */
+                                    status: "queued" | "running" | "success" | "partial" | "failed";
+                                } | null;
+                                lastSuccessAt: string | null;
+                                /** @enum {string} */
+                                service: "gmail" | "drive" | "calendar" | "contacts";
+                                sourceId: string;
+                                subjectEmail: string;
+                                subjectId: string;
+                                /** @enum {string} */
+                                subjectKind: "user" | "shared_drive";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/directory/sync": {
         parameters: {
             query?: never;

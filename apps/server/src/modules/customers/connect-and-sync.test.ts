@@ -77,7 +77,7 @@ forEachDatabase('connecting a domain and syncing its directory', (kind) => {
     assert.equal(result.created, true);
     assert.equal(result.customer.status, 'trial');
     assert.equal(result.customer.trialEndsAt, new Date(bed.ctx.clock.now().getTime() + 14 * dayMs).toISOString());
-    assert.equal(result.repositoryKeys, 'not_available');
+    assert.equal(result.repositoryKeys, 'created');
     assert.equal(result.sync.status, 'completed');
     const users = await usersOf(result.customer.id);
     assert.deepEqual(

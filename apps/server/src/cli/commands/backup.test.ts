@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { type RunningEmulator, startEmulator } from '@safehold/emulator';
+import { openDatabase } from '../../db/database.ts';
+import { customers } from '../../db/schema.ts';
+import { main } from '../main.ts';
+
+async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk) => {
+    out += chunk;
+  });
+  stderr.on('data', (chunk) => {
+    err += chunk;
+  });
+  const code = await main(argv, { stdout, stderr, env, cwd: process.cwd() });
+  return { code, stdout: out, stderr: err };
+}
+
+describe('safehold backup run / status', () => {
+  const domain = 'cli.backup.test';
+  let emulator: RunningEmulator;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let users: string[];
+
+  before(async () => {
+    emulator = await startEmulator({
+      seed: 'cli',
+      domain,
+      users: 2,
+      generate: { messagesPerUser: 5, filesPerUser: 3, eventsPerUser: 2, contactsPerUser: 2, sharedDrives: 0 },
+    });
+    dir = mkdtempSync(path.join(tmpdir(), 'safehold-cli-backup-'));
+    const keyPath = path.join(dir, 'sa.json');
+    writeFileSync(keyPath, JSON.stringify(emulator.serviceAccountKey));
+    env = { SAFEHOLD_DATA_DIR: path.join(dir, 'data'), GOOGLE_SERVICE_ACCOUNT_KEY: keyPath, LOG_LEVEL: 'silent' };
+    const database = await openDatabase(
+      { kind: 'pglite', dataDir: path.join(dir, 'data', 'pglite') },
+      { command: 'test' },
+    );
+    await database.migrate();
+    await database.db.insert(customers).values({ id: randomUUID(), domain, name: 'CLI test' });
+    await database.close();
+    users = emulator.control.listAccounts(domain).map((account) => account.email);
+  });
+  after(async () => {
+    await emulator?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('backs up every user and service and prints the report of issue 5 (exit 0)', async () => {
+    const result = await cli(['backup', 'run', '--domain', domain, '--wait', '--json'], env);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.status, 'success');
+    assert.ok(Date.parse(report.startedAt) <= Date.parse(report.finishedAt));
+    assert.deepEqual(Object.keys(report.services).sort(), ['calendar', 'contacts', 'drive', 'gmail']);
+    const mail = users.reduce((sum, email) => sum + emulator.control.digest({ email, service: 'gmail' }).items, 0);
+    assert.equal(report.services.gmail.items, mail);
+    assert.equal(report.services.gmail.added, mail);
+    assert.ok(report.services.gmail.bytes > 0);
+    assert.deepEqual(report.errors, []);
+  });
+
+  it('reports items that failed with their reason and exits 3 (partial)', async () => {
+    const email = users[1] as string;
+    emulator.control.addMessage({ email, subject: 'Cannot be read', body: 'x' });
+    emulator.control.setFaults([
+      {
+        endpoint: 'gmail.users.messages.get',
+        user: email,
+        errorRate: 1,
+        status: 403,
+        reason: 'forbidden',
+        message: 'Forbidden',
+      },
+    ]);
+    try {
+      const result = await cli(
+        ['backup', 'run', '--domain', domain, '--user', email, '--service', 'gmail', '--wait', '--json'],
+        env,
+      );
+      assert.equal(result.code, 3, result.stderr);
+      const report = JSON.parse(result.stdout);
+      assert.equal(report.status, 'partial');
+      assert.deepEqual(Object.keys(report.services), ['gmail']);
+      assert.equal(report.errors.length, 1);
+      assert.equal(report.errors[0].user, email);
+      assert.equal(report.errors[0].service, 'gmail');
+      assert.match(report.errors[0].reason, /Forbidden/);
+    } finally {
+      emulator.control.setFaults([]);
+    }
+    // The failed item is fetched again by the next run (the cursor did not move).
+    const retry = await cli(
+      ['backup', 'run', '--domain', domain, '--user', email, '--service', 'gmail', '--wait', '--json'],
+      env,
+    );
+    assert.equal(retry.code, 0, retry.stderr);
+    assert.equal(JSON.parse(retry.stdout).services.gmail.added, 1);
+  });
+
+  it('shows the status per service and user', async () => {
+    const result = await cli(['backup', 'status', '--domain', domain, '--json'], env);
+    assert.equal(result.code, 0, result.stderr);
+    const status = JSON.parse(result.stdout);
+    const mail = users.reduce((sum, email) => sum + emulator.control.digest({ email, service: 'gmail' }).items, 0);
+    assert.equal(status.services.gmail.items, mail);
+    assert.equal(status.sources.length, users.length * 4);
+    const text = await cli(['backup', 'status', '--domain', domain], env);
+    assert.match(text.stdout, /gmail/);
+  });
+
+  it('refuses an unknown domain with exit 2', async () => {
+    const result = await cli(['backup', 'run', '--domain', 'nope.test', '--wait'], env);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /no customer with the domain "nope.test"/);
+  });
+});

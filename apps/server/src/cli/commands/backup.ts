@@ -1,0 +1,226 @@
+// `safehold backup run` and `safehold backup status`: on-demand backups of a domain (or some
+// of its users and services) and the backup status, for operators and scripts (--json).
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { loadConfig } from '../../config/config.ts';
+import type { AppContext } from '../../context.ts';
+import { customers } from '../../db/schema.ts';
+import { type EnqueuedRun, enqueueTenantBackup } from '../../modules/backup/backup-jobs.ts';
+import { listBackupSubjects, listSharedDriveSubjects } from '../../modules/backup/directory-subjects.ts';
+import { googleClientFor } from '../../modules/backup/google-client.ts';
+import { type BackupService, backupServices, type RunResult } from '../../modules/backup/run-source.ts';
+import { getBackupStatus, listBackupRuns } from '../../modules/backup/status.ts';
+import { createTenantRepositoryKeys } from '../../modules/backup/tenant-repository.ts';
+import { openRuntime } from '../../runtime.ts';
+import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
+
+const serviceSchema = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
+
+async function findCustomer(ctx: AppContext, domain: string): Promise<{ id: string; domain: string }> {
+  const [customer] = await ctx.db
+    .select({ id: customers.id, domain: customers.domain })
+    .from(customers)
+    .where(sql`lower(${customers.domain}) = ${domain.toLowerCase()}`);
+  if (!customer) throw new UsageError(`no customer with the domain "${domain}" in this installation`);
+  return customer;
+}
+
+export interface BackupRunReport {
+  status: 'success' | 'partial' | 'failed';
+  startedAt: string;
+  finishedAt: string;
+  services: Partial<
+    Record<
+      BackupService,
+      { items: number; added: number; changed: number; deleted: number; skipped: number; bytes: number }
+    >
+  >;
+  errors: Array<{ user: string; service: BackupService; item: string | null; reason: string }>;
+}
+
+/** The report of issue 5 from the runs just made. */
+export async function backupRunReport(
+  ctx: AppContext,
+  customerId: string,
+  runs: readonly EnqueuedRun[],
+  results: readonly RunResult[],
+  startedAt: Date,
+): Promise<BackupRunReport> {
+  const { runs: rows } = await listBackupRuns(ctx, customerId, {
+    limit: Math.max(runs.length, 1),
+    offset: 0,
+    runIds: runs.map((run) => run.runId),
+  });
+  const services: BackupRunReport['services'] = {};
+  const errors: BackupRunReport['errors'] = [];
+  for (const row of rows) {
+    const entry = services[row.service] ?? { items: 0, added: 0, changed: 0, deleted: 0, skipped: 0, bytes: 0 };
+    services[row.service] = entry;
+    entry.items += row.items;
+    entry.added += row.added;
+    entry.changed += row.changed;
+    entry.deleted += row.deleted;
+    entry.skipped += row.skipped;
+    entry.bytes += row.bytes;
+    if (row.error) errors.push({ user: row.subjectEmail, service: row.service, item: null, reason: row.error });
+    for (const error of row.errors)
+      errors.push({ user: row.subjectEmail, service: row.service, item: error.item, reason: error.reason });
+  }
+  const statuses = results.map((result) => result.status);
+  const status = statuses.every((s) => s === 'success')
+    ? 'success'
+    : statuses.every((s) => s === 'failed')
+      ? 'failed'
+      : 'partial';
+  return { status, startedAt: startedAt.toISOString(), finishedAt: ctx.clock.now().toISOString(), services, errors };
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+function parseServices(values: string[] | undefined): BackupService[] {
+  if (!values || values.length === 0) return [...backupServices];
+  return values.map((value) => {
+    const parsed = serviceSchema.safeParse(value);
+    if (!parsed.success) throw new UsageError(`--service must be one of ${backupServices.join(', ')} (got "${value}")`);
+    return parsed.data;
+  });
+}
+
+export const backupRunCommand: Command = {
+  name: 'backup run',
+  summary: 'Back up a domain now (all licensed users and services, or the ones given).',
+  details:
+    'With --wait the backup runs in this process and the command ends with it: exit 0 when every item was\n' +
+    'backed up, 3 when some items or users failed (listed), 1 when everything failed. Without --wait the\n' +
+    'runs are queued for the workers ("safehold start" or "safehold worker") and their ids printed.\n' +
+    'Users come from the Google Directory (impersonating --admin, default admin@DOMAIN); without --user,\n' +
+    'a Drive backup also covers every shared drive (read as one of its members).',
+  options: {
+    domain: { type: 'string', description: 'The customer domain', valueName: 'DOMAIN' },
+    user: { type: 'string', description: 'Only this user (email)', multiple: true, valueName: 'EMAIL' },
+    service: { type: 'string', description: 'Only this service: gmail, drive, calendar, contacts', multiple: true },
+    admin: { type: 'string', description: 'A super admin of the domain to list its users as', valueName: 'EMAIL' },
+    wait: { type: 'boolean', description: 'Run now and wait for the result' },
+    json: { type: 'boolean', description: 'Print one JSON object' },
+  },
+  async run({ values }, io) {
+    const domain = values.domain;
+    if (typeof domain !== 'string' || domain === '') throw new UsageError('--domain is required');
+    const services = parseServices(values.service as string[] | undefined);
+    const users = ((values.user as string[] | undefined) ?? []).map((email) => email.toLowerCase());
+    const config = loadConfig(io.env, io.cwd);
+    const runtime = await openRuntime(config, { command: 'safehold backup run' });
+    try {
+      const customer = await findCustomer(runtime, domain);
+      await createTenantRepositoryKeys(runtime, customer.id);
+      const google = googleClientFor(runtime);
+      const admin = typeof values.admin === 'string' ? values.admin : `admin@${customer.domain}`;
+      let subjects = await listBackupSubjects(google, customer.domain, admin);
+      if (users.length > 0) {
+        const unknown = users.filter((email) => !subjects.some((subject) => subject.email.toLowerCase() === email));
+        if (unknown.length > 0) throw new UsageError(`not an active user of ${customer.domain}: ${unknown.join(', ')}`);
+        subjects = subjects.filter((subject) => users.includes(subject.email.toLowerCase()));
+      } else if (services.includes('drive')) {
+        // A whole-domain Drive backup includes the shared drives.
+        subjects.push(...(await listSharedDriveSubjects(google, admin)));
+      }
+      const startedAt = runtime.clock.now();
+      if (!values.wait) {
+        await runtime.jobs.start({ work: false });
+        const { runs } = await enqueueTenantBackup(runtime, customer.id, { subjects, services, trigger: 'on_demand' });
+        if (values.json)
+          io.stdout.write(
+            `${JSON.stringify({ queued: runs.map((run) => ({ runId: run.runId, user: run.subject.email, service: run.service })) })}\n`,
+          );
+        else io.stdout.write(`Queued ${runs.length} backup run(s) for ${customer.domain}.\n`);
+        await runtime.jobs.stop();
+        return exitCodes.done;
+      }
+      const { runs, results = [] } = await enqueueTenantBackup(runtime, customer.id, {
+        subjects,
+        services,
+        trigger: 'on_demand',
+        wait: true,
+        runOptions: { google },
+        onRunFinished(run, result) {
+          io.stderr.write(
+            `${run.service} ${run.subject.email}: ${result.status}${result.error ? ` (${result.error})` : ''}\n`,
+          );
+        },
+      });
+      const report = await backupRunReport(runtime, customer.id, runs, results, startedAt);
+      writeRunReport(io, report, values.json === true);
+      return report.status === 'success'
+        ? exitCodes.done
+        : report.status === 'partial'
+          ? exitCodes.partialOrLocked
+          : exitCodes.failed;
+    } finally {
+      await runtime.close();
+    }
+  },
+};
+
+function writeRunReport(io: CommandIo, report: BackupRunReport, json: boolean): void {
+  if (json) {
+    io.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  const lines = [`Backup ${report.status} (${report.startedAt} → ${report.finishedAt})`];
+  for (const [service, s] of Object.entries(report.services)) {
+    lines.push(
+      `  ${service.padEnd(9)} ${String(s.items).padStart(8)} items  +${s.added} ~${s.changed} -${s.deleted} =${s.skipped}  ${formatBytes(s.bytes)}`,
+    );
+  }
+  if (report.errors.length > 0) {
+    lines.push(`Errors (${report.errors.length}):`);
+    for (const error of report.errors) {
+      lines.push(`  ${error.user} ${error.service}${error.item ? ` ${error.item}` : ''}: ${error.reason}`);
+    }
+  }
+  io.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export const backupStatusCommand: Command = {
+  name: 'backup status',
+  summary: 'Show the backup status of a domain: per service and per user.',
+  options: {
+    domain: { type: 'string', description: 'The customer domain', valueName: 'DOMAIN' },
+    json: { type: 'boolean', description: 'Print one JSON object' },
+  },
+  async run({ values }, io) {
+    const domain = values.domain;
+    if (typeof domain !== 'string' || domain === '') throw new UsageError('--domain is required');
+    const config = loadConfig(io.env, io.cwd);
+    const runtime = await openRuntime(config, { command: 'safehold backup status' });
+    try {
+      const customer = await findCustomer(runtime, domain);
+      const status = await getBackupStatus(runtime, customer.id);
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify(status)}\n`);
+        return exitCodes.done;
+      }
+      const lines = [`Backup status of ${customer.domain}`];
+      for (const [service, s] of Object.entries(status.services)) {
+        const rate = s.successRate24h === null ? 'n/a' : `${Math.round(s.successRate24h * 100)}%`;
+        lines.push(
+          `  ${service.padEnd(9)} last success ${s.lastSuccessAt ?? 'never'}  24h success ${rate}  ${s.items} items  ${formatBytes(s.bytes)}`,
+        );
+      }
+      for (const source of status.sources) {
+        lines.push(
+          `  ${source.subjectEmail} ${source.service}: ${source.lastRun?.status ?? 'never run'}, ${source.items} items${source.lastRun?.error ? ` — ${source.lastRun.error}` : ''}`,
+        );
+      }
+      io.stdout.write(`${lines.join('\n')}\n`);
+      return exitCodes.done;
+    } finally {
+      await runtime.close();
+    }
+  },
+};

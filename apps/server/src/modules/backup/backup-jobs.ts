@@ -1,0 +1,99 @@
+// Backup jobs: one pg-boss job per source (subject × service). `enqueueTenantBackup` registers
+// the sources, creates a queued run for each and enqueues it — on-demand runs with a higher
+// priority than scheduled ones. With `wait` and no
+// running worker (the CLI), the runs execute in this process instead.
+import { inArray } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import { backupRuns } from '../../db/schema.ts';
+import type { JobQueue } from '../../jobs/queue.ts';
+import {
+  BACKUP_JOB,
+  type BackupService,
+  type BackupSubject,
+  backupJobPayload,
+  type EnqueuedRun,
+  type RunResult,
+} from './backup-types.ts';
+import { createQueuedRuns, enqueueRuns, ensureSources } from './queue-runs.ts';
+import { type RunSourceOptions, runSourceBackup } from './run-source.ts';
+import { forEachLimited } from './service-context.ts';
+import { openTenantRepository } from './tenant-repository.ts';
+
+export interface EnqueueTenantBackupOptions {
+  /** Subjects to back up; default: every source already registered for the tenant. */
+  subjects?: readonly BackupSubject[];
+  /** Services; default: all four (shared drives: drive only). */
+  services?: readonly BackupService[];
+  trigger: 'scheduled' | 'on_demand';
+  /** Resolve only when every run ended (in-process when no worker runs here). */
+  wait?: boolean;
+  /** Passed to in-process runs (tests inject the Google client and hooks). */
+  runOptions?: RunSourceOptions;
+  /** In-process runs at once. Default 4. */
+  concurrency?: number;
+  /** In-process runs: called as each run ends (CLI progress). */
+  onRunFinished?(run: EnqueuedRun, result: RunResult): void;
+}
+
+/** Declares the backup job; the handler runs the run whose id the job carries. */
+export function defineBackupJobs(
+  jobs: JobQueue,
+  ctx: () => AppContext,
+  options: () => RunSourceOptions = () => ({}),
+): void {
+  jobs.define(
+    BACKUP_JOB,
+    async (payload, job) => {
+      await runSourceBackup(ctx(), payload.runId, { ...options(), signal: job.signal });
+    },
+    // A run records its own failure and the next run resumes: pg-boss retries only crashes.
+    { payload: backupJobPayload, retryLimit: 2, expireInSeconds: 6 * 3600, concurrency: 4 },
+  );
+}
+
+export async function enqueueTenantBackup(
+  ctx: AppContext,
+  customerId: string,
+  options: EnqueueTenantBackupOptions,
+): Promise<{ runs: EnqueuedRun[]; results?: RunResult[] }> {
+  const runs = await createQueuedRuns(ctx, customerId, options);
+  const inProcess = options.wait === true && !ctx.jobs.started;
+  if (inProcess) {
+    const results: RunResult[] = [];
+    // One open repository (one lock, one worker pool) for every run of this call.
+    const repository =
+      options.runOptions?.repository ?? (runs.length > 0 ? await openTenantRepository(ctx, customerId) : undefined);
+    try {
+      await forEachLimited(runs, options.concurrency ?? 4, async (run) => {
+        const result = await runSourceBackup(ctx, run.runId, {
+          ...options.runOptions,
+          ...(repository ? { repository } : {}),
+        });
+        results.push(result);
+        options.onRunFinished?.(run, result);
+      });
+    } finally {
+      if (repository && !options.runOptions?.repository) await repository.close();
+    }
+    return { runs, results };
+  }
+  await enqueueRuns(ctx, runs, options.trigger);
+  if (!options.wait) return { runs };
+  const ids = runs.map((run) => run.runId);
+  for (;;) {
+    const rows = await ctx.db
+      .select({ id: backupRuns.id, sourceId: backupRuns.sourceId, status: backupRuns.status, error: backupRuns.error })
+      .from(backupRuns)
+      .where(inArray(backupRuns.id, ids));
+    if (rows.every((row) => row.status !== 'queued' && row.status !== 'running')) {
+      return {
+        runs,
+        results: rows.map((row) => ({ runId: row.id, sourceId: row.sourceId, status: row.status, error: row.error })),
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+export type { BackupSubject, EnqueuedRun } from './backup-types.ts';
+export { BACKUP_JOB, ensureSources };

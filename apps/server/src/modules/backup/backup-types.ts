@@ -1,0 +1,34 @@
+// Names and shapes shared by the backup engine, its job queue side and its API — kept free of
+// the Google client so the API module (and the web app's OpenAPI generation) does not pull it in.
+import { z } from 'zod';
+
+export type BackupService = 'gmail' | 'drive' | 'calendar' | 'contacts';
+export const backupServices: readonly BackupService[] = ['gmail', 'drive', 'calendar', 'contacts'];
+export type RunStatus = 'queued' | 'running' | 'success' | 'partial' | 'failed';
+
+export interface BackupSubject {
+  kind: 'user' | 'shared_drive';
+  /** Google user id or shared drive id. */
+  id: string;
+  /** The user's primary email (for a shared drive: a member to impersonate). */
+  email: string;
+}
+
+export interface EnqueuedRun {
+  runId: string;
+  sourceId: string;
+  subject: BackupSubject;
+  service: BackupService;
+}
+
+export interface RunResult {
+  runId: string;
+  sourceId: string;
+  status: RunStatus;
+  error: string | null;
+}
+
+export const BACKUP_JOB = 'backup.source';
+export const ON_DEMAND_PRIORITY = 10;
+export const SCHEDULED_PRIORITY = 0;
+export const backupJobPayload = z.object({ runId: z.uuid() });

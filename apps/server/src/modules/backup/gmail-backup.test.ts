@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, it } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { backupItemVersions, backupRunErrors } from '../../db/schema.ts';
+import { forEachDatabase } from '../../testing/context.ts';
+import { enqueueTenantBackup } from './backup-jobs.ts';
+import { type BackupFixture, backupFixture, requestCounts, runRow, versionsOf } from './backup-test-support.ts';
+import { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
+import { openTenantRepository } from './tenant-repository.ts';
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+forEachDatabase('gmail backup', (kind) => {
+  let f: BackupFixture;
+  before(async () => {
+    f = await backupFixture(kind, { users: 4, generate: { messagesPerUser: 24 } });
+  });
+  after(async () => {
+    await f?.close();
+  });
+
+  async function backUp(email: string, runOptions: RunSourceOptions = {}) {
+    const subject = f.users.find((user) => user.email === email);
+    assert.ok(subject);
+    f.ctx.clock.advance(60_000);
+    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+      subjects: [subject],
+      services: ['gmail'],
+      trigger: 'on_demand',
+      wait: true,
+      runOptions: { google: f.google, ...runOptions },
+    });
+    const result = results?.[0];
+    assert.ok(result);
+    return runRow(f, result.runId);
+  }
+
+  /** The emulator's digest recomputed from the bytes restored from the repository. */
+  async function repositoryDigest(email: string, at?: Date) {
+    const versions = await versionsOf(f, email, 'gmail', at);
+    const repository = await openTenantRepository(f.ctx, f.customerId);
+    try {
+      const digests: string[] = [];
+      for (const version of versions) digests.push(sha256(await repository.readAll(version.objectId)));
+      digests.sort();
+      return { digest: sha256(Buffer.from(digests.join('\n'))), items: versions.length };
+    } finally {
+      await repository.close();
+    }
+  }
+
+  const user = () => f.users[1]?.email as string;
+
+  it('a full backup stores every message (spam and trash included) byte-for-byte with its labels', async () => {
+    const run = await backUp(user());
+    assert.equal(run.status, 'success');
+    assert.equal(run.mode, 'full');
+    const expected = f.emulator.control.digest({ email: user(), service: 'gmail' });
+    assert.equal(run.added, expected.items);
+    assert.equal(run.items, expected.items);
+    assert.deepEqual(await repositoryDigest(user()), { digest: expected.digest, items: expected.items });
+    const versions = await versionsOf(f, user(), 'gmail');
+    assert.ok(versions.every((version) => Array.isArray(version.metadata.labelIds)));
+    assert.ok(run.snapshotId, 'the run wrote its manifest into the repository');
+  });
+
+  it('an incremental run fetches only the changes and a deleted mail stays readable as of the earlier backup point', async () => {
+    const before = await backUp(user());
+    assert.equal(before.mode, 'incremental');
+    const pointBefore = before.finishedAt as Date;
+    const current = await versionsOf(f, user(), 'gmail');
+    const [deleted, relabelled] = current;
+    assert.ok(deleted && relabelled);
+    f.emulator.control.addMessage({ email: user(), subject: 'New since the last backup', body: 'hello' });
+    f.emulator.control.deleteMessage({ email: user(), id: deleted.itemKey });
+    f.emulator.control.relabelMessage({ email: user(), id: relabelled.itemKey, add: ['STARRED'] });
+    f.emulator.control.counters({ reset: true });
+
+    const run = await backUp(user());
+    assert.equal(run.status, 'success');
+    assert.equal(run.mode, 'incremental');
+    assert.deepEqual([run.added, run.changed, run.deleted], [1, 1, 1]);
+    const counts = requestCounts(f.emulator, user());
+    assert.equal(counts['gmail.users.messages.list'] ?? 0, 0, 'no listing');
+    assert.equal(counts['gmail.users.messages.get'], 2, 'one new message (raw) and one label check (minimal)');
+
+    const expected = f.emulator.control.digest({ email: user(), service: 'gmail' });
+    assert.deepEqual(await repositoryDigest(user()), { digest: expected.digest, items: expected.items });
+    const starred = (await versionsOf(f, user(), 'gmail')).find((version) => version.itemKey === relabelled.itemKey);
+    assert.ok(starred);
+    assert.ok((starred.metadata.labelIds as string[]).includes('STARRED'));
+    assert.equal(starred.version, 2);
+    assert.equal(starred.objectId, relabelled.objectId, 'a label change keeps the stored content');
+
+    const asBefore = await versionsOf(f, user(), 'gmail', pointBefore);
+    const old = asBefore.find((version) => version.itemKey === deleted.itemKey);
+    assert.ok(old, 'the deleted message is in the state as of the earlier backup point');
+    const repository = await openTenantRepository(f.ctx, f.customerId);
+    try {
+      assert.equal(sha256(await repository.readAll(old.objectId)), deleted.contentHash);
+    } finally {
+      await repository.close();
+    }
+  });
+
+  it('an expired history id leads to a full comparison that adds new, closes deleted and relabels mail', async () => {
+    const current = await versionsOf(f, user(), 'gmail');
+    const relabelled = current[3] as { itemKey: string; objectId: string };
+    f.emulator.control.expireCursors({ email: user() });
+    f.emulator.control.relabelMessage({ email: user(), id: relabelled.itemKey, add: ['IMPORTANT'] });
+    f.emulator.control.addMessage({ email: user(), subject: 'After expiry', body: 'x' });
+    f.emulator.control.deleteMessage({ email: user(), id: (current[2] as { itemKey: string }).itemKey });
+    f.emulator.control.counters({ reset: true });
+    const run = await backUp(user());
+    assert.equal(run.status, 'success');
+    assert.equal(run.mode, 'resync');
+    assert.deepEqual([run.added, run.changed, run.deleted], [1, 1, 1]);
+    assert.equal(requestCounts(f.emulator, user())['gmail.users.messages.get'], 1, 'only the new message is fetched');
+    const after = (await versionsOf(f, user(), 'gmail')).find((version) => version.itemKey === relabelled.itemKey);
+    assert.ok(after);
+    assert.ok((after.metadata.labelIds as string[]).includes('IMPORTANT'));
+    assert.equal(after.objectId, relabelled.objectId);
+    const expected = f.emulator.control.digest({ email: user(), service: 'gmail' });
+    assert.deepEqual(await repositoryDigest(user()), { digest: expected.digest, items: expected.items });
+    // The next run is incremental again from the new cursor.
+    assert.equal((await backUp(user())).mode, 'incremental');
+  });
+
+  it('injected 429 and 503 answers are retried and the run still ends complete', async () => {
+    const email = f.users[2]?.email as string;
+    f.emulator.control.setFaults([
+      { endpoint: 'gmail.users.messages.get', errorRate: 0.3, status: 503 },
+      { endpoint: 'gmail.users.messages.list', errorRate: 1, status: 429, reason: 'rateLimitExceeded', times: 1 },
+    ]);
+    try {
+      const run = await backUp(email);
+      assert.equal(run.status, 'success');
+      const expected = f.emulator.control.digest({ email, service: 'gmail' });
+      assert.deepEqual(await repositoryDigest(email), { digest: expected.digest, items: expected.items });
+    } finally {
+      f.emulator.control.setFaults([]);
+    }
+  });
+
+  it('a run killed after some commits resumes without losing, duplicating or re-fetching committed mail', async () => {
+    const email = f.users[3]?.email as string;
+    const expected = f.emulator.control.digest({ email, service: 'gmail' });
+    const killed = await backUp(email, {
+      groupSize: 5,
+      hooks: {
+        afterCommit(committed) {
+          if (committed >= 5) throw new Error('worker killed');
+        },
+      },
+    });
+    assert.equal(killed.status, 'failed');
+    const committed = (await versionsOf(f, email, 'gmail')).length;
+    assert.ok(committed >= 5 && committed < expected.items);
+    f.emulator.control.counters({ reset: true });
+
+    const resumed = await backUp(email);
+    assert.equal(resumed.status, 'success');
+    assert.equal(resumed.added, expected.items - committed);
+    assert.equal(resumed.skipped, committed);
+    assert.equal(requestCounts(f.emulator, email)['gmail.users.messages.get'], expected.items - committed);
+    const all = await f.ctx.db.select().from(backupItemVersions).where(eq(backupItemVersions.runId, killed.id));
+    assert.equal(all.length, committed);
+    assert.deepEqual(await repositoryDigest(email), { digest: expected.digest, items: expected.items });
+  });
+
+  it('revoked delegation fails the run with one tenant-level authorisation-lost reason', async () => {
+    f.emulator.control.revokeDelegation({ domain: f.domain });
+    try {
+      const run = await backUp(f.users[0]?.email as string);
+      assert.equal(run.status, 'failed');
+      assert.equal(run.error, AUTHORISATION_LOST_REASON);
+      const errors = await f.ctx.db.select().from(backupRunErrors).where(eq(backupRunErrors.runId, run.id));
+      assert.equal(errors.length, 0, 'no per-item errors');
+    } finally {
+      f.emulator.control.grantDelegation({ domain: f.domain });
+    }
+  });
+});

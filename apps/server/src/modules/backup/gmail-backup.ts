@@ -1,0 +1,179 @@
+// Gmail backup of one mailbox (PRODUCT.md §6, GOOGLE-APIS.md "Gmail"). Full sync: historyId
+// from the profile BEFORE listing, every id listed (spam and trash included), new ids fetched
+// raw (batched) into the repository, ids no longer listed closed as deleted. Incremental:
+// history.list from the stored historyId; added → fetch, label changes → a new version with
+// the same content (format=minimal, no re-download), deleted → closed. 404 (history expired)
+// → the full comparison. Ids whose current version exists are never fetched again, so a
+// resumed run does not re-download what an interrupted one committed.
+import { GoogleApiError, historyChanges, ResyncRequired } from '@safehold/google';
+import { chunks, errorReason, forEachLimited, type ServiceResult, type ServiceRun, sha256 } from './service-context.ts';
+
+const BATCH = 50;
+/** Groups in flight: fetch of one overlaps the commit of another (Gmail allows ~5 concurrent per user). */
+const LANES = 3;
+
+export async function backupGmail(run: ServiceRun): Promise<ServiceResult> {
+  const stored = typeof run.cursor?.historyId === 'string' ? run.cursor.historyId : undefined;
+  if (stored) {
+    try {
+      const sync = await run.google.gmailSync.incremental(run.email, stored);
+      const records = [];
+      for await (const record of sync) records.push(record);
+      const changes = historyChanges(records);
+      const toFetch = changes.added.filter((id) => !run.writer.current.has(id));
+      const already = changes.added.length - toFetch.length;
+      if (already > 0) await run.writer.skip(already);
+      // A label change of a message we do not hold (an earlier failure) fetches it whole.
+      const relabel: string[] = [];
+      for (const id of changes.labelsChanged) (run.writer.current.has(id) ? relabel : toFetch).push(id);
+      await fetchMessages(run, toFetch);
+      await relabelMessages(run, relabel);
+      for (const id of changes.deleted) run.writer.close(id);
+      await run.writer.commit();
+      return { cursor: { historyId: sync.cursor }, mode: 'incremental' };
+    } catch (error) {
+      if (!(error instanceof ResyncRequired)) throw error;
+    }
+    return { ...(await fullComparison(run, true)), mode: 'resync' };
+  }
+  return { ...(await fullComparison(run, false)), mode: 'full' };
+}
+
+/**
+ * After an expired history id the labels of messages we hold may have changed unseen. One
+ * listing per label (not one request per message) rebuilds every message's label set.
+ */
+async function refreshLabels(run: ServiceRun, listed: ReadonlySet<string>): Promise<void> {
+  const labelsOf = new Map<string, string[]>();
+  for (const label of await run.google.gmail.listLabels(run.email)) {
+    for await (const ref of run.google.gmail.listMessages(run.email, { labelIds: [label.id] })) {
+      if (!run.writer.current.has(ref.id)) continue;
+      const list = labelsOf.get(ref.id);
+      if (list) list.push(label.id);
+      else labelsOf.set(ref.id, [label.id]);
+    }
+  }
+  let unchanged = 0;
+  for (const [id, current] of run.writer.current) {
+    if (!listed.has(id)) continue;
+    const labels = labelsOf.get(id) ?? [];
+    if (sameLabels(current.metadata.labelIds, labels)) {
+      unchanged += 1;
+      continue;
+    }
+    run.writer.put({
+      key: id,
+      objectId: current.objectId,
+      contentHash: current.contentHash,
+      size: current.size,
+      metadata: { ...current.metadata, labelIds: labels },
+      fetchedBytes: 0,
+    });
+    if (run.writer.pendingCount >= run.groupSize) await run.writer.commit();
+  }
+  if (unchanged > 0) await run.writer.skip(unchanged);
+  await run.writer.commit();
+}
+
+async function fullComparison(
+  run: ServiceRun,
+  labelsMayHaveChanged: boolean,
+): Promise<{ cursor: Record<string, unknown> }> {
+  const sync = await run.google.gmailSync.full(run.email);
+  const listed = new Set<string>();
+  for await (const ref of sync) listed.add(ref.id);
+  const toFetch = [...listed].filter((id) => !run.writer.current.has(id));
+  const present = listed.size - toFetch.length;
+  if (labelsMayHaveChanged && present > 0) await refreshLabels(run, listed);
+  else if (present > 0) await run.writer.skip(present);
+  await fetchMessages(run, toFetch);
+  for (const key of [...run.writer.current.keys()]) if (!listed.has(key)) run.writer.close(key);
+  await run.writer.commit();
+  return { cursor: { historyId: sync.cursor } };
+}
+
+function isGone(error: unknown): boolean {
+  return error instanceof GoogleApiError && error.status === 404;
+}
+
+async function fetchMessages(run: ServiceRun, ids: readonly string[]): Promise<void> {
+  await forEachLimited(chunks(ids, run.groupSize), LANES, async (group) => {
+    run.signal?.throwIfAborted();
+    let gone = 0;
+    for (const batch of chunks(group, BATCH)) {
+      const results = await run.google.gmail.batchGetRawMessages(run.email, batch);
+      // Sealing runs on the repository's worker threads: put the whole batch at once.
+      await Promise.all(
+        results.map(async (result) => {
+          if (!result.ok) {
+            // Deleted between listing and fetching: nothing to back up (history closes it).
+            if (isGone(result.error)) gone += 1;
+            else await run.writer.fail(result.id, errorReason(result.error));
+            return;
+          }
+          const message = result.message;
+          const objectId = await run.writer.store((repository) => repository.putMail(message.raw));
+          run.writer.put({
+            key: message.id,
+            objectId,
+            contentHash: sha256(message.raw),
+            size: message.raw.length,
+            metadata: {
+              labelIds: message.labelIds,
+              threadId: message.threadId,
+              internalDate: message.internalDate,
+              historyId: message.historyId,
+            },
+            fetchedBytes: message.raw.length,
+          });
+        }),
+      );
+    }
+    if (gone > 0) await run.writer.skip(gone);
+    await run.writer.commit();
+  });
+}
+
+function sameLabels(a: unknown, b: readonly string[]): boolean {
+  if (!Array.isArray(a) || a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((label) => set.has(label));
+}
+
+async function relabelMessages(run: ServiceRun, ids: readonly string[]): Promise<void> {
+  await forEachLimited(chunks(ids, run.groupSize), LANES, async (group) => {
+    let unchanged = 0;
+    for (const id of group) {
+      const current = run.writer.current.get(id);
+      if (!current) continue;
+      let minimal: Awaited<ReturnType<typeof run.google.gmail.getMessage>>;
+      try {
+        minimal = await run.google.gmail.getMessage(run.email, id, { format: 'minimal' });
+      } catch (error) {
+        if (isGone(error)) {
+          run.writer.close(id);
+          continue;
+        }
+        if (error instanceof GoogleApiError) {
+          await run.writer.fail(id, errorReason(error));
+          continue;
+        }
+        throw error;
+      }
+      if (sameLabels(current.metadata.labelIds, minimal.labelIds)) {
+        unchanged += 1;
+        continue;
+      }
+      run.writer.put({
+        key: id,
+        objectId: current.objectId,
+        contentHash: current.contentHash,
+        size: current.size,
+        metadata: { ...current.metadata, labelIds: minimal.labelIds, historyId: minimal.historyId },
+        fetchedBytes: 0,
+      });
+    }
+    if (unchanged > 0) await run.writer.skip(unchanged);
+    await run.writer.commit();
+  });
+}

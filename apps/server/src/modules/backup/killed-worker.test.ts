@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { backupItemVersions, backupRuns } from '../../db/schema.ts';
+import { enqueueTenantBackup } from './backup-jobs.ts';
+import { type BackupFixture, backupFixture, requestCounts, runRow, versionsOf } from './backup-test-support.ts';
+import { createQueuedRuns } from './queue-runs.ts';
+import { openTenantRepository } from './tenant-repository.ts';
+
+const fixtureScript = new URL('./backup-process.fixture.ts', import.meta.url).pathname;
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+// A real process SIGKILLed mid-run needs a database two processes share: PostgreSQL only.
+describe('a backup worker killed with SIGKILL [postgres]', { skip: !process.env.TEST_DATABASE_URL }, () => {
+  let f: BackupFixture;
+  before(async () => {
+    f = await backupFixture('postgres', { users: 2, generate: { messagesPerUser: 40 } });
+  });
+  after(async () => {
+    await f?.close();
+  });
+
+  it('resumes without losing, duplicating or re-downloading committed messages', async () => {
+    const subject = f.users[1];
+    assert.ok(subject);
+    const [run] = await createQueuedRuns(f.ctx, f.customerId, {
+      subjects: [subject],
+      services: ['gmail'],
+      trigger: 'on_demand',
+    });
+    assert.ok(run);
+    const keyFile = path.join(f.ctx.config.storageUrl, 'sa.json');
+    writeFileSync(keyFile, JSON.stringify(f.emulator.serviceAccountKey));
+    const child = spawn(
+      process.execPath,
+      [
+        fixtureScript,
+        f.ctx.database.testUrl as string,
+        f.ctx.config.storageUrl,
+        f.ctx.masterKey.toString('base64'),
+        keyFile,
+        run.runId,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    // Killed right after its second commit, with more fetches and puts in flight.
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+        if (/committed (\d+)\n[\s\S]*committed \d+\n/.test(output)) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+        if (output.includes('done')) reject(new Error('the worker finished before it could be killed'));
+      });
+      child.on('error', reject);
+    });
+    await new Promise((resolve) => child.on('exit', resolve));
+    const interrupted = await runRow(f, run.runId);
+    assert.equal(interrupted.status, 'running', 'the dead worker left its run running');
+    const committed = await f.ctx.db.select().from(backupItemVersions).where(eq(backupItemVersions.runId, run.runId));
+    const expected = f.emulator.control.digest({ email: subject.email, service: 'gmail' });
+    assert.ok(committed.length > 0 && committed.length < expected.items, `${committed.length} committed`);
+
+    f.emulator.control.counters({ reset: true });
+    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+      subjects: [subject],
+      services: ['gmail'],
+      trigger: 'on_demand',
+      wait: true,
+      runOptions: { google: f.google },
+    });
+    assert.equal(results?.[0]?.status, 'success');
+    const [old] = await f.ctx.db.select().from(backupRuns).where(eq(backupRuns.id, run.runId));
+    assert.equal(old?.status, 'failed', 'the interrupted run is closed as failed');
+    assert.equal(
+      requestCounts(f.emulator, subject.email)['gmail.users.messages.get'],
+      expected.items - committed.length,
+    );
+    const versions = await versionsOf(f, subject.email, 'gmail');
+    assert.equal(versions.length, expected.items);
+    assert.equal(new Set(versions.map((version) => version.itemKey)).size, expected.items, 'no duplicates');
+    const repository = await openTenantRepository(f.ctx, f.customerId);
+    try {
+      const digests: string[] = [];
+      for (const version of versions) digests.push(sha256(await repository.readAll(version.objectId)));
+      digests.sort();
+      assert.equal(sha256(Buffer.from(digests.join('\n'))), expected.digest, 'every message readable, byte for byte');
+    } finally {
+      await repository.close();
+    }
+  });
+});

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { backupRuns, customers } from '../../db/schema.ts';
+import type { App } from '../../http/app.ts';
+import { buildApp } from '../../http/app.ts';
+import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
+import { forEachDatabase } from '../../testing/context.ts';
+import { createIdentityModule } from '../identity/index.ts';
+import { defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
+import { type BackupFixture, backupFixture } from './backup-test-support.ts';
+import { backupModule } from './routes.ts';
+
+forEachDatabase('backup API', (kind) => {
+  let f: BackupFixture;
+  let app: App;
+  let owner: Awaited<ReturnType<typeof seedStaffUser>>;
+  let readOnly: Awaited<ReturnType<typeof seedStaffUser>>;
+  let stranger: Awaited<ReturnType<typeof seedStaffUser>>;
+
+  before(async () => {
+    f = await backupFixture(kind, { users: 2, generate: { messagesPerUser: 4 } });
+    const partnerId = await seedPartner(f.ctx.db);
+    const otherPartnerId = await seedPartner(f.ctx.db, { name: 'Other IT' });
+    await f.ctx.db.update(customers).set({ partnerId }).where(eq(customers.id, f.customerId));
+    owner = await seedStaffUser(f.ctx, { email: 'owner@acme.test', partnerId, role: 'owner' });
+    readOnly = await seedStaffUser(f.ctx, { email: 'viewer@acme.test', partnerId, role: 'read_only' });
+    stranger = await seedStaffUser(f.ctx, { email: 'owner@other.test', partnerId: otherPartnerId, role: 'owner' });
+    // Backed up in-process first (no worker runs here), then the queue starts for the POST.
+    await enqueueTenantBackup(f.ctx, f.customerId, {
+      subjects: f.users,
+      services: ['gmail'],
+      trigger: 'scheduled',
+      wait: true,
+      runOptions: { google: f.google },
+    });
+    defineBackupJobs(f.ctx.jobs, () => f.ctx);
+    await f.ctx.jobs.start({ work: false });
+    app = await buildApp(f.ctx, { modules: [createIdentityModule(), backupModule] });
+  });
+  after(async () => {
+    await app?.close();
+    await f?.close();
+  });
+
+  async function as(user: typeof owner) {
+    const browser = createBrowser(app);
+    await signInWithTotp(browser, f.ctx.clock, user);
+    return browser;
+  }
+
+  it('shows per-service and per-user status and the runs to a partner of the customer', async () => {
+    const browser = await as(owner);
+    const status = await browser.get(`/api/customers/${f.customerId}/backup/status`);
+    assert.equal(status.statusCode, 200, status.body);
+    const body = status.json();
+    const mail = f.users.reduce(
+      (sum, user) => sum + f.emulator.control.digest({ email: user.email, service: 'gmail' }).items,
+      0,
+    );
+    assert.equal(body.services.gmail.items, mail);
+    assert.ok(body.services.gmail.bytes > 0);
+    assert.equal(body.services.gmail.sources, f.users.length);
+    assert.equal(body.sources.length, f.users.length);
+    assert.equal(body.sources[0].lastRun.status, 'success');
+    const runs = await browser.get(`/api/customers/${f.customerId}/backup/runs?limit=1`);
+    assert.equal(runs.statusCode, 200, runs.body);
+    assert.equal(runs.json().total, f.users.length);
+    assert.equal(runs.json().runs.length, 1);
+    assert.equal(runs.json().runs[0].status, 'success');
+  });
+
+  it('queues an on-demand backup of the users and services asked for', async () => {
+    const browser = await as(owner);
+    const email = f.users[1]?.email as string;
+    const response = await browser.post(`/api/customers/${f.customerId}/backup/runs`, {
+      services: ['gmail'],
+      users: [email],
+    });
+    assert.equal(response.statusCode, 202, response.body);
+    const { runs } = response.json();
+    assert.equal(runs.length, 1);
+    assert.deepEqual([runs[0].userEmail, runs[0].service], [email, 'gmail']);
+    const [row] = await f.ctx.db.select().from(backupRuns).where(eq(backupRuns.id, runs[0].runId));
+    assert.deepEqual([row?.status, row?.trigger], ['queued', 'on_demand']);
+  });
+
+  it('rejects bad input with a clear message and queues nothing', async () => {
+    const browser = await as(owner);
+    const before = (await f.ctx.db.select().from(backupRuns)).length;
+    const badService = await browser.post(`/api/customers/${f.customerId}/backup/runs`, { services: ['fax'] });
+    assert.equal(badService.statusCode, 400);
+    const unknownUser = await browser.post(`/api/customers/${f.customerId}/backup/runs`, {
+      users: ['nobody@elsewhere.test'],
+    });
+    assert.equal(unknownUser.statusCode, 400);
+    assert.match(unknownUser.json().error.message, /nobody@elsewhere.test/);
+    assert.equal((await f.ctx.db.select().from(backupRuns)).length, before);
+  });
+
+  it('refuses a read-only user the on-demand run (403) and hides the tenant from another partner (404)', async () => {
+    const viewer = await as(readOnly);
+    assert.equal((await viewer.get(`/api/customers/${f.customerId}/backup/status`)).statusCode, 200);
+    assert.equal((await viewer.post(`/api/customers/${f.customerId}/backup/runs`, {})).statusCode, 403);
+    const other = await as(stranger);
+    assert.equal((await other.get(`/api/customers/${f.customerId}/backup/status`)).statusCode, 404);
+    assert.equal((await other.get(`/api/customers/${f.customerId}/backup/runs`)).statusCode, 404);
+    assert.equal((await other.post(`/api/customers/${f.customerId}/backup/runs`, {})).statusCode, 404);
+  });
+});

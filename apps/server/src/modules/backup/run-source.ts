@@ -1,0 +1,223 @@
+// Runs one backup of one source (a user's Gmail, Drive, Calendar or Contacts): marks the run
+// running, commits items in batches (run-writer.ts), then — only when every item was
+// committed — stores the new cursor. Every run that committed something writes its manifest
+// (snapshot) into the tenant repository, so history can be rebuilt from the repository alone.
+import { AuthorizationLostError, type GoogleClient } from '@safehold/google';
+import type { Repository } from '@safehold/repository';
+import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import { backupItemVersions, backupRuns, backupSources } from '../../db/schema.ts';
+import type { BackupService, RunResult, RunStatus } from './backup-types.ts';
+import { backupCalendar } from './calendar-backup.ts';
+import { backupContacts } from './contacts-backup.ts';
+import { backupDrive } from './drive-backup.ts';
+import { backupGmail } from './gmail-backup.ts';
+import { googleClientFor } from './google-client.ts';
+import { loadCurrentVersions, type RunHooks, RunWriter } from './run-writer.ts';
+import type { ServiceResult, ServiceRun } from './service-context.ts';
+import { openTenantRepository } from './tenant-repository.ts';
+
+export type { BackupService, RunResult, RunStatus } from './backup-types.ts';
+export { backupServices } from './backup-types.ts';
+
+export const AUTHORISATION_LOST_REASON =
+  'authorisation lost: domain-wide delegation for the Safehold service account is missing or revoked — ' +
+  're-grant its client id and scopes in the Google admin console (Security → API controls → Domain-wide delegation)';
+
+export interface RunSourceOptions {
+  /** The Google client (default: from the configuration's service-account key). */
+  google?: GoogleClient;
+  hooks?: RunHooks;
+  signal?: AbortSignal;
+  /** An already-open tenant repository to use (not closed here). */
+  repository?: Repository;
+  /** Items per commit; default 100. */
+  groupSize?: number;
+}
+
+const handlers: Record<BackupService, (run: ServiceRun) => Promise<ServiceResult>> = {
+  gmail: backupGmail,
+  drive: backupDrive,
+  calendar: backupCalendar,
+  contacts: backupContacts,
+};
+
+/** Executes the queued (or interrupted, still `running`) run `runId`. Finished runs are left alone. */
+export async function runSourceBackup(
+  ctx: AppContext,
+  runId: string,
+  options: RunSourceOptions = {},
+): Promise<RunResult> {
+  const [row] = await ctx.db
+    .select({ run: backupRuns, source: backupSources })
+    .from(backupRuns)
+    .innerJoin(backupSources, eq(backupSources.id, backupRuns.sourceId))
+    .where(eq(backupRuns.id, runId));
+  if (!row) throw new Error(`backup run ${runId} does not exist`);
+  const { run, source } = row;
+  if (run.status !== 'queued' && run.status !== 'running') {
+    return { runId, sourceId: source.id, status: run.status, error: run.error };
+  }
+  const startedAt = run.startedAt ?? ctx.clock.now();
+  await ctx.db.transaction(async (tx) => {
+    // An older run of this source left `running` by a dead worker: it ends here; its committed
+    // items stay (and go into this run's manifest), its cursor was never stored.
+    await tx
+      .update(backupRuns)
+      .set({ status: 'failed', error: 'interrupted: the worker stopped before the run ended', finishedAt: startedAt })
+      .where(and(eq(backupRuns.sourceId, source.id), eq(backupRuns.status, 'running'), ne(backupRuns.id, runId)));
+    await tx.update(backupRuns).set({ status: 'running', startedAt }).where(eq(backupRuns.id, runId));
+  });
+  const log = ctx.logger.child({ component: 'backup', runId, sourceId: source.id, service: source.service });
+  const ref = { id: runId, customerId: source.customerId, sourceId: source.id };
+  let repository: Repository | undefined = options.repository;
+  const ownRepository = !repository;
+  let status: RunStatus = 'failed';
+  let error: string | null = null;
+  try {
+    repository ??= await openTenantRepository(ctx, source.customerId);
+    const writer = new RunWriter(ctx, repository, ref, await loadCurrentVersions(ctx, source.id), options.hooks);
+    const google = options.google ?? googleClientFor(ctx);
+    let result: ServiceResult | undefined;
+    try {
+      result = await handlers[source.service]({
+        db: ctx.db,
+        customerId: source.customerId,
+        google,
+        email: source.subjectEmail,
+        driveId: source.subjectKind === 'shared_drive' ? source.subjectId : undefined,
+        repository,
+        writer,
+        cursor: source.cursor ?? null,
+        signal: options.signal,
+        groupSize: options.groupSize ?? 100,
+      });
+    } catch (failure) {
+      if (failure instanceof AuthorizationLostError) {
+        error = AUTHORISATION_LOST_REASON;
+        log.warn({ scopes: failure.scopes }, 'backup run failed: authorisation lost');
+      } else {
+        error = failure instanceof Error ? failure.message : String(failure);
+        log.error({ err: failure }, 'backup run failed');
+      }
+    }
+    const finishedAt = ctx.clock.now();
+    if (result) status = writer.failed > 0 ? 'partial' : 'success';
+    // The manifest: versions this run (and earlier runs of this source that never wrote one)
+    // created or closed. Written after every commit, so it names only durable blobs.
+    const snapshotId = await writeRunManifest(ctx, repository, source, runId, status, startedAt, finishedAt, result);
+    const [{ items } = { items: 0 }] = await ctx.db
+      .select({ items: sql<number>`count(*)::int` })
+      .from(backupItemVersions)
+      .where(and(eq(backupItemVersions.sourceId, source.id), isNull(backupItemVersions.validTo)));
+    await ctx.db.transaction(async (tx) => {
+      await tx
+        .update(backupRuns)
+        .set({
+          status,
+          error,
+          mode: result?.mode ?? null,
+          items,
+          snapshotId,
+          finishedAt,
+          durationMs: finishedAt.getTime() - startedAt.getTime(),
+        })
+        .where(eq(backupRuns.id, runId));
+      if (status === 'success' && result) {
+        // The cursor moves only now: every item of the run is committed.
+        await tx
+          .update(backupSources)
+          .set({ cursor: result.cursor, cursorUpdatedAt: finishedAt, lastSuccessAt: finishedAt })
+          .where(eq(backupSources.id, source.id));
+      }
+    });
+    log.info({ status, mode: result?.mode, items }, 'backup run finished');
+  } catch (failure) {
+    // Infrastructure failure (database, storage): the run is failed, nothing advanced.
+    error = failure instanceof Error ? failure.message : String(failure);
+    status = 'failed';
+    log.error({ err: failure }, 'backup run could not complete');
+    await ctx.db
+      .update(backupRuns)
+      .set({ status, error, finishedAt: ctx.clock.now() })
+      .where(eq(backupRuns.id, runId))
+      .catch(() => undefined);
+  } finally {
+    if (ownRepository) await repository?.close();
+  }
+  return { runId, sourceId: source.id, status, error };
+}
+
+async function writeRunManifest(
+  ctx: AppContext,
+  repository: Repository,
+  source: typeof backupSources.$inferSelect,
+  runId: string,
+  status: RunStatus,
+  startedAt: Date,
+  finishedAt: Date,
+  result: ServiceResult | undefined,
+): Promise<string | null> {
+  const unmanifested = ctx.db
+    .select({ id: backupRuns.id })
+    .from(backupRuns)
+    .where(
+      and(
+        eq(backupRuns.sourceId, source.id),
+        isNull(backupRuns.snapshotId),
+        or(eq(backupRuns.id, runId), eq(backupRuns.status, 'failed')),
+      ),
+    );
+  const versions = await ctx.db
+    .select()
+    .from(backupItemVersions)
+    .where(
+      and(
+        eq(backupItemVersions.sourceId, source.id),
+        or(inArray(backupItemVersions.runId, unmanifested), inArray(backupItemVersions.closedByRunId, unmanifested)),
+      ),
+    );
+  if (versions.length === 0 && !result) return null;
+  const snapshot = await repository.writeSnapshot({
+    kind: 'backup-run',
+    roots: [...new Set(versions.map((version) => version.objectId))],
+    data: {
+      v: 1,
+      customerId: source.customerId,
+      source: {
+        id: source.id,
+        subjectKind: source.subjectKind,
+        subjectId: source.subjectId,
+        subjectEmail: source.subjectEmail,
+        service: source.service,
+      },
+      run: {
+        id: runId,
+        status,
+        mode: result?.mode ?? null,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+      },
+      // The cursor is only meaningful for a successful run (the one the database stores).
+      cursor: status === 'success' ? (result?.cursor ?? null) : null,
+      versions: versions.map((version) => ({
+        key: version.itemKey,
+        version: version.version,
+        objectId: version.objectId,
+        contentHash: version.contentHash,
+        size: version.size,
+        metadata: version.metadata,
+        validFrom: version.validFrom.toISOString(),
+        validTo: version.validTo?.toISOString() ?? null,
+        runId: version.runId,
+        closedByRunId: version.closedByRunId,
+      })),
+    },
+  });
+  // Earlier runs whose versions this manifest covers point at it too.
+  await ctx.db
+    .update(backupRuns)
+    .set({ snapshotId: snapshot.id })
+    .where(and(eq(backupRuns.sourceId, source.id), isNull(backupRuns.snapshotId), eq(backupRuns.status, 'failed')));
+  return snapshot.id;
+}

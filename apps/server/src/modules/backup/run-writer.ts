@@ -1,0 +1,263 @@
+// Commits a run's items: content goes into the repository first, then `commit()` flushes the
+// repository (packs durable and indexed) and writes the item versions and the run's counters in
+// ONE database transaction. Nothing is recorded as backed up before its bytes are durable, and
+// a run killed between commits loses at most the uncommitted batch (redone on resume).
+
+import type { Repository } from '@safehold/repository';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import { backupItemVersions, backupRunErrors, backupRuns } from '../../db/schema.ts';
+
+export interface CurrentVersion {
+  version: number;
+  objectId: string;
+  contentHash: string;
+  size: number;
+  metadata: Record<string, unknown>;
+}
+
+export interface PutItem {
+  key: string;
+  objectId: string;
+  contentHash: string;
+  size: number;
+  metadata: Record<string, unknown>;
+  /** Bytes fetched from Google for this item (0 when only metadata changed). */
+  fetchedBytes: number;
+}
+
+export interface RunRef {
+  id: string;
+  customerId: string;
+  sourceId: string;
+}
+
+export interface RunHooks {
+  /** Called after each commit with the number of items committed so far (tests abort runs here). */
+  afterCommit?(committed: number): void | Promise<void>;
+}
+
+type Pending = { kind: 'put'; item: PutItem } | { kind: 'close'; key: string };
+
+/**
+ * Orders puts and flushes on one repository. A put that finds a blob already claimed by another
+ * in-flight put returns at once, before that blob is in any pack; a flush at that moment would
+ * not make it durable. So a flush waits until no put is in flight (and holds new puts back
+ * meanwhile): every id returned before the flush is then in a written pack.
+ */
+class PutGate {
+  private active = 0;
+  private drained: Array<() => void> = [];
+  private exclusiveHeld: Promise<void> | null = null;
+
+  async put<T>(work: () => Promise<T>): Promise<T> {
+    while (this.exclusiveHeld) await this.exclusiveHeld;
+    this.active += 1;
+    try {
+      return await work();
+    } finally {
+      this.active -= 1;
+      if (this.active === 0) for (const wake of this.drained.splice(0)) wake();
+    }
+  }
+
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    while (this.exclusiveHeld) await this.exclusiveHeld;
+    let release = () => {};
+    this.exclusiveHeld = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started: Promise<T>;
+    try {
+      if (this.active > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+      // `work` (Repository.flush) seals the open pack synchronously when called; puts that
+      // start after that go to a new pack, so the gate reopens without waiting for the writes.
+      started = work();
+    } finally {
+      this.exclusiveHeld = null;
+      release();
+    }
+    return started;
+  }
+}
+
+const gates = new WeakMap<Repository, PutGate>();
+function gateOf(repository: Repository): PutGate {
+  let gate = gates.get(repository);
+  if (!gate) {
+    gate = new PutGate();
+    gates.set(repository, gate);
+  }
+  return gate;
+}
+
+export async function loadCurrentVersions(ctx: AppContext, sourceId: string): Promise<Map<string, CurrentVersion>> {
+  const rows = await ctx.db
+    .select({
+      itemKey: backupItemVersions.itemKey,
+      version: backupItemVersions.version,
+      objectId: backupItemVersions.objectId,
+      contentHash: backupItemVersions.contentHash,
+      size: backupItemVersions.size,
+      metadata: backupItemVersions.metadata,
+    })
+    .from(backupItemVersions)
+    .where(and(eq(backupItemVersions.sourceId, sourceId), isNull(backupItemVersions.validTo)));
+  return new Map(rows.map((row) => [row.itemKey, row]));
+}
+
+export class RunWriter {
+  readonly current: Map<string, CurrentVersion>;
+  private readonly ctx: AppContext;
+  private readonly repository: Repository;
+  private readonly run: RunRef;
+  private readonly hooks: RunHooks;
+  private pending = new Map<string, Pending>();
+  private chain: Promise<void> = Promise.resolve();
+  committed = 0;
+  failed = 0;
+
+  constructor(
+    ctx: AppContext,
+    repository: Repository,
+    run: RunRef,
+    current: Map<string, CurrentVersion>,
+    hooks: RunHooks = {},
+  ) {
+    this.ctx = ctx;
+    this.repository = repository;
+    this.run = run;
+    this.current = current;
+    this.hooks = hooks;
+  }
+
+  /** Runs a repository put (putMail, putFile, putObject); see PutGate for why. */
+  store<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
+    return gateOf(this.repository).put(() => work(this.repository));
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** A new version of `item.key` (content already put into the repository). */
+  put(item: PutItem): void {
+    this.pending.set(item.key, { kind: 'put', item });
+  }
+
+  /** The item is gone from the source: its current version ends at the commit. */
+  close(key: string): void {
+    if (!this.current.has(key) && this.pending.get(key)?.kind !== 'put') return;
+    this.pending.set(key, { kind: 'close', key });
+  }
+
+  /** An unchanged or already-stored item. */
+  async skip(count = 1): Promise<void> {
+    await this.ctx.db
+      .update(backupRuns)
+      .set({ skipped: sql`${backupRuns.skipped} + ${count}` })
+      .where(eq(backupRuns.id, this.run.id));
+  }
+
+  /** An item that finally failed: recorded with its reason; the run ends `partial`. */
+  async fail(key: string, reason: string): Promise<void> {
+    this.failed += 1;
+    await this.ctx.db.transaction(async (tx) => {
+      await tx
+        .insert(backupRunErrors)
+        .values({ runId: this.run.id, customerId: this.run.customerId, itemKey: key, reason });
+      await tx
+        .update(backupRuns)
+        .set({ failed: sql`${backupRuns.failed} + 1` })
+        .where(eq(backupRuns.id, this.run.id));
+    });
+  }
+
+  /** Makes everything put so far durable and recorded. Commits are serialized. */
+  commit(): Promise<void> {
+    const next = this.chain.then(() => this.commitNow());
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async commitNow(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    // 1. Packs written whole and indexed (PostgreSQL) before any row names their blobs.
+    await gateOf(this.repository).exclusive(() => this.repository.flush());
+    const now = this.ctx.clock.now();
+    let added = 0;
+    let changed = 0;
+    let deleted = 0;
+    let bytes = 0;
+    const closing = batch
+      .map((entry) => (entry.kind === 'put' ? entry.item.key : entry.key))
+      .filter((key) => this.current.has(key));
+    const inserts: (typeof backupItemVersions.$inferInsert)[] = [];
+    for (const entry of batch) {
+      if (entry.kind === 'close') {
+        if (this.current.has(entry.key)) deleted += 1;
+        continue;
+      }
+      const { item } = entry;
+      const previous = this.current.get(item.key);
+      if (previous) changed += 1;
+      else added += 1;
+      bytes += item.fetchedBytes;
+      inserts.push({
+        customerId: this.run.customerId,
+        sourceId: this.run.sourceId,
+        itemKey: item.key,
+        version: (previous?.version ?? 0) + 1,
+        objectId: item.objectId,
+        contentHash: item.contentHash,
+        size: item.size,
+        metadata: item.metadata,
+        validFrom: now,
+        runId: this.run.id,
+      });
+    }
+    // 2. One transaction: close the replaced/deleted versions, insert the new ones, count.
+    await this.ctx.db.transaction(async (tx) => {
+      for (let i = 0; i < closing.length; i += 1000) {
+        await tx
+          .update(backupItemVersions)
+          .set({ validTo: now, closedByRunId: this.run.id })
+          .where(
+            and(
+              eq(backupItemVersions.sourceId, this.run.sourceId),
+              inArray(backupItemVersions.itemKey, closing.slice(i, i + 1000)),
+              isNull(backupItemVersions.validTo),
+            ),
+          );
+      }
+      for (let i = 0; i < inserts.length; i += 500)
+        await tx.insert(backupItemVersions).values(inserts.slice(i, i + 500));
+      await tx
+        .update(backupRuns)
+        .set({
+          added: sql`${backupRuns.added} + ${added}`,
+          changed: sql`${backupRuns.changed} + ${changed}`,
+          deleted: sql`${backupRuns.deleted} + ${deleted}`,
+          bytes: sql`${backupRuns.bytes} + ${bytes}`,
+        })
+        .where(eq(backupRuns.id, this.run.id));
+    });
+    for (const entry of batch) {
+      if (entry.kind === 'close') this.current.delete(entry.key);
+      else {
+        const { item } = entry;
+        this.current.set(item.key, {
+          version: (this.current.get(item.key)?.version ?? 0) + 1,
+          objectId: item.objectId,
+          contentHash: item.contentHash,
+          size: item.size,
+          metadata: item.metadata,
+        });
+      }
+    }
+    this.committed += batch.length;
+    await this.hooks.afterCommit?.(this.committed);
+  }
+}

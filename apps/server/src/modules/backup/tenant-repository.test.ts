@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, it } from 'node:test';
+import { backendFromUrl, createRepositoryIndex } from '@safehold/repository';
+import { eq } from 'drizzle-orm';
+import { backupItemVersions, backupRuns, repositoryPacks, tenantRepositoryKeys } from '../../db/schema.ts';
+import { forEachDatabase } from '../../testing/context.ts';
+import { BACKUP_JOB, defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
+import { type BackupFixture, backupFixture, runRow } from './backup-test-support.ts';
+import {
+  openTenantRepository,
+  TenantRepositoryMissingError,
+  tenantKeys,
+  unwrapTenantKeys,
+  wrapTenantKeys,
+} from './tenant-repository.ts';
+
+forEachDatabase('tenant repository, manifests and jobs', (kind) => {
+  let f: BackupFixture;
+  let runId: string;
+  before(async () => {
+    f = await backupFixture(kind, { users: 2, generate: { messagesPerUser: 6 } });
+    const { runs } = await enqueueTenantBackup(f.ctx, f.customerId, {
+      subjects: [f.users[1] as (typeof f.users)[number]],
+      services: ['gmail'],
+      trigger: 'on_demand',
+      wait: true,
+      runOptions: { google: f.google },
+    });
+    runId = runs[0]?.runId as string;
+  });
+  after(async () => {
+    await f?.close();
+  });
+
+  it('keeps the tenant keys sealed by the master key, bound to the customer', async () => {
+    const [row] = await f.ctx.db
+      .select()
+      .from(tenantRepositoryKeys)
+      .where(eq(tenantRepositoryKeys.customerId, f.customerId));
+    assert.ok(row);
+    const { keys } = await tenantKeys(f.ctx, f.customerId);
+    const wrapped = Buffer.from(row.wrappedKeys, 'base64');
+    assert.equal(wrapped.indexOf(Buffer.from(keys.dataKey)), -1, 'the raw data key is not stored');
+    assert.throws(
+      () => unwrapTenantKeys(randomBytes(32), f.customerId, row.wrappedKeys),
+      'another master key cannot open them',
+    );
+    const other = wrapTenantKeys(f.ctx.masterKey, f.customerId, keys);
+    assert.throws(
+      () => unwrapTenantKeys(f.ctx.masterKey, crypto.randomUUID(), other),
+      'keys are bound to their customer',
+    );
+  });
+
+  it('writes a manifest per run from which the item history can be rebuilt, and index files for recovery', async () => {
+    const run = await runRow(f, runId);
+    assert.equal(run.status, 'success');
+    const versions = await f.ctx.db.select().from(backupItemVersions).where(eq(backupItemVersions.runId, runId));
+    const repository = await openTenantRepository(f.ctx, f.customerId);
+    try {
+      const snapshot = await repository.readSnapshot(run.snapshotId as string);
+      assert.equal(snapshot.kind, 'backup-run');
+      const data = snapshot.data as {
+        run: { id: string };
+        cursor: { historyId: string };
+        versions: Array<{ key: string; objectId: string }>;
+      };
+      assert.equal(data.run.id, runId);
+      assert.ok(data.cursor.historyId);
+      assert.deepEqual(
+        data.versions.map((version) => `${version.key}:${version.objectId}`).sort(),
+        versions.map((version) => `${version.itemKey}:${version.objectId}`).sort(),
+      );
+    } finally {
+      await repository.close();
+    }
+    // The in-repository index files name the same packs as the database.
+    const { keys, location } = await tenantKeys(f.ctx, f.customerId);
+    const files = createRepositoryIndex(await backendFromUrl(location), keys.dataKey);
+    await files.load();
+    const fromFiles: string[] = [];
+    for await (const pack of files.packs()) fromFiles.push(pack.name);
+    const fromDb = await f.ctx.db.select().from(repositoryPacks).where(eq(repositoryPacks.customerId, f.customerId));
+    assert.ok(fromDb.length > 0);
+    assert.deepEqual(fromFiles.sort(), fromDb.map((pack) => pack.name).sort());
+  });
+
+  it('runs queued backups in a pg-boss worker', async () => {
+    defineBackupJobs(
+      f.ctx.jobs,
+      () => f.ctx,
+      () => ({ google: f.google }),
+    );
+    await f.ctx.jobs.start({ work: true });
+    try {
+      const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+        subjects: [f.users[1] as (typeof f.users)[number]],
+        services: ['gmail'],
+        trigger: 'on_demand',
+        wait: true,
+      });
+      assert.equal(results?.[0]?.status, 'success');
+      const [row] = await f.ctx.db
+        .select()
+        .from(backupRuns)
+        .where(eq(backupRuns.id, results?.[0]?.runId as string));
+      assert.equal(row?.mode, 'incremental');
+    } finally {
+      await f.ctx.jobs.stop({ graceMs: 1000 });
+    }
+    assert.equal(BACKUP_JOB, 'backup.source');
+  });
+
+  it('crypto-shreds the tenant: without its key row the repository cannot be opened', async () => {
+    await f.ctx.db.delete(tenantRepositoryKeys).where(eq(tenantRepositoryKeys.customerId, f.customerId));
+    await assert.rejects(openTenantRepository(f.ctx, f.customerId), TenantRepositoryMissingError);
+  });
+});

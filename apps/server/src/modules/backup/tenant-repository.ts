@@ -1,0 +1,99 @@
+// Tenant repositories: each customer's backups live in one repository under the storage URL
+// (`<storageUrl>/<customerId>`), sealed with the tenant's own keys. The keys are generated at
+// tenant creation and kept wrapped by the installation's master key (AES-256-GCM); deleting
+// the tenant_repository_keys row makes the tenant's data unreadable (crypto-shredding).
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import {
+  backendFromUrl,
+  createRepository,
+  generateKeys,
+  openRepository,
+  type Repository,
+  type RepositoryKeys,
+} from '@safehold/repository';
+import { eq } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import { tenantRepositoryKeys } from '../../db/schema.ts';
+import { createPostgresBlobIndex } from './postgres-blob-index.ts';
+
+function aad(customerId: string): Buffer {
+  return Buffer.from(`safehold-tenant-keys-v1:${customerId}`);
+}
+
+/** Seals dataKey|idKey with the master key; the customer id is bound as associated data. */
+export function wrapTenantKeys(masterKey: Buffer, customerId: string, keys: RepositoryKeys): string {
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', masterKey, nonce);
+  cipher.setAAD(aad(customerId));
+  const sealed = Buffer.concat([cipher.update(Buffer.concat([keys.dataKey, keys.idKey])), cipher.final()]);
+  return Buffer.concat([nonce, sealed, cipher.getAuthTag()]).toString('base64');
+}
+
+export function unwrapTenantKeys(masterKey: Buffer, customerId: string, wrapped: string): RepositoryKeys {
+  const bytes = Buffer.from(wrapped, 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', masterKey, bytes.subarray(0, 12));
+  decipher.setAAD(aad(customerId));
+  decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+  const plain = Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]);
+  if (plain.length !== 64) throw new Error(`tenant keys of ${customerId} have the wrong length`);
+  return { dataKey: plain.subarray(0, 32), idKey: plain.subarray(32) };
+}
+
+export function tenantRepositoryLocation(storageUrl: string, customerId: string): string {
+  return `${storageUrl.replace(/\/+$/, '')}/${customerId}`;
+}
+
+export class TenantRepositoryMissingError extends Error {
+  override name = 'TenantRepositoryMissingError';
+}
+
+/**
+ * Generates the tenant's keys, creates its repository and stores the wrapped keys. Idempotent:
+ * a tenant that already has keys keeps them (returns false).
+ */
+export async function createTenantRepositoryKeys(ctx: AppContext, customerId: string): Promise<boolean> {
+  const [existing] = await ctx.db
+    .select({ customerId: tenantRepositoryKeys.customerId })
+    .from(tenantRepositoryKeys)
+    .where(eq(tenantRepositoryKeys.customerId, customerId));
+  if (existing) return false;
+  const keys = generateKeys();
+  const location = tenantRepositoryLocation(ctx.config.storageUrl, customerId);
+  const backend = await backendFromUrl(location);
+  // The repository first, then the row: a crash in between leaves an unreadable repository
+  // whose location is free again for the next attempt... except `createRepository` refuses an
+  // existing config, so a stale one (no keys row) is a clear error for the operator.
+  const repository = await createRepository({ backend, keys, index: createPostgresBlobIndex(ctx.db, customerId) });
+  await repository.close();
+  const inserted = await ctx.db
+    .insert(tenantRepositoryKeys)
+    .values({ customerId, wrappedKeys: wrapTenantKeys(ctx.masterKey, customerId, keys), location })
+    .onConflictDoNothing()
+    .returning({ customerId: tenantRepositoryKeys.customerId });
+  return inserted.length > 0;
+}
+
+export async function tenantKeys(
+  ctx: AppContext,
+  customerId: string,
+): Promise<{ keys: RepositoryKeys; location: string }> {
+  const [row] = await ctx.db.select().from(tenantRepositoryKeys).where(eq(tenantRepositoryKeys.customerId, customerId));
+  if (!row) throw new TenantRepositoryMissingError(`customer ${customerId} has no backup repository keys`);
+  return { keys: unwrapTenantKeys(ctx.masterKey, customerId, row.wrappedKeys), location: row.location };
+}
+
+/** Opens the tenant's repository with its keys and the PostgreSQL blob index. Close it after use. */
+export async function openTenantRepository(
+  ctx: AppContext,
+  customerId: string,
+  options: { workers?: number } = {},
+): Promise<Repository> {
+  const { keys, location } = await tenantKeys(ctx, customerId);
+  const backend = await backendFromUrl(location);
+  return openRepository({
+    backend,
+    keys,
+    index: createPostgresBlobIndex(ctx.db, customerId, { backend, dataKey: keys.dataKey }),
+    workers: options.workers ?? 2,
+  });
+}
