@@ -2,10 +2,11 @@
 // of their partner with a role no higher than their own; vendor admins invite operators.
 import { AppError, notFound } from '../../http/errors.ts';
 import { type Actor, authorize, mayGrantRole, type PartnerRole, type VendorRole } from '../policy/policy.ts';
+import { partnerPath } from '../tenancy/store.ts';
 import type { IdentityDeps } from './deps.ts';
 import { issueOneTimeToken, oneTimeLink } from './one-time-tokens.ts';
 import type { RequestMeta } from './sessions.ts';
-import { findStaffUserByEmail, partnerName, partnerPath, revokeInvitations } from './store.ts';
+import { findStaffUserByEmail, partnerName, revokeInvitations } from './store.ts';
 
 export interface InvitationResult {
   email: string;
@@ -49,7 +50,7 @@ export async function invitePartnerUser(
   meta: RequestMeta,
 ): Promise<InvitationResult> {
   const path = await partnerPath(deps.db, input.partnerId);
-  if (!path) throw notFound('The partner');
+  if (path.length === 0) throw notFound('The partner');
   authorize(actor, 'partner.team.manage', { kind: 'partner', partnerId: input.partnerId, partnerPath: path });
   if (!mayGrantRole(actor, input.role)) throw new AppError('forbidden', 'You cannot grant a role above your own.');
   const email = input.email.trim().toLowerCase();

@@ -4,10 +4,11 @@
 // on operators; nobody acts on a role above their own, on the owner, or on themselves.
 import { AppError, notFound } from '../../http/errors.ts';
 import { type Actor, authorize, canSee, mayGrantRole, type Tenant } from '../policy/policy.ts';
+import { partnerPath } from '../tenancy/store.ts';
 import type { IdentityDeps } from './deps.ts';
 import { endStaffUserSessions, type RequestMeta } from './sessions.ts';
 import { staffTenants } from './sign-in.ts';
-import { deleteRecoveryCodes, getStaffUser, partnerPath, type StaffUserWithPartner, updateStaffUser } from './store.ts';
+import { deleteRecoveryCodes, getStaffUser, type StaffUserWithPartner, updateStaffUser } from './store.ts';
 
 async function loadTarget(deps: IdentityDeps, actor: Actor, userId: string): Promise<StaffUserWithPartner> {
   const found = await getStaffUser(deps.db, userId);
@@ -18,7 +19,7 @@ async function loadTarget(deps: IdentityDeps, actor: Actor, userId: string): Pro
     if (!canSee(actor, tenant)) throw notFound('The user');
     authorize(actor, 'vendor.operators.manage', tenant);
   } else {
-    const path = (await partnerPath(deps.db, found.user.partnerId as string)) ?? [];
+    const path = await partnerPath(deps.db, found.user.partnerId as string);
     tenant = { kind: 'partner', partnerId: found.user.partnerId as string, partnerPath: path };
     if (!canSee(actor, tenant)) throw notFound('The user');
     authorize(actor, 'partner.team.manage', tenant);

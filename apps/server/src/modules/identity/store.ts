@@ -215,22 +215,6 @@ export async function loadSession(db: Db, idHash: string) {
   return row ?? null;
 }
 
-/** A partner's id followed by its ancestors' ids up to the root (for policy tenants). */
-export async function partnerPath(db: Db, partnerId: string): Promise<string[] | null> {
-  const path: string[] = [];
-  let current: string | null = partnerId;
-  while (current && !path.includes(current)) {
-    const [row] = await db
-      .select({ id: partners.id, parent: partners.parentPartnerId })
-      .from(partners)
-      .where(eq(partners.id, current));
-    if (!row) return path.length === 0 ? null : path;
-    path.push(row.id);
-    current = row.parent;
-  }
-  return path;
-}
-
 /** Ends the unused invitations of one organisation (a partner, or the vendor when null) for an email. */
 export async function revokeInvitations(db: Db, email: string, partnerId: string | null, now: Date): Promise<void> {
   await db
