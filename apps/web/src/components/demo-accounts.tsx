@@ -17,7 +17,8 @@ export function DemoAccounts() {
       </Title>
       <Text size="sm">
         This installation runs the built-in Google Workspace emulator with the demo domain{' '}
-        <strong>{demo.data.domain}</strong>. After "Sign in with Google", choose one of its accounts:
+        <strong>{demo.data.domain}</strong>. Its accounts use "Sign in with Google" once the domain is connected to
+        Safehold (its super admin installs a trial):
       </Text>
       <List size="sm" mt="xs">
         {admins.map((account) => (

@@ -69,11 +69,10 @@ export const startCommand: Command = {
       io.stdout.write(`Sign in at ${url}/sign-in\n`);
     }
     if (demo) {
-      const admin = demo.info.accounts.find((account) => account.isAdmin);
       io.stdout.write(
         `Demo mode: no Google credentials are configured, so the built-in Google Workspace emulator serves the ` +
-          `demo domain ${demo.info.domain} (${demo.info.accounts.length} users) at ${demo.info.emulatorUrl}.\n` +
-          `  Customer sign-in: "Sign in with Google" on the sign-in page, then choose ${admin?.email ?? 'an account'} (super admin).\n`,
+          `demo domain ${demo.info.domain} (${demo.info.accounts.length} users, delegation pre-granted, not yet ` +
+          `connected to Safehold) at ${demo.info.emulatorUrl}.\n`,
       );
     }
     const demoGoogle = demo;
