@@ -394,6 +394,43 @@ function generateCalendar(
   }
 }
 
+/**
+ * A secondary calendar per user ("Projects", as people create for a team or a project), with
+ * a quarter as many events as the primary one, so backups see more than one calendar.
+ */
+function generateSecondaryCalendar(world: World, user: User, random: SeededRandom, options: GenerateOptions): void {
+  const count = Math.ceil((options.eventsPerUser ?? 10) / 4);
+  if (count === 0) return;
+  const id = `${Buffer.from(`${user.primaryEmail}/projects`).toString('hex').slice(-26)}@group.calendar.google.com`;
+  const calendar = user.calendars.get(id) ?? {
+    id,
+    summary: 'Projects',
+    description: 'Project milestones and reviews',
+    timeZone: 'Europe/Paris',
+    primary: false,
+    accessRole: 'owner' as const,
+    events: new Map(),
+    changeSeq: 1,
+    nextEventNumber: 1,
+  };
+  user.calendars.set(id, calendar);
+  const now = world.clock.now();
+  for (let i = 0; i < count; i++) {
+    const eventId = `${Buffer.from(`${id}/p${i}`).toString('hex').slice(-20)}p${i}`;
+    const start = new Date(now - 30 * 86400_000 + random.int(0, 90) * 86400_000);
+    start.setUTCHours(random.int(8, 16), 30, 0, 0);
+    world.upsertEvent(user, calendar, {
+      id: eventId,
+      iCalUID: `${eventId}@google.com`,
+      summary: `Milestone ${i + 1}: ${random.pick(SUBJECTS)}`,
+      start: { dateTime: start.toISOString(), timeZone: 'Europe/Paris' },
+      end: { dateTime: new Date(start.getTime() + 3600_000).toISOString(), timeZone: 'Europe/Paris' },
+      status: 'confirmed',
+      organizer: { email: id, self: true },
+    });
+  }
+}
+
 function generateContacts(world: World, user: User, random: SeededRandom, options: GenerateOptions): void {
   const count = options.contactsPerUser ?? 10;
   const groups = ['Family', 'Clients', 'Fournisseurs'].map((name, index) => {
@@ -506,6 +543,7 @@ export function generateDomain(world: World, options: GenerateOptions): Domain {
     generateMail(world, domain, user, users, userRandom.fork('mail'), options);
     generateDrive(world, domain, user, users, userRandom.fork('drive'), options);
     generateCalendar(world, user, users, userRandom.fork('calendar'), options);
+    generateSecondaryCalendar(world, user, userRandom.fork('calendar-projects'), options);
     generateContacts(world, user, userRandom.fork('people'), options);
   }
   if (domain.drive.drives.size === 0)

@@ -68,6 +68,20 @@ test('directory: suspended and deleted users show up as Google reports them', as
   assert.ok(deleted.data.users?.[0]?.deletionTime);
 });
 
+test('calendar: a user has a secondary calendar whose events list separately from the primary', async () => {
+  const calendars = (await c.calendar.calendarList.list({})).data.items ?? [];
+  assert.equal(calendars.length, 2);
+  const secondary = calendars.find((calendar) => !calendar.primary);
+  assert.ok(secondary?.id?.endsWith('@group.calendar.google.com'));
+  assert.equal(secondary?.summary, 'Projects');
+  const events = (await c.calendar.events.list({ calendarId: secondary?.id ?? '' })).data.items ?? [];
+  assert.equal(events.length, 3, 'a quarter of the 12 primary events, rounded up');
+  const primaryIds = new Set(
+    ((await c.calendar.events.list({ calendarId: 'primary', maxResults: 2500 })).data.items ?? []).map((e) => e.id),
+  );
+  assert.ok(events.every((event) => !primaryIds.has(event.id)));
+});
+
 test('calendar: calendarList, full sync in pages, incremental sync with cancelled events', async () => {
   const calendars = await c.calendar.calendarList.list({});
   assert.equal(calendars.data.items?.[0]?.id, ADMIN);
