@@ -243,6 +243,19 @@ export class Repository {
   private packer: PackBuilder | undefined;
   /** Ids sealed or in an unwritten pack: stored by this instance, not yet in the index. */
   private readonly pending = new Set<string>();
+  /**
+   * Stores between claiming their ids and appending them to the open pack. A put that finds
+   * an id claimed by one of these returns at once, so flush() must wait for them: otherwise
+   * it could seal the pack before the claimed blob is in it (format §5, durability).
+   */
+  private readonly storing = new Set<Promise<unknown>>();
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    const tracked = work.catch(() => undefined);
+    this.storing.add(tracked);
+    void tracked.finally(() => this.storing.delete(tracked));
+    return work;
+  }
   private readonly packWrites = new Set<Promise<void>>();
   private writeError: unknown;
   private readonly cache = new Map<string, Buffer>();
@@ -384,7 +397,11 @@ export class Repository {
     while (this.packWrites.size >= 2) await Promise.race(this.packWrites);
   }
 
-  private async storeBlobs(blobs: NewBlob[]): Promise<void> {
+  private storeBlobs(blobs: NewBlob[]): Promise<void> {
+    return this.track(this.storeNewBlobs(blobs));
+  }
+
+  private async storeNewBlobs(blobs: NewBlob[]): Promise<void> {
     const claimed = await this.claim(blobs.map((blob) => blob.id));
     if (claimed.size === 0) return;
     const fresh = blobs.filter((blob) => claimed.delete(blob.id));
@@ -411,7 +428,11 @@ export class Repository {
    * thread: it reads, splits and hashes them, then seals only the segments that are new.
    * One batch goes to one worker (fewer round trips for many small messages).
    */
-  async putMailFiles(
+  putMailFiles(paths: string[]): Promise<Array<{ ok: true; id: string; size: number } | { ok: false; error: string }>> {
+    return this.track(this.storeMailFiles(paths));
+  }
+
+  private async storeMailFiles(
     paths: string[],
   ): Promise<Array<{ ok: true; id: string; size: number } | { ok: false; error: string }>> {
     const { pool, keys } = this.core;
@@ -494,6 +515,9 @@ export class Repository {
 
   /** Writes the open pack and the index: every id returned so far is durable afterwards. */
   async flush(): Promise<void> {
+    // Stores that claimed ids before this flush must reach the pack first (those started
+    // later are the next flush's business, so a busy writer cannot hold a flush forever).
+    await Promise.all([...this.storing]);
     this.startPackWrite();
     while (this.packWrites.size > 0) await Promise.all([...this.packWrites]);
     if (this.writeError) throw this.writeError;
