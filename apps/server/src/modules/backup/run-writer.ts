@@ -39,58 +39,6 @@ export interface RunHooks {
 
 type Pending = { kind: 'put'; item: PutItem } | { kind: 'close'; key: string };
 
-/**
- * Orders puts and flushes on one repository. A put that finds a blob already claimed by another
- * in-flight put returns at once, before that blob is in any pack; a flush at that moment would
- * not make it durable. So a flush waits until no put is in flight (and holds new puts back
- * meanwhile): every id returned before the flush is then in a written pack.
- */
-class PutGate {
-  private active = 0;
-  private drained: Array<() => void> = [];
-  private exclusiveHeld: Promise<void> | null = null;
-
-  async put<T>(work: () => Promise<T>): Promise<T> {
-    while (this.exclusiveHeld) await this.exclusiveHeld;
-    this.active += 1;
-    try {
-      return await work();
-    } finally {
-      this.active -= 1;
-      if (this.active === 0) for (const wake of this.drained.splice(0)) wake();
-    }
-  }
-
-  async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    while (this.exclusiveHeld) await this.exclusiveHeld;
-    let release = () => {};
-    this.exclusiveHeld = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let started: Promise<T>;
-    try {
-      if (this.active > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
-      // `work` (Repository.flush) seals the open pack synchronously when called; puts that
-      // start after that go to a new pack, so the gate reopens without waiting for the writes.
-      started = work();
-    } finally {
-      this.exclusiveHeld = null;
-      release();
-    }
-    return started;
-  }
-}
-
-const gates = new WeakMap<Repository, PutGate>();
-function gateOf(repository: Repository): PutGate {
-  let gate = gates.get(repository);
-  if (!gate) {
-    gate = new PutGate();
-    gates.set(repository, gate);
-  }
-  return gate;
-}
-
 export async function loadCurrentVersions(ctx: AppContext, sourceId: string): Promise<Map<string, CurrentVersion>> {
   const rows = await ctx.db
     .select({
@@ -131,9 +79,12 @@ export class RunWriter {
     this.hooks = hooks;
   }
 
-  /** Runs a repository put (putMail, putFile, putObject); see PutGate for why. */
+  /**
+   * Runs a repository put (putMail, putFile, putObject). Its id is durable after the next
+   * flush, even when a concurrent put had claimed the blob (the repository's flush waits).
+   */
   store<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
-    return gateOf(this.repository).put(() => work(this.repository));
+    return work(this.repository);
   }
 
   get pendingCount(): number {
@@ -185,7 +136,7 @@ export class RunWriter {
     const batch = [...this.pending.values()];
     this.pending = new Map();
     // 1. Packs written whole and indexed (PostgreSQL) before any row names their blobs.
-    await gateOf(this.repository).exclusive(() => this.repository.flush());
+    await this.repository.flush();
     const now = this.ctx.clock.now();
     let added = 0;
     let changed = 0;
