@@ -49,7 +49,13 @@ export const tenantExportKeysCommand: Command = {
       } catch (error) {
         return refuse('tenant export-keys', error, json, io);
       }
-      writeFileSync(file, `${JSON.stringify(exported, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+      try {
+        writeFileSync(file, `${JSON.stringify(exported, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+      } catch (error) {
+        const reason =
+          (error as NodeJS.ErrnoException).code === 'EEXIST' ? 'it already exists' : (error as Error).message;
+        return refuse('tenant export-keys', new RecoverError(`cannot write ${file}: ${reason}`), json, io);
+      }
       if (json)
         io.stdout.write(
           `${JSON.stringify({ ok: true, file, customerId: exported.customerId, domain: exported.domain })}\n`,
