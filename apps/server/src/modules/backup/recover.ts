@@ -211,15 +211,6 @@ export async function recoverTenant(ctx: AppContext, options: RecoverOptions): P
   // The repository is where the current storage URL says (the export's location is a hint).
   const location = keysRow?.location ?? tenantRepositoryLocation(ctx.config.storageUrl, customerId);
   const name = existing?.name ?? options.keys?.name ?? domain;
-  // The customer and keys rows first (the blob index references the customer). They are right
-  // whatever happens next, and a second attempt then finds the keys in the database.
-  if (!existing || !keysRow) {
-    await ctx.db.transaction(async (tx) => {
-      if (!existing)
-        await tx.insert(customers).values({ id: customerId, domain: options.keys?.domain ?? domain, name });
-      if (!keysRow) await tx.insert(tenantRepositoryKeys).values({ customerId, wrappedKeys: wrapped, location });
-    });
-  }
   const backend = await backendFromUrl(location);
   const problems: string[] = [];
   // No mirror: the index files already describe these packs; writing them again would duplicate.
@@ -231,7 +222,34 @@ export async function recoverTenant(ctx: AppContext, options: RecoverOptions): P
   let manifests: Manifest[] = [];
   const manifestIds = new Map<Manifest, string>();
   try {
-    // 1. Blob index: the repository's index files first, then pack headers for packs they miss.
+    // 1. Manifests: every backup-run snapshot of this customer.
+    for (const id of await repository.listSnapshotIds()) {
+      try {
+        const snapshot = await repository.readSnapshot(id);
+        if (snapshot.kind !== 'backup-run') continue;
+        const manifest = manifestSchema.parse(snapshot.data);
+        if (manifest.customerId !== customerId) {
+          problems.push(`manifest ${id} belongs to another customer (${manifest.customerId}): skipped`);
+          continue;
+        }
+        manifests.push(manifest);
+        manifestIds.set(manifest, id);
+      } catch (error) {
+        problems.push(`manifest ${id} is unreadable: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+
+    // 2. The customer and keys rows (the blob index references the customer), once the repository
+    // opened and its manifests were read with these keys; a second attempt finds them in the database.
+    if (!existing || !keysRow) {
+      await ctx.db.transaction(async (tx) => {
+        if (!existing)
+          await tx.insert(customers).values({ id: customerId, domain: options.keys?.domain ?? domain, name });
+        if (!keysRow) await tx.insert(tenantRepositoryKeys).values({ customerId, wrappedKeys: wrapped, location });
+      });
+    }
+
+    // 3. Blob index: the repository's index files first, then pack headers for packs they miss.
     const files = createRepositoryIndex(backend, keys.dataKey);
     await files.load();
     const fromFiles: PackRecord[] = [];
@@ -252,23 +270,6 @@ export async function recoverTenant(ctx: AppContext, options: RecoverOptions): P
     for await (const pack of index.packs()) {
       packs += 1;
       blobs += pack.blobs.length;
-    }
-
-    // 2. Manifests: every backup-run snapshot of this customer.
-    for (const id of await repository.listSnapshotIds()) {
-      try {
-        const snapshot = await repository.readSnapshot(id);
-        if (snapshot.kind !== 'backup-run') continue;
-        const manifest = manifestSchema.parse(snapshot.data);
-        if (manifest.customerId !== customerId) {
-          problems.push(`manifest ${id} belongs to another customer (${manifest.customerId}): skipped`);
-          continue;
-        }
-        manifests.push(manifest);
-        manifestIds.set(manifest, id);
-      } catch (error) {
-        problems.push(`manifest ${id} is unreadable: ${error instanceof Error ? error.message : String(error)}`);
-      }
     }
   } finally {
     await repository.close();
