@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
@@ -14,8 +16,8 @@ import {
 import { createTestContext, forEachDatabase } from '../../testing/context.ts';
 import { enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture } from './backup-test-support.ts';
-import { exportTenantKeys, RecoverError, recoverTenant } from './recover.ts';
-import { openTenantRepository } from './tenant-repository.ts';
+import { exportTenantKeys, RecoverError, recoverTenant, rowsFromManifests } from './recover.ts';
+import { openTenantRepository, tenantRepositoryLocation } from './tenant-repository.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -166,6 +168,24 @@ forEachDatabase('recover', (kind) => {
     await assertRecovered(f.ctx);
   });
 
+  it('reads packs that no index file names from their headers and reports them', async () => {
+    const db = f.ctx.db;
+    await db.delete(backupRunErrors).where(eq(backupRunErrors.customerId, f.customerId));
+    await db.delete(backupItemVersions).where(eq(backupItemVersions.customerId, f.customerId));
+    await db.delete(backupRuns).where(eq(backupRuns.customerId, f.customerId));
+    await db.delete(backupSources).where(eq(backupSources.customerId, f.customerId));
+    await db.delete(repositoryBlobs).where(eq(repositoryBlobs.customerId, f.customerId));
+    await db.delete(repositoryPacks).where(eq(repositoryPacks.customerId, f.customerId));
+    const indexDir = path.join(tenantRepositoryLocation(f.ctx.config.storageUrl, f.customerId), 'index');
+    for (const file of readdirSync(indexDir)) rmSync(path.join(indexDir, file));
+
+    const report = await recoverTenant(f.ctx, { domain: f.domain });
+    assert.equal(report.ok, true, report.problems.join('; '));
+    assert.ok(report.packsFromHeaders > 0);
+    assert.equal(report.packsFromHeaders, report.packs);
+    await assertRecovered(f.ctx);
+  });
+
   it('recreates the customer and keys rows from an exported key file when the whole database was lost', async () => {
     const exported = await exportTenantKeys(f.ctx, f.domain);
     assert.equal(exported.customerId, f.customerId);
@@ -185,4 +205,64 @@ forEachDatabase('recover', (kind) => {
       await fresh.close();
     }
   });
+});
+
+it('replays v1 manifests (versions only): a version closed by a later manifest ends closed and run counters are derived', () => {
+  const customerId = '00000000-0000-4000-8000-000000000001';
+  const source = {
+    id: '00000000-0000-4000-8000-000000000002',
+    subjectKind: 'user' as const,
+    subjectId: 'u1',
+    subjectEmail: 'a@example.com',
+    service: 'gmail' as const,
+  };
+  const first = '00000000-0000-4000-8000-000000000003';
+  const second = '00000000-0000-4000-8000-000000000004';
+  const version = (key: string, n: number, runId: string, validFrom: string, close?: [string, string]) => ({
+    key,
+    version: n,
+    objectId: 'a'.repeat(64),
+    contentHash: 'h',
+    size: 1,
+    metadata: {},
+    validFrom,
+    validTo: close?.[0] ?? null,
+    runId,
+    closedByRunId: close?.[1] ?? null,
+  });
+  const t1 = '2026-01-01T00:00:00.000Z';
+  const t2 = '2026-01-02T00:00:00.000Z';
+  const manifests = [
+    {
+      v: 1 as const,
+      customerId,
+      source,
+      run: { id: first, status: 'success' as const, mode: 'full', startedAt: t1, finishedAt: t1 },
+      cursor: { historyId: '1' },
+      versions: [version('m1', 1, first, t1), version('m2', 1, first, t1)],
+    },
+    {
+      v: 1 as const,
+      customerId,
+      source,
+      run: { id: second, status: 'success' as const, mode: 'incremental', startedAt: t2, finishedAt: t2 },
+      cursor: { historyId: '2' },
+      versions: [
+        version('m1', 1, first, t1, [t2, second]),
+        version('m1', 2, second, t2),
+        version('m2', 1, first, t1, [t2, second]),
+      ],
+    },
+  ];
+  // Replayed newest first on purpose: the closing must win whatever the order.
+  const rows = rowsFromManifests(customerId, [...manifests].reverse(), new Map());
+  assert.equal(rows.versions.length, 3);
+  assert.ok(rows.versions.filter((row) => row.version === 1).every((row) => row.validTo?.toISOString() === t2));
+  const run = (id: string) => rows.runs.find((row) => row.id === id);
+  assert.deepEqual(
+    [run(first)?.added, run(first)?.changed, run(first)?.deleted, run(first)?.items, run(first)?.trigger],
+    [2, 0, 0, 2, 'scheduled'],
+  );
+  assert.deepEqual([run(second)?.added, run(second)?.changed, run(second)?.deleted, run(second)?.items], [0, 1, 1, 1]);
+  assert.deepEqual(rows.sources[0]?.cursor, { historyId: '2' }, 'the cursor of the latest successful run');
 });

@@ -331,7 +331,10 @@ export function rowsFromManifests(
   const runs = new Map<string, RunRow>();
   const errors: (typeof backupRunErrors.$inferInsert)[] = [];
   const versions = new Map<string, VersionRow>();
-  for (const manifest of manifests) {
+  const ordered = [...manifests].sort(
+    (a, b) => a.run.finishedAt.localeCompare(b.run.finishedAt) || a.run.id.localeCompare(b.run.id),
+  );
+  for (const manifest of ordered) {
     const snapshotId = manifestIds.get(manifest) ?? null;
     const { source, run } = manifest;
     const sourceRow = sources.get(source.id) ?? {
