@@ -17,6 +17,7 @@ import { createTestContext, forEachDatabase } from '../../testing/context.ts';
 import { enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture } from './backup-test-support.ts';
 import { exportTenantKeys, RecoverError, recoverTenant, rowsFromManifests } from './recover.ts';
+import type { RunSourceOptions } from './run-source.ts';
 import { openTenantRepository, tenantRepositoryLocation } from './tenant-repository.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -47,6 +48,11 @@ async function runsOf(ctx: AppContext, customerId: string) {
     .map((row) => ({
       id: row.id,
       sourceId: row.sourceId,
+      trigger: row.trigger,
+      error: row.error,
+      skipped: row.skipped,
+      failed: row.failed,
+      bytes: row.bytes,
       status: row.status,
       mode: row.mode,
       added: row.added,
@@ -74,14 +80,17 @@ forEachDatabase('recover', (kind) => {
     f = await backupFixture(kind, { users: 1, generate: { messagesPerUser: 8, filesPerUser: 3 } });
     const user = f.users[0];
     assert.ok(user);
-    const backUp = async () => {
+    const backUp = async (
+      services: Array<'gmail' | 'drive'> = ['gmail', 'drive'],
+      runOptions: RunSourceOptions = {},
+    ) => {
       f.ctx.clock.advance(60_000);
       await enqueueTenantBackup(f.ctx, f.customerId, {
         subjects: [user],
-        services: ['gmail', 'drive'],
+        services,
         trigger: 'on_demand',
         wait: true,
-        runOptions: { google: f.google },
+        runOptions: { google: f.google, ...runOptions },
       });
     };
     await backUp();
@@ -98,11 +107,32 @@ forEachDatabase('recover', (kind) => {
     f.emulator.control.relabelMessage({ email: user.email, id: (mails[1] as Version).itemKey, add: ['STARRED'] });
     f.emulator.control.addMessage({ email: user.email, subject: 'Between the backups', body: 'hello' });
     await backUp();
+    // A run that fails after committing one item (its manifest records a failed run with an
+    // error), then the run that completes the source.
+    f.emulator.control.addMessage({ email: user.email, subject: 'Third', body: 'a' });
+    f.emulator.control.addMessage({ email: user.email, subject: 'Fourth', body: 'b' });
+    await backUp(['gmail'], {
+      groupSize: 1,
+      hooks: {
+        afterCommit() {
+          throw new Error('worker killed');
+        },
+      },
+    });
+    await backUp(['gmail']);
 
     sourcesBefore = await f.ctx.db.select().from(backupSources).where(eq(backupSources.customerId, f.customerId));
     runsBefore = await runsOf(f.ctx, f.customerId);
-    assert.equal(runsBefore.length, 4);
-    assert.ok(runsBefore.every((run) => run.status === 'success' && run.snapshotId));
+    assert.equal(runsBefore.length, 6);
+    assert.deepEqual(runsBefore.map((run) => run.status).sort(), [
+      'failed',
+      'success',
+      'success',
+      'success',
+      'success',
+      'success',
+    ]);
+    assert.ok(runsBefore.every((run) => run.snapshotId));
     for (const run of runsBefore)
       points.push({
         sourceId: run.sourceId,
@@ -162,7 +192,7 @@ forEachDatabase('recover', (kind) => {
     const report = await recoverTenant(f.ctx, { domain: f.domain.toUpperCase() });
     assert.equal(report.ok, true, report.problems.join('; '));
     assert.equal(report.keys, 'database');
-    assert.equal(report.runs, 4);
+    assert.equal(report.runs, 6);
     assert.equal(report.versions, versionsBefore.length);
     assert.ok(report.packs > 0);
     await assertRecovered(f.ctx);
