@@ -66,6 +66,13 @@ async function runsOf(ctx: AppContext, customerId: string) {
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
+async function errorsOf(ctx: AppContext, customerId: string) {
+  const rows = await ctx.db.select().from(backupRunErrors).where(eq(backupRunErrors.customerId, customerId));
+  return rows
+    .map((row) => ({ runId: row.runId, itemKey: row.itemKey, reason: row.reason }))
+    .sort((a, b) => a.runId.localeCompare(b.runId) || a.itemKey.localeCompare(b.itemKey));
+}
+
 forEachDatabase('recover', (kind) => {
   let f: BackupFixture;
   /** Backup points (run end times) of every source, with the versions as of each. */
@@ -73,6 +80,7 @@ forEachDatabase('recover', (kind) => {
   let versionsBefore: Awaited<ReturnType<typeof allVersions>>;
   let runsBefore: Awaited<ReturnType<typeof runsOf>>;
   let sourcesBefore: (typeof backupSources.$inferSelect)[];
+  let errorsBefore: Awaited<ReturnType<typeof errorsOf>> = [];
   /** sha256 of each stored object's bytes, read before the loss. */
   const contentBefore = new Map<string, string>();
 
@@ -120,18 +128,24 @@ forEachDatabase('recover', (kind) => {
       },
     });
     await backUp(['gmail']);
+    // A partial run: one new message cannot be read (its item error is in the manifest).
+    f.emulator.control.addMessage({ email: user.email, subject: 'Unreadable', body: 'c' });
+    f.emulator.control.setFaults([
+      { endpoint: 'gmail.users.messages.get', errorRate: 1, status: 403, reason: 'forbidden', message: 'Forbidden' },
+    ]);
+    try {
+      await backUp(['gmail']);
+    } finally {
+      f.emulator.control.setFaults([]);
+    }
 
     sourcesBefore = await f.ctx.db.select().from(backupSources).where(eq(backupSources.customerId, f.customerId));
     runsBefore = await runsOf(f.ctx, f.customerId);
-    assert.equal(runsBefore.length, 6);
-    assert.deepEqual(runsBefore.map((run) => run.status).sort(), [
-      'failed',
-      'success',
-      'success',
-      'success',
-      'success',
-      'success',
-    ]);
+    assert.equal(runsBefore.length, 7);
+    const statuses = runsBefore.map((run) => run.status).sort();
+    assert.deepEqual(statuses, ['failed', 'partial', 'success', 'success', 'success', 'success', 'success']);
+    errorsBefore = await errorsOf(f.ctx, f.customerId);
+    assert.equal(errorsBefore.length, 1);
     assert.ok(runsBefore.every((run) => run.snapshotId));
     for (const run of runsBefore)
       points.push({
@@ -160,6 +174,7 @@ forEachDatabase('recover', (kind) => {
     assert.deepEqual(await allVersions(ctx, f.customerId), versionsBefore);
     for (const point of points) assert.deepEqual(await asOf(ctx, point.sourceId, point.at), point.versions);
     assert.deepEqual(await runsOf(ctx, f.customerId), runsBefore);
+    assert.deepEqual(await errorsOf(ctx, f.customerId), errorsBefore);
     const sources = await ctx.db.select().from(backupSources).where(eq(backupSources.customerId, f.customerId));
     assert.deepEqual(
       sources.map(({ createdAt: _c, ...rest }) => rest).sort((a, b) => a.id.localeCompare(b.id)),
@@ -192,7 +207,7 @@ forEachDatabase('recover', (kind) => {
     const report = await recoverTenant(f.ctx, { domain: f.domain.toUpperCase() });
     assert.equal(report.ok, true, report.problems.join('; '));
     assert.equal(report.keys, 'database');
-    assert.equal(report.runs, 6);
+    assert.equal(report.runs, 7);
     assert.equal(report.versions, versionsBefore.length);
     assert.ok(report.packs > 0);
     await assertRecovered(f.ctx);
