@@ -3,6 +3,7 @@ import { type Command, type CommandIo, type DelegatedCommand, exitCodes, runComm
 import { backupRunCommand, backupStatusCommand } from './commands/backup.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { recoverCommand, tenantExportKeysCommand } from './commands/recover.ts';
 import { repoCommand } from './commands/repo.ts';
 import { startCommand } from './commands/start.ts';
 import { licensesAssignCommand, tenantConnectCommand, tenantListCommand } from './commands/tenants.ts';
@@ -19,6 +20,8 @@ export const commands: Command[] = [
   licensesAssignCommand,
   backupRunCommand,
   backupStatusCommand,
+  tenantExportKeysCommand,
+  recoverCommand,
 ];
 export const delegatedCommands: DelegatedCommand[] = [repoCommand, emulatorCommand];
 

@@ -6,7 +6,7 @@ import { AuthorizationLostError, type GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { backupItemVersions, backupRuns, backupSources } from '../../db/schema.ts';
+import { backupItemVersions, backupRunErrors, backupRuns, backupSources, customers } from '../../db/schema.ts';
 import type { BackupService, RunResult, RunStatus } from './backup-types.ts';
 import { backupCalendar } from './calendar-backup.ts';
 import { backupContacts } from './contacts-backup.ts';
@@ -105,7 +105,17 @@ export async function runSourceBackup(
     if (result) status = writer.failed > 0 ? 'partial' : 'success';
     // The manifest: versions this run (and earlier runs of this source that never wrote one)
     // created or closed. Written after every commit, so it names only durable blobs.
-    const snapshotId = await writeRunManifest(ctx, repository, source, runId, status, startedAt, finishedAt, result);
+    const snapshotId = await writeRunManifest(
+      ctx,
+      repository,
+      source,
+      runId,
+      status,
+      startedAt,
+      finishedAt,
+      result,
+      error,
+    );
     const [{ items } = { items: 0 }] = await ctx.db
       .select({ items: sql<number>`count(*)::int` })
       .from(backupItemVersions)
@@ -157,6 +167,7 @@ async function writeRunManifest(
   startedAt: Date,
   finishedAt: Date,
   result: ServiceResult | undefined,
+  error: string | null,
 ): Promise<string | null> {
   const unmanifested = ctx.db
     .select({ id: backupRuns.id })
@@ -178,12 +189,41 @@ async function writeRunManifest(
       ),
     );
   if (versions.length === 0 && !result) return null;
+  // v2 (recover.ts): the domain, the run's counters and errors and the earlier failed runs this
+  // manifest covers, so `safehold recover` can rebuild the run rows, not only the versions.
+  const [customer] = await ctx.db
+    .select({ domain: customers.domain, name: customers.name })
+    .from(customers)
+    .where(eq(customers.id, source.customerId));
+  const runRows = await ctx.db.select().from(backupRuns).where(inArray(backupRuns.id, unmanifested));
+  const runIds = runRows.map((row) => row.id);
+  const errorRows =
+    runIds.length === 0
+      ? []
+      : await ctx.db
+          .select({ runId: backupRunErrors.runId, key: backupRunErrors.itemKey, reason: backupRunErrors.reason })
+          .from(backupRunErrors)
+          .where(inArray(backupRunErrors.runId, runIds));
+  const counters = (row: typeof backupRuns.$inferSelect) => ({
+    trigger: row.trigger,
+    added: row.added,
+    changed: row.changed,
+    deleted: row.deleted,
+    skipped: row.skipped,
+    failed: row.failed,
+    bytes: row.bytes,
+    queuedAt: row.queuedAt.toISOString(),
+    errors: errorRows.filter((entry) => entry.runId === row.id).map(({ key, reason }) => ({ key, reason })),
+  });
+  const own = runRows.find((row) => row.id === runId);
   const snapshot = await repository.writeSnapshot({
     kind: 'backup-run',
     roots: [...new Set(versions.map((version) => version.objectId))],
     data: {
-      v: 1,
+      v: 2,
       customerId: source.customerId,
+      domain: customer?.domain ?? null,
+      customerName: customer?.name ?? null,
       source: {
         id: source.id,
         subjectKind: source.subjectKind,
@@ -197,7 +237,20 @@ async function writeRunManifest(
         mode: result?.mode ?? null,
         startedAt: startedAt.toISOString(),
         finishedAt: finishedAt.toISOString(),
+        error,
+        ...(own ? counters(own) : {}),
       },
+      coveredRuns: runRows
+        .filter((row) => row.id !== runId)
+        .map((row) => ({
+          id: row.id,
+          status: row.status,
+          mode: row.mode,
+          error: row.error,
+          startedAt: row.startedAt?.toISOString() ?? null,
+          finishedAt: row.finishedAt?.toISOString() ?? null,
+          ...counters(row),
+        })),
       // The cursor is only meaningful for a successful run (the one the database stores).
       cursor: status === 'success' ? (result?.cursor ?? null) : null,
       versions: versions.map((version) => ({

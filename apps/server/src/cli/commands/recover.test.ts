@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { type RunningEmulator, startEmulator } from '@safehold/emulator';
+import { openDatabase } from '../../db/database.ts';
+import { customers } from '../../db/schema.ts';
+import { main } from '../main.ts';
+
+async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk) => {
+    out += chunk;
+  });
+  stderr.on('data', (chunk) => {
+    err += chunk;
+  });
+  const code = await main(argv, { stdout, stderr, env, cwd: process.cwd() });
+  return { code, stdout: out, stderr: err };
+}
+
+async function migratedDataDir(dataDir: string, customer?: { id: string; domain: string }): Promise<void> {
+  const database = await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'pglite') }, { command: 'test' });
+  try {
+    await database.migrate();
+    if (customer) await database.db.insert(customers).values({ ...customer, name: 'CLI recover test' });
+  } finally {
+    await database.close();
+  }
+}
+
+describe('safehold tenant export-keys / recover', () => {
+  const domain = 'cli.recover.test';
+  let emulator: RunningEmulator;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let keysFile: string;
+
+  before(async () => {
+    emulator = await startEmulator({
+      seed: 'cli-recover',
+      domain,
+      users: 1,
+      generate: { messagesPerUser: 4, filesPerUser: 2, eventsPerUser: 1, contactsPerUser: 1, sharedDrives: 0 },
+    });
+    dir = mkdtempSync(path.join(tmpdir(), 'safehold-cli-recover-'));
+    const keyPath = path.join(dir, 'sa.json');
+    writeFileSync(keyPath, JSON.stringify(emulator.serviceAccountKey));
+    keysFile = path.join(dir, 'tenant.keys.json');
+    env = {
+      SAFEHOLD_DATA_DIR: path.join(dir, 'data'),
+      SAFEHOLD_STORAGE_URL: path.join(dir, 'repositories'),
+      SAFEHOLD_MASTER_KEY: randomBytes(32).toString('base64'),
+      GOOGLE_SERVICE_ACCOUNT_KEY: keyPath,
+      LOG_LEVEL: 'silent',
+    };
+    await migratedDataDir(path.join(dir, 'data'), { id: randomUUID(), domain });
+    const backup = await cli(['backup', 'run', '--domain', domain, '--service', 'gmail', '--wait', '--json'], env);
+    assert.equal(backup.code, 0, backup.stderr);
+  });
+  after(async () => {
+    await emulator?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('export-keys writes the wrapped keys to a 0600 file and refuses to overwrite it', async () => {
+    const result = await cli(['tenant', 'export-keys', '--domain', domain, '--out', keysFile, '--json'], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).domain, domain);
+    const file = JSON.parse(readFileSync(keysFile, 'utf8'));
+    assert.equal(file.format, 'safehold-tenant-keys');
+    assert.equal(statSync(keysFile).mode & 0o777, 0o600);
+    const again = await cli(['tenant', 'export-keys', '--domain', domain, '--out', keysFile, '--json'], env);
+    assert.equal(again.code, 1);
+    assert.match(JSON.parse(again.stdout).error, /already exists/);
+  });
+
+  it('recover refuses a tenant that still has its backup rows (exit 1) and needs a domain or key file (exit 2)', async () => {
+    const present = await cli(['recover', '--domain', domain, '--json'], env);
+    assert.equal(present.code, 1);
+    assert.equal(JSON.parse(present.stdout).ok, false);
+    assert.equal((await cli(['recover'], env)).code, 2);
+    assert.equal((await cli(['recover', '--keys', path.join(dir, 'sa.json')], env)).code, 2);
+  });
+
+  it('recover --keys rebuilds the tenant into an empty database with the same master key (exit 0)', async () => {
+    const fresh = { ...env, SAFEHOLD_DATA_DIR: path.join(dir, 'data-new') };
+    await migratedDataDir(path.join(dir, 'data-new'));
+    const result = await cli(['recover', '--keys', keysFile, '--json'], fresh);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.domain, domain);
+    assert.equal(report.keys, 'file');
+    assert.equal(report.runs, 1);
+    const items = emulator.control.digest({
+      email: `${emulator.control.listAccounts(domain)[0]?.email}`,
+      service: 'gmail',
+    });
+    assert.equal(report.versions, items.items);
+    const status = await cli(['backup', 'status', '--domain', domain, '--json'], fresh);
+    assert.equal(status.code, 0, status.stderr);
+  });
+});
