@@ -30,34 +30,43 @@ describe('safehold backup run / status', () => {
   let emulator: RunningEmulator;
   let dir: string;
   let env: NodeJS.ProcessEnv;
+  /** The users with a Standard license (the backed-up ones); `unlicensed` has none. */
   let users: string[];
+  let unlicensed: string;
 
   before(async () => {
     emulator = await startEmulator({
       seed: 'cli',
       domain,
-      users: 2,
+      users: 3,
       generate: { messagesPerUser: 5, filesPerUser: 3, eventsPerUser: 2, contactsPerUser: 2, sharedDrives: 0 },
     });
     dir = mkdtempSync(path.join(tmpdir(), 'safehold-cli-backup-'));
     const keyPath = path.join(dir, 'sa.json');
     writeFileSync(keyPath, JSON.stringify(emulator.serviceAccountKey));
     env = { SAFEHOLD_DATA_DIR: path.join(dir, 'data'), GOOGLE_SERVICE_ACCOUNT_KEY: keyPath, LOG_LEVEL: 'silent' };
+    // A domain that exists as a customer but was never connected to Google.
     const database = await openDatabase(
       { kind: 'pglite', dataDir: path.join(dir, 'data', 'pglite') },
       { command: 'test' },
     );
     await database.migrate();
-    await database.db.insert(customers).values({ id: randomUUID(), domain, name: 'CLI test' });
+    await database.db.insert(customers).values({ id: randomUUID(), domain: 'unconnected.test', name: 'Not connected' });
     await database.close();
-    users = emulator.control.listAccounts(domain).map((account) => account.email);
+    const accounts = emulator.control.listAccounts(domain).map((account) => account.email);
+    users = accounts.slice(0, 2);
+    unlicensed = accounts[2] as string;
+    const connect = await cli(['tenant', 'connect', '--domain', domain, '--admin', `admin@${domain}`], env);
+    assert.equal(connect.code, 0, connect.stderr);
+    const assign = await cli(['licenses', 'assign', '--domain', domain, ...users], env);
+    assert.equal(assign.code, 0, assign.stderr);
   });
   after(async () => {
     await emulator?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('backs up every user and service and prints the report of issue 5 (exit 0)', async () => {
+  it('backs up every licensed user and service and prints the report of issue 5 (exit 0)', async () => {
     const result = await cli(['backup', 'run', '--domain', domain, '--wait', '--json'], env);
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout);
@@ -115,9 +124,23 @@ describe('safehold backup run / status', () => {
     const status = JSON.parse(result.stdout);
     const mail = users.reduce((sum, email) => sum + emulator.control.digest({ email, service: 'gmail' }).items, 0);
     assert.equal(status.services.gmail.items, mail);
-    assert.equal(status.sources.length, users.length * 4);
+    assert.equal(status.sources.length, users.length * 4, 'licensed users only');
+    assert.ok(!status.sources.some((source: { subjectEmail: string }) => source.subjectEmail === unlicensed));
     const text = await cli(['backup', 'status', '--domain', domain], env);
     assert.match(text.stdout, /gmail/);
+  });
+
+  it('refuses a --user without a Standard license with exit 2, naming them', async () => {
+    const result = await cli(['backup', 'run', '--domain', domain, '--user', unlicensed, '--wait'], env);
+    assert.equal(result.code, 2);
+    assert.ok(result.stderr.includes(unlicensed), result.stderr);
+    assert.match(result.stderr, /not a licensed user/);
+  });
+
+  it('refuses a domain not connected to Google with exit 1', async () => {
+    const result = await cli(['backup', 'run', '--domain', 'unconnected.test', '--wait'], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /not connected to Google yet/);
   });
 
   it('refuses an unknown domain with exit 2', async () => {
