@@ -16,6 +16,7 @@ import {
 } from './backup-types.ts';
 import { createQueuedRuns, enqueueRuns, ensureSources } from './queue-runs.ts';
 import { type RunSourceOptions, runSourceBackup } from './run-source.ts';
+import { defineScheduleJob } from './schedule.ts';
 import { forEachLimited } from './service-context.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
@@ -49,6 +50,7 @@ export function defineBackupJobs(
     // A run records its own failure and the next run resumes: pg-boss retries only crashes.
     { payload: backupJobPayload, retryLimit: 2, expireInSeconds: 6 * 3600, concurrency: 4 },
   );
+  defineScheduleJob(jobs, ctx);
 }
 
 export async function enqueueTenantBackup(
