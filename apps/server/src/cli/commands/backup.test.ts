@@ -6,8 +6,9 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
+import { eq } from 'drizzle-orm';
 import { openDatabase } from '../../db/database.ts';
-import { customers } from '../../db/schema.ts';
+import { customerConnections, customers, directoryUsers } from '../../db/schema.ts';
 import { main } from '../main.ts';
 
 async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -147,5 +148,32 @@ describe('safehold backup run / status', () => {
     const result = await cli(['backup', 'run', '--domain', 'nope.test', '--wait'], env);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /no customer with the domain "nope.test"/);
+  });
+
+  it('syncs the directory first when the tenant has no directory rows yet', async () => {
+    // As if the tenant's directory had never been synced, with auto-assign on: the sync that
+    // backup run starts gives every user a Standard license (trial), so all three are backed up.
+    const database = await openDatabase(
+      { kind: 'pglite', dataDir: path.join(dir, 'data', 'pglite') },
+      { command: 'test' },
+    );
+    const [customer] = await database.db.select().from(customers).where(eq(customers.domain, domain));
+    assert.ok(customer);
+    await database.db.delete(directoryUsers).where(eq(directoryUsers.customerId, customer.id));
+    await database.db
+      .update(customerConnections)
+      .set({ autoAssignLicenses: true })
+      .where(eq(customerConnections.customerId, customer.id));
+    await database.close();
+    const result = await cli(['backup', 'run', '--domain', domain, '--service', 'contacts', '--wait', '--json'], env);
+    assert.equal(result.code, 0, result.stderr);
+    const everyone = [...users, unlicensed];
+    const contacts = everyone.reduce(
+      (sum, email) => sum + emulator.control.digest({ email, service: 'contacts' }).items,
+      0,
+    );
+    assert.equal(JSON.parse(result.stdout).services.contacts.items, contacts);
+    const status = JSON.parse((await cli(['backup', 'status', '--domain', domain, '--json'], env)).stdout);
+    assert.ok(status.sources.some((source: { subjectEmail: string }) => source.subjectEmail === unlicensed));
   });
 });
