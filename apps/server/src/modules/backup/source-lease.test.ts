@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { backupRuns } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import { defineBackupJobs } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, runRow } from './backup-test-support.ts';
-import { createQueuedRuns } from './queue-runs.ts';
+import { BACKUP_JOB, ON_DEMAND_PRIORITY } from './backup-types.ts';
+import { createQueuedRuns, enqueueRuns } from './queue-runs.ts';
 import { ALREADY_RUNNING_REASON, DEFAULT_LEASE_MS, runSourceBackup } from './run-source.ts';
 
 forEachDatabase('the per-source lease', (kind) => {
@@ -69,5 +71,38 @@ forEachDatabase('the per-source lease', (kind) => {
     assert.equal(loser?.error, ALREADY_RUNNING_REASON);
     const rows = await f.ctx.db.select().from(backupRuns).where(eq(backupRuns.status, 'running'));
     assert.deepEqual(rows, [], 'nothing left running');
+  });
+
+  it('the backup job sends a run whose source is busy back to the queue until the lease ends', async () => {
+    const holder = await queue();
+    const leaseUntil = new Date(f.ctx.clock.now().getTime() + DEFAULT_LEASE_MS);
+    await f.ctx.db
+      .update(backupRuns)
+      .set({ status: 'running', startedAt: f.ctx.clock.now(), leaseExpiresAt: leaseUntil })
+      .where(eq(backupRuns.id, holder.runId));
+    defineBackupJobs(
+      f.ctx.jobs,
+      () => f.ctx,
+      () => ({ google: f.google }),
+    );
+    await f.ctx.jobs.start({ work: true });
+    const waiting = await queue();
+    await enqueueRuns(f.ctx, [waiting], 'on_demand');
+    let jobs: Array<{ state: string; priority: number; start_after: Date | string }> = [];
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const result = await f.ctx.db.execute(
+        sql`select state, priority, start_after from pgboss.job where name = ${BACKUP_JOB} and data->>'runId' = ${waiting.runId} order by created_on`,
+      );
+      jobs = result.rows as typeof jobs;
+      if (jobs.length === 2 && jobs[0]?.state === 'completed') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(jobs.length, 2, 'the job was sent again');
+    assert.equal(jobs[0]?.state, 'completed');
+    assert.equal(jobs[1]?.state, 'created');
+    assert.equal(jobs[1]?.priority, ON_DEMAND_PRIORITY, 'with its priority');
+    assert.ok(new Date(jobs[1]?.start_after ?? 0).getTime() >= leaseUntil.getTime(), 'not before the lease ends');
+    assert.equal((await runRow(f, waiting.runId)).status, 'queued');
+    assert.equal((await runRow(f, holder.runId)).status, 'running');
   });
 });
