@@ -93,7 +93,7 @@ forEachDatabase('the per-source lease', (kind) => {
       const result = await f.ctx.db.execute(
         sql`select state, priority, start_after from pgboss.job where name = ${BACKUP_JOB} and data->>'runId' = ${waiting.runId} order by created_on`,
       );
-      jobs = result.rows as typeof jobs;
+      jobs = (result as unknown as { rows: typeof jobs }).rows;
       if (jobs.length === 2 && jobs[0]?.state === 'completed') break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
