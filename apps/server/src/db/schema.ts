@@ -49,6 +49,9 @@ export const customers = pgTable(
     trialEndsAt: timestamp('trial_ends_at', { withTimezone: true }),
     seatsPurchased: integer('seats_purchased').notNull().default(0),
     allowPartnerAccess: boolean('allow_partner_access').notNull().default(false),
+    /** Daily backup window: scheduled runs start between this hour (UTC) and `backupWindowHours` later. */
+    backupWindowStartHour: integer('backup_window_start_hour').notNull().default(1),
+    backupWindowHours: integer('backup_window_hours').notNull().default(6),
     createdAt: createdAt(),
   },
   (table) => [uniqueIndex('customers_domain_key').on(table.domain), index('customers_partner_idx').on(table.partnerId)],
@@ -441,6 +444,8 @@ export const backupRuns = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     durationMs: integer('duration_ms'),
+    /** While `running`: the source's lease; a run whose lease expired is taken to be dead. */
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
   },
   (table) => [
     index('backup_runs_customer_idx').on(table.customerId, table.queuedAt),

@@ -6,8 +6,9 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
+import { eq } from 'drizzle-orm';
 import { openDatabase } from '../../db/database.ts';
-import { customers } from '../../db/schema.ts';
+import { customerConnections, customers, directoryUsers } from '../../db/schema.ts';
 import { main } from '../main.ts';
 
 async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -30,34 +31,43 @@ describe('safehold backup run / status', () => {
   let emulator: RunningEmulator;
   let dir: string;
   let env: NodeJS.ProcessEnv;
+  /** The users with a Standard license (the backed-up ones); `unlicensed` has none. */
   let users: string[];
+  let unlicensed: string;
 
   before(async () => {
     emulator = await startEmulator({
       seed: 'cli',
       domain,
-      users: 2,
+      users: 3,
       generate: { messagesPerUser: 5, filesPerUser: 3, eventsPerUser: 2, contactsPerUser: 2, sharedDrives: 0 },
     });
     dir = mkdtempSync(path.join(tmpdir(), 'safehold-cli-backup-'));
     const keyPath = path.join(dir, 'sa.json');
     writeFileSync(keyPath, JSON.stringify(emulator.serviceAccountKey));
     env = { SAFEHOLD_DATA_DIR: path.join(dir, 'data'), GOOGLE_SERVICE_ACCOUNT_KEY: keyPath, LOG_LEVEL: 'silent' };
+    // A domain that exists as a customer but was never connected to Google.
     const database = await openDatabase(
       { kind: 'pglite', dataDir: path.join(dir, 'data', 'pglite') },
       { command: 'test' },
     );
     await database.migrate();
-    await database.db.insert(customers).values({ id: randomUUID(), domain, name: 'CLI test' });
+    await database.db.insert(customers).values({ id: randomUUID(), domain: 'unconnected.test', name: 'Not connected' });
     await database.close();
-    users = emulator.control.listAccounts(domain).map((account) => account.email);
+    const accounts = emulator.control.listAccounts(domain).map((account) => account.email);
+    users = accounts.slice(0, 2);
+    unlicensed = accounts[2] as string;
+    const connect = await cli(['tenant', 'connect', '--domain', domain, '--admin', `admin@${domain}`], env);
+    assert.equal(connect.code, 0, connect.stderr);
+    const assign = await cli(['licenses', 'assign', '--domain', domain, ...users], env);
+    assert.equal(assign.code, 0, assign.stderr);
   });
   after(async () => {
     await emulator?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('backs up every user and service and prints the report of issue 5 (exit 0)', async () => {
+  it('backs up every licensed user and service and prints the report of issue 5 (exit 0)', async () => {
     const result = await cli(['backup', 'run', '--domain', domain, '--wait', '--json'], env);
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout);
@@ -115,14 +125,55 @@ describe('safehold backup run / status', () => {
     const status = JSON.parse(result.stdout);
     const mail = users.reduce((sum, email) => sum + emulator.control.digest({ email, service: 'gmail' }).items, 0);
     assert.equal(status.services.gmail.items, mail);
-    assert.equal(status.sources.length, users.length * 4);
+    assert.equal(status.sources.length, users.length * 4, 'licensed users only');
+    assert.ok(!status.sources.some((source: { subjectEmail: string }) => source.subjectEmail === unlicensed));
     const text = await cli(['backup', 'status', '--domain', domain], env);
     assert.match(text.stdout, /gmail/);
+  });
+
+  it('refuses a --user without a Standard license with exit 2, naming them', async () => {
+    const result = await cli(['backup', 'run', '--domain', domain, '--user', unlicensed, '--wait'], env);
+    assert.equal(result.code, 2);
+    assert.ok(result.stderr.includes(unlicensed), result.stderr);
+    assert.match(result.stderr, /not a licensed user/);
+  });
+
+  it('refuses a domain not connected to Google with exit 1', async () => {
+    const result = await cli(['backup', 'run', '--domain', 'unconnected.test', '--wait'], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /not connected to Google yet/);
   });
 
   it('refuses an unknown domain with exit 2', async () => {
     const result = await cli(['backup', 'run', '--domain', 'nope.test', '--wait'], env);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /no customer with the domain "nope.test"/);
+  });
+
+  it('syncs the directory first when the tenant has no directory rows yet', async () => {
+    // As if the tenant's directory had never been synced, with auto-assign on: the sync that
+    // backup run starts gives every user a Standard license (trial), so all three are backed up.
+    const database = await openDatabase(
+      { kind: 'pglite', dataDir: path.join(dir, 'data', 'pglite') },
+      { command: 'test' },
+    );
+    const [customer] = await database.db.select().from(customers).where(eq(customers.domain, domain));
+    assert.ok(customer);
+    await database.db.delete(directoryUsers).where(eq(directoryUsers.customerId, customer.id));
+    await database.db
+      .update(customerConnections)
+      .set({ autoAssignLicenses: true })
+      .where(eq(customerConnections.customerId, customer.id));
+    await database.close();
+    const result = await cli(['backup', 'run', '--domain', domain, '--service', 'contacts', '--wait', '--json'], env);
+    assert.equal(result.code, 0, result.stderr);
+    const everyone = [...users, unlicensed];
+    const contacts = everyone.reduce(
+      (sum, email) => sum + emulator.control.digest({ email, service: 'contacts' }).items,
+      0,
+    );
+    assert.equal(JSON.parse(result.stdout).services.contacts.items, contacts);
+    const status = JSON.parse((await cli(['backup', 'status', '--domain', domain, '--json'], env)).stdout);
+    assert.ok(status.sources.some((source: { subjectEmail: string }) => source.subjectEmail === unlicensed));
   });
 });

@@ -1,16 +1,24 @@
 // `safehold backup run` and `safehold backup status`: on-demand backups of a domain (or some
 // of its users and services) and the backup status, for operators and scripts (--json).
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
 import type { AppContext } from '../../context.ts';
-import { customers } from '../../db/schema.ts';
+import { customers, directoryUsers } from '../../db/schema.ts';
 import { type EnqueuedRun, enqueueTenantBackup } from '../../modules/backup/backup-jobs.ts';
-import { listBackupSubjects, listSharedDriveSubjects } from '../../modules/backup/directory-subjects.ts';
+import type { BackupSubject } from '../../modules/backup/backup-types.ts';
+import { listSharedDriveSubjects } from '../../modules/backup/directory-subjects.ts';
 import { googleClientFor } from '../../modules/backup/google-client.ts';
 import { type BackupService, backupServices, type RunResult } from '../../modules/backup/run-source.ts';
 import { getBackupStatus, listBackupRuns } from '../../modules/backup/status.ts';
 import { createTenantRepositoryKeys } from '../../modules/backup/tenant-repository.ts';
+import {
+  createCustomersDeps,
+  syncDirectory,
+  systemAuditActor,
+  usersToBackUp,
+} from '../../modules/customers/service.ts';
+import { getConnection } from '../../modules/customers/store.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
 
@@ -23,6 +31,15 @@ async function findCustomer(ctx: AppContext, domain: string): Promise<{ id: stri
     .where(sql`lower(${customers.domain}) = ${domain.toLowerCase()}`);
   if (!customer) throw new UsageError(`no customer with the domain "${domain}" in this installation`);
   return customer;
+}
+
+async function hasDirectoryRows(ctx: AppContext, customerId: string): Promise<boolean> {
+  const [row] = await ctx.db
+    .select({ id: directoryUsers.id })
+    .from(directoryUsers)
+    .where(eq(directoryUsers.customerId, customerId))
+    .limit(1);
+  return row !== undefined;
 }
 
 export interface BackupRunReport {
@@ -98,13 +115,18 @@ export const backupRunCommand: Command = {
     'With --wait the backup runs in this process and the command ends with it: exit 0 when every item was\n' +
     'backed up, 3 when some items or users failed (listed), 1 when everything failed. Without --wait the\n' +
     'runs are queued for the workers ("safehold start" or "safehold worker") and their ids printed.\n' +
-    'Users come from the Google Directory (impersonating --admin, default admin@DOMAIN); without --user,\n' +
-    'a Drive backup also covers every shared drive (read as one of its members).',
+    'Users are the Standard-licensed users of the tenant (not suspended or deleted); a tenant without any\n' +
+    'directory rows yet is synced first. Without --user, a Drive backup also covers every shared drive\n' +
+    '(listed as --admin, default the admin the domain was connected with; read as one of its members).',
   options: {
     domain: { type: 'string', description: 'The customer domain', valueName: 'DOMAIN' },
     user: { type: 'string', description: 'Only this user (email)', multiple: true, valueName: 'EMAIL' },
     service: { type: 'string', description: 'Only this service: gmail, drive, calendar, contacts', multiple: true },
-    admin: { type: 'string', description: 'A super admin of the domain to list its users as', valueName: 'EMAIL' },
+    admin: {
+      type: 'string',
+      description: 'A super admin of the domain to list its shared drives as',
+      valueName: 'EMAIL',
+    },
     wait: { type: 'boolean', description: 'Run now and wait for the result' },
     json: { type: 'boolean', description: 'Print one JSON object' },
   },
@@ -118,16 +140,46 @@ export const backupRunCommand: Command = {
     try {
       const customer = await findCustomer(runtime, domain);
       await createTenantRepositoryKeys(runtime, customer.id);
+      const connection = await getConnection(runtime.db, customer.id);
+      if (!connection) {
+        io.stderr.write(
+          `safehold backup run: ${customer.domain} is not connected to Google yet (safehold tenant connect).\n`,
+        );
+        return exitCodes.failed;
+      }
+      // Right after `tenant connect` the directory is there; a tenant created otherwise is synced now.
+      if (!(await hasDirectoryRows(runtime, customer.id))) {
+        const sync = await syncDirectory(
+          createCustomersDeps(runtime),
+          customer.id,
+          systemAuditActor('safehold backup run (command line)'),
+        );
+        if (sync.status !== 'completed') {
+          io.stderr.write(
+            `safehold backup run: the directory sync of ${customer.domain} did not complete (${sync.status}).\n`,
+          );
+          return exitCodes.failed;
+        }
+      }
+      const licensed = await usersToBackUp(runtime.db, customer.id);
+      let subjects: BackupSubject[] = licensed.map((user) => ({ kind: 'user', id: user.googleId, email: user.email }));
       const google = googleClientFor(runtime);
-      const admin = typeof values.admin === 'string' ? values.admin : `admin@${customer.domain}`;
-      let subjects = await listBackupSubjects(google, customer.domain, admin);
+      const admin = typeof values.admin === 'string' ? values.admin : connection.adminEmail;
       if (users.length > 0) {
         const unknown = users.filter((email) => !subjects.some((subject) => subject.email.toLowerCase() === email));
-        if (unknown.length > 0) throw new UsageError(`not an active user of ${customer.domain}: ${unknown.join(', ')}`);
+        if (unknown.length > 0)
+          throw new UsageError(`not a licensed user of ${customer.domain} (Standard license): ${unknown.join(', ')}`);
         subjects = subjects.filter((subject) => users.includes(subject.email.toLowerCase()));
-      } else if (services.includes('drive')) {
+      } else if (subjects.length > 0 && services.includes('drive')) {
         // A whole-domain Drive backup includes the shared drives.
         subjects.push(...(await listSharedDriveSubjects(google, admin)));
+      }
+      if (subjects.length === 0) {
+        io.stderr.write(
+          `safehold backup run: ${customer.domain} has no licensed users to back up` +
+            `${connection.authorizationStatus === 'lost' ? ' (its Google authorisation is lost)' : ' (safehold licenses assign)'}.\n`,
+        );
+        return exitCodes.failed;
       }
       const startedAt = runtime.clock.now();
       if (!values.wait) {

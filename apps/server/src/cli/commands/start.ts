@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/config.ts';
 import { buildApp } from '../../http/app.ts';
 import { apiModules } from '../../http/modules.ts';
 import { scheduleHousekeeping } from '../../jobs/housekeeping.ts';
+import { scheduleBackupJobs } from '../../modules/backup/schedule.ts';
 import { scheduleCustomerJobs } from '../../modules/customers/service.ts';
 import { startDemoGoogle, wantsDemoGoogle } from '../../modules/demo/demo-google.ts';
 import { createOperatorSetupLink, hasVendorOperator } from '../../modules/identity/operator-setup.ts';
@@ -48,6 +49,7 @@ export const startCommand: Command = {
       await runtime.jobs.start({ work: true });
       await scheduleHousekeeping(runtime.jobs);
       await scheduleCustomerJobs(runtime.jobs);
+      await scheduleBackupJobs(runtime.jobs);
     } catch (error) {
       shutdown.dispose();
       await demo?.stop();

@@ -2,6 +2,7 @@
 // any number of workers share one PostgreSQL database with the API servers.
 import { loadConfig } from '../../config/config.ts';
 import { scheduleHousekeeping } from '../../jobs/housekeeping.ts';
+import { scheduleBackupJobs } from '../../modules/backup/schedule.ts';
 import { scheduleCustomerJobs } from '../../modules/customers/service.ts';
 import { openRuntime, type Runtime } from '../../runtime.ts';
 import type { Command } from '../command.ts';
@@ -33,6 +34,7 @@ export const workerCommand: Command = {
       await runtime.jobs.start({ work: true });
       await scheduleHousekeeping(runtime.jobs);
       await scheduleCustomerJobs(runtime.jobs);
+      await scheduleBackupJobs(runtime.jobs);
     } catch (error) {
       shutdown.dispose();
       await runtime.close();

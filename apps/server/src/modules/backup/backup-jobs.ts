@@ -2,7 +2,7 @@
 // the sources, creates a queued run for each and enqueues it — on-demand runs with a higher
 // priority than scheduled ones. With `wait` and no
 // running worker (the CLI), the runs execute in this process instead.
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { backupRuns } from '../../db/schema.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
@@ -12,10 +12,13 @@ import {
   type BackupSubject,
   backupJobPayload,
   type EnqueuedRun,
+  ON_DEMAND_PRIORITY,
   type RunResult,
+  SCHEDULED_PRIORITY,
 } from './backup-types.ts';
 import { createQueuedRuns, enqueueRuns, ensureSources } from './queue-runs.ts';
 import { type RunSourceOptions, runSourceBackup } from './run-source.ts';
+import { defineScheduleJob } from './schedule.ts';
 import { forEachLimited } from './service-context.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
@@ -44,11 +47,33 @@ export function defineBackupJobs(
   jobs.define(
     BACKUP_JOB,
     async (payload, job) => {
-      await runSourceBackup(ctx(), payload.runId, { ...options(), signal: job.signal });
+      const context = ctx();
+      const result = await runSourceBackup(context, payload.runId, {
+        ...options(),
+        signal: job.signal,
+        onBusy: 'defer',
+      });
+      if (result.busyUntil) {
+        // Another run of this source holds its lease: this one waits its turn (still queued).
+        const [run] = await context.db
+          .select({ trigger: backupRuns.trigger })
+          .from(backupRuns)
+          .where(eq(backupRuns.id, payload.runId));
+        await context.jobs.enqueue(
+          BACKUP_JOB,
+          { runId: payload.runId },
+          {
+            startAfter: new Date(Math.max(result.busyUntil.getTime(), context.clock.now().getTime() + 30_000)),
+            priority: run?.trigger === 'on_demand' ? ON_DEMAND_PRIORITY : SCHEDULED_PRIORITY,
+          },
+        );
+        job.logger.info({ runId: payload.runId, busyUntil: result.busyUntil }, 'source busy: backup run requeued');
+      }
     },
     // A run records its own failure and the next run resumes: pg-boss retries only crashes.
     { payload: backupJobPayload, retryLimit: 2, expireInSeconds: 6 * 3600, concurrency: 4 },
   );
+  defineScheduleJob(jobs, ctx);
 }
 
 export async function enqueueTenantBackup(

@@ -26,6 +26,8 @@ export interface RunResult {
   sourceId: string;
   status: RunStatus;
   error: string | null;
+  /** Set when another run of the source holds its lease (the run stays queued): until when. */
+  busyUntil?: Date;
 }
 
 export const BACKUP_JOB = 'backup.source';

@@ -1,22 +1,7 @@
-// Which users of a domain the CLI backs up. STAND-IN until the directory/licensing module
-// lands: it asks the Directory API directly for the domain's active users. The integrator
-// replaces this one function with "the licensed users of the tenant" from the directory tables.
+// The shared drives of a domain as backup subjects. Users come from the tenant's licensed
+// users (`usersToBackUp` in the customers module), not from the Directory API.
 import type { GoogleClient } from '@safehold/google';
 import type { BackupSubject } from './backup-jobs.ts';
-
-export async function listBackupSubjects(
-  google: GoogleClient,
-  domain: string,
-  adminEmail: string,
-): Promise<BackupSubject[]> {
-  const subjects: BackupSubject[] = [];
-  for await (const user of google.directory.listUsers(adminEmail, { domain })) {
-    const flags = user as { suspended?: boolean; archived?: boolean };
-    if (flags.suspended || flags.archived) continue;
-    subjects.push({ kind: 'user', id: user.id, email: user.primaryEmail });
-  }
-  return subjects;
-}
 
 /**
  * Every shared drive of the domain, each with a member to impersonate (only members can list a

@@ -33,7 +33,17 @@ export interface RunSourceOptions {
   repository?: Repository;
   /** Items per commit; default 100. */
   groupSize?: number;
+  /**
+   * When another run of the source holds the lease: `skip` (default) ends this run as failed
+   * ("already running"); `defer` leaves it queued and returns `busyUntil` (the job requeues it).
+   */
+  onBusy?: 'skip' | 'defer';
+  /** Length of the source lease, renewed while the run lives. Default 5 minutes. */
+  leaseMs?: number;
 }
+
+export const DEFAULT_LEASE_MS = 5 * 60_000;
+export const ALREADY_RUNNING_REASON = 'skipped: another run of this source is already running';
 
 const handlers: Record<BackupService, (run: ServiceRun) => Promise<ServiceResult>> = {
   gmail: backupGmail,
@@ -59,15 +69,85 @@ export async function runSourceBackup(
     return { runId, sourceId: source.id, status: run.status, error: run.error };
   }
   const startedAt = run.startedAt ?? ctx.clock.now();
-  await ctx.db.transaction(async (tx) => {
-    // An older run of this source left `running` by a dead worker: it ends here; its committed
-    // items stay (and go into this run's manifest), its cursor was never stored.
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const busyUntil = await claimSourceLease(ctx, source.id, runId, startedAt, leaseMs);
+  if (busyUntil) {
+    if (options.onBusy === 'defer') {
+      return { runId, sourceId: source.id, status: 'queued', error: ALREADY_RUNNING_REASON, busyUntil };
+    }
+    const finishedAt = ctx.clock.now();
+    await ctx.db
+      .update(backupRuns)
+      .set({ status: 'failed', error: ALREADY_RUNNING_REASON, finishedAt })
+      .where(and(eq(backupRuns.id, runId), eq(backupRuns.status, 'queued')));
+    return { runId, sourceId: source.id, status: 'failed', error: ALREADY_RUNNING_REASON };
+  }
+  // The lease is renewed while the run lives; a worker that dies stops renewing it.
+  const renewal = setInterval(
+    () => {
+      ctx.db
+        .update(backupRuns)
+        .set({ leaseExpiresAt: new Date(ctx.clock.now().getTime() + leaseMs) })
+        .where(and(eq(backupRuns.id, runId), eq(backupRuns.status, 'running')))
+        .catch((failure: unknown) => ctx.logger.warn({ err: failure, runId }, 'backup run lease not renewed'));
+    },
+    Math.max(1000, Math.floor(leaseMs / 5)),
+  );
+  renewal.unref();
+  try {
+    return await executeRun(ctx, runId, source, startedAt, options);
+  } finally {
+    clearInterval(renewal);
+    await ctx.db
+      .update(backupRuns)
+      .set({ leaseExpiresAt: null })
+      .where(eq(backupRuns.id, runId))
+      .catch((failure: unknown) => ctx.logger.warn({ err: failure, runId }, 'backup run lease not released'));
+  }
+}
+
+/**
+ * Takes the source's lease for `runId`, atomically: the source row is locked, so two claims of
+ * one source serialise. Another run of the source that is `running` with a lease still in force
+ * wins (its expiry is returned); one whose lease ran out was left by a dead worker and is closed
+ * as failed — its committed items stay (and go into this run's manifest), its cursor was never
+ * stored. The run itself may be `running` already (a retried job): its own lease then counts too.
+ */
+async function claimSourceLease(
+  ctx: AppContext,
+  sourceId: string,
+  runId: string,
+  startedAt: Date,
+  leaseMs: number,
+): Promise<Date | null> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => {
+    await tx.execute(sql`select id from backup_sources where id = ${sourceId} for update`);
+    const holders = await tx
+      .select({ id: backupRuns.id, leaseExpiresAt: backupRuns.leaseExpiresAt })
+      .from(backupRuns)
+      .where(and(eq(backupRuns.sourceId, sourceId), eq(backupRuns.status, 'running')));
+    const live = holders.find((holder) => holder.leaseExpiresAt && holder.leaseExpiresAt.getTime() > now.getTime());
+    if (live?.leaseExpiresAt) return live.leaseExpiresAt;
     await tx
       .update(backupRuns)
-      .set({ status: 'failed', error: 'interrupted: the worker stopped before the run ended', finishedAt: startedAt })
-      .where(and(eq(backupRuns.sourceId, source.id), eq(backupRuns.status, 'running'), ne(backupRuns.id, runId)));
-    await tx.update(backupRuns).set({ status: 'running', startedAt }).where(eq(backupRuns.id, runId));
+      .set({ status: 'failed', error: 'interrupted: the worker stopped before the run ended', finishedAt: now })
+      .where(and(eq(backupRuns.sourceId, sourceId), eq(backupRuns.status, 'running'), ne(backupRuns.id, runId)));
+    await tx
+      .update(backupRuns)
+      .set({ status: 'running', startedAt, leaseExpiresAt: new Date(now.getTime() + leaseMs) })
+      .where(eq(backupRuns.id, runId));
+    return null;
   });
+}
+
+async function executeRun(
+  ctx: AppContext,
+  runId: string,
+  source: typeof backupSources.$inferSelect,
+  startedAt: Date,
+  options: RunSourceOptions,
+): Promise<RunResult> {
   const log = ctx.logger.child({ component: 'backup', runId, sourceId: source.id, service: source.service });
   const ref = { id: runId, customerId: source.customerId, sourceId: source.id };
   let repository: Repository | undefined = options.repository;
