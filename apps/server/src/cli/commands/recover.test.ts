@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,6 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
 import { openDatabase } from '../../db/database.ts';
-import { customers } from '../../db/schema.ts';
 import { main } from '../main.ts';
 
 async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -25,11 +24,10 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: numb
   return { code, stdout: out, stderr: err };
 }
 
-async function migratedDataDir(dataDir: string, customer?: { id: string; domain: string }): Promise<void> {
+async function migratedDataDir(dataDir: string): Promise<void> {
   const database = await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'pglite') }, { command: 'test' });
   try {
     await database.migrate();
-    if (customer) await database.db.insert(customers).values({ ...customer, name: 'CLI recover test' });
   } finally {
     await database.close();
   }
@@ -60,7 +58,11 @@ describe('safehold tenant export-keys / recover', () => {
       GOOGLE_SERVICE_ACCOUNT_KEY: keyPath,
       LOG_LEVEL: 'silent',
     };
-    await migratedDataDir(path.join(dir, 'data'), { id: randomUUID(), domain });
+    // The domain is connected and its user licensed, as an operator would do.
+    const connect = await cli(['tenant', 'connect', '--domain', domain, '--admin', `admin@${domain}`], env);
+    assert.equal(connect.code, 0, connect.stderr);
+    const assign = await cli(['licenses', 'assign', '--domain', domain, '--all'], env);
+    assert.equal(assign.code, 0, assign.stderr);
     const backup = await cli(['backup', 'run', '--domain', domain, '--service', 'gmail', '--wait', '--json'], env);
     assert.equal(backup.code, 0, backup.stderr);
   });
