@@ -7,12 +7,13 @@ import { type Clock, systemClock } from './clock.ts';
 import { type Config, readMasterKey } from './config/config.ts';
 import type { AppContext } from './context.ts';
 import { type Database, openDatabase } from './db/database.ts';
-import { defineHousekeeping } from './jobs/housekeeping.ts';
+import { defineHousekeeping, scheduleHousekeeping } from './jobs/housekeeping.ts';
 import { createJobQueue, type JobQueueTuning } from './jobs/queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createAuditService } from './modules/audit/service.ts';
 import { defineBackupJobs } from './modules/backup/backup-jobs.ts';
-import { createCustomersDeps, defineCustomerJobs } from './modules/customers/service.ts';
+import { scheduleBackupJobs } from './modules/backup/schedule.ts';
+import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/service.ts';
 import type { DemoInfo } from './modules/demo/demo-google.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/mail.ts';
@@ -96,4 +97,15 @@ function loadOrCreateMasterKey(config: Config, logger: Logger): Buffer {
     );
   }
   return key;
+}
+
+/**
+ * Starts the job workers of a process that runs them (`start`, `worker`) and puts the
+ * installation's recurring jobs on the schedule — one list, so both commands run the same.
+ */
+export async function startWorkers(runtime: Runtime): Promise<void> {
+  await runtime.jobs.start({ work: true });
+  await scheduleHousekeeping(runtime.jobs);
+  await scheduleCustomerJobs(runtime.jobs);
+  await scheduleBackupJobs(runtime.jobs);
 }

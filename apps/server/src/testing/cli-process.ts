@@ -1,10 +1,13 @@
-// Runs the real `safehold` CLI as a child process for tests: output collected, waiting for
-// a line, signals, exit code. Also seeds a data dir from the migrated test template so a
+// Runs the real `safehold` CLI for tests, as a child process (output collected, waiting for
+// a line, signals, exit code) or in this process. Also seeds a data dir from the migrated test template so a
 // child's PGlite starts in about a second instead of initialising a new cluster.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../cli/main.ts';
 import { openDatabase } from '../db/database.ts';
 import { pgliteTemplateImage } from './databases.ts';
 
@@ -118,4 +121,23 @@ export async function seededDataDir(): Promise<{ dir: string; remove(): void }> 
 export function emptyDataDir(): { dir: string; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'safehold-data-'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs the CLI in this process (no child): exit code and everything it printed. */
+export async function runCliInProcess(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk) => {
+    out += chunk;
+  });
+  stderr.on('data', (chunk) => {
+    err += chunk;
+  });
+  const code = await main(argv, { stdout, stderr, env, cwd: process.cwd() });
+  return { code, stdout: out, stderr: err };
 }

@@ -3,28 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
 import { eq } from 'drizzle-orm';
 import { openDatabase } from '../../db/database.ts';
 import { customerConnections, customers, directoryUsers } from '../../db/schema.ts';
-import { main } from '../main.ts';
+import { runCliInProcess } from '../../testing/cli-process.ts';
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => {
-    out += chunk;
-  });
-  stderr.on('data', (chunk) => {
-    err += chunk;
-  });
-  const code = await main(argv, { stdout, stderr, env, cwd: process.cwd() });
-  return { code, stdout: out, stderr: err };
-}
+const cli = runCliInProcess;
 
 describe('safehold backup run / status', () => {
   const domain = 'cli.backup.test';

@@ -3,26 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
 import { openDatabase } from '../../db/database.ts';
-import { main } from '../main.ts';
+import { runCliInProcess } from '../../testing/cli-process.ts';
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => {
-    out += chunk;
-  });
-  stderr.on('data', (chunk) => {
-    err += chunk;
-  });
-  const code = await main(argv, { stdout, stderr, env, cwd: process.cwd() });
-  return { code, stdout: out, stderr: err };
-}
+const cli = runCliInProcess;
 
 async function migratedDataDir(dataDir: string): Promise<void> {
   const database = await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'pglite') }, { command: 'test' });

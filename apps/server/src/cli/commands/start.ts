@@ -2,12 +2,9 @@
 import { loadConfig } from '../../config/config.ts';
 import { buildApp } from '../../http/app.ts';
 import { apiModules } from '../../http/modules.ts';
-import { scheduleHousekeeping } from '../../jobs/housekeeping.ts';
-import { scheduleBackupJobs } from '../../modules/backup/schedule.ts';
-import { scheduleCustomerJobs } from '../../modules/customers/service.ts';
 import { startDemoGoogle, wantsDemoGoogle } from '../../modules/demo/demo-google.ts';
 import { createOperatorSetupLink, hasVendorOperator } from '../../modules/identity/operator-setup.ts';
-import { openRuntime, type Runtime } from '../../runtime.ts';
+import { openRuntime, type Runtime, startWorkers } from '../../runtime.ts';
 import type { Command } from '../command.ts';
 
 /** How long a stopping process waits for running requests and jobs (DESIGN.md §3). */
@@ -46,10 +43,7 @@ export const startCommand: Command = {
       app = await buildApp(runtime, { modules: apiModules, serveWeb: true });
       const address = await app.listen({ host: loaded.host, port: loaded.port });
       url = loaded.port === 0 ? address : runtime.config.publicUrl;
-      await runtime.jobs.start({ work: true });
-      await scheduleHousekeeping(runtime.jobs);
-      await scheduleCustomerJobs(runtime.jobs);
-      await scheduleBackupJobs(runtime.jobs);
+      await startWorkers(runtime);
     } catch (error) {
       shutdown.dispose();
       await demo?.stop();

@@ -1,10 +1,7 @@
 // `safehold worker`: runs job handlers only (no HTTP), for the scale-out deployment where
 // any number of workers share one PostgreSQL database with the API servers.
 import { loadConfig } from '../../config/config.ts';
-import { scheduleHousekeeping } from '../../jobs/housekeeping.ts';
-import { scheduleBackupJobs } from '../../modules/backup/schedule.ts';
-import { scheduleCustomerJobs } from '../../modules/customers/service.ts';
-import { openRuntime, type Runtime } from '../../runtime.ts';
+import { openRuntime, type Runtime, startWorkers } from '../../runtime.ts';
 import type { Command } from '../command.ts';
 import { listenForShutdown, waitForShutdown } from './start.ts';
 
@@ -31,10 +28,7 @@ export const workerCommand: Command = {
       throw error;
     }
     try {
-      await runtime.jobs.start({ work: true });
-      await scheduleHousekeeping(runtime.jobs);
-      await scheduleCustomerJobs(runtime.jobs);
-      await scheduleBackupJobs(runtime.jobs);
+      await startWorkers(runtime);
     } catch (error) {
       shutdown.dispose();
       await runtime.close();
