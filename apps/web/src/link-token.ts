@@ -1,6 +1,9 @@
 // One-time links carry their token in the URL fragment (`/setup#token=...`): the fragment
 // never reaches a server or a Referer header. Pages read it here and send it only in POST bodies.
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { ApiError } from './api/client.ts';
+import { inspectLink } from './api/identity.ts';
 
 export function readLinkToken(hash: string = window.location.hash): string | null {
   const token = new URLSearchParams(hash.replace(/^#/, '')).get('token');
@@ -20,4 +23,17 @@ export function linkError(error: unknown): unknown {
     );
   }
   return error;
+}
+
+/** The page's link token (read once) and what the server says of it (checked once). */
+export function useLinkDetails() {
+  const [token] = useState(() => readLinkToken());
+  const link = useQuery({
+    queryKey: ['auth', 'link', token],
+    queryFn: () => inspectLink(token ?? ''),
+    enabled: token !== null,
+    retry: false,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  return { token, link };
 }

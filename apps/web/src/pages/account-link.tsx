@@ -2,25 +2,18 @@
 // first one printed by `safehold start`) and /invite#token=... (invited partner users). The
 // link is inspected first, so an expired or used one says so before anyone types a password.
 import { Alert, Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { ApiError } from '../api/client.ts';
-import { acceptLink, inspectLink, type LinkDetails, sessionQueryKey } from '../api/identity.ts';
+import { acceptLink, type LinkDetails, sessionQueryKey } from '../api/identity.ts';
 import { AuthLayout } from '../components/auth-layout.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
-import { linkError, readLinkToken } from '../link-token.ts';
+import { linkError, useLinkDetails } from '../link-token.ts';
 import { confirmationProblem, passwordProblem } from '../password-policy.ts';
 
 export function AccountLinkPage({ kind }: { kind: 'setup' | 'invite' }) {
-  const [token] = useState(() => readLinkToken());
-  const link = useQuery({
-    queryKey: ['auth', 'link', token],
-    queryFn: () => inspectLink(token ?? ''),
-    enabled: token !== null,
-    retry: false,
-    staleTime: Number.POSITIVE_INFINITY,
-  });
+  const { token, link } = useLinkDetails();
   const title = kind === 'setup' ? 'Set up your operator account' : 'Accept your invitation';
 
   if (!token) {

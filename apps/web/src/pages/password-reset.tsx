@@ -2,13 +2,13 @@
 // account exists); the mailed link /reset-password#token=... sets the new password, which
 // ends every session of that user.
 import { Alert, Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
-import { completePasswordReset, inspectLink, requestPasswordReset } from '../api/identity.ts';
+import { completePasswordReset, requestPasswordReset } from '../api/identity.ts';
 import { AuthLayout } from '../components/auth-layout.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
-import { linkError, readLinkToken } from '../link-token.ts';
+import { linkError, useLinkDetails } from '../link-token.ts';
 import { confirmationProblem, passwordProblem } from '../password-policy.ts';
 
 export function ForgotPasswordPage() {
@@ -68,14 +68,7 @@ export function ForgotPasswordPage() {
 }
 
 export function ResetPasswordPage() {
-  const [token] = useState(() => readLinkToken());
-  const link = useQuery({
-    queryKey: ['auth', 'link', token],
-    queryFn: () => inspectLink(token ?? ''),
-    enabled: token !== null,
-    retry: false,
-    staleTime: Number.POSITIVE_INFINITY,
-  });
+  const { token, link } = useLinkDetails();
   const [password, setPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const [problems, setProblems] = useState<{ password?: string; confirmation?: string }>({});
