@@ -1,16 +1,18 @@
 // Test support for backup tests: an emulator domain, a test context with a temporary storage
 // directory, a customer with repository keys, and the Google client pointed at the emulator.
+
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '@safehold/emulator';
 import { createGoogleClient, type GoogleClient } from '@safehold/google';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { backupItemVersions, backupRuns, backupSources, customers } from '../../db/schema.ts';
 import { createTestContext, type TestContext } from '../../testing/context.ts';
 import type { DatabaseKind } from '../../testing/databases.ts';
 import type { BackupSubject } from './backup-jobs.ts';
+import { validAt } from './item-history.ts';
 import { createTenantRepositoryKeys } from './tenant-repository.ts';
 
 export interface BackupFixture {
@@ -83,9 +85,7 @@ export async function versionsOf(
     .from(backupSources)
     .where(and(eq(backupSources.subjectEmail, email), eq(backupSources.service, service as 'gmail')));
   if (!source) return [];
-  const condition = at
-    ? sql`${backupItemVersions.validFrom} <= ${at.toISOString()} and (${backupItemVersions.validTo} is null or ${backupItemVersions.validTo} > ${at.toISOString()})`
-    : isNull(backupItemVersions.validTo);
+  const condition = at ? validAt(at) : isNull(backupItemVersions.validTo);
   return fixture.ctx.db
     .select()
     .from(backupItemVersions)

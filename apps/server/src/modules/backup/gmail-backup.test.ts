@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { backupItemVersions, backupRunErrors } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, requestCounts, runRow, versionsOf } from './backup-test-support.ts';
+import { findSource, itemVersions, resolveBackupPoint, versionsAsOf } from './item-history.ts';
 import { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
@@ -62,6 +63,13 @@ forEachDatabase('gmail backup', (kind) => {
     assert.deepEqual(await repositoryDigest(user()), { digest: expected.digest, items: expected.items });
     const versions = await versionsOf(f, user(), 'gmail');
     assert.ok(versions.every((version) => Array.isArray(version.metadata.labelIds)));
+    // Browse, search and restore read these from the metadata instead of opening every message.
+    assert.ok(versions.every((version) => typeof version.metadata.messageIdHeader === 'string'));
+    assert.ok(versions.every((version) => typeof version.metadata.from === 'string'));
+    assert.ok(versions.some((version) => typeof version.metadata.subject === 'string'));
+    const inbox = versions.find((version) => (version.metadata.labelIds as string[]).includes('INBOX'));
+    assert.ok(inbox);
+    assert.ok((inbox.metadata.labelNames as string[]).includes('INBOX'));
     assert.ok(run.snapshotId, 'the run wrote its manifest into the repository');
   });
 
@@ -93,9 +101,23 @@ forEachDatabase('gmail backup', (kind) => {
     assert.equal(starred.version, 2);
     assert.equal(starred.objectId, relabelled.objectId, 'a label change keeps the stored content');
 
-    const asBefore = await versionsOf(f, user(), 'gmail', pointBefore);
+    const source = await findSource(f.ctx.db, f.customerId, user(), 'gmail');
+    assert.ok(source);
+    const point = await resolveBackupPoint(f.ctx.db, f.customerId, source.id, new Date(pointBefore.getTime() + 1));
+    assert.equal(point?.runId, before.id, 'a time just after a backup point resolves to that point');
+    const asBefore = await versionsAsOf(f.ctx.db, { customerId: f.customerId, sourceId: source.id, at: pointBefore });
     const old = asBefore.find((version) => version.itemKey === deleted.itemKey);
     assert.ok(old, 'the deleted message is in the state as of the earlier backup point');
+    assert.equal(
+      (await versionsAsOf(f.ctx.db, { customerId: randomUUID(), sourceId: source.id, at: pointBefore })).length,
+      0,
+      'another tenant id reads nothing of this source',
+    );
+    const history = await itemVersions(f.ctx.db, f.customerId, source.id, relabelled.itemKey);
+    assert.deepEqual(
+      history.map((version) => version.version),
+      [1, 2],
+    );
     const repository = await openTenantRepository(f.ctx, f.customerId);
     try {
       assert.equal(sha256(await repository.readAll(old.objectId)), deleted.contentHash);

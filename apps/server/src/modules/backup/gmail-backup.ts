@@ -4,15 +4,30 @@
 // history.list from the stored historyId; added → fetch, label changes → a new version with
 // the same content (format=minimal, no re-download), deleted → closed. 404 (history expired)
 // → the full comparison. Ids whose current version exists are never fetched again, so a
-// resumed run does not re-download what an interrupted one committed.
+// resumed run does not re-download what an interrupted one committed. Each version's metadata
+// also carries the label names and the header fields browse, search and restore use.
 import { GoogleApiError, historyChanges, ResyncRequired } from '@safehold/google';
+import { readMailHeaders } from './mail-headers.ts';
 import { chunks, errorReason, forEachLimited, type ServiceResult, type ServiceRun, sha256 } from './service-context.ts';
 
 const BATCH = 50;
 /** Groups in flight: fetch of one overlaps the commit of another (Gmail allows ~5 concurrent per user). */
 const LANES = 3;
 
+/** Label id → name for this run, listed once (1 quota unit) when first needed. */
+type LabelNames = (ids: readonly string[]) => Promise<string[]>;
+
+function labelNamesOf(run: ServiceRun): LabelNames {
+  let names: Promise<Map<string, string>> | undefined;
+  return async (ids) => {
+    names ??= run.google.gmail.listLabels(run.email).then((labels) => new Map(labels.map((l) => [l.id, l.name])));
+    const known = await names;
+    return ids.map((id) => known.get(id) ?? id);
+  };
+}
+
 export async function backupGmail(run: ServiceRun): Promise<ServiceResult> {
+  const labelNames = labelNamesOf(run);
   const stored = typeof run.cursor?.historyId === 'string' ? run.cursor.historyId : undefined;
   if (stored) {
     try {
@@ -26,24 +41,24 @@ export async function backupGmail(run: ServiceRun): Promise<ServiceResult> {
       // A label change of a message we do not hold (an earlier failure) fetches it whole.
       const relabel: string[] = [];
       for (const id of changes.labelsChanged) (run.writer.current.has(id) ? relabel : toFetch).push(id);
-      await fetchMessages(run, toFetch);
-      await relabelMessages(run, relabel);
+      await fetchMessages(run, toFetch, labelNames);
+      await relabelMessages(run, relabel, labelNames);
       for (const id of changes.deleted) run.writer.close(id);
       await run.writer.commit();
       return { cursor: { historyId: sync.cursor }, mode: 'incremental' };
     } catch (error) {
       if (!(error instanceof ResyncRequired)) throw error;
     }
-    return { ...(await fullComparison(run, true)), mode: 'resync' };
+    return { ...(await fullComparison(run, true, labelNames)), mode: 'resync' };
   }
-  return { ...(await fullComparison(run, false)), mode: 'full' };
+  return { ...(await fullComparison(run, false, labelNames)), mode: 'full' };
 }
 
 /**
  * After an expired history id the labels of messages we hold may have changed unseen. One
  * listing per label (not one request per message) rebuilds every message's label set.
  */
-async function refreshLabels(run: ServiceRun, listed: ReadonlySet<string>): Promise<void> {
+async function refreshLabels(run: ServiceRun, listed: ReadonlySet<string>, labelNames: LabelNames): Promise<void> {
   const labelsOf = new Map<string, string[]>();
   for (const label of await run.google.gmail.listLabels(run.email)) {
     for await (const ref of run.google.gmail.listMessages(run.email, { labelIds: [label.id] })) {
@@ -66,7 +81,7 @@ async function refreshLabels(run: ServiceRun, listed: ReadonlySet<string>): Prom
       objectId: current.objectId,
       contentHash: current.contentHash,
       size: current.size,
-      metadata: { ...current.metadata, labelIds: labels },
+      metadata: { ...current.metadata, labelIds: labels, labelNames: await labelNames(labels) },
       fetchedBytes: 0,
     });
     if (run.writer.pendingCount >= run.groupSize) await run.writer.commit();
@@ -78,15 +93,16 @@ async function refreshLabels(run: ServiceRun, listed: ReadonlySet<string>): Prom
 async function fullComparison(
   run: ServiceRun,
   labelsMayHaveChanged: boolean,
+  labelNames: LabelNames,
 ): Promise<{ cursor: Record<string, unknown> }> {
   const sync = await run.google.gmailSync.full(run.email);
   const listed = new Set<string>();
   for await (const ref of sync) listed.add(ref.id);
   const toFetch = [...listed].filter((id) => !run.writer.current.has(id));
   const present = listed.size - toFetch.length;
-  if (labelsMayHaveChanged && present > 0) await refreshLabels(run, listed);
+  if (labelsMayHaveChanged && present > 0) await refreshLabels(run, listed, labelNames);
   else if (present > 0) await run.writer.skip(present);
-  await fetchMessages(run, toFetch);
+  await fetchMessages(run, toFetch, labelNames);
   for (const key of [...run.writer.current.keys()]) if (!listed.has(key)) run.writer.close(key);
   await run.writer.commit();
   return { cursor: { historyId: sync.cursor } };
@@ -96,7 +112,7 @@ function isGone(error: unknown): boolean {
   return error instanceof GoogleApiError && error.status === 404;
 }
 
-async function fetchMessages(run: ServiceRun, ids: readonly string[]): Promise<void> {
+async function fetchMessages(run: ServiceRun, ids: readonly string[], labelNames: LabelNames): Promise<void> {
   await forEachLimited(chunks(ids, run.groupSize), LANES, async (group) => {
     run.signal?.throwIfAborted();
     let gone = 0;
@@ -119,7 +135,9 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[]): Promise<v
             contentHash: sha256(message.raw),
             size: message.raw.length,
             metadata: {
+              ...readMailHeaders(message.raw),
               labelIds: message.labelIds,
+              labelNames: await labelNames(message.labelIds ?? []),
               threadId: message.threadId,
               internalDate: message.internalDate,
               historyId: message.historyId,
@@ -140,7 +158,7 @@ function sameLabels(a: unknown, b: readonly string[]): boolean {
   return b.every((label) => set.has(label));
 }
 
-async function relabelMessages(run: ServiceRun, ids: readonly string[]): Promise<void> {
+async function relabelMessages(run: ServiceRun, ids: readonly string[], labelNames: LabelNames): Promise<void> {
   await forEachLimited(chunks(ids, run.groupSize), LANES, async (group) => {
     let unchanged = 0;
     for (const id of group) {
@@ -169,7 +187,12 @@ async function relabelMessages(run: ServiceRun, ids: readonly string[]): Promise
         objectId: current.objectId,
         contentHash: current.contentHash,
         size: current.size,
-        metadata: { ...current.metadata, labelIds: minimal.labelIds, historyId: minimal.historyId },
+        metadata: {
+          ...current.metadata,
+          labelIds: minimal.labelIds,
+          labelNames: await labelNames(minimal.labelIds ?? []),
+          historyId: minimal.historyId,
+        },
         fetchedBytes: 0,
       });
     }

@@ -1,0 +1,182 @@
+// Reading the backed-up history: a tenant's sources, their backup points (committed runs) and
+// the item versions that existed "as of T" (valid_from <= T < valid_to). Browse, search,
+// restore and export all read through here, and every query carries the customer id, so one
+// tenant can never reach another's rows even with a guessed source id.
+import type { Repository } from '@safehold/repository';
+import { and, asc, desc, eq, gt, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/database.ts';
+import { backupItemVersions, backupRuns, backupSources } from '../../db/schema.ts';
+
+export type BackupService = (typeof backupSources.$inferSelect)['service'];
+export type BackupSource = typeof backupSources.$inferSelect;
+export type ItemVersion = typeof backupItemVersions.$inferSelect;
+
+/** The source of `subject` (a user's email or a shared drive id) and service, or null. */
+export async function findSource(
+  db: Db,
+  customerId: string,
+  subject: string,
+  service: BackupService,
+): Promise<BackupSource | null> {
+  const [source] = await db
+    .select()
+    .from(backupSources)
+    .where(
+      and(
+        eq(backupSources.customerId, customerId),
+        eq(backupSources.service, service),
+        or(sql`lower(${backupSources.subjectEmail}) = lower(${subject})`, eq(backupSources.subjectId, subject)),
+      ),
+    )
+    .orderBy(asc(backupSources.subjectKind))
+    .limit(1);
+  return source ?? null;
+}
+
+export async function sourceById(db: Db, customerId: string, sourceId: string): Promise<BackupSource | null> {
+  const [source] = await db
+    .select()
+    .from(backupSources)
+    .where(and(eq(backupSources.customerId, customerId), eq(backupSources.id, sourceId)));
+  return source ?? null;
+}
+
+export interface BackupPoint {
+  runId: string;
+  status: 'success' | 'partial';
+  /** The moment the run committed its last item: "as of" this time shows the run's state. */
+  at: Date;
+}
+
+/** Committed runs of a source, newest first. */
+export async function backupPoints(db: Db, customerId: string, sourceId: string): Promise<BackupPoint[]> {
+  const rows = await db
+    .select({ runId: backupRuns.id, status: backupRuns.status, at: backupRuns.finishedAt })
+    .from(backupRuns)
+    .where(
+      and(
+        eq(backupRuns.customerId, customerId),
+        eq(backupRuns.sourceId, sourceId),
+        inArray(backupRuns.status, ['success', 'partial']),
+      ),
+    )
+    .orderBy(desc(backupRuns.finishedAt));
+  return rows.flatMap((row) =>
+    row.at && (row.status === 'success' || row.status === 'partial')
+      ? [{ runId: row.runId, status: row.status, at: row.at }]
+      : [],
+  );
+}
+
+/**
+ * The backup point a request for "as of `requested`" means: the newest committed run at or
+ * before it (the newest overall when no time is given), or null when there is none.
+ */
+export async function resolveBackupPoint(
+  db: Db,
+  customerId: string,
+  sourceId: string,
+  requested?: Date,
+): Promise<BackupPoint | null> {
+  const points = await backupPoints(db, customerId, sourceId);
+  return points.find((point) => !requested || point.at.getTime() <= requested.getTime()) ?? null;
+}
+
+/** Rows of backup_item_versions valid at `at`. */
+export function validAt(at: Date): SQL {
+  return and(
+    lte(backupItemVersions.validFrom, at),
+    or(isNull(backupItemVersions.validTo), gt(backupItemVersions.validTo, at)),
+  ) as SQL;
+}
+
+/**
+ * The source's items as of `at`, in item-key order, a page at a time (`afterKey` is the last
+ * key of the previous page). `where` narrows further (e.g. a label or a folder).
+ */
+export async function versionsAsOf(
+  db: Db,
+  options: { customerId: string; sourceId: string; at: Date; afterKey?: string; limit?: number; where?: SQL },
+): Promise<ItemVersion[]> {
+  return db
+    .select()
+    .from(backupItemVersions)
+    .where(
+      and(
+        eq(backupItemVersions.customerId, options.customerId),
+        eq(backupItemVersions.sourceId, options.sourceId),
+        validAt(options.at),
+        options.afterKey === undefined ? undefined : gt(backupItemVersions.itemKey, options.afterKey),
+        options.where,
+      ),
+    )
+    .orderBy(asc(backupItemVersions.itemKey))
+    .limit(options.limit ?? 1000);
+}
+
+/** Every version of the source as of `at`, read page by page (for restores and exports). */
+export async function* allVersionsAsOf(
+  db: Db,
+  options: { customerId: string; sourceId: string; at: Date; where?: SQL; pageSize?: number },
+): AsyncGenerator<ItemVersion> {
+  let afterKey: string | undefined;
+  for (;;) {
+    const page = await versionsAsOf(db, {
+      ...options,
+      ...(afterKey === undefined ? {} : { afterKey }),
+      limit: options.pageSize ?? 1000,
+    });
+    yield* page;
+    const last = page.at(-1);
+    if (!last || page.length < (options.pageSize ?? 1000)) return;
+    afterKey = last.itemKey;
+  }
+}
+
+/** All versions of one item, oldest first (its history). */
+export async function itemVersions(
+  db: Db,
+  customerId: string,
+  sourceId: string,
+  itemKey: string,
+): Promise<ItemVersion[]> {
+  return db
+    .select()
+    .from(backupItemVersions)
+    .where(
+      and(
+        eq(backupItemVersions.customerId, customerId),
+        eq(backupItemVersions.sourceId, sourceId),
+        eq(backupItemVersions.itemKey, itemKey),
+      ),
+    )
+    .orderBy(asc(backupItemVersions.version));
+}
+
+/**
+ * How a version's content is kept: Gmail messages as raw RFC 822 bytes, Drive files (and
+ * Google files exported to Office formats) as file bytes, Drive folders/shortcuts and every
+ * calendar event and contact as a JSON object.
+ */
+export function contentKind(service: BackupService, version: ItemVersion): 'mail' | 'file' | 'object' {
+  if (service === 'gmail') return 'mail';
+  if (service === 'drive') return version.metadata.contentKind === 'metadata' ? 'object' : 'file';
+  return 'object';
+}
+
+/** The stored bytes of a mail or file version, streamed chunk by chunk. */
+export function readVersionBytes(repository: Repository, version: ItemVersion): AsyncGenerator<Buffer> {
+  return repository.readChunks(version.objectId);
+}
+
+/** The stored JSON of an object version (event, contact, Drive folder). */
+export async function readVersionObject(
+  repository: Repository,
+  version: ItemVersion,
+): Promise<Record<string, unknown>> {
+  const value = await repository.readObject(version.objectId);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error(`item ${version.itemKey} version ${version.version} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
