@@ -2,7 +2,20 @@
 // partner, "Generate Transfer Token" with a lifetime of 1–14 days, the token shown once with
 // "Copy" and its expiry, "Revoke", "Remove partner" (confirmed first) and the switch "Allow
 // partner to open this console".
-import { Alert, Button, Code, Group, Loader, Modal, Paper, Select, Stack, Switch, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Code,
+  Group,
+  Loader,
+  Modal,
+  NativeSelect,
+  Paper,
+  Stack,
+  Switch,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { SessionUser } from '../api/identity.ts';
@@ -166,12 +179,11 @@ function ResellerSettings({ customerId }: { customerId: string }) {
                 </Alert>
               ) : null}
               <Group align="end">
-                <Select
+                <NativeSelect
                   label="Token lifetime"
                   data={lifetimeChoices}
                   value={lifetime}
-                  onChange={(value) => setLifetime(value ?? '7')}
-                  allowDeselect={false}
+                  onChange={(event) => setLifetime(event.currentTarget.value)}
                   w={160}
                 />
                 <Button onClick={() => generate.mutate()} loading={generate.isPending}>
