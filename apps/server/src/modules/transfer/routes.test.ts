@@ -204,7 +204,7 @@ forEachDatabase('transfer tokens HTTP API', (kind) => {
     assert.ok(actions.includes('transfer_token.revoke'));
     const generated = entries.find((entry) => entry.action === 'transfer_token.generate');
     assert.equal(
-      (generated?.details?.replacedTokenIds as string[]).length,
+      (generated?.details?.replacedTokenIds as string[] | undefined)?.length,
       1,
       'the newest entry names the token it replaced',
     );
