@@ -498,6 +498,12 @@ forEachDatabase('transfer tokens HTTP API', (kind) => {
   });
 
   it('no token ever appears in the logs, the audit log or the outbox', async () => {
+    // A client that wrongly puts a token in the URL: not accepted there, and not logged either.
+    const partner = await partnerWithTeam('Query Partner');
+    const customer = await customerTenant('query.test');
+    const { token } = await generate(await customer.admin(), customer.id);
+    const misplaced = await (await partner.as('admin')).post(`${redeemPath(partner.id)}?token=${token}`, {});
+    assert.equal(misplaced.statusCode, 400);
     assert.ok(issuedTokens.length > 10);
     assert.ok(logLines.length > 0, 'the server logged its requests');
     assert.ok(
