@@ -1,5 +1,5 @@
 // Structured JSON logs (pino). Secrets never reach a log line: every path below is redacted
-// wherever it appears, and request logging records method, route and status, not bodies.
+// wherever it appears, and request logging records method, path (no query string) and status, not bodies.
 import { type Logger, pino } from 'pino';
 
 export const redactedPaths = [
@@ -27,6 +27,16 @@ export const redactedPaths = [
   '*.private_key',
 ];
 
+/** What a request log line says about the request: the path without its query string, which may carry search terms or a secret pasted into the wrong place. */
+function requestSummary(request: { method?: string; url?: string; host?: string; ip?: string }) {
+  return {
+    method: request.method,
+    url: request.url?.split('?')[0],
+    host: request.host,
+    remoteAddress: request.ip,
+  };
+}
+
 export function createLogger(
   options: { level: string; destination?: NodeJS.WritableStream } = { level: 'info' },
 ): Logger {
@@ -36,6 +46,7 @@ export function createLogger(
       base: { service: 'safehold' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: redactedPaths, censor: '[redacted]' },
+      serializers: { req: requestSummary },
     },
     options.destination ?? process.stderr,
   );

@@ -7,6 +7,7 @@ import { type Console, homePath, type SessionUser, sessionQuery } from './api/id
 import { type ConsoleNavItem, ConsoleShell } from './components/console-shell.tsx';
 import { AccountLinkPage } from './pages/account-link.tsx';
 import { ConsolePage, CustomerDashboard, PartnerHome, VendorHome } from './pages/console-pages.tsx';
+import { CustomerSettingsPage } from './pages/customer-settings.tsx';
 import { EnrolPage } from './pages/enrol.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
@@ -183,7 +184,9 @@ const customerLicensesRoute = createRoute({
 const customerSettingsRoute = createRoute({
   getParentRoute: () => customerRoute,
   path: 'settings',
-  component: () => <ConsolePage title="Settings" />,
+  component: function CustomerSettingsRoute() {
+    return <CustomerSettingsPage user={customerRoute.useRouteContext().user} />;
+  },
 });
 
 const routeTree = rootRoute.addChildren([

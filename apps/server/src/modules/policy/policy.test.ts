@@ -136,6 +136,13 @@ const expected: Record<Action, Expected> = {
   },
   'customer.transfer_token.manage': { customerSuperAdmin: ['customerOwn'] },
   'customer.partner.remove': { customerSuperAdmin: ['customerOwn'] },
+  'customer.reseller.read': {
+    vendorAdmin: allCustomers,
+    vendorSupport: allCustomers,
+    customerSuperAdmin: ['customerOwn'],
+    customerHelpdesk: ['customerOwn'],
+  },
+  'customer.partner_access.manage': { customerSuperAdmin: ['customerOwn'] },
   'customer.impersonate': {
     partnerOwner: ['customerOwn', 'customerChild', 'customerUnassigned'],
     partnerAdmin: ['customerOwn', 'customerChild', 'customerUnassigned'],

@@ -53,6 +53,8 @@ export const actions = [
   'customer.settings.manage',
   'customer.transfer_token.manage',
   'customer.partner.remove',
+  'customer.reseller.read',
+  'customer.partner_access.manage',
   'customer.impersonate',
   'customer.audit.read',
   'customer.billing.read',
@@ -140,6 +142,13 @@ const rules: Record<Action, Rule> = {
   'customer.settings.manage': any(partnerRole(...managing), customerRole('super_admin')),
   'customer.transfer_token.manage': customerRole('super_admin'),
   'customer.partner.remove': customerRole('super_admin'),
+  // The customer's own Reseller Settings (its partner, the live token's last 4 characters).
+  'customer.reseller.read': any(
+    all(vendorAny, (_a, t) => t.kind === 'customer'),
+    customerRole('super_admin', 'helpdesk_admin'),
+  ),
+  // "Allow partner to open this console" is the customer's decision alone.
+  'customer.partner_access.manage': customerRole('super_admin'),
   'customer.impersonate': all(partnerRole(...operating), (_a, t) => t.kind === 'customer' && t.allowPartnerAccess),
   'customer.audit.read': any(
     all(vendorAny, (_a, t) => t.kind === 'customer'),

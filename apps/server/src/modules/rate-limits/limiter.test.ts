@@ -49,4 +49,19 @@ forEachDatabase('rate limiter', (kind) => {
     await limiter.reset({ rule: tight, subject: 'dan' });
     await limiter.consume([{ rule: tight, subject: 'dan' }]);
   });
+
+  it('ensureAllowed refuses once a window is used up, without counting an attempt itself', async () => {
+    const limiter = createRateLimiter({ db: ctx.db, clock: ctx.clock });
+    const failures = { name: 'test:failures', limit: 2, windowMs: 60_000 };
+    const check = { rule: failures, subject: 'erin' };
+    for (let attempt = 0; attempt < 5; attempt++) await limiter.ensureAllowed([check]);
+    await limiter.consume([check]);
+    await limiter.ensureAllowed([check]);
+    await limiter.consume([check]);
+    await assert.rejects(limiter.ensureAllowed([check]), (error: unknown) => {
+      return error instanceof AppError && error.code === 'rate_limited' && Number(error.headers['retry-after']) > 0;
+    });
+    ctx.clock.advance(60_000);
+    await limiter.ensureAllowed([check]);
+  });
 });

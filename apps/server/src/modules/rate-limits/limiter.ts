@@ -28,6 +28,12 @@ export interface RateLimiter {
    * the longest wait of the exceeded checks) when any of them is over its limit.
    */
   consume(checks: RateLimitCheck[]): Promise<void>;
+  /**
+   * Throws `rate_limited` like consume() when any check has already used its whole window,
+   * without counting an attempt: for limits on failures only (count them with consume()
+   * after a failure, refuse with this before even trying).
+   */
+  ensureAllowed(checks: RateLimitCheck[]): Promise<void>;
   /** Forgets the current window of one check (e.g. after an administrator's reset). */
   reset(check: RateLimitCheck): Promise<void>;
 }
@@ -64,17 +70,39 @@ export function createRateLimiter({ db, clock }: { db: Db; clock: Clock }): Rate
           retryAfterMs = Math.max(retryAfterMs, windowStartMs + check.rule.windowMs - now);
         }
       }
-      if (retryAfterMs > 0) {
-        const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-        throw new AppError('rate_limited', `Too many attempts. Try again in ${formatWait(seconds)}.`, {
-          headers: { 'retry-after': String(seconds) },
-        });
+      if (retryAfterMs > 0) throw rateLimited(retryAfterMs);
+    },
+    async ensureAllowed(checks) {
+      let retryAfterMs = 0;
+      const now = clock.now().getTime();
+      for (const check of checks) {
+        const windowStartMs = Math.floor(now / check.rule.windowMs) * check.rule.windowMs;
+        const [row] = await db
+          .select({ count: rateLimitCounters.count })
+          .from(rateLimitCounters)
+          .where(
+            and(
+              eq(rateLimitCounters.key, counterKey(check)),
+              eq(rateLimitCounters.windowStart, new Date(windowStartMs)),
+            ),
+          );
+        if ((row?.count ?? 0) >= check.rule.limit) {
+          retryAfterMs = Math.max(retryAfterMs, windowStartMs + check.rule.windowMs - now);
+        }
       }
+      if (retryAfterMs > 0) throw rateLimited(retryAfterMs);
     },
     async reset(check) {
       await db.delete(rateLimitCounters).where(eq(rateLimitCounters.key, counterKey(check)));
     },
   };
+}
+
+function rateLimited(retryAfterMs: number): AppError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new AppError('rate_limited', `Too many attempts. Try again in ${formatWait(seconds)}.`, {
+    headers: { 'retry-after': String(seconds) },
+  });
 }
 
 function formatWait(seconds: number): string {

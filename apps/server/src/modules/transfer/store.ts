@@ -1,0 +1,129 @@
+// SQL of the transfer module: transfer tokens (hash + last 4 only), the customer's managing
+// partner, and who to notify on each side. Every query names the customer or token it is on.
+import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../../db/database.ts';
+import {
+  customerMembers,
+  customers,
+  directoryUsers,
+  partners,
+  staffUsers,
+  technicianAssignments,
+  transferTokens,
+} from '../../db/schema.ts';
+
+export type TransferTokenRow = typeof transferTokens.$inferSelect;
+
+/** Unused, unrevoked and unexpired at `now`. */
+const live = (now: Date) =>
+  and(isNull(transferTokens.usedAt), isNull(transferTokens.revokedAt), gt(transferTokens.expiresAt, now));
+
+export async function liveToken(db: Db, customerId: string, now: Date): Promise<TransferTokenRow | null> {
+  const [row] = await db
+    .select()
+    .from(transferTokens)
+    .where(and(eq(transferTokens.customerId, customerId), live(now)));
+  return row ?? null;
+}
+
+export async function findTokenByHash(db: Db, tokenHash: string): Promise<TransferTokenRow | null> {
+  const [row] = await db.select().from(transferTokens).where(eq(transferTokens.tokenHash, tokenHash));
+  return row ?? null;
+}
+
+/**
+ * Revokes the customer's outstanding token(s) (unused and unrevoked, expired or not, so the
+ * one-live-token index has room for a new one). Returns the revoked rows.
+ */
+export async function revokeOutstandingTokens(
+  db: Db,
+  customerId: string,
+  now: Date,
+  reason: 'revoked' | 'replaced',
+): Promise<TransferTokenRow[]> {
+  return db
+    .update(transferTokens)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(
+      and(eq(transferTokens.customerId, customerId), isNull(transferTokens.usedAt), isNull(transferTokens.revokedAt)),
+    )
+    .returning();
+}
+
+export async function insertToken(db: Db, values: typeof transferTokens.$inferInsert): Promise<void> {
+  await db.insert(transferTokens).values(values);
+}
+
+/**
+ * Marks the token used if, and only if, it is live: one statement, so of two concurrent
+ * redemptions exactly one gets the row (the other waits for the row lock, then sees it used).
+ */
+export async function claimToken(
+  tx: Db,
+  tokenHash: string,
+  now: Date,
+  by: { partnerId: string; userId: string },
+): Promise<TransferTokenRow | null> {
+  const [row] = await tx
+    .update(transferTokens)
+    .set({ usedAt: now, usedByPartnerId: by.partnerId, usedByUserId: by.userId })
+    .where(and(eq(transferTokens.tokenHash, tokenHash), live(now)))
+    .returning();
+  return row ?? null;
+}
+
+/** Changes (or removes) the managing partner; partner access and technician assignments start over. */
+export async function setManagingPartner(tx: Db, customerId: string, partnerId: string | null): Promise<void> {
+  await tx.update(customers).set({ partnerId, allowPartnerAccess: false }).where(eq(customers.id, customerId));
+  await tx.delete(technicianAssignments).where(eq(technicianAssignments.customerId, customerId));
+}
+
+export async function setAllowPartnerAccess(db: Db, customerId: string, allowed: boolean): Promise<void> {
+  await db.update(customers).set({ allowPartnerAccess: allowed }).where(eq(customers.id, customerId));
+}
+
+export async function getPartner(db: Db, partnerId: string): Promise<{ id: string; name: string } | null> {
+  const [row] = await db
+    .select({ id: partners.id, name: partners.name })
+    .from(partners)
+    .where(eq(partners.id, partnerId));
+  return row ?? null;
+}
+
+/** Owners and admins of a partner (enabled accounts): who hears about its customers coming and going. */
+export async function partnerManagerEmails(db: Db, partnerId: string): Promise<string[]> {
+  const rows = await db
+    .select({ email: staffUsers.email })
+    .from(staffUsers)
+    .where(
+      and(
+        eq(staffUsers.partnerId, partnerId),
+        inArray(staffUsers.role, ['owner', 'admin']),
+        isNull(staffUsers.disabledAt),
+      ),
+    );
+  return rows.map((row) => row.email);
+}
+
+/** Whether the member's address holds a license in its own tenant's directory. */
+export async function memberIsLicensed(db: Db, customerId: string, memberId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: directoryUsers.id })
+    .from(customerMembers)
+    .innerJoin(
+      directoryUsers,
+      and(
+        eq(directoryUsers.customerId, customerMembers.customerId),
+        sql`lower(${directoryUsers.primaryEmail}) = lower(${customerMembers.email})`,
+      ),
+    )
+    .where(
+      and(
+        eq(customerMembers.id, memberId),
+        eq(customerMembers.customerId, customerId),
+        sql`${directoryUsers.license} is not null`,
+        isNull(directoryUsers.deletedAt),
+      ),
+    );
+  return row !== undefined;
+}

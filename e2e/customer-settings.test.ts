@@ -1,0 +1,136 @@
+// Customer console → Settings → "Reseller Settings" in Chromium: a connected customer whose
+// licensed super admin is signed in generates a transfer token (lifetime chosen), copies it
+// (read back from the clipboard), allows partner access, revokes the token and removes the
+// partner. The server runs in this process (the full module list and the built web app) on a
+// test database, so the test can seed the tenant and the session directly.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { eq } from 'drizzle-orm';
+import { customers, transferTokens } from '../apps/server/src/db/schema.ts';
+import { type App, buildApp } from '../apps/server/src/http/app.ts';
+import { apiModules } from '../apps/server/src/http/modules.ts';
+import { sessionCookieName } from '../apps/server/src/modules/identity/index.ts';
+import { hashTransferToken } from '../apps/server/src/modules/transfer/token-format.ts';
+import { seedPartner } from '../apps/server/src/testing/browser.ts';
+import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
+import { seedCustomer, signedInSession } from '../apps/server/src/testing/tenants.ts';
+import { ensureWebBuilt } from '../scripts/web-build.ts';
+import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
+
+let ctx: TestContext;
+let app: App;
+let url: string;
+
+before(async () => {
+  await ensureWebBuilt();
+  ctx = await createTestContext('pglite');
+  app = await buildApp(ctx, { modules: apiModules, serveWeb: true });
+  url = await app.listen({ host: '127.0.0.1', port: 0 });
+});
+after(async () => {
+  await app?.close();
+  await ctx?.close();
+});
+
+test('a licensed super admin generates, copies and revokes a transfer token, allows partner access and removes the partner', async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  t.after(() => browser.close());
+
+  const partnerId = await seedPartner(ctx.db, { name: 'Northwind IT' });
+  const customer = await seedCustomer(ctx.db, ctx.clock, {
+    domain: 'settings.example',
+    name: 'Settings Example',
+    partnerId,
+    users: [
+      { email: 'admin@settings.example', license: 'standard', isAdmin: true },
+      { email: 'ann@settings.example', license: 'standard' },
+    ],
+    members: [{ email: 'admin@settings.example', role: 'super_admin' }],
+  });
+  const sessionId = await signedInSession(ctx.db, ctx.clock, {
+    kind: 'customer',
+    customerMemberId: customer.members.get('admin@settings.example')!,
+  });
+
+  const context = await browser.newContext({ baseURL: url, permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await context.newPage();
+  // The session cookie arrives the way a sign-in sets it: in a Set-Cookie answer from the
+  // server's origin (a `__Host-` cookie cannot be added for a plain-http URL through CDP).
+  await page.route(`${url}/__test-session`, (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'text/html',
+      body: '<!doctype html><title>session</title>',
+      headers: { 'set-cookie': `${sessionCookieName}=${sessionId}; Path=/; Secure; HttpOnly; SameSite=Lax` },
+    }),
+  );
+  await page.goto('/__test-session');
+  await page.unroute(`${url}/__test-session`);
+
+  await withFailureScreenshot(page, 'customer-settings', async () => {
+    await page.goto('/customer');
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
+    await waitForVisible(page, page.getByRole('heading', { name: 'Reseller Settings', exact: true }), 'the settings');
+    await waitForVisible(page, page.getByText('Managed by Northwind IT.'), 'the current partner');
+
+    // Generate a token that lives 3 days.
+    await page.getByRole('combobox', { name: 'Token lifetime', exact: true }).selectOption({ label: '3 days' });
+    await page.getByRole('button', { name: 'Generate Transfer Token', exact: true }).click();
+    const tokenText = page.getByTestId('transfer-token');
+    await waitForVisible(page, tokenText, 'the new transfer token');
+    const token = ((await tokenText.textContent()) ?? '').trim();
+    assert.match(token, /^sht_[A-Z2-7]{32}$/);
+    assert.match((await page.getByTestId('token-expiry').textContent()) ?? '', /Valid until .+ shown only this once/);
+    const [stored] = await ctx.db.select().from(transferTokens).where(eq(transferTokens.customerId, customer.id));
+    assert.equal(stored?.tokenHash, hashTransferToken(token), 'the page shows the token whose hash is stored');
+    assert.equal(stored.expiresAt.getTime() - stored.createdAt.getTime(), 3 * 24 * 3600_000);
+
+    // Copy puts it on the clipboard.
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
+    await waitForVisible(page, page.getByText('Copied to the clipboard.'), 'the copy confirmation');
+    assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), token);
+
+    // Allow the partner to open this console: stored.
+    const accessSwitch = page.getByRole('switch', { name: 'Allow partner to open this console' });
+    assert.equal(await accessSwitch.isChecked(), false);
+    await accessSwitch.click({ force: true });
+    await waitFor(() => accessSwitch.isChecked(), 'the switch on');
+    await waitFor(async () => (await customerRow(customer.id))?.allowPartnerAccess === true, 'partner access stored');
+    await screenshot(page, 'customer-settings');
+
+    // Revoke: the token disappears and is revoked on the server.
+    await page.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await tokenText.waitFor({ state: 'detached' });
+    await waitFor(async () => {
+      const [row] = await ctx.db.select().from(transferTokens).where(eq(transferTokens.customerId, customer.id));
+      return row?.revokedAt !== null;
+    }, 'the token revoked');
+    assert.equal(await page.getByRole('button', { name: 'Revoke', exact: true }).count(), 0);
+
+    // Remove partner, after confirming.
+    await page.getByRole('button', { name: 'Remove partner', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await waitForVisible(page, dialog, 'the confirmation');
+    await dialog.getByRole('button', { name: 'Remove partner', exact: true }).click();
+    await waitForVisible(page, page.getByText('No partner manages this domain.'), 'the partner removed');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal((await customerRow(customer.id))?.partnerId, null);
+    assert.equal(await page.getByRole('button', { name: 'Remove partner', exact: true }).count(), 0);
+    await screenshot(page, 'customer-settings-partner-removed');
+  });
+});
+
+async function customerRow(id: string) {
+  const [row] = await ctx.db.select().from(customers).where(eq(customers.id, id));
+  return row;
+}
+
+/** Polls a server-side condition the page's last action should have made true. */
+async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
