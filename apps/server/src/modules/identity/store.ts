@@ -205,6 +205,7 @@ export async function loadSession(db: Db, idHash: string) {
       member: customerMembers,
       customerDomain: customers.domain,
       customerName: customers.name,
+      customerStatus: customers.status,
     })
     .from(sessions)
     .leftJoin(staffUsers, eq(staffUsers.id, sessions.staffUserId))
