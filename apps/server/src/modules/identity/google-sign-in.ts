@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { IdentityDeps } from './deps.ts';
-import { open, seal } from './server-secrets.ts';
 import { createPendingInstall } from './pending-install.ts';
+import { open, seal } from './server-secrets.ts';
 import { createSession, endSession, type RequestMeta } from './sessions.ts';
 import { findCustomerByDomain, findCustomerMember, insertCustomerMember, setCustomerMemberSubject } from './store.ts';
 

@@ -8,14 +8,6 @@ import { registerIdentityRoutes } from './routes.ts';
 
 export { csrfCookieName, csrfHeaderName, hostCookieOptions } from './csrf.ts';
 export { createIdentityDeps, type IdentityDeps } from './deps.ts';
-export type { RequestIdentity, SessionUser } from './request-identity.ts';
-export {
-  auditActorOf,
-  auditTenantsOf,
-  requestMeta,
-  requireActor,
-  requireSessionStage,
-} from './request-identity.ts';
 export { invitePartnerOwner, type OwnerInvitation } from './invitations.ts';
 export {
   endPendingInstall,
@@ -23,7 +15,15 @@ export {
   type PendingInstall,
   pendingInstallCookieName,
 } from './pending-install.ts';
-export { setSessionCookie } from './request-identity.ts';
+export type { RequestIdentity, SessionUser } from './request-identity.ts';
+export {
+  auditActorOf,
+  auditTenantsOf,
+  requestMeta,
+  requireActor,
+  requireSessionStage,
+  setSessionCookie,
+} from './request-identity.ts';
 export {
   createSession,
   deleteExpiredSessions,

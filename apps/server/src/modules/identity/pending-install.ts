@@ -52,7 +52,9 @@ export async function findPendingInstall(
     .select()
     .from(pendingInstalls)
     .where(and(eq(pendingInstalls.idHash, idHash), gt(pendingInstalls.expiresAt, clock.now())));
-  return row ? { idHash, email: row.email, domain: row.domain, googleSubject: row.googleSubject, expiresAt: row.expiresAt } : null;
+  return row
+    ? { idHash, email: row.email, domain: row.domain, googleSubject: row.googleSubject, expiresAt: row.expiresAt }
+    : null;
 }
 
 export async function endPendingInstall(db: Db, idHash: string): Promise<void> {

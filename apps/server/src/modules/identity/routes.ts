@@ -14,12 +14,12 @@ import {
   oidcCookieName,
   oidcStateLifetimeMs,
 } from './google-sign-in.ts';
-import { pendingInstallCookieName, pendingInstallLifetimeMs } from './pending-install.ts';
 import { invitePartnerUser, inviteVendorOperator } from './invitations.ts';
 import { acceptLink, inspectLink } from './links.ts';
 import { disableUser, resetSecondFactor } from './member-admin.ts';
 import { completePasswordReset, requestPasswordReset } from './password-reset.ts';
 import { passwordSchema } from './passwords.ts';
+import { pendingInstallCookieName, pendingInstallLifetimeMs } from './pending-install.ts';
 import {
   auditActorOf,
   clearSessionCookie,

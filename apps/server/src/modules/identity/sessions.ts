@@ -86,7 +86,10 @@ export async function endPartnerSessions(db: Db, partnerId: string): Promise<num
   const ended = await db
     .delete(sessions)
     .where(
-      inArray(sessions.staffUserId, db.select({ id: staffUsers.id }).from(staffUsers).where(eq(staffUsers.partnerId, partnerId))),
+      inArray(
+        sessions.staffUserId,
+        db.select({ id: staffUsers.id }).from(staffUsers).where(eq(staffUsers.partnerId, partnerId)),
+      ),
     )
     .returning({ idHash: sessions.idHash });
   return ended.length;

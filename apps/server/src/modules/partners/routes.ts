@@ -58,7 +58,7 @@ export const partnersModule: ApiModule = (app, ctx) => {
     {
       schema: {
         tags,
-        summary: "Onboard a partner: creates the organisation and emails its owner an invitation (vendor admins)",
+        summary: 'Onboard a partner: creates the organisation and emails its owner an invitation (vendor admins)',
         security,
         body: z.strictObject({
           name: z.string().trim().min(1, 'Enter the partner name.').max(200),

@@ -10,11 +10,11 @@ import { endPartnerSessions, type IdentityDeps, invitePartnerOwner } from '../id
 import { type Actor, authorize } from '../policy/policy.ts';
 import {
   getPartnerSummary,
+  insertPartner,
   listPartners,
   type PartnerListQuery,
   type PartnerStatus,
   type PartnerSummary,
-  insertPartner,
   setPartnerStatus,
 } from './store.ts';
 

@@ -25,13 +25,16 @@ export interface PartnerListQuery {
   pageSize: number;
 }
 
+// Drizzle writes a column of the selected table without its table name, which inside a
+// subquery would bind to the subquery's own table: name the outer row explicitly.
+const partnerIdRef = sql.raw('"partners"."id"');
 const ownerEmail = sql<string | null>`(select ${staffUsers.email} from ${staffUsers}
-  where ${staffUsers.partnerId} = ${partners.id} and ${staffUsers.role} = 'owner' limit 1)`;
+  where ${staffUsers.partnerId} = ${partnerIdRef} and ${staffUsers.role} = 'owner' limit 1)`;
 const invitedOwnerEmail = sql<string | null>`(select ${oneTimeTokens.email} from ${oneTimeTokens}
-  where ${oneTimeTokens.partnerId} = ${partners.id} and ${oneTimeTokens.purpose} = 'invitation'
+  where ${oneTimeTokens.partnerId} = ${partnerIdRef} and ${oneTimeTokens.purpose} = 'invitation'
     and ${oneTimeTokens.role} = 'owner'
   order by ${oneTimeTokens.createdAt} desc limit 1)`;
-const customerCount = sql<number>`(select count(*)::int from ${customers} where ${customers.partnerId} = ${partners.id})`;
+const customerCount = sql<number>`(select count(*)::int from ${customers} where ${customers.partnerId} = ${partnerIdRef})`;
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (match) => `\\${match}`);
@@ -41,7 +44,12 @@ function listCondition(query: PartnerListQuery): SQL | undefined {
   const search = query.search?.trim();
   return and(
     query.status ? eq(partners.status, query.status) : undefined,
-    search ? or(ilike(partners.name, `%${escapeLike(search)}%`), sql`${ownerEmail} ilike ${`%${escapeLike(search)}%`}`) : undefined,
+    search
+      ? or(
+          ilike(partners.name, `%${escapeLike(search)}%`),
+          sql`coalesce(${ownerEmail}, ${invitedOwnerEmail}) ilike ${`%${escapeLike(search)}%`}`,
+        )
+      : undefined,
   );
 }
 
@@ -75,7 +83,10 @@ const summaryColumns = {
   customers: customerCount,
 };
 
-export async function listPartners(db: Db, query: PartnerListQuery): Promise<{ total: number; partners: PartnerSummary[] }> {
+export async function listPartners(
+  db: Db,
+  query: PartnerListQuery,
+): Promise<{ total: number; partners: PartnerSummary[] }> {
   const where = listCondition(query);
   const [totalRow] = await db.select({ n: count() }).from(partners).where(where);
   const rows = await db

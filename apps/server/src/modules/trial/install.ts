@@ -80,7 +80,11 @@ export async function verifyInstall(
     { rule: deps.limits.verifyPerIp, subject: meta.ip },
   ]);
   const auditActor = { actor: { kind: 'customer' as const, label: pending.email }, ...meta };
-  const result = await connectCustomer(deps.customers, { domain: pending.domain, adminEmail: pending.email }, auditActor);
+  const result = await connectCustomer(
+    deps.customers,
+    { domain: pending.domain, adminEmail: pending.email },
+    auditActor,
+  );
   if (!result.ok) {
     return {
       installed: false,
@@ -97,7 +101,13 @@ export async function verifyInstall(
     throw new AppError('conflict', 'This address is tied to a different Google account in Safehold.');
   }
   if (!member.googleSubject) await setCustomerMemberSubject(deps.db, member.id, pending.googleSubject);
-  const sessionId = await createSession(deps.db, deps.clock, { kind: 'customer', customerMemberId: member.id }, 'signed_in', meta);
+  const sessionId = await createSession(
+    deps.db,
+    deps.clock,
+    { kind: 'customer', customerMemberId: member.id },
+    'signed_in',
+    meta,
+  );
   await endPendingInstall(deps.db, pending.idHash);
   await deps.audit.record({
     actor: { kind: 'customer', id: member.id, label: pending.email },

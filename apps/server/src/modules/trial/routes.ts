@@ -43,7 +43,8 @@ export function createTrialModule(
       {
         schema: {
           tags,
-          summary: "The trial install in progress: who signed in, the service account's client id and the scopes to authorise",
+          summary:
+            "The trial install in progress: who signed in, the service account's client id and the scopes to authorise",
           security,
           response: {
             200: z.object({
@@ -78,9 +79,7 @@ export function createTrialModule(
               reason: z.enum(['delegation_missing', 'not_super_admin', 'unknown_admin']).nullable(),
               message: z.string(),
               missingScopes: z.array(z.string()),
-              customer: z
-                .object({ id: z.string(), domain: z.string(), trialEndsAt: z.string().nullable() })
-                .nullable(),
+              customer: z.object({ id: z.string(), domain: z.string(), trialEndsAt: z.string().nullable() }).nullable(),
             }),
           },
         },
