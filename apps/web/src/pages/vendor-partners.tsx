@@ -79,11 +79,18 @@ export function VendorPartnersPage() {
         <Button onClick={onboardingDialog.open}>Onboard a partner</Button>
       </Group>
       {sent ? (
-        <Alert color="green" variant="light" withCloseButton onClose={() => setSent(null)} title="Invitation sent">
+        <Alert
+          color="green"
+          variant="light"
+          role="status"
+          withCloseButton
+          onClose={() => setSent(null)}
+          title="Invitation sent"
+        >
           {sent.partner} is onboarded. {sent.email} received an invitation link to create the owner account (valid until{' '}
-          {new Date(sent.expiresAt).toLocaleString()}). Without SMTP the message is in the{' '}
+          {new Date(sent.expiresAt).toLocaleString()}). Without SMTP the message is kept in the outbox:{' '}
           <Anchor component={Link} to="/vendor/outbox">
-            Outbox
+            open the outbox
           </Anchor>
           .
         </Alert>
