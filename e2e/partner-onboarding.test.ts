@@ -87,7 +87,11 @@ test('an operator onboards a partner whose owner signs up with TOTP from the ema
 
     // 4. The Reseller Console of the new partner.
     await waitForPath(ownerPage, '/partner');
-    await waitForVisible(ownerPage, ownerPage.getByRole('link', { name: 'Customers', exact: true }), 'the Reseller Console');
+    await waitForVisible(
+      ownerPage,
+      ownerPage.getByRole('link', { name: 'Customers', exact: true }),
+      'the Reseller Console',
+    );
     assert.ok((await ownerPage.getByRole('banner').textContent())?.includes(`Reseller Console · ${partnerName}`));
     await screenshot(ownerPage, 'partner-signup-4-reseller-console');
   });

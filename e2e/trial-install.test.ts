@@ -58,7 +58,10 @@ test('a demo domain super admin installs a trial: authorise, Verify names a miss
     await waitForVisible(page, verify, 'the authorise page');
     const clientId = (await page.getByTestId('client-id').textContent())?.trim() ?? '';
     assert.match(clientId, /^\d{10,}$/, 'a numeric OAuth client id');
-    const scopes = await page.getByRole('list', { name: 'Scopes to authorise' }).getByRole('listitem').allTextContents();
+    const scopes = await page
+      .getByRole('list', { name: 'Scopes to authorise' })
+      .getByRole('listitem')
+      .allTextContents();
     assert.equal(scopes.length, 7);
     assert.ok(scopes.includes(revokedScope));
     await screenshot(page, 'trial-authorise');
@@ -75,7 +78,11 @@ test('a demo domain super admin installs a trial: authorise, Verify names a miss
     await emulatorControl(emulatorUrl, 'grantDelegation', { domain });
     await verify.click();
     await page.waitForURL((url) => url.pathname === '/customer', { timeout: 60_000 });
-    await waitForVisible(page, page.getByRole('link', { name: 'License Manager', exact: true }), 'the customer console');
+    await waitForVisible(
+      page,
+      page.getByRole('link', { name: 'License Manager', exact: true }),
+      'the customer console',
+    );
     const trialDays = page.getByTestId('trial-days-left');
     await trialDays.waitFor({ state: 'visible' });
     assert.equal((await trialDays.textContent())?.trim(), 'Trial: 14 days left');
