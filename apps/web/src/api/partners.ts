@@ -40,6 +40,12 @@ export function onboardPartner(input: { name: string; ownerEmail: string }) {
   return call(() => api.POST('/api/vendor/partners', { body: input }));
 }
 
+export function resendOwnerInvitation(partnerId: string) {
+  return call(() =>
+    api.POST('/api/vendor/partners/{partnerId}/owner-invitation', { params: { path: { partnerId } }, body: {} }),
+  );
+}
+
 export function setPartnerSuspended(partnerId: string, suspended: boolean) {
   const params = { path: { partnerId } };
   return call(() =>

@@ -1841,6 +1841,7 @@ export interface paths {
                                 id: string;
                                 name: string;
                                 ownerEmail: string | null;
+                                ownerInvitationExpiresAt: string | null;
                                 ownerInvitationPending: boolean;
                                 /** @enum {string} */
                                 status: "active" | "suspended";
@@ -1887,10 +1888,59 @@ export interface paths {
                                 id: string;
                                 name: string;
                                 ownerEmail: string | null;
+                                ownerInvitationExpiresAt: string | null;
                                 ownerInvitationPending: boolean;
                                 /** @enum {string} */
                                 status: "active" | "suspended";
                             };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vendor/partners/{partnerId}/owner-invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the owner invitation again (same or another address) while nobody accepted it; the earlier link stops working (vendor admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        ownerEmail?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            email: string;
+                            expiresAt: string;
                         };
                     };
                 };
@@ -1939,6 +1989,7 @@ export interface paths {
                             id: string;
                             name: string;
                             ownerEmail: string | null;
+                            ownerInvitationExpiresAt: string | null;
                             ownerInvitationPending: boolean;
                             /** @enum {string} */
                             status: "active" | "suspended";
@@ -1990,6 +2041,7 @@ export interface paths {
                             id: string;
                             name: string;
                             ownerEmail: string | null;
+                            ownerInvitationExpiresAt: string | null;
                             ownerInvitationPending: boolean;
                             /** @enum {string} */
                             status: "active" | "suspended";

@@ -7,7 +7,7 @@ import { partnerPath } from '../tenancy/store.ts';
 import type { IdentityDeps } from './deps.ts';
 import { issueOneTimeToken, oneTimeLink } from './one-time-tokens.ts';
 import type { RequestMeta } from './sessions.ts';
-import { findStaffUserByEmail, partnerName, revokeInvitations } from './store.ts';
+import { findStaffUserByEmail, partnerName, revokeInvitations, revokeOwnerInvitations } from './store.ts';
 
 export interface InvitationResult {
   email: string;
@@ -91,8 +91,9 @@ export interface OwnerInvitation extends InvitationResult {
 }
 
 /**
- * The owner invitation of a partner organisation the vendor just onboarded (vendor admins).
- * The link is issued on `tx` — the transaction that creates the partner — so a refused
+ * The owner invitation of a partner organisation (vendor admins): when the vendor onboards it,
+ * or again while nobody has accepted. It replaces the partner's earlier owner invitations. The
+ * link is issued on `tx` — e.g. the transaction that creates the partner — so a refused
  * invitation (the address has an account) creates nothing; the mail goes out on `deliver()`
  * after the commit (PGlite has one connection: mail inside the transaction would wait for it).
  */
@@ -106,6 +107,7 @@ export async function invitePartnerOwner(
 ): Promise<OwnerInvitation> {
   authorize(actor, 'vendor.partners.manage', { kind: 'vendor' });
   const email = input.email.trim().toLowerCase();
+  await revokeOwnerInvitations(tx, input.partnerId, deps.clock.now());
   const { link, expiresAt } = await issueInvitation(
     { db: tx, clock: deps.clock, config: deps.config },
     { email, role: 'owner', partnerId: input.partnerId, createdBy: actor.kind === 'vendor' ? actor.userId : null },

@@ -216,6 +216,21 @@ export async function loadSession(db: Db, idHash: string) {
   return row ?? null;
 }
 
+/** Ends a partner's unused owner invitations (a new one replaces them, whatever its address). */
+export async function revokeOwnerInvitations(db: Db, partnerId: string, now: Date): Promise<void> {
+  await db
+    .update(oneTimeTokens)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(oneTimeTokens.purpose, 'invitation'),
+        eq(oneTimeTokens.partnerId, partnerId),
+        eq(oneTimeTokens.role, 'owner'),
+        isNull(oneTimeTokens.usedAt),
+      ),
+    );
+}
+
 /** Ends the unused invitations of one organisation (a partner, or the vendor when null) for an email. */
 export async function revokeInvitations(db: Db, email: string, partnerId: string | null, now: Date): Promise<void> {
   await db

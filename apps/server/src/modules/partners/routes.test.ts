@@ -105,6 +105,46 @@ forEachDatabase('vendor partners API', (kind) => {
     assert.ok(vendorAudit.some((entry) => entry.target === 'Northwind MSP' && entry.actorLabel === 'ops@vendor.test'));
   });
 
+  it('the owner invitation can be sent again, to another address; the earlier link stops working', async () => {
+    const body = await onboard('Fabrikam Services', 'first@fabrikam.test');
+    const { token: firstToken } = await invitationToken('first@fabrikam.test');
+    assert.equal(
+      new Date(body.partner.ownerInvitationExpiresAt).getTime(),
+      new Date(body.invitation.expiresAt).getTime(),
+    );
+    ctx.clock.advance(1000); // the outbox lists newest first
+    const resent = await admin.post(`/api/vendor/partners/${body.partner.id}/owner-invitation`, {
+      ownerEmail: 'boss@fabrikam.test',
+    });
+    assert.equal(resent.statusCode, 201, resent.body);
+    assert.equal(resent.json().email, 'boss@fabrikam.test');
+    const { token } = await invitationToken('boss@fabrikam.test');
+    const listed = (await admin.get('/api/vendor/partners?search=fabrikam')).json().partners[0];
+    assert.equal(listed.ownerEmail, 'boss@fabrikam.test');
+    assert.equal(listed.ownerInvitationPending, true);
+    assert.equal(listed.ownerInvitationExpiresAt, resent.json().expiresAt);
+    assert.equal((await createBrowser(app).post('/api/auth/links/inspect', { token: firstToken })).statusCode, 400);
+
+    // Re-sending once more (same address) revokes the second link too.
+    ctx.clock.advance(1000);
+    const again = await admin.post(`/api/vendor/partners/${body.partner.id}/owner-invitation`);
+    assert.equal(again.statusCode, 201, again.body);
+    assert.equal(again.json().email, 'boss@fabrikam.test');
+    assert.equal((await createBrowser(app).post('/api/auth/links/inspect', { token })).statusCode, 400);
+    const [latest] = await ctx.mail.outbox({ to: 'boss@fabrikam.test' });
+    const latestToken = /\/invite#token=([A-Za-z0-9_-]+)/.exec(latest?.text ?? '')?.[1] ?? '';
+    const accepted = await createBrowser(app).post('/api/auth/links/accept', {
+      token: latestToken,
+      password: 'a long enough password 2',
+    });
+    assert.equal(accepted.statusCode, 200, accepted.body);
+
+    // With an owner, there is nothing to re-send.
+    const refused = await admin.post(`/api/vendor/partners/${body.partner.id}/owner-invitation`);
+    assert.equal(refused.statusCode, 409, refused.body);
+    assert.equal((await support.post(`/api/vendor/partners/${body.partner.id}/owner-invitation`)).statusCode, 403);
+  });
+
   it('an owner address that already has an account is refused and no partner is created', async () => {
     const before = (await admin.get('/api/vendor/partners')).json().total;
     const response = await admin.post('/api/vendor/partners', { name: 'Dup IT', ownerEmail: 'support@vendor.test' });
@@ -122,7 +162,7 @@ forEachDatabase('vendor partners API', (kind) => {
     await onboard('Alpha Resellers', 'owner@alpha-resellers.test');
     await onboard('Beta Systems', 'owner@beta-systems.test');
     const all = (await support.get('/api/vendor/partners?pageSize=2')).json();
-    assert.equal(all.total, 3);
+    assert.equal(all.total, 4);
     assert.deepEqual(
       all.partners.map((partner: { name: string }) => partner.name),
       ['Alpha Resellers', 'Beta Systems'],
@@ -130,7 +170,7 @@ forEachDatabase('vendor partners API', (kind) => {
     const second = (await support.get('/api/vendor/partners?pageSize=2&page=2')).json();
     assert.deepEqual(
       second.partners.map((partner: { name: string }) => partner.name),
-      ['Northwind MSP'],
+      ['Fabrikam Services', 'Northwind MSP'],
     );
     const byOwner = (await support.get('/api/vendor/partners?search=beta-systems')).json();
     assert.deepEqual(

@@ -4,7 +4,13 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { auditActorOf, createIdentityDeps, requireActor } from '../identity/index.ts';
-import { changePartnerStatus, listPartnersFor, onboardPartner, type PartnersDeps } from './service.ts';
+import {
+  changePartnerStatus,
+  listPartnersFor,
+  onboardPartner,
+  type PartnersDeps,
+  resendOwnerInvitation,
+} from './service.ts';
 import type { PartnerSummary } from './store.ts';
 
 const security = [{ session: [], csrf: [] }];
@@ -16,12 +22,18 @@ const partnerSchema = z.object({
   status: z.enum(['active', 'suspended']),
   ownerEmail: z.string().nullable(),
   ownerInvitationPending: z.boolean(),
+  ownerInvitationExpiresAt: z.string().nullable(),
   customers: z.number().int(),
   createdAt: z.string(),
 });
 const partnerParams = z.strictObject({ partnerId: z.uuid('Not a partner id.') });
 
-const toJson = (partner: PartnerSummary) => ({ ...partner, createdAt: partner.createdAt.toISOString() });
+const toJson = (partner: PartnerSummary) => ({
+  ...partner,
+  ownerInvitationExpiresAt: partner.ownerInvitationExpiresAt?.toISOString() ?? null,
+  createdAt: partner.createdAt.toISOString(),
+});
+const invitationSchema = z.object({ email: z.string(), expiresAt: z.string() });
 
 function auditActor(request: FastifyRequest) {
   const { actor, ip, userAgent } = auditActorOf(request);
@@ -67,7 +79,7 @@ export const partnersModule: ApiModule = (app, ctx) => {
         response: {
           201: z.object({
             partner: partnerSchema,
-            invitation: z.object({ email: z.string(), expiresAt: z.string() }),
+            invitation: invitationSchema,
           }),
         },
       },
@@ -78,6 +90,31 @@ export const partnersModule: ApiModule = (app, ctx) => {
         partner: toJson(result.partner),
         invitation: { email: result.invitation.email, expiresAt: result.invitation.expiresAt.toISOString() },
       });
+    },
+  );
+
+  app.post(
+    '/api/vendor/partners/:partnerId/owner-invitation',
+    {
+      schema: {
+        tags,
+        summary:
+          'Send the owner invitation again (same or another address) while nobody accepted it; the earlier link stops working (vendor admins)',
+        security,
+        params: partnerParams,
+        body: z.strictObject({ ownerEmail: z.email('Enter a valid email address.').max(320).optional() }).nullish(),
+        response: { 201: invitationSchema },
+      },
+    },
+    async (request, reply) => {
+      const result = await resendOwnerInvitation(
+        deps,
+        requireActor(request),
+        auditActor(request),
+        request.params.partnerId,
+        request.body?.ownerEmail,
+      );
+      return reply.status(201).send({ email: result.email, expiresAt: result.expiresAt.toISOString() });
     },
   );
 

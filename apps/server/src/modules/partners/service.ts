@@ -4,7 +4,7 @@
 // (identity/sign-in.ts); their customers keep being backed up.
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.ts';
-import { notFound } from '../../http/errors.ts';
+import { AppError, notFound } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/service.ts';
 import { endPartnerSessions, type IdentityDeps, invitePartnerOwner } from '../identity/index.ts';
 import { type Actor, authorize } from '../policy/policy.ts';
@@ -75,6 +75,42 @@ export async function onboardPartner(
   const partner = await getPartnerSummary(db, id);
   if (!partner) throw notFound('The partner');
   return { partner, invitation: { email: invitation.email, expiresAt: invitation.expiresAt } };
+}
+
+/**
+ * Sends the owner invitation again (e.g. after it expired), to the same or another address,
+ * while the partner has no owner; the earlier link stops working.
+ */
+export async function resendOwnerInvitation(
+  deps: PartnersDeps,
+  actor: Actor,
+  audit: PartnerAuditActor,
+  partnerId: string,
+  ownerEmail: string | undefined,
+): Promise<{ email: string; expiresAt: Date }> {
+  authorize(actor, 'vendor.partners.manage', vendor);
+  const partner = await getPartnerSummary(deps.ctx.db, partnerId);
+  if (!partner) throw notFound('The partner');
+  if (partner.ownerEmail && !partner.ownerInvitationPending) {
+    throw new AppError('conflict', `${partner.name} has an owner already (${partner.ownerEmail}).`);
+  }
+  const email = ownerEmail ?? partner.ownerEmail;
+  if (!email) {
+    throw new AppError('validation_failed', 'body.ownerEmail: Enter the owner email.', { field: 'body.ownerEmail' });
+  }
+  const meta = { ip: audit.ip ?? '', userAgent: audit.userAgent ?? null };
+  const invitation = await deps.ctx.db.transaction((tx) =>
+    invitePartnerOwner(
+      deps.identity,
+      tx,
+      actor,
+      audit.actor.label,
+      { partnerId, organisation: partner.name, email },
+      meta,
+    ),
+  );
+  await invitation.deliver();
+  return { email: invitation.email, expiresAt: invitation.expiresAt };
 }
 
 /** Suspends or reactivates a partner; suspending ends its users' sessions in the same transaction. */

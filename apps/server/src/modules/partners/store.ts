@@ -14,6 +14,8 @@ export interface PartnerSummary {
   ownerEmail: string | null;
   /** True while nobody has accepted the owner invitation yet. */
   ownerInvitationPending: boolean;
+  /** When the pending owner invitation's link expires (it may have already). */
+  ownerInvitationExpiresAt: Date | null;
   customers: number;
   createdAt: Date;
 }
@@ -30,10 +32,14 @@ export interface PartnerListQuery {
 const partnerIdRef = sql.raw('"partners"."id"');
 const ownerEmail = sql<string | null>`(select ${staffUsers.email} from ${staffUsers}
   where ${staffUsers.partnerId} = ${partnerIdRef} and ${staffUsers.role} = 'owner' limit 1)`;
-const invitedOwnerEmail = sql<string | null>`(select ${oneTimeTokens.email} from ${oneTimeTokens}
+// The partner's live owner invitation (at most one is unused: a new one revokes the others).
+const ownerInvitation = (column: typeof oneTimeTokens.email | typeof oneTimeTokens.expiresAt) =>
+  sql`(select ${column} from ${oneTimeTokens}
   where ${oneTimeTokens.partnerId} = ${partnerIdRef} and ${oneTimeTokens.purpose} = 'invitation'
-    and ${oneTimeTokens.role} = 'owner'
+    and ${oneTimeTokens.role} = 'owner' and ${oneTimeTokens.usedAt} is null
   order by ${oneTimeTokens.createdAt} desc limit 1)`;
+const invitedOwnerEmail = ownerInvitation(oneTimeTokens.email).mapWith(String);
+const invitedOwnerExpiresAt = ownerInvitation(oneTimeTokens.expiresAt).mapWith(oneTimeTokens.expiresAt);
 const customerCount = sql<number>`(select count(*)::int from ${customers} where ${customers.partnerId} = ${partnerIdRef})`;
 
 function escapeLike(text: string): string {
@@ -60,14 +66,17 @@ function toSummary(row: {
   createdAt: Date;
   ownerEmail: string | null;
   invitedOwnerEmail: string | null;
+  invitedOwnerExpiresAt: Date | null;
   customers: number;
 }): PartnerSummary {
+  const pending = row.ownerEmail === null && row.invitedOwnerEmail !== null;
   return {
     id: row.id,
     name: row.name,
     status: row.status,
     ownerEmail: row.ownerEmail ?? row.invitedOwnerEmail,
-    ownerInvitationPending: row.ownerEmail === null && row.invitedOwnerEmail !== null,
+    ownerInvitationPending: pending,
+    ownerInvitationExpiresAt: pending ? row.invitedOwnerExpiresAt : null,
     customers: Number(row.customers),
     createdAt: row.createdAt,
   };
@@ -80,6 +89,7 @@ const summaryColumns = {
   createdAt: partners.createdAt,
   ownerEmail,
   invitedOwnerEmail,
+  invitedOwnerExpiresAt,
   customers: customerCount,
 };
 
