@@ -30,6 +30,7 @@ import {
   type PartnerStatusFilter,
   partnersQuery,
   partnersQueryKey,
+  resendOwnerInvitation,
   setPartnerSuspended,
 } from '../api/partners.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
@@ -145,6 +146,12 @@ function PartnerRow({ partner }: { partner: Partner }) {
   const queryClient = useQueryClient();
   const suspended = partner.status === 'suspended';
   const [confirming, confirm] = useDisclosure(false);
+  const resend = useMutation({
+    mutationFn: () => resendOwnerInvitation(partner.id),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: partnersQueryKey }),
+  });
+  const invitationExpired =
+    partner.ownerInvitationExpiresAt !== null && new Date(partner.ownerInvitationExpiresAt) <= new Date();
   const change = useMutation({
     mutationFn: () => setPartnerSuspended(partner.id, !suspended),
     onSuccess: async () => {
@@ -159,11 +166,17 @@ function PartnerRow({ partner }: { partner: Partner }) {
         <Group gap="xs" wrap="nowrap">
           <Text size="sm">{partner.ownerEmail ?? '—'}</Text>
           {partner.ownerInvitationPending ? (
-            <Badge color="yellow" variant="light">
-              Invitation pending
-            </Badge>
+            <>
+              <Badge color={invitationExpired ? 'red' : 'yellow'} variant="light">
+                {invitationExpired ? 'Invitation expired' : 'Invitation pending'}
+              </Badge>
+              <Button size="compact-xs" variant="subtle" onClick={() => resend.mutate()} loading={resend.isPending}>
+                {resend.isSuccess ? 'Invitation sent again' : 'Resend invitation'}
+              </Button>
+            </>
           ) : null}
         </Group>
+        <ErrorAlert error={resend.error} />
       </Table.Td>
       <Table.Td>{partner.customers}</Table.Td>
       <Table.Td>
