@@ -5,6 +5,7 @@ import type { QueryClient } from '@tanstack/react-query';
 import { createRootRouteWithContext, createRoute, createRouter, Outlet, redirect } from '@tanstack/react-router';
 import { type Console, homePath, type SessionUser, sessionQuery } from './api/identity.ts';
 import { type ConsoleNavItem, ConsoleShell } from './components/console-shell.tsx';
+import { TrialDaysLeft } from './components/trial-days.tsx';
 import { AccountLinkPage } from './pages/account-link.tsx';
 import { ConsolePage, CustomerDashboard, PartnerHome, VendorHome } from './pages/console-pages.tsx';
 import { CustomerSettingsPage } from './pages/customer-settings.tsx';
@@ -12,7 +13,10 @@ import { EnrolPage } from './pages/enrol.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
+import { TrialAuthorisePage, TrialStartPage } from './pages/trial.tsx';
+import { VendorAuditPage } from './pages/vendor-audit.tsx';
 import { VendorOutboxPage } from './pages/vendor-outbox.tsx';
+import { VendorPartnersPage } from './pages/vendor-partners.tsx';
 
 export interface RouterContext {
   queryClient: QueryClient;
@@ -70,6 +74,20 @@ const inviteRoute = createRoute({
   component: () => <AccountLinkPage kind="invite" />,
 });
 
+const trialRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/trial',
+  validateSearch: (search: Record<string, unknown>): { error?: string } =>
+    typeof search.error === 'string' ? { error: search.error } : {},
+  component: TrialStartPage,
+});
+
+const trialAuthoriseRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/trial/authorise',
+  component: TrialAuthorisePage,
+});
+
 const enrolRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/enrol',
@@ -94,6 +112,7 @@ const vendorNav: ConsoleNavItem[] = [
   { label: 'Overview', to: '/vendor' },
   { label: 'Partners', to: '/vendor/partners' },
   { label: 'Outbox', to: '/vendor/outbox' },
+  { label: 'Audit log', to: '/vendor/audit' },
 ];
 const partnerNav: ConsoleNavItem[] = [
   { label: 'Overview', to: '/partner' },
@@ -125,7 +144,12 @@ const vendorHomeRoute = createRoute({
 const vendorPartnersRoute = createRoute({
   getParentRoute: () => vendorRoute,
   path: 'partners',
-  component: () => <ConsolePage title="Partners" />,
+  component: VendorPartnersPage,
+});
+const vendorAuditRoute = createRoute({
+  getParentRoute: () => vendorRoute,
+  path: 'audit',
+  component: VendorAuditPage,
 });
 const vendorOutboxRoute = createRoute({
   getParentRoute: () => vendorRoute,
@@ -166,7 +190,15 @@ const customerRoute = createRoute({
   beforeLoad: ({ context }) => requireConsole(context.queryClient, 'customer'),
   component: function CustomerConsole() {
     const { user } = customerRoute.useRouteContext();
-    return <ConsoleShell consoleName="Customer console" organisation={user.domain} user={user} nav={customerNav} />;
+    return (
+      <ConsoleShell
+        consoleName="Customer console"
+        organisation={user.domain}
+        user={user}
+        nav={customerNav}
+        headerExtra={<TrialDaysLeft />}
+      />
+    );
   },
 });
 const customerDashboardRoute = createRoute({
@@ -196,8 +228,10 @@ const routeTree = rootRoute.addChildren([
   resetPasswordRoute,
   setupRoute,
   inviteRoute,
+  trialRoute,
+  trialAuthoriseRoute,
   enrolRoute,
-  vendorRoute.addChildren([vendorHomeRoute, vendorPartnersRoute, vendorOutboxRoute]),
+  vendorRoute.addChildren([vendorHomeRoute, vendorPartnersRoute, vendorOutboxRoute, vendorAuditRoute]),
   partnerRoute.addChildren([partnerHomeRoute, partnerCustomersRoute, partnerTeamRoute]),
   customerRoute.addChildren([customerDashboardRoute, customerLicensesRoute, customerSettingsRoute]),
 ]);

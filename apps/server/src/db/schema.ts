@@ -185,6 +185,24 @@ export const oneTimeTokens = pgTable(
   (table) => [uniqueIndex('one_time_tokens_hash_key').on(table.tokenHash)],
 );
 
+/**
+ * "Signed in with Google, but the domain is no Safehold customer yet": the state between
+ * Sign in with Google and "Verify" of a trial install. The browser holds a random id in a
+ * cookie; only its SHA-256 is stored. Short-lived (30 minutes) and single use.
+ */
+export const pendingInstalls = pgTable(
+  'pending_installs',
+  {
+    idHash: text('id_hash').primaryKey(),
+    email: text('email').notNull(),
+    domain: text('domain').notNull(),
+    googleSubject: text('google_subject').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [index('pending_installs_expires_idx').on(table.expiresAt)],
+);
+
 /** Append-only audit log. The application has no update or delete path for it. */
 export const auditLog = pgTable(
   'audit_log',

@@ -81,6 +81,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: '__Host-safehold-session' },
+          pendingInstall: { type: 'apiKey', in: 'cookie', name: '__Host-safehold-install' },
           csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token' },
         },
       },

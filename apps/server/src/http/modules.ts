@@ -6,7 +6,9 @@ import { customersModule } from '../modules/customers/routes.ts';
 import { demoModule } from '../modules/demo/routes.ts';
 import { identityModule } from '../modules/identity/index.ts';
 import { outboxModule } from '../modules/notifications/routes.ts';
+import { partnersModule } from '../modules/partners/routes.ts';
 import { transferModule } from '../modules/transfer/routes.ts';
+import { trialModule } from '../modules/trial/routes.ts';
 import type { ApiModule } from './app.ts';
 
 export const apiModules: ApiModule[] = [
@@ -17,4 +19,6 @@ export const apiModules: ApiModule[] = [
   customersModule,
   backupModule,
   transferModule,
+  partnersModule,
+  trialModule,
 ];

@@ -144,7 +144,10 @@ export interface paths {
         /** Sign in with Google: redirects to the identity provider */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description trial: "Start a free trial" — a domain that is no customer yet goes on to authorise Safehold */
+                    intent?: "sign_in" | "trial";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1905,6 +1908,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/trial/installation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The trial install in progress: who signed in, the service account's client id and the scopes to authorise */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            clientId: string;
+                            consolePath: string;
+                            domain: string;
+                            email: string;
+                            expiresAt: string;
+                            scopes: string[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trial/installation/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check the delegation (each missing scope named) and super-admin status; when both hold, create the tenant in trial and sign in */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never> | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            customer: {
+                                domain: string;
+                                id: string;
+                                trialEndsAt: string | null;
+                            } | null;
+                            installed: boolean;
+                            message: string;
+                            missingScopes: string[];
+                            /** @enum {string|null} */
+                            reason: "delegation_missing" | "not_super_admin" | "unknown_admin" | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/vendor/audit": {
         parameters: {
             query?: never;
@@ -2100,6 +2197,257 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vendor/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The partner program: partners with their owner, status and number of customers (vendor operators) */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description Part of the name or the owner email */
+                    search?: string;
+                    status?: "active" | "suspended";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            partners: {
+                                createdAt: string;
+                                customers: number;
+                                id: string;
+                                name: string;
+                                ownerEmail: string | null;
+                                ownerInvitationExpiresAt: string | null;
+                                ownerInvitationPending: boolean;
+                                /** @enum {string} */
+                                status: "active" | "suspended";
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Onboard a partner: creates the organisation and emails its owner an invitation (vendor admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** Format: email */
+                        ownerEmail: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            invitation: {
+                                email: string;
+                                expiresAt: string;
+                            };
+                            partner: {
+                                createdAt: string;
+                                customers: number;
+                                id: string;
+                                name: string;
+                                ownerEmail: string | null;
+                                ownerInvitationExpiresAt: string | null;
+                                ownerInvitationPending: boolean;
+                                /** @enum {string} */
+                                status: "active" | "suspended";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vendor/partners/{partnerId}/owner-invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the owner invitation again (same or another address) while nobody accepted it; the earlier link stops working (vendor admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        ownerEmail?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            email: string;
+                            expiresAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vendor/partners/{partnerId}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reactivate a suspended partner (vendor admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never> | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            customers: number;
+                            id: string;
+                            name: string;
+                            ownerEmail: string | null;
+                            ownerInvitationExpiresAt: string | null;
+                            ownerInvitationPending: boolean;
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vendor/partners/{partnerId}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend a partner: its users' sessions end at once and they cannot sign in (vendor admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never> | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            customers: number;
+                            id: string;
+                            name: string;
+                            ownerEmail: string | null;
+                            ownerInvitationExpiresAt: string | null;
+                            ownerInvitationPending: boolean;
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

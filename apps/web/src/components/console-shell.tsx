@@ -4,7 +4,7 @@ import { AppShell, Burger, Button, Group, NavLink, type NavLinkProps, Text } fro
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { createLink, Outlet, useLocation, useNavigate } from '@tanstack/react-router';
-import { type AnchorHTMLAttributes, forwardRef } from 'react';
+import { type AnchorHTMLAttributes, forwardRef, type ReactNode } from 'react';
 import type { SessionUser } from '../api/identity.ts';
 import { signOut } from '../api/identity.ts';
 import { ErrorAlert } from './error-alert.tsx';
@@ -25,11 +25,14 @@ export function ConsoleShell({
   organisation,
   user,
   nav,
+  headerExtra,
 }: {
   consoleName: string;
   organisation: string | null;
   user: SessionUser;
   nav: ConsoleNavItem[];
+  /** Shown in the header beside the user (e.g. the customer console's trial days left). */
+  headerExtra?: ReactNode;
 }) {
   const [opened, { toggle }] = useDisclosure();
   const pathname = useLocation({ select: (location) => location.pathname });
@@ -62,6 +65,7 @@ export function ConsoleShell({
             </Text>
           </Group>
           <Group gap="sm" wrap="nowrap">
+            {headerExtra}
             <Text size="sm" visibleFrom="sm">
               {user.name || user.email}
             </Text>

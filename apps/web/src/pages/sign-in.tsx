@@ -103,6 +103,9 @@ function PasswordStep({ onSecondFactor }: { onSecondFactor: () => void }) {
         <Button variant="default" onClick={() => window.location.assign('/api/auth/google/start')}>
           Sign in with Google
         </Button>
+        <Anchor component={Link} to="/trial" size="sm">
+          Start a free trial
+        </Anchor>
         <DemoAccounts />
       </Stack>
     </AuthLayout>

@@ -1,7 +1,7 @@
 // The customers module's service: what routes, the CLI, jobs and other modules call. Tenant
 // connection (connect.ts), directory sync (directory-sync.ts), licensing (licensing.ts),
 // the 60-day purge (purge.ts), read models (overview.ts, users-query.ts).
-export { delegationFix } from './authorization.ts';
+export { delegationConsolePath, delegationFix } from './authorization.ts';
 export { type ConnectResult, connectCustomer } from './connect.ts';
 export {
   type AuditActor,

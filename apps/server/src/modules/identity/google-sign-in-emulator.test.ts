@@ -8,54 +8,11 @@ import { customers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser } from '../../testing/browser.ts';
 import { createTestContext, type TestContext } from '../../testing/context.ts';
+import { chooseEmulatorAccount } from '../../testing/emulator-account-chooser.ts';
 import { createIdentityModule } from './index.ts';
 
 const publicUrl = 'http://127.0.0.1:18081';
 const domain = 'oidc.example.test';
-
-/** Follows the provider's redirects like a browser (with the provider's cookies), choosing `email`. */
-async function chooseAccount(authorizeUrl: string, email: string): Promise<URL> {
-  const jar = new Map<string, string>();
-  const cookieHeader = () => [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
-  const remember = (response: Response) => {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const index = pair?.indexOf('=') ?? -1;
-      if (pair && index > 0) jar.set(pair.slice(0, index), pair.slice(index + 1));
-    }
-  };
-  let url = authorizeUrl;
-  let body: string | undefined;
-  for (let hop = 0; hop < 12; hop++) {
-    const response = await fetch(url, {
-      method: body ? 'POST' : 'GET',
-      redirect: 'manual',
-      headers: {
-        cookie: cookieHeader(),
-        ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body,
-    });
-    remember(response);
-    body = undefined;
-    const location = response.headers.get('location');
-    if (location) {
-      const next = new URL(location, url);
-      if (next.href.startsWith(publicUrl)) return next;
-      url = next.href;
-      continue;
-    }
-    const page = await response.text();
-    assert.equal(response.status, 200, page.slice(0, 300));
-    // The account chooser: one submit button per account, named by its email.
-    const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
-    assert.ok(action, 'the account chooser has a form');
-    assert.ok(page.includes(`>${email}</button>`), `the chooser offers ${email}`);
-    url = new URL(action.replaceAll('&amp;', '&'), url).href;
-    body = new URLSearchParams({ email }).toString();
-  }
-  throw new Error('too many redirects');
-}
 
 let emulator: RunningEmulator;
 let ctx: TestContext;
@@ -82,7 +39,7 @@ async function signInWithGoogle(browser: Browser, email: string): Promise<string
   assert.equal(start.statusCode, 302);
   const location = String(start.headers.location);
   assert.ok(location.startsWith(emulator.url), location);
-  const callback = await chooseAccount(location, email);
+  const callback = await chooseEmulatorAccount(location, email, publicUrl);
   const done = await browser.get(`${callback.pathname}${callback.search}`);
   assert.equal(done.statusCode, 302);
   return String(done.headers.location);

@@ -1,10 +1,13 @@
 // Customer-side sign-in with Google (OpenID Connect, authorization code + PKCE) through
 // openid-client, pointed at Google or at the emulator by GOOGLE_OIDC_ISSUER. The person must
 // have a verified email and a Workspace domain (`hd`) that is a customer tenant of this
-// installation; they become (or update) a member of that customer.
+// installation (in trial or active); they become (or update) a member of that customer.
+// Started for a trial install ("Start a free trial"), a domain that is no customer yet gives
+// a pending install (pending-install.ts) instead, which the trial module completes.
 import { randomUUID } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { IdentityDeps } from './deps.ts';
+import { createPendingInstall } from './pending-install.ts';
 import { open, seal } from './server-secrets.ts';
 import { createSession, endSession, type RequestMeta } from './sessions.ts';
 import { findCustomerByDomain, findCustomerMember, insertCustomerMember, setCustomerMemberSubject } from './store.ts';
@@ -20,7 +23,17 @@ export type GoogleSignInError =
   | 'email_not_verified'
   | 'not_a_workspace_account'
   | 'unknown_domain'
-  | 'account_mismatch';
+  | 'account_mismatch'
+  | 'tenant_suspended'
+  | 'tenant_cancelled';
+
+/** Why Google sign-in was started: to sign in, or to install a trial for a new domain. */
+export type GoogleSignInIntent = 'sign_in' | 'trial';
+
+export type GoogleSignInOutcome =
+  | { kind: 'session'; sessionId: string }
+  /** The domain is no customer yet (trial intent): the pending install's cookie value. */
+  | { kind: 'pending_install'; pendingInstallId: string };
 
 export class GoogleSignInRefused extends Error {
   override name = 'GoogleSignInRefused';
@@ -36,6 +49,7 @@ interface PendingSignIn {
   nonce: string;
   verifier: string;
   expiresAt: number;
+  intent?: GoogleSignInIntent;
 }
 
 function isLoopback(url: URL): boolean {
@@ -44,14 +58,14 @@ function isLoopback(url: URL): boolean {
 
 export interface GoogleSignIn {
   /** The issuer URL to send the browser to, and the sealed state for the cookie. */
-  start(): Promise<{ url: string; cookie: string }>;
+  start(intent?: GoogleSignInIntent): Promise<{ url: string; cookie: string }>;
   /** Completes the sign-in from the callback URL; returns the new session id. */
   finish(
     callbackUrl: string,
     cookie: string | undefined,
     meta: RequestMeta,
     previousSessionHash: string | null,
-  ): Promise<{ sessionId: string }>;
+  ): Promise<GoogleSignInOutcome>;
 }
 
 export function createGoogleSignIn(deps: IdentityDeps): GoogleSignIn {
@@ -92,9 +106,10 @@ export function createGoogleSignIn(deps: IdentityDeps): GoogleSignIn {
   };
 
   return {
-    async start() {
+    async start(intent = 'sign_in') {
       const config = await getConfiguration();
       const pending: PendingSignIn = {
+        intent,
         state: oidc.randomState(),
         nonce: oidc.randomNonce(),
         verifier: oidc.randomPKCECodeVerifier(),
@@ -149,7 +164,29 @@ export function createGoogleSignIn(deps: IdentityDeps): GoogleSignIn {
       const hostedDomain = typeof claims.hd === 'string' ? claims.hd.toLowerCase() : '';
       if (!hostedDomain) throw await refuse('not_a_workspace_account', meta, email);
       const customer = await findCustomerByDomain(deps.db, hostedDomain);
+      if (!customer && pending.intent === 'trial') {
+        const pendingInstallId = await createPendingInstall(deps.db, deps.clock, {
+          email,
+          domain: hostedDomain,
+          googleSubject: claims.sub,
+        });
+        await deps.audit.record({
+          actor: { kind: 'anonymous', label: email },
+          tenants: ['vendor'],
+          action: 'auth.sign_in.google',
+          target: email,
+          ...meta,
+          result: 'success',
+          details: { next: 'trial_install', domain: hostedDomain },
+        });
+        return { kind: 'pending_install', pendingInstallId };
+      }
       if (!customer) throw await refuse('unknown_domain', meta, email);
+      if (customer.status === 'suspended' || customer.status === 'cancelled') {
+        throw await refuse(customer.status === 'suspended' ? 'tenant_suspended' : 'tenant_cancelled', meta, email, [
+          `customer:${customer.id}`,
+        ]);
+      }
 
       let member = await findCustomerMember(deps.db, customer.id, email);
       if (member?.googleSubject && member.googleSubject !== claims.sub) {
@@ -189,7 +226,7 @@ export function createGoogleSignIn(deps: IdentityDeps): GoogleSignIn {
         result: 'success',
         details: { role: member.role },
       });
-      return { sessionId };
+      return { kind: 'session', sessionId };
     },
   };
 }

@@ -6,7 +6,15 @@ import { createIdentityDeps, type IdentityRateLimits } from './deps.ts';
 import { registerIdentityResolution } from './request-identity.ts';
 import { registerIdentityRoutes } from './routes.ts';
 
-export { csrfCookieName, csrfHeaderName } from './csrf.ts';
+export { csrfCookieName, csrfHeaderName, hostCookieOptions } from './csrf.ts';
+export { createIdentityDeps, type IdentityDeps } from './deps.ts';
+export { invitePartnerOwner, type OwnerInvitation } from './invitations.ts';
+export {
+  endPendingInstall,
+  findPendingInstall,
+  type PendingInstall,
+  pendingInstallCookieName,
+} from './pending-install.ts';
 export type { RequestIdentity, SessionUser } from './request-identity.ts';
 export {
   auditActorOf,
@@ -14,8 +22,16 @@ export {
   requestMeta,
   requireActor,
   requireSessionStage,
+  setSessionCookie,
 } from './request-identity.ts';
-export { deleteExpiredSessions, sessionCookieName } from './sessions.ts';
+export {
+  createSession,
+  deleteExpiredSessions,
+  endCustomerSessions,
+  endPartnerSessions,
+  sessionCookieName,
+} from './sessions.ts';
+export { findCustomerMember, setCustomerMemberSubject } from './store.ts';
 
 /**
  * Builds the identity API module. It is global: its session resolution (request.identity)

@@ -1,12 +1,13 @@
 // Inviting people by link (single use, 72 hours): partner owners and admins invite members
 // of their partner with a role no higher than their own; vendor admins invite operators.
+import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { type Actor, authorize, mayGrantRole, type PartnerRole, type VendorRole } from '../policy/policy.ts';
 import { partnerPath } from '../tenancy/store.ts';
 import type { IdentityDeps } from './deps.ts';
 import { issueOneTimeToken, oneTimeLink } from './one-time-tokens.ts';
 import type { RequestMeta } from './sessions.ts';
-import { findStaffUserByEmail, partnerName, revokeInvitations } from './store.ts';
+import { findStaffUserByEmail, partnerName, revokeInvitations, revokeOwnerInvitations } from './store.ts';
 
 export interface InvitationResult {
   email: string;
@@ -23,7 +24,7 @@ function actorRef(actor: Actor, label: string) {
 }
 
 async function issueInvitation(
-  deps: IdentityDeps,
+  deps: Pick<IdentityDeps, 'db' | 'clock' | 'config'>,
   input: { email: string; role: string; partnerId: string | null; createdBy: string | null },
 ): Promise<{ link: string; expiresAt: Date }> {
   if (await findStaffUserByEmail(deps.db, input.email)) {
@@ -61,13 +62,7 @@ export async function invitePartnerUser(
     partnerId: input.partnerId,
     createdBy: actor.kind === 'partner' ? actor.userId : null,
   });
-  await deps.mail.send({
-    to: email,
-    subject: `You are invited to ${organisation} on Safehold`,
-    text:
-      `${actorLabel} invited you to join ${organisation} on Safehold as ${input.role.replace('_', '-')}.\n\n` +
-      `Create your account with this link (valid for 72 hours, usable once):\n${link}\n`,
-  });
+  await deps.mail.send(partnerInvitationMail(email, organisation, actorLabel, input.role, link));
   await deps.audit.record({
     actor: actorRef(actor, actorLabel),
     tenants: [`partner:${input.partnerId}`],
@@ -78,6 +73,62 @@ export async function invitePartnerUser(
     details: { role: input.role },
   });
   return { email, role: input.role, expiresAt };
+}
+
+function partnerInvitationMail(email: string, organisation: string, actorLabel: string, role: string, link: string) {
+  return {
+    to: email,
+    subject: `You are invited to ${organisation} on Safehold`,
+    text:
+      `${actorLabel} invited you to join ${organisation} on Safehold as ${role.replace('_', '-')}.\n\n` +
+      `Create your account with this link (valid for 72 hours, usable once):\n${link}\n`,
+  };
+}
+
+export interface OwnerInvitation extends InvitationResult {
+  /** Mails the link (to the outbox without SMTP) and records the audit entry: call after the commit. */
+  deliver(): Promise<void>;
+}
+
+/**
+ * The owner invitation of a partner organisation (vendor admins): when the vendor onboards it,
+ * or again while nobody has accepted. It replaces the partner's earlier owner invitations. The
+ * link is issued on `tx` — e.g. the transaction that creates the partner — so a refused
+ * invitation (the address has an account) creates nothing; the mail goes out on `deliver()`
+ * after the commit (PGlite has one connection: mail inside the transaction would wait for it).
+ */
+export async function invitePartnerOwner(
+  deps: IdentityDeps,
+  tx: Db,
+  actor: Actor,
+  actorLabel: string,
+  input: { partnerId: string; organisation: string; email: string },
+  meta: RequestMeta,
+): Promise<OwnerInvitation> {
+  authorize(actor, 'vendor.partners.manage', { kind: 'vendor' });
+  const email = input.email.trim().toLowerCase();
+  await revokeOwnerInvitations(tx, input.partnerId, deps.clock.now());
+  const { link, expiresAt } = await issueInvitation(
+    { db: tx, clock: deps.clock, config: deps.config },
+    { email, role: 'owner', partnerId: input.partnerId, createdBy: actor.kind === 'vendor' ? actor.userId : null },
+  );
+  return {
+    email,
+    role: 'owner',
+    expiresAt,
+    deliver: async () => {
+      await deps.mail.send(partnerInvitationMail(email, input.organisation, actorLabel, 'owner', link));
+      await deps.audit.record({
+        actor: actorRef(actor, actorLabel),
+        tenants: ['vendor', `partner:${input.partnerId}`],
+        action: 'auth.invitation.send',
+        target: email,
+        ...meta,
+        result: 'success',
+        details: { role: 'owner' },
+      });
+    },
+  };
 }
 
 export async function inviteVendorOperator(

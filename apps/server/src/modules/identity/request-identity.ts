@@ -138,7 +138,12 @@ export async function resolveSession(db: Db, clock: Clock, idHash: string): Prom
       }
       identity = { sessionIdHash: idHash, stage: session.stage, user: sessionUser, actor };
     }
-  } else if (session.subjectKind === 'customer' && row.member) {
+  } else if (
+    session.subjectKind === 'customer' &&
+    row.member &&
+    // A suspended or cancelled tenant's members are signed out at their next request.
+    (row.customerStatus === 'trial' || row.customerStatus === 'active')
+  ) {
     const member = row.member;
     identity = {
       sessionIdHash: idHash,

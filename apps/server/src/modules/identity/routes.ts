@@ -19,6 +19,7 @@ import { acceptLink, inspectLink } from './links.ts';
 import { disableUser, resetSecondFactor } from './member-admin.ts';
 import { completePasswordReset, requestPasswordReset } from './password-reset.ts';
 import { passwordSchema } from './passwords.ts';
+import { pendingInstallCookieName, pendingInstallLifetimeMs } from './pending-install.ts';
 import {
   auditActorOf,
   clearSessionCookie,
@@ -242,10 +243,21 @@ export function registerIdentityRoutes(app: App, deps: IdentityDeps): void {
 
   app.get(
     '/api/auth/google/start',
-    { schema: { tags: ['auth'], summary: 'Sign in with Google: redirects to the identity provider' } },
-    async (_request, reply) => {
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with Google: redirects to the identity provider',
+        querystring: z.strictObject({
+          intent: z
+            .enum(['sign_in', 'trial'])
+            .default('sign_in')
+            .describe('trial: "Start a free trial" — a domain that is no customer yet goes on to authorise Safehold'),
+        }),
+      },
+    },
+    async (request, reply) => {
       try {
-        const { url, cookie } = await google.start();
+        const { url, cookie } = await google.start(request.query.intent);
         reply.setCookie(oidcCookieName, cookie, { ...hostCookieOptions, maxAge: oidcStateLifetimeMs / 1000 });
         return reply.redirect(url, 302);
       } catch (error) {
@@ -282,13 +294,20 @@ export function registerIdentityRoutes(app: App, deps: IdentityDeps): void {
       reply.clearCookie(oidcCookieName, hostCookieOptions);
       try {
         const callbackUrl = new URL(request.url, deps.config.publicUrl).href;
-        const { sessionId } = await google.finish(
+        const outcome = await google.finish(
           callbackUrl,
           request.cookies[oidcCookieName],
           requestMeta(request),
           request.identity?.sessionIdHash ?? null,
         );
-        setSessionCookie(reply, sessionId);
+        if (outcome.kind === 'pending_install') {
+          reply.setCookie(pendingInstallCookieName, outcome.pendingInstallId, {
+            ...hostCookieOptions,
+            maxAge: pendingInstallLifetimeMs / 1000,
+          });
+          return reply.redirect('/trial/authorise', 302);
+        }
+        setSessionCookie(reply, outcome.sessionId);
         return reply.redirect('/customer', 302);
       } catch (error) {
         if (error instanceof GoogleSignInRefused) return redirectToSignIn(reply, error.reason);

@@ -3,10 +3,10 @@
 // and gets a new id at every stage change. It ends on sign-out, after 30 minutes idle, 12
 // hours after sign-in, and at once when its user is disabled or its partner suspended.
 import { createHash, randomBytes } from 'node:crypto';
-import { eq, lt, or } from 'drizzle-orm';
+import { eq, inArray, lt, or } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
-import { sessions } from '../../db/schema.ts';
+import { customerMembers, sessions, staffUsers } from '../../db/schema.ts';
 
 export const sessionCookieName = '__Host-safehold-session';
 export const idleTimeoutMs = 30 * 60_000;
@@ -77,6 +77,34 @@ export async function endStaffUserSessions(db: Db, staffUserId: string): Promise
   const ended = await db
     .delete(sessions)
     .where(eq(sessions.staffUserId, staffUserId))
+    .returning({ idHash: sessions.idHash });
+  return ended.length;
+}
+
+/** Ends every session of a partner's users (the partner was suspended). */
+export async function endPartnerSessions(db: Db, partnerId: string): Promise<number> {
+  const ended = await db
+    .delete(sessions)
+    .where(
+      inArray(
+        sessions.staffUserId,
+        db.select({ id: staffUsers.id }).from(staffUsers).where(eq(staffUsers.partnerId, partnerId)),
+      ),
+    )
+    .returning({ idHash: sessions.idHash });
+  return ended.length;
+}
+
+/** Ends every session of a customer's members (the tenant was suspended or cancelled). */
+export async function endCustomerSessions(db: Db, customerId: string): Promise<number> {
+  const ended = await db
+    .delete(sessions)
+    .where(
+      inArray(
+        sessions.customerMemberId,
+        db.select({ id: customerMembers.id }).from(customerMembers).where(eq(customerMembers.customerId, customerId)),
+      ),
+    )
     .returning({ idHash: sessions.idHash });
   return ended.length;
 }

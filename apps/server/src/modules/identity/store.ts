@@ -205,6 +205,7 @@ export async function loadSession(db: Db, idHash: string) {
       member: customerMembers,
       customerDomain: customers.domain,
       customerName: customers.name,
+      customerStatus: customers.status,
     })
     .from(sessions)
     .leftJoin(staffUsers, eq(staffUsers.id, sessions.staffUserId))
@@ -213,6 +214,21 @@ export async function loadSession(db: Db, idHash: string) {
     .leftJoin(customers, eq(customers.id, customerMembers.customerId))
     .where(eq(sessions.idHash, idHash));
   return row ?? null;
+}
+
+/** Ends a partner's unused owner invitations (a new one replaces them, whatever its address). */
+export async function revokeOwnerInvitations(db: Db, partnerId: string, now: Date): Promise<void> {
+  await db
+    .update(oneTimeTokens)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(oneTimeTokens.purpose, 'invitation'),
+        eq(oneTimeTokens.partnerId, partnerId),
+        eq(oneTimeTokens.role, 'owner'),
+        isNull(oneTimeTokens.usedAt),
+      ),
+    );
 }
 
 /** Ends the unused invitations of one organisation (a partner, or the vendor when null) for an email. */

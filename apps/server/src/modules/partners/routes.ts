@@ -1,0 +1,146 @@
+// HTTP routes of the vendor's partner program (notes: ISSUE6-API.md "Vendor"). Only HTTP
+// here: zod schemas, the signed-in actor, calling the service.
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ApiModule } from '../../http/app.ts';
+import { auditActorOf, createIdentityDeps, requireActor } from '../identity/index.ts';
+import {
+  changePartnerStatus,
+  listPartnersFor,
+  onboardPartner,
+  type PartnersDeps,
+  resendOwnerInvitation,
+} from './service.ts';
+import type { PartnerSummary } from './store.ts';
+
+const security = [{ session: [], csrf: [] }];
+const tags = ['vendor'];
+
+const partnerSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.enum(['active', 'suspended']),
+  ownerEmail: z.string().nullable(),
+  ownerInvitationPending: z.boolean(),
+  ownerInvitationExpiresAt: z.string().nullable(),
+  customers: z.number().int(),
+  createdAt: z.string(),
+});
+const partnerParams = z.strictObject({ partnerId: z.uuid('Not a partner id.') });
+
+const toJson = (partner: PartnerSummary) => ({
+  ...partner,
+  ownerInvitationExpiresAt: partner.ownerInvitationExpiresAt?.toISOString() ?? null,
+  createdAt: partner.createdAt.toISOString(),
+});
+const invitationSchema = z.object({ email: z.string(), expiresAt: z.string() });
+
+function auditActor(request: FastifyRequest) {
+  const { actor, ip, userAgent } = auditActorOf(request);
+  return { actor, ip, userAgent };
+}
+
+export const partnersModule: ApiModule = (app, ctx) => {
+  const deps: PartnersDeps = { ctx, identity: createIdentityDeps(ctx) };
+
+  app.get(
+    '/api/vendor/partners',
+    {
+      schema: {
+        tags,
+        summary: 'The partner program: partners with their owner, status and number of customers (vendor operators)',
+        security,
+        querystring: z.strictObject({
+          search: z.string().trim().max(200).optional().describe('Part of the name or the owner email'),
+          status: z.enum(['active', 'suspended']).optional(),
+          page: z.coerce.number().int().min(1).default(1),
+          pageSize: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+        response: { 200: z.object({ total: z.number().int(), partners: z.array(partnerSchema) }) },
+      },
+    },
+    async (request) => {
+      const result = await listPartnersFor(deps, requireActor(request), request.query);
+      return { total: result.total, partners: result.partners.map(toJson) };
+    },
+  );
+
+  app.post(
+    '/api/vendor/partners',
+    {
+      schema: {
+        tags,
+        summary: 'Onboard a partner: creates the organisation and emails its owner an invitation (vendor admins)',
+        security,
+        body: z.strictObject({
+          name: z.string().trim().min(1, 'Enter the partner name.').max(200),
+          ownerEmail: z.email('Enter a valid email address.').max(320),
+        }),
+        response: {
+          201: z.object({
+            partner: partnerSchema,
+            invitation: invitationSchema,
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await onboardPartner(deps, requireActor(request), auditActor(request), request.body);
+      return reply.status(201).send({
+        partner: toJson(result.partner),
+        invitation: { email: result.invitation.email, expiresAt: result.invitation.expiresAt.toISOString() },
+      });
+    },
+  );
+
+  app.post(
+    '/api/vendor/partners/:partnerId/owner-invitation',
+    {
+      schema: {
+        tags,
+        summary:
+          'Send the owner invitation again (same or another address) while nobody accepted it; the earlier link stops working (vendor admins)',
+        security,
+        params: partnerParams,
+        body: z.strictObject({ ownerEmail: z.email('Enter a valid email address.').max(320).optional() }).nullish(),
+        response: { 201: invitationSchema },
+      },
+    },
+    async (request, reply) => {
+      const result = await resendOwnerInvitation(
+        deps,
+        requireActor(request),
+        auditActor(request),
+        request.params.partnerId,
+        request.body?.ownerEmail,
+      );
+      return reply.status(201).send({ email: result.email, expiresAt: result.expiresAt.toISOString() });
+    },
+  );
+
+  for (const [action, status] of [
+    ['suspend', 'suspended'],
+    ['reactivate', 'active'],
+  ] as const) {
+    app.post(
+      `/api/vendor/partners/:partnerId/${action}`,
+      {
+        schema: {
+          tags,
+          summary:
+            action === 'suspend'
+              ? "Suspend a partner: its users' sessions end at once and they cannot sign in (vendor admins)"
+              : 'Reactivate a suspended partner (vendor admins)',
+          security,
+          params: partnerParams,
+          body: z.strictObject({}).nullish(),
+          response: { 200: partnerSchema },
+        },
+      },
+      async (request) =>
+        toJson(
+          await changePartnerStatus(deps, requireActor(request), auditActor(request), request.params.partnerId, status),
+        ),
+    );
+  }
+};

@@ -1,0 +1,144 @@
+// The vendor's partner program (PRODUCT.md §5): list partners, onboard one (creates the
+// organisation and invites its owner by email), suspend and reactivate. Suspending ends every
+// session of the partner's users at once, and sign-in refuses them while suspended
+// (identity/sign-in.ts); their customers keep being backed up.
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../../context.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import type { AuditEntryInput } from '../audit/service.ts';
+import { endPartnerSessions, type IdentityDeps, invitePartnerOwner } from '../identity/index.ts';
+import { type Actor, authorize } from '../policy/policy.ts';
+import {
+  getPartnerSummary,
+  insertPartner,
+  listPartners,
+  type PartnerListQuery,
+  type PartnerStatus,
+  type PartnerSummary,
+  setPartnerStatus,
+} from './store.ts';
+
+export interface PartnersDeps {
+  ctx: Pick<AppContext, 'db' | 'clock' | 'audit'>;
+  identity: IdentityDeps;
+}
+
+/** Who acts, for audit entries: the signed-in user's actor and request fields. */
+export type PartnerAuditActor = Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgent'>;
+
+const vendor = { kind: 'vendor' } as const;
+
+export async function listPartnersFor(
+  deps: PartnersDeps,
+  actor: Actor,
+  query: PartnerListQuery,
+): Promise<{ total: number; partners: PartnerSummary[] }> {
+  authorize(actor, 'vendor.partners.read', vendor);
+  return listPartners(deps.ctx.db, query);
+}
+
+export async function onboardPartner(
+  deps: PartnersDeps,
+  actor: Actor,
+  audit: PartnerAuditActor,
+  input: { name: string; ownerEmail: string },
+): Promise<{ partner: PartnerSummary; invitation: { email: string; expiresAt: Date } }> {
+  authorize(actor, 'vendor.partners.manage', vendor);
+  const { db, clock } = deps.ctx;
+  const id = randomUUID();
+  const name = input.name.trim();
+  const meta = { ip: audit.ip ?? '', userAgent: audit.userAgent ?? null };
+  const invitation = await db.transaction(async (tx) => {
+    await insertPartner(tx, { id, name, createdAt: clock.now() });
+    await deps.ctx.audit.record(
+      {
+        ...audit,
+        tenants: ['vendor', `partner:${id}`],
+        action: 'partner.create',
+        target: name,
+        result: 'success',
+        details: { ownerEmail: input.ownerEmail.trim().toLowerCase() },
+      },
+      tx,
+    );
+    // Refused (the address has an account already) → the partner is not created either.
+    return invitePartnerOwner(
+      deps.identity,
+      tx,
+      actor,
+      audit.actor.label,
+      { partnerId: id, organisation: name, email: input.ownerEmail },
+      meta,
+    );
+  });
+  await invitation.deliver();
+  const partner = await getPartnerSummary(db, id);
+  if (!partner) throw notFound('The partner');
+  return { partner, invitation: { email: invitation.email, expiresAt: invitation.expiresAt } };
+}
+
+/**
+ * Sends the owner invitation again (e.g. after it expired), to the same or another address,
+ * while the partner has no owner; the earlier link stops working.
+ */
+export async function resendOwnerInvitation(
+  deps: PartnersDeps,
+  actor: Actor,
+  audit: PartnerAuditActor,
+  partnerId: string,
+  ownerEmail: string | undefined,
+): Promise<{ email: string; expiresAt: Date }> {
+  authorize(actor, 'vendor.partners.manage', vendor);
+  const partner = await getPartnerSummary(deps.ctx.db, partnerId);
+  if (!partner) throw notFound('The partner');
+  if (partner.ownerEmail && !partner.ownerInvitationPending) {
+    throw new AppError('conflict', `${partner.name} has an owner already (${partner.ownerEmail}).`);
+  }
+  const email = ownerEmail ?? partner.ownerEmail;
+  if (!email) {
+    throw new AppError('validation_failed', 'body.ownerEmail: Enter the owner email.', { field: 'body.ownerEmail' });
+  }
+  const meta = { ip: audit.ip ?? '', userAgent: audit.userAgent ?? null };
+  const invitation = await deps.ctx.db.transaction((tx) =>
+    invitePartnerOwner(
+      deps.identity,
+      tx,
+      actor,
+      audit.actor.label,
+      { partnerId, organisation: partner.name, email },
+      meta,
+    ),
+  );
+  await invitation.deliver();
+  return { email: invitation.email, expiresAt: invitation.expiresAt };
+}
+
+/** Suspends or reactivates a partner; suspending ends its users' sessions in the same transaction. */
+export async function changePartnerStatus(
+  deps: PartnersDeps,
+  actor: Actor,
+  audit: PartnerAuditActor,
+  partnerId: string,
+  status: PartnerStatus,
+): Promise<PartnerSummary> {
+  authorize(actor, 'vendor.partners.manage', vendor);
+  const { db } = deps.ctx;
+  const before = await getPartnerSummary(db, partnerId);
+  if (!before) throw notFound('The partner');
+  await db.transaction(async (tx) => {
+    if (!(await setPartnerStatus(tx, partnerId, status))) return; // already so: nothing to record
+    const sessionsEnded = status === 'suspended' ? await endPartnerSessions(tx, partnerId) : 0;
+    await deps.ctx.audit.record(
+      {
+        ...audit,
+        tenants: ['vendor', `partner:${partnerId}`],
+        action: status === 'suspended' ? 'partner.suspend' : 'partner.reactivate',
+        target: before.name,
+        result: 'success',
+        ...(status === 'suspended' ? { details: { sessionsEnded } } : {}),
+      },
+      tx,
+    );
+  });
+  return (await getPartnerSummary(db, partnerId)) ?? before;
+}

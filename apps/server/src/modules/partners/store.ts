@@ -1,0 +1,129 @@
+// SQL of the vendor's partner program: the partners list (with each partner's owner — or the
+// address its owner invitation went to — and its number of customers) and status changes.
+import { and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/database.ts';
+import { customers, oneTimeTokens, partners, staffUsers } from '../../db/schema.ts';
+
+export type PartnerStatus = (typeof partners.$inferSelect)['status'];
+
+export interface PartnerSummary {
+  id: string;
+  name: string;
+  status: PartnerStatus;
+  /** The owner's address, or the address the owner invitation went to while it is pending. */
+  ownerEmail: string | null;
+  /** True while nobody has accepted the owner invitation yet. */
+  ownerInvitationPending: boolean;
+  /** When the pending owner invitation's link expires (it may have already). */
+  ownerInvitationExpiresAt: Date | null;
+  customers: number;
+  createdAt: Date;
+}
+
+export interface PartnerListQuery {
+  search?: string | undefined;
+  status?: PartnerStatus | undefined;
+  page: number;
+  pageSize: number;
+}
+
+// Drizzle writes a column of the selected table without its table name, which inside a
+// subquery would bind to the subquery's own table: name the outer row explicitly.
+const partnerIdRef = sql.raw('"partners"."id"');
+const ownerEmail = sql<string | null>`(select ${staffUsers.email} from ${staffUsers}
+  where ${staffUsers.partnerId} = ${partnerIdRef} and ${staffUsers.role} = 'owner' limit 1)`;
+// The partner's live owner invitation (at most one is unused: a new one revokes the others).
+const ownerInvitation = (column: typeof oneTimeTokens.email | typeof oneTimeTokens.expiresAt) =>
+  sql`(select ${column} from ${oneTimeTokens}
+  where ${oneTimeTokens.partnerId} = ${partnerIdRef} and ${oneTimeTokens.purpose} = 'invitation'
+    and ${oneTimeTokens.role} = 'owner' and ${oneTimeTokens.usedAt} is null
+  order by ${oneTimeTokens.createdAt} desc limit 1)`;
+const invitedOwnerEmail = ownerInvitation(oneTimeTokens.email).mapWith(String);
+const invitedOwnerExpiresAt = ownerInvitation(oneTimeTokens.expiresAt).mapWith(oneTimeTokens.expiresAt);
+const customerCount = sql<number>`(select count(*)::int from ${customers} where ${customers.partnerId} = ${partnerIdRef})`;
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (match) => `\\${match}`);
+}
+
+function listCondition(query: PartnerListQuery): SQL | undefined {
+  const search = query.search?.trim();
+  return and(
+    query.status ? eq(partners.status, query.status) : undefined,
+    search
+      ? or(
+          ilike(partners.name, `%${escapeLike(search)}%`),
+          sql`coalesce(${ownerEmail}, ${invitedOwnerEmail}) ilike ${`%${escapeLike(search)}%`}`,
+        )
+      : undefined,
+  );
+}
+
+function toSummary(row: {
+  id: string;
+  name: string;
+  status: PartnerStatus;
+  createdAt: Date;
+  ownerEmail: string | null;
+  invitedOwnerEmail: string | null;
+  invitedOwnerExpiresAt: Date | null;
+  customers: number;
+}): PartnerSummary {
+  const pending = row.ownerEmail === null && row.invitedOwnerEmail !== null;
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    ownerEmail: row.ownerEmail ?? row.invitedOwnerEmail,
+    ownerInvitationPending: pending,
+    ownerInvitationExpiresAt: pending ? row.invitedOwnerExpiresAt : null,
+    customers: Number(row.customers),
+    createdAt: row.createdAt,
+  };
+}
+
+const summaryColumns = {
+  id: partners.id,
+  name: partners.name,
+  status: partners.status,
+  createdAt: partners.createdAt,
+  ownerEmail,
+  invitedOwnerEmail,
+  invitedOwnerExpiresAt,
+  customers: customerCount,
+};
+
+export async function listPartners(
+  db: Db,
+  query: PartnerListQuery,
+): Promise<{ total: number; partners: PartnerSummary[] }> {
+  const where = listCondition(query);
+  const [totalRow] = await db.select({ n: count() }).from(partners).where(where);
+  const rows = await db
+    .select(summaryColumns)
+    .from(partners)
+    .where(where)
+    .orderBy(asc(sql`lower(${partners.name})`), asc(partners.id))
+    .limit(query.pageSize)
+    .offset((query.page - 1) * query.pageSize);
+  return { total: totalRow?.n ?? 0, partners: rows.map(toSummary) };
+}
+
+export async function getPartnerSummary(db: Db, partnerId: string): Promise<PartnerSummary | null> {
+  const [row] = await db.select(summaryColumns).from(partners).where(eq(partners.id, partnerId));
+  return row ? toSummary(row) : null;
+}
+
+export async function insertPartner(db: Db, values: { id: string; name: string; createdAt: Date }): Promise<void> {
+  await db.insert(partners).values({ ...values, status: 'active' });
+}
+
+/** Sets the status; false when the partner was already in it (nothing changed). */
+export async function setPartnerStatus(db: Db, partnerId: string, status: PartnerStatus): Promise<boolean> {
+  const changed = await db
+    .update(partners)
+    .set({ status })
+    .where(and(eq(partners.id, partnerId), sql`${partners.status} <> ${status}`))
+    .returning({ id: partners.id });
+  return changed.length === 1;
+}

@@ -1,0 +1,137 @@
+// The partner program in the browser: the operator onboards a partner ("Onboard a partner" →
+// "Send invitation"); the invitation link is read from the vendor Outbox (no SMTP here); the
+// partner owner creates the account, enrols TOTP, sees the recovery codes and lands in the
+// Reseller Console. Then the operator suspends the partner: the owner's open console closes
+// (sessions end at once) and sign-in is refused; reactivating lets them in again.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
+import { requireIdentityApi, type SafeholdServer, startSafehold } from './support/safehold-server.ts';
+import { signUpFromLink } from './support/staff-accounts.ts';
+import { totpCode, waitForStepAfter } from './support/totp.ts';
+
+let server: SafeholdServer;
+before(async () => {
+  server = await startSafehold();
+});
+after(async () => {
+  await server?.stop();
+});
+
+const partnerName = 'Northwind MSP';
+const ownerEmail = 'owner@northwind.example';
+
+async function waitForPath(page: Page, pathname: string): Promise<void> {
+  await page.waitForURL((url) => url.pathname === pathname);
+}
+
+test('an operator onboards a partner whose owner signs up with TOTP from the emailed link; suspension locks them out', async (t) => {
+  assert.ok(server.setupLink, `a fresh installation prints a setup link; server output:\n${server.output()}`);
+  if (!(await requireIdentityApi(t, server))) return;
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  t.after(() => browser.close());
+  const operatorPage = await (await browser.newContext({ baseURL: server.url })).newPage();
+  const ownerPage = await (await browser.newContext({ baseURL: server.url })).newPage();
+
+  await withFailureScreenshot(operatorPage, 'vendor-partners', async () => {
+    await signUpFromLink(operatorPage, server.setupLink!, {
+      email: 'operator@vendor.example',
+      password: 'correct horse battery staple',
+    });
+    await waitForPath(operatorPage, '/vendor');
+
+    // 1. Onboard a partner.
+    await operatorPage.getByRole('link', { name: 'Partners', exact: true }).click();
+    await waitForPath(operatorPage, '/vendor/partners');
+    await operatorPage.getByRole('button', { name: 'Onboard a partner', exact: true }).click();
+    const dialog = operatorPage.getByRole('dialog', { name: 'Onboard a partner' });
+    await waitForVisible(operatorPage, dialog, 'the onboarding dialog');
+    await dialog.getByRole('textbox', { name: 'Partner name', exact: true }).fill(partnerName);
+    await dialog.getByRole('textbox', { name: 'Owner email', exact: true }).fill(ownerEmail);
+    await screenshot(operatorPage, 'vendor-partners-onboard-dialog');
+    await dialog.getByRole('button', { name: 'Send invitation', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const row = operatorPage.getByRole('row').filter({ hasText: partnerName });
+    await waitForVisible(operatorPage, row, 'the new partner in the table');
+    await waitForVisible(operatorPage, row.getByText('Invitation pending'), 'the pending owner invitation');
+    assert.ok((await row.textContent())?.includes(ownerEmail));
+    await screenshot(operatorPage, 'vendor-partners');
+
+    // 2. The invitation in the Outbox (no SMTP configured).
+    await operatorPage.getByRole('link', { name: 'Outbox', exact: true }).click();
+    await waitForPath(operatorPage, '/vendor/outbox');
+    const message = operatorPage.getByRole('button').filter({ hasText: `You are invited to ${partnerName}` });
+    await waitForVisible(operatorPage, message, 'the invitation in the outbox');
+    await message.click();
+    const body = operatorPage.getByText(/\/invite#token=/);
+    await waitForVisible(operatorPage, body, 'the invitation text');
+    const link = /(https?:\/\/\S+\/invite#token=[A-Za-z0-9_-]+)/.exec((await body.textContent()) ?? '')?.[1];
+    assert.ok(link, 'the mail carries the invitation link');
+    await screenshot(operatorPage, 'vendor-outbox-invitation');
+  });
+
+  let owner: Awaited<ReturnType<typeof signUpFromLink>> | null = null;
+  await withFailureScreenshot(ownerPage, 'partner-signup', async () => {
+    // 3. The owner opens the link: the page names the organisation, then account, TOTP, recovery codes.
+    const mail = await operatorPage.getByText(/\/invite#token=/).textContent();
+    const link = /(https?:\/\/\S+\/invite#token=[A-Za-z0-9_-]+)/.exec(mail ?? '')?.[1] ?? '';
+    await ownerPage.goto(link);
+    await waitForVisible(ownerPage, ownerPage.getByText(partnerName), 'the organisation named on the invitation');
+    owner = await signUpFromLink(ownerPage, link, {
+      email: ownerEmail,
+      password: 'a partner owner passphrase',
+      shots: 'partner-signup',
+    });
+
+    // 4. The Reseller Console of the new partner.
+    await waitForPath(ownerPage, '/partner');
+    await waitForVisible(
+      ownerPage,
+      ownerPage.getByRole('link', { name: 'Customers', exact: true }),
+      'the Reseller Console',
+    );
+    assert.ok((await ownerPage.getByRole('banner').textContent())?.includes(`Reseller Console · ${partnerName}`));
+    await screenshot(ownerPage, 'partner-signup-4-reseller-console');
+  });
+
+  await withFailureScreenshot(operatorPage, 'vendor-partners-suspend', async () => {
+    // 5. Suspend: the owner's console closes at its next request, and sign-in is refused.
+    await operatorPage.getByRole('link', { name: 'Partners', exact: true }).click();
+    const row = operatorPage.getByRole('row').filter({ hasText: partnerName });
+    await waitForVisible(operatorPage, row.getByText('Active', { exact: true }), 'the owner accepted; partner active');
+    assert.equal(await row.getByText('Invitation pending').count(), 0);
+    await row.getByRole('button', { name: 'Suspend', exact: true }).click();
+    await operatorPage.getByRole('dialog').getByRole('button', { name: 'Suspend partner', exact: true }).click();
+    await waitForVisible(operatorPage, row.getByText('Suspended', { exact: true }), 'the partner suspended');
+    await screenshot(operatorPage, 'vendor-partners-suspended');
+  });
+
+  await withFailureScreenshot(ownerPage, 'partner-suspended', async () => {
+    assert.ok(owner);
+    await ownerPage.goto('/partner/customers');
+    await waitForPath(ownerPage, '/sign-in');
+    await ownerPage.getByRole('textbox', { name: 'Email', exact: true }).fill(owner.email);
+    await ownerPage.getByRole('textbox', { name: 'Password', exact: true }).fill(owner.password);
+    await ownerPage.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const refused = ownerPage.getByRole('alert').filter({ hasText: 'The email or password is not correct.' });
+    await refused.waitFor({ state: 'visible' });
+  });
+
+  await withFailureScreenshot(operatorPage, 'vendor-partners-reactivate', async () => {
+    const row = operatorPage.getByRole('row').filter({ hasText: partnerName });
+    await row.getByRole('button', { name: 'Reactivate', exact: true }).click();
+    await waitForVisible(operatorPage, row.getByText('Active', { exact: true }), 'the partner active again');
+  });
+
+  await withFailureScreenshot(ownerPage, 'partner-reactivated', async () => {
+    assert.ok(owner);
+    await ownerPage.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const codeBox = ownerPage.getByRole('textbox', { name: 'Authentication code', exact: true });
+    await waitForVisible(ownerPage, codeBox, 'the second sign-in step');
+    await codeBox.fill(totpCode(owner.secret, await waitForStepAfter(owner.enrolStep)));
+    await ownerPage.getByRole('button', { name: 'Verify code', exact: true }).click();
+    await waitForPath(ownerPage, '/partner');
+  });
+});
