@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
+import { startTrialInstall } from './support/console-steps.ts';
 import { requireIdentityApi, type SafeholdServer, startSafehold } from './support/safehold-server.ts';
 
 let server: SafeholdServer;
@@ -40,22 +41,8 @@ test('a demo domain super admin installs a trial: authorise, Verify names a miss
   const page = await browser.newPage({ baseURL: server.url });
 
   await withFailureScreenshot(page, 'trial-install', async () => {
-    await page.goto('/sign-in');
-    await page.getByRole('link', { name: 'Start a free trial', exact: true }).click();
-    await page.waitForURL((url) => url.pathname === '/trial');
-    await screenshot(page, 'trial-start');
-    await page.getByRole('button', { name: 'Sign in with Google', exact: true }).click();
-
-    // The emulator's account chooser: one button per account, named by its email.
-    const account = page.getByRole('button', { name: admin, exact: true });
-    await account.waitFor({ state: 'visible' });
-    await screenshot(page, 'trial-account-chooser');
-    await account.click();
-
-    // The authorise page: the service account's client id and every scope, then Verify.
-    await page.waitForURL((url) => url.pathname === '/trial/authorise');
+    await startTrialInstall(page, admin, 'trial');
     const verify = page.getByRole('button', { name: 'Verify', exact: true });
-    await waitForVisible(page, verify, 'the authorise page');
     const clientId = (await page.getByTestId('client-id').textContent())?.trim() ?? '';
     assert.match(clientId, /^\d{10,}$/, 'a numeric OAuth client id');
     const scopes = await page
