@@ -6,7 +6,9 @@ import { createRootRouteWithContext, createRoute, createRouter, Outlet, redirect
 import { type Console, homePath, type SessionUser, sessionQuery } from './api/identity.ts';
 import { type ConsoleNavItem, ConsoleShell } from './components/console-shell.tsx';
 import { AccountLinkPage } from './pages/account-link.tsx';
-import { ConsolePage, CustomerDashboard, PartnerHome, VendorHome } from './pages/console-pages.tsx';
+import { ConsolePage, PartnerHome, VendorHome } from './pages/console-pages.tsx';
+import { CustomerDashboardPage } from './pages/customer-dashboard.tsx';
+import { CustomerLicenseManagerPage } from './pages/customer-license-manager.tsx';
 import { EnrolPage } from './pages/enrol.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
@@ -171,14 +173,16 @@ const customerRoute = createRoute({
 const customerDashboardRoute = createRoute({
   getParentRoute: () => customerRoute,
   path: '/',
-  component: function CustomerDashboardPage() {
-    return <CustomerDashboard user={customerRoute.useRouteContext().user} />;
+  component: function CustomerDashboard() {
+    return <CustomerDashboardPage user={customerRoute.useRouteContext().user} />;
   },
 });
 const customerLicensesRoute = createRoute({
   getParentRoute: () => customerRoute,
   path: 'license-manager',
-  component: () => <ConsolePage title="License Manager" />,
+  component: function CustomerLicenseManager() {
+    return <CustomerLicenseManagerPage user={customerRoute.useRouteContext().user} />;
+  },
 });
 const customerSettingsRoute = createRoute({
   getParentRoute: () => customerRoute,
