@@ -40,19 +40,13 @@ import {
 } from '../api/customer-console.ts';
 import type { SessionUser } from '../api/identity.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { licenseBatch, type StagedChange, seatDelta, stageLicense } from '../license-staging.ts';
 import { ConsolePage } from './console-pages.tsx';
 
 const pageSize = 50;
 
 const licenseLabel: Record<LicenseState, string> = { standard: 'Standard', archived: 'Archived', none: 'No license' };
 const licenseColor: Record<LicenseState, string> = { standard: 'green', archived: 'gray', none: 'red' };
-
-interface StagedChange {
-  userId: string;
-  email: string;
-  from: LicenseState;
-  to: LicenseState;
-}
 
 type TriState = 'any' | 'yes' | 'no';
 const triToParam = (value: TriState): 'true' | 'false' | undefined =>
@@ -120,24 +114,12 @@ export function CustomerLicenseManagerPage({ user }: { user: SessionUser }) {
 
   function stage(to: LicenseState) {
     setReport(null);
-    setStaged((current) => {
-      const next = new Map(current);
-      for (const row of selected.values()) {
-        // Staging the license a user already holds cancels any pending change instead.
-        if (row.license === to) next.delete(row.id);
-        else next.set(row.id, { userId: row.id, email: row.email, from: row.license, to });
-      }
-      return next;
-    });
+    setStaged((current) => stageLicense(current, selected.values(), to));
     setSelected(new Map());
   }
 
   const save = useMutation({
-    mutationFn: () =>
-      saveLicenseChanges(
-        customerId,
-        [...staged.values()].map((change) => ({ userId: change.userId, license: change.to })),
-      ),
+    mutationFn: () => saveLicenseChanges(customerId, licenseBatch(staged)),
     onSuccess: async (result) => {
       setReport(result);
       setStaged(new Map());
@@ -163,14 +145,7 @@ export function CustomerLicenseManagerPage({ user }: { user: SessionUser }) {
   });
 
   // What the seat counters will say once the staged changes are saved.
-  const stagedDelta = useMemo(() => {
-    let delta = 0;
-    for (const change of staged.values()) {
-      if (change.from === 'none' && change.to !== 'none') delta += 1;
-      if (change.from !== 'none' && change.to === 'none') delta -= 1;
-    }
-    return delta;
-  }, [staged]);
+  const stagedDelta = useMemo(() => seatDelta(staged), [staged]);
 
   const seats = licensing.data;
   const total = users.data?.total ?? 0;
