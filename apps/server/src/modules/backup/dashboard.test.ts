@@ -143,6 +143,28 @@ forEachDatabase('backup dashboard API', (kind) => {
     assert.equal(page.users[0].services.gmail.lastSuccessAt, null);
   });
 
+  it('a later successful run of the same source takes the failure off the list', async () => {
+    const second = f.users.find((user) => user.email === emails[1]);
+    assert.ok(second);
+    const [source] = await ensureSources(f.ctx, f.customerId, [second], ['gmail']);
+    assert.ok(source);
+    f.ctx.clock.advance(60_000);
+    const now = f.ctx.clock.now();
+    await f.ctx.db.insert(backupRuns).values({
+      id: randomUUID(),
+      customerId: f.customerId,
+      sourceId: source.id,
+      trigger: 'on_demand',
+      status: 'success',
+      queuedAt: now,
+      startedAt: now,
+      finishedAt: now,
+    });
+    const body = await summary();
+    assert.deepEqual(body.failures, { total: 0, items: [] });
+    assert.equal(body.last24h.failed, 1, 'the failed run still counts in the 24-hour outcomes');
+  });
+
   it('pages and searches on the server, and includes unlicensed users only when asked', async () => {
     const second = await userBackups('?limit=1&offset=1');
     assert.equal(second.total, 2);

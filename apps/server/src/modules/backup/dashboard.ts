@@ -3,12 +3,15 @@
 // failures that need attention (each source whose latest finished run failed or skipped items,
 // with the reasons), and the last backup per user and service, paged over the directory so a
 // 10,000-user domain is never loaded whole.
-import { and, asc, count, desc, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, notExists, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../../context.ts';
 import { backupRunErrors, backupRuns, backupSources, directoryUsers } from '../../db/schema.ts';
 import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
 
 const dayMs = 24 * 3600_000;
+/** How far back the summary looks at runs (failures, runs in progress). */
+const windowDays = 7;
 /** Reasons shown per failed run on the dashboard (the run's page lists them all). */
 const reasonsPerFailure = 5;
 
@@ -38,7 +41,10 @@ export interface BackupSummary {
   last24h: { success: number; partial: number; failed: number; successRate: number | null };
   inProgress: { queued: number; running: number };
   lastSuccessAt: string | null;
-  /** Sources whose latest finished run failed or was partial: the newest `limit`, and how many there are. */
+  /**
+   * Sources whose latest finished run (queued in the last 7 days) failed or was partial: the
+   * newest `limit`, and how many there are.
+   */
   failures: { total: number; items: DashboardFailure[] };
 }
 
@@ -48,23 +54,45 @@ export async function getBackupSummary(
   options: { failureLimit?: number } = {},
 ): Promise<BackupSummary> {
   const db = ctx.db;
-  const fullyBackedUp = sql`(select count(*) from ${backupSources} s
-      where s.customer_id = ${directoryUsers.customerId} and s.subject_kind = 'user'
-        and s.subject_id = ${directoryUsers.googleId} and s.last_success_at is not null) >= ${backupServices.length}`;
+  // Per user, how many services have a successful backup; hash-joined to the licensed users.
+  const succeeded = db
+    .select({
+      subjectId: backupSources.subjectId,
+      services: sql<number>`count(*)::int`.as('services'),
+    })
+    .from(backupSources)
+    .where(
+      and(
+        eq(backupSources.customerId, customerId),
+        eq(backupSources.subjectKind, 'user'),
+        isNotNull(backupSources.lastSuccessAt),
+      ),
+    )
+    .groupBy(backupSources.subjectId)
+    .as('succeeded');
   const [coverage] = await db
-    .select({ licensed: count(), protected: sql<number>`count(*) filter (where ${fullyBackedUp})::int` })
+    .select({
+      licensed: count(),
+      protected: sql<number>`count(*) filter (where ${succeeded.services} >= ${backupServices.length})::int`,
+    })
     .from(directoryUsers)
+    .leftJoin(succeeded, eq(succeeded.subjectId, directoryUsers.googleId))
     .where(and(eq(directoryUsers.customerId, customerId), isNotNull(directoryUsers.license)));
   const licensed = Number(coverage?.licensed ?? 0);
   const protectedUsers = Number(coverage?.protected ?? 0);
 
-  const since = new Date(ctx.clock.now().getTime() - dayMs);
+  const now = ctx.clock.now().getTime();
+  const since = new Date(now - dayMs);
+  // Runs older than this are not looked at (an index range on (customer_id, queued_at)), so the
+  // summary does not slow down as history grows: daily backups make any older failure stale.
+  const window = new Date(now - windowDays * dayMs);
+  const recentRuns = and(eq(backupRuns.customerId, customerId), gte(backupRuns.queuedAt, window));
   const byStatus = await db
     .select({ status: backupRuns.status, n: count() })
     .from(backupRuns)
     .where(
       and(
-        eq(backupRuns.customerId, customerId),
+        recentRuns,
         or(
           inArray(backupRuns.status, ['queued', 'running']),
           and(inArray(backupRuns.status, ['success', 'partial', 'failed']), sql`${backupRuns.finishedAt} >= ${since}`),
@@ -80,31 +108,36 @@ export async function getBackupSummary(
     .from(backupSources)
     .where(eq(backupSources.customerId, customerId));
 
-  // The latest finished run of each source, kept when it failed or skipped items.
-  const latest = db
-    .selectDistinctOn([backupRuns.sourceId], {
-      runId: sql<string>`${backupRuns.id}`.as('run_id'),
-      status: sql<RunStatus>`${backupRuns.status}`.as('run_status'),
-      finishedAt: sql<Date | null>`${backupRuns.finishedAt}`.as('run_finished_at'),
-    })
-    .from(backupRuns)
-    .where(and(eq(backupRuns.customerId, customerId), inArray(backupRuns.status, ['success', 'partial', 'failed'])))
-    .orderBy(backupRuns.sourceId, sql`${backupRuns.finishedAt} desc nulls last`, desc(backupRuns.id))
-    .as('latest');
-  const failing = inArray(latest.status, ['failed', 'partial']);
-  const [failureCount] = await db.select({ n: count() }).from(latest).where(failing);
+  // Failed or partial runs with no later finished run of their source: what still needs attention.
+  const later = alias(backupRuns, 'later');
+  const failing = and(
+    recentRuns,
+    inArray(backupRuns.status, ['failed', 'partial']),
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(later)
+        .where(
+          and(
+            eq(later.sourceId, backupRuns.sourceId),
+            inArray(later.status, ['success', 'partial', 'failed']),
+            gt(later.queuedAt, backupRuns.queuedAt),
+          ),
+        ),
+    ),
+  );
+  const [failureCount] = await db.select({ n: count() }).from(backupRuns).where(failing);
   const failedRuns = await db
     .select({
-      runId: latest.runId,
+      runId: backupRuns.id,
       run: backupRuns,
       email: backupSources.subjectEmail,
       service: backupSources.service,
     })
-    .from(latest)
-    .innerJoin(backupRuns, eq(backupRuns.id, latest.runId))
+    .from(backupRuns)
     .innerJoin(backupSources, eq(backupSources.id, backupRuns.sourceId))
     .where(failing)
-    .orderBy(desc(backupRuns.finishedAt), asc(backupSources.subjectEmail))
+    .orderBy(sql`${backupRuns.finishedAt} desc nulls last`, asc(backupSources.subjectEmail))
     .limit(options.failureLimit ?? 20);
   const reasons =
     failedRuns.length === 0
