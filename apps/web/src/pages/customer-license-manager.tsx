@@ -274,7 +274,14 @@ export function CustomerLicenseManagerPage({ user }: { user: SessionUser }) {
                 : ''}
             </Text>
             <Group gap="xs">
-              <Button variant="default" onClick={() => setStaged(new Map())} disabled={save.isPending}>
+              <Button
+                variant="default"
+                onClick={() => {
+                  setStaged(new Map());
+                  save.reset();
+                }}
+                disabled={save.isPending}
+              >
                 Discard
               </Button>
               <Button onClick={() => save.mutate()} loading={save.isPending}>
@@ -285,6 +292,16 @@ export function CustomerLicenseManagerPage({ user }: { user: SessionUser }) {
         </Paper>
       ) : null}
       <ErrorAlert error={save.error} title="No change was saved" />
+      {save.error && staged.size > 0 ? (
+        <Text size="sm" c="dimmed">
+          Still staged:{' '}
+          {[...staged.values()]
+            .slice(0, 10)
+            .map((change) => change.email)
+            .join(', ')}
+          {staged.size > 10 ? ` and ${staged.size - 10} more` : ''}. Fix the problem and save again, or discard them.
+        </Text>
+      ) : null}
       {report ? <SaveReport report={report} /> : null}
 
       <ErrorAlert error={users.error} />
