@@ -183,5 +183,24 @@ test('a customer admin licenses users in the License Manager and backs them up f
     assert.match(await counter(page, 'Protection coverage'), /100%/);
     assert.match(await counter(page, 'Success rate (24 hours)'), /100%/);
     await screenshot(page, 'customer-dashboard');
+
+    // Unassigning a license: saved, and the row shows when the user's backups will be purged (60 days).
+    await page.getByRole('link', { name: 'License Manager', exact: true }).click();
+    await page.getByRole('checkbox', { name: `Select ${salesEmail}`, exact: true }).check();
+    await page.getByRole('button', { name: 'Unassign license', exact: true }).click();
+    await waitForVisible(page, userRow(page, salesEmail).getByText('→ No license (pending)'), 'the staged removal');
+    await page.getByRole('button', { name: 'Save Changes', exact: true }).click();
+    await waitForVisible(page, report.filter({ hasText: '1 license changed' }), 'the removal report');
+    assert.match(await report.innerText(), new RegExp(`${salesEmail}: Standard → No license \\(data purged on `));
+    await waitForVisible(
+      page,
+      userRow(page, salesEmail).getByText(/^Data purged on .+ unless relicensed$/),
+      'the purge date',
+    );
+    await waitForVisible(
+      page,
+      page.getByLabel('Assigned', { exact: true }).getByText('1', { exact: true }),
+      'Assigned 1',
+    );
   });
 });
