@@ -60,18 +60,20 @@ export function CustomerDashboardPage({ user }: { user: SessionUser }) {
   const summary = useQuery(backupSummaryQuery(customerId, polling));
   const inProgress = summary.data ? summary.data.inProgress.queued + summary.data.inProgress.running : 0;
   const [started, setStarted] = useState<number | null>(null);
+  const wasRunning = useRef(false);
 
   const backUp = useMutation({
     mutationFn: () => startBackup(customerId),
     onSuccess: async (result) => {
       setStarted(result.runs.length);
+      // Even when the runs end before the next poll, the figures are refreshed once they have.
+      wasRunning.current = true;
       setPolling(true);
       await queryClient.invalidateQueries({ queryKey: customerKeys.backup(customerId) });
     },
   });
 
   // Poll while runs are queued or running; when they are done, refresh the figures once more.
-  const wasRunning = useRef(false);
   useEffect(() => {
     if (inProgress > 0) {
       wasRunning.current = true;
