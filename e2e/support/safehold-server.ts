@@ -51,6 +51,10 @@ export interface StartOptions {
   via?: 'cli' | 'npm-start';
   /** The server's LOG_LEVEL (default E2E_SERVER_LOG_LEVEL, else warn). */
   logLevel?: string;
+  /** More environment for the server (e.g. GOOGLE_* pointing at an emulator the test runs). */
+  env?: Record<string, string>;
+  /** Runs before the server starts, with its data dir and environment (e.g. `safehold tenant connect`). */
+  beforeStart?: (dataDir: string, env: NodeJS.ProcessEnv) => Promise<void>;
 }
 
 export async function startSafehold(options: StartOptions = {}): Promise<SafeholdServer> {
@@ -67,6 +71,13 @@ export async function startSafehold(options: StartOptions = {}): Promise<Safehol
   };
   // Always the embedded defaults, whatever the surrounding test run points at.
   for (const name of ['DATABASE_URL', 'SAFEHOLD_PUBLIC_URL', 'SAFEHOLD_STORAGE_URL', 'SMTP_URL']) delete env[name];
+  Object.assign(env, options.env);
+  try {
+    await options.beforeStart?.(dataDir, env);
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
 
   const args = options.via === 'npm-start' ? [startScript] : [cli, 'start'];
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -7,7 +7,9 @@ import { type Console, homePath, type SessionUser, sessionQuery } from './api/id
 import { type ConsoleNavItem, ConsoleShell } from './components/console-shell.tsx';
 import { TrialDaysLeft } from './components/trial-days.tsx';
 import { AccountLinkPage } from './pages/account-link.tsx';
-import { ConsolePage, CustomerDashboard, PartnerHome, VendorHome } from './pages/console-pages.tsx';
+import { ConsolePage, PartnerHome, VendorHome } from './pages/console-pages.tsx';
+import { CustomerDashboardPage } from './pages/customer-dashboard.tsx';
+import { CustomerLicenseManagerPage } from './pages/customer-license-manager.tsx';
 import { CustomerSettingsPage } from './pages/customer-settings.tsx';
 import { EnrolPage } from './pages/enrol.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
@@ -204,14 +206,16 @@ const customerRoute = createRoute({
 const customerDashboardRoute = createRoute({
   getParentRoute: () => customerRoute,
   path: '/',
-  component: function CustomerDashboardPage() {
-    return <CustomerDashboard user={customerRoute.useRouteContext().user} />;
+  component: function CustomerDashboard() {
+    return <CustomerDashboardPage user={customerRoute.useRouteContext().user} />;
   },
 });
 const customerLicensesRoute = createRoute({
   getParentRoute: () => customerRoute,
   path: 'license-manager',
-  component: () => <ConsolePage title="License Manager" />,
+  component: function CustomerLicenseManager() {
+    return <CustomerLicenseManagerPage user={customerRoute.useRouteContext().user} />;
+  },
 });
 const customerSettingsRoute = createRoute({
   getParentRoute: () => customerRoute,

@@ -887,6 +887,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/backup/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dashboard figures: coverage, 24-hour outcomes, runs in progress, failures needing attention */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            coverage: {
+                                licensed: number;
+                                /** @description Licensed users with a successful backup of every service. */
+                                protected: number;
+                                ratio: number | null;
+                            };
+                            failures: {
+                                items: {
+                                    /** @description The run-level cause; null when only some items failed. */
+                                    error: string | null;
+                                    failedItems: number;
+                                    finishedAt: string | null;
+                                    reasons: {
+                                        item: string;
+                                        reason: string;
+                                    }[];
+                                    runId: string;
+                                    /** @enum {string} */
+                                    service: "gmail" | "drive" | "calendar" | "contacts";
+                                    skippedItems: number;
+                                    /** @enum {string} */
+                                    status: "failed" | "partial";
+                                    subjectEmail: string;
+                                }[];
+                                total: number;
+                            };
+                            inProgress: {
+                                queued: number;
+                                running: number;
+                            };
+                            last24h: {
+                                failed: number;
+                                partial: number;
+                                success: number;
+                                successRate: number | null;
+                            };
+                            lastSuccessAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/backup/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last backup of each service per user (licensed users by default), searched and paged */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    q?: string;
+                    users?: "licensed" | "all";
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            limit: number;
+                            offset: number;
+                            total: number;
+                            users: {
+                                email: string;
+                                /** @enum {string} */
+                                license: "standard" | "archived" | "none";
+                                name: string;
+                                services: {
+                                    calendar: {
+                                        lastRun: {
+                                            error: string | null;
+                                            finishedAt: string | null;
+                                            queuedAt: string;
+                                            /** @enum {string} */
+                                            status: "queued" | "running" | "success" | "partial" | "failed";
+                                        } | null;
+                                        /** @description Null: not backed up yet. */
+                                        lastSuccessAt: string | null;
+                                    };
+                                    contacts: {
+                                        lastRun: {
+                                            error: string | null;
+                                            finishedAt: string | null;
+                                            queuedAt: string;
+                                            /** @enum {string} */
+                                            status: "queued" | "running" | "success" | "partial" | "failed";
+                                        } | null;
+                                        /** @description Null: not backed up yet. */
+                                        lastSuccessAt: string | null;
+                                    };
+                                    drive: {
+                                        lastRun: {
+                                            error: string | null;
+                                            finishedAt: string | null;
+                                            queuedAt: string;
+                                            /** @enum {string} */
+                                            status: "queued" | "running" | "success" | "partial" | "failed";
+                                        } | null;
+                                        /** @description Null: not backed up yet. */
+                                        lastSuccessAt: string | null;
+                                    };
+                                    gmail: {
+                                        lastRun: {
+                                            error: string | null;
+                                            finishedAt: string | null;
+                                            queuedAt: string;
+                                            /** @enum {string} */
+                                            status: "queued" | "running" | "success" | "partial" | "failed";
+                                        } | null;
+                                        /** @description Null: not backed up yet. */
+                                        lastSuccessAt: string | null;
+                                    };
+                                };
+                                userId: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/directory/sync": {
         parameters: {
             query?: never;

@@ -35,13 +35,3 @@ export function PartnerHome({ user }: { user: SessionUser }) {
     </ConsolePage>
   );
 }
-
-export function CustomerDashboard({ user }: { user: SessionUser }) {
-  return (
-    <ConsolePage title="Dashboard">
-      <Text>
-        {user.domain ? `${user.domain}: ` : ''}signed in as {user.email}.
-      </Text>
-    </ConsolePage>
-  );
-}

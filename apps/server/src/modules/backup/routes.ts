@@ -6,11 +6,13 @@ import { z } from 'zod';
 import { backupSources } from '../../db/schema.ts';
 import type { ApiModule } from '../../http/app.ts';
 import { AppError, notFound } from '../../http/errors.ts';
+import { usersToBackUp } from '../customers/overview.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { type Action, authorize, type Tenant } from '../policy/policy.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
 import { backupServices } from './backup-types.ts';
-import { createQueuedRuns, enqueueRuns } from './queue-runs.ts';
+import { getBackupSummary, listUserBackups } from './dashboard.ts';
+import { createQueuedRuns, enqueueRuns, ensureSources } from './queue-runs.ts';
 import { getBackupStatus, listBackupRuns } from './status.ts';
 
 const params = z.object({ customerId: z.uuid() });
@@ -75,6 +77,70 @@ const runsBody = z
   })
   .strict();
 
+const failureEntry = z.object({
+  runId: z.string(),
+  subjectEmail: z.string(),
+  service,
+  status: z.enum(['failed', 'partial']),
+  finishedAt: z.string().nullable(),
+  error: z.string().nullable().describe('The run-level cause; null when only some items failed.'),
+  failedItems: z.number(),
+  skippedItems: z.number(),
+  reasons: z.array(z.object({ item: z.string(), reason: z.string() })),
+});
+const summaryResponse = z.object({
+  coverage: z.object({
+    licensed: z.number().int(),
+    protected: z.number().int().describe('Licensed users with a successful backup of every service.'),
+    ratio: z.number().nullable(),
+  }),
+  last24h: z.object({
+    success: z.number().int(),
+    partial: z.number().int(),
+    failed: z.number().int(),
+    successRate: z.number().nullable(),
+  }),
+  inProgress: z.object({ queued: z.number().int(), running: z.number().int() }),
+  lastSuccessAt: z.string().nullable(),
+  failures: z.object({ total: z.number().int(), items: z.array(failureEntry) }),
+});
+const userServiceBackup = z.object({
+  lastSuccessAt: z.string().nullable().describe('Null: not backed up yet.'),
+  lastRun: z
+    .object({
+      status: runStatus,
+      queuedAt: z.string(),
+      finishedAt: z.string().nullable(),
+      error: z.string().nullable(),
+    })
+    .nullable(),
+});
+const userBackupsQuery = z.strictObject({
+  q: z.string().trim().max(200).optional(),
+  users: z.enum(['licensed', 'all']).default('licensed'),
+  limit: z.coerce.number().int().min(1).max(200).default(25),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+const userBackupsResponse = z.object({
+  users: z.array(
+    z.object({
+      userId: z.string(),
+      email: z.string(),
+      name: z.string(),
+      license: z.enum(['standard', 'archived', 'none']),
+      services: z.object({
+        gmail: userServiceBackup,
+        drive: userServiceBackup,
+        calendar: userServiceBackup,
+        contacts: userServiceBackup,
+      }),
+    }),
+  ),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+
 export const backupModule: ApiModule = (app, ctx) => {
   async function tenantFor(
     customerId: string,
@@ -100,6 +166,39 @@ export const backupModule: ApiModule = (app, ctx) => {
     async (request) => {
       await tenantFor(request.params.customerId, 'customer.read', requireActor(request));
       return getBackupStatus(ctx, request.params.customerId);
+    },
+  );
+
+  app.get(
+    '/api/customers/:customerId/backup/summary',
+    {
+      schema: {
+        tags: ['backup'],
+        summary: 'Dashboard figures: coverage, 24-hour outcomes, runs in progress, failures needing attention',
+        params,
+        response: { 200: summaryResponse },
+      },
+    },
+    async (request) => {
+      await tenantFor(request.params.customerId, 'customer.read', requireActor(request));
+      return getBackupSummary(ctx, request.params.customerId);
+    },
+  );
+
+  app.get(
+    '/api/customers/:customerId/backup/users',
+    {
+      schema: {
+        tags: ['backup'],
+        summary: 'The last backup of each service per user (licensed users by default), searched and paged',
+        params,
+        querystring: userBackupsQuery,
+        response: { 200: userBackupsResponse },
+      },
+    },
+    async (request) => {
+      await tenantFor(request.params.customerId, 'customer.read', requireActor(request));
+      return listUserBackups(ctx, request.params.customerId, request.query);
     },
   );
 
@@ -141,6 +240,16 @@ export const backupModule: ApiModule = (app, ctx) => {
       await tenantFor(customerId, 'customer.backup.run', actor);
       const services = request.body.services ?? backupServices;
       const users = request.body.users?.map((email) => email.toLowerCase());
+      // Licensed users get their sources registered here, so a domain never backed up yet can be.
+      const licensed = await usersToBackUp(ctx.db, customerId);
+      await ensureSources(
+        ctx,
+        customerId,
+        licensed
+          .filter((user) => !users || users.includes(user.email.toLowerCase()))
+          .map((user) => ({ kind: 'user' as const, id: user.googleId, email: user.email })),
+        services,
+      );
       const sources = await ctx.db
         .select()
         .from(backupSources)

@@ -1,0 +1,302 @@
+// The customer Dashboard's read model: protection coverage (licensed users with a successful
+// backup of every service / licensed users), the 24-hour success rate, runs in progress, the
+// failures that need attention (each source whose latest finished run failed or skipped items,
+// with the reasons), and the last backup per user and service, paged over the directory so a
+// 10,000-user domain is never loaded whole.
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, notExists, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { AppContext } from '../../context.ts';
+import { backupRunErrors, backupRuns, backupSources, directoryUsers } from '../../db/schema.ts';
+import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
+
+const dayMs = 24 * 3600_000;
+/** How far back the summary looks at runs (failures, runs in progress). */
+const windowDays = 7;
+/** Reasons shown per failed run on the dashboard (the run's page lists them all). */
+const reasonsPerFailure = 5;
+
+export interface DashboardFailure {
+  runId: string;
+  subjectEmail: string;
+  service: BackupService;
+  status: 'failed' | 'partial';
+  finishedAt: string | null;
+  /** The run-level cause (e.g. authorisation lost), or null when only items failed. */
+  error: string | null;
+  failedItems: number;
+  skippedItems: number;
+  reasons: { item: string; reason: string }[];
+}
+
+export interface BackupSummary {
+  coverage: {
+    /** Users holding a license (Standard or Archived). */
+    licensed: number;
+    /** Of those, the users with a successful backup of every service. */
+    protected: number;
+    /** protected / licensed; null when nobody is licensed. */
+    ratio: number | null;
+  };
+  /** Runs finished in the last 24 hours, by outcome. */
+  last24h: { success: number; partial: number; failed: number; successRate: number | null };
+  inProgress: { queued: number; running: number };
+  lastSuccessAt: string | null;
+  /**
+   * Sources whose latest finished run (queued in the last 7 days) failed or was partial: the
+   * newest `limit`, and how many there are.
+   */
+  failures: { total: number; items: DashboardFailure[] };
+}
+
+export async function getBackupSummary(
+  ctx: Pick<AppContext, 'db' | 'clock'>,
+  customerId: string,
+  options: { failureLimit?: number } = {},
+): Promise<BackupSummary> {
+  const db = ctx.db;
+  // Per user, how many services have a successful backup; hash-joined to the licensed users.
+  const succeeded = db
+    .select({
+      subjectId: backupSources.subjectId,
+      services: sql<number>`count(*)::int`.as('services'),
+    })
+    .from(backupSources)
+    .where(
+      and(
+        eq(backupSources.customerId, customerId),
+        eq(backupSources.subjectKind, 'user'),
+        isNotNull(backupSources.lastSuccessAt),
+      ),
+    )
+    .groupBy(backupSources.subjectId)
+    .as('succeeded');
+  const [coverage] = await db
+    .select({
+      licensed: count(),
+      protected: sql<number>`count(*) filter (where ${succeeded.services} >= ${backupServices.length})::int`,
+    })
+    .from(directoryUsers)
+    .leftJoin(succeeded, eq(succeeded.subjectId, directoryUsers.googleId))
+    .where(and(eq(directoryUsers.customerId, customerId), isNotNull(directoryUsers.license)));
+  const licensed = Number(coverage?.licensed ?? 0);
+  const protectedUsers = Number(coverage?.protected ?? 0);
+
+  const now = ctx.clock.now().getTime();
+  const since = new Date(now - dayMs);
+  // Runs older than this are not looked at (an index range on (customer_id, queued_at)), so the
+  // summary does not slow down as history grows: daily backups make any older failure stale.
+  const window = new Date(now - windowDays * dayMs);
+  const recentRuns = and(eq(backupRuns.customerId, customerId), gte(backupRuns.queuedAt, window));
+  const byStatus = await db
+    .select({ status: backupRuns.status, n: count() })
+    .from(backupRuns)
+    .where(
+      and(
+        recentRuns,
+        or(
+          inArray(backupRuns.status, ['queued', 'running']),
+          and(inArray(backupRuns.status, ['success', 'partial', 'failed']), sql`${backupRuns.finishedAt} >= ${since}`),
+        ),
+      ),
+    )
+    .groupBy(backupRuns.status);
+  const countOf = (status: RunStatus) => Number(byStatus.find((row) => row.status === status)?.n ?? 0);
+  const finished = countOf('success') + countOf('partial') + countOf('failed');
+
+  const [last] = await db
+    .select({ at: sql<string | null>`max(${backupSources.lastSuccessAt})` })
+    .from(backupSources)
+    .where(eq(backupSources.customerId, customerId));
+
+  // Failed or partial runs with no later finished run of their source: what still needs attention.
+  const later = alias(backupRuns, 'later');
+  const failing = and(
+    recentRuns,
+    inArray(backupRuns.status, ['failed', 'partial']),
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(later)
+        .where(
+          and(
+            eq(later.sourceId, backupRuns.sourceId),
+            inArray(later.status, ['success', 'partial', 'failed']),
+            gt(later.queuedAt, backupRuns.queuedAt),
+          ),
+        ),
+    ),
+  );
+  const [failureCount] = await db.select({ n: count() }).from(backupRuns).where(failing);
+  const failedRuns = await db
+    .select({
+      runId: backupRuns.id,
+      run: backupRuns,
+      email: backupSources.subjectEmail,
+      service: backupSources.service,
+    })
+    .from(backupRuns)
+    .innerJoin(backupSources, eq(backupSources.id, backupRuns.sourceId))
+    .where(failing)
+    .orderBy(sql`${backupRuns.finishedAt} desc nulls last`, asc(backupSources.subjectEmail))
+    .limit(options.failureLimit ?? 20);
+  const reasons =
+    failedRuns.length === 0
+      ? []
+      : await db
+          .select({
+            runId: backupRunErrors.runId,
+            item: backupRunErrors.itemKey,
+            reason: backupRunErrors.reason,
+            rank: sql<number>`row_number() over (partition by ${backupRunErrors.runId} order by ${backupRunErrors.id})`,
+          })
+          .from(backupRunErrors)
+          .where(
+            inArray(
+              backupRunErrors.runId,
+              failedRuns.map((row) => row.runId),
+            ),
+          );
+
+  return {
+    coverage: { licensed, protected: protectedUsers, ratio: licensed === 0 ? null : protectedUsers / licensed },
+    last24h: {
+      success: countOf('success'),
+      partial: countOf('partial'),
+      failed: countOf('failed'),
+      successRate: finished === 0 ? null : countOf('success') / finished,
+    },
+    inProgress: { queued: countOf('queued'), running: countOf('running') },
+    lastSuccessAt: last?.at ? new Date(last.at).toISOString() : null,
+    failures: {
+      total: Number(failureCount?.n ?? 0),
+      items: failedRuns.map(({ run, email, service }) => ({
+        runId: run.id,
+        subjectEmail: email,
+        service,
+        status: run.status as 'failed' | 'partial',
+        finishedAt: run.finishedAt?.toISOString() ?? null,
+        error: run.error,
+        failedItems: run.failed,
+        skippedItems: run.skipped,
+        reasons: reasons
+          .filter((row) => row.runId === run.id && Number(row.rank) <= reasonsPerFailure)
+          .map(({ item, reason }) => ({ item, reason })),
+      })),
+    },
+  };
+}
+
+export interface UserServiceBackup {
+  /** When the service was last backed up successfully; null: not backed up yet. */
+  lastSuccessAt: string | null;
+  lastRun: { status: RunStatus; queuedAt: string; finishedAt: string | null; error: string | null } | null;
+}
+
+export interface UserBackupRow {
+  userId: string;
+  email: string;
+  name: string;
+  license: 'standard' | 'archived' | 'none';
+  services: Record<BackupService, UserServiceBackup>;
+}
+
+export interface UserBackupsQuery {
+  q?: string | undefined;
+  /** licensed (default): users holding a license; all: every directory user. */
+  users?: 'licensed' | 'all' | undefined;
+  limit: number;
+  offset: number;
+}
+
+const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (char) => `\\${char}`);
+
+/** The last backup of each service for one page of the directory's users, ordered by email. */
+export async function listUserBackups(
+  ctx: Pick<AppContext, 'db'>,
+  customerId: string,
+  query: UserBackupsQuery,
+): Promise<{ users: UserBackupRow[]; total: number; limit: number; offset: number }> {
+  const db = ctx.db;
+  const email = sql`lower(${directoryUsers.primaryEmail})`;
+  const conditions = [eq(directoryUsers.customerId, customerId)];
+  if ((query.users ?? 'licensed') === 'licensed') conditions.push(isNotNull(directoryUsers.license));
+  if (query.q) {
+    const pattern = `%${escapeLike(query.q.toLowerCase())}%`;
+    const matches = or(sql`${email} like ${pattern}`, sql`lower(${directoryUsers.fullName}) like ${pattern}`);
+    if (matches) conditions.push(matches);
+  }
+  const where = and(...conditions);
+  const [total] = await db.select({ n: count() }).from(directoryUsers).where(where);
+  const page = await db
+    .select()
+    .from(directoryUsers)
+    .where(where)
+    .orderBy(asc(email), asc(directoryUsers.id))
+    .limit(query.limit)
+    .offset(query.offset);
+  const googleIds = page.map((user) => user.googleId);
+  const sources =
+    googleIds.length === 0
+      ? []
+      : await db
+          .select()
+          .from(backupSources)
+          .where(
+            and(
+              eq(backupSources.customerId, customerId),
+              eq(backupSources.subjectKind, 'user'),
+              inArray(backupSources.subjectId, googleIds),
+            ),
+          );
+  const lastRuns =
+    sources.length === 0
+      ? []
+      : await db
+          .selectDistinctOn([backupRuns.sourceId], {
+            sourceId: backupRuns.sourceId,
+            status: backupRuns.status,
+            queuedAt: backupRuns.queuedAt,
+            finishedAt: backupRuns.finishedAt,
+            error: backupRuns.error,
+          })
+          .from(backupRuns)
+          .where(
+            inArray(
+              backupRuns.sourceId,
+              sources.map((source) => source.id),
+            ),
+          )
+          .orderBy(backupRuns.sourceId, desc(backupRuns.queuedAt), desc(backupRuns.id));
+  const runBySource = new Map(lastRuns.map((run) => [run.sourceId, run]));
+  const sourceOf = new Map(sources.map((source) => [`${source.subjectId}/${source.service}`, source]));
+  return {
+    total: Number(total?.n ?? 0),
+    limit: query.limit,
+    offset: query.offset,
+    users: page.map((user) => {
+      const services = {} as Record<BackupService, UserServiceBackup>;
+      for (const service of backupServices) {
+        const source = sourceOf.get(`${user.googleId}/${service}`);
+        const run = source ? runBySource.get(source.id) : undefined;
+        services[service] = {
+          lastSuccessAt: source?.lastSuccessAt?.toISOString() ?? null,
+          lastRun: run
+            ? {
+                status: run.status,
+                queuedAt: run.queuedAt.toISOString(),
+                finishedAt: run.finishedAt?.toISOString() ?? null,
+                error: run.error,
+              }
+            : null,
+        };
+      }
+      return {
+        userId: user.id,
+        email: user.primaryEmail,
+        name: user.fullName,
+        license: user.license ?? 'none',
+        services,
+      };
+    }),
+  };
+}

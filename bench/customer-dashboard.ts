@@ -1,0 +1,115 @@
+// `npm run bench -- customer-dashboard`: how the customer Dashboard's backup API performs on a
+// 10,000-user tenant (all licensed; 90% with every service backed up, a run per source, 1% of
+// the latest runs failed with an item error), on PGlite and — with TEST_DATABASE_URL — on
+// PostgreSQL. Measured: getBackupSummary (GET …/backup/summary) and listUserBackups
+// (GET …/backup/users: first page, page at offset 9,000, a search). Reference, same run:
+// getBackupStatus (GET …/backup/status), which reads every source of the tenant — what the
+// Dashboard would need without the paged per-user read.
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import { backupRunErrors, backupRuns, backupSources, customers, directoryUsers } from '../apps/server/src/db/schema.ts';
+import { backupServices } from '../apps/server/src/modules/backup/backup-types.ts';
+import { getBackupSummary, listUserBackups } from '../apps/server/src/modules/backup/dashboard.ts';
+import { getBackupStatus } from '../apps/server/src/modules/backup/status.ts';
+import { createTestContext } from '../apps/server/src/testing/context.ts';
+import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';
+
+const { values } = parseArgs({
+  options: { users: { type: 'string', default: '10000' }, runs: { type: 'string', default: '20' } },
+});
+const users = Number(values.users);
+const runs = Number(values.runs);
+
+async function measure(kind: DatabaseKind): Promise<void> {
+  const ctx = await createTestContext(kind);
+  try {
+    const customerId = randomUUID();
+    const now = ctx.clock.now();
+    await ctx.db.insert(customers).values({ id: customerId, domain: 'dash.bench', name: 'Dash' });
+    for (let start = 0; start < users; start += 500) {
+      const batch = Array.from({ length: Math.min(500, users - start) }, (_, offset) => start + offset);
+      await ctx.db.insert(directoryUsers).values(
+        batch.map((n) => ({
+          id: randomUUID(),
+          customerId,
+          googleId: `g${n}`,
+          primaryEmail: `user${String(n).padStart(5, '0')}@dash.bench`,
+          fullName: `User ${n}`,
+          license: 'standard' as const,
+          licensedAt: now,
+          firstSeenAt: now,
+          lastSyncedAt: now,
+        })),
+      );
+      const sources = batch.flatMap((n) =>
+        backupServices.map((service) => ({
+          id: randomUUID(),
+          customerId,
+          subjectKind: 'user' as const,
+          subjectId: `g${n}`,
+          subjectEmail: `user${String(n).padStart(5, '0')}@dash.bench`,
+          service,
+          lastSuccessAt: n % 10 === 9 ? null : now,
+          n,
+        })),
+      );
+      await ctx.db.insert(backupSources).values(sources.map(({ n: _n, ...source }) => source));
+      const runRows = sources.map((source) => {
+        const failed = source.n % 100 === 9 && source.service === 'gmail';
+        return {
+          id: randomUUID(),
+          customerId,
+          sourceId: source.id,
+          trigger: 'scheduled' as const,
+          status: failed ? ('failed' as const) : source.lastSuccessAt ? ('success' as const) : ('queued' as const),
+          error: failed ? 'Google answered 500' : null,
+          queuedAt: now,
+          startedAt: source.lastSuccessAt || failed ? now : null,
+          finishedAt: source.lastSuccessAt || failed ? now : null,
+        };
+      });
+      await ctx.db.insert(backupRuns).values(runRows);
+      const failedRuns = runRows.filter((run) => run.status === 'failed');
+      if (failedRuns.length > 0) {
+        await ctx.db
+          .insert(backupRunErrors)
+          .values(failedRuns.map((run) => ({ runId: run.id, customerId, itemKey: 'message 1', reason: 'HTTP 500' })));
+      }
+    }
+    for (const table of ['directory_users', 'backup_sources', 'backup_runs', 'backup_run_errors']) {
+      await ctx.db.execute(sql.raw(`analyze ${table}`));
+    }
+    const median = async (work: () => Promise<unknown>): Promise<number> => {
+      const samples: number[] = [];
+      for (let i = 0; i < runs + 2; i++) {
+        const started = performance.now();
+        await work();
+        if (i >= 2) samples.push(performance.now() - started);
+      }
+      samples.sort((a, b) => a - b);
+      return samples[Math.floor(samples.length / 2)] as number;
+    };
+    const reference = await median(() => getBackupStatus(ctx, customerId));
+    const cases: [string, () => Promise<unknown>][] = [
+      ['summary (coverage, 24 h, in progress, failures)', () => getBackupSummary(ctx, customerId)],
+      ['users: first page (25)', () => listUserBackups(ctx, customerId, { limit: 25, offset: 0 })],
+      ['users: page at offset 9,000', () => listUserBackups(ctx, customerId, { limit: 25, offset: 9000 })],
+      ['users: search "user0424"', () => listUserBackups(ctx, customerId, { q: 'user0424', limit: 25, offset: 0 })],
+    ];
+    process.stdout.write(
+      `\n${kind}: ${users} licensed users, ${users * 4} sources and runs, median of ${runs} runs (ms)\n` +
+        `reference getBackupStatus (all sources): ${reference.toFixed(2)}\n` +
+        '| call | ms | reference / call |\n|---|---|---|\n',
+    );
+    for (const [name, work] of cases) {
+      const ms = await median(work);
+      process.stdout.write(`| ${name} | ${ms.toFixed(2)} | ${(reference / ms).toFixed(1)}× |\n`);
+    }
+  } finally {
+    await ctx.close();
+  }
+}
+
+await measure('pglite');
+if (process.env.TEST_DATABASE_URL) await measure('postgres');
