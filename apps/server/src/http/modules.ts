@@ -4,6 +4,7 @@ import { auditModule } from '../modules/audit/routes.ts';
 import { backupModule } from '../modules/backup/routes.ts';
 import { customersModule } from '../modules/customers/routes.ts';
 import { demoModule } from '../modules/demo/routes.ts';
+import { exportModule } from '../modules/export/routes.ts';
 import { identityModule } from '../modules/identity/index.ts';
 import { outboxModule } from '../modules/notifications/routes.ts';
 import type { ApiModule } from './app.ts';
@@ -15,4 +16,5 @@ export const apiModules: ApiModule[] = [
   auditModule,
   customersModule,
   backupModule,
+  exportModule,
 ];

@@ -1,0 +1,354 @@
+// Builds the zip of one user's backed-up services as of a point in time: mail as one mbox per
+// label plus one .eml per message, each calendar as an .ics, the contacts as one .vcf, Drive
+// files in their folder tree (Google files as their Office export), and a manifest (JSON and
+// CSV) listing every item with its path, key, version, size and sha256. Everything is streamed:
+// messages go to their .eml entry and, quoted for mboxrd, to a spool file per label on disk;
+// the manifest is spooled too, so memory stays flat whatever the size of the mailbox.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Repository } from '@safehold/repository';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/database.ts';
+import { backupItemVersions } from '../../db/schema.ts';
+import {
+  allVersionsAsOf,
+  type BackupPoint,
+  type BackupService,
+  type BackupSource,
+  contentKind,
+  findSource,
+  type ItemVersion,
+  readVersionBytes,
+  readVersionObject,
+  resolveBackupPoint,
+  validAt,
+} from '../backup/item-history.ts';
+import { safeSegment, UniquePaths } from './file-names.ts';
+import { icsFooter, icsHeader, renderVevent, TimeZones } from './ics.ts';
+import { driveFileInfo, mailFileName, messageDate } from './item-files.ts';
+import { MboxrdEncoder, mboxFromLine } from './mbox.ts';
+import { renderVcard } from './vcard.ts';
+import { worthCompressing, type ZipArchive, type ZipEntryResult } from './zip-archive.ts';
+
+export const exportServices = ['gmail', 'drive', 'calendar', 'contacts'] as const satisfies readonly BackupService[];
+
+export interface ExportPlanSource {
+  service: BackupService;
+  source: BackupSource;
+  point: BackupPoint;
+  items: number;
+}
+
+export interface ExportPlan {
+  customerId: string;
+  subjectEmail: string;
+  asOf: Date | null;
+  sources: ExportPlanSource[];
+  /** Services asked for that have no backup (at that time) for this user. */
+  missing: BackupService[];
+  itemsTotal: number;
+}
+
+/** Finds each service's source and backup point for the user and counts the items to export. */
+export async function planExport(
+  db: Db,
+  options: { customerId: string; subjectEmail: string; services: readonly BackupService[]; asOf: Date | null },
+): Promise<ExportPlan> {
+  const sources: ExportPlanSource[] = [];
+  const missing: BackupService[] = [];
+  for (const service of options.services) {
+    const source = await findSource(db, options.customerId, options.subjectEmail, service);
+    const point = source
+      ? await resolveBackupPoint(db, options.customerId, source.id, options.asOf ?? undefined)
+      : null;
+    if (!source || !point || source.subjectKind !== 'user') {
+      missing.push(service);
+      continue;
+    }
+    const [row] = await db
+      .select({ count: sql<number>`count(*)::int` })
+      .from(backupItemVersions)
+      .where(
+        and(
+          eq(backupItemVersions.customerId, options.customerId),
+          eq(backupItemVersions.sourceId, source.id),
+          validAt(point.at),
+        ),
+      );
+    sources.push({ service, source, point, items: row?.count ?? 0 });
+  }
+  return {
+    customerId: options.customerId,
+    subjectEmail: options.subjectEmail,
+    asOf: options.asOf,
+    sources,
+    missing,
+    itemsTotal: sources.reduce((sum, entry) => sum + entry.items, 0),
+  };
+}
+
+export interface ExportProgress {
+  itemsDone: number;
+  itemsTotal: number;
+  bytesDone: number;
+}
+
+export interface BuildExportOptions {
+  db: Db;
+  repository: Repository;
+  archive: ZipArchive;
+  plan: ExportPlan;
+  /** A private directory for spool files (mbox per label, manifest); emptied at the end. */
+  workDir: string;
+  onProgress?(progress: ExportProgress): void;
+  signal?: AbortSignal;
+}
+
+export interface ManifestRow {
+  path: string;
+  service: BackupService | 'export';
+  itemKey: string | null;
+  version: number | null;
+  size: number;
+  sha256: string;
+}
+
+const csvHeader = 'path,service,item_key,version,size,sha256\n';
+
+function csvField(value: string | number | null): string {
+  const textValue = value === null ? '' : String(value);
+  return /[",\r\n]/.test(textValue) ? `"${textValue.replace(/"/g, '""')}"` : textValue;
+}
+
+/** Appends to spool files through a bounded set of open handles (a mailbox can have thousands of labels). */
+class SpoolFiles {
+  private readonly handles = new Map<string, FileHandle>();
+  readonly files = new Map<string, string>();
+  private readonly dir: string;
+  private next = 0;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  async append(key: string, data: Uint8Array | string): Promise<void> {
+    let handle = this.handles.get(key);
+    if (handle) {
+      this.handles.delete(key);
+    } else {
+      let file = this.files.get(key);
+      if (!file) {
+        file = path.join(this.dir, `spool-${this.next++}`);
+        this.files.set(key, file);
+      }
+      if (this.handles.size >= 64) {
+        const [oldestKey, oldest] = this.handles.entries().next().value as [string, FileHandle];
+        this.handles.delete(oldestKey);
+        await oldest.close();
+      }
+      handle = await open(file, 'a', 0o600);
+    }
+    this.handles.set(key, handle);
+    if (typeof data === "string") await handle.write(data);
+    else await handle.write(data);
+  }
+
+  async closeAll(): Promise<void> {
+    for (const handle of this.handles.values()) await handle.close();
+    this.handles.clear();
+  }
+}
+
+/** Labels a message is filed under in the export (one mbox each); unlabelled mail is "Archived". */
+export function mboxLabels(version: ItemVersion): string[] {
+  const names = Array.isArray(version.metadata.labelNames) ? version.metadata.labelNames : [];
+  const ids = Array.isArray(version.metadata.labelIds) ? version.metadata.labelIds : [];
+  const labels = (names.length > 0 ? names : ids).filter(
+    (label): label is string => typeof label === 'string' && label !== 'UNREAD' && !label.startsWith('CATEGORY_'),
+  );
+  return labels.length > 0 ? [...new Set(labels)] : ['Archived'];
+}
+
+export async function buildExport(options: BuildExportOptions): Promise<{ rows: number; bytes: number }> {
+  const { db, repository, archive, plan } = options;
+  await mkdir(options.workDir, { recursive: true, mode: 0o700 });
+  const paths = new UniquePaths();
+  const spool = new SpoolFiles(options.workDir);
+  const progress: ExportProgress = { itemsDone: 0, itemsTotal: plan.itemsTotal, bytesDone: 0 };
+  let rows = 0;
+
+  async function record(row: ManifestRow): Promise<void> {
+    await spool.append(
+      'manifest.csv',
+      `${rows === 0 ? csvHeader : ''}${[row.path, row.service, row.itemKey, row.version, row.size, row.sha256].map(csvField).join(',')}\n`,
+    );
+    await spool.append('manifest.json', `${rows === 0 ? '' : ',\n'}${JSON.stringify(row)}`);
+    rows++;
+  }
+
+  function itemDone(bytes: number): void {
+    progress.itemsDone++;
+    progress.bytesDone += bytes;
+    options.onProgress?.({ ...progress });
+  }
+
+  const versions = (entry: ExportPlanSource, where?: SQL) =>
+    allVersionsAsOf(db, {
+      customerId: plan.customerId,
+      sourceId: entry.source.id,
+      at: entry.point.at,
+      ...(where ? { where } : {}),
+    });
+
+  for (const entry of plan.sources) {
+    options.signal?.throwIfAborted();
+    if (entry.service === 'gmail') {
+      const mailboxes = new Map<string, string>();
+      for await (const version of versions(entry)) {
+        options.signal?.throwIfAborted();
+        const labels = mboxLabels(version);
+        for (const label of labels) {
+          if (!mailboxes.has(label)) mailboxes.set(label, `mbox:${label}`);
+          await spool.append(`mbox:${label}`, mboxFromLine(String(version.metadata.from ?? ''), messageDate(version) ?? new Date(0)));
+        }
+        const encoder = new MboxrdEncoder();
+        async function* tee(): AsyncGenerator<Buffer> {
+          for await (const chunk of readVersionBytes(repository, version)) {
+            const quoted = encoder.push(chunk);
+            for (const label of labels) await spool.append(`mbox:${label}`, quoted);
+            yield chunk;
+          }
+          const rest = encoder.end();
+          for (const label of labels) await spool.append(`mbox:${label}`, rest);
+        }
+        const zipPath = paths.take(['mail', 'messages', mailFileName(version)]);
+        const result = await archive.add(zipPath, tee(), { mtime: messageDate(version) ?? entry.point.at });
+        await record({ path: zipPath, service: 'gmail', itemKey: version.itemKey, version: version.version, size: result.size, sha256: result.sha256 });
+        itemDone(result.size);
+      }
+      await spool.closeAll();
+      for (const [label, key] of [...mailboxes].sort(([a], [b]) => a.localeCompare(b))) {
+        const file = spool.files.get(key) as string;
+        // Nested labels ("Clients/Acme") become folders: mail/mbox/Clients/Acme.mbox.
+        const segments = label.split('/').map(safeSegment);
+        const zipPath = paths.take(['mail', 'mbox', ...segments.slice(0, -1), `${segments.at(-1)}.mbox`]);
+        const result = await archive.add(zipPath, createReadStream(file), { mtime: entry.point.at });
+        await record(fileRow(zipPath, 'gmail', result));
+        await rm(file, { force: true });
+      }
+      continue;
+    }
+
+    if (entry.service === 'calendar') {
+      const calendars = await db
+        .selectDistinct({ calendarId: sql<string>`${backupItemVersions.metadata}->>'calendarId'` })
+        .from(backupItemVersions)
+        .where(
+          and(
+            eq(backupItemVersions.customerId, plan.customerId),
+            eq(backupItemVersions.sourceId, entry.source.id),
+            validAt(entry.point.at),
+          ),
+        );
+      for (const { calendarId } of calendars.sort((a, b) => String(a.calendarId).localeCompare(String(b.calendarId)))) {
+        const zipPath = paths.take(['calendar', `${safeSegment(calendarId ?? 'calendar')}.ics`]);
+        const zones = new TimeZones(entry.point.at.getUTCFullYear());
+        const inCalendar = sql`${backupItemVersions.metadata}->>'calendarId' = ${calendarId}`;
+        async function* calendar(): AsyncGenerator<Buffer> {
+          yield Buffer.from(icsHeader(calendarId ?? undefined));
+          for await (const version of versions(entry, inCalendar)) {
+            options.signal?.throwIfAborted();
+            const event = Buffer.from(renderVevent(await readVersionObject(repository, version), zones));
+            await record(componentRow(zipPath, 'calendar', version, event));
+            itemDone(event.length);
+            yield event;
+          }
+          yield Buffer.from(icsFooter(zones));
+        }
+        const result = await archive.add(zipPath, calendar(), { mtime: entry.point.at });
+        await record(fileRow(zipPath, 'calendar', result));
+      }
+      continue;
+    }
+
+    if (entry.service === 'contacts') {
+      const zipPath = paths.take(['contacts', 'contacts.vcf']);
+      async function* cards(): AsyncGenerator<Buffer> {
+        for await (const version of versions(entry)) {
+          options.signal?.throwIfAborted();
+          const card = Buffer.from(renderVcard(await readVersionObject(repository, version)));
+          await record(componentRow(zipPath, 'contacts', version, card));
+          itemDone(card.length);
+          yield card;
+        }
+      }
+      const result = await archive.add(zipPath, cards(), { mtime: entry.point.at });
+      await record(fileRow(zipPath, 'contacts', result));
+      continue;
+    }
+
+    // Drive: folders become directory entries, files their bytes, in the folder tree.
+    for await (const version of versions(entry)) {
+      options.signal?.throwIfAborted();
+      const root = version.metadata.trashed === true ? 'drive-trash' : 'drive';
+      const folder = String(version.metadata.path ?? '/')
+        .split('/')
+        .filter((segment) => segment !== '')
+        .map(safeSegment);
+      if (contentKind('drive', version) !== 'file') {
+        itemDone(0);
+        continue;
+      }
+      const info = driveFileInfo(version);
+      const zipPath = paths.take([root, ...folder, info.fileName]);
+      const modified = new Date(String(version.metadata.modifiedTime ?? ''));
+      const result = await archive.add(zipPath, readVersionBytes(repository, version), {
+        compress: worthCompressing(info.contentType),
+        mtime: Number.isNaN(modified.getTime()) ? entry.point.at : modified,
+      });
+      await record({ path: zipPath, service: 'drive', itemKey: version.itemKey, version: version.version, size: result.size, sha256: result.sha256 });
+      itemDone(result.size);
+    }
+  }
+
+  // The manifest: JSON (a header, then the spooled rows) and CSV.
+  await spool.closeAll();
+  const header = {
+    format: 'safehold-export',
+    formatVersion: 1,
+    user: plan.subjectEmail,
+    asOf: plan.asOf?.toISOString() ?? null,
+    services: Object.fromEntries(
+      plan.sources.map((entry) => [entry.service, { backupPoint: entry.point.at.toISOString(), runId: entry.point.runId, items: entry.items }]),
+    ),
+    missingServices: plan.missing,
+  };
+  const jsonHead = `${JSON.stringify(header).slice(0, -1)},"items":[\n`;
+  async function* manifestJsonBody(): AsyncGenerator<Buffer> {
+    yield Buffer.from(jsonHead);
+    if (rows > 0) for await (const chunk of createReadStream(spool.files.get('manifest.json') as string)) yield chunk as Buffer;
+    yield Buffer.from('\n]}\n');
+  }
+  await archive.add('manifest.json', manifestJsonBody(), { mtime: new Date() });
+  await archive.add('manifest.csv', rows > 0 ? createReadStream(spool.files.get('manifest.csv') as string) : [Buffer.from(csvHeader)], { mtime: new Date() });
+  await rm(options.workDir, { recursive: true, force: true });
+  return { rows, bytes: progress.bytesDone };
+}
+
+function componentRow(zipPath: string, service: BackupService, version: ItemVersion, rendered: Buffer): ManifestRow {
+  return {
+    path: zipPath,
+    service,
+    itemKey: version.itemKey,
+    version: version.version,
+    size: rendered.length,
+    sha256: createHash('sha256').update(rendered).digest('hex'),
+  };
+}
+
+/** The row of a file that holds many items (an mbox, an .ics, the .vcf). */
+function fileRow(zipPath: string, service: BackupService, result: ZipEntryResult): ManifestRow {
+  return { path: zipPath, service, itemKey: null, version: null, size: result.size, sha256: result.sha256 };
+}
