@@ -2,9 +2,16 @@
 // NAME;PARAM=VALUE:value, text escaping, and folding at 75 octets with CRLF + space without
 // splitting a UTF-8 character.
 
-/** Escapes a TEXT value: backslash, semicolon, comma and newlines. */
-export function escapeText(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
+/**
+ * Escapes a TEXT value: backslash, comma, newlines and — in iCalendar text and in the parts of
+ * a structured vCard value, not in plain vCard text (RFC 6350 §3.4) — semicolons.
+ */
+export function escapeText(value: string, options: { semicolons?: boolean } = {}): string {
+  const escaped = value
+    .replace(/\\/g, '\\\\')
+    .replace(/,/g, '\\,')
+    .replace(/\r\n|\r|\n/g, '\\n');
+  return options.semicolons === false ? escaped : escaped.replace(/;/g, '\\;');
 }
 
 /** A parameter value: quoted when it holds `:`, `;` or `,`; DQUOTE and control characters cannot appear. */
@@ -44,6 +51,11 @@ export function contentLine(name: string, value: string, params: Params = {}): s
 }
 
 /** A text property, or nothing when the value is empty. */
-export function textLine(name: string, value: unknown, params: Params = {}): string {
-  return typeof value === 'string' && value !== '' ? contentLine(name, escapeText(value), params) : '';
+export function textLine(
+  name: string,
+  value: unknown,
+  params: Params = {},
+  options: { semicolons?: boolean } = {},
+): string {
+  return typeof value === 'string' && value !== '' ? contentLine(name, escapeText(value, options), params) : '';
 }

@@ -151,7 +151,7 @@ class SpoolFiles {
       handle = await open(file, 'a', 0o600);
     }
     this.handles.set(key, handle);
-    if (typeof data === "string") await handle.write(data);
+    if (typeof data === 'string') await handle.write(data);
     else await handle.write(data);
   }
 
@@ -211,7 +211,10 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
         const labels = mboxLabels(version);
         for (const label of labels) {
           if (!mailboxes.has(label)) mailboxes.set(label, `mbox:${label}`);
-          await spool.append(`mbox:${label}`, mboxFromLine(String(version.metadata.from ?? ''), messageDate(version) ?? new Date(0)));
+          await spool.append(
+            `mbox:${label}`,
+            mboxFromLine(String(version.metadata.from ?? ''), messageDate(version) ?? new Date(0)),
+          );
         }
         const encoder = new MboxrdEncoder();
         async function* tee(): AsyncGenerator<Buffer> {
@@ -225,7 +228,14 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
         }
         const zipPath = paths.take(['mail', 'messages', mailFileName(version)]);
         const result = await archive.add(zipPath, tee(), { mtime: messageDate(version) ?? entry.point.at });
-        await record({ path: zipPath, service: 'gmail', itemKey: version.itemKey, version: version.version, size: result.size, sha256: result.sha256 });
+        await record({
+          path: zipPath,
+          service: 'gmail',
+          itemKey: version.itemKey,
+          version: version.version,
+          size: result.size,
+          sha256: result.sha256,
+        });
         itemDone(result.size);
       }
       await spool.closeAll();
@@ -308,7 +318,14 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
         compress: worthCompressing(info.contentType),
         mtime: Number.isNaN(modified.getTime()) ? entry.point.at : modified,
       });
-      await record({ path: zipPath, service: 'drive', itemKey: version.itemKey, version: version.version, size: result.size, sha256: result.sha256 });
+      await record({
+        path: zipPath,
+        service: 'drive',
+        itemKey: version.itemKey,
+        version: version.version,
+        size: result.size,
+        sha256: result.sha256,
+      });
       itemDone(result.size);
     }
   }
@@ -321,18 +338,26 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
     user: plan.subjectEmail,
     asOf: plan.asOf?.toISOString() ?? null,
     services: Object.fromEntries(
-      plan.sources.map((entry) => [entry.service, { backupPoint: entry.point.at.toISOString(), runId: entry.point.runId, items: entry.items }]),
+      plan.sources.map((entry) => [
+        entry.service,
+        { backupPoint: entry.point.at.toISOString(), runId: entry.point.runId, items: entry.items },
+      ]),
     ),
     missingServices: plan.missing,
   };
   const jsonHead = `${JSON.stringify(header).slice(0, -1)},"items":[\n`;
   async function* manifestJsonBody(): AsyncGenerator<Buffer> {
     yield Buffer.from(jsonHead);
-    if (rows > 0) for await (const chunk of createReadStream(spool.files.get('manifest.json') as string)) yield chunk as Buffer;
+    if (rows > 0)
+      for await (const chunk of createReadStream(spool.files.get('manifest.json') as string)) yield chunk as Buffer;
     yield Buffer.from('\n]}\n');
   }
   await archive.add('manifest.json', manifestJsonBody(), { mtime: new Date() });
-  await archive.add('manifest.csv', rows > 0 ? createReadStream(spool.files.get('manifest.csv') as string) : [Buffer.from(csvHeader)], { mtime: new Date() });
+  await archive.add(
+    'manifest.csv',
+    rows > 0 ? createReadStream(spool.files.get('manifest.csv') as string) : [Buffer.from(csvHeader)],
+    { mtime: new Date() },
+  );
   await rm(options.workDir, { recursive: true, force: true });
   return { rows, bytes: progress.bytesDone };
 }

@@ -43,7 +43,12 @@ export async function createExport(ctx: AppContext, input: CreateExportInput): P
   if (asOf && asOf.getTime() > ctx.clock.now().getTime() + 60_000) {
     throw new AppError('validation_failed', `asOf ${asOf.toISOString()} is in the future.`, { field: 'asOf' });
   }
-  const plan = await planExport(ctx.db, { customerId: input.customerId, subjectEmail: input.subjectEmail, services, asOf });
+  const plan = await planExport(ctx.db, {
+    customerId: input.customerId,
+    subjectEmail: input.subjectEmail,
+    services,
+    asOf,
+  });
   if (plan.sources.length === 0) {
     throw new AppError(
       'validation_failed',
@@ -96,7 +101,11 @@ export interface RunExportOptions {
  * Builds the zip of a queued (or interrupted) export. A failure is recorded on the export
  * and thrown; the partial file is removed. Re-running an interrupted export starts over.
  */
-export async function runExport(ctx: AppContext, exportId: string, options: RunExportOptions = {}): Promise<DataExport> {
+export async function runExport(
+  ctx: AppContext,
+  exportId: string,
+  options: RunExportOptions = {},
+): Promise<DataExport> {
   const [row] = await ctx.db.select().from(dataExports).where(eq(dataExports.id, exportId));
   if (!row) throw new Error(`no export ${exportId}`);
   if (row.status === 'success' || row.status === 'expired') return row;
@@ -250,7 +259,12 @@ export async function deleteExpiredExports(ctx: AppContext, now: Date): Promise<
   await ctx.db
     .update(dataExports)
     .set({ status: 'expired' })
-    .where(inArray(dataExports.id, expired.map((row) => row.id)));
+    .where(
+      inArray(
+        dataExports.id,
+        expired.map((row) => row.id),
+      ),
+    );
   return expired.length;
 }
 

@@ -23,10 +23,7 @@ interface Person {
 
 /** UTC form: 20261124T093000Z. */
 export function utcStamp(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+/, '');
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -61,7 +58,11 @@ export function isKnownZone(zone: string): boolean {
 }
 
 function zoneParts(zone: string, at: Date): { local: string; offsetMinutes: number } {
-  const parts = Object.fromEntries(formatterFor(zone).formatToParts(at).map((part) => [part.type, part.value]));
+  const parts = Object.fromEntries(
+    formatterFor(zone)
+      .formatToParts(at)
+      .map((part) => [part.type, part.value]),
+  );
   const local = `${parts.year}${parts.month}${parts.day}T${parts.hour}${parts.minute}${parts.second}`;
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(parts.timeZoneName ?? '');
   const offsetMinutes = match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 0;
@@ -128,17 +129,30 @@ export function vtimezone(zone: string, year: number): string {
     const kind = transition.to > transition.from ? 'DAYLIGHT' : 'STANDARD';
     // The onset is given in the local time before the change.
     const local = new Date(transition.at.getTime() + transition.from * 60_000);
-    const dtstart = utcStamp(local).slice(0, -1);
     const monthDay = local.getUTCDate();
-    const daysInMonth = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + 1, 0)).getUTCDate();
-    const weekday = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'][local.getUTCDay()];
+    const month = local.getUTCMonth();
+    const daysInMonth = new Date(Date.UTC(local.getUTCFullYear(), month + 1, 0)).getUTCDate();
+    const weekdayIndex = local.getUTCDay();
+    const weekday = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'][weekdayIndex];
     const nth = monthDay + 7 > daysInMonth ? -1 : Math.ceil(monthDay / 7);
+    // The rule's first onset in 1970, so that times long before `year` resolve by it too.
+    const dtstart = `1970${utcStamp(new Date(Date.UTC(1970, month, onsetDay(1970, month, weekdayIndex, nth)))).slice(4, 8)}T${utcStamp(local).slice(9, 15)}`;
     body +=
       `BEGIN:${kind}\r\nDTSTART:${dtstart}\r\n` +
-      `RRULE:FREQ=YEARLY;BYMONTH=${local.getUTCMonth() + 1};BYDAY=${nth}${weekday}\r\n` +
+      `RRULE:FREQ=YEARLY;BYMONTH=${month + 1};BYDAY=${nth}${weekday}\r\n` +
       `TZOFFSETFROM:${formatOffset(transition.from)}\r\nTZOFFSETTO:${formatOffset(transition.to)}\r\nEND:${kind}\r\n`;
   }
   return `BEGIN:VTIMEZONE\r\n${contentLine('TZID', zone)}${contentLine('X-LIC-LOCATION', zone)}${body}END:VTIMEZONE\r\n`;
+}
+
+/** Day of month of the `nth` (-1: last) `weekday` (0 = Sunday) of a month. */
+function onsetDay(year: number, month: number, weekday: number, nth: number): number {
+  if (nth > 0) {
+    const first = new Date(Date.UTC(year, month, 1)).getUTCDay();
+    return 1 + ((weekday - first + 7) % 7) + (nth - 1) * 7;
+  }
+  const lastDay = new Date(Date.UTC(year, month + 1, 0));
+  return lastDay.getUTCDate() - ((lastDay.getUTCDay() - weekday + 7) % 7);
 }
 
 /** DTSTART/DTEND/RECURRENCE-ID: a date, a local time in a known zone, or UTC. */
@@ -218,7 +232,8 @@ export function renderVevent(event: Record<string, unknown>, zones: TimeZones, c
   if (typeof event.htmlLink === 'string') out += contentLine('URL', event.htmlLink);
   if (event.organizer && typeof event.organizer === 'object') out += personLine('ORGANIZER', event.organizer as Person);
   if (Array.isArray(event.attendees)) {
-    for (const attendee of event.attendees) if (attendee && typeof attendee === 'object') out += personLine('ATTENDEE', attendee);
+    for (const attendee of event.attendees)
+      if (attendee && typeof attendee === 'object') out += personLine('ATTENDEE', attendee);
   }
   const reminders = (event.reminders as { overrides?: Array<{ minutes?: number }> } | undefined)?.overrides;
   for (const reminder of reminders ?? []) {

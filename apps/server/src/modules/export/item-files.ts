@@ -66,7 +66,9 @@ export function itemFile(repository: Repository, service: BackupService, version
   }
   if (service === 'drive') {
     if (kind !== 'file') {
-      throw new NoItemContentError(`${text(version.metadata.name) ?? version.itemKey} is a folder or shortcut: it has no content to download`);
+      throw new NoItemContentError(
+        `${text(version.metadata.name) ?? version.itemKey} is a folder or shortcut: it has no content to download`,
+      );
     }
     return { ...driveFileInfo(version), body: () => readVersionBytes(repository, version) };
   }

@@ -1,7 +1,11 @@
 // Contacts (People API person JSON, as backed up) rendered as vCard 3.0 (RFC 2426), the
 // version every address book imports: FN, N, EMAIL, TEL, ORG/TITLE, ADR, NOTE, BDAY, URL and
 // CATEGORIES for the contact's groups. One VCARD per contact; a .vcf file is their concatenation.
-import { contentLine, escapeText, textLine } from './content-lines.ts';
+import { contentLine, escapeText, type Params, textLine } from './content-lines.ts';
+
+/** Plain vCard text: semicolons are only escaped inside structured values (N, ADR, ORG). */
+const plain = { semicolons: false };
+const plainLine = (name: string, value: unknown, params: Params = {}) => textLine(name, value, params, plain);
 
 interface Typed {
   value?: string;
@@ -40,9 +44,9 @@ function structured(...parts: Array<string | undefined>): string {
  */
 export function contactCategories(person: Record<string, unknown>, groupNames: ReadonlyMap<string, string>): string[] {
   const names: string[] = [];
-  for (const membership of list<{ contactGroupMembership?: { contactGroupResourceName?: string; contactGroupId?: string } }>(
-    person.memberships,
-  )) {
+  for (const membership of list<{
+    contactGroupMembership?: { contactGroupResourceName?: string; contactGroupId?: string };
+  }>(person.memberships)) {
     const group = membership.contactGroupMembership;
     const resourceName =
       group?.contactGroupResourceName ?? (group?.contactGroupId ? `contactGroups/${group.contactGroupId}` : undefined);
@@ -73,22 +77,22 @@ export function renderVcard(
     emails[0]?.value ||
     'Unnamed contact';
   let out = 'BEGIN:VCARD\r\nVERSION:3.0\r\n';
-  out += contentLine('FN', escapeText(fullName));
+  out += contentLine('FN', escapeText(fullName, plain));
   out += contentLine(
     'N',
     structured(name?.familyName, name?.givenName, name?.middleName, name?.honorificPrefix, name?.honorificSuffix),
   );
-  for (const nickname of list<{ value?: string }>(person.nicknames)) out += textLine('NICKNAME', nickname.value);
-  for (const email of emails) out += textLine('EMAIL', email.value, { TYPE: typeParam(email, 'INTERNET') });
+  for (const nickname of list<{ value?: string }>(person.nicknames)) out += plainLine('NICKNAME', nickname.value);
+  for (const email of emails) out += plainLine('EMAIL', email.value, { TYPE: typeParam(email, 'INTERNET') });
   for (const phone of list<Typed>(person.phoneNumbers)) {
     const type = phone.type === 'mobile' ? { ...phone, type: 'CELL' } : phone;
-    out += textLine('TEL', phone.value, { TYPE: typeParam(type) });
+    out += plainLine('TEL', phone.value, { TYPE: typeParam(type) });
   }
   for (const organization of organizations) {
     if (organization.name || organization.department) {
       out += contentLine('ORG', structured(organization.name, organization.department));
     }
-    out += textLine('TITLE', organization.title);
+    out += plainLine('TITLE', organization.title);
   }
   for (const address of list<
     Typed & {
@@ -116,19 +120,23 @@ export function renderVcard(
       { TYPE: typeParam(address) },
     );
   }
-  for (const url of list<Typed>(person.urls)) out += textLine('URL', url.value);
+  for (const url of list<Typed>(person.urls)) out += plainLine('URL', url.value);
   const birthday = list<{ date?: { year?: number; month?: number; day?: number }; text?: string }>(person.birthdays)[0];
   if (birthday?.date?.month && birthday.date.day) {
     const pad = (n: number) => String(n).padStart(2, '0');
     const year = birthday.date.year ? String(birthday.date.year).padStart(4, '0') : '--';
-    out += contentLine('BDAY', `${year}${birthday.date.year ? '-' : ''}${pad(birthday.date.month)}-${pad(birthday.date.day)}`);
+    out += contentLine(
+      'BDAY',
+      `${year}${birthday.date.year ? '-' : ''}${pad(birthday.date.month)}-${pad(birthday.date.day)}`,
+    );
   }
   const notes = list<{ value?: string }>(person.biographies)
     .map((biography) => biography.value)
     .filter((value): value is string => typeof value === 'string' && value !== '');
-  if (notes.length > 0) out += textLine('NOTE', notes.join('\n\n'));
+  if (notes.length > 0) out += plainLine('NOTE', notes.join('\n\n'));
   const categories = contactCategories(person, groupNames);
-  if (categories.length > 0) out += contentLine('CATEGORIES', categories.map(escapeText).join(','));
-  if (typeof person.resourceName === 'string') out += textLine('UID', person.resourceName);
+  if (categories.length > 0)
+    out += contentLine('CATEGORIES', categories.map((category) => escapeText(category, plain)).join(','));
+  if (typeof person.resourceName === 'string') out += plainLine('UID', person.resourceName);
   return `${out}END:VCARD\r\n`;
 }

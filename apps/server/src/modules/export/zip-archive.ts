@@ -3,8 +3,8 @@
 // counted on the way, and the output goes straight to a file — neither the zip nor an entry is
 // ever held in memory.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
@@ -25,7 +25,11 @@ export function worthCompressing(mimeType: string | undefined): boolean {
 
 export interface ZipArchive {
   /** Adds an entry from a byte source; resolves when the source is consumed. */
-  add(path: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: { compress?: boolean; mtime?: Date }): Promise<ZipEntryResult>;
+  add(
+    path: string,
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options?: { compress?: boolean; mtime?: Date },
+  ): Promise<ZipEntryResult>;
   /** Writes the central directory and closes the file; resolves to its size. */
   finish(): Promise<number>;
   /** Stops writing (after an error); the partial file is the caller's to delete. */
@@ -53,7 +57,8 @@ export function createZipArchive(file: string, options: { signal?: AbortSignal }
     throw error;
   });
   written.catch(() => {});
-  const onAbort = () => fail(options.signal?.reason instanceof Error ? options.signal.reason : new Error('export aborted'));
+  const onAbort = () =>
+    fail(options.signal?.reason instanceof Error ? options.signal.reason : new Error('export aborted'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   return {
