@@ -15,8 +15,8 @@ import { defineBackupJobs } from './modules/backup/backup-jobs.ts';
 import { scheduleBackupJobs } from './modules/backup/schedule.ts';
 import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/service.ts';
 import type { DemoInfo } from './modules/demo/demo-google.ts';
-import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { defineExportJobs, deleteExpiredExports } from './modules/export/exports.ts';
+import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/mail.ts';
 
 export interface Runtime extends AppContext {
