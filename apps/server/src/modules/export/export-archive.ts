@@ -115,6 +115,8 @@ export interface ManifestRow {
   sha256: string;
 }
 
+const FOLDER = 'application/vnd.google-apps.folder';
+const emptySha256 = createHash('sha256').digest('hex');
 const csvHeader = 'path,service,item_key,version,size,sha256\n';
 
 function csvField(value: string | number | null): string {
@@ -308,7 +310,35 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
         .filter((segment) => segment !== '')
         .map(safeSegment);
       if (contentKind('drive', version) !== 'file') {
-        itemDone(0);
+        const name = safeSegment(String(version.metadata.name ?? version.itemKey));
+        if (version.metadata.mimeType === FOLDER) {
+          // A directory entry, so that empty folders are in the tree too.
+          const zipPath = `${paths.take([root, ...folder, name])}/`;
+          archive.addDirectory(zipPath, { mtime: entry.point.at });
+          await record({
+            path: zipPath,
+            service: 'drive',
+            itemKey: version.itemKey,
+            version: version.version,
+            size: 0,
+            sha256: emptySha256,
+          });
+          itemDone(0);
+          continue;
+        }
+        // A Google file with no Office form (form, shortcut, site...): its metadata as JSON.
+        const zipPath = paths.take([root, ...folder, `${name}.gdrive.json`]);
+        const json = Buffer.from(`${JSON.stringify(await readVersionObject(repository, version), null, 2)}\n`);
+        const result = await archive.add(zipPath, [json], { mtime: entry.point.at });
+        await record({
+          path: zipPath,
+          service: 'drive',
+          itemKey: version.itemKey,
+          version: version.version,
+          size: result.size,
+          sha256: result.sha256,
+        });
+        itemDone(result.size);
         continue;
       }
       const info = driveFileInfo(version);

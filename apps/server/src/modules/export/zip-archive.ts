@@ -30,6 +30,8 @@ export interface ZipArchive {
     source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options?: { compress?: boolean; mtime?: Date },
   ): Promise<ZipEntryResult>;
+  /** Adds a directory entry (for an empty folder to show); `path` ends in "/". */
+  addDirectory(path: string, options?: { mtime?: Date }): void;
   /** Writes the central directory and closes the file; resolves to its size. */
   finish(): Promise<number>;
   /** Stops writing (after an error); the partial file is the caller's to delete. */
@@ -86,6 +88,11 @@ export function createZipArchive(file: string, options: { signal?: AbortSignal }
       }
       input.end();
       return { path, size, sha256: hash.digest('hex') };
+    },
+
+    addDirectory(path, entryOptions = {}) {
+      if (failure) throw failure;
+      zip.addEmptyDirectory(path, { mtime: entryOptions.mtime ?? new Date() });
     },
 
     async finish() {
