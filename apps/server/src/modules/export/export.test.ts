@@ -87,6 +87,14 @@ forEachDatabase('export', (kind) => {
     owner = await seedStaffUser(f.ctx, { email: 'owner@acme.test', partnerId, role: 'owner' });
     stranger = await seedStaffUser(f.ctx, { email: 'owner@other.test', partnerId: otherPartnerId, role: 'owner' });
     f.emulator.control.addMessage({ email, subject: 'Quoting test', body: quotedBody, labelIds: ['INBOX'] });
+    const folder = f.emulator.control.createFile({ email, name: 'Projets 2026', mimeType: 'application/vnd.google-apps.folder' });
+    f.emulator.control.createFile({
+      email,
+      name: 'Compte rendu',
+      mimeType: 'application/vnd.google-apps.document',
+      docText: 'Réunion du lundi',
+      parentId: folder.id,
+    });
     await backUp();
     firstPoint = f.ctx.clock.now();
     const messages = await versionsOf(f, email, 'gmail');
