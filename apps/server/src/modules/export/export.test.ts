@@ -87,7 +87,11 @@ forEachDatabase('export', (kind) => {
     owner = await seedStaffUser(f.ctx, { email: 'owner@acme.test', partnerId, role: 'owner' });
     stranger = await seedStaffUser(f.ctx, { email: 'owner@other.test', partnerId: otherPartnerId, role: 'owner' });
     f.emulator.control.addMessage({ email, subject: 'Quoting test', body: quotedBody, labelIds: ['INBOX'] });
-    const folder = f.emulator.control.createFile({ email, name: 'Projets 2026', mimeType: 'application/vnd.google-apps.folder' });
+    const folder = f.emulator.control.createFile({
+      email,
+      name: 'Projets 2026',
+      mimeType: 'application/vnd.google-apps.folder',
+    });
     f.emulator.control.createFile({
       email,
       name: 'Compte rendu',
