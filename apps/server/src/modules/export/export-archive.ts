@@ -124,9 +124,15 @@ function csvField(value: string | number | null): string {
   return /[",\r\n]/.test(textValue) ? `"${textValue.replace(/"/g, '""')}"` : textValue;
 }
 
-/** Appends to spool files through a bounded set of open handles (a mailbox can have thousands of labels). */
+/**
+ * Appends to spool files: buffered per file (flushed at 256 KiB, or all at once past 16 MiB
+ * buffered) and written through a bounded set of open handles, since a mailbox can have
+ * thousands of labels and a message is appended to each of its labels' files.
+ */
 class SpoolFiles {
   private readonly handles = new Map<string, FileHandle>();
+  private readonly buffers = new Map<string, { parts: Buffer[]; bytes: number }>();
+  private buffered = 0;
   readonly files = new Map<string, string>();
   private readonly dir: string;
   private next = 0;
@@ -136,31 +142,84 @@ class SpoolFiles {
   }
 
   async append(key: string, data: Uint8Array | string): Promise<void> {
+    const bytes =
+      typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (bytes.length === 0) return;
+    if (!this.files.has(key)) this.files.set(key, path.join(this.dir, `spool-${this.next++}`));
+    let buffer = this.buffers.get(key);
+    if (!buffer) {
+      buffer = { parts: [], bytes: 0 };
+      this.buffers.set(key, buffer);
+    }
+    // Copied: a chunk handed in may be reused by its producer.
+    buffer.parts.push(Buffer.from(bytes));
+    buffer.bytes += bytes.length;
+    this.buffered += bytes.length;
+    if (buffer.bytes >= 256 * 1024) await this.flush(key);
+    else if (this.buffered >= 16 * 1024 * 1024) for (const name of [...this.buffers.keys()]) await this.flush(name);
+  }
+
+  private async flush(key: string): Promise<void> {
+    const buffer = this.buffers.get(key);
+    if (!buffer || buffer.bytes === 0) return;
+    this.buffers.delete(key);
+    this.buffered -= buffer.bytes;
     let handle = this.handles.get(key);
     if (handle) {
       this.handles.delete(key);
     } else {
-      let file = this.files.get(key);
-      if (!file) {
-        file = path.join(this.dir, `spool-${this.next++}`);
-        this.files.set(key, file);
-      }
       if (this.handles.size >= 64) {
         const [oldestKey, oldest] = this.handles.entries().next().value as [string, FileHandle];
         this.handles.delete(oldestKey);
         await oldest.close();
       }
-      handle = await open(file, 'a', 0o600);
+      handle = await open(this.files.get(key) as string, 'a', 0o600);
     }
     this.handles.set(key, handle);
-    if (typeof data === 'string') await handle.write(data);
-    else await handle.write(data);
+    await handle.write(Buffer.concat(buffer.parts));
   }
 
+  /** Writes out everything buffered and closes the files (they can be read after this). */
   async closeAll(): Promise<void> {
+    for (const key of [...this.buffers.keys()]) await this.flush(key);
     for (const handle of this.handles.values()) await handle.close();
     this.handles.clear();
   }
+}
+
+/** Items up to this size are read ahead whole (in parallel); larger ones are streamed at their turn. */
+const readAheadMaxBytes = 4 * 1024 * 1024;
+const readAheadWindow = 16;
+
+/**
+ * Starts loading the next `window` items while the current one is written: reading an item is
+ * a few index look-ups and decryptions, mostly waiting, so overlapping them is what makes an
+ * export fast. `load` returns null for an item to stream instead (too large to hold).
+ */
+export async function* readAhead<T, R>(
+  source: AsyncIterable<T>,
+  load: (item: T) => Promise<R> | null,
+  window = readAheadWindow,
+): AsyncGenerator<{ item: T; loaded: Promise<R> | null }> {
+  const queue: Array<{ item: T; loaded: Promise<R> | null }> = [];
+  for await (const item of source) {
+    const loaded = load(item);
+    // Awaited when its turn comes; until then a failure must not count as unhandled.
+    loaded?.catch(() => {});
+    queue.push({ item, loaded });
+    if (queue.length > window) yield queue.shift() as { item: T; loaded: Promise<R> | null };
+  }
+  yield* queue;
+}
+
+async function readAll(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+function bytesOf(repository: Repository, version: ItemVersion): Promise<Buffer> | null {
+  return version.size <= readAheadMaxBytes ? readAll(readVersionBytes(repository, version)) : null;
 }
 
 /** Labels a message is filed under in the export (one mbox each); unlabelled mail is "Archived". */
@@ -208,7 +267,7 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
     options.signal?.throwIfAborted();
     if (entry.service === 'gmail') {
       const mailboxes = new Map<string, string>();
-      for await (const version of versions(entry)) {
+      for await (const { item: version, loaded } of readAhead(versions(entry), (v) => bytesOf(repository, v))) {
         options.signal?.throwIfAborted();
         const labels = mboxLabels(version);
         for (const label of labels) {
@@ -220,7 +279,8 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
         }
         const encoder = new MboxrdEncoder();
         async function* tee(): AsyncGenerator<Buffer> {
-          for await (const chunk of readVersionBytes(repository, version)) {
+          const chunks = loaded ? [await loaded] : readVersionBytes(repository, version);
+          for await (const chunk of chunks) {
             const quoted = encoder.push(chunk);
             for (const label of labels) await spool.append(`mbox:${label}`, quoted);
             yield chunk;
@@ -270,9 +330,10 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
         const inCalendar = sql`${backupItemVersions.metadata}->>'calendarId' = ${calendarId}`;
         async function* calendar(): AsyncGenerator<Buffer> {
           yield Buffer.from(icsHeader(calendarId ?? undefined));
-          for await (const version of versions(entry, inCalendar)) {
+          const events = readAhead(versions(entry, inCalendar), (v) => readVersionObject(repository, v));
+          for await (const { item: version, loaded } of events) {
             options.signal?.throwIfAborted();
-            const event = Buffer.from(renderVevent(await readVersionObject(repository, version), zones));
+            const event = Buffer.from(renderVevent((await loaded) as Record<string, unknown>, zones));
             await record(componentRow(zipPath, 'calendar', version, event));
             itemDone(event.length);
             yield event;
@@ -288,9 +349,10 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
     if (entry.service === 'contacts') {
       const zipPath = paths.take(['contacts', 'contacts.vcf']);
       async function* cards(): AsyncGenerator<Buffer> {
-        for await (const version of versions(entry)) {
+        const people = readAhead(versions(entry), (v) => readVersionObject(repository, v));
+        for await (const { item: version, loaded } of people) {
           options.signal?.throwIfAborted();
-          const card = Buffer.from(renderVcard(await readVersionObject(repository, version)));
+          const card = Buffer.from(renderVcard((await loaded) as Record<string, unknown>));
           await record(componentRow(zipPath, 'contacts', version, card));
           itemDone(card.length);
           yield card;
@@ -302,7 +364,12 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
     }
 
     // Drive: folders become directory entries, files their bytes, in the folder tree.
-    for await (const version of versions(entry)) {
+    const driveItems = readAhead(versions(entry), (v) =>
+      contentKind('drive', v) === 'file'
+        ? bytesOf(repository, v)
+        : readVersionObject(repository, v).then((o) => Buffer.from(`${JSON.stringify(o, null, 2)}\n`)),
+    );
+    for await (const { item: version, loaded } of driveItems) {
       options.signal?.throwIfAborted();
       const root = version.metadata.trashed === true ? 'drive-trash' : 'drive';
       const folder = String(version.metadata.path ?? '/')
@@ -328,8 +395,7 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
         }
         // A Google file with no Office form (form, shortcut, site...): its metadata as JSON.
         const zipPath = paths.take([root, ...folder, `${name}.gdrive.json`]);
-        const json = Buffer.from(`${JSON.stringify(await readVersionObject(repository, version), null, 2)}\n`);
-        const result = await archive.add(zipPath, [json], { mtime: entry.point.at });
+        const result = await archive.add(zipPath, [(await loaded) as Buffer], { mtime: entry.point.at });
         await record({
           path: zipPath,
           service: 'drive',
@@ -344,7 +410,7 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
       const info = driveFileInfo(version);
       const zipPath = paths.take([root, ...folder, info.fileName]);
       const modified = new Date(String(version.metadata.modifiedTime ?? ''));
-      const result = await archive.add(zipPath, readVersionBytes(repository, version), {
+      const result = await archive.add(zipPath, loaded ? [await loaded] : readVersionBytes(repository, version), {
         compress: worthCompressing(info.contentType),
         mtime: Number.isNaN(modified.getTime()) ? entry.point.at : modified,
       });
