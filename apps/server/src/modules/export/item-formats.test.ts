@@ -180,6 +180,22 @@ describe('mboxrd', () => {
   });
 });
 
+describe('mboxrd chunking', () => {
+  it('quotes the same whatever the chunk boundaries', () => {
+    const text = Buffer.from('From a\r\n>From b\nFro\n>>From c\r\nx From d\n\nFrom\n>F\nFrom ');
+    const whole = new MboxrdEncoder();
+    const expected = Buffer.concat([whole.push(text), whole.end()]);
+    assert.equal(expected.toString(), '>From a\r\n>>From b\nFro\n>>>From c\r\nx From d\n\nFrom\n>F\n>From \n\n');
+    for (let size = 1; size <= text.length; size++) {
+      const encoder = new MboxrdEncoder();
+      const parts: Buffer[] = [];
+      for (let at = 0; at < text.length; at += size) parts.push(encoder.push(text.subarray(at, at + size)));
+      parts.push(encoder.end());
+      assert.deepEqual(Buffer.concat(parts), expected, `chunks of ${size}`);
+    }
+  });
+});
+
 describe('file names', () => {
   it('makes path segments safe and unique, and a Content-Disposition with the Unicode name', () => {
     assert.equal(safeSegment('../a/b:c?'), '_a_b_c_');

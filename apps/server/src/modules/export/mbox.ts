@@ -30,39 +30,39 @@ export class MboxrdEncoder {
 
   push(chunk: Uint8Array): Buffer {
     const out: Buffer[] = [];
-    let copyFrom = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const byte = chunk[i] as number;
-      if (this.atLineStart) {
-        if (i > copyFrom) out.push(Buffer.from(chunk.subarray(copyFrom, i)));
-        copyFrom = i + 1;
-        const fromIndex = this.pending.findIndex((b) => b !== GT);
-        const gtCount = fromIndex === -1 ? this.pending.length : fromIndex;
-        const matched = this.pending.length - gtCount;
-        if ((matched === 0 && byte === GT) || byte === FROM[matched]) {
-          this.pending.push(byte);
-          if (this.pending.length - gtCount === FROM.length) {
-            out.push(Buffer.from([GT, ...this.pending]));
-            this.pending = [];
-            this.atLineStart = false;
-          }
-          continue;
-        }
-        // Not a From line: release what was held and copy on.
-        out.push(Buffer.from([...this.pending, byte]));
-        this.pending = [];
-        this.atLineStart = byte === LF;
+    const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let i = 0;
+    while (i < data.length) {
+      if (!this.atLineStart) {
+        // Inside a line: copy up to and including its end in one piece.
+        const newline = data.indexOf(LF, i);
+        const end = newline === -1 ? data.length : newline + 1;
+        out.push(data.subarray(i, end));
+        i = end;
+        this.atLineStart = newline !== -1;
         continue;
       }
-      if (byte === LF) {
-        out.push(Buffer.from(chunk.subarray(copyFrom, i + 1)));
-        copyFrom = i + 1;
-        this.atLineStart = true;
+      const byte = data[i] as number;
+      i++;
+      const fromIndex = this.pending.findIndex((b) => b !== GT);
+      const gtCount = fromIndex === -1 ? this.pending.length : fromIndex;
+      const matched = this.pending.length - gtCount;
+      if ((matched === 0 && byte === GT) || byte === FROM[matched]) {
+        this.pending.push(byte);
+        if (this.pending.length - gtCount === FROM.length) {
+          out.push(Buffer.from([GT, ...this.pending]));
+          this.pending = [];
+          this.atLineStart = false;
+        }
+        continue;
       }
+      // Not a From line: release what was held and go on.
+      out.push(Buffer.from([...this.pending, byte]));
+      this.pending = [];
+      this.atLineStart = byte === LF;
     }
-    if (!this.atLineStart && copyFrom < chunk.length) out.push(Buffer.from(chunk.subarray(copyFrom)));
-    if (chunk.length > 0) this.lastByte = chunk[chunk.length - 1] as number;
-    return Buffer.concat(out);
+    if (data.length > 0) this.lastByte = data[data.length - 1] as number;
+    return out.length === 1 ? Buffer.from(out[0] as Buffer) : Buffer.concat(out);
   }
 
   /** What is left, plus the newline(s) that end the message in the mbox. */
