@@ -13,7 +13,7 @@ export function createProgressBar(
   now: () => number = Date.now,
 ): ProgressBar {
   if (!stream.isTTY) return { update() {}, finish() {} };
-  let last = 0;
+  let last = Number.NEGATIVE_INFINITY;
   let drawn = false;
   return {
     update(done, total, detail) {

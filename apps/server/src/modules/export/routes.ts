@@ -121,7 +121,8 @@ export const exportModule: ApiModule = (app, ctx) => {
       const { customerId } = request.params;
       await authorized(customerId, 'customer.data.browse', requireActor(request));
       const { source, version } = await findItemVersion(ctx.db, customerId, request.query);
-      const repository = await openTenantRepository(ctx, customerId);
+      // One worker thread is plenty for one item.
+      const repository = await openTenantRepository(ctx, customerId, { workers: 1 });
       let body: AsyncIterable<Buffer>;
       let file: ReturnType<typeof itemFile>;
       try {
