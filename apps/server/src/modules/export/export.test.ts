@@ -396,6 +396,12 @@ forEachDatabase('export', (kind) => {
     assert.equal((await other.post(`/api/customers/${otherCustomerId}/exports`, { user: email })).statusCode, 400);
     assert.equal((await other.get(`/api/customers/${f.customerId}/exports/${exportId}`)).statusCode, 404);
     assert.equal((await other.get(`/api/customers/${otherCustomerId}/exports/${exportId}`)).statusCode, 404);
+    assert.equal((await other.get(`/api/customers/${f.customerId}/exports`)).statusCode, 404);
+    const theirs = await other.get(`/api/customers/${otherCustomerId}/exports`);
+    assert.equal(theirs.statusCode, 200);
+    assert.deepEqual(theirs.json().exports, []);
+    const ours = await owned.get(`/api/customers/${f.customerId}/exports?limit=1`);
+    assert.equal(ours.json().exports[0].id, exportId);
   });
 
   it('serves byte ranges, audits the download, and answers 410 once the link expired (housekeeping deletes the zip)', async () => {

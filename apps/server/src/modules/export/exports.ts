@@ -7,7 +7,7 @@ import { hkdfSync, randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Repository } from '@safehold/repository';
-import { and, eq, inArray, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { dataExports } from '../../db/schema.ts';
@@ -84,6 +84,21 @@ export async function getExport(ctx: AppContext, customerId: string, exportId: s
     .from(dataExports)
     .where(and(eq(dataExports.customerId, customerId), eq(dataExports.id, exportId)));
   return row ?? null;
+}
+
+/** The customer's exports, newest first. */
+export async function listExports(
+  ctx: AppContext,
+  customerId: string,
+  page: { limit: number; offset: number },
+): Promise<DataExport[]> {
+  return ctx.db
+    .select()
+    .from(dataExports)
+    .where(eq(dataExports.customerId, customerId))
+    .orderBy(desc(dataExports.createdAt), desc(dataExports.id))
+    .limit(page.limit)
+    .offset(page.offset);
 }
 
 export function exportFilePath(ctx: AppContext, row: Pick<DataExport, 'customerId' | 'id'>): string {

@@ -22,6 +22,7 @@ import {
   exportAuditDetails,
   exportForToken,
   getExport,
+  listExports,
 } from './exports.ts';
 import { contentDisposition } from './file-names.ts';
 import { findItemVersion, itemDownloadDetails } from './item-download.ts';
@@ -187,6 +188,29 @@ export const exportModule: ApiModule = (app, ctx) => {
       });
       reply.code(202);
       return { id: row.id, itemsTotal: row.itemsTotal };
+    },
+  );
+
+  app.get(
+    '/api/customers/:customerId/exports',
+    {
+      schema: {
+        tags: ['export'],
+        summary: "The customer's exports, newest first (paged)",
+        params,
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+        response: { 200: z.object({ exports: z.array(exportStatus), limit: z.number(), offset: z.number() }) },
+      },
+    },
+    async (request) => {
+      const { customerId } = request.params;
+      await authorized(customerId, 'customer.data.browse', requireActor(request));
+      const { limit, offset } = request.query;
+      const rows = await listExports(ctx, customerId, { limit, offset });
+      return { exports: rows.map(statusOf), limit, offset };
     },
   );
 
