@@ -16,7 +16,7 @@ import { type BackupFixture, backupFixture, versionsOf } from '../backup/backup-
 import { findSource, type ItemVersion } from '../backup/item-history.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { mboxLabels } from './export-archive.ts';
-import { defineExportJobs, deleteExpiredExports } from './exports.ts';
+import { createExport, defineExportJobs, deleteExpiredExports, runExport } from './exports.ts';
 import { exportModule } from './routes.ts';
 
 /** Reads every file of a directory tree: relative path → absolute path. */
@@ -349,6 +349,31 @@ forEachDatabase('export', (kind) => {
         (entry) => (entry.details as { item?: string }).item === message.itemKey && entry.actorId === owner.id,
       ),
     );
+  });
+
+  it('puts an export interrupted by a stopping worker back in the queue, without a partial file, and finishes it on the next run', async () => {
+    const row = await createExport(f.ctx, { customerId: f.customerId, subjectEmail: email, requestedBy: 'test' });
+    const stop = new AbortController();
+    await assert.rejects(
+      runExport(f.ctx, row.id, {
+        signal: stop.signal,
+        onProgress: (progress) => {
+          if (progress.itemsDone === 3) stop.abort(new Error('worker stopping'));
+        },
+      }),
+    );
+    const [interrupted] = await f.ctx.db.select().from(dataExports).where(eq(dataExports.id, row.id));
+    assert.equal(interrupted?.status, 'queued');
+    const dir = path.join(f.ctx.config.exportDir, f.customerId);
+    assert.deepEqual(
+      readdirSync(dir).filter((name) => name.startsWith(row.id)),
+      [],
+      'no partial zip or work directory is left',
+    );
+    const done = await runExport(f.ctx, row.id);
+    assert.equal(done.status, 'success');
+    assert.equal(done.itemsDone, done.itemsTotal);
+    execFileSync('/usr/bin/unzip', ['-tq', path.join(dir, `${row.id}.zip`)]);
   });
 
   it('rejects bad input with a clear message and creates no export', async () => {

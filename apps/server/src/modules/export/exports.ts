@@ -191,9 +191,15 @@ export async function runExport(
     await writing.catch(() => {});
     await rm(partial, { force: true });
     await rm(workDir, { recursive: true, force: true });
+    // A stopping worker is not the export's fault: it goes back to the queue (pg-boss retries it).
+    const interrupted = options.signal?.aborted === true;
     await ctx.db
       .update(dataExports)
-      .set({ status: 'failed', error: (error as Error).message, finishedAt: ctx.clock.now() })
+      .set(
+        interrupted
+          ? { status: 'queued', error: null, itemsDone: 0, bytesDone: 0 }
+          : { status: 'failed', error: (error as Error).message, finishedAt: ctx.clock.now() },
+      )
       .where(eq(dataExports.id, exportId));
     throw error;
   } finally {
@@ -213,7 +219,9 @@ export function defineExportJobs(jobs: JobQueue, ctx: () => AppContext): void {
       try {
         await runExport(ctx(), payload.exportId, { signal: run.signal });
       } catch (error) {
-        // The failure is on the export row; a crash (worker killed) is what pg-boss retries.
+        // Interrupted (the worker is stopping): thrown, so pg-boss runs it again later.
+        if (run.signal.aborted) throw error;
+        // Otherwise the failure is on the export row, for the person who asked to see.
         run.logger.warn({ err: error, exportId: payload.exportId }, 'export failed');
       }
     },
