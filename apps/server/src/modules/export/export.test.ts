@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import ICAL from 'ical.js';
-import { auditLog, customers, dataExports } from '../../db/schema.ts';
+import { auditLog, backupSources, customers, dataExports } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
@@ -15,7 +15,7 @@ import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
 import { type BackupFixture, backupFixture, versionsOf } from '../backup/backup-test-support.ts';
 import { findSource, type ItemVersion } from '../backup/item-history.ts';
 import { createIdentityModule } from '../identity/index.ts';
-import { mboxLabels } from './export-archive.ts';
+import { mboxLabels, planExport } from './export-archive.ts';
 import { createExport, defineExportJobs, deleteExpiredExports, runExport } from './exports.ts';
 import { exportModule } from './routes.ts';
 
@@ -374,6 +374,28 @@ forEachDatabase('export', (kind) => {
     assert.equal(done.status, 'success');
     assert.equal(done.itemsDone, done.itemsTotal);
     execFileSync('/usr/bin/unzip', ['-tq', path.join(dir, `${row.id}.zip`)]);
+  });
+
+  it("exports the user's own Drive even when a shared drive is read as that user", async () => {
+    const own = (await findSource(f.ctx.db, f.customerId, email, 'drive'))?.id;
+    await f.ctx.db.insert(backupSources).values({
+      id: randomUUID(),
+      customerId: f.customerId,
+      subjectKind: 'shared_drive',
+      subjectId: '0Ashared',
+      subjectEmail: email,
+      service: 'drive',
+    });
+    const plan = await planExport(f.ctx.db, {
+      customerId: f.customerId,
+      subjectEmail: email,
+      services: ['drive'],
+      asOf: null,
+    });
+    assert.deepEqual(
+      plan.sources.map((entry) => entry.source.id),
+      [own],
+    );
   });
 
   it('rejects bad input with a clear message and creates no export', async () => {
