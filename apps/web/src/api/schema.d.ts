@@ -948,7 +948,53 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The customer's exports, newest first (paged) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            exports: {
+                                asOf: string | null;
+                                bytesDone: number;
+                                createdAt: string;
+                                downloadUrl: string | null;
+                                error: string | null;
+                                expiresAt: string | null;
+                                finishedAt: string | null;
+                                id: string;
+                                itemsDone: number;
+                                itemsTotal: number;
+                                services: string[];
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "success" | "failed" | "expired";
+                                user: string;
+                                zipBytes: number | null;
+                            }[];
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /** Start a zip export of a user's backed-up services as of a time (default: the latest backup) */
         post: {
