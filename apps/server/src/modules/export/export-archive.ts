@@ -312,7 +312,8 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
           const rest = encoder.end();
           for (const label of labels) await spool.append(`mbox:${label}`, rest);
         }
-        const zipPath = paths.take(['mail', 'messages', mailFileName(version)]);
+        // Unique without bookkeeping: the message id is part of the name.
+        const zipPath = `mail/messages/${mailFileName(version)}`;
         const result = await archive.add(zipPath, tee(), { mtime: messageDate(version) ?? entry.point.at });
         await record({
           path: zipPath,

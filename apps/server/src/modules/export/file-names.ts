@@ -77,6 +77,8 @@ export function exportExtension(mimeType: string | undefined): string {
 /** "2026-11-24 Quarterly report" style stem for a message file. */
 export function messageFileStem(date: Date | null, subject: string | undefined, id: string): string {
   const day = date && !Number.isNaN(date.getTime()) ? date.toISOString().slice(0, 10) : 'undated';
-  const words = (subject ?? '').replace(/\s+/g, ' ').trim().slice(0, 60) || '(no subject)';
-  return `${day} ${words} [${id}]`;
+  // At most 60 bytes of subject, so the id at the end is never cut off (it makes the name unique).
+  let words = (subject ?? '').replace(/\s+/g, ' ').trim().slice(0, 60);
+  while (Buffer.byteLength(words) > 60) words = words.slice(0, -1);
+  return `${day} ${words || '(no subject)'} [${id}]`;
 }

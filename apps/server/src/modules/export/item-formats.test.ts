@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import ICAL from 'ical.js';
 import { foldLine } from './content-lines.ts';
-import { contentDisposition, safeSegment, UniquePaths } from './file-names.ts';
+import { contentDisposition, messageFileStem, safeSegment, UniquePaths } from './file-names.ts';
 import { renderIcs } from './ics.ts';
 import { MboxrdEncoder, mboxFromLine } from './mbox.ts';
 import { renderVcard } from './vcard.ts';
@@ -204,6 +204,9 @@ describe('file names', () => {
     const paths = new UniquePaths();
     assert.equal(paths.take(['drive', 'Docs', 'Report.docx']), 'drive/Docs/Report.docx');
     assert.equal(paths.take(['drive', 'Docs', 'report.DOCX']), 'drive/Docs/report (2).DOCX');
+    const stem = messageFileStem(new Date('2026-11-24T10:00:00Z'), 'Réunion '.repeat(40), '18c3f');
+    assert.match(stem, /^2026-11-24 Réunion .* \[18c3f\]$/);
+    assert.ok(Buffer.byteLength(stem) < 100);
     assert.equal(
       contentDisposition('Réunion "x".ics'),
       `attachment; filename="R_union _x_.ics"; filename*=UTF-8''R%C3%A9union%20%22x%22.ics`,
