@@ -15,6 +15,7 @@ import { defineBackupJobs } from './modules/backup/backup-jobs.ts';
 import { scheduleBackupJobs } from './modules/backup/schedule.ts';
 import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/service.ts';
 import type { DemoInfo } from './modules/demo/demo-google.ts';
+import { defineExportJobs, deleteExpiredExports } from './modules/export/exports.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/mail.ts';
 
@@ -57,7 +58,12 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     clock,
     ...(options.jobTuning ? { tuning: options.jobTuning } : {}),
   });
-  defineHousekeeping(jobs, { db, clock, deleteExpiredSessions: (now) => deleteExpiredSessions(db, now) });
+  defineHousekeeping(jobs, {
+    db,
+    clock,
+    deleteExpiredSessions: (now) => deleteExpiredSessions(db, now),
+    deleteExpiredExports: (now) => deleteExpiredExports(runtime, now),
+  });
   const runtime: Runtime = {
     config,
     database,
@@ -82,6 +88,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   // replaces runtime.config when it starts the demo emulator.
   defineCustomerJobs(jobs, createCustomersDeps(runtime));
   defineBackupJobs(jobs, () => runtime);
+  defineExportJobs(jobs, () => runtime);
   return runtime;
 }
 

@@ -2,6 +2,7 @@
 import { type Command, type CommandIo, type DelegatedCommand, exitCodes, runCommand } from './command.ts';
 import { backupRunCommand, backupStatusCommand } from './commands/backup.ts';
 import { emulatorCommand } from './commands/emulator.ts';
+import { exportCommand } from './commands/export.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { recoverCommand, tenantExportKeysCommand } from './commands/recover.ts';
 import { repoCommand } from './commands/repo.ts';
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   backupStatusCommand,
   tenantExportKeysCommand,
   recoverCommand,
+  exportCommand,
 ];
 export const delegatedCommands: DelegatedCommand[] = [repoCommand, emulatorCommand];
 

@@ -31,6 +31,7 @@ const environmentSchema = z.object({
   SAFEHOLD_PUBLIC_URL: httpUrl.optional(),
   DATABASE_URL: databaseUrl.optional(),
   SAFEHOLD_STORAGE_URL: storageUrl.optional(),
+  SAFEHOLD_EXPORT_DIR: z.string().min(1).optional(),
   S3_ENDPOINT: httpUrl.optional(),
   SAFEHOLD_MASTER_KEY: z
     .string()
@@ -71,6 +72,8 @@ export interface Config {
   dataDir: string;
   database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
   storageUrl: string;
+  /** Where zip exports are written (and deleted when their link expires). */
+  exportDir: string;
   masterKey: { kind: 'inline'; key: Buffer } | { kind: 'file'; path: string; mustExist: boolean };
   smtp: { url: string; from: string } | null;
   trustedProxies: string[];
@@ -141,6 +144,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       ? { kind: 'postgres', url: env.DATABASE_URL }
       : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     storageUrl: env.SAFEHOLD_STORAGE_URL ?? path.join(dataDir, 'repositories'),
+    exportDir: env.SAFEHOLD_EXPORT_DIR ? path.resolve(cwd, env.SAFEHOLD_EXPORT_DIR) : path.join(dataDir, 'exports'),
     masterKey,
     smtp: env.SMTP_URL ? { url: env.SMTP_URL, from: env.SMTP_FROM } : null,
     trustedProxies: env.SAFEHOLD_TRUSTED_PROXIES ?? [],

@@ -4,6 +4,7 @@ import { auditModule } from '../modules/audit/routes.ts';
 import { backupModule } from '../modules/backup/routes.ts';
 import { customersModule } from '../modules/customers/routes.ts';
 import { demoModule } from '../modules/demo/routes.ts';
+import { exportModule } from '../modules/export/routes.ts';
 import { identityModule } from '../modules/identity/index.ts';
 import { outboxModule } from '../modules/notifications/routes.ts';
 import { partnersModule } from '../modules/partners/routes.ts';
@@ -21,4 +22,5 @@ export const apiModules: ApiModule[] = [
   transferModule,
   partnersModule,
   trialModule,
+  exportModule,
 ];

@@ -1,7 +1,8 @@
 // The hourly housekeeping job: deletes rows that can no longer matter — sessions past their
 // absolute lifetime (or idle too long, when an idle timeout is given), rate-limit windows long
 // over, and one-time tokens used or expired more than 7 days ago (kept that long so a person
-// who opens an old link is told it was used or expired rather than that it never existed).
+// who opens an old link is told it was used or expired rather than that it never existed) —
+// and zip exports whose download link expired (their files).
 import { and, isNotNull, lt, or } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
@@ -22,6 +23,8 @@ export interface HousekeepingResult {
   sessions: number;
   rateLimitCounters: number;
   oneTimeTokens: number;
+  /** Expired exports whose zip was deleted (when the export module's sweep is given). */
+  exports?: number;
 }
 
 export interface HousekeepingDependencies {
@@ -34,6 +37,8 @@ export interface HousekeepingDependencies {
    */
   deleteExpiredSessions?: (now: Date) => Promise<number>;
   sessionIdleTimeoutMs?: number;
+  /** The export module's sweep of zips past their link's expiry. */
+  deleteExpiredExports?: (now: Date) => Promise<number>;
 }
 
 export async function runHousekeeping(deps: HousekeepingDependencies): Promise<HousekeepingResult> {
@@ -68,6 +73,7 @@ export async function runHousekeeping(deps: HousekeepingDependencies): Promise<H
     sessions: deletedSessions,
     rateLimitCounters: deletedCounters.length,
     oneTimeTokens: deletedTokens.length,
+    ...(deps.deleteExpiredExports ? { exports: await deps.deleteExpiredExports(new Date(now)) } : {}),
   };
 }
 

@@ -21,6 +21,7 @@ import {
 import { getConnection } from '../../modules/customers/store.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
+import { formatBytes } from '../progress-bar.ts';
 
 const serviceSchema = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
 
@@ -90,13 +91,6 @@ export async function backupRunReport(
       ? 'failed'
       : 'partial';
   return { status, startedAt: startedAt.toISOString(), finishedAt: ctx.clock.now().toISOString(), services, errors };
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 function parseServices(values: string[] | undefined): BackupService[] {

@@ -11,7 +11,7 @@ export type BackupService = (typeof backupSources.$inferSelect)['service'];
 export type BackupSource = typeof backupSources.$inferSelect;
 export type ItemVersion = typeof backupItemVersions.$inferSelect;
 
-/** The source of `subject` (a user's email or a shared drive id) and service, or null. */
+/** The source of `subject` (a user's email, a user's Google id or a shared drive id) and service, or null. */
 export async function findSource(
   db: Db,
   customerId: string,
@@ -25,10 +25,13 @@ export async function findSource(
       and(
         eq(backupSources.customerId, customerId),
         eq(backupSources.service, service),
-        or(sql`lower(${backupSources.subjectEmail}) = lower(${subject})`, eq(backupSources.subjectId, subject)),
+        // A shared drive's subject_email is the member it is read as: an email finds users only.
+        or(
+          and(eq(backupSources.subjectKind, 'user'), sql`lower(${backupSources.subjectEmail}) = lower(${subject})`),
+          eq(backupSources.subjectId, subject),
+        ),
       ),
     )
-    .orderBy(asc(backupSources.subjectKind))
     .limit(1);
   return source ?? null;
 }

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type RunningEmulator, startEmulator } from '@safehold/emulator';
+import { runCliInProcess } from '../../testing/cli-process.ts';
+
+const cli = runCliInProcess;
+
+describe('safehold export', () => {
+  const domain = 'cli.export.test';
+  let emulator: RunningEmulator;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let user: string;
+  let runId: string;
+
+  before(async () => {
+    emulator = await startEmulator({
+      seed: 'cli-export',
+      domain,
+      users: 2,
+      generate: { messagesPerUser: 5, filesPerUser: 3, eventsPerUser: 4, contactsPerUser: 3, sharedDrives: 0 },
+    });
+    dir = mkdtempSync(path.join(tmpdir(), 'safehold-cli-export-'));
+    const keyPath = path.join(dir, 'sa.json');
+    writeFileSync(keyPath, JSON.stringify(emulator.serviceAccountKey));
+    env = { SAFEHOLD_DATA_DIR: path.join(dir, 'data'), GOOGLE_SERVICE_ACCOUNT_KEY: keyPath, LOG_LEVEL: 'silent' };
+    user = emulator.control.listAccounts(domain)[0]?.email as string;
+    assert.equal((await cli(['tenant', 'connect', '--domain', domain, '--admin', `admin@${domain}`], env)).code, 0);
+    assert.equal((await cli(['licenses', 'assign', '--domain', domain, user], env)).code, 0);
+    const backup = await cli(['backup', 'run', '--domain', domain, '--wait', '--json'], env);
+    assert.equal(backup.code, 0, backup.stderr);
+    const runs = await cli(['backup', 'status', '--domain', domain, '--json'], env);
+    runId = JSON.parse(runs.stdout).sources.find((source: { service: string }) => source.service === 'contacts').lastRun
+      .id;
+  });
+  after(async () => {
+    await emulator?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes a zip of every service that unzip verifies, with a manifest, and prints a JSON summary', async () => {
+    const out = path.join(dir, 'all.zip');
+    const result = await cli(['export', '--domain', domain, '--user', user, '--out', out, '--json'], env);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout);
+    assert.equal(summary.status, 'success');
+    assert.equal(summary.out, out);
+    assert.deepEqual(summary.services.sort(), ['calendar', 'contacts', 'drive', 'gmail']);
+    execFileSync('/usr/bin/unzip', ['-tq', out]);
+    const listing = execFileSync('/usr/bin/unzip', ['-Z1', out], { encoding: 'utf8' }).split('\n');
+    assert.ok(listing.includes('manifest.json') && listing.includes('manifest.csv'));
+    assert.ok(listing.includes('contacts/contacts.vcf'));
+    assert.ok(listing.some((name) => name.startsWith('mail/mbox/') && name.endsWith('.mbox')));
+    assert.ok(listing.some((name) => name.startsWith('calendar/') && name.endsWith('.ics')));
+    const manifest = JSON.parse(execFileSync('/usr/bin/unzip', ['-p', out, 'manifest.json'], { encoding: 'utf8' }));
+    const mail = emulator.control.digest({ email: user, service: 'gmail' }).items;
+    assert.equal(manifest.items.filter((item: { path: string }) => item.path.endsWith('.eml')).length, mail);
+    assert.equal(
+      manifest.items.filter((item: { itemKey: string | null }) => item.itemKey !== null).length,
+      summary.items,
+    );
+  });
+
+  it('exports one service as of a backup point id', async () => {
+    const out = path.join(dir, 'contacts.zip');
+    const result = await cli(
+      ['export', '--domain', domain, '--user', user, '--service', 'contacts', '--as-of', runId, '--out', out],
+      env,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Exported \d+ items/);
+    const listing = execFileSync('/usr/bin/unzip', ['-Z1', out], { encoding: 'utf8' }).trim().split('\n').sort();
+    assert.deepEqual(listing, ['contacts/contacts.vcf', 'manifest.csv', 'manifest.json']);
+    assert.match(readFileSync(out).subarray(0, 2).toString('latin1'), /^PK$/);
+  });
+
+  it('names the bad input and exits 2', async () => {
+    const out = path.join(dir, 'bad.zip');
+    const cases: Array<[string[], RegExp]> = [
+      [['--user', user, '--out', out], /--domain is required/],
+      [['--domain', domain, '--out', out], /--user is required/],
+      [['--domain', domain, '--user', user], /--out is required/],
+      [['--domain', domain, '--user', user, '--service', 'fax', '--out', out], /--service must be one of .*"fax"/],
+      [['--domain', domain, '--user', user, '--as-of', 'last tuesday', '--out', out], /--as-of must be an ISO 8601/],
+      [
+        ['--domain', domain, '--user', user, '--as-of', '00000000-0000-4000-8000-000000000000', '--out', out],
+        /is not a backup point/,
+      ],
+      [
+        ['--domain', domain, '--user', user, '--as-of', '2001-01-01T00:00:00Z', '--out', out],
+        /No backup of .* as of 2001/,
+      ],
+      [['--domain', 'nope.test', '--user', user, '--out', out], /no customer with the domain "nope.test"/],
+      [['--domain', domain, '--user', 'ghost@cli.export.test', '--out', out], /No backup of ghost@cli.export.test/],
+      [['--domain', domain, '--user', user, '--out', path.join(dir, 'all.zip')], /already exists/],
+      [['--domain', domain, '--user', user, '--out', path.join(dir, 'missing', 'x.zip')], /does not exist/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await cli(['export', ...args], env);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+    }
+    assert.ok(!existsSync(out));
+  });
+});

@@ -1,0 +1,159 @@
+// `safehold export`: writes a zip of one user's backed-up services as of a point in time to a
+// file, in this process (no worker needed), with a progress bar on a TTY. The export is
+// recorded (and audited) like one started from the API, and its zip is moved to --out.
+import { constants } from 'node:fs';
+import { access, copyFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { loadConfig } from '../../config/config.ts';
+import { backupRuns } from '../../db/schema.ts';
+import { AppError } from '../../http/errors.ts';
+import { systemAuditActor } from '../../modules/customers/deps.ts';
+import { findCustomerByDomain } from '../../modules/customers/store.ts';
+import { exportServices } from '../../modules/export/export-archive.ts';
+import { createExport, exportAuditDetails, exportFilePath, runExport } from '../../modules/export/exports.ts';
+import { openRuntime } from '../../runtime.ts';
+import { type Command, exitCodes, UsageError } from '../command.ts';
+import { createProgressBar, formatBytes } from '../progress-bar.ts';
+
+const serviceSchema = z.enum(exportServices);
+const uuid = z.uuid();
+
+function requireString(value: unknown, option: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${option} is required`);
+  return value.trim();
+}
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: "Export a user's backed-up mail, files, calendars and contacts to a zip file.",
+  details:
+    'Mail as one mbox per label plus one .eml per message, each calendar as an .ics, contacts as one .vcf,\n' +
+    'Drive files in their folder tree (Google Docs/Sheets/Slides as Office files) and a manifest\n' +
+    '(manifest.json, manifest.csv) listing every item with its size and sha256. --as-of takes an ISO 8601\n' +
+    'time or a backup point (run) id; the default is the latest backup. Exit 0 done, 1 failed, 2 bad usage.',
+  options: {
+    domain: { type: 'string', description: 'The customer domain', valueName: 'DOMAIN' },
+    user: { type: 'string', description: 'The user whose backup to export', valueName: 'EMAIL' },
+    service: { type: 'string', description: 'Only this service: gmail, drive, calendar, contacts', multiple: true },
+    'as-of': {
+      type: 'string',
+      description: 'The backup as of this time (ISO 8601) or backup point id',
+      valueName: 'T',
+    },
+    out: { type: 'string', description: 'The zip file to write (must not exist)', valueName: 'FILE.zip' },
+    json: { type: 'boolean', description: 'Print one JSON object' },
+  },
+  async run({ values }, io) {
+    const domain = requireString(values.domain, 'domain');
+    const user = requireString(values.user, 'user').toLowerCase();
+    const out = path.resolve(io.cwd, requireString(values.out, 'out'));
+    const services = ((values.service as string[] | undefined) ?? []).map((value) => {
+      const parsed = serviceSchema.safeParse(value);
+      if (!parsed.success)
+        throw new UsageError(`--service must be one of ${exportServices.join(', ')} (got "${value}")`);
+      return parsed.data;
+    });
+    const asOfText = typeof values['as-of'] === 'string' ? values['as-of'].trim() : undefined;
+    let asOf: Date | null = null;
+    if (asOfText && !uuid.safeParse(asOfText).success) {
+      if (!/^\d{4}-\d{2}-\d{2}/.test(asOfText) || Number.isNaN(Date.parse(asOfText))) {
+        throw new UsageError(`--as-of must be an ISO 8601 time or a backup point id (got "${asOfText}")`);
+      }
+      asOf = new Date(asOfText);
+    }
+    if (
+      await access(out, constants.F_OK).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      throw new UsageError(`--out ${out} already exists: choose a new file name`);
+    }
+    const directory = await stat(path.dirname(out)).catch(() => null);
+    if (!directory?.isDirectory()) throw new UsageError(`--out: the directory ${path.dirname(out)} does not exist`);
+
+    const config = loadConfig(io.env, io.cwd);
+    const runtime = await openRuntime(config, { command: 'safehold export' });
+    try {
+      const customer = await findCustomerByDomain(runtime.db, domain);
+      if (!customer) throw new UsageError(`no customer with the domain "${domain}" in this installation`);
+      if (asOfText && !asOf) {
+        const [run] = await runtime.db
+          .select({ finishedAt: backupRuns.finishedAt, status: backupRuns.status })
+          .from(backupRuns)
+          .where(and(eq(backupRuns.customerId, customer.id), eq(backupRuns.id, asOfText)));
+        if (!run?.finishedAt || (run.status !== 'success' && run.status !== 'partial')) {
+          throw new UsageError(`--as-of ${asOfText} is not a backup point of ${customer.domain}`);
+        }
+        asOf = run.finishedAt;
+      }
+      const actor = systemAuditActor('safehold export (command line)');
+      let row: Awaited<ReturnType<typeof createExport>>;
+      try {
+        row = await createExport(runtime, {
+          customerId: customer.id,
+          subjectEmail: user,
+          services,
+          asOf,
+          requestedBy: actor.actor.label,
+        });
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'validation_failed') throw new UsageError(error.message);
+        throw error;
+      }
+      await runtime.audit.record({
+        ...actor,
+        tenants: [`customer:${customer.id}`],
+        action: 'export.create',
+        target: customer.id,
+        result: 'success',
+        details: exportAuditDetails(row),
+      });
+      const bar = createProgressBar(io.stderr as NodeJS.WritableStream & { isTTY?: boolean }, `Exporting ${user}`);
+      let done: Awaited<ReturnType<typeof runExport>>;
+      try {
+        done = await runExport(runtime, row.id, {
+          onProgress: (progress) =>
+            bar.update(progress.itemsDone, progress.itemsTotal, formatBytes(progress.bytesDone)),
+        });
+      } finally {
+        bar.finish();
+      }
+      const file = exportFilePath(runtime, done);
+      // The zip leaves the export directory: rename when on the same disk, else copy.
+      await rename(file, out).catch(async () => {
+        await copyFile(file, out, constants.COPYFILE_EXCL);
+        await rm(file, { force: true });
+      });
+      await runtime.audit.record({
+        ...actor,
+        tenants: [`customer:${customer.id}`],
+        action: 'export.download',
+        target: customer.id,
+        result: 'success',
+        details: { ...exportAuditDetails(done), out },
+      });
+      const summary = {
+        status: 'success',
+        exportId: done.id,
+        user: done.subjectEmail,
+        services: done.services,
+        asOf: done.asOf?.toISOString() ?? null,
+        items: done.itemsTotal,
+        bytes: done.bytesDone,
+        zipBytes: done.zipBytes,
+        out,
+      };
+      if (values.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+      else
+        io.stdout.write(
+          `Exported ${summary.items} items of ${summary.user} (${formatBytes(summary.bytes)}) to ${out} (${formatBytes(summary.zipBytes ?? 0)}).\n`,
+        );
+      return exitCodes.done;
+    } finally {
+      await runtime.close();
+    }
+  },
+};

@@ -1,0 +1,500 @@
+// Builds the zip of one user's backed-up services as of a point in time: mail as one mbox per
+// label plus one .eml per message, each calendar as an .ics, the contacts as one .vcf, Drive
+// files in their folder tree (Google files as their Office export), and a manifest (JSON and
+// CSV) listing every item with its path, key, version, size and sha256. Everything is streamed:
+// messages go to their .eml entry and, quoted for mboxrd, to a spool file per label on disk;
+// the manifest is spooled too, so memory stays flat whatever the size of the mailbox.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Repository } from '@safehold/repository';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/database.ts';
+import { backupItemVersions, backupSources } from '../../db/schema.ts';
+import {
+  allVersionsAsOf,
+  type BackupPoint,
+  type BackupService,
+  type BackupSource,
+  contentKind,
+  type ItemVersion,
+  readVersionBytes,
+  readVersionObject,
+  resolveBackupPoint,
+  validAt,
+} from '../backup/item-history.ts';
+import { safeSegment, UniquePaths } from './file-names.ts';
+import { icsFooter, icsHeader, renderVevent, TimeZones } from './ics.ts';
+import { driveFileInfo, mailFileName, messageDate } from './item-files.ts';
+import { MboxrdEncoder, mboxFromLine } from './mbox.ts';
+import { renderVcard } from './vcard.ts';
+import { worthCompressing, type ZipArchive, type ZipEntryResult } from './zip-archive.ts';
+
+export const exportServices = ['gmail', 'drive', 'calendar', 'contacts'] as const satisfies readonly BackupService[];
+
+export interface ExportPlanSource {
+  service: BackupService;
+  source: BackupSource;
+  point: BackupPoint;
+  items: number;
+}
+
+export interface ExportPlan {
+  customerId: string;
+  subjectEmail: string;
+  asOf: Date | null;
+  sources: ExportPlanSource[];
+  /** Services asked for that have no backup (at that time) for this user. */
+  missing: BackupService[];
+  itemsTotal: number;
+}
+
+/**
+ * The user's own source of a service. Not `findSource`: a shared drive's source carries the
+ * address of the member it is read as, so looking up by address alone could find the drive.
+ */
+async function userSource(
+  db: Db,
+  customerId: string,
+  email: string,
+  service: BackupService,
+): Promise<BackupSource | null> {
+  const [source] = await db
+    .select()
+    .from(backupSources)
+    .where(
+      and(
+        eq(backupSources.customerId, customerId),
+        eq(backupSources.service, service),
+        eq(backupSources.subjectKind, 'user'),
+        sql`lower(${backupSources.subjectEmail}) = lower(${email})`,
+      ),
+    )
+    .limit(1);
+  return source ?? null;
+}
+
+/** Finds each service's source and backup point for the user and counts the items to export. */
+export async function planExport(
+  db: Db,
+  options: { customerId: string; subjectEmail: string; services: readonly BackupService[]; asOf: Date | null },
+): Promise<ExportPlan> {
+  const sources: ExportPlanSource[] = [];
+  const missing: BackupService[] = [];
+  for (const service of options.services) {
+    const source = await userSource(db, options.customerId, options.subjectEmail, service);
+    const point = source
+      ? await resolveBackupPoint(db, options.customerId, source.id, options.asOf ?? undefined)
+      : null;
+    if (!source || !point) {
+      missing.push(service);
+      continue;
+    }
+    const [row] = await db
+      .select({ count: sql<number>`count(*)::int` })
+      .from(backupItemVersions)
+      .where(
+        and(
+          eq(backupItemVersions.customerId, options.customerId),
+          eq(backupItemVersions.sourceId, source.id),
+          validAt(point.at),
+        ),
+      );
+    sources.push({ service, source, point, items: row?.count ?? 0 });
+  }
+  return {
+    customerId: options.customerId,
+    subjectEmail: options.subjectEmail,
+    asOf: options.asOf,
+    sources,
+    missing,
+    itemsTotal: sources.reduce((sum, entry) => sum + entry.items, 0),
+  };
+}
+
+export interface ExportProgress {
+  itemsDone: number;
+  itemsTotal: number;
+  bytesDone: number;
+}
+
+export interface BuildExportOptions {
+  db: Db;
+  repository: Repository;
+  archive: ZipArchive;
+  plan: ExportPlan;
+  /** A private directory for spool files (mbox per label, manifest); emptied at the end. */
+  workDir: string;
+  onProgress?(progress: ExportProgress): void;
+  signal?: AbortSignal;
+}
+
+export interface ManifestRow {
+  path: string;
+  service: BackupService | 'export';
+  itemKey: string | null;
+  version: number | null;
+  size: number;
+  sha256: string;
+}
+
+const FOLDER = 'application/vnd.google-apps.folder';
+const emptySha256 = createHash('sha256').digest('hex');
+const csvHeader = 'path,service,item_key,version,size,sha256\n';
+
+function csvField(value: string | number | null): string {
+  const textValue = value === null ? '' : String(value);
+  return /[",\r\n]/.test(textValue) ? `"${textValue.replace(/"/g, '""')}"` : textValue;
+}
+
+/**
+ * Appends to spool files: buffered per file (flushed at 256 KiB, or all at once past 16 MiB
+ * buffered) and written through a bounded set of open handles, since a mailbox can have
+ * thousands of labels and a message is appended to each of its labels' files.
+ */
+class SpoolFiles {
+  private readonly handles = new Map<string, FileHandle>();
+  private readonly buffers = new Map<string, { parts: Buffer[]; bytes: number }>();
+  private buffered = 0;
+  readonly files = new Map<string, string>();
+  private readonly dir: string;
+  private next = 0;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  async append(key: string, data: Uint8Array | string): Promise<void> {
+    const bytes =
+      typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (bytes.length === 0) return;
+    if (!this.files.has(key)) this.files.set(key, path.join(this.dir, `spool-${this.next++}`));
+    let buffer = this.buffers.get(key);
+    if (!buffer) {
+      buffer = { parts: [], bytes: 0 };
+      this.buffers.set(key, buffer);
+    }
+    // Copied: a chunk handed in may be reused by its producer.
+    buffer.parts.push(Buffer.from(bytes));
+    buffer.bytes += bytes.length;
+    this.buffered += bytes.length;
+    if (buffer.bytes >= 256 * 1024) await this.flush(key);
+    else if (this.buffered >= 16 * 1024 * 1024) for (const name of [...this.buffers.keys()]) await this.flush(name);
+  }
+
+  private async flush(key: string): Promise<void> {
+    const buffer = this.buffers.get(key);
+    if (!buffer || buffer.bytes === 0) return;
+    this.buffers.delete(key);
+    this.buffered -= buffer.bytes;
+    let handle = this.handles.get(key);
+    if (handle) {
+      this.handles.delete(key);
+    } else {
+      if (this.handles.size >= 64) {
+        const [oldestKey, oldest] = this.handles.entries().next().value as [string, FileHandle];
+        this.handles.delete(oldestKey);
+        await oldest.close();
+      }
+      handle = await open(this.files.get(key) as string, 'a', 0o600);
+    }
+    this.handles.set(key, handle);
+    await handle.write(Buffer.concat(buffer.parts));
+  }
+
+  /** Writes out everything buffered and closes the files (they can be read after this). */
+  async closeAll(): Promise<void> {
+    for (const key of [...this.buffers.keys()]) await this.flush(key);
+    for (const handle of this.handles.values()) await handle.close();
+    this.handles.clear();
+  }
+}
+
+/** Items up to this size are read ahead whole (in parallel); larger ones are streamed at their turn. */
+const readAheadMaxBytes = 4 * 1024 * 1024;
+const readAheadWindow = 16;
+
+/**
+ * Starts loading the next `window` items while the current one is written: reading an item is
+ * a few index look-ups and decryptions, mostly waiting, so overlapping them is what makes an
+ * export fast. `load` returns null for an item to stream instead (too large to hold).
+ */
+export async function* readAhead<T, R>(
+  source: AsyncIterable<T>,
+  load: (item: T) => Promise<R> | null,
+  window = readAheadWindow,
+): AsyncGenerator<{ item: T; loaded: Promise<R> | null }> {
+  const queue: Array<{ item: T; loaded: Promise<R> | null }> = [];
+  for await (const item of source) {
+    const loaded = load(item);
+    // Awaited when its turn comes; until then a failure must not count as unhandled.
+    loaded?.catch(() => {});
+    queue.push({ item, loaded });
+    if (queue.length > window) yield queue.shift() as { item: T; loaded: Promise<R> | null };
+  }
+  yield* queue;
+}
+
+async function readAll(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+function bytesOf(repository: Repository, version: ItemVersion): Promise<Buffer> | null {
+  return version.size <= readAheadMaxBytes ? readAll(readVersionBytes(repository, version)) : null;
+}
+
+/** Labels a message is filed under in the export (one mbox each); unlabelled mail is "Archived". */
+export function mboxLabels(version: ItemVersion): string[] {
+  const names = Array.isArray(version.metadata.labelNames) ? version.metadata.labelNames : [];
+  const ids = Array.isArray(version.metadata.labelIds) ? version.metadata.labelIds : [];
+  const labels = (names.length > 0 ? names : ids).filter(
+    (label): label is string => typeof label === 'string' && label !== 'UNREAD' && !label.startsWith('CATEGORY_'),
+  );
+  return labels.length > 0 ? [...new Set(labels)] : ['Archived'];
+}
+
+export async function buildExport(options: BuildExportOptions): Promise<{ rows: number; bytes: number }> {
+  const { db, repository, archive, plan } = options;
+  await mkdir(options.workDir, { recursive: true, mode: 0o700 });
+  const paths = new UniquePaths();
+  const spool = new SpoolFiles(options.workDir);
+  const progress: ExportProgress = { itemsDone: 0, itemsTotal: plan.itemsTotal, bytesDone: 0 };
+  let rows = 0;
+
+  async function record(row: ManifestRow): Promise<void> {
+    await spool.append(
+      'manifest.csv',
+      `${rows === 0 ? csvHeader : ''}${[row.path, row.service, row.itemKey, row.version, row.size, row.sha256].map(csvField).join(',')}\n`,
+    );
+    await spool.append('manifest.json', `${rows === 0 ? '' : ',\n'}${JSON.stringify(row)}`);
+    rows++;
+  }
+
+  function itemDone(bytes: number): void {
+    progress.itemsDone++;
+    progress.bytesDone += bytes;
+    options.onProgress?.({ ...progress });
+  }
+
+  const versions = (entry: ExportPlanSource, where?: SQL) =>
+    allVersionsAsOf(db, {
+      customerId: plan.customerId,
+      sourceId: entry.source.id,
+      at: entry.point.at,
+      ...(where ? { where } : {}),
+    });
+
+  for (const entry of plan.sources) {
+    options.signal?.throwIfAborted();
+    if (entry.service === 'gmail') {
+      const mailboxes = new Map<string, string>();
+      for await (const { item: version, loaded } of readAhead(versions(entry), (v) => bytesOf(repository, v))) {
+        options.signal?.throwIfAborted();
+        const labels = mboxLabels(version);
+        for (const label of labels) {
+          if (!mailboxes.has(label)) mailboxes.set(label, `mbox:${label}`);
+          await spool.append(
+            `mbox:${label}`,
+            mboxFromLine(String(version.metadata.from ?? ''), messageDate(version) ?? new Date(0)),
+          );
+        }
+        const encoder = new MboxrdEncoder();
+        async function* tee(): AsyncGenerator<Buffer> {
+          const chunks = loaded ? [await loaded] : readVersionBytes(repository, version);
+          for await (const chunk of chunks) {
+            const quoted = encoder.push(chunk);
+            for (const label of labels) await spool.append(`mbox:${label}`, quoted);
+            yield chunk;
+          }
+          const rest = encoder.end();
+          for (const label of labels) await spool.append(`mbox:${label}`, rest);
+        }
+        // Unique without bookkeeping: the message id is part of the name.
+        const zipPath = `mail/messages/${mailFileName(version)}`;
+        const result = await archive.add(zipPath, tee(), { mtime: messageDate(version) ?? entry.point.at });
+        await record({
+          path: zipPath,
+          service: 'gmail',
+          itemKey: version.itemKey,
+          version: version.version,
+          size: result.size,
+          sha256: result.sha256,
+        });
+        itemDone(result.size);
+      }
+      await spool.closeAll();
+      for (const [label, key] of [...mailboxes].sort(([a], [b]) => a.localeCompare(b))) {
+        const file = spool.files.get(key) as string;
+        // Nested labels ("Clients/Acme") become folders: mail/mbox/Clients/Acme.mbox.
+        const segments = label.split('/').map(safeSegment);
+        const zipPath = paths.take(['mail', 'mbox', ...segments.slice(0, -1), `${segments.at(-1)}.mbox`]);
+        const result = await archive.add(zipPath, createReadStream(file), { mtime: entry.point.at });
+        await record(fileRow(zipPath, 'gmail', result));
+        await rm(file, { force: true });
+      }
+      continue;
+    }
+
+    if (entry.service === 'calendar') {
+      const calendars = await db
+        .selectDistinct({ calendarId: sql<string>`${backupItemVersions.metadata}->>'calendarId'` })
+        .from(backupItemVersions)
+        .where(
+          and(
+            eq(backupItemVersions.customerId, plan.customerId),
+            eq(backupItemVersions.sourceId, entry.source.id),
+            validAt(entry.point.at),
+          ),
+        );
+      for (const { calendarId } of calendars.sort((a, b) => String(a.calendarId).localeCompare(String(b.calendarId)))) {
+        const zipPath = paths.take(['calendar', `${safeSegment(calendarId ?? 'calendar')}.ics`]);
+        const zones = new TimeZones(entry.point.at.getUTCFullYear());
+        const inCalendar = sql`${backupItemVersions.metadata}->>'calendarId' = ${calendarId}`;
+        async function* calendar(): AsyncGenerator<Buffer> {
+          yield Buffer.from(icsHeader(calendarId ?? undefined));
+          const events = readAhead(versions(entry, inCalendar), (v) => readVersionObject(repository, v));
+          for await (const { item: version, loaded } of events) {
+            options.signal?.throwIfAborted();
+            const event = Buffer.from(renderVevent((await loaded) as Record<string, unknown>, zones));
+            await record(componentRow(zipPath, 'calendar', version, event));
+            itemDone(event.length);
+            yield event;
+          }
+          yield Buffer.from(icsFooter(zones));
+        }
+        const result = await archive.add(zipPath, calendar(), { mtime: entry.point.at });
+        await record(fileRow(zipPath, 'calendar', result));
+      }
+      continue;
+    }
+
+    if (entry.service === 'contacts') {
+      const zipPath = paths.take(['contacts', 'contacts.vcf']);
+      async function* cards(): AsyncGenerator<Buffer> {
+        const people = readAhead(versions(entry), (v) => readVersionObject(repository, v));
+        for await (const { item: version, loaded } of people) {
+          options.signal?.throwIfAborted();
+          const card = Buffer.from(renderVcard((await loaded) as Record<string, unknown>));
+          await record(componentRow(zipPath, 'contacts', version, card));
+          itemDone(card.length);
+          yield card;
+        }
+      }
+      const result = await archive.add(zipPath, cards(), { mtime: entry.point.at });
+      await record(fileRow(zipPath, 'contacts', result));
+      continue;
+    }
+
+    // Drive: folders become directory entries, files their bytes, in the folder tree.
+    const driveItems = readAhead(versions(entry), (v) =>
+      contentKind('drive', v) === 'file'
+        ? bytesOf(repository, v)
+        : readVersionObject(repository, v).then((o) => Buffer.from(`${JSON.stringify(o, null, 2)}\n`)),
+    );
+    for await (const { item: version, loaded } of driveItems) {
+      options.signal?.throwIfAborted();
+      const root = version.metadata.trashed === true ? 'drive-trash' : 'drive';
+      const folder = String(version.metadata.path ?? '/')
+        .split('/')
+        .filter((segment) => segment !== '')
+        .map(safeSegment);
+      if (contentKind('drive', version) !== 'file') {
+        const name = safeSegment(String(version.metadata.name ?? version.itemKey));
+        if (version.metadata.mimeType === FOLDER) {
+          // A directory entry, so that empty folders are in the tree too.
+          const zipPath = `${paths.take([root, ...folder, name])}/`;
+          archive.addDirectory(zipPath, { mtime: entry.point.at });
+          await record({
+            path: zipPath,
+            service: 'drive',
+            itemKey: version.itemKey,
+            version: version.version,
+            size: 0,
+            sha256: emptySha256,
+          });
+          itemDone(0);
+          continue;
+        }
+        // A Google file with no Office form (form, shortcut, site...): its metadata as JSON.
+        const zipPath = paths.take([root, ...folder, `${name}.gdrive.json`]);
+        const result = await archive.add(zipPath, [(await loaded) as Buffer], { mtime: entry.point.at });
+        await record({
+          path: zipPath,
+          service: 'drive',
+          itemKey: version.itemKey,
+          version: version.version,
+          size: result.size,
+          sha256: result.sha256,
+        });
+        itemDone(result.size);
+        continue;
+      }
+      const info = driveFileInfo(version);
+      const zipPath = paths.take([root, ...folder, info.fileName]);
+      const modified = new Date(String(version.metadata.modifiedTime ?? ''));
+      const result = await archive.add(zipPath, loaded ? [await loaded] : readVersionBytes(repository, version), {
+        compress: worthCompressing(info.contentType),
+        mtime: Number.isNaN(modified.getTime()) ? entry.point.at : modified,
+      });
+      await record({
+        path: zipPath,
+        service: 'drive',
+        itemKey: version.itemKey,
+        version: version.version,
+        size: result.size,
+        sha256: result.sha256,
+      });
+      itemDone(result.size);
+    }
+  }
+
+  // The manifest: JSON (a header, then the spooled rows) and CSV.
+  await spool.closeAll();
+  const header = {
+    format: 'safehold-export',
+    formatVersion: 1,
+    user: plan.subjectEmail,
+    asOf: plan.asOf?.toISOString() ?? null,
+    services: Object.fromEntries(
+      plan.sources.map((entry) => [
+        entry.service,
+        { backupPoint: entry.point.at.toISOString(), runId: entry.point.runId, items: entry.items },
+      ]),
+    ),
+    missingServices: plan.missing,
+  };
+  const jsonHead = `${JSON.stringify(header).slice(0, -1)},"items":[\n`;
+  async function* manifestJsonBody(): AsyncGenerator<Buffer> {
+    yield Buffer.from(jsonHead);
+    if (rows > 0)
+      for await (const chunk of createReadStream(spool.files.get('manifest.json') as string)) yield chunk as Buffer;
+    yield Buffer.from('\n]}\n');
+  }
+  await archive.add('manifest.json', manifestJsonBody(), { mtime: new Date() });
+  await archive.add(
+    'manifest.csv',
+    rows > 0 ? createReadStream(spool.files.get('manifest.csv') as string) : [Buffer.from(csvHeader)],
+    { mtime: new Date() },
+  );
+  await rm(options.workDir, { recursive: true, force: true });
+  return { rows, bytes: progress.bytesDone };
+}
+
+function componentRow(zipPath: string, service: BackupService, version: ItemVersion, rendered: Buffer): ManifestRow {
+  return {
+    path: zipPath,
+    service,
+    itemKey: version.itemKey,
+    version: version.version,
+    size: rendered.length,
+    sha256: createHash('sha256').update(rendered).digest('hex'),
+  };
+}
+
+/** The row of a file that holds many items (an mbox, an .ics, the .vcf). */
+function fileRow(zipPath: string, service: BackupService, result: ZipEntryResult): ManifestRow {
+  return { path: zipPath, service, itemKey: null, version: null, size: result.size, sha256: result.sha256 };
+}

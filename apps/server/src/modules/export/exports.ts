@@ -1,0 +1,304 @@
+// Zip exports as jobs: `createExport` checks there is something to export and records a queued
+// export, `runExport` builds the zip into the export directory with progress in the row, and
+// the download link is an HMAC-signed token carrying the export id and the link's expiry
+// (7 days after the zip was finished): nothing secret is stored, a forged or altered token
+// matches no export, and an expired one answers 410. Housekeeping deletes expired zips.
+import { hkdfSync, randomUUID } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Repository } from '@safehold/repository';
+import { and, desc, eq, inArray, lt } from 'drizzle-orm';
+import { z } from 'zod';
+import type { AppContext } from '../../context.ts';
+import { dataExports } from '../../db/schema.ts';
+import { AppError } from '../../http/errors.ts';
+import type { JobQueue } from '../../jobs/queue.ts';
+import type { BackupService } from '../backup/item-history.ts';
+import { openTenantRepository } from '../backup/tenant-repository.ts';
+import { hmac, safeEqual } from '../identity/server-secrets.ts';
+import { buildExport, type ExportProgress, exportServices, planExport } from './export-archive.ts';
+import { createZipArchive } from './zip-archive.ts';
+
+export const EXPORT_JOB = 'export.build';
+export const exportLinkLifetimeMs = 7 * 24 * 3600_000;
+const progressIntervalMs = 500;
+
+export type DataExport = typeof dataExports.$inferSelect;
+
+export interface CreateExportInput {
+  customerId: string;
+  subjectEmail: string;
+  services?: readonly BackupService[];
+  asOf?: Date | null;
+  requestedBy: string;
+}
+
+/**
+ * Records a queued export after checking the user has a backup of at least one of the
+ * services (as of the time asked for). Throws a validation error naming what is missing.
+ */
+export async function createExport(ctx: AppContext, input: CreateExportInput): Promise<DataExport> {
+  const services = input.services && input.services.length > 0 ? [...new Set(input.services)] : [...exportServices];
+  const asOf = input.asOf ?? null;
+  if (asOf && asOf.getTime() > ctx.clock.now().getTime() + 60_000) {
+    throw new AppError('validation_failed', `asOf ${asOf.toISOString()} is in the future.`, { field: 'asOf' });
+  }
+  const plan = await planExport(ctx.db, {
+    customerId: input.customerId,
+    subjectEmail: input.subjectEmail,
+    services,
+    asOf,
+  });
+  if (plan.sources.length === 0) {
+    throw new AppError(
+      'validation_failed',
+      `No backup of ${input.subjectEmail} (${services.join(', ')})${asOf ? ` as of ${asOf.toISOString()}` : ''} in this domain.`,
+      { field: 'user' },
+    );
+  }
+  const [row] = await ctx.db
+    .insert(dataExports)
+    .values({
+      id: randomUUID(),
+      customerId: input.customerId,
+      subjectEmail: plan.sources[0]?.source.subjectEmail ?? input.subjectEmail,
+      services,
+      asOf,
+      itemsTotal: plan.itemsTotal,
+      requestedBy: input.requestedBy,
+      createdAt: ctx.clock.now(),
+    })
+    .returning();
+  if (!row) throw new Error('the export row was not created');
+  return row;
+}
+
+export async function enqueueExport(ctx: AppContext, exportId: string): Promise<void> {
+  await ctx.jobs.enqueue(EXPORT_JOB, { exportId }, { singletonKey: exportId });
+}
+
+/** The export of this customer, or null (another tenant's id is simply not found). */
+export async function getExport(ctx: AppContext, customerId: string, exportId: string): Promise<DataExport | null> {
+  const [row] = await ctx.db
+    .select()
+    .from(dataExports)
+    .where(and(eq(dataExports.customerId, customerId), eq(dataExports.id, exportId)));
+  return row ?? null;
+}
+
+/** The customer's exports, newest first. */
+export async function listExports(
+  ctx: AppContext,
+  customerId: string,
+  page: { limit: number; offset: number },
+): Promise<DataExport[]> {
+  return ctx.db
+    .select()
+    .from(dataExports)
+    .where(eq(dataExports.customerId, customerId))
+    .orderBy(desc(dataExports.createdAt), desc(dataExports.id))
+    .limit(page.limit)
+    .offset(page.offset);
+}
+
+export function exportFilePath(ctx: AppContext, row: Pick<DataExport, 'customerId' | 'id'>): string {
+  return path.join(ctx.config.exportDir, row.customerId, `${row.id}.zip`);
+}
+
+export interface RunExportOptions {
+  signal?: AbortSignal;
+  /** An already open tenant repository (the CLI and tests share one). */
+  repository?: Repository;
+  onProgress?(progress: ExportProgress): void;
+}
+
+/**
+ * Builds the zip of a queued (or interrupted) export. A failure is recorded on the export
+ * and thrown; the partial file is removed. Re-running an interrupted export starts over.
+ */
+export async function runExport(
+  ctx: AppContext,
+  exportId: string,
+  options: RunExportOptions = {},
+): Promise<DataExport> {
+  const [row] = await ctx.db.select().from(dataExports).where(eq(dataExports.id, exportId));
+  if (!row) throw new Error(`no export ${exportId}`);
+  if (row.status === 'success' || row.status === 'expired') return row;
+  await ctx.db
+    .update(dataExports)
+    .set({ status: 'running', startedAt: ctx.clock.now(), itemsDone: 0, bytesDone: 0, error: null })
+    .where(eq(dataExports.id, exportId));
+  const file = exportFilePath(ctx, row);
+  const partial = `${file}.partial`;
+  const workDir = `${file}.work`;
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await rm(partial, { force: true });
+  await rm(workDir, { recursive: true, force: true });
+  const repository = options.repository ?? (await openTenantRepository(ctx, row.customerId));
+  let lastWrite = 0;
+  let writing: Promise<unknown> = Promise.resolve();
+  const archive = createZipArchive(partial, options.signal ? { signal: options.signal } : {});
+  try {
+    const plan = await planExport(ctx.db, {
+      customerId: row.customerId,
+      subjectEmail: row.subjectEmail,
+      services: row.services as BackupService[],
+      asOf: row.asOf,
+    });
+    await ctx.db.update(dataExports).set({ itemsTotal: plan.itemsTotal }).where(eq(dataExports.id, exportId));
+    const built = await buildExport({
+      db: ctx.db,
+      repository,
+      archive,
+      plan,
+      workDir,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress(progress) {
+        options.onProgress?.(progress);
+        const now = Date.now();
+        if (now - lastWrite < progressIntervalMs) return;
+        lastWrite = now;
+        // One progress write at a time; a slow database never queues them up.
+        writing = writing.then(() =>
+          ctx.db
+            .update(dataExports)
+            .set({ itemsDone: progress.itemsDone, bytesDone: progress.bytesDone })
+            .where(eq(dataExports.id, exportId)),
+        );
+      },
+    });
+    const zipBytes = await archive.finish();
+    await writing;
+    await rename(partial, file);
+    const finishedAt = ctx.clock.now();
+    const [done] = await ctx.db
+      .update(dataExports)
+      .set({
+        status: 'success',
+        itemsDone: plan.itemsTotal,
+        itemsTotal: plan.itemsTotal,
+        bytesDone: built.bytes,
+        zipBytes,
+        fileName: exportFileName(row.subjectEmail, row.asOf ?? finishedAt),
+        finishedAt,
+        expiresAt: new Date(finishedAt.getTime() + exportLinkLifetimeMs),
+      })
+      .where(eq(dataExports.id, exportId))
+      .returning();
+    return done as DataExport;
+  } catch (error) {
+    archive.abort(error as Error);
+    await writing.catch(() => {});
+    await rm(partial, { force: true });
+    await rm(workDir, { recursive: true, force: true });
+    // A stopping worker is not the export's fault: it goes back to the queue (pg-boss retries it).
+    const interrupted = options.signal?.aborted === true;
+    await ctx.db
+      .update(dataExports)
+      .set(
+        interrupted
+          ? { status: 'queued', error: null, itemsDone: 0, bytesDone: 0 }
+          : { status: 'failed', error: (error as Error).message, finishedAt: ctx.clock.now() },
+      )
+      .where(eq(dataExports.id, exportId));
+    throw error;
+  } finally {
+    if (!options.repository) await repository.close();
+  }
+}
+
+function exportFileName(email: string, at: Date): string {
+  return `safehold-export-${email.replace(/[^a-zA-Z0-9@._-]/g, '_')}-${at.toISOString().slice(0, 19).replace(/:/g, '')}Z.zip`;
+}
+
+/** Declares the export job: the handler builds the export whose id it carries. */
+export function defineExportJobs(jobs: JobQueue, ctx: () => AppContext): void {
+  jobs.define(
+    EXPORT_JOB,
+    async (payload, run) => {
+      try {
+        await runExport(ctx(), payload.exportId, { signal: run.signal });
+      } catch (error) {
+        // Interrupted (the worker is stopping): thrown, so pg-boss runs it again later.
+        if (run.signal.aborted) throw error;
+        // Otherwise the failure is on the export row, for the person who asked to see.
+        run.logger.warn({ err: error, exportId: payload.exportId }, 'export failed');
+      }
+    },
+    { payload: z.object({ exportId: z.uuid() }), retryLimit: 2, expireInSeconds: 12 * 3600, concurrency: 2 },
+  );
+}
+
+// --- Download links -------------------------------------------------------------------------
+
+function linkKey(masterKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'safehold export download-link v1', 32));
+}
+
+/** `<export id>.<expiry, seconds>.<HMAC>`: valid for this export until its expiry only. */
+export function downloadToken(masterKey: Buffer, exportId: string, expiresAt: Date): string {
+  const payload = `${exportId}.${Math.floor(expiresAt.getTime() / 1000)}`;
+  return `${payload}.${hmac(linkKey(masterKey), payload)}`;
+}
+
+/** The export id and expiry a token was signed for, or null when it was not signed by us. */
+export function readDownloadToken(masterKey: Buffer, token: string): { exportId: string; expiresAt: Date } | null {
+  const match = /^([0-9a-f-]{36})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!match) return null;
+  const [, exportId, seconds, signature] = match as unknown as [string, string, string, string];
+  if (!safeEqual(hmac(linkKey(masterKey), `${exportId}.${seconds}`), signature)) return null;
+  return { exportId, expiresAt: new Date(Number(seconds) * 1000) };
+}
+
+/**
+ * The finished export a download token opens. Not signed by us or for no export: 404;
+ * past its expiry or already deleted: 410.
+ */
+export async function exportForToken(ctx: AppContext, token: string): Promise<DataExport & { file: string }> {
+  const claim = readDownloadToken(ctx.masterKey, token);
+  const [row] = claim ? await ctx.db.select().from(dataExports).where(eq(dataExports.id, claim.exportId)) : [];
+  if (!claim || !row || row.status === 'queued' || row.status === 'running' || row.status === 'failed') {
+    throw new AppError('not_found', 'This download link is not valid.');
+  }
+  const expiresAt = row.expiresAt?.getTime() ?? 0;
+  if (
+    row.status === 'expired' ||
+    Math.floor(expiresAt / 1000) !== claim.expiresAt.getTime() / 1000 ||
+    ctx.clock.now().getTime() >= expiresAt
+  ) {
+    throw new AppError('gone', 'This download link has expired: start a new export.');
+  }
+  return { ...row, file: exportFilePath(ctx, row) };
+}
+
+/** Housekeeping: deletes the zips whose download link expired. */
+export async function deleteExpiredExports(ctx: AppContext, now: Date): Promise<number> {
+  const expired = await ctx.db
+    .select({ id: dataExports.id, customerId: dataExports.customerId })
+    .from(dataExports)
+    .where(and(eq(dataExports.status, 'success'), lt(dataExports.expiresAt, now)));
+  for (const row of expired) await rm(exportFilePath(ctx, row), { force: true });
+  if (expired.length === 0) return 0;
+  await ctx.db
+    .update(dataExports)
+    .set({ status: 'expired' })
+    .where(
+      inArray(
+        dataExports.id,
+        expired.map((row) => row.id),
+      ),
+    );
+  return expired.length;
+}
+
+/** The audit entry of an export event (created, downloaded). */
+export function exportAuditDetails(row: DataExport): Record<string, unknown> {
+  return {
+    exportId: row.id,
+    user: row.subjectEmail,
+    services: row.services,
+    asOf: row.asOf?.toISOString() ?? null,
+    items: row.itemsTotal,
+    zipBytes: row.zipBytes,
+  };
+}

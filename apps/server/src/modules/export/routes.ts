@@ -1,0 +1,303 @@
+// Export API: download one backed-up item (GET .../items/download), start a zip export of a
+// user (POST .../exports), follow it (GET .../exports/:id) and download the zip through its
+// expiring link (GET /api/exports/download?token=...; Range requests answered). The tenant is
+// loaded and authorised first; another tenant's customer, source or export answers 404.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { ApiModule } from '../../http/app.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import type { BackupService } from '../backup/item-history.ts';
+import { openTenantRepository } from '../backup/tenant-repository.ts';
+import { auditActorOf, requireActor } from '../identity/index.ts';
+import { type Action, authorize } from '../policy/policy.ts';
+import { loadCustomerTenant } from '../tenancy/store.ts';
+import { exportServices } from './export-archive.ts';
+import {
+  createExport,
+  type DataExport,
+  downloadToken,
+  enqueueExport,
+  exportAuditDetails,
+  exportForToken,
+  getExport,
+  listExports,
+} from './exports.ts';
+import { contentDisposition } from './file-names.ts';
+import { findItemVersion, itemDownloadDetails } from './item-download.ts';
+import { itemFile, NoItemContentError } from './item-files.ts';
+
+const params = z.object({ customerId: z.uuid() });
+const service = z.enum(exportServices);
+const isoTime = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+
+const downloadQuery = z
+  .object({
+    source: z.uuid(),
+    item: z.string().min(1).max(1024),
+    version: z.coerce.number().int().min(1).optional(),
+    asOf: isoTime.optional(),
+  })
+  .refine((query) => query.version === undefined || query.asOf === undefined, {
+    message: 'give version or asOf, not both',
+    path: ['asOf'],
+  });
+
+const exportBody = z
+  .object({
+    user: z.email(),
+    services: z.array(service).min(1).optional(),
+    asOf: isoTime.optional(),
+  })
+  .strict();
+
+const exportStatus = z.object({
+  id: z.string(),
+  user: z.string(),
+  services: z.array(z.string()),
+  asOf: z.string().nullable(),
+  status: z.enum(['queued', 'running', 'success', 'failed', 'expired']),
+  itemsDone: z.number(),
+  itemsTotal: z.number(),
+  bytesDone: z.number(),
+  zipBytes: z.number().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  /** Relative URL of the zip, while the link is valid. */
+  downloadUrl: z.string().nullable(),
+});
+
+export const exportModule: ApiModule = (app, ctx) => {
+  async function authorized(customerId: string, action: Action, actor: ReturnType<typeof requireActor>) {
+    const tenant = await loadCustomerTenant(ctx.db, customerId);
+    if (!tenant) throw notFound('Customer');
+    authorize(actor, action, tenant);
+  }
+
+  function statusOf(row: DataExport) {
+    const live = row.status === 'success' && row.expiresAt && row.expiresAt.getTime() > ctx.clock.now().getTime();
+    return {
+      id: row.id,
+      user: row.subjectEmail,
+      services: row.services,
+      asOf: row.asOf?.toISOString() ?? null,
+      status: row.status,
+      itemsDone: row.itemsDone,
+      itemsTotal: row.itemsTotal,
+      bytesDone: row.bytesDone,
+      zipBytes: row.zipBytes,
+      error: row.error,
+      createdAt: row.createdAt.toISOString(),
+      startedAt: row.startedAt?.toISOString() ?? null,
+      finishedAt: row.finishedAt?.toISOString() ?? null,
+      expiresAt: row.expiresAt?.toISOString() ?? null,
+      downloadUrl:
+        live && row.expiresAt
+          ? `/api/exports/download?token=${encodeURIComponent(downloadToken(ctx.masterKey, row.id, row.expiresAt))}`
+          : null,
+    };
+  }
+
+  function auditTenants(request: Parameters<typeof auditActorOf>[0], customerId: string) {
+    const who = auditActorOf(request);
+    return { ...who, tenants: [...new Set([...who.tenants, `customer:${customerId}` as const])] };
+  }
+
+  app.get(
+    '/api/customers/:customerId/items/download',
+    {
+      schema: {
+        tags: ['export'],
+        summary: 'Download one backed-up item: .eml, the file, .ics or .vcf (latest, a version, or as of a time)',
+        params,
+        querystring: downloadQuery,
+        produces: ['message/rfc822', 'application/octet-stream', 'text/calendar', 'text/vcard'],
+      },
+    },
+    async (request, reply) => {
+      const { customerId } = request.params;
+      await authorized(customerId, 'customer.data.browse', requireActor(request));
+      const { source, version } = await findItemVersion(ctx.db, customerId, request.query);
+      // One worker thread is plenty for one item.
+      const repository = await openTenantRepository(ctx, customerId, { workers: 1 });
+      let body: AsyncIterable<Buffer>;
+      let file: ReturnType<typeof itemFile>;
+      try {
+        file = itemFile(repository, source.service as BackupService, version);
+        body = file.body();
+      } catch (error) {
+        await repository.close();
+        if (error instanceof NoItemContentError) throw new AppError('conflict', error.message);
+        throw error;
+      }
+      await ctx.audit.record({
+        ...auditTenants(request, customerId),
+        action: 'item.download',
+        target: customerId,
+        result: 'success',
+        details: itemDownloadDetails(source, version),
+      });
+      async function* closing(): AsyncGenerator<Buffer> {
+        try {
+          yield* body;
+        } finally {
+          await repository.close();
+        }
+      }
+      return reply
+        .header('content-disposition', contentDisposition(file.fileName))
+        .header('x-content-type-options', 'nosniff')
+        .type(file.contentType)
+        .send(Readable.from(closing()));
+    },
+  );
+
+  app.post(
+    '/api/customers/:customerId/exports',
+    {
+      schema: {
+        tags: ['export'],
+        summary: "Start a zip export of a user's backed-up services as of a time (default: the latest backup)",
+        params,
+        body: exportBody,
+        response: { 202: z.object({ id: z.string(), itemsTotal: z.number() }) },
+      },
+    },
+    async (request, reply) => {
+      const { customerId } = request.params;
+      await authorized(customerId, 'customer.data.browse', requireActor(request));
+      const who = auditTenants(request, customerId);
+      const row = await createExport(ctx, {
+        customerId,
+        subjectEmail: request.body.user.toLowerCase(),
+        ...(request.body.services ? { services: request.body.services } : {}),
+        asOf: request.body.asOf ?? null,
+        requestedBy: who.actor.label,
+      });
+      await enqueueExport(ctx, row.id);
+      await ctx.audit.record({
+        ...who,
+        action: 'export.create',
+        target: customerId,
+        result: 'success',
+        details: exportAuditDetails(row),
+      });
+      reply.code(202);
+      return { id: row.id, itemsTotal: row.itemsTotal };
+    },
+  );
+
+  app.get(
+    '/api/customers/:customerId/exports',
+    {
+      schema: {
+        tags: ['export'],
+        summary: "The customer's exports, newest first (paged)",
+        params,
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+        response: { 200: z.object({ exports: z.array(exportStatus), limit: z.number(), offset: z.number() }) },
+      },
+    },
+    async (request) => {
+      const { customerId } = request.params;
+      await authorized(customerId, 'customer.data.browse', requireActor(request));
+      const { limit, offset } = request.query;
+      const rows = await listExports(ctx, customerId, { limit, offset });
+      return { exports: rows.map(statusOf), limit, offset };
+    },
+  );
+
+  app.get(
+    '/api/customers/:customerId/exports/:exportId',
+    {
+      schema: {
+        tags: ['export'],
+        summary: 'An export: progress while it builds, then its download link (valid 7 days)',
+        params: params.extend({ exportId: z.uuid() }),
+        response: { 200: exportStatus },
+      },
+    },
+    async (request) => {
+      const { customerId, exportId } = request.params;
+      await authorized(customerId, 'customer.data.browse', requireActor(request));
+      const row = await getExport(ctx, customerId, exportId);
+      if (!row) throw notFound('Export');
+      return statusOf(row);
+    },
+  );
+
+  app.get(
+    '/api/exports/download',
+    {
+      schema: {
+        tags: ['export'],
+        summary: 'Download a finished export (the link of its status; answers 410 once expired)',
+        querystring: z.object({ token: z.string().min(1).max(200) }),
+        produces: ['application/zip'],
+      },
+    },
+    async (request, reply) => {
+      const row = await exportForToken(ctx, request.query.token);
+      const size = await stat(row.file).then(
+        (info) => info.size,
+        () => {
+          throw new AppError('gone', 'This export was deleted: start a new export.');
+        },
+      );
+      const range = parseRange(request.headers.range, size);
+      if (range === 'unsatisfiable') {
+        return reply.code(416).header('content-range', `bytes */${size}`).send();
+      }
+      if (!range) {
+        await ctx.audit.record({
+          ...auditTenants(request, row.customerId),
+          action: 'export.download',
+          target: row.customerId,
+          result: 'success',
+          details: exportAuditDetails(row),
+        });
+      }
+      reply
+        .header('content-disposition', contentDisposition(row.fileName ?? `${row.id}.zip`))
+        .header('accept-ranges', 'bytes')
+        .type('application/zip');
+      if (range) {
+        return reply
+          .code(206)
+          .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
+          .header('content-length', range.end - range.start + 1)
+          .send(createReadStream(row.file, { start: range.start, end: range.end }));
+      }
+      return reply.header('content-length', size).send(createReadStream(row.file));
+    },
+  );
+};
+
+/** One `bytes=a-b`, `bytes=a-` or `bytes=-n` range; several ranges are answered whole. */
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | null | 'unsatisfiable' {
+  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'unsatisfiable';
+  return { start, end };
+}
