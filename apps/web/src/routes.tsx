@@ -9,6 +9,9 @@ import { AccountLinkPage } from './pages/account-link.tsx';
 import { ConsolePage, CustomerDashboard, PartnerHome, VendorHome } from './pages/console-pages.tsx';
 import { EnrolPage } from './pages/enrol.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
+import { PartnerAuditPage } from './pages/partner-audit.tsx';
+import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
+import { PartnerCustomersPage } from './pages/partner-customers.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { VendorOutboxPage } from './pages/vendor-outbox.tsx';
@@ -98,6 +101,7 @@ const partnerNav: ConsoleNavItem[] = [
   { label: 'Overview', to: '/partner' },
   { label: 'Customers', to: '/partner/customers' },
   { label: 'Team', to: '/partner/team' },
+  { label: 'Audit log', to: '/partner/audit' },
 ];
 const customerNav: ConsoleNavItem[] = [
   { label: 'Dashboard', to: '/customer' },
@@ -151,7 +155,26 @@ const partnerHomeRoute = createRoute({
 const partnerCustomersRoute = createRoute({
   getParentRoute: () => partnerRoute,
   path: 'customers',
-  component: () => <ConsolePage title="Customers" />,
+  component: function PartnerCustomers() {
+    const { user } = partnerRoute.useRouteContext();
+    return <PartnerCustomersPage partnerId={user.partnerId ?? ''} mayAdd={['owner', 'admin'].includes(user.role)} />;
+  },
+});
+const partnerCustomerDetailRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'customers/$customerId',
+  component: function PartnerCustomerDetail() {
+    const { user } = partnerRoute.useRouteContext();
+    const { customerId } = partnerCustomerDetailRoute.useParams();
+    return <PartnerCustomerDetailPage partnerId={user.partnerId ?? ''} customerId={customerId} />;
+  },
+});
+const partnerAuditRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'audit',
+  component: function PartnerAudit() {
+    return <PartnerAuditPage partnerId={partnerRoute.useRouteContext().user.partnerId ?? ''} />;
+  },
 });
 const partnerTeamRoute = createRoute({
   getParentRoute: () => partnerRoute,
@@ -195,7 +218,13 @@ const routeTree = rootRoute.addChildren([
   inviteRoute,
   enrolRoute,
   vendorRoute.addChildren([vendorHomeRoute, vendorPartnersRoute, vendorOutboxRoute]),
-  partnerRoute.addChildren([partnerHomeRoute, partnerCustomersRoute, partnerTeamRoute]),
+  partnerRoute.addChildren([
+    partnerHomeRoute,
+    partnerCustomersRoute,
+    partnerCustomerDetailRoute,
+    partnerTeamRoute,
+    partnerAuditRoute,
+  ]),
   customerRoute.addChildren([customerDashboardRoute, customerLicensesRoute, customerSettingsRoute]),
 ]);
 
