@@ -161,7 +161,8 @@ async function customersList(): Promise<void> {
       ['search "cust00424" (domain or name)', () => `${base}?search=cust00424`],
     ];
     const results: [string, Figures][] = [];
-    for (const [name, url] of cases) results.push([name, await time(requests, (i) => get(url(i)).then(() => undefined))]);
+    for (const [name, url] of cases)
+      results.push([name, await time(requests, (i) => get(url(i)).then(() => undefined))]);
     // Backups keep finishing: before each read, 10 runs of random customers end (their rows go stale).
     const runIds = (await ctx.db.execute(
       sql`select id from backup_runs where customer_id in (select id from customers where partner_id = ${partnerId}) order by random() limit ${(requests + 3) * 10}`,

@@ -51,6 +51,10 @@ export interface StartOptions {
   via?: 'cli' | 'npm-start';
   /** The server's LOG_LEVEL (default E2E_SERVER_LOG_LEVEL, else warn). */
   logLevel?: string;
+  /** Extra environment for the server (e.g. SAFEHOLD_MASTER_KEY, so a test can seed sealed secrets). */
+  env?: NodeJS.ProcessEnv;
+  /** Runs on the fresh data dir before the server starts (e.g. to seed its database). */
+  prepare?: (dataDir: string) => Promise<void>;
 }
 
 export async function startSafehold(options: StartOptions = {}): Promise<SafeholdServer> {
@@ -64,9 +68,16 @@ export async function startSafehold(options: StartOptions = {}): Promise<Safehol
     SAFEHOLD_DATA_DIR: dataDir,
     NODE_ENV: 'test',
     LOG_LEVEL: options.logLevel ?? process.env.E2E_SERVER_LOG_LEVEL ?? 'warn',
+    ...options.env,
   };
   // Always the embedded defaults, whatever the surrounding test run points at.
   for (const name of ['DATABASE_URL', 'SAFEHOLD_PUBLIC_URL', 'SAFEHOLD_STORAGE_URL', 'SMTP_URL']) delete env[name];
+  try {
+    await options.prepare?.(dataDir);
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
 
   const args = options.via === 'npm-start' ? [startScript] : [cli, 'start'];
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });

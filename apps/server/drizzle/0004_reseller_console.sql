@@ -14,4 +14,6 @@ CREATE TABLE "customer_health" (
 );
 --> statement-breakpoint
 ALTER TABLE "customer_health" ADD CONSTRAINT "customer_health_customer_id_customers_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "customer_health_changed_idx" ON "customer_health" USING btree ("customer_id") WHERE "customer_health"."change_seq" <> "customer_health"."clean_seq";--> statement-breakpoint
+CREATE INDEX "customer_health_window_idx" ON "customer_health" USING btree ("window_expires_at");--> statement-breakpoint
 CREATE INDEX "backup_runs_customer_finished_idx" ON "backup_runs" USING btree ("customer_id","finished_at");

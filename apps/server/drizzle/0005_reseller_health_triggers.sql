@@ -4,8 +4,9 @@
 -- with WHEN clauses fire only on the columns the figures read (not on lease renewals or
 -- progress counters). Deletes only bump an existing row (never insert), so a customer's
 -- cascade delete cannot trip the foreign key. Depends only on tables of earlier migrations
--- (plpgsql resolves customer_health when the trigger runs), so it may run before or after the
--- migration creating customer_health is regenerated.
+-- and on customer_health (created by 0004_reseller_console, which must run first). Every
+-- customer has a health row from its creation on (trigger on customers + the backfill below),
+-- so the reader finds stale rows through two small indexes instead of scanning every customer.
 CREATE OR REPLACE FUNCTION safehold_customer_health_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
@@ -56,3 +57,14 @@ CREATE TRIGGER customer_health_packs_update AFTER UPDATE ON repository_packs FOR
 --> statement-breakpoint
 CREATE TRIGGER customer_health_packs_delete AFTER DELETE ON repository_packs FOR EACH ROW
   EXECUTE FUNCTION safehold_customer_health_changed();
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION safehold_customer_health_created() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO customer_health (customer_id, change_seq) VALUES (NEW.id, 1) ON CONFLICT (customer_id) DO NOTHING;
+  RETURN NULL;
+END $$;
+--> statement-breakpoint
+CREATE TRIGGER customer_health_customer_created AFTER INSERT ON customers FOR EACH ROW
+  EXECUTE FUNCTION safehold_customer_health_created();
+--> statement-breakpoint
+INSERT INTO customer_health (customer_id, change_seq) SELECT id, 1 FROM customers ON CONFLICT (customer_id) DO NOTHING;

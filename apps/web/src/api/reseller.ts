@@ -18,7 +18,8 @@ export type AuditPage = JsonOf<paths['/api/partners/{partnerId}/audit']['get']['
 export function customersQuery(partnerId: string, query: CustomersQuery) {
   return queryOptions({
     queryKey: ['partner', partnerId, 'customers', query],
-    queryFn: () => call(() => api.GET('/api/partners/{partnerId}/customers', { params: { path: { partnerId }, query } })),
+    queryFn: () =>
+      call(() => api.GET('/api/partners/{partnerId}/customers', { params: { path: { partnerId }, query } })),
     // While the next page or sort loads, the table keeps showing the previous one.
     placeholderData: keepPreviousData,
   });
@@ -48,7 +49,9 @@ export function partnerAuditQuery(partnerId: string) {
   return queryOptions({
     queryKey: ['partner', partnerId, 'audit'],
     queryFn: () =>
-      call(() => api.GET('/api/partners/{partnerId}/audit', { params: { path: { partnerId }, query: { limit: 200 } } })),
+      call(() =>
+        api.GET('/api/partners/{partnerId}/audit', { params: { path: { partnerId }, query: { limit: 200 } } }),
+      ),
   });
 }
 
@@ -95,6 +98,9 @@ export function previewTransfer(partnerId: string, token: string): Promise<Trans
 
 export function redeemTransfer(partnerId: string, token: string): Promise<TransferResult> {
   return call(() =>
-    transferApi.POST('/api/partners/{partnerId}/customers/transfer', { params: { path: { partnerId } }, body: { token } }),
+    transferApi.POST('/api/partners/{partnerId}/customers/transfer', {
+      params: { path: { partnerId } },
+      body: { token },
+    }),
   ) as Promise<TransferResult>;
 }

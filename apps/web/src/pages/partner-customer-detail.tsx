@@ -92,7 +92,9 @@ function Figures({ customer }: { customer: CustomerDetail }) {
                 <Table.Td style={{ textAlign: 'right' }}>{service.failures24h}</Table.Td>
                 <Table.Td style={{ textAlign: 'right' }}>{service.sources}</Table.Td>
                 <Table.Td style={{ textAlign: 'right' }}>{service.items}</Table.Td>
-                <Table.Td style={{ textAlign: 'right' }}>{service.sources === 0 ? none : bytes(service.bytes)}</Table.Td>
+                <Table.Td style={{ textAlign: 'right' }}>
+                  {service.sources === 0 ? none : bytes(service.bytes)}
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>

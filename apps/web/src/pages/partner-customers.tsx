@@ -144,6 +144,7 @@ export function PartnerCustomersPage({ partnerId, mayAdd }: { partnerId: string;
                     <Table.Td>
                       <Anchor
                         fw={500}
+                        style={{ whiteSpace: 'nowrap' }}
                         renderRoot={(props) => (
                           <Link {...props} to="/partner/customers/$customerId" params={{ customerId: customer.id }} />
                         )}
@@ -256,8 +257,8 @@ function AddCustomerDialog({
       <form onSubmit={submit}>
         <Stack>
           <Text size="sm">
-            Paste the transfer token the customer's administrator generated in Safehold (Settings → Reseller
-            Settings). It is used once and expires.
+            Paste the transfer token the customer's administrator generated in Safehold (Settings → Reseller Settings).
+            It is used once and expires.
           </Text>
           <TextInput
             label="Transfer token"

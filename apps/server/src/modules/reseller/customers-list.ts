@@ -195,24 +195,30 @@ function filterCondition(query: Pick<CustomersQuery, 'search' | 'status'>): SQL 
   return and(...conditions);
 }
 
+/** The rows of one page (or all), and the number of rows matching (one scan: count(*) over ()). */
 async function selectRows(
   ctx: AppContext,
   where: SQL | undefined,
   query: Pick<CustomersQuery, 'sort' | 'order'>,
   page: { limit: number; offset: number } | null,
-): Promise<CustomerRowView[]> {
+): Promise<{ rows: CustomerRowView[]; total: number | null }> {
   const direction = query.order === 'desc' ? desc : asc;
   const column = sortColumns[query.sort];
   // Rows without a figure (no licensed users, no run in 24 hours) sort last either way.
   const primary = sql`${direction(column)} nulls last`;
   const base = ctx.db
-    .select(rowColumns)
+    .select({ ...rowColumns, total: sql<number>`(count(*) over ())::int` })
     .from(customers)
     .innerJoin(customerHealth, eq(customerHealth.customerId, customers.id))
     .where(where)
     .orderBy(primary, asc(customers.domain), asc(customers.id));
   const rows = page ? await base.limit(page.limit).offset(page.offset) : await base.limit(100_000);
-  return rows.map(toRow);
+  return { rows: rows.map(toRow), total: rows[0]?.total ?? null };
+}
+
+async function countRows(ctx: AppContext, where: SQL | undefined): Promise<number> {
+  const [row] = await ctx.db.select({ n: count() }).from(customers).where(where);
+  return row?.n ?? 0;
 }
 
 export async function listPartnerCustomers(
@@ -224,12 +230,13 @@ export async function listPartnerCustomers(
   const scope = await partnerCustomersScope(ctx, actor, partnerId);
   await refreshStaleHealth(ctx.db, ctx.clock.now(), scope);
   const where = and(scope, filterCondition(query));
-  const [totalRow] = await ctx.db.select({ n: count() }).from(customers).where(where);
-  const rows = await selectRows(ctx, where, query, {
+  const { rows, total } = await selectRows(ctx, where, query, {
     limit: query.pageSize,
     offset: (query.page - 1) * query.pageSize,
   });
-  return { total: totalRow?.n ?? 0, page: query.page, pageSize: query.pageSize, customers: rows };
+  // A page past the end has no row to carry the count: count separately (rare).
+  const count = total ?? (await countRows(ctx, where));
+  return { total: count, page: query.page, pageSize: query.pageSize, customers: rows };
 }
 
 const csvColumns: { header: string; value: (row: CustomerRowView) => string | number | null }[] = [
@@ -256,7 +263,7 @@ export async function exportPartnerCustomersCsv(
   const scope = await partnerCustomersScope(ctx, actor, partnerId);
   await refreshStaleHealth(ctx.db, ctx.clock.now(), scope);
   const pageSize = query.pageSize ?? 25;
-  const rows = await selectRows(
+  const { rows } = await selectRows(
     ctx,
     and(scope, filterCondition(query)),
     query,

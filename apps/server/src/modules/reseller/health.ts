@@ -2,10 +2,11 @@
 // successful backup, 24-hour success rate and failures, storage), kept in customer_health so
 // the partner's list sorts and pages 10,000 customers in SQL without aggregating backup runs
 // per request. Triggers (migration 0005) bump a row's change_seq on every write its figures
-// come from; `refreshStaleHealth` recomputes, before a read, exactly the rows that are stale:
-// missing, changed since computed (clean_seq <> change_seq), or whose 24-hour window has since
-// dropped a run (window_expires_at passed). The figures a reader sees are therefore current.
-import { and, eq, inArray, isNull, lte, ne, or, type SQL, sql } from 'drizzle-orm';
+// come from (and create the row with the customer); `refreshStaleHealth` recomputes, before a
+// read, exactly the rows that are stale: changed since computed (clean_seq <> change_seq), or
+// whose 24-hour window has since dropped a run (window_expires_at passed). The figures a
+// reader sees are therefore current.
+import { and, eq, inArray, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { customerHealth, customers } from '../../db/schema.ts';
 import { backupServices } from '../backup/backup-types.ts';
@@ -69,13 +70,13 @@ export async function refreshCustomerHealth(db: Db, now: Date, customerIds: read
   }
 }
 
-/** The condition on (customers LEFT JOIN customer_health) for a row that must be recomputed. */
+/**
+ * The condition on customer_health for a row that must be recomputed: changed since computed,
+ * or its 24-hour window has dropped a run. Both are index scans (customer_health_changed_idx,
+ * customer_health_window_idx); every customer has a row from its creation on (trigger).
+ */
 export function staleHealth(now: Date): SQL {
-  return or(
-    isNull(customerHealth.customerId),
-    ne(customerHealth.changeSeq, customerHealth.cleanSeq),
-    lte(customerHealth.windowExpiresAt, now),
-  ) as SQL;
+  return or(ne(customerHealth.changeSeq, customerHealth.cleanSeq), lte(customerHealth.windowExpiresAt, now)) as SQL;
 }
 
 /**
@@ -84,10 +85,10 @@ export function staleHealth(now: Date): SQL {
  */
 export async function refreshStaleHealth(db: Db, now: Date, scope: SQL | undefined): Promise<number> {
   const stale = await db
-    .select({ id: customers.id })
-    .from(customers)
-    .leftJoin(customerHealth, eq(customerHealth.customerId, customers.id))
-    .where(and(scope, staleHealth(now)));
+    .select({ id: customerHealth.customerId })
+    .from(customerHealth)
+    .innerJoin(customers, eq(customers.id, customerHealth.customerId))
+    .where(and(staleHealth(now), scope));
   if (stale.length > 0)
     await refreshCustomerHealth(
       db,
