@@ -17,6 +17,7 @@ import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from '.
 import type { DemoInfo } from './modules/demo/demo-google.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/mail.ts';
+import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/jobs.ts';
 
 export interface Runtime extends AppContext {
   close(): Promise<void>;
@@ -82,6 +83,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   // replaces runtime.config when it starts the demo emulator.
   defineCustomerJobs(jobs, createCustomersDeps(runtime));
   defineBackupJobs(jobs, () => runtime);
+  defineResellerJobs(jobs, runtime);
   return runtime;
 }
 
@@ -108,4 +110,5 @@ export async function startWorkers(runtime: Runtime): Promise<void> {
   await scheduleHousekeeping(runtime.jobs);
   await scheduleCustomerJobs(runtime.jobs);
   await scheduleBackupJobs(runtime.jobs);
+  await scheduleResellerJobs(runtime.jobs);
 }
