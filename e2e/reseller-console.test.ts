@@ -155,6 +155,50 @@ test('a partner owner sees, sorts and searches their customers and opens one', a
     await sortedBy('descending');
     assert.equal(await firstDomain(page), 'alpha-traders.example');
 
+    // "Add a Customer": the dialog against the transfer contract (ISSUE6-API.md). The transfer
+    // routes are another module's; here the browser answers for them, so this checks the dialog
+    // (the full-flow test adds a real customer).
+    const invalid = {
+      error: {
+        code: 'invalid_transfer_token',
+        message: "This transfer token is not valid. Ask the customer's administrator for a new one.",
+      },
+    };
+    let previewAnswer: { status: number; body: unknown } = { status: 400, body: invalid };
+    await page.route('**/customers/transfer/preview', (route) =>
+      route.fulfill({ status: previewAnswer.status, json: previewAnswer.body }),
+    );
+    await page.route('**/customers/transfer', (route) =>
+      route.fulfill({ status: 200, json: { customerId: crypto.randomUUID(), domain: 'echo-estates.example' } }),
+    );
+    await page.getByRole('button', { name: 'Add a Customer', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a Customer' });
+    await dialog.getByRole('textbox', { name: 'Transfer token', exact: true }).fill('sht_NOTAVALIDTOKEN');
+    await dialog.getByRole('button', { name: 'Preview', exact: true }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'This transfer token is not valid.' }).waitFor();
+    previewAnswer = {
+      status: 200,
+      body: {
+        customerId: crypto.randomUUID(),
+        domain: 'echo-estates.example',
+        name: 'Echo Estates',
+        status: 'trial',
+        trialEndsAt: new Date(Date.now() + 12 * 24 * 3600_000).toISOString(),
+        users: 23,
+        licenses: { standard: 1, archived: 0, assigned: 1 },
+        seatsPurchased: 0,
+        currentPartner: { name: 'Previous Reseller' },
+      },
+    };
+    await dialog.getByRole('button', { name: 'Preview', exact: true }).click();
+    const preview = dialog.getByRole('group', { name: 'Customer preview' });
+    await preview.getByText('echo-estates.example').waitFor();
+    assert.match((await preview.textContent()) ?? '', /Previous Reseller/);
+    await screenshot(page, 'reseller-add-customer');
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'echo-estates.example was added' }).waitFor();
+    assert.equal(await dialog.count(), 0, 'the dialog closed');
+
     // Search by name, on the server.
     await page.getByRole('textbox', { name: 'Search', exact: true }).fill('clinic');
     await table.getByRole('row').filter({ hasText: 'alpha-traders.example' }).waitFor({ state: 'detached' });

@@ -5,8 +5,9 @@
 -- progress counters). Deletes only bump an existing row (never insert), so a customer's
 -- cascade delete cannot trip the foreign key. Depends only on tables of earlier migrations
 -- and on customer_health (created by 0004_reseller_console, which must run first). Every
--- customer has a health row from its creation on (trigger on customers + the backfill below),
--- so the reader finds stale rows through two small indexes instead of scanning every customer.
+-- customer has a health row from its creation on, carrying copies of the customer's listed
+-- columns (trigger on customers + the backfill below), so the list reads one table and the
+-- reader finds stale rows through two small indexes instead of scanning every customer.
 CREATE OR REPLACE FUNCTION safehold_customer_health_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
@@ -58,13 +59,26 @@ CREATE TRIGGER customer_health_packs_update AFTER UPDATE ON repository_packs FOR
 CREATE TRIGGER customer_health_packs_delete AFTER DELETE ON repository_packs FOR EACH ROW
   EXECUTE FUNCTION safehold_customer_health_changed();
 --> statement-breakpoint
-CREATE OR REPLACE FUNCTION safehold_customer_health_created() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION safehold_customer_health_customer() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO customer_health (customer_id, change_seq) VALUES (NEW.id, 1) ON CONFLICT (customer_id) DO NOTHING;
+  -- The customer's own columns are copied at once (the list reads them from customer_health).
+  INSERT INTO customer_health AS h (customer_id, change_seq, partner_id, domain, name, status, trial_ends_at, seats_purchased)
+    VALUES (NEW.id, 1, NEW.partner_id, NEW.domain, NEW.name, NEW.status, NEW.trial_ends_at, NEW.seats_purchased)
+    ON CONFLICT (customer_id) DO UPDATE SET partner_id = excluded.partner_id, domain = excluded.domain,
+      name = excluded.name, status = excluded.status, trial_ends_at = excluded.trial_ends_at,
+      seats_purchased = excluded.seats_purchased;
   RETURN NULL;
 END $$;
 --> statement-breakpoint
-CREATE TRIGGER customer_health_customer_created AFTER INSERT ON customers FOR EACH ROW
-  EXECUTE FUNCTION safehold_customer_health_created();
+CREATE TRIGGER customer_health_customer_insert AFTER INSERT ON customers FOR EACH ROW
+  EXECUTE FUNCTION safehold_customer_health_customer();
 --> statement-breakpoint
-INSERT INTO customer_health (customer_id, change_seq) SELECT id, 1 FROM customers ON CONFLICT (customer_id) DO NOTHING;
+CREATE TRIGGER customer_health_customer_update AFTER UPDATE ON customers FOR EACH ROW
+  WHEN (OLD.partner_id IS DISTINCT FROM NEW.partner_id OR OLD.domain IS DISTINCT FROM NEW.domain
+    OR OLD.name IS DISTINCT FROM NEW.name OR OLD.status IS DISTINCT FROM NEW.status
+    OR OLD.trial_ends_at IS DISTINCT FROM NEW.trial_ends_at OR OLD.seats_purchased IS DISTINCT FROM NEW.seats_purchased)
+  EXECUTE FUNCTION safehold_customer_health_customer();
+--> statement-breakpoint
+INSERT INTO customer_health (customer_id, change_seq, partner_id, domain, name, status, trial_ends_at, seats_purchased)
+  SELECT id, 1, partner_id, domain, name, status, trial_ends_at, seats_purchased FROM customers
+  ON CONFLICT (customer_id) DO NOTHING;

@@ -3,17 +3,18 @@
 // CSV export, and one customer's detail (the same row, health per service, license counts).
 // A partner sees the customers of its subtree only (technicians: their assigned ones); any
 // other customer answers 404, by list or by id.
-import { and, asc, count, desc, eq, or, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { customerHealth, customers } from '../../db/schema.ts';
+import { customerHealth } from '../../db/schema.ts';
 import { notFound } from '../../http/errors.ts';
 import { csvField } from '../audit/service.ts';
 import { getBackupStatus } from '../backup/status.ts';
 import { seatSummary } from '../customers/licensing.ts';
 import { getCustomer } from '../customers/store.ts';
 import { type Actor, authorize, customerScope } from '../policy/policy.ts';
-import { customerScopeCondition, loadCustomerTenant, loadPartnerTenant } from '../tenancy/store.ts';
+import { loadCustomerTenant, loadPartnerTenant, partnerSubtreeIds } from '../tenancy/store.ts';
 import { healthOf, refreshStaleHealth } from './health.ts';
 
 export const sortKeys = [
@@ -100,88 +101,71 @@ export const customerDetailSchema = customerRowSchema.extend({
 });
 export type CustomerDetail = z.infer<typeof customerDetailSchema>;
 
-const coverage = sql<
-  number | null
->`(${customerHealth.protectedUsers}::float8 / nullif(${customerHealth.licensedUsers}, 0))`;
-const successRate = sql<
-  number | null
->`(${customerHealth.succeeded24h}::float8 / nullif(${customerHealth.finished24h}, 0))`;
-const failures = sql<number>`(${customerHealth.finished24h} - ${customerHealth.succeeded24h})`;
+type HealthRow = typeof customerHealth.$inferSelect;
 
-const sortColumns: Record<SortKey, SQL | typeof customers.domain> = {
-  domain: customers.domain,
-  status: sql`${customers.status}`,
-  trialEndsAt: sql`${customers.trialEndsAt}`,
-  seatsPurchased: sql`${customers.seatsPurchased}`,
-  seatsAssigned: sql`${customerHealth.seatsAssigned}`,
-  coverage,
-  lastSuccessAt: sql`${customerHealth.lastSuccessAt}`,
-  successRate24h: successRate,
-  failures24h: failures,
-  storageBytes: sql`${customerHealth.storageBytes}`,
-};
-
-const rowColumns = {
-  id: customers.id,
-  domain: customers.domain,
-  name: customers.name,
-  status: customers.status,
-  trialEndsAt: customers.trialEndsAt,
-  seatsPurchased: customers.seatsPurchased,
-  seatsAssigned: customerHealth.seatsAssigned,
-  licensedUsers: customerHealth.licensedUsers,
-  protectedUsers: customerHealth.protectedUsers,
-  lastSuccessAt: customerHealth.lastSuccessAt,
-  finished24h: customerHealth.finished24h,
-  succeeded24h: customerHealth.succeeded24h,
-  storageBytes: customerHealth.storageBytes,
-};
-type RawRow = {
-  id: string;
-  domain: string;
-  name: string;
-  status: CustomerRowView['status'];
-  trialEndsAt: Date | null;
-  seatsPurchased: number;
-  seatsAssigned: number;
-  licensedUsers: number;
-  protectedUsers: number;
-  lastSuccessAt: Date | null;
-  finished24h: number;
-  succeeded24h: number;
-  storageBytes: number;
-};
-
-function toRow(raw: RawRow): CustomerRowView {
+function toRow(raw: HealthRow): CustomerRowView {
   return {
-    id: raw.id,
+    id: raw.customerId,
     domain: raw.domain,
     name: raw.name,
     status: raw.status,
     trialEndsAt: raw.trialEndsAt?.toISOString() ?? null,
     seatsPurchased: raw.seatsPurchased,
     seatsAssigned: raw.seatsAssigned,
-    coverage: raw.licensedUsers > 0 ? raw.protectedUsers / raw.licensedUsers : null,
+    coverage: raw.coverage,
     lastSuccessAt: raw.lastSuccessAt?.toISOString() ?? null,
-    successRate24h: raw.finished24h > 0 ? raw.succeeded24h / raw.finished24h : null,
-    failures24h: raw.finished24h - raw.succeeded24h,
+    successRate24h: raw.successRate24h,
+    failures24h: raw.failures24h,
     storageBytes: Number(raw.storageBytes),
   };
+}
+
+const sortColumns: Record<SortKey, { column: AnyPgColumn; nullable: boolean }> = {
+  domain: { column: customerHealth.domain, nullable: false },
+  status: { column: customerHealth.status, nullable: false },
+  trialEndsAt: { column: customerHealth.trialEndsAt, nullable: true },
+  seatsPurchased: { column: customerHealth.seatsPurchased, nullable: false },
+  seatsAssigned: { column: customerHealth.seatsAssigned, nullable: false },
+  coverage: { column: customerHealth.coverage, nullable: true },
+  lastSuccessAt: { column: customerHealth.lastSuccessAt, nullable: true },
+  successRate24h: { column: customerHealth.successRate24h, nullable: true },
+  failures24h: { column: customerHealth.failures24h, nullable: false },
+  storageBytes: { column: customerHealth.storageBytes, nullable: false },
+};
+
+/**
+ * ORDER BY for a sort, written to match the customer_health_sort_* indexes exactly: rows
+ * without a figure last in both directions, ties by domain then id in the same direction.
+ */
+function orderBy(query: Pick<CustomersQuery, 'sort' | 'order'>): SQL[] {
+  const { column, nullable } = sortColumns[query.sort];
+  const { domain, customerId } = customerHealth;
+  const keys = query.sort === 'domain' ? [domain, customerId] : [column, domain, customerId];
+  if (query.order === 'asc') return keys.map((key) => sql`${key} asc nulls last`);
+  // Descending: a nullable column has its own index (desc nulls last); the others are the
+  // ascending index read backwards (desc nulls first: the same rows, as they hold no null).
+  const nulls = nullable ? sql.raw('nulls last') : sql.raw('nulls first');
+  return keys.map((key) => sql`${key} desc ${nulls}`);
 }
 
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (char) => `\\${char}`);
 
 /**
- * The SQL condition for "customers of this partner's subtree that this actor may see",
- * after checking the actor may read the partner's customers at all (else 404/403).
+ * The condition on customer_health for "customers of this partner's subtree that this actor
+ * may see", after checking the actor may read the partner's customers at all (else 404/403).
+ * The subtree's ids are resolved first, so a partner without children is an equality on
+ * partner_id and every sort is an index range.
  */
 async function partnerCustomersScope(ctx: AppContext, actor: Actor, partnerId: string): Promise<SQL> {
   const tenant = await loadPartnerTenant(ctx.db, partnerId);
   if (!tenant) throw notFound('The partner');
   authorize(actor, 'partner.customers.read', tenant);
+  const partnerIds = await partnerSubtreeIds(ctx.db, partnerId);
+  const scope = customerScope(actor);
+  const only = scope.kind === 'partnerSubtree' ? scope.onlyCustomerIds : null;
   return and(
-    customerScopeCondition({ kind: 'partnerSubtree', partnerId, onlyCustomerIds: null }),
-    customerScopeCondition(customerScope(actor)),
+    inArray(customerHealth.partnerId, partnerIds),
+    only === null ? undefined : only.length === 0 ? sql`false` : inArray(customerHealth.customerId, [...only]),
   ) as SQL;
 }
 
@@ -189,36 +173,27 @@ function filterCondition(query: Pick<CustomersQuery, 'search' | 'status'>): SQL 
   const conditions: (SQL | undefined)[] = [];
   if (query.search) {
     const pattern = `%${escapeLike(query.search.toLowerCase())}%`;
-    conditions.push(or(sql`lower(${customers.domain}) like ${pattern}`, sql`lower(${customers.name}) like ${pattern}`));
+    conditions.push(
+      or(sql`lower(${customerHealth.domain}) like ${pattern}`, sql`lower(${customerHealth.name}) like ${pattern}`),
+    );
   }
-  if (query.status) conditions.push(eq(customers.status, query.status));
+  if (query.status) conditions.push(eq(customerHealth.status, query.status));
   return and(...conditions);
 }
 
-/** The rows of one page (or all), and the number of rows matching (one scan: count(*) over ()). */
 async function selectRows(
   ctx: AppContext,
   where: SQL | undefined,
   query: Pick<CustomersQuery, 'sort' | 'order'>,
   page: { limit: number; offset: number } | null,
-): Promise<{ rows: CustomerRowView[]; total: number | null }> {
-  const direction = query.order === 'desc' ? desc : asc;
-  const column = sortColumns[query.sort];
-  // Rows without a figure (no licensed users, no run in 24 hours) sort last either way.
-  const primary = sql`${direction(column)} nulls last`;
+): Promise<CustomerRowView[]> {
   const base = ctx.db
-    .select({ ...rowColumns, total: sql<number>`(count(*) over ())::int` })
-    .from(customers)
-    .innerJoin(customerHealth, eq(customerHealth.customerId, customers.id))
+    .select()
+    .from(customerHealth)
     .where(where)
-    .orderBy(primary, asc(customers.domain), asc(customers.id));
+    .orderBy(...orderBy(query));
   const rows = page ? await base.limit(page.limit).offset(page.offset) : await base.limit(100_000);
-  return { rows: rows.map(toRow), total: rows[0]?.total ?? null };
-}
-
-async function countRows(ctx: AppContext, where: SQL | undefined): Promise<number> {
-  const [row] = await ctx.db.select({ n: count() }).from(customers).where(where);
-  return row?.n ?? 0;
+  return rows.map(toRow);
 }
 
 export async function listPartnerCustomers(
@@ -230,13 +205,12 @@ export async function listPartnerCustomers(
   const scope = await partnerCustomersScope(ctx, actor, partnerId);
   await refreshStaleHealth(ctx.db, ctx.clock.now(), scope);
   const where = and(scope, filterCondition(query));
-  const { rows, total } = await selectRows(ctx, where, query, {
+  const [totalRow] = await ctx.db.select({ n: count() }).from(customerHealth).where(where);
+  const rows = await selectRows(ctx, where, query, {
     limit: query.pageSize,
     offset: (query.page - 1) * query.pageSize,
   });
-  // A page past the end has no row to carry the count: count separately (rare).
-  const count = total ?? (await countRows(ctx, where));
-  return { total: count, page: query.page, pageSize: query.pageSize, customers: rows };
+  return { total: totalRow?.n ?? 0, page: query.page, pageSize: query.pageSize, customers: rows };
 }
 
 const csvColumns: { header: string; value: (row: CustomerRowView) => string | number | null }[] = [
@@ -263,7 +237,7 @@ export async function exportPartnerCustomersCsv(
   const scope = await partnerCustomersScope(ctx, actor, partnerId);
   await refreshStaleHealth(ctx.db, ctx.clock.now(), scope);
   const pageSize = query.pageSize ?? 25;
-  const { rows } = await selectRows(
+  const rows = await selectRows(
     ctx,
     and(scope, filterCondition(query)),
     query,
@@ -295,7 +269,7 @@ export async function getPartnerCustomer(
   const status = await getBackupStatus(ctx, customerId);
   const seats = await seatSummary(ctx.db, customer, now);
   return {
-    ...toRow({ ...customer, ...health, id: customer.id }),
+    ...toRow(health),
     partnerId: customer.partnerId,
     licensedUsers: health.licensedUsers,
     protectedUsers: health.protectedUsers,

@@ -6,9 +6,9 @@
 // read, exactly the rows that are stale: changed since computed (clean_seq <> change_seq), or
 // whose 24-hour window has since dropped a run (window_expires_at passed). The figures a
 // reader sees are therefore current.
-import { and, eq, inArray, lte, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, inArray, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { customerHealth, customers } from '../../db/schema.ts';
+import { customerHealth } from '../../db/schema.ts';
 import { backupServices } from '../backup/backup-types.ts';
 
 const dayMs = 24 * 3600_000;
@@ -26,12 +26,15 @@ export async function refreshCustomerHealth(db: Db, now: Date, customerIds: read
   for (let start = 0; start < sorted.length; start += refreshBatch) {
     const ids = sorted.slice(start, start + refreshBatch);
     await db.execute(sql`
-      insert into customer_health as h (customer_id, seats_assigned, licensed_users, protected_users,
-        last_success_at, finished_24h, succeeded_24h, storage_bytes, window_expires_at,
+      insert into customer_health as h (customer_id, partner_id, domain, name, status, trial_ends_at,
+        seats_purchased, seats_assigned, licensed_users, protected_users, coverage, last_success_at,
+        finished_24h, succeeded_24h, success_rate_24h, failures_24h, storage_bytes, window_expires_at,
         change_seq, clean_seq, refreshed_at)
-      select c.id, lic.assigned, lic.licensed, prot.n, src.last_success_at, runs.finished, runs.succeeded,
-        packs.bytes, runs.oldest + interval '24 hours', coalesce(old.change_seq, 0), coalesce(old.change_seq, 0),
-        ${now.toISOString()}::timestamptz
+      select c.id, c.partner_id, c.domain, c.name, c.status, c.trial_ends_at, c.seats_purchased,
+        lic.assigned, lic.licensed, prot.n, prot.n::float8 / nullif(lic.licensed, 0), src.last_success_at,
+        runs.finished, runs.succeeded, runs.succeeded::float8 / nullif(runs.finished, 0),
+        runs.finished - runs.succeeded, packs.bytes, runs.oldest + interval '24 hours',
+        coalesce(old.change_seq, 0), coalesce(old.change_seq, 0), ${now.toISOString()}::timestamptz
       from customers c
       left join customer_health old on old.customer_id = c.id
       cross join lateral (
@@ -62,11 +65,15 @@ export async function refreshCustomerHealth(db: Db, now: Date, customerIds: read
       )})
       order by c.id
       on conflict (customer_id) do update set
+        partner_id = excluded.partner_id, domain = excluded.domain, name = excluded.name,
+        status = excluded.status, trial_ends_at = excluded.trial_ends_at, seats_purchased = excluded.seats_purchased,
         seats_assigned = excluded.seats_assigned, licensed_users = excluded.licensed_users,
-        protected_users = excluded.protected_users, last_success_at = excluded.last_success_at,
-        finished_24h = excluded.finished_24h, succeeded_24h = excluded.succeeded_24h,
-        storage_bytes = excluded.storage_bytes, window_expires_at = excluded.window_expires_at,
-        clean_seq = excluded.clean_seq, refreshed_at = excluded.refreshed_at`);
+        protected_users = excluded.protected_users, coverage = excluded.coverage,
+        last_success_at = excluded.last_success_at, finished_24h = excluded.finished_24h,
+        succeeded_24h = excluded.succeeded_24h, success_rate_24h = excluded.success_rate_24h,
+        failures_24h = excluded.failures_24h, storage_bytes = excluded.storage_bytes,
+        window_expires_at = excluded.window_expires_at, clean_seq = excluded.clean_seq,
+        refreshed_at = excluded.refreshed_at`);
   }
 }
 
@@ -80,14 +87,13 @@ export function staleHealth(now: Date): SQL {
 }
 
 /**
- * Recomputes the stale rows among the customers matching `scope` (a condition on
- * `customers`); returns how many were recomputed. A steady-state read recomputes none.
+ * Recomputes the stale rows among those matching `scope` (a condition on customer_health);
+ * returns how many were recomputed. A steady-state read recomputes none.
  */
 export async function refreshStaleHealth(db: Db, now: Date, scope: SQL | undefined): Promise<number> {
   const stale = await db
     .select({ id: customerHealth.customerId })
     .from(customerHealth)
-    .innerJoin(customers, eq(customers.id, customerHealth.customerId))
     .where(and(staleHealth(now), scope));
   if (stale.length > 0)
     await refreshCustomerHealth(
@@ -106,7 +112,7 @@ export async function refreshAllStaleHealth(db: Db, now: Date): Promise<number> 
 /** The health rows of some customers, recomputed first where stale. */
 export async function healthOf(db: Db, now: Date, customerIds: readonly string[]) {
   if (customerIds.length === 0) return [];
-  await refreshStaleHealth(db, now, inArray(customers.id, [...customerIds]));
+  await refreshStaleHealth(db, now, inArray(customerHealth.customerId, [...customerIds]));
   return db
     .select()
     .from(customerHealth)
