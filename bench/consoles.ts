@@ -11,6 +11,7 @@
 // Reference in the same run and database: a trivial indexed SELECT (one customer by primary
 // key) through the same connection; the ratio says how far each list is from that floor.
 import { randomUUID } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../apps/server/src/db/database.ts';
@@ -258,5 +259,12 @@ async function licenseManager(): Promise<void> {
   }
 }
 
+const load = () =>
+  `load average ${loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' / ')} on ${cpus().length} cores`;
+process.stdout.write(`consoles bench, ${new Date().toISOString()}, ${load()}\n`);
 await customersList();
+process.stdout.write(`(${load()})\n`);
 await licenseManager();
+process.stdout.write(`(${load()})\n`);

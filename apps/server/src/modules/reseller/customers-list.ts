@@ -3,7 +3,7 @@
 // CSV export, and one customer's detail (the same row, health per service, license counts).
 // A partner sees the customers of its subtree only (technicians: their assigned ones); any
 // other customer answers 404, by list or by id.
-import { and, count, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
@@ -15,7 +15,7 @@ import { seatSummary } from '../customers/licensing.ts';
 import { getCustomer } from '../customers/store.ts';
 import { type Actor, authorize, customerScope } from '../policy/policy.ts';
 import { loadCustomerTenant, loadPartnerTenant, partnerSubtreeIds } from '../tenancy/store.ts';
-import { healthOf, refreshStaleHealth } from './health.ts';
+import { healthOf, refreshCustomerHealth, refreshStaleHealth, staleHealth } from './health.ts';
 
 export const sortKeys = [
   'domain',
@@ -203,14 +203,23 @@ export async function listPartnerCustomers(
   query: CustomersQuery,
 ): Promise<z.infer<typeof customersPageSchema>> {
   const scope = await partnerCustomersScope(ctx, actor, partnerId);
-  await refreshStaleHealth(ctx.db, ctx.clock.now(), scope);
-  const where = and(scope, filterCondition(query));
-  const [totalRow] = await ctx.db.select({ n: count() }).from(customerHealth).where(where);
+  const now = ctx.clock.now();
+  const filters = filterCondition(query) ?? sql`true`;
+  // One pass over the partner's rows: the filtered total, and which rows are stale.
+  const [scan] = await ctx.db
+    .select({
+      total: sql<number>`(count(*) filter (where ${filters}))::int`,
+      stale: sql<string[]>`coalesce(array_agg(${customerHealth.customerId}) filter (where ${staleHealth(now)}), '{}')`,
+    })
+    .from(customerHealth)
+    .where(scope);
+  if (scan && scan.stale.length > 0) await refreshCustomerHealth(ctx.db, now, scan.stale);
+  const where = and(scope, filters);
   const rows = await selectRows(ctx, where, query, {
     limit: query.pageSize,
     offset: (query.page - 1) * query.pageSize,
   });
-  return { total: totalRow?.n ?? 0, page: query.page, pageSize: query.pageSize, customers: rows };
+  return { total: scan?.total ?? 0, page: query.page, pageSize: query.pageSize, customers: rows };
 }
 
 const csvColumns: { header: string; value: (row: CustomerRowView) => string | number | null }[] = [
