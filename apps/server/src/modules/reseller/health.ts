@@ -16,7 +16,10 @@ const dayMs = 24 * 3600_000;
 const refreshBatch = 500;
 
 /**
- * Recomputes the figures of the given customers in one statement per batch. Rows are written
+ * Recomputes the figures of the given customers in one statement per batch. The copies of the
+ * customer's own columns are written only when the row is new: afterwards the trigger on
+ * customers keeps them, and a refresh working from an older snapshot must not undo a
+ * partner change committed meanwhile (a transfer). Rows are written
  * in customer id order (two concurrent refreshes lock them in the same order), and each row
  * records the change_seq its snapshot saw: a change committed meanwhile leaves it stale.
  */
@@ -65,8 +68,6 @@ export async function refreshCustomerHealth(db: Db, now: Date, customerIds: read
       )})
       order by c.id
       on conflict (customer_id) do update set
-        partner_id = excluded.partner_id, domain = excluded.domain, name = excluded.name,
-        status = excluded.status, trial_ends_at = excluded.trial_ends_at, seats_purchased = excluded.seats_purchased,
         seats_assigned = excluded.seats_assigned, licensed_users = excluded.licensed_users,
         protected_users = excluded.protected_users, coverage = excluded.coverage,
         last_success_at = excluded.last_success_at, finished_24h = excluded.finished_24h,

@@ -273,6 +273,21 @@ forEachDatabase('Reseller Console customers API', (kind) => {
     assert.equal((await owner.get(`/api/partners/${partnerId}/customers/${crypto.randomUUID()}`)).statusCode, 404);
   });
 
+  it('a customer moved to another partner (a transfer) leaves the old list and joins the new one at once', async () => {
+    await ctx.db
+      .update(customers)
+      .set({ partnerId })
+      .where(eq(customers.id, ids.other as string));
+    assert.ok(domains(await list(owner)).includes('other.test'));
+    assert.equal((await owner.get(`/api/partners/${partnerId}/customers/${ids.other}`)).statusCode, 200);
+    await ctx.db
+      .update(customers)
+      .set({ partnerId: otherId })
+      .where(eq(customers.id, ids.other as string));
+    assert.ok(!domains(await list(owner)).includes('other.test'));
+    assert.equal((await owner.get(`/api/partners/${partnerId}/customers/${ids.other}`)).statusCode, 404);
+  });
+
   it('deleting a customer with backup data still cascades (the health triggers never block it)', async () => {
     await ctx.db.delete(customers).where(eq(customers.id, ids.child as string));
     assert.deepEqual(domains(await list(owner, '', childId)), []);
