@@ -18,6 +18,7 @@ import type { DemoInfo } from './modules/demo/demo-google.ts';
 import { defineExportJobs, deleteExpiredExports } from './modules/export/exports.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/mail.ts';
+import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/jobs.ts';
 
 export interface Runtime extends AppContext {
   close(): Promise<void>;
@@ -89,6 +90,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   defineCustomerJobs(jobs, createCustomersDeps(runtime));
   defineBackupJobs(jobs, () => runtime);
   defineExportJobs(jobs, () => runtime);
+  defineResellerJobs(jobs, runtime);
   return runtime;
 }
 
@@ -115,4 +117,5 @@ export async function startWorkers(runtime: Runtime): Promise<void> {
   await scheduleHousekeeping(runtime.jobs);
   await scheduleCustomerJobs(runtime.jobs);
   await scheduleBackupJobs(runtime.jobs);
+  await scheduleResellerJobs(runtime.jobs);
 }

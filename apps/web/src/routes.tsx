@@ -13,6 +13,9 @@ import { CustomerLicenseManagerPage } from './pages/customer-license-manager.tsx
 import { CustomerSettingsPage } from './pages/customer-settings.tsx';
 import { EnrolPage } from './pages/enrol.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
+import { PartnerAuditPage } from './pages/partner-audit.tsx';
+import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
+import { PartnerCustomersPage } from './pages/partner-customers.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { TrialAuthorisePage, TrialStartPage } from './pages/trial.tsx';
@@ -120,6 +123,7 @@ const partnerNav: ConsoleNavItem[] = [
   { label: 'Overview', to: '/partner' },
   { label: 'Customers', to: '/partner/customers' },
   { label: 'Team', to: '/partner/team' },
+  { label: 'Audit log', to: '/partner/audit' },
 ];
 const customerNav: ConsoleNavItem[] = [
   { label: 'Dashboard', to: '/customer' },
@@ -178,7 +182,26 @@ const partnerHomeRoute = createRoute({
 const partnerCustomersRoute = createRoute({
   getParentRoute: () => partnerRoute,
   path: 'customers',
-  component: () => <ConsolePage title="Customers" />,
+  component: function PartnerCustomers() {
+    const { user } = partnerRoute.useRouteContext();
+    return <PartnerCustomersPage partnerId={user.partnerId ?? ''} mayAdd={['owner', 'admin'].includes(user.role)} />;
+  },
+});
+const partnerCustomerDetailRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'customers/$customerId',
+  component: function PartnerCustomerDetail() {
+    const { user } = partnerRoute.useRouteContext();
+    const { customerId } = partnerCustomerDetailRoute.useParams();
+    return <PartnerCustomerDetailPage partnerId={user.partnerId ?? ''} customerId={customerId} />;
+  },
+});
+const partnerAuditRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'audit',
+  component: function PartnerAudit() {
+    return <PartnerAuditPage partnerId={partnerRoute.useRouteContext().user.partnerId ?? ''} />;
+  },
 });
 const partnerTeamRoute = createRoute({
   getParentRoute: () => partnerRoute,
@@ -236,7 +259,13 @@ const routeTree = rootRoute.addChildren([
   trialAuthoriseRoute,
   enrolRoute,
   vendorRoute.addChildren([vendorHomeRoute, vendorPartnersRoute, vendorOutboxRoute, vendorAuditRoute]),
-  partnerRoute.addChildren([partnerHomeRoute, partnerCustomersRoute, partnerTeamRoute]),
+  partnerRoute.addChildren([
+    partnerHomeRoute,
+    partnerCustomersRoute,
+    partnerCustomerDetailRoute,
+    partnerTeamRoute,
+    partnerAuditRoute,
+  ]),
   customerRoute.addChildren([customerDashboardRoute, customerLicensesRoute, customerSettingsRoute]),
 ]);
 

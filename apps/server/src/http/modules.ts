@@ -8,6 +8,7 @@ import { exportModule } from '../modules/export/routes.ts';
 import { identityModule } from '../modules/identity/index.ts';
 import { outboxModule } from '../modules/notifications/routes.ts';
 import { partnersModule } from '../modules/partners/routes.ts';
+import { resellerModule } from '../modules/reseller/routes.ts';
 import { transferModule } from '../modules/transfer/routes.ts';
 import { trialModule } from '../modules/trial/routes.ts';
 import type { ApiModule } from './app.ts';
@@ -23,4 +24,5 @@ export const apiModules: ApiModule[] = [
   partnersModule,
   trialModule,
   exportModule,
+  resellerModule,
 ];

@@ -2013,6 +2013,189 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/partners/{partnerId}/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The partner's customers with their health figures: search (domain or name), status filter, sort on any column, paging */
+        get: {
+            parameters: {
+                query?: {
+                    order?: "asc" | "desc";
+                    page?: number;
+                    pageSize?: number;
+                    search?: string;
+                    sort?: "domain" | "status" | "trialEndsAt" | "seatsPurchased" | "seatsAssigned" | "coverage" | "lastSuccessAt" | "successRate24h" | "failures24h" | "storageBytes";
+                    status?: "trial" | "active" | "suspended" | "cancelled";
+                };
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            customers: {
+                                coverage: number | null;
+                                domain: string;
+                                failures24h: number;
+                                id: string;
+                                lastSuccessAt: string | null;
+                                name: string;
+                                seatsAssigned: number;
+                                seatsPurchased: number;
+                                /** @enum {string} */
+                                status: "trial" | "active" | "suspended" | "cancelled";
+                                storageBytes: number;
+                                successRate24h: number | null;
+                                trialEndsAt: string | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/customers.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The partner's customers list as CSV (same filters and order; every row unless page is given) */
+        get: {
+            parameters: {
+                query?: {
+                    order?: "asc" | "desc";
+                    page?: number;
+                    pageSize?: number;
+                    search?: string;
+                    sort?: "domain" | "status" | "trialEndsAt" | "seatsPurchased" | "seatsAssigned" | "coverage" | "lastSuccessAt" | "successRate24h" | "failures24h" | "storageBytes";
+                    status?: "trial" | "active" | "suspended" | "cancelled";
+                };
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/customers/{customerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the partner's customers: its list figures, health per service and license counts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            coverage: number | null;
+                            domain: string;
+                            failures24h: number;
+                            id: string;
+                            lastSuccessAt: string | null;
+                            licensedUsers: number;
+                            licenses: {
+                                archived: number;
+                                assigned: number;
+                                purchased: number;
+                                remaining: number | null;
+                                standard: number;
+                                trialDaysLeft: number | null;
+                                unlimited: boolean;
+                                users: number;
+                            };
+                            name: string;
+                            partnerId: string | null;
+                            protectedUsers: number;
+                            seatsAssigned: number;
+                            seatsPurchased: number;
+                            services: {
+                                bytes: number;
+                                failures24h: number;
+                                items: number;
+                                lastSuccessAt: string | null;
+                                /** @enum {string} */
+                                service: "gmail" | "drive" | "calendar" | "contacts";
+                                sources: number;
+                                successRate24h: number | null;
+                            }[];
+                            /** @enum {string} */
+                            status: "trial" | "active" | "suspended" | "cancelled";
+                            storageBytes: number;
+                            successRate24h: number | null;
+                            trialEndsAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/partners/{partnerId}/customers/transfer": {
         parameters: {
             query?: never;

@@ -51,3 +51,6 @@ export function redeemTransfer(partnerId: string, token: string) {
     api.POST('/api/partners/{partnerId}/customers/transfer', { params: { path: { partnerId } }, body: { token } }),
   );
 }
+
+/** What "Preview" shows before a partner adds a customer. */
+export type TransferPreview = Awaited<ReturnType<typeof previewTransfer>>;

@@ -22,6 +22,8 @@ export interface ServiceStatus {
   lastSuccessAt: string | null;
   /** Share of runs finished in the last 24 hours that succeeded (null: none finished). */
   successRate24h: number | null;
+  /** Runs finished in the last 24 hours that did not succeed (failed or partial). */
+  failures24h: number;
   items: number;
   bytes: number;
   sources: number;
@@ -105,6 +107,7 @@ export async function getBackupStatus(ctx: AppContext, customerId: string): Prom
     services[service] = {
       lastSuccessAt: successes.sort().at(-1) ?? null,
       successRate24h: counts ? counts.ok / counts.all : null,
+      failures24h: counts ? counts.all - counts.ok : 0,
       items: of.reduce((sum, row) => sum + row.items, 0),
       bytes: of.reduce((sum, row) => sum + row.bytes, 0),
       sources: of.length,

@@ -88,6 +88,15 @@ const expected: Record<Action, Expected> = {
   },
   'partner.team.manage': { partnerOwner: ownPartners, partnerAdmin: ownPartners },
   'partner.customers.add': { partnerOwner: ownPartners, partnerAdmin: ownPartners },
+  'partner.customers.read': {
+    vendorAdmin: allPartners,
+    vendorSupport: allPartners,
+    partnerOwner: ownPartners,
+    partnerAdmin: ownPartners,
+    partnerTechnician: ownPartners,
+    partnerReadOnly: ownPartners,
+    partnerBilling: ownPartners,
+  },
   'partner.billing.read': { partnerOwner: ownPartners, partnerAdmin: ownPartners, partnerBilling: ownPartners },
   'customer.read': {
     vendorAdmin: allCustomers,

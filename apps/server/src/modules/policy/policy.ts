@@ -43,6 +43,7 @@ export const actions = [
   'partner.read',
   'partner.team.manage',
   'partner.customers.add',
+  'partner.customers.read',
   'partner.billing.read',
   // customer tenant
   'customer.read',
@@ -118,6 +119,11 @@ const rules: Record<Action, Rule> = {
   ),
   'partner.team.manage': ownPartnerOrg(...managing),
   'partner.customers.add': ownPartnerOrg(...managing),
+  // The Reseller Console's customers list (technicians: their assigned customers, in SQL).
+  'partner.customers.read': any(
+    all(vendorAny, (_a, t) => t.kind === 'partner'),
+    ownPartnerOrg(...partnerRoles),
+  ),
   'partner.billing.read': ownPartnerOrg('owner', 'admin', 'billing'),
 
   'customer.read': any(

@@ -19,6 +19,19 @@ export async function partnerPath(db: Db, partnerId: string): Promise<string[]> 
   return rowsOf<{ id: string }>(result).map((row) => row.id);
 }
 
+/** The partner and its descendants (a distributor's subtree), the partner first. */
+export async function partnerSubtreeIds(db: Db, partnerId: string): Promise<string[]> {
+  const result = await db.execute<{ id: string }>(sql`
+    with recursive subtree(id, depth) as (
+      select id, 0 from ${partners} where id = ${partnerId}
+      union all
+      select p.id, subtree.depth + 1 from ${partners} p join subtree on p.parent_partner_id = subtree.id
+      where subtree.depth < 16
+    )
+    select id from subtree order by depth`);
+  return rowsOf<{ id: string }>(result).map((row) => row.id);
+}
+
 export async function loadCustomerTenant(db: Db, customerId: string): Promise<Tenant | null> {
   const [customer] = await db
     .select({ id: customers.id, partnerId: customers.partnerId, allowPartnerAccess: customers.allowPartnerAccess })

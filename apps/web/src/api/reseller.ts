@@ -1,0 +1,60 @@
+// The Reseller Console's API as its pages use it: the partner's customers list (server-side
+// search, filter, sort, paging), its CSV link, one customer's detail, the partner's audit log,
+// and the two transfer calls behind "Add a Customer".
+import { keepPreviousData, queryOptions } from '@tanstack/react-query';
+import { api, call } from './client.ts';
+import type { paths } from './schema.d.ts';
+
+type JsonOf<T> = T extends { content: { 'application/json': infer Body } } ? Body : never;
+
+export type CustomersPage = JsonOf<paths['/api/partners/{partnerId}/customers']['get']['responses'][200]>;
+export type CustomerRow = CustomersPage['customers'][number];
+export type CustomerDetail = JsonOf<paths['/api/partners/{partnerId}/customers/{customerId}']['get']['responses'][200]>;
+export type CustomersQuery = NonNullable<paths['/api/partners/{partnerId}/customers']['get']['parameters']['query']>;
+export type SortKey = NonNullable<CustomersQuery['sort']>;
+export type CustomerStatus = NonNullable<CustomersQuery['status']>;
+export type AuditPage = JsonOf<paths['/api/partners/{partnerId}/audit']['get']['responses'][200]>;
+
+export function customersQuery(partnerId: string, query: CustomersQuery) {
+  return queryOptions({
+    queryKey: ['partner', partnerId, 'customers', query],
+    queryFn: () =>
+      call(() => api.GET('/api/partners/{partnerId}/customers', { params: { path: { partnerId }, query } })),
+    // While the next page or sort loads, the table keeps showing the previous one.
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** The CSV of the list as shown: same search, filter and sort (every matching row). */
+export function customersCsvUrl(partnerId: string, query: CustomersQuery): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== '' && key !== 'page' && key !== 'pageSize') params.set(key, String(value));
+  }
+  const search = params.toString();
+  return `/api/partners/${encodeURIComponent(partnerId)}/customers.csv${search ? `?${search}` : ''}`;
+}
+
+export function customerDetailQuery(partnerId: string, customerId: string) {
+  return queryOptions({
+    queryKey: ['partner', partnerId, 'customers', 'detail', customerId],
+    queryFn: () =>
+      call(() =>
+        api.GET('/api/partners/{partnerId}/customers/{customerId}', { params: { path: { partnerId, customerId } } }),
+      ),
+  });
+}
+
+export function partnerAuditQuery(partnerId: string) {
+  return queryOptions({
+    queryKey: ['partner', partnerId, 'audit'],
+    queryFn: () =>
+      call(() =>
+        api.GET('/api/partners/{partnerId}/audit', { params: { path: { partnerId }, query: { limit: 200 } } }),
+      ),
+  });
+}
+
+export function partnerAuditCsvUrl(partnerId: string): string {
+  return `/api/partners/${encodeURIComponent(partnerId)}/audit.csv`;
+}

@@ -1,0 +1,270 @@
+// `npm run bench -- consoles [--customers N] [--users N] [--requests N]`: the two console lists
+// issue 6 sets a speed target for (p95 < 100 ms), measured over HTTP (app.inject: session,
+// CSRF-free GET, authorization, SQL, serialisation) with a signed-in partner owner.
+//  1. Reseller Console customers list, GET /api/partners/:id/customers, on PostgreSQL
+//     (TEST_DATABASE_URL; a throwaway database) with N customers under one partner (plus 10 %
+//     under another partner), each with directory users, four backup sources per licensed user,
+//     two days of runs and repository packs. Also: steady reads while backups keep finishing
+//     (the on-read refresh of stale health rows), and the cold recompute of every row.
+//  2. License Manager first page, GET /api/customers/:id/users, on PGlite with a 10,000-user
+//     tenant.
+// Reference in the same run and database: a trivial indexed SELECT (one customer by primary
+// key) through the same connection; the ratio says how far each list is from that floor.
+import { randomUUID } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../apps/server/src/db/database.ts';
+import { type App, buildApp } from '../apps/server/src/http/app.ts';
+import { createCustomersModule } from '../apps/server/src/modules/customers/routes.ts';
+import { identityModule } from '../apps/server/src/modules/identity/index.ts';
+import { refreshCustomerHealth } from '../apps/server/src/modules/reseller/health.ts';
+import { resellerModule } from '../apps/server/src/modules/reseller/routes.ts';
+import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../apps/server/src/testing/browser.ts';
+import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
+
+const { values } = parseArgs({
+  options: {
+    customers: { type: 'string', default: '10000' },
+    users: { type: 'string', default: '10000' },
+    requests: { type: 'string', default: '100' },
+  },
+});
+const customerCount = Number(values.customers);
+const userCount = Number(values.users);
+const requests = Number(values.requests);
+
+interface Figures {
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+function figures(samples: number[]): Figures {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+  return { p50: at(0.5), p95: at(0.95), max: sorted.at(-1) as number };
+}
+
+/** Times `body` `count` times after a few warm-up calls; `prepare` runs before each call, untimed. */
+async function time(
+  count: number,
+  body: (i: number) => Promise<void>,
+  prepare: (i: number) => Promise<void> = async () => undefined,
+  warmup = 3,
+): Promise<Figures> {
+  const samples: number[] = [];
+  for (let i = 0; i < count + warmup; i++) {
+    await prepare(i);
+    const started = performance.now();
+    await body(i);
+    if (i >= warmup) samples.push(performance.now() - started);
+  }
+  return figures(samples);
+}
+
+const ms = (value: number) => value.toFixed(2);
+const row = (name: string, f: Figures, reference: Figures) =>
+  `| ${name} | ${ms(f.p50)} | ${ms(f.p95)} | ${ms(f.max)} | ${(f.p95 / reference.p95).toFixed(1)}× |\n`;
+const header = '| case | p50 | p95 | max | p95 / reference p95 |\n|---|---|---|---|---|\n';
+
+async function referenceSelect(db: Db, customerId: string): Promise<Figures> {
+  return time(requests, async () => {
+    await db.execute(sql`select * from customers where id = ${customerId}`);
+  });
+}
+
+async function signedInOwner(ctx: TestContext, app: App, partnerId: string) {
+  const owner = await seedStaffUser(ctx, { email: 'owner@bench.test', partnerId, role: 'owner' });
+  const browser = createBrowser(app);
+  await signInWithTotp(browser, ctx.clock, owner);
+  return browser;
+}
+
+/** N customers of partner P (and N/10 of another), with users, sources, runs and packs, in bulk SQL. */
+async function seedCustomers(ctx: TestContext, partnerId: string, otherId: string): Promise<void> {
+  const now = ctx.clock.now().toISOString();
+  const total = Math.ceil(customerCount * 1.1);
+  const tables = ['backup_runs', 'backup_sources', 'directory_users', 'repository_packs'];
+  // Seeding writes rows in bulk: the health triggers would only mark rows stale that do not exist yet.
+  for (const table of tables) await ctx.db.execute(sql.raw(`alter table ${table} disable trigger user`));
+  await ctx.db.execute(sql`
+    insert into customers (id, domain, name, partner_id, status, trial_ends_at, seats_purchased)
+    select md5('c' || n)::uuid, 'cust' || lpad(n::text, 6, '0') || '.bench', 'Customer ' || n,
+      case when n <= ${customerCount} then ${partnerId}::uuid else ${otherId}::uuid end,
+      case n % 10 when 0 then 'trial' when 1 then 'suspended' else 'active' end,
+      case when n % 10 = 0 then ${now}::timestamptz + (n % 14) * interval '1 day' end,
+      5 + n % 40
+    from generate_series(1, ${total}) n`);
+  // 1–20 users per customer (10.5 on average); 80 % hold a Standard license, 5 % an Archived one.
+  await ctx.db.execute(sql`
+    insert into directory_users (id, customer_id, google_id, primary_email, full_name, first_seen_at, last_synced_at, license)
+    select md5('u' || n || '-' || u)::uuid, md5('c' || n)::uuid, 'g' || u, 'user' || u || '@cust' || n || '.bench',
+      'User ' || u, ${now}::timestamptz, ${now}::timestamptz,
+      case when u % 20 < 16 then 'standard' when u % 20 = 16 then 'archived' end
+    from generate_series(1, ${total}) n, generate_series(0, (n * 7) % 20) u`);
+  // Four sources per Standard user; 5 % never succeeded.
+  await ctx.db.execute(sql`
+    insert into backup_sources (id, customer_id, subject_kind, subject_id, subject_email, service, last_success_at)
+    select md5('s' || d.id || s.service)::uuid, d.customer_id, 'user', d.google_id, d.primary_email, s.service,
+      case when abs(hashtext(d.id::text || s.service)) % 20 = 0 then null
+        else ${now}::timestamptz - (abs(hashtext(d.id::text)) % 20) * interval '1 hour' end
+    from directory_users d, (values ('gmail'), ('drive'), ('calendar'), ('contacts')) s(service)
+    where d.license = 'standard'`);
+  // Two days of daily runs per source: yesterday's (outside the 24-hour window) and today's; 3 % failed.
+  await ctx.db.execute(sql`
+    insert into backup_runs (id, customer_id, source_id, trigger, status, queued_at, started_at, finished_at, items, bytes)
+    select md5('r' || s.id || day)::uuid, s.customer_id, s.id, 'scheduled',
+      case when abs(hashtext(s.id::text || day)) % 33 = 0 then 'failed' else 'success' end,
+      t, t, t + interval '2 minutes', 100, 1000000
+    from backup_sources s, generate_series(0, 1) day,
+      lateral (select ${now}::timestamptz - day * interval '1 day' - (abs(hashtext(s.id::text)) % 20 + 1) * interval '1 hour' as t) x`);
+  await ctx.db.execute(sql`
+    insert into repository_packs (customer_id, name, size)
+    select md5('c' || n)::uuid, 'pack-' || p, 1000000 * (1 + (n * p) % 50)
+    from generate_series(1, ${total}) n, generate_series(1, 3) p`);
+  for (const table of tables) await ctx.db.execute(sql.raw(`alter table ${table} enable trigger user`));
+  await ctx.db.execute(sql`analyze`);
+}
+
+async function customersList(): Promise<void> {
+  if (!process.env.TEST_DATABASE_URL) {
+    process.stdout.write('\nReseller Console list: skipped (set TEST_DATABASE_URL to a PostgreSQL server).\n');
+    return;
+  }
+  const ctx = await createTestContext('postgres');
+  const app = await buildApp(ctx, { modules: [identityModule, resellerModule] });
+  try {
+    const partnerId = await seedPartner(ctx.db, { name: 'Bench Partner' });
+    const otherId = await seedPartner(ctx.db, { name: 'Other Partner' });
+    let started = performance.now();
+    await seedCustomers(ctx, partnerId, otherId);
+    const counts = (await ctx.db.execute(sql`
+      select (select count(*) from customers)::int as customers, (select count(*) from directory_users)::int as users,
+        (select count(*) from backup_sources)::int as sources, (select count(*) from backup_runs)::int as runs,
+        (select count(*) from repository_packs)::int as packs`)) as unknown as { rows: Record<string, number>[] };
+    process.stdout.write(
+      `\nPostgreSQL: seeded ${JSON.stringify(counts.rows[0])} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+    const browser = await signedInOwner(ctx, app, partnerId);
+    const base = `/api/partners/${partnerId}/customers`;
+    const get = async (url: string) => {
+      const response = await browser.get(url);
+      if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
+      return response.json() as { total: number; customers: { id: string }[] };
+    };
+    // Cold: no health row exists yet; the first read computes all of them.
+    started = performance.now();
+    const first = await get(base);
+    const cold = performance.now() - started;
+    if (first.total !== customerCount) throw new Error(`expected ${customerCount} customers, got ${first.total}`);
+    const reference = await referenceSelect(ctx.db, first.customers[0]?.id as string);
+    const cases: [string, (i: number) => string][] = [
+      ['first page (25, by domain) + total', () => base],
+      ['sort by coverage, ascending', () => `${base}?sort=coverage`],
+      ['sort by storage, descending', () => `${base}?sort=storageBytes&order=desc`],
+      ['sort by 24-hour success rate, page 200', () => `${base}?sort=successRate24h&page=200`],
+      ['sort by failures, status = active', () => `${base}?sort=failures24h&order=desc&status=active`],
+      ['search "cust00424" (domain or name)', () => `${base}?search=cust00424`],
+    ];
+    const results: [string, Figures][] = [];
+    for (const [name, url] of cases)
+      results.push([name, await time(requests, (i) => get(url(i)).then(() => undefined))]);
+    // Backups keep finishing: before each read, 10 runs of random customers end (their rows go stale).
+    const runIds = (await ctx.db.execute(
+      sql`select id from backup_runs where customer_id in (select id from customers where partner_id = ${partnerId}) order by random() limit ${(requests + 3) * 10}`,
+    )) as unknown as { rows: { id: string }[] };
+    const busy = await time(
+      requests,
+      () => get(base).then(() => undefined),
+      async (i) => {
+        // Only the read is timed: the write belongs to the backup workers.
+        const batch = runIds.rows.slice(i * 10, i * 10 + 10).map((r) => sql`${r.id}::uuid`);
+        const at = new Date(ctx.clock.now().getTime() - 60_000).toISOString();
+        await ctx.db.execute(
+          sql`update backup_runs set status = 'failed', finished_at = ${at}::timestamptz where id in (${sql.join(batch, sql`, `)})`,
+        );
+      },
+    );
+    results.push(['first page, 10 customers changed since the last read', busy]);
+    const ids = (await ctx.db.execute(sql`select id from customers`)) as unknown as { rows: { id: string }[] };
+    started = performance.now();
+    await refreshCustomerHealth(
+      ctx.db,
+      ctx.clock.now(),
+      ids.rows.map((r) => r.id),
+    );
+    const recomputeAll = performance.now() - started;
+    process.stdout.write(
+      `\nPostgreSQL, Reseller Console customers list, ${customerCount} customers of one partner, ${requests} requests per case (ms):\n`,
+    );
+    process.stdout.write(header);
+    process.stdout.write(
+      `| reference: select one customer by primary key | ${ms(reference.p50)} | ${ms(reference.p95)} | ${ms(reference.max)} | 1.0× |\n`,
+    );
+    for (const [name, f] of results) process.stdout.write(row(name, f, reference));
+    process.stdout.write(
+      `\nCold first read (computes every health row): ${ms(cold)} ms. Recomputing all ${ids.rows.length} rows (what aggregating per request would cost): ${ms(recomputeAll)} ms.\n`,
+    );
+  } finally {
+    await app.close();
+    await ctx.close();
+  }
+}
+
+async function licenseManager(): Promise<void> {
+  const ctx = await createTestContext('pglite');
+  const app = await buildApp(ctx, { modules: [identityModule, createCustomersModule()] });
+  try {
+    const partnerId = await seedPartner(ctx.db, { name: 'Bench Partner' });
+    const now = ctx.clock.now().toISOString();
+    const customerId = randomUUID();
+    const otherTenantId = randomUUID();
+    await ctx.db.execute(sql`
+      insert into customers (id, domain, name, partner_id, status) values
+        (${customerId}::uuid, 'lm.bench', 'LM', ${partnerId}::uuid, 'active'),
+        (${otherTenantId}::uuid, 'lm2.bench', 'LM2', ${partnerId}::uuid, 'active')`);
+    // The tenant measured, and a second one as large so the indexes must narrow to the tenant.
+    await ctx.db.execute(sql`
+      insert into directory_users (id, customer_id, google_id, primary_email, full_name, org_unit_path, is_admin,
+        suspended, first_seen_at, last_synced_at, license)
+      select md5(t || '-' || n)::uuid, tenant, 'g' || n, 'user' || lpad(n::text, 5, '0') || '@' || t || '.bench',
+        'User ' || n, case n % 3 when 0 then '/Sales' else '/Engineering' end, n % 500 = 0, n % 100 = 7,
+        ${now}::timestamptz, ${now}::timestamptz, case when n % 3 = 0 then 'standard' end
+      from (values ('lm', ${customerId}::uuid), ('lm2', ${otherTenantId}::uuid)) tenants(t, tenant),
+        generate_series(1, ${userCount}) n`);
+    await ctx.db.execute(sql`analyze`);
+    const browser = await signedInOwner(ctx, app, partnerId);
+    const reference = await referenceSelect(ctx.db, customerId);
+    const get = async (url: string) => {
+      const response = await browser.get(url);
+      if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
+    };
+    const cases: [string, string][] = [
+      ['first page (50, by email) + total', `/api/customers/${customerId}/users?limit=50`],
+      ['first page, Standard licenses only', `/api/customers/${customerId}/users?limit=50&license=standard`],
+      ['search "user0424"', `/api/customers/${customerId}/users?limit=50&q=user0424`],
+    ];
+    process.stdout.write(
+      `\nPGlite, License Manager (GET /api/customers/:id/users), ${userCount} users in the tenant (+${userCount} in another), ${requests} requests per case (ms):\n`,
+    );
+    process.stdout.write(header);
+    process.stdout.write(
+      `| reference: select one customer by primary key | ${ms(reference.p50)} | ${ms(reference.p95)} | ${ms(reference.max)} | 1.0× |\n`,
+    );
+    for (const [name, url] of cases) process.stdout.write(row(name, await time(requests, () => get(url)), reference));
+  } finally {
+    await app.close();
+    await ctx.close();
+  }
+}
+
+const load = () =>
+  `load average ${loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' / ')} on ${cpus().length} cores`;
+process.stdout.write(`consoles bench, ${new Date().toISOString()}, ${load()}\n`);
+await customersList();
+process.stdout.write(`(${load()})\n`);
+await licenseManager();
+process.stdout.write(`(${load()})\n`);
