@@ -38,7 +38,8 @@ export async function onboardPartner(
   const message = operatorPage.getByRole('button').filter({ hasText: `You are invited to ${partner.name}` });
   await waitForVisible(operatorPage, message, 'the invitation in the outbox');
   await message.click();
-  const body = operatorPage.getByText(/\/invite#token=/);
+  // Earlier invitations may be open too: take the one naming this partner.
+  const body = operatorPage.getByText(/\/invite#token=/).filter({ hasText: partner.name });
   await waitForVisible(operatorPage, body, 'the invitation text');
   const link = /(https?:\/\/\S+\/invite#token=[A-Za-z0-9_-]+)/.exec((await body.textContent()) ?? '')?.[1];
   assert.ok(link, 'the mail carries the invitation link');
