@@ -4,10 +4,10 @@ import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   bigint,
-  customType,
   bigserial,
   boolean,
   check,
+  customType,
   index,
   integer,
   jsonb,

@@ -2,10 +2,12 @@
 // CSRF for every route) come first.
 import { auditModule } from '../modules/audit/routes.ts';
 import { backupModule } from '../modules/backup/routes.ts';
+import { browseModule } from '../modules/browse/routes.ts';
 import { customersModule } from '../modules/customers/routes.ts';
 import { demoModule } from '../modules/demo/routes.ts';
 import { identityModule } from '../modules/identity/index.ts';
 import { outboxModule } from '../modules/notifications/routes.ts';
+import { searchModule } from '../modules/search/routes.ts';
 import type { ApiModule } from './app.ts';
 
 export const apiModules: ApiModule[] = [
@@ -15,4 +17,6 @@ export const apiModules: ApiModule[] = [
   auditModule,
   customersModule,
   backupModule,
+  browseModule,
+  searchModule,
 ];

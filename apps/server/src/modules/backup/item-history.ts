@@ -13,6 +13,7 @@ export type BackupSource = typeof backupSources.$inferSelect;
 export type ItemVersion = Omit<typeof backupItemVersions.$inferSelect, 'searchVector'>;
 
 const { searchVector: _searchVector, ...itemVersionColumns } = getTableColumns(backupItemVersions);
+
 /** The columns of ItemVersion, for `db.select(itemVersionColumns)`. */
 export { itemVersionColumns };
 
