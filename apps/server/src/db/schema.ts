@@ -502,11 +502,11 @@ export const backupItemVersions = pgTable(
     /**
      * Search document over the metadata (modules/search): title words (mail subject, file name,
      * event summary, contact name) weight A, sender B, recipients C, Gmail label names D.
-     * '@._-/:+' become spaces so "from:example" finds alice@example.com; the query side
-     * normalises its words the same way.
+     * '@._-/:+<>' become spaces so "from:example" finds <alice@example.com> (the parser would
+     * take "<…>" for a tag and drop it); the query side splits its words the same way.
      */
     searchVector: tsvector('search_vector').generatedAlwaysAs(
-      sql`setweight(to_tsvector('simple', translate(coalesce(metadata->>'subject', '') || ' ' || coalesce(metadata->>'name', '') || ' ' || coalesce(metadata->>'summary', '') || ' ' || coalesce(metadata->>'displayName', ''), '@._-/:+', '       ')), 'A') || setweight(to_tsvector('simple', translate(coalesce(metadata->>'from', ''), '@._-/:+', '       ')), 'B') || setweight(to_tsvector('simple', translate(coalesce(metadata->>'to', '') || ' ' || coalesce(metadata->>'cc', ''), '@._-/:+', '       ')), 'C') || setweight(to_tsvector('simple', translate(coalesce(metadata->>'labelNames', ''), '@._-/:+', '       ')), 'D')`,
+      sql`setweight(to_tsvector('simple', translate(coalesce(metadata->>'subject', '') || ' ' || coalesce(metadata->>'name', '') || ' ' || coalesce(metadata->>'summary', '') || ' ' || coalesce(metadata->>'displayName', ''), '@._-/:+<>', '         ')), 'A') || setweight(to_tsvector('simple', translate(coalesce(metadata->>'from', ''), '@._-/:+<>', '         ')), 'B') || setweight(to_tsvector('simple', translate(coalesce(metadata->>'to', '') || ' ' || coalesce(metadata->>'cc', ''), '@._-/:+<>', '         ')), 'C') || setweight(to_tsvector('simple', translate(coalesce(metadata->>'labelNames', ''), '@._-/:+<>', '         ')), 'D')`,
     ),
     /**
      * The item's own date, for search order and after:/before: — Gmail's internalDate, Drive's

@@ -71,7 +71,7 @@ export async function browseFixture(
     contentHash: 'x',
     size: 10,
     metadata: {
-      subject: 'Tenant B secret quarterly numbers',
+      subject: 'Tenant B secret zephyr numbers',
       from: 'bob@other.test',
       labelIds: ['INBOX'],
       labelNames: ['INBOX'],
