@@ -81,29 +81,11 @@ function decodeCursor(cursor: string): { time: Date; id: number } {
   throw new AppError('validation_failed', 'The page cursor is not valid.', { field: 'cursor' });
 }
 
-/** The SQL conditions of a query (without the tenant and version scope). */
-function queryConditions(query: SearchQuery): SQL[] {
-  const v = backupItemVersions;
+/** Conditions on backup_sources for type: (services) and user: terms, or undefined when none. */
+function sourceConditions(query: SearchQuery): SQL | undefined {
   const s = backupSources;
   const conditions: SQL[] = [];
-  const text = tsqueryText(query.text);
-  if (text !== null) conditions.push(sql`${v.searchVector} @@ to_tsquery('simple', ${text})`);
-  for (const label of query.labels) {
-    conditions.push(
-      sql`exists (select 1 from jsonb_array_elements_text(case when jsonb_typeof(${v.metadata}->'labelNames') = 'array' then ${v.metadata}->'labelNames' else '[]'::jsonb end) as label(name) where lower(regexp_replace(label.name, '[[:space:]/]+', '-', 'g')) = ${label})`,
-    );
-  }
   if (query.services.length > 0) conditions.push(inArray(s.service, query.services));
-  const mime = query.mimeTypes;
-  if (mime.exact.length > 0 || mime.prefixes.length > 0) {
-    const type = sql`lower(${v.metadata}->>'mimeType')`;
-    conditions.push(
-      or(
-        ...(mime.exact.length > 0 ? [sql`${type} in (${sql.join(mime.exact, sql`, `)})`] : []),
-        ...mime.prefixes.map((prefix) => sql`starts_with(${type}, ${prefix})`),
-      ) as SQL,
-    );
-  }
   if (query.users.length > 0) {
     conditions.push(
       or(
@@ -116,6 +98,38 @@ function queryConditions(query: SearchQuery): SQL[] {
               ),
         ),
       ) as SQL,
+    );
+  }
+  return conditions.length > 0 ? and(...conditions) : undefined;
+}
+
+/** The SQL conditions on backup_item_versions of a query (without the tenant and version scope). */
+function versionConditions(customerId: string, query: SearchQuery): SQL[] {
+  const v = backupItemVersions;
+  const s = backupSources;
+  const conditions: SQL[] = [];
+  const text = tsqueryText(query.text);
+  if (text !== null) conditions.push(sql`${v.searchVector} @@ to_tsquery('simple', ${text})`);
+  for (const label of query.labels) {
+    conditions.push(
+      sql`exists (select 1 from jsonb_array_elements_text(case when jsonb_typeof(${v.metadata}->'labelNames') = 'array' then ${v.metadata}->'labelNames' else '[]'::jsonb end) as label(name) where lower(regexp_replace(label.name, '[[:space:]/]+', '-', 'g')) = ${label})`,
+    );
+  }
+  const mime = query.mimeTypes;
+  if (mime.exact.length > 0 || mime.prefixes.length > 0) {
+    const type = sql`lower(${v.metadata}->>'mimeType')`;
+    conditions.push(
+      or(
+        ...(mime.exact.length > 0 ? [sql`${type} in (${sql.join(mime.exact, sql`, `)})`] : []),
+        ...mime.prefixes.map((prefix) => sql`starts_with(${type}, ${prefix})`),
+      ) as SQL,
+    );
+  }
+  // Sources are few per tenant: narrowing to the matching ones keeps the versions scan in charge of the plan.
+  const sources = sourceConditions(query);
+  if (sources) {
+    conditions.push(
+      sql`${v.sourceId} in (select ${s.id} from ${s} where ${s.customerId} = ${customerId} and ${sources})`,
     );
   }
   if (query.after) conditions.push(gte(v.itemTime, query.after));
@@ -139,10 +153,6 @@ export async function searchItems(
     .select({
       id: v.id,
       sourceId: v.sourceId,
-      service: s.service,
-      subjectKind: s.subjectKind,
-      subjectId: s.subjectId,
-      subjectEmail: s.subjectEmail,
       itemKey: v.itemKey,
       version: v.version,
       size: v.size,
@@ -152,18 +162,47 @@ export async function searchItems(
       metadata: v.metadata,
     })
     .from(v)
-    .innerJoin(s, and(eq(s.id, v.sourceId), eq(s.customerId, customerId)))
     .where(
       and(
         eq(v.customerId, customerId),
         scope,
         after ? sql`(${v.itemTime}, ${v.id}) < (${after.time.toISOString()}::timestamptz, ${after.id})` : undefined,
-        ...queryConditions(query),
+        ...versionConditions(customerId, query),
       ),
     )
     .orderBy(desc(v.itemTime), desc(v.id))
     .limit(limit + 1);
-  const items = rows.slice(0, limit);
+  const page = rows.slice(0, limit);
+  const sourceIds = [...new Set(page.map((row) => row.sourceId))];
+  const sources = new Map(
+    sourceIds.length === 0
+      ? []
+      : (
+          await db
+            .select({
+              id: s.id,
+              service: s.service,
+              subjectKind: s.subjectKind,
+              subjectId: s.subjectId,
+              subjectEmail: s.subjectEmail,
+            })
+            .from(s)
+            .where(and(eq(s.customerId, customerId), inArray(s.id, sourceIds)))
+        ).map((source) => [source.id, source]),
+  );
+  const items = page.flatMap((row) => {
+    const source = sources.get(row.sourceId);
+    if (!source) return [];
+    return [
+      {
+        ...row,
+        service: source.service,
+        subjectKind: source.subjectKind,
+        subjectId: source.subjectId,
+        subjectEmail: source.subjectEmail,
+      },
+    ];
+  });
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
 }
