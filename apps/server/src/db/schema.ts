@@ -511,13 +511,15 @@ export const backupItemVersions = pgTable(
     /**
      * The item's own date, for search order and after:/before: — Gmail's internalDate, Drive's
      * modifiedTime, an event's updated time (Google's UTC "…Z" form), else when the version was
-     * backed up. Parsed with immutable arithmetic only (a generated column cannot use the
+     * backed up; never later than valid_from (a mail dated in the future counts as of its
+     * backup), so "valid at T" implies item_time <= T and as-of searches can walk the time
+     * index from T. Parsed with immutable arithmetic only (a generated column cannot use the
      * stable ::timestamptz cast) and guarded by patterns, so odd metadata never fails a write.
      */
     itemTime: timestamp('item_time', { withTimezone: true })
       .notNull()
       .generatedAlwaysAs(
-        sql`coalesce(case when metadata->>'internalDate' ~ '^[0-9]{1,15}$' then to_timestamp((metadata->>'internalDate')::double precision / 1000) end, case when coalesce(metadata->>'modifiedTime', metadata->>'updated') ~ '^[1-9][0-9]{3}-(0[1-9]|1[0-2])-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]' then timezone('UTC', make_timestamp(substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 1, 4)::integer, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 6, 2)::integer, 1, 0, 0, 0) + make_interval(0, 0, 0, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 9, 2)::integer - 1, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 12, 2)::integer, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 15, 2)::integer, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 18, 2)::double precision)) end, valid_from)`,
+        sql`least(coalesce(case when metadata->>'internalDate' ~ '^[0-9]{1,15}$' then to_timestamp((metadata->>'internalDate')::double precision / 1000) end, case when coalesce(metadata->>'modifiedTime', metadata->>'updated') ~ '^[1-9][0-9]{3}-(0[1-9]|1[0-2])-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]' then timezone('UTC', make_timestamp(substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 1, 4)::integer, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 6, 2)::integer, 1, 0, 0, 0) + make_interval(0, 0, 0, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 9, 2)::integer - 1, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 12, 2)::integer, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 15, 2)::integer, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 18, 2)::double precision)) end, valid_from), valid_from)`,
       ),
   },
   (table) => [

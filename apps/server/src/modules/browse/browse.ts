@@ -139,14 +139,21 @@ export interface LabelCount {
 /** Labels present on the messages as of `at`, with how many messages carry each. */
 export async function gmailLabels(db: Db, customerId: string, sourceId: string, at: Date): Promise<LabelCount[]> {
   const v = backupItemVersions;
+  // Messages share few label combinations: count per combination, then unnest only those.
   const result = await db.execute<{ id: string; name: string; messages: number }>(sql`
-    select label.id, (array_agg(label.name order by ${v.validFrom} desc))[1] as name, count(*)::int as messages
-    from ${v}
+    with combinations as (
+      select ${v.metadata}->'labelIds' as ids, ${v.metadata}->'labelNames' as names, count(*)::int as n
+      from ${v}
+      where ${v.customerId} = ${customerId} and ${v.sourceId} = ${sourceId} and ${validAt(at)}
+      group by 1, 2
+    )
+    select label.id, (array_agg(label.name order by combinations.n desc))[1] as name, sum(combinations.n)::int as messages
+    from combinations
     cross join lateral rows from (
-      jsonb_array_elements_text(case when jsonb_typeof(${v.metadata}->'labelIds') = 'array' then ${v.metadata}->'labelIds' else '[]'::jsonb end),
-      jsonb_array_elements_text(case when jsonb_typeof(${v.metadata}->'labelNames') = 'array' then ${v.metadata}->'labelNames' else '[]'::jsonb end)
+      jsonb_array_elements_text(case when jsonb_typeof(combinations.ids) = 'array' then combinations.ids else '[]'::jsonb end),
+      jsonb_array_elements_text(case when jsonb_typeof(combinations.names) = 'array' then combinations.names else '[]'::jsonb end)
     ) as label(id, name)
-    where ${v.customerId} = ${customerId} and ${v.sourceId} = ${sourceId} and ${validAt(at)} and label.id is not null
+    where label.id is not null
     group by label.id
     order by 2, 1`);
   return (result as unknown as { rows: LabelCount[] }).rows.map((row) => ({
@@ -318,13 +325,21 @@ export async function driveChildren(
   const isFile = sql`(case when ${v.metadata}->>'mimeType' = ${FOLDER_MIME_TYPE} then 0 else 1 end)`;
   const name = sql`coalesce(${v.metadata}->>'name', '')`;
   const after = options.cursor ? decodeCursor(options.cursor, 3) : null;
+  const at = options.at.toISOString();
+  // The top level: entries whose parent is not an entry as of T. Parents are few, so they are
+  // collected once and checked once, not per entry.
   const inFolder: SQL = options.folderId
     ? sql`${parent} = ${options.folderId}`
-    : sql`(${parent} is null or not exists (
-        select 1 from ${v} as p
-        where p.customer_id = ${options.customerId} and p.source_id = ${options.sourceId} and p.item_key = ${parent}
-          and p.valid_from <= ${options.at.toISOString()}::timestamptz
-          and (p.valid_to is null or p.valid_to > ${options.at.toISOString()}::timestamptz)))`;
+    : sql`(${parent} is null or ${parent} in (
+        select candidate.id from (
+          select distinct e.metadata->'parents'->>0 as id from ${v} as e
+          where e.customer_id = ${options.customerId} and e.source_id = ${options.sourceId}
+            and e.valid_from <= ${at}::timestamptz and (e.valid_to is null or e.valid_to > ${at}::timestamptz)
+        ) as candidate
+        where candidate.id is not null and not exists (
+          select 1 from ${v} as p
+          where p.customer_id = ${options.customerId} and p.source_id = ${options.sourceId} and p.item_key = candidate.id
+            and p.valid_from <= ${at}::timestamptz and (p.valid_to is null or p.valid_to > ${at}::timestamptz))))`;
   const rows = await db
     .select(itemVersionColumns)
     .from(v)
