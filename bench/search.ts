@@ -52,6 +52,12 @@ const setupSql = `
 create function bench_word(k int) returns text language sql immutable as $$
   select (${syllables})[1 + k % 30] || (${syllables})[1 + (k / 30) % 30] || (${endings})[1 + (k / 900) % 10]
 $$;
+-- Names (people, mail domains) come from other syllables than subject words.
+create function bench_name(k int) returns text language sql immutable as $$
+  select (array['an','el','or','is','ab','ed','ul','om','ar','in','ev','ot','ur','id','ax','ig','on','es','am','ol'])[1 + k % 20]
+    || (array['bert','dan','mond','son','ric','ley','ton','wen','mer','ford'])[1 + (k / 20) % 10]
+    || (array['','a','o','e','i'])[1 + (k / 200) % 5]
+$$;
 -- A vocabulary of 3,000 words, skewed: word 0 is the most common, most words are rare.
 create function bench_pick() returns int language sql volatile as $$ select floor(power(random(), 3) * 3000)::int $$;
 create function bench_iso(t timestamptz) returns text language sql stable as $$
@@ -61,20 +67,21 @@ create table bench_src (tenant int, user_idx int, service text, id uuid, custome
 `;
 
 function generateSql(tenant: number, service: (typeof services)[number], count: number, users: number): string {
+  // Each user's rows are contiguous, as a backup run writes them.
   const rows = `(select i, now() - interval '2 days' - random() * interval '1095 days' as ts from generate_series(1, ${count}) i) g
-    join bench_src s on s.tenant = ${tenant} and s.service = '${service}' and s.user_idx = g.i % ${users}`;
+    join bench_src s on s.tenant = ${tenant} and s.service = '${service}' and s.user_idx = ((g.i - 1)::bigint * ${users}) / ${count}`;
   const common = `s.customer_id, s.id, 1, 'obj-' || g.i, 'h-${service}-' || g.i,`;
   const validity = `g.ts + interval '1 day', case when g.i % 7 = 0 then g.ts + interval '31 days' end, s.run_id`;
   const columns =
     '(customer_id, source_id, version, object_id, content_hash, item_key, size, metadata, valid_from, valid_to, run_id)';
-  const person = (k: string) => `initcap(bench_word(${k} % 300)) || ' ' || initcap(bench_word(300 + (${k} * 7) % 600))`;
+  const person = (k: string) => `initcap(bench_name(${k} % 300)) || ' ' || initcap(bench_name(300 + (${k} * 7) % 600))`;
   switch (service) {
     case 'gmail':
       return `insert into backup_item_versions ${columns}
         select ${common} lpad(to_hex(g.i), 16, '0'), 2000 + (g.i::bigint * 7919) % 200000,
           jsonb_build_object(
             'subject', initcap(bench_word(bench_pick())) || ' ' || bench_word(bench_pick()) || ' ' || bench_word(bench_pick()) || ' ' || bench_word(bench_pick()),
-            'from', ${person('(g.i * 31 + 7)')} || ' <' || replace(lower(${person('(g.i * 31 + 7)')}), ' ', '.') || '@' || bench_word(g.i % 50) || '.example>',
+            'from', ${person('(g.i * 31 + 7)')} || ' <' || replace(lower(${person('(g.i * 31 + 7)')}), ' ', '.') || '@' || bench_name(900 + g.i % 50) || '.example>',
             'to', s.email,
             'date', to_char(g.ts, 'Dy, DD Mon YYYY HH24:MI:SS +0000'),
             'labelIds', (array['["INBOX"]','["INBOX"]','["INBOX"]','["INBOX"]','["INBOX"]','["INBOX"]','["INBOX","Label_1"]','["Label_2"]','["Label_3","IMPORTANT"]','["SENT"]'])[1 + g.i % 10]::jsonb,
@@ -84,16 +91,16 @@ function generateSql(tenant: number, service: (typeof services)[number], count: 
           ${validity}
         from ${rows}`;
     case 'drive':
-      // Keys are per user (n = row / users). One entry in twenty is a folder; a file's parent is an
-      // earlier folder of the same user, or (one in three, and the first hundred) the root.
+      // One entry in twenty is a folder; a file's parent is an earlier folder (of the same user
+      // but at the edges of a user's rows), or (one in three, and the first hundred) the root.
       return `insert into backup_item_versions ${columns}
-        select ${common} 'd' || (g.i / ${users}), case when (g.i / ${users}) % 20 = 0 then 0 else (g.i::bigint * 104729) % 5000000 end,
+        select ${common} 'd' || g.i, case when g.i % 20 = 0 then 0 else (g.i::bigint * 104729) % 5000000 end,
           jsonb_build_object(
-            'name', bench_word(bench_pick()) || '-' || bench_word(bench_pick()) || case when (g.i / ${users}) % 20 = 0 then '' else (array['.pdf','.docx','.xlsx','.png','.jpg','.txt','.pptx','.csv'])[1 + g.i % 8] end,
-            'mimeType', case when (g.i / ${users}) % 20 = 0 then 'application/vnd.google-apps.folder' else (array['application/pdf','application/vnd.openxmlformats-officedocument.wordprocessingml.document','application/vnd.openxmlformats-officedocument.spreadsheetml.sheet','image/png','image/jpeg','text/plain','application/vnd.openxmlformats-officedocument.presentationml.presentation','text/csv'])[1 + g.i % 8] end,
-            'parents', jsonb_build_array(case when (g.i / ${users}) % 3 = 0 or (g.i / ${users}) < 120 then 'root-' || s.user_idx else 'd' || (((g.i / ${users}) / 20 - 1 - (g.i / ${users}) % 5) * 20) end),
+            'name', bench_word(bench_pick()) || '-' || bench_word(bench_pick()) || case when g.i % 20 = 0 then '' else (array['.pdf','.docx','.xlsx','.png','.jpg','.txt','.pptx','.csv'])[1 + g.i % 8] end,
+            'mimeType', case when g.i % 20 = 0 then 'application/vnd.google-apps.folder' else (array['application/pdf','application/vnd.openxmlformats-officedocument.wordprocessingml.document','application/vnd.openxmlformats-officedocument.spreadsheetml.sheet','image/png','image/jpeg','text/plain','application/vnd.openxmlformats-officedocument.presentationml.presentation','text/csv'])[1 + g.i % 8] end,
+            'parents', jsonb_build_array(case when g.i % 3 = 0 or g.i / 20 - 1 - g.i % 5 < 1 then 'root-' || s.user_idx else 'd' || ((g.i / 20 - 1 - g.i % 5) * 20) end),
             'path', '/' || bench_word(g.i % 40), 'modifiedTime', bench_iso(g.ts), 'trashed', false,
-            'contentKind', case when (g.i / ${users}) % 20 = 0 then 'metadata' else 'file' end),
+            'contentKind', case when g.i % 20 = 0 then 'metadata' else 'file' end),
           ${validity}
         from ${rows}`;
     case 'calendar':

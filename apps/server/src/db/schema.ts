@@ -534,6 +534,8 @@ export const backupItemVersions = pgTable(
     index('backup_item_versions_search_idx').using('gin', table.searchVector),
     index('backup_item_versions_time_idx').on(table.customerId, table.itemTime, table.id),
     // Browse: the children of a Drive folder (first parent) without reading the whole source.
-    index('backup_item_versions_parent_idx').on(table.sourceId, sql`(${table.metadata}->'parents'->>0)`, table.itemKey),
+    index('backup_item_versions_parent_idx')
+      .on(table.sourceId, sql`(${table.metadata}->'parents'->>0)`, table.itemKey)
+      .where(sql`(${table.metadata}->'parents'->>0) is not null`),
   ],
 );

@@ -334,9 +334,9 @@ export async function driveChildren(
         select candidate.id from (
           select distinct e.metadata->'parents'->>0 as id from ${v} as e
           where e.customer_id = ${options.customerId} and e.source_id = ${options.sourceId}
-            and e.valid_from <= ${at}::timestamptz and (e.valid_to is null or e.valid_to > ${at}::timestamptz)
+            and e.metadata->'parents'->>0 is not null and e.valid_from <= ${at}::timestamptz and (e.valid_to is null or e.valid_to > ${at}::timestamptz)
         ) as candidate
-        where candidate.id is not null and not exists (
+        where not exists (
           select 1 from ${v} as p
           where p.customer_id = ${options.customerId} and p.source_id = ${options.sourceId} and p.item_key = candidate.id
             and p.valid_from <= ${at}::timestamptz and (p.valid_to is null or p.valid_to > ${at}::timestamptz))))`;
