@@ -6,6 +6,7 @@ import { exportCommand } from './commands/export.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { recoverCommand, tenantExportKeysCommand } from './commands/recover.ts';
 import { repoCommand } from './commands/repo.ts';
+import { searchCommand } from './commands/search.ts';
 import { startCommand } from './commands/start.ts';
 import { licensesAssignCommand, tenantConnectCommand, tenantListCommand } from './commands/tenants.ts';
 import { vendorCreateOperatorCommand } from './commands/vendor.ts';
@@ -24,6 +25,7 @@ export const commands: Command[] = [
   tenantExportKeysCommand,
   recoverCommand,
   exportCommand,
+  searchCommand,
 ];
 export const delegatedCommands: DelegatedCommand[] = [repoCommand, emulatorCommand];
 

@@ -7,6 +7,7 @@ import {
   bigserial,
   boolean,
   check,
+  customType,
   doublePrecision,
   index,
   integer,
@@ -18,6 +19,11 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+
+/** PostgreSQL's full-text document type (drizzle has no built-in column for it). */
+const tsvector = customType<{ data: string }>({
+  dataType: () => 'tsvector',
+});
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -546,6 +552,28 @@ export const backupItemVersions = pgTable(
     validTo: timestamp('valid_to', { withTimezone: true }),
     runId: uuid('run_id').notNull(),
     closedByRunId: uuid('closed_by_run_id'),
+    /**
+     * Search document over the metadata (modules/search): title words (mail subject, file name,
+     * event summary, contact name) weight A, sender B, recipients C, Gmail label names D.
+     * '@._-/:+<>' become spaces so "from:example" finds <alice@example.com> (the parser would
+     * take "<…>" for a tag and drop it); the query side splits its words the same way.
+     */
+    searchVector: tsvector('search_vector').generatedAlwaysAs(
+      sql`setweight(to_tsvector('simple', translate(coalesce(metadata->>'subject', '') || ' ' || coalesce(metadata->>'name', '') || ' ' || coalesce(metadata->>'summary', '') || ' ' || coalesce(metadata->>'displayName', ''), '@._-/:+<>', '         ')), 'A') || setweight(to_tsvector('simple', translate(coalesce(metadata->>'from', ''), '@._-/:+<>', '         ')), 'B') || setweight(to_tsvector('simple', translate(coalesce(metadata->>'to', '') || ' ' || coalesce(metadata->>'cc', ''), '@._-/:+<>', '         ')), 'C') || setweight(to_tsvector('simple', translate(coalesce(metadata->>'labelNames', ''), '@._-/:+<>', '         ')), 'D')`,
+    ),
+    /**
+     * The item's own date, for search order and after:/before: — Gmail's internalDate, Drive's
+     * modifiedTime, an event's updated time (Google's UTC "…Z" form), else when the version was
+     * backed up; never later than valid_from (a mail dated in the future counts as of its
+     * backup), so "valid at T" implies item_time <= T and as-of searches can walk the time
+     * index from T. Parsed with immutable arithmetic only (a generated column cannot use the
+     * stable ::timestamptz cast) and guarded by patterns, so odd metadata never fails a write.
+     */
+    itemTime: timestamp('item_time', { withTimezone: true })
+      .notNull()
+      .generatedAlwaysAs(
+        sql`least(coalesce(case when metadata->>'internalDate' ~ '^[0-9]{1,15}$' then to_timestamp((metadata->>'internalDate')::double precision / 1000) end, case when coalesce(metadata->>'modifiedTime', metadata->>'updated') ~ '^[1-9][0-9]{3}-(0[1-9]|1[0-2])-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]' then timezone('UTC', make_timestamp(substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 1, 4)::integer, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 6, 2)::integer, 1, 0, 0, 0) + make_interval(0, 0, 0, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 9, 2)::integer - 1, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 12, 2)::integer, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 15, 2)::integer, substr(coalesce(metadata->>'modifiedTime', metadata->>'updated'), 18, 2)::double precision)) end, valid_from), valid_from)`,
+      ),
   },
   (table) => [
     uniqueIndex('backup_item_versions_version_key').on(table.sourceId, table.itemKey, table.version),
@@ -555,6 +583,13 @@ export const backupItemVersions = pgTable(
       .where(sql`${table.validTo} is null`),
     index('backup_item_versions_run_idx').on(table.runId),
     index('backup_item_versions_hash_idx').on(table.customerId, table.contentHash),
+    // Search: words through the GIN index, newest first per tenant through the time index.
+    index('backup_item_versions_search_idx').using('gin', table.searchVector),
+    index('backup_item_versions_time_idx').on(table.customerId, table.itemTime, table.id),
+    // Browse: the children of a Drive folder (first parent) without reading the whole source.
+    index('backup_item_versions_parent_idx')
+      .on(table.sourceId, sql`(${table.metadata}->'parents'->>0)`, table.itemKey)
+      .where(sql`(${table.metadata}->'parents'->>0) is not null`),
   ],
 );
 

@@ -2,6 +2,7 @@
 // CSRF for every route) come first.
 import { auditModule } from '../modules/audit/routes.ts';
 import { backupModule } from '../modules/backup/routes.ts';
+import { browseModule } from '../modules/browse/routes.ts';
 import { customersModule } from '../modules/customers/routes.ts';
 import { demoModule } from '../modules/demo/routes.ts';
 import { exportModule } from '../modules/export/routes.ts';
@@ -9,6 +10,7 @@ import { identityModule } from '../modules/identity/index.ts';
 import { outboxModule } from '../modules/notifications/routes.ts';
 import { partnersModule } from '../modules/partners/routes.ts';
 import { resellerModule } from '../modules/reseller/routes.ts';
+import { searchModule } from '../modules/search/routes.ts';
 import { transferModule } from '../modules/transfer/routes.ts';
 import { trialModule } from '../modules/trial/routes.ts';
 import type { ApiModule } from './app.ts';
@@ -25,4 +27,6 @@ export const apiModules: ApiModule[] = [
   trialModule,
   exportModule,
   resellerModule,
+  browseModule,
+  searchModule,
 ];

@@ -1063,6 +1063,550 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/browse/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's backup sources (a user's or shared drive's services), paged */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    service?: "gmail" | "drive" | "calendar" | "contacts";
+                    /** @description A user email or a shared drive id */
+                    user?: string;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            nextCursor: string | null;
+                            sources: {
+                                id: string;
+                                lastSuccessAt: string | null;
+                                /** @enum {string} */
+                                service: "gmail" | "drive" | "calendar" | "contacts";
+                                subjectEmail: string;
+                                subjectId: string;
+                                /** @enum {string} */
+                                subjectKind: "user" | "shared_drive";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/browse/sources/{sourceId}/calendar/calendars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calendars with events as of a backup point, with event counts */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Any time: the newest backup point at or before it */
+                    at?: string;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                    sourceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            calendars: {
+                                calendarId: string;
+                                events: number;
+                            }[];
+                            point: {
+                                at: string;
+                                runId: string;
+                                /** @enum {string} */
+                                status: "success" | "partial";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/browse/sources/{sourceId}/calendar/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Events of one calendar as of a backup point, paged */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Any time: the newest backup point at or before it */
+                    at?: string;
+                    calendar: string;
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                    sourceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            events: {
+                                calendarId: string;
+                                iCalUID: string | null;
+                                itemKey: string;
+                                recurringEventId: string | null;
+                                summary: string | null;
+                                updated: string | null;
+                                version: number;
+                            }[];
+                            nextCursor: string | null;
+                            point: {
+                                at: string;
+                                runId: string;
+                                /** @enum {string} */
+                                status: "success" | "partial";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/browse/sources/{sourceId}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Contacts as of a backup point, paged */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Any time: the newest backup point at or before it */
+                    at?: string;
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                    sourceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            contacts: {
+                                displayName: string | null;
+                                itemKey: string;
+                                version: number;
+                            }[];
+                            nextCursor: string | null;
+                            point: {
+                                at: string;
+                                runId: string;
+                                /** @enum {string} */
+                                status: "success" | "partial";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/browse/sources/{sourceId}/drive/children": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The entries of a Drive folder (or the top level) as of a backup point, folders first, paged */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Any time: the newest backup point at or before it */
+                    at?: string;
+                    cursor?: string;
+                    /** @description A folder id */
+                    folder?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                    sourceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                isFolder: boolean;
+                                itemKey: string;
+                                mimeType: string | null;
+                                modifiedTime: string | null;
+                                name: string;
+                                path: string;
+                                size: number;
+                                trashed: boolean;
+                                version: number;
+                            }[];
+                            folder: {
+                                ancestors: {
+                                    itemKey: string;
+                                    name: string;
+                                }[];
+                                itemKey: string;
+                                name: string;
+                                path: string;
+                            } | null;
+                            nextCursor: string | null;
+                            point: {
+                                at: string;
+                                runId: string;
+                                /** @enum {string} */
+                                status: "success" | "partial";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/browse/sources/{sourceId}/gmail/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Gmail labels as of a backup point, with message counts */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Any time: the newest backup point at or before it */
+                    at?: string;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                    sourceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            labels: {
+                                id: string;
+                                messages: number;
+                                name: string;
+                            }[];
+                            point: {
+                                at: string;
+                                runId: string;
+                                /** @enum {string} */
+                                status: "success" | "partial";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/browse/sources/{sourceId}/gmail/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Gmail messages as of a backup point (of one label when given), paged by message id */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Any time: the newest backup point at or before it */
+                    at?: string;
+                    cursor?: string;
+                    /** @description A label id */
+                    label?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                    sourceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            messages: {
+                                date: string | null;
+                                from: string | null;
+                                internalDate: string | null;
+                                itemKey: string;
+                                labelIds: string[];
+                                labelNames: string[];
+                                size: number;
+                                subject: string | null;
+                                to: string | null;
+                                version: number;
+                            }[];
+                            nextCursor: string | null;
+                            point: {
+                                at: string;
+                                runId: string;
+                                /** @enum {string} */
+                                status: "success" | "partial";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/browse/sources/{sourceId}/item": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One item: the version valid at a backup point and the item's whole version history */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Any time: the newest backup point at or before it */
+                    at?: string;
+                    /** @description The item key */
+                    key: string;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                    sourceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            asOf: {
+                                contentHash: string;
+                                metadata: {
+                                    [key: string]: unknown;
+                                };
+                                runId: string;
+                                size: number;
+                                validFrom: string;
+                                validTo: string | null;
+                                version: number;
+                            } | null;
+                            itemKey: string;
+                            point: {
+                                at: string;
+                                runId: string;
+                                /** @enum {string} */
+                                status: "success" | "partial";
+                            };
+                            /** @enum {string} */
+                            service: "gmail" | "drive" | "calendar" | "contacts";
+                            versions: {
+                                contentHash: string;
+                                metadata: {
+                                    [key: string]: unknown;
+                                };
+                                runId: string;
+                                size: number;
+                                validFrom: string;
+                                validTo: string | null;
+                                version: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/browse/sources/{sourceId}/points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Backup points (committed runs) of a source, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                    sourceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            points: {
+                                at: string;
+                                runId: string;
+                                /** @enum {string} */
+                                status: "success" | "partial";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/directory/sync": {
         parameters: {
             query?: never;
@@ -1651,6 +2195,77 @@ export interface paths {
                                 expiresAt: string;
                                 last4: string;
                             } | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the tenant's backups (newest first, paged) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Search what existed at this moment */
+                    asOf?: string;
+                    cursor?: string;
+                    limit?: number;
+                    /** @description Gmail-style query: words, "phrases", from: to: subject: name: label: type: after: before: user: */
+                    q?: string;
+                    /** @description all: every version ever backed up */
+                    versions?: "current" | "all";
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                current: boolean;
+                                from: string | null;
+                                itemKey: string;
+                                itemTime: string;
+                                labels: string[];
+                                mimeType: string | null;
+                                path: string | null;
+                                /** @enum {string} */
+                                service: "gmail" | "drive" | "calendar" | "contacts";
+                                size: number;
+                                sourceId: string;
+                                subjectId: string;
+                                /** @enum {string} */
+                                subjectKind: "user" | "shared_drive";
+                                title: string | null;
+                                to: string | null;
+                                user: string;
+                                validFrom: string;
+                                validTo: string | null;
+                                version: number;
+                            }[];
+                            nextCursor: string | null;
                         };
                     };
                 };

@@ -3,13 +3,19 @@
 // restore and export all read through here, and every query carries the customer id, so one
 // tenant can never reach another's rows even with a guessed source id.
 import type { Repository } from '@safehold/repository';
-import { and, asc, desc, eq, gt, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { backupItemVersions, backupRuns, backupSources } from '../../db/schema.ts';
 
 export type BackupService = (typeof backupSources.$inferSelect)['service'];
 export type BackupSource = typeof backupSources.$inferSelect;
-export type ItemVersion = typeof backupItemVersions.$inferSelect;
+/** A version row without its search document (generated for modules/search, never needed by readers). */
+export type ItemVersion = Omit<typeof backupItemVersions.$inferSelect, 'searchVector'>;
+
+const { searchVector: _searchVector, ...itemVersionColumns } = getTableColumns(backupItemVersions);
+
+/** The columns of ItemVersion, for `db.select(itemVersionColumns)`. */
+export { itemVersionColumns };
 
 /** The source of `subject` (a user's email, a user's Google id or a shared drive id) and service, or null. */
 export async function findSource(
@@ -102,7 +108,7 @@ export async function versionsAsOf(
   options: { customerId: string; sourceId: string; at: Date; afterKey?: string; limit?: number; where?: SQL },
 ): Promise<ItemVersion[]> {
   return db
-    .select()
+    .select(itemVersionColumns)
     .from(backupItemVersions)
     .where(
       and(
@@ -144,7 +150,7 @@ export async function itemVersions(
   itemKey: string,
 ): Promise<ItemVersion[]> {
   return db
-    .select()
+    .select(itemVersionColumns)
     .from(backupItemVersions)
     .where(
       and(

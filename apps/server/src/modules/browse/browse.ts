@@ -1,0 +1,477 @@
+// Browse a backup as of a backup point: a tenant's sources (a user's or shared drive's Gmail,
+// Drive, Calendar, Contacts), their backup points, and what existed at a point — Gmail labels
+// with message counts and the messages of a label, the Drive folder tree, calendars and their
+// events, contacts — plus one item's details and version history. Reads through
+// backup/item-history.ts; every query carries the customer id. Lists are paged by key with an
+// opaque cursor, so page N costs what page 1 costs.
+import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/database.ts';
+import { backupItemVersions, backupSources } from '../../db/schema.ts';
+import { AppError } from '../../http/errors.ts';
+import {
+  type BackupPoint,
+  type BackupService,
+  type BackupSource,
+  type ItemVersion,
+  itemVersionColumns,
+  itemVersions,
+  resolveBackupPoint,
+  sourceById,
+  validAt,
+  versionsAsOf,
+} from '../backup/item-history.ts';
+
+export const FOLDER_MIME_TYPE = 'application/vnd.google-apps.folder';
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+function pageLimit(request: PageRequest): number {
+  return Math.min(Math.max(request.limit ?? 100, 1), 1000);
+}
+
+/** Cursors are the page's last sort key, opaque to clients (base64url JSON). */
+function encodeCursor(key: unknown[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, length: number): unknown[] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === length) return value;
+  } catch {
+    // Falls through: only cursors we handed out are valid.
+  }
+  throw new AppError('validation_failed', 'The page cursor is not valid.', { field: 'cursor' });
+}
+
+function keyCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const [key] = decodeCursor(cursor, 1);
+  if (typeof key !== 'string')
+    throw new AppError('validation_failed', 'The page cursor is not valid.', { field: 'cursor' });
+  return key;
+}
+
+function pageOf<T>(rows: T[], limit: number, key: (row: T) => unknown[]): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sources and backup points
+// ---------------------------------------------------------------------------------------------
+
+/** A tenant's sources, by subject email then service; narrowed to one user (email or shared drive id) and/or service. */
+export async function listSources(
+  db: Db,
+  customerId: string,
+  filter: { user?: string | undefined; service?: BackupService | undefined } & PageRequest,
+): Promise<Page<BackupSource>> {
+  const limit = pageLimit(filter);
+  const after = filter.cursor ? decodeCursor(filter.cursor, 2) : null;
+  const s = backupSources;
+  const rows = await db
+    .select()
+    .from(s)
+    .where(
+      and(
+        eq(s.customerId, customerId),
+        filter.service ? eq(s.service, filter.service) : undefined,
+        filter.user
+          ? sql`(lower(${s.subjectEmail}) = lower(${filter.user}) or ${s.subjectId} = ${filter.user})`
+          : undefined,
+        after ? sql`(lower(${s.subjectEmail}), ${s.id}::text) > (${String(after[0])}, ${String(after[1])})` : undefined,
+      ),
+    )
+    .orderBy(sql`lower(${s.subjectEmail})`, sql`${s.id}::text`)
+    .limit(limit + 1);
+  return pageOf(rows, limit, (row) => [row.subjectEmail.toLowerCase(), row.id]);
+}
+
+/** The source (of this tenant, and of `service` when given) or 404. */
+export async function requireSource(
+  db: Db,
+  customerId: string,
+  sourceId: string,
+  service?: BackupService,
+): Promise<BackupSource> {
+  const source = await sourceById(db, customerId, sourceId);
+  if (!source || (service && source.service !== service)) {
+    throw new AppError('not_found', `No ${service ? `${service} ` : ''}backup source ${sourceId} in this tenant.`);
+  }
+  return source;
+}
+
+/** The backup point meant by "as of `at`" (the newest when absent), or 404 when there is none. */
+export async function requirePoint(db: Db, customerId: string, source: BackupSource, at?: Date): Promise<BackupPoint> {
+  const point = await resolveBackupPoint(db, customerId, source.id, at);
+  if (!point) {
+    throw new AppError(
+      'not_found',
+      at
+        ? `${source.subjectEmail} ${source.service} has no backup point at or before ${at.toISOString()}.`
+        : `${source.subjectEmail} ${source.service} has no backup point yet.`,
+    );
+  }
+  return point;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gmail
+// ---------------------------------------------------------------------------------------------
+
+export interface LabelCount {
+  id: string;
+  name: string;
+  messages: number;
+}
+
+/** Labels present on the messages as of `at`, with how many messages carry each. */
+export async function gmailLabels(db: Db, customerId: string, sourceId: string, at: Date): Promise<LabelCount[]> {
+  const v = backupItemVersions;
+  // Messages share few label combinations: count per combination, then unnest only those.
+  const result = await db.execute<{ id: string; name: string; messages: number }>(sql`
+    with combinations as (
+      select ${v.metadata}->'labelIds' as ids, ${v.metadata}->'labelNames' as names, count(*)::int as n
+      from ${v}
+      where ${v.customerId} = ${customerId} and ${v.sourceId} = ${sourceId} and ${validAt(at)}
+      group by 1, 2
+    )
+    select label.id, (array_agg(label.name order by combinations.n desc))[1] as name, sum(combinations.n)::int as messages
+    from combinations
+    cross join lateral rows from (
+      jsonb_array_elements_text(case when jsonb_typeof(combinations.ids) = 'array' then combinations.ids else '[]'::jsonb end),
+      jsonb_array_elements_text(case when jsonb_typeof(combinations.names) = 'array' then combinations.names else '[]'::jsonb end)
+    ) as label(id, name)
+    where label.id is not null
+    group by label.id
+    order by 2, 1`);
+  return (result as unknown as { rows: LabelCount[] }).rows.map((row) => ({
+    id: row.id,
+    name: row.name ?? row.id,
+    messages: Number(row.messages),
+  }));
+}
+
+export interface MessageSummary {
+  itemKey: string;
+  version: number;
+  subject: string | null;
+  from: string | null;
+  to: string | null;
+  date: string | null;
+  /** Gmail's internal date (ms since 1970) as an ISO time. */
+  internalDate: string | null;
+  size: number;
+  labelIds: string[];
+  labelNames: string[];
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : [];
+
+export function messageSummary(version: ItemVersion): MessageSummary {
+  const m = version.metadata;
+  const internal = typeof m.internalDate === 'string' && /^\d+$/.test(m.internalDate) ? Number(m.internalDate) : null;
+  return {
+    itemKey: version.itemKey,
+    version: version.version,
+    subject: text(m.subject),
+    from: text(m.from),
+    to: text(m.to),
+    date: text(m.date),
+    internalDate: internal === null ? null : new Date(internal).toISOString(),
+    size: version.size,
+    labelIds: strings(m.labelIds),
+    labelNames: strings(m.labelNames),
+  };
+}
+
+/** Messages as of `at` (those with label `labelId` when given), by message id. */
+export async function gmailMessages(
+  db: Db,
+  options: { customerId: string; sourceId: string; at: Date; labelId?: string | undefined } & PageRequest,
+): Promise<Page<MessageSummary>> {
+  const limit = pageLimit(options);
+  const afterKey = keyCursor(options.cursor);
+  const rows = await versionsAsOf(db, {
+    customerId: options.customerId,
+    sourceId: options.sourceId,
+    at: options.at,
+    limit: limit + 1,
+    ...(afterKey === undefined ? {} : { afterKey }),
+    ...(options.labelId
+      ? { where: sql`${backupItemVersions.metadata}->'labelIds' @> ${JSON.stringify([options.labelId])}::jsonb` }
+      : {}),
+  });
+  return pageOf(rows.map(messageSummary), limit, (row) => [row.itemKey]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drive
+// ---------------------------------------------------------------------------------------------
+
+export interface DriveEntry {
+  itemKey: string;
+  version: number;
+  name: string;
+  mimeType: string | null;
+  isFolder: boolean;
+  size: number;
+  modifiedTime: string | null;
+  /** The folder path the entry is in ("/" at the top). */
+  path: string;
+  trashed: boolean;
+}
+
+export function driveEntry(version: ItemVersion): DriveEntry {
+  const m = version.metadata;
+  return {
+    itemKey: version.itemKey,
+    version: version.version,
+    name: text(m.name) ?? version.itemKey,
+    mimeType: text(m.mimeType),
+    isFolder: m.mimeType === FOLDER_MIME_TYPE,
+    size: typeof m.size === 'string' || typeof m.size === 'number' ? Number(m.size) : version.size,
+    modifiedTime: text(m.modifiedTime),
+    path: text(m.path) ?? '/',
+    trashed: m.trashed === true,
+  };
+}
+
+export interface FolderInfo {
+  itemKey: string;
+  name: string;
+  /** The folder's own path ("/Projects/2026"). */
+  path: string;
+  /** Its ancestors as of the same point, outermost first (breadcrumbs). */
+  ancestors: Array<{ itemKey: string; name: string }>;
+}
+
+async function versionAt(
+  db: Db,
+  customerId: string,
+  sourceId: string,
+  itemKey: string,
+  at: Date,
+): Promise<ItemVersion | null> {
+  const [row] = await db
+    .select(itemVersionColumns)
+    .from(backupItemVersions)
+    .where(
+      and(
+        eq(backupItemVersions.customerId, customerId),
+        eq(backupItemVersions.sourceId, sourceId),
+        eq(backupItemVersions.itemKey, itemKey),
+        validAt(at),
+      ),
+    )
+    .limit(1);
+  return row ?? null;
+}
+
+const firstParent = (version: ItemVersion): string | null => {
+  const parents = version.metadata.parents;
+  return Array.isArray(parents) && typeof parents[0] === 'string' ? parents[0] : null;
+};
+
+/** A folder as of `at` with its path and ancestors, or 404 when it is not a folder then. */
+export async function driveFolder(
+  db: Db,
+  customerId: string,
+  sourceId: string,
+  folderId: string,
+  at: Date,
+): Promise<FolderInfo> {
+  const folder = await versionAt(db, customerId, sourceId, folderId, at);
+  if (!folder || folder.metadata.mimeType !== FOLDER_MIME_TYPE) {
+    throw new AppError('not_found', `No folder ${folderId} in this backup as of ${at.toISOString()}.`);
+  }
+  const ancestors: FolderInfo['ancestors'] = [];
+  let parent = firstParent(folder);
+  for (let depth = 0; parent && depth < 64; depth++) {
+    const above = await versionAt(db, customerId, sourceId, parent, at);
+    if (!above) break;
+    ancestors.unshift({ itemKey: above.itemKey, name: text(above.metadata.name) ?? above.itemKey });
+    parent = firstParent(above);
+  }
+  const name = text(folder.metadata.name) ?? folder.itemKey;
+  return { itemKey: folder.itemKey, name, path: `/${[...ancestors.map((a) => a.name), name].join('/')}`, ancestors };
+}
+
+/**
+ * The entries of a folder as of `at` — or, without a folder, of the top level (entries whose
+ * parent is not a folder of this backup: My Drive's or the shared drive's root) — folders
+ * first, then by name.
+ */
+export async function driveChildren(
+  db: Db,
+  options: { customerId: string; sourceId: string; at: Date; folderId?: string | undefined } & PageRequest,
+): Promise<Page<DriveEntry>> {
+  const limit = pageLimit(options);
+  const v = backupItemVersions;
+  const parent = sql`(${v.metadata}->'parents'->>0)`;
+  const isFile = sql`(case when ${v.metadata}->>'mimeType' = ${FOLDER_MIME_TYPE} then 0 else 1 end)`;
+  const name = sql`coalesce(${v.metadata}->>'name', '')`;
+  const after = options.cursor ? decodeCursor(options.cursor, 3) : null;
+  const at = options.at.toISOString();
+  // The top level: entries whose parent is not an entry as of T. Parents are few, so they are
+  // collected once and checked once, not per entry.
+  const inFolder: SQL = options.folderId
+    ? sql`${parent} = ${options.folderId}`
+    : sql`(${parent} is null or ${parent} in (
+        select candidate.id from (
+          select distinct e.metadata->'parents'->>0 as id from ${v} as e
+          where e.customer_id = ${options.customerId} and e.source_id = ${options.sourceId}
+            and e.metadata->'parents'->>0 is not null and e.valid_from <= ${at}::timestamptz and (e.valid_to is null or e.valid_to > ${at}::timestamptz)
+        ) as candidate
+        where not exists (
+          select 1 from ${v} as p
+          where p.customer_id = ${options.customerId} and p.source_id = ${options.sourceId} and p.item_key = candidate.id
+            and p.valid_from <= ${at}::timestamptz and (p.valid_to is null or p.valid_to > ${at}::timestamptz))))`;
+  const rows = await db
+    .select(itemVersionColumns)
+    .from(v)
+    .where(
+      and(
+        eq(v.customerId, options.customerId),
+        eq(v.sourceId, options.sourceId),
+        validAt(options.at),
+        inFolder,
+        after
+          ? sql`(${isFile}, ${name}, ${v.itemKey}) > (${Number(after[0])}, ${String(after[1])}, ${String(after[2])})`
+          : undefined,
+      ),
+    )
+    .orderBy(isFile, name, asc(v.itemKey))
+    .limit(limit + 1);
+  return pageOf(rows.map(driveEntry), limit, (entry) => [entry.isFolder ? 0 : 1, entry.name, entry.itemKey]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar and Contacts
+// ---------------------------------------------------------------------------------------------
+
+/** The calendars with events as of `at` (item keys are `<calendarId>/<eventId>`), with their event counts. */
+export async function calendars(
+  db: Db,
+  customerId: string,
+  sourceId: string,
+  at: Date,
+): Promise<Array<{ calendarId: string; events: number }>> {
+  const v = backupItemVersions;
+  const calendarId = sql<string>`coalesce(${v.metadata}->>'calendarId', '')`;
+  const rows = await db
+    .select({ calendarId, events: sql<number>`count(*)::int` })
+    .from(v)
+    .where(and(eq(v.customerId, customerId), eq(v.sourceId, sourceId), validAt(at)))
+    .groupBy(calendarId)
+    .orderBy(calendarId);
+  return rows.map((row) => ({ calendarId: row.calendarId, events: Number(row.events) }));
+}
+
+export interface EventSummary {
+  itemKey: string;
+  version: number;
+  calendarId: string;
+  summary: string | null;
+  iCalUID: string | null;
+  recurringEventId: string | null;
+  updated: string | null;
+}
+
+export function eventSummary(version: ItemVersion): EventSummary {
+  const m = version.metadata;
+  return {
+    itemKey: version.itemKey,
+    version: version.version,
+    calendarId: text(m.calendarId) ?? version.itemKey.slice(0, version.itemKey.lastIndexOf('/')),
+    summary: text(m.summary),
+    iCalUID: text(m.iCalUID),
+    recurringEventId: text(m.recurringEventId),
+    updated: text(m.updated),
+  };
+}
+
+/** Events of one calendar as of `at`, by item key (a key range: `<calendarId>/…`). */
+export async function calendarEvents(
+  db: Db,
+  options: { customerId: string; sourceId: string; at: Date; calendarId: string } & PageRequest,
+): Promise<Page<EventSummary>> {
+  const limit = pageLimit(options);
+  const prefix = `${options.calendarId}/`;
+  const afterKey = keyCursor(options.cursor) ?? prefix;
+  const rows = await versionsAsOf(db, {
+    customerId: options.customerId,
+    sourceId: options.sourceId,
+    at: options.at,
+    afterKey,
+    limit: limit + 1,
+    // Keys of this calendar sort between "<id>/" and "<id>0" ('0' follows '/'); starts_with keeps it exact under any collation.
+    where: sql`starts_with(${backupItemVersions.itemKey}, ${prefix})`,
+  });
+  return pageOf(rows.map(eventSummary), limit, (row) => [row.itemKey]);
+}
+
+export interface ContactSummary {
+  itemKey: string;
+  version: number;
+  displayName: string | null;
+}
+
+export async function contacts(
+  db: Db,
+  options: { customerId: string; sourceId: string; at: Date } & PageRequest,
+): Promise<Page<ContactSummary>> {
+  const limit = pageLimit(options);
+  const afterKey = keyCursor(options.cursor);
+  const rows = await versionsAsOf(db, {
+    customerId: options.customerId,
+    sourceId: options.sourceId,
+    at: options.at,
+    limit: limit + 1,
+    ...(afterKey === undefined ? {} : { afterKey }),
+  });
+  return pageOf(
+    rows.map((row) => ({ itemKey: row.itemKey, version: row.version, displayName: text(row.metadata.displayName) })),
+    limit,
+    (row) => [row.itemKey],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// One item
+// ---------------------------------------------------------------------------------------------
+
+export interface ItemDetails {
+  itemKey: string;
+  /** The version valid at the requested point, or null when the item did not exist then. */
+  asOf: ItemVersion | null;
+  /** Every version, oldest first: each valid from validFrom until validTo (null = still current). */
+  versions: ItemVersion[];
+}
+
+export async function itemDetails(
+  db: Db,
+  options: { customerId: string; sourceId: string; itemKey: string; at: Date },
+): Promise<ItemDetails> {
+  const versions = await itemVersions(db, options.customerId, options.sourceId, options.itemKey);
+  if (versions.length === 0) throw new AppError('not_found', `No item ${options.itemKey} in this backup.`);
+  const at = options.at.getTime();
+  const asOf =
+    versions.find(
+      (version) => version.validFrom.getTime() <= at && (version.validTo === null || version.validTo.getTime() > at),
+    ) ?? null;
+  return { itemKey: options.itemKey, asOf, versions };
+}
