@@ -17,6 +17,7 @@ import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from '.
 import type { DemoInfo } from './modules/demo/demo-google.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/mail.ts';
+import { defineRestoreJobs } from './modules/restore/restore-jobs.ts';
 
 export interface Runtime extends AppContext {
   close(): Promise<void>;
@@ -82,6 +83,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   // replaces runtime.config when it starts the demo emulator.
   defineCustomerJobs(jobs, createCustomersDeps(runtime));
   defineBackupJobs(jobs, () => runtime);
+  defineRestoreJobs(jobs, () => runtime);
   return runtime;
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE "restores" ADD COLUMN "planned" boolean DEFAULT false NOT NULL;
