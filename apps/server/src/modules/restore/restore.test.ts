@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { and, eq } from 'drizzle-orm';
+import { restoreItems } from '../../db/schema.ts';
+import { forEachDatabase } from '../../testing/context.ts';
+import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
+import { type BackupFixture, backupFixture, runRow } from '../backup/backup-test-support.ts';
+import type { BackupService } from '../backup/item-history.ts';
+import { startRestore } from './restore-jobs.ts';
+import { runRestore } from './restore-run.ts';
+import { createRestore, getRestore, RestoreRequestError } from './restore-store.ts';
+
+const services: BackupService[] = ['gmail', 'drive', 'calendar', 'contacts'];
+
+forEachDatabase('restore', (kind) => {
+  let f: BackupFixture;
+  let victim: string;
+  let other: string;
+  before(async () => {
+    f = await backupFixture(kind, {
+      users: 3,
+      generate: { messagesPerUser: 16, filesPerUser: 8, eventsPerUser: 5, contactsPerUser: 5 },
+    });
+    victim = f.users[1]?.email as string;
+    other = f.users[2]?.email as string;
+  });
+  after(async () => {
+    await f?.close();
+  });
+
+  async function backUp(emails: string[], only: BackupService[] = services) {
+    f.ctx.clock.advance(60_000);
+    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+      subjects: f.users.filter((user) => emails.includes(user.email)),
+      services: only,
+      trigger: 'on_demand',
+      wait: true,
+      runOptions: { google: f.google },
+    });
+    for (const result of results ?? []) assert.equal(result.status, 'success', result.error ?? '');
+    const last = results?.at(-1);
+    assert.ok(last);
+    return (await runRow(f, last.runId)).finishedAt as Date;
+  }
+
+  const digests = (email: string) =>
+    Object.fromEntries(services.map((service) => [service, f.emulator.control.digest({ email, service })]));
+
+  async function restore(
+    request: Partial<Parameters<typeof createRestore>[2]> & { service: BackupService },
+    options: Parameters<typeof runRestore>[2] = {},
+  ) {
+    f.ctx.clock.advance(1000);
+    const { restore: row, result } = await startRestore(
+      f.ctx,
+      f.customerId,
+      { user: victim, requestedBy: 'test', ...request },
+      { wait: true, runOptions: { google: f.google, ...options } },
+    );
+    assert.ok(result);
+    return { row, result };
+  }
+
+  it('a user wiped after a backup is restored in place as of the last backup point: every content digest equals the one before the wipe', async () => {
+    await backUp([victim, other]);
+    const before = digests(victim);
+    for (const service of services) assert.ok(before[service]?.items, `${service} has items`);
+    const wiped = f.emulator.control.wipeUser({ email: victim });
+    assert.ok(wiped.messages > 0 && wiped.files > 0 && wiped.events > 0 && wiped.contacts > 0);
+    for (const service of services) {
+      const { result } = await restore({ service, inPlace: true });
+      assert.equal(result.status, 'success', `${service}: ${JSON.stringify(result)}`);
+      assert.equal(result.counts.failed, 0);
+      assert.equal(result.counts.restored + result.counts.skipped, result.counts.total);
+      assert.deepEqual(f.emulator.control.digest({ email: victim, service }), before[service], service);
+    }
+  });
+
+  it('running the same restore again creates nothing: every item is skipped as already present', async () => {
+    const before = digests(victim);
+    for (const service of services) {
+      const { result } = await restore({ service, inPlace: true });
+      assert.equal(result.status, 'success');
+      assert.equal(result.counts.restored, 0, `${service} restored nothing twice`);
+      assert.equal(result.counts.skipped, result.counts.total);
+    }
+    assert.deepEqual(digests(victim), before);
+  });
+
+  it('restores into another user of the domain under a "Restored <date>" label and folder, with the user labels recreated', async () => {
+    const mailBefore = f.emulator.control.digest({ email: other, service: 'gmail' });
+    const { row, result } = await restore({ service: 'gmail', to: other });
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    assert.equal(row.toEmail, other);
+    const labels = await f.google.gmail.listLabels(other);
+    const container = labels.find((label) => label.name === row.containerName);
+    assert.ok(container, `label ${row.containerName}`);
+    assert.match(row.containerName, /^Restored \d{4}-\d{2}-\d{2}$/);
+    const inContainer = [];
+    for await (const ref of f.google.gmail.listMessages(other, { labelIds: [container.id] })) inContainer.push(ref);
+    assert.equal(inContainer.length, result.counts.restored);
+    const after = f.emulator.control.digest({ email: other, service: 'gmail' });
+    assert.equal(after.items, mailBefore.items + result.counts.restored);
+    const victimLabels = (await f.google.gmail.listLabels(victim)).filter((label) => label.type === 'user');
+    for (const label of victimLabels) {
+      assert.ok(
+        labels.some((l) => l.name === label.name),
+        `user label ${label.name} recreated`,
+      );
+    }
+
+    const drive = await restore({ service: 'drive', to: other });
+    assert.equal(drive.result.status, 'success', JSON.stringify(drive.result));
+    const folders = [];
+    for await (const file of f.google.drive.listFiles(other, {
+      q: `name = '${drive.row.containerName}' and 'root' in parents and trashed = false`,
+    }))
+      folders.push(file);
+    assert.equal(folders.length, 1, 'one Restored folder in My Drive');
+    const victimDrive = f.emulator.control.digest({ email: victim, service: 'drive' });
+    const otherDrive = f.emulator.control.digest({ email: other, service: 'drive' });
+    assert.ok(otherDrive.items >= victimDrive.items);
+
+    const contacts = await restore({ service: 'contacts', to: other });
+    assert.equal(contacts.result.status, 'success', JSON.stringify(contacts.result));
+    const calendar = await restore({ service: 'calendar', to: other });
+    assert.equal(calendar.result.status, 'success', JSON.stringify(calendar.result));
+  });
+
+  it('restores a message deleted three backup points ago, as of the point that still had it', async () => {
+    const refs = [];
+    for await (const ref of f.google.gmail.listMessages(victim)) refs.push(ref);
+    const target = refs[0];
+    assert.ok(target);
+    const original = await f.google.gmail.getMessage(victim, target.id, { format: 'raw' });
+    const had = await backUp([victim], ['gmail']);
+    f.emulator.control.deleteMessage({ email: victim, id: target.id });
+    await backUp([victim], ['gmail']);
+    f.emulator.control.addMessage({ email: victim, subject: 'later 1' });
+    await backUp([victim], ['gmail']);
+    f.emulator.control.addMessage({ email: victim, subject: 'later 2' });
+    await backUp([victim], ['gmail']);
+    const { result } = await restore({ service: 'gmail', asOf: had, inPlace: true, selection: { items: [target.id] } });
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    assert.deepEqual([result.counts.total, result.counts.restored], [1, 1]);
+    const header = /^Message-ID:\s*<?([^>\r\n]+)>?/im.exec(original.raw.toString('latin1'))?.[1];
+    assert.ok(header);
+    const found = await f.google.gmail.findByRfc822MessageId(victim, header);
+    assert.equal(found.length, 1);
+    const back = await f.google.gmail.getMessage(victim, found[0]?.id as string, { format: 'raw' });
+    assert.deepEqual(back.raw, original.raw, 'byte for byte');
+  });
+
+  it('a restore that dies between creating items and recording them resumes without duplicates or gaps', async () => {
+    await backUp([victim]);
+    const before = digests(victim);
+    f.emulator.control.wipeUser({ email: victim });
+    for (const service of ['gmail', 'drive'] as const) {
+      let created = 0;
+      await assert.rejects(
+        restore(
+          { service, inPlace: true },
+          {
+            pageSize: 4,
+            hooks: {
+              afterCreate() {
+                created += 1;
+                if (created === 5) throw new Error('worker killed');
+              },
+            },
+          },
+        ),
+        /worker killed/,
+      );
+      const [row] = await f.ctx.db
+        .select()
+        .from(restoreItems)
+        .where(and(eq(restoreItems.customerId, f.customerId), eq(restoreItems.status, 'creating')));
+      assert.ok(row, 'one item was created but not recorded');
+      const restoreId = row.restoreId;
+      assert.equal((await getRestore(f.ctx.db, f.customerId, restoreId))?.status, 'running');
+      const result = await runRestore(f.ctx, restoreId, { google: f.google });
+      assert.equal(result.status, 'success', JSON.stringify(result));
+      assert.equal(result.counts.skipped, 0, 'the unrecorded item is found and counted as restored');
+      assert.equal(result.counts.restored, result.counts.total);
+      assert.deepEqual(f.emulator.control.digest({ email: victim, service }), before[service], service);
+    }
+  });
+
+  it('completes despite quota limits and injected 5xx errors', async () => {
+    const before = digests(victim);
+    f.emulator.control.wipeUser({ email: victim });
+    f.emulator.control.setQuotas({ enabled: true, scale: 0.02 });
+    f.emulator.control.setFaults([
+      { endpoint: 'gmail.users.messages.import', errorRate: 0.3, status: 503 },
+      { endpoint: 'gmail.users.messages.list', errorRate: 0.2, status: 500 },
+      { endpoint: 'drive.files.create', errorRate: 0.3, status: 502 },
+      { endpoint: 'people.people.createContact', errorRate: 0.3, status: 503 },
+      { endpoint: 'calendar.events.import', errorRate: 0.3, status: 503 },
+    ]);
+    try {
+      for (const service of services) {
+        const { result } = await restore({ service, inPlace: true });
+        assert.equal(result.status, 'success', `${service}: ${JSON.stringify(result)}`);
+      }
+    } finally {
+      f.emulator.control.setFaults([]);
+      f.emulator.control.setQuotas({ enabled: false, scale: 1 });
+    }
+    assert.deepEqual(digests(victim), before);
+    const counters = f.emulator.control.counters();
+    assert.ok(counters.length > 0);
+  });
+
+  it('refuses requests it cannot honour, with the field at fault', async () => {
+    const cases: Array<[Parameters<typeof createRestore>[2], string]> = [
+      [{ user: `nobody@${f.domain}`, service: 'gmail', requestedBy: 't' }, 'user'],
+      [{ user: victim, service: 'gmail', to: 'someone@elsewhere.test', requestedBy: 't' }, 'to'],
+      [{ user: victim, service: 'gmail', asOf: new Date('2001-01-01T00:00:00Z'), requestedBy: 't' }, 'asOf'],
+      [{ user: victim, service: 'drive', selection: { label: 'INBOX' }, requestedBy: 't' }, 'label'],
+      [{ user: victim, service: 'gmail', selection: { folder: '/x' }, requestedBy: 't' }, 'folder'],
+    ];
+    for (const [request, field] of cases) {
+      await assert.rejects(createRestore(f.ctx, f.customerId, request), (error: unknown) => {
+        assert.ok(error instanceof RestoreRequestError);
+        assert.equal(error.field, field);
+        return true;
+      });
+    }
+  });
+});
