@@ -209,6 +209,10 @@ async function work(ctx: AppContext, restore: Restore, writer: ServiceWriter, op
   }
 }
 
+/** Attempts per item: the client already retried each request; these retry the whole item. */
+const ITEM_ATTEMPTS = 4;
+const ITEM_RETRY_MAX_MS = 60_000;
+
 async function restoreItem(
   ctx: AppContext,
   restore: Restore,
@@ -216,43 +220,69 @@ async function restoreItem(
   item: WorkItem,
   options: RunRestoreOptions,
 ): Promise<void> {
-  options.signal?.throwIfAborted();
-  try {
-    const existing = await writer.findExisting(item);
-    if (existing) {
-      // Recorded `creating` before: our own copy from before a crash. Otherwise it was there already.
-      const ours = item.status === 'creating';
-      await setItemState(
-        ctx.db,
-        restore,
-        item.itemKey,
-        { status: ours ? 'restored' : 'skipped', targetId: existing, reason: ours ? null : 'already present' },
-        ctx.clock.now(),
-      );
+  let status = item.status;
+  for (let attempt = 1; ; attempt++) {
+    options.signal?.throwIfAborted();
+    try {
+      await attemptItem(ctx, restore, writer, { ...item, status }, options, () => {
+        status = 'creating';
+      });
       return;
+    } catch (error) {
+      if (error instanceof AuthorizationLostError) throw error;
+      const transient = error instanceof GoogleApiError && error.classification === 'retry';
+      if (transient && attempt < ITEM_ATTEMPTS) {
+        // The client gave up on a request (a long quota wait, repeated 5xx): try the item again
+        // later — starting with the search, so a copy a failed call did create is not doubled.
+        const delay = Math.min(error.retryAfterMs ?? 500 * 2 ** (attempt - 1), ITEM_RETRY_MAX_MS);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
+      if (error instanceof GoogleApiError || error instanceof RestoreItemError) {
+        await setItemState(
+          ctx.db,
+          restore,
+          item.itemKey,
+          { status: 'failed', reason: errorReason(error) },
+          ctx.clock.now(),
+        );
+        return;
+      }
+      throw error;
     }
-    await setItemState(ctx.db, restore, item.itemKey, { status: 'creating' }, ctx.clock.now());
-    const created = await writer.create(item);
-    await options.hooks?.afterCreate?.(item);
+  }
+}
+
+async function attemptItem(
+  ctx: AppContext,
+  restore: Restore,
+  writer: ServiceWriter,
+  item: WorkItem,
+  options: RunRestoreOptions,
+  markedCreating: () => void,
+): Promise<void> {
+  const existing = await writer.findExisting(item);
+  if (existing) {
+    // Recorded `creating` before: our own copy from before a crash. Otherwise it was there already.
+    const ours = item.status === 'creating';
     await setItemState(
       ctx.db,
       restore,
       item.itemKey,
-      { status: 'restored', targetId: created.targetId, reason: created.reason ?? null },
+      { status: ours ? 'restored' : 'skipped', targetId: existing, reason: ours ? null : 'already present' },
       ctx.clock.now(),
     );
-  } catch (error) {
-    if (error instanceof AuthorizationLostError) throw error;
-    if (error instanceof GoogleApiError || error instanceof RestoreItemError) {
-      await setItemState(
-        ctx.db,
-        restore,
-        item.itemKey,
-        { status: 'failed', reason: errorReason(error) },
-        ctx.clock.now(),
-      );
-      return;
-    }
-    throw error;
+    return;
   }
+  await setItemState(ctx.db, restore, item.itemKey, { status: 'creating' }, ctx.clock.now());
+  markedCreating();
+  const created = await writer.create(item);
+  await options.hooks?.afterCreate?.(item);
+  await setItemState(
+    ctx.db,
+    restore,
+    item.itemKey,
+    { status: 'restored', targetId: created.targetId, reason: created.reason ?? null },
+    ctx.clock.now(),
+  );
 }

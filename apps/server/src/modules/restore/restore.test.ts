@@ -8,7 +8,7 @@ import { type BackupFixture, backupFixture, runRow } from '../backup/backup-test
 import type { BackupService } from '../backup/item-history.ts';
 import { startRestore } from './restore-jobs.ts';
 import { runRestore } from './restore-run.ts';
-import { createRestore, getRestore, RestoreRequestError } from './restore-store.ts';
+import { createRestore, getRestore, RestoreRequestError, restoreErrors } from './restore-store.ts';
 
 const services: BackupService[] = ['gmail', 'drive', 'calendar', 'contacts'];
 
@@ -188,24 +188,35 @@ forEachDatabase('restore', (kind) => {
   });
 
   it('completes despite quota limits and injected 5xx errors', async () => {
+    await backUp([victim]);
     const before = digests(victim);
     f.emulator.control.wipeUser({ email: victim });
-    f.emulator.control.setQuotas({ enabled: true, scale: 0.02 });
+    // One request at a time per user (more answer 429 "Too many concurrent requests"), rate-limit
+    // answers and server errors on the write calls.
+    f.emulator.control.setQuotas({
+      enabled: true,
+      concurrentPerUser: { gmail: 1, drive: 1, calendar: 1, people: 1 },
+    });
     f.emulator.control.setFaults([
       { endpoint: 'gmail.users.messages.import', errorRate: 0.3, status: 503 },
-      { endpoint: 'gmail.users.messages.list', errorRate: 0.2, status: 500 },
+      { endpoint: 'gmail.users.messages.list', errorRate: 0.2, status: 429, reason: 'rateLimitExceeded' },
       { endpoint: 'drive.files.create', errorRate: 0.3, status: 502 },
+      { endpoint: 'drive.files.list', errorRate: 0.2, status: 403, reason: 'userRateLimitExceeded' },
       { endpoint: 'people.people.createContact', errorRate: 0.3, status: 503 },
-      { endpoint: 'calendar.events.import', errorRate: 0.3, status: 503 },
+      { endpoint: 'calendar.events.import', errorRate: 0.3, status: 500 },
     ]);
     try {
       for (const service of services) {
         const { result } = await restore({ service, inPlace: true });
-        assert.equal(result.status, 'success', `${service}: ${JSON.stringify(result)}`);
+        const errors = await restoreErrors(f.ctx.db, f.customerId, result.restoreId);
+        assert.equal(result.status, 'success', `${service}: ${JSON.stringify({ result, errors })}`);
       }
     } finally {
       f.emulator.control.setFaults([]);
-      f.emulator.control.setQuotas({ enabled: false, scale: 1 });
+      f.emulator.control.setQuotas({
+        enabled: false,
+        concurrentPerUser: { gmail: 5, drive: 10, calendar: 10, people: 10 },
+      });
     }
     assert.deepEqual(digests(victim), before);
     const counters = f.emulator.control.counters();
