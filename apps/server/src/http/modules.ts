@@ -6,6 +6,7 @@ import { customersModule } from '../modules/customers/routes.ts';
 import { demoModule } from '../modules/demo/routes.ts';
 import { identityModule } from '../modules/identity/index.ts';
 import { outboxModule } from '../modules/notifications/routes.ts';
+import { restoreModule } from '../modules/restore/routes.ts';
 import type { ApiModule } from './app.ts';
 
 export const apiModules: ApiModule[] = [
@@ -15,4 +16,5 @@ export const apiModules: ApiModule[] = [
   auditModule,
   customersModule,
   backupModule,
+  restoreModule,
 ];

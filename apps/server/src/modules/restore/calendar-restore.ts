@@ -5,8 +5,8 @@
 // Idempotency: one listing of each target calendar tells which iCalUIDs are already there, and
 // importing an iCalUID twice updates the same event rather than adding one.
 import type { CalendarListEntry } from '@safehold/google';
-import type { PlannedItem, RestoreSelection, WorkItem } from './restore-store.ts';
 import { RestoreItemError, type ServiceWriter, type WriterContext } from './restore-run.ts';
+import type { PlannedItem, RestoreSelection, WorkItem } from './restore-store.ts';
 
 /** Fields of a backed-up event that describe it; ids, etags, links and timestamps are Google's to assign. */
 const IMPORTED_FIELDS = [
@@ -72,7 +72,10 @@ export function calendarWriter(w: WriterContext): ServiceWriter {
         for await (const page of google.calendar.listEvents(to, calendarId, { showDeleted: false })) {
           for (const event of page.items) {
             if (event.status === 'cancelled' || !event.iCalUID) continue;
-            map.set(`${event.iCalUID}|${timeKey((event as { originalStartTime?: unknown }).originalStartTime)}`, event.id);
+            map.set(
+              `${event.iCalUID}|${timeKey((event as { originalStartTime?: unknown }).originalStartTime)}`,
+              event.id,
+            );
           }
         }
         return map;

@@ -5,8 +5,8 @@
 // carries clientData safeholdItem=<key>:<version>; one listing of the target's contacts finds
 // those (and contacts with the same names, emails and phones: already present) before creating.
 import { GoogleApiError } from '@safehold/google';
-import type { PlannedItem, RestoreSelection, WorkItem } from './restore-store.ts';
 import { RestoreItemError, type ServiceWriter, type WriterContext } from './restore-run.ts';
+import type { PlannedItem, RestoreSelection, WorkItem } from './restore-store.ts';
 
 const MARKER = 'safeholdItem';
 /** Person fields people.createContact accepts. */
@@ -100,7 +100,9 @@ export function contactsWriter(w: WriterContext): ServiceWriter {
         }
       } catch (error) {
         if (!(error instanceof GoogleApiError)) throw error;
-        await w.note(`The contact groups of ${restore.fromEmail} could not be read (${error.message}): contacts are restored without their groups.`);
+        await w.note(
+          `The contact groups of ${restore.fromEmail} could not be read (${error.message}): contacts are restored without their groups.`,
+        );
       }
       return names;
     })();
@@ -111,7 +113,8 @@ export function contactsWriter(w: WriterContext): ServiceWriter {
     targetGroups ??= (async () => {
       const byName = new Map<string, string>();
       for await (const group of google.people.listContactGroups(to)) {
-        if (group.name && group.groupType !== 'SYSTEM_CONTACT_GROUP') byName.set(group.name.toLowerCase(), group.resourceName);
+        if (group.name && group.groupType !== 'SYSTEM_CONTACT_GROUP')
+          byName.set(group.name.toLowerCase(), group.resourceName);
       }
       return byName;
     })();
@@ -169,7 +172,8 @@ export function contactsWriter(w: WriterContext): ServiceWriter {
 
   async function readPerson(item: WorkItem): Promise<Person> {
     const person = await w.repository.readObject(item.objectId);
-    if (!person || typeof person !== 'object' || Array.isArray(person)) throw new RestoreItemError('not a contact object');
+    if (!person || typeof person !== 'object' || Array.isArray(person))
+      throw new RestoreItemError('not a contact object');
     return person as Person;
   }
 
@@ -197,9 +201,12 @@ export function contactsWriter(w: WriterContext): ServiceWriter {
     async create(item) {
       const person = await readPerson(item);
       const body: Person = {};
-      for (const field of WRITABLE_FIELDS) if (person[field] !== undefined) body[field] = withoutMetadata(person[field]);
+      for (const field of WRITABLE_FIELDS)
+        if (person[field] !== undefined) body[field] = withoutMetadata(person[field]);
       const marker = `${item.itemKey}:${item.version}`;
-      const clientData = ((body.clientData as Array<{ key?: string }> | undefined) ?? []).filter((d) => d.key !== MARKER);
+      const clientData = ((body.clientData as Array<{ key?: string }> | undefined) ?? []).filter(
+        (d) => d.key !== MARKER,
+      );
       body.clientData = [...clientData, { key: MARKER, value: marker }];
       const groups = await memberships(person);
       if (groups.length > 0) body.memberships = groups;

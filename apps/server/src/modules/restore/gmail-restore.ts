@@ -3,9 +3,9 @@
 // ids where import allows them (not DRAFT or CHAT), plus the "Restored <date>" label unless in
 // place. Idempotency: the target is searched with `rfc822msgid:` for the message's Message-ID.
 import { GoogleApiError, isSystemLabel } from '@safehold/google';
-import { claimedByOthers, type PlannedItem, type RestoreSelection, type WorkItem } from './restore-store.ts';
 import { uploadBodyOf } from './restore-content.ts';
 import type { ServiceWriter, WriterContext } from './restore-run.ts';
+import { claimedByOthers, type PlannedItem, type RestoreSelection, type WorkItem } from './restore-store.ts';
 
 /** System labels messages.import refuses. */
 const NOT_IMPORTABLE = new Set(['DRAFT', 'CHAT']);

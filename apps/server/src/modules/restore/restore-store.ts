@@ -265,7 +265,9 @@ export async function updateRestore(db: Db, restoreId: string, values: Partial<R
 export async function addNote(db: Db, restore: Restore, note: string): Promise<void> {
   await db
     .update(restores)
-    .set({ notes: sql`case when ${restores.notes} @> ${JSON.stringify([note])}::jsonb then ${restores.notes} else ${restores.notes} || ${JSON.stringify([note])}::jsonb end` })
+    .set({
+      notes: sql`case when ${restores.notes} @> ${JSON.stringify([note])}::jsonb then ${restores.notes} else ${restores.notes} || ${JSON.stringify([note])}::jsonb end`,
+    })
     .where(eq(restores.id, restore.id));
 }
 
