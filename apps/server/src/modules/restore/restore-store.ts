@@ -55,7 +55,7 @@ export function containerNameFor(at: Date): string {
 /** Creates the restore row (queued); the job plans and runs it. */
 export async function createRestore(ctx: AppContext, customerId: string, request: RestoreRequest): Promise<Restore> {
   const source = await findSource(ctx.db, customerId, request.user, request.service);
-  if (!source || source.subjectKind !== 'user') {
+  if (source?.subjectKind !== 'user') {
     throw new RestoreRequestError('user', `No ${request.service} backup of ${request.user} in this domain.`);
   }
   const point = await resolveBackupPoint(ctx.db, customerId, source.id, request.asOf);

@@ -67,11 +67,11 @@ forEachDatabase('restore API', (kind) => {
     });
     assert.equal(response.statusCode, 202, response.body);
     const { id } = response.json();
-    const jobs: { rows: unknown[] } = await f.ctx.db.execute(
+    const jobs = (await f.ctx.db.execute(
       sql`select state from pgboss.job where name = ${RESTORE_JOB} and data->>'restoreId' = ${id}`,
-    );
+    )) as { rows: Array<{ state: string }> };
     assert.deepEqual(
-      (jobs.rows as Array<{ state: string }>).map((row) => row.state),
+      jobs.rows.map((row) => row.state),
       ['created'],
       'one job waits for a worker',
     );
