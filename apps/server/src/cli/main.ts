@@ -5,6 +5,7 @@ import { emulatorCommand } from './commands/emulator.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { recoverCommand, tenantExportKeysCommand } from './commands/recover.ts';
 import { repoCommand } from './commands/repo.ts';
+import { restoreCommand } from './commands/restore.ts';
 import { startCommand } from './commands/start.ts';
 import { licensesAssignCommand, tenantConnectCommand, tenantListCommand } from './commands/tenants.ts';
 import { vendorCreateOperatorCommand } from './commands/vendor.ts';
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   licensesAssignCommand,
   backupRunCommand,
   backupStatusCommand,
+  restoreCommand,
   tenantExportKeysCommand,
   recoverCommand,
 ];
