@@ -165,6 +165,13 @@ test('wipeUser deletes every message, owned file, event and contact of one user 
   assert.equal(counts.contacts, before[3]?.items);
   assert.ok(counts.files >= (before[1]?.items ?? 0), 'folders are deleted too');
   for (const service of services) assert.equal(emulator.control.digest({ email: victim, service }).items, 0);
+  const detail = emulator.control.digest({ email: bystander, service: 'drive', detail: true });
+  assert.equal(detail.digest, others[1]?.digest, 'detail does not change the digest');
+  assert.equal(detail.entries?.length, detail.items);
+  assert.ok(
+    detail.entries?.every((entry) => / \(.+\/.+\)$/.test(entry.label)),
+    'drive labels name and MIME type',
+  );
   assert.deepEqual(
     services.map((service) => emulator.control.digest({ email: bystander, service })),
     others,

@@ -49,7 +49,8 @@ export interface EmulatorControl {
   setFaults(rules: FaultRule[]): void;
   setQuotas(settings: Partial<QuotaSettings>): QuotaSettings;
   counters(input?: { reset?: boolean }): CounterEntry[];
-  digest(input: { email: string; service: DigestService }): ContentDigest;
+  /** Content digest of a user's service; `detail` adds each item's digest with a label (to find what differs). */
+  digest(input: { email: string; service: DigestService; detail?: boolean }): ContentDigest;
   // Mutations
   addMessage(input: {
     email: string;
@@ -204,7 +205,7 @@ export function createControl(deps: {
     },
     digest(input) {
       const { domain, user } = need(input.email);
-      return contentDigest(world, domain, user, input.service);
+      return contentDigest(world, domain, user, input.service, input.detail === true);
     },
     addMessage(input) {
       const { domain, user } = need(input.email);

@@ -208,7 +208,7 @@ export function driveWriter(w: WriterContext): ServiceWriter {
           );
         }
         const uploadType = exportedAs ?? mimeType;
-        const content = await uploadBodyOf(w.repository, item.objectId, item.size);
+        const content = await uploadBodyOf(w.repository, item.objectId, item.size, w.inMemoryMaxBytes);
         try {
           const file = await google.drive.createFile(
             to,

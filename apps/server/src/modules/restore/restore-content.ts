@@ -19,8 +19,13 @@ export interface SpooledBody {
   release(): Promise<void>;
 }
 
-export async function uploadBodyOf(repository: Repository, objectId: string, size: number): Promise<SpooledBody> {
-  if (size <= IN_MEMORY_MAX_BYTES) {
+export async function uploadBodyOf(
+  repository: Repository,
+  objectId: string,
+  size: number,
+  inMemoryMaxBytes = IN_MEMORY_MAX_BYTES,
+): Promise<SpooledBody> {
+  if (size <= inMemoryMaxBytes) {
     const bytes = await repository.readAll(objectId);
     return { body: bytes, size: bytes.length, release: async () => {} };
   }

@@ -45,6 +45,8 @@ export interface WriterContext {
   google: GoogleClient;
   repository: Repository;
   signal?: AbortSignal;
+  /** Content above this size is spooled to a temporary file instead of read into memory. */
+  inMemoryMaxBytes?: number;
   /** Adds a note to the restore's report (shown once however often it is given). */
   note(text: string): Promise<void>;
 }
@@ -75,6 +77,8 @@ export interface RunRestoreOptions {
   onProgress?(counts: RestoreCounts): void;
   /** Items read per page; default 50. */
   pageSize?: number;
+  /** Content above this size is spooled to disk for upload; default 16 MiB. */
+  inMemoryMaxBytes?: number;
 }
 
 export interface RestoreResult {
@@ -120,6 +124,7 @@ export async function runRestore(
     google,
     repository,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.inMemoryMaxBytes !== undefined ? { inMemoryMaxBytes: options.inMemoryMaxBytes } : {}),
     note: (text) => addNote(ctx.db, current, text),
   };
   try {

@@ -223,6 +223,59 @@ forEachDatabase('restore', (kind) => {
     assert.ok(counters.length > 0);
   });
 
+  it('restores a large file by a resumable upload that resumes after dropped connections, byte for byte', async () => {
+    const content = 'large file line\n'.repeat(1_300_000); // about 20 MB: three 8 MiB chunks
+    const { id } = f.emulator.control.createFile({ email: victim, name: 'big.log', mimeType: 'text/plain', content });
+    await backUp([victim], ['drive']);
+    f.emulator.control.deleteFile({ email: victim, id });
+    f.emulator.control.counters({ reset: true });
+    f.emulator.control.setFaults([{ endpoint: 'drive.files.create', dropRate: 0.4 }]);
+    let result: Awaited<ReturnType<typeof restore>>['result'];
+    try {
+      ({ result } = await restore(
+        { service: 'drive', selection: { items: [id] }, permissions: true },
+        { inMemoryMaxBytes: 1024 * 1024 },
+      ));
+    } finally {
+      f.emulator.control.setFaults([]);
+    }
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    const [item] = await f.ctx.db
+      .select()
+      .from(restoreItems)
+      .where(and(eq(restoreItems.restoreId, result.restoreId), eq(restoreItems.itemKey, id)));
+    assert.ok(item?.targetId);
+    const download = await f.google.drive.download(victim, item.targetId);
+    const chunks: Buffer[] = [];
+    for await (const chunk of download.body) chunks.push(Buffer.from(chunk));
+    assert.ok(Buffer.concat(chunks).equals(Buffer.from(content)), 'the restored bytes are the backed-up bytes');
+    const puts = f.emulator.control.counters().find((entry) => entry.endpoint === 'drive.files.create');
+    assert.ok((puts?.count ?? 0) > 4, 'chunks were sent again after drops');
+  });
+
+  it('recreates sharing only when asked, without notification emails', async () => {
+    const { id } = f.emulator.control.createFile({ email: victim, name: 'shared.txt', content: 'shared' });
+    await f.google.drive.createPermission(victim, id, { type: 'user', role: 'writer', emailAddress: other });
+    const had = await backUp([victim], ['drive']);
+    f.emulator.control.deleteFile({ email: victim, id });
+    await backUp([victim], ['drive']);
+    const plain = await restore({ service: 'drive', asOf: had, selection: { items: [id] } });
+    const asked = await restore({ service: 'drive', asOf: had, selection: { items: [id] }, permissions: true });
+    assert.equal(plain.result.status, 'success', JSON.stringify(plain.result));
+    assert.equal(asked.result.status, 'success', JSON.stringify(asked.result));
+    const sharing = async (restoreId: string) => {
+      const [row] = await f.ctx.db
+        .select()
+        .from(restoreItems)
+        .where(and(eq(restoreItems.restoreId, restoreId), eq(restoreItems.itemKey, id)));
+      const list = [];
+      for await (const p of f.google.drive.listPermissions(victim, row?.targetId as string)) list.push(p);
+      return list.filter((p) => p.role !== 'owner').map((p) => `${p.emailAddress}:${p.role}`);
+    };
+    assert.deepEqual(await sharing(plain.result.restoreId), []);
+    assert.deepEqual(await sharing(asked.result.restoreId), [`${other}:writer`]);
+  });
+
   it('refuses requests it cannot honour, with the field at fault', async () => {
     const cases: Array<[Parameters<typeof createRestore>[2], string]> = [
       [{ user: `nobody@${f.domain}`, service: 'gmail', requestedBy: 't' }, 'user'],
