@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { createGoogleClient } from '@safehold/google';
 import { and, eq } from 'drizzle-orm';
 import { restoreItems } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
@@ -259,21 +260,41 @@ forEachDatabase('restore', (kind) => {
     const had = await backUp([victim], ['drive']);
     f.emulator.control.deleteFile({ email: victim, id });
     await backUp([victim], ['drive']);
-    const plain = await restore({ service: 'drive', asOf: had, selection: { items: [id] } });
-    const asked = await restore({ service: 'drive', asOf: had, selection: { items: [id] }, permissions: true });
-    assert.equal(plain.result.status, 'success', JSON.stringify(plain.result));
-    assert.equal(asked.result.status, 'success', JSON.stringify(asked.result));
-    const sharing = async (restoreId: string) => {
+    const targetOf = async (restoreId: string) => {
       const [row] = await f.ctx.db
         .select()
         .from(restoreItems)
         .where(and(eq(restoreItems.restoreId, restoreId), eq(restoreItems.itemKey, id)));
+      return row?.targetId as string;
+    };
+    const sharing = async (fileId: string) => {
       const list = [];
-      for await (const p of f.google.drive.listPermissions(victim, row?.targetId as string)) list.push(p);
+      for await (const p of f.google.drive.listPermissions(victim, fileId)) list.push(p);
       return list.filter((p) => p.role !== 'owner').map((p) => `${p.emailAddress}:${p.role}`);
     };
-    assert.deepEqual(await sharing(plain.result.restoreId), []);
-    assert.deepEqual(await sharing(asked.result.restoreId), [`${other}:writer`]);
+    const plain = await restore({ service: 'drive', asOf: had, selection: { items: [id] } });
+    assert.equal(plain.result.status, 'success', JSON.stringify(plain.result));
+    const plainCopy = await targetOf(plain.result.restoreId);
+    assert.deepEqual(await sharing(plainCopy), []);
+    f.emulator.control.deleteFile({ email: victim, id: plainCopy });
+    const urls: string[] = [];
+    const recording = createGoogleClient({
+      serviceAccountKey: f.emulator.serviceAccountKey,
+      fetch: (input, init) => {
+        urls.push(String(input instanceof Request ? input.url : input));
+        return fetch(input, init);
+      },
+    });
+    const asked = await restore(
+      { service: 'drive', asOf: had, selection: { items: [id] }, permissions: true },
+      { google: recording },
+    );
+    const grants = urls.filter((url) => /\/permissions(\?|$)/.test(url) && url.includes('sendNotificationEmail'));
+    assert.equal(grants.length, 1);
+    assert.ok(grants.every((url) => new URL(url).searchParams.get('sendNotificationEmail') === 'false'));
+    assert.equal(asked.result.status, 'success', JSON.stringify(asked.result));
+    assert.equal(asked.result.counts.restored, 1);
+    assert.deepEqual(await sharing(await targetOf(asked.result.restoreId)), [`${other}:writer`]);
   });
 
   it('refuses requests it cannot honour, with the field at fault', async () => {
