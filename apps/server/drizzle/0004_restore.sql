@@ -42,4 +42,5 @@ ALTER TABLE "restore_items" ADD CONSTRAINT "restore_items_restore_id_restores_id
 ALTER TABLE "restores" ADD CONSTRAINT "restores_customer_id_customers_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "restores" ADD CONSTRAINT "restores_source_id_backup_sources_id_fk" FOREIGN KEY ("source_id") REFERENCES "public"."backup_sources"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "restore_items_status_idx" ON "restore_items" USING btree ("restore_id","status","phase");--> statement-breakpoint
+CREATE INDEX "restore_items_target_idx" ON "restore_items" USING btree ("restore_id","target_id");--> statement-breakpoint
 CREATE INDEX "restores_customer_idx" ON "restores" USING btree ("customer_id","created_at");

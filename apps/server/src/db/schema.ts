@@ -580,5 +580,6 @@ export const restoreItems = pgTable(
   (table) => [
     primaryKey({ columns: [table.restoreId, table.itemKey] }),
     index('restore_items_status_idx').on(table.restoreId, table.status, table.phase),
+    index('restore_items_target_idx').on(table.restoreId, table.targetId),
   ],
 );
