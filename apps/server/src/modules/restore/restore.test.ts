@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createGoogleClient } from '@safehold/google';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { restoreItems } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
 import { type BackupFixture, backupFixture, runRow } from '../backup/backup-test-support.ts';
 import type { BackupService } from '../backup/item-history.ts';
-import { startRestore } from './restore-jobs.ts';
+import { defineRestoreJobs, RESTORE_JOB, startRestore } from './restore-jobs.ts';
 import { runRestore } from './restore-run.ts';
 import { createRestore, getRestore, RestoreRequestError, restoreErrors } from './restore-store.ts';
 
@@ -312,5 +312,33 @@ forEachDatabase('restore', (kind) => {
         return true;
       });
     }
+  });
+
+  it('runs as a pg-boss job when a worker runs in the process, and the waiting caller sees the result', async () => {
+    await backUp([victim], ['contacts']);
+    const before = f.emulator.control.digest({ email: victim, service: 'contacts' });
+    f.emulator.control.wipeUser({ email: victim });
+    defineRestoreJobs(
+      f.ctx.jobs,
+      () => f.ctx,
+      () => ({ google: f.google }),
+    );
+    await f.ctx.jobs.start({ work: true });
+    const { restore: row, result } = await startRestore(
+      f.ctx,
+      f.customerId,
+      { user: victim, service: 'contacts', inPlace: true, requestedBy: 'test' },
+      { wait: true },
+    );
+    assert.equal(result?.status, 'success', JSON.stringify(result));
+    assert.equal(result?.counts.restored, before.items);
+    const job = await f.ctx.db.execute(
+      sql`select state from pgboss.job where name = ${RESTORE_JOB} and data->>'restoreId' = ${row.id}`,
+    );
+    assert.deepEqual(
+      (job as unknown as { rows: Array<{ state: string }> }).rows.map((r) => r.state),
+      ['completed'],
+    );
+    assert.deepEqual(f.emulator.control.digest({ email: victim, service: 'contacts' }), before);
   });
 });
