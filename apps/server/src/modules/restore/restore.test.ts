@@ -332,13 +332,17 @@ forEachDatabase('restore', (kind) => {
     );
     assert.equal(result?.status, 'success', JSON.stringify(result));
     assert.equal(result?.counts.restored, before.items);
-    const job = await f.ctx.db.execute(
-      sql`select state from pgboss.job where name = ${RESTORE_JOB} and data->>'restoreId' = ${row.id}`,
-    );
-    assert.deepEqual(
-      (job as unknown as { rows: Array<{ state: string }> }).rows.map((r) => r.state),
-      ['completed'],
-    );
+    // The restore row ends before pg-boss marks the job completed: wait for that too.
+    let states: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const job = await f.ctx.db.execute(
+        sql`select state from pgboss.job where name = ${RESTORE_JOB} and data->>'restoreId' = ${row.id}`,
+      );
+      states = (job as unknown as { rows: Array<{ state: string }> }).rows.map((r) => r.state);
+      if (states[0] === 'completed') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(states, ['completed']);
     assert.deepEqual(f.emulator.control.digest({ email: victim, service: 'contacts' }), before);
   });
 });
