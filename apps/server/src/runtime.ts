@@ -19,6 +19,7 @@ import { defineExportJobs, deleteExpiredExports } from './modules/export/exports
 import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/mail.ts';
 import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/jobs.ts';
+import { defineRestoreJobs } from './modules/restore/restore-jobs.ts';
 
 export interface Runtime extends AppContext {
   close(): Promise<void>;
@@ -91,6 +92,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   defineBackupJobs(jobs, () => runtime);
   defineExportJobs(jobs, () => runtime);
   defineResellerJobs(jobs, runtime);
+  defineRestoreJobs(jobs, () => runtime);
   return runtime;
 }
 

@@ -14,6 +14,8 @@ export interface ContentDigest {
   /** sha256 over the sorted item digests. */
   digest: string;
   items: number;
+  /** With `detail`: each item's digest and a label saying which item it is (sorted by digest). */
+  entries?: Array<{ label: string; digest: string }>;
 }
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
@@ -30,10 +32,15 @@ function stable(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function itemDigests(world: World, domain: Domain, user: User, service: DigestService): string[] {
+export function itemDigests(
+  world: World,
+  domain: Domain,
+  user: User,
+  service: DigestService,
+): Array<{ label: string; digest: string }> {
   switch (service) {
     case 'gmail':
-      return [...user.mailbox.messages.values()].map((m) => sha256(world.mailRaw(user, m)));
+      return [...user.mailbox.messages.values()].map((m) => ({ label: m.id, digest: sha256(world.mailRaw(user, m)) }));
     case 'drive':
       return [...domain.drive.files.values()]
         .filter(
@@ -46,14 +53,18 @@ export function itemDigests(world: World, domain: Domain, user: User, service: D
         .map((f) => {
           const format = EXPORT_FORMATS[f.mimeType]?.[0];
           const content = format ? world.exportFile(f, format) : world.fileContent(f);
-          return sha256(`${f.name}\0${f.mimeType}\0${sha256(content ?? Buffer.alloc(0))}`);
+          return {
+            label: `${f.name} (${f.mimeType})`,
+            digest: sha256(`${f.name}\0${f.mimeType}\0${sha256(content ?? Buffer.alloc(0))}`),
+          };
         });
     case 'calendar':
       return [...user.calendars.values()].flatMap((c) =>
         [...c.events.values()]
           .filter((e) => e.status !== 'cancelled')
-          .map((e) =>
-            sha256(
+          .map((e) => ({
+            label: e.summary ?? e.iCalUID,
+            digest: sha256(
               stable({
                 summary: e.summary,
                 description: e.description,
@@ -65,13 +76,14 @@ export function itemDigests(world: World, domain: Domain, user: User, service: D
                 attendees: e.attendees?.map((a) => a.email).sort(),
               }),
             ),
-          ),
+          })),
       );
     case 'contacts':
       return [...user.people.contacts.values()]
         .filter((c) => !c.deleted)
-        .map((c) =>
-          sha256(
+        .map((c) => ({
+          label: c.names?.[0]?.displayName ?? c.resourceName,
+          digest: sha256(
             stable({
               names: c.names?.map((n) => ({ givenName: n.givenName, familyName: n.familyName })),
               emailAddresses: c.emailAddresses?.map((e) => e.value),
@@ -82,11 +94,25 @@ export function itemDigests(world: World, domain: Domain, user: User, service: D
               birthdays: c.birthdays,
             }),
           ),
-        );
+        }));
   }
 }
 
-export function contentDigest(world: World, domain: Domain, user: User, service: DigestService): ContentDigest {
-  const items = itemDigests(world, domain, user, service).sort();
-  return { service, user: user.primaryEmail, digest: sha256(items.join('\n')), items: items.length };
+export function contentDigest(
+  world: World,
+  domain: Domain,
+  user: User,
+  service: DigestService,
+  detail = false,
+): ContentDigest {
+  const entries = itemDigests(world, domain, user, service).sort((a, b) =>
+    a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0,
+  );
+  const digest: ContentDigest = {
+    service,
+    user: user.primaryEmail,
+    digest: sha256(entries.map((entry) => entry.digest).join('\n')),
+    items: entries.length,
+  };
+  return detail ? { ...digest, entries } : digest;
 }

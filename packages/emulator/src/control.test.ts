@@ -153,6 +153,34 @@ test('ransomware rewrites every file a user owns, which changes the Drive digest
   assert.equal(contacts.items, 4);
 });
 
+test('wipeUser deletes every message, owned file, event and contact of one user and leaves the others', async () => {
+  const [, victim, bystander] = emulator.control.listAccounts(D).map((account) => account.email);
+  assert.ok(victim && bystander);
+  const services = ['gmail', 'drive', 'calendar', 'contacts'] as const;
+  const before = services.map((service) => emulator.control.digest({ email: victim, service }));
+  const others = services.map((service) => emulator.control.digest({ email: bystander, service }));
+  const counts = emulator.control.wipeUser({ email: victim });
+  assert.equal(counts.messages, before[0]?.items);
+  assert.equal(counts.events, before[2]?.items);
+  assert.equal(counts.contacts, before[3]?.items);
+  assert.ok(counts.files >= (before[1]?.items ?? 0), 'folders are deleted too');
+  for (const service of services) assert.equal(emulator.control.digest({ email: victim, service }).items, 0);
+  const detail = emulator.control.digest({ email: bystander, service: 'drive', detail: true });
+  assert.equal(detail.digest, others[1]?.digest, 'detail does not change the digest');
+  assert.equal(detail.entries?.length, detail.items);
+  assert.ok(
+    detail.entries?.every((entry) => / \(.+\/.+\)$/.test(entry.label)),
+    'drive labels name and MIME type',
+  );
+  assert.deepEqual(
+    services.map((service) => emulator.control.digest({ email: bystander, service })),
+    others,
+  );
+  const u = clientsFor(emulator.url, emulator.serviceAccountKey, victim);
+  const listed = await u.gmail.users.messages.list({ userId: 'me', includeSpamTrash: true });
+  assert.equal(listed.data.messages, undefined);
+});
+
 test('control API over HTTP mirrors the control object', async () => {
   const index = (await (await fetch(`${emulator.url}/_emulator`)).json()) as { operations: string[] };
   assert.ok(index.operations.includes('/_emulator/advanceClock'));

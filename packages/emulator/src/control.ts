@@ -49,7 +49,8 @@ export interface EmulatorControl {
   setFaults(rules: FaultRule[]): void;
   setQuotas(settings: Partial<QuotaSettings>): QuotaSettings;
   counters(input?: { reset?: boolean }): CounterEntry[];
-  digest(input: { email: string; service: DigestService }): ContentDigest;
+  /** Content digest of a user's service; `detail` adds each item's digest with a label (to find what differs). */
+  digest(input: { email: string; service: DigestService; detail?: boolean }): ContentDigest;
   // Mutations
   addMessage(input: {
     email: string;
@@ -88,6 +89,12 @@ export interface EmulatorControl {
     email_?: string;
     delete?: boolean;
   }): { resourceName: string };
+  /**
+   * Deletes everything of a user, as a disaster would (for restore tests): every message, every
+   * file the user owns (the My Drive root stays), every event of every calendar (cancelled, as
+   * Calendar does), every contact. Returns how many of each.
+   */
+  wipeUser(input: { email: string }): { messages: number; files: number; events: number; contacts: number };
 }
 
 export function createControl(deps: {
@@ -198,7 +205,7 @@ export function createControl(deps: {
     },
     digest(input) {
       const { domain, user } = need(input.email);
-      return contentDigest(world, domain, user, input.service);
+      return contentDigest(world, domain, user, input.service, input.detail === true);
     },
     addMessage(input) {
       const { domain, user } = need(input.email);
@@ -396,6 +403,32 @@ export function createControl(deps: {
           control.changeContact({ email: user.primaryEmail, givenName: 'New', familyName: `Contact${i}` });
           bump('contactsAdded');
         }
+      }
+      return counts;
+    },
+    wipeUser(input) {
+      const { domain, user } = need(input.email);
+      const counts = { messages: 0, files: 0, events: 0, contacts: 0 };
+      for (const message of [...user.mailbox.messages.values()]) {
+        world.deleteMessage(user, message);
+        counts.messages++;
+      }
+      for (const file of [...domain.drive.files.values()]) {
+        if (file.ownerEmail !== user.primaryEmail || file.id === user.rootFolderId) continue;
+        world.removeFile(domain, file);
+        counts.files++;
+      }
+      for (const calendar of user.calendars.values()) {
+        for (const event of [...calendar.events.values()]) {
+          if (event.status === 'cancelled') continue;
+          world.upsertEvent(user, calendar, { ...event, status: 'cancelled' });
+          counts.events++;
+        }
+      }
+      for (const contact of [...user.people.contacts.values()]) {
+        if (contact.deleted) continue;
+        world.upsertContact(user, { ...contact, deleted: true });
+        counts.contacts++;
       }
       return counts;
     },

@@ -180,6 +180,8 @@ export interface Contact {
   biographies?: { value: string; contentType?: string }[];
   addresses?: { formattedValue?: string; type?: string }[];
   birthdays?: { date?: { year?: number; month?: number; day?: number }; text?: string }[];
+  /** Key/value pairs an application keeps on the contact (a restore's marker), not shown to users. */
+  clientData?: { key: string; value: string }[];
   memberships: string[];
   deleted: boolean;
   seq: number;

@@ -6,6 +6,7 @@ import { exportCommand } from './commands/export.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { recoverCommand, tenantExportKeysCommand } from './commands/recover.ts';
 import { repoCommand } from './commands/repo.ts';
+import { restoreCommand } from './commands/restore.ts';
 import { searchCommand } from './commands/search.ts';
 import { startCommand } from './commands/start.ts';
 import { licensesAssignCommand, tenantConnectCommand, tenantListCommand } from './commands/tenants.ts';
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   licensesAssignCommand,
   backupRunCommand,
   backupStatusCommand,
+  restoreCommand,
   tenantExportKeysCommand,
   recoverCommand,
   exportCommand,

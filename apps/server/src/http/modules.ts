@@ -10,6 +10,7 @@ import { identityModule } from '../modules/identity/index.ts';
 import { outboxModule } from '../modules/notifications/routes.ts';
 import { partnersModule } from '../modules/partners/routes.ts';
 import { resellerModule } from '../modules/reseller/routes.ts';
+import { restoreModule } from '../modules/restore/routes.ts';
 import { searchModule } from '../modules/search/routes.ts';
 import { transferModule } from '../modules/transfer/routes.ts';
 import { trialModule } from '../modules/trial/routes.ts';
@@ -29,4 +30,5 @@ export const apiModules: ApiModule[] = [
   resellerModule,
   browseModule,
   searchModule,
+  restoreModule,
 ];

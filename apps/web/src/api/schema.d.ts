@@ -2208,6 +2208,147 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/restores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a restore of a user’s service (or a label, folder or items) as of a backup point */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        asOf?: string;
+                        folder?: string;
+                        inPlace?: boolean;
+                        items?: string[];
+                        label?: string;
+                        permissions?: boolean;
+                        /** @enum {string} */
+                        service: "gmail" | "drive" | "calendar" | "contacts";
+                        /** Format: email */
+                        to?: string;
+                        /** Format: email */
+                        user: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/restores/{restoreId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A restore’s status, counts, errors and items (paged) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    status?: "pending" | "creating" | "restored" | "skipped" | "failed";
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                    restoreId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            asOf: string;
+                            containerName: string;
+                            createdAt: string;
+                            error: string | null;
+                            errors: {
+                                item: string;
+                                reason: string;
+                            }[];
+                            failed: number;
+                            finishedAt: string | null;
+                            id: string;
+                            inPlace: boolean;
+                            items: {
+                                itemKey: string;
+                                reason: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "creating" | "restored" | "skipped" | "failed";
+                                targetId: string | null;
+                                version: number;
+                            }[];
+                            itemsTotal: number;
+                            limit: number;
+                            notes: string[];
+                            offset: number;
+                            restored: number;
+                            selection: {
+                                folder?: string;
+                                items?: string[];
+                                label?: string;
+                            };
+                            /** @enum {string} */
+                            service: "gmail" | "drive" | "calendar" | "contacts";
+                            skipped: number;
+                            startedAt: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "success" | "partial" | "failed";
+                            to: string;
+                            total: number;
+                            user: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/search": {
         parameters: {
             query?: never;

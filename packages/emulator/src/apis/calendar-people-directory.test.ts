@@ -254,6 +254,27 @@ test('people: createContact and contact groups list/create', async () => {
   assert.equal(after.data.contactGroups?.find((g) => g.resourceName === group.data.resourceName)?.memberCount, 1);
 });
 
+test('people: clientData given to createContact is kept and listed with personFields=clientData', async () => {
+  const created = await c.people.people.createContact({
+    personFields: 'names,clientData',
+    requestBody: {
+      names: [{ givenName: 'Marked', familyName: 'Contact' }],
+      clientData: [{ key: 'safeholdItem', value: 'people/c1:3' }],
+    },
+  });
+  assert.equal(created.data.clientData?.[0]?.value, 'people/c1:3');
+  const listed = await c.people.people.connections.list({
+    resourceName: 'people/me',
+    personFields: 'names,clientData',
+    pageSize: 1000,
+  });
+  const found = listed.data.connections?.find((p) => p.resourceName === created.data.resourceName);
+  assert.deepEqual(
+    found?.clientData?.map((d) => [d.key, d.value]),
+    [['safeholdItem', 'people/c1:3']],
+  );
+});
+
 test('people: otherContacts answers in shape and requires readMask', async () => {
   const list = await c.people.otherContacts.list({ readMask: 'names,emailAddresses', requestSyncToken: true });
   assert.equal(list.data.totalSize, 0);

@@ -1,5 +1,5 @@
 // People API v1: connections list (sync tokens, 400 EXPIRED_SYNC_TOKEN after 7 days),
-// createContact, contactGroups list/create.
+// createContact (clientData kept, so a restore can find what it created), contactGroups list/create.
 import { createHash } from 'node:crypto';
 import { googleError, invalidArgument, json, parseJsonBody, type Reply } from '../http-reply.ts';
 import type { RequestContext, Route } from '../router.ts';
@@ -46,6 +46,7 @@ const STORED_FIELDS = [
   'biographies',
   'addresses',
   'birthdays',
+  'clientData',
 ] as const;
 
 function peopleError(code: number, message: string, status: string, details?: object[]): Reply {

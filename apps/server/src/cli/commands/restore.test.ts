@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type RunningEmulator, startEmulator } from '@safehold/emulator';
+import { runCliInProcess } from '../../testing/cli-process.ts';
+
+const cli = runCliInProcess;
+
+describe('safehold restore', () => {
+  const domain = 'cli.restore.test';
+  let emulator: RunningEmulator;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let user: string;
+  let colleague: string;
+
+  before(async () => {
+    emulator = await startEmulator({
+      seed: 'cli-restore',
+      domain,
+      users: 3,
+      generate: { messagesPerUser: 6, filesPerUser: 3, eventsPerUser: 2, contactsPerUser: 3, sharedDrives: 0 },
+    });
+    dir = mkdtempSync(path.join(tmpdir(), 'safehold-cli-restore-'));
+    const keyPath = path.join(dir, 'sa.json');
+    writeFileSync(keyPath, JSON.stringify(emulator.serviceAccountKey));
+    env = { SAFEHOLD_DATA_DIR: path.join(dir, 'data'), GOOGLE_SERVICE_ACCOUNT_KEY: keyPath, LOG_LEVEL: 'silent' };
+    const accounts = emulator.control.listAccounts(domain).map((account) => account.email);
+    user = accounts[1] as string;
+    colleague = accounts[2] as string;
+    assert.equal((await cli(['tenant', 'connect', '--domain', domain, '--admin', `admin@${domain}`], env)).code, 0);
+    assert.equal((await cli(['licenses', 'assign', '--domain', domain, user, colleague], env)).code, 0);
+    const backup = await cli(['backup', 'run', '--domain', domain, '--user', user, '--wait', '--json'], env);
+    assert.equal(backup.code, 0, backup.stderr);
+  });
+  after(async () => {
+    await emulator?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('restores wiped contacts and mail in place with --wait --json and prints the report (exit 0)', async () => {
+    const before = {
+      contacts: emulator.control.digest({ email: user, service: 'contacts' }),
+      gmail: emulator.control.digest({ email: user, service: 'gmail' }),
+    };
+    emulator.control.wipeUser({ email: user });
+    for (const service of ['contacts', 'gmail'] as const) {
+      const result = await cli(
+        ['restore', '--domain', domain, '--user', user, '--service', service, '--in-place', '--wait', '--json'],
+        env,
+      );
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout);
+      assert.deepEqual(
+        { status: report.status, restored: report.restored, skipped: report.skipped, failed: report.failed },
+        { status: 'success', restored: before[service].items, skipped: 0, failed: 0 },
+      );
+      assert.deepEqual(report.errors, []);
+      assert.deepEqual(emulator.control.digest({ email: user, service }), before[service]);
+    }
+    // Again: everything is there already.
+    const again = await cli(['restore', '--domain', domain, '--user', user, '--service', 'gmail', '--wait'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /restored 0, skipped \d+ \(already present\), failed 0/);
+  });
+
+  it('restores into a colleague under "Restored <date>" with --to', async () => {
+    const result = await cli(
+      ['restore', '--domain', domain, '--user', user, '--service', 'drive', '--to', colleague, '--wait', '--json'],
+      env,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).status, 'success');
+  });
+
+  it('refuses bad usage with exit 2: --query (not available yet), a user without a backup, --to outside the domain, a bad --as-of', async () => {
+    const base = ['restore', '--domain', domain, '--service', 'gmail', '--wait'];
+    const query = await cli([...base, '--user', user, '--query', 'from:bob'], env);
+    assert.equal(query.code, 2);
+    assert.match(query.stderr, /--query is not available yet/);
+    const nobody = await cli([...base, '--user', `nobody@${domain}`], env);
+    assert.equal(nobody.code, 2);
+    assert.match(nobody.stderr, /No gmail backup of nobody@/);
+    const outside = await cli([...base, '--user', user, '--to', 'x@elsewhere.test'], env);
+    assert.equal(outside.code, 2);
+    assert.match(outside.stderr, /--to: /);
+    const badDate = await cli([...base, '--user', user, '--as-of', 'yesterday-ish'], env);
+    assert.equal(badDate.code, 2);
+    const tooEarly = await cli([...base, '--user', user, '--as-of', '2001-01-01'], env);
+    assert.equal(tooEarly.code, 2);
+    assert.match(tooEarly.stderr, /--as-of: No backup point/);
+  });
+});

@@ -1,0 +1,227 @@
+// Drive restore: the folder tree recreated (under "Restored <date>" unless in place, where
+// folders that still exist are reused), files uploaded multipart or resumable (large ones
+// resumed after failures by the client's 308 + Range handling), Google Docs/Sheets/Slides
+// converted back from their Office exports (uploaded with the Google mimeType in the
+// metadata), shortcuts pointed at the restored targets, sharing permissions only when asked
+// (always sendNotificationEmail=false). Every created file carries
+// appProperties.safeholdItem=<key>:<version>, which is how a rerun finds it.
+import { appPropertyQuery, GoogleApiError } from '@safehold/google';
+import { uploadBodyOf } from './restore-content.ts';
+import { RestoreItemError, type ServiceWriter, type WriterContext } from './restore-run.ts';
+import { type PlannedItem, type RestoreSelection, targetOf, type WorkItem } from './restore-store.ts';
+
+const FOLDER = 'application/vnd.google-apps.folder';
+const SHORTCUT = 'application/vnd.google-apps.shortcut';
+/** Google types Drive converts Office uploads into; anything else exported (Drawings → PDF) stays a file. */
+const CONVERTIBLE = new Set([
+  'application/vnd.google-apps.document',
+  'application/vnd.google-apps.spreadsheet',
+  'application/vnd.google-apps.presentation',
+]);
+const FILES_PHASE = 1000;
+const SHORTCUTS_PHASE = 1001;
+
+function firstParent(metadata: Record<string, unknown>): string | undefined {
+  const parents = metadata.parents;
+  return Array.isArray(parents) && typeof parents[0] === 'string' ? parents[0] : undefined;
+}
+
+/** "/Projects/2026" for folder 2026 whose path (its parent's) is "/Projects". */
+export function fullPath(metadata: Record<string, unknown>): string {
+  const parent = typeof metadata.path === 'string' ? metadata.path : '/';
+  return `${parent === '/' ? '' : parent.replace(/\/$/, '')}/${String(metadata.name ?? '')}`;
+}
+
+function normalisePath(folder: string): string {
+  return `/${folder.split('/').filter(Boolean).join('/')}`;
+}
+
+const within = (path: string, folder: string) => folder === '/' || path === folder || path.startsWith(`${folder}/`);
+
+export function driveWriter(w: WriterContext): ServiceWriter {
+  const { restore, google } = w;
+  const to = restore.toEmail;
+  const sameUser = restore.toEmail === restore.fromEmail;
+  const parents = new Map<string, Promise<string>>();
+  let container: Promise<string> | undefined;
+
+  /** The "Restored <date>" folder in the target's My Drive (found again after a crash by its marker). */
+  function containerFolder(): Promise<string> {
+    container ??= (async () => {
+      const q = `${appPropertyQuery('safeholdRestore', restore.id)} and trashed = false and mimeType = '${FOLDER}'`;
+      for await (const file of google.drive.listFiles(to, { q, fileFields: 'id' })) return file.id;
+      const folder = await google.drive.createFile(to, {
+        name: restore.containerName,
+        mimeType: FOLDER,
+        parents: ['root'],
+        appProperties: { safeholdRestore: restore.id },
+      });
+      return folder.id;
+    })();
+    container.catch(() => {
+      container = undefined;
+    });
+    return container;
+  }
+
+  /** Where an item goes: its restored (or reused) parent folder, else the container or My Drive. */
+  function parentFor(metadata: Record<string, unknown>): Promise<string> {
+    const original = firstParent(metadata);
+    const key = original ?? '';
+    let found = parents.get(key);
+    if (!found) {
+      found = (async () => {
+        if (original) {
+          const target = await targetOf(w.ctx.db, restore, original);
+          if (target) return target;
+        }
+        return restore.inPlace ? 'root' : containerFolder();
+      })();
+      parents.set(key, found);
+      found.catch(() => parents.delete(key));
+    }
+    return found;
+  }
+
+  /** In place into the same user: the original file or folder, if it is still there unchanged. */
+  async function originalStillThere(item: WorkItem): Promise<string | undefined> {
+    if (!restore.inPlace || !sameUser) return undefined;
+    try {
+      const file = await google.drive.getFile(to, item.itemKey, {
+        fileFields: 'id,trashed,mimeType,md5Checksum,version',
+      });
+      if (file.trashed) return undefined;
+      if (file.mimeType === FOLDER) return file.id;
+      const md5 = item.metadata.md5Checksum;
+      if (typeof md5 === 'string' && file.md5Checksum === md5) return file.id;
+      if (item.metadata.version !== undefined && file.version === item.metadata.version) return file.id;
+      return undefined;
+    } catch (error) {
+      if (error instanceof GoogleApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async function restorePermissions(item: WorkItem, fileId: string): Promise<string | undefined> {
+    if (!restore.restorePermissions) return undefined;
+    const permissions = Array.isArray(item.metadata.permissions) ? item.metadata.permissions : [];
+    const failures: string[] = [];
+    for (const entry of permissions as Array<Record<string, unknown>>) {
+      const role = String(entry.role ?? '');
+      const type = String(entry.type ?? '');
+      if (!role || !type || role === 'owner') continue;
+      if (type === 'user' && String(entry.emailAddress ?? '').toLowerCase() === to) continue;
+      try {
+        await google.drive.createPermission(to, fileId, {
+          type,
+          role,
+          ...(typeof entry.emailAddress === 'string' ? { emailAddress: entry.emailAddress } : {}),
+          ...(typeof entry.domain === 'string' ? { domain: entry.domain } : {}),
+          ...(typeof entry.allowFileDiscovery === 'boolean' ? { allowFileDiscovery: entry.allowFileDiscovery } : {}),
+        });
+      } catch (error) {
+        if (!(error instanceof GoogleApiError)) throw error;
+        failures.push(`${type} ${String(entry.emailAddress ?? entry.domain ?? '')} ${role}: ${error.message}`);
+      }
+    }
+    return failures.length > 0 ? `restored; permissions not restored: ${failures.join('; ')}` : undefined;
+  }
+
+  return {
+    lanes: 4,
+    async *plan(versions, selection: RestoreSelection) {
+      // The whole tree is needed to add the ancestor folders of what is chosen.
+      const all = [];
+      for await (const version of versions) if (version.metadata.trashed !== true) all.push(version);
+      const folders = new Map(all.filter((v) => v.metadata.mimeType === FOLDER).map((v) => [v.itemKey, v]));
+      const wanted = selection.items ? new Set(selection.items) : undefined;
+      const folder = selection.folder === undefined ? undefined : normalisePath(selection.folder);
+      const chosen = all.filter((version) => {
+        if (wanted) return wanted.has(version.itemKey);
+        if (folder === undefined) return true;
+        const isFolder = version.metadata.mimeType === FOLDER;
+        const path = isFolder ? fullPath(version.metadata) : String(version.metadata.path ?? '/');
+        return within(path, folder);
+      });
+      const keys = new Set(chosen.map((version) => version.itemKey));
+      // Ancestors, so the restored items sit in their folder tree.
+      for (const version of [...chosen]) {
+        let parent = firstParent(version.metadata);
+        for (let depth = 0; parent && depth < 64; depth++) {
+          const ancestor = folders.get(parent);
+          if (!ancestor || keys.has(ancestor.itemKey)) break;
+          keys.add(ancestor.itemKey);
+          chosen.push(ancestor);
+          parent = firstParent(ancestor.metadata);
+        }
+      }
+      if (folder !== undefined && chosen.length === 0) await w.note(`No folder ${folder} at the backup point.`);
+      const planned: PlannedItem[] = chosen.map((version) => ({
+        itemKey: version.itemKey,
+        version: version.version,
+        phase:
+          version.metadata.mimeType === FOLDER
+            ? fullPath(version.metadata).split('/').length - 1
+            : version.metadata.mimeType === SHORTCUT
+              ? SHORTCUTS_PHASE
+              : FILES_PHASE,
+      }));
+      for (let i = 0; i < planned.length; i += 500) yield planned.slice(i, i + 500);
+    },
+    async findExisting(item) {
+      const marker = `${item.itemKey}:${item.version}`;
+      const q = `${appPropertyQuery('safeholdItem', marker)} and trashed = false`;
+      for await (const file of google.drive.listFiles(to, { q, fileFields: 'id' })) return file.id;
+      return originalStillThere(item);
+    },
+    async create(item) {
+      const metadata = item.metadata;
+      const mimeType = String(metadata.mimeType ?? 'application/octet-stream');
+      const base = {
+        name: String(metadata.name ?? item.itemKey),
+        parents: [await parentFor(metadata)],
+        appProperties: {
+          ...((metadata.appProperties as Record<string, string> | undefined) ?? {}),
+          safeholdItem: `${item.itemKey}:${item.version}`,
+        },
+        ...(typeof metadata.modifiedTime === 'string' ? { modifiedTime: metadata.modifiedTime } : {}),
+      };
+      let fileId: string;
+      if (metadata.contentKind === 'metadata') {
+        if (mimeType === SHORTCUT) {
+          const object = (await w.repository.readObject(item.objectId)) as {
+            shortcutDetails?: { targetId?: string };
+          } | null;
+          const original = object?.shortcutDetails?.targetId;
+          if (!original) throw new RestoreItemError('shortcut without a target');
+          const target = (await targetOf(w.ctx.db, restore, original)) ?? original;
+          fileId = (await google.drive.createFile(to, { ...base, mimeType, shortcutDetails: { targetId: target } })).id;
+        } else {
+          fileId = (await google.drive.createFile(to, { ...base, mimeType })).id;
+        }
+      } else {
+        const exportedAs = typeof metadata.exportedAs === 'string' ? metadata.exportedAs : undefined;
+        const convert = exportedAs !== undefined && CONVERTIBLE.has(mimeType);
+        if (exportedAs && !convert) {
+          await w.note(
+            `${mimeType} files cannot be converted back from ${exportedAs}: they are restored as ${exportedAs} files.`,
+          );
+        }
+        const uploadType = exportedAs ?? mimeType;
+        const content = await uploadBodyOf(w.repository, item.objectId, item.size, w.inMemoryMaxBytes);
+        try {
+          const file = await google.drive.createFile(
+            to,
+            { ...base, mimeType: convert ? mimeType : uploadType },
+            { body: content.body, mimeType: uploadType },
+          );
+          fileId = file.id;
+        } finally {
+          await content.release();
+        }
+      }
+      const reason = await restorePermissions(item, fileId);
+      return { targetId: fileId, ...(reason ? { reason } : {}) };
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
+import { type BackupFixture, backupFixture } from '../backup/backup-test-support.ts';
+import { runRestore } from './restore-run.ts';
+import { countItems, createRestore, getRestore } from './restore-store.ts';
+
+const fixtureScript = new URL('./restore-process.fixture.ts', import.meta.url).pathname;
+
+// A real process SIGKILLed mid-restore needs a database two processes share: PostgreSQL only.
+describe('a restore worker killed with SIGKILL [postgres]', { skip: !process.env.TEST_DATABASE_URL }, () => {
+  let f: BackupFixture;
+  before(async () => {
+    f = await backupFixture('postgres', { users: 2, generate: { messagesPerUser: 40 } });
+  });
+  after(async () => {
+    await f?.close();
+  });
+
+  it('resumes after the kill: every message back exactly once', async () => {
+    const subject = f.users[1];
+    assert.ok(subject);
+    f.ctx.clock.advance(60_000);
+    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+      subjects: [subject],
+      services: ['gmail'],
+      trigger: 'on_demand',
+      wait: true,
+      runOptions: { google: f.google },
+    });
+    assert.equal(results?.[0]?.status, 'success');
+    const before = f.emulator.control.digest({ email: subject.email, service: 'gmail' });
+    f.emulator.control.wipeUser({ email: subject.email });
+    const restore = await createRestore(f.ctx, f.customerId, {
+      user: subject.email,
+      service: 'gmail',
+      inPlace: true,
+      requestedBy: 'test',
+    });
+    const keyFile = path.join(f.ctx.config.storageUrl, 'sa.json');
+    writeFileSync(keyFile, JSON.stringify(f.emulator.serviceAccountKey));
+    const child = spawn(
+      process.execPath,
+      [
+        fixtureScript,
+        f.ctx.database.testUrl as string,
+        f.ctx.config.storageUrl,
+        f.ctx.masterKey.toString('base64'),
+        keyFile,
+        restore.id,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+        if (output.includes('restored 5\n')) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+        if (output.includes('done')) reject(new Error('the worker finished before it could be killed'));
+      });
+      child.on('error', reject);
+    });
+    await new Promise((resolve) => child.on('exit', resolve));
+    assert.equal((await getRestore(f.ctx.db, f.customerId, restore.id))?.status, 'running');
+    const midway = await countItems(f.ctx.db, restore.id);
+    assert.ok(midway.restored >= 4 && midway.pending > 0, JSON.stringify(midway));
+    assert.ok(f.emulator.control.digest({ email: subject.email, service: 'gmail' }).items < before.items);
+
+    const result = await runRestore(f.ctx, restore.id, { google: f.google });
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    assert.deepEqual(
+      { total: result.counts.total, restored: result.counts.restored, skipped: result.counts.skipped },
+      { total: before.items, restored: before.items, skipped: 0 },
+    );
+    assert.deepEqual(f.emulator.control.digest({ email: subject.email, service: 'gmail' }), before);
+  });
+});

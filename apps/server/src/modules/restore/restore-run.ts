@@ -1,0 +1,293 @@
+// Runs one restore: plans its items (restore_items, before anything is created), then works
+// through them phase by phase (Drive: parent folders before what is in them). Each item is
+// first looked for in the target (Gmail rfc822msgid:, Drive appProperties, Calendar iCalUID,
+// Contacts clientData), recorded `creating` just before the Google call and `restored` after
+// it — so a rerun or a resumed job after a crash creates nothing twice. Quotas and retries are
+// the Google client's (the same as backups').
+import { AuthorizationLostError, GoogleApiError, type GoogleClient } from '@safehold/google';
+import type { Repository } from '@safehold/repository';
+import { and, eq, inArray, type SQL } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import { backupItemVersions, restores } from '../../db/schema.ts';
+import { googleClientFor } from '../backup/google-client.ts';
+import { allVersionsAsOf, type ItemVersion } from '../backup/item-history.ts';
+import { AUTHORISATION_LOST_REASON } from '../backup/run-source.ts';
+import { errorReason, forEachLimited } from '../backup/service-context.ts';
+import { openTenantRepository } from '../backup/tenant-repository.ts';
+import { calendarWriter } from './calendar-restore.ts';
+import { contactsWriter } from './contacts-restore.ts';
+import { driveWriter } from './drive-restore.ts';
+import { gmailWriter } from './gmail-restore.ts';
+import {
+  addNote,
+  nextItems,
+  openPhases,
+  type PlannedItem,
+  planItems,
+  type Restore,
+  type RestoreCounts,
+  type RestoreSelection,
+  type RestoreStatus,
+  setItemState,
+  storeCounts,
+  updateRestore,
+  type WorkItem,
+} from './restore-store.ts';
+
+/** An item the restore cannot create for a reason of its own content (not a Google error). */
+export class RestoreItemError extends Error {
+  override name = 'RestoreItemError';
+}
+
+export interface WriterContext {
+  ctx: AppContext;
+  restore: Restore;
+  google: GoogleClient;
+  repository: Repository;
+  signal?: AbortSignal;
+  /** Content above this size is spooled to a temporary file instead of read into memory. */
+  inMemoryMaxBytes?: number;
+  /** Adds a note to the restore's report (shown once however often it is given). */
+  note(text: string): Promise<void>;
+}
+
+/** What each service supplies: which items, in which phase, how to find and how to create them. */
+export interface ServiceWriter {
+  /** Items at once (Gmail allows about 5 concurrent requests per user). */
+  lanes: number;
+  /** Narrows the backed-up versions to the selection and gives each its phase. */
+  plan(versions: AsyncGenerator<ItemVersion>, selection: RestoreSelection): AsyncGenerator<PlannedItem[]>;
+  /** The target's copy of the item, if it is already there: its id. */
+  findExisting(item: WorkItem): Promise<string | undefined>;
+  /** Creates the item in the target; `reason` notes a partial success (e.g. a permission not restored). */
+  create(item: WorkItem): Promise<{ targetId: string; reason?: string }>;
+}
+
+export interface RestoreHooks {
+  /** After the Google call created an item, before it is recorded (tests crash here). */
+  afterCreate?(item: WorkItem): void | Promise<void>;
+}
+
+export interface RunRestoreOptions {
+  google?: GoogleClient;
+  repository?: Repository;
+  signal?: AbortSignal;
+  hooks?: RestoreHooks;
+  /** Called after every page of items (CLI progress). */
+  onProgress?(counts: RestoreCounts): void;
+  /** Items read per page; default 50. */
+  pageSize?: number;
+  /** Content above this size is spooled to disk for upload; default 16 MiB. */
+  inMemoryMaxBytes?: number;
+}
+
+export interface RestoreResult {
+  restoreId: string;
+  status: RestoreStatus;
+  counts: RestoreCounts;
+  error: string | null;
+}
+
+const writers: Record<Restore['service'], (context: WriterContext) => ServiceWriter> = {
+  gmail: gmailWriter,
+  drive: driveWriter,
+  calendar: calendarWriter,
+  contacts: contactsWriter,
+};
+
+/** Runs (or resumes) restore `restoreId`; a finished restore is returned as it is. */
+export async function runRestore(
+  ctx: AppContext,
+  restoreId: string,
+  options: RunRestoreOptions = {},
+): Promise<RestoreResult> {
+  const [found] = await ctx.db.select().from(restores).where(eq(restores.id, restoreId));
+  if (!found) throw new Error(`restore ${restoreId} does not exist`);
+  let restore = found;
+  if (restore.status !== 'queued' && restore.status !== 'running') {
+    return {
+      restoreId,
+      status: restore.status,
+      counts: { ...restore, pending: 0 },
+      error: restore.error,
+    };
+  }
+  const startedAt = restore.startedAt ?? ctx.clock.now();
+  await updateRestore(ctx.db, restoreId, { status: 'running', startedAt });
+  restore = { ...restore, status: 'running', startedAt };
+  const google = options.google ?? googleClientFor(ctx);
+  const repository = options.repository ?? (await openTenantRepository(ctx, restore.customerId));
+  const current = restore;
+  const writerContext: WriterContext = {
+    ctx,
+    restore,
+    google,
+    repository,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.inMemoryMaxBytes !== undefined ? { inMemoryMaxBytes: options.inMemoryMaxBytes } : {}),
+    note: (text) => addNote(ctx.db, current, text),
+  };
+  try {
+    const writer = writers[restore.service](writerContext);
+    if (!restore.planned) {
+      await plan(ctx, restore, writer);
+      await updateRestore(ctx.db, restoreId, { planned: true });
+    }
+    options.onProgress?.(await storeCounts(ctx.db, restore));
+    await work(ctx, restore, writer, options);
+    const counts = await storeCounts(ctx.db, restore);
+    const status: RestoreStatus =
+      counts.failed === 0 ? 'success' : counts.restored + counts.skipped === 0 ? 'failed' : 'partial';
+    return await finish(ctx, restore, status, null, counts);
+  } catch (error) {
+    if (error instanceof AuthorizationLostError) {
+      return finish(ctx, restore, 'failed', AUTHORISATION_LOST_REASON, await storeCounts(ctx.db, restore));
+    }
+    // A crash or a stop: the restore stays `running` and the job (or a rerun) resumes it.
+    throw error;
+  } finally {
+    if (!options.repository) await repository.close();
+  }
+}
+
+async function finish(
+  ctx: AppContext,
+  restore: Restore,
+  status: RestoreStatus,
+  error: string | null,
+  counts: RestoreCounts,
+): Promise<RestoreResult> {
+  await updateRestore(ctx.db, restore.id, { status, error, finishedAt: ctx.clock.now() });
+  await ctx.audit.record({
+    actor: { kind: 'system', label: 'restore job' },
+    tenants: [`customer:${restore.customerId}`],
+    action: 'restore.finished',
+    target: restore.id,
+    result: status === 'failed' ? 'failure' : 'success',
+    details: {
+      service: restore.service,
+      from: restore.fromEmail,
+      to: restore.toEmail,
+      restored: counts.restored,
+      skipped: counts.skipped,
+      failed: counts.failed,
+      ...(error ? { error } : {}),
+    },
+  });
+  return { restoreId: restore.id, status, counts, error };
+}
+
+async function plan(ctx: AppContext, restore: Restore, writer: ServiceWriter): Promise<void> {
+  const selection = restore.selection as RestoreSelection;
+  const where: SQL | undefined = selection.items
+    ? and(
+        eq(backupItemVersions.customerId, restore.customerId),
+        inArray(backupItemVersions.itemKey, selection.items.length > 0 ? selection.items : ['']),
+      )
+    : undefined;
+  const versions = allVersionsAsOf(ctx.db, {
+    customerId: restore.customerId,
+    sourceId: restore.sourceId,
+    at: restore.asOf,
+    ...(where && !needsAllVersions(restore) ? { where } : {}),
+  });
+  for await (const items of writer.plan(versions, selection)) await planItems(ctx.db, restore, items);
+}
+
+/** Drive plans explicit items with their ancestor folders, so it reads every version. */
+function needsAllVersions(restore: Restore): boolean {
+  return restore.service === 'drive';
+}
+
+async function work(ctx: AppContext, restore: Restore, writer: ServiceWriter, options: RunRestoreOptions) {
+  const pageSize = options.pageSize ?? 50;
+  for (;;) {
+    const [phase] = await openPhases(ctx.db, restore);
+    if (phase === undefined) return;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const items = await nextItems(ctx.db, restore, phase, pageSize);
+      if (items.length === 0) break;
+      await forEachLimited(items, writer.lanes, (item) => restoreItem(ctx, restore, writer, item, options));
+      options.onProgress?.(await storeCounts(ctx.db, restore));
+    }
+  }
+}
+
+/** Attempts per item: the client already retried each request; these retry the whole item. */
+const ITEM_ATTEMPTS = 4;
+const ITEM_RETRY_MAX_MS = 60_000;
+
+async function restoreItem(
+  ctx: AppContext,
+  restore: Restore,
+  writer: ServiceWriter,
+  item: WorkItem,
+  options: RunRestoreOptions,
+): Promise<void> {
+  let status = item.status;
+  for (let attempt = 1; ; attempt++) {
+    options.signal?.throwIfAborted();
+    try {
+      await attemptItem(ctx, restore, writer, { ...item, status }, options, () => {
+        status = 'creating';
+      });
+      return;
+    } catch (error) {
+      if (error instanceof AuthorizationLostError) throw error;
+      const transient = error instanceof GoogleApiError && error.classification === 'retry';
+      if (transient && attempt < ITEM_ATTEMPTS) {
+        // The client gave up on a request (a long quota wait, repeated 5xx): try the item again
+        // later — starting with the search, so a copy a failed call did create is not doubled.
+        const delay = Math.min(error.retryAfterMs ?? 500 * 2 ** (attempt - 1), ITEM_RETRY_MAX_MS);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
+      if (error instanceof GoogleApiError || error instanceof RestoreItemError) {
+        await setItemState(
+          ctx.db,
+          restore,
+          item.itemKey,
+          { status: 'failed', reason: errorReason(error) },
+          ctx.clock.now(),
+        );
+        return;
+      }
+      throw error;
+    }
+  }
+}
+
+async function attemptItem(
+  ctx: AppContext,
+  restore: Restore,
+  writer: ServiceWriter,
+  item: WorkItem,
+  options: RunRestoreOptions,
+  markedCreating: () => void,
+): Promise<void> {
+  const existing = await writer.findExisting(item);
+  if (existing) {
+    // Recorded `creating` before: our own copy from before a crash. Otherwise it was there already.
+    const ours = item.status === 'creating';
+    await setItemState(
+      ctx.db,
+      restore,
+      item.itemKey,
+      { status: ours ? 'restored' : 'skipped', targetId: existing, reason: ours ? null : 'already present' },
+      ctx.clock.now(),
+    );
+    return;
+  }
+  await setItemState(ctx.db, restore, item.itemKey, { status: 'creating' }, ctx.clock.now());
+  markedCreating();
+  const created = await writer.create(item);
+  await options.hooks?.afterCreate?.(item);
+  await setItemState(
+    ctx.db,
+    restore,
+    item.itemKey,
+    { status: 'restored', targetId: created.targetId, reason: created.reason ?? null },
+    ctx.clock.now(),
+  );
+}

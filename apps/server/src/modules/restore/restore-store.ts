@@ -1,0 +1,331 @@
+// The restore's rows: creating a restore (its backup point resolved, its target checked), the
+// plan of its items (restore_items, written before anything is created), the per-item state
+// changes, the counts for progress, and the paged status the API and CLI show. Every query
+// carries the customer id (tenant isolation).
+import { randomUUID } from 'node:crypto';
+import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import type { Db } from '../../db/database.ts';
+import { backupItemVersions, customers, restoreItems, restores } from '../../db/schema.ts';
+import { type BackupService, findSource, resolveBackupPoint } from '../backup/item-history.ts';
+
+export type Restore = typeof restores.$inferSelect;
+export type RestoreItemRow = typeof restoreItems.$inferSelect;
+export type RestoreStatus = Restore['status'];
+export type ItemStatus = RestoreItemRow['status'];
+
+/** What to restore: nothing narrowed = the whole service. */
+export interface RestoreSelection {
+  /** Gmail: messages carrying this label (name or system id). */
+  label?: string;
+  /** Drive: this folder path ("/Projects/2026") with everything under it. */
+  folder?: string;
+  /** Explicit item keys (message ids, file ids, `<calendarId>/<eventId>`, contact resource names). */
+  items?: string[];
+}
+
+export interface RestoreRequest {
+  user: string;
+  service: BackupService;
+  asOf?: Date;
+  /** Another user of the same domain; default the user itself. */
+  to?: string;
+  inPlace?: boolean;
+  selection?: RestoreSelection;
+  /** Drive: recreate sharing permissions (always without notification emails). */
+  permissions?: boolean;
+  requestedBy: string;
+}
+
+/** A request that cannot be honoured as given (the API answers 422, the CLI exits 2). */
+export class RestoreRequestError extends Error {
+  override name = 'RestoreRequestError';
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+/** "Restored 2026-11-24": the label / folder a restore puts everything under (unless in place). */
+export function containerNameFor(at: Date): string {
+  return `Restored ${at.toISOString().slice(0, 10)}`;
+}
+
+/** Creates the restore row (queued); the job plans and runs it. */
+export async function createRestore(ctx: AppContext, customerId: string, request: RestoreRequest): Promise<Restore> {
+  const source = await findSource(ctx.db, customerId, request.user, request.service);
+  if (source?.subjectKind !== 'user') {
+    throw new RestoreRequestError('user', `No ${request.service} backup of ${request.user} in this domain.`);
+  }
+  const point = await resolveBackupPoint(ctx.db, customerId, source.id, request.asOf);
+  if (!point) {
+    throw new RestoreRequestError(
+      'asOf',
+      request.asOf
+        ? `No backup point of ${request.user} ${request.service} at or before ${request.asOf.toISOString()}.`
+        : `${request.user} ${request.service} has no backup point yet.`,
+    );
+  }
+  const [customer] = await ctx.db
+    .select({ domain: customers.domain })
+    .from(customers)
+    .where(eq(customers.id, customerId));
+  const to = (request.to ?? source.subjectEmail).toLowerCase();
+  const domain = customer?.domain.toLowerCase() ?? '';
+  if (to.split('@')[1] !== domain) {
+    throw new RestoreRequestError('to', `A restore goes to a user of ${domain} only (got ${to}).`);
+  }
+  const selection = request.selection ?? {};
+  if (selection.label !== undefined && request.service !== 'gmail')
+    throw new RestoreRequestError('label', 'label narrows Gmail restores only.');
+  if (selection.folder !== undefined && request.service !== 'drive')
+    throw new RestoreRequestError('folder', 'folder narrows Drive restores only.');
+  const now = ctx.clock.now();
+  const [row] = await ctx.db
+    .insert(restores)
+    .values({
+      id: randomUUID(),
+      customerId,
+      sourceId: source.id,
+      service: request.service,
+      fromEmail: source.subjectEmail.toLowerCase(),
+      toEmail: to,
+      pointRunId: point.runId,
+      asOf: point.at,
+      selection: { ...selection },
+      inPlace: request.inPlace ?? false,
+      containerName: containerNameFor(now),
+      restorePermissions: request.permissions ?? false,
+      requestedBy: request.requestedBy,
+      createdAt: now,
+    })
+    .returning();
+  if (!row) throw new Error('the restore row was not written');
+  return row;
+}
+
+export async function getRestore(db: Db, customerId: string, restoreId: string): Promise<Restore | null> {
+  const [row] = await db
+    .select()
+    .from(restores)
+    .where(and(eq(restores.customerId, customerId), eq(restores.id, restoreId)));
+  return row ?? null;
+}
+
+/** A planned item: the version to restore and its processing phase. */
+export interface PlannedItem {
+  itemKey: string;
+  version: number;
+  phase: number;
+}
+
+/** Writes planned items (a resumed plan skips those already written). */
+export async function planItems(db: Db, restore: Restore, items: readonly PlannedItem[]): Promise<void> {
+  if (items.length === 0) return;
+  await db
+    .insert(restoreItems)
+    .values(items.map((item) => ({ ...item, restoreId: restore.id, customerId: restore.customerId })))
+    .onConflictDoNothing();
+}
+
+/** An item to work on, with the backed-up version it restores. */
+export interface WorkItem {
+  itemKey: string;
+  version: number;
+  phase: number;
+  status: ItemStatus;
+  objectId: string;
+  size: number;
+  metadata: Record<string, unknown>;
+}
+
+/** Phases that still have unfinished items, in order. */
+export async function openPhases(db: Db, restore: Restore): Promise<number[]> {
+  const rows = await db
+    .selectDistinct({ phase: restoreItems.phase })
+    .from(restoreItems)
+    .where(and(eq(restoreItems.restoreId, restore.id), inArray(restoreItems.status, ['pending', 'creating'])))
+    .orderBy(asc(restoreItems.phase));
+  return rows.map((row) => row.phase);
+}
+
+/** The next unfinished items of a phase, with their version rows. */
+export async function nextItems(db: Db, restore: Restore, phase: number, limit: number): Promise<WorkItem[]> {
+  return db
+    .select({
+      itemKey: restoreItems.itemKey,
+      version: restoreItems.version,
+      phase: restoreItems.phase,
+      status: restoreItems.status,
+      objectId: backupItemVersions.objectId,
+      size: backupItemVersions.size,
+      metadata: backupItemVersions.metadata,
+    })
+    .from(restoreItems)
+    .innerJoin(
+      backupItemVersions,
+      and(
+        eq(backupItemVersions.sourceId, restore.sourceId),
+        eq(backupItemVersions.itemKey, restoreItems.itemKey),
+        eq(backupItemVersions.version, restoreItems.version),
+      ),
+    )
+    .where(
+      and(
+        eq(restoreItems.restoreId, restore.id),
+        eq(restoreItems.phase, phase),
+        inArray(restoreItems.status, ['pending', 'creating']),
+      ),
+    )
+    .orderBy(asc(restoreItems.itemKey))
+    .limit(limit);
+}
+
+export async function setItemState(
+  db: Db,
+  restore: Restore,
+  itemKey: string,
+  state: { status: ItemStatus; targetId?: string | null; reason?: string | null },
+  at: Date,
+): Promise<void> {
+  await db
+    .update(restoreItems)
+    .set({ ...state, updatedAt: at })
+    .where(and(eq(restoreItems.restoreId, restore.id), eq(restoreItems.itemKey, itemKey)));
+}
+
+/** The target id this restore recorded for an item (e.g. a folder already recreated), if any. */
+export async function targetOf(db: Db, restore: Restore, itemKey: string): Promise<string | null> {
+  const [row] = await db
+    .select({ targetId: restoreItems.targetId })
+    .from(restoreItems)
+    .where(and(eq(restoreItems.restoreId, restore.id), eq(restoreItems.itemKey, itemKey)));
+  return row?.targetId ?? null;
+}
+
+/** Of `targetIds`, those this restore already recorded for another item (so they are not "already present" for this one). */
+export async function claimedByOthers(
+  db: Db,
+  restore: Restore,
+  itemKey: string,
+  targetIds: readonly string[],
+): Promise<Set<string>> {
+  if (targetIds.length === 0) return new Set();
+  const rows = await db
+    .select({ targetId: restoreItems.targetId })
+    .from(restoreItems)
+    .where(
+      and(
+        eq(restoreItems.restoreId, restore.id),
+        ne(restoreItems.itemKey, itemKey),
+        inArray(restoreItems.targetId, [...targetIds]),
+      ),
+    );
+  return new Set(rows.flatMap((row) => (row.targetId ? [row.targetId] : [])));
+}
+
+export interface RestoreCounts {
+  total: number;
+  restored: number;
+  skipped: number;
+  failed: number;
+  pending: number;
+}
+
+export async function countItems(db: Db, restoreId: string): Promise<RestoreCounts> {
+  const rows = await db
+    .select({ status: restoreItems.status, n: count() })
+    .from(restoreItems)
+    .where(eq(restoreItems.restoreId, restoreId))
+    .groupBy(restoreItems.status);
+  const counts: RestoreCounts = { total: 0, restored: 0, skipped: 0, failed: 0, pending: 0 };
+  for (const row of rows) {
+    counts.total += row.n;
+    if (row.status === 'restored' || row.status === 'skipped' || row.status === 'failed') counts[row.status] += row.n;
+    else counts.pending += row.n;
+  }
+  return counts;
+}
+
+/** Copies the item counts onto the restore row (progress for GET and the CLI). */
+export async function storeCounts(db: Db, restore: Restore): Promise<RestoreCounts> {
+  const counts = await countItems(db, restore.id);
+  await db
+    .update(restores)
+    .set({ total: counts.total, restored: counts.restored, skipped: counts.skipped, failed: counts.failed })
+    .where(eq(restores.id, restore.id));
+  return counts;
+}
+
+export async function updateRestore(db: Db, restoreId: string, values: Partial<Restore>): Promise<void> {
+  await db.update(restores).set(values).where(eq(restores.id, restoreId));
+}
+
+export async function addNote(db: Db, restore: Restore, note: string): Promise<void> {
+  await db
+    .update(restores)
+    .set({
+      notes: sql`case when ${restores.notes} @> ${JSON.stringify([note])}::jsonb then ${restores.notes} else ${restores.notes} || ${JSON.stringify([note])}::jsonb end`,
+    })
+    .where(eq(restores.id, restore.id));
+}
+
+export interface RestoreItemEntry {
+  itemKey: string;
+  version: number;
+  status: ItemStatus;
+  targetId: string | null;
+  reason: string | null;
+}
+
+/** Items of a restore, paged in key order, optionally of one status. */
+export async function listRestoreItems(
+  db: Db,
+  customerId: string,
+  restoreId: string,
+  page: { limit: number; offset: number; status?: ItemStatus },
+): Promise<{ items: RestoreItemEntry[]; total: number }> {
+  const where = and(
+    eq(restoreItems.customerId, customerId),
+    eq(restoreItems.restoreId, restoreId),
+    page.status ? eq(restoreItems.status, page.status) : undefined,
+  );
+  const items = await db
+    .select({
+      itemKey: restoreItems.itemKey,
+      version: restoreItems.version,
+      status: restoreItems.status,
+      targetId: restoreItems.targetId,
+      reason: restoreItems.reason,
+    })
+    .from(restoreItems)
+    .where(where)
+    .orderBy(asc(restoreItems.itemKey))
+    .limit(page.limit)
+    .offset(page.offset);
+  const [total] = await db.select({ n: count() }).from(restoreItems).where(where);
+  return { items, total: total?.n ?? 0 };
+}
+
+/** Failed items with their reasons (the report's errors). */
+export async function restoreErrors(
+  db: Db,
+  customerId: string,
+  restoreId: string,
+  limit = 1000,
+): Promise<Array<{ item: string; reason: string }>> {
+  const rows = await db
+    .select({ item: restoreItems.itemKey, reason: restoreItems.reason })
+    .from(restoreItems)
+    .where(
+      and(
+        eq(restoreItems.customerId, customerId),
+        eq(restoreItems.restoreId, restoreId),
+        eq(restoreItems.status, 'failed'),
+      ),
+    )
+    .orderBy(asc(restoreItems.itemKey))
+    .limit(limit);
+  return rows.map((row) => ({ item: row.item, reason: row.reason ?? 'failed' }));
+}

@@ -1,0 +1,348 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { createGoogleClient } from '@safehold/google';
+import { and, eq, sql } from 'drizzle-orm';
+import { restoreItems } from '../../db/schema.ts';
+import { forEachDatabase } from '../../testing/context.ts';
+import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
+import { type BackupFixture, backupFixture, runRow } from '../backup/backup-test-support.ts';
+import type { BackupService } from '../backup/item-history.ts';
+import { defineRestoreJobs, RESTORE_JOB, startRestore } from './restore-jobs.ts';
+import { runRestore } from './restore-run.ts';
+import { createRestore, getRestore, RestoreRequestError, restoreErrors } from './restore-store.ts';
+
+const services: BackupService[] = ['gmail', 'drive', 'calendar', 'contacts'];
+
+forEachDatabase('restore', (kind) => {
+  let f: BackupFixture;
+  let victim: string;
+  let other: string;
+  before(async () => {
+    f = await backupFixture(kind, {
+      users: 3,
+      generate: { messagesPerUser: 16, filesPerUser: 8, eventsPerUser: 5, contactsPerUser: 5 },
+    });
+    victim = f.users[1]?.email as string;
+    other = f.users[2]?.email as string;
+  });
+  after(async () => {
+    await f?.close();
+  });
+
+  async function backUp(emails: string[], only: BackupService[] = services) {
+    f.ctx.clock.advance(60_000);
+    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+      subjects: f.users.filter((user) => emails.includes(user.email)),
+      services: only,
+      trigger: 'on_demand',
+      wait: true,
+      runOptions: { google: f.google },
+    });
+    for (const result of results ?? []) assert.equal(result.status, 'success', result.error ?? '');
+    const last = results?.at(-1);
+    assert.ok(last);
+    return (await runRow(f, last.runId)).finishedAt as Date;
+  }
+
+  const digests = (email: string) =>
+    Object.fromEntries(services.map((service) => [service, f.emulator.control.digest({ email, service })]));
+
+  async function restore(
+    request: Partial<Parameters<typeof createRestore>[2]> & { service: BackupService },
+    options: Parameters<typeof runRestore>[2] = {},
+  ) {
+    f.ctx.clock.advance(1000);
+    const { restore: row, result } = await startRestore(
+      f.ctx,
+      f.customerId,
+      { user: victim, requestedBy: 'test', ...request },
+      { wait: true, runOptions: { google: f.google, ...options } },
+    );
+    assert.ok(result);
+    return { row, result };
+  }
+
+  it('a user wiped after a backup is restored in place as of the last backup point: every content digest equals the one before the wipe', async () => {
+    await backUp([victim, other]);
+    const before = digests(victim);
+    for (const service of services) assert.ok(before[service]?.items, `${service} has items`);
+    const wiped = f.emulator.control.wipeUser({ email: victim });
+    assert.ok(wiped.messages > 0 && wiped.files > 0 && wiped.events > 0 && wiped.contacts > 0);
+    for (const service of services) {
+      const { result } = await restore({ service, inPlace: true });
+      assert.equal(result.status, 'success', `${service}: ${JSON.stringify(result)}`);
+      assert.equal(result.counts.failed, 0);
+      assert.equal(result.counts.restored + result.counts.skipped, result.counts.total);
+      assert.deepEqual(f.emulator.control.digest({ email: victim, service }), before[service], service);
+    }
+  });
+
+  it('running the same restore again creates nothing: every item is skipped as already present', async () => {
+    const before = digests(victim);
+    for (const service of services) {
+      const { result } = await restore({ service, inPlace: true });
+      assert.equal(result.status, 'success');
+      assert.equal(result.counts.restored, 0, `${service} restored nothing twice`);
+      assert.equal(result.counts.skipped, result.counts.total);
+    }
+    assert.deepEqual(digests(victim), before);
+  });
+
+  it('restores into another user of the domain under a "Restored <date>" label and folder, with the user labels recreated', async () => {
+    const mailBefore = f.emulator.control.digest({ email: other, service: 'gmail' });
+    const { row, result } = await restore({ service: 'gmail', to: other });
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    assert.equal(row.toEmail, other);
+    const labels = await f.google.gmail.listLabels(other);
+    const container = labels.find((label) => label.name === row.containerName);
+    assert.ok(container, `label ${row.containerName}`);
+    assert.match(row.containerName, /^Restored \d{4}-\d{2}-\d{2}$/);
+    const inContainer = [];
+    for await (const ref of f.google.gmail.listMessages(other, { labelIds: [container.id] })) inContainer.push(ref);
+    assert.equal(inContainer.length, result.counts.restored);
+    const after = f.emulator.control.digest({ email: other, service: 'gmail' });
+    assert.equal(after.items, mailBefore.items + result.counts.restored);
+    const victimLabels = (await f.google.gmail.listLabels(victim)).filter((label) => label.type === 'user');
+    for (const label of victimLabels) {
+      assert.ok(
+        labels.some((l) => l.name === label.name),
+        `user label ${label.name} recreated`,
+      );
+    }
+
+    const drive = await restore({ service: 'drive', to: other });
+    assert.equal(drive.result.status, 'success', JSON.stringify(drive.result));
+    const folders = [];
+    for await (const file of f.google.drive.listFiles(other, {
+      q: `name = '${drive.row.containerName}' and 'root' in parents and trashed = false`,
+    }))
+      folders.push(file);
+    assert.equal(folders.length, 1, 'one Restored folder in My Drive');
+    const victimDrive = f.emulator.control.digest({ email: victim, service: 'drive' });
+    const otherDrive = f.emulator.control.digest({ email: other, service: 'drive' });
+    assert.ok(otherDrive.items >= victimDrive.items);
+
+    const contacts = await restore({ service: 'contacts', to: other });
+    assert.equal(contacts.result.status, 'success', JSON.stringify(contacts.result));
+    const calendar = await restore({ service: 'calendar', to: other });
+    assert.equal(calendar.result.status, 'success', JSON.stringify(calendar.result));
+  });
+
+  it('restores a message deleted three backup points ago, as of the point that still had it', async () => {
+    const refs = [];
+    for await (const ref of f.google.gmail.listMessages(victim)) refs.push(ref);
+    const target = refs[0];
+    assert.ok(target);
+    const original = await f.google.gmail.getMessage(victim, target.id, { format: 'raw' });
+    const had = await backUp([victim], ['gmail']);
+    f.emulator.control.deleteMessage({ email: victim, id: target.id });
+    await backUp([victim], ['gmail']);
+    f.emulator.control.addMessage({ email: victim, subject: 'later 1' });
+    await backUp([victim], ['gmail']);
+    f.emulator.control.addMessage({ email: victim, subject: 'later 2' });
+    await backUp([victim], ['gmail']);
+    const { result } = await restore({ service: 'gmail', asOf: had, inPlace: true, selection: { items: [target.id] } });
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    assert.deepEqual([result.counts.total, result.counts.restored], [1, 1]);
+    const header = /^Message-ID:\s*<?([^>\r\n]+)>?/im.exec(original.raw.toString('latin1'))?.[1];
+    assert.ok(header);
+    const found = await f.google.gmail.findByRfc822MessageId(victim, header);
+    assert.equal(found.length, 1);
+    const back = await f.google.gmail.getMessage(victim, found[0]?.id as string, { format: 'raw' });
+    assert.deepEqual(back.raw, original.raw, 'byte for byte');
+  });
+
+  it('a restore that dies between creating items and recording them resumes without duplicates or gaps', async () => {
+    await backUp([victim]);
+    const before = digests(victim);
+    f.emulator.control.wipeUser({ email: victim });
+    for (const service of services) {
+      let created = 0;
+      await assert.rejects(
+        restore(
+          { service, inPlace: true },
+          {
+            pageSize: 4,
+            hooks: {
+              afterCreate() {
+                created += 1;
+                if (created === 3) throw new Error('worker killed');
+              },
+            },
+          },
+        ),
+        /worker killed/,
+      );
+      const [row] = await f.ctx.db
+        .select()
+        .from(restoreItems)
+        .where(and(eq(restoreItems.customerId, f.customerId), eq(restoreItems.status, 'creating')));
+      assert.ok(row, 'one item was created but not recorded');
+      const restoreId = row.restoreId;
+      assert.equal((await getRestore(f.ctx.db, f.customerId, restoreId))?.status, 'running');
+      const result = await runRestore(f.ctx, restoreId, { google: f.google });
+      assert.equal(result.status, 'success', JSON.stringify(result));
+      assert.equal(result.counts.skipped, 0, 'the unrecorded item is found and counted as restored');
+      assert.equal(result.counts.restored, result.counts.total);
+      assert.deepEqual(f.emulator.control.digest({ email: victim, service }), before[service], service);
+    }
+  });
+
+  it('completes despite quota limits and injected 5xx errors', async () => {
+    await backUp([victim]);
+    const before = digests(victim);
+    f.emulator.control.wipeUser({ email: victim });
+    // One request at a time per user (more answer 429 "Too many concurrent requests"), rate-limit
+    // answers and server errors on the write calls.
+    f.emulator.control.setQuotas({
+      enabled: true,
+      concurrentPerUser: { gmail: 1, drive: 1, calendar: 1, people: 1 },
+    });
+    f.emulator.control.setFaults([
+      { endpoint: 'gmail.users.messages.import', errorRate: 0.3, status: 503 },
+      { endpoint: 'gmail.users.messages.list', errorRate: 0.2, status: 429, reason: 'rateLimitExceeded' },
+      { endpoint: 'drive.files.create', errorRate: 0.3, status: 502 },
+      { endpoint: 'drive.files.list', errorRate: 0.2, status: 403, reason: 'userRateLimitExceeded' },
+      { endpoint: 'people.people.createContact', errorRate: 0.3, status: 503 },
+      { endpoint: 'calendar.events.import', errorRate: 0.3, status: 500 },
+    ]);
+    try {
+      for (const service of services) {
+        const { result } = await restore({ service, inPlace: true });
+        const errors = await restoreErrors(f.ctx.db, f.customerId, result.restoreId);
+        assert.equal(result.status, 'success', `${service}: ${JSON.stringify({ result, errors })}`);
+      }
+    } finally {
+      f.emulator.control.setFaults([]);
+      f.emulator.control.setQuotas({
+        enabled: false,
+        concurrentPerUser: { gmail: 5, drive: 10, calendar: 10, people: 10 },
+      });
+    }
+    assert.deepEqual(digests(victim), before);
+    const counters = f.emulator.control.counters();
+    assert.ok(counters.length > 0);
+  });
+
+  it('restores a large file by a resumable upload that resumes after dropped connections, byte for byte', async () => {
+    const content = 'large file line\n'.repeat(1_300_000); // about 20 MB: three 8 MiB chunks
+    const { id } = f.emulator.control.createFile({ email: victim, name: 'big.log', mimeType: 'text/plain', content });
+    await backUp([victim], ['drive']);
+    f.emulator.control.deleteFile({ email: victim, id });
+    f.emulator.control.counters({ reset: true });
+    f.emulator.control.setFaults([{ endpoint: 'drive.files.create', dropRate: 0.4 }]);
+    let result: Awaited<ReturnType<typeof restore>>['result'];
+    try {
+      ({ result } = await restore(
+        { service: 'drive', selection: { items: [id] }, permissions: true },
+        { inMemoryMaxBytes: 1024 * 1024 },
+      ));
+    } finally {
+      f.emulator.control.setFaults([]);
+    }
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    const [item] = await f.ctx.db
+      .select()
+      .from(restoreItems)
+      .where(and(eq(restoreItems.restoreId, result.restoreId), eq(restoreItems.itemKey, id)));
+    assert.ok(item?.targetId);
+    const download = await f.google.drive.download(victim, item.targetId);
+    const chunks: Buffer[] = [];
+    for await (const chunk of download.body) chunks.push(Buffer.from(chunk));
+    assert.ok(Buffer.concat(chunks).equals(Buffer.from(content)), 'the restored bytes are the backed-up bytes');
+    const puts = f.emulator.control.counters().find((entry) => entry.endpoint === 'drive.files.create');
+    assert.ok((puts?.count ?? 0) > 4, 'chunks were sent again after drops');
+  });
+
+  it('recreates sharing only when asked, without notification emails', async () => {
+    const { id } = f.emulator.control.createFile({ email: victim, name: 'shared.txt', content: 'shared' });
+    await f.google.drive.createPermission(victim, id, { type: 'user', role: 'writer', emailAddress: other });
+    const had = await backUp([victim], ['drive']);
+    f.emulator.control.deleteFile({ email: victim, id });
+    await backUp([victim], ['drive']);
+    const targetOf = async (restoreId: string) => {
+      const [row] = await f.ctx.db
+        .select()
+        .from(restoreItems)
+        .where(and(eq(restoreItems.restoreId, restoreId), eq(restoreItems.itemKey, id)));
+      return row?.targetId as string;
+    };
+    const sharing = async (fileId: string) => {
+      const list = [];
+      for await (const p of f.google.drive.listPermissions(victim, fileId)) list.push(p);
+      return list.filter((p) => p.role !== 'owner').map((p) => `${p.emailAddress}:${p.role}`);
+    };
+    const plain = await restore({ service: 'drive', asOf: had, selection: { items: [id] } });
+    assert.equal(plain.result.status, 'success', JSON.stringify(plain.result));
+    const plainCopy = await targetOf(plain.result.restoreId);
+    assert.deepEqual(await sharing(plainCopy), []);
+    f.emulator.control.deleteFile({ email: victim, id: plainCopy });
+    const urls: string[] = [];
+    const recording = createGoogleClient({
+      serviceAccountKey: f.emulator.serviceAccountKey,
+      fetch: (input, init) => {
+        urls.push(String(input instanceof Request ? input.url : input));
+        return fetch(input, init);
+      },
+    });
+    const asked = await restore(
+      { service: 'drive', asOf: had, selection: { items: [id] }, permissions: true },
+      { google: recording },
+    );
+    const grants = urls.filter((url) => /\/permissions(\?|$)/.test(url) && url.includes('sendNotificationEmail'));
+    assert.equal(grants.length, 1);
+    assert.ok(grants.every((url) => new URL(url).searchParams.get('sendNotificationEmail') === 'false'));
+    assert.equal(asked.result.status, 'success', JSON.stringify(asked.result));
+    assert.equal(asked.result.counts.restored, 1);
+    assert.deepEqual(await sharing(await targetOf(asked.result.restoreId)), [`${other}:writer`]);
+  });
+
+  it('refuses requests it cannot honour, with the field at fault', async () => {
+    const cases: Array<[Parameters<typeof createRestore>[2], string]> = [
+      [{ user: `nobody@${f.domain}`, service: 'gmail', requestedBy: 't' }, 'user'],
+      [{ user: victim, service: 'gmail', to: 'someone@elsewhere.test', requestedBy: 't' }, 'to'],
+      [{ user: victim, service: 'gmail', asOf: new Date('2001-01-01T00:00:00Z'), requestedBy: 't' }, 'asOf'],
+      [{ user: victim, service: 'drive', selection: { label: 'INBOX' }, requestedBy: 't' }, 'label'],
+      [{ user: victim, service: 'gmail', selection: { folder: '/x' }, requestedBy: 't' }, 'folder'],
+    ];
+    for (const [request, field] of cases) {
+      await assert.rejects(createRestore(f.ctx, f.customerId, request), (error: unknown) => {
+        assert.ok(error instanceof RestoreRequestError);
+        assert.equal(error.field, field);
+        return true;
+      });
+    }
+  });
+
+  it('runs as a pg-boss job when a worker runs in the process, and the waiting caller sees the result', async () => {
+    await backUp([victim], ['contacts']);
+    const before = f.emulator.control.digest({ email: victim, service: 'contacts' });
+    f.emulator.control.wipeUser({ email: victim });
+    defineRestoreJobs(
+      f.ctx.jobs,
+      () => f.ctx,
+      () => ({ google: f.google }),
+    );
+    await f.ctx.jobs.start({ work: true });
+    const { restore: row, result } = await startRestore(
+      f.ctx,
+      f.customerId,
+      { user: victim, service: 'contacts', inPlace: true, requestedBy: 'test' },
+      { wait: true },
+    );
+    assert.equal(result?.status, 'success', JSON.stringify(result));
+    assert.equal(result?.counts.restored, before.items);
+    // The restore row ends before pg-boss marks the job completed: wait for that too.
+    let states: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const job = await f.ctx.db.execute(
+        sql`select state from pgboss.job where name = ${RESTORE_JOB} and data->>'restoreId' = ${row.id}`,
+      );
+      states = (job as unknown as { rows: Array<{ state: string }> }).rows.map((r) => r.state);
+      if (states[0] === 'completed') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(states, ['completed']);
+    assert.deepEqual(f.emulator.control.digest({ email: victim, service: 'contacts' }), before);
+  });
+});

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, it } from 'node:test';
+import { eq, sql } from 'drizzle-orm';
+import { auditLog, customers } from '../../db/schema.ts';
+import type { App } from '../../http/app.ts';
+import { buildApp } from '../../http/app.ts';
+import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
+import { forEachDatabase } from '../../testing/context.ts';
+import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
+import { type BackupFixture, backupFixture } from '../backup/backup-test-support.ts';
+import { createIdentityModule } from '../identity/index.ts';
+import { defineRestoreJobs, RESTORE_JOB } from './restore-jobs.ts';
+import { runRestore } from './restore-run.ts';
+import { restoreModule } from './routes.ts';
+
+forEachDatabase('restore API', (kind) => {
+  let f: BackupFixture;
+  let app: App;
+  let owner: Awaited<ReturnType<typeof seedStaffUser>>;
+  let readOnly: Awaited<ReturnType<typeof seedStaffUser>>;
+  let stranger: Awaited<ReturnType<typeof seedStaffUser>>;
+  let otherCustomerId: string;
+
+  before(async () => {
+    f = await backupFixture(kind, { users: 2, generate: { messagesPerUser: 4 } });
+    const partnerId = await seedPartner(f.ctx.db);
+    const otherPartnerId = await seedPartner(f.ctx.db, { name: 'Other IT' });
+    await f.ctx.db.update(customers).set({ partnerId }).where(eq(customers.id, f.customerId));
+    otherCustomerId = randomUUID();
+    await f.ctx.db
+      .insert(customers)
+      .values({ id: otherCustomerId, domain: 'other.test', name: 'Other', partnerId: otherPartnerId });
+    owner = await seedStaffUser(f.ctx, { email: 'owner@acme.test', partnerId, role: 'owner' });
+    readOnly = await seedStaffUser(f.ctx, { email: 'viewer@acme.test', partnerId, role: 'read_only' });
+    stranger = await seedStaffUser(f.ctx, { email: 'owner@other.test', partnerId: otherPartnerId, role: 'owner' });
+    await enqueueTenantBackup(f.ctx, f.customerId, {
+      subjects: f.users,
+      services: ['gmail'],
+      trigger: 'scheduled',
+      wait: true,
+      runOptions: { google: f.google },
+    });
+    defineRestoreJobs(f.ctx.jobs, () => f.ctx);
+    await f.ctx.jobs.start({ work: false });
+    app = await buildApp(f.ctx, { modules: [createIdentityModule(), restoreModule] });
+  });
+  after(async () => {
+    await app?.close();
+    await f?.close();
+  });
+
+  async function as(user: typeof owner) {
+    const browser = createBrowser(app);
+    await signInWithTotp(browser, f.ctx.clock, user);
+    return browser;
+  }
+
+  const user = () => f.users[1]?.email as string;
+
+  it('queues a restore (202 with its id), audits it, and shows its progress and per-item report', async () => {
+    const browser = await as(owner);
+    const response = await browser.post(`/api/customers/${f.customerId}/restores`, {
+      user: user(),
+      service: 'gmail',
+      inPlace: true,
+    });
+    assert.equal(response.statusCode, 202, response.body);
+    const { id } = response.json();
+    const jobs = (await f.ctx.db.execute(
+      sql`select state from pgboss.job where name = ${RESTORE_JOB} and data->>'restoreId' = ${id}`,
+    )) as { rows: Array<{ state: string }> };
+    assert.deepEqual(
+      jobs.rows.map((row) => row.state),
+      ['created'],
+      'one job waits for a worker',
+    );
+    const queued = await browser.get(`/api/customers/${f.customerId}/restores/${id}`);
+    assert.equal(queued.statusCode, 200, queued.body);
+    assert.equal(queued.json().status, 'queued');
+    assert.equal(queued.json().user, user());
+
+    // The worker's part, run here: every message is still in the mailbox, so each is skipped.
+    const result = await runRestore(f.ctx, id, { google: f.google });
+    assert.equal(result.status, 'success');
+    const done = await browser.get(`/api/customers/${f.customerId}/restores/${id}?limit=2`);
+    const body = done.json();
+    assert.equal(body.status, 'success');
+    const mail = f.emulator.control.digest({ email: user(), service: 'gmail' }).items;
+    assert.equal(body.total, mail);
+    assert.equal(body.skipped, mail);
+    assert.equal(body.items.length, 2);
+    assert.equal(body.itemsTotal, mail);
+    assert.equal(body.items[0].status, 'skipped');
+    assert.equal(body.items[0].reason, 'already present');
+    assert.ok(body.items[0].targetId);
+    const entries = await f.ctx.db.select().from(auditLog).where(eq(auditLog.target, id));
+    assert.deepEqual(entries.map((entry) => entry.action).sort(), ['restore.finished', 'restore.request']);
+  });
+
+  it('answers 400 with the field for a user without a backup, a target outside the domain, or an unknown body field', async () => {
+    const browser = await as(owner);
+    const url = `/api/customers/${f.customerId}/restores`;
+    const noBackup = await browser.post(url, { user: `nobody@${f.domain}`, service: 'gmail' });
+    assert.equal(noBackup.statusCode, 400, noBackup.body);
+    assert.equal(noBackup.json().error.field, 'user');
+    const outside = await browser.post(url, { user: user(), service: 'gmail', to: 'x@elsewhere.test' });
+    assert.equal(outside.statusCode, 400);
+    assert.equal(outside.json().error.field, 'to');
+    const unknown = await browser.post(url, { user: user(), service: 'gmail', overwrite: true });
+    assert.equal(unknown.statusCode, 400);
+    const badService = await browser.post(url, { user: user(), service: 'photos' });
+    assert.equal(badService.statusCode, 400);
+  });
+
+  it('lets a read-only partner user neither restore (403) nor another partner see or restore the tenant (404)', async () => {
+    const viewer = await as(readOnly);
+    const denied = await viewer.post(`/api/customers/${f.customerId}/restores`, { user: user(), service: 'gmail' });
+    assert.equal(denied.statusCode, 403, denied.body);
+    const outsider = await as(stranger);
+    const hidden = await outsider.post(`/api/customers/${f.customerId}/restores`, { user: user(), service: 'gmail' });
+    assert.equal(hidden.statusCode, 404, hidden.body);
+    // A restore of tenant A looked up through tenant B (which the outsider manages) does not exist there.
+    const mine = await (await as(owner)).post(`/api/customers/${f.customerId}/restores`, {
+      user: user(),
+      service: 'gmail',
+    });
+    const id = mine.json().id;
+    const peek = await outsider.get(`/api/customers/${otherCustomerId}/restores/${id}`);
+    assert.equal(peek.statusCode, 404, peek.body);
+    const direct = await outsider.get(`/api/customers/${f.customerId}/restores/${id}`);
+    assert.equal(direct.statusCode, 404);
+    const fromB = await outsider.post(`/api/customers/${otherCustomerId}/restores`, { user: user(), service: 'gmail' });
+    assert.equal(fromB.statusCode, 400, 'tenant B has no backup of tenant A’s user');
+    assert.equal(fromB.json().error.field, 'user');
+  });
+});

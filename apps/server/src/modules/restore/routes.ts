@@ -1,0 +1,202 @@
+// Restore API: POST /api/customers/:customerId/restores starts a restore of one user's service
+// (or a label, a folder, some items) as of a backup point, into the same or another user of
+// the domain; GET /api/customers/:customerId/restores/:id shows its status, counts, errors and
+// items (paged). The tenant is loaded and authorised by policy first: a tenant the caller
+// cannot see answers 404, as does a restore of another tenant.
+import { z } from 'zod';
+import type { ApiModule } from '../../http/app.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import { auditActorOf, requireActor } from '../identity/index.ts';
+import { type Action, authorize } from '../policy/policy.ts';
+import { loadCustomerTenant } from '../tenancy/store.ts';
+import { startRestore } from './restore-jobs.ts';
+import { getRestore, listRestoreItems, RestoreRequestError, restoreErrors } from './restore-store.ts';
+
+const service = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
+const status = z.enum(['queued', 'running', 'success', 'partial', 'failed']);
+const itemStatus = z.enum(['pending', 'creating', 'restored', 'skipped', 'failed']);
+
+const createBody = z
+  .object({
+    user: z.email(),
+    service,
+    /** Restore as of this moment (the newest backup point at or before it); default the newest. */
+    asOf: z.iso.datetime({ offset: true }).optional(),
+    /** Another user of the same domain; default the user itself. */
+    to: z.email().optional(),
+    /** Original labels and folders instead of a "Restored <date>" label / folder. */
+    inPlace: z.boolean().optional(),
+    label: z.string().min(1).max(500).optional(),
+    folder: z.string().min(1).max(2000).optional(),
+    items: z.array(z.string().min(1).max(1000)).min(1).max(10_000).optional(),
+    /** Drive: recreate sharing permissions (never with notification emails). */
+    permissions: z.boolean().optional(),
+  })
+  .strict();
+
+const params = z.object({ customerId: z.uuid() });
+const restoreParams = z.object({ customerId: z.uuid(), restoreId: z.uuid() });
+const itemsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+  status: itemStatus.optional(),
+});
+
+const restoreResponse = z.object({
+  id: z.string(),
+  service,
+  user: z.string(),
+  to: z.string(),
+  asOf: z.string(),
+  inPlace: z.boolean(),
+  containerName: z.string(),
+  selection: z.object({
+    label: z.string().optional(),
+    folder: z.string().optional(),
+    items: z.array(z.string()).optional(),
+  }),
+  status,
+  total: z.number(),
+  restored: z.number(),
+  skipped: z.number(),
+  failed: z.number(),
+  error: z.string().nullable(),
+  notes: z.array(z.string()),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  errors: z.array(z.object({ item: z.string(), reason: z.string() })),
+  items: z.array(
+    z.object({
+      itemKey: z.string(),
+      version: z.number(),
+      status: itemStatus,
+      targetId: z.string().nullable(),
+      reason: z.string().nullable(),
+    }),
+  ),
+  itemsTotal: z.number(),
+  limit: z.number(),
+  offset: z.number(),
+});
+
+export const restoreModule: ApiModule = (app, ctx) => {
+  async function authorised(customerId: string, action: Action, actor: ReturnType<typeof requireActor>) {
+    const tenant = await loadCustomerTenant(ctx.db, customerId);
+    if (!tenant) throw notFound('Customer');
+    authorize(actor, action, tenant);
+  }
+
+  app.post(
+    '/api/customers/:customerId/restores',
+    {
+      schema: {
+        tags: ['restore'],
+        summary: 'Start a restore of a user’s service (or a label, folder or items) as of a backup point',
+        params,
+        body: createBody,
+        response: { 202: z.object({ id: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      const { customerId } = request.params;
+      await authorised(customerId, 'customer.data.restore', actor);
+      const body = request.body;
+      const who = auditActorOf(request);
+      let restoreId: string;
+      try {
+        const { restore } = await startRestore(ctx, customerId, {
+          user: body.user.toLowerCase(),
+          service: body.service,
+          ...(body.asOf ? { asOf: new Date(body.asOf) } : {}),
+          ...(body.to ? { to: body.to.toLowerCase() } : {}),
+          inPlace: body.inPlace ?? false,
+          selection: {
+            ...(body.label !== undefined ? { label: body.label } : {}),
+            ...(body.folder !== undefined ? { folder: body.folder } : {}),
+            ...(body.items !== undefined ? { items: body.items } : {}),
+          },
+          permissions: body.permissions ?? false,
+          requestedBy: who.actor.label,
+        });
+        restoreId = restore.id;
+      } catch (error) {
+        if (error instanceof RestoreRequestError) {
+          throw new AppError('validation_failed', error.message, { field: error.field });
+        }
+        throw error;
+      }
+      await ctx.audit.record({
+        ...who,
+        tenants: [...new Set([...who.tenants, `customer:${customerId}` as const])],
+        action: 'restore.request',
+        target: restoreId,
+        result: 'success',
+        details: {
+          user: body.user,
+          service: body.service,
+          to: body.to ?? body.user,
+          asOf: body.asOf ?? 'latest',
+          inPlace: body.inPlace ?? false,
+          ...(body.label ? { label: body.label } : {}),
+          ...(body.folder ? { folder: body.folder } : {}),
+          ...(body.items ? { items: body.items.length } : {}),
+          permissions: body.permissions ?? false,
+        },
+      });
+      reply.code(202);
+      return { id: restoreId };
+    },
+  );
+
+  app.get(
+    '/api/customers/:customerId/restores/:restoreId',
+    {
+      schema: {
+        tags: ['restore'],
+        summary: 'A restore’s status, counts, errors and items (paged)',
+        params: restoreParams,
+        querystring: itemsQuery,
+        response: { 200: restoreResponse },
+      },
+    },
+    async (request) => {
+      const { customerId, restoreId } = request.params;
+      await authorised(customerId, 'customer.data.browse', requireActor(request));
+      const restore = await getRestore(ctx.db, customerId, restoreId);
+      if (!restore) throw notFound('Restore');
+      const { limit, offset, status: only } = request.query;
+      const page = await listRestoreItems(ctx.db, customerId, restoreId, {
+        limit,
+        offset,
+        ...(only ? { status: only } : {}),
+      });
+      return {
+        id: restore.id,
+        service: restore.service,
+        user: restore.fromEmail,
+        to: restore.toEmail,
+        asOf: restore.asOf.toISOString(),
+        inPlace: restore.inPlace,
+        containerName: restore.containerName,
+        selection: restore.selection as { label?: string; folder?: string; items?: string[] },
+        status: restore.status,
+        total: restore.total,
+        restored: restore.restored,
+        skipped: restore.skipped,
+        failed: restore.failed,
+        error: restore.error,
+        notes: restore.notes,
+        createdAt: restore.createdAt.toISOString(),
+        startedAt: restore.startedAt?.toISOString() ?? null,
+        finishedAt: restore.finishedAt?.toISOString() ?? null,
+        errors: await restoreErrors(ctx.db, customerId, restoreId, 100),
+        items: page.items,
+        itemsTotal: page.total,
+        limit,
+        offset,
+      };
+    },
+  );
+};
