@@ -2237,6 +2237,7 @@ export interface paths {
                         items?: string[];
                         label?: string;
                         permissions?: boolean;
+                        query?: string;
                         /** @enum {string} */
                         service: "gmail" | "drive" | "calendar" | "contacts";
                         /** Format: email */
@@ -2326,6 +2327,7 @@ export interface paths {
                                 folder?: string;
                                 items?: string[];
                                 label?: string;
+                                query?: string;
                             };
                             /** @enum {string} */
                             service: "gmail" | "drive" | "calendar" | "contacts";

@@ -75,11 +75,42 @@ describe('safehold restore', () => {
     assert.equal(JSON.parse(result.stdout).status, 'success');
   });
 
-  it('refuses bad usage with exit 2: --query (not available yet), a user without a backup, --to outside the domain, a bad --as-of', async () => {
+  it('restores what a search finds with --query: the same items `safehold search` lists for that user and service', async () => {
+    const search = await cli(['search', '--domain', domain, `user:${user} type:gmail label:inbox`, '--json'], env);
+    assert.equal(search.code, 0, search.stderr);
+    const found = (JSON.parse(search.stdout) as { items: { itemKey: string }[] }).items.map((hit) => hit.itemKey);
+    assert.ok(found.length > 0, 'the generated mailbox has mail in the inbox');
+    const restored = await cli(
+      [
+        'restore',
+        '--domain',
+        domain,
+        '--user',
+        user,
+        '--service',
+        'gmail',
+        '--query',
+        'label:inbox',
+        '--to',
+        colleague,
+      ].concat(['--wait', '--json']),
+      env,
+    );
+    assert.equal(restored.code, 0, restored.stderr);
+    const report = JSON.parse(restored.stdout) as { status: string; restored: number; skipped: number; failed: number };
+    assert.equal(report.status, 'success');
+    assert.equal(report.restored + report.skipped, found.length, 'exactly the items the search found');
+    assert.equal(report.failed, 0);
+  });
+
+  it('refuses bad usage with exit 2: a query that finds nothing or cannot be read, a user without a backup, --to outside the domain, a bad --as-of', async () => {
     const base = ['restore', '--domain', domain, '--service', 'gmail', '--wait'];
-    const query = await cli([...base, '--user', user, '--query', 'from:bob'], env);
-    assert.equal(query.code, 2);
-    assert.match(query.stderr, /--query is not available yet/);
+    const nothing = await cli([...base, '--user', user, '--query', 'from:nobody-sent-this@nowhere.test'], env);
+    assert.equal(nothing.code, 2);
+    assert.match(nothing.stderr, /--query: Nothing backed up as of .* matches/);
+    const unreadable = await cli([...base, '--user', user, '--query', 'after:someday'], env);
+    assert.equal(unreadable.code, 2);
+    assert.match(unreadable.stderr, /--query: .*after/);
     const nobody = await cli([...base, '--user', `nobody@${domain}`], env);
     assert.equal(nobody.code, 2);
     assert.match(nobody.stderr, /No gmail backup of nobody@/);

@@ -15,8 +15,6 @@ import { type Command, type CommandIo, exitCodes, UsageError } from '../command.
 
 const serviceSchema = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
 
-export const QUERY_NOT_AVAILABLE = '--query is not available yet: restore a --label, a --folder or --item keys';
-
 function parseAsOf(value: string): Date {
   // A bare date means the end of that day (UTC): "as of the 3rd" includes the 3rd's backups.
   const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value;
@@ -67,7 +65,11 @@ export const restoreCommand: Command = {
     folder: { type: 'string', description: 'Drive: only this folder (path) and what is in it', valueName: 'PATH' },
     item: { type: 'string', description: 'Only this item key', multiple: true, valueName: 'KEY' },
     permissions: { type: 'boolean', description: 'Drive: restore sharing too (never notifies anyone)' },
-    query: { type: 'string', description: 'Only items matching a search (not available yet)', valueName: 'Q' },
+    query: {
+      type: 'string',
+      description: 'Only items a search finds (the `safehold search` language), as of the backup point',
+      valueName: 'Q',
+    },
     wait: { type: 'boolean', description: 'Run now and wait for the result' },
     json: { type: 'boolean', description: 'Print one JSON object' },
   },
@@ -77,7 +79,6 @@ export const restoreCommand: Command = {
     if (typeof values.user !== 'string' || values.user === '') throw new UsageError('--user is required');
     const service = serviceSchema.safeParse(values.service);
     if (!service.success) throw new UsageError(`--service must be one of ${backupServices.join(', ')}`);
-    if (values.query !== undefined) throw new UsageError(QUERY_NOT_AVAILABLE);
     const asOf = typeof values['as-of'] === 'string' ? parseAsOf(values['as-of']) : undefined;
     const items = values.item as string[] | undefined;
     const config = loadConfig(io.env, io.cwd);
@@ -98,6 +99,7 @@ export const restoreCommand: Command = {
           ...(typeof values.label === 'string' ? { label: values.label } : {}),
           ...(typeof values.folder === 'string' ? { folder: values.folder } : {}),
           ...(items && items.length > 0 ? { items } : {}),
+          ...(typeof values.query === 'string' ? { query: values.query } : {}),
         },
         permissions: values.permissions === true,
         requestedBy: 'safehold restore (command line)',
@@ -172,5 +174,5 @@ export const restoreCommand: Command = {
 };
 
 function flagOf(field: string): string {
-  return { asOf: 'as-of', user: 'user', to: 'to', label: 'label', folder: 'folder' }[field] ?? field;
+  return { asOf: 'as-of', user: 'user', to: 'to', label: 'label', folder: 'folder', query: 'query' }[field] ?? field;
 }

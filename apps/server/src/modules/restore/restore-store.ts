@@ -2,12 +2,14 @@
 // plan of its items (restore_items, written before anything is created), the per-item state
 // changes, the counts for progress, and the paged status the API and CLI show. Every query
 // carries the customer id (tenant isolation).
+
 import { randomUUID } from 'node:crypto';
 import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { backupItemVersions, customers, restoreItems, restores } from '../../db/schema.ts';
 import { type BackupService, findSource, resolveBackupPoint } from '../backup/item-history.ts';
+import { parseQuery, QueryError, type SearchQuery, searchAll } from '../search/index.ts';
 
 export type Restore = typeof restores.$inferSelect;
 export type RestoreItemRow = typeof restoreItems.$inferSelect;
@@ -22,6 +24,8 @@ export interface RestoreSelection {
   folder?: string;
   /** Explicit item keys (message ids, file ids, `<calendarId>/<eventId>`, contact resource names). */
   items?: string[];
+  /** The search query the items were chosen by (kept for the report; `items` holds its result). */
+  query?: string;
 }
 
 export interface RestoreRequest {
@@ -76,7 +80,10 @@ export async function createRestore(ctx: AppContext, customerId: string, request
   if (to.split('@')[1] !== domain) {
     throw new RestoreRequestError('to', `A restore goes to a user of ${domain} only (got ${to}).`);
   }
-  const selection = request.selection ?? {};
+  const selection: RestoreSelection = { ...request.selection };
+  if (selection.query !== undefined) {
+    selection.items = await itemsMatching(ctx.db, customerId, source.id, point.at, selection.query, selection.items);
+  }
   if (selection.label !== undefined && request.service !== 'gmail')
     throw new RestoreRequestError('label', 'label narrows Gmail restores only.');
   if (selection.folder !== undefined && request.service !== 'drive')
@@ -103,6 +110,36 @@ export async function createRestore(ctx: AppContext, customerId: string, request
     .returning();
   if (!row) throw new Error('the restore row was not written');
   return row;
+}
+
+/**
+ * The item keys of one source that a search query finds as of the backup point (narrowed to
+ * `within` when explicit items were given too). A query that finds nothing is refused rather
+ * than restoring nothing.
+ */
+async function itemsMatching(
+  db: Db,
+  customerId: string,
+  sourceId: string,
+  at: Date,
+  text: string,
+  within: string[] | undefined,
+): Promise<string[]> {
+  let query: SearchQuery;
+  try {
+    query = parseQuery(text);
+  } catch (error) {
+    if (error instanceof QueryError) throw new RestoreRequestError('query', error.message);
+    throw error;
+  }
+  const allowed = within ? new Set(within) : null;
+  const keys = new Set<string>();
+  for await (const hit of searchAll(db, customerId, query, { asOf: at })) {
+    if (hit.sourceId === sourceId && (!allowed || allowed.has(hit.itemKey))) keys.add(hit.itemKey);
+  }
+  if (keys.size === 0)
+    throw new RestoreRequestError('query', `Nothing backed up as of ${at.toISOString()} matches "${text}".`);
+  return [...keys];
 }
 
 export async function getRestore(db: Db, customerId: string, restoreId: string): Promise<Restore | null> {

@@ -29,6 +29,8 @@ const createBody = z
     label: z.string().min(1).max(500).optional(),
     folder: z.string().min(1).max(2000).optional(),
     items: z.array(z.string().min(1).max(1000)).min(1).max(10_000).optional(),
+    /** A search (the language of GET …/search) choosing the items, as of the backup point. */
+    query: z.string().min(1).max(1000).optional(),
     /** Drive: recreate sharing permissions (never with notification emails). */
     permissions: z.boolean().optional(),
   })
@@ -54,6 +56,7 @@ const restoreResponse = z.object({
     label: z.string().optional(),
     folder: z.string().optional(),
     items: z.array(z.string()).optional(),
+    query: z.string().optional(),
   }),
   status,
   total: z.number(),
@@ -116,6 +119,7 @@ export const restoreModule: ApiModule = (app, ctx) => {
             ...(body.label !== undefined ? { label: body.label } : {}),
             ...(body.folder !== undefined ? { folder: body.folder } : {}),
             ...(body.items !== undefined ? { items: body.items } : {}),
+            ...(body.query !== undefined ? { query: body.query } : {}),
           },
           permissions: body.permissions ?? false,
           requestedBy: who.actor.label,
@@ -180,7 +184,7 @@ export const restoreModule: ApiModule = (app, ctx) => {
         asOf: restore.asOf.toISOString(),
         inPlace: restore.inPlace,
         containerName: restore.containerName,
-        selection: restore.selection as { label?: string; folder?: string; items?: string[] },
+        selection: restore.selection as { label?: string; folder?: string; items?: string[]; query?: string },
         status: restore.status,
         total: restore.total,
         restored: restore.restored,
