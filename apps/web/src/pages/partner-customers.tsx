@@ -156,7 +156,13 @@ export function PartnerCustomersPage({ partnerId, mayAdd }: { partnerId: string;
                       ) : null}
                     </Table.Td>
                     <Table.Td>
-                      <Badge color={statusColors[customer.status]} variant="light">
+                      {/* A badge shrinks with its cell and truncates: keep the status word whole. */}
+                      <Badge
+                        color={statusColors[customer.status]}
+                        variant="light"
+                        style={{ overflow: 'visible' }}
+                        miw="max-content"
+                      >
                         {statusLabels[customer.status]}
                       </Badge>
                     </Table.Td>

@@ -3,10 +3,12 @@
 // failures that need attention (each source whose latest finished run failed or skipped items,
 // with the reasons), and the last backup per user and service, paged over the directory so a
 // 10,000-user domain is never loaded whole.
+
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, notExists, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../../context.ts';
 import { backupRunErrors, backupRuns, backupSources, directoryUsers } from '../../db/schema.ts';
+import { backedUpUserCondition } from '../customers/overview.ts';
 import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
 
 const dayMs = 24 * 3600_000;
@@ -30,7 +32,7 @@ export interface DashboardFailure {
 
 export interface BackupSummary {
   coverage: {
-    /** Users holding a license (Standard or Archived). */
+    /** Users the engine backs up: Standard license, not suspended, not deleted (Archived users are not backed up). */
     licensed: number;
     /** Of those, the users with a successful backup of every service. */
     protected: number;
@@ -77,7 +79,7 @@ export async function getBackupSummary(
     })
     .from(directoryUsers)
     .leftJoin(succeeded, eq(succeeded.subjectId, directoryUsers.googleId))
-    .where(and(eq(directoryUsers.customerId, customerId), isNotNull(directoryUsers.license)));
+    .where(backedUpUserCondition(customerId));
   const licensed = Number(coverage?.licensed ?? 0);
   const protectedUsers = Number(coverage?.protected ?? 0);
 

@@ -1,6 +1,6 @@
 // Read models of a customer tenant: the signed-in customer's own overview (GET /api/customer),
 // the installation's tenant list (CLI), and the users the backup engine should back up.
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { customerConnections, customers, directoryUsers } from '../../db/schema.ts';
 import { AppError, notFound } from '../../http/errors.ts';
@@ -87,8 +87,21 @@ export interface UserToBackUp {
 }
 
 /**
- * The users the backup engine backs up daily: Standard license, present in Google (not
- * deleted) and not suspended (Google refuses tokens for suspended users). Empty while the
+ * Directory users the backup engine backs up daily: Standard license (Archived keeps data but
+ * takes no new backups), present in Google (not deleted) and not suspended (Google refuses
+ * tokens for suspended users). Coverage figures count these users too.
+ */
+export function backedUpUserCondition(customerId: string): SQL {
+  return and(
+    eq(directoryUsers.customerId, customerId),
+    eq(directoryUsers.license, 'standard'),
+    eq(directoryUsers.suspended, false),
+    isNull(directoryUsers.deletedAt),
+  ) as SQL;
+}
+
+/**
+ * The users the backup engine backs up daily (backedUpUserCondition). Empty while the
  * tenant's authorisation is lost or the tenant is not in trial/active.
  */
 export async function usersToBackUp(db: Db, customerId: string): Promise<UserToBackUp[]> {
@@ -101,14 +114,7 @@ export async function usersToBackUp(db: Db, customerId: string): Promise<UserToB
   const rows = await db
     .select({ userId: directoryUsers.id, googleId: directoryUsers.googleId, email: directoryUsers.primaryEmail })
     .from(directoryUsers)
-    .where(
-      and(
-        eq(directoryUsers.customerId, customerId),
-        eq(directoryUsers.license, 'standard'),
-        eq(directoryUsers.suspended, false),
-        isNull(directoryUsers.deletedAt),
-      ),
-    )
+    .where(backedUpUserCondition(customerId))
     .orderBy(asc(directoryUsers.primaryEmail));
   return rows;
 }
