@@ -14,6 +14,8 @@ import { backupRuns, backupSources, customerConnections, customers } from '../..
 import type { JobQueue } from '../../jobs/queue.ts';
 import { usersToBackUp } from '../customers/overview.ts';
 import { backupServices, type EnqueuedRun } from './backup-types.ts';
+import { NOTIFY_JOB, notifyCron } from './failure-notices.ts';
+import { MAINTENANCE_JOB, maintenanceCron } from './maintenance.ts';
 import { enqueueRuns, ensureSources } from './queue-runs.ts';
 
 export const SCHEDULE_JOB = 'backup.schedule';
@@ -199,7 +201,12 @@ export function defineScheduleJob(jobs: JobQueue, ctx: () => AppContext, options
   );
 }
 
-/** Puts the `backup.schedule` job on its cron schedule (done by `start` and `worker`). */
+/**
+ * Puts the backup module's recurring jobs on their cron schedules (done by `start` and `worker`
+ * through startWorkers): the schedule tick, the failure digests and the daily maintenance.
+ */
 export async function scheduleBackupJobs(jobs: JobQueue): Promise<void> {
   await jobs.schedule(SCHEDULE_JOB, scheduleCron);
+  await jobs.schedule(NOTIFY_JOB, notifyCron);
+  await jobs.schedule(MAINTENANCE_JOB, maintenanceCron);
 }
