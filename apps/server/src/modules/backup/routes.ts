@@ -26,6 +26,14 @@ const serviceStatus = z.object({
 });
 const statusResponse = z.object({
   services: z.partialRecord(service, serviceStatus),
+  repositoryDamage: z
+    .object({
+      detectedAt: z.string(),
+      packs: z.array(z.string()),
+      problems: z.array(z.object({ pack: z.string(), blob: z.string().optional(), problem: z.string() })),
+    })
+    .nullable()
+    .describe('Damage found by the rolling verify of the tenant repository (null when none)'),
   sources: z.array(
     z.object({
       sourceId: z.string(),
