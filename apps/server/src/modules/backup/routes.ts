@@ -1,7 +1,7 @@
 // Backup API: GET /api/customers/:customerId/backup/status, GET .../backup/runs (paged) and
 // POST .../backup/runs (on-demand backup of some services and/or users). The tenant is loaded
 // first and authorised by policy; a tenant the caller cannot see answers 404.
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { backupSources } from '../../db/schema.ts';
 import type { ApiModule } from '../../http/app.ts';
@@ -9,7 +9,8 @@ import { AppError, notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { type Action, authorize, type Tenant } from '../policy/policy.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
-import { backupServices } from './backup-types.ts';
+import { usersToBackUp } from '../customers/overview.ts';
+import { type BackupSubject, backupServices } from './backup-types.ts';
 import { createQueuedRuns, enqueueRuns } from './queue-runs.ts';
 import { getBackupStatus, listBackupRuns } from './status.ts';
 
@@ -149,29 +150,50 @@ export const backupModule: ApiModule = (app, ctx) => {
       await tenantFor(customerId, 'customer.backup.run', actor);
       const services = request.body.services ?? backupServices;
       const users = request.body.users?.map((email) => email.toLowerCase());
-      const sources = await ctx.db
-        .select()
-        .from(backupSources)
-        .where(and(eq(backupSources.customerId, customerId), inArray(backupSources.service, [...services])));
-      const chosen = users ? sources.filter((source) => users.includes(source.subjectEmail.toLowerCase())) : sources;
+      // The licensed users, as the scheduler takes them (Standard, not suspended or deleted; none
+      // while the tenant's authorisation is lost or it is not in trial/active).
+      const licensed: BackupSubject[] = (await usersToBackUp(ctx.db, customerId)).map((user) => ({
+        kind: 'user',
+        id: user.googleId,
+        email: user.email,
+      }));
+      let subjects: BackupSubject[];
       if (users) {
-        const known = new Set(chosen.map((source) => source.subjectEmail.toLowerCase()));
+        subjects = licensed.filter((subject) => users.includes(subject.email.toLowerCase()));
+        const known = new Set(subjects.map((subject) => subject.email.toLowerCase()));
         const unknown = users.filter((email) => !known.has(email));
         if (unknown.length > 0) {
-          throw new AppError('validation_failed', `No backed-up user ${unknown.join(', ')} in this domain.`, {
-            field: 'users',
-          });
+          throw new AppError(
+            'validation_failed',
+            `Not licensed for backup in this domain (a Standard license is needed): ${unknown.join(', ')}.`,
+            { field: 'users' },
+          );
+        }
+      } else {
+        subjects = licensed;
+        // A whole-domain backup also covers the shared drives already registered.
+        if (subjects.length > 0 && services.includes('drive')) {
+          const drives = await ctx.db
+            .select()
+            .from(backupSources)
+            .where(
+              and(
+                eq(backupSources.customerId, customerId),
+                eq(backupSources.subjectKind, 'shared_drive'),
+                eq(backupSources.service, 'drive'),
+              ),
+            );
+          subjects.push(
+            ...drives.map((row) => ({ kind: 'shared_drive' as const, id: row.subjectId, email: row.subjectEmail })),
+          );
         }
       }
-      if (chosen.length === 0) throw new AppError('conflict', 'This domain has no users to back up yet.');
-      const subjects = [
-        ...new Map(
-          chosen.map((source) => [
-            `${source.subjectKind}:${source.subjectId}`,
-            { kind: source.subjectKind, id: source.subjectId, email: source.subjectEmail },
-          ]),
-        ).values(),
-      ];
+      if (subjects.length === 0) {
+        throw new AppError(
+          'conflict',
+          'This domain has no users to back up: license users first (and check that its Google authorisation is intact).',
+        );
+      }
       const runs = await createQueuedRuns(ctx, customerId, { subjects, services, trigger: 'on_demand' });
       await enqueueRuns(ctx, runs, 'on_demand');
       const who = auditActorOf(request);
