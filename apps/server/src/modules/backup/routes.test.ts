@@ -111,7 +111,9 @@ forEachDatabase('backup API', (kind) => {
     const newcomer = f.users[2]?.email as string;
     await f.ctx.db.update(directoryUsers).set({ license: 'standard' }).where(eq(directoryUsers.primaryEmail, newcomer));
     try {
-      const response = await browser.post(`/api/customers/${f.customerId}/backup/runs`, { services: ['gmail', 'drive'] });
+      const response = await browser.post(`/api/customers/${f.customerId}/backup/runs`, {
+        services: ['gmail', 'drive'],
+      });
       assert.equal(response.statusCode, 202, response.body);
       const asked = response
         .json()
