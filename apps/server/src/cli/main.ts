@@ -1,6 +1,11 @@
 // The `safehold` binary: one entry point, one subcommand per task (DESIGN.md §1).
 import { type Command, type CommandIo, type DelegatedCommand, exitCodes, runCommand } from './command.ts';
-import { backupRunCommand, backupStatusCommand } from './commands/backup.ts';
+import {
+  backupRetentionCommand,
+  backupRunCommand,
+  backupStatusCommand,
+  backupWindowCommand,
+} from './commands/backup.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { recoverCommand, tenantExportKeysCommand } from './commands/recover.ts';
@@ -20,6 +25,8 @@ export const commands: Command[] = [
   licensesAssignCommand,
   backupRunCommand,
   backupStatusCommand,
+  backupWindowCommand,
+  backupRetentionCommand,
   tenantExportKeysCommand,
   recoverCommand,
 ];

@@ -134,6 +134,30 @@ forEachDatabase('backup API', (kind) => {
     assert.match(response.json().error.message, new RegExp(unlicensed.replace('.', '\\.')));
   });
 
+  it('reads and changes the backup window and retention; settings need the settings permission', async () => {
+    const browser = await as(owner);
+    const url = `/api/customers/${f.customerId}/backup/settings`;
+    const shown = await browser.get(url);
+    assert.equal(shown.statusCode, 200, shown.body);
+    assert.deepEqual(shown.json(), { window: { startHour: 1, hours: 6 }, retentionDays: null });
+    const changed = await browser.request('PUT', url, {
+      body: { window: { startHour: 20, hours: 8 }, retentionDays: 365 },
+    });
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.deepEqual(changed.json(), { window: { startHour: 20, hours: 8 }, retentionDays: 365 });
+    const onlyRetention = await browser.request('PUT', url, { body: { retentionDays: null } });
+    assert.deepEqual(onlyRetention.json(), { window: { startHour: 20, hours: 8 }, retentionDays: null });
+    assert.equal(
+      (await browser.request('PUT', url, { body: { window: { startHour: 24, hours: 8 } } })).statusCode,
+      400,
+    );
+    assert.equal((await browser.request('PUT', url, { body: { retentionDays: 0 } })).statusCode, 400);
+    const viewer = await as(readOnly);
+    assert.equal((await viewer.get(url)).statusCode, 200);
+    assert.equal((await viewer.request('PUT', url, { body: { retentionDays: 30 } })).statusCode, 403);
+    await browser.request('PUT', url, { body: { window: { startHour: 1, hours: 6 } } });
+  });
+
   it('rejects bad input with a clear message and queues nothing', async () => {
     const browser = await as(owner);
     const before = (await f.ctx.db.select().from(backupRuns)).length;

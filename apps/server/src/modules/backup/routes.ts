@@ -1,5 +1,6 @@
-// Backup API: GET /api/customers/:customerId/backup/status, GET .../backup/runs (paged) and
-// POST .../backup/runs (on-demand backup of some services and/or users). The tenant is loaded
+// Backup API: GET /api/customers/:customerId/backup/status, GET .../backup/runs (paged),
+// POST .../backup/runs (on-demand backup of some services and/or users) and GET/PUT
+// .../backup/settings (the daily backup window and the retention of closed versions). The tenant is loaded
 // first and authorised by policy; a tenant the caller cannot see answers 404.
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
@@ -11,7 +12,9 @@ import { auditActorOf, requireActor } from '../identity/index.ts';
 import { type Action, authorize, type Tenant } from '../policy/policy.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
 import { type BackupSubject, backupServices } from './backup-types.ts';
+import { getRetention, retentionSchema, setRetention } from './maintenance.ts';
 import { createQueuedRuns, enqueueRuns } from './queue-runs.ts';
+import { backupWindowSchema, getBackupWindow, setBackupWindow } from './schedule.ts';
 import { getBackupStatus, listBackupRuns } from './status.ts';
 
 const params = z.object({ customerId: z.uuid() });
@@ -81,6 +84,20 @@ const runsBody = z
   .object({
     services: z.array(service).min(1).optional(),
     users: z.array(z.email()).min(1).max(10_000).optional(),
+  })
+  .strict();
+
+const settingsResponse = z.object({
+  window: z.object({ startHour: z.number(), hours: z.number() }).describe('Daily backup window, hours in UTC'),
+  retentionDays: z
+    .number()
+    .nullable()
+    .describe('Days a deleted or replaced item version is kept; null keeps every version'),
+});
+const settingsBody = z
+  .object({
+    window: backupWindowSchema.optional(),
+    retentionDays: retentionSchema.shape.days.optional(),
   })
   .strict();
 
@@ -207,6 +224,60 @@ export const backupModule: ApiModule = (app, ctx) => {
       });
       reply.code(202);
       return { runs: runs.map((run) => ({ runId: run.runId, userEmail: run.subject.email, service: run.service })) };
+    },
+  );
+
+  async function settingsOf(customerId: string): Promise<z.infer<typeof settingsResponse>> {
+    const window = await getBackupWindow(ctx, customerId);
+    if (!window) throw notFound('Customer');
+    return { window, retentionDays: await getRetention(ctx, customerId) };
+  }
+
+  app.get(
+    '/api/customers/:customerId/backup/settings',
+    {
+      schema: {
+        tags: ['backup'],
+        summary: 'Backup settings: daily window and retention',
+        params,
+        response: { 200: settingsResponse },
+      },
+    },
+    async (request) => {
+      await tenantFor(request.params.customerId, 'customer.read', requireActor(request));
+      return settingsOf(request.params.customerId);
+    },
+  );
+
+  app.put(
+    '/api/customers/:customerId/backup/settings',
+    {
+      schema: {
+        tags: ['backup'],
+        summary: 'Change the backup window and/or the retention (fields left out are unchanged)',
+        params,
+        body: settingsBody,
+        response: { 200: settingsResponse },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      const { customerId } = request.params;
+      await tenantFor(customerId, 'customer.settings.manage', actor);
+      const before = await settingsOf(customerId);
+      if (request.body.window) await setBackupWindow(ctx, customerId, request.body.window);
+      if (request.body.retentionDays !== undefined) await setRetention(ctx, customerId, request.body.retentionDays);
+      const after = await settingsOf(customerId);
+      const who = auditActorOf(request);
+      await ctx.audit.record({
+        ...who,
+        tenants: [...new Set([...who.tenants, `customer:${customerId}` as const])],
+        action: 'backup.settings.update',
+        target: customerId,
+        result: 'success',
+        details: { before, after },
+      });
+      return after;
     },
   );
 };
