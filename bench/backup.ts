@@ -18,6 +18,7 @@ import { createGoogleClient, GOOGLE_EXPORT_FORMATS, type GoogleClient } from '@s
 import { customers } from '../apps/server/src/db/schema.ts';
 import { type BackupSubject, enqueueTenantBackup } from '../apps/server/src/modules/backup/backup-jobs.ts';
 import type { BackupService } from '../apps/server/src/modules/backup/backup-types.ts';
+import { GMAIL_BATCH } from '../apps/server/src/modules/backup/gmail-backup.ts';
 import { chunks, forEachLimited } from '../apps/server/src/modules/backup/service-context.ts';
 import { createTenantRepositoryKeys } from '../apps/server/src/modules/backup/tenant-repository.ts';
 import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
@@ -67,20 +68,18 @@ async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
 async function referenceUser(google: GoogleClient, email: string): Promise<{ messages: number; bytes: number }> {
   let messages = 0;
   let bytes = 0;
-  // Gmail: profile + listing, then raw gets in batches of 50, groups of 100, 3 groups in flight.
+  // Gmail: profile + listing, then raw gets in batches of GMAIL_BATCH, one batch in flight.
   const sync = await google.gmailSync.full(email);
   const ids: string[] = [];
   for await (const ref of sync) ids.push(ref.id);
-  await forEachLimited(chunks(ids, 100), 3, async (group) => {
-    for (const batch of chunks(group, 50)) {
-      for (const result of await google.gmail.batchGetRawMessages(email, batch)) {
-        if (result.ok) {
-          messages += 1;
-          bytes += result.message.raw.length;
-        }
+  for (const batch of chunks(ids, GMAIL_BATCH)) {
+    for (const result of await google.gmail.batchGetRawMessages(email, batch)) {
+      if (result.ok) {
+        messages += 1;
+        bytes += result.message.raw.length;
       }
     }
-  });
+  }
   // Drive: the listing, then each owned file downloaded or exported.
   const files = [];
   for await (const file of await google.driveSync.full(email, {})) {
