@@ -142,15 +142,19 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[]): Promise<v
       }
       if (gone > 0) await run.writer.skip(gone);
       // The commit goes on behind the next group's fetching (commits are serialized by the writer).
-      behind.push(run.writer.commit());
+      const commit = run.writer.commit();
+      // Handled here so a failure while the next group is fetched is not an unhandled rejection;
+      // it still rejects where it is awaited below.
+      commit.catch(() => undefined);
+      behind.push(commit);
       if (behind.length > COMMITS_BEHIND) await behind.shift();
     }
-  } finally {
-    // Every commit started must end (or fail) before the run goes on or reports.
-    const outcomes = await Promise.allSettled(behind);
-    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
-    if (failure) throw failure.reason;
+  } catch (error) {
+    // Every commit started must end (or fail) before the run reports its failure.
+    await Promise.allSettled(behind);
+    throw error;
   }
+  await Promise.all(behind);
 }
 
 function sameLabels(a: unknown, b: readonly string[]): boolean {
