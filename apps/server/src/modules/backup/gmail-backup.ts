@@ -107,9 +107,11 @@ function isGone(error: unknown): boolean {
 
 async function fetchMessages(run: ServiceRun, ids: readonly string[]): Promise<void> {
   const behind: Promise<void>[] = [];
+  let commitFailure: { error: unknown } | undefined;
   try {
     for (const group of chunks(ids, run.groupSize)) {
       run.signal?.throwIfAborted();
+      if (commitFailure) throw commitFailure.error;
       let gone = 0;
       for (const batch of chunks(group, GMAIL_BATCH)) {
         const results = await run.google.gmail.batchGetRawMessages(run.email, batch);
@@ -143,18 +145,22 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[]): Promise<v
       if (gone > 0) await run.writer.skip(gone);
       // The commit goes on behind the next group's fetching (commits are serialized by the writer).
       const commit = run.writer.commit();
-      // Handled here so a failure while the next group is fetched is not an unhandled rejection;
-      // it still rejects where it is awaited below.
-      commit.catch(() => undefined);
+      // Noted here (so a failure while the next group is fetched is not an unhandled rejection)
+      // and checked before each group: a failed commit stops the run's fetching.
+      commit.catch((error: unknown) => {
+        commitFailure ??= { error };
+      });
       behind.push(commit);
       if (behind.length > COMMITS_BEHIND) await behind.shift();
     }
   } catch (error) {
-    // Every commit started must end (or fail) before the run reports its failure.
+    // Every commit started must end (or fail) before the run reports its failure: the run's
+    // manifest, written next, must see every version committed.
     await Promise.allSettled(behind);
     throw error;
   }
-  await Promise.all(behind);
+  await Promise.allSettled(behind);
+  if (commitFailure) throw commitFailure.error;
 }
 
 function sameLabels(a: unknown, b: readonly string[]): boolean {
