@@ -8,8 +8,11 @@ import type { WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts
 type ResultOf<Op extends WorkerTask['op']> = Extract<WorkerResult, { op: Op }>;
 
 export interface WorkerPool {
-  /** Runs a task on the least busy worker, or on worker `slot` (tasks that use kept state). */
-  run<T extends WorkerTask>(task: T, slot?: number): Promise<ResultOf<T['op']>>;
+  /**
+   * Runs a task on the least busy worker, or on worker `slot`. `transfer`: buffers handed over
+   * to the worker (no copy; the caller must not use them afterwards).
+   */
+  run<T extends WorkerTask>(task: T, slot?: number, transfer?: ArrayBuffer[]): Promise<ResultOf<T['op']>>;
   /** The least busy worker's number. */
   pick(): number;
   readonly size: number;
@@ -63,7 +66,7 @@ export function createWorkerPool(size: number = availableParallelism()): WorkerP
       });
       return best;
     },
-    run(task, slotNumber) {
+    run(task, slotNumber, transfer) {
       if (closed) return Promise.reject(new Error('worker pool is closed'));
       const slot = workers[slotNumber ?? this.pick()]!;
       if (slot.busy === 0) slot.worker.ref();
@@ -71,7 +74,7 @@ export function createWorkerPool(size: number = availableParallelism()): WorkerP
       const id = seq++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve: resolve as (result: WorkerResult) => void, reject });
-        slot.worker.postMessage({ seq: id, task });
+        slot.worker.postMessage({ seq: id, task }, transfer);
       });
     },
     async close() {

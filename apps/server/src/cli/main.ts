@@ -1,6 +1,11 @@
 // The `safehold` binary: one entry point, one subcommand per task (DESIGN.md §1).
 import { type Command, type CommandIo, type DelegatedCommand, exitCodes, runCommand } from './command.ts';
-import { backupRunCommand, backupStatusCommand } from './commands/backup.ts';
+import {
+  backupRetentionCommand,
+  backupRunCommand,
+  backupStatusCommand,
+  backupWindowCommand,
+} from './commands/backup.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { exportCommand } from './commands/export.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -24,6 +29,8 @@ export const commands: Command[] = [
   backupRunCommand,
   backupStatusCommand,
   restoreCommand,
+  backupWindowCommand,
+  backupRetentionCommand,
   tenantExportKeysCommand,
   recoverCommand,
   exportCommand,

@@ -503,6 +503,8 @@ export const backupRuns = pgTable(
     durationMs: integer('duration_ms'),
     /** While `running`: the source's lease; a run whose lease expired is taken to be dead. */
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    /** When the customer's admins were told about this failed/partial run (one digest per batch). */
+    notifiedAt: timestamp('notified_at', { withTimezone: true }),
   },
   (table) => [
     index('backup_runs_customer_idx').on(table.customerId, table.queuedAt),
@@ -843,3 +845,24 @@ export const restoreItems = pgTable(
     index('restore_items_target_idx').on(table.restoreId, table.targetId),
   ],
 );
+
+/**
+ * Backup settings and maintenance state per tenant (modules/backup/maintenance.ts). A tenant
+ * without a row keeps everything forever and has not been collected or verified yet.
+ */
+export const backupTenantState = pgTable('backup_tenant_state', {
+  customerId: uuid('customer_id')
+    .primaryKey()
+    .references(() => customers.id, { onDelete: 'cascade' }),
+  /** Versions closed longer ago than this many days are deleted; null keeps every version. */
+  retentionDays: integer('retention_days'),
+  lastRetentionAt: timestamp('last_retention_at', { withTimezone: true }),
+  lastGcAt: timestamp('last_gc_at', { withTimezone: true }),
+  lastGcReport: jsonb('last_gc_report').$type<Record<string, unknown>>(),
+  /** The rolling verify's position: the last pack name verified (packs are taken in name order). */
+  verifyCursor: text('verify_cursor'),
+  lastVerifyAt: timestamp('last_verify_at', { withTimezone: true }),
+  /** Damage found by the rolling verify (a tenant condition until a verify finds those packs sound). */
+  damage: jsonb('damage').$type<Array<{ pack: string; blob?: string; problem: string }>>(),
+  damageDetectedAt: timestamp('damage_detected_at', { withTimezone: true }),
+});

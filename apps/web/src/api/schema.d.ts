@@ -820,6 +820,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/backup/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Backup settings: daily window and retention */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Days a deleted or replaced item version is kept; null keeps every version */
+                            retentionDays: number | null;
+                            /** @description Daily backup window, hours in UTC */
+                            window: {
+                                hours: number;
+                                startHour: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        /** Change the backup window and/or the retention (fields left out are unchanged) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        retentionDays?: number | null;
+                        window?: {
+                            hours: number;
+                            startHour: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Days a deleted or replaced item version is kept; null keeps every version */
+                            retentionDays: number | null;
+                            /** @description Daily backup window, hours in UTC */
+                            window: {
+                                hours: number;
+                                startHour: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/backup/status": {
         parameters: {
             query?: never;
@@ -846,6 +932,16 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description Damage found by the rolling verify of the tenant repository (null when none) */
+                            repositoryDamage: {
+                                detectedAt: string;
+                                packs: string[];
+                                problems: {
+                                    blob?: string;
+                                    pack: string;
+                                    problem: string;
+                                }[];
+                            } | null;
                             services: {
                                 [key: string]: {
                                     bytes: number;

@@ -124,6 +124,34 @@ describe('safehold backup run / status', () => {
     assert.match(result.stderr, /not a licensed user/);
   });
 
+  it("shows and sets the domain's backup window (UTC) and retention, refusing bad values with exit 2", async () => {
+    const shown = await cli(['backup', 'window', '--domain', domain, '--json'], env);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual(JSON.parse(shown.stdout), { domain, startHour: 1, hours: 6 });
+    const set = await cli(['backup', 'window', '--domain', domain, '--start-hour', '22', '--hours', '4'], env);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /22:00–02:00 UTC \(4 h\)/);
+    const bad = await cli(['backup', 'window', '--domain', domain, '--start-hour', '24', '--hours', '4'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--start-hour must be 0-23/);
+    const half = await cli(['backup', 'window', '--domain', domain, '--hours', '4'], env);
+    assert.equal(half.code, 2);
+    assert.deepEqual(JSON.parse((await cli(['backup', 'window', '--domain', domain, '--json'], env)).stdout), {
+      domain,
+      startHour: 22,
+      hours: 4,
+    });
+
+    const retention = await cli(['backup', 'retention', '--domain', domain, '--json'], env);
+    assert.deepEqual(JSON.parse(retention.stdout), { domain, retentionDays: null });
+    const days = await cli(['backup', 'retention', '--domain', domain, '--days', '90', '--json'], env);
+    assert.equal(days.code, 0, days.stderr);
+    assert.deepEqual(JSON.parse(days.stdout), { domain, retentionDays: 90 });
+    const forever = await cli(['backup', 'retention', '--domain', domain, '--forever'], env);
+    assert.match(forever.stdout, /every version kept/);
+    assert.equal((await cli(['backup', 'retention', '--domain', domain, '--days', '0'], env)).code, 2);
+  });
+
   it('refuses a domain not connected to Google with exit 1', async () => {
     const result = await cli(['backup', 'run', '--domain', 'unconnected.test', '--wait'], env);
     assert.equal(result.code, 1);

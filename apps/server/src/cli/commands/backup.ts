@@ -1,5 +1,6 @@
-// `safehold backup run` and `safehold backup status`: on-demand backups of a domain (or some
-// of its users and services) and the backup status, for operators and scripts (--json).
+// `safehold backup run`, `backup status`, `backup window` and `backup retention`: on-demand
+// backups of a domain (or some of its users and services), the backup status, and the tenant's
+// backup settings, for operators and scripts (--json).
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
@@ -9,7 +10,9 @@ import { type EnqueuedRun, enqueueTenantBackup } from '../../modules/backup/back
 import type { BackupSubject } from '../../modules/backup/backup-types.ts';
 import { listSharedDriveSubjects } from '../../modules/backup/directory-subjects.ts';
 import { googleClientFor } from '../../modules/backup/google-client.ts';
+import { getRetention, setRetention } from '../../modules/backup/maintenance.ts';
 import { type BackupService, backupServices, type RunResult } from '../../modules/backup/run-source.ts';
+import { backupWindowSchema, getBackupWindow, setBackupWindow } from '../../modules/backup/schedule.ts';
 import { getBackupStatus, listBackupRuns } from '../../modules/backup/status.ts';
 import { createTenantRepositoryKeys } from '../../modules/backup/tenant-repository.ts';
 import {
@@ -258,12 +261,127 @@ export const backupStatusCommand: Command = {
           `  ${service.padEnd(9)} last success ${s.lastSuccessAt ?? 'never'}  24h success ${rate}  ${s.items} items  ${formatBytes(s.bytes)}`,
         );
       }
+      if (status.repositoryDamage) {
+        lines.push(
+          `  REPOSITORY DAMAGE found ${status.repositoryDamage.detectedAt} in pack(s) ${status.repositoryDamage.packs.join(', ')}`,
+        );
+      }
       for (const source of status.sources) {
         lines.push(
           `  ${source.subjectEmail} ${source.service}: ${source.lastRun?.status ?? 'never run'}, ${source.items} items${source.lastRun?.error ? ` — ${source.lastRun.error}` : ''}`,
         );
       }
       io.stdout.write(`${lines.join('\n')}\n`);
+      return exitCodes.done;
+    } finally {
+      await runtime.close();
+    }
+  },
+};
+
+function integerOption(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number`);
+  return Number(value);
+}
+
+function audit(
+  runtime: AppContext,
+  customerId: string,
+  action: string,
+  details: Record<string, unknown>,
+): Promise<unknown> {
+  return runtime.audit.record({
+    actor: { kind: 'system', label: 'command line' },
+    tenants: [`customer:${customerId}`],
+    action,
+    target: customerId,
+    result: 'success',
+    details,
+  });
+}
+
+export const backupWindowCommand: Command = {
+  name: 'backup window',
+  summary: "Show or set a domain's daily backup window (UTC).",
+  details:
+    'Scheduled backups of the domain start within the window, spread across it. Without --start-hour and\n' +
+    '--hours the current window is shown. Hours are UTC; a window may cross midnight (22 + 6 hours).',
+  options: {
+    domain: { type: 'string', description: 'The customer domain', valueName: 'DOMAIN' },
+    'start-hour': { type: 'string', description: 'First hour of the window, 0-23 (UTC)', valueName: 'H' },
+    hours: { type: 'string', description: 'Length of the window in hours, 1-24', valueName: 'N' },
+    json: { type: 'boolean', description: 'Print one JSON object' },
+  },
+  async run({ values }, io) {
+    const domain = values.domain;
+    if (typeof domain !== 'string' || domain === '') throw new UsageError('--domain is required');
+    const startHour = integerOption(values['start-hour'], 'start-hour');
+    const hours = integerOption(values.hours, 'hours');
+    if ((startHour === undefined) !== (hours === undefined)) {
+      throw new UsageError('give both --start-hour and --hours (or neither, to show the window)');
+    }
+    const wanted = startHour === undefined ? undefined : backupWindowSchema.safeParse({ startHour, hours });
+    if (wanted && !wanted.success) throw new UsageError('--start-hour must be 0-23 and --hours 1-24');
+    const config = loadConfig(io.env, io.cwd);
+    const runtime = await openRuntime(config, { command: 'safehold backup window' });
+    try {
+      const customer = await findCustomer(runtime, domain);
+      if (wanted?.success) {
+        await setBackupWindow(runtime, customer.id, wanted.data);
+        await audit(runtime, customer.id, 'backup.window.set', { ...wanted.data });
+      }
+      const window = await getBackupWindow(runtime, customer.id);
+      if (!window) throw new UsageError(`no customer with the domain "${domain}" in this installation`);
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify({ domain: customer.domain, ...window })}\n`);
+      } else {
+        const end = (window.startHour + window.hours) % 24;
+        io.stdout.write(
+          `Backup window of ${customer.domain}: ${String(window.startHour).padStart(2, '0')}:00–${String(end).padStart(2, '0')}:00 UTC (${window.hours} h)\n`,
+        );
+      }
+      return exitCodes.done;
+    } finally {
+      await runtime.close();
+    }
+  },
+};
+
+export const backupRetentionCommand: Command = {
+  name: 'backup retention',
+  summary: "Show or set how long a domain's deleted and replaced item versions are kept.",
+  details:
+    'Versions closed (deleted or replaced in Google) longer ago than --days are deleted by the daily\n' +
+    'maintenance, and their storage reclaimed. Current versions are always kept. --forever (the default\n' +
+    'for a new tenant) keeps every version. Without --days or --forever the setting is shown.',
+  options: {
+    domain: { type: 'string', description: 'The customer domain', valueName: 'DOMAIN' },
+    days: { type: 'string', description: 'Keep closed versions this many days (1-36500)', valueName: 'N' },
+    forever: { type: 'boolean', description: 'Keep every version' },
+    json: { type: 'boolean', description: 'Print one JSON object' },
+  },
+  async run({ values }, io) {
+    const domain = values.domain;
+    if (typeof domain !== 'string' || domain === '') throw new UsageError('--domain is required');
+    const days = integerOption(values.days, 'days');
+    if (days !== undefined && values.forever) throw new UsageError('give --days or --forever, not both');
+    if (days !== undefined && (days < 1 || days > 36_500)) throw new UsageError('--days must be 1-36500');
+    const config = loadConfig(io.env, io.cwd);
+    const runtime = await openRuntime(config, { command: 'safehold backup retention' });
+    try {
+      const customer = await findCustomer(runtime, domain);
+      if (days !== undefined || values.forever) {
+        await setRetention(runtime, customer.id, days ?? null);
+        await audit(runtime, customer.id, 'backup.retention.set', { days: days ?? null });
+      }
+      const retentionDays = await getRetention(runtime, customer.id);
+      if (values.json) io.stdout.write(`${JSON.stringify({ domain: customer.domain, retentionDays })}\n`);
+      else {
+        io.stdout.write(
+          `Retention of ${customer.domain}: ${retentionDays === null ? 'every version kept' : `closed versions kept ${retentionDays} days`}\n`,
+        );
+      }
       return exitCodes.done;
     } finally {
       await runtime.close();

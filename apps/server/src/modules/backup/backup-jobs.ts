@@ -16,6 +16,8 @@ import {
   type RunResult,
   SCHEDULED_PRIORITY,
 } from './backup-types.ts';
+import { defineNotifyJob } from './failure-notices.ts';
+import { defineMaintenanceJob } from './maintenance.ts';
 import { createQueuedRuns, enqueueRuns, ensureSources } from './queue-runs.ts';
 import { type RunSourceOptions, runSourceBackup } from './run-source.ts';
 import { defineScheduleJob } from './schedule.ts';
@@ -74,6 +76,8 @@ export function defineBackupJobs(
     { payload: backupJobPayload, retryLimit: 2, expireInSeconds: 6 * 3600, concurrency: 4 },
   );
   defineScheduleJob(jobs, ctx);
+  defineNotifyJob(jobs, ctx);
+  defineMaintenanceJob(jobs, ctx);
 }
 
 export async function enqueueTenantBackup(

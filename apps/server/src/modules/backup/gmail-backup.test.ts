@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { backupItemVersions, backupRunErrors } from '../../db/schema.ts';
+import { backupItemVersions, backupRunErrors, customerConnections } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, requestCounts, runRow, versionsOf } from './backup-test-support.ts';
@@ -191,7 +191,10 @@ forEachDatabase('gmail backup', (kind) => {
     assert.deepEqual(await repositoryDigest(email), { digest: expected.digest, items: expected.items });
   });
 
-  it('revoked delegation fails the run with one tenant-level authorisation-lost reason', async () => {
+  it('revoked delegation fails the run with one tenant-level authorisation-lost reason, recorded on the tenant and emailed once', async () => {
+    await f.ctx.db
+      .insert(customerConnections)
+      .values({ customerId: f.customerId, adminEmail: `admin@${f.domain}`, clientId: '123' });
     f.emulator.control.revokeDelegation({ domain: f.domain });
     try {
       const run = await backUp(f.users[0]?.email as string);
@@ -199,6 +202,16 @@ forEachDatabase('gmail backup', (kind) => {
       assert.equal(run.error, AUTHORISATION_LOST_REASON);
       const errors = await f.ctx.db.select().from(backupRunErrors).where(eq(backupRunErrors.runId, run.id));
       assert.equal(errors.length, 0, 'no per-item errors');
+      const [connection] = await f.ctx.db
+        .select()
+        .from(customerConnections)
+        .where(eq(customerConnections.customerId, f.customerId));
+      assert.equal(connection?.authorizationStatus, 'lost', 'the scheduler stops queueing the tenant');
+      // A second source failing the same way does not email again.
+      await backUp(f.users[2]?.email as string);
+      const mails = await f.ctx.mail.outbox({ to: `admin@${f.domain}` });
+      assert.equal(mails.length, 1);
+      assert.match(mails[0]?.subject ?? '', /can no longer back up/);
     } finally {
       f.emulator.control.grantDelegation({ domain: f.domain });
     }

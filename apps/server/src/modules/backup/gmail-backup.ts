@@ -10,9 +10,18 @@ import { GoogleApiError, historyChanges, ResyncRequired } from '@safehold/google
 import { readMailHeaders } from './mail-headers.ts';
 import { chunks, errorReason, forEachLimited, type ServiceResult, type ServiceRun, sha256 } from './service-context.ts';
 
-const BATCH = 50;
-/** Groups in flight: fetch of one overlaps the commit of another (Gmail allows ~5 concurrent per user). */
-const LANES = 3;
+/**
+ * Messages per batch request. Google counts every part of a batch against the user's ~5
+ * concurrent requests (GOOGLE-APIS.md "Quota"): a batch of 50 has 45 parts refused with 429 and
+ * fetched again alone (each costing its units twice in the client's bucket). So a batch carries
+ * at most as many parts as the user may have in flight, and one batch per user is in flight at
+ * a time; the commits run behind the fetching instead of between batches.
+ */
+export const GMAIL_BATCH = 5;
+/** Groups of label refreshes (one `format=minimal` get each) in flight: under the ~5 per user. */
+const RELABEL_LANES = 3;
+/** Commits a mailbox may have waiting behind its fetching before the fetching waits (back-pressure). */
+const COMMITS_BEHIND = 2;
 
 /** Label id → name for this run, listed once (1 quota unit) when first needed. */
 type LabelNames = (ids: readonly string[]) => Promise<string[]>;
@@ -113,43 +122,63 @@ function isGone(error: unknown): boolean {
 }
 
 async function fetchMessages(run: ServiceRun, ids: readonly string[], labelNames: LabelNames): Promise<void> {
-  await forEachLimited(chunks(ids, run.groupSize), LANES, async (group) => {
-    run.signal?.throwIfAborted();
-    let gone = 0;
-    for (const batch of chunks(group, BATCH)) {
-      const results = await run.google.gmail.batchGetRawMessages(run.email, batch);
-      // Sealing runs on the repository's worker threads: put the whole batch at once.
-      await Promise.all(
-        results.map(async (result) => {
-          if (!result.ok) {
-            // Deleted between listing and fetching: nothing to back up (history closes it).
-            if (isGone(result.error)) gone += 1;
-            else await run.writer.fail(result.id, errorReason(result.error));
-            return;
-          }
-          const message = result.message;
-          const objectId = await run.writer.store((repository) => repository.putMail(message.raw));
-          run.writer.put({
-            key: message.id,
-            objectId,
-            contentHash: sha256(message.raw),
-            size: message.raw.length,
-            metadata: {
-              ...readMailHeaders(message.raw),
-              labelIds: message.labelIds,
-              labelNames: await labelNames(message.labelIds ?? []),
-              threadId: message.threadId,
-              internalDate: message.internalDate,
-              historyId: message.historyId,
-            },
-            fetchedBytes: message.raw.length,
-          });
-        }),
-      );
+  const behind: Promise<void>[] = [];
+  let commitFailure: { error: unknown } | undefined;
+  try {
+    for (const group of chunks(ids, run.groupSize)) {
+      run.signal?.throwIfAborted();
+      if (commitFailure) throw commitFailure.error;
+      let gone = 0;
+      for (const batch of chunks(group, GMAIL_BATCH)) {
+        const results = await run.google.gmail.batchGetRawMessages(run.email, batch);
+        // Sealing runs on the repository's worker threads: put the whole batch at once.
+        await Promise.all(
+          results.map(async (result) => {
+            if (!result.ok) {
+              // Deleted between listing and fetching: nothing to back up (history closes it).
+              if (isGone(result.error)) gone += 1;
+              else await run.writer.fail(result.id, errorReason(result.error));
+              return;
+            }
+            const message = result.message;
+            const objectId = await run.writer.store((repository) => repository.putMail(message.raw));
+            run.writer.put({
+              key: message.id,
+              objectId,
+              contentHash: sha256(message.raw),
+              size: message.raw.length,
+              metadata: {
+                ...readMailHeaders(message.raw),
+                labelIds: message.labelIds,
+                labelNames: await labelNames(message.labelIds ?? []),
+                threadId: message.threadId,
+                internalDate: message.internalDate,
+                historyId: message.historyId,
+              },
+              fetchedBytes: message.raw.length,
+            });
+          }),
+        );
+      }
+      if (gone > 0) await run.writer.skip(gone);
+      // The commit goes on behind the next group's fetching (commits are serialized by the writer).
+      const commit = run.writer.commit();
+      // Noted here (so a failure while the next group is fetched is not an unhandled rejection)
+      // and checked before each group: a failed commit stops the run's fetching.
+      commit.catch((error: unknown) => {
+        commitFailure ??= { error };
+      });
+      behind.push(commit);
+      if (behind.length > COMMITS_BEHIND) await behind.shift();
     }
-    if (gone > 0) await run.writer.skip(gone);
-    await run.writer.commit();
-  });
+  } catch (error) {
+    // Every commit started must end (or fail) before the run reports its failure: the run's
+    // manifest, written next, must see every version committed.
+    await Promise.allSettled(behind);
+    throw error;
+  }
+  await Promise.allSettled(behind);
+  if (commitFailure) throw commitFailure.error;
 }
 
 function sameLabels(a: unknown, b: readonly string[]): boolean {
@@ -159,7 +188,7 @@ function sameLabels(a: unknown, b: readonly string[]): boolean {
 }
 
 async function relabelMessages(run: ServiceRun, ids: readonly string[], labelNames: LabelNames): Promise<void> {
-  await forEachLimited(chunks(ids, run.groupSize), LANES, async (group) => {
+  await forEachLimited(chunks(ids, run.groupSize), RELABEL_LANES, async (group) => {
     let unchanged = 0;
     for (const id of group) {
       const current = run.writer.current.get(id);

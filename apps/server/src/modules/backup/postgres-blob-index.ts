@@ -22,33 +22,67 @@ export function createPostgresBlobIndex(
 ): BlobIndex {
   // Index files only for packs added by this instance (it never loads the others).
   const files = mirror ? createRepositoryIndex(mirror.backend, mirror.dataKey) : undefined;
-  return {
-    async lookup(ids) {
-      const found = new Map<string, BlobLocation[]>();
-      for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
-        const rows = await db
-          .select()
-          .from(repositoryBlobs)
-          .where(
-            and(
-              eq(repositoryBlobs.customerId, customerId),
-              inArray(repositoryBlobs.blobId, ids.slice(i, i + INSERT_CHUNK)),
-            ),
-          );
-        for (const row of rows) {
-          const location: BlobLocation = {
-            pack: row.pack,
-            type: row.type === 1 ? 1 : 0,
-            offset: row.offset,
-            length: row.length,
-            rawLength: row.rawLength,
-          };
-          const list = found.get(row.blobId);
-          if (list) list.push(location);
-          else found.set(row.blobId, [location]);
-        }
+  // Lookups arriving in the same turn of the event loop (the puts of a Gmail batch each claim
+  // their blobs) share one query: one round trip instead of one per message.
+  let queued: Array<{
+    ids: readonly string[];
+    resolve(found: Map<string, BlobLocation[]>): void;
+    reject(error: unknown): void;
+  }> = [];
+  async function lookupNow(ids: readonly string[]): Promise<Map<string, BlobLocation[]>> {
+    const found = new Map<string, BlobLocation[]>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
+      const rows = await db
+        .select()
+        .from(repositoryBlobs)
+        .where(
+          and(
+            eq(repositoryBlobs.customerId, customerId),
+            inArray(repositoryBlobs.blobId, unique.slice(i, i + INSERT_CHUNK)),
+          ),
+        );
+      for (const row of rows) {
+        const location: BlobLocation = {
+          pack: row.pack,
+          type: row.type === 1 ? 1 : 0,
+          offset: row.offset,
+          length: row.length,
+          rawLength: row.rawLength,
+        };
+        const list = found.get(row.blobId);
+        if (list) list.push(location);
+        else found.set(row.blobId, [location]);
       }
-      return found;
+    }
+    return found;
+  }
+  function runQueued(): void {
+    const callers = queued;
+    queued = [];
+    lookupNow(callers.flatMap((caller) => caller.ids)).then(
+      (found) => {
+        for (const caller of callers) {
+          const own = new Map<string, BlobLocation[]>();
+          for (const id of caller.ids) {
+            const locations = found.get(id);
+            if (locations) own.set(id, locations);
+          }
+          caller.resolve(own);
+        }
+      },
+      (error: unknown) => {
+        for (const caller of callers) caller.reject(error);
+      },
+    );
+  }
+  return {
+    lookup(ids) {
+      if (ids.length === 0) return Promise.resolve(new Map());
+      return new Promise((resolve, reject) => {
+        if (queued.length === 0) setImmediate(runQueued);
+        queued.push({ ids, resolve, reject });
+      });
     },
     async addPacks(packs) {
       if (packs.length === 0) return;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { backupRuns, customers } from '../../db/schema.ts';
+import { backupRuns, customerConnections, customers, directoryUsers } from '../../db/schema.ts';
 import type { App } from '../../http/app.ts';
 import { buildApp } from '../../http/app.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
@@ -19,7 +20,23 @@ forEachDatabase('backup API', (kind) => {
   let stranger: Awaited<ReturnType<typeof seedStaffUser>>;
 
   before(async () => {
-    f = await backupFixture(kind, { users: 2, generate: { messagesPerUser: 4 } });
+    f = await backupFixture(kind, { users: 3, generate: { messagesPerUser: 4 } });
+    // A connected tenant whose directory licenses the first two users (Standard); the third is
+    // in the directory without a license.
+    await f.ctx.db
+      .insert(customerConnections)
+      .values({ customerId: f.customerId, adminEmail: `admin@${f.domain}`, clientId: '123' });
+    await f.ctx.db.insert(directoryUsers).values(
+      f.users.map((user, i) => ({
+        id: randomUUID(),
+        customerId: f.customerId,
+        googleId: user.id,
+        primaryEmail: user.email,
+        license: i < 2 ? ('standard' as const) : null,
+        firstSeenAt: f.ctx.clock.now(),
+        lastSyncedAt: f.ctx.clock.now(),
+      })),
+    );
     const partnerId = await seedPartner(f.ctx.db);
     const otherPartnerId = await seedPartner(f.ctx.db, { name: 'Other IT' });
     await f.ctx.db.update(customers).set({ partnerId }).where(eq(customers.id, f.customerId));
@@ -28,7 +45,7 @@ forEachDatabase('backup API', (kind) => {
     stranger = await seedStaffUser(f.ctx, { email: 'owner@other.test', partnerId: otherPartnerId, role: 'owner' });
     // Backed up in-process first (no worker runs here), then the queue starts for the POST.
     await enqueueTenantBackup(f.ctx, f.customerId, {
-      subjects: f.users,
+      subjects: licensed(),
       services: ['gmail'],
       trigger: 'scheduled',
       wait: true,
@@ -43,6 +60,8 @@ forEachDatabase('backup API', (kind) => {
     await f?.close();
   });
 
+  const licensed = () => f.users.slice(0, 2);
+
   async function as(user: typeof owner) {
     const browser = createBrowser(app);
     await signInWithTotp(browser, f.ctx.clock, user);
@@ -54,18 +73,19 @@ forEachDatabase('backup API', (kind) => {
     const status = await browser.get(`/api/customers/${f.customerId}/backup/status`);
     assert.equal(status.statusCode, 200, status.body);
     const body = status.json();
-    const mail = f.users.reduce(
+    const mail = licensed().reduce(
       (sum, user) => sum + f.emulator.control.digest({ email: user.email, service: 'gmail' }).items,
       0,
     );
     assert.equal(body.services.gmail.items, mail);
+    assert.equal(body.repositoryDamage, null);
     assert.ok(body.services.gmail.bytes > 0);
-    assert.equal(body.services.gmail.sources, f.users.length);
-    assert.equal(body.sources.length, f.users.length);
+    assert.equal(body.services.gmail.sources, licensed().length);
+    assert.equal(body.sources.length, licensed().length);
     assert.equal(body.sources[0].lastRun.status, 'success');
     const runs = await browser.get(`/api/customers/${f.customerId}/backup/runs?limit=1`);
     assert.equal(runs.statusCode, 200, runs.body);
-    assert.equal(runs.json().total, f.users.length);
+    assert.equal(runs.json().total, licensed().length);
     assert.equal(runs.json().runs.length, 1);
     assert.equal(runs.json().runs[0].status, 'success');
   });
@@ -83,6 +103,59 @@ forEachDatabase('backup API', (kind) => {
     assert.deepEqual([runs[0].userEmail, runs[0].service], [email, 'gmail']);
     const [row] = await f.ctx.db.select().from(backupRuns).where(eq(backupRuns.id, runs[0].runId));
     assert.deepEqual([row?.status, row?.trigger], ['queued', 'on_demand']);
+  });
+
+  it('a whole-domain on-demand backup covers every licensed user from the directory, sources or not', async () => {
+    const browser = await as(owner);
+    // A user licensed after the last backup has no source yet.
+    const newcomer = f.users[2]?.email as string;
+    await f.ctx.db.update(directoryUsers).set({ license: 'standard' }).where(eq(directoryUsers.primaryEmail, newcomer));
+    try {
+      const response = await browser.post(`/api/customers/${f.customerId}/backup/runs`, {
+        services: ['gmail', 'drive'],
+      });
+      assert.equal(response.statusCode, 202, response.body);
+      const asked = response
+        .json()
+        .runs.map((run: { userEmail: string; service: string }) => `${run.userEmail} ${run.service}`)
+        .sort();
+      const expected = f.users.flatMap((user) => [`${user.email} drive`, `${user.email} gmail`]).sort();
+      assert.deepEqual(asked, expected);
+    } finally {
+      await f.ctx.db.update(directoryUsers).set({ license: null }).where(eq(directoryUsers.primaryEmail, newcomer));
+    }
+  });
+
+  it('refuses users without a Standard license, naming them', async () => {
+    const browser = await as(owner);
+    const unlicensed = f.users[2]?.email as string;
+    const response = await browser.post(`/api/customers/${f.customerId}/backup/runs`, { users: [unlicensed] });
+    assert.equal(response.statusCode, 400);
+    assert.match(response.json().error.message, new RegExp(unlicensed.replace('.', '\\.')));
+  });
+
+  it('reads and changes the backup window and retention; settings need the settings permission', async () => {
+    const browser = await as(owner);
+    const url = `/api/customers/${f.customerId}/backup/settings`;
+    const shown = await browser.get(url);
+    assert.equal(shown.statusCode, 200, shown.body);
+    assert.deepEqual(shown.json(), { window: { startHour: 1, hours: 6 }, retentionDays: null });
+    const changed = await browser.request('PUT', url, {
+      body: { window: { startHour: 20, hours: 8 }, retentionDays: 365 },
+    });
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.deepEqual(changed.json(), { window: { startHour: 20, hours: 8 }, retentionDays: 365 });
+    const onlyRetention = await browser.request('PUT', url, { body: { retentionDays: null } });
+    assert.deepEqual(onlyRetention.json(), { window: { startHour: 20, hours: 8 }, retentionDays: null });
+    assert.equal(
+      (await browser.request('PUT', url, { body: { window: { startHour: 24, hours: 8 } } })).statusCode,
+      400,
+    );
+    assert.equal((await browser.request('PUT', url, { body: { retentionDays: 0 } })).statusCode, 400);
+    const viewer = await as(readOnly);
+    assert.equal((await viewer.get(url)).statusCode, 200);
+    assert.equal((await viewer.request('PUT', url, { body: { retentionDays: 30 } })).statusCode, 403);
+    await browser.request('PUT', url, { body: { window: { startHour: 1, hours: 6 } } });
   });
 
   it('rejects bad input with a clear message and queues nothing', async () => {

@@ -1,7 +1,8 @@
-// Backup API: GET /api/customers/:customerId/backup/status, GET .../backup/runs (paged) and
-// POST .../backup/runs (on-demand backup of some services and/or users). The tenant is loaded
+// Backup API: GET /api/customers/:customerId/backup/status, GET .../backup/runs (paged),
+// POST .../backup/runs (on-demand backup of some services and/or users) and GET/PUT
+// .../backup/settings (the daily backup window and the retention of closed versions). The tenant is loaded
 // first and authorised by policy; a tenant the caller cannot see answers 404.
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { backupSources } from '../../db/schema.ts';
 import type { ApiModule } from '../../http/app.ts';
@@ -10,9 +11,11 @@ import { usersToBackUp } from '../customers/overview.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { type Action, authorize, type Tenant } from '../policy/policy.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
-import { backupServices } from './backup-types.ts';
+import { type BackupSubject, backupServices } from './backup-types.ts';
 import { getBackupSummary, listUserBackups } from './dashboard.ts';
-import { createQueuedRuns, enqueueRuns, ensureSources } from './queue-runs.ts';
+import { getRetention, retentionSchema, setRetention } from './maintenance.ts';
+import { createQueuedRuns, enqueueRuns } from './queue-runs.ts';
+import { backupWindowSchema, getBackupWindow, setBackupWindow } from './schedule.ts';
 import { getBackupStatus, listBackupRuns } from './status.ts';
 
 const params = z.object({ customerId: z.uuid() });
@@ -28,6 +31,14 @@ const serviceStatus = z.object({
 });
 const statusResponse = z.object({
   services: z.partialRecord(service, serviceStatus),
+  repositoryDamage: z
+    .object({
+      detectedAt: z.string(),
+      packs: z.array(z.string()),
+      problems: z.array(z.object({ pack: z.string(), blob: z.string().optional(), problem: z.string() })),
+    })
+    .nullable()
+    .describe('Damage found by the rolling verify of the tenant repository (null when none)'),
   sources: z.array(
     z.object({
       sourceId: z.string(),
@@ -141,6 +152,20 @@ const userBackupsResponse = z.object({
   offset: z.number().int(),
 });
 
+const settingsResponse = z.object({
+  window: z.object({ startHour: z.number(), hours: z.number() }).describe('Daily backup window, hours in UTC'),
+  retentionDays: z
+    .number()
+    .nullable()
+    .describe('Days a deleted or replaced item version is kept; null keeps every version'),
+});
+const settingsBody = z
+  .object({
+    window: backupWindowSchema.optional(),
+    retentionDays: retentionSchema.shape.days.optional(),
+  })
+  .strict();
+
 export const backupModule: ApiModule = (app, ctx) => {
   async function tenantFor(
     customerId: string,
@@ -240,39 +265,50 @@ export const backupModule: ApiModule = (app, ctx) => {
       await tenantFor(customerId, 'customer.backup.run', actor);
       const services = request.body.services ?? backupServices;
       const users = request.body.users?.map((email) => email.toLowerCase());
-      // Licensed users get their sources registered here, so a domain never backed up yet can be.
-      const licensed = await usersToBackUp(ctx.db, customerId);
-      await ensureSources(
-        ctx,
-        customerId,
-        licensed
-          .filter((user) => !users || users.includes(user.email.toLowerCase()))
-          .map((user) => ({ kind: 'user' as const, id: user.googleId, email: user.email })),
-        services,
-      );
-      const sources = await ctx.db
-        .select()
-        .from(backupSources)
-        .where(and(eq(backupSources.customerId, customerId), inArray(backupSources.service, [...services])));
-      const chosen = users ? sources.filter((source) => users.includes(source.subjectEmail.toLowerCase())) : sources;
+      // The licensed users, as the scheduler takes them (Standard, not suspended or deleted; none
+      // while the tenant's authorisation is lost or it is not in trial/active).
+      const licensed: BackupSubject[] = (await usersToBackUp(ctx.db, customerId)).map((user) => ({
+        kind: 'user',
+        id: user.googleId,
+        email: user.email,
+      }));
+      let subjects: BackupSubject[];
       if (users) {
-        const known = new Set(chosen.map((source) => source.subjectEmail.toLowerCase()));
+        subjects = licensed.filter((subject) => users.includes(subject.email.toLowerCase()));
+        const known = new Set(subjects.map((subject) => subject.email.toLowerCase()));
         const unknown = users.filter((email) => !known.has(email));
         if (unknown.length > 0) {
-          throw new AppError('validation_failed', `No backed-up user ${unknown.join(', ')} in this domain.`, {
-            field: 'users',
-          });
+          throw new AppError(
+            'validation_failed',
+            `Not licensed for backup in this domain (a Standard license is needed): ${unknown.join(', ')}.`,
+            { field: 'users' },
+          );
+        }
+      } else {
+        subjects = licensed;
+        // A whole-domain backup also covers the shared drives already registered.
+        if (subjects.length > 0 && services.includes('drive')) {
+          const drives = await ctx.db
+            .select()
+            .from(backupSources)
+            .where(
+              and(
+                eq(backupSources.customerId, customerId),
+                eq(backupSources.subjectKind, 'shared_drive'),
+                eq(backupSources.service, 'drive'),
+              ),
+            );
+          subjects.push(
+            ...drives.map((row) => ({ kind: 'shared_drive' as const, id: row.subjectId, email: row.subjectEmail })),
+          );
         }
       }
-      if (chosen.length === 0) throw new AppError('conflict', 'This domain has no users to back up yet.');
-      const subjects = [
-        ...new Map(
-          chosen.map((source) => [
-            `${source.subjectKind}:${source.subjectId}`,
-            { kind: source.subjectKind, id: source.subjectId, email: source.subjectEmail },
-          ]),
-        ).values(),
-      ];
+      if (subjects.length === 0) {
+        throw new AppError(
+          'conflict',
+          'This domain has no users to back up: license users first (and check that its Google authorisation is intact).',
+        );
+      }
       const runs = await createQueuedRuns(ctx, customerId, { subjects, services, trigger: 'on_demand' });
       await enqueueRuns(ctx, runs, 'on_demand');
       const who = auditActorOf(request);
@@ -286,6 +322,60 @@ export const backupModule: ApiModule = (app, ctx) => {
       });
       reply.code(202);
       return { runs: runs.map((run) => ({ runId: run.runId, userEmail: run.subject.email, service: run.service })) };
+    },
+  );
+
+  async function settingsOf(customerId: string): Promise<z.infer<typeof settingsResponse>> {
+    const window = await getBackupWindow(ctx, customerId);
+    if (!window) throw notFound('Customer');
+    return { window, retentionDays: await getRetention(ctx, customerId) };
+  }
+
+  app.get(
+    '/api/customers/:customerId/backup/settings',
+    {
+      schema: {
+        tags: ['backup'],
+        summary: 'Backup settings: daily window and retention',
+        params,
+        response: { 200: settingsResponse },
+      },
+    },
+    async (request) => {
+      await tenantFor(request.params.customerId, 'customer.read', requireActor(request));
+      return settingsOf(request.params.customerId);
+    },
+  );
+
+  app.put(
+    '/api/customers/:customerId/backup/settings',
+    {
+      schema: {
+        tags: ['backup'],
+        summary: 'Change the backup window and/or the retention (fields left out are unchanged)',
+        params,
+        body: settingsBody,
+        response: { 200: settingsResponse },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      const { customerId } = request.params;
+      await tenantFor(customerId, 'customer.settings.manage', actor);
+      const before = await settingsOf(customerId);
+      if (request.body.window) await setBackupWindow(ctx, customerId, request.body.window);
+      if (request.body.retentionDays !== undefined) await setRetention(ctx, customerId, request.body.retentionDays);
+      const after = await settingsOf(customerId);
+      const who = auditActorOf(request);
+      await ctx.audit.record({
+        ...who,
+        tenants: [...new Set([...who.tenants, `customer:${customerId}` as const])],
+        action: 'backup.settings.update',
+        target: customerId,
+        result: 'success',
+        details: { before, after },
+      });
+      return after;
     },
   );
 };

@@ -7,6 +7,9 @@ import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { backupItemVersions, backupRunErrors, backupRuns, backupSources, customers } from '../../db/schema.ts';
+import { recordAuthorizationLost } from '../customers/authorization.ts';
+import { createCustomersDeps, systemAuditActor } from '../customers/deps.ts';
+import { getCustomer } from '../customers/store.ts';
 import type { BackupService, RunResult, RunStatus } from './backup-types.ts';
 import { backupCalendar } from './calendar-backup.ts';
 import { backupContacts } from './contacts-backup.ts';
@@ -176,6 +179,7 @@ async function executeRun(
       if (failure instanceof AuthorizationLostError) {
         error = AUTHORISATION_LOST_REASON;
         log.warn({ scopes: failure.scopes }, 'backup run failed: authorisation lost');
+        await markAuthorizationLost(ctx, source.customerId, google, failure);
       } else {
         error = failure instanceof Error ? failure.message : String(failure);
         log.error({ err: failure }, 'backup run failed');
@@ -236,6 +240,27 @@ async function executeRun(
     if (ownRepository) await repository?.close();
   }
   return { runId, sourceId: source.id, status, error };
+}
+
+/**
+ * The tenant-level condition (customers/authorization.ts): the connection becomes `lost`, the
+ * scheduler stops queueing the tenant, and its admins get one email — the first run to see it
+ * sends it, the others find the condition already recorded.
+ */
+async function markAuthorizationLost(
+  ctx: AppContext,
+  customerId: string,
+  google: GoogleClient,
+  failure: AuthorizationLostError,
+): Promise<void> {
+  try {
+    const customer = await getCustomer(ctx.db, customerId);
+    if (!customer) return;
+    await recordAuthorizationLost(createCustomersDeps(ctx), google, customer, failure, systemAuditActor('backup'));
+  } catch (error) {
+    // The run still ends failed with the reason; the next directory sync records the condition.
+    ctx.logger.error({ err: error, customerId }, 'could not record the lost authorisation');
+  }
 }
 
 async function writeRunManifest(

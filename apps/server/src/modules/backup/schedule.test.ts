@@ -5,7 +5,14 @@ import { eq, inArray } from 'drizzle-orm';
 import { backupRuns, backupSources, customerConnections, customers, directoryUsers } from '../../db/schema.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
-import { minutesIntoWindow, scheduleDueBackups, setBackupWindow, slotOffsetMinutes } from './schedule.ts';
+import {
+  allocateFairShare,
+  minutesIntoWindow,
+  scheduleDueBackups,
+  setBackupWindow,
+  slotOffsetMinutes,
+  type TenantDemand,
+} from './schedule.ts';
 
 const HOUR = 3_600_000;
 
@@ -17,6 +24,39 @@ it('minutesIntoWindow follows a window across midnight and is null outside it', 
   assert.equal(minutesIntoWindow(new Date('2026-03-02T21:59:00Z'), window), null);
   assert.equal(minutesIntoWindow(new Date('2026-03-02T01:00:00Z'), { startHour: 1, hours: 6 }), 0);
   assert.equal(minutesIntoWindow(new Date('2026-03-02T07:00:00Z'), { startHour: 1, hours: 6 }), null);
+});
+
+function demand(customerId: string, size: number, inFlight = 0): TenantDemand {
+  const due = Array.from({ length: size }, (_, i) => ({
+    id: `${customerId}-${i}`,
+    subject: { kind: 'user' as const, id: `${i}`, email: `u${i}@${customerId}` },
+    service: 'gmail' as const,
+  }));
+  return { customerId, size, inFlight, due, given: 0 };
+}
+
+it('fair share: the queue room goes to tenants in proportion to their size, after a minimum each', () => {
+  const big = demand('big', 48);
+  const small = demand('small', 16);
+  allocateFairShare([big, small], 16, 1, Number.POSITIVE_INFINITY);
+  assert.deepEqual([big.given, small.given], [12, 4]);
+
+  const huge = demand('huge', 120);
+  const tiny = demand('tiny', 4);
+  allocateFairShare([huge, tiny], 20, 2, Number.POSITIVE_INFINITY);
+  assert.deepEqual([huge.given, tiny.given], [18, 2], 'the small tenant gets its minimum, the rest goes by size');
+});
+
+it('fair share: a huge tenant holding the queue cannot starve a small one — freed slots go to the small one first', () => {
+  // The huge tenant has 18 runs in flight; two slots are free.
+  const huge = demand('huge', 120, 18);
+  const tiny = demand('tiny', 4, 0);
+  allocateFairShare([huge, tiny], 2, 2, Number.POSITIVE_INFINITY);
+  assert.deepEqual([huge.given, tiny.given], [0, 2]);
+  // A cap per tenant still bounds the huge one whatever the room.
+  const capped = demand('capped', 120);
+  allocateFairShare([capped], 50, 2, 10);
+  assert.equal(capped.given, 10);
 });
 
 forEachDatabase('scheduled backups', (kind) => {
@@ -137,6 +177,32 @@ forEachDatabase('scheduled backups', (kind) => {
     assert.equal(next.runs.length, 2);
     assert.ok(next.runs.every((run) => run.subject.email.endsWith('@big.test')));
     assert.ok(next.runs.every((run) => !first.runs.some((earlier) => earlier.sourceId === run.sourceId)));
+  });
+
+  it('shares the queue between a large and a small tenant by size, and the small one gets freed slots first', async () => {
+    const big = await tenant('large.test', 10);
+    const small = await tenant('tiny.test', 1);
+    // The small tenant's window opens later than the large one's.
+    await setBackupWindow(ctx, small.id, { startHour: 6, hours: 1 });
+    await at('2026-03-02T05:59:00Z');
+    const options = { queueBudget: 12, minPerTenant: 4 };
+    const first = await scheduleDueBackups(ctx, options);
+    assert.equal(first.runs.length, 12, 'the large tenant alone fills the queue');
+    await at('2026-03-02T06:59:00Z');
+    assert.equal((await scheduleDueBackups(ctx, options)).runs.length, 0, 'no room');
+    const isSmall = (run: { subject: { email: string } }) => run.subject.email.endsWith('@tiny.test');
+    // Three of the large tenant's runs end: the small tenant, under its minimum, gets all three.
+    await finish(first.runs.slice(0, 3).map((run) => run.runId));
+    const second = await scheduleDueBackups(ctx, options);
+    assert.equal(second.runs.length, 3);
+    assert.ok(second.runs.every(isSmall));
+    // Two more end: one takes the small tenant to its minimum (4 = all it has), the other goes to
+    // the large tenant, whose share by size is larger.
+    await finish(first.runs.slice(3, 5).map((run) => run.runId));
+    const third = await scheduleDueBackups(ctx, options);
+    assert.equal(third.runs.filter(isSmall).length, 1);
+    assert.equal(third.runs.filter((run) => !isSmall(run)).length, 1);
+    assert.ok(big.licensed.length > 0);
   });
 
   it('skips tenants that are suspended, have lost authorisation or are outside their own window', async () => {

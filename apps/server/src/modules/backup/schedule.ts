@@ -3,9 +3,10 @@
 // intact and queues a `scheduled` run for each licensed user × service (and each known shared
 // drive) that is due: no run queued in the last `dueAfterHours`, and the source's slot in the
 // tenant's daily backup window has come. Slots spread the sources across the window by a hash
-// of the source id, so a tenant's load does not all land at the window's start. Fair share: a
-// tenant never has more than `perTenantCap` scheduled runs queued or running, so one huge
-// domain cannot fill the queue ahead of everyone else; on-demand runs keep their higher priority.
+// of the source id, so a tenant's load does not all land at the window's start. Fair share: the
+// installation keeps at most `queueBudget` scheduled runs queued or running, handed out between
+// the tenants by size with a minimum each (allocateFairShare), so one huge domain cannot fill the
+// queue ahead of everyone else; on-demand runs keep their higher priority.
 import { createHash, randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -14,6 +15,8 @@ import { backupRuns, backupSources, customerConnections, customers } from '../..
 import type { JobQueue } from '../../jobs/queue.ts';
 import { usersToBackUp } from '../customers/overview.ts';
 import { backupServices, type EnqueuedRun } from './backup-types.ts';
+import { NOTIFY_JOB, notifyCron } from './failure-notices.ts';
+import { MAINTENANCE_JOB, maintenanceCron } from './maintenance.ts';
 import { enqueueRuns, ensureSources } from './queue-runs.ts';
 
 export const SCHEDULE_JOB = 'backup.schedule';
@@ -24,7 +27,14 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 export interface ScheduleOptions {
-  /** Scheduled runs one tenant may have queued or running at once. Default 50. */
+  /**
+   * Scheduled runs queued or running at once, installation-wide (the queue's depth; workers take
+   * them in order). Default 200. Shared between the tenants in their window by size (below).
+   */
+  queueBudget?: number;
+  /** Slots every tenant with due sources gets before the shares by size. Default 2. */
+  minPerTenant?: number;
+  /** Scheduled runs one tenant may have queued or running at once, whatever its size. Default: no cap. */
   perTenantCap?: number;
   /**
    * A source whose last run was queued less than this many hours ago is not due. Default 20: a
@@ -47,6 +57,15 @@ export async function setBackupWindow(ctx: AppContext, customerId: string, windo
     .update(customers)
     .set({ backupWindowStartHour: parsed.startHour, backupWindowHours: parsed.hours })
     .where(eq(customers.id, customerId));
+}
+
+/** A tenant's daily backup window (hours in UTC). */
+export async function getBackupWindow(ctx: AppContext, customerId: string): Promise<BackupWindow | null> {
+  const [row] = await ctx.db
+    .select({ startHour: customers.backupWindowStartHour, hours: customers.backupWindowHours })
+    .from(customers)
+    .where(eq(customers.id, customerId));
+  return row ?? null;
 }
 
 /** Minutes into the window at which a source's slot opens: a stable hash of its id. */
@@ -72,9 +91,25 @@ export interface ScheduleReport {
   runs: EnqueuedRun[];
 }
 
+type Candidate = { id: string; subject: EnqueuedRun['subject']; service: EnqueuedRun['service'] };
+
+export interface TenantDemand {
+  customerId: string;
+  /** Sources the tenant has (licensed users × services, shared drives): its weight. */
+  size: number;
+  /** Its scheduled runs queued or running now. */
+  inFlight: number;
+  /** Due sources, longest-waiting first. */
+  due: Candidate[];
+  /** Slots given this tick. */
+  given: number;
+}
+
 /** Queues the scheduled runs that are due now (what the `backup.schedule` job does). */
 export async function scheduleDueBackups(ctx: AppContext, options: ScheduleOptions = {}): Promise<ScheduleReport> {
-  const cap = options.perTenantCap ?? 50;
+  const budget = options.queueBudget ?? 200;
+  const minPerTenant = options.minPerTenant ?? 2;
+  const cap = options.perTenantCap ?? Number.POSITIVE_INFINITY;
   const dueAfterMs = (options.dueAfterHours ?? 20) * HOUR_MS;
   const now = ctx.clock.now();
   const tenants = await ctx.db
@@ -90,13 +125,22 @@ export async function scheduleDueBackups(ctx: AppContext, options: ScheduleOptio
     )
     .orderBy(customers.id);
   const report: ScheduleReport = { tenants: 0, runs: [] };
+  const demands: TenantDemand[] = [];
   for (const tenant of tenants) {
     const window = { startHour: tenant.startHour, hours: tenant.hours };
     const minutes = minutesIntoWindow(now, window);
     if (minutes === null) continue;
     report.tenants += 1;
-    const runs = await scheduleTenant(ctx, tenant.id, window, minutes, now, cap, dueAfterMs);
-    report.runs.push(...runs);
+    demands.push(await tenantDemand(ctx, tenant.id, window, minutes, now, dueAfterMs));
+  }
+  const [{ inFlight } = { inFlight: 0 }] = await ctx.db
+    .select({ inFlight: sql<number>`count(*)::int` })
+    .from(backupRuns)
+    .where(and(eq(backupRuns.trigger, 'scheduled'), inArray(backupRuns.status, ['queued', 'running'])));
+  allocateFairShare(demands, budget - inFlight, minPerTenant, cap);
+  for (const demand of demands) {
+    if (demand.given === 0) continue;
+    report.runs.push(...(await queueScheduled(ctx, demand.customerId, demand.due.slice(0, demand.given), now)));
   }
   if (report.runs.length > 0) {
     ctx.logger.info({ tenants: report.tenants, runs: report.runs.length }, 'scheduled backup runs queued');
@@ -104,15 +148,50 @@ export async function scheduleDueBackups(ctx: AppContext, options: ScheduleOptio
   return report;
 }
 
-async function scheduleTenant(
+/**
+ * Fair share (DESIGN.md §5): the free room of the queue is handed out one slot at a time, first
+ * so that every tenant with due sources has `minPerTenant` runs in flight, then to the tenant
+ * with the fewest runs in flight for its size (runs / sources). A tenant's share of the queue is
+ * thus proportional to its size — a large domain has more to do in its window — but it can never
+ * take the room a small tenant needs: as soon as the small tenant's runs end, it is the most
+ * under-served and gets the next free slots. Mutates `given`.
+ */
+export function allocateFairShare(demands: TenantDemand[], room: number, minPerTenant: number, cap: number): void {
+  let free = room;
+  const load = (demand: TenantDemand) => demand.inFlight + demand.given;
+  const wants = (demand: TenantDemand) => demand.given < demand.due.length && load(demand) < cap;
+  while (free > 0) {
+    let best: TenantDemand | undefined;
+    for (const demand of demands) {
+      if (!wants(demand)) continue;
+      if (!best) {
+        best = demand;
+        continue;
+      }
+      const belowMin = load(demand) < minPerTenant;
+      const bestBelowMin = load(best) < minPerTenant;
+      if (belowMin !== bestBelowMin) {
+        if (belowMin) best = demand;
+        continue;
+      }
+      const a = belowMin ? load(demand) : load(demand) / Math.max(1, demand.size);
+      const b = bestBelowMin ? load(best) : load(best) / Math.max(1, best.size);
+      if (a < b) best = demand;
+    }
+    if (!best) break;
+    best.given += 1;
+    free -= 1;
+  }
+}
+
+async function tenantDemand(
   ctx: AppContext,
   customerId: string,
   window: BackupWindow,
   minutes: number,
   now: Date,
-  cap: number,
   dueAfterMs: number,
-): Promise<EnqueuedRun[]> {
+): Promise<TenantDemand> {
   const [{ inFlight } = { inFlight: 0 }] = await ctx.db
     .select({ inFlight: sql<number>`count(*)::int` })
     .from(backupRuns)
@@ -123,8 +202,6 @@ async function scheduleTenant(
         inArray(backupRuns.status, ['queued', 'running']),
       ),
     );
-  const room = cap - inFlight;
-  if (room <= 0) return [];
   // Licensed users get their sources registered here; shared drives already known stay in.
   const users = await usersToBackUp(ctx.db, customerId);
   const userSources = await ensureSources(
@@ -137,15 +214,17 @@ async function scheduleTenant(
     .select()
     .from(backupSources)
     .where(and(eq(backupSources.customerId, customerId), eq(backupSources.subjectKind, 'shared_drive')));
-  const candidates = [
+  const all: Candidate[] = [
     ...userSources,
     ...driveSources.map((row) => ({
       id: row.id,
       subject: { kind: row.subjectKind, id: row.subjectId, email: row.subjectEmail },
       service: row.service,
     })),
-  ].filter((source) => slotOffsetMinutes(source.id, window) <= minutes);
-  if (candidates.length === 0) return [];
+  ];
+  const demand: TenantDemand = { customerId, size: all.length, inFlight, due: [], given: 0 };
+  const candidates = all.filter((source) => slotOffsetMinutes(source.id, window) <= minutes);
+  if (candidates.length === 0) return demand;
   // The latest run of each candidate (any trigger, any outcome): queued, running or recent → not due.
   const latest = await ctx.db
     .select({
@@ -162,7 +241,7 @@ async function scheduleTenant(
     )
     .groupBy(backupRuns.sourceId);
   const bySource = new Map(latest.map((row) => [row.sourceId, row]));
-  const due = candidates
+  demand.due = candidates
     .map((source) => {
       const last = bySource.get(source.id);
       return { source, last: last ? new Date(last.lastQueuedAt).getTime() : 0, open: last?.open ?? 0 };
@@ -170,9 +249,18 @@ async function scheduleTenant(
     .filter((entry) => entry.open === 0 && now.getTime() - entry.last >= dueAfterMs)
     // Longest-waiting first (never-run sources before all others), then a stable order.
     .sort((a, b) => a.last - b.last || a.source.id.localeCompare(b.source.id))
-    .slice(0, room);
+    .map((entry) => entry.source);
+  return demand;
+}
+
+async function queueScheduled(
+  ctx: AppContext,
+  customerId: string,
+  sources: readonly Candidate[],
+  now: Date,
+): Promise<EnqueuedRun[]> {
   const runs: EnqueuedRun[] = [];
-  for (const { source } of due) {
+  for (const source of sources) {
     const runId = randomUUID();
     await ctx.db.insert(backupRuns).values({
       id: runId,
@@ -199,7 +287,12 @@ export function defineScheduleJob(jobs: JobQueue, ctx: () => AppContext, options
   );
 }
 
-/** Puts the `backup.schedule` job on its cron schedule (done by `start` and `worker`). */
+/**
+ * Puts the backup module's recurring jobs on their cron schedules (done by `start` and `worker`
+ * through startWorkers): the schedule tick, the failure digests and the daily maintenance.
+ */
 export async function scheduleBackupJobs(jobs: JobQueue): Promise<void> {
   await jobs.schedule(SCHEDULE_JOB, scheduleCron);
+  await jobs.schedule(NOTIFY_JOB, notifyCron);
+  await jobs.schedule(MAINTENANCE_JOB, maintenanceCron);
 }

@@ -5,6 +5,7 @@ import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { backupItemVersions, backupRunErrors, backupRuns, backupSources } from '../../db/schema.ts';
 import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
+import { tenantState } from './maintenance.ts';
 
 export interface SourceStatus {
   sourceId: string;
@@ -32,6 +33,12 @@ export interface ServiceStatus {
 export interface BackupStatus {
   services: Partial<Record<BackupService, ServiceStatus>>;
   sources: SourceStatus[];
+  /** Damage the rolling verify found in the tenant's repository (a tenant condition), or null. */
+  repositoryDamage: {
+    detectedAt: string;
+    packs: string[];
+    problems: Array<{ pack: string; blob?: string; problem: string }>;
+  } | null;
 }
 
 export async function getBackupStatus(ctx: AppContext, customerId: string): Promise<BackupStatus> {
@@ -114,7 +121,17 @@ export async function getBackupStatus(ctx: AppContext, customerId: string): Prom
     };
   }
   rows.sort((a, b) => a.subjectEmail.localeCompare(b.subjectEmail) || a.service.localeCompare(b.service));
-  return { services, sources: rows };
+  const state = await tenantState(ctx, customerId);
+  const damage = state?.damage ?? [];
+  const repositoryDamage =
+    damage.length > 0
+      ? {
+          detectedAt: (state?.damageDetectedAt ?? ctx.clock.now()).toISOString(),
+          packs: [...new Set(damage.map((entry) => entry.pack))],
+          problems: damage,
+        }
+      : null;
+  return { services, sources: rows, repositoryDamage };
 }
 
 export interface RunListEntry {

@@ -5,6 +5,7 @@ import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import type { Logger } from '../../logger.ts';
 import type { AuditEntryInput, AuditService } from '../audit/service.ts';
+import { deleteUserBackups } from '../backup/maintenance.ts';
 import { createTenantRepositoryKeys } from '../backup/tenant-repository.ts';
 import type { MailService } from '../notifications/mail.ts';
 import { type GoogleClientFactory, googleClientFactory, serviceAccountClientId } from './google-client.ts';
@@ -59,10 +60,14 @@ export function createCustomersDeps(
     publicUrl: () => ctx.config.publicUrl,
     google: options.google ?? googleClientFactory(ctx),
     googleClientId: options.googleClientId ?? (() => serviceAccountClientId(ctx.config.google)),
-    // By default a new tenant gets its repository keys at once (modules/backup).
+    // By default a new tenant gets its repository keys at once and a purged user's backups are
+    // deleted (modules/backup; gc reclaims the space).
     hooks: options.hooks ?? {
       tenantCreated: async (customerId) => {
         await createTenantRepositoryKeys(ctx, customerId);
+      },
+      userPurgeDue: async (user) => {
+        await deleteUserBackups(ctx, user);
       },
     },
   };

@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import { and, eq, isNull } from 'drizzle-orm';
+import {
+  backupItemVersions,
+  backupRuns,
+  backupSources,
+  directoryUsers,
+  repositoryPacks,
+  tenantRepositoryKeys,
+} from '../../db/schema.ts';
+import { forEachDatabase } from '../../testing/context.ts';
+import { createCustomersDeps, systemAuditActor } from '../customers/deps.ts';
+import { purgeExpiredLicenses } from '../customers/purge.ts';
+import { defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
+import { type BackupFixture, backupFixture } from './backup-test-support.ts';
+import {
+  applyRetention,
+  collectGarbage,
+  getRetention,
+  MAINTENANCE_JOB,
+  runMaintenance,
+  setRetention,
+  tenantState,
+  verifySample,
+} from './maintenance.ts';
+import { scheduleBackupJobs } from './schedule.ts';
+import { getBackupStatus } from './status.ts';
+import { openTenantRepository } from './tenant-repository.ts';
+
+const DAY = 86_400_000;
+
+forEachDatabase('backup maintenance', (kind) => {
+  let f: BackupFixture;
+  before(async () => {
+    f = await backupFixture(kind, { users: 3, generate: { messagesPerUser: 10, filesPerUser: 2 } });
+  });
+  after(async () => {
+    await f?.close();
+  });
+
+  /** Backs up the Gmail of one user in a run of its own (its own packs). */
+  async function backUp(email: string): Promise<void> {
+    const subject = f.users.find((user) => user.email === email);
+    assert.ok(subject);
+    f.ctx.clock.advance(60_000);
+    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+      subjects: [subject],
+      services: ['gmail'],
+      trigger: 'on_demand',
+      wait: true,
+      runOptions: { google: f.google },
+    });
+    assert.equal(results?.[0]?.status, 'success');
+  }
+
+  async function versions(email: string, current: boolean) {
+    const rows = await f.ctx.db
+      .select({ version: backupItemVersions })
+      .from(backupItemVersions)
+      .innerJoin(backupSources, eq(backupSources.id, backupItemVersions.sourceId))
+      .where(and(eq(backupSources.subjectEmail, email), current ? isNull(backupItemVersions.validTo) : undefined));
+    return rows.map((row) => row.version);
+  }
+
+  async function readable(objectIds: string[]): Promise<boolean[]> {
+    const repository = await openTenantRepository(f.ctx, f.customerId);
+    try {
+      const out: boolean[] = [];
+      for (const id of objectIds) {
+        out.push(
+          await repository.readAll(id).then(
+            () => true,
+            () => false,
+          ),
+        );
+      }
+      return out;
+    } finally {
+      await repository.close();
+    }
+  }
+
+  const userA = () => f.users[0]?.email as string;
+  const userB = () => f.users[1]?.email as string;
+
+  it('retention: kept forever by default; then versions closed longer ago than the retention are deleted, current ones never', async () => {
+    await backUp(userA());
+    assert.equal(await getRetention(f.ctx, f.customerId), null);
+    // Two messages deleted in Google, and a later run closes their versions.
+    const held = await versions(userA(), true);
+    const [gone1, gone2] = held;
+    assert.ok(gone1 && gone2);
+    f.emulator.control.deleteMessage({ email: userA(), id: gone1.itemKey });
+    await backUp(userA());
+    f.ctx.clock.advance(20 * DAY);
+    f.emulator.control.deleteMessage({ email: userA(), id: gone2.itemKey });
+    await backUp(userA());
+    f.ctx.clock.advance(15 * DAY);
+
+    assert.deepEqual(await applyRetention(f.ctx, f.customerId), { deleted: 0 }, 'no retention: nothing deleted');
+    await setRetention(f.ctx, f.customerId, 30);
+    assert.equal(await getRetention(f.ctx, f.customerId), 30);
+    assert.deepEqual(await applyRetention(f.ctx, f.customerId), { deleted: 1 }, 'closed 35 days ago');
+    const left = await versions(userA(), false);
+    assert.ok(!left.some((version) => version.id === gone1.id));
+    assert.ok(
+      left.some((version) => version.id === gone2.id),
+      'closed 15 days ago: kept',
+    );
+    assert.equal((await versions(userA(), true)).length, held.length - 2, 'current versions stay');
+    await setRetention(f.ctx, f.customerId, null);
+  });
+
+  it("the 60-day purge deletes the user's sources and versions, and gc then deletes the content no one else names", async () => {
+    await backUp(userB());
+    const bObjects = (await versions(userB(), true)).map((version) => version.objectId);
+    const aObjects = (await versions(userA(), true)).map((version) => version.objectId);
+    assert.ok(bObjects.length > 0);
+    const [packsBefore] = await f.ctx.db
+      .$count(repositoryPacks, eq(repositoryPacks.customerId, f.customerId))
+      .then((count) => [count]);
+
+    const userId = randomUUID();
+    const bSubject = f.users[1];
+    assert.ok(bSubject);
+    await f.ctx.db.insert(directoryUsers).values({
+      id: userId,
+      customerId: f.customerId,
+      googleId: bSubject.id,
+      primaryEmail: userB(),
+      license: null,
+      purgeAfter: new Date(f.ctx.clock.now().getTime() - DAY),
+      firstSeenAt: f.ctx.clock.now(),
+      lastSyncedAt: f.ctx.clock.now(),
+    });
+    const report = await purgeExpiredLicenses(createCustomersDeps(f.ctx), systemAuditActor('test'));
+    assert.deepEqual(
+      report.purged.map((user) => user.email),
+      [userB()],
+    );
+    assert.equal((await versions(userB(), false)).length, 0, 'sources, runs and versions of the user are gone');
+    assert.equal(
+      (await f.ctx.db.select().from(backupSources).where(eq(backupSources.subjectEmail, userB()))).length,
+      0,
+    );
+
+    const gc = await collectGarbage(f.ctx, f.customerId);
+    assert.ok(gc.deletedPacks + gc.repackedPacks > 0, `gc reclaimed packs: ${JSON.stringify(gc)}`);
+    const packsAfter = await f.ctx.db.$count(repositoryPacks, eq(repositoryPacks.customerId, f.customerId));
+    assert.ok(packsAfter <= (packsBefore ?? 0), 'no more packs than before');
+    assert.ok((await readable(aObjects)).every(Boolean), "the other user's backups stay readable");
+    const onlyB = bObjects.filter((id) => !aObjects.includes(id));
+    assert.ok(
+      (await readable(onlyB)).every((ok) => !ok),
+      "the purged user's content is gone",
+    );
+    assert.ok((await tenantState(f.ctx, f.customerId))?.lastGcAt);
+  });
+
+  it('the rolling verify reads a few packs per day in turn and reports damage as a tenant condition until it is gone', async () => {
+    await backUp(f.users[2]?.email as string);
+    const names = (
+      await f.ctx.db
+        .select({ name: repositoryPacks.name })
+        .from(repositoryPacks)
+        .where(eq(repositoryPacks.customerId, f.customerId))
+        .orderBy(repositoryPacks.name)
+    ).map((row) => row.name);
+    assert.ok(names.length >= 2, 'at least two packs');
+    // One pack per call: every pack in turn, then around again.
+    const seen: string[] = [];
+    for (let i = 0; i < names.length + 1; i++) {
+      const sample = await verifySample(f.ctx, f.customerId, { packs: 1 });
+      assert.deepEqual(sample.damage, []);
+      seen.push(...sample.verified);
+    }
+    assert.deepEqual(seen, [...names, names[0]]);
+
+    // Damage one pack on disk.
+    const [keys] = await f.ctx.db
+      .select({ location: tenantRepositoryKeys.location })
+      .from(tenantRepositoryKeys)
+      .where(eq(tenantRepositoryKeys.customerId, f.customerId));
+    assert.ok(keys);
+    // The last pack of the next full sample (the rolling position is after names[0] now), so the
+    // one-pack sample after it is another pack.
+    const victim = names[0] as string;
+    const file = path.join(keys.location, 'data', victim.slice(0, 2), victim);
+    const original = readFileSync(file);
+    const broken = Buffer.from(original);
+    broken[Math.floor(broken.length / 3)] = (broken[Math.floor(broken.length / 3)] ?? 0) ^ 0xff;
+    writeFileSync(file, broken);
+    try {
+      const sample = await verifySample(f.ctx, f.customerId, { packs: names.length });
+      assert.ok(sample.damage.length > 0);
+      assert.ok(sample.damage.every((entry) => entry.pack === victim));
+      const status = await getBackupStatus(f.ctx, f.customerId);
+      assert.equal(status.repositoryDamage?.packs.includes(victim), true, 'shown in the backup status');
+      // A sample that does not include the damaged pack keeps the condition.
+      const other = await verifySample(f.ctx, f.customerId, { packs: 1 });
+      assert.notEqual(other.verified[0], victim);
+      assert.ok(other.damage.some((entry) => entry.pack === victim));
+    } finally {
+      writeFileSync(file, original);
+    }
+    // Repaired (here: restored): the next verify of that pack clears the condition.
+    const cleared = await verifySample(f.ctx, f.customerId, { packs: names.length });
+    assert.deepEqual(cleared.damage, []);
+    assert.equal((await getBackupStatus(f.ctx, f.customerId)).repositoryDamage, null);
+  });
+
+  it('the daily maintenance job is scheduled with the other backup jobs and runs every step for each tenant', async () => {
+    defineBackupJobs(f.ctx.jobs, () => f.ctx);
+    await f.ctx.jobs.start({ work: false });
+    await scheduleBackupJobs(f.ctx.jobs);
+    const names = (await f.ctx.jobs.schedules()).map((entry) => entry.name).sort();
+    assert.deepEqual(names, ['backup.maintenance', 'backup.notify', 'backup.schedule']);
+    assert.equal(MAINTENANCE_JOB, 'backup.maintenance');
+    const before = await tenantState(f.ctx, f.customerId);
+    f.ctx.clock.advance(DAY);
+    const report = await runMaintenance(f.ctx);
+    assert.equal(report.tenants, 1);
+    assert.deepEqual(report.failures, []);
+    const state = await tenantState(f.ctx, f.customerId);
+    assert.ok((state?.lastGcAt?.getTime() ?? 0) > (before?.lastGcAt?.getTime() ?? 0));
+    assert.ok((state?.lastVerifyAt?.getTime() ?? 0) > (before?.lastVerifyAt?.getTime() ?? 0));
+    const runs = await f.ctx.db.$count(backupRuns, eq(backupRuns.customerId, f.customerId));
+    assert.ok(runs > 0);
+  });
+});
