@@ -214,8 +214,13 @@ async function work(ctx: AppContext, restore: Restore, writer: ServiceWriter, op
   }
 }
 
-/** Attempts per item: the client already retried each request; these retry the whole item. */
-const ITEM_ATTEMPTS = 4;
+/**
+ * Attempts per item: the client already retried each request it safely could; these retry the
+ * whole item, search first. A 500/502 on a create is not retried by the client (it may have been
+ * processed), so at Google's worst 5xx rates an item needs several attempts: 8 make a failure
+ * after transient errors alone rare (0.3^8 ≈ 7e-5 per item at a 30% error rate).
+ */
+const ITEM_ATTEMPTS = 8;
 const ITEM_RETRY_MAX_MS = 60_000;
 
 async function restoreItem(
