@@ -151,5 +151,12 @@ test('operator onboards a partner; a trial is installed, licensed and handed ove
   await withFailureScreenshot(customer, 'flow-customer-after-move', async () => {
     await customer.reload();
     await waitForVisible(customer, customer.getByText('Contoso Partners'), 'the new partner named in Settings');
+    // The customer's own audit log shows the token generated and both moves.
+    await customer.getByRole('link', { name: 'Audit log', exact: true }).click();
+    const log = customer.getByRole('table', { name: 'Audit log' });
+    await waitForVisible(customer, log, 'the customer audit log');
+    await log.getByRole('row').filter({ hasText: 'customer.transfer' }).first().waitFor();
+    assert.ok((await log.getByRole('row').filter({ hasText: 'customer.transfer' }).count()) >= 2, 'both moves');
+    await screenshot(customer, 'flow-customer-audit-log');
   });
 });

@@ -7,19 +7,18 @@ import { type Console, homePath, type SessionUser, sessionQuery } from './api/id
 import { type ConsoleNavItem, ConsoleShell } from './components/console-shell.tsx';
 import { TrialDaysLeft } from './components/trial-days.tsx';
 import { AccountLinkPage } from './pages/account-link.tsx';
+import { AuditLogPage } from './pages/audit-log.tsx';
 import { ConsolePage, PartnerHome, VendorHome } from './pages/console-pages.tsx';
 import { CustomerDashboardPage } from './pages/customer-dashboard.tsx';
 import { CustomerLicenseManagerPage } from './pages/customer-license-manager.tsx';
 import { CustomerSettingsPage } from './pages/customer-settings.tsx';
 import { EnrolPage } from './pages/enrol.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
-import { PartnerAuditPage } from './pages/partner-audit.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { TrialAuthorisePage, TrialStartPage } from './pages/trial.tsx';
-import { VendorAuditPage } from './pages/vendor-audit.tsx';
 import { VendorOutboxPage } from './pages/vendor-outbox.tsx';
 import { VendorPartnersPage } from './pages/vendor-partners.tsx';
 
@@ -129,6 +128,7 @@ const customerNav: ConsoleNavItem[] = [
   { label: 'Dashboard', to: '/customer' },
   { label: 'License Manager', to: '/customer/license-manager' },
   { label: 'Settings', to: '/customer/settings' },
+  { label: 'Audit log', to: '/customer/audit' },
 ];
 
 const vendorRoute = createRoute({
@@ -155,7 +155,7 @@ const vendorPartnersRoute = createRoute({
 const vendorAuditRoute = createRoute({
   getParentRoute: () => vendorRoute,
   path: 'audit',
-  component: VendorAuditPage,
+  component: () => <AuditLogPage scope={{ kind: 'vendor' }} />,
 });
 const vendorOutboxRoute = createRoute({
   getParentRoute: () => vendorRoute,
@@ -200,7 +200,7 @@ const partnerAuditRoute = createRoute({
   getParentRoute: () => partnerRoute,
   path: 'audit',
   component: function PartnerAudit() {
-    return <PartnerAuditPage partnerId={partnerRoute.useRouteContext().user.partnerId ?? ''} />;
+    return <AuditLogPage scope={{ kind: 'partner', partnerId: partnerRoute.useRouteContext().user.partnerId ?? '' }} />;
   },
 });
 const partnerTeamRoute = createRoute({
@@ -248,6 +248,16 @@ const customerSettingsRoute = createRoute({
   },
 });
 
+const customerAuditRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'audit',
+  component: function CustomerAudit() {
+    return (
+      <AuditLogPage scope={{ kind: 'customer', customerId: customerRoute.useRouteContext().user.customerId ?? '' }} />
+    );
+  },
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -266,7 +276,7 @@ const routeTree = rootRoute.addChildren([
     partnerTeamRoute,
     partnerAuditRoute,
   ]),
-  customerRoute.addChildren([customerDashboardRoute, customerLicensesRoute, customerSettingsRoute]),
+  customerRoute.addChildren([customerDashboardRoute, customerLicensesRoute, customerSettingsRoute, customerAuditRoute]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient) {

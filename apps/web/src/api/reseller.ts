@@ -1,6 +1,6 @@
 // The Reseller Console's API as its pages use it: the partner's customers list (server-side
-// search, filter, sort, paging), its CSV link, one customer's detail, the partner's audit log,
-// and the two transfer calls behind "Add a Customer".
+// search, filter, sort, paging), its CSV link, and one customer's detail
+// (the audit log page and the transfer calls have their own modules).
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import { api, call } from './client.ts';
 import type { paths } from './schema.d.ts';
@@ -13,7 +13,6 @@ export type CustomerDetail = JsonOf<paths['/api/partners/{partnerId}/customers/{
 export type CustomersQuery = NonNullable<paths['/api/partners/{partnerId}/customers']['get']['parameters']['query']>;
 export type SortKey = NonNullable<CustomersQuery['sort']>;
 export type CustomerStatus = NonNullable<CustomersQuery['status']>;
-export type AuditPage = JsonOf<paths['/api/partners/{partnerId}/audit']['get']['responses'][200]>;
 
 export function customersQuery(partnerId: string, query: CustomersQuery) {
   return queryOptions({
@@ -43,18 +42,4 @@ export function customerDetailQuery(partnerId: string, customerId: string) {
         api.GET('/api/partners/{partnerId}/customers/{customerId}', { params: { path: { partnerId, customerId } } }),
       ),
   });
-}
-
-export function partnerAuditQuery(partnerId: string) {
-  return queryOptions({
-    queryKey: ['partner', partnerId, 'audit'],
-    queryFn: () =>
-      call(() =>
-        api.GET('/api/partners/{partnerId}/audit', { params: { path: { partnerId }, query: { limit: 200 } } }),
-      ),
-  });
-}
-
-export function partnerAuditCsvUrl(partnerId: string): string {
-  return `/api/partners/${encodeURIComponent(partnerId)}/audit.csv`;
 }
