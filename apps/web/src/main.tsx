@@ -1,6 +1,6 @@
 // Entry point of the single-page app: Mantine's theme, TanStack Query's cache and the router.
 import '@mantine/core/styles.css';
-import { createTheme, MantineProvider } from '@mantine/core';
+import { Badge, createTheme, MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
 import { StrictMode } from 'react';
@@ -8,7 +8,14 @@ import { createRoot } from 'react-dom/client';
 import { ApiError } from './api/client.ts';
 import { createAppRouter } from './routes.tsx';
 
-const theme = createTheme({ primaryColor: 'blue', defaultRadius: 'md' });
+const theme = createTheme({
+  primaryColor: 'blue',
+  defaultRadius: 'md',
+  components: {
+    // A badge in a narrow table cell would shrink and cut its word ("SUCCE…"): keep it whole.
+    Badge: Badge.extend({ styles: { root: { minWidth: 'max-content' }, label: { overflow: 'visible' } } }),
+  },
+});
 
 const queryClient = new QueryClient({
   defaultOptions: {
