@@ -19,9 +19,12 @@ const HEADER_LIMIT = 64 * 1024;
 const VALUE_LIMIT = 1000;
 
 export function readMailHeaders(raw: Uint8Array): MailHeaders {
-  const head = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.length, HEADER_LIMIT)).toString('latin1');
-  const end = head.search(/\r?\n\r?\n/);
-  const block = end >= 0 ? head.slice(0, end) : head;
+  // Only the header block becomes a string (messages are large, their headers small).
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.length, HEADER_LIMIT));
+  const crlf = bytes.indexOf('\r\n\r\n');
+  const lf = bytes.indexOf('\n\n');
+  const ends = [crlf, lf].filter((index) => index >= 0);
+  const block = bytes.toString('latin1', 0, ends.length > 0 ? Math.min(...ends) : bytes.length);
   const fields = new Map<string, string>();
   let name: string | null = null;
   let value = '';
