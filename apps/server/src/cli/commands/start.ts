@@ -70,6 +70,13 @@ export const startCommand: Command = {
           `demo domain ${demo.info.domain} (${demo.info.accounts.length} users, delegation pre-granted, not yet ` +
           `connected to Safehold) at ${demo.info.emulatorUrl}.\n`,
       );
+      const admin = demo.info.accounts.find((account) => account.isAdmin);
+      if (admin) {
+        io.stdout.write(
+          `Try the customer side: open ${url}/trial, "Sign in with Google" as ${admin.email}, then "Verify" ` +
+            `installs ${demo.info.domain} as a 14-day trial.\n`,
+        );
+      }
     }
     const demoGoogle = demo;
     return waitForShutdown(
