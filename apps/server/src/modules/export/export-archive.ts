@@ -11,13 +11,14 @@ import path from 'node:path';
 import type { Repository } from '@safehold/repository';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { backupItemVersions, backupSources } from '../../db/schema.ts';
+import { backupItemVersions } from '../../db/schema.ts';
 import {
   allVersionsAsOf,
   type BackupPoint,
   type BackupService,
   type BackupSource,
   contentKind,
+  findSource,
   type ItemVersion,
   readVersionBytes,
   readVersionObject,
@@ -50,31 +51,6 @@ export interface ExportPlan {
   itemsTotal: number;
 }
 
-/**
- * The user's own source of a service. Not `findSource`: a shared drive's source carries the
- * address of the member it is read as, so looking up by address alone could find the drive.
- */
-async function userSource(
-  db: Db,
-  customerId: string,
-  email: string,
-  service: BackupService,
-): Promise<BackupSource | null> {
-  const [source] = await db
-    .select()
-    .from(backupSources)
-    .where(
-      and(
-        eq(backupSources.customerId, customerId),
-        eq(backupSources.service, service),
-        eq(backupSources.subjectKind, 'user'),
-        sql`lower(${backupSources.subjectEmail}) = lower(${email})`,
-      ),
-    )
-    .limit(1);
-  return source ?? null;
-}
-
 /** Finds each service's source and backup point for the user and counts the items to export. */
 export async function planExport(
   db: Db,
@@ -83,7 +59,7 @@ export async function planExport(
   const sources: ExportPlanSource[] = [];
   const missing: BackupService[] = [];
   for (const service of options.services) {
-    const source = await userSource(db, options.customerId, options.subjectEmail, service);
+    const source = await findSource(db, options.customerId, options.subjectEmail, service);
     const point = source
       ? await resolveBackupPoint(db, options.customerId, source.id, options.asOf ?? undefined)
       : null;
