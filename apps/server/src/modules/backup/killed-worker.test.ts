@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { backupItemVersions, backupRuns } from '../../db/schema.ts';
+import { runAndKillWorker } from '../../testing/worker-process.ts';
 import { enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, requestCounts, runRow, versionsOf } from './backup-test-support.ts';
 import { createQueuedRuns } from './queue-runs.ts';
@@ -34,34 +32,14 @@ describe('a backup worker killed with SIGKILL [postgres]', { skip: !process.env.
       trigger: 'on_demand',
     });
     assert.ok(run);
-    const keyFile = path.join(f.ctx.config.storageUrl, 'sa.json');
-    writeFileSync(keyFile, JSON.stringify(f.emulator.serviceAccountKey));
-    const child = spawn(
-      process.execPath,
-      [
-        fixtureScript,
-        f.ctx.database.testUrl as string,
-        f.ctx.config.storageUrl,
-        f.ctx.masterKey.toString('base64'),
-        keyFile,
-        run.runId,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
     // Killed right after its second commit, with more fetches and puts in flight.
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      child.stdout.on('data', (chunk) => {
-        output += chunk;
-        if (/committed (\d+)\n[\s\S]*committed \d+\n/.test(output)) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-        if (output.includes('done')) reject(new Error('the worker finished before it could be killed'));
-      });
-      child.on('error', reject);
+    await runAndKillWorker({
+      fixtureScript,
+      ctx: f.ctx,
+      serviceAccountKey: f.emulator.serviceAccountKey,
+      targetId: run.runId,
+      killWhen: (output) => /committed (\d+)\n[\s\S]*committed \d+\n/.test(output),
     });
-    await new Promise((resolve) => child.on('exit', resolve));
     const interrupted = await runRow(f, run.runId);
     assert.equal(interrupted.status, 'running', 'the dead worker left its run running');
     const committed = await f.ctx.db.select().from(backupItemVersions).where(eq(backupItemVersions.runId, run.runId));

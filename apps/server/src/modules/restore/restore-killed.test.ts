@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runAndKillWorker } from '../../testing/worker-process.ts';
 import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
 import { type BackupFixture, backupFixture } from '../backup/backup-test-support.ts';
 import { runRestore } from './restore-run.ts';
@@ -40,33 +38,13 @@ describe('a restore worker killed with SIGKILL [postgres]', { skip: !process.env
       inPlace: true,
       requestedBy: 'test',
     });
-    const keyFile = path.join(f.ctx.config.storageUrl, 'sa.json');
-    writeFileSync(keyFile, JSON.stringify(f.emulator.serviceAccountKey));
-    const child = spawn(
-      process.execPath,
-      [
-        fixtureScript,
-        f.ctx.database.testUrl as string,
-        f.ctx.config.storageUrl,
-        f.ctx.masterKey.toString('base64'),
-        keyFile,
-        restore.id,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      child.stdout.on('data', (chunk) => {
-        output += chunk;
-        if (output.includes('restored 5\n')) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-        if (output.includes('done')) reject(new Error('the worker finished before it could be killed'));
-      });
-      child.on('error', reject);
+    await runAndKillWorker({
+      fixtureScript,
+      ctx: f.ctx,
+      serviceAccountKey: f.emulator.serviceAccountKey,
+      targetId: restore.id,
+      killWhen: (output) => output.includes('restored 5\n'),
     });
-    await new Promise((resolve) => child.on('exit', resolve));
     assert.equal((await getRestore(f.ctx.db, f.customerId, restore.id))?.status, 'running');
     const midway = await countItems(f.ctx.db, restore.id);
     assert.ok(midway.restored >= 4 && midway.pending > 0, JSON.stringify(midway));
