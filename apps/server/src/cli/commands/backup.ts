@@ -1,11 +1,11 @@
 // `safehold backup run`, `backup status`, `backup window` and `backup retention`: on-demand
 // backups of a domain (or some of its users and services), the backup status, and the tenant's
 // backup settings, for operators and scripts (--json).
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
 import type { AppContext } from '../../context.ts';
-import { customers, directoryUsers } from '../../db/schema.ts';
+import { directoryUsers } from '../../db/schema.ts';
 import { type EnqueuedRun, enqueueTenantBackup } from '../../modules/backup/backup-jobs.ts';
 import type { BackupSubject } from '../../modules/backup/backup-types.ts';
 import { listSharedDriveSubjects } from '../../modules/backup/directory-subjects.ts';
@@ -24,18 +24,10 @@ import {
 import { getConnection } from '../../modules/customers/store.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
+import { customerOfDomain } from '../customer-domain.ts';
 import { formatBytes } from '../progress-bar.ts';
 
 const serviceSchema = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
-
-async function findCustomer(ctx: AppContext, domain: string): Promise<{ id: string; domain: string }> {
-  const [customer] = await ctx.db
-    .select({ id: customers.id, domain: customers.domain })
-    .from(customers)
-    .where(sql`lower(${customers.domain}) = ${domain.toLowerCase()}`);
-  if (!customer) throw new UsageError(`no customer with the domain "${domain}" in this installation`);
-  return customer;
-}
 
 async function hasDirectoryRows(ctx: AppContext, customerId: string): Promise<boolean> {
   const [row] = await ctx.db
@@ -135,7 +127,7 @@ export const backupRunCommand: Command = {
     const config = loadConfig(io.env, io.cwd);
     const runtime = await openRuntime(config, { command: 'safehold backup run' });
     try {
-      const customer = await findCustomer(runtime, domain);
+      const customer = await customerOfDomain(runtime.db, domain);
       await createTenantRepositoryKeys(runtime, customer.id);
       const connection = await getConnection(runtime.db, customer.id);
       if (!connection) {
@@ -248,7 +240,7 @@ export const backupStatusCommand: Command = {
     const config = loadConfig(io.env, io.cwd);
     const runtime = await openRuntime(config, { command: 'safehold backup status' });
     try {
-      const customer = await findCustomer(runtime, domain);
+      const customer = await customerOfDomain(runtime.db, domain);
       const status = await getBackupStatus(runtime, customer.id);
       if (values.json) {
         io.stdout.write(`${JSON.stringify(status)}\n`);
@@ -326,7 +318,7 @@ export const backupWindowCommand: Command = {
     const config = loadConfig(io.env, io.cwd);
     const runtime = await openRuntime(config, { command: 'safehold backup window' });
     try {
-      const customer = await findCustomer(runtime, domain);
+      const customer = await customerOfDomain(runtime.db, domain);
       if (wanted?.success) {
         await setBackupWindow(runtime, customer.id, wanted.data);
         await audit(runtime, customer.id, 'backup.window.set', { ...wanted.data });
@@ -370,7 +362,7 @@ export const backupRetentionCommand: Command = {
     const config = loadConfig(io.env, io.cwd);
     const runtime = await openRuntime(config, { command: 'safehold backup retention' });
     try {
-      const customer = await findCustomer(runtime, domain);
+      const customer = await customerOfDomain(runtime.db, domain);
       if (days !== undefined || values.forever) {
         await setRetention(runtime, customer.id, days ?? null);
         await audit(runtime, customer.id, 'backup.retention.set', { days: days ?? null });

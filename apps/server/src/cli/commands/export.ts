@@ -10,11 +10,11 @@ import { loadConfig } from '../../config/config.ts';
 import { backupRuns } from '../../db/schema.ts';
 import { AppError } from '../../http/errors.ts';
 import { systemAuditActor } from '../../modules/customers/deps.ts';
-import { findCustomerByDomain } from '../../modules/customers/store.ts';
 import { exportServices } from '../../modules/export/export-archive.ts';
 import { createExport, exportAuditDetails, exportFilePath, runExport } from '../../modules/export/exports.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, exitCodes, UsageError } from '../command.ts';
+import { customerOfDomain } from '../customer-domain.ts';
 import { createProgressBar, formatBytes } from '../progress-bar.ts';
 
 const serviceSchema = z.enum(exportServices);
@@ -77,8 +77,7 @@ export const exportCommand: Command = {
     const config = loadConfig(io.env, io.cwd);
     const runtime = await openRuntime(config, { command: 'safehold export' });
     try {
-      const customer = await findCustomerByDomain(runtime.db, domain);
-      if (!customer) throw new UsageError(`no customer with the domain "${domain}" in this installation`);
+      const customer = await customerOfDomain(runtime.db, domain);
       if (asOfText && !asOf) {
         const [run] = await runtime.db
           .select({ finishedAt: backupRuns.finishedAt, status: backupRuns.status })

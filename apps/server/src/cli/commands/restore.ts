@@ -1,10 +1,5 @@
-// `safehold restore`: restores one user's service (or a label, a folder, some items) as of a
-// backup point into the same or another user of the domain, with a progress bar on a terminal
-// and the per-item report (`--json`: {"status","restored","skipped","failed","errors"}).
-import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
-import { customers } from '../../db/schema.ts';
 import { googleClientFor } from '../../modules/backup/google-client.ts';
 import { backupServices } from '../../modules/backup/run-source.ts';
 import { startRestore } from '../../modules/restore/restore-jobs.ts';
@@ -12,6 +7,7 @@ import type { RestoreCounts } from '../../modules/restore/restore-store.ts';
 import { getRestore, RestoreRequestError, restoreErrors } from '../../modules/restore/restore-store.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
+import { customerOfDomain } from '../customer-domain.ts';
 
 const serviceSchema = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
 
@@ -84,11 +80,7 @@ export const restoreCommand: Command = {
     const config = loadConfig(io.env, io.cwd);
     const runtime = await openRuntime(config, { command: 'safehold restore' });
     try {
-      const [customer] = await runtime.db
-        .select({ id: customers.id, domain: customers.domain })
-        .from(customers)
-        .where(sql`lower(${customers.domain}) = ${domain.toLowerCase()}`);
-      if (!customer) throw new UsageError(`no customer with the domain "${domain}" in this installation`);
+      const customer = await customerOfDomain(runtime.db, domain);
       const request = {
         user: values.user.toLowerCase(),
         service: service.data,

@@ -2,12 +2,12 @@
 // line, for operators and scripts (--json). The query language is Gmail's style; a term it
 // cannot read is a usage error naming the term.
 import { loadConfig } from '../../config/config.ts';
-import { findCustomerByDomain } from '../../modules/customers/store.ts';
 import { parseQuery, QueryError, type SearchQuery } from '../../modules/search/query-parser.ts';
 import { searchItems } from '../../modules/search/search.ts';
 import { hitSummary, type SearchHitSummary } from '../../modules/search/search-results.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
+import { customerOfDomain } from '../customer-domain.ts';
 
 function parseLimit(value: unknown): number {
   if (value === undefined) return 50;
@@ -65,8 +65,7 @@ export const searchCommand: Command = {
     const config = loadConfig(io.env, io.cwd);
     const runtime = await openRuntime(config, { command: 'safehold search' });
     try {
-      const customer = await findCustomerByDomain(runtime.db, domain.toLowerCase());
-      if (!customer) throw new UsageError(`no customer with the domain "${domain}" in this installation`);
+      const customer = await customerOfDomain(runtime.db, domain);
       const page = await searchItems(runtime.db, customer.id, query, {
         limit,
         cursor: typeof values.cursor === 'string' ? values.cursor : null,

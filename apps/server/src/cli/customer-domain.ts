@@ -1,0 +1,10 @@
+// The customer a command's --domain names, or a usage error (exit 2) saying there is none.
+import type { Db } from '../db/database.ts';
+import { type CustomerRow, findCustomerByDomain } from '../modules/customers/store.ts';
+import { UsageError } from './command.ts';
+
+export async function customerOfDomain(db: Db, domain: string): Promise<CustomerRow> {
+  const customer = await findCustomerByDomain(db, domain.trim().toLowerCase());
+  if (!customer) throw new UsageError(`no customer with the domain "${domain}" in this installation`);
+  return customer;
+}
