@@ -57,9 +57,14 @@ export interface BackupPoint {
   at: Date;
 }
 
-/** Committed runs of a source, newest first. */
-export async function backupPoints(db: Db, customerId: string, sourceId: string): Promise<BackupPoint[]> {
-  const rows = await db
+/** Committed runs of a source, newest first; `options` narrows to runs at or before a time and a count. */
+export async function backupPoints(
+  db: Db,
+  customerId: string,
+  sourceId: string,
+  options: { atOrBefore?: Date; limit?: number } = {},
+): Promise<BackupPoint[]> {
+  const query = db
     .select({ runId: backupRuns.id, status: backupRuns.status, at: backupRuns.finishedAt })
     .from(backupRuns)
     .where(
@@ -67,9 +72,11 @@ export async function backupPoints(db: Db, customerId: string, sourceId: string)
         eq(backupRuns.customerId, customerId),
         eq(backupRuns.sourceId, sourceId),
         inArray(backupRuns.status, ['success', 'partial']),
+        options.atOrBefore ? lte(backupRuns.finishedAt, options.atOrBefore) : undefined,
       ),
     )
     .orderBy(desc(backupRuns.finishedAt));
+  const rows = await (options.limit === undefined ? query : query.limit(options.limit));
   return rows.flatMap((row) =>
     row.at && (row.status === 'success' || row.status === 'partial')
       ? [{ runId: row.runId, status: row.status, at: row.at }]
@@ -87,8 +94,11 @@ export async function resolveBackupPoint(
   sourceId: string,
   requested?: Date,
 ): Promise<BackupPoint | null> {
-  const points = await backupPoints(db, customerId, sourceId);
-  return points.find((point) => !requested || point.at.getTime() <= requested.getTime()) ?? null;
+  const [point] = await backupPoints(db, customerId, sourceId, {
+    ...(requested ? { atOrBefore: requested } : {}),
+    limit: 1,
+  });
+  return point ?? null;
 }
 
 /** Rows of backup_item_versions valid at `at`. */
