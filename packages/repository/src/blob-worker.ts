@@ -1,5 +1,6 @@
 // Worker-thread side of the CPU work (hashing, splitting, compressing, encrypting, opening),
 // so the event loop of the process that stores blobs stays free. See worker-pool.ts.
+import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -99,6 +100,15 @@ async function restore(task: Extract<WorkerTask, { op: 'restore' }>): Promise<Wo
   return { op: 'restore', results };
 }
 
+/** Splits and hashes a message and keeps it until seal-kept says which segments are new. */
+function keep(data: Buffer, idKey: Uint8Array): { handle: number; size: number; lengths: number[]; ids: Uint8Array[] } {
+  const lengths = splitMail(data);
+  const { ids, offsets } = hashSegments(idKey, data, lengths);
+  const handle = nextHandle++;
+  kept.set(handle, { data, offsets, lengths, ids });
+  return { handle, size: data.length, lengths, ids };
+}
+
 function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
   switch (task.op) {
     case 'split-hash': {
@@ -115,11 +125,16 @@ function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
           } catch (error) {
             return { ok: false as const, error: (error as Error).message };
           }
-          const lengths = splitMail(data);
-          const { ids, offsets } = hashSegments(task.idKey, data, lengths);
-          const handle = nextHandle++;
-          kept.set(handle, { data, offsets, lengths, ids });
-          return { ok: true as const, handle, size: data.length, lengths, ids };
+          return { ok: true as const, ...keep(data, task.idKey) };
+        }),
+      };
+    case 'keep-split-hash':
+      return {
+        op: 'keep-split-hash',
+        files: task.datas.map((view) => {
+          const data = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+          const sha256 = task.contentHash ? createHash('sha256').update(data).digest('hex') : undefined;
+          return { ok: true as const, ...keep(data, task.idKey), ...(sha256 ? { sha256 } : {}) };
         }),
       };
     case 'seal-kept':
@@ -161,9 +176,18 @@ function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
   }
 }
 
+/** Sealed blobs go back transferred, not copied (each is a buffer of its own: blob-crypto seal). */
+function transferList(result: WorkerResult): ArrayBuffer[] {
+  const sealed = result.op === 'seal' ? result.sealed : result.op === 'seal-kept' ? result.sealed.flat() : [];
+  return sealed.flatMap((blob) =>
+    blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? [blob.buffer as ArrayBuffer] : [],
+  );
+}
+
 parentPort?.on('message', async (message: { seq: number; task: WorkerTask }) => {
   try {
-    parentPort?.postMessage({ seq: message.seq, result: await run(message.task) } satisfies WorkerReply);
+    const result = await run(message.task);
+    parentPort?.postMessage({ seq: message.seq, result } satisfies WorkerReply, transferList(result));
   } catch (error) {
     parentPort?.postMessage({ seq: message.seq, error: (error as Error).message } satisfies WorkerReply);
   }

@@ -35,6 +35,7 @@ import {
   takeLock,
 } from './repository-config.ts';
 import { createWorkerPool, type WorkerPool } from './worker-pool.ts';
+import type { WorkerResult, WorkerTask } from './worker-protocol.ts';
 import { DEFAULT_ZSTD_LEVEL } from './zstd.ts';
 
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
@@ -435,15 +436,50 @@ export class Repository {
    * One batch goes to one worker (fewer round trips for many small messages).
    */
   putMailFiles(paths: string[]): Promise<Array<{ ok: true; id: string; size: number } | { ok: false; error: string }>> {
-    return this.track(this.storeMailFiles(paths));
+    return this.track(this.storeKept({ op: 'read-split-hash', paths, idKey: this.core.keys.idKey }));
   }
 
-  private async storeMailFiles(
-    paths: string[],
-  ): Promise<Array<{ ok: true; id: string; size: number } | { ok: false; error: string }>> {
+  /**
+   * Stores messages as putMail would, in one round trip to one worker thread, which splits,
+   * hashes and seals them: a buffer that owns its whole memory is transferred, not copied
+   * (detached here: the caller must not read it afterwards); any other is copied.
+   * `contentHash`: also return each message's hex SHA-256 (computed on the worker).
+   */
+  async putMails(
+    raws: readonly Uint8Array[],
+    options: { contentHash?: boolean } = {},
+  ): Promise<Array<{ id: string; size: number; sha256?: string }>> {
+    const transfer = new Set<ArrayBuffer>();
+    const datas = raws.map((raw) => {
+      const owned =
+        raw.buffer instanceof ArrayBuffer && raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
+      const data = owned && !transfer.has(raw.buffer as ArrayBuffer) ? raw : compactCopy(raw);
+      transfer.add(data.buffer as ArrayBuffer);
+      return data;
+    });
+    const task = {
+      op: 'keep-split-hash' as const,
+      datas,
+      idKey: this.core.keys.idKey,
+      contentHash: options.contentHash === true,
+    };
+    const results = await this.track(this.storeKept(task, [...transfer]));
+    return results.map((result) => {
+      if (!result.ok) throw new RepositoryError('bad-input', result.error);
+      return { id: result.id, size: result.size, ...(result.sha256 ? { sha256: result.sha256 } : {}) };
+    });
+  }
+
+  private async storeKept(
+    task: Extract<WorkerTask, { op: 'read-split-hash' | 'keep-split-hash' }>,
+    transfer?: ArrayBuffer[],
+  ): Promise<Array<{ ok: true; id: string; size: number; sha256?: string } | { ok: false; error: string }>> {
     const { pool, keys } = this.core;
     const slot = pool.pick();
-    const { files } = await pool.run({ op: 'read-split-hash', paths, idKey: keys.idKey }, slot);
+    const { files } = (await pool.run(task, slot, transfer)) as Extract<
+      WorkerResult,
+      { op: 'read-split-hash' | 'keep-split-hash' }
+    >;
     const plans = files.map((file) => {
       if (!file.ok) return undefined;
       const segmentIds = file.ids.map((id) => Buffer.from(id).toString('hex'));
@@ -496,7 +532,12 @@ export class Repository {
     await this.append(entries, sealed.flat());
     return files.map((file, i) =>
       file.ok
-        ? { ok: true as const, id: plans[i]!.descriptorId, size: file.size }
+        ? {
+            ok: true as const,
+            id: plans[i]!.descriptorId,
+            size: file.size,
+            ...('sha256' in file && file.sha256 ? { sha256: file.sha256 } : {}),
+          }
         : { ok: false as const, error: file.error },
     );
   }

@@ -1,6 +1,7 @@
 // Round-trip properties: any MIME message, file or JSON value comes back byte for byte, and
 // shared attachments are stored once.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,5 +178,36 @@ describe('round trips', () => {
     // The attachment's compressed copy is stored once: ten messages add far less than one raw attachment.
     assert.ok(after_.storedBytes - before.storedBytes < attachment.length / 2);
     for (let n = 0; n < 10; n++) assert.deepEqual(await repo.readAll(ids[n]!), message(n));
+  });
+
+  test('putMails stores a batch as putMail does, hands owned buffers over and hashes on the worker', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(mimeMessage, { minLength: 1, maxLength: 6 }), async (messages) => {
+        // Owned buffers (transferred) and views of a larger buffer (copied) in one batch.
+        const owned = messages.map((raw) => new Uint8Array(raw));
+        const shared = Buffer.concat([Buffer.from('prefix'), ...messages]);
+        let at = 6;
+        const views = messages.map((raw) => {
+          const view = shared.subarray(at, at + raw.length);
+          at += raw.length;
+          return view;
+        });
+        const batch = owned.map((raw, i) => (i % 2 === 0 ? raw : views[i]!));
+        const stored = await repo.putMails(batch, { contentHash: true });
+        assert.equal(stored.length, messages.length);
+        for (const [i, raw] of messages.entries()) {
+          const entry = stored[i]!;
+          assert.equal(entry.id, await repo.putMail(raw), 'the same id as putMail');
+          assert.equal(entry.size, raw.length);
+          assert.equal(entry.sha256, createHash('sha256').update(raw).digest('hex'));
+          assert.deepEqual(await repo.readAll(entry.id), raw);
+          // Transferred when it owned its memory (and is not empty), copied when it was a view.
+          if (i % 2 === 0) assert.equal(owned[i]!.byteLength, 0, 'an owned buffer is handed over');
+          else assert.deepEqual(Buffer.from(views[i]!), raw, 'a view stays readable');
+        }
+      }),
+      { numRuns: 30 },
+    );
+    await repo.flush();
   });
 });

@@ -3,6 +3,8 @@
 export type WorkerTask =
   | { op: 'split-hash'; split: 'mail' | 'file'; final: boolean; data: Uint8Array; idKey: Uint8Array }
   | { op: 'read-split-hash'; paths: string[]; idKey: Uint8Array }
+  /** Messages handed over (transferred): split, hashed and kept like read-split-hash's. */
+  | { op: 'keep-split-hash'; datas: Uint8Array[]; idKey: Uint8Array; contentHash: boolean }
   | {
       op: 'seal-kept';
       dataKey: Uint8Array;
@@ -30,6 +32,11 @@ export type WorkerResult =
       files: Array<
         { ok: true; handle: number; size: number; lengths: number[]; ids: Uint8Array[] } | { ok: false; error: string }
       >;
+    }
+  | {
+      op: 'keep-split-hash';
+      /** `sha256`: hex SHA-256 of the whole message, when asked for. */
+      files: Array<{ ok: true; handle: number; size: number; lengths: number[]; ids: Uint8Array[]; sha256?: string }>;
     }
   | { op: 'seal-kept'; sealed: Uint8Array[][] }
   | { op: 'restore'; results: Array<{ ok: true; bytes: number } | { ok: false; error: string }> }
