@@ -8,7 +8,7 @@
 // also carries the label names and the header fields browse, search and restore use.
 import { GoogleApiError, historyChanges, ResyncRequired } from '@safehold/google';
 import { readMailHeaders } from './mail-headers.ts';
-import { chunks, errorReason, forEachLimited, type ServiceResult, type ServiceRun, sha256 } from './service-context.ts';
+import { chunks, errorReason, forEachLimited, type ServiceResult, type ServiceRun } from './service-context.ts';
 
 /**
  * Messages per batch request. Google counts every part of a batch against the user's ~5
@@ -22,6 +22,8 @@ export const GMAIL_BATCH = 5;
 const RELABEL_LANES = 3;
 /** Commits a mailbox may have waiting behind its fetching before the fetching waits (back-pressure). */
 const COMMITS_BEHIND = 2;
+/** Fetched batches a mailbox may have being stored while it fetches the next (back-pressure). */
+const STORES_AHEAD = 4;
 
 /** Label id → name for this run, listed once (1 quota unit) when first needed. */
 type LabelNames = (ids: readonly string[]) => Promise<string[]>;
@@ -117,6 +119,41 @@ async function fullComparison(
   return { cursor: { historyId: sync.cursor } };
 }
 
+type RawMessage = Extract<
+  Awaited<ReturnType<ServiceRun['google']['gmail']['batchGetRawMessages']>>[number],
+  { ok: true }
+>['message'];
+
+/** Stores a fetched batch (one round trip to a repository worker) and puts its versions. */
+async function storeMessages(run: ServiceRun, messages: RawMessage[], labelNames: LabelNames): Promise<void> {
+  if (messages.length === 0) return;
+  // Everything read from the bytes is read first: putMails hands them over to a worker thread.
+  const items = await Promise.all(
+    messages.map(async (message) => ({
+      key: message.id,
+      size: message.raw.length,
+      metadata: {
+        ...readMailHeaders(message.raw),
+        labelIds: message.labelIds,
+        labelNames: await labelNames(message.labelIds ?? []),
+        threadId: message.threadId,
+        internalDate: message.internalDate,
+        historyId: message.historyId,
+      },
+    })),
+  );
+  const stored = await run.writer.store((repository) =>
+    repository.putMails(
+      messages.map((message) => message.raw),
+      { contentHash: true },
+    ),
+  );
+  items.forEach((item, i) => {
+    const { id, sha256 } = stored[i]!;
+    run.writer.put({ ...item, objectId: id, contentHash: sha256!, fetchedBytes: item.size });
+  });
+}
+
 function isGone(error: unknown): boolean {
   return error instanceof GoogleApiError && error.status === 404;
 }
@@ -129,37 +166,30 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[], labelNames
       run.signal?.throwIfAborted();
       if (commitFailure) throw commitFailure.error;
       let gone = 0;
-      for (const batch of chunks(group, GMAIL_BATCH)) {
-        const results = await run.google.gmail.batchGetRawMessages(run.email, batch);
-        // Sealing runs on the repository's worker threads: put the whole batch at once.
-        await Promise.all(
-          results.map(async (result) => {
-            if (!result.ok) {
-              // Deleted between listing and fetching: nothing to back up (history closes it).
-              if (isGone(result.error)) gone += 1;
-              else await run.writer.fail(result.id, errorReason(result.error));
-              return;
-            }
-            const message = result.message;
-            const objectId = await run.writer.store((repository) => repository.putMail(message.raw));
-            run.writer.put({
-              key: message.id,
-              objectId,
-              contentHash: sha256(message.raw),
-              size: message.raw.length,
-              metadata: {
-                ...readMailHeaders(message.raw),
-                labelIds: message.labelIds,
-                labelNames: await labelNames(message.labelIds ?? []),
-                threadId: message.threadId,
-                internalDate: message.internalDate,
-                historyId: message.historyId,
-              },
-              fetchedBytes: message.raw.length,
-            });
-          }),
-        );
+      // Stores run behind the fetching (the next batch is fetched while this one is sealed), at
+      // most STORES_AHEAD batches deep; every one ends before the group's commit.
+      const storing: Promise<void>[] = [];
+      try {
+        for (const batch of chunks(group, GMAIL_BATCH)) {
+          const results = await run.google.gmail.batchGetRawMessages(run.email, batch);
+          const messages: RawMessage[] = [];
+          const failures: Promise<void>[] = [];
+          for (const result of results) {
+            if (result.ok) messages.push(result.message);
+            // Deleted between listing and fetching: nothing to back up (history closes it).
+            else if (isGone(result.error)) gone += 1;
+            else failures.push(run.writer.fail(result.id, errorReason(result.error)));
+          }
+          const stored = Promise.all([...failures, storeMessages(run, messages, labelNames)]).then(() => undefined);
+          // Handled now, awaited below: a failure while the next batch is fetched is not unhandled.
+          stored.catch(() => undefined);
+          storing.push(stored);
+          if (storing.length >= STORES_AHEAD) await storing.shift();
+        }
+      } finally {
+        await Promise.allSettled(storing);
       }
+      await Promise.all(storing);
       if (gone > 0) await run.writer.skip(gone);
       // The commit goes on behind the next group's fetching (commits are serialized by the writer).
       const commit = run.writer.commit();
