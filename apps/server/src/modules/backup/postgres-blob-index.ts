@@ -9,11 +9,21 @@ import {
   createRepositoryIndex,
   type PackRecord,
 } from '@safehold/repository';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { repositoryBlobs, repositoryPacks } from '../../db/schema.ts';
 
 const INSERT_CHUNK = 1000;
+const b = repositoryBlobs;
+
+interface BlobRow {
+  blobId: string;
+  pack: string;
+  type: number;
+  offset: number | string;
+  length: number | string;
+  rawLength: number | string;
+}
 
 export function createPostgresBlobIndex(
   db: Db,
@@ -33,22 +43,21 @@ export function createPostgresBlobIndex(
     const found = new Map<string, BlobLocation[]>();
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
-      const rows = await db
-        .select()
-        .from(repositoryBlobs)
-        .where(
-          and(
-            eq(repositoryBlobs.customerId, customerId),
-            inArray(repositoryBlobs.blobId, unique.slice(i, i + INSERT_CHUNK)),
-          ),
-        );
+      // Raw SQL with the ids as one JSON parameter: lookups run for every batch of messages.
+      const result = await db.execute(sql`
+        select ${b.blobId} as "blobId", ${b.pack} as pack, ${b.type} as type, ${b.offset} as "offset",
+          ${b.length} as length, ${b.rawLength} as "rawLength"
+        from ${b}
+        where ${b.customerId} = ${customerId}
+          and ${b.blobId} = any(array(select jsonb_array_elements_text(${JSON.stringify(unique.slice(i, i + INSERT_CHUNK))}::jsonb)))`);
+      const rows = (result as unknown as { rows: BlobRow[] }).rows;
       for (const row of rows) {
         const location: BlobLocation = {
           pack: row.pack,
           type: row.type === 1 ? 1 : 0,
-          offset: row.offset,
-          length: row.length,
-          rawLength: row.rawLength,
+          offset: Number(row.offset),
+          length: Number(row.length),
+          rawLength: Number(row.rawLength),
         };
         const list = found.get(row.blobId);
         if (list) list.push(location);
@@ -93,20 +102,24 @@ export function createPostgresBlobIndex(
           .onConflictDoNothing();
         const rows = packs.flatMap((pack) =>
           pack.blobs.map((blob) => ({
-            customerId,
-            blobId: blob.id,
+            blob_id: blob.id,
             pack: pack.name,
             type: blob.type,
             offset: blob.offset,
             length: blob.length,
-            rawLength: blob.rawLength,
+            raw_length: blob.rawLength,
           })),
         );
+        // One JSON parameter per chunk (a pack holds hundreds of blobs): see lookupNow.
         for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-          await tx
-            .insert(repositoryBlobs)
-            .values(rows.slice(i, i + INSERT_CHUNK))
-            .onConflictDoNothing();
+          await tx.execute(sql`
+            insert into ${b} (${sql.identifier(b.customerId.name)}, ${sql.identifier(b.blobId.name)}, ${sql.identifier(b.pack.name)},
+              ${sql.identifier(b.type.name)}, ${sql.identifier(b.offset.name)}, ${sql.identifier(b.length.name)},
+              ${sql.identifier(b.rawLength.name)})
+            select ${customerId}::uuid, r.blob_id, r.pack, r.type, r.offset, r.length, r.raw_length
+            from jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + INSERT_CHUNK))}::jsonb)
+              as r(blob_id text, pack text, type integer, "offset" bigint, length integer, raw_length integer)
+            on conflict do nothing`);
         }
       });
       await files?.addPacks(packs);

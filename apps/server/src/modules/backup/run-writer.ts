@@ -6,6 +6,7 @@
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
+import type { Db } from '../../db/database.ts';
 import { backupItemVersions, backupRunErrors, backupRuns } from '../../db/schema.ts';
 
 export interface CurrentVersion {
@@ -52,6 +53,35 @@ export async function loadCurrentVersions(ctx: AppContext, sourceId: string): Pr
     .from(backupItemVersions)
     .where(and(eq(backupItemVersions.sourceId, sourceId), isNull(backupItemVersions.validTo)));
   return new Map(rows.map((row) => [row.itemKey, row]));
+}
+
+/** A new version as insertVersions sends it (the columns every row of a commit shares aside). */
+interface NewVersionRow {
+  item_key: string;
+  version: number;
+  object_id: string;
+  content_hash: string;
+  size: number;
+  metadata: Record<string, unknown>;
+}
+
+const INSERT_CHUNK = 2000;
+
+/**
+ * Inserts a commit's new versions as ONE parameter (a JSON array the server expands): building
+ * the SQL of a multi-row insert value by value was the largest share of a backup's own CPU.
+ */
+async function insertVersions(tx: Db, run: RunRef, validFrom: Date, rows: NewVersionRow[]): Promise<void> {
+  const v = backupItemVersions;
+  await tx.execute(sql`
+    insert into ${v} (${sql.identifier(v.customerId.name)}, ${sql.identifier(v.sourceId.name)}, ${sql.identifier(v.runId.name)},
+      ${sql.identifier(v.validFrom.name)}, ${sql.identifier(v.itemKey.name)}, ${sql.identifier(v.version.name)},
+      ${sql.identifier(v.objectId.name)}, ${sql.identifier(v.contentHash.name)}, ${sql.identifier(v.size.name)},
+      ${sql.identifier(v.metadata.name)})
+    select ${run.customerId}::uuid, ${run.sourceId}::uuid, ${run.id}::uuid, ${validFrom.toISOString()}::timestamptz,
+      r.item_key, r.version, r.object_id, r.content_hash, r.size, r.metadata
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as r(item_key text, version integer, object_id text, content_hash text, size bigint, metadata jsonb)`);
 }
 
 export class RunWriter {
@@ -145,7 +175,7 @@ export class RunWriter {
     const closing = batch
       .map((entry) => (entry.kind === 'put' ? entry.item.key : entry.key))
       .filter((key) => this.current.has(key));
-    const inserts: (typeof backupItemVersions.$inferInsert)[] = [];
+    const inserts: NewVersionRow[] = [];
     for (const entry of batch) {
       if (entry.kind === 'close') {
         if (this.current.has(entry.key)) deleted += 1;
@@ -157,16 +187,12 @@ export class RunWriter {
       else added += 1;
       bytes += item.fetchedBytes;
       inserts.push({
-        customerId: this.run.customerId,
-        sourceId: this.run.sourceId,
-        itemKey: item.key,
+        item_key: item.key,
         version: (previous?.version ?? 0) + 1,
-        objectId: item.objectId,
-        contentHash: item.contentHash,
+        object_id: item.objectId,
+        content_hash: item.contentHash,
         size: item.size,
         metadata: item.metadata,
-        validFrom: now,
-        runId: this.run.id,
       });
     }
     // 2. One transaction: close the replaced/deleted versions, insert the new ones, count.
@@ -183,8 +209,8 @@ export class RunWriter {
             ),
           );
       }
-      for (let i = 0; i < inserts.length; i += 500)
-        await tx.insert(backupItemVersions).values(inserts.slice(i, i + 500));
+      for (let i = 0; i < inserts.length; i += INSERT_CHUNK)
+        await insertVersions(tx, this.run, now, inserts.slice(i, i + INSERT_CHUNK));
       await tx
         .update(backupRuns)
         .set({
