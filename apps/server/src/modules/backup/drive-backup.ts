@@ -116,10 +116,10 @@ function checksumOf(file: DriveFile): string | undefined {
 
 async function* hashing(
   body: AsyncIterable<Uint8Array>,
-  state: { hash: ReturnType<typeof createHash>; bytes: number },
+  state: { hash: ReturnType<typeof createHash> | undefined; bytes: number },
 ) {
   for await (const chunk of body) {
-    state.hash.update(chunk);
+    state.hash?.update(chunk);
     state.bytes += chunk.length;
     yield chunk;
   }
@@ -218,9 +218,10 @@ async function storeContent(
       });
     }
     const download = await run.google.drive.download(run.email, file.id);
-    const state = { hash: createHash('sha256'), bytes: 0 };
+    // Google's checksum names the content: hashing it again would only cost CPU.
+    const state = { hash: checksum ? undefined : createHash('sha256'), bytes: 0 };
     const objectId = await run.writer.store((repository) => repository.putFile(hashing(download.body, state)));
-    const hash = checksum ?? `sha256:${state.hash.digest('hex')}`;
+    const hash = checksum ?? `sha256:${state.hash?.digest('hex')}`;
     return {
       item: { objectId, contentHash: hash, size: state.bytes, fetchedBytes: state.bytes },
       extra: { contentKind: 'file' },
