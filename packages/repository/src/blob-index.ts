@@ -141,23 +141,50 @@ export interface RepositoryIndex extends BlobIndex {
   replaceAll(packs: readonly PackRecord[]): Promise<void>;
 }
 
+/** Writes index files for packs as they are added; keeps nothing but the unwritten ones. */
+export interface IndexFileWriter {
+  add(packs: readonly PackRecord[]): void;
+  /** Writes one index file naming every pack added since the last flush; returns its name. */
+  flush(): Promise<string | undefined>;
+  /** Forgets the unwritten packs (a replacing file names them). */
+  clear(): void;
+}
+
+export function createIndexFileWriter(backend: Backend, dataKey: Uint8Array): IndexFileWriter {
+  let unflushed: PackRecord[] = [];
+  return {
+    add(packs) {
+      unflushed.push(...packs);
+    },
+    async flush() {
+      if (unflushed.length === 0) return undefined;
+      const packs = unflushed;
+      unflushed = [];
+      return writeIndexFile(backend, dataKey, packs);
+    },
+    clear() {
+      unflushed = [];
+    },
+  };
+}
+
+async function writeIndexFile(backend: Backend, dataKey: Uint8Array, packs: readonly PackRecord[]): Promise<string> {
+  const name = `index/${randomBytes(16).toString('hex')}`;
+  await backend.put(name, encodeIndexFile(dataKey, packs));
+  return name;
+}
+
 /** The in-repository index: the union of the `index/` files (standalone use and recovery). */
 export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): RepositoryIndex {
   let map = new PackMap();
   const knownFiles = new Set<string>();
   const unreadable: string[] = [];
-  let unflushed: PackRecord[] = [];
-
-  async function writeIndexFile(packs: readonly PackRecord[]): Promise<void> {
-    const name = `index/${randomBytes(16).toString('hex')}`;
-    await backend.put(name, encodeIndexFile(dataKey, packs));
-    knownFiles.add(name);
-  }
+  const files = createIndexFileWriter(backend, dataKey);
 
   async function replaceAll(packs: readonly PackRecord[]): Promise<void> {
     const old = [...knownFiles];
     // New file first, then the old ones: a crash in between leaves duplicates, never a gap.
-    await writeIndexFile(packs);
+    knownFiles.add(await writeIndexFile(backend, dataKey, packs));
     for (const name of old) {
       await backend.delete(name);
       knownFiles.delete(name);
@@ -166,7 +193,7 @@ export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): Re
     map = new PackMap();
     for (const pack of packs) map.add(pack);
     // The new file names every pack we know, the unflushed ones included.
-    unflushed = [];
+    files.clear();
   }
 
   return {
@@ -190,10 +217,8 @@ export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): Re
       return map.lookup(ids);
     },
     async addPacks(packs) {
-      for (const pack of packs) {
-        map.add(pack);
-        unflushed.push(pack);
-      }
+      for (const pack of packs) map.add(pack);
+      files.add(packs);
     },
     async removePacks(names) {
       const removed = new Set(names);
@@ -203,10 +228,8 @@ export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): Re
       yield* [...map.byPack.values()];
     },
     async flush() {
-      if (unflushed.length === 0) return;
-      const packs = unflushed;
-      unflushed = [];
-      await writeIndexFile(packs);
+      const name = await files.flush();
+      if (name) knownFiles.add(name);
     },
     replaceAll,
     unreadable,

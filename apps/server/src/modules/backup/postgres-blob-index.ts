@@ -6,7 +6,7 @@ import {
   type Backend,
   type BlobIndex,
   type BlobLocation,
-  createRepositoryIndex,
+  createIndexFileWriter,
   type PackRecord,
 } from '@safehold/repository';
 import { and, eq, inArray, sql } from 'drizzle-orm';
@@ -30,8 +30,9 @@ export function createPostgresBlobIndex(
   customerId: string,
   mirror?: { backend: Backend; dataKey: Uint8Array },
 ): BlobIndex {
-  // Index files only for packs added by this instance (it never loads the others).
-  const files = mirror ? createRepositoryIndex(mirror.backend, mirror.dataKey) : undefined;
+  // Index files only for packs added by this instance; nothing else of them stays in memory
+  // (an in-repository index would keep every blob's location for the instance's lifetime).
+  const files = mirror ? createIndexFileWriter(mirror.backend, mirror.dataKey) : undefined;
   // Lookups arriving in the same turn of the event loop (the puts of a Gmail batch each claim
   // their blobs) share one query: one round trip instead of one per message.
   let queued: Array<{
@@ -122,7 +123,7 @@ export function createPostgresBlobIndex(
             on conflict do nothing`);
         }
       });
-      await files?.addPacks(packs);
+      files?.add(packs);
     },
     async removePacks(names) {
       if (names.length === 0) return;
