@@ -22,8 +22,10 @@ export const GMAIL_BATCH = 5;
 const RELABEL_LANES = 3;
 /** Commits a mailbox may have waiting behind its fetching before the fetching waits (back-pressure). */
 const COMMITS_BEHIND = 2;
-/** Fetched batches a mailbox may have being stored while it fetches the next (back-pressure). */
-const STORES_AHEAD = 4;
+/** Fetched messages stored together (one worker round trip, one blob-index lookup). */
+const STORE_BATCH = 20;
+/** Stores a mailbox may have in flight while it fetches on (back-pressure). */
+const STORES_AHEAD = 2;
 
 /** Label id → name for this run, listed once (1 quota unit) when first needed. */
 type LabelNames = (ids: readonly string[]) => Promise<string[]>;
@@ -166,26 +168,34 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[], labelNames
       run.signal?.throwIfAborted();
       if (commitFailure) throw commitFailure.error;
       let gone = 0;
-      // Stores run behind the fetching (the next batch is fetched while this one is sealed), at
-      // most STORES_AHEAD batches deep; every one ends before the group's commit.
+      // Stores run behind the fetching: fetched messages are stored STORE_BATCH at a time (one
+      // worker round trip and one index lookup for several fetch batches), at most STORES_AHEAD
+      // stores deep; every one ends before the group's commit.
       const storing: Promise<void>[] = [];
+      let fetched: RawMessage[] = [];
+      const store = async (messages: RawMessage[]) => {
+        const stored = storeMessages(run, messages, labelNames);
+        // Handled now, awaited below: a failure while the next batch is fetched is not unhandled.
+        stored.catch(() => undefined);
+        storing.push(stored);
+        if (storing.length >= STORES_AHEAD) await storing.shift();
+      };
       try {
         for (const batch of chunks(group, GMAIL_BATCH)) {
           const results = await run.google.gmail.batchGetRawMessages(run.email, batch);
-          const messages: RawMessage[] = [];
-          const failures: Promise<void>[] = [];
           for (const result of results) {
-            if (result.ok) messages.push(result.message);
+            if (result.ok) fetched.push(result.message);
             // Deleted between listing and fetching: nothing to back up (history closes it).
             else if (isGone(result.error)) gone += 1;
-            else failures.push(run.writer.fail(result.id, errorReason(result.error)));
+            else await run.writer.fail(result.id, errorReason(result.error));
           }
-          const stored = Promise.all([...failures, storeMessages(run, messages, labelNames)]).then(() => undefined);
-          // Handled now, awaited below: a failure while the next batch is fetched is not unhandled.
-          stored.catch(() => undefined);
-          storing.push(stored);
-          if (storing.length >= STORES_AHEAD) await storing.shift();
+          if (fetched.length >= STORE_BATCH) {
+            const full = fetched;
+            fetched = [];
+            await store(full);
+          }
         }
+        if (fetched.length > 0) await store(fetched);
       } finally {
         await Promise.allSettled(storing);
       }
