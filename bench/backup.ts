@@ -7,6 +7,7 @@
 // off, client quotas unlimited. Last, with per-user quotas on (scaled down), one mailbox is
 // backed up and its achieved Gmail rate is compared with the quota ceiling. The emulator runs
 // on a thread of its own (bench/backup-support/emulator-thread.ts): Google's CPU is not ours.
+// On Linux the report also gives each phase's CPU seconds per kind of thread (thread-cpu.ts).
 // Results go to docs/benchmarks.md (## backup).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { chunks, forEachLimited } from '../apps/server/src/modules/backup/servic
 import { createTenantRepositoryKeys } from '../apps/server/src/modules/backup/tenant-repository.ts';
 import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
 import { startEmulatorThread } from './backup-support/emulator-thread.ts';
+import { sampleThreadCpu } from './backup-support/thread-cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -141,6 +143,7 @@ try {
   const reference = client();
   let referenceMessages = 0;
   let referenceBytes = 0;
+  const referenceThreads = sampleThreadCpu();
   const referenceStart = performance.now();
   const referenceCpu = process.cpuUsage();
   await forEachLimited(subjects, USER_LANES, async (subject) => {
@@ -150,9 +153,11 @@ try {
   });
   const referenceSeconds = (performance.now() - referenceStart) / 1000;
   const referenceCpuSeconds = cpuSeconds(process.cpuUsage(referenceCpu));
+  const referenceThreadCpu = referenceThreads.stop();
 
   log(`reference done in ${referenceSeconds.toFixed(1)} s; backup`);
   await counters(true);
+  const backupThreads = sampleThreadCpu();
   const backupStart = performance.now();
   const backupCpu = process.cpuUsage();
   const initial = await enqueueTenantBackup(ctx, customerId, {
@@ -165,6 +170,7 @@ try {
   });
   const backupSeconds = (performance.now() - backupStart) / 1000;
   const backupCpuSeconds = cpuSeconds(process.cpuUsage(backupCpu));
+  const backupThreadCpu = backupThreads.stop();
   const initialCalls = await totalCalls();
   const failedRuns = initial.results?.filter((result) => result.status !== 'success') ?? [];
   if (failedRuns.length > 0) throw new Error(`initial backup did not succeed: ${JSON.stringify(failedRuns[0])}`);
@@ -281,6 +287,8 @@ try {
     throughputRatio: Number((referenceSeconds / backupSeconds).toFixed(2)),
     /** CPU seconds of this process (all threads, emulator included; not PostgreSQL's). */
     cpuRatio: Number((referenceCpuSeconds / backupCpuSeconds).toFixed(2)),
+    /** CPU seconds per kind of thread in each phase (Linux; PostgreSQL = this machine's server processes). */
+    threadCpuSeconds: { reference: referenceThreadCpu, backup: backupThreadCpu },
     loadAverage: os.loadavg()[0],
     incremental: {
       changes,

@@ -1,0 +1,84 @@
+// CPU seconds per kind of thread while a phase of the backup benchmark runs, read from Linux's
+// /proc: this process's threads (the main thread; V8's platform threads, which do most of the
+// garbage collector's marking and sweeping; the worker threads already running when the phase
+// began — the emulator's; those started during it — the repository's sealing workers; libuv's
+// pool) and the PostgreSQL server processes of this machine (when the database is local). The
+// threads are sampled every `intervalMs`, so a sealing worker that ends with the phase still
+// counts up to its last sample. Elsewhere than Linux it reports nothing.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+
+type Kind = 'main' | 'v8Platform' | 'emulator' | 'sealingWorkers' | 'libuv' | 'other' | 'postgres';
+
+function cpuOf(statPath: string): number | undefined {
+  try {
+    const stat = readFileSync(statPath, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined; // the thread or process ended between listing and reading
+  }
+}
+
+function commOf(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Current CPU seconds by thread id (this process) and by PostgreSQL process id. */
+function read(): { threads: Map<string, { comm: string; cpu: number }>; postgres: Map<string, number> } {
+  const threads = new Map<string, { comm: string; cpu: number }>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const cpu = cpuOf(`/proc/self/task/${tid}/stat`);
+    if (cpu !== undefined) threads.set(tid, { comm: commOf(`/proc/self/task/${tid}/comm`), cpu });
+  }
+  const postgres = new Map<string, number>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || commOf(`/proc/${pid}/comm`) !== 'postgres') continue;
+    const cpu = cpuOf(`/proc/${pid}/stat`);
+    if (cpu !== undefined) postgres.set(pid, cpu);
+  }
+  return { threads, postgres };
+}
+
+export interface ThreadCpuSampler {
+  /** Ends the sampling: CPU seconds spent during the phase by kind of thread. */
+  stop(): Partial<Record<Kind, number>>;
+}
+
+export function sampleThreadCpu(intervalMs = 250): ThreadCpuSampler {
+  if (!existsSync('/proc/self/task')) return { stop: () => ({}) };
+  const start = read();
+  const last = read();
+  const timer = setInterval(() => {
+    const now = read();
+    for (const [tid, entry] of now.threads) last.threads.set(tid, entry);
+    for (const [pid, cpu] of now.postgres) last.postgres.set(pid, cpu);
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      const now = read();
+      for (const [tid, entry] of now.threads) last.threads.set(tid, entry);
+      for (const [pid, cpu] of now.postgres) last.postgres.set(pid, cpu);
+      const totals: Partial<Record<Kind, number>> = {};
+      const add = (kind: Kind, seconds: number) => {
+        totals[kind] = Number(((totals[kind] ?? 0) + seconds).toFixed(2));
+      };
+      for (const [tid, { comm, cpu }] of last.threads) {
+        const before = start.threads.get(tid);
+        const spent = cpu - (before?.cpu ?? 0);
+        if (tid === String(process.pid)) add('main', spent);
+        else if (comm === 'V8Worker') add('v8Platform', spent);
+        else if (comm === 'WorkerThread') add(before ? 'emulator' : 'sealingWorkers', spent);
+        else if (comm.startsWith('libuv')) add('libuv', spent);
+        else add('other', spent);
+      }
+      for (const [pid, cpu] of last.postgres) add('postgres', cpu - (start.postgres.get(pid) ?? 0));
+      return totals;
+    },
+  };
+}
