@@ -14,6 +14,7 @@ import type { Db } from '../../db/database.ts';
 import { repositoryBlobs, repositoryPacks } from '../../db/schema.ts';
 
 const INSERT_CHUNK = 1000;
+const PACKS_PER_QUERY = 100;
 const b = repositoryBlobs;
 
 interface BlobRow {
@@ -143,23 +144,39 @@ export function createPostgresBlobIndex(
         .from(repositoryPacks)
         .where(eq(repositoryPacks.customerId, customerId))
         .orderBy(repositoryPacks.name);
-      for (const pack of packRows) {
-        const blobs = await db
+      // The blobs of PACKS_PER_QUERY packs per query (gc and verify walk every pack of a tenant:
+      // one query per pack was thousands of round trips for a large one).
+      for (let i = 0; i < packRows.length; i += PACKS_PER_QUERY) {
+        const batch = packRows.slice(i, i + PACKS_PER_QUERY);
+        const rows = await db
           .select()
           .from(repositoryBlobs)
-          .where(and(eq(repositoryBlobs.customerId, customerId), eq(repositoryBlobs.pack, pack.name)))
-          .orderBy(repositoryBlobs.offset);
-        yield {
-          name: pack.name,
-          size: pack.size,
-          blobs: blobs.map((blob) => ({
+          .where(
+            and(
+              eq(repositoryBlobs.customerId, customerId),
+              inArray(
+                repositoryBlobs.pack,
+                batch.map((pack) => pack.name),
+              ),
+            ),
+          )
+          .orderBy(repositoryBlobs.pack, repositoryBlobs.offset);
+        const byPack = new Map<string, PackRecord['blobs']>();
+        for (const blob of rows) {
+          let blobs = byPack.get(blob.pack);
+          if (!blobs) {
+            blobs = [];
+            byPack.set(blob.pack, blobs);
+          }
+          blobs.push({
             id: blob.blobId,
             type: blob.type === 1 ? 1 : 0,
             offset: blob.offset,
             length: blob.length,
             rawLength: blob.rawLength,
-          })),
-        };
+          });
+        }
+        for (const pack of batch) yield { name: pack.name, size: pack.size, blobs: byPack.get(pack.name) ?? [] };
       }
     },
     async flush() {
