@@ -503,6 +503,8 @@ export const backupRuns = pgTable(
     durationMs: integer('duration_ms'),
     /** While `running`: the source's lease; a run whose lease expired is taken to be dead. */
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    /** The queue job that runs it (null: run in-process, or not queued yet); see stale-runs.ts. */
+    jobId: text('job_id'),
     /** When the customer's admins were told about this failed/partial run (one digest per batch). */
     notifiedAt: timestamp('notified_at', { withTimezone: true }),
   },
@@ -511,6 +513,10 @@ export const backupRuns = pgTable(
     index('backup_runs_source_idx').on(table.sourceId, table.queuedAt),
     // A tenant's runs finished in the last 24 hours (the Reseller Console's health figures).
     index('backup_runs_customer_finished_idx').on(table.customerId, table.finishedAt),
+    // Runs queued or running (the stale-run sweep and the scheduler's in-flight count).
+    index('backup_runs_open_idx')
+      .on(table.status, table.queuedAt)
+      .where(sql`${table.status} in ('queued', 'running')`),
   ],
 );
 

@@ -12,13 +12,11 @@ import {
   type BackupSubject,
   backupJobPayload,
   type EnqueuedRun,
-  ON_DEMAND_PRIORITY,
   type RunResult,
-  SCHEDULED_PRIORITY,
 } from './backup-types.ts';
 import { defineNotifyJob } from './failure-notices.ts';
 import { defineMaintenanceJob } from './maintenance.ts';
-import { createQueuedRuns, enqueueRuns, ensureSources } from './queue-runs.ts';
+import { createQueuedRuns, enqueueRunJob, enqueueRuns, ensureSources } from './queue-runs.ts';
 import { type RunSourceOptions, runSourceBackup } from './run-source.ts';
 import { defineScheduleJob } from './schedule.ts';
 import { forEachLimited } from './service-context.ts';
@@ -61,13 +59,11 @@ export function defineBackupJobs(
           .select({ trigger: backupRuns.trigger })
           .from(backupRuns)
           .where(eq(backupRuns.id, payload.runId));
-        await context.jobs.enqueue(
-          BACKUP_JOB,
-          { runId: payload.runId },
-          {
-            startAfter: new Date(Math.max(result.busyUntil.getTime(), context.clock.now().getTime() + 30_000)),
-            priority: run?.trigger === 'on_demand' ? ON_DEMAND_PRIORITY : SCHEDULED_PRIORITY,
-          },
+        await enqueueRunJob(
+          context,
+          payload.runId,
+          run?.trigger ?? 'scheduled',
+          new Date(Math.max(result.busyUntil.getTime(), context.clock.now().getTime() + 30_000)),
         );
         job.logger.info({ runId: payload.runId, busyUntil: result.busyUntil }, 'source busy: backup run requeued');
       }

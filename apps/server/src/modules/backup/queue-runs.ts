@@ -94,11 +94,26 @@ export async function enqueueRuns(
   runs: readonly EnqueuedRun[],
   trigger: 'scheduled' | 'on_demand',
 ): Promise<void> {
-  for (const run of runs) {
-    await ctx.jobs.enqueue(
-      BACKUP_JOB,
-      { runId: run.runId },
-      { priority: trigger === 'on_demand' ? ON_DEMAND_PRIORITY : SCHEDULED_PRIORITY },
-    );
-  }
+  for (const run of runs) await enqueueRunJob(ctx, run.runId, trigger);
+}
+
+/**
+ * Queues the job that runs `runId` and records its id on the run, so the stale-run sweep can
+ * tell a run waiting for its job from one whose job is gone (stale-runs.ts).
+ */
+export async function enqueueRunJob(
+  ctx: AppContext,
+  runId: string,
+  trigger: 'scheduled' | 'on_demand',
+  startAfter?: Date,
+): Promise<void> {
+  const jobId = await ctx.jobs.enqueue(
+    BACKUP_JOB,
+    { runId },
+    {
+      priority: trigger === 'on_demand' ? ON_DEMAND_PRIORITY : SCHEDULED_PRIORITY,
+      ...(startAfter ? { startAfter } : {}),
+    },
+  );
+  if (jobId) await ctx.db.update(backupRuns).set({ jobId }).where(eq(backupRuns.id, runId));
 }

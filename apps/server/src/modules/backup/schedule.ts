@@ -18,6 +18,7 @@ import { backupServices, type EnqueuedRun } from './backup-types.ts';
 import { NOTIFY_JOB, notifyCron } from './failure-notices.ts';
 import { MAINTENANCE_JOB, maintenanceCron } from './maintenance.ts';
 import { enqueueRuns, ensureSources } from './queue-runs.ts';
+import { sweepStaleRuns } from './stale-runs.ts';
 
 export const SCHEDULE_JOB = 'backup.schedule';
 /** Every 15 minutes (at :07, :22, :37, :52, off the busy quarter hours). */
@@ -281,6 +282,8 @@ export function defineScheduleJob(jobs: JobQueue, ctx: () => AppContext, options
   jobs.define(
     SCHEDULE_JOB,
     async () => {
+      // Runs nobody will finish first: they block their sources (stale-runs.ts).
+      await sweepStaleRuns(ctx());
       await scheduleDueBackups(ctx(), options);
     },
     { payload: z.object({}), retryLimit: 1, expireInSeconds: 600 },

@@ -1,0 +1,2 @@
+ALTER TABLE "backup_runs" ADD COLUMN "job_id" text;--> statement-breakpoint
+CREATE INDEX "backup_runs_open_idx" ON "backup_runs" USING btree ("status","queued_at") WHERE "backup_runs"."status" in ('queued', 'running');
