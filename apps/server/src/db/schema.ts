@@ -501,7 +501,10 @@ export const backupRuns = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     durationMs: integer('duration_ms'),
-    /** While `running`: the source's lease; a run whose lease expired is taken to be dead. */
+    /**
+     * While `running`: the source's lease; a run whose lease expired is taken to be dead. While
+     * `queued`: held by the process that runs it in-process (`backup run --wait`), see stale-runs.ts.
+     */
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
     /** The queue job that runs it (null: run in-process, or not queued yet); see stale-runs.ts. */
     jobId: text('job_id'),
@@ -514,9 +517,7 @@ export const backupRuns = pgTable(
     // A tenant's runs finished in the last 24 hours (the Reseller Console's health figures).
     index('backup_runs_customer_finished_idx').on(table.customerId, table.finishedAt),
     // Runs queued or running (the stale-run sweep and the scheduler's in-flight count).
-    index('backup_runs_open_idx')
-      .on(table.status, table.queuedAt)
-      .where(sql`${table.status} in ('queued', 'running')`),
+    index('backup_runs_open_idx').on(table.status, table.queuedAt).where(sql`${table.status} in ('queued', 'running')`),
   ],
 );
 

@@ -2,7 +2,7 @@
 // the sources, creates a queued run for each and enqueues it — on-demand runs with a higher
 // priority than scheduled ones. With `wait` and no
 // running worker (the CLI), the runs execute in this process instead.
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { backupRuns } from '../../db/schema.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
@@ -17,9 +17,9 @@ import {
 import { defineNotifyJob } from './failure-notices.ts';
 import { defineMaintenanceJob } from './maintenance.ts';
 import { createQueuedRuns, enqueueRunJob, enqueueRuns, ensureSources } from './queue-runs.ts';
-import { type RunSourceOptions, runSourceBackup } from './run-source.ts';
+import { DEFAULT_LEASE_MS, type RunSourceOptions, runSourceBackup } from './run-source.ts';
 import { defineScheduleJob } from './schedule.ts';
-import { forEachLimited } from './service-context.ts';
+import { chunks, forEachLimited } from './service-context.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
 export interface EnqueueTenantBackupOptions {
@@ -85,6 +85,30 @@ export async function enqueueTenantBackup(
   const inProcess = options.wait === true && !ctx.jobs.started;
   if (inProcess) {
     const results: RunResult[] = [];
+    // This process holds its queued runs while it lives (renewed like a run's lease): the
+    // stale-run sweep of a worker elsewhere leaves them alone, and sends them to the queue only
+    // if this process dies before running them (stale-runs.ts).
+    const holdQueued = async () => {
+      for (const batch of chunks(runs, 5000)) {
+        await ctx.db
+          .update(backupRuns)
+          .set({ leaseExpiresAt: new Date(ctx.clock.now().getTime() + DEFAULT_LEASE_MS) })
+          .where(
+            and(
+              inArray(
+                backupRuns.id,
+                batch.map((run) => run.runId),
+              ),
+              eq(backupRuns.status, 'queued'),
+            ),
+          );
+      }
+    };
+    if (runs.length > 0) await holdQueued();
+    const renewal = setInterval(() => {
+      holdQueued().catch((failure: unknown) => ctx.logger.warn({ err: failure }, 'queued backup runs not held'));
+    }, DEFAULT_LEASE_MS / 5);
+    renewal.unref();
     // One open repository (one lock, one worker pool) for every run of this call.
     const repository =
       options.runOptions?.repository ?? (runs.length > 0 ? await openTenantRepository(ctx, customerId) : undefined);
@@ -98,6 +122,7 @@ export async function enqueueTenantBackup(
         options.onRunFinished?.(run, result);
       });
     } finally {
+      clearInterval(renewal);
       if (repository && !options.runOptions?.repository) await repository.close();
     }
     return { runs, results };

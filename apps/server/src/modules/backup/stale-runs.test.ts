@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { backupRuns } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
-import { defineBackupJobs } from './backup-jobs.ts';
+import { defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, runRow } from './backup-test-support.ts';
 import { BACKUP_JOB, type BackupService } from './backup-types.ts';
 import { createQueuedRuns, enqueueRunJob } from './queue-runs.ts';
@@ -21,7 +21,7 @@ forEachDatabase('the stale-run sweep', (kind) => {
   let f: BackupFixture;
   before(async () => {
     f = await backupFixture(kind, {
-      users: 1,
+      users: 2,
       generate: { messagesPerUser: 4, filesPerUser: 1, eventsPerUser: 1, contactsPerUser: 1 },
     });
     defineBackupJobs(
@@ -36,9 +36,9 @@ forEachDatabase('the stale-run sweep', (kind) => {
   });
 
   /** A run of `service` as the scheduler would leave it, then put in the given state. */
-  const run = async (service: BackupService, set: Partial<typeof backupRuns.$inferInsert>) => {
+  const run = async (service: BackupService, set: Partial<typeof backupRuns.$inferInsert>, user = 0) => {
     const [queued] = await createQueuedRuns(f.ctx, f.customerId, {
-      subjects: [f.users[0]!],
+      subjects: [f.users[user]!],
       services: [service],
       trigger: 'scheduled',
     });
@@ -64,8 +64,19 @@ forEachDatabase('the stale-run sweep', (kind) => {
     const waitingForItsJob = await run('drive', { queuedAt: ago(STALE_AFTER_MS + MINUTE) });
     await enqueueRunJob(f.ctx, waitingForItsJob, 'scheduled', new Date(Date.now() + 3_600_000));
     const ancient = await run('calendar', { queuedAt: ago(GIVE_UP_AFTER_MS + MINUTE) });
+    // Queued by a `backup run --wait` that runs it itself and still lives (it renews the hold).
+    const held = await run('contacts', {
+      queuedAt: ago(GIVE_UP_AFTER_MS + MINUTE),
+      leaseExpiresAt: new Date(now + 4 * MINUTE),
+    });
+    // ... and one whose process died long ago (another user's: its job runs on its own source).
+    const orphaned = await run(
+      'gmail',
+      { queuedAt: ago(STALE_AFTER_MS + 5 * MINUTE), leaseExpiresAt: ago(STALE_AFTER_MS + MINUTE) },
+      1,
+    );
 
-    assert.deepEqual(await sweepStaleRuns(f.ctx), { interrupted: 1, requeued: 1, abandoned: 1 });
+    assert.deepEqual(await sweepStaleRuns(f.ctx), { interrupted: 1, requeued: 2, abandoned: 1 });
 
     const deadRow = await runRow(f, dead);
     assert.equal(deadRow.status, 'failed');
@@ -77,6 +88,10 @@ forEachDatabase('the stale-run sweep', (kind) => {
     assert.equal((await runRow(f, pausedWorker)).status, 'running', 'a lease that ran out only lately is left');
     assert.equal((await runRow(f, justQueued)).status, 'queued');
     assert.equal((await runRow(f, justQueued)).jobId, null, 'a run queued lately is not requeued');
+    const heldRow = await runRow(f, held);
+    assert.equal(heldRow.status, 'queued', 'a run held by a live process is neither failed nor requeued');
+    assert.equal(heldRow.jobId, null);
+    assert.ok((await runRow(f, orphaned)).jobId, 'a run whose holder died is requeued');
     const waiting = await runRow(f, waitingForItsJob);
     assert.equal(waiting.status, 'queued');
     assert.equal((await f.ctx.jobs.get(BACKUP_JOB, waiting.jobId ?? ''))?.state, 'created');
@@ -94,5 +109,43 @@ forEachDatabase('the stale-run sweep', (kind) => {
     // A second sweep finds nothing more to do: the waiting run's job is alive.
     assert.deepEqual(await sweepStaleRuns(f.ctx), { interrupted: 0, requeued: 0, abandoned: 0 });
     assert.equal((await runRow(f, waitingForItsJob)).jobId, waiting.jobId, 'its job is not replaced');
+  });
+
+  it('a backup run --wait without a worker holds the runs it will run itself, and lets go when done', async () => {
+    // In-process as the CLI runs it (this context's queue counts as not started), one run at a time.
+    const holds: Array<Date | null> = [];
+    const local = { ...f.ctx, jobs: { ...f.ctx.jobs, started: false } };
+    const result = await enqueueTenantBackup(local, f.customerId, {
+      subjects: [f.users[0]!],
+      services: ['calendar', 'contacts'],
+      trigger: 'on_demand',
+      wait: true,
+      concurrency: 1,
+      runOptions: {
+        google: f.google,
+        groupSize: 1,
+        hooks: {
+          async afterCommit() {
+            // While the first run commits, the second waits queued, held by this process.
+            const rows = await f.ctx.db
+              .select({ status: backupRuns.status, lease: backupRuns.leaseExpiresAt })
+              .from(backupRuns)
+              .where(and(eq(backupRuns.status, 'queued'), eq(backupRuns.trigger, 'on_demand')));
+            for (const row of rows) holds.push(row.lease);
+          },
+        },
+      },
+    });
+    assert.deepEqual(
+      result.results?.map((entry) => entry.status),
+      ['success', 'success'],
+    );
+    assert.ok(holds.length > 0, 'a queued run was seen while the first one ran');
+    assert.ok(
+      holds.every((lease) => lease && lease.getTime() > f.ctx.clock.now().getTime()),
+      'every queued run of the call is held',
+    );
+    for (const entry of result.runs) assert.equal((await runRow(f, entry.runId)).leaseExpiresAt, null);
+    assert.deepEqual(await sweepStaleRuns(f.ctx), { interrupted: 0, requeued: 0, abandoned: 0 });
   });
 });

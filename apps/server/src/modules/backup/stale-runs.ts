@@ -5,10 +5,11 @@
 //   bringing it back) → failed, "interrupted"; what it committed stays, the next run resumes;
 // - `queued` for STALE_AFTER_MS without a live job: the process that queued it died before the
 //   job was sent, an interrupted `safehold backup run --wait` left the runs it meant to run
-//   itself, or the job failed for good before the run started → its job is sent again;
+//   itself (while that process lives it holds them with a lease), or the job failed for good
+//   before the run started → its job is sent again;
 // - `queued` for GIVE_UP_AFTER_MS: failed, "never started" (a run that cannot start must not be
 //   requeued forever; the source is then due again and the failure is reported).
-import { and, eq, isNotNull, lt } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { backupRuns } from '../../db/schema.ts';
 import { BACKUP_JOB } from './backup-types.ts';
@@ -39,15 +40,23 @@ export async function sweepStaleRuns(ctx: AppContext): Promise<StaleRunsReport> 
       ),
     )
     .returning({ id: backupRuns.id });
+  // A queued run held by a live process (an in-process `backup run --wait`) is not stale.
+  const notHeld = or(isNull(backupRuns.leaseExpiresAt), lt(backupRuns.leaseExpiresAt, staleBefore));
   const abandoned = await ctx.db
     .update(backupRuns)
-    .set({ status: 'failed', error: NEVER_STARTED_REASON, finishedAt: now })
-    .where(and(eq(backupRuns.status, 'queued'), lt(backupRuns.queuedAt, new Date(now.getTime() - GIVE_UP_AFTER_MS))))
+    .set({ status: 'failed', error: NEVER_STARTED_REASON, finishedAt: now, leaseExpiresAt: null })
+    .where(
+      and(
+        eq(backupRuns.status, 'queued'),
+        lt(backupRuns.queuedAt, new Date(now.getTime() - GIVE_UP_AFTER_MS)),
+        notHeld,
+      ),
+    )
     .returning({ id: backupRuns.id });
   const waiting = await ctx.db
     .select({ id: backupRuns.id, trigger: backupRuns.trigger, jobId: backupRuns.jobId })
     .from(backupRuns)
-    .where(and(eq(backupRuns.status, 'queued'), lt(backupRuns.queuedAt, staleBefore)));
+    .where(and(eq(backupRuns.status, 'queued'), lt(backupRuns.queuedAt, staleBefore), notHeld));
   let requeued = 0;
   for (const run of waiting) {
     const job = run.jobId ? await ctx.jobs.get(BACKUP_JOB, run.jobId) : null;
