@@ -15,7 +15,6 @@ import { repositoryBlobs, repositoryPacks } from '../../db/schema.ts';
 
 const INSERT_CHUNK = 1000;
 const PACKS_PER_QUERY = 100;
-const b = repositoryBlobs;
 
 interface BlobRow {
   blobId: string;
@@ -47,11 +46,10 @@ export function createPostgresBlobIndex(
     for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
       // Raw SQL with the ids as one JSON parameter: lookups run for every batch of messages.
       const result = await db.execute(sql`
-        select ${b.blobId} as "blobId", ${b.pack} as pack, ${b.type} as type, ${b.offset} as "offset",
-          ${b.length} as length, ${b.rawLength} as "rawLength"
-        from ${b}
-        where ${b.customerId} = ${customerId}
-          and ${b.blobId} = any(array(select jsonb_array_elements_text(${JSON.stringify(unique.slice(i, i + INSERT_CHUNK))}::jsonb)))`);
+        select blob_id as "blobId", pack, type, "offset", length, raw_length as "rawLength"
+        from repository_blobs
+        where customer_id = ${customerId}
+          and blob_id = any(array(select jsonb_array_elements_text(${JSON.stringify(unique.slice(i, i + INSERT_CHUNK))}::jsonb)))`);
       const rows = (result as unknown as { rows: BlobRow[] }).rows;
       for (const row of rows) {
         const location: BlobLocation = {
@@ -115,9 +113,7 @@ export function createPostgresBlobIndex(
         // One JSON parameter per chunk (a pack holds hundreds of blobs): see lookupNow.
         for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
           await tx.execute(sql`
-            insert into ${b} (${sql.identifier(b.customerId.name)}, ${sql.identifier(b.blobId.name)}, ${sql.identifier(b.pack.name)},
-              ${sql.identifier(b.type.name)}, ${sql.identifier(b.offset.name)}, ${sql.identifier(b.length.name)},
-              ${sql.identifier(b.rawLength.name)})
+            insert into repository_blobs (customer_id, blob_id, pack, type, "offset", length, raw_length)
             select ${customerId}::uuid, r.blob_id, r.pack, r.type, r.offset, r.length, r.raw_length
             from jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + INSERT_CHUNK))}::jsonb)
               as r(blob_id text, pack text, type integer, "offset" bigint, length integer, raw_length integer)

@@ -72,12 +72,9 @@ const INSERT_CHUNK = 2000;
  * the SQL of a multi-row insert value by value was the largest share of a backup's own CPU.
  */
 async function insertVersions(tx: Db, run: RunRef, validFrom: Date, rows: NewVersionRow[]): Promise<void> {
-  const v = backupItemVersions;
   await tx.execute(sql`
-    insert into ${v} (${sql.identifier(v.customerId.name)}, ${sql.identifier(v.sourceId.name)}, ${sql.identifier(v.runId.name)},
-      ${sql.identifier(v.validFrom.name)}, ${sql.identifier(v.itemKey.name)}, ${sql.identifier(v.version.name)},
-      ${sql.identifier(v.objectId.name)}, ${sql.identifier(v.contentHash.name)}, ${sql.identifier(v.size.name)},
-      ${sql.identifier(v.metadata.name)})
+    insert into backup_item_versions
+      (customer_id, source_id, run_id, valid_from, item_key, version, object_id, content_hash, size, metadata)
     select ${run.customerId}::uuid, ${run.sourceId}::uuid, ${run.id}::uuid, ${validFrom.toISOString()}::timestamptz,
       r.item_key, r.version, r.object_id, r.content_hash, r.size, r.metadata
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
