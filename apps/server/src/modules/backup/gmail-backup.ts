@@ -6,7 +6,7 @@
 // → the full comparison. Ids whose current version exists are never fetched again, so a
 // resumed run does not re-download what an interrupted one committed. Each version's metadata
 // also carries the label names and the header fields browse, search and restore use.
-import { GoogleApiError, historyChanges, ResyncRequired } from '@safehold/google';
+import { type GmailRawMessage, GoogleApiError, historyChanges, ResyncRequired } from '@safehold/google';
 import { readMailHeaders } from './mail-headers.ts';
 import { chunks, errorReason, forEachLimited, type ServiceResult, type ServiceRun } from './service-context.ts';
 
@@ -121,13 +121,8 @@ async function fullComparison(
   return { cursor: { historyId: sync.cursor } };
 }
 
-type RawMessage = Extract<
-  Awaited<ReturnType<ServiceRun['google']['gmail']['batchGetRawMessages']>>[number],
-  { ok: true }
->['message'];
-
 /** Stores a fetched batch (one round trip to a repository worker) and puts its versions. */
-async function storeMessages(run: ServiceRun, messages: RawMessage[], labelNames: LabelNames): Promise<void> {
+async function storeMessages(run: ServiceRun, messages: GmailRawMessage[], labelNames: LabelNames): Promise<void> {
   if (messages.length === 0) return;
   // Everything read from the bytes is read first: putMails hands them over to a worker thread.
   const items = await Promise.all(
@@ -172,8 +167,8 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[], labelNames
       // worker round trip and one index lookup for several fetch batches), at most STORES_AHEAD
       // stores deep; every one ends before the group's commit.
       const storing: Promise<void>[] = [];
-      let fetched: RawMessage[] = [];
-      const store = async (messages: RawMessage[]) => {
+      let fetched: GmailRawMessage[] = [];
+      const store = async (messages: GmailRawMessage[]) => {
         const stored = storeMessages(run, messages, labelNames);
         // Handled now, awaited below: a failure while the next batch is fetched is not unhandled.
         stored.catch(() => undefined);
