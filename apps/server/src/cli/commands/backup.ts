@@ -24,7 +24,7 @@ import {
 import { getConnection } from '../../modules/customers/store.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
-import { customerOfDomain } from '../customer-domain.ts';
+import { customerOfDomain, requiredDomain } from '../customer-domain.ts';
 import { formatBytes } from '../progress-bar.ts';
 
 const serviceSchema = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
@@ -120,8 +120,7 @@ export const backupRunCommand: Command = {
     json: { type: 'boolean', description: 'Print one JSON object' },
   },
   async run({ values }, io) {
-    const domain = values.domain;
-    if (typeof domain !== 'string' || domain === '') throw new UsageError('--domain is required');
+    const domain = requiredDomain(values.domain);
     const services = parseServices(values.service as string[] | undefined);
     const users = ((values.user as string[] | undefined) ?? []).map((email) => email.toLowerCase());
     const config = loadConfig(io.env, io.cwd);
@@ -235,8 +234,7 @@ export const backupStatusCommand: Command = {
     json: { type: 'boolean', description: 'Print one JSON object' },
   },
   async run({ values }, io) {
-    const domain = values.domain;
-    if (typeof domain !== 'string' || domain === '') throw new UsageError('--domain is required');
+    const domain = requiredDomain(values.domain);
     const config = loadConfig(io.env, io.cwd);
     const runtime = await openRuntime(config, { command: 'safehold backup status' });
     try {
@@ -306,8 +304,7 @@ export const backupWindowCommand: Command = {
     json: { type: 'boolean', description: 'Print one JSON object' },
   },
   async run({ values }, io) {
-    const domain = values.domain;
-    if (typeof domain !== 'string' || domain === '') throw new UsageError('--domain is required');
+    const domain = requiredDomain(values.domain);
     const startHour = integerOption(values['start-hour'], 'start-hour');
     const hours = integerOption(values.hours, 'hours');
     if ((startHour === undefined) !== (hours === undefined)) {
@@ -354,8 +351,7 @@ export const backupRetentionCommand: Command = {
     json: { type: 'boolean', description: 'Print one JSON object' },
   },
   async run({ values }, io) {
-    const domain = values.domain;
-    if (typeof domain !== 'string' || domain === '') throw new UsageError('--domain is required');
+    const domain = requiredDomain(values.domain);
     const days = integerOption(values.days, 'days');
     if (days !== undefined && values.forever) throw new UsageError('give --days or --forever, not both');
     if (days !== undefined && (days < 1 || days > 36_500)) throw new UsageError('--days must be 1-36500');

@@ -7,7 +7,7 @@ import type { RestoreCounts } from '../../modules/restore/restore-store.ts';
 import { getRestore, RestoreRequestError, restoreErrors } from '../../modules/restore/restore-store.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
-import { customerOfDomain } from '../customer-domain.ts';
+import { customerOfDomain, requiredDomain } from '../customer-domain.ts';
 
 const serviceSchema = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
 
@@ -70,8 +70,7 @@ export const restoreCommand: Command = {
     json: { type: 'boolean', description: 'Print one JSON object' },
   },
   async run({ values }, io) {
-    const domain = values.domain;
-    if (typeof domain !== 'string' || domain === '') throw new UsageError('--domain is required');
+    const domain = requiredDomain(values.domain);
     if (typeof values.user !== 'string' || values.user === '') throw new UsageError('--user is required');
     const service = serviceSchema.safeParse(values.service);
     if (!service.success) throw new UsageError(`--service must be one of ${backupServices.join(', ')}`);

@@ -7,7 +7,7 @@ import { searchItems } from '../../modules/search/search.ts';
 import { hitSummary, type SearchHitSummary } from '../../modules/search/search-results.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
-import { customerOfDomain } from '../customer-domain.ts';
+import { customerOfDomain, requiredDomain } from '../customer-domain.ts';
 
 function parseLimit(value: unknown): number {
   if (value === undefined) return 50;
@@ -56,8 +56,7 @@ export const searchCommand: Command = {
     json: { type: 'boolean', description: 'Print one JSON object: {"items": [...], "nextCursor"}' },
   },
   async run({ values, positionals }, io) {
-    const domain = values.domain;
-    if (typeof domain !== 'string' || domain === '') throw new UsageError('--domain is required');
+    const domain = requiredDomain(values.domain);
     const query = readQuery(positionals);
     const limit = parseLimit(values.limit);
     const asOf = parseAsOf(values['as-of']);
