@@ -52,18 +52,17 @@ export interface ThreadCpuSampler {
 export function sampleThreadCpu(intervalMs = 250): ThreadCpuSampler {
   if (!existsSync('/proc/self/task')) return { stop: () => ({}) };
   const start = read();
-  const last = read();
-  const timer = setInterval(() => {
+  const last = { threads: new Map(start.threads), postgres: new Map(start.postgres) };
+  const sample = () => {
     const now = read();
     for (const [tid, entry] of now.threads) last.threads.set(tid, entry);
     for (const [pid, cpu] of now.postgres) last.postgres.set(pid, cpu);
-  }, intervalMs);
+  };
+  const timer = setInterval(sample, intervalMs);
   return {
     stop() {
       clearInterval(timer);
-      const now = read();
-      for (const [tid, entry] of now.threads) last.threads.set(tid, entry);
-      for (const [pid, cpu] of now.postgres) last.postgres.set(pid, cpu);
+      sample();
       const totals: Partial<Record<Kind, number>> = {};
       const add = (kind: Kind, seconds: number) => {
         totals[kind] = Number(((totals[kind] ?? 0) + seconds).toFixed(2));
