@@ -34,3 +34,6 @@ export const BACKUP_JOB = 'backup.source';
 export const ON_DEMAND_PRIORITY = 10;
 export const SCHEDULED_PRIORITY = 0;
 export const backupJobPayload = z.object({ runId: z.uuid() });
+
+/** A run whose worker died: closed by the next claim of its source or by the stale-run sweep. */
+export const INTERRUPTED_REASON = 'interrupted: the worker stopped before the run ended';

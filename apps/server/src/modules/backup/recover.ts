@@ -22,6 +22,7 @@ import {
   customers,
   tenantRepositoryKeys,
 } from '../../db/schema.ts';
+import { INTERRUPTED_REASON } from './backup-types.ts';
 import { createPostgresBlobIndex } from './postgres-blob-index.ts';
 import { tenantRepositoryLocation, unwrapTenantKeys } from './tenant-repository.ts';
 
@@ -416,7 +417,7 @@ export function rowsFromManifests(
         sourceId: version.sourceId,
         trigger: 'scheduled',
         status: 'failed',
-        error: 'interrupted: the worker stopped before the run ended (recovered from a manifest)',
+        error: `${INTERRUPTED_REASON} (recovered from a manifest)`,
         startedAt: version.validFrom as Date,
         queuedAt: version.validFrom as Date,
         snapshotId: manifest ? (manifestIds.get(manifest) ?? null) : null,

@@ -10,7 +10,7 @@ import { backupItemVersions, backupRunErrors, backupRuns, backupSources, custome
 import { recordAuthorizationLost } from '../customers/authorization.ts';
 import { createCustomersDeps, systemAuditActor } from '../customers/deps.ts';
 import { getCustomer } from '../customers/store.ts';
-import type { BackupService, RunResult, RunStatus } from './backup-types.ts';
+import { type BackupService, INTERRUPTED_REASON, type RunResult, type RunStatus } from './backup-types.ts';
 import { backupCalendar } from './calendar-backup.ts';
 import { backupContacts } from './contacts-backup.ts';
 import { backupDrive } from './drive-backup.ts';
@@ -134,7 +134,7 @@ async function claimSourceLease(
     if (live?.leaseExpiresAt) return live.leaseExpiresAt;
     await tx
       .update(backupRuns)
-      .set({ status: 'failed', error: 'interrupted: the worker stopped before the run ended', finishedAt: now })
+      .set({ status: 'failed', error: INTERRUPTED_REASON, finishedAt: now })
       .where(and(eq(backupRuns.sourceId, sourceId), eq(backupRuns.status, 'running'), ne(backupRuns.id, runId)));
     await tx
       .update(backupRuns)

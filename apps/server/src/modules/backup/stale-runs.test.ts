@@ -5,15 +5,9 @@ import { backupRuns } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, runRow } from './backup-test-support.ts';
-import { BACKUP_JOB, type BackupService } from './backup-types.ts';
+import { BACKUP_JOB, type BackupService, INTERRUPTED_REASON } from './backup-types.ts';
 import { createQueuedRuns, enqueueRunJob } from './queue-runs.ts';
-import {
-  GIVE_UP_AFTER_MS,
-  INTERRUPTED_REASON,
-  NEVER_STARTED_REASON,
-  STALE_AFTER_MS,
-  sweepStaleRuns,
-} from './stale-runs.ts';
+import { GIVE_UP_AFTER_MS, NEVER_STARTED_REASON, STALE_AFTER_MS, sweepStaleRuns } from './stale-runs.ts';
 
 const MINUTE = 60_000;
 

@@ -12,12 +12,11 @@
 import { and, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { backupRuns } from '../../db/schema.ts';
-import { BACKUP_JOB } from './backup-types.ts';
+import { BACKUP_JOB, INTERRUPTED_REASON } from './backup-types.ts';
 import { enqueueRunJob } from './queue-runs.ts';
 
 export const STALE_AFTER_MS = 15 * 60_000;
 export const GIVE_UP_AFTER_MS = 24 * 3_600_000;
-export const INTERRUPTED_REASON = 'interrupted: the worker stopped before the run ended';
 export const NEVER_STARTED_REASON = 'never started: its queue job was lost or failed';
 
 export interface StaleRunsReport {
