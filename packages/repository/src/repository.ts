@@ -343,6 +343,11 @@ export class Repository {
       });
       offset += length;
     });
+    // A message of one segment is that data blob alone, as an object is (format §4).
+    if (blobs.length === 1) {
+      await this.storeBlobs(blobs);
+      return blobs[0]!.id;
+    }
     const descriptor: Descriptor = { v: 1, kind: 'mail', size: raw.length, chunks: blobs.map((blob) => blob.id) };
     const descriptorData = Buffer.from(JSON.stringify(descriptor));
     const descriptorId = blobId(this.core.keys.idKey, descriptorData).toString('hex');
@@ -483,10 +488,13 @@ export class Repository {
     const plans = files.map((file) => {
       if (!file.ok) return undefined;
       const segmentIds = file.ids.map((id) => Buffer.from(id).toString('hex'));
-      const descriptorData = Buffer.from(
+      // A message of one segment is that data blob alone, without a descriptor (format §4).
+      if (segmentIds.length === 1) return { file, segmentIds, objectId: segmentIds[0]!, descriptor: undefined };
+      const data = Buffer.from(
         JSON.stringify({ v: 1, kind: 'mail', size: file.size, chunks: segmentIds } satisfies Descriptor),
       );
-      return { file, segmentIds, descriptorData, descriptorId: blobId(keys.idKey, descriptorData).toString('hex') };
+      const id = blobId(keys.idKey, data).toString('hex');
+      return { file, segmentIds, objectId: id, descriptor: { id, data } };
     });
     const release = () =>
       pool.run(
@@ -500,7 +508,9 @@ export class Repository {
       );
     let claimed: Set<string>;
     try {
-      claimed = await this.claim(plans.flatMap((plan) => (plan ? [...plan.segmentIds, plan.descriptorId] : [])));
+      claimed = await this.claim(
+        plans.flatMap((plan) => (plan ? [...plan.segmentIds, ...(plan.descriptor ? [plan.descriptor.id] : [])] : [])),
+      );
     } catch (error) {
       await release();
       throw error;
@@ -516,9 +526,10 @@ export class Repository {
         entries.push({ id, type: BLOB_DATA, rawLength: plan.file.lengths[i]! });
       });
       const extra: Array<{ id: Uint8Array; data: Uint8Array }> = [];
-      if (claimed.delete(plan.descriptorId)) {
-        extra.push({ id: Buffer.from(plan.descriptorId, 'hex'), data: plan.descriptorData });
-        entries.push({ id: plan.descriptorId, type: BLOB_DESCRIPTOR, rawLength: plan.descriptorData.length });
+      const { descriptor } = plan;
+      if (descriptor && claimed.delete(descriptor.id)) {
+        extra.push({ id: Buffer.from(descriptor.id, 'hex'), data: descriptor.data });
+        entries.push({ id: descriptor.id, type: BLOB_DESCRIPTOR, rawLength: descriptor.data.length });
       }
       kept.push({ handle: plan.file.handle, pick, extra });
     }
@@ -534,7 +545,7 @@ export class Repository {
       file.ok
         ? {
             ok: true as const,
-            id: plans[i]!.descriptorId,
+            id: plans[i]!.objectId,
             size: file.size,
             ...('sha256' in file && file.sha256 ? { sha256: file.sha256 } : {}),
           }

@@ -2,7 +2,7 @@
 // shared attachments are stored once.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +12,7 @@ import { createMemoryIndex } from './blob-index.ts';
 import { chunkLengths, FILE_CHUNKER } from './fastcdc.ts';
 import { generateKeys } from './keys.ts';
 import { splitMail } from './mail-split.ts';
+import { BLOB_DATA, BLOB_DESCRIPTOR } from './pack.ts';
 import { createRepository, type Repository } from './repository.ts';
 import { createWorkerPool, type WorkerPool } from './worker-pool.ts';
 
@@ -178,6 +179,33 @@ describe('round trips', () => {
     // The attachment's compressed copy is stored once: ten messages add far less than one raw attachment.
     assert.ok(after_.storedBytes - before.storedBytes < attachment.length / 2);
     for (let n = 0; n < 10; n++) assert.deepEqual(await repo.readAll(ids[n]!), message(n));
+  });
+
+  test('a message of one segment is its data blob alone; a split one gets a descriptor', async () => {
+    const plain = Buffer.from(`Subject: plain ${Date.now()}\r\nContent-Type: text/plain\r\n\r\nno parts here\r\n`);
+    const attachment = Buffer.alloc(9_000, 3).toString('base64');
+    const split = Buffer.from(
+      `Subject: split ${Date.now()}\r\nContent-Type: multipart/mixed; boundary="q"\r\n\r\n--q\r\nContent-Type: application/pdf\r\n\r\n${attachment}\r\n--q--\r\n`,
+    );
+    const [viaBatch] = await repo.putMails([new Uint8Array(plain)]);
+    const plainId = await repo.putMail(plain);
+    const splitId = await repo.putMail(split);
+    await repo.flush();
+    const types = new Map<string, number>();
+    for await (const blob of repo.list()) types.set(blob.id, blob.type);
+    assert.equal(viaBatch!.id, plainId, 'putMails and putMail agree on the one-segment form');
+    assert.equal(types.get(plainId), BLOB_DATA, 'the one-segment message is a data blob');
+    assert.equal(types.get(splitId), BLOB_DESCRIPTOR, 'the split message has a descriptor');
+    assert.deepEqual(await repo.readAll(plainId), plain);
+    assert.deepEqual(await repo.readAll(splitId), split);
+    const dir = await mkdtemp(join(tmpdir(), 'safehold-one-segment-'));
+    try {
+      const restored = await repo.restoreToFiles([{ target: join(dir, 'plain.eml'), ids: [plainId] }]);
+      assert.deepEqual(restored, [{ ok: true, bytes: plain.length }]);
+      assert.deepEqual(await readFile(join(dir, 'plain.eml')), plain);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('putMails stores a batch as putMail does, hands owned buffers over and hashes on the worker', async () => {
