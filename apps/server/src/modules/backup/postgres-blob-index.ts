@@ -96,10 +96,6 @@ export function createPostgresBlobIndex(
     async addPacks(packs) {
       if (packs.length === 0) return;
       await db.transaction(async (tx) => {
-        await tx
-          .insert(repositoryPacks)
-          .values(packs.map((pack) => ({ customerId, name: pack.name, size: pack.size })))
-          .onConflictDoNothing();
         const rows = packs.flatMap((pack) =>
           pack.blobs.map((blob) => ({
             blob_id: blob.id,
@@ -119,6 +115,13 @@ export function createPostgresBlobIndex(
               as r(blob_id text, pack text, type integer, "offset" bigint, length integer, raw_length integer)
             on conflict do nothing`);
         }
+        // The pack rows last: their trigger bumps the customer's health row (migration 0008),
+        // which stays locked until this commits, so the tenant's other writers wait on it only
+        // for this statement, not for every blob row above.
+        await tx
+          .insert(repositoryPacks)
+          .values(packs.map((pack) => ({ customerId, name: pack.name, size: pack.size })))
+          .onConflictDoNothing();
       });
       files?.add(packs);
     },
