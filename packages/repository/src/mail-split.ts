@@ -1,63 +1,24 @@
 // Splits a raw RFC 822 message at MIME part boundaries (RFC 2046 §5.1.1) so that each large
 // part body — an attachment — is its own segment and is stored once however many messages
-// carry it (docs/repository-format.md §4). Correctness never depends on the parse: the
-// segments are contiguous ranges, and the message is always their concatenation.
+// carry it (docs/repository-format.md §4). The MIME tree is walked from the top: boundaries
+// are read from header blocks only (the message's, each part's, an attached message's), and a
+// body is searched only for its own entity's delimiter lines, so the bytes of a large base64
+// attachment are scanned once. Correctness never depends on the parse: the segments are
+// contiguous ranges, and the message is always their concatenation.
 import { type ChunkerParams, chunkLengths } from './fastcdc.ts';
 
 export const MIN_PART_SEGMENT = 2 * 1024;
 export const MAX_SEGMENT = 4 * 1024 * 1024;
 const LARGE_SEGMENT_CHUNKER: ChunkerParams = { minSize: 512 * 1024, avgSize: 1024 * 1024, maxSize: MAX_SEGMENT };
 
-const BOUNDARY_VALUE = /^\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))/;
+/** Entities nested deeper than this are left whole (a message can nest without limit). */
+const MAX_DEPTH = 16;
+const BOUNDARY_PARAMETER = /(?:^|[;\s])boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))/i;
+const MULTIPART = /^content-type\s*:\s*multipart\//im;
+const ATTACHED_MESSAGE = /^content-type\s*:\s*message\/(?:rfc822|global)\b/im;
 const CR = 13;
 const LF = 10;
-
-/** Every `boundary=` parameter value in the message (searched on bytes: messages are large). */
-function findBoundaries(raw: Buffer): Set<string> {
-  const boundaries = new Set<string>();
-  let at = raw.indexOf('oundary');
-  while (at !== -1) {
-    const before = raw[at - 1];
-    if (before === 0x62 || before === 0x42) {
-      const match = BOUNDARY_VALUE.exec(raw.toString('latin1', at + 7, Math.min(raw.length, at + 7 + 220)));
-      const value = match?.[1] ?? match?.[2];
-      if (value) boundaries.add(value);
-    }
-    at = raw.indexOf('oundary', at + 7);
-  }
-  return boundaries;
-}
-
-/** Byte ranges [start, end) of the bodies of parts that deserve their own segment. */
-function largePartBodies(raw: Buffer, minSize: number): Array<[number, number]> {
-  const boundaries = findBoundaries(raw);
-  if (boundaries.size === 0) return [];
-  // Every delimiter line: position of its line break (start of "\r\n--b" / "\n--b") and its end.
-  const delimiters: Array<{ lineBreak: number; lineEnd: number }> = [];
-  for (const boundary of boundaries) {
-    const needle = Buffer.from(`\n--${boundary}`, 'latin1');
-    let at = raw.indexOf(needle);
-    while (at !== -1) {
-      const lineBreak = at > 0 && raw[at - 1] === CR ? at - 1 : at;
-      const eol = raw.indexOf(LF, at + needle.length);
-      delimiters.push({ lineBreak, lineEnd: eol === -1 ? raw.length : eol + 1 });
-      at = raw.indexOf(needle, at + needle.length);
-    }
-  }
-  delimiters.sort((a, b) => a.lineBreak - b.lineBreak);
-  const bodies: Array<[number, number]> = [];
-  for (let i = 0; i + 1 < delimiters.length; i++) {
-    const partStart = delimiters[i]!.lineEnd;
-    const partEnd = delimiters[i + 1]!.lineBreak;
-    if (partEnd - partStart < minSize) continue;
-    const headerEnd = findBlankLine(raw, partStart, partEnd);
-    if (headerEnd === -1 || partEnd - headerEnd < minSize) continue;
-    // A nested multipart's body contains delimiters itself; its own parts are found separately.
-    const nested = raw.toString('latin1', partStart, headerEnd).toLowerCase().includes('multipart/');
-    if (!nested) bodies.push([headerEnd, partEnd]);
-  }
-  return bodies;
-}
+const DASH = 45;
 
 /** Offset just after the blank line ending the headers that start at `from`, or -1. */
 function findBlankLine(raw: Buffer, from: number, to: number): number {
@@ -68,6 +29,98 @@ function findBlankLine(raw: Buffer, from: number, to: number): number {
   const lf = part.indexOf('\n\n');
   const candidates = [crlf === -1 ? -1 : crlf + 4, lf === -1 ? -1 : lf + 2].filter((x) => x !== -1);
   return candidates.length === 0 ? -1 : from + Math.min(...candidates);
+}
+
+/** The boundary of a multipart entity whose header block is `headers`, if it is one. */
+function multipartBoundary(headers: string): string | undefined {
+  if (!MULTIPART.test(headers)) return undefined;
+  const match = BOUNDARY_PARAMETER.exec(headers);
+  return match?.[1] ?? match?.[2];
+}
+
+/**
+ * Delimiter lines of `boundary` within [from, to): where each line's break starts (the body
+ * before it ends there) and where the line ends. Stops after the close delimiter.
+ */
+function delimiters(raw: Buffer, boundary: string, from: number, to: number) {
+  const needle = Buffer.from(`--${boundary}`, 'latin1');
+  const within = raw.subarray(0, to);
+  const found: Array<{ lineBreak: number; lineEnd: number }> = [];
+  let at = within.indexOf(needle, from);
+  while (at !== -1) {
+    const after = at + needle.length;
+    const next = raw[after];
+    const closes = next === DASH && raw[after + 1] === DASH;
+    // "--b" at a line start, followed by the end of the line, padding or "--" (not "--bx").
+    const isDelimiter =
+      raw[at - 1] === LF && (after >= to || closes || next === CR || next === LF || next === 32 || next === 9);
+    if (!isDelimiter) {
+      at = within.indexOf(needle, at + 1);
+      continue;
+    }
+    const lineBreak = raw[at - 2] === CR ? at - 2 : at - 1;
+    const eol = within.indexOf(LF, after);
+    const lineEnd = eol === -1 ? to : eol + 1;
+    found.push({ lineBreak, lineEnd });
+    if (closes) break;
+    at = within.indexOf(needle, lineEnd);
+  }
+  return found;
+}
+
+/** Adds the large leaf bodies of the multipart entity whose body is [from, to) to `bodies`. */
+function visitMultipart(
+  raw: Buffer,
+  boundary: string,
+  from: number,
+  to: number,
+  depth: number,
+  minSize: number,
+  bodies: Array<[number, number]>,
+): void {
+  const lines = delimiters(raw, boundary, from, to);
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const partStart = lines[i]!.lineEnd;
+    const partEnd = lines[i + 1]!.lineBreak;
+    if (partEnd - partStart < minSize) continue;
+    const headerEnd = findBlankLine(raw, partStart, partEnd);
+    if (headerEnd === -1) continue;
+    visitEntity(raw, raw.toString('latin1', partStart, headerEnd), headerEnd, partEnd, depth, minSize, bodies);
+  }
+}
+
+/** An entity (a part, or an attached message) with headers `headers` and body [from, to). */
+function visitEntity(
+  raw: Buffer,
+  headers: string,
+  from: number,
+  to: number,
+  depth: number,
+  minSize: number,
+  bodies: Array<[number, number]>,
+): void {
+  if (to - from < minSize) return;
+  if (depth < MAX_DEPTH) {
+    const boundary = multipartBoundary(headers);
+    if (boundary) return visitMultipart(raw, boundary, from, to, depth + 1, minSize, bodies);
+    if (ATTACHED_MESSAGE.test(headers)) {
+      // An attached message: its own attachments are cut out when it is a multipart itself.
+      const innerEnd = findBlankLine(raw, from, to);
+      const inner = innerEnd === -1 ? undefined : multipartBoundary(raw.toString('latin1', from, innerEnd));
+      if (inner) return visitMultipart(raw, inner, innerEnd, to, depth + 1, minSize, bodies);
+    }
+  }
+  bodies.push([from, to]);
+}
+
+/** Byte ranges [start, end) of the bodies of parts that deserve their own segment, in order. */
+function largePartBodies(raw: Buffer, minSize: number): Array<[number, number]> {
+  const headerEnd = findBlankLine(raw, 0, raw.length);
+  if (headerEnd === -1) return [];
+  const boundary = multipartBoundary(raw.toString('latin1', 0, headerEnd));
+  const bodies: Array<[number, number]> = [];
+  if (boundary) visitMultipart(raw, boundary, headerEnd, raw.length, 1, minSize, bodies);
+  return bodies;
 }
 
 /** Segment lengths of a message: their concatenation is the message. */
