@@ -284,8 +284,20 @@ async function writeRunManifest(
         or(eq(backupRuns.id, runId), eq(backupRuns.status, 'failed')),
       ),
     );
+  // Only what the manifest keeps (not the search vector: its text is as large as the metadata).
   const versions = await ctx.db
-    .select()
+    .select({
+      itemKey: backupItemVersions.itemKey,
+      version: backupItemVersions.version,
+      objectId: backupItemVersions.objectId,
+      contentHash: backupItemVersions.contentHash,
+      size: backupItemVersions.size,
+      metadata: backupItemVersions.metadata,
+      validFrom: backupItemVersions.validFrom,
+      validTo: backupItemVersions.validTo,
+      runId: backupItemVersions.runId,
+      closedByRunId: backupItemVersions.closedByRunId,
+    })
     .from(backupItemVersions)
     .where(
       and(
