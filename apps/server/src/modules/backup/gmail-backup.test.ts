@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
+import { Repository } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
 import { backupItemVersions, backupRunErrors, customerConnections } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, requestCounts, runRow, versionsOf } from './backup-test-support.ts';
+import { GMAIL_BATCH, STORE_BYTES } from './gmail-backup.ts';
 import { findSource, itemVersions, resolveBackupPoint, versionsAsOf } from './item-history.ts';
 import { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
 import { openTenantRepository } from './tenant-repository.ts';
@@ -188,6 +190,31 @@ forEachDatabase('gmail backup', (kind) => {
     assert.equal(requestCounts(f.emulator, email)['gmail.users.messages.get'], expected.items - committed);
     const all = await f.ctx.db.select().from(backupItemVersions).where(eq(backupItemVersions.runId, killed.id));
     assert.equal(all.length, committed);
+    assert.deepEqual(await repositoryDigest(email), { digest: expected.digest, items: expected.items });
+  });
+
+  it('large messages are stored a few megabytes at a time, not a whole store batch at once', async () => {
+    const email = f.users[3]?.email as string;
+    const size = 3 * 1024 * 1024;
+    for (let i = 0; i < 12; i++)
+      f.emulator.control.addMessage({ email, subject: `large ${i}`, body: `${i}`.repeat(size) });
+    const batches: number[] = [];
+    const putMails = Repository.prototype.putMails;
+    Repository.prototype.putMails = function (this: Repository, raws, options) {
+      batches.push(raws.reduce((sum, raw) => sum + raw.byteLength, 0));
+      return putMails.call(this, raws, options);
+    };
+    try {
+      const run = await backUp(email);
+      assert.equal(run.status, 'success');
+      assert.equal(run.added, 12);
+    } finally {
+      Repository.prototype.putMails = putMails;
+    }
+    assert.ok(batches.length >= 2, `the 36 MB went in ${batches.length} stores`);
+    // Checked after each fetched batch: a store holds at most the limit plus one batch's messages.
+    for (const bytes of batches) assert.ok(bytes < STORE_BYTES + GMAIL_BATCH * (size + 4096), `${bytes} bytes`);
+    const expected = f.emulator.control.digest({ email, service: 'gmail' });
     assert.deepEqual(await repositoryDigest(email), { digest: expected.digest, items: expected.items });
   });
 

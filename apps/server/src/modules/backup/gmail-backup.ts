@@ -22,8 +22,13 @@ export const GMAIL_BATCH = 5;
 const RELABEL_LANES = 3;
 /** Commits a mailbox may have waiting behind its fetching before the fetching waits (back-pressure). */
 const COMMITS_BEHIND = 2;
-/** Fetched messages stored together (one worker round trip, one blob-index lookup). */
-const STORE_BATCH = 20;
+/**
+ * Fetched messages stored together (one worker round trip, one blob-index lookup): up to
+ * STORE_BATCH messages, fewer once they hold STORE_BYTES (a mailbox of 25 MB messages must not
+ * hold gigabytes). A mailbox thus holds at most (STORES_AHEAD + 1) stores' worth of bytes.
+ */
+const STORE_BATCH = 50;
+export const STORE_BYTES = 16 * 1024 * 1024;
 /** Stores a mailbox may have in flight while it fetches on (back-pressure). */
 const STORES_AHEAD = 2;
 
@@ -168,6 +173,7 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[], labelNames
       // stores deep; every one ends before the group's commit.
       const storing: Promise<void>[] = [];
       let fetched: GmailRawMessage[] = [];
+      let fetchedBytes = 0;
       const store = async (messages: GmailRawMessage[]) => {
         const stored = storeMessages(run, messages, labelNames);
         // Handled now, awaited below: a failure while the next batch is fetched is not unhandled.
@@ -179,14 +185,18 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[], labelNames
         for (const batch of chunks(group, GMAIL_BATCH)) {
           const results = await run.google.gmail.batchGetRawMessages(run.email, batch);
           for (const result of results) {
-            if (result.ok) fetched.push(result.message);
+            if (result.ok) {
+              fetched.push(result.message);
+              fetchedBytes += result.message.raw.length;
+            }
             // Deleted between listing and fetching: nothing to back up (history closes it).
             else if (isGone(result.error)) gone += 1;
             else await run.writer.fail(result.id, errorReason(result.error));
           }
-          if (fetched.length >= STORE_BATCH) {
+          if (fetched.length >= STORE_BATCH || fetchedBytes >= STORE_BYTES) {
             const full = fetched;
             fetched = [];
+            fetchedBytes = 0;
             await store(full);
           }
         }
