@@ -16,7 +16,7 @@ import {
 } from './backup-types.ts';
 import { defineNotifyJob } from './failure-notices.ts';
 import { defineMaintenanceJob } from './maintenance.ts';
-import { createQueuedRuns, enqueueRunJob, enqueueRuns, ensureSources } from './queue-runs.ts';
+import { createQueuedRuns, enqueueRunJob, ensureSources } from './queue-runs.ts';
 import { DEFAULT_LEASE_MS, type RunSourceOptions, runSourceBackup } from './run-source.ts';
 import { defineScheduleJob } from './schedule.ts';
 import { chunks, forEachLimited } from './service-context.ts';
@@ -81,8 +81,8 @@ export async function enqueueTenantBackup(
   customerId: string,
   options: EnqueueTenantBackupOptions,
 ): Promise<{ runs: EnqueuedRun[]; results?: RunResult[] }> {
-  const runs = await createQueuedRuns(ctx, customerId, options);
   const inProcess = options.wait === true && !ctx.jobs.started;
+  const runs = await createQueuedRuns(ctx, customerId, { ...options, enqueue: !inProcess });
   if (inProcess) {
     const results: RunResult[] = [];
     // This process holds its queued runs while it lives (renewed like a run's lease): the
@@ -127,7 +127,6 @@ export async function enqueueTenantBackup(
     }
     return { runs, results };
   }
-  await enqueueRuns(ctx, runs, options.trigger);
   if (!options.wait) return { runs };
   const ids = runs.map((run) => run.runId);
   for (;;) {

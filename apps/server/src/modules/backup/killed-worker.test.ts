@@ -30,6 +30,7 @@ describe('a backup worker killed with SIGKILL [postgres]', { skip: !process.env.
       subjects: [subject],
       services: ['gmail'],
       trigger: 'on_demand',
+      enqueue: false,
     });
     assert.ok(run);
     // Killed right after its second commit, with more fetches and puts in flight.

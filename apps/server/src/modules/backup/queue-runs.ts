@@ -1,5 +1,5 @@
-// The queue side of backups, free of the Google client: register sources, create queued runs
-// and enqueue one pg-boss job per run (on-demand before scheduled).
+// The queue side of backups, free of the Google client: register sources, create queued runs,
+// each with its pg-boss job in the same transaction (on-demand before scheduled).
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
@@ -46,7 +46,39 @@ export async function ensureSources(
   return out;
 }
 
-/** Creates a queued run per source of `subjects × services` (default: every registered source). */
+/**
+ * Records a queued run and, with `enqueue`, the job that runs it, in one transaction: a crash
+ * leaves both or neither (a run left without its job would wait for the stale-run sweep).
+ * Without `enqueue` the caller runs it in its own process (enqueueTenantBackup).
+ */
+export async function insertQueuedRun(
+  ctx: AppContext,
+  run: { id: string; customerId: string; sourceId: string; trigger: 'scheduled' | 'on_demand'; queuedAt: Date },
+  enqueue: boolean,
+): Promise<void> {
+  const row = { ...run, status: 'queued' as const };
+  if (!enqueue) {
+    await ctx.db.insert(backupRuns).values(row);
+    return;
+  }
+  await ctx.db.transaction(async (tx) => {
+    // The job first, so the run row carries its id; neither is visible before the commit.
+    const jobId = await ctx.jobs.enqueue(
+      BACKUP_JOB,
+      { runId: run.id },
+      { priority: jobPriority(run.trigger), transaction: tx },
+    );
+    await tx.insert(backupRuns).values({ ...row, jobId });
+  });
+}
+
+const jobPriority = (trigger: 'scheduled' | 'on_demand') =>
+  trigger === 'on_demand' ? ON_DEMAND_PRIORITY : SCHEDULED_PRIORITY;
+
+/**
+ * Creates a queued run per source of `subjects × services` (default: every registered source),
+ * each with its job when `enqueue` (see insertQueuedRun).
+ */
 export async function createQueuedRuns(
   ctx: AppContext,
   customerId: string,
@@ -54,6 +86,7 @@ export async function createQueuedRuns(
     subjects?: readonly BackupSubject[];
     services?: readonly BackupService[];
     trigger: 'scheduled' | 'on_demand';
+    enqueue: boolean;
   },
 ): Promise<EnqueuedRun[]> {
   const services = options.services && options.services.length > 0 ? options.services : backupServices;
@@ -75,31 +108,20 @@ export async function createQueuedRuns(
   const runs: EnqueuedRun[] = [];
   for (const source of sources) {
     const runId = randomUUID();
-    await ctx.db.insert(backupRuns).values({
-      id: runId,
-      customerId,
-      sourceId: source.id,
-      trigger: options.trigger,
-      status: 'queued',
-      queuedAt: now,
-    });
+    await insertQueuedRun(
+      ctx,
+      { id: runId, customerId, sourceId: source.id, trigger: options.trigger, queuedAt: now },
+      options.enqueue,
+    );
     runs.push({ runId, sourceId: source.id, subject: source.subject, service: source.service });
   }
   return runs;
 }
 
-/** One job per run; on-demand runs jump the queue. */
-export async function enqueueRuns(
-  ctx: AppContext,
-  runs: readonly EnqueuedRun[],
-  trigger: 'scheduled' | 'on_demand',
-): Promise<void> {
-  for (const run of runs) await enqueueRunJob(ctx, run.runId, trigger);
-}
-
 /**
- * Queues the job that runs `runId` and records its id on the run, so the stale-run sweep can
- * tell a run waiting for its job from one whose job is gone (stale-runs.ts).
+ * Queues the job that runs an existing run (again: a lost job, a busy source) and records its
+ * id on the run, so the stale-run sweep can tell a run waiting for its job from one whose job
+ * is gone (stale-runs.ts).
  */
 export async function enqueueRunJob(
   ctx: AppContext,
@@ -110,10 +132,7 @@ export async function enqueueRunJob(
   const jobId = await ctx.jobs.enqueue(
     BACKUP_JOB,
     { runId },
-    {
-      priority: trigger === 'on_demand' ? ON_DEMAND_PRIORITY : SCHEDULED_PRIORITY,
-      ...(startAfter ? { startAfter } : {}),
-    },
+    { priority: jobPriority(trigger), ...(startAfter ? { startAfter } : {}) },
   );
   if (jobId) await ctx.db.update(backupRuns).set({ jobId }).where(eq(backupRuns.id, runId));
 }

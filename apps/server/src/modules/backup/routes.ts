@@ -14,7 +14,7 @@ import { loadCustomerTenant } from '../tenancy/store.ts';
 import { type BackupSubject, backupServices } from './backup-types.ts';
 import { getBackupSummary, listUserBackups } from './dashboard.ts';
 import { getRetention, retentionSchema, setRetention } from './maintenance.ts';
-import { createQueuedRuns, enqueueRuns } from './queue-runs.ts';
+import { createQueuedRuns } from './queue-runs.ts';
 import { backupWindowSchema, getBackupWindow, setBackupWindow } from './schedule.ts';
 import { getBackupStatus, listBackupRuns } from './status.ts';
 
@@ -309,8 +309,7 @@ export const backupModule: ApiModule = (app, ctx) => {
           'This domain has no users to back up: license users first (and check that its Google authorisation is intact).',
         );
       }
-      const runs = await createQueuedRuns(ctx, customerId, { subjects, services, trigger: 'on_demand' });
-      await enqueueRuns(ctx, runs, 'on_demand');
+      const runs = await createQueuedRuns(ctx, customerId, { subjects, services, trigger: 'on_demand', enqueue: true });
       const who = auditActorOf(request);
       await ctx.audit.record({
         ...who,

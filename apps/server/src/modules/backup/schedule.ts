@@ -17,7 +17,7 @@ import { usersToBackUp } from '../customers/overview.ts';
 import { backupServices, type EnqueuedRun } from './backup-types.ts';
 import { NOTIFY_JOB, notifyCron } from './failure-notices.ts';
 import { MAINTENANCE_JOB, maintenanceCron } from './maintenance.ts';
-import { enqueueRuns, ensureSources } from './queue-runs.ts';
+import { ensureSources, insertQueuedRun } from './queue-runs.ts';
 import { sweepStaleRuns } from './stale-runs.ts';
 
 export const SCHEDULE_JOB = 'backup.schedule';
@@ -263,17 +263,13 @@ async function queueScheduled(
   const runs: EnqueuedRun[] = [];
   for (const source of sources) {
     const runId = randomUUID();
-    await ctx.db.insert(backupRuns).values({
-      id: runId,
-      customerId,
-      sourceId: source.id,
-      trigger: 'scheduled',
-      status: 'queued',
-      queuedAt: now,
-    });
+    await insertQueuedRun(
+      ctx,
+      { id: runId, customerId, sourceId: source.id, trigger: 'scheduled', queuedAt: now },
+      true,
+    );
     runs.push({ runId, sourceId: source.id, subject: source.subject, service: source.service });
   }
-  await enqueueRuns(ctx, runs, 'scheduled');
   return runs;
 }
 

@@ -6,7 +6,7 @@ import { forEachDatabase } from '../../testing/context.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, runRow } from './backup-test-support.ts';
 import { BACKUP_JOB, ON_DEMAND_PRIORITY } from './backup-types.ts';
-import { createQueuedRuns, enqueueRuns } from './queue-runs.ts';
+import { createQueuedRuns } from './queue-runs.ts';
 import { ALREADY_RUNNING_REASON, DEFAULT_LEASE_MS, runSourceBackup } from './run-source.ts';
 
 forEachDatabase('the per-source lease', (kind) => {
@@ -21,13 +21,14 @@ forEachDatabase('the per-source lease', (kind) => {
     await f?.close();
   });
 
-  const queue = async () => {
+  const queue = async (enqueue = false) => {
     const subject = f.users[0];
     assert.ok(subject);
     const [run] = await createQueuedRuns(f.ctx, f.customerId, {
       subjects: [subject],
       services: ['gmail'],
       trigger: 'on_demand',
+      enqueue,
     });
     assert.ok(run);
     return run;
@@ -86,8 +87,7 @@ forEachDatabase('the per-source lease', (kind) => {
       () => ({ google: f.google }),
     );
     await f.ctx.jobs.start({ work: true });
-    const waiting = await queue();
-    await enqueueRuns(f.ctx, [waiting], 'on_demand');
+    const waiting = await queue(true);
     let jobs: Array<{ state: string; priority: number; start_after: Date | string }> = [];
     for (let attempt = 0; attempt < 200; attempt++) {
       const result = await f.ctx.db.execute(

@@ -35,6 +35,7 @@ forEachDatabase('the stale-run sweep', (kind) => {
       subjects: [f.users[user]!],
       services: [service],
       trigger: 'scheduled',
+      enqueue: false,
     });
     await f.ctx.db.update(backupRuns).set(set).where(eq(backupRuns.id, queued!.runId));
     return queued!.runId;
@@ -141,5 +142,38 @@ forEachDatabase('the stale-run sweep', (kind) => {
     );
     for (const entry of result.runs) assert.equal((await runRow(f, entry.runId)).leaseExpiresAt, null);
     assert.deepEqual(await sweepStaleRuns(f.ctx), { interrupted: 0, requeued: 0, abandoned: 0 });
+  });
+
+  it('a queued run and its job are recorded together: no job, no run', async () => {
+    const before = await f.ctx.db.select({ id: backupRuns.id }).from(backupRuns);
+    // The queue refuses the job after the run's insert was sent: the transaction rolls back.
+    const refusing = {
+      ...f.ctx,
+      jobs: {
+        ...f.ctx.jobs,
+        enqueue: async () => {
+          throw new Error('queue unavailable');
+        },
+      },
+    };
+    await assert.rejects(
+      enqueueTenantBackup(refusing, f.customerId, {
+        subjects: [f.users[1]!],
+        services: ['calendar'],
+        trigger: 'on_demand',
+      }),
+      /queue unavailable/,
+    );
+    const after = await f.ctx.db.select({ id: backupRuns.id }).from(backupRuns);
+    assert.equal(after.length, before.length, 'no run without its job');
+
+    const { runs } = await enqueueTenantBackup(f.ctx, f.customerId, {
+      subjects: [f.users[1]!],
+      services: ['calendar'],
+      trigger: 'on_demand',
+    });
+    const row = await runRow(f, runs[0]!.runId);
+    assert.ok(row.jobId, 'the run carries its job id');
+    assert.ok(await f.ctx.jobs.get(BACKUP_JOB, row.jobId), 'and that job exists');
   });
 });
