@@ -102,12 +102,18 @@ function visitEntity(
   if (to - from < minSize) return;
   if (depth < MAX_DEPTH) {
     const boundary = multipartBoundary(headers);
-    if (boundary) return visitMultipart(raw, boundary, from, to, depth + 1, minSize, bodies);
+    if (boundary) {
+      visitMultipart(raw, boundary, from, to, depth + 1, minSize, bodies);
+      return;
+    }
     if (ATTACHED_MESSAGE.test(headers)) {
       // An attached message: its own attachments are cut out when it is a multipart itself.
       const innerEnd = findBlankLine(raw, from, to);
       const inner = innerEnd === -1 ? undefined : multipartBoundary(raw.toString('latin1', from, innerEnd));
-      if (inner) return visitMultipart(raw, inner, innerEnd, to, depth + 1, minSize, bodies);
+      if (inner) {
+        visitMultipart(raw, inner, innerEnd, to, depth + 1, minSize, bodies);
+        return;
+      }
     }
   }
   bodies.push([from, to]);
