@@ -120,7 +120,10 @@ export const recoverCommand: Command = {
         io.stdout.write(
           `Recovered ${report.domain} (tenant ${report.customerId}, keys from the ${report.keys}): ` +
             `${report.manifests} manifests, ${report.sources} sources, ${report.runs} runs, ${report.versions} item versions, ` +
-            `${report.packs} packs (${report.blobs} blobs) indexed.\n`,
+            `${report.packs} packs (${report.blobs} blobs) indexed.\n` +
+            (report.versionsWithoutContent > 0
+              ? `${report.versionsWithoutContent} older item versions were left out: retention had deleted them and gc their content.\n`
+              : ''),
         );
         for (const problem of report.problems) io.stderr.write(`safehold recover: ${problem}\n`);
       }

@@ -4,7 +4,7 @@
 // roots are read at the start and again before the sweep, so backups may run meanwhile), and a
 // rolling verify of a few packs per tenant per day, whose damage becomes a tenant condition
 // (backup status) and an error log line. The job `backup.maintenance` runs once a day.
-import { garbageCollect, verifyRepository } from '@safehold/repository';
+import { type GcOptions, garbageCollect, verifyRepository } from '@safehold/repository';
 import { and, asc, eq, gt, inArray, isNotNull, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
@@ -133,10 +133,11 @@ async function liveObjectIds(ctx: AppContext, customerId: string): Promise<strin
 export async function collectGarbage(
   ctx: AppContext,
   customerId: string,
+  options: Pick<GcOptions, 'repackBelow'> = {},
 ): Promise<Awaited<ReturnType<typeof garbageCollect>>> {
   const repository = await openTenantRepository(ctx, customerId);
   try {
-    const report = await garbageCollect(repository, { roots: () => liveObjectIds(ctx, customerId) });
+    const report = await garbageCollect(repository, { ...options, roots: () => liveObjectIds(ctx, customerId) });
     await upsertState(ctx, customerId, { lastGcAt: ctx.clock.now(), lastGcReport: { ...report } });
     ctx.logger.info({ customerId, ...report }, 'backup repository garbage collected');
     return report;

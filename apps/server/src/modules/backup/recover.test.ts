@@ -16,6 +16,7 @@ import {
 import { createTestContext, forEachDatabase } from '../../testing/context.ts';
 import { enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture } from './backup-test-support.ts';
+import { applyRetention, collectGarbage, setRetention } from './maintenance.ts';
 import { exportTenantKeys, RecoverError, recoverTenant, rowsFromManifests } from './recover.ts';
 import type { RunSourceOptions } from './run-source.ts';
 import { openTenantRepository, tenantRepositoryLocation } from './tenant-repository.ts';
@@ -249,6 +250,89 @@ forEachDatabase('recover', (kind) => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it('leaves out the versions that retention deleted and gc emptied, and recovers the rest readable', async () => {
+    // Keep closed versions one day; two days later retention deletes them and gc (repacking any
+    // pack with dead bytes) their content.
+    await setRetention(f.ctx, f.customerId, 1);
+    f.ctx.clock.advance(2 * 24 * 3600_000);
+    const { deleted } = await applyRetention(f.ctx, f.customerId);
+    assert.ok(deleted > 0, 'retention deleted closed versions');
+    const gcReport = await collectGarbage(f.ctx, f.customerId, { repackBelow: 1 });
+    assert.ok(gcReport.deletedPacks > 0, 'gc deleted packs');
+    const kept = await allVersions(f.ctx, f.customerId);
+    const keptObjects = new Set(kept.map((version) => version.objectId));
+    const gone = versionsBefore.filter((version) => !keptObjects.has(version.objectId));
+    const repository = await openTenantRepository(f.ctx, f.customerId);
+    let unreadable = 0;
+    try {
+      for (const version of gone) await repository.readAll(version.objectId).catch(() => unreadable++);
+    } finally {
+      await repository.close();
+    }
+    assert.ok(
+      unreadable > 0,
+      `gc removed the content of some deleted versions: ${JSON.stringify({ deleted, gone: gone.length, gcReport })}`,
+    );
+
+    const db = f.ctx.db;
+    await db.delete(backupRunErrors).where(eq(backupRunErrors.customerId, f.customerId));
+    await db.delete(backupItemVersions).where(eq(backupItemVersions.customerId, f.customerId));
+    await db.delete(backupRuns).where(eq(backupRuns.customerId, f.customerId));
+    await db.delete(backupSources).where(eq(backupSources.customerId, f.customerId));
+    await db.delete(repositoryBlobs).where(eq(repositoryBlobs.customerId, f.customerId));
+    await db.delete(repositoryPacks).where(eq(repositoryPacks.customerId, f.customerId));
+    const report = await recoverTenant(f.ctx, { domain: f.domain });
+    assert.equal(report.ok, true, report.problems.join('; '));
+    assert.equal(report.versionsWithoutContent, unreadable);
+    assert.equal(report.versions, versionsBefore.length - unreadable);
+    const recovered = await allVersions(f.ctx, f.customerId);
+    const recoveredKeys = new Set(
+      recovered.map((version) => `${version.sourceId} ${version.itemKey} ${version.version}`),
+    );
+    for (const version of kept)
+      assert.ok(
+        recoveredKeys.has(`${version.sourceId} ${version.itemKey} ${version.version}`),
+        'what retention kept is back',
+      );
+    const reopened = await openTenantRepository(f.ctx, f.customerId);
+    try {
+      for (const version of recovered)
+        assert.equal(sha256(await reopened.readAll(version.objectId)), contentBefore.get(version.objectId));
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('reports a pack the index files name but the storage lost, and leaves out the versions it held', async () => {
+    const versions = await allVersions(f.ctx, f.customerId);
+    const [holder] = await f.ctx.db
+      .select({ pack: repositoryBlobs.pack })
+      .from(repositoryBlobs)
+      .where(eq(repositoryBlobs.blobId, versions[0]!.objectId));
+    assert.ok(holder);
+    const location = tenantRepositoryLocation(f.ctx.config.storageUrl, f.customerId);
+    rmSync(path.join(location, 'data', holder.pack.slice(0, 2), holder.pack));
+
+    const db = f.ctx.db;
+    await db.delete(backupRunErrors).where(eq(backupRunErrors.customerId, f.customerId));
+    await db.delete(backupItemVersions).where(eq(backupItemVersions.customerId, f.customerId));
+    await db.delete(backupRuns).where(eq(backupRuns.customerId, f.customerId));
+    await db.delete(backupSources).where(eq(backupSources.customerId, f.customerId));
+    await db.delete(repositoryBlobs).where(eq(repositoryBlobs.customerId, f.customerId));
+    await db.delete(repositoryPacks).where(eq(repositoryPacks.customerId, f.customerId));
+    const report = await recoverTenant(f.ctx, { domain: f.domain });
+    assert.equal(report.ok, false);
+    assert.ok(
+      report.problems.some((problem) => problem.includes(holder.pack) && problem.includes('missing')),
+      report.problems.join('; '),
+    );
+    assert.ok(report.versionsWithoutContent > 0, 'the versions whose content was in the lost pack are left out');
+    const recovered = await allVersions(f.ctx, f.customerId);
+    assert.ok(!recovered.some((version) => version.objectId === versions[0]!.objectId));
+    assert.equal(recovered.length, report.versions);
+    assert.equal(report.versions + report.versionsWithoutContent, versionsBefore.length, 'every manifest version is counted');
   });
 });
 

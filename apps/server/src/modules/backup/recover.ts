@@ -144,6 +144,8 @@ export interface RecoverReport {
   sources: number;
   runs: number;
   versions: number;
+  /** Versions named by manifests whose content the repository no longer has (retention and gc removed it): left out. */
+  versionsWithoutContent: number;
   packs: number;
   blobs: number;
   /** Packs not in the repository's index files, read from their headers (rebuildIndex). */
@@ -220,6 +222,7 @@ export async function recoverTenant(ctx: AppContext, options: RecoverOptions): P
   let packs = 0;
   let blobs = 0;
   let packsFromHeaders = 0;
+  const packsGone: string[] = [];
   let manifests: Manifest[] = [];
   const manifestIds = new Map<Manifest, string>();
   try {
@@ -250,19 +253,27 @@ export async function recoverTenant(ctx: AppContext, options: RecoverOptions): P
       });
     }
 
-    // 3. Blob index: the repository's index files first, then pack headers for packs they miss.
-    const files = createRepositoryIndex(backend, keys.dataKey);
-    await files.load();
-    const fromFiles: PackRecord[] = [];
-    for await (const pack of files.packs()) fromFiles.push(pack);
-    for (let i = 0; i < fromFiles.length; i += 200) await index.addPacks(fromFiles.slice(i, i + 200));
-    const indexed = new Set(fromFiles.map((pack) => pack.name));
-    let missing = 0;
+    // 3. Blob index: the repository's index files first (for the packs that exist), then pack
+    // headers for packs they miss.
+    const stored = new Set<string>();
     for await (const object of backend.list('data/')) {
       // Pack paths are data/<2 hex>/<32 hex> (docs/repository-format.md).
       const name = /^data\/[0-9a-f]{2}\/([0-9a-f]{32})$/.exec(object.name)?.[1];
-      if (name && !indexed.has(name)) missing += 1;
+      if (name) stored.add(name);
     }
+    const files = createRepositoryIndex(backend, keys.dataKey);
+    await files.load();
+    const fromFiles: PackRecord[] = [];
+    for await (const pack of files.packs()) {
+      if (stored.has(pack.name)) fromFiles.push(pack);
+      else packsGone.push(pack.name);
+    }
+    // gc rewrites the index before it deletes packs: a named pack that is gone was lost.
+    for (const name of packsGone)
+      problems.push(`pack ${name} is named by the index files but missing from the storage: its blobs are lost`);
+    for (let i = 0; i < fromFiles.length; i += 200) await index.addPacks(fromFiles.slice(i, i + 200));
+    const indexed = new Set(fromFiles.map((pack) => pack.name));
+    const missing = [...stored].filter((name) => !indexed.has(name)).length;
     if (missing > 0) {
       const report = await rebuildIndex(repository);
       packsFromHeaders = missing;
@@ -281,17 +292,33 @@ export async function recoverTenant(ctx: AppContext, options: RecoverOptions): P
   const recoveredDomain = existing?.domain ?? options.keys?.domain ?? domain;
 
   const rows = rowsFromManifests(customerId, manifests, manifestIds);
+  // Manifests outlive retention: a version that retention deleted still appears in the manifest
+  // of its run, and the next gc removed its content. Such versions stay out (they were gone
+  // before the database was); so do those whose content was in a lost pack (a problem above).
+  const present = new Set<string>();
+  const objectIds = [...new Set(rows.versions.map((version) => version.objectId))];
+  for (let i = 0; i < objectIds.length; i += 5000)
+    for (const id of (await index.lookup(objectIds.slice(i, i + 5000))).keys()) present.add(id);
+  const versions = rows.versions.filter((version) => present.has(version.objectId));
+  const versionsWithoutContent = rows.versions.length - versions.length;
   await ctx.db.transaction(async (tx) => {
     for (let i = 0; i < rows.sources.length; i += 500)
       await tx.insert(backupSources).values(rows.sources.slice(i, i + 500));
     for (let i = 0; i < rows.runs.length; i += 500) await tx.insert(backupRuns).values(rows.runs.slice(i, i + 500));
     for (let i = 0; i < rows.errors.length; i += 500)
       await tx.insert(backupRunErrors).values(rows.errors.slice(i, i + 500));
-    for (let i = 0; i < rows.versions.length; i += 500)
-      await tx.insert(backupItemVersions).values(rows.versions.slice(i, i + 500));
+    for (let i = 0; i < versions.length; i += 500)
+      await tx.insert(backupItemVersions).values(versions.slice(i, i + 500));
   });
   ctx.logger.info(
-    { component: 'recover', customerId, manifests: manifests.length, versions: rows.versions.length, packs },
+    {
+      component: 'recover',
+      customerId,
+      manifests: manifests.length,
+      versions: versions.length,
+      versionsWithoutContent,
+      packs,
+    },
     'tenant backup history recovered from its repository',
   );
   return {
@@ -302,7 +329,8 @@ export async function recoverTenant(ctx: AppContext, options: RecoverOptions): P
     manifests: manifests.length,
     sources: rows.sources.length,
     runs: rows.runs.length,
-    versions: rows.versions.length,
+    versions: versions.length,
+    versionsWithoutContent,
     packs,
     blobs,
     packsFromHeaders,
