@@ -31,12 +31,14 @@ describe('mail splitter', () => {
     assert.equal(parts[1], attachment);
   });
 
-  test('bodies inside nested multiparts and attached messages are found at any depth', () => {
+  test('bodies inside nested multiparts and attached messages are found at any depth (boundary from Content-Type only)', () => {
     const html = `<p>${'x'.repeat(2500)}</p>`;
     const inline = big('b');
     const forwarded = big('c');
     const message = [
-      'Content-Type: multipart/mixed; BOUNDARY=m',
+      'X-Note: boundary=not-this-one',
+      'Content-Type: multipart/mixed;',
+      '\tBOUNDARY=m',
       '',
       '--m',
       'Content-Type: multipart/alternative; boundary="alt"',

@@ -13,9 +13,11 @@ const LARGE_SEGMENT_CHUNKER: ChunkerParams = { minSize: 512 * 1024, avgSize: 102
 
 /** Entities nested deeper than this are left whole (a message can nest without limit). */
 const MAX_DEPTH = 16;
+/** The Content-Type field's value, folded lines included (RFC 5322 §2.2.3). */
+const CONTENT_TYPE = /^content-type[ \t]*:((?:[^\r\n]|\r?\n[ \t])*)/im;
 const BOUNDARY_PARAMETER = /(?:^|[;\s])boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))/i;
-const MULTIPART = /^content-type\s*:\s*multipart\//im;
-const ATTACHED_MESSAGE = /^content-type\s*:\s*message\/(?:rfc822|global)\b/im;
+const MULTIPART = /^\s*multipart\//i;
+const ATTACHED_MESSAGE = /^\s*message\/(?:rfc822|global)\b/i;
 const CR = 13;
 const LF = 10;
 const DASH = 45;
@@ -31,10 +33,15 @@ function findBlankLine(raw: Buffer, from: number, to: number): number {
   return candidates.length === 0 ? -1 : from + Math.min(...candidates);
 }
 
+function contentType(headers: string): string {
+  return CONTENT_TYPE.exec(headers)?.[1] ?? '';
+}
+
 /** The boundary of a multipart entity whose header block is `headers`, if it is one. */
 function multipartBoundary(headers: string): string | undefined {
-  if (!MULTIPART.test(headers)) return undefined;
-  const match = BOUNDARY_PARAMETER.exec(headers);
+  const type = contentType(headers);
+  if (!MULTIPART.test(type)) return undefined;
+  const match = BOUNDARY_PARAMETER.exec(type);
   return match?.[1] ?? match?.[2];
 }
 
@@ -106,7 +113,7 @@ function visitEntity(
       visitMultipart(raw, boundary, from, to, depth + 1, minSize, bodies);
       return;
     }
-    if (ATTACHED_MESSAGE.test(headers)) {
+    if (ATTACHED_MESSAGE.test(contentType(headers))) {
       // An attached message: its own attachments are cut out when it is a multipart itself.
       const innerEnd = findBlankLine(raw, from, to);
       const inner = innerEnd === -1 ? undefined : multipartBoundary(raw.toString('latin1', from, innerEnd));
