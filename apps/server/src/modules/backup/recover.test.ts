@@ -171,6 +171,17 @@ forEachDatabase('recover', (kind) => {
     await f?.close();
   });
 
+  /** The tenant's backup rows and blob index lost; its customer and keys rows survive. */
+  async function loseBackupRows() {
+    const db = f.ctx.db;
+    await db.delete(backupRunErrors).where(eq(backupRunErrors.customerId, f.customerId));
+    await db.delete(backupItemVersions).where(eq(backupItemVersions.customerId, f.customerId));
+    await db.delete(backupRuns).where(eq(backupRuns.customerId, f.customerId));
+    await db.delete(backupSources).where(eq(backupSources.customerId, f.customerId));
+    await db.delete(repositoryBlobs).where(eq(repositoryBlobs.customerId, f.customerId));
+    await db.delete(repositoryPacks).where(eq(repositoryPacks.customerId, f.customerId));
+  }
+
   async function assertRecovered(ctx: AppContext) {
     assert.deepEqual(await allVersions(ctx, f.customerId), versionsBefore);
     for (const point of points) assert.deepEqual(await asOf(ctx, point.sourceId, point.at), point.versions);
@@ -197,13 +208,7 @@ forEachDatabase('recover', (kind) => {
   });
 
   it('rebuilds runs, item versions as of every backup point and the blob index when only the backup rows were lost', async () => {
-    const db = f.ctx.db;
-    await db.delete(backupRunErrors).where(eq(backupRunErrors.customerId, f.customerId));
-    await db.delete(backupItemVersions).where(eq(backupItemVersions.customerId, f.customerId));
-    await db.delete(backupRuns).where(eq(backupRuns.customerId, f.customerId));
-    await db.delete(backupSources).where(eq(backupSources.customerId, f.customerId));
-    await db.delete(repositoryBlobs).where(eq(repositoryBlobs.customerId, f.customerId));
-    await db.delete(repositoryPacks).where(eq(repositoryPacks.customerId, f.customerId));
+    await loseBackupRows();
 
     const report = await recoverTenant(f.ctx, { domain: f.domain.toUpperCase() });
     assert.equal(report.ok, true, report.problems.join('; '));
@@ -215,13 +220,7 @@ forEachDatabase('recover', (kind) => {
   });
 
   it('reads packs that no index file names from their headers and reports them', async () => {
-    const db = f.ctx.db;
-    await db.delete(backupRunErrors).where(eq(backupRunErrors.customerId, f.customerId));
-    await db.delete(backupItemVersions).where(eq(backupItemVersions.customerId, f.customerId));
-    await db.delete(backupRuns).where(eq(backupRuns.customerId, f.customerId));
-    await db.delete(backupSources).where(eq(backupSources.customerId, f.customerId));
-    await db.delete(repositoryBlobs).where(eq(repositoryBlobs.customerId, f.customerId));
-    await db.delete(repositoryPacks).where(eq(repositoryPacks.customerId, f.customerId));
+    await loseBackupRows();
     const indexDir = path.join(tenantRepositoryLocation(f.ctx.config.storageUrl, f.customerId), 'index');
     for (const file of readdirSync(indexDir)) rmSync(path.join(indexDir, file));
 
@@ -276,13 +275,7 @@ forEachDatabase('recover', (kind) => {
       `gc removed the content of some deleted versions: ${JSON.stringify({ deleted, gone: gone.length, gcReport })}`,
     );
 
-    const db = f.ctx.db;
-    await db.delete(backupRunErrors).where(eq(backupRunErrors.customerId, f.customerId));
-    await db.delete(backupItemVersions).where(eq(backupItemVersions.customerId, f.customerId));
-    await db.delete(backupRuns).where(eq(backupRuns.customerId, f.customerId));
-    await db.delete(backupSources).where(eq(backupSources.customerId, f.customerId));
-    await db.delete(repositoryBlobs).where(eq(repositoryBlobs.customerId, f.customerId));
-    await db.delete(repositoryPacks).where(eq(repositoryPacks.customerId, f.customerId));
+    await loseBackupRows();
     const report = await recoverTenant(f.ctx, { domain: f.domain });
     assert.equal(report.ok, true, report.problems.join('; '));
     assert.equal(report.versionsWithoutContent, unreadable);
@@ -315,13 +308,7 @@ forEachDatabase('recover', (kind) => {
     const location = tenantRepositoryLocation(f.ctx.config.storageUrl, f.customerId);
     rmSync(path.join(location, 'data', holder.pack.slice(0, 2), holder.pack));
 
-    const db = f.ctx.db;
-    await db.delete(backupRunErrors).where(eq(backupRunErrors.customerId, f.customerId));
-    await db.delete(backupItemVersions).where(eq(backupItemVersions.customerId, f.customerId));
-    await db.delete(backupRuns).where(eq(backupRuns.customerId, f.customerId));
-    await db.delete(backupSources).where(eq(backupSources.customerId, f.customerId));
-    await db.delete(repositoryBlobs).where(eq(repositoryBlobs.customerId, f.customerId));
-    await db.delete(repositoryPacks).where(eq(repositoryPacks.customerId, f.customerId));
+    await loseBackupRows();
     const report = await recoverTenant(f.ctx, { domain: f.domain });
     assert.equal(report.ok, false);
     assert.ok(
@@ -332,7 +319,11 @@ forEachDatabase('recover', (kind) => {
     const recovered = await allVersions(f.ctx, f.customerId);
     assert.ok(!recovered.some((version) => version.objectId === versions[0]!.objectId));
     assert.equal(recovered.length, report.versions);
-    assert.equal(report.versions + report.versionsWithoutContent, versionsBefore.length, 'every manifest version is counted');
+    assert.equal(
+      report.versions + report.versionsWithoutContent,
+      versionsBefore.length,
+      'every manifest version is counted',
+    );
   });
 });
 
