@@ -75,16 +75,16 @@ function delimiters(raw: Buffer, boundary: string, from: number, to: number) {
   return found;
 }
 
-/** Adds the large leaf bodies of the multipart entity whose body is [from, to) to `bodies`. */
-function visitMultipart(
-  raw: Buffer,
-  boundary: string,
-  from: number,
-  to: number,
-  depth: number,
-  minSize: number,
-  bodies: Array<[number, number]>,
-): void {
+/** One walk of a message: its bytes, the smallest body worth a segment, the bodies found. */
+interface Walk {
+  raw: Buffer;
+  minSize: number;
+  bodies: Array<[number, number]>;
+}
+
+/** Adds the large leaf bodies of the multipart entity whose body is [from, to). */
+function visitMultipart(walk: Walk, boundary: string, from: number, to: number, depth: number): void {
+  const { raw, minSize } = walk;
   const lines = delimiters(raw, boundary, from, to);
   for (let i = 0; i + 1 < lines.length; i++) {
     const partStart = lines[i]!.lineEnd;
@@ -92,38 +92,30 @@ function visitMultipart(
     if (partEnd - partStart < minSize) continue;
     const headerEnd = findBlankLine(raw, partStart, partEnd);
     if (headerEnd === -1) continue;
-    visitEntity(raw, raw.toString('latin1', partStart, headerEnd), headerEnd, partEnd, depth, minSize, bodies);
+    visitEntity(walk, raw.toString('latin1', partStart, headerEnd), headerEnd, partEnd, depth);
   }
 }
 
 /** An entity (a part, or an attached message) with headers `headers` and body [from, to). */
-function visitEntity(
-  raw: Buffer,
-  headers: string,
-  from: number,
-  to: number,
-  depth: number,
-  minSize: number,
-  bodies: Array<[number, number]>,
-): void {
-  if (to - from < minSize) return;
+function visitEntity(walk: Walk, headers: string, from: number, to: number, depth: number): void {
+  if (to - from < walk.minSize) return;
   if (depth < MAX_DEPTH) {
     const boundary = multipartBoundary(headers);
     if (boundary) {
-      visitMultipart(raw, boundary, from, to, depth + 1, minSize, bodies);
+      visitMultipart(walk, boundary, from, to, depth + 1);
       return;
     }
     if (ATTACHED_MESSAGE.test(contentType(headers))) {
       // An attached message: its own attachments are cut out when it is a multipart itself.
-      const innerEnd = findBlankLine(raw, from, to);
-      const inner = innerEnd === -1 ? undefined : multipartBoundary(raw.toString('latin1', from, innerEnd));
+      const innerEnd = findBlankLine(walk.raw, from, to);
+      const inner = innerEnd === -1 ? undefined : multipartBoundary(walk.raw.toString('latin1', from, innerEnd));
       if (inner) {
-        visitMultipart(raw, inner, innerEnd, to, depth + 1, minSize, bodies);
+        visitMultipart(walk, inner, innerEnd, to, depth + 1);
         return;
       }
     }
   }
-  bodies.push([from, to]);
+  walk.bodies.push([from, to]);
 }
 
 /** Byte ranges [start, end) of the bodies of parts that deserve their own segment, in order. */
@@ -131,9 +123,9 @@ function largePartBodies(raw: Buffer, minSize: number): Array<[number, number]> 
   const headerEnd = findBlankLine(raw, 0, raw.length);
   if (headerEnd === -1) return [];
   const boundary = multipartBoundary(raw.toString('latin1', 0, headerEnd));
-  const bodies: Array<[number, number]> = [];
-  if (boundary) visitMultipart(raw, boundary, headerEnd, raw.length, 1, minSize, bodies);
-  return bodies;
+  const walk: Walk = { raw, minSize, bodies: [] };
+  if (boundary) visitMultipart(walk, boundary, headerEnd, raw.length, 1);
+  return walk.bodies;
 }
 
 /** Segment lengths of a message: their concatenation is the message. */

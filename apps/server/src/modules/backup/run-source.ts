@@ -16,7 +16,7 @@ import { backupContacts } from './contacts-backup.ts';
 import { backupDrive } from './drive-backup.ts';
 import { backupGmail } from './gmail-backup.ts';
 import { googleClientFor } from './google-client.ts';
-import { loadCurrentVersions, type RunHooks, RunWriter } from './run-writer.ts';
+import { loadCurrentVersions, type RunHooks, RunWriter, versionContentColumns } from './run-writer.ts';
 import type { ServiceResult, ServiceRun } from './service-context.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
@@ -287,12 +287,7 @@ async function writeRunManifest(
   // Only what the manifest keeps (not the search vector: its text is as large as the metadata).
   const versions = await ctx.db
     .select({
-      itemKey: backupItemVersions.itemKey,
-      version: backupItemVersions.version,
-      objectId: backupItemVersions.objectId,
-      contentHash: backupItemVersions.contentHash,
-      size: backupItemVersions.size,
-      metadata: backupItemVersions.metadata,
+      ...versionContentColumns,
       validFrom: backupItemVersions.validFrom,
       validTo: backupItemVersions.validTo,
       runId: backupItemVersions.runId,

@@ -40,16 +40,19 @@ export interface RunHooks {
 
 type Pending = { kind: 'put'; item: PutItem } | { kind: 'close'; key: string };
 
+/** A version's item key and content columns (what a run compares and a manifest keeps). */
+export const versionContentColumns = {
+  itemKey: backupItemVersions.itemKey,
+  version: backupItemVersions.version,
+  objectId: backupItemVersions.objectId,
+  contentHash: backupItemVersions.contentHash,
+  size: backupItemVersions.size,
+  metadata: backupItemVersions.metadata,
+};
+
 export async function loadCurrentVersions(ctx: AppContext, sourceId: string): Promise<Map<string, CurrentVersion>> {
   const rows = await ctx.db
-    .select({
-      itemKey: backupItemVersions.itemKey,
-      version: backupItemVersions.version,
-      objectId: backupItemVersions.objectId,
-      contentHash: backupItemVersions.contentHash,
-      size: backupItemVersions.size,
-      metadata: backupItemVersions.metadata,
-    })
+    .select(versionContentColumns)
     .from(backupItemVersions)
     .where(and(eq(backupItemVersions.sourceId, sourceId), isNull(backupItemVersions.validTo)));
   return new Map(rows.map((row) => [row.itemKey, row]));
