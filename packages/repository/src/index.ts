@@ -10,6 +10,7 @@ export { RepositoryError, type RepositoryErrorCode } from './errors.ts';
 export { type GcOptions, type GcReport, garbageCollect } from './gc.ts';
 export { generateKeys, type RepositoryKeys } from './keys.ts';
 export type { BlobType, PackEntry, PackRecord } from './pack.ts';
+export { packNameFromPath } from './pack.ts';
 export { type RebuildReport, rebuildIndex } from './rebuild-index.ts';
 export {
   type BlobInfo,

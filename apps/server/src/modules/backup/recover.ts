@@ -8,6 +8,7 @@ import {
   createRepositoryIndex,
   openRepository,
   type PackRecord,
+  packNameFromPath,
   type Repository,
   rebuildIndex,
 } from '@safehold/repository';
@@ -257,8 +258,7 @@ export async function recoverTenant(ctx: AppContext, options: RecoverOptions): P
     // headers for packs they miss.
     const stored = new Set<string>();
     for await (const object of backend.list('data/')) {
-      // Pack paths are data/<2 hex>/<32 hex> (docs/repository-format.md).
-      const name = /^data\/[0-9a-f]{2}\/([0-9a-f]{32})$/.exec(object.name)?.[1];
+      const name = packNameFromPath(object.name);
       if (name) stored.add(name);
     }
     const files = createRepositoryIndex(backend, keys.dataKey);
