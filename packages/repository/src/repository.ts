@@ -96,6 +96,21 @@ const descriptorSchema = z.object({
 });
 export type Descriptor = z.infer<typeof descriptorSchema>;
 
+/**
+ * The object of a message split into `segmentIds`: its descriptor (id and JSON), or, for a
+ * message of one segment, that data blob alone, as for an object (format §4).
+ */
+function mailObject(
+  idKey: Uint8Array,
+  size: number,
+  segmentIds: string[],
+): { objectId: string; descriptor?: { id: string; data: Buffer } } {
+  if (segmentIds.length === 1) return { objectId: segmentIds[0]! };
+  const data = Buffer.from(JSON.stringify({ v: 1, kind: 'mail', size, chunks: segmentIds } satisfies Descriptor));
+  const id = blobId(idKey, data).toString('hex');
+  return { objectId: id, descriptor: { id, data } };
+}
+
 export function parseDescriptor(plaintext: Uint8Array): Descriptor {
   return descriptorSchema.parse(JSON.parse(Buffer.from(plaintext).toString()));
 }
@@ -343,18 +358,15 @@ export class Repository {
       });
       offset += length;
     });
-    // A message of one segment is that data blob alone, as an object is (format §4).
-    if (blobs.length === 1) {
-      await this.storeBlobs(blobs);
-      return blobs[0]!.id;
-    }
-    const descriptor: Descriptor = { v: 1, kind: 'mail', size: raw.length, chunks: blobs.map((blob) => blob.id) };
-    const descriptorData = Buffer.from(JSON.stringify(descriptor));
-    const descriptorId = blobId(this.core.keys.idKey, descriptorData).toString('hex');
+    const { objectId, descriptor } = mailObject(
+      this.core.keys.idKey,
+      raw.length,
+      blobs.map((blob) => blob.id),
+    );
     // The descriptor goes last in the same batch, so it never lands in a pack before its chunks
     // are at least as far along (all of them become durable at the same flush).
-    await this.storeBlobs([...blobs, { id: descriptorId, type: BLOB_DESCRIPTOR, data: descriptorData }]);
-    return descriptorId;
+    await this.storeBlobs(descriptor ? [...blobs, { ...descriptor, type: BLOB_DESCRIPTOR }] : blobs);
+    return objectId;
   }
 
   private async storeDescriptor(descriptor: Descriptor): Promise<string> {
@@ -488,13 +500,7 @@ export class Repository {
     const plans = files.map((file) => {
       if (!file.ok) return undefined;
       const segmentIds = file.ids.map((id) => Buffer.from(id).toString('hex'));
-      // A message of one segment is that data blob alone, without a descriptor (format §4).
-      if (segmentIds.length === 1) return { file, segmentIds, objectId: segmentIds[0]!, descriptor: undefined };
-      const data = Buffer.from(
-        JSON.stringify({ v: 1, kind: 'mail', size: file.size, chunks: segmentIds } satisfies Descriptor),
-      );
-      const id = blobId(keys.idKey, data).toString('hex');
-      return { file, segmentIds, objectId: id, descriptor: { id, data } };
+      return { file, segmentIds, ...mailObject(keys.idKey, file.size, segmentIds) };
     });
     const release = () =>
       pool.run(
