@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { blobId, openBlob, sealBlob } from './blob-crypto.ts';
@@ -10,6 +11,21 @@ import { RepositoryError } from './errors.ts';
 import { chunkLengths, FILE_CHUNKER } from './fastcdc.ts';
 import { splitMail } from './mail-split.ts';
 import type { WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts';
+
+/**
+ * Niceness of a sealing worker thread. On Linux a priority is per thread, so this lowers this
+ * worker only: when the machine is short of CPU, the event loop (which fetches from Google and
+ * answers the API) runs first and sealing takes what is left; a full store queue then holds the
+ * fetching back. Elsewhere a priority is the whole process's, so it is left alone.
+ */
+export const SEALING_WORKER_NICE = 10;
+if (process.platform === 'linux' && parentPort) {
+  try {
+    setPriority(SEALING_WORKER_NICE);
+  } catch {
+    // Not allowed (a container's seccomp profile): sealing runs at the process's priority.
+  }
+}
 
 // Messages read by this worker (read-split-hash), kept until the repository says which of
 // their segments are new (seal-kept): the bytes never travel to the main thread.
