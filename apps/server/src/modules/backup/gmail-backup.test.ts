@@ -17,7 +17,7 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 forEachDatabase('gmail backup', (kind) => {
   let f: BackupFixture;
   before(async () => {
-    f = await backupFixture(kind, { users: 4, generate: { messagesPerUser: 24 } });
+    f = await backupFixture(kind, { users: 5, generate: { messagesPerUser: 24 } });
   });
   after(async () => {
     await f?.close();
@@ -215,6 +215,45 @@ forEachDatabase('gmail backup', (kind) => {
     // Checked after each fetched batch: a store holds at most the limit plus one batch's messages.
     for (const bytes of batches) assert.ok(bytes < STORE_BYTES + GMAIL_BATCH * (size + 4096), `${bytes} bytes`);
     const expected = f.emulator.control.digest({ email, service: 'gmail' });
+    assert.deepEqual(await repositoryDigest(email), { digest: expected.digest, items: expected.items });
+  });
+
+  it("the fetching goes on while a group's last store runs, and a failed store fails the run keeping what was committed", async () => {
+    const email = f.users[4]?.email as string;
+    const expected = f.emulator.control.digest({ email, service: 'gmail' });
+    const putMails = Repository.prototype.putMails;
+    let calls = 0;
+    let overlapped = false;
+    let secondStore: () => void = () => undefined;
+    const second = new Promise<boolean>((resolve) => {
+      secondStore = () => resolve(true);
+    });
+    Repository.prototype.putMails = async function (this: Repository, raws, options) {
+      calls += 1;
+      const call = calls;
+      // The first group's store is held until the second group's store arrives (or 5 s: a
+      // fetching that waited for the first store before going on never sends the second).
+      if (call === 1)
+        overlapped = await Promise.race([second, new Promise<boolean>((resolve) => setTimeout(resolve, 5000, false))]);
+      if (call === 2) secondStore();
+      if (call === 4) throw new Error('storage gone');
+      return putMails.call(this, raws, options);
+    };
+    let failed: Awaited<ReturnType<typeof backUp>>;
+    try {
+      failed = await backUp(email, { groupSize: 5 });
+    } finally {
+      Repository.prototype.putMails = putMails;
+    }
+    assert.ok(overlapped, "the second group's store started while the first group's was still running");
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error ?? '', /storage gone/);
+    const committed = (await versionsOf(f, email, 'gmail')).length;
+    assert.ok(committed < expected.items, `${committed} of ${expected.items} committed`);
+
+    const resumed = await backUp(email);
+    assert.equal(resumed.status, 'success');
+    assert.equal(resumed.added, expected.items - committed);
     assert.deepEqual(await repositoryDigest(email), { digest: expected.digest, items: expected.items });
   });
 

@@ -162,54 +162,52 @@ function isGone(error: unknown): boolean {
 
 async function fetchMessages(run: ServiceRun, ids: readonly string[], labelNames: LabelNames): Promise<void> {
   const behind: Promise<void>[] = [];
+  // Stores run behind the fetching: fetched messages are stored STORE_BATCH at a time (one
+  // worker round trip and one index lookup for several fetch batches), at most STORES_AHEAD
+  // stores deep, across groups: the fetching does not wait for a group's last store.
+  const storing: Promise<void>[] = [];
   let commitFailure: { error: unknown } | undefined;
   try {
     for (const group of chunks(ids, run.groupSize)) {
       run.signal?.throwIfAborted();
       if (commitFailure) throw commitFailure.error;
       let gone = 0;
-      // Stores run behind the fetching: fetched messages are stored STORE_BATCH at a time (one
-      // worker round trip and one index lookup for several fetch batches), at most STORES_AHEAD
-      // stores deep; every one ends before the group's commit.
-      const storing: Promise<void>[] = [];
+      const groupStores: Promise<void>[] = [];
       let fetched: GmailRawMessage[] = [];
       let fetchedBytes = 0;
       const store = async (messages: GmailRawMessage[]) => {
         const stored = storeMessages(run, messages, labelNames);
-        // Handled now, awaited below: a failure while the next batch is fetched is not unhandled.
+        // Handled now, awaited later: a failure while the next batch is fetched is not unhandled.
         stored.catch(() => undefined);
         storing.push(stored);
+        groupStores.push(stored);
         if (storing.length >= STORES_AHEAD) await storing.shift();
       };
-      try {
-        for (const batch of chunks(group, GMAIL_BATCH)) {
-          const results = await run.google.gmail.batchGetRawMessages(run.email, batch);
-          for (const result of results) {
-            if (result.ok) {
-              fetched.push(result.message);
-              fetchedBytes += result.message.raw.length;
-            }
-            // Deleted between listing and fetching: nothing to back up (history closes it).
-            else if (isGone(result.error)) gone += 1;
-            else await run.writer.fail(result.id, errorReason(result.error));
+      for (const batch of chunks(group, GMAIL_BATCH)) {
+        const results = await run.google.gmail.batchGetRawMessages(run.email, batch);
+        for (const result of results) {
+          if (result.ok) {
+            fetched.push(result.message);
+            fetchedBytes += result.message.raw.length;
           }
-          if (fetched.length >= STORE_BATCH || fetchedBytes >= STORE_BYTES) {
-            const full = fetched;
-            fetched = [];
-            fetchedBytes = 0;
-            await store(full);
-          }
+          // Deleted between listing and fetching: nothing to back up (history closes it).
+          else if (isGone(result.error)) gone += 1;
+          else await run.writer.fail(result.id, errorReason(result.error));
         }
-        if (fetched.length > 0) await store(fetched);
-      } finally {
-        await Promise.allSettled(storing);
+        if (fetched.length >= STORE_BATCH || fetchedBytes >= STORE_BYTES) {
+          const full = fetched;
+          fetched = [];
+          fetchedBytes = 0;
+          await store(full);
+        }
       }
-      await Promise.all(storing);
+      if (fetched.length > 0) await store(fetched);
       if (gone > 0) await run.writer.skip(gone);
-      // The commit goes on behind the next group's fetching (commits are serialized by the writer).
-      const commit = run.writer.commit();
+      // The group's commit waits for the group's stores and goes on behind the next group's
+      // fetching (commits are serialized by the writer; each takes every put made before it).
+      const commit = Promise.all(groupStores).then(() => run.writer.commit());
       // Noted here (so a failure while the next group is fetched is not an unhandled rejection)
-      // and checked before each group: a failed commit stops the run's fetching.
+      // and checked before each group: a failed store or commit stops the run's fetching.
       commit.catch((error: unknown) => {
         commitFailure ??= { error };
       });
@@ -217,9 +215,9 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[], labelNames
       if (behind.length > COMMITS_BEHIND) await behind.shift();
     }
   } catch (error) {
-    // Every commit started must end (or fail) before the run reports its failure: the run's
-    // manifest, written next, must see every version committed.
-    await Promise.allSettled(behind);
+    // Every store and commit started must end (or fail) before the run reports its failure:
+    // the run's manifest, written next, must see every version committed.
+    await Promise.allSettled([...storing, ...behind]);
     throw error;
   }
   await Promise.allSettled(behind);
