@@ -44,4 +44,10 @@ describe('mail headers', () => {
     assert.deepEqual(readMailHeaders(Buffer.from('')), {});
     assert.deepEqual(readMailHeaders(Buffer.from('no colon here\n\nbody')), {});
   });
+
+  it('the header block ends at the first blank line, CRLF or bare LF', () => {
+    assert.deepEqual(readMailHeaders(Buffer.from('Subject: a\n\nbody\r\n\r\nTo: b')), { subject: 'a' });
+    assert.deepEqual(readMailHeaders(Buffer.from('Subject: a\r\n\r\nbody\n\nTo: b')), { subject: 'a' });
+    assert.deepEqual(readMailHeaders(Buffer.from('Subject: a\r\nTo: b\n\nCc: c\r\n\r\n')), { subject: 'a', to: 'b' });
+  });
 });

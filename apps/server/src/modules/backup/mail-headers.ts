@@ -21,10 +21,11 @@ const VALUE_LIMIT = 1000;
 export function readMailHeaders(raw: Uint8Array): MailHeaders {
   // Only the header block becomes a string (messages are large, their headers small).
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.length, HEADER_LIMIT));
+  // The block ends at the first blank line. A bare-LF blank line counts only before the first
+  // CRLF one (searching all 64 KiB of a CRLF message for LF LF cost more than the parsing).
   const crlf = bytes.indexOf('\r\n\r\n');
-  const lf = bytes.indexOf('\n\n');
-  const ends = [crlf, lf].filter((index) => index >= 0);
-  const block = bytes.toString('latin1', 0, ends.length > 0 ? Math.min(...ends) : bytes.length);
+  const lf = bytes.subarray(0, crlf >= 0 ? crlf : bytes.length).indexOf('\n\n');
+  const block = bytes.toString('latin1', 0, lf >= 0 ? lf : crlf >= 0 ? crlf : bytes.length);
   const fields = new Map<string, string>();
   let name: string | null = null;
   let value = '';
