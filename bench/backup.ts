@@ -24,7 +24,7 @@ import { chunks, forEachLimited } from '../apps/server/src/modules/backup/servic
 import { createTenantRepositoryKeys } from '../apps/server/src/modules/backup/tenant-repository.ts';
 import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
 import { startEmulatorThread } from './backup-support/emulator-thread.ts';
-import { sampleThreadCpu } from './backup-support/thread-cpu.ts';
+import { sampleMainThreadSchedule, sampleThreadCpu } from './backup-support/thread-cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -144,6 +144,7 @@ try {
   let referenceMessages = 0;
   let referenceBytes = 0;
   const referenceThreads = sampleThreadCpu();
+  const referenceSchedule = sampleMainThreadSchedule();
   const referenceStart = performance.now();
   const referenceCpu = process.cpuUsage();
   await forEachLimited(subjects, USER_LANES, async (subject) => {
@@ -154,10 +155,12 @@ try {
   const referenceSeconds = (performance.now() - referenceStart) / 1000;
   const referenceCpuSeconds = cpuSeconds(process.cpuUsage(referenceCpu));
   const referenceThreadCpu = referenceThreads.stop();
+  const referenceMainThread = referenceSchedule.stop();
 
   log(`reference done in ${referenceSeconds.toFixed(1)} s; backup`);
   await counters(true);
   const backupThreads = sampleThreadCpu();
+  const backupSchedule = sampleMainThreadSchedule();
   const backupStart = performance.now();
   const backupCpu = process.cpuUsage();
   const initial = await enqueueTenantBackup(ctx, customerId, {
@@ -171,6 +174,7 @@ try {
   const backupSeconds = (performance.now() - backupStart) / 1000;
   const backupCpuSeconds = cpuSeconds(process.cpuUsage(backupCpu));
   const backupThreadCpu = backupThreads.stop();
+  const backupMainThread = backupSchedule.stop();
   const initialCalls = await totalCalls();
   const failedRuns = initial.results?.filter((result) => result.status !== 'success') ?? [];
   if (failedRuns.length > 0) throw new Error(`initial backup did not succeed: ${JSON.stringify(failedRuns[0])}`);
@@ -289,6 +293,8 @@ try {
     cpuRatio: Number((referenceCpuSeconds / backupCpuSeconds).toFixed(2)),
     /** CPU seconds per kind of thread in each phase (Linux; PostgreSQL = this machine's server processes). */
     threadCpuSeconds: { reference: referenceThreadCpu, backup: backupThreadCpu },
+    /** The main thread (Google client, engine): seconds on a core and seconds ready but waiting for one (Linux). */
+    mainThreadSeconds: { reference: referenceMainThread, backup: backupMainThread },
     loadAverage: os.loadavg()[0],
     incremental: {
       changes,

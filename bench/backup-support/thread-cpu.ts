@@ -4,7 +4,9 @@
 // began — the emulator's; those started during it — the repository's sealing workers; libuv's
 // pool) and the PostgreSQL server processes of this machine (when the database is local). The
 // threads are sampled every `intervalMs`, so a sealing worker that ends with the phase still
-// counts up to its last sample. Elsewhere than Linux it reports nothing.
+// counts up to its last sample. Also the main thread's time on a core and waiting for one
+// (schedstat): it runs the Google client and the engine, so its waits lengthen the whole phase.
+// Elsewhere than Linux it reports nothing.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 type Kind = 'main' | 'v8Platform' | 'emulator' | 'sealingWorkers' | 'libuv' | 'other' | 'postgres';
@@ -47,6 +49,35 @@ function read(): { threads: Map<string, { comm: string; cpu: number }>; postgres
 export interface ThreadCpuSampler {
   /** Ends the sampling: CPU seconds spent during the phase by kind of thread. */
   stop(): Partial<Record<Kind, number>>;
+}
+
+export interface MainThreadSchedule {
+  /** Seconds the main thread ran. */
+  onCpu: number;
+  /** Seconds it was ready to run but waited for a core (other threads and processes had them). */
+  waitingForCpu: number;
+}
+
+/** The main thread's time on a core and waiting for one, from Linux's schedstat; undefined elsewhere. */
+export function sampleMainThreadSchedule(): { stop(): MainThreadSchedule | undefined } {
+  const path = `/proc/self/task/${process.pid}/schedstat`;
+  const read = (): number[] | undefined => {
+    try {
+      // Nanoseconds on a CPU, nanoseconds runnable while waiting on a run queue, timeslices.
+      return readFileSync(path, 'utf8').trim().split(' ').map(Number);
+    } catch {
+      return undefined;
+    }
+  };
+  const start = read();
+  return {
+    stop() {
+      const end = read();
+      if (!start || !end) return undefined;
+      const seconds = (i: number) => Number((((end[i] ?? 0) - (start[i] ?? 0)) / 1e9).toFixed(2));
+      return { onCpu: seconds(0), waitingForCpu: seconds(1) };
+    },
+  };
 }
 
 export function sampleThreadCpu(intervalMs = 250): ThreadCpuSampler {
