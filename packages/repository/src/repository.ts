@@ -332,12 +332,23 @@ export class Repository {
 
   /** Stores a small JSON value as one blob; returns its id (durable after flush()). */
   async putObject(value: unknown): Promise<string> {
-    const json = JSON.stringify(value);
-    if (json === undefined) throw new RepositoryError('bad-input', 'putObject needs a JSON value');
-    const data = Buffer.from(json);
-    const id = blobId(this.core.keys.idKey, data).toString('hex');
-    await this.storeBlobs([{ id, type: BLOB_DATA, data }]);
-    return id;
+    const [id] = await this.putObjects([value]);
+    return id!;
+  }
+
+  /**
+   * Stores several JSON values as putObject would, with one index lookup and one worker round
+   * trip for all of them (calendar events and contacts come by the page). Ids in order.
+   */
+  async putObjects(values: readonly unknown[]): Promise<string[]> {
+    const blobs: NewBlob[] = values.map((value) => {
+      const json = JSON.stringify(value);
+      if (json === undefined) throw new RepositoryError('bad-input', 'putObject needs a JSON value');
+      const data = Buffer.from(json);
+      return { id: blobId(this.core.keys.idKey, data).toString('hex'), type: BLOB_DATA, data };
+    });
+    if (blobs.length > 0) await this.storeBlobs(blobs);
+    return blobs.map((blob) => blob.id);
   }
 
   private async putSplit(raw: Uint8Array, split: 'mail' | 'file'): Promise<string> {

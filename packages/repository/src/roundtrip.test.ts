@@ -238,4 +238,14 @@ describe('round trips', () => {
     );
     await repo.flush();
   });
+  test('putObjects stores values as putObject does, ids in order, duplicates once', async () => {
+    const values = [{ n: 1 }, { n: 2 }, { n: 1 }, [3]];
+    const ids = await repo.putObjects(values);
+    assert.equal(ids.length, 4);
+    assert.equal(ids[0], ids[2]);
+    assert.deepEqual(ids, await Promise.all(values.map((value) => repo.putObject(value))));
+    await repo.flush();
+    for (const [i, id] of ids.entries()) assert.deepEqual(JSON.parse((await repo.readAll(id)).toString()), values[i]);
+    await assert.rejects(repo.putObjects([{ ok: 1 }, undefined]), /putObject needs a JSON value/);
+  });
 });

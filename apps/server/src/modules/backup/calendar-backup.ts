@@ -3,7 +3,7 @@
 // compared with what is stored (events no longer listed are closed). Cancelled events are
 // deletions. Item key: `<calendarId>/<eventId>`.
 import { type CalendarEvent, ResyncRequired } from '@safehold/google';
-import { putObjectItem } from './object-items.ts';
+import { type ObjectItem, putObjectItems } from './object-items.ts';
 import type { ServiceResult, ServiceRun } from './service-context.ts';
 
 export async function backupCalendar(run: ServiceRun): Promise<ServiceResult> {
@@ -49,9 +49,10 @@ export async function backupCalendar(run: ServiceRun): Promise<ServiceResult> {
   return { cursor: { calendars: tokens }, mode };
 }
 
+/** A calendar's listed events: cancelled ones close, the others are put (the run commits at its end). */
 async function storeEvents(run: ServiceRun, calendarId: string, events: CalendarEvent[], full: boolean): Promise<void> {
   const seen = new Set<string>();
-  let unchanged = 0;
+  const items: ObjectItem[] = [];
   for (const event of events) {
     const key = `${calendarId}/${event.id}`;
     if (event.status === 'cancelled') {
@@ -66,14 +67,13 @@ async function storeEvents(run: ServiceRun, calendarId: string, events: Calendar
       recurringEventId: event.recurringEventId,
       updated: event.updated,
     };
-    if (!(await putObjectItem(run, key, event, metadata))) unchanged += 1;
-    if (run.writer.pendingCount >= run.groupSize) await run.writer.commit();
+    items.push({ key, item: event, metadata });
   }
+  const unchanged = await putObjectItems(run, items);
   if (full) {
     const prefix = `${calendarId}/`;
     for (const key of [...run.writer.current.keys()])
       if (key.startsWith(prefix) && !seen.has(key)) run.writer.close(key);
   }
   if (unchanged > 0) await run.writer.skip(unchanged);
-  await run.writer.commit();
 }

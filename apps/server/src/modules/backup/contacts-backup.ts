@@ -2,7 +2,7 @@
 // FAILED_PRECONDITION / EXPIRED_SYNC_TOKEN) → full listing compared with what is stored.
 // Deleted contacts come back with metadata.deleted. Item key: the resourceName.
 import { type Person, ResyncRequired } from '@safehold/google';
-import { putObjectItem } from './object-items.ts';
+import { type ObjectItem, putObjectItems } from './object-items.ts';
 import type { ServiceResult, ServiceRun } from './service-context.ts';
 
 export async function backupContacts(run: ServiceRun): Promise<ServiceResult> {
@@ -29,7 +29,7 @@ export async function backupContacts(run: ServiceRun): Promise<ServiceResult> {
     cursor = sync.cursor;
   }
   const seen = new Set<string>();
-  let unchanged = 0;
+  const items: ObjectItem[] = [];
   for (const person of people) {
     if (person.metadata?.deleted) {
       run.writer.close(person.resourceName);
@@ -37,10 +37,9 @@ export async function backupContacts(run: ServiceRun): Promise<ServiceResult> {
     }
     seen.add(person.resourceName);
     const names = (person as { names?: Array<{ displayName?: string }> }).names;
-    const metadata = { displayName: names?.[0]?.displayName };
-    if (!(await putObjectItem(run, person.resourceName, person, metadata))) unchanged += 1;
-    if (run.writer.pendingCount >= run.groupSize) await run.writer.commit();
+    items.push({ key: person.resourceName, item: person, metadata: { displayName: names?.[0]?.displayName } });
   }
+  const unchanged = await putObjectItems(run, items);
   if (full) for (const key of [...run.writer.current.keys()]) if (!seen.has(key)) run.writer.close(key);
   if (unchanged > 0) await run.writer.skip(unchanged);
   await run.writer.commit();

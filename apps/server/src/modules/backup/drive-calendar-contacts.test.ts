@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, it } from 'node:test';
+import { Repository } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
 import { backupItemVersions } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
@@ -125,10 +126,28 @@ forEachDatabase('drive, calendar and contacts backup', (kind) => {
       ['calendar', 'calendar'],
       ['contacts', 'contacts'],
     ] as const) {
-      const full = await backUp(service);
+      // Items are stored a group at a time (one index lookup, one worker round trip), not one by one.
+      const stores: number[] = [];
+      const putObjects = Repository.prototype.putObjects;
+      Repository.prototype.putObjects = function (this: Repository, values) {
+        stores.push(values.length);
+        return putObjects.call(this, values);
+      };
+      let full: Awaited<ReturnType<typeof backUp>>;
+      try {
+        full = await backUp(service);
+      } finally {
+        Repository.prototype.putObjects = putObjects;
+      }
       assert.equal(full.status, 'success', `${service}: ${full.error}`);
       const expected = f.emulator.control.digest({ email: user(), service: digestService });
       assert.equal(full.items, expected.items, service);
+      assert.equal(
+        stores.reduce((sum, count) => sum + count, 0),
+        expected.items,
+        `${service}: every item stored once`,
+      );
+      assert.ok(stores.length < expected.items / 2, `${service}: ${expected.items} items in ${stores.length} stores`);
     }
     f.emulator.control.changeEvent({ email: user(), summary: 'New meeting' });
     f.emulator.control.changeContact({ email: user(), givenName: 'Nora', familyName: 'New' });

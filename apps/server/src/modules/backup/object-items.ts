@@ -1,6 +1,6 @@
 // Small JSON items (calendar events, contacts): stored as repository objects; a new version
 // only when the content (without volatile fields such as etag) changed.
-import { type ServiceRun, sha256, stableJson } from './service-context.ts';
+import { chunks, type ServiceRun, sha256, stableJson } from './service-context.ts';
 
 const VOLATILE = new Set(['etag', 'updated']);
 
@@ -8,18 +8,41 @@ function contentOf(item: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(item).filter(([key]) => !VOLATILE.has(key)));
 }
 
-/** Puts `item` under `key` unless its current version has the same content; returns false when unchanged. */
-export async function putObjectItem(
-  run: ServiceRun,
-  key: string,
-  item: Record<string, unknown>,
-  metadata: Record<string, unknown>,
-): Promise<boolean> {
-  const json = stableJson(contentOf(item));
-  const contentHash = `sha256:${sha256(json)}`;
-  if (run.writer.current.get(key)?.contentHash === contentHash) return false;
-  const objectId = await run.writer.store((repository) => repository.putObject(item));
-  const size = Buffer.byteLength(json);
-  run.writer.put({ key, objectId, contentHash, size, metadata, fetchedBytes: size });
-  return true;
+export interface ObjectItem {
+  key: string;
+  item: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * Puts each item under its key unless its current version has the same content, a group at a
+ * time (one index lookup and one worker round trip per group, not per item), committing when
+ * a group's worth is pending. Returns how many were unchanged.
+ */
+export async function putObjectItems(run: ServiceRun, items: readonly ObjectItem[]): Promise<number> {
+  let unchanged = 0;
+  for (const group of chunks(items, run.groupSize)) {
+    const changed: Array<ObjectItem & { contentHash: string; size: number }> = [];
+    for (const entry of group) {
+      const json = stableJson(contentOf(entry.item));
+      const contentHash = `sha256:${sha256(json)}`;
+      if (run.writer.current.get(entry.key)?.contentHash === contentHash) unchanged += 1;
+      else changed.push({ ...entry, contentHash, size: Buffer.byteLength(json) });
+    }
+    if (changed.length > 0) {
+      const ids = await run.writer.store((repository) => repository.putObjects(changed.map((entry) => entry.item)));
+      changed.forEach((entry, i) => {
+        run.writer.put({
+          key: entry.key,
+          objectId: ids[i]!,
+          contentHash: entry.contentHash,
+          size: entry.size,
+          metadata: entry.metadata,
+          fetchedBytes: entry.size,
+        });
+      });
+    }
+    if (run.writer.pendingCount >= run.groupSize) await run.writer.commit();
+  }
+  return unchanged;
 }
