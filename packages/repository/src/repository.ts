@@ -78,6 +78,13 @@ export interface SnapshotInput {
   /** Blob ids the snapshot keeps alive (gc keeps everything reachable from them). */
   roots: readonly string[];
   data: unknown;
+  /**
+   * The caller vouches that every root (and so everything it names) was put before a flush that
+   * has completed — a backup run's manifest, written after the run's commits. The snapshot is
+   * then written without flushing first (which would wait for other writers' puts and write
+   * their partial pack); a root still awaiting its pack is flushed all the same.
+   */
+  rootsDurable?: boolean;
 }
 
 export type RestoreResult = { ok: true; bytes: number } | { ok: false; error: string };
@@ -838,7 +845,7 @@ export class Repository {
       if (!/^[0-9a-f]{64}$/.test(root))
         throw new RepositoryError('bad-input', `snapshot root ${root} is not a blob id`);
     }
-    await this.flush();
+    if (!input.rootsDurable || input.roots.some((root) => this.pending.has(root))) await this.flush();
     const now = this.core.clock();
     const snapshot: Snapshot = {
       v: 1,

@@ -331,6 +331,9 @@ async function writeRunManifest(
   const snapshot = await repository.writeSnapshot({
     kind: 'backup-run',
     roots: [...new Set(versions.map((version) => version.objectId))],
+    // Every version here was recorded by a commit, after the repository flush that made its
+    // content durable (RunWriter.commit): no need to flush other runs' puts first.
+    rootsDurable: true,
     data: {
       v: 2,
       customerId: source.customerId,
