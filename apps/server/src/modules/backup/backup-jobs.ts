@@ -22,6 +22,18 @@ import { defineScheduleJob } from './schedule.ts';
 import { chunks, forEachLimited } from './service-context.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
+/** Usual share of a user's backup time by service, largest first: mail dominates, then files. */
+const SERVICE_WEIGHT: Record<BackupService, number> = { gmail: 3, drive: 2, calendar: 1, contacts: 0 };
+
+/**
+ * The in-process runner's order: the long runs first (every mailbox, then every Drive, then the
+ * small ones; subjects in their order within), so the lanes end together instead of one lane
+ * finishing the last user's mailbox while the others idle.
+ */
+export function longestFirst(runs: readonly EnqueuedRun[]): EnqueuedRun[] {
+  return [...runs].sort((a, b) => SERVICE_WEIGHT[b.service] - SERVICE_WEIGHT[a.service]);
+}
+
 export interface EnqueueTenantBackupOptions {
   /** Subjects to back up; default: every source already registered for the tenant. */
   subjects?: readonly BackupSubject[];
@@ -113,7 +125,7 @@ export async function enqueueTenantBackup(
     const repository =
       options.runOptions?.repository ?? (runs.length > 0 ? await openTenantRepository(ctx, customerId) : undefined);
     try {
-      await forEachLimited(runs, options.concurrency ?? 4, async (run) => {
+      await forEachLimited(longestFirst(runs), options.concurrency ?? 4, async (run) => {
         const result = await runSourceBackup(ctx, run.runId, {
           ...options.runOptions,
           ...(repository ? { repository } : {}),
