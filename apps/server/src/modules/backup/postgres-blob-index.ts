@@ -107,9 +107,9 @@ export function createPostgresBlobIndex(
       );
       const rows = packs.map((pack) => ({ name: pack.name, size: pack.size }));
       // One statement, atomic on its own: one round trip instead of a transaction's four. The
-      // blob rows come as one JSON parameter (see lookupNow); the pack rows go in last, by the
-      // outer insert: their trigger bumps the customer's health row (migration 0008), which is
-      // then locked only until this statement ends.
+      // blob rows come as one JSON parameter (see lookupNow). The pack rows' trigger bumps the
+      // customer's health row (migration 0008), which stays locked only until this statement
+      // commits.
       await db.execute(sql`
         with blobs as (
           insert into repository_blobs (customer_id, blob_id, pack, type, "offset", length, raw_length)
