@@ -121,24 +121,16 @@ forEachDatabase('drive, calendar and contacts backup', (kind) => {
     assert.deepEqual([quiet.added, quiet.changed, quiet.deleted], [0, 0, 0]);
   });
 
-  it('calendar and contacts backups follow sync tokens and resync fully when a token expired', async () => {
+  it('calendar and contacts backups follow sync tokens and resync fully when a token expired', async (t) => {
+    // Items are stored a group at a time (one index lookup, one worker round trip), not one by one.
+    const putObjects = t.mock.method(Repository.prototype, 'putObjects');
     for (const [service, digestService] of [
       ['calendar', 'calendar'],
       ['contacts', 'contacts'],
     ] as const) {
-      // Items are stored a group at a time (one index lookup, one worker round trip), not one by one.
-      const stores: number[] = [];
-      const putObjects = Repository.prototype.putObjects;
-      Repository.prototype.putObjects = function (this: Repository, values) {
-        stores.push(values.length);
-        return putObjects.call(this, values);
-      };
-      let full: Awaited<ReturnType<typeof backUp>>;
-      try {
-        full = await backUp(service);
-      } finally {
-        Repository.prototype.putObjects = putObjects;
-      }
+      putObjects.mock.resetCalls();
+      const full = await backUp(service);
+      const stores = putObjects.mock.calls.map(({ arguments: [values] }) => values.length);
       assert.equal(full.status, 'success', `${service}: ${full.error}`);
       const expected = f.emulator.control.digest({ email: user(), service: digestService });
       assert.equal(full.items, expected.items, service);

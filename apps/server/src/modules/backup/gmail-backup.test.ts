@@ -193,24 +193,18 @@ forEachDatabase('gmail backup', (kind) => {
     assert.deepEqual(await repositoryDigest(email), { digest: expected.digest, items: expected.items });
   });
 
-  it('large messages are stored a few megabytes at a time, not a whole store batch at once', async () => {
+  it('large messages are stored a few megabytes at a time, not a whole store batch at once', async (t) => {
     const email = f.users[3]?.email as string;
     const size = 3 * 1024 * 1024;
     for (let i = 0; i < 12; i++)
       f.emulator.control.addMessage({ email, subject: `large ${i}`, body: `${i}`.repeat(size) });
-    const batches: number[] = [];
-    const putMails = Repository.prototype.putMails;
-    Repository.prototype.putMails = function (this: Repository, raws, options) {
-      batches.push(raws.reduce((sum, raw) => sum + raw.byteLength, 0));
-      return putMails.call(this, raws, options);
-    };
-    try {
-      const run = await backUp(email);
-      assert.equal(run.status, 'success');
-      assert.equal(run.added, 12);
-    } finally {
-      Repository.prototype.putMails = putMails;
-    }
+    const putMails = t.mock.method(Repository.prototype, 'putMails');
+    const run = await backUp(email);
+    assert.equal(run.status, 'success');
+    assert.equal(run.added, 12);
+    const batches = putMails.mock.calls.map(({ arguments: [raws] }) =>
+      raws.reduce((sum, raw) => sum + raw.byteLength, 0),
+    );
     assert.ok(batches.length >= 2, `the 36 MB went in ${batches.length} stores`);
     // Checked after each fetched batch: a store holds at most the limit plus one batch's messages.
     for (const bytes of batches) assert.ok(bytes < STORE_BYTES + GMAIL_BATCH * (size + 4096), `${bytes} bytes`);
@@ -218,7 +212,7 @@ forEachDatabase('gmail backup', (kind) => {
     assert.deepEqual(await repositoryDigest(email), { digest: expected.digest, items: expected.items });
   });
 
-  it("the fetching goes on while a group's last store runs, and a failed store fails the run keeping what was committed", async () => {
+  it("the fetching goes on while a group's last store runs, and a failed store fails the run keeping what was committed", async (t) => {
     const email = f.users[4]?.email as string;
     const expected = f.emulator.control.digest({ email, service: 'gmail' });
     const putMails = Repository.prototype.putMails;
@@ -228,23 +222,30 @@ forEachDatabase('gmail backup', (kind) => {
     const second = new Promise<boolean>((resolve) => {
       secondStore = () => resolve(true);
     });
-    Repository.prototype.putMails = async function (this: Repository, raws, options) {
-      calls += 1;
-      const call = calls;
-      // The first group's store is held until the second group's store arrives (or 5 s: a
-      // fetching that waited for the first store before going on never sends the second).
-      if (call === 1)
-        overlapped = await Promise.race([second, new Promise<boolean>((resolve) => setTimeout(resolve, 5000, false))]);
-      if (call === 2) secondStore();
-      if (call === 4) throw new Error('storage gone');
-      return putMails.call(this, raws, options);
-    };
-    let failed: Awaited<ReturnType<typeof backUp>>;
-    try {
-      failed = await backUp(email, { groupSize: 5 });
-    } finally {
-      Repository.prototype.putMails = putMails;
-    }
+    const held = t.mock.method(
+      Repository.prototype,
+      'putMails',
+      async function (
+        this: Repository,
+        raws: Parameters<Repository['putMails']>[0],
+        options: Parameters<Repository['putMails']>[1],
+      ) {
+        calls += 1;
+        const call = calls;
+        // The first group's store is held until the second group's store arrives (or 5 s: a
+        // fetching that waited for the first store before going on never sends the second).
+        if (call === 1)
+          overlapped = await Promise.race([
+            second,
+            new Promise<boolean>((resolve) => setTimeout(resolve, 5000, false)),
+          ]);
+        if (call === 2) secondStore();
+        if (call === 4) throw new Error('storage gone');
+        return putMails.call(this, raws, options);
+      },
+    );
+    const failed = await backUp(email, { groupSize: 5 });
+    held.mock.restore();
     assert.ok(overlapped, "the second group's store started while the first group's was still running");
     assert.equal(failed.status, 'failed');
     assert.match(failed.error ?? '', /storage gone/);
