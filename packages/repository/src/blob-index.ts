@@ -1,11 +1,12 @@
 // The blob index: blob id → where its sealed copy lives (docs/repository-format.md §5).
 // `BlobIndex` is the interface the engine uses; implementations here are the in-memory one
-// and the in-repository one (index files). The server implements it on PostgreSQL.
+// and the in-repository one (index files). The server implements it on PostgreSQL. The
+// questions the engine asks of any index (which copy to use, what is stored) are here too.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Backend } from './backend.ts';
 import { open, seal } from './blob-crypto.ts';
-import type { BlobType, PackRecord } from './pack.ts';
+import type { BlobType, PackEntry, PackRecord } from './pack.ts';
 
 export interface BlobLocation {
   pack: string;
@@ -26,6 +27,63 @@ export interface BlobIndex {
   packs(): AsyncIterable<PackRecord>;
   /** Makes added packs durable in the index (the in-repository index writes an index file). */
   flush(): Promise<void>;
+}
+
+/**
+ * The usable location of each id the index knows: a copy outside the condemned packs (§8), or,
+ * with `anyCopy` (readers: a condemned pack exists until a sweep), any copy.
+ */
+export async function usableLocations(
+  index: BlobIndex,
+  condemned: ReadonlySet<string>,
+  ids: readonly string[],
+  anyCopy = false,
+): Promise<Map<string, BlobLocation>> {
+  const found = await index.lookup(ids);
+  const usable = new Map<string, BlobLocation>();
+  for (const [id, locations] of found) {
+    const location =
+      locations.find((candidate) => !condemned.has(candidate.pack)) ?? (anyCopy ? locations[0] : undefined);
+    if (location) usable.set(id, location);
+  }
+  return usable;
+}
+
+/** Every distinct blob of the indexed packs (a blob in several packs once, its first copy). */
+export async function* distinctBlobs(index: BlobIndex): AsyncGenerator<PackEntry> {
+  const seen = new Set<string>();
+  for await (const pack of index.packs()) {
+    for (const blob of pack.blobs) {
+      if (seen.has(blob.id)) continue;
+      seen.add(blob.id);
+      yield blob;
+    }
+  }
+}
+
+export interface IndexTotals {
+  packs: number;
+  blobs: number;
+  /** Bytes of all indexed packs. */
+  storedBytes: number;
+  /** Plaintext bytes of all distinct blobs. */
+  rawBytes: number;
+}
+
+export async function indexTotals(index: BlobIndex): Promise<IndexTotals> {
+  const seen = new Set<string>();
+  const totals: IndexTotals = { packs: 0, blobs: 0, storedBytes: 0, rawBytes: 0 };
+  for await (const pack of index.packs()) {
+    totals.packs++;
+    totals.storedBytes += pack.size;
+    for (const blob of pack.blobs) {
+      if (seen.has(blob.id)) continue;
+      seen.add(blob.id);
+      totals.rawBytes += blob.rawLength;
+    }
+  }
+  totals.blobs = seen.size;
+  return totals;
 }
 
 /** In-memory map shared by both local implementations. */

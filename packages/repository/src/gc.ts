@@ -2,9 +2,10 @@
 // packs, condemn dead packs in a plan, and sweep plans once no writer that could still use a
 // condemned pack is alive. Safe to interrupt at any point and to run while backups write.
 
+import { parseDescriptor } from './descriptor.ts';
 import { RepositoryError } from './errors.ts';
 import { BLOB_DESCRIPTOR, PackBuilder, type PackRecord, packPath } from './pack.ts';
-import { parseDescriptor, type Repository } from './repository.ts';
+import type { Repository } from './repository.ts';
 import { LOCK_STALE_MS, listLocks, type Plan, readPlans, writePlan } from './repository-config.ts';
 
 export interface GcOptions {
