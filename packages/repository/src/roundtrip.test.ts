@@ -238,22 +238,6 @@ describe('round trips', () => {
     );
     await repo.flush();
   });
-  test('a snapshot of durable roots does not flush the open pack; a pending root is flushed all the same', async () => {
-    const packCount = async () => {
-      let count = 0;
-      for await (const _ of createFilesystemBackend(dir).list('data/')) count += 1;
-      return count;
-    };
-    const durable = await repo.putObject({ snapshot: 'durable root' });
-    await repo.flush();
-    const before = await packCount();
-    const pending = await repo.putObject({ snapshot: 'still in the open pack' });
-    await repo.writeSnapshot({ kind: 'test', roots: [durable], data: null, rootsDurable: true });
-    assert.equal(await packCount(), before, 'the open pack stays open');
-    await repo.writeSnapshot({ kind: 'test', roots: [pending], data: null, rootsDurable: true });
-    assert.equal(await packCount(), before + 1, 'a root awaiting its pack is flushed first');
-    assert.deepEqual(JSON.parse((await repo.readAll(pending)).toString()), { snapshot: 'still in the open pack' });
-  });
 
   test('putObjects stores values as putObject does, ids in order, duplicates once', async () => {
     const values = [{ n: 1 }, { n: 2 }, { n: 1 }, [3]];
