@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { calendarRoutes } from './apis/calendar.ts';
 import { directoryRoutes } from './apis/directory.ts';
-import { driveRoutes } from './apis/drive.ts';
+import { driveRoutes } from './apis/drive/routes.ts';
 import { gmailRoutes } from './apis/gmail.ts';
 import { peopleRoutes } from './apis/people.ts';
 import {
