@@ -214,6 +214,37 @@ export function mayGrantRole(actor: Actor, role: PartnerRole | VendorRole | Cust
   return roleRank[role] <= roleRank[actor.role];
 }
 
+/** The organisation a staff member belongs to, as an audit entry's reader sees it. */
+export type StaffOrganisation = { kind: 'vendor' } | { kind: 'partner'; partnerId: string };
+
+/**
+ * How an actor reads an audit log (issue 16 #10). A partner reads a customer's log only for
+ * its own management period (from when it got the customer): what the previous partner did
+ * there is that partner's business. Staff of another organisation appear as their
+ * organisation only — a partner's staff e-mails and IP addresses are that partner's personal
+ * data — so a customer sees which partner (or the Safehold operator) acted, never who. Vendor
+ * operators, who run the installation and its database, see every entry in full.
+ */
+export interface AuditView {
+  fromManagementStart: boolean;
+  namesStaffOf(organisation: StaffOrganisation): boolean;
+}
+
+export function auditView(actor: Actor, tenant: Tenant): AuditView {
+  switch (actor.kind) {
+    case 'system':
+    case 'vendor':
+      return { fromManagementStart: false, namesStaffOf: () => true };
+    case 'partner':
+      return {
+        fromManagementStart: tenant.kind === 'customer',
+        namesStaffOf: (organisation) => organisation.kind === 'partner' && organisation.partnerId === actor.partnerId,
+      };
+    case 'customer':
+      return { fromManagementStart: false, namesStaffOf: () => false };
+  }
+}
+
 /**
  * Which customers a list query may return for this actor, to be applied in SQL: every
  * customer, those under a partner subtree (optionally narrowed to an assigned set), or one.
