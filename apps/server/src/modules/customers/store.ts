@@ -20,6 +20,12 @@ export async function getCustomer(db: Db, customerId: string): Promise<CustomerR
   return row ?? null;
 }
 
+/** Deletes the customer row (its dependent rows must be gone, or cascade); returns 1 or 0. */
+export async function deleteCustomerRow(db: Db, customerId: string): Promise<number> {
+  const deleted = await db.delete(customers).where(eq(customers.id, customerId)).returning({ id: customers.id });
+  return deleted.length;
+}
+
 /** The customer row locked for the rest of the transaction (serialises seat changes). */
 export async function lockCustomer(tx: Db, customerId: string): Promise<CustomerRow | null> {
   const [row] = await tx.select().from(customers).where(eq(customers.id, customerId)).for('update');

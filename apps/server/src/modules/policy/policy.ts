@@ -59,6 +59,7 @@ export const actions = [
   'customer.impersonate',
   'customer.audit.read',
   'customer.billing.read',
+  'customer.delete',
   // every tenant
   'audit.read',
 ] as const;
@@ -162,6 +163,12 @@ const rules: Record<Action, Rule> = {
     customerRole('super_admin'),
   ),
   'customer.billing.read': any(partnerRole('owner', 'admin', 'billing'), customerRole('super_admin')),
+  // Deleting a tenant with all its data (PRODUCT §6) is the installation operator's act alone:
+  // a vendor admin, or the operator at the command line (system).
+  'customer.delete': any(
+    all(vendorAdmin, (_a, t) => t.kind === 'customer'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
 
   'audit.read': any(
     all(onVendor, vendorAny),
