@@ -41,6 +41,8 @@ export interface EmulatorControl {
   grantDelegation(input: { domain: string; clientId?: string; scopes?: string[] }): void;
   revokeDelegation(input: { domain: string; clientId?: string; scopes?: string[] }): void;
   suspendUser(input: { email: string; suspended?: boolean }): void;
+  /** Makes a user a super admin of their domain, or demotes them (`isAdmin: false`). */
+  setAdmin(input: { email: string; isAdmin: boolean }): void;
   deleteUser(input: { email: string }): void;
   advanceClock(input: { ms: number }): { now: string };
   now(): string;
@@ -175,6 +177,10 @@ export function createControl(deps: {
     },
     suspendUser(input) {
       need(input.email).user.suspended = input.suspended ?? true;
+      world.markDirty();
+    },
+    setAdmin(input) {
+      need(input.email).user.isAdmin = input.isAdmin === true;
       world.markDirty();
     },
     deleteUser(input) {

@@ -14,7 +14,12 @@ import { repoCommand } from './commands/repo.ts';
 import { restoreCommand } from './commands/restore.ts';
 import { searchCommand } from './commands/search.ts';
 import { startCommand } from './commands/start.ts';
-import { licensesAssignCommand, tenantConnectCommand, tenantListCommand } from './commands/tenants.ts';
+import {
+  licensesAssignCommand,
+  tenantConnectCommand,
+  tenantDeleteCommand,
+  tenantListCommand,
+} from './commands/tenants.ts';
 import { vendorCreateOperatorCommand } from './commands/vendor.ts';
 import { workerCommand } from './commands/worker.ts';
 
@@ -25,6 +30,7 @@ export const commands: Command[] = [
   vendorCreateOperatorCommand,
   tenantConnectCommand,
   tenantListCommand,
+  tenantDeleteCommand,
   licensesAssignCommand,
   backupRunCommand,
   backupStatusCommand,

@@ -50,6 +50,11 @@ export const customers = pgTable(
     domain: text('domain').notNull(),
     name: text('name').notNull(),
     partnerId: uuid('partner_id').references(() => partners.id),
+    /**
+     * When the current partner got the customer (set by every change of partner). A partner reads
+     * the customer's audit log from here on; null: managed since the tenant was created.
+     */
+    partnerSince: timestamp('partner_since', { withTimezone: true }),
     status: text('status', { enum: ['trial', 'active', 'suspended', 'cancelled'] })
       .notNull()
       .default('trial'),
@@ -138,7 +143,12 @@ export const customerMembers = pgTable(
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
     email: text('email').notNull(),
+    /** The role in effect: super_admin while Google says so, otherwise granted_role. */
     role: text('role', { enum: ['super_admin', 'helpdesk_admin', 'end_user'] }).notNull(),
+    /** The role granted in Safehold, which the member falls back to when Google stops making them super admin. */
+    grantedRole: text('granted_role', { enum: ['helpdesk_admin', 'end_user'] })
+      .notNull()
+      .default('end_user'),
     googleSubject: text('google_subject'),
     createdAt: createdAt(),
   },

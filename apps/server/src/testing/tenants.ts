@@ -55,7 +55,13 @@ export async function seedCustomer(db: Db, clock: Clock, options: SeedCustomerOp
   const members = new Map<string, string>();
   for (const member of options.members ?? []) {
     const memberId = randomUUID();
-    await db.insert(customerMembers).values({ id: memberId, customerId: id, email: member.email, role: member.role });
+    await db.insert(customerMembers).values({
+      id: memberId,
+      customerId: id,
+      email: member.email,
+      role: member.role,
+      grantedRole: member.role === 'helpdesk_admin' ? 'helpdesk_admin' : 'end_user',
+    });
     members.set(member.email, memberId);
   }
   return { id, domain: options.domain, members };

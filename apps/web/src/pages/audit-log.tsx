@@ -45,7 +45,9 @@ function csvPath(scope: AuditScope): string {
 const descriptions: Record<AuditScope['kind'], string> = {
   vendor: 'What operators, partner onboarding and the system did on this installation.',
   partner: 'Every action by your team and by Safehold on your organisation.',
-  customer: 'Every action on your domain: sign-ins, licenses, backups, restores, exports and partner changes.',
+  customer:
+    'Every action on your domain: sign-ins, licenses, backups, restores, exports and partner changes. ' +
+    'Staff of a partner or of Safehold appear as their organisation; a partner sees the entries since it took over the domain.',
 };
 
 export function AuditLogPage({ scope }: { scope: AuditScope }) {

@@ -109,4 +109,23 @@ describe('safehold tenant and licenses commands [pglite]', () => {
     const usage = await run('licenses', 'assign', '--domain', domain);
     assert.equal(usage.code, 2);
   });
+
+  it('tenant delete needs the domain twice, then deletes the tenant and says what it removed', async () => {
+    const usage = await run('tenant', 'delete', '--domain', domain);
+    assert.equal(usage.code, 2);
+    const mismatch = await run('tenant', 'delete', '--domain', domain, '--confirm', 'other.test', '--json');
+    assert.equal(mismatch.code, 2);
+    assert.equal(JSON.parse(mismatch.stdout).error.code, 'validation_failed');
+    const deleted = await run('tenant', 'delete', '--domain', domain, '--confirm', domain, '--json');
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const report = JSON.parse(deleted.stdout);
+    assert.equal(report.ok, true);
+    assert.deepEqual(report.remaining, {});
+    assert.equal(report.rows.directory_users, 4);
+    const list = await run('tenant', 'list', '--json');
+    assert.deepEqual(JSON.parse(list.stdout).tenants, []);
+    const again = await run('tenant', 'delete', '--domain', domain, '--confirm', domain);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /cli\.test/);
+  });
 });

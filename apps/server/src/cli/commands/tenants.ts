@@ -1,11 +1,13 @@
 // Tenant and license commands for operators at the command line:
 //   safehold tenant connect --domain D --admin EMAIL [--json]
 //   safehold tenant list [--json]
+//   safehold tenant delete --domain D --confirm D [--json]
 //   safehold licenses assign --domain D (--all | EMAIL...) [--type standard|archived] [--json]
 // They open the runtime (database), so with PGlite they exit 3 while a server holds the data dir.
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
 import { AppError } from '../../http/errors.ts';
+import { deleteTenant } from '../../modules/customers/delete-tenant.ts';
 import {
   applyLicenseChanges,
   type CustomersDeps,
@@ -123,6 +125,55 @@ export const tenantListCommand: Command = {
       }
       return exitCodes.done;
     });
+  },
+};
+
+export const tenantDeleteCommand: Command = {
+  name: 'tenant delete',
+  summary:
+    'Delete a customer tenant and everything Safehold holds of it: its keys, every database row (backup metadata, ' +
+    'runs, sources, search, restores, exports, directory, members, sessions, tokens), its audit log and mail, its ' +
+    "repository and export files. Verified afterwards and audited in the vendor's log. Cannot be undone.",
+  details:
+    'The domain must be given twice (--domain and --confirm). Exit 0 when the verification found nothing left,\n' +
+    '1 when something was refused or remains (named on stderr), 2 for bad usage.',
+  options: {
+    domain: { type: 'string', description: 'The tenant domain', valueName: 'DOMAIN' },
+    confirm: { type: 'string', description: 'The same domain again, to confirm', valueName: 'DOMAIN' },
+    json: { type: 'boolean', description: 'Print the deletion report as one JSON object' },
+  },
+  async run(parsed, io) {
+    const domain = domainOption.safeParse(parsed.values.domain);
+    if (!domain.success) throw new UsageError('--domain is required');
+    if (typeof parsed.values.confirm !== 'string') throw new UsageError('--confirm DOMAIN is required');
+    const confirm = parsed.values.confirm;
+    const json = parsed.values.json === true;
+    const config = loadConfig(io.env, io.cwd);
+    const runtime = await openRuntime(config, { command: 'safehold tenant delete' });
+    try {
+      const report = await deleteTenant(
+        runtime,
+        { kind: 'system' },
+        systemAuditActor('safehold tenant delete (command line)'),
+        { domain: domain.data, confirm },
+      );
+      const complete = Object.keys(report.remaining).length === 0;
+      if (json) io.stdout.write(`${JSON.stringify({ ok: complete, ...report })}\n`);
+      else {
+        const rows = Object.values(report.rows).reduce((sum, n) => sum + n, 0);
+        io.stdout.write(
+          `Deleted ${report.domain} (tenant ${report.customerId}): ${rows} rows, ${report.auditEntries.deleted} audit ` +
+            `entries, ${report.mails} mails, ${report.repositoryObjects} repository objects.\n`,
+        );
+      }
+      if (!complete)
+        io.stderr.write(`safehold tenant delete: left after deletion: ${JSON.stringify(report.remaining)}\n`);
+      return complete ? exitCodes.done : exitCodes.failed;
+    } catch (error) {
+      return failure('tenant delete', error, json, io);
+    } finally {
+      await runtime.close();
+    }
   },
 };
 

@@ -3,7 +3,9 @@ import { after, before, it } from 'node:test';
 import { type App, buildApp } from '../../http/app.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
-import { identityModule } from '../identity/index.ts';
+import { seedCustomer, signedInSession } from '../../testing/tenants.ts';
+import { identityModule, sessionCookieName } from '../identity/index.ts';
+import { setManagingPartner } from '../transfer/store.ts';
 import { auditModule } from './routes.ts';
 
 forEachDatabase('audit log API', (kind) => {
@@ -93,5 +95,95 @@ forEachDatabase('audit log API', (kind) => {
     const unknown = await browser.get('/api/vendor/audit?colour=red');
     assert.equal(unknown.statusCode, 400);
     assert.equal(unknown.json().error.field, 'querystring.colour');
+  });
+
+  it("after a transfer the new partner reads only its own period, and other organisations' staff appear as their organisation", async () => {
+    const oldPartner = await seedPartner(ctx.db, { name: 'Old MSP' });
+    const newPartner = await seedPartner(ctx.db, { name: 'New MSP' });
+    const oldOwner = await seedStaffUser(ctx, { email: 'owner@old-msp.test', partnerId: oldPartner, role: 'owner' });
+    const newOwner = await seedStaffUser(ctx, { email: 'owner@new-msp.test', partnerId: newPartner, role: 'owner' });
+    const operator = await seedStaffUser(ctx, { email: 'support@vendor.test', role: 'support' });
+    const customer = await seedCustomer(ctx.db, ctx.clock, {
+      domain: 'moved.test',
+      partnerId: oldPartner,
+      members: [{ email: 'boss@moved.test', role: 'super_admin' }],
+    });
+    const log = `customer:${customer.id}` as const;
+    const byStaff = (user: { id: string; email: string }, action: string, ip: string) =>
+      ctx.audit.record({
+        actor: { kind: 'staff', id: user.id, label: user.email },
+        tenants: [log],
+        action,
+        ip,
+        userAgent: 'Staff Browser',
+        result: 'success',
+      });
+    await byStaff(oldOwner, 'test.old_partner.restore', '203.0.113.7');
+    ctx.clock.advance(60_000);
+    await setManagingPartner(ctx.db, customer.id, newPartner, ctx.clock.now());
+    ctx.clock.advance(60_000);
+    await byStaff(newOwner, 'test.new_partner.restore', '198.51.100.9');
+    await byStaff(operator, 'test.vendor.look', '192.0.2.4');
+    await ctx.audit.record({
+      actor: { kind: 'customer', id: customer.members.get('boss@moved.test') ?? null, label: 'boss@moved.test' },
+      tenants: [log],
+      action: 'test.customer.settings',
+      ip: '192.0.2.200',
+      result: 'success',
+    });
+    type Entry = { action: string; actorLabel: string; actorId: string | null; ip: string | null };
+    const testEntries = (body: { entries: Entry[] }) =>
+      body.entries
+        .filter((entry) => entry.action.startsWith('test.'))
+        .map((entry) => [entry.action, entry.actorLabel, entry.actorId, entry.ip]);
+
+    const newPartnerBrowser = createBrowser(app);
+    await signInWithTotp(newPartnerBrowser, ctx.clock, newOwner);
+    const seenByNewPartner = await newPartnerBrowser.get(`/api/customers/${customer.id}/audit`);
+    assert.equal(seenByNewPartner.statusCode, 200);
+    assert.deepEqual(testEntries(seenByNewPartner.json()), [
+      ['test.customer.settings', 'boss@moved.test', customer.members.get('boss@moved.test'), '192.0.2.200'],
+      ['test.vendor.look', 'Safehold operator', null, null],
+      ['test.new_partner.restore', 'owner@new-msp.test', newOwner.id, '198.51.100.9'],
+    ]);
+    const newPartnerCsv = await newPartnerBrowser.get(`/api/customers/${customer.id}/audit.csv`);
+    assert.equal(newPartnerCsv.statusCode, 200);
+    assert.doesNotMatch(newPartnerCsv.body, /old-msp|203\.0\.113\.7|test\.old_partner|support@vendor|192\.0\.2\.4/);
+    assert.match(newPartnerCsv.body, /Safehold operator/);
+    // Asking for entries from before the transfer does not widen the period.
+    const earlier = await newPartnerBrowser.get(
+      `/api/customers/${customer.id}/audit?from=${encodeURIComponent(new Date(0).toISOString())}`,
+    );
+    assert.ok(!earlier.body.includes('test.old_partner'));
+
+    const customerBrowser = createBrowser(app);
+    customerBrowser.cookies.set(
+      sessionCookieName,
+      await signedInSession(ctx.db, ctx.clock, {
+        kind: 'customer',
+        customerMemberId: customer.members.get('boss@moved.test') ?? '',
+      }),
+    );
+    const seenByCustomer = await customerBrowser.get(`/api/customers/${customer.id}/audit`);
+    assert.equal(seenByCustomer.statusCode, 200);
+    assert.deepEqual(testEntries(seenByCustomer.json()), [
+      ['test.customer.settings', 'boss@moved.test', customer.members.get('boss@moved.test'), '192.0.2.200'],
+      ['test.vendor.look', 'Safehold operator', null, null],
+      ['test.new_partner.restore', 'Partner: New MSP', null, null],
+      ['test.old_partner.restore', 'Partner: Old MSP', null, null],
+    ]);
+    const customerCsv = (await customerBrowser.get(`/api/customers/${customer.id}/audit.csv`)).body;
+    assert.match(customerCsv, /Partner: Old MSP/);
+    assert.doesNotMatch(customerCsv, /@old-msp|@new-msp|@vendor|203\.0\.113\.7|198\.51\.100\.9|Staff Browser/);
+
+    const vendorBrowser = createBrowser(app);
+    await signInWithTotp(vendorBrowser, ctx.clock, operator);
+    const seenByVendor = testEntries((await vendorBrowser.get(`/api/customers/${customer.id}/audit`)).json());
+    assert.deepEqual(seenByVendor.at(-1), [
+      'test.old_partner.restore',
+      'owner@old-msp.test',
+      oldOwner.id,
+      '203.0.113.7',
+    ]);
   });
 });

@@ -1,13 +1,16 @@
 // The audit log over HTTP: each tenant's log (vendor, a partner, a customer), filtered and
-// paged, or exported as CSV. Who may read which log is the policy module's answer.
+// paged, or exported as CSV. Who may read which log, and how much of it (a partner: its own
+// period of a customer; other organisations' staff by organisation only), is the policy
+// module's answer.
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
 import { requireActor } from '../identity/index.ts';
-import { type Action, authorize, type Tenant } from '../policy/policy.ts';
-import { loadCustomerTenant, loadPartnerTenant } from '../tenancy/store.ts';
-import type { AuditQuery, AuditTenant } from './service.ts';
+import { type Action, type AuditView, auditView, authorize, type Tenant } from '../policy/policy.ts';
+import { customerPartnerSince, loadCustomerTenant, loadPartnerTenant, staffOrganisations } from '../tenancy/store.ts';
+import { presentForReader, staffActorIds } from './reader-view.ts';
+import { type AuditEntry, type AuditQuery, type AuditTenant, auditCsv } from './service.ts';
 
 const filters = z.strictObject({
   action: z.string().min(1).max(200).optional(),
@@ -71,24 +74,38 @@ export const auditModule: ApiModule = (app, ctx) => {
     },
   ];
 
-  /** Authorizes the request for the route's log and turns the filters into a query. */
+  /** Authorizes the request for the route's log and turns the filters into a query the reader may see. */
   const prepare = async (
     route: LogRoute,
     request: FastifyRequest,
     params: Record<string, string>,
     query: z.infer<typeof filters>,
-  ): Promise<AuditQuery> => {
+  ): Promise<{ query: AuditQuery; view: AuditView }> => {
     const actor = requireActor(request);
     const target = await route.resolve(params);
     if (!target) throw notFound('The tenant');
     authorize(actor, target.action, target.tenant);
+    const view = auditView(actor, target.tenant);
     const { from, to, ...rest } = query;
+    const since =
+      view.fromManagementStart && target.tenant.kind === 'customer'
+        ? await customerPartnerSince(ctx.db, target.tenant.customerId)
+        : null;
+    const start = latest(from ? new Date(from) : null, since);
     return {
-      tenant: target.log,
-      ...rest,
-      ...(from ? { from: new Date(from) } : {}),
-      ...(to ? { to: new Date(to) } : {}),
+      query: {
+        tenant: target.log,
+        ...rest,
+        ...(start ? { from: start } : {}),
+        ...(to ? { to: new Date(to) } : {}),
+      },
+      view,
     };
+  };
+
+  const readEntries = async ({ query, view }: { query: AuditQuery; view: AuditView }): Promise<AuditEntry[]> => {
+    const entries = await ctx.audit.query(query);
+    return presentForReader(entries, view, await staffOrganisations(ctx.db, staffActorIds(entries)));
   };
 
   for (const route of routes) {
@@ -104,10 +121,10 @@ export const auditModule: ApiModule = (app, ctx) => {
         },
       },
       async (request) => {
-        const query = await prepare(route, request, request.params as Record<string, string>, request.query);
-        const entries = await ctx.audit.query(query);
+        const prepared = await prepare(route, request, request.params as Record<string, string>, request.query);
+        const entries = await readEntries(prepared);
         const last = entries.at(-1);
-        return { entries, nextBefore: entries.length === query.limit && last ? last.id : null };
+        return { entries, nextBefore: entries.length === prepared.query.limit && last ? last.id : null };
       },
     );
     app.get(
@@ -122,15 +139,20 @@ export const auditModule: ApiModule = (app, ctx) => {
         },
       },
       async (request, reply) => {
-        const query = await prepare(route, request, request.params as Record<string, string>, {
+        const prepared = await prepare(route, request, request.params as Record<string, string>, {
           ...request.query,
           limit: 10_000,
         });
         return reply
           .header('content-disposition', 'attachment; filename="audit-log.csv"')
           .type('text/csv; charset=utf-8')
-          .send(await ctx.audit.exportCsv(query));
+          .send(auditCsv(await readEntries(prepared)));
       },
     );
   }
 };
+
+function latest(a: Date | null, b: Date | null): Date | null {
+  if (!a || !b) return a ?? b;
+  return a.getTime() >= b.getTime() ? a : b;
+}

@@ -92,26 +92,29 @@ export function createAuditService({ db, clock }: { db: Db; clock: Clock }): Aud
       return rows.map((row) => ({ ...row, at: row.at.toISOString() }));
     },
     async exportCsv(query) {
-      const entries = await this.query({ ...query, limit: query.limit ?? 10_000 });
-      const header = ['time', 'actor', 'actor_id', 'on_behalf_of', 'action', 'target', 'result', 'ip', 'user_agent'];
-      const lines = entries.map((entry) =>
-        [
-          entry.at,
-          entry.actorLabel,
-          entry.actorId,
-          entry.onBehalfOf,
-          entry.action,
-          entry.target,
-          entry.result,
-          entry.ip,
-          entry.userAgent,
-        ]
-          .map(csvField)
-          .join(','),
-      );
-      return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
+      return auditCsv(await this.query({ ...query, limit: query.limit ?? 10_000 }));
     },
   };
+}
+
+export function auditCsv(entries: AuditEntry[]): string {
+  const header = ['time', 'actor', 'actor_id', 'on_behalf_of', 'action', 'target', 'result', 'ip', 'user_agent'];
+  const lines = entries.map((entry) =>
+    [
+      entry.at,
+      entry.actorLabel,
+      entry.actorId,
+      entry.onBehalfOf,
+      entry.action,
+      entry.target,
+      entry.result,
+      entry.ip,
+      entry.userAgent,
+    ]
+      .map(csvField)
+      .join(','),
+  );
+  return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
 }
 
 /** RFC 4180 quoting; a leading formula character is neutralised for spreadsheet safety. */

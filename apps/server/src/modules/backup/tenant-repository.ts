@@ -13,6 +13,7 @@ import {
 } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
+import type { Db } from '../../db/database.ts';
 import { tenantRepositoryKeys } from '../../db/schema.ts';
 import { createPostgresBlobIndex } from './postgres-blob-index.ts';
 
@@ -96,4 +97,43 @@ export async function openTenantRepository(
     index: createPostgresBlobIndex(ctx.db, customerId, { backend, dataKey: keys.dataKey }),
     workers: options.workers ?? 2,
   });
+}
+
+/** Where the tenant's repository lies (null when it never got keys). */
+export async function tenantRepositoryLocationOf(db: Db, customerId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ location: tenantRepositoryKeys.location })
+    .from(tenantRepositoryKeys)
+    .where(eq(tenantRepositoryKeys.customerId, customerId));
+  return row?.location ?? null;
+}
+
+/**
+ * Deletes every object of a tenant's repository (packs, indexes, snapshots, config) once its
+ * keys are gone: what was unreadable is now also not there. Returns how many objects it deleted.
+ */
+export async function deleteTenantRepository(location: string): Promise<number> {
+  const backend = await backendFromUrl(location);
+  let deleted = 0;
+  try {
+    for await (const object of backend.list('')) {
+      await backend.delete(object.name);
+      deleted++;
+    }
+  } finally {
+    await backend.close?.();
+  }
+  return deleted;
+}
+
+/** How many objects remain in a repository location (0 after deleteTenantRepository). */
+export async function countRepositoryObjects(location: string): Promise<number> {
+  const backend = await backendFromUrl(location);
+  let count = 0;
+  try {
+    for await (const _object of backend.list('')) count++;
+  } finally {
+    await backend.close?.();
+  }
+  return count;
 }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { GOOGLE_SCOPES } from '@safehold/google';
 import { and, eq } from 'drizzle-orm';
-import { customerConnections, customerMembers, customers, directoryUsers } from '../../db/schema.ts';
+import { customerConnections, customerMembers, customers, directoryUsers, sessions } from '../../db/schema.ts';
 import type { AppError } from '../../http/errors.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import { signedInSession } from '../../testing/tenants.ts';
 import { connectCustomer } from './connect.ts';
 import { systemAuditActor } from './deps.ts';
 import { syncDirectory } from './directory-sync.ts';
@@ -235,5 +237,94 @@ forEachDatabase('connecting a domain and syncing its directory', (kind) => {
     } finally {
       bed.emulator.control.suspendUser({ email: admin, suspended: false });
     }
+  });
+});
+
+forEachDatabase('customer roles and sessions follow Google at every sync', (kind) => {
+  let bed: GoogleTestbed;
+  before(async () => {
+    bed = await startGoogleTestbed(kind, { domain, users: 6 });
+  });
+  after(async () => {
+    await bed.close();
+  });
+
+  /** The emulator's control API over HTTP, as an operator's script would drive it. */
+  const control = async (operation: string, body: Record<string, unknown>) => {
+    const response = await fetch(`${bed.emulator.url}/_emulator/${operation}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
+    assert.equal(response.status, 200, await response.text());
+  };
+  const member = async (customerId: string, email: string) => {
+    const [row] = await bed.ctx.db
+      .select()
+      .from(customerMembers)
+      .where(and(eq(customerMembers.customerId, customerId), eq(customerMembers.email, email)));
+    assert.ok(row, `${email} is a member`);
+    return row;
+  };
+  const sessionCount = async (memberId: string) =>
+    (await bed.ctx.db.select().from(sessions).where(eq(sessions.customerMemberId, memberId))).length;
+
+  it('demotes a super admin Google demoted or suspended, keeps a role granted in Safehold, and signs out suspended and deleted users', async () => {
+    const secondAdmin = `second.admin@${domain}`;
+    const alice = `alice.martin@${domain}`;
+    const bruno = `bruno.durand@${domain}`;
+    await control('createUser', { email: secondAdmin, givenName: 'Second', familyName: 'Admin', isAdmin: true });
+    const result = await connectCustomer(bed.deps, { domain, adminEmail: admin }, actor);
+    assert.ok(result.ok, JSON.stringify(result));
+    const customerId = result.customer.id;
+    // Alice is a helpdesk admin by a grant in Safehold; Bruno an end user who signed in.
+    await bed.ctx.db.insert(customerMembers).values([
+      { id: randomUUID(), customerId, email: alice, role: 'helpdesk_admin', grantedRole: 'helpdesk_admin' },
+      { id: randomUUID(), customerId, email: bruno, role: 'end_user' },
+    ]);
+    await control('setAdmin', { email: alice, isAdmin: true });
+    const promoted = await syncDirectory(bed.deps, customerId, actor);
+    assert.deepEqual(promoted.superAdminsAdded, [alice]);
+    assert.equal((await member(customerId, alice)).role, 'super_admin');
+    assert.equal((await member(customerId, secondAdmin)).role, 'super_admin');
+    const signedIn = new Map<string, string>();
+    for (const email of [alice, secondAdmin, bruno]) {
+      const { id } = await member(customerId, email);
+      signedIn.set(email, id);
+      await signedInSession(bed.ctx.db, bed.ctx.clock, { kind: 'customer', customerMemberId: id });
+    }
+
+    await control('setAdmin', { email: alice, isAdmin: false });
+    await control('suspendUser', { email: secondAdmin });
+    await control('deleteUser', { email: bruno });
+    const report = await syncDirectory(bed.deps, customerId, actor);
+
+    assert.deepEqual([...report.superAdminsRemoved].sort(), [alice, secondAdmin]);
+    assert.equal((await member(customerId, alice)).role, 'helpdesk_admin', 'the role granted in Safehold stays');
+    assert.equal((await member(customerId, secondAdmin)).role, 'end_user');
+    assert.equal((await member(customerId, admin)).role, 'super_admin');
+    assert.deepEqual([...report.sessionsEnded].sort(), [bruno, secondAdmin]);
+    assert.equal(await sessionCount(signedIn.get(secondAdmin) ?? ''), 0);
+    assert.equal(await sessionCount(signedIn.get(bruno) ?? ''), 0);
+    assert.equal(await sessionCount(signedIn.get(alice) ?? ''), 1, 'a demoted but active user stays signed in');
+
+    const log = `customer:${customerId}` as const;
+    const changes = await bed.ctx.audit.query({ tenant: log, action: 'customer.member.role_changed' });
+    const demotions = changes
+      .filter((entry) => entry.details?.from === 'super_admin')
+      .map((entry) => [entry.target, entry.details?.to, entry.details?.reason, entry.actorKind, entry.actorLabel])
+      .sort();
+    assert.deepEqual(demotions, [
+      [alice, 'helpdesk_admin', 'google_user', 'system', 'directory sync'],
+      [secondAdmin, 'end_user', 'google_suspended', 'system', 'directory sync'],
+    ]);
+    const ended = await bed.ctx.audit.query({ tenant: log, action: 'customer.member.sessions_ended' });
+    assert.deepEqual(ended.map((entry) => [entry.target, entry.details?.reason, entry.details?.sessions]).sort(), [
+      [bruno, 'google_deleted', 1],
+      [secondAdmin, 'google_suspended', 1],
+    ]);
+
+    // The next sync finds nothing more to change.
+    const again = await syncDirectory(bed.deps, customerId, actor);
+    assert.deepEqual([again.superAdminsAdded, again.superAdminsRemoved, again.sessionsEnded], [[], [], []]);
   });
 });

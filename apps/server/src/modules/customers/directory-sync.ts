@@ -1,6 +1,8 @@
 // Directory sync (daily and on demand): copies a customer domain's users and org units from
-// the Google Directory API. Suspended and deleted users keep their rows (marked), every Google
-// super admin becomes a Safehold super_admin of the tenant, new users get a Standard license
+// the Google Directory API. Suspended and deleted users keep their rows (marked), customer
+// roles follow Google (every Google super admin is a Safehold super_admin of the tenant; one
+// Google no longer calls super admin falls back to the role granted in Safehold), a suspended
+// or deleted user's Safehold sessions end at once, new users get a Standard license
 // when auto-assign is on (within the seats), and revoked delegation becomes the tenant's
 // "authorisation lost" condition instead of a failure per user.
 import { randomUUID } from 'node:crypto';
@@ -15,18 +17,21 @@ import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { directoryOrgUnits, directoryUsers } from '../../db/schema.ts';
 import { AppError, notFound } from '../../http/errors.ts';
+import { endCustomerMemberSessions } from '../identity/index.ts';
 import type { Actor } from '../policy/policy.ts';
 import { isAuthorizationLost, recordAuthorizationLost } from './authorization.ts';
-import type { AuditActor, CustomersDeps } from './deps.ts';
+import { type AuditActor, type CustomersDeps, systemAuditActor } from './deps.ts';
 import { applyResolvedChanges, auditTenantsFor, authorizeOnCustomer, trialRunning } from './licensing.ts';
 import {
   type CustomerRow,
   countAssignedLicenses,
+  customerMembersOf,
   type DirectoryUserRow,
   ensureSuperAdminMember,
   getConnection,
   getCustomer,
   lockCustomer,
+  setMemberRole,
   updateConnection,
 } from './store.ts';
 
@@ -36,6 +41,10 @@ export interface SyncReport {
   orgUnits: number;
   /** Emails that became super_admin members of the tenant in this sync. */
   superAdminsAdded: string[];
+  /** Emails of super_admin members Google no longer calls super admin, now back to their granted role. */
+  superAdminsRemoved: string[];
+  /** Emails of members Google suspended or deleted whose Safehold sessions this sync ended. */
+  sessionsEnded: string[];
   /** New users given a Standard license by auto-assign. */
   autoAssigned: string[];
   /** New users auto-assign could not license for lack of seats. */
@@ -49,6 +58,8 @@ const emptyReport = (): SyncReport => ({
   users: { total: 0, added: 0, updated: 0, suspended: 0, deleted: 0 },
   orgUnits: 0,
   superAdminsAdded: [],
+  superAdminsRemoved: [],
+  sessionsEnded: [],
   autoAssigned: [],
   autoAssignSkipped: [],
 });
@@ -183,6 +194,8 @@ export async function syncDirectory(
           users: report.users,
           orgUnits: report.orgUnits,
           superAdminsAdded: report.superAdminsAdded,
+          superAdminsRemoved: report.superAdminsRemoved,
+          sessionsEnded: report.sessionsEnded,
           autoAssigned: report.autoAssigned.length,
           autoAssignSkipped: report.autoAssignSkipped.length,
         },
@@ -331,11 +344,7 @@ async function writeDirectory(
   }
   report.orgUnits = units.size;
 
-  for (const user of fetched.active) {
-    if (user.isAdmin !== true || user.suspended === true) continue;
-    const outcome = await ensureSuperAdminMember(tx, customerId, user.primaryEmail, randomUUID);
-    if (outcome !== 'unchanged') report.superAdminsAdded.push(user.primaryEmail.toLowerCase());
-  }
+  await syncMemberRoles(deps, tx, customerId, report);
 
   if (autoAssign) {
     const candidates = added.filter((user) => !user.suspended && user.deletedAt === null);
@@ -358,4 +367,73 @@ async function writeDirectory(
     }
   }
   return report;
+}
+
+/** What Google says of an address now, from the directory rows this sync just wrote. */
+type GoogleStanding = 'super_admin' | 'user' | 'suspended' | 'deleted' | 'unknown';
+
+function standingOf(user: DirectoryUserRow | undefined): GoogleStanding {
+  if (!user) return 'unknown';
+  if (user.deletedAt) return 'deleted';
+  if (user.suspended) return 'suspended';
+  return user.isAdmin ? 'super_admin' : 'user';
+}
+
+/**
+ * Makes the tenant's console roles follow Google: super_admin exactly while Google says so
+ * (a member Google demoted, suspended, deleted or no longer lists falls back to the role
+ * granted in Safehold), and a suspended or deleted user signed out of Safehold at once.
+ * The changes are Google's, so the audit entries name the directory sync as the actor.
+ */
+async function syncMemberRoles(deps: CustomersDeps, tx: Db, customerId: string, report: SyncReport): Promise<void> {
+  const directory = new Map(
+    (await tx.select().from(directoryUsers).where(eq(directoryUsers.customerId, customerId))).map((user) => [
+      user.primaryEmail.toLowerCase(),
+      user,
+    ]),
+  );
+  const record = (action: string, email: string, details: Record<string, unknown>) =>
+    deps.audit.record(
+      {
+        ...systemAuditActor('directory sync'),
+        tenants: [`customer:${customerId}`],
+        action,
+        target: email,
+        result: 'success',
+        details,
+      },
+      tx,
+    );
+  const before = new Map(
+    (await customerMembersOf(tx, customerId)).map((member) => [member.email.toLowerCase(), member]),
+  );
+  for (const [email, user] of directory) {
+    if (standingOf(user) !== 'super_admin' || before.get(email)?.role === 'super_admin') continue;
+    await ensureSuperAdminMember(tx, customerId, email, randomUUID);
+    report.superAdminsAdded.push(email);
+    await record('customer.member.role_changed', email, {
+      from: before.get(email)?.role ?? null,
+      to: 'super_admin',
+      reason: 'google_super_admin',
+    });
+  }
+  for (const member of await customerMembersOf(tx, customerId)) {
+    const email = member.email.toLowerCase();
+    const standing = standingOf(directory.get(email));
+    if (member.role === 'super_admin' && standing !== 'super_admin') {
+      await setMemberRole(tx, member.id, member.grantedRole);
+      report.superAdminsRemoved.push(email);
+      await record('customer.member.role_changed', email, {
+        from: 'super_admin',
+        to: member.grantedRole,
+        reason: `google_${standing}`,
+      });
+    }
+    if (standing === 'suspended' || standing === 'deleted') {
+      const ended = await endCustomerMemberSessions(tx, member.id);
+      if (ended === 0) continue;
+      report.sessionsEnded.push(email);
+      await record('customer.member.sessions_ended', email, { sessions: ended, reason: `google_${standing}` });
+    }
+  }
 }

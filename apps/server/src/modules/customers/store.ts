@@ -7,6 +7,7 @@ import { customerConnections, customerMembers, customers, directoryUsers } from 
 export type CustomerRow = typeof customers.$inferSelect;
 export type ConnectionRow = typeof customerConnections.$inferSelect;
 export type DirectoryUserRow = typeof directoryUsers.$inferSelect;
+export type CustomerMemberRow = typeof customerMembers.$inferSelect;
 export type LicenseType = 'standard' | 'archived';
 
 export async function findCustomerByDomain(db: Db, domain: string): Promise<CustomerRow | null> {
@@ -17,6 +18,12 @@ export async function findCustomerByDomain(db: Db, domain: string): Promise<Cust
 export async function getCustomer(db: Db, customerId: string): Promise<CustomerRow | null> {
   const [row] = await db.select().from(customers).where(eq(customers.id, customerId));
   return row ?? null;
+}
+
+/** Deletes the customer row (its dependent rows must be gone, or cascade); returns 1 or 0. */
+export async function deleteCustomerRow(db: Db, customerId: string): Promise<number> {
+  const deleted = await db.delete(customers).where(eq(customers.id, customerId)).returning({ id: customers.id });
+  return deleted.length;
 }
 
 /** The customer row locked for the rest of the transaction (serialises seat changes). */
@@ -113,6 +120,14 @@ export async function ensureSuperAdminMember(
   if (existing.role === 'super_admin') return 'unchanged';
   await db.update(customerMembers).set({ role: 'super_admin' }).where(eq(customerMembers.id, existing.id));
   return 'promoted';
+}
+
+export async function customerMembersOf(db: Db, customerId: string): Promise<CustomerMemberRow[]> {
+  return db.select().from(customerMembers).where(eq(customerMembers.customerId, customerId));
+}
+
+export async function setMemberRole(db: Db, memberId: string, role: CustomerMemberRow['role']): Promise<void> {
+  await db.update(customerMembers).set({ role }).where(eq(customerMembers.id, memberId));
 }
 
 export async function superAdminEmails(db: Db, customerId: string): Promise<string[]> {

@@ -105,6 +105,11 @@ export function exportFilePath(ctx: AppContext, row: Pick<DataExport, 'customerI
   return path.join(ctx.config.exportDir, row.customerId, `${row.id}.zip`);
 }
 
+/** Removes every export file of a tenant (its directory under the export dir). */
+export async function deleteTenantExportFiles(ctx: AppContext, customerId: string): Promise<void> {
+  await rm(path.join(ctx.config.exportDir, customerId), { recursive: true, force: true });
+}
+
 export interface RunExportOptions {
   signal?: AbortSignal;
   /** An already open tenant repository (the CLI and tests share one). */

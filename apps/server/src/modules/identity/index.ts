@@ -27,6 +27,7 @@ export {
 export {
   createSession,
   deleteExpiredSessions,
+  endCustomerMemberSessions,
   endCustomerSessions,
   endPartnerSessions,
   sessionCookieName,

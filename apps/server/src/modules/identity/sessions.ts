@@ -95,6 +95,15 @@ export async function endPartnerSessions(db: Db, partnerId: string): Promise<num
   return ended.length;
 }
 
+/** Ends every session of one customer member (Google suspended or deleted them). */
+export async function endCustomerMemberSessions(db: Db, customerMemberId: string): Promise<number> {
+  const ended = await db
+    .delete(sessions)
+    .where(eq(sessions.customerMemberId, customerMemberId))
+    .returning({ idHash: sessions.idHash });
+  return ended.length;
+}
+
 /** Ends every session of a customer's members (the tenant was suspended or cancelled). */
 export async function endCustomerSessions(db: Db, customerId: string): Promise<number> {
   const ended = await db

@@ -170,6 +170,10 @@ const expected: Record<Action, Expected> = {
     partnerBilling: subtreeCustomers,
     customerSuperAdmin: ['customerOwn'],
   },
+  'customer.delete': {
+    vendorAdmin: allCustomers,
+    system: allCustomers,
+  },
   'audit.read': {
     vendorAdmin: ['vendor'],
     vendorSupport: ['vendor'],

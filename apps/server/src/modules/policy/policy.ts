@@ -59,6 +59,7 @@ export const actions = [
   'customer.impersonate',
   'customer.audit.read',
   'customer.billing.read',
+  'customer.delete',
   // every tenant
   'audit.read',
 ] as const;
@@ -162,6 +163,12 @@ const rules: Record<Action, Rule> = {
     customerRole('super_admin'),
   ),
   'customer.billing.read': any(partnerRole('owner', 'admin', 'billing'), customerRole('super_admin')),
+  // Deleting a tenant with all its data (PRODUCT §6) is the installation operator's act alone:
+  // a vendor admin, or the operator at the command line (system).
+  'customer.delete': any(
+    all(vendorAdmin, (_a, t) => t.kind === 'customer'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
 
   'audit.read': any(
     all(onVendor, vendorAny),
@@ -212,6 +219,37 @@ export function mayGrantRole(actor: Actor, role: PartnerRole | VendorRole | Cust
   if (actor.kind === 'vendor' && !(vendorRoles as readonly string[]).includes(role)) return false;
   if (role === 'owner') return false;
   return roleRank[role] <= roleRank[actor.role];
+}
+
+/** The organisation a staff member belongs to, as an audit entry's reader sees it. */
+export type StaffOrganisation = { kind: 'vendor' } | { kind: 'partner'; partnerId: string };
+
+/**
+ * How an actor reads an audit log (issue 16 #10). A partner reads a customer's log only for
+ * its own management period (from when it got the customer): what the previous partner did
+ * there is that partner's business. Staff of another organisation appear as their
+ * organisation only — a partner's staff e-mails and IP addresses are that partner's personal
+ * data — so a customer sees which partner (or the Safehold operator) acted, never who. Vendor
+ * operators, who run the installation and its database, see every entry in full.
+ */
+export interface AuditView {
+  fromManagementStart: boolean;
+  namesStaffOf(organisation: StaffOrganisation): boolean;
+}
+
+export function auditView(actor: Actor, tenant: Tenant): AuditView {
+  switch (actor.kind) {
+    case 'system':
+    case 'vendor':
+      return { fromManagementStart: false, namesStaffOf: () => true };
+    case 'partner':
+      return {
+        fromManagementStart: tenant.kind === 'customer',
+        namesStaffOf: (organisation) => organisation.kind === 'partner' && organisation.partnerId === actor.partnerId,
+      };
+    case 'customer':
+      return { fromManagementStart: false, namesStaffOf: () => false };
+  }
 }
 
 /**

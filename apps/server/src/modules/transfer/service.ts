@@ -217,7 +217,7 @@ export async function removePartner(deps: TransferDeps, who: Requester, customer
     const locked = await lockCustomer(tx, customerId);
     if (!locked?.partnerId) return null;
     const partner = await getPartner(tx, locked.partnerId);
-    await setManagingPartner(tx, customerId, null);
+    await setManagingPartner(tx, customerId, null, deps.clock.now());
     await deps.audit.record(
       {
         ...who.audit,
@@ -444,7 +444,7 @@ export async function redeemTransfer(
     if (!customer || !to) throw notFound('The customer');
     const from = customer.partnerId ? await getPartner(tx, customer.partnerId) : null;
     const moved = customer.partnerId !== partnerId;
-    if (moved) await setManagingPartner(tx, customer.id, partnerId);
+    if (moved) await setManagingPartner(tx, customer.id, partnerId, now);
     await deps.audit.record(
       {
         ...who.audit,

@@ -72,9 +72,20 @@ export async function claimToken(
   return row ?? null;
 }
 
-/** Changes (or removes) the managing partner; partner access and technician assignments start over. */
-export async function setManagingPartner(tx: Db, customerId: string, partnerId: string | null): Promise<void> {
-  await tx.update(customers).set({ partnerId, allowPartnerAccess: false }).where(eq(customers.id, customerId));
+/**
+ * Changes (or removes) the managing partner; partner access and technician assignments start
+ * over, and so does the partner's view of the customer's audit log (from `now`).
+ */
+export async function setManagingPartner(
+  tx: Db,
+  customerId: string,
+  partnerId: string | null,
+  now: Date,
+): Promise<void> {
+  await tx
+    .update(customers)
+    .set({ partnerId, partnerSince: partnerId ? now : null, allowPartnerAccess: false })
+    .where(eq(customers.id, customerId));
   await tx.delete(technicianAssignments).where(eq(technicianAssignments.customerId, customerId));
 }
 

@@ -1,0 +1,115 @@
+// Deleting a customer tenant with everything Safehold holds of it (PRODUCT §6, issue 16 #11).
+// Crypto-shredding alone (deleting the tenant's keys) leaves the item metadata — subjects, file
+// names, addresses — readable in SQL, so one transaction deletes the keys and every row of
+// every table with a customer_id column (found in the catalog), the tenant's audit log, its
+// mail and jobs, and checks that no row is left before it commits. Then the repository's
+// objects and the export files are removed, and the result is checked again and audited in
+// the vendor's log (the tenant's own log is gone with it).
+import type { AppContext } from '../../context.ts';
+import type { Db } from '../../db/database.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import {
+  countRepositoryObjects,
+  deleteTenantRepository,
+  tenantRepositoryLocationOf,
+} from '../backup/tenant-repository.ts';
+import { deleteTenantExportFiles } from '../export/exports.ts';
+import { type Actor, authorize } from '../policy/policy.ts';
+import { loadCustomerTenant } from '../tenancy/store.ts';
+import type { AuditActor } from './deps.ts';
+import { deleteCustomerRow, findCustomerByDomain, getCustomer, lockCustomer } from './store.ts';
+import {
+  countTenantAuditEntries,
+  countTenantRows,
+  deleteTenantAuditLog,
+  deleteTenantJobs,
+  deleteTenantMail,
+  deleteTenantRows,
+  tenantTables,
+} from './tenant-tables.ts';
+
+export interface TenantDeletionReport {
+  customerId: string;
+  domain: string;
+  /** Rows deleted per table (the customers row itself included). */
+  rows: Record<string, number>;
+  auditEntries: { deleted: number; redacted: number };
+  mails: number;
+  jobs: number;
+  repositoryObjects: number;
+  /** What the verification found left afterwards, per place; empty when the deletion is complete. */
+  remaining: Record<string, number>;
+}
+
+export async function deleteTenant(
+  ctx: AppContext,
+  actor: Actor,
+  auditActor: AuditActor,
+  input: { domain: string; confirm: string },
+): Promise<TenantDeletionReport> {
+  const domain = input.domain.trim().toLowerCase();
+  if (input.confirm.trim().toLowerCase() !== domain) {
+    throw new AppError('validation_failed', `--confirm must repeat the domain (${domain}) to delete it.`, {
+      field: 'confirm',
+    });
+  }
+  const customer = await findCustomerByDomain(ctx.db, domain);
+  const tenant = customer && (await loadCustomerTenant(ctx.db, customer.id));
+  if (!customer || !tenant) throw notFound(`The customer ${domain}`);
+  authorize(actor, 'customer.delete', tenant);
+  const customerId = customer.id;
+  const location = await tenantRepositoryLocationOf(ctx.db, customerId);
+
+  const deleted = await ctx.db.transaction(async (tx) => {
+    await lockCustomer(tx, customerId);
+    const rows: Record<string, number> = {};
+    for (const table of await tenantTables(tx)) rows[table] = await deleteTenantRows(tx, table, customerId);
+    const auditEntries = await deleteTenantAuditLog(tx, customerId, domain);
+    const mails = await deleteTenantMail(tx, domain);
+    const jobs = await deleteTenantJobs(tx, customerId);
+    rows.customers = await deleteCustomerRow(tx, customerId);
+    // Checked before the commit: a table the catalog query missed would roll everything back.
+    const remaining = await remainingInDatabase(tx, customerId);
+    if (Object.keys(remaining).length > 0) {
+      throw new Error(`${domain} still has rows after its deletion: ${JSON.stringify(remaining)}`);
+    }
+    await ctx.audit.record(
+      {
+        ...auditActor,
+        tenants: ['vendor'],
+        action: 'customer.delete',
+        target: domain,
+        result: 'success',
+        details: { customerId, rows, auditEntries, mails, jobs, repository: location },
+      },
+      tx,
+    );
+    return { rows, auditEntries, mails, jobs };
+  });
+
+  // The keys are gone with the commit, so the repository is unreadable; now it goes too.
+  const repositoryObjects = location ? await deleteTenantRepository(location) : 0;
+  await deleteTenantExportFiles(ctx, customerId);
+  const remaining = await remainingInDatabase(ctx.db, customerId);
+  const leftInRepository = location ? await countRepositoryObjects(location) : 0;
+  if (leftInRepository > 0) remaining.repository = leftInRepository;
+  const complete = Object.keys(remaining).length === 0;
+  await ctx.audit.record({
+    ...auditActor,
+    tenants: ['vendor'],
+    action: 'customer.delete.verified',
+    target: domain,
+    result: complete ? 'success' : 'failure',
+    details: { customerId, repositoryObjects, remaining },
+  });
+  return { customerId, domain, ...deleted, repositoryObjects, remaining };
+}
+
+/** Rows of the tenant still anywhere in the database, per table (only tables with some). */
+async function remainingInDatabase(db: Db, customerId: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of await tenantTables(db)) counts[table] = await countTenantRows(db, table, customerId);
+  counts.customers = (await getCustomer(db, customerId)) ? 1 : 0;
+  counts.audit_log = await countTenantAuditEntries(db, customerId);
+  return Object.fromEntries(Object.entries(counts).filter(([, count]) => count > 0));
+}
