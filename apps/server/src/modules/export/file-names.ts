@@ -7,14 +7,40 @@ const maxSegmentBytes = 120;
 
 /** One path segment: reserved characters replaced, trimmed, never empty, "." or "..". */
 export function safeSegment(name: string): string {
-  let clean = name
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
-    .replace(/[\u0000-\u001f\u007f<>:"/\\|?*]/g, '_')
-    .replace(/^[\s.]+|[\s.]+$/g, '')
-    .trim();
-  if (clean === '' || /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i.test(clean)) clean = `_${clean}`;
-  while (Buffer.byteLength(clean) > maxSegmentBytes) clean = clean.slice(0, -1);
-  return clean;
+  const clean = trimDotsAndSpaces(
+    name
+      // A lone surrogate cannot be written as UTF-8: it becomes U+FFFD.
+      .toWellFormed()
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
+      .replace(/[\u0000-\u001f\u007f<>:"/\\|?*]/g, '_')
+      // Bidirectional controls would show "invoice\u202Efdp.exe" as "invoiceexe.pdf".
+      .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '_'),
+  );
+  // Cut at whole characters; the cut may end in a dot or space, trimmed again.
+  const segment = trimDotsAndSpaces(cutToBytes(clean, maxSegmentBytes));
+  if (segment === '' || reservedWindowsName.test(segment)) {
+    return trimDotsAndSpaces(cutToBytes(`_${segment}`, maxSegmentBytes));
+  }
+  return segment;
+}
+
+const reservedWindowsName = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
+
+function trimDotsAndSpaces(text: string): string {
+  return text.replace(/^[\s.]+|[\s.]+$/g, '');
+}
+
+/** The longest prefix of whole characters (code points) within `maxBytes` of UTF-8. */
+function cutToBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let cut = '';
+  let bytes = 0;
+  for (const character of text) {
+    bytes += Buffer.byteLength(character);
+    if (bytes > maxBytes) break;
+    cut += character;
+  }
+  return cut;
 }
 
 /** A file name kept within the length limit with its extension intact. */
@@ -23,8 +49,7 @@ export function safeFileName(name: string, extension = ''): string {
   if (!extension) return base;
   const suffix = extension.startsWith('.') ? extension : `.${extension}`;
   const stem = base.toLowerCase().endsWith(suffix.toLowerCase()) ? base.slice(0, -suffix.length) : base;
-  let trimmed = stem;
-  while (Buffer.byteLength(trimmed + suffix) > maxSegmentBytes) trimmed = trimmed.slice(0, -1);
+  const trimmed = cutToBytes(stem, maxSegmentBytes - Buffer.byteLength(suffix));
   return `${trimmed || '_'}${suffix}`;
 }
 
@@ -39,7 +64,10 @@ export class UniquePaths {
     const stem = dot > 0 ? file.slice(0, dot) : file;
     const extension = dot > 0 ? file.slice(dot) : '';
     for (let n = 1; ; n++) {
-      const candidate = [...directory, n === 1 ? file : `${stem} (${n})${extension}`].join('/');
+      // The counter goes before the extension, the stem cut so the name stays within the limit.
+      const counter = ` (${n})${extension}`;
+      const numbered = `${cutToBytes(stem, maxSegmentBytes - Buffer.byteLength(counter))}${counter}`;
+      const candidate = [...directory, n === 1 ? file : numbered].join('/');
       const key = candidate.toLowerCase();
       if (!this.used.has(key)) {
         this.used.add(key);

@@ -1,0 +1,429 @@
+// The authorisation matrix (issue 16): for every route the server registers, what each
+// principal gets on its own tenant and on another partner's tenant. The test beside this file
+// (authorization-matrix.test.ts) lists the routes through Fastify's onRoute hook, calls each
+// as every principal and compares; a route without a row here fails it with the route's name.
+//
+// Adding a route: add a row `'METHOD /path': { own: '…', other: '…' }` with one outcome per
+// principal, in the column order below, and a `body` (and `query`) that passes validation, so
+// that what answers is authorisation and not the schema.
+//
+// Outcomes: ok  — got past authorisation (2xx, 3xx, or a 4xx about the input or the state
+//                 such as 400 invalid token, 409 conflict, 410 gone);
+//           401 — not signed in (or bad credentials for the sign-in routes themselves);
+//           403 — signed in, sees the tenant, role not allowed;
+//           404 — the tenant (or the object) is not visible to this principal, or does not exist.
+// Tenants: `own` is partner "Own IT" and its customer "own.matrix.test" (whose members the
+// customer principals are; the assigned technician is assigned to it); `other` is "Other IT"
+// and its customer: another partner's customer. For routes without a tenant both rows are equal.
+// Not a column yet: the partner session (a partner user acting inside a customer's console,
+// "customer.impersonate"), which has no route; it gets its columns with its route.
+
+import { generateTransferToken } from '../modules/transfer/token-format.ts';
+
+/** Column order of every row. */
+export const principals = [
+  'anonymous',
+  'vendor_admin',
+  'vendor_support',
+  'partner_owner',
+  'partner_admin',
+  'technician_assigned',
+  'technician_unassigned',
+  'partner_read_only',
+  'partner_billing',
+  'customer_super_admin',
+  'customer_helpdesk_admin',
+  'customer_end_user',
+] as const;
+export type Principal = (typeof principals)[number];
+export type Outcome = 'ok' | '401' | '403' | '404';
+
+/** The objects of one tenant a route's path, query or body may name. */
+export interface MatrixTenant {
+  partnerId: string;
+  customerId: string;
+  domain: string;
+  /** The backup source of each service (a browse route gets the one of its service). */
+  sourceIds: Record<'gmail' | 'drive' | 'calendar' | 'contacts', string>;
+  exportId: string;
+  restoreId: string;
+  /** A staff user of the partner (not one of the principals). */
+  staffUserId: string;
+}
+
+export interface MatrixRow {
+  /** One outcome per principal (column order above), on the own tenant. */
+  own: string;
+  /** The same on the other partner's tenant. */
+  other: string;
+  /** The request body; `unique` differs per call (for addresses that per-account limits count). */
+  body?: (tenant: MatrixTenant, unique: string) => unknown;
+  query?: (tenant: MatrixTenant) => Record<string, string>;
+}
+
+export type RouteKey = `${string} /${string}`;
+export const routeKey = (method: string, url: string): RouteKey => `${method} ${url}` as RouteKey;
+
+const strongPassword = 'a long enough passphrase for the matrix';
+/** Well-formed (checksum and all) but never issued: redemption answers invalid_transfer_token. */
+const wellFormedUnknownToken = generateTransferToken(() => Buffer.alloc(17, 7));
+
+// Columns: anon  v.admin v.support | p.owner p.admin tech tech-unassigned read-only billing | c.super c.helpdesk c.end-user
+// biome-ignore format: the outcome columns stay aligned under the header above
+export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
+  'GET /api/docs': {
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'GET /api/docs/static/index.html': {
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'GET /api/docs/static/swagger-initializer.js': {
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'GET /api/docs/json': {
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'GET /api/docs/yaml': {
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'GET /api/docs/static/*': {
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'GET /healthz': {
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'GET /readyz': {
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'GET /api/auth/session': {
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'POST /api/auth/sign-in': {
+    // An unknown account: 401 invalid_credentials for everyone.
+    body: (_t, unique) => ({ email: `${unique}@matrix.test`, password: 'not the password' }),
+    own:   '401 401 401 401 401 401 401 401 401 401 401 401',
+    other: '401 401 401 401 401 401 401 401 401 401 401 401',
+  },
+  'POST /api/auth/second-factor': {
+    // Signed in already: 409; anonymous (no half-signed-in session): 401.
+    body: () => ({ code: '123456' }),
+    own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: '401 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'POST /api/auth/enrolment/start': {
+    own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: '401 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'POST /api/auth/enrolment/confirm': {
+    body: () => ({ code: '123456' }),
+    own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: '401 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'POST /api/auth/sign-out': {
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'POST /api/auth/links/inspect': {
+    body: () => ({ token: 'not-a-link-token-at-all' }),
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'POST /api/auth/links/accept': {
+    body: () => ({ token: 'not-a-link-token-at-all', password: strongPassword }),
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'POST /api/auth/password-reset/request': {
+    body: (_t, unique) => ({ email: `${unique}@matrix.test` }),
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'POST /api/auth/password-reset/complete': {
+    body: () => ({ token: 'not-a-link-token-at-all', password: strongPassword }),
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'GET /api/auth/google/start': {
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'GET /api/auth/google/callback': {
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'POST /api/partners/:partnerId/invitations': {
+    body: () => ({ email: 'new@matrix.test', role: 'read_only' }),
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/vendor/operators/invitations': {
+    body: () => ({ email: 'new@vendor.test', role: 'support' }),
+    own:   '401 ok  403 404 404 404 404 404 404 404 404 404',
+    other: '401 ok  403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/staff-users/:userId/second-factor/reset': {
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/staff-users/:userId/disable': {
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/demo': {
+    // 404 outside demo mode (the test's app has no demo).
+    own:   '404 404 404 404 404 404 404 404 404 404 404 404',
+    other: '404 404 404 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/vendor/outbox': {
+    // Support reads the outbox today (being fixed: issue 16 — the outbox for vendor admins only, links redacted).
+    own:   '401 ok  ok  404 404 404 404 404 404 404 404 404',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/vendor/audit': {
+    own:   '401 ok  ok  404 404 404 404 404 404 404 404 404',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/vendor/audit.csv': {
+    own:   '401 ok  ok  404 404 404 404 404 404 404 404 404',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/partners/:partnerId/audit': {
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/partners/:partnerId/audit.csv': {
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/audit': {
+    own:   '401 ok  ok  ok  ok  403 404 403 403 ok  403 403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/audit.csv': {
+    own:   '401 ok  ok  ok  ok  403 404 403 403 ok  403 403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customer': {
+    // The signed-in customer member's own tenant; staff have none (404).
+    own:   '401 404 404 404 404 404 404 404 404 ok  ok  ok',
+    other: '401 404 404 404 404 404 404 404 404 ok  ok  ok',
+  },
+  'GET /api/customers/:customerId/users': {
+    own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/org-units': {
+    own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/customers/:customerId/licenses': {
+    body: (t) => ({ changes: [{ email: `user@${t.domain}`, license: 'standard' }] }),
+    own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/licensing': {
+    own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/customers/:customerId/licensing': {
+    body: () => ({ autoAssign: false }),
+    own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/customers/:customerId/directory/sync': {
+    own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/backup/status': {
+    own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/backup/summary': {
+    own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/backup/users': {
+    own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/backup/runs': {
+    own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/customers/:customerId/backup/runs': {
+    body: (t) => ({ users: [`user@${t.domain}`], services: ['gmail'] }),
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/backup/settings': {
+    own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/customers/:customerId/backup/settings': {
+    body: () => ({ window: { startHour: 2, hours: 6 } }),
+    own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/reseller': {
+    own:   '401 ok  ok  403 403 403 404 403 403 ok  ok  403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/customers/:customerId/transfer-tokens': {
+    body: () => ({}),
+    own:   '401 403 403 403 403 403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/customers/:customerId/transfer-tokens/revoke': {
+    own:   '401 403 403 403 403 403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/customers/:customerId/partner/remove': {
+    own:   '401 403 403 403 403 403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/customers/:customerId/partner-access': {
+    body: () => ({ allowed: false }),
+    own:   '401 403 403 403 403 403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/partners/:partnerId/customers/transfer/preview': {
+    body: () => ({ token: wellFormedUnknownToken }),
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/partners/:partnerId/customers/transfer': {
+    body: () => ({ token: wellFormedUnknownToken }),
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/vendor/partners': {
+    own:   '401 ok  ok  404 404 404 404 404 404 404 404 404',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/vendor/partners': {
+    body: () => ({ name: 'New IT', ownerEmail: 'owner@new-it.test' }),
+    own:   '401 ok  403 404 404 404 404 404 404 404 404 404',
+    other: '401 ok  403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/vendor/partners/:partnerId/owner-invitation': {
+    own:   '401 ok  403 404 404 404 404 404 404 404 404 404',
+    other: '401 ok  403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/vendor/partners/:partnerId/suspend': {
+    own:   '401 ok  403 404 404 404 404 404 404 404 404 404',
+    other: '401 ok  403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/vendor/partners/:partnerId/reactivate': {
+    own:   '401 ok  403 404 404 404 404 404 404 404 404 404',
+    other: '401 ok  403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/trial/installation': {
+    // Authenticated by the pending-install cookie of Sign in with Google, not a session: none here, 404.
+    own:   '404 404 404 404 404 404 404 404 404 404 404 404',
+    other: '404 404 404 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/trial/installation/verify': {
+    // Authenticated by the pending-install cookie of Sign in with Google, not a session: none here, 404.
+    own:   '404 404 404 404 404 404 404 404 404 404 404 404',
+    other: '404 404 404 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/items/download': {
+    // The item is not in the repository (rows only): an allowed principal gets 404 "Item was not found".
+    query: (t) => ({ source: t.sourceIds.gmail, item: 'no-such-item' }),
+    own:   '401 403 403 404 404 404 404 403 403 404 404 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/customers/:customerId/exports': {
+    body: (t) => ({ user: `user@${t.domain}`, services: ['gmail'] }),
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/exports': {
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/exports/:exportId': {
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/exports/download': {
+    // A bearer link: the token alone decides, whoever sends it (being fixed: issue 16 — session-bound, 15 minutes).
+    // An unknown token: 404 for everyone.
+    query: () => ({ token: 'not-a-download-token' }),
+    own:   '404 404 404 404 404 404 404 404 404 404 404 404',
+    other: '404 404 404 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/partners/:partnerId/customers': {
+    own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  404 404 404',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/partners/:partnerId/customers.csv': {
+    own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  404 404 404',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/partners/:partnerId/customers/:customerId': {
+    own:   '401 ok  ok  ok  ok  ok  404 ok  ok  404 404 404',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/browse/sources': {
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/browse/sources/:sourceId/points': {
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/browse/sources/:sourceId/gmail/labels': {
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/browse/sources/:sourceId/gmail/messages': {
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/browse/sources/:sourceId/drive/children': {
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/browse/sources/:sourceId/calendar/calendars': {
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/browse/sources/:sourceId/calendar/events': {
+    query: () => ({ calendar: 'primary' }),
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/browse/sources/:sourceId/contacts': {
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/browse/sources/:sourceId/item': {
+    query: () => ({ key: 'message-1' }),
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/search': {
+    query: () => ({ q: 'hello' }),
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/customers/:customerId/restores': {
+    body: (t) => ({ user: `user@${t.domain}`, service: 'gmail' }),
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/restores/:restoreId': {
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+};

@@ -1,0 +1,274 @@
+// The seeded world of the authorisation matrix and the API fuzzing (issue 16): two partners
+// ("Own IT", "Other IT"), each with a customer holding backup sources of every service, a backup
+// point, a message, an export, a restore and a spare staff user; a signed-in subject for every
+// principal of `http/authorization-matrix.ts`; and a way to call a route as one of them.
+import { randomUUID } from 'node:crypto';
+import { eq, inArray } from 'drizzle-orm';
+import type { LightMyRequestResponse, RouteOptions } from 'fastify';
+import {
+  backupItemVersions,
+  backupRuns,
+  backupSources,
+  customers,
+  dataExports,
+  partners,
+  restores,
+  staffUsers,
+  technicianAssignments,
+} from '../db/schema.ts';
+import { type App, buildApp } from '../http/app.ts';
+import type { MatrixTenant, Principal } from '../http/authorization-matrix.ts';
+import { apiModules } from '../http/modules.ts';
+import { defineExportJobs } from '../modules/export/exports.ts';
+import { csrfTokenFor } from '../modules/identity/csrf.ts';
+import { csrfCookieName, csrfHeaderName, sessionCookieName } from '../modules/identity/index.ts';
+import { deriveIdentityKeys } from '../modules/identity/server-secrets.ts';
+import { defineRestoreJobs } from '../modules/restore/restore-jobs.ts';
+import { seedPartner, seedStaffUser } from './browser.ts';
+import type { TestContext } from './context.ts';
+import { seedCustomer, signedInSession } from './tenants.ts';
+
+export interface World {
+  tenants: Record<'own' | 'other', MatrixTenant>;
+  /** Who signs in as each principal (null: anonymous). */
+  subjects: Record<
+    Principal,
+    { kind: 'staff'; staffUserId: string } | { kind: 'customer'; customerMemberId: string } | null
+  >;
+  staffUserIds: string[];
+  assignedTechnicianId: string;
+}
+
+/** One partner with a customer, a backup source with one item, an export, a restore, and a spare staff user. */
+async function seedTenant(ctx: TestContext, name: string): Promise<MatrixTenant & { members: Map<string, string> }> {
+  const partnerId = await seedPartner(ctx.db, { name: `${name} IT` });
+  const domain = `${name.toLowerCase()}.matrix.test`;
+  const customer = await seedCustomer(ctx.db, ctx.clock, {
+    domain,
+    partnerId,
+    users: [{ email: `admin@${domain}`, license: 'standard', isAdmin: true }, { email: `user@${domain}` }],
+    members: [
+      { email: `admin@${domain}`, role: 'super_admin' },
+      { email: `helpdesk@${domain}`, role: 'helpdesk_admin' },
+      { email: `user@${domain}`, role: 'end_user' },
+    ],
+  });
+  const now = ctx.clock.now();
+  // One source per service (the browse routes of a service find only sources of theirs).
+  const sourceIds = {} as MatrixTenant['sourceIds'];
+  for (const service of ['gmail', 'drive', 'calendar', 'contacts'] as const) {
+    sourceIds[service] = randomUUID();
+    await ctx.db.insert(backupSources).values({
+      id: sourceIds[service],
+      customerId: customer.id,
+      subjectKind: 'user',
+      subjectId: `g-user-${name}`,
+      subjectEmail: `user@${domain}`,
+      service,
+    });
+  }
+  // A committed backup point of each source; the Gmail one holds a message.
+  const runIds = {} as Record<keyof MatrixTenant['sourceIds'], string>;
+  for (const [service, sourceId] of Object.entries(sourceIds) as [keyof MatrixTenant['sourceIds'], string][]) {
+    runIds[service] = randomUUID();
+    await ctx.db.insert(backupRuns).values({
+      id: runIds[service],
+      customerId: customer.id,
+      sourceId,
+      trigger: 'scheduled',
+      status: 'success',
+      finishedAt: now,
+    });
+  }
+  const sourceId = sourceIds.gmail;
+  const runId = runIds.gmail;
+  await ctx.db.insert(backupItemVersions).values({
+    customerId: customer.id,
+    sourceId,
+    itemKey: 'message-1',
+    version: 1,
+    objectId: 'not-in-the-repository',
+    contentHash: 'x',
+    size: 10,
+    metadata: { subject: `Hello from ${name}`, from: `user@${domain}`, labelIds: ['INBOX'], labelNames: ['INBOX'] },
+    validFrom: new Date(now.getTime() - 1000),
+    runId,
+  });
+  const exportId = randomUUID();
+  await ctx.db.insert(dataExports).values({
+    id: exportId,
+    customerId: customer.id,
+    subjectEmail: `user@${domain}`,
+    services: ['gmail'],
+    requestedBy: `admin@${domain}`,
+  });
+  const restoreId = randomUUID();
+  await ctx.db.insert(restores).values({
+    id: restoreId,
+    customerId: customer.id,
+    sourceId,
+    service: 'gmail',
+    fromEmail: `user@${domain}`,
+    toEmail: `user@${domain}`,
+    pointRunId: runId,
+    asOf: now,
+    selection: {},
+    containerName: 'Restored',
+    requestedBy: `admin@${domain}`,
+  });
+  const spare = await seedStaffUser(ctx, {
+    email: `spare@${name.toLowerCase()}-it.test`,
+    partnerId,
+    role: 'technician',
+  });
+  return {
+    partnerId,
+    customerId: customer.id,
+    domain,
+    sourceIds,
+    exportId,
+    restoreId,
+    staffUserId: spare.id,
+    members: customer.members,
+  };
+}
+
+export async function seedWorld(ctx: TestContext): Promise<World> {
+  const own = await seedTenant(ctx, 'Own');
+  const other = await seedTenant(ctx, 'Other');
+  const staff = async (role: Parameters<typeof seedStaffUser>[1]['role'], email: string, partnerId?: string) =>
+    ({
+      kind: 'staff',
+      staffUserId: (await seedStaffUser(ctx, { email, role, partnerId: partnerId ?? null })).id,
+    }) as const;
+  const member = (email: string) => ({ kind: 'customer', customerMemberId: own.members.get(email) as string }) as const;
+  const subjects: World['subjects'] = {
+    anonymous: null,
+    vendor_admin: await staff('admin', 'admin@vendor.test'),
+    vendor_support: await staff('support', 'support@vendor.test'),
+    partner_owner: await staff('owner', 'owner@own-it.test', own.partnerId),
+    partner_admin: await staff('admin', 'admin@own-it.test', own.partnerId),
+    technician_assigned: await staff('technician', 'tech@own-it.test', own.partnerId),
+    technician_unassigned: await staff('technician', 'tech2@own-it.test', own.partnerId),
+    partner_read_only: await staff('read_only', 'viewer@own-it.test', own.partnerId),
+    partner_billing: await staff('billing', 'billing@own-it.test', own.partnerId),
+    customer_super_admin: member(`admin@${own.domain}`),
+    customer_helpdesk_admin: member(`helpdesk@${own.domain}`),
+    customer_end_user: member(`user@${own.domain}`),
+  };
+  const assigned = subjects.technician_assigned;
+  if (assigned?.kind !== 'staff') throw new Error('the assigned technician is a staff user');
+  // The technician is assigned the own customer only; the other technician nothing.
+  await ctx.db.insert(technicianAssignments).values({ userId: assigned.staffUserId, customerId: own.customerId });
+  const staffUserIds = Object.values(subjects).flatMap((s) => (s?.kind === 'staff' ? [s.staffUserId] : []));
+  return {
+    tenants: { own, other },
+    subjects,
+    staffUserIds: [...staffUserIds, own.staffUserId, other.staffUserId],
+    assignedTechnicianId: assigned.staffUserId,
+  };
+}
+
+/** Puts back what a state-changing call may have changed that later calls rely on. */
+export async function repairWorld(ctx: TestContext, world: World): Promise<void> {
+  for (const tenant of Object.values(world.tenants)) {
+    await ctx.db
+      .update(customers)
+      .set({ partnerId: tenant.partnerId, status: 'trial' })
+      .where(eq(customers.id, tenant.customerId));
+  }
+  await ctx.db.update(partners).set({ status: 'active' });
+  await ctx.db.update(staffUsers).set({ disabledAt: null }).where(inArray(staffUsers.id, world.staffUserIds));
+  // Removing a customer's partner ends its technicians' assignments.
+  await ctx.db
+    .insert(technicianAssignments)
+    .values({ userId: world.assignedTechnicianId, customerId: world.tenants.own.customerId })
+    .onConflictDoNothing();
+}
+
+/** The service a browse route is about (its path says), for the source of that service. */
+function serviceOf(pattern: string): keyof MatrixTenant['sourceIds'] {
+  return (['drive', 'calendar', 'contacts'] as const).find((service) => pattern.includes(`/${service}`)) ?? 'gmail';
+}
+
+/** The URL with every `:param` (and a `*` wildcard) filled in from the tenant. */
+export function concreteUrl(pattern: string, tenant: MatrixTenant, query: Record<string, string> | undefined): string {
+  const values: Record<string, string> = {
+    customerId: tenant.customerId,
+    partnerId: tenant.partnerId,
+    sourceId: tenant.sourceIds[serviceOf(pattern)],
+    exportId: tenant.exportId,
+    restoreId: tenant.restoreId,
+    userId: tenant.staffUserId,
+  };
+  const path = pattern
+    .replace(/:(\w+)/g, (_match, name: string) => {
+      const value = values[name];
+      if (!value) throw new Error(`no value for :${name} in ${pattern}; add it to concreteUrl`);
+      return value;
+    })
+    .replace(/\*$/, 'index.html');
+  return query ? `${path}?${new URLSearchParams(query)}` : path;
+}
+
+/**
+ * The app as `safehold start` builds it (the web app's static files aside), its routes told to
+ * `onRoute`, with an API process's job queue: exports and restores are enqueued, never run.
+ */
+export async function buildAppAsServed(ctx: TestContext, onRoute: (route: RouteOptions) => void): Promise<App> {
+  const app = await buildApp(ctx, { modules: apiModules, onRoute });
+  await app.ready();
+  defineExportJobs(ctx.jobs, () => ctx);
+  defineRestoreJobs(ctx.jobs, () => ctx);
+  await ctx.jobs.start({ work: false });
+  return app;
+}
+
+/**
+ * Calls a route as a principal (with its session, if any, and a valid CSRF token, so what
+ * answers is the route and not the CSRF check), from an IP of its own so per-IP limits of one
+ * call never colour the next.
+ */
+export function createCaller(ctx: TestContext, app: App, world: World) {
+  const csrfNonce = 'm'.repeat(43);
+  const csrfToken = csrfTokenFor(deriveIdentityKeys(ctx.masterKey).csrf, csrfNonce);
+  let sessionIds = new Map<Principal, string>();
+  let calls = 0;
+  return {
+    get calls() {
+      return calls;
+    },
+    /** Forgets the sessions (after a call that may have ended or changed them). */
+    newSessions() {
+      sessionIds = new Map();
+    },
+    async send(
+      principal: Principal,
+      request: { method: string; url: string; body?: unknown },
+    ): Promise<LightMyRequestResponse> {
+      const cookies = [`${csrfCookieName}=${csrfNonce}`];
+      const subject = world.subjects[principal];
+      if (subject) {
+        let id = sessionIds.get(principal);
+        if (!id) {
+          id = await signedInSession(ctx.db, ctx.clock, subject);
+          sessionIds.set(principal, id);
+        }
+        cookies.push(`${sessionCookieName}=${id}`);
+      }
+      calls += 1;
+      const hasBody = request.body !== undefined;
+      return app.inject({
+        method: request.method as 'GET',
+        url: request.url,
+        headers: {
+          cookie: cookies.join('; '),
+          [csrfHeaderName]: csrfToken,
+          ...(hasBody ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(hasBody ? { payload: JSON.stringify(request.body) } : {}),
+        remoteAddress: `10.${(calls >> 16) & 255}.${(calls >> 8) & 255}.${calls & 255}`,
+      });
+    },
+  };
+}
