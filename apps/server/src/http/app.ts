@@ -23,6 +23,7 @@ import {
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { registerErrorMapper } from './error-mapper.ts';
+import { OneLinePerRequest } from './request-log.ts';
 
 export const webDistDir = path.resolve(import.meta.dirname, '..', '..', '..', 'web', 'dist');
 
@@ -57,6 +58,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
+    logController: new OneLinePerRequest(),
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
