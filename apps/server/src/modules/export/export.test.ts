@@ -59,6 +59,7 @@ forEachDatabase('export', (kind) => {
   let firstPoint: Date;
   let deletedMessage: string;
   let deletedFile: string;
+  let hostileFiles: { html: string; svg: string };
   const quotedBody = 'Dear team,\r\nFrom the desk of the director: hello.\r\n>From a quote\r\n';
 
   async function backUp(): Promise<void> {
@@ -99,6 +100,21 @@ forEachDatabase('export', (kind) => {
       docText: 'Réunion du lundi',
       parentId: folder.id,
     });
+    // Files whose Drive type a browser would run as a page, with Safehold's origin and session.
+    hostileFiles = {
+      html: f.emulator.control.createFile({
+        email,
+        name: 'invoice.html',
+        mimeType: 'text/html',
+        content: '<script>fetch("/api/auth/session").then((r) => r.text()).then(alert)</script>',
+      }).id,
+      svg: f.emulator.control.createFile({
+        email,
+        name: 'logo.svg',
+        mimeType: 'image/svg+xml',
+        content: '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>',
+      }).id,
+    };
     await backUp();
     firstPoint = f.ctx.clock.now();
     const messages = await versionsOf(f, email, 'gmail');
@@ -349,6 +365,24 @@ forEachDatabase('export', (kind) => {
         (entry) => (entry.details as { item?: string }).item === message.itemKey && entry.actorId === owner.id,
       ),
     );
+  });
+
+  it('serves a backed-up HTML or SVG file as an opaque attachment, never as a page of this origin', async () => {
+    const browser = await as(owner);
+    const sourceId = (await findSource(f.ctx.db, f.customerId, email, 'drive'))?.id as string;
+    for (const [itemKey, name] of [
+      [hostileFiles.html, 'invoice.html'],
+      [hostileFiles.svg, 'logo.svg'],
+    ] as const) {
+      const download = await browser.get(
+        `/api/customers/${f.customerId}/items/download?source=${sourceId}&item=${encodeURIComponent(itemKey)}`,
+      );
+      assert.equal(download.statusCode, 200, download.body);
+      assert.equal(download.headers['content-type'], 'application/octet-stream', name);
+      assert.equal(download.headers['content-disposition'], `attachment; filename="${name}"; filename*=UTF-8''${name}`);
+      assert.equal(download.headers['x-content-type-options'], 'nosniff');
+      assert.match(download.body, /<script>/, 'the bytes are the file as backed up');
+    }
   });
 
   it('puts an export interrupted by a stopping worker back in the queue, without a partial file, and finishes it on the next run', async () => {

@@ -13,6 +13,7 @@ import { openTenantRepository } from '../backup/tenant-repository.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { type Action, authorize } from '../policy/policy.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
+import { sendAsAttachment } from './download-headers.ts';
 import { exportServices } from './export-archive.ts';
 import {
   createExport,
@@ -24,7 +25,6 @@ import {
   getExport,
   listExports,
 } from './exports.ts';
-import { contentDisposition } from './file-names.ts';
 import { findItemVersion, itemDownloadDetails } from './item-download.ts';
 import { itemFile, NoItemContentError } from './item-files.ts';
 
@@ -148,11 +148,7 @@ export const exportModule: ApiModule = (app, ctx) => {
           await repository.close();
         }
       }
-      return reply
-        .header('content-disposition', contentDisposition(file.fileName))
-        .header('x-content-type-options', 'nosniff')
-        .type(file.contentType)
-        .send(Readable.from(closing()));
+      return sendAsAttachment(reply, file.fileName, file.contentType).send(Readable.from(closing()));
     },
   );
 
@@ -264,10 +260,7 @@ export const exportModule: ApiModule = (app, ctx) => {
           details: exportAuditDetails(row),
         });
       }
-      reply
-        .header('content-disposition', contentDisposition(row.fileName ?? `${row.id}.zip`))
-        .header('accept-ranges', 'bytes')
-        .type('application/zip');
+      sendAsAttachment(reply, row.fileName ?? `${row.id}.zip`, 'application/zip').header('accept-ranges', 'bytes');
       if (range) {
         return reply
           .code(206)
