@@ -11,8 +11,7 @@ import { signUpFromLink } from './support/staff-accounts.ts';
 
 let server: SafeholdServer;
 before(async () => {
-  // Start-up takes a minute on a busy machine.
-  server = await startSafehold({ startupTimeoutMs: 240_000 });
+  server = await startSafehold();
 });
 after(async () => {
   await server?.stop();
