@@ -164,6 +164,6 @@ async function registerWeb(app: App, webDir: string): Promise<void> {
 }
 
 /** The page with the nonce Mantine puts on the `<style>` elements it adds (read by main.tsx). */
-export function withStyleNonce(html: string, nonce: string): string {
+function withStyleNonce(html: string, nonce: string): string {
   return html.replace('<head>', `<head>\n    <meta name="safehold-style-nonce" content="${nonce}" />`);
 }
