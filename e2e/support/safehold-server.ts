@@ -5,7 +5,7 @@
 // the data dir.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,8 @@ export interface SafeholdServer {
   setupLink: string | null;
   /** Everything the server wrote to stdout and stderr, for failure messages. */
   output(): string;
+  /** The pid of the `safehold start` process itself (from its data-dir lock), wherever it runs under. */
+  serverPid(): number;
   /** Stops the server (SIGTERM, SIGKILL after 35 s) and tells how it exited. */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -45,10 +47,16 @@ function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** Start-up (migrations, the job queue, the demo emulator) can take over a minute on a busy machine. */
+const startupTimeoutMs = 180_000;
+
 export interface StartOptions {
   startupTimeoutMs?: number;
-  /** `cli` runs `safehold start` directly; `npm-start` runs scripts/start.ts (what `npm start` runs). */
-  via?: 'cli' | 'npm-start';
+  /**
+   * `cli` runs `safehold start` directly; `npm-start` runs scripts/start.ts (what `npm start`
+   * runs); `npm` runs `npm start` itself (npm, its script shell, the wrapper, the server).
+   */
+  via?: 'cli' | 'npm-start' | 'npm';
   /** The server's LOG_LEVEL (default E2E_SERVER_LOG_LEVEL, else warn). */
   logLevel?: string;
   /** More environment for the server (e.g. GOOGLE_* pointing at an emulator the test runs). */
@@ -79,8 +87,11 @@ export async function startSafehold(options: StartOptions = {}): Promise<Safehol
     throw error;
   }
 
-  const args = options.via === 'npm-start' ? [startScript] : [cli, 'start'];
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, args] =
+    options.via === 'npm'
+      ? ['npm', ['start']]
+      : [process.execPath, options.via === 'npm-start' ? [startScript] : [cli, 'start']];
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -91,8 +102,11 @@ export async function startSafehold(options: StartOptions = {}): Promise<Safehol
   const lines = createInterface({ input: child.stdout });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`Safehold did not start within ${options.startupTimeoutMs ?? 60_000} ms:\n${output}`)),
-      options.startupTimeoutMs ?? 60_000,
+      () =>
+        reject(
+          new Error(`Safehold did not start within ${options.startupTimeoutMs ?? startupTimeoutMs} ms:\n${output}`),
+        ),
+      options.startupTimeoutMs ?? startupTimeoutMs,
     );
     const fail = (reason: string) => {
       clearTimeout(timer);
@@ -122,6 +136,7 @@ export async function startSafehold(options: StartOptions = {}): Promise<Safehol
     url: url as unknown as string,
     setupLink,
     output: () => output,
+    serverPid: () => JSON.parse(readFileSync(path.join(dataDir, 'pglite.lock'), 'utf8')).pid,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

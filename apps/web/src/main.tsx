@@ -28,11 +28,15 @@ const queryClient = new QueryClient({
 });
 const router = createAppRouter(queryClient);
 
+// The server's Content-Security-Policy allows only <style> elements carrying this page's nonce
+// (no 'unsafe-inline'); Mantine puts it on the styles it adds.
+const styleNonce = document.querySelector<HTMLMetaElement>('meta[name="safehold-style-nonce"]')?.content ?? '';
+
 const rootElement = document.getElementById('root');
 if (!rootElement) throw new Error('index.html has no #root element');
 createRoot(rootElement).render(
   <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="auto">
+    <MantineProvider theme={theme} defaultColorScheme="auto" getStyleNonce={() => styleNonce}>
       <QueryClientProvider client={queryClient}>
         <RouterProvider router={router} />
       </QueryClientProvider>

@@ -1,7 +1,9 @@
 // Builds the HTTP application: Fastify with zod schemas on every route (which also produce
 // the OpenAPI document at /api/docs), error mapping, health endpoints, the API modules and
 // the web app's static files.
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
@@ -10,6 +12,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -24,6 +27,8 @@ import {
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { registerErrorMapper } from './error-mapper.ts';
+import { OneLinePerRequest } from './request-log.ts';
+import { registerSecurityHeaders, webPagePolicy } from './security-headers.ts';
 
 export const webDistDir = path.resolve(import.meta.dirname, '..', '..', '..', 'web', 'dist');
 
@@ -51,6 +56,8 @@ export interface BuildAppOptions {
   serveWeb?: boolean;
   /** Called for every route as it is registered (the authorisation matrix test lists them so). */
   onRoute?: (route: RouteOptions) => void;
+  /** Where the built web app is (default apps/web/dist; tests give a directory of their own). */
+  webDir?: string;
 }
 
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<App> {
@@ -60,6 +67,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
+    logController: new OneLinePerRequest(),
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
@@ -69,10 +77,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'same-origin');
-    reply.header('x-frame-options', 'DENY');
   });
+  registerSecurityHeaders(app, { publicUrl: ctx.config.publicUrl });
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
@@ -119,12 +125,13 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     await app.register(plugin);
   }
 
-  if (options.serveWeb) await registerWeb(app);
+  if (options.serveWeb) await registerWeb(app, options.webDir ?? webDistDir);
   return app;
 }
 
-async function registerWeb(app: App): Promise<void> {
-  if (!existsSync(path.join(webDistDir, 'index.html'))) {
+async function registerWeb(app: App, webDir: string): Promise<void> {
+  const indexFile = path.join(webDir, 'index.html');
+  if (!existsSync(indexFile)) {
     app.get('/', { schema: { hide: true } }, async (_request, reply) =>
       reply
         .type('text/html')
@@ -134,12 +141,33 @@ async function registerWeb(app: App): Promise<void> {
     );
     return;
   }
-  await app.register(fastifyStatic, { root: webDistDir, wildcard: false, index: 'index.html' });
+  const indexHtml = await readFile(indexFile, 'utf8');
+  // index.html is never served as a plain file: each page gets its own style nonce.
+  await app.register(fastifyStatic, {
+    root: webDir,
+    wildcard: false,
+    index: false,
+    allowedPath: (pathName) => pathName !== '/index.html',
+  });
+  const sendPage = async (_request: unknown, reply: FastifyReply) => {
+    const nonce = randomBytes(16).toString('base64');
+    return reply
+      .header('content-security-policy', webPagePolicy(nonce))
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(withStyleNonce(indexHtml, nonce));
+  };
+  app.get('/', { schema: { hide: true } }, sendPage);
   // Client-side routes (/sign-in, /vendor, ...) all load the single-page app.
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
     if (request.url.startsWith('/api/') || request.url.startsWith('/_')) {
       return reply.status(404).send({ error: { code: 'not_found', message: `No route for GET ${request.url}.` } });
     }
-    return reply.sendFile('index.html');
+    return sendPage(request, reply);
   });
+}
+
+/** The page with the nonce Mantine puts on the `<style>` elements it adds (read by main.tsx). */
+function withStyleNonce(html: string, nonce: string): string {
+  return html.replace('<head>', `<head>\n    <meta name="safehold-style-nonce" content="${nonce}" />`);
 }

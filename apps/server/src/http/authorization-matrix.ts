@@ -355,12 +355,10 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
-  'GET /api/exports/download': {
-    // A bearer link: the token alone decides, whoever sends it (being fixed: issue 16 — session-bound, 15 minutes).
-    // An unknown token: 404 for everyone.
-    query: () => ({ token: 'not-a-download-token' }),
-    own:   '404 404 404 404 404 404 404 404 404 404 404 404',
-    other: '404 404 404 404 404 404 404 404 404 404 404 404',
+  'GET /api/customers/:customerId/exports/:exportId/download': {
+    // Checked against the session at every request (no bearer link); the seeded export is not ready: 409.
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/partners/:partnerId/customers': {
     own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  404 404 404',

@@ -152,12 +152,31 @@ describe('HTTP errors and request logs', () => {
       .filter(Boolean)
       .map((entry) => JSON.parse(entry) as Record<string, unknown>);
     const mine = lines.filter((entry) => entry.reqId === requestId);
-    assert.ok(mine.some((entry) => entry.msg === 'incoming request'));
     assert.ok(mine.some((entry) => entry.msg === 'request completed'));
     const logged = mine.find((entry) => entry.msg === 'test route received a body') as {
       body: Record<string, unknown>;
     };
     assert.deepEqual(logged.body, { name: 'logged', count: 2, password: '[redacted]' });
     for (const secret of Object.values(secrets)) assert.ok(!logs.includes(secret), `${secret} appears in the logs`);
+  });
+
+  it('a request is logged once: one line with method, path, status, time and request id', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/nothing-here?q=private-search-term' });
+    const requestId = String(response.headers['x-request-id']);
+    const mine = logs
+      .split('\n')
+      .filter(Boolean)
+      .map((entry) => JSON.parse(entry) as Record<string, unknown>)
+      .filter((entry) => entry.reqId === requestId);
+    assert.equal(mine.length, 1, JSON.stringify(mine));
+    const [line] = mine as [
+      { msg: string; req: Record<string, unknown>; res: Record<string, unknown>; responseTime: unknown },
+    ];
+    assert.equal(line.msg, 'request completed');
+    assert.equal(line.req.method, 'GET');
+    assert.equal(line.req.url, '/api/nothing-here');
+    assert.equal(line.res.statusCode, 404);
+    assert.equal(typeof line.responseTime, 'number');
+    assert.ok(!logs.includes('private-search-term'));
   });
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import ICAL from 'ical.js';
-import { auditLog, backupSources, customers, dataExports } from '../../db/schema.ts';
+import { auditLog, backupSources, customers, dataExports, staffUsers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
@@ -53,12 +53,14 @@ forEachDatabase('export', (kind) => {
   let owner: Awaited<ReturnType<typeof seedStaffUser>>;
   let stranger: Awaited<ReturnType<typeof seedStaffUser>>;
   let otherCustomerId: string;
+  let otherPartnerId: string;
   let work: string;
   let email: string;
   /** Backup point 1 (before the deletions) and the items deleted after it. */
   let firstPoint: Date;
   let deletedMessage: string;
   let deletedFile: string;
+  let hostileFiles: { html: string; svg: string };
   const quotedBody = 'Dear team,\r\nFrom the desk of the director: hello.\r\n>From a quote\r\n';
 
   async function backUp(): Promise<void> {
@@ -78,7 +80,7 @@ forEachDatabase('export', (kind) => {
     email = f.users[0]?.email as string;
     work = mkdtempSync(path.join(tmpdir(), 'safehold-export-test-'));
     const partnerId = await seedPartner(f.ctx.db);
-    const otherPartnerId = await seedPartner(f.ctx.db, { name: 'Other IT' });
+    otherPartnerId = await seedPartner(f.ctx.db, { name: 'Other IT' });
     await f.ctx.db.update(customers).set({ partnerId }).where(eq(customers.id, f.customerId));
     otherCustomerId = randomUUID();
     await f.ctx.db
@@ -99,6 +101,21 @@ forEachDatabase('export', (kind) => {
       docText: 'Réunion du lundi',
       parentId: folder.id,
     });
+    // Files whose Drive type a browser would run as a page, with Safehold's origin and session.
+    hostileFiles = {
+      html: f.emulator.control.createFile({
+        email,
+        name: 'invoice.html',
+        mimeType: 'text/html',
+        content: '<script>fetch("/api/auth/session").then((r) => r.text()).then(alert)</script>',
+      }).id,
+      svg: f.emulator.control.createFile({
+        email,
+        name: 'logo.svg',
+        mimeType: 'image/svg+xml',
+        content: '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>',
+      }).id,
+    };
     await backUp();
     firstPoint = f.ctx.clock.now();
     const messages = await versionsOf(f, email, 'gmail');
@@ -140,7 +157,8 @@ forEachDatabase('export', (kind) => {
     }
     assert.equal(status.status, 'success', String(status.error));
     assert.equal(status.itemsDone, status.itemsTotal);
-    const download = await createBrowser(app).get(status.downloadUrl as string);
+    assert.equal(status.downloadUrl, `/api/customers/${f.customerId}/exports/${id}/download`);
+    const download = await browser.get(status.downloadUrl as string);
     assert.equal(download.statusCode, 200);
     assert.equal(download.headers['content-type'], 'application/zip');
     const zip = path.join(work, `${name}.zip`);
@@ -351,6 +369,24 @@ forEachDatabase('export', (kind) => {
     );
   });
 
+  it('serves a backed-up HTML or SVG file as an opaque attachment, never as a page of this origin', async () => {
+    const browser = await as(owner);
+    const sourceId = (await findSource(f.ctx.db, f.customerId, email, 'drive'))?.id as string;
+    for (const [itemKey, name] of [
+      [hostileFiles.html, 'invoice.html'],
+      [hostileFiles.svg, 'logo.svg'],
+    ] as const) {
+      const download = await browser.get(
+        `/api/customers/${f.customerId}/items/download?source=${sourceId}&item=${encodeURIComponent(itemKey)}`,
+      );
+      assert.equal(download.statusCode, 200, download.body);
+      assert.equal(download.headers['content-type'], 'application/octet-stream', name);
+      assert.equal(download.headers['content-disposition'], `attachment; filename="${name}"; filename*=UTF-8''${name}`);
+      assert.equal(download.headers['x-content-type-options'], 'nosniff');
+      assert.match(download.body, /<script>/, 'the bytes are the file as backed up');
+    }
+  });
+
   it('puts an export interrupted by a stopping worker back in the queue, without a partial file, and finishes it on the next run', async () => {
     const row = await createExport(f.ctx, { customerId: f.customerId, subjectEmail: email, requestedBy: 'test' });
     const stop = new AbortController();
@@ -419,7 +455,6 @@ forEachDatabase('export', (kind) => {
       `/api/customers/${f.customerId}/items/download?source=${randomUUID()}&item=x&version=1&asOf=2026-01-01T00:00:00Z`,
     );
     assert.equal(both.statusCode, 400);
-    assert.equal((await createBrowser(app).get('/api/exports/download?token=nonsense')).statusCode, 404);
     assert.equal(await count(), before);
   });
 
@@ -451,34 +486,77 @@ forEachDatabase('export', (kind) => {
     assert.equal(ours.json().exports[0].id, exportId);
   });
 
-  it('serves byte ranges, audits the download, and answers 410 once the link expired (housekeeping deletes the zip)', async () => {
+  it('a zip download needs the session of someone allowed to export the data now: not a bare URL, not after a role change or a move to another partner', async () => {
+    const browser = await as(owner);
+    const result = await exportZip(browser, { user: email, services: ['contacts'] }, 'guarded');
+    const link = result.status.downloadUrl as string;
+    assert.equal((await browser.get(link)).statusCode, 200);
+
+    // The URL alone (no session: a forwarded link, a browser history entry) opens nothing.
+    const anonymous = await createBrowser(app).get(link);
+    assert.equal(anonymous.statusCode, 401);
+    assert.equal(anonymous.rawPayload.subarray(0, 2).toString(), '{"');
+    // Another partner's staff do not even learn that the export exists.
+    assert.equal((await (await as(stranger)).get(link)).statusCode, 404);
+
+    // The creator demoted to a role that may not export: refused at once, in the same session.
+    await f.ctx.db.update(staffUsers).set({ role: 'billing' }).where(eq(staffUsers.id, owner.id));
+    try {
+      assert.equal((await browser.get(link)).statusCode, 403);
+    } finally {
+      await f.ctx.db.update(staffUsers).set({ role: 'owner' }).where(eq(staffUsers.id, owner.id));
+    }
+    assert.equal((await browser.get(link)).statusCode, 200);
+
+    // The customer moved to another partner: the old partner's staff lose it, the new one's may export.
+    const [customer] = await f.ctx.db.select().from(customers).where(eq(customers.id, f.customerId));
+    await f.ctx.db.update(customers).set({ partnerId: otherPartnerId }).where(eq(customers.id, f.customerId));
+    try {
+      assert.equal((await browser.get(link)).statusCode, 404);
+      assert.equal((await (await as(stranger)).get(link)).statusCode, 200);
+    } finally {
+      await f.ctx.db.update(customers).set({ partnerId: customer?.partnerId }).where(eq(customers.id, f.customerId));
+    }
+
+    // The 7-day bearer link of before (an HMAC token in the query) no longer exists, with or without a session.
+    const seconds = Math.floor(f.ctx.clock.now().getTime() / 1000) + 3600;
+    const bearer = `/api/exports/download?token=${result.id}.${seconds}.${'A'.repeat(43)}`;
+    assert.equal((await createBrowser(app).get(bearer)).statusCode, 404);
+    assert.equal((await browser.get(bearer)).statusCode, 404);
+  });
+
+  it('serves byte ranges, audits the download, and answers 410 once the zip passed its 7 days (housekeeping deletes it)', async () => {
     const browser = await as(owner);
     const result = await exportZip(browser, { user: email, services: ['contacts'] }, 'expiring');
     const link = result.status.downloadUrl as string;
-    const range = await createBrowser(app).get(link, { headers: { range: 'bytes=0-3' } });
+    const range = await browser.get(link, { headers: { range: 'bytes=0-3' } });
     assert.equal(range.statusCode, 206);
     assert.deepEqual(range.rawPayload, Buffer.from('PK\u0003\u0004', 'latin1'));
-    const tail = await createBrowser(app).get(link, { headers: { range: 'bytes=-22' } });
+    const tail = await browser.get(link, { headers: { range: 'bytes=-22' } });
     assert.equal(tail.statusCode, 206);
     assert.equal(tail.rawPayload.length, 22);
-    const tampered = link.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
-    assert.equal((await createBrowser(app).get(tampered)).statusCode, 404);
     const audited = await f.ctx.db
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.action, 'export.download'), eq(auditLog.target, f.customerId)));
-    assert.ok(audited.some((entry) => (entry.details as { exportId?: string }).exportId === result.id));
+    assert.ok(
+      audited.some(
+        (entry) => (entry.details as { exportId?: string }).exportId === result.id && entry.actorId === owner.id,
+      ),
+    );
     assert.ok((await f.ctx.db.select().from(auditLog).where(eq(auditLog.action, 'export.create'))).length > 0);
 
     f.ctx.clock.advance(7 * 24 * 3600_000 + 1000);
-    const expired = await createBrowser(app).get(link);
-    assert.equal(expired.statusCode, 410);
+    // The session has long ended by then: a new one.
+    const later = await as(owner);
+    assert.equal((await later.get(link)).statusCode, 410);
     const file = path.join(f.ctx.config.exportDir, f.customerId, `${result.id}.zip`);
     assert.ok(statSync(file).isFile());
     assert.ok((await deleteExpiredExports(f.ctx, f.ctx.clock.now())) >= 1);
     assert.throws(() => statSync(file), /ENOENT/);
     const [row] = await f.ctx.db.select().from(dataExports).where(eq(dataExports.id, result.id));
     assert.equal(row?.status, 'expired');
-    assert.equal((await createBrowser(app).get(link)).statusCode, 410);
+    assert.equal((await later.get(link)).statusCode, 410);
+    assert.equal((await later.get(`/api/customers/${f.customerId}/exports/${result.id}`)).json().downloadUrl, null);
   });
 });

@@ -1,9 +1,9 @@
 // Zip exports as jobs: `createExport` checks there is something to export and records a queued
 // export, `runExport` builds the zip into the export directory with progress in the row, and
-// the download link is an HMAC-signed token carrying the export id and the link's expiry
-// (7 days after the zip was finished): nothing secret is stored, a forged or altered token
-// matches no export, and an expired one answers 410. Housekeeping deletes expired zips.
-import { hkdfSync, randomUUID } from 'node:crypto';
+// `exportForDownload` finds a finished zip for a download — which always needs the session of
+// someone allowed to export the customer's data at that moment (no bearer links: issue 16 #2).
+// A zip is kept 7 days after it was finished; housekeeping then deletes it.
+import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Repository } from '@safehold/repository';
@@ -15,12 +15,12 @@ import { AppError } from '../../http/errors.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import type { BackupService } from '../backup/item-history.ts';
 import { openTenantRepository } from '../backup/tenant-repository.ts';
-import { hmac, safeEqual } from '../identity/server-secrets.ts';
 import { buildExport, type ExportProgress, exportServices, planExport } from './export-archive.ts';
 import { createZipArchive } from './zip-archive.ts';
 
 export const EXPORT_JOB = 'export.build';
-export const exportLinkLifetimeMs = 7 * 24 * 3600_000;
+/** How long a finished zip is kept for download. */
+export const exportRetentionMs = 7 * 24 * 3600_000;
 const progressIntervalMs = 500;
 
 export type DataExport = typeof dataExports.$inferSelect;
@@ -186,7 +186,7 @@ export async function runExport(
         zipBytes,
         fileName: exportFileName(row.subjectEmail, row.asOf ?? finishedAt),
         finishedAt,
-        expiresAt: new Date(finishedAt.getTime() + exportLinkLifetimeMs),
+        expiresAt: new Date(finishedAt.getTime() + exportRetentionMs),
       })
       .where(eq(dataExports.id, exportId))
       .returning();
@@ -234,49 +234,29 @@ export function defineExportJobs(jobs: JobQueue, ctx: () => AppContext): void {
   );
 }
 
-// --- Download links -------------------------------------------------------------------------
-
-function linkKey(masterKey: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'safehold export download-link v1', 32));
-}
-
-/** `<export id>.<expiry, seconds>.<HMAC>`: valid for this export until its expiry only. */
-export function downloadToken(masterKey: Buffer, exportId: string, expiresAt: Date): string {
-  const payload = `${exportId}.${Math.floor(expiresAt.getTime() / 1000)}`;
-  return `${payload}.${hmac(linkKey(masterKey), payload)}`;
-}
-
-/** The export id and expiry a token was signed for, or null when it was not signed by us. */
-export function readDownloadToken(masterKey: Buffer, token: string): { exportId: string; expiresAt: Date } | null {
-  const match = /^([0-9a-f-]{36})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!match) return null;
-  const [, exportId, seconds, signature] = match as unknown as [string, string, string, string];
-  if (!safeEqual(hmac(linkKey(masterKey), `${exportId}.${seconds}`), signature)) return null;
-  return { exportId, expiresAt: new Date(Number(seconds) * 1000) };
-}
+// --- Downloads --------------------------------------------------------------------------------
 
 /**
- * The finished export a download token opens. Not signed by us or for no export: 404;
- * past its expiry or already deleted: 410.
+ * The finished export a download asks for, within this customer (the caller has authorised the
+ * person for it). Not finished, failed or of another customer: 404; past its retention or its
+ * zip already deleted: 410.
  */
-export async function exportForToken(ctx: AppContext, token: string): Promise<DataExport & { file: string }> {
-  const claim = readDownloadToken(ctx.masterKey, token);
-  const [row] = claim ? await ctx.db.select().from(dataExports).where(eq(dataExports.id, claim.exportId)) : [];
-  if (!claim || !row || row.status === 'queued' || row.status === 'running' || row.status === 'failed') {
-    throw new AppError('not_found', 'This download link is not valid.');
+export async function exportForDownload(
+  ctx: AppContext,
+  customerId: string,
+  exportId: string,
+): Promise<DataExport & { file: string }> {
+  const row = await getExport(ctx, customerId, exportId);
+  if (!row || row.status === 'queued' || row.status === 'running' || row.status === 'failed') {
+    throw new AppError('not_found', 'This export has no zip to download.');
   }
-  const expiresAt = row.expiresAt?.getTime() ?? 0;
-  if (
-    row.status === 'expired' ||
-    Math.floor(expiresAt / 1000) !== claim.expiresAt.getTime() / 1000 ||
-    ctx.clock.now().getTime() >= expiresAt
-  ) {
-    throw new AppError('gone', 'This download link has expired: start a new export.');
+  if (row.status === 'expired' || ctx.clock.now().getTime() >= (row.expiresAt?.getTime() ?? 0)) {
+    throw new AppError('gone', 'This export has expired: start a new export.');
   }
   return { ...row, file: exportFilePath(ctx, row) };
 }
 
-/** Housekeeping: deletes the zips whose download link expired. */
+/** Housekeeping: deletes the zips kept past their retention. */
 export async function deleteExpiredExports(ctx: AppContext, now: Date): Promise<number> {
   const expired = await ctx.db
     .select({ id: dataExports.id, customerId: dataExports.customerId })

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import ICAL from 'ical.js';
 import { foldLine } from './content-lines.ts';
+import { downloadContentType } from './download-headers.ts';
 import { contentDisposition, messageFileStem, safeSegment, UniquePaths } from './file-names.ts';
 import { renderIcs } from './ics.ts';
 import { MboxrdEncoder, mboxFromLine } from './mbox.ts';
@@ -211,5 +212,30 @@ describe('file names', () => {
       contentDisposition('Réunion "x".ics'),
       `attachment; filename="R_union _x_.ics"; filename*=UTF-8''R%C3%A9union%20%22x%22.ics`,
     );
+  });
+});
+
+describe('download content types', () => {
+  it('keeps an inert type (with its charset) and makes anything that could run a plain octet stream', () => {
+    assert.equal(downloadContentType('message/rfc822'), 'message/rfc822');
+    assert.equal(downloadContentType('text/calendar; charset=utf-8'), 'text/calendar; charset=utf-8');
+    assert.equal(downloadContentType('Image/PNG'), 'image/png');
+    assert.equal(downloadContentType('application/pdf; name="x.pdf"'), 'application/pdf');
+    for (const active of [
+      'text/html',
+      'TEXT/HTML; charset=utf-8',
+      'image/svg+xml',
+      'application/xhtml+xml',
+      'text/xml',
+      'application/xml',
+      'text/javascript',
+      'application/x-shockwave-flash',
+      'multipart/x-mixed-replace; boundary=x',
+      '',
+    ]) {
+      assert.equal(downloadContentType(active), 'application/octet-stream', active);
+    }
+    // A parameter that is not a plain charset is dropped, not passed on.
+    assert.equal(downloadContentType('text/plain; charset=utf-8, text/html'), 'text/plain');
   });
 });

@@ -1,7 +1,10 @@
 // Export API: download one backed-up item (GET .../items/download), start a zip export of a
-// user (POST .../exports), follow it (GET .../exports/:id) and download the zip through its
-// expiring link (GET /api/exports/download?token=...; Range requests answered). The tenant is
-// loaded and authorised first; another tenant's customer, source or export answers 404.
+// user (POST .../exports), follow it (GET .../exports/:id) and download the zip (GET
+// .../exports/:id/download; Range requests answered). Every request, downloads included, needs
+// the session of someone the policy module allows to export this customer's data now — so a
+// URL alone opens nothing, and a role change, a removal or the customer's move to another
+// partner ends access at once. The tenant is loaded and authorised first; another tenant's
+// customer, source or export answers 404.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -13,18 +16,17 @@ import { openTenantRepository } from '../backup/tenant-repository.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { type Action, authorize } from '../policy/policy.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
+import { sendAsAttachment } from './download-headers.ts';
 import { exportServices } from './export-archive.ts';
 import {
   createExport,
   type DataExport,
-  downloadToken,
   enqueueExport,
   exportAuditDetails,
-  exportForToken,
+  exportForDownload,
   getExport,
   listExports,
 } from './exports.ts';
-import { contentDisposition } from './file-names.ts';
 import { findItemVersion, itemDownloadDetails } from './item-download.ts';
 import { itemFile, NoItemContentError } from './item-files.ts';
 
@@ -67,7 +69,7 @@ const exportStatus = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   expiresAt: z.string().nullable(),
-  /** Relative URL of the zip, while the link is valid. */
+  /** Relative URL of the zip while it is kept (downloading it needs a session allowed to export). */
   downloadUrl: z.string().nullable(),
 });
 
@@ -95,10 +97,7 @@ export const exportModule: ApiModule = (app, ctx) => {
       startedAt: row.startedAt?.toISOString() ?? null,
       finishedAt: row.finishedAt?.toISOString() ?? null,
       expiresAt: row.expiresAt?.toISOString() ?? null,
-      downloadUrl:
-        live && row.expiresAt
-          ? `/api/exports/download?token=${encodeURIComponent(downloadToken(ctx.masterKey, row.id, row.expiresAt))}`
-          : null,
+      downloadUrl: live ? `/api/customers/${row.customerId}/exports/${row.id}/download` : null,
     };
   }
 
@@ -148,11 +147,7 @@ export const exportModule: ApiModule = (app, ctx) => {
           await repository.close();
         }
       }
-      return reply
-        .header('content-disposition', contentDisposition(file.fileName))
-        .header('x-content-type-options', 'nosniff')
-        .type(file.contentType)
-        .send(Readable.from(closing()));
+      return sendAsAttachment(reply, file.fileName, file.contentType).send(Readable.from(closing()));
     },
   );
 
@@ -219,7 +214,7 @@ export const exportModule: ApiModule = (app, ctx) => {
     {
       schema: {
         tags: ['export'],
-        summary: 'An export: progress while it builds, then its download link (valid 7 days)',
+        summary: 'An export: progress while it builds, then its download URL (the zip is kept 7 days)',
         params: params.extend({ exportId: z.uuid() }),
         response: { 200: exportStatus },
       },
@@ -234,17 +229,20 @@ export const exportModule: ApiModule = (app, ctx) => {
   );
 
   app.get(
-    '/api/exports/download',
+    '/api/customers/:customerId/exports/:exportId/download',
     {
       schema: {
         tags: ['export'],
-        summary: 'Download a finished export (the link of its status; answers 410 once expired)',
-        querystring: z.object({ token: z.string().min(1).max(200) }),
+        summary: 'Download a finished export (410 once its zip is deleted, 7 days after it was finished)',
+        params: params.extend({ exportId: z.uuid() }),
         produces: ['application/zip'],
       },
     },
     async (request, reply) => {
-      const row = await exportForToken(ctx, request.query.token);
+      const { customerId, exportId } = request.params;
+      // Checked now, not when the export was made: the person must still be allowed.
+      await authorized(customerId, 'customer.data.browse', requireActor(request));
+      const row = await exportForDownload(ctx, customerId, exportId);
       const size = await stat(row.file).then(
         (info) => info.size,
         () => {
@@ -264,10 +262,7 @@ export const exportModule: ApiModule = (app, ctx) => {
           details: exportAuditDetails(row),
         });
       }
-      reply
-        .header('content-disposition', contentDisposition(row.fileName ?? `${row.id}.zip`))
-        .header('accept-ranges', 'bytes')
-        .type('application/zip');
+      sendAsAttachment(reply, row.fileName ?? `${row.id}.zip`, 'application/zip').header('accept-ranges', 'bytes');
       if (range) {
         return reply
           .code(206)
