@@ -36,7 +36,6 @@ import { createWorkerPool, type WorkerPool } from './worker-pool.ts';
 import { DEFAULT_ZSTD_LEVEL } from './zstd.ts';
 
 export type { RestoreResult } from './blob-reader.ts';
-export { type Descriptor, parseDescriptor } from './descriptor.ts';
 export type { RepositoryCore } from './repository-core.ts';
 export type { SnapshotInput } from './snapshots.ts';
 

@@ -277,6 +277,20 @@ test('shared drives: admin lists all with useDomainAdminAccess; listing files ne
       }),
     );
     assert.equal(refused.status, 404);
+    // The changes of a shared drive are refused to a non-member in the same words.
+    for (const call of [
+      nonMember.drive.changes.getStartPageToken({ driveId, supportsAllDrives: true }),
+      nonMember.drive.changes.list({
+        pageToken: '1',
+        driveId,
+        includeItemsFromAllDrives: true,
+        supportsAllDrives: true,
+      }),
+    ]) {
+      const hidden = await failure(call);
+      assert.equal(hidden.status, 404);
+      assert.equal(hidden.body.error?.message, `Shared drive not found: ${driveId}`);
+    }
   }
   const notAdmin = await failure(
     clientsFor(emulator.url, emulator.serviceAccountKey, ALICE).drive.drives.list({ useDomainAdminAccess: true }),

@@ -3,7 +3,7 @@
 import { googleError, invalidArgument } from '../../http-reply.ts';
 import type { Route } from '../../router.ts';
 import { SCOPES } from '../scopes.ts';
-import { caller, DRIVE_BASE, type DriveShared, withFields } from './shared.ts';
+import { caller, DRIVE_BASE, type DriveShared, unlessDriveMember, withFields } from './shared.ts';
 
 export function changeRoutes(shared: DriveShared): Route[] {
   const { world, fileResource } = shared;
@@ -21,15 +21,8 @@ export function changeRoutes(shared: DriveShared): Route[] {
         const who = caller(ctx);
         if ('status' in who) return who;
         const driveId = ctx.query.get('driveId');
-        if (driveId) {
-          const drive = who.domain.drive.drives.get(driveId);
-          if (!drive?.permissions.some((p) => p.emailAddress === who.user.primaryEmail)) {
-            return googleError(404, `Shared drive not found: ${driveId}`, 'notFound', {
-              location: 'driveId',
-              locationType: 'parameter',
-            });
-          }
-        }
+        const notMember = driveId ? unlessDriveMember(who.domain, who.user, driveId) : undefined;
+        if (notMember) return notMember;
         return withFields(
           ctx,
           { kind: 'drive#startPageToken', startPageToken: String(who.domain.drive.changeSeq + 1) },
@@ -74,15 +67,8 @@ export function changeRoutes(shared: DriveShared): Route[] {
         if (!Number.isInteger(from) || from < 1)
           return googleError(400, 'Invalid Value', 'invalid', { location: 'pageToken', locationType: 'parameter' });
         const driveId = ctx.query.get('driveId');
-        if (driveId) {
-          const drive = domain.drive.drives.get(driveId);
-          if (!drive?.permissions.some((p) => p.emailAddress === user.primaryEmail)) {
-            return googleError(404, `Shared drive not found: ${driveId}`, 'notFound', {
-              location: 'driveId',
-              locationType: 'parameter',
-            });
-          }
-        }
+        const notMember = driveId ? unlessDriveMember(domain, user, driveId) : undefined;
+        if (notMember) return notMember;
         const allDrives = ctx.query.get('includeItemsFromAllDrives') === 'true';
         const includeRemoved = ctx.query.get('includeRemoved') !== 'false';
         const sizeRaw = ctx.query.get('pageSize');

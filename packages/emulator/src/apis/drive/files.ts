@@ -16,6 +16,7 @@ import {
   isGoogleType,
   listPage,
   roleOf,
+  unlessDriveMember,
   withFields,
 } from './shared.ts';
 
@@ -127,13 +128,8 @@ export function fileRoutes(shared: DriveShared, writes: FileWrites): Route[] {
               'teamDriveIncludeItemsRequired',
             );
           }
-          const drive = domain.drive.drives.get(driveId);
-          if (!drive?.permissions.some((p) => p.emailAddress === user.primaryEmail)) {
-            return googleError(404, `Shared drive not found: ${driveId}`, 'notFound', {
-              location: 'driveId',
-              locationType: 'parameter',
-            });
-          }
+          const notMember = unlessDriveMember(domain, user, driveId);
+          if (notMember) return notMember;
         }
         const q = ctx.query.get('q');
         const predicate = q

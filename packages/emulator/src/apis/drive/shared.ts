@@ -46,6 +46,16 @@ export function withFields(ctx: RequestContext, value: Record<string, unknown>, 
   return json(applyFields(value, fields) as Record<string, unknown>);
 }
 
+/** The 404 Drive answers for a shared drive the user is not a member of (or that does not exist). */
+export function unlessDriveMember(domain: Domain, user: User, driveId: string): Reply | undefined {
+  const drive = domain.drive.drives.get(driveId);
+  if (drive?.permissions.some((p) => p.emailAddress === user.primaryEmail)) return undefined;
+  return googleError(404, `Shared drive not found: ${driveId}`, 'notFound', {
+    location: 'driveId',
+    locationType: 'parameter',
+  });
+}
+
 /** The calling user and their domain, or the reply refusing an unknown caller. */
 export function caller(ctx: RequestContext): { user: User; domain: Domain } | Reply {
   if (!ctx.user || !ctx.domain) return insufficient();
