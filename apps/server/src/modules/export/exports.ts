@@ -15,7 +15,7 @@ import { AppError } from '../../http/errors.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import type { BackupService } from '../backup/item-history.ts';
 import { openTenantRepository } from '../backup/tenant-repository.ts';
-import { hmac, safeEqual } from '../identity/server-secrets.ts';
+import { hmac, safeEqual } from '../identity/index.ts';
 import { buildExport, type ExportProgress, exportServices, planExport } from './export-archive.ts';
 import { createZipArchive } from './zip-archive.ts';
 
