@@ -9,11 +9,11 @@ import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { backupItemVersions, restores } from '../../db/schema.ts';
-import { googleClientFor } from '../backup/google-client.ts';
 import { allVersionsAsOf } from '../backup/item-history.ts';
 import { AUTHORISATION_LOST_REASON } from '../backup/run-source.ts';
 import { errorReason, forEachLimited } from '../backup/service-context.ts';
 import { openTenantRepository } from '../backup/tenant-repository.ts';
+import { installationGoogleClient } from '../customers/google-client.ts';
 import {
   addNote,
   nextItems,
@@ -76,7 +76,7 @@ export async function runRestore(
   const startedAt = restore.startedAt ?? ctx.clock.now();
   await updateRestore(ctx.db, restoreId, { status: 'running', startedAt });
   restore = { ...restore, status: 'running', startedAt };
-  const google = options.google ?? googleClientFor(ctx);
+  const google = options.google ?? installationGoogleClient(ctx);
   const repository = options.repository ?? (await openTenantRepository(ctx, restore.customerId));
   const current = restore;
   const writerContext: WriterContext = {
