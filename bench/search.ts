@@ -18,8 +18,7 @@ import {
   gmailMessages,
   itemDetails,
 } from '../apps/server/src/modules/browse/browse.ts';
-import { parseQuery } from '../apps/server/src/modules/search/query-parser.ts';
-import { searchItems } from '../apps/server/src/modules/search/search.ts';
+import { parseQuery, searchItems } from '../apps/server/src/modules/search/index.ts';
 import { createTestDatabase } from '../apps/server/src/testing/databases.ts';
 
 const { values } = parseArgs({

@@ -1,5 +1,6 @@
-// The one test command (`npm test`): lint, type-check, then every *.test.ts in the
-// workspaces on Node's own test runner. CI (.ci/run) calls exactly this.
+// The one test command (`npm test`): lint, type-check, the module boundaries
+// (.dependency-cruiser.cjs), then every *.test.ts in the workspaces on Node's own test
+// runner. CI (.ci/run) calls exactly this.
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 
@@ -18,7 +19,13 @@ function step(title: string, command: string, commandArgs: string[]): void {
 const patterns =
   args.length > 0
     ? args
-    : ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'bench/**/*.test.ts', 'e2e/**/*.test.ts'];
+    : [
+        'apps/*/src/**/*.test.ts',
+        'packages/*/src/**/*.test.ts',
+        'bench/**/*.test.ts',
+        'e2e/**/*.test.ts',
+        'scripts/*.test.ts',
+      ];
 const files = patterns
   .flatMap((pattern) => globSync(pattern, { cwd: root, exclude: (name) => name === 'node_modules' }))
   .sort();
@@ -31,6 +38,7 @@ if (args.length === 0) {
   step('lint (biome)', 'npx', ['--no-install', 'biome', 'check', '.']);
   step('type-check (tsc)', 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']);
   step('type-check web app (tsc)', 'npx', ['--no-install', 'tsc', '-p', 'apps/web/tsconfig.json']);
+  step('module boundaries (dependency-cruiser)', 'npm', ['run', '--silent', 'boundaries']);
 }
 
 const concurrency = process.env.SAFEHOLD_TEST_CONCURRENCY ?? '2';

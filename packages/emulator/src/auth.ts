@@ -1,19 +1,13 @@
 // OAuth 2.0 token endpoint for service accounts (JWT-bearer grant with domain-wide delegation)
 // and the access-token registry the API routes check against.
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
+import type { AccessToken } from './access-token.ts';
 import { googleError, type Reply } from './http-reply.ts';
 import type { RequestContext } from './router.ts';
 import { findUser, type ServiceAccount } from './state.ts';
 import type { World } from './world.ts';
 
-export interface AccessToken {
-  token: string;
-  clientEmail: string;
-  clientId: string;
-  sub?: string;
-  scopes: Set<string>;
-  expiresAt: number;
-}
+export type { AccessToken } from './access-token.ts';
 
 export interface TokenRegistry {
   issue(input: Omit<AccessToken, 'token'>): AccessToken;

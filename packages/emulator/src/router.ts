@@ -1,7 +1,7 @@
 // A small method + path router: patterns like '/gmail/v1/users/:userId/messages/:id' compile to
 // regular expressions; each route carries its Google metadata (API, quota units, scopes).
 
-import type { AccessToken } from './auth.ts';
+import type { AccessToken } from './access-token.ts';
 import type { Reply } from './http-reply.ts';
 import type { Domain, User } from './state.ts';
 import type { World } from './world.ts';

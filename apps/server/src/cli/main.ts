@@ -9,6 +9,7 @@ import {
 import { emulatorCommand } from './commands/emulator.ts';
 import { exportCommand } from './commands/export.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { openapiCommand } from './commands/openapi.ts';
 import { recoverCommand, tenantExportKeysCommand } from './commands/recover.ts';
 import { repoCommand } from './commands/repo.ts';
 import { restoreCommand } from './commands/restore.ts';
@@ -41,6 +42,7 @@ export const commands: Command[] = [
   recoverCommand,
   exportCommand,
   searchCommand,
+  openapiCommand,
 ];
 export const delegatedCommands: DelegatedCommand[] = [repoCommand, emulatorCommand];
 

@@ -11,7 +11,7 @@ import { outboxModule } from '../modules/notifications/routes.ts';
 import { partnersModule } from '../modules/partners/routes.ts';
 import { resellerModule } from '../modules/reseller/routes.ts';
 import { restoreModule } from '../modules/restore/routes.ts';
-import { searchModule } from '../modules/search/routes.ts';
+import { searchModule } from '../modules/search/index.ts';
 import { transferModule } from '../modules/transfer/routes.ts';
 import { trialModule } from '../modules/trial/routes.ts';
 import type { ApiModule } from './app.ts';

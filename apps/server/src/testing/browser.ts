@@ -7,9 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { partners, staffUsers } from '../db/schema.ts';
 import type { App } from '../http/app.ts';
-import { hashPassword } from '../modules/identity/passwords.ts';
-import { deriveIdentityKeys, seal } from '../modules/identity/server-secrets.ts';
-import { generateTotpSecret, totpCode } from '../modules/identity/totp.ts';
+import { deriveIdentityKeys, generateTotpSecret, hashPassword, seal, totpCode } from '../modules/identity/index.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { customerMembers, customers, directoryUsers } from '../db/schema.ts';
-import { createSession } from '../modules/identity/sessions.ts';
+import { createSession } from '../modules/identity/index.ts';
 
 export interface SeedCustomerOptions {
   domain: string;

@@ -10,7 +10,7 @@ import { parseJsonText, parseWith } from '../http/transport.ts';
 import { operationCost } from '../quota/costs.ts';
 import type { ApiContext } from './api-context.ts';
 import { seg } from './api-context.ts';
-import { type GmailRawMessage, rawMessageSchema } from './gmail.ts';
+import { type GmailRawMessage, rawMessageSchema } from './gmail-messages.ts';
 
 export const GMAIL_BATCH_MAX = 50;
 

@@ -7,6 +7,23 @@ import { itemsOf, paginate } from '../http/pagination.ts';
 import { readUpload, type UploadBody, uploadResumable, uploadSize } from '../http/resumable-upload.ts';
 import { type ApiContext, seg } from './api-context.ts';
 import { type BatchMessageResult, batchGetMessages } from './gmail-batch.ts';
+import {
+  type GmailMessageMetadata,
+  type GmailMessageMinimal,
+  type GmailRawMessage,
+  metadataMessageSchema,
+  minimalMessageSchema,
+  rawMessageSchema,
+} from './gmail-messages.ts';
+
+export {
+  type GmailMessageMetadata,
+  type GmailMessageMinimal,
+  type GmailRawMessage,
+  metadataMessageSchema,
+  minimalMessageSchema,
+  rawMessageSchema,
+} from './gmail-messages.ts';
 
 export const profileSchema = z.object({
   emailAddress: z.string(),
@@ -51,32 +68,6 @@ const messagesPageSchema = z.object({
   nextPageToken: z.string().optional(),
   resultSizeEstimate: z.number().optional(),
 });
-
-const epochMsString = z.string().regex(/^\d+$/, 'expected epoch milliseconds as a decimal string');
-
-export const minimalMessageSchema = z.object({
-  id: z.string(),
-  threadId: z.string(),
-  labelIds: z.array(z.string()).default([]),
-  snippet: z.string().optional(),
-  historyId: z.string(),
-  internalDate: epochMsString,
-  sizeEstimate: z.number(),
-});
-export type GmailMessageMinimal = z.infer<typeof minimalMessageSchema>;
-
-const headerSchema = z.object({ name: z.string(), value: z.string() });
-
-export const metadataMessageSchema = minimalMessageSchema.extend({
-  payload: z.looseObject({ headers: z.array(headerSchema).default([]) }).optional(),
-});
-export type GmailMessageMetadata = z.infer<typeof metadataMessageSchema>;
-
-export const rawMessageSchema = minimalMessageSchema
-  .extend({ raw: z.string().regex(/^[A-Za-z0-9_=-]*$/, 'expected base64url') })
-  .transform(({ raw, ...rest }) => ({ ...rest, raw: Buffer.from(raw, 'base64url') }));
-/** A message as messages.get?format=raw answers it, `raw` decoded to the RFC 822 bytes. */
-export type GmailRawMessage = z.output<typeof rawMessageSchema>;
 
 export const historyRecordSchema = z.looseObject({
   id: z.string(),

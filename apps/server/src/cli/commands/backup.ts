@@ -9,12 +9,12 @@ import { directoryUsers } from '../../db/schema.ts';
 import { type EnqueuedRun, enqueueTenantBackup } from '../../modules/backup/backup-jobs.ts';
 import type { BackupSubject } from '../../modules/backup/backup-types.ts';
 import { listSharedDriveSubjects } from '../../modules/backup/directory-subjects.ts';
-import { googleClientFor } from '../../modules/backup/google-client.ts';
 import { getRetention, setRetention } from '../../modules/backup/maintenance.ts';
 import { type BackupService, backupServices, type RunResult } from '../../modules/backup/run-source.ts';
 import { backupWindowSchema, getBackupWindow, setBackupWindow } from '../../modules/backup/schedule.ts';
 import { getBackupStatus, listBackupRuns } from '../../modules/backup/status.ts';
 import { createTenantRepositoryKeys } from '../../modules/backup/tenant-repository.ts';
+import { installationGoogleClient } from '../../modules/customers/google-client.ts';
 import {
   createCustomersDeps,
   syncDirectory,
@@ -151,7 +151,7 @@ export const backupRunCommand: Command = {
       }
       const licensed = await usersToBackUp(runtime.db, customer.id);
       let subjects: BackupSubject[] = licensed.map((user) => ({ kind: 'user', id: user.googleId, email: user.email }));
-      const google = googleClientFor(runtime);
+      const google = installationGoogleClient(runtime);
       const admin = typeof values.admin === 'string' ? values.admin : connection.adminEmail;
       if (users.length > 0) {
         const unknown = users.filter((email) => !subjects.some((subject) => subject.email.toLowerCase() === email));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
-import { googleClientFor } from '../../modules/backup/google-client.ts';
 import { backupServices } from '../../modules/backup/run-source.ts';
+import { installationGoogleClient } from '../../modules/customers/google-client.ts';
 import { startRestore } from '../../modules/restore/restore-jobs.ts';
 import type { RestoreCounts } from '../../modules/restore/restore-store.ts';
 import { getRestore, RestoreRequestError, restoreErrors } from '../../modules/restore/restore-store.ts';
@@ -100,7 +100,7 @@ export const restoreCommand: Command = {
         if (!values.wait) await runtime.jobs.start({ work: false });
         started = await startRestore(runtime, customer.id, request, {
           wait: values.wait === true,
-          runOptions: values.wait ? { google: googleClientFor(runtime), onProgress: progressBar(io) } : {},
+          runOptions: values.wait ? { google: installationGoogleClient(runtime), onProgress: progressBar(io) } : {},
         });
       } catch (error) {
         if (error instanceof RestoreRequestError) throw new UsageError(`--${flagOf(error.field)}: ${error.message}`);

@@ -2,9 +2,14 @@
 // line, for operators and scripts (--json). The query language is Gmail's style; a term it
 // cannot read is a usage error naming the term.
 import { loadConfig } from '../../config/config.ts';
-import { parseQuery, QueryError, type SearchQuery } from '../../modules/search/query-parser.ts';
-import { searchItems } from '../../modules/search/search.ts';
-import { hitSummary, type SearchHitSummary } from '../../modules/search/search-results.ts';
+import {
+  hitSummary,
+  parseQuery,
+  QueryError,
+  type SearchHitSummary,
+  type SearchQuery,
+  searchItems,
+} from '../../modules/search/index.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
 import { customerOfDomain, requiredDomain } from '../customer-domain.ts';

@@ -2,7 +2,7 @@
 // operator — the way in when the first-start link is lost.
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
-import { createOperatorSetupLink } from '../../modules/identity/operator-setup.ts';
+import { createOperatorSetupLink } from '../../modules/identity/index.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, UsageError } from '../command.ts';
 

@@ -2,6 +2,7 @@
 // with filters, exported as CSV. Every state change in Safehold records an entry here.
 import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
+import { csvDocument } from '../../csv.ts';
 import type { Db } from '../../db/database.ts';
 import { auditLog } from '../../db/schema.ts';
 
@@ -99,28 +100,16 @@ export function createAuditService({ db, clock }: { db: Db; clock: Clock }): Aud
 
 export function auditCsv(entries: AuditEntry[]): string {
   const header = ['time', 'actor', 'actor_id', 'on_behalf_of', 'action', 'target', 'result', 'ip', 'user_agent'];
-  const lines = entries.map((entry) =>
-    [
-      entry.at,
-      entry.actorLabel,
-      entry.actorId,
-      entry.onBehalfOf,
-      entry.action,
-      entry.target,
-      entry.result,
-      entry.ip,
-      entry.userAgent,
-    ]
-      .map(csvField)
-      .join(','),
-  );
-  return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
-}
-
-/** RFC 4180 quoting; a leading formula character is neutralised for spreadsheet safety. */
-export function csvField(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const rows = entries.map((entry) => [
+    entry.at,
+    entry.actorLabel,
+    entry.actorId,
+    entry.onBehalfOf,
+    entry.action,
+    entry.target,
+    entry.result,
+    entry.ip,
+    entry.userAgent,
+  ]);
+  return csvDocument(header, rows);
 }

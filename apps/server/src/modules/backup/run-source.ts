@@ -9,13 +9,13 @@ import type { AppContext } from '../../context.ts';
 import { backupItemVersions, backupRunErrors, backupRuns, backupSources, customers } from '../../db/schema.ts';
 import { recordAuthorizationLost } from '../customers/authorization.ts';
 import { createCustomersDeps, systemAuditActor } from '../customers/deps.ts';
+import { installationGoogleClient } from '../customers/google-client.ts';
 import { getCustomer } from '../customers/store.ts';
 import { type BackupService, INTERRUPTED_REASON, type RunResult, type RunStatus } from './backup-types.ts';
 import { backupCalendar } from './calendar-backup.ts';
 import { backupContacts } from './contacts-backup.ts';
 import { backupDrive } from './drive-backup.ts';
 import { backupGmail } from './gmail-backup.ts';
-import { googleClientFor } from './google-client.ts';
 import { loadCurrentVersions, type RunHooks, RunWriter, versionContentColumns } from './run-writer.ts';
 import type { ServiceResult, ServiceRun } from './service-context.ts';
 import { openTenantRepository } from './tenant-repository.ts';
@@ -160,7 +160,7 @@ async function executeRun(
   try {
     repository ??= await openTenantRepository(ctx, source.customerId);
     const writer = new RunWriter(ctx, repository, ref, await loadCurrentVersions(ctx, source.id), options.hooks);
-    const google = options.google ?? googleClientFor(ctx);
+    const google = options.google ?? installationGoogleClient(ctx);
     let result: ServiceResult | undefined;
     try {
       result = await handlers[source.service]({

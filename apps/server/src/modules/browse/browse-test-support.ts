@@ -12,7 +12,7 @@ import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
 import { type BackupFixture, backupFixture, runRow } from '../backup/backup-test-support.ts';
 import type { BackupService } from '../backup/item-history.ts';
 import { createIdentityModule } from '../identity/index.ts';
-import { searchModule } from '../search/routes.ts';
+import { searchModule } from '../search/index.ts';
 import { browseModule } from './routes.ts';
 
 export interface BrowseFixture extends BackupFixture {

@@ -6,7 +6,15 @@ import { after, before, describe, it } from 'node:test';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
 import { loadConfig } from '../../config/config.ts';
 import type { AppError } from '../../http/errors.ts';
-import { createInstallationGoogleClient, serviceAccountClientId } from './google-client.ts';
+import { createLogger } from '../../logger.ts';
+import {
+  createInstallationGoogleClient,
+  googleClientFactory,
+  installationGoogleClient,
+  serviceAccountClientId,
+} from './google-client.ts';
+
+const silent = createLogger({ level: 'silent' });
 
 describe("the installation's Google client", () => {
   let emulator: RunningEmulator;
@@ -53,6 +61,20 @@ describe("the installation's Google client", () => {
       serviceAccountClientId(config.google),
       (emulator.serviceAccountKey as { client_id: string }).client_id,
     );
+  });
+
+  it('is one client per configuration, and the customers clients share its quota state', () => {
+    const keyPath = path.join(dir, 'sa.json');
+    writeFileSync(keyPath, JSON.stringify(emulator.serviceAccountKey));
+    const ctx = { config: loadConfig({ SAFEHOLD_DATA_DIR: dir, GOOGLE_SERVICE_ACCOUNT_KEY: keyPath }), logger: silent };
+    const client = installationGoogleClient(ctx);
+    assert.equal(installationGoogleClient(ctx), client);
+    const forSync = googleClientFactory(ctx)();
+    assert.notEqual(forSync, client, 'a fresh client (and token cache) for each connect or sync');
+    assert.equal(forSync.quotas, client.quotas, 'spending from the same quota buckets');
+    // A replaced configuration (safehold start with the demo emulator) gets a client of its own.
+    const replaced = { ...ctx, config: { ...ctx.config } };
+    assert.notEqual(installationGoogleClient(replaced), client);
   });
 
   it('passes explicit API and token URLs through', () => {

@@ -3,7 +3,7 @@
 // and token URLs. The rule "a key whose token_uri is not Google's points every unset URL at
 // that origin" lives in @safehold/google; this passes the settings through unchanged.
 import { readFileSync } from 'node:fs';
-import { createGoogleClient, type GoogleClient, parseServiceAccountKey } from '@safehold/google';
+import { createGoogleClient, type GoogleClient, parseServiceAccountKey, type QuotaManager } from '@safehold/google';
 import type { Config } from '../../config/config.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Logger } from '../../logger.ts';
@@ -41,10 +41,16 @@ function readKey(settings: GoogleSettings): unknown {
   }
 }
 
-export function createInstallationGoogleClient(settings: GoogleSettings, logger?: Logger): GoogleClient {
+/** Builds a client; given `quotas`, it spends from those buckets instead of fresh ones. */
+export function createInstallationGoogleClient(
+  settings: GoogleSettings,
+  logger?: Logger,
+  quotas?: QuotaManager,
+): GoogleClient {
   const serviceAccountKey = readKey(settings);
   return createGoogleClient({
     serviceAccountKey,
+    ...(quotas ? { quotas: { manager: quotas } } : {}),
     ...(settings.apiUrl ? { apiUrl: settings.apiUrl } : {}),
     ...(settings.uploadUrl ? { uploadUrl: settings.uploadUrl } : {}),
     ...(settings.tokenUrl ? { tokenUrl: settings.tokenUrl } : {}),
@@ -57,10 +63,27 @@ export function serviceAccountClientId(settings: GoogleSettings): string {
   return parseServiceAccountKey(readKey(settings)).client_id;
 }
 
+const clients = new WeakMap<Config, GoogleClient>();
+
 /**
- * A factory reading the settings at each call: `safehold start` replaces ctx.config when it
- * starts the demo emulator, after modules and jobs were set up.
+ * The installation's Google client for its current configuration, built on first use and
+ * kept (backups and restores use it, tokens cached). Its quota buckets (per project, user and
+ * API) are the installation's: every other client is built on them. The configuration object
+ * is the key because `safehold start` replaces ctx.config when it starts the demo emulator.
+ */
+export function installationGoogleClient(ctx: { config: Config; logger: Logger }): GoogleClient {
+  const cached = clients.get(ctx.config);
+  if (cached) return cached;
+  const client = createInstallationGoogleClient(ctx.config.google, ctx.logger);
+  clients.set(ctx.config, client);
+  return client;
+}
+
+/**
+ * The customers module's clients (connect, directory sync, delegation checks): a new client at
+ * each call, so a revoked delegation or a suspended admin shows at once instead of after a
+ * cached token expires, but spending from the installation's quota buckets like the backups.
  */
 export function googleClientFactory(ctx: { config: Config; logger: Logger }): GoogleClientFactory {
-  return () => createInstallationGoogleClient(ctx.config.google, ctx.logger);
+  return () => createInstallationGoogleClient(ctx.config.google, ctx.logger, installationGoogleClient(ctx).quotas);
 }

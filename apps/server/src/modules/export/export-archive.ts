@@ -10,6 +10,7 @@ import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Repository } from '@safehold/repository';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { csvRecord } from '../../csv.ts';
 import type { Db } from '../../db/database.ts';
 import { backupItemVersions } from '../../db/schema.ts';
 import {
@@ -117,12 +118,7 @@ export interface ManifestRow {
 
 const FOLDER = 'application/vnd.google-apps.folder';
 const emptySha256 = createHash('sha256').digest('hex');
-const csvHeader = 'path,service,item_key,version,size,sha256\n';
-
-function csvField(value: string | number | null): string {
-  const textValue = value === null ? '' : String(value);
-  return /[",\r\n]/.test(textValue) ? `"${textValue.replace(/"/g, '""')}"` : textValue;
-}
+const csvHeader = csvRecord(['path', 'service', 'item_key', 'version', 'size', 'sha256']);
 
 /**
  * Appends to spool files: buffered per file (flushed at 256 KiB, or all at once past 16 MiB
@@ -243,7 +239,7 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
   async function record(row: ManifestRow): Promise<void> {
     await spool.append(
       'manifest.csv',
-      `${rows === 0 ? csvHeader : ''}${[row.path, row.service, row.itemKey, row.version, row.size, row.sha256].map(csvField).join(',')}\n`,
+      `${rows === 0 ? csvHeader : ''}${csvRecord([row.path, row.service, row.itemKey, row.version, row.size, row.sha256])}`,
     );
     await spool.append('manifest.json', `${rows === 0 ? '' : ',\n'}${JSON.stringify(row)}`);
     rows++;

@@ -196,7 +196,7 @@ forEachDatabase('export', (kind) => {
         .sort();
       assert.deepEqual(listed, expected, service);
     }
-    const csv = readFileSync(path.join(result.dir, 'manifest.csv'), 'utf8').trim().split('\n');
+    const csv = readFileSync(path.join(result.dir, 'manifest.csv'), 'utf8').trimEnd().split('\r\n');
     assert.equal(csv[0], 'path,service,item_key,version,size,sha256');
     assert.equal(csv.length - 1, items.length);
     // Every file entry in the manifest is in the zip with that size and hash.
@@ -410,6 +410,35 @@ forEachDatabase('export', (kind) => {
     assert.equal(done.status, 'success');
     assert.equal(done.itemsDone, done.itemsTotal);
     execFileSync('/usr/bin/unzip', ['-tq', path.join(dir, `${row.id}.zip`)]);
+  });
+
+  it('paces its progress writes by the injected clock, not the machine clock', async (t) => {
+    // Every progress report comes a full interval later by the injected clock, so each one is
+    // written; the machine clock (how long the export really takes) must not matter.
+    const progressWrites: unknown[] = [];
+    const update = f.ctx.db.update.bind(f.ctx.db);
+    t.mock.method(f.ctx.db, 'update', (table: typeof dataExports) => {
+      const builder = update(table);
+      if (table !== dataExports) return builder;
+      const set = builder.set.bind(builder);
+      return Object.assign(builder, {
+        set: (values: Record<string, unknown>) => {
+          if (Object.keys(values).sort().join() === 'bytesDone,itemsDone') progressWrites.push(values);
+          return set(values as Parameters<typeof set>[0]);
+        },
+      });
+    });
+    const row = await createExport(f.ctx, { customerId: f.customerId, subjectEmail: email, requestedBy: 'test' });
+    let reports = 0;
+    const done = await runExport(f.ctx, row.id, {
+      onProgress: () => {
+        reports++;
+        f.ctx.clock.advance(60_000);
+      },
+    });
+    assert.equal(done.status, 'success');
+    assert.ok(reports > 1, `${reports} progress reports`);
+    assert.equal(progressWrites.length, reports);
   });
 
   it("exports the user's own Drive even when a shared drive is read as that user", async () => {

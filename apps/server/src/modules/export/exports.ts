@@ -160,7 +160,7 @@ export async function runExport(
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress(progress) {
         options.onProgress?.(progress);
-        const now = Date.now();
+        const now = ctx.clock.now().getTime();
         if (now - lastWrite < progressIntervalMs) return;
         lastWrite = now;
         // One progress write at a time; a slow database never queues them up.

@@ -9,6 +9,8 @@ import { registerIdentityRoutes } from './routes.ts';
 export { csrfCookieName, csrfHeaderName, hostCookieOptions } from './csrf.ts';
 export { createIdentityDeps, type IdentityDeps } from './deps.ts';
 export { invitePartnerOwner, type OwnerInvitation } from './invitations.ts';
+export { createOperatorSetupLink, hasVendorOperator } from './operator-setup.ts';
+export { hashPassword } from './passwords.ts';
 export {
   endPendingInstall,
   findPendingInstall,
@@ -24,6 +26,7 @@ export {
   requireSessionStage,
   setSessionCookie,
 } from './request-identity.ts';
+export { deriveIdentityKeys, hmac, safeEqual, seal } from './server-secrets.ts';
 export {
   createSession,
   deleteExpiredSessions,
@@ -33,6 +36,7 @@ export {
   sessionCookieName,
 } from './sessions.ts';
 export { findCustomerMember, setCustomerMemberSubject } from './store.ts';
+export { generateTotpSecret, totpCode } from './totp.ts';
 
 /**
  * Builds the identity API module. It is global: its session resolution (request.identity)

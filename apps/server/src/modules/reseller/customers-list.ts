@@ -7,9 +7,9 @@ import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
+import { csvDocument } from '../../csv.ts';
 import { customerHealth } from '../../db/schema.ts';
 import { notFound } from '../../http/errors.ts';
-import { csvField } from '../audit/service.ts';
 import { getBackupStatus } from '../backup/status.ts';
 import { seatSummary } from '../customers/licensing.ts';
 import { getCustomer } from '../customers/store.ts';
@@ -252,8 +252,10 @@ export async function exportPartnerCustomersCsv(
     query,
     query.page ? { limit: pageSize, offset: (query.page - 1) * pageSize } : null,
   );
-  const lines = rows.map((row) => csvColumns.map((column) => csvField(column.value(row))).join(','));
-  return `${[csvColumns.map((column) => column.header).join(','), ...lines].join('\r\n')}\r\n`;
+  return csvDocument(
+    csvColumns.map((column) => column.header),
+    rows.map((row) => csvColumns.map((column) => column.value(row))),
+  );
 }
 
 /** One customer of the partner's subtree: its list row, health per service and license counts. */

@@ -5,8 +5,8 @@
 // Idempotency: one listing of each target calendar tells which iCalUIDs are already there, and
 // importing an iCalUID twice updates the same event rather than adding one.
 import type { CalendarListEntry } from '@safehold/google';
-import { RestoreItemError, type ServiceWriter, type WriterContext } from './restore-run.ts';
 import type { PlannedItem, RestoreSelection, WorkItem } from './restore-store.ts';
+import { RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
 
 /** Fields of a backed-up event that describe it; ids, etags, links and timestamps are Google's to assign. */
 const IMPORTED_FIELDS = [

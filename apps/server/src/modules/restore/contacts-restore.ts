@@ -5,8 +5,8 @@
 // carries clientData safeholdItem=<key>:<version>; one listing of the target's contacts finds
 // those (and contacts with the same names, emails and phones: already present) before creating.
 import { GoogleApiError } from '@safehold/google';
-import { RestoreItemError, type ServiceWriter, type WriterContext } from './restore-run.ts';
 import type { PlannedItem, RestoreSelection, WorkItem } from './restore-store.ts';
+import { RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
 
 const MARKER = 'safeholdItem';
 /** Person fields people.createContact accepts. */

@@ -7,8 +7,8 @@
 // appProperties.safeholdItem=<key>:<version>, which is how a rerun finds it.
 import { appPropertyQuery, GoogleApiError } from '@safehold/google';
 import { uploadBodyOf } from './restore-content.ts';
-import { RestoreItemError, type ServiceWriter, type WriterContext } from './restore-run.ts';
 import { type PlannedItem, type RestoreSelection, targetOf, type WorkItem } from './restore-store.ts';
+import { RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
 
 const FOLDER = 'application/vnd.google-apps.folder';
 const SHORTCUT = 'application/vnd.google-apps.shortcut';

@@ -4,8 +4,8 @@
 // place. Idempotency: the target is searched with `rfc822msgid:` for the message's Message-ID.
 import { GoogleApiError, isSystemLabel } from '@safehold/google';
 import { uploadBodyOf } from './restore-content.ts';
-import type { ServiceWriter, WriterContext } from './restore-run.ts';
 import { claimedByOthers, type PlannedItem, type RestoreSelection, type WorkItem } from './restore-store.ts';
+import type { ServiceWriter, WriterContext } from './service-writer.ts';
 
 /** System labels messages.import refuses. */
 const NOT_IMPORTABLE = new Set(['DRAFT', 'CHAT']);

@@ -9,20 +9,15 @@ import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { backupItemVersions, restores } from '../../db/schema.ts';
-import { googleClientFor } from '../backup/google-client.ts';
-import { allVersionsAsOf, type ItemVersion } from '../backup/item-history.ts';
+import { allVersionsAsOf } from '../backup/item-history.ts';
 import { AUTHORISATION_LOST_REASON } from '../backup/run-source.ts';
 import { errorReason, forEachLimited } from '../backup/service-context.ts';
 import { openTenantRepository } from '../backup/tenant-repository.ts';
-import { calendarWriter } from './calendar-restore.ts';
-import { contactsWriter } from './contacts-restore.ts';
-import { driveWriter } from './drive-restore.ts';
-import { gmailWriter } from './gmail-restore.ts';
+import { installationGoogleClient } from '../customers/google-client.ts';
 import {
   addNote,
   nextItems,
   openPhases,
-  type PlannedItem,
   planItems,
   type Restore,
   type RestoreCounts,
@@ -33,35 +28,8 @@ import {
   updateRestore,
   type WorkItem,
 } from './restore-store.ts';
-
-/** An item the restore cannot create for a reason of its own content (not a Google error). */
-export class RestoreItemError extends Error {
-  override name = 'RestoreItemError';
-}
-
-export interface WriterContext {
-  ctx: AppContext;
-  restore: Restore;
-  google: GoogleClient;
-  repository: Repository;
-  signal?: AbortSignal;
-  /** Content above this size is spooled to a temporary file instead of read into memory. */
-  inMemoryMaxBytes?: number;
-  /** Adds a note to the restore's report (shown once however often it is given). */
-  note(text: string): Promise<void>;
-}
-
-/** What each service supplies: which items, in which phase, how to find and how to create them. */
-export interface ServiceWriter {
-  /** Items at once (Gmail allows about 5 concurrent requests per user). */
-  lanes: number;
-  /** Narrows the backed-up versions to the selection and gives each its phase. */
-  plan(versions: AsyncGenerator<ItemVersion>, selection: RestoreSelection): AsyncGenerator<PlannedItem[]>;
-  /** The target's copy of the item, if it is already there: its id. */
-  findExisting(item: WorkItem): Promise<string | undefined>;
-  /** Creates the item in the target; `reason` notes a partial success (e.g. a permission not restored). */
-  create(item: WorkItem): Promise<{ targetId: string; reason?: string }>;
-}
+import { RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
+import { restoreWriters } from './writers.ts';
 
 export interface RestoreHooks {
   /** After the Google call created an item, before it is recorded (tests crash here). */
@@ -88,13 +56,6 @@ export interface RestoreResult {
   error: string | null;
 }
 
-const writers: Record<Restore['service'], (context: WriterContext) => ServiceWriter> = {
-  gmail: gmailWriter,
-  drive: driveWriter,
-  calendar: calendarWriter,
-  contacts: contactsWriter,
-};
-
 /** Runs (or resumes) restore `restoreId`; a finished restore is returned as it is. */
 export async function runRestore(
   ctx: AppContext,
@@ -115,7 +76,7 @@ export async function runRestore(
   const startedAt = restore.startedAt ?? ctx.clock.now();
   await updateRestore(ctx.db, restoreId, { status: 'running', startedAt });
   restore = { ...restore, status: 'running', startedAt };
-  const google = options.google ?? googleClientFor(ctx);
+  const google = options.google ?? installationGoogleClient(ctx);
   const repository = options.repository ?? (await openTenantRepository(ctx, restore.customerId));
   const current = restore;
   const writerContext: WriterContext = {
@@ -128,7 +89,7 @@ export async function runRestore(
     note: (text) => addNote(ctx.db, current, text),
   };
   try {
-    const writer = writers[restore.service](writerContext);
+    const writer = restoreWriters[restore.service](writerContext);
     if (!restore.planned) {
       await plan(ctx, restore, writer);
       await updateRestore(ctx.db, restoreId, { planned: true });

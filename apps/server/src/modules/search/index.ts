@@ -10,5 +10,6 @@ export {
   searchWords,
   type TextTerm,
 } from './query-parser.ts';
+export { searchModule } from './routes.ts';
 export { type SearchHit, type SearchOptions, type SearchPage, searchAll, searchItems } from './search.ts';
 export { hitSummary, type SearchHitSummary, searchHitSchema } from './search-results.ts';

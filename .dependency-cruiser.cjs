@@ -1,0 +1,57 @@
+// The module boundaries, checked by dependency-cruiser as a step of `npm test`
+// (scripts/check-boundaries.ts). docs/architecture.md §1 draws the same picture; change both
+// together. Paths are resolved files relative to the repository root, so a relative import and
+// a package import (`@safehold/google`) of the same file are judged alike.
+
+/** Modules whose public surface is their index.ts; the rest get one with the module-surface work. */
+const modulesWithSurface = ['identity', 'search'];
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'packages-not-apps',
+      comment: 'A package is a library: it never reaches into an application.',
+      severity: 'error',
+      from: { path: '^packages/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'repository-and-emulator-self-contained',
+      comment: 'packages/repository and packages/emulator import nothing of ours (only npm packages and Node).',
+      severity: 'error',
+      from: { path: '^packages/(repository|emulator)/' },
+      to: { path: '^(apps|bench|e2e|scripts)/|^packages/', pathNot: '^packages/$1/' },
+    },
+    {
+      name: 'web-not-server-source',
+      comment: 'The web app talks to the server over HTTP; its client is generated from apps/web/src/api/openapi.json.',
+      severity: 'error',
+      from: { path: '^apps/web/' },
+      to: { path: '^apps/server/' },
+    },
+    {
+      name: 'no-circular',
+      comment: 'No import cycles in the server or the packages (type-only imports count too).',
+      severity: 'error',
+      from: { path: '^(apps/server|packages)/' },
+      to: { circular: true },
+    },
+    ...modulesWithSurface.map((name) => ({
+      name: `module-surface-${name}`,
+      comment: `Outside modules/${name}, only its index.ts may be imported.`,
+      severity: 'error',
+      from: { pathNot: `^apps/server/src/modules/${name}/` },
+      to: { path: `^apps/server/src/modules/${name}/`, pathNot: `^apps/server/src/modules/${name}/index\\.ts$` },
+    })),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(node_modules|dist|data|\\.tmp)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    // `@safehold/*` resolve through the workspace links to the real files under packages/.
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
