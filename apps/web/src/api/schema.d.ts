@@ -3632,6 +3632,7 @@ export interface paths {
                                 text: string;
                                 to: string;
                             }[];
+                            notice: string;
                             smtpConfigured: boolean;
                         };
                     };

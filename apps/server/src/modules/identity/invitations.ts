@@ -2,7 +2,7 @@
 // of their partner with a role no higher than their own; vendor admins invite operators.
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { type Actor, authorize, mayGrantRole, type PartnerRole, type VendorRole } from '../policy/policy.ts';
+import { type Actor, authorizeInvitation, type PartnerRole, type VendorRole } from '../policy/policy.ts';
 import { partnerPath } from '../tenancy/store.ts';
 import type { IdentityDeps } from './deps.ts';
 import { issueOneTimeToken, oneTimeLink } from './one-time-tokens.ts';
@@ -52,8 +52,7 @@ export async function invitePartnerUser(
 ): Promise<InvitationResult> {
   const path = await partnerPath(deps.db, input.partnerId);
   if (path.length === 0) throw notFound('The partner');
-  authorize(actor, 'partner.team.manage', { kind: 'partner', partnerId: input.partnerId, partnerPath: path });
-  if (!mayGrantRole(actor, input.role)) throw new AppError('forbidden', 'You cannot grant a role above your own.');
+  authorizeInvitation(actor, { kind: 'partner', partnerId: input.partnerId, partnerPath: path }, input.role);
   const email = input.email.trim().toLowerCase();
   const organisation = (await partnerName(deps.db, input.partnerId)) ?? 'your partner organisation';
   const { link, expiresAt } = await issueInvitation(deps, {
@@ -82,6 +81,7 @@ function partnerInvitationMail(email: string, organisation: string, actorLabel: 
     text:
       `${actorLabel} invited you to join ${organisation} on Safehold as ${role.replace('_', '-')}.\n\n` +
       `Create your account with this link (valid for 72 hours, usable once):\n${link}\n`,
+    secrets: [link],
   };
 }
 
@@ -105,7 +105,7 @@ export async function invitePartnerOwner(
   input: { partnerId: string; organisation: string; email: string },
   meta: RequestMeta,
 ): Promise<OwnerInvitation> {
-  authorize(actor, 'vendor.partners.manage', { kind: 'vendor' });
+  authorizeInvitation(actor, { kind: 'partner', partnerId: input.partnerId, partnerPath: [input.partnerId] }, 'owner');
   const email = input.email.trim().toLowerCase();
   await revokeOwnerInvitations(tx, input.partnerId, deps.clock.now());
   const { link, expiresAt } = await issueInvitation(
@@ -138,8 +138,7 @@ export async function inviteVendorOperator(
   input: { email: string; role: VendorRole },
   meta: RequestMeta,
 ): Promise<InvitationResult> {
-  authorize(actor, 'vendor.operators.manage', { kind: 'vendor' });
-  if (!mayGrantRole(actor, input.role)) throw new AppError('forbidden', 'You cannot grant a role above your own.');
+  authorizeInvitation(actor, { kind: 'vendor' }, input.role);
   const email = input.email.trim().toLowerCase();
   const { link, expiresAt } = await issueInvitation(deps, {
     email,
@@ -153,6 +152,7 @@ export async function inviteVendorOperator(
     text:
       `${actorLabel} invited you to operate this Safehold installation as ${input.role}.\n\n` +
       `Create your account with this link (valid for 72 hours, usable once):\n${link}\n`,
+    secrets: [link],
   });
   await deps.audit.record({
     actor: actorRef(actor, actorLabel),

@@ -34,13 +34,15 @@ export async function requestPasswordReset(deps: IdentityDeps, rawEmail: string,
     email: userEmail,
     staffUserId: found.user.id,
   });
+  const link = oneTimeLink(deps.config.publicUrl, 'password_reset', issued.token);
   await deps.mail.send({
     to: found.user.email,
     subject: 'Reset your Safehold password',
     text:
       'Someone (hopefully you) asked to reset the password of your Safehold account.\n\n' +
-      `Choose a new password with this link (valid for one hour, usable once):\n${oneTimeLink(deps.config.publicUrl, 'password_reset', issued.token)}\n\n` +
+      `Choose a new password with this link (valid for one hour, usable once):\n${link}\n\n` +
       'If it was not you, ignore this email: your password stays as it is.\n',
+    secrets: [link],
   });
   await deps.audit.record({
     actor: { kind: 'anonymous', label: email },

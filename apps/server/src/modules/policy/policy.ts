@@ -109,7 +109,9 @@ const viewing = ['owner', 'admin', 'technician', 'read_only'] as const satisfies
 const rules: Record<Action, Rule> = {
   'vendor.partners.read': all(onVendor, vendorAny),
   'vendor.partners.manage': all(onVendor, vendorAdmin),
-  'vendor.outbox.read': all(onVendor, vendorAny),
+  // Without SMTP the outbox is how invitation, setup and reset links reach people: reading
+  // it is becoming them, so it is for vendor admins only (with SMTP it keeps no link).
+  'vendor.outbox.read': all(onVendor, vendorAdmin),
   'vendor.health.read': all(onVendor, vendorAny),
   'vendor.operators.manage': all(onVendor, vendorAdmin),
 
@@ -171,6 +173,13 @@ const rules: Record<Action, Rule> = {
   ),
 };
 
+/** Refusals that deserve more than "your role does not allow this": the page shows them as they are. */
+const refusalReasons: Partial<Record<Action, string>> = {
+  'vendor.outbox.read':
+    'The outbox is for vendor admins only: without SMTP it holds invitation, setup and password-reset links, ' +
+    'and whoever opens such a link can become that person.',
+};
+
 export function can(actor: Actor, action: Action, tenant: Tenant): boolean {
   return rules[action](actor, tenant);
 }
@@ -182,7 +191,7 @@ export function can(actor: Actor, action: Action, tenant: Tenant): boolean {
 export function authorize(actor: Actor, action: Action, tenant: Tenant): void {
   if (can(actor, action, tenant)) return;
   if (!canSee(actor, tenant)) throw new AppError('not_found', 'Not found.');
-  throw new AppError('forbidden', 'Your role does not allow this.');
+  throw new AppError('forbidden', refusalReasons[action] ?? 'Your role does not allow this.');
 }
 
 export function canSee(actor: Actor, tenant: Tenant): boolean {
@@ -212,6 +221,27 @@ export function mayGrantRole(actor: Actor, role: PartnerRole | VendorRole | Cust
   if (actor.kind === 'vendor' && !(vendorRoles as readonly string[]).includes(role)) return false;
   if (role === 'owner') return false;
   return roleRank[role] <= roleRank[actor.role];
+}
+
+export type InvitedRole = PartnerRole | VendorRole;
+
+/**
+ * Every invitation path asks this (throws like `authorize`): vendor admins invite operators,
+ * and the owner of a partner they onboard; partner owners and admins invite members of their
+ * organisation (or of a child's). Nobody invites to a role above their own, the owner role is
+ * never given by a member, and customer members are never invited (they come from Google).
+ */
+export function authorizeInvitation(actor: Actor, organisation: Tenant, role: InvitedRole): void {
+  if (organisation.kind === 'customer') throw new AppError('forbidden', 'Customer members come from Google.');
+  if (organisation.kind === 'partner' && role === 'owner') {
+    authorize(actor, 'vendor.partners.manage', { kind: 'vendor' });
+    return;
+  }
+  authorize(actor, organisation.kind === 'vendor' ? 'vendor.operators.manage' : 'partner.team.manage', organisation);
+  const roles: readonly string[] = organisation.kind === 'vendor' ? vendorRoles : partnerRoles;
+  if (!roles.includes(role) || !mayGrantRole(actor, role)) {
+    throw new AppError('forbidden', 'You cannot grant a role above your own.');
+  }
 }
 
 /**
