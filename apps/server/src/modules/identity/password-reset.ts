@@ -10,7 +10,11 @@ import { claimToken, findLiveToken, findStaffUserByEmail, getStaffUser, updateSt
 
 export async function requestPasswordReset(deps: IdentityDeps, rawEmail: string, meta: RequestMeta): Promise<void> {
   const email = rawEmail.trim().toLowerCase();
+  // A request is counted for the account from this address and, with a higher limit, from
+  // anywhere: a stranger at one address cannot use up the owner's requests, and nobody can
+  // have an address mailed without end.
   await deps.limiter.consume([
+    { rule: deps.limits.passwordResetPerAccountAndIp, subject: `${email} ${meta.ip}` },
     { rule: deps.limits.passwordResetPerAccount, subject: email },
     { rule: deps.limits.passwordResetPerIp, subject: meta.ip },
   ]);
