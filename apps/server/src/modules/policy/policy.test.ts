@@ -180,6 +180,15 @@ const expected: Record<Action, Expected> = {
     partnerAdmin: [...ownPartners, ...subtreeCustomers],
     customerSuperAdmin: ['customerOwn'],
   },
+  'account.password.change': {
+    vendorAdmin: ['vendor'],
+    vendorSupport: ['vendor'],
+    partnerOwner: ['partnerOwn'],
+    partnerAdmin: ['partnerOwn'],
+    partnerTechnician: ['partnerOwn'],
+    partnerReadOnly: ['partnerOwn'],
+    partnerBilling: ['partnerOwn'],
+  },
 };
 
 describe('policy matrix', () => {

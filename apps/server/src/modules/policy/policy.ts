@@ -61,6 +61,8 @@ export const actions = [
   'customer.billing.read',
   // every tenant
   'audit.read',
+  // one's own staff account (vendor operators and partner users; customers use Google)
+  'account.password.change',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -171,6 +173,12 @@ const rules: Record<Action, Rule> = {
     partnerRole(...managing),
     customerRole('super_admin'),
   ),
+
+  // On the organisation the account belongs to; support and read-only roles included.
+  'account.password.change': any(
+    all(onVendor, vendorAny),
+    (actor, tenant) => actor.kind === 'partner' && tenant.kind === 'partner' && tenant.partnerId === actor.partnerId,
+  ),
 };
 
 /** Refusals that deserve more than "your role does not allow this": the page shows them as they are. */
@@ -178,6 +186,7 @@ const refusalReasons: Partial<Record<Action, string>> = {
   'vendor.outbox.read':
     'The outbox is for vendor admins only: without SMTP it holds invitation, setup and password-reset links, ' +
     'and whoever opens such a link can become that person.',
+  'account.password.change': 'Customer accounts sign in with Google: they have no Safehold password to change.',
 };
 
 export function can(actor: Actor, action: Action, tenant: Tenant): boolean {
