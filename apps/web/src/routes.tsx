@@ -118,6 +118,9 @@ const vendorNav: ConsoleNavItem[] = [
   { label: 'Outbox', to: '/vendor/outbox' },
   { label: 'Audit log', to: '/vendor/audit' },
 ];
+/** The outbox can hold live sign-up and reset links: the server shows it to vendor admins only. */
+const vendorNavFor = (user: SessionUser) =>
+  user.role === 'admin' ? vendorNav : vendorNav.filter((item) => item.to !== '/vendor/outbox');
 const partnerNav: ConsoleNavItem[] = [
   { label: 'Overview', to: '/partner' },
   { label: 'Customers', to: '/partner/customers' },
@@ -137,7 +140,7 @@ const vendorRoute = createRoute({
   beforeLoad: ({ context }) => requireConsole(context.queryClient, 'vendor'),
   component: function VendorConsole() {
     const { user } = vendorRoute.useRouteContext();
-    return <ConsoleShell consoleName="Vendor console" organisation={null} user={user} nav={vendorNav} />;
+    return <ConsoleShell consoleName="Vendor console" organisation={null} user={user} nav={vendorNavFor(user)} />;
   },
 });
 const vendorHomeRoute = createRoute({
@@ -160,7 +163,9 @@ const vendorAuditRoute = createRoute({
 const vendorOutboxRoute = createRoute({
   getParentRoute: () => vendorRoute,
   path: 'outbox',
-  component: VendorOutboxPage,
+  component: function VendorOutbox() {
+    return <VendorOutboxPage user={vendorRoute.useRouteContext().user} />;
+  },
 });
 
 const partnerRoute = createRoute({

@@ -152,6 +152,12 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
     other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
   },
+  'POST /api/auth/password/change': {
+    // Staff only (customers sign in with Google): a wrong current password answers 400.
+    body: () => ({ currentPassword: 'not the password', newPassword: strongPassword, code: '123456' }),
+    own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  403 403 403',
+    other: '401 ok  ok  ok  ok  ok  ok  ok  ok  403 403 403',
+  },
   'GET /api/auth/google/start': {
     own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
     other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
@@ -184,9 +190,9 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     other: '404 404 404 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/vendor/outbox': {
-    // Support reads the outbox today (being fixed: issue 16 — the outbox for vendor admins only, links redacted).
-    own:   '401 ok  ok  404 404 404 404 404 404 404 404 404',
-    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+    // Vendor admins only: without SMTP it holds live links (with SMTP they are removed).
+    own:   '401 ok  403 404 404 404 404 404 404 404 404 404',
+    other: '401 ok  403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/vendor/audit': {
     own:   '401 ok  ok  404 404 404 404 404 404 404 404 404',

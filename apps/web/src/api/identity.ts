@@ -64,3 +64,8 @@ export function requestPasswordReset(email: string) {
 export function completePasswordReset(token: string, password: string) {
   return callWithoutResult(() => api.POST('/api/auth/password-reset/complete', { body: { token, password } }));
 }
+
+/** Staff only: the current password and an authenticator code; the server ends the other sessions. */
+export function changePassword(input: { currentPassword: string; newPassword: string; code: string }) {
+  return callWithoutResult(() => api.POST('/api/auth/password/change', { body: input }));
+}

@@ -1,5 +1,5 @@
-// The frame of the three consoles (vendor, reseller, customer): header with who is signed in
-// and "Sign out", a navigation list, and the page in the main area.
+// The frame of the three consoles (vendor, reseller, customer): header with who is signed in,
+// "Change password" (staff) and "Sign out", a navigation list, and the page in the main area.
 import { AppShell, Burger, Button, Group, NavLink, type NavLinkProps, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -7,6 +7,7 @@ import { createLink, Outlet, useLocation, useNavigate } from '@tanstack/react-ro
 import { type AnchorHTMLAttributes, forwardRef, type ReactNode } from 'react';
 import type { SessionUser } from '../api/identity.ts';
 import { signOut } from '../api/identity.ts';
+import { ChangePasswordButton } from './change-password.tsx';
 import { ErrorAlert } from './error-alert.tsx';
 
 // Mantine's NavLink drawn as the router's link (client-side navigation, real hrefs).
@@ -69,6 +70,7 @@ export function ConsoleShell({
             <Text size="sm" visibleFrom="sm">
               {user.name || user.email}
             </Text>
+            {user.console === 'customer' ? null : <ChangePasswordButton user={user} visibleFrom="sm" />}
             <Button
               variant="default"
               size="xs"
@@ -90,6 +92,8 @@ export function ConsoleShell({
             activeOptions={{ exact: true }}
           />
         ))}
+        {/* On a phone the header has no room for it: it is in the menu instead. */}
+        {user.console === 'customer' ? null : <ChangePasswordButton user={user} hiddenFrom="sm" />}
       </AppShell.Navbar>
       <AppShell.Main>
         <ErrorAlert error={signOutMutation.error} />

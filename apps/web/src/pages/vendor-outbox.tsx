@@ -1,8 +1,10 @@
-// Vendor console → Outbox: every message this installation sent or, without SMTP, would
-// have sent (invitations, password resets, alerts), newest first, each readable in full.
+// Vendor console → Outbox (vendor admins): every message this installation sent or, without
+// SMTP, would have sent (invitations, password resets, alerts), newest first. Without SMTP the
+// messages show their links, which is why support operators get a sentence instead.
 import { Accordion, Badge, Group, Loader, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { api, call } from '../api/client.ts';
+import type { SessionUser } from '../api/identity.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { ConsolePage } from './console-pages.tsx';
 
@@ -11,7 +13,21 @@ const outboxQuery = {
   queryFn: () => call(() => api.GET('/api/vendor/outbox', { params: { query: { limit: 200 } } })),
 };
 
-export function VendorOutboxPage() {
+export function VendorOutboxPage({ user }: { user: SessionUser }) {
+  if (user.role !== 'admin') {
+    return (
+      <ConsolePage title="Outbox">
+        <Text>
+          The outbox is for vendor admins only: without SMTP it holds invitation, setup and password-reset links, and
+          whoever opens such a link can become that person. Ask a vendor admin if a message did not arrive.
+        </Text>
+      </ConsolePage>
+    );
+  }
+  return <OutboxMessages />;
+}
+
+function OutboxMessages() {
   const outbox = useQuery(outboxQuery);
   return (
     <ConsolePage title="Outbox">
@@ -20,9 +36,7 @@ export function VendorOutboxPage() {
       {outbox.data ? (
         <>
           <Text c="dimmed" size="sm">
-            {outbox.data.smtpConfigured
-              ? 'Mail is delivered over SMTP; every message is also kept here.'
-              : 'No SMTP server is configured (SMTP_URL): mail is kept here instead of being sent.'}
+            {outbox.data.notice}
           </Text>
           {outbox.data.messages.length === 0 ? <Text>No mail yet.</Text> : null}
           <Accordion variant="separated" aria-label="Messages">

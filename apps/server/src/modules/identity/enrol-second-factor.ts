@@ -7,7 +7,7 @@ import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.ts';
 import type { RequestIdentity } from './request-identity.ts';
 import { open, seal } from './server-secrets.ts';
 import { advanceSession, type RequestMeta } from './sessions.ts';
-import { staffTenants } from './sign-in.ts';
+import { countCodeFailure, limitCodeAttempt, staffTenants } from './sign-in.ts';
 import { getStaffUser, replaceRecoveryCodes, updateStaffUser } from './store.ts';
 import { base32Encode, generateTotpSecret, matchTotp, otpauthUri } from './totp.ts';
 
@@ -44,10 +44,7 @@ export async function confirmEnrolment(
 ): Promise<{ sessionId: string; recoveryCodes: string[] }> {
   const found = await loadUser(deps, identity);
   const { user } = found;
-  await deps.limiter.consume([
-    { rule: deps.limits.secondFactorPerAccount, subject: user.id },
-    { rule: deps.limits.secondFactorPerIp, subject: meta.ip },
-  ]);
+  await limitCodeAttempt(deps, user.id, meta.ip);
   const secret = user.totpSecretEncrypted ? open(deps.keys.totpSecret, user.totpSecretEncrypted, user.id) : null;
   if (!secret) throw new AppError('conflict', 'Start the enrolment first.');
   const now = deps.clock.now();
@@ -62,6 +59,7 @@ export async function confirmEnrolment(
       result: 'failure',
       details: { reason: 'wrong_code' },
     });
+    await countCodeFailure(deps, user.id);
     throw new AppError('invalid_credentials', 'That code is not valid.');
   }
   const recoveryCodes = generateRecoveryCodes();

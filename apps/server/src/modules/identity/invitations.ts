@@ -1,8 +1,10 @@
 // Inviting people by link (single use, 72 hours): partner owners and admins invite members
 // of their partner with a role no higher than their own; vendor admins invite operators.
+// An address that has an account already gets the same answer as any other (else inviting
+// would tell who has an account): its person is mailed that they cannot join, without a link.
 import type { Db } from '../../db/database.ts';
-import { AppError, notFound } from '../../http/errors.ts';
-import { type Actor, authorize, mayGrantRole, type PartnerRole, type VendorRole } from '../policy/policy.ts';
+import { notFound } from '../../http/errors.ts';
+import { type Actor, authorizeInvitation, type PartnerRole, type VendorRole } from '../policy/policy.ts';
 import { partnerPath } from '../tenancy/store.ts';
 import type { IdentityDeps } from './deps.ts';
 import { issueOneTimeToken, oneTimeLink } from './one-time-tokens.ts';
@@ -23,14 +25,14 @@ function actorRef(actor: Actor, label: string) {
   };
 }
 
+/** The link to mail, or null when the address has an account (it could not be accepted). */
 async function issueInvitation(
   deps: Pick<IdentityDeps, 'db' | 'clock' | 'config'>,
   input: { email: string; role: string; partnerId: string | null; createdBy: string | null },
-): Promise<{ link: string; expiresAt: Date }> {
-  if (await findStaffUserByEmail(deps.db, input.email)) {
-    throw new AppError('conflict', 'Someone with this email address has an account already.');
-  }
-  // A new invitation replaces the organisation's earlier one for the same address (and only
+): Promise<{ link: string | null; expiresAt: Date }> {
+  const hasAccount = (await findStaffUserByEmail(deps.db, input.email)) !== null;
+  // The token is issued either way, so the organisation's view (a pending owner invitation,
+  // its expiry) is the same whether or not the address has an account. A new invitation replaces the organisation's earlier one for the same address (and only
   // its own: another partner's pending invitation stays valid).
   await revokeInvitations(deps.db, input.email, input.partnerId, deps.clock.now());
   const issued = await issueOneTimeToken(deps.db, deps.clock, {
@@ -40,7 +42,39 @@ async function issueInvitation(
     role: input.role,
     createdBy: input.createdBy,
   });
-  return { link: oneTimeLink(deps.config.publicUrl, 'invitation', issued.token), expiresAt: issued.expiresAt };
+  const link = hasAccount ? null : oneTimeLink(deps.config.publicUrl, 'invitation', issued.token);
+  return { link, expiresAt: issued.expiresAt };
+}
+
+interface InvitationMail {
+  email: string;
+  /** "Acme IT", or "this Safehold installation" for operators. */
+  organisation: string;
+  actorLabel: string;
+  role: string;
+  link: string | null;
+  publicUrl: string;
+}
+
+function invitationMail({ email, organisation, actorLabel, role, link, publicUrl }: InvitationMail) {
+  const invited = `${actorLabel} invited you to join ${organisation} on Safehold as ${role.replace('_', '-')}.\n\n`;
+  if (!link) {
+    return {
+      to: email,
+      subject: `You are invited to ${organisation} on Safehold`,
+      text:
+        invited +
+        'This address has a Safehold account already, and an address belongs to one account only, so the ' +
+        `invitation cannot be accepted with it. Sign in at ${publicUrl}/sign-in, or ask ${actorLabel} to invite ` +
+        'another address.\n',
+    };
+  }
+  return {
+    to: email,
+    subject: `You are invited to ${organisation} on Safehold`,
+    text: `${invited}Create your account with this link (valid for 72 hours, usable once):\n${link}\n`,
+    secrets: [link],
+  };
 }
 
 export async function invitePartnerUser(
@@ -52,8 +86,7 @@ export async function invitePartnerUser(
 ): Promise<InvitationResult> {
   const path = await partnerPath(deps.db, input.partnerId);
   if (path.length === 0) throw notFound('The partner');
-  authorize(actor, 'partner.team.manage', { kind: 'partner', partnerId: input.partnerId, partnerPath: path });
-  if (!mayGrantRole(actor, input.role)) throw new AppError('forbidden', 'You cannot grant a role above your own.');
+  authorizeInvitation(actor, { kind: 'partner', partnerId: input.partnerId, partnerPath: path }, input.role);
   const email = input.email.trim().toLowerCase();
   const organisation = (await partnerName(deps.db, input.partnerId)) ?? 'your partner organisation';
   const { link, expiresAt } = await issueInvitation(deps, {
@@ -62,7 +95,9 @@ export async function invitePartnerUser(
     partnerId: input.partnerId,
     createdBy: actor.kind === 'partner' ? actor.userId : null,
   });
-  await deps.mail.send(partnerInvitationMail(email, organisation, actorLabel, input.role, link));
+  await deps.mail.send(
+    invitationMail({ email, organisation, actorLabel, role: input.role, link, publicUrl: deps.config.publicUrl }),
+  );
   await deps.audit.record({
     actor: actorRef(actor, actorLabel),
     tenants: [`partner:${input.partnerId}`],
@@ -75,16 +110,6 @@ export async function invitePartnerUser(
   return { email, role: input.role, expiresAt };
 }
 
-function partnerInvitationMail(email: string, organisation: string, actorLabel: string, role: string, link: string) {
-  return {
-    to: email,
-    subject: `You are invited to ${organisation} on Safehold`,
-    text:
-      `${actorLabel} invited you to join ${organisation} on Safehold as ${role.replace('_', '-')}.\n\n` +
-      `Create your account with this link (valid for 72 hours, usable once):\n${link}\n`,
-  };
-}
-
 export interface OwnerInvitation extends InvitationResult {
   /** Mails the link (to the outbox without SMTP) and records the audit entry: call after the commit. */
   deliver(): Promise<void>;
@@ -93,8 +118,7 @@ export interface OwnerInvitation extends InvitationResult {
 /**
  * The owner invitation of a partner organisation (vendor admins): when the vendor onboards it,
  * or again while nobody has accepted. It replaces the partner's earlier owner invitations. The
- * link is issued on `tx` — e.g. the transaction that creates the partner — so a refused
- * invitation (the address has an account) creates nothing; the mail goes out on `deliver()`
+ * link is issued on `tx` — e.g. the transaction that creates the partner; the mail goes out on `deliver()`
  * after the commit (PGlite has one connection: mail inside the transaction would wait for it).
  */
 export async function invitePartnerOwner(
@@ -105,7 +129,7 @@ export async function invitePartnerOwner(
   input: { partnerId: string; organisation: string; email: string },
   meta: RequestMeta,
 ): Promise<OwnerInvitation> {
-  authorize(actor, 'vendor.partners.manage', { kind: 'vendor' });
+  authorizeInvitation(actor, { kind: 'partner', partnerId: input.partnerId, partnerPath: [input.partnerId] }, 'owner');
   const email = input.email.trim().toLowerCase();
   await revokeOwnerInvitations(tx, input.partnerId, deps.clock.now());
   const { link, expiresAt } = await issueInvitation(
@@ -117,7 +141,16 @@ export async function invitePartnerOwner(
     role: 'owner',
     expiresAt,
     deliver: async () => {
-      await deps.mail.send(partnerInvitationMail(email, input.organisation, actorLabel, 'owner', link));
+      await deps.mail.send(
+        invitationMail({
+          email,
+          organisation: input.organisation,
+          actorLabel,
+          role: 'owner',
+          link,
+          publicUrl: deps.config.publicUrl,
+        }),
+      );
       await deps.audit.record({
         actor: actorRef(actor, actorLabel),
         tenants: ['vendor', `partner:${input.partnerId}`],
@@ -138,8 +171,7 @@ export async function inviteVendorOperator(
   input: { email: string; role: VendorRole },
   meta: RequestMeta,
 ): Promise<InvitationResult> {
-  authorize(actor, 'vendor.operators.manage', { kind: 'vendor' });
-  if (!mayGrantRole(actor, input.role)) throw new AppError('forbidden', 'You cannot grant a role above your own.');
+  authorizeInvitation(actor, { kind: 'vendor' }, input.role);
   const email = input.email.trim().toLowerCase();
   const { link, expiresAt } = await issueInvitation(deps, {
     email,
@@ -147,13 +179,16 @@ export async function inviteVendorOperator(
     partnerId: null,
     createdBy: actor.kind === 'vendor' ? actor.userId : null,
   });
-  await deps.mail.send({
-    to: email,
-    subject: 'You are invited to operate Safehold',
-    text:
-      `${actorLabel} invited you to operate this Safehold installation as ${input.role}.\n\n` +
-      `Create your account with this link (valid for 72 hours, usable once):\n${link}\n`,
-  });
+  await deps.mail.send(
+    invitationMail({
+      email,
+      organisation: 'the vendor team',
+      actorLabel,
+      role: input.role,
+      link,
+      publicUrl: deps.config.publicUrl,
+    }),
+  );
   await deps.audit.record({
     actor: actorRef(actor, actorLabel),
     tenants: ['vendor'],

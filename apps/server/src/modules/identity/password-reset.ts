@@ -10,7 +10,11 @@ import { claimToken, findLiveToken, findStaffUserByEmail, getStaffUser, updateSt
 
 export async function requestPasswordReset(deps: IdentityDeps, rawEmail: string, meta: RequestMeta): Promise<void> {
   const email = rawEmail.trim().toLowerCase();
+  // A request is counted for the account from this address and, with a higher limit, from
+  // anywhere: a stranger at one address cannot use up the owner's requests, and nobody can
+  // have an address mailed without end.
   await deps.limiter.consume([
+    { rule: deps.limits.passwordResetPerAccountAndIp, subject: `${email} ${meta.ip}` },
     { rule: deps.limits.passwordResetPerAccount, subject: email },
     { rule: deps.limits.passwordResetPerIp, subject: meta.ip },
   ]);
@@ -34,13 +38,15 @@ export async function requestPasswordReset(deps: IdentityDeps, rawEmail: string,
     email: userEmail,
     staffUserId: found.user.id,
   });
+  const link = oneTimeLink(deps.config.publicUrl, 'password_reset', issued.token);
   await deps.mail.send({
     to: found.user.email,
     subject: 'Reset your Safehold password',
     text:
       'Someone (hopefully you) asked to reset the password of your Safehold account.\n\n' +
-      `Choose a new password with this link (valid for one hour, usable once):\n${oneTimeLink(deps.config.publicUrl, 'password_reset', issued.token)}\n\n` +
+      `Choose a new password with this link (valid for one hour, usable once):\n${link}\n\n` +
       'If it was not you, ignore this email: your password stays as it is.\n',
+    secrets: [link],
   });
   await deps.audit.record({
     actor: { kind: 'anonymous', label: email },

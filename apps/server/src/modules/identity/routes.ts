@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import { customerRoles, partnerRoles, vendorRoles } from '../policy/policy.ts';
+import { changePassword } from './change-password.ts';
 import { hostCookieOptions, issueCsrfToken } from './csrf.ts';
 import type { IdentityDeps } from './deps.ts';
 import { confirmEnrolment, startEnrolment } from './enrol-second-factor.ts';
@@ -234,6 +235,35 @@ export function registerIdentityRoutes(app: App, deps: IdentityDeps): void {
     },
     async (request, reply) => {
       await completePasswordReset(deps, request.body, requestMeta(request));
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/api/auth/password/change',
+    {
+      schema: {
+        tags: ['auth'],
+        summary:
+          'Change your own password (staff): current password and a second-factor code; ends your other sessions',
+        security,
+        body: z.strictObject({
+          currentPassword: z.string().min(1, 'Enter your current password.').max(1024),
+          newPassword: passwordSchema,
+          code: codeInput,
+        }),
+      },
+    },
+    async (request, reply) => {
+      const identity = requireSessionStage(request, 'signed_in');
+      const { sessionId } = await changePassword(
+        deps,
+        identity,
+        requireActor(request),
+        request.body,
+        requestMeta(request),
+      );
+      setSessionCookie(reply, sessionId);
       return reply.status(204).send();
     },
   );

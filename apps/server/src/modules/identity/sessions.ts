@@ -3,7 +3,7 @@
 // and gets a new id at every stage change. It ends on sign-out, after 30 minutes idle, 12
 // hours after sign-in, and at once when its user is disabled or its partner suspended.
 import { createHash, randomBytes } from 'node:crypto';
-import { eq, inArray, lt, or } from 'drizzle-orm';
+import { and, eq, inArray, lt, ne, or } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import { customerMembers, sessions, staffUsers } from '../../db/schema.ts';
@@ -77,6 +77,15 @@ export async function endStaffUserSessions(db: Db, staffUserId: string): Promise
   const ended = await db
     .delete(sessions)
     .where(eq(sessions.staffUserId, staffUserId))
+    .returning({ idHash: sessions.idHash });
+  return ended.length;
+}
+
+/** Ends every session of a staff user except one (the session that changed the password). */
+export async function endOtherStaffUserSessions(db: Db, staffUserId: string, keepIdHash: string): Promise<number> {
+  const ended = await db
+    .delete(sessions)
+    .where(and(eq(sessions.staffUserId, staffUserId), ne(sessions.idHash, keepIdHash)))
     .returning({ idHash: sessions.idHash });
   return ended.length;
 }

@@ -5,6 +5,7 @@ import { recoveryCodes, staffUsers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
+import { defaultIdentityRateLimits, type IdentityRateLimits } from './deps.ts';
 import { createIdentityModule } from './index.ts';
 import { base32Decode, totpCode } from './totp.ts';
 
@@ -205,24 +206,19 @@ forEachDatabase('sign-in rate limits', (kind) => {
     await ctx.close();
   });
 
-  it('the 11th sign-in attempt for one account in 15 minutes answers 429 with Retry-After, even with the right password', async () => {
+  it('after 10 failures for one account from one IP the 11th attempt from there answers 429 with Retry-After, even with the right password', async () => {
     const user = await seedStaffUser(ctx, { email: 'target@vendor.test', role: 'admin' });
+    const attacker = createBrowser(app, { ip: '10.0.0.1' });
     for (let attempt = 0; attempt < 10; attempt++) {
-      const response = await createBrowser(app, { ip: `10.0.0.${attempt + 1}` }).post('/api/auth/sign-in', {
-        email: user.email,
-        password: 'guess guess guess',
-      });
+      const response = await attacker.post('/api/auth/sign-in', { email: user.email, password: 'guess guess guess' });
       assert.equal(response.statusCode, 401);
     }
-    const limited = await createBrowser(app, { ip: '10.0.1.1' }).post('/api/auth/sign-in', {
-      email: user.email,
-      password: user.password,
-    });
+    const limited = await attacker.post('/api/auth/sign-in', { email: user.email, password: user.password });
     assert.equal(limited.statusCode, 429);
     assert.equal(limited.json().error.code, 'rate_limited');
     assert.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 900);
     ctx.clock.advance(15 * 60_000);
-    const later = await createBrowser(app).post('/api/auth/sign-in', { email: user.email, password: user.password });
+    const later = await attacker.post('/api/auth/sign-in', { email: user.email, password: user.password });
     assert.equal(later.statusCode, 200);
   });
 
@@ -243,7 +239,7 @@ forEachDatabase('sign-in rate limits', (kind) => {
     assert.equal(other.statusCode, 401);
   });
 
-  it('second-factor guesses are limited per account', async () => {
+  it('second-factor guesses are limited per account, whatever the address', async () => {
     const user = await seedStaffUser(ctx, { email: 'guess2fa@vendor.test', role: 'admin' });
     const browser = createBrowser(app, { ip: '198.51.100.1' });
     await browser.post('/api/auth/sign-in', { email: user.email, password: user.password });
@@ -253,5 +249,91 @@ forEachDatabase('sign-in rate limits', (kind) => {
     }
     assert.deepEqual(statuses.slice(0, 10), Array(10).fill(401));
     assert.equal(statuses[10], 429);
+  });
+});
+
+forEachDatabase('rate limits count failures, not successes', (kind) => {
+  let ctx: TestContext;
+  let app: App;
+  const hour = 3600_000;
+  // Small limits, one window of an hour for the whole suite (the clock starts at its start).
+  const limits: IdentityRateLimits = {
+    ...defaultIdentityRateLimits,
+    signInFailuresPerAccountAndIp: { name: 'sign-in-failures:account-ip', limit: 3, windowMs: hour },
+    signInPerIp: { name: 'sign-in:ip', limit: 12, windowMs: hour },
+    secondFactorFailuresPerAccount: { name: 'second-factor-failures:account', limit: 3, windowMs: hour },
+    passwordResetPerAccountAndIp: { name: 'password-reset:account-ip', limit: 2, windowMs: hour },
+    passwordResetPerAccount: { name: 'password-reset:account', limit: 4, windowMs: hour },
+  };
+  before(async () => {
+    ctx = await createTestContext(kind, { start: new Date('2026-03-02T09:00:00Z') });
+    app = await buildApp(ctx, { modules: [createIdentityModule({ limits })] });
+  });
+  after(async () => {
+    await app.close();
+    await ctx.close();
+  });
+
+  it('signing in with the right password and code again and again is never limited', async () => {
+    const user = await seedStaffUser(ctx, { email: 'often@vendor.test', role: 'support' });
+    for (let attempt = 0; attempt < 5; attempt++) await signInWithTotp(createBrowser(app), ctx.clock, user);
+  });
+
+  it('a correct password and code from a new IP still work while an attacker hammers the account from another IP', async () => {
+    const user = await seedStaffUser(ctx, { email: 'victim@vendor.test', role: 'admin' });
+    const attacker = createBrowser(app, { ip: '203.0.113.66' });
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 14; attempt++) {
+      statuses.push(
+        (await attacker.post('/api/auth/sign-in', { email: user.email, password: `guess number ${attempt}` }))
+          .statusCode,
+      );
+    }
+    // Three failures for the account from there, then 429; past its own limit the IP is refused anyway.
+    assert.deepEqual(statuses, [401, 401, 401, ...Array(11).fill(429)]);
+    assert.equal(
+      (await attacker.post('/api/auth/sign-in', { email: user.email, password: user.password })).statusCode,
+      429,
+    );
+
+    const owner = createBrowser(app, { ip: '198.51.100.20' });
+    await signInWithTotp(owner, ctx.clock, user);
+    assert.equal((await owner.get('/api/auth/session')).json().session.stage, 'signed_in');
+  });
+
+  it('wrong codes are limited per account; then even a right code waits', async () => {
+    const user = await seedStaffUser(ctx, { email: 'codes@vendor.test', role: 'admin' });
+    const browser = createBrowser(app, { ip: '192.0.2.50' });
+    ctx.clock.advance(30_000);
+    await browser.post('/api/auth/sign-in', { email: user.email, password: user.password });
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      statuses.push((await browser.post('/api/auth/second-factor', { code: '000000' })).statusCode);
+    }
+    const right = await browser.post('/api/auth/second-factor', {
+      code: totpCode(user.totpSecret as Buffer, ctx.clock.now()),
+    });
+    assert.deepEqual([...statuses, right.statusCode], [401, 401, 401, 429]);
+  });
+
+  it("a stranger's password-reset requests from one IP do not use up the owner's from another", async () => {
+    const user = await seedStaffUser(ctx, { email: 'reset-me@vendor.test', role: 'support' });
+    const stranger = createBrowser(app, { ip: '203.0.113.77' });
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      statuses.push((await stranger.post('/api/auth/password-reset/request', { email: user.email })).statusCode);
+    }
+    assert.deepEqual(statuses, [202, 202, 429]);
+    const own = await createBrowser(app, { ip: '198.51.100.21' }).post('/api/auth/password-reset/request', {
+      email: user.email,
+    });
+    assert.equal(own.statusCode, 202);
+    assert.equal((await ctx.mail.outbox({ to: user.email })).length, 3);
+    // From anywhere, the account's requests are bounded too (no endless mail to one person):
+    // this is its fifth request of the hour, the stranger's refused one included.
+    const more = await createBrowser(app, { ip: '198.51.100.23' }).post('/api/auth/password-reset/request', {
+      email: user.email,
+    });
+    assert.equal(more.statusCode, 429);
   });
 });

@@ -1,6 +1,7 @@
 // Signing in with email and password, then the second factor (a TOTP code or a recovery
-// code). Every attempt is rate-limited per account and per IP and audited; every failure
-// gives the same answer so the response does not reveal which accounts exist.
+// code). Every attempt counts against its IP address and failures against the account (see
+// IdentityRateLimits for why), and is audited; every failure gives the same answer so the
+// response does not reveal which accounts exist.
 import { AppError } from '../../http/errors.ts';
 import type { AuditTenant } from '../audit/service.ts';
 import type { IdentityDeps } from './deps.ts';
@@ -9,6 +10,7 @@ import { hashRecoveryCode, recoveryCodePattern } from './recovery-codes.ts';
 import type { RequestIdentity } from './request-identity.ts';
 import { open } from './server-secrets.ts';
 import { advanceSession, createSession, endSession, type RequestMeta } from './sessions.ts';
+import type { StaffUserRow } from './store.ts';
 import {
   claimTotpStep,
   findStaffUserByEmail,
@@ -48,11 +50,11 @@ export async function signIn(
       details: { reason },
     });
   };
+  // Keyed by account and address: a stranger's failures never lock the owner out elsewhere.
+  const failuresFromHere = { rule: deps.limits.signInFailuresPerAccountAndIp, subject: `${email} ${meta.ip}` };
   try {
-    await deps.limiter.consume([
-      { rule: deps.limits.signInPerAccount, subject: email },
-      { rule: deps.limits.signInPerIp, subject: meta.ip },
-    ]);
+    await deps.limiter.consume([{ rule: deps.limits.signInPerIp, subject: meta.ip }]);
+    await deps.limiter.ensureAllowed([failuresFromHere]);
   } catch (error) {
     await fail('rate_limited', null);
     throw error;
@@ -67,6 +69,7 @@ export async function signIn(
   else if (found.partner && found.partner.status !== 'active') reason = 'partner_suspended';
   if (reason || !found) {
     await fail(reason ?? 'unknown_email', found);
+    await deps.limiter.consume([failuresFromHere]);
     throw new AppError('invalid_credentials', invalidCredentialsMessage);
   }
 
@@ -109,10 +112,7 @@ export async function verifySecondFactor(
     ...meta,
   };
   try {
-    await deps.limiter.consume([
-      { rule: deps.limits.secondFactorPerAccount, subject: user.id },
-      { rule: deps.limits.secondFactorPerIp, subject: meta.ip },
-    ]);
+    await limitCodeAttempt(deps, user.id, meta.ip);
   } catch (error) {
     await deps.audit.record({
       ...auditBase,
@@ -123,17 +123,7 @@ export async function verifySecondFactor(
     throw error;
   }
 
-  const trimmed = code.trim();
-  let method: 'totp' | 'recovery_code' | null = null;
-  if (/^\d{6}$/.test(trimmed)) {
-    const secret = user.totpSecretEncrypted ? open(deps.keys.totpSecret, user.totpSecretEncrypted, user.id) : null;
-    const step = secret ? matchTotp(secret, trimmed, deps.clock.now(), user.totpLastStep) : null;
-    if (step !== null && (await claimTotpStep(deps.db, user.id, step))) method = 'totp';
-  } else if (recoveryCodePattern.test(trimmed.toLowerCase())) {
-    const codeHash = hashRecoveryCode(deps.keys.recoveryCode, user.id, trimmed);
-    if (await useRecoveryCode(deps.db, user.id, codeHash, deps.clock.now())) method = 'recovery_code';
-  }
-
+  const method = await useSecondFactorCode(deps, user, code);
   if (!method) {
     await deps.audit.record({
       ...auditBase,
@@ -141,6 +131,7 @@ export async function verifySecondFactor(
       result: 'failure',
       details: { reason: 'wrong_code', step: 'second_factor' },
     });
+    await countCodeFailure(deps, user.id);
     throw new AppError('invalid_credentials', invalidCodeMessage);
   }
   if (method === 'recovery_code') {
@@ -149,4 +140,36 @@ export async function verifySecondFactor(
   const sessionId = await advanceSession(deps.db, deps.clock, identity.sessionIdHash, 'signed_in');
   await deps.audit.record({ ...auditBase, action: 'auth.sign_in', result: 'success', details: { method } });
   return { sessionId };
+}
+
+/**
+ * Before checking a code: counts the attempt against the IP address and refuses (429) an
+ * account whose wrong codes used up the window. Successful codes never count.
+ */
+export async function limitCodeAttempt(deps: IdentityDeps, userId: string, ip: string): Promise<void> {
+  await deps.limiter.consume([{ rule: deps.limits.secondFactorPerIp, subject: ip }]);
+  await deps.limiter.ensureAllowed([{ rule: deps.limits.secondFactorFailuresPerAccount, subject: userId }]);
+}
+
+export async function countCodeFailure(deps: IdentityDeps, userId: string): Promise<void> {
+  await deps.limiter.consume([{ rule: deps.limits.secondFactorFailuresPerAccount, subject: userId }]);
+}
+
+/** Which second factor `code` is — a fresh TOTP code or an unused recovery code, now used up — or null. */
+export async function useSecondFactorCode(
+  deps: IdentityDeps,
+  user: StaffUserRow,
+  code: string,
+): Promise<'totp' | 'recovery_code' | null> {
+  const trimmed = code.trim();
+  if (/^\d{6}$/.test(trimmed)) {
+    const secret = user.totpSecretEncrypted ? open(deps.keys.totpSecret, user.totpSecretEncrypted, user.id) : null;
+    const step = secret ? matchTotp(secret, trimmed, deps.clock.now(), user.totpLastStep) : null;
+    return step !== null && (await claimTotpStep(deps.db, user.id, step)) ? 'totp' : null;
+  }
+  if (recoveryCodePattern.test(trimmed.toLowerCase())) {
+    const codeHash = hashRecoveryCode(deps.keys.recoveryCode, user.id, trimmed);
+    if (await useRecoveryCode(deps.db, user.id, codeHash, deps.clock.now())) return 'recovery_code';
+  }
+  return null;
 }

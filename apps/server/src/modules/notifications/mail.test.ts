@@ -1,52 +1,9 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after as afterAll, before, it } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { createLogger } from '../../logger.ts';
 import { createTestContext, forEachDatabase } from '../../testing/context.ts';
-import { createMailService } from './mail.ts';
-
-interface Received {
-  from: string;
-  to: string[];
-  data: string;
-}
-
-/** A tiny SMTP server on 127.0.0.1 that keeps what it receives and rejects one address. */
-async function startSmtp(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (address.address.startsWith('bounce@')) callback(new Error('mailbox unavailable'));
-      else callback();
-    },
-    onData(stream, session, callback) {
-      let data = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        data += chunk;
-      });
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-          data,
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { startSmtp } from '../../testing/smtp.ts';
+import { createMailService, removedSecret } from './mail.ts';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -96,6 +53,31 @@ forEachDatabase('outgoing mail', (kind) => {
     assert.equal(entry?.id, id);
     assert.equal(entry?.sentAt, ctx.clock.now().toISOString());
     assert.equal(entry?.error, null);
+  });
+
+  it('with SMTP a message goes out whole, and the copy kept has its secrets removed', async (t) => {
+    const ctx = await createTestContext(kind, { env: { SMTP_URL: smtp.url } });
+    t.after(() => ctx.close());
+    const mail = createMailService({ db: ctx.db, clock: ctx.clock, logger, smtp: ctx.config.smtp });
+    const link = 'https://backup.example.com/invite#token=live-secret-token';
+    const before = smtp.received.length;
+    await mail.send({ to: 'new@example.test', subject: 'Invited', text: `Open ${link} soon.`, secrets: [link] });
+    assert.match(smtp.received[before]?.data ?? '', /live-secret-token/);
+    const [entry] = await mail.outbox({ to: 'new@example.test' });
+    assert.equal(entry?.text, `Open ${removedSecret} soon.`);
+    // Refused mail keeps no secret either: the link is sent again by a new invitation.
+    await mail.send({ to: 'bounce@example.test', subject: 'Invited', text: `Open ${link}.`, secrets: [link] });
+    const [refused] = await mail.outbox({ to: 'bounce@example.test' });
+    assert.equal(refused?.text, `Open ${removedSecret}.`);
+  });
+
+  it('without SMTP the outbox keeps the secrets: it is the only way they reach their person', async (t) => {
+    const ctx = await createTestContext(kind);
+    t.after(() => ctx.close());
+    const mail = createMailService({ db: ctx.db, clock: ctx.clock, logger, smtp: null });
+    const link = 'https://backup.example.com/reset-password#token=kept-token';
+    await mail.send({ to: 'reset@example.test', subject: 'Reset', text: `Open ${link}.`, secrets: [link] });
+    assert.equal((await mail.outbox({ to: 'reset@example.test' }))[0]?.text, `Open ${link}.`);
   });
 
   it('a message the SMTP server refuses stays in the outbox with the reason', async (t) => {

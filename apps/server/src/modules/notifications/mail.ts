@@ -1,6 +1,8 @@
 // Outgoing email. Every message is written to the outbox table; with SMTP_URL set it is also
 // sent over SMTP (nodemailer) and marked sent. Without SMTP the vendor console shows the
-// outbox, and tests read it.
+// outbox (to vendor admins: it is then the only way a link reaches its person), and tests read
+// it. With SMTP the copy kept has the message's secrets (one-time links) removed: whoever
+// could read the table could otherwise become the invited or resetting person.
 import { randomUUID } from 'node:crypto';
 import { desc, eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
@@ -14,7 +16,14 @@ export interface MailMessage {
   subject: string;
   text: string;
   html?: string;
+  /**
+   * Parts of text/html that are live credentials (invitation, setup and reset links): sent,
+   * but replaced by `removedSecret` in the copy kept when SMTP delivers the mail.
+   */
+  secrets?: readonly string[];
 }
+
+export const removedSecret = '[link removed: sent by email only]';
 
 export interface OutboxEntry {
   id: string;
@@ -44,9 +53,11 @@ export function createMailService({
 }): MailService {
   const transport = smtp ? nodemailer.createTransport(smtp.url) : null;
   return {
-    async send(message) {
+    async send({ secrets = [], ...message }) {
       const id = randomUUID();
-      await db.insert(outbox).values({ id, ...message, html: message.html ?? null, createdAt: clock.now() });
+      // Without SMTP the outbox is the delivery, so it must keep the links whole.
+      const kept = transport ? withoutSecrets(message, secrets) : message;
+      await db.insert(outbox).values({ id, ...kept, html: kept.html ?? null, createdAt: clock.now() });
       if (transport && smtp) {
         try {
           await transport.sendMail({ from: smtp.from, ...message });
@@ -77,5 +88,15 @@ export function createMailService({
         error: row.error,
       }));
     },
+  };
+}
+
+function withoutSecrets<T extends { text: string; html?: string }>(message: T, secrets: readonly string[]): T {
+  const remove = (body: string) =>
+    secrets.reduce((kept, secret) => (secret ? kept.replaceAll(secret, removedSecret) : kept), body);
+  return {
+    ...message,
+    text: remove(message.text),
+    ...(message.html === undefined ? {} : { html: remove(message.html) }),
   };
 }

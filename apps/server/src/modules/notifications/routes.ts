@@ -1,5 +1,6 @@
 // GET /api/vendor/outbox: the mail this installation sent or would have sent (every message
-// is kept in the outbox; without SMTP it is the only place it goes). Vendor operators only.
+// is kept in the outbox; without SMTP it is the only place it goes). Vendor admins only: the
+// policy says why.
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { requireActor } from '../identity/index.ts';
@@ -15,6 +16,14 @@ const outboxEntry = z.object({
   error: z.string().nullable(),
 });
 
+const smtpNotice =
+  'Mail is delivered over SMTP; a copy of every message is kept here, with its invitation, setup or ' +
+  'password-reset link removed: those links go to their recipients only.';
+const outboxOnlyNotice =
+  'No SMTP server is configured (SMTP_URL), so mail is kept here instead of being sent, links included: ' +
+  'this page is how an invitation or password-reset link reaches its person, and whoever opens one can become ' +
+  'that person. That is why only vendor admins can read it. Configure SMTP_URL to send mail and keep links out of it.';
+
 export const outboxModule: ApiModule = (app, ctx) => {
   app.get(
     '/api/vendor/outbox',
@@ -26,14 +35,23 @@ export const outboxModule: ApiModule = (app, ctx) => {
           to: z.email().optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
         }),
-        response: { 200: z.object({ smtpConfigured: z.boolean(), messages: z.array(outboxEntry) }) },
+        response: {
+          200: z.object({
+            smtpConfigured: z.boolean(),
+            /** What the outbox is for here, and whether its messages show their links. */
+            notice: z.string(),
+            messages: z.array(outboxEntry),
+          }),
+        },
       },
     },
     async (request) => {
       authorize(requireActor(request), 'vendor.outbox.read', { kind: 'vendor' });
       const { to, limit } = request.query;
+      const smtpConfigured = ctx.config.smtp !== null;
       return {
-        smtpConfigured: ctx.config.smtp !== null,
+        smtpConfigured,
+        notice: smtpConfigured ? smtpNotice : outboxOnlyNotice,
         messages: await ctx.mail.outbox({ limit, ...(to ? { to: to.toLowerCase() } : {}) }),
       };
     },

@@ -8,10 +8,13 @@ import {
   type Actor,
   actions,
   authorize,
+  authorizeInvitation,
   can,
   customerScope,
   mayGrantRole,
+  partnerRoles,
   type Tenant,
+  vendorRoles,
 } from './policy.ts';
 
 // Partner P1 (the acting partner) has child P2; P3 is unrelated. C1, C4, C5 are P1's
@@ -74,7 +77,7 @@ type Expected = Partial<Record<ActorName, TenantName[]>>;
 const expected: Record<Action, Expected> = {
   'vendor.partners.read': { vendorAdmin: ['vendor'], vendorSupport: ['vendor'] },
   'vendor.partners.manage': { vendorAdmin: ['vendor'] },
-  'vendor.outbox.read': { vendorAdmin: ['vendor'], vendorSupport: ['vendor'] },
+  'vendor.outbox.read': { vendorAdmin: ['vendor'] },
   'vendor.health.read': { vendorAdmin: ['vendor'], vendorSupport: ['vendor'] },
   'vendor.operators.manage': { vendorAdmin: ['vendor'] },
   'partner.read': {
@@ -181,6 +184,15 @@ const expected: Record<Action, Expected> = {
     partnerAdmin: [...ownPartners, ...subtreeCustomers],
     customerSuperAdmin: ['customerOwn'],
   },
+  'account.password.change': {
+    vendorAdmin: ['vendor'],
+    vendorSupport: ['vendor'],
+    partnerOwner: ['partnerOwn'],
+    partnerAdmin: ['partnerOwn'],
+    partnerTechnician: ['partnerOwn'],
+    partnerReadOnly: ['partnerOwn'],
+    partnerBilling: ['partnerOwn'],
+  },
 };
 
 describe('policy matrix', () => {
@@ -227,6 +239,39 @@ describe('role grants', () => {
     assert.equal(mayGrantRole(actors.vendorAdmin, 'support'), true);
     assert.equal(mayGrantRole(actors.customerHelpdesk, 'super_admin'), false);
     assert.equal(mayGrantRole(actors.partnerOwner, 'super_admin'), false);
+  });
+});
+
+describe('invitations', () => {
+  // Every (organisation, role) an actor may invite to; everything else is refused.
+  const memberRoles = ['admin', 'technician', 'read_only', 'billing'].flatMap((role) => [
+    `partnerOwn:${role}`,
+    `partnerChild:${role}`,
+  ]);
+  const allowed: Partial<Record<ActorName, string[]>> = {
+    vendorAdmin: ['vendor:admin', 'vendor:support', 'partnerOwn:owner', 'partnerChild:owner', 'partnerOther:owner'],
+    partnerOwner: memberRoles,
+    partnerAdmin: memberRoles,
+  };
+  const organisations = ['vendor', 'partnerOwn', 'partnerChild', 'partnerOther', 'customerOwn'] as const;
+  const roles = [...new Set([...vendorRoles, ...partnerRoles])];
+
+  it('nobody invites to a role above their own, into another organisation, or into a customer', () => {
+    for (const [actorName, actor] of Object.entries(actors) as [ActorName, Actor][]) {
+      if (actor.kind === 'system') continue;
+      const granted: string[] = [];
+      for (const organisation of organisations) {
+        for (const role of roles) {
+          try {
+            authorizeInvitation(actor, tenants[organisation], role);
+            granted.push(`${organisation}:${role}`);
+          } catch (error) {
+            assert.ok(['forbidden', 'not_found'].includes((error as { code?: string }).code ?? ''), String(error));
+          }
+        }
+      }
+      assert.deepEqual(granted.sort(), (allowed[actorName] ?? []).sort(), actorName);
+    }
   });
 });
 

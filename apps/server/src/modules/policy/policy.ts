@@ -62,6 +62,8 @@ export const actions = [
   'customer.delete',
   // every tenant
   'audit.read',
+  // one's own staff account (vendor operators and partner users; customers use Google)
+  'account.password.change',
 ] as const;
 export type Action = (typeof actions)[number];
 
@@ -110,7 +112,9 @@ const viewing = ['owner', 'admin', 'technician', 'read_only'] as const satisfies
 const rules: Record<Action, Rule> = {
   'vendor.partners.read': all(onVendor, vendorAny),
   'vendor.partners.manage': all(onVendor, vendorAdmin),
-  'vendor.outbox.read': all(onVendor, vendorAny),
+  // Without SMTP the outbox is how invitation, setup and reset links reach people: reading
+  // it is becoming them, so it is for vendor admins only (with SMTP it keeps no link).
+  'vendor.outbox.read': all(onVendor, vendorAdmin),
   'vendor.health.read': all(onVendor, vendorAny),
   'vendor.operators.manage': all(onVendor, vendorAdmin),
 
@@ -176,6 +180,20 @@ const rules: Record<Action, Rule> = {
     partnerRole(...managing),
     customerRole('super_admin'),
   ),
+
+  // On the organisation the account belongs to; support and read-only roles included.
+  'account.password.change': any(
+    all(onVendor, vendorAny),
+    (actor, tenant) => actor.kind === 'partner' && tenant.kind === 'partner' && tenant.partnerId === actor.partnerId,
+  ),
+};
+
+/** Refusals that deserve more than "your role does not allow this": the page shows them as they are. */
+const refusalReasons: Partial<Record<Action, string>> = {
+  'vendor.outbox.read':
+    'The outbox is for vendor admins only: without SMTP it holds invitation, setup and password-reset links, ' +
+    'and whoever opens such a link can become that person.',
+  'account.password.change': 'Customer accounts sign in with Google: they have no Safehold password to change.',
 };
 
 export function can(actor: Actor, action: Action, tenant: Tenant): boolean {
@@ -189,7 +207,7 @@ export function can(actor: Actor, action: Action, tenant: Tenant): boolean {
 export function authorize(actor: Actor, action: Action, tenant: Tenant): void {
   if (can(actor, action, tenant)) return;
   if (!canSee(actor, tenant)) throw new AppError('not_found', 'Not found.');
-  throw new AppError('forbidden', 'Your role does not allow this.');
+  throw new AppError('forbidden', refusalReasons[action] ?? 'Your role does not allow this.');
 }
 
 export function canSee(actor: Actor, tenant: Tenant): boolean {
@@ -249,6 +267,27 @@ export function auditView(actor: Actor, tenant: Tenant): AuditView {
       };
     case 'customer':
       return { fromManagementStart: false, namesStaffOf: () => false };
+  }
+}
+
+export type InvitedRole = PartnerRole | VendorRole;
+
+/**
+ * Every invitation path asks this (throws like `authorize`): vendor admins invite operators,
+ * and the owner of a partner they onboard; partner owners and admins invite members of their
+ * organisation (or of a child's). Nobody invites to a role above their own, the owner role is
+ * never given by a member, and customer members are never invited (they come from Google).
+ */
+export function authorizeInvitation(actor: Actor, organisation: Tenant, role: InvitedRole): void {
+  if (organisation.kind === 'customer') throw new AppError('forbidden', 'Customer members come from Google.');
+  if (organisation.kind === 'partner' && role === 'owner') {
+    authorize(actor, 'vendor.partners.manage', { kind: 'vendor' });
+    return;
+  }
+  authorize(actor, organisation.kind === 'vendor' ? 'vendor.operators.manage' : 'partner.team.manage', organisation);
+  const roles: readonly string[] = organisation.kind === 'vendor' ? vendorRoles : partnerRoles;
+  if (!roles.includes(role) || !mayGrantRole(actor, role)) {
+    throw new AppError('forbidden', 'You cannot grant a role above your own.');
   }
 }
 
