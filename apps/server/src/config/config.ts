@@ -3,6 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from './config-error.ts';
+import { assertPrivateKeyFile } from './file-modes.ts';
 
 const port = z.coerce
   .number({ error: 'must be a number' })
@@ -89,10 +91,7 @@ export interface Config {
   };
 }
 
-/** A configuration problem: the message names the variable. Exit code 2. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const relevant = Object.fromEntries(
@@ -165,11 +164,18 @@ function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** Reads the master key, creating it (mode 0600) on first start outside production. */
+/**
+ * Reads the master key, creating it (mode 0600) on first start outside production. A key file
+ * that group or others may read is refused before it is read.
+ */
 export function readMasterKey(config: Config, generate: () => Buffer): { key: Buffer; created: boolean } {
   if (config.masterKey.kind === 'inline') return { key: config.masterKey.key, created: false };
   const file = config.masterKey.path;
   if (existsSync(file)) {
+    assertPrivateKeyFile(
+      file,
+      config.masterKey.mustExist ? 'The master key file (SAFEHOLD_MASTER_KEY_FILE)' : 'The master key file',
+    );
     const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
     if (key.length !== 32) throw new ConfigError(`Invalid master key in ${file}: must be 32 bytes, base64-encoded`);
     return { key, created: false };
