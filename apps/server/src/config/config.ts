@@ -59,7 +59,21 @@ const environmentSchema = z.object({
   GOOGLE_OIDC_ISSUER: httpUrl.optional(),
   GOOGLE_OIDC_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  SAFEHOLD_DEMO: z
+    .enum(['0', '1'], { error: 'must be 1 (demo mode allowed, even in production) or 0 (never)' })
+    .optional(),
 });
+
+/**
+ * Variables whose value is a secret or may carry one (a URL's password): a message names them
+ * but never repeats their value, not even a malformed one (`user:pass@host` without a scheme).
+ */
+const secretVariables = new Set<string>([
+  'DATABASE_URL',
+  'SMTP_URL',
+  'SAFEHOLD_MASTER_KEY',
+  'GOOGLE_OIDC_CLIENT_SECRET',
+]);
 
 export type Environment = z.infer<typeof environmentSchema>;
 
@@ -78,6 +92,8 @@ export interface Config {
   exportDir: string;
   masterKey: { kind: 'inline'; key: Buffer } | { kind: 'file'; path: string; mustExist: boolean };
   smtp: { url: string; from: string } | null;
+  /** SAFEHOLD_DEMO: true = demo mode allowed (also in production), false = never, null = unset. */
+  demo: boolean | null;
   trustedProxies: string[];
   logLevel: Environment['LOG_LEVEL'];
   google: {
@@ -101,7 +117,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? 'environment');
-      return `${variable} ${issue.message}${variable in relevant ? ` (got "${relevant[variable]}")` : ''}`;
+      const value = relevant[variable];
+      return `${variable} ${issue.message}${value === undefined ? '' : describeValue(variable, value)}`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
@@ -127,6 +144,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     masterKey = { kind: 'file', path: path.join(dataDir, 'master.key'), mustExist: false };
   }
 
+  if (env.SAFEHOLD_DEMO === '1' && (env.GOOGLE_SERVICE_ACCOUNT_KEY || env.GOOGLE_OIDC_ISSUER)) {
+    throw new ConfigError(
+      'Invalid configuration: SAFEHOLD_DEMO=1 asks for demo mode (the built-in Google emulator instead of Google), ' +
+        'but Google credentials are set (GOOGLE_SERVICE_ACCOUNT_KEY, GOOGLE_OIDC_ISSUER): unset one or the other',
+    );
+  }
+
   if (env.SAFEHOLD_STORAGE_URL?.startsWith('s3://') && !env.S3_ENDPOINT && !source.AWS_REGION) {
     throw new ConfigError(
       'Invalid configuration: SAFEHOLD_STORAGE_URL is s3:// but neither S3_ENDPOINT nor AWS_REGION is set',
@@ -146,6 +170,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     exportDir: env.SAFEHOLD_EXPORT_DIR ? path.resolve(cwd, env.SAFEHOLD_EXPORT_DIR) : path.join(dataDir, 'exports'),
     masterKey,
     smtp: env.SMTP_URL ? { url: env.SMTP_URL, from: env.SMTP_FROM } : null,
+    demo: env.SAFEHOLD_DEMO === undefined ? null : env.SAFEHOLD_DEMO === '1',
     trustedProxies: env.SAFEHOLD_TRUSTED_PROXIES ?? [],
     logLevel: env.LOG_LEVEL,
     google: {
@@ -158,6 +183,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       oidcClientSecret: env.GOOGLE_OIDC_CLIENT_SECRET ?? null,
     },
   };
+}
+
+/** The bad value as a message may show it: never a secret variable's, and never a URL's user:password part. */
+function describeValue(variable: string, value: string): string {
+  if (secretVariables.has(variable)) return ' (value not shown: it may hold a secret)';
+  return ` (got "${value.replace(/\/\/.*@/s, '//***@')}")`;
 }
 
 function formatHost(host: string): string {

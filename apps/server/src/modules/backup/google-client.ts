@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.ts';
 
 const clients = new WeakMap<object, GoogleClient>();
 
-export function googleClientFor(ctx: AppContext): GoogleClient {
+export function googleClientFor(ctx: Pick<AppContext, 'config' | 'logger'>): GoogleClient {
   const cached = clients.get(ctx.config);
   if (cached) return cached;
   const { google } = ctx.config;
@@ -14,7 +14,7 @@ export function googleClientFor(ctx: AppContext): GoogleClient {
     throw new Error('no Google service-account key is configured (GOOGLE_SERVICE_ACCOUNT_KEY)');
   }
   const client = createGoogleClient({
-    serviceAccountKey: JSON.parse(readFileSync(google.serviceAccountKeyPath, 'utf8')),
+    serviceAccountKey: parseKeyFile(google.serviceAccountKeyPath),
     ...(google.apiUrl ? { apiUrl: google.apiUrl } : {}),
     ...(google.uploadUrl ? { uploadUrl: google.uploadUrl } : {}),
     ...(google.tokenUrl ? { tokenUrl: google.tokenUrl } : {}),
@@ -22,4 +22,17 @@ export function googleClientFor(ctx: AppContext): GoogleClient {
   });
   clients.set(ctx.config, client);
   return client;
+}
+
+/**
+ * The key file's JSON. JSON.parse's own message quotes the text around the error, which here
+ * is a private key: the message names the file only.
+ */
+function parseKeyFile(keyPath: string): unknown {
+  const text = readFileSync(keyPath, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`the Google service-account key ${keyPath} (GOOGLE_SERVICE_ACCOUNT_KEY) is not valid JSON`);
+  }
 }
