@@ -169,14 +169,22 @@ describe('configuration errors never show a secret', () => {
   it('every bad value at once: each variable named, no planted secret', async (t) => {
     const data = emptyDataDir();
     t.after(() => data.remove());
-    const perVariable = configErrors.filter(([, changes]) => Object.keys(changes).length === 1);
-    const env = withChanges(
-      Object.assign({ SAFEHOLD_DATA_DIR: data.dir }, ...perVariable.map(([, changes]) => changes)),
+    // The first bad value of each variable; SAFEHOLD_MASTER_KEY_FILE is bad only beside
+    // SAFEHOLD_MASTER_KEY, a check that runs once every single value is valid.
+    const badValues: Record<string, string> = {};
+    for (const [, changes] of configErrors) {
+      for (const [variable, value] of Object.entries(changes)) {
+        if (Object.keys(changes).length === 1 && value !== undefined) badValues[variable] ??= value;
+      }
+    }
+    const result = await runInProcess(
+      ['migrate'],
+      withChanges({ ...badValues, SAFEHOLD_DATA_DIR: data.dir }),
+      data.dir,
     );
-    const result = await runInProcess(['migrate'], env, data.dir);
     assert.equal(result.code, 2);
-    for (const [, changes] of perVariable) {
-      for (const variable of Object.keys(changes)) assert.match(result.stderr, new RegExp(variable));
+    for (const variable of Object.keys(badValues).filter((name) => name !== 'SAFEHOLD_MASTER_KEY_FILE')) {
+      assert.match(result.stderr, new RegExp(`[:;] ${variable} `), variable);
     }
     assertNoSecret(result.stderr, 'all at once');
   });
