@@ -1,7 +1,7 @@
 // Who may read Safehold's local state: only the account it runs as. The data dir holds the
 // database (every tenant's metadata), the generated master key and by default the backups, so
-// it is 0700 and everything in it 0600 — by the process's umask, because PGlite and other
-// libraries create their files with whatever mode they like (0666 for most PGlite files).
+// it is 0700 and everything in it 0600: the process's umask sees to what Node creates, and
+// PGlite's files, whose modes its WASM file system sets itself, are tightened by a walk.
 import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './config-error.ts';
