@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Clock, systemClock } from './clock.ts';
 import { type Config, readMasterKey } from './config/config.ts';
+import { formatMode, preparePrivateDataDir } from './config/file-modes.ts';
 import type { AppContext } from './context.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { defineHousekeeping, scheduleHousekeeping } from './jobs/housekeeping.ts';
@@ -40,7 +41,7 @@ export interface RuntimeOptions {
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
-  mkdirSync(config.dataDir, { recursive: true });
+  prepareDataDir(config.dataDir, logger);
   const masterKey = loadOrCreateMasterKey(config, logger);
   const database = options.database ?? (await openDatabase(config.database, { command: options.command }));
   try {
@@ -94,6 +95,17 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   defineResellerJobs(jobs, runtime);
   defineRestoreJobs(jobs, () => runtime);
   return runtime;
+}
+
+/** The data dir, private to this account: created 0700, or tightened (with a warning) when it was open. */
+function prepareDataDir(dataDir: string, logger: Logger): void {
+  const { tightenedFrom } = preparePrivateDataDir(dataDir);
+  if (tightenedFrom !== null) {
+    logger.warn(
+      { dataDir, from: formatMode(tightenedFrom), to: '0700' },
+      'the data directory was open to other accounts: its permissions are now owner-only',
+    );
+  }
 }
 
 function loadOrCreateMasterKey(config: Config, logger: Logger): Buffer {

@@ -1,4 +1,5 @@
 // The `safehold` binary: one entry point, one subcommand per task (DESIGN.md §1).
+import { restrictNewFileModes } from '../config/file-modes.ts';
 import { type Command, type CommandIo, type DelegatedCommand, exitCodes, runCommand } from './command.ts';
 import {
   backupRetentionCommand,
@@ -83,6 +84,8 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
 
 /** Runs the CLI on this process's arguments and sets its exit code. */
 export async function runCli(): Promise<void> {
+  // Before any command creates a file: the data dir and everything in it are the owner's only.
+  restrictNewFileModes();
   process.exitCode = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

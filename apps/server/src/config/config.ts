@@ -3,6 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from './config-error.ts';
+import { assertPrivateKeyFile } from './file-modes.ts';
 
 const port = z.coerce
   .number({ error: 'must be a number' })
@@ -57,7 +59,21 @@ const environmentSchema = z.object({
   GOOGLE_OIDC_ISSUER: httpUrl.optional(),
   GOOGLE_OIDC_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  SAFEHOLD_DEMO: z
+    .enum(['0', '1'], { error: 'must be 1 (demo mode allowed, even in production) or 0 (never)' })
+    .optional(),
 });
+
+/**
+ * Variables whose value is a secret or may carry one (a URL's password): a message names them
+ * but never repeats their value, not even a malformed one (`user:pass@host` without a scheme).
+ */
+const secretVariables = new Set<string>([
+  'DATABASE_URL',
+  'SMTP_URL',
+  'SAFEHOLD_MASTER_KEY',
+  'GOOGLE_OIDC_CLIENT_SECRET',
+]);
 
 export type Environment = z.infer<typeof environmentSchema>;
 
@@ -76,6 +92,8 @@ export interface Config {
   exportDir: string;
   masterKey: { kind: 'inline'; key: Buffer } | { kind: 'file'; path: string; mustExist: boolean };
   smtp: { url: string; from: string } | null;
+  /** SAFEHOLD_DEMO: true = demo mode allowed (also in production), false = never, null = unset. */
+  demo: boolean | null;
   trustedProxies: string[];
   logLevel: Environment['LOG_LEVEL'];
   google: {
@@ -89,10 +107,7 @@ export interface Config {
   };
 }
 
-/** A configuration problem: the message names the variable. Exit code 2. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const relevant = Object.fromEntries(
@@ -102,7 +117,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? 'environment');
-      return `${variable} ${issue.message}${variable in relevant ? ` (got "${relevant[variable]}")` : ''}`;
+      const value = relevant[variable];
+      return `${variable} ${issue.message}${value === undefined ? '' : describeValue(variable, value)}`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
@@ -128,6 +144,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     masterKey = { kind: 'file', path: path.join(dataDir, 'master.key'), mustExist: false };
   }
 
+  if (env.SAFEHOLD_DEMO === '1' && (env.GOOGLE_SERVICE_ACCOUNT_KEY || env.GOOGLE_OIDC_ISSUER)) {
+    throw new ConfigError(
+      'Invalid configuration: SAFEHOLD_DEMO=1 asks for demo mode (the built-in Google emulator instead of Google), ' +
+        'but Google credentials are set (GOOGLE_SERVICE_ACCOUNT_KEY, GOOGLE_OIDC_ISSUER): unset one or the other',
+    );
+  }
+
   if (env.SAFEHOLD_STORAGE_URL?.startsWith('s3://') && !env.S3_ENDPOINT && !source.AWS_REGION) {
     throw new ConfigError(
       'Invalid configuration: SAFEHOLD_STORAGE_URL is s3:// but neither S3_ENDPOINT nor AWS_REGION is set',
@@ -147,6 +170,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     exportDir: env.SAFEHOLD_EXPORT_DIR ? path.resolve(cwd, env.SAFEHOLD_EXPORT_DIR) : path.join(dataDir, 'exports'),
     masterKey,
     smtp: env.SMTP_URL ? { url: env.SMTP_URL, from: env.SMTP_FROM } : null,
+    demo: env.SAFEHOLD_DEMO === undefined ? null : env.SAFEHOLD_DEMO === '1',
     trustedProxies: env.SAFEHOLD_TRUSTED_PROXIES ?? [],
     logLevel: env.LOG_LEVEL,
     google: {
@@ -161,15 +185,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
   };
 }
 
+/** The bad value as a message may show it: never a secret variable's, and never a URL's user:password part. */
+function describeValue(variable: string, value: string): string {
+  if (secretVariables.has(variable)) return ' (value not shown: it may hold a secret)';
+  return ` (got "${value.replace(/\/\/.*@/s, '//***@')}")`;
+}
+
 function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** Reads the master key, creating it (mode 0600) on first start outside production. */
+/**
+ * Reads the master key, creating it (mode 0600) on first start outside production. A key file
+ * that group or others may read is refused before it is read.
+ */
 export function readMasterKey(config: Config, generate: () => Buffer): { key: Buffer; created: boolean } {
   if (config.masterKey.kind === 'inline') return { key: config.masterKey.key, created: false };
   const file = config.masterKey.path;
   if (existsSync(file)) {
+    assertPrivateKeyFile(
+      file,
+      config.masterKey.mustExist ? 'The master key file (SAFEHOLD_MASTER_KEY_FILE)' : 'The master key file',
+    );
     const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
     if (key.length !== 32) throw new ConfigError(`Invalid master key in ${file}: must be 32 bytes, base64-encoded`);
     return { key, created: false };

@@ -10,6 +10,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { removeGroupAndOtherAccess } from '../config/file-modes.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import * as schema from './schema.ts';
 
@@ -60,6 +61,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     });
     await pglite.waitReady;
+    if (!options.inMemory) removeGroupAndOtherAccess(dataDir);
   } catch (error) {
     lock?.release();
     throw error;
@@ -82,6 +84,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
       closed = true;
       try {
         await pglite.close();
+        if (!options.inMemory) removeGroupAndOtherAccess(dataDir);
       } finally {
         lock?.release();
       }

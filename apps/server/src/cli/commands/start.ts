@@ -22,6 +22,8 @@ export const startCommand: Command = {
   options: {},
   async run(_parsed, io) {
     const loaded = loadConfig(io.env, io.cwd);
+    // Decided before anything is opened: production without credentials stops here (exit 2).
+    const demoMode = wantsDemoGoogle(loaded);
     const shutdown = listenForShutdown();
     let runtime: Runtime;
     try {
@@ -35,7 +37,7 @@ export const startCommand: Command = {
     let app: Awaited<ReturnType<typeof buildApp>>;
     let url: string;
     try {
-      if (wantsDemoGoogle(loaded)) {
+      if (demoMode) {
         demo = await startDemoGoogle(loaded);
         runtime.config = demo.config;
         runtime.demo = demo.info;

@@ -4,7 +4,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_DOMAIN, type DemoAccount, OIDC_CLIENT_ID, startDemoEmulator } from '@safehold/emulator';
-import type { Config } from '../../config/config.ts';
+import { type Config, ConfigError } from '../../config/config.ts';
 
 export interface DemoInfo {
   domain: string;
@@ -19,9 +19,23 @@ export interface DemoGoogle {
   stop(): Promise<void>;
 }
 
-/** Whether this configuration has Google credentials of its own (then no demo runs). */
+/**
+ * Whether `safehold start` runs demo mode: only without Google credentials of its own, never
+ * with SAFEHOLD_DEMO=0, and in production only when SAFEHOLD_DEMO=1 asks for it — a production
+ * install missing its credentials must not quietly serve a fake Google (whose control API has
+ * no authentication) instead of failing. Throws the ConfigError (exit 2) that says so.
+ */
 export function wantsDemoGoogle(config: Config): boolean {
-  return config.google.serviceAccountKeyPath === null && config.google.oidcIssuer === null;
+  const hasGoogleCredentials = config.google.serviceAccountKeyPath !== null || config.google.oidcIssuer !== null;
+  if (hasGoogleCredentials || config.demo === false) return false;
+  if (config.env === 'production' && config.demo !== true) {
+    throw new ConfigError(
+      'Invalid configuration: NODE_ENV=production but no Google credentials are set (GOOGLE_SERVICE_ACCOUNT_KEY, ' +
+        'GOOGLE_OIDC_ISSUER), and demo mode — the built-in Google emulator instead of Google — does not run in ' +
+        'production unless asked: set the Google credentials, or SAFEHOLD_DEMO=1 to run the demo anyway',
+    );
+  }
+  return true;
 }
 
 export async function startDemoGoogle(config: Config): Promise<DemoGoogle> {
