@@ -95,6 +95,33 @@ test('faults: a dropped connection does not stop the emulator serving other requ
   assert.equal((await c.gmail.users.labels.list({ userId: 'me' })).status, 200);
 });
 
+test('faults: a truncated body promises the whole length, sends half and closes', async () => {
+  emulator.control.setFaults([{ endpoint: 'gmail.users.getProfile', truncateRate: 1, times: 1 }]);
+  const token = await accessToken(emulator.url, emulator.serviceAccountKey, ADMIN);
+  const response = await fetch(`${emulator.url}/gmail/v1/users/me/profile`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(response.status, 200, 'the real status');
+  assert.ok(Number(response.headers.get('content-length')) > 0);
+  await assert.rejects(response.text(), 'the body ends early');
+  assert.equal((await c.gmail.users.getProfile({ userId: 'me' })).status, 200, 'then normal service');
+  emulator.control.setFaults([]);
+});
+
+test('faults: a stalled request gets no answer until the client gives up', async () => {
+  emulator.control.setFaults([{ endpoint: 'gmail.users.getProfile', stallRate: 1, stallMs: 60_000, times: 1 }]);
+  const token = await accessToken(emulator.url, emulator.serviceAccountKey, ADMIN);
+  await assert.rejects(
+    fetch(`${emulator.url}/gmail/v1/users/me/profile`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(300),
+    }),
+    { name: 'TimeoutError' },
+  );
+  assert.equal((await c.gmail.users.getProfile({ userId: 'me' })).status, 200, 'the emulator still serves others');
+  emulator.control.setFaults([]);
+});
+
 test('counters: requests and units per endpoint and user', async () => {
   emulator.control.counters({ reset: true });
   const { data } = await c.gmail.users.messages.list({ userId: 'me', maxResults: 2 });

@@ -37,9 +37,30 @@ export interface FaultRule {
   latencyMs?: number;
   /** Probability (0..1) of closing the connection without an answer. */
   dropRate?: number;
+  /**
+   * Probability (0..1) of a truncated body: the real answer's status and full Content-Length,
+   * then half of the body and the connection closed.
+   */
+  truncateRate?: number;
+  /** Probability (0..1) of never answering: the connection is held silent for `stallMs`, then closed. */
+  stallRate?: number;
+  /** How long a stalled request is held before its connection is closed; default 60 s. */
+  stallMs?: number;
   /** Apply to this many matching requests, then stop. */
   times?: number;
 }
+
+/** What to do to one call: delay it, drop it, hold it silent, cut its body short, or fail it. */
+export interface Fault {
+  latencyMs: number;
+  drop: boolean;
+  /** Hold the connection silent this long, then close it (0: no stall). */
+  stallMs: number;
+  truncate: boolean;
+  error?: Reply;
+}
+
+export const NO_FAULT: Fault = { latencyMs: 0, drop: false, stallMs: 0, truncate: false };
 
 export interface CounterEntry {
   endpoint: string;
@@ -56,7 +77,7 @@ export interface Governor {
   /** Before a call: a rejection Reply, or a release function to call when it finishes. */
   admit(api: ApiName, user: string, units: number): Reply | (() => void);
   /** The fault to apply to this call, if any. */
-  fault(endpoint: string, user: string): { latencyMs: number; drop: boolean; error?: Reply };
+  fault(endpoint: string, user: string): Fault;
   count(endpoint: string, user: string, units: number): void;
   /** Books uploaded bytes against the daily Drive upload limit; a rejection Reply when over it. */
   upload(user: string, bytes: number): Reply | undefined;
@@ -162,7 +183,7 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
       return () => inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
     },
     fault(endpoint, user) {
-      const result: { latencyMs: number; drop: boolean; error?: Reply } = { latencyMs: 0, drop: false };
+      const result: Fault = { ...NO_FAULT };
       for (const rule of governor.faults) {
         if (!matches(rule, endpoint, user)) continue;
         if (rule.times !== undefined) {
@@ -171,6 +192,8 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
         }
         result.latencyMs += rule.latencyMs ?? 0;
         if (rule.dropRate && random.next() < rule.dropRate) result.drop = true;
+        if (rule.stallRate && random.next() < rule.stallRate) result.stallMs = rule.stallMs ?? 60_000;
+        if (rule.truncateRate && random.next() < rule.truncateRate) result.truncate = true;
         if (!result.error && rule.errorRate && random.next() < rule.errorRate) {
           const status = rule.status ?? 503;
           const [message, reason] = DEFAULT_FAULT_MESSAGES[status] ?? ['Injected fault', 'backendError'];

@@ -26,7 +26,7 @@ import { googleError, notFoundHtml, type Reply, unknownParameter } from './http-
 import { boundaryOf, parseMultipart } from './multipart-body.ts';
 import { createOidcProvider, type OidcMount } from './oidc.ts';
 import { applyFields, parseFields } from './partial-response.ts';
-import { createGovernor, type Governor } from './quotas-and-faults.ts';
+import { createGovernor, type Governor, NO_FAULT } from './quotas-and-faults.ts';
 import {
   type CompiledRoute,
   compileRoute,
@@ -82,6 +82,9 @@ interface InternalRequest {
 }
 
 const MAX_BODY_BYTES = 160 * 1024 * 1024;
+
+/** A reply, or a connection-level fault to act out instead of (or on) it (quotas-and-faults.ts). */
+type FaultyReply = Reply & { drop?: boolean; stallMs?: number; truncate?: boolean };
 
 function bearer(headers: Record<string, string | undefined>, query: URLSearchParams): string | undefined {
   const header = headers.authorization;
@@ -173,7 +176,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   ];
   const routes: CompiledRoute[] = apiRoutes.map(compileRoute);
 
-  async function dispatch(request: InternalRequest, allowBatch = true): Promise<Reply & { drop?: boolean }> {
+  async function dispatch(request: InternalRequest, allowBatch = true): Promise<FaultyReply> {
     const url = new URL(request.url, 'http://emulator.invalid');
     const path = url.pathname;
     if (allowBatch && request.method === 'POST' && (path === '/batch/gmail/v1' || path === '/batch')) {
@@ -222,15 +225,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
     const userKey = ctx.user?.primaryEmail ?? ctx.token?.clientEmail ?? '-';
     if (route.api !== 'control' && route.api !== 'oauth') governor.count(route.name, userKey, route.units);
-    const fault = route.api === 'control' ? { latencyMs: 0, drop: false } : governor.fault(route.name, userKey);
+    const fault = route.api === 'control' ? NO_FAULT : governor.fault(route.name, userKey);
     const admitted = governor.admit(route.api, userKey, route.units);
     if (typeof admitted !== 'function') return admitted;
     try {
       if (fault.latencyMs > 0) await delay(fault.latencyMs);
       if (fault.drop) return { status: 0, drop: true };
+      if (fault.stallMs > 0) return { status: 0, stallMs: fault.stallMs };
       if (fault.error) return fault.error;
       const reply = await route.handler(ctx);
-      return partialResponse(route.api, url.searchParams.get('fields'), reply);
+      const answer = partialResponse(route.api, url.searchParams.get('fields'), reply);
+      return fault.truncate ? { ...answer, truncate: true } : answer;
     } catch (error) {
       options.log?.({
         level: 'error',
@@ -279,7 +284,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
           { method: match[1] ?? 'GET', url: target, headers, body: Buffer.from(innerBody) },
           false,
         );
-        if ((reply as { drop?: boolean }).drop)
+        // Inside a batch a connection-level fault becomes what Google answers for the part.
+        if (reply.drop || reply.stallMs || reply.truncate)
           return { contentId, reply: googleError(503, 'The service is currently unavailable.', 'backendError') };
         return { contentId, reply };
       }),
@@ -330,7 +336,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
       chunks.push(chunk);
     }
-    let reply: Reply & { drop?: boolean };
+    let reply: FaultyReply;
     if (tooLarge) reply = googleError(413, 'Request payload size exceeds the limit.', 'uploadTooLarge');
     else {
       const headers: Record<string, string | undefined> = {};
@@ -345,6 +351,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
     if (reply.drop) {
       req.socket.destroy();
+      return;
+    }
+    if (reply.stallMs) {
+      // A server that never answers: the client's timeout is what ends the call.
+      const timer = setTimeout(() => req.socket.destroy(), reply.stallMs);
+      timer.unref();
+      req.socket.once('close', () => clearTimeout(timer));
+      return;
+    }
+    if (reply.truncate) {
+      const { body, contentType } = Array.isArray(reply.body)
+        ? { body: Buffer.concat(reply.body as Buffer[]), contentType: undefined }
+        : serializeBody(reply);
+      const headers: Record<string, string | number> = { 'content-length': body.length, ...reply.headers };
+      if (contentType && !reply.headers?.['content-type']) headers['content-type'] = contentType;
+      res.writeHead(reply.status, headers);
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => req.socket.destroy());
       return;
     }
     if (Array.isArray(reply.body) && reply.body.every((part) => Buffer.isBuffer(part))) {

@@ -12,6 +12,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { removeGroupAndOtherAccess } from '../config/file-modes.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+import { type LeaseHolders, pgliteLeaseHolders, postgresLeaseHolders } from './lease-holders.ts';
 import * as schema from './schema.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -27,6 +28,8 @@ export interface Database {
   /** The connection string, for pg-boss on PostgreSQL. */
   readonly url: string | null;
   readonly lock: DataDirLock | null;
+  /** This process as the holder of leases, and which other holders are dead (lease-holders.ts). */
+  readonly leases: LeaseHolders;
   migrate(): Promise<void>;
   /** Whether every migration in the repository has been applied. */
   migrationsCurrent(): Promise<boolean>;
@@ -74,6 +77,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
     pglite,
     url: null,
     lock,
+    leases: pgliteLeaseHolders(),
     migrate: () => migratePglite(drizzlePglite(pglite), { migrationsFolder }),
     migrationsCurrent: () => migrationsCurrent(db),
     ping: async () => {
@@ -100,6 +104,7 @@ async function openPostgres(url: string): Promise<Database> {
     process.emitWarning(`PostgreSQL closed an idle connection: ${error.message}`, 'SafeholdDatabaseWarning');
   });
   const db = drizzlePostgres(pool, { schema }) as unknown as Db;
+  const leases = postgresLeaseHolders(pool, url);
   let closed = false;
   return {
     kind: 'postgres',
@@ -107,6 +112,7 @@ async function openPostgres(url: string): Promise<Database> {
     pglite: null,
     url,
     lock: null,
+    leases,
     migrate: async () => {
       // Several processes may start at once: one migrates, the others wait for it.
       const client = await pool.connect();
@@ -125,6 +131,7 @@ async function openPostgres(url: string): Promise<Database> {
     close: async () => {
       if (closed) return;
       closed = true;
+      await leases.close();
       await pool.end();
     },
   };

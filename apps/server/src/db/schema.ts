@@ -516,6 +516,11 @@ export const backupRuns = pgTable(
      * `queued`: held by the process that runs it in-process (`backup run --wait`), see stale-runs.ts.
      */
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    /**
+     * While `running`: the process holding the lease (db/lease-holders.ts). A holder known to be
+     * dead loses the lease at once, before it expires.
+     */
+    leaseHolder: text('lease_holder'),
     /** The queue job that runs it (null: run in-process, or not queued yet); see stale-runs.ts. */
     jobId: text('job_id'),
     /** When the customer's admins were told about this failed/partial run (one digest per batch). */

@@ -31,6 +31,8 @@ export interface JobQueueTuning {
   queueCacheIntervalSeconds: number;
   cronWorkerIntervalSeconds: number;
   cronMonitorIntervalSeconds: number;
+  /** The heartbeat of job kinds that set none (JobOptions.heartbeatSeconds); at least 10. */
+  heartbeatSeconds: number;
 }
 
 export const productionTuning: JobQueueTuning = {
@@ -42,6 +44,7 @@ export const productionTuning: JobQueueTuning = {
   queueCacheIntervalSeconds: 60,
   cronWorkerIntervalSeconds: 5,
   cronMonitorIntervalSeconds: 30,
+  heartbeatSeconds: 30,
 };
 
 /** The fastest intervals pg-boss accepts: for tests. */
@@ -54,6 +57,8 @@ export const fastTuning: JobQueueTuning = {
   queueCacheIntervalSeconds: 1,
   cronWorkerIntervalSeconds: 1,
   cronMonitorIntervalSeconds: 1,
+  // Not shortened: a test machine's stalled event loop must not look like a dead worker.
+  heartbeatSeconds: 30,
 };
 
 /** Retry and run-time policy of one job kind. */
@@ -68,6 +73,13 @@ export interface JobOptions<Schema extends z.ZodType<object>> {
   retryDelayMaxSeconds?: number;
   /** A job running longer than this is treated as crashed and retried. Default 15 minutes. */
   expireInSeconds?: number;
+  /**
+   * The process running a job refreshes it this often (pg-boss heartbeat, at half the interval);
+   * a job not refreshed for this long was left by a dead process and is retried — after a
+   * SIGKILL within this bound (plus the monitor interval), not after `expireInSeconds`. Default:
+   * the queue's tuning (30).
+   */
+  heartbeatSeconds?: number;
   /** Handlers of this kind running at once in one process. Default 1. */
   concurrency?: number;
 }
@@ -174,6 +186,7 @@ export function createJobQueue({ database, logger, clock, tuning: tuningOverride
       retryBackoff: true,
       retryDelayMax: options.retryDelayMaxSeconds ?? 3600,
       expireInSeconds: options.expireInSeconds ?? 900,
+      heartbeatSeconds: options.heartbeatSeconds ?? tuning.heartbeatSeconds,
     };
   }
 

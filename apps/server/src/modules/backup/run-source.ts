@@ -103,7 +103,7 @@ export async function runSourceBackup(
     clearInterval(renewal);
     await ctx.db
       .update(backupRuns)
-      .set({ leaseExpiresAt: null })
+      .set({ leaseExpiresAt: null, leaseHolder: null })
       .where(eq(backupRuns.id, runId))
       .catch((failure: unknown) => ctx.logger.warn({ err: failure, runId }, 'backup run lease not released'));
   }
@@ -112,9 +112,11 @@ export async function runSourceBackup(
 /**
  * Takes the source's lease for `runId`, atomically: the source row is locked, so two claims of
  * one source serialise. Another run of the source that is `running` with a lease still in force
- * wins (its expiry is returned); one whose lease ran out was left by a dead worker and is closed
- * as failed — its committed items stay (and go into this run's manifest), its cursor was never
- * stored. The run itself may be `running` already (a retried job): its own lease then counts too.
+ * wins (its expiry is returned); one whose lease ran out, or whose holder process is known to be
+ * dead (db/lease-holders.ts: at once after a crash, not minutes later), was left by a dead
+ * worker and is closed as failed — its committed items stay (and go into this run's manifest),
+ * its cursor was never stored. The run itself may be `running` already (a retried job): its own
+ * lease then counts too.
  */
 async function claimSourceLease(
   ctx: AppContext,
@@ -124,21 +126,28 @@ async function claimSourceLease(
   leaseMs: number,
 ): Promise<Date | null> {
   const now = ctx.clock.now();
+  const self = await ctx.database.leases.self();
   return ctx.db.transaction(async (tx) => {
     await tx.execute(sql`select id from backup_sources where id = ${sourceId} for update`);
     const holders = await tx
-      .select({ id: backupRuns.id, leaseExpiresAt: backupRuns.leaseExpiresAt })
+      .select({ id: backupRuns.id, leaseExpiresAt: backupRuns.leaseExpiresAt, leaseHolder: backupRuns.leaseHolder })
       .from(backupRuns)
       .where(and(eq(backupRuns.sourceId, sourceId), eq(backupRuns.status, 'running')));
-    const live = holders.find((holder) => holder.leaseExpiresAt && holder.leaseExpiresAt.getTime() > now.getTime());
+    const dead = await ctx.database.leases.dead(holders.flatMap((holder) => holder.leaseHolder ?? []));
+    const live = holders.find(
+      (holder) =>
+        holder.leaseExpiresAt &&
+        holder.leaseExpiresAt.getTime() > now.getTime() &&
+        !(holder.leaseHolder && dead.has(holder.leaseHolder)),
+    );
     if (live?.leaseExpiresAt) return live.leaseExpiresAt;
     await tx
       .update(backupRuns)
-      .set({ status: 'failed', error: INTERRUPTED_REASON, finishedAt: now })
+      .set({ status: 'failed', error: INTERRUPTED_REASON, finishedAt: now, leaseExpiresAt: null, leaseHolder: null })
       .where(and(eq(backupRuns.sourceId, sourceId), eq(backupRuns.status, 'running'), ne(backupRuns.id, runId)));
     await tx
       .update(backupRuns)
-      .set({ status: 'running', startedAt, leaseExpiresAt: new Date(now.getTime() + leaseMs) })
+      .set({ status: 'running', startedAt, leaseExpiresAt: new Date(now.getTime() + leaseMs), leaseHolder: self })
       .where(eq(backupRuns.id, runId));
     return null;
   });

@@ -1,0 +1,86 @@
+// Backups against a Google that fails about one call in ten: server errors, 429s, connection
+// resets, truncated bodies and requests that never answer (timeouts). Every run must end
+// `success`, or `partial` with every item it could not back up named with its reason.
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { createGoogleClient } from '@safehold/google';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { backupItemVersions, backupRunErrors, backupRuns, backupSources } from '../../db/schema.ts';
+import { forEachDatabase } from '../../testing/context.ts';
+import { enqueueTenantBackup } from './backup-jobs.ts';
+import { type BackupFixture, backupFixture } from './backup-test-support.ts';
+import { backupServices } from './backup-types.ts';
+
+/** About 10 % of calls: 2 % each of five kinds (rules apply independently). */
+const tenPercentFaults = [
+  { endpoint: '*', errorRate: 0.02, status: 503 },
+  { endpoint: '*', errorRate: 0.02, status: 429 },
+  { endpoint: '*', dropRate: 0.02 },
+  { endpoint: '*', truncateRate: 0.02 },
+  { endpoint: '*', stallRate: 0.02, stallMs: 20_000 },
+];
+
+forEachDatabase('backups with 10 % of Google calls failing', (kind) => {
+  let f: BackupFixture;
+  before(async () => {
+    f = await backupFixture(kind, {
+      users: 2,
+      generate: { messagesPerUser: 25, filesPerUser: 8, eventsPerUser: 5, contactsPerUser: 5 },
+    });
+  });
+  after(async () => {
+    f?.emulator.control.setFaults([]);
+    await f?.close();
+  });
+
+  it('end success, or partial naming every skipped item, and hold exactly what they report', async () => {
+    // A stalled call counts as a network error after 5 s (not less: a loaded test machine may
+    // take seconds over a real answer), and is retried like one.
+    const google = createGoogleClient({
+      serviceAccountKey: f.emulator.serviceAccountKey,
+      retry: { baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 200 },
+      requestTimeoutMs: 5000,
+    });
+    f.emulator.control.setFaults(tenPercentFaults);
+    f.emulator.control.counters({ reset: true });
+    const { results = [] } = await enqueueTenantBackup(f.ctx, f.customerId, {
+      subjects: f.users,
+      services: backupServices,
+      trigger: 'on_demand',
+      wait: true,
+      runOptions: { google },
+    });
+    f.emulator.control.setFaults([]);
+    const calls = f.emulator.control.counters().reduce((sum, entry) => sum + entry.count, 0);
+    assert.ok(calls > 50, `${calls} calls made`);
+    assert.equal(results.length, f.users.length * backupServices.length);
+    for (const result of results) {
+      assert.ok(result.status === 'success' || result.status === 'partial', `${result.status}: ${result.error}`);
+    }
+    const runs = await f.ctx.db
+      .select({ run: backupRuns, source: backupSources })
+      .from(backupRuns)
+      .innerJoin(backupSources, eq(backupSources.id, backupRuns.sourceId))
+      .where(
+        inArray(
+          backupRuns.id,
+          results.map((result) => result.runId),
+        ),
+      );
+    for (const { run, source } of runs) {
+      const errors = await f.ctx.db.select().from(backupRunErrors).where(eq(backupRunErrors.runId, run.id));
+      const named = `${source.subjectEmail} ${source.service}`;
+      assert.equal(errors.length, run.failed, `${named}: every failed item named`);
+      for (const error of errors) assert.ok(error.itemKey && error.reason, `${named}: ${error.itemKey} has a reason`);
+      // The emulator's digest counts exactly what a mailbox backup holds (one version per message).
+      if (run.status === 'success' && source.service === 'gmail') {
+        const expected = f.emulator.control.digest({ email: source.subjectEmail, service: source.service });
+        const current = await f.ctx.db
+          .select({ itemKey: backupItemVersions.itemKey })
+          .from(backupItemVersions)
+          .where(and(eq(backupItemVersions.sourceId, source.id), isNull(backupItemVersions.validTo)));
+        assert.equal(current.length, expected.items, `${named}: a successful run holds every item`);
+      }
+    }
+  });
+});

@@ -1,0 +1,401 @@
+// `npm run chaos -- --kills 200 [--seed S] [--minutes M] [--workers 2] [--users 2] [--messages 30] [--files 6]`:
+// the kill campaign. Real worker processes (bench/chaos-worker.ts: the `safehold worker` runtime)
+// share a throwaway PostgreSQL database (TEST_DATABASE_URL) and the emulator; rounds of backups,
+// restores, exports and garbage collection are queued, and in each round a worker is killed
+// with SIGKILL at a random (seeded, printed) moment and restarted. At the end: every message
+// backed up reads back byte-identical from the repository, every restore brought back exactly
+// the wiped content (no item twice), the repository verifies, every job and run is terminal.
+// Exits 1 on any loss, duplicate, damage or stuck job. Results: docs/reliability.md.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { verifyRepository } from '@safehold/repository';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { backupItemVersions, backupRuns, backupSources, dataExports, restores } from '../apps/server/src/db/schema.ts';
+import { defineBackupJobs, enqueueTenantBackup } from '../apps/server/src/modules/backup/backup-jobs.ts';
+import { backupFixture } from '../apps/server/src/modules/backup/backup-test-support.ts';
+import { MAINTENANCE_JOB } from '../apps/server/src/modules/backup/maintenance.ts';
+import { openTenantRepository } from '../apps/server/src/modules/backup/tenant-repository.ts';
+import { createExport, defineExportJobs, enqueueExport } from '../apps/server/src/modules/export/exports.ts';
+import { defineRestoreJobs, startRestore } from '../apps/server/src/modules/restore/restore-jobs.ts';
+
+type Phase = 'backup' | 'restore' | 'export' | 'gc';
+const phases: Phase[] = ['backup', 'restore', 'export', 'gc'];
+
+export interface ChaosOptions {
+  kills: number;
+  seed: number;
+  workers: number;
+  users: number;
+  messages: number;
+  files: number;
+  /** No new round after this many ms (the checks at the end still run); default no limit. */
+  budgetMs?: number;
+  /** Longest wait for a round's work to end after its kill. */
+  roundTimeoutMs: number;
+  log: (line: string) => void;
+}
+
+export interface ChaosSummary {
+  seed: number;
+  kills: number;
+  killsByPhase: Record<Phase, number>;
+  rounds: number;
+  lost: number;
+  duplicated: number;
+  damagedPacks: number;
+  stuck: number;
+  failedRuns: number;
+  problems: string[];
+  seconds: number;
+}
+
+/** mulberry32: a small seeded PRNG, so a campaign's kill moments can be replayed. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+const workerScript = new URL('./chaos-worker.ts', import.meta.url).pathname;
+
+interface Worker {
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
+  if (!process.env.TEST_DATABASE_URL) {
+    throw new Error('the kill campaign needs PostgreSQL: set TEST_DATABASE_URL (a server it may create databases on)');
+  }
+  const started = Date.now();
+  const random = prng(options.seed);
+  const f = await backupFixture('postgres', {
+    users: options.users,
+    generate: { messagesPerUser: options.messages, filesPerUser: options.files, eventsPerUser: 3, contactsPerUser: 3 },
+  });
+  const scratch = mkdtempSync(path.join(tmpdir(), 'safehold-chaos-'));
+  const keyFile = path.join(scratch, 'sa.json');
+  writeFileSync(keyFile, JSON.stringify(f.emulator.serviceAccountKey));
+  const env = {
+    PATH: process.env.PATH ?? '',
+    DATABASE_URL: f.ctx.database.testUrl as string,
+    SAFEHOLD_DATA_DIR: scratch,
+    SAFEHOLD_STORAGE_URL: f.ctx.config.storageUrl,
+    SAFEHOLD_MASTER_KEY: f.ctx.masterKey.toString('base64'),
+    GOOGLE_SERVICE_ACCOUNT_KEY: keyFile,
+    LOG_LEVEL: 'silent',
+  };
+  // This process only queues work and checks it; the workers run it.
+  defineBackupJobs(f.ctx.jobs, () => f.ctx);
+  defineRestoreJobs(f.ctx.jobs, () => f.ctx);
+  defineExportJobs(f.ctx.jobs, () => f.ctx);
+  await f.ctx.jobs.start({ work: false });
+
+  const startWorker = async (): Promise<Worker> => {
+    // stdin stays open while this process lives: a worker whose campaign died stops by itself.
+    const child = spawn(process.execPath, [workerScript], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        if (out.includes('ready')) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`a chaos worker exited (${code}) before it was ready`)));
+    });
+    return { child, exited };
+  };
+  const workers: Worker[] = [];
+  for (let index = 0; index < options.workers; index++) workers.push(await startWorker());
+
+  const summary: ChaosSummary = {
+    seed: options.seed,
+    kills: 0,
+    killsByPhase: { backup: 0, restore: 0, export: 0, gc: 0 },
+    rounds: 0,
+    lost: 0,
+    duplicated: 0,
+    damagedPacks: 0,
+    stuck: 0,
+    failedRuns: 0,
+    problems: [],
+    seconds: 0,
+  };
+  const problem = (text: string) => {
+    summary.problems.push(text);
+    options.log(`PROBLEM: ${text}`);
+  };
+
+  /** Resolves true once `done()` holds, false after the round timeout. */
+  const until = async (done: () => Promise<boolean>): Promise<boolean> => {
+    const deadline = Date.now() + options.roundTimeoutMs;
+    while (Date.now() < deadline) {
+      if (await done()) return true;
+      await sleep(200);
+    }
+    return false;
+  };
+  const openRuns = async () =>
+    (
+      await f.ctx.db
+        .select({ id: backupRuns.id })
+        .from(backupRuns)
+        .where(inArray(backupRuns.status, ['queued', 'running']))
+    ).length;
+  const lastGmailRunsSucceeded = async () => {
+    const sources = await f.ctx.db
+      .select({ id: backupSources.id, lastSuccessAt: backupSources.lastSuccessAt })
+      .from(backupSources)
+      .where(and(eq(backupSources.customerId, f.customerId), eq(backupSources.service, 'gmail')));
+    return sources.length === f.users.length && sources.every((source) => source.lastSuccessAt !== null);
+  };
+
+  /** Kills a random worker at a random moment within `windowMs`, then starts it again. */
+  const killSomewhere = async (phase: Phase, windowMs: number) => {
+    await sleep(Math.floor(random() * windowMs));
+    const index = Math.floor(random() * workers.length);
+    const victim = workers[index] as Worker;
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    summary.kills += 1;
+    summary.killsByPhase[phase] += 1;
+    workers[index] = await startWorker();
+  };
+
+  const backupRound = async () => {
+    await enqueueTenantBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
+    await killSomewhere('backup', 3000);
+    if (!(await until(async () => (await openRuns()) === 0))) problem('backup runs still open after the round');
+  };
+
+  const restoreRound = async () => {
+    // Only a mailbox whose backup is complete is wiped: its content is then all in the backup.
+    if (!(await lastGmailRunsSucceeded())) {
+      await backupRound();
+      return;
+    }
+    const user = f.users[Math.floor(random() * f.users.length)];
+    if (!user) return;
+    const before = f.emulator.control.digest({ email: user.email, service: 'gmail' });
+    f.emulator.control.wipeUser({ email: user.email });
+    const { restore } = await startRestore(f.ctx, f.customerId, {
+      user: user.email,
+      service: 'gmail',
+      inPlace: true,
+      requestedBy: 'chaos',
+    });
+    await killSomewhere('restore', 3000);
+    const ended = await until(async () => {
+      const [row] = await f.ctx.db
+        .select({ status: restores.status })
+        .from(restores)
+        .where(eq(restores.id, restore.id));
+      return row?.status !== 'queued' && row?.status !== 'running';
+    });
+    if (!ended) problem(`restore ${restore.id} still open after the round`);
+    const after = f.emulator.control.digest({ email: user.email, service: 'gmail' });
+    if (after.items > before.items) {
+      summary.duplicated += after.items - before.items;
+      problem(`restore of ${user.email}: ${after.items} messages, ${before.items} backed up`);
+    } else if (after.digest !== before.digest) {
+      summary.lost += before.items - after.items || 1;
+      problem(`restore of ${user.email}: ${after.items} of ${before.items} messages came back identical`);
+    }
+  };
+
+  const exportRound = async () => {
+    const user = f.users[Math.floor(random() * f.users.length)];
+    if (!user || !(await lastGmailRunsSucceeded())) {
+      await backupRound();
+      return;
+    }
+    const row = await createExport(f.ctx, {
+      customerId: f.customerId,
+      subjectEmail: user.email,
+      services: ['gmail'],
+      requestedBy: 'chaos',
+    });
+    await enqueueExport(f.ctx, row.id);
+    await killSomewhere('export', 2000);
+    const ended = await until(async () => {
+      const [current] = await f.ctx.db
+        .select({ status: dataExports.status })
+        .from(dataExports)
+        .where(eq(dataExports.id, row.id));
+      return current?.status !== 'queued' && current?.status !== 'running';
+    });
+    if (!ended) problem(`export ${row.id} still open after the round`);
+  };
+
+  const gcRound = async () => {
+    const id = await f.ctx.jobs.enqueue(MAINTENANCE_JOB, {});
+    await killSomewhere('gc', 1500);
+    const ended = id
+      ? await until(async () => {
+          const job = await f.ctx.jobs.get(MAINTENANCE_JOB, id);
+          return job?.state === 'completed' || job?.state === 'failed';
+        })
+      : true;
+    if (!ended) problem('maintenance (gc) job still open after the round');
+  };
+
+  const rounds: Record<Phase, () => Promise<void>> = {
+    backup: backupRound,
+    restore: restoreRound,
+    export: exportRound,
+    gc: gcRound,
+  };
+  try {
+    // A first complete backup, so that every later phase has something to work on.
+    await enqueueTenantBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
+    await until(async () => (await openRuns()) === 0);
+    const stopAt = started + (options.budgetMs ?? Number.POSITIVE_INFINITY);
+    while (summary.kills < options.kills && Date.now() < stopAt) {
+      const phase = phases[summary.rounds % phases.length] as Phase;
+      summary.rounds += 1;
+      await rounds[phase]();
+      options.log(`round ${summary.rounds} (${phase}): ${summary.kills} kills so far`);
+    }
+    // Let everything the kills left behind finish: one last backup without kills.
+    await enqueueTenantBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
+    if (!(await until(async () => (await openRuns()) === 0))) problem('backup runs still open at the end');
+    await checkJobsSettled(f, until, problem, summary);
+    await checkRepository(f, problem, summary);
+    const failed = await f.ctx.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(backupRuns)
+      .where(eq(backupRuns.status, 'failed'));
+    summary.failedRuns = failed[0]?.n ?? 0;
+  } finally {
+    for (const worker of workers) {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    await f.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  summary.seconds = Math.round((Date.now() - started) / 1000);
+  return summary;
+}
+
+/** No job waiting, retrying or active; none lost (failed for good) among the queued work. */
+async function checkJobsSettled(
+  f: Awaited<ReturnType<typeof backupFixture>>,
+  until: (done: () => Promise<boolean>) => Promise<boolean>,
+  problem: (text: string) => void,
+  summary: ChaosSummary,
+): Promise<void> {
+  const open = async () => {
+    const result = await f.ctx.db.execute(
+      sql`select name, state, count(*)::int as n from pgboss.job
+           where state in ('created', 'retry', 'active') and name in ('backup.source', 'restore.run', 'export.build', 'backup.maintenance')
+           group by name, state`,
+    );
+    return (result as unknown as { rows: Array<{ name: string; state: string; n: number }> }).rows;
+  };
+  if (!(await until(async () => (await open()).length === 0))) {
+    for (const row of await open()) {
+      summary.stuck += row.n;
+      problem(`${row.n} ${row.name} job(s) still ${row.state}`);
+    }
+  }
+}
+
+/** Every current message reads back byte-identical (the emulator's digest); the repository verifies. */
+async function checkRepository(
+  f: Awaited<ReturnType<typeof backupFixture>>,
+  problem: (text: string) => void,
+  summary: ChaosSummary,
+): Promise<void> {
+  const repository = await openTenantRepository(f.ctx, f.customerId);
+  try {
+    for (const user of f.users) {
+      const expected = f.emulator.control.digest({ email: user.email, service: 'gmail' });
+      const versions = await f.ctx.db
+        .select({ objectId: backupItemVersions.objectId, itemKey: backupItemVersions.itemKey })
+        .from(backupItemVersions)
+        .innerJoin(backupSources, eq(backupSources.id, backupItemVersions.sourceId))
+        .where(
+          and(
+            eq(backupSources.subjectEmail, user.email),
+            eq(backupSources.service, 'gmail'),
+            isNull(backupItemVersions.validTo),
+          ),
+        );
+      const keys = new Set(versions.map((version) => version.itemKey));
+      if (keys.size !== versions.length) {
+        summary.duplicated += versions.length - keys.size;
+        problem(`${user.email}: ${versions.length - keys.size} messages backed up twice`);
+      }
+      const digests: string[] = [];
+      for (const version of versions) {
+        if (!version.objectId) continue;
+        digests.push(sha256(await repository.readAll(version.objectId)));
+      }
+      digests.sort();
+      if (sha256(digests.join('\n')) !== expected.digest) {
+        summary.lost += Math.max(1, expected.items - keys.size);
+        problem(
+          `${user.email}: the backup (${keys.size} messages) does not read back as the mailbox (${expected.items})`,
+        );
+      }
+    }
+    const report = await verifyRepository(repository);
+    summary.damagedPacks = report.damage.length;
+    if (report.damage.length > 0) problem(`repository verify: ${report.damage.length} damaged`);
+  } finally {
+    await repository.close();
+  }
+}
+
+function printSummary(summary: ChaosSummary, write: (line: string) => void): void {
+  const byPhase = phases.map((phase) => `${phase} ${summary.killsByPhase[phase]}`).join(', ');
+  write(`seed ${summary.seed}: ${summary.kills} kills (${byPhase}) in ${summary.rounds} rounds, ${summary.seconds} s`);
+  write(
+    `lost ${summary.lost}, duplicated ${summary.duplicated}, damaged packs ${summary.damagedPacks}, ` +
+      `stuck jobs ${summary.stuck}, backup runs ended failed (interrupted) ${summary.failedRuns}`,
+  );
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      kills: { type: 'string', default: '10' },
+      seed: { type: 'string' },
+      workers: { type: 'string', default: '2' },
+      users: { type: 'string', default: '2' },
+      messages: { type: 'string', default: '30' },
+      files: { type: 'string', default: '6' },
+      minutes: { type: 'string' },
+    },
+  });
+  const seed = values.seed === undefined ? randomInt(2 ** 31) : Number(values.seed);
+  const write = (line: string) => process.stdout.write(`${line}\n`);
+  write(`chaos: seed ${seed} (replay with --seed ${seed})`);
+  const summary = await runChaos({
+    kills: Number(values.kills),
+    seed,
+    workers: Number(values.workers),
+    users: Number(values.users),
+    messages: Number(values.messages),
+    files: Number(values.files),
+    roundTimeoutMs: 180_000,
+    ...(values.minutes ? { budgetMs: Number(values.minutes) * 60_000 } : {}),
+    log: write,
+  });
+  printSummary(summary, write);
+  process.exit(summary.problems.length > 0 ? 1 : 0);
+}
+
+export { printSummary };
