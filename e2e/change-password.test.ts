@@ -10,10 +10,12 @@ import { eq } from 'drizzle-orm';
 import { sessions } from '../apps/server/src/db/schema.ts';
 import { type App, buildApp } from '../apps/server/src/http/app.ts';
 import { apiModules } from '../apps/server/src/http/modules.ts';
-import { sessionCookieName } from '../apps/server/src/modules/identity/index.ts';
-import { verifyPassword } from '../apps/server/src/modules/identity/passwords.ts';
-import { getStaffUser } from '../apps/server/src/modules/identity/store.ts';
-import { totpCode } from '../apps/server/src/modules/identity/totp.ts';
+import {
+  getStaffUser,
+  sessionCookieName,
+  totpCode,
+  verifyPassword,
+} from '../apps/server/src/modules/identity/index.ts';
 import { seedPartner, seedStaffUser } from '../apps/server/src/testing/browser.ts';
 import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
 import { signedInSession } from '../apps/server/src/testing/tenants.ts';

@@ -3,8 +3,7 @@
 // referrer, HSTS when the browser reaches us over HTTPS, and no caching of /api answers (they
 // carry tenant data, tokens and secrets). The web app's page sets its own policy with a
 // per-request style nonce (see `webPagePolicy`); the OpenAPI UI gets its own, on its path only.
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App } from './app.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Anything that is not a page: JSON, downloads, static files. Nothing in it may run or load. */
 export const defaultPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -75,7 +74,7 @@ function setHeaders(request: FastifyRequest, reply: FastifyReply, publicUrl: str
   if (servedOverHttps(request, publicUrl)) reply.header('strict-transport-security', hstsValue);
 }
 
-export function registerSecurityHeaders(app: App, options: { publicUrl: string }): void {
+export function registerSecurityHeaders(app: FastifyInstance, options: { publicUrl: string }): void {
   app.addHook('onSend', async (request, reply) => {
     setHeaders(request, reply, options.publicUrl);
   });

@@ -20,9 +20,13 @@ import { type App, buildApp } from '../http/app.ts';
 import type { MatrixTenant, Principal } from '../http/authorization-matrix.ts';
 import { apiModules } from '../http/modules.ts';
 import { defineExportJobs } from '../modules/export/exports.ts';
-import { csrfTokenFor } from '../modules/identity/csrf.ts';
-import { csrfCookieName, csrfHeaderName, sessionCookieName } from '../modules/identity/index.ts';
-import { deriveIdentityKeys } from '../modules/identity/server-secrets.ts';
+import {
+  csrfCookieName,
+  csrfHeaderName,
+  csrfTokenFor,
+  deriveIdentityKeys,
+  sessionCookieName,
+} from '../modules/identity/index.ts';
 import { defineRestoreJobs } from '../modules/restore/restore-jobs.ts';
 import { seedPartner, seedStaffUser } from './browser.ts';
 import type { TestContext } from './context.ts';

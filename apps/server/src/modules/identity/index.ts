@@ -6,11 +6,11 @@ import { createIdentityDeps, type IdentityRateLimits } from './deps.ts';
 import { registerIdentityResolution } from './request-identity.ts';
 import { registerIdentityRoutes } from './routes.ts';
 
-export { csrfCookieName, csrfHeaderName, hostCookieOptions } from './csrf.ts';
+export { csrfCookieName, csrfHeaderName, csrfTokenFor, hostCookieOptions } from './csrf.ts';
 export { createIdentityDeps, type IdentityDeps } from './deps.ts';
 export { invitePartnerOwner, type OwnerInvitation } from './invitations.ts';
 export { createOperatorSetupLink, hasVendorOperator } from './operator-setup.ts';
-export { hashPassword } from './passwords.ts';
+export { hashPassword, verifyPassword } from './passwords.ts';
 export {
   endPendingInstall,
   findPendingInstall,
@@ -35,7 +35,7 @@ export {
   endPartnerSessions,
   sessionCookieName,
 } from './sessions.ts';
-export { findCustomerMember, setCustomerMemberSubject } from './store.ts';
+export { findCustomerMember, getStaffUser, setCustomerMemberSubject } from './store.ts';
 export { generateTotpSecret, totpCode } from './totp.ts';
 
 /**
