@@ -71,10 +71,15 @@ export function assertPrivateKeyFile(file: string, what: string): void {
 export function removeGroupAndOtherAccess(dir: string): void {
   if (!hasUnixModes) return;
   const visit = (current: string) => {
-    const stat = lstatSync(current);
-    if (stat.isSymbolicLink()) return;
-    if (stat.mode & privateUmask) chmodSync(current, stat.mode & 0o700);
-    if (stat.isDirectory()) for (const entry of readdirSync(current)) visit(path.join(current, entry));
+    try {
+      const stat = lstatSync(current);
+      if (stat.isSymbolicLink()) return;
+      if (stat.mode & privateUmask) chmodSync(current, stat.mode & 0o700);
+      if (stat.isDirectory()) for (const entry of readdirSync(current)) visit(path.join(current, entry));
+    } catch (error) {
+      // A file (or the whole directory) removed meanwhile has no mode left to tighten.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   };
   visit(dir);
 }
