@@ -362,7 +362,7 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/exports/:exportId/download': {
-    // Checked against the session at every request (no bearer link); the seeded export is not ready: 409.
+    // Checked against the session at every request (no bearer link); the seeded export is not ready yet: 409.
     own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },

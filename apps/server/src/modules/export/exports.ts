@@ -238,8 +238,8 @@ export function defineExportJobs(jobs: JobQueue, ctx: () => AppContext): void {
 
 /**
  * The finished export a download asks for, within this customer (the caller has authorised the
- * person for it). Not finished, failed or of another customer: 404; past its retention or its
- * zip already deleted: 410.
+ * person for it). Of another customer or unknown: 404; still being built or failed: 409; past
+ * its retention or its zip already deleted: 410.
  */
 export async function exportForDownload(
   ctx: AppContext,
@@ -247,9 +247,11 @@ export async function exportForDownload(
   exportId: string,
 ): Promise<DataExport & { file: string }> {
   const row = await getExport(ctx, customerId, exportId);
-  if (!row || row.status === 'queued' || row.status === 'running' || row.status === 'failed') {
-    throw new AppError('not_found', 'This export has no zip to download.');
+  if (!row) throw new AppError('not_found', 'Export not found.');
+  if (row.status === 'queued' || row.status === 'running') {
+    throw new AppError('conflict', 'This export is not ready yet: its zip is still being built.');
   }
+  if (row.status === 'failed') throw new AppError('conflict', 'This export failed, so it has no zip: start a new export.');
   if (row.status === 'expired' || ctx.clock.now().getTime() >= (row.expiresAt?.getTime() ?? 0)) {
     throw new AppError('gone', 'This export has expired: start a new export.');
   }
