@@ -37,6 +37,19 @@ module.exports = {
       from: { path: '^(apps/server|packages)/' },
       to: { circular: true },
     },
+    {
+      name: 'customers-not-backup',
+      comment:
+        'backup (and export, which builds on it) import customers, so customers reaching backup by any path is a ' +
+        'module cycle. Customers declares what it needs of them (CustomerHooks, TenantFiles) and the composition ' +
+        'roots pass their functions in. Tests and test support wire those as the roots do, so they may import backup.',
+      severity: 'error',
+      from: {
+        path: '^apps/server/src/modules/customers/',
+        pathNot: '(\\.test|test-support|\\.fixture)\\.ts$',
+      },
+      to: { path: '^apps/server/src/modules/backup/', reachable: true },
+    },
     ...modulesWithSurface.map((name) => ({
       name: `module-surface-${name}`,
       comment: `Outside modules/${name}, only its index.ts may be imported.`,

@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../apps/server/src/db/database.ts';
 import { type App, buildApp } from '../apps/server/src/http/app.ts';
+import { backupCustomerHooks } from '../apps/server/src/modules/backup/customer-hooks.ts';
 import { createCustomersModule } from '../apps/server/src/modules/customers/routes.ts';
 import { identityModule } from '../apps/server/src/modules/identity/index.ts';
 import { refreshCustomerHealth } from '../apps/server/src/modules/reseller/health.ts';
@@ -214,7 +215,7 @@ async function customersList(): Promise<void> {
 
 async function licenseManager(): Promise<void> {
   const ctx = await createTestContext('pglite');
-  const app = await buildApp(ctx, { modules: [identityModule, createCustomersModule()] });
+  const app = await buildApp(ctx, { modules: [identityModule, createCustomersModule({ hooks: backupCustomerHooks })] });
   try {
     const partnerId = await seedPartner(ctx.db, { name: 'Bench Partner' });
     const now = ctx.clock.now().toISOString();

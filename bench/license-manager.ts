@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { customers, directoryUsers } from '../apps/server/src/db/schema.ts';
+import { backupCustomerHooks } from '../apps/server/src/modules/backup/customer-hooks.ts';
 import { createCustomersDeps } from '../apps/server/src/modules/customers/deps.ts';
 import { listDirectoryUsers, type UsersQuery } from '../apps/server/src/modules/customers/users-query.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
@@ -38,7 +39,7 @@ const cases: { name: string; query: UsersQuery | ((cursor: string) => UsersQuery
 async function measure(kind: DatabaseKind): Promise<void> {
   const ctx = await createTestContext(kind);
   try {
-    const deps = createCustomersDeps(ctx);
+    const deps = createCustomersDeps(ctx, { hooks: backupCustomerHooks(ctx) });
     const now = ctx.clock.now();
     const ids: string[] = [];
     for (let t = 0; t < tenants; t++) {

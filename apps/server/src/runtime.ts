@@ -13,6 +13,7 @@ import { createJobQueue, type JobQueueTuning } from './jobs/queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createAuditService } from './modules/audit/service.ts';
 import { defineBackupJobs } from './modules/backup/backup-jobs.ts';
+import { backupCustomerHooks } from './modules/backup/customer-hooks.ts';
 import { scheduleBackupJobs } from './modules/backup/schedule.ts';
 import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/service.ts';
 import type { DemoInfo } from './modules/demo/demo-google.ts';
@@ -89,7 +90,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   };
   // The customers module reads the configuration through the runtime at each run: `start`
   // replaces runtime.config when it starts the demo emulator.
-  defineCustomerJobs(jobs, createCustomersDeps(runtime));
+  defineCustomerJobs(jobs, createCustomersDeps(runtime, { hooks: backupCustomerHooks(runtime) }));
   defineBackupJobs(jobs, () => runtime);
   defineExportJobs(jobs, () => runtime);
   defineResellerJobs(jobs, runtime);

@@ -1,9 +1,11 @@
 // Every API module the server serves, in one list. Global modules (identity: sessions and
-// CSRF for every route) come first.
+// CSRF for every route) come first. Also the composition root of the modules' hooks: customers
+// declares what it needs of the backup engine and gets backup's functions here.
 import { auditModule } from '../modules/audit/routes.ts';
+import { backupCustomerHooks } from '../modules/backup/customer-hooks.ts';
 import { backupModule } from '../modules/backup/routes.ts';
 import { browseModule } from '../modules/browse/routes.ts';
-import { customersModule } from '../modules/customers/routes.ts';
+import { createCustomersModule } from '../modules/customers/routes.ts';
 import { demoModule } from '../modules/demo/routes.ts';
 import { exportModule } from '../modules/export/routes.ts';
 import { identityModule } from '../modules/identity/index.ts';
@@ -13,7 +15,7 @@ import { resellerModule } from '../modules/reseller/routes.ts';
 import { restoreModule } from '../modules/restore/routes.ts';
 import { searchModule } from '../modules/search/index.ts';
 import { transferModule } from '../modules/transfer/routes.ts';
-import { trialModule } from '../modules/trial/routes.ts';
+import { createTrialModule } from '../modules/trial/routes.ts';
 import type { ApiModule } from './app.ts';
 
 export const apiModules: ApiModule[] = [
@@ -21,11 +23,11 @@ export const apiModules: ApiModule[] = [
   demoModule,
   outboxModule,
   auditModule,
-  customersModule,
+  createCustomersModule({ hooks: backupCustomerHooks }),
   backupModule,
   transferModule,
   partnersModule,
-  trialModule,
+  createTrialModule({ hooks: backupCustomerHooks }),
   exportModule,
   resellerModule,
   browseModule,

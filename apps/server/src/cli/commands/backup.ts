@@ -8,6 +8,7 @@ import type { AppContext } from '../../context.ts';
 import { directoryUsers } from '../../db/schema.ts';
 import { type EnqueuedRun, enqueueTenantBackup } from '../../modules/backup/backup-jobs.ts';
 import type { BackupSubject } from '../../modules/backup/backup-types.ts';
+import { backupCustomerHooks } from '../../modules/backup/customer-hooks.ts';
 import { listSharedDriveSubjects } from '../../modules/backup/directory-subjects.ts';
 import { getRetention, setRetention } from '../../modules/backup/maintenance.ts';
 import { type BackupService, backupServices, type RunResult } from '../../modules/backup/run-source.ts';
@@ -138,7 +139,7 @@ export const backupRunCommand: Command = {
       // Right after `tenant connect` the directory is there; a tenant created otherwise is synced now.
       if (!(await hasDirectoryRows(runtime, customer.id))) {
         const sync = await syncDirectory(
-          createCustomersDeps(runtime),
+          createCustomersDeps(runtime, { hooks: backupCustomerHooks(runtime) }),
           customer.id,
           systemAuditActor('safehold backup run (command line)'),
         );

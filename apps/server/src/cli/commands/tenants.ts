@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
 import { AppError } from '../../http/errors.ts';
+import { backupCustomerHooks, tenantRepositoryStorage } from '../../modules/backup/customer-hooks.ts';
 import { deleteTenant } from '../../modules/customers/delete-tenant.ts';
 import {
   applyLicenseChanges,
@@ -17,6 +18,7 @@ import {
   systemAuditActor,
 } from '../../modules/customers/service.ts';
 import { allDirectoryUsers, findCustomerByDomain } from '../../modules/customers/store.ts';
+import { deleteTenantExportFiles } from '../../modules/export/exports.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
 
@@ -24,7 +26,7 @@ async function withCustomers<T>(io: CommandIo, command: string, body: (deps: Cus
   const config = loadConfig(io.env, io.cwd);
   const runtime = await openRuntime(config, { command });
   try {
-    return await body(createCustomersDeps(runtime));
+    return await body(createCustomersDeps(runtime, { hooks: backupCustomerHooks(runtime) }));
   } finally {
     await runtime.close();
   }
@@ -153,6 +155,10 @@ export const tenantDeleteCommand: Command = {
     try {
       const report = await deleteTenant(
         runtime,
+        {
+          repository: tenantRepositoryStorage,
+          deleteExportFiles: (customerId) => deleteTenantExportFiles(runtime, customerId),
+        },
         { kind: 'system' },
         systemAuditActor('safehold tenant delete (command line)'),
         { domain: domain.data, confirm },

@@ -17,6 +17,7 @@ import { createCustomersDeps, systemAuditActor } from '../customers/deps.ts';
 import { purgeExpiredLicenses } from '../customers/purge.ts';
 import { defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture } from './backup-test-support.ts';
+import { backupCustomerHooks } from './customer-hooks.ts';
 import {
   applyRetention,
   collectGarbage,
@@ -137,7 +138,10 @@ forEachDatabase('backup maintenance', (kind) => {
       firstSeenAt: f.ctx.clock.now(),
       lastSyncedAt: f.ctx.clock.now(),
     });
-    const report = await purgeExpiredLicenses(createCustomersDeps(f.ctx), systemAuditActor('test'));
+    const report = await purgeExpiredLicenses(
+      createCustomersDeps(f.ctx, { hooks: backupCustomerHooks(f.ctx) }),
+      systemAuditActor('test'),
+    );
     assert.deepEqual(
       report.purged.map((user) => user.email),
       [userB()],

@@ -14,6 +14,7 @@ import { getCustomer } from '../customers/store.ts';
 import { type BackupService, INTERRUPTED_REASON, type RunResult, type RunStatus } from './backup-types.ts';
 import { backupCalendar } from './calendar-backup.ts';
 import { backupContacts } from './contacts-backup.ts';
+import { backupCustomerHooks } from './customer-hooks.ts';
 import { backupDrive } from './drive-backup.ts';
 import { backupGmail } from './gmail-backup.ts';
 import { loadCurrentVersions, type RunHooks, RunWriter, versionContentColumns } from './run-writer.ts';
@@ -265,7 +266,13 @@ async function markAuthorizationLost(
   try {
     const customer = await getCustomer(ctx.db, customerId);
     if (!customer) return;
-    await recordAuthorizationLost(createCustomersDeps(ctx), google, customer, failure, systemAuditActor('backup'));
+    await recordAuthorizationLost(
+      createCustomersDeps(ctx, { hooks: backupCustomerHooks(ctx) }),
+      google,
+      customer,
+      failure,
+      systemAuditActor('backup'),
+    );
   } catch (error) {
     // The run still ends failed with the reason; the next directory sync records the condition.
     ctx.logger.error({ err: error, customerId }, 'could not record the lost authorisation');

@@ -11,9 +11,11 @@ import { forEachDatabase } from '../../testing/context.ts';
 import { seedCustomer, signedInSession } from '../../testing/tenants.ts';
 import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
 import { type BackupFixture, backupFixture, runRow } from '../backup/backup-test-support.ts';
+import { tenantRepositoryStorage } from '../backup/customer-hooks.ts';
 import { tenantRepositoryLocationOf } from '../backup/tenant-repository.ts';
+import { deleteTenantExportFiles } from '../export/exports.ts';
 import type { Actor } from '../policy/policy.ts';
-import { deleteTenant } from './delete-tenant.ts';
+import { deleteTenant, type TenantFiles } from './delete-tenant.ts';
 
 const subject = 'Quokka harbour invoice 7731';
 const fileName = 'quokka-harbour-plan.xlsx';
@@ -72,11 +74,18 @@ function filesUnder(dir: string): string[] {
 forEachDatabase('deleting a tenant', (kind) => {
   let f: BackupFixture;
   let otherId: string;
+  let files: TenantFiles;
   before(async () => {
     f = await backupFixture(kind, {
       users: 1,
       generate: { messagesPerUser: 3, filesPerUser: 2, eventsPerUser: 0, contactsPerUser: 0 },
     });
+    // Wired as the composition root (the CLI) wires them.
+    const ctx = f.ctx;
+    files = {
+      repository: tenantRepositoryStorage,
+      deleteExportFiles: (customerId) => deleteTenantExportFiles(ctx, customerId),
+    };
     const user = f.users[0];
     assert.ok(user);
     f.emulator.control.addMessage({ email: user.email, subject, body: 'numbers', labelIds: ['INBOX'] });
@@ -135,16 +144,22 @@ forEachDatabase('deleting a tenant', (kind) => {
   it('refuses without the domain repeated, or for anyone but a vendor admin, and changes nothing', async () => {
     const before = await tenantRowCounts(f.ctx.db, f.customerId);
     await assert.rejects(
-      deleteTenant(f.ctx, vendorAdmin, auditActor, { domain: f.domain, confirm: 'other.test' }),
+      deleteTenant(f.ctx, files, vendorAdmin, auditActor, {
+        domain: f.domain,
+        confirm: 'other.test',
+      }),
       (error: AppError) => error.code === 'validation_failed' && error.field === 'confirm',
     );
     const support: Actor = { kind: 'vendor', userId: randomUUID(), role: 'support' };
     await assert.rejects(
-      deleteTenant(f.ctx, support, auditActor, { domain: f.domain, confirm: f.domain }),
+      deleteTenant(f.ctx, files, support, auditActor, { domain: f.domain, confirm: f.domain }),
       (error: AppError) => error.code === 'forbidden',
     );
     await assert.rejects(
-      deleteTenant(f.ctx, vendorAdmin, auditActor, { domain: 'nowhere.test', confirm: 'nowhere.test' }),
+      deleteTenant(f.ctx, files, vendorAdmin, auditActor, {
+        domain: 'nowhere.test',
+        confirm: 'nowhere.test',
+      }),
       (error: AppError) => error.code === 'not_found',
     );
     assert.deepEqual(await tenantRowCounts(f.ctx.db, f.customerId), before);
@@ -157,7 +172,10 @@ forEachDatabase('deleting a tenant', (kind) => {
     assert.ok((await rowsContaining(f.ctx.db, 'quokka')).length > 0, 'the metadata is in SQL before');
     const otherBefore = await tenantRowCounts(f.ctx.db, otherId);
 
-    const report = await deleteTenant(f.ctx, vendorAdmin, auditActor, { domain: f.domain, confirm: f.domain });
+    const report = await deleteTenant(f.ctx, files, vendorAdmin, auditActor, {
+      domain: f.domain,
+      confirm: f.domain,
+    });
 
     assert.deepEqual(report.remaining, {});
     assert.ok((report.rows.backup_item_versions ?? 0) > 0);

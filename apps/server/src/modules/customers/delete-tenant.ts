@@ -8,12 +8,6 @@
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import {
-  countRepositoryObjects,
-  deleteTenantRepository,
-  tenantRepositoryLocationOf,
-} from '../backup/tenant-repository.ts';
-import { deleteTenantExportFiles } from '../export/exports.ts';
 import { type Actor, authorize } from '../policy/policy.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
 import type { AuditActor } from './deps.ts';
@@ -41,8 +35,28 @@ export interface TenantDeletionReport {
   remaining: Record<string, number>;
 }
 
+/** The tenant's backup repository, which the backup engine owns (backup's tenantRepositoryStorage). */
+export interface TenantRepositoryStorage {
+  /** Where the tenant's repository is, or null when it has none yet. */
+  locationOf(db: Db, customerId: string): Promise<string | null>;
+  /** Removes every object of the repository at `location`; returns how many. */
+  deleteObjects(location: string): Promise<number>;
+  countObjects(location: string): Promise<number>;
+}
+
+/**
+ * The files other modules keep of a tenant, passed in by the composition root (the CLI): backup
+ * and export import customers, so customers imports neither.
+ */
+export interface TenantFiles {
+  repository: TenantRepositoryStorage;
+  /** Removes the tenant's export files (export's deleteTenantExportFiles). */
+  deleteExportFiles(customerId: string): Promise<void>;
+}
+
 export async function deleteTenant(
   ctx: AppContext,
+  files: TenantFiles,
   actor: Actor,
   auditActor: AuditActor,
   input: { domain: string; confirm: string },
@@ -58,7 +72,7 @@ export async function deleteTenant(
   if (!customer || !tenant) throw notFound(`The customer ${domain}`);
   authorize(actor, 'customer.delete', tenant);
   const customerId = customer.id;
-  const location = await tenantRepositoryLocationOf(ctx.db, customerId);
+  const location = await files.repository.locationOf(ctx.db, customerId);
 
   const deleted = await ctx.db.transaction(async (tx) => {
     await lockCustomer(tx, customerId);
@@ -88,10 +102,10 @@ export async function deleteTenant(
   });
 
   // The keys are gone with the commit, so the repository is unreadable; now it goes too.
-  const repositoryObjects = location ? await deleteTenantRepository(location) : 0;
-  await deleteTenantExportFiles(ctx, customerId);
+  const repositoryObjects = location ? await files.repository.deleteObjects(location) : 0;
+  await files.deleteExportFiles(customerId);
   const remaining = await remainingInDatabase(ctx.db, customerId);
-  const leftInRepository = location ? await countRepositoryObjects(location) : 0;
+  const leftInRepository = location ? await files.repository.countObjects(location) : 0;
   if (leftInRepository > 0) remaining.repository = leftInRepository;
   const complete = Object.keys(remaining).length === 0;
   await ctx.audit.record({

@@ -5,14 +5,14 @@ import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import type { Logger } from '../../logger.ts';
 import type { AuditEntryInput, AuditService } from '../audit/service.ts';
-import { deleteUserBackups } from '../backup/maintenance.ts';
-import { createTenantRepositoryKeys } from '../backup/tenant-repository.ts';
 import type { MailService } from '../notifications/mail.ts';
 import { type GoogleClientFactory, googleClientFactory, serviceAccountClientId } from './google-client.ts';
 
 /**
- * Extension points for the backup engine, which owns tenant keys and backup data. Unset hooks
- * are skipped (and the report of the calling use case says so where it matters).
+ * Extension points for the backup engine, which owns tenant keys and backup data. Declared here
+ * and filled in by the composition root (backup's backupCustomerHooks), so that customers does
+ * not import backup, which imports customers. Unset hooks are skipped (and the report of the
+ * calling use case says so where it matters).
  */
 export interface CustomerHooks {
   /** After a new customer tenant is created: create its repository keys (createTenantRepositoryKeys). */
@@ -47,10 +47,17 @@ export type AuditActor = Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgent'> & {
 
 export const systemAuditActor = (label: string): AuditActor => ({ actor: { kind: 'system', label } });
 
-export function createCustomersDeps(
-  ctx: AppContext,
-  options: { google?: GoogleClientFactory; googleClientId?: () => string; hooks?: CustomerHooks } = {},
-): CustomersDeps {
+/** What the composition root passes in; `hooks` has no default, so no caller can forget the backup engine's. */
+export interface CustomersDepsOptions {
+  google?: GoogleClientFactory;
+  googleClientId?: () => string;
+  hooks: CustomerHooks;
+}
+
+/** The options of a module that builds its CustomersDeps per AppContext (the HTTP modules): the hooks per context. */
+export type CustomersModuleOptions = Omit<CustomersDepsOptions, 'hooks'> & { hooks(ctx: AppContext): CustomerHooks };
+
+export function createCustomersDeps(ctx: AppContext, options: CustomersDepsOptions): CustomersDeps {
   return {
     db: ctx.db,
     clock: ctx.clock,
@@ -60,15 +67,6 @@ export function createCustomersDeps(
     publicUrl: () => ctx.config.publicUrl,
     google: options.google ?? googleClientFactory(ctx),
     googleClientId: options.googleClientId ?? (() => serviceAccountClientId(ctx.config.google)),
-    // By default a new tenant gets its repository keys at once and a purged user's backups are
-    // deleted (modules/backup; gc reclaims the space).
-    hooks: options.hooks ?? {
-      tenantCreated: async (customerId) => {
-        await createTenantRepositoryKeys(ctx, customerId);
-      },
-      userPurgeDue: async (user) => {
-        await deleteUserBackups(ctx, user);
-      },
-    },
+    hooks: options.hooks,
   };
 }

@@ -6,6 +6,7 @@ import { customerMembers, customers, directoryUsers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import { backupCustomerHooks } from '../backup/customer-hooks.ts';
 import { createIdentityModule, createSession, sessionCookieName } from '../identity/index.ts';
 import { connectCustomer } from './connect.ts';
 import { systemAuditActor } from './deps.ts';
@@ -55,7 +56,9 @@ forEachDatabase('customers HTTP API', (kind) => {
     assert.ok(a.ok && b.ok);
     tenantA = a.customer.id;
     tenantB = b.customer.id;
-    app = await buildApp(bed.ctx, { modules: [createIdentityModule(), createCustomersModule()] });
+    app = await buildApp(bed.ctx, {
+      modules: [createIdentityModule(), createCustomersModule({ hooks: backupCustomerHooks })],
+    });
     adminA = await memberBrowser(tenantA, 'admin@alpha.test', 'super_admin');
     adminB = await memberBrowser(tenantB, 'admin@beta.test', 'super_admin');
     endUserA = await memberBrowser(tenantA, 'alice.martin@alpha.test', 'end_user');

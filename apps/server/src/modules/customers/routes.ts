@@ -6,7 +6,7 @@ import type { ApiModule, App } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import type { Actor } from '../policy/policy.ts';
-import { type CustomersDeps, createCustomersDeps } from './deps.ts';
+import { type CustomersDeps, type CustomersModuleOptions, createCustomersDeps } from './deps.ts';
 import { requestDirectorySync } from './directory-sync.ts';
 import { applyLicenseChanges, getLicensing, setAutoAssign } from './licensing.ts';
 import { ownCustomerOverview } from './overview.ts';
@@ -171,9 +171,11 @@ export function registerCustomerRoutes(app: App, deps: CustomersDeps): void {
   );
 }
 
-/** The customers API module; `hooks` and `google` let tests and the integrator wire it. */
-export function createCustomersModule(options: Parameters<typeof createCustomersDeps>[1] = {}): ApiModule {
-  return async (app, ctx) => registerCustomerRoutes(app, createCustomersDeps(ctx, options));
+/**
+ * The customers API module; the composition root (http/modules.ts) passes the backup engine's
+ * hooks, and tests may pass their own `google`.
+ */
+export function createCustomersModule(options: CustomersModuleOptions): ApiModule {
+  return async (app, ctx) =>
+    registerCustomerRoutes(app, createCustomersDeps(ctx, { ...options, hooks: options.hooks(ctx) }));
 }
-
-export const customersModule: ApiModule = createCustomersModule();

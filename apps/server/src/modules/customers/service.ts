@@ -7,6 +7,8 @@ export {
   type AuditActor,
   type CustomerHooks,
   type CustomersDeps,
+  type CustomersDepsOptions,
+  type CustomersModuleOptions,
   createCustomersDeps,
   systemAuditActor,
 } from './deps.ts';

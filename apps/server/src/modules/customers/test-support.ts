@@ -8,6 +8,7 @@ import path from 'node:path';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
 import { createTestContext, type TestContext } from '../../testing/context.ts';
 import type { DatabaseKind } from '../../testing/databases.ts';
+import { backupCustomerHooks } from '../backup/customer-hooks.ts';
 import { type CustomerHooks, type CustomersDeps, createCustomersDeps } from './deps.ts';
 
 export interface GoogleTestbed {
@@ -34,7 +35,8 @@ export async function startGoogleTestbed(
   const ctx = await createTestContext(kind, {
     env: { GOOGLE_SERVICE_ACCOUNT_KEY: keyPath, SAFEHOLD_PUBLIC_URL: 'http://127.0.0.1:18080', ...options.env },
   });
-  const deps = createCustomersDeps(ctx, options.hooks ? { hooks: options.hooks } : {});
+  // The backup engine's hooks, as the composition root wires them, unless the test brings its own.
+  const deps = createCustomersDeps(ctx, { hooks: options.hooks ?? backupCustomerHooks(ctx) });
   return {
     emulator,
     ctx,

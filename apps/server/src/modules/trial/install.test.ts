@@ -12,6 +12,7 @@ import { customers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser } from '../../testing/browser.ts';
 import { chooseEmulatorAccount } from '../../testing/emulator-account-chooser.ts';
+import { backupCustomerHooks } from '../backup/customer-hooks.ts';
 import { createCustomersModule } from '../customers/routes.ts';
 import { type GoogleTestbed, startGoogleTestbed } from '../customers/test-support.ts';
 import { createIdentityModule } from '../identity/index.ts';
@@ -32,7 +33,13 @@ describe('trial install over HTTP against the emulator', () => {
       ...bed.ctx.config,
       google: { ...bed.ctx.config.google, oidcIssuer: bed.emulator.url, oidcClientId: OIDC_CLIENT_ID },
     };
-    app = await buildApp(bed.ctx, { modules: [createIdentityModule(), createCustomersModule(), createTrialModule()] });
+    app = await buildApp(bed.ctx, {
+      modules: [
+        createIdentityModule(),
+        createCustomersModule({ hooks: backupCustomerHooks }),
+        createTrialModule({ hooks: backupCustomerHooks }),
+      ],
+    });
     const accounts = await bed.emulator.control.listAccounts(domain);
     const other = accounts.find((account) => !account.isAdmin);
     assert.ok(other);

@@ -4,7 +4,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
-import { createCustomersDeps } from '../customers/service.ts';
+import { type CustomersModuleOptions, createCustomersDeps } from '../customers/service.ts';
 import {
   findPendingInstall,
   hostCookieOptions,
@@ -19,16 +19,14 @@ import { defaultTrialLimits, installInstructions, noPendingInstall, type TrialDe
 const security = [{ pendingInstall: [], csrf: [] }];
 const tags = ['trial'];
 
-export function createTrialModule(
-  options: Parameters<typeof createCustomersDeps>[1] & { limits?: TrialDeps['limits'] } = {},
-): ApiModule {
+export function createTrialModule(options: CustomersModuleOptions & { limits?: TrialDeps['limits'] }): ApiModule {
   return async (app, ctx) => {
-    const { limits, ...customerOptions } = options;
+    const { limits, hooks, ...customerOptions } = options;
     const deps: TrialDeps = {
       db: ctx.db,
       clock: ctx.clock,
       audit: ctx.audit,
-      customers: createCustomersDeps(ctx, customerOptions),
+      customers: createCustomersDeps(ctx, { ...customerOptions, hooks: hooks(ctx) }),
       limiter: createRateLimiter({ db: ctx.db, clock: ctx.clock }),
       limits: limits ?? defaultTrialLimits,
     };
@@ -101,5 +99,3 @@ export function createTrialModule(
     );
   };
 }
-
-export const trialModule: ApiModule = createTrialModule();
