@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
 import { eq } from 'drizzle-orm';
 import { openDatabase } from '../../db/database.ts';
-import { customerConnections, customers, directoryUsers } from '../../db/schema.ts';
+import { auditLog, backupRuns, customerConnections, customers, directoryUsers } from '../../db/schema.ts';
 import { runCliInProcess } from '../../testing/cli-process.ts';
 
 const cli = runCliInProcess;
@@ -117,11 +117,60 @@ describe('safehold backup run / status', () => {
     assert.match(text.stdout, /gmail/);
   });
 
-  it('refuses a --user without a Standard license with exit 2, naming them', async () => {
+  /** What a refused command must leave as it was: the runs and the audit entries of backup runs. */
+  async function backupState(): Promise<{ runs: number; audits: (typeof auditLog.$inferSelect)[] }> {
+    const database = await openDatabase(
+      { kind: 'pglite', dataDir: path.join(dir, 'data', 'pglite') },
+      { command: 'test' },
+    );
+    try {
+      const runs = await database.db.select({ id: backupRuns.id }).from(backupRuns);
+      const audits = await database.db.select().from(auditLog).where(eq(auditLog.action, 'backup.run'));
+      return { runs: runs.length, audits };
+    } finally {
+      await database.close();
+    }
+  }
+
+  it('records each backup run in the audit log as the operator at the command line', async () => {
+    const before = await backupState();
+    const email = users[0] as string;
+    const result = await cli(
+      ['backup', 'run', '--domain', domain, '--user', email, '--service', 'contacts', '--wait', '--json'],
+      env,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const after = await backupState();
+    assert.equal(after.runs, before.runs + 1);
+    const added = after.audits.filter((entry) => !before.audits.some((earlier) => earlier.id === entry.id));
+    assert.equal(added.length, 1);
+    const [entry] = added;
+    assert.equal(entry?.actorKind, 'system');
+    assert.equal(entry?.actorLabel, 'command line');
+    assert.equal(entry?.result, 'success');
+    assert.deepEqual(entry?.details, {
+      trigger: 'on_demand',
+      scope: { kind: 'users', users: [email] },
+      services: ['contacts'],
+      runs: 1,
+    });
+  });
+
+  it('refuses a --user without a Standard license with exit 2, naming them, and changes nothing', async () => {
+    const before = await backupState();
     const result = await cli(['backup', 'run', '--domain', domain, '--user', unlicensed, '--wait'], env);
     assert.equal(result.code, 2);
     assert.ok(result.stderr.includes(unlicensed), result.stderr);
-    assert.match(result.stderr, /not a licensed user/);
+    assert.match(result.stderr, /not a licensed user/i);
+    assert.deepEqual(await backupState(), before);
+  });
+
+  it('refuses an unknown --service with exit 2, naming it, and changes nothing', async () => {
+    const before = await backupState();
+    const result = await cli(['backup', 'run', '--domain', domain, '--service', 'fax'], env);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /Unknown service "fax": give one or more of gmail, drive, calendar, contacts/);
+    assert.deepEqual(await backupState(), before);
   });
 
   it("shows and sets the domain's backup window (UTC) and retention, refusing bad values with exit 2", async () => {

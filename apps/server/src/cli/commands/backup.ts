@@ -2,33 +2,25 @@
 // backups of a domain (or some of its users and services), the backup status, and the tenant's
 // backup settings, for operators and scripts (--json).
 import { eq } from 'drizzle-orm';
-import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
 import type { AppContext } from '../../context.ts';
 import { directoryUsers } from '../../db/schema.ts';
-import { type EnqueuedRun, enqueueTenantBackup } from '../../modules/backup/backup-jobs.ts';
-import type { BackupSubject } from '../../modules/backup/backup-types.ts';
+import { AppError } from '../../http/errors.ts';
 import { backupCustomerHooks } from '../../modules/backup/customer-hooks.ts';
 import { listSharedDriveSubjects } from '../../modules/backup/directory-subjects.ts';
+import { type EnqueuedRun, type RunResult, runQueuedInProcess, startBackup } from '../../modules/backup/index.ts';
 import { getRetention, setRetention } from '../../modules/backup/maintenance.ts';
-import { type BackupService, backupServices, type RunResult } from '../../modules/backup/run-source.ts';
+import type { BackupService } from '../../modules/backup/run-source.ts';
 import { backupWindowSchema, getBackupWindow, setBackupWindow } from '../../modules/backup/schedule.ts';
 import { getBackupStatus, listBackupRuns } from '../../modules/backup/status.ts';
 import { createTenantRepositoryKeys } from '../../modules/backup/tenant-repository.ts';
 import { installationGoogleClient } from '../../modules/customers/google-client.ts';
-import {
-  createCustomersDeps,
-  syncDirectory,
-  systemAuditActor,
-  usersToBackUp,
-} from '../../modules/customers/service.ts';
+import { createCustomersDeps, syncDirectory, systemAuditActor } from '../../modules/customers/service.ts';
 import { getConnection } from '../../modules/customers/store.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
 import { customerOfDomain, requiredDomain } from '../customer-domain.ts';
 import { formatBytes } from '../progress-bar.ts';
-
-const serviceSchema = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
 
 async function hasDirectoryRows(ctx: AppContext, customerId: string): Promise<boolean> {
   const [row] = await ctx.db
@@ -89,13 +81,16 @@ export async function backupRunReport(
   return { status, startedAt: startedAt.toISOString(), finishedAt: ctx.clock.now().toISOString(), services, errors };
 }
 
-function parseServices(values: string[] | undefined): BackupService[] {
-  if (!values || values.length === 0) return [...backupServices];
-  return values.map((value) => {
-    const parsed = serviceSchema.safeParse(value);
-    if (!parsed.success) throw new UsageError(`--service must be one of ${backupServices.join(', ')} (got "${value}")`);
-    return parsed.data;
-  });
+/** The operator at the command line, as the other commands record it. */
+const commandLineActor = {
+  actor: { kind: 'system' },
+  audit: { actor: { kind: 'system', label: 'command line' } },
+} as const;
+
+/** Bad input (an unknown service, an unlicensed user) is a usage error here: exit 2. */
+function asUsageError(error: unknown): never {
+  if (error instanceof AppError && error.code === 'validation_failed') throw new UsageError(error.message);
+  throw error;
 }
 
 export const backupRunCommand: Command = {
@@ -122,7 +117,7 @@ export const backupRunCommand: Command = {
   },
   async run({ values }, io) {
     const domain = requiredDomain(values.domain);
-    const services = parseServices(values.service as string[] | undefined);
+    const services = values.service as string[] | undefined;
     const users = ((values.user as string[] | undefined) ?? []).map((email) => email.toLowerCase());
     const config = loadConfig(io.env, io.cwd);
     const runtime = await openRuntime(config, { command: 'safehold backup run' });
@@ -150,30 +145,24 @@ export const backupRunCommand: Command = {
           return exitCodes.failed;
         }
       }
-      const licensed = await usersToBackUp(runtime.db, customer.id);
-      let subjects: BackupSubject[] = licensed.map((user) => ({ kind: 'user', id: user.googleId, email: user.email }));
       const google = installationGoogleClient(runtime);
       const admin = typeof values.admin === 'string' ? values.admin : connection.adminEmail;
-      if (users.length > 0) {
-        const unknown = users.filter((email) => !subjects.some((subject) => subject.email.toLowerCase() === email));
-        if (unknown.length > 0)
-          throw new UsageError(`not a licensed user of ${customer.domain} (Standard license): ${unknown.join(', ')}`);
-        subjects = subjects.filter((subject) => users.includes(subject.email.toLowerCase()));
-      } else if (subjects.length > 0 && services.includes('drive')) {
-        // A whole-domain Drive backup includes the shared drives.
-        subjects.push(...(await listSharedDriveSubjects(google, admin)));
-      }
-      if (subjects.length === 0) {
-        io.stderr.write(
-          `safehold backup run: ${customer.domain} has no licensed users to back up` +
-            `${connection.authorizationStatus === 'lost' ? ' (its Google authorisation is lost)' : ' (safehold licenses assign)'}.\n`,
-        );
-        return exitCodes.failed;
-      }
       const startedAt = runtime.clock.now();
+      if (!values.wait) await runtime.jobs.start({ work: false });
+      // The one backup use case: validates, authorizes and audits as the operator; with --wait the
+      // runs are created without jobs and run here, in this process.
+      const runs = await startBackup(runtime, {
+        customerId: customer.id,
+        scope:
+          users.length > 0
+            ? { kind: 'users', emails: users }
+            : { kind: 'domain', sharedDrives: () => listSharedDriveSubjects(google, admin) },
+        ...(services ? { services } : {}),
+        by: commandLineActor,
+        trigger: 'on_demand',
+        enqueue: !values.wait,
+      }).catch(asUsageError);
       if (!values.wait) {
-        await runtime.jobs.start({ work: false });
-        const { runs } = await enqueueTenantBackup(runtime, customer.id, { subjects, services, trigger: 'on_demand' });
         if (values.json)
           io.stdout.write(
             `${JSON.stringify({ queued: runs.map((run) => ({ runId: run.runId, user: run.subject.email, service: run.service })) })}\n`,
@@ -182,11 +171,7 @@ export const backupRunCommand: Command = {
         await runtime.jobs.stop();
         return exitCodes.done;
       }
-      const { runs, results = [] } = await enqueueTenantBackup(runtime, customer.id, {
-        subjects,
-        services,
-        trigger: 'on_demand',
-        wait: true,
+      const results = await runQueuedInProcess(runtime, customer.id, runs, {
         runOptions: { google },
         onRunFinished(run, result) {
           io.stderr.write(

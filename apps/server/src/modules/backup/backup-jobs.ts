@@ -88,6 +88,11 @@ export function defineBackupJobs(
   defineMaintenanceJob(jobs, ctx);
 }
 
+/**
+ * The engine's own way in (tests and bench drive it): no policy check and no audit entry. The
+ * product starts backups through startBackup (start-backup.ts), which the API, the CLI and the
+ * scheduler share.
+ */
 export async function enqueueTenantBackup(
   ctx: AppContext,
   customerId: string,
@@ -95,50 +100,7 @@ export async function enqueueTenantBackup(
 ): Promise<{ runs: EnqueuedRun[]; results?: RunResult[] }> {
   const inProcess = options.wait === true && !ctx.jobs.started;
   const runs = await createQueuedRuns(ctx, customerId, { ...options, enqueue: !inProcess });
-  if (inProcess) {
-    const results: RunResult[] = [];
-    // This process holds its queued runs while it lives (renewed like a run's lease): the
-    // stale-run sweep of a worker elsewhere leaves them alone, and sends them to the queue only
-    // if this process dies before running them (stale-runs.ts).
-    const holdQueued = async () => {
-      for (const batch of chunks(runs, 5000)) {
-        await ctx.db
-          .update(backupRuns)
-          .set({ leaseExpiresAt: new Date(ctx.clock.now().getTime() + DEFAULT_LEASE_MS) })
-          .where(
-            and(
-              inArray(
-                backupRuns.id,
-                batch.map((run) => run.runId),
-              ),
-              eq(backupRuns.status, 'queued'),
-            ),
-          );
-      }
-    };
-    if (runs.length > 0) await holdQueued();
-    const renewal = setInterval(() => {
-      holdQueued().catch((failure: unknown) => ctx.logger.warn({ err: failure }, 'queued backup runs not held'));
-    }, DEFAULT_LEASE_MS / 5);
-    renewal.unref();
-    // One open repository (one lock, one worker pool) for every run of this call.
-    const repository =
-      options.runOptions?.repository ?? (runs.length > 0 ? await openTenantRepository(ctx, customerId) : undefined);
-    try {
-      await forEachLimited(longestFirst(runs), options.concurrency ?? 4, async (run) => {
-        const result = await runSourceBackup(ctx, run.runId, {
-          ...options.runOptions,
-          ...(repository ? { repository } : {}),
-        });
-        results.push(result);
-        options.onRunFinished?.(run, result);
-      });
-    } finally {
-      clearInterval(renewal);
-      if (repository && !options.runOptions?.repository) await repository.close();
-    }
-    return { runs, results };
-  }
+  if (inProcess) return { runs, results: await runQueuedInProcess(ctx, customerId, runs, options) };
   if (!options.wait) return { runs };
   const ids = runs.map((run) => run.runId);
   for (;;) {
@@ -154,6 +116,60 @@ export async function enqueueTenantBackup(
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/**
+ * Runs queued runs (created without their jobs) in this process, `concurrency` at once, longest
+ * first: what `--wait` does at the command line, where no worker runs.
+ */
+export async function runQueuedInProcess(
+  ctx: AppContext,
+  customerId: string,
+  runs: readonly EnqueuedRun[],
+  options: Pick<EnqueueTenantBackupOptions, 'runOptions' | 'concurrency' | 'onRunFinished'> = {},
+): Promise<RunResult[]> {
+  const results: RunResult[] = [];
+  // This process holds its queued runs while it lives (renewed like a run's lease): the
+  // stale-run sweep of a worker elsewhere leaves them alone, and sends them to the queue only
+  // if this process dies before running them (stale-runs.ts).
+  const holdQueued = async () => {
+    for (const batch of chunks(runs, 5000)) {
+      await ctx.db
+        .update(backupRuns)
+        .set({ leaseExpiresAt: new Date(ctx.clock.now().getTime() + DEFAULT_LEASE_MS) })
+        .where(
+          and(
+            inArray(
+              backupRuns.id,
+              batch.map((run) => run.runId),
+            ),
+            eq(backupRuns.status, 'queued'),
+          ),
+        );
+    }
+  };
+  if (runs.length > 0) await holdQueued();
+  const renewal = setInterval(() => {
+    holdQueued().catch((failure: unknown) => ctx.logger.warn({ err: failure }, 'queued backup runs not held'));
+  }, DEFAULT_LEASE_MS / 5);
+  renewal.unref();
+  // One open repository (one lock, one worker pool) for every run of this call.
+  const repository =
+    options.runOptions?.repository ?? (runs.length > 0 ? await openTenantRepository(ctx, customerId) : undefined);
+  try {
+    await forEachLimited(longestFirst(runs), options.concurrency ?? 4, async (run) => {
+      const result = await runSourceBackup(ctx, run.runId, {
+        ...options.runOptions,
+        ...(repository ? { repository } : {}),
+      });
+      results.push(result);
+      options.onRunFinished?.(run, result);
+    });
+  } finally {
+    clearInterval(renewal);
+    if (repository && !options.runOptions?.repository) await repository.close();
+  }
+  return results;
 }
 
 export type { BackupSubject, EnqueuedRun } from './backup-types.ts';

@@ -14,9 +14,12 @@ import {
   SCHEDULED_PRIORITY,
 } from './backup-types.ts';
 
+/** What queuing needs of the context (the start-backup use case passes no more). */
+export type QueueDeps = Pick<AppContext, 'db' | 'clock' | 'jobs'>;
+
 /** Upserts the source rows of `subjects × services` and returns them. */
 export async function ensureSources(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db'>,
   customerId: string,
   subjects: readonly BackupSubject[],
   services: readonly BackupService[],
@@ -52,7 +55,7 @@ export async function ensureSources(
  * Without `enqueue` the caller runs it in its own process (enqueueTenantBackup).
  */
 export async function insertQueuedRun(
-  ctx: AppContext,
+  ctx: QueueDeps,
   run: { id: string; customerId: string; sourceId: string; trigger: 'scheduled' | 'on_demand'; queuedAt: Date },
   enqueue: boolean,
 ): Promise<void> {
@@ -80,7 +83,7 @@ const jobPriority = (trigger: 'scheduled' | 'on_demand') =>
  * each with its job when `enqueue` (see insertQueuedRun).
  */
 export async function createQueuedRuns(
-  ctx: AppContext,
+  ctx: QueueDeps,
   customerId: string,
   options: {
     subjects?: readonly BackupSubject[];

@@ -2,20 +2,16 @@
 // POST .../backup/runs (on-demand backup of some services and/or users) and GET/PUT
 // .../backup/settings (the daily backup window and the retention of closed versions). The tenant is loaded
 // first and authorised by policy; a tenant the caller cannot see answers 404.
-import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { backupSources } from '../../db/schema.ts';
 import type { ApiModule } from '../../http/app.ts';
-import { AppError, notFound } from '../../http/errors.ts';
-import { usersToBackUp } from '../customers/overview.ts';
+import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { type Action, authorize, type Tenant } from '../policy/policy.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
-import { type BackupSubject, backupServices } from './backup-types.ts';
 import { getBackupSummary, listUserBackups } from './dashboard.ts';
 import { getRetention, retentionSchema, setRetention } from './maintenance.ts';
-import { createQueuedRuns } from './queue-runs.ts';
 import { backupWindowSchema, getBackupWindow, setBackupWindow } from './schedule.ts';
+import { startBackup } from './start-backup.ts';
 import { getBackupStatus, listBackupRuns } from './status.ts';
 
 const params = z.object({ customerId: z.uuid() });
@@ -260,64 +256,13 @@ export const backupModule: ApiModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const actor = requireActor(request);
-      const { customerId } = request.params;
-      await tenantFor(customerId, 'customer.backup.run', actor);
-      const services = request.body.services ?? backupServices;
-      const users = request.body.users?.map((email) => email.toLowerCase());
-      // The licensed users, as the scheduler takes them (Standard, not suspended or deleted; none
-      // while the tenant's authorisation is lost or it is not in trial/active).
-      const licensed: BackupSubject[] = (await usersToBackUp(ctx.db, customerId)).map((user) => ({
-        kind: 'user',
-        id: user.googleId,
-        email: user.email,
-      }));
-      let subjects: BackupSubject[];
-      if (users) {
-        subjects = licensed.filter((subject) => users.includes(subject.email.toLowerCase()));
-        const known = new Set(subjects.map((subject) => subject.email.toLowerCase()));
-        const unknown = users.filter((email) => !known.has(email));
-        if (unknown.length > 0) {
-          throw new AppError(
-            'validation_failed',
-            `Not licensed for backup in this domain (a Standard license is needed): ${unknown.join(', ')}.`,
-            { field: 'users' },
-          );
-        }
-      } else {
-        subjects = licensed;
-        // A whole-domain backup also covers the shared drives already registered.
-        if (subjects.length > 0 && services.includes('drive')) {
-          const drives = await ctx.db
-            .select()
-            .from(backupSources)
-            .where(
-              and(
-                eq(backupSources.customerId, customerId),
-                eq(backupSources.subjectKind, 'shared_drive'),
-                eq(backupSources.service, 'drive'),
-              ),
-            );
-          subjects.push(
-            ...drives.map((row) => ({ kind: 'shared_drive' as const, id: row.subjectId, email: row.subjectEmail })),
-          );
-        }
-      }
-      if (subjects.length === 0) {
-        throw new AppError(
-          'conflict',
-          'This domain has no users to back up: license users first (and check that its Google authorisation is intact).',
-        );
-      }
-      const runs = await createQueuedRuns(ctx, customerId, { subjects, services, trigger: 'on_demand', enqueue: true });
-      const who = auditActorOf(request);
-      await ctx.audit.record({
-        ...who,
-        tenants: [...new Set([...who.tenants, `customer:${customerId}` as const])],
-        action: 'backup.run',
-        target: customerId,
-        result: 'success',
-        details: { services, users: users ?? 'all', runs: runs.length },
+      // startBackup loads the tenant and asks the policy module (customer.backup.run) itself.
+      const runs = await startBackup(ctx, {
+        customerId: request.params.customerId,
+        scope: request.body.users ? { kind: 'users', emails: request.body.users } : { kind: 'domain' },
+        ...(request.body.services ? { services: request.body.services } : {}),
+        by: { actor: requireActor(request), audit: auditActorOf(request) },
+        trigger: 'on_demand',
       });
       reply.code(202);
       return { runs: runs.map((run) => ({ runId: run.runId, userEmail: run.subject.email, service: run.service })) };

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, it } from 'node:test';
-import { eq, inArray } from 'drizzle-orm';
-import { backupRuns, backupSources, customerConnections, customers, directoryUsers } from '../../db/schema.ts';
+import { and, eq, inArray } from 'drizzle-orm';
+import {
+  auditLog,
+  backupRuns,
+  backupSources,
+  customerConnections,
+  customers,
+  directoryUsers,
+} from '../../db/schema.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
 import {
@@ -128,6 +135,24 @@ forEachDatabase('scheduled backups', (kind) => {
     await finish(rows.map((row) => row.id));
     await at('2026-03-02T07:30:00Z');
     assert.equal((await scheduleDueBackups(ctx)).runs.length, 0, 'after the window');
+  });
+
+  it('records one audit entry per tenant and tick, by the system actor "scheduler", with the runs it queued', async () => {
+    const t = await tenant('audited.test', 2);
+    await at('2026-03-02T06:59:00Z');
+    const { runs } = await scheduleDueBackups(ctx);
+    const entries = await ctx.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.target, t.id), eq(auditLog.action, 'backup.run')));
+    assert.equal(entries.length, 1);
+    const [entry] = entries;
+    assert.equal(entry?.actorKind, 'system');
+    assert.equal(entry?.actorLabel, 'scheduler');
+    assert.deepEqual(entry?.tenants, [`customer:${t.id}`]);
+    assert.equal(entry?.details?.trigger, 'scheduled');
+    assert.equal(entry?.details?.runs, runs.length);
+    assert.equal(runs.length, 2 * 4);
   });
 
   it('spreads sources across the window by their slot and does not queue a source again within a day', async () => {

@@ -7,7 +7,7 @@
 // installation keeps at most `queueBudget` scheduled runs queued or running, handed out between
 // the tenants by size with a minimum each (allocateFairShare), so one huge domain cannot fill the
 // queue ahead of everyone else; on-demand runs keep their higher priority.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
@@ -17,8 +17,9 @@ import { usersToBackUp } from '../customers/overview.ts';
 import { backupServices, type EnqueuedRun } from './backup-types.ts';
 import { NOTIFY_JOB, notifyCron } from './failure-notices.ts';
 import { MAINTENANCE_JOB, maintenanceCron } from './maintenance.ts';
-import { ensureSources, insertQueuedRun } from './queue-runs.ts';
+import { ensureSources } from './queue-runs.ts';
 import { sweepStaleRuns } from './stale-runs.ts';
+import { startBackup } from './start-backup.ts';
 
 export const SCHEDULE_JOB = 'backup.schedule';
 /** Every 15 minutes (at :07, :22, :37, :52, off the busy quarter hours). */
@@ -141,7 +142,7 @@ export async function scheduleDueBackups(ctx: AppContext, options: ScheduleOptio
   allocateFairShare(demands, budget - inFlight, minPerTenant, cap);
   for (const demand of demands) {
     if (demand.given === 0) continue;
-    report.runs.push(...(await queueScheduled(ctx, demand.customerId, demand.due.slice(0, demand.given), now)));
+    report.runs.push(...(await queueScheduled(ctx, demand.customerId, demand.due.slice(0, demand.given))));
   }
   if (report.runs.length > 0) {
     ctx.logger.info({ tenants: report.tenants, runs: report.runs.length }, 'scheduled backup runs queued');
@@ -254,23 +255,15 @@ async function tenantDemand(
   return demand;
 }
 
-async function queueScheduled(
-  ctx: AppContext,
-  customerId: string,
-  sources: readonly Candidate[],
-  now: Date,
-): Promise<EnqueuedRun[]> {
-  const runs: EnqueuedRun[] = [];
-  for (const source of sources) {
-    const runId = randomUUID();
-    await insertQueuedRun(
-      ctx,
-      { id: runId, customerId, sourceId: source.id, trigger: 'scheduled', queuedAt: now },
-      true,
-    );
-    runs.push({ runId, sourceId: source.id, subject: source.subject, service: source.service });
-  }
-  return runs;
+/** The tick's due sources of one tenant, queued (and audited) through the one backup use case. */
+function queueScheduled(ctx: AppContext, customerId: string, sources: readonly Candidate[]): Promise<EnqueuedRun[]> {
+  return startBackup(ctx, {
+    customerId,
+    scope: { kind: 'sources', sources },
+    by: { actor: { kind: 'system' }, audit: { actor: { kind: 'system', label: 'scheduler' } } },
+    trigger: 'scheduled',
+    reason: 'due in the daily backup window',
+  });
 }
 
 /** Declares the `backup.schedule` job (the cron tick). */
