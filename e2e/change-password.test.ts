@@ -5,64 +5,34 @@
 // 390 px wide. The server runs in this process (the full module list and the built web app)
 // on a test database, so the test can seed the user and sessions directly.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { sessions } from '../apps/server/src/db/schema.ts';
-import { type App, buildApp } from '../apps/server/src/http/app.ts';
-import { apiModules } from '../apps/server/src/http/modules.ts';
-import {
-  getStaffUser,
-  sessionCookieName,
-  totpCode,
-  verifyPassword,
-} from '../apps/server/src/modules/identity/index.ts';
+import { getStaffUser, totpCode, verifyPassword } from '../apps/server/src/modules/identity/index.ts';
 import { seedPartner, seedStaffUser } from '../apps/server/src/testing/browser.ts';
-import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
 import { signedInSession } from '../apps/server/src/testing/tenants.ts';
-import { ensureWebBuilt } from '../scripts/web-build.ts';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
+import { inProcessServer, signIn } from './support/in-process-server.ts';
 
-let ctx: TestContext;
-let app: App;
-let url: string;
-
-before(async () => {
-  await ensureWebBuilt();
-  ctx = await createTestContext('pglite');
-  app = await buildApp(ctx, { modules: apiModules, serveWeb: true });
-  url = await app.listen({ host: '127.0.0.1', port: 0 });
-});
-after(async () => {
-  await app?.close();
-  await ctx?.close();
-});
+const server = inProcessServer();
 
 test('a partner user changes their password from the console header; a common one is refused with the reason', async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   t.after(() => browser.close());
 
-  const partnerId = await seedPartner(ctx.db, { name: 'Contoso IT' });
-  const user = await seedStaffUser(ctx, { email: 'ada@contoso.test', partnerId, role: 'technician' });
-  const sessionId = await signedInSession(ctx.db, ctx.clock, { kind: 'staff', staffUserId: user.id });
+  const partnerId = await seedPartner(server.ctx.db, { name: 'Contoso IT' });
+  const user = await seedStaffUser(server.ctx, { email: 'ada@contoso.test', partnerId, role: 'technician' });
+  const sessionId = await signedInSession(server.ctx.db, server.ctx.clock, { kind: 'staff', staffUserId: user.id });
   // A second session of the same person (another browser): it must end.
-  await signedInSession(ctx.db, ctx.clock, { kind: 'staff', staffUserId: user.id });
+  await signedInSession(server.ctx.db, server.ctx.clock, { kind: 'staff', staffUserId: user.id });
 
   for (const width of [1280, 390]) {
-    const context = await browser.newContext({ baseURL: url, viewport: { width, height: 800 } });
+    const context = await browser.newContext({ baseURL: server.url, viewport: { width, height: 800 } });
     const page = await context.newPage();
     // The session cookie arrives the way a sign-in sets it: in a Set-Cookie answer from the
     // server's origin (a `__Host-` cookie cannot be added for a plain-http URL through CDP).
-    await page.route(`${url}/__test-session`, (route) =>
-      route.fulfill({
-        status: 200,
-        contentType: 'text/html',
-        body: '<!doctype html><title>session</title>',
-        headers: { 'set-cookie': `${sessionCookieName}=${sessionId}; Path=/; Secure; HttpOnly; SameSite=Lax` },
-      }),
-    );
-    await page.goto('/__test-session');
-    await page.unroute(`${url}/__test-session`);
+    await signIn(page, server, sessionId);
     await withFailureScreenshot(page, `change-password-${width}`, async () => {
       await page.goto('/partner');
       // On a phone it is in the menu behind the burger, not in the header.
@@ -80,18 +50,9 @@ test('a partner user changes their password from the console header; a common on
     await context.close();
   }
 
-  const context = await browser.newContext({ baseURL: url });
+  const context = await browser.newContext({ baseURL: server.url });
   const page = await context.newPage();
-  await page.route(`${url}/__test-session`, (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: 'text/html',
-      body: '<!doctype html><title>session</title>',
-      headers: { 'set-cookie': `${sessionCookieName}=${sessionId}; Path=/; Secure; HttpOnly; SameSite=Lax` },
-    }),
-  );
-  await page.goto('/__test-session');
-  await page.unroute(`${url}/__test-session`);
+  await signIn(page, server, sessionId);
   await withFailureScreenshot(page, 'change-password', async () => {
     await page.goto('/partner');
     await page.getByRole('button', { name: 'Change password', exact: true }).click();
@@ -99,7 +60,7 @@ test('a partner user changes their password from the console header; a common on
     await dialog.getByRole('textbox', { name: 'Current password', exact: true }).fill(user.password);
     await dialog.getByRole('textbox', { name: 'New password', exact: true }).fill('Password2024!');
     const code = dialog.getByRole('textbox', { name: 'Authentication code', exact: true });
-    await code.fill(totpCode(user.totpSecret as Buffer, ctx.clock.now()));
+    await code.fill(totpCode(user.totpSecret as Buffer, server.ctx.clock.now()));
     await dialog.getByRole('button', { name: 'Change password', exact: true }).click();
     await waitForVisible(page, dialog.getByText(/one of the most common passwords/), 'the refusal on the field');
     await screenshot(page, 'change-password-refused');
@@ -112,8 +73,8 @@ test('a partner user changes their password from the console header; a common on
   });
   await context.close();
 
-  const stored = await getStaffUser(ctx.db, user.id);
+  const stored = await getStaffUser(server.ctx.db, user.id);
   assert.equal(await verifyPassword(stored?.user.passwordHash ?? null, 'a quieter passphrase'), true);
-  const left = await ctx.db.select().from(sessions).where(eq(sessions.staffUserId, user.id));
+  const left = await server.ctx.db.select().from(sessions).where(eq(sessions.staffUserId, user.id));
   assert.equal(left.length, 1, 'only the session that changed the password is left');
 });

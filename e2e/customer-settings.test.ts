@@ -4,41 +4,24 @@
 // partner. The server runs in this process (the full module list and the built web app) on a
 // test database, so the test can seed the tenant and the session directly.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { customers, transferTokens } from '../apps/server/src/db/schema.ts';
-import { type App, buildApp } from '../apps/server/src/http/app.ts';
-import { apiModules } from '../apps/server/src/http/modules.ts';
-import { sessionCookieName } from '../apps/server/src/modules/identity/index.ts';
 import { hashTransferToken } from '../apps/server/src/modules/transfer/token-format.ts';
 import { seedPartner } from '../apps/server/src/testing/browser.ts';
-import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
 import { seedCustomer, signedInSession } from '../apps/server/src/testing/tenants.ts';
-import { ensureWebBuilt } from '../scripts/web-build.ts';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
+import { inProcessServer, signIn } from './support/in-process-server.ts';
 
-let ctx: TestContext;
-let app: App;
-let url: string;
-
-before(async () => {
-  await ensureWebBuilt();
-  ctx = await createTestContext('pglite');
-  app = await buildApp(ctx, { modules: apiModules, serveWeb: true });
-  url = await app.listen({ host: '127.0.0.1', port: 0 });
-});
-after(async () => {
-  await app?.close();
-  await ctx?.close();
-});
+const server = inProcessServer();
 
 test('a licensed super admin generates, copies and revokes a transfer token, allows partner access and removes the partner', async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   t.after(() => browser.close());
 
-  const partnerId = await seedPartner(ctx.db, { name: 'Northwind IT' });
-  const customer = await seedCustomer(ctx.db, ctx.clock, {
+  const partnerId = await seedPartner(server.ctx.db, { name: 'Northwind IT' });
+  const customer = await seedCustomer(server.ctx.db, server.ctx.clock, {
     domain: 'settings.example',
     name: 'Settings Example',
     partnerId,
@@ -48,25 +31,16 @@ test('a licensed super admin generates, copies and revokes a transfer token, all
     ],
     members: [{ email: 'admin@settings.example', role: 'super_admin' }],
   });
-  const sessionId = await signedInSession(ctx.db, ctx.clock, {
+  const sessionId = await signedInSession(server.ctx.db, server.ctx.clock, {
     kind: 'customer',
     customerMemberId: customer.members.get('admin@settings.example')!,
   });
 
-  const context = await browser.newContext({ baseURL: url, permissions: ['clipboard-read', 'clipboard-write'] });
+  const context = await browser.newContext({ baseURL: server.url, permissions: ['clipboard-read', 'clipboard-write'] });
   const page = await context.newPage();
   // The session cookie arrives the way a sign-in sets it: in a Set-Cookie answer from the
   // server's origin (a `__Host-` cookie cannot be added for a plain-http URL through CDP).
-  await page.route(`${url}/__test-session`, (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: 'text/html',
-      body: '<!doctype html><title>session</title>',
-      headers: { 'set-cookie': `${sessionCookieName}=${sessionId}; Path=/; Secure; HttpOnly; SameSite=Lax` },
-    }),
-  );
-  await page.goto('/__test-session');
-  await page.unroute(`${url}/__test-session`);
+  await signIn(page, server, sessionId);
 
   await withFailureScreenshot(page, 'customer-settings', async () => {
     await page.goto('/customer');
@@ -82,7 +56,10 @@ test('a licensed super admin generates, copies and revokes a transfer token, all
     const token = ((await tokenText.textContent()) ?? '').trim();
     assert.match(token, /^sht_[A-Z2-7]{32}$/);
     assert.match((await page.getByTestId('token-expiry').textContent()) ?? '', /Valid until .+ shown only this once/);
-    const [stored] = await ctx.db.select().from(transferTokens).where(eq(transferTokens.customerId, customer.id));
+    const [stored] = await server.ctx.db
+      .select()
+      .from(transferTokens)
+      .where(eq(transferTokens.customerId, customer.id));
     assert.equal(stored?.tokenHash, hashTransferToken(token), 'the page shows the token whose hash is stored');
     assert.equal(stored.expiresAt.getTime() - stored.createdAt.getTime(), 3 * 24 * 3600_000);
 
@@ -103,7 +80,7 @@ test('a licensed super admin generates, copies and revokes a transfer token, all
     await page.getByRole('button', { name: 'Revoke', exact: true }).click();
     await tokenText.waitFor({ state: 'detached' });
     await waitFor(async () => {
-      const [row] = await ctx.db.select().from(transferTokens).where(eq(transferTokens.customerId, customer.id));
+      const [row] = await server.ctx.db.select().from(transferTokens).where(eq(transferTokens.customerId, customer.id));
       return row?.revokedAt !== null;
     }, 'the token revoked');
     assert.equal(await page.getByRole('button', { name: 'Revoke', exact: true }).count(), 0);
@@ -122,7 +99,7 @@ test('a licensed super admin generates, copies and revokes a transfer token, all
 });
 
 async function customerRow(id: string) {
-  const [row] = await ctx.db.select().from(customers).where(eq(customers.id, id));
+  const [row] = await server.ctx.db.select().from(customers).where(eq(customers.id, id));
   return row;
 }
 

@@ -251,7 +251,9 @@ export async function exportForDownload(
   if (row.status === 'queued' || row.status === 'running') {
     throw new AppError('conflict', 'This export is not ready yet: its zip is still being built.');
   }
-  if (row.status === 'failed') throw new AppError('conflict', 'This export failed, so it has no zip: start a new export.');
+  if (row.status === 'failed') {
+    throw new AppError('conflict', 'This export failed, so it has no zip: start a new export.');
+  }
   if (row.status === 'expired' || ctx.clock.now().getTime() >= (row.expiresAt?.getTime() ?? 0)) {
     throw new AppError('gone', 'This export has expired: start a new export.');
   }
