@@ -13,6 +13,7 @@ import { createTestContext, type TestContext } from '../../testing/context.ts';
 import type { DatabaseKind } from '../../testing/databases.ts';
 import type { BackupSubject } from './backup-jobs.ts';
 import { validAt } from './item-history.ts';
+import { createQueuedRuns } from './queue-runs.ts';
 import { createTenantRepositoryKeys } from './tenant-repository.ts';
 
 export interface BackupFixture {
@@ -96,6 +97,20 @@ export async function runRow(fixture: BackupFixture, runId: string): Promise<typ
   const [row] = await fixture.ctx.db.select().from(backupRuns).where(eq(backupRuns.id, runId));
   if (!row) throw new Error(`no run ${runId}`);
   return row;
+}
+
+/** Queues (without a job) one Gmail run of the fixture's user `index`, for a test to run itself. */
+export async function queueGmailRun(fixture: BackupFixture, index = 0): Promise<string> {
+  const subject = fixture.users[index];
+  if (!subject) throw new Error(`no user ${index} in the fixture`);
+  const [run] = await createQueuedRuns(fixture.ctx, fixture.customerId, {
+    subjects: [subject],
+    services: ['gmail'],
+    trigger: 'on_demand',
+    enqueue: false,
+  });
+  if (!run) throw new Error('no run was queued');
+  return run.runId;
 }
 
 /** Requests the emulator counted per endpoint for one user (since the last reset). */

@@ -6,8 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { inArray } from 'drizzle-orm';
 import pg from 'pg';
 import { backupRuns } from '../../db/schema.ts';
-import { type BackupFixture, backupFixture, versionsOf } from './backup-test-support.ts';
-import { createQueuedRuns } from './queue-runs.ts';
+import { type BackupFixture, backupFixture, queueGmailRun, versionsOf } from './backup-test-support.ts';
 import { runSourceBackup } from './run-source.ts';
 
 describe('a backup while PostgreSQL ends every session [postgres]', { skip: !process.env.TEST_DATABASE_URL }, () => {
@@ -25,16 +24,7 @@ describe('a backup while PostgreSQL ends every session [postgres]', { skip: !pro
   it('ends the run completed or failed, and the next run resumes with every message once', async () => {
     const subject = f.users[0];
     assert.ok(subject);
-    const queue = async () => {
-      const [run] = await createQueuedRuns(f.ctx, f.customerId, {
-        subjects: [subject],
-        services: ['gmail'],
-        trigger: 'on_demand',
-        enqueue: false,
-      });
-      assert.ok(run);
-      return run.runId;
-    };
+    const queue = () => queueGmailRun(f);
     const admin = new pg.Client({ connectionString: f.ctx.database.testUrl as string });
     await admin.connect();
     let terminated = 0;

@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { type Backend, backendFromUrl, openRepository, verifyRepository } from '@safehold/repository';
 import { forEachDatabase } from '../../testing/context.ts';
-import { type BackupFixture, backupFixture, runRow, versionsOf } from './backup-test-support.ts';
+import { type BackupFixture, backupFixture, queueGmailRun, runRow, versionsOf } from './backup-test-support.ts';
 import { createPostgresBlobIndex } from './postgres-blob-index.ts';
-import { createQueuedRuns } from './queue-runs.ts';
 import { runSourceBackup } from './run-source.ts';
 import { openTenantRepository, tenantKeys } from './tenant-repository.ts';
 
@@ -46,16 +45,7 @@ forEachDatabase('the repository volume running out of space mid-backup', (kind) 
   it('fails the run with a clear error, damages no pack, and the next run resumes', async () => {
     const subject = f.users[0];
     assert.ok(subject);
-    const queue = async () => {
-      const [run] = await createQueuedRuns(f.ctx, f.customerId, {
-        subjects: [subject],
-        services: ['gmail'],
-        trigger: 'on_demand',
-        enqueue: false,
-      });
-      assert.ok(run);
-      return run.runId;
-    };
+    const queue = () => queueGmailRun(f);
     const { keys, location } = await tenantKeys(f.ctx, f.customerId);
     const real = await backendFromUrl(location);
     const backend = fillsUpAfter(real, 20_000);
