@@ -6,6 +6,14 @@
 /** Modules whose public surface is their index.ts; the rest get one with the module-surface work. */
 const modulesWithSurface = ['identity', 'search'];
 
+/**
+ * Modules whose tables (modules/<name>/tables.ts) only they read and write; other modules ask
+ * the module's functions. db/schema.ts gathers every tables.ts for drizzle-kit, a tables.ts may
+ * reference another's for foreign keys, and tests and test support may seed rows directly.
+ */
+const modulesWithPrivateTables = [];
+const testCode = '(\\.test|\\.fuzz\\.test|test-support|\\.fixture)\\.ts$|^apps/server/src/testing/';
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -55,7 +63,24 @@ module.exports = {
       comment: `Outside modules/${name}, only its index.ts may be imported.`,
       severity: 'error',
       from: { pathNot: `^apps/server/src/modules/${name}/` },
-      to: { path: `^apps/server/src/modules/${name}/`, pathNot: `^apps/server/src/modules/${name}/index\\.ts$` },
+      to: {
+        path: `^apps/server/src/modules/${name}/`,
+        pathNot: `^apps/server/src/modules/${name}/(index|tables)\\.ts$`,
+      },
+    })),
+    ...modulesWithPrivateTables.map((name) => ({
+      name: `module-tables-${name}`,
+      comment: `Only modules/${name} reads and writes its tables; others call its functions.`,
+      severity: 'error',
+      from: {
+        pathNot: [
+          `^apps/server/src/modules/${name}/`,
+          '^apps/server/src/db/schema\\.ts$',
+          '^apps/server/src/modules/[^/]+/tables\\.ts$',
+          testCode,
+        ],
+      },
+      to: { path: `^apps/server/src/modules/${name}/tables\\.ts$` },
     })),
   ],
   options: {

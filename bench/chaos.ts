@@ -14,13 +14,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { verifyRepository } from '@safehold/repository';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { backupItemVersions, backupRuns, backupSources, dataExports, restores } from '../apps/server/src/db/schema.ts';
 import { defineBackupJobs, enqueueTenantBackup } from '../apps/server/src/modules/backup/backup-jobs.ts';
 import { backupFixture } from '../apps/server/src/modules/backup/backup-test-support.ts';
 import { MAINTENANCE_JOB } from '../apps/server/src/modules/backup/maintenance.ts';
+import { backupItemVersions, backupRuns, backupSources } from '../apps/server/src/modules/backup/tables.ts';
 import { openTenantRepository } from '../apps/server/src/modules/backup/tenant-repository.ts';
 import { createExport, defineExportJobs, enqueueExport } from '../apps/server/src/modules/export/exports.ts';
+import { dataExports } from '../apps/server/src/modules/export/tables.ts';
 import { defineRestoreJobs, startRestore } from '../apps/server/src/modules/restore/restore-jobs.ts';
+import { restores } from '../apps/server/src/modules/restore/tables.ts';
 
 type Phase = 'backup' | 'restore' | 'export' | 'gc';
 const phases: Phase[] = ['backup', 'restore', 'export', 'gc'];

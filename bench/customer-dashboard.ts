@@ -8,10 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { backupRunErrors, backupRuns, backupSources, customers, directoryUsers } from '../apps/server/src/db/schema.ts';
 import { backupServices } from '../apps/server/src/modules/backup/backup-types.ts';
 import { getBackupSummary, listUserBackups } from '../apps/server/src/modules/backup/dashboard.ts';
 import { getBackupStatus } from '../apps/server/src/modules/backup/status.ts';
+import { backupRunErrors, backupRuns, backupSources } from '../apps/server/src/modules/backup/tables.ts';
+import { directoryUsers } from '../apps/server/src/modules/customers/tables.ts';
+import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';
 

@@ -12,11 +12,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '@safehold/emulator';
 import { createGoogleClient } from '@safehold/google';
-import { customers } from '../apps/server/src/db/schema.ts';
 import { type BackupSubject, enqueueTenantBackup } from '../apps/server/src/modules/backup/backup-jobs.ts';
 import { forEachLimited } from '../apps/server/src/modules/backup/service-context.ts';
 import { createTenantRepositoryKeys } from '../apps/server/src/modules/backup/tenant-repository.ts';
 import { createExport, exportFilePath, runExport } from '../apps/server/src/modules/export/exports.ts';
+import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 
 const { values } = parseArgs({

@@ -6,10 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { customers, directoryUsers } from '../apps/server/src/db/schema.ts';
 import { backupCustomerHooks } from '../apps/server/src/modules/backup/customer-hooks.ts';
 import { createCustomersDeps } from '../apps/server/src/modules/customers/deps.ts';
+import { directoryUsers } from '../apps/server/src/modules/customers/tables.ts';
 import { listDirectoryUsers, type UsersQuery } from '../apps/server/src/modules/customers/users-query.ts';
+import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';
 

@@ -14,12 +14,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '@safehold/emulator';
 import { createGoogleClient, type GoogleClient } from '@safehold/google';
-import { customers } from '../apps/server/src/db/schema.ts';
 import { type BackupSubject, enqueueTenantBackup } from '../apps/server/src/modules/backup/backup-jobs.ts';
 import type { BackupService } from '../apps/server/src/modules/backup/item-history.ts';
 import { forEachLimited } from '../apps/server/src/modules/backup/service-context.ts';
 import { createTenantRepositoryKeys } from '../apps/server/src/modules/backup/tenant-repository.ts';
 import { startRestore } from '../apps/server/src/modules/restore/restore-jobs.ts';
+import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 
 const { values } = parseArgs({

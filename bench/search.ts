@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../apps/server/src/db/database.ts';
-import { backupRuns, backupSources, customers } from '../apps/server/src/db/schema.ts';
+import { backupRuns, backupSources } from '../apps/server/src/modules/backup/tables.ts';
 import {
   calendars,
   driveChildren,
@@ -19,6 +19,7 @@ import {
   itemDetails,
 } from '../apps/server/src/modules/browse/browse.ts';
 import { parseQuery, searchItems } from '../apps/server/src/modules/search/index.ts';
+import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
 import { createTestDatabase } from '../apps/server/src/testing/databases.ts';
 
 const { values } = parseArgs({

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { sessions } from '../apps/server/src/db/schema.ts';
 import { getStaffUser, totpCode, verifyPassword } from '../apps/server/src/modules/identity/index.ts';
+import { sessions } from '../apps/server/src/modules/identity/tables.ts';
 import { seedPartner, seedStaffUser } from '../apps/server/src/testing/browser.ts';
 import { signedInSession } from '../apps/server/src/testing/tenants.ts';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { customers, transferTokens } from '../apps/server/src/db/schema.ts';
+import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
+import { transferTokens } from '../apps/server/src/modules/transfer/tables.ts';
 import { hashTransferToken } from '../apps/server/src/modules/transfer/token-format.ts';
 import { seedPartner } from '../apps/server/src/testing/browser.ts';
 import { seedCustomer, signedInSession } from '../apps/server/src/testing/tenants.ts';

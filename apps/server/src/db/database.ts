@@ -13,9 +13,9 @@ import pg from 'pg';
 import { removeGroupAndOtherAccess } from '../config/file-modes.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import { type LeaseHolders, pgliteLeaseHolders, postgresLeaseHolders } from './lease-holders.ts';
-import * as schema from './schema.ts';
 
-export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** The Drizzle client: core query builder only (each module imports its own tables). */
+export type Db = PgDatabase<PgQueryResultHKT>;
 export type DatabaseTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
 
 export const migrationsFolder = path.join(import.meta.dirname, '..', '..', 'drizzle');
@@ -69,7 +69,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
     lock?.release();
     throw error;
   }
-  const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+  const db = drizzlePglite(pglite) as unknown as Db;
   let closed = false;
   return {
     kind: 'pglite',
@@ -103,7 +103,7 @@ async function openPostgres(url: string): Promise<Database> {
   pool.on('error', (error) => {
     process.emitWarning(`PostgreSQL closed an idle connection: ${error.message}`, 'SafeholdDatabaseWarning');
   });
-  const db = drizzlePostgres(pool, { schema }) as unknown as Db;
+  const db = drizzlePostgres(pool) as unknown as Db;
   const leases = postgresLeaseHolders(pool, url);
   let closed = false;
   return {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
-import { oneTimeTokens, rateLimitCounters, sessions, staffUsers } from '../db/schema.ts';
+import { oneTimeTokens, sessions, staffUsers } from '../modules/identity/tables.ts';
+import { rateLimitCounters } from '../modules/rate-limits/tables.ts';
 import { createTestContext, forEachDatabase } from '../testing/context.ts';
 import { defineHousekeeping, housekeepingCron, housekeepingJob, runHousekeeping } from './housekeeping.ts';
 

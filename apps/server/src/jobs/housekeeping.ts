@@ -7,7 +7,8 @@ import { and, isNotNull, lt, or } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
-import { oneTimeTokens, rateLimitCounters, sessions } from '../db/schema.ts';
+import { oneTimeTokens, sessions } from '../modules/identity/tables.ts';
+import { rateLimitCounters } from '../modules/rate-limits/tables.ts';
 import type { JobQueue } from './queue.ts';
 
 export const housekeepingJob = 'housekeeping';

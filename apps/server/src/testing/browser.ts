@@ -5,9 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
-import { partners, staffUsers } from '../db/schema.ts';
 import type { App } from '../http/app.ts';
 import { deriveIdentityKeys, generateTotpSecret, hashPassword, seal, totpCode } from '../modules/identity/index.ts';
+import { staffUsers } from '../modules/identity/tables.ts';
+import { partners } from '../modules/tenancy/tables.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

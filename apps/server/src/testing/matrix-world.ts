@@ -5,21 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import type { LightMyRequestResponse, RouteOptions } from 'fastify';
-import {
-  backupItemVersions,
-  backupRuns,
-  backupSources,
-  customers,
-  dataExports,
-  partners,
-  restores,
-  staffUsers,
-  technicianAssignments,
-} from '../db/schema.ts';
 import { type App, buildApp } from '../http/app.ts';
 import type { MatrixTenant, Principal } from '../http/authorization-matrix.ts';
 import { apiModules } from '../http/modules.ts';
+import { backupItemVersions, backupRuns, backupSources } from '../modules/backup/tables.ts';
 import { defineExportJobs } from '../modules/export/exports.ts';
+import { dataExports } from '../modules/export/tables.ts';
 import {
   csrfCookieName,
   csrfHeaderName,
@@ -27,7 +18,11 @@ import {
   deriveIdentityKeys,
   sessionCookieName,
 } from '../modules/identity/index.ts';
+import { staffUsers } from '../modules/identity/tables.ts';
+import { technicianAssignments } from '../modules/partners/tables.ts';
 import { defineRestoreJobs } from '../modules/restore/restore-jobs.ts';
+import { restores } from '../modules/restore/tables.ts';
+import { customers, partners } from '../modules/tenancy/tables.ts';
 import { seedPartner, seedStaffUser } from './browser.ts';
 import type { TestContext } from './context.ts';
 import { seedCustomer, signedInSession } from './tenants.ts';

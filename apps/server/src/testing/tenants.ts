@@ -4,8 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
-import { customerMembers, customers, directoryUsers } from '../db/schema.ts';
+import { directoryUsers } from '../modules/customers/tables.ts';
 import { createSession } from '../modules/identity/index.ts';
+import { customerMembers } from '../modules/identity/tables.ts';
+import { customers } from '../modules/tenancy/tables.ts';
 
 export interface SeedCustomerOptions {
   domain: string;

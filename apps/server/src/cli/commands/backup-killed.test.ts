@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
 import { eq } from 'drizzle-orm';
 import { openDatabase } from '../../db/database.ts';
-import { backupItemVersions, backupRuns, backupSources } from '../../db/schema.ts';
+import { backupItemVersions, backupRuns, backupSources } from '../../modules/backup/tables.ts';
 import { runCli, runCliInProcess, seededDataDir } from '../../testing/cli-process.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../testing/databases.ts';
 

@@ -7,7 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
 import { eq } from 'drizzle-orm';
 import { openDatabase } from '../../db/database.ts';
-import { auditLog, backupRuns, customerConnections, customers, directoryUsers } from '../../db/schema.ts';
+import { auditLog } from '../../modules/audit/tables.ts';
+import { backupRuns } from '../../modules/backup/tables.ts';
+import { customerConnections, directoryUsers } from '../../modules/customers/tables.ts';
+import { customers } from '../../modules/tenancy/tables.ts';
 import { runCliInProcess } from '../../testing/cli-process.ts';
 
 const cli = runCliInProcess;

@@ -4,7 +4,6 @@
 import { eq } from 'drizzle-orm';
 import { loadConfig } from '../../config/config.ts';
 import type { AppContext } from '../../context.ts';
-import { directoryUsers } from '../../db/schema.ts';
 import { AppError } from '../../http/errors.ts';
 import { backupCustomerHooks } from '../../modules/backup/customer-hooks.ts';
 import { listSharedDriveSubjects } from '../../modules/backup/directory-subjects.ts';
@@ -17,6 +16,7 @@ import { createTenantRepositoryKeys } from '../../modules/backup/tenant-reposito
 import { installationGoogleClient } from '../../modules/customers/google-client.ts';
 import { createCustomersDeps, syncDirectory, systemAuditActor } from '../../modules/customers/service.ts';
 import { getConnection } from '../../modules/customers/store.ts';
+import { directoryUsers } from '../../modules/customers/tables.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
 import { customerOfDomain, requiredDomain } from '../customer-domain.ts';

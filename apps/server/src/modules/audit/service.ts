@@ -4,7 +4,7 @@ import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
 import { csvDocument } from '../../csv.ts';
 import type { Db } from '../../db/database.ts';
-import { auditLog } from '../../db/schema.ts';
+import { auditLog } from './tables.ts';
 
 export type AuditTenant = 'vendor' | `partner:${string}` | `customer:${string}`;
 

@@ -4,7 +4,6 @@
 // running worker (the CLI), the runs execute in this process instead.
 import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { backupRuns } from '../../db/schema.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import {
   BACKUP_JOB,
@@ -20,6 +19,7 @@ import { createQueuedRuns, enqueueRunJob, ensureSources } from './queue-runs.ts'
 import { DEFAULT_LEASE_MS, type RunSourceOptions, runSourceBackup } from './run-source.ts';
 import { defineScheduleJob } from './schedule.ts';
 import { chunks, forEachLimited } from './service-context.ts';
+import { backupRuns } from './tables.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
 /** Usual share of a user's backup time by service, largest first: mail dominates, then files. */

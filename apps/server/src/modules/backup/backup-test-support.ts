@@ -8,12 +8,13 @@ import path from 'node:path';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '@safehold/emulator';
 import { createGoogleClient, type GoogleClient } from '@safehold/google';
 import { and, eq, isNull } from 'drizzle-orm';
-import { backupItemVersions, backupRuns, backupSources, customers } from '../../db/schema.ts';
 import { createTestContext, type TestContext } from '../../testing/context.ts';
 import type { DatabaseKind } from '../../testing/databases.ts';
+import { customers } from '../tenancy/tables.ts';
 import type { BackupSubject } from './backup-jobs.ts';
 import { validAt } from './item-history.ts';
 import { createQueuedRuns } from './queue-runs.ts';
+import { backupItemVersions, backupRuns, backupSources } from './tables.ts';
 import { createTenantRepositoryKeys } from './tenant-repository.ts';
 
 export interface BackupFixture {

@@ -2,15 +2,17 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { backupRunErrors, backupRuns, customerConnections, customers, directoryUsers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import { customerConnections, directoryUsers } from '../customers/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
+import { customers } from '../tenancy/tables.ts';
 import { defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture } from './backup-test-support.ts';
 import { ensureSources } from './queue-runs.ts';
 import { backupModule } from './routes.ts';
+import { backupRunErrors, backupRuns } from './tables.ts';
 
 forEachDatabase('backup dashboard API', (kind) => {
   let f: BackupFixture;

@@ -7,9 +7,10 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, notExists, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../../context.ts';
-import { backupRunErrors, backupRuns, backupSources, directoryUsers } from '../../db/schema.ts';
 import { backedUpUserCondition } from '../customers/overview.ts';
+import { directoryUsers } from '../customers/tables.ts';
 import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
+import { backupRunErrors, backupRuns, backupSources } from './tables.ts';
 
 const dayMs = 24 * 3600_000;
 /** How far back the summary looks at runs (failures, runs in progress). */

@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { type DriveFile, GOOGLE_EXPORT_FORMATS, GoogleApiError } from '@safehold/google';
 import { and, eq } from 'drizzle-orm';
-import { backupItemVersions } from '../../db/schema.ts';
 import { chunks, errorReason, forEachLimited, type ServiceResult, type ServiceRun, sha256 } from './service-context.ts';
+import { backupItemVersions } from './tables.ts';
 
 const FOLDER = 'application/vnd.google-apps.folder';
 const LANES = 4;

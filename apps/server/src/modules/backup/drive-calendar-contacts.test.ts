@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { Repository } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
-import { backupItemVersions } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, requestCounts, runRow, versionsOf } from './backup-test-support.ts';
 import { listSharedDriveSubjects } from './directory-subjects.ts';
 import type { BackupService } from './run-source.ts';
+import { backupItemVersions } from './tables.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');

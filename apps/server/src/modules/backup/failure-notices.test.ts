@@ -2,18 +2,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import {
-  backupRunErrors,
-  backupRuns,
-  backupSources,
-  customerConnections,
-  customerMembers,
-  customers,
-  outbox,
-} from '../../db/schema.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
+import { customerConnections } from '../customers/tables.ts';
+import { customerMembers } from '../identity/tables.ts';
+import { outbox } from '../notifications/tables.ts';
+import { customers } from '../tenancy/tables.ts';
 import { notifyBackupFailures } from './failure-notices.ts';
 import { ALREADY_RUNNING_REASON, AUTHORISATION_LOST_REASON } from './run-source.ts';
+import { backupRunErrors, backupRuns, backupSources } from './tables.ts';
 
 forEachDatabase('backup failure digests', (kind) => {
   let ctx: TestContext;

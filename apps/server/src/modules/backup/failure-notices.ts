@@ -9,10 +9,12 @@
 import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { backupRunErrors, backupRuns, backupSources, customerConnections, customers } from '../../db/schema.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import { superAdminEmails } from '../customers/store.ts';
+import { customerConnections } from '../customers/tables.ts';
+import { customers } from '../tenancy/tables.ts';
 import { ALREADY_RUNNING_REASON, AUTHORISATION_LOST_REASON } from './run-source.ts';
+import { backupRunErrors, backupRuns, backupSources } from './tables.ts';
 
 export const NOTIFY_JOB = 'backup.notify';
 /** Every 15 minutes, a few minutes after the schedule tick. */

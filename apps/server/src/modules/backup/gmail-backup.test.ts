@@ -3,13 +3,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { Repository } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
-import { backupItemVersions, backupRunErrors, customerConnections } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import { customerConnections } from '../customers/tables.ts';
 import { enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, requestCounts, runRow, versionsOf } from './backup-test-support.ts';
 import { GMAIL_BATCH, STORE_BYTES } from './gmail-backup.ts';
 import { findSource, itemVersions, resolveBackupPoint, versionsAsOf } from './item-history.ts';
 import { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
+import { backupItemVersions, backupRunErrors } from './tables.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');

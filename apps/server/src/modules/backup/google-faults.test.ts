@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createGoogleClient } from '@safehold/google';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { backupItemVersions, backupRunErrors, backupRuns, backupSources } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture } from './backup-test-support.ts';
 import { backupServices } from './backup-types.ts';
+import { backupItemVersions, backupRunErrors, backupRuns, backupSources } from './tables.ts';
 
 /** About 10 % of calls: 2 % each of five kinds (rules apply independently). */
 const tenPercentFaults = [

@@ -5,7 +5,7 @@
 import type { Repository } from '@safehold/repository';
 import { and, asc, desc, eq, getTableColumns, gt, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { backupItemVersions, backupRuns, backupSources } from '../../db/schema.ts';
+import { backupItemVersions, backupRuns, backupSources } from './tables.ts';
 
 export type BackupService = (typeof backupSources.$inferSelect)['service'];
 export type BackupSource = typeof backupSources.$inferSelect;

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { backupItemVersions, backupRuns } from '../../db/schema.ts';
 import { runAndKillWorker } from '../../testing/worker-process.ts';
 import { enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, requestCounts, runRow, versionsOf } from './backup-test-support.ts';
 import { createQueuedRuns } from './queue-runs.ts';
+import { backupItemVersions, backupRuns } from './tables.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
 const fixtureScript = new URL('./backup-process.fixture.ts', import.meta.url).pathname;

@@ -4,17 +4,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { and, eq, isNull } from 'drizzle-orm';
-import {
-  backupItemVersions,
-  backupRuns,
-  backupSources,
-  directoryUsers,
-  repositoryPacks,
-  tenantRepositoryKeys,
-} from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { createCustomersDeps, systemAuditActor } from '../customers/deps.ts';
 import { purgeExpiredLicenses } from '../customers/purge.ts';
+import { directoryUsers } from '../customers/tables.ts';
 import { defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture } from './backup-test-support.ts';
 import { backupCustomerHooks } from './customer-hooks.ts';
@@ -30,6 +23,7 @@ import {
 } from './maintenance.ts';
 import { scheduleBackupJobs } from './schedule.ts';
 import { getBackupStatus } from './status.ts';
+import { backupItemVersions, backupRuns, backupSources, repositoryPacks, tenantRepositoryKeys } from './tables.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
 const DAY = 86_400_000;

@@ -8,16 +8,16 @@ import { type GcOptions, garbageCollect, verifyRepository } from '@safehold/repo
 import { and, asc, eq, gt, inArray, isNotNull, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
+import type { JobQueue } from '../../jobs/queue.ts';
+import { directoryUsers } from '../customers/tables.ts';
+import { customers } from '../tenancy/tables.ts';
 import {
   backupItemVersions,
   backupSources,
   backupTenantState,
-  customers,
-  directoryUsers,
   repositoryPacks,
   tenantRepositoryKeys,
-} from '../../db/schema.ts';
-import type { JobQueue } from '../../jobs/queue.ts';
+} from './tables.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
 export const MAINTENANCE_JOB = 'backup.maintenance';

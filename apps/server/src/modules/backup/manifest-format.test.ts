@@ -9,10 +9,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { backupItemVersions, backupRunErrors, backupRuns } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, runRow } from './backup-test-support.ts';
+import { backupItemVersions, backupRunErrors, backupRuns } from './tables.ts';
 import { tenantKeys } from './tenant-repository.ts';
 
 // ---- the specification, as a reader who has only the document would write it ---------------

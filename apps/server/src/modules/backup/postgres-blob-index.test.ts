@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import type { PackRecord } from '@safehold/repository';
-import { customers } from '../../db/schema.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
+import { customers } from '../tenancy/tables.ts';
 import { createPostgresBlobIndex } from './postgres-blob-index.ts';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');

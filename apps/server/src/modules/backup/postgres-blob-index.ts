@@ -11,7 +11,7 @@ import {
 } from '@safehold/repository';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { repositoryBlobs, repositoryPacks } from '../../db/schema.ts';
+import { repositoryBlobs, repositoryPacks } from './tables.ts';
 
 const LOOKUP_CHUNK = 1000;
 const PACKS_PER_QUERY = 100;

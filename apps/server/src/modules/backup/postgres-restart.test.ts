@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { inArray } from 'drizzle-orm';
 import pg from 'pg';
-import { backupRuns } from '../../db/schema.ts';
 import { type BackupFixture, backupFixture, queueGmailRun, versionsOf } from './backup-test-support.ts';
 import { runSourceBackup } from './run-source.ts';
+import { backupRuns } from './tables.ts';
 
 describe('a backup while PostgreSQL ends every session [postgres]', { skip: !process.env.TEST_DATABASE_URL }, () => {
   let f: BackupFixture;

@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { backupRuns, backupSources } from '../../db/schema.ts';
 import {
   BACKUP_JOB,
   type BackupService,
@@ -13,6 +12,7 @@ import {
   ON_DEMAND_PRIORITY,
   SCHEDULED_PRIORITY,
 } from './backup-types.ts';
+import { backupRuns, backupSources } from './tables.ts';
 
 /** What queuing needs of the context (the start-backup use case passes no more). */
 export type QueueDeps = Pick<AppContext, 'db' | 'clock' | 'jobs'>;

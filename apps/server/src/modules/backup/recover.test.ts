@@ -5,6 +5,12 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
+import { createTestContext, forEachDatabase } from '../../testing/context.ts';
+import { enqueueTenantBackup } from './backup-jobs.ts';
+import { type BackupFixture, backupFixture } from './backup-test-support.ts';
+import { applyRetention, collectGarbage, setRetention } from './maintenance.ts';
+import { exportTenantKeys, RecoverError, recoverTenant, rowsFromManifests } from './recover.ts';
+import type { RunSourceOptions } from './run-source.ts';
 import {
   backupItemVersions,
   backupRunErrors,
@@ -12,13 +18,7 @@ import {
   backupSources,
   repositoryBlobs,
   repositoryPacks,
-} from '../../db/schema.ts';
-import { createTestContext, forEachDatabase } from '../../testing/context.ts';
-import { enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture } from './backup-test-support.ts';
-import { applyRetention, collectGarbage, setRetention } from './maintenance.ts';
-import { exportTenantKeys, RecoverError, recoverTenant, rowsFromManifests } from './recover.ts';
-import type { RunSourceOptions } from './run-source.ts';
+} from './tables.ts';
 import { openTenantRepository, tenantRepositoryLocation } from './tenant-repository.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');

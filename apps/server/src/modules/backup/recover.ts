@@ -15,16 +15,10 @@ import {
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import {
-  backupItemVersions,
-  backupRunErrors,
-  backupRuns,
-  backupSources,
-  customers,
-  tenantRepositoryKeys,
-} from '../../db/schema.ts';
+import { customers } from '../tenancy/tables.ts';
 import { INTERRUPTED_REASON } from './backup-types.ts';
 import { createPostgresBlobIndex } from './postgres-blob-index.ts';
+import { backupItemVersions, backupRunErrors, backupRuns, backupSources, tenantRepositoryKeys } from './tables.ts';
 import { tenantRepositoryLocation, unwrapTenantKeys } from './tenant-repository.ts';
 
 export class RecoverError extends Error {

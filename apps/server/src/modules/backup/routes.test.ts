@@ -2,15 +2,17 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { backupRuns, customerConnections, customers, directoryUsers } from '../../db/schema.ts';
 import type { App } from '../../http/app.ts';
 import { buildApp } from '../../http/app.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import { customerConnections, directoryUsers } from '../customers/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
+import { customers } from '../tenancy/tables.ts';
 import { defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture } from './backup-test-support.ts';
 import { backupModule } from './routes.ts';
+import { backupRuns } from './tables.ts';
 
 forEachDatabase('backup API', (kind) => {
   let f: BackupFixture;

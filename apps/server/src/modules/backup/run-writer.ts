@@ -7,7 +7,7 @@ import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
-import { backupItemVersions, backupRunErrors, backupRuns } from '../../db/schema.ts';
+import { backupItemVersions, backupRunErrors, backupRuns } from './tables.ts';
 
 export interface CurrentVersion {
   version: number;

@@ -2,15 +2,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, it } from 'node:test';
 import { and, eq, inArray } from 'drizzle-orm';
-import {
-  auditLog,
-  backupRuns,
-  backupSources,
-  customerConnections,
-  customers,
-  directoryUsers,
-} from '../../db/schema.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
+import { auditLog } from '../audit/tables.ts';
+import { customerConnections, directoryUsers } from '../customers/tables.ts';
+import { customers } from '../tenancy/tables.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
 import {
   allocateFairShare,
@@ -20,6 +15,7 @@ import {
   slotOffsetMinutes,
   type TenantDemand,
 } from './schedule.ts';
+import { backupRuns, backupSources } from './tables.ts';
 
 const HOUR = 3_600_000;
 

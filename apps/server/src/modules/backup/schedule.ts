@@ -11,15 +11,17 @@ import { createHash } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { backupRuns, backupSources, customerConnections, customers } from '../../db/schema.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import { usersToBackUp } from '../customers/overview.ts';
+import { customerConnections } from '../customers/tables.ts';
+import { customers } from '../tenancy/tables.ts';
 import { backupServices, type EnqueuedRun } from './backup-types.ts';
 import { NOTIFY_JOB, notifyCron } from './failure-notices.ts';
 import { MAINTENANCE_JOB, maintenanceCron } from './maintenance.ts';
 import { ensureSources } from './queue-runs.ts';
 import { sweepStaleRuns } from './stale-runs.ts';
 import { startBackup } from './start-backup.ts';
+import { backupRuns, backupSources } from './tables.ts';
 
 export const SCHEDULE_JOB = 'backup.schedule';
 /** Every 15 minutes (at :07, :22, :37, :52, off the busy quarter hours). */

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
-import { backupRuns } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, runRow } from './backup-test-support.ts';
 import { BACKUP_JOB, type BackupService, INTERRUPTED_REASON } from './backup-types.ts';
 import { createQueuedRuns, enqueueRunJob } from './queue-runs.ts';
 import { GIVE_UP_AFTER_MS, NEVER_STARTED_REASON, STALE_AFTER_MS, sweepStaleRuns } from './stale-runs.ts';
+import { backupRuns } from './tables.ts';
 
 const MINUTE = 60_000;
 

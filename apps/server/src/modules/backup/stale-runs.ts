@@ -11,9 +11,9 @@
 //   requeued forever; the source is then due again and the failure is reported).
 import { and, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { backupRuns } from '../../db/schema.ts';
 import { BACKUP_JOB, INTERRUPTED_REASON } from './backup-types.ts';
 import { enqueueRunJob } from './queue-runs.ts';
+import { backupRuns } from './tables.ts';
 
 export const STALE_AFTER_MS = 15 * 60_000;
 export const GIVE_UP_AFTER_MS = 24 * 3_600_000;

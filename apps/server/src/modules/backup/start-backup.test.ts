@@ -2,19 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import {
-  auditLog,
-  backupRuns,
-  backupSources,
-  customerConnections,
-  customers,
-  directoryUsers,
-} from '../../db/schema.ts';
 import { AppError } from '../../http/errors.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
+import { auditLog } from '../audit/tables.ts';
+import { customerConnections, directoryUsers } from '../customers/tables.ts';
 import type { Actor } from '../policy/policy.ts';
+import { customers } from '../tenancy/tables.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
 import { type StartBackupInput, startBackup } from './index.ts';
+import { backupRuns, backupSources } from './tables.ts';
 
 forEachDatabase('start a backup (the one use case)', (kind) => {
   let ctx: TestContext;

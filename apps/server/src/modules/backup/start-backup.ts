@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { backupSources } from '../../db/schema.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/service.ts';
 import { usersToBackUp } from '../customers/overview.ts';
@@ -14,6 +13,7 @@ import { type Actor, authorize } from '../policy/policy.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
 import { type BackupService, type BackupSubject, backupServices, type EnqueuedRun } from './backup-types.ts';
 import { createQueuedRuns, insertQueuedRun } from './queue-runs.ts';
+import { backupSources } from './tables.ts';
 
 export type StartBackupDeps = Pick<AppContext, 'db' | 'clock' | 'jobs' | 'audit'>;
 

@@ -3,9 +3,9 @@
 // its last run; and the paged list of runs.
 import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { backupItemVersions, backupRunErrors, backupRuns, backupSources } from '../../db/schema.ts';
 import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
 import { tenantState } from './maintenance.ts';
+import { backupItemVersions, backupRunErrors, backupRuns, backupSources } from './tables.ts';
 
 export interface SourceStatus {
   sourceId: string;

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { backendFromUrl, createRepositoryIndex } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
-import { backupItemVersions, backupRuns, repositoryPacks, tenantRepositoryKeys } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { BACKUP_JOB, defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
 import { type BackupFixture, backupFixture, runRow } from './backup-test-support.ts';
+import { backupItemVersions, backupRuns, repositoryPacks, tenantRepositoryKeys } from './tables.ts';
 import {
   openTenantRepository,
   TenantRepositoryMissingError,

@@ -14,8 +14,8 @@ import {
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
-import { tenantRepositoryKeys } from '../../db/schema.ts';
 import { createPostgresBlobIndex } from './postgres-blob-index.ts';
+import { tenantRepositoryKeys } from './tables.ts';
 
 function aad(customerId: string): Buffer {
   return Buffer.from(`safehold-tenant-keys-v1:${customerId}`);

@@ -4,15 +4,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { backupItemVersions, backupRuns, backupSources, customers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import type { DatabaseKind } from '../../testing/databases.ts';
 import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
 import { type BackupFixture, backupFixture, runRow } from '../backup/backup-test-support.ts';
 import type { BackupService } from '../backup/item-history.ts';
+import { backupItemVersions, backupRuns, backupSources } from '../backup/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { searchModule } from '../search/index.ts';
+import { customers } from '../tenancy/tables.ts';
 import { browseModule } from './routes.ts';
 
 export interface BrowseFixture extends BackupFixture {

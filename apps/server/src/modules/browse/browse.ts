@@ -6,7 +6,6 @@
 // opaque cursor, so page N costs what page 1 costs.
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { backupItemVersions, backupSources } from '../../db/schema.ts';
 import { AppError } from '../../http/errors.ts';
 import {
   type BackupPoint,
@@ -20,6 +19,7 @@ import {
   validAt,
   versionsAsOf,
 } from '../backup/item-history.ts';
+import { backupItemVersions, backupSources } from '../backup/tables.ts';
 
 export const FOLDER_MIME_TYPE = 'application/vnd.google-apps.folder';
 

@@ -3,15 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { GOOGLE_SCOPES } from '@safehold/google';
 import { and, eq } from 'drizzle-orm';
-import { customerConnections, customerMembers, customers, directoryUsers, sessions } from '../../db/schema.ts';
 import type { AppError } from '../../http/errors.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { signedInSession } from '../../testing/tenants.ts';
+import { customerMembers, sessions } from '../identity/tables.ts';
+import { customers } from '../tenancy/tables.ts';
 import { connectCustomer } from './connect.ts';
 import { systemAuditActor } from './deps.ts';
 import { syncDirectory } from './directory-sync.ts';
 import { setAutoAssign } from './licensing.ts';
 import { usersToBackUp } from './overview.ts';
+import { customerConnections, directoryUsers } from './tables.ts';
 import { type GoogleTestbed, startGoogleTestbed } from './test-support.ts';
 
 const domain = 'acme.test';

@@ -15,7 +15,6 @@ import {
 } from '@safehold/google';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { directoryOrgUnits, directoryUsers } from '../../db/schema.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { endCustomerMemberSessions } from '../identity/index.ts';
 import type { Actor } from '../policy/policy.ts';
@@ -34,6 +33,7 @@ import {
   setMemberRole,
   updateConnection,
 } from './store.ts';
+import { directoryOrgUnits, directoryUsers } from './tables.ts';
 
 export interface SyncReport {
   status: 'completed' | 'authorization_lost';

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { customers, directoryUsers } from '../../db/schema.ts';
 import type { AppError } from '../../http/errors.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import { customers } from '../tenancy/tables.ts';
 import { connectCustomer } from './connect.ts';
 import { systemAuditActor } from './deps.ts';
 import { defineCustomerJobs, directorySyncJob, licensePurgeJob, scheduleCustomerJobs } from './jobs.ts';
 import { applyLicenseChanges, getLicensing } from './licensing.ts';
 import { purgeExpiredLicenses } from './purge.ts';
+import { directoryUsers } from './tables.ts';
 import { type GoogleTestbed, startGoogleTestbed } from './test-support.ts';
 
 const domain = 'licensing.test';

@@ -7,7 +7,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/database.ts';
-import { customerConnections, directoryUsers } from '../../db/schema.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import type { AuditTenant } from '../audit/service.ts';
 import { type Actor, authorize } from '../policy/policy.ts';
@@ -25,6 +24,7 @@ import {
   type LicenseType,
   lockCustomer,
 } from './store.ts';
+import { customerConnections, directoryUsers } from './tables.ts';
 
 const dayMs = 24 * 3600_000;
 export const purgeGraceDays = 60;

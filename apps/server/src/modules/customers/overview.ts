@@ -2,14 +2,15 @@
 // the installation's tenant list (CLI), and the users the backup engine should back up.
 import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { customerConnections, customers, directoryUsers } from '../../db/schema.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { type Actor, canSee } from '../policy/policy.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
+import { customers } from '../tenancy/tables.ts';
 import { delegationFix } from './authorization.ts';
 import type { CustomersDeps } from './deps.ts';
 import { type SeatSummary, seatSummary } from './licensing.ts';
 import { type CustomerRow, getConnection, getCustomer } from './store.ts';
+import { customerConnections, directoryUsers } from './tables.ts';
 
 export interface CustomerOverview {
   id: string;

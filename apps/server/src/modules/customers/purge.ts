@@ -3,10 +3,10 @@
 // backup engine, reached through the `userPurgeDue` hook; this marks the user purged once
 // the hook succeeded (or at once when no backup engine is wired in, as nothing is stored).
 import { and, eq, isNull } from 'drizzle-orm';
-import { directoryUsers } from '../../db/schema.ts';
 import type { AuditActor, CustomersDeps } from './deps.ts';
 import { auditTenantsFor } from './licensing.ts';
 import { usersDueForPurge } from './store.ts';
+import { directoryUsers } from './tables.ts';
 
 export interface PurgeReport {
   purged: { customerId: string; userId: string; email: string }[];

@@ -2,15 +2,17 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { customerMembers, customers, directoryUsers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { backupCustomerHooks } from '../backup/customer-hooks.ts';
 import { createIdentityModule, createSession, sessionCookieName } from '../identity/index.ts';
+import { customerMembers } from '../identity/tables.ts';
+import { customers } from '../tenancy/tables.ts';
 import { connectCustomer } from './connect.ts';
 import { systemAuditActor } from './deps.ts';
 import { createCustomersModule } from './routes.ts';
+import { directoryUsers } from './tables.ts';
 import { type GoogleTestbed, startGoogleTestbed } from './test-support.ts';
 
 const empty = { messagesPerUser: 0, filesPerUser: 0, eventsPerUser: 0, contactsPerUser: 0, sharedDrives: 0 };

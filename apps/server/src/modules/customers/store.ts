@@ -2,7 +2,9 @@
 // license state. Every query on tenant data filters by the customer id it is given.
 import { and, count, eq, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { customerConnections, customerMembers, customers, directoryUsers } from '../../db/schema.ts';
+import { customerMembers } from '../identity/tables.ts';
+import { customers } from '../tenancy/tables.ts';
+import { customerConnections, directoryUsers } from './tables.ts';
 
 export type CustomerRow = typeof customers.$inferSelect;
 export type ConnectionRow = typeof customerConnections.$inferSelect;

@@ -4,12 +4,12 @@
 // of a 10,000-user tenant is an index range scan.
 import { and, asc, count, eq, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { directoryOrgUnits, directoryUsers } from '../../db/schema.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Actor } from '../policy/policy.ts';
 import type { CustomersDeps } from './deps.ts';
 import { authorizeOnCustomer } from './licensing.ts';
 import type { DirectoryUserRow } from './store.ts';
+import { directoryOrgUnits, directoryUsers } from './tables.ts';
 
 const booleanParam = z.enum(['true', 'false']).transform((value) => value === 'true');
 

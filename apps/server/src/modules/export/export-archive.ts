@@ -12,7 +12,6 @@ import type { Repository } from '@safehold/repository';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { csvRecord } from '../../csv.ts';
 import type { Db } from '../../db/database.ts';
-import { backupItemVersions } from '../../db/schema.ts';
 import {
   allVersionsAsOf,
   type BackupPoint,
@@ -26,6 +25,7 @@ import {
   resolveBackupPoint,
   validAt,
 } from '../backup/item-history.ts';
+import { backupItemVersions } from '../backup/tables.ts';
 import { safeSegment, UniquePaths } from './file-names.ts';
 import { icsFooter, icsHeader, renderVevent, TimeZones } from './ics.ts';
 import { driveFileInfo, mailFileName, messageDate } from './item-files.ts';

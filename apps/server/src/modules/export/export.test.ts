@@ -7,17 +7,21 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import ICAL from 'ical.js';
-import { auditLog, backupSources, customers, dataExports, staffUsers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import { auditLog } from '../audit/tables.ts';
 import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
 import { type BackupFixture, backupFixture, versionsOf } from '../backup/backup-test-support.ts';
 import { findSource, type ItemVersion } from '../backup/item-history.ts';
+import { backupSources } from '../backup/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
+import { staffUsers } from '../identity/tables.ts';
+import { customers } from '../tenancy/tables.ts';
 import { mboxLabels, planExport } from './export-archive.ts';
 import { createExport, defineExportJobs, deleteExpiredExports, runExport } from './exports.ts';
 import { exportModule } from './routes.ts';
+import { dataExports } from './tables.ts';
 
 /** Reads every file of a directory tree: relative path → absolute path. */
 function filesUnder(root: string, dir = root): Map<string, string> {

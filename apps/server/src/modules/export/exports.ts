@@ -10,12 +10,12 @@ import type { Repository } from '@safehold/repository';
 import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { dataExports } from '../../db/schema.ts';
 import { AppError } from '../../http/errors.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import type { BackupService } from '../backup/item-history.ts';
 import { openTenantRepository } from '../backup/tenant-repository.ts';
 import { buildExport, type ExportProgress, exportServices, planExport } from './export-archive.ts';
+import { dataExports } from './tables.ts';
 import { createZipArchive } from './zip-archive.ts';
 
 export const EXPORT_JOB = 'export.build';

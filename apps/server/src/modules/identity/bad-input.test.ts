@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { count } from 'drizzle-orm';
-import { auditLog, oneTimeTokens, sessions, staffUsers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { createLogger } from '../../logger.ts';
 import { createBrowser, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
+import { auditLog } from '../audit/tables.ts';
 import { createIdentityModule } from './index.ts';
+import { oneTimeTokens, sessions, staffUsers } from './tables.ts';
 import { totpCode } from './totp.ts';
 
 forEachDatabase('identity: CSRF and bad input', (kind) => {

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { OIDC_CLIENT_ID, type RunningEmulator, startEmulator } from '@safehold/emulator';
-import { customers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser } from '../../testing/browser.ts';
 import { createTestContext, type TestContext } from '../../testing/context.ts';
 import { chooseEmulatorAccount } from '../../testing/emulator-account-chooser.ts';
+import { customers } from '../tenancy/tables.ts';
 import { createIdentityModule } from './index.ts';
 
 const publicUrl = 'http://127.0.0.1:18081';

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { customerMembers, customers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { type LocalOidcProvider, startLocalOidcProvider } from '../../testing/local-oidc-provider.ts';
+import { customers } from '../tenancy/tables.ts';
 import { createIdentityModule } from './index.ts';
+import { customerMembers } from './tables.ts';
 
 const publicUrl = 'http://127.0.0.1:18080';
 

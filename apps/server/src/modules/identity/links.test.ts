@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { oneTimeTokens, sessions, staffUsers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { createIdentityModule } from './index.ts';
 import { createOperatorSetupLink } from './operator-setup.ts';
+import { oneTimeTokens, sessions, staffUsers } from './tables.ts';
 
 const tokenOf = (link: string) => link.split('#token=')[1] as string;
 const invalidLink = { error: { code: 'invalid_link', message: 'This link is not valid any more. Ask for a new one.' } };

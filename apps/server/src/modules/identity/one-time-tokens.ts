@@ -5,7 +5,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
-import { oneTimeTokens } from '../../db/schema.ts';
+import { oneTimeTokens } from './tables.ts';
 
 export type OneTimePurpose = (typeof oneTimeTokens.$inferInsert)['purpose'];
 

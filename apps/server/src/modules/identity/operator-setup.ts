@@ -3,9 +3,9 @@
 import { count, eq } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
-import { staffUsers } from '../../db/schema.ts';
 import type { AuditService } from '../audit/service.ts';
 import { issueOneTimeToken, oneTimeLink, revokeOneTimeTokens } from './one-time-tokens.ts';
+import { staffUsers } from './tables.ts';
 
 /** Placeholder email of the first-start link: the operator types their own on the page. */
 export const firstOperatorEmail = '';

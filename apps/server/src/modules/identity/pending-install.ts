@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, gt, lt } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
-import { pendingInstalls } from '../../db/schema.ts';
 import { hashSessionId, sessionHashFromCookie } from './sessions.ts';
+import { pendingInstalls } from './tables.ts';
 
 export const pendingInstallCookieName = '__Host-safehold-install';
 export const pendingInstallLifetimeMs = 30 * 60_000;

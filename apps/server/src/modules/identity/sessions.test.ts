@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { partners, sessions, staffUsers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
+import { partners } from '../tenancy/tables.ts';
 import { createIdentityModule, deleteExpiredSessions, requireActor } from './index.ts';
+import { sessions, staffUsers } from './tables.ts';
 
 forEachDatabase('sessions', (kind) => {
   let ctx: TestContext;

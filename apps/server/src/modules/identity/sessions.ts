@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, inArray, lt, ne, or } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
-import { customerMembers, sessions, staffUsers } from '../../db/schema.ts';
+import { customerMembers, sessions, staffUsers } from './tables.ts';
 
 export const sessionCookieName = '__Host-safehold-session';
 export const idleTimeoutMs = 30 * 60_000;

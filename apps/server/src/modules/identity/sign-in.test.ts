@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { recoveryCodes, staffUsers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { defaultIdentityRateLimits, type IdentityRateLimits } from './deps.ts';
 import { createIdentityModule } from './index.ts';
+import { recoveryCodes, staffUsers } from './tables.ts';
 import { base32Decode, totpCode } from './totp.ts';
 
 forEachDatabase('sign-in with password and TOTP', (kind) => {

@@ -3,17 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { and, count, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import {
-  customerMembers,
-  customers,
-  oneTimeTokens,
-  partners,
-  recoveryCodes,
-  sessions,
-  staffUsers,
-  technicianAssignments,
-} from '../../db/schema.ts';
+import { technicianAssignments } from '../partners/tables.ts';
+import { customers, partners } from '../tenancy/tables.ts';
 import type { OneTimePurpose } from './one-time-tokens.ts';
+import { customerMembers, oneTimeTokens, recoveryCodes, sessions, staffUsers } from './tables.ts';
 
 export type StaffUserRow = typeof staffUsers.$inferSelect;
 export type OneTimeTokenRow = typeof oneTimeTokens.$inferSelect;

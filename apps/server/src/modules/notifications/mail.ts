@@ -8,8 +8,8 @@ import { desc, eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
-import { outbox } from '../../db/schema.ts';
 import type { Logger } from '../../logger.ts';
+import { outbox } from './tables.ts';
 
 export interface MailMessage {
   to: string;

@@ -2,7 +2,8 @@
 // address its owner invitation went to — and its number of customers) and status changes.
 import { and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { customers, oneTimeTokens, partners, staffUsers } from '../../db/schema.ts';
+import { oneTimeTokens, staffUsers } from '../identity/tables.ts';
+import { customers, partners } from '../tenancy/tables.ts';
 
 export type PartnerStatus = (typeof partners.$inferSelect)['status'];
 

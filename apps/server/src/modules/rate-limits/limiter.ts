@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
-import { rateLimitCounters } from '../../db/schema.ts';
 import { AppError } from '../../http/errors.ts';
+import { rateLimitCounters } from './tables.ts';
 
 export interface RateLimitRule {
   /** Names the counter family, e.g. 'sign-in:account'. */

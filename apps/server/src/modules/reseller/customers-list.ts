@@ -8,7 +8,6 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { csvDocument } from '../../csv.ts';
-import { customerHealth } from '../../db/schema.ts';
 import { notFound } from '../../http/errors.ts';
 import { getBackupStatus } from '../backup/status.ts';
 import { seatSummary } from '../customers/licensing.ts';
@@ -16,6 +15,7 @@ import { getCustomer } from '../customers/store.ts';
 import { type Actor, authorize, customerScope } from '../policy/policy.ts';
 import { loadCustomerTenant, loadPartnerTenant, partnerSubtreeIds } from '../tenancy/store.ts';
 import { healthOf, refreshCustomerHealth, refreshStaleHealth, staleHealth } from './health.ts';
+import { customerHealth } from './tables.ts';
 
 export const sortKeys = [
   'domain',

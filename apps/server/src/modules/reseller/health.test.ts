@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { customerHealth, directoryUsers, repositoryPacks } from '../../db/schema.ts';
 import { seedPartner } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
+import { repositoryPacks } from '../backup/tables.ts';
+import { directoryUsers } from '../customers/tables.ts';
 import { refreshAllStaleHealth } from './health.ts';
+import { customerHealth } from './tables.ts';
 import { seedCustomerWithBackups } from './test-support.ts';
 
 forEachDatabase('customer health rows', (kind) => {

@@ -8,8 +8,8 @@
 // reader sees are therefore current.
 import { and, inArray, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { customerHealth } from '../../db/schema.ts';
 import { backupServices } from '../backup/backup-types.ts';
+import { customerHealth } from './tables.ts';
 
 const dayMs = 24 * 3600_000;
 /** Rows recomputed per statement: keeps one statement's locks and memory small. */

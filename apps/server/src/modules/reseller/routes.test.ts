@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { backupRuns, customers, technicianAssignments } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import {
   type Browser,
@@ -12,7 +11,10 @@ import {
   signInWithTotp,
 } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
+import { backupRuns } from '../backup/tables.ts';
 import { identityModule } from '../identity/index.ts';
+import { technicianAssignments } from '../partners/tables.ts';
+import { customers } from '../tenancy/tables.ts';
 import { resellerModule } from './routes.ts';
 import { seedCustomerWithBackups } from './test-support.ts';
 

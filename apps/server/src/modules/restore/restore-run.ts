@@ -8,10 +8,10 @@ import { AuthorizationLostError, GoogleApiError, type GoogleClient } from '@safe
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { backupItemVersions, restores } from '../../db/schema.ts';
 import { allVersionsAsOf } from '../backup/item-history.ts';
 import { AUTHORISATION_LOST_REASON } from '../backup/run-source.ts';
 import { errorReason, forEachLimited } from '../backup/service-context.ts';
+import { backupItemVersions } from '../backup/tables.ts';
 import { openTenantRepository } from '../backup/tenant-repository.ts';
 import { installationGoogleClient } from '../customers/google-client.ts';
 import {
@@ -29,6 +29,7 @@ import {
   type WorkItem,
 } from './restore-store.ts';
 import { RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
+import { restores } from './tables.ts';
 import { restoreWriters } from './writers.ts';
 
 export interface RestoreHooks {

@@ -7,9 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
-import { backupItemVersions, customers, restoreItems, restores } from '../../db/schema.ts';
 import { type BackupService, findSource, resolveBackupPoint } from '../backup/item-history.ts';
+import { backupItemVersions } from '../backup/tables.ts';
 import { parseQuery, QueryError, type SearchQuery, searchAll } from '../search/index.ts';
+import { customers } from '../tenancy/tables.ts';
+import { restoreItems, restores } from './tables.ts';
 
 export type Restore = typeof restores.$inferSelect;
 export type RestoreItemRow = typeof restoreItems.$inferSelect;

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createGoogleClient } from '@safehold/google';
 import { and, eq, sql } from 'drizzle-orm';
-import { restoreItems } from '../../db/schema.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
 import { type BackupFixture, backupFixture, runRow } from '../backup/backup-test-support.ts';
@@ -10,6 +9,7 @@ import type { BackupService } from '../backup/item-history.ts';
 import { defineRestoreJobs, RESTORE_JOB, startRestore } from './restore-jobs.ts';
 import { runRestore } from './restore-run.ts';
 import { createRestore, getRestore, RestoreRequestError, restoreErrors } from './restore-store.ts';
+import { restoreItems } from './tables.ts';
 
 const services: BackupService[] = ['gmail', 'drive', 'calendar', 'contacts'];
 

@@ -5,9 +5,9 @@
 // Every query carries the customer id: one tenant never sees another's items.
 import { and, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { backupItemVersions, backupSources } from '../../db/schema.ts';
 import { AppError } from '../../http/errors.ts';
 import { type BackupService, validAt } from '../backup/item-history.ts';
+import { backupItemVersions, backupSources } from '../backup/tables.ts';
 import type { SearchQuery, TextTerm } from './query-parser.ts';
 
 export interface SearchOptions {

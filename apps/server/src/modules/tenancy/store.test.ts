@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
-import { customers, partners } from '../../db/schema.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { customerScope } from '../policy/policy.ts';
 import { customerScopeCondition, loadCustomerTenant, partnerPath } from './store.ts';
+import { customers, partners } from './tables.ts';
 
 forEachDatabase('tenancy queries', (kind) => {
   let ctx: TestContext;

@@ -2,8 +2,9 @@
 // turns a CustomerScope into the SQL condition every tenant-data list query must apply.
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { customers, partners, staffUsers } from '../../db/schema.ts';
+import { staffUsers } from '../identity/tables.ts';
 import type { CustomerScope, StaffOrganisation, Tenant } from '../policy/policy.ts';
+import { customers, partners } from './tables.ts';
 
 /** The partner and its ancestors, nearest first (a distributor chain is short). */
 export async function partnerPath(db: Db, partnerId: string): Promise<string[]> {

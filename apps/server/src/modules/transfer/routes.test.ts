@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
-import { customers, transferTokens } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { createLogger } from '../../logger.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser } from '../../testing/browser.ts';
@@ -11,8 +10,10 @@ import { createTestContext, forEachDatabase, type TestContext } from '../../test
 import { seedCustomer, signedInSession } from '../../testing/tenants.ts';
 import { auditModule } from '../audit/routes.ts';
 import { createIdentityModule, sessionCookieName } from '../identity/index.ts';
+import { customers } from '../tenancy/tables.ts';
 import { createTransferModule } from './routes.ts';
 import { invalidTransferTokenMessage } from './service.ts';
+import { transferTokens } from './tables.ts';
 import { generateTransferToken } from './token-format.ts';
 
 type PartnerRole = 'owner' | 'admin' | 'technician' | 'read_only' | 'billing';

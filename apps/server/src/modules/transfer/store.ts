@@ -2,15 +2,11 @@
 // partner, and who to notify on each side. Every query names the customer or token it is on.
 import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import {
-  customerMembers,
-  customers,
-  directoryUsers,
-  partners,
-  staffUsers,
-  technicianAssignments,
-  transferTokens,
-} from '../../db/schema.ts';
+import { directoryUsers } from '../customers/tables.ts';
+import { customerMembers, staffUsers } from '../identity/tables.ts';
+import { technicianAssignments } from '../partners/tables.ts';
+import { customers, partners } from '../tenancy/tables.ts';
+import { transferTokens } from './tables.ts';
 
 export type TransferTokenRow = typeof transferTokens.$inferSelect;
 

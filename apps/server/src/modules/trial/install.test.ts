@@ -8,7 +8,6 @@ import { after, before, describe, it } from 'node:test';
 import { OIDC_CLIENT_ID } from '@safehold/emulator';
 import { GOOGLE_SCOPES } from '@safehold/google';
 import { eq } from 'drizzle-orm';
-import { customers } from '../../db/schema.ts';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser } from '../../testing/browser.ts';
 import { chooseEmulatorAccount } from '../../testing/emulator-account-chooser.ts';
@@ -16,6 +15,7 @@ import { backupCustomerHooks } from '../backup/customer-hooks.ts';
 import { createCustomersModule } from '../customers/routes.ts';
 import { type GoogleTestbed, startGoogleTestbed } from '../customers/test-support.ts';
 import { createIdentityModule } from '../identity/index.ts';
+import { customers } from '../tenancy/tables.ts';
 import { createTrialModule } from './routes.ts';
 
 const publicUrl = 'http://127.0.0.1:18083';

@@ -1,0 +1,95 @@
+// The customers module's tables: a customer's Google connection and directory.
+// Other modules read them through this module's functions; db/schema.ts gathers every
+// module's tables for the database client and drizzle-kit.
+import { sql } from 'drizzle-orm';
+import { boolean, index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt } from '../../db/columns.ts';
+import { customers } from '../tenancy/tables.ts';
+
+// Tenant connection, directory and licensing (modules/customers). A customer's link to its
+// Google domain, the synced directory (users and org units) and each user's license.
+
+/**
+ * How Safehold reaches a customer's domain: the super admin impersonated for Directory calls,
+ * whether domain-wide delegation still holds (one tenant-level condition), the last directory
+ * sync, and the License Manager's "assign licenses to new users automatically".
+ */
+export const customerConnections = pgTable('customer_connections', {
+  customerId: uuid('customer_id')
+    .primaryKey()
+    .references(() => customers.id, { onDelete: 'cascade' }),
+  adminEmail: text('admin_email').notNull(),
+  /** The service account's OAuth client id the domain authorised. */
+  clientId: text('client_id').notNull(),
+  authorizationStatus: text('authorization_status', { enum: ['authorized', 'lost'] })
+    .notNull()
+    .default('authorized'),
+  /** Scopes found missing when authorisation was lost (the fix names them). */
+  missingScopes: text('missing_scopes').array().notNull().default(sql`'{}'::text[]`),
+  authorizationChangedAt: timestamp('authorization_changed_at', { withTimezone: true }).notNull().defaultNow(),
+  autoAssignLicenses: boolean('auto_assign_licenses').notNull().default(false),
+  lastSyncStartedAt: timestamp('last_sync_started_at', { withTimezone: true }),
+  lastSyncCompletedAt: timestamp('last_sync_completed_at', { withTimezone: true }),
+  lastSyncError: text('last_sync_error'),
+  createdAt: createdAt(),
+});
+
+/** Organisational units of a customer's domain, replaced at each sync. */
+export const directoryOrgUnits = pgTable(
+  'directory_org_units',
+  {
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    orgUnitPath: text('org_unit_path').notNull(),
+    name: text('name').notNull(),
+    parentOrgUnitPath: text('parent_org_unit_path'),
+    googleId: text('google_id'),
+  },
+  (table) => [primaryKey({ columns: [table.customerId, table.orgUnitPath] })],
+);
+
+/**
+ * Users of a customer's domain as the last directory sync saw them, with their Safehold
+ * license. Suspended and deleted Google users keep their row (and their data): deleted ones
+ * carry deleted_at. An unlicensed user's data is purged after purge_after (60 days).
+ */
+export const directoryUsers = pgTable(
+  'directory_users',
+  {
+    id: uuid('id').primaryKey(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    /** Google's immutable user id. */
+    googleId: text('google_id').notNull(),
+    primaryEmail: text('primary_email').notNull(),
+    fullName: text('full_name').notNull().default(''),
+    isAdmin: boolean('is_admin').notNull().default(false),
+    suspended: boolean('suspended').notNull().default(false),
+    archived: boolean('archived').notNull().default(false),
+    orgUnitPath: text('org_unit_path').notNull().default('/'),
+    /** Google's deletionTime, or when the user vanished from the directory altogether. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    googleCreatedAt: timestamp('google_created_at', { withTimezone: true }),
+    lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull(),
+    lastSyncedAt: timestamp('last_synced_at', { withTimezone: true }).notNull(),
+    license: text('license', { enum: ['standard', 'archived'] }),
+    licensedAt: timestamp('licensed_at', { withTimezone: true }),
+    /** Set when a license is removed: the user's backups are purged after this date. */
+    purgeAfter: timestamp('purge_after', { withTimezone: true }),
+    /** When the purge job removed the user's backup data (the license row stays for history). */
+    purgedAt: timestamp('purged_at', { withTimezone: true }),
+  },
+  (table) => [
+    uniqueIndex('directory_users_google_id_key').on(table.customerId, table.googleId),
+    // Listing (sorted by email), email search by prefix, and paging stay index scans per tenant.
+    index('directory_users_email_idx').on(table.customerId, sql`lower(${table.primaryEmail})`, table.id),
+    index('directory_users_license_idx').on(table.customerId, table.license),
+    index('directory_users_org_unit_idx').on(table.customerId, table.orgUnitPath),
+    index('directory_users_purge_idx')
+      .on(table.purgeAfter)
+      .where(sql`${table.purgeAfter} is not null and ${table.purgedAt} is null`),
+  ],
+);

@@ -1,0 +1,57 @@
+// The tenancy module's tables: partners and customer tenants.
+// Other modules read them through this module's functions; db/schema.ts gathers every
+// module's tables for the database client and drizzle-kit.
+import {
+  type AnyPgColumn,
+  boolean,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { createdAt } from '../../db/columns.ts';
+
+/** Partner organisations (resellers, MSPs). A distributor is a partner with children. */
+export const partners = pgTable(
+  'partners',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    parentPartnerId: uuid('parent_partner_id').references((): AnyPgColumn => partners.id),
+    status: text('status', { enum: ['active', 'suspended'] })
+      .notNull()
+      .default('active'),
+    createdAt: createdAt(),
+  },
+  (table) => [index('partners_parent_idx').on(table.parentPartnerId)],
+);
+
+/** Customer tenants: one Google Workspace domain each. */
+export const customers = pgTable(
+  'customers',
+  {
+    id: uuid('id').primaryKey(),
+    domain: text('domain').notNull(),
+    name: text('name').notNull(),
+    partnerId: uuid('partner_id').references(() => partners.id),
+    /**
+     * When the current partner got the customer (set by every change of partner). A partner reads
+     * the customer's audit log from here on; null: managed since the tenant was created.
+     */
+    partnerSince: timestamp('partner_since', { withTimezone: true }),
+    status: text('status', { enum: ['trial', 'active', 'suspended', 'cancelled'] })
+      .notNull()
+      .default('trial'),
+    trialEndsAt: timestamp('trial_ends_at', { withTimezone: true }),
+    seatsPurchased: integer('seats_purchased').notNull().default(0),
+    allowPartnerAccess: boolean('allow_partner_access').notNull().default(false),
+    /** Daily backup window: scheduled runs start between this hour (UTC) and `backupWindowHours` later. */
+    backupWindowStartHour: integer('backup_window_start_hour').notNull().default(1),
+    backupWindowHours: integer('backup_window_hours').notNull().default(6),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex('customers_domain_key').on(table.domain), index('customers_partner_idx').on(table.partnerId)],
+);
