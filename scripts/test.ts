@@ -3,13 +3,14 @@
 // runner. CI (.ci/run) calls exactly this.
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
+import path from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
 
-function step(title: string, command: string, commandArgs: string[]): void {
+function step(title: string, command: string, commandArgs: string[], env = process.env): void {
   process.stdout.write(`\n== ${title}\n`);
-  const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit', env });
   if (result.status !== 0) {
     process.stdout.write(`\n${title} failed (exit ${result.status ?? result.signal}).\n`);
     process.exit(result.status ?? 1);
@@ -41,11 +42,19 @@ if (args.length === 0) {
   step('module boundaries (dependency-cruiser)', 'npm', ['run', '--silent', 'boundaries']);
 }
 
+// Every test process, and every Node process it starts, loads modules the way the `safehold`
+// entry point does (scripts/test-preload.ts), sharing one compile cache under .tmp/.
+const testEnv = {
+  ...process.env,
+  NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? path.join(root, '.tmp', 'node-compile-cache'),
+  NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import="${path.join(root, 'scripts', 'test-preload.ts')}"`]
+    .filter(Boolean)
+    .join(' '),
+};
 const concurrency = process.env.SAFEHOLD_TEST_CONCURRENCY ?? '2';
-step(`tests (${files.length} files)`, process.execPath, [
-  '--test',
-  `--test-concurrency=${concurrency}`,
-  '--test-timeout=600000',
-  '--test-reporter=spec',
-  ...files,
-]);
+step(
+  `tests (${files.length} files)`,
+  process.execPath,
+  ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', '--test-reporter=spec', ...files],
+  testEnv,
+);

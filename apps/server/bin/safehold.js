@@ -4,5 +4,4 @@
 // Repository restores write many files at once through libuv's pool: give it room before
 // anything uses it.
 process.env.UV_THREADPOOL_SIZE ??= '8';
-const { runCli } = await import('../src/cli/main.ts');
-await runCli();
+await import('../src/cli/main.ts');

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { environmentVariables } from '../config/config.ts';
 import { emptyDataDir, runCliToEnd } from '../testing/cli-process.ts';
-import { commands, main } from './main.ts';
+import { commands, main } from './program.ts';
 
 function capture(): { stream: Writable; text(): string } {
   let text = '';

@@ -11,7 +11,7 @@ import { environmentVariables, loadConfig } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
 import { installationGoogleClient } from '../modules/customers/google-client.ts';
 import { emptyDataDir, runCliToEnd } from '../testing/cli-process.ts';
-import { commands, delegatedCommands, main } from './main.ts';
+import { commands, delegatedCommands, main } from './program.ts';
 
 const planted = {
   databasePassword: 'planted-db-password-7Q2',

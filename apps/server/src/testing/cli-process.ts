@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { main } from '../cli/main.ts';
+import { main } from '../cli/program.ts';
 import { openDatabase } from '../db/database.ts';
 import { pgliteTemplateImage } from './databases.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { main } from '../main.ts';
+import { main } from '../program.ts';
 
 const checkedIn = path.resolve(import.meta.dirname, '../../../../web/src/api/openapi.json');
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
-import { main } from '../main.ts';
+import { main } from '../program.ts';
 
 const domain = 'cli.test';
 
