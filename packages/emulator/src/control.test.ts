@@ -84,6 +84,48 @@ test('faults: injected error codes per endpoint, for a number of requests, then 
   emulator.control.setFaults([]);
 });
 
+test('faults: a Gmail batch request fails as a whole for its user, and faultsInjected tallies what was acted out', async () => {
+  const user = emulator.control.listAccounts(D)[1]?.email ?? '';
+  const [message] = (await c.gmail.users.messages.list({ userId: 'me', maxResults: 1 })).data.messages ?? [];
+  const batch = async (email: string) => {
+    const token = await accessToken(emulator.url, emulator.serviceAccountKey, email);
+    const boundary = 'b1';
+    return fetch(`${emulator.url}/batch/gmail/v1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/mixed; boundary=${boundary}` },
+      body: `--${boundary}\r\nContent-Type: application/http\r\n\r\nGET /gmail/v1/users/me/messages/${message?.id}?format=minimal\r\n\r\n--${boundary}--\r\n`,
+    });
+  };
+  emulator.control.counters({ reset: true });
+  emulator.control.setFaults([
+    { endpoint: 'gmail.batch', user: ADMIN, errorRate: 1, status: 503, times: 1 },
+    { endpoint: 'gmail.users.getProfile', truncateRate: 1, times: 1 },
+  ]);
+  assert.equal((await batch(user)).status, 200, "another user's batch is not touched");
+  const failed = await batch(ADMIN);
+  assert.equal(failed.status, 503, 'the whole batch request answers 503');
+  const next = await batch(ADMIN);
+  assert.equal(next.status, 200);
+  assert.match(await next.text(), /HTTP\/1\.1 200/);
+  await assert.rejects(
+    accessToken(emulator.url, emulator.serviceAccountKey, ADMIN).then((token) =>
+      fetch(`${emulator.url}/gmail/v1/users/me/profile`, { headers: { authorization: `Bearer ${token}` } }).then(
+        (response) => response.text(),
+      ),
+    ),
+  );
+  assert.deepEqual(
+    emulator.control.faultsInjected().sort((a, b) => a.endpoint.localeCompare(b.endpoint)),
+    [
+      { endpoint: 'gmail.batch', kind: 'HTTP 503', count: 1 },
+      { endpoint: 'gmail.users.getProfile', kind: 'truncated body', count: 1 },
+    ],
+  );
+  emulator.control.counters({ reset: true });
+  assert.deepEqual(emulator.control.faultsInjected(), [], 'reset with the counters');
+  emulator.control.setFaults([]);
+});
+
 test('faults: a dropped connection does not stop the emulator serving other requests', async () => {
   emulator.control.setFaults([{ endpoint: 'gmail.users.labels.list', dropRate: 1 }]);
   const token = await accessToken(emulator.url, emulator.serviceAccountKey, ADMIN);

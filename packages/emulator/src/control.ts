@@ -8,7 +8,7 @@ import { type GenerateOptions, generateDomain } from './data-generator.ts';
 import { googleError, json, parseJsonBody, type Reply } from './http-reply.ts';
 import { encodeHeaderWord } from './mail-content.ts';
 import { GOOGLE_DOC } from './office-files.ts';
-import type { CounterEntry, FaultRule, Governor, QuotaSettings } from './quotas-and-faults.ts';
+import type { CounterEntry, FaultRule, FaultTally, Governor, QuotaSettings } from './quotas-and-faults.ts';
 import type { Route } from './router.ts';
 import { createSeededRandom } from './seeded-random.ts';
 import type { ServiceAccountKeyFile } from './service-account.ts';
@@ -51,6 +51,8 @@ export interface EmulatorControl {
   setFaults(rules: FaultRule[]): void;
   setQuotas(settings: Partial<QuotaSettings>): QuotaSettings;
   counters(input?: { reset?: boolean }): CounterEntry[];
+  /** Faults acted out per endpoint and kind since counters were last reset. */
+  faultsInjected(): FaultTally[];
   /** Content digest of a user's service; `detail` adds each item's digest with a label (to find what differs). */
   digest(input: { email: string; service: DigestService; detail?: boolean }): ContentDigest;
   // Mutations
@@ -209,6 +211,7 @@ export function createControl(deps: {
       if (input?.reset) governor.resetCounters();
       return entries;
     },
+    faultsInjected: () => governor.faultsInjected(),
     digest(input) {
       const { domain, user } = need(input.email);
       return contentDigest(world, domain, user, input.service, input.detail === true);

@@ -69,6 +69,23 @@ export interface CounterEntry {
   units: number;
 }
 
+/** How many calls of one endpoint a fault of one kind was acted out on. */
+export interface FaultTally {
+  endpoint: string;
+  /** `HTTP <status>`, `connection reset`, `no answer` (stalled) or `truncated body`. */
+  kind: string;
+  count: number;
+}
+
+/** The one thing a call suffers, in the order the server acts faults out (server.ts `withFault`). */
+function faultKind(fault: Fault): string | undefined {
+  if (fault.drop) return 'connection reset';
+  if (fault.stallMs > 0) return 'no answer';
+  if (fault.error) return `HTTP ${fault.error.status}`;
+  if (fault.truncate) return 'truncated body';
+  return undefined;
+}
+
 export interface Governor {
   quotas: QuotaSettings;
   faults: FaultRule[];
@@ -82,6 +99,9 @@ export interface Governor {
   /** Books uploaded bytes against the daily Drive upload limit; a rejection Reply when over it. */
   upload(user: string, bytes: number): Reply | undefined;
   counters(): CounterEntry[];
+  /** Faults acted out since the last reset (a fault run's figures). */
+  faultsInjected(): FaultTally[];
+  /** Resets the request counters and the fault tallies. */
   resetCounters(): void;
 }
 
@@ -120,6 +140,7 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
   const inFlight = new Map<string, number>();
   const counts = new Map<string, CounterEntry>();
   const uploads = new Map<string, { day: number; bytes: number }>();
+  const tallies = new Map<string, FaultTally>();
   const governor: Governor = {
     quotas: structuredClone(DEFAULT_QUOTAS),
     faults: [],
@@ -203,6 +224,12 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
           });
         }
       }
+      const kind = faultKind(result);
+      if (kind) {
+        const tally = tallies.get(`${endpoint}|${kind}`) ?? { endpoint, kind, count: 0 };
+        tally.count += 1;
+        tallies.set(`${endpoint}|${kind}`, tally);
+      }
       return result;
     },
     upload(user, bytes) {
@@ -224,7 +251,11 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
       counts.set(key, entry);
     },
     counters: () => [...counts.values()].map((entry) => ({ ...entry })),
-    resetCounters: () => counts.clear(),
+    faultsInjected: () => [...tallies.values()].map((tally) => ({ ...tally })),
+    resetCounters: () => {
+      counts.clear();
+      tallies.clear();
+    },
   };
   return governor;
 }

@@ -26,7 +26,7 @@ import { googleError, notFoundHtml, type Reply, unknownParameter } from './http-
 import { boundaryOf, parseMultipart } from './multipart-body.ts';
 import { createOidcProvider, type OidcMount } from './oidc.ts';
 import { applyFields, parseFields } from './partial-response.ts';
-import { createGovernor, type Governor, NO_FAULT } from './quotas-and-faults.ts';
+import { createGovernor, type Fault, type Governor, NO_FAULT } from './quotas-and-faults.ts';
 import {
   type CompiledRoute,
   compileRoute,
@@ -93,6 +93,16 @@ function bearer(headers: Record<string, string | undefined>, query: URLSearchPar
     return match?.[1]?.trim() ?? '';
   }
   return query.get('access_token') ?? undefined;
+}
+
+/** Acts out an injected fault: a delay, then a drop, a stall or an error instead of `answer()`, or its body cut short. */
+async function withFault(fault: Fault, answer: () => Promise<Reply>): Promise<FaultyReply> {
+  if (fault.latencyMs > 0) await delay(fault.latencyMs);
+  if (fault.drop) return { status: 0, drop: true };
+  if (fault.stallMs > 0) return { status: 0, stallMs: fault.stallMs };
+  if (fault.error) return fault.error;
+  const reply = await answer();
+  return fault.truncate ? { ...reply, truncate: true } : reply;
 }
 
 function serializeBody(reply: Reply): { body: Buffer; contentType?: string } {
@@ -180,7 +190,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const url = new URL(request.url, 'http://emulator.invalid');
     const path = url.pathname;
     if (allowBatch && request.method === 'POST' && (path === '/batch/gmail/v1' || path === '/batch')) {
-      return batch(request);
+      // The batch request as a whole can fail too (a reset, a front end's 503), not only its parts.
+      const token = bearer(request.headers, url.searchParams);
+      const record = token === undefined ? undefined : tokens.lookup(token);
+      const caller = (record?.sub && findUser(state, record.sub)?.user.primaryEmail) ?? record?.clientEmail ?? '-';
+      return withFault(governor.fault('gmail.batch', caller), () => batch(request));
     }
     const found = matchRoute(routes, request.method, path);
     if (!found) return notFoundHtml;
@@ -229,13 +243,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const admitted = governor.admit(route.api, userKey, route.units);
     if (typeof admitted !== 'function') return admitted;
     try {
-      if (fault.latencyMs > 0) await delay(fault.latencyMs);
-      if (fault.drop) return { status: 0, drop: true };
-      if (fault.stallMs > 0) return { status: 0, stallMs: fault.stallMs };
-      if (fault.error) return fault.error;
-      const reply = await route.handler(ctx);
-      const answer = partialResponse(route.api, url.searchParams.get('fields'), reply);
-      return fault.truncate ? { ...answer, truncate: true } : answer;
+      return await withFault(fault, async () =>
+        partialResponse(route.api, url.searchParams.get('fields'), await route.handler(ctx)),
+      );
     } catch (error) {
       options.log?.({
         level: 'error',

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { GoogleApiError, GoogleResponseShapeError } from '../errors.ts';
-import { answerPages, sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
+import {
+  answerPages,
+  type RouteHandler,
+  sendGoogleError,
+  sendJson,
+  startScriptedGoogle,
+} from '../testing/scripted-google.ts';
 import { appPropertyQuery, driveQueryValue } from './drive.ts';
 
 const user = 'ann@example.com';
@@ -324,6 +330,45 @@ test('a download cut off mid-body resumes with a Range request and delivers ever
   assert.equal(calls.length, 2);
   assert.match(String(calls[1]?.headers.range), /^bytes=\d+-$/);
   assert.deepEqual(client.clock.sleeps, [500]);
+  assert.equal(client.quotas.inFlight('drive', user), 0);
+});
+
+test('an export cut off mid-body is asked for again whole; one above 10 MB resumes from its link', async (t) => {
+  const google = await startScriptedGoogle(t);
+  const content = Buffer.alloc(512 * KiB, 'x');
+  /** Answers `content`, cutting the first answer off after 100 KiB (a ranged request gets the rest). */
+  const cutOnce = (): RouteHandler => {
+    let answered = 0;
+    return (req, res) => {
+      answered += 1;
+      const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+      const start = range ? Number(range[1]) : 0;
+      res.writeHead(range ? 206 : 200, {
+        'content-type': 'application/pdf',
+        'content-length': String(content.length - start),
+        ...(range ? { 'content-range': `bytes ${start}-${content.length - 1}/${content.length}` } : {}),
+      });
+      if (answered === 1) res.write(content.subarray(0, 100 * KiB), () => res.socket?.destroy());
+      else res.end(content.subarray(start));
+    };
+  };
+  google.route('GET', '/drive/v3/files/doc3/export', cutOnce());
+  google.route('GET', '/drive/v3/files/doc4/export', (_req, res) =>
+    sendGoogleError(res, 403, 'exportSizeLimitExceeded', 'This file is too large to be exported.'),
+  );
+  google.route('GET', '/drive/v3/files/doc4', (_req, res) =>
+    sendJson(res, 200, { id: 'doc4', exportLinks: { 'application/pdf': `${google.url}/export-links/doc4.pdf` } }),
+  );
+  google.route('GET', '/export-links/doc4.pdf', cutOnce());
+  const client = google.client();
+  const small = await client.drive.export(user, 'doc3', 'application/pdf');
+  assert.deepEqual(Buffer.concat(await small.body.toArray()), content);
+  assert.equal(google.calls('GET', '/drive/v3/files/doc3/export').length, 2, 'the whole export again');
+  const large = await client.drive.export(user, 'doc4', 'application/pdf');
+  assert.deepEqual(Buffer.concat(await large.body.toArray()), content);
+  const linkCalls = google.calls('GET', '/export-links/doc4.pdf');
+  assert.equal(linkCalls.length, 2);
+  assert.equal(linkCalls[1]?.headers.range, `bytes=${100 * KiB}-`, 'resumed from the last byte received');
   assert.equal(client.quotas.inFlight('drive', user), 0);
 });
 

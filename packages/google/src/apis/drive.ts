@@ -2,6 +2,7 @@
 // of a user or a shared drive, metadata, content download and Google Docs export (with the
 // exportLinks fallback beyond the 10 MB export cap), changes, shared drives, permissions, and
 // uploads for restore (multipart ≤ 5 MB, resumable above).
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { GoogleApiError } from '../errors.ts';
 import { MULTIPART_MAX_BYTES, multipartRelated } from '../http/multipart.ts';
@@ -222,9 +223,20 @@ export function createDriveApi(ctx: ApiContext): DriveApi {
     },
     async export(user, fileId, mimeType) {
       try {
-        return await ctx.transport.stream(
-          get(user, 'drive.files.export', `${base()}/files/${seg(fileId)}/export`, { mimeType }),
-        );
+        // Read whole inside the attempt (Google caps files.export at 10 MB), so an export whose
+        // body is cut short is asked for again like any failed request, not handed on broken.
+        const spec = get(user, 'drive.files.export', `${base()}/files/${seg(fileId)}/export`, { mimeType });
+        const exported = await ctx.transport.request(spec, async (response) => ({
+          content: Buffer.from(await response.arrayBuffer()),
+          contentType: response.headers.get('content-type') ?? undefined,
+        }));
+        return {
+          body: Readable.from([exported.content]),
+          contentType: exported.contentType,
+          contentLength: exported.content.length,
+          status: 200,
+          contentRange: undefined,
+        };
       } catch (error) {
         if (!(error instanceof GoogleApiError && error.status === 403 && error.reason === 'exportSizeLimitExceeded'))
           throw error;
@@ -243,7 +255,9 @@ export function createDriveApi(ctx: ApiContext): DriveApi {
         { operation: 'drive.files.export', user, fileId, mimeType },
         'export above 10 MB, using exportLinks',
       );
-      return ctx.transport.stream(get(user, 'drive.files.exportLink', link, {}));
+      // Above 10 MB: streamed, and resumed from the last byte received when the body is cut short
+      // (from the start, skipping what was passed on, if the link ignores the Range header).
+      return downloadResumable(ctx, get(user, 'drive.files.exportLink', link, {}));
     },
     async getStartPageToken(user, options = {}) {
       const answer = await ctx.transport.json(

@@ -5,8 +5,18 @@
 // the same content (format=minimal, no re-download), deleted → closed. 404 (history expired)
 // → the full comparison. Ids whose current version exists are never fetched again, so a
 // resumed run does not re-download what an interrupted one committed. Each version's metadata
-// also carries the label names and the header fields browse, search and restore use.
-import { type GmailRawMessage, GoogleApiError, historyChanges, ResyncRequired } from '@safehold/google';
+// also carries the label names and the header fields browse, search and restore use. A message
+// that could not be fetched (its batch failed on every attempt) is a named failed item: the run
+// ends `partial` and, as its cursor is stored only by a run without failures, the next run
+// fetches it (docs/backup.md "Items that failed and the cursor").
+import {
+  type BatchMessageResult,
+  type GmailRawMessage,
+  GoogleApiError,
+  GoogleResponseShapeError,
+  historyChanges,
+  ResyncRequired,
+} from '@safehold/google';
 import { readMailHeaders } from './mail-headers.ts';
 import { chunks, errorReason, forEachLimited, type ServiceResult, type ServiceRun } from './service-context.ts';
 
@@ -31,6 +41,13 @@ const STORE_BATCH = 50;
 export const STORE_BYTES = 16 * 1024 * 1024;
 /** Stores a mailbox may have in flight while it fetches on (back-pressure). */
 const STORES_AHEAD = 2;
+/**
+ * Batch requests in a row that may fail on every attempt before the run stops: one is a bad
+ * moment (its messages are named and fetched by the next run), several in a row mean Google is
+ * unreachable, where naming every message of the mailbox one batch's retries at a time would
+ * take hours to end in the same place.
+ */
+export const FAILED_BATCHES_IN_A_ROW = 3;
 
 /** Label id → name for this run, listed once (1 quota unit) when first needed. */
 type LabelNames = (ids: readonly string[]) => Promise<string[]>;
@@ -160,7 +177,32 @@ function isGone(error: unknown): boolean {
   return error instanceof GoogleApiError && error.status === 404;
 }
 
+/**
+ * One batch of messages. A batch request that failed on every attempt (5xx, 429, reset,
+ * timeout, a body cut short) fails its messages, not the run: each is named with the reason,
+ * the run ends `partial`, and its cursor is not stored, so the next run fetches them. The
+ * batches that failed in a row are counted in `failures`; at FAILED_BATCHES_IN_A_ROW the error
+ * stops the run.
+ */
+async function fetchBatch(
+  run: ServiceRun,
+  ids: readonly string[],
+  failures: { inARow: number },
+): Promise<BatchMessageResult[]> {
+  try {
+    const results = await run.google.gmail.batchGetRawMessages(run.email, ids);
+    failures.inARow = 0;
+    return results;
+  } catch (error) {
+    if (!(error instanceof GoogleApiError || error instanceof GoogleResponseShapeError)) throw error;
+    failures.inARow += 1;
+    if (failures.inARow >= FAILED_BATCHES_IN_A_ROW) throw error;
+    return ids.map((id) => ({ id, ok: false, error }));
+  }
+}
+
 async function fetchMessages(run: ServiceRun, ids: readonly string[], labelNames: LabelNames): Promise<void> {
+  const failures = { inARow: 0 };
   const behind: Promise<void>[] = [];
   // Stores run behind the fetching: fetched messages are stored STORE_BATCH at a time (one
   // worker round trip and one index lookup for several fetch batches), at most STORES_AHEAD
@@ -184,7 +226,7 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[], labelNames
         if (storing.length >= STORES_AHEAD) await storing.shift();
       };
       for (const batch of chunks(group, GMAIL_BATCH)) {
-        const results = await run.google.gmail.batchGetRawMessages(run.email, batch);
+        const results = await fetchBatch(run, batch, failures);
         for (const result of results) {
           if (result.ok) {
             fetched.push(result.message);
