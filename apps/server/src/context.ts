@@ -5,9 +5,9 @@ import type { Config } from './config/config.ts';
 import type { Database, Db } from './db/database.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import type { Logger } from './logger.ts';
-import type { AuditService } from './modules/audit/service.ts';
+import type { AuditService } from './modules/audit/index.ts';
 import type { DemoInfo } from './modules/demo/demo-google.ts';
-import type { MailService } from './modules/notifications/mail.ts';
+import type { MailService } from './modules/notifications/index.ts';
 
 export interface AppContext {
   config: Config;

@@ -11,7 +11,7 @@ import { type Database, openDatabase } from './db/database.ts';
 import { defineHousekeeping, scheduleHousekeeping } from './jobs/housekeeping.ts';
 import { createJobQueue, type JobQueueTuning } from './jobs/queue.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createAuditService } from './modules/audit/service.ts';
+import { createAuditService } from './modules/audit/index.ts';
 import { defineBackupJobs } from './modules/backup/backup-jobs.ts';
 import { backupCustomerHooks } from './modules/backup/customer-hooks.ts';
 import { scheduleBackupJobs } from './modules/backup/schedule.ts';
@@ -19,7 +19,7 @@ import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from '.
 import type { DemoInfo } from './modules/demo/demo-google.ts';
 import { defineExportJobs, deleteExpiredExports } from './modules/export/exports.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
-import { createMailService } from './modules/notifications/mail.ts';
+import { createMailService } from './modules/notifications/index.ts';
 import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/jobs.ts';
 import { defineRestoreJobs } from './modules/restore/restore-jobs.ts';
 

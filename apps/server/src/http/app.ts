@@ -9,15 +9,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type RawReplyDefaultExpression,
-  type RawRequestDefaultExpression,
-  type RawServerDefault,
-  type RouteOptions,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -26,28 +18,17 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
+import type { ApiModuleOf, App } from './api-module.ts';
 import { registerErrorMapper } from './error-mapper.ts';
 import { OneLinePerRequest } from './request-log.ts';
 import { registerSecurityHeaders, webPagePolicy } from './security-headers.ts';
 
 export const webDistDir = path.resolve(import.meta.dirname, '..', '..', '..', 'web', 'dist');
 
-/** The Fastify instance every module registers its routes on, with zod schemas typed. */
-export type App = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  ZodTypeProvider
->;
+export type { App } from './api-module.ts';
 
-export type ApiModule = ((app: App, ctx: AppContext) => Promise<void> | void) & {
-  /**
-   * The module's hooks and decorators apply to every route, not only its own (the identity
-   * module's session resolution and CSRF check). Such modules come first in the list.
-   */
-  global?: boolean;
-};
+/** An API module over the whole AppContext (see api-module.ts for modules that take less). */
+export type ApiModule = ApiModuleOf<AppContext>;
 
 export interface BuildAppOptions {
   /** API modules registered under the app (identity, partners, customers, ...). */

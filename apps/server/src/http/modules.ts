@@ -1,7 +1,7 @@
 // Every API module the server serves, in one list. Global modules (identity: sessions and
 // CSRF for every route) come first. Also the composition root of the modules' hooks: customers
 // declares what it needs of the backup engine and gets backup's functions here.
-import { auditModule } from '../modules/audit/routes.ts';
+import { auditModule } from '../modules/audit/index.ts';
 import { backupCustomerHooks } from '../modules/backup/customer-hooks.ts';
 import { backupModule } from '../modules/backup/routes.ts';
 import { browseModule } from '../modules/browse/routes.ts';
@@ -9,7 +9,7 @@ import { createCustomersModule } from '../modules/customers/routes.ts';
 import { demoModule } from '../modules/demo/routes.ts';
 import { exportModule } from '../modules/export/routes.ts';
 import { identityModule } from '../modules/identity/index.ts';
-import { outboxModule } from '../modules/notifications/routes.ts';
+import { outboxModule } from '../modules/notifications/index.ts';
 import { partnersModule } from '../modules/partners/routes.ts';
 import { resellerModule } from '../modules/reseller/routes.ts';
 import { restoreModule } from '../modules/restore/routes.ts';

@@ -3,12 +3,11 @@
 // over, and one-time tokens used or expired more than 7 days ago (kept that long so a person
 // who opens an old link is told it was used or expired rather than that it never existed) —
 // and zip exports whose download link expired (their files).
-import { and, isNotNull, lt, or } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
-import { oneTimeTokens, sessions } from '../modules/identity/tables.ts';
-import { rateLimitCounters } from '../modules/rate-limits/tables.ts';
+import { deleteExpiredSessions, deleteSpentOneTimeTokens } from '../modules/identity/index.ts';
+import { deleteRateLimitWindowsBefore } from '../modules/rate-limits/index.ts';
 import type { JobQueue } from './queue.ts';
 
 export const housekeepingJob = 'housekeeping';
@@ -44,36 +43,15 @@ export interface HousekeepingDependencies {
 
 export async function runHousekeeping(deps: HousekeepingDependencies): Promise<HousekeepingResult> {
   const now = deps.clock.now().getTime();
-  let deletedSessions: number;
-  if (deps.deleteExpiredSessions) {
-    deletedSessions = await deps.deleteExpiredSessions(new Date(now));
-  } else {
-    const expiredSession = deps.sessionIdleTimeoutMs
-      ? or(
-          lt(sessions.absoluteExpiresAt, new Date(now)),
-          lt(sessions.lastSeenAt, new Date(now - deps.sessionIdleTimeoutMs)),
-        )
-      : lt(sessions.absoluteExpiresAt, new Date(now));
-    deletedSessions = (await deps.db.delete(sessions).where(expiredSession).returning({ id: sessions.idHash })).length;
-  }
-  const deletedCounters = await deps.db
-    .delete(rateLimitCounters)
-    .where(lt(rateLimitCounters.windowStart, new Date(now - rateLimitRetentionMs)))
-    .returning({ key: rateLimitCounters.key });
-  const tokenCutoff = new Date(now - tokenRetentionMs);
-  const deletedTokens = await deps.db
-    .delete(oneTimeTokens)
-    .where(
-      or(
-        and(isNotNull(oneTimeTokens.usedAt), lt(oneTimeTokens.usedAt, tokenCutoff)),
-        lt(oneTimeTokens.expiresAt, tokenCutoff),
-      ),
-    )
-    .returning({ id: oneTimeTokens.id });
+  const deletedSessions = deps.deleteExpiredSessions
+    ? await deps.deleteExpiredSessions(new Date(now))
+    : await deleteExpiredSessions(deps.db, new Date(now), deps.sessionIdleTimeoutMs || null);
+  const deletedCounters = await deleteRateLimitWindowsBefore(deps.db, new Date(now - rateLimitRetentionMs));
+  const deletedTokens = await deleteSpentOneTimeTokens(deps.db, new Date(now - tokenRetentionMs));
   return {
     sessions: deletedSessions,
-    rateLimitCounters: deletedCounters.length,
-    oneTimeTokens: deletedTokens.length,
+    rateLimitCounters: deletedCounters,
+    oneTimeTokens: deletedTokens,
     ...(deps.deleteExpiredExports ? { exports: await deps.deleteExpiredExports(new Date(now)) } : {}),
   };
 }

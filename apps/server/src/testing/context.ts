@@ -10,8 +10,8 @@ import { loadConfig } from '../config/config.ts';
 import type { AppContext } from '../context.ts';
 import { createJobQueue, fastTuning } from '../jobs/queue.ts';
 import { createLogger } from '../logger.ts';
-import { createAuditService } from '../modules/audit/service.ts';
-import { createMailService } from '../modules/notifications/mail.ts';
+import { createAuditService } from '../modules/audit/index.ts';
+import { createMailService } from '../modules/notifications/index.ts';
 import { createTestDatabase, type DatabaseKind, databaseKinds, type TestDatabase } from './databases.ts';
 
 export interface TestContext extends AppContext {

@@ -11,8 +11,8 @@ import type { AppContext } from '../context.ts';
 import { openDatabase } from '../db/database.ts';
 import { createJobQueue } from '../jobs/queue.ts';
 import { createLogger } from '../logger.ts';
-import { createAuditService } from '../modules/audit/service.ts';
-import { createMailService } from '../modules/notifications/mail.ts';
+import { createAuditService } from '../modules/audit/index.ts';
+import { createMailService } from '../modules/notifications/index.ts';
 import type { TestContext } from './context.ts';
 
 export interface WorkerProcess {

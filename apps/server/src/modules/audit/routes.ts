@@ -4,13 +4,14 @@
 // module's answer.
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { ApiModule } from '../../http/app.ts';
+import type { Db } from '../../db/database.ts';
+import type { ApiModuleOf } from '../../http/api-module.ts';
 import { notFound } from '../../http/errors.ts';
-import { requireActor } from '../identity/index.ts';
-import { type Action, type AuditView, auditView, authorize, type Tenant } from '../policy/policy.ts';
-import { customerPartnerSince, loadCustomerTenant, loadPartnerTenant, staffOrganisations } from '../tenancy/store.ts';
+import { requireActor, staffOrganisations } from '../identity/index.ts';
+import { type Action, type AuditView, auditView, authorize, type Tenant } from '../policy/index.ts';
+import { customerPartnerSince, loadCustomerTenant, loadPartnerTenant } from '../tenancy/store.ts';
 import { presentForReader, staffActorIds } from './reader-view.ts';
-import { type AuditEntry, type AuditQuery, type AuditTenant, auditCsv } from './service.ts';
+import { type AuditEntry, type AuditQuery, type AuditService, type AuditTenant, auditCsv } from './service.ts';
 
 const filters = z.strictObject({
   action: z.string().min(1).max(200).optional(),
@@ -46,7 +47,13 @@ interface LogRoute {
   resolve(params: Record<string, string>): Promise<{ tenant: Tenant; log: AuditTenant; action: Action } | null>;
 }
 
-export const auditModule: ApiModule = (app, ctx) => {
+/** What the audit routes use of the AppContext. */
+export interface AuditRoutesContext {
+  db: Db;
+  audit: AuditService;
+}
+
+export const auditModule: ApiModuleOf<AuditRoutesContext> = (app, ctx) => {
   const routes: LogRoute[] = [
     {
       path: '/api/vendor/audit',

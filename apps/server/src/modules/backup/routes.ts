@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
-import { type Action, authorize, type Tenant } from '../policy/policy.ts';
+import { type Action, authorize, type Tenant } from '../policy/index.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
 import { getBackupSummary, listUserBackups } from './dashboard.ts';
 import { getRetention, retentionSchema, setRetention } from './maintenance.ts';

@@ -6,7 +6,7 @@ import { AppError } from '../../http/errors.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { auditLog } from '../audit/tables.ts';
 import { customerConnections, directoryUsers } from '../customers/tables.ts';
-import type { Actor } from '../policy/policy.ts';
+import type { Actor } from '../policy/index.ts';
 import { customers } from '../tenancy/tables.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
 import { type StartBackupInput, startBackup } from './index.ts';

@@ -10,7 +10,7 @@ import { notFound } from '../../http/errors.ts';
 import type { ItemVersion } from '../backup/item-history.ts';
 import { backupPoints } from '../backup/item-history.ts';
 import { requireActor } from '../identity/index.ts';
-import { authorize } from '../policy/policy.ts';
+import { authorize } from '../policy/index.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
 import {
   calendarEvents,

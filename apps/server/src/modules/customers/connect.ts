@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { AuthorizationLostError, GoogleApiError, type GoogleClient, TokenRequestError } from '@safehold/google';
 import { z } from 'zod';
 import { AppError } from '../../http/errors.ts';
+import { ensureSuperAdminMember } from '../identity/index.ts';
 import { customers } from '../tenancy/tables.ts';
 import { delegationFix } from './authorization.ts';
 import type { AuditActor, CustomersDeps } from './deps.ts';
 import { type SyncReport, syncDirectory } from './directory-sync.ts';
 import { auditTenantsFor, trialDays } from './licensing.ts';
-import { ensureSuperAdminMember, findCustomerByDomain } from './store.ts';
+import { findCustomerByDomain } from './store.ts';
 import { customerConnections } from './tables.ts';
 
 const domainPattern = /^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;

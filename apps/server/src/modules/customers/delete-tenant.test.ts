@@ -16,7 +16,7 @@ import { tenantRepositoryLocationOf } from '../backup/tenant-repository.ts';
 import { deleteTenantExportFiles } from '../export/exports.ts';
 import { customerMembers } from '../identity/tables.ts';
 import { outbox } from '../notifications/tables.ts';
-import type { Actor } from '../policy/policy.ts';
+import type { Actor } from '../policy/index.ts';
 import { deleteTenant, type TenantFiles } from './delete-tenant.ts';
 import { directoryUsers } from './tables.ts';
 

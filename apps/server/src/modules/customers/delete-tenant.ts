@@ -8,7 +8,7 @@
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { type Actor, authorize } from '../policy/policy.ts';
+import { type Actor, authorize } from '../policy/index.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
 import type { AuditActor } from './deps.ts';
 import { deleteCustomerRow, findCustomerByDomain, getCustomer, lockCustomer } from './store.ts';

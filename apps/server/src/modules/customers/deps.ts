@@ -4,8 +4,8 @@ import type { Clock } from '../../clock.ts';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import type { Logger } from '../../logger.ts';
-import type { AuditEntryInput, AuditService } from '../audit/service.ts';
-import type { MailService } from '../notifications/mail.ts';
+import type { AuditEntryInput, AuditService } from '../audit/index.ts';
+import type { MailService } from '../notifications/index.ts';
 import { type GoogleClientFactory, googleClientFactory, serviceAccountClientId } from './google-client.ts';
 
 /**

@@ -16,21 +16,23 @@ import {
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { endCustomerMemberSessions } from '../identity/index.ts';
-import type { Actor } from '../policy/policy.ts';
+import {
+  customerMembersOf,
+  endCustomerMemberSessions,
+  ensureSuperAdminMember,
+  setMemberRole,
+} from '../identity/index.ts';
+import type { Actor } from '../policy/index.ts';
 import { isAuthorizationLost, recordAuthorizationLost } from './authorization.ts';
 import { type AuditActor, type CustomersDeps, systemAuditActor } from './deps.ts';
 import { applyResolvedChanges, auditTenantsFor, authorizeOnCustomer, trialRunning } from './licensing.ts';
 import {
   type CustomerRow,
   countAssignedLicenses,
-  customerMembersOf,
   type DirectoryUserRow,
-  ensureSuperAdminMember,
   getConnection,
   getCustomer,
   lockCustomer,
-  setMemberRole,
   updateConnection,
 } from './store.ts';
 import { directoryOrgUnits, directoryUsers } from './tables.ts';

@@ -8,8 +8,8 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import type { AuditTenant } from '../audit/service.ts';
-import { type Actor, authorize } from '../policy/policy.ts';
+import type { AuditTenant } from '../audit/index.ts';
+import { type Actor, authorize } from '../policy/index.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
 import type { AuditActor, CustomersDeps } from './deps.ts';
 import {

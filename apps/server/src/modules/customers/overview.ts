@@ -3,7 +3,7 @@
 import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { type Actor, canSee } from '../policy/policy.ts';
+import { type Actor, canSee } from '../policy/index.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
 import { customers } from '../tenancy/tables.ts';
 import { delegationFix } from './authorization.ts';

@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ApiModule, App } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
-import type { Actor } from '../policy/policy.ts';
+import type { Actor } from '../policy/index.ts';
 import { type CustomersDeps, type CustomersModuleOptions, createCustomersDeps } from './deps.ts';
 import { requestDirectorySync } from './directory-sync.ts';
 import { applyLicenseChanges, getLicensing, setAutoAssign } from './licensing.ts';

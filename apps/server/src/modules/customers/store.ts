@@ -2,14 +2,12 @@
 // license state. Every query on tenant data filters by the customer id it is given.
 import { and, count, eq, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { customerMembers } from '../identity/tables.ts';
 import { customers } from '../tenancy/tables.ts';
 import { customerConnections, directoryUsers } from './tables.ts';
 
 export type CustomerRow = typeof customers.$inferSelect;
 export type ConnectionRow = typeof customerConnections.$inferSelect;
 export type DirectoryUserRow = typeof directoryUsers.$inferSelect;
-export type CustomerMemberRow = typeof customerMembers.$inferSelect;
 export type LicenseType = 'standard' | 'archived';
 
 export async function findCustomerByDomain(db: Db, domain: string): Promise<CustomerRow | null> {
@@ -101,43 +99,6 @@ export async function directoryUsersByEmails(
 
 export async function allDirectoryUsers(db: Db, customerId: string): Promise<DirectoryUserRow[]> {
   return db.select().from(directoryUsers).where(eq(directoryUsers.customerId, customerId));
-}
-
-/** Gives the email the super_admin role in the tenant, creating the member if needed. */
-export async function ensureSuperAdminMember(
-  db: Db,
-  customerId: string,
-  email: string,
-  newId: () => string,
-): Promise<'created' | 'promoted' | 'unchanged'> {
-  const lower = email.toLowerCase();
-  const [existing] = await db
-    .select()
-    .from(customerMembers)
-    .where(and(eq(customerMembers.customerId, customerId), sql`lower(${customerMembers.email}) = ${lower}`));
-  if (!existing) {
-    await db.insert(customerMembers).values({ id: newId(), customerId, email: lower, role: 'super_admin' });
-    return 'created';
-  }
-  if (existing.role === 'super_admin') return 'unchanged';
-  await db.update(customerMembers).set({ role: 'super_admin' }).where(eq(customerMembers.id, existing.id));
-  return 'promoted';
-}
-
-export async function customerMembersOf(db: Db, customerId: string): Promise<CustomerMemberRow[]> {
-  return db.select().from(customerMembers).where(eq(customerMembers.customerId, customerId));
-}
-
-export async function setMemberRole(db: Db, memberId: string, role: CustomerMemberRow['role']): Promise<void> {
-  await db.update(customerMembers).set({ role }).where(eq(customerMembers.id, memberId));
-}
-
-export async function superAdminEmails(db: Db, customerId: string): Promise<string[]> {
-  const rows = await db
-    .select({ email: customerMembers.email })
-    .from(customerMembers)
-    .where(and(eq(customerMembers.customerId, customerId), eq(customerMembers.role, 'super_admin')));
-  return rows.map((row) => row.email);
 }
 
 /** Users whose grace period ended and whose data has not been purged yet. */

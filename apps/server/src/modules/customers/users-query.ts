@@ -5,7 +5,7 @@
 import { and, asc, count, eq, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError } from '../../http/errors.ts';
-import type { Actor } from '../policy/policy.ts';
+import type { Actor } from '../policy/index.ts';
 import type { CustomersDeps } from './deps.ts';
 import { authorizeOnCustomer } from './licensing.ts';
 import type { DirectoryUserRow } from './store.ts';

@@ -14,7 +14,7 @@ import { AppError, notFound } from '../../http/errors.ts';
 import type { BackupService } from '../backup/item-history.ts';
 import { openTenantRepository } from '../backup/tenant-repository.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
-import { type Action, authorize } from '../policy/policy.ts';
+import { type Action, authorize } from '../policy/index.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
 import { sendAsAttachment } from './download-headers.ts';
 import { exportServices } from './export-archive.ts';

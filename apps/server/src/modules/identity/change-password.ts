@@ -3,7 +3,7 @@
 // or holding a stolen session. Every other session of the person ends; this one continues
 // under a new id.
 import { AppError } from '../../http/errors.ts';
-import { type Actor, authorize, type Tenant } from '../policy/policy.ts';
+import { type Actor, authorize, type Tenant } from '../policy/index.ts';
 import type { IdentityDeps } from './deps.ts';
 import { assertPasswordAllowed, hashPassword, verifyPassword } from './passwords.ts';
 import type { RequestIdentity } from './request-identity.ts';

@@ -4,7 +4,7 @@
 // cookie but can neither read it nor compute the token. Works before sign-in too.
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App } from '../../http/app.ts';
+import type { App } from '../../http/api-module.ts';
 import { AppError } from '../../http/errors.ts';
 import { hmac, safeEqual } from './server-secrets.ts';
 

@@ -1,12 +1,9 @@
-// What the identity use cases depend on, built once from the AppContext.
+// What the identity use cases depend on, built once from the parts of the AppContext they use.
 import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config/config.ts';
-import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import type { Logger } from '../../logger.ts';
-import type { AuditService } from '../audit/service.ts';
-import type { MailService } from '../notifications/mail.ts';
-import { createRateLimiter, type RateLimiter, type RateLimitRule } from '../rate-limits/limiter.ts';
+import { createRateLimiter, type RateLimiter, type RateLimitRule } from '../rate-limits/index.ts';
 import { deriveIdentityKeys, type IdentityKeys } from './server-secrets.ts';
 
 /**
@@ -44,20 +41,65 @@ export const defaultIdentityRateLimits: IdentityRateLimits = {
   linkPerIp: { name: 'link:ip', limit: 60, windowMs: 15 * minute },
 };
 
+/** The audit log an entry belongs to: the vendor's, a partner's or a customer's. */
+export type AuditTenant = 'vendor' | `partner:${string}` | `customer:${string}`;
+
+/** An audit entry as identity writes it (the audit module's AuditEntryInput has this shape). */
+export interface AuditRecord {
+  actor: { kind: 'staff' | 'customer' | 'system' | 'anonymous' | 'api_key'; id?: string | null; label: string };
+  onBehalfOf?: string | null;
+  tenants: AuditTenant[];
+  action: string;
+  target?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  result: 'success' | 'failure' | 'denied';
+  details?: Record<string, unknown>;
+}
+
+/**
+ * What identity needs of the audit log and of outgoing mail, declared here rather than imported:
+ * the audit and outbox routes ask identity who is signed in (requireActor), so identity importing
+ * those modules back would make each pair a module cycle. The composition roots pass the audit
+ * module's AuditService and the notifications module's MailService, which have these shapes; a
+ * change to theirs that breaks them fails the type check where they are passed in. Function
+ * properties, not methods, so that check compares parameters strictly.
+ */
+export interface IdentityAudit {
+  /** Records an entry; pass a transaction to make it part of the change it describes. */
+  record: (entry: AuditRecord, tx?: Db) => Promise<void>;
+}
+
+export interface IdentityMail {
+  /** Sends a message; `secrets` are the parts (one-time links) kept out of any stored copy. */
+  send: (message: { to: string; subject: string; text: string; secrets?: readonly string[] }) => Promise<unknown>;
+}
+
+/** The parts of the AppContext identity is built from. */
+export interface IdentityContext {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  masterKey: Buffer;
+  audit: IdentityAudit;
+  mail: IdentityMail;
+}
+
 export interface IdentityDeps {
   db: Db;
   clock: Clock;
   config: Config;
   logger: Logger;
-  audit: AuditService;
-  mail: MailService;
+  audit: IdentityAudit;
+  mail: IdentityMail;
   keys: IdentityKeys;
   limiter: RateLimiter;
   limits: IdentityRateLimits;
 }
 
 export function createIdentityDeps(
-  ctx: AppContext,
+  ctx: IdentityContext,
   limits: IdentityRateLimits = defaultIdentityRateLimits,
 ): IdentityDeps {
   return {

@@ -1,14 +1,20 @@
 // The identity module: sign-in for every console, sessions, CSRF protection, invitations,
-// password resets and second factors. Other modules use the request helpers exported here.
-import type { ApiModule } from '../../http/app.ts';
+// password resets and second factors. It owns the tables of the people who sign in and their
+// credentials — staff_users, recovery_codes, customer_members, sessions, one_time_tokens,
+// pending_installs, installation_settings — which only its own files read and write. Other
+// modules use the request helpers exported here (requireActor, auditActorOf) and ask about
+// people through people.ts (a staff user's organisation, a partner's owner and managers, a
+// customer's members).
+import type { ApiModuleOf } from '../../http/api-module.ts';
 import { registerCsrfProtection } from './csrf.ts';
-import { createIdentityDeps, type IdentityRateLimits } from './deps.ts';
+import { createIdentityDeps, type IdentityContext, type IdentityRateLimits } from './deps.ts';
 import { registerIdentityResolution } from './request-identity.ts';
 import { registerIdentityRoutes } from './routes.ts';
 
 export { csrfCookieName, csrfHeaderName, csrfTokenFor, hostCookieOptions } from './csrf.ts';
-export { createIdentityDeps, type IdentityDeps } from './deps.ts';
+export { createIdentityDeps, type IdentityContext, type IdentityDeps } from './deps.ts';
 export { invitePartnerOwner, type OwnerInvitation } from './invitations.ts';
+export { deleteSpentOneTimeTokens } from './one-time-tokens.ts';
 export { createOperatorSetupLink, hasVendorOperator } from './operator-setup.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';
 export {
@@ -17,6 +23,17 @@ export {
   type PendingInstall,
   pendingInstallCookieName,
 } from './pending-install.ts';
+export {
+  customerMemberEmail,
+  customerMembersOf,
+  ensureSuperAdminMember,
+  partnerManagerEmails,
+  partnerOwnerColumns,
+  type StaffOrganisationInfo,
+  setMemberRole,
+  staffOrganisations,
+  superAdminEmails,
+} from './people.ts';
 export type { RequestIdentity, SessionUser } from './request-identity.ts';
 export {
   auditActorOf,
@@ -42,8 +59,8 @@ export { generateTotpSecret, totpCode } from './totp.ts';
  * Builds the identity API module. It is global: its session resolution (request.identity)
  * and CSRF check apply to every /api route, so it must come first in the module list.
  */
-export function createIdentityModule(options: { limits?: IdentityRateLimits } = {}): ApiModule {
-  const module: ApiModule = async (app, ctx) => {
+export function createIdentityModule(options: { limits?: IdentityRateLimits } = {}): ApiModuleOf<IdentityContext> {
+  const module: ApiModuleOf<IdentityContext> = async (app, ctx) => {
     const deps = createIdentityDeps(ctx, options.limits);
     registerCsrfProtection(app, deps.keys.csrf);
     registerIdentityResolution(app, deps);
@@ -53,4 +70,4 @@ export function createIdentityModule(options: { limits?: IdentityRateLimits } = 
   return module;
 }
 
-export const identityModule: ApiModule = createIdentityModule();
+export const identityModule: ApiModuleOf<IdentityContext> = createIdentityModule();

@@ -4,7 +4,7 @@
 // would tell who has an account): its person is mailed that they cannot join, without a link.
 import type { Db } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
-import { type Actor, authorizeInvitation, type PartnerRole, type VendorRole } from '../policy/policy.ts';
+import { type Actor, authorizeInvitation, type PartnerRole, type VendorRole } from '../policy/index.ts';
 import { partnerPath } from '../tenancy/store.ts';
 import type { IdentityDeps } from './deps.ts';
 import { issueOneTimeToken, oneTimeLink } from './one-time-tokens.ts';

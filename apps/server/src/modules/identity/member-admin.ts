@@ -3,7 +3,7 @@
 // sessions at once. Partner owners/admins act on their partner's members, vendor admins
 // on operators; nobody acts on a role above their own, on the owner, or on themselves.
 import { AppError, notFound } from '../../http/errors.ts';
-import { type Actor, authorize, canSee, mayGrantRole, type Tenant } from '../policy/policy.ts';
+import { type Actor, authorize, canSee, mayGrantRole, type Tenant } from '../policy/index.ts';
 import { partnerPath } from '../tenancy/store.ts';
 import type { IdentityDeps } from './deps.ts';
 import { endStaffUserSessions, type RequestMeta } from './sessions.ts';

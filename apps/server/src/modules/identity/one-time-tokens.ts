@@ -2,7 +2,7 @@
 // the link, only its SHA-256 is stored, and redeeming it marks it used in the same
 // transaction that acts on it.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import { oneTimeTokens } from './tables.ts';
@@ -66,4 +66,15 @@ export async function revokeOneTimeTokens(db: Db, clock: Clock, purpose: OneTime
 export function oneTimeLink(publicUrl: string, purpose: OneTimePurpose, token: string): string {
   const page = { operator_setup: 'setup', invitation: 'invite', password_reset: 'reset-password' }[purpose];
   return `${publicUrl}/${page}#token=${token}`;
+}
+
+/** Deletes tokens used, or expired, before `cutoff` (for the housekeeping job); returns how many. */
+export async function deleteSpentOneTimeTokens(db: Db, cutoff: Date): Promise<number> {
+  const deleted = await db
+    .delete(oneTimeTokens)
+    .where(
+      or(and(isNotNull(oneTimeTokens.usedAt), lt(oneTimeTokens.usedAt, cutoff)), lt(oneTimeTokens.expiresAt, cutoff)),
+    )
+    .returning({ id: oneTimeTokens.id });
+  return deleted.length;
 }

@@ -3,7 +3,7 @@
 import { count, eq } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
-import type { AuditService } from '../audit/service.ts';
+import type { IdentityAudit } from './deps.ts';
 import { issueOneTimeToken, oneTimeLink, revokeOneTimeTokens } from './one-time-tokens.ts';
 import { staffUsers } from './tables.ts';
 
@@ -16,7 +16,7 @@ export async function hasVendorOperator(db: Db): Promise<boolean> {
 }
 
 export async function createOperatorSetupLink(
-  deps: { db: Db; clock: Clock; audit: AuditService; publicUrl: string },
+  deps: { db: Db; clock: Clock; audit: IdentityAudit; publicUrl: string },
   email: string,
   actorLabel: string,
 ): Promise<{ link: string; expiresAt: Date }> {

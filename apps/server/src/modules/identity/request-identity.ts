@@ -5,11 +5,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
-import type { App } from '../../http/app.ts';
+import type { App } from '../../http/api-module.ts';
 import { AppError } from '../../http/errors.ts';
-import type { AuditEntryInput, AuditTenant } from '../audit/service.ts';
-import type { Actor, CustomerRole, PartnerRole, VendorRole } from '../policy/policy.ts';
+import type { Actor, CustomerRole, PartnerRole, VendorRole } from '../policy/index.ts';
 import { hostCookieOptions, isApiRequest } from './csrf.ts';
+import type { AuditRecord, AuditTenant } from './deps.ts';
 import {
   endSession,
   type RequestMeta,
@@ -82,7 +82,7 @@ export function auditTenantsOf(user: SessionUser): AuditTenant[] {
 /** Actor, tenant and request fields for an audit entry made by the signed-in user. */
 export function auditActorOf(
   request: FastifyRequest,
-): Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgent'> & { tenants: AuditTenant[] } {
+): Pick<AuditRecord, 'actor' | 'ip' | 'userAgent'> & { tenants: AuditTenant[] } {
   const meta = requestMeta(request);
   const user = request.identity?.user;
   if (!user) return { actor: { kind: 'anonymous', label: 'anonymous' }, tenants: ['vendor'], ...meta };

@@ -2,8 +2,8 @@
 // parsing with zod, cookies, and calling the use cases.
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { App } from '../../http/app.ts';
-import { customerRoles, partnerRoles, vendorRoles } from '../policy/policy.ts';
+import type { App } from '../../http/api-module.ts';
+import { customerRoles, partnerRoles, vendorRoles } from '../policy/index.ts';
 import { changePassword } from './change-password.ts';
 import { hostCookieOptions, issueCsrfToken } from './csrf.ts';
 import type { IdentityDeps } from './deps.ts';

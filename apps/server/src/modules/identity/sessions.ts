@@ -141,12 +141,22 @@ export async function touchSession(db: Db, idHash: string, now: Date): Promise<v
 
 /**
  * Deletes sessions that have timed out but were never presented again. Sessions are checked
- * on every request anyway; this only keeps the table small (for a periodic job).
+ * on every request anyway; this only keeps the table small (for a periodic job). `idleLimitMs`
+ * null deletes only sessions past their absolute lifetime.
  */
-export async function deleteExpiredSessions(db: Db, now: Date): Promise<number> {
+export async function deleteExpiredSessions(
+  db: Db,
+  now: Date,
+  idleLimitMs: number | null = idleTimeoutMs,
+): Promise<number> {
+  const pastLifetime = lt(sessions.absoluteExpiresAt, now);
   const deleted = await db
     .delete(sessions)
-    .where(or(lt(sessions.absoluteExpiresAt, now), lt(sessions.lastSeenAt, new Date(now.getTime() - idleTimeoutMs))))
+    .where(
+      idleLimitMs === null
+        ? pastLifetime
+        : or(pastLifetime, lt(sessions.lastSeenAt, new Date(now.getTime() - idleLimitMs))),
+    )
     .returning({ idHash: sessions.idHash });
   return deleted.length;
 }

@@ -3,8 +3,7 @@
 // IdentityRateLimits for why), and is audited; every failure gives the same answer so the
 // response does not reveal which accounts exist.
 import { AppError } from '../../http/errors.ts';
-import type { AuditTenant } from '../audit/service.ts';
-import type { IdentityDeps } from './deps.ts';
+import type { AuditTenant, IdentityDeps } from './deps.ts';
 import { verifyPassword } from './passwords.ts';
 import { hashRecoveryCode, recoveryCodePattern } from './recovery-codes.ts';
 import type { RequestIdentity } from './request-identity.ts';

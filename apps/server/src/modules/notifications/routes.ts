@@ -2,9 +2,11 @@
 // is kept in the outbox; without SMTP it is the only place it goes). Vendor admins only: the
 // policy says why.
 import { z } from 'zod';
-import type { ApiModule } from '../../http/app.ts';
+import type { Config } from '../../config/config.ts';
+import type { ApiModuleOf } from '../../http/api-module.ts';
 import { requireActor } from '../identity/index.ts';
-import { authorize } from '../policy/policy.ts';
+import { authorize } from '../policy/index.ts';
+import type { MailService } from './mail.ts';
 
 const outboxEntry = z.object({
   id: z.string(),
@@ -24,7 +26,13 @@ const outboxOnlyNotice =
   'this page is how an invitation or password-reset link reaches its person, and whoever opens one can become ' +
   'that person. That is why only vendor admins can read it. Configure SMTP_URL to send mail and keep links out of it.';
 
-export const outboxModule: ApiModule = (app, ctx) => {
+/** What the outbox route uses of the AppContext. */
+export interface OutboxRoutesContext {
+  config: Pick<Config, 'smtp'>;
+  mail: MailService;
+}
+
+export const outboxModule: ApiModuleOf<OutboxRoutesContext> = (app, ctx) => {
   app.get(
     '/api/vendor/outbox',
     {

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import type { AuditEntryInput } from '../audit/service.ts';
+import type { AuditEntryInput } from '../audit/index.ts';
 import { endPartnerSessions, type IdentityDeps, invitePartnerOwner } from '../identity/index.ts';
-import { type Actor, authorize } from '../policy/policy.ts';
+import { type Actor, authorize } from '../policy/index.ts';
 import {
   getPartnerSummary,
   insertPartner,

@@ -2,7 +2,7 @@
 // address its owner invitation went to — and its number of customers) and status changes.
 import { and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { oneTimeTokens, staffUsers } from '../identity/tables.ts';
+import { partnerOwnerColumns } from '../identity/index.ts';
 import { customers, partners } from '../tenancy/tables.ts';
 
 export type PartnerStatus = (typeof partners.$inferSelect)['status'];
@@ -31,16 +31,7 @@ export interface PartnerListQuery {
 // Drizzle writes a column of the selected table without its table name, which inside a
 // subquery would bind to the subquery's own table: name the outer row explicitly.
 const partnerIdRef = sql.raw('"partners"."id"');
-const ownerEmail = sql<string | null>`(select ${staffUsers.email} from ${staffUsers}
-  where ${staffUsers.partnerId} = ${partnerIdRef} and ${staffUsers.role} = 'owner' limit 1)`;
-// The partner's live owner invitation (at most one is unused: a new one revokes the others).
-const ownerInvitation = (column: typeof oneTimeTokens.email | typeof oneTimeTokens.expiresAt) =>
-  sql`(select ${column} from ${oneTimeTokens}
-  where ${oneTimeTokens.partnerId} = ${partnerIdRef} and ${oneTimeTokens.purpose} = 'invitation'
-    and ${oneTimeTokens.role} = 'owner' and ${oneTimeTokens.usedAt} is null
-  order by ${oneTimeTokens.createdAt} desc limit 1)`;
-const invitedOwnerEmail = ownerInvitation(oneTimeTokens.email).mapWith(String);
-const invitedOwnerExpiresAt = ownerInvitation(oneTimeTokens.expiresAt).mapWith(oneTimeTokens.expiresAt);
+const { ownerEmail, invitedOwnerEmail, invitedOwnerExpiresAt } = partnerOwnerColumns(partnerIdRef);
 const customerCount = sql<number>`(select count(*)::int from ${customers} where ${customers.partnerId} = ${partnerIdRef})`;
 
 function escapeLike(text: string): string {

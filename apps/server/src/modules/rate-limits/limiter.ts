@@ -98,6 +98,15 @@ export function createRateLimiter({ db, clock }: { db: Db; clock: Clock }): Rate
   };
 }
 
+/** Deletes the counters of windows that started before `before` (for the housekeeping job); returns how many. */
+export async function deleteRateLimitWindowsBefore(db: Db, before: Date): Promise<number> {
+  const deleted = await db
+    .delete(rateLimitCounters)
+    .where(lt(rateLimitCounters.windowStart, before))
+    .returning({ key: rateLimitCounters.key });
+  return deleted.length;
+}
+
 function rateLimited(retryAfterMs: number): AppError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return new AppError('rate_limited', `Too many attempts. Try again in ${formatWait(seconds)}.`, {

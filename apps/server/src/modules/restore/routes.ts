@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
-import { type Action, authorize } from '../policy/policy.ts';
+import { type Action, authorize } from '../policy/index.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
 import { startRestore } from './restore-jobs.ts';
 import { getRestore, listRestoreItems, RestoreRequestError, restoreErrors } from './restore-store.ts';

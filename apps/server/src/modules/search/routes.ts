@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { requireActor } from '../identity/index.ts';
-import { authorize } from '../policy/policy.ts';
+import { authorize } from '../policy/index.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
 import { parseQuery, QueryError } from './query-parser.ts';
 import { searchItems } from './search.ts';

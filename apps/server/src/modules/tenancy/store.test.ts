@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
-import { customerScope } from '../policy/policy.ts';
+import { customerScope } from '../policy/index.ts';
 import { customerScopeCondition, loadCustomerTenant, partnerPath } from './store.ts';
 import { customers, partners } from './tables.ts';
 

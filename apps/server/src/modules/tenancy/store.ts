@@ -2,8 +2,7 @@
 // turns a CustomerScope into the SQL condition every tenant-data list query must apply.
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { staffUsers } from '../identity/tables.ts';
-import type { CustomerScope, StaffOrganisation, Tenant } from '../policy/policy.ts';
+import type { CustomerScope, Tenant } from '../policy/index.ts';
 import { customers, partners } from './tables.ts';
 
 /** The partner and its ancestors, nearest first (a distributor chain is short). */
@@ -51,34 +50,6 @@ export async function loadCustomerTenant(db: Db, customerId: string): Promise<Te
 export async function customerPartnerSince(db: Db, customerId: string): Promise<Date | null> {
   const [row] = await db.select({ since: customers.partnerSince }).from(customers).where(eq(customers.id, customerId));
   return row?.since ?? null;
-}
-
-export interface StaffOrganisationInfo {
-  organisation: StaffOrganisation;
-  /** How the organisation is named to readers outside it: "Partner: Acme MSP", "Safehold operator". */
-  label: string;
-}
-
-/** The organisation of each staff user id given (ids that are not staff users are left out). */
-export async function staffOrganisations(db: Db, userIds: string[]): Promise<Map<string, StaffOrganisationInfo>> {
-  const uuids = userIds.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
-  if (uuids.length === 0) return new Map();
-  const rows = await db
-    .select({ id: staffUsers.id, partnerId: staffUsers.partnerId, partnerName: partners.name })
-    .from(staffUsers)
-    .leftJoin(partners, eq(partners.id, staffUsers.partnerId))
-    .where(inArray(staffUsers.id, [...new Set(uuids)]));
-  return new Map(
-    rows.map((row): [string, StaffOrganisationInfo] => [
-      row.id,
-      row.partnerId
-        ? {
-            organisation: { kind: 'partner', partnerId: row.partnerId },
-            label: `Partner: ${row.partnerName ?? 'unknown partner'}`,
-          }
-        : { organisation: { kind: 'vendor' }, label: 'Safehold operator' },
-    ]),
-  );
 }
 
 export async function loadPartnerTenant(db: Db, partnerId: string): Promise<Tenant | null> {

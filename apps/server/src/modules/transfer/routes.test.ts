@@ -8,7 +8,7 @@ import { createLogger } from '../../logger.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { seedCustomer, signedInSession } from '../../testing/tenants.ts';
-import { auditModule } from '../audit/routes.ts';
+import { auditModule } from '../audit/index.ts';
 import { createIdentityModule, sessionCookieName } from '../identity/index.ts';
 import { customers } from '../tenancy/tables.ts';
 import { createTransferModule } from './routes.ts';

@@ -8,17 +8,13 @@ import type { Clock } from '../../clock.ts';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import type { AuditEntryInput, AuditService, AuditTenant } from '../audit/service.ts';
+import type { AuditEntryInput, AuditService, AuditTenant } from '../audit/index.ts';
 import { authorizeOnCustomer } from '../customers/licensing.ts';
-import { countLicensesByType, getCustomer, lockCustomer, superAdminEmails } from '../customers/store.ts';
-import type { MailService } from '../notifications/mail.ts';
-import { type Actor, authorize } from '../policy/policy.ts';
-import {
-  createRateLimiter,
-  type RateLimitCheck,
-  type RateLimiter,
-  type RateLimitRule,
-} from '../rate-limits/limiter.ts';
+import { countLicensesByType, getCustomer, lockCustomer } from '../customers/store.ts';
+import { partnerManagerEmails, superAdminEmails } from '../identity/index.ts';
+import type { MailService } from '../notifications/index.ts';
+import { type Actor, authorize } from '../policy/index.ts';
+import { createRateLimiter, type RateLimitCheck, type RateLimiter, type RateLimitRule } from '../rate-limits/index.ts';
 import { loadPartnerTenant } from '../tenancy/store.ts';
 import {
   claimToken,
@@ -27,7 +23,6 @@ import {
   insertToken,
   liveToken,
   memberIsLicensed,
-  partnerManagerEmails,
   revokeOutstandingTokens,
   setAllowPartnerAccess,
   setManagingPartner,

@@ -1,9 +1,9 @@
 // SQL of the transfer module: transfer tokens (hash + last 4 only), the customer's managing
 // partner, and who to notify on each side. Every query names the customer or token it is on.
-import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { directoryUsers } from '../customers/tables.ts';
-import { customerMembers, staffUsers } from '../identity/tables.ts';
+import { customerMemberEmail } from '../identity/index.ts';
 import { technicianAssignments } from '../partners/tables.ts';
 import { customers, partners } from '../tenancy/tables.ts';
 import { transferTokens } from './tables.ts';
@@ -97,37 +97,17 @@ export async function getPartner(db: Db, partnerId: string): Promise<{ id: strin
   return row ?? null;
 }
 
-/** Owners and admins of a partner (enabled accounts): who hears about its customers coming and going. */
-export async function partnerManagerEmails(db: Db, partnerId: string): Promise<string[]> {
-  const rows = await db
-    .select({ email: staffUsers.email })
-    .from(staffUsers)
-    .where(
-      and(
-        eq(staffUsers.partnerId, partnerId),
-        inArray(staffUsers.role, ['owner', 'admin']),
-        isNull(staffUsers.disabledAt),
-      ),
-    );
-  return rows.map((row) => row.email);
-}
-
 /** Whether the member's address holds a license in its own tenant's directory. */
 export async function memberIsLicensed(db: Db, customerId: string, memberId: string): Promise<boolean> {
+  const email = await customerMemberEmail(db, customerId, memberId);
+  if (email === null) return false;
   const [row] = await db
     .select({ id: directoryUsers.id })
-    .from(customerMembers)
-    .innerJoin(
-      directoryUsers,
-      and(
-        eq(directoryUsers.customerId, customerMembers.customerId),
-        sql`lower(${directoryUsers.primaryEmail}) = lower(${customerMembers.email})`,
-      ),
-    )
+    .from(directoryUsers)
     .where(
       and(
-        eq(customerMembers.id, memberId),
-        eq(customerMembers.customerId, customerId),
+        eq(directoryUsers.customerId, customerId),
+        sql`lower(${directoryUsers.primaryEmail}) = lower(${email})`,
         sql`${directoryUsers.license} is not null`,
         isNull(directoryUsers.deletedAt),
       ),

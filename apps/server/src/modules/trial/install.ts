@@ -7,7 +7,7 @@ import { GOOGLE_SCOPES } from '@safehold/google';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../http/errors.ts';
-import type { AuditService } from '../audit/service.ts';
+import type { AuditService } from '../audit/index.ts';
 import { type CustomersDeps, connectCustomer, delegationConsolePath } from '../customers/service.ts';
 import {
   createSession,
@@ -16,7 +16,7 @@ import {
   type PendingInstall,
   setCustomerMemberSubject,
 } from '../identity/index.ts';
-import type { RateLimiter, RateLimitRule } from '../rate-limits/limiter.ts';
+import type { RateLimiter, RateLimitRule } from '../rate-limits/index.ts';
 
 export interface TrialDeps {
   db: Db;

@@ -13,7 +13,7 @@ import {
   requestMeta,
   setSessionCookie,
 } from '../identity/index.ts';
-import { createRateLimiter } from '../rate-limits/limiter.ts';
+import { createRateLimiter } from '../rate-limits/index.ts';
 import { defaultTrialLimits, installInstructions, noPendingInstall, type TrialDeps, verifyInstall } from './install.ts';
 
 const security = [{ pendingInstall: [], csrf: [] }];
