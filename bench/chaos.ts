@@ -305,8 +305,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     await Promise.all(workers.map((worker) => worker.ready));
     await enqueueTenantBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
     if (!(await until(async () => (await openRuns()) === 0))) problem('backup runs still open at the end');
+    options.log(`last backup done at ${Math.round((Date.now() - started) / 1000)} s`);
     await checkJobsSettled(f, until, problem, summary);
     await checkRepository(f, problem, summary);
+    options.log(`checks done at ${Math.round((Date.now() - started) / 1000)} s`);
     const failed = await f.ctx.db
       .select({ n: sql<number>`count(*)::int` })
       .from(backupRuns)
@@ -317,6 +319,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       worker.child.kill('SIGTERM');
       await worker.exited;
     }
+    options.log(`workers stopped at ${Math.round((Date.now() - started) / 1000)} s`);
     process.removeListener('exit', killWorkers);
     await f.close();
     rmSync(scratch, { recursive: true, force: true });
