@@ -1,10 +1,11 @@
 // `npm run chaos -- --kills 200 [--seed S] [--minutes M] [--workers 2] [--users 2] [--messages 30] [--files 6]`:
-// the kill campaign. Real `safehold worker` processes (the command users run, configured by the
-// environment only) share a throwaway PostgreSQL database (TEST_DATABASE_URL) and the emulator; rounds of backups,
-// restores, exports and garbage collection are queued, and in each round a worker is killed
-// with SIGKILL at a random (seeded, printed) moment and restarted. At the end: every message
-// backed up reads back byte-identical from the repository, every restore brought back exactly
-// the wiped content (no item twice), the repository verifies, every job and run is terminal.
+// the kill campaign. Real `safehold worker` processes (the command operators run, configured by
+// its environment only) share a throwaway PostgreSQL database (TEST_DATABASE_URL) and the
+// emulator; rounds of backups, restores, exports and garbage collection are queued, and in each
+// round a worker is killed with SIGKILL at a random (seeded, printed) moment and restarted. At
+// the end: every message backed up reads back byte-identical from the repository, every restore
+// brought back exactly the wiped content (no item twice), the repository verifies, every job and
+// run is terminal.
 // Exits 1 on any loss, duplicate, damage or stuck job. Results: docs/reliability.md.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
