@@ -1,10 +1,11 @@
 // `npm run chaos -- --kills 200 [--seed S] [--minutes M] [--workers 2] [--users 2] [--messages 30] [--files 6]`:
-// the kill campaign. Real worker processes (bench/chaos-worker.ts: the `safehold worker` runtime)
-// share a throwaway PostgreSQL database (TEST_DATABASE_URL) and the emulator; rounds of backups,
-// restores, exports and garbage collection are queued, and in each round a worker is killed
-// with SIGKILL at a random (seeded, printed) moment and restarted. At the end: every message
-// backed up reads back byte-identical from the repository, every restore brought back exactly
-// the wiped content (no item twice), the repository verifies, every job and run is terminal.
+// the kill campaign. Real `safehold worker` processes (the command operators run, configured by
+// its environment only) share a throwaway PostgreSQL database (TEST_DATABASE_URL) and the
+// emulator; rounds of backups, restores, exports and garbage collection are queued, and in each
+// round a worker is killed with SIGKILL at a random (seeded, printed) moment and restarted. At
+// the end: every message backed up reads back byte-identical from the repository, every restore
+// brought back exactly the wiped content (no item twice), the repository verifies, every job and
+// run is terminal.
 // Exits 1 on any loss, duplicate, damage or stuck job. Results: docs/reliability.md.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
@@ -69,10 +70,23 @@ function prng(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
-const workerScript = new URL('./chaos-worker.ts', import.meta.url).pathname;
+const safeholdCli = new URL('../apps/server/src/cli/main.ts', import.meta.url).pathname;
+
+/**
+ * The job timings the workers run with (docs/configuration.md, "Jobs"): a job a killed worker
+ * left is found within seconds — the shortest heartbeat pg-boss allows, supervision and polling
+ * every second — instead of the production defaults' minute and a half.
+ */
+const workerJobTimings = {
+  SAFEHOLD_JOB_POLL_SECONDS: '1',
+  SAFEHOLD_JOB_SUPERVISE_SECONDS: '1',
+  SAFEHOLD_JOB_HEARTBEAT_SECONDS: '10',
+};
 
 interface Worker {
   child: ChildProcess;
+  /** Resolves once the worker takes jobs; rejects if it exits first. */
+  ready: Promise<void>;
   exited: Promise<void>;
 }
 
@@ -91,12 +105,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   writeFileSync(keyFile, JSON.stringify(f.emulator.serviceAccountKey));
   const env = {
     PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? scratch,
     DATABASE_URL: f.ctx.database.testUrl as string,
     SAFEHOLD_DATA_DIR: scratch,
     SAFEHOLD_STORAGE_URL: f.ctx.config.storageUrl,
     SAFEHOLD_MASTER_KEY: f.ctx.masterKey.toString('base64'),
     GOOGLE_SERVICE_ACCOUNT_KEY: keyFile,
     LOG_LEVEL: 'silent',
+    ...workerJobTimings,
   };
   // This process only queues work and checks it; the workers run it.
   defineBackupJobs(f.ctx.jobs, () => f.ctx);
@@ -104,22 +120,32 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   defineExportJobs(f.ctx.jobs, () => f.ctx);
   await f.ctx.jobs.start({ work: false });
 
-  const startWorker = async (): Promise<Worker> => {
-    // stdin stays open while this process lives: a worker whose campaign died stops by itself.
-    const child = spawn(process.execPath, [workerScript], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  /** `safehold worker`, exactly as an operator starts it: the CLI, the environment, nothing else. */
+  const startWorker = (): Worker => {
+    const child = spawn(process.execPath, [safeholdCli, 'worker'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    await new Promise<void>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       let out = '';
       child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
         out += chunk;
-        if (out.includes('ready')) resolve();
+        if (out.includes('Safehold worker is running')) resolve();
       });
-      child.on('exit', (code) => reject(new Error(`a chaos worker exited (${code}) before it was ready`)));
+      child.on('exit', (code, signal) =>
+        reject(new Error(`safehold worker exited (${code ?? signal}) before it was running`)),
+      );
     });
-    return { child, exited };
+    // Awaited where it matters (before a kill, before the end); never an unhandled rejection.
+    ready.catch(() => undefined);
+    return { child, ready, exited };
   };
   const workers: Worker[] = [];
-  for (let index = 0; index < options.workers; index++) workers.push(await startWorker());
+  // The workers do not outlive the campaign, however it ends (an error, ^C, the test runner).
+  const killWorkers = () => {
+    for (const worker of workers) worker.child.kill('SIGKILL');
+  };
+  process.once('exit', killWorkers);
+  for (let index = 0; index < options.workers; index++) workers.push(startWorker());
+  await Promise.all(workers.map((worker) => worker.ready));
 
   const summary: ChaosSummary = {
     seed: options.seed,
@@ -163,16 +189,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     return sources.length === f.users.length && sources.every((source) => source.lastSuccessAt !== null);
   };
 
-  /** Kills a random worker at a random moment within `windowMs`, then starts it again. */
+  /**
+   * Kills a random worker at a random moment within `windowMs` and starts it again. The round
+   * goes on while the new one starts (as a supervisor's restart would), the other workers
+   * taking the work; a worker is only killed once it runs, so every kill hits a working process.
+   */
   const killSomewhere = async (phase: Phase, windowMs: number) => {
     await sleep(Math.floor(random() * windowMs));
     const index = Math.floor(random() * workers.length);
     const victim = workers[index] as Worker;
+    await victim.ready;
     victim.child.kill('SIGKILL');
     await victim.exited;
     summary.kills += 1;
     summary.killsByPhase[phase] += 1;
-    workers[index] = await startWorker();
+    workers[index] = startWorker();
   };
 
   const backupRound = async () => {
@@ -262,18 +293,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     // A first complete backup, so that every later phase has something to work on.
     await enqueueTenantBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
     await until(async () => (await openRuns()) === 0);
+    options.log(`set up and first backup done at ${Math.round((Date.now() - started) / 1000)} s`);
     const stopAt = started + (options.budgetMs ?? Number.POSITIVE_INFINITY);
     while (summary.kills < options.kills && Date.now() < stopAt) {
       const phase = phases[summary.rounds % phases.length] as Phase;
       summary.rounds += 1;
+      const roundStarted = Date.now();
       await rounds[phase]();
-      options.log(`round ${summary.rounds} (${phase}): ${summary.kills} kills so far`);
+      const took = ((Date.now() - roundStarted) / 1000).toFixed(1);
+      const since = Math.round((Date.now() - started) / 1000);
+      options.log(`round ${summary.rounds} (${phase}): ${took} s (at ${since} s), ${summary.kills} kills so far`);
     }
     // Let everything the kills left behind finish: one last backup without kills.
+    await Promise.all(workers.map((worker) => worker.ready));
     await enqueueTenantBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
     if (!(await until(async () => (await openRuns()) === 0))) problem('backup runs still open at the end');
+    options.log(`last backup done at ${Math.round((Date.now() - started) / 1000)} s`);
     await checkJobsSettled(f, until, problem, summary);
     await checkRepository(f, problem, summary);
+    options.log(`checks done at ${Math.round((Date.now() - started) / 1000)} s`);
     const failed = await f.ctx.db
       .select({ n: sql<number>`count(*)::int` })
       .from(backupRuns)
@@ -284,6 +322,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       worker.child.kill('SIGTERM');
       await worker.exited;
     }
+    options.log(`workers stopped at ${Math.round((Date.now() - started) / 1000)} s`);
+    process.removeListener('exit', killWorkers);
     await f.close();
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -382,6 +422,8 @@ if (import.meta.main) {
       minutes: { type: 'string' },
     },
   });
+  // Stopped from outside: exit, so that the 'exit' listener SIGKILLs the workers too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const seed = values.seed === undefined ? randomInt(2 ** 31) : Number(values.seed);
   const write = (line: string) => process.stdout.write(`${line}\n`);
   write(`chaos: seed ${seed} (replay with --seed ${seed})`);

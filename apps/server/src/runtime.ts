@@ -35,7 +35,7 @@ export interface RuntimeOptions {
   database?: Database;
   migrate?: boolean;
   demo?: DemoInfo | null;
-  /** For tests: shorter pg-boss polling and upkeep intervals. */
+  /** For tests: shorter pg-boss polling and upkeep intervals (over the configuration's). */
   jobTuning?: Partial<JobQueueTuning>;
 }
 
@@ -60,7 +60,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     database,
     logger,
     clock,
-    ...(options.jobTuning ? { tuning: options.jobTuning } : {}),
+    tuning: { ...configuredJobTuning(config.jobs), ...options.jobTuning },
   });
   defineHousekeeping(jobs, {
     db,
@@ -96,6 +96,26 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   defineResellerJobs(jobs, runtime);
   defineRestoreJobs(jobs, () => runtime);
   return runtime;
+}
+
+/**
+ * The job queue's timings the configuration sets (SAFEHOLD_JOB_*; docs/configuration.md): each
+ * variable moves the pg-boss intervals that serve one purpose, the rest keep their defaults.
+ */
+export function configuredJobTuning(jobs: Config['jobs']): Partial<JobQueueTuning> {
+  const tuning: Partial<JobQueueTuning> = {};
+  if (jobs.pollSeconds !== null) {
+    // New jobs are announced by NOTIFY; polling finds retries and delayed jobs, with or without it.
+    tuning.pollingIntervalSeconds = jobs.pollSeconds;
+    tuning.notifyPollingIntervalSeconds = jobs.pollSeconds;
+  }
+  if (jobs.superviseSeconds !== null) {
+    // A supervise pass monitors (heartbeats, expiry) only when the monitor interval has passed too.
+    tuning.superviseIntervalSeconds = jobs.superviseSeconds;
+    tuning.monitorIntervalSeconds = jobs.superviseSeconds;
+  }
+  if (jobs.heartbeatSeconds !== null) tuning.heartbeatSeconds = jobs.heartbeatSeconds;
+  return tuning;
 }
 
 /** The data dir, private to this account: created 0700, or tightened (with a warning) when it was open. */

@@ -57,6 +57,21 @@ describe('safehold configuration errors', () => {
     ['s3 storage without endpoint or region', { SAFEHOLD_STORAGE_URL: 's3://bucket/x' }, /S3_ENDPOINT nor AWS_REGION/],
     ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     ['GOOGLE_API_URL not a URL', { GOOGLE_API_URL: 'emulator' }, /GOOGLE_API_URL must be an http/],
+    [
+      'a job poll interval that is not a number',
+      { SAFEHOLD_JOB_POLL_SECONDS: 'soon' },
+      /SAFEHOLD_JOB_POLL_SECONDS must be a number of seconds \(got "soon"\)/,
+    ],
+    [
+      'a job supervise interval that is not whole',
+      { SAFEHOLD_JOB_SUPERVISE_SECONDS: '0.5' },
+      /SAFEHOLD_JOB_SUPERVISE_SECONDS must be a whole number of seconds \(got "0.5"\)/,
+    ],
+    [
+      "a job heartbeat under pg-boss's 10 s",
+      { SAFEHOLD_JOB_HEARTBEAT_SECONDS: '5' },
+      /SAFEHOLD_JOB_HEARTBEAT_SECONDS must be between 10 and 3600 seconds \(got "5"\)/,
+    ],
   ];
   for (const [what, env, message] of cases) {
     it(`stops start-up with exit code 2 and names the variable: ${what}`, async () => {

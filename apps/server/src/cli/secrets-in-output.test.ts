@@ -119,6 +119,17 @@ const configErrors: [string, Record<string, string | undefined>, RegExp][] = [
   ['GOOGLE_TOKEN_URL not a URL', { GOOGLE_TOKEN_URL: 'emulator' }, /GOOGLE_TOKEN_URL must be an http/],
   ['GOOGLE_OIDC_ISSUER not a URL', { GOOGLE_OIDC_ISSUER: 'emulator' }, /GOOGLE_OIDC_ISSUER must be an http/],
   ['SAFEHOLD_DEMO not 0 or 1', { SAFEHOLD_DEMO: 'yes' }, /SAFEHOLD_DEMO must be 1 .* or 0/],
+  ['SAFEHOLD_JOB_POLL_SECONDS not a number', { SAFEHOLD_JOB_POLL_SECONDS: 'x' }, /SAFEHOLD_JOB_POLL_SECONDS must be/],
+  [
+    'SAFEHOLD_JOB_SUPERVISE_SECONDS out of range',
+    { SAFEHOLD_JOB_SUPERVISE_SECONDS: '0' },
+    /SAFEHOLD_JOB_SUPERVISE_SECONDS must be between 1 and 3600/,
+  ],
+  [
+    'SAFEHOLD_JOB_HEARTBEAT_SECONDS out of range',
+    { SAFEHOLD_JOB_HEARTBEAT_SECONDS: '86400' },
+    /SAFEHOLD_JOB_HEARTBEAT_SECONDS must be between 10 and 3600/,
+  ],
 ];
 
 function withChanges(changes: Record<string, string | undefined>): Record<string, string> {

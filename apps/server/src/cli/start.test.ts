@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { systemClock } from '../clock.ts';
 import { openDatabase } from '../db/database.ts';
@@ -75,7 +76,7 @@ it('safehold start stopped by SIGTERM while still starting finishes starting, st
   assert.equal(existsSync(path.join(data.dir, 'data', 'pglite.lock')), false);
 });
 
-it('safehold worker on PostgreSQL runs jobs enqueued by another process and stops on SIGTERM', {
+it('safehold worker on PostgreSQL runs jobs enqueued by another process with the job timings of SAFEHOLD_JOB_*, and stops on SIGTERM', {
   skip: !databaseKinds().includes('postgres') && 'TEST_DATABASE_URL is not set',
 }, async (t) => {
   const owner = await createTestDatabase('postgres');
@@ -83,12 +84,25 @@ it('safehold worker on PostgreSQL runs jobs enqueued by another process and stop
   const url = owner.testUrl as string;
   const data = emptyDataDir();
   t.after(() => data.remove());
-  const worker = runCli(['worker'], { DATABASE_URL: url, SAFEHOLD_DATA_DIR: data.dir });
+  const worker = runCli(['worker'], {
+    DATABASE_URL: url,
+    SAFEHOLD_DATA_DIR: data.dir,
+    SAFEHOLD_JOB_SUPERVISE_SECONDS: '2',
+    SAFEHOLD_JOB_HEARTBEAT_SECONDS: '12',
+  });
   t.after(() => worker.kill('SIGKILL'));
   await worker.waitForStdout(/Safehold worker is running \(PostgreSQL\)/);
 
   const database = await openDatabase({ kind: 'postgres', url }, { command: 'test producer' });
   t.after(() => database.close());
+  // What the worker told pg-boss, as pg-boss recorded it: its supervision interval (instances)
+  // and the heartbeat a job of each kind must keep (queues; production default 60 and 30).
+  const recorded = await database.db.execute(
+    sql`select (select config->>'superviseIntervalSeconds' || '/' || (config->>'monitorIntervalSeconds')
+                  from pgboss.instance where name = 'safehold-worker' and stopped_on is null) as supervise,
+               (select heartbeat_seconds from pgboss.queue where name = ${housekeepingJob}) as heartbeat`,
+  );
+  assert.deepEqual((recorded as unknown as { rows: unknown[] }).rows, [{ supervise: '2/2', heartbeat: 12 }]);
   const producer = createJobQueue({
     database,
     logger: createLogger({ level: 'silent' }),

@@ -22,6 +22,14 @@ const storageUrl = z
     message: 'must be s3://bucket/prefix, file:///path or an absolute path',
   });
 
+/** A whole number of seconds within [min, max], for the job queue's timings. */
+const seconds = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(min, `must be between ${min} and ${max} seconds`)
+    .max(max, `must be between ${min} and ${max} seconds`);
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const smtpUrl = z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' });
 
@@ -62,6 +70,12 @@ const environmentSchema = z.object({
   SAFEHOLD_DEMO: z
     .enum(['0', '1'], { error: 'must be 1 (demo mode allowed, even in production) or 0 (never)' })
     .optional(),
+  // pg-boss's own bounds: it polls at most every 0.5 s (we take whole seconds), supervises at
+  // most every second and takes no heartbeat under 10 s; the upper bounds keep a typo (3600
+  // meant as minutes) from leaving a dead worker's job unnoticed for days.
+  SAFEHOLD_JOB_POLL_SECONDS: seconds(1, 300).optional(),
+  SAFEHOLD_JOB_SUPERVISE_SECONDS: seconds(1, 3600).optional(),
+  SAFEHOLD_JOB_HEARTBEAT_SECONDS: seconds(10, 3600).optional(),
 });
 
 /**
@@ -95,6 +109,8 @@ export interface Config {
   /** SAFEHOLD_DEMO: true = demo mode allowed (also in production), false = never, null = unset. */
   demo: boolean | null;
   trustedProxies: string[];
+  /** The job queue's timings (SAFEHOLD_JOB_*); null = the built-in default. */
+  jobs: { pollSeconds: number | null; superviseSeconds: number | null; heartbeatSeconds: number | null };
   logLevel: Environment['LOG_LEVEL'];
   google: {
     serviceAccountKeyPath: string | null;
@@ -172,6 +188,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     smtp: env.SMTP_URL ? { url: env.SMTP_URL, from: env.SMTP_FROM } : null,
     demo: env.SAFEHOLD_DEMO === undefined ? null : env.SAFEHOLD_DEMO === '1',
     trustedProxies: env.SAFEHOLD_TRUSTED_PROXIES ?? [],
+    jobs: {
+      pollSeconds: env.SAFEHOLD_JOB_POLL_SECONDS ?? null,
+      superviseSeconds: env.SAFEHOLD_JOB_SUPERVISE_SECONDS ?? null,
+      heartbeatSeconds: env.SAFEHOLD_JOB_HEARTBEAT_SECONDS ?? null,
+    },
     logLevel: env.LOG_LEVEL,
     google: {
       serviceAccountKeyPath: env.GOOGLE_SERVICE_ACCOUNT_KEY ? path.resolve(cwd, env.GOOGLE_SERVICE_ACCOUNT_KEY) : null,

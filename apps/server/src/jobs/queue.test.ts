@@ -202,17 +202,16 @@ forEachDatabase('job queue', (kind) => {
     assert.deepEqual(attempts, [1]);
   });
 
-  it('resumes a job whose worker process was killed mid-run, once the job expires', async (t) => {
-    const store = await reopenableDatabase(kind);
-    t.after(() => store.dispose());
-    // Seed the data dir (and pg-boss's schema) the way the first process of a deployment would.
-    await (await store.open()).close();
+  /** Runs crash-worker.fixture.ts until its job runs, SIGKILLs it, and returns the job's id. */
+  async function killWorkerMidJob(
+    t: { after(fn: () => unknown): void },
+    where: string,
+    found: 'expiry' | 'heartbeat',
+  ): Promise<string> {
     const crashing = spawn(
       process.execPath,
-      [path.join(import.meta.dirname, 'crash-worker.fixture.ts'), kind, store.where],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
+      [path.join(import.meta.dirname, 'crash-worker.fixture.ts'), kind, where, found],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     t.after(() => crashing.kill('SIGKILL'));
     const exited = new Promise((resolve) => crashing.on('exit', resolve));
@@ -226,6 +225,15 @@ forEachDatabase('job queue', (kind) => {
     });
     crashing.kill('SIGKILL');
     await exited;
+    return id;
+  }
+
+  it('resumes a job whose worker process was killed mid-run, once the job expires', async (t) => {
+    const store = await reopenableDatabase(kind);
+    t.after(() => store.dispose());
+    // Seed the data dir (and pg-boss's schema) the way the first process of a deployment would.
+    await (await store.open()).close();
+    const id = await killWorkerMidJob(t, store.where, 'expiry');
 
     const database = await store.open();
     t.after(() => database.close());
@@ -244,6 +252,33 @@ forEachDatabase('job queue', (kind) => {
     assert.equal(job.state, 'completed');
     assert.equal(attempts.length, 1);
     assert.ok((attempts[0] ?? 0) >= 1, 'the job ran again as a retry');
+  });
+
+  // Bounded by a timeout, not timed: without the resume the retry would wait out its hour.
+  it('runs a job whose worker was killed again once its heartbeat is missed, not after its retry delay', {
+    timeout: 180_000,
+  }, async (t) => {
+    const store = await reopenableDatabase(kind);
+    t.after(() => store.dispose());
+    await (await store.open()).close();
+    const id = await killWorkerMidJob(t, store.where, 'heartbeat');
+
+    const database = await store.open();
+    t.after(() => database.close());
+    const resumed = createJobQueue({ database, logger, clock: systemClock, tuning: fastTuning });
+    t.after(() => resumed.stop());
+    const attempts: number[] = [];
+    resumed.define('crashy', async (_payload, run) => void attempts.push(run.retryCount), {
+      payload: z.object({}),
+      heartbeatSeconds: 10,
+      expireInSeconds: 3600,
+      retryLimit: 5,
+      retryDelaySeconds: 3600,
+    });
+    await resumed.start();
+    const job = await waitForState(resumed, 'crashy', id, ['completed', 'failed']);
+    assert.equal(job.state, 'completed');
+    assert.deepEqual(attempts, [1]);
   });
 
   it('fails, without running the handler, a job whose stored payload no longer matches the schema', async (t) => {

@@ -161,12 +161,35 @@ interface Definition {
 /** pg-boss keeps its tables in their own schema, apart from the migrations of ours. */
 export const jobsSchema = 'pgboss';
 
+/** The output pg-boss gives a job it fails because its heartbeat stopped (its process died). */
+const HEARTBEAT_LOST = 'job heartbeat timeout';
+
+/**
+ * Sends jobs a dead worker left behind back to the queue at once. pg-boss fails such a job when
+ * its heartbeat stops and schedules the retry after the job kind's retry delay, with backoff —
+ * up to a minute for a restore. That delay is for errors worth waiting out (a Google quota, an
+ * outage); a worker that died is not one, so the job resumes in whichever process polls next.
+ * Its retry still counts against the kind's retry limit, so a job that kills its worker every
+ * time still ends failed. Returns how many jobs were brought forward.
+ */
+async function resumeAbandonedJobs(database: Database): Promise<number> {
+  const schema = sql.identifier(jobsSchema);
+  const result = await database.db.execute(sql`
+    update ${schema}.job set start_after = ${schema}.job_now()
+     where state = 'retry' and start_after > ${schema}.job_now()
+       and output #>> '{value,message}' = ${HEARTBEAT_LOST}
+    returning id`);
+  return (result as unknown as { rows: unknown[] }).rows.length;
+}
+
 export function createJobQueue({ database, logger, clock, tuning: tuningOverrides }: JobQueueDependencies): JobQueue {
   const tuning = { ...productionTuning, ...tuningOverrides };
   const definitions = new Map<string, Definition>();
   const log = logger.child({ component: 'jobs' });
   let boss: PgBoss | null = null;
   let stopping: Promise<void> | null = null;
+  let resumeTimer: NodeJS.Timeout | null = null;
+  let sweep: Promise<void> | null = null;
 
   function definition(name: string): Definition {
     const found = definitions.get(name);
@@ -188,6 +211,23 @@ export function createJobQueue({ database, logger, clock, tuning: tuningOverride
       expireInSeconds: options.expireInSeconds ?? 900,
       heartbeatSeconds: options.heartbeatSeconds ?? tuning.heartbeatSeconds,
     };
+  }
+
+  /** In processes that supervise: as often as they look for jobs whose heartbeat stopped. */
+  function startResuming(): void {
+    resumeTimer = setInterval(() => {
+      sweep ??= resumeAbandonedJobs(database)
+        .then((resumed) => {
+          if (resumed > 0) log.info({ resumed }, 'jobs left by a dead worker resume now, not after their retry delay');
+        })
+        .catch((error: unknown) => {
+          log.warn({ err: error }, 'could not resume jobs left by a dead worker; they run after their retry delay');
+        })
+        .finally(() => {
+          sweep = null;
+        });
+    }, tuning.superviseIntervalSeconds * 1000);
+    resumeTimer.unref();
   }
 
   async function runJob(item: Definition, job: PgBossJob<object>): Promise<void> {
@@ -311,6 +351,7 @@ export function createJobQueue({ database, logger, clock, tuning: tuningOverride
         throw error;
       }
       boss = instance;
+      if (options.work !== false) startResuming();
       log.info({ jobs: [...definitions.keys()], work: options.work !== false }, 'job queue started');
     },
 
@@ -319,6 +360,9 @@ export function createJobQueue({ database, logger, clock, tuning: tuningOverride
       const instance = boss;
       if (!instance) return;
       stopping = (async () => {
+        if (resumeTimer) clearInterval(resumeTimer);
+        resumeTimer = null;
+        await sweep;
         const graceMs = options.graceMs ?? 30_000;
         await instance.stop({ graceful: true, timeout: graceMs, close: true });
         boss = null;
