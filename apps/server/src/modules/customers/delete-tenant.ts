@@ -8,8 +8,8 @@
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { type Actor, authorize } from '../policy/policy.ts';
-import { loadCustomerTenant } from '../tenancy/store.ts';
+import type { Actor } from '../policy/policy.ts';
+import { authorizeCustomer } from '../tenancy/index.ts';
 import type { AuditActor } from './deps.ts';
 import { deleteCustomerRow, findCustomerByDomain, getCustomer, lockCustomer } from './store.ts';
 import {
@@ -68,9 +68,8 @@ export async function deleteTenant(
     });
   }
   const customer = await findCustomerByDomain(ctx.db, domain);
-  const tenant = customer && (await loadCustomerTenant(ctx.db, customer.id));
-  if (!customer || !tenant) throw notFound(`The customer ${domain}`);
-  authorize(actor, 'customer.delete', tenant);
+  if (!customer) throw notFound(`The customer ${domain}`);
+  await authorizeCustomer(ctx.db, actor, 'customer.delete', customer.id);
   const customerId = customer.id;
   const location = await files.repository.locationOf(ctx.db, customerId);
 

@@ -20,7 +20,7 @@ import { endCustomerMemberSessions } from '../identity/index.ts';
 import type { Actor } from '../policy/policy.ts';
 import { isAuthorizationLost, recordAuthorizationLost } from './authorization.ts';
 import { type AuditActor, type CustomersDeps, systemAuditActor } from './deps.ts';
-import { applyResolvedChanges, auditTenantsFor, authorizeOnCustomer, trialRunning } from './licensing.ts';
+import { applyResolvedChanges, auditTenantsFor, authorizedCustomerRow, trialRunning } from './licensing.ts';
 import {
   type CustomerRow,
   countAssignedLicenses,
@@ -71,7 +71,7 @@ export async function requestDirectorySync(
   auditActor: AuditActor,
   customerId: string,
 ): Promise<SyncReport> {
-  await authorizeOnCustomer(deps, actor, 'customer.licenses.manage', customerId);
+  await authorizedCustomerRow(deps, actor, 'customer.licenses.manage', customerId);
   return syncDirectory(deps, customerId, auditActor);
 }
 
