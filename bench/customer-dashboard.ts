@@ -13,7 +13,7 @@ import { getBackupSummary, listUserBackups } from '../apps/server/src/modules/ba
 import { getBackupStatus } from '../apps/server/src/modules/backup/status.ts';
 import { backupRunErrors, backupRuns, backupSources } from '../apps/server/src/modules/backup/tables.ts';
 import { directoryUsers } from '../apps/server/src/modules/customers/tables.ts';
-import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
+import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';
 
@@ -28,7 +28,7 @@ async function measure(kind: DatabaseKind): Promise<void> {
   try {
     const customerId = randomUUID();
     const now = ctx.clock.now();
-    await ctx.db.insert(customers).values({ id: customerId, domain: 'dash.bench', name: 'Dash' });
+    await insertCustomer(ctx.db, { id: customerId, domain: 'dash.bench', name: 'Dash' });
     for (let start = 0; start < users; start += 500) {
       const batch = Array.from({ length: Math.min(500, users - start) }, (_, offset) => start + offset);
       await ctx.db.insert(directoryUsers).values(

@@ -10,7 +10,7 @@ import { backupCustomerHooks } from '../apps/server/src/modules/backup/customer-
 import { createCustomersDeps } from '../apps/server/src/modules/customers/deps.ts';
 import { directoryUsers } from '../apps/server/src/modules/customers/tables.ts';
 import { listDirectoryUsers, type UsersQuery } from '../apps/server/src/modules/customers/users-query.ts';
-import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
+import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';
 
@@ -46,7 +46,7 @@ async function measure(kind: DatabaseKind): Promise<void> {
     for (let t = 0; t < tenants; t++) {
       const id = randomUUID();
       ids.push(id);
-      await ctx.db.insert(customers).values({ id, domain: `t${t}.bench`, name: `T${t}` });
+      await insertCustomer(ctx.db, { id, domain: `t${t}.bench`, name: `T${t}` });
       for (let start = 0; start < usersPerTenant; start += 1000) {
         await ctx.db.insert(directoryUsers).values(
           Array.from({ length: Math.min(1000, usersPerTenant - start) }, (_, offset) => {

@@ -17,8 +17,9 @@ import {
   listCustomers,
   systemAuditActor,
 } from '../../modules/customers/service.ts';
-import { allDirectoryUsers, findCustomerByDomain } from '../../modules/customers/store.ts';
+import { allDirectoryUsers } from '../../modules/customers/store.ts';
 import { deleteTenantExportFiles } from '../../modules/export/exports.ts';
+import { findCustomerByDomain } from '../../modules/tenancy/index.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
 

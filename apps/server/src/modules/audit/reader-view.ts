@@ -2,7 +2,7 @@
 // organisation only (no person, id, IP address or user agent). Who counts as "another
 // organisation" is the policy module's answer (auditView).
 import type { AuditView } from '../policy/policy.ts';
-import type { StaffOrganisationInfo } from '../tenancy/store.ts';
+import type { StaffOrganisationInfo } from '../tenancy/index.ts';
 import type { AuditEntry } from './service.ts';
 
 /** Label of a staff actor whose organisation is not known any more. */

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import { directoryUsers } from '../customers/tables.ts';
-import { customers } from '../tenancy/tables.ts';
+import { customerIdsWithStatus } from '../tenancy/index.ts';
 import {
   backupItemVersions,
   backupSources,
@@ -214,8 +214,9 @@ export async function runMaintenance(
   const tenants = await ctx.db
     .select({ id: tenantRepositoryKeys.customerId })
     .from(tenantRepositoryKeys)
-    .innerJoin(customers, eq(customers.id, tenantRepositoryKeys.customerId))
-    .where(inArray(customers.status, ['trial', 'active', 'suspended', 'cancelled']))
+    .where(
+      inArray(tenantRepositoryKeys.customerId, customerIdsWithStatus(['trial', 'active', 'suspended', 'cancelled'])),
+    )
     .orderBy(tenantRepositoryKeys.customerId);
   const report: MaintenanceReport = { tenants: tenants.length, failures: [] };
   for (const { id } of tenants) {

@@ -3,9 +3,10 @@
 // (client id and exact scopes to authorise), the customer's super admins are emailed once,
 // and nothing is reported per user or per item.
 import { AuthorizationLostError, GOOGLE_SCOPES, type GoogleClient } from '@safehold/google';
+import type { CustomerRow } from '../tenancy/index.ts';
 import type { AuditActor, CustomersDeps } from './deps.ts';
 import { auditTenantsFor } from './licensing.ts';
-import { type CustomerRow, getConnection, superAdminEmails, updateConnection } from './store.ts';
+import { getConnection, superAdminEmails, updateConnection } from './store.ts';
 
 export const delegationConsolePath =
   'Admin console › Security › Access and data control › API controls › Domain-wide delegation';

@@ -9,9 +9,14 @@ import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import type { Actor } from '../policy/policy.ts';
-import { authorizeCustomer } from '../tenancy/index.ts';
+import {
+  authorizeCustomer,
+  deleteCustomerRow,
+  findCustomerByDomain,
+  getCustomer,
+  lockCustomer,
+} from '../tenancy/index.ts';
 import type { AuditActor } from './deps.ts';
-import { deleteCustomerRow, findCustomerByDomain, getCustomer, lockCustomer } from './store.ts';
 import {
   countTenantAuditEntries,
   countTenantRows,

@@ -18,18 +18,16 @@ import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { endCustomerMemberSessions } from '../identity/index.ts';
 import type { Actor } from '../policy/policy.ts';
+import { type CustomerRow, getCustomer, lockCustomer } from '../tenancy/index.ts';
 import { isAuthorizationLost, recordAuthorizationLost } from './authorization.ts';
 import { type AuditActor, type CustomersDeps, systemAuditActor } from './deps.ts';
 import { applyResolvedChanges, auditTenantsFor, authorizedCustomerRow, trialRunning } from './licensing.ts';
 import {
-  type CustomerRow,
   countAssignedLicenses,
   customerMembersOf,
   type DirectoryUserRow,
   ensureSuperAdminMember,
   getConnection,
-  getCustomer,
-  lockCustomer,
   setMemberRole,
   updateConnection,
 } from './store.ts';

@@ -10,19 +10,16 @@ import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import type { AuditTenant } from '../audit/service.ts';
 import type { Action, Actor } from '../policy/policy.ts';
-import { authorizeCustomer } from '../tenancy/index.ts';
+import { authorizeCustomer, type CustomerRow, getCustomer, lockCustomer } from '../tenancy/index.ts';
 import type { AuditActor, CustomersDeps } from './deps.ts';
 import {
-  type CustomerRow,
   countAssignedLicenses,
   countLicensesByType,
   type DirectoryUserRow,
   directoryUsersByEmails,
   directoryUsersByIds,
   getConnection,
-  getCustomer,
   type LicenseType,
-  lockCustomer,
 } from './store.ts';
 import { customerConnections, directoryUsers } from './tables.ts';
 

@@ -1,38 +1,15 @@
 // SQL of the customers module: tenants, their Google connection, the synced directory and
 // license state. Every query on tenant data filters by the customer id it is given.
-import { and, count, eq, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { customerMembers } from '../identity/tables.ts';
-import { customers } from '../tenancy/tables.ts';
+import { customerIdsWithStatus, inServiceStatuses } from '../tenancy/index.ts';
 import { customerConnections, directoryUsers } from './tables.ts';
 
-export type CustomerRow = typeof customers.$inferSelect;
 export type ConnectionRow = typeof customerConnections.$inferSelect;
 export type DirectoryUserRow = typeof directoryUsers.$inferSelect;
 export type CustomerMemberRow = typeof customerMembers.$inferSelect;
 export type LicenseType = 'standard' | 'archived';
-
-export async function findCustomerByDomain(db: Db, domain: string): Promise<CustomerRow | null> {
-  const [row] = await db.select().from(customers).where(eq(customers.domain, domain));
-  return row ?? null;
-}
-
-export async function getCustomer(db: Db, customerId: string): Promise<CustomerRow | null> {
-  const [row] = await db.select().from(customers).where(eq(customers.id, customerId));
-  return row ?? null;
-}
-
-/** Deletes the customer row (its dependent rows must be gone, or cascade); returns 1 or 0. */
-export async function deleteCustomerRow(db: Db, customerId: string): Promise<number> {
-  const deleted = await db.delete(customers).where(eq(customers.id, customerId)).returning({ id: customers.id });
-  return deleted.length;
-}
-
-/** The customer row locked for the rest of the transaction (serialises seat changes). */
-export async function lockCustomer(tx: Db, customerId: string): Promise<CustomerRow | null> {
-  const [row] = await tx.select().from(customers).where(eq(customers.id, customerId)).for('update');
-  return row ?? null;
-}
 
 export async function getConnection(db: Db, customerId: string): Promise<ConnectionRow | null> {
   const [row] = await db.select().from(customerConnections).where(eq(customerConnections.customerId, customerId));
@@ -156,11 +133,16 @@ export async function usersDueForPurge(db: Db, now: Date, limit: number): Promis
     .limit(limit);
 }
 
+/** The in-service customers' ids (a subquery) whose Google authorisation holds, for the scheduler. */
+export function authorizedCustomerIds(): SQL {
+  return sql`(select ${customerConnections.customerId} from ${customerConnections}
+    where ${customerConnections.authorizationStatus} = 'authorized')`;
+}
+
 export async function connectedCustomerIds(db: Db): Promise<string[]> {
   const rows = await db
     .select({ id: customerConnections.customerId })
     .from(customerConnections)
-    .innerJoin(customers, eq(customers.id, customerConnections.customerId))
-    .where(inArray(customers.status, ['trial', 'active']));
+    .where(inArray(customerConnections.customerId, customerIdsWithStatus(inServiceStatuses)));
   return rows.map((row) => row.id);
 }

@@ -16,7 +16,7 @@ import {
   type PartnerStatus,
   type PartnerSummary,
   setPartnerStatus,
-} from './store.ts';
+} from '../tenancy/index.ts';
 
 export interface PartnersDeps {
   ctx: Pick<AppContext, 'db' | 'clock' | 'audit'>;

@@ -11,9 +11,8 @@ import { csvDocument } from '../../csv.ts';
 import { notFound } from '../../http/errors.ts';
 import { getBackupStatus } from '../backup/status.ts';
 import { seatSummary } from '../customers/licensing.ts';
-import { getCustomer } from '../customers/store.ts';
 import { type Actor, authorize, customerScope } from '../policy/policy.ts';
-import { loadCustomerTenant, loadPartnerTenant, partnerSubtreeIds } from '../tenancy/store.ts';
+import { getCustomer, loadCustomerTenant, loadPartnerTenant, partnerSubtreeIds } from '../tenancy/index.ts';
 import { healthOf, refreshCustomerHealth, refreshStaleHealth, staleHealth } from './health.ts';
 import { customerHealth } from './tables.ts';
 

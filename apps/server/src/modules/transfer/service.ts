@@ -10,7 +10,7 @@ import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import type { AuditEntryInput, AuditService, AuditTenant } from '../audit/service.ts';
 import { authorizedCustomerRow } from '../customers/licensing.ts';
-import { countLicensesByType, getCustomer, lockCustomer, superAdminEmails } from '../customers/store.ts';
+import { countLicensesByType, superAdminEmails } from '../customers/store.ts';
 import type { MailService } from '../notifications/mail.ts';
 import { type Actor, authorize } from '../policy/policy.ts';
 import {
@@ -19,17 +19,15 @@ import {
   type RateLimiter,
   type RateLimitRule,
 } from '../rate-limits/limiter.ts';
-import { loadPartnerTenant } from '../tenancy/store.ts';
+import { getCustomer, getPartner, loadPartnerTenant, lockCustomer, setAllowPartnerAccess } from '../tenancy/index.ts';
 import {
   claimToken,
   findTokenByHash,
-  getPartner,
   insertToken,
   liveToken,
   memberIsLicensed,
   partnerManagerEmails,
   revokeOutstandingTokens,
-  setAllowPartnerAccess,
   setManagingPartner,
   type TransferTokenRow,
 } from './store.ts';

@@ -5,7 +5,7 @@ import type { Db } from '../../db/database.ts';
 import { directoryUsers } from '../customers/tables.ts';
 import { customerMembers, staffUsers } from '../identity/tables.ts';
 import { technicianAssignments } from '../partners/tables.ts';
-import { customers, partners } from '../tenancy/tables.ts';
+import { setCustomerPartner } from '../tenancy/index.ts';
 import { transferTokens } from './tables.ts';
 
 export type TransferTokenRow = typeof transferTokens.$inferSelect;
@@ -78,23 +78,8 @@ export async function setManagingPartner(
   partnerId: string | null,
   now: Date,
 ): Promise<void> {
-  await tx
-    .update(customers)
-    .set({ partnerId, partnerSince: partnerId ? now : null, allowPartnerAccess: false })
-    .where(eq(customers.id, customerId));
+  await setCustomerPartner(tx, customerId, partnerId, now);
   await tx.delete(technicianAssignments).where(eq(technicianAssignments.customerId, customerId));
-}
-
-export async function setAllowPartnerAccess(db: Db, customerId: string, allowed: boolean): Promise<void> {
-  await db.update(customers).set({ allowPartnerAccess: allowed }).where(eq(customers.id, customerId));
-}
-
-export async function getPartner(db: Db, partnerId: string): Promise<{ id: string; name: string } | null> {
-  const [row] = await db
-    .select({ id: partners.id, name: partners.name })
-    .from(partners)
-    .where(eq(partners.id, partnerId));
-  return row ?? null;
 }
 
 /** Owners and admins of a partner (enabled accounts): who hears about its customers coming and going. */

@@ -1,9 +1,10 @@
-// SQL of the vendor's partner program: the partners list (with each partner's owner — or the
-// address its owner invitation went to — and its number of customers) and status changes.
-import { and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
+// The partner rows (the `partners` table): the vendor's partner program — the partners list
+// (with each partner's owner, or the address its owner invitation went to, and its number of
+// customers), new partners and status changes — and the partner lookups other modules make.
+import { type AnyColumn, and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { oneTimeTokens, staffUsers } from '../identity/tables.ts';
-import { customers, partners } from '../tenancy/tables.ts';
+import { customers, partners } from './tables.ts';
 
 export type PartnerStatus = (typeof partners.$inferSelect)['status'];
 
@@ -127,4 +128,27 @@ export async function setPartnerStatus(db: Db, partnerId: string, status: Partne
     .where(and(eq(partners.id, partnerId), sql`${partners.status} <> ${status}`))
     .returning({ id: partners.id });
   return changed.length === 1;
+}
+
+export async function getPartner(db: Db, partnerId: string): Promise<{ id: string; name: string } | null> {
+  const [row] = await db
+    .select({ id: partners.id, name: partners.name })
+    .from(partners)
+    .where(eq(partners.id, partnerId));
+  return row ?? null;
+}
+
+/**
+ * A column of the partner whose id is `partnerId` (a column of the caller's query), as a
+ * correlated subquery on the primary key, so a caller showing the partner's name or status
+ * beside its own rows stays one statement without joining this module's table. The subquery is
+ * a nested SQL chunk, so Drizzle writes its columns with their table names even in a
+ * single-table select.
+ */
+export function partnerColumn<K extends 'name' | 'status'>(
+  partnerId: AnyColumn,
+  column: K,
+): SQL<(typeof partners.$inferSelect)[K] | null> {
+  const subquery = sql`select ${partners[column]} from ${partners} where ${partners.id} = ${partnerId}`;
+  return sql<(typeof partners.$inferSelect)[K] | null>`(${subquery})`;
 }
