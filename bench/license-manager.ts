@@ -7,9 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { backupCustomerHooks } from '../apps/server/src/modules/backup/customer-hooks.ts';
-import { createCustomersDeps } from '../apps/server/src/modules/customers/deps.ts';
+import {
+  createCustomersDeps,
+  listDirectoryUsers,
+  type UsersQuery,
+} from '../apps/server/src/modules/customers/index.ts';
 import { directoryUsers } from '../apps/server/src/modules/customers/tables.ts';
-import { listDirectoryUsers, type UsersQuery } from '../apps/server/src/modules/customers/users-query.ts';
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';

@@ -15,7 +15,7 @@ import { createAuditService } from './modules/audit/service.ts';
 import { defineBackupJobs } from './modules/backup/backup-jobs.ts';
 import { backupCustomerHooks } from './modules/backup/customer-hooks.ts';
 import { scheduleBackupJobs } from './modules/backup/schedule.ts';
-import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/service.ts';
+import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/index.ts';
 import type { DemoInfo } from './modules/demo/demo-google.ts';
 import { defineExportJobs, deleteExpiredExports } from './modules/export/exports.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';

@@ -5,7 +5,7 @@ import { auditModule } from '../modules/audit/routes.ts';
 import { backupCustomerHooks } from '../modules/backup/customer-hooks.ts';
 import { backupModule } from '../modules/backup/routes.ts';
 import { browseModule } from '../modules/browse/routes.ts';
-import { createCustomersModule } from '../modules/customers/routes.ts';
+import { createCustomersModule } from '../modules/customers/index.ts';
 import { demoModule } from '../modules/demo/routes.ts';
 import { exportModule } from '../modules/export/routes.ts';
 import { identityModule } from '../modules/identity/index.ts';

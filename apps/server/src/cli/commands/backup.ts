@@ -13,9 +13,13 @@ import type { BackupService } from '../../modules/backup/run-source.ts';
 import { backupWindowSchema, getBackupWindow, setBackupWindow } from '../../modules/backup/schedule.ts';
 import { getBackupStatus, listBackupRuns } from '../../modules/backup/status.ts';
 import { createTenantRepositoryKeys } from '../../modules/backup/tenant-repository.ts';
-import { installationGoogleClient } from '../../modules/customers/google-client.ts';
-import { createCustomersDeps, syncDirectory, systemAuditActor } from '../../modules/customers/service.ts';
-import { getConnection } from '../../modules/customers/store.ts';
+import {
+  createCustomersDeps,
+  getConnection,
+  installationGoogleClient,
+  syncDirectory,
+  systemAuditActor,
+} from '../../modules/customers/index.ts';
 import { directoryUsers } from '../../modules/customers/tables.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';

@@ -7,7 +7,7 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, notExists, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../../context.ts';
-import { backedUpUserCondition } from '../customers/overview.ts';
+import { backedUpUserCondition } from '../customers/index.ts';
 import { directoryUsers } from '../customers/tables.ts';
 import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
 import { backupRunErrors, backupRuns, backupSources } from './tables.ts';

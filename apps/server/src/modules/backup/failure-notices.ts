@@ -10,7 +10,7 @@ import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
-import { getConnection, superAdminEmails } from '../customers/store.ts';
+import { getConnection, superAdminEmails } from '../customers/index.ts';
 import { getCustomer } from '../tenancy/index.ts';
 import { ALREADY_RUNNING_REASON, AUTHORISATION_LOST_REASON } from './run-source.ts';
 import { backupRunErrors, backupRuns, backupSources } from './tables.ts';

@@ -6,9 +6,12 @@ import { AuthorizationLostError, type GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { recordAuthorizationLost } from '../customers/authorization.ts';
-import { createCustomersDeps, systemAuditActor } from '../customers/deps.ts';
-import { installationGoogleClient } from '../customers/google-client.ts';
+import {
+  createCustomersDeps,
+  installationGoogleClient,
+  recordAuthorizationLost,
+  systemAuditActor,
+} from '../customers/index.ts';
 import { getCustomer } from '../tenancy/index.ts';
 import { type BackupService, INTERRUPTED_REASON, type RunResult, type RunStatus } from './backup-types.ts';
 import { backupCalendar } from './calendar-backup.ts';

@@ -8,7 +8,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/service.ts';
-import { usersToBackUp } from '../customers/overview.ts';
+import { usersToBackUp } from '../customers/index.ts';
 import type { Actor } from '../policy/policy.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { type BackupService, type BackupSubject, backupServices, type EnqueuedRun } from './backup-types.ts';

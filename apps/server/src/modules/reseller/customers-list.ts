@@ -10,7 +10,7 @@ import type { AppContext } from '../../context.ts';
 import { csvDocument } from '../../csv.ts';
 import { notFound } from '../../http/errors.ts';
 import { getBackupStatus } from '../backup/status.ts';
-import { seatSummary } from '../customers/licensing.ts';
+import { seatSummary } from '../customers/index.ts';
 import { type Actor, authorize, customerScope } from '../policy/policy.ts';
 import { getCustomer, loadCustomerTenant, loadPartnerTenant, partnerSubtreeIds } from '../tenancy/index.ts';
 import { healthOf, refreshCustomerHealth, refreshStaleHealth, staleHealth } from './health.ts';

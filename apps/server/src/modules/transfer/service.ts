@@ -9,8 +9,7 @@ import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import type { AuditEntryInput, AuditService, AuditTenant } from '../audit/service.ts';
-import { authorizedCustomerRow } from '../customers/licensing.ts';
-import { countLicensesByType, superAdminEmails } from '../customers/store.ts';
+import { authorizedCustomerRow, countLicensesByType, superAdminEmails } from '../customers/index.ts';
 import type { MailService } from '../notifications/mail.ts';
 import { type Actor, authorize } from '../policy/policy.ts';
 import {
