@@ -9,10 +9,10 @@ import { sql } from 'drizzle-orm';
 import { backupCustomerHooks } from '../apps/server/src/modules/backup/customer-hooks.ts';
 import {
   createCustomersDeps,
+  insertDirectoryUsers,
   listDirectoryUsers,
   type UsersQuery,
 } from '../apps/server/src/modules/customers/index.ts';
-import { directoryUsers } from '../apps/server/src/modules/customers/tables.ts';
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';
@@ -51,7 +51,8 @@ async function measure(kind: DatabaseKind): Promise<void> {
       ids.push(id);
       await insertCustomer(ctx.db, { id, domain: `t${t}.bench`, name: `T${t}` });
       for (let start = 0; start < usersPerTenant; start += 1000) {
-        await ctx.db.insert(directoryUsers).values(
+        await insertDirectoryUsers(
+          ctx.db,
           Array.from({ length: Math.min(1000, usersPerTenant - start) }, (_, offset) => {
             const n = start + offset;
             return {

@@ -1,7 +1,3 @@
-// `safehold backup run`, `backup status`, `backup window` and `backup retention`: on-demand
-// backups of a domain (or some of its users and services), the backup status, and the tenant's
-// backup settings, for operators and scripts (--json).
-import { eq } from 'drizzle-orm';
 import { loadConfig } from '../../config/config.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
@@ -16,23 +12,18 @@ import { createTenantRepositoryKeys } from '../../modules/backup/tenant-reposito
 import {
   createCustomersDeps,
   getConnection,
+  hasDirectoryUsers,
   installationGoogleClient,
   syncDirectory,
   systemAuditActor,
 } from '../../modules/customers/index.ts';
-import { directoryUsers } from '../../modules/customers/tables.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
 import { customerOfDomain, requiredDomain } from '../customer-domain.ts';
 import { formatBytes } from '../progress-bar.ts';
 
 async function hasDirectoryRows(ctx: AppContext, customerId: string): Promise<boolean> {
-  const [row] = await ctx.db
-    .select({ id: directoryUsers.id })
-    .from(directoryUsers)
-    .where(eq(directoryUsers.customerId, customerId))
-    .limit(1);
-  return row !== undefined;
+  return hasDirectoryUsers(ctx.db, customerId);
 }
 
 export interface BackupRunReport {

@@ -9,7 +9,7 @@ import { and, asc, eq, gt, inArray, isNotNull, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
-import { directoryUsers } from '../customers/tables.ts';
+import { directoryUserGoogleId } from '../customers/index.ts';
 import { customerIdsWithStatus } from '../tenancy/index.ts';
 import {
   backupItemVersions,
@@ -98,18 +98,15 @@ export async function deleteUserBackups(
   ctx: AppContext,
   user: { customerId: string; userId: string },
 ): Promise<{ sources: number }> {
-  const [row] = await ctx.db
-    .select({ googleId: directoryUsers.googleId })
-    .from(directoryUsers)
-    .where(and(eq(directoryUsers.id, user.userId), eq(directoryUsers.customerId, user.customerId)));
-  if (!row) return { sources: 0 };
+  const googleId = await directoryUserGoogleId(ctx.db, user.customerId, user.userId);
+  if (!googleId) return { sources: 0 };
   const deleted = await ctx.db
     .delete(backupSources)
     .where(
       and(
         eq(backupSources.customerId, user.customerId),
         eq(backupSources.subjectKind, 'user'),
-        eq(backupSources.subjectId, row.googleId),
+        eq(backupSources.subjectId, googleId),
       ),
     )
     .returning({ id: backupSources.id });

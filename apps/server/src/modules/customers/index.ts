@@ -56,8 +56,9 @@ export {
   trialDays,
 } from './licensing.ts';
 export {
-  backedUpUserCondition,
+  backedUpUserGoogleIds,
   type CustomerOverview,
+  countUsersToBackUp,
   customerOverview,
   listCustomers,
   ownCustomerOverview,
@@ -70,7 +71,14 @@ export {
   allDirectoryUsers,
   authorizedCustomerIds,
   countLicensesByType,
+  type DirectoryPageQuery,
+  type DirectoryUserRow,
+  directoryUserGoogleId,
+  directoryUsersPage,
   getConnection,
+  hasDirectoryUsers,
+  insertDirectoryUsers,
+  licensedEmails,
   superAdminEmails,
 } from './store.ts';
 export { listDirectoryUsers, listOrgUnits, type UsersPage, type UsersQuery } from './users-query.ts';

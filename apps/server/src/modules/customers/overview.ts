@@ -1,6 +1,6 @@
 // Read models of a customer tenant: the signed-in customer's own overview (GET /api/customer),
 // the installation's tenant list (CLI), and the users the backup engine should back up.
-import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { type Actor, canSee } from '../policy/policy.ts';
@@ -105,6 +105,20 @@ export function backedUpUserCondition(customerId: string): SQL {
     eq(directoryUsers.suspended, false),
     isNull(directoryUsers.deletedAt),
   ) as SQL;
+}
+
+/**
+ * The Google ids of the users the backup engine backs up (backedUpUserCondition), as a
+ * subquery for the backup engine's own queries: `inArray(backupSources.subjectId, ...)`.
+ */
+export function backedUpUserGoogleIds(customerId: string): SQL {
+  return sql`(select ${directoryUsers.googleId} from ${directoryUsers} where ${backedUpUserCondition(customerId)})`;
+}
+
+/** How many users the backup engine backs up (coverage's denominator). */
+export async function countUsersToBackUp(db: Db, customerId: string): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(directoryUsers).where(backedUpUserCondition(customerId));
+  return Number(row?.n ?? 0);
 }
 
 /**

@@ -2,7 +2,7 @@
 // partner, and who to notify on each side. Every query names the customer or token it is on.
 import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { directoryUsers } from '../customers/tables.ts';
+import { licensedEmails } from '../customers/index.ts';
 import { customerMembers, staffUsers } from '../identity/tables.ts';
 import { technicianAssignments } from '../partners/tables.ts';
 import { setCustomerPartner } from '../tenancy/index.ts';
@@ -100,21 +100,13 @@ export async function partnerManagerEmails(db: Db, partnerId: string): Promise<s
 /** Whether the member's address holds a license in its own tenant's directory. */
 export async function memberIsLicensed(db: Db, customerId: string, memberId: string): Promise<boolean> {
   const [row] = await db
-    .select({ id: directoryUsers.id })
+    .select({ id: customerMembers.id })
     .from(customerMembers)
-    .innerJoin(
-      directoryUsers,
-      and(
-        eq(directoryUsers.customerId, customerMembers.customerId),
-        sql`lower(${directoryUsers.primaryEmail}) = lower(${customerMembers.email})`,
-      ),
-    )
     .where(
       and(
         eq(customerMembers.id, memberId),
         eq(customerMembers.customerId, customerId),
-        sql`${directoryUsers.license} is not null`,
-        isNull(directoryUsers.deletedAt),
+        sql`lower(${customerMembers.email}) in ${licensedEmails(customerId)}`,
       ),
     );
   return row !== undefined;
