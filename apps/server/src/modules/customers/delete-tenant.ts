@@ -60,7 +60,7 @@ export interface TenantFiles {
 }
 
 export async function deleteTenant(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db' | 'audit'>,
   files: TenantFiles,
   actor: Actor,
   auditActor: AuditActor,
