@@ -4,14 +4,37 @@
 // a package import (`@safehold/google`) of the same file are judged alike.
 
 /** Modules whose public surface is their index.ts; the rest get one with the module-surface work. */
-const modulesWithSurface = ['audit', 'identity', 'notifications', 'policy', 'rate-limits', 'search'];
+const modulesWithSurface = [
+  'audit',
+  'customers',
+  'demo',
+  'identity',
+  'notifications',
+  'partners',
+  'policy',
+  'rate-limits',
+  'reseller',
+  'search',
+  'tenancy',
+  'transfer',
+  'trial',
+];
 
 /**
  * Modules whose tables (modules/<name>/tables.ts) only they read and write; other modules ask
  * the module's functions. db/schema.ts gathers every tables.ts for drizzle-kit, a tables.ts may
  * reference another's for foreign keys, and tests and test support may seed rows directly.
  */
-const modulesWithPrivateTables = ['audit', 'identity', 'notifications', 'rate-limits'];
+const modulesWithPrivateTables = [
+  'audit',
+  'customers',
+  'identity',
+  'notifications',
+  'rate-limits',
+  'reseller',
+  'tenancy',
+  'transfer',
+];
 const testCode = '(\\.test|\\.fuzz\\.test|test-support|\\.fixture)\\.ts$|^apps/server/src/testing/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

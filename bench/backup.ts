@@ -21,7 +21,7 @@ import type { BackupService } from '../apps/server/src/modules/backup/backup-typ
 import { GMAIL_BATCH } from '../apps/server/src/modules/backup/gmail-backup.ts';
 import { chunks, forEachLimited } from '../apps/server/src/modules/backup/service-context.ts';
 import { createTenantRepositoryKeys } from '../apps/server/src/modules/backup/tenant-repository.ts';
-import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
+import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
 import { startEmulatorThread } from './backup-support/emulator-thread.ts';
 import { sampleMainThreadSchedule, sampleThreadCpu } from './backup-support/thread-cpu.ts';
@@ -55,7 +55,7 @@ const cpuSeconds = (usage: NodeJS.CpuUsage): number => (usage.user + usage.syste
 
 async function newTenant(ctx: TestContext, name: string): Promise<string> {
   const customerId = randomUUID();
-  await ctx.db.insert(customers).values({ id: customerId, domain: `${name}.${domain}`, name });
+  await insertCustomer(ctx.db, { id: customerId, domain: `${name}.${domain}`, name });
   await createTenantRepositoryKeys(ctx, customerId);
   return customerId;
 }

@@ -17,10 +17,9 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../apps/server/src/db/database.ts';
 import { type App, buildApp } from '../apps/server/src/http/app.ts';
 import { backupCustomerHooks } from '../apps/server/src/modules/backup/customer-hooks.ts';
-import { createCustomersModule } from '../apps/server/src/modules/customers/routes.ts';
+import { createCustomersModule } from '../apps/server/src/modules/customers/index.ts';
 import { identityModule } from '../apps/server/src/modules/identity/index.ts';
-import { refreshCustomerHealth } from '../apps/server/src/modules/reseller/health.ts';
-import { resellerModule } from '../apps/server/src/modules/reseller/routes.ts';
+import { refreshCustomerHealth, resellerModule } from '../apps/server/src/modules/reseller/index.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../apps/server/src/testing/browser.ts';
 import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
 

@@ -12,8 +12,8 @@ import { backupServices } from '../apps/server/src/modules/backup/backup-types.t
 import { getBackupSummary, listUserBackups } from '../apps/server/src/modules/backup/dashboard.ts';
 import { getBackupStatus } from '../apps/server/src/modules/backup/status.ts';
 import { backupRunErrors, backupRuns, backupSources } from '../apps/server/src/modules/backup/tables.ts';
-import { directoryUsers } from '../apps/server/src/modules/customers/tables.ts';
-import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
+import { insertDirectoryUsers } from '../apps/server/src/modules/customers/index.ts';
+import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';
 
@@ -28,10 +28,11 @@ async function measure(kind: DatabaseKind): Promise<void> {
   try {
     const customerId = randomUUID();
     const now = ctx.clock.now();
-    await ctx.db.insert(customers).values({ id: customerId, domain: 'dash.bench', name: 'Dash' });
+    await insertCustomer(ctx.db, { id: customerId, domain: 'dash.bench', name: 'Dash' });
     for (let start = 0; start < users; start += 500) {
       const batch = Array.from({ length: Math.min(500, users - start) }, (_, offset) => start + offset);
-      await ctx.db.insert(directoryUsers).values(
+      await insertDirectoryUsers(
+        ctx.db,
         batch.map((n) => ({
           id: randomUUID(),
           customerId,

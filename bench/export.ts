@@ -16,7 +16,7 @@ import { type BackupSubject, enqueueTenantBackup } from '../apps/server/src/modu
 import { forEachLimited } from '../apps/server/src/modules/backup/service-context.ts';
 import { createTenantRepositoryKeys } from '../apps/server/src/modules/backup/tenant-repository.ts';
 import { createExport, exportFilePath, runExport } from '../apps/server/src/modules/export/exports.ts';
-import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
+import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 
 const { values } = parseArgs({
@@ -56,7 +56,7 @@ try {
     if (!user.primaryEmail.startsWith('admin@')) subjects.push({ kind: 'user', id: user.id, email: user.primaryEmail });
   }
   const customerId = randomUUID();
-  await ctx.db.insert(customers).values({ id: customerId, domain, name: 'bench' });
+  await insertCustomer(ctx.db, { id: customerId, domain, name: 'bench' });
   await createTenantRepositoryKeys(ctx, customerId);
 
   const backupStart = performance.now();

@@ -7,10 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { backupCustomerHooks } from '../apps/server/src/modules/backup/customer-hooks.ts';
-import { createCustomersDeps } from '../apps/server/src/modules/customers/deps.ts';
-import { directoryUsers } from '../apps/server/src/modules/customers/tables.ts';
-import { listDirectoryUsers, type UsersQuery } from '../apps/server/src/modules/customers/users-query.ts';
-import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
+import {
+  createCustomersDeps,
+  insertDirectoryUsers,
+  listDirectoryUsers,
+  type UsersQuery,
+} from '../apps/server/src/modules/customers/index.ts';
+import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';
 
@@ -46,9 +49,10 @@ async function measure(kind: DatabaseKind): Promise<void> {
     for (let t = 0; t < tenants; t++) {
       const id = randomUUID();
       ids.push(id);
-      await ctx.db.insert(customers).values({ id, domain: `t${t}.bench`, name: `T${t}` });
+      await insertCustomer(ctx.db, { id, domain: `t${t}.bench`, name: `T${t}` });
       for (let start = 0; start < usersPerTenant; start += 1000) {
-        await ctx.db.insert(directoryUsers).values(
+        await insertDirectoryUsers(
+          ctx.db,
           Array.from({ length: Math.min(1000, usersPerTenant - start) }, (_, offset) => {
             const n = start + offset;
             return {

@@ -19,7 +19,7 @@ import type { BackupService } from '../apps/server/src/modules/backup/item-histo
 import { forEachLimited } from '../apps/server/src/modules/backup/service-context.ts';
 import { createTenantRepositoryKeys } from '../apps/server/src/modules/backup/tenant-repository.ts';
 import { startRestore } from '../apps/server/src/modules/restore/restore-jobs.ts';
-import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
+import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 
 const { values } = parseArgs({
@@ -69,7 +69,7 @@ try {
   const subjects = everyone.slice(0, userCount);
   const quotaUser = everyone[userCount] as BackupSubject;
   const customerId = randomUUID();
-  await ctx.db.insert(customers).values({ id: customerId, domain, name: 'bench' });
+  await insertCustomer(ctx.db, { id: customerId, domain, name: 'bench' });
   await createTenantRepositoryKeys(ctx, customerId);
 
   const rows: Record<string, unknown>[] = [];

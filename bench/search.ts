@@ -19,7 +19,7 @@ import {
   itemDetails,
 } from '../apps/server/src/modules/browse/browse.ts';
 import { parseQuery, searchItems } from '../apps/server/src/modules/search/index.ts';
-import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
+import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { createTestDatabase } from '../apps/server/src/testing/databases.ts';
 
 const { values } = parseArgs({
@@ -139,7 +139,7 @@ try {
   for (let t = 0; t < tenantSizes.length; t++) {
     const customerId = randomUUID();
     tenantIds.push(customerId);
-    await db.insert(customers).values({ id: customerId, domain: `t${t}.bench.test`, name: `Tenant ${t}` });
+    await insertCustomer(db, { id: customerId, domain: `t${t}.bench.test`, name: `Tenant ${t}` });
     for (let u = 0; u < (usersPerTenant[t] as number); u++) {
       for (const service of services) {
         const id = randomUUID();

@@ -9,8 +9,8 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openDatabase } from '../apps/server/src/db/database.ts';
 import { totpCode } from '../apps/server/src/modules/identity/index.ts';
-import { seedCustomerWithBackups } from '../apps/server/src/modules/reseller/test-support.ts';
 import { type SeededStaffUser, seedPartner, seedStaffUser } from '../apps/server/src/testing/browser.ts';
+import { seedCustomerWithBackups } from '../apps/server/src/testing/reseller-seed.ts';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
 import { requireIdentityApi, type SafeholdServer, startSafehold } from './support/safehold-server.ts';
 

@@ -1,13 +1,24 @@
 // The service's dependencies, built once at start and handed to every module: plain
 // factory functions with explicit dependencies, no container (STYLE.md).
+
+import type { DemoAccount } from '@safehold/emulator';
 import type { Clock } from './clock.ts';
 import type { Config } from './config/config.ts';
 import type { Database, Db } from './db/database.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import type { Logger } from './logger.ts';
 import type { AuditService } from './modules/audit/index.ts';
-import type { DemoInfo } from './modules/demo/demo-google.ts';
 import type { MailService } from './modules/notifications/index.ts';
+
+/**
+ * What demo mode tells the web app (modules/demo fills it in). Declared here, not imported from
+ * the demo module, whose routes import this context: that would be a module cycle.
+ */
+export interface DemoInfo {
+  domain: string;
+  accounts: DemoAccount[];
+  emulatorUrl: string;
+}
 
 export interface AppContext {
   config: Config;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { type Clock, systemClock } from './clock.ts';
 import { type Config, readMasterKey } from './config/config.ts';
 import { formatMode, preparePrivateDataDir } from './config/file-modes.ts';
-import type { AppContext } from './context.ts';
+import type { AppContext, DemoInfo } from './context.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { defineHousekeeping, scheduleHousekeeping } from './jobs/housekeeping.ts';
 import { createJobQueue, type JobQueueTuning } from './jobs/queue.ts';
@@ -15,12 +15,11 @@ import { createAuditService } from './modules/audit/index.ts';
 import { defineBackupJobs } from './modules/backup/backup-jobs.ts';
 import { backupCustomerHooks } from './modules/backup/customer-hooks.ts';
 import { scheduleBackupJobs } from './modules/backup/schedule.ts';
-import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/service.ts';
-import type { DemoInfo } from './modules/demo/demo-google.ts';
+import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/index.ts';
 import { defineExportJobs, deleteExpiredExports } from './modules/export/exports.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/index.ts';
-import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/jobs.ts';
+import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/index.ts';
 import { defineRestoreJobs } from './modules/restore/restore-jobs.ts';
 
 export interface Runtime extends AppContext {

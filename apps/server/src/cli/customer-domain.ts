@@ -1,6 +1,6 @@
 // The customer a command's --domain names, or a usage error (exit 2) saying there is none.
 import type { Db } from '../db/database.ts';
-import { type CustomerRow, findCustomerByDomain } from '../modules/customers/store.ts';
+import { type CustomerRow, findCustomerByDomain } from '../modules/tenancy/index.ts';
 import { UsageError } from './command.ts';
 
 /** The value of a required --domain option, or a usage error naming it. */

@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { environmentVariables, loadConfig } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
-import { installationGoogleClient } from '../modules/customers/google-client.ts';
+import { installationGoogleClient } from '../modules/customers/index.ts';
 import { emptyDataDir, runCliToEnd } from '../testing/cli-process.ts';
 import { commands, delegatedCommands, main } from './program.ts';
 

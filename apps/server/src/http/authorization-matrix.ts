@@ -18,7 +18,7 @@
 // Not a column yet: the partner session (a partner user acting inside a customer's console,
 // "customer.impersonate"), which has no route; it gets its columns with its route.
 
-import { generateTransferToken } from '../modules/transfer/token-format.ts';
+import { generateTransferToken } from '../modules/transfer/index.ts';
 
 /** Column order of every row. */
 export const principals = [

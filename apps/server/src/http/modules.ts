@@ -5,17 +5,17 @@ import { auditModule } from '../modules/audit/index.ts';
 import { backupCustomerHooks } from '../modules/backup/customer-hooks.ts';
 import { backupModule } from '../modules/backup/routes.ts';
 import { browseModule } from '../modules/browse/routes.ts';
-import { createCustomersModule } from '../modules/customers/routes.ts';
-import { demoModule } from '../modules/demo/routes.ts';
+import { createCustomersModule } from '../modules/customers/index.ts';
+import { demoModule } from '../modules/demo/index.ts';
 import { exportModule } from '../modules/export/routes.ts';
 import { identityModule } from '../modules/identity/index.ts';
 import { outboxModule } from '../modules/notifications/index.ts';
-import { partnersModule } from '../modules/partners/routes.ts';
-import { resellerModule } from '../modules/reseller/routes.ts';
+import { partnersModule } from '../modules/partners/index.ts';
+import { resellerModule } from '../modules/reseller/index.ts';
 import { restoreModule } from '../modules/restore/routes.ts';
 import { searchModule } from '../modules/search/index.ts';
-import { transferModule } from '../modules/transfer/routes.ts';
-import { createTrialModule } from '../modules/trial/routes.ts';
+import { transferModule } from '../modules/transfer/index.ts';
+import { createTrialModule } from '../modules/trial/index.ts';
 import type { ApiModule } from './app.ts';
 
 export const apiModules: ApiModule[] = [

@@ -1,7 +1,3 @@
-// `safehold backup run`, `backup status`, `backup window` and `backup retention`: on-demand
-// backups of a domain (or some of its users and services), the backup status, and the tenant's
-// backup settings, for operators and scripts (--json).
-import { eq } from 'drizzle-orm';
 import { loadConfig } from '../../config/config.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
@@ -13,22 +9,21 @@ import type { BackupService } from '../../modules/backup/run-source.ts';
 import { backupWindowSchema, getBackupWindow, setBackupWindow } from '../../modules/backup/schedule.ts';
 import { getBackupStatus, listBackupRuns } from '../../modules/backup/status.ts';
 import { createTenantRepositoryKeys } from '../../modules/backup/tenant-repository.ts';
-import { installationGoogleClient } from '../../modules/customers/google-client.ts';
-import { createCustomersDeps, syncDirectory, systemAuditActor } from '../../modules/customers/service.ts';
-import { getConnection } from '../../modules/customers/store.ts';
-import { directoryUsers } from '../../modules/customers/tables.ts';
+import {
+  createCustomersDeps,
+  getConnection,
+  hasDirectoryUsers,
+  installationGoogleClient,
+  syncDirectory,
+  systemAuditActor,
+} from '../../modules/customers/index.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
 import { customerOfDomain, requiredDomain } from '../customer-domain.ts';
 import { formatBytes } from '../progress-bar.ts';
 
 async function hasDirectoryRows(ctx: AppContext, customerId: string): Promise<boolean> {
-  const [row] = await ctx.db
-    .select({ id: directoryUsers.id })
-    .from(directoryUsers)
-    .where(eq(directoryUsers.customerId, customerId))
-    .limit(1);
-  return row !== undefined;
+  return hasDirectoryUsers(ctx.db, customerId);
 }
 
 export interface BackupRunReport {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
 import { AppError } from '../../http/errors.ts';
 import { backupRuns } from '../../modules/backup/tables.ts';
-import { systemAuditActor } from '../../modules/customers/deps.ts';
+import { systemAuditActor } from '../../modules/customers/index.ts';
 import { exportServices } from '../../modules/export/export-archive.ts';
 import { createExport, exportAuditDetails, exportFilePath, runExport } from '../../modules/export/exports.ts';
 import { openRuntime } from '../../runtime.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
 import { backupServices } from '../../modules/backup/run-source.ts';
-import { installationGoogleClient } from '../../modules/customers/google-client.ts';
+import { installationGoogleClient } from '../../modules/customers/index.ts';
 import { startRestore } from '../../modules/restore/restore-jobs.ts';
 import type { RestoreCounts } from '../../modules/restore/restore-store.ts';
 import { getRestore, RestoreRequestError, restoreErrors } from '../../modules/restore/restore-store.ts';

@@ -2,7 +2,7 @@
 import { loadConfig } from '../../config/config.ts';
 import { buildApp } from '../../http/app.ts';
 import { apiModules } from '../../http/modules.ts';
-import { startDemoGoogle, wantsDemoGoogle } from '../../modules/demo/demo-google.ts';
+import { startDemoGoogle, wantsDemoGoogle } from '../../modules/demo/index.ts';
 import { createOperatorSetupLink, hasVendorOperator } from '../../modules/identity/index.ts';
 import { openRuntime, type Runtime, startWorkers } from '../../runtime.ts';
 import type { Command } from '../command.ts';

@@ -8,17 +8,18 @@ import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
 import { AppError } from '../../http/errors.ts';
 import { backupCustomerHooks, tenantRepositoryStorage } from '../../modules/backup/customer-hooks.ts';
-import { deleteTenant } from '../../modules/customers/delete-tenant.ts';
 import {
+  allDirectoryUsers,
   applyLicenseChanges,
   type CustomersDeps,
   connectCustomer,
   createCustomersDeps,
+  deleteTenant,
   listCustomers,
   systemAuditActor,
-} from '../../modules/customers/service.ts';
-import { allDirectoryUsers, findCustomerByDomain } from '../../modules/customers/store.ts';
+} from '../../modules/customers/index.ts';
 import { deleteTenantExportFiles } from '../../modules/export/exports.ts';
+import { findCustomerByDomain } from '../../modules/tenancy/index.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
 

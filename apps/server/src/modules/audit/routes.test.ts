@@ -5,7 +5,7 @@ import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../..
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { seedCustomer, signedInSession } from '../../testing/tenants.ts';
 import { identityModule, sessionCookieName } from '../identity/index.ts';
-import { setManagingPartner } from '../transfer/store.ts';
+import { setCustomerPartner } from '../tenancy/index.ts';
 import { auditModule } from './routes.ts';
 
 forEachDatabase('audit log API', (kind) => {
@@ -120,7 +120,7 @@ forEachDatabase('audit log API', (kind) => {
       });
     await byStaff(oldOwner, 'test.old_partner.restore', '203.0.113.7');
     ctx.clock.advance(60_000);
-    await setManagingPartner(ctx.db, customer.id, newPartner, ctx.clock.now());
+    await setCustomerPartner(ctx.db, customer.id, newPartner, ctx.clock.now());
     ctx.clock.advance(60_000);
     await byStaff(newOwner, 'test.new_partner.restore', '198.51.100.9');
     await byStaff(operator, 'test.vendor.look', '192.0.2.4');

@@ -8,8 +8,8 @@ import type { Db } from '../../db/database.ts';
 import type { ApiModuleOf } from '../../http/api-module.ts';
 import { notFound } from '../../http/errors.ts';
 import { requireActor, staffOrganisations } from '../identity/index.ts';
-import { type Action, type AuditView, auditView, authorize, type Tenant } from '../policy/index.ts';
-import { customerPartnerSince, loadCustomerTenant, loadPartnerTenant } from '../tenancy/store.ts';
+import { type Actor, type AuditView, auditView, authorize, type Tenant } from '../policy/index.ts';
+import { authorizeCustomer, customerPartnerSince, loadPartnerTenant } from '../tenancy/index.ts';
 import { presentForReader, staffActorIds } from './reader-view.ts';
 import { type AuditEntry, type AuditQuery, type AuditService, type AuditTenant, auditCsv } from './service.ts';
 
@@ -43,8 +43,8 @@ interface LogRoute {
   path: string;
   description: string;
   params: z.ZodObject;
-  /** The tenant, the log's key, and the action the policy must allow; null when none exists. */
-  resolve(params: Record<string, string>): Promise<{ tenant: Tenant; log: AuditTenant; action: Action } | null>;
+  /** The tenant and the log's key once the policy allows the actor to read it (throws 404/403 otherwise). */
+  authorize(actor: Actor, params: Record<string, string>): Promise<{ tenant: Tenant; log: AuditTenant }>;
 }
 
 /** What the audit routes use of the AppContext. */
@@ -59,25 +59,30 @@ export const auditModule: ApiModuleOf<AuditRoutesContext> = (app, ctx) => {
       path: '/api/vendor/audit',
       description: "The vendor's audit log",
       params: z.object({}),
-      resolve: async () => ({ tenant: { kind: 'vendor' }, log: 'vendor', action: 'audit.read' }),
+      authorize: async (actor) => {
+        authorize(actor, 'audit.read', { kind: 'vendor' });
+        return { tenant: { kind: 'vendor' }, log: 'vendor' };
+      },
     },
     {
       path: '/api/partners/:partnerId/audit',
       description: "A partner's audit log",
       params: z.object({ partnerId: z.uuid() }),
-      resolve: async ({ partnerId = '' }) => {
+      authorize: async (actor, { partnerId = '' }) => {
         const tenant = await loadPartnerTenant(ctx.db, partnerId);
-        return tenant && { tenant, log: `partner:${partnerId}`, action: 'audit.read' };
+        if (!tenant) throw notFound('The tenant');
+        authorize(actor, 'audit.read', tenant);
+        return { tenant, log: `partner:${partnerId}` };
       },
     },
     {
       path: '/api/customers/:customerId/audit',
       description: "A customer's audit log",
       params: z.object({ customerId: z.uuid() }),
-      resolve: async ({ customerId = '' }) => {
-        const tenant = await loadCustomerTenant(ctx.db, customerId);
-        return tenant && { tenant, log: `customer:${customerId}`, action: 'customer.audit.read' };
-      },
+      authorize: async (actor, { customerId = '' }) => ({
+        tenant: await authorizeCustomer(ctx.db, actor, 'customer.audit.read', customerId),
+        log: `customer:${customerId}`,
+      }),
     },
   ];
 
@@ -89,9 +94,7 @@ export const auditModule: ApiModuleOf<AuditRoutesContext> = (app, ctx) => {
     query: z.infer<typeof filters>,
   ): Promise<{ query: AuditQuery; view: AuditView }> => {
     const actor = requireActor(request);
-    const target = await route.resolve(params);
-    if (!target) throw notFound('The tenant');
-    authorize(actor, target.action, target.tenant);
+    const target = await route.authorize(actor, params);
     const view = auditView(actor, target.tenant);
     const { from, to, ...rest } = query;
     const since =

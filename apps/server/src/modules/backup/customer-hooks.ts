@@ -3,8 +3,7 @@
 // imports customers (its Google client, its users); the composition roots (runtime.ts,
 // http/modules.ts, the CLI, test support) pass these in.
 import type { AppContext } from '../../context.ts';
-import type { TenantRepositoryStorage } from '../customers/delete-tenant.ts';
-import type { CustomerHooks } from '../customers/deps.ts';
+import type { CustomerHooks, TenantRepositoryStorage } from '../customers/index.ts';
 import { deleteUserBackups } from './maintenance.ts';
 import {
   countRepositoryObjects,

@@ -7,8 +7,7 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, notExists, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../../context.ts';
-import { backedUpUserCondition } from '../customers/overview.ts';
-import { directoryUsers } from '../customers/tables.ts';
+import { backedUpUserGoogleIds, countUsersToBackUp, directoryUsersPage } from '../customers/index.ts';
 import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
 import { backupRunErrors, backupRuns, backupSources } from './tables.ts';
 
@@ -57,31 +56,24 @@ export async function getBackupSummary(
   options: { failureLimit?: number } = {},
 ): Promise<BackupSummary> {
   const db = ctx.db;
-  // Per user, how many services have a successful backup; hash-joined to the licensed users.
+  // Users (of those backed up, which customers decides) with a successful backup of every
+  // service: each user's sources grouped, kept to the backed-up users by customers' subquery.
   const succeeded = db
-    .select({
-      subjectId: backupSources.subjectId,
-      services: sql<number>`count(*)::int`.as('services'),
-    })
+    .select({ subjectId: backupSources.subjectId })
     .from(backupSources)
     .where(
       and(
         eq(backupSources.customerId, customerId),
         eq(backupSources.subjectKind, 'user'),
         isNotNull(backupSources.lastSuccessAt),
+        inArray(backupSources.subjectId, backedUpUserGoogleIds(customerId)),
       ),
     )
     .groupBy(backupSources.subjectId)
+    .having(sql`count(*) >= ${backupServices.length}`)
     .as('succeeded');
-  const [coverage] = await db
-    .select({
-      licensed: count(),
-      protected: sql<number>`count(*) filter (where ${succeeded.services} >= ${backupServices.length})::int`,
-    })
-    .from(directoryUsers)
-    .leftJoin(succeeded, eq(succeeded.subjectId, directoryUsers.googleId))
-    .where(backedUpUserCondition(customerId));
-  const licensed = Number(coverage?.licensed ?? 0);
+  const [coverage] = await db.select({ protected: count() }).from(succeeded);
+  const licensed = await countUsersToBackUp(db, customerId);
   const protectedUsers = Number(coverage?.protected ?? 0);
 
   const now = ctx.clock.now().getTime();
@@ -211,8 +203,6 @@ export interface UserBackupsQuery {
   offset: number;
 }
 
-const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (char) => `\\${char}`);
-
 /** The last backup of each service for one page of the directory's users, ordered by email. */
 export async function listUserBackups(
   ctx: Pick<AppContext, 'db'>,
@@ -220,23 +210,7 @@ export async function listUserBackups(
   query: UserBackupsQuery,
 ): Promise<{ users: UserBackupRow[]; total: number; limit: number; offset: number }> {
   const db = ctx.db;
-  const email = sql`lower(${directoryUsers.primaryEmail})`;
-  const conditions = [eq(directoryUsers.customerId, customerId)];
-  if ((query.users ?? 'licensed') === 'licensed') conditions.push(isNotNull(directoryUsers.license));
-  if (query.q) {
-    const pattern = `%${escapeLike(query.q.toLowerCase())}%`;
-    const matches = or(sql`${email} like ${pattern}`, sql`lower(${directoryUsers.fullName}) like ${pattern}`);
-    if (matches) conditions.push(matches);
-  }
-  const where = and(...conditions);
-  const [total] = await db.select({ n: count() }).from(directoryUsers).where(where);
-  const page = await db
-    .select()
-    .from(directoryUsers)
-    .where(where)
-    .orderBy(asc(email), asc(directoryUsers.id))
-    .limit(query.limit)
-    .offset(query.offset);
+  const { rows: page, total } = await directoryUsersPage(db, customerId, query);
   const googleIds = page.map((user) => user.googleId);
   const sources =
     googleIds.length === 0
@@ -273,7 +247,7 @@ export async function listUserBackups(
   const runBySource = new Map(lastRuns.map((run) => [run.sourceId, run]));
   const sourceOf = new Map(sources.map((source) => [`${source.subjectId}/${source.service}`, source]));
   return {
-    total: Number(total?.n ?? 0),
+    total,
     limit: query.limit,
     offset: query.offset,
     users: page.map((user) => {

@@ -10,9 +10,9 @@ import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
-import { customerConnections } from '../customers/tables.ts';
+import { getConnection } from '../customers/index.ts';
 import { superAdminEmails } from '../identity/index.ts';
-import { customers } from '../tenancy/tables.ts';
+import { getCustomer } from '../tenancy/index.ts';
 import { ALREADY_RUNNING_REASON, AUTHORISATION_LOST_REASON } from './run-source.ts';
 import { backupRunErrors, backupRuns, backupSources } from './tables.ts';
 
@@ -93,11 +93,11 @@ async function sendDigest(
   const worth = runs.filter((run) => run.error !== ALREADY_RUNNING_REASON && run.error !== AUTHORISATION_LOST_REASON);
   let sent: NoticeReport['emails'][number] | null = null;
   if (worth.length > 0) {
-    const [customer] = await ctx.db
-      .select({ domain: customers.domain, adminEmail: customerConnections.adminEmail })
-      .from(customers)
-      .leftJoin(customerConnections, eq(customerConnections.customerId, customers.id))
-      .where(eq(customers.id, customerId));
+    const tenant = await getCustomer(ctx.db, customerId);
+    const customer = tenant && {
+      domain: tenant.domain,
+      adminEmail: (await getConnection(ctx.db, customerId))?.adminEmail ?? null,
+    };
     const recipients = await superAdminEmails(ctx.db, customerId);
     if (recipients.length === 0 && customer?.adminEmail) recipients.push(customer.adminEmail);
     if (customer && recipients.length > 0) {

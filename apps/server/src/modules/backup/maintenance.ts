@@ -9,8 +9,8 @@ import { and, asc, eq, gt, inArray, isNotNull, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
-import { directoryUsers } from '../customers/tables.ts';
-import { customers } from '../tenancy/tables.ts';
+import { directoryUserGoogleId } from '../customers/index.ts';
+import { customerIdsWithStatus } from '../tenancy/index.ts';
 import {
   backupItemVersions,
   backupSources,
@@ -98,18 +98,15 @@ export async function deleteUserBackups(
   ctx: AppContext,
   user: { customerId: string; userId: string },
 ): Promise<{ sources: number }> {
-  const [row] = await ctx.db
-    .select({ googleId: directoryUsers.googleId })
-    .from(directoryUsers)
-    .where(and(eq(directoryUsers.id, user.userId), eq(directoryUsers.customerId, user.customerId)));
-  if (!row) return { sources: 0 };
+  const googleId = await directoryUserGoogleId(ctx.db, user.customerId, user.userId);
+  if (!googleId) return { sources: 0 };
   const deleted = await ctx.db
     .delete(backupSources)
     .where(
       and(
         eq(backupSources.customerId, user.customerId),
         eq(backupSources.subjectKind, 'user'),
-        eq(backupSources.subjectId, row.googleId),
+        eq(backupSources.subjectId, googleId),
       ),
     )
     .returning({ id: backupSources.id });
@@ -214,8 +211,9 @@ export async function runMaintenance(
   const tenants = await ctx.db
     .select({ id: tenantRepositoryKeys.customerId })
     .from(tenantRepositoryKeys)
-    .innerJoin(customers, eq(customers.id, tenantRepositoryKeys.customerId))
-    .where(inArray(customers.status, ['trial', 'active', 'suspended', 'cancelled']))
+    .where(
+      inArray(tenantRepositoryKeys.customerId, customerIdsWithStatus(['trial', 'active', 'suspended', 'cancelled'])),
+    )
     .orderBy(tenantRepositoryKeys.customerId);
   const report: MaintenanceReport = { tenants: tenants.length, failures: [] };
   for (const { id } of tenants) {

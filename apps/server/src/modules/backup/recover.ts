@@ -15,7 +15,7 @@ import {
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { customers } from '../tenancy/tables.ts';
+import { findCustomerByDomainAnyCase, insertCustomer } from '../tenancy/index.ts';
 import { INTERRUPTED_REASON } from './backup-types.ts';
 import { createPostgresBlobIndex } from './postgres-blob-index.ts';
 import { backupItemVersions, backupRunErrors, backupRuns, backupSources, tenantRepositoryKeys } from './tables.ts';
@@ -42,11 +42,11 @@ export type KeyExport = z.infer<typeof keyExportSchema>;
 
 /** The tenant's repository keys as stored: wrapped by the master key, useless without it. */
 export async function exportTenantKeys(ctx: AppContext, domain: string): Promise<KeyExport> {
-  const [row] = await ctx.db
-    .select({ customer: customers, keys: tenantRepositoryKeys })
-    .from(customers)
-    .innerJoin(tenantRepositoryKeys, eq(tenantRepositoryKeys.customerId, customers.id))
-    .where(sql`lower(${customers.domain}) = ${domain.toLowerCase()}`);
+  const customer = await findCustomerByDomainAnyCase(ctx.db, domain);
+  const [keys] = customer
+    ? await ctx.db.select().from(tenantRepositoryKeys).where(eq(tenantRepositoryKeys.customerId, customer.id))
+    : [];
+  const row = customer && keys ? { customer, keys } : null;
   if (!row) throw new RecoverError(`no customer with the domain "${domain}" and repository keys in this installation`);
   // Unwrapping proves the export is usable with this installation's master key.
   unwrapTenantKeys(ctx.masterKey, row.customer.id, row.keys.wrappedKeys);
@@ -164,10 +164,7 @@ export async function recoverTenant(ctx: AppContext, options: RecoverOptions): P
     throw new RecoverError(`the key file is for ${options.keys.domain}, not ${options.domain}`);
   if (!domain) throw new RecoverError('the domain is unknown: give --domain');
 
-  const [existing] = await ctx.db
-    .select({ id: customers.id, domain: customers.domain, name: customers.name })
-    .from(customers)
-    .where(sql`lower(${customers.domain}) = ${domain}`);
+  const existing = await findCustomerByDomainAnyCase(ctx.db, domain);
   const customerId = options.keys?.customerId ?? existing?.id;
   if (!customerId)
     throw new RecoverError(
@@ -242,8 +239,7 @@ export async function recoverTenant(ctx: AppContext, options: RecoverOptions): P
     // opened and its manifests were read with these keys; a second attempt finds them in the database.
     if (!existing || !keysRow) {
       await ctx.db.transaction(async (tx) => {
-        if (!existing)
-          await tx.insert(customers).values({ id: customerId, domain: options.keys?.domain ?? domain, name });
+        if (!existing) await insertCustomer(tx, { id: customerId, domain: options.keys?.domain ?? domain, name });
         if (!keysRow) await tx.insert(tenantRepositoryKeys).values({ customerId, wrappedKeys: wrapped, location });
       });
     }

@@ -6,8 +6,7 @@ import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
-import { type Action, authorize, type Tenant } from '../policy/index.ts';
-import { loadCustomerTenant } from '../tenancy/store.ts';
+import { authorizeCustomer } from '../tenancy/index.ts';
 import { getBackupSummary, listUserBackups } from './dashboard.ts';
 import { getRetention, retentionSchema, setRetention } from './maintenance.ts';
 import { backupWindowSchema, getBackupWindow, setBackupWindow } from './schedule.ts';
@@ -163,17 +162,6 @@ const settingsBody = z
   .strict();
 
 export const backupModule: ApiModule = (app, ctx) => {
-  async function tenantFor(
-    customerId: string,
-    action: Action,
-    actor: ReturnType<typeof requireActor>,
-  ): Promise<Tenant> {
-    const tenant = await loadCustomerTenant(ctx.db, customerId);
-    if (!tenant) throw notFound('Customer');
-    authorize(actor, action, tenant);
-    return tenant;
-  }
-
   app.get(
     '/api/customers/:customerId/backup/status',
     {
@@ -185,7 +173,7 @@ export const backupModule: ApiModule = (app, ctx) => {
       },
     },
     async (request) => {
-      await tenantFor(request.params.customerId, 'customer.read', requireActor(request));
+      await authorizeCustomer(ctx.db, requireActor(request), 'customer.read', request.params.customerId);
       return getBackupStatus(ctx, request.params.customerId);
     },
   );
@@ -201,7 +189,7 @@ export const backupModule: ApiModule = (app, ctx) => {
       },
     },
     async (request) => {
-      await tenantFor(request.params.customerId, 'customer.read', requireActor(request));
+      await authorizeCustomer(ctx.db, requireActor(request), 'customer.read', request.params.customerId);
       return getBackupSummary(ctx, request.params.customerId);
     },
   );
@@ -218,7 +206,7 @@ export const backupModule: ApiModule = (app, ctx) => {
       },
     },
     async (request) => {
-      await tenantFor(request.params.customerId, 'customer.read', requireActor(request));
+      await authorizeCustomer(ctx.db, requireActor(request), 'customer.read', request.params.customerId);
       return listUserBackups(ctx, request.params.customerId, request.query);
     },
   );
@@ -237,7 +225,7 @@ export const backupModule: ApiModule = (app, ctx) => {
       },
     },
     async (request) => {
-      await tenantFor(request.params.customerId, 'customer.read', requireActor(request));
+      await authorizeCustomer(ctx.db, requireActor(request), 'customer.read', request.params.customerId);
       const { limit, offset } = request.query;
       const page = await listBackupRuns(ctx, request.params.customerId, { limit, offset });
       return { ...page, limit, offset };
@@ -286,7 +274,7 @@ export const backupModule: ApiModule = (app, ctx) => {
       },
     },
     async (request) => {
-      await tenantFor(request.params.customerId, 'customer.read', requireActor(request));
+      await authorizeCustomer(ctx.db, requireActor(request), 'customer.read', request.params.customerId);
       return settingsOf(request.params.customerId);
     },
   );
@@ -305,7 +293,7 @@ export const backupModule: ApiModule = (app, ctx) => {
     async (request) => {
       const actor = requireActor(request);
       const { customerId } = request.params;
-      await tenantFor(customerId, 'customer.settings.manage', actor);
+      await authorizeCustomer(ctx.db, actor, 'customer.settings.manage', customerId);
       const before = await settingsOf(customerId);
       if (request.body.window) await setBackupWindow(ctx, customerId, request.body.window);
       if (request.body.retentionDays !== undefined) await setRetention(ctx, customerId, request.body.retentionDays);

@@ -6,11 +6,13 @@ import { AuthorizationLostError, type GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { recordAuthorizationLost } from '../customers/authorization.ts';
-import { createCustomersDeps, systemAuditActor } from '../customers/deps.ts';
-import { installationGoogleClient } from '../customers/google-client.ts';
-import { getCustomer } from '../customers/store.ts';
-import { customers } from '../tenancy/tables.ts';
+import {
+  createCustomersDeps,
+  installationGoogleClient,
+  recordAuthorizationLost,
+  systemAuditActor,
+} from '../customers/index.ts';
+import { getCustomer } from '../tenancy/index.ts';
 import { type BackupService, INTERRUPTED_REASON, type RunResult, type RunStatus } from './backup-types.ts';
 import { backupCalendar } from './calendar-backup.ts';
 import { backupContacts } from './contacts-backup.ts';
@@ -320,10 +322,7 @@ async function writeRunManifest(
   if (versions.length === 0 && !result) return null;
   // v2 (recover.ts): the domain, the run's counters and errors and the earlier failed runs this
   // manifest covers, so `safehold recover` can rebuild the run rows, not only the versions.
-  const [customer] = await ctx.db
-    .select({ domain: customers.domain, name: customers.name })
-    .from(customers)
-    .where(eq(customers.id, source.customerId));
+  const customer = await getCustomer(ctx.db, source.customerId);
   const runRows = await ctx.db.select().from(backupRuns).where(inArray(backupRuns.id, unmanifested));
   const runIds = runRows.map((row) => row.id);
   const errorRows =

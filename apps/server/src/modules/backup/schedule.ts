@@ -12,9 +12,8 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
-import { usersToBackUp } from '../customers/overview.ts';
-import { customerConnections } from '../customers/tables.ts';
-import { customers } from '../tenancy/tables.ts';
+import { authorizedCustomerIds, usersToBackUp } from '../customers/index.ts';
+import { getCustomerBackupWindow, inServiceBackupWindows, setCustomerBackupWindow } from '../tenancy/index.ts';
 import { backupServices, type EnqueuedRun } from './backup-types.ts';
 import { NOTIFY_JOB, notifyCron } from './failure-notices.ts';
 import { MAINTENANCE_JOB, maintenanceCron } from './maintenance.ts';
@@ -56,20 +55,12 @@ export const defaultBackupWindow: BackupWindow = { startHour: 1, hours: 6 };
 
 /** Sets a tenant's daily backup window (hours in UTC). */
 export async function setBackupWindow(ctx: AppContext, customerId: string, window: BackupWindow): Promise<void> {
-  const parsed = backupWindowSchema.parse(window);
-  await ctx.db
-    .update(customers)
-    .set({ backupWindowStartHour: parsed.startHour, backupWindowHours: parsed.hours })
-    .where(eq(customers.id, customerId));
+  await setCustomerBackupWindow(ctx.db, customerId, backupWindowSchema.parse(window));
 }
 
 /** A tenant's daily backup window (hours in UTC). */
 export async function getBackupWindow(ctx: AppContext, customerId: string): Promise<BackupWindow | null> {
-  const [row] = await ctx.db
-    .select({ startHour: customers.backupWindowStartHour, hours: customers.backupWindowHours })
-    .from(customers)
-    .where(eq(customers.id, customerId));
-  return row ?? null;
+  return getCustomerBackupWindow(ctx.db, customerId);
 }
 
 /** Minutes into the window at which a source's slot opens: a stable hash of its id. */
@@ -116,18 +107,7 @@ export async function scheduleDueBackups(ctx: AppContext, options: ScheduleOptio
   const cap = options.perTenantCap ?? Number.POSITIVE_INFINITY;
   const dueAfterMs = (options.dueAfterHours ?? 20) * HOUR_MS;
   const now = ctx.clock.now();
-  const tenants = await ctx.db
-    .select({
-      id: customers.id,
-      startHour: customers.backupWindowStartHour,
-      hours: customers.backupWindowHours,
-    })
-    .from(customers)
-    .innerJoin(customerConnections, eq(customerConnections.customerId, customers.id))
-    .where(
-      and(inArray(customers.status, ['trial', 'active']), eq(customerConnections.authorizationStatus, 'authorized')),
-    )
-    .orderBy(customers.id);
+  const tenants = await inServiceBackupWindows(ctx.db, authorizedCustomerIds());
   const report: ScheduleReport = { tenants: 0, runs: [] };
   const demands: TenantDemand[] = [];
   for (const tenant of tenants) {

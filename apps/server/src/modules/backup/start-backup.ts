@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { AppError, notFound } from '../../http/errors.ts';
+import { AppError } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
-import { usersToBackUp } from '../customers/overview.ts';
-import { type Actor, authorize } from '../policy/index.ts';
-import { loadCustomerTenant } from '../tenancy/store.ts';
+import { usersToBackUp } from '../customers/index.ts';
+import type { Actor } from '../policy/index.ts';
+import { authorizeCustomer } from '../tenancy/index.ts';
 import { type BackupService, type BackupSubject, backupServices, type EnqueuedRun } from './backup-types.ts';
 import { createQueuedRuns, insertQueuedRun } from './queue-runs.ts';
 import { backupSources } from './tables.ts';
@@ -60,9 +60,7 @@ export interface StartBackupInput {
 /** Validates, authorizes, queues and audits a backup; returns the queued runs. */
 export async function startBackup(deps: StartBackupDeps, input: StartBackupInput): Promise<EnqueuedRun[]> {
   const { customerId } = input;
-  const tenant = await loadCustomerTenant(deps.db, customerId);
-  if (!tenant) throw notFound('Customer');
-  authorize(input.by.actor, 'customer.backup.run', tenant);
+  await authorizeCustomer(deps.db, input.by.actor, 'customer.backup.run', customerId);
   const services = parseServices(input.services);
   const enqueue = input.enqueue ?? true;
   let runs: EnqueuedRun[];

@@ -6,12 +6,10 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
-import { notFound } from '../../http/errors.ts';
 import type { ItemVersion } from '../backup/item-history.ts';
 import { backupPoints } from '../backup/item-history.ts';
 import { requireActor } from '../identity/index.ts';
-import { authorize } from '../policy/index.ts';
-import { loadCustomerTenant } from '../tenancy/store.ts';
+import { authorizeCustomer } from '../tenancy/index.ts';
 import {
   calendarEvents,
   calendars,
@@ -76,9 +74,7 @@ const pointJson = (point: { runId: string; status: 'success' | 'partial'; at: Da
 export const browseModule: ApiModule = (app, ctx) => {
   async function authorised(request: FastifyRequest & { params: { customerId: string } }): Promise<string> {
     const actor = requireActor(request);
-    const tenant = await loadCustomerTenant(ctx.db, request.params.customerId);
-    if (!tenant) throw notFound('Customer');
-    authorize(actor, 'customer.data.browse', tenant);
+    await authorizeCustomer(ctx.db, actor, 'customer.data.browse', request.params.customerId);
     return request.params.customerId;
   }
 

@@ -4,9 +4,10 @@
 // and nothing is reported per user or per item.
 import { AuthorizationLostError, GOOGLE_SCOPES, type GoogleClient } from '@safehold/google';
 import { superAdminEmails } from '../identity/index.ts';
+import type { CustomerRow } from '../tenancy/index.ts';
 import type { AuditActor, CustomersDeps } from './deps.ts';
 import { auditTenantsFor } from './licensing.ts';
-import { type CustomerRow, getConnection, updateConnection } from './store.ts';
+import { getConnection, updateConnection } from './store.ts';
 
 export const delegationConsolePath =
   'Admin console › Security › Access and data control › API controls › Domain-wide delegation';

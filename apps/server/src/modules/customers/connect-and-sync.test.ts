@@ -5,6 +5,7 @@ import { GOOGLE_SCOPES } from '@safehold/google';
 import { and, eq } from 'drizzle-orm';
 import type { AppError } from '../../http/errors.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import { type GoogleTestbed, startGoogleTestbed } from '../../testing/google-testbed.ts';
 import { signedInSession } from '../../testing/tenants.ts';
 import { customerMembers, sessions } from '../identity/tables.ts';
 import { customers } from '../tenancy/tables.ts';
@@ -14,7 +15,6 @@ import { syncDirectory } from './directory-sync.ts';
 import { setAutoAssign } from './licensing.ts';
 import { usersToBackUp } from './overview.ts';
 import { customerConnections, directoryUsers } from './tables.ts';
-import { type GoogleTestbed, startGoogleTestbed } from './test-support.ts';
 
 const domain = 'acme.test';
 const admin = `admin@${domain}`;

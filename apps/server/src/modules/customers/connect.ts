@@ -8,12 +8,11 @@ import { AuthorizationLostError, GoogleApiError, type GoogleClient, TokenRequest
 import { z } from 'zod';
 import { AppError } from '../../http/errors.ts';
 import { ensureSuperAdminMember } from '../identity/index.ts';
-import { customers } from '../tenancy/tables.ts';
+import { findCustomerByDomain, insertCustomerUnlessDomainTaken } from '../tenancy/index.ts';
 import { delegationFix } from './authorization.ts';
 import type { AuditActor, CustomersDeps } from './deps.ts';
 import { type SyncReport, syncDirectory } from './directory-sync.ts';
 import { auditTenantsFor, trialDays } from './licensing.ts';
-import { findCustomerByDomain } from './store.ts';
 import { customerConnections } from './tables.ts';
 
 const domainPattern = /^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -133,18 +132,14 @@ export async function connectCustomer(
     let customer = await findCustomerByDomain(tx, input.domain);
     const created = !customer;
     if (!customer) {
-      const [inserted] = await tx
-        .insert(customers)
-        .values({
-          id: randomUUID(),
-          domain: input.domain,
-          name: input.domain,
-          status: 'trial',
-          trialEndsAt: new Date(now.getTime() + trialDays * 24 * 3600_000),
-          createdAt: now,
-        })
-        .onConflictDoNothing()
-        .returning();
+      const inserted = await insertCustomerUnlessDomainTaken(tx, {
+        id: randomUUID(),
+        domain: input.domain,
+        name: input.domain,
+        status: 'trial',
+        trialEndsAt: new Date(now.getTime() + trialDays * 24 * 3600_000),
+        createdAt: now,
+      });
       // A concurrent connect of the same domain won the insert: use its tenant.
       customer = inserted ?? (await findCustomerByDomain(tx, input.domain));
       if (!customer) throw new Error(`customer ${input.domain} vanished during connect`);

@@ -8,10 +8,15 @@
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { type Actor, authorize } from '../policy/index.ts';
-import { loadCustomerTenant } from '../tenancy/store.ts';
+import type { Actor } from '../policy/index.ts';
+import {
+  authorizeCustomer,
+  deleteCustomerRow,
+  findCustomerByDomain,
+  getCustomer,
+  lockCustomer,
+} from '../tenancy/index.ts';
 import type { AuditActor } from './deps.ts';
-import { deleteCustomerRow, findCustomerByDomain, getCustomer, lockCustomer } from './store.ts';
 import {
   countTenantAuditEntries,
   countTenantRows,
@@ -55,7 +60,7 @@ export interface TenantFiles {
 }
 
 export async function deleteTenant(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db' | 'audit'>,
   files: TenantFiles,
   actor: Actor,
   auditActor: AuditActor,
@@ -68,9 +73,8 @@ export async function deleteTenant(
     });
   }
   const customer = await findCustomerByDomain(ctx.db, domain);
-  const tenant = customer && (await loadCustomerTenant(ctx.db, customer.id));
-  if (!customer || !tenant) throw notFound(`The customer ${domain}`);
-  authorize(actor, 'customer.delete', tenant);
+  if (!customer) throw notFound(`The customer ${domain}`);
+  await authorizeCustomer(ctx.db, actor, 'customer.delete', customer.id);
   const customerId = customer.id;
   const location = await files.repository.locationOf(ctx.db, customerId);
 

@@ -23,18 +23,11 @@ import {
   setMemberRole,
 } from '../identity/index.ts';
 import type { Actor } from '../policy/index.ts';
+import { type CustomerRow, getCustomer, lockCustomer } from '../tenancy/index.ts';
 import { isAuthorizationLost, recordAuthorizationLost } from './authorization.ts';
 import { type AuditActor, type CustomersDeps, systemAuditActor } from './deps.ts';
-import { applyResolvedChanges, auditTenantsFor, authorizeOnCustomer, trialRunning } from './licensing.ts';
-import {
-  type CustomerRow,
-  countAssignedLicenses,
-  type DirectoryUserRow,
-  getConnection,
-  getCustomer,
-  lockCustomer,
-  updateConnection,
-} from './store.ts';
+import { applyResolvedChanges, auditTenantsFor, authorizedCustomerRow, trialRunning } from './licensing.ts';
+import { countAssignedLicenses, type DirectoryUserRow, getConnection, updateConnection } from './store.ts';
 import { directoryOrgUnits, directoryUsers } from './tables.ts';
 
 export interface SyncReport {
@@ -73,7 +66,7 @@ export async function requestDirectorySync(
   auditActor: AuditActor,
   customerId: string,
 ): Promise<SyncReport> {
-  await authorizeOnCustomer(deps, actor, 'customer.licenses.manage', customerId);
+  await authorizedCustomerRow(deps, actor, 'customer.licenses.manage', customerId);
   return syncDirectory(deps, customerId, auditActor);
 }
 

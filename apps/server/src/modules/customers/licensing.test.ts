@@ -3,6 +3,7 @@ import { after, before, beforeEach, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import type { AppError } from '../../http/errors.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import { type GoogleTestbed, startGoogleTestbed } from '../../testing/google-testbed.ts';
 import { customers } from '../tenancy/tables.ts';
 import { connectCustomer } from './connect.ts';
 import { systemAuditActor } from './deps.ts';
@@ -10,7 +11,6 @@ import { defineCustomerJobs, directorySyncJob, licensePurgeJob, scheduleCustomer
 import { applyLicenseChanges, getLicensing } from './licensing.ts';
 import { purgeExpiredLicenses } from './purge.ts';
 import { directoryUsers } from './tables.ts';
-import { type GoogleTestbed, startGoogleTestbed } from './test-support.ts';
 
 const domain = 'licensing.test';
 const actor = systemAuditActor('test');

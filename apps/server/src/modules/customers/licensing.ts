@@ -9,20 +9,17 @@ import { z } from 'zod';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import type { AuditTenant } from '../audit/index.ts';
-import { type Actor, authorize } from '../policy/index.ts';
-import { loadCustomerTenant } from '../tenancy/store.ts';
+import type { Action, Actor } from '../policy/index.ts';
+import { authorizeCustomer, type CustomerRow, getCustomer, lockCustomer } from '../tenancy/index.ts';
 import type { AuditActor, CustomersDeps } from './deps.ts';
 import {
-  type CustomerRow,
   countAssignedLicenses,
   countLicensesByType,
   type DirectoryUserRow,
   directoryUsersByEmails,
   directoryUsersByIds,
   getConnection,
-  getCustomer,
   type LicenseType,
-  lockCustomer,
 } from './store.ts';
 import { customerConnections, directoryUsers } from './tables.ts';
 
@@ -97,16 +94,14 @@ export async function seatSummary(db: Db, customer: CustomerRow, now: Date): Pro
   };
 }
 
-/** Loads the tenant as the policy sees it and checks the action; unknown or invisible → 404. */
-export async function authorizeOnCustomer(
+/** The customer's row once authorizeCustomer allows the action; unknown or invisible → 404. */
+export async function authorizedCustomerRow(
   deps: Pick<CustomersDeps, 'db'>,
   actor: Actor,
-  action: Parameters<typeof authorize>[1],
+  action: Action,
   customerId: string,
 ): Promise<CustomerRow> {
-  const tenant = await loadCustomerTenant(deps.db, customerId);
-  if (!tenant) throw notFound('The customer');
-  authorize(actor, action, tenant);
+  await authorizeCustomer(deps.db, actor, action, customerId);
   const customer = await getCustomer(deps.db, customerId);
   if (!customer) throw notFound('The customer');
   return customer;
@@ -117,7 +112,7 @@ export function auditTenantsFor(customerId: string, actor: AuditActor): AuditTen
 }
 
 export async function getLicensing(deps: CustomersDeps, actor: Actor, customerId: string): Promise<LicensingSettings> {
-  const customer = await authorizeOnCustomer(deps, actor, 'customer.read', customerId);
+  const customer = await authorizedCustomerRow(deps, actor, 'customer.read', customerId);
   const connection = await getConnection(deps.db, customerId);
   return {
     ...(await seatSummary(deps.db, customer, deps.clock.now())),
@@ -132,7 +127,7 @@ export async function setAutoAssign(
   customerId: string,
   autoAssign: boolean,
 ): Promise<LicensingSettings> {
-  await authorizeOnCustomer(deps, actor, 'customer.licenses.manage', customerId);
+  await authorizedCustomerRow(deps, actor, 'customer.licenses.manage', customerId);
   await deps.db.transaction(async (tx) => {
     const updated = await tx
       .update(customerConnections)
@@ -167,7 +162,7 @@ export async function applyLicenseChanges(
   customerId: string,
   input: unknown[],
 ): Promise<LicenseChangeReport> {
-  await authorizeOnCustomer(deps, actor, 'customer.licenses.manage', customerId);
+  await authorizedCustomerRow(deps, actor, 'customer.licenses.manage', customerId);
   const changes = parseChanges(input);
   return deps.db.transaction(async (tx) => {
     const customer = await lockCustomer(tx, customerId);

@@ -1,15 +1,22 @@
 // Read models of a customer tenant: the signed-in customer's own overview (GET /api/customer),
 // the installation's tenant list (CLI), and the users the backup engine should back up.
-import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { type Actor, canSee } from '../policy/index.ts';
-import { loadCustomerTenant } from '../tenancy/store.ts';
-import { customers } from '../tenancy/tables.ts';
+import {
+  type CustomerRow,
+  type CustomerStatus,
+  customerColumn,
+  customerIdsByDomain,
+  getCustomer,
+  inServiceStatuses,
+  loadCustomerTenant,
+} from '../tenancy/index.ts';
 import { delegationFix } from './authorization.ts';
 import type { CustomersDeps } from './deps.ts';
 import { type SeatSummary, seatSummary } from './licensing.ts';
-import { type CustomerRow, getConnection, getCustomer } from './store.ts';
+import { getConnection } from './store.ts';
 import { customerConnections, directoryUsers } from './tables.ts';
 
 export interface CustomerOverview {
@@ -75,9 +82,8 @@ export async function ownCustomerOverview(
 
 /** Every tenant of the installation, for operators at the command line. */
 export async function listCustomers(deps: Pick<CustomersDeps, 'db' | 'clock'>): Promise<CustomerOverview[]> {
-  const rows = await deps.db.select({ id: customers.id }).from(customers).orderBy(asc(customers.domain));
   const result: CustomerOverview[] = [];
-  for (const row of rows) result.push(await customerOverview(deps, row.id));
+  for (const id of await customerIdsByDomain(deps.db)) result.push(await customerOverview(deps, id));
   return result;
 }
 
@@ -102,20 +108,40 @@ export function backedUpUserCondition(customerId: string): SQL {
 }
 
 /**
+ * The Google ids of the users the backup engine backs up (backedUpUserCondition), as a
+ * subquery for the backup engine's own queries: `inArray(backupSources.subjectId, ...)`.
+ */
+export function backedUpUserGoogleIds(customerId: string): SQL {
+  return sql`(select ${directoryUsers.googleId} from ${directoryUsers} where ${backedUpUserCondition(customerId)})`;
+}
+
+/** How many users the backup engine backs up (coverage's denominator). */
+export async function countUsersToBackUp(db: Db, customerId: string): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(directoryUsers).where(backedUpUserCondition(customerId));
+  return Number(row?.n ?? 0);
+}
+
+/**
  * The users the backup engine backs up daily (backedUpUserCondition). Empty while the
  * tenant's authorisation is lost or the tenant is not in trial/active.
  */
 export async function usersToBackUp(db: Db, customerId: string): Promise<UserToBackUp[]> {
   const [state] = await db
-    .select({ status: customers.status, authorization: customerConnections.authorizationStatus })
-    .from(customers)
-    .innerJoin(customerConnections, eq(customerConnections.customerId, customers.id))
-    .where(eq(customers.id, customerId));
-  if (state?.authorization !== 'authorized' || !['trial', 'active'].includes(state.status)) return [];
+    .select({
+      status: customerColumn(customerConnections.customerId, 'status'),
+      authorization: customerConnections.authorizationStatus,
+    })
+    .from(customerConnections)
+    .where(eq(customerConnections.customerId, customerId));
+  if (state?.authorization !== 'authorized' || !isInService(state.status)) return [];
   const rows = await db
     .select({ userId: directoryUsers.id, googleId: directoryUsers.googleId, email: directoryUsers.primaryEmail })
     .from(directoryUsers)
     .where(backedUpUserCondition(customerId))
     .orderBy(asc(directoryUsers.primaryEmail));
   return rows;
+}
+
+function isInService(status: CustomerStatus | null): boolean {
+  return (inServiceStatuses as readonly (CustomerStatus | null)[]).includes(status);
 }

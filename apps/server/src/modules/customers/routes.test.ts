@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import { type GoogleTestbed, startGoogleTestbed } from '../../testing/google-testbed.ts';
 import { backupCustomerHooks } from '../backup/customer-hooks.ts';
 import { createIdentityModule, createSession, sessionCookieName } from '../identity/index.ts';
 import { customerMembers } from '../identity/tables.ts';
@@ -13,7 +14,6 @@ import { connectCustomer } from './connect.ts';
 import { systemAuditActor } from './deps.ts';
 import { createCustomersModule } from './routes.ts';
 import { directoryUsers } from './tables.ts';
-import { type GoogleTestbed, startGoogleTestbed } from './test-support.ts';
 
 const empty = { messagesPerUser: 0, filesPerUser: 0, eventsPerUser: 0, contactsPerUser: 0, sharedDrives: 0 };
 

@@ -1,36 +1,13 @@
 // SQL of the customers module: tenants, their Google connection, the synced directory and
 // license state. Every query on tenant data filters by the customer id it is given.
-import { and, count, eq, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNotNull, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { customers } from '../tenancy/tables.ts';
+import { customerIdsWithStatus, inServiceStatuses } from '../tenancy/index.ts';
 import { customerConnections, directoryUsers } from './tables.ts';
 
-export type CustomerRow = typeof customers.$inferSelect;
 export type ConnectionRow = typeof customerConnections.$inferSelect;
 export type DirectoryUserRow = typeof directoryUsers.$inferSelect;
 export type LicenseType = 'standard' | 'archived';
-
-export async function findCustomerByDomain(db: Db, domain: string): Promise<CustomerRow | null> {
-  const [row] = await db.select().from(customers).where(eq(customers.domain, domain));
-  return row ?? null;
-}
-
-export async function getCustomer(db: Db, customerId: string): Promise<CustomerRow | null> {
-  const [row] = await db.select().from(customers).where(eq(customers.id, customerId));
-  return row ?? null;
-}
-
-/** Deletes the customer row (its dependent rows must be gone, or cascade); returns 1 or 0. */
-export async function deleteCustomerRow(db: Db, customerId: string): Promise<number> {
-  const deleted = await db.delete(customers).where(eq(customers.id, customerId)).returning({ id: customers.id });
-  return deleted.length;
-}
-
-/** The customer row locked for the rest of the transaction (serialises seat changes). */
-export async function lockCustomer(tx: Db, customerId: string): Promise<CustomerRow | null> {
-  const [row] = await tx.select().from(customers).where(eq(customers.id, customerId)).for('update');
-  return row ?? null;
-}
 
 export async function getConnection(db: Db, customerId: string): Promise<ConnectionRow | null> {
   const [row] = await db.select().from(customerConnections).where(eq(customerConnections.customerId, customerId));
@@ -117,11 +94,86 @@ export async function usersDueForPurge(db: Db, now: Date, limit: number): Promis
     .limit(limit);
 }
 
+/** The in-service customers' ids (a subquery) whose Google authorisation holds, for the scheduler. */
+export function authorizedCustomerIds(): SQL {
+  return sql`(select ${customerConnections.customerId} from ${customerConnections}
+    where ${customerConnections.authorizationStatus} = 'authorized')`;
+}
+
 export async function connectedCustomerIds(db: Db): Promise<string[]> {
   const rows = await db
     .select({ id: customerConnections.customerId })
     .from(customerConnections)
-    .innerJoin(customers, eq(customers.id, customerConnections.customerId))
-    .where(inArray(customers.status, ['trial', 'active']));
+    .where(inArray(customerConnections.customerId, customerIdsWithStatus(inServiceStatuses)));
   return rows.map((row) => row.id);
+}
+
+/** Whether the tenant's directory has been synced at least once (has any user row). */
+export async function hasDirectoryUsers(db: Db, customerId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: directoryUsers.id })
+    .from(directoryUsers)
+    .where(eq(directoryUsers.customerId, customerId))
+    .limit(1);
+  return row !== undefined;
+}
+
+/** The Google id of a directory user of the tenant; null when the user is not the tenant's. */
+export async function directoryUserGoogleId(db: Db, customerId: string, userId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ googleId: directoryUsers.googleId })
+    .from(directoryUsers)
+    .where(and(eq(directoryUsers.id, userId), eq(directoryUsers.customerId, customerId)));
+  return row?.googleId ?? null;
+}
+
+/**
+ * The lower-cased addresses holding a license in the tenant's directory (not deleted), as a
+ * subquery for another module's query (an address `in` it holds a license).
+ */
+export function licensedEmails(customerId: string): SQL {
+  return sql`(select lower(${directoryUsers.primaryEmail}) from ${directoryUsers}
+    where ${directoryUsers.customerId} = ${customerId} and ${directoryUsers.license} is not null
+      and ${directoryUsers.deletedAt} is null)`;
+}
+
+export interface DirectoryPageQuery {
+  q?: string | undefined;
+  /** licensed (default): users holding a license; all: every directory user. */
+  users?: 'licensed' | 'all' | undefined;
+  limit: number;
+  offset: number;
+}
+
+const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (char) => `\\${char}`);
+
+/** One page of the tenant's directory users by address (search on address and name), and the total. */
+export async function directoryUsersPage(
+  db: Db,
+  customerId: string,
+  query: DirectoryPageQuery,
+): Promise<{ rows: DirectoryUserRow[]; total: number }> {
+  const email = sql`lower(${directoryUsers.primaryEmail})`;
+  const conditions = [eq(directoryUsers.customerId, customerId)];
+  if ((query.users ?? 'licensed') === 'licensed') conditions.push(isNotNull(directoryUsers.license));
+  if (query.q) {
+    const pattern = `%${escapeLike(query.q.toLowerCase())}%`;
+    const matches = or(sql`${email} like ${pattern}`, sql`lower(${directoryUsers.fullName}) like ${pattern}`);
+    if (matches) conditions.push(matches);
+  }
+  const where = and(...conditions);
+  const [total] = await db.select({ n: count() }).from(directoryUsers).where(where);
+  const rows = await db
+    .select()
+    .from(directoryUsers)
+    .where(where)
+    .orderBy(asc(email), asc(directoryUsers.id))
+    .limit(query.limit)
+    .offset(query.offset);
+  return { rows, total: Number(total?.n ?? 0) };
+}
+
+/** Seeds directory users (bench: a synced directory without Google). */
+export async function insertDirectoryUsers(db: Db, rows: (typeof directoryUsers.$inferInsert)[]): Promise<void> {
+  if (rows.length > 0) await db.insert(directoryUsers).values(rows);
 }

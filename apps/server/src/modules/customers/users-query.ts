@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AppError } from '../../http/errors.ts';
 import type { Actor } from '../policy/index.ts';
 import type { CustomersDeps } from './deps.ts';
-import { authorizeOnCustomer } from './licensing.ts';
+import { authorizedCustomerRow } from './licensing.ts';
 import type { DirectoryUserRow } from './store.ts';
 import { directoryOrgUnits, directoryUsers } from './tables.ts';
 
@@ -99,7 +99,7 @@ export async function listDirectoryUsers(
   customerId: string,
   query: UsersQuery,
 ): Promise<UsersPage> {
-  await authorizeOnCustomer(deps, actor, 'customer.read', customerId);
+  await authorizedCustomerRow(deps, actor, 'customer.read', customerId);
   const email = sql`lower(${directoryUsers.primaryEmail})`;
   const conditions: (SQL | undefined)[] = [eq(directoryUsers.customerId, customerId)];
   if (query.q) {
@@ -151,7 +151,7 @@ export async function listOrgUnits(
   actor: Actor,
   customerId: string,
 ): Promise<{ orgUnitPath: string; name: string; parentOrgUnitPath: string | null }[]> {
-  await authorizeOnCustomer(deps, actor, 'customer.read', customerId);
+  await authorizedCustomerRow(deps, actor, 'customer.read', customerId);
   return deps.db
     .select({
       orgUnitPath: directoryOrgUnits.orgUnitPath,

@@ -3,14 +3,11 @@
 // dir (so a restart finds the same domain and data), and points Safehold at it.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEMO_DOMAIN, type DemoAccount, OIDC_CLIENT_ID, startDemoEmulator } from '@safehold/emulator';
+import { DEMO_DOMAIN, OIDC_CLIENT_ID, startDemoEmulator } from '@safehold/emulator';
 import { type Config, ConfigError } from '../../config/config.ts';
+import type { DemoInfo } from '../../context.ts';
 
-export interface DemoInfo {
-  domain: string;
-  accounts: DemoAccount[];
-  emulatorUrl: string;
-}
+export type { DemoInfo };
 
 export interface DemoGoogle {
   /** The configuration with every Google setting pointed at the emulator. */

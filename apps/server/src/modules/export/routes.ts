@@ -14,8 +14,7 @@ import { AppError, notFound } from '../../http/errors.ts';
 import type { BackupService } from '../backup/item-history.ts';
 import { openTenantRepository } from '../backup/tenant-repository.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
-import { type Action, authorize } from '../policy/index.ts';
-import { loadCustomerTenant } from '../tenancy/store.ts';
+import { authorizeCustomer } from '../tenancy/index.ts';
 import { sendAsAttachment } from './download-headers.ts';
 import { exportServices } from './export-archive.ts';
 import {
@@ -74,12 +73,6 @@ const exportStatus = z.object({
 });
 
 export const exportModule: ApiModule = (app, ctx) => {
-  async function authorized(customerId: string, action: Action, actor: ReturnType<typeof requireActor>) {
-    const tenant = await loadCustomerTenant(ctx.db, customerId);
-    if (!tenant) throw notFound('Customer');
-    authorize(actor, action, tenant);
-  }
-
   function statusOf(row: DataExport) {
     const live = row.status === 'success' && row.expiresAt && row.expiresAt.getTime() > ctx.clock.now().getTime();
     return {
@@ -119,7 +112,7 @@ export const exportModule: ApiModule = (app, ctx) => {
     },
     async (request, reply) => {
       const { customerId } = request.params;
-      await authorized(customerId, 'customer.data.browse', requireActor(request));
+      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
       const { source, version } = await findItemVersion(ctx.db, customerId, request.query);
       // One worker thread is plenty for one item.
       const repository = await openTenantRepository(ctx, customerId, { workers: 1 });
@@ -164,7 +157,7 @@ export const exportModule: ApiModule = (app, ctx) => {
     },
     async (request, reply) => {
       const { customerId } = request.params;
-      await authorized(customerId, 'customer.data.browse', requireActor(request));
+      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
       const who = auditTenants(request, customerId);
       const row = await createExport(ctx, {
         customerId,
@@ -202,7 +195,7 @@ export const exportModule: ApiModule = (app, ctx) => {
     },
     async (request) => {
       const { customerId } = request.params;
-      await authorized(customerId, 'customer.data.browse', requireActor(request));
+      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
       const { limit, offset } = request.query;
       const rows = await listExports(ctx, customerId, { limit, offset });
       return { exports: rows.map(statusOf), limit, offset };
@@ -221,7 +214,7 @@ export const exportModule: ApiModule = (app, ctx) => {
     },
     async (request) => {
       const { customerId, exportId } = request.params;
-      await authorized(customerId, 'customer.data.browse', requireActor(request));
+      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
       const row = await getExport(ctx, customerId, exportId);
       if (!row) throw notFound('Export');
       return statusOf(row);
@@ -241,7 +234,7 @@ export const exportModule: ApiModule = (app, ctx) => {
     async (request, reply) => {
       const { customerId, exportId } = request.params;
       // Checked now, not when the export was made: the person must still be allowed.
-      await authorized(customerId, 'customer.data.browse', requireActor(request));
+      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
       const row = await exportForDownload(ctx, customerId, exportId);
       const size = await stat(row.file).then(
         (info) => info.size,

@@ -5,7 +5,7 @@
 import type { Db } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import { type Actor, authorizeInvitation, type PartnerRole, type VendorRole } from '../policy/index.ts';
-import { partnerPath } from '../tenancy/store.ts';
+import { partnerPath } from '../tenancy/index.ts';
 import type { IdentityDeps } from './deps.ts';
 import { issueOneTimeToken, oneTimeLink } from './one-time-tokens.ts';
 import type { RequestMeta } from './sessions.ts';

@@ -4,7 +4,7 @@
 // on operators; nobody acts on a role above their own, on the owner, or on themselves.
 import { AppError, notFound } from '../../http/errors.ts';
 import { type Actor, authorize, canSee, mayGrantRole, type Tenant } from '../policy/index.ts';
-import { partnerPath } from '../tenancy/store.ts';
+import { partnerPath } from '../tenancy/index.ts';
 import type { IdentityDeps } from './deps.ts';
 import { endStaffUserSessions, type RequestMeta } from './sessions.ts';
 import { staffTenants } from './sign-in.ts';

@@ -5,7 +5,7 @@
 import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import type { StaffOrganisation } from '../policy/index.ts';
-import { partners } from '../tenancy/tables.ts';
+import { partnerColumn } from '../tenancy/index.ts';
 import { customerMembers, oneTimeTokens, staffUsers } from './tables.ts';
 
 export interface StaffOrganisationInfo {
@@ -19,9 +19,12 @@ export async function staffOrganisations(db: Db, userIds: string[]): Promise<Map
   const uuids = userIds.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
   if (uuids.length === 0) return new Map();
   const rows = await db
-    .select({ id: staffUsers.id, partnerId: staffUsers.partnerId, partnerName: partners.name })
+    .select({
+      id: staffUsers.id,
+      partnerId: staffUsers.partnerId,
+      partnerName: partnerColumn(staffUsers.partnerId, 'name'),
+    })
     .from(staffUsers)
-    .leftJoin(partners, eq(partners.id, staffUsers.partnerId))
     .where(inArray(staffUsers.id, [...new Set(uuids)]));
   return new Map(
     rows.map((row): [string, StaffOrganisationInfo] => [

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { and, count, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { technicianAssignments } from '../partners/tables.ts';
-import { customers, partners } from '../tenancy/tables.ts';
+import { customerColumn, findCustomerByDomainAnyCase, getPartner, partnerColumn } from '../tenancy/index.ts';
 import type { OneTimePurpose } from './one-time-tokens.ts';
 import { customerMembers, oneTimeTokens, recoveryCodes, sessions, staffUsers } from './tables.ts';
 
@@ -18,9 +18,9 @@ export interface StaffUserWithPartner {
 
 const staffColumns = {
   user: staffUsers,
-  partnerId: partners.id,
-  partnerName: partners.name,
-  partnerStatus: partners.status,
+  partnerId: staffUsers.partnerId,
+  partnerName: partnerColumn(staffUsers.partnerId, 'name'),
+  partnerStatus: partnerColumn(staffUsers.partnerId, 'status'),
 };
 
 function withPartner(row: {
@@ -42,17 +42,12 @@ export async function findStaffUserByEmail(db: Db, email: string): Promise<Staff
   const [row] = await db
     .select(staffColumns)
     .from(staffUsers)
-    .leftJoin(partners, eq(partners.id, staffUsers.partnerId))
     .where(sql`lower(${staffUsers.email}) = ${email.trim().toLowerCase()}`);
   return row ? withPartner(row) : null;
 }
 
 export async function getStaffUser(db: Db, id: string): Promise<StaffUserWithPartner | null> {
-  const [row] = await db
-    .select(staffColumns)
-    .from(staffUsers)
-    .leftJoin(partners, eq(partners.id, staffUsers.partnerId))
-    .where(eq(staffUsers.id, id));
+  const [row] = await db.select(staffColumns).from(staffUsers).where(eq(staffUsers.id, id));
   return row ? withPartner(row) : null;
 }
 
@@ -160,13 +155,11 @@ export async function claimToken(
 }
 
 export async function partnerName(db: Db, partnerId: string): Promise<string | null> {
-  const [row] = await db.select({ name: partners.name }).from(partners).where(eq(partners.id, partnerId));
-  return row?.name ?? null;
+  return (await getPartner(db, partnerId))?.name ?? null;
 }
 
 export async function findCustomerByDomain(db: Db, domain: string) {
-  const [row] = await db.select().from(customers).where(sql`lower(${customers.domain}) = ${domain.toLowerCase()}`);
-  return row ?? null;
+  return findCustomerByDomainAnyCase(db, domain);
 }
 
 export async function findCustomerMember(db: Db, customerId: string, email: string) {
@@ -193,18 +186,16 @@ export async function loadSession(db: Db, idHash: string) {
     .select({
       session: sessions,
       user: staffUsers,
-      partnerName: partners.name,
-      partnerStatus: partners.status,
+      partnerName: partnerColumn(staffUsers.partnerId, 'name'),
+      partnerStatus: partnerColumn(staffUsers.partnerId, 'status'),
       member: customerMembers,
-      customerDomain: customers.domain,
-      customerName: customers.name,
-      customerStatus: customers.status,
+      customerDomain: customerColumn(customerMembers.customerId, 'domain'),
+      customerName: customerColumn(customerMembers.customerId, 'name'),
+      customerStatus: customerColumn(customerMembers.customerId, 'status'),
     })
     .from(sessions)
     .leftJoin(staffUsers, eq(staffUsers.id, sessions.staffUserId))
-    .leftJoin(partners, eq(partners.id, staffUsers.partnerId))
     .leftJoin(customerMembers, eq(customerMembers.id, sessions.customerMemberId))
-    .leftJoin(customers, eq(customers.id, customerMembers.customerId))
     .where(eq(sessions.idHash, idHash));
   return row ?? null;
 }

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { auditActorOf, createIdentityDeps, requireActor } from '../identity/index.ts';
+import type { PartnerSummary } from '../tenancy/index.ts';
 import {
   changePartnerStatus,
   listPartnersFor,
@@ -11,7 +12,6 @@ import {
   type PartnersDeps,
   resendOwnerInvitation,
 } from './service.ts';
-import type { PartnerSummary } from './store.ts';
 
 const security = [{ session: [], csrf: [] }];
 const tags = ['vendor'];

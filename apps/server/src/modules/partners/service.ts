@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
-import { endPartnerSessions, type IdentityDeps, invitePartnerOwner } from '../identity/index.ts';
+import { endPartnerSessions, type IdentityDeps, invitePartnerOwner, partnerOwnerColumns } from '../identity/index.ts';
 import { type Actor, authorize } from '../policy/index.ts';
 import {
   getPartnerSummary,
@@ -16,7 +16,7 @@ import {
   type PartnerStatus,
   type PartnerSummary,
   setPartnerStatus,
-} from './store.ts';
+} from '../tenancy/index.ts';
 
 export interface PartnersDeps {
   ctx: Pick<AppContext, 'db' | 'clock' | 'audit'>;
@@ -34,7 +34,7 @@ export async function listPartnersFor(
   query: PartnerListQuery,
 ): Promise<{ total: number; partners: PartnerSummary[] }> {
   authorize(actor, 'vendor.partners.read', vendor);
-  return listPartners(deps.ctx.db, query);
+  return listPartners(deps.ctx.db, query, partnerOwnerColumns);
 }
 
 export async function onboardPartner(
@@ -72,7 +72,7 @@ export async function onboardPartner(
     );
   });
   await invitation.deliver();
-  const partner = await getPartnerSummary(db, id);
+  const partner = await getPartnerSummary(db, id, partnerOwnerColumns);
   if (!partner) throw notFound('The partner');
   return { partner, invitation: { email: invitation.email, expiresAt: invitation.expiresAt } };
 }
@@ -89,7 +89,7 @@ export async function resendOwnerInvitation(
   ownerEmail: string | undefined,
 ): Promise<{ email: string; expiresAt: Date }> {
   authorize(actor, 'vendor.partners.manage', vendor);
-  const partner = await getPartnerSummary(deps.ctx.db, partnerId);
+  const partner = await getPartnerSummary(deps.ctx.db, partnerId, partnerOwnerColumns);
   if (!partner) throw notFound('The partner');
   if (partner.ownerEmail && !partner.ownerInvitationPending) {
     throw new AppError('conflict', `${partner.name} has an owner already (${partner.ownerEmail}).`);
@@ -123,7 +123,7 @@ export async function changePartnerStatus(
 ): Promise<PartnerSummary> {
   authorize(actor, 'vendor.partners.manage', vendor);
   const { db } = deps.ctx;
-  const before = await getPartnerSummary(db, partnerId);
+  const before = await getPartnerSummary(db, partnerId, partnerOwnerColumns);
   if (!before) throw notFound('The partner');
   await db.transaction(async (tx) => {
     if (!(await setPartnerStatus(tx, partnerId, status))) return; // already so: nothing to record
@@ -140,5 +140,5 @@ export async function changePartnerStatus(
       tx,
     );
   });
-  return (await getPartnerSummary(db, partnerId)) ?? before;
+  return (await getPartnerSummary(db, partnerId, partnerOwnerColumns)) ?? before;
 }

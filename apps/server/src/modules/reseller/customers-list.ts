@@ -10,12 +10,14 @@ import type { AppContext } from '../../context.ts';
 import { csvDocument } from '../../csv.ts';
 import { notFound } from '../../http/errors.ts';
 import { getBackupStatus } from '../backup/status.ts';
-import { seatSummary } from '../customers/licensing.ts';
-import { getCustomer } from '../customers/store.ts';
+import { seatSummary } from '../customers/index.ts';
 import { type Actor, authorize, customerScope } from '../policy/index.ts';
-import { loadCustomerTenant, loadPartnerTenant, partnerSubtreeIds } from '../tenancy/store.ts';
+import { getCustomer, loadCustomerTenant, loadPartnerTenant, partnerSubtreeIds } from '../tenancy/index.ts';
 import { healthOf, refreshCustomerHealth, refreshStaleHealth, staleHealth } from './health.ts';
 import { customerHealth } from './tables.ts';
+
+/** What the customers list reads: the database and the clock (the detail also asks backup for its status). */
+export type ResellerDeps = Pick<AppContext, 'db' | 'clock'>;
 
 export const sortKeys = [
   'domain',
@@ -156,7 +158,7 @@ const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (char) => `
  * The subtree's ids are resolved first, so a partner without children is an equality on
  * partner_id and every sort is an index range.
  */
-async function partnerCustomersScope(ctx: AppContext, actor: Actor, partnerId: string): Promise<SQL> {
+async function partnerCustomersScope(ctx: ResellerDeps, actor: Actor, partnerId: string): Promise<SQL> {
   const tenant = await loadPartnerTenant(ctx.db, partnerId);
   if (!tenant) throw notFound('The partner');
   authorize(actor, 'partner.customers.read', tenant);
@@ -182,7 +184,7 @@ function filterCondition(query: Pick<CustomersQuery, 'search' | 'status'>): SQL 
 }
 
 async function selectRows(
-  ctx: AppContext,
+  ctx: ResellerDeps,
   where: SQL | undefined,
   query: Pick<CustomersQuery, 'sort' | 'order'>,
   page: { limit: number; offset: number } | null,
@@ -197,7 +199,7 @@ async function selectRows(
 }
 
 export async function listPartnerCustomers(
-  ctx: AppContext,
+  ctx: ResellerDeps,
   actor: Actor,
   partnerId: string,
   query: CustomersQuery,
@@ -238,7 +240,7 @@ const csvColumns: { header: string; value: (row: CustomerRowView) => string | nu
 
 /** The list as CSV: the same filters and order; one page when `page` is given, else every row. */
 export async function exportPartnerCustomersCsv(
-  ctx: AppContext,
+  ctx: ResellerDeps,
   actor: Actor,
   partnerId: string,
   query: CustomersCsvQuery,

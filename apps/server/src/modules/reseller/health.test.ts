@@ -3,11 +3,11 @@ import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { seedPartner } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
+import { seedCustomerWithBackups } from '../../testing/reseller-seed.ts';
 import { repositoryPacks } from '../backup/tables.ts';
 import { directoryUsers } from '../customers/tables.ts';
 import { refreshAllStaleHealth } from './health.ts';
 import { customerHealth } from './tables.ts';
-import { seedCustomerWithBackups } from './test-support.ts';
 
 forEachDatabase('customer health rows', (kind) => {
   let ctx: TestContext;

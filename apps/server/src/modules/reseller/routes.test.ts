@@ -11,12 +11,12 @@ import {
   signInWithTotp,
 } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
+import { seedCustomerWithBackups } from '../../testing/reseller-seed.ts';
 import { backupRuns } from '../backup/tables.ts';
 import { identityModule } from '../identity/index.ts';
 import { technicianAssignments } from '../partners/tables.ts';
 import { customers } from '../tenancy/tables.ts';
 import { resellerModule } from './routes.ts';
-import { seedCustomerWithBackups } from './test-support.ts';
 
 interface Row {
   id: string;

@@ -13,7 +13,7 @@ import { AUTHORISATION_LOST_REASON } from '../backup/run-source.ts';
 import { errorReason, forEachLimited } from '../backup/service-context.ts';
 import { backupItemVersions } from '../backup/tables.ts';
 import { openTenantRepository } from '../backup/tenant-repository.ts';
-import { installationGoogleClient } from '../customers/google-client.ts';
+import { installationGoogleClient } from '../customers/index.ts';
 import {
   addNote,
   nextItems,

@@ -10,7 +10,7 @@ import type { Db } from '../../db/database.ts';
 import { type BackupService, findSource, resolveBackupPoint } from '../backup/item-history.ts';
 import { backupItemVersions } from '../backup/tables.ts';
 import { parseQuery, QueryError, type SearchQuery, searchAll } from '../search/index.ts';
-import { customers } from '../tenancy/tables.ts';
+import { getCustomer } from '../tenancy/index.ts';
 import { restoreItems, restores } from './tables.ts';
 
 export type Restore = typeof restores.$inferSelect;
@@ -73,10 +73,7 @@ export async function createRestore(ctx: AppContext, customerId: string, request
         : `${request.user} ${request.service} has no backup point yet.`,
     );
   }
-  const [customer] = await ctx.db
-    .select({ domain: customers.domain })
-    .from(customers)
-    .where(eq(customers.id, customerId));
+  const customer = await getCustomer(ctx.db, customerId);
   const to = (request.to ?? source.subjectEmail).toLowerCase();
   const domain = customer?.domain.toLowerCase() ?? '';
   if (to.split('@')[1] !== domain) {

@@ -7,8 +7,7 @@ import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
-import { type Action, authorize } from '../policy/index.ts';
-import { loadCustomerTenant } from '../tenancy/store.ts';
+import { authorizeCustomer } from '../tenancy/index.ts';
 import { startRestore } from './restore-jobs.ts';
 import { getRestore, listRestoreItems, RestoreRequestError, restoreErrors } from './restore-store.ts';
 
@@ -84,12 +83,6 @@ const restoreResponse = z.object({
 });
 
 export const restoreModule: ApiModule = (app, ctx) => {
-  async function authorised(customerId: string, action: Action, actor: ReturnType<typeof requireActor>) {
-    const tenant = await loadCustomerTenant(ctx.db, customerId);
-    if (!tenant) throw notFound('Customer');
-    authorize(actor, action, tenant);
-  }
-
   app.post(
     '/api/customers/:customerId/restores',
     {
@@ -104,7 +97,7 @@ export const restoreModule: ApiModule = (app, ctx) => {
     async (request, reply) => {
       const actor = requireActor(request);
       const { customerId } = request.params;
-      await authorised(customerId, 'customer.data.restore', actor);
+      await authorizeCustomer(ctx.db, actor, 'customer.data.restore', customerId);
       const body = request.body;
       const who = auditActorOf(request);
       let restoreId: string;
@@ -167,7 +160,7 @@ export const restoreModule: ApiModule = (app, ctx) => {
     },
     async (request) => {
       const { customerId, restoreId } = request.params;
-      await authorised(customerId, 'customer.data.browse', requireActor(request));
+      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
       const restore = await getRestore(ctx.db, customerId, restoreId);
       if (!restore) throw notFound('Restore');
       const { limit, offset, status: only } = request.query;

@@ -4,10 +4,9 @@
 // Authorised like browsing (customer.data.browse); a tenant the caller cannot see answers 404.
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
-import { AppError, notFound } from '../../http/errors.ts';
+import { AppError } from '../../http/errors.ts';
 import { requireActor } from '../identity/index.ts';
-import { authorize } from '../policy/index.ts';
-import { loadCustomerTenant } from '../tenancy/store.ts';
+import { authorizeCustomer } from '../tenancy/index.ts';
 import { parseQuery, QueryError } from './query-parser.ts';
 import { searchItems } from './search.ts';
 import { hitSummary, searchHitSchema } from './search-results.ts';
@@ -40,9 +39,7 @@ export const searchModule: ApiModule = (app, ctx) => {
     async (request) => {
       const actor = requireActor(request);
       const { customerId } = request.params;
-      const tenant = await loadCustomerTenant(ctx.db, customerId);
-      if (!tenant) throw notFound('Customer');
-      authorize(actor, 'customer.data.browse', tenant);
+      await authorizeCustomer(ctx.db, actor, 'customer.data.browse', customerId);
       const { q, asOf, versions, cursor, limit } = request.query;
       if (asOf && versions === 'all') {
         throw new AppError('validation_failed', 'asOf and versions=all cannot be combined.', { field: 'asOf' });

@@ -9,22 +9,19 @@ import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import type { AuditEntryInput, AuditService, AuditTenant } from '../audit/index.ts';
-import { authorizeOnCustomer } from '../customers/licensing.ts';
-import { countLicensesByType, getCustomer, lockCustomer } from '../customers/store.ts';
+import { authorizedCustomerRow, countLicensesByType } from '../customers/index.ts';
 import { partnerManagerEmails, superAdminEmails } from '../identity/index.ts';
 import type { MailService } from '../notifications/index.ts';
 import { type Actor, authorize } from '../policy/index.ts';
 import { createRateLimiter, type RateLimitCheck, type RateLimiter, type RateLimitRule } from '../rate-limits/index.ts';
-import { loadPartnerTenant } from '../tenancy/store.ts';
+import { getCustomer, getPartner, loadPartnerTenant, lockCustomer, setAllowPartnerAccess } from '../tenancy/index.ts';
 import {
   claimToken,
   findTokenByHash,
-  getPartner,
   insertToken,
   liveToken,
   memberIsLicensed,
   revokeOutstandingTokens,
-  setAllowPartnerAccess,
   setManagingPartner,
   type TransferTokenRow,
 } from './store.ts';
@@ -108,7 +105,7 @@ export async function getResellerSettings(
   actor: Actor,
   customerId: string,
 ): Promise<ResellerSettings> {
-  const customer = await authorizeOnCustomer(deps, actor, 'customer.reseller.read', customerId);
+  const customer = await authorizedCustomerRow(deps, actor, 'customer.reseller.read', customerId);
   const token = await liveToken(deps.db, customerId, deps.clock.now());
   return {
     partner: customer.partnerId ? await getPartner(deps.db, customer.partnerId) : null,
@@ -134,7 +131,7 @@ export async function generateToken(
   customerId: string,
   lifetimeDays: number = defaultLifetimeDays,
 ): Promise<GeneratedToken> {
-  await authorizeOnCustomer(deps, who.actor, 'customer.transfer_token.manage', customerId);
+  await authorizedCustomerRow(deps, who.actor, 'customer.transfer_token.manage', customerId);
   if (who.actor.kind !== 'customer' || !(await memberIsLicensed(deps.db, customerId, who.actor.memberId))) {
     throw new AppError(
       'forbidden',
@@ -187,7 +184,7 @@ export async function generateToken(
 }
 
 export async function revokeToken(deps: TransferDeps, who: Requester, customerId: string): Promise<void> {
-  await authorizeOnCustomer(deps, who.actor, 'customer.transfer_token.manage', customerId);
+  await authorizedCustomerRow(deps, who.actor, 'customer.transfer_token.manage', customerId);
   await deps.db.transaction(async (tx) => {
     const revoked = await revokeOutstandingTokens(tx, customerId, deps.clock.now(), 'revoked');
     if (revoked.length === 0) return;
@@ -207,7 +204,7 @@ export async function revokeToken(deps: TransferDeps, who: Requester, customerId
 
 /** "Remove partner": the partner's access ends with this transaction (every request re-reads it). */
 export async function removePartner(deps: TransferDeps, who: Requester, customerId: string): Promise<void> {
-  const customer = await authorizeOnCustomer(deps, who.actor, 'customer.partner.remove', customerId);
+  const customer = await authorizedCustomerRow(deps, who.actor, 'customer.partner.remove', customerId);
   const removed = await deps.db.transaction(async (tx) => {
     const locked = await lockCustomer(tx, customerId);
     if (!locked?.partnerId) return null;
@@ -253,7 +250,7 @@ export async function setPartnerAccess(
   customerId: string,
   allowed: boolean,
 ): Promise<{ allowPartnerAccess: boolean }> {
-  const customer = await authorizeOnCustomer(deps, who.actor, 'customer.partner_access.manage', customerId);
+  const customer = await authorizedCustomerRow(deps, who.actor, 'customer.partner_access.manage', customerId);
   if (customer.allowPartnerAccess !== allowed) {
     await deps.db.transaction(async (tx) => {
       await setAllowPartnerAccess(tx, customerId, allowed);

@@ -2,10 +2,10 @@
 // partner, and who to notify on each side. Every query names the customer or token it is on.
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { directoryUsers } from '../customers/tables.ts';
+import { licensedEmails } from '../customers/index.ts';
 import { customerMemberEmail } from '../identity/index.ts';
 import { technicianAssignments } from '../partners/tables.ts';
-import { customers, partners } from '../tenancy/tables.ts';
+import { setCustomerPartner } from '../tenancy/index.ts';
 import { transferTokens } from './tables.ts';
 
 export type TransferTokenRow = typeof transferTokens.$inferSelect;
@@ -78,39 +78,16 @@ export async function setManagingPartner(
   partnerId: string | null,
   now: Date,
 ): Promise<void> {
-  await tx
-    .update(customers)
-    .set({ partnerId, partnerSince: partnerId ? now : null, allowPartnerAccess: false })
-    .where(eq(customers.id, customerId));
+  await setCustomerPartner(tx, customerId, partnerId, now);
   await tx.delete(technicianAssignments).where(eq(technicianAssignments.customerId, customerId));
-}
-
-export async function setAllowPartnerAccess(db: Db, customerId: string, allowed: boolean): Promise<void> {
-  await db.update(customers).set({ allowPartnerAccess: allowed }).where(eq(customers.id, customerId));
-}
-
-export async function getPartner(db: Db, partnerId: string): Promise<{ id: string; name: string } | null> {
-  const [row] = await db
-    .select({ id: partners.id, name: partners.name })
-    .from(partners)
-    .where(eq(partners.id, partnerId));
-  return row ?? null;
 }
 
 /** Whether the member's address holds a license in its own tenant's directory. */
 export async function memberIsLicensed(db: Db, customerId: string, memberId: string): Promise<boolean> {
   const email = await customerMemberEmail(db, customerId, memberId);
   if (email === null) return false;
-  const [row] = await db
-    .select({ id: directoryUsers.id })
-    .from(directoryUsers)
-    .where(
-      and(
-        eq(directoryUsers.customerId, customerId),
-        sql`lower(${directoryUsers.primaryEmail}) = lower(${email})`,
-        sql`${directoryUsers.license} is not null`,
-        isNull(directoryUsers.deletedAt),
-      ),
-    );
-  return row !== undefined;
+  const result = await db.execute<{ licensed: boolean }>(
+    sql`select lower(${email}) in ${licensedEmails(customerId)} as licensed`,
+  );
+  return (result as unknown as { rows: { licensed: boolean }[] }).rows[0]?.licensed === true;
 }

@@ -8,7 +8,7 @@ import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditService } from '../audit/index.ts';
-import { type CustomersDeps, connectCustomer, delegationConsolePath } from '../customers/service.ts';
+import { type CustomersDeps, connectCustomer, delegationConsolePath } from '../customers/index.ts';
 import {
   createSession,
   endPendingInstall,

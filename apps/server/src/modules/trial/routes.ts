@@ -4,7 +4,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
-import { type CustomersModuleOptions, createCustomersDeps } from '../customers/service.ts';
+import { type CustomersModuleOptions, createCustomersDeps } from '../customers/index.ts';
 import {
   findPendingInstall,
   hostCookieOptions,

@@ -1,4 +1,4 @@
-// Test support for the customers module: an emulated Google domain (the real emulator over
+// Test support for the customers module and those that connect a tenant (trial): an emulated Google domain (the real emulator over
 // HTTP on 127.0.0.1) plus a test context whose configuration points the installation's
 // Google client at it the way an operator would — GOOGLE_SERVICE_ACCOUNT_KEY naming the
 // emulator's key file and nothing else (its token_uri makes every other URL default to it).
@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
-import { createTestContext, type TestContext } from '../../testing/context.ts';
-import type { DatabaseKind } from '../../testing/databases.ts';
-import { backupCustomerHooks } from '../backup/customer-hooks.ts';
-import { type CustomerHooks, type CustomersDeps, createCustomersDeps } from './deps.ts';
+import { backupCustomerHooks } from '../modules/backup/customer-hooks.ts';
+import { type CustomerHooks, type CustomersDeps, createCustomersDeps } from '../modules/customers/index.ts';
+import { createTestContext, type TestContext } from './context.ts';
+import type { DatabaseKind } from './databases.ts';
 
 export interface GoogleTestbed {
   emulator: RunningEmulator;

@@ -2,11 +2,11 @@
 // backup figures (sources, runs, packs) written straight into the tables the figures come
 // from, so tests (and the browser test's seeding) can check every column against known values.
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../db/database.ts';
-import { backupServices } from '../backup/backup-types.ts';
-import { backupRuns, backupSources, repositoryPacks } from '../backup/tables.ts';
-import { directoryUsers } from '../customers/tables.ts';
-import { customers } from '../tenancy/tables.ts';
+import type { Db } from '../db/database.ts';
+import { backupServices } from '../modules/backup/backup-types.ts';
+import { backupRuns, backupSources, repositoryPacks } from '../modules/backup/tables.ts';
+import { directoryUsers } from '../modules/customers/tables.ts';
+import { customers } from '../modules/tenancy/tables.ts';
 
 export interface SeededCustomer {
   partnerId: string | null;

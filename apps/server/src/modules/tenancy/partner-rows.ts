@@ -1,9 +1,9 @@
-// SQL of the vendor's partner program: the partners list (with each partner's owner — or the
-// address its owner invitation went to — and its number of customers) and status changes.
-import { and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
+// The partner rows (the `partners` table): the vendor's partner program — the partners list
+// (with each partner's owner, or the address its owner invitation went to, and its number of
+// customers), new partners and status changes — and the partner lookups other modules make.
+import { type AnyColumn, and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { partnerOwnerColumns } from '../identity/index.ts';
-import { customers, partners } from '../tenancy/tables.ts';
+import { customers, partners } from './tables.ts';
 
 export type PartnerStatus = (typeof partners.$inferSelect)['status'];
 
@@ -31,14 +31,25 @@ export interface PartnerListQuery {
 // Drizzle writes a column of the selected table without its table name, which inside a
 // subquery would bind to the subquery's own table: name the outer row explicitly.
 const partnerIdRef = sql.raw('"partners"."id"');
-const { ownerEmail, invitedOwnerEmail, invitedOwnerExpiresAt } = partnerOwnerColumns(partnerIdRef);
 const customerCount = sql<number>`(select count(*)::int from ${customers} where ${customers.partnerId} = ${partnerIdRef})`;
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (match) => `\\${match}`);
 }
 
-function listCondition(query: PartnerListQuery): SQL | undefined {
+/**
+ * The owner's address and pending owner invitation of the partner whose id is `partnerId`, as
+ * subqueries: identity's `partnerOwnerColumns`, passed in by the partners module, because
+ * identity builds on this module (its tables are identity's).
+ */
+export type PartnerOwnerColumns = (partnerId: SQL) => {
+  ownerEmail: SQL<string | null>;
+  invitedOwnerEmail: SQL<string | null>;
+  invitedOwnerExpiresAt: SQL<Date | null>;
+};
+
+function listCondition(query: PartnerListQuery, owner: ReturnType<PartnerOwnerColumns>): SQL | undefined {
+  const { ownerEmail, invitedOwnerEmail } = owner;
   const search = query.search?.trim();
   return and(
     query.status ? eq(partners.status, query.status) : undefined,
@@ -74,25 +85,25 @@ function toSummary(row: {
   };
 }
 
-const summaryColumns = {
+const summaryColumns = (owner: ReturnType<PartnerOwnerColumns>) => ({
   id: partners.id,
   name: partners.name,
   status: partners.status,
   createdAt: partners.createdAt,
-  ownerEmail,
-  invitedOwnerEmail,
-  invitedOwnerExpiresAt,
+  ...owner,
   customers: customerCount,
-};
+});
 
 export async function listPartners(
   db: Db,
   query: PartnerListQuery,
+  ownerColumns: PartnerOwnerColumns,
 ): Promise<{ total: number; partners: PartnerSummary[] }> {
-  const where = listCondition(query);
+  const owner = ownerColumns(partnerIdRef);
+  const where = listCondition(query, owner);
   const [totalRow] = await db.select({ n: count() }).from(partners).where(where);
   const rows = await db
-    .select(summaryColumns)
+    .select(summaryColumns(owner))
     .from(partners)
     .where(where)
     .orderBy(asc(sql`lower(${partners.name})`), asc(partners.id))
@@ -101,8 +112,15 @@ export async function listPartners(
   return { total: totalRow?.n ?? 0, partners: rows.map(toSummary) };
 }
 
-export async function getPartnerSummary(db: Db, partnerId: string): Promise<PartnerSummary | null> {
-  const [row] = await db.select(summaryColumns).from(partners).where(eq(partners.id, partnerId));
+export async function getPartnerSummary(
+  db: Db,
+  partnerId: string,
+  ownerColumns: PartnerOwnerColumns,
+): Promise<PartnerSummary | null> {
+  const [row] = await db
+    .select(summaryColumns(ownerColumns(partnerIdRef)))
+    .from(partners)
+    .where(eq(partners.id, partnerId));
   return row ? toSummary(row) : null;
 }
 
@@ -118,4 +136,27 @@ export async function setPartnerStatus(db: Db, partnerId: string, status: Partne
     .where(and(eq(partners.id, partnerId), sql`${partners.status} <> ${status}`))
     .returning({ id: partners.id });
   return changed.length === 1;
+}
+
+export async function getPartner(db: Db, partnerId: string): Promise<{ id: string; name: string } | null> {
+  const [row] = await db
+    .select({ id: partners.id, name: partners.name })
+    .from(partners)
+    .where(eq(partners.id, partnerId));
+  return row ?? null;
+}
+
+/**
+ * A column of the partner whose id is `partnerId` (a column of the caller's query), as a
+ * correlated subquery on the primary key, so a caller showing the partner's name or status
+ * beside its own rows stays one statement without joining this module's table. The subquery is
+ * a nested SQL chunk, so Drizzle writes its columns with their table names even in a
+ * single-table select.
+ */
+export function partnerColumn<K extends 'name' | 'status'>(
+  partnerId: AnyColumn,
+  column: K,
+): SQL<(typeof partners.$inferSelect)[K] | null> {
+  const subquery = sql`select ${partners[column]} from ${partners} where ${partners.id} = ${partnerId}`;
+  return sql<(typeof partners.$inferSelect)[K] | null>`(${subquery})`;
 }

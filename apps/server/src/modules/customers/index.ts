@@ -1,0 +1,83 @@
+// The customers module's public surface (issue 15): what routes, the CLI, the jobs and other
+// modules use. It owns a tenant's Google connection, its synced directory (org units, users)
+// and their licenses — the tables customer_connections, directory_org_units and
+// directory_users: tenant connection (connect.ts), directory sync (directory-sync.ts),
+// licensing (licensing.ts), the 60-day purge (purge.ts), tenant deletion (delete-tenant.ts),
+// read models (overview.ts, users-query.ts) and its HTTP API (routes.ts). The tenant rows
+// themselves are tenancy's.
+export {
+  delegationConsolePath,
+  delegationFix,
+  isAuthorizationLost,
+  recordAuthorizationLost,
+} from './authorization.ts';
+export { type ConnectResult, connectCustomer } from './connect.ts';
+export {
+  deleteTenant,
+  type TenantDeletionReport,
+  type TenantFiles,
+  type TenantRepositoryStorage,
+} from './delete-tenant.ts';
+export {
+  type AuditActor,
+  type CustomerHooks,
+  type CustomersDeps,
+  type CustomersDepsOptions,
+  type CustomersModuleOptions,
+  createCustomersDeps,
+  systemAuditActor,
+} from './deps.ts';
+export { requestDirectorySync, type SyncReport, syncDirectory } from './directory-sync.ts';
+export {
+  createInstallationGoogleClient,
+  type GoogleClientFactory,
+  googleClientFactory,
+  installationGoogleClient,
+} from './google-client.ts';
+export {
+  defineCustomerJobs,
+  directorySyncCron,
+  directorySyncJob,
+  licensePurgeCron,
+  licensePurgeJob,
+  scheduleCustomerJobs,
+} from './jobs.ts';
+export {
+  applyLicenseChanges,
+  authorizedCustomerRow,
+  getLicensing,
+  type LicenseChange,
+  type LicenseChangeReport,
+  type LicensingSettings,
+  purgeGraceDays,
+  type SeatSummary,
+  seatSummary,
+  setAutoAssign,
+  trialDays,
+} from './licensing.ts';
+export {
+  backedUpUserGoogleIds,
+  type CustomerOverview,
+  countUsersToBackUp,
+  customerOverview,
+  listCustomers,
+  ownCustomerOverview,
+  type UserToBackUp,
+  usersToBackUp,
+} from './overview.ts';
+export { type PurgeReport, purgeExpiredLicenses } from './purge.ts';
+export { createCustomersModule } from './routes.ts';
+export {
+  allDirectoryUsers,
+  authorizedCustomerIds,
+  countLicensesByType,
+  type DirectoryPageQuery,
+  type DirectoryUserRow,
+  directoryUserGoogleId,
+  directoryUsersPage,
+  getConnection,
+  hasDirectoryUsers,
+  insertDirectoryUsers,
+  licensedEmails,
+} from './store.ts';
+export { listDirectoryUsers, listOrgUnits, type UsersPage, type UsersQuery } from './users-query.ts';
