@@ -14,15 +14,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { verifyRepository } from '@safehold/repository';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { defineBackupJobs, enqueueTenantBackup } from '../apps/server/src/modules/backup/backup-jobs.ts';
-import { backupFixture } from '../apps/server/src/modules/backup/backup-test-support.ts';
-import { MAINTENANCE_JOB } from '../apps/server/src/modules/backup/maintenance.ts';
+import { defineBackupJobs, MAINTENANCE_JOB, openTenantRepository } from '../apps/server/src/modules/backup/index.ts';
 import { backupItemVersions, backupRuns, backupSources } from '../apps/server/src/modules/backup/tables.ts';
-import { openTenantRepository } from '../apps/server/src/modules/backup/tenant-repository.ts';
 import { createExport, defineExportJobs, enqueueExport } from '../apps/server/src/modules/export/exports.ts';
 import { dataExports } from '../apps/server/src/modules/export/tables.ts';
 import { defineRestoreJobs, startRestore } from '../apps/server/src/modules/restore/restore-jobs.ts';
 import { restores } from '../apps/server/src/modules/restore/tables.ts';
+import { backupFixture, startTestBackup } from '../apps/server/src/testing/backup.ts';
 
 type Phase = 'backup' | 'restore' | 'export' | 'gc';
 const phases: Phase[] = ['backup', 'restore', 'export', 'gc'];
@@ -176,7 +174,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   };
 
   const backupRound = async () => {
-    await enqueueTenantBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
+    await startTestBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
     await killSomewhere('backup', 3000);
     if (!(await until(async () => (await openRuns()) === 0))) problem('backup runs still open after the round');
   };
@@ -260,7 +258,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   };
   try {
     // A first complete backup, so that every later phase has something to work on.
-    await enqueueTenantBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
+    await startTestBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
     await until(async () => (await openRuns()) === 0);
     const stopAt = started + (options.budgetMs ?? Number.POSITIVE_INFINITY);
     while (summary.kills < options.kills && Date.now() < stopAt) {
@@ -270,7 +268,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       options.log(`round ${summary.rounds} (${phase}): ${summary.kills} kills so far`);
     }
     // Let everything the kills left behind finish: one last backup without kills.
-    await enqueueTenantBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
+    await startTestBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
     if (!(await until(async () => (await openRuns()) === 0))) problem('backup runs still open at the end');
     await checkJobsSettled(f, until, problem, summary);
     await checkRepository(f, problem, summary);

@@ -8,9 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { backupServices } from '../apps/server/src/modules/backup/backup-types.ts';
-import { getBackupSummary, listUserBackups } from '../apps/server/src/modules/backup/dashboard.ts';
-import { getBackupStatus } from '../apps/server/src/modules/backup/status.ts';
+import {
+  backupServices,
+  getBackupStatus,
+  getBackupSummary,
+  listUserBackups,
+} from '../apps/server/src/modules/backup/index.ts';
 import { backupRunErrors, backupRuns, backupSources } from '../apps/server/src/modules/backup/tables.ts';
 import { directoryUsers } from '../apps/server/src/modules/customers/tables.ts';
 import { customers } from '../apps/server/src/modules/tenancy/tables.ts';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { backupCustomerHooks } from '../apps/server/src/modules/backup/customer-hooks.ts';
+import { backupCustomerHooks } from '../apps/server/src/modules/backup/index.ts';
 import { createCustomersDeps } from '../apps/server/src/modules/customers/deps.ts';
 import { directoryUsers } from '../apps/server/src/modules/customers/tables.ts';
 import { listDirectoryUsers, type UsersQuery } from '../apps/server/src/modules/customers/users-query.ts';

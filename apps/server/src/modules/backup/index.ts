@@ -1,8 +1,52 @@
-// The backup module's public surface (issue 15): what other modules, the CLI and the jobs use.
-// For now it holds the one way to start a backup; the rest of the module's callers move here
-// as the module's other use cases get their front door.
-export { runQueuedInProcess } from './backup-jobs.ts';
-export type { EnqueuedRun, RunResult } from './backup-types.ts';
+// The backup module's public surface (issue 15): what other modules, the CLI, the jobs, bench
+// and e2e use. The module owns the backup engine and everything it keeps: the tenants'
+// repository keys and blob index (tenant_repository_keys, repository_packs, repository_blobs),
+// the sources and their runs (backup_sources, backup_runs, backup_run_errors), the item
+// versions (backup_item_versions) and each tenant's schedule and maintenance state
+// (backup_tenant_state). Other modules read them through the functions below, never the tables.
+
+// Starting a backup: the one way in, for the API, the CLI and the scheduler.
+// The jobs (runtime.ts registers them) and the API module (http/modules.ts).
+export { defineBackupJobs, runQueuedInProcess } from './backup-jobs.ts';
+export {
+  BACKUP_JOB,
+  type BackupService,
+  type BackupSubject,
+  backupServices,
+  type EnqueuedRun,
+  type RunResult,
+  type RunStatus,
+} from './backup-types.ts';
+// The tenant repositories: keys, opening one, and what customers' hooks need.
+export { backupCustomerHooks, tenantRepositoryStorage } from './customer-hooks.ts';
+export { getBackupSummary, listUserBackups } from './dashboard.ts';
+export { listSharedDriveSubjects } from './directory-subjects.ts';
+export { GMAIL_BATCH } from './gmail-backup.ts';
+// Reading the backed-up history (browse, search, restore, export).
+export {
+  allVersionsAsOf,
+  type BackupPoint,
+  type BackupSource,
+  backupPoints,
+  contentKind,
+  findSource,
+  type ItemVersion,
+  itemVersionColumns,
+  itemVersions,
+  readVersionBytes,
+  readVersionObject,
+  resolveBackupPoint,
+  sourceById,
+  validAt,
+  versionsAsOf,
+} from './item-history.ts';
+export { getRetention, MAINTENANCE_JOB, setRetention } from './maintenance.ts';
+export { exportTenantKeys, type KeyExport, keyExportSchema, RecoverError, recoverTenant } from './recover.ts';
+export { backupModule } from './routes.ts';
+export { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
+export { backupWindowSchema, getBackupWindow, scheduleBackupJobs, setBackupWindow } from './schedule.ts';
+// Small helpers the engine's neighbours share (bounded concurrency, batches, error text).
+export { chunks, errorReason, forEachLimited } from './service-context.ts';
 export {
   type BackupScope,
   type ChosenSource,
@@ -10,3 +54,6 @@ export {
   type StartBackupInput,
   startBackup,
 } from './start-backup.ts';
+// Status and dashboards.
+export { type BackupStatus, getBackupStatus, listBackupRuns } from './status.ts';
+export { createTenantRepositoryKeys, openTenantRepository, tenantRepositoryLocationOf } from './tenant-repository.ts';

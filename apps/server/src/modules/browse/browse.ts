@@ -18,7 +18,7 @@ import {
   sourceById,
   validAt,
   versionsAsOf,
-} from '../backup/item-history.ts';
+} from '../backup/index.ts';
 import { backupItemVersions, backupSources } from '../backup/tables.ts';
 
 export const FOLDER_MIME_TYPE = 'application/vnd.google-apps.folder';

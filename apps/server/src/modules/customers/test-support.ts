@@ -8,7 +8,7 @@ import path from 'node:path';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
 import { createTestContext, type TestContext } from '../../testing/context.ts';
 import type { DatabaseKind } from '../../testing/databases.ts';
-import { backupCustomerHooks } from '../backup/customer-hooks.ts';
+import { backupCustomerHooks } from '../backup/index.ts';
 import { type CustomerHooks, type CustomersDeps, createCustomersDeps } from './deps.ts';
 
 export interface GoogleTestbed {

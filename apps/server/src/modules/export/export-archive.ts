@@ -24,7 +24,7 @@ import {
   readVersionObject,
   resolveBackupPoint,
   validAt,
-} from '../backup/item-history.ts';
+} from '../backup/index.ts';
 import { backupItemVersions } from '../backup/tables.ts';
 import { safeSegment, UniquePaths } from './file-names.ts';
 import { icsFooter, icsHeader, renderVevent, TimeZones } from './ics.ts';

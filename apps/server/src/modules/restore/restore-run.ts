@@ -8,11 +8,14 @@ import { AuthorizationLostError, GoogleApiError, type GoogleClient } from '@safe
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { allVersionsAsOf } from '../backup/item-history.ts';
-import { AUTHORISATION_LOST_REASON } from '../backup/run-source.ts';
-import { errorReason, forEachLimited } from '../backup/service-context.ts';
+import {
+  AUTHORISATION_LOST_REASON,
+  allVersionsAsOf,
+  errorReason,
+  forEachLimited,
+  openTenantRepository,
+} from '../backup/index.ts';
 import { backupItemVersions } from '../backup/tables.ts';
-import { openTenantRepository } from '../backup/tenant-repository.ts';
 import { installationGoogleClient } from '../customers/google-client.ts';
 import {
   addNote,

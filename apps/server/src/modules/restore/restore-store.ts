@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
-import { type BackupService, findSource, resolveBackupPoint } from '../backup/item-history.ts';
+import { type BackupService, findSource, resolveBackupPoint } from '../backup/index.ts';
 import { backupItemVersions } from '../backup/tables.ts';
 import { parseQuery, QueryError, type SearchQuery, searchAll } from '../search/index.ts';
 import { customers } from '../tenancy/tables.ts';

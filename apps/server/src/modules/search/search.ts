@@ -6,7 +6,7 @@
 import { and, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../http/errors.ts';
-import { type BackupService, validAt } from '../backup/item-history.ts';
+import { type BackupService, validAt } from '../backup/index.ts';
 import { backupItemVersions, backupSources } from '../backup/tables.ts';
 import type { SearchQuery, TextTerm } from './query-parser.ts';
 

@@ -11,7 +11,7 @@ import { eq } from 'drizzle-orm';
 import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser } from '../../testing/browser.ts';
 import { chooseEmulatorAccount } from '../../testing/emulator-account-chooser.ts';
-import { backupCustomerHooks } from '../backup/customer-hooks.ts';
+import { backupCustomerHooks } from '../backup/index.ts';
 import { createCustomersModule } from '../customers/routes.ts';
 import { type GoogleTestbed, startGoogleTestbed } from '../customers/test-support.ts';
 import { createIdentityModule } from '../identity/index.ts';
