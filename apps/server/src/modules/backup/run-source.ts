@@ -7,14 +7,13 @@ import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { recordAuthorizationLost } from '../customers/authorization.ts';
-import { createCustomersDeps, systemAuditActor } from '../customers/deps.ts';
+import { systemAuditActor } from '../customers/deps.ts';
 import { installationGoogleClient } from '../customers/google-client.ts';
 import { getCustomer } from '../customers/store.ts';
 import { customers } from '../tenancy/tables.ts';
 import { type BackupService, INTERRUPTED_REASON, type RunResult, type RunStatus } from './backup-types.ts';
 import { backupCalendar } from './calendar-backup.ts';
 import { backupContacts } from './contacts-backup.ts';
-import { backupCustomerHooks } from './customer-hooks.ts';
 import { backupDrive } from './drive-backup.ts';
 import { backupGmail } from './gmail-backup.ts';
 import { loadCurrentVersions, type RunHooks, RunWriter, versionContentColumns } from './run-writer.ts';
@@ -268,7 +267,7 @@ async function markAuthorizationLost(
     const customer = await getCustomer(ctx.db, customerId);
     if (!customer) return;
     await recordAuthorizationLost(
-      createCustomersDeps(ctx, { hooks: backupCustomerHooks(ctx) }),
+      { db: ctx.db, clock: ctx.clock, audit: ctx.audit, mail: ctx.mail, publicUrl: () => ctx.config.publicUrl },
       google,
       customer,
       failure,
