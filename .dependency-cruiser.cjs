@@ -11,7 +11,7 @@ const modulesWithSurface = ['backup', 'identity', 'search'];
  * the module's functions. db/schema.ts gathers every tables.ts for drizzle-kit, a tables.ts may
  * reference another's for foreign keys, and tests and test support may seed rows directly.
  */
-const modulesWithPrivateTables = [];
+const modulesWithPrivateTables = ['backup'];
 const testCode = '(\\.test|\\.fuzz\\.test|test-support|\\.fixture)\\.ts$|^apps/server/src/testing/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

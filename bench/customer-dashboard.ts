@@ -14,9 +14,9 @@ import {
   getBackupSummary,
   listUserBackups,
 } from '../apps/server/src/modules/backup/index.ts';
-import { backupRunErrors, backupRuns, backupSources } from '../apps/server/src/modules/backup/tables.ts';
 import { directoryUsers } from '../apps/server/src/modules/customers/tables.ts';
 import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
+import { insertRunErrorRows, insertRunRows, insertSourceRows } from '../apps/server/src/testing/backup.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';
 
@@ -59,7 +59,10 @@ async function measure(kind: DatabaseKind): Promise<void> {
           n,
         })),
       );
-      await ctx.db.insert(backupSources).values(sources.map(({ n: _n, ...source }) => source));
+      await insertSourceRows(
+        ctx.db,
+        sources.map(({ n: _n, ...source }) => source),
+      );
       const runRows = sources.map((source) => {
         const failed = source.n % 100 === 9 && source.service === 'gmail';
         return {
@@ -74,13 +77,12 @@ async function measure(kind: DatabaseKind): Promise<void> {
           finishedAt: source.lastSuccessAt || failed ? now : null,
         };
       });
-      await ctx.db.insert(backupRuns).values(runRows);
+      await insertRunRows(ctx.db, runRows);
       const failedRuns = runRows.filter((run) => run.status === 'failed');
-      if (failedRuns.length > 0) {
-        await ctx.db
-          .insert(backupRunErrors)
-          .values(failedRuns.map((run) => ({ runId: run.id, customerId, itemKey: 'message 1', reason: 'HTTP 500' })));
-      }
+      await insertRunErrorRows(
+        ctx.db,
+        failedRuns.map((run) => ({ runId: run.id, customerId, itemKey: 'message 1', reason: 'HTTP 500' })),
+      );
     }
     for (const table of ['directory_users', 'backup_sources', 'backup_runs', 'backup_run_errors']) {
       await ctx.db.execute(sql.raw(`analyze ${table}`));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '@safehold/emulator';
 import { createGoogleClient, type GoogleClient } from '@safehold/google';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import {
   type BackupService,
@@ -23,9 +23,8 @@ import {
   type RunSourceOptions,
   runQueuedInProcess,
   startBackup,
-  validAt,
 } from '../modules/backup/index.ts';
-import { backupItemVersions, backupRuns, backupSources } from '../modules/backup/tables.ts';
+import { backupItemVersions, backupRunErrors, backupRuns, backupSources } from '../modules/backup/tables.ts';
 import { customers } from '../modules/tenancy/tables.ts';
 import { createTestContext, type TestContext } from './context.ts';
 import type { DatabaseKind } from './databases.ts';
@@ -207,7 +206,10 @@ export async function versionsOf(
     .from(backupSources)
     .where(and(eq(backupSources.subjectEmail, email), eq(backupSources.service, service as 'gmail')));
   if (!source) return [];
-  const condition = at ? validAt(at) : isNull(backupItemVersions.validTo);
+  const v = backupItemVersions;
+  const condition = at
+    ? and(lte(v.validFrom, at), or(isNull(v.validTo), gt(v.validTo, at)))
+    : isNull(backupItemVersions.validTo);
   return fixture.ctx.db
     .select()
     .from(backupItemVersions)
@@ -227,4 +229,76 @@ export function requestCounts(emulator: RunningEmulator, email: string): Record<
     if (entry.user === email) counts[entry.endpoint] = (counts[entry.endpoint] ?? 0) + entry.count;
   }
   return counts;
+}
+
+// ---- rows for bench and tests that build a backup history without running backups ----------
+
+/** Inserts source rows as they are (bench's synthetic tenants). */
+export async function insertSourceRows(
+  db: AppContext['db'],
+  rows: Array<typeof backupSources.$inferInsert>,
+): Promise<void> {
+  if (rows.length > 0) await db.insert(backupSources).values(rows);
+}
+
+/** Inserts run rows as they are. */
+export async function insertRunRows(db: AppContext['db'], rows: Array<typeof backupRuns.$inferInsert>): Promise<void> {
+  if (rows.length > 0) await db.insert(backupRuns).values(rows);
+}
+
+/** Inserts item-level run errors as they are. */
+export async function insertRunErrorRows(
+  db: AppContext['db'],
+  rows: Array<typeof backupRunErrors.$inferInsert>,
+): Promise<void> {
+  if (rows.length > 0) await db.insert(backupRunErrors).values(rows);
+}
+
+/** How many runs of the installation are queued or running (any tenant). */
+export async function openRunCount(db: AppContext['db']): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(backupRuns)
+    .where(inArray(backupRuns.status, ['queued', 'running']));
+  return Number(row?.n ?? 0);
+}
+
+/** How many runs of the installation ended failed. */
+export async function failedRunCount(db: AppContext['db']): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(backupRuns)
+    .where(eq(backupRuns.status, 'failed'));
+  return Number(row?.n ?? 0);
+}
+
+/** The tenant's sources of one service with their last success. */
+export async function sourcesOfService(
+  db: AppContext['db'],
+  customerId: string,
+  service: BackupService,
+): Promise<Array<{ id: string; lastSuccessAt: Date | null }>> {
+  return db
+    .select({ id: backupSources.id, lastSuccessAt: backupSources.lastSuccessAt })
+    .from(backupSources)
+    .where(and(eq(backupSources.customerId, customerId), eq(backupSources.service, service)));
+}
+
+/** The current versions (object id and key) of one subject's service. */
+export async function currentVersionsOf(
+  db: AppContext['db'],
+  email: string,
+  service: BackupService,
+): Promise<Array<{ objectId: string; itemKey: string }>> {
+  return db
+    .select({ objectId: backupItemVersions.objectId, itemKey: backupItemVersions.itemKey })
+    .from(backupItemVersions)
+    .innerJoin(backupSources, eq(backupSources.id, backupItemVersions.sourceId))
+    .where(
+      and(
+        eq(backupSources.subjectEmail, email),
+        eq(backupSources.service, service),
+        isNull(backupItemVersions.validTo),
+      ),
+    );
 }

@@ -24,22 +24,40 @@ export { listSharedDriveSubjects } from './directory-subjects.ts';
 export { GMAIL_BATCH } from './gmail-backup.ts';
 // Reading the backed-up history (browse, search, restore, export).
 export {
+  calendarsAsOf,
+  driveChildrenAsOf,
+  FOLDER_MIME_TYPE,
+  gmailLabelCounts,
+  type LabelCount,
+  listSourcesPage,
+} from './history-lists.ts';
+export {
   allVersionsAsOf,
   type BackupPoint,
   type BackupSource,
+  backupPointOfRun,
   backupPoints,
   contentKind,
+  countVersionsAsOf,
   findSource,
   type ItemVersion,
-  itemVersionColumns,
   itemVersions,
   readVersionBytes,
   readVersionObject,
   resolveBackupPoint,
   sourceById,
-  validAt,
+  type VersionFilter,
+  versionAsOf,
+  versionKey,
   versionsAsOf,
+  versionsByKey,
 } from './item-history.ts';
+export {
+  searchVersions,
+  type VersionSearchFilter,
+  type VersionSearchHit,
+  type VersionSearchOptions,
+} from './item-search.ts';
 export { getRetention, MAINTENANCE_JOB, setRetention } from './maintenance.ts';
 export { exportTenantKeys, type KeyExport, keyExportSchema, RecoverError, recoverTenant } from './recover.ts';
 export { backupModule } from './routes.ts';

@@ -6,7 +6,7 @@
 // the Google client's (the same as backups').
 import { AuthorizationLostError, GoogleApiError, type GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
-import { and, eq, inArray, type SQL } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import {
   AUTHORISATION_LOST_REASON,
@@ -15,7 +15,6 @@ import {
   forEachLimited,
   openTenantRepository,
 } from '../backup/index.ts';
-import { backupItemVersions } from '../backup/tables.ts';
 import { installationGoogleClient } from '../customers/google-client.ts';
 import {
   addNote,
@@ -144,17 +143,11 @@ async function finish(
 
 async function plan(ctx: AppContext, restore: Restore, writer: ServiceWriter): Promise<void> {
   const selection = restore.selection as RestoreSelection;
-  const where: SQL | undefined = selection.items
-    ? and(
-        eq(backupItemVersions.customerId, restore.customerId),
-        inArray(backupItemVersions.itemKey, selection.items.length > 0 ? selection.items : ['']),
-      )
-    : undefined;
   const versions = allVersionsAsOf(ctx.db, {
     customerId: restore.customerId,
     sourceId: restore.sourceId,
     at: restore.asOf,
-    ...(where && !needsAllVersions(restore) ? { where } : {}),
+    ...(selection.items && !needsAllVersions(restore) ? { filter: { itemKeys: selection.items } } : {}),
   });
   for await (const items of writer.plan(versions, selection)) await planItems(ctx.db, restore, items);
 }
