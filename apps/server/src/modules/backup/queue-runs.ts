@@ -127,7 +127,7 @@ export async function createQueuedRuns(
  * is gone (stale-runs.ts).
  */
 export async function enqueueRunJob(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db' | 'jobs'>,
   runId: string,
   trigger: 'scheduled' | 'on_demand',
   startAfter?: Date,

@@ -55,7 +55,11 @@ export type BackupWindow = z.infer<typeof backupWindowSchema>;
 export const defaultBackupWindow: BackupWindow = { startHour: 1, hours: 6 };
 
 /** Sets a tenant's daily backup window (hours in UTC). */
-export async function setBackupWindow(ctx: AppContext, customerId: string, window: BackupWindow): Promise<void> {
+export async function setBackupWindow(
+  ctx: Pick<AppContext, 'db'>,
+  customerId: string,
+  window: BackupWindow,
+): Promise<void> {
   const parsed = backupWindowSchema.parse(window);
   await ctx.db
     .update(customers)
@@ -64,7 +68,7 @@ export async function setBackupWindow(ctx: AppContext, customerId: string, windo
 }
 
 /** A tenant's daily backup window (hours in UTC). */
-export async function getBackupWindow(ctx: AppContext, customerId: string): Promise<BackupWindow | null> {
+export async function getBackupWindow(ctx: Pick<AppContext, 'db'>, customerId: string): Promise<BackupWindow | null> {
   const [row] = await ctx.db
     .select({ startHour: customers.backupWindowStartHour, hours: customers.backupWindowHours })
     .from(customers)
