@@ -4,25 +4,28 @@
 // the sources and their runs (backup_sources, backup_runs, backup_run_errors), the item
 // versions (backup_item_versions) and each tenant's schedule and maintenance state
 // (backup_tenant_state). Other modules read them through the functions below, never the tables.
-
-// Starting a backup: the one way in, for the API, the CLI and the scheduler.
-// The jobs (runtime.ts registers them) and the API module (http/modules.ts).
+// In file order (the linter sorts them):
+// - starting a backup: startBackup, the one way in for the API, the CLI and the scheduler, and
+//   runQueuedInProcess for the CLI's --wait; the jobs (defineBackupJobs, scheduleBackupJobs) and
+//   the API module (backupModule);
+// - settings and status: retention, the backup window, getBackupStatus, listBackupRuns, the
+//   dashboards;
+// - the tenant repositories: keys, opening one, customers' hooks, key export and recover;
+// - reading the backed-up history (browse, search, restore, export): item-history.ts,
+//   history-lists.ts, item-search.ts;
+// - small helpers its neighbours share (bounded concurrency, batches, error text).
 export { defineBackupJobs, runQueuedInProcess } from './backup-jobs.ts';
 export {
-  BACKUP_JOB,
   type BackupService,
   type BackupSubject,
   backupServices,
   type EnqueuedRun,
   type RunResult,
-  type RunStatus,
 } from './backup-types.ts';
-// The tenant repositories: keys, opening one, and what customers' hooks need.
 export { backupCustomerHooks, tenantRepositoryStorage } from './customer-hooks.ts';
 export { getBackupSummary, listUserBackups } from './dashboard.ts';
 export { listSharedDriveSubjects } from './directory-subjects.ts';
 export { GMAIL_BATCH } from './gmail-backup.ts';
-// Reading the backed-up history (browse, search, restore, export).
 export {
   calendarsAsOf,
   driveChildrenAsOf,
@@ -63,7 +66,6 @@ export { exportTenantKeys, type KeyExport, keyExportSchema, RecoverError, recove
 export { backupModule } from './routes.ts';
 export { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
 export { backupWindowSchema, getBackupWindow, scheduleBackupJobs, setBackupWindow } from './schedule.ts';
-// Small helpers the engine's neighbours share (bounded concurrency, batches, error text).
 export { chunks, errorReason, forEachLimited } from './service-context.ts';
 export {
   type BackupScope,
@@ -72,6 +74,10 @@ export {
   type StartBackupInput,
   startBackup,
 } from './start-backup.ts';
-// Status and dashboards.
 export { type BackupStatus, getBackupStatus, listBackupRuns } from './status.ts';
-export { createTenantRepositoryKeys, openTenantRepository, tenantRepositoryLocationOf } from './tenant-repository.ts';
+export {
+  createTenantRepositoryKeys,
+  openTenantRepository,
+  type TenantRepositoryDeps,
+  tenantRepositoryLocationOf,
+} from './tenant-repository.ts';
