@@ -6,6 +6,7 @@
 /** Modules whose public surface is their index.ts; the rest get one with the module-surface work. */
 const modulesWithSurface = [
   'audit',
+  'backup',
   'customers',
   'demo',
   'identity',
@@ -27,6 +28,7 @@ const modulesWithSurface = [
  */
 const modulesWithPrivateTables = [
   'audit',
+  'backup',
   'customers',
   'identity',
   'notifications',

@@ -16,12 +16,16 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CounterEntry } from '@safehold/emulator';
 import { createGoogleClient, GOOGLE_EXPORT_FORMATS, type GoogleClient } from '@safehold/google';
-import { type BackupSubject, enqueueTenantBackup } from '../apps/server/src/modules/backup/backup-jobs.ts';
-import type { BackupService } from '../apps/server/src/modules/backup/backup-types.ts';
-import { GMAIL_BATCH } from '../apps/server/src/modules/backup/gmail-backup.ts';
-import { chunks, forEachLimited } from '../apps/server/src/modules/backup/service-context.ts';
-import { createTenantRepositoryKeys } from '../apps/server/src/modules/backup/tenant-repository.ts';
+import {
+  type BackupService,
+  type BackupSubject,
+  chunks,
+  createTenantRepositoryKeys,
+  forEachLimited,
+  GMAIL_BATCH,
+} from '../apps/server/src/modules/backup/index.ts';
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
+import { startTestBackup } from '../apps/server/src/testing/backup.ts';
 import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
 import { startEmulatorThread } from './backup-support/emulator-thread.ts';
 import { sampleMainThreadSchedule, sampleThreadCpu } from './backup-support/thread-cpu.ts';
@@ -163,7 +167,7 @@ try {
   const backupSchedule = sampleMainThreadSchedule();
   const backupStart = performance.now();
   const backupCpu = process.cpuUsage();
-  const initial = await enqueueTenantBackup(ctx, customerId, {
+  const initial = await startTestBackup(ctx, customerId, {
     subjects,
     services: SERVICES,
     trigger: 'on_demand',
@@ -202,7 +206,7 @@ try {
   await counters(true);
   ctx.clock.advance(60_000);
   const incrementalStart = performance.now();
-  const incremental = await enqueueTenantBackup(ctx, customerId, {
+  const incremental = await startTestBackup(ctx, customerId, {
     subjects,
     services: SERVICES,
     trigger: 'scheduled',
@@ -236,7 +240,7 @@ try {
     const quotaTenant = await newTenant(ctx, 'quota');
     await counters(true);
     const start = performance.now();
-    const result = await enqueueTenantBackup(ctx, quotaTenant, {
+    const result = await startTestBackup(ctx, quotaTenant, {
       subjects: [quotaSubject],
       services: ['gmail'],
       trigger: 'on_demand',

@@ -14,16 +14,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { verifyRepository } from '@safehold/repository';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { defineBackupJobs, enqueueTenantBackup } from '../apps/server/src/modules/backup/backup-jobs.ts';
-import { backupFixture } from '../apps/server/src/modules/backup/backup-test-support.ts';
-import { MAINTENANCE_JOB } from '../apps/server/src/modules/backup/maintenance.ts';
-import { backupItemVersions, backupRuns, backupSources } from '../apps/server/src/modules/backup/tables.ts';
-import { openTenantRepository } from '../apps/server/src/modules/backup/tenant-repository.ts';
+import { eq, sql } from 'drizzle-orm';
+import { defineBackupJobs, MAINTENANCE_JOB, openTenantRepository } from '../apps/server/src/modules/backup/index.ts';
 import { createExport, defineExportJobs, enqueueExport } from '../apps/server/src/modules/export/exports.ts';
 import { dataExports } from '../apps/server/src/modules/export/tables.ts';
 import { defineRestoreJobs, startRestore } from '../apps/server/src/modules/restore/restore-jobs.ts';
 import { restores } from '../apps/server/src/modules/restore/tables.ts';
+import {
+  backupFixture,
+  currentVersionsOf,
+  failedRunCount,
+  openRunCount,
+  sourcesOfService,
+  startTestBackup,
+} from '../apps/server/src/testing/backup.ts';
 
 type Phase = 'backup' | 'restore' | 'export' | 'gc';
 const phases: Phase[] = ['backup', 'restore', 'export', 'gc'];
@@ -174,18 +178,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     }
     return false;
   };
-  const openRuns = async () =>
-    (
-      await f.ctx.db
-        .select({ id: backupRuns.id })
-        .from(backupRuns)
-        .where(inArray(backupRuns.status, ['queued', 'running']))
-    ).length;
+  const openRuns = () => openRunCount(f.ctx.db);
   const lastGmailRunsSucceeded = async () => {
-    const sources = await f.ctx.db
-      .select({ id: backupSources.id, lastSuccessAt: backupSources.lastSuccessAt })
-      .from(backupSources)
-      .where(and(eq(backupSources.customerId, f.customerId), eq(backupSources.service, 'gmail')));
+    const sources = await sourcesOfService(f.ctx.db, f.customerId, 'gmail');
     return sources.length === f.users.length && sources.every((source) => source.lastSuccessAt !== null);
   };
 
@@ -207,7 +202,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   };
 
   const backupRound = async () => {
-    await enqueueTenantBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
+    await startTestBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
     await killSomewhere('backup', 3000);
     if (!(await until(async () => (await openRuns()) === 0))) problem('backup runs still open after the round');
   };
@@ -291,7 +286,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   };
   try {
     // A first complete backup, so that every later phase has something to work on.
-    await enqueueTenantBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
+    await startTestBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
     await until(async () => (await openRuns()) === 0);
     options.log(`set up and first backup done at ${Math.round((Date.now() - started) / 1000)} s`);
     const stopAt = started + (options.budgetMs ?? Number.POSITIVE_INFINITY);
@@ -306,17 +301,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     }
     // Let everything the kills left behind finish: one last backup without kills.
     await Promise.all(workers.map((worker) => worker.ready));
-    await enqueueTenantBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
+    await startTestBackup(f.ctx, f.customerId, { subjects: f.users, trigger: 'on_demand' });
     if (!(await until(async () => (await openRuns()) === 0))) problem('backup runs still open at the end');
     options.log(`last backup done at ${Math.round((Date.now() - started) / 1000)} s`);
     await checkJobsSettled(f, until, problem, summary);
     await checkRepository(f, problem, summary);
     options.log(`checks done at ${Math.round((Date.now() - started) / 1000)} s`);
-    const failed = await f.ctx.db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(backupRuns)
-      .where(eq(backupRuns.status, 'failed'));
-    summary.failedRuns = failed[0]?.n ?? 0;
+    summary.failedRuns = await failedRunCount(f.ctx.db);
   } finally {
     for (const worker of workers) {
       worker.child.kill('SIGTERM');
@@ -364,17 +355,7 @@ async function checkRepository(
   try {
     for (const user of f.users) {
       const expected = f.emulator.control.digest({ email: user.email, service: 'gmail' });
-      const versions = await f.ctx.db
-        .select({ objectId: backupItemVersions.objectId, itemKey: backupItemVersions.itemKey })
-        .from(backupItemVersions)
-        .innerJoin(backupSources, eq(backupSources.id, backupItemVersions.sourceId))
-        .where(
-          and(
-            eq(backupSources.subjectEmail, user.email),
-            eq(backupSources.service, 'gmail'),
-            isNull(backupItemVersions.validTo),
-          ),
-        );
+      const versions = await currentVersionsOf(f.ctx.db, user.email, 'gmail');
       const keys = new Set(versions.map((version) => version.itemKey));
       if (keys.size !== versions.length) {
         summary.duplicated += versions.length - keys.size;

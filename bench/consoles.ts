@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../apps/server/src/db/database.ts';
 import { type App, buildApp } from '../apps/server/src/http/app.ts';
-import { backupCustomerHooks } from '../apps/server/src/modules/backup/customer-hooks.ts';
+import { backupCustomerHooks } from '../apps/server/src/modules/backup/index.ts';
 import { createCustomersModule } from '../apps/server/src/modules/customers/index.ts';
 import { identityModule } from '../apps/server/src/modules/identity/index.ts';
 import { refreshCustomerHealth, resellerModule } from '../apps/server/src/modules/reseller/index.ts';

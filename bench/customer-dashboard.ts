@@ -8,12 +8,15 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { backupServices } from '../apps/server/src/modules/backup/backup-types.ts';
-import { getBackupSummary, listUserBackups } from '../apps/server/src/modules/backup/dashboard.ts';
-import { getBackupStatus } from '../apps/server/src/modules/backup/status.ts';
-import { backupRunErrors, backupRuns, backupSources } from '../apps/server/src/modules/backup/tables.ts';
+import {
+  backupServices,
+  getBackupStatus,
+  getBackupSummary,
+  listUserBackups,
+} from '../apps/server/src/modules/backup/index.ts';
 import { insertDirectoryUsers } from '../apps/server/src/modules/customers/index.ts';
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
+import { insertRunErrorRows, insertRunRows, insertSourceRows } from '../apps/server/src/testing/backup.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';
 
@@ -57,7 +60,10 @@ async function measure(kind: DatabaseKind): Promise<void> {
           n,
         })),
       );
-      await ctx.db.insert(backupSources).values(sources.map(({ n: _n, ...source }) => source));
+      await insertSourceRows(
+        ctx.db,
+        sources.map(({ n: _n, ...source }) => source),
+      );
       const runRows = sources.map((source) => {
         const failed = source.n % 100 === 9 && source.service === 'gmail';
         return {
@@ -72,13 +78,12 @@ async function measure(kind: DatabaseKind): Promise<void> {
           finishedAt: source.lastSuccessAt || failed ? now : null,
         };
       });
-      await ctx.db.insert(backupRuns).values(runRows);
+      await insertRunRows(ctx.db, runRows);
       const failedRuns = runRows.filter((run) => run.status === 'failed');
-      if (failedRuns.length > 0) {
-        await ctx.db
-          .insert(backupRunErrors)
-          .values(failedRuns.map((run) => ({ runId: run.id, customerId, itemKey: 'message 1', reason: 'HTTP 500' })));
-      }
+      await insertRunErrorRows(
+        ctx.db,
+        failedRuns.map((run) => ({ runId: run.id, customerId, itemKey: 'message 1', reason: 'HTTP 500' })),
+      );
     }
     for (const table of ['directory_users', 'backup_sources', 'backup_runs', 'backup_run_errors']) {
       await ctx.db.execute(sql.raw(`analyze ${table}`));

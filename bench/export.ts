@@ -12,11 +12,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '@safehold/emulator';
 import { createGoogleClient } from '@safehold/google';
-import { type BackupSubject, enqueueTenantBackup } from '../apps/server/src/modules/backup/backup-jobs.ts';
-import { forEachLimited } from '../apps/server/src/modules/backup/service-context.ts';
-import { createTenantRepositoryKeys } from '../apps/server/src/modules/backup/tenant-repository.ts';
+import {
+  type BackupSubject,
+  createTenantRepositoryKeys,
+  forEachLimited,
+} from '../apps/server/src/modules/backup/index.ts';
 import { createExport, exportFilePath, runExport } from '../apps/server/src/modules/export/exports.ts';
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
+import { startTestBackup } from '../apps/server/src/testing/backup.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 
 const { values } = parseArgs({
@@ -60,7 +63,7 @@ try {
   await createTenantRepositoryKeys(ctx, customerId);
 
   const backupStart = performance.now();
-  const backup = await enqueueTenantBackup(ctx, customerId, {
+  const backup = await startTestBackup(ctx, customerId, {
     subjects,
     trigger: 'on_demand',
     wait: true,

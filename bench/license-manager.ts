@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { backupCustomerHooks } from '../apps/server/src/modules/backup/customer-hooks.ts';
+import { backupCustomerHooks } from '../apps/server/src/modules/backup/index.ts';
 import {
   createCustomersDeps,
   insertDirectoryUsers,

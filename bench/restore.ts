@@ -14,12 +14,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '@safehold/emulator';
 import { createGoogleClient, type GoogleClient } from '@safehold/google';
-import { type BackupSubject, enqueueTenantBackup } from '../apps/server/src/modules/backup/backup-jobs.ts';
-import type { BackupService } from '../apps/server/src/modules/backup/item-history.ts';
-import { forEachLimited } from '../apps/server/src/modules/backup/service-context.ts';
-import { createTenantRepositoryKeys } from '../apps/server/src/modules/backup/tenant-repository.ts';
+import {
+  type BackupService,
+  type BackupSubject,
+  createTenantRepositoryKeys,
+  forEachLimited,
+} from '../apps/server/src/modules/backup/index.ts';
 import { startRestore } from '../apps/server/src/modules/restore/restore-jobs.ts';
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
+import { startTestBackup } from '../apps/server/src/testing/backup.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 
 const { values } = parseArgs({
@@ -89,7 +92,7 @@ try {
       0,
     );
     const start = performance.now();
-    const { results } = await enqueueTenantBackup(ctx, customerId, {
+    const { results } = await startTestBackup(ctx, customerId, {
       subjects,
       services: [service],
       trigger: 'on_demand',
@@ -161,7 +164,7 @@ try {
   for await (const ref of google.gmail.listMessages(quotaUser.email)) refs.push(ref.id);
   const chosen = refs.slice(0, quotaMessages);
   ctx.clock.advance(60_000);
-  const backup = await enqueueTenantBackup(ctx, customerId, {
+  const backup = await startTestBackup(ctx, customerId, {
     subjects: [quotaUser],
     services: ['gmail'],
     trigger: 'on_demand',

@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../apps/server/src/db/database.ts';
-import { backupRuns, backupSources } from '../apps/server/src/modules/backup/tables.ts';
 import {
   calendars,
   driveChildren,
@@ -20,6 +19,7 @@ import {
 } from '../apps/server/src/modules/browse/browse.ts';
 import { parseQuery, searchItems } from '../apps/server/src/modules/search/index.ts';
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
+import { insertRunRows, insertSourceRows } from '../apps/server/src/testing/backup.ts';
 import { createTestDatabase } from '../apps/server/src/testing/databases.ts';
 
 const { values } = parseArgs({
@@ -145,23 +145,27 @@ try {
         const id = randomUUID();
         const runId = randomUUID();
         const email = `user${u}@t${t}.bench.test`;
-        await db.insert(backupSources).values({
-          id,
-          customerId,
-          subjectKind: 'user',
-          subjectId: `g${t}-${u}`,
-          subjectEmail: email,
-          service,
-        });
-        await db.insert(backupRuns).values({
-          id: runId,
-          customerId,
-          sourceId: id,
-          trigger: 'scheduled',
-          status: 'success',
-          startedAt: new Date(),
-          finishedAt: new Date(),
-        });
+        await insertSourceRows(db, [
+          {
+            id,
+            customerId,
+            subjectKind: 'user',
+            subjectId: `g${t}-${u}`,
+            subjectEmail: email,
+            service,
+          },
+        ]);
+        await insertRunRows(db, [
+          {
+            id: runId,
+            customerId,
+            sourceId: id,
+            trigger: 'scheduled',
+            status: 'success',
+            startedAt: new Date(),
+            finishedAt: new Date(),
+          },
+        ]);
         await db.execute(
           sql`insert into bench_src values (${t}, ${u}, ${service}, ${id}, ${customerId}, ${email}, ${runId})`,
         );

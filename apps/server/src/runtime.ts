@@ -12,9 +12,7 @@ import { defineHousekeeping, scheduleHousekeeping } from './jobs/housekeeping.ts
 import { createJobQueue, type JobQueueTuning } from './jobs/queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createAuditService } from './modules/audit/index.ts';
-import { defineBackupJobs } from './modules/backup/backup-jobs.ts';
-import { backupCustomerHooks } from './modules/backup/customer-hooks.ts';
-import { scheduleBackupJobs } from './modules/backup/schedule.ts';
+import { backupCustomerHooks, defineBackupJobs, scheduleBackupJobs } from './modules/backup/index.ts';
 import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/index.ts';
 import { defineExportJobs, deleteExpiredExports } from './modules/export/exports.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';

@@ -2,8 +2,7 @@
 // CSRF for every route) come first. Also the composition root of the modules' hooks: customers
 // declares what it needs of the backup engine and gets backup's functions here.
 import { auditModule } from '../modules/audit/index.ts';
-import { backupCustomerHooks } from '../modules/backup/customer-hooks.ts';
-import { backupModule } from '../modules/backup/routes.ts';
+import { backupCustomerHooks, backupModule } from '../modules/backup/index.ts';
 import { browseModule } from '../modules/browse/routes.ts';
 import { createCustomersModule } from '../modules/customers/index.ts';
 import { demoModule } from '../modules/demo/index.ts';

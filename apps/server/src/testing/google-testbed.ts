@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
-import { backupCustomerHooks } from '../modules/backup/customer-hooks.ts';
+import { backupCustomerHooks } from '../modules/backup/index.ts';
 import { type CustomerHooks, type CustomersDeps, createCustomersDeps } from '../modules/customers/index.ts';
 import { createTestContext, type TestContext } from './context.ts';
 import type { DatabaseKind } from './databases.ts';

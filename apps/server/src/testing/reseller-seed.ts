@@ -3,7 +3,7 @@
 // from, so tests (and the browser test's seeding) can check every column against known values.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
-import { backupServices } from '../modules/backup/backup-types.ts';
+import { backupServices } from '../modules/backup/index.ts';
 import { backupRuns, backupSources, repositoryPacks } from '../modules/backup/tables.ts';
 import { directoryUsers } from '../modules/customers/tables.ts';
 import { customers } from '../modules/tenancy/tables.ts';

@@ -1,14 +1,23 @@
 import { loadConfig } from '../../config/config.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
-import { backupCustomerHooks } from '../../modules/backup/customer-hooks.ts';
-import { listSharedDriveSubjects } from '../../modules/backup/directory-subjects.ts';
-import { type EnqueuedRun, type RunResult, runQueuedInProcess, startBackup } from '../../modules/backup/index.ts';
-import { getRetention, setRetention } from '../../modules/backup/maintenance.ts';
-import type { BackupService } from '../../modules/backup/run-source.ts';
-import { backupWindowSchema, getBackupWindow, setBackupWindow } from '../../modules/backup/schedule.ts';
-import { getBackupStatus, listBackupRuns } from '../../modules/backup/status.ts';
-import { createTenantRepositoryKeys } from '../../modules/backup/tenant-repository.ts';
+import {
+  type BackupService,
+  backupCustomerHooks,
+  backupWindowSchema,
+  createTenantRepositoryKeys,
+  type EnqueuedRun,
+  getBackupStatus,
+  getBackupWindow,
+  getRetention,
+  listBackupRuns,
+  listSharedDriveSubjects,
+  type RunResult,
+  runQueuedInProcess,
+  setBackupWindow,
+  setRetention,
+  startBackup,
+} from '../../modules/backup/index.ts';
 import {
   createCustomersDeps,
   getConnection,

@@ -4,11 +4,10 @@
 import { constants } from 'node:fs';
 import { access, copyFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
 import { AppError } from '../../http/errors.ts';
-import { backupRuns } from '../../modules/backup/tables.ts';
+import { backupPointOfRun } from '../../modules/backup/index.ts';
 import { systemAuditActor } from '../../modules/customers/index.ts';
 import { exportServices } from '../../modules/export/export-archive.ts';
 import { createExport, exportAuditDetails, exportFilePath, runExport } from '../../modules/export/exports.ts';
@@ -79,14 +78,9 @@ export const exportCommand: Command = {
     try {
       const customer = await customerOfDomain(runtime.db, domain);
       if (asOfText && !asOf) {
-        const [run] = await runtime.db
-          .select({ finishedAt: backupRuns.finishedAt, status: backupRuns.status })
-          .from(backupRuns)
-          .where(and(eq(backupRuns.customerId, customer.id), eq(backupRuns.id, asOfText)));
-        if (!run?.finishedAt || (run.status !== 'success' && run.status !== 'partial')) {
-          throw new UsageError(`--as-of ${asOfText} is not a backup point of ${customer.domain}`);
-        }
-        asOf = run.finishedAt;
+        const point = await backupPointOfRun(runtime.db, customer.id, asOfText);
+        if (!point) throw new UsageError(`--as-of ${asOfText} is not a backup point of ${customer.domain}`);
+        asOf = point.at;
       }
       const actor = systemAuditActor('safehold export (command line)');
       let row: Awaited<ReturnType<typeof createExport>>;

@@ -12,7 +12,7 @@ import {
   keyExportSchema,
   RecoverError,
   recoverTenant,
-} from '../../modules/backup/recover.ts';
+} from '../../modules/backup/index.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
-import { backupServices } from '../../modules/backup/run-source.ts';
+import { backupServices } from '../../modules/backup/index.ts';
 import { installationGoogleClient } from '../../modules/customers/index.ts';
 import { startRestore } from '../../modules/restore/restore-jobs.ts';
 import type { RestoreCounts } from '../../modules/restore/restore-store.ts';

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
 import { AppError } from '../../http/errors.ts';
-import { backupCustomerHooks, tenantRepositoryStorage } from '../../modules/backup/customer-hooks.ts';
+import { backupCustomerHooks, tenantRepositoryStorage } from '../../modules/backup/index.ts';
 import {
   allDirectoryUsers,
   applyLicenseChanges,

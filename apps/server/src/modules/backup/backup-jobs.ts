@@ -1,21 +1,13 @@
-// Backup jobs: one pg-boss job per source (subject × service). `enqueueTenantBackup` registers
-// the sources, creates a queued run for each and enqueues it — on-demand runs with a higher
-// priority than scheduled ones. With `wait` and no
-// running worker (the CLI), the runs execute in this process instead.
+// Backup jobs: one pg-boss job per source (subject × service), queued by startBackup
+// (start-backup.ts) — on-demand runs with a higher priority than scheduled ones. Without a
+// running worker (the CLI's --wait), runQueuedInProcess runs them in this process instead.
 import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
-import {
-  BACKUP_JOB,
-  type BackupService,
-  type BackupSubject,
-  backupJobPayload,
-  type EnqueuedRun,
-  type RunResult,
-} from './backup-types.ts';
+import { BACKUP_JOB, type BackupService, backupJobPayload, type EnqueuedRun, type RunResult } from './backup-types.ts';
 import { defineNotifyJob } from './failure-notices.ts';
 import { defineMaintenanceJob } from './maintenance.ts';
-import { createQueuedRuns, enqueueRunJob, ensureSources } from './queue-runs.ts';
+import { enqueueRunJob, ensureSources } from './queue-runs.ts';
 import { DEFAULT_LEASE_MS, type RunSourceOptions, runSourceBackup } from './run-source.ts';
 import { defineScheduleJob } from './schedule.ts';
 import { chunks, forEachLimited } from './service-context.ts';
@@ -34,19 +26,13 @@ export function longestFirst(runs: readonly EnqueuedRun[]): EnqueuedRun[] {
   return [...runs].sort((a, b) => SERVICE_WEIGHT[b.service] - SERVICE_WEIGHT[a.service]);
 }
 
-export interface EnqueueTenantBackupOptions {
-  /** Subjects to back up; default: every source already registered for the tenant. */
-  subjects?: readonly BackupSubject[];
-  /** Services; default: all four (shared drives: drive only). */
-  services?: readonly BackupService[];
-  trigger: 'scheduled' | 'on_demand';
-  /** Resolve only when every run ended (in-process when no worker runs here). */
-  wait?: boolean;
-  /** Passed to in-process runs (tests inject the Google client and hooks). */
+/** How runQueuedInProcess runs the runs of one call. */
+export interface InProcessRunOptions {
+  /** Passed to each run (tests inject the Google client and hooks). */
   runOptions?: RunSourceOptions;
-  /** In-process runs at once. Default 4. */
+  /** Runs at once. Default 4. */
   concurrency?: number;
-  /** In-process runs: called as each run ends (CLI progress). */
+  /** Called as each run ends (CLI progress). */
   onRunFinished?(run: EnqueuedRun, result: RunResult): void;
 }
 
@@ -89,36 +75,6 @@ export function defineBackupJobs(
 }
 
 /**
- * The engine's own way in (tests and bench drive it): no policy check and no audit entry. The
- * product starts backups through startBackup (start-backup.ts), which the API, the CLI and the
- * scheduler share.
- */
-export async function enqueueTenantBackup(
-  ctx: AppContext,
-  customerId: string,
-  options: EnqueueTenantBackupOptions,
-): Promise<{ runs: EnqueuedRun[]; results?: RunResult[] }> {
-  const inProcess = options.wait === true && !ctx.jobs.started;
-  const runs = await createQueuedRuns(ctx, customerId, { ...options, enqueue: !inProcess });
-  if (inProcess) return { runs, results: await runQueuedInProcess(ctx, customerId, runs, options) };
-  if (!options.wait) return { runs };
-  const ids = runs.map((run) => run.runId);
-  for (;;) {
-    const rows = await ctx.db
-      .select({ id: backupRuns.id, sourceId: backupRuns.sourceId, status: backupRuns.status, error: backupRuns.error })
-      .from(backupRuns)
-      .where(inArray(backupRuns.id, ids));
-    if (rows.every((row) => row.status !== 'queued' && row.status !== 'running')) {
-      return {
-        runs,
-        results: rows.map((row) => ({ runId: row.id, sourceId: row.sourceId, status: row.status, error: row.error })),
-      };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
-/**
  * Runs queued runs (created without their jobs) in this process, `concurrency` at once, longest
  * first: what `--wait` does at the command line, where no worker runs.
  */
@@ -126,7 +82,7 @@ export async function runQueuedInProcess(
   ctx: AppContext,
   customerId: string,
   runs: readonly EnqueuedRun[],
-  options: Pick<EnqueueTenantBackupOptions, 'runOptions' | 'concurrency' | 'onRunFinished'> = {},
+  options: InProcessRunOptions = {},
 ): Promise<RunResult[]> {
   const results: RunResult[] = [];
   // This process holds its queued runs while it lives (renewed like a run's lease): the

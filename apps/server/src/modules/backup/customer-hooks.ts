@@ -13,7 +13,7 @@ import {
 } from './tenant-repository.ts';
 
 /** A new tenant gets its repository keys at once; a purged user's backups are deleted (gc reclaims the space). */
-export function backupCustomerHooks(ctx: AppContext): CustomerHooks {
+export function backupCustomerHooks(ctx: Pick<AppContext, 'db' | 'config' | 'masterKey' | 'logger'>): CustomerHooks {
   return {
     tenantCreated: async (customerId) => {
       await createTenantRepositoryKeys(ctx, customerId);

@@ -3,13 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { type App, buildApp } from '../../http/app.ts';
+import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { customerConnections, directoryUsers } from '../customers/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { customers } from '../tenancy/tables.ts';
-import { defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture } from './backup-test-support.ts';
+import { defineBackupJobs } from './backup-jobs.ts';
 import { ensureSources } from './queue-runs.ts';
 import { backupModule } from './routes.ts';
 import { backupRunErrors, backupRuns } from './tables.ts';
@@ -89,7 +89,7 @@ forEachDatabase('backup dashboard API', (kind) => {
   it('after a backup of every service of one user: coverage 1 of 2, its last backup per service, the 24-hour rate', async () => {
     const first = f.users.find((user) => user.email === emails[0]);
     assert.ok(first);
-    await enqueueTenantBackup(f.ctx, f.customerId, {
+    await startTestBackup(f.ctx, f.customerId, {
       subjects: [first],
       trigger: 'on_demand',
       wait: true,

@@ -3,9 +3,15 @@ import { createHash } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { Repository } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
+import {
+  type BackupFixture,
+  backupFixture,
+  requestCounts,
+  runRow,
+  startTestBackup,
+  versionsOf,
+} from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
-import { enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture, requestCounts, runRow, versionsOf } from './backup-test-support.ts';
 import { listSharedDriveSubjects } from './directory-subjects.ts';
 import type { BackupService } from './run-source.ts';
 import { backupItemVersions } from './tables.ts';
@@ -28,7 +34,7 @@ forEachDatabase('drive, calendar and contacts backup', (kind) => {
     const subject = f.users[1];
     assert.ok(subject);
     f.ctx.clock.advance(60_000);
-    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { results } = await startTestBackup(f.ctx, f.customerId, {
       subjects: [subject],
       services: [service],
       trigger: 'scheduled',
@@ -161,7 +167,7 @@ forEachDatabase('drive, calendar and contacts backup', (kind) => {
     assert.equal(subjects.length, 1);
     const drive = subjects[0];
     assert.ok(drive);
-    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { results } = await startTestBackup(f.ctx, f.customerId, {
       subjects: [drive],
       services: ['drive', 'gmail'],
       trigger: 'scheduled',

@@ -6,9 +6,8 @@ import type { FaultRule } from '@safehold/emulator';
 import { createGoogleClient, type GoogleClient } from '@safehold/google';
 import { eq } from 'drizzle-orm';
 import { backupRunErrors } from '../../db/schema.ts';
+import { type BackupFixture, backupFixture, runRow, startTestBackup, versionsOf } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
-import { enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture, runRow, versionsOf } from './backup-test-support.ts';
 
 const FOLDER = 'application/vnd.google-apps.folder';
 const ATTEMPTS = 3;
@@ -42,7 +41,7 @@ forEachDatabase('drive files whose every attempt fails', (kind) => {
     const subject = f.users[index];
     assert.ok(subject);
     f.ctx.clock.advance(60_000);
-    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { results } = await startTestBackup(f.ctx, f.customerId, {
       subjects: [subject],
       services: ['drive'],
       trigger: 'on_demand',

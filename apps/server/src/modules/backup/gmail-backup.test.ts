@@ -3,10 +3,16 @@ import { createHash, randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { Repository } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
+import {
+  type BackupFixture,
+  backupFixture,
+  requestCounts,
+  runRow,
+  startTestBackup,
+  versionsOf,
+} from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { customerConnections } from '../customers/tables.ts';
-import { enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture, requestCounts, runRow, versionsOf } from './backup-test-support.ts';
 import { GMAIL_BATCH, STORE_BYTES } from './gmail-backup.ts';
 import { findSource, itemVersions, resolveBackupPoint, versionsAsOf } from './item-history.ts';
 import { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
@@ -28,7 +34,7 @@ forEachDatabase('gmail backup', (kind) => {
     const subject = f.users.find((user) => user.email === email);
     assert.ok(subject);
     f.ctx.clock.advance(60_000);
-    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { results } = await startTestBackup(f.ctx, f.customerId, {
       subjects: [subject],
       services: ['gmail'],
       trigger: 'on_demand',

@@ -9,9 +9,8 @@ import type { FaultRule } from '@safehold/emulator';
 import { createGoogleClient, type GoogleClient } from '@safehold/google';
 import { eq } from 'drizzle-orm';
 import { backupRunErrors } from '../../db/schema.ts';
+import { type BackupFixture, backupFixture, runRow, startTestBackup, versionsOf } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
-import { enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture, runRow, versionsOf } from './backup-test-support.ts';
 import { GMAIL_BATCH } from './gmail-backup.ts';
 import { findSource } from './item-history.ts';
 import { openTenantRepository } from './tenant-repository.ts';
@@ -46,7 +45,7 @@ forEachDatabase('gmail batches whose every retry fails', (kind) => {
     const subject = f.users.find((user) => user.email === email);
     assert.ok(subject);
     f.ctx.clock.advance(60_000);
-    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { results } = await startTestBackup(f.ctx, f.customerId, {
       subjects: [subject],
       services: ['gmail'],
       trigger: 'on_demand',

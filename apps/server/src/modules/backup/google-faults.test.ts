@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createGoogleClient } from '@safehold/google';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
-import { enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture } from './backup-test-support.ts';
 import { backupServices } from './backup-types.ts';
 import { backupItemVersions, backupRunErrors, backupRuns, backupSources } from './tables.ts';
 
@@ -50,7 +49,7 @@ forEachDatabase('backups with 10 % of Google calls failing', (kind) => {
     });
     f.emulator.control.setFaults(tenPercentFaults);
     f.emulator.control.counters({ reset: true });
-    const { results = [] } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { results = [] } = await startTestBackup(f.ctx, f.customerId, {
       subjects: f.users,
       services: backupServices,
       trigger: 'on_demand',

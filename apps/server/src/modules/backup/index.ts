@@ -1,8 +1,72 @@
-// The backup module's public surface (issue 15): what other modules, the CLI and the jobs use.
-// For now it holds the one way to start a backup; the rest of the module's callers move here
-// as the module's other use cases get their front door.
-export { runQueuedInProcess } from './backup-jobs.ts';
-export type { EnqueuedRun, RunResult } from './backup-types.ts';
+// The backup module's public surface (issue 15): what other modules, the CLI, the jobs, bench
+// and e2e use. The module owns the backup engine and everything it keeps: the tenants'
+// repository keys and blob index (tenant_repository_keys, repository_packs, repository_blobs),
+// the sources and their runs (backup_sources, backup_runs, backup_run_errors), the item
+// versions (backup_item_versions) and each tenant's schedule and maintenance state
+// (backup_tenant_state). Other modules read them through the functions below, never the tables.
+// In file order (the linter sorts them):
+// - starting a backup: startBackup, the one way in for the API, the CLI and the scheduler, and
+//   runQueuedInProcess for the CLI's --wait; the jobs (defineBackupJobs, scheduleBackupJobs) and
+//   the API module (backupModule);
+// - settings and status: retention, the backup window, getBackupStatus, listBackupRuns, the
+//   dashboards;
+// - the tenant repositories: keys, opening one, customers' hooks, key export and recover;
+// - reading the backed-up history (browse, search, restore, export): item-history.ts,
+//   history-lists.ts, item-search.ts;
+// - small helpers its neighbours share (bounded concurrency, batches, error text).
+export { defineBackupJobs, runQueuedInProcess } from './backup-jobs.ts';
+export {
+  type BackupService,
+  type BackupSubject,
+  backupServices,
+  type EnqueuedRun,
+  type RunResult,
+} from './backup-types.ts';
+export { backupCustomerHooks, tenantRepositoryStorage } from './customer-hooks.ts';
+export { getBackupSummary, listUserBackups } from './dashboard.ts';
+export { listSharedDriveSubjects } from './directory-subjects.ts';
+export { GMAIL_BATCH } from './gmail-backup.ts';
+export {
+  calendarsAsOf,
+  driveChildrenAsOf,
+  FOLDER_MIME_TYPE,
+  gmailLabelCounts,
+  type LabelCount,
+  listSourcesPage,
+} from './history-lists.ts';
+export {
+  allVersionsAsOf,
+  type BackupPoint,
+  type BackupSource,
+  backupPointOfRun,
+  backupPoints,
+  contentKind,
+  countVersionsAsOf,
+  findSource,
+  type ItemVersion,
+  itemVersions,
+  readVersionBytes,
+  readVersionObject,
+  resolveBackupPoint,
+  sourceById,
+  type VersionFilter,
+  versionAsOf,
+  versionKey,
+  versionsAsOf,
+  versionsByKey,
+} from './item-history.ts';
+export {
+  searchVersions,
+  type VersionSearchFilter,
+  type VersionSearchHit,
+  type VersionSearchOptions,
+} from './item-search.ts';
+export { getRetention, MAINTENANCE_JOB, setRetention } from './maintenance.ts';
+export { exportTenantKeys, type KeyExport, keyExportSchema, RecoverError, recoverTenant } from './recover.ts';
+export { backupModule } from './routes.ts';
+export { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
+export { backupWindowSchema, getBackupWindow, scheduleBackupJobs, setBackupWindow } from './schedule.ts';
+export { chunks, errorReason, forEachLimited } from './service-context.ts';
 export {
   type BackupScope,
   type ChosenSource,
@@ -10,3 +74,10 @@ export {
   type StartBackupInput,
   startBackup,
 } from './start-backup.ts';
+export { type BackupStatus, getBackupStatus, listBackupRuns } from './status.ts';
+export {
+  createTenantRepositoryKeys,
+  openTenantRepository,
+  type TenantRepositoryDeps,
+  tenantRepositoryLocationOf,
+} from './tenant-repository.ts';

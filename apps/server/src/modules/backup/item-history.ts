@@ -84,6 +84,16 @@ export async function backupPoints(
   );
 }
 
+/** The backup point run `runId` of the tenant made, or null when it is not a committed run of it. */
+export async function backupPointOfRun(db: Db, customerId: string, runId: string): Promise<BackupPoint | null> {
+  const [row] = await db
+    .select({ runId: backupRuns.id, status: backupRuns.status, at: backupRuns.finishedAt })
+    .from(backupRuns)
+    .where(and(eq(backupRuns.customerId, customerId), eq(backupRuns.id, runId)));
+  if (!row?.at || (row.status !== 'success' && row.status !== 'partial')) return null;
+  return { runId: row.runId, status: row.status, at: row.at };
+}
+
 /**
  * The backup point a request for "as of `requested`" means: the newest committed run at or
  * before it (the newest overall when no time is given), or null when there is none.
@@ -101,7 +111,7 @@ export async function resolveBackupPoint(
   return point ?? null;
 }
 
-/** Rows of backup_item_versions valid at `at`. */
+/** Rows of backup_item_versions valid at `at` (for this module's queries; others pass a time). */
 export function validAt(at: Date): SQL {
   return and(
     lte(backupItemVersions.validFrom, at),
@@ -109,13 +119,45 @@ export function validAt(at: Date): SQL {
   ) as SQL;
 }
 
+/** Narrows the versions read as of T; every field given must hold. */
+export interface VersionFilter {
+  /** These items only. */
+  itemKeys?: readonly string[];
+  /** Items whose key starts with this (a calendar's events: `<calendarId>/`). */
+  keyPrefix?: string;
+  /** Gmail messages carrying this label id. */
+  labelId?: string;
+  /** Calendar events of this calendar (the `calendarId` of their metadata). */
+  calendarId?: string;
+}
+
+function filterConditions(filter: VersionFilter = {}): SQL | undefined {
+  const v = backupItemVersions;
+  return and(
+    filter.itemKeys ? inArray(v.itemKey, filter.itemKeys.length > 0 ? [...filter.itemKeys] : ['']) : undefined,
+    // starts_with keeps a key range exact under any collation.
+    filter.keyPrefix === undefined ? undefined : sql`starts_with(${v.itemKey}, ${filter.keyPrefix})`,
+    filter.labelId === undefined
+      ? undefined
+      : sql`${v.metadata}->'labelIds' @> ${JSON.stringify([filter.labelId])}::jsonb`,
+    filter.calendarId === undefined ? undefined : sql`${v.metadata}->>'calendarId' = ${filter.calendarId}`,
+  );
+}
+
 /**
  * The source's items as of `at`, in item-key order, a page at a time (`afterKey` is the last
- * key of the previous page). `where` narrows further (e.g. a label or a folder).
+ * key of the previous page). `filter` narrows further (e.g. a label or a calendar).
  */
 export async function versionsAsOf(
   db: Db,
-  options: { customerId: string; sourceId: string; at: Date; afterKey?: string; limit?: number; where?: SQL },
+  options: {
+    customerId: string;
+    sourceId: string;
+    at: Date;
+    afterKey?: string;
+    limit?: number;
+    filter?: VersionFilter;
+  },
 ): Promise<ItemVersion[]> {
   return db
     .select(itemVersionColumns)
@@ -126,7 +168,7 @@ export async function versionsAsOf(
         eq(backupItemVersions.sourceId, options.sourceId),
         validAt(options.at),
         options.afterKey === undefined ? undefined : gt(backupItemVersions.itemKey, options.afterKey),
-        options.where,
+        filterConditions(options.filter),
       ),
     )
     .orderBy(asc(backupItemVersions.itemKey))
@@ -136,7 +178,7 @@ export async function versionsAsOf(
 /** Every version of the source as of `at`, read page by page (for restores and exports). */
 export async function* allVersionsAsOf(
   db: Db,
-  options: { customerId: string; sourceId: string; at: Date; where?: SQL; pageSize?: number },
+  options: { customerId: string; sourceId: string; at: Date; filter?: VersionFilter; pageSize?: number },
 ): AsyncGenerator<ItemVersion> {
   let afterKey: string | undefined;
   for (;;) {
@@ -151,6 +193,65 @@ export async function* allVersionsAsOf(
     afterKey = last.itemKey;
   }
 }
+
+/** The version of one item valid at `at`, or null when the item did not exist then. */
+export async function versionAsOf(
+  db: Db,
+  customerId: string,
+  sourceId: string,
+  itemKey: string,
+  at: Date,
+): Promise<ItemVersion | null> {
+  const [row] = await db
+    .select(itemVersionColumns)
+    .from(backupItemVersions)
+    .where(
+      and(
+        eq(backupItemVersions.customerId, customerId),
+        eq(backupItemVersions.sourceId, sourceId),
+        eq(backupItemVersions.itemKey, itemKey),
+        validAt(at),
+      ),
+    )
+    .limit(1);
+  return row ?? null;
+}
+
+/** How many items the source had as of `at`. */
+export async function countVersionsAsOf(db: Db, customerId: string, sourceId: string, at: Date): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(backupItemVersions)
+    .where(and(eq(backupItemVersions.customerId, customerId), eq(backupItemVersions.sourceId, sourceId), validAt(at)));
+  return Number(row?.count ?? 0);
+}
+
+/**
+ * Specific versions of the source's items (`itemKey` × `version`), e.g. the ones a restore
+ * planned; keyed by `${itemKey}\u0000${version}` (versionKey).
+ */
+export async function versionsByKey(
+  db: Db,
+  customerId: string,
+  sourceId: string,
+  wanted: ReadonlyArray<{ itemKey: string; version: number }>,
+): Promise<Map<string, ItemVersion>> {
+  if (wanted.length === 0) return new Map();
+  const v = backupItemVersions;
+  const pairs = sql.join(
+    wanted.map((entry) => sql`(${entry.itemKey}, ${entry.version}::int)`),
+    sql`, `,
+  );
+  const rows = await db
+    .select(itemVersionColumns)
+    .from(v)
+    .where(
+      and(eq(v.customerId, customerId), eq(v.sourceId, sourceId), sql`(${v.itemKey}, ${v.version}) in (${pairs})`),
+    );
+  return new Map(rows.map((row) => [versionKey(row.itemKey, row.version), row]));
+}
+
+export const versionKey = (itemKey: string, version: number): string => `${itemKey}\u0000${version}`;
 
 /** All versions of one item, oldest first (its history). */
 export async function itemVersions(

@@ -2,9 +2,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
+import {
+  type BackupFixture,
+  backupFixture,
+  requestCounts,
+  runRow,
+  startTestBackup,
+  versionsOf,
+} from '../../testing/backup.ts';
 import { runAndKillWorker } from '../../testing/worker-process.ts';
-import { enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture, requestCounts, runRow, versionsOf } from './backup-test-support.ts';
 import { createQueuedRuns } from './queue-runs.ts';
 import { backupItemVersions, backupRuns } from './tables.ts';
 import { openTenantRepository } from './tenant-repository.ts';
@@ -49,7 +55,7 @@ describe('a backup worker killed with SIGKILL [postgres]', { skip: !process.env.
     // Its lease has not run out, but its holder is dead (its session's advisory lock is gone):
     // the next run takes the source over at once.
     f.emulator.control.counters({ reset: true });
-    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { results } = await startTestBackup(f.ctx, f.customerId, {
       subjects: [subject],
       services: ['gmail'],
       trigger: 'on_demand',

@@ -4,11 +4,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { and, eq, isNull } from 'drizzle-orm';
+import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { createCustomersDeps, purgeExpiredLicenses, systemAuditActor } from '../customers/index.ts';
 import { directoryUsers } from '../customers/tables.ts';
-import { defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture } from './backup-test-support.ts';
+import { defineBackupJobs } from './backup-jobs.ts';
 import { backupCustomerHooks } from './customer-hooks.ts';
 import {
   applyRetention,
@@ -41,7 +41,7 @@ forEachDatabase('backup maintenance', (kind) => {
     const subject = f.users.find((user) => user.email === email);
     assert.ok(subject);
     f.ctx.clock.advance(60_000);
-    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { results } = await startTestBackup(f.ctx, f.customerId, {
       subjects: [subject],
       services: ['gmail'],
       trigger: 'on_demand',

@@ -18,7 +18,7 @@ import {
   repositoryPacks,
   tenantRepositoryKeys,
 } from './tables.ts';
-import { openTenantRepository } from './tenant-repository.ts';
+import { openTenantRepository, type TenantRepositoryDeps } from './tenant-repository.ts';
 
 export const MAINTENANCE_JOB = 'backup.maintenance';
 /** Once a day at 12:40 UTC, away from the default backup window (01:00–07:00). */
@@ -34,8 +34,11 @@ export const retentionSchema = z.object({
   days: z.number().int().min(1).max(36_500).nullable(),
 });
 
+/** What the maintenance steps use: the rows, the clock, the log and the tenants' repositories. */
+export type MaintenanceDeps = Pick<AppContext, 'db' | 'clock' | 'logger'> & TenantRepositoryDeps;
+
 async function upsertState(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db'>,
   customerId: string,
   values: Partial<typeof backupTenantState.$inferInsert>,
 ): Promise<void> {
@@ -46,7 +49,7 @@ async function upsertState(
 }
 
 export async function tenantState(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db'>,
   customerId: string,
 ): Promise<typeof backupTenantState.$inferSelect | undefined> {
   const [row] = await ctx.db.select().from(backupTenantState).where(eq(backupTenantState.customerId, customerId));
@@ -54,11 +57,15 @@ export async function tenantState(
 }
 
 /** The tenant's retention in days (null: keep forever). */
-export async function getRetention(ctx: AppContext, customerId: string): Promise<number | null> {
+export async function getRetention(ctx: Pick<AppContext, 'db'>, customerId: string): Promise<number | null> {
   return (await tenantState(ctx, customerId))?.retentionDays ?? null;
 }
 
-export async function setRetention(ctx: AppContext, customerId: string, days: number | null): Promise<void> {
+export async function setRetention(
+  ctx: Pick<AppContext, 'db'>,
+  customerId: string,
+  days: number | null,
+): Promise<void> {
   const parsed = retentionSchema.parse({ days });
   await upsertState(ctx, customerId, { retentionDays: parsed.days });
 }
@@ -67,7 +74,7 @@ export async function setRetention(ctx: AppContext, customerId: string, days: nu
  * Deletes the versions closed more than the retention ago. Current versions are never deleted:
  * what a user has now stays restorable whatever the retention.
  */
-export async function applyRetention(ctx: AppContext, customerId: string): Promise<{ deleted: number }> {
+export async function applyRetention(ctx: MaintenanceDeps, customerId: string): Promise<{ deleted: number }> {
   const now = ctx.clock.now();
   const days = await getRetention(ctx, customerId);
   if (days === null) return { deleted: 0 };
@@ -95,7 +102,7 @@ export async function applyRetention(ctx: AppContext, customerId: string): Promi
  * user shares. Returns the number of sources deleted.
  */
 export async function deleteUserBackups(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db' | 'logger'>,
   user: { customerId: string; userId: string },
 ): Promise<{ sources: number }> {
   const googleId = await directoryUserGoogleId(ctx.db, user.customerId, user.userId);
@@ -118,7 +125,7 @@ export async function deleteUserBackups(
 }
 
 /** Every repository object an item version of the tenant names: gc's live set. */
-async function liveObjectIds(ctx: AppContext, customerId: string): Promise<string[]> {
+async function liveObjectIds(ctx: Pick<AppContext, 'db'>, customerId: string): Promise<string[]> {
   const rows = await ctx.db
     .selectDistinct({ objectId: backupItemVersions.objectId })
     .from(backupItemVersions)
@@ -128,7 +135,7 @@ async function liveObjectIds(ctx: AppContext, customerId: string): Promise<strin
 
 /** Garbage collection of the tenant's repository; what no version names any more is deleted. */
 export async function collectGarbage(
-  ctx: AppContext,
+  ctx: MaintenanceDeps,
   customerId: string,
   options: Pick<GcOptions, 'repackBelow'> = {},
 ): Promise<Awaited<ReturnType<typeof garbageCollect>>> {
@@ -149,7 +156,7 @@ export async function collectGarbage(
  * Damage found is kept as the tenant's condition until those packs verify sound.
  */
 export async function verifySample(
-  ctx: AppContext,
+  ctx: MaintenanceDeps,
   customerId: string,
   options: { packs?: number } = {},
 ): Promise<{ verified: string[]; damage: RepositoryDamage }> {
@@ -205,7 +212,7 @@ export interface MaintenanceReport {
 
 /** Retention, gc and the verify sample for every tenant with a repository (the daily job). */
 export async function runMaintenance(
-  ctx: AppContext,
+  ctx: MaintenanceDeps,
   options: { verifyPacks?: number } = {},
 ): Promise<MaintenanceReport> {
   const tenants = await ctx.db

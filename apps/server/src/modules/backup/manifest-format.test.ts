@@ -9,9 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
+import { type BackupFixture, backupFixture, runRow, startTestBackup } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
-import { enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture, runRow } from './backup-test-support.ts';
 import { backupItemVersions, backupRunErrors, backupRuns } from './tables.ts';
 import { tenantKeys } from './tenant-repository.ts';
 
@@ -166,7 +165,7 @@ forEachDatabase('backup-run manifest format (docs/repository-format.md §6)', (k
   let failedRunId: string;
   let secondRunId: string;
   const backupGmail = async () => {
-    const { runs } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { runs } = await startTestBackup(f.ctx, f.customerId, {
       subjects: [f.users[0] as (typeof f.users)[number]],
       services: ['gmail'],
       trigger: 'on_demand',

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { inArray } from 'drizzle-orm';
 import pg from 'pg';
-import { type BackupFixture, backupFixture, queueGmailRun, versionsOf } from './backup-test-support.ts';
+import { type BackupFixture, backupFixture, versionsOf } from '../../testing/backup.ts';
+import { queueGmailRun } from './backup-test-support.ts';
 import { runSourceBackup } from './run-source.ts';
 import { backupRuns } from './tables.ts';
 

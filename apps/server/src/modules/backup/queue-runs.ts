@@ -52,7 +52,7 @@ export async function ensureSources(
 /**
  * Records a queued run and, with `enqueue`, the job that runs it, in one transaction: a crash
  * leaves both or neither (a run left without its job would wait for the stale-run sweep).
- * Without `enqueue` the caller runs it in its own process (enqueueTenantBackup).
+ * Without `enqueue` the caller runs it in its own process (runQueuedInProcess).
  */
 export async function insertQueuedRun(
   ctx: QueueDeps,
@@ -127,7 +127,7 @@ export async function createQueuedRuns(
  * is gone (stale-runs.ts).
  */
 export async function enqueueRunJob(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db' | 'jobs'>,
   runId: string,
   trigger: 'scheduled' | 'on_demand',
   startAfter?: Date,

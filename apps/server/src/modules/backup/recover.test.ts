@@ -5,9 +5,8 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
+import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
 import { createTestContext, forEachDatabase } from '../../testing/context.ts';
-import { enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture } from './backup-test-support.ts';
 import { applyRetention, collectGarbage, setRetention } from './maintenance.ts';
 import { exportTenantKeys, RecoverError, recoverTenant, rowsFromManifests } from './recover.ts';
 import type { RunSourceOptions } from './run-source.ts';
@@ -94,7 +93,7 @@ forEachDatabase('recover', (kind) => {
       runOptions: RunSourceOptions = {},
     ) => {
       f.ctx.clock.advance(60_000);
-      await enqueueTenantBackup(f.ctx, f.customerId, {
+      await startTestBackup(f.ctx, f.customerId, {
         subjects: [user],
         services,
         trigger: 'on_demand',

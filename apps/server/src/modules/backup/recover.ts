@@ -41,7 +41,10 @@ export const keyExportSchema = z.object({
 export type KeyExport = z.infer<typeof keyExportSchema>;
 
 /** The tenant's repository keys as stored: wrapped by the master key, useless without it. */
-export async function exportTenantKeys(ctx: AppContext, domain: string): Promise<KeyExport> {
+export async function exportTenantKeys(
+  ctx: Pick<AppContext, 'db' | 'clock' | 'masterKey'>,
+  domain: string,
+): Promise<KeyExport> {
   const customer = await findCustomerByDomainAnyCase(ctx.db, domain);
   const [keys] = customer
     ? await ctx.db.select().from(tenantRepositoryKeys).where(eq(tenantRepositoryKeys.customerId, customer.id))

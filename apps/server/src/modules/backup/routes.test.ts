@@ -4,13 +4,13 @@ import { after, before, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import type { App } from '../../http/app.ts';
 import { buildApp } from '../../http/app.ts';
+import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { customerConnections, directoryUsers } from '../customers/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { customers } from '../tenancy/tables.ts';
-import { defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture } from './backup-test-support.ts';
+import { defineBackupJobs } from './backup-jobs.ts';
 import { backupModule } from './routes.ts';
 import { backupRuns } from './tables.ts';
 
@@ -46,7 +46,7 @@ forEachDatabase('backup API', (kind) => {
     readOnly = await seedStaffUser(f.ctx, { email: 'viewer@acme.test', partnerId, role: 'read_only' });
     stranger = await seedStaffUser(f.ctx, { email: 'owner@other.test', partnerId: otherPartnerId, role: 'owner' });
     // Backed up in-process first (no worker runs here), then the queue starts for the POST.
-    await enqueueTenantBackup(f.ctx, f.customerId, {
+    await startTestBackup(f.ctx, f.customerId, {
       subjects: licensed(),
       services: ['gmail'],
       trigger: 'scheduled',

@@ -6,17 +6,11 @@ import { AuthorizationLostError, type GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import {
-  createCustomersDeps,
-  installationGoogleClient,
-  recordAuthorizationLost,
-  systemAuditActor,
-} from '../customers/index.ts';
+import { installationGoogleClient, recordAuthorizationLost, systemAuditActor } from '../customers/index.ts';
 import { getCustomer } from '../tenancy/index.ts';
 import { type BackupService, INTERRUPTED_REASON, type RunResult, type RunStatus } from './backup-types.ts';
 import { backupCalendar } from './calendar-backup.ts';
 import { backupContacts } from './contacts-backup.ts';
-import { backupCustomerHooks } from './customer-hooks.ts';
 import { backupDrive } from './drive-backup.ts';
 import { backupGmail } from './gmail-backup.ts';
 import { loadCurrentVersions, type RunHooks, RunWriter, versionContentColumns } from './run-writer.ts';
@@ -270,7 +264,7 @@ async function markAuthorizationLost(
     const customer = await getCustomer(ctx.db, customerId);
     if (!customer) return;
     await recordAuthorizationLost(
-      createCustomersDeps(ctx, { hooks: backupCustomerHooks(ctx) }),
+      { db: ctx.db, clock: ctx.clock, audit: ctx.audit, mail: ctx.mail, publicUrl: () => ctx.config.publicUrl },
       google,
       customer,
       failure,

@@ -50,7 +50,10 @@ export const versionContentColumns = {
   metadata: backupItemVersions.metadata,
 };
 
-export async function loadCurrentVersions(ctx: AppContext, sourceId: string): Promise<Map<string, CurrentVersion>> {
+export async function loadCurrentVersions(
+  ctx: Pick<AppContext, 'db'>,
+  sourceId: string,
+): Promise<Map<string, CurrentVersion>> {
   const rows = await ctx.db
     .select(versionContentColumns)
     .from(backupItemVersions)
@@ -97,7 +100,7 @@ function recordVersions(
 
 export class RunWriter {
   readonly current: Map<string, CurrentVersion>;
-  private readonly ctx: AppContext;
+  private readonly ctx: Pick<AppContext, 'db' | 'clock'>;
   private readonly repository: Repository;
   private readonly run: RunRef;
   private readonly hooks: RunHooks;
@@ -107,7 +110,7 @@ export class RunWriter {
   failed = 0;
 
   constructor(
-    ctx: AppContext,
+    ctx: Pick<AppContext, 'db' | 'clock'>,
     repository: Repository,
     run: RunRef,
     current: Map<string, CurrentVersion>,

@@ -54,12 +54,16 @@ export type BackupWindow = z.infer<typeof backupWindowSchema>;
 export const defaultBackupWindow: BackupWindow = { startHour: 1, hours: 6 };
 
 /** Sets a tenant's daily backup window (hours in UTC). */
-export async function setBackupWindow(ctx: AppContext, customerId: string, window: BackupWindow): Promise<void> {
+export async function setBackupWindow(
+  ctx: Pick<AppContext, 'db'>,
+  customerId: string,
+  window: BackupWindow,
+): Promise<void> {
   await setCustomerBackupWindow(ctx.db, customerId, backupWindowSchema.parse(window));
 }
 
 /** A tenant's daily backup window (hours in UTC). */
-export async function getBackupWindow(ctx: AppContext, customerId: string): Promise<BackupWindow | null> {
+export async function getBackupWindow(ctx: Pick<AppContext, 'db'>, customerId: string): Promise<BackupWindow | null> {
   return getCustomerBackupWindow(ctx.db, customerId);
 }
 

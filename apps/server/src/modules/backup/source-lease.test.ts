@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
+import { type BackupFixture, backupFixture, runRow } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture, runRow } from './backup-test-support.ts';
 import { BACKUP_JOB, ON_DEMAND_PRIORITY } from './backup-types.ts';
 import { createQueuedRuns } from './queue-runs.ts';
 import { ALREADY_RUNNING_REASON, DEFAULT_LEASE_MS, runSourceBackup } from './run-source.ts';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
+import { type BackupFixture, backupFixture, runRow, startTestBackup } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
-import { defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture, runRow } from './backup-test-support.ts';
+import { defineBackupJobs } from './backup-jobs.ts';
 import { BACKUP_JOB, type BackupService, INTERRUPTED_REASON } from './backup-types.ts';
 import { createQueuedRuns, enqueueRunJob } from './queue-runs.ts';
 import { GIVE_UP_AFTER_MS, NEVER_STARTED_REASON, STALE_AFTER_MS, sweepStaleRuns } from './stale-runs.ts';
@@ -110,7 +110,7 @@ forEachDatabase('the stale-run sweep', (kind) => {
     // In-process as the CLI runs it (this context's queue counts as not started), one run at a time.
     const holds: Array<Date | null> = [];
     const local = { ...f.ctx, jobs: { ...f.ctx.jobs, started: false } };
-    const result = await enqueueTenantBackup(local, f.customerId, {
+    const result = await startTestBackup(local, f.customerId, {
       subjects: [f.users[0]!],
       services: ['calendar', 'contacts'],
       trigger: 'on_demand',
@@ -157,7 +157,7 @@ forEachDatabase('the stale-run sweep', (kind) => {
       },
     };
     await assert.rejects(
-      enqueueTenantBackup(refusing, f.customerId, {
+      startTestBackup(refusing, f.customerId, {
         subjects: [f.users[1]!],
         services: ['calendar'],
         trigger: 'on_demand',
@@ -167,7 +167,7 @@ forEachDatabase('the stale-run sweep', (kind) => {
     const after = await f.ctx.db.select({ id: backupRuns.id }).from(backupRuns);
     assert.equal(after.length, before.length, 'no run without its job');
 
-    const { runs } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { runs } = await startTestBackup(f.ctx, f.customerId, {
       subjects: [f.users[1]!],
       services: ['calendar'],
       trigger: 'on_demand',

@@ -25,7 +25,9 @@ export interface StaleRunsReport {
   abandoned: number;
 }
 
-export async function sweepStaleRuns(ctx: AppContext): Promise<StaleRunsReport> {
+export async function sweepStaleRuns(
+  ctx: Pick<AppContext, 'db' | 'clock' | 'jobs' | 'logger'>,
+): Promise<StaleRunsReport> {
   const now = ctx.clock.now();
   const staleBefore = new Date(now.getTime() - STALE_AFTER_MS);
   const interrupted = await ctx.db

@@ -41,7 +41,10 @@ export interface BackupStatus {
   } | null;
 }
 
-export async function getBackupStatus(ctx: AppContext, customerId: string): Promise<BackupStatus> {
+export async function getBackupStatus(
+  ctx: Pick<AppContext, 'db' | 'clock'>,
+  customerId: string,
+): Promise<BackupStatus> {
   const sources = await ctx.db.select().from(backupSources).where(eq(backupSources.customerId, customerId));
   const totals = await ctx.db
     .select({
@@ -158,7 +161,7 @@ export interface RunListEntry {
 }
 
 export async function listBackupRuns(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db'>,
   customerId: string,
   page: { limit: number; offset: number; runIds?: readonly string[] },
 ): Promise<{ runs: RunListEntry[]; total: number }> {

@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { type Backend, backendFromUrl, openRepository, verifyRepository } from '@safehold/repository';
+import { type BackupFixture, backupFixture, runRow, versionsOf } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
-import { type BackupFixture, backupFixture, queueGmailRun, runRow, versionsOf } from './backup-test-support.ts';
+import { queueGmailRun } from './backup-test-support.ts';
 import { createPostgresBlobIndex } from './postgres-blob-index.ts';
 import { runSourceBackup } from './run-source.ts';
 import { openTenantRepository, tenantKeys } from './tenant-repository.ts';

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { backendFromUrl, createRepositoryIndex } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
+import { type BackupFixture, backupFixture, runRow, startTestBackup } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
-import { BACKUP_JOB, defineBackupJobs, enqueueTenantBackup } from './backup-jobs.ts';
-import { type BackupFixture, backupFixture, runRow } from './backup-test-support.ts';
+import { BACKUP_JOB, defineBackupJobs } from './backup-jobs.ts';
 import { backupItemVersions, backupRuns, repositoryPacks, tenantRepositoryKeys } from './tables.ts';
 import {
   openTenantRepository,
@@ -20,7 +20,7 @@ forEachDatabase('tenant repository, manifests and jobs', (kind) => {
   let runId: string;
   before(async () => {
     f = await backupFixture(kind, { users: 2, generate: { messagesPerUser: 6 } });
-    const { runs } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { runs } = await startTestBackup(f.ctx, f.customerId, {
       subjects: [f.users[1] as (typeof f.users)[number]],
       services: ['gmail'],
       trigger: 'on_demand',
@@ -94,7 +94,7 @@ forEachDatabase('tenant repository, manifests and jobs', (kind) => {
     );
     await f.ctx.jobs.start({ work: true });
     try {
-      const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+      const { results } = await startTestBackup(f.ctx, f.customerId, {
         subjects: [f.users[1] as (typeof f.users)[number]],
         services: ['gmail'],
         trigger: 'on_demand',

@@ -52,7 +52,13 @@ export class TenantRepositoryMissingError extends Error {
  * Generates the tenant's keys, creates its repository and stores the wrapped keys. Idempotent:
  * a tenant that already has keys keeps them (returns false).
  */
-export async function createTenantRepositoryKeys(ctx: AppContext, customerId: string): Promise<boolean> {
+/** Opening a tenant's repository: its wrapped keys (database) and the master key that unwraps them. */
+export type TenantRepositoryDeps = Pick<AppContext, 'db' | 'masterKey'>;
+
+export async function createTenantRepositoryKeys(
+  ctx: TenantRepositoryDeps & Pick<AppContext, 'config'>,
+  customerId: string,
+): Promise<boolean> {
   const [existing] = await ctx.db
     .select({ customerId: tenantRepositoryKeys.customerId })
     .from(tenantRepositoryKeys)
@@ -75,7 +81,7 @@ export async function createTenantRepositoryKeys(ctx: AppContext, customerId: st
 }
 
 export async function tenantKeys(
-  ctx: AppContext,
+  ctx: TenantRepositoryDeps,
   customerId: string,
 ): Promise<{ keys: RepositoryKeys; location: string }> {
   const [row] = await ctx.db.select().from(tenantRepositoryKeys).where(eq(tenantRepositoryKeys.customerId, customerId));
@@ -85,7 +91,7 @@ export async function tenantKeys(
 
 /** Opens the tenant's repository with its keys and the PostgreSQL blob index. Close it after use. */
 export async function openTenantRepository(
-  ctx: AppContext,
+  ctx: TenantRepositoryDeps,
   customerId: string,
   options: { workers?: number } = {},
 ): Promise<Repository> {

@@ -5,11 +5,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { type App, buildApp } from '../../http/app.ts';
+import { type BackupFixture, backupFixture, runRow, startTestBackup } from '../../testing/backup.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import type { DatabaseKind } from '../../testing/databases.ts';
-import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
-import { type BackupFixture, backupFixture, runRow } from '../backup/backup-test-support.ts';
-import type { BackupService } from '../backup/item-history.ts';
+import type { BackupService } from '../backup/index.ts';
 import { backupItemVersions, backupRuns, backupSources } from '../backup/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { searchModule } from '../search/index.ts';
@@ -94,7 +93,7 @@ export async function browseFixture(
       const subject = f.users.find((user) => user.email === email);
       assert.ok(subject, `no user ${email}`);
       f.ctx.clock.advance(60_000);
-      const { results = [] } = await enqueueTenantBackup(f.ctx, f.customerId, {
+      const { results = [] } = await startTestBackup(f.ctx, f.customerId, {
         subjects: [subject],
         services,
         trigger: 'scheduled',

@@ -1,27 +1,28 @@
 // Browse a backup as of a backup point: a tenant's sources (a user's or shared drive's Gmail,
 // Drive, Calendar, Contacts), their backup points, and what existed at a point — Gmail labels
 // with message counts and the messages of a label, the Drive folder tree, calendars and their
-// events, contacts — plus one item's details and version history. Reads through
-// backup/item-history.ts; every query carries the customer id. Lists are paged by key with an
+// events, contacts — plus one item's details and version history. Reads through the backup
+// module's history queries; every query carries the customer id. Lists are paged by key with an
 // opaque cursor, so page N costs what page 1 costs.
-import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../http/errors.ts';
 import {
   type BackupPoint,
   type BackupService,
   type BackupSource,
+  calendarsAsOf,
+  driveChildrenAsOf,
+  FOLDER_MIME_TYPE,
+  gmailLabelCounts,
   type ItemVersion,
-  itemVersionColumns,
   itemVersions,
+  type LabelCount,
+  listSourcesPage,
   resolveBackupPoint,
   sourceById,
-  validAt,
+  versionAsOf,
   versionsAsOf,
-} from '../backup/item-history.ts';
-import { backupItemVersions, backupSources } from '../backup/tables.ts';
-
-export const FOLDER_MIME_TYPE = 'application/vnd.google-apps.folder';
+} from '../backup/index.ts';
 
 export interface Page<T> {
   items: T[];
@@ -79,22 +80,12 @@ export async function listSources(
 ): Promise<Page<BackupSource>> {
   const limit = pageLimit(filter);
   const after = filter.cursor ? decodeCursor(filter.cursor, 2) : null;
-  const s = backupSources;
-  const rows = await db
-    .select()
-    .from(s)
-    .where(
-      and(
-        eq(s.customerId, customerId),
-        filter.service ? eq(s.service, filter.service) : undefined,
-        filter.user
-          ? sql`(lower(${s.subjectEmail}) = lower(${filter.user}) or ${s.subjectId} = ${filter.user})`
-          : undefined,
-        after ? sql`(lower(${s.subjectEmail}), ${s.id}::text) > (${String(after[0])}, ${String(after[1])})` : undefined,
-      ),
-    )
-    .orderBy(sql`lower(${s.subjectEmail})`, sql`${s.id}::text`)
-    .limit(limit + 1);
+  const rows = await listSourcesPage(db, customerId, {
+    user: filter.user,
+    service: filter.service,
+    ...(after ? { after: [String(after[0]), String(after[1])] as [string, string] } : {}),
+    limit: limit + 1,
+  });
   return pageOf(rows, limit, (row) => [row.subjectEmail.toLowerCase(), row.id]);
 }
 
@@ -130,37 +121,11 @@ export async function requirePoint(db: Db, customerId: string, source: BackupSou
 // Gmail
 // ---------------------------------------------------------------------------------------------
 
-export interface LabelCount {
-  id: string;
-  name: string;
-  messages: number;
-}
+export type { LabelCount };
 
 /** Labels present on the messages as of `at`, with how many messages carry each. */
-export async function gmailLabels(db: Db, customerId: string, sourceId: string, at: Date): Promise<LabelCount[]> {
-  const v = backupItemVersions;
-  // Messages share few label combinations: count per combination, then unnest only those.
-  const result = await db.execute<{ id: string; name: string; messages: number }>(sql`
-    with combinations as (
-      select ${v.metadata}->'labelIds' as ids, ${v.metadata}->'labelNames' as names, count(*)::int as n
-      from ${v}
-      where ${v.customerId} = ${customerId} and ${v.sourceId} = ${sourceId} and ${validAt(at)}
-      group by 1, 2
-    )
-    select label.id, (array_agg(label.name order by combinations.n desc))[1] as name, sum(combinations.n)::int as messages
-    from combinations
-    cross join lateral rows from (
-      jsonb_array_elements_text(case when jsonb_typeof(combinations.ids) = 'array' then combinations.ids else '[]'::jsonb end),
-      jsonb_array_elements_text(case when jsonb_typeof(combinations.names) = 'array' then combinations.names else '[]'::jsonb end)
-    ) as label(id, name)
-    where label.id is not null
-    group by label.id
-    order by 2, 1`);
-  return (result as unknown as { rows: LabelCount[] }).rows.map((row) => ({
-    id: row.id,
-    name: row.name ?? row.id,
-    messages: Number(row.messages),
-  }));
+export function gmailLabels(db: Db, customerId: string, sourceId: string, at: Date): Promise<LabelCount[]> {
+  return gmailLabelCounts(db, customerId, sourceId, at);
 }
 
 export interface MessageSummary {
@@ -211,9 +176,7 @@ export async function gmailMessages(
     at: options.at,
     limit: limit + 1,
     ...(afterKey === undefined ? {} : { afterKey }),
-    ...(options.labelId
-      ? { where: sql`${backupItemVersions.metadata}->'labelIds' @> ${JSON.stringify([options.labelId])}::jsonb` }
-      : {}),
+    ...(options.labelId ? { filter: { labelId: options.labelId } } : {}),
   });
   return pageOf(rows.map(messageSummary), limit, (row) => [row.itemKey]);
 }
@@ -259,28 +222,6 @@ export interface FolderInfo {
   ancestors: Array<{ itemKey: string; name: string }>;
 }
 
-async function versionAt(
-  db: Db,
-  customerId: string,
-  sourceId: string,
-  itemKey: string,
-  at: Date,
-): Promise<ItemVersion | null> {
-  const [row] = await db
-    .select(itemVersionColumns)
-    .from(backupItemVersions)
-    .where(
-      and(
-        eq(backupItemVersions.customerId, customerId),
-        eq(backupItemVersions.sourceId, sourceId),
-        eq(backupItemVersions.itemKey, itemKey),
-        validAt(at),
-      ),
-    )
-    .limit(1);
-  return row ?? null;
-}
-
 const firstParent = (version: ItemVersion): string | null => {
   const parents = version.metadata.parents;
   return Array.isArray(parents) && typeof parents[0] === 'string' ? parents[0] : null;
@@ -294,14 +235,14 @@ export async function driveFolder(
   folderId: string,
   at: Date,
 ): Promise<FolderInfo> {
-  const folder = await versionAt(db, customerId, sourceId, folderId, at);
+  const folder = await versionAsOf(db, customerId, sourceId, folderId, at);
   if (!folder || folder.metadata.mimeType !== FOLDER_MIME_TYPE) {
     throw new AppError('not_found', `No folder ${folderId} in this backup as of ${at.toISOString()}.`);
   }
   const ancestors: FolderInfo['ancestors'] = [];
   let parent = firstParent(folder);
   for (let depth = 0; parent && depth < 64; depth++) {
-    const above = await versionAt(db, customerId, sourceId, parent, at);
+    const above = await versionAsOf(db, customerId, sourceId, parent, at);
     if (!above) break;
     ancestors.unshift({ itemKey: above.itemKey, name: text(above.metadata.name) ?? above.itemKey });
     parent = firstParent(above);
@@ -320,42 +261,15 @@ export async function driveChildren(
   options: { customerId: string; sourceId: string; at: Date; folderId?: string | undefined } & PageRequest,
 ): Promise<Page<DriveEntry>> {
   const limit = pageLimit(options);
-  const v = backupItemVersions;
-  const parent = sql`(${v.metadata}->'parents'->>0)`;
-  const isFile = sql`(case when ${v.metadata}->>'mimeType' = ${FOLDER_MIME_TYPE} then 0 else 1 end)`;
-  const name = sql`coalesce(${v.metadata}->>'name', '')`;
   const after = options.cursor ? decodeCursor(options.cursor, 3) : null;
-  const at = options.at.toISOString();
-  // The top level: entries whose parent is not an entry as of T. Parents are few, so they are
-  // collected once and checked once, not per entry.
-  const inFolder: SQL = options.folderId
-    ? sql`${parent} = ${options.folderId}`
-    : sql`(${parent} is null or ${parent} in (
-        select candidate.id from (
-          select distinct e.metadata->'parents'->>0 as id from ${v} as e
-          where e.customer_id = ${options.customerId} and e.source_id = ${options.sourceId}
-            and e.metadata->'parents'->>0 is not null and e.valid_from <= ${at}::timestamptz and (e.valid_to is null or e.valid_to > ${at}::timestamptz)
-        ) as candidate
-        where not exists (
-          select 1 from ${v} as p
-          where p.customer_id = ${options.customerId} and p.source_id = ${options.sourceId} and p.item_key = candidate.id
-            and p.valid_from <= ${at}::timestamptz and (p.valid_to is null or p.valid_to > ${at}::timestamptz))))`;
-  const rows = await db
-    .select(itemVersionColumns)
-    .from(v)
-    .where(
-      and(
-        eq(v.customerId, options.customerId),
-        eq(v.sourceId, options.sourceId),
-        validAt(options.at),
-        inFolder,
-        after
-          ? sql`(${isFile}, ${name}, ${v.itemKey}) > (${Number(after[0])}, ${String(after[1])}, ${String(after[2])})`
-          : undefined,
-      ),
-    )
-    .orderBy(isFile, name, asc(v.itemKey))
-    .limit(limit + 1);
+  const rows = await driveChildrenAsOf(db, {
+    customerId: options.customerId,
+    sourceId: options.sourceId,
+    at: options.at,
+    folderId: options.folderId,
+    ...(after ? { after: [Number(after[0]), String(after[1]), String(after[2])] as [number, string, string] } : {}),
+    limit: limit + 1,
+  });
   return pageOf(rows.map(driveEntry), limit, (entry) => [entry.isFolder ? 0 : 1, entry.name, entry.itemKey]);
 }
 
@@ -370,15 +284,7 @@ export async function calendars(
   sourceId: string,
   at: Date,
 ): Promise<Array<{ calendarId: string; events: number }>> {
-  const v = backupItemVersions;
-  const calendarId = sql<string>`coalesce(${v.metadata}->>'calendarId', '')`;
-  const rows = await db
-    .select({ calendarId, events: sql<number>`count(*)::int` })
-    .from(v)
-    .where(and(eq(v.customerId, customerId), eq(v.sourceId, sourceId), validAt(at)))
-    .groupBy(calendarId)
-    .orderBy(calendarId);
-  return rows.map((row) => ({ calendarId: row.calendarId, events: Number(row.events) }));
+  return calendarsAsOf(db, customerId, sourceId, at);
 }
 
 export interface EventSummary {
@@ -418,8 +324,8 @@ export async function calendarEvents(
     at: options.at,
     afterKey,
     limit: limit + 1,
-    // Keys of this calendar sort between "<id>/" and "<id>0" ('0' follows '/'); starts_with keeps it exact under any collation.
-    where: sql`starts_with(${backupItemVersions.itemKey}, ${prefix})`,
+    // Keys of this calendar sort between "<id>/" and "<id>0" ('0' follows '/'); the prefix keeps it exact under any collation.
+    filter: { keyPrefix: prefix },
   });
   return pageOf(rows.map(eventSummary), limit, (row) => [row.itemKey]);
 }

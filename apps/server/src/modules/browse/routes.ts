@@ -6,8 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
-import type { ItemVersion } from '../backup/item-history.ts';
-import { backupPoints } from '../backup/item-history.ts';
+import { backupPoints, type ItemVersion } from '../backup/index.ts';
 import { requireActor } from '../identity/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import {

@@ -42,8 +42,11 @@ export interface AuthorizationLost {
   newlyLost: boolean;
 }
 
+/** What recording a lost authorisation needs (the backup engine passes no more). */
+export type AuthorizationLostDeps = Pick<CustomersDeps, 'db' | 'clock' | 'audit' | 'mail' | 'publicUrl'>;
+
 export async function recordAuthorizationLost(
-  deps: CustomersDeps,
+  deps: AuthorizationLostDeps,
   google: GoogleClient,
   customer: CustomerRow,
   error: AuthorizationLostError,

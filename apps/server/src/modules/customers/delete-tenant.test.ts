@@ -6,13 +6,11 @@ import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import type { AppError } from '../../http/errors.ts';
+import { type BackupFixture, backupFixture, runRow, startTestBackup } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { seedCustomer, signedInSession } from '../../testing/tenants.ts';
-import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
-import { type BackupFixture, backupFixture, runRow } from '../backup/backup-test-support.ts';
-import { tenantRepositoryStorage } from '../backup/customer-hooks.ts';
+import { tenantRepositoryLocationOf, tenantRepositoryStorage } from '../backup/index.ts';
 import { backupSources } from '../backup/tables.ts';
-import { tenantRepositoryLocationOf } from '../backup/tenant-repository.ts';
 import { deleteTenantExportFiles } from '../export/exports.ts';
 import { customerMembers } from '../identity/tables.ts';
 import { outbox } from '../notifications/tables.ts';
@@ -93,7 +91,7 @@ forEachDatabase('deleting a tenant', (kind) => {
     assert.ok(user);
     f.emulator.control.addMessage({ email: user.email, subject, body: 'numbers', labelIds: ['INBOX'] });
     f.emulator.control.createFile({ email: user.email, name: fileName, content: 'plan' });
-    const { results = [] } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { results = [] } = await startTestBackup(f.ctx, f.customerId, {
       subjects: [user],
       services: ['gmail', 'drive'],
       trigger: 'scheduled',

@@ -6,7 +6,7 @@ import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { type GoogleTestbed, startGoogleTestbed } from '../../testing/google-testbed.ts';
-import { backupCustomerHooks } from '../backup/customer-hooks.ts';
+import { backupCustomerHooks } from '../backup/index.ts';
 import { createIdentityModule, createSession, sessionCookieName } from '../identity/index.ts';
 import { customerMembers } from '../identity/tables.ts';
 import { customers } from '../tenancy/tables.ts';

@@ -9,7 +9,6 @@ import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Repository } from '@safehold/repository';
-import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { csvRecord } from '../../csv.ts';
 import type { Db } from '../../db/database.ts';
 import {
@@ -17,15 +16,16 @@ import {
   type BackupPoint,
   type BackupService,
   type BackupSource,
+  calendarsAsOf,
   contentKind,
+  countVersionsAsOf,
   findSource,
   type ItemVersion,
   readVersionBytes,
   readVersionObject,
   resolveBackupPoint,
-  validAt,
-} from '../backup/item-history.ts';
-import { backupItemVersions } from '../backup/tables.ts';
+  type VersionFilter,
+} from '../backup/index.ts';
 import { safeSegment, UniquePaths } from './file-names.ts';
 import { icsFooter, icsHeader, renderVevent, TimeZones } from './ics.ts';
 import { driveFileInfo, mailFileName, messageDate } from './item-files.ts';
@@ -68,17 +68,8 @@ export async function planExport(
       missing.push(service);
       continue;
     }
-    const [row] = await db
-      .select({ count: sql<number>`count(*)::int` })
-      .from(backupItemVersions)
-      .where(
-        and(
-          eq(backupItemVersions.customerId, options.customerId),
-          eq(backupItemVersions.sourceId, source.id),
-          validAt(point.at),
-        ),
-      );
-    sources.push({ service, source, point, items: row?.count ?? 0 });
+    const items = await countVersionsAsOf(db, options.customerId, source.id, point.at);
+    sources.push({ service, source, point, items });
   }
   return {
     customerId: options.customerId,
@@ -251,12 +242,12 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
     options.onProgress?.({ ...progress });
   }
 
-  const versions = (entry: ExportPlanSource, where?: SQL) =>
+  const versions = (entry: ExportPlanSource, filter?: VersionFilter) =>
     allVersionsAsOf(db, {
       customerId: plan.customerId,
       sourceId: entry.source.id,
       at: entry.point.at,
-      ...(where ? { where } : {}),
+      ...(filter ? { filter } : {}),
     });
 
   for (const entry of plan.sources) {
@@ -311,23 +302,13 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
     }
 
     if (entry.service === 'calendar') {
-      const calendars = await db
-        .selectDistinct({ calendarId: sql<string>`${backupItemVersions.metadata}->>'calendarId'` })
-        .from(backupItemVersions)
-        .where(
-          and(
-            eq(backupItemVersions.customerId, plan.customerId),
-            eq(backupItemVersions.sourceId, entry.source.id),
-            validAt(entry.point.at),
-          ),
-        );
-      for (const { calendarId } of calendars.sort((a, b) => String(a.calendarId).localeCompare(String(b.calendarId)))) {
-        const zipPath = paths.take(['calendar', `${safeSegment(calendarId ?? 'calendar')}.ics`]);
+      const calendars = await calendarsAsOf(db, plan.customerId, entry.source.id, entry.point.at);
+      for (const { calendarId } of calendars.sort((a, b) => a.calendarId.localeCompare(b.calendarId))) {
+        const zipPath = paths.take(['calendar', `${safeSegment(calendarId || 'calendar')}.ics`]);
         const zones = new TimeZones(entry.point.at.getUTCFullYear());
-        const inCalendar = sql`${backupItemVersions.metadata}->>'calendarId' = ${calendarId}`;
         async function* calendar(): AsyncGenerator<Buffer> {
-          yield Buffer.from(icsHeader(calendarId ?? undefined));
-          const events = readAhead(versions(entry, inCalendar), (v) => readVersionObject(repository, v));
+          yield Buffer.from(icsHeader(calendarId || undefined));
+          const events = readAhead(versions(entry, { calendarId }), (v) => readVersionObject(repository, v));
           for await (const { item: version, loaded } of events) {
             options.signal?.throwIfAborted();
             const event = Buffer.from(renderVevent((await loaded) as Record<string, unknown>, zones));

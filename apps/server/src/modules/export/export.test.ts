@@ -8,12 +8,11 @@ import { after, before, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import ICAL from 'ical.js';
 import { type App, buildApp } from '../../http/app.ts';
+import { type BackupFixture, backupFixture, startTestBackup, versionsOf } from '../../testing/backup.ts';
 import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { auditLog } from '../audit/tables.ts';
-import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
-import { type BackupFixture, backupFixture, versionsOf } from '../backup/backup-test-support.ts';
-import { findSource, type ItemVersion } from '../backup/item-history.ts';
+import { findSource, type ItemVersion } from '../backup/index.ts';
 import { backupSources } from '../backup/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { staffUsers } from '../identity/tables.ts';
@@ -68,7 +67,7 @@ forEachDatabase('export', (kind) => {
   const quotedBody = 'Dear team,\r\nFrom the desk of the director: hello.\r\n>From a quote\r\n';
 
   async function backUp(): Promise<void> {
-    await enqueueTenantBackup(f.ctx, f.customerId, {
+    await startTestBackup(f.ctx, f.customerId, {
       subjects: [f.users[0] as (typeof f.users)[number]],
       trigger: 'on_demand',
       wait: true,

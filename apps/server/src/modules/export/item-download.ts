@@ -3,7 +3,7 @@
 // the customer: a source or item of another tenant is not found.
 import type { Db } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
-import { type BackupSource, type ItemVersion, itemVersions, sourceById } from '../backup/item-history.ts';
+import { type BackupSource, type ItemVersion, itemVersions, sourceById } from '../backup/index.ts';
 
 export interface ItemRequest {
   source: string;

@@ -8,7 +8,7 @@ import {
   type ItemVersion,
   readVersionBytes,
   readVersionObject,
-} from '../backup/item-history.ts';
+} from '../backup/index.ts';
 import { exportExtension, messageFileStem, safeFileName } from './file-names.ts';
 import { renderIcs } from './ics.ts';
 import { renderVcard } from './vcard.ts';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { csvDocument } from '../../csv.ts';
 import { notFound } from '../../http/errors.ts';
-import { getBackupStatus } from '../backup/status.ts';
+import { getBackupStatus } from '../backup/index.ts';
 import { seatSummary } from '../customers/index.ts';
 import { type Actor, authorize, customerScope } from '../policy/index.ts';
 import { getCustomer, loadCustomerTenant, loadPartnerTenant, partnerSubtreeIds } from '../tenancy/index.ts';

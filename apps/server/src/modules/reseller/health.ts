@@ -8,7 +8,7 @@
 // reader sees are therefore current.
 import { and, inArray, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { backupServices } from '../backup/backup-types.ts';
+import { backupServices } from '../backup/index.ts';
 import { customerHealth } from './tables.ts';
 
 const dayMs = 24 * 3600_000;

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
 import { runAndKillWorker } from '../../testing/worker-process.ts';
-import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
-import { type BackupFixture, backupFixture } from '../backup/backup-test-support.ts';
 import { runRestore } from './restore-run.ts';
 import { countItems, createRestore, getRestore } from './restore-store.ts';
 
@@ -22,7 +21,7 @@ describe('a restore worker killed with SIGKILL [postgres]', { skip: !process.env
     const subject = f.users[1];
     assert.ok(subject);
     f.ctx.clock.advance(60_000);
-    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { results } = await startTestBackup(f.ctx, f.customerId, {
       subjects: [subject],
       services: ['gmail'],
       trigger: 'on_demand',

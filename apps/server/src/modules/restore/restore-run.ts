@@ -6,13 +6,15 @@
 // the Google client's (the same as backups').
 import { AuthorizationLostError, GoogleApiError, type GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
-import { and, eq, inArray, type SQL } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { allVersionsAsOf } from '../backup/item-history.ts';
-import { AUTHORISATION_LOST_REASON } from '../backup/run-source.ts';
-import { errorReason, forEachLimited } from '../backup/service-context.ts';
-import { backupItemVersions } from '../backup/tables.ts';
-import { openTenantRepository } from '../backup/tenant-repository.ts';
+import {
+  AUTHORISATION_LOST_REASON,
+  allVersionsAsOf,
+  errorReason,
+  forEachLimited,
+  openTenantRepository,
+} from '../backup/index.ts';
 import { installationGoogleClient } from '../customers/index.ts';
 import {
   addNote,
@@ -141,17 +143,11 @@ async function finish(
 
 async function plan(ctx: AppContext, restore: Restore, writer: ServiceWriter): Promise<void> {
   const selection = restore.selection as RestoreSelection;
-  const where: SQL | undefined = selection.items
-    ? and(
-        eq(backupItemVersions.customerId, restore.customerId),
-        inArray(backupItemVersions.itemKey, selection.items.length > 0 ? selection.items : ['']),
-      )
-    : undefined;
   const versions = allVersionsAsOf(ctx.db, {
     customerId: restore.customerId,
     sourceId: restore.sourceId,
     at: restore.asOf,
-    ...(where && !needsAllVersions(restore) ? { where } : {}),
+    ...(selection.items && !needsAllVersions(restore) ? { filter: { itemKeys: selection.items } } : {}),
   });
   for await (const items of writer.plan(versions, selection)) await planItems(ctx.db, restore, items);
 }

@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
-import { type BackupService, findSource, resolveBackupPoint } from '../backup/item-history.ts';
-import { backupItemVersions } from '../backup/tables.ts';
+import { type BackupService, findSource, resolveBackupPoint, versionKey, versionsByKey } from '../backup/index.ts';
 import { parseQuery, QueryError, type SearchQuery, searchAll } from '../search/index.ts';
 import { getCustomer } from '../tenancy/index.ts';
 import { restoreItems, restores } from './tables.ts';
@@ -188,25 +187,14 @@ export async function openPhases(db: Db, restore: Restore): Promise<number[]> {
 
 /** The next unfinished items of a phase, with their version rows. */
 export async function nextItems(db: Db, restore: Restore, phase: number, limit: number): Promise<WorkItem[]> {
-  return db
+  const items = await db
     .select({
       itemKey: restoreItems.itemKey,
       version: restoreItems.version,
       phase: restoreItems.phase,
       status: restoreItems.status,
-      objectId: backupItemVersions.objectId,
-      size: backupItemVersions.size,
-      metadata: backupItemVersions.metadata,
     })
     .from(restoreItems)
-    .innerJoin(
-      backupItemVersions,
-      and(
-        eq(backupItemVersions.sourceId, restore.sourceId),
-        eq(backupItemVersions.itemKey, restoreItems.itemKey),
-        eq(backupItemVersions.version, restoreItems.version),
-      ),
-    )
     .where(
       and(
         eq(restoreItems.restoreId, restore.id),
@@ -216,6 +204,12 @@ export async function nextItems(db: Db, restore: Restore, phase: number, limit: 
     )
     .orderBy(asc(restoreItems.itemKey))
     .limit(limit);
+  // The version rows, from the backup module (one query for the page, by key and version).
+  const versions = await versionsByKey(db, restore.customerId, restore.sourceId, items);
+  return items.flatMap((item) => {
+    const version = versions.get(versionKey(item.itemKey, item.version));
+    return version ? [{ ...item, objectId: version.objectId, size: version.size, metadata: version.metadata }] : [];
+  });
 }
 
 export async function setItemState(

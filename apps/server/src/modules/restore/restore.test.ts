@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createGoogleClient } from '@safehold/google';
 import { and, eq, sql } from 'drizzle-orm';
+import { type BackupFixture, backupFixture, runRow, startTestBackup } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
-import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
-import { type BackupFixture, backupFixture, runRow } from '../backup/backup-test-support.ts';
-import type { BackupService } from '../backup/item-history.ts';
+import type { BackupService } from '../backup/index.ts';
 import { defineRestoreJobs, RESTORE_JOB, startRestore } from './restore-jobs.ts';
 import { runRestore } from './restore-run.ts';
 import { createRestore, getRestore, RestoreRequestError, restoreErrors } from './restore-store.ts';
@@ -31,7 +30,7 @@ forEachDatabase('restore', (kind) => {
 
   async function backUp(emails: string[], only: BackupService[] = services) {
     f.ctx.clock.advance(60_000);
-    const { results } = await enqueueTenantBackup(f.ctx, f.customerId, {
+    const { results } = await startTestBackup(f.ctx, f.customerId, {
       subjects: f.users.filter((user) => emails.includes(user.email)),
       services: only,
       trigger: 'on_demand',

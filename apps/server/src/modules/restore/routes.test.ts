@@ -4,11 +4,10 @@ import { after, before, it } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import type { App } from '../../http/app.ts';
 import { buildApp } from '../../http/app.ts';
+import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { auditLog } from '../audit/tables.ts';
-import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
-import { type BackupFixture, backupFixture } from '../backup/backup-test-support.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { customers } from '../tenancy/tables.ts';
 import { defineRestoreJobs, RESTORE_JOB } from './restore-jobs.ts';
@@ -35,7 +34,7 @@ forEachDatabase('restore API', (kind) => {
     owner = await seedStaffUser(f.ctx, { email: 'owner@acme.test', partnerId, role: 'owner' });
     readOnly = await seedStaffUser(f.ctx, { email: 'viewer@acme.test', partnerId, role: 'read_only' });
     stranger = await seedStaffUser(f.ctx, { email: 'owner@other.test', partnerId: otherPartnerId, role: 'owner' });
-    await enqueueTenantBackup(f.ctx, f.customerId, {
+    await startTestBackup(f.ctx, f.customerId, {
       subjects: f.users,
       services: ['gmail'],
       trigger: 'scheduled',

@@ -4,7 +4,7 @@
 import type { GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
 import type { AppContext } from '../../context.ts';
-import type { ItemVersion } from '../backup/item-history.ts';
+import type { ItemVersion } from '../backup/index.ts';
 import type { PlannedItem, Restore, RestoreSelection, WorkItem } from './restore-store.ts';
 
 /** An item the restore cannot create for a reason of its own content (not a Google error). */

@@ -2,7 +2,7 @@
 // subject:, name:, label: (in:), type:, after:, before: and user:. One parser serves the API,
 // `safehold search` and `safehold restore --query`; a term it cannot read is an error that
 // names the term instead of being searched for as a word.
-import type { BackupService } from '../backup/item-history.ts';
+import type { BackupService } from '../backup/index.ts';
 
 /** Words to find in one part of the search document; `field` null = any part. */
 export interface TextTerm {

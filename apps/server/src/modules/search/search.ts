@@ -1,13 +1,12 @@
-// Search across a tenant's backups: a parsed query (query-parser.ts) becomes one SQL query over
-// backup_item_versions — PostgreSQL full-text search on the generated search document plus
-// filters on service, user, date, label and MIME type — newest item first, paged by key
-// (item time, version id). Current versions by default, or as of a moment, or every version.
-// Every query carries the customer id: one tenant never sees another's items.
-import { and, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+// Search across a tenant's backups: a parsed query (query-parser.ts) becomes one search of the
+// backup module's item versions (backup's searchVersions: PostgreSQL full-text search on the
+// generated search document plus filters on service, user, date, label and MIME type) — newest
+// item first, paged by an opaque cursor over (item time, version id). Current versions by
+// default, or as of a moment, or every version. Every query carries the customer id: one tenant
+// never sees another's items.
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../http/errors.ts';
-import { type BackupService, validAt } from '../backup/item-history.ts';
-import { backupItemVersions, backupSources } from '../backup/tables.ts';
+import { searchVersions, type VersionSearchHit } from '../backup/index.ts';
 import type { SearchQuery, TextTerm } from './query-parser.ts';
 
 export interface SearchOptions {
@@ -21,23 +20,8 @@ export interface SearchOptions {
   allVersions?: boolean;
 }
 
-export interface SearchHit {
-  /** The version row's id. */
-  id: number;
-  sourceId: string;
-  service: BackupService;
-  subjectKind: 'user' | 'shared_drive';
-  subjectId: string;
-  subjectEmail: string;
-  itemKey: string;
-  version: number;
-  size: number;
-  /** The item's own date (mail date, file modified time, event updated time, else backed-up time). */
-  itemTime: Date;
-  validFrom: Date;
-  validTo: Date | null;
-  metadata: Record<string, unknown>;
-}
+/** One matching version with its source (the version row's id, key, version, size, times and metadata). */
+export type SearchHit = VersionSearchHit;
 
 export interface SearchPage {
   items: SearchHit[];
@@ -81,54 +65,6 @@ function decodeCursor(cursor: string): { time: Date; id: number } {
   throw new AppError('validation_failed', 'The page cursor is not valid.', { field: 'cursor' });
 }
 
-/** Conditions on backup_sources for type: (services) and user: terms, or undefined when none. */
-function sourceConditions(query: SearchQuery): SQL | undefined {
-  const s = backupSources;
-  const conditions: SQL[] = [];
-  if (query.services.length > 0) conditions.push(inArray(s.service, query.services));
-  if (query.users.length > 0) {
-    conditions.push(
-      or(
-        ...query.users.map((user) =>
-          user.includes('@')
-            ? sql`lower(${s.subjectEmail}) = ${user.toLowerCase()}`
-            : or(
-                sql`starts_with(lower(${s.subjectEmail}), ${`${user.toLowerCase()}@`})`,
-                and(eq(s.subjectKind, 'shared_drive'), eq(s.subjectId, user)),
-              ),
-        ),
-      ) as SQL,
-    );
-  }
-  return conditions.length > 0 ? and(...conditions) : undefined;
-}
-
-/** The SQL conditions on backup_item_versions of a query (without the tenant and version scope). */
-function versionConditions(query: SearchQuery): SQL[] {
-  const v = backupItemVersions;
-  const conditions: SQL[] = [];
-  const text = tsqueryText(query.text);
-  if (text !== null) conditions.push(sql`${v.searchVector} @@ to_tsquery('simple', ${text})`);
-  for (const label of query.labels) {
-    conditions.push(
-      sql`exists (select 1 from jsonb_array_elements_text(case when jsonb_typeof(${v.metadata}->'labelNames') = 'array' then ${v.metadata}->'labelNames' else '[]'::jsonb end) as label(name) where lower(regexp_replace(label.name, '[[:space:]/]+', '-', 'g')) = ${label})`,
-    );
-  }
-  const mime = query.mimeTypes;
-  if (mime.exact.length > 0 || mime.prefixes.length > 0) {
-    const type = sql`lower(${v.metadata}->>'mimeType')`;
-    conditions.push(
-      or(
-        ...(mime.exact.length > 0 ? [sql`${type} in (${sql.join(mime.exact, sql`, `)})`] : []),
-        ...mime.prefixes.map((prefix) => sql`starts_with(${type}, ${prefix})`),
-      ) as SQL,
-    );
-  }
-  if (query.after) conditions.push(gte(v.itemTime, query.after));
-  if (query.before) conditions.push(lt(v.itemTime, query.before));
-  return conditions;
-}
-
 /** One page of the tenant's items matching `query`, newest item first. */
 export async function searchItems(
   db: Db,
@@ -136,83 +72,20 @@ export async function searchItems(
   query: SearchQuery,
   options: SearchOptions = {},
 ): Promise<SearchPage> {
-  const v = backupItemVersions;
-  const s = backupSources;
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
-  const scope = options.asOf ? validAt(options.asOf) : options.allVersions ? undefined : isNull(v.validTo);
-  const after = options.cursor ? decodeCursor(options.cursor) : null;
-  // type: (service) and user: terms pick sources first: a literal id list gives PostgreSQL
-  // row estimates per source (a subquery does not, and big sources then get bad plans).
-  const sourceFilter = sourceConditions(query);
-  let sourceIds: string[] | null = null;
-  if (sourceFilter) {
-    sourceIds = (
-      await db
-        .select({ id: s.id })
-        .from(s)
-        .where(and(eq(s.customerId, customerId), sourceFilter))
-    ).map((row) => row.id);
-    if (sourceIds.length === 0) return { items: [], nextCursor: null };
-  }
-  const rows = await db
-    .select({
-      id: v.id,
-      sourceId: v.sourceId,
-      itemKey: v.itemKey,
-      version: v.version,
-      size: v.size,
-      itemTime: v.itemTime,
-      validFrom: v.validFrom,
-      validTo: v.validTo,
-      metadata: v.metadata,
-    })
-    .from(v)
-    .where(
-      and(
-        eq(v.customerId, customerId),
-        scope,
-        // Implied by "valid at asOf" (item_time <= valid_from), stated so the time index starts at asOf.
-        options.asOf ? lte(v.itemTime, options.asOf) : undefined,
-        sourceIds ? inArray(v.sourceId, sourceIds) : undefined,
-        after ? sql`(${v.itemTime}, ${v.id}) < (${after.time.toISOString()}::timestamptz, ${after.id})` : undefined,
-        ...versionConditions(query),
-      ),
-    )
-    .orderBy(desc(v.itemTime), desc(v.id))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  const pageSources = [...new Set(page.map((row) => row.sourceId))];
-  const sources = new Map(
-    pageSources.length === 0
-      ? []
-      : (
-          await db
-            .select({
-              id: s.id,
-              service: s.service,
-              subjectKind: s.subjectKind,
-              subjectId: s.subjectId,
-              subjectEmail: s.subjectEmail,
-            })
-            .from(s)
-            .where(and(eq(s.customerId, customerId), inArray(s.id, pageSources)))
-        ).map((source) => [source.id, source]),
+  const { hits, more } = await searchVersions(
+    db,
+    customerId,
+    { ...query, tsquery: tsqueryText(query.text) },
+    {
+      limit,
+      after: options.cursor ? decodeCursor(options.cursor) : null,
+      ...(options.asOf ? { asOf: options.asOf } : {}),
+      ...(options.allVersions ? { allVersions: true } : {}),
+    },
   );
-  const items = page.flatMap((row) => {
-    const source = sources.get(row.sourceId);
-    if (!source) return [];
-    return [
-      {
-        ...row,
-        service: source.service,
-        subjectKind: source.subjectKind,
-        subjectId: source.subjectId,
-        subjectEmail: source.subjectEmail,
-      },
-    ];
-  });
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  const last = hits.at(-1);
+  return { items: hits, nextCursor: more && last ? encodeCursor(last) : null };
 }
 
 /** Every match, page by page (for restore --query and exports of a search). */

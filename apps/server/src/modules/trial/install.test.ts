@@ -12,7 +12,7 @@ import { type App, buildApp } from '../../http/app.ts';
 import { type Browser, createBrowser } from '../../testing/browser.ts';
 import { chooseEmulatorAccount } from '../../testing/emulator-account-chooser.ts';
 import { type GoogleTestbed, startGoogleTestbed } from '../../testing/google-testbed.ts';
-import { backupCustomerHooks } from '../backup/customer-hooks.ts';
+import { backupCustomerHooks } from '../backup/index.ts';
 import { createCustomersModule } from '../customers/index.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { customers } from '../tenancy/tables.ts';
