@@ -4,7 +4,7 @@
 // a package import (`@safehold/google`) of the same file are judged alike.
 
 /** Modules whose public surface is their index.ts; the rest get one with the module-surface work. */
-const modulesWithSurface = ['identity', 'search'];
+const modulesWithSurface = ['identity', 'search', 'browse'];
 
 /**
  * Modules whose tables (modules/<name>/tables.ts) only they read and write; other modules ask

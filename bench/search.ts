@@ -17,7 +17,7 @@ import {
   gmailLabels,
   gmailMessages,
   itemDetails,
-} from '../apps/server/src/modules/browse/browse.ts';
+} from '../apps/server/src/modules/browse/index.ts';
 import { parseQuery, searchItems } from '../apps/server/src/modules/search/index.ts';
 import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
 import { createTestDatabase } from '../apps/server/src/testing/databases.ts';

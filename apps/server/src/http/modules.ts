@@ -4,7 +4,7 @@
 import { auditModule } from '../modules/audit/routes.ts';
 import { backupCustomerHooks } from '../modules/backup/customer-hooks.ts';
 import { backupModule } from '../modules/backup/routes.ts';
-import { browseModule } from '../modules/browse/routes.ts';
+import { browseModule } from '../modules/browse/index.ts';
 import { createCustomersModule } from '../modules/customers/routes.ts';
 import { demoModule } from '../modules/demo/routes.ts';
 import { exportModule } from '../modules/export/routes.ts';

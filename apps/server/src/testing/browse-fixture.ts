@@ -4,17 +4,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { type App, buildApp } from '../../http/app.ts';
-import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
-import type { DatabaseKind } from '../../testing/databases.ts';
-import { enqueueTenantBackup } from '../backup/backup-jobs.ts';
-import { type BackupFixture, backupFixture, runRow } from '../backup/backup-test-support.ts';
-import type { BackupService } from '../backup/item-history.ts';
-import { backupItemVersions, backupRuns, backupSources } from '../backup/tables.ts';
-import { createIdentityModule } from '../identity/index.ts';
-import { searchModule } from '../search/index.ts';
-import { customers } from '../tenancy/tables.ts';
-import { browseModule } from './routes.ts';
+import { type App, buildApp } from '../http/app.ts';
+import { enqueueTenantBackup } from '../modules/backup/backup-jobs.ts';
+import { type BackupFixture, backupFixture, runRow } from '../modules/backup/backup-test-support.ts';
+import type { BackupService } from '../modules/backup/item-history.ts';
+import { backupItemVersions, backupRuns, backupSources } from '../modules/backup/tables.ts';
+import { browseModule } from '../modules/browse/index.ts';
+import { createIdentityModule } from '../modules/identity/index.ts';
+import { searchModule } from '../modules/search/index.ts';
+import { customers } from '../modules/tenancy/tables.ts';
+import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from './browser.ts';
+import type { DatabaseKind } from './databases.ts';
 
 export interface BrowseFixture extends BackupFixture {
   app: App;
