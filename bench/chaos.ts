@@ -21,8 +21,7 @@ import { backupItemVersions, backupRuns, backupSources } from '../apps/server/sr
 import { openTenantRepository } from '../apps/server/src/modules/backup/tenant-repository.ts';
 import { createExport, defineExportJobs, enqueueExport } from '../apps/server/src/modules/export/exports.ts';
 import { dataExports } from '../apps/server/src/modules/export/tables.ts';
-import { defineRestoreJobs, startRestore } from '../apps/server/src/modules/restore/restore-jobs.ts';
-import { restores } from '../apps/server/src/modules/restore/tables.ts';
+import { defineRestoreJobs, getRestore, startRestore } from '../apps/server/src/modules/restore/index.ts';
 
 type Phase = 'backup' | 'restore' | 'export' | 'gc';
 const phases: Phase[] = ['backup', 'restore', 'export', 'gc'];
@@ -67,6 +66,8 @@ function prng(seed: number): () => number {
   };
 }
 
+/** Who starts the restores of a round: the operator, as the CLI does. */
+const chaosActor = { actor: { kind: 'system' }, audit: { actor: { kind: 'system', label: 'chaos' } } } as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 const workerScript = new URL('./chaos-worker.ts', import.meta.url).pathname;
@@ -191,18 +192,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     if (!user) return;
     const before = f.emulator.control.digest({ email: user.email, service: 'gmail' });
     f.emulator.control.wipeUser({ email: user.email });
-    const { restore } = await startRestore(f.ctx, f.customerId, {
-      user: user.email,
-      service: 'gmail',
-      inPlace: true,
-      requestedBy: 'chaos',
+    const restore = await startRestore(f.ctx, {
+      customerId: f.customerId,
+      request: { user: user.email, service: 'gmail', inPlace: true },
+      by: chaosActor,
     });
     await killSomewhere('restore', 3000);
     const ended = await until(async () => {
-      const [row] = await f.ctx.db
-        .select({ status: restores.status })
-        .from(restores)
-        .where(eq(restores.id, restore.id));
+      const row = await getRestore(f.ctx.db, f.customerId, restore.id);
       return row?.status !== 'queued' && row?.status !== 'running';
     });
     if (!ended) problem(`restore ${restore.id} still open after the round`);

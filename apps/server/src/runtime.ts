@@ -21,7 +21,7 @@ import { defineExportJobs, deleteExpiredExports } from './modules/export/exports
 import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/mail.ts';
 import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/jobs.ts';
-import { defineRestoreJobs } from './modules/restore/restore-jobs.ts';
+import { defineRestoreJobs } from './modules/restore/index.ts';
 
 export interface Runtime extends AppContext {
   close(): Promise<void>;

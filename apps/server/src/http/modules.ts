@@ -12,7 +12,7 @@ import { identityModule } from '../modules/identity/index.ts';
 import { outboxModule } from '../modules/notifications/routes.ts';
 import { partnersModule } from '../modules/partners/routes.ts';
 import { resellerModule } from '../modules/reseller/routes.ts';
-import { restoreModule } from '../modules/restore/routes.ts';
+import { restoreModule } from '../modules/restore/index.ts';
 import { searchModule } from '../modules/search/index.ts';
 import { transferModule } from '../modules/transfer/routes.ts';
 import { createTrialModule } from '../modules/trial/routes.ts';

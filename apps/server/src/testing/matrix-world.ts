@@ -20,7 +20,7 @@ import {
 } from '../modules/identity/index.ts';
 import { staffUsers } from '../modules/identity/tables.ts';
 import { technicianAssignments } from '../modules/partners/tables.ts';
-import { defineRestoreJobs } from '../modules/restore/restore-jobs.ts';
+import { defineRestoreJobs } from '../modules/restore/index.ts';
 import { restores } from '../modules/restore/tables.ts';
 import { customers, partners } from '../modules/tenancy/tables.ts';
 import { seedPartner, seedStaffUser } from './browser.ts';

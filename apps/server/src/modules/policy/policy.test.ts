@@ -140,6 +140,7 @@ const expected: Record<Action, Expected> = {
     partnerTechnician: assignedCustomers,
     customerSuperAdmin: ['customerOwn'],
     customerHelpdesk: ['customerOwn'],
+    system: allCustomers,
   },
   'customer.settings.manage': {
     partnerOwner: subtreeCustomers,

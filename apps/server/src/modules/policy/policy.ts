@@ -149,7 +149,13 @@ const rules: Record<Action, Rule> = {
     all(isSystem, (_a, t) => t.kind === 'customer'),
   ),
   'customer.data.browse': any(partnerRole(...operating), customerRole('super_admin', 'helpdesk_admin')),
-  'customer.data.restore': any(partnerRole(...operating), customerRole('super_admin', 'helpdesk_admin')),
+  // The operator at the command line too: `safehold restore` starts its restores through the same
+  // use case as the API (startRestore), which asks this module.
+  'customer.data.restore': any(
+    partnerRole(...operating),
+    customerRole('super_admin', 'helpdesk_admin'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
   'customer.settings.manage': any(partnerRole(...managing), customerRole('super_admin')),
   'customer.transfer_token.manage': customerRole('super_admin'),
   'customer.partner.remove': customerRole('super_admin'),
