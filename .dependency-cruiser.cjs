@@ -4,14 +4,14 @@
 // a package import (`@safehold/google`) of the same file are judged alike.
 
 /** Modules whose public surface is their index.ts; the rest get one with the module-surface work. */
-const modulesWithSurface = ['identity', 'search', 'browse', 'restore'];
+const modulesWithSurface = ['identity', 'search', 'restore', 'export', 'browse'];
 
 /**
  * Modules whose tables (modules/<name>/tables.ts) only they read and write; other modules ask
  * the module's functions. db/schema.ts gathers every tables.ts for drizzle-kit, a tables.ts may
  * reference another's for foreign keys, and tests and test support may seed rows directly.
  */
-const modulesWithPrivateTables = ['restore'];
+const modulesWithPrivateTables = ['restore', 'export'];
 const testCode = '(\\.test|\\.fuzz\\.test|test-support|\\.fixture)\\.ts$|^apps/server/src/testing/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -19,8 +19,7 @@ import { backupFixture } from '../apps/server/src/modules/backup/backup-test-sup
 import { MAINTENANCE_JOB } from '../apps/server/src/modules/backup/maintenance.ts';
 import { backupItemVersions, backupRuns, backupSources } from '../apps/server/src/modules/backup/tables.ts';
 import { openTenantRepository } from '../apps/server/src/modules/backup/tenant-repository.ts';
-import { createExport, defineExportJobs, enqueueExport } from '../apps/server/src/modules/export/exports.ts';
-import { dataExports } from '../apps/server/src/modules/export/tables.ts';
+import { defineExportJobs, getExport, startExport } from '../apps/server/src/modules/export/index.ts';
 import { defineRestoreJobs, getRestore, startRestore } from '../apps/server/src/modules/restore/index.ts';
 
 type Phase = 'backup' | 'restore' | 'export' | 'gc';
@@ -66,7 +65,7 @@ function prng(seed: number): () => number {
   };
 }
 
-/** Who starts the restores of a round: the operator, as the CLI does. */
+/** Who starts the restores and exports of a round: the operator, as the CLI does. */
 const chaosActor = { actor: { kind: 'system' }, audit: { actor: { kind: 'system', label: 'chaos' } } } as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
@@ -219,19 +218,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       await backupRound();
       return;
     }
-    const row = await createExport(f.ctx, {
+    const row = await startExport(f.ctx, {
       customerId: f.customerId,
-      subjectEmail: user.email,
+      user: user.email,
       services: ['gmail'],
-      requestedBy: 'chaos',
+      by: chaosActor,
     });
-    await enqueueExport(f.ctx, row.id);
     await killSomewhere('export', 2000);
     const ended = await until(async () => {
-      const [current] = await f.ctx.db
-        .select({ status: dataExports.status })
-        .from(dataExports)
-        .where(eq(dataExports.id, row.id));
+      const current = await getExport(f.ctx, f.customerId, row.id);
       return current?.status !== 'queued' && current?.status !== 'running';
     });
     if (!ended) problem(`export ${row.id} still open after the round`);

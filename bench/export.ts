@@ -15,7 +15,7 @@ import { createGoogleClient } from '@safehold/google';
 import { type BackupSubject, enqueueTenantBackup } from '../apps/server/src/modules/backup/backup-jobs.ts';
 import { forEachLimited } from '../apps/server/src/modules/backup/service-context.ts';
 import { createTenantRepositoryKeys } from '../apps/server/src/modules/backup/tenant-repository.ts';
-import { createExport, exportFilePath, runExport } from '../apps/server/src/modules/export/exports.ts';
+import { exportFilePath, runExport, startExport } from '../apps/server/src/modules/export/index.ts';
 import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 
@@ -72,7 +72,13 @@ try {
 
   const exportIds: string[] = [];
   for (const subject of subjects) {
-    const row = await createExport(ctx, { customerId, subjectEmail: subject.email, requestedBy: 'bench' });
+    // As the CLI does: started by the operator, built here.
+    const row = await startExport(ctx, {
+      customerId,
+      user: subject.email,
+      by: { actor: { kind: 'system' }, audit: { actor: { kind: 'system', label: 'bench' } } },
+      enqueue: false,
+    });
     exportIds.push(row.id);
   }
   let items = 0;

@@ -17,7 +17,7 @@ import { backupCustomerHooks } from './modules/backup/customer-hooks.ts';
 import { scheduleBackupJobs } from './modules/backup/schedule.ts';
 import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/service.ts';
 import type { DemoInfo } from './modules/demo/demo-google.ts';
-import { defineExportJobs, deleteExpiredExports } from './modules/export/exports.ts';
+import { defineExportJobs, deleteExpiredExports } from './modules/export/index.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/mail.ts';
 import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/jobs.ts';

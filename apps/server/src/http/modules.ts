@@ -7,7 +7,7 @@ import { backupModule } from '../modules/backup/routes.ts';
 import { browseModule } from '../modules/browse/index.ts';
 import { createCustomersModule } from '../modules/customers/routes.ts';
 import { demoModule } from '../modules/demo/routes.ts';
-import { exportModule } from '../modules/export/routes.ts';
+import { exportModule } from '../modules/export/index.ts';
 import { identityModule } from '../modules/identity/index.ts';
 import { outboxModule } from '../modules/notifications/routes.ts';
 import { partnersModule } from '../modules/partners/routes.ts';

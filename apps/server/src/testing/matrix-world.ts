@@ -9,7 +9,7 @@ import { type App, buildApp } from '../http/app.ts';
 import type { MatrixTenant, Principal } from '../http/authorization-matrix.ts';
 import { apiModules } from '../http/modules.ts';
 import { backupItemVersions, backupRuns, backupSources } from '../modules/backup/tables.ts';
-import { defineExportJobs } from '../modules/export/exports.ts';
+import { defineExportJobs } from '../modules/export/index.ts';
 import { dataExports } from '../modules/export/tables.ts';
 import {
   csrfCookieName,

@@ -18,7 +18,7 @@ import {
   systemAuditActor,
 } from '../../modules/customers/service.ts';
 import { allDirectoryUsers, findCustomerByDomain } from '../../modules/customers/store.ts';
-import { deleteTenantExportFiles } from '../../modules/export/exports.ts';
+import { deleteTenantExportFiles } from '../../modules/export/index.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
 

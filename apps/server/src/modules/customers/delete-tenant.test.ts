@@ -13,7 +13,7 @@ import { type BackupFixture, backupFixture, runRow } from '../backup/backup-test
 import { tenantRepositoryStorage } from '../backup/customer-hooks.ts';
 import { backupSources } from '../backup/tables.ts';
 import { tenantRepositoryLocationOf } from '../backup/tenant-repository.ts';
-import { deleteTenantExportFiles } from '../export/exports.ts';
+import { deleteTenantExportFiles } from '../export/index.ts';
 import { customerMembers } from '../identity/tables.ts';
 import { outbox } from '../notifications/tables.ts';
 import type { Actor } from '../policy/policy.ts';

@@ -1,6 +1,7 @@
 // Export API: download one backed-up item (GET .../items/download), start a zip export of a
 // user (POST .../exports), follow it (GET .../exports/:id) and download the zip (GET
-// .../exports/:id/download; Range requests answered). Every request, downloads included, needs
+// .../exports/:id/download; Range requests answered). Starting one is the export use case
+// (start-export.ts), as for the CLI. Every request, downloads included, needs
 // the session of someone the policy module allows to export this customer's data now — so a
 // URL alone opens nothing, and a role change, a removal or the customer's move to another
 // partner ends access at once. The tenant is loaded and authorised first; another tenant's
@@ -18,17 +19,10 @@ import { type Action, authorize } from '../policy/policy.ts';
 import { loadCustomerTenant } from '../tenancy/store.ts';
 import { sendAsAttachment } from './download-headers.ts';
 import { exportServices } from './export-archive.ts';
-import {
-  createExport,
-  type DataExport,
-  enqueueExport,
-  exportAuditDetails,
-  exportForDownload,
-  getExport,
-  listExports,
-} from './exports.ts';
+import { type DataExport, exportAuditDetails, exportForDownload, getExport, listExports } from './exports.ts';
 import { findItemVersion, itemDownloadDetails } from './item-download.ts';
 import { itemFile, NoItemContentError } from './item-files.ts';
+import { startExport } from './start-export.ts';
 
 const params = z.object({ customerId: z.uuid() });
 const service = z.enum(exportServices);
@@ -163,23 +157,12 @@ export const exportModule: ApiModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const { customerId } = request.params;
-      await authorized(customerId, 'customer.data.browse', requireActor(request));
-      const who = auditTenants(request, customerId);
-      const row = await createExport(ctx, {
-        customerId,
-        subjectEmail: request.body.user.toLowerCase(),
+      const row = await startExport(ctx, {
+        customerId: request.params.customerId,
+        user: request.body.user,
         ...(request.body.services ? { services: request.body.services } : {}),
         asOf: request.body.asOf ?? null,
-        requestedBy: who.actor.label,
-      });
-      await enqueueExport(ctx, row.id);
-      await ctx.audit.record({
-        ...who,
-        action: 'export.create',
-        target: customerId,
-        result: 'success',
-        details: exportAuditDetails(row),
+        by: { actor: requireActor(request), audit: auditActorOf(request) },
       });
       reply.code(202);
       return { id: row.id, itemsTotal: row.itemsTotal };

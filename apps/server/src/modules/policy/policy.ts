@@ -148,9 +148,13 @@ const rules: Record<Action, Rule> = {
     customerRole('super_admin', 'helpdesk_admin'),
     all(isSystem, (_a, t) => t.kind === 'customer'),
   ),
-  'customer.data.browse': any(partnerRole(...operating), customerRole('super_admin', 'helpdesk_admin')),
-  // The operator at the command line too: `safehold restore` starts its restores through the same
-  // use case as the API (startRestore), which asks this module.
+  // The operator at the command line too: `safehold export` and `safehold restore` start theirs
+  // through the same use cases as the API (startExport, startRestore), which ask this module.
+  'customer.data.browse': any(
+    partnerRole(...operating),
+    customerRole('super_admin', 'helpdesk_admin'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
   'customer.data.restore': any(
     partnerRole(...operating),
     customerRole('super_admin', 'helpdesk_admin'),
