@@ -157,7 +157,7 @@ export const restoreCommand: Command = {
 /** Bad input (no backup of the user, --to outside the domain) is a usage error naming the flag: exit 2. */
 function asUsageError(error: unknown): never {
   if (error instanceof AppError && error.code === 'validation_failed') {
-    throw new UsageError(`--${flagOf(error.field ?? '')}: ${error.message}`);
+    throw new UsageError(error.field ? `--${flagOf(error.field)}: ${error.message}` : error.message);
   }
   throw error;
 }
