@@ -14,12 +14,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { verifyRepository } from '@safehold/repository';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { defineBackupJobs, MAINTENANCE_JOB, openTenantRepository } from '../apps/server/src/modules/backup/index.ts';
-import { createExport, defineExportJobs, enqueueExport } from '../apps/server/src/modules/export/exports.ts';
-import { dataExports } from '../apps/server/src/modules/export/tables.ts';
-import { defineRestoreJobs, startRestore } from '../apps/server/src/modules/restore/restore-jobs.ts';
-import { restores } from '../apps/server/src/modules/restore/tables.ts';
+import { defineExportJobs, getExport, startExport } from '../apps/server/src/modules/export/index.ts';
+import { defineRestoreJobs, getRestore, startRestore } from '../apps/server/src/modules/restore/index.ts';
 import {
   backupFixture,
   currentVersionsOf,
@@ -72,6 +70,8 @@ function prng(seed: number): () => number {
   };
 }
 
+/** Who starts the restores and exports of a round: the operator, as the CLI does. */
+const chaosActor = { actor: { kind: 'system' }, audit: { actor: { kind: 'system', label: 'chaos' } } } as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 const safeholdCli = new URL('../apps/server/src/cli/main.ts', import.meta.url).pathname;
@@ -217,18 +217,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     if (!user) return;
     const before = f.emulator.control.digest({ email: user.email, service: 'gmail' });
     f.emulator.control.wipeUser({ email: user.email });
-    const { restore } = await startRestore(f.ctx, f.customerId, {
-      user: user.email,
-      service: 'gmail',
-      inPlace: true,
-      requestedBy: 'chaos',
+    const restore = await startRestore(f.ctx, {
+      customerId: f.customerId,
+      request: { user: user.email, service: 'gmail', inPlace: true },
+      by: chaosActor,
     });
     await killSomewhere('restore', 3000);
     const ended = await until(async () => {
-      const [row] = await f.ctx.db
-        .select({ status: restores.status })
-        .from(restores)
-        .where(eq(restores.id, restore.id));
+      const row = await getRestore(f.ctx.db, f.customerId, restore.id);
       return row?.status !== 'queued' && row?.status !== 'running';
     });
     if (!ended) problem(`restore ${restore.id} still open after the round`);
@@ -248,19 +244,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       await backupRound();
       return;
     }
-    const row = await createExport(f.ctx, {
+    const row = await startExport(f.ctx, {
       customerId: f.customerId,
-      subjectEmail: user.email,
+      user: user.email,
       services: ['gmail'],
-      requestedBy: 'chaos',
+      by: chaosActor,
     });
-    await enqueueExport(f.ctx, row.id);
     await killSomewhere('export', 2000);
     const ended = await until(async () => {
-      const [current] = await f.ctx.db
-        .select({ status: dataExports.status })
-        .from(dataExports)
-        .where(eq(dataExports.id, row.id));
+      const current = await getExport(f.ctx, f.customerId, row.id);
       return current?.status !== 'queued' && current?.status !== 'running';
     });
     if (!ended) problem(`export ${row.id} still open after the round`);

@@ -17,7 +17,7 @@ import {
   createTenantRepositoryKeys,
   forEachLimited,
 } from '../apps/server/src/modules/backup/index.ts';
-import { createExport, exportFilePath, runExport } from '../apps/server/src/modules/export/exports.ts';
+import { exportFilePath, runExport, startExport } from '../apps/server/src/modules/export/index.ts';
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { startTestBackup } from '../apps/server/src/testing/backup.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
@@ -75,7 +75,13 @@ try {
 
   const exportIds: string[] = [];
   for (const subject of subjects) {
-    const row = await createExport(ctx, { customerId, subjectEmail: subject.email, requestedBy: 'bench' });
+    // As the CLI does: started by the operator, built here.
+    const row = await startExport(ctx, {
+      customerId,
+      user: subject.email,
+      by: { actor: { kind: 'system' }, audit: { actor: { kind: 'system', label: 'bench' } } },
+      enqueue: false,
+    });
     exportIds.push(row.id);
   }
   let items = 0;

@@ -20,7 +20,7 @@ import {
   createTenantRepositoryKeys,
   forEachLimited,
 } from '../apps/server/src/modules/backup/index.ts';
-import { startRestore } from '../apps/server/src/modules/restore/restore-jobs.ts';
+import { runRestore, type StartRestoreInput, startRestore } from '../apps/server/src/modules/restore/index.ts';
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { startTestBackup } from '../apps/server/src/testing/backup.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
@@ -74,6 +74,16 @@ try {
   const customerId = randomUUID();
   await insertCustomer(ctx.db, { id: customerId, domain, name: 'bench' });
   await createTenantRepositoryKeys(ctx, customerId);
+  /** A restore as the CLI's --wait makes one: started by the operator, run in this process. */
+  const restoreHere = async (request: StartRestoreInput['request'], client: GoogleClient) => {
+    const restore = await startRestore(ctx, {
+      customerId,
+      request,
+      by: { actor: { kind: 'system' }, audit: { actor: { kind: 'system', label: 'bench' } } },
+      enqueue: false,
+    });
+    return runRestore(ctx, restore.id, { google: client });
+  };
 
   const rows: Record<string, unknown>[] = [];
   const before = new Map<string, ReturnType<typeof emulator.control.digest>>();
@@ -110,13 +120,8 @@ try {
     const start = performance.now();
     let restored = 0;
     await forEachLimited(subjects, USER_LANES, async (subject) => {
-      const { result } = await startRestore(
-        ctx,
-        customerId,
-        { user: subject.email, service, inPlace: true, requestedBy: 'bench' },
-        { wait: true, runOptions: { google } },
-      );
-      if (result?.status !== 'success') throw new Error(`${service} restore: ${JSON.stringify(result)}`);
+      const result = await restoreHere({ user: subject.email, service, inPlace: true }, google);
+      if (result.status !== 'success') throw new Error(`${service} restore: ${JSON.stringify(result)}`);
       restored += result.counts.restored;
     });
     const seconds = (performance.now() - start) / 1000;
@@ -180,15 +185,13 @@ try {
   emulator.control.counters({ reset: true });
   const quotaStart = performance.now();
   ctx.clock.advance(1000);
-  const { result } = await startRestore(
-    ctx,
-    customerId,
-    { user: quotaUser.email, service: 'gmail', inPlace: true, requestedBy: 'bench', selection: { items: chosen } },
-    { wait: true, runOptions: { google: quotaGoogle } },
+  const result = await restoreHere(
+    { user: quotaUser.email, service: 'gmail', inPlace: true, selection: { items: chosen } },
+    quotaGoogle,
   );
   const quotaSeconds = (performance.now() - quotaStart) / 1000;
   emulator.control.setQuotas({ enabled: false });
-  if (result?.status !== 'success' || result.counts.restored !== chosen.length)
+  if (result.status !== 'success' || result.counts.restored !== chosen.length)
     throw new Error(`quota restore: ${JSON.stringify(result)}`);
   const units = emulator.control
     .counters()

@@ -16,7 +16,7 @@ import {
   gmailLabels,
   gmailMessages,
   itemDetails,
-} from '../apps/server/src/modules/browse/browse.ts';
+} from '../apps/server/src/modules/browse/index.ts';
 import { parseQuery, searchItems } from '../apps/server/src/modules/search/index.ts';
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { insertRunRows, insertSourceRows } from '../apps/server/src/testing/backup.ts';

@@ -14,11 +14,11 @@ import { createLogger, type Logger } from './logger.ts';
 import { createAuditService } from './modules/audit/index.ts';
 import { backupCustomerHooks, defineBackupJobs, scheduleBackupJobs } from './modules/backup/index.ts';
 import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/index.ts';
-import { defineExportJobs, deleteExpiredExports } from './modules/export/exports.ts';
+import { defineExportJobs, deleteExpiredExports } from './modules/export/index.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/index.ts';
 import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/index.ts';
-import { defineRestoreJobs } from './modules/restore/restore-jobs.ts';
+import { defineRestoreJobs } from './modules/restore/index.ts';
 
 export interface Runtime extends AppContext {
   close(): Promise<void>;

@@ -3,15 +3,15 @@
 // declares what it needs of the backup engine and gets backup's functions here.
 import { auditModule } from '../modules/audit/index.ts';
 import { backupCustomerHooks, backupModule } from '../modules/backup/index.ts';
-import { browseModule } from '../modules/browse/routes.ts';
+import { browseModule } from '../modules/browse/index.ts';
 import { createCustomersModule } from '../modules/customers/index.ts';
 import { demoModule } from '../modules/demo/index.ts';
-import { exportModule } from '../modules/export/routes.ts';
+import { exportModule } from '../modules/export/index.ts';
 import { identityModule } from '../modules/identity/index.ts';
 import { outboxModule } from '../modules/notifications/index.ts';
 import { partnersModule } from '../modules/partners/index.ts';
 import { resellerModule } from '../modules/reseller/index.ts';
-import { restoreModule } from '../modules/restore/routes.ts';
+import { restoreModule } from '../modules/restore/index.ts';
 import { searchModule } from '../modules/search/index.ts';
 import { transferModule } from '../modules/transfer/index.ts';
 import { createTrialModule } from '../modules/trial/index.ts';

@@ -9,7 +9,7 @@ import { type App, buildApp } from '../http/app.ts';
 import type { MatrixTenant, Principal } from '../http/authorization-matrix.ts';
 import { apiModules } from '../http/modules.ts';
 import { backupItemVersions, backupRuns, backupSources } from '../modules/backup/tables.ts';
-import { defineExportJobs } from '../modules/export/exports.ts';
+import { defineExportJobs } from '../modules/export/index.ts';
 import { dataExports } from '../modules/export/tables.ts';
 import {
   csrfCookieName,
@@ -20,7 +20,7 @@ import {
 } from '../modules/identity/index.ts';
 import { staffUsers } from '../modules/identity/tables.ts';
 import { technicianAssignments } from '../modules/partners/tables.ts';
-import { defineRestoreJobs } from '../modules/restore/restore-jobs.ts';
+import { defineRestoreJobs } from '../modules/restore/index.ts';
 import { restores } from '../modules/restore/tables.ts';
 import { customers, partners } from '../modules/tenancy/tables.ts';
 import { seedPartner, seedStaffUser } from './browser.ts';

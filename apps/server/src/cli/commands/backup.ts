@@ -29,6 +29,7 @@ import {
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
 import { customerOfDomain, requiredDomain } from '../customer-domain.ts';
+import { commandLineActor } from '../operator.ts';
 import { formatBytes } from '../progress-bar.ts';
 
 async function hasDirectoryRows(ctx: AppContext, customerId: string): Promise<boolean> {
@@ -84,12 +85,6 @@ export async function backupRunReport(
       : 'partial';
   return { status, startedAt: startedAt.toISOString(), finishedAt: ctx.clock.now().toISOString(), services, errors };
 }
-
-/** The operator at the command line, as the other commands record it. */
-const commandLineActor = {
-  actor: { kind: 'system' },
-  audit: { actor: { kind: 'system', label: 'command line' } },
-} as const;
 
 /** Bad input (an unknown service, an unlicensed user) is a usage error here: exit 2. */
 function asUsageError(error: unknown): never {

@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
+import { asc, inArray } from 'drizzle-orm';
+import { openDatabase } from '../../db/database.ts';
+import { auditLog } from '../../modules/audit/tables.ts';
+import { dataExports } from '../../modules/export/tables.ts';
 import { runCliInProcess } from '../../testing/cli-process.ts';
 
 const cli = runCliInProcess;
@@ -40,6 +44,51 @@ describe('safehold export', () => {
   after(async () => {
     await emulator?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The exports and the audit entries of exports, oldest first, as the CLI left them. */
+  async function exportState() {
+    const database = await openDatabase(
+      { kind: 'pglite', dataDir: path.join(dir, 'data', 'pglite') },
+      { command: 'test' },
+    );
+    try {
+      const rows = await database.db.select({ id: dataExports.id }).from(dataExports);
+      const audits = await database.db
+        .select()
+        .from(auditLog)
+        .where(inArray(auditLog.action, ['export.create', 'export.download']))
+        .orderBy(asc(auditLog.id));
+      return { exports: rows.length, audits };
+    } finally {
+      await database.close();
+    }
+  }
+
+  it('records the export in the audit log as the operator at the command line (as the API does), then its download', async () => {
+    const out = path.join(dir, 'audited.zip');
+    const result = await cli(
+      ['export', '--domain', domain, '--user', user, '--service', 'contacts', '--out', out, '--json'],
+      env,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const { exportId } = JSON.parse(result.stdout) as { exportId: string };
+    const entries = (await exportState()).audits.filter((entry) => entry.details?.exportId === exportId);
+    assert.deepEqual(
+      entries.map((entry) => [entry.action, entry.actorKind, entry.actorLabel]),
+      [
+        ['export.create', 'system', 'command line'],
+        ['export.download', 'system', 'command line'],
+      ],
+    );
+    assert.deepEqual(entries[0]?.details, {
+      exportId,
+      user,
+      services: ['contacts'],
+      asOf: null,
+      items: entries[0]?.details?.items,
+      zipBytes: null,
+    });
   });
 
   it('writes a zip of every service that unzip verifies, with a manifest, and prints a JSON summary', async () => {
@@ -78,7 +127,8 @@ describe('safehold export', () => {
     assert.match(readFileSync(out).subarray(0, 2).toString('latin1'), /^PK$/);
   });
 
-  it('names the bad input and exits 2', async () => {
+  it('names the bad input and exits 2, changing nothing', async () => {
+    const before = await exportState();
     const out = path.join(dir, 'bad.zip');
     const cases: Array<[string[], RegExp]> = [
       [['--user', user, '--out', out], /--domain is required/],
@@ -105,5 +155,6 @@ describe('safehold export', () => {
       assert.match(result.stderr, message);
     }
     assert.ok(!existsSync(out));
+    assert.deepEqual(await exportState(), before, 'a refused export changes nothing');
   });
 });

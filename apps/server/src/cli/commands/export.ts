@@ -1,6 +1,7 @@
 // `safehold export`: writes a zip of one user's backed-up services as of a point in time to a
-// file, in this process (no worker needed), with a progress bar on a TTY. The export is
-// recorded (and audited) like one started from the API, and its zip is moved to --out.
+// file, in this process (no worker needed), with a progress bar on a TTY. The export starts
+// as one from the API does (startExport: checked, authorized, audited as the operator at the
+// command line), and its zip is moved to --out.
 import { constants } from 'node:fs';
 import { access, copyFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,16 +9,27 @@ import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
 import { AppError } from '../../http/errors.ts';
 import { backupPointOfRun } from '../../modules/backup/index.ts';
-import { systemAuditActor } from '../../modules/customers/index.ts';
-import { exportServices } from '../../modules/export/export-archive.ts';
-import { createExport, exportAuditDetails, exportFilePath, runExport } from '../../modules/export/exports.ts';
+import {
+  exportAuditDetails,
+  exportFilePath,
+  exportServices,
+  runExport,
+  startExport,
+} from '../../modules/export/index.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, exitCodes, UsageError } from '../command.ts';
 import { customerOfDomain } from '../customer-domain.ts';
+import { commandLineActor } from '../operator.ts';
 import { createProgressBar, formatBytes } from '../progress-bar.ts';
 
 const serviceSchema = z.enum(exportServices);
 const uuid = z.uuid();
+
+/** Bad input (no backup of the user as of the time) is a usage error: exit 2. */
+function asUsageError(error: unknown): never {
+  if (error instanceof AppError && error.code === 'validation_failed') throw new UsageError(error.message);
+  throw error;
+}
 
 function requireString(value: unknown, option: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${option} is required`);
@@ -82,28 +94,16 @@ export const exportCommand: Command = {
         if (!point) throw new UsageError(`--as-of ${asOfText} is not a backup point of ${customer.domain}`);
         asOf = point.at;
       }
-      const actor = systemAuditActor('safehold export (command line)');
-      let row: Awaited<ReturnType<typeof createExport>>;
-      try {
-        row = await createExport(runtime, {
-          customerId: customer.id,
-          subjectEmail: user,
-          services,
-          asOf,
-          requestedBy: actor.actor.label,
-        });
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'validation_failed') throw new UsageError(error.message);
-        throw error;
-      }
-      await runtime.audit.record({
-        ...actor,
-        tenants: [`customer:${customer.id}`],
-        action: 'export.create',
-        target: customer.id,
-        result: 'success',
-        details: exportAuditDetails(row),
-      });
+      // The one export use case: validates, authorizes and audits as the operator; the export
+      // is created without a job and built here, in this process.
+      const row = await startExport(runtime, {
+        customerId: customer.id,
+        user,
+        services,
+        asOf,
+        by: commandLineActor,
+        enqueue: false,
+      }).catch(asUsageError);
       const bar = createProgressBar(io.stderr as NodeJS.WritableStream & { isTTY?: boolean }, `Exporting ${user}`);
       let done: Awaited<ReturnType<typeof runExport>>;
       try {
@@ -121,7 +121,7 @@ export const exportCommand: Command = {
         await rm(file, { force: true });
       });
       await runtime.audit.record({
-        ...actor,
+        ...commandLineActor.audit,
         tenants: [`customer:${customer.id}`],
         action: 'export.download',
         target: customer.id,

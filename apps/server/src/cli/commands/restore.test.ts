@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
+import { asc, inArray } from 'drizzle-orm';
+import { openDatabase } from '../../db/database.ts';
+import { auditLog } from '../../modules/audit/tables.ts';
+import { restores } from '../../modules/restore/tables.ts';
 import { runCliInProcess } from '../../testing/cli-process.ts';
 
 const cli = runCliInProcess;
@@ -38,6 +42,50 @@ describe('safehold restore', () => {
   after(async () => {
     await emulator?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The restores and the audit entries of restores, oldest first, as the CLI left them. */
+  async function restoreState() {
+    const database = await openDatabase(
+      { kind: 'pglite', dataDir: path.join(dir, 'data', 'pglite') },
+      { command: 'test' },
+    );
+    try {
+      const rows = await database.db.select({ id: restores.id }).from(restores);
+      const audits = await database.db
+        .select()
+        .from(auditLog)
+        .where(inArray(auditLog.action, ['restore.request', 'restore.finished']))
+        .orderBy(asc(auditLog.id));
+      return { restores: rows.length, audits };
+    } finally {
+      await database.close();
+    }
+  }
+
+  it('records the restore in the audit log as the operator at the command line, before it runs (as the API does)', async () => {
+    const result = await cli(
+      ['restore', '--domain', domain, '--user', user, '--service', 'contacts', '--to', colleague, '--wait', '--json'],
+      env,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const { id } = JSON.parse(result.stdout) as { id: string };
+    const entries = (await restoreState()).audits.filter((entry) => entry.target === id);
+    assert.deepEqual(
+      entries.map((entry) => entry.action),
+      ['restore.request', 'restore.finished'],
+    );
+    const [request] = entries;
+    assert.equal(request?.actorKind, 'system');
+    assert.equal(request?.actorLabel, 'command line');
+    assert.deepEqual(request?.details, {
+      user,
+      service: 'contacts',
+      to: colleague,
+      asOf: 'latest',
+      inPlace: false,
+      permissions: false,
+    });
   });
 
   it('restores wiped contacts and mail in place with --wait --json and prints the report (exit 0)', async () => {
@@ -103,7 +151,8 @@ describe('safehold restore', () => {
     assert.equal(report.failed, 0);
   });
 
-  it('refuses bad usage with exit 2: a query that finds nothing or cannot be read, a user without a backup, --to outside the domain, a bad --as-of', async () => {
+  it('refuses bad usage with exit 2, changing nothing: a query that finds nothing or cannot be read, a user without a backup, --to outside the domain, a bad --as-of', async () => {
+    const before = await restoreState();
     const base = ['restore', '--domain', domain, '--service', 'gmail', '--wait'];
     const nothing = await cli([...base, '--user', user, '--query', 'from:nobody-sent-this@nowhere.test'], env);
     assert.equal(nothing.code, 2);
@@ -122,5 +171,6 @@ describe('safehold restore', () => {
     const tooEarly = await cli([...base, '--user', user, '--as-of', '2001-01-01'], env);
     assert.equal(tooEarly.code, 2);
     assert.match(tooEarly.stderr, /--as-of: No backup point/);
+    assert.deepEqual(await restoreState(), before, 'a refused restore changes nothing');
   });
 });

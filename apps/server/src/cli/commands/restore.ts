@@ -1,13 +1,19 @@
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
+import { AppError } from '../../http/errors.ts';
 import { backupServices } from '../../modules/backup/index.ts';
 import { installationGoogleClient } from '../../modules/customers/index.ts';
-import { startRestore } from '../../modules/restore/restore-jobs.ts';
-import type { RestoreCounts } from '../../modules/restore/restore-store.ts';
-import { getRestore, RestoreRequestError, restoreErrors } from '../../modules/restore/restore-store.ts';
+import {
+  getRestore,
+  type RestoreCounts,
+  restoreErrors,
+  runRestore,
+  startRestore,
+} from '../../modules/restore/index.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';
 import { customerOfDomain, requiredDomain } from '../customer-domain.ts';
+import { commandLineActor } from '../operator.ts';
 
 const serviceSchema = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
 
@@ -80,52 +86,36 @@ export const restoreCommand: Command = {
     const runtime = await openRuntime(config, { command: 'safehold restore' });
     try {
       const customer = await customerOfDomain(runtime.db, domain);
-      const request = {
-        user: values.user.toLowerCase(),
-        service: service.data,
-        ...(asOf ? { asOf } : {}),
-        ...(typeof values.to === 'string' ? { to: values.to.toLowerCase() } : {}),
-        inPlace: values['in-place'] === true,
-        selection: {
-          ...(typeof values.label === 'string' ? { label: values.label } : {}),
-          ...(typeof values.folder === 'string' ? { folder: values.folder } : {}),
-          ...(items && items.length > 0 ? { items } : {}),
-          ...(typeof values.query === 'string' ? { query: values.query } : {}),
+      if (!values.wait) await runtime.jobs.start({ work: false });
+      // The one restore use case: validates, authorizes and audits as the operator; with --wait
+      // the restore is created without a job and run here, in this process.
+      const started = await startRestore(runtime, {
+        customerId: customer.id,
+        request: {
+          user: values.user.toLowerCase(),
+          service: service.data,
+          ...(asOf ? { asOf } : {}),
+          ...(typeof values.to === 'string' ? { to: values.to.toLowerCase() } : {}),
+          inPlace: values['in-place'] === true,
+          selection: {
+            ...(typeof values.label === 'string' ? { label: values.label } : {}),
+            ...(typeof values.folder === 'string' ? { folder: values.folder } : {}),
+            ...(items && items.length > 0 ? { items } : {}),
+            ...(typeof values.query === 'string' ? { query: values.query } : {}),
+          },
+          permissions: values.permissions === true,
         },
-        permissions: values.permissions === true,
-        requestedBy: 'safehold restore (command line)',
-      };
-      let started: Awaited<ReturnType<typeof startRestore>>;
-      try {
-        if (!values.wait) await runtime.jobs.start({ work: false });
-        started = await startRestore(runtime, customer.id, request, {
-          wait: values.wait === true,
-          runOptions: values.wait ? { google: installationGoogleClient(runtime), onProgress: progressBar(io) } : {},
-        });
-      } catch (error) {
-        if (error instanceof RestoreRequestError) throw new UsageError(`--${flagOf(error.field)}: ${error.message}`);
-        throw error;
-      }
-      await runtime.audit.record({
-        actor: { kind: 'system', label: 'safehold restore (command line)' },
-        tenants: [`customer:${customer.id}`],
-        action: 'restore.request',
-        target: started.restore.id,
-        result: 'success',
-        details: {
-          user: request.user,
-          service: request.service,
-          to: started.restore.toEmail,
-          inPlace: request.inPlace,
-        },
-      });
+        by: commandLineActor,
+        enqueue: !values.wait,
+      }).catch(asUsageError);
       if (!values.wait) {
         await runtime.jobs.stop();
-        if (values.json) io.stdout.write(`${JSON.stringify({ id: started.restore.id, status: 'queued' })}\n`);
-        else io.stdout.write(`Queued restore ${started.restore.id}.\n`);
+        if (values.json) io.stdout.write(`${JSON.stringify({ id: started.id, status: 'queued' })}\n`);
+        else io.stdout.write(`Queued restore ${started.id}.\n`);
         return exitCodes.done;
       }
-      const restore = await getRestore(runtime.db, customer.id, started.restore.id);
+      await runRestore(runtime, started.id, { google: installationGoogleClient(runtime), onProgress: progressBar(io) });
+      const restore = await getRestore(runtime.db, customer.id, started.id);
       if (!restore) throw new Error('the restore disappeared');
       const errors = await restoreErrors(runtime.db, customer.id, restore.id);
       if ((io.stderr as { isTTY?: boolean }).isTTY) io.stderr.write('\n');
@@ -163,6 +153,14 @@ export const restoreCommand: Command = {
     }
   },
 };
+
+/** Bad input (no backup of the user, --to outside the domain) is a usage error naming the flag: exit 2. */
+function asUsageError(error: unknown): never {
+  if (error instanceof AppError && error.code === 'validation_failed') {
+    throw new UsageError(error.field ? `--${flagOf(error.field)}: ${error.message}` : error.message);
+  }
+  throw error;
+}
 
 function flagOf(field: string): string {
   return { asOf: 'as-of', user: 'user', to: 'to', label: 'label', folder: 'folder', query: 'query' }[field] ?? field;

@@ -18,7 +18,7 @@ import {
   listCustomers,
   systemAuditActor,
 } from '../../modules/customers/index.ts';
-import { deleteTenantExportFiles } from '../../modules/export/exports.ts';
+import { deleteTenantExportFiles } from '../../modules/export/index.ts';
 import { findCustomerByDomain } from '../../modules/tenancy/index.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, type CommandIo, exitCodes, UsageError } from '../command.ts';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { versionsOf } from '../../testing/backup.ts';
+import { type BrowseFixture, browseFixture } from '../../testing/browse-fixture.ts';
 import type { Browser } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
-import { type BrowseFixture, browseFixture } from './browse-test-support.ts';
 
 const FOLDER = 'application/vnd.google-apps.folder';
 

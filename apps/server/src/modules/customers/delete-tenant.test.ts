@@ -11,7 +11,7 @@ import { forEachDatabase } from '../../testing/context.ts';
 import { seedCustomer, signedInSession } from '../../testing/tenants.ts';
 import { tenantRepositoryLocationOf, tenantRepositoryStorage } from '../backup/index.ts';
 import { backupSources } from '../backup/tables.ts';
-import { deleteTenantExportFiles } from '../export/exports.ts';
+import { deleteTenantExportFiles } from '../export/index.ts';
 import { customerMembers } from '../identity/tables.ts';
 import { outbox } from '../notifications/tables.ts';
 import type { Actor } from '../policy/index.ts';

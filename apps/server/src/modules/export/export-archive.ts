@@ -35,6 +35,9 @@ import { worthCompressing, type ZipArchive, type ZipEntryResult } from './zip-ar
 
 export const exportServices = ['gmail', 'drive', 'calendar', 'contacts'] as const satisfies readonly BackupService[];
 
+/** A service an export can hold. */
+export type ExportService = (typeof exportServices)[number];
+
 export interface ExportPlanSource {
   service: BackupService;
   source: BackupSource;

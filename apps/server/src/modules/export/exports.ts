@@ -1,5 +1,5 @@
-// Zip exports as jobs: `createExport` checks there is something to export and records a queued
-// export, `runExport` builds the zip into the export directory with progress in the row, and
+// Zip exports as jobs: `exportRowFor` checks there is something to export (startExport then
+// records the queued export with its job), `runExport` builds the zip into the export directory with progress in the row, and
 // `exportForDownload` finds a finished zip for a download — which always needs the session of
 // someone allowed to export the customer's data at that moment (no bearer links: issue 16 #2).
 // A zip is kept 7 days after it was finished; housekeeping then deletes it.
@@ -10,6 +10,7 @@ import type { Repository } from '@safehold/repository';
 import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
+import type { Db } from '../../db/database.ts';
 import { AppError } from '../../http/errors.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import { type BackupService, openTenantRepository } from '../backup/index.ts';
@@ -32,17 +33,24 @@ export interface CreateExportInput {
   requestedBy: string;
 }
 
+/** What checking an export request needs of the context. */
+export type ExportRequestDeps = Pick<AppContext, 'db' | 'clock'>;
+
 /**
- * Records a queued export after checking the user has a backup of at least one of the
- * services (as of the time asked for). Throws a validation error naming what is missing.
+ * The queued export row a request asks for, after checking the user has a backup of at least
+ * one of the services (as of the time asked for). Writes nothing; throws a validation error
+ * naming what is missing.
  */
-export async function createExport(ctx: AppContext, input: CreateExportInput): Promise<DataExport> {
+export async function exportRowFor(
+  deps: ExportRequestDeps,
+  input: CreateExportInput,
+): Promise<typeof dataExports.$inferInsert> {
   const services = input.services && input.services.length > 0 ? [...new Set(input.services)] : [...exportServices];
   const asOf = input.asOf ?? null;
-  if (asOf && asOf.getTime() > ctx.clock.now().getTime() + 60_000) {
+  if (asOf && asOf.getTime() > deps.clock.now().getTime() + 60_000) {
     throw new AppError('validation_failed', `asOf ${asOf.toISOString()} is in the future.`, { field: 'asOf' });
   }
-  const plan = await planExport(ctx.db, {
+  const plan = await planExport(deps.db, {
     customerId: input.customerId,
     subjectEmail: input.subjectEmail,
     services,
@@ -55,29 +63,39 @@ export async function createExport(ctx: AppContext, input: CreateExportInput): P
       { field: 'user' },
     );
   }
-  const [row] = await ctx.db
-    .insert(dataExports)
-    .values({
-      id: randomUUID(),
-      customerId: input.customerId,
-      subjectEmail: plan.sources[0]?.source.subjectEmail ?? input.subjectEmail,
-      services,
-      asOf,
-      itemsTotal: plan.itemsTotal,
-      requestedBy: input.requestedBy,
-      createdAt: ctx.clock.now(),
-    })
-    .returning();
+  return {
+    id: randomUUID(),
+    customerId: input.customerId,
+    subjectEmail: plan.sources[0]?.source.subjectEmail ?? input.subjectEmail,
+    services,
+    asOf,
+    itemsTotal: plan.itemsTotal,
+    requestedBy: input.requestedBy,
+    createdAt: deps.clock.now(),
+  };
+}
+
+/** Writes a queued export row (without its job: startExport adds both at once). */
+export async function insertExport(
+  db: Pick<Db, 'insert'>,
+  values: typeof dataExports.$inferInsert,
+): Promise<DataExport> {
+  const [row] = await db.insert(dataExports).values(values).returning();
   if (!row) throw new Error('the export row was not created');
   return row;
 }
 
-export async function enqueueExport(ctx: AppContext, exportId: string): Promise<void> {
-  await ctx.jobs.enqueue(EXPORT_JOB, { exportId }, { singletonKey: exportId });
+/** Records a queued export (no job, no audit entry): tests that build it themselves. */
+export async function createExport(deps: ExportRequestDeps, input: CreateExportInput): Promise<DataExport> {
+  return insertExport(deps.db, await exportRowFor(deps, input));
 }
 
 /** The export of this customer, or null (another tenant's id is simply not found). */
-export async function getExport(ctx: AppContext, customerId: string, exportId: string): Promise<DataExport | null> {
+export async function getExport(
+  ctx: Pick<AppContext, 'db'>,
+  customerId: string,
+  exportId: string,
+): Promise<DataExport | null> {
   const [row] = await ctx.db
     .select()
     .from(dataExports)
@@ -87,7 +105,7 @@ export async function getExport(ctx: AppContext, customerId: string, exportId: s
 
 /** The customer's exports, newest first. */
 export async function listExports(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db'>,
   customerId: string,
   page: { limit: number; offset: number },
 ): Promise<DataExport[]> {
@@ -100,12 +118,12 @@ export async function listExports(
     .offset(page.offset);
 }
 
-export function exportFilePath(ctx: AppContext, row: Pick<DataExport, 'customerId' | 'id'>): string {
+export function exportFilePath(ctx: Pick<AppContext, 'config'>, row: Pick<DataExport, 'customerId' | 'id'>): string {
   return path.join(ctx.config.exportDir, row.customerId, `${row.id}.zip`);
 }
 
 /** Removes every export file of a tenant (its directory under the export dir). */
-export async function deleteTenantExportFiles(ctx: AppContext, customerId: string): Promise<void> {
+export async function deleteTenantExportFiles(ctx: Pick<AppContext, 'config'>, customerId: string): Promise<void> {
   await rm(path.join(ctx.config.exportDir, customerId), { recursive: true, force: true });
 }
 
@@ -241,7 +259,7 @@ export function defineExportJobs(jobs: JobQueue, ctx: () => AppContext): void {
  * its retention or its zip already deleted: 410.
  */
 export async function exportForDownload(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db' | 'clock' | 'config'>,
   customerId: string,
   exportId: string,
 ): Promise<DataExport & { file: string }> {
@@ -260,7 +278,7 @@ export async function exportForDownload(
 }
 
 /** Housekeeping: deletes the zips kept past their retention. */
-export async function deleteExpiredExports(ctx: AppContext, now: Date): Promise<number> {
+export async function deleteExpiredExports(ctx: Pick<AppContext, 'db' | 'config'>, now: Date): Promise<number> {
   const expired = await ctx.db
     .select({ id: dataExports.id, customerId: dataExports.customerId })
     .from(dataExports)

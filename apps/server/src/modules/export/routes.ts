@@ -1,6 +1,7 @@
 // Export API: download one backed-up item (GET .../items/download), start a zip export of a
 // user (POST .../exports), follow it (GET .../exports/:id) and download the zip (GET
-// .../exports/:id/download; Range requests answered). Every request, downloads included, needs
+// .../exports/:id/download; Range requests answered). Starting one is the export use case
+// (start-export.ts), as for the CLI. Every request, downloads included, needs
 // the session of someone the policy module allows to export this customer's data now — so a
 // URL alone opens nothing, and a role change, a removal or the customer's move to another
 // partner ends access at once. The tenant is loaded and authorised first; another tenant's
@@ -16,17 +17,10 @@ import { auditActorOf, requireActor } from '../identity/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { sendAsAttachment } from './download-headers.ts';
 import { exportServices } from './export-archive.ts';
-import {
-  createExport,
-  type DataExport,
-  enqueueExport,
-  exportAuditDetails,
-  exportForDownload,
-  getExport,
-  listExports,
-} from './exports.ts';
+import { type DataExport, exportAuditDetails, exportForDownload, getExport, listExports } from './exports.ts';
 import { findItemVersion, itemDownloadDetails } from './item-download.ts';
 import { itemFile, NoItemContentError } from './item-files.ts';
+import { startExport } from './start-export.ts';
 
 const params = z.object({ customerId: z.uuid() });
 const service = z.enum(exportServices);
@@ -155,23 +149,12 @@ export const exportModule: ApiModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const { customerId } = request.params;
-      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
-      const who = auditTenants(request, customerId);
-      const row = await createExport(ctx, {
-        customerId,
-        subjectEmail: request.body.user.toLowerCase(),
+      const row = await startExport(ctx, {
+        customerId: request.params.customerId,
+        user: request.body.user,
         ...(request.body.services ? { services: request.body.services } : {}),
         asOf: request.body.asOf ?? null,
-        requestedBy: who.actor.label,
-      });
-      await enqueueExport(ctx, row.id);
-      await ctx.audit.record({
-        ...who,
-        action: 'export.create',
-        target: customerId,
-        result: 'success',
-        details: exportAuditDetails(row),
+        by: { actor: requireActor(request), audit: auditActorOf(request) },
       });
       reply.code(202);
       return { id: row.id, itemsTotal: row.itemsTotal };

@@ -133,6 +133,7 @@ const expected: Record<Action, Expected> = {
     partnerTechnician: assignedCustomers,
     customerSuperAdmin: ['customerOwn'],
     customerHelpdesk: ['customerOwn'],
+    system: allCustomers,
   },
   'customer.data.restore': {
     partnerOwner: subtreeCustomers,
@@ -140,6 +141,7 @@ const expected: Record<Action, Expected> = {
     partnerTechnician: assignedCustomers,
     customerSuperAdmin: ['customerOwn'],
     customerHelpdesk: ['customerOwn'],
+    system: allCustomers,
   },
   'customer.settings.manage': {
     partnerOwner: subtreeCustomers,

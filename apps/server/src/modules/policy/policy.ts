@@ -148,8 +148,18 @@ const rules: Record<Action, Rule> = {
     customerRole('super_admin', 'helpdesk_admin'),
     all(isSystem, (_a, t) => t.kind === 'customer'),
   ),
-  'customer.data.browse': any(partnerRole(...operating), customerRole('super_admin', 'helpdesk_admin')),
-  'customer.data.restore': any(partnerRole(...operating), customerRole('super_admin', 'helpdesk_admin')),
+  // The operator at the command line too: `safehold export` and `safehold restore` start theirs
+  // through the same use cases as the API (startExport, startRestore), which ask this module.
+  'customer.data.browse': any(
+    partnerRole(...operating),
+    customerRole('super_admin', 'helpdesk_admin'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
+  'customer.data.restore': any(
+    partnerRole(...operating),
+    customerRole('super_admin', 'helpdesk_admin'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
   'customer.settings.manage': any(partnerRole(...managing), customerRole('super_admin')),
   'customer.transfer_token.manage': customerRole('super_admin'),
   'customer.partner.remove': customerRole('super_admin'),

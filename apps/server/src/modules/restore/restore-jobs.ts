@@ -1,12 +1,11 @@
-// The restore job: one pg-boss job per restore, carrying its id. `startRestore` creates the
-// restore and enqueues it; with `wait` and no running worker (the CLI), it runs in this process
-// instead. A job that dies (worker killed, process stopped) is retried by pg-boss and resumes
-// from restore_items.
+// The restore job: one pg-boss job per restore, carrying its id (startRestore queues it). A job
+// that dies (worker killed, process stopped) is retried by pg-boss and resumes from
+// restore_items. `waitForRestore` follows a queued restore to its end.
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import { type RestoreResult, type RunRestoreOptions, runRestore } from './restore-run.ts';
-import { createRestore, getRestore, type Restore, type RestoreRequest } from './restore-store.ts';
+import { getRestore, type RestoreCounts } from './restore-store.ts';
 
 export const RESTORE_JOB = 'restore.run';
 const payload = z.object({ restoreId: z.uuid() });
@@ -26,45 +25,25 @@ export function defineRestoreJobs(
   );
 }
 
-export interface StartRestoreOptions {
-  /** Resolve only when the restore ended (in-process when no worker runs here). */
-  wait?: boolean;
-  runOptions?: RunRestoreOptions;
-}
-
-export async function startRestore(
-  ctx: AppContext,
+/**
+ * Waits for a queued restore a worker runs (in this process or another) to end, reporting its
+ * counts as they move; returns its result. The CLI's --wait without workers runs the restore
+ * itself instead (startRestore without a job, then runRestore).
+ */
+export async function waitForRestore(
+  ctx: Pick<AppContext, 'db'>,
   customerId: string,
-  request: RestoreRequest,
-  options: StartRestoreOptions = {},
-): Promise<{ restore: Restore; result?: RestoreResult }> {
-  const restore = await createRestore(ctx, customerId, request);
-  if (options.wait && !ctx.jobs.started) {
-    return { restore, result: await runRestore(ctx, restore.id, options.runOptions) };
-  }
-  await ctx.jobs.enqueue(RESTORE_JOB, { restoreId: restore.id }, { singletonKey: restore.id });
-  if (!options.wait) return { restore };
+  restoreId: string,
+  onProgress?: (counts: RestoreCounts) => void,
+): Promise<RestoreResult> {
   for (;;) {
-    const row = await getRestore(ctx.db, customerId, restore.id);
-    if (!row) throw new Error(`restore ${restore.id} disappeared`);
+    const row = await getRestore(ctx.db, customerId, restoreId);
+    if (!row) throw new Error(`restore ${restoreId} disappeared`);
+    const counts = { total: row.total, restored: row.restored, skipped: row.skipped, failed: row.failed };
     if (row.status !== 'queued' && row.status !== 'running') {
-      return {
-        restore: row,
-        result: {
-          restoreId: row.id,
-          status: row.status,
-          counts: { total: row.total, restored: row.restored, skipped: row.skipped, failed: row.failed, pending: 0 },
-          error: row.error,
-        },
-      };
+      return { restoreId: row.id, status: row.status, counts: { ...counts, pending: 0 }, error: row.error };
     }
-    options.runOptions?.onProgress?.({
-      total: row.total,
-      restored: row.restored,
-      skipped: row.skipped,
-      failed: row.failed,
-      pending: row.total - row.restored - row.skipped - row.failed,
-    });
+    onProgress?.({ ...counts, pending: row.total - row.restored - row.skipped - row.failed });
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }

@@ -59,6 +59,9 @@ export interface RestoreResult {
   error: string | null;
 }
 
+/** What working through the items needs: their rows and the clock. */
+type ItemDeps = Pick<AppContext, 'db' | 'clock'>;
+
 /** Runs (or resumes) restore `restoreId`; a finished restore is returned as it is. */
 export async function runRestore(
   ctx: AppContext,
@@ -115,7 +118,7 @@ export async function runRestore(
 }
 
 async function finish(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db' | 'clock' | 'audit'>,
   restore: Restore,
   status: RestoreStatus,
   error: string | null,
@@ -141,7 +144,7 @@ async function finish(
   return { restoreId: restore.id, status, counts, error };
 }
 
-async function plan(ctx: AppContext, restore: Restore, writer: ServiceWriter): Promise<void> {
+async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: ServiceWriter): Promise<void> {
   const selection = restore.selection as RestoreSelection;
   const versions = allVersionsAsOf(ctx.db, {
     customerId: restore.customerId,
@@ -157,7 +160,7 @@ function needsAllVersions(restore: Restore): boolean {
   return restore.service === 'drive';
 }
 
-async function work(ctx: AppContext, restore: Restore, writer: ServiceWriter, options: RunRestoreOptions) {
+async function work(ctx: ItemDeps, restore: Restore, writer: ServiceWriter, options: RunRestoreOptions) {
   const pageSize = options.pageSize ?? 50;
   for (;;) {
     const [phase] = await openPhases(ctx.db, restore);
@@ -182,7 +185,7 @@ const ITEM_ATTEMPTS = 8;
 const ITEM_RETRY_MAX_MS = 60_000;
 
 async function restoreItem(
-  ctx: AppContext,
+  ctx: ItemDeps,
   restore: Restore,
   writer: ServiceWriter,
   item: WorkItem,
@@ -222,7 +225,7 @@ async function restoreItem(
 }
 
 async function attemptItem(
-  ctx: AppContext,
+  ctx: ItemDeps,
   restore: Restore,
   writer: ServiceWriter,
   item: WorkItem,

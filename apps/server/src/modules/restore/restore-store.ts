@@ -57,13 +57,24 @@ export function containerNameFor(at: Date): string {
   return `Restored ${at.toISOString().slice(0, 10)}`;
 }
 
-/** Creates the restore row (queued); the job plans and runs it. */
-export async function createRestore(ctx: AppContext, customerId: string, request: RestoreRequest): Promise<Restore> {
-  const source = await findSource(ctx.db, customerId, request.user, request.service);
+/** What validating a restore request needs of the context. */
+export type RestoreRequestDeps = Pick<AppContext, 'db' | 'clock'>;
+
+/**
+ * The queued restore row a request asks for: its source and backup point resolved, its
+ * target and selection checked. Writes nothing; a request it cannot honour throws a
+ * RestoreRequestError naming the field at fault.
+ */
+export async function restoreRowFor(
+  deps: RestoreRequestDeps,
+  customerId: string,
+  request: RestoreRequest,
+): Promise<typeof restores.$inferInsert> {
+  const source = await findSource(deps.db, customerId, request.user, request.service);
   if (source?.subjectKind !== 'user') {
     throw new RestoreRequestError('user', `No ${request.service} backup of ${request.user} in this domain.`);
   }
-  const point = await resolveBackupPoint(ctx.db, customerId, source.id, request.asOf);
+  const point = await resolveBackupPoint(deps.db, customerId, source.id, request.asOf);
   if (!point) {
     throw new RestoreRequestError(
       'asOf',
@@ -72,7 +83,7 @@ export async function createRestore(ctx: AppContext, customerId: string, request
         : `${request.user} ${request.service} has no backup point yet.`,
     );
   }
-  const customer = await getCustomer(ctx.db, customerId);
+  const customer = await getCustomer(deps.db, customerId);
   const to = (request.to ?? source.subjectEmail).toLowerCase();
   const domain = customer?.domain.toLowerCase() ?? '';
   if (to.split('@')[1] !== domain) {
@@ -80,34 +91,45 @@ export async function createRestore(ctx: AppContext, customerId: string, request
   }
   const selection: RestoreSelection = { ...request.selection };
   if (selection.query !== undefined) {
-    selection.items = await itemsMatching(ctx.db, customerId, source.id, point.at, selection.query, selection.items);
+    selection.items = await itemsMatching(deps.db, customerId, source.id, point.at, selection.query, selection.items);
   }
   if (selection.label !== undefined && request.service !== 'gmail')
     throw new RestoreRequestError('label', 'label narrows Gmail restores only.');
   if (selection.folder !== undefined && request.service !== 'drive')
     throw new RestoreRequestError('folder', 'folder narrows Drive restores only.');
-  const now = ctx.clock.now();
-  const [row] = await ctx.db
-    .insert(restores)
-    .values({
-      id: randomUUID(),
-      customerId,
-      sourceId: source.id,
-      service: request.service,
-      fromEmail: source.subjectEmail.toLowerCase(),
-      toEmail: to,
-      pointRunId: point.runId,
-      asOf: point.at,
-      selection: { ...selection },
-      inPlace: request.inPlace ?? false,
-      containerName: containerNameFor(now),
-      restorePermissions: request.permissions ?? false,
-      requestedBy: request.requestedBy,
-      createdAt: now,
-    })
-    .returning();
+  const now = deps.clock.now();
+  return {
+    id: randomUUID(),
+    customerId,
+    sourceId: source.id,
+    service: request.service,
+    fromEmail: source.subjectEmail.toLowerCase(),
+    toEmail: to,
+    pointRunId: point.runId,
+    asOf: point.at,
+    selection: { ...selection },
+    inPlace: request.inPlace ?? false,
+    containerName: containerNameFor(now),
+    restorePermissions: request.permissions ?? false,
+    requestedBy: request.requestedBy,
+    createdAt: now,
+  };
+}
+
+/** Writes a queued restore row (without its job: startRestore adds both at once). */
+export async function insertRestore(db: Pick<Db, 'insert'>, values: typeof restores.$inferInsert): Promise<Restore> {
+  const [row] = await db.insert(restores).values(values).returning();
   if (!row) throw new Error('the restore row was not written');
   return row;
+}
+
+/** Creates the restore row (queued, no job): tests that run it themselves. */
+export async function createRestore(
+  deps: RestoreRequestDeps,
+  customerId: string,
+  request: RestoreRequest,
+): Promise<Restore> {
+  return insertRestore(deps.db, await restoreRowFor(deps, customerId, request));
 }
 
 /**

@@ -5,12 +5,15 @@ import { and, eq, sql } from 'drizzle-orm';
 import { type BackupFixture, backupFixture, runRow, startTestBackup } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import type { BackupService } from '../backup/index.ts';
-import { defineRestoreJobs, RESTORE_JOB, startRestore } from './restore-jobs.ts';
+import { defineRestoreJobs, RESTORE_JOB, waitForRestore } from './restore-jobs.ts';
 import { runRestore } from './restore-run.ts';
 import { createRestore, getRestore, RestoreRequestError, restoreErrors } from './restore-store.ts';
+import { type StartRestoreInput, startRestore } from './start-restore.ts';
 import { restoreItems } from './tables.ts';
 
 const services: BackupService[] = ['gmail', 'drive', 'calendar', 'contacts'];
+/** The operator at the command line (the policy lets it restore any tenant). */
+const operator = { actor: { kind: 'system' }, audit: { actor: { kind: 'system', label: 'test' } } } as const;
 
 forEachDatabase('restore', (kind) => {
   let f: BackupFixture;
@@ -46,18 +49,19 @@ forEachDatabase('restore', (kind) => {
   const digests = (email: string) =>
     Object.fromEntries(services.map((service) => [service, f.emulator.control.digest({ email, service })]));
 
+  /** A restore as the CLI's --wait makes one: started (no job), then run here. */
   async function restore(
-    request: Partial<Parameters<typeof createRestore>[2]> & { service: BackupService },
+    request: Partial<StartRestoreInput['request']> & { service: BackupService },
     options: Parameters<typeof runRestore>[2] = {},
   ) {
     f.ctx.clock.advance(1000);
-    const { restore: row, result } = await startRestore(
-      f.ctx,
-      f.customerId,
-      { user: victim, requestedBy: 'test', ...request },
-      { wait: true, runOptions: { google: f.google, ...options } },
-    );
-    assert.ok(result);
+    const row = await startRestore(f.ctx, {
+      customerId: f.customerId,
+      request: { user: victim, ...request },
+      by: operator,
+      enqueue: false,
+    });
+    const result = await runRestore(f.ctx, row.id, { google: f.google, ...options });
     return { row, result };
   }
 
@@ -323,14 +327,14 @@ forEachDatabase('restore', (kind) => {
       () => ({ google: f.google }),
     );
     await f.ctx.jobs.start({ work: true });
-    const { restore: row, result } = await startRestore(
-      f.ctx,
-      f.customerId,
-      { user: victim, service: 'contacts', inPlace: true, requestedBy: 'test' },
-      { wait: true },
-    );
-    assert.equal(result?.status, 'success', JSON.stringify(result));
-    assert.equal(result?.counts.restored, before.items);
+    const row = await startRestore(f.ctx, {
+      customerId: f.customerId,
+      request: { user: victim, service: 'contacts', inPlace: true },
+      by: operator,
+    });
+    const result = await waitForRestore(f.ctx, f.customerId, row.id);
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    assert.equal(result.counts.restored, before.items);
     // The restore row ends before pg-boss marks the job completed: wait for that too.
     let states: string[] = [];
     for (let i = 0; i < 100; i++) {

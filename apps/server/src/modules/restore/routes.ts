@@ -1,15 +1,16 @@
 // Restore API: POST /api/customers/:customerId/restores starts a restore of one user's service
 // (or a label, a folder, some items) as of a backup point, into the same or another user of
 // the domain; GET /api/customers/:customerId/restores/:id shows its status, counts, errors and
-// items (paged). The tenant is loaded and authorised by policy first: a tenant the caller
-// cannot see answers 404, as does a restore of another tenant.
+// items (paged). Starting one is the restore use case (start-restore.ts), as for the CLI. The
+// tenant is loaded and authorised by policy first: a tenant the caller cannot see answers 404,
+// as does a restore of another tenant.
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
-import { AppError, notFound } from '../../http/errors.ts';
+import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
-import { startRestore } from './restore-jobs.ts';
-import { getRestore, listRestoreItems, RestoreRequestError, restoreErrors } from './restore-store.ts';
+import { getRestore, listRestoreItems, restoreErrors } from './restore-store.ts';
+import { startRestore } from './start-restore.ts';
 
 const service = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
 const status = z.enum(['queued', 'running', 'success', 'partial', 'failed']);
@@ -95,14 +96,11 @@ export const restoreModule: ApiModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const actor = requireActor(request);
-      const { customerId } = request.params;
-      await authorizeCustomer(ctx.db, actor, 'customer.data.restore', customerId);
       const body = request.body;
       const who = auditActorOf(request);
-      let restoreId: string;
-      try {
-        const { restore } = await startRestore(ctx, customerId, {
+      const restore = await startRestore(ctx, {
+        customerId: request.params.customerId,
+        request: {
           user: body.user.toLowerCase(),
           service: body.service,
           ...(body.asOf ? { asOf: new Date(body.asOf) } : {}),
@@ -115,35 +113,11 @@ export const restoreModule: ApiModule = (app, ctx) => {
             ...(body.query !== undefined ? { query: body.query } : {}),
           },
           permissions: body.permissions ?? false,
-          requestedBy: who.actor.label,
-        });
-        restoreId = restore.id;
-      } catch (error) {
-        if (error instanceof RestoreRequestError) {
-          throw new AppError('validation_failed', error.message, { field: error.field });
-        }
-        throw error;
-      }
-      await ctx.audit.record({
-        ...who,
-        tenants: [...new Set([...who.tenants, `customer:${customerId}` as const])],
-        action: 'restore.request',
-        target: restoreId,
-        result: 'success',
-        details: {
-          user: body.user,
-          service: body.service,
-          to: body.to ?? body.user,
-          asOf: body.asOf ?? 'latest',
-          inPlace: body.inPlace ?? false,
-          ...(body.label ? { label: body.label } : {}),
-          ...(body.folder ? { folder: body.folder } : {}),
-          ...(body.items ? { items: body.items.length } : {}),
-          permissions: body.permissions ?? false,
         },
+        by: { actor: requireActor(request), audit: who },
       });
       reply.code(202);
-      return { id: restoreId };
+      return { id: restore.id };
     },
   );
 

@@ -13,7 +13,8 @@ export class RestoreItemError extends Error {
 }
 
 export interface WriterContext {
-  ctx: AppContext;
+  /** The writers read their restore's rows (targets already recorded), nothing else of the context. */
+  ctx: Pick<AppContext, 'db'>;
   restore: Restore;
   google: GoogleClient;
   repository: Repository;

@@ -4,16 +4,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { type App, buildApp } from '../../http/app.ts';
-import { type BackupFixture, backupFixture, runRow, startTestBackup } from '../../testing/backup.ts';
-import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
-import type { DatabaseKind } from '../../testing/databases.ts';
-import type { BackupService } from '../backup/index.ts';
-import { backupItemVersions, backupRuns, backupSources } from '../backup/tables.ts';
-import { createIdentityModule } from '../identity/index.ts';
-import { searchModule } from '../search/index.ts';
-import { customers } from '../tenancy/tables.ts';
-import { browseModule } from './routes.ts';
+import { type App, buildApp } from '../http/app.ts';
+import type { BackupService } from '../modules/backup/index.ts';
+import { backupItemVersions, backupRuns, backupSources } from '../modules/backup/tables.ts';
+import { browseModule } from '../modules/browse/index.ts';
+import { createIdentityModule } from '../modules/identity/index.ts';
+import { searchModule } from '../modules/search/index.ts';
+import { customers } from '../modules/tenancy/tables.ts';
+import { type BackupFixture, backupFixture, runRow, startTestBackup } from './backup.ts';
+import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from './browser.ts';
+import type { DatabaseKind } from './databases.ts';
 
 export interface BrowseFixture extends BackupFixture {
   app: App;
