@@ -1,47 +1,26 @@
 // The module boundaries, checked by dependency-cruiser as a step of `npm test`
-// (scripts/check-boundaries.ts). docs/architecture.md §1 draws the same picture; change both
+// (`npm run boundaries`; scripts/boundaries/module-cycles.ts adds the check for cycles between modules). docs/architecture.md §1 draws the same picture; change both
 // together. Paths are resolved files relative to the repository root, so a relative import and
 // a package import (`@safehold/google`) of the same file are judged alike.
 
-/** Modules whose public surface is their index.ts; the rest get one with the module-surface work. */
-const modulesWithSurface = [
-  'audit',
-  'backup',
-  'browse',
-  'customers',
-  'demo',
-  'export',
-  'identity',
-  'notifications',
-  'partners',
-  'policy',
-  'rate-limits',
-  'reseller',
-  'restore',
-  'search',
-  'tenancy',
-  'transfer',
-  'trial',
-];
+const { existsSync, readdirSync } = require('node:fs');
+const path = require('node:path');
+
+/** Every server module (a folder under modules/): its public surface is its index.ts. */
+const modulesDir = path.join(__dirname, 'apps', 'server', 'src', 'modules');
+const modulesWithSurface = readdirSync(modulesDir, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
 
 /**
- * Modules whose tables (modules/<name>/tables.ts) only they read and write; other modules ask
- * the module's functions. db/schema.ts gathers every tables.ts for drizzle-kit, a tables.ts may
- * reference another's for foreign keys, and tests and test support may seed rows directly.
+ * Modules with tables (modules/<name>/tables.ts): only they read and write them; other modules
+ * ask the module's functions. db/schema.ts gathers every tables.ts for drizzle-kit, a tables.ts
+ * may reference another's for foreign keys, and tests and test support may seed rows directly.
  */
-const modulesWithPrivateTables = [
-  'audit',
-  'backup',
-  'customers',
-  'export',
-  'identity',
-  'notifications',
-  'rate-limits',
-  'reseller',
-  'restore',
-  'tenancy',
-  'transfer',
-];
+const modulesWithPrivateTables = modulesWithSurface.filter((name) =>
+  existsSync(path.join(modulesDir, name, 'tables.ts')),
+);
 const testCode = '(\\.test|\\.fuzz\\.test|test-support|\\.fixture)\\.ts$|^apps/server/src/testing/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -1,5 +1,5 @@
 // The one test command (`npm test`): lint, type-check, the module boundaries
-// (.dependency-cruiser.cjs), then every *.test.ts in the workspaces on Node's own test
+// (.dependency-cruiser.cjs, and no import cycle between server modules), then every *.test.ts in the workspaces on Node's own test
 // runner. CI (.ci/run) calls exactly this.
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
@@ -40,6 +40,7 @@ if (args.length === 0) {
   step('type-check (tsc)', 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']);
   step('type-check web app (tsc)', 'npx', ['--no-install', 'tsc', '-p', 'apps/web/tsconfig.json']);
   step('module boundaries (dependency-cruiser)', 'npm', ['run', '--silent', 'boundaries']);
+  step('module cycles (dependency-cruiser, folded by module)', process.execPath, ['scripts/boundaries/module-cycles.ts']);
 }
 
 // Every test process, and every Node process it starts, loads modules the way the `safehold`

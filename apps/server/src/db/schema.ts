@@ -9,7 +9,6 @@ export * from '../modules/customers/tables.ts';
 export * from '../modules/export/tables.ts';
 export * from '../modules/identity/tables.ts';
 export * from '../modules/notifications/tables.ts';
-export * from '../modules/partners/tables.ts';
 export * from '../modules/rate-limits/tables.ts';
 export * from '../modules/reseller/tables.ts';
 export * from '../modules/restore/tables.ts';

@@ -18,8 +18,7 @@ import {
   deriveIdentityKeys,
   sessionCookieName,
 } from '../modules/identity/index.ts';
-import { staffUsers } from '../modules/identity/tables.ts';
-import { technicianAssignments } from '../modules/partners/tables.ts';
+import { staffUsers, technicianAssignments } from '../modules/identity/tables.ts';
 import { defineRestoreJobs } from '../modules/restore/index.ts';
 import { restores } from '../modules/restore/tables.ts';
 import { customers, partners } from '../modules/tenancy/tables.ts';

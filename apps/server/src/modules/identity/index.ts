@@ -29,6 +29,7 @@ export {
   ensureSuperAdminMember,
   partnerManagerEmails,
   partnerOwnerColumns,
+  removeTechnicianAssignments,
   type StaffOrganisationInfo,
   setMemberRole,
   staffOrganisations,

@@ -6,7 +6,7 @@ import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import type { StaffOrganisation } from '../policy/index.ts';
 import { partnerColumn } from '../tenancy/index.ts';
-import { customerMembers, oneTimeTokens, staffUsers } from './tables.ts';
+import { customerMembers, oneTimeTokens, staffUsers, technicianAssignments } from './tables.ts';
 
 export interface StaffOrganisationInfo {
   organisation: StaffOrganisation;
@@ -125,4 +125,9 @@ export async function customerMemberEmail(db: Db, customerId: string, memberId: 
     .from(customerMembers)
     .where(and(eq(customerMembers.id, memberId), eq(customerMembers.customerId, customerId)));
   return row?.email ?? null;
+}
+
+/** Forgets every technician's assignment to the customer (its managing partner changed). */
+export async function removeTechnicianAssignments(db: Db, customerId: string): Promise<void> {
+  await db.delete(technicianAssignments).where(eq(technicianAssignments.customerId, customerId));
 }

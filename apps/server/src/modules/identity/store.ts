@@ -3,10 +3,16 @@
 import { randomUUID } from 'node:crypto';
 import { and, count, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { technicianAssignments } from '../partners/tables.ts';
 import { customerColumn, findCustomerByDomainAnyCase, getPartner, partnerColumn } from '../tenancy/index.ts';
 import type { OneTimePurpose } from './one-time-tokens.ts';
-import { customerMembers, oneTimeTokens, recoveryCodes, sessions, staffUsers } from './tables.ts';
+import {
+  customerMembers,
+  oneTimeTokens,
+  recoveryCodes,
+  sessions,
+  staffUsers,
+  technicianAssignments,
+} from './tables.ts';
 
 export type StaffUserRow = typeof staffUsers.$inferSelect;
 export type OneTimeTokenRow = typeof oneTimeTokens.$inferSelect;

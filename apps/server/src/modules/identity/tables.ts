@@ -1,8 +1,20 @@
-// The identity module's tables: staff users, customer members, sessions, one-time tokens and installation settings.
+// The identity module's tables: staff users, technician assignments, customer members, sessions,
+// one-time tokens and installation settings.
 // Other modules read them through this module's functions; db/schema.ts gathers every
 // module's tables for the database client and drizzle-kit.
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  check,
+  index,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { createdAt } from '../../db/columns.ts';
 import { customers, partners } from '../tenancy/tables.ts';
 
@@ -148,3 +160,21 @@ export const installationSettings = pgTable('installation_settings', {
   value: jsonb('value').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Technicians see only the customers assigned to them. Identity owns the assignments because it
+ * builds each technician's actor (the customers the policy lets them see) from them.
+ */
+export const technicianAssignments = pgTable(
+  'technician_assignments',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => staffUsers.id, { onDelete: 'cascade' }),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.customerId] })],
+);

@@ -14,7 +14,7 @@ import { createTestContext, forEachDatabase, type TestContext } from '../../test
 import { seedCustomerWithBackups } from '../../testing/reseller-seed.ts';
 import { backupRuns } from '../backup/tables.ts';
 import { identityModule } from '../identity/index.ts';
-import { technicianAssignments } from '../partners/tables.ts';
+import { technicianAssignments } from '../identity/tables.ts';
 import { customers } from '../tenancy/tables.ts';
 import { resellerModule } from './routes.ts';
 

@@ -3,8 +3,7 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { licensedEmails } from '../customers/index.ts';
-import { customerMemberEmail } from '../identity/index.ts';
-import { technicianAssignments } from '../partners/tables.ts';
+import { customerMemberEmail, removeTechnicianAssignments } from '../identity/index.ts';
 import { setCustomerPartner } from '../tenancy/index.ts';
 import { transferTokens } from './tables.ts';
 
@@ -79,7 +78,7 @@ export async function setManagingPartner(
   now: Date,
 ): Promise<void> {
   await setCustomerPartner(tx, customerId, partnerId, now);
-  await tx.delete(technicianAssignments).where(eq(technicianAssignments.customerId, customerId));
+  await removeTechnicianAssignments(tx, customerId);
 }
 
 /** Whether the member's address holds a license in its own tenant's directory. */
