@@ -32,7 +32,7 @@ import { customerOfDomain, requiredDomain } from '../customer-domain.ts';
 import { commandLineActor } from '../operator.ts';
 import { formatBytes } from '../progress-bar.ts';
 
-async function hasDirectoryRows(ctx: AppContext, customerId: string): Promise<boolean> {
+async function hasDirectoryRows(ctx: Pick<AppContext, 'db'>, customerId: string): Promise<boolean> {
   return hasDirectoryUsers(ctx.db, customerId);
 }
 

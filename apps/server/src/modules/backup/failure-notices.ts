@@ -63,7 +63,7 @@ export async function notifyBackupFailures(
 }
 
 async function sendDigest(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'config' | 'db' | 'logger' | 'mail'>,
   customerId: string,
   now: Date,
 ): Promise<NoticeReport['emails'][number] | null> {

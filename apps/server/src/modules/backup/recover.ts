@@ -161,7 +161,10 @@ export interface RecoverOptions {
  * the export; without, they must still be in the database. Refuses when the tenant still has
  * backup rows (it rebuilds lost history, it does not merge).
  */
-export async function recoverTenant(ctx: AppContext, options: RecoverOptions): Promise<RecoverReport> {
+export async function recoverTenant(
+  ctx: Pick<AppContext, 'config' | 'db' | 'logger' | 'masterKey'>,
+  options: RecoverOptions,
+): Promise<RecoverReport> {
   const domain = (options.domain ?? options.keys?.domain)?.toLowerCase();
   if (options.keys && options.domain && options.keys.domain.toLowerCase() !== domain)
     throw new RecoverError(`the key file is for ${options.keys.domain}, not ${options.domain}`);

@@ -173,7 +173,7 @@ export function allocateFairShare(demands: TenantDemand[], room: number, minPerT
 }
 
 async function tenantDemand(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db'>,
   customerId: string,
   window: BackupWindow,
   minutes: number,

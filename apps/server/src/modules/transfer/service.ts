@@ -62,7 +62,7 @@ export interface TransferDeps {
 }
 
 export function createTransferDeps(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'audit' | 'clock' | 'config' | 'db' | 'mail'>,
   limits: TransferRateLimits = defaultTransferRateLimits,
 ): TransferDeps {
   return {
