@@ -40,7 +40,9 @@ if (args.length === 0) {
   step('type-check (tsc)', 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']);
   step('type-check web app (tsc)', 'npx', ['--no-install', 'tsc', '-p', 'apps/web/tsconfig.json']);
   step('module boundaries (dependency-cruiser)', 'npm', ['run', '--silent', 'boundaries']);
-  step('module cycles (dependency-cruiser, folded by module)', process.execPath, ['scripts/boundaries/module-cycles.ts']);
+  step('module cycles (dependency-cruiser, folded by module)', process.execPath, [
+    'scripts/boundaries/module-cycles.ts',
+  ]);
 }
 
 // Every test process, and every Node process it starts, loads modules the way the `safehold`

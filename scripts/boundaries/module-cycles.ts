@@ -39,7 +39,9 @@ const name = (folder: string) => folder.slice(modulesDir.length + 1);
 const imports = new Map(
   report.modules.map((module) => [
     name(module.source),
-    module.dependencies.map((dependency) => name(dependency.resolved)).filter((target) => target !== name(module.source)),
+    module.dependencies
+      .map((dependency) => name(dependency.resolved))
+      .filter((target) => target !== name(module.source)),
   ]),
 );
 
