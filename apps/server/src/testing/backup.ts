@@ -19,6 +19,7 @@ import {
   type ChosenSource,
   createTenantRepositoryKeys,
   type EnqueuedRun,
+  ensureSources,
   type RunResult,
   type RunSourceOptions,
   runQueuedInProcess,
@@ -146,29 +147,7 @@ async function registerSources(
       service: row.service,
     }));
   }
-  const sources: ChosenSource[] = [];
-  for (const subject of subjects) {
-    for (const service of services) {
-      if (subject.kind === 'shared_drive' && service !== 'drive') continue;
-      const [row] = await ctx.db
-        .insert(backupSources)
-        .values({
-          id: randomUUID(),
-          customerId,
-          subjectKind: subject.kind,
-          subjectId: subject.id,
-          subjectEmail: subject.email,
-          service,
-        })
-        .onConflictDoUpdate({
-          target: [backupSources.customerId, backupSources.subjectKind, backupSources.subjectId, backupSources.service],
-          set: { subjectEmail: subject.email },
-        })
-        .returning({ id: backupSources.id });
-      if (row) sources.push({ id: row.id, subject, service });
-    }
-  }
-  return sources;
+  return ensureSources(ctx, customerId, subjects, services);
 }
 
 /** Polls until every run has ended (a worker of this process runs them). */

@@ -14,7 +14,7 @@
 // - reading the backed-up history (browse, search, restore, export): item-history.ts,
 //   history-lists.ts, item-search.ts;
 // - small helpers its neighbours share (bounded concurrency, batches, error text).
-export { defineBackupJobs, runQueuedInProcess } from './backup-jobs.ts';
+export { defineBackupJobs, ensureSources, runQueuedInProcess } from './backup-jobs.ts';
 export {
   type BackupService,
   type BackupSubject,
