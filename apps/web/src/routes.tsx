@@ -19,6 +19,8 @@ import { PartnerCustomersPage } from './pages/partner-customers.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { TrialAuthorisePage, TrialStartPage } from './pages/trial.tsx';
+import type { Viewer } from './pages/user-backups/contract.ts';
+import { UserBackupsView } from './pages/user-backups/user-backups-view.tsx';
 import { VendorOutboxPage } from './pages/vendor-outbox.tsx';
 import { VendorPartnersPage } from './pages/vendor-partners.tsx';
 
@@ -253,6 +255,47 @@ const customerSettingsRoute = createRoute({
   },
 });
 
+/** A customer administrator on a user's page: restore, export and back up anyone of the domain. */
+const adminViewer: Viewer = { mode: 'admin', mayRestore: true, mayExport: true, mayBackUp: true };
+
+const customerUserRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'users/$email',
+  component: function CustomerUserBackups() {
+    const { user } = customerRoute.useRouteContext();
+    const { email } = customerUserRoute.useParams();
+    return (
+      <UserBackupsView
+        key={email}
+        customerId={user.customerId ?? ''}
+        subject={{ kind: 'user', email }}
+        viewer={adminViewer}
+      />
+    );
+  },
+});
+
+const customerSharedDriveRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'shared-drives/$driveId',
+  // The drive's name comes with the link (the Shared drives page knows it); the id otherwise.
+  validateSearch: (search: Record<string, unknown>): { name?: string } =>
+    typeof search.name === 'string' && search.name.length > 0 ? { name: search.name } : {},
+  component: function CustomerSharedDriveBackups() {
+    const { user } = customerRoute.useRouteContext();
+    const { driveId } = customerSharedDriveRoute.useParams();
+    const { name } = customerSharedDriveRoute.useSearch();
+    return (
+      <UserBackupsView
+        key={driveId}
+        customerId={user.customerId ?? ''}
+        subject={{ kind: 'shared_drive', driveId, name: name ?? driveId }}
+        viewer={adminViewer}
+      />
+    );
+  },
+});
+
 const customerAuditRoute = createRoute({
   getParentRoute: () => customerRoute,
   path: 'audit',
@@ -281,7 +324,14 @@ const routeTree = rootRoute.addChildren([
     partnerTeamRoute,
     partnerAuditRoute,
   ]),
-  customerRoute.addChildren([customerDashboardRoute, customerLicensesRoute, customerSettingsRoute, customerAuditRoute]),
+  customerRoute.addChildren([
+    customerDashboardRoute,
+    customerLicensesRoute,
+    customerSettingsRoute,
+    customerAuditRoute,
+    customerUserRoute,
+    customerSharedDriveRoute,
+  ]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient) {
