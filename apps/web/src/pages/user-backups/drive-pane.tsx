@@ -19,6 +19,7 @@ import { useState } from 'react';
 import { type DriveEntry, driveChildrenQuery } from '../../api/browse.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { bytes, dateTime, none } from '../../format.ts';
+import { fileType } from './browse-rows.ts';
 import type { SelectableItem, Selection } from './contract.ts';
 import { pageCheckboxState, RowActions } from './row-actions.tsx';
 
@@ -38,20 +39,6 @@ export interface DrivePaneProps {
 
 export function entryItem(sourceId: string, entry: DriveEntry): SelectableItem {
   return { service: 'drive', sourceId, itemKey: entry.itemKey, version: entry.version, title: entry.name };
-}
-
-/** A type a person reads: "Folder", "PDF", "Google Docs", else the MIME subtype. */
-export function fileType(entry: Pick<DriveEntry, 'isFolder' | 'mimeType'>): string {
-  if (entry.isFolder) return 'Folder';
-  const mime = entry.mimeType;
-  if (!mime) return none;
-  if (mime.startsWith('application/vnd.google-apps.')) {
-    const kind = mime.slice('application/vnd.google-apps.'.length);
-    return `Google ${kind.charAt(0).toUpperCase()}${kind.slice(1)}`;
-  }
-  if (mime === 'application/pdf') return 'PDF';
-  const [type, subtype] = mime.split('/');
-  return subtype && type !== 'application' ? `${type} (${subtype})` : (subtype ?? mime);
 }
 
 export function DrivePane(props: DrivePaneProps) {

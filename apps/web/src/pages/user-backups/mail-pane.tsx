@@ -20,6 +20,7 @@ import { useState } from 'react';
 import { labelsQuery, type MessageRow, messagesQuery } from '../../api/browse.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { bytes, count, dateTime, none } from '../../format.ts';
+import { defaultLabel } from './browse-rows.ts';
 import type { SelectableItem, Selection } from './contract.ts';
 import { MessageReader } from './message-reader.tsx';
 import { pageCheckboxState, RowActions } from './row-actions.tsx';
@@ -34,11 +35,6 @@ export interface MailPaneProps {
   onToggleAll(items: SelectableItem[], selected: boolean): void;
   onSelectLabel(labelId: string, name: string): void;
   onShowVersions(item: SelectableItem): void;
-}
-
-/** The label opened first: the inbox when there is one. */
-function defaultLabel(labels: { id: string }[]): string | null {
-  return labels.find((label) => label.id === 'INBOX')?.id ?? labels[0]?.id ?? null;
 }
 
 export function messageItem(sourceId: string, message: MessageRow): SelectableItem {

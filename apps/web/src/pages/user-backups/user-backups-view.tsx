@@ -11,8 +11,9 @@ import { useReducer, useState } from 'react';
 import { type BackupSource, backUpUser, pointsQuery, subjectSourcesQuery } from '../../api/browse.ts';
 import { usersQuery } from '../../api/customer-console.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
-import { count, dateTime } from '../../format.ts';
+import { count } from '../../format.ts';
 import { BackupHistory } from './backup-history.tsx';
+import { pointLabel } from './browse-rows.ts';
 import { CalendarPane } from './calendar-pane.tsx';
 import { ContactsPane } from './contacts-pane.tsx';
 import {
@@ -116,7 +117,7 @@ export function UserBackupsView({ subject, viewer, customerId }: UserBackupsView
                   w={{ base: '100%', xs: 280 }}
                   data={pointList.map((one) => ({
                     value: one.runId,
-                    label: `${dateTime(one.at)}${one.status === 'partial' ? ' (partial)' : ''}`,
+                    label: pointLabel(one),
                   }))}
                   value={point?.runId ?? null}
                   onChange={changePoint}
