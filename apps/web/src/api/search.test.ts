@@ -1,0 +1,75 @@
+// The per-user page's rows as selectable items (titles never empty), and the download address
+// of one backed-up version.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { contactItem, downloadUrl, eventItem, hitItem, type SearchHit, titleOf } from './search.ts';
+
+const source = '7b1c3e0a-1111-4222-8333-944455556666';
+
+test('a download names the source, the item and the version, the item key encoded', () => {
+  const url = downloadUrl('c1', { sourceId: source, itemKey: 'primary/ev 1&x=2', version: 3 });
+  const parsed = new URL(url, 'http://localhost');
+  assert.equal(parsed.pathname, '/api/customers/c1/items/download');
+  assert.deepEqual(Object.fromEntries(parsed.searchParams), {
+    source,
+    item: 'primary/ev 1&x=2',
+    version: '3',
+  });
+});
+
+test('a row without a subject, name or title says so instead of showing nothing', () => {
+  assert.equal(titleOf('gmail', null), '(no subject)');
+  assert.equal(titleOf('drive', '  '), '(no name)');
+  assert.equal(titleOf('calendar', undefined), '(no title)');
+  assert.equal(titleOf('contacts', ''), '(no name)');
+  assert.equal(titleOf('gmail', 'Budget'), 'Budget');
+});
+
+test('search hits, events and contacts become the selectable items of the contract', () => {
+  const hit: SearchHit = {
+    sourceId: source,
+    service: 'drive',
+    user: 'ann@example.com',
+    subjectKind: 'user',
+    subjectId: 'u1',
+    itemKey: 'file-1',
+    version: 2,
+    current: true,
+    title: 'Plan.pdf',
+    from: null,
+    to: null,
+    labels: [],
+    mimeType: 'application/pdf',
+    path: '/Projects/Plan.pdf',
+    size: 10,
+    itemTime: '2026-12-01T10:00:00.000Z',
+    validFrom: '2026-12-01T10:00:00.000Z',
+    validTo: null,
+  };
+  assert.deepEqual(hitItem(hit), {
+    service: 'drive',
+    sourceId: source,
+    itemKey: 'file-1',
+    version: 2,
+    title: 'Plan.pdf',
+  });
+  assert.deepEqual(
+    eventItem(source, {
+      itemKey: 'primary/e1',
+      version: 1,
+      calendarId: 'primary',
+      summary: null,
+      iCalUID: 'e1@x',
+      recurringEventId: null,
+      updated: null,
+    }),
+    { service: 'calendar', sourceId: source, itemKey: 'primary/e1', version: 1, title: '(no title)' },
+  );
+  assert.deepEqual(contactItem(source, { itemKey: 'people/c1', version: 4, displayName: 'Bea Lopez' }), {
+    service: 'contacts',
+    sourceId: source,
+    itemKey: 'people/c1',
+    version: 4,
+    title: 'Bea Lopez',
+  });
+});
