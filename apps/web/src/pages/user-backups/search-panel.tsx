@@ -128,7 +128,7 @@ export function SearchPanel({
   const complete = results.isSuccess && !results.hasNextPage;
 
   return (
-    <Stack gap="sm" component="section" aria-label="Search results">
+    <Stack gap="sm">
       <ErrorAlert error={results.error} title="Search failed" />
       {results.isPending ? (
         <Group gap="xs">
