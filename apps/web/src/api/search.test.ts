@@ -2,7 +2,7 @@
 // of one backed-up version.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { contactItem, downloadUrl, eventItem, hitItem, type SearchHit, titleOf } from './search.ts';
+import { contactItem, downloadUrl, eventItem, hitItem, pointsOfVersion, type SearchHit, titleOf } from './search.ts';
 
 const source = '7b1c3e0a-1111-4222-8333-944455556666';
 
@@ -72,4 +72,18 @@ test('search hits, events and contacts become the selectable items of the contra
     version: 4,
     title: 'Bea Lopez',
   });
+});
+
+test('a version appears in the backup points from its first backup until it was replaced', () => {
+  const points = [
+    { runId: 'r4', status: 'success' as const, at: '2026-12-04T10:00:00.000Z' },
+    { runId: 'r3', status: 'partial' as const, at: '2026-12-03T10:00:00.000Z' },
+    { runId: 'r2', status: 'success' as const, at: '2026-12-02T10:00:00.000Z' },
+    { runId: 'r1', status: 'success' as const, at: '2026-12-01T10:00:00.000Z' },
+  ];
+  const ids = (validFrom: string, validTo: string | null) =>
+    pointsOfVersion({ validFrom, validTo }, points).map((point) => point.runId);
+  assert.deepEqual(ids('2026-12-01T10:00:00.000Z', '2026-12-03T10:00:00.000Z'), ['r2', 'r1'], 'replaced at r3');
+  assert.deepEqual(ids('2026-12-03T09:59:00.000Z', null), ['r4', 'r3'], 'still current');
+  assert.deepEqual(ids('2026-12-02T11:00:00.000Z', '2026-12-02T12:00:00.000Z'), [], 'between two points');
 });

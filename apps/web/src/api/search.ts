@@ -219,3 +219,21 @@ export function contactItem(sourceId: string, contact: Contact): SelectableItem 
     title: titleOf('contacts', contact.displayName),
   };
 }
+
+export type BackupPoint = PointsAnswer['points'][number];
+
+/**
+ * The backup points a version appears in: those at or after it was first backed up and before
+ * the version that replaced it (or the item's deletion) — the server's "valid at" rule.
+ */
+export function pointsOfVersion(
+  version: Pick<ItemVersion, 'validFrom' | 'validTo'>,
+  points: readonly BackupPoint[],
+): BackupPoint[] {
+  const from = Date.parse(version.validFrom);
+  const to = version.validTo === null ? Number.POSITIVE_INFINITY : Date.parse(version.validTo);
+  return points.filter((point) => {
+    const at = Date.parse(point.at);
+    return from <= at && at < to;
+  });
+}
