@@ -2,7 +2,17 @@
 // of one backed-up version.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { contactItem, downloadUrl, eventItem, hitItem, pointsOfVersion, type SearchHit, titleOf } from './search.ts';
+import {
+  contactItem,
+  downloadUrl,
+  eventItem,
+  hitItem,
+  ownSourceIds,
+  pointsOfVersion,
+  runHasDetails,
+  type SearchHit,
+  titleOf,
+} from './search.ts';
 
 const source = '7b1c3e0a-1111-4222-8333-944455556666';
 
@@ -86,4 +96,63 @@ test('a version appears in the backup points from its first backup until it was 
   assert.deepEqual(ids('2026-12-01T10:00:00.000Z', '2026-12-03T10:00:00.000Z'), ['r2', 'r1'], 'replaced at r3');
   assert.deepEqual(ids('2026-12-03T09:59:00.000Z', null), ['r4', 'r3'], 'still current');
   assert.deepEqual(ids('2026-12-02T11:00:00.000Z', '2026-12-02T12:00:00.000Z'), [], 'between two points');
+});
+
+test("a user's own sources exclude the shared drives they are the acting member of", () => {
+  const sources = [
+    {
+      id: 's1',
+      subjectKind: 'user',
+      subjectId: 'u1',
+      subjectEmail: 'Ann@Example.com',
+      service: 'gmail',
+      lastSuccessAt: null,
+    },
+    {
+      id: 's2',
+      subjectKind: 'shared_drive',
+      subjectId: '0AD1',
+      subjectEmail: 'ann@example.com',
+      service: 'drive',
+      lastSuccessAt: null,
+    },
+    {
+      id: 's3',
+      subjectKind: 'user',
+      subjectId: 'u2',
+      subjectEmail: 'bob@example.com',
+      service: 'drive',
+      lastSuccessAt: null,
+    },
+  ] as const;
+  assert.deepEqual([...ownSourceIds(sources, { kind: 'user', email: 'ann@example.com' })], ['s1']);
+  assert.deepEqual([...ownSourceIds(sources, { kind: 'shared_drive', driveId: '0AD1', name: 'Finance' })], ['s2']);
+});
+
+test('a run has details to open when items were skipped or failed, or the run failed as a whole', () => {
+  const run = {
+    id: 'r1',
+    sourceId: 's1',
+    subjectEmail: 'ann@example.com',
+    service: 'gmail' as const,
+    trigger: 'scheduled' as const,
+    status: 'success' as const,
+    mode: null,
+    added: 1,
+    changed: 0,
+    deleted: 0,
+    skipped: 0,
+    failed: 0,
+    items: 1,
+    bytes: 10,
+    error: null,
+    queuedAt: '2026-12-04T10:00:00.000Z',
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    errors: [],
+  };
+  assert.equal(runHasDetails(run), false);
+  assert.equal(runHasDetails({ ...run, status: 'partial', errors: [{ item: 'm1', reason: 'too large' }] }), true);
+  assert.equal(runHasDetails({ ...run, status: 'failed', error: 'authorisation lost' }), true);
 });

@@ -3,7 +3,7 @@
 // server's cursor (one page per request, "Load more" asks for the next — a long list is never
 // loaded whole), backup runs by offset. The page frame's own queries are in browse.ts.
 import { infiniteQueryOptions, keepPreviousData, queryOptions } from '@tanstack/react-query';
-import type { SelectableItem } from '../pages/user-backups/contract.ts';
+import type { SelectableItem, Subject } from '../pages/user-backups/contract.ts';
 import { api, call } from './client.ts';
 import type { paths } from './schema.d.ts';
 
@@ -236,4 +236,43 @@ export function pointsOfVersion(
     const at = Date.parse(point.at);
     return from <= at && at < to;
   });
+}
+
+type SourcesAnswer = JsonOf<paths['/api/customers/{customerId}/browse/sources']['get']['responses'][200]>;
+export type BackupSource = SourcesAnswer['sources'][number];
+
+/** The subject's backup sources (every service), for the backup history. */
+export function subjectSourcesQuery(customerId: string, subject: Subject) {
+  const user = subject.kind === 'user' ? subject.email : subject.driveId;
+  return queryOptions({
+    queryKey: [...searchKeys.all(customerId), 'sources', user],
+    queryFn: () =>
+      call(() =>
+        api.GET('/api/customers/{customerId}/browse/sources', {
+          params: { path: { customerId }, query: { user, limit: 100 } },
+        }),
+      ),
+    staleTime: 30_000,
+  });
+}
+
+/**
+ * The sources that are the subject's own: `user=<email>` also matches the shared drives that user
+ * is the acting member of, so the kind must match as well.
+ */
+export function ownSourceIds(sources: readonly BackupSource[], subject: Subject): Set<string> {
+  return new Set(
+    sources
+      .filter((source) =>
+        subject.kind === 'user'
+          ? source.subjectKind === 'user' && source.subjectEmail.toLowerCase() === subject.email.toLowerCase()
+          : source.subjectKind === 'shared_drive' && source.subjectId === subject.driveId,
+      )
+      .map((source) => source.id),
+  );
+}
+
+/** A run whose skipped or failed items (or run-level error) are worth opening. */
+export function runHasDetails(run: BackupRun): boolean {
+  return run.errors.length > 0 || run.error !== null;
 }
