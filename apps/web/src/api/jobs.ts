@@ -94,3 +94,31 @@ export async function fetchRestores(
     throw error;
   }
 }
+
+/**
+ * Polled about every second while the job is queued or running; no more once it has ended, or
+ * when the server refused to show it (the error says why; polling would not change it).
+ */
+const pollWhileActive = (query: {
+  state: { data: { status: string } | undefined; status: 'pending' | 'error' | 'success' };
+}): number | false => {
+  if (query.state.status === 'error') return false;
+  const status = query.state.data?.status;
+  return status === undefined || status === 'queued' || status === 'running' ? 1000 : false;
+};
+
+export function restoreQuery(customerId: string, restoreId: string) {
+  return queryOptions({
+    queryKey: jobKeys.job(customerId, 'restore', restoreId),
+    queryFn: () => fetchRestore(customerId, restoreId),
+    refetchInterval: pollWhileActive,
+  });
+}
+
+export function exportQuery(customerId: string, exportId: string) {
+  return queryOptions({
+    queryKey: jobKeys.job(customerId, 'export', exportId),
+    queryFn: () => fetchExport(customerId, exportId),
+    refetchInterval: pollWhileActive,
+  });
+}
