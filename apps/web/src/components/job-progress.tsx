@@ -28,7 +28,7 @@ import {
   type JobOutcome,
   type Progress as JobProgressFigures,
   percentDone,
-  progressText,
+  progressWords,
   restoreOutcome,
   restoreProgress,
   restoreTarget,
@@ -84,7 +84,7 @@ export function JobProgressBar({
   ended: boolean;
   bytesDone?: number;
 }) {
-  const words = progressText(progress, bytesDone);
+  const words = progressWords(progress, ended, bytesDone);
   return (
     <Stack gap={4}>
       <Progress.Root

@@ -12,6 +12,7 @@ import {
   mergeJobPage,
   percentDone,
   progressText,
+  progressWords,
   restoreOutcome,
   restoreProgress,
   restoreTarget,
@@ -83,6 +84,12 @@ test('progress in words: items done of the total, and the bytes an export has wr
   assert.equal(progressText({ done: 1200, total: 5000 }), '1,200 of 5,000 items');
   assert.equal(progressText({ done: 0, total: 1 }), '0 of 1 item');
   assert.equal(progressText({ done: 3, total: 9 }, 1536), '3 of 9 items · 1.5 KiB written');
+});
+
+test('a job that has not counted its items yet is preparing, not "0 of 0 items"', () => {
+  assert.equal(progressWords({ done: 0, total: 0 }, false), 'Preparing…');
+  assert.equal(progressWords({ done: 0, total: 0 }, true), '0 of 0 items');
+  assert.equal(progressWords({ done: 2, total: 5 }, false, 10), '2 of 5 items · 10 B written');
 });
 
 test('a finished restore says "Restore finished" with its restored, skipped and failed counts', () => {

@@ -49,6 +49,15 @@ export function progressText(progress: Progress, bytesDone?: number): string {
   return bytesDone === undefined ? items : `${items} · ${bytes(bytesDone)} written`;
 }
 
+/**
+ * What the bar says: the items, or "Preparing…" while a job has not counted its items yet (a
+ * restore plans them first; "0 of 0 items" would read as nothing to do).
+ */
+export function progressWords(progress: Progress, ended: boolean, bytesDone?: number): string {
+  if (!ended && progress.total === 0) return 'Preparing…';
+  return progressText(progress, bytesDone);
+}
+
 /** What a restore took: the whole service, a label or folder, some items, or a search. */
 export function selectionSummary(service: string, selection: RestoreSummary['selection']): string {
   const what = serviceLabel(service);
