@@ -5,6 +5,7 @@ import type { QueryClient } from '@tanstack/react-query';
 import { createRootRouteWithContext, createRoute, createRouter, Outlet, redirect } from '@tanstack/react-router';
 import { type Console, homePath, type SessionUser, sessionQuery } from './api/identity.ts';
 import { type ConsoleNavItem, ConsoleShell } from './components/console-shell.tsx';
+import { JobNotifications } from './components/job-notifications.tsx';
 import { TrialDaysLeft } from './components/trial-days.tsx';
 import { AccountLinkPage } from './pages/account-link.tsx';
 import { AuditLogPage } from './pages/audit-log.tsx';
@@ -17,6 +18,7 @@ import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
+import { JobPage, RestoresExportsPage } from './pages/restores-exports.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { TrialAuthorisePage, TrialStartPage } from './pages/trial.tsx';
 import type { Viewer } from './pages/user-backups/contract.ts';
@@ -228,7 +230,12 @@ const customerRoute = createRoute({
         organisation={user.domain}
         user={user}
         nav={customerNav}
-        headerExtra={<TrialDaysLeft />}
+        headerExtra={
+          <>
+            <TrialDaysLeft />
+            {user.customerId ? <JobNotifications customerId={user.customerId} /> : null}
+          </>
+        }
       />
     );
   },
@@ -306,6 +313,33 @@ const customerAuditRoute = createRoute({
   },
 });
 
+// Restores and exports (issue 17): the tenant's list, and each job's own page.
+const customerRestoresRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'restores',
+  component: function CustomerRestores() {
+    return <RestoresExportsPage customerId={customerRoute.useRouteContext().user.customerId ?? ''} />;
+  },
+});
+const customerRestoreRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'restores/$restoreId',
+  component: function CustomerRestore() {
+    const { restoreId } = customerRestoreRoute.useParams();
+    const customerId = customerRoute.useRouteContext().user.customerId ?? '';
+    return <JobPage customerId={customerId} kind="restore" jobId={restoreId} />;
+  },
+});
+const customerExportRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'exports/$exportId',
+  component: function CustomerExport() {
+    const { exportId } = customerExportRoute.useParams();
+    const customerId = customerRoute.useRouteContext().user.customerId ?? '';
+    return <JobPage customerId={customerId} kind="export" jobId={exportId} />;
+  },
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -331,6 +365,9 @@ const routeTree = rootRoute.addChildren([
     customerAuditRoute,
     customerUserRoute,
     customerSharedDriveRoute,
+    customerRestoresRoute,
+    customerRestoreRoute,
+    customerExportRoute,
   ]),
 ]);
 
