@@ -12,6 +12,8 @@ import { ConsolePage, PartnerHome, VendorHome } from './pages/console-pages.tsx'
 import { CustomerDashboardPage } from './pages/customer-dashboard.tsx';
 import { CustomerLicenseManagerPage } from './pages/customer-license-manager.tsx';
 import { CustomerSettingsPage } from './pages/customer-settings.tsx';
+import { CustomerSharedDrivesPage } from './pages/customer-shared-drives.tsx';
+import { CustomerUsersPage } from './pages/customer-users.tsx';
 import { EnrolPage } from './pages/enrol.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
@@ -129,6 +131,9 @@ const partnerNav: ConsoleNavItem[] = [
 ];
 const customerNav: ConsoleNavItem[] = [
   { label: 'Dashboard', to: '/customer' },
+  { label: 'Users', to: '/customer/users' },
+  { label: 'Shared drives', to: '/customer/shared-drives' },
+  { label: 'Restores and exports', to: '/customer/restores' },
   { label: 'License Manager', to: '/customer/license-manager' },
   { label: 'Settings', to: '/customer/settings' },
   { label: 'Audit log', to: '/customer/audit' },
@@ -252,6 +257,36 @@ const customerSettingsRoute = createRoute({
     return <CustomerSettingsPage user={customerRoute.useRouteContext().user} />;
   },
 });
+const customerUsersRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'users',
+  component: function CustomerUsers() {
+    return <CustomerUsersPage user={customerRoute.useRouteContext().user} />;
+  },
+});
+const customerSharedDrivesRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'shared-drives',
+  component: function CustomerSharedDrives() {
+    return <CustomerSharedDrivesPage user={customerRoute.useRouteContext().user} />;
+  },
+});
+// Placeholders so the Users and Shared drives pages' links work: helper W2's per-user page
+// replaces both at merge.
+const customerUserRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'users/$email',
+  component: function CustomerUser() {
+    return <ConsolePage title={customerUserRoute.useParams().email} />;
+  },
+});
+const customerSharedDriveRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'shared-drives/$driveId',
+  component: function CustomerSharedDrive() {
+    return <ConsolePage title={customerSharedDriveRoute.useParams().driveId} />;
+  },
+});
 
 const customerAuditRoute = createRoute({
   getParentRoute: () => customerRoute,
@@ -281,7 +316,16 @@ const routeTree = rootRoute.addChildren([
     partnerTeamRoute,
     partnerAuditRoute,
   ]),
-  customerRoute.addChildren([customerDashboardRoute, customerLicensesRoute, customerSettingsRoute, customerAuditRoute]),
+  customerRoute.addChildren([
+    customerDashboardRoute,
+    customerUsersRoute,
+    customerUserRoute,
+    customerSharedDrivesRoute,
+    customerSharedDriveRoute,
+    customerLicensesRoute,
+    customerSettingsRoute,
+    customerAuditRoute,
+  ]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient) {

@@ -40,13 +40,11 @@ import {
 } from '../api/customer-console.ts';
 import type { SessionUser } from '../api/identity.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { licenseColor, licenseLabel } from '../license-labels.ts';
 import { licenseBatch, type StagedChange, seatDelta, stageLicense } from '../license-staging.ts';
 import { ConsolePage } from './console-pages.tsx';
 
 const pageSize = 50;
-
-const licenseLabel: Record<LicenseState, string> = { standard: 'Standard', archived: 'Archived', none: 'No license' };
-const licenseColor: Record<LicenseState, string> = { standard: 'green', archived: 'gray', none: 'red' };
 
 type TriState = 'any' | 'yes' | 'no';
 const triToParam = (value: TriState): 'true' | 'false' | undefined =>
