@@ -7,6 +7,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, call } from '../api/client.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { dateTime } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
 
 const limit = 200;
@@ -95,7 +96,7 @@ export function AuditLogPage({ scope }: { scope: AuditScope }) {
             <Table.Tbody>
               {entries.data.entries.map((entry) => (
                 <Table.Tr key={entry.id}>
-                  <Table.Td>{new Date(entry.at).toLocaleString()}</Table.Td>
+                  <Table.Td>{dateTime(entry.at)}</Table.Td>
                   <Table.Td>
                     {entry.actorLabel}
                     {entry.onBehalfOf ? ` (for ${entry.onBehalfOf})` : ''}
