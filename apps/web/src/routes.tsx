@@ -13,6 +13,8 @@ import { ConsolePage, PartnerHome, VendorHome } from './pages/console-pages.tsx'
 import { CustomerDashboardPage } from './pages/customer-dashboard.tsx';
 import { CustomerLicenseManagerPage } from './pages/customer-license-manager.tsx';
 import { CustomerSettingsPage } from './pages/customer-settings.tsx';
+import { CustomerSharedDrivesPage } from './pages/customer-shared-drives.tsx';
+import { CustomerUsersPage } from './pages/customer-users.tsx';
 import { EnrolPage } from './pages/enrol.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
@@ -133,6 +135,9 @@ const partnerNav: ConsoleNavItem[] = [
 ];
 const customerNav: ConsoleNavItem[] = [
   { label: 'Dashboard', to: '/customer' },
+  { label: 'Users', to: '/customer/users' },
+  { label: 'Shared drives', to: '/customer/shared-drives' },
+  { label: 'Restores and exports', to: '/customer/restores' },
   { label: 'License Manager', to: '/customer/license-manager' },
   { label: 'Settings', to: '/customer/settings' },
   { label: 'Audit log', to: '/customer/audit' },
@@ -261,7 +266,20 @@ const customerSettingsRoute = createRoute({
     return <CustomerSettingsPage user={customerRoute.useRouteContext().user} />;
   },
 });
-
+const customerUsersRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'users',
+  component: function CustomerUsers() {
+    return <CustomerUsersPage user={customerRoute.useRouteContext().user} />;
+  },
+});
+const customerSharedDrivesRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'shared-drives',
+  component: function CustomerSharedDrives() {
+    return <CustomerSharedDrivesPage user={customerRoute.useRouteContext().user} />;
+  },
+});
 /** A customer administrator on a user's page: restore, export and back up anyone of the domain. */
 const adminViewer: Viewer = { mode: 'admin', mayRestore: true, mayExport: true, mayBackUp: true };
 
@@ -360,11 +378,13 @@ const routeTree = rootRoute.addChildren([
   ]),
   customerRoute.addChildren([
     customerDashboardRoute,
+    customerUsersRoute,
+    customerUserRoute,
+    customerSharedDrivesRoute,
+    customerSharedDriveRoute,
     customerLicensesRoute,
     customerSettingsRoute,
     customerAuditRoute,
-    customerUserRoute,
-    customerSharedDriveRoute,
     customerRestoresRoute,
     customerRestoreRoute,
     customerExportRoute,

@@ -695,6 +695,14 @@ export interface paths {
                                 onBehalfOf: string | null;
                                 result: string;
                                 target: string | null;
+                                /** @description The target as people know it: a domain, an email, 'Restore of …' */
+                                targetName: string | null;
+                                /** @description What the target is, for a console to link to its page (a user by email) */
+                                targetObject: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "customer" | "user" | "restore" | "export";
+                                } | null;
                                 userAgent: string | null;
                             }[];
                             nextBefore: number | null;
@@ -2852,6 +2860,14 @@ export interface paths {
                                 onBehalfOf: string | null;
                                 result: string;
                                 target: string | null;
+                                /** @description The target as people know it: a domain, an email, 'Restore of …' */
+                                targetName: string | null;
+                                /** @description What the target is, for a console to link to its page (a user by email) */
+                                targetObject: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "customer" | "user" | "restore" | "export";
+                                } | null;
                                 userAgent: string | null;
                             }[];
                             nextBefore: number | null;
@@ -3534,6 +3550,14 @@ export interface paths {
                                 onBehalfOf: string | null;
                                 result: string;
                                 target: string | null;
+                                /** @description The target as people know it: a domain, an email, 'Restore of …' */
+                                targetName: string | null;
+                                /** @description What the target is, for a console to link to its page (a user by email) */
+                                targetObject: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "customer" | "user" | "restore" | "export";
+                                } | null;
                                 userAgent: string | null;
                             }[];
                             nextBefore: number | null;
