@@ -152,7 +152,12 @@ function DriveRow({ drive, onProtect }: { drive: SharedDrive; onProtect: (isProt
         <Anchor
           size="sm"
           renderRoot={(props) => (
-            <Link {...props} to="/customer/shared-drives/$driveId" params={{ driveId: drive.driveId }} />
+            <Link
+              {...props}
+              to="/customer/shared-drives/$driveId"
+              params={{ driveId: drive.driveId }}
+              search={{ name: drive.name }}
+            />
           )}
         >
           {drive.name}
