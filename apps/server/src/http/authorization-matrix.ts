@@ -426,6 +426,10 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
+  'GET /api/customers/:customerId/restores': {
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
   'GET /api/customers/:customerId/restores/:restoreId': {
     own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',

@@ -1809,12 +1809,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The customer's exports, newest first (paged) */
+        /** The customer's exports, newest first (paged; of one user if given) */
         get: {
             parameters: {
                 query?: {
                     limit?: number;
                     offset?: number;
+                    user?: string;
                 };
                 header?: never;
                 path: {
@@ -1851,6 +1852,7 @@ export interface paths {
                             }[];
                             limit: number;
                             offset: number;
+                            total: number;
                         };
                     };
                 };
@@ -2390,7 +2392,65 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The customer's restores, newest first (paged; by user and status), without their items */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    status?: "queued" | "running" | "success" | "partial" | "failed";
+                    user?: string;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            limit: number;
+                            offset: number;
+                            restores: {
+                                asOf: string;
+                                containerName: string;
+                                createdAt: string;
+                                error: string | null;
+                                failed: number;
+                                finishedAt: string | null;
+                                id: string;
+                                inPlace: boolean;
+                                notes: string[];
+                                restored: number;
+                                selection: {
+                                    folder?: string;
+                                    items?: string[];
+                                    label?: string;
+                                    query?: string;
+                                };
+                                /** @enum {string} */
+                                service: "gmail" | "drive" | "calendar" | "contacts";
+                                skipped: number;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "success" | "partial" | "failed";
+                                to: string;
+                                total: number;
+                                user: string;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /** Start a restore of a user’s service (or a label, folder or items) as of a backup point */
         post: {

@@ -166,21 +166,26 @@ export const exportModule: ApiModule = (app, ctx) => {
     {
       schema: {
         tags: ['export'],
-        summary: "The customer's exports, newest first (paged)",
+        summary: "The customer's exports, newest first (paged; of one user if given)",
         params,
-        querystring: z.object({
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          offset: z.coerce.number().int().min(0).default(0),
-        }),
-        response: { 200: z.object({ exports: z.array(exportStatus), limit: z.number(), offset: z.number() }) },
+        querystring: z
+          .object({
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+            offset: z.coerce.number().int().min(0).default(0),
+            user: z.email().optional(),
+          })
+          .strict(),
+        response: {
+          200: z.object({ exports: z.array(exportStatus), total: z.number(), limit: z.number(), offset: z.number() }),
+        },
       },
     },
     async (request) => {
       const { customerId } = request.params;
       await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
-      const { limit, offset } = request.query;
-      const rows = await listExports(ctx, customerId, { limit, offset });
-      return { exports: rows.map(statusOf), limit, offset };
+      const { limit, offset, user } = request.query;
+      const page = await listExports(ctx, customerId, { limit, offset, ...(user ? { user } : {}) });
+      return { exports: page.exports.map(statusOf), total: page.total, limit, offset };
     },
   );
 
