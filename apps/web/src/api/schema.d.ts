@@ -760,12 +760,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Backup runs, newest first (paged) */
+        /** Backup runs, newest first (paged; of one user's or shared drive's service if given) */
         get: {
             parameters: {
                 query?: {
                     limit?: number;
                     offset?: number;
+                    service?: "gmail" | "drive" | "calendar" | "contacts";
+                    user?: string;
                 };
                 header?: never;
                 path: {
