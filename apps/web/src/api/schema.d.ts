@@ -1559,6 +1559,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/browse/sources/{sourceId}/gmail/message": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one backed-up message as of a backup point: every header, the body as text, its attachments */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Any time: the newest backup point at or before it */
+                    at?: string;
+                    /** @description The message id (item key) */
+                    key: string;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                    sourceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attachments: {
+                                filename: string | null;
+                                mimeType: string;
+                                /** @description MIME part path, e.g. "2" or "2.1" (GET …/items/attachment?part=) */
+                                part: string;
+                                size: number;
+                            }[];
+                            cc: string | null;
+                            date: string | null;
+                            from: string | null;
+                            /** @description All headers, in order */
+                            headers: {
+                                name: string;
+                                value: string;
+                            }[];
+                            itemKey: string;
+                            point: {
+                                at: string;
+                                runId: string;
+                                /** @enum {string} */
+                                status: "success" | "partial";
+                            };
+                            subject: string | null;
+                            /** @description The text/plain body, or the HTML body as text when there is no text part */
+                            text: string;
+                            to: string | null;
+                            version: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/browse/sources/{sourceId}/gmail/messages": {
         parameters: {
             query?: never;
@@ -1974,6 +2046,48 @@ export interface paths {
                 path: {
                     customerId: string;
                     exportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/items/attachment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download one attachment of a backed-up message (by MIME part path; latest version unless given) */
+        get: {
+            parameters: {
+                query: {
+                    item: string;
+                    /** @description The attachment's MIME part path, as GET …/gmail/message lists it */
+                    part: string;
+                    source: string;
+                    version?: number;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
                 };
                 cookie?: never;
             };
