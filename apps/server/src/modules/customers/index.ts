@@ -6,6 +6,12 @@
 // read models (overview.ts, users-query.ts) and its HTTP API (routes.ts). The tenant rows
 // themselves are tenancy's.
 export {
+  type AccessControls,
+  accessControlsOf,
+  getAccessControls,
+  setAccessControls,
+} from './access-controls.ts';
+export {
   delegationConsolePath,
   delegationFix,
   isAuthorizationLost,
@@ -61,6 +67,7 @@ export {
   countUsersToBackUp,
   customerOverview,
   listCustomers,
+  type OwnCustomerOverview,
   ownCustomerOverview,
   type UserToBackUp,
   usersToBackUp,

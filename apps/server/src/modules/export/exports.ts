@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Repository } from '@safehold/repository';
-import { and, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
@@ -103,16 +103,21 @@ export async function getExport(
   return row ?? null;
 }
 
-/** The customer's exports, newest first. */
+/** The customer's exports (of one user's data when `subjectEmail` is given), newest first. */
 export async function listExports(
   ctx: Pick<AppContext, 'db'>,
   customerId: string,
-  page: { limit: number; offset: number },
+  page: { limit: number; offset: number; subjectEmail?: string | null },
 ): Promise<DataExport[]> {
   return ctx.db
     .select()
     .from(dataExports)
-    .where(eq(dataExports.customerId, customerId))
+    .where(
+      and(
+        eq(dataExports.customerId, customerId),
+        page.subjectEmail ? sql`lower(${dataExports.subjectEmail}) = ${page.subjectEmail.toLowerCase()}` : undefined,
+      ),
+    )
     .orderBy(desc(dataExports.createdAt), desc(dataExports.id))
     .limit(page.limit)
     .offset(page.offset);
