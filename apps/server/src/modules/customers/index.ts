@@ -61,6 +61,7 @@ export {
   setAutoAssign,
   trialDays,
 } from './licensing.ts';
+export { grantableRoles, type MemberRoleChange, setMemberGrantedRole } from './member-roles.ts';
 export {
   backedUpUserGoogleIds,
   type CustomerOverview,
