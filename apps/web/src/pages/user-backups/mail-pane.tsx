@@ -3,6 +3,7 @@
 // never loaded whole). Each row has its checkbox; the page and the whole label can be selected;
 // clicking a subject opens the message reader.
 import {
+  Anchor,
   Badge,
   Button,
   Checkbox,
@@ -122,7 +123,7 @@ function Messages({
       </Group>
       <ErrorAlert error={messages.error} />
       <ScrollArea type="auto">
-        <Table aria-label={`Messages in ${labelName}`} miw={640}>
+        <Table aria-label={`Messages in ${labelName}`} miw={760}>
           <Table.Thead>
             <Table.Tr>
               <Table.Th w={40}>
@@ -147,19 +148,13 @@ function Messages({
                       onChange={() => onToggle(item)}
                     />
                   </Table.Td>
-                  <Table.Td maw={200} style={{ overflowWrap: 'anywhere' }}>
+                  <Table.Td miw={180} maw={260} style={{ overflowWrap: 'anywhere' }}>
                     {row.from ?? none}
                   </Table.Td>
                   <Table.Td>
-                    <Button
-                      variant="transparent"
-                      px={0}
-                      size="compact-sm"
-                      onClick={() => setReading(row)}
-                      styles={{ label: { whiteSpace: 'normal', textAlign: 'left' } }}
-                    >
+                    <Anchor component="button" type="button" fw={600} ta="left" onClick={() => setReading(row)}>
                       {item.title}
-                    </Button>
+                    </Anchor>
                   </Table.Td>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>{dateTime(row.internalDate ?? row.date)}</Table.Td>
                   <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
