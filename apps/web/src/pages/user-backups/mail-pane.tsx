@@ -152,7 +152,14 @@ function Messages({
                     {row.from ?? none}
                   </Table.Td>
                   <Table.Td>
-                    <Anchor component="button" type="button" fw={600} ta="left" onClick={() => setReading(row)}>
+                    <Anchor
+                      component="button"
+                      type="button"
+                      fw={600}
+                      ta="left"
+                      miw={160}
+                      onClick={() => setReading(row)}
+                    >
                       {item.title}
                     </Anchor>
                   </Table.Td>
