@@ -252,4 +252,31 @@ test('a restore and an export followed as jobs: progress, a reload, the list, th
       'the ending remembered after a reload',
     );
   });
+
+  await step('a restore of what is already there ends with every item skipped, each with its reason', async () => {
+    const again = String(
+      (
+        await postJson(page, `/api/customers/${customerId}/restores`, {
+          user: admin,
+          service: 'gmail',
+          inPlace: true,
+        })
+      ).id,
+    );
+    await page.goto(`/customer/restores/${again}`);
+    const skippedAll = page
+      .getByRole('main')
+      .getByRole('status')
+      .filter({ hasText: `Restore finished: 0 restored, ${messages} skipped, 0 failed.` });
+    await skippedAll.waitFor({ timeout: 120_000 });
+    const skipped = page.getByRole('table', { name: 'Skipped items' });
+    await waitForVisible(page, page.getByRole('heading', { name: `Skipped items (${messages})` }), 'the skipped items');
+    const reasons = await skipped
+      .getByRole('row')
+      .filter({ has: page.getByRole('cell') })
+      .allInnerTexts();
+    assert.equal(reasons.length, messages);
+    for (const row of reasons) assert.match(row, /\S+\s+\S/, 'an item and its reason');
+    await screenshot(page, 'restore-job-skipped');
+  });
 });
