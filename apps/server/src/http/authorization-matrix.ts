@@ -365,7 +365,7 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
   'GET /api/customers/:customerId/items/attachment': {
     // The item is not in the repository (rows only): an allowed principal gets 404 "Item was not found".
     query: (t) => ({ source: t.sourceIds.gmail, item: 'no-such-item', part: '2' }),
-    own:   '401 403 403 404 404 404 404 403 403 404 404 403',
+    own:   '401 403 403 404 404 404 404 403 403 404 404 404',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'POST /api/customers/:customerId/exports': {
@@ -439,7 +439,7 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
   'GET /api/customers/:customerId/browse/sources/:sourceId/gmail/message': {
     // No such message in the backup (message-1 is rows only): an allowed principal gets 404.
     query: () => ({ key: 'no-such-message' }),
-    own:   '401 403 403 404 404 404 404 403 403 404 404 403',
+    own:   '401 403 403 404 404 404 404 403 403 404 404 404',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/search': {
@@ -453,7 +453,7 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/restores': {
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/restores/:restoreId': {
