@@ -12,6 +12,7 @@ import { type BackupSource, backUpUser, pointsQuery, subjectSourcesQuery } from 
 import { usersQuery } from '../../api/customer-console.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { count } from '../../format.ts';
+import { backUpNowRefusal } from './back-up-now.ts';
 import { BackupHistory } from './backup-history.tsx';
 import { pointLabel } from './browse-rows.ts';
 import { CalendarPane } from './calendar-pane.tsx';
@@ -285,13 +286,7 @@ function BackUpNow({ customerId, subject, viewer }: { customerId: string; subjec
   });
   const user = directory.data?.users.find((one) => one.email.toLowerCase() === email?.toLowerCase());
   const backUp = useMutation({ mutationFn: () => backUpUser(customerId, email ?? '') });
-  const reason = !viewer.mayBackUp
-    ? 'You cannot start backups.'
-    : email === null
-      ? 'Shared drives are backed up with the domain’s scheduled backups.'
-      : viewer.mode === 'admin' && directory.isSuccess && user?.license === 'none'
-        ? `${email} has no license: assign one in the License Manager to back them up.`
-        : null;
+  const reason = backUpNowRefusal(viewer, subject, user?.license);
   return (
     <Stack gap={4}>
       <Group gap="sm">
