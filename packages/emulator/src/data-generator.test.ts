@@ -162,3 +162,26 @@ test('calendars have recurring events with exceptions; contacts sit in groups', 
   const groups = (await c.people.contactGroups.list({})).data.contactGroups ?? [];
   assert.ok(groups.some((g) => g.groupType === 'USER_CONTACT_GROUP' && (g.memberCount ?? 0) > 0));
 });
+
+test("every user's events have their own iCalUIDs (only a recurring event's exceptions share their series')", async () => {
+  const owner = new Map<string, string>();
+  for (const email of users) {
+    const c = clientsFor(emulator.url, emulator.serviceAccountKey, email);
+    const calendars = (await c.calendar.calendarList.list({})).data.items ?? [];
+    assert.ok(calendars.length >= 2, `${email} has a primary and a secondary calendar`);
+    for (const calendar of calendars) {
+      const events =
+        (await c.calendar.events.list({ calendarId: calendar.id ?? '', maxResults: 2500 })).data.items ?? [];
+      for (const event of events) {
+        const uid = event.iCalUID ?? '';
+        const seen = owner.get(uid);
+        assert.ok(
+          seen === undefined || seen === `${email} ${calendar.id}`,
+          `${uid}: ${seen} and ${email} ${calendar.id}`,
+        );
+        owner.set(uid, `${email} ${calendar.id}`);
+      }
+    }
+  }
+  assert.ok(owner.size >= users.length * 12, 'every event of every user was looked at');
+});

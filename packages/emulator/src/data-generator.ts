@@ -2,6 +2,7 @@
 // attachments, large messages), Drive trees with Google files, shortcuts and sharing, shared
 // drives, calendars with recurring events and exceptions, contacts with groups. Message and
 // file bodies are recipes rendered on demand, so a large domain costs little memory.
+import { createHash } from 'node:crypto';
 import {
   GOOGLE_DOC,
   GOOGLE_DRAWING,
@@ -339,6 +340,15 @@ function generateDrive(
   }
 }
 
+/**
+ * A stable id unique to `key` (an owner and a name). Google's event and calendar ids are
+ * global: two users' events never share an id or an iCalUID unless they are copies of one
+ * meeting, so a cross-user restore cannot pass as "already present".
+ */
+function uniqueId(key: string, length: number): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, length);
+}
+
 function generateCalendar(
   world: World,
   user: User,
@@ -351,7 +361,7 @@ function generateCalendar(
   const count = options.eventsPerUser ?? 10;
   const now = world.clock.now();
   for (let i = 0; i < count; i++) {
-    const id = `${Buffer.from(`${user.primaryEmail}/e${i}`).toString('hex').slice(-20)}e${i}`;
+    const id = `${uniqueId(`${user.primaryEmail}/e${i}`, 20)}e${i}`;
     const start = new Date(now - 60 * 86400_000 + random.int(0, 120) * 86400_000);
     start.setUTCHours(random.int(7, 17), 0, 0, 0);
     const end = new Date(start.getTime() + random.pick([30, 60, 90]) * 60_000);
@@ -401,7 +411,7 @@ function generateCalendar(
 function generateSecondaryCalendar(world: World, user: User, random: SeededRandom, options: GenerateOptions): void {
   const count = Math.ceil((options.eventsPerUser ?? 10) / 4);
   if (count === 0) return;
-  const id = `${Buffer.from(`${user.primaryEmail}/projects`).toString('hex').slice(-26)}@group.calendar.google.com`;
+  const id = `${uniqueId(`${user.primaryEmail}/projects`, 26)}@group.calendar.google.com`;
   const calendar = user.calendars.get(id) ?? {
     id,
     summary: 'Projects',
@@ -416,7 +426,7 @@ function generateSecondaryCalendar(world: World, user: User, random: SeededRando
   user.calendars.set(id, calendar);
   const now = world.clock.now();
   for (let i = 0; i < count; i++) {
-    const eventId = `${Buffer.from(`${id}/p${i}`).toString('hex').slice(-20)}p${i}`;
+    const eventId = `${uniqueId(`${id}/p${i}`, 20)}p${i}`;
     const start = new Date(now - 30 * 86400_000 + random.int(0, 90) * 86400_000);
     start.setUTCHours(random.int(8, 16), 30, 0, 0);
     world.upsertEvent(user, calendar, {

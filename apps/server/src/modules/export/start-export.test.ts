@@ -120,11 +120,11 @@ forEachDatabase('start an export (the one use case)', (kind) => {
     assert.deepEqual(await state(), before);
   });
 
-  it('asks the policy module: an end user may not export (forbidden), an unknown tenant is not found; nothing changes', async () => {
+  it('asks the policy module: an end user may not export another user’s backup (not found, as if it did not exist), an unknown tenant is not found; nothing changes', async () => {
     const before = await state();
     await assert.rejects(
       startExport(f.ctx, { customerId: f.customerId, user, by: by(member('end_user')) }),
-      (error: unknown) => error instanceof AppError && error.code === 'forbidden',
+      (error: unknown) => error instanceof AppError && error.code === 'not_found',
     );
     await assert.rejects(
       startExport(f.ctx, { customerId: randomUUID(), user, by: by(member('super_admin')) }),

@@ -125,7 +125,7 @@ forEachDatabase('start a restore (the one use case)', (kind) => {
     assert.deepEqual(await state(), before);
   });
 
-  it('asks the policy module: an end user may not restore (forbidden), an unknown tenant is not found; nothing changes', async () => {
+  it('asks the policy module: an end user may not restore another user’s backup (not found, as if it did not exist), an unknown tenant is not found; nothing changes', async () => {
     const before = await state();
     await assert.rejects(
       startRestore(f.ctx, {
@@ -133,7 +133,7 @@ forEachDatabase('start a restore (the one use case)', (kind) => {
         request: { user, service: 'gmail' },
         by: by(member('end_user')),
       }),
-      (error: unknown) => error instanceof AppError && error.code === 'forbidden',
+      (error: unknown) => error instanceof AppError && error.code === 'not_found',
     );
     await assert.rejects(
       startRestore(f.ctx, {
