@@ -6,6 +6,7 @@ import { createRootRouteWithContext, createRoute, createRouter, Outlet, redirect
 import { type Console, homePath, type SessionUser, sessionQuery } from './api/identity.ts';
 import { type ConsoleNavItem, ConsoleShell } from './components/console-shell.tsx';
 import { TrialDaysLeft } from './components/trial-days.tsx';
+import { customerNavFor, customerRedirect, customerRoleOf, myBackupsPath } from './customer-roles.ts';
 import { AccountLinkPage } from './pages/account-link.tsx';
 import { AuditLogPage } from './pages/audit-log.tsx';
 import { ConsolePage, PartnerHome, VendorHome } from './pages/console-pages.tsx';
@@ -13,6 +14,7 @@ import { CustomerDashboardPage } from './pages/customer-dashboard.tsx';
 import { CustomerLicenseManagerPage } from './pages/customer-license-manager.tsx';
 import { CustomerSettingsPage } from './pages/customer-settings.tsx';
 import { EnrolPage } from './pages/enrol.tsx';
+import { MyBackupsPage } from './pages/my-backups.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
@@ -133,6 +135,8 @@ const customerNav: ConsoleNavItem[] = [
   { label: 'Settings', to: '/customer/settings' },
   { label: 'Audit log', to: '/customer/audit' },
 ];
+/** An end user's only page (their navigation is this link alone). */
+const myBackupsNavItem: ConsoleNavItem = { label: 'My backups', to: myBackupsPath };
 
 const vendorRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -217,16 +221,26 @@ const partnerTeamRoute = createRoute({
 const customerRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/customer',
-  beforeLoad: ({ context }) => requireConsole(context.queryClient, 'customer'),
+  // Each role opens only its pages (customer-roles.ts): an end user anything else is sent to
+  // My backups, a help-desk admin the super admins' pages to the Dashboard, before any page
+  // asks the server for what the role may not read.
+  beforeLoad: async ({ context, location }) => {
+    const { user } = await requireConsole(context.queryClient, 'customer');
+    const target = customerRedirect(customerRoleOf(user), location.pathname);
+    if (target) throw redirect({ to: target, replace: true });
+    return { user };
+  },
   component: function CustomerConsole() {
     const { user } = customerRoute.useRouteContext();
+    const role = customerRoleOf(user);
     return (
       <ConsoleShell
         consoleName="Customer console"
         organisation={user.domain}
         user={user}
-        nav={customerNav}
-        headerExtra={<TrialDaysLeft />}
+        nav={customerNavFor(role, customerNav, myBackupsNavItem)}
+        // The trial is the administrators' business: an end user's header does without it.
+        headerExtra={role === 'end_user' ? null : <TrialDaysLeft />}
       />
     );
   },
@@ -250,6 +264,14 @@ const customerSettingsRoute = createRoute({
   path: 'settings',
   component: function CustomerSettingsRoute() {
     return <CustomerSettingsPage user={customerRoute.useRouteContext().user} />;
+  },
+});
+
+const customerMyBackupsRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'my-backups',
+  component: function CustomerMyBackups() {
+    return <MyBackupsPage user={customerRoute.useRouteContext().user} />;
   },
 });
 
@@ -281,7 +303,13 @@ const routeTree = rootRoute.addChildren([
     partnerTeamRoute,
     partnerAuditRoute,
   ]),
-  customerRoute.addChildren([customerDashboardRoute, customerLicensesRoute, customerSettingsRoute, customerAuditRoute]),
+  customerRoute.addChildren([
+    customerDashboardRoute,
+    customerLicensesRoute,
+    customerSettingsRoute,
+    customerMyBackupsRoute,
+    customerAuditRoute,
+  ]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient) {
