@@ -15,19 +15,18 @@ import { UserBackupsView } from './user-backups/user-backups-view.tsx';
 export function MyBackupsPage({ user }: { user: SessionUser }) {
   const own = useQuery(ownAccessQuery);
   const role = customerRoleOf(user);
-  const controls = own.data?.accessControls;
+  const tenant = own.data;
+  const refused = tenant !== undefined && role === 'end_user' && !tenant.accessControls.allowUserAccess;
   return (
     <ConsolePage title="My backups">
       <ErrorAlert error={own.error} />
       {own.isPending ? <Loader size="sm" aria-label="Loading your backups" /> : null}
-      {controls && role === 'end_user' && !controls.allowUserAccess ? (
-        <Text data-testid="access-off">{accessOffSentence}</Text>
-      ) : null}
-      {controls && own.data && (role !== 'end_user' || controls.allowUserAccess) ? (
+      {refused ? <Text>{accessOffSentence}</Text> : null}
+      {tenant && !refused ? (
         <UserBackupsView
           subject={{ kind: 'user', email: user.email }}
-          viewer={selfViewer(role, controls)}
-          customerId={own.data.id}
+          viewer={selfViewer(role, tenant.accessControls)}
+          customerId={tenant.id}
         />
       ) : null}
     </ConsolePage>
