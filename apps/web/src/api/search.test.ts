@@ -1,0 +1,158 @@
+// The per-user page's rows as selectable items (titles never empty), and the download address
+// of one backed-up version.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  contactItem,
+  downloadUrl,
+  eventItem,
+  hitItem,
+  ownSourceIds,
+  pointsOfVersion,
+  runHasDetails,
+  type SearchHit,
+  titleOf,
+} from './search.ts';
+
+const source = '7b1c3e0a-1111-4222-8333-944455556666';
+
+test('a download names the source, the item and the version, the item key encoded', () => {
+  const url = downloadUrl('c1', { sourceId: source, itemKey: 'primary/ev 1&x=2', version: 3 });
+  const parsed = new URL(url, 'http://localhost');
+  assert.equal(parsed.pathname, '/api/customers/c1/items/download');
+  assert.deepEqual(Object.fromEntries(parsed.searchParams), {
+    source,
+    item: 'primary/ev 1&x=2',
+    version: '3',
+  });
+});
+
+test('a row without a subject, name or title says so instead of showing nothing', () => {
+  assert.equal(titleOf('gmail', null), '(no subject)');
+  assert.equal(titleOf('drive', '  '), '(no name)');
+  assert.equal(titleOf('calendar', undefined), '(no title)');
+  assert.equal(titleOf('contacts', ''), '(no name)');
+  assert.equal(titleOf('gmail', 'Budget'), 'Budget');
+});
+
+test('search hits, events and contacts become the selectable items of the contract', () => {
+  const hit: SearchHit = {
+    sourceId: source,
+    service: 'drive',
+    user: 'ann@example.com',
+    subjectKind: 'user',
+    subjectId: 'u1',
+    itemKey: 'file-1',
+    version: 2,
+    current: true,
+    title: 'Plan.pdf',
+    from: null,
+    to: null,
+    labels: [],
+    mimeType: 'application/pdf',
+    path: '/Projects/Plan.pdf',
+    size: 10,
+    itemTime: '2026-12-01T10:00:00.000Z',
+    validFrom: '2026-12-01T10:00:00.000Z',
+    validTo: null,
+  };
+  assert.deepEqual(hitItem(hit), {
+    service: 'drive',
+    sourceId: source,
+    itemKey: 'file-1',
+    version: 2,
+    title: 'Plan.pdf',
+  });
+  assert.deepEqual(
+    eventItem(source, {
+      itemKey: 'primary/e1',
+      version: 1,
+      calendarId: 'primary',
+      summary: null,
+      iCalUID: 'e1@x',
+      recurringEventId: null,
+      updated: null,
+    }),
+    { service: 'calendar', sourceId: source, itemKey: 'primary/e1', version: 1, title: '(no title)' },
+  );
+  assert.deepEqual(contactItem(source, { itemKey: 'people/c1', version: 4, displayName: 'Bea Lopez' }), {
+    service: 'contacts',
+    sourceId: source,
+    itemKey: 'people/c1',
+    version: 4,
+    title: 'Bea Lopez',
+  });
+});
+
+test('a version appears in the backup points from its first backup until it was replaced', () => {
+  const points = [
+    { runId: 'r4', status: 'success' as const, at: '2026-12-04T10:00:00.000Z' },
+    { runId: 'r3', status: 'partial' as const, at: '2026-12-03T10:00:00.000Z' },
+    { runId: 'r2', status: 'success' as const, at: '2026-12-02T10:00:00.000Z' },
+    { runId: 'r1', status: 'success' as const, at: '2026-12-01T10:00:00.000Z' },
+  ];
+  const ids = (validFrom: string, validTo: string | null) =>
+    pointsOfVersion({ validFrom, validTo }, points).map((point) => point.runId);
+  assert.deepEqual(ids('2026-12-01T10:00:00.000Z', '2026-12-03T10:00:00.000Z'), ['r2', 'r1'], 'replaced at r3');
+  assert.deepEqual(ids('2026-12-03T09:59:00.000Z', null), ['r4', 'r3'], 'still current');
+  assert.deepEqual(ids('2026-12-02T11:00:00.000Z', '2026-12-02T12:00:00.000Z'), [], 'between two points');
+});
+
+test("a user's own sources exclude the shared drives they are the acting member of", () => {
+  const sources = [
+    {
+      id: 's1',
+      subjectKind: 'user',
+      subjectId: 'u1',
+      subjectEmail: 'Ann@Example.com',
+      service: 'gmail',
+      lastSuccessAt: null,
+    },
+    {
+      id: 's2',
+      subjectKind: 'shared_drive',
+      subjectId: '0AD1',
+      subjectEmail: 'ann@example.com',
+      service: 'drive',
+      lastSuccessAt: null,
+    },
+    {
+      id: 's3',
+      subjectKind: 'user',
+      subjectId: 'u2',
+      subjectEmail: 'bob@example.com',
+      service: 'drive',
+      lastSuccessAt: null,
+    },
+  ] as const;
+  assert.deepEqual([...ownSourceIds(sources, { kind: 'user', email: 'ann@example.com' })], ['s1']);
+  assert.deepEqual([...ownSourceIds(sources, { kind: 'shared_drive', driveId: '0AD1', name: 'Finance' })], ['s2']);
+});
+
+test('a run has details to open when items were skipped or failed, or the run failed as a whole', () => {
+  const run = {
+    id: 'r1',
+    sourceId: 's1',
+    subjectEmail: 'ann@example.com',
+    service: 'gmail' as const,
+    trigger: 'scheduled' as const,
+    status: 'success' as const,
+    mode: null,
+    added: 1,
+    changed: 0,
+    deleted: 0,
+    skipped: 0,
+    failed: 0,
+    items: 1,
+    bytes: 10,
+    error: null,
+    queuedAt: '2026-12-04T10:00:00.000Z',
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    errors: [],
+  };
+  assert.equal(runHasDetails(run), false);
+  assert.equal(runHasDetails({ ...run, status: 'partial', errors: [{ item: 'm1', reason: 'too large' }] }), true);
+  assert.equal(runHasDetails({ ...run, status: 'failed', error: 'authorisation lost' }), true);
+});

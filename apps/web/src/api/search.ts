@@ -1,0 +1,278 @@
+// The per-user backup page's search, calendar, contacts, version history and backup history as
+// TanStack Query options over the generated client: search and the browse lists are paged by the
+// server's cursor (one page per request, "Load more" asks for the next — a long list is never
+// loaded whole), backup runs by offset. The page frame's own queries are in browse.ts.
+import { infiniteQueryOptions, keepPreviousData, queryOptions } from '@tanstack/react-query';
+import type { SelectableItem, Subject } from '../pages/user-backups/contract.ts';
+import { api, call } from './client.ts';
+import type { paths } from './schema.d.ts';
+
+type JsonOf<T> = T extends { content: { 'application/json': infer Body } } ? Body : never;
+
+export type SearchPage = JsonOf<paths['/api/customers/{customerId}/search']['get']['responses'][200]>;
+export type SearchHit = SearchPage['items'][number];
+export type CalendarsAnswer = JsonOf<
+  paths['/api/customers/{customerId}/browse/sources/{sourceId}/calendar/calendars']['get']['responses'][200]
+>;
+export type EventsPage = JsonOf<
+  paths['/api/customers/{customerId}/browse/sources/{sourceId}/calendar/events']['get']['responses'][200]
+>;
+export type CalendarEvent = EventsPage['events'][number];
+export type ContactsPage = JsonOf<
+  paths['/api/customers/{customerId}/browse/sources/{sourceId}/contacts']['get']['responses'][200]
+>;
+export type Contact = ContactsPage['contacts'][number];
+export type ItemHistory = JsonOf<
+  paths['/api/customers/{customerId}/browse/sources/{sourceId}/item']['get']['responses'][200]
+>;
+export type ItemVersion = ItemHistory['versions'][number];
+export type PointsAnswer = JsonOf<
+  paths['/api/customers/{customerId}/browse/sources/{sourceId}/points']['get']['responses'][200]
+>;
+type GeneratedRunsPage = JsonOf<paths['/api/customers/{customerId}/backup/runs']['get']['responses'][200]>;
+type GeneratedRun = GeneratedRunsPage['runs'][number];
+/** A skipped or failed item of a run. TODO(S2): `advice` (what to do) comes with the runs filter work. */
+export type RunError = GeneratedRun['errors'][number] & { advice?: string | null };
+export type BackupRun = Omit<GeneratedRun, 'errors'> & { errors: RunError[] };
+export type RunsPage = Omit<GeneratedRunsPage, 'runs'> & { runs: BackupRun[] };
+
+/** Items per request: a screenful, and the next one on "Load more". */
+export const pageSize = 50;
+
+export const searchKeys = {
+  all: (customerId: string) => ['customer', customerId, 'user-backups'] as const,
+};
+
+/** Search results of a (scoped) query as of a backup point, page by page. */
+export function searchQuery(customerId: string, q: string, at: string | null) {
+  return infiniteQueryOptions({
+    queryKey: [...searchKeys.all(customerId), 'search', q, at],
+    queryFn: ({ pageParam }) =>
+      call(() =>
+        api.GET('/api/customers/{customerId}/search', {
+          params: {
+            path: { customerId },
+            query: {
+              q,
+              limit: pageSize,
+              ...(at ? { asOf: at } : {}),
+              ...(pageParam ? { cursor: pageParam } : {}),
+            },
+          },
+        }),
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
+  });
+}
+
+export function calendarsQuery(customerId: string, sourceId: string, at: string | null) {
+  return queryOptions({
+    queryKey: [...searchKeys.all(customerId), 'calendars', sourceId, at],
+    queryFn: () =>
+      call(() =>
+        api.GET('/api/customers/{customerId}/browse/sources/{sourceId}/calendar/calendars', {
+          params: { path: { customerId, sourceId }, query: at ? { at } : {} },
+        }),
+      ),
+  });
+}
+
+export function eventsQuery(customerId: string, sourceId: string, calendar: string, at: string | null) {
+  return infiniteQueryOptions({
+    queryKey: [...searchKeys.all(customerId), 'events', sourceId, calendar, at],
+    queryFn: ({ pageParam }) =>
+      call(() =>
+        api.GET('/api/customers/{customerId}/browse/sources/{sourceId}/calendar/events', {
+          params: {
+            path: { customerId, sourceId },
+            query: {
+              calendar,
+              limit: pageSize,
+              ...(at ? { at } : {}),
+              ...(pageParam ? { cursor: pageParam } : {}),
+            },
+          },
+        }),
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
+  });
+}
+
+export function contactsQuery(customerId: string, sourceId: string, at: string | null) {
+  return infiniteQueryOptions({
+    queryKey: [...searchKeys.all(customerId), 'contacts', sourceId, at],
+    queryFn: ({ pageParam }) =>
+      call(() =>
+        api.GET('/api/customers/{customerId}/browse/sources/{sourceId}/contacts', {
+          params: {
+            path: { customerId, sourceId },
+            query: { limit: pageSize, ...(at ? { at } : {}), ...(pageParam ? { cursor: pageParam } : {}) },
+          },
+        }),
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
+  });
+}
+
+/** One item's every backed-up version (newest point; the history does not depend on it). */
+export function itemHistoryQuery(customerId: string, sourceId: string, itemKey: string) {
+  return queryOptions({
+    queryKey: [...searchKeys.all(customerId), 'item', sourceId, itemKey],
+    queryFn: () =>
+      call(() =>
+        api.GET('/api/customers/{customerId}/browse/sources/{sourceId}/item', {
+          params: { path: { customerId, sourceId }, query: { key: itemKey } },
+        }),
+      ),
+  });
+}
+
+/** A source's backup points (to say which points a version appears in). */
+export function sourcePointsQuery(customerId: string, sourceId: string) {
+  return queryOptions({
+    queryKey: [...searchKeys.all(customerId), 'points', sourceId],
+    queryFn: () =>
+      call(() =>
+        api.GET('/api/customers/{customerId}/browse/sources/{sourceId}/points', {
+          params: { path: { customerId, sourceId } },
+        }),
+      ),
+    staleTime: 30_000,
+  });
+}
+
+/** `user`/`service` filters of GET backup/runs. TODO(S2): in the generated types once S2's filters merge. */
+export interface RunsFilter {
+  user: string;
+  service?: SelectableItem['service'];
+  limit: number;
+  offset: number;
+}
+
+export function backupRunsQuery(customerId: string, filter: RunsFilter) {
+  return queryOptions({
+    queryKey: [...searchKeys.all(customerId), 'runs', filter],
+    queryFn: async (): Promise<RunsPage> => {
+      const page = await call(() =>
+        api.GET('/api/customers/{customerId}/backup/runs', {
+          // TODO(S2): `user` and `service` are not in the generated query type until S2 merges.
+          params: { path: { customerId }, query: filter as { limit: number; offset: number } },
+        }),
+      );
+      return page as RunsPage;
+    },
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** Where one backed-up version is downloaded (.eml, the file, .ics or .vcf). */
+export function downloadUrl(
+  customerId: string,
+  item: Pick<SelectableItem, 'sourceId' | 'itemKey' | 'version'>,
+): string {
+  const query = new URLSearchParams({ source: item.sourceId, item: item.itemKey, version: String(item.version) });
+  return `/api/customers/${encodeURIComponent(customerId)}/items/download?${query}`;
+}
+
+const untitled: Record<SelectableItem['service'], string> = {
+  gmail: '(no subject)',
+  drive: '(no name)',
+  calendar: '(no title)',
+  contacts: '(no name)',
+};
+
+/** A row's title: the subject, file name, event title or contact name, or what it lacks. */
+export function titleOf(service: SelectableItem['service'], title: string | null | undefined): string {
+  return title?.trim() ? title : untitled[service];
+}
+
+/** A search hit as a selectable row. */
+export function hitItem(hit: SearchHit): SelectableItem {
+  return {
+    service: hit.service,
+    sourceId: hit.sourceId,
+    itemKey: hit.itemKey,
+    version: hit.version,
+    title: titleOf(hit.service, hit.title),
+  };
+}
+
+export function eventItem(sourceId: string, event: CalendarEvent): SelectableItem {
+  return {
+    service: 'calendar',
+    sourceId,
+    itemKey: event.itemKey,
+    version: event.version,
+    title: titleOf('calendar', event.summary),
+  };
+}
+
+export function contactItem(sourceId: string, contact: Contact): SelectableItem {
+  return {
+    service: 'contacts',
+    sourceId,
+    itemKey: contact.itemKey,
+    version: contact.version,
+    title: titleOf('contacts', contact.displayName),
+  };
+}
+
+export type BackupPoint = PointsAnswer['points'][number];
+
+/**
+ * The backup points a version appears in: those at or after it was first backed up and before
+ * the version that replaced it (or the item's deletion) — the server's "valid at" rule.
+ */
+export function pointsOfVersion(
+  version: Pick<ItemVersion, 'validFrom' | 'validTo'>,
+  points: readonly BackupPoint[],
+): BackupPoint[] {
+  const from = Date.parse(version.validFrom);
+  const to = version.validTo === null ? Number.POSITIVE_INFINITY : Date.parse(version.validTo);
+  return points.filter((point) => {
+    const at = Date.parse(point.at);
+    return from <= at && at < to;
+  });
+}
+
+type SourcesAnswer = JsonOf<paths['/api/customers/{customerId}/browse/sources']['get']['responses'][200]>;
+export type BackupSource = SourcesAnswer['sources'][number];
+
+/** The subject's backup sources (every service), for the backup history. */
+export function subjectSourcesQuery(customerId: string, subject: Subject) {
+  const user = subject.kind === 'user' ? subject.email : subject.driveId;
+  return queryOptions({
+    queryKey: [...searchKeys.all(customerId), 'sources', user],
+    queryFn: () =>
+      call(() =>
+        api.GET('/api/customers/{customerId}/browse/sources', {
+          params: { path: { customerId }, query: { user, limit: 100 } },
+        }),
+      ),
+    staleTime: 30_000,
+  });
+}
+
+/**
+ * The sources that are the subject's own: `user=<email>` also matches the shared drives that user
+ * is the acting member of, so the kind must match as well.
+ */
+export function ownSourceIds(sources: readonly BackupSource[], subject: Subject): Set<string> {
+  return new Set(
+    sources
+      .filter((source) =>
+        subject.kind === 'user'
+          ? source.subjectKind === 'user' && source.subjectEmail.toLowerCase() === subject.email.toLowerCase()
+          : source.subjectKind === 'shared_drive' && source.subjectId === subject.driveId,
+      )
+      .map((source) => source.id),
+  );
+}
+
+/** A run whose skipped or failed items (or run-level error) are worth opening. */
+export function runHasDetails(run: BackupRun): boolean {
+  return run.errors.length > 0 || run.error !== null;
+}

@@ -1,0 +1,82 @@
+// The Contacts tab of the per-user page: the contacts backed up at the chosen point, a page at a
+// time ("Load more"), each with a checkbox, its .vcf download and its versions. The backup keeps
+// only a contact's name in its metadata, so emails and phones are in the .vcf, not the list.
+import { Alert, Loader, Stack, Table, Text } from '@mantine/core';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { contactItem, contactsQuery } from '../../api/search.ts';
+import { ErrorAlert } from '../../components/error-alert.tsx';
+import type { SelectableItem } from './contract.ts';
+import { LoadMore, PageCheckbox, RowActions, RowCheckbox, type RowSelection } from './search-panel.tsx';
+
+export function ContactsPane({
+  customerId,
+  sourceId,
+  at,
+  isSelected,
+  onToggle,
+  onToggleAll,
+  onShowVersions,
+}: { customerId: string; sourceId: string; at: string | null } & RowSelection) {
+  const contacts = useInfiniteQuery(contactsQuery(customerId, sourceId, at));
+  const rows = contacts.data?.pages.flatMap((page) => page.contacts) ?? [];
+  const items = rows.map((contact) => contactItem(sourceId, contact));
+
+  return (
+    <Stack gap="sm">
+      <ErrorAlert error={contacts.error} />
+      {contacts.isPending ? <Loader size="sm" aria-label="Loading contacts" /> : null}
+      {contacts.isSuccess && rows.length === 0 ? (
+        <Alert variant="light" color="gray">
+          No contacts were backed up at this point.
+        </Alert>
+      ) : null}
+      {rows.length > 0 ? (
+        <>
+          <Table.ScrollContainer minWidth={300}>
+            <Table verticalSpacing="xs" aria-label="Contacts">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th w={36}>
+                    <PageCheckbox
+                      items={items}
+                      label="Select all contacts shown"
+                      isSelected={isSelected}
+                      onToggleAll={onToggleAll}
+                    />
+                  </Table.Th>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>
+                    <Text span size="sm" fw={700} visibleFrom="sm">
+                      Actions
+                    </Text>
+                  </Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {rows.map((contact, index) => {
+                  const item = items[index] as SelectableItem;
+                  return (
+                    <Table.Tr key={contact.itemKey}>
+                      <Table.Td>
+                        <RowCheckbox item={item} isSelected={isSelected} onToggle={onToggle} />
+                      </Table.Td>
+                      <Table.Td>
+                        <Text size="sm" fw={500}>
+                          {item.title}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <RowActions customerId={customerId} item={item} onShowVersions={onShowVersions} />
+                      </Table.Td>
+                    </Table.Tr>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          <LoadMore list={contacts} />
+        </>
+      ) : null}
+    </Stack>
+  );
+}

@@ -1,0 +1,224 @@
+// Search results on the per-user page: the typed query kept to the page's subject
+// (query-chips.ts scopedQuery) as of the chosen backup point, newest first, a page at a time
+// ("Load more" asks the server for the next cursor). Each row is tagged with its service and has
+// the same checkbox and actions as browsing: download that version, "Versions". Also the row
+// parts the calendar and contacts panes share (select-all, actions, "Load more").
+import { Alert, Anchor, Badge, Button, Checkbox, Group, Loader, Stack, Table, Text } from '@mantine/core';
+import type { UseInfiniteQueryResult } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { downloadUrl, hitItem, type SearchHit, searchQuery } from '../../api/search.ts';
+import { ErrorAlert } from '../../components/error-alert.tsx';
+import { bytes, dateTime } from '../../format.ts';
+import { type SelectableItem, type Service, type Subject, serviceTabs } from './contract.ts';
+import { scopedQuery } from './query-chips.ts';
+
+/** What every pane's rows are given by the page (selection lives there). */
+export interface RowSelection {
+  isSelected(item: SelectableItem): boolean;
+  onToggle(item: SelectableItem): void;
+  onToggleAll(items: SelectableItem[], selected: boolean): void;
+  onShowVersions(item: SelectableItem): void;
+}
+
+const serviceColours: Record<Service, string> = { gmail: 'red', drive: 'blue', calendar: 'teal', contacts: 'grape' };
+
+export function ServiceBadge({ service }: { service: Service }) {
+  return (
+    <Badge variant="light" color={serviceColours[service]} size="sm">
+      {serviceTabs[service]}
+    </Badge>
+  );
+}
+
+/** "Select all on this page": checked when every row is, mixed when some are. */
+export function PageCheckbox({
+  items,
+  label,
+  isSelected,
+  onToggleAll,
+}: { items: SelectableItem[]; label: string } & Pick<RowSelection, 'isSelected' | 'onToggleAll'>) {
+  const selected = items.filter((item) => isSelected(item)).length;
+  return (
+    <Checkbox
+      aria-label={label}
+      disabled={items.length === 0}
+      checked={items.length > 0 && selected === items.length}
+      indeterminate={selected > 0 && selected < items.length}
+      onChange={() => onToggleAll(items, selected < items.length)}
+    />
+  );
+}
+
+export function RowCheckbox({
+  item,
+  isSelected,
+  onToggle,
+}: { item: SelectableItem } & Pick<RowSelection, 'isSelected' | 'onToggle'>) {
+  return <Checkbox aria-label={`Select ${item.title}`} checked={isSelected(item)} onChange={() => onToggle(item)} />;
+}
+
+/** Download this version (.eml, the file, .ics or .vcf) and open its version history. */
+export function RowActions({
+  customerId,
+  item,
+  onShowVersions,
+}: {
+  customerId: string;
+  item: SelectableItem;
+  onShowVersions(item: SelectableItem): void;
+}) {
+  return (
+    <Group gap="xs" wrap="nowrap" justify="flex-end">
+      <Anchor href={downloadUrl(customerId, item)} download aria-label={`Download ${item.title}`} size="sm">
+        Download
+      </Anchor>
+      <Button
+        variant="subtle"
+        size="compact-sm"
+        aria-label={`Versions of ${item.title}`}
+        onClick={() => onShowVersions(item)}
+      >
+        Versions
+      </Button>
+    </Group>
+  );
+}
+
+/** "Load more" under a cursor-paged list, or nothing when the list is complete. */
+export function LoadMore({
+  list,
+}: {
+  list: Pick<UseInfiniteQueryResult, 'hasNextPage' | 'isFetchingNextPage' | 'fetchNextPage'>;
+}) {
+  if (!list.hasNextPage) return null;
+  return (
+    <Group justify="center">
+      <Button variant="default" loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+        Load more
+      </Button>
+    </Group>
+  );
+}
+
+/** What a hit says under its title: the sender, the folder path, or nothing. */
+function hitDetail(hit: SearchHit): string | null {
+  if (hit.service === 'gmail') return hit.from;
+  if (hit.service === 'drive') return hit.path;
+  return null;
+}
+
+export function SearchPanel({
+  customerId,
+  subject,
+  at,
+  query,
+  isSelected,
+  onToggle,
+  onToggleAll,
+  onShowVersions,
+}: {
+  customerId: string;
+  subject: Subject;
+  at: string | null;
+  query: string;
+} & RowSelection) {
+  const results = useInfiniteQuery(searchQuery(customerId, scopedQuery(query, subject), at));
+  const hits = results.data?.pages.flatMap((page) => page.items) ?? [];
+  const items = hits.map(hitItem);
+  const complete = results.isSuccess && !results.hasNextPage;
+
+  return (
+    <Stack gap="sm">
+      <ErrorAlert error={results.error} title="Search failed" />
+      {results.isPending ? (
+        <Group gap="xs">
+          <Loader size="sm" />
+          <Text size="sm">Searching…</Text>
+        </Group>
+      ) : null}
+      {results.isSuccess && hits.length === 0 ? (
+        <Alert variant="light" color="gray">
+          Nothing in this backup matches “{query}”.
+        </Alert>
+      ) : null}
+      {hits.length > 0 ? (
+        <>
+          <Text size="sm" c="dimmed">
+            {complete ? `${hits.length} ${hits.length === 1 ? 'result' : 'results'}` : `First ${hits.length} results`}
+          </Text>
+          <Table.ScrollContainer minWidth={340}>
+            <Table verticalSpacing="xs" aria-label="Search results">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th w={36}>
+                    <PageCheckbox
+                      items={items}
+                      label="Select all results shown"
+                      isSelected={isSelected}
+                      onToggleAll={onToggleAll}
+                    />
+                  </Table.Th>
+                  <Table.Th>Item</Table.Th>
+                  <Table.Th visibleFrom="sm">Service</Table.Th>
+                  <Table.Th visibleFrom="sm">Date</Table.Th>
+                  <Table.Th visibleFrom="md">Size</Table.Th>
+                  <Table.Th>
+                    <Text span size="sm" fw={700} visibleFrom="sm">
+                      Actions
+                    </Text>
+                  </Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {hits.map((hit, index) => {
+                  const item = items[index] as SelectableItem;
+                  const detail = hitDetail(hit);
+                  return (
+                    <Table.Tr key={`${hit.sourceId}:${hit.itemKey}:${hit.version}`}>
+                      <Table.Td>
+                        <RowCheckbox item={item} isSelected={isSelected} onToggle={onToggle} />
+                      </Table.Td>
+                      <Table.Td>
+                        <Text size="sm" fw={500} lineClamp={2}>
+                          {item.title}
+                        </Text>
+                        {detail ? (
+                          <Text size="xs" c="dimmed" lineClamp={1}>
+                            {detail}
+                          </Text>
+                        ) : null}
+                        <Group gap={4} hiddenFrom="sm" mt={2}>
+                          <ServiceBadge service={hit.service} />
+                          <Text size="xs" c="dimmed">
+                            {dateTime(hit.itemTime)}
+                          </Text>
+                        </Group>
+                      </Table.Td>
+                      <Table.Td visibleFrom="sm">
+                        <ServiceBadge service={hit.service} />
+                      </Table.Td>
+                      <Table.Td visibleFrom="sm">
+                        <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                          {dateTime(hit.itemTime)}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td visibleFrom="md">
+                        <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                          {bytes(hit.size)}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <RowActions customerId={customerId} item={item} onShowVersions={onShowVersions} />
+                      </Table.Td>
+                    </Table.Tr>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          <LoadMore list={results} />
+        </>
+      ) : null}
+    </Stack>
+  );
+}
