@@ -64,6 +64,14 @@ test('an end user asking for any other page, a user page or an admin API screen,
   assert.equal(customerRedirect('end_user', '/customer/my-backups/'), null);
 });
 
+test('an end user opens the page of a restore or export (where its notification links), not the list of jobs', () => {
+  assert.equal(customerRedirect('end_user', '/customer/restores/5d0c7a52-1f7e-4a57-9c43-0c6f1b8f3f11'), null);
+  assert.equal(customerRedirect('end_user', '/customer/exports/5d0c7a52-1f7e-4a57-9c43-0c6f1b8f3f11'), null);
+  for (const path of ['/customer/restores', '/customer/restores/', '/customer/exports', '/customer/restores/a/b']) {
+    assert.equal(customerRedirect('end_user', path), '/customer/my-backups', path);
+  }
+});
+
 test('a help-desk admin asking for Settings, the License Manager or the audit log is sent to the Dashboard', () => {
   for (const path of ['/customer/settings', '/customer/license-manager', '/customer/audit', '/customer/settings/']) {
     assert.equal(customerRedirect('helpdesk_admin', path), '/customer', path);

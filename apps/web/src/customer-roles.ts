@@ -1,6 +1,7 @@
 // What each customer role opens in the customer console (PRODUCT.md §1): super admins
 // everything; help-desk admins everything but Settings, the License Manager and the audit log
-// (restore and export for anyone, no settings); end users only "My backups", their own data.
+// (restore and export for anyone, no settings); end users only "My backups", their own data,
+// and the pages of the restores and exports they started.
 // The routes guard and filter the navigation with it, so that no page ever makes an end
 // user's browser ask for an admin-only API (and show its 403). The server's policy module
 // decides access for real; this only keeps the console from offering what it would refuse.
@@ -11,6 +12,13 @@ export type CustomerRole = (typeof customerRoles)[number];
 
 export const dashboardPath = '/customer';
 export const myBackupsPath = '/customer/my-backups';
+
+/**
+ * A restore's or an export's own page: where the notification of a job a person started links.
+ * An end user may open those of their own jobs (the server answers 404 for anyone else's), not
+ * the tenant's list of jobs.
+ */
+const jobPagePrefixes = ['/customer/restores/', '/customer/exports/'];
 
 /** Pages for super admins only: a help-desk admin who asks for one is sent to the Dashboard. */
 const superAdminOnly = ['/customer/settings', '/customer/license-manager', '/customer/audit'];
@@ -33,10 +41,18 @@ function within(pathname: string, prefix: string): boolean {
   return pathname === prefix || pathname.startsWith(`${prefix}/`);
 }
 
+/** `/customer/restores/<id>`, one segment below the prefix (not the list, nothing deeper). */
+function isOneBelow(pathname: string, prefix: string): boolean {
+  const rest = pathname.slice(prefix.length);
+  return pathname.startsWith(prefix) && rest.length > 0 && !rest.includes('/');
+}
+
 /** Whether this role may open this page of the customer console. */
 export function mayOpenCustomerPath(role: CustomerRole, pathname: string): boolean {
   const path = normalise(pathname);
-  if (role === 'end_user') return within(path, myBackupsPath);
+  if (role === 'end_user') {
+    return within(path, myBackupsPath) || jobPagePrefixes.some((prefix) => isOneBelow(path, prefix));
+  }
   if (role === 'helpdesk_admin') return !superAdminOnly.some((prefix) => within(path, prefix));
   return true;
 }
