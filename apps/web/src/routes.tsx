@@ -1,6 +1,7 @@
 // The app's routes (TanStack Router, code-based). Guards read the session (GET
 // /api/auth/session) and send each visitor where their session stage allows: signed out →
 // /sign-in, enrolment pending → /enrol, signed in → their own console.
+import { Box } from '@mantine/core';
 import type { QueryClient } from '@tanstack/react-query';
 import { createRootRouteWithContext, createRoute, createRouter, Outlet, redirect } from '@tanstack/react-router';
 import { type Console, homePath, type SessionUser, sessionQuery } from './api/identity.ts';
@@ -250,8 +251,13 @@ const customerRoute = createRoute({
         nav={customerNavFor(role, customerNav, myBackupsNavItem)}
         headerExtra={
           <>
-            {/* The trial is the administrators' business: an end user's header does without it. */}
-            {role === 'end_user' ? null : <TrialDaysLeft />}
+            {/* The trial is the administrators' business: an end user's header does without it. On a
+                phone there is no room beside the notifications and "Sign out": the Dashboard says it. */}
+            {role === 'end_user' ? null : (
+              <Box visibleFrom="xs">
+                <TrialDaysLeft />
+              </Box>
+            )}
             {user.customerId ? <JobNotifications customerId={user.customerId} /> : null}
           </>
         }
