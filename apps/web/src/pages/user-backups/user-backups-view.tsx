@@ -31,7 +31,7 @@ import { MailPane } from './mail-pane.tsx';
 import { RestoreDialog } from './restore-dialog.tsx';
 import { SearchBox } from './search-box.tsx';
 import { SearchPanel } from './search-panel.tsx';
-import { describeSelection, isSelected, selectionReducer, wholeService } from './selection.ts';
+import { describeSelection, isSelected, itemsOfOtherServices, selectionReducer, wholeService } from './selection.ts';
 import { VersionHistory } from './version-history.tsx';
 
 export interface UserBackupsViewProps {
@@ -92,6 +92,11 @@ export function UserBackupsView({ subject, viewer, customerId }: UserBackupsView
   const target: ActionTarget | null =
     source && point ? { customerId, subject, service, sourceId: source.id, at: point.at, selection } : null;
   const what = describeSelection(selection, service);
+  const elsewhere = itemsOfOtherServices(selection, service).length;
+  const mixed =
+    elsewhere > 0
+      ? `${count(elsewhere)} selected ${elsewhere === 1 ? 'item is' : 'items are'} not ${serviceTabs[service]}: restore or export ${elsewhere === 1 ? 'it' : 'them'} from ${elsewhere === 1 ? 'its' : 'their'} own tab.`
+      : null;
   const backedUp = (sources.data?.sources ?? []).map((one) => one.service);
 
   return (
@@ -129,8 +134,9 @@ export function UserBackupsView({ subject, viewer, customerId }: UserBackupsView
               </Group>
               <Actions
                 viewer={viewer}
-                ready={target !== null}
+                ready={target !== null && mixed === null}
                 what={what}
+                problem={mixed}
                 onRestore={() => setDialog('restore')}
                 onExport={() => setDialog('export')}
               />
@@ -219,12 +225,15 @@ function Actions({
   viewer,
   ready,
   what,
+  problem,
   onRestore,
   onExport,
 }: {
   viewer: Viewer;
   ready: boolean;
   what: string;
+  /** Why the selection cannot be acted on as it is, if it cannot. */
+  problem: string | null;
   onRestore(): void;
   onExport(): void;
 }) {
@@ -250,6 +259,11 @@ function Actions({
           Export
         </Button>
       </Group>
+      {problem ? (
+        <Text size="sm" c="orange.9">
+          {problem}
+        </Text>
+      ) : null}
       {refusals.map((refusal) =>
         refusal ? (
           <Text key={refusal} size="sm" c="dimmed">
