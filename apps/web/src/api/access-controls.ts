@@ -1,63 +1,28 @@
 // The customer's Access controls (PRODUCT.md §3, Settings: "Allow users to access their
 // backups", "Allow users to export their data") as the pages use them: read and saved by a
-// super admin in Settings, read by everyone (end users included) with their own tenant
-// (GET /api/customer answers with the member's role and the controls).
+// super admin in Settings; every member (end users included) reads them with their own tenant,
+// since GET /api/customer answers every role with its role and the controls.
 import { queryOptions } from '@tanstack/react-query';
-import createClient from 'openapi-fetch';
-import type { AccessControls, CustomerRole } from '../customer-roles.ts';
-import { call, prepareRequest } from './client.ts';
+import { api, call } from './client.ts';
+import { ownCustomerQuery } from './customer-console.ts';
+import type { paths } from './schema.d.ts';
 
-export type { AccessControls } from '../customer-roles.ts';
+type JsonOf<T> = T extends { content: { 'application/json': infer Body } } ? Body : never;
+export type AccessControls = JsonOf<paths['/api/customers/{customerId}/access-controls']['get']['responses'][200]>;
 
-// TODO(S1): these paths come from the server's branch; once its routes are in openapi.json,
-// use `api` from client.ts with the generated types and delete this stand-in and its client.
-type Json<Body> = { content: { 'application/json': Body } };
-type ErrorBody = Json<{ error: { code: string; message: string; field?: string } }>;
-interface AccessControlsPaths {
-  '/api/customer': {
-    get: {
-      responses: { 200: Json<{ id: string; domain: string; role: CustomerRole; accessControls: AccessControls }> };
-    };
-  };
-  '/api/customers/{customerId}/access-controls': {
-    get: {
-      parameters: { path: { customerId: string } };
-      responses: { 200: Json<AccessControls>; 403: ErrorBody; 404: ErrorBody };
-    };
-    put: {
-      parameters: { path: { customerId: string } };
-      requestBody: Json<AccessControls>;
-      responses: { 200: Json<AccessControls>; 400: ErrorBody; 403: ErrorBody; 404: ErrorBody };
-    };
-  };
-}
-const accessApi = createClient<AccessControlsPaths>({ baseUrl: '', credentials: 'same-origin' });
-accessApi.use({ onRequest: ({ request }) => prepareRequest(request) });
-
-export const accessControlKeys = {
-  own: ['customer', 'own', 'access'] as const,
-  settings: (customerId: string) => ['customer', customerId, 'access-controls'] as const,
-};
-
-/** The signed-in member's role and their tenant's Access controls (every customer role may read it). */
-export const ownAccessQuery = queryOptions({
-  queryKey: accessControlKeys.own,
-  queryFn: () => call(() => accessApi.GET('/api/customer')),
-});
+/** The signed-in member's own tenant, role and Access controls (what My backups reads). */
+export const ownAccessQuery = ownCustomerQuery;
 
 export function accessControlsQuery(customerId: string) {
   return queryOptions({
-    queryKey: accessControlKeys.settings(customerId),
+    queryKey: ['customer', customerId, 'access-controls'],
     queryFn: () =>
-      call(() => accessApi.GET('/api/customers/{customerId}/access-controls', { params: { path: { customerId } } })),
+      call(() => api.GET('/api/customers/{customerId}/access-controls', { params: { path: { customerId } } })),
   });
 }
 
 export function saveAccessControls(customerId: string, controls: AccessControls) {
   return call(() =>
-    accessApi.PUT('/api/customers/{customerId}/access-controls', {
-      params: { path: { customerId } },
-      body: controls,
-    }),
+    api.PUT('/api/customers/{customerId}/access-controls', { params: { path: { customerId } }, body: controls }),
   );
 }

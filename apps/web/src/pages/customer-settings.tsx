@@ -22,8 +22,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import {
   type AccessControls,
-  accessControlKeys,
   accessControlsQuery,
+  ownAccessQuery,
   saveAccessControls,
 } from '../api/access-controls.ts';
 import type { SessionUser } from '../api/identity.ts';
@@ -74,7 +74,7 @@ function AccessControlsSettings({ customerId }: { customerId: string }) {
     onSuccess: async (saved) => {
       queryClient.setQueryData(query.queryKey, saved);
       // Every member's own view of the controls (My backups) reads them afresh.
-      await queryClient.invalidateQueries({ queryKey: accessControlKeys.own });
+      await queryClient.invalidateQueries({ queryKey: ownAccessQuery.queryKey });
     },
   });
   const current = controls.data;
