@@ -1,12 +1,14 @@
 // The app's routes (TanStack Router, code-based). Guards read the session (GET
 // /api/auth/session) and send each visitor where their session stage allows: signed out →
 // /sign-in, enrolment pending → /enrol, signed in → their own console.
+import { Box } from '@mantine/core';
 import type { QueryClient } from '@tanstack/react-query';
 import { createRootRouteWithContext, createRoute, createRouter, Outlet, redirect } from '@tanstack/react-router';
 import { type Console, homePath, type SessionUser, sessionQuery } from './api/identity.ts';
 import { type ConsoleNavItem, ConsoleShell } from './components/console-shell.tsx';
 import { JobNotifications } from './components/job-notifications.tsx';
 import { TrialDaysLeft } from './components/trial-days.tsx';
+import { customerNavFor, customerRedirect, customerRoleOf, myBackupsPath } from './customer-roles.ts';
 import { AccountLinkPage } from './pages/account-link.tsx';
 import { AuditLogPage } from './pages/audit-log.tsx';
 import { ConsolePage, PartnerHome, VendorHome } from './pages/console-pages.tsx';
@@ -16,6 +18,7 @@ import { CustomerSettingsPage } from './pages/customer-settings.tsx';
 import { CustomerSharedDrivesPage } from './pages/customer-shared-drives.tsx';
 import { CustomerUsersPage } from './pages/customer-users.tsx';
 import { EnrolPage } from './pages/enrol.tsx';
+import { MyBackupsPage } from './pages/my-backups.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
@@ -142,6 +145,8 @@ const customerNav: ConsoleNavItem[] = [
   { label: 'Settings', to: '/customer/settings' },
   { label: 'Audit log', to: '/customer/audit' },
 ];
+/** An end user's only page (their navigation is this link alone). */
+const myBackupsNavItem: ConsoleNavItem = { label: 'My backups', to: myBackupsPath };
 
 const vendorRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -226,18 +231,33 @@ const partnerTeamRoute = createRoute({
 const customerRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/customer',
-  beforeLoad: ({ context }) => requireConsole(context.queryClient, 'customer'),
+  // Each role opens only its pages (customer-roles.ts): an end user anything else is sent to
+  // My backups, a help-desk admin the super admins' pages to the Dashboard, before any page
+  // asks the server for what the role may not read.
+  beforeLoad: async ({ context, location }) => {
+    const { user } = await requireConsole(context.queryClient, 'customer');
+    const target = customerRedirect(customerRoleOf(user), location.pathname);
+    if (target) throw redirect({ to: target, replace: true });
+    return { user };
+  },
   component: function CustomerConsole() {
     const { user } = customerRoute.useRouteContext();
+    const role = customerRoleOf(user);
     return (
       <ConsoleShell
         consoleName="Customer console"
         organisation={user.domain}
         user={user}
-        nav={customerNav}
+        nav={customerNavFor(role, customerNav, myBackupsNavItem)}
         headerExtra={
           <>
-            <TrialDaysLeft />
+            {/* The trial is the administrators' business: an end user's header does without it. On a
+                phone there is no room beside the notifications and "Sign out": the Dashboard says it. */}
+            {role === 'end_user' ? null : (
+              <Box visibleFrom="xs">
+                <TrialDaysLeft />
+              </Box>
+            )}
             {user.customerId ? <JobNotifications customerId={user.customerId} /> : null}
           </>
         }
@@ -321,6 +341,14 @@ const customerSharedDriveRoute = createRoute({
   },
 });
 
+const customerMyBackupsRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'my-backups',
+  component: function CustomerMyBackups() {
+    return <MyBackupsPage user={customerRoute.useRouteContext().user} />;
+  },
+});
+
 const customerAuditRoute = createRoute({
   getParentRoute: () => customerRoute,
   path: 'audit',
@@ -384,6 +412,7 @@ const routeTree = rootRoute.addChildren([
     customerSharedDriveRoute,
     customerLicensesRoute,
     customerSettingsRoute,
+    customerMyBackupsRoute,
     customerAuditRoute,
     customerRestoresRoute,
     customerRestoreRoute,

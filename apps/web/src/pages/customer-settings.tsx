@@ -1,4 +1,6 @@
-// Customer console → Settings, section "Reseller Settings" (PRODUCT.md §2): the current
+// Customer console → Settings. Section "Access controls" (PRODUCT.md §3, super admins): the
+// switches "Allow users to access their backups" and "Allow users to export their data", each
+// saved at once. Section "Reseller Settings" (PRODUCT.md §2): the current
 // partner, "Generate Transfer Token" with a lifetime of 1–14 days, the token shown once with
 // "Copy" and its expiry, "Revoke", "Remove partner" (confirmed first) and the switch "Allow
 // partner to open this console".
@@ -18,6 +20,12 @@ import {
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import {
+  type AccessControls,
+  accessControlsQuery,
+  ownAccessQuery,
+  saveAccessControls,
+} from '../api/access-controls.ts';
 import type { SessionUser } from '../api/identity.ts';
 import {
   generateTransferToken,
@@ -27,6 +35,7 @@ import {
   setPartnerAccess,
 } from '../api/transfer.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { accessControlsSummary, mayManageAccessControls } from '../customer-roles.ts';
 import { dateTime } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
 
@@ -43,8 +52,75 @@ export function CustomerSettingsPage({ user }: { user: SessionUser }) {
   const customerId = user.customerId;
   return (
     <ConsolePage title="Settings">
-      {customerId ? <ResellerSettings customerId={customerId} /> : <Text>This account has no customer tenant.</Text>}
+      {customerId ? (
+        <Stack gap="xl">
+          {mayManageAccessControls(user) ? <AccessControlsSettings customerId={customerId} /> : null}
+          <ResellerSettings customerId={customerId} />
+        </Stack>
+      ) : (
+        <Text>This account has no customer tenant.</Text>
+      )}
     </ConsolePage>
+  );
+}
+
+/** The two switches, each saved the moment it is turned, with what was saved or why not. */
+function AccessControlsSettings({ customerId }: { customerId: string }) {
+  const queryClient = useQueryClient();
+  const query = accessControlsQuery(customerId);
+  const controls = useQuery(query);
+  const save = useMutation({
+    mutationFn: (next: AccessControls) => saveAccessControls(customerId, next),
+    onSuccess: async (saved) => {
+      queryClient.setQueryData(query.queryKey, saved);
+      // Every member's own view of the controls (My backups) reads them afresh.
+      await queryClient.invalidateQueries({ queryKey: ownAccessQuery.queryKey });
+    },
+  });
+  const current = controls.data;
+  const change = (next: Partial<AccessControls>) => current && save.mutate({ ...current, ...next });
+
+  return (
+    <Stack gap="md" maw={720}>
+      <Title order={2} fz="h3">
+        Access controls
+      </Title>
+      <ErrorAlert error={controls.error} />
+      {controls.isPending ? <Loader size="sm" aria-label="Loading the access controls" /> : null}
+      {current ? (
+        <Paper withBorder p="md">
+          <Stack gap="sm">
+            <Text size="sm" c="dimmed">
+              What users who are not administrators may do with their own backups when they sign in with Google.
+            </Text>
+            <Switch
+              label="Allow users to access their backups"
+              description="Users see their own backups under My backups and restore them into their own account."
+              checked={current.allowUserAccess}
+              disabled={save.isPending}
+              onChange={(event) => change({ allowUserAccess: event.currentTarget.checked })}
+            />
+            <Switch
+              label="Allow users to export their data"
+              description={
+                current.allowUserAccess
+                  ? 'Users download their own mail, files, calendars and contacts as a zip.'
+                  : 'Needs access to their backups first.'
+              }
+              checked={current.allowUserExport}
+              disabled={save.isPending || !current.allowUserAccess}
+              onChange={(event) => change({ allowUserExport: event.currentTarget.checked })}
+            />
+            {save.isSuccess ? (
+              <Text size="sm" c="green.8" role="status">
+                Saved. {accessControlsSummary(save.data)}
+              </Text>
+            ) : null}
+            <ErrorAlert error={save.error} title="Not saved" />
+          </Stack>
+        </Paper>
+      ) : null}
+    </Stack>
   );
 }
 
