@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { backupCustomerHooks } from '../modules/backup/index.ts';
+import { backupCustomerHooks, backupModule } from '../modules/backup/index.ts';
 import { browseModule } from '../modules/browse/index.ts';
 import { createCustomersModule } from '../modules/customers/index.ts';
 import { defineExportJobs, exportModule } from '../modules/export/index.ts';
@@ -64,6 +64,7 @@ forEachDatabase('end-user access to their own backups', (kind) => {
       modules: [
         createIdentityModule(),
         createCustomersModule({ hooks: backupCustomerHooks }),
+        backupModule,
         browseModule,
         searchModule,
         restoreModule,
@@ -156,6 +157,18 @@ forEachDatabase('end-user access to their own backups', (kind) => {
       const theirs = await endUser.get(item(sourceOf[other] as string));
       assert.match(theirs.json().error.message, /Backup source was not found/);
       assert.match((await endUser.get(item(sourceOf[own] as string))).json().error.message, /Item was not found/);
+    });
+
+    it('backup history: the end user reads their own runs only, whatever user the query names', async () => {
+      const subjectsOf = async (browser: Browser, query: string) => {
+        const response = await browser.get(url(`/backup/runs${query}`));
+        assert.equal(response.statusCode, 200, response.body);
+        return [...new Set(response.json().runs.map((run: { subjectEmail: string }) => run.subjectEmail))].sort();
+      };
+      assert.deepEqual(await subjectsOf(endUser, ''), [own]);
+      assert.deepEqual(await subjectsOf(endUser, `?user=${encodeURIComponent(other)}`), [own]);
+      assert.deepEqual(await subjectsOf(admin, ''), [own, other].sort());
+      assert.deepEqual(await subjectsOf(admin, `?user=${encodeURIComponent(other)}`), [other]);
     });
   });
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
+import { backupHistoryAccess } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { getBackupSummary, listUserBackups } from './dashboard.ts';
 import { getRetention, retentionSchema, setRetention } from './maintenance.ts';
@@ -228,8 +229,11 @@ export const backupModule: ApiModule = (app, ctx) => {
       },
     },
     async (request) => {
-      await authorizeCustomer(ctx.db, requireActor(request), 'customer.read', request.params.customerId);
-      const { limit, offset, user, service: only } = request.query;
+      const access = backupHistoryAccess(requireActor(request));
+      await authorizeCustomer(ctx.db, requireActor(request), access.action, request.params.customerId);
+      const { limit, offset, service: only } = request.query;
+      // An end user's page asks for their own history; whatever `user` says, it is theirs.
+      const user = access.onlySubject ?? request.query.user;
       const page = await listBackupRuns(ctx, request.params.customerId, {
         limit,
         offset,

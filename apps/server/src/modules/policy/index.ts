@@ -11,6 +11,7 @@ export {
   authorizeInvitation,
   authorizeRestoreTarget,
   authorizeSubject,
+  backupHistoryAccess,
   type CustomerRole,
   type CustomerScope,
   canSee,

@@ -312,6 +312,18 @@ export function ownSubjectOnly(actor: Actor): string | null {
   return actor.kind === 'customer' && actor.role === 'end_user' ? actor.email.toLowerCase() : null;
 }
 
+/**
+ * Reading backup runs (a user's backup history): administrators read any subject's with
+ * `customer.read`; an end user reads the history of their own backups, as they browse them
+ * (`customer.data.browse`, so the access controls apply), and nobody else's.
+ */
+export function backupHistoryAccess(actor: Actor): { action: Action; onlySubject: string | null } {
+  const own = ownSubjectOnly(actor);
+  return own === null
+    ? { action: 'customer.read', onlySubject: null }
+    : { action: 'customer.data.browse', onlySubject: own };
+}
+
 export function canSee(actor: Actor, tenant: Tenant): boolean {
   if (actor.kind === 'system' || actor.kind === 'vendor') return true;
   if (tenant.kind === 'vendor') return false;
