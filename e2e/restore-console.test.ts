@@ -165,9 +165,9 @@ async function screenshots(name: string): Promise<void> {
 /** Starts the restore the dialog is set up for and returns its id (from the job's link). */
 async function startRestore(): Promise<string> {
   await page.getByRole('button', { name: 'Start restore', exact: true }).click();
-  const started = page.getByRole('dialog', { name: 'Restore' }).getByRole('status');
+  const started = page.getByRole('dialog', { name: 'Restore' }).getByRole('link', { name: 'Open the restore’s page' });
   await waitForVisible(page, started, 'the started restore');
-  const href = (await started.getByRole('link').getAttribute('href')) ?? '';
+  const href = (await started.getAttribute('href')) ?? '';
   const id = decodeURIComponent(href.split('/').pop() ?? '');
   assert.ok(id, 'the restore has an id');
   return id;
@@ -351,11 +351,9 @@ test('a label is exported and the zip reads back with unzip', async (t) => {
     await waitForVisible(page, dialog.getByRole('button', { name: 'Start export' }), 'the export dialog');
     await screenshots('restore-console-export-dialog');
     await dialog.getByRole('button', { name: 'Start export', exact: true }).click();
-    const started = dialog.getByRole('status');
+    const started = dialog.getByRole('link', { name: 'Open the export’s page' });
     await waitForVisible(page, started, 'the started export');
-    const id = decodeURIComponent(
-      ((await started.getByRole('link').getAttribute('href')) ?? '').split('/').pop() ?? '',
-    );
+    const id = decodeURIComponent(((await started.getAttribute('href')) ?? '').split('/').pop() ?? '');
     const customerId = await ownCustomerId();
     let downloadUrl = '';
     await waitUntil(async () => {

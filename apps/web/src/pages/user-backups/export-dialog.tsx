@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { startExport } from '../../api/browse.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { rememberJob } from '../../components/job-notifications.ts';
-import { JobProgress } from '../../components/job-progress.tsx';
+import { JobLink, JobProgress } from '../../components/job-progress.tsx';
 import { dateTime } from '../../format.ts';
 import { type ActionTarget, type Service, serviceTabs } from './contract.ts';
 import { describeSelection } from './selection.ts';
@@ -61,7 +61,11 @@ function ExportForm({
     return (
       <Stack gap="sm">
         <JobProgress customerId={customerId} kind="export" jobId={exporting.data.id} />
-        <Group justify="flex-end">
+        <Group justify="space-between">
+          {/* The job goes on without the dialog: its page follows it, and the notification links there too. */}
+          <JobLink kind="export" jobId={exporting.data.id}>
+            Open the export’s page
+          </JobLink>
           <Button variant="default" onClick={onClose}>
             Done
           </Button>

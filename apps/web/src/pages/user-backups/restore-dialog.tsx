@@ -10,7 +10,7 @@ import { startRestore } from '../../api/browse.ts';
 import { usersQuery } from '../../api/customer-console.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { rememberJob } from '../../components/job-notifications.ts';
-import { JobProgress } from '../../components/job-progress.tsx';
+import { JobLink, JobProgress } from '../../components/job-progress.tsx';
 import { dateTime } from '../../format.ts';
 import { type ActionTarget, serviceTabs, type Viewer } from './contract.ts';
 import { describeSelection, restoreNarrowing } from './selection.ts';
@@ -71,7 +71,11 @@ function RestoreForm({
     return (
       <Stack gap="sm">
         <JobProgress customerId={customerId} kind="restore" jobId={restore.data.id} />
-        <Group justify="flex-end">
+        <Group justify="space-between">
+          {/* The job goes on without the dialog: its page follows it, and the notification links there too. */}
+          <JobLink kind="restore" jobId={restore.data.id}>
+            Open the restore’s page
+          </JobLink>
           <Button variant="default" onClick={onClose}>
             Done
           </Button>
