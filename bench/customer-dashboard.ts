@@ -73,6 +73,9 @@ async function measure(kind: DatabaseKind): Promise<void> {
           trigger: 'scheduled' as const,
           status: failed ? ('failed' as const) : source.lastSuccessAt ? ('success' as const) : ('queued' as const),
           error: failed ? 'Google answered 500' : null,
+          // The figures the Users page sums (items and bytes at the backup point).
+          items: source.lastSuccessAt ? 500 + source.n : 0,
+          storedBytes: source.lastSuccessAt ? (500 + source.n) * 40_000 : 0,
           queuedAt: now,
           startedAt: source.lastSuccessAt || failed ? now : null,
           finishedAt: source.lastSuccessAt || failed ? now : null,
@@ -102,6 +105,7 @@ async function measure(kind: DatabaseKind): Promise<void> {
     const cases: [string, () => Promise<unknown>][] = [
       ['summary (coverage, 24 h, in progress, failures)', () => getBackupSummary(ctx, customerId)],
       ['users: first page (25)', () => listUserBackups(ctx, customerId, { limit: 25, offset: 0 })],
+      ['users: all, first page (25)', () => listUserBackups(ctx, customerId, { users: 'all', limit: 25, offset: 0 })],
       ['users: page at offset 9,000', () => listUserBackups(ctx, customerId, { limit: 25, offset: 9000 })],
       ['users: search "user0424"', () => listUserBackups(ctx, customerId, { q: 'user0424', limit: 25, offset: 0 })],
     ];

@@ -265,6 +265,21 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  403',
     other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
   },
+  'GET /api/customers/:customerId/shared-drives': {
+    own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/customers/:customerId/shared-drives/settings': {
+    body: () => ({ protectNew: true }),
+    own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/customers/:customerId/shared-drives/:driveId/protection': {
+    // :driveId is the shared drive seeded in each tenant (0Amatrix, matrix-world.ts).
+    body: () => ({ protected: true }),
+    own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
   'GET /api/customers/:customerId/backup/runs': {
     // An end user reads their own backup history (the matrix's data is theirs).
     own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  ok',

@@ -8,7 +8,7 @@ import type { LightMyRequestResponse, RouteOptions } from 'fastify';
 import { type App, buildApp } from '../http/app.ts';
 import type { MatrixTenant, Principal } from '../http/authorization-matrix.ts';
 import { apiModules } from '../http/modules.ts';
-import { backupItemVersions, backupRuns, backupSources } from '../modules/backup/tables.ts';
+import { backupItemVersions, backupRuns, backupSources, sharedDrives } from '../modules/backup/tables.ts';
 import { defineExportJobs } from '../modules/export/index.ts';
 import { dataExports } from '../modules/export/tables.ts';
 import {
@@ -91,6 +91,15 @@ async function seedTenant(ctx: TestContext, name: string): Promise<MatrixTenant 
     metadata: { subject: `Hello from ${name}`, from: `user@${domain}`, labelIds: ['INBOX'], labelNames: ['INBOX'] },
     validFrom: new Date(now.getTime() - 1000),
     runId,
+  });
+  // A shared drive the backup has seen (the shared-drives routes change its protection).
+  await ctx.db.insert(sharedDrives).values({
+    customerId: customer.id,
+    driveId: '0Amatrix',
+    name: `Team drive of ${name}`,
+    protected: true,
+    firstSeenAt: now,
+    lastSeenAt: now,
   });
   const exportId = randomUUID();
   await ctx.db.insert(dataExports).values({
@@ -198,6 +207,8 @@ export function concreteUrl(pattern: string, tenant: MatrixTenant, query: Record
     exportId: tenant.exportId,
     restoreId: tenant.restoreId,
     userId: tenant.staffUserId,
+    // The shared drive seeded in each tenant.
+    driveId: '0Amatrix',
   };
   const path = pattern
     .replace(/:(\w+)/g, (_match, name: string) => {

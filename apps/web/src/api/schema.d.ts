@@ -1234,12 +1234,20 @@ export interface paths {
                             offset: number;
                             total: number;
                             users: {
+                                /** @description Their bytes. */
+                                bytes: number;
                                 email: string;
+                                /** @description Protected: the services' items at their latest backup points, summed. */
+                                items: number;
                                 /** @enum {string} */
                                 license: "standard" | "archived" | "none";
                                 name: string;
                                 services: {
                                     calendar: {
+                                        /** @description Their bytes. */
+                                        bytes: number;
+                                        /** @description Items at the latest backup point (0: none yet). */
+                                        items: number;
                                         lastRun: {
                                             error: string | null;
                                             finishedAt: string | null;
@@ -1251,6 +1259,10 @@ export interface paths {
                                         lastSuccessAt: string | null;
                                     };
                                     contacts: {
+                                        /** @description Their bytes. */
+                                        bytes: number;
+                                        /** @description Items at the latest backup point (0: none yet). */
+                                        items: number;
                                         lastRun: {
                                             error: string | null;
                                             finishedAt: string | null;
@@ -1262,6 +1274,10 @@ export interface paths {
                                         lastSuccessAt: string | null;
                                     };
                                     drive: {
+                                        /** @description Their bytes. */
+                                        bytes: number;
+                                        /** @description Items at the latest backup point (0: none yet). */
+                                        items: number;
                                         lastRun: {
                                             error: string | null;
                                             finishedAt: string | null;
@@ -1273,6 +1289,10 @@ export interface paths {
                                         lastSuccessAt: string | null;
                                     };
                                     gmail: {
+                                        /** @description Their bytes. */
+                                        bytes: number;
+                                        /** @description Items at the latest backup point (0: none yet). */
+                                        items: number;
                                         lastRun: {
                                             error: string | null;
                                             finishedAt: string | null;
@@ -2862,6 +2882,169 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/shared-drives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The domain's shared drives (by name, searched and paged) with protection, last backup and figures */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Part of the name or id */
+                    q?: string;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            drives: {
+                                bytes: number;
+                                driveId: string;
+                                /** @description Items at the latest backup point (0: none yet). */
+                                items: number;
+                                lastBackup: {
+                                    lastRun: {
+                                        error: string | null;
+                                        finishedAt: string | null;
+                                        queuedAt: string;
+                                        /** @enum {string} */
+                                        status: "queued" | "running" | "success" | "partial" | "failed";
+                                    } | null;
+                                    /** @description Null: not backed up yet. */
+                                    lastSuccessAt: string | null;
+                                };
+                                name: string;
+                                protected: boolean;
+                            }[];
+                            limit: number;
+                            offset: number;
+                            /** @description Whether a drive first seen is protected */
+                            protectNew: boolean;
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/shared-drives/{driveId}/protection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Protect a shared drive (back it up) or stop protecting it (its backups are kept) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                    driveId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        protected: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            driveId: string;
+                            name: string;
+                            protected: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/shared-drives/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Whether shared drives first seen from now on are protected (backed up) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        protectNew: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            protectNew: boolean;
+                        };
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;

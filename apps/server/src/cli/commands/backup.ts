@@ -155,7 +155,7 @@ export const backupRunCommand: Command = {
         scope:
           users.length > 0
             ? { kind: 'users', emails: users }
-            : { kind: 'domain', sharedDrives: () => listSharedDriveSubjects(google, admin) },
+            : { kind: 'domain', sharedDrives: () => listSharedDriveSubjects(runtime, customer.id, google, admin) },
         ...(services ? { services } : {}),
         by: commandLineActor,
         trigger: 'on_demand',

@@ -81,8 +81,9 @@ forEachDatabase('backup dashboard API', (kind) => {
     );
     for (const user of page.users) {
       for (const service of ['gmail', 'drive', 'calendar', 'contacts']) {
-        assert.deepEqual(user.services[service], { lastSuccessAt: null, lastRun: null });
+        assert.deepEqual(user.services[service], { lastSuccessAt: null, lastRun: null, items: 0, bytes: 0 });
       }
+      assert.deepEqual([user.items, user.bytes], [0, 0], 'nothing protected yet');
     }
   });
 

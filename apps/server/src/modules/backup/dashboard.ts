@@ -185,6 +185,9 @@ export interface UserServiceBackup {
   /** When the service was last backed up successfully; null: not backed up yet. */
   lastSuccessAt: string | null;
   lastRun: { status: RunStatus; queuedAt: string; finishedAt: string | null; error: string | null } | null;
+  /** Items and their bytes at the latest backup point (0 when there is none). */
+  items: number;
+  bytes: number;
 }
 
 export interface UserBackupRow {
@@ -193,6 +196,9 @@ export interface UserBackupRow {
   name: string;
   license: 'standard' | 'archived' | 'none';
   services: Record<BackupService, UserServiceBackup>;
+  /** Protected: the services' items and bytes at their latest backup points, summed. */
+  items: number;
+  bytes: number;
 }
 
 export interface UserBackupsQuery {
@@ -201,6 +207,28 @@ export interface UserBackupsQuery {
   users?: 'licensed' | 'all' | undefined;
   limit: number;
   offset: number;
+}
+
+/**
+ * Items and bytes of each source at its latest backup point (its newest committed run), for
+ * some sources: one read of one run per source through the source index, whatever the
+ * number of items (the run recorded both figures when it ended).
+ */
+export async function latestPointFigures(
+  ctx: Pick<AppContext, 'db'>,
+  sourceIds: readonly string[],
+): Promise<Map<string, { items: number; bytes: number }>> {
+  if (sourceIds.length === 0) return new Map();
+  const rows = await ctx.db
+    .selectDistinctOn([backupRuns.sourceId], {
+      sourceId: backupRuns.sourceId,
+      items: backupRuns.items,
+      bytes: backupRuns.storedBytes,
+    })
+    .from(backupRuns)
+    .where(and(inArray(backupRuns.sourceId, [...sourceIds]), inArray(backupRuns.status, ['success', 'partial'])))
+    .orderBy(backupRuns.sourceId, desc(backupRuns.queuedAt), desc(backupRuns.id));
+  return new Map(rows.map((row) => [row.sourceId, { items: row.items, bytes: Number(row.bytes) }]));
 }
 
 /** The last backup of each service for one page of the directory's users, ordered by email. */
@@ -245,6 +273,10 @@ export async function listUserBackups(
           )
           .orderBy(backupRuns.sourceId, desc(backupRuns.queuedAt), desc(backupRuns.id));
   const runBySource = new Map(lastRuns.map((run) => [run.sourceId, run]));
+  const pointBySource = await latestPointFigures(
+    ctx,
+    sources.map((source) => source.id),
+  );
   const sourceOf = new Map(sources.map((source) => [`${source.subjectId}/${source.service}`, source]));
   return {
     total,
@@ -255,7 +287,10 @@ export async function listUserBackups(
       for (const service of backupServices) {
         const source = sourceOf.get(`${user.googleId}/${service}`);
         const run = source ? runBySource.get(source.id) : undefined;
+        const point = source ? pointBySource.get(source.id) : undefined;
         services[service] = {
+          items: point?.items ?? 0,
+          bytes: point?.bytes ?? 0,
           lastSuccessAt: source?.lastSuccessAt?.toISOString() ?? null,
           lastRun: run
             ? {
@@ -273,6 +308,8 @@ export async function listUserBackups(
         name: user.fullName,
         license: user.license ?? 'none',
         services,
+        items: backupServices.reduce((sum, service) => sum + services[service].items, 0),
+        bytes: backupServices.reduce((sum, service) => sum + services[service].bytes, 0),
       };
     }),
   };

@@ -163,7 +163,7 @@ forEachDatabase('drive, calendar and contacts backup', (kind) => {
 
   it('backs up a shared drive as one of its members', async () => {
     const admin = `admin@${f.domain}`;
-    const subjects = await listSharedDriveSubjects(f.google, admin);
+    const subjects = await listSharedDriveSubjects(f.ctx, f.customerId, f.google, admin);
     assert.equal(subjects.length, 1);
     const drive = subjects[0];
     assert.ok(drive);

@@ -37,7 +37,7 @@ export const retentionSchema = z.object({
 /** What the maintenance steps use: the rows, the clock, the log and the tenants' repositories. */
 export type MaintenanceDeps = Pick<AppContext, 'db' | 'clock' | 'logger'> & TenantRepositoryDeps;
 
-async function upsertState(
+export async function upsertState(
   ctx: Pick<AppContext, 'db'>,
   customerId: string,
   values: Partial<typeof backupTenantState.$inferInsert>,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { App } from '../../http/app.ts';
 import { buildApp } from '../../http/app.ts';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
@@ -12,7 +12,7 @@ import { createIdentityModule } from '../identity/index.ts';
 import { customers } from '../tenancy/tables.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
 import { backupModule } from './routes.ts';
-import { backupRuns, backupSources } from './tables.ts';
+import { backupItemVersions, backupRuns, backupSources } from './tables.ts';
 
 forEachDatabase('backup API', (kind) => {
   let f: BackupFixture;
@@ -241,5 +241,39 @@ forEachDatabase('backup API', (kind) => {
       const response = await browser.get(`${url}?${bad}`);
       assert.equal(response.statusCode, 400, `${bad}: ${response.body}`);
     }
+  });
+
+  it("shows each user's protected items and bytes: the services' latest backup points, summed", async () => {
+    const browser = await as(owner);
+    const response = await browser.get(`/api/customers/${f.customerId}/backup/users?users=all`);
+    assert.equal(response.statusCode, 200, response.body);
+    const users = response.json().users as Array<{
+      email: string;
+      items: number;
+      bytes: number;
+      services: Record<string, { items: number; bytes: number }>;
+    }>;
+    assert.equal(users.length, f.users.length, 'users=all lists every directory user');
+    for (const user of licensed()) {
+      const row = users.find((entry) => entry.email === user.email);
+      assert.ok(row);
+      const source = await f.ctx.db
+        .select({ id: backupSources.id })
+        .from(backupSources)
+        .where(and(eq(backupSources.subjectEmail, user.email), eq(backupSources.service, 'gmail')));
+      const current = await f.ctx.db
+        .select({ size: backupItemVersions.size })
+        .from(backupItemVersions)
+        .where(and(eq(backupItemVersions.sourceId, source[0]?.id as string), isNull(backupItemVersions.validTo)));
+      const mail = f.emulator.control.digest({ email: user.email, service: 'gmail' }).items;
+      assert.equal(current.length, mail);
+      const bytes = current.reduce((sum, version) => sum + version.size, 0);
+      assert.ok(bytes > 0);
+      assert.deepEqual(row.services.gmail, { ...row.services.gmail, items: mail, bytes });
+      assert.deepEqual([row.services.drive?.items, row.services.drive?.bytes], [0, 0], 'never backed up');
+      assert.deepEqual([row.items, row.bytes], [mail, bytes]);
+    }
+    const unlicensed = users.find((entry) => !licensed().some((user) => user.email === entry.email));
+    assert.deepEqual([unlicensed?.items, unlicensed?.bytes], [0, 0]);
   });
 });

@@ -11,6 +11,7 @@ import { authorizeCustomer } from '../tenancy/index.ts';
 import { getBackupSummary, listUserBackups } from './dashboard.ts';
 import { getRetention, retentionSchema, setRetention } from './maintenance.ts';
 import { backupWindowSchema, getBackupWindow, setBackupWindow } from './schedule.ts';
+import { sharedDriveRoutes } from './shared-drive-routes.ts';
 import { startBackup } from './start-backup.ts';
 import { getBackupStatus, listBackupRuns } from './status.ts';
 
@@ -116,6 +117,8 @@ const summaryResponse = z.object({
 });
 const userServiceBackup = z.object({
   lastSuccessAt: z.string().nullable().describe('Null: not backed up yet.'),
+  items: z.number().describe('Items at the latest backup point (0: none yet).'),
+  bytes: z.number().describe('Their bytes.'),
   lastRun: z
     .object({
       status: runStatus,
@@ -144,6 +147,8 @@ const userBackupsResponse = z.object({
         calendar: userServiceBackup,
         contacts: userServiceBackup,
       }),
+      items: z.number().describe("Protected: the services' items at their latest backup points, summed."),
+      bytes: z.number().describe('Their bytes.'),
     }),
   ),
   total: z.number().int(),
@@ -166,6 +171,8 @@ const settingsBody = z
   .strict();
 
 export const backupModule: ApiModule = (app, ctx) => {
+  sharedDriveRoutes(app, ctx);
+
   app.get(
     '/api/customers/:customerId/backup/status',
     {

@@ -207,8 +207,13 @@ async function executeRun(
       result,
       error,
     );
-    const [{ items } = { items: 0 }] = await ctx.db
-      .select({ items: sql<number>`count(*)::int` })
+    // What the source holds at this backup point, for the per-user figures (one scan of the
+    // current versions that was already made for the count).
+    const [{ items, storedBytes } = { items: 0, storedBytes: 0 }] = await ctx.db
+      .select({
+        items: sql<number>`count(*)::int`,
+        storedBytes: sql<number>`coalesce(sum(${backupItemVersions.size}), 0)::bigint`,
+      })
       .from(backupItemVersions)
       .where(and(eq(backupItemVersions.sourceId, source.id), isNull(backupItemVersions.validTo)));
     await ctx.db.transaction(async (tx) => {
@@ -219,6 +224,7 @@ async function executeRun(
           error,
           mode: result?.mode ?? null,
           items,
+          storedBytes: Number(storedBytes),
           snapshotId,
           finishedAt,
           durationMs: finishedAt.getTime() - startedAt.getTime(),

@@ -18,6 +18,7 @@ import { backupServices, type EnqueuedRun } from './backup-types.ts';
 import { NOTIFY_JOB, notifyCron } from './failure-notices.ts';
 import { MAINTENANCE_JOB, maintenanceCron } from './maintenance.ts';
 import { ensureSources } from './queue-runs.ts';
+import { unprotectedSharedDrives } from './shared-drives.ts';
 import { sweepStaleRuns } from './stale-runs.ts';
 import { startBackup } from './start-backup.ts';
 import { backupRuns, backupSources } from './tables.ts';
@@ -198,10 +199,13 @@ async function tenantDemand(
     users.map((user) => ({ kind: 'user' as const, id: user.googleId, email: user.email })),
     backupServices,
   );
-  const driveSources = await ctx.db
-    .select()
-    .from(backupSources)
-    .where(and(eq(backupSources.customerId, customerId), eq(backupSources.subjectKind, 'shared_drive')));
+  const unprotected = await unprotectedSharedDrives(ctx.db, customerId);
+  const driveSources = (
+    await ctx.db
+      .select()
+      .from(backupSources)
+      .where(and(eq(backupSources.customerId, customerId), eq(backupSources.subjectKind, 'shared_drive')))
+  ).filter((row) => !unprotected.has(row.subjectId));
   const all: Candidate[] = [
     ...userSources,
     ...driveSources.map((row) => ({

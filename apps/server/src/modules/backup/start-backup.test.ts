@@ -135,7 +135,7 @@ forEachDatabase('start a backup (the one use case)', (kind) => {
       'an unknown shared drive',
       () => ({ scope: { kind: 'shared_drives', ids: ['drive-1', 'drive-9'] }, services: ['drive'] }),
       'validation_failed',
-      /Not a known shared drive of this domain: drive-9\./,
+      /Not a known shared drive of this domain, or not protected: drive-9\./,
     ],
     [
       'a shared drive without the drive service',

@@ -13,6 +13,7 @@ import type { Actor } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { type BackupService, type BackupSubject, backupServices, type EnqueuedRun } from './backup-types.ts';
 import { createQueuedRuns, insertQueuedRun } from './queue-runs.ts';
+import { unprotectedSharedDrives } from './shared-drives.ts';
 import { backupSources } from './tables.ts';
 
 export type StartBackupDeps = Pick<AppContext, 'db' | 'clock' | 'jobs' | 'audit'>;
@@ -160,7 +161,11 @@ async function registeredSharedDrives(deps: StartBackupDeps, customerId: string)
         eq(backupSources.service, 'drive'),
       ),
     );
-  return rows.map((row) => ({ kind: 'shared_drive', id: row.subjectId, email: row.subjectEmail }));
+  // A drive the tenant stopped protecting keeps its backups but is not backed up again.
+  const unprotected = await unprotectedSharedDrives(deps.db, customerId);
+  return rows
+    .filter((row) => !unprotected.has(row.subjectId))
+    .map((row) => ({ kind: 'shared_drive', id: row.subjectId, email: row.subjectEmail }));
 }
 
 async function chosenSharedDrives(
@@ -179,7 +184,7 @@ async function chosenSharedDrives(
   if (ids.length === 0 || unknown.length > 0) {
     throw new AppError(
       'validation_failed',
-      `Not a known shared drive of this domain: ${unknown.join(', ') || '(none given)'}.`,
+      `Not a known shared drive of this domain, or not protected: ${unknown.join(', ') || '(none given)'}.`,
       {
         field: 'sharedDrives',
       },

@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  boolean,
   customType,
   index,
   integer,
@@ -128,6 +129,8 @@ export const backupRuns = pgTable(
     items: integer('items').notNull().default(0),
     /** Content bytes fetched and stored by the run. */
     bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+    /** Bytes of the source's items at this backup point (sizes of the current versions when the run ended), as `items` counts them. */
+    storedBytes: bigint('stored_bytes', { mode: 'number' }).notNull().default(0),
     /** Run-level failure (e.g. "authorisation lost"); item failures are in backup_run_errors. */
     error: text('error'),
     snapshotId: text('snapshot_id'),
@@ -260,4 +263,26 @@ export const backupTenantState = pgTable('backup_tenant_state', {
   /** Damage found by the rolling verify (a tenant condition until a verify finds those packs sound). */
   damage: jsonb('damage').$type<Array<{ pack: string; blob?: string; problem: string }>>(),
   damageDetectedAt: timestamp('damage_detected_at', { withTimezone: true }),
+  /** A shared drive first seen is protected (backed up) when true — the default, every drive backed up. */
+  protectNewSharedDrives: boolean('protect_new_shared_drives').notNull().default(true),
 });
+
+/**
+ * The domain's shared drives as the backup last listed them (PRODUCT §3: protected one by one,
+ * or every new one). Only protected drives are backed up; a drive first seen gets the tenant's
+ * `protect_new_shared_drives`. A drive's backups are its `backup_sources` row (subject_id = drive_id).
+ */
+export const sharedDrives = pgTable(
+  'shared_drives',
+  {
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    driveId: text('drive_id').notNull(),
+    name: text('name').notNull(),
+    protected: boolean('protected').notNull(),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.customerId, table.driveId] })],
+);
