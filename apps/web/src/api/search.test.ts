@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  calendarChoices,
   contactItem,
   downloadUrl,
   eventItem,
@@ -10,6 +11,7 @@ import {
   ownSourceIds,
   pointsOfVersion,
   runHasDetails,
+  runInProgress,
   type SearchHit,
   titleOf,
 } from './search.ts';
@@ -155,4 +157,32 @@ test('a run has details to open when items were skipped or failed, or the run fa
   assert.equal(runHasDetails(run), false);
   assert.equal(runHasDetails({ ...run, status: 'partial', errors: [{ item: 'm1', reason: 'too large' }] }), true);
   assert.equal(runHasDetails({ ...run, status: 'failed', error: 'authorisation lost' }), true);
+});
+
+test("calendars are offered by their owner's email first, generated ids as numbered other calendars", () => {
+  const events = (n: number) => `${n} events`;
+  assert.deepEqual(
+    calendarChoices(
+      [
+        { calendarId: '746573742f70@group.calendar.google.com', events: 3 },
+        { calendarId: 'ann@example.com', events: 12 },
+        { calendarId: 'en.french#holiday@group.v.calendar.google.com', events: 40 },
+        { calendarId: 'primary', events: 1 },
+      ],
+      events,
+    ),
+    [
+      { value: 'ann@example.com', label: 'ann@example.com (12 events)' },
+      { value: 'primary', label: 'Primary calendar (1 events)' },
+      { value: '746573742f70@group.calendar.google.com', label: 'Other calendar 1 (3 events)' },
+      { value: 'en.french#holiday@group.v.calendar.google.com', label: 'Other calendar 2 (40 events)' },
+    ],
+  );
+});
+
+test('a queued or running run is in progress (the history follows it), a finished one is not', () => {
+  assert.deepEqual(
+    (['queued', 'running', 'success', 'partial', 'failed'] as const).map((status) => runInProgress({ status })),
+    [true, true, false, false, false],
+  );
 });

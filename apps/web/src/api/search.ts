@@ -165,6 +165,8 @@ export function backupRunsQuery(customerId: string, filter: RunsFilter) {
       return page as RunsPage;
     },
     placeholderData: keepPreviousData,
+    // A run still queued or running is followed until it ends (its counts and problems come then).
+    refetchInterval: (query) => (query.state.data?.runs.some(runInProgress) ? 3000 : false),
   });
 }
 
@@ -272,7 +274,39 @@ export function ownSourceIds(sources: readonly BackupSource[], subject: Subject)
   );
 }
 
+export function runInProgress(run: Pick<BackupRun, 'status'>): boolean {
+  return run.status === 'queued' || run.status === 'running';
+}
+
 /** A run whose skipped or failed items (or run-level error) are worth opening. */
 export function runHasDetails(run: BackupRun): boolean {
   return run.errors.length > 0 || run.error !== null;
+}
+
+export type BackedUpCalendar = CalendarsAnswer['calendars'][number];
+
+/** Google's ids of calendars that are not a person's own: long generated ids, not worth showing. */
+const generatedCalendarId = /@(group\.v\.|group\.|import\.)?calendar\.google\.com$/;
+
+/**
+ * The calendar picker's choices: a person's calendar (its id is their email) first, by its email;
+ * calendars with generated ids as "Other calendar 1, 2…" (the backup keeps no calendar names) —
+ * each with its event count.
+ */
+export function calendarChoices(
+  calendars: readonly BackedUpCalendar[],
+  events: (count: number) => string,
+): Array<{ value: string; label: string }> {
+  const own = calendars.filter((calendar) => !generatedCalendarId.test(calendar.calendarId));
+  const other = calendars.filter((calendar) => generatedCalendarId.test(calendar.calendarId));
+  return [
+    ...own.map((calendar) => ({
+      value: calendar.calendarId,
+      label: `${calendar.calendarId === 'primary' ? 'Primary calendar' : calendar.calendarId} (${events(calendar.events)})`,
+    })),
+    ...other.map((calendar, index) => ({
+      value: calendar.calendarId,
+      label: `Other calendar ${index + 1} (${events(calendar.events)})`,
+    })),
+  ];
 }

@@ -65,7 +65,7 @@ export function BackupHistory({ customerId, subject }: { customerId: string; sub
           <Table verticalSpacing="xs" aria-label="Backup runs">
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>Service</Table.Th>
+                <Table.Th visibleFrom="sm">Service</Table.Th>
                 <Table.Th>Status</Table.Th>
                 <Table.Th>Started</Table.Th>
                 <Table.Th visibleFrom="sm">Duration</Table.Th>
@@ -117,13 +117,16 @@ function RunRow({ run, open, onToggle }: { run: BackupRun; open: boolean; onTogg
   const started = dateTime(run.startedAt ?? run.queuedAt);
   return (
     <Table.Tr>
-      <Table.Td>{serviceTabs[run.service]}</Table.Td>
+      <Table.Td visibleFrom="sm">{serviceTabs[run.service]}</Table.Td>
       <Table.Td>
         <Badge variant="light" color={statusColours[run.status]}>
           {statusLabels[run.status]}
         </Badge>
       </Table.Td>
       <Table.Td>
+        <Text size="sm" fw={500} hiddenFrom="sm">
+          {serviceTabs[run.service]}
+        </Text>
         <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
           {started}
         </Text>

@@ -128,10 +128,17 @@ function PointList({ points }: { points: BackupPoint[] }) {
   const shown = points.slice(0, pointsShown);
   const more = points.length - shown.length;
   return (
-    <Text size="sm">
-      In {points.length === 1 ? '1 backup point' : `${count(points.length)} backup points`}:{' '}
-      {shown.map((point) => `${dateTime(point.at)}${point.status === 'partial' ? ' (partial)' : ''}`).join(', ')}
-      {more > 0 ? `, and ${count(more)} more` : ''}
-    </Text>
+    <>
+      <Text size="sm">In {points.length === 1 ? '1 backup point' : `${count(points.length)} backup points`}:</Text>
+      <List size="sm" spacing={0} withPadding>
+        {shown.map((point) => (
+          <List.Item key={point.runId}>
+            {dateTime(point.at)}
+            {point.status === 'partial' ? ' (partial)' : ''}
+          </List.Item>
+        ))}
+        {more > 0 ? <List.Item>and {count(more)} more</List.Item> : null}
+      </List>
+    </>
   );
 }
