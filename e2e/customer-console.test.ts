@@ -126,7 +126,7 @@ test('a customer admin licenses users in the License Manager and backs them up f
     await selectOption(page, 'Org unit', 'All org units');
 
     // Paging keeps the staged changes.
-    await page.getByRole('button', { name: '2', exact: true }).click();
+    await page.getByRole('button', { name: 'Page 2', exact: true }).click();
     await waitForVisible(page, page.getByText('51–60 of 60 users'), 'the second page');
     await waitForVisible(page, page.getByText('2 pending changes, not saved yet'), 'the staged changes after paging');
     await screenshot(page, 'customer-license-manager-staged');
@@ -144,7 +144,7 @@ test('a customer admin licenses users in the License Manager and backs them up f
       page.getByLabel('Assigned', { exact: true }).getByText('2', { exact: true }),
       'Assigned 2',
     );
-    await page.getByRole('button', { name: '1', exact: true }).click();
+    await page.getByRole('button', { name: 'Page 1', exact: true }).click();
     await waitForVisible(page, userRow(page, admin).getByText('Standard', { exact: true }), 'the admin licensed');
 
     // Auto-assign: switched on, and still on after a reload.

@@ -1,11 +1,12 @@
 // Entry point of the single-page app: Mantine's theme, TanStack Query's cache and the router.
 import '@mantine/core/styles.css';
-import { Badge, createTheme, MantineProvider } from '@mantine/core';
+import { Alert, Badge, createTheme, MantineProvider, Modal, Pagination } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiError } from './api/client.ts';
+import { pagerControlName, pagerPageName } from './components/pager-labels.ts';
 import { createAppRouter } from './routes.tsx';
 
 const theme = createTheme({
@@ -14,6 +15,15 @@ const theme = createTheme({
   components: {
     // A badge in a narrow table cell would shrink and cut its word ("SUCCE…"): keep it whole.
     Badge: Badge.extend({ styles: { root: { minWidth: 'max-content' }, label: { overflow: 'visible' } } }),
+    // Icon-only buttons get their accessible names here, once for every page and dialog.
+    Pagination: Pagination.extend({
+      defaultProps: {
+        getControlProps: (control) => ({ 'aria-label': pagerControlName(control) }),
+        getItemProps: (page) => ({ 'aria-label': pagerPageName(page) }),
+      },
+    }),
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
+    Alert: Alert.extend({ defaultProps: { closeButtonLabel: 'Dismiss' } }),
   },
 });
 

@@ -5,6 +5,7 @@ import type { QueryClient } from '@tanstack/react-query';
 import { createRootRouteWithContext, createRoute, createRouter, Outlet, redirect } from '@tanstack/react-router';
 import { type Console, homePath, type SessionUser, sessionQuery } from './api/identity.ts';
 import { type ConsoleNavItem, ConsoleShell } from './components/console-shell.tsx';
+import { JobNotifications } from './components/job-notifications.tsx';
 import { TrialDaysLeft } from './components/trial-days.tsx';
 import { AccountLinkPage } from './pages/account-link.tsx';
 import { AuditLogPage } from './pages/audit-log.tsx';
@@ -12,13 +13,18 @@ import { ConsolePage, PartnerHome, VendorHome } from './pages/console-pages.tsx'
 import { CustomerDashboardPage } from './pages/customer-dashboard.tsx';
 import { CustomerLicenseManagerPage } from './pages/customer-license-manager.tsx';
 import { CustomerSettingsPage } from './pages/customer-settings.tsx';
+import { CustomerSharedDrivesPage } from './pages/customer-shared-drives.tsx';
+import { CustomerUsersPage } from './pages/customer-users.tsx';
 import { EnrolPage } from './pages/enrol.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
+import { JobPage, RestoresExportsPage } from './pages/restores-exports.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { TrialAuthorisePage, TrialStartPage } from './pages/trial.tsx';
+import type { Viewer } from './pages/user-backups/contract.ts';
+import { UserBackupsView } from './pages/user-backups/user-backups-view.tsx';
 import { VendorOutboxPage } from './pages/vendor-outbox.tsx';
 import { VendorPartnersPage } from './pages/vendor-partners.tsx';
 
@@ -129,6 +135,9 @@ const partnerNav: ConsoleNavItem[] = [
 ];
 const customerNav: ConsoleNavItem[] = [
   { label: 'Dashboard', to: '/customer' },
+  { label: 'Users', to: '/customer/users' },
+  { label: 'Shared drives', to: '/customer/shared-drives' },
+  { label: 'Restores and exports', to: '/customer/restores' },
   { label: 'License Manager', to: '/customer/license-manager' },
   { label: 'Settings', to: '/customer/settings' },
   { label: 'Audit log', to: '/customer/audit' },
@@ -226,7 +235,12 @@ const customerRoute = createRoute({
         organisation={user.domain}
         user={user}
         nav={customerNav}
-        headerExtra={<TrialDaysLeft />}
+        headerExtra={
+          <>
+            <TrialDaysLeft />
+            {user.customerId ? <JobNotifications customerId={user.customerId} /> : null}
+          </>
+        }
       />
     );
   },
@@ -252,6 +266,60 @@ const customerSettingsRoute = createRoute({
     return <CustomerSettingsPage user={customerRoute.useRouteContext().user} />;
   },
 });
+const customerUsersRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'users',
+  component: function CustomerUsers() {
+    return <CustomerUsersPage user={customerRoute.useRouteContext().user} />;
+  },
+});
+const customerSharedDrivesRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'shared-drives',
+  component: function CustomerSharedDrives() {
+    return <CustomerSharedDrivesPage user={customerRoute.useRouteContext().user} />;
+  },
+});
+/** A customer administrator on a user's page: restore, export and back up anyone of the domain. */
+const adminViewer: Viewer = { mode: 'admin', mayRestore: true, mayExport: true, mayBackUp: true };
+
+const customerUserRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'users/$email',
+  component: function CustomerUserBackups() {
+    const { user } = customerRoute.useRouteContext();
+    const { email } = customerUserRoute.useParams();
+    return (
+      <UserBackupsView
+        key={email}
+        customerId={user.customerId ?? ''}
+        subject={{ kind: 'user', email }}
+        viewer={adminViewer}
+      />
+    );
+  },
+});
+
+const customerSharedDriveRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'shared-drives/$driveId',
+  // The drive's name comes with the link (the Shared drives page knows it); the id otherwise.
+  validateSearch: (search: Record<string, unknown>): { name?: string } =>
+    typeof search.name === 'string' && search.name.length > 0 ? { name: search.name } : {},
+  component: function CustomerSharedDriveBackups() {
+    const { user } = customerRoute.useRouteContext();
+    const { driveId } = customerSharedDriveRoute.useParams();
+    const { name } = customerSharedDriveRoute.useSearch();
+    return (
+      <UserBackupsView
+        key={driveId}
+        customerId={user.customerId ?? ''}
+        subject={{ kind: 'shared_drive', driveId, name: name ?? driveId }}
+        viewer={adminViewer}
+      />
+    );
+  },
+});
 
 const customerAuditRoute = createRoute({
   getParentRoute: () => customerRoute,
@@ -260,6 +328,33 @@ const customerAuditRoute = createRoute({
     return (
       <AuditLogPage scope={{ kind: 'customer', customerId: customerRoute.useRouteContext().user.customerId ?? '' }} />
     );
+  },
+});
+
+// Restores and exports (issue 17): the tenant's list, and each job's own page.
+const customerRestoresRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'restores',
+  component: function CustomerRestores() {
+    return <RestoresExportsPage customerId={customerRoute.useRouteContext().user.customerId ?? ''} />;
+  },
+});
+const customerRestoreRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'restores/$restoreId',
+  component: function CustomerRestore() {
+    const { restoreId } = customerRestoreRoute.useParams();
+    const customerId = customerRoute.useRouteContext().user.customerId ?? '';
+    return <JobPage customerId={customerId} kind="restore" jobId={restoreId} />;
+  },
+});
+const customerExportRoute = createRoute({
+  getParentRoute: () => customerRoute,
+  path: 'exports/$exportId',
+  component: function CustomerExport() {
+    const { exportId } = customerExportRoute.useParams();
+    const customerId = customerRoute.useRouteContext().user.customerId ?? '';
+    return <JobPage customerId={customerId} kind="export" jobId={exportId} />;
   },
 });
 
@@ -281,7 +376,19 @@ const routeTree = rootRoute.addChildren([
     partnerTeamRoute,
     partnerAuditRoute,
   ]),
-  customerRoute.addChildren([customerDashboardRoute, customerLicensesRoute, customerSettingsRoute, customerAuditRoute]),
+  customerRoute.addChildren([
+    customerDashboardRoute,
+    customerUsersRoute,
+    customerUserRoute,
+    customerSharedDrivesRoute,
+    customerSharedDriveRoute,
+    customerLicensesRoute,
+    customerSettingsRoute,
+    customerAuditRoute,
+    customerRestoresRoute,
+    customerRestoreRoute,
+    customerExportRoute,
+  ]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient) {

@@ -348,6 +348,12 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 403 403 404 404 404 404 403 403 404 404 403',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
+  'GET /api/customers/:customerId/items/attachment': {
+    // The item is not in the repository (rows only): an allowed principal gets 404 "Item was not found".
+    query: (t) => ({ source: t.sourceIds.gmail, item: 'no-such-item', part: '2' }),
+    own:   '401 403 403 404 404 404 404 403 403 404 404 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
   'POST /api/customers/:customerId/exports': {
     body: (t) => ({ user: `user@${t.domain}`, services: ['gmail'] }),
     own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
@@ -416,6 +422,12 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
+  'GET /api/customers/:customerId/browse/sources/:sourceId/gmail/message': {
+    // No such message in the backup (message-1 is rows only): an allowed principal gets 404.
+    query: () => ({ key: 'no-such-message' }),
+    own:   '401 403 403 404 404 404 404 403 403 404 404 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
   'GET /api/customers/:customerId/search': {
     query: () => ({ q: 'hello' }),
     own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
@@ -423,6 +435,10 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
   },
   'POST /api/customers/:customerId/restores': {
     body: (t) => ({ user: `user@${t.domain}`, service: 'gmail' }),
+    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/restores': {
     own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  403',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },

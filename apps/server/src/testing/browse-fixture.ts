@@ -1,5 +1,5 @@
 // Test support for browse and search: an emulator domain backed up at several backup points,
-// served by an app with the browse and search modules, a partner owning the tenant (and a
+// served by an app with the browse, search and export (item downloads) modules, a partner owning the tenant (and a
 // read-only member), and a second tenant B with its own partner and one backed-up item.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -8,6 +8,7 @@ import { type App, buildApp } from '../http/app.ts';
 import type { BackupService } from '../modules/backup/index.ts';
 import { backupItemVersions, backupRuns, backupSources } from '../modules/backup/tables.ts';
 import { browseModule } from '../modules/browse/index.ts';
+import { exportModule } from '../modules/export/index.ts';
 import { createIdentityModule } from '../modules/identity/index.ts';
 import { searchModule } from '../modules/search/index.ts';
 import { customers } from '../modules/tenancy/tables.ts';
@@ -79,7 +80,7 @@ export async function browseFixture(
     validFrom: new Date(now.getTime() - 1000),
     runId,
   });
-  const app = await buildApp(f.ctx, { modules: [createIdentityModule(), browseModule, searchModule] });
+  const app = await buildApp(f.ctx, { modules: [createIdentityModule(), browseModule, searchModule, exportModule] });
   return {
     ...f,
     app,

@@ -1,8 +1,9 @@
 // The customer console's API as its pages use it: TanStack Query options and mutations over
 // the generated client for the Dashboard (backup summary, last backup per user and service,
-// "Back up now") and the License Manager (users, org units, licensing, Save Changes).
+// "Back up now"), the License Manager (users, org units, licensing, Save Changes), the Users
+// page (every directory user's last backups) and the Shared drives page (protection).
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
-import { api, call } from './client.ts';
+import { api, call, prepareRequest } from './client.ts';
 import type { paths } from './schema.d.ts';
 
 type JsonOf<T> = T extends { content: { 'application/json': infer Body } } ? Body : never;
@@ -23,6 +24,7 @@ export const customerKeys = {
   backup: (customerId: string) => ['customer', customerId, 'backup'] as const,
   users: (customerId: string) => ['customer', customerId, 'users'] as const,
   licensing: (customerId: string) => ['customer', customerId, 'licensing'] as const,
+  sharedDrives: (customerId: string) => ['customer', customerId, 'shared-drives'] as const,
 };
 
 export const ownCustomerQuery = queryOptions({
@@ -97,4 +99,81 @@ export function setAutoAssign(customerId: string, autoAssign: boolean) {
   return call(() =>
     api.PUT('/api/customers/{customerId}/licensing', { params: { path: { customerId } }, body: { autoAssign } }),
   );
+}
+
+/**
+ * Every directory user (licensed or not) with the last backup of each service, searched and
+ * paged on the server: the Users page. `items`/`bytes` arrive with the server's per-user figures.
+ */
+export function directoryBackupsQuery(customerId: string, query: { q?: string; limit: number; offset: number }) {
+  return queryOptions({
+    queryKey: [...customerKeys.backup(customerId), 'directory', query],
+    queryFn: () =>
+      call(() =>
+        api.GET('/api/customers/{customerId}/backup/users', {
+          params: { path: { customerId }, query: { ...query, users: 'all' } },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** A user's figures protected as of each service's latest backup point, when the server sends them. */
+export type ProtectedFigures = { items?: number; bytes?: number };
+
+// TODO(S2): from schema.d.ts at merge — the shared-drives API (GET …/shared-drives, PUT
+// …/shared-drives/:driveId/protection, PUT …/shared-drives/settings) as its task describes it.
+export interface SharedDrive {
+  driveId: string;
+  name: string;
+  protected: boolean;
+  lastBackup: Pick<UserBackup['services']['drive'], 'lastSuccessAt' | 'lastRun'>;
+  items: number;
+  bytes: number;
+}
+export interface SharedDrivesPage {
+  drives: SharedDrive[];
+  total: number;
+  protectNew: boolean;
+}
+
+/** One JSON request to a path the generated client does not know yet (with CSRF, errors as ApiError). */
+function requestJson<T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> {
+  return call<T>(async () => {
+    const request = await prepareRequest(
+      new Request(path, {
+        method,
+        credentials: 'same-origin',
+        headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+    );
+    const response = await fetch(request);
+    const parsed: unknown = await response.json().catch(() => undefined);
+    return response.ok ? { data: parsed as T, response } : { error: parsed, response };
+  });
+}
+
+function sharedDrivesPath(customerId: string, rest = ''): string {
+  return `/api/customers/${encodeURIComponent(customerId)}/shared-drives${rest}`;
+}
+
+export function sharedDrivesQuery(customerId: string, query: { q?: string; limit: number; offset: number }) {
+  const search = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
+  if (query.q) search.set('q', query.q);
+  return queryOptions({
+    queryKey: [...customerKeys.sharedDrives(customerId), query],
+    queryFn: () => requestJson<SharedDrivesPage>('GET', `${sharedDrivesPath(customerId)}?${search}`),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function setDriveProtection(customerId: string, driveId: string, isProtected: boolean) {
+  return requestJson<unknown>('PUT', sharedDrivesPath(customerId, `/${encodeURIComponent(driveId)}/protection`), {
+    protected: isProtected,
+  });
+}
+
+export function setProtectNewDrives(customerId: string, protectNew: boolean) {
+  return requestJson<unknown>('PUT', sharedDrivesPath(customerId, '/settings'), { protectNew });
 }

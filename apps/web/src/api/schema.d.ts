@@ -695,6 +695,14 @@ export interface paths {
                                 onBehalfOf: string | null;
                                 result: string;
                                 target: string | null;
+                                /** @description The target as people know it: a domain, an email, 'Restore of …' */
+                                targetName: string | null;
+                                /** @description What the target is, for a console to link to its page (a user by email) */
+                                targetObject: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "customer" | "user" | "restore" | "export";
+                                } | null;
                                 userAgent: string | null;
                             }[];
                             nextBefore: number | null;
@@ -760,12 +768,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Backup runs, newest first (paged) */
+        /** Backup runs, newest first (paged; of one user's or shared drive's service if given) */
         get: {
             parameters: {
                 query?: {
                     limit?: number;
                     offset?: number;
+                    service?: "gmail" | "drive" | "calendar" | "contacts";
+                    user?: string;
                 };
                 header?: never;
                 path: {
@@ -1557,6 +1567,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/browse/sources/{sourceId}/gmail/message": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one backed-up message as of a backup point: every header, the body as text, its attachments */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Any time: the newest backup point at or before it */
+                    at?: string;
+                    /** @description The message id (item key) */
+                    key: string;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                    sourceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attachments: {
+                                filename: string | null;
+                                mimeType: string;
+                                /** @description MIME part path, e.g. "2" or "2.1" (GET …/items/attachment?part=) */
+                                part: string;
+                                size: number;
+                            }[];
+                            cc: string | null;
+                            date: string | null;
+                            from: string | null;
+                            /** @description All headers, in order */
+                            headers: {
+                                name: string;
+                                value: string;
+                            }[];
+                            itemKey: string;
+                            point: {
+                                at: string;
+                                runId: string;
+                                /** @enum {string} */
+                                status: "success" | "partial";
+                            };
+                            subject: string | null;
+                            /** @description The text/plain body, or the HTML body as text when there is no text part */
+                            text: string;
+                            to: string | null;
+                            version: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/browse/sources/{sourceId}/gmail/messages": {
         parameters: {
             query?: never;
@@ -1809,12 +1891,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The customer's exports, newest first (paged) */
+        /** The customer's exports, newest first (paged; of one user if given) */
         get: {
             parameters: {
                 query?: {
                     limit?: number;
                     offset?: number;
+                    user?: string;
                 };
                 header?: never;
                 path: {
@@ -1851,6 +1934,7 @@ export interface paths {
                             }[];
                             limit: number;
                             offset: number;
+                            total: number;
                         };
                     };
                 };
@@ -1970,6 +2054,48 @@ export interface paths {
                 path: {
                     customerId: string;
                     exportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/items/attachment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download one attachment of a backed-up message (by MIME part path; latest version unless given) */
+        get: {
+            parameters: {
+                query: {
+                    item: string;
+                    /** @description The attachment's MIME part path, as GET …/gmail/message lists it */
+                    part: string;
+                    source: string;
+                    version?: number;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
                 };
                 cookie?: never;
             };
@@ -2390,7 +2516,65 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The customer's restores, newest first (paged; by user and status), without their items */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    status?: "queued" | "running" | "success" | "partial" | "failed";
+                    user?: string;
+                };
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            limit: number;
+                            offset: number;
+                            restores: {
+                                asOf: string;
+                                containerName: string;
+                                createdAt: string;
+                                error: string | null;
+                                failed: number;
+                                finishedAt: string | null;
+                                id: string;
+                                inPlace: boolean;
+                                notes: string[];
+                                restored: number;
+                                selection: {
+                                    folder?: string;
+                                    items?: string[];
+                                    label?: string;
+                                    query?: string;
+                                };
+                                /** @enum {string} */
+                                service: "gmail" | "drive" | "calendar" | "contacts";
+                                skipped: number;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "success" | "partial" | "failed";
+                                to: string;
+                                total: number;
+                                user: string;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /** Start a restore of a user’s service (or a label, folder or items) as of a backup point */
         post: {
@@ -2852,6 +3036,14 @@ export interface paths {
                                 onBehalfOf: string | null;
                                 result: string;
                                 target: string | null;
+                                /** @description The target as people know it: a domain, an email, 'Restore of …' */
+                                targetName: string | null;
+                                /** @description What the target is, for a console to link to its page (a user by email) */
+                                targetObject: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "customer" | "user" | "restore" | "export";
+                                } | null;
                                 userAgent: string | null;
                             }[];
                             nextBefore: number | null;
@@ -3534,6 +3726,14 @@ export interface paths {
                                 onBehalfOf: string | null;
                                 result: string;
                                 target: string | null;
+                                /** @description The target as people know it: a domain, an email, 'Restore of …' */
+                                targetName: string | null;
+                                /** @description What the target is, for a console to link to its page (a user by email) */
+                                targetObject: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "customer" | "user" | "restore" | "export";
+                                } | null;
                                 userAgent: string | null;
                             }[];
                             nextBefore: number | null;

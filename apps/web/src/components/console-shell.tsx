@@ -9,6 +9,7 @@ import type { SessionUser } from '../api/identity.ts';
 import { signOut } from '../api/identity.ts';
 import { ChangePasswordButton } from './change-password.tsx';
 import { ErrorAlert } from './error-alert.tsx';
+import { activeNavTarget } from './nav-match.ts';
 
 // Mantine's NavLink drawn as the router's link (client-side navigation, real hrefs).
 const NavLinkAnchor = forwardRef<HTMLAnchorElement, NavLinkProps & AnchorHTMLAttributes<HTMLAnchorElement>>(
@@ -37,6 +38,10 @@ export function ConsoleShell({
 }) {
   const [opened, { toggle }] = useDisclosure();
   const pathname = useLocation({ select: (location) => location.pathname });
+  const activeTarget = activeNavTarget(
+    nav.map((item) => item.to),
+    pathname,
+  );
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const signOutMutation = useMutation({
@@ -88,7 +93,7 @@ export function ConsoleShell({
             key={item.to}
             to={item.to}
             label={item.label}
-            active={pathname === item.to}
+            active={item.to === activeTarget}
             activeOptions={{ exact: true }}
           />
         ))}

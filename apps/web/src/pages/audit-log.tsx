@@ -4,12 +4,17 @@
 import { Anchor, Badge, Group, Loader, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { api, call } from '../api/client.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { dateTime } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
 
 const limit = 200;
+
+type Entry = Awaited<ReturnType<typeof fetchEntries>>['entries'][number];
+type TargetObject = NonNullable<Entry['targetObject']>;
 
 export type AuditScope =
   | { kind: 'vendor' }
@@ -95,13 +100,15 @@ export function AuditLogPage({ scope }: { scope: AuditScope }) {
             <Table.Tbody>
               {entries.data.entries.map((entry) => (
                 <Table.Tr key={entry.id}>
-                  <Table.Td>{new Date(entry.at).toLocaleString()}</Table.Td>
+                  <Table.Td>{dateTime(entry.at)}</Table.Td>
                   <Table.Td>
                     {entry.actorLabel}
                     {entry.onBehalfOf ? ` (for ${entry.onBehalfOf})` : ''}
                   </Table.Td>
                   <Table.Td ff="monospace">{entry.action}</Table.Td>
-                  <Table.Td>{entry.target ?? ''}</Table.Td>
+                  <Table.Td>
+                    <AuditTarget scope={scope} entry={entry} />
+                  </Table.Td>
                   <Table.Td>
                     <Badge
                       variant="light"
@@ -120,4 +127,51 @@ export function AuditLogPage({ scope }: { scope: AuditScope }) {
       {entries.data?.entries.length === 0 ? <Text>No entries.</Text> : null}
     </ConsolePage>
   );
+}
+
+/**
+ * An entry's target by name, linked to the object's page where this console has one: a user's
+ * page and the restores and exports (customer console), a customer's page (Reseller Console).
+ */
+function AuditTarget({ scope, entry }: { scope: AuditScope; entry: Entry }) {
+  const name = entry.targetName ?? entry.target ?? '';
+  const object = entry.targetObject;
+  if (!object) return name;
+  if (scope.kind === 'customer' && object.kind === 'user') {
+    return (
+      <Anchor
+        size="sm"
+        renderRoot={(props) => <Link {...props} to="/customer/users/$email" params={{ email: object.id }} />}
+      >
+        {name}
+      </Anchor>
+    );
+  }
+  if (scope.kind === 'partner' && object.kind === 'customer') {
+    return (
+      <Anchor
+        size="sm"
+        renderRoot={(props) => (
+          <Link {...props} to="/partner/customers/$customerId" params={{ customerId: object.id }} />
+        )}
+      >
+        {name}
+      </Anchor>
+    );
+  }
+  const jobPage = scope.kind === 'customer' ? jobPath(object) : null;
+  return jobPage ? (
+    <Anchor size="sm" href={jobPage}>
+      {name}
+    </Anchor>
+  ) : (
+    name
+  );
+}
+
+/** The pages of restores and exports in the customer console (their routes are the jobs pages'). */
+function jobPath(object: TargetObject): string | null {
+  if (object.kind === 'restore') return `/customer/restores/${encodeURIComponent(object.id)}`;
+  if (object.kind === 'export') return `/customer/exports/${encodeURIComponent(object.id)}`;
+  return null;
 }

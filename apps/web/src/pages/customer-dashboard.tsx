@@ -4,6 +4,7 @@
 // user ("not backed up yet" where none), searched and paged on the server.
 import {
   Alert,
+  Anchor,
   Badge,
   Button,
   Card,
@@ -21,6 +22,7 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
 import {
   backupSummaryQuery,
@@ -31,25 +33,17 @@ import {
   userBackupsQuery,
 } from '../api/customer-console.ts';
 import type { SessionUser } from '../api/identity.ts';
+import { backupFinishedMessage, finishedRuns, type RunOutcomes, backupServices as services } from '../backup-status.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { date, dateTime, none } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
 
-const services = [
-  { key: 'gmail', label: 'Mail' },
-  { key: 'drive', label: 'Drive' },
-  { key: 'calendar', label: 'Calendar' },
-  { key: 'contacts', label: 'Contacts' },
-] as const;
 const serviceLabel = (key: string) => services.find((service) => service.key === key)?.label ?? key;
 
 const pageSize = 25;
 
-function when(at: string | null): string {
-  return at ? new Date(at).toLocaleString() : '—';
-}
-
 function percent(ratio: number | null): string {
-  return ratio === null ? '—' : `${Math.round(ratio * 1000) / 10}%`;
+  return ratio === null ? none : `${Math.round(ratio * 1000) / 10}%`;
 }
 
 export function CustomerDashboardPage({ user }: { user: SessionUser }) {
@@ -61,9 +55,16 @@ export function CustomerDashboardPage({ user }: { user: SessionUser }) {
   const inProgress = summary.data ? summary.data.inProgress.queued + summary.data.inProgress.running : 0;
   const [started, setStarted] = useState<number | null>(null);
   const wasRunning = useRef(false);
+  // The 24-hour outcome counts when "Back up now" was pressed: their growth is what the runs did.
+  const outcomesAtStart = useRef<RunOutcomes | null>(null);
+  const [finished, setFinished] = useState<RunOutcomes | null>(null);
 
   const backUp = useMutation({
     mutationFn: () => startBackup(customerId),
+    onMutate: () => {
+      outcomesAtStart.current = summary.data?.last24h ?? null;
+      setFinished(null);
+    },
     onSuccess: async (result) => {
       setStarted(result.runs.length);
       // Even when the runs end before the next poll, the figures are refreshed once they have.
@@ -82,6 +83,10 @@ export function CustomerDashboardPage({ user }: { user: SessionUser }) {
       setPolling(false);
       if (wasRunning.current) {
         wasRunning.current = false;
+        if (outcomesAtStart.current) {
+          setFinished(finishedRuns(outcomesAtStart.current, summary.data.last24h));
+          outcomesAtStart.current = null;
+        }
         void queryClient.invalidateQueries({ queryKey: customerKeys.backup(customerId) });
       }
     }
@@ -89,6 +94,7 @@ export function CustomerDashboardPage({ user }: { user: SessionUser }) {
 
   const seats = overview.data?.seats;
   const data = summary.data;
+  const nothingLicensed = data?.coverage.licensed === 0;
   return (
     <ConsolePage title="Dashboard">
       <Text c="dimmed">
@@ -98,8 +104,8 @@ export function CustomerDashboardPage({ user }: { user: SessionUser }) {
       {seats?.trialDaysLeft !== null && seats?.trialDaysLeft !== undefined ? (
         <Alert color="blue" variant="light" title="Trial">
           {seats.trialDaysLeft === 1 ? '1 day left' : `${seats.trialDaysLeft} days left`} in your trial
-          {seats.trialEndsAt ? ` (ends ${new Date(seats.trialEndsAt).toLocaleDateString()})` : ''}. During the trial
-          every user of the domain may be licensed.
+          {seats.trialEndsAt ? ` (ends ${date(seats.trialEndsAt)})` : ''}. During the trial every user of the domain may
+          be licensed.
         </Alert>
       ) : null}
       {overview.data?.authorization.status === 'lost' ? (
@@ -155,15 +161,29 @@ export function CustomerDashboardPage({ user }: { user: SessionUser }) {
             Last successful backup
           </Text>
           <Text fz="lg" fw={700}>
-            {data ? (data.lastSuccessAt ? when(data.lastSuccessAt) : 'Not backed up yet') : '…'}
+            {data ? (data.lastSuccessAt ? dateTime(data.lastSuccessAt) : 'Not backed up yet') : '…'}
           </Text>
         </Card>
       </SimpleGrid>
 
       <Group>
-        <Button onClick={() => backUp.mutate()} loading={backUp.isPending} disabled={inProgress > 0}>
+        <Button
+          onClick={() => backUp.mutate()}
+          loading={backUp.isPending}
+          disabled={!data || inProgress > 0 || nothingLicensed}
+          aria-describedby={nothingLicensed ? 'nothing-licensed' : undefined}
+        >
           Back up now
         </Button>
+        {nothingLicensed ? (
+          <Text size="sm" c="dimmed" id="nothing-licensed">
+            Nothing to back up yet: no user holds a Standard license. Assign licenses in the{' '}
+            <Anchor component={Link} to="/customer/license-manager">
+              License Manager
+            </Anchor>
+            .
+          </Text>
+        ) : null}
         {inProgress > 0 && data ? (
           <Stack gap={4} style={{ flex: 1, minWidth: 200 }} aria-live="polite">
             <Text size="sm">
@@ -178,6 +198,17 @@ export function CustomerDashboardPage({ user }: { user: SessionUser }) {
         ) : null}
       </Group>
       <ErrorAlert error={backUp.error} />
+      {finished ? (
+        <Alert
+          role="status"
+          variant="light"
+          color={finished.failed > 0 ? 'red' : finished.partial > 0 ? 'yellow' : 'green'}
+          withCloseButton
+          onClose={() => setFinished(null)}
+        >
+          {backupFinishedMessage(finished)}
+        </Alert>
+      ) : null}
 
       {data && data.failures.total > 0 ? (
         <Stack gap="xs" component="section" aria-labelledby="failures-heading">
@@ -202,7 +233,7 @@ export function CustomerDashboardPage({ user }: { user: SessionUser }) {
                 </List>
               ) : null}
               <Text size="xs" c="dimmed">
-                {when(failure.finishedAt)}
+                {dateTime(failure.finishedAt)}
               </Text>
             </Alert>
           ))}
@@ -218,7 +249,7 @@ function ServiceCell({ backup }: { backup: UserBackup['services']['gmail'] }) {
   const run = backup.lastRun;
   return (
     <Stack gap={2}>
-      <Text size="sm">{backup.lastSuccessAt ? when(backup.lastSuccessAt) : 'not backed up yet'}</Text>
+      <Text size="sm">{backup.lastSuccessAt ? dateTime(backup.lastSuccessAt) : 'not backed up yet'}</Text>
       {run && (run.status === 'queued' || run.status === 'running') ? (
         <Badge size="xs" color="blue" variant="light">
           {run.status}

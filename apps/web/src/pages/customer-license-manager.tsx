@@ -40,13 +40,12 @@ import {
 } from '../api/customer-console.ts';
 import type { SessionUser } from '../api/identity.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { date } from '../format.ts';
+import { licenseColor, licenseLabel } from '../license-labels.ts';
 import { licenseBatch, type StagedChange, seatDelta, stageLicense } from '../license-staging.ts';
 import { ConsolePage } from './console-pages.tsx';
 
 const pageSize = 50;
-
-const licenseLabel: Record<LicenseState, string> = { standard: 'Standard', archived: 'Archived', none: 'No license' };
-const licenseColor: Record<LicenseState, string> = { standard: 'green', archived: 'gray', none: 'red' };
 
 type TriState = 'any' | 'yes' | 'no';
 const triToParam = (value: TriState): 'true' | 'false' | undefined =>
@@ -415,12 +414,12 @@ function UserRow({
         </Group>
         {purgePending && row.purgeAfter ? (
           <Text size="xs" c="red">
-            Data purged on {new Date(row.purgeAfter).toLocaleDateString()} unless relicensed
+            Data purged on {date(row.purgeAfter)} unless relicensed
           </Text>
         ) : null}
         {row.purgedAt ? (
           <Text size="xs" c="dimmed">
-            Data purged {new Date(row.purgedAt).toLocaleDateString()}
+            Data purged {date(row.purgedAt)}
           </Text>
         ) : null}
       </Table.Td>
@@ -460,7 +459,7 @@ function SaveReport({ report }: { report: LicenseReport }) {
         {shown.map((change) => (
           <List.Item key={change.userId}>
             {change.email}: {licenseLabel[change.from]} → {licenseLabel[change.to]}
-            {change.purgeAfter ? ` (data purged on ${new Date(change.purgeAfter).toLocaleDateString()})` : ''}
+            {change.purgeAfter ? ` (data purged on ${date(change.purgeAfter)})` : ''}
           </List.Item>
         ))}
       </List>

@@ -27,6 +27,7 @@ import {
   setPartnerAccess,
 } from '../api/transfer.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { dateTime } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
 
 const lifetimeChoices = Array.from({ length: 14 }, (_, index) => {
@@ -35,7 +36,7 @@ const lifetimeChoices = Array.from({ length: 14 }, (_, index) => {
 });
 
 function formatDate(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return dateTime(iso);
 }
 
 export function CustomerSettingsPage({ user }: { user: SessionUser }) {

@@ -6,6 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api, call } from '../api/client.ts';
 import type { SessionUser } from '../api/identity.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { dateTime } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
 
 const outboxQuery = {
@@ -48,7 +49,7 @@ function OutboxMessages() {
                     <Group gap="xs" wrap="nowrap">
                       <Text size="sm">{message.to}</Text>
                       <Text size="sm" c="dimmed">
-                        {new Date(message.createdAt).toLocaleString()}
+                        {dateTime(message.createdAt)}
                       </Text>
                       <DeliveryBadge sentAt={message.sentAt} error={message.error} />
                     </Group>

@@ -34,6 +34,7 @@ import {
   setPartnerSuspended,
 } from '../api/partners.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { date, dateTime } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
 
 const pageSize = 25;
@@ -89,7 +90,7 @@ export function VendorPartnersPage() {
           title="Invitation sent"
         >
           {sent.partner} is onboarded. {sent.email} received an invitation link to create the owner account (valid until{' '}
-          {new Date(sent.expiresAt).toLocaleString()}). Without SMTP the message is kept in the outbox:{' '}
+          {dateTime(sent.expiresAt)}). Without SMTP the message is kept in the outbox:{' '}
           <Anchor component={Link} to="/vendor/outbox">
             open the outbox
           </Anchor>
@@ -184,7 +185,7 @@ function PartnerRow({ partner }: { partner: Partner }) {
           {suspended ? 'Suspended' : 'Active'}
         </Badge>
       </Table.Td>
-      <Table.Td>{new Date(partner.createdAt).toLocaleDateString()}</Table.Td>
+      <Table.Td>{date(partner.createdAt)}</Table.Td>
       <Table.Td>
         {suspended ? (
           <Button size="xs" variant="light" onClick={() => change.mutate()} loading={change.isPending}>

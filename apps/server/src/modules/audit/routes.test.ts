@@ -186,4 +186,48 @@ forEachDatabase('audit log API', (kind) => {
       '203.0.113.7',
     ]);
   });
+
+  it('every target is shown by name with the object it is: a domain for a customer id, "Restore of …" for a restore id', async () => {
+    const customer = await seedCustomer(ctx.db, ctx.clock, {
+      domain: 'named.test',
+      members: [{ email: 'boss@named.test', role: 'super_admin' }],
+    });
+    const log = `customer:${customer.id}` as const;
+    const restoreId = '6d7e3f1a-0000-4000-8000-000000000001';
+    const exportId = '6d7e3f1a-0000-4000-8000-000000000002';
+    const record = (action: string, target: string, details?: Record<string, unknown>) =>
+      ctx.audit.record({
+        actor: { kind: 'system', label: 'test' },
+        tenants: [log],
+        action,
+        target,
+        result: 'success',
+        ...(details ? { details } : {}),
+      });
+    await record('backup.run', customer.id);
+    await record('restore.request', restoreId, { user: 'ann@named.test', service: 'gmail', to: 'ann@named.test' });
+    await record('export.create', customer.id, { exportId, user: 'bob@named.test' });
+    await record('licenses.assign', 'cid@named.test');
+
+    const browser = createBrowser(app);
+    browser.cookies.set(
+      sessionCookieName,
+      await signedInSession(ctx.db, ctx.clock, {
+        kind: 'customer',
+        customerMemberId: customer.members.get('boss@named.test') ?? '',
+      }),
+    );
+    const answer = await browser.get(`/api/customers/${customer.id}/audit?limit=4`);
+    assert.equal(answer.statusCode, 200);
+    type Named = { action: string; targetName: string | null; targetObject: { kind: string; id: string } | null };
+    assert.deepEqual(
+      answer.json().entries.map((entry: Named) => [entry.action, entry.targetName, entry.targetObject]),
+      [
+        ['licenses.assign', 'cid@named.test', { kind: 'user', id: 'cid@named.test' }],
+        ['export.create', 'Export of bob@named.test', { kind: 'export', id: exportId }],
+        ['restore.request', "Restore of ann@named.test's Mail", { kind: 'restore', id: restoreId }],
+        ['backup.run', 'named.test', { kind: 'customer', id: customer.id }],
+      ],
+    );
+  });
 });

@@ -10,8 +10,15 @@ import { notFound } from '../../http/errors.ts';
 import { requireActor, staffOrganisations } from '../identity/index.ts';
 import { type Actor, type AuditView, auditView, authorize, type Tenant } from '../policy/index.ts';
 import { authorizeCustomer, customerPartnerSince, loadPartnerTenant } from '../tenancy/index.ts';
-import { presentForReader, staffActorIds } from './reader-view.ts';
-import { type AuditEntry, type AuditQuery, type AuditService, type AuditTenant, auditCsv } from './service.ts';
+import {
+  customerDomains,
+  customerIdsOf,
+  type NamedEntry,
+  nameTargets,
+  presentForReader,
+  staffActorIds,
+} from './reader-view.ts';
+import { type AuditQuery, type AuditService, type AuditTenant, auditCsv } from './service.ts';
 
 const filters = z.strictObject({
   action: z.string().min(1).max(200).optional(),
@@ -32,6 +39,11 @@ const entry = z.object({
   onBehalfOf: z.string().nullable(),
   action: z.string(),
   target: z.string().nullable(),
+  targetName: z.string().nullable().describe("The target as people know it: a domain, an email, 'Restore of …'"),
+  targetObject: z
+    .object({ kind: z.enum(['customer', 'user', 'restore', 'export']), id: z.string() })
+    .nullable()
+    .describe('What the target is, for a console to link to its page (a user by email)'),
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
   result: z.string(),
@@ -113,9 +125,10 @@ export const auditModule: ApiModuleOf<AuditRoutesContext> = (app, ctx) => {
     };
   };
 
-  const readEntries = async ({ query, view }: { query: AuditQuery; view: AuditView }): Promise<AuditEntry[]> => {
+  const readEntries = async ({ query, view }: { query: AuditQuery; view: AuditView }): Promise<NamedEntry[]> => {
     const entries = await ctx.audit.query(query);
-    return presentForReader(entries, view, await staffOrganisations(ctx.db, staffActorIds(entries)));
+    const shown = presentForReader(entries, view, await staffOrganisations(ctx.db, staffActorIds(entries)));
+    return nameTargets(shown, await customerDomains(ctx.db, customerIdsOf(shown)));
   };
 
   for (const route of routes) {

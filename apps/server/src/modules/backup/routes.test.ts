@@ -12,7 +12,7 @@ import { createIdentityModule } from '../identity/index.ts';
 import { customers } from '../tenancy/tables.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
 import { backupModule } from './routes.ts';
-import { backupRuns } from './tables.ts';
+import { backupRuns, backupSources } from './tables.ts';
 
 forEachDatabase('backup API', (kind) => {
   let f: BackupFixture;
@@ -181,5 +181,65 @@ forEachDatabase('backup API', (kind) => {
     assert.equal((await other.get(`/api/customers/${f.customerId}/backup/status`)).statusCode, 404);
     assert.equal((await other.get(`/api/customers/${f.customerId}/backup/runs`)).statusCode, 404);
     assert.equal((await other.post(`/api/customers/${f.customerId}/backup/runs`, {})).statusCode, 404);
+  });
+
+  it("lists one user's or one shared drive's runs of one service (the per-user backup history)", async () => {
+    const browser = await as(owner);
+    const url = `/api/customers/${f.customerId}/backup/runs`;
+    const [first, second] = licensed() as [(typeof f.users)[number], (typeof f.users)[number]];
+    // A shared drive read as the first user: its runs are the drive's history, not the user's.
+    const driveSource = randomUUID();
+    await f.ctx.db.insert(backupSources).values({
+      id: driveSource,
+      customerId: f.customerId,
+      subjectKind: 'shared_drive',
+      subjectId: '0AteamDrive',
+      subjectEmail: first.email,
+      service: 'drive',
+    });
+    const driveRun = randomUUID();
+    await f.ctx.db.insert(backupRuns).values({
+      id: driveRun,
+      customerId: f.customerId,
+      sourceId: driveSource,
+      trigger: 'scheduled',
+      status: 'success',
+    });
+    const stored = await f.ctx.db
+      .select({ id: backupRuns.id, email: backupSources.subjectEmail, kind: backupSources.subjectKind })
+      .from(backupRuns)
+      .innerJoin(backupSources, eq(backupSources.id, backupRuns.sourceId))
+      .where(eq(backupRuns.customerId, f.customerId));
+    const ofFirst = stored.filter((row) => row.email === first.email && row.kind === 'user').map((row) => row.id);
+    assert.ok(ofFirst.length > 0);
+
+    const mine = (await browser.get(`${url}?limit=200&user=${encodeURIComponent(first.email.toUpperCase())}`)).json();
+    assert.deepEqual(mine.runs.map((run: { id: string }) => run.id).sort(), [...ofFirst].sort());
+    assert.equal(mine.total, ofFirst.length);
+    assert.ok(mine.runs.every((run: { subjectEmail: string }) => run.subjectEmail === first.email));
+
+    const gmail = (await browser.get(`${url}?limit=200&user=${encodeURIComponent(second.email)}&service=gmail`)).json();
+    assert.ok(gmail.total > 0);
+    assert.ok(
+      gmail.runs.every(
+        (run: { subjectEmail: string; service: string }) =>
+          run.subjectEmail === second.email && run.service === 'gmail',
+      ),
+    );
+    const none = (await browser.get(`${url}?user=${encodeURIComponent(second.email)}&service=calendar`)).json();
+    assert.deepEqual(none.runs, []);
+    assert.equal(none.total, 0);
+
+    const drive = (await browser.get(`${url}?user=0AteamDrive`)).json();
+    assert.deepEqual(
+      drive.runs.map((run: { id: string }) => run.id),
+      [driveRun],
+    );
+    assert.equal(drive.total, 1);
+
+    for (const bad of ['service=fax', 'user=a%20b', 'user=', 'sort=asc']) {
+      const response = await browser.get(`${url}?${bad}`);
+      assert.equal(response.statusCode, 400, `${bad}: ${response.body}`);
+    }
   });
 });

@@ -72,9 +72,12 @@ const runEntry = z.object({
   durationMs: z.number().nullable(),
   errors: z.array(z.object({ item: z.string(), reason: z.string() })),
 });
-const runsQuery = z.object({
+const runsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
+  /** One subject's history: a user's email or a shared drive's id. */
+  user: z.union([z.email(), z.string().regex(/^[\w-]{1,200}$/, 'an email or a shared drive id')]).optional(),
+  service: service.optional(),
 });
 const runsBody = z
   .object({
@@ -216,7 +219,7 @@ export const backupModule: ApiModule = (app, ctx) => {
     {
       schema: {
         tags: ['backup'],
-        summary: 'Backup runs, newest first (paged)',
+        summary: "Backup runs, newest first (paged; of one user's or shared drive's service if given)",
         params,
         querystring: runsQuery,
         response: {
@@ -226,8 +229,13 @@ export const backupModule: ApiModule = (app, ctx) => {
     },
     async (request) => {
       await authorizeCustomer(ctx.db, requireActor(request), 'customer.read', request.params.customerId);
-      const { limit, offset } = request.query;
-      const page = await listBackupRuns(ctx, request.params.customerId, { limit, offset });
+      const { limit, offset, user, service: only } = request.query;
+      const page = await listBackupRuns(ctx, request.params.customerId, {
+        limit,
+        offset,
+        ...(user !== undefined ? { subject: user } : {}),
+        ...(only ? { service: only } : {}),
+      });
       return { ...page, limit, offset };
     },
   );

@@ -1,7 +1,7 @@
 // Backup status of a tenant for the console and the CLI: per service the last success, the
 // 24-hour success rate, items and bytes at the latest backup point; per source the same plus
 // its last run; and the paged list of runs.
-import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
 import { tenantState } from './maintenance.ts';
@@ -160,18 +160,37 @@ export interface RunListEntry {
   errors: Array<{ item: string; reason: string }>;
 }
 
+/** Narrowing of the run list: some runs, one subject's history, one service. */
+export interface RunFilter {
+  runIds?: readonly string[];
+  /** A user's email (their own sources, not shared drives read as them) or a shared drive id. */
+  subject?: string;
+  service?: BackupService;
+}
+
+/** The source condition of a subject: a user by email, or a shared drive by its id. */
+function subjectIs(subject: string) {
+  return or(
+    and(eq(backupSources.subjectKind, 'user'), eq(backupSources.subjectEmail, subject.toLowerCase())),
+    and(eq(backupSources.subjectKind, 'shared_drive'), eq(backupSources.subjectId, subject)),
+  );
+}
+
 export async function listBackupRuns(
   ctx: Pick<AppContext, 'db'>,
   customerId: string,
-  page: { limit: number; offset: number; runIds?: readonly string[] },
+  page: { limit: number; offset: number } & RunFilter,
 ): Promise<{ runs: RunListEntry[]; total: number }> {
   const where = and(
     eq(backupRuns.customerId, customerId),
     page.runIds ? inArray(backupRuns.id, [...page.runIds]) : undefined,
+    page.subject !== undefined ? subjectIs(page.subject) : undefined,
+    page.service ? eq(backupSources.service, page.service) : undefined,
   );
   const [{ total } = { total: 0 }] = await ctx.db
     .select({ total: sql<number>`count(*)::int` })
     .from(backupRuns)
+    .innerJoin(backupSources, eq(backupSources.id, backupRuns.sourceId))
     .where(where);
   const rows = await ctx.db
     .select({ run: backupRuns, email: backupSources.subjectEmail, service: backupSources.service })

@@ -22,4 +22,5 @@ export {
   type Page,
   type PageRequest,
 } from './browse.ts';
+export { type AttachmentContent, messageAttachment, rawMessage } from './mail-message.ts';
 export { browseModule } from './routes.ts';

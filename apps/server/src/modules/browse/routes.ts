@@ -6,6 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
+import { AppError } from '../../http/errors.ts';
 import { backupPoints, type ItemVersion } from '../backup/index.ts';
 import { requireActor } from '../identity/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
@@ -22,6 +23,7 @@ import {
   requirePoint,
   requireSource,
 } from './browse.ts';
+import { rawMessage, readMessage } from './mail-message.ts';
 
 const service = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
 const customerParams = z.object({ customerId: z.uuid() });
@@ -390,6 +392,58 @@ export const browseModule: ApiModule = (app, ctx) => {
         asOf: details.asOf ? versionJson(details.asOf) : null,
         versions: details.versions.map(versionJson),
       };
+    },
+  );
+
+  app.get(
+    '/api/customers/:customerId/browse/sources/:sourceId/gmail/message',
+    {
+      schema: {
+        tags: ['browse'],
+        summary: 'Read one backed-up message as of a backup point: every header, the body as text, its attachments',
+        params: sourceParams,
+        querystring: z.strictObject({ at, key: z.string().min(1).max(1000).describe('The message id (item key)') }),
+        response: {
+          200: z.object({
+            point: pointSchema,
+            itemKey: z.string(),
+            version: z.number(),
+            subject: z.string().nullable(),
+            from: z.string().nullable(),
+            to: z.string().nullable(),
+            cc: z.string().nullable(),
+            date: z.string().nullable(),
+            headers: z.array(z.object({ name: z.string(), value: z.string() })).describe('All headers, in order'),
+            text: z.string().describe('The text/plain body, or the HTML body as text when there is no text part'),
+            attachments: z.array(
+              z.object({
+                part: z.string().describe('MIME part path, e.g. "2" or "2.1" (GET …/items/attachment?part=)'),
+                filename: z.string().nullable(),
+                mimeType: z.string(),
+                size: z.number(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { customerId, source, point } = await sourceAt(request, 'gmail');
+      const details = await itemDetails(ctx.db, {
+        customerId,
+        sourceId: source.id,
+        itemKey: request.query.key,
+        at: point.at,
+      });
+      const version = details.asOf;
+      if (!version) {
+        throw new AppError(
+          'not_found',
+          `Message ${request.query.key} was not in the backup as of ${point.at.toISOString()}.`,
+        );
+      }
+      const message = await readMessage(await rawMessage(ctx, customerId, version));
+      return { point: pointJson(point), itemKey: version.itemKey, version: version.version, ...message };
     },
   );
 };

@@ -18,7 +18,7 @@ import { createIdentityModule } from '../identity/index.ts';
 import { staffUsers } from '../identity/tables.ts';
 import { customers } from '../tenancy/tables.ts';
 import { mboxLabels, planExport } from './export-archive.ts';
-import { createExport, defineExportJobs, deleteExpiredExports, runExport } from './exports.ts';
+import { createExport, defineExportJobs, deleteExpiredExports, insertExport, runExport } from './exports.ts';
 import { exportModule } from './routes.ts';
 import { dataExports } from './tables.ts';
 
@@ -590,5 +590,37 @@ forEachDatabase('export', (kind) => {
     assert.equal(row?.status, 'expired');
     assert.equal((await later.get(link)).statusCode, 410);
     assert.equal((await later.get(`/api/customers/${f.customerId}/exports/${result.id}`)).json().downloadUrl, null);
+  });
+
+  it("lists the customer's exports newest first with a total, of one user when asked", async () => {
+    const browser = await as(owner);
+    const url = `/api/customers/${f.customerId}/exports`;
+    const someoneElse = f.users[1]?.email as string;
+    f.ctx.clock.advance(1000);
+    const theirs = await insertExport(f.ctx.db, {
+      id: randomUUID(),
+      customerId: f.customerId,
+      subjectEmail: someoneElse,
+      services: ['gmail'],
+      requestedBy: 'test',
+      createdAt: f.ctx.clock.now(),
+    });
+    const all = (await browser.get(`${url}?limit=1`)).json();
+    assert.equal(all.exports[0].id, theirs.id, 'newest first');
+    const stored = await f.ctx.db.select().from(dataExports).where(eq(dataExports.customerId, f.customerId));
+    assert.equal(all.total, stored.length);
+    const ofUser = (await browser.get(`${url}?user=${encodeURIComponent(someoneElse.toUpperCase())}`)).json();
+    assert.deepEqual(
+      ofUser.exports.map((row: { id: string }) => row.id),
+      [theirs.id],
+    );
+    assert.equal(ofUser.total, 1);
+    const ofFirst = (await browser.get(`${url}?user=${encodeURIComponent(email)}&limit=200`)).json();
+    assert.equal(ofFirst.total, stored.length - 1);
+    assert.ok(ofFirst.exports.every((row: { user: string }) => row.user === email));
+    for (const bad of ['user=someone', 'limit=500', 'status=done']) {
+      const response = await browser.get(`${url}?${bad}`);
+      assert.equal(response.statusCode, 400, `${bad}: ${response.body}`);
+    }
   });
 });

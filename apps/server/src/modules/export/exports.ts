@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Repository } from '@safehold/repository';
-import { and, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
@@ -103,19 +103,25 @@ export async function getExport(
   return row ?? null;
 }
 
-/** The customer's exports, newest first. */
+/** The customer's exports, newest first, one page of them and how many match (of one user if given). */
 export async function listExports(
   ctx: Pick<AppContext, 'db'>,
   customerId: string,
-  page: { limit: number; offset: number },
-): Promise<DataExport[]> {
-  return ctx.db
+  page: { limit: number; offset: number; user?: string },
+): Promise<{ exports: DataExport[]; total: number }> {
+  const where = and(
+    eq(dataExports.customerId, customerId),
+    page.user ? eq(dataExports.subjectEmail, page.user.toLowerCase()) : undefined,
+  );
+  const rows = await ctx.db
     .select()
     .from(dataExports)
-    .where(eq(dataExports.customerId, customerId))
+    .where(where)
     .orderBy(desc(dataExports.createdAt), desc(dataExports.id))
     .limit(page.limit)
     .offset(page.offset);
+  const [total] = await ctx.db.select({ n: count() }).from(dataExports).where(where);
+  return { exports: rows, total: total?.n ?? 0 };
 }
 
 export function exportFilePath(ctx: Pick<AppContext, 'config'>, row: Pick<DataExport, 'customerId' | 'id'>): string {

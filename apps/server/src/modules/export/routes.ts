@@ -13,11 +13,13 @@ import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { type BackupService, openTenantRepository } from '../backup/index.ts';
+import { messageAttachment, rawMessage } from '../browse/index.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { sendAsAttachment } from './download-headers.ts';
 import { exportServices } from './export-archive.ts';
 import { type DataExport, exportAuditDetails, exportForDownload, getExport, listExports } from './exports.ts';
+import { safeFileName } from './file-names.ts';
 import { findItemVersion, itemDownloadDetails } from './item-download.ts';
 import { itemFile, NoItemContentError } from './item-files.ts';
 import { startExport } from './start-export.ts';
@@ -37,6 +39,16 @@ const downloadQuery = z
     message: 'give version or asOf, not both',
     path: ['asOf'],
   });
+
+const attachmentQuery = z.strictObject({
+  source: z.uuid(),
+  item: z.string().min(1).max(1024),
+  version: z.coerce.number().int().min(1).optional(),
+  part: z
+    .string()
+    .regex(/^[1-9][0-9]{0,3}(\.[1-9][0-9]{0,3}){0,49}$/, 'a MIME part path such as "2" or "2.1"')
+    .describe("The attachment's MIME part path, as GET …/gmail/message lists it"),
+});
 
 const exportBody = z
   .object({
@@ -137,6 +149,45 @@ export const exportModule: ApiModule = (app, ctx) => {
     },
   );
 
+  app.get(
+    '/api/customers/:customerId/items/attachment',
+    {
+      schema: {
+        tags: ['export'],
+        summary: 'Download one attachment of a backed-up message (by MIME part path; latest version unless given)',
+        params,
+        querystring: attachmentQuery,
+        produces: ['application/octet-stream'],
+      },
+    },
+    async (request, reply) => {
+      const { customerId } = request.params;
+      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
+      const { source, version } = await findItemVersion(ctx.db, customerId, request.query);
+      if (source.service !== 'gmail') {
+        throw new AppError(
+          'validation_failed',
+          'Attachments are parts of Gmail messages: source is not a Gmail backup.',
+          {
+            field: 'source',
+          },
+        );
+      }
+      const { part } = request.query;
+      const attachment = await messageAttachment(await rawMessage(ctx, customerId, version), part);
+      if (!attachment) throw notFound(`Attachment ${part} of this message`);
+      await ctx.audit.record({
+        ...auditTenants(request, customerId),
+        action: 'item.download',
+        target: customerId,
+        result: 'success',
+        details: { ...itemDownloadDetails(source, version), part },
+      });
+      const fileName = safeFileName(attachment.filename ?? `attachment-${part.replaceAll('.', '-')}`);
+      return sendAsAttachment(reply, fileName, attachment.mimeType).send(Buffer.from(attachment.content));
+    },
+  );
+
   app.post(
     '/api/customers/:customerId/exports',
     {
@@ -166,21 +217,26 @@ export const exportModule: ApiModule = (app, ctx) => {
     {
       schema: {
         tags: ['export'],
-        summary: "The customer's exports, newest first (paged)",
+        summary: "The customer's exports, newest first (paged; of one user if given)",
         params,
-        querystring: z.object({
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          offset: z.coerce.number().int().min(0).default(0),
-        }),
-        response: { 200: z.object({ exports: z.array(exportStatus), limit: z.number(), offset: z.number() }) },
+        querystring: z
+          .object({
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+            offset: z.coerce.number().int().min(0).default(0),
+            user: z.email().optional(),
+          })
+          .strict(),
+        response: {
+          200: z.object({ exports: z.array(exportStatus), total: z.number(), limit: z.number(), offset: z.number() }),
+        },
       },
     },
     async (request) => {
       const { customerId } = request.params;
       await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
-      const { limit, offset } = request.query;
-      const rows = await listExports(ctx, customerId, { limit, offset });
-      return { exports: rows.map(statusOf), limit, offset };
+      const { limit, offset, user } = request.query;
+      const page = await listExports(ctx, customerId, { limit, offset, ...(user ? { user } : {}) });
+      return { exports: page.exports.map(statusOf), total: page.total, limit, offset };
     },
   );
 

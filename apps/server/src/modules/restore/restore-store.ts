@@ -4,7 +4,7 @@
 // carries the customer id (tenant isolation).
 
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { type BackupService, findSource, resolveBackupPoint, versionKey, versionsByKey } from '../backup/index.ts';
@@ -168,6 +168,39 @@ export async function getRestore(db: Db, customerId: string, restoreId: string):
     .from(restores)
     .where(and(eq(restores.customerId, customerId), eq(restores.id, restoreId)));
   return row ?? null;
+}
+
+/** Narrowing of the tenant's restore list: the backed-up user (or the target user) and the status. */
+export interface RestoreFilter {
+  user?: string;
+  status?: RestoreStatus;
+}
+
+/**
+ * The tenant's restores, newest first, one page of them and how many match: the
+ * "Restores and exports" page and a user's page (`user` matches the backed-up user or the one
+ * restored into, so a restore into someone shows on their page too).
+ */
+export async function listRestores(
+  db: Db,
+  customerId: string,
+  page: { limit: number; offset: number } & RestoreFilter,
+): Promise<{ restores: Restore[]; total: number }> {
+  const user = page.user?.toLowerCase();
+  const where = and(
+    eq(restores.customerId, customerId),
+    user ? sql`(${restores.fromEmail} = ${user} or ${restores.toEmail} = ${user})` : undefined,
+    page.status ? eq(restores.status, page.status) : undefined,
+  );
+  const rows = await db
+    .select()
+    .from(restores)
+    .where(where)
+    .orderBy(desc(restores.createdAt), desc(restores.id))
+    .limit(page.limit)
+    .offset(page.offset);
+  const [total] = await db.select({ n: count() }).from(restores).where(where);
+  return { restores: rows, total: total?.n ?? 0 };
 }
 
 /** A planned item: the version to restore and its processing phase. */

@@ -134,4 +134,67 @@ forEachDatabase('restore API', (kind) => {
     assert.equal(fromB.statusCode, 400, 'tenant B has no backup of tenant A’s user');
     assert.equal(fromB.json().error.field, 'user');
   });
+
+  it('lists the tenant’s restores newest first, paged with a total, by user and status, without their items', async () => {
+    const browser = await as(owner);
+    const url = `/api/customers/${f.customerId}/restores`;
+    const first = f.users[0]?.email as string;
+    const ids: string[] = [];
+    for (const body of [
+      { user: first, service: 'gmail' },
+      { user: first, service: 'gmail', to: user(), label: 'INBOX' },
+      { user: user(), service: 'gmail' },
+    ]) {
+      f.ctx.clock.advance(1000);
+      const started = await browser.post(url, body);
+      assert.equal(started.statusCode, 202, started.body);
+      ids.push(started.json().id);
+    }
+    const all = (await browser.get(`${url}?limit=200`)).json();
+    assert.equal(all.total, all.restores.length);
+    assert.deepEqual(
+      all.restores.slice(0, 3).map((row: { id: string }) => row.id),
+      [...ids].reverse(),
+      'newest first',
+    );
+    const newest = all.restores[1];
+    assert.equal(newest.user, first);
+    assert.equal(newest.to, user());
+    assert.deepEqual(newest.selection, { label: 'INBOX' });
+    assert.equal(newest.status, 'queued');
+    assert.equal(newest.inPlace, false);
+    assert.equal(typeof newest.total, 'number');
+    assert.equal('items' in newest, false);
+    assert.equal('errors' in newest, false);
+
+    const page = (await browser.get(`${url}?limit=1&offset=1`)).json();
+    assert.deepEqual(
+      page.restores.map((row: { id: string }) => row.id),
+      [ids[1]],
+    );
+    assert.equal(page.total, all.total);
+
+    // A user's restores: those of their data and those into their account.
+    const mine = (await browser.get(`${url}?user=${encodeURIComponent(first.toUpperCase())}`)).json();
+    assert.deepEqual(
+      mine.restores.map((row: { id: string }) => row.id),
+      [ids[1], ids[0]],
+    );
+    assert.equal(mine.total, 2);
+    const succeeded = (await browser.get(`${url}?status=success`)).json();
+    assert.ok(succeeded.restores.every((row: { status: string }) => row.status === 'success'));
+    assert.equal(
+      succeeded.restores.some((row: { id: string }) => ids.includes(row.id)),
+      false,
+    );
+
+    for (const bad of ['status=done', 'user=not-an-email', 'limit=0', 'offset=-1', 'sort=asc']) {
+      const response = await browser.get(`${url}?${bad}`);
+      assert.equal(response.statusCode, 400, `${bad}: ${response.body}`);
+    }
+    const outsider = await as(stranger);
+    assert.equal((await outsider.get(url)).statusCode, 404);
+    const theirs = (await outsider.get(`/api/customers/${otherCustomerId}/restores`)).json();
+    assert.deepEqual(theirs, { restores: [], total: 0, limit: 50, offset: 0 });
+  });
 });

@@ -1,7 +1,7 @@
 // Restore API: POST /api/customers/:customerId/restores starts a restore of one user's service
 // (or a label, a folder, some items) as of a backup point, into the same or another user of
 // the domain; GET /api/customers/:customerId/restores/:id shows its status, counts, errors and
-// items (paged). Starting one is the restore use case (start-restore.ts), as for the CLI. The
+// items (paged); GET /api/customers/:customerId/restores lists them, newest first. Starting one is the restore use case (start-restore.ts), as for the CLI. The
 // tenant is loaded and authorised by policy first: a tenant the caller cannot see answers 404,
 // as does a restore of another tenant.
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import type { ApiModule } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
-import { getRestore, listRestoreItems, restoreErrors } from './restore-store.ts';
+import { getRestore, listRestoreItems, listRestores, type Restore, restoreErrors } from './restore-store.ts';
 import { startRestore } from './start-restore.ts';
 
 const service = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
@@ -44,7 +44,18 @@ const itemsQuery = z.object({
   status: itemStatus.optional(),
 });
 
-const restoreResponse = z.object({
+const listQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+    /** The backed-up user or the user restored into. */
+    user: z.email().optional(),
+    status: status.optional(),
+  })
+  .strict();
+
+/** What every view of a restore shows: its request, state and counts. */
+const restoreSummary = z.object({
   id: z.string(),
   service,
   user: z.string(),
@@ -68,6 +79,9 @@ const restoreResponse = z.object({
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
+});
+
+const restoreResponse = restoreSummary.extend({
   errors: z.array(z.object({ item: z.string(), reason: z.string() })),
   items: z.array(
     z.object({
@@ -82,6 +96,29 @@ const restoreResponse = z.object({
   limit: z.number(),
   offset: z.number(),
 });
+
+function summaryOf(restore: Restore): z.infer<typeof restoreSummary> {
+  return {
+    id: restore.id,
+    service: restore.service,
+    user: restore.fromEmail,
+    to: restore.toEmail,
+    asOf: restore.asOf.toISOString(),
+    inPlace: restore.inPlace,
+    containerName: restore.containerName,
+    selection: restore.selection as { label?: string; folder?: string; items?: string[]; query?: string },
+    status: restore.status,
+    total: restore.total,
+    restored: restore.restored,
+    skipped: restore.skipped,
+    failed: restore.failed,
+    error: restore.error,
+    notes: restore.notes,
+    createdAt: restore.createdAt.toISOString(),
+    startedAt: restore.startedAt?.toISOString() ?? null,
+    finishedAt: restore.finishedAt?.toISOString() ?? null,
+  };
+}
 
 export const restoreModule: ApiModule = (app, ctx) => {
   app.post(
@@ -122,6 +159,38 @@ export const restoreModule: ApiModule = (app, ctx) => {
   );
 
   app.get(
+    '/api/customers/:customerId/restores',
+    {
+      schema: {
+        tags: ['restore'],
+        summary: "The customer's restores, newest first (paged; by user and status), without their items",
+        params,
+        querystring: listQuery,
+        response: {
+          200: z.object({
+            restores: z.array(restoreSummary),
+            total: z.number(),
+            limit: z.number(),
+            offset: z.number(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { customerId } = request.params;
+      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
+      const { limit, offset, user, status: only } = request.query;
+      const page = await listRestores(ctx.db, customerId, {
+        limit,
+        offset,
+        ...(user ? { user } : {}),
+        ...(only ? { status: only } : {}),
+      });
+      return { restores: page.restores.map(summaryOf), total: page.total, limit, offset };
+    },
+  );
+
+  app.get(
     '/api/customers/:customerId/restores/:restoreId',
     {
       schema: {
@@ -144,24 +213,7 @@ export const restoreModule: ApiModule = (app, ctx) => {
         ...(only ? { status: only } : {}),
       });
       return {
-        id: restore.id,
-        service: restore.service,
-        user: restore.fromEmail,
-        to: restore.toEmail,
-        asOf: restore.asOf.toISOString(),
-        inPlace: restore.inPlace,
-        containerName: restore.containerName,
-        selection: restore.selection as { label?: string; folder?: string; items?: string[]; query?: string },
-        status: restore.status,
-        total: restore.total,
-        restored: restore.restored,
-        skipped: restore.skipped,
-        failed: restore.failed,
-        error: restore.error,
-        notes: restore.notes,
-        createdAt: restore.createdAt.toISOString(),
-        startedAt: restore.startedAt?.toISOString() ?? null,
-        finishedAt: restore.finishedAt?.toISOString() ?? null,
+        ...summaryOf(restore),
         errors: await restoreErrors(ctx.db, customerId, restoreId, 100),
         items: page.items,
         itemsTotal: page.total,

@@ -37,13 +37,14 @@ export interface SelectableItem {
 
 /**
  * What is selected in one service: single items, or a whole label / folder, or a search query,
- * or nothing (= the whole service). Mirrors the restore API's selection (items | label | folder | query).
+ * or nothing (= the whole service). Mirrors the restore API's selection (items | label | folder | query);
+ * a folder also carries its path ("/Projects/2026"), which is how the restore API names it.
  */
 export type Selection =
   | { kind: 'service' }
   | { kind: 'items'; items: SelectableItem[] }
   | { kind: 'label'; labelId: string; name: string }
-  | { kind: 'folder'; folderKey: string; name: string }
+  | { kind: 'folder'; folderKey: string; name: string; path: string }
   | { kind: 'query'; query: string };
 
 /** What the Restore and Export dialogs receive. `at` is the backup point's time (ISO). */

@@ -1,0 +1,124 @@
+// Restores and exports as the console follows them (issue 17, jobs in the UI): one restore or
+// export by id (polled while it runs), a restore's items of one status (skipped / failed, with
+// reasons, paged), and the tenant's recent restores and exports for the "Restores and exports"
+// page. Both are server-side jobs, so a reload finds them again by id.
+import { queryOptions } from '@tanstack/react-query';
+import { ApiError, api, call } from './client.ts';
+import type { paths } from './schema.d.ts';
+
+type JsonOf<T> = T extends { content: { 'application/json': infer Body } } ? Body : never;
+
+export type RestoreDetail = JsonOf<paths['/api/customers/{customerId}/restores/{restoreId}']['get']['responses'][200]>;
+export type RestoreItemStatus = RestoreDetail['items'][number]['status'];
+export type DataExport = JsonOf<paths['/api/customers/{customerId}/exports/{exportId}']['get']['responses'][200]>;
+export type ExportsPage = JsonOf<paths['/api/customers/{customerId}/exports']['get']['responses'][200]>;
+
+/**
+ * One restore in the tenant's list: GET one restore without its items and errors.
+ * TODO(S2): GET …/restores is added by helper S2; once merged and `npm run generate:api` has
+ * run, take this type from schema.d.ts and call the route through `api.GET`.
+ */
+export type RestoreSummary = Omit<RestoreDetail, 'errors' | 'items' | 'itemsTotal' | 'limit' | 'offset'>;
+export interface RestoresPage {
+  restores: RestoreSummary[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export type JobKind = 'restore' | 'export';
+
+export const jobKeys = {
+  all: (customerId: string) => ['customer', customerId, 'jobs'] as const,
+  job: (customerId: string, kind: JobKind, jobId: string) => ['customer', customerId, 'jobs', kind, jobId] as const,
+};
+
+/** A restore's status and counts; its items are asked for separately (restoreItemsQuery). */
+export function fetchRestore(customerId: string, restoreId: string): Promise<RestoreDetail> {
+  return call(() =>
+    api.GET('/api/customers/{customerId}/restores/{restoreId}', {
+      params: { path: { customerId, restoreId }, query: { limit: 1 } },
+    }),
+  );
+}
+
+export function fetchExport(customerId: string, exportId: string): Promise<DataExport> {
+  return call(() =>
+    api.GET('/api/customers/{customerId}/exports/{exportId}', { params: { path: { customerId, exportId } } }),
+  );
+}
+
+/** One page of a restore's items in one status (e.g. the skipped ones, with their reasons). */
+export function restoreItemsQuery(
+  customerId: string,
+  restoreId: string,
+  status: RestoreItemStatus,
+  page: { limit: number; offset: number },
+) {
+  return queryOptions({
+    queryKey: [...jobKeys.job(customerId, 'restore', restoreId), 'items', status, page],
+    queryFn: () =>
+      call(() =>
+        api.GET('/api/customers/{customerId}/restores/{restoreId}', {
+          params: { path: { customerId, restoreId }, query: { status, ...page } },
+        }),
+      ),
+  });
+}
+
+export function fetchExports(customerId: string, page: { limit: number; offset: number }): Promise<ExportsPage> {
+  return call(() => api.GET('/api/customers/{customerId}/exports', { params: { path: { customerId }, query: page } }));
+}
+
+/**
+ * The tenant's restores, newest first, or null while the server has no such list (it answers
+ * 404): the page then shows the exports alone and says so.
+ */
+export async function fetchRestores(
+  customerId: string,
+  page: { limit: number; offset: number },
+): Promise<RestoresPage | null> {
+  const query = new URLSearchParams({ limit: String(page.limit), offset: String(page.offset) });
+  try {
+    return await call<RestoresPage>(async () => {
+      // TODO(S2): api.GET('/api/customers/{customerId}/restores', …) once the route is in schema.d.ts.
+      const response = await fetch(`/api/customers/${encodeURIComponent(customerId)}/restores?${query}`, {
+        credentials: 'same-origin',
+        headers: { accept: 'application/json' },
+      });
+      const body: unknown = await response.json().catch(() => undefined);
+      return response.ok ? { data: body as RestoresPage, response } : { error: body, response };
+    });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+/**
+ * Polled about every second while the job is queued or running; no more once it has ended, or
+ * when the server refused to show it (the error says why; polling would not change it).
+ */
+const pollWhileActive = (query: {
+  state: { data: { status: string } | undefined; status: 'pending' | 'error' | 'success' };
+}): number | false => {
+  if (query.state.status === 'error') return false;
+  const status = query.state.data?.status;
+  return status === undefined || status === 'queued' || status === 'running' ? 1000 : false;
+};
+
+export function restoreQuery(customerId: string, restoreId: string) {
+  return queryOptions({
+    queryKey: jobKeys.job(customerId, 'restore', restoreId),
+    queryFn: () => fetchRestore(customerId, restoreId),
+    refetchInterval: pollWhileActive,
+  });
+}
+
+export function exportQuery(customerId: string, exportId: string) {
+  return queryOptions({
+    queryKey: jobKeys.job(customerId, 'export', exportId),
+    queryFn: () => fetchExport(customerId, exportId),
+    refetchInterval: pollWhileActive,
+  });
+}

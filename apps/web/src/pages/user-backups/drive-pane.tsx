@@ -1,0 +1,177 @@
+// The Drive tab: one folder at a time as of the chosen backup point (the top level first), with
+// breadcrumbs from the server's ancestors, folders first, a page at a time ("Load more"). Folders
+// open; files download; each row has its checkbox, and the page or the whole folder can be selected.
+import {
+  Anchor,
+  Breadcrumbs,
+  Button,
+  Checkbox,
+  Group,
+  Loader,
+  ScrollArea,
+  Stack,
+  Table,
+  Text,
+  VisuallyHidden,
+} from '@mantine/core';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { type DriveEntry, driveChildrenQuery } from '../../api/browse.ts';
+import { ErrorAlert } from '../../components/error-alert.tsx';
+import { bytes, dateTime, none } from '../../format.ts';
+import { fileType } from './browse-rows.ts';
+import type { SelectableItem, Selection } from './contract.ts';
+import { pageCheckboxState, RowActions } from './row-actions.tsx';
+
+export interface DrivePaneProps {
+  customerId: string;
+  sourceId: string;
+  at: string;
+  /** What the top level is called: "My Drive", or the shared drive's name. */
+  rootName: string;
+  selection: Selection;
+  isSelected(item: SelectableItem): boolean;
+  onToggle(item: SelectableItem): void;
+  onToggleAll(items: SelectableItem[], selected: boolean): void;
+  onSelectFolder(folderKey: string, name: string, path: string): void;
+  onShowVersions(item: SelectableItem): void;
+}
+
+export function entryItem(sourceId: string, entry: DriveEntry): SelectableItem {
+  return { service: 'drive', sourceId, itemKey: entry.itemKey, version: entry.version, title: entry.name };
+}
+
+export function DrivePane(props: DrivePaneProps) {
+  const [folder, setFolder] = useState<string | null>(null);
+  return <Folder key={`${folder ?? 'root'}:${props.at}`} {...props} folder={folder} onOpen={setFolder} />;
+}
+
+function Folder({
+  customerId,
+  sourceId,
+  at,
+  rootName,
+  selection,
+  isSelected,
+  onToggle,
+  onToggleAll,
+  onSelectFolder,
+  onShowVersions,
+  folder,
+  onOpen,
+}: DrivePaneProps & { folder: string | null; onOpen(folder: string | null): void }) {
+  const children = useInfiniteQuery(driveChildrenQuery(customerId, sourceId, at, folder));
+  const entries = children.data?.pages.flatMap((page) => page.entries) ?? [];
+  const current = children.data?.pages[0]?.folder ?? null;
+  const items = entries.map((entry) => entryItem(sourceId, entry));
+  const wholeFolder = current !== null && selection.kind === 'folder' && selection.folderKey === current.itemKey;
+  const page = pageCheckboxState(items, isSelected);
+
+  return (
+    <Stack gap="xs">
+      <Breadcrumbs separator="›" style={{ flexWrap: 'wrap' }} aria-label="Folder path">
+        <Anchor component="button" type="button" onClick={() => onOpen(null)}>
+          {rootName}
+        </Anchor>
+        {(current?.ancestors ?? []).map((ancestor) => (
+          <Anchor component="button" type="button" key={ancestor.itemKey} onClick={() => onOpen(ancestor.itemKey)}>
+            {ancestor.name}
+          </Anchor>
+        ))}
+        {current ? <Text aria-current="page">{current.name}</Text> : null}
+      </Breadcrumbs>
+      <Group justify="space-between" gap="xs">
+        <Checkbox
+          label="Select all on this page"
+          checked={wholeFolder || page.checked}
+          indeterminate={!wholeFolder && page.indeterminate}
+          disabled={items.length === 0}
+          onChange={(event) => onToggleAll(items, event.currentTarget.checked)}
+        />
+        {current ? (
+          <Button
+            variant="default"
+            size="xs"
+            disabled={wholeFolder}
+            onClick={() => onSelectFolder(current.itemKey, current.name, current.path)}
+          >
+            Select whole folder
+          </Button>
+        ) : null}
+      </Group>
+      <ErrorAlert error={children.error} />
+      <ScrollArea type="auto">
+        <Table aria-label={current ? `Files in ${current.name}` : `Files in ${rootName}`} miw={640}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th w={40}>
+                <VisuallyHidden>Selected</VisuallyHidden>
+              </Table.Th>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Type</Table.Th>
+              <Table.Th ta="right">Size</Table.Th>
+              <Table.Th>Modified</Table.Th>
+              <Table.Th />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {entries.map((entry, index) => {
+              const item = items[index] as SelectableItem;
+              return (
+                <Table.Tr key={entry.itemKey}>
+                  <Table.Td>
+                    <Checkbox
+                      aria-label={`Select ${entry.name}`}
+                      checked={wholeFolder || isSelected(item)}
+                      onChange={() => onToggle(item)}
+                    />
+                  </Table.Td>
+                  <Table.Td style={{ overflowWrap: 'anywhere' }}>
+                    {entry.isFolder ? (
+                      <Anchor component="button" type="button" fw={600} onClick={() => onOpen(entry.itemKey)}>
+                        {entry.name}
+                      </Anchor>
+                    ) : (
+                      entry.name
+                    )}
+                    {entry.trashed ? (
+                      <Text span size="xs" c="dimmed">
+                        {' '}
+                        (in the trash)
+                      </Text>
+                    ) : null}
+                  </Table.Td>
+                  <Table.Td>{fileType(entry)}</Table.Td>
+                  <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
+                    {entry.isFolder ? none : bytes(entry.size)}
+                  </Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{dateTime(entry.modifiedTime)}</Table.Td>
+                  <Table.Td>
+                    <RowActions
+                      customerId={customerId}
+                      item={item}
+                      onShowVersions={onShowVersions}
+                      download={!entry.isFolder}
+                    />
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      </ScrollArea>
+      {children.isPending ? <Loader size="sm" aria-label="Loading the folder" /> : null}
+      {children.isSuccess && entries.length === 0 ? <Text c="dimmed">This folder was empty at this point.</Text> : null}
+      {children.hasNextPage ? (
+        <Button
+          variant="default"
+          onClick={() => children.fetchNextPage()}
+          loading={children.isFetchingNextPage}
+          style={{ alignSelf: 'center' }}
+        >
+          Load more
+        </Button>
+      ) : null}
+    </Stack>
+  );
+}
