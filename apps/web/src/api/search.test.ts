@@ -8,7 +8,6 @@ import {
   downloadUrl,
   eventItem,
   hitItem,
-  ownSourceIds,
   pointsOfVersion,
   runHasDetails,
   runInProgress,
@@ -98,37 +97,6 @@ test('a version appears in the backup points from its first backup until it was 
   assert.deepEqual(ids('2026-12-01T10:00:00.000Z', '2026-12-03T10:00:00.000Z'), ['r2', 'r1'], 'replaced at r3');
   assert.deepEqual(ids('2026-12-03T09:59:00.000Z', null), ['r4', 'r3'], 'still current');
   assert.deepEqual(ids('2026-12-02T11:00:00.000Z', '2026-12-02T12:00:00.000Z'), [], 'between two points');
-});
-
-test("a user's own sources exclude the shared drives they are the acting member of", () => {
-  const sources = [
-    {
-      id: 's1',
-      subjectKind: 'user',
-      subjectId: 'u1',
-      subjectEmail: 'Ann@Example.com',
-      service: 'gmail',
-      lastSuccessAt: null,
-    },
-    {
-      id: 's2',
-      subjectKind: 'shared_drive',
-      subjectId: '0AD1',
-      subjectEmail: 'ann@example.com',
-      service: 'drive',
-      lastSuccessAt: null,
-    },
-    {
-      id: 's3',
-      subjectKind: 'user',
-      subjectId: 'u2',
-      subjectEmail: 'bob@example.com',
-      service: 'drive',
-      lastSuccessAt: null,
-    },
-  ] as const;
-  assert.deepEqual([...ownSourceIds(sources, { kind: 'user', email: 'ann@example.com' })], ['s1']);
-  assert.deepEqual([...ownSourceIds(sources, { kind: 'shared_drive', driveId: '0AD1', name: 'Finance' })], ['s2']);
 });
 
 test('a run has details to open when items were skipped or failed, or the run failed as a whole', () => {
