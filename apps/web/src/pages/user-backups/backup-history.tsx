@@ -57,13 +57,20 @@ export function BackupHistory({ customerId, subject }: { customerId: string; sub
         </Alert>
       ) : null}
       {rows.length > 0 ? (
-        <Table.ScrollContainer minWidth={340}>
+        <Table.ScrollContainer minWidth={300}>
           <Table verticalSpacing="xs" aria-label="Backup runs">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th visibleFrom="sm">Service</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Started</Table.Th>
+                <Table.Th visibleFrom="sm">Status</Table.Th>
+                <Table.Th>
+                  <Text span size="sm" fw={700} hiddenFrom="sm">
+                    Run
+                  </Text>
+                  <Text span size="sm" fw={700} visibleFrom="sm">
+                    Started
+                  </Text>
+                </Table.Th>
                 <Table.Th visibleFrom="sm">Duration</Table.Th>
                 <Table.Th visibleFrom="sm">Added / changed / deleted</Table.Th>
                 <Table.Th>
@@ -108,21 +115,30 @@ export function BackupHistory({ customerId, subject }: { customerId: string; sub
   );
 }
 
+function StatusBadge({ status }: { status: BackupRun['status'] }) {
+  return (
+    <Badge variant="light" color={statusColours[status]}>
+      {statusLabels[status]}
+    </Badge>
+  );
+}
+
 function RunRow({ run, open, onToggle }: { run: BackupRun; open: boolean; onToggle(): void }) {
   const problems = run.skipped + run.failed;
   const started = dateTime(run.startedAt ?? run.queuedAt);
   return (
     <Table.Tr>
       <Table.Td visibleFrom="sm">{serviceTabs[run.service]}</Table.Td>
-      <Table.Td>
-        <Badge variant="light" color={statusColours[run.status]}>
-          {statusLabels[run.status]}
-        </Badge>
+      <Table.Td visibleFrom="sm">
+        <StatusBadge status={run.status} />
       </Table.Td>
       <Table.Td>
-        <Text size="sm" fw={500} hiddenFrom="sm">
-          {serviceTabs[run.service]}
-        </Text>
+        <Group gap={6} hiddenFrom="sm">
+          <Text size="sm" fw={500}>
+            {serviceTabs[run.service]}
+          </Text>
+          <StatusBadge status={run.status} />
+        </Group>
         <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
           {started}
         </Text>
