@@ -103,12 +103,7 @@ export function BackupHistory({ customerId, subject }: { customerId: string; sub
           value={page}
           onChange={setPage}
           aria-label="Pages of backup history"
-          getControlProps={(control) => ({
-            'aria-label': { first: 'First page', previous: 'Previous page', next: 'Next page', last: 'Last page' }[
-              control
-            ],
-          })}
-          getItemProps={(item) => ({ 'aria-label': `Page ${item}` })}
+          // The pager's buttons are named in the theme (main.tsx).
         />
       ) : null}
     </Stack>
