@@ -29,7 +29,7 @@ before(async () => {
     seed: 'customer-console-e2e',
     domain,
     users: 60,
-    generate: { messagesPerUser: 2, filesPerUser: 1, eventsPerUser: 1, contactsPerUser: 1, sharedDrives: 0 },
+    generate: { messagesPerUser: 2, filesPerUser: 1, eventsPerUser: 1, contactsPerUser: 1, sharedDrives: 2 },
   });
   keyDir = mkdtempSync(path.join(tmpdir(), 'safehold-e2e-key-'));
   const keyPath = path.join(keyDir, 'service-account.json');
@@ -68,8 +68,41 @@ async function waitUntil(check: () => Promise<boolean>, what: string): Promise<v
   assert.fail(`timed out waiting for ${what}`);
 }
 
+/** A link of the console's navigation (pages may link to the same place in their text). */
+function navLink(page: Page, name: string) {
+  return page.getByRole('navigation').getByRole('link', { name, exact: true });
+}
+
+/** The signed-in customer's id, as the console's API knows it. */
+async function customerIdOf(page: Page): Promise<string> {
+  const session = (await (await page.request.get('/api/auth/session')).json()) as {
+    session?: { user?: { customerId?: string } };
+  };
+  return session.session?.user?.customerId ?? '';
+}
+
 function userRow(page: Page, email: string) {
   return page.getByRole('row').filter({ hasText: email });
+}
+
+/**
+ * Every date the console shows is written by format.ts in the page's locale (en-GB here:
+ * "4 Dec 2026, 20:41"): no ISO stamp, no numeric day/month/year, no seconds, and no raw id.
+ */
+async function assertOneDateFormat(page: Page, where: string): Promise<void> {
+  const text = await page.getByRole('main').innerText();
+  assert.doesNotMatch(text, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/, `${where} shows an ISO time`);
+  assert.doesNotMatch(text, /\b\d{1,2}\/\d{1,2}\/\d{2,4}\b/, `${where} shows a numeric date`);
+  assert.doesNotMatch(text, /\b\d{1,2}:\d{2}:\d{2}\b/, `${where} shows a time with seconds`);
+  assert.doesNotMatch(text, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, `${where} shows a raw id`);
+}
+const formattedDateTime = /\b\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}\b/;
+
+async function signInAsAdmin(page: Page): Promise<void> {
+  await page.goto('/sign-in');
+  await page.getByRole('button', { name: 'Sign in with Google', exact: true }).click();
+  await page.getByRole('button', { name: admin, exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/customer');
 }
 
 async function counter(page: Page, name: string): Promise<string> {
@@ -80,20 +113,30 @@ test('a customer admin licenses users in the License Manager and backs them up f
   const browser = await launchBrowser(t);
   if (!browser) return;
   t.after(() => browser.close());
-  const page = await browser.newPage({ baseURL: server.url, viewport: { width: 1400, height: 1000 } });
+  const page = await browser.newPage({
+    baseURL: server.url,
+    viewport: { width: 1400, height: 1000 },
+    locale: 'en-GB',
+  });
 
   await withFailureScreenshot(page, 'customer-console', async () => {
     // Sign in with Google: the emulator's account chooser, then back to the customer console.
-    await page.goto('/sign-in');
-    await page.getByRole('button', { name: 'Sign in with Google', exact: true }).click();
-    await page.getByRole('button', { name: admin, exact: true }).click();
-    await page.waitForURL((url) => url.pathname === '/customer');
+    await signInAsAdmin(page);
     await waitForVisible(page, page.getByRole('heading', { name: 'Dashboard' }), 'the Dashboard');
     await waitForVisible(page, page.getByText(/days? left in your trial/), 'the trial days left');
     await waitForVisible(page, page.getByText(/No licensed users yet/), 'the empty coverage table');
+    // Nobody is licensed: nothing to back up, and the page says why.
+    const backUpNow = page.getByRole('button', { name: 'Back up now', exact: true });
+    await waitUntil(() => backUpNow.isDisabled(), 'Back up now disabled');
+    assert.match(
+      (await backUpNow.getAttribute('aria-describedby'))
+        ? await page.locator(`#${await backUpNow.getAttribute('aria-describedby')}`).innerText()
+        : '',
+      /Nothing to back up yet: no user holds a Standard license/,
+    );
 
     // License Manager: 60 users, 50 per page, nobody licensed yet.
-    await page.getByRole('link', { name: 'License Manager', exact: true }).click();
+    await navLink(page, 'License Manager').click();
     await waitForVisible(page, userRow(page, admin), 'the users table');
     assert.match(await counter(page, 'Assigned'), /Assigned 0/);
     await waitForVisible(page, page.getByText('1–50 of 60 users'), 'the first page of 60 users');
@@ -160,7 +203,7 @@ test('a customer admin licenses users in the License Manager and backs them up f
     await screenshot(page, 'customer-license-manager');
 
     // Dashboard: the two licensed users, not backed up yet.
-    await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+    await navLink(page, 'Dashboard').click();
     const adminBackups = userRow(page, admin);
     await waitForVisible(page, adminBackups, 'the last-backup table');
     assert.equal(await adminBackups.getByText('not backed up yet').count(), 4);
@@ -171,7 +214,8 @@ test('a customer admin licenses users in the License Manager and backs them up f
     await waitForVisible(page, page.getByText('0 of 2 licensed users fully backed up'), 'coverage 0 of 2');
 
     // Back up now: progress while the runs are queued or running, then the last backup per service.
-    await page.getByRole('button', { name: 'Back up now', exact: true }).click();
+    await waitUntil(() => backUpNow.isEnabled(), 'Back up now enabled once users are licensed');
+    await backUpNow.click();
     await page
       .getByRole('progressbar', { name: 'Backup progress' })
       .waitFor({ state: 'visible', timeout: 5000 })
@@ -182,10 +226,18 @@ test('a customer admin licenses users in the License Manager and backs them up f
     await page.getByText('not backed up yet').first().waitFor({ state: 'hidden', timeout: 30_000 });
     assert.match(await counter(page, 'Protection coverage'), /100%/);
     assert.match(await counter(page, 'Success rate (24 hours)'), /100%/);
+    // When the runs are over, a notice says how they ended (2 users × 4 services, and the shared drives).
+    const finished = page.getByRole('status').filter({ hasText: 'Backup finished' });
+    await waitForVisible(page, finished, 'the backup-finished notice');
+    const [, succeeded] =
+      (await finished.innerText()).match(/Backup finished: (\d+) succeeded, 0 partial, 0 failed\./) ?? [];
+    assert.ok(Number(succeeded) >= 8, `at least the 8 runs of the two users succeeded (${succeeded})`);
+    assert.match(await counter(page, 'Last successful backup'), formattedDateTime);
+    await assertOneDateFormat(page, 'the Dashboard');
     await screenshot(page, 'customer-dashboard');
 
     // Unassigning a license: saved, and the row shows when the user's backups will be purged (60 days).
-    await page.getByRole('link', { name: 'License Manager', exact: true }).click();
+    await navLink(page, 'License Manager').click();
     await page.getByRole('checkbox', { name: `Select ${salesEmail}`, exact: true }).check();
     await page.getByRole('button', { name: 'Unassign license', exact: true }).click();
     await waitForVisible(page, userRow(page, salesEmail).getByText('→ No license (pending)'), 'the staged removal');
@@ -202,5 +254,106 @@ test('a customer admin licenses users in the License Manager and backs them up f
       page.getByLabel('Assigned', { exact: true }).getByText('1', { exact: true }),
       'Assigned 1',
     );
+  });
+});
+
+test('the Users and Shared drives pages list, search and page on the server, and the audit log names its targets', async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  t.after(() => browser.close());
+  const page = await browser.newPage({ baseURL: server.url, viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+  await signInAsAdmin(page);
+
+  await t.test(
+    'Users: every directory user, paged on the server with named pager buttons, searched, linked',
+    async () => {
+      await withFailureScreenshot(page, 'customer-users', async () => {
+        await navLink(page, 'Users').click();
+        await waitForVisible(page, page.getByRole('heading', { name: 'Users', exact: true }), 'the Users page');
+        const table = page.getByRole('table', { name: 'Users' });
+        await waitForVisible(page, page.getByText('1–25 of 60 users'), 'the first page of 60 users');
+        assert.equal(await table.getByRole('row').count(), 26);
+        // Licensed or not, every user is listed with the state of each service.
+        await page.getByRole('button', { name: 'Next page', exact: true }).click();
+        await waitForVisible(page, page.getByText('26–50 of 60 users'), 'the second page');
+        await page.getByRole('button', { name: 'Page 1', exact: true }).click();
+        await waitForVisible(page, page.getByText('1–25 of 60 users'), 'the first page again');
+        assert.equal(await page.getByRole('button', { name: 'Previous page', exact: true }).isDisabled(), true);
+
+        await page.getByRole('textbox', { name: 'Search users', exact: true }).fill('admin');
+        await waitForVisible(page, page.getByText('1–1 of 1 user'), 'the search result');
+        const adminRow = userRow(page, admin);
+        assert.equal(await adminRow.getByText('Standard', { exact: true }).count(), 1);
+        assert.equal(await adminRow.getByText('Success', { exact: true }).count(), 4);
+        assert.equal(await adminRow.getByText(formattedDateTime).count(), 4);
+        await assertOneDateFormat(page, 'the Users page');
+        await page.getByRole('textbox', { name: 'Search users', exact: true }).fill('');
+        await waitForVisible(page, page.getByText('1–25 of 60 users'), 'all users again');
+        await screenshot(page, 'customer-users');
+        await page.setViewportSize({ width: 390, height: 844 });
+        await screenshot(page, 'customer-users-390');
+        // The table scrolls inside its container: the page itself is no wider than the phone.
+        assert.ok(
+          (await page.evaluate<number>('document.documentElement.scrollWidth')) <= 390,
+          'no page-wide overflow at 390 px',
+        );
+        await page.setViewportSize({ width: 1280, height: 900 });
+
+        await page.getByRole('textbox', { name: 'Search users', exact: true }).fill('admin');
+        await page.getByRole('link', { name: admin, exact: true }).click();
+        await page.waitForURL((url) => decodeURIComponent(url.pathname) === `/customer/users/${admin}`);
+        await waitForVisible(page, page.getByRole('heading', { name: admin, exact: true }), "the user's page");
+      });
+    },
+  );
+
+  await t.test(
+    'Shared drives: Protect per drive and Protect all new shared drives, kept after a reload',
+    async (st) => {
+      const api = await page.request.get(`/api/customers/${await customerIdOf(page)}/shared-drives`);
+      if (api.status() === 404) {
+        // TODO(S2): the shared-drives API lands with helper S2's branch; until then there is nothing to drive.
+        st.skip('GET …/shared-drives is not in this build yet');
+        return;
+      }
+      await withFailureScreenshot(page, 'customer-shared-drives', async () => {
+        await navLink(page, 'Shared drives').click();
+        await waitForVisible(page, page.getByRole('heading', { name: 'Shared drives', exact: true }), 'the page');
+        const protect = page.getByRole('switch', { name: /^Protect (?!all)/ });
+        await waitUntil(async () => (await protect.count()) === 2, 'the two shared drives of the domain');
+        const first = protect.first();
+        const name = (await first.getAttribute('aria-label')) ?? '';
+        const wasProtected = await first.isChecked();
+        await first.focus();
+        await page.keyboard.press('Space');
+        await waitUntil(async () => (await first.isChecked()) !== wasProtected, `${name} switched`);
+        const protectNew = page.getByRole('switch', { name: 'Protect all new shared drives', exact: true });
+        const protectedNew = await protectNew.isChecked();
+        await protectNew.focus();
+        await page.keyboard.press('Space');
+        await waitUntil(async () => (await protectNew.isChecked()) !== protectedNew, 'protect all new switched');
+        await page.reload();
+        const again = page.getByRole('switch', { name, exact: true });
+        await waitForVisible(page, again, 'the drive after a reload');
+        assert.equal(await again.isChecked(), !wasProtected);
+        assert.equal(await protectNew.isChecked(), !protectedNew);
+        await assertOneDateFormat(page, 'the Shared drives page');
+        await screenshot(page, 'customer-shared-drives');
+        await page.setViewportSize({ width: 390, height: 844 });
+        await screenshot(page, 'customer-shared-drives-390');
+        await page.setViewportSize({ width: 1280, height: 900 });
+      });
+    },
+  );
+
+  await t.test('the audit log shows targets by name and one date format', async () => {
+    await withFailureScreenshot(page, 'customer-audit', async () => {
+      await navLink(page, 'Audit log').click();
+      const table = page.getByRole('table', { name: 'Audit log' });
+      await waitForVisible(page, table.getByRole('cell', { name: 'backup.run', exact: true }).first(), 'backup.run');
+      const backupRun = table.getByRole('row').filter({ hasText: 'backup.run' }).first();
+      assert.equal(await backupRun.getByRole('cell', { name: domain, exact: true }).count(), 1);
+      await assertOneDateFormat(page, 'the audit log');
+    });
   });
 });

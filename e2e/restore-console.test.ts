@@ -153,6 +153,11 @@ async function openTab(name: string): Promise<void> {
 async function screenshots(name: string): Promise<void> {
   await screenshot(page, `${name}-1280`);
   await page.setViewportSize({ width: 390, height: 844 });
+  // The console's navigation slides away at this width: the picture is taken once it has.
+  await page.waitForFunction(() => {
+    const { document } = globalThis as unknown as { document: { getAnimations(): { playState: string }[] } };
+    return document.getAnimations().every((animation) => animation.playState !== 'running');
+  });
   await screenshot(page, `${name}-390`);
   await page.setViewportSize({ width: 1280, height: 900 });
 }
@@ -375,6 +380,21 @@ test('a label is exported and the zip reads back with unzip', async (t) => {
     assert.ok(
       contents.some((content) => content === rawMessage),
       'the known message, byte for byte',
+    );
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+});
+
+test('"Back up now" backs up this user’s services', async (t) => {
+  if (!browser) return t.skip('no browser');
+  await withFailureScreenshot(page, 'restore-console-back-up-now', async () => {
+    const backUp = page.getByRole('button', { name: 'Back up now', exact: true });
+    await waitUntil(() => backUp.isEnabled(), 'Back up now enabled for a licensed user');
+    await backUp.click();
+    await waitForVisible(
+      page,
+      page.getByRole('status').filter({ hasText: 'Backup started (4 services).' }),
+      'the runs',
     );
   });
 });

@@ -58,15 +58,6 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Polls `check` (every 100 ms, at most 30 s) until it holds. */
-async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 /** A state-changing API call with the browser's session and CSRF header, as api/client.ts sends it. */
 async function postJson(page: Page, url: string, body: unknown): Promise<Record<string, unknown>> {
   const session = await page.request.get('/api/auth/session');
@@ -99,145 +90,193 @@ test('a restore and an export followed as jobs: progress, a reload, the list, th
   let exportId = '';
   const restoreStatus = page.getByRole('main').getByRole('status').filter({ hasText: 'Restore finished' });
 
-  await withFailureScreenshot(page, 'restore-jobs', async () => {
-    await t.test('the admin signs in and starts a restore and an export', async () => {
-      await page.goto('/sign-in');
-      await page.getByRole('button', { name: 'Sign in with Google', exact: true }).click();
-      await page.getByRole('button', { name: admin, exact: true }).click();
-      await waitForPath(page, '/customer');
-      const session = (await (await page.request.get('/api/auth/session')).json()) as {
-        session: { user: { customerId: string } };
-      };
-      customerId = session.session.user.customerId;
-
-      // The mailbox is lost; each message the restore imports is held 8 s so the restore is seen running.
-      emulator.control.wipeUser({ email: admin });
-      emulator.control.setFaults([{ endpoint: 'gmail.users.messages.import', user: admin, latencyMs: 8000 }]);
-      restoreId = String(
-        (await postJson(page, `/api/customers/${customerId}/restores`, { user: admin, service: 'gmail' })).id,
-      );
-      exportId = String(
-        (await postJson(page, `/api/customers/${customerId}/exports`, { user: admin, services: ['gmail', 'contacts'] }))
-          .id,
-      );
-    });
-
-    await t.test('the restore page shows live progress and finds the job again after a reload', async () => {
-      await page.goto(`/customer/restores/${restoreId}`);
-      await waitForVisible(page, page.getByRole('heading', { name: 'Restore', exact: true }), 'the restore page');
-      const bar = page.getByRole('progressbar', { name: 'Restore progress' });
-      await waitForVisible(page, bar, 'the restore progress bar');
-      assert.equal(await restoreStatus.count(), 0, 'still running');
-      await screenshot(page, 'restore-job-running');
-
-      await page.reload();
-      await waitForVisible(page, bar, 'the progress bar after a reload');
-      await waitForVisible(page, page.getByText('Mail: everything'), 'what the restore took');
-      // The total is known once the worker has planned the restore: every backed-up message.
-      await waitUntil(async () => (await bar.getAttribute('aria-valuemax')) === String(messages), 'the total planned');
-    });
-
-    await t.test('"Restores and exports" lists the jobs, newest first, each linking to its page', async () => {
-      await page.goto('/customer/restores');
-      await waitForVisible(page, page.getByRole('heading', { name: 'Restores and exports' }), 'the jobs page');
-      const table = page.getByRole('table', { name: 'Restores and exports' });
-      const exportRow = table.getByRole('row').filter({ hasText: 'Export · Mail, Contacts' });
-      await waitForVisible(page, exportRow, 'the export in the list');
-      assert.match(await exportRow.innerText(), new RegExp(admin.replaceAll('.', '\\.')));
-      // TODO(S2): GET …/restores lists restores; until then the page says it shows exports only.
-      const restoresListed = (await page.getByText('this server does not list restores yet').count()) === 0;
-      if (restoresListed) {
-        const restoreRow = table.getByRole('row').filter({ hasText: 'Restore · Mail: everything' });
-        await waitForVisible(page, restoreRow.getByRole('progressbar'), 'the running restore with its progress');
-        const rows = await table.getByRole('row').allInnerTexts();
-        assert.ok(
-          rows.findIndex((row) => row.includes('Export ·')) < rows.findIndex((row) => row.includes('Restore ·')),
-        );
+  /**
+   * One step of the flow; a failing step leaves e2e/screenshots/restore-jobs-failure.png, and
+   * the steps after it are skipped (each builds on the one before).
+   */
+  let broken = false;
+  const step = (name: string, body: () => Promise<void>) =>
+    t.test(name, async (st) => {
+      if (broken) return st.skip('an earlier step failed');
+      try {
+        await withFailureScreenshot(page, 'restore-jobs', body);
+      } catch (error) {
+        broken = true;
+        throw error;
       }
-      await screenshot(page, 'restores-and-exports');
-      await phoneScreenshot('restores-and-exports-390');
-      await exportRow.getByRole('link').click();
-      await waitForPath(page, `/customer/exports/${exportId}`);
     });
+  await step('the admin signs in and starts a restore and an export', async () => {
+    await page.goto('/sign-in');
+    await page.getByRole('button', { name: 'Sign in with Google', exact: true }).click();
+    await page.getByRole('button', { name: admin, exact: true }).click();
+    await waitForPath(page, '/customer');
+    const session = (await (await page.request.get('/api/auth/session')).json()) as {
+      session: { user: { customerId: string } };
+    };
+    customerId = session.session.user.customerId;
 
-    await t.test('the export page says "Export ready" and "Download" gives the zip', async () => {
-      const ready = page.getByRole('main').getByRole('status').filter({ hasText: 'Export ready' });
-      await waitForVisible(page, ready, 'the export ready');
-      const status = (await (await page.request.get(`/api/customers/${customerId}/exports/${exportId}`)).json()) as {
-        itemsDone: number;
-        zipBytes: number;
-      };
-      assert.match(await ready.innerText(), new RegExp(`Export ready: ${status.itemsDone} items, .+, kept until `));
-      await screenshot(page, 'export-job-ready');
-      await phoneScreenshot('export-job-ready-390');
-      const [download] = await Promise.all([
-        page.waitForEvent('download'),
-        page.getByRole('link', { name: 'Download', exact: true }).click(),
-      ]);
-      const zip = path.join(dir, 'export.zip');
-      await download.saveAs(zip);
-      assert.equal(statSync(zip).size, status.zipBytes);
-      // Debian's unzip checks every entry's CRC and the central directory.
-      execFileSync('/usr/bin/unzip', ['-tq', zip]);
-      const listing = execFileSync('/usr/bin/unzip', ['-Z1', zip], { encoding: 'utf8' }).split('\n');
-      assert.ok(listing.includes('manifest.json'));
-      assert.ok(listing.includes('contacts/contacts.vcf'));
-      assert.ok(listing.some((name) => name.startsWith('mail/') && name.endsWith('.mbox')));
-    });
+    // The mailbox is lost; every Gmail call for the admin is held 8 s, so the restore is seen running.
+    emulator.control.wipeUser({ email: admin });
+    emulator.control.setFaults([{ endpoint: 'gmail.*', user: admin, latencyMs: 8000 }]);
+    restoreId = String(
+      (await postJson(page, `/api/customers/${customerId}/restores`, { user: admin, service: 'gmail' })).id,
+    );
+    exportId = String(
+      (await postJson(page, `/api/customers/${customerId}/exports`, { user: admin, services: ['gmail', 'contacts'] }))
+        .id,
+    );
+  });
 
-    await t.test('lifted latency: "Restore finished" with its counts, and a notification that links back', async () => {
-      // Back to the restore in this page load (client-side), so the header sees its ending happen.
-      await page.getByRole('link', { name: 'All restores and exports', exact: true }).click();
-      await waitForPath(page, '/customer/restores');
-      await page.getByRole('button', { name: 'Notifications' }).click();
-      const menuItem = page.getByRole('menuitem').filter({ hasText: 'Restore · Mail: everything' });
-      await waitForVisible(page, menuItem, 'the running restore in the notifications menu');
-      await menuItem.click();
-      await waitForPath(page, `/customer/restores/${restoreId}`);
+  await step('the restore page shows live progress and finds the job again after a reload', async () => {
+    await page.goto(`/customer/restores/${restoreId}`);
+    await waitForVisible(page, page.getByRole('heading', { name: 'Restore', exact: true }), 'the restore page');
+    const bar = page.getByRole('progressbar', { name: 'Restore progress' });
+    await waitForVisible(page, bar, 'the restore progress bar');
+    assert.equal(await restoreStatus.count(), 0, 'still running');
+    await screenshot(page, 'restore-job-running');
 
-      emulator.control.setFaults([]);
-      await restoreStatus.waitFor({ timeout: 120_000 });
-      assert.equal(await restoreStatus.innerText(), `Restore finished: ${messages} restored, 0 skipped, 0 failed.`);
-      assert.equal(emulator.control.digest({ email: admin, service: 'gmail' }).items, messages);
+    await page.reload();
+    await waitForVisible(page, bar, 'the progress bar after a reload');
+    await waitForVisible(page, page.getByText('Mail: everything'), 'what the restore took');
+    // Preparing (counting the items), or so many done of the total: running either way.
+    assert.match((await bar.getAttribute('aria-valuetext')) ?? '', /^(Preparing…|\d+ of \d+ items?)$/);
+  });
 
-      const toast = page
-        .getByRole('status')
-        .filter({ hasText: 'Restore finished' })
-        .filter({
-          has: page.getByRole('link', { name: 'View the restore' }),
-        });
-      await waitForVisible(page, toast, 'the notification');
-      assert.match(await toast.innerText(), new RegExp(`${messages} restored, 0 skipped, 0 failed`));
-      const bell = page.getByRole('button', { name: 'Notifications' });
-      assert.equal(await bell.getAttribute('aria-label'), 'Notifications');
-      assert.match((await bell.evaluate((button) => button.getAttribute('aria-describedby'))) ?? '', /\S/);
-      assert.equal(await page.getByText('1 unread').count(), 1);
-      await screenshot(page, 'restore-job-finished');
-      await phoneScreenshot('restore-job-finished-390');
+  await step('"Restores and exports" lists the jobs, newest first, each linking to its page', async () => {
+    await page.goto('/customer/restores');
+    await waitForVisible(page, page.getByRole('heading', { name: 'Restores and exports' }), 'the jobs page');
+    const table = page.getByRole('table', { name: 'Restores and exports' });
+    const exportRow = table.getByRole('row').filter({ hasText: 'Export · Mail, Contacts' });
+    await waitForVisible(page, exportRow, 'the export in the list');
+    assert.match(await exportRow.innerText(), new RegExp(admin.replaceAll('.', '\\.')));
+    // TODO(S2): GET …/restores lists restores; until then the page says it shows exports only.
+    const restoresListed = (await page.getByText('this server does not list restores yet').count()) === 0;
+    if (restoresListed) {
+      const restoreRow = table.getByRole('row').filter({ hasText: 'Restore · Mail: everything' });
+      await waitForVisible(page, restoreRow.getByRole('progressbar'), 'the running restore with its progress');
+      const rows = await table.getByRole('row').allInnerTexts();
+      assert.ok(rows.findIndex((row) => row.includes('Export ·')) < rows.findIndex((row) => row.includes('Restore ·')));
+    }
+    await screenshot(page, 'restores-and-exports');
+    await phoneScreenshot('restores-and-exports-390');
+    await exportRow.getByRole('link').click();
+    await waitForPath(page, `/customer/exports/${exportId}`);
+  });
 
-      // The notification's link leads back to the job, from anywhere in the console.
-      await page.getByRole('link', { name: 'All restores and exports', exact: true }).click();
-      await waitForPath(page, '/customer/restores');
-      await toast.getByRole('link', { name: 'View the restore' }).click();
-      await waitForPath(page, `/customer/restores/${restoreId}`);
-      await waitForVisible(page, restoreStatus, 'the finished restore again');
+  await step('the export page says "Export ready" and "Download" gives the zip', async () => {
+    const ready = page.getByRole('main').getByRole('status').filter({ hasText: 'Export ready' });
+    await waitForVisible(page, ready, 'the export ready');
+    const status = (await (await page.request.get(`/api/customers/${customerId}/exports/${exportId}`)).json()) as {
+      itemsDone: number;
+      zipBytes: number;
+    };
+    assert.match(await ready.innerText(), new RegExp(`Export ready: ${status.itemsDone} items, .+, kept until `));
+    await screenshot(page, 'export-job-ready');
+    await phoneScreenshot('export-job-ready-390');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download', exact: true }).click(),
+    ]);
+    const zip = path.join(dir, 'export.zip');
+    await download.saveAs(zip);
+    assert.equal(statSync(zip).size, status.zipBytes);
+    // Debian's unzip checks every entry's CRC and the central directory.
+    execFileSync('/usr/bin/unzip', ['-tq', zip]);
+    const listing = execFileSync('/usr/bin/unzip', ['-Z1', zip], { encoding: 'utf8' }).split('\n');
+    assert.ok(listing.includes('manifest.json'));
+    assert.ok(listing.includes('contacts/contacts.vcf'));
+    assert.ok(listing.some((name) => name.startsWith('mail/') && name.endsWith('.mbox')));
+  });
 
-      // Opened, the menu lists the ending and marks it read; it stays after a reload.
-      await bell.click();
-      await waitForVisible(
-        page,
-        page.getByRole('menuitem').filter({ hasText: `Restore finished: ${messages} restored` }),
-        'the ending in the menu',
-      );
-      await waitForVisible(page, page.getByText('0 unread'), 'no unread notification left');
-      await page.keyboard.press('Escape');
-      await page.reload();
-      await bell.click();
-      await waitForVisible(
-        page,
-        page.getByRole('menuitem').filter({ hasText: `Restore finished: ${messages} restored` }),
-        'the ending remembered after a reload',
-      );
-    });
+  await step('lifted latency: "Restore finished" with its counts, and a notification that links back', async () => {
+    // Back to the restore in this page load (client-side), so the header sees its ending happen.
+    await page.getByRole('link', { name: 'All restores and exports', exact: true }).click();
+    await waitForPath(page, '/customer/restores');
+    // Still running (each import is held 8 s): its ending is yet to come.
+    const running = (await (await page.request.get(`/api/customers/${customerId}/restores/${restoreId}`)).json()) as {
+      status: string;
+    };
+    assert.equal(running.status, 'running');
+    await page.getByRole('button', { name: 'Notifications' }).click();
+    const menuItem = page.locator(`[role="menuitem"][href="/customer/restores/${restoreId}"]`);
+    await waitForVisible(page, menuItem, 'the running restore in the notifications menu');
+    assert.match(await menuItem.innerText(), /In progress\s+Restore · Mail: everything/);
+    await menuItem.click();
+    await waitForPath(page, `/customer/restores/${restoreId}`);
+
+    emulator.control.setFaults([]);
+    await restoreStatus.waitFor({ timeout: 120_000 });
+    assert.equal(await restoreStatus.innerText(), `Restore finished: ${messages} restored, 0 skipped, 0 failed.`);
+    assert.equal(emulator.control.digest({ email: admin, service: 'gmail' }).items, messages);
+    // The bar ends full: every backed-up message done of every one planned.
+    const bar = page.getByRole('progressbar', { name: 'Restore progress' });
+    assert.equal(await bar.getAttribute('aria-valuenow'), String(messages));
+    assert.equal(await bar.getAttribute('aria-valuemax'), String(messages));
+
+    const toast = page
+      .getByRole('status')
+      .filter({ hasText: 'Restore finished' })
+      .filter({
+        has: page.getByRole('link', { name: 'View the restore' }),
+      });
+    await waitForVisible(page, toast, 'the notification');
+    assert.match(await toast.innerText(), new RegExp(`${messages} restored, 0 skipped, 0 failed`));
+    const bell = page.getByRole('button', { name: 'Notifications' });
+    assert.equal(await bell.getAttribute('aria-label'), 'Notifications');
+    assert.match((await bell.evaluate((button) => button.getAttribute('aria-describedby'))) ?? '', /\S/);
+    assert.equal(await page.getByText('1 unread').count(), 1);
+    await screenshot(page, 'restore-job-finished');
+    await phoneScreenshot('restore-job-finished-390');
+
+    // The notification's link leads back to the job, from anywhere in the console.
+    await page.getByRole('link', { name: 'All restores and exports', exact: true }).click();
+    await waitForPath(page, '/customer/restores');
+    await toast.getByRole('link', { name: 'View the restore' }).click();
+    await waitForPath(page, `/customer/restores/${restoreId}`);
+    await waitForVisible(page, restoreStatus, 'the finished restore again');
+
+    // Opened, the menu lists the ending and marks it read; it stays after a reload.
+    await bell.click();
+    await waitForVisible(
+      page,
+      page.getByRole('menuitem').filter({ hasText: `Restore finished: ${messages} restored` }),
+      'the ending in the menu',
+    );
+    await waitForVisible(page, page.getByText('0 unread'), 'no unread notification left');
+    await page.keyboard.press('Escape');
+    await page.reload();
+    await bell.click();
+    await waitForVisible(
+      page,
+      page.getByRole('menuitem').filter({ hasText: `Restore finished: ${messages} restored` }),
+      'the ending remembered after a reload',
+    );
+  });
+
+  await step('a restore of what is already there ends with every item skipped, each with its reason', async () => {
+    const again = String(
+      (
+        await postJson(page, `/api/customers/${customerId}/restores`, {
+          user: admin,
+          service: 'gmail',
+          inPlace: true,
+        })
+      ).id,
+    );
+    await page.goto(`/customer/restores/${again}`);
+    const skippedAll = page
+      .getByRole('main')
+      .getByRole('status')
+      .filter({ hasText: `Restore finished: 0 restored, ${messages} skipped, 0 failed.` });
+    await skippedAll.waitFor({ timeout: 120_000 });
+    const skipped = page.getByRole('table', { name: 'Skipped items' });
+    await waitForVisible(page, page.getByRole('heading', { name: `Skipped items (${messages})` }), 'the skipped items');
+    const reasons = await skipped
+      .getByRole('row')
+      .filter({ has: page.getByRole('cell') })
+      .allInnerTexts();
+    assert.equal(reasons.length, messages);
+    for (const row of reasons) assert.match(row, /\S+\s+\S/, 'an item and its reason');
+    await screenshot(page, 'restore-job-skipped');
   });
 });

@@ -22,6 +22,7 @@ import {
   tenantConnectCommand,
   tenantDeleteCommand,
   tenantListCommand,
+  tenantRoleCommand,
 } from './commands/tenants.ts';
 import { vendorCreateOperatorCommand } from './commands/vendor.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -34,6 +35,7 @@ export const commands: Command[] = [
   tenantConnectCommand,
   tenantListCommand,
   tenantDeleteCommand,
+  tenantRoleCommand,
   licensesAssignCommand,
   backupRunCommand,
   backupStatusCommand,

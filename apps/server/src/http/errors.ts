@@ -12,6 +12,10 @@ export const errorStatus = {
   second_factor_required: 401,
   forbidden: 403,
   csrf_failed: 403,
+  /** The customer turned off end users' access to their backups (Settings › Access controls). */
+  user_access_off: 403,
+  /** The customer turned off end users' exports of their data. */
+  user_export_off: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -99,7 +99,7 @@ export async function fetchRestores(
  * Polled about every second while the job is queued or running; no more once it has ended, or
  * when the server refused to show it (the error says why; polling would not change it).
  */
-const pollWhileActive = (query: {
+export const pollWhileActive = (query: {
   state: { data: { status: string } | undefined; status: 'pending' | 'error' | 'success' };
 }): number | false => {
   if (query.state.status === 'error') return false;

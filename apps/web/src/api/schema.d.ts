@@ -584,7 +584,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in customer member's own tenant: domain, status, trial end, seats, authorisation */
+        /** The signed-in customer member's own tenant (every role): domain, status, trial end, seats, authorisation, access controls and the member’s role */
         get: {
             parameters: {
                 query?: never;
@@ -601,6 +601,12 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            accessControls: {
+                                /** @description End users may browse and restore their own backups. */
+                                allowUserAccess: boolean;
+                                /** @description End users may export their own data (needs allowUserAccess). */
+                                allowUserExport: boolean;
+                            };
                             authorization: {
                                 changedAt: string | null;
                                 fix: string | null;
@@ -617,6 +623,11 @@ export interface paths {
                                 startedAt: string | null;
                             };
                             name: string;
+                            /**
+                             * @description The signed-in member's own role.
+                             * @enum {string}
+                             */
+                            role: "super_admin" | "helpdesk_admin" | "end_user";
                             seats: {
                                 archived: number;
                                 assigned: number;
@@ -640,6 +651,83 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/access-controls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Settings › Access controls: may end users reach their own backups, and export their data */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description End users may browse and restore their own backups. */
+                            allowUserAccess: boolean;
+                            /** @description End users may export their own data (needs allowUserAccess). */
+                            allowUserExport: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        /** Turn end users’ access to their backups, or their exports, on or off (takes effect at once) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        allowUserAccess?: boolean;
+                        allowUserExport?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description End users may browse and restore their own backups. */
+                            allowUserAccess: boolean;
+                            /** @description End users may export their own data (needs allowUserAccess). */
+                            allowUserExport: boolean;
+                        };
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;

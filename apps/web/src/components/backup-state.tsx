@@ -8,7 +8,7 @@ export function BackupStateCell({ backup }: { backup: ServiceBackup }) {
   const status = serviceStatus(backup);
   return (
     <Stack gap={2} align="flex-start">
-      <Text size="sm">{status.at ? dateTime(status.at) : 'Not backed up yet'}</Text>
+      {status.at ? <Text size="sm">{dateTime(status.at)}</Text> : null}
       <Badge size="xs" variant="light" color={stateColors[status.state]} title={status.error ?? undefined}>
         {stateLabels[status.state]}
       </Badge>

@@ -1,5 +1,5 @@
 // In the customer console's header: how many days the trial has left (nothing once paid).
-import { Badge } from '@mantine/core';
+import { Badge, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { customerOverviewQuery, trialDaysLeft } from '../api/trial.ts';
 
@@ -10,7 +10,17 @@ export function TrialDaysLeft() {
   if (days === null) return null;
   return (
     <Badge color={days <= 3 ? 'orange' : 'blue'} variant="light" size="lg" tt="none" data-testid="trial-days-left">
-      {days === 0 ? 'Trial ended' : `Trial: ${days === 1 ? '1 day' : `${days} days`} left`}
+      {days === 0 ? (
+        'Trial ended'
+      ) : (
+        <>
+          {/* On a phone the header has no room for the word (the Dashboard says it is the trial). */}
+          <Text span inherit visibleFrom="xs">
+            Trial:{' '}
+          </Text>
+          {days === 1 ? '1 day' : `${days} days`} left
+        </>
+      )}
     </Badge>
   );
 }

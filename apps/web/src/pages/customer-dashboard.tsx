@@ -304,7 +304,14 @@ function UserBackupsTable({ customerId, poll }: { customerId: string; poll: bool
                 {users.data.users.map((row) => (
                   <Table.Tr key={row.userId}>
                     <Table.Td>
-                      <Text size="sm">{row.email}</Text>
+                      <Anchor
+                        size="sm"
+                        renderRoot={(props) => (
+                          <Link {...props} to="/customer/users/$email" params={{ email: row.email }} />
+                        )}
+                      >
+                        {row.email}
+                      </Anchor>
                       {row.license === 'archived' ? (
                         <Badge size="xs" variant="light" color="gray">
                           Archived

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { type RunningEmulator, startEmulator } from '@safehold/emulator';
+import { loadConfig } from '../../config/config.ts';
+import { listCustomers } from '../../modules/customers/index.ts';
+import { openRuntime } from '../../runtime.ts';
 import { main } from '../program.ts';
 
 const domain = 'cli.test';
@@ -108,6 +111,95 @@ describe('safehold tenant and licenses commands [pglite]', () => {
     assert.equal(report.seats.standard, 4);
     const usage = await run('licenses', 'assign', '--domain', domain);
     assert.equal(usage.code, 2);
+  });
+
+  it('tenant role makes a help-desk admin of a user who never signed in, back to end user, audited', async () => {
+    const email = `alice.martin@${domain}`;
+    const made = await run(
+      'tenant',
+      'role',
+      '--domain',
+      domain,
+      '--email',
+      email.toUpperCase(),
+      '--role',
+      'helpdesk_admin',
+      '--json',
+    );
+    assert.equal(made.code, 0, made.stderr);
+    assert.deepEqual(JSON.parse(made.stdout), {
+      ok: true,
+      email,
+      before: null,
+      after: { role: 'helpdesk_admin', grantedRole: 'helpdesk_admin' },
+    });
+    const back = await run('tenant', 'role', '--domain', domain, '--email', email, '--role', 'end_user');
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(back.stdout, `${email}: end_user (was helpdesk_admin).\n`);
+    const runtime = await openRuntime(loadConfig(env, dir), { command: 'test' });
+    try {
+      const [tenant] = await listCustomers(runtime);
+      const entries = await runtime.audit.query({
+        tenant: `customer:${tenant?.id}`,
+        action: 'customer.member.role.set',
+      });
+      assert.deepEqual(
+        entries.map((entry) => [
+          entry.actorLabel,
+          entry.target,
+          (entry.details?.after as { role?: string } | undefined)?.role,
+        ]),
+        [
+          ['safehold tenant role (command line)', email, 'end_user'],
+          ['safehold tenant role (command line)', email, 'helpdesk_admin'],
+        ],
+      );
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it('tenant role names an unknown domain, user or role and changes nothing', async () => {
+    const domainUnknown = await run(
+      'tenant',
+      'role',
+      '--domain',
+      'nowhere.test',
+      '--email',
+      `a@nowhere.test`,
+      '--role',
+      'end_user',
+    );
+    assert.equal(domainUnknown.code, 1);
+    assert.match(domainUnknown.stderr, /No tenant for nowhere\.test/);
+    const userUnknown = await run(
+      'tenant',
+      'role',
+      '--domain',
+      domain,
+      '--email',
+      `ghost@${domain}`,
+      '--role',
+      'helpdesk_admin',
+      '--json',
+    );
+    assert.equal(userUnknown.code, 1);
+    assert.match(JSON.parse(userUnknown.stdout).error.message, /ghost@cli\.test is not a user of cli\.test in Google/);
+    const roleUnknown = await run(
+      'tenant',
+      'role',
+      '--domain',
+      domain,
+      '--email',
+      `alice.martin@${domain}`,
+      '--role',
+      'super_admin',
+    );
+    assert.equal(roleUnknown.code, 2);
+    assert.match(roleUnknown.stderr, /--role must be helpdesk_admin or end_user \(got "super_admin"\)/);
+    const missing = await run('tenant', 'role', '--domain', domain, '--role', 'end_user');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--email is required/);
   });
 
   it('tenant delete needs the domain twice, then deletes the tenant and says what it removed', async () => {

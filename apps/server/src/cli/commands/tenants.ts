@@ -2,6 +2,7 @@
 //   safehold tenant connect --domain D --admin EMAIL [--json]
 //   safehold tenant list [--json]
 //   safehold tenant delete --domain D --confirm D [--json]
+//   safehold tenant role --domain D --email E --role helpdesk_admin|end_user [--json]
 //   safehold licenses assign --domain D (--all | EMAIL...) [--type standard|archived] [--json]
 // They open the runtime (database), so with PGlite they exit 3 while a server holds the data dir.
 import { z } from 'zod';
@@ -15,7 +16,9 @@ import {
   connectCustomer,
   createCustomersDeps,
   deleteTenant,
+  grantableRoles,
   listCustomers,
+  setMemberGrantedRole,
   systemAuditActor,
 } from '../../modules/customers/index.ts';
 import { deleteTenantExportFiles } from '../../modules/export/index.ts';
@@ -181,6 +184,56 @@ export const tenantDeleteCommand: Command = {
     } finally {
       await runtime.close();
     }
+  },
+};
+
+export const tenantRoleCommand: Command = {
+  name: 'tenant role',
+  summary:
+    "Grant a person of a tenant's domain a Safehold role: helpdesk_admin (restore and export for every user, no " +
+    'settings) or end_user (their own backups). They need not have signed in yet; super admins come from Google.',
+  details:
+    'The person must be a user of the domain in Google (as of the last directory sync). A super admin keeps that role\n' +
+    'while Google says so and falls back to the granted one. Exit 0 when done, 1 when refused, 2 for bad usage.',
+  options: {
+    domain: { type: 'string', description: 'The tenant domain', valueName: 'DOMAIN' },
+    email: { type: 'string', description: "The person's email address in the domain", valueName: 'EMAIL' },
+    role: { type: 'string', description: grantableRoles.join(' or '), valueName: 'ROLE' },
+    json: { type: 'boolean', description: 'Print the change as one JSON object' },
+  },
+  async run(parsed, io) {
+    const domain = domainOption.safeParse(parsed.values.domain);
+    if (!domain.success) throw new UsageError('--domain is required');
+    const { email, role } = parsed.values;
+    if (typeof email !== 'string' || email.trim() === '') throw new UsageError('--email is required');
+    if (typeof role !== 'string') throw new UsageError(`--role is required (${grantableRoles.join(' or ')})`);
+    if (!(grantableRoles as readonly string[]).includes(role)) {
+      throw new UsageError(`--role must be ${grantableRoles.join(' or ')} (got "${role}")`);
+    }
+    const json = parsed.values.json === true;
+    return withCustomers(io, 'safehold tenant role', async (deps) => {
+      const customer = await findCustomerByDomain(deps.db, domain.data);
+      if (!customer)
+        return failure('tenant role', new AppError('not_found', `No tenant for ${domain.data}.`), json, io);
+      try {
+        const change = await setMemberGrantedRole(
+          deps,
+          { kind: 'system' },
+          systemAuditActor('safehold tenant role (command line)'),
+          customer.id,
+          { email, role },
+        );
+        if (json) io.stdout.write(`${JSON.stringify({ ok: true, ...change })}\n`);
+        else {
+          const was = change.before ? `was ${change.before.role}` : 'new member, not signed in yet';
+          const kept = change.after.role === 'super_admin' ? ' (stays super admin while Google says so)' : '';
+          io.stdout.write(`${change.email}: ${change.after.grantedRole}${kept} (${was}).\n`);
+        }
+        return exitCodes.done;
+      } catch (error) {
+        return failure('tenant role', error, json, io);
+      }
+    });
   },
 };
 

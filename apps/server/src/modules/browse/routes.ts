@@ -2,13 +2,15 @@
 // what existed at a backup point (`at` = any time; the newest point at or before it is used,
 // the newest overall without it), plus one item's details and history. The tenant is loaded
 // and authorised (customer.data.browse) first; a tenant the caller cannot see, and a source
-// or item of another tenant, answer 404.
+// or item of another tenant, answer 404. End users reach their own sources only (the policy's
+// own-data rule): the list shows only theirs, any other source answers 404 like an unknown one.
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { AppError } from '../../http/errors.ts';
 import { backupPoints, type ItemVersion } from '../backup/index.ts';
 import { requireActor } from '../identity/index.ts';
+import { type Actor, authorizeSubject, ownSubjectOnly } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import {
   calendarEvents,
@@ -73,10 +75,27 @@ const pointJson = (point: { runId: string; status: 'success' | 'partial'; at: Da
 });
 
 export const browseModule: ApiModule = (app, ctx) => {
-  async function authorised(request: FastifyRequest & { params: { customerId: string } }): Promise<string> {
+  async function authorised(
+    request: FastifyRequest & { params: { customerId: string } },
+  ): Promise<{ actor: Actor; customerId: string }> {
     const actor = requireActor(request);
     await authorizeCustomer(ctx.db, actor, 'customer.data.browse', request.params.customerId);
-    return request.params.customerId;
+    return { actor, customerId: request.params.customerId };
+  }
+
+  /** The source when it is this tenant's (and of `expected`) and the actor may reach its subject; else 404. */
+  async function reachableSource(
+    request: FastifyRequest & { params: { customerId: string; sourceId: string } },
+    expected?: z.infer<typeof service>,
+  ) {
+    const { actor, customerId } = await authorised(request);
+    const source = await requireSource(ctx.db, customerId, request.params.sourceId, expected);
+    authorizeSubject(
+      actor,
+      source.subjectEmail,
+      `No ${expected ? `${expected} ` : ''}backup source ${request.params.sourceId} in this tenant.`,
+    );
+    return { customerId, source };
   }
 
   /** The source (of the expected service) and the backup point a request asks for. */
@@ -84,8 +103,7 @@ export const browseModule: ApiModule = (app, ctx) => {
     request: FastifyRequest & { params: { customerId: string; sourceId: string }; query: { at?: string | undefined } },
     expected?: z.infer<typeof service>,
   ) {
-    const customerId = await authorised(request);
-    const source = await requireSource(ctx.db, customerId, request.params.sourceId, expected);
+    const { customerId, source } = await reachableSource(request, expected);
     const point = await requirePoint(
       ctx.db,
       customerId,
@@ -111,8 +129,14 @@ export const browseModule: ApiModule = (app, ctx) => {
       },
     },
     async (request) => {
-      const customerId = await authorised(request);
-      const page = await listSources(ctx.db, customerId, request.query);
+      const { actor, customerId } = await authorised(request);
+      const own = ownSubjectOnly(actor);
+      if (own !== null && request.query.user !== undefined) authorizeSubject(actor, request.query.user);
+      const page = await listSources(
+        ctx.db,
+        customerId,
+        own === null ? request.query : { ...request.query, user: own },
+      );
       return {
         sources: page.items.map((source) => ({
           id: source.id,
@@ -138,8 +162,7 @@ export const browseModule: ApiModule = (app, ctx) => {
       },
     },
     async (request) => {
-      const customerId = await authorised(request);
-      const source = await requireSource(ctx.db, customerId, request.params.sourceId);
+      const { customerId, source } = await reachableSource(request);
       return { points: (await backupPoints(ctx.db, customerId, source.id)).map(pointJson) };
     },
   );

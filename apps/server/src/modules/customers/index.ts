@@ -6,6 +6,12 @@
 // read models (overview.ts, users-query.ts) and its HTTP API (routes.ts). The tenant rows
 // themselves are tenancy's.
 export {
+  type AccessControls,
+  accessControlsOf,
+  getAccessControls,
+  setAccessControls,
+} from './access-controls.ts';
+export {
   delegationConsolePath,
   delegationFix,
   isAuthorizationLost,
@@ -55,12 +61,14 @@ export {
   setAutoAssign,
   trialDays,
 } from './licensing.ts';
+export { grantableRoles, type MemberRoleChange, setMemberGrantedRole } from './member-roles.ts';
 export {
   backedUpUserGoogleIds,
   type CustomerOverview,
   countUsersToBackUp,
   customerOverview,
   listCustomers,
+  type OwnCustomerOverview,
   ownCustomerOverview,
   type UserToBackUp,
   usersToBackUp,

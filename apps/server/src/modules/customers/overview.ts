@@ -3,7 +3,7 @@
 import { and, asc, count, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { type Actor, canSee } from '../policy/index.ts';
+import { type Actor, type CustomerRole, canSee } from '../policy/index.ts';
 import {
   type CustomerRow,
   type CustomerStatus,
@@ -13,6 +13,7 @@ import {
   inServiceStatuses,
   loadCustomerTenant,
 } from '../tenancy/index.ts';
+import { type AccessControls, accessControlsOf } from './access-controls.ts';
 import { delegationFix } from './authorization.ts';
 import type { CustomersDeps } from './deps.ts';
 import { type SeatSummary, seatSummary } from './licensing.ts';
@@ -35,6 +36,13 @@ export interface CustomerOverview {
     changedAt: string | null;
   };
   lastSync: { startedAt: string | null; completedAt: string | null; error: string | null };
+  /** Settings › Access controls: what end users may do with their own backups. */
+  accessControls: AccessControls;
+}
+
+/** GET /api/customer: the tenant as its signed-in member sees it, with the member's own role. */
+export interface OwnCustomerOverview extends CustomerOverview {
+  role: CustomerRole;
 }
 
 export async function customerOverview(
@@ -66,18 +74,24 @@ export async function customerOverview(
       completedAt: connection?.lastSyncCompletedAt?.toISOString() ?? null,
       error: connection?.lastSyncError ?? null,
     },
+    accessControls: accessControlsOf(customer),
   };
 }
 
-/** The signed-in customer member's own tenant (any role: the end-user console shows it too). */
+/**
+ * The signed-in customer member's own tenant, for every role: the end user's "My backups"
+ * needs the domain, the status and the access controls. Nothing in it names another person
+ * (seat counts, the Google connection's state), so every member gets the same overview, and
+ * their own role to choose the console they see.
+ */
 export async function ownCustomerOverview(
   deps: Pick<CustomersDeps, 'db' | 'clock'>,
   actor: Actor,
-): Promise<CustomerOverview> {
+): Promise<OwnCustomerOverview> {
   if (actor.kind !== 'customer') throw new AppError('not_found', 'Only a customer member has an own customer.');
   const tenant = await loadCustomerTenant(deps.db, actor.customerId);
   if (!tenant || !canSee(actor, tenant)) throw notFound('The customer');
-  return customerOverview(deps, actor.customerId);
+  return { ...(await customerOverview(deps, actor.customerId)), role: actor.role };
 }
 
 /** Every tenant of the installation, for operators at the command line. */

@@ -86,8 +86,66 @@ forEachDatabase('customers HTTP API', (kind) => {
       assert.equal(body.seats.trialDaysLeft, 14);
       assert.equal(body.seats.users, 6);
       assert.equal(body.authorization.status, 'authorized');
+      assert.deepEqual(body.accessControls, { allowUserAccess: true, allowUserExport: true });
     }
+    assert.equal((await adminA.get('/api/customer')).json().role, 'super_admin');
+    assert.equal((await endUserA.get('/api/customer')).json().role, 'end_user');
     assert.equal((await createBrowser(app).get('/api/customer')).statusCode, 401);
+  });
+
+  describe('access controls', () => {
+    const path = () => `/api/customers/${tenantA}/access-controls`;
+    const put = (browser: Browser, body: unknown) => browser.request('PUT', path(), { body });
+    after(async () => {
+      await bed.ctx.db
+        .update(customers)
+        .set({ allowUserAccess: true, allowUserExport: true })
+        .where(eq(customers.id, tenantA));
+    });
+
+    it('every member reads them (both on for a new tenant); only a super admin changes them', async () => {
+      for (const browser of [adminA, endUserA]) {
+        const response = await browser.get(path());
+        assert.equal(response.statusCode, 200, response.body);
+        assert.deepEqual(response.json(), { allowUserAccess: true, allowUserExport: true });
+      }
+      const refused = await put(endUserA, { allowUserAccess: false });
+      assert.equal(refused.statusCode, 403, refused.body);
+      assert.equal((await adminA.get(path())).json().allowUserAccess, true, 'the refused change changed nothing');
+    });
+
+    it('a change applies the switches given, keeps the others, and is audited with the person, before and after', async () => {
+      const response = await put(adminA, { allowUserExport: false });
+      assert.equal(response.statusCode, 200, response.body);
+      assert.deepEqual(response.json(), { allowUserAccess: true, allowUserExport: false });
+      assert.deepEqual((await endUserA.get('/api/customer')).json().accessControls, {
+        allowUserAccess: true,
+        allowUserExport: false,
+      });
+      const [entry] = await bed.ctx.audit.query({
+        tenant: `customer:${tenantA}`,
+        action: 'customer.access_controls.set',
+      });
+      assert.equal(entry?.actorLabel, 'admin@alpha.test');
+      assert.equal(entry?.actorKind, 'customer');
+      assert.equal(entry?.target, 'alpha.test');
+      assert.deepEqual(entry?.details, {
+        before: { allowUserAccess: true, allowUserExport: true },
+        after: { allowUserAccess: true, allowUserExport: false },
+      });
+    });
+
+    it('bad input is a 400 naming what is wrong and changes nothing; another tenant answers 404', async () => {
+      const before = (await adminA.get(path())).json();
+      for (const body of [{}, { allowUserAccess: 'no' }, { allowUserAccess: true, extra: 1 }]) {
+        const response = await put(adminA, body);
+        assert.equal(response.statusCode, 400, JSON.stringify(body));
+      }
+      assert.match((await put(adminA, {})).json().error.message, /allowUserAccess, allowUserExport or both/);
+      assert.deepEqual((await adminA.get(path())).json(), before);
+      assert.equal((await adminB.get(path())).statusCode, 404);
+      assert.equal((await put(adminB, { allowUserAccess: false })).statusCode, 404);
+    });
   });
 
   it('lists users with search, filters and the total', async () => {
@@ -236,6 +294,7 @@ forEachDatabase('customers HTTP API', (kind) => {
       '/api/customers/{customerId}/licenses',
       '/api/customers/{customerId}/licensing',
       '/api/customers/{customerId}/directory/sync',
+      '/api/customers/{customerId}/access-controls',
     ]) {
       assert.ok(document.paths[route], route);
     }

@@ -6,18 +6,21 @@ import type { ApiModule, App } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import type { Actor } from '../policy/index.ts';
+import { getAccessControls, setAccessControls } from './access-controls.ts';
 import { type CustomersDeps, type CustomersModuleOptions, createCustomersDeps } from './deps.ts';
 import { requestDirectorySync } from './directory-sync.ts';
 import { applyLicenseChanges, getLicensing, setAutoAssign } from './licensing.ts';
 import { ownCustomerOverview } from './overview.ts';
 import {
+  accessControlsSchema,
+  accessControlsUpdateSchema,
   customerIdParams,
-  customerOverviewSchema,
   licenseChangeReportSchema,
   licenseChangesBody,
   licensingSchema,
   licensingUpdateSchema,
   orgUnitsSchema,
+  ownCustomerOverviewSchema,
   syncReportSchema,
   usersPageSchema,
   usersQuerySchema,
@@ -45,9 +48,11 @@ export function registerCustomerRoutes(app: App, deps: CustomersDeps): void {
     {
       schema: {
         tags,
-        summary: "The signed-in customer member's own tenant: domain, status, trial end, seats, authorisation",
+        summary:
+          "The signed-in customer member's own tenant (every role): domain, status, trial end, seats, " +
+          'authorisation, access controls and the member’s role',
         security,
-        response: { 200: customerOverviewSchema },
+        response: { 200: ownCustomerOverviewSchema },
       },
     },
     async (request) => ownCustomerOverview(deps, requireActor(request)),
@@ -149,6 +154,47 @@ export function registerCustomerRoutes(app: App, deps: CustomersDeps): void {
         auditActor(request),
         tenantOf(actor, request.params.customerId),
         request.body.autoAssign,
+      );
+    },
+  );
+
+  app.get(
+    '/api/customers/:customerId/access-controls',
+    {
+      schema: {
+        tags,
+        summary: 'Settings › Access controls: may end users reach their own backups, and export their data',
+        security,
+        params: customerIdParams,
+        response: { 200: accessControlsSchema },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return getAccessControls(deps, actor, tenantOf(actor, request.params.customerId));
+    },
+  );
+
+  app.put(
+    '/api/customers/:customerId/access-controls',
+    {
+      schema: {
+        tags,
+        summary: 'Turn end users’ access to their backups, or their exports, on or off (takes effect at once)',
+        security,
+        params: customerIdParams,
+        body: accessControlsUpdateSchema,
+        response: { 200: accessControlsSchema },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return setAccessControls(
+        deps,
+        actor,
+        auditActor(request),
+        tenantOf(actor, request.params.customerId),
+        request.body,
       );
     },
   );

@@ -1,9 +1,11 @@
 // zod schemas of the customers module's HTTP API (request and response), which also make its
 // part of the OpenAPI document.
 import { z } from 'zod';
+import { accessControlsSchema } from './access-controls.ts';
 import { licenseChangeSchema } from './licensing.ts';
 import { directoryUserView } from './users-query.ts';
 
+export { accessControlsSchema, accessControlsUpdateSchema } from './access-controls.ts';
 export { directoryUserView, usersQuerySchema } from './users-query.ts';
 
 export const customerIdParams = z.strictObject({ customerId: z.uuid('must be a customer id') });
@@ -46,6 +48,11 @@ export const customerOverviewSchema = z.object({
     completedAt: z.string().nullable(),
     error: z.string().nullable(),
   }),
+  accessControls: accessControlsSchema,
+});
+
+export const ownCustomerOverviewSchema = customerOverviewSchema.extend({
+  role: z.enum(['super_admin', 'helpdesk_admin', 'end_user']).describe("The signed-in member's own role."),
 });
 
 export const usersPageSchema = z.object({

@@ -16,9 +16,12 @@ export async function findItemVersion(
   db: Db,
   customerId: string,
   request: ItemRequest,
+  /** The only subject (email, lower case) whose items may be downloaded; null: any (ownSubjectOnly). */
+  onlySubject: string | null = null,
 ): Promise<{ source: BackupSource; version: ItemVersion }> {
   const source = await sourceById(db, customerId, request.source);
-  if (!source) throw notFound('Backup source');
+  // An end user's download of another user's item: as if the source did not exist.
+  if (!source || (onlySubject && source.subjectEmail.toLowerCase() !== onlySubject)) throw notFound('Backup source');
   const history = await itemVersions(db, customerId, source.id, request.item);
   let version: ItemVersion | undefined;
   if (request.version !== undefined) {

@@ -5,7 +5,8 @@
 // the session of someone the policy module allows to export this customer's data now — so a
 // URL alone opens nothing, and a role change, a removal or the customer's move to another
 // partner ends access at once. The tenant is loaded and authorised first; another tenant's
-// customer, source or export answers 404.
+// customer, source or export answers 404. End users reach their own items and exports only
+// (the policy's own-data rule); another user's answers 404 like an unknown one.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -15,6 +16,7 @@ import { AppError, notFound } from '../../http/errors.ts';
 import { type BackupService, openTenantRepository } from '../backup/index.ts';
 import { messageAttachment, rawMessage } from '../browse/index.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
+import { authorizeSubject, ownSubjectOnly } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { sendAsAttachment } from './download-headers.ts';
 import { exportServices } from './export-archive.ts';
@@ -117,8 +119,9 @@ export const exportModule: ApiModule = (app, ctx) => {
     },
     async (request, reply) => {
       const { customerId } = request.params;
-      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
-      const { source, version } = await findItemVersion(ctx.db, customerId, request.query);
+      const actor = requireActor(request);
+      await authorizeCustomer(ctx.db, actor, 'customer.data.export', customerId);
+      const { source, version } = await findItemVersion(ctx.db, customerId, request.query, ownSubjectOnly(actor));
       // One worker thread is plenty for one item.
       const repository = await openTenantRepository(ctx, customerId, { workers: 1 });
       let body: AsyncIterable<Buffer>;
@@ -162,8 +165,9 @@ export const exportModule: ApiModule = (app, ctx) => {
     },
     async (request, reply) => {
       const { customerId } = request.params;
-      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
-      const { source, version } = await findItemVersion(ctx.db, customerId, request.query);
+      const actor = requireActor(request);
+      await authorizeCustomer(ctx.db, actor, 'customer.data.browse', customerId);
+      const { source, version } = await findItemVersion(ctx.db, customerId, request.query, ownSubjectOnly(actor));
       if (source.service !== 'gmail') {
         throw new AppError(
           'validation_failed',
@@ -233,8 +237,11 @@ export const exportModule: ApiModule = (app, ctx) => {
     },
     async (request) => {
       const { customerId } = request.params;
-      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
-      const { limit, offset, user } = request.query;
+      const actor = requireActor(request);
+      await authorizeCustomer(ctx.db, actor, 'customer.data.browse', customerId);
+      const { limit, offset } = request.query;
+      // An end user lists their own exports only, whatever `user` asks for.
+      const user = ownSubjectOnly(actor) ?? request.query.user;
       const page = await listExports(ctx, customerId, { limit, offset, ...(user ? { user } : {}) });
       return { exports: page.exports.map(statusOf), total: page.total, limit, offset };
     },
@@ -252,9 +259,11 @@ export const exportModule: ApiModule = (app, ctx) => {
     },
     async (request) => {
       const { customerId, exportId } = request.params;
-      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
+      const actor = requireActor(request);
+      await authorizeCustomer(ctx.db, actor, 'customer.data.browse', customerId);
       const row = await getExport(ctx, customerId, exportId);
       if (!row) throw notFound('Export');
+      authorizeSubject(actor, row.subjectEmail, notFound('Export').message);
       return statusOf(row);
     },
   );
@@ -272,7 +281,10 @@ export const exportModule: ApiModule = (app, ctx) => {
     async (request, reply) => {
       const { customerId, exportId } = request.params;
       // Checked now, not when the export was made: the person must still be allowed.
-      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
+      const actor = requireActor(request);
+      await authorizeCustomer(ctx.db, actor, 'customer.data.export', customerId);
+      const owned = await getExport(ctx, customerId, exportId);
+      if (owned) authorizeSubject(actor, owned.subjectEmail, 'Export not found.');
       const row = await exportForDownload(ctx, customerId, exportId);
       const size = await stat(row.file).then(
         (info) => info.size,

@@ -6,7 +6,7 @@
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
-import type { Actor } from '../policy/index.ts';
+import { type Actor, authorizeSubject } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { type ExportService, exportServices } from './export-archive.ts';
 import { type DataExport, EXPORT_JOB, exportAuditDetails, exportRowFor, insertExport } from './exports.ts';
@@ -39,7 +39,8 @@ export interface StartExportInput {
  */
 export async function startExport(deps: StartExportDeps, input: StartExportInput): Promise<DataExport> {
   const { customerId } = input;
-  await authorizeCustomer(deps.db, input.by.actor, 'customer.data.browse', customerId);
+  await authorizeCustomer(deps.db, input.by.actor, 'customer.data.export', customerId);
+  authorizeSubject(input.by.actor, input.user, `No backup of ${input.user} in this tenant.`);
   const values = await exportRowFor(deps, {
     customerId,
     subjectEmail: input.user.toLowerCase(),

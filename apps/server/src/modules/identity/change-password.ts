@@ -26,7 +26,14 @@ export interface PasswordChange {
 function ownOrganisation(actor: Actor): Tenant {
   if (actor.kind === 'partner') return { kind: 'partner', partnerId: actor.partnerId, partnerPath: [actor.partnerId] };
   if (actor.kind === 'customer') {
-    return { kind: 'customer', customerId: actor.customerId, partnerPath: [], allowPartnerAccess: false };
+    return {
+      kind: 'customer',
+      customerId: actor.customerId,
+      partnerPath: [],
+      allowPartnerAccess: false,
+      allowUserAccess: false,
+      allowUserExport: false,
+    };
   }
   return { kind: 'vendor' };
 }

@@ -27,6 +27,8 @@ export {
   customerMemberEmail,
   customerMembersOf,
   ensureSuperAdminMember,
+  type GrantedRole,
+  grantMemberRole,
   partnerManagerEmails,
   partnerOwnerColumns,
   removeTechnicianAssignments,

@@ -106,6 +106,39 @@ export async function customerMembersOf(db: Db, customerId: string): Promise<Cus
   return db.select().from(customerMembers).where(eq(customerMembers.customerId, customerId));
 }
 
+export type GrantedRole = CustomerMemberRow['grantedRole'];
+
+/**
+ * Sets the role granted in Safehold to the member with this email, creating the member (who has
+ * never signed in) when there is none. A super admin stays super admin while Google says so; the
+ * granted role is what they fall back to. Returns the member's roles before (null: created) and after.
+ */
+export async function grantMemberRole(
+  db: Db,
+  customerId: string,
+  email: string,
+  granted: GrantedRole,
+  newId: () => string,
+): Promise<{
+  before: { role: CustomerMemberRole; grantedRole: GrantedRole } | null;
+  after: { role: CustomerMemberRole; grantedRole: GrantedRole };
+}> {
+  const lower = email.toLowerCase();
+  const [existing] = await db
+    .select()
+    .from(customerMembers)
+    .where(and(eq(customerMembers.customerId, customerId), sql`lower(${customerMembers.email}) = ${lower}`));
+  if (!existing) {
+    await db
+      .insert(customerMembers)
+      .values({ id: newId(), customerId, email: lower, role: granted, grantedRole: granted });
+    return { before: null, after: { role: granted, grantedRole: granted } };
+  }
+  const role = existing.role === 'super_admin' ? 'super_admin' : granted;
+  await db.update(customerMembers).set({ role, grantedRole: granted }).where(eq(customerMembers.id, existing.id));
+  return { before: { role: existing.role, grantedRole: existing.grantedRole }, after: { role, grantedRole: granted } };
+}
+
 export async function setMemberRole(db: Db, memberId: string, role: CustomerMemberRole): Promise<void> {
   await db.update(customerMembers).set({ role }).where(eq(customerMembers.id, memberId));
 }

@@ -9,9 +9,11 @@ import {
   actions,
   authorize,
   authorizeInvitation,
+  authorizeSubject,
   can,
   customerScope,
   mayGrantRole,
+  ownSubjectOnly,
   partnerRoles,
   type Tenant,
   vendorRoles,
@@ -24,11 +26,46 @@ const tenants = {
   partnerOwn: { kind: 'partner', partnerId: 'P1', partnerPath: ['P1'] },
   partnerChild: { kind: 'partner', partnerId: 'P2', partnerPath: ['P2', 'P1'] },
   partnerOther: { kind: 'partner', partnerId: 'P3', partnerPath: ['P3'] },
-  customerOwn: { kind: 'customer', customerId: 'C1', partnerPath: ['P1'], allowPartnerAccess: true },
-  customerChild: { kind: 'customer', customerId: 'C2', partnerPath: ['P2', 'P1'], allowPartnerAccess: true },
-  customerOther: { kind: 'customer', customerId: 'C3', partnerPath: ['P3'], allowPartnerAccess: true },
-  customerUnassigned: { kind: 'customer', customerId: 'C4', partnerPath: ['P1'], allowPartnerAccess: true },
-  customerNoAccess: { kind: 'customer', customerId: 'C5', partnerPath: ['P1'], allowPartnerAccess: false },
+  customerOwn: {
+    kind: 'customer',
+    customerId: 'C1',
+    partnerPath: ['P1'],
+    allowPartnerAccess: true,
+    allowUserAccess: true,
+    allowUserExport: true,
+  },
+  customerChild: {
+    kind: 'customer',
+    customerId: 'C2',
+    partnerPath: ['P2', 'P1'],
+    allowPartnerAccess: true,
+    allowUserAccess: true,
+    allowUserExport: true,
+  },
+  customerOther: {
+    kind: 'customer',
+    customerId: 'C3',
+    partnerPath: ['P3'],
+    allowPartnerAccess: true,
+    allowUserAccess: true,
+    allowUserExport: true,
+  },
+  customerUnassigned: {
+    kind: 'customer',
+    customerId: 'C4',
+    partnerPath: ['P1'],
+    allowPartnerAccess: true,
+    allowUserAccess: true,
+    allowUserExport: true,
+  },
+  customerNoAccess: {
+    kind: 'customer',
+    customerId: 'C5',
+    partnerPath: ['P1'],
+    allowPartnerAccess: false,
+    allowUserAccess: true,
+    allowUserExport: true,
+  },
 } satisfies Record<string, Tenant>;
 type TenantName = keyof typeof tenants;
 
@@ -127,12 +164,14 @@ const expected: Record<Action, Expected> = {
     customerHelpdesk: ['customerOwn'],
     system: allCustomers,
   },
+  // End users: their own data only (authorizeSubject, below), while the access controls allow it.
   'customer.data.browse': {
     partnerOwner: subtreeCustomers,
     partnerAdmin: subtreeCustomers,
     partnerTechnician: assignedCustomers,
     customerSuperAdmin: ['customerOwn'],
     customerHelpdesk: ['customerOwn'],
+    customerEndUser: ['customerOwn'],
     system: allCustomers,
   },
   'customer.data.restore': {
@@ -141,12 +180,41 @@ const expected: Record<Action, Expected> = {
     partnerTechnician: assignedCustomers,
     customerSuperAdmin: ['customerOwn'],
     customerHelpdesk: ['customerOwn'],
+    customerEndUser: ['customerOwn'],
+    system: allCustomers,
+  },
+  'customer.data.export': {
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    partnerTechnician: assignedCustomers,
+    customerSuperAdmin: ['customerOwn'],
+    customerHelpdesk: ['customerOwn'],
+    customerEndUser: ['customerOwn'],
     system: allCustomers,
   },
   'customer.settings.manage': {
     partnerOwner: subtreeCustomers,
     partnerAdmin: subtreeCustomers,
     customerSuperAdmin: ['customerOwn'],
+  },
+  'customer.access_controls.read': {
+    vendorAdmin: allCustomers,
+    vendorSupport: allCustomers,
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    partnerTechnician: assignedCustomers,
+    partnerReadOnly: subtreeCustomers,
+    partnerBilling: subtreeCustomers,
+    customerSuperAdmin: ['customerOwn'],
+    customerHelpdesk: ['customerOwn'],
+    customerEndUser: ['customerOwn'],
+    system: allCustomers,
+  },
+  'customer.roles.manage': {
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    customerSuperAdmin: ['customerOwn'],
+    system: allCustomers,
   },
   'customer.transfer_token.manage': { customerSuperAdmin: ['customerOwn'] },
   'customer.partner.remove': { customerSuperAdmin: ['customerOwn'] },
@@ -227,6 +295,89 @@ describe('authorize', () => {
   });
   it('a customer end user cannot see their own tenant console', () => {
     assert.equal(can(actors.customerEndUser, 'customer.read', tenants.customerOwn), false);
+  });
+});
+
+describe('access controls (Settings › Access controls)', () => {
+  const own = tenants.customerOwn;
+  const accessOff: Tenant = { ...own, allowUserAccess: false, allowUserExport: true };
+  const exportOff: Tenant = { ...own, allowUserAccess: true, allowUserExport: false };
+  const codeOf = (run: () => void): string | null => {
+    try {
+      run();
+      return null;
+    } catch (error) {
+      return (error as { code?: string }).code ?? 'no code';
+    }
+  };
+
+  it('access off: an end user may neither browse, restore nor export, each refused with user_access_off', () => {
+    for (const action of ['customer.data.browse', 'customer.data.restore', 'customer.data.export'] as const) {
+      assert.equal(can(actors.customerEndUser, action, accessOff), false, action);
+      assert.equal(
+        codeOf(() => authorize(actors.customerEndUser, action, accessOff)),
+        'user_access_off',
+        action,
+      );
+    }
+    assert.throws(
+      () => authorize(actors.customerEndUser, 'customer.data.browse', accessOff),
+      /Your administrator has turned off access to backups\./,
+    );
+  });
+
+  it('exports off: an end user still browses and restores, and an export is refused with user_export_off', () => {
+    assert.equal(can(actors.customerEndUser, 'customer.data.browse', exportOff), true);
+    assert.equal(can(actors.customerEndUser, 'customer.data.restore', exportOff), true);
+    assert.equal(
+      codeOf(() => authorize(actors.customerEndUser, 'customer.data.export', exportOff)),
+      'user_export_off',
+    );
+  });
+
+  it('the switches are about end users: admins and partners keep browse, restore and export', () => {
+    const bothOff: Tenant = { ...own, allowUserAccess: false, allowUserExport: false };
+    for (const actor of [actors.customerSuperAdmin, actors.customerHelpdesk, actors.partnerTechnician]) {
+      for (const action of ['customer.data.browse', 'customer.data.restore', 'customer.data.export'] as const) {
+        assert.equal(can(actor, action, bothOff), true, `${actor.kind} ${action}`);
+      }
+    }
+  });
+
+  it("an end user's refusals outside their data keep the plain forbidden code", () => {
+    assert.equal(
+      codeOf(() => authorize(actors.customerEndUser, 'customer.settings.manage', accessOff)),
+      'forbidden',
+    );
+  });
+});
+
+describe('own data (authorizeSubject)', () => {
+  it('an end user reaches their own backups only; another user answers not_found', () => {
+    assert.doesNotThrow(() => authorizeSubject(actors.customerEndUser, 'end_user@c1.test'));
+    assert.doesNotThrow(() => authorizeSubject(actors.customerEndUser, 'End_User@C1.test'));
+    assert.throws(
+      () => authorizeSubject(actors.customerEndUser, 'super_admin@c1.test'),
+      (error: { code?: string }) => error.code === 'not_found',
+    );
+    assert.throws(
+      () => authorizeSubject(actors.customerEndUser, 'shared-drive-0AAbc'),
+      (error: { code?: string }) => error.code === 'not_found',
+    );
+  });
+
+  it('admins, help-desk admins, partners, operators and the system reach every user', () => {
+    for (const actor of [
+      actors.customerSuperAdmin,
+      actors.customerHelpdesk,
+      actors.partnerTechnician,
+      actors.vendorAdmin,
+      actors.system,
+    ]) {
+      assert.doesNotThrow(() => authorizeSubject(actor, 'someone@c1.test'));
+      assert.equal(ownSubjectOnly(actor), null);
+    }
+    assert.equal(ownSubjectOnly(actors.customerEndUser), 'end_user@c1.test');
   });
 });
 

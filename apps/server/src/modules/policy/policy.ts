@@ -30,7 +30,16 @@ export type Actor =
 export type Tenant =
   | { kind: 'vendor' }
   | { kind: 'partner'; partnerId: string; partnerPath: readonly string[] }
-  | { kind: 'customer'; customerId: string; partnerPath: readonly string[]; allowPartnerAccess: boolean };
+  | {
+      kind: 'customer';
+      customerId: string;
+      partnerPath: readonly string[];
+      allowPartnerAccess: boolean;
+      /** Settings › Access controls: end users may browse and restore their own backups. */
+      allowUserAccess: boolean;
+      /** …and export their own data (only while allowUserAccess is on). */
+      allowUserExport: boolean;
+    };
 
 export const actions = [
   // vendor console
@@ -51,7 +60,10 @@ export const actions = [
   'customer.backup.run',
   'customer.data.browse',
   'customer.data.restore',
+  'customer.data.export',
   'customer.settings.manage',
+  'customer.access_controls.read',
+  'customer.roles.manage',
   'customer.transfer_token.manage',
   'customer.partner.remove',
   'customer.reseller.read',
@@ -94,6 +106,15 @@ const customerRole =
     tenant.kind === 'customer' &&
     tenant.customerId === actor.customerId &&
     roles.includes(actor.role);
+type AccessControl = 'allowUserAccess' | 'allowUserExport';
+/**
+ * An end user of the tenant while the customer's access controls allow it. Only their own
+ * data: the services also call `authorizeSubject` for the user whose backup is reached.
+ */
+const endUserWhile =
+  (...flags: AccessControl[]): Rule =>
+  (actor, tenant) =>
+    customerRole('end_user')(actor, tenant) && tenant.kind === 'customer' && flags.every((flag) => tenant[flag]);
 const onVendor: Rule = (_actor, tenant) => tenant.kind === 'vendor';
 const isSystem: Rule = (actor) => actor.kind === 'system';
 const all =
@@ -150,17 +171,43 @@ const rules: Record<Action, Rule> = {
   ),
   // The operator at the command line too: `safehold export` and `safehold restore` start theirs
   // through the same use cases as the API (startExport, startRestore), which ask this module.
+  // End users: their own backups (PRODUCT §1), unless the customer turned that off.
   'customer.data.browse': any(
     partnerRole(...operating),
     customerRole('super_admin', 'helpdesk_admin'),
+    endUserWhile('allowUserAccess'),
     all(isSystem, (_a, t) => t.kind === 'customer'),
   ),
+  // End users restore only into their own account (authorizeSubject on `user` and `to`).
   'customer.data.restore': any(
     partnerRole(...operating),
     customerRole('super_admin', 'helpdesk_admin'),
+    endUserWhile('allowUserAccess'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
+  // A zip of a user's data (and one item's download): a switch of its own for end users.
+  'customer.data.export': any(
+    partnerRole(...operating),
+    customerRole('super_admin', 'helpdesk_admin'),
+    endUserWhile('allowUserAccess', 'allowUserExport'),
     all(isSystem, (_a, t) => t.kind === 'customer'),
   ),
   'customer.settings.manage': any(partnerRole(...managing), customerRole('super_admin')),
+  // What end users may do with their backups: every member (their page says why something
+  // is off) and whoever reads the tenant.
+  'customer.access_controls.read': any(
+    all(vendorAny, (_a, t) => t.kind === 'customer'),
+    partnerRole(...viewing, 'billing'),
+    customerRole('super_admin', 'helpdesk_admin', 'end_user'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
+  // Making help-desk admins (and end users again): the customer's super admins, the partner's
+  // managers, and the operator at the command line (`safehold tenant role`).
+  'customer.roles.manage': any(
+    partnerRole(...managing),
+    customerRole('super_admin'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
   'customer.transfer_token.manage': customerRole('super_admin'),
   'customer.partner.remove': customerRole('super_admin'),
   // The customer's own Reseller Settings (its partner, the live token's last 4 characters).
@@ -217,7 +264,52 @@ export function can(actor: Actor, action: Action, tenant: Tenant): boolean {
 export function authorize(actor: Actor, action: Action, tenant: Tenant): void {
   if (can(actor, action, tenant)) return;
   if (!canSee(actor, tenant)) throw new AppError('not_found', 'Not found.');
-  throw new AppError('forbidden', refusalReasons[action] ?? 'Your role does not allow this.');
+  throw (
+    accessControlRefusal(actor, action, tenant) ??
+    new AppError('forbidden', refusalReasons[action] ?? 'Your role does not allow this.')
+  );
+}
+
+const endUserActions: readonly Action[] = ['customer.data.browse', 'customer.data.restore', 'customer.data.export'];
+
+/**
+ * An end user refused because the customer switched their access off (not because of the
+ * role): its own code, and a sentence the page shows as it is.
+ */
+function accessControlRefusal(actor: Actor, action: Action, tenant: Tenant): AppError | null {
+  if (actor.kind !== 'customer' || actor.role !== 'end_user' || tenant.kind !== 'customer') return null;
+  if (!endUserActions.includes(action)) return null;
+  if (!tenant.allowUserAccess) {
+    return new AppError('user_access_off', 'Your administrator has turned off access to backups.');
+  }
+  if (action === 'customer.data.export' && !tenant.allowUserExport) {
+    return new AppError('user_export_off', 'Your administrator has turned off exports of your data.');
+  }
+  return null;
+}
+
+/**
+ * The own-data rule: an end user reaches only the backups of their own account (by email;
+ * shared drives are nobody's own). Anyone else the tenant-level `authorize` allowed reaches
+ * every user's. Another user's backup answers 404, as if it did not exist: an end user does
+ * not learn who else is backed up.
+ */
+export function authorizeSubject(actor: Actor, subjectEmail: string, notFoundMessage = 'Not found.'): void {
+  const own = ownSubjectOnly(actor);
+  if (own !== null && own !== subjectEmail.toLowerCase()) throw new AppError('not_found', notFoundMessage);
+}
+
+/** Where a restore may write: an end user only into their own account (PRODUCT §1). */
+export function authorizeRestoreTarget(actor: Actor, targetEmail: string): void {
+  const own = ownSubjectOnly(actor);
+  if (own !== null && own !== targetEmail.toLowerCase()) {
+    throw new AppError('forbidden', 'You can restore only into your own account.');
+  }
+}
+
+/** The only subject (email, lower case) list queries may return for this actor; null: any. */
+export function ownSubjectOnly(actor: Actor): string | null {
+  return actor.kind === 'customer' && actor.role === 'end_user' ? actor.email.toLowerCase() : null;
 }
 
 export function canSee(actor: Actor, tenant: Tenant): boolean {

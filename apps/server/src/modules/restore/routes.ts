@@ -3,11 +3,12 @@
 // the domain; GET /api/customers/:customerId/restores/:id shows its status, counts, errors and
 // items (paged); GET /api/customers/:customerId/restores lists them, newest first. Starting one is the restore use case (start-restore.ts), as for the CLI. The
 // tenant is loaded and authorised by policy first: a tenant the caller cannot see answers 404,
-// as does a restore of another tenant.
+// as does a restore of another tenant, and for an end user a restore of another user's backup.
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
+import { authorizeSubject, ownSubjectOnly } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { getRestore, listRestoreItems, listRestores, type Restore, restoreErrors } from './restore-store.ts';
 import { startRestore } from './start-restore.ts';
@@ -178,8 +179,11 @@ export const restoreModule: ApiModule = (app, ctx) => {
     },
     async (request) => {
       const { customerId } = request.params;
-      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
-      const { limit, offset, user, status: only } = request.query;
+      const actor = requireActor(request);
+      await authorizeCustomer(ctx.db, actor, 'customer.data.browse', customerId);
+      const { limit, offset, status: only } = request.query;
+      // An end user lists their own restores only, whatever `user` asks for.
+      const user = ownSubjectOnly(actor) ?? request.query.user;
       const page = await listRestores(ctx.db, customerId, {
         limit,
         offset,
@@ -203,9 +207,11 @@ export const restoreModule: ApiModule = (app, ctx) => {
     },
     async (request) => {
       const { customerId, restoreId } = request.params;
-      await authorizeCustomer(ctx.db, requireActor(request), 'customer.data.browse', customerId);
+      const actor = requireActor(request);
+      await authorizeCustomer(ctx.db, actor, 'customer.data.browse', customerId);
       const restore = await getRestore(ctx.db, customerId, restoreId);
       if (!restore) throw notFound('Restore');
+      authorizeSubject(actor, restore.fromEmail, notFound('Restore').message);
       const { limit, offset, status: only } = request.query;
       const page = await listRestoreItems(ctx.db, customerId, restoreId, {
         limit,

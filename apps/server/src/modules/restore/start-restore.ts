@@ -6,7 +6,7 @@
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
-import type { Actor } from '../policy/index.ts';
+import { type Actor, authorizeRestoreTarget, authorizeSubject } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { RESTORE_JOB } from './restore-jobs.ts';
 import {
@@ -42,6 +42,9 @@ export interface StartRestoreInput {
 export async function startRestore(deps: StartRestoreDeps, input: StartRestoreInput): Promise<Restore> {
   const { customerId } = input;
   await authorizeCustomer(deps.db, input.by.actor, 'customer.data.restore', customerId);
+  // End users: their own backup, into their own account only.
+  authorizeSubject(input.by.actor, input.request.user, `No backup of ${input.request.user} in this tenant.`);
+  authorizeRestoreTarget(input.by.actor, input.request.to ?? input.request.user);
   const values = await restoreRowFor(deps, customerId, {
     ...input.request,
     requestedBy: input.by.audit.actor.label,

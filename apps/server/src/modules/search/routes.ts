@@ -2,12 +2,14 @@
 // query-parser.ts over the tenant's backups, newest item first, paged by cursor; current
 // versions by default, `asOf` for the state at a moment, `versions=all` for every version.
 // Authorised like browsing (customer.data.browse); a tenant the caller cannot see answers 404.
+// An end user searches their own backups only (the policy's own-data rule).
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { AppError } from '../../http/errors.ts';
 import { requireActor } from '../identity/index.ts';
+import { ownSubjectOnly } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
-import { parseQuery, QueryError } from './query-parser.ts';
+import { parseQuery, QueryError, type SearchQuery } from './query-parser.ts';
 import { searchItems } from './search.ts';
 import { hitSummary, searchHitSchema } from './search-results.ts';
 
@@ -23,6 +25,17 @@ const querystring = z.object({
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
+
+/**
+ * The query narrowed to one user's backups: `user:` terms that name someone else (by email or
+ * local part) leave nothing to find, so the answer is null (an empty page).
+ */
+export function withinOwnBackups(query: SearchQuery, ownEmail: string): SearchQuery | null {
+  const localPart = ownEmail.slice(0, ownEmail.indexOf('@'));
+  const namesOwn = (user: string) => [ownEmail, localPart].includes(user.toLowerCase());
+  if (!query.users.every(namesOwn)) return null;
+  return { ...query, users: [ownEmail] };
+}
 
 export const searchModule: ApiModule = (app, ctx) => {
   app.get(
@@ -51,7 +64,10 @@ export const searchModule: ApiModule = (app, ctx) => {
         if (error instanceof QueryError) throw new AppError('validation_failed', error.message, { field: 'q' });
         throw error;
       }
-      const page = await searchItems(ctx.db, customerId, query, {
+      const own = ownSubjectOnly(actor);
+      const scoped = own === null ? query : withinOwnBackups(query, own);
+      if (scoped === null) return { items: [], nextCursor: null };
+      const page = await searchItems(ctx.db, customerId, scoped, {
         limit,
         cursor: cursor ?? null,
         ...(asOf ? { asOf: new Date(asOf) } : {}),

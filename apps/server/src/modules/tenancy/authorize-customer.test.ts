@@ -49,6 +49,8 @@ forEachDatabase('authorizeCustomer', (kind) => {
       customerId: customerId.managed,
       partnerPath: [partnerId.own],
       allowPartnerAccess: false,
+      allowUserAccess: true,
+      allowUserExport: true,
     });
   });
 

@@ -74,6 +74,20 @@ export async function setAllowPartnerAccess(db: Db, customerId: string, allowed:
   await db.update(customers).set({ allowPartnerAccess: allowed }).where(eq(customers.id, customerId));
 }
 
+/** Settings › Access controls: what end users may do with their own backups. */
+export interface CustomerAccessControls {
+  allowUserAccess: boolean;
+  allowUserExport: boolean;
+}
+
+export async function setCustomerAccessControls(
+  db: Db,
+  customerId: string,
+  controls: CustomerAccessControls,
+): Promise<void> {
+  await db.update(customers).set(controls).where(eq(customers.id, customerId));
+}
+
 /** A tenant's daily backup window: scheduled runs start between `startHour` (UTC) and `hours` later. */
 export interface CustomerBackupWindow {
   startHour: number;

@@ -7,6 +7,7 @@
 // customerIdsWithStatus) so they stay one statement without joining these tables.
 export { authorizeCustomer } from './authorize-customer.ts';
 export {
+  type CustomerAccessControls,
   type CustomerBackupWindow,
   type CustomerRow,
   type CustomerStatus,
@@ -25,6 +26,7 @@ export {
   lockCustomer,
   type NewCustomer,
   setAllowPartnerAccess,
+  setCustomerAccessControls,
   setCustomerBackupWindow,
   setCustomerPartner,
 } from './customer-rows.ts';

@@ -91,6 +91,8 @@ forEachDatabase('tenancy queries', (kind) => {
       customerId: customer.viaChild,
       partnerPath: [id.child, id.distributor],
       allowPartnerAccess: false,
+      allowUserAccess: true,
+      allowUserExport: true,
     });
     assert.equal(await loadCustomerTenant(ctx.db, randomUUID()), null);
   });

@@ -34,7 +34,13 @@ export async function partnerSubtreeIds(db: Db, partnerId: string): Promise<stri
 
 export async function loadCustomerTenant(db: Db, customerId: string): Promise<Tenant | null> {
   const [customer] = await db
-    .select({ id: customers.id, partnerId: customers.partnerId, allowPartnerAccess: customers.allowPartnerAccess })
+    .select({
+      id: customers.id,
+      partnerId: customers.partnerId,
+      allowPartnerAccess: customers.allowPartnerAccess,
+      allowUserAccess: customers.allowUserAccess,
+      allowUserExport: customers.allowUserExport,
+    })
     .from(customers)
     .where(eq(customers.id, customerId));
   if (!customer) return null;
@@ -43,6 +49,8 @@ export async function loadCustomerTenant(db: Db, customerId: string): Promise<Te
     customerId: customer.id,
     partnerPath: customer.partnerId ? await partnerPath(db, customer.partnerId) : [],
     allowPartnerAccess: customer.allowPartnerAccess,
+    allowUserAccess: customer.allowUserAccess,
+    allowUserExport: customer.allowUserExport,
   };
 }
 

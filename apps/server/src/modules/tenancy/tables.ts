@@ -48,6 +48,10 @@ export const customers = pgTable(
     trialEndsAt: timestamp('trial_ends_at', { withTimezone: true }),
     seatsPurchased: integer('seats_purchased').notNull().default(0),
     allowPartnerAccess: boolean('allow_partner_access').notNull().default(false),
+    /** Settings › Access controls (PRODUCT §3): end users may browse and restore their own backups. */
+    allowUserAccess: boolean('allow_user_access').notNull().default(true),
+    /** End users may also export their own data (only while allowUserAccess is on). */
+    allowUserExport: boolean('allow_user_export').notNull().default(true),
     /** Daily backup window: scheduled runs start between this hour (UTC) and `backupWindowHours` later. */
     backupWindowStartHour: integer('backup_window_start_hour').notNull().default(1),
     backupWindowHours: integer('backup_window_hours').notNull().default(6),

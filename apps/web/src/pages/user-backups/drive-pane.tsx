@@ -126,9 +126,9 @@ function Folder({
                       onChange={() => onToggle(item)}
                     />
                   </Table.Td>
-                  <Table.Td style={{ overflowWrap: 'anywhere' }}>
+                  <Table.Td miw={180} style={{ overflowWrap: 'break-word' }}>
                     {entry.isFolder ? (
-                      <Anchor component="button" type="button" fw={600} onClick={() => onOpen(entry.itemKey)}>
+                      <Anchor component="button" type="button" fw={600} ta="left" onClick={() => onOpen(entry.itemKey)}>
                         {entry.name}
                       </Anchor>
                     ) : (

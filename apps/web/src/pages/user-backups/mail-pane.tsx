@@ -3,6 +3,7 @@
 // never loaded whole). Each row has its checkbox; the page and the whole label can be selected;
 // clicking a subject opens the message reader.
 import {
+  Anchor,
   Badge,
   Button,
   Checkbox,
@@ -151,7 +152,14 @@ function Messages({
                     {row.from ?? none}
                   </Table.Td>
                   <Table.Td>
-                    <Anchor component="button" type="button" fw={600} ta="left" onClick={() => setReading(row)}>
+                    <Anchor
+                      component="button"
+                      type="button"
+                      fw={600}
+                      ta="left"
+                      miw={160}
+                      onClick={() => setReading(row)}
+                    >
                       {item.title}
                     </Anchor>
                   </Table.Td>

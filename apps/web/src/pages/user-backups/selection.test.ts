@@ -7,6 +7,7 @@ import {
   describeSelection,
   isPageSelected,
   isSelected,
+  itemsOfOtherServices,
   restoreNarrowing,
   selectionReducer,
   wholeService,
@@ -93,4 +94,12 @@ test('the buttons say what is selected, in the words of the service', () => {
 
 test('a restore of selected rows is asked for their item keys', () => {
   assert.deepEqual(restoreNarrowing(run({ type: 'page', items: [a, b], selected: true })), { items: ['m1', 'm2'] });
+});
+
+test('items selected in search results of another service are told apart from the tab’s', () => {
+  const event: SelectableItem = { ...a, service: 'calendar', itemKey: 'e1', title: 'Drill' };
+  const selection = run({ type: 'toggle', item: a }, { type: 'toggle', item: event });
+  assert.deepEqual(itemsOfOtherServices(selection, 'gmail'), [event]);
+  assert.deepEqual(itemsOfOtherServices(selection, 'calendar'), [a]);
+  assert.deepEqual(itemsOfOtherServices(wholeService, 'gmail'), []);
 });

@@ -97,6 +97,14 @@ export function describeSelection(selection: Selection, service: Service): strin
   }
 }
 
+/**
+ * Selected items of another service than the tab's (search results span services): a restore or
+ * export acts on one service, so these would be refused or lost; the page says so instead.
+ */
+export function itemsOfOtherServices(selection: Selection, service: Service): SelectableItem[] {
+  return selectedItems(selection).filter((item) => item.service !== service);
+}
+
 /** The restore API's narrowing for a selection (nothing for the whole service). */
 export function restoreNarrowing(selection: Selection): {
   items?: string[];

@@ -12,6 +12,7 @@ import { type BackupSource, backUpUser, pointsQuery, subjectSourcesQuery } from 
 import { usersQuery } from '../../api/customer-console.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { count } from '../../format.ts';
+import { backUpNowRefusal } from './back-up-now.ts';
 import { BackupHistory } from './backup-history.tsx';
 import { pointLabel } from './browse-rows.ts';
 import { CalendarPane } from './calendar-pane.tsx';
@@ -31,7 +32,7 @@ import { MailPane } from './mail-pane.tsx';
 import { RestoreDialog } from './restore-dialog.tsx';
 import { SearchBox } from './search-box.tsx';
 import { SearchPanel } from './search-panel.tsx';
-import { describeSelection, isSelected, selectionReducer, wholeService } from './selection.ts';
+import { describeSelection, isSelected, itemsOfOtherServices, selectionReducer, wholeService } from './selection.ts';
 import { VersionHistory } from './version-history.tsx';
 
 export interface UserBackupsViewProps {
@@ -92,6 +93,11 @@ export function UserBackupsView({ subject, viewer, customerId }: UserBackupsView
   const target: ActionTarget | null =
     source && point ? { customerId, subject, service, sourceId: source.id, at: point.at, selection } : null;
   const what = describeSelection(selection, service);
+  const elsewhere = itemsOfOtherServices(selection, service).length;
+  const mixed =
+    elsewhere > 0
+      ? `${count(elsewhere)} selected ${elsewhere === 1 ? 'item is' : 'items are'} not ${serviceTabs[service]}: restore or export ${elsewhere === 1 ? 'it' : 'them'} from ${elsewhere === 1 ? 'its' : 'their'} own tab.`
+      : null;
   const backedUp = (sources.data?.sources ?? []).map((one) => one.service);
 
   return (
@@ -129,8 +135,9 @@ export function UserBackupsView({ subject, viewer, customerId }: UserBackupsView
               </Group>
               <Actions
                 viewer={viewer}
-                ready={target !== null}
+                ready={target !== null && mixed === null}
                 what={what}
+                problem={mixed}
                 onRestore={() => setDialog('restore')}
                 onExport={() => setDialog('export')}
               />
@@ -219,12 +226,15 @@ function Actions({
   viewer,
   ready,
   what,
+  problem,
   onRestore,
   onExport,
 }: {
   viewer: Viewer;
   ready: boolean;
   what: string;
+  /** Why the selection cannot be acted on as it is, if it cannot. */
+  problem: string | null;
   onRestore(): void;
   onExport(): void;
 }) {
@@ -250,6 +260,11 @@ function Actions({
           Export
         </Button>
       </Group>
+      {problem ? (
+        <Text size="sm" c="orange.9">
+          {problem}
+        </Text>
+      ) : null}
       {refusals.map((refusal) =>
         refusal ? (
           <Text key={refusal} size="sm" c="dimmed">
@@ -271,13 +286,7 @@ function BackUpNow({ customerId, subject, viewer }: { customerId: string; subjec
   });
   const user = directory.data?.users.find((one) => one.email.toLowerCase() === email?.toLowerCase());
   const backUp = useMutation({ mutationFn: () => backUpUser(customerId, email ?? '') });
-  const reason = !viewer.mayBackUp
-    ? 'You cannot start backups.'
-    : email === null
-      ? 'Shared drives are backed up with the domain’s scheduled backups.'
-      : viewer.mode === 'admin' && directory.isSuccess && user?.license === 'none'
-        ? `${email} has no license: assign one in the License Manager to back them up.`
-        : null;
+  const reason = backUpNowRefusal(viewer, subject, user?.license);
   return (
     <Stack gap={4}>
       <Group gap="sm">
