@@ -396,3 +396,182 @@ test('"Back up now" backs up this user’s services', async (t) => {
     );
   });
 });
+
+/** The admin's backup runs (GET backup/runs?user=…), and the tenant's total. */
+async function adminRuns(): Promise<{ statuses: string[]; total: number; tenantTotal: number }> {
+  const customerId = await ownCustomerId();
+  const mine = await page.request.get(`/api/customers/${customerId}/backup/runs?user=${admin}&limit=200`);
+  const all = await page.request.get(`/api/customers/${customerId}/backup/runs?limit=1`);
+  const body = (await mine.json()) as { runs: { status: string }[]; total: number };
+  return { statuses: body.runs.map((run) => run.status), total: body.total, tenantTotal: (await all.json()).total };
+}
+
+/** Waits (up to 3 minutes) until none of the admin's backup runs is queued or running. */
+async function backupsIdle(): Promise<void> {
+  for (let attempt = 0; attempt < 900; attempt++) {
+    const { statuses } = await adminRuns();
+    if (!statuses.some((status) => status === 'queued' || status === 'running')) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail('the admin’s backups did not end');
+}
+
+/**
+ * Picks the first backup point (the oldest, last in the list): what it holds does not depend on
+ * the restores and backups the earlier steps made. Returns how many points there are.
+ */
+async function chooseOldestPoint(): Promise<number> {
+  await page.getByRole('combobox', { name: 'Backup point' }).click();
+  const options = page.getByRole('option');
+  await waitForVisible(page, options.first(), 'the backup points');
+  const points = await options.count();
+  await options.last().click();
+  return points;
+}
+
+/** The body of a row's download link, fetched with the admin's session. */
+async function downloadOf(link: ReturnType<Page['getByRole']>): Promise<string> {
+  const href = (await link.getAttribute('href')) ?? '';
+  assert.match(href, /\/items\/download\?source=[^&]+&item=[^&]+&version=\d+$/);
+  const response = await page.request.get(href);
+  assert.equal(response.status(), 200, href);
+  return response.text();
+}
+
+test('search: the terms as chips, a refused term named before sending, results downloadable, clearing browses', async (t) => {
+  if (!browser) return t.skip('no browser');
+  await withFailureScreenshot(page, 'restore-console-search', async () => {
+    // The backup "Back up now" started above ends first; then the page shows every point.
+    await backupsIdle();
+    await page.reload();
+    await openTab('Mail');
+    await chooseOldestPoint();
+    const search = page.getByRole('searchbox', { name: 'Search backups' });
+    await search.fill('subject:"Board minutes" colour:red');
+    const terms = page.getByRole('list', { name: 'Search terms' });
+    await waitForVisible(page, terms.getByRole('listitem').filter({ hasText: 'subject: “Board minutes”' }), 'a chip');
+    await search.press('Enter');
+    await waitForVisible(page, page.getByText(/Unknown search operator "colour:" in colour:red/), 'the refusal');
+    assert.equal(await page.getByRole('table', { name: 'Search results' }).count(), 0, 'nothing was searched');
+    await terms.getByRole('button', { name: 'Remove colour: red', exact: true }).click();
+    assert.equal(await search.inputValue(), 'subject:"Board minutes"');
+    const results = page.getByRole('table', { name: 'Search results' });
+    await waitForVisible(page, results.getByRole('checkbox', { name: `Select ${subject}` }), 'the message found');
+    await screenshots('restore-console-search');
+    // The row's download is that version's .eml, byte for byte what was backed up.
+    assert.equal(await downloadOf(results.getByRole('link', { name: `Download ${subject}`, exact: true })), rawMessage);
+    await page.getByRole('button', { name: 'Clear search', exact: true }).click();
+    await results.waitFor({ state: 'detached' });
+    assert.equal(await search.inputValue(), '');
+    await waitForVisible(page, checkbox(subject), 'browsing the label again');
+  });
+});
+
+test('calendar and contacts: the backed-up event and contacts, with .ics and .vcf downloads', async (t) => {
+  if (!browser) return t.skip('no browser');
+  await withFailureScreenshot(page, 'restore-console-calendar-contacts', async () => {
+    await openTab('Calendar');
+    await chooseOldestPoint();
+    const calendar = page.getByRole('combobox', { name: 'Calendar', exact: true });
+    await waitForVisible(page, calendar, 'the calendar picker');
+    assert.match(await calendar.inputValue(), new RegExp(`^${admin.replaceAll('.', '\\.')} \\(\\d+ events?\\)$`));
+    const events = page.getByRole('table', { name: 'Events' });
+    await waitForVisible(page, events.getByRole('checkbox', { name: `Select ${eventTitle}` }), 'the deleted event');
+    // Unfolded (RFC 5545 folds lines longer than 75 octets).
+    const ics = (await downloadOf(events.getByRole('link', { name: `Download ${eventTitle}`, exact: true }))).replace(
+      /\r\n[ \t]/g,
+      '',
+    );
+    assert.match(ics, /BEGIN:VCALENDAR/);
+    assert.ok(ics.includes(`UID:${original.iCalUID}`), 'the .ics carries the event’s iCalUID');
+    await openTab('Contacts');
+    const contacts = page.getByRole('table', { name: 'Contacts' });
+    const rows = contacts.getByRole('checkbox', { name: /^Select (?!all)/ });
+    await waitForVisible(page, rows.first(), 'the contacts');
+    assert.ok((await rows.count()) >= 2, 'the generated contacts are listed');
+    const vcf = await downloadOf(contacts.getByRole('link', { name: /^Download / }).first());
+    assert.match(vcf, /^BEGIN:VCARD/);
+    // Select all on the page selects every contact row.
+    await contacts.getByRole('checkbox', { name: 'Select all contacts shown', exact: true }).check();
+    for (const row of await rows.all()) assert.equal(await row.isChecked(), true);
+    await contacts.getByRole('checkbox', { name: 'Select all contacts shown', exact: true }).uncheck();
+  });
+});
+
+test('versions: an item’s backed-up versions with their backup points and downloads', async (t) => {
+  if (!browser) return t.skip('no browser');
+  await withFailureScreenshot(page, 'restore-console-versions', async () => {
+    await openTab('Calendar');
+    const points = await chooseOldestPoint();
+    await page.getByRole('button', { name: `Versions of ${eventTitle}`, exact: true }).click();
+    const drawer = page.getByRole('dialog', { name: `Versions of ${eventTitle}` });
+    const version = drawer.getByRole('article', { name: 'Version 1' });
+    await waitForVisible(page, version, 'the first version');
+    const text = await version.innerText();
+    assert.match(text, /In 1 backup point/, 'the event was deleted in Google before the second backup');
+    assert.match(text, points > 1 ? /replaced or deleted/ : /still current/);
+    const ics = (await downloadOf(version.getByRole('link', { name: 'Download version 1', exact: true }))).replace(
+      /\r\n[ \t]/g,
+      '',
+    );
+    assert.ok(ics.includes(`UID:${original.iCalUID}`));
+    await screenshots('restore-console-versions');
+    await drawer.getByRole('button', { name: 'Close', exact: true }).click();
+    await drawer.waitFor({ state: 'detached' });
+  });
+});
+
+test('backup history: only this user’s runs, and a partial run opens to the skipped file and why', async (t) => {
+  if (!browser) return t.skip('no browser');
+  await withFailureScreenshot(page, 'restore-console-history', async () => {
+    // A new file Google refuses to hand over: the next Drive backup skips it and ends partial.
+    const refused = 'cannot-download.txt';
+    await google.drive.files.create(
+      { requestBody: { name: refused }, media: { mimeType: 'text/plain', body: 'locked\n' }, fields: 'id' },
+      google.at,
+    );
+    emulator.control.setFaults([
+      {
+        endpoint: 'drive.files.*',
+        user: admin,
+        errorRate: 1,
+        status: 403,
+        reason: 'cannotDownloadFile',
+        message: 'This file cannot be downloaded',
+      },
+    ]);
+    t.after(() => emulator.control.setFaults([]));
+    const started = page.waitForResponse(
+      (response) => response.request().method() === 'POST' && response.url().endsWith('/backup/runs'),
+    );
+    await page.getByRole('button', { name: 'Back up now', exact: true }).click();
+    assert.equal((await started).status(), 202);
+    await page.reload();
+    const history = page.getByRole('table', { name: 'Backup runs' });
+    await history.getByText('Partial', { exact: true }).first().waitFor({ timeout: 180_000 });
+    await waitUntil(
+      async () =>
+        !(await history
+          .getByText(/^(Queued|Running)$/)
+          .first()
+          .isVisible()),
+      'every run of the new backup to end',
+    );
+    // This user's runs only (10 a page), not the other two users'.
+    const { total, tenantTotal } = await adminRuns();
+    assert.ok(total >= 8 && total < tenantTotal, `${total} of the tenant's ${tenantTotal} runs are this user's`);
+    assert.equal(await history.getByRole('row').count(), 1 + Math.min(total, 10));
+    const open = history.getByRole('button', { name: /^Show problems of the Drive backup of / }).first();
+    await open.click();
+    const details = history.getByRole('cell').filter({ hasText: refused });
+    await waitForVisible(page, details, 'the skipped file');
+    assert.match(await details.innerText(), /cannot be downloaded|cannotDownloadFile/);
+    assert.equal(
+      await history
+        .getByRole('button', { name: /^Hide problems of the Drive backup of / })
+        .getAttribute('aria-expanded'),
+      'true',
+    );
+    await screenshots('restore-console-backup-history');
+  });
+});

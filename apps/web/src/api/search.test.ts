@@ -3,13 +3,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  calendarChoices,
   contactItem,
   downloadUrl,
   eventItem,
   hitItem,
-  ownSourceIds,
   pointsOfVersion,
   runHasDetails,
+  runInProgress,
   type SearchHit,
   titleOf,
 } from './search.ts';
@@ -98,37 +99,6 @@ test('a version appears in the backup points from its first backup until it was 
   assert.deepEqual(ids('2026-12-02T11:00:00.000Z', '2026-12-02T12:00:00.000Z'), [], 'between two points');
 });
 
-test("a user's own sources exclude the shared drives they are the acting member of", () => {
-  const sources = [
-    {
-      id: 's1',
-      subjectKind: 'user',
-      subjectId: 'u1',
-      subjectEmail: 'Ann@Example.com',
-      service: 'gmail',
-      lastSuccessAt: null,
-    },
-    {
-      id: 's2',
-      subjectKind: 'shared_drive',
-      subjectId: '0AD1',
-      subjectEmail: 'ann@example.com',
-      service: 'drive',
-      lastSuccessAt: null,
-    },
-    {
-      id: 's3',
-      subjectKind: 'user',
-      subjectId: 'u2',
-      subjectEmail: 'bob@example.com',
-      service: 'drive',
-      lastSuccessAt: null,
-    },
-  ] as const;
-  assert.deepEqual([...ownSourceIds(sources, { kind: 'user', email: 'ann@example.com' })], ['s1']);
-  assert.deepEqual([...ownSourceIds(sources, { kind: 'shared_drive', driveId: '0AD1', name: 'Finance' })], ['s2']);
-});
-
 test('a run has details to open when items were skipped or failed, or the run failed as a whole', () => {
   const run = {
     id: 'r1',
@@ -155,4 +125,32 @@ test('a run has details to open when items were skipped or failed, or the run fa
   assert.equal(runHasDetails(run), false);
   assert.equal(runHasDetails({ ...run, status: 'partial', errors: [{ item: 'm1', reason: 'too large' }] }), true);
   assert.equal(runHasDetails({ ...run, status: 'failed', error: 'authorisation lost' }), true);
+});
+
+test("calendars are offered by their owner's email first, generated ids as numbered other calendars", () => {
+  const events = (n: number) => `${n} events`;
+  assert.deepEqual(
+    calendarChoices(
+      [
+        { calendarId: '746573742f70@group.calendar.google.com', events: 3 },
+        { calendarId: 'ann@example.com', events: 12 },
+        { calendarId: 'en.french#holiday@group.v.calendar.google.com', events: 40 },
+        { calendarId: 'primary', events: 1 },
+      ],
+      events,
+    ),
+    [
+      { value: 'ann@example.com', label: 'ann@example.com (12 events)' },
+      { value: 'primary', label: 'Primary calendar (1 events)' },
+      { value: '746573742f70@group.calendar.google.com', label: 'Other calendar 1 (3 events)' },
+      { value: 'en.french#holiday@group.v.calendar.google.com', label: 'Other calendar 2 (40 events)' },
+    ],
+  );
+});
+
+test('a queued or running run is in progress (the history follows it), a finished one is not', () => {
+  assert.deepEqual(
+    (['queued', 'running', 'success', 'partial', 'failed'] as const).map((status) => runInProgress({ status })),
+    [true, true, false, false, false],
+  );
 });

@@ -3,7 +3,7 @@
 // server's cursor (one page per request, "Load more" asks for the next — a long list is never
 // loaded whole), backup runs by offset. The page frame's own queries are in browse.ts.
 import { infiniteQueryOptions, keepPreviousData, queryOptions } from '@tanstack/react-query';
-import type { SelectableItem, Subject } from '../pages/user-backups/contract.ts';
+import type { SelectableItem } from '../pages/user-backups/contract.ts';
 import { api, call } from './client.ts';
 import type { paths } from './schema.d.ts';
 
@@ -29,12 +29,9 @@ export type ItemVersion = ItemHistory['versions'][number];
 export type PointsAnswer = JsonOf<
   paths['/api/customers/{customerId}/browse/sources/{sourceId}/points']['get']['responses'][200]
 >;
-type GeneratedRunsPage = JsonOf<paths['/api/customers/{customerId}/backup/runs']['get']['responses'][200]>;
-type GeneratedRun = GeneratedRunsPage['runs'][number];
-/** A skipped or failed item of a run. TODO(S2): `advice` (what to do) comes with the runs filter work. */
-export type RunError = GeneratedRun['errors'][number] & { advice?: string | null };
-export type BackupRun = Omit<GeneratedRun, 'errors'> & { errors: RunError[] };
-export type RunsPage = Omit<GeneratedRunsPage, 'runs'> & { runs: BackupRun[] };
+export type RunsPage = JsonOf<paths['/api/customers/{customerId}/backup/runs']['get']['responses'][200]>;
+export type BackupRun = RunsPage['runs'][number];
+type RunsQuery = NonNullable<paths['/api/customers/{customerId}/backup/runs']['get']['parameters']['query']>;
 
 /** Items per request: a screenful, and the next one on "Load more". */
 export const pageSize = 50;
@@ -144,27 +141,17 @@ export function sourcePointsQuery(customerId: string, sourceId: string) {
   });
 }
 
-/** `user`/`service` filters of GET backup/runs. TODO(S2): in the generated types once S2's filters merge. */
-export interface RunsFilter {
-  user: string;
-  service?: SelectableItem['service'];
-  limit: number;
-  offset: number;
-}
-
-export function backupRunsQuery(customerId: string, filter: RunsFilter) {
+/** A user's (email) or shared drive's (id) backup runs, newest first, a page at a time. */
+export function backupRunsQuery(customerId: string, filter: RunsQuery & { user: string }) {
   return queryOptions({
     queryKey: [...searchKeys.all(customerId), 'runs', filter],
-    queryFn: async (): Promise<RunsPage> => {
-      const page = await call(() =>
-        api.GET('/api/customers/{customerId}/backup/runs', {
-          // TODO(S2): `user` and `service` are not in the generated query type until S2 merges.
-          params: { path: { customerId }, query: filter as { limit: number; offset: number } },
-        }),
-      );
-      return page as RunsPage;
-    },
+    queryFn: () =>
+      call(() =>
+        api.GET('/api/customers/{customerId}/backup/runs', { params: { path: { customerId }, query: filter } }),
+      ),
     placeholderData: keepPreviousData,
+    // A run still queued or running is followed until it ends (its counts and problems come then).
+    refetchInterval: (query) => (query.state.data?.runs.some(runInProgress) ? 3000 : false),
   });
 }
 
@@ -238,41 +225,39 @@ export function pointsOfVersion(
   });
 }
 
-type SourcesAnswer = JsonOf<paths['/api/customers/{customerId}/browse/sources']['get']['responses'][200]>;
-export type BackupSource = SourcesAnswer['sources'][number];
-
-/** The subject's backup sources (every service), for the backup history. */
-export function subjectSourcesQuery(customerId: string, subject: Subject) {
-  const user = subject.kind === 'user' ? subject.email : subject.driveId;
-  return queryOptions({
-    queryKey: [...searchKeys.all(customerId), 'sources', user],
-    queryFn: () =>
-      call(() =>
-        api.GET('/api/customers/{customerId}/browse/sources', {
-          params: { path: { customerId }, query: { user, limit: 100 } },
-        }),
-      ),
-    staleTime: 30_000,
-  });
-}
-
-/**
- * The sources that are the subject's own: `user=<email>` also matches the shared drives that user
- * is the acting member of, so the kind must match as well.
- */
-export function ownSourceIds(sources: readonly BackupSource[], subject: Subject): Set<string> {
-  return new Set(
-    sources
-      .filter((source) =>
-        subject.kind === 'user'
-          ? source.subjectKind === 'user' && source.subjectEmail.toLowerCase() === subject.email.toLowerCase()
-          : source.subjectKind === 'shared_drive' && source.subjectId === subject.driveId,
-      )
-      .map((source) => source.id),
-  );
+export function runInProgress(run: Pick<BackupRun, 'status'>): boolean {
+  return run.status === 'queued' || run.status === 'running';
 }
 
 /** A run whose skipped or failed items (or run-level error) are worth opening. */
 export function runHasDetails(run: BackupRun): boolean {
   return run.errors.length > 0 || run.error !== null;
+}
+
+export type BackedUpCalendar = CalendarsAnswer['calendars'][number];
+
+/** Google's ids of calendars that are not a person's own: long generated ids, not worth showing. */
+const generatedCalendarId = /@(group\.v\.|group\.|import\.)?calendar\.google\.com$/;
+
+/**
+ * The calendar picker's choices: a person's calendar (its id is their email) first, by its email;
+ * calendars with generated ids as "Other calendar 1, 2…" (the backup keeps no calendar names) —
+ * each with its event count.
+ */
+export function calendarChoices(
+  calendars: readonly BackedUpCalendar[],
+  events: (count: number) => string,
+): Array<{ value: string; label: string }> {
+  const own = calendars.filter((calendar) => !generatedCalendarId.test(calendar.calendarId));
+  const other = calendars.filter((calendar) => generatedCalendarId.test(calendar.calendarId));
+  return [
+    ...own.map((calendar) => ({
+      value: calendar.calendarId,
+      label: `${calendar.calendarId === 'primary' ? 'Primary calendar' : calendar.calendarId} (${events(calendar.events)})`,
+    })),
+    ...other.map((calendar, index) => ({
+      value: calendar.calendarId,
+      label: `Other calendar ${index + 1} (${events(calendar.events)})`,
+    })),
+  ];
 }

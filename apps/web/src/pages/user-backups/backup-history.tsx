@@ -5,7 +5,7 @@
 import { Alert, Badge, Button, Group, List, Loader, Pagination, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
-import { type BackupRun, backupRunsQuery, ownSourceIds, runHasDetails, subjectSourcesQuery } from '../../api/search.ts';
+import { type BackupRun, backupRunsQuery, runHasDetails } from '../../api/search.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { count, dateTime, duration, none } from '../../format.ts';
 import { type Subject, serviceTabs } from './contract.ts';
@@ -32,11 +32,7 @@ export function BackupHistory({ customerId, subject }: { customerId: string; sub
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const user = subject.kind === 'user' ? subject.email : subject.driveId;
   const runs = useQuery(backupRunsQuery(customerId, { user, limit: runsPerPage, offset: (page - 1) * runsPerPage }));
-  const sources = useQuery(subjectSourcesQuery(customerId, subject));
-  // TODO(S2): the server filters by `user` once S2's filter merges; until then (and for a shared
-  // drive's acting member, whose email also names the drive's runs) only the subject's own sources count.
-  const own = sources.data ? ownSourceIds(sources.data.sources, subject) : null;
-  const rows = own && runs.data ? runs.data.runs.filter((run) => own.has(run.sourceId)) : [];
+  const rows = runs.data?.runs ?? [];
   const pages = runs.data ? Math.max(1, Math.ceil(runs.data.total / runsPerPage)) : 1;
 
   function toggle(runId: string) {
@@ -53,21 +49,28 @@ export function BackupHistory({ customerId, subject }: { customerId: string; sub
       <Title order={2} fz="h3" id="backup-history-heading">
         Backup history
       </Title>
-      <ErrorAlert error={runs.error ?? sources.error} />
-      {runs.isPending || sources.isPending ? <Loader size="sm" aria-label="Loading backup history" /> : null}
-      {runs.isSuccess && sources.isSuccess && rows.length === 0 ? (
+      <ErrorAlert error={runs.error} />
+      {runs.isPending ? <Loader size="sm" aria-label="Loading backup history" /> : null}
+      {runs.isSuccess && rows.length === 0 ? (
         <Alert variant="light" color="gray">
           {page === 1 ? 'No backups have run yet.' : 'No backups on this page.'}
         </Alert>
       ) : null}
       {rows.length > 0 ? (
-        <Table.ScrollContainer minWidth={340}>
+        <Table.ScrollContainer minWidth={300}>
           <Table verticalSpacing="xs" aria-label="Backup runs">
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>Service</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Started</Table.Th>
+                <Table.Th visibleFrom="sm">Service</Table.Th>
+                <Table.Th visibleFrom="sm">Status</Table.Th>
+                <Table.Th>
+                  <Text span size="sm" fw={700} hiddenFrom="sm">
+                    Run
+                  </Text>
+                  <Text span size="sm" fw={700} visibleFrom="sm">
+                    Started
+                  </Text>
+                </Table.Th>
                 <Table.Th visibleFrom="sm">Duration</Table.Th>
                 <Table.Th visibleFrom="sm">Added / changed / deleted</Table.Th>
                 <Table.Th>
@@ -100,15 +103,18 @@ export function BackupHistory({ customerId, subject }: { customerId: string; sub
           value={page}
           onChange={setPage}
           aria-label="Pages of backup history"
-          getControlProps={(control) => ({
-            'aria-label': { first: 'First page', previous: 'Previous page', next: 'Next page', last: 'Last page' }[
-              control
-            ],
-          })}
-          getItemProps={(item) => ({ 'aria-label': `Page ${item}` })}
+          // The pager's buttons are named in the theme (main.tsx).
         />
       ) : null}
     </Stack>
+  );
+}
+
+function StatusBadge({ status }: { status: BackupRun['status'] }) {
+  return (
+    <Badge variant="light" color={statusColours[status]}>
+      {statusLabels[status]}
+    </Badge>
   );
 }
 
@@ -117,13 +123,17 @@ function RunRow({ run, open, onToggle }: { run: BackupRun; open: boolean; onTogg
   const started = dateTime(run.startedAt ?? run.queuedAt);
   return (
     <Table.Tr>
-      <Table.Td>{serviceTabs[run.service]}</Table.Td>
-      <Table.Td>
-        <Badge variant="light" color={statusColours[run.status]}>
-          {statusLabels[run.status]}
-        </Badge>
+      <Table.Td visibleFrom="sm">{serviceTabs[run.service]}</Table.Td>
+      <Table.Td visibleFrom="sm">
+        <StatusBadge status={run.status} />
       </Table.Td>
       <Table.Td>
+        <Group gap={6} hiddenFrom="sm">
+          <Text size="sm" fw={500}>
+            {serviceTabs[run.service]}
+          </Text>
+          <StatusBadge status={run.status} />
+        </Group>
         <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
           {started}
         </Text>
@@ -184,11 +194,6 @@ function RunDetails({ run }: { run: BackupRun }) {
                 <Text span size="sm">
                   : {problem.reason}
                 </Text>
-                {problem.advice ? (
-                  <Text size="sm" c="dimmed">
-                    What to do: {problem.advice}
-                  </Text>
-                ) : null}
               </List.Item>
             ))}
           </List>

@@ -6,7 +6,7 @@
 import { Alert, Badge, Group, Loader, Select, Stack, Table, Text } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { calendarsQuery, eventItem, eventsQuery } from '../../api/search.ts';
+import { calendarChoices, calendarsQuery, eventItem, eventsQuery } from '../../api/search.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { count, dateTime } from '../../format.ts';
 import type { SelectableItem } from './contract.ts';
@@ -24,8 +24,9 @@ export function CalendarPane({
   const calendars = useQuery(calendarsQuery(customerId, sourceId, at));
   const [chosen, setChosen] = useState<string | null>(null);
   const list = calendars.data?.calendars ?? [];
-  // The chosen calendar while it exists at this point, else the first.
-  const calendarId = list.find((calendar) => calendar.calendarId === chosen)?.calendarId ?? list[0]?.calendarId ?? null;
+  const choices = calendarChoices(list, (events) => `${count(events)} ${events === 1 ? 'event' : 'events'}`);
+  // The chosen calendar while it exists at this point, else the first (the person's own).
+  const calendarId = choices.find((choice) => choice.value === chosen)?.value ?? choices[0]?.value ?? null;
 
   return (
     <Stack gap="sm">
@@ -43,10 +44,7 @@ export function CalendarPane({
           maw={480}
           value={calendarId}
           onChange={setChosen}
-          data={list.map((calendar) => ({
-            value: calendar.calendarId,
-            label: `${calendar.calendarId} (${count(calendar.events)} ${calendar.events === 1 ? 'event' : 'events'})`,
-          }))}
+          data={choices}
         />
       ) : null}
       {calendarId ? (
@@ -96,7 +94,7 @@ function EventList({
               </Table.Th>
               <Table.Th>Event</Table.Th>
               <Table.Th visibleFrom="sm">Last changed</Table.Th>
-              <Table.Th>
+              <Table.Th ta="right">
                 <Text span size="sm" fw={700} visibleFrom="sm">
                   Actions
                 </Text>

@@ -45,7 +45,7 @@ export function ContactsPane({
                     />
                   </Table.Th>
                   <Table.Th>Name</Table.Th>
-                  <Table.Th>
+                  <Table.Th ta="right">
                     <Text span size="sm" fw={700} visibleFrom="sm">
                       Actions
                     </Text>

@@ -67,7 +67,8 @@ export function SearchBox({ value, onSubmit }: { value: string; onSubmit(query: 
               key={`${index}:${chip.source}`}
               role="listitem"
               withRemoveButton
-              removeButtonProps={{ 'aria-label': `Remove ${chipLabel(chip)}` }}
+              // Mantine hides a pill's remove button from assistive technology and the keyboard; here it is how a term is removed.
+              removeButtonProps={{ 'aria-label': `Remove ${chipLabel(chip)}`, 'aria-hidden': false, tabIndex: 0 }}
               onRemove={() => {
                 const next = removeChip(draft, index);
                 setDraft(next);

@@ -3,7 +3,7 @@
 // ("Load more" asks the server for the next cursor). Each row is tagged with its service and has
 // the same checkbox and actions as browsing: download that version, "Versions". Also the row
 // parts the calendar and contacts panes share (select-all, actions, "Load more").
-import { Alert, Anchor, Badge, Button, Checkbox, Group, Loader, Stack, Table, Text } from '@mantine/core';
+import { Alert, Anchor, Badge, Box, Button, Checkbox, Flex, Group, Loader, Stack, Table, Text } from '@mantine/core';
 import type { UseInfiniteQueryResult } from '@tanstack/react-query';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { downloadUrl, hitItem, type SearchHit, searchQuery } from '../../api/search.ts';
@@ -62,13 +62,21 @@ export function RowActions({
   customerId,
   item,
   onShowVersions,
+  inline = false,
 }: {
   customerId: string;
   item: SelectableItem;
   onShowVersions(item: SelectableItem): void;
+  /** Side by side at every width (under a row's title on a phone); else stacked on a phone. */
+  inline?: boolean;
 }) {
   return (
-    <Group gap="xs" wrap="nowrap" justify="flex-end">
+    <Flex
+      gap={{ base: inline ? 'md' : 4, sm: 'xs' }}
+      direction={{ base: inline ? 'row' : 'column', sm: 'row' }}
+      align={{ base: inline ? 'center' : 'flex-end', sm: 'center' }}
+      justify={inline ? 'flex-start' : 'flex-end'}
+    >
       <Anchor href={downloadUrl(customerId, item)} download aria-label={`Download ${item.title}`} size="sm">
         Download
       </Anchor>
@@ -80,7 +88,7 @@ export function RowActions({
       >
         Versions
       </Button>
-    </Group>
+    </Flex>
   );
 }
 
@@ -162,10 +170,8 @@ export function SearchPanel({
                   <Table.Th visibleFrom="sm">Service</Table.Th>
                   <Table.Th visibleFrom="sm">Date</Table.Th>
                   <Table.Th visibleFrom="md">Size</Table.Th>
-                  <Table.Th>
-                    <Text span size="sm" fw={700} visibleFrom="sm">
-                      Actions
-                    </Text>
+                  <Table.Th ta="right" visibleFrom="sm">
+                    Actions
                   </Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -190,9 +196,12 @@ export function SearchPanel({
                         <Group gap={4} hiddenFrom="sm" mt={2}>
                           <ServiceBadge service={hit.service} />
                           <Text size="xs" c="dimmed">
-                            {dateTime(hit.itemTime)}
+                            {dateTime(hit.itemTime)} · {bytes(hit.size)}
                           </Text>
                         </Group>
+                        <Box hiddenFrom="sm" mt={4}>
+                          <RowActions customerId={customerId} item={item} onShowVersions={onShowVersions} inline />
+                        </Box>
                       </Table.Td>
                       <Table.Td visibleFrom="sm">
                         <ServiceBadge service={hit.service} />
@@ -207,7 +216,7 @@ export function SearchPanel({
                           {bytes(hit.size)}
                         </Text>
                       </Table.Td>
-                      <Table.Td>
+                      <Table.Td visibleFrom="sm">
                         <RowActions customerId={customerId} item={item} onShowVersions={onShowVersions} />
                       </Table.Td>
                     </Table.Tr>

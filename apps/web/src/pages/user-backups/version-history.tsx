@@ -35,6 +35,9 @@ export function VersionHistory({
       size="md"
       title={item ? `Versions of ${item.title}` : 'Versions'}
       closeButtonProps={{ 'aria-label': 'Close' }}
+      // The scroll lock adds a <style> element without the page's CSP nonce (react-remove-scroll),
+      // which the browser refuses with a console error; the overlay already keeps the page inert.
+      lockScroll={false}
     >
       {item ? <Versions customerId={customerId} item={item} /> : null}
     </Drawer>
@@ -52,18 +55,15 @@ function Versions({ customerId, item }: { customerId: string; item: SelectableIt
       <Text size="sm" c="dimmed">
         {versions.length === 1 ? '1 version backed up' : `${count(versions.length)} versions backed up`}, newest first.
       </Text>
-      <List listStyleType="none" spacing="sm" aria-label="Versions">
-        {versions.map((version) => (
-          <List.Item key={version.version}>
-            <VersionCard
-              customerId={customerId}
-              item={item}
-              version={version}
-              points={pointsOfVersion(version, points.data.points)}
-            />
-          </List.Item>
-        ))}
-      </List>
+      {versions.map((version) => (
+        <VersionCard
+          key={version.version}
+          customerId={customerId}
+          item={item}
+          version={version}
+          points={pointsOfVersion(version, points.data.points)}
+        />
+      ))}
     </Stack>
   );
 }
@@ -128,10 +128,17 @@ function PointList({ points }: { points: BackupPoint[] }) {
   const shown = points.slice(0, pointsShown);
   const more = points.length - shown.length;
   return (
-    <Text size="sm">
-      In {points.length === 1 ? '1 backup point' : `${count(points.length)} backup points`}:{' '}
-      {shown.map((point) => `${dateTime(point.at)}${point.status === 'partial' ? ' (partial)' : ''}`).join(', ')}
-      {more > 0 ? `, and ${count(more)} more` : ''}
-    </Text>
+    <>
+      <Text size="sm">In {points.length === 1 ? '1 backup point' : `${count(points.length)} backup points`}:</Text>
+      <List size="sm" spacing={0} withPadding>
+        {shown.map((point) => (
+          <List.Item key={point.runId}>
+            {dateTime(point.at)}
+            {point.status === 'partial' ? ' (partial)' : ''}
+          </List.Item>
+        ))}
+        {more > 0 ? <List.Item>and {count(more)} more</List.Item> : null}
+      </List>
+    </>
   );
 }
