@@ -3,6 +3,7 @@ import '@mantine/core/styles.css';
 import { Alert, Badge, createTheme, MantineProvider, Modal, Pagination } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
+import { setNonce } from 'get-nonce';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiError } from './api/client.ts';
@@ -41,6 +42,9 @@ const router = createAppRouter(queryClient);
 // The server's Content-Security-Policy allows only <style> elements carrying this page's nonce
 // (no 'unsafe-inline'); Mantine puts it on the styles it adds.
 const styleNonce = document.querySelector<HTMLMetaElement>('meta[name="safehold-style-nonce"]')?.content ?? '';
+// The scroll lock of Mantine's Modal and Drawer (react-remove-scroll) adds its <style> through
+// get-nonce: without the nonce the browser refuses it, with a console error, each time one opens.
+setNonce(styleNonce);
 
 const rootElement = document.getElementById('root');
 if (!rootElement) throw new Error('index.html has no #root element');
