@@ -307,44 +307,35 @@ test('the Users and Shared drives pages list, search and page on the server, and
     },
   );
 
-  await t.test(
-    'Shared drives: Protect per drive and Protect all new shared drives, kept after a reload',
-    async (st) => {
-      const api = await page.request.get(`/api/customers/${await customerIdOf(page)}/shared-drives`);
-      if (api.status() === 404) {
-        // TODO(S2): the shared-drives API lands with helper S2's branch; until then there is nothing to drive.
-        st.skip('GET …/shared-drives is not in this build yet');
-        return;
-      }
-      await withFailureScreenshot(page, 'customer-shared-drives', async () => {
-        await navLink(page, 'Shared drives').click();
-        await waitForVisible(page, page.getByRole('heading', { name: 'Shared drives', exact: true }), 'the page');
-        const protect = page.getByRole('switch', { name: /^Protect (?!all)/ });
-        await waitUntil(async () => (await protect.count()) === 2, 'the two shared drives of the domain');
-        const first = protect.first();
-        const name = (await first.getAttribute('aria-label')) ?? '';
-        const wasProtected = await first.isChecked();
-        await first.focus();
-        await page.keyboard.press('Space');
-        await waitUntil(async () => (await first.isChecked()) !== wasProtected, `${name} switched`);
-        const protectNew = page.getByRole('switch', { name: 'Protect all new shared drives', exact: true });
-        const protectedNew = await protectNew.isChecked();
-        await protectNew.focus();
-        await page.keyboard.press('Space');
-        await waitUntil(async () => (await protectNew.isChecked()) !== protectedNew, 'protect all new switched');
-        await page.reload();
-        const again = page.getByRole('switch', { name, exact: true });
-        await waitForVisible(page, again, 'the drive after a reload');
-        assert.equal(await again.isChecked(), !wasProtected);
-        assert.equal(await protectNew.isChecked(), !protectedNew);
-        await assertOneDateFormat(page, 'the Shared drives page');
-        await screenshot(page, 'customer-shared-drives');
-        await page.setViewportSize({ width: 390, height: 844 });
-        await screenshot(page, 'customer-shared-drives-390');
-        await page.setViewportSize({ width: 1280, height: 900 });
-      });
-    },
-  );
+  await t.test('Shared drives: Protect per drive and Protect all new shared drives, kept after a reload', async () => {
+    await withFailureScreenshot(page, 'customer-shared-drives', async () => {
+      await navLink(page, 'Shared drives').click();
+      await waitForVisible(page, page.getByRole('heading', { name: 'Shared drives', exact: true }), 'the page');
+      const protect = page.getByRole('switch', { name: /^Protect (?!all)/ });
+      await waitUntil(async () => (await protect.count()) === 2, 'the two shared drives of the domain');
+      const first = protect.first();
+      const name = (await first.getAttribute('aria-label')) ?? '';
+      const wasProtected = await first.isChecked();
+      await first.focus();
+      await page.keyboard.press('Space');
+      await waitUntil(async () => (await first.isChecked()) !== wasProtected, `${name} switched`);
+      const protectNew = page.getByRole('switch', { name: 'Protect all new shared drives', exact: true });
+      const protectedNew = await protectNew.isChecked();
+      await protectNew.focus();
+      await page.keyboard.press('Space');
+      await waitUntil(async () => (await protectNew.isChecked()) !== protectedNew, 'protect all new switched');
+      await page.reload();
+      const again = page.getByRole('switch', { name, exact: true });
+      await waitForVisible(page, again, 'the drive after a reload');
+      assert.equal(await again.isChecked(), !wasProtected);
+      assert.equal(await protectNew.isChecked(), !protectedNew);
+      await assertOneDateFormat(page, 'the Shared drives page');
+      await screenshot(page, 'customer-shared-drives');
+      await page.setViewportSize({ width: 390, height: 844 });
+      await screenshot(page, 'customer-shared-drives-390');
+      await page.setViewportSize({ width: 1280, height: 900 });
+    });
+  });
 
   await t.test('the audit log shows targets by name and one date format', async () => {
     await withFailureScreenshot(page, 'customer-audit', async () => {

@@ -3,7 +3,7 @@
 // one message to read, download links, "Back up now" for one user, and starting a restore or an
 // export. TanStack Query options and plain functions over the generated client.
 import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
-import { ApiError, api, call } from './client.ts';
+import { api, call } from './client.ts';
 import type { paths } from './schema.d.ts';
 
 type JsonOf<T> = T extends { content: { 'application/json': infer Body } } ? Body : never;
@@ -28,23 +28,10 @@ export type DriveEntry = DrivePage['entries'][number];
 export type RestoreRequest = BodyOf<paths['/api/customers/{customerId}/restores']['post']>;
 export type ExportRequest = BodyOf<paths['/api/customers/{customerId}/exports']['post']>;
 
-/**
- * One message as read from its backup. TODO(S2): GET …/browse/sources/:sourceId/gmail/message is
- * added by server helper S2; until it is merged the reader falls back to the .eml download.
- */
-export interface BackedUpMessage {
-  point: BackupPoint;
-  itemKey: string;
-  version: number;
-  subject: string | null;
-  from: string | null;
-  to: string | null;
-  cc: string | null;
-  date: string | null;
-  headers: { name: string; value: string }[];
-  text: string | null;
-  attachments: { part: string; filename: string; mimeType: string; size: number }[];
-}
+/** One message as read from its backup: headers, the body as text, the attachments. */
+export type BackedUpMessage = JsonOf<
+  paths['/api/customers/{customerId}/browse/sources/{sourceId}/gmail/message']['get']['responses'][200]
+>;
 
 /** Messages and Drive entries are fetched this many at a time. */
 export const browsePageSize = 50;
@@ -138,27 +125,15 @@ export function driveChildrenQuery(customerId: string, sourceId: string, at: str
   });
 }
 
-/** TODO(S2): the route is not in the generated client yet, so it is fetched directly. */
 export function messageQuery(customerId: string, sourceId: string, itemKey: string, at: string) {
   return queryOptions({
     queryKey: [...browseKeys.source(customerId, sourceId), 'message', itemKey, at],
-    queryFn: async (): Promise<BackedUpMessage> => {
-      const query = new URLSearchParams({ key: itemKey, at });
-      const response = await fetch(
-        `/api/customers/${encodeURIComponent(customerId)}/browse/sources/${encodeURIComponent(sourceId)}/gmail/message?${query}`,
-        { credentials: 'same-origin', headers: { accept: 'application/json' } },
-      );
-      const body: unknown = await response.json().catch(() => null);
-      if (!response.ok) {
-        const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
-        throw new ApiError(
-          response.status,
-          error?.code ?? 'http_error',
-          error?.message ?? `The server answered ${response.status}.`,
-        );
-      }
-      return body as BackedUpMessage;
-    },
+    queryFn: () =>
+      call(() =>
+        api.GET('/api/customers/{customerId}/browse/sources/{sourceId}/gmail/message', {
+          params: { path: { customerId, sourceId }, query: { key: itemKey, at } },
+        }),
+      ),
     retry: false,
   });
 }
@@ -169,7 +144,7 @@ export function downloadUrl(customerId: string, item: { sourceId: string; itemKe
   return `/api/customers/${encodeURIComponent(customerId)}/items/download?${query}`;
 }
 
-/** TODO(S2): GET …/items/attachment, one attachment of a backed-up message. */
+/** A link that downloads one attachment of a backed-up message (GET …/items/attachment). */
 export function attachmentUrl(
   customerId: string,
   item: { sourceId: string; itemKey: string; version: number },

@@ -3,7 +3,7 @@
 // "Back up now"), the License Manager (users, org units, licensing, Save Changes), the Users
 // page (every directory user's last backups) and the Shared drives page (protection).
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
-import { api, call, prepareRequest } from './client.ts';
+import { api, call } from './client.ts';
 import type { paths } from './schema.d.ts';
 
 type JsonOf<T> = T extends { content: { 'application/json': infer Body } } ? Body : never;
@@ -121,59 +121,36 @@ export function directoryBackupsQuery(customerId: string, query: { q?: string; l
 /** A user's figures protected as of each service's latest backup point, when the server sends them. */
 export type ProtectedFigures = { items?: number; bytes?: number };
 
-// TODO(S2): from schema.d.ts at merge — the shared-drives API (GET …/shared-drives, PUT
-// …/shared-drives/:driveId/protection, PUT …/shared-drives/settings) as its task describes it.
-export interface SharedDrive {
-  driveId: string;
-  name: string;
-  protected: boolean;
-  lastBackup: Pick<UserBackup['services']['drive'], 'lastSuccessAt' | 'lastRun'>;
-  items: number;
-  bytes: number;
-}
-export interface SharedDrivesPage {
-  drives: SharedDrive[];
-  total: number;
-  protectNew: boolean;
-}
-
-/** One JSON request to a path the generated client does not know yet (with CSRF, errors as ApiError). */
-function requestJson<T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> {
-  return call<T>(async () => {
-    const request = await prepareRequest(
-      new Request(path, {
-        method,
-        credentials: 'same-origin',
-        headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      }),
-    );
-    const response = await fetch(request);
-    const parsed: unknown = await response.json().catch(() => undefined);
-    return response.ok ? { data: parsed as T, response } : { error: parsed, response };
-  });
-}
-
-function sharedDrivesPath(customerId: string, rest = ''): string {
-  return `/api/customers/${encodeURIComponent(customerId)}/shared-drives${rest}`;
-}
+export type SharedDrivesPage = JsonOf<paths['/api/customers/{customerId}/shared-drives']['get']['responses'][200]>;
+export type SharedDrive = SharedDrivesPage['drives'][number];
 
 export function sharedDrivesQuery(customerId: string, query: { q?: string; limit: number; offset: number }) {
-  const search = new URLSearchParams({ limit: String(query.limit), offset: String(query.offset) });
-  if (query.q) search.set('q', query.q);
   return queryOptions({
     queryKey: [...customerKeys.sharedDrives(customerId), query],
-    queryFn: () => requestJson<SharedDrivesPage>('GET', `${sharedDrivesPath(customerId)}?${search}`),
+    queryFn: () =>
+      call(() =>
+        api.GET('/api/customers/{customerId}/shared-drives', {
+          params: { path: { customerId }, query: query.q ? query : { limit: query.limit, offset: query.offset } },
+        }),
+      ),
     placeholderData: keepPreviousData,
   });
 }
 
 export function setDriveProtection(customerId: string, driveId: string, isProtected: boolean) {
-  return requestJson<unknown>('PUT', sharedDrivesPath(customerId, `/${encodeURIComponent(driveId)}/protection`), {
-    protected: isProtected,
-  });
+  return call(() =>
+    api.PUT('/api/customers/{customerId}/shared-drives/{driveId}/protection', {
+      params: { path: { customerId, driveId } },
+      body: { protected: isProtected },
+    }),
+  );
 }
 
 export function setProtectNewDrives(customerId: string, protectNew: boolean) {
-  return requestJson<unknown>('PUT', sharedDrivesPath(customerId, '/settings'), { protectNew });
+  return call(() =>
+    api.PUT('/api/customers/{customerId}/shared-drives/settings', {
+      params: { path: { customerId } },
+      body: { protectNew },
+    }),
+  );
 }
