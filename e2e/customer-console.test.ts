@@ -73,14 +73,6 @@ function navLink(page: Page, name: string) {
   return page.getByRole('navigation').getByRole('link', { name, exact: true });
 }
 
-/** The signed-in customer's id, as the console's API knows it. */
-async function customerIdOf(page: Page): Promise<string> {
-  const session = (await (await page.request.get('/api/auth/session')).json()) as {
-    session?: { user?: { customerId?: string } };
-  };
-  return session.session?.user?.customerId ?? '';
-}
-
 function userRow(page: Page, email: string) {
   return page.getByRole('row').filter({ hasText: email });
 }
