@@ -144,9 +144,12 @@ async function waitUntil(check: () => Promise<boolean>, what: string): Promise<v
 
 const checkbox = (name: string) => page.getByRole('checkbox', { name: `Select ${name}`, exact: true });
 
+/** Opens a tab to browse it: a search left from an earlier step stays across tabs, so it is cleared. */
 async function openTab(name: string): Promise<void> {
   await page.getByRole('tab', { name, exact: true }).click();
   await waitForVisible(page, page.getByRole('combobox', { name: 'Backup point' }), `the ${name} tab's backup point`);
+  const clear = page.getByRole('button', { name: 'Clear search', exact: true });
+  if (await clear.isVisible()) await clear.click();
 }
 
 /** Saves the page at 1280 and at 390 px wide. */
