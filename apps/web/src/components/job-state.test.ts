@@ -174,7 +174,7 @@ test('restores and exports merge newest first, and the next page continues each 
   assert.equal(third.next, null);
 });
 
-test('jobs started in the same millisecond keep one order, and without a restores list the exports page alone', () => {
+test('jobs started in the same millisecond keep one order, and a tenant with no restores pages its exports alone', () => {
   const at = '2026-12-04T10:00:00.000Z';
   const page = mergeJobPage(firstPage, [restore('a', at)], [dataExport('b', at)], 5);
   assert.deepEqual(
