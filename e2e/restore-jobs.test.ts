@@ -275,6 +275,14 @@ test('a restore and an export followed as jobs: progress, a reload, the list, th
       .allInnerTexts();
     assert.equal(reasons.length, messages);
     for (const row of reasons) assert.match(row, /\S+\s+\S/, 'an item and its reason');
+    // Each item is named by its subject, not by its Gmail id.
+    const report = (await (
+      await page.request.get(`/api/customers/${customerId}/restores/${again}?status=skipped&limit=1`)
+    ).json()) as { items: Array<{ itemKey: string; title: string }> };
+    const first = report.items[0];
+    assert.ok(first?.title, 'the first skipped message has a subject');
+    const firstCell = skipped.getByRole('row').nth(1).getByRole('cell').first();
+    assert.equal((await firstCell.innerText()).trim(), first.title);
     await screenshot(page, 'restore-job-skipped');
   });
 });

@@ -2763,6 +2763,7 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "pending" | "creating" | "restored" | "skipped" | "failed";
                                 targetId: string | null;
+                                title: string | null;
                                 version: number;
                             }[];
                             itemsTotal: number;

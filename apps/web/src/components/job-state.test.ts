@@ -13,6 +13,7 @@ import {
   percentDone,
   progressText,
   progressWords,
+  restoreItemName,
   restoreOutcome,
   restoreProgress,
   restoreTarget,
@@ -188,4 +189,18 @@ test('jobs started in the same millisecond keep one order, and a tenant with no 
 test('each job has its own page', () => {
   assert.equal(jobPath('restore', 'r1'), '/customer/restores/r1');
   assert.equal(jobPath('export', 'e1'), '/customer/exports/e1');
+});
+
+test('a restore’s item is named by its title; its key only when it has no title', () => {
+  assert.deepEqual(restoreItemName({ itemKey: '18c2f0a9e1b2c3d4', title: 'Quarterly figures' }), {
+    text: 'Quarterly figures',
+    isKey: false,
+  });
+  assert.deepEqual(restoreItemName({ itemKey: '18c2f0a9e1b2c3d4', title: '  Re: plans \n' }), {
+    text: 'Re: plans',
+    isKey: false,
+  });
+  for (const title of [null, '', '   ']) {
+    assert.deepEqual(restoreItemName({ itemKey: 'people/c42', title }), { text: 'people/c42', isKey: true });
+  }
 });

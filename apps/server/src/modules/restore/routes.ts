@@ -88,6 +88,8 @@ const restoreResponse = restoreSummary.extend({
     z.object({
       itemKey: z.string(),
       version: z.number(),
+      /** The item's subject, file name, event title or contact name, when its version has one. */
+      title: z.string().nullable(),
       status: itemStatus,
       targetId: z.string().nullable(),
       reason: z.string().nullable(),
@@ -213,7 +215,7 @@ export const restoreModule: ApiModule = (app, ctx) => {
       if (!restore) throw notFound('Restore');
       authorizeSubject(actor, restore.fromEmail, notFound('Restore').message);
       const { limit, offset, status: only } = request.query;
-      const page = await listRestoreItems(ctx.db, customerId, restoreId, {
+      const page = await listRestoreItems(ctx.db, restore, {
         limit,
         offset,
         ...(only ? { status: only } : {}),
