@@ -173,6 +173,11 @@ export async function getRestore(db: Db, customerId: string, restoreId: string):
 /** Narrowing of the tenant's restore list: the backed-up user (or the target user) and the status. */
 export interface RestoreFilter {
   user?: string;
+  /**
+   * Only restores of this user's data (the backed-up user alone): an end user's list, which
+   * must not show another user's data restored into their account (its page answers 404).
+   */
+  dataOf?: string;
   status?: RestoreStatus;
 }
 
@@ -190,6 +195,7 @@ export async function listRestores(
   const where = and(
     eq(restores.customerId, customerId),
     user ? sql`(${restores.fromEmail} = ${user} or ${restores.toEmail} = ${user})` : undefined,
+    page.dataOf ? eq(restores.fromEmail, page.dataOf.toLowerCase()) : undefined,
     page.status ? eq(restores.status, page.status) : undefined,
   );
   const rows = await db

@@ -184,11 +184,14 @@ export const restoreModule: ApiModule = (app, ctx) => {
       const actor = requireActor(request);
       await authorizeCustomer(ctx.db, actor, 'customer.data.browse', customerId);
       const { limit, offset, status: only } = request.query;
-      // An end user lists their own restores only, whatever `user` asks for.
-      const user = ownSubjectOnly(actor) ?? request.query.user;
+      // An end user lists the restores of their own data only (what GET …/restores/:id shows
+      // them), whatever `user` asks for.
+      const own = ownSubjectOnly(actor);
+      const user = own ? undefined : request.query.user;
       const page = await listRestores(ctx.db, customerId, {
         limit,
         offset,
+        ...(own ? { dataOf: own } : {}),
         ...(user ? { user } : {}),
         ...(only ? { status: only } : {}),
       });
