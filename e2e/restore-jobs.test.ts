@@ -67,6 +67,27 @@ async function postJson(page: Page, url: string, body: unknown): Promise<Record<
   return (await response.json()) as Record<string, unknown>;
 }
 
+/**
+ * At 390 px nothing in the header (trial days, notifications bell) runs past the screen's
+ * edges, and "Sign out" is in the navigation menu.
+ */
+async function assertHeaderFits(phone: Page): Promise<void> {
+  await waitForVisible(phone, phone.getByRole('button', { name: 'Notifications' }), 'the bell on a phone');
+  const width = phone.viewportSize()?.width ?? 390;
+  const outside = await phone.getByRole('banner').evaluate(
+    (header, right) =>
+      [...header.querySelectorAll('*')]
+        .map((element) => ({ text: element.textContent ?? element.tagName, box: element.getBoundingClientRect() }))
+        .filter(({ box }) => box.width > 0 && (box.left < 0 || box.right > right))
+        .map(({ text, box }) => `${text.trim().slice(0, 40)} (${Math.round(box.left)}–${Math.round(box.right)} px)`),
+    width,
+  );
+  assert.deepEqual(outside, [], 'the header fits the phone’s width');
+  await phone.getByRole('button', { name: 'Toggle navigation' }).click();
+  await waitForVisible(phone, phone.getByRole('button', { name: 'Sign out', exact: true }), 'Sign out in the menu');
+  await phone.getByRole('button', { name: 'Toggle navigation' }).click();
+}
+
 test('a restore and an export followed as jobs: progress, a reload, the list, the ending, the notification, the zip', async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
@@ -80,6 +101,7 @@ test('a restore and an export followed as jobs: progress, a reload, the list, th
     await phone.goto(new URL(page.url()).pathname);
     await waitForVisible(phone, phone.getByRole('heading', { level: 1 }), 'the page on a phone');
     await phone.getByRole('main').getByRole('table').first().waitFor();
+    await assertHeaderFits(phone);
     await screenshot(phone, name);
     await phone.close();
   }
