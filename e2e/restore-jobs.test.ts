@@ -67,6 +67,27 @@ async function postJson(page: Page, url: string, body: unknown): Promise<Record<
   return (await response.json()) as Record<string, unknown>;
 }
 
+/**
+ * At 390 px nothing in the header (trial days, notifications bell) runs past the screen's
+ * edges, and "Sign out" is in the navigation menu.
+ */
+async function assertHeaderFits(phone: Page): Promise<void> {
+  await waitForVisible(phone, phone.getByRole('button', { name: 'Notifications' }), 'the bell on a phone');
+  const width = phone.viewportSize()?.width ?? 390;
+  const outside = await phone.getByRole('banner').evaluate(
+    (header, right) =>
+      [...header.querySelectorAll('*')]
+        .map((element) => ({ text: element.textContent ?? element.tagName, box: element.getBoundingClientRect() }))
+        .filter(({ box }) => box.width > 0 && (box.left < 0 || box.right > right))
+        .map(({ text, box }) => `${text.trim().slice(0, 40)} (${Math.round(box.left)}–${Math.round(box.right)} px)`),
+    width,
+  );
+  assert.deepEqual(outside, [], 'the header fits the phone’s width');
+  await phone.getByRole('button', { name: 'Toggle navigation' }).click();
+  await waitForVisible(phone, phone.getByRole('button', { name: 'Sign out', exact: true }), 'Sign out in the menu');
+  await phone.getByRole('button', { name: 'Toggle navigation' }).click();
+}
+
 test('a restore and an export followed as jobs: progress, a reload, the list, the ending, the notification, the zip', async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
@@ -80,6 +101,7 @@ test('a restore and an export followed as jobs: progress, a reload, the list, th
     await phone.goto(new URL(page.url()).pathname);
     await waitForVisible(phone, phone.getByRole('heading', { level: 1 }), 'the page on a phone');
     await phone.getByRole('main').getByRole('table').first().waitFor();
+    await assertHeaderFits(phone);
     await screenshot(phone, name);
     await phone.close();
   }
@@ -149,14 +171,12 @@ test('a restore and an export followed as jobs: progress, a reload, the list, th
     const exportRow = table.getByRole('row').filter({ hasText: 'Export · Mail, Contacts' });
     await waitForVisible(page, exportRow, 'the export in the list');
     assert.match(await exportRow.innerText(), new RegExp(admin.replaceAll('.', '\\.')));
-    // TODO(S2): GET …/restores lists restores; until then the page says it shows exports only.
-    const restoresListed = (await page.getByText('this server does not list restores yet').count()) === 0;
-    if (restoresListed) {
-      const restoreRow = table.getByRole('row').filter({ hasText: 'Restore · Mail: everything' });
-      await waitForVisible(page, restoreRow.getByRole('progressbar'), 'the running restore with its progress');
-      const rows = await table.getByRole('row').allInnerTexts();
-      assert.ok(rows.findIndex((row) => row.includes('Export ·')) < rows.findIndex((row) => row.includes('Restore ·')));
-    }
+    const restoreRow = table.getByRole('row').filter({ hasText: 'Restore · Mail: everything' });
+    await waitForVisible(page, restoreRow.getByRole('progressbar'), 'the running restore with its progress');
+    // The export was started after the restore: it is listed above it.
+    const rows = await table.getByRole('row').allInnerTexts();
+    const exportAt = rows.findIndex((row) => row.includes('Export ·'));
+    assert.ok(exportAt >= 0 && exportAt < rows.findIndex((row) => row.includes('Restore ·')));
     await screenshot(page, 'restores-and-exports');
     await phoneScreenshot('restores-and-exports-390');
     await exportRow.getByRole('link').click();
@@ -277,6 +297,14 @@ test('a restore and an export followed as jobs: progress, a reload, the list, th
       .allInnerTexts();
     assert.equal(reasons.length, messages);
     for (const row of reasons) assert.match(row, /\S+\s+\S/, 'an item and its reason');
+    // Each item is named by its subject, not by its Gmail id.
+    const report = (await (
+      await page.request.get(`/api/customers/${customerId}/restores/${again}?status=skipped&limit=1`)
+    ).json()) as { items: Array<{ itemKey: string; title: string }> };
+    const first = report.items[0];
+    assert.ok(first?.title, 'the first skipped message has a subject');
+    const firstCell = skipped.getByRole('row').nth(1).getByRole('cell').first();
+    assert.equal((await firstCell.innerText()).trim(), first.title);
     await screenshot(page, 'restore-job-skipped');
   });
 });

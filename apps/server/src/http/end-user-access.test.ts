@@ -139,6 +139,34 @@ forEachDatabase('end-user access to their own backups', (kind) => {
       assert.equal((await admin.get(url(`/restores/${mine.json().id}`))).statusCode, 200);
     });
 
+    it('the restores list shows an end user only restores of their own data, whatever it is asked for', async () => {
+      const mine = await endUser.post(url('/restores'), { user: own, service: 'gmail' });
+      assert.equal(mine.statusCode, 202, mine.body);
+      // Another user's data restored by an admin, once into that user and once into the end user's account.
+      for (const body of [
+        { user: other, service: 'gmail' },
+        { user: other, service: 'gmail', to: own },
+      ]) {
+        assert.equal((await admin.post(url('/restores'), body)).statusCode, 202);
+      }
+      for (const query of ['', `?user=${encodeURIComponent(other)}`]) {
+        const list = await endUser.get(url(`/restores${query}`));
+        assert.equal(list.statusCode, 200, list.body);
+        const rows = list.json().restores as { id: string; user: string }[];
+        assert.ok(
+          rows.some((row) => row.id === mine.json().id),
+          `the own restore is listed (${query || 'no filter'})`,
+        );
+        assert.deepEqual([...new Set(rows.map((row) => row.user))], [own], `only own data (${query || 'no filter'})`);
+        assert.equal(list.json().total, rows.length);
+      }
+      const adminRows = (await admin.get(url('/restores?limit=200'))).json().restores as { user: string }[];
+      assert.ok(
+        adminRows.some((row) => row.user === other),
+        'an admin lists every user’s restores',
+      );
+    });
+
     it('exports and downloads: own only; the list shows only own exports', async () => {
       const mine = await endUser.post(url('/exports'), { user: own, services: ['gmail'] });
       assert.equal(mine.statusCode, 202, mine.body);

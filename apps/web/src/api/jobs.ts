@@ -3,7 +3,7 @@
 // reasons, paged), and the tenant's recent restores and exports for the "Restores and exports"
 // page. Both are server-side jobs, so a reload finds them again by id.
 import { queryOptions } from '@tanstack/react-query';
-import { ApiError, api, call } from './client.ts';
+import { api, call } from './client.ts';
 import type { paths } from './schema.d.ts';
 
 type JsonOf<T> = T extends { content: { 'application/json': infer Body } } ? Body : never;
@@ -12,19 +12,9 @@ export type RestoreDetail = JsonOf<paths['/api/customers/{customerId}/restores/{
 export type RestoreItemStatus = RestoreDetail['items'][number]['status'];
 export type DataExport = JsonOf<paths['/api/customers/{customerId}/exports/{exportId}']['get']['responses'][200]>;
 export type ExportsPage = JsonOf<paths['/api/customers/{customerId}/exports']['get']['responses'][200]>;
-
-/**
- * One restore in the tenant's list: GET one restore without its items and errors.
- * TODO(S2): GET …/restores is added by helper S2; once merged and `npm run generate:api` has
- * run, take this type from schema.d.ts and call the route through `api.GET`.
- */
-export type RestoreSummary = Omit<RestoreDetail, 'errors' | 'items' | 'itemsTotal' | 'limit' | 'offset'>;
-export interface RestoresPage {
-  restores: RestoreSummary[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+export type RestoresPage = JsonOf<paths['/api/customers/{customerId}/restores']['get']['responses'][200]>;
+/** One restore in the tenant's list: its status and counts, without its items and errors. */
+export type RestoreSummary = RestoresPage['restores'][number];
 
 export type JobKind = 'restore' | 'export';
 
@@ -70,29 +60,9 @@ export function fetchExports(customerId: string, page: { limit: number; offset: 
   return call(() => api.GET('/api/customers/{customerId}/exports', { params: { path: { customerId }, query: page } }));
 }
 
-/**
- * The tenant's restores, newest first, or null while the server has no such list (it answers
- * 404): the page then shows the exports alone and says so.
- */
-export async function fetchRestores(
-  customerId: string,
-  page: { limit: number; offset: number },
-): Promise<RestoresPage | null> {
-  const query = new URLSearchParams({ limit: String(page.limit), offset: String(page.offset) });
-  try {
-    return await call<RestoresPage>(async () => {
-      // TODO(S2): api.GET('/api/customers/{customerId}/restores', …) once the route is in schema.d.ts.
-      const response = await fetch(`/api/customers/${encodeURIComponent(customerId)}/restores?${query}`, {
-        credentials: 'same-origin',
-        headers: { accept: 'application/json' },
-      });
-      const body: unknown = await response.json().catch(() => undefined);
-      return response.ok ? { data: body as RestoresPage, response } : { error: body, response };
-    });
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return null;
-    throw error;
-  }
+/** The tenant's restores, newest first (an end user's own ones only: the server decides). */
+export function fetchRestores(customerId: string, page: { limit: number; offset: number }): Promise<RestoresPage> {
+  return call(() => api.GET('/api/customers/{customerId}/restores', { params: { path: { customerId }, query: page } }));
 }
 
 /**

@@ -2783,6 +2783,7 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "pending" | "creating" | "restored" | "skipped" | "failed";
                                 targetId: string | null;
+                                title: string | null;
                                 version: number;
                             }[];
                             itemsTotal: number;

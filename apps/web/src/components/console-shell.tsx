@@ -1,6 +1,9 @@
 // The frame of the three consoles (vendor, reseller, customer): header with who is signed in,
 // "Change password" (staff) and "Sign out", a navigation list, and the page in the main area.
-import { AppShell, Burger, Button, Group, NavLink, type NavLinkProps, Text } from '@mantine/core';
+// On a phone the header keeps only the brand and what a console adds (the customer's trial
+// days and notifications bell): who is signed in, "Change password" and "Sign out" move into
+// the navigation menu, since at 390 px they would not fit beside them.
+import { AppShell, Burger, Button, Group, NavLink, type NavLinkProps, Stack, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { createLink, Outlet, useLocation, useNavigate } from '@tanstack/react-router';
@@ -79,6 +82,7 @@ export function ConsoleShell({
             <Button
               variant="default"
               size="xs"
+              visibleFrom="sm"
               onClick={() => signOutMutation.mutate()}
               loading={signOutMutation.isPending}
             >
@@ -88,17 +92,38 @@ export function ConsoleShell({
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label={`${consoleName} navigation`}>
-        {nav.map((item) => (
-          <RouterNavLink
-            key={item.to}
-            to={item.to}
-            label={item.label}
-            active={item.to === activeTarget}
-            activeOptions={{ exact: true }}
-          />
-        ))}
-        {/* On a phone the header has no room for it: it is in the menu instead. */}
-        {user.console === 'customer' ? null : <ChangePasswordButton user={user} hiddenFrom="sm" />}
+        <AppShell.Section grow>
+          {nav.map((item) => (
+            <RouterNavLink
+              key={item.to}
+              to={item.to}
+              label={item.label}
+              active={item.to === activeTarget}
+              activeOptions={{ exact: true }}
+            />
+          ))}
+        </AppShell.Section>
+        {/* On a phone the header has no room for them: they are at the foot of the menu instead. */}
+        <AppShell.Section
+          hiddenFrom="sm"
+          pt="sm"
+          style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}
+        >
+          <Stack gap="xs" align="flex-start">
+            <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+              Signed in as {user.name || user.email}
+            </Text>
+            {user.console === 'customer' ? null : <ChangePasswordButton user={user} />}
+            <Button
+              variant="default"
+              size="xs"
+              onClick={() => signOutMutation.mutate()}
+              loading={signOutMutation.isPending}
+            >
+              Sign out
+            </Button>
+          </Stack>
+        </AppShell.Section>
       </AppShell.Navbar>
       <AppShell.Main>
         <ErrorAlert error={signOutMutation.error} />

@@ -29,6 +29,7 @@ import {
   type Progress as JobProgressFigures,
   percentDone,
   progressWords,
+  restoreItemName,
   restoreOutcome,
   restoreProgress,
   restoreTarget,
@@ -224,7 +225,9 @@ function RestoreItems({
           <Table.Tbody>
             {shown.map((item) => (
               <Table.Tr key={`${item.itemKey}:${item.version}`}>
-                <Table.Td style={{ overflowWrap: 'anywhere' }}>{item.itemKey}</Table.Td>
+                <Table.Td style={{ overflowWrap: 'anywhere' }}>
+                  <RestoreItemName item={item} />
+                </Table.Td>
                 <Table.Td>{item.reason ?? '—'}</Table.Td>
               </Table.Tr>
             ))}
@@ -242,6 +245,20 @@ function RestoreItems({
         />
       ) : null}
     </Stack>
+  );
+}
+
+/** The item's title; its id, small and dimmed, only when it was backed up without one. */
+function RestoreItemName({ item }: { item: { itemKey: string; title: string | null } }) {
+  const name = restoreItemName(item);
+  if (!name.isKey) return name.text;
+  return (
+    <Text span size="xs" c="dimmed">
+      Untitled ·{' '}
+      <Text span inherit ff="monospace">
+        {name.text}
+      </Text>
+    </Text>
   );
 }
 

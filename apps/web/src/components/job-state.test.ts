@@ -13,6 +13,7 @@ import {
   percentDone,
   progressText,
   progressWords,
+  restoreItemName,
   restoreOutcome,
   restoreProgress,
   restoreTarget,
@@ -174,7 +175,7 @@ test('restores and exports merge newest first, and the next page continues each 
   assert.equal(third.next, null);
 });
 
-test('jobs started in the same millisecond keep one order, and without a restores list the exports page alone', () => {
+test('jobs started in the same millisecond keep one order, and a tenant with no restores pages its exports alone', () => {
   const at = '2026-12-04T10:00:00.000Z';
   const page = mergeJobPage(firstPage, [restore('a', at)], [dataExport('b', at)], 5);
   assert.deepEqual(
@@ -188,4 +189,18 @@ test('jobs started in the same millisecond keep one order, and without a restore
 test('each job has its own page', () => {
   assert.equal(jobPath('restore', 'r1'), '/customer/restores/r1');
   assert.equal(jobPath('export', 'e1'), '/customer/exports/e1');
+});
+
+test('a restore’s item is named by its title; its key only when it has no title', () => {
+  assert.deepEqual(restoreItemName({ itemKey: '18c2f0a9e1b2c3d4', title: 'Quarterly figures' }), {
+    text: 'Quarterly figures',
+    isKey: false,
+  });
+  assert.deepEqual(restoreItemName({ itemKey: '18c2f0a9e1b2c3d4', title: '  Re: plans \n' }), {
+    text: 'Re: plans',
+    isKey: false,
+  });
+  for (const title of [null, '', '   ']) {
+    assert.deepEqual(restoreItemName({ itemKey: 'people/c42', title }), { text: 'people/c42', isKey: true });
+  }
 });

@@ -76,6 +76,16 @@ export function restoreTarget(restore: Pick<RestoreSummary, 'user' | 'to'>): str
   return restore.to && restore.to !== restore.user ? `${restore.user} → ${restore.to}` : restore.user;
 }
 
+/**
+ * What a restore's item is called in its report: its backed-up title (subject, file name, event
+ * title, contact name), or, when the item has none, its key (a Gmail or Drive id) — shown then
+ * as a fallback, not as a name.
+ */
+export function restoreItemName(item: { itemKey: string; title: string | null }): { text: string; isKey: boolean } {
+  const title = item.title?.trim();
+  return title ? { text: title, isKey: false } : { text: item.itemKey, isKey: true };
+}
+
 export interface JobOutcome {
   /** "Restore finished", "Export ready", "Restore failed", … — the notification's title. */
   title: string;

@@ -24,10 +24,7 @@ function jobsListQuery(customerId: string, cursor: JobCursor) {
         fetchRestores(customerId, { limit: pageSize + 1, offset: cursor.restores }),
         fetchExports(customerId, { limit: pageSize + 1, offset: cursor.exports }),
       ]);
-      return {
-        restoresListed: restores !== null,
-        page: mergeJobPage(cursor, restores?.restores ?? [], exports.exports, pageSize),
-      };
+      return mergeJobPage(cursor, restores.restores, exports.exports, pageSize);
     },
     placeholderData: keepPreviousData,
   };
@@ -40,9 +37,9 @@ export function RestoresExportsPage({ customerId }: { customerId: string }) {
   const jobs = useQuery({
     ...jobsListQuery(customerId, cursor),
     // Running jobs move: refresh the page while any of them is queued or running.
-    refetchInterval: (query) => (query.state.data?.page.rows.some((row) => isActive(row.status)) ? 2000 : false),
+    refetchInterval: (query) => (query.state.data?.rows.some((row) => isActive(row.status)) ? 2000 : false),
   });
-  const page = jobs.data?.page;
+  const page = jobs.data;
 
   return (
     <ConsolePage title="Restores and exports">
@@ -50,9 +47,6 @@ export function RestoresExportsPage({ customerId }: { customerId: string }) {
         Every restore and export of your domain, newest first, whoever started it. Open one to follow it or to see what
         it restored, skipped or failed; a finished export is downloaded from its page for 7 days.
       </Text>
-      {jobs.data && !jobs.data.restoresListed ? (
-        <Text size="sm">Only exports are listed here: this server does not list restores yet.</Text>
-      ) : null}
       <ErrorAlert error={jobs.error} />
       {jobs.isPending ? <Loader size="sm" aria-label="Loading restores and exports" /> : null}
       {page ? (

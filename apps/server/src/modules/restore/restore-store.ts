@@ -8,7 +8,7 @@ import { and, asc, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { type BackupService, findSource, resolveBackupPoint, versionKey, versionsByKey } from '../backup/index.ts';
-import { parseQuery, QueryError, type SearchQuery, searchAll } from '../search/index.ts';
+import { itemTitle, parseQuery, QueryError, type SearchQuery, searchAll } from '../search/index.ts';
 import { getCustomer } from '../tenancy/index.ts';
 import { restoreItems, restores } from './tables.ts';
 
@@ -173,6 +173,11 @@ export async function getRestore(db: Db, customerId: string, restoreId: string):
 /** Narrowing of the tenant's restore list: the backed-up user (or the target user) and the status. */
 export interface RestoreFilter {
   user?: string;
+  /**
+   * Only restores of this user's data (the backed-up user alone): an end user's list, which
+   * must not show another user's data restored into their account (its page answers 404).
+   */
+  dataOf?: string;
   status?: RestoreStatus;
 }
 
@@ -190,6 +195,7 @@ export async function listRestores(
   const where = and(
     eq(restores.customerId, customerId),
     user ? sql`(${restores.fromEmail} = ${user} or ${restores.toEmail} = ${user})` : undefined,
+    page.dataOf ? eq(restores.fromEmail, page.dataOf.toLowerCase()) : undefined,
     page.status ? eq(restores.status, page.status) : undefined,
   );
   const rows = await db
@@ -359,24 +365,28 @@ export async function addNote(db: Db, restore: Restore, note: string): Promise<v
 export interface RestoreItemEntry {
   itemKey: string;
   version: number;
+  /** What the item is called (subject, file name, event title, contact name), as search names it. */
+  title: string | null;
   status: ItemStatus;
   targetId: string | null;
   reason: string | null;
 }
 
-/** Items of a restore, paged in key order, optionally of one status. */
+/**
+ * Items of a restore, paged in key order, optionally of one status, each named from its backed-up
+ * version (one query for the page), so a report says which message or file rather than its id.
+ */
 export async function listRestoreItems(
   db: Db,
-  customerId: string,
-  restoreId: string,
+  restore: Pick<Restore, 'id' | 'customerId' | 'sourceId'>,
   page: { limit: number; offset: number; status?: ItemStatus },
 ): Promise<{ items: RestoreItemEntry[]; total: number }> {
   const where = and(
-    eq(restoreItems.customerId, customerId),
-    eq(restoreItems.restoreId, restoreId),
+    eq(restoreItems.customerId, restore.customerId),
+    eq(restoreItems.restoreId, restore.id),
     page.status ? eq(restoreItems.status, page.status) : undefined,
   );
-  const items = await db
+  const rows = await db
     .select({
       itemKey: restoreItems.itemKey,
       version: restoreItems.version,
@@ -389,6 +399,11 @@ export async function listRestoreItems(
     .orderBy(asc(restoreItems.itemKey))
     .limit(page.limit)
     .offset(page.offset);
+  const versions = await versionsByKey(db, restore.customerId, restore.sourceId, rows);
+  const items = rows.map((row) => {
+    const version = versions.get(versionKey(row.itemKey, row.version));
+    return { ...row, title: version ? itemTitle(version.metadata) : null };
+  });
   const [total] = await db.select({ n: count() }).from(restoreItems).where(where);
   return { items, total: total?.n ?? 0 };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
+import PostalMime from 'postal-mime';
 import type { App } from '../../http/app.ts';
 import { buildApp } from '../../http/app.ts';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
@@ -196,5 +197,29 @@ forEachDatabase('restore API', (kind) => {
     assert.equal((await outsider.get(url)).statusCode, 404);
     const theirs = (await outsider.get(`/api/customers/${otherCustomerId}/restores`)).json();
     assert.deepEqual(theirs, { restores: [], total: 0, limit: 50, offset: 0 });
+  });
+
+  it('names each item of a restore by its backed-up title (a message’s subject), not by its id alone', async () => {
+    const browser = await as(owner);
+    const started = await browser.post(`/api/customers/${f.customerId}/restores`, {
+      user: user(),
+      service: 'gmail',
+      inPlace: true,
+    });
+    assert.equal(started.statusCode, 202, started.body);
+    const { id } = started.json();
+    // Every message is still in the mailbox: each one is skipped, with its reason.
+    assert.equal((await runRestore(f.ctx, id, { google: f.google })).status, 'success');
+    const report = await browser.get(`/api/customers/${f.customerId}/restores/${id}?status=skipped&limit=1000`);
+    assert.equal(report.statusCode, 200, report.body);
+    const items = report.json().items as Array<{ itemKey: string; title: string | null }>;
+    assert.ok(items.length >= 4, 'the user’s messages are in the report');
+    for (const item of items) {
+      // The subject as Google has it, read by an independent MIME parser.
+      const { raw } = await f.google.gmail.getMessage(user(), item.itemKey, { format: 'raw' });
+      const subject = (await PostalMime.parse(raw)).subject;
+      assert.ok(subject, `message ${item.itemKey} has a subject`);
+      assert.equal(item.title, subject, `the title of ${item.itemKey}`);
+    }
   });
 });

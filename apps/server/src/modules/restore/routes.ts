@@ -88,6 +88,8 @@ const restoreResponse = restoreSummary.extend({
     z.object({
       itemKey: z.string(),
       version: z.number(),
+      /** The item's subject, file name, event title or contact name, when its version has one. */
+      title: z.string().nullable(),
       status: itemStatus,
       targetId: z.string().nullable(),
       reason: z.string().nullable(),
@@ -182,11 +184,14 @@ export const restoreModule: ApiModule = (app, ctx) => {
       const actor = requireActor(request);
       await authorizeCustomer(ctx.db, actor, 'customer.data.browse', customerId);
       const { limit, offset, status: only } = request.query;
-      // An end user lists their own restores only, whatever `user` asks for.
-      const user = ownSubjectOnly(actor) ?? request.query.user;
+      // An end user lists the restores of their own data only (what GET …/restores/:id shows
+      // them), whatever `user` asks for.
+      const own = ownSubjectOnly(actor);
+      const user = own ? undefined : request.query.user;
       const page = await listRestores(ctx.db, customerId, {
         limit,
         offset,
+        ...(own ? { dataOf: own } : {}),
         ...(user ? { user } : {}),
         ...(only ? { status: only } : {}),
       });
@@ -213,7 +218,7 @@ export const restoreModule: ApiModule = (app, ctx) => {
       if (!restore) throw notFound('Restore');
       authorizeSubject(actor, restore.fromEmail, notFound('Restore').message);
       const { limit, offset, status: only } = request.query;
-      const page = await listRestoreItems(ctx.db, customerId, restoreId, {
+      const page = await listRestoreItems(ctx.db, restore, {
         limit,
         offset,
         ...(only ? { status: only } : {}),

@@ -12,4 +12,4 @@ export {
 } from './query-parser.ts';
 export { searchModule } from './routes.ts';
 export { type SearchHit, type SearchOptions, type SearchPage, searchAll, searchItems } from './search.ts';
-export { hitSummary, type SearchHitSummary, searchHitSchema } from './search-results.ts';
+export { hitSummary, itemTitle, type SearchHitSummary, searchHitSchema } from './search-results.ts';

@@ -27,6 +27,15 @@ export type SearchHitSummary = z.infer<typeof searchHitSchema>;
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
+/**
+ * What an item is called, from its version's metadata: a message's subject, a file's name, an
+ * event's title or a contact's name (null when it has none). Search hits and a restore's items
+ * are named the same way.
+ */
+export function itemTitle(metadata: Record<string, unknown>): string | null {
+  return text(metadata.subject) ?? text(metadata.name) ?? text(metadata.summary) ?? text(metadata.displayName);
+}
+
 export function hitSummary(hit: SearchHit): SearchHitSummary {
   const m = hit.metadata;
   return {
@@ -38,7 +47,7 @@ export function hitSummary(hit: SearchHit): SearchHitSummary {
     itemKey: hit.itemKey,
     version: hit.version,
     current: hit.validTo === null,
-    title: text(m.subject) ?? text(m.name) ?? text(m.summary) ?? text(m.displayName),
+    title: itemTitle(m),
     from: text(m.from),
     to: text(m.to),
     labels: Array.isArray(m.labelNames) ? m.labelNames.filter((name): name is string => typeof name === 'string') : [],
