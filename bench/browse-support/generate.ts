@@ -155,5 +155,8 @@ export async function insertFolder(
 }
 
 export async function setUpGenerators(db: Db): Promise<void> {
-  await db.execute(sql.raw(setupSql));
+  // One statement at a time: PGlite runs a query as one prepared statement.
+  for (const statement of setupSql.split(/;\n/).filter((text) => text.trim() !== '')) {
+    await db.execute(sql.raw(statement));
+  }
 }
