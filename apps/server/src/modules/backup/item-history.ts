@@ -137,9 +137,13 @@ function filterConditions(filter: VersionFilter = {}): SQL | undefined {
     filter.itemKeys ? inArray(v.itemKey, filter.itemKeys.length > 0 ? [...filter.itemKeys] : ['']) : undefined,
     // starts_with keeps a key range exact under any collation.
     filter.keyPrefix === undefined ? undefined : sql`starts_with(${v.itemKey}, ${filter.keyPrefix})`,
-    filter.labelId === undefined
-      ? undefined
-      : sql`${v.metadata}->'labelIds' @> ${JSON.stringify([filter.labelId])}::jsonb`,
+    // jsonb_exists is the `?` operator as a function call: for the array labelIds always is, it
+    // matches exactly what `@> '["<id>"]'` did. PostgreSQL has no statistics for either operator
+    // on this expression and guessed a few dozen matches out of a whole source, so a label's
+    // first page scanned every tenant's versions and sorted them (bench: browse, 1M versions:
+    // about 1 s); a function gets the default estimate (a third of the rows) and the planner
+    // walks the source's key index until the page is full (under 1 ms for the same page).
+    filter.labelId === undefined ? undefined : sql`jsonb_exists(${v.metadata}->'labelIds', ${filter.labelId})`,
     filter.calendarId === undefined ? undefined : sql`${v.metadata}->>'calendarId' = ${filter.calendarId}`,
   );
 }

@@ -116,6 +116,28 @@ forEachDatabase('browse as of a backup point', (kind) => {
     assert.equal(new Set(inbox).size, inbox.length);
   });
 
+  it('lists exactly the messages carrying a label id for each label, and none for an unknown id or a prefix of one', async () => {
+    const current = await versionsOf(f, user(), 'gmail');
+    const labelIds = new Set(current.flatMap((version) => version.metadata.labelIds as string[]));
+    const listed = async (label: string) => {
+      const response = await owner.get(
+        `${base()}/sources/${sources.gmail}/gmail/messages?label=${encodeURIComponent(label)}&limit=1000`,
+      );
+      assert.equal(response.statusCode, 200, response.body);
+      return (response.json().messages as Array<{ itemKey: string }>).map((message) => message.itemKey);
+    };
+    assert.ok(labelIds.size > 1, 'the fixture has several labels');
+    for (const label of labelIds) {
+      const expected = current
+        .filter((version) => (version.metadata.labelIds as string[]).includes(label))
+        .map((version) => version.itemKey)
+        .sort();
+      assert.deepEqual(await listed(label), expected, `messages of ${label}`);
+    }
+    assert.deepEqual(await listed('Label_none'), []);
+    assert.deepEqual(await listed('INBO'), [], 'a label id matches whole ids only');
+  });
+
   it('lists a message deleted three backup points ago as of the point before its deletion, with its history', async () => {
     const messagesAt = async (at: Date) => {
       const response = await owner.get(
