@@ -3,6 +3,7 @@
 // listed is remembered (shared-drives.ts); only the protected ones become subjects.
 import type { GoogleClient } from '@safehold/google';
 import type { AppContext } from '../../context.ts';
+import { getConnection, installationGoogleClient } from '../customers/index.ts';
 import type { BackupSubject } from './backup-jobs.ts';
 import { rememberSharedDrives } from './shared-drives.ts';
 
@@ -29,4 +30,24 @@ export async function listSharedDriveSubjects(
     if (member) subjects.push({ kind: 'shared_drive', id: drive.id, email: member });
   }
   return subjects;
+}
+
+/**
+ * The shared drives of a connected domain, listed from Google now (new ones remembered, as
+ * protected as the tenant's setting says), for a whole-domain backup started from the API.
+ * Null when they cannot be listed (not connected, Google unreachable or not configured): the
+ * backup then covers the users and the drives already known, and says why in the log.
+ */
+export async function discoverSharedDriveSubjects(
+  ctx: Pick<AppContext, 'db' | 'clock' | 'config' | 'logger'>,
+  customerId: string,
+): Promise<BackupSubject[] | null> {
+  const connection = await getConnection(ctx.db, customerId);
+  if (!connection) return null;
+  try {
+    return await listSharedDriveSubjects(ctx, customerId, installationGoogleClient(ctx), connection.adminEmail);
+  } catch (error) {
+    ctx.logger.warn({ err: error, customerId }, 'shared drives not listed: the backup covers the known ones');
+    return null;
+  }
 }

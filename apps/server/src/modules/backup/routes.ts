@@ -9,6 +9,7 @@ import { auditActorOf, requireActor } from '../identity/index.ts';
 import { backupHistoryAccess } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { getBackupSummary, listUserBackups } from './dashboard.ts';
+import { discoverSharedDriveSubjects } from './directory-subjects.ts';
 import { getRetention, retentionSchema, setRetention } from './maintenance.ts';
 import { backupWindowSchema, getBackupWindow, setBackupWindow } from './schedule.ts';
 import { sharedDriveRoutes } from './shared-drive-routes.ts';
@@ -266,7 +267,11 @@ export const backupModule: ApiModule = (app, ctx) => {
       // startBackup loads the tenant and asks the policy module (customer.backup.run) itself.
       const runs = await startBackup(ctx, {
         customerId: request.params.customerId,
-        scope: request.body.users ? { kind: 'users', emails: request.body.users } : { kind: 'domain' },
+        // A whole-domain backup lists the domain's shared drives from Google first, as the CLI's
+        // does: new drives are found (and protected as the tenant says) without an operator.
+        scope: request.body.users
+          ? { kind: 'users', emails: request.body.users }
+          : { kind: 'domain', sharedDrives: () => discoverSharedDriveSubjects(ctx, request.params.customerId) },
         ...(request.body.services ? { services: request.body.services } : {}),
         by: { actor: requireActor(request), audit: auditActorOf(request) },
         trigger: 'on_demand',

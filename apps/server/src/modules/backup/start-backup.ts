@@ -28,9 +28,10 @@ export interface ChosenSource {
 export type BackupScope =
   /**
    * Every licensed user, and with Drive the shared drives: those `sharedDrives` lists (the CLI
-   * asks Google; called only when there are users and Drive is in), else the registered ones.
+   * and the API ask Google; called only when there are users and Drive is in), else — without
+   * it, or when it answers null because Google could not list them — the registered ones.
    */
-  | { kind: 'domain'; sharedDrives?: () => Promise<readonly BackupSubject[]> }
+  | { kind: 'domain'; sharedDrives?: () => Promise<readonly BackupSubject[] | null> }
   /** Some licensed users, by email. */
   | { kind: 'users'; emails: readonly string[] }
   /** Some registered shared drives, by Google id (Drive only). */
@@ -136,9 +137,7 @@ async function subjectsOf(
     subjects = licensed;
     // A whole-domain backup also covers the shared drives.
     if (subjects.length > 0 && services.includes('drive')) {
-      subjects.push(
-        ...(scope.sharedDrives ? await scope.sharedDrives() : await registeredSharedDrives(deps, customerId)),
-      );
+      subjects.push(...((await scope.sharedDrives?.()) ?? (await registeredSharedDrives(deps, customerId))));
     }
   }
   if (subjects.length === 0) {
