@@ -282,7 +282,9 @@ test('the folder is found and restored into a Restored folder with the same file
     await search.fill(`name:${files[1]?.name}`);
     await search.press('Enter');
     await waitForVisible(page, checkbox(files[1]?.name ?? ''), 'a file of the folder found by search');
+    // An empty box searches nothing until Enter: then the page browses the folder again.
     await search.fill('');
+    await search.press('Enter');
     await page.getByRole('button', { name: folderName, exact: true }).click();
     await page.getByRole('button', { name: 'Select whole folder', exact: true }).click();
     await waitForVisible(page, page.getByText(`The folder ${folderName} and everything in it`), 'the folder selected');
