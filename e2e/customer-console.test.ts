@@ -5,53 +5,30 @@
 // license", pages, saves and sees the seat counters change, and turns on auto-assign; the
 // Dashboard shows "not backed up yet", then after "Back up now" the last backup per service.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
-import { OIDC_CLIENT_ID, type RunningEmulator, startEmulator } from '@safehold/emulator';
 import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
-import { type SafeholdServer, startSafehold } from './support/safehold-server.ts';
+import { type ConnectedDomain, startConnectedDomain } from './support/connected-domain.ts';
+import type { SafeholdServer } from './support/safehold-server.ts';
 
 const domain = 'console.example.test';
 const admin = `admin@${domain}`;
-const cli = path.resolve(import.meta.dirname, '..', 'apps', 'server', 'src', 'cli', 'main.ts');
 
-let emulator: RunningEmulator;
 let server: SafeholdServer;
-let keyDir: string;
+let connected: ConnectedDomain | undefined;
 
 before(async () => {
-  emulator = await startEmulator({
+  // A domain that authorised Safehold, connected by the operator (trial tenant, directory synced).
+  connected = await startConnectedDomain({
     seed: 'customer-console-e2e',
     domain,
     users: 60,
     generate: { messagesPerUser: 2, filesPerUser: 1, eventsPerUser: 1, contactsPerUser: 1, sharedDrives: 2 },
   });
-  keyDir = mkdtempSync(path.join(tmpdir(), 'safehold-e2e-key-'));
-  const keyPath = path.join(keyDir, 'service-account.json');
-  writeFileSync(keyPath, JSON.stringify(emulator.serviceAccountKey), { mode: 0o600 });
-  server = await startSafehold({
-    env: {
-      GOOGLE_SERVICE_ACCOUNT_KEY: keyPath,
-      GOOGLE_OIDC_ISSUER: emulator.url,
-      GOOGLE_OIDC_CLIENT_ID: OIDC_CLIENT_ID,
-    },
-    // What an operator does for a domain that authorised Safehold: connect it (trial tenant, directory synced).
-    beforeStart: async (_dataDir, env) => {
-      await promisify(execFile)(process.execPath, [cli, 'tenant', 'connect', '--domain', domain, '--admin', admin], {
-        env,
-      });
-    },
-  });
+  server = connected.server;
 });
 after(async () => {
-  await server?.stop();
-  await emulator?.stop();
-  if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+  await connected?.stop();
 });
 
 async function selectOption(page: Page, label: string, option: string): Promise<void> {

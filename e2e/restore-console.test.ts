@@ -7,22 +7,20 @@
 // service is exported and the zip read with unzip; a restore is still there after a reload.
 // Screenshots of every tab and both dialogs at 1280 and 390 px go to e2e/screenshots/.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
-import { OIDC_CLIENT_ID, type RunningEmulator, startEmulator } from '@safehold/emulator';
+import type { RunningEmulator } from '@safehold/emulator';
 import type { Browser, Page } from 'playwright-core';
 import { clientsFor } from '../packages/emulator/src/test-support/google-clients.ts';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
-import { type SafeholdServer, startSafehold } from './support/safehold-server.ts';
+import { type ConnectedDomain, startConnectedDomain } from './support/connected-domain.ts';
+import type { SafeholdServer } from './support/safehold-server.ts';
 
 const domain = 'restore.example.test';
 const admin = `admin@${domain}`;
-const cli = path.resolve(import.meta.dirname, '..', 'apps', 'server', 'src', 'cli', 'main.ts');
-const run = promisify(execFile);
 
 const subject = 'Board minutes to keep';
 const messageId = 'board-minutes-2026@restore.example.test';
@@ -47,7 +45,7 @@ const eventTitle = 'Restore drill';
 
 let emulator: RunningEmulator;
 let server: SafeholdServer;
-let keyDir: string;
+let connected: ConnectedDomain | undefined;
 let browser: Browser | null = null;
 let page: Page;
 let google: ReturnType<typeof clientsFor>;
@@ -101,36 +99,27 @@ async function seedKnownItems(): Promise<void> {
 }
 
 before(async () => {
-  emulator = await startEmulator({
+  connected = await startConnectedDomain({
     seed: 'restore-console-e2e',
     domain,
     users: 3,
     generate: { messagesPerUser: 8, filesPerUser: 4, eventsPerUser: 2, contactsPerUser: 2, sharedDrives: 0 },
-  });
-  other = emulator.control.listAccounts(domain).find((account) => account.email !== admin)?.email ?? '';
-  await seedKnownItems();
-  keyDir = mkdtempSync(path.join(tmpdir(), 'safehold-e2e-key-'));
-  const keyPath = path.join(keyDir, 'service-account.json');
-  writeFileSync(keyPath, JSON.stringify(emulator.serviceAccountKey), { mode: 0o600 });
-  server = await startSafehold({
-    env: {
-      GOOGLE_SERVICE_ACCOUNT_KEY: keyPath,
-      GOOGLE_OIDC_ISSUER: emulator.url,
-      GOOGLE_OIDC_CLIENT_ID: OIDC_CLIENT_ID,
+    prepare: async (started) => {
+      emulator = started;
+      other = emulator.control.listAccounts(domain).find((account) => account.email !== admin)?.email ?? '';
+      await seedKnownItems();
     },
-    // Connected, licensed and backed up from the command line, as an operator would.
-    beforeStart: async (_dataDir, env) => {
-      await run(process.execPath, [cli, 'tenant', 'connect', '--domain', domain, '--admin', admin], { env });
-      await run(process.execPath, [cli, 'licenses', 'assign', '--domain', domain, '--all'], { env });
-      await run(process.execPath, [cli, 'backup', 'run', '--domain', domain, '--wait'], { env });
+    // Licensed and backed up from the command line, as an operator would.
+    beforeStart: async (safehold) => {
+      await safehold('licenses', 'assign', '--domain', domain, '--all');
+      await safehold('backup', 'run', '--domain', domain, '--wait');
     },
   });
+  ({ emulator, server } = connected);
 });
 after(async () => {
   await browser?.close();
-  await server?.stop();
-  await emulator?.stop();
-  if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+  await connected?.stop();
 });
 
 /** Polls `check` (every 200 ms, at most 60 s) until it holds. */
@@ -282,7 +271,9 @@ test('the folder is found and restored into a Restored folder with the same file
     await search.fill(`name:${files[1]?.name}`);
     await search.press('Enter');
     await waitForVisible(page, checkbox(files[1]?.name ?? ''), 'a file of the folder found by search');
+    // An empty box searches nothing until Enter: then the page browses the folder again.
     await search.fill('');
+    await search.press('Enter');
     await page.getByRole('button', { name: folderName, exact: true }).click();
     await page.getByRole('button', { name: 'Select whole folder', exact: true }).click();
     await waitForVisible(page, page.getByText(`The folder ${folderName} and everything in it`), 'the folder selected');

@@ -7,54 +7,44 @@
 // counts and a notification linking back to it. The export's page says "Export ready" and its
 // "Download" link gives the zip, which unzip verifies.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
-import { OIDC_CLIENT_ID, type RunningEmulator, startEmulator } from '@safehold/emulator';
+import type { RunningEmulator } from '@safehold/emulator';
 import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
+import { type ConnectedDomain, startConnectedDomain } from './support/connected-domain.ts';
 import { waitForPath } from './support/console-steps.ts';
-import { type SafeholdServer, startSafehold } from './support/safehold-server.ts';
+import type { SafeholdServer } from './support/safehold-server.ts';
 
 const domain = 'jobs.example.test';
 const admin = `admin@${domain}`;
-const cli = path.resolve(import.meta.dirname, '..', 'apps', 'server', 'src', 'cli', 'main.ts');
 
 let emulator: RunningEmulator;
 let server: SafeholdServer;
+let connected: ConnectedDomain | undefined;
+/** Where the test writes the exported zip. */
 let dir: string;
 
 before(async () => {
-  emulator = await startEmulator({
+  dir = mkdtempSync(path.join(tmpdir(), 'safehold-e2e-jobs-'));
+  connected = await startConnectedDomain({
     seed: 'restore-jobs-e2e',
     domain,
     users: 3,
     generate: { messagesPerUser: 12, filesPerUser: 2, eventsPerUser: 1, contactsPerUser: 1, sharedDrives: 0 },
-  });
-  dir = mkdtempSync(path.join(tmpdir(), 'safehold-e2e-jobs-'));
-  const keyPath = path.join(dir, 'service-account.json');
-  writeFileSync(keyPath, JSON.stringify(emulator.serviceAccountKey), { mode: 0o600 });
-  const run = promisify(execFile);
-  server = await startSafehold({
-    env: {
-      GOOGLE_SERVICE_ACCOUNT_KEY: keyPath,
-      GOOGLE_OIDC_ISSUER: emulator.url,
-      GOOGLE_OIDC_CLIENT_ID: OIDC_CLIENT_ID,
-    },
-    // A connected domain whose admin is licensed and backed up once, before the server starts.
-    beforeStart: async (_dataDir, env) => {
-      await run(process.execPath, [cli, 'tenant', 'connect', '--domain', domain, '--admin', admin], { env });
-      await run(process.execPath, [cli, 'licenses', 'assign', '--domain', domain, admin], { env });
-      await run(process.execPath, [cli, 'backup', 'run', '--domain', domain, '--user', admin, '--wait'], { env });
+    // The admin licensed and backed up once, before the server starts.
+    beforeStart: async (safehold) => {
+      await safehold('licenses', 'assign', '--domain', domain, admin);
+      await safehold('backup', 'run', '--domain', domain, '--user', admin, '--wait');
     },
   });
+  ({ emulator, server } = connected);
 });
 after(async () => {
-  await server?.stop();
-  await emulator?.stop();
+  await connected?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -10,22 +10,16 @@
 // the API answers 403 `user_export_off`; the help-desk admin cannot open Settings, opens another
 // user's page from Users and restores that user's message, again checked through Gmail.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createSign } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
-import { OIDC_CLIENT_ID, type RunningEmulator, startEmulator } from '@safehold/emulator';
+import type { RunningEmulator } from '@safehold/emulator';
 import type { Browser, Page, Response } from 'playwright-core';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
-import { type SafeholdServer, startSafehold } from './support/safehold-server.ts';
+import { type ConnectedDomain, startConnectedDomain } from './support/connected-domain.ts';
+import type { SafeholdServer } from './support/safehold-server.ts';
 
 const domain = 'self.example.test';
 const admin = `admin@${domain}`;
-const cli = path.resolve(import.meta.dirname, '..', 'apps', 'server', 'src', 'cli', 'main.ts');
-const run = promisify(execFile);
 
 // What the pages say (apps/web/src/customer-roles.ts).
 const accessOff = 'Your administrator has turned off access to your backups.';
@@ -41,43 +35,33 @@ interface LostMessage {
 let emulator: RunningEmulator;
 let server: SafeholdServer;
 let browser: Browser | null = null;
-let keyDir: string;
+let connected: ConnectedDomain | undefined;
 let endUser: string;
 let helpdesk: string;
 let colleague: string;
 const lost = new Map<string, LostMessage>();
 
 before(async () => {
-  emulator = await startEmulator({
+  connected = await startConnectedDomain({
     seed: 'self-service-e2e',
     domain,
     users: 4,
     generate: { messagesPerUser: 2, filesPerUser: 1, eventsPerUser: 1, contactsPerUser: 1, sharedDrives: 0 },
-  });
-  const others = emulator.control
-    .listAccounts(domain)
-    .map((account) => account.email)
-    .filter((email) => email !== admin);
-  [endUser, helpdesk, colleague] = others as [string, string, string];
-  for (const email of [endUser, colleague]) {
-    const subject = `Lost and found for ${email.split('@')[0]}`;
-    const { id } = emulator.control.addMessage({ email, subject, body: `Keep this, ${email}.` });
-    lost.set(email, { email, subject, raw: await rawMessage(email, id) });
-  }
-
-  keyDir = mkdtempSync(path.join(tmpdir(), 'safehold-e2e-key-'));
-  const keyPath = path.join(keyDir, 'service-account.json');
-  writeFileSync(keyPath, JSON.stringify(emulator.serviceAccountKey), { mode: 0o600 });
-  server = await startSafehold({
-    env: {
-      GOOGLE_SERVICE_ACCOUNT_KEY: keyPath,
-      GOOGLE_OIDC_ISSUER: emulator.url,
-      GOOGLE_OIDC_CLIENT_ID: OIDC_CLIENT_ID,
+    prepare: async (started) => {
+      emulator = started;
+      const others = emulator.control
+        .listAccounts(domain)
+        .map((account) => account.email)
+        .filter((email) => email !== admin);
+      [endUser, helpdesk, colleague] = others as [string, string, string];
+      for (const email of [endUser, colleague]) {
+        const subject = `Lost and found for ${email.split('@')[0]}`;
+        const { id } = emulator.control.addMessage({ email, subject, body: `Keep this, ${email}.` });
+        lost.set(email, { email, subject, raw: await rawMessage(email, id) });
+      }
     },
     // What an operator does at the command line while the server is down (PGlite has one user).
-    beforeStart: async (_dataDir, env) => {
-      const safehold = (...args: string[]) => run(process.execPath, [cli, ...args], { env });
-      await safehold('tenant', 'connect', '--domain', domain, '--admin', admin);
+    beforeStart: async (safehold) => {
       await safehold('licenses', 'assign', '--domain', domain, endUser, helpdesk, colleague);
       await safehold('tenant', 'role', '--domain', domain, '--email', helpdesk, '--role', 'helpdesk_admin');
       await safehold(
@@ -95,6 +79,7 @@ before(async () => {
       );
     },
   });
+  ({ emulator, server } = connected);
   // Lost after the backup: only a restore can bring them back.
   for (const message of lost.values()) {
     const id = await findMessage(message.email, message.raw);
@@ -104,9 +89,7 @@ before(async () => {
 });
 after(async () => {
   await browser?.close();
-  await server?.stop();
-  await emulator?.stop();
-  if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+  await connected?.stop();
 });
 
 // --- the emulator's Gmail API, as any Google client would call it -----------------------------

@@ -8,6 +8,7 @@ import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { api, call } from '../api/client.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { UserPageLink } from '../components/user-page-link.tsx';
 import { dateTime } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
 
@@ -138,14 +139,7 @@ function AuditTarget({ scope, entry }: { scope: AuditScope; entry: Entry }) {
   const object = entry.targetObject;
   if (!object) return name;
   if (scope.kind === 'customer' && object.kind === 'user') {
-    return (
-      <Anchor
-        size="sm"
-        renderRoot={(props) => <Link {...props} to="/customer/users/$email" params={{ email: object.id }} />}
-      >
-        {name}
-      </Anchor>
-    );
+    return <UserPageLink email={object.id}>{name}</UserPageLink>;
   }
   if (scope.kind === 'partner' && object.kind === 'customer') {
     return (

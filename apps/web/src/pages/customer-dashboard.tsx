@@ -35,6 +35,7 @@ import {
 import type { SessionUser } from '../api/identity.ts';
 import { backupFinishedMessage, finishedRuns, type RunOutcomes, backupServices as services } from '../backup-status.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { UserPageLink } from '../components/user-page-link.tsx';
 import { date, dateTime, none } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
 
@@ -304,14 +305,7 @@ function UserBackupsTable({ customerId, poll }: { customerId: string; poll: bool
                 {users.data.users.map((row) => (
                   <Table.Tr key={row.userId}>
                     <Table.Td>
-                      <Anchor
-                        size="sm"
-                        renderRoot={(props) => (
-                          <Link {...props} to="/customer/users/$email" params={{ email: row.email }} />
-                        )}
-                      >
-                        {row.email}
-                      </Anchor>
+                      <UserPageLink email={row.email} />
                       {row.license === 'archived' ? (
                         <Badge size="xs" variant="light" color="gray">
                           Archived

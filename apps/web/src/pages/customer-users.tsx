@@ -2,16 +2,16 @@
 // backup of each service (time and state) and, when the server reports them, the items and bytes
 // protected; searched and paged on the server (a 10,000-user domain is never loaded whole). Each
 // email opens the user's page.
-import { Anchor, Badge, Group, Loader, Pagination, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Badge, Group, Loader, Pagination, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
-import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { directoryBackupsQuery, type ProtectedFigures, type UserBackup } from '../api/customer-console.ts';
 import type { SessionUser } from '../api/identity.ts';
 import { backupServices } from '../backup-status.ts';
 import { BackupStateCell } from '../components/backup-state.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { UserPageLink } from '../components/user-page-link.tsx';
 import { bytes, count, none } from '../format.ts';
 import { licenseColor, licenseLabel } from '../license-labels.ts';
 import { pageCount, pageOffset, rangeText } from '../paging.ts';
@@ -75,14 +75,7 @@ export function CustomerUsersPage({ user }: { user: SessionUser }) {
                 {rows.map((row) => (
                   <Table.Tr key={row.userId}>
                     <Table.Td>
-                      <Anchor
-                        size="sm"
-                        renderRoot={(props) => (
-                          <Link {...props} to="/customer/users/$email" params={{ email: row.email }} />
-                        )}
-                      >
-                        {row.email}
-                      </Anchor>
+                      <UserPageLink email={row.email} />
                       {row.name ? (
                         <Text size="xs" c="dimmed">
                           {row.name}

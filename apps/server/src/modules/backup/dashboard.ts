@@ -181,10 +181,18 @@ export async function getBackupSummary(
   };
 }
 
+/** A source's newest run, as the Users page, the Dashboard and the Shared drives page show it. */
+export interface LastRun {
+  status: RunStatus;
+  queuedAt: string;
+  finishedAt: string | null;
+  error: string | null;
+}
+
 export interface UserServiceBackup {
   /** When the service was last backed up successfully; null: not backed up yet. */
   lastSuccessAt: string | null;
-  lastRun: { status: RunStatus; queuedAt: string; finishedAt: string | null; error: string | null } | null;
+  lastRun: LastRun | null;
   /** Items and their bytes at the latest backup point (0 when there is none). */
   items: number;
   bytes: number;
@@ -231,6 +239,36 @@ export async function latestPointFigures(
   return new Map(rows.map((row) => [row.sourceId, { items: row.items, bytes: Number(row.bytes) }]));
 }
 
+/** The newest run of each of some sources (one read through the source index), by source id. */
+export async function lastRunsBySource(
+  ctx: Pick<AppContext, 'db'>,
+  sourceIds: readonly string[],
+): Promise<Map<string, LastRun>> {
+  if (sourceIds.length === 0) return new Map();
+  const rows = await ctx.db
+    .selectDistinctOn([backupRuns.sourceId], {
+      sourceId: backupRuns.sourceId,
+      status: backupRuns.status,
+      queuedAt: backupRuns.queuedAt,
+      finishedAt: backupRuns.finishedAt,
+      error: backupRuns.error,
+    })
+    .from(backupRuns)
+    .where(inArray(backupRuns.sourceId, [...sourceIds]))
+    .orderBy(backupRuns.sourceId, desc(backupRuns.queuedAt), desc(backupRuns.id));
+  return new Map(
+    rows.map((run) => [
+      run.sourceId,
+      {
+        status: run.status,
+        queuedAt: run.queuedAt.toISOString(),
+        finishedAt: run.finishedAt?.toISOString() ?? null,
+        error: run.error,
+      },
+    ]),
+  );
+}
+
 /** The last backup of each service for one page of the directory's users, ordered by email. */
 export async function listUserBackups(
   ctx: Pick<AppContext, 'db'>,
@@ -253,26 +291,10 @@ export async function listUserBackups(
               inArray(backupSources.subjectId, googleIds),
             ),
           );
-  const lastRuns =
-    sources.length === 0
-      ? []
-      : await db
-          .selectDistinctOn([backupRuns.sourceId], {
-            sourceId: backupRuns.sourceId,
-            status: backupRuns.status,
-            queuedAt: backupRuns.queuedAt,
-            finishedAt: backupRuns.finishedAt,
-            error: backupRuns.error,
-          })
-          .from(backupRuns)
-          .where(
-            inArray(
-              backupRuns.sourceId,
-              sources.map((source) => source.id),
-            ),
-          )
-          .orderBy(backupRuns.sourceId, desc(backupRuns.queuedAt), desc(backupRuns.id));
-  const runBySource = new Map(lastRuns.map((run) => [run.sourceId, run]));
+  const runBySource = await lastRunsBySource(
+    ctx,
+    sources.map((source) => source.id),
+  );
   const pointBySource = await latestPointFigures(
     ctx,
     sources.map((source) => source.id),
@@ -292,14 +314,7 @@ export async function listUserBackups(
           items: point?.items ?? 0,
           bytes: point?.bytes ?? 0,
           lastSuccessAt: source?.lastSuccessAt?.toISOString() ?? null,
-          lastRun: run
-            ? {
-                status: run.status,
-                queuedAt: run.queuedAt.toISOString(),
-                finishedAt: run.finishedAt?.toISOString() ?? null,
-                error: run.error,
-              }
-            : null,
+          lastRun: run ?? null,
         };
       }
       return {

@@ -11,6 +11,7 @@ import { authorizeCustomer } from '../tenancy/index.ts';
 import { getBackupSummary, listUserBackups } from './dashboard.ts';
 import { discoverSharedDriveSubjects } from './directory-subjects.ts';
 import { getRetention, retentionSchema, setRetention } from './maintenance.ts';
+import { lastRunSchema, runStatus } from './run-schema.ts';
 import { backupWindowSchema, getBackupWindow, setBackupWindow } from './schedule.ts';
 import { sharedDriveRoutes } from './shared-drive-routes.ts';
 import { startBackup } from './start-backup.ts';
@@ -18,7 +19,6 @@ import { getBackupStatus, listBackupRuns } from './status.ts';
 
 const params = z.object({ customerId: z.uuid() });
 const service = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
-const runStatus = z.enum(['queued', 'running', 'success', 'partial', 'failed']);
 
 const serviceStatus = z.object({
   lastSuccessAt: z.string().nullable(),
@@ -120,14 +120,7 @@ const userServiceBackup = z.object({
   lastSuccessAt: z.string().nullable().describe('Null: not backed up yet.'),
   items: z.number().describe('Items at the latest backup point (0: none yet).'),
   bytes: z.number().describe('Their bytes.'),
-  lastRun: z
-    .object({
-      status: runStatus,
-      queuedAt: z.string(),
-      finishedAt: z.string().nullable(),
-      error: z.string().nullable(),
-    })
-    .nullable(),
+  lastRun: lastRunSchema.nullable(),
 });
 const userBackupsQuery = z.strictObject({
   q: z.string().trim().max(200).optional(),

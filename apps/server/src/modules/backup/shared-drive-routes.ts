@@ -12,6 +12,7 @@ import type { App } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
+import { lastRunSchema } from './run-schema.ts';
 import {
   listSharedDrives,
   protectsNewSharedDrives,
@@ -20,7 +21,6 @@ import {
 } from './shared-drives.ts';
 
 const params = z.object({ customerId: z.uuid() });
-const runStatus = z.enum(['queued', 'running', 'success', 'partial', 'failed']);
 
 const driveEntry = z.object({
   driveId: z.string(),
@@ -28,14 +28,7 @@ const driveEntry = z.object({
   protected: z.boolean(),
   lastBackup: z.object({
     lastSuccessAt: z.string().nullable().describe('Null: not backed up yet.'),
-    lastRun: z
-      .object({
-        status: runStatus,
-        queuedAt: z.string(),
-        finishedAt: z.string().nullable(),
-        error: z.string().nullable(),
-      })
-      .nullable(),
+    lastRun: lastRunSchema.nullable(),
   }),
   items: z.number().describe('Items at the latest backup point (0: none yet).'),
   bytes: z.number(),

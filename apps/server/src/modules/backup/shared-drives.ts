@@ -3,13 +3,12 @@
 // seen is protected when the tenant protects new drives (the default: every drive backed up, as
 // before this setting existed). Only protected drives are backed up — by the scheduler, a
 // whole-domain "Back up now" and the CLI alike. A drive's backups are its `backup_sources` row.
-import { and, asc, count, desc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
-import type { RunStatus } from './backup-types.ts';
-import { latestPointFigures } from './dashboard.ts';
+import { type LastRun, lastRunsBySource, latestPointFigures } from './dashboard.ts';
 import { tenantState, upsertState } from './maintenance.ts';
-import { backupRuns, backupSources, sharedDrives } from './tables.ts';
+import { backupSources, sharedDrives } from './tables.ts';
 
 export type SharedDrive = typeof sharedDrives.$inferSelect;
 
@@ -71,6 +70,15 @@ export async function rememberSharedDrives(
 }
 
 /** Ids of the tenant's drives that are not protected (skipped by every backup). */
+/** The tenant's shared drives' backup sources (a shared drive is backed up as one Drive source). */
+export function sharedDriveSources(customerId: string) {
+  return and(
+    eq(backupSources.customerId, customerId),
+    eq(backupSources.subjectKind, 'shared_drive'),
+    eq(backupSources.service, 'drive'),
+  );
+}
+
 export async function unprotectedSharedDrives(db: Db, customerId: string): Promise<Set<string>> {
   const rows = await db
     .select({ driveId: sharedDrives.driveId })
@@ -100,7 +108,7 @@ export interface SharedDriveEntry {
   protected: boolean;
   lastBackup: {
     lastSuccessAt: string | null;
-    lastRun: { status: RunStatus; queuedAt: string; finishedAt: string | null; error: string | null } | null;
+    lastRun: LastRun | null;
   };
   items: number;
   bytes: number;
@@ -137,9 +145,7 @@ export async function listSharedDrives(
           .from(backupSources)
           .where(
             and(
-              eq(backupSources.customerId, customerId),
-              eq(backupSources.subjectKind, 'shared_drive'),
-              eq(backupSources.service, 'drive'),
+              sharedDriveSources(customerId),
               inArray(
                 backupSources.subjectId,
                 page.map((drive) => drive.driveId),
@@ -147,21 +153,7 @@ export async function listSharedDrives(
             ),
           );
   const sourceIds = sources.map((source) => source.id);
-  const lastRuns =
-    sourceIds.length === 0
-      ? []
-      : await ctx.db
-          .selectDistinctOn([backupRuns.sourceId], {
-            sourceId: backupRuns.sourceId,
-            status: backupRuns.status,
-            queuedAt: backupRuns.queuedAt,
-            finishedAt: backupRuns.finishedAt,
-            error: backupRuns.error,
-          })
-          .from(backupRuns)
-          .where(inArray(backupRuns.sourceId, sourceIds))
-          .orderBy(backupRuns.sourceId, desc(backupRuns.queuedAt), desc(backupRuns.id));
-  const runOf = new Map(lastRuns.map((run) => [run.sourceId, run]));
+  const runOf = await lastRunsBySource(ctx, sourceIds);
   const figures = await latestPointFigures(ctx, sourceIds);
   const sourceOf = new Map(sources.map((source) => [source.driveId, source]));
   return {
@@ -176,14 +168,7 @@ export async function listSharedDrives(
         protected: drive.protected,
         lastBackup: {
           lastSuccessAt: source?.lastSuccessAt?.toISOString() ?? null,
-          lastRun: run
-            ? {
-                status: run.status,
-                queuedAt: run.queuedAt.toISOString(),
-                finishedAt: run.finishedAt?.toISOString() ?? null,
-                error: run.error,
-              }
-            : null,
+          lastRun: run ?? null,
         },
         items: point?.items ?? 0,
         bytes: point?.bytes ?? 0,

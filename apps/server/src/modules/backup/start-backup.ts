@@ -13,7 +13,7 @@ import type { Actor } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { type BackupService, type BackupSubject, backupServices, type EnqueuedRun } from './backup-types.ts';
 import { createQueuedRuns, insertQueuedRun } from './queue-runs.ts';
-import { unprotectedSharedDrives } from './shared-drives.ts';
+import { sharedDriveSources, unprotectedSharedDrives } from './shared-drives.ts';
 import { backupSources } from './tables.ts';
 
 export type StartBackupDeps = Pick<AppContext, 'db' | 'clock' | 'jobs' | 'audit'>;
@@ -150,16 +150,7 @@ async function subjectsOf(
 }
 
 async function registeredSharedDrives(deps: StartBackupDeps, customerId: string): Promise<BackupSubject[]> {
-  const rows = await deps.db
-    .select()
-    .from(backupSources)
-    .where(
-      and(
-        eq(backupSources.customerId, customerId),
-        eq(backupSources.subjectKind, 'shared_drive'),
-        eq(backupSources.service, 'drive'),
-      ),
-    );
+  const rows = await deps.db.select().from(backupSources).where(sharedDriveSources(customerId));
   // A drive the tenant stopped protecting keeps its backups but is not backed up again.
   const unprotected = await unprotectedSharedDrives(deps.db, customerId);
   return rows

@@ -10,7 +10,7 @@ import { calendarChoices, calendarsQuery, eventItem, eventsQuery } from '../../a
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { count, dateTime } from '../../format.ts';
 import type { SelectableItem } from './contract.ts';
-import { LoadMore, PageCheckbox, RowActions, RowCheckbox, type RowSelection } from './search-panel.tsx';
+import { LoadMore, PageCheckbox, RowActions, RowCheckbox, type RowSelection } from './row-actions.tsx';
 
 export function CalendarPane({
   customerId,

@@ -6,7 +6,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { contactItem, contactsQuery } from '../../api/search.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import type { SelectableItem } from './contract.ts';
-import { LoadMore, PageCheckbox, RowActions, RowCheckbox, type RowSelection } from './search-panel.tsx';
+import { LoadMore, PageCheckbox, RowActions, RowCheckbox, type RowSelection } from './row-actions.tsx';
 
 export function ContactsPane({
   customerId,

@@ -5,7 +5,6 @@ import {
   Anchor,
   Breadcrumbs,
   Button,
-  Checkbox,
   Group,
   Loader,
   ScrollArea,
@@ -21,20 +20,16 @@ import { ErrorAlert } from '../../components/error-alert.tsx';
 import { bytes, dateTime, none } from '../../format.ts';
 import { fileType } from './browse-rows.ts';
 import type { SelectableItem, Selection } from './contract.ts';
-import { pageCheckboxState, RowActions } from './row-actions.tsx';
+import { LoadMore, PageCheckbox, RowActions, RowCheckbox, type RowSelection } from './row-actions.tsx';
 
-export interface DrivePaneProps {
+export interface DrivePaneProps extends RowSelection {
   customerId: string;
   sourceId: string;
   at: string;
   /** What the top level is called: "My Drive", or the shared drive's name. */
   rootName: string;
   selection: Selection;
-  isSelected(item: SelectableItem): boolean;
-  onToggle(item: SelectableItem): void;
-  onToggleAll(items: SelectableItem[], selected: boolean): void;
   onSelectFolder(folderKey: string, name: string, path: string): void;
-  onShowVersions(item: SelectableItem): void;
 }
 
 export function entryItem(sourceId: string, entry: DriveEntry): SelectableItem {
@@ -65,7 +60,6 @@ function Folder({
   const current = children.data?.pages[0]?.folder ?? null;
   const items = entries.map((entry) => entryItem(sourceId, entry));
   const wholeFolder = current !== null && selection.kind === 'folder' && selection.folderKey === current.itemKey;
-  const page = pageCheckboxState(items, isSelected);
 
   return (
     <Stack gap="xs">
@@ -81,12 +75,13 @@ function Folder({
         {current ? <Text aria-current="page">{current.name}</Text> : null}
       </Breadcrumbs>
       <Group justify="space-between" gap="xs">
-        <Checkbox
+        <PageCheckbox
+          items={items}
           label="Select all on this page"
-          checked={wholeFolder || page.checked}
-          indeterminate={!wholeFolder && page.indeterminate}
-          disabled={items.length === 0}
-          onChange={(event) => onToggleAll(items, event.currentTarget.checked)}
+          labelVisible
+          whole={wholeFolder}
+          isSelected={isSelected}
+          onToggleAll={onToggleAll}
         />
         {current ? (
           <Button
@@ -120,11 +115,7 @@ function Folder({
               return (
                 <Table.Tr key={entry.itemKey}>
                   <Table.Td>
-                    <Checkbox
-                      aria-label={`Select ${entry.name}`}
-                      checked={wholeFolder || isSelected(item)}
-                      onChange={() => onToggle(item)}
-                    />
+                    <RowCheckbox item={item} whole={wholeFolder} isSelected={isSelected} onToggle={onToggle} />
                   </Table.Td>
                   <Table.Td miw={180} style={{ overflowWrap: 'break-word' }}>
                     {entry.isFolder ? (
@@ -162,16 +153,7 @@ function Folder({
       </ScrollArea>
       {children.isPending ? <Loader size="sm" aria-label="Loading the folder" /> : null}
       {children.isSuccess && entries.length === 0 ? <Text c="dimmed">This folder was empty at this point.</Text> : null}
-      {children.hasNextPage ? (
-        <Button
-          variant="default"
-          onClick={() => children.fetchNextPage()}
-          loading={children.isFetchingNextPage}
-          style={{ alignSelf: 'center' }}
-        >
-          Load more
-        </Button>
-      ) : null}
+      <LoadMore list={children} />
     </Stack>
   );
 }

@@ -8,9 +8,9 @@ import { useState } from 'react';
 import { startExport } from '../../api/browse.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { rememberJob } from '../../components/job-notifications.ts';
-import { JobLink, JobProgress } from '../../components/job-progress.tsx';
 import { dateTime } from '../../format.ts';
 import { type ActionTarget, type Service, serviceTabs } from './contract.ts';
+import { JobStarted } from './job-started.tsx';
 import { describeSelection } from './selection.ts';
 
 export function ExportDialog({
@@ -58,20 +58,7 @@ function ExportForm({
   });
 
   if (exporting.data) {
-    return (
-      <Stack gap="sm">
-        <JobProgress customerId={customerId} kind="export" jobId={exporting.data.id} />
-        <Group justify="space-between">
-          {/* The job goes on without the dialog: its page follows it, and the notification links there too. */}
-          <JobLink kind="export" jobId={exporting.data.id}>
-            Open the export’s page
-          </JobLink>
-          <Button variant="default" onClick={onClose}>
-            Done
-          </Button>
-        </Group>
-      </Stack>
-    );
+    return <JobStarted customerId={customerId} kind="export" jobId={exporting.data.id} onDone={onClose} />;
   }
   return (
     <Stack gap="md">

@@ -6,7 +6,6 @@ import {
   Anchor,
   Badge,
   Button,
-  Checkbox,
   Group,
   Loader,
   NavLink,
@@ -24,18 +23,14 @@ import { bytes, count, dateTime, none } from '../../format.ts';
 import { defaultLabel } from './browse-rows.ts';
 import type { SelectableItem, Selection } from './contract.ts';
 import { MessageReader } from './message-reader.tsx';
-import { pageCheckboxState, RowActions } from './row-actions.tsx';
+import { LoadMore, PageCheckbox, RowActions, RowCheckbox, type RowSelection } from './row-actions.tsx';
 
-export interface MailPaneProps {
+export interface MailPaneProps extends RowSelection {
   customerId: string;
   sourceId: string;
   at: string;
   selection: Selection;
-  isSelected(item: SelectableItem): boolean;
-  onToggle(item: SelectableItem): void;
-  onToggleAll(items: SelectableItem[], selected: boolean): void;
   onSelectLabel(labelId: string, name: string): void;
-  onShowVersions(item: SelectableItem): void;
 }
 
 export function messageItem(sourceId: string, message: MessageRow): SelectableItem {
@@ -105,17 +100,17 @@ function Messages({
   const rows = messages.data?.pages.flatMap((page) => page.messages) ?? [];
   const items = rows.map((row) => messageItem(sourceId, row));
   const wholeLabel = selection.kind === 'label' && selection.labelId === label;
-  const page = pageCheckboxState(items, isSelected);
 
   return (
     <Stack gap="xs" style={{ flex: 1, minWidth: 0 }}>
       <Group justify="space-between" gap="xs">
-        <Checkbox
+        <PageCheckbox
+          items={items}
           label="Select all on this page"
-          checked={wholeLabel || page.checked}
-          indeterminate={!wholeLabel && page.indeterminate}
-          disabled={items.length === 0}
-          onChange={(event) => onToggleAll(items, event.currentTarget.checked)}
+          labelVisible
+          whole={wholeLabel}
+          isSelected={isSelected}
+          onToggleAll={onToggleAll}
         />
         <Button variant="default" size="xs" onClick={() => onSelectLabel(label, labelName)} disabled={wholeLabel}>
           Select whole label
@@ -142,11 +137,7 @@ function Messages({
               return (
                 <Table.Tr key={row.itemKey}>
                   <Table.Td>
-                    <Checkbox
-                      aria-label={`Select ${item.title}`}
-                      checked={wholeLabel || isSelected(item)}
-                      onChange={() => onToggle(item)}
-                    />
+                    <RowCheckbox item={item} whole={wholeLabel} isSelected={isSelected} onToggle={onToggle} />
                   </Table.Td>
                   <Table.Td miw={180} maw={260} style={{ overflowWrap: 'anywhere' }}>
                     {row.from ?? none}
@@ -178,16 +169,7 @@ function Messages({
       </ScrollArea>
       {messages.isPending ? <Loader size="sm" aria-label="Loading messages" /> : null}
       {messages.isSuccess && rows.length === 0 ? <Text c="dimmed">No messages in {labelName}.</Text> : null}
-      {messages.hasNextPage ? (
-        <Button
-          variant="default"
-          onClick={() => messages.fetchNextPage()}
-          loading={messages.isFetchingNextPage}
-          style={{ alignSelf: 'center' }}
-        >
-          Load more
-        </Button>
-      ) : null}
+      <LoadMore list={messages} />
       <MessageReader
         customerId={customerId}
         at={at}

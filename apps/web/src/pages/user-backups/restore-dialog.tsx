@@ -10,9 +10,9 @@ import { startRestore } from '../../api/browse.ts';
 import { usersQuery } from '../../api/customer-console.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { rememberJob } from '../../components/job-notifications.ts';
-import { JobLink, JobProgress } from '../../components/job-progress.tsx';
 import { dateTime } from '../../format.ts';
 import { type ActionTarget, serviceTabs, type Viewer } from './contract.ts';
+import { JobStarted } from './job-started.tsx';
 import { describeSelection, restoreNarrowing } from './selection.ts';
 
 export function RestoreDialog({
@@ -68,20 +68,7 @@ function RestoreForm({
   });
 
   if (restore.data) {
-    return (
-      <Stack gap="sm">
-        <JobProgress customerId={customerId} kind="restore" jobId={restore.data.id} />
-        <Group justify="space-between">
-          {/* The job goes on without the dialog: its page follows it, and the notification links there too. */}
-          <JobLink kind="restore" jobId={restore.data.id}>
-            Open the restore’s page
-          </JobLink>
-          <Button variant="default" onClick={onClose}>
-            Done
-          </Button>
-        </Group>
-      </Stack>
-    );
+    return <JobStarted customerId={customerId} kind="restore" jobId={restore.data.id} onDone={onClose} />;
   }
   return (
     <Stack gap="md">

@@ -1,24 +1,15 @@
 // Search results on the per-user page: the typed query kept to the page's subject
 // (query-chips.ts scopedQuery) as of the chosen backup point, newest first, a page at a time
 // ("Load more" asks the server for the next cursor). Each row is tagged with its service and has
-// the same checkbox and actions as browsing: download that version, "Versions". Also the row
-// parts the calendar and contacts panes share (select-all, actions, "Load more").
-import { Alert, Anchor, Badge, Box, Button, Checkbox, Flex, Group, Loader, Stack, Table, Text } from '@mantine/core';
-import type { UseInfiniteQueryResult } from '@tanstack/react-query';
+// the same checkbox and actions as browsing (row-actions.tsx): download that version, "Versions".
+import { Alert, Badge, Box, Group, Loader, Stack, Table, Text } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { downloadUrl, hitItem, type SearchHit, searchQuery } from '../../api/search.ts';
+import { hitItem, type SearchHit, searchQuery } from '../../api/search.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { bytes, dateTime } from '../../format.ts';
 import { type SelectableItem, type Service, type Subject, serviceTabs } from './contract.ts';
 import { scopedQuery } from './query-chips.ts';
-
-/** What every pane's rows are given by the page (selection lives there). */
-export interface RowSelection {
-  isSelected(item: SelectableItem): boolean;
-  onToggle(item: SelectableItem): void;
-  onToggleAll(items: SelectableItem[], selected: boolean): void;
-  onShowVersions(item: SelectableItem): void;
-}
+import { LoadMore, PageCheckbox, RowActions, RowCheckbox, type RowSelection } from './row-actions.tsx';
 
 const serviceColours: Record<Service, string> = { gmail: 'red', drive: 'blue', calendar: 'teal', contacts: 'grape' };
 
@@ -27,84 +18,6 @@ export function ServiceBadge({ service }: { service: Service }) {
     <Badge variant="light" color={serviceColours[service]} size="sm">
       {serviceTabs[service]}
     </Badge>
-  );
-}
-
-/** "Select all on this page": checked when every row is, mixed when some are. */
-export function PageCheckbox({
-  items,
-  label,
-  isSelected,
-  onToggleAll,
-}: { items: SelectableItem[]; label: string } & Pick<RowSelection, 'isSelected' | 'onToggleAll'>) {
-  const selected = items.filter((item) => isSelected(item)).length;
-  return (
-    <Checkbox
-      aria-label={label}
-      disabled={items.length === 0}
-      checked={items.length > 0 && selected === items.length}
-      indeterminate={selected > 0 && selected < items.length}
-      onChange={() => onToggleAll(items, selected < items.length)}
-    />
-  );
-}
-
-export function RowCheckbox({
-  item,
-  isSelected,
-  onToggle,
-}: { item: SelectableItem } & Pick<RowSelection, 'isSelected' | 'onToggle'>) {
-  return <Checkbox aria-label={`Select ${item.title}`} checked={isSelected(item)} onChange={() => onToggle(item)} />;
-}
-
-/** Download this version (.eml, the file, .ics or .vcf) and open its version history. */
-export function RowActions({
-  customerId,
-  item,
-  onShowVersions,
-  inline = false,
-}: {
-  customerId: string;
-  item: SelectableItem;
-  onShowVersions(item: SelectableItem): void;
-  /** Side by side at every width (under a row's title on a phone); else stacked on a phone. */
-  inline?: boolean;
-}) {
-  return (
-    <Flex
-      gap={{ base: inline ? 'md' : 4, sm: 'xs' }}
-      direction={{ base: inline ? 'row' : 'column', sm: 'row' }}
-      align={{ base: inline ? 'center' : 'flex-end', sm: 'center' }}
-      justify={inline ? 'flex-start' : 'flex-end'}
-    >
-      <Anchor href={downloadUrl(customerId, item)} download aria-label={`Download ${item.title}`} size="sm">
-        Download
-      </Anchor>
-      <Button
-        variant="subtle"
-        size="compact-sm"
-        aria-label={`Versions of ${item.title}`}
-        onClick={() => onShowVersions(item)}
-      >
-        Versions
-      </Button>
-    </Flex>
-  );
-}
-
-/** "Load more" under a cursor-paged list, or nothing when the list is complete. */
-export function LoadMore({
-  list,
-}: {
-  list: Pick<UseInfiniteQueryResult, 'hasNextPage' | 'isFetchingNextPage' | 'fetchNextPage'>;
-}) {
-  if (!list.hasNextPage) return null;
-  return (
-    <Group justify="center">
-      <Button variant="default" loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-        Load more
-      </Button>
-    </Group>
   );
 }
 
