@@ -2,10 +2,10 @@
 // of one backed-up version.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { downloadUrl } from './browse.ts';
 import {
   calendarChoices,
   contactItem,
-  downloadUrl,
   eventItem,
   hitItem,
   pointsOfVersion,

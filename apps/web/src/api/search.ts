@@ -155,15 +155,6 @@ export function backupRunsQuery(customerId: string, filter: RunsQuery & { user: 
   });
 }
 
-/** Where one backed-up version is downloaded (.eml, the file, .ics or .vcf). */
-export function downloadUrl(
-  customerId: string,
-  item: Pick<SelectableItem, 'sourceId' | 'itemKey' | 'version'>,
-): string {
-  const query = new URLSearchParams({ source: item.sourceId, item: item.itemKey, version: String(item.version) });
-  return `/api/customers/${encodeURIComponent(customerId)}/items/download?${query}`;
-}
-
 const untitled: Record<SelectableItem['service'], string> = {
   gmail: '(no subject)',
   drive: '(no name)',

@@ -3,9 +3,9 @@
 // it appears in, and a download of that version.
 import { Anchor, Badge, Card, Drawer, Group, List, Loader, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { downloadUrl } from '../../api/browse.ts';
 import {
   type BackupPoint,
-  downloadUrl,
   type ItemVersion,
   itemHistoryQuery,
   pointsOfVersion,
