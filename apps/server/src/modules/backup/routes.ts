@@ -230,8 +230,9 @@ export const backupModule: ApiModule = (app, ctx) => {
       },
     },
     async (request) => {
-      const access = backupHistoryAccess(requireActor(request));
-      await authorizeCustomer(ctx.db, requireActor(request), access.action, request.params.customerId);
+      const actor = requireActor(request);
+      const access = backupHistoryAccess(actor);
+      await authorizeCustomer(ctx.db, actor, access.action, request.params.customerId);
       const { limit, offset, service: only } = request.query;
       // An end user's page asks for their own history; whatever `user` says, it is theirs.
       const user = access.onlySubject ?? request.query.user;
