@@ -66,7 +66,19 @@ forEachDatabase('the per-source lease', (kind) => {
 
   it('lets exactly one of two runs of a source started at once execute', async () => {
     const [a, b] = [await queue(), await queue()];
-    const results = await Promise.all([a, b].map((run) => runSourceBackup(f.ctx, run.runId, { google: f.google })));
+    // The run that takes the lease waits after its first commit until the other has ended, so
+    // the two overlap however the machine schedules them; a broken lease lets both in, and
+    // both then go on after 10 s and succeed.
+    let firstEnded = () => {};
+    const ended = new Promise<void>((resolve) => {
+      firstEnded = resolve;
+    });
+    const afterCommit = () => Promise.race([ended, new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]);
+    const results = await Promise.all(
+      [a, b].map((run) =>
+        runSourceBackup(f.ctx, run.runId, { google: f.google, hooks: { afterCommit } }).finally(firstEnded),
+      ),
+    );
     assert.deepEqual(results.map((result) => result.status).sort(), ['failed', 'success']);
     const loser = results.find((result) => result.status === 'failed');
     assert.equal(loser?.error, ALREADY_RUNNING_REASON);
