@@ -1,24 +1,13 @@
 // The audit log: append-only (this module has no update or delete path), queried by tenant
 // with filters, exported as CSV. Every state change in Safehold records an entry here.
 import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
+import type { AuditEntryInput, AuditTenant } from '../../audit-entry.ts';
 import type { Clock } from '../../clock.ts';
 import { csvDocument } from '../../csv.ts';
 import type { Db } from '../../db/database.ts';
 import { auditLog } from './tables.ts';
 
-export type AuditTenant = 'vendor' | `partner:${string}` | `customer:${string}`;
-
-export interface AuditEntryInput {
-  actor: { kind: 'staff' | 'customer' | 'system' | 'anonymous' | 'api_key'; id?: string | null; label: string };
-  onBehalfOf?: string | null;
-  tenants: AuditTenant[];
-  action: string;
-  target?: string | null;
-  ip?: string | null;
-  userAgent?: string | null;
-  result: 'success' | 'failure' | 'denied';
-  details?: Record<string, unknown>;
-}
+export type { AuditEntryInput, AuditTenant };
 
 export interface AuditEntry {
   id: number;

@@ -1,4 +1,5 @@
 // What the identity use cases depend on, built once from the parts of the AppContext they use.
+import type { AuditEntryInput, AuditTenant } from '../../audit-entry.ts';
 import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config/config.ts';
 import type { Db } from '../../db/database.ts';
@@ -41,21 +42,9 @@ export const defaultIdentityRateLimits: IdentityRateLimits = {
   linkPerIp: { name: 'link:ip', limit: 60, windowMs: 15 * minute },
 };
 
-/** The audit log an entry belongs to: the vendor's, a partner's or a customer's. */
-export type AuditTenant = 'vendor' | `partner:${string}` | `customer:${string}`;
-
-/** An audit entry as identity writes it (the audit module's AuditEntryInput has this shape). */
-export interface AuditRecord {
-  actor: { kind: 'staff' | 'customer' | 'system' | 'anonymous' | 'api_key'; id?: string | null; label: string };
-  onBehalfOf?: string | null;
-  tenants: AuditTenant[];
-  action: string;
-  target?: string | null;
-  ip?: string | null;
-  userAgent?: string | null;
-  result: 'success' | 'failure' | 'denied';
-  details?: Record<string, unknown>;
-}
+/** An audit entry as identity writes it: the audit module's AuditEntryInput. */
+export type AuditRecord = AuditEntryInput;
+export type { AuditTenant };
 
 /**
  * What identity needs of the audit log and of outgoing mail, declared here rather than imported:
