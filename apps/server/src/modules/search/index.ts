@@ -10,6 +10,7 @@ export {
   searchWords,
   type TextTerm,
 } from './query-parser.ts';
+export { itemKeysMatching } from './query-items.ts';
 export { searchModule } from './routes.ts';
 export { type SearchHit, type SearchOptions, type SearchPage, searchAll, searchItems } from './search.ts';
 export { hitSummary, itemTitle, type SearchHitSummary, searchHitSchema } from './search-results.ts';
