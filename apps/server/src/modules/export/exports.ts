@@ -160,7 +160,7 @@ export async function getExport(
   return row ?? null;
 }
 
-/** The customer's exports, newest first, one page of them and how many match (of one user if given). */
+/** The customer's exports, newest first, one page of them and how many match (of one user or shared drive if given). */
 export async function listExports(
   ctx: Pick<AppContext, 'db'>,
   customerId: string,
@@ -168,7 +168,8 @@ export async function listExports(
 ): Promise<{ exports: DataExport[]; total: number }> {
   const where = and(
     eq(dataExports.customerId, customerId),
-    page.user ? eq(dataExports.subjectEmail, page.user.toLowerCase()) : undefined,
+    // An email in any case; a shared drive id as it is (ids are case-sensitive).
+    page.user ? eq(dataExports.subjectEmail, page.user.includes('@') ? page.user.toLowerCase() : page.user) : undefined,
   );
   const rows = await ctx.db
     .select()
