@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunningEmulator } from '@safehold/emulator';
-import type { Browser, Page } from 'playwright-core';
+import type { APIResponse, Browser, Page } from 'playwright-core';
 import { clientsFor } from '../packages/emulator/src/test-support/google-clients.ts';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
 import { type ConnectedDomain, startConnectedDomain } from './support/connected-domain.ts';
@@ -420,7 +420,7 @@ async function messageKeys(customerId: string, at: string | null, label?: string
     if (at) query.set('at', at);
     if (label) query.set('label', label);
     if (cursor) query.set('cursor', cursor);
-    const response = await page.request.get(
+    const response: APIResponse = await page.request.get(
       `/api/customers/${customerId}/browse/sources/${sourceId}/gmail/messages?${query}`,
     );
     assert.equal(response.status(), 200, await response.text());

@@ -170,7 +170,9 @@ export function restoreRow(restore: RestoreSummary): JobRow {
 /** What an export holds: its services, or its one service's selection ("Mail: label “Work”"). */
 export function exportWhat(job: Pick<DataExport, 'services' | 'selection'>): string {
   const [service] = job.services;
-  return job.selection && service ? selectionSummary(service, job.selection) : job.services.map(serviceLabel).join(', ');
+  return job.selection && service
+    ? selectionSummary(service, job.selection)
+    : job.services.map(serviceLabel).join(', ');
 }
 
 /** Whose backups an export holds: the user's email, or the shared drive's name (its id if unnamed). */

@@ -64,10 +64,10 @@ export {
 export { getRetention, MAINTENANCE_JOB, setRetention } from './maintenance.ts';
 export { exportTenantKeys, type KeyExport, keyExportSchema, RecoverError, recoverTenant } from './recover.ts';
 export { backupModule } from './routes.ts';
-export { sharedDriveName } from './shared-drives.ts';
 export { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
 export { backupWindowSchema, getBackupWindow, scheduleBackupJobs, setBackupWindow } from './schedule.ts';
 export { chunks, errorReason, forEachLimited } from './service-context.ts';
+export { sharedDriveName } from './shared-drives.ts';
 export {
   type BackupScope,
   type ChosenSource,

@@ -84,7 +84,14 @@ export async function exportRowFor(
   const sharedDrive = driveId ? { id: driveId, name: await sharedDriveName(deps.db, input.customerId, driveId) } : null;
   const subject = driveId ?? input.subjectEmail;
   const planOf = (chosen: VersionSelection | null) =>
-    planExport(deps.db, { customerId: input.customerId, subjectEmail: subject, sharedDrive, services, asOf, selection: chosen });
+    planExport(deps.db, {
+      customerId: input.customerId,
+      subjectEmail: subject,
+      sharedDrive,
+      services,
+      asOf,
+      selection: chosen,
+    });
   let plan = await planOf(null);
   const [found] = plan.sources;
   if (!found) {

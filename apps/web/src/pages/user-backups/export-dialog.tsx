@@ -61,7 +61,9 @@ function ExportForm({
       startExport(customerId, {
         user: who.user,
         asOf: target.at,
-        ...(selection.kind === 'service' ? { services: chosen } : { services: [service], ...restoreNarrowing(selection) }),
+        ...(selection.kind === 'service'
+          ? { services: chosen }
+          : { services: [service], ...restoreNarrowing(selection) }),
       }),
     onSuccess: ({ id }) =>
       rememberJob({
