@@ -3,8 +3,8 @@
 // files and an event among the generated data); then they are deleted in Google, and the admin
 // finds them on the user's page (browsing and "Search backups") and restores the message in
 // place, the folder into a "Restored" folder and the event into another user — each checked
-// through the emulator's Google API (raw message bytes, file md5, event iCalUID). A label's
-// service is exported and the zip read with unzip; a restore is still there after a reload.
+// through the emulator's Google API (raw message bytes, file md5, event iCalUID). A label is
+// exported and the zip read with unzip (its messages, and none outside it); a restore is still there after a reload.
 // Screenshots of every tab and both dialogs at 1280 and 390 px go to e2e/screenshots/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunningEmulator } from '@safehold/emulator';
-import type { Browser, Page } from 'playwright-core';
+import type { APIResponse, Browser, Page } from 'playwright-core';
 import { clientsFor } from '../packages/emulator/src/test-support/google-clients.ts';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
 import { type ConnectedDomain, startConnectedDomain } from './support/connected-domain.ts';
@@ -350,12 +350,16 @@ test('a label is exported and the zip reads back with unzip', async (t) => {
     const id = decodeURIComponent(((await started.getAttribute('href')) ?? '').split('/').pop() ?? '');
     const customerId = await ownCustomerId();
     let downloadUrl = '';
+    let exported: { asOf: string | null; selection: { label?: string } | null } = { asOf: null, selection: null };
     await waitUntil(async () => {
       const response = await page.request.get(`/api/customers/${customerId}/exports/${id}`);
-      const body = (await response.json()) as { status: string; downloadUrl: string | null };
+      const body = (await response.json()) as { status: string; downloadUrl: string | null } & typeof exported;
       downloadUrl = body.downloadUrl ?? '';
+      exported = body;
       return body.status === 'success';
     }, 'the export to be ready');
+    const label = exported.selection?.label;
+    assert.ok(label, 'the export is of the label, not of all of Mail');
     const zip = await page.request.get(downloadUrl);
     assert.equal(zip.status(), 200);
     const dir = mkdtempSync(path.join(tmpdir(), 'safehold-e2e-export-'));
@@ -373,6 +377,19 @@ test('a label is exported and the zip reads back with unzip', async (t) => {
       contents.some((content) => content === rawMessage),
       'the known message, byte for byte',
     );
+    // Exactly the label's messages at that backup point (as the browse API lists them), and not
+    // the messages outside it — of which the mailbox has some (sent mail is not in the inbox).
+    const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as {
+      items: Array<{ path: string; itemKey: string | null }>;
+    };
+    const inZip = manifest.items.filter((item) => item.path.endsWith('.eml')).map((item) => item.itemKey as string);
+    assert.equal(inZip.length, emls.length);
+    const inLabel = await messageKeys(customerId, exported.asOf, label);
+    const everything = await messageKeys(customerId, exported.asOf);
+    const outside = everything.filter((key) => !inLabel.includes(key));
+    assert.ok(outside.length > 0, `the mailbox has messages outside ${label}`);
+    assert.deepEqual([...inZip].sort(), [...inLabel].sort(), `the zip holds the messages of ${label}`);
+    assert.ok(!outside.some((key) => inZip.includes(key)), `no message outside ${label} is in the zip`);
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
 });
@@ -390,6 +407,29 @@ test('"Back up now" backs up this user’s services', async (t) => {
     );
   });
 });
+
+/** The admin's backed-up message ids as of a time (of one label when given), through the browse API. */
+async function messageKeys(customerId: string, at: string | null, label?: string): Promise<string[]> {
+  const sources = await page.request.get(`/api/customers/${customerId}/browse/sources?user=${admin}&service=gmail`);
+  const sourceId = ((await sources.json()) as { sources: Array<{ id: string }> }).sources[0]?.id;
+  assert.ok(sourceId, 'the admin has a Gmail backup');
+  const keys: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const query = new URLSearchParams({ limit: '1000' });
+    if (at) query.set('at', at);
+    if (label) query.set('label', label);
+    if (cursor) query.set('cursor', cursor);
+    const response: APIResponse = await page.request.get(
+      `/api/customers/${customerId}/browse/sources/${sourceId}/gmail/messages?${query}`,
+    );
+    assert.equal(response.status(), 200, await response.text());
+    const body = (await response.json()) as { messages: Array<{ itemKey: string }>; nextCursor: string | null };
+    keys.push(...body.messages.map((message) => message.itemKey));
+    cursor = body.nextCursor;
+  } while (cursor);
+  return keys;
+}
 
 /** The admin's backup runs (GET backup/runs?user=…), and the tenant's total. */
 async function adminRuns(): Promise<{ statuses: string[]; total: number; tenantTotal: number }> {

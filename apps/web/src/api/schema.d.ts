@@ -2005,6 +2005,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     offset?: number;
+                    /** @description A user (email) or a shared drive (id) */
                     user?: string;
                 };
                 header?: never;
@@ -2033,7 +2034,17 @@ export interface paths {
                                 id: string;
                                 itemsDone: number;
                                 itemsTotal: number;
+                                selection: {
+                                    folder?: string;
+                                    items?: string[];
+                                    label?: string;
+                                    query?: string;
+                                } | null;
                                 services: string[];
+                                sharedDrive: {
+                                    id: string;
+                                    name: string | null;
+                                } | null;
                                 startedAt: string | null;
                                 /** @enum {string} */
                                 status: "queued" | "running" | "success" | "failed" | "expired";
@@ -2049,7 +2060,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Start a zip export of a user's backed-up services as of a time (default: the latest backup) */
+        /** Start a zip export of a user's or shared drive's backups — whole services, or a label, folder, items or query of one — as of a time (default: the latest backup) */
         post: {
             parameters: {
                 query?: never;
@@ -2064,8 +2075,12 @@ export interface paths {
                     "application/json": {
                         /** Format: date-time */
                         asOf?: string;
+                        folder?: string;
+                        items?: string[];
+                        label?: string;
+                        query?: string;
                         services?: ("gmail" | "drive" | "calendar" | "contacts")[];
-                        /** Format: email */
+                        /** @description The user (email) or the shared drive (id) whose backups are exported */
                         user: string;
                     };
                 };
@@ -2128,7 +2143,17 @@ export interface paths {
                             id: string;
                             itemsDone: number;
                             itemsTotal: number;
+                            selection: {
+                                folder?: string;
+                                items?: string[];
+                                label?: string;
+                                query?: string;
+                            } | null;
                             services: string[];
+                            sharedDrive: {
+                                id: string;
+                                name: string | null;
+                            } | null;
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "running" | "success" | "failed" | "expired";

@@ -24,6 +24,8 @@ import { rememberJob } from './job-notifications.ts';
 import {
   exportOutcome,
   exportProgress,
+  exportSubject,
+  exportWhat,
   isActive,
   type JobOutcome,
   type Progress as JobProgressFigures,
@@ -34,7 +36,6 @@ import {
   restoreProgress,
   restoreTarget,
   selectionSummary,
-  serviceLabel,
 } from './job-state.ts';
 
 export function JobProgress({ customerId, kind, jobId }: { customerId: string; kind: JobKind; jobId: string }) {
@@ -49,8 +50,8 @@ export function JobProgress({ customerId, kind, jobId }: { customerId: string; k
 export function restoreLabel(restore: Pick<RestoreDetail, 'service' | 'selection' | 'user' | 'to'>): string {
   return `Restore · ${selectionSummary(restore.service, restore.selection)} · ${restoreTarget(restore)}`;
 }
-export function exportLabel(job: Pick<DataExport, 'services' | 'user'>): string {
-  return `Export · ${job.services.map(serviceLabel).join(', ')} · ${job.user}`;
+export function exportLabel(job: Pick<DataExport, 'services' | 'selection' | 'user' | 'sharedDrive'>): string {
+  return `Export · ${exportWhat(job)} · ${exportSubject(job)}`;
 }
 
 const statusColors: Record<string, string> = {
@@ -314,12 +315,12 @@ function ExportProgress({ customerId, exportId }: { customerId: string; exportId
   return (
     <Stack gap="sm">
       <Group gap="xs">
-        <Text fw={600}>{data.services.map(serviceLabel).join(', ')}</Text>
+        <Text fw={600}>{exportWhat(data)}</Text>
         <JobStatusBadge status={data.status} />
       </Group>
       <Facts
         facts={[
-          ['User', data.user],
+          data.sharedDrive ? ['Shared drive', data.sharedDrive.name ?? data.sharedDrive.id] : ['User', data.user],
           ['Backup point', data.asOf ? dateTime(data.asOf) : 'The latest backup'],
           ['Started', dateTime(data.startedAt ?? data.createdAt)],
           ['Finished', dateTime(data.finishedAt)],

@@ -6,6 +6,9 @@ import { setDisplayLocale } from '../format.ts';
 import {
   exportOutcome,
   exportProgress,
+  exportRow,
+  exportSubject,
+  exportWhat,
   firstPage,
   type JobCursor,
   jobPath,
@@ -51,7 +54,9 @@ function dataExport(id: string, createdAt: string, overrides: Partial<DataExport
   return {
     id,
     user: 'bob@example.test',
+    sharedDrive: null,
     services: ['gmail', 'drive'],
+    selection: null,
     asOf: null,
     status: 'success',
     itemsDone: 12,
@@ -203,4 +208,23 @@ test('a restore’s item is named by its title; its key only when it has no titl
   for (const title of [null, '', '   ']) {
     assert.deepEqual(restoreItemName({ itemKey: 'people/c42', title }), { text: 'people/c42', isKey: true });
   }
+});
+
+test('an export says what it holds: its services, or its one service’s selection, of a user or a shared drive', () => {
+  const whole = dataExport('e1', '2026-12-01T10:00:00.000Z');
+  assert.equal(exportWhat(whole), 'Mail, Drive');
+  assert.equal(exportSubject(whole), 'bob@example.test');
+  const label = dataExport('e2', '2026-12-01T10:00:00.000Z', { services: ['gmail'], selection: { label: 'Work' } });
+  assert.equal(exportWhat(label), 'Mail: label “Work”');
+  assert.equal(exportRow(label).what, 'Mail: label “Work”');
+  const drive = dataExport('e3', '2026-12-01T10:00:00.000Z', {
+    user: '0Adrive',
+    services: ['drive'],
+    sharedDrive: { id: '0Adrive', name: 'Finance' },
+    selection: { folder: '/Budgets' },
+  });
+  assert.equal(exportWhat(drive), 'Drive: folder “/Budgets”');
+  assert.equal(exportSubject(drive), 'Shared drive Finance');
+  assert.equal(exportRow(drive).who, 'Shared drive Finance');
+  assert.equal(exportSubject({ ...drive, sharedDrive: { id: '0Adrive', name: null } }), 'Shared drive 0Adrive');
 });

@@ -167,6 +167,19 @@ export function restoreRow(restore: RestoreSummary): JobRow {
   };
 }
 
+/** What an export holds: its services, or its one service's selection ("Mail: label “Work”"). */
+export function exportWhat(job: Pick<DataExport, 'services' | 'selection'>): string {
+  const [service] = job.services;
+  return job.selection && service
+    ? selectionSummary(service, job.selection)
+    : job.services.map(serviceLabel).join(', ');
+}
+
+/** Whose backups an export holds: the user's email, or the shared drive's name (its id if unnamed). */
+export function exportSubject(job: Pick<DataExport, 'user' | 'sharedDrive'>): string {
+  return job.sharedDrive ? `Shared drive ${job.sharedDrive.name ?? job.sharedDrive.id}` : job.user;
+}
+
 export function exportRow(job: DataExport): JobRow {
   return {
     kind: 'export',
@@ -174,8 +187,8 @@ export function exportRow(job: DataExport): JobRow {
     createdAt: job.createdAt,
     finishedAt: job.finishedAt,
     status: job.status,
-    who: job.user,
-    what: job.services.map(serviceLabel).join(', '),
+    who: exportSubject(job),
+    what: exportWhat(job),
     progress: exportProgress(job),
     outcome: exportOutcome(job),
   };

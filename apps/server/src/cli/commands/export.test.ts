@@ -127,6 +127,26 @@ describe('safehold export', () => {
     assert.match(readFileSync(out).subarray(0, 2).toString('latin1'), /^PK$/);
   });
 
+  it('narrows one service as restore does: --label exports only the messages with that label', async () => {
+    const out = path.join(dir, 'sent.zip');
+    const result = await cli(
+      ['export', '--domain', domain, '--user', user, '--service', 'gmail', '--label', 'SENT', '--out', out, '--json'],
+      env,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout);
+    assert.deepEqual(summary.selection, { label: 'SENT' });
+    const manifest = JSON.parse(execFileSync('/usr/bin/unzip', ['-p', out, 'manifest.json'], { encoding: 'utf8' }));
+    const emls = manifest.items.filter((item: { path: string }) => item.path.endsWith('.eml'));
+    const all = emulator.control.digest({ email: user, service: 'gmail' }).items;
+    assert.equal(emls.length, summary.items);
+    assert.ok(summary.items > 0 && summary.items < all, `${summary.items} of ${all} messages are sent ones`);
+    const mboxes = execFileSync('/usr/bin/unzip', ['-Z1', out], { encoding: 'utf8' })
+      .split('\n')
+      .filter((name) => name.endsWith('.mbox'));
+    assert.ok(mboxes.includes('mail/mbox/SENT.mbox'), mboxes.join(', '));
+  });
+
   it('names the bad input and exits 2, changing nothing', async () => {
     const before = await exportState();
     const out = path.join(dir, 'bad.zip');
@@ -147,6 +167,23 @@ describe('safehold export', () => {
       [['--domain', 'nope.test', '--user', user, '--out', out], /no customer with the domain "nope.test"/],
       [['--domain', domain, '--user', 'ghost@cli.export.test', '--out', out], /No backup of ghost@cli.export.test/],
       [['--domain', domain, '--user', user, '--out', path.join(dir, 'all.zip')], /already exists/],
+      [['--domain', domain, '--user', user, '--label', 'SENT', '--out', out], /--service: .*exactly one/],
+      [['--domain', domain, '--user', user, '--service', 'drive', '--label', 'SENT', '--out', out], /--label: /],
+      [
+        [
+          '--domain',
+          domain,
+          '--user',
+          user,
+          '--service',
+          'gmail',
+          '--query',
+          'subject:"nothing like this"',
+          '--out',
+          out,
+        ],
+        /--query: Nothing backed up/,
+      ],
       [['--domain', domain, '--user', user, '--out', path.join(dir, 'missing', 'x.zip')], /does not exist/],
     ];
     for (const [args, message] of cases) {

@@ -1,5 +1,6 @@
-// `safehold export`: writes a zip of one user's backed-up services as of a point in time to a
-// file, in this process (no worker needed), with a progress bar on a TTY. The export starts
+// `safehold export`: writes a zip of one user's (or shared drive's) backed-up services — or of a
+// label, folder, items or search of one service, narrowed as `safehold restore` narrows — as of a
+// point in time to a file, in this process (no worker needed), with a progress bar on a TTY. The export starts
 // as one from the API does (startExport: checked, authorized, audited as the operator at the
 // command line), and its zip is moved to --out.
 import { constants } from 'node:fs';
@@ -25,10 +26,16 @@ import { createProgressBar, formatBytes } from '../progress-bar.ts';
 const serviceSchema = z.enum(exportServices);
 const uuid = z.uuid();
 
-/** Bad input (no backup of the user as of the time) is a usage error: exit 2. */
+/** Bad input (no backup of the user as of the time, a selection of two services) is a usage error naming the flag: exit 2. */
 function asUsageError(error: unknown): never {
-  if (error instanceof AppError && error.code === 'validation_failed') throw new UsageError(error.message);
+  if (error instanceof AppError && error.code === 'validation_failed') {
+    throw new UsageError(error.field ? `--${flagOf(error.field)}: ${error.message}` : error.message);
+  }
   throw error;
+}
+
+function flagOf(field: string): string {
+  return { asOf: 'as-of', services: 'service', items: 'item' }[field] ?? field;
 }
 
 function requireString(value: unknown, option: string): string {
@@ -38,20 +45,30 @@ function requireString(value: unknown, option: string): string {
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: "Export a user's backed-up mail, files, calendars and contacts to a zip file.",
+  summary: "Export a user's (or shared drive's) backed-up mail, files, calendars and contacts to a zip file.",
   details:
     'Mail as one mbox per label plus one .eml per message, each calendar as an .ics, contacts as one .vcf,\n' +
     'Drive files in their folder tree (Google Docs/Sheets/Slides as Office files) and a manifest\n' +
     '(manifest.json, manifest.csv) listing every item with its size and sha256. --as-of takes an ISO 8601\n' +
-    'time or a backup point (run) id; the default is the latest backup. Exit 0 done, 1 failed, 2 bad usage.',
+    'time or a backup point (run) id; the default is the latest backup. --label, --folder, --item and --query\n' +
+    'narrow one --service as `safehold restore` does. --user takes a shared drive id too (Drive only).\n' +
+    'Exit 0 done, 1 failed, 2 bad usage.',
   options: {
     domain: { type: 'string', description: 'The customer domain', valueName: 'DOMAIN' },
-    user: { type: 'string', description: 'The user whose backup to export', valueName: 'EMAIL' },
+    user: { type: 'string', description: 'The user (or shared drive id) whose backup to export', valueName: 'EMAIL' },
     service: { type: 'string', description: 'Only this service: gmail, drive, calendar, contacts', multiple: true },
     'as-of': {
       type: 'string',
       description: 'The backup as of this time (ISO 8601) or backup point id',
       valueName: 'T',
+    },
+    label: { type: 'string', description: 'Gmail: only messages with this label', valueName: 'LABEL' },
+    folder: { type: 'string', description: 'Drive: only this folder (path) and what is in it', valueName: 'PATH' },
+    item: { type: 'string', description: 'Only this item key', multiple: true, valueName: 'KEY' },
+    query: {
+      type: 'string',
+      description: 'Only items a search finds (the `safehold search` language), as of the backup point',
+      valueName: 'Q',
     },
     out: { type: 'string', description: 'The zip file to write (must not exist)', valueName: 'FILE.zip' },
     json: { type: 'boolean', description: 'Print one JSON object' },
@@ -66,6 +83,13 @@ export const exportCommand: Command = {
         throw new UsageError(`--service must be one of ${exportServices.join(', ')} (got "${value}")`);
       return parsed.data;
     });
+    const items = values.item as string[] | undefined;
+    const selection = {
+      ...(typeof values.label === 'string' ? { label: values.label } : {}),
+      ...(typeof values.folder === 'string' ? { folder: values.folder } : {}),
+      ...(items && items.length > 0 ? { items } : {}),
+      ...(typeof values.query === 'string' ? { query: values.query } : {}),
+    };
     const asOfText = typeof values['as-of'] === 'string' ? values['as-of'].trim() : undefined;
     let asOf: Date | null = null;
     if (asOfText && !uuid.safeParse(asOfText).success) {
@@ -100,6 +124,7 @@ export const exportCommand: Command = {
         customerId: customer.id,
         user,
         services,
+        ...(Object.keys(selection).length > 0 ? { selection } : {}),
         asOf,
         by: commandLineActor,
         enqueue: false,
@@ -133,6 +158,8 @@ export const exportCommand: Command = {
         exportId: done.id,
         user: done.subjectEmail,
         services: done.services,
+        ...(done.sharedDriveId ? { sharedDrive: { id: done.sharedDriveId, name: done.sharedDriveName } } : {}),
+        selection: done.selection ?? null,
         asOf: done.asOf?.toISOString() ?? null,
         items: done.itemsTotal,
         bytes: done.bytesDone,

@@ -12,7 +12,7 @@
 //   dashboards;
 // - the tenant repositories: keys, opening one, customers' hooks, key export and recover;
 // - reading the backed-up history (browse, search, restore, export): item-history.ts,
-//   history-lists.ts, item-search.ts;
+//   history-lists.ts, item-search.ts, and the one matching of a selection (version-selection.ts);
 // - small helpers its neighbours share (bounded concurrency, batches, error text).
 export { defineBackupJobs, ensureSources, runQueuedInProcess } from './backup-jobs.ts';
 export {
@@ -67,6 +67,7 @@ export { backupModule } from './routes.ts';
 export { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
 export { backupWindowSchema, getBackupWindow, scheduleBackupJobs, setBackupWindow } from './schedule.ts';
 export { chunks, errorReason, forEachLimited } from './service-context.ts';
+export { sharedDriveName } from './shared-drives.ts';
 export {
   type BackupScope,
   type ChosenSource,
@@ -81,3 +82,11 @@ export {
   type TenantRepositoryDeps,
   tenantRepositoryLocationOf,
 } from './tenant-repository.ts';
+export {
+  folderPath,
+  isNarrowed,
+  selectionMisfit,
+  selectionPrefilter,
+  selectVersions,
+  type VersionSelection,
+} from './version-selection.ts';

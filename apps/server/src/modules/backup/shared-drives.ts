@@ -102,6 +102,15 @@ export async function setSharedDriveProtection(
   return row ?? null;
 }
 
+/** The drive's name as the last listing saw it (null: never listed, e.g. backed up before names were kept). */
+export async function sharedDriveName(db: Db, customerId: string, driveId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ name: sharedDrives.name })
+    .from(sharedDrives)
+    .where(and(eq(sharedDrives.customerId, customerId), eq(sharedDrives.driveId, driveId)));
+  return row?.name ?? null;
+}
+
 export interface SharedDriveEntry {
   driveId: string;
   name: string;

@@ -1,4 +1,5 @@
-// Builds the zip of one user's backed-up services as of a point in time: mail as one mbox per
+// Builds the zip of one user's (or shared drive's) backed-up services as of a point in time — or
+// of a selection of one service (a label, a folder, items), matched as restores match it: mail as one mbox per
 // label plus one .eml per message, each calendar as an .ics, the contacts as one .vcf, Drive
 // files in their folder tree (Google files as their Office export), and a manifest (JSON and
 // CSV) listing every item with its path, key, version, size and sha256. Everything is streamed:
@@ -21,10 +22,14 @@ import {
   countVersionsAsOf,
   findSource,
   type ItemVersion,
+  isNarrowed,
   readVersionBytes,
   readVersionObject,
   resolveBackupPoint,
+  selectionPrefilter,
+  selectVersions,
   type VersionFilter,
+  type VersionSelection,
 } from '../backup/index.ts';
 import { safeSegment, UniquePaths } from './file-names.ts';
 import { icsFooter, icsHeader, renderVevent, TimeZones } from './ics.ts';
@@ -47,23 +52,40 @@ export interface ExportPlanSource {
 
 export interface ExportPlan {
   customerId: string;
+  /** The user's email, or the shared drive's id. */
   subjectEmail: string;
+  /** A shared drive's export: the drive. */
+  sharedDrive: { id: string; name: string | null } | null;
   asOf: Date | null;
+  /** What of the (one) service is taken; null: everything. */
+  selection: VersionSelection | null;
   sources: ExportPlanSource[];
   /** Services asked for that have no backup (at that time) for this user. */
   missing: BackupService[];
   itemsTotal: number;
 }
 
-/** Finds each service's source and backup point for the user and counts the items to export. */
-export async function planExport(
-  db: Db,
-  options: { customerId: string; subjectEmail: string; services: readonly BackupService[]; asOf: Date | null },
-): Promise<ExportPlan> {
+export interface ExportPlanOptions {
+  customerId: string;
+  subjectEmail: string;
+  sharedDrive?: { id: string; name: string | null } | null;
+  services: readonly BackupService[];
+  asOf: Date | null;
+  selection?: VersionSelection | null;
+}
+
+/**
+ * Finds each service's source and backup point for the user (or shared drive) and counts the
+ * items to export: with a selection, those it takes (read and matched, as the build will).
+ */
+export async function planExport(db: Db, options: ExportPlanOptions): Promise<ExportPlan> {
   const sources: ExportPlanSource[] = [];
   const missing: BackupService[] = [];
+  const subjectKind = options.sharedDrive ? 'shared_drive' : 'user';
+  const selection = isNarrowed(options.selection) ? (options.selection ?? null) : null;
   for (const service of options.services) {
-    const source = await findSource(db, options.customerId, options.subjectEmail, service);
+    const found = await findSource(db, options.customerId, options.subjectEmail, service);
+    const source = found?.subjectKind === subjectKind ? found : null;
     const point = source
       ? await resolveBackupPoint(db, options.customerId, source.id, options.asOf ?? undefined)
       : null;
@@ -71,17 +93,50 @@ export async function planExport(
       missing.push(service);
       continue;
     }
-    const items = await countVersionsAsOf(db, options.customerId, source.id, point.at);
+    const items = selection
+      ? await countSelected(db, options.customerId, { service, source, point }, selection)
+      : await countVersionsAsOf(db, options.customerId, source.id, point.at);
     sources.push({ service, source, point, items });
   }
   return {
     customerId: options.customerId,
     subjectEmail: options.subjectEmail,
+    sharedDrive: options.sharedDrive ?? null,
     asOf: options.asOf,
+    selection,
     sources,
     missing,
     itemsTotal: sources.reduce((sum, entry) => sum + entry.items, 0),
   };
+}
+
+/** The versions of a planned source an export takes: all of them, or the selection's. */
+export function exportedVersions(
+  db: Db,
+  customerId: string,
+  entry: Pick<ExportPlanSource, 'service' | 'source' | 'point'>,
+  selection: VersionSelection | null,
+  filter?: VersionFilter,
+): AsyncGenerator<ItemVersion> {
+  const prefilter = selection ? selectionPrefilter(entry.service, selection) : undefined;
+  const versions = allVersionsAsOf(db, {
+    customerId,
+    sourceId: entry.source.id,
+    at: entry.point.at,
+    ...(filter || prefilter ? { filter: { ...filter, ...prefilter } } : {}),
+  });
+  return selection ? selectVersions(entry.service, versions, selection) : versions;
+}
+
+async function countSelected(
+  db: Db,
+  customerId: string,
+  entry: Pick<ExportPlanSource, 'service' | 'source' | 'point'>,
+  selection: VersionSelection,
+): Promise<number> {
+  let items = 0;
+  for await (const _ of exportedVersions(db, customerId, entry, selection)) items++;
+  return items;
 }
 
 export interface ExportProgress {
@@ -246,12 +301,10 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
   }
 
   const versions = (entry: ExportPlanSource, filter?: VersionFilter) =>
-    allVersionsAsOf(db, {
-      customerId: plan.customerId,
-      sourceId: entry.source.id,
-      at: entry.point.at,
-      ...(filter ? { filter } : {}),
-    });
+    exportedVersions(db, plan.customerId, entry, plan.selection, filter);
+  /** With explicit events chosen, only their calendars get an .ics (a key is `<calendarId>/<eventId>`). */
+  const chosenCalendar = (calendarId: string) =>
+    !plan.selection?.items || plan.selection.items.some((key) => key.startsWith(`${calendarId}/`));
 
   for (const entry of plan.sources) {
     options.signal?.throwIfAborted();
@@ -307,6 +360,7 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
     if (entry.service === 'calendar') {
       const calendars = await calendarsAsOf(db, plan.customerId, entry.source.id, entry.point.at);
       for (const { calendarId } of calendars.sort((a, b) => a.calendarId.localeCompare(b.calendarId))) {
+        if (!chosenCalendar(calendarId)) continue;
         const zipPath = paths.take(['calendar', `${safeSegment(calendarId || 'calendar')}.ics`]);
         const zones = new TimeZones(entry.point.at.getUTCFullYear());
         async function* calendar(): AsyncGenerator<Buffer> {
@@ -412,8 +466,10 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
   const header = {
     format: 'safehold-export',
     formatVersion: 1,
-    user: plan.subjectEmail,
+    user: plan.sharedDrive ? null : plan.subjectEmail,
+    sharedDrive: plan.sharedDrive,
     asOf: plan.asOf?.toISOString() ?? null,
+    selection: plan.selection,
     services: Object.fromEntries(
       plan.sources.map((entry) => [
         entry.service,

@@ -466,6 +466,21 @@ forEachDatabase('export', (kind) => {
     );
   });
 
+  it('exports a label over HTTP: the status shows the selection, the zip holds only its messages', async () => {
+    const browser = await as(owner);
+    const result = await exportZip(browser, { user: email, services: ['gmail'], label: 'SENT' }, 'sent-label');
+    assert.deepEqual(result.status.selection, { label: 'SENT' });
+    assert.equal(result.status.sharedDrive, null);
+    const sent = (await versionsOf(f, email, 'gmail')).filter((version) =>
+      (version.metadata.labelIds as string[] | undefined)?.includes('SENT'),
+    );
+    const exportedKeys = (result.manifest.items as Array<{ itemKey: string | null; service: string }>)
+      .filter((item) => item.service === 'gmail' && item.itemKey !== null)
+      .map((item) => item.itemKey);
+    assert.ok(sent.length > 0 && sent.length < (await versionsOf(f, email, 'gmail')).length, 'SENT excludes some mail');
+    assert.deepEqual(exportedKeys.sort(), sent.map((version) => version.itemKey).sort());
+  });
+
   it('rejects bad input with a clear message and creates no export', async () => {
     const browser = await as(owner);
     const count = async () => (await f.ctx.db.select().from(dataExports)).length;
@@ -483,6 +498,22 @@ forEachDatabase('export', (kind) => {
     });
     assert.equal(tooEarly.statusCode, 400);
     assert.match(tooEarly.json().error.message, /as of 2001/);
+    // A selection over HTTP: the restore API's field names, one service, and the field at fault named.
+    const labelOnDrive = await browser.post(`/api/customers/${f.customerId}/exports`, {
+      user: email,
+      services: ['drive'],
+      label: 'INBOX',
+    });
+    assert.equal(labelOnDrive.statusCode, 400, labelOnDrive.body);
+    assert.equal(labelOnDrive.json().error.field, 'label');
+    const twoServices = await browser.post(`/api/customers/${f.customerId}/exports`, {
+      user: email,
+      services: ['gmail', 'drive'],
+      items: ['x'],
+    });
+    assert.equal(twoServices.json().error.field, 'services', twoServices.body);
+    const notAnEmail = await browser.post(`/api/customers/${f.customerId}/exports`, { user: 'someone@' });
+    assert.equal(notAnEmail.statusCode, 400, notAnEmail.body);
     const both = await browser.get(
       `/api/customers/${f.customerId}/items/download?source=${randomUUID()}&item=x&version=1&asOf=2026-01-01T00:00:00Z`,
     );
@@ -618,7 +649,7 @@ forEachDatabase('export', (kind) => {
     const ofFirst = (await browser.get(`${url}?user=${encodeURIComponent(email)}&limit=200`)).json();
     assert.equal(ofFirst.total, stored.length - 1);
     assert.ok(ofFirst.exports.every((row: { user: string }) => row.user === email));
-    for (const bad of ['user=someone', 'limit=500', 'status=done']) {
+    for (const bad of ['user=someone@', 'limit=500', 'status=done']) {
       const response = await browser.get(`${url}?${bad}`);
       assert.equal(response.statusCode, 400, `${bad}: ${response.body}`);
     }

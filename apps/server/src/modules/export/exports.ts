@@ -13,8 +13,16 @@ import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../http/errors.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
-import { type BackupService, openTenantRepository } from '../backup/index.ts';
-import { buildExport, type ExportProgress, exportServices, planExport } from './export-archive.ts';
+import {
+  type BackupService,
+  isNarrowed,
+  openTenantRepository,
+  selectionMisfit,
+  sharedDriveName,
+  type VersionSelection,
+} from '../backup/index.ts';
+import { itemKeysMatching, QueryError } from '../search/index.ts';
+import { buildExport, type ExportPlan, type ExportProgress, exportServices, planExport } from './export-archive.ts';
 import { dataExports } from './tables.ts';
 import { createZipArchive } from './zip-archive.ts';
 
@@ -27,52 +35,108 @@ export type DataExport = typeof dataExports.$inferSelect;
 
 export interface CreateExportInput {
   customerId: string;
+  /** The backed-up user's email; ignored for a shared drive. */
   subjectEmail: string;
+  /** Export this shared drive (its id) instead of a user. */
+  sharedDriveId?: string;
   services?: readonly BackupService[];
   asOf?: Date | null;
+  /** A label, folder, items or query of exactly one service; none: everything of the services. */
+  selection?: VersionSelection;
   requestedBy: string;
 }
+
+const invalid = (field: string, message: string) => new AppError('validation_failed', message, { field });
 
 /** What checking an export request needs of the context. */
 export type ExportRequestDeps = Pick<AppContext, 'db' | 'clock'>;
 
 /**
- * The queued export row a request asks for, after checking the user has a backup of at least
- * one of the services (as of the time asked for). Writes nothing; throws a validation error
- * naming what is missing.
+ * The queued export row a request asks for, after checking the user (or shared drive) has a
+ * backup of at least one of the services as of the time asked for, and that a selection names
+ * exactly one service it fits; a query is resolved to its items here, once. Writes nothing;
+ * throws a validation error naming the field at fault.
  */
 export async function exportRowFor(
   deps: ExportRequestDeps,
   input: CreateExportInput,
 ): Promise<typeof dataExports.$inferInsert> {
-  const services = input.services && input.services.length > 0 ? [...new Set(input.services)] : [...exportServices];
+  const driveId = input.sharedDriveId;
+  const asked = input.services && input.services.length > 0 ? [...new Set(input.services)] : undefined;
+  const services = asked ?? (driveId ? ['drive' as const] : [...exportServices]);
+  if (driveId && services.some((service) => service !== 'drive')) {
+    throw invalid('services', 'A shared drive has Drive only: give services ["drive"] or none.');
+  }
   const asOf = input.asOf ?? null;
   if (asOf && asOf.getTime() > deps.clock.now().getTime() + 60_000) {
-    throw new AppError('validation_failed', `asOf ${asOf.toISOString()} is in the future.`, { field: 'asOf' });
+    throw invalid('asOf', `asOf ${asOf.toISOString()} is in the future.`);
   }
-  const plan = await planExport(deps.db, {
-    customerId: input.customerId,
-    subjectEmail: input.subjectEmail,
-    services,
-    asOf,
-  });
-  if (plan.sources.length === 0) {
-    throw new AppError(
-      'validation_failed',
-      `No backup of ${input.subjectEmail} (${services.join(', ')})${asOf ? ` as of ${asOf.toISOString()}` : ''} in this domain.`,
-      { field: 'user' },
+  const selection: VersionSelection | undefined = input.selection ? { ...input.selection } : undefined;
+  const narrowed = selection !== undefined && (isNarrowed(selection) || selection.query !== undefined);
+  const [service] = services;
+  if (narrowed && (services.length !== 1 || service === undefined || (!asked && !driveId))) {
+    throw invalid('services', 'A selection (label, folder, items, query) narrows one service: give exactly one.');
+  }
+  if (narrowed && service) {
+    const misfit = selectionMisfit(service, selection);
+    if (misfit) throw invalid(misfit.field, misfit.message);
+  }
+  const sharedDrive = driveId ? { id: driveId, name: await sharedDriveName(deps.db, input.customerId, driveId) } : null;
+  const subject = driveId ?? input.subjectEmail;
+  const planOf = (chosen: VersionSelection | null) =>
+    planExport(deps.db, {
+      customerId: input.customerId,
+      subjectEmail: subject,
+      sharedDrive,
+      services,
+      asOf,
+      selection: chosen,
+    });
+  let plan = await planOf(null);
+  const [found] = plan.sources;
+  if (!found) {
+    const what = sharedDrive ? `shared drive ${sharedDrive.name ?? driveId}` : input.subjectEmail;
+    throw invalid(
+      'user',
+      `No backup of ${what} (${services.join(', ')})${asOf ? ` as of ${asOf.toISOString()}` : ''} in this domain.`,
     );
+  }
+  if (narrowed) {
+    if (selection.query !== undefined) selection.items = await queryItems(deps, plan, selection);
+    plan = await planOf(selection);
   }
   return {
     id: randomUUID(),
     customerId: input.customerId,
-    subjectEmail: plan.sources[0]?.source.subjectEmail ?? input.subjectEmail,
+    subjectEmail: driveId ?? found.source.subjectEmail,
+    sharedDriveId: sharedDrive?.id ?? null,
+    sharedDriveName: sharedDrive?.name ?? null,
     services,
+    selection: narrowed ? selection : null,
     asOf,
     itemsTotal: plan.itemsTotal,
     requestedBy: input.requestedBy,
     createdAt: deps.clock.now(),
   };
+}
+
+/** The items a selection's query finds in the planned source, as of its backup point. */
+async function queryItems(deps: ExportRequestDeps, plan: ExportPlan, selection: VersionSelection): Promise<string[]> {
+  const [entry] = plan.sources;
+  if (!entry || selection.query === undefined) return selection.items ?? [];
+  try {
+    return await itemKeysMatching(
+      deps.db,
+      plan.customerId,
+      entry.source.id,
+      entry.point.at,
+      selection.query,
+      selection.items,
+    );
+  } catch (error) {
+    if (error instanceof QueryError) throw invalid('query', error.message);
+    throw error;
+  }
 }
 
 /** Writes a queued export row (without its job: startExport adds both at once). */
@@ -103,7 +167,7 @@ export async function getExport(
   return row ?? null;
 }
 
-/** The customer's exports, newest first, one page of them and how many match (of one user if given). */
+/** The customer's exports, newest first, one page of them and how many match (of one user or shared drive if given). */
 export async function listExports(
   ctx: Pick<AppContext, 'db'>,
   customerId: string,
@@ -111,7 +175,8 @@ export async function listExports(
 ): Promise<{ exports: DataExport[]; total: number }> {
   const where = and(
     eq(dataExports.customerId, customerId),
-    page.user ? eq(dataExports.subjectEmail, page.user.toLowerCase()) : undefined,
+    // An email in any case; a shared drive id as it is (ids are case-sensitive).
+    page.user ? eq(dataExports.subjectEmail, page.user.includes('@') ? page.user.toLowerCase() : page.user) : undefined,
   );
   const rows = await ctx.db
     .select()
@@ -170,8 +235,10 @@ export async function runExport(
     const plan = await planExport(ctx.db, {
       customerId: row.customerId,
       subjectEmail: row.subjectEmail,
+      sharedDrive: row.sharedDriveId ? { id: row.sharedDriveId, name: row.sharedDriveName } : null,
       services: row.services as BackupService[],
       asOf: row.asOf,
+      selection: row.selection,
     });
     await ctx.db.update(dataExports).set({ itemsTotal: plan.itemsTotal }).where(eq(dataExports.id, exportId));
     const built = await buildExport({
@@ -207,7 +274,7 @@ export async function runExport(
         itemsTotal: plan.itemsTotal,
         bytesDone: built.bytes,
         zipBytes,
-        fileName: exportFileName(row.subjectEmail, row.asOf ?? finishedAt),
+        fileName: exportFileName(row.sharedDriveName ?? row.subjectEmail, row.asOf ?? finishedAt),
         finishedAt,
         expiresAt: new Date(finishedAt.getTime() + exportRetentionMs),
       })
@@ -308,9 +375,21 @@ export function exportAuditDetails(row: DataExport): Record<string, unknown> {
   return {
     exportId: row.id,
     user: row.subjectEmail,
+    ...(row.sharedDriveId ? { sharedDrive: { id: row.sharedDriveId, name: row.sharedDriveName } } : {}),
     services: row.services,
+    ...(row.selection ? { selection: selectionSummary(row.selection) } : {}),
     asOf: row.asOf?.toISOString() ?? null,
     items: row.itemsTotal,
     zipBytes: row.zipBytes,
+  };
+}
+
+/** A selection as the audit log keeps it: the label, folder and query as given, items counted. */
+function selectionSummary(selection: VersionSelection): Record<string, unknown> {
+  return {
+    ...(selection.label !== undefined ? { label: selection.label } : {}),
+    ...(selection.folder !== undefined ? { folder: selection.folder } : {}),
+    ...(selection.query !== undefined ? { query: selection.query } : {}),
+    ...(selection.items !== undefined ? { items: selection.items.length } : {}),
   };
 }

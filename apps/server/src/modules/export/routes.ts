@@ -1,5 +1,6 @@
 // Export API: download one backed-up item (GET .../items/download), start a zip export of a
-// user (POST .../exports), follow it (GET .../exports/:id) and download the zip (GET
+// user or a shared drive — whole services, or a label, folder, items or query of one service
+// (POST .../exports), follow it (GET .../exports/:id) and download the zip (GET
 // .../exports/:id/download; Range requests answered). Starting one is the export use case
 // (start-export.ts), as for the CLI. Every request, downloads included, needs
 // the session of someone the policy module allows to export this customer's data now — so a
@@ -52,18 +53,43 @@ const attachmentQuery = z.strictObject({
     .describe("The attachment's MIME part path, as GET …/gmail/message lists it"),
 });
 
+/** A user by email, or a shared drive by id (as GET …/browse/sources?user= names them). */
+const subject = z
+  .string()
+  .trim()
+  .min(1)
+  .max(320)
+  .refine((value) => !value.includes('@') || z.email().safeParse(value).success, 'an email, or a shared drive id');
+
 const exportBody = z
   .object({
-    user: z.email(),
+    user: subject.describe('The user (email) or the shared drive (id) whose backups are exported'),
+    /** Default: every service (a shared drive: Drive); with a selection, exactly one. */
     services: z.array(service).min(1).optional(),
     asOf: isoTime.optional(),
+    /** The selection, with the restore API's names: a Gmail label, a Drive folder, items, a search. */
+    label: z.string().min(1).max(500).optional(),
+    folder: z.string().min(1).max(2000).optional(),
+    items: z.array(z.string().min(1).max(1000)).min(1).max(10_000).optional(),
+    query: z.string().min(1).max(1000).optional(),
   })
   .strict();
+
+const selectionSchema = z.object({
+  label: z.string().optional(),
+  folder: z.string().optional(),
+  items: z.array(z.string()).optional(),
+  query: z.string().optional(),
+});
 
 const exportStatus = z.object({
   id: z.string(),
   user: z.string(),
+  /** A shared drive's export: the drive (the name it had when the export was asked for). */
+  sharedDrive: z.object({ id: z.string(), name: z.string().nullable() }).nullable(),
   services: z.array(z.string()),
+  /** What of the one service was exported (a query's items are resolved at the start); null: all of it. */
+  selection: selectionSchema.nullable(),
   asOf: z.string().nullable(),
   status: z.enum(['queued', 'running', 'success', 'failed', 'expired']),
   itemsDone: z.number(),
@@ -85,7 +111,9 @@ export const exportModule: ApiModule = (app, ctx) => {
     return {
       id: row.id,
       user: row.subjectEmail,
+      sharedDrive: row.sharedDriveId ? { id: row.sharedDriveId, name: row.sharedDriveName } : null,
       services: row.services,
+      selection: row.selection ?? null,
       asOf: row.asOf?.toISOString() ?? null,
       status: row.status,
       itemsDone: row.itemsDone,
@@ -197,17 +225,26 @@ export const exportModule: ApiModule = (app, ctx) => {
     {
       schema: {
         tags: ['export'],
-        summary: "Start a zip export of a user's backed-up services as of a time (default: the latest backup)",
+        summary:
+          "Start a zip export of a user's or shared drive's backups — whole services, or a label, folder, items or query of one — as of a time (default: the latest backup)",
         params,
         body: exportBody,
         response: { 202: z.object({ id: z.string(), itemsTotal: z.number() }) },
       },
     },
     async (request, reply) => {
+      const { label, folder, items, query } = request.body;
+      const selection = {
+        ...(label !== undefined ? { label } : {}),
+        ...(folder !== undefined ? { folder } : {}),
+        ...(items !== undefined ? { items } : {}),
+        ...(query !== undefined ? { query } : {}),
+      };
       const row = await startExport(ctx, {
         customerId: request.params.customerId,
         user: request.body.user,
         ...(request.body.services ? { services: request.body.services } : {}),
+        ...(Object.keys(selection).length > 0 ? { selection } : {}),
         asOf: request.body.asOf ?? null,
         by: { actor: requireActor(request), audit: auditActorOf(request) },
       });
@@ -227,7 +264,7 @@ export const exportModule: ApiModule = (app, ctx) => {
           .object({
             limit: z.coerce.number().int().min(1).max(200).default(50),
             offset: z.coerce.number().int().min(0).default(0),
-            user: z.email().optional(),
+            user: subject.optional().describe('A user (email) or a shared drive (id)'),
           })
           .strict(),
         response: {

@@ -1,12 +1,14 @@
 // "Start an export" — the one place a zip export starts, whoever asks: the API (a person) and
 // the CLI (the operator at the command line). It loads the tenant, asks the policy module
 // whether the actor may export its data, checks the request (known services, a backup of the
-// user as of the time asked for) before anything is written, then creates the queued export
+// user or shared drive as of the time asked for, a selection of exactly one service it fits)
+// before anything is written, then creates the queued export
 // with its job and the audit entry of who asked, in one transaction, and returns it.
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
-import { type Actor, authorizeSubject } from '../policy/index.ts';
+import type { VersionSelection } from '../backup/index.ts';
+import { type Actor, authorizeSharedDriveSubject, authorizeSubject } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { type ExportService, exportServices } from './export-archive.ts';
 import { type DataExport, EXPORT_JOB, exportAuditDetails, exportRowFor, insertExport } from './exports.ts';
@@ -15,10 +17,12 @@ export type StartExportDeps = Pick<AppContext, 'db' | 'clock' | 'jobs' | 'audit'
 
 export interface StartExportInput {
   customerId: string;
-  /** The backed-up user whose data is exported (email). */
+  /** The backed-up user whose data is exported (email), or a shared drive (its id, as browse names it). */
   user: string;
-  /** Default: every service. */
+  /** Default: every service (a shared drive: Drive). A selection needs exactly one. */
   services?: readonly string[];
+  /** A label (Gmail), folder (Drive), items or query: only that of the one service is exported. */
+  selection?: VersionSelection;
   /** The backup as of this time; default (null) the latest backup point of each service. */
   asOf?: Date | null;
   /** Who starts it: the policy actor and the audit actor (with the request's ip and agent). */
@@ -40,11 +44,16 @@ export interface StartExportInput {
 export async function startExport(deps: StartExportDeps, input: StartExportInput): Promise<DataExport> {
   const { customerId } = input;
   await authorizeCustomer(deps.db, input.by.actor, 'customer.data.export', customerId);
-  authorizeSubject(input.by.actor, input.user, `No backup of ${input.user} in this tenant.`);
+  // A user is named by email; anything else names a shared drive (by id), never an end user's.
+  const sharedDriveId = input.user.includes('@') ? undefined : input.user;
+  if (sharedDriveId) authorizeSharedDriveSubject(input.by.actor);
+  else authorizeSubject(input.by.actor, input.user, `No backup of ${input.user} in this tenant.`);
   const values = await exportRowFor(deps, {
     customerId,
     subjectEmail: input.user.toLowerCase(),
+    ...(sharedDriveId ? { sharedDriveId } : {}),
     ...(input.services ? { services: parseServices(input.services) } : {}),
+    ...(input.selection ? { selection: input.selection } : {}),
     asOf: input.asOf ?? null,
     requestedBy: input.by.audit.actor.label,
   });

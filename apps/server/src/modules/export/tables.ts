@@ -6,7 +6,7 @@ import { createdAt } from '../../db/columns.ts';
 import { customers } from '../tenancy/tables.ts';
 
 /**
- * Zip exports of one user's backed-up services as of a point in time (modules/export). The
+ * Zip exports of one user's (or shared drive's) backed-up services, or of a selection of one, as of a point in time (modules/export). The
  * zip is a file under the export directory; the download link is an HMAC of the id and
  * `expires_at`, so nothing secret is stored here. Expired exports lose their file (housekeeping).
  */
@@ -17,8 +17,14 @@ export const dataExports = pgTable(
     customerId: uuid('customer_id')
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
+    /** The backed-up user's email; for a shared drive, the drive's id (never a member's email). */
     subjectEmail: text('subject_email').notNull(),
+    /** A shared drive's export: the drive (its id and its name when the export was asked for). */
+    sharedDriveId: text('shared_drive_id'),
+    sharedDriveName: text('shared_drive_name'),
     services: jsonb('services').$type<string[]>().notNull(),
+    /** What of the one service is exported (label, folder, items; a query kept with its items); null: all. */
+    selection: jsonb('selection').$type<{ label?: string; folder?: string; items?: string[]; query?: string }>(),
     /** The "as of" time asked for (null: the latest backup point of each service). */
     asOf: timestamp('as_of', { withTimezone: true }),
     status: text('status', { enum: ['queued', 'running', 'success', 'failed', 'expired'] })

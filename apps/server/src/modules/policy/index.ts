@@ -10,6 +10,7 @@ export {
   authorize,
   authorizeInvitation,
   authorizeRestoreTarget,
+  authorizeSharedDriveSubject,
   authorizeSubject,
   backupHistoryAccess,
   type CustomerRole,

@@ -299,6 +299,17 @@ export function authorizeSubject(actor: Actor, subjectEmail: string, notFoundMes
   if (own !== null && own !== subjectEmail.toLowerCase()) throw new AppError('not_found', notFoundMessage);
 }
 
+/**
+ * A shared drive's backup as the subject of a restore or export: administrators' and help-desk's
+ * (whom the tenant-level `authorize` allowed), never an end user's — a shared drive is nobody's
+ * own data (PRODUCT §1). Refused with 403 rather than 404: the end user named the drive.
+ */
+export function authorizeSharedDriveSubject(actor: Actor): void {
+  if (ownSubjectOnly(actor) !== null) {
+    throw new AppError('forbidden', 'Shared drives are restored and exported by administrators only.');
+  }
+}
+
 /** Where a restore may write: an end user only into their own account (PRODUCT §1). */
 export function authorizeRestoreTarget(actor: Actor, targetEmail: string): void {
   const own = ownSubjectOnly(actor);

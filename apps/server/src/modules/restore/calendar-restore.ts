@@ -5,6 +5,7 @@
 // Idempotency: one listing of each target calendar tells which iCalUIDs are already there, and
 // importing an iCalUID twice updates the same event rather than adding one.
 import type { CalendarListEntry } from '@safehold/google';
+import { selectVersions } from '../backup/index.ts';
 import type { PlannedItem, RestoreSelection, WorkItem } from './restore-store.ts';
 import { RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
 
@@ -100,10 +101,8 @@ export function calendarWriter(w: WriterContext): ServiceWriter {
   return {
     lanes: 2,
     async *plan(versions, selection: RestoreSelection) {
-      const wanted = selection.items ? new Set(selection.items) : undefined;
       let page: PlannedItem[] = [];
-      for await (const version of versions) {
-        if (wanted && !wanted.has(version.itemKey)) continue;
+      for await (const version of selectVersions('calendar', versions, selection)) {
         const exception = typeof version.metadata.recurringEventId === 'string';
         page.push({ itemKey: version.itemKey, version: version.version, phase: exception ? 1 : 0 });
         if (page.length >= 500) {

@@ -5,6 +5,7 @@
 // carries clientData safeholdItem=<key>:<version>; one listing of the target's contacts finds
 // those (and contacts with the same names, emails and phones: already present) before creating.
 import { GoogleApiError } from '@safehold/google';
+import { selectVersions } from '../backup/index.ts';
 import type { PlannedItem, RestoreSelection, WorkItem } from './restore-store.ts';
 import { RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
 
@@ -180,10 +181,8 @@ export function contactsWriter(w: WriterContext): ServiceWriter {
   return {
     lanes: 2,
     async *plan(versions, selection: RestoreSelection) {
-      const wanted = selection.items ? new Set(selection.items) : undefined;
       let page: PlannedItem[] = [];
-      for await (const version of versions) {
-        if (wanted && !wanted.has(version.itemKey)) continue;
+      for await (const version of selectVersions('contacts', versions, selection)) {
         page.push({ itemKey: version.itemKey, version: version.version, phase: 0 });
         if (page.length >= 500) {
           yield page;

@@ -6,6 +6,7 @@
 // (always sendNotificationEmail=false). Every created file carries
 // appProperties.safeholdItem=<key>:<version>, which is how a rerun finds it.
 import { appPropertyQuery, GoogleApiError } from '@safehold/google';
+import { folderPath, type ItemVersion, selectVersions } from '../backup/index.ts';
 import { uploadBodyOf } from './restore-content.ts';
 import { type PlannedItem, type RestoreSelection, targetOf, type WorkItem } from './restore-store.ts';
 import { RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
@@ -26,17 +27,9 @@ function firstParent(metadata: Record<string, unknown>): string | undefined {
   return Array.isArray(parents) && typeof parents[0] === 'string' ? parents[0] : undefined;
 }
 
-/** "/Projects/2026" for folder 2026 whose path (its parent's) is "/Projects". */
-export function fullPath(metadata: Record<string, unknown>): string {
-  const parent = typeof metadata.path === 'string' ? metadata.path : '/';
-  return `${parent === '/' ? '' : parent.replace(/\/$/, '')}/${String(metadata.name ?? '')}`;
+async function* notTrashed(versions: AsyncIterable<ItemVersion>): AsyncGenerator<ItemVersion> {
+  for await (const version of versions) if (version.metadata.trashed !== true) yield version;
 }
-
-function normalisePath(folder: string): string {
-  return `/${folder.split('/').filter(Boolean).join('/')}`;
-}
-
-const within = (path: string, folder: string) => folder === '/' || path === folder || path.startsWith(`${folder}/`);
 
 export function driveWriter(w: WriterContext): ServiceWriter {
   const { restore, google } = w;
@@ -130,38 +123,17 @@ export function driveWriter(w: WriterContext): ServiceWriter {
   return {
     lanes: 4,
     async *plan(versions, selection: RestoreSelection) {
-      // The whole tree is needed to add the ancestor folders of what is chosen.
-      const all = [];
-      for await (const version of versions) if (version.metadata.trashed !== true) all.push(version);
-      const folders = new Map(all.filter((v) => v.metadata.mimeType === FOLDER).map((v) => [v.itemKey, v]));
-      const wanted = selection.items ? new Set(selection.items) : undefined;
-      const folder = selection.folder === undefined ? undefined : normalisePath(selection.folder);
-      const chosen = all.filter((version) => {
-        if (wanted) return wanted.has(version.itemKey);
-        if (folder === undefined) return true;
-        const isFolder = version.metadata.mimeType === FOLDER;
-        const path = isFolder ? fullPath(version.metadata) : String(version.metadata.path ?? '/');
-        return within(path, folder);
-      });
-      const keys = new Set(chosen.map((version) => version.itemKey));
-      // Ancestors, so the restored items sit in their folder tree.
-      for (const version of [...chosen]) {
-        let parent = firstParent(version.metadata);
-        for (let depth = 0; parent && depth < 64; depth++) {
-          const ancestor = folders.get(parent);
-          if (!ancestor || keys.has(ancestor.itemKey)) break;
-          keys.add(ancestor.itemKey);
-          chosen.push(ancestor);
-          parent = firstParent(ancestor.metadata);
-        }
-      }
-      if (folder !== undefined && chosen.length === 0) await w.note(`No folder ${folder} at the backup point.`);
+      // Trashed items are not restored; the selection adds the chosen items' ancestor folders.
+      const chosen = [];
+      for await (const version of selectVersions('drive', notTrashed(versions), selection)) chosen.push(version);
+      if (selection.folder !== undefined && chosen.length === 0)
+        await w.note(`No folder ${selection.folder} at the backup point.`);
       const planned: PlannedItem[] = chosen.map((version) => ({
         itemKey: version.itemKey,
         version: version.version,
         phase:
           version.metadata.mimeType === FOLDER
-            ? fullPath(version.metadata).split('/').length - 1
+            ? folderPath(version.metadata).split('/').length - 1
             : version.metadata.mimeType === SHORTCUT
               ? SHORTCUTS_PHASE
               : FILES_PHASE,

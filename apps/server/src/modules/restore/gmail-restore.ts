@@ -3,6 +3,7 @@
 // ids where import allows them (not DRAFT or CHAT), plus the "Restored <date>" label unless in
 // place. Idempotency: the target is searched with `rfc822msgid:` for the message's Message-ID.
 import { GoogleApiError, isSystemLabel } from '@safehold/google';
+import { selectVersions } from '../backup/index.ts';
 import { uploadBodyOf } from './restore-content.ts';
 import { claimedByOthers, type PlannedItem, type RestoreSelection, type WorkItem } from './restore-store.ts';
 import type { ServiceWriter, WriterContext } from './service-writer.ts';
@@ -76,15 +77,8 @@ export function gmailWriter(w: WriterContext): ServiceWriter {
   return {
     lanes: 3,
     async *plan(versions, selection: RestoreSelection) {
-      const wanted = selection.items ? new Set(selection.items) : undefined;
-      const label = selection.label?.toLowerCase();
       let page: PlannedItem[] = [];
-      for await (const version of versions) {
-        if (wanted && !wanted.has(version.itemKey)) continue;
-        if (label !== undefined) {
-          const pairs = labelPairs(version.metadata);
-          if (!pairs.some((pair) => pair.id.toLowerCase() === label || pair.name.toLowerCase() === label)) continue;
-        }
+      for await (const version of selectVersions('gmail', versions, selection)) {
         page.push({ itemKey: version.itemKey, version: version.version, phase: 0 });
         if (page.length >= 500) {
           yield page;

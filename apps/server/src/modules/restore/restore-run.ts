@@ -14,6 +14,7 @@ import {
   errorReason,
   forEachLimited,
   openTenantRepository,
+  selectionPrefilter,
 } from '../backup/index.ts';
 import { installationGoogleClient } from '../customers/index.ts';
 import {
@@ -146,18 +147,14 @@ async function finish(
 
 async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: ServiceWriter): Promise<void> {
   const selection = restore.selection as RestoreSelection;
+  const prefilter = selectionPrefilter(restore.service, selection);
   const versions = allVersionsAsOf(ctx.db, {
     customerId: restore.customerId,
     sourceId: restore.sourceId,
     at: restore.asOf,
-    ...(selection.items && !needsAllVersions(restore) ? { filter: { itemKeys: selection.items } } : {}),
+    ...(prefilter ? { filter: prefilter } : {}),
   });
   for await (const items of writer.plan(versions, selection)) await planItems(ctx.db, restore, items);
-}
-
-/** Drive plans explicit items with their ancestor folders, so it reads every version. */
-function needsAllVersions(restore: Restore): boolean {
-  return restore.service === 'drive';
 }
 
 async function work(ctx: ItemDeps, restore: Restore, writer: ServiceWriter, options: RunRestoreOptions) {

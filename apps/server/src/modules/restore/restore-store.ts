@@ -7,8 +7,16 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
-import { type BackupService, findSource, resolveBackupPoint, versionKey, versionsByKey } from '../backup/index.ts';
-import { itemTitle, parseQuery, QueryError, type SearchQuery, searchAll } from '../search/index.ts';
+import {
+  type BackupService,
+  findSource,
+  resolveBackupPoint,
+  selectionMisfit,
+  type VersionSelection,
+  versionKey,
+  versionsByKey,
+} from '../backup/index.ts';
+import { itemKeysMatching, itemTitle, QueryError } from '../search/index.ts';
 import { getCustomer } from '../tenancy/index.ts';
 import { restoreItems, restores } from './tables.ts';
 
@@ -17,17 +25,8 @@ export type RestoreItemRow = typeof restoreItems.$inferSelect;
 export type RestoreStatus = Restore['status'];
 export type ItemStatus = RestoreItemRow['status'];
 
-/** What to restore: nothing narrowed = the whole service. */
-export interface RestoreSelection {
-  /** Gmail: messages carrying this label (name or system id). */
-  label?: string;
-  /** Drive: this folder path ("/Projects/2026") with everything under it. */
-  folder?: string;
-  /** Explicit item keys (message ids, file ids, `<calendarId>/<eventId>`, contact resource names). */
-  items?: string[];
-  /** The search query the items were chosen by (kept for the report; `items` holds its result). */
-  query?: string;
-}
+/** What to restore: nothing narrowed = the whole service (the backup module matches it). */
+export type RestoreSelection = VersionSelection;
 
 export interface RestoreRequest {
   user: string;
@@ -91,12 +90,20 @@ export async function restoreRowFor(
   }
   const selection: RestoreSelection = { ...request.selection };
   if (selection.query !== undefined) {
-    selection.items = await itemsMatching(deps.db, customerId, source.id, point.at, selection.query, selection.items);
+    selection.items = await itemKeysMatching(
+      deps.db,
+      customerId,
+      source.id,
+      point.at,
+      selection.query,
+      selection.items,
+    ).catch((error: unknown) => {
+      if (error instanceof QueryError) throw new RestoreRequestError('query', error.message);
+      throw error;
+    });
   }
-  if (selection.label !== undefined && request.service !== 'gmail')
-    throw new RestoreRequestError('label', 'label narrows Gmail restores only.');
-  if (selection.folder !== undefined && request.service !== 'drive')
-    throw new RestoreRequestError('folder', 'folder narrows Drive restores only.');
+  const misfit = selectionMisfit(request.service, selection);
+  if (misfit) throw new RestoreRequestError(misfit.field, misfit.message);
   const now = deps.clock.now();
   return {
     id: randomUUID(),
@@ -130,36 +137,6 @@ export async function createRestore(
   request: RestoreRequest,
 ): Promise<Restore> {
   return insertRestore(deps.db, await restoreRowFor(deps, customerId, request));
-}
-
-/**
- * The item keys of one source that a search query finds as of the backup point (narrowed to
- * `within` when explicit items were given too). A query that finds nothing is refused rather
- * than restoring nothing.
- */
-async function itemsMatching(
-  db: Db,
-  customerId: string,
-  sourceId: string,
-  at: Date,
-  text: string,
-  within: string[] | undefined,
-): Promise<string[]> {
-  let query: SearchQuery;
-  try {
-    query = parseQuery(text);
-  } catch (error) {
-    if (error instanceof QueryError) throw new RestoreRequestError('query', error.message);
-    throw error;
-  }
-  const allowed = within ? new Set(within) : null;
-  const keys = new Set<string>();
-  for await (const hit of searchAll(db, customerId, query, { asOf: at })) {
-    if (hit.sourceId === sourceId && (!allowed || allowed.has(hit.itemKey))) keys.add(hit.itemKey);
-  }
-  if (keys.size === 0)
-    throw new RestoreRequestError('query', `Nothing backed up as of ${at.toISOString()} matches "${text}".`);
-  return [...keys];
 }
 
 export async function getRestore(db: Db, customerId: string, restoreId: string): Promise<Restore | null> {

@@ -1,6 +1,8 @@
 // Search across a tenant's backups: the query language (parseQuery) and the SQL behind it
 // (searchItems one page, searchAll every match). Used by the search API, `safehold search`,
 // and restores or exports of a search result.
+
+export { itemKeysMatching } from './query-items.ts';
 export {
   type MimeFilter,
   normaliseLabel,

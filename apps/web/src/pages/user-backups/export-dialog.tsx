@@ -1,7 +1,7 @@
-// The Export dialog: a zip of the user's backed-up data as of the chosen point. With nothing
-// selected, the services to include are ticked (the current one first); the zip's progress and
-// its "Download" link follow the job. Exports of a selection (items, a label, a folder) need the
-// server's narrowing (TODO(S2)); until then the dialog says it exports the whole service.
+// The Export dialog: a zip of the user's (or shared drive's) backed-up data as of the chosen
+// point. With nothing selected, the services to include are ticked (the current one first); with
+// a selection (items, a label, a folder, a search) exactly that is exported, as the restore API
+// names it. The zip's progress and its "Download" link follow the job.
 import { Button, Checkbox, Group, Modal, Stack, Text } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -9,9 +9,16 @@ import { startExport } from '../../api/browse.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { rememberJob } from '../../components/job-notifications.ts';
 import { dateTime } from '../../format.ts';
-import { type ActionTarget, type Service, serviceTabs } from './contract.ts';
+import { type ActionTarget, type Service, type Subject, serviceTabs } from './contract.ts';
 import { JobStarted } from './job-started.tsx';
-import { describeSelection } from './selection.ts';
+import { describeSelection, restoreNarrowing } from './selection.ts';
+
+/** How the export API names whose backups to export: a user's email, or a shared drive's id. */
+export function exportSubjectOf(subject: Subject, subjectEmail: string): { user: string; title: string } {
+  return subject.kind === 'shared_drive'
+    ? { user: subject.driveId, title: subject.name }
+    : { user: subjectEmail, title: subjectEmail };
+}
 
 export function ExportDialog({
   opened,
@@ -47,14 +54,24 @@ function ExportForm({
 }) {
   const { customerId, service, selection } = target;
   const [chosen, setChosen] = useState<Service[]>([service]);
+  const who = exportSubjectOf(target.subject, subjectEmail);
+  const what = describeSelection(selection, service);
   const exporting = useMutation({
     mutationFn: () =>
       startExport(customerId, {
-        user: subjectEmail,
+        user: who.user,
         asOf: target.at,
-        services: selection.kind === 'service' ? chosen : [service],
+        ...(selection.kind === 'service'
+          ? { services: chosen }
+          : { services: [service], ...restoreNarrowing(selection) }),
       }),
-    onSuccess: ({ id }) => rememberJob({ customerId, kind: 'export', jobId: id, label: `Export of ${subjectEmail}` }),
+    onSuccess: ({ id }) =>
+      rememberJob({
+        customerId,
+        kind: 'export',
+        jobId: id,
+        label: selection.kind === 'service' ? `Export of ${who.title}` : `Export of ${who.title}: ${what}`,
+      }),
   });
 
   if (exporting.data) {
@@ -63,7 +80,7 @@ function ExportForm({
   return (
     <Stack gap="md">
       <Text>
-        A zip of {subjectEmail}’s backups as of {dateTime(target.at)}.
+        A zip of {who.title}’s backups as of {dateTime(target.at)}.
       </Text>
       {selection.kind === 'service' ? (
         <Checkbox.Group
@@ -79,8 +96,10 @@ function ExportForm({
         </Checkbox.Group>
       ) : (
         <Text>
-          Selected: {describeSelection(selection, service)}. Exports of a selection are not available yet: this export
-          contains all of {serviceTabs[service]}.
+          <Text span fw={600}>
+            {serviceTabs[service]}:
+          </Text>{' '}
+          {what}. Only this is exported.
         </Text>
       )}
       <ErrorAlert error={exporting.error} title="The export did not start" />
