@@ -261,7 +261,8 @@ test('the admin opens a user’s page: tabs, backup point, browsing', async (t) 
     const folderCells = await folderRow.getByRole('cell').allInnerTexts();
     assert.ok(folderCells.includes('Folder'), `the kind: ${folderCells.join(' | ')}`);
     assert.ok(folderCells.includes(admin), `the owner: ${folderCells.join(' | ')}`);
-    assert.equal(await page.getByRole('table').getByText(/^application\//).count(), 0, 'no raw MIME types');
+    const rawTypes = page.getByRole('table').getByText(/^application\//);
+    assert.equal(await rawTypes.count(), 0, 'no raw MIME types');
     await screenshots('restore-console-drive');
     await openTab('Calendar');
     // Start and end: 10:00–11:00 UTC on 20 Nov 2026, in the browser's time zone and locale.
