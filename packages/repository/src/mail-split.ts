@@ -5,8 +5,9 @@
 // body is searched only for its own entity's delimiter lines, so the bytes of a large base64
 // attachment are scanned once. Correctness never depends on the parse: the segments are
 // contiguous ranges, and the message is always their concatenation. The same walk notes
-// whether the message has an attachment (a part named or marked as one, or an attached
-// message), which browse shows as a mark: only the header blocks of parts are read for it.
+// whether the message has an attachment (a part marked or named as one, a part that is not
+// text, an attached message), which browse shows as a mark: only the header blocks of parts are
+// read for it, and small parts only until one is found.
 import { type ChunkerParams, chunkLengths } from './fastcdc.ts';
 
 export const MIN_PART_SEGMENT = 2 * 1024;
