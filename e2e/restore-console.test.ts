@@ -36,6 +36,29 @@ const rawMessage = [
   'The board agreed to keep these minutes.',
   '',
 ].join('\r\n');
+/** A message with an attachment: its row carries the mark "Has attachments". */
+const attachedSubject = 'Signed contract attached';
+const attachedMessage = [
+  'From: Counsel <counsel@partner.example>',
+  `To: ${admin}`,
+  `Subject: ${attachedSubject}`,
+  'Date: Wed, 04 Nov 2026 14:00:00 +0000',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/mixed; boundary="contract"',
+  '',
+  '--contract',
+  'Content-Type: text/plain; charset=UTF-8',
+  '',
+  'The signed contract is attached.',
+  '--contract',
+  'Content-Type: application/pdf; name="contract.pdf"',
+  'Content-Disposition: attachment; filename="contract.pdf"',
+  'Content-Transfer-Encoding: base64',
+  '',
+  Buffer.from('%PDF-1.4 signed').toString('base64'),
+  '--contract--',
+  '',
+].join('\r\n');
 const folderName = 'Quarterly reports';
 const files = [
   { name: 'q3-report.txt', body: 'Q3: revenue up, costs down.\n' },
@@ -66,6 +89,15 @@ async function seedKnownItems(): Promise<void> {
       internalDateSource: 'dateHeader',
       requestBody: { labelIds: ['INBOX'] },
       media: { mimeType: 'message/rfc822', body: rawMessage },
+    },
+    google.at,
+  );
+  await google.gmail.users.messages.import(
+    {
+      userId: 'me',
+      internalDateSource: 'dateHeader',
+      requestBody: { labelIds: ['INBOX', 'CATEGORY_PERSONAL'] },
+      media: { mimeType: 'message/rfc822', body: attachedMessage },
     },
     google.at,
   );
@@ -197,18 +229,51 @@ test('the admin opens a user’s page: tabs, backup point, browsing', async (t) 
     }
     await waitForVisible(page, checkbox(subject), 'the known message in the inbox');
     assert.match(await page.getByRole('combobox', { name: 'Backup point' }).inputValue(), /\d/);
+    // Labels as Gmail names them, never their ids.
+    const labels = page.getByRole('navigation', { name: 'Labels' });
+    await waitForVisible(page, labels.getByText('Inbox', { exact: true }), 'the Inbox label');
+    await waitForVisible(page, labels.getByText('Categories: Personal', { exact: true }), 'a category by its name');
+    assert.equal(await labels.getByText(/^(INBOX|CATEGORY_\w+|SENT|UNREAD)$/).count(), 0, 'no raw label ids');
+    // The attachment mark, on the message with one only.
+    const rowOf = (name: string) => page.getByRole('row').filter({ has: checkbox(name) });
+    const mark = { name: 'Has attachments', exact: true } as const;
+    await waitForVisible(page, rowOf(attachedSubject).getByRole('img', mark), 'the attachment mark');
+    assert.equal(await rowOf(subject).getByRole('img', mark).count(), 0, 'a text message has no mark');
     await screenshots('restore-console-mail');
     await page.getByRole('button', { name: subject, exact: true }).click();
     const reader = page.getByRole('dialog', { name: 'Message' });
     await waitForVisible(page, reader.getByRole('link', { name: /Download the message/ }), 'the message reader');
     await screenshots('restore-console-message');
+    await waitForVisible(page, reader.getByRole('list', { name: 'Labels' }).getByText('Inbox'), 'its labels by name');
     await reader.getByRole('button', { name: 'Close' }).click();
+    // Search results carry the mark too.
+    const search = page.getByRole('searchbox', { name: 'Search backups' });
+    await search.fill('subject:"Signed contract"');
+    await search.press('Enter');
+    const results = page.getByRole('table', { name: 'Search results' });
+    await waitForVisible(page, results.getByRole('img', mark), 'the mark in search results');
+    await page.getByRole('button', { name: 'Clear search', exact: true }).click();
+    await results.waitFor({ state: 'detached' });
     await openTab('Drive');
     await waitForVisible(page, page.getByRole('button', { name: folderName, exact: true }), 'the folder');
+    // Name, kind in words, owner (the user's email on an administrator's view of their page).
+    const folderRow = page.getByRole('row').filter({ has: checkbox(folderName) });
+    const folderCells = await folderRow.getByRole('cell').allInnerTexts();
+    assert.ok(folderCells.includes('Folder'), `the kind: ${folderCells.join(' | ')}`);
+    assert.ok(folderCells.includes(admin), `the owner: ${folderCells.join(' | ')}`);
+    const rawTypes = page.getByRole('table').getByText(/^application\//);
+    assert.equal(await rawTypes.count(), 0, 'no raw MIME types');
     await screenshots('restore-console-drive');
     await openTab('Calendar');
+    // Start and end: 10:00–11:00 UTC on 20 Nov 2026, in the browser's time zone and locale.
+    const eventRow = page.getByRole('row').filter({ has: checkbox(eventTitle) });
+    await waitForVisible(page, eventRow, 'the event');
+    assert.match(await eventRow.innerText(), /2026.*–/, 'the event shows when it starts and ends');
     await screenshots('restore-console-calendar');
     await openTab('Contacts');
+    const contactRows = page.getByRole('table', { name: 'Contacts' }).getByRole('row');
+    await waitForVisible(page, contactRows.nth(1), 'the contacts');
+    assert.match(await contactRows.nth(1).innerText(), /@contacts\.example/, 'a contact’s primary email');
     await screenshots('restore-console-contacts');
   });
 });

@@ -240,6 +240,7 @@ test('end-user self-service, the Access controls and a help-desk admin', async (
       await page.goto('/customer/users');
       await page.waitForURL((url) => url.pathname === '/customer/my-backups');
       await restoreLostMessage(page, ownMessage, true);
+      assert.equal(await page.getByRole('button', { name: 'Back up now' }).count(), 0, 'not offered to an end user');
       await screenshot(page, 'my-backups-1280');
       await page.setViewportSize({ width: 390, height: 844 });
       await screenshot(page, 'my-backups-390');
@@ -321,6 +322,17 @@ test('end-user self-service, the Access controls and a help-desk admin', async (
       await page.goto('/customer/settings');
       await page.waitForURL((url) => url.pathname === '/customer');
       await waitForVisible(page, page.getByRole('heading', { name: 'Dashboard', exact: true }), 'the Dashboard again');
+
+      // Their own page: never backed up, which is said in one sentence with no failed request.
+      await page.getByRole('link', { name: 'Users', exact: true }).click();
+      await page.getByRole('link', { name: helpdesk, exact: true }).click();
+      await waitForVisible(page, page.getByText(`No backup of ${helpdesk} yet`, { exact: true }), 'the empty state');
+      assert.equal(await page.getByRole('tab').count(), 0, 'no empty tabs');
+      assert.equal(await page.getByRole('button', { name: 'Back up now', exact: true }).isVisible(), true);
+      await screenshot(page, 'never-backed-up-1280');
+      await page.setViewportSize({ width: 390, height: 844 });
+      await screenshot(page, 'never-backed-up-390');
+      await page.setViewportSize({ width: 1280, height: 900 });
 
       await page.getByRole('link', { name: 'Users', exact: true }).click();
       await page.getByRole('link', { name: colleague, exact: true }).click();

@@ -9,7 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import { blobId, openBlob, sealBlob } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
 import { chunkLengths, FILE_CHUNKER } from './fastcdc.ts';
-import { splitMail } from './mail-split.ts';
+import { splitMail, splitMailParts } from './mail-split.ts';
 import type { WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts';
 
 /**
@@ -117,12 +117,15 @@ async function restore(task: Extract<WorkerTask, { op: 'restore' }>): Promise<Wo
 }
 
 /** Splits and hashes a message and keeps it until seal-kept says which segments are new. */
-function keep(data: Buffer, idKey: Uint8Array): { handle: number; size: number; lengths: number[]; ids: Uint8Array[] } {
-  const lengths = splitMail(data);
+function keep(
+  data: Buffer,
+  idKey: Uint8Array,
+): { handle: number; size: number; lengths: number[]; ids: Uint8Array[]; hasAttachments: boolean } {
+  const { lengths, hasAttachments } = splitMailParts(data);
   const { ids, offsets } = hashSegments(idKey, data, lengths);
   const handle = nextHandle++;
   kept.set(handle, { data, offsets, lengths, ids });
-  return { handle, size: data.length, lengths, ids };
+  return { handle, size: data.length, lengths, ids, hasAttachments };
 }
 
 function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {

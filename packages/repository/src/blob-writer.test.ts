@@ -153,9 +153,14 @@ describe('write path (BlobWriter)', () => {
       messages.map((raw) => raw.length),
     );
     assert.ok(batch.every((entry) => /^[0-9a-f]{64}$/.test(entry.sha256 ?? '')));
+    assert.deepEqual(
+      batch.map((entry) => entry.hasAttachments),
+      [true, false],
+      'the PDF part is an attachment',
+    );
     await writeFile(join(dir, 'a.eml'), messages[0]!);
     const files = await blobs.putMailFiles([join(dir, 'a.eml'), join(dir, 'missing.eml')]);
-    assert.deepEqual(files[0], { ok: true, id: expected[0], size: messages[0]!.length });
+    assert.deepEqual(files[0], { ok: true, id: expected[0], size: messages[0]!.length, hasAttachments: true });
     assert.equal(files[1]!.ok, false, 'an unreadable file is reported, not fatal');
   });
 

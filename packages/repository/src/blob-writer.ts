@@ -26,7 +26,10 @@ export interface BlobWriterDeps {
   zstdLevel: number;
 }
 
-export type StoredMail = { ok: true; id: string; size: number; sha256?: string } | { ok: false; error: string };
+/** A stored message: its object id and size, whether it has an attachment (mail-split.ts), its SHA-256 when asked. */
+export type StoredMail =
+  | { ok: true; id: string; size: number; hasAttachments: boolean; sha256?: string }
+  | { ok: false; error: string };
 
 interface NewBlob {
   id: string;
@@ -146,7 +149,7 @@ export class BlobWriter {
   async putMails(
     raws: readonly Uint8Array[],
     options: { contentHash?: boolean } = {},
-  ): Promise<Array<{ id: string; size: number; sha256?: string }>> {
+  ): Promise<Array<{ id: string; size: number; hasAttachments: boolean; sha256?: string }>> {
     const transfer = new Set<ArrayBuffer>();
     const datas = raws.map((raw) => {
       const owned =
@@ -164,7 +167,12 @@ export class BlobWriter {
     const results = await this.track(this.storeKept(task, [...transfer]));
     return results.map((result) => {
       if (!result.ok) throw new RepositoryError('bad-input', result.error);
-      return { id: result.id, size: result.size, ...(result.sha256 ? { sha256: result.sha256 } : {}) };
+      return {
+        id: result.id,
+        size: result.size,
+        hasAttachments: result.hasAttachments,
+        ...(result.sha256 ? { sha256: result.sha256 } : {}),
+      };
     });
   }
 
@@ -330,6 +338,7 @@ export class BlobWriter {
             ok: true as const,
             id: plans[i]!.objectId,
             size: file.size,
+            hasAttachments: file.hasAttachments,
             ...('sha256' in file && file.sha256 ? { sha256: file.sha256 } : {}),
           }
         : { ok: false as const, error: file.error },

@@ -2,7 +2,7 @@
 // at any depth, and only delimiter lines of the entity being walked cut anything.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { splitMail } from './mail-split.ts';
+import { splitMail, splitMailParts } from './mail-split.ts';
 
 /** The segments of a message as strings, for readable assertions. */
 function segments(message: string): string[] {
@@ -98,5 +98,79 @@ describe('mail splitter', () => {
       deep = `Content-Type: multipart/mixed; boundary=b${depth}\r\n\r\n--b${depth}\r\n${deep}\r\n--b${depth}--`;
     const parts = segments(`From: x\r\n${deep}`);
     assert.ok(parts.length <= 3, 'past the depth limit the innermost entity is one body');
+  });
+
+  describe('attachment mark', () => {
+    const hasAttachments = (message: string) => splitMailParts(Buffer.from(message, 'latin1')).hasAttachments;
+    const mixed = (...parts: string[]) =>
+      `Subject: s\r\nContent-Type: multipart/mixed; boundary="m"\r\n\r\n${parts.map((part) => `--m\r\n${part}\r\n`).join('')}--m--\r\n`;
+    const alternative = `Content-Type: multipart/alternative; boundary="a"\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\nhi\r\n--a\r\nContent-Type: text/html\r\n\r\n<p>hi</p>\r\n--a--`;
+
+    test('a small attachment (named or marked), one in a nested multipart and an attached message are marked', () => {
+      assert.ok(
+        hasAttachments(mixed('Content-Type: text/plain\r\n\r\nhi', 'Content-Type: text/csv; name="a.csv"\r\n\r\nx,y')),
+      );
+      assert.ok(
+        hasAttachments(mixed('Content-Type: text/plain\r\n\r\nhi', 'Content-Disposition: attachment\r\n\r\nraw bytes')),
+      );
+      assert.ok(
+        hasAttachments(
+          mixed(
+            'Content-Type: text/plain\r\n\r\nhi',
+            'Content-Type: application/pdf\r\nContent-Disposition: inline;\r\n\tfilename*0="long";\r\n filename*1=".pdf"\r\n\r\nJVBERi0=',
+          ),
+        ),
+        'an RFC 2231 continued name on a folded line',
+      );
+      assert.ok(
+        hasAttachments(
+          mixed(
+            `Content-Type: multipart/related; boundary="r"\r\n\r\n--r\r\n${alternative}\r\n--r\r\nContent-Type: image/png\r\nContent-Disposition: inline; filename="logo.png"\r\n\r\niVBORw0=\r\n--r--`,
+          ),
+        ),
+      );
+      assert.ok(
+        hasAttachments(
+          mixed(
+            'Content-Type: text/plain\r\n\r\nsee below',
+            'Content-Type: message/rfc822\r\n\r\nSubject: old\r\n\r\nold text',
+          ),
+        ),
+      );
+      assert.ok(
+        hasAttachments(
+          `Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="a.pdf"\r\n\r\nJVBERi0=`,
+        ),
+      );
+      assert.ok(
+        hasAttachments(mixed('Content-Type: text/plain\r\n\r\nhi', 'Content-Type: image/png\r\n\r\niVBORw0=')),
+        'an unnamed image',
+      );
+      const large = mixed(
+        'Content-Type: text/plain\r\n\r\nhi',
+        `Content-Type: application/pdf; name="big.pdf"\r\n\r\n${big('d')}`,
+      );
+      assert.ok(hasAttachments(large));
+      assert.equal(splitMailParts(Buffer.from(large, 'latin1')).lengths.length, 3, 'the split is unchanged');
+    });
+
+    test('text and HTML bodies, a multipart without a named part and a plain message are not marked', () => {
+      assert.equal(
+        hasAttachments('Subject: s\r\nContent-Type: text/plain\r\n\r\nfilename="x.pdf" in the text\r\n'),
+        false,
+      );
+      assert.equal(hasAttachments(`Subject: s\r\n${alternative}\r\n`), false);
+      assert.equal(
+        hasAttachments(
+          mixed('Content-Type: text/plain\r\n\r\nhi', `Content-Type: text/html\r\n\r\n<p>${'y'.repeat(3000)}</p>`),
+        ),
+        false,
+      );
+      assert.equal(
+        hasAttachments(mixed('Content-Type: text/plain\r\nContent-Disposition: inline\r\n\r\nname="x" in a body')),
+        false,
+      );
+      assert.equal(hasAttachments('no headers at all'), false);
+    });
   });
 });

@@ -4,7 +4,10 @@
 // are read from header blocks only (the message's, each part's, an attached message's), and a
 // body is searched only for its own entity's delimiter lines, so the bytes of a large base64
 // attachment are scanned once. Correctness never depends on the parse: the segments are
-// contiguous ranges, and the message is always their concatenation.
+// contiguous ranges, and the message is always their concatenation. The same walk notes
+// whether the message has an attachment (a part marked or named as one, a part that is not
+// text, an attached message), which browse shows as a mark: only the header blocks of parts are
+// read for it, and small parts only until one is found.
 import { type ChunkerParams, chunkLengths } from './fastcdc.ts';
 
 export const MIN_PART_SEGMENT = 2 * 1024;
@@ -18,6 +21,15 @@ const CONTENT_TYPE = /^content-type[ \t]*:((?:[^\r\n]|\r?\n[ \t])*)/im;
 const BOUNDARY_PARAMETER = /(?:^|[;\s])boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))/i;
 const MULTIPART = /^\s*multipart\//i;
 const ATTACHED_MESSAGE = /^\s*message\/(?:rfc822|global)\b/i;
+/**
+ * A leaf part is an attachment when it is marked as one, named (a `filename` or a `name`
+ * parameter: inline images included, as mail readers list them — RFC 2183, RFC 2046 §4.5.1),
+ * or not text (a PDF, an image: what the message reader lists as attachments).
+ */
+const DISPOSITION_ATTACHMENT = /^content-disposition[ \t]*:[ \t]*attachment\b/im;
+const NOT_TEXT = /^\s*(?!text\/|multipart\/)[\w.+-]+\/[\w.+-]+/i;
+const NAMED_PART =
+  /^content-(?:disposition|type)[ \t]*:(?:[^\r\n]|\r?\n[ \t])*?(?:[; \t]|\r?\n[ \t])(?:file)?name(?:\*\d+)?\*?\s*=/im;
 const CR = 13;
 const LF = 10;
 const DASH = 45;
@@ -80,6 +92,11 @@ interface Walk {
   raw: Buffer;
   minSize: number;
   bodies: Array<[number, number]>;
+  hasAttachments: boolean;
+}
+
+function isAttachment(headers: string): boolean {
+  return DISPOSITION_ATTACHMENT.test(headers) || NAMED_PART.test(headers) || NOT_TEXT.test(contentType(headers));
 }
 
 /** Adds the large leaf bodies of the multipart entity whose body is [from, to). */
@@ -89,7 +106,8 @@ function visitMultipart(walk: Walk, boundary: string, from: number, to: number, 
   for (let i = 0; i + 1 < lines.length; i++) {
     const partStart = lines[i]!.lineEnd;
     const partEnd = lines[i + 1]!.lineBreak;
-    if (partEnd - partStart < minSize) continue;
+    // A small part is read only while no attachment has been seen (its headers, or a small multipart's parts).
+    if (partEnd - partStart < minSize && walk.hasAttachments) continue;
     const headerEnd = findBlankLine(raw, partStart, partEnd);
     if (headerEnd === -1) continue;
     visitEntity(walk, raw.toString('latin1', partStart, headerEnd), headerEnd, partEnd, depth);
@@ -98,7 +116,8 @@ function visitMultipart(walk: Walk, boundary: string, from: number, to: number, 
 
 /** An entity (a part, or an attached message) with headers `headers` and body [from, to). */
 function visitEntity(walk: Walk, headers: string, from: number, to: number, depth: number): void {
-  if (to - from < walk.minSize) return;
+  const small = to - from < walk.minSize;
+  if (small && walk.hasAttachments) return;
   if (depth < MAX_DEPTH) {
     const boundary = multipartBoundary(headers);
     if (boundary) {
@@ -109,30 +128,47 @@ function visitEntity(walk: Walk, headers: string, from: number, to: number, dept
       // An attached message: its own attachments are cut out when it is a multipart itself.
       const innerEnd = findBlankLine(walk.raw, from, to);
       const inner = innerEnd === -1 ? undefined : multipartBoundary(walk.raw.toString('latin1', from, innerEnd));
+      walk.hasAttachments = true;
       if (inner) {
         visitMultipart(walk, inner, innerEnd, to, depth + 1);
         return;
       }
     }
   }
-  walk.bodies.push([from, to]);
+  if (!walk.hasAttachments && isAttachment(headers)) walk.hasAttachments = true;
+  if (!small) walk.bodies.push([from, to]);
 }
 
-/** Byte ranges [start, end) of the bodies of parts that deserve their own segment, in order. */
-function largePartBodies(raw: Buffer, minSize: number): Array<[number, number]> {
+/**
+ * The walk of a message: byte ranges [start, end) of the bodies of parts that deserve their own
+ * segment, in order, and whether it has an attachment.
+ */
+function walkMessage(raw: Buffer, minSize: number): Walk {
+  const walk: Walk = { raw, minSize, bodies: [], hasAttachments: false };
   const headerEnd = findBlankLine(raw, 0, raw.length);
-  if (headerEnd === -1) return [];
-  const boundary = multipartBoundary(raw.toString('latin1', 0, headerEnd));
-  const walk: Walk = { raw, minSize, bodies: [] };
+  if (headerEnd === -1) return walk;
+  const headers = raw.toString('latin1', 0, headerEnd);
+  const boundary = multipartBoundary(headers);
   if (boundary) visitMultipart(walk, boundary, headerEnd, raw.length, 1);
-  return walk.bodies;
+  // A message that is one part only is an attachment when that part is (a lone PDF, say).
+  else walk.hasAttachments = isAttachment(headers);
+  return walk;
 }
 
 /** Segment lengths of a message: their concatenation is the message. */
 export function splitMail(raw: Uint8Array, minPartSize: number = MIN_PART_SEGMENT): number[] {
+  return splitMailParts(raw, minPartSize).lengths;
+}
+
+/** Segment lengths of a message (their concatenation is the message) and whether it has an attachment. */
+export function splitMailParts(
+  raw: Uint8Array,
+  minPartSize: number = MIN_PART_SEGMENT,
+): { lengths: number[]; hasAttachments: boolean } {
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const walk = walkMessage(bytes, minPartSize);
   const cuts: number[] = [0];
-  for (const [start, end] of largePartBodies(bytes, minPartSize)) {
+  for (const [start, end] of walk.bodies) {
     if (start < cuts[cuts.length - 1]!) continue;
     if (start > cuts[cuts.length - 1]!) cuts.push(start);
     cuts.push(end);
@@ -146,5 +182,5 @@ export function splitMail(raw: Uint8Array, minPartSize: number = MIN_PART_SEGMEN
     else lengths.push(...chunkLengths(raw.subarray(start, start + length), LARGE_SEGMENT_CHUNKER, true));
   }
   if (lengths.length === 0) lengths.push(0);
-  return lengths;
+  return { lengths, hasAttachments: walk.hasAttachments };
 }

@@ -243,11 +243,11 @@ export class Repository {
     return this.writer.putMailFiles(paths);
   }
 
-  /** Messages in one worker round trip; buffers owning their memory are transferred (detached). */
+  /** Messages in one worker round trip (with whether each has an attachment); buffers owning their memory are transferred (detached). */
   putMails(
     raws: readonly Uint8Array[],
     options: { contentHash?: boolean } = {},
-  ): Promise<Array<{ id: string; size: number; sha256?: string }>> {
+  ): Promise<Array<{ id: string; size: number; hasAttachments: boolean; sha256?: string }>> {
     return this.writer.putMails(raws, options);
   }
 

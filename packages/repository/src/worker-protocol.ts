@@ -30,13 +30,22 @@ export type WorkerResult =
   | {
       op: 'read-split-hash';
       files: Array<
-        { ok: true; handle: number; size: number; lengths: number[]; ids: Uint8Array[] } | { ok: false; error: string }
+        | { ok: true; handle: number; size: number; lengths: number[]; ids: Uint8Array[]; hasAttachments: boolean }
+        | { ok: false; error: string }
       >;
     }
   | {
       op: 'keep-split-hash';
       /** `sha256`: hex SHA-256 of the whole message, when asked for. */
-      files: Array<{ ok: true; handle: number; size: number; lengths: number[]; ids: Uint8Array[]; sha256?: string }>;
+      files: Array<{
+        ok: true;
+        handle: number;
+        size: number;
+        lengths: number[];
+        ids: Uint8Array[];
+        hasAttachments: boolean;
+        sha256?: string;
+      }>;
     }
   | { op: 'seal-kept'; sealed: Uint8Array[][] }
   | { op: 'restore'; results: Array<{ ok: true; bytes: number } | { ok: false; error: string }> }

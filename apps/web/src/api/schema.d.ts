@@ -1462,10 +1462,15 @@ export interface paths {
                     content: {
                         "application/json": {
                             events: {
+                                allDay: boolean;
                                 calendarId: string;
+                                /** @description Exclusive end: the day after the last for an all-day event */
+                                end: string | null;
                                 iCalUID: string | null;
                                 itemKey: string;
                                 recurringEventId: string | null;
+                                /** @description A date for an all-day event, else an RFC 3339 time */
+                                start: string | null;
                                 summary: string | null;
                                 updated: string | null;
                                 version: number;
@@ -1524,7 +1529,11 @@ export interface paths {
                         "application/json": {
                             contacts: {
                                 displayName: string | null;
+                                /** @description The primary email address */
+                                email: string | null;
                                 itemKey: string;
+                                /** @description The primary phone number */
+                                phone: string | null;
                                 version: number;
                             }[];
                             nextCursor: string | null;
@@ -1587,6 +1596,8 @@ export interface paths {
                                 mimeType: string | null;
                                 modifiedTime: string | null;
                                 name: string;
+                                /** @description The owner's email; null for a shared drive's files */
+                                owner: string | null;
                                 path: string;
                                 size: number;
                                 trashed: boolean;
@@ -1784,6 +1795,8 @@ export interface paths {
                             messages: {
                                 date: string | null;
                                 from: string | null;
+                                /** @description Whether it has an attachment; absent for messages backed up before this was recorded */
+                                hasAttachments?: boolean;
                                 internalDate: string | null;
                                 itemKey: string;
                                 labelIds: string[];
@@ -2882,6 +2895,8 @@ export interface paths {
                             items: {
                                 current: boolean;
                                 from: string | null;
+                                /** @description A message: whether it has an attachment (absent when backed up before this was recorded) */
+                                hasAttachments?: boolean;
                                 itemKey: string;
                                 itemTime: string;
                                 labels: string[];

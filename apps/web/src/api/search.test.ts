@@ -73,16 +73,22 @@ test('search hits, events and contacts become the selectable items of the contra
       iCalUID: 'e1@x',
       recurringEventId: null,
       updated: null,
+      start: null,
+      end: null,
+      allDay: false,
     }),
     { service: 'calendar', sourceId: source, itemKey: 'primary/e1', version: 1, title: '(no title)' },
   );
-  assert.deepEqual(contactItem(source, { itemKey: 'people/c1', version: 4, displayName: 'Bea Lopez' }), {
-    service: 'contacts',
-    sourceId: source,
-    itemKey: 'people/c1',
-    version: 4,
-    title: 'Bea Lopez',
-  });
+  assert.deepEqual(
+    contactItem(source, { itemKey: 'people/c1', version: 4, displayName: 'Bea Lopez', email: null, phone: null }),
+    {
+      service: 'contacts',
+      sourceId: source,
+      itemKey: 'people/c1',
+      version: 4,
+      title: 'Bea Lopez',
+    },
+  );
 });
 
 test('a version appears in the backup points from its first backup until it was replaced', () => {

@@ -49,6 +49,17 @@ export async function backupCalendar(run: ServiceRun): Promise<ServiceResult> {
   return { cursor: { calendars: tokens }, mode };
 }
 
+interface EventTime {
+  date?: string;
+  dateTime?: string;
+}
+type EventTimes = { start?: EventTime; end?: EventTime };
+
+/** An event's start or end for browsing: the date of an all-day event ("2026-12-04"), else the RFC 3339 time. */
+function eventTime(time: EventTime | undefined): string | undefined {
+  return time?.dateTime ?? time?.date;
+}
+
 /** A calendar's listed events: cancelled ones close, the others are put (the run commits at its end). */
 async function storeEvents(run: ServiceRun, calendarId: string, events: CalendarEvent[], full: boolean): Promise<void> {
   const seen = new Set<string>();
@@ -66,6 +77,8 @@ async function storeEvents(run: ServiceRun, calendarId: string, events: Calendar
       iCalUID: event.iCalUID,
       recurringEventId: event.recurringEventId,
       updated: event.updated,
+      start: eventTime((event as EventTimes).start),
+      end: eventTime((event as EventTimes).end),
     };
     items.push({ key, item: event, metadata });
   }

@@ -5,7 +5,8 @@
 // the same content (format=minimal, no re-download), deleted → closed. 404 (history expired)
 // → the full comparison. Ids whose current version exists are never fetched again, so a
 // resumed run does not re-download what an interrupted one committed. Each version's metadata
-// also carries the label names and the header fields browse, search and restore use. A message
+// also carries the label names, the header fields browse, search and restore use, and whether
+// the message has an attachment (found by the repository's MIME split, no pass of its own). A message
 // that could not be fetched (its batch failed on every attempt) is a named failed item: the run
 // ends `partial` and, as its cursor is stored only by a run without failures, the next run
 // fetches it (docs/backup.md "Items that failed and the cursor").
@@ -168,8 +169,15 @@ async function storeMessages(run: ServiceRun, messages: GmailRawMessage[], label
     ),
   );
   items.forEach((item, i) => {
-    const { id, sha256 } = stored[i]!;
-    run.writer.put({ ...item, objectId: id, contentHash: sha256!, fetchedBytes: item.size });
+    // The attachment mark comes from the worker's MIME walk (it splits the message anyway).
+    const { id, sha256, hasAttachments } = stored[i]!;
+    run.writer.put({
+      ...item,
+      metadata: { ...item.metadata, hasAttachments },
+      objectId: id,
+      contentHash: sha256!,
+      fetchedBytes: item.size,
+    });
   });
 }
 

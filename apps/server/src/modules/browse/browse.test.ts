@@ -4,6 +4,8 @@ import { versionsOf } from '../../testing/backup.ts';
 import { type BrowseFixture, browseFixture } from '../../testing/browse-fixture.ts';
 import type { Browser } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import type { ItemVersion } from '../backup/index.ts';
+import { messageSummary } from './browse.ts';
 
 const FOLDER = 'application/vnd.google-apps.folder';
 
@@ -15,6 +17,7 @@ forEachDatabase('browse as of a backup point', (kind) => {
   let deletedMessageId = '';
   let folderId = '';
   let deletedFileId = '';
+  let attachedMessageId = '';
   const user = () => f.users[0]?.email as string;
   const base = () => `/api/customers/${f.customerId}/browse`;
 
@@ -28,6 +31,14 @@ forEachDatabase('browse as of a backup point', (kind) => {
       email: user(),
       subject: 'Deleted three points ago',
       body: 'gone',
+      labelIds: ['INBOX'],
+    }).id;
+    attachedMessageId = f.emulator.control.addMessage({
+      email: user(),
+      raw:
+        'From: a@external.example\r\nSubject: The figures\r\nContent-Type: multipart/mixed; boundary="m"\r\n\r\n' +
+        '--m\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n--m\r\nContent-Type: text/csv; name="figures.csv"\r\n' +
+        'Content-Disposition: attachment; filename="figures.csv"\r\n\r\na,b\r\n1,2\r\n--m--\r\n',
       labelIds: ['INBOX'],
     }).id;
     folderId = f.emulator.control.createFile({ email: user(), name: 'Projects', mimeType: FOLDER }).id;
@@ -116,6 +127,29 @@ forEachDatabase('browse as of a backup point', (kind) => {
     assert.equal(new Set(inbox).size, inbox.length);
   });
 
+  it('marks the message with an attachment, and no other listed message without one', async () => {
+    const response = await owner.get(
+      `${base()}/sources/${sources.gmail}/gmail/messages?label=INBOX&limit=1000&at=${points[0]?.toISOString()}`,
+    );
+    assert.equal(response.statusCode, 200, response.body);
+    const messages: Array<{ itemKey: string; hasAttachments?: boolean }> = response.json().messages;
+    const byKey = new Map(messages.map((message) => [message.itemKey, message.hasAttachments]));
+    assert.equal(byKey.get(attachedMessageId), true);
+    assert.equal(byKey.get(deletedMessageId), false, 'a text/plain message has none');
+    assert.ok(
+      messages.every((message) => typeof message.hasAttachments === 'boolean'),
+      'recorded for every message backed up now',
+    );
+    const search = await owner.get(`/api/customers/${f.customerId}/search?q=${encodeURIComponent('subject:figures')}`);
+    assert.equal(search.statusCode, 200, search.body);
+    assert.deepEqual(
+      search
+        .json()
+        .items.map((hit: { itemKey: string; hasAttachments?: boolean }) => [hit.itemKey, hit.hasAttachments]),
+      [[attachedMessageId, true]],
+    );
+  });
+
   it('lists exactly the messages carrying a label id for each label, and none for an unknown id or a prefix of one', async () => {
     const current = await versionsOf(f, user(), 'gmail');
     const labelIds = new Set(current.flatMap((version) => version.metadata.labelIds as string[]));
@@ -197,8 +231,13 @@ forEachDatabase('browse as of a backup point', (kind) => {
     const now = await inFolder();
     assert.deepEqual(now.folder, { itemKey: folderId, name: 'Projects', path: '/Projects', ancestors: [] });
     assert.deepEqual(
-      now.entries.map((entry: { name: string; path: string }) => [entry.name, entry.path]),
-      [['notes.txt', '/Projects']],
+      now.entries.map((entry: { name: string; path: string; owner: string | null }) => [
+        entry.name,
+        entry.path,
+        entry.owner,
+      ]),
+      [['notes.txt', '/Projects', user()]],
+      'each entry with its owner',
     );
     const then = await inFolder(points[0]);
     assert.deepEqual(
@@ -232,6 +271,16 @@ forEachDatabase('browse as of a backup point', (kind) => {
       cursor = page.json().nextCursor;
     } while (cursor);
     assert.equal(listed.length, calendar.events);
+    const shown = await owner.get(
+      `${base()}/sources/${sources.calendar}/calendar/events?calendar=${encodeURIComponent(calendar.calendarId)}&limit=1000`,
+    );
+    for (const event of shown.json().events as Array<{ start: string; end: string; allDay: boolean }>) {
+      // An all-day event has dates; a timed one RFC 3339 times; each ends after it starts.
+      const format = event.allDay ? /^\d{4}-\d{2}-\d{2}$/ : /^\d{4}-\d{2}-\d{2}T/;
+      assert.match(event.start, format);
+      assert.match(event.end, format);
+      assert.ok(new Date(event.end) > new Date(event.start), `${event.start} – ${event.end}`);
+    }
     const people = await versionsOf(f, user(), 'contacts');
     const contacts = await owner.get(`${base()}/sources/${sources.contacts}/contacts?limit=1000`);
     assert.equal(contacts.statusCode, 200, contacts.body);
@@ -241,6 +290,18 @@ forEachDatabase('browse as of a backup point', (kind) => {
     );
     assert.ok(
       contacts.json().contacts.every((contact: { displayName: unknown }) => typeof contact.displayName === 'string'),
+    );
+    // Each contact's primary email and phone, as backed up.
+    const expected = new Map(
+      people.map((person) => [person.itemKey, [person.metadata.email ?? null, person.metadata.phone ?? null]]),
+    );
+    for (const contact of contacts.json().contacts as Array<{ itemKey: string; email: string; phone: string }>) {
+      assert.deepEqual([contact.email, contact.phone], expected.get(contact.itemKey));
+      assert.match(contact.email, /@/);
+    }
+    assert.ok(
+      people.some((person) => typeof person.metadata.phone === 'string'),
+      'the fixture has phone numbers',
     );
   });
 
@@ -281,4 +342,15 @@ forEachDatabase('browse as of a backup point', (kind) => {
     const viewer = await f.as('readOnly');
     assert.equal((await viewer.get(`${base()}/sources`)).statusCode, 403);
   });
+});
+
+it('a message backed up before attachments were recorded has no mark, rather than "none"', () => {
+  const version = {
+    itemKey: 'm1',
+    version: 1,
+    size: 10,
+    metadata: { subject: 'Old', labelIds: ['INBOX'] },
+  } as unknown as ItemVersion;
+  assert.equal('hasAttachments' in messageSummary(version), false);
+  assert.equal(messageSummary({ ...version, metadata: { hasAttachments: false } }).hasAttachments, false);
 });

@@ -140,6 +140,8 @@ export interface MessageSummary {
   size: number;
   labelIds: string[];
   labelNames: string[];
+  /** Whether the message has an attachment; absent for versions backed up before it was recorded. */
+  hasAttachments?: boolean;
 }
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
@@ -160,6 +162,7 @@ export function messageSummary(version: ItemVersion): MessageSummary {
     size: version.size,
     labelIds: strings(m.labelIds),
     labelNames: strings(m.labelNames),
+    ...(typeof m.hasAttachments === 'boolean' ? { hasAttachments: m.hasAttachments } : {}),
   };
 }
 
@@ -196,6 +199,15 @@ export interface DriveEntry {
   /** The folder path the entry is in ("/" at the top). */
   path: string;
   trashed: boolean;
+  /** The first owner's email (Drive's `owners`); null for a shared drive's files, which have none. */
+  owner: string | null;
+}
+
+/** The first owner's email, else their name (Drive lists one owner for a My Drive file). */
+function firstOwner(owners: unknown): string | null {
+  if (!Array.isArray(owners)) return null;
+  const owner = owners[0] as { emailAddress?: unknown; displayName?: unknown } | undefined;
+  return text(owner?.emailAddress) ?? text(owner?.displayName);
 }
 
 export function driveEntry(version: ItemVersion): DriveEntry {
@@ -210,6 +222,7 @@ export function driveEntry(version: ItemVersion): DriveEntry {
     modifiedTime: text(m.modifiedTime),
     path: text(m.path) ?? '/',
     trashed: m.trashed === true,
+    owner: firstOwner(m.owners),
   };
 }
 
@@ -295,7 +308,13 @@ export interface EventSummary {
   iCalUID: string | null;
   recurringEventId: string | null;
   updated: string | null;
+  /** Start and end: a date ("2026-12-04") for an all-day event, else an RFC 3339 time; null when not recorded. */
+  start: string | null;
+  end: string | null;
+  allDay: boolean;
 }
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 export function eventSummary(version: ItemVersion): EventSummary {
   const m = version.metadata;
@@ -307,6 +326,9 @@ export function eventSummary(version: ItemVersion): EventSummary {
     iCalUID: text(m.iCalUID),
     recurringEventId: text(m.recurringEventId),
     updated: text(m.updated),
+    start: text(m.start),
+    end: text(m.end),
+    allDay: DATE_ONLY.test(text(m.start) ?? ''),
   };
 }
 
@@ -334,6 +356,20 @@ export interface ContactSummary {
   itemKey: string;
   version: number;
   displayName: string | null;
+  /** The primary email and phone number; null when the contact has none (or was backed up before they were recorded). */
+  email: string | null;
+  phone: string | null;
+}
+
+export function contactSummary(version: ItemVersion): ContactSummary {
+  const m = version.metadata;
+  return {
+    itemKey: version.itemKey,
+    version: version.version,
+    displayName: text(m.displayName),
+    email: text(m.email),
+    phone: text(m.phone),
+  };
 }
 
 export async function contacts(
@@ -349,11 +385,7 @@ export async function contacts(
     limit: limit + 1,
     ...(afterKey === undefined ? {} : { afterKey }),
   });
-  return pageOf(
-    rows.map((row) => ({ itemKey: row.itemKey, version: row.version, displayName: text(row.metadata.displayName) })),
-    limit,
-    (row) => [row.itemKey],
-  );
+  return pageOf(rows.map(contactSummary), limit, (row) => [row.itemKey]);
 }
 
 // ---------------------------------------------------------------------------------------------

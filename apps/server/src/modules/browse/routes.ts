@@ -212,6 +212,10 @@ export const browseModule: ApiModule = (app, ctx) => {
                 size: z.number(),
                 labelIds: z.array(z.string()),
                 labelNames: z.array(z.string()),
+                hasAttachments: z
+                  .boolean()
+                  .optional()
+                  .describe('Whether it has an attachment; absent for messages backed up before this was recorded'),
               }),
             ),
             nextCursor,
@@ -263,6 +267,7 @@ export const browseModule: ApiModule = (app, ctx) => {
                 modifiedTime: z.string().nullable(),
                 path: z.string(),
                 trashed: z.boolean(),
+                owner: z.string().nullable().describe("The owner's email; null for a shared drive's files"),
               }),
             ),
             nextCursor,
@@ -328,6 +333,9 @@ export const browseModule: ApiModule = (app, ctx) => {
                 iCalUID: z.string().nullable(),
                 recurringEventId: z.string().nullable(),
                 updated: z.string().nullable(),
+                start: z.string().nullable().describe('A date for an all-day event, else an RFC 3339 time'),
+                end: z.string().nullable().describe('Exclusive end: the day after the last for an all-day event'),
+                allDay: z.boolean(),
               }),
             ),
             nextCursor,
@@ -361,7 +369,13 @@ export const browseModule: ApiModule = (app, ctx) => {
           200: z.object({
             point: pointSchema,
             contacts: z.array(
-              z.object({ itemKey: z.string(), version: z.number(), displayName: z.string().nullable() }),
+              z.object({
+                itemKey: z.string(),
+                version: z.number(),
+                displayName: z.string().nullable(),
+                email: z.string().nullable().describe('The primary email address'),
+                phone: z.string().nullable().describe('The primary phone number'),
+              }),
             ),
             nextCursor,
           }),

@@ -1,5 +1,6 @@
 // How a search hit is shown (API and `safehold search --json`): who and what, the item's
-// title, sender, recipients, labels, MIME type and folder, and whether it is current.
+// title, sender, recipients, labels, MIME type and folder, whether it is current and, for a
+// message, whether it has an attachment.
 import { z } from 'zod';
 import type { SearchHit } from './search.ts';
 
@@ -22,6 +23,10 @@ export const searchHitSchema = z.object({
   itemTime: z.string(),
   validFrom: z.string(),
   validTo: z.string().nullable(),
+  hasAttachments: z
+    .boolean()
+    .optional()
+    .describe('A message: whether it has an attachment (absent when backed up before this was recorded)'),
 });
 export type SearchHitSummary = z.infer<typeof searchHitSchema>;
 
@@ -57,5 +62,6 @@ export function hitSummary(hit: SearchHit): SearchHitSummary {
     itemTime: hit.itemTime.toISOString(),
     validFrom: hit.validFrom.toISOString(),
     validTo: hit.validTo?.toISOString() ?? null,
+    ...(typeof m.hasAttachments === 'boolean' ? { hasAttachments: m.hasAttachments } : {}),
   };
 }

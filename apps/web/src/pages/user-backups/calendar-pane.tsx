@@ -1,14 +1,14 @@
 // The Calendar tab of the per-user page: the calendars backed up at the chosen point (with their
 // event counts) and the events of the chosen one, a page at a time ("Load more"). Each event row:
-// its title with a mark for an occurrence of a recurring event, when it was last changed, a
-// checkbox, its .ics download and its versions. The backup keeps no start or end in an event's
-// metadata, so the list does not show them (the .ics has them).
+// its title with a mark for an occurrence of a recurring event, when it starts and ends (an
+// all-day event by its dates), a checkbox, its .ics download and its versions.
 import { Alert, Badge, Group, Loader, Select, Stack, Table, Text } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { calendarChoices, calendarsQuery, eventItem, eventsQuery } from '../../api/search.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
-import { count, dateTime } from '../../format.ts';
+import { count } from '../../format.ts';
+import { eventWhen } from './browse-rows.ts';
 import type { SelectableItem } from './contract.ts';
 import { LoadMore, PageCheckbox, RowActions, RowCheckbox, type RowSelection } from './row-actions.tsx';
 
@@ -93,7 +93,7 @@ function EventList({
                 />
               </Table.Th>
               <Table.Th>Event</Table.Th>
-              <Table.Th visibleFrom="sm">Last changed</Table.Th>
+              <Table.Th visibleFrom="sm">When</Table.Th>
               <Table.Th ta="right">
                 <Text span size="sm" fw={700} visibleFrom="sm">
                   Actions
@@ -121,13 +121,11 @@ function EventList({
                       ) : null}
                     </Group>
                     <Text size="xs" c="dimmed" hiddenFrom="sm">
-                      Changed {dateTime(event.updated)}
+                      {eventWhen(event)}
                     </Text>
                   </Table.Td>
                   <Table.Td visibleFrom="sm">
-                    <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
-                      {dateTime(event.updated)}
-                    </Text>
+                    <Text size="sm">{eventWhen(event)}</Text>
                   </Table.Td>
                   <Table.Td>
                     <RowActions customerId={customerId} item={item} onShowVersions={onShowVersions} />

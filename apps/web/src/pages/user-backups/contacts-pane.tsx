@@ -1,10 +1,11 @@
 // The Contacts tab of the per-user page: the contacts backed up at the chosen point, a page at a
-// time ("Load more"), each with a checkbox, its .vcf download and its versions. The backup keeps
-// only a contact's name in its metadata, so emails and phones are in the .vcf, not the list.
+// time ("Load more"), each with its name, primary email and phone, a checkbox, its .vcf download
+// and its versions.
 import { Alert, Loader, Stack, Table, Text } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { contactItem, contactsQuery } from '../../api/search.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
+import { none } from '../../format.ts';
 import type { SelectableItem } from './contract.ts';
 import { LoadMore, PageCheckbox, RowActions, RowCheckbox, type RowSelection } from './row-actions.tsx';
 
@@ -45,6 +46,8 @@ export function ContactsPane({
                     />
                   </Table.Th>
                   <Table.Th>Name</Table.Th>
+                  <Table.Th visibleFrom="sm">Email</Table.Th>
+                  <Table.Th visibleFrom="sm">Phone</Table.Th>
                   <Table.Th ta="right">
                     <Text span size="sm" fw={700} visibleFrom="sm">
                       Actions
@@ -64,6 +67,15 @@ export function ContactsPane({
                         <Text size="sm" fw={500}>
                           {item.title}
                         </Text>
+                        <Text size="xs" c="dimmed" hiddenFrom="sm" style={{ overflowWrap: 'anywhere' }}>
+                          {[contact.email, contact.phone].filter(Boolean).join(' · ')}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td visibleFrom="sm" style={{ overflowWrap: 'anywhere' }}>
+                        {contact.email ?? none}
+                      </Table.Td>
+                      <Table.Td visibleFrom="sm" style={{ whiteSpace: 'nowrap' }}>
+                        {contact.phone ?? none}
                       </Table.Td>
                       <Table.Td>
                         <RowActions customerId={customerId} item={item} onShowVersions={onShowVersions} />

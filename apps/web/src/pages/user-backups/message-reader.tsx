@@ -1,12 +1,14 @@
-// The message reader (dialog "Message"): a backed-up message's headers, its text and its
-// attachments, each downloadable, as of the chosen backup point. The whole message is always
+// The message reader (dialog "Message"): a backed-up message's headers, its labels, its text and
+// its attachments, each downloadable, as of the chosen backup point. The whole message is always
 // downloadable as .eml — and is all that is offered when the server cannot show it as text.
 import { Anchor, Group, Loader, Modal, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { attachmentUrl, downloadUrl, type MessageRow, messageQuery } from '../../api/browse.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { bytes, dateTime, none } from '../../format.ts';
+import { fileType } from './browse-rows.ts';
 import type { SelectableItem } from './contract.ts';
+import { LabelChips } from './row-actions.tsx';
 
 export function MessageReader({
   customerId,
@@ -84,6 +86,7 @@ function MessageBody({
           { name: 'Date', value: data.date ? dateTime(data.date) : null },
         ]}
       />
+      <LabelChips labels={rowLabels(message.row)} />
       <ScrollArea.Autosize mah={360} type="auto">
         <Text component="pre" size="sm" style={{ whiteSpace: 'pre-wrap', fontFamily: 'inherit', margin: 0 }}>
           {data.text ?? 'This message has no text part.'}
@@ -98,7 +101,7 @@ function MessageBody({
                 {attachment.filename}
               </Anchor>
               <Text size="sm" c="dimmed">
-                {attachment.mimeType}, {bytes(attachment.size)}
+                {fileType({ isFolder: false, mimeType: attachment.mimeType })}, {bytes(attachment.size)}
               </Text>
             </Group>
           ))}
@@ -111,6 +114,11 @@ function MessageBody({
       </details>
     </Stack>
   );
+}
+
+/** A row's labels by id with the names the backup recorded (a user label's name is only there). */
+function rowLabels(row: MessageRow): Array<{ id: string; name: string }> {
+  return row.labelIds.map((id, index) => ({ id, name: row.labelNames[index] ?? id }));
 }
 
 function Headers({ headers }: { headers: { name: string; value: string | null }[] }) {

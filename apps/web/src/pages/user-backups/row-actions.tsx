@@ -1,10 +1,12 @@
 // The parts every list on the per-user page shares (Mail, Drive, Calendar, Contacts and search
 // results): a row's checkbox, its actions (download that version, "Versions"), the page's
-// select-all checkbox and "Load more" under a cursor-paged list. One piece each, so the panes
-// cannot drift apart in names or behaviour.
-import { Anchor, Button, Checkbox, Flex, Group } from '@mantine/core';
+// select-all checkbox, "Load more" under a cursor-paged list, a message's attachment mark and
+// its labels.
+// One piece each, so the panes cannot drift apart in names or behaviour.
+import { Anchor, Badge, Button, Checkbox, Flex, Group } from '@mantine/core';
 import type { UseInfiniteQueryResult } from '@tanstack/react-query';
 import { downloadUrl } from '../../api/browse.ts';
+import { labelName } from './browse-rows.ts';
 import type { SelectableItem } from './contract.ts';
 
 /** What every pane's rows are given by the page (selection lives there). */
@@ -118,6 +120,43 @@ export function LoadMore({
       <Button variant="default" loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
         Load more
       </Button>
+    </Group>
+  );
+}
+
+/** A paperclip beside a message that has attachments, named for assistive technology ("Has attachments"). */
+export function AttachmentMark() {
+  return (
+    <span role="img" aria-label="Has attachments" title="Has attachments" style={{ display: 'inline-flex' }}>
+      <svg
+        width="16"
+        height="16"
+        viewBox="0 0 24 24"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        strokeLinecap="round"
+        aria-hidden="true"
+      >
+        <path d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l8-8" />
+      </svg>
+    </span>
+  );
+}
+
+/** A message's labels as chips, named as Gmail names them ("Inbox", "Categories: Social"). */
+export function LabelChips({ labels }: { labels: ReadonlyArray<string | { id: string; name: string }> }) {
+  if (labels.length === 0) return null;
+  return (
+    <Group gap={4} component="ul" aria-label="Labels" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
+      {labels.map((label) => {
+        const name = labelName(label);
+        return (
+          <Badge key={name} component="li" variant="light" color="gray" size="sm" tt="none">
+            {name}
+          </Badge>
+        );
+      })}
     </Group>
   );
 }

@@ -1,7 +1,8 @@
 // Search results on the per-user page: the typed query kept to the page's subject
 // (query-chips.ts scopedQuery) as of the chosen backup point, newest first, a page at a time
 // ("Load more" asks the server for the next cursor). Each row is tagged with its service and has
-// the same checkbox and actions as browsing (row-actions.tsx): download that version, "Versions".
+// the same checkbox and actions as browsing (row-actions.tsx): download that version, "Versions";
+// a message shows its attachment mark and its labels as browsing does.
 import { Alert, Badge, Box, Group, Loader, Stack, Table, Text } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { hitItem, type SearchHit, searchQuery } from '../../api/search.ts';
@@ -9,7 +10,15 @@ import { ErrorAlert } from '../../components/error-alert.tsx';
 import { bytes, dateTime } from '../../format.ts';
 import { type SelectableItem, type Service, type Subject, serviceTabs } from './contract.ts';
 import { scopedQuery } from './query-chips.ts';
-import { LoadMore, PageCheckbox, RowActions, RowCheckbox, type RowSelection } from './row-actions.tsx';
+import {
+  AttachmentMark,
+  LabelChips,
+  LoadMore,
+  PageCheckbox,
+  RowActions,
+  RowCheckbox,
+  type RowSelection,
+} from './row-actions.tsx';
 
 const serviceColours: Record<Service, string> = { gmail: 'red', drive: 'blue', calendar: 'teal', contacts: 'grape' };
 
@@ -98,14 +107,18 @@ export function SearchPanel({
                         <RowCheckbox item={item} isSelected={isSelected} onToggle={onToggle} />
                       </Table.Td>
                       <Table.Td>
-                        <Text size="sm" fw={500} lineClamp={2}>
-                          {item.title}
-                        </Text>
+                        <Group gap={6} wrap="nowrap">
+                          <Text size="sm" fw={500} lineClamp={2}>
+                            {item.title}
+                          </Text>
+                          {hit.hasAttachments ? <AttachmentMark /> : null}
+                        </Group>
                         {detail ? (
                           <Text size="xs" c="dimmed" lineClamp={1}>
                             {detail}
                           </Text>
                         ) : null}
+                        {hit.service === 'gmail' ? <LabelChips labels={hit.labels} /> : null}
                         <Group gap={4} hiddenFrom="sm" mt={2}>
                           <ServiceBadge service={hit.service} />
                           <Text size="xs" c="dimmed">

@@ -1,10 +1,12 @@
 // A user's (or shared drive's) backups (issue 17): heading, a tab per service, the "Backup point"
-// picker (every point of the tab's source, newest first, the newest chosen), "Back up now",
-// "Restore" and "Export" for what is selected, the "Search backups" box (results replace the
-// pane while a search is active), the panes, version history and the backup history. The page
-// owns the selection; a new tab or backup point clears it. Used by the customer console for any
+// picker (every point of the tab's source, newest first, the newest chosen), "Back up now" (for
+// administrators; an end user does not see it), "Restore" and "Export" for what is selected, the
+// "Search backups" box (results replace the pane while a search is active), the panes, version
+// history and the backup history. The page owns the selection; a new tab or backup point clears
+// it. A subject never backed up gets one sentence ("No backup of … yet") instead of the tabs.
+// Used by the customer console for any
 // user (viewer.mode 'admin') and by "My backups" for the signed-in end user ('self').
-import { Button, Group, Select, Stack, Tabs, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, Select, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useReducer, useState } from 'react';
@@ -99,12 +101,25 @@ export function UserBackupsView({ subject, viewer, customerId }: UserBackupsView
       ? `${count(elsewhere)} selected ${elsewhere === 1 ? 'item is' : 'items are'} not ${serviceTabs[service]}: restore or export ${elsewhere === 1 ? 'it' : 'them'} from ${elsewhere === 1 ? 'its' : 'their'} own tab.`
       : null;
   const backedUp = (sources.data?.sources ?? []).map((one) => one.service);
+  const heading = (
+    <Title order={1} fz="h2" style={{ overflowWrap: 'anywhere' }}>
+      {title}
+    </Title>
+  );
 
+  // Nothing of this subject was ever backed up: one sentence, not four empty tabs (and no request for points).
+  if (sources.isSuccess && sources.data.sources.length === 0) {
+    return (
+      <Stack gap="md">
+        {heading}
+        <NeverBackedUp title={title} customerId={customerId} subject={subject} viewer={viewer} />
+        <BackupHistory customerId={customerId} subject={subject} />
+      </Stack>
+    );
+  }
   return (
     <Stack gap="md">
-      <Title order={1} fz="h2" style={{ overflowWrap: 'anywhere' }}>
-        {title}
-      </Title>
+      {heading}
       <ErrorAlert error={sources.error} />
       <Tabs value={service} onChange={changeTab} keepMounted={false}>
         <Tabs.List>
@@ -131,7 +146,7 @@ export function UserBackupsView({ subject, viewer, customerId }: UserBackupsView
                   disabled={pointList.length === 0}
                   placeholder={sources.isPending || points.isLoading ? 'Loading…' : 'No backups yet'}
                 />
-                <BackUpNow customerId={customerId} subject={subject} viewer={viewer} />
+                {viewer.mayBackUp ? <BackUpNow customerId={customerId} subject={subject} viewer={viewer} /> : null}
               </Group>
               <Actions
                 viewer={viewer}
@@ -167,6 +182,10 @@ export function UserBackupsView({ subject, viewer, customerId }: UserBackupsView
                   at={point.at}
                   customerId={customerId}
                   rootName={subject.kind === 'user' ? 'My Drive' : subject.name}
+                  owners={{
+                    me: viewer.mode === 'self' && subject.kind === 'user' ? subject.email : null,
+                    driveName: subject.kind === 'shared_drive' ? subject.name : null,
+                  }}
                   selection={selection}
                   isSelected={selected}
                   onToggle={toggle}
@@ -205,7 +224,10 @@ export function UserBackupsView({ subject, viewer, customerId }: UserBackupsView
 }
 
 type PaneProps = Omit<Parameters<typeof MailPane>[0], 'sourceId'> &
-  Pick<Parameters<typeof DrivePane>[0], 'rootName' | 'onSelectFolder'> & { service: Service; source: BackupSource };
+  Pick<Parameters<typeof DrivePane>[0], 'rootName' | 'owners' | 'onSelectFolder'> & {
+    service: Service;
+    source: BackupSource;
+  };
 
 function Pane({ service, source, ...props }: PaneProps) {
   const common = { ...props, sourceId: source.id };
@@ -276,17 +298,44 @@ function Actions({
   );
 }
 
-/** "Back up now" for this user: off, with the reason, when they have no license or it is not allowed. */
+/** The page of a subject with no backup yet: says so, with "Back up now" for those who may start one. */
+function NeverBackedUp({
+  title,
+  customerId,
+  subject,
+  viewer,
+}: {
+  title: string;
+  customerId: string;
+  subject: Subject;
+  viewer: Viewer;
+}) {
+  return (
+    <Stack gap="sm" align="flex-start">
+      <Alert variant="light" color="gray" title={`No backup of ${title} yet`} w="100%">
+        {viewer.mayBackUp
+          ? 'The first backup runs in the domain’s backup window, or now with “Back up now”.'
+          : 'Your data will appear here after its first backup.'}
+      </Alert>
+      {viewer.mayBackUp ? <BackUpNow customerId={customerId} subject={subject} viewer={viewer} /> : null}
+    </Stack>
+  );
+}
+
+/**
+ * "Back up now" for this user (offered only to viewers who may start backups; an end user never
+ * sees it): off, with the reason, when they have no license or are a shared drive.
+ */
 function BackUpNow({ customerId, subject, viewer }: { customerId: string; subject: Subject; viewer: Viewer }) {
   const email = subject.kind === 'user' ? subject.email : null;
   // Only administrators can read the directory; an end user's own license is the viewer's business.
   const directory = useQuery({
     ...usersQuery(customerId, { q: email ?? '', limit: 5 }),
-    enabled: email !== null && viewer.mode === 'admin' && viewer.mayBackUp,
+    enabled: email !== null && viewer.mode === 'admin',
   });
   const user = directory.data?.users.find((one) => one.email.toLowerCase() === email?.toLowerCase());
   const backUp = useMutation({ mutationFn: () => backUpUser(customerId, email ?? '') });
-  const reason = backUpNowRefusal(viewer, subject, user?.license);
+  const reason = backUpNowRefusal(subject, user?.license);
   return (
     <Stack gap={4}>
       <Group gap="sm">
