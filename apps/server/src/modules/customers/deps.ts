@@ -1,5 +1,7 @@
 // What the customers module's use cases depend on (tenant connection, directory sync,
 // licensing), built once from the AppContext, plus the hooks other modules fill in.
+
+import type { GoogleClient } from '@safehold/google';
 import type { Clock } from '../../clock.ts';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
@@ -23,6 +25,13 @@ export interface CustomerHooks {
    * due, and the next purge run tries again.
    */
   userPurgeDue?(user: { customerId: string; userId: string; email: string }): Promise<void>;
+  /**
+   * A directory sync completed: the backup engine lists the domain's shared drives as the admin
+   * the sync used (new ones remembered and, when the tenant protects new drives, registered for
+   * the schedule), so a drive created today is in tonight's backup. A throw is logged; the sync
+   * stands.
+   */
+  directorySynced?(sync: { customerId: string; adminEmail: string; google: GoogleClient }): Promise<void>;
 }
 
 export interface CustomersDeps {

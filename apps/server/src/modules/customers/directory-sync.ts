@@ -198,6 +198,13 @@ export async function syncDirectory(
       tx,
     );
   });
+  if (deps.hooks.directorySynced) {
+    await deps.hooks
+      .directorySynced({ customerId, adminEmail: usedAdmin, google })
+      .catch((error: unknown) =>
+        deps.logger.warn({ err: error, customerId }, 'after the directory sync, the shared drives were not listed'),
+      );
+  }
   return report;
 }
 
