@@ -301,7 +301,11 @@ test('shared drives: admin lists all with useDomainAdminAccess; listing files ne
 test('writing into a shared drive needs supportsAllDrives; a marker search finds the file with corpora=drive only', async () => {
   const all = await c.drive.drives.list({ useDomainAdminAccess: true });
   const driveId = all.data.drives?.[0]?.id ?? '';
-  const perms = await c.drive.permissions.list({ fileId: driveId, supportsAllDrives: true, useDomainAdminAccess: true });
+  const perms = await c.drive.permissions.list({
+    fileId: driveId,
+    supportsAllDrives: true,
+    useDomainAdminAccess: true,
+  });
   const organizer = perms.data.permissions?.find((p) => p.role === 'organizer')?.emailAddress ?? '';
   const member = clientsFor(emulator.url, emulator.serviceAccountKey, organizer);
   const requestBody = { name: 'restored.txt', parents: [driveId], appProperties: { marker: 'm-1' } };

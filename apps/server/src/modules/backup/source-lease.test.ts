@@ -73,7 +73,8 @@ forEachDatabase('the per-source lease', (kind) => {
     const ended = new Promise<void>((resolve) => {
       firstEnded = resolve;
     });
-    const afterCommit = () => Promise.race([ended, new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]);
+    const afterCommit = () =>
+      Promise.race([ended, new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]);
     const results = await Promise.all(
       [a, b].map((run) =>
         runSourceBackup(f.ctx, run.runId, { google: f.google, hooks: { afterCommit } }).finally(firstEnded),

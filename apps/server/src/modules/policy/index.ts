@@ -10,6 +10,7 @@ export {
   authorize,
   authorizeInvitation,
   authorizeRestoreTarget,
+  authorizeSharedDriveRestore,
   authorizeSubject,
   backupHistoryAccess,
   type CustomerRole,

@@ -299,6 +299,17 @@ export function authorizeSubject(actor: Actor, subjectEmail: string, notFoundMes
   if (own !== null && own !== subjectEmail.toLowerCase()) throw new AppError('not_found', notFoundMessage);
 }
 
+/**
+ * A shared drive's restore: administrators and help-desk admins (whoever `authorize` let
+ * restore the tenant's data), never an end user — a shared drive is nobody's own account. A
+ * 403 rather than the own-data rule's 404: drive ids are not secret to its members.
+ */
+export function authorizeSharedDriveRestore(actor: Actor): void {
+  if (ownSubjectOnly(actor) !== null) {
+    throw new AppError('forbidden', 'Shared drives are restored by administrators only.');
+  }
+}
+
 /** Where a restore may write: an end user only into their own account (PRODUCT §1). */
 export function authorizeRestoreTarget(actor: Actor, targetEmail: string): void {
   const own = ownSubjectOnly(actor);
