@@ -2673,6 +2673,9 @@ export interface paths {
                                 startedAt: string | null;
                                 /** @enum {string} */
                                 status: "queued" | "running" | "success" | "partial" | "failed";
+                                /** @enum {string} */
+                                subjectKind: "user" | "shared_drive";
+                                subjectName: string;
                                 to: string;
                                 total: number;
                                 user: string;
@@ -2684,7 +2687,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Start a restore of a user’s service (or a label, folder or items) as of a backup point */
+        /** Start a restore of a user’s service or a shared drive (or a label, folder or items) as of a backup point */
         post: {
             parameters: {
                 query?: never;
@@ -2709,7 +2712,6 @@ export interface paths {
                         service: "gmail" | "drive" | "calendar" | "contacts";
                         /** Format: email */
                         to?: string;
-                        /** Format: email */
                         user: string;
                     };
                 };
@@ -2803,6 +2805,9 @@ export interface paths {
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "running" | "success" | "partial" | "failed";
+                            /** @enum {string} */
+                            subjectKind: "user" | "shared_drive";
+                            subjectName: string;
                             to: string;
                             total: number;
                             user: string;

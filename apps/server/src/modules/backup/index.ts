@@ -67,6 +67,7 @@ export { backupModule } from './routes.ts';
 export { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
 export { backupWindowSchema, getBackupWindow, scheduleBackupJobs, setBackupWindow } from './schedule.ts';
 export { chunks, errorReason, forEachLimited } from './service-context.ts';
+export { sharedDriveNames } from './shared-drives.ts';
 export {
   type BackupScope,
   type ChosenSource,

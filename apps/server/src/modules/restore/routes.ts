@@ -5,8 +5,10 @@
 // tenant is loaded and authorised by policy first: a tenant the caller cannot see answers 404,
 // as does a restore of another tenant, and for an end user a restore of another user's backup.
 import { z } from 'zod';
+import type { Db } from '../../db/database.ts';
 import type { ApiModule } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
+import { sharedDriveNames } from '../backup/index.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { authorizeSubject, ownSubjectOnly } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
@@ -71,6 +73,8 @@ const restoreSummary = z.object({
   /** Whose backup: a user's (`user` is their email) or a shared drive's (`user` is its id). */
   subjectKind: z.enum(['user', 'shared_drive']),
   user: z.string(),
+  /** What to call the subject: the user's email, or the shared drive's name (its id when the backup never listed it). */
+  subjectName: z.string(),
   /** The user restored into, or the shared drive's id when it is restored into itself. */
   to: z.string(),
   asOf: z.string(),
@@ -112,12 +116,24 @@ const restoreResponse = restoreSummary.extend({
   offset: z.number(),
 });
 
-function summaryOf(restore: Restore): z.infer<typeof restoreSummary> {
+/** The names of the shared drives some restores come from, to show instead of their ids. */
+function driveNamesOf(db: Db, customerId: string, list: readonly Restore[]): Promise<Map<string, string>> {
+  return sharedDriveNames(
+    db,
+    customerId,
+    list.flatMap((restore) => (restore.sharedDriveId ? [restore.sharedDriveId] : [])),
+  );
+}
+
+function summaryOf(restore: Restore, driveNames: ReadonlyMap<string, string>): z.infer<typeof restoreSummary> {
   return {
     id: restore.id,
     service: restore.service,
     subjectKind: restore.sharedDriveId === null ? 'user' : 'shared_drive',
     user: restore.fromEmail,
+    subjectName: restore.sharedDriveId
+      ? (driveNames.get(restore.sharedDriveId) ?? restore.sharedDriveId)
+      : restore.fromEmail,
     to: restore.toEmail,
     asOf: restore.asOf.toISOString(),
     inPlace: restore.inPlace,
@@ -210,7 +226,13 @@ export const restoreModule: ApiModule = (app, ctx) => {
         ...(user ? { user } : {}),
         ...(only ? { status: only } : {}),
       });
-      return { restores: page.restores.map(summaryOf), total: page.total, limit, offset };
+      const names = await driveNamesOf(ctx.db, customerId, page.restores);
+      return {
+        restores: page.restores.map((restore) => summaryOf(restore, names)),
+        total: page.total,
+        limit,
+        offset,
+      };
     },
   );
 
@@ -239,7 +261,7 @@ export const restoreModule: ApiModule = (app, ctx) => {
         ...(only ? { status: only } : {}),
       });
       return {
-        ...summaryOf(restore),
+        ...summaryOf(restore, await driveNamesOf(ctx.db, customerId, [restore])),
         errors: await restoreErrors(ctx.db, customerId, restoreId, 100),
         items: page.items,
         itemsTotal: page.total,

@@ -2,12 +2,18 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { and, count, eq } from 'drizzle-orm';
+import { buildApp } from '../../http/app.ts';
 import { AppError } from '../../http/errors.ts';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
+import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
-import type { BackupSubject } from '../backup/index.ts';
+import { type BackupSubject, listSharedDriveSubjects } from '../backup/index.ts';
+import { createIdentityModule } from '../identity/index.ts';
+import { customers } from '../tenancy/tables.ts';
+import { defineRestoreJobs } from './restore-jobs.ts';
 import { runRestore } from './restore-run.ts';
 import { getRestore } from './restore-store.ts';
+import { restoreModule } from './routes.ts';
 import { type StartRestoreInput, startRestore } from './start-restore.ts';
 import { restoreItems, restores } from './tables.ts';
 
@@ -37,9 +43,11 @@ forEachDatabase('restore of a shared drive', (kind) => {
       { name: 'roadmap.txt', parents: [plans.id] },
       { body: Buffer.from('2027: restore shared drives\n'), mimeType: 'text/plain' },
     );
-    const drive: BackupSubject = { kind: 'shared_drive', id: driveId, email: organizer };
+    // As the scheduler finds it: listed with domain admin access (its name remembered), read as a member.
+    const [drive] = await listSharedDriveSubjects(f.ctx, f.customerId, f.google, admin);
+    assert.deepEqual(drive, { kind: 'shared_drive', id: driveId, email: organizer });
     const { results } = await startTestBackup(f.ctx, f.customerId, {
-      subjects: [drive, ...f.users.filter((user) => user.email === other)],
+      subjects: [drive as BackupSubject, ...f.users.filter((user) => user.email === other)],
       services: ['drive'],
       trigger: 'on_demand',
       wait: true,
@@ -67,6 +75,14 @@ forEachDatabase('restore of a shared drive', (kind) => {
     });
     const result = await runRestore(f.ctx, row.id, { google: f.google, ...options });
     return { row, result };
+  }
+
+  /** The drive's name as Google gives it. */
+  async function names() {
+    const list = [];
+    for await (const drive of f.google.drive.listDrives(`admin@${f.domain}`, { useDomainAdminAccess: true }))
+      list.push(drive.name ?? '');
+    return list;
   }
 
   /** The files of the shared drive named `name`, as its organizer lists them (corpora=drive). */
@@ -206,6 +222,39 @@ forEachDatabase('restore of a shared drive', (kind) => {
       [],
       'nothing asked of Google',
     );
+  });
+
+  it("the API takes the drive by its id as `user`, like browsing, and shows the restore with the drive's name", async () => {
+    const partnerId = await seedPartner(f.ctx.db);
+    await f.ctx.db.update(customers).set({ partnerId }).where(eq(customers.id, f.customerId));
+    const owner = await seedStaffUser(f.ctx, { email: 'owner@acme.test', partnerId, role: 'owner' });
+    // The restore's job is queued for workers that do not run here.
+    defineRestoreJobs(f.ctx.jobs, () => f.ctx);
+    await f.ctx.jobs.start({ work: false });
+    const app = await buildApp(f.ctx, { modules: [createIdentityModule(), restoreModule] });
+    try {
+      const browser = createBrowser(app);
+      await signInWithTotp(browser, f.ctx.clock, owner);
+      const url = `/api/customers/${f.customerId}/restores`;
+      const started = await browser.post(url, { user: driveId, service: 'drive', inPlace: true });
+      assert.equal(started.statusCode, 202, started.body);
+      const shown = (await browser.get(`${url}/${started.json().id}`)).json();
+      const [name] = await names();
+      assert.deepEqual(
+        [shown.subjectKind, shown.user, shown.subjectName, shown.to, shown.inPlace],
+        ['shared_drive', driveId, name, driveId, true],
+      );
+      const listed = (await browser.get(`${url}?user=${encodeURIComponent(driveId)}`)).json();
+      assert.ok(listed.restores.length > 0);
+      assert.ok(listed.restores.every((restore: { user: string; to: string }) => restore.user === driveId));
+      const refused = await browser.post(url, { user: driveId, service: 'drive', to: other, inPlace: true });
+      assert.equal(refused.statusCode, 400, refused.body);
+      assert.equal(refused.json().error.field, 'inPlace');
+      const notAnId = await browser.post(url, { user: 'not a drive', service: 'drive' });
+      assert.equal(notAnId.statusCode, 400, notAnId.body);
+    } finally {
+      await app.close();
+    }
   });
 
   it('lets a help-desk admin restore a shared drive and refuses an end user with 403', async () => {
