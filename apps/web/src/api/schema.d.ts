@@ -2710,7 +2710,6 @@ export interface paths {
                         query?: string;
                         /** @enum {string} */
                         service: "gmail" | "drive" | "calendar" | "contacts";
-                        /** Format: email */
                         to?: string;
                         user: string;
                     };

@@ -27,6 +27,9 @@ const subject = z
     message: "must be a user's email or a shared drive's id",
   });
 
+/** Emails in lower case; a shared drive's id as it is (ids are case-sensitive). */
+const subjectKey = (value: string) => (value.includes('@') ? value.toLowerCase() : value);
+
 const createBody = z
   .object({
     /** The backed-up user (email) or shared drive (id); a shared drive: administrators only. */
@@ -34,8 +37,8 @@ const createBody = z
     service,
     /** Restore as of this moment (the newest backup point at or before it); default the newest. */
     asOf: z.iso.datetime({ offset: true }).optional(),
-    /** Another user of the same domain; default the user itself (a shared drive: the drive itself). */
-    to: z.email().optional(),
+    /** Another user of the same domain; default the user itself (a shared drive: the drive itself, by its id, or a user). */
+    to: subject.optional(),
     /** Original labels and folders instead of a "Restored <date>" label / folder. */
     inPlace: z.boolean().optional(),
     label: z.string().min(1).max(500).optional(),
@@ -171,11 +174,10 @@ export const restoreModule: ApiModule = (app, ctx) => {
       const restore = await startRestore(ctx, {
         customerId: request.params.customerId,
         request: {
-          // Emails in lower case; a shared drive's id as it is (ids are case-sensitive).
-          user: body.user.includes('@') ? body.user.toLowerCase() : body.user,
+          user: subjectKey(body.user),
           service: body.service,
           ...(body.asOf ? { asOf: new Date(body.asOf) } : {}),
-          ...(body.to ? { to: body.to.toLowerCase() } : {}),
+          ...(body.to ? { to: subjectKey(body.to) } : {}),
           inPlace: body.inPlace ?? false,
           selection: {
             ...(body.label !== undefined ? { label: body.label } : {}),

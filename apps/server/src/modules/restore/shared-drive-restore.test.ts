@@ -250,6 +250,11 @@ forEachDatabase('restore of a shared drive', (kind) => {
       const refused = await browser.post(url, { user: driveId, service: 'drive', to: other, inPlace: true });
       assert.equal(refused.statusCode, 400, refused.body);
       assert.equal(refused.json().error.field, 'inPlace');
+      const intoItself = await browser.post(url, { user: driveId, service: 'drive', to: driveId, items: ['x'] });
+      assert.equal(intoItself.statusCode, 202, `\`to\` the drive's id is the drive itself: ${intoItself.body}`);
+      const someoneElse = await browser.post(url, { user: driveId, service: 'drive', to: '0AotherDrive' });
+      assert.equal(someoneElse.statusCode, 400, someoneElse.body);
+      assert.equal(someoneElse.json().error.field, 'to');
       const notAnId = await browser.post(url, { user: 'not a drive', service: 'drive' });
       assert.equal(notAnId.statusCode, 400, notAnId.body);
     } finally {
