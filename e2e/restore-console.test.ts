@@ -4,7 +4,9 @@
 // finds them on the user's page (browsing and "Search backups") and restores the message in
 // place, the folder into a "Restored" folder and the event into another user — each checked
 // through the emulator's Google API (raw message bytes, file md5, event iCalUID). A label is
-// exported and the zip read with unzip (its messages, and none outside it); a restore is still there after a reload.
+// exported and the zip read with unzip (its messages, and none outside it); a restore is still
+// there after a reload. A file deleted from a shared drive is restored into the drive from the
+// drive's page (md5).
 // Screenshots of every tab and both dialogs at 1280 and 390 px go to e2e/screenshots/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -135,7 +137,7 @@ before(async () => {
     seed: 'restore-console-e2e',
     domain,
     users: 3,
-    generate: { messagesPerUser: 8, filesPerUser: 4, eventsPerUser: 2, contactsPerUser: 2, sharedDrives: 0 },
+    generate: { messagesPerUser: 8, filesPerUser: 4, eventsPerUser: 2, contactsPerUser: 2, sharedDrives: 1 },
     prepare: async (started) => {
       emulator = started;
       other = emulator.control.listAccounts(domain).find((account) => account.email !== admin)?.email ?? '';
@@ -672,5 +674,70 @@ test('backup history: only this user’s runs, and a partial run opens to the sk
       'true',
     );
     await screenshots('restore-console-backup-history');
+  });
+});
+
+test('a file deleted from a shared drive is restored into the drive from its page, with the same md5', async (t) => {
+  if (!browser) return t.skip('no browser');
+  await withFailureScreenshot(page, 'restore-console-shared-drive', async () => {
+    const drives = await google.drive.drives.list({ useDomainAdminAccess: true });
+    const drive = drives.data.drives?.[0];
+    assert.ok(drive?.id && drive.name, 'the domain has a shared drive');
+    const driveId = drive.id;
+    const permissions = await google.drive.permissions.list({
+      fileId: driveId,
+      supportsAllDrives: true,
+      useDomainAdminAccess: true,
+    });
+    const organizer = permissions.data.permissions?.find((p) => p.role === 'organizer')?.emailAddress ?? '';
+    const member = clientsFor(emulator.url, emulator.serviceAccountKey, organizer);
+    const inDrive = async (q: string) =>
+      (
+        await member.drive.files.list({
+          q: `${q} and trashed = false`,
+          corpora: 'drive',
+          driveId,
+          includeItemsFromAllDrives: true,
+          supportsAllDrives: true,
+          fields: 'files(id,name,md5Checksum,parents)',
+        })
+      ).data.files ?? [];
+    const file = (await inDrive("mimeType != 'application/vnd.google-apps.folder'")).find((f) => f.md5Checksum);
+    assert.ok(file?.id && file.name && file.md5Checksum, 'a binary file at the top of the drive');
+    await member.drive.files.delete({ fileId: file.id, supportsAllDrives: true });
+    assert.deepEqual(await inDrive(`name = '${file.name}'`), [], 'deleted in Google');
+
+    await page.goto(`/customer/shared-drives/${encodeURIComponent(driveId)}?name=${encodeURIComponent(drive.name)}`);
+    await waitForVisible(page, page.getByRole('heading', { name: drive.name, level: 1 }), 'the shared drive page');
+    await waitForVisible(page, checkbox(file.name), 'the deleted file, still in its backup');
+    await checkbox(file.name).check();
+    await page.getByRole('button', { name: 'Restore', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Restore' });
+    const into = dialog.getByRole('combobox', { name: 'Restore into' });
+    await waitForVisible(page, into, 'Restore into');
+    assert.equal(await into.inputValue(), 'This shared drive');
+    // Into a user's My Drive it can only go under "Restored <date>": In place is off, with the reason.
+    await into.click();
+    await into.fill(other.split('@')[0] ?? '');
+    await page.getByRole('option', { name: other, exact: true }).click();
+    assert.equal(await dialog.getByRole('radio', { name: 'In place' }).isDisabled(), true);
+    await waitForVisible(page, dialog.getByText(/^Only into the shared drive itself/), 'why In place is off');
+    await into.click();
+    await page.getByRole('option', { name: 'This shared drive', exact: true }).click();
+    assert.equal(await into.inputValue(), 'This shared drive');
+    await dialog.getByRole('radio', { name: 'In place' }).check();
+    await screenshots('restore-console-shared-drive-dialog');
+    const id = await startRestore();
+    await waitUntil(async () => (await restoreStatus(id)) === 'success', 'the shared drive restore to succeed');
+    const back = await inDrive(`name = '${file.name}'`);
+    assert.equal(back.length, 1, 'the file is back in the shared drive, once');
+    assert.equal(back[0]?.md5Checksum, file.md5Checksum);
+    assert.deepEqual(back[0]?.parents, [driveId], 'in place: at the top of the drive');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    // The list of jobs names the drive, not its id.
+    await page.goto('/customer/restores');
+    const jobs = page.getByRole('table', { name: 'Restores and exports' });
+    await waitForVisible(page, jobs.getByText(drive.name, { exact: true }).first(), 'the drive by its name');
+    assert.equal(await jobs.getByText(driveId).count(), 0, 'no raw drive id');
   });
 });

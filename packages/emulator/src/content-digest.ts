@@ -3,7 +3,7 @@
 // parent folders), so a test can compare a user's data before deletion and after a restore.
 import { createHash } from 'node:crypto';
 import { EXPORT_FORMATS, GOOGLE_FOLDER } from './office-files.ts';
-import type { Domain, User } from './state.ts';
+import type { Domain, DriveFile, User } from './state.ts';
 import type { World } from './world.ts';
 
 export type DigestService = 'gmail' | 'drive' | 'calendar' | 'contacts';
@@ -32,6 +32,15 @@ function stable(value: unknown): string {
   return JSON.stringify(value);
 }
 
+function fileDigest(world: World, f: DriveFile): { label: string; digest: string } {
+  const format = EXPORT_FORMATS[f.mimeType]?.[0];
+  const content = format ? world.exportFile(f, format) : world.fileContent(f);
+  return {
+    label: `${f.name} (${f.mimeType})`,
+    digest: sha256(`${f.name}\0${f.mimeType}\0${sha256(content ?? Buffer.alloc(0))}`),
+  };
+}
+
 export function itemDigests(
   world: World,
   domain: Domain,
@@ -50,14 +59,7 @@ export function itemDigests(
             f.mimeType !== GOOGLE_FOLDER &&
             f.id !== user.rootFolderId,
         )
-        .map((f) => {
-          const format = EXPORT_FORMATS[f.mimeType]?.[0];
-          const content = format ? world.exportFile(f, format) : world.fileContent(f);
-          return {
-            label: `${f.name} (${f.mimeType})`,
-            digest: sha256(`${f.name}\0${f.mimeType}\0${sha256(content ?? Buffer.alloc(0))}`),
-          };
-        });
+        .map((f) => fileDigest(world, f));
     case 'calendar':
       return [...user.calendars.values()].flatMap((c) =>
         [...c.events.values()]
@@ -111,6 +113,21 @@ export function contentDigest(
   const digest: ContentDigest = {
     service,
     user: user.primaryEmail,
+    digest: sha256(entries.map((entry) => entry.digest).join('\n')),
+    items: entries.length,
+  };
+  return detail ? { ...digest, entries } : digest;
+}
+
+/** The digest of a shared drive's files (what a user's `drive` digest is for My Drive): the same file digests, folders left out. */
+export function sharedDriveDigest(world: World, domain: Domain, driveId: string, detail = false): ContentDigest {
+  const entries = [...domain.drive.files.values()]
+    .filter((f) => f.driveId === driveId && !f.trashed && f.mimeType !== GOOGLE_FOLDER)
+    .map((f) => fileDigest(world, f))
+    .sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
+  const digest: ContentDigest = {
+    service: 'drive',
+    user: driveId,
     digest: sha256(entries.map((entry) => entry.digest).join('\n')),
     items: entries.length,
   };

@@ -361,3 +361,24 @@ test('the daily Drive upload limit answers 403 userRateLimitExceeded when exceed
   assert.equal(over.body.error?.errors?.[0]?.reason, 'userRateLimitExceeded');
   emulator.control.setQuotas({ enabled: false, driveUploadBytesPerDay: 750 * 1024 ** 3 });
 });
+
+test('wipeSharedDrive deletes every file of one shared drive, digestSharedDrive counts them, deleteSharedDrive removes the drive', async () => {
+  const driveId = (await c.drive.drives.list({ useDomainAdminAccess: true })).data.drives?.[0]?.id;
+  assert.ok(driveId, 'the generated domain has a shared drive');
+  const before = emulator.control.digestSharedDrive({ driveId });
+  assert.ok(before.items > 0);
+  const detail = emulator.control.digestSharedDrive({ driveId, detail: true });
+  assert.equal(detail.digest, before.digest);
+  assert.equal(detail.entries?.length, before.items);
+  const users = emulator.control.listAccounts(D).map((account) => account.email);
+  const mine = users.map((email) => emulator.control.digest({ email, service: 'drive' }));
+  assert.ok(emulator.control.wipeSharedDrive({ driveId }).files >= before.items);
+  assert.equal(emulator.control.digestSharedDrive({ driveId }).items, 0);
+  assert.deepEqual(
+    users.map((email) => emulator.control.digest({ email, service: 'drive' })),
+    mine,
+    "users' own files stay",
+  );
+  emulator.control.deleteSharedDrive({ driveId });
+  assert.throws(() => emulator.control.digestSharedDrive({ driveId }), /Unknown shared drive/);
+});

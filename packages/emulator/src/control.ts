@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { TokenRegistry } from './auth.ts';
-import { type ContentDigest, contentDigest, type DigestService } from './content-digest.ts';
+import { type ContentDigest, contentDigest, type DigestService, sharedDriveDigest } from './content-digest.ts';
 import { type GenerateOptions, generateDomain } from './data-generator.ts';
 import { googleError, json, parseJsonBody, type Reply } from './http-reply.ts';
 import { encodeHeaderWord } from './mail-content.ts';
@@ -99,6 +99,12 @@ export interface EmulatorControl {
    * Calendar does), every contact. Returns how many of each.
    */
   wipeUser(input: { email: string }): { messages: number; files: number; events: number; contacts: number };
+  /** Content digest of a shared drive's files (as `digest` of a user's Drive; `user` is the drive id). */
+  digestSharedDrive(input: { driveId: string; detail?: boolean }): ContentDigest;
+  /** Deletes every file and folder of a shared drive; the drive and its members stay. Returns how many. */
+  wipeSharedDrive(input: { driveId: string }): { files: number };
+  /** Deletes a shared drive with everything in it, as an organizer would. */
+  deleteSharedDrive(input: { driveId: string }): void;
 }
 
 export function createControl(deps: {
@@ -120,6 +126,19 @@ export function createControl(deps: {
     const domain = world.state.domains.get(name.toLowerCase());
     if (!domain) throw new ControlError(404, `Unknown domain: ${name}`);
     return domain;
+  }
+  function needDrive(driveId: string): Domain {
+    for (const domain of world.state.domains.values()) if (domain.drive.drives.has(driveId)) return domain;
+    throw new ControlError(404, `Unknown shared drive: ${driveId}`);
+  }
+  function wipeDriveFiles(domain: Domain, driveId: string): number {
+    let files = 0;
+    for (const file of [...domain.drive.files.values()]) {
+      if (file.driveId !== driveId) continue;
+      world.removeFile(domain, file);
+      files++;
+    }
+    return files;
   }
   function needFile(domain: Domain, id: string) {
     const file = domain.drive.files.get(id);
@@ -440,6 +459,18 @@ export function createControl(deps: {
         counts.contacts++;
       }
       return counts;
+    },
+    digestSharedDrive(input) {
+      return sharedDriveDigest(world, needDrive(input.driveId), input.driveId, input.detail === true);
+    },
+    wipeSharedDrive(input) {
+      return { files: wipeDriveFiles(needDrive(input.driveId), input.driveId) };
+    },
+    deleteSharedDrive(input) {
+      const domain = needDrive(input.driveId);
+      wipeDriveFiles(domain, input.driveId);
+      domain.drive.drives.delete(input.driveId);
+      world.markDirty();
     },
     changeContact(input) {
       const { user } = need(input.email);

@@ -2711,6 +2711,9 @@ export interface paths {
                                 startedAt: string | null;
                                 /** @enum {string} */
                                 status: "queued" | "running" | "success" | "partial" | "failed";
+                                /** @enum {string} */
+                                subjectKind: "user" | "shared_drive";
+                                subjectName: string;
                                 to: string;
                                 total: number;
                                 user: string;
@@ -2722,7 +2725,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Start a restore of a user’s service (or a label, folder or items) as of a backup point */
+        /** Start a restore of a user’s service or a shared drive (or a label, folder or items) as of a backup point */
         post: {
             parameters: {
                 query?: never;
@@ -2745,9 +2748,7 @@ export interface paths {
                         query?: string;
                         /** @enum {string} */
                         service: "gmail" | "drive" | "calendar" | "contacts";
-                        /** Format: email */
                         to?: string;
-                        /** Format: email */
                         user: string;
                     };
                 };
@@ -2841,6 +2842,9 @@ export interface paths {
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "running" | "success" | "partial" | "failed";
+                            /** @enum {string} */
+                            subjectKind: "user" | "shared_drive";
+                            subjectName: string;
                             to: string;
                             total: number;
                             user: string;

@@ -47,7 +47,9 @@ export function JobProgress({ customerId, kind, jobId }: { customerId: string; k
 }
 
 /** What the notifications call a job. */
-export function restoreLabel(restore: Pick<RestoreDetail, 'service' | 'selection' | 'user' | 'to'>): string {
+export function restoreLabel(
+  restore: Pick<RestoreDetail, 'service' | 'selection' | 'user' | 'to' | 'subjectName'>,
+): string {
   return `Restore · ${selectionSummary(restore.service, restore.selection)} · ${restoreTarget(restore)}`;
 }
 export function exportLabel(job: Pick<DataExport, 'services' | 'selection' | 'user' | 'sharedDrive'>): string {

@@ -30,7 +30,9 @@ function restore(id: string, createdAt: string, overrides: Partial<RestoreSummar
   return {
     id,
     service: 'gmail',
+    subjectKind: 'user',
     user: 'alice@example.test',
+    subjectName: 'alice@example.test',
     to: 'alice@example.test',
     asOf: '2026-12-01T10:00:00.000Z',
     inPlace: false,
@@ -145,8 +147,11 @@ test('what a restore took, and where it went', () => {
   assert.equal(selectionSummary('drive', { folder: 'Projects/2026' }), 'Drive: folder “Projects/2026”');
   assert.equal(selectionSummary('calendar', { items: ['a', 'b'] }), 'Calendar: 2 selected items');
   assert.equal(selectionSummary('contacts', { query: 'name:Ada' }), 'Contacts: search “name:Ada”');
-  assert.equal(restoreTarget({ user: 'a@x', to: 'a@x' }), 'a@x');
-  assert.equal(restoreTarget({ user: 'a@x', to: 'b@x' }), 'a@x → b@x');
+  assert.equal(restoreTarget({ user: 'a@x', subjectName: 'a@x', to: 'a@x' }), 'a@x');
+  assert.equal(restoreTarget({ user: 'a@x', subjectName: 'a@x', to: 'b@x' }), 'a@x → b@x');
+  // A shared drive by its name, not its id: into itself, or into a user's My Drive.
+  assert.equal(restoreTarget({ user: '0AbcUk9PVA', subjectName: 'Marketing', to: '0AbcUk9PVA' }), 'Marketing');
+  assert.equal(restoreTarget({ user: '0AbcUk9PVA', subjectName: 'Marketing', to: 'b@x' }), 'Marketing → b@x');
 });
 
 test('restores and exports merge newest first, and the next page continues each list where this one stopped', () => {

@@ -71,9 +71,12 @@ export function selectionSummary(service: string, selection: RestoreSummary['sel
   return `${what}: everything`;
 }
 
-/** Who and where: "alice@x → bob@x" when restored into another user. */
-export function restoreTarget(restore: Pick<RestoreSummary, 'user' | 'to'>): string {
-  return restore.to && restore.to !== restore.user ? `${restore.user} → ${restore.to}` : restore.user;
+/**
+ * Who and where: "alice@x → bob@x" when restored into another user; a shared drive by its name
+ * ("Marketing", restored into itself, or "Marketing → bob@x").
+ */
+export function restoreTarget(restore: Pick<RestoreSummary, 'user' | 'to' | 'subjectName'>): string {
+  return restore.to && restore.to !== restore.user ? `${restore.subjectName} → ${restore.to}` : restore.subjectName;
 }
 
 /**

@@ -298,6 +298,67 @@ test('shared drives: admin lists all with useDomainAdminAccess; listing files ne
   assert.equal(notAdmin.status, 403);
 });
 
+test('writing into a shared drive needs supportsAllDrives; a marker search finds the file with corpora=drive only', async () => {
+  const all = await c.drive.drives.list({ useDomainAdminAccess: true });
+  const driveId = all.data.drives?.[0]?.id ?? '';
+  const perms = await c.drive.permissions.list({
+    fileId: driveId,
+    supportsAllDrives: true,
+    useDomainAdminAccess: true,
+  });
+  const organizer = perms.data.permissions?.find((p) => p.role === 'organizer')?.emailAddress ?? '';
+  const member = clientsFor(emulator.url, emulator.serviceAccountKey, organizer);
+  const requestBody = { name: 'restored.txt', parents: [driveId], appProperties: { marker: 'm-1' } };
+  const media = { mimeType: 'text/plain', body: 'back again' };
+  const hidden = await failure(member.drive.files.create({ requestBody, media, fields: 'id' }, member.at));
+  assert.equal(hidden.status, 404, 'without supportsAllDrives the drive is not found, as at Google');
+  const created = await member.drive.files.create(
+    { requestBody, media, supportsAllDrives: true, fields: 'id,driveId,parents' },
+    member.at,
+  );
+  assert.equal(created.data.driveId, driveId);
+  assert.deepEqual(created.data.parents, [driveId]);
+  const inFolder = await member.drive.files.create({
+    requestBody: { name: 'Restored', mimeType: 'application/vnd.google-apps.folder', parents: [driveId] },
+    supportsAllDrives: true,
+    fields: 'id',
+  });
+  const refused = await failure(
+    member.drive.files.create({ requestBody: { name: 'x', parents: [inFolder.data.id ?? ''] }, fields: 'id' }),
+  );
+  assert.equal(refused.status, 404, 'a folder of a shared drive as parent needs supportsAllDrives too');
+
+  const q = "appProperties has { key='marker' and value='m-1' } and trashed = false";
+  const inDrive = await member.drive.files.list({
+    q,
+    corpora: 'drive',
+    driveId,
+    includeItemsFromAllDrives: true,
+    supportsAllDrives: true,
+    fields: 'files(id)',
+  });
+  assert.deepEqual(
+    inDrive.data.files?.map((f) => f.id),
+    [created.data.id],
+  );
+  const myDrive = await member.drive.files.list({ q, fields: 'files(id)' });
+  assert.deepEqual(myDrive.data.files, [], 'the default corpora (user) leaves shared drive files out');
+  const withoutCorpora = await failure(
+    member.drive.files.list({ q, driveId, includeItemsFromAllDrives: true, supportsAllDrives: true }),
+  );
+  assert.equal(withoutCorpora.status, 400);
+  assert.equal(
+    withoutCorpora.body.error?.message,
+    'The driveId parameter must be specified if and only if corpora is set to drive.',
+  );
+  const withoutInclude = await failure(
+    member.drive.files.list({ q, corpora: 'drive', driveId, supportsAllDrives: true }),
+  );
+  assert.equal(withoutInclude.status, 403);
+  await member.drive.files.delete({ fileId: created.data.id ?? '', supportsAllDrives: true });
+  await member.drive.files.delete({ fileId: inFolder.data.id ?? '', supportsAllDrives: true });
+});
+
 test('permissions: list and create with sendNotificationEmail=false; owner needs transferOwnership', async () => {
   const created = await c.drive.files.create(
     { requestBody: { name: 'shared.txt' }, media: { mimeType: 'text/plain', body: 's' }, fields: 'id' },

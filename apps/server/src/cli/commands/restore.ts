@@ -54,7 +54,11 @@ export const restoreCommand: Command = {
     'failed (listed), 1 when all failed. Without --wait it is queued for the workers and its id printed.',
   options: {
     domain: { type: 'string', description: 'The customer domain', valueName: 'DOMAIN' },
-    user: { type: 'string', description: 'The backed-up user (email)', valueName: 'EMAIL' },
+    user: {
+      type: 'string',
+      description: 'The backed-up user (email), or a shared drive (its id)',
+      valueName: 'EMAIL|DRIVE_ID',
+    },
     service: { type: 'string', description: 'gmail, drive, calendar or contacts', valueName: 'S' },
     'as-of': {
       type: 'string',
@@ -92,7 +96,8 @@ export const restoreCommand: Command = {
       const started = await startRestore(runtime, {
         customerId: customer.id,
         request: {
-          user: values.user.toLowerCase(),
+          // A shared drive's id is case-sensitive; emails are compared in lower case.
+          user: values.user.includes('@') ? values.user.toLowerCase() : values.user,
           service: service.data,
           ...(asOf ? { asOf } : {}),
           ...(typeof values.to === 'string' ? { to: values.to.toLowerCase() } : {}),
@@ -163,5 +168,9 @@ function asUsageError(error: unknown): never {
 }
 
 function flagOf(field: string): string {
-  return { asOf: 'as-of', user: 'user', to: 'to', label: 'label', folder: 'folder', query: 'query' }[field] ?? field;
+  return (
+    { asOf: 'as-of', inPlace: 'in-place', user: 'user', to: 'to', label: 'label', folder: 'folder', query: 'query' }[
+      field
+    ] ?? field
+  );
 }

@@ -67,7 +67,7 @@ export { backupModule } from './routes.ts';
 export { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
 export { backupWindowSchema, getBackupWindow, scheduleBackupJobs, setBackupWindow } from './schedule.ts';
 export { chunks, errorReason, forEachLimited } from './service-context.ts';
-export { sharedDriveName } from './shared-drives.ts';
+export { sharedDriveName, sharedDriveNames } from './shared-drives.ts';
 export {
   type BackupScope,
   type ChosenSource,

@@ -79,6 +79,20 @@ export function sharedDriveSources(customerId: string) {
   );
 }
 
+/** The names the domain's shared drives had when the backup last listed them, by drive id (unknown ids left out). */
+export async function sharedDriveNames(
+  db: Db,
+  customerId: string,
+  driveIds: readonly string[],
+): Promise<Map<string, string>> {
+  if (driveIds.length === 0) return new Map();
+  const rows = await db
+    .select({ driveId: sharedDrives.driveId, name: sharedDrives.name })
+    .from(sharedDrives)
+    .where(and(eq(sharedDrives.customerId, customerId), inArray(sharedDrives.driveId, [...new Set(driveIds)])));
+  return new Map(rows.map((row) => [row.driveId, row.name]));
+}
+
 export async function unprotectedSharedDrives(db: Db, customerId: string): Promise<Set<string>> {
   const rows = await db
     .select({ driveId: sharedDrives.driveId })
@@ -104,11 +118,7 @@ export async function setSharedDriveProtection(
 
 /** The drive's name as the last listing saw it (null: never listed, e.g. backed up before names were kept). */
 export async function sharedDriveName(db: Db, customerId: string, driveId: string): Promise<string | null> {
-  const [row] = await db
-    .select({ name: sharedDrives.name })
-    .from(sharedDrives)
-    .where(and(eq(sharedDrives.customerId, customerId), eq(sharedDrives.driveId, driveId)));
-  return row?.name ?? null;
+  return (await sharedDriveNames(db, customerId, [driveId])).get(driveId) ?? null;
 }
 
 export interface SharedDriveEntry {

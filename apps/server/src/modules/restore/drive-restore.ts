@@ -5,11 +5,14 @@
 // metadata), shortcuts pointed at the restored targets, sharing permissions only when asked
 // (always sendNotificationEmail=false). Every created file carries
 // appProperties.safeholdItem=<key>:<version>, which is how a rerun finds it.
+// A shared drive's backup goes back into the drive itself — written as a current organizer,
+// top-level items under the drive id, found again with corpora=drive — or into a user's My Drive
+// under "Restored <date>".
 import { appPropertyQuery, GoogleApiError } from '@safehold/google';
 import { folderPath, type ItemVersion, selectVersions } from '../backup/index.ts';
 import { uploadBodyOf } from './restore-content.ts';
 import { type PlannedItem, type RestoreSelection, targetOf, type WorkItem } from './restore-store.ts';
-import { RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
+import { RestoreFailedError, RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
 
 const FOLDER = 'application/vnd.google-apps.folder';
 const SHORTCUT = 'application/vnd.google-apps.shortcut';
@@ -31,22 +34,73 @@ async function* notTrashed(versions: AsyncIterable<ItemVersion>): AsyncGenerator
   for await (const version of versions) if (version.metadata.trashed !== true) yield version;
 }
 
+/**
+ * Whom a restore into a shared drive writes as: a current organizer, found in the drive's
+ * permissions as listed by the member the backup read it as (only members can list them) —
+ * that member when still an organizer. A drive that is gone, or no longer reachable through
+ * that member, cannot be written: the restore fails saying to restore into a user instead.
+ */
+async function driveOrganizer(w: WriterContext, driveId: string, member: string): Promise<string> {
+  const cannot = (why: string) =>
+    new RestoreFailedError(
+      `Shared drive ${driveId} cannot be restored into: ${why}. Restore it into a user's My Drive instead ("Restore into" a user; \`to\` in the API).`,
+    );
+  const organizers: string[] = [];
+  try {
+    for await (const permission of w.google.drive.listPermissions(member, driveId)) {
+      if (permission.type === 'user' && permission.role === 'organizer' && permission.emailAddress) {
+        organizers.push(permission.emailAddress.toLowerCase());
+      }
+    }
+  } catch (error) {
+    if (error instanceof GoogleApiError && (error.status === 404 || error.status === 403)) {
+      throw cannot(
+        `it was deleted, or ${member} (the member it was backed up as) is no longer a member (${error.message})`,
+      );
+    }
+    throw error;
+  }
+  const organizer = organizers.includes(member) ? member : organizers[0];
+  if (!organizer) throw cannot('it has no organizer to write as');
+  await w.note(`Written into the shared drive as ${organizer}, one of its organizers.`);
+  return organizer;
+}
+
 export function driveWriter(w: WriterContext): ServiceWriter {
   const { restore, google } = w;
-  const to = restore.toEmail;
-  const sameUser = restore.toEmail === restore.fromEmail;
+  /** Set when a shared drive is restored into itself (else the target is a user's My Drive). */
+  const intoDrive =
+    restore.sharedDriveId !== null && restore.toEmail === restore.sharedDriveId ? restore.sharedDriveId : null;
+  /** In place into the account or drive the items came from: their original files may still be there. */
+  const sameTarget = restore.toEmail === restore.fromEmail;
+  /** Where top-level items go in place, and the "Restored <date>" folder's parent. */
+  const top = intoDrive ?? 'root';
+  /** Listing options that search the target: the shared drive's own corpus, or My Drive. */
+  const corpus = intoDrive ? { driveId: intoDrive } : {};
   const parents = new Map<string, Promise<string>>();
   let container: Promise<string> | undefined;
+  let writer: Promise<string> | undefined;
 
-  /** The "Restored <date>" folder in the target's My Drive (found again after a crash by its marker). */
+  /** The account every call impersonates: the target user, or an organizer of the target drive. */
+  function account(): Promise<string> {
+    if (!intoDrive) return Promise.resolve(restore.toEmail);
+    writer ??= driveOrganizer(w, intoDrive, restore.driveMember ?? '');
+    writer.catch(() => {
+      writer = undefined;
+    });
+    return writer;
+  }
+
+  /** The "Restored <date>" folder in the target's My Drive or shared drive (found again after a crash by its marker). */
   function containerFolder(): Promise<string> {
     container ??= (async () => {
+      const to = await account();
       const q = `${appPropertyQuery('safeholdRestore', restore.id)} and trashed = false and mimeType = '${FOLDER}'`;
-      for await (const file of google.drive.listFiles(to, { q, fileFields: 'id' })) return file.id;
+      for await (const file of google.drive.listFiles(to, { q, fileFields: 'id', ...corpus })) return file.id;
       const folder = await google.drive.createFile(to, {
         name: restore.containerName,
         mimeType: FOLDER,
-        parents: ['root'],
+        parents: [top],
         appProperties: { safeholdRestore: restore.id },
       });
       return folder.id;
@@ -68,7 +122,7 @@ export function driveWriter(w: WriterContext): ServiceWriter {
           const target = await targetOf(w.ctx.db, restore, original);
           if (target) return target;
         }
-        return restore.inPlace ? 'root' : containerFolder();
+        return restore.inPlace ? top : containerFolder();
       })();
       parents.set(key, found);
       found.catch(() => parents.delete(key));
@@ -76,11 +130,11 @@ export function driveWriter(w: WriterContext): ServiceWriter {
     return found;
   }
 
-  /** In place into the same user: the original file or folder, if it is still there unchanged. */
+  /** In place into the same user or drive: the original file or folder, if it is still there unchanged. */
   async function originalStillThere(item: WorkItem): Promise<string | undefined> {
-    if (!restore.inPlace || !sameUser) return undefined;
+    if (!restore.inPlace || !sameTarget) return undefined;
     try {
-      const file = await google.drive.getFile(to, item.itemKey, {
+      const file = await google.drive.getFile(await account(), item.itemKey, {
         fileFields: 'id,trashed,mimeType,md5Checksum,version',
       });
       if (file.trashed) return undefined;
@@ -97,6 +151,7 @@ export function driveWriter(w: WriterContext): ServiceWriter {
 
   async function restorePermissions(item: WorkItem, fileId: string): Promise<string | undefined> {
     if (!restore.restorePermissions) return undefined;
+    const to = await account();
     const permissions = Array.isArray(item.metadata.permissions) ? item.metadata.permissions : [];
     const failures: string[] = [];
     for (const entry of permissions as Array<Record<string, unknown>>) {
@@ -122,6 +177,9 @@ export function driveWriter(w: WriterContext): ServiceWriter {
 
   return {
     lanes: 4,
+    async prepare() {
+      await account();
+    },
     async *plan(versions, selection: RestoreSelection) {
       // Trashed items are not restored; the selection adds the chosen items' ancestor folders.
       const chosen = [];
@@ -143,10 +201,12 @@ export function driveWriter(w: WriterContext): ServiceWriter {
     async findExisting(item) {
       const marker = `${item.itemKey}:${item.version}`;
       const q = `${appPropertyQuery('safeholdItem', marker)} and trashed = false`;
-      for await (const file of google.drive.listFiles(to, { q, fileFields: 'id' })) return file.id;
+      for await (const file of google.drive.listFiles(await account(), { q, fileFields: 'id', ...corpus }))
+        return file.id;
       return originalStillThere(item);
     },
     async create(item) {
+      const to = await account();
       const metadata = item.metadata;
       const mimeType = String(metadata.mimeType ?? 'application/octet-stream');
       const base = {

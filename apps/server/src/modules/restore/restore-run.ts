@@ -31,7 +31,7 @@ import {
   updateRestore,
   type WorkItem,
 } from './restore-store.ts';
-import { RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
+import { RestoreFailedError, RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
 import { restores } from './tables.ts';
 import { restoreWriters } from './writers.ts';
 
@@ -97,6 +97,7 @@ export async function runRestore(
   };
   try {
     const writer = restoreWriters[restore.service](writerContext);
+    await writer.prepare?.();
     if (!restore.planned) {
       await plan(ctx, restore, writer);
       await updateRestore(ctx.db, restoreId, { planned: true });
@@ -110,6 +111,9 @@ export async function runRestore(
   } catch (error) {
     if (error instanceof AuthorizationLostError) {
       return finish(ctx, restore, 'failed', AUTHORISATION_LOST_REASON, await storeCounts(ctx.db, restore));
+    }
+    if (error instanceof RestoreFailedError) {
+      return finish(ctx, restore, 'failed', error.message, await storeCounts(ctx.db, restore));
     }
     // A crash or a stop: the restore stays `running` and the job (or a rerun) resumes it.
     throw error;

@@ -29,10 +29,14 @@ export type ItemStatus = RestoreItemRow['status'];
 export type RestoreSelection = VersionSelection;
 
 export interface RestoreRequest {
+  /** The backed-up subject: a user's email, or a shared drive's id (as the browse API names them). */
   user: string;
   service: BackupService;
   asOf?: Date;
-  /** Another user of the same domain; default the user itself. */
+  /**
+   * Another user of the same domain; default the user itself. A shared drive: default the drive
+   * itself, or a user of the domain (into their My Drive, under "Restored <date>").
+   */
   to?: string;
   inPlace?: boolean;
   selection?: RestoreSelection;
@@ -70,7 +74,7 @@ export async function restoreRowFor(
   request: RestoreRequest,
 ): Promise<typeof restores.$inferInsert> {
   const source = await findSource(deps.db, customerId, request.user, request.service);
-  if (source?.subjectKind !== 'user') {
+  if (!source) {
     throw new RestoreRequestError('user', `No ${request.service} backup of ${request.user} in this domain.`);
   }
   const point = await resolveBackupPoint(deps.db, customerId, source.id, request.asOf);
@@ -83,9 +87,10 @@ export async function restoreRowFor(
     );
   }
   const customer = await getCustomer(deps.db, customerId);
-  const to = (request.to ?? source.subjectEmail).toLowerCase();
   const domain = customer?.domain.toLowerCase() ?? '';
-  if (to.split('@')[1] !== domain) {
+  const drive = source.subjectKind === 'shared_drive' ? source.subjectId : null;
+  const to = drive ? targetOfDrive(drive, request, domain) : (request.to ?? source.subjectEmail).toLowerCase();
+  if (!drive && to.split('@')[1] !== domain) {
     throw new RestoreRequestError('to', `A restore goes to a user of ${domain} only (got ${to}).`);
   }
   const selection: RestoreSelection = { ...request.selection };
@@ -110,8 +115,10 @@ export async function restoreRowFor(
     customerId,
     sourceId: source.id,
     service: request.service,
-    fromEmail: source.subjectEmail.toLowerCase(),
+    fromEmail: drive ?? source.subjectEmail.toLowerCase(),
     toEmail: to,
+    sharedDriveId: drive,
+    driveMember: drive ? source.subjectEmail.toLowerCase() : null,
     pointRunId: point.runId,
     asOf: point.at,
     selection: { ...selection },
@@ -121,6 +128,29 @@ export async function restoreRowFor(
     requestedBy: request.requestedBy,
     createdAt: now,
   };
+}
+
+/**
+ * Where a shared drive's restore goes: the drive itself (no `to`, or `to` its id), or a user of
+ * the domain — into their My Drive under "Restored <date>", never in place (their My Drive has
+ * no original folders of the drive). A deleted drive can only be restored to a user.
+ */
+function targetOfDrive(driveId: string, request: RestoreRequest, domain: string): string {
+  if (request.to === undefined || request.to === driveId) return driveId;
+  const to = request.to.toLowerCase();
+  if (to.split('@')[1] !== domain) {
+    throw new RestoreRequestError(
+      'to',
+      `A shared drive is restored into itself or into a user of ${domain} only (got ${request.to}).`,
+    );
+  }
+  if (request.inPlace) {
+    throw new RestoreRequestError(
+      'inPlace',
+      `In place restores a shared drive into itself only; into ${to}'s My Drive it goes under "Restored <date>".`,
+    );
+  }
+  return to;
 }
 
 /** Writes a queued restore row (without its job: startRestore adds both at once). */
@@ -168,7 +198,8 @@ export async function listRestores(
   customerId: string,
   page: { limit: number; offset: number } & RestoreFilter,
 ): Promise<{ restores: Restore[]; total: number }> {
-  const user = page.user?.toLowerCase();
+  // A user's email (lower case) or a shared drive's id (as given).
+  const user = page.user?.includes('@') ? page.user.toLowerCase() : page.user;
   const where = and(
     eq(restores.customerId, customerId),
     user ? sql`(${restores.fromEmail} = ${user} or ${restores.toEmail} = ${user})` : undefined,

@@ -189,7 +189,7 @@ forEachDatabase('restore API', (kind) => {
       false,
     );
 
-    for (const bad of ['status=done', 'user=not-an-email', 'limit=0', 'offset=-1', 'sort=asc']) {
+    for (const bad of ['status=done', 'user=not%20an%20email', 'limit=0', 'offset=-1', 'sort=asc']) {
       const response = await browser.get(`${url}?${bad}`);
       assert.equal(response.statusCode, 400, `${bad}: ${response.body}`);
     }

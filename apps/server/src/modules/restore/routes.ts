@@ -1,12 +1,14 @@
 // Restore API: POST /api/customers/:customerId/restores starts a restore of one user's service
-// (or a label, a folder, some items) as of a backup point, into the same or another user of
-// the domain; GET /api/customers/:customerId/restores/:id shows its status, counts, errors and
+// or a shared drive (or a label, a folder, some items) as of a backup point, into the same or
+// another user of the domain (a shared drive: into itself or a user's My Drive); GET /api/customers/:customerId/restores/:id shows its status, counts, errors and
 // items (paged); GET /api/customers/:customerId/restores lists them, newest first. Starting one is the restore use case (start-restore.ts), as for the CLI. The
 // tenant is loaded and authorised by policy first: a tenant the caller cannot see answers 404,
 // as does a restore of another tenant, and for an end user a restore of another user's backup.
 import { z } from 'zod';
+import type { Db } from '../../db/database.ts';
 import type { ApiModule } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
+import { sharedDriveNames } from '../backup/index.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { authorizeSubject, ownSubjectOnly } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
@@ -17,14 +19,26 @@ const service = z.enum(['gmail', 'drive', 'calendar', 'contacts']);
 const status = z.enum(['queued', 'running', 'success', 'partial', 'failed']);
 const itemStatus = z.enum(['pending', 'creating', 'restored', 'skipped', 'failed']);
 
+/** A user's email or a shared drive's id: how the browse API names a backed-up subject. */
+const subject = z
+  .string()
+  .max(320)
+  .refine((value) => z.email().safeParse(value).success || /^[A-Za-z0-9_-]{1,200}$/.test(value), {
+    message: "must be a user's email or a shared drive's id",
+  });
+
+/** Emails in lower case; a shared drive's id as it is (ids are case-sensitive). */
+const subjectKey = (value: string) => (value.includes('@') ? value.toLowerCase() : value);
+
 const createBody = z
   .object({
-    user: z.email(),
+    /** The backed-up user (email) or shared drive (id); a shared drive: administrators only. */
+    user: subject,
     service,
     /** Restore as of this moment (the newest backup point at or before it); default the newest. */
     asOf: z.iso.datetime({ offset: true }).optional(),
-    /** Another user of the same domain; default the user itself. */
-    to: z.email().optional(),
+    /** Another user of the same domain; default the user itself (a shared drive: the drive itself, by its id, or a user). */
+    to: subject.optional(),
     /** Original labels and folders instead of a "Restored <date>" label / folder. */
     inPlace: z.boolean().optional(),
     label: z.string().min(1).max(500).optional(),
@@ -49,8 +63,8 @@ const listQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
     offset: z.coerce.number().int().min(0).default(0),
-    /** The backed-up user or the user restored into. */
-    user: z.email().optional(),
+    /** The backed-up user or shared drive, or the user restored into. */
+    user: subject.optional(),
     status: status.optional(),
   })
   .strict();
@@ -59,7 +73,12 @@ const listQuery = z
 const restoreSummary = z.object({
   id: z.string(),
   service,
+  /** Whose backup: a user's (`user` is their email) or a shared drive's (`user` is its id). */
+  subjectKind: z.enum(['user', 'shared_drive']),
   user: z.string(),
+  /** What to call the subject: the user's email, or the shared drive's name (its id when the backup never listed it). */
+  subjectName: z.string(),
+  /** The user restored into, or the shared drive's id when it is restored into itself. */
   to: z.string(),
   asOf: z.string(),
   inPlace: z.boolean(),
@@ -100,11 +119,24 @@ const restoreResponse = restoreSummary.extend({
   offset: z.number(),
 });
 
-function summaryOf(restore: Restore): z.infer<typeof restoreSummary> {
+/** The names of the shared drives some restores come from, to show instead of their ids. */
+function driveNamesOf(db: Db, customerId: string, list: readonly Restore[]): Promise<Map<string, string>> {
+  return sharedDriveNames(
+    db,
+    customerId,
+    list.flatMap((restore) => (restore.sharedDriveId ? [restore.sharedDriveId] : [])),
+  );
+}
+
+function summaryOf(restore: Restore, driveNames: ReadonlyMap<string, string>): z.infer<typeof restoreSummary> {
   return {
     id: restore.id,
     service: restore.service,
+    subjectKind: restore.sharedDriveId === null ? 'user' : 'shared_drive',
     user: restore.fromEmail,
+    subjectName: restore.sharedDriveId
+      ? (driveNames.get(restore.sharedDriveId) ?? restore.sharedDriveId)
+      : restore.fromEmail,
     to: restore.toEmail,
     asOf: restore.asOf.toISOString(),
     inPlace: restore.inPlace,
@@ -129,7 +161,8 @@ export const restoreModule: ApiModule = (app, ctx) => {
     {
       schema: {
         tags: ['restore'],
-        summary: 'Start a restore of a user’s service (or a label, folder or items) as of a backup point',
+        summary:
+          'Start a restore of a user’s service or a shared drive (or a label, folder or items) as of a backup point',
         params,
         body: createBody,
         response: { 202: z.object({ id: z.string() }) },
@@ -141,10 +174,10 @@ export const restoreModule: ApiModule = (app, ctx) => {
       const restore = await startRestore(ctx, {
         customerId: request.params.customerId,
         request: {
-          user: body.user.toLowerCase(),
+          user: subjectKey(body.user),
           service: body.service,
           ...(body.asOf ? { asOf: new Date(body.asOf) } : {}),
-          ...(body.to ? { to: body.to.toLowerCase() } : {}),
+          ...(body.to ? { to: subjectKey(body.to) } : {}),
           inPlace: body.inPlace ?? false,
           selection: {
             ...(body.label !== undefined ? { label: body.label } : {}),
@@ -195,7 +228,13 @@ export const restoreModule: ApiModule = (app, ctx) => {
         ...(user ? { user } : {}),
         ...(only ? { status: only } : {}),
       });
-      return { restores: page.restores.map(summaryOf), total: page.total, limit, offset };
+      const names = await driveNamesOf(ctx.db, customerId, page.restores);
+      return {
+        restores: page.restores.map((restore) => summaryOf(restore, names)),
+        total: page.total,
+        limit,
+        offset,
+      };
     },
   );
 
@@ -224,7 +263,7 @@ export const restoreModule: ApiModule = (app, ctx) => {
         ...(only ? { status: only } : {}),
       });
       return {
-        ...summaryOf(restore),
+        ...summaryOf(restore, await driveNamesOf(ctx.db, customerId, [restore])),
         errors: await restoreErrors(ctx.db, customerId, restoreId, 100),
         items: page.items,
         itemsTotal: page.total,

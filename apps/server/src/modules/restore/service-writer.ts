@@ -12,6 +12,14 @@ export class RestoreItemError extends Error {
   override name = 'RestoreItemError';
 }
 
+/**
+ * A restore that cannot be done at all (its shared drive is gone, nobody can write into it): it
+ * ends `failed` with this message, which says what to do instead.
+ */
+export class RestoreFailedError extends Error {
+  override name = 'RestoreFailedError';
+}
+
 export interface WriterContext {
   /** The writers read their restore's rows (targets already recorded), nothing else of the context. */
   ctx: Pick<AppContext, 'db'>;
@@ -29,6 +37,8 @@ export interface WriterContext {
 export interface ServiceWriter {
   /** Items at once (Gmail allows about 5 concurrent requests per user). */
   lanes: number;
+  /** Checks, before anything is planned or written, that the target can be written (may throw RestoreFailedError). */
+  prepare?(): Promise<void>;
   /** Narrows the backed-up versions to the selection and gives each its phase. */
   plan(versions: AsyncGenerator<ItemVersion>, selection: RestoreSelection): AsyncGenerator<PlannedItem[]>;
   /** The target's copy of the item, if it is already there: its id. */

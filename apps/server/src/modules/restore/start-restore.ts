@@ -1,12 +1,13 @@
 // "Start a restore" — the one place a restore starts, whoever asks: the API (a person) and the
 // CLI (the operator at the command line). It loads the tenant, asks the policy module whether
-// the actor may restore its data, resolves and checks the request (the user's backup, the
-// backup point, the target, the selection) before anything is written, then creates the queued
-// restore with its job and the audit entry of who asked, in one transaction, and returns it.
+// the actor may restore its data (a shared drive's: administrators only), resolves and checks
+// the request (the user's or drive's backup, the backup point, the target, the selection)
+// before anything is written, then creates the queued restore with its job and the audit
+// entry of who asked, in one transaction, and returns it.
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
-import { type Actor, authorizeRestoreTarget, authorizeSubject } from '../policy/index.ts';
+import { type Actor, authorizeRestoreTarget, authorizeSharedDriveSubject, authorizeSubject } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { RESTORE_JOB } from './restore-jobs.ts';
 import {
@@ -42,9 +43,13 @@ export interface StartRestoreInput {
 export async function startRestore(deps: StartRestoreDeps, input: StartRestoreInput): Promise<Restore> {
   const { customerId } = input;
   await authorizeCustomer(deps.db, input.by.actor, 'customer.data.restore', customerId);
-  // End users: their own backup, into their own account only.
-  authorizeSubject(input.by.actor, input.request.user, `No backup of ${input.request.user} in this tenant.`);
-  authorizeRestoreTarget(input.by.actor, input.request.to ?? input.request.user);
+  if (namesSharedDrive(input.request.user)) {
+    authorizeSharedDriveSubject(input.by.actor);
+  } else {
+    // End users: their own backup, into their own account only.
+    authorizeSubject(input.by.actor, input.request.user, `No backup of ${input.request.user} in this tenant.`);
+    authorizeRestoreTarget(input.by.actor, input.request.to ?? input.request.user);
+  }
   const values = await restoreRowFor(deps, customerId, {
     ...input.request,
     requestedBy: input.by.audit.actor.label,
@@ -68,6 +73,11 @@ export async function startRestore(deps: StartRestoreDeps, input: StartRestoreIn
     );
     return restore;
   });
+}
+
+/** A user is named by their email; anything else names a shared drive, by its id (as browsing does). */
+function namesSharedDrive(subject: string): boolean {
+  return !subject.includes('@');
 }
 
 function asValidationError(error: unknown): never {

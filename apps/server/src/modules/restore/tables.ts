@@ -7,8 +7,8 @@ import { backupSources } from '../backup/tables.ts';
 import { customers } from '../tenancy/tables.ts';
 
 /**
- * A restore of backed-up items (one user's service as of a backup point) into a user of the
- * same domain. Counts are kept up to date as items finish, for progress.
+ * A restore of backed-up items (one user's service, or a shared drive, as of a backup point)
+ * into a user of the same domain (or the shared drive itself). Counts are kept up to date as items finish, for progress.
  */
 export const restores = pgTable(
   'restores',
@@ -21,10 +21,20 @@ export const restores = pgTable(
       .notNull()
       .references(() => backupSources.id, { onDelete: 'cascade' }),
     service: text('service', { enum: ['gmail', 'drive', 'calendar', 'contacts'] }).notNull(),
-    /** The backed-up user the items come from. */
+    /** The backed-up subject the items come from: a user's email, or a shared drive's id. */
     fromEmail: text('from_email').notNull(),
-    /** The user the items are restored into (the same user or another of the domain). */
+    /**
+     * Where the items are restored: a user's email (the same user or another of the domain), or
+     * the shared drive's id when a shared drive is restored into itself.
+     */
     toEmail: text('to_email').notNull(),
+    /** Set when the backup is a shared drive's: its id (the items' top-level parent). */
+    sharedDriveId: text('shared_drive_id'),
+    /**
+     * A shared drive's restore: the member the backup read the drive as, through whom a
+     * current organizer is found to write as when the drive is restored into itself.
+     */
+    driveMember: text('drive_member'),
     /** The backup point restored: the run and the moment items are read as of. */
     pointRunId: uuid('point_run_id').notNull(),
     asOf: timestamp('as_of', { withTimezone: true }).notNull(),

@@ -1,7 +1,8 @@
 // The Restore dialog: what is restored (the selection, or the whole service), into whom ("Restore
 // into": this user by default, or another user of the domain — an end user only into their own
-// account), how ("Into a Restored folder", the default, or "In place"), for Drive whether sharing
-// permissions come back too, then "Start restore" and the job's progress.
+// account; for a shared drive "This shared drive" by default, or a user's My Drive), how ("Into a
+// Restored folder", the default, or "In place" — not into a user's My Drive for a shared drive),
+// for Drive whether sharing permissions come back too, then "Start restore" and the job's progress.
 import { Button, Checkbox, Group, Modal, Radio, Select, Stack, Text } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
@@ -13,6 +14,7 @@ import { rememberJob } from '../../components/job-notifications.ts';
 import { dateTime } from '../../format.ts';
 import { type ActionTarget, serviceTabs, type Viewer } from './contract.ts';
 import { JobStarted } from './job-started.tsx';
+import { inPlaceRefusal, type RestoreSource, restoreInto, restoreSource } from './restore-source.ts';
 import { describeSelection, restoreNarrowing } from './selection.ts';
 
 export function RestoreDialog({
@@ -48,23 +50,26 @@ function RestoreForm({
   onClose(): void;
 }) {
   const { customerId, service } = target;
-  const [to, setTo] = useState(subjectEmail);
+  const source = restoreSource(target.subject, subjectEmail);
+  const [to, setTo] = useState(source.key);
   const [mode, setMode] = useState<'restored' | 'inPlace'>('restored');
   const [permissions, setPermissions] = useState(false);
   const what = describeSelection(target.selection, service);
+  const refusal = inPlaceRefusal(source, to);
+  const inPlace = mode === 'inPlace' && refusal === null;
   const restore = useMutation({
     mutationFn: () =>
       startRestore(customerId, {
         service,
-        user: subjectEmail,
-        to,
+        user: source.key,
+        ...restoreInto(source, to),
         asOf: target.at,
-        inPlace: mode === 'inPlace',
+        inPlace,
         ...(service === 'drive' ? { permissions } : {}),
         ...restoreNarrowing(target.selection),
       }),
     onSuccess: ({ id }) =>
-      rememberJob({ customerId, kind: 'restore', jobId: id, label: `Restore of ${subjectEmail}: ${what}` }),
+      rememberJob({ customerId, kind: 'restore', jobId: id, label: `Restore of ${source.name}: ${what}` }),
   });
 
   if (restore.data) {
@@ -81,9 +86,13 @@ function RestoreForm({
       {viewer.mode === 'self' ? (
         <Select label="Restore into" data={[subjectEmail]} value={subjectEmail} disabled />
       ) : (
-        <RestoreInto customerId={customerId} subjectEmail={subjectEmail} value={to} onChange={setTo} />
+        <RestoreInto customerId={customerId} source={source} value={to} onChange={setTo} />
       )}
-      <Radio.Group label="How" value={mode} onChange={(value) => setMode(value === 'inPlace' ? 'inPlace' : 'restored')}>
+      <Radio.Group
+        label="How"
+        value={inPlace ? 'inPlace' : 'restored'}
+        onChange={(value) => setMode(value === 'inPlace' ? 'inPlace' : 'restored')}
+      >
         <Stack gap="xs" mt={4}>
           <Radio
             value="restored"
@@ -93,7 +102,8 @@ function RestoreForm({
           <Radio
             value="inPlace"
             label="In place"
-            description="Back where it was, with its original labels or folders (for disaster recovery)."
+            disabled={refusal !== null}
+            description={refusal ?? 'Back where it was, with its original labels or folders (for disaster recovery).'}
           />
         </Stack>
       </Radio.Group>
@@ -118,17 +128,17 @@ function RestoreForm({
   );
 }
 
-/** "Restore into": the domain's users, searched on the server as the admin types. */
+/** "Restore into": this user or shared drive, or the domain's users, searched on the server as the admin types. */
 function RestoreInto({
   customerId,
-  subjectEmail,
+  source,
   value,
   onChange,
 }: {
   customerId: string;
-  subjectEmail: string;
+  source: RestoreSource;
   value: string;
-  onChange(email: string): void;
+  onChange(target: string): void;
 }) {
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), 250);
@@ -137,18 +147,23 @@ function RestoreInto({
     ...usersQuery(customerId, { q: q === value ? undefined : q || undefined, limit: 20, deleted: 'false' }),
     placeholderData: keepPreviousData,
   });
-  const emails = new Set([subjectEmail, value, ...(users.data?.users.map((user) => user.email) ?? [])]);
+  const emails = new Set([value, ...(users.data?.users.map((user) => user.email) ?? [])]);
+  emails.delete(source.self.value);
   return (
     <Stack gap={4}>
       <Select
         label="Restore into"
-        description="This user, or another user of the domain."
+        description={
+          source.kind === 'shared_drive'
+            ? 'This shared drive, or a user of the domain (into their My Drive).'
+            : 'This user, or another user of the domain.'
+        }
         searchable
-        data={[...emails]}
+        data={[source.self, ...[...emails].map((email) => ({ value: email, label: email }))]}
         value={value}
         searchValue={search}
         onSearchChange={setSearch}
-        onChange={(email) => onChange(email ?? subjectEmail)}
+        onChange={(next) => onChange(next ?? source.self.value)}
         allowDeselect={false}
         nothingFoundMessage="No user matches"
       />

@@ -31,7 +31,12 @@ export function createFileWrites(
 ): FileWrites {
   const { world, fileResource, visibleFile } = shared;
 
+  /**
+   * Where a new or moved file goes. A shared drive (or a folder in one) as parent needs
+   * supportsAllDrives=true, as at Google: without it the parent is "not found".
+   */
   function resolveParents(
+    ctx: RequestContext,
     domain: Domain,
     user: User,
     parents: unknown,
@@ -41,13 +46,16 @@ export function createFileWrites(
     const parentId = list[0] === 'root' ? user.rootFolderId : (list[0] ?? user.rootFolderId);
     if (parentId === user.rootFolderId) return { parents: [parentId] };
     const drive = domain.drive.drives.get(parentId);
+    const allDrives = ctx.query.get('supportsAllDrives') === 'true' || ctx.query.get('supportsTeamDrives') === 'true';
     if (drive) {
+      if (!allDrives) return fileNotFound(parentId);
       const role = drive.permissions.find((p) => p.emailAddress === user.primaryEmail)?.role;
       if (!canWrite(role)) return fileNotFound(parentId);
       return { parents: [parentId], driveId: drive.id };
     }
     const parent = domain.drive.files.get(parentId);
     if (!parent || !world.fileVisibleTo(domain, parent, user.primaryEmail)) return fileNotFound(parentId);
+    if (parent.driveId && !allDrives) return fileNotFound(parentId);
     if (!canWrite(roleOf(domain, parent, user.primaryEmail))) return insufficient();
     return { parents: [parentId], driveId: parent.driveId };
   }
@@ -94,7 +102,7 @@ export function createFileWrites(
       typeof metadata.mimeType === 'string' ? metadata.mimeType : (contentType ?? 'application/octet-stream');
     const overLimit = content ? limitUpload(user.primaryEmail, content.length) : undefined;
     if (overLimit) return overLimit;
-    const placement = resolveParents(domain, user, metadata.parents);
+    const placement = resolveParents(ctx, domain, user, metadata.parents);
     if ('status' in placement) return placement;
     if (mimeType === 'application/vnd.google-apps.shortcut') {
       const details = metadata.shortcutDetails as { targetId?: string } | undefined;
@@ -174,7 +182,7 @@ export function createFileWrites(
     if (addParents || removeParents) {
       let parents = file.parents.filter((p) => !(removeParents ?? '').split(',').includes(p));
       if (addParents) {
-        const placement = resolveParents(domain, user, [addParents]);
+        const placement = resolveParents(ctx, domain, user, [addParents]);
         if ('status' in placement) return placement;
         parents = [...parents, ...placement.parents];
       }

@@ -113,7 +113,7 @@ export function fileRoutes(shared: DriveShared, writes: FileWrites): Route[] {
           ctx.query.get('includeItemsFromAllDrives') === 'true' || ctx.query.get('includeTeamDriveItems') === 'true';
         if (!['user', 'drive', 'allDrives', 'domain'].includes(corpora))
           return invalidArgument('Invalid Value', 'corpora');
-        if (corpora === 'drive' && !driveId)
+        if ((corpora === 'drive') !== Boolean(driveId))
           return googleError(
             400,
             'The driveId parameter must be specified if and only if corpora is set to drive.',
