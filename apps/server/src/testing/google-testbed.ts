@@ -22,12 +22,25 @@ export interface GoogleTestbed {
 
 export async function startGoogleTestbed(
   kind: DatabaseKind,
-  options: { domain?: string; users?: number; hooks?: CustomerHooks; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    domain?: string;
+    users?: number;
+    /** Shared drives the emulator generates (default none). */
+    sharedDrives?: number;
+    hooks?: CustomerHooks;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<GoogleTestbed> {
   const emulator = await startEmulator({
     domain: options.domain ?? 'acme.test',
     users: options.users ?? 6,
-    generate: { messagesPerUser: 0, filesPerUser: 0, eventsPerUser: 0, contactsPerUser: 0, sharedDrives: 0 },
+    generate: {
+      messagesPerUser: 0,
+      filesPerUser: 0,
+      eventsPerUser: 0,
+      contactsPerUser: 0,
+      sharedDrives: options.sharedDrives ?? 0,
+    },
   });
   const dir = mkdtempSync(path.join(tmpdir(), 'safehold-customers-'));
   const keyPath = path.join(dir, 'service-account.json');
