@@ -54,7 +54,9 @@ const testEnv = {
     .filter(Boolean)
     .join(' '),
 };
-const concurrency = process.env.SAFEHOLD_TEST_CONCURRENCY ?? '2';
+// Three files at a time: tests wait much of their time (database, emulator, browser, child
+// processes), and a third file keeps both cores of CI's 2-core machine busy.
+const concurrency = process.env.SAFEHOLD_TEST_CONCURRENCY ?? '3';
 step(
   `tests (${files.length} files)`,
   process.execPath,
