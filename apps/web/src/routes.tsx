@@ -258,7 +258,7 @@ const customerRoute = createRoute({
                 <TrialDaysLeft />
               </Box>
             )}
-            {user.customerId ? <JobNotifications customerId={user.customerId} /> : null}
+            {user.customerId ? <JobNotifications owner={{ customerId: user.customerId, personId: user.id }} /> : null}
           </>
         }
       />

@@ -73,11 +73,20 @@ test('an ending is recorded once and is unread until the notifications are opene
   assert.deepEqual(again, jobs);
 });
 
-test('stored jobs survive a reload; unreadable storage is dropped, not trusted', () => {
+const alice = { customerId: 'c1', personId: 'p1' };
+
+test('stored jobs survive a reload, one list per person and tenant; unreadable storage is dropped, not trusted', () => {
   const storage = memoryStorage();
-  rememberJob({ customerId: 'c1', kind: 'export', jobId: 'e1', label: 'Export · bob' }, { storage, now });
-  rememberJob({ customerId: 'c2', kind: 'restore', jobId: 'r9', label: 'other tenant' }, { storage, now });
-  const reloaded = loadJobs('c1', storage);
+  rememberJob({ owner: alice, kind: 'export', jobId: 'e1', label: 'Export · bob' }, { storage, now });
+  rememberJob(
+    { owner: { customerId: 'c2', personId: 'p1' }, kind: 'restore', jobId: 'r9', label: 'other tenant' },
+    { storage, now },
+  );
+  rememberJob(
+    { owner: { customerId: 'c1', personId: 'p2' }, kind: 'restore', jobId: 'r8', label: 'another person' },
+    { storage, now },
+  );
+  const reloaded = loadJobs(alice, storage);
   assert.deepEqual(
     reloaded.map((job) => [job.kind, job.jobId, job.label, job.ended]),
     [['export', 'e1', 'Export · bob', null]],
@@ -86,7 +95,7 @@ test('stored jobs survive a reload; unreadable storage is dropped, not trusted',
   assert.deepEqual(parseRemembered('not json'), []);
   assert.deepEqual(parseRemembered('{"kind":"restore"}'), []);
   storage.setItem(
-    storageKey('c1'),
+    storageKey(alice),
     JSON.stringify([
       { kind: 'backup', jobId: 'x', label: '', rememberedAt: '', ended: null, read: false },
       { kind: 'restore', jobId: 'r1', label: 'ok', rememberedAt: '', ended: null, read: false },
@@ -94,21 +103,19 @@ test('stored jobs survive a reload; unreadable storage is dropped, not trusted',
     ]),
   );
   assert.deepEqual(
-    loadJobs('c1', storage).map((job) => job.jobId),
+    loadJobs(alice, storage).map((job) => job.jobId),
     ['r1'],
   );
 });
 
 test('without storage (switched off) remembering does nothing and reads nothing', () => {
-  rememberJob({ customerId: 'c1', kind: 'export', jobId: 'e1', label: '' }, { storage: null, now });
-  assert.deepEqual(loadJobs('c1', null), []);
+  rememberJob({ owner: alice, kind: 'export', jobId: 'e1', label: '' }, { storage: null, now });
+  assert.deepEqual(loadJobs(alice, null), []);
   const full: JobStorage = {
     getItem: () => null,
     setItem: () => {
       throw new Error('QuotaExceededError');
     },
   };
-  assert.doesNotThrow(() =>
-    rememberJob({ customerId: 'c1', kind: 'export', jobId: 'e1', label: '' }, { storage: full }),
-  );
+  assert.doesNotThrow(() => rememberJob({ owner: alice, kind: 'export', jobId: 'e1', label: '' }, { storage: full }));
 });

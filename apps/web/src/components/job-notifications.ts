@@ -1,11 +1,18 @@
-// The restores and exports this browser remembers per customer, so that the header's
+// The restores and exports this browser remembers per person and customer (a browser shared by
+// two people of one tenant shows neither the other's jobs), so that the header's
 // notifications find them again after a reload (issue 17: a job "leaves a notification that
 // links back to it"). The jobs themselves live on the server; this keeps only which ones to
 // watch, how each ended and whether its ending was seen — bounded, newest first, in
 // localStorage. The list logic is pure; rememberJob() and the store wrap it around storage.
 import type { JobKind } from '../api/jobs.ts';
 
-/** How many jobs are remembered per customer: older ones drop off. */
+/** Whose jobs a list holds: the signed-in person, in one customer tenant. */
+export interface JobOwner {
+  customerId: string;
+  personId: string;
+}
+
+/** How many jobs are remembered per person and customer: older ones drop off. */
 export const rememberedLimit = 20;
 
 export interface RememberedJob {
@@ -106,7 +113,7 @@ export function parseRemembered(raw: string | null): RememberedJob[] {
 /** The part of the Web Storage API this needs (tests pass their own). */
 export type JobStorage = Pick<Storage, 'getItem' | 'setItem'>;
 
-export const storageKey = (customerId: string) => `safehold.jobs.${customerId}`;
+export const storageKey = (owner: JobOwner) => `safehold.jobs.${owner.customerId}.${owner.personId}`;
 
 /** Tells the header in this tab (and, through the storage event, other tabs) that the list changed. */
 const changedEvent = 'safehold:jobs-changed';
@@ -121,26 +128,26 @@ function browserStorage(): JobStorage | null {
 }
 
 /** The stored list as it is (a string compares equal while unchanged: React's store snapshot). */
-export function storedJobs(customerId: string, storage: JobStorage | null = browserStorage()): string | null {
-  return storage?.getItem(storageKey(customerId)) ?? null;
+export function storedJobs(owner: JobOwner, storage: JobStorage | null = browserStorage()): string | null {
+  return storage?.getItem(storageKey(owner)) ?? null;
 }
 
-export function loadJobs(customerId: string, storage: JobStorage | null = browserStorage()): RememberedJob[] {
-  return parseRemembered(storedJobs(customerId, storage));
+export function loadJobs(owner: JobOwner, storage: JobStorage | null = browserStorage()): RememberedJob[] {
+  return parseRemembered(storedJobs(owner, storage));
 }
 
 /** Applies `change` to the stored list and tells listeners; returns the new list. */
 export function updateJobs(
-  customerId: string,
+  owner: JobOwner,
   change: (jobs: RememberedJob[]) => RememberedJob[],
   storage: JobStorage | null = browserStorage(),
 ): RememberedJob[] {
-  const before = loadJobs(customerId, storage);
+  const before = loadJobs(owner, storage);
   const after = change(before);
   const raw = JSON.stringify(after);
   if (storage && raw !== JSON.stringify(before)) {
     try {
-      storage.setItem(storageKey(customerId), raw);
+      storage.setItem(storageKey(owner), raw);
     } catch {
       // Full or refused storage: the job is still on the server and on the jobs page.
     }
@@ -151,11 +158,12 @@ export function updateJobs(
 
 /** Remembers a started (or watched) job, so the notifications find it again after a reload. */
 export function rememberJob(
-  job: { customerId: string; kind: JobKind; jobId: string; label: string },
+  job: { owner: JobOwner | null; kind: JobKind; jobId: string; label: string },
   options: { storage?: JobStorage | null; now?: Date } = {},
 ): void {
+  if (!job.owner) return;
   updateJobs(
-    job.customerId,
+    job.owner,
     (jobs) => addJob(jobs, job, options.now ?? new Date()),
     options.storage === undefined ? browserStorage() : options.storage,
   );

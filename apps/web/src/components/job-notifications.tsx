@@ -1,5 +1,5 @@
 // In the customer console's header: the restores and exports this browser started or watched
-// (remembered per customer, see job-notifications.ts). Each unfinished one is polled; when it
+// (remembered per person and customer, see job-notifications.ts). Each unfinished one is polled; when it
 // ends, a notification says so ("Restore finished" / "Export ready", with the counts) and links
 // back to the job's page, and the "Notifications" menu lists recent ones with the unread count.
 import { ActionIcon, Indicator, Menu, Notification, Stack, Text, VisuallyHidden } from '@mantine/core';
@@ -9,6 +9,7 @@ import { useEffect, useId, useMemo, useRef, useState, useSyncExternalStore } fro
 import { ApiError } from '../api/client.ts';
 import { exportQuery, restoreQuery } from '../api/jobs.ts';
 import {
+  type JobOwner,
   type JobRef,
   markAllRead,
   parseRemembered,
@@ -29,24 +30,25 @@ export { rememberJob } from './job-notifications.ts';
 const menuLength = 10;
 const keyOf = (job: JobRef) => `${job.kind}:${job.jobId}`;
 
-function useRememberedJobs(customerId: string): RememberedJob[] {
+function useRememberedJobs(owner: JobOwner): RememberedJob[] {
   const raw = useSyncExternalStore(
     subscribeJobs,
-    () => storedJobs(customerId),
+    () => storedJobs(owner),
     () => null,
   );
   return useMemo(() => parseRemembered(raw), [raw]);
 }
 
-export function JobNotifications({ customerId }: { customerId: string }) {
-  const jobs = useRememberedJobs(customerId);
+export function JobNotifications({ owner }: { owner: JobOwner }) {
+  const { customerId } = owner;
+  const jobs = useRememberedJobs(owner);
   // Endings seen during this visit pop up; older ones wait in the menu.
   const [popped, setPopped] = useState<string[]>([]);
   const unread = unreadCount(jobs);
   const unreadId = useId();
 
   function ended(job: JobRef, outcome: JobOutcome) {
-    updateJobs(customerId, (list) => recordEnd(list, job, outcome, new Date()));
+    updateJobs(owner, (list) => recordEnd(list, job, outcome, new Date()));
     setPopped((keys) => (keys.includes(keyOf(job)) ? keys : [...keys, keyOf(job)]));
   }
   function dismiss(job: JobRef) {
@@ -63,7 +65,7 @@ export function JobNotifications({ customerId }: { customerId: string }) {
         position="bottom-end"
         width={320}
         onOpen={() => {
-          updateJobs(customerId, markAllRead);
+          updateJobs(owner, markAllRead);
           setPopped([]);
         }}
       >

@@ -21,6 +21,7 @@ import {
 import { count, dateTime } from '../format.ts';
 import { ErrorAlert } from './error-alert.tsx';
 import { rememberJob } from './job-notifications.ts';
+import { useJobOwner } from './job-owner.ts';
 import {
   exportOutcome,
   exportProgress,
@@ -141,9 +142,10 @@ function useRememberWhileActive(
   status: string | undefined,
   label: string,
 ) {
+  const owner = useJobOwner(customerId);
   useEffect(() => {
-    if (status !== undefined && isActive(status)) rememberJob({ customerId, kind, jobId, label });
-  }, [customerId, kind, jobId, status, label]);
+    if (status !== undefined && isActive(status)) rememberJob({ owner, kind, jobId, label });
+  }, [owner, kind, jobId, status, label]);
 }
 
 function RestoreProgress({ customerId, restoreId }: { customerId: string; restoreId: string }) {

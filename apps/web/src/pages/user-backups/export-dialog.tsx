@@ -8,6 +8,7 @@ import { useState } from 'react';
 import { startExport } from '../../api/browse.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { rememberJob } from '../../components/job-notifications.ts';
+import { useJobOwner } from '../../components/job-owner.ts';
 import { dateTime } from '../../format.ts';
 import { type ActionTarget, type Service, type Subject, serviceTabs } from './contract.ts';
 import { JobStarted } from './job-started.tsx';
@@ -56,6 +57,7 @@ function ExportForm({
   const [chosen, setChosen] = useState<Service[]>([service]);
   const who = exportSubjectOf(target.subject, subjectEmail);
   const what = describeSelection(selection, service);
+  const owner = useJobOwner(customerId);
   const exporting = useMutation({
     mutationFn: () =>
       startExport(customerId, {
@@ -67,7 +69,7 @@ function ExportForm({
       }),
     onSuccess: ({ id }) =>
       rememberJob({
-        customerId,
+        owner,
         kind: 'export',
         jobId: id,
         label: selection.kind === 'service' ? `Export of ${who.title}` : `Export of ${who.title}: ${what}`,

@@ -11,6 +11,7 @@ import { startRestore } from '../../api/browse.ts';
 import { usersQuery } from '../../api/customer-console.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
 import { rememberJob } from '../../components/job-notifications.ts';
+import { useJobOwner } from '../../components/job-owner.ts';
 import { dateTime } from '../../format.ts';
 import { type ActionTarget, serviceTabs, type Viewer } from './contract.ts';
 import { JobStarted } from './job-started.tsx';
@@ -57,6 +58,7 @@ function RestoreForm({
   const what = describeSelection(target.selection, service);
   const refusal = inPlaceRefusal(source, to);
   const inPlace = mode === 'inPlace' && refusal === null;
+  const owner = useJobOwner(customerId);
   const restore = useMutation({
     mutationFn: () =>
       startRestore(customerId, {
@@ -69,7 +71,7 @@ function RestoreForm({
         ...restoreNarrowing(target.selection),
       }),
     onSuccess: ({ id }) =>
-      rememberJob({ customerId, kind: 'restore', jobId: id, label: `Restore of ${source.name}: ${what}` }),
+      rememberJob({ owner, kind: 'restore', jobId: id, label: `Restore of ${source.name}: ${what}` }),
   });
 
   if (restore.data) {
