@@ -200,7 +200,7 @@ async function restoreLostMessage(page: Page, message: LostMessage, self: boolea
   );
   await dialog.getByRole('button', { name: 'Close' }).click();
   // Gone, overlay and all, before anything else is looked at (or a screenshot catches it fading).
-  await dialog.waitFor({ state: 'detached' });
+  await dialog.waitFor({ state: 'hidden' });
 }
 
 /** Calls the API as the page's signed-in person (the context's session cookie, its CSRF token). */
