@@ -890,6 +890,7 @@ export interface paths {
                                 durationMs: number | null;
                                 error: string | null;
                                 errors: {
+                                    advice: string;
                                     item: string;
                                     reason: string;
                                 }[];
@@ -1162,6 +1163,7 @@ export interface paths {
                                     failedItems: number;
                                     finishedAt: string | null;
                                     reasons: {
+                                        advice: string;
                                         item: string;
                                         reason: string;
                                     }[];

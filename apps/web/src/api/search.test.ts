@@ -129,7 +129,10 @@ test('a run has details to open when items were skipped or failed, or the run fa
     errors: [],
   };
   assert.equal(runHasDetails(run), false);
-  assert.equal(runHasDetails({ ...run, status: 'partial', errors: [{ item: 'm1', reason: 'too large' }] }), true);
+  assert.equal(
+    runHasDetails({ ...run, status: 'partial', errors: [{ item: 'm1', reason: 'too large', advice: 'try again' }] }),
+    true,
+  );
   assert.equal(runHasDetails({ ...run, status: 'failed', error: 'authorisation lost' }), true);
 });
 

@@ -229,6 +229,9 @@ export function CustomerDashboardPage({ user }: { user: SessionUser }) {
                   {failure.reasons.map((reason) => (
                     <List.Item key={`${reason.item}:${reason.reason}`}>
                       {reason.item}: {reason.reason}
+                      <Text size="xs" c="dimmed">
+                        What to do: {reason.advice}
+                      </Text>
                     </List.Item>
                   ))}
                 </List>

@@ -138,7 +138,13 @@ forEachDatabase('backup dashboard API', (kind) => {
     assert.equal(failure.service, 'gmail');
     assert.equal(failure.status, 'failed');
     assert.match(failure.error, /withdrew the Gmail scope/);
-    assert.deepEqual(failure.reasons, [{ item: 'message 17', reason: 'HTTP 500 from Gmail' }]);
+    assert.deepEqual(failure.reasons, [
+      {
+        item: 'message 17',
+        reason: 'HTTP 500 from Gmail',
+        advice: 'Google did not answer after several retries. Nothing to do: the next backup tries again.',
+      },
+    ]);
     assert.deepEqual(body.last24h, { success: 4, partial: 0, failed: 1, successRate: 0.8 });
     const page = await userBackups(`?q=${encodeURIComponent(second.email)}`);
     assert.equal(page.total, 1);

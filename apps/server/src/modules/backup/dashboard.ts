@@ -9,6 +9,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../../context.ts';
 import { backedUpUserGoogleIds, countUsersToBackUp, directoryUsersPage } from '../customers/index.ts';
 import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
+import { itemAdvice } from './item-advice.ts';
 import { backupRunErrors, backupRuns, backupSources } from './tables.ts';
 
 const dayMs = 24 * 3600_000;
@@ -27,7 +28,8 @@ export interface DashboardFailure {
   error: string | null;
   failedItems: number;
   skippedItems: number;
-  reasons: { item: string; reason: string }[];
+  /** Up to five item problems, each with what to do about it (item-advice.ts). */
+  reasons: { item: string; reason: string; advice: string }[];
 }
 
 export interface BackupSummary {
@@ -175,7 +177,7 @@ export async function getBackupSummary(
         skippedItems: run.skipped,
         reasons: reasons
           .filter((row) => row.runId === run.id && Number(row.rank) <= reasonsPerFailure)
-          .map(({ item, reason }) => ({ item, reason })),
+          .map(({ item, reason }) => ({ item, reason, advice: itemAdvice(reason) })),
       })),
     },
   };

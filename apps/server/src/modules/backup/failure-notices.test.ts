@@ -98,7 +98,10 @@ forEachDatabase('backup failure digests', (kind) => {
     assert.match(digest.subject, /a\.example.*2 failed, 1 partial/);
     assert.match(digest.text, /ann@a\.example · gmail: failed — storage unavailable/);
     assert.match(digest.text, /ann@a\.example · drive: partial — 2 item\(s\) not backed up/);
-    assert.match(digest.text, /item-cannotDownload: cannotDownload/);
+    assert.match(
+      digest.text,
+      /item-cannotDownload: cannotDownload\n +What to do: Google refuses downloads of this file/,
+    );
     assert.match(digest.text, /bob@a\.example · calendar: failed/);
     assert.doesNotMatch(digest.text, /bob@a\.example · gmail/, 'successful runs are not listed');
 

@@ -13,6 +13,7 @@ import type { JobQueue } from '../../jobs/queue.ts';
 import { getConnection } from '../customers/index.ts';
 import { superAdminEmails } from '../identity/index.ts';
 import { getCustomer } from '../tenancy/index.ts';
+import { itemAdvice } from './item-advice.ts';
 import { ALREADY_RUNNING_REASON, AUTHORISATION_LOST_REASON } from './run-source.ts';
 import { backupRunErrors, backupRuns, backupSources } from './tables.ts';
 
@@ -118,7 +119,7 @@ async function sendDigest(
         const quoted = errors
           .filter((entry) => entry.runId === run.id)
           .slice(0, ERRORS_PER_RUN)
-          .map((entry) => `    ${entry.item}: ${entry.reason}`);
+          .map((entry) => `    ${entry.item}: ${entry.reason}\n      What to do: ${itemAdvice(entry.reason)}`);
         const more = run.failed > quoted.length ? [`    … and ${run.failed - quoted.length} more`] : [];
         return [`${head} — ${run.failed} item(s) not backed up`, ...quoted, ...more].join('\n');
       });

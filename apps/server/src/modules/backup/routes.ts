@@ -73,7 +73,7 @@ const runEntry = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   durationMs: z.number().nullable(),
-  errors: z.array(z.object({ item: z.string(), reason: z.string() })),
+  errors: z.array(z.object({ item: z.string(), reason: z.string(), advice: z.string() })),
 });
 const runsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -98,7 +98,7 @@ const failureEntry = z.object({
   error: z.string().nullable().describe('The run-level cause; null when only some items failed.'),
   failedItems: z.number(),
   skippedItems: z.number(),
-  reasons: z.array(z.object({ item: z.string(), reason: z.string() })),
+  reasons: z.array(z.object({ item: z.string(), reason: z.string(), advice: z.string() })),
 });
 const summaryResponse = z.object({
   coverage: z.object({

@@ -4,6 +4,7 @@
 import { and, desc, eq, gte, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
+import { itemAdvice } from './item-advice.ts';
 import { tenantState } from './maintenance.ts';
 import { backupItemVersions, backupRunErrors, backupRuns, backupSources } from './tables.ts';
 
@@ -157,7 +158,8 @@ export interface RunListEntry {
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
-  errors: Array<{ item: string; reason: string }>;
+  /** The first 100 item problems, each with what to do about it (item-advice.ts). */
+  errors: Array<{ item: string; reason: string; advice: string }>;
 }
 
 /** Narrowing of the run list: some runs, one subject's history, one service. */
@@ -234,7 +236,7 @@ export async function listBackupRuns(
       errors: errors
         .filter((error) => error.runId === run.id)
         .slice(0, 100)
-        .map((error) => ({ item: error.itemKey, reason: error.reason })),
+        .map((error) => ({ item: error.itemKey, reason: error.reason, advice: itemAdvice(error.reason) })),
     })),
   };
 }

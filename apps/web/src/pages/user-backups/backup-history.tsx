@@ -194,6 +194,9 @@ function RunDetails({ run }: { run: BackupRun }) {
                 <Text span size="sm">
                   : {problem.reason}
                 </Text>
+                <Text size="xs" c="dimmed">
+                  What to do: {problem.advice}
+                </Text>
               </List.Item>
             ))}
           </List>
