@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { RepositoryError } from '@safehold/repository';
 import { z } from 'zod';
 import { createLogger } from '../logger.ts';
 import { createTestContext, type TestContext } from '../testing/context.ts';
@@ -29,6 +30,9 @@ function testRoutes(app: App): void {
       return reply.status(201).send({ name: request.body.name });
     },
   );
+  app.get('/_test/lost', async () => {
+    throw new RepositoryError('not-found', 'data/3f/3f00 not found in /srv/safehold/repos/tenant');
+  });
   app.get('/_test/boom', async () => {
     throw new Error('database password hunter2 leaked into an error');
   });
@@ -132,6 +136,17 @@ describe('HTTP errors and request logs', () => {
       .map((entry) => JSON.parse(entry) as { reqId?: string; msg?: string; level?: number })
       .find((entry) => entry.reqId === requestId && entry.msg === 'request failed');
     assert.equal(line?.level, 50);
+  });
+
+  it('content missing from the backup repository answers content_unavailable, naming the tool and no path', async () => {
+    const response = await app.inject({ method: 'GET', url: '/_test/lost' });
+    assert.equal(response.statusCode, 500);
+    const body = errorBody.parse(response.json());
+    assert.equal(body.error.code, 'content_unavailable');
+    assert.match(body.error.message, /could not be read from the backup repository \(missing\)/);
+    assert.match(body.error.message, /safehold repo verify/);
+    assert.doesNotMatch(body.error.message, /\/srv\//, 'no server path in the answer');
+    assert.match(logs, /data\/3f\/3f00 not found/, 'the cause is in the log');
   });
 
   it('logs are JSON lines with the request id and never contain passwords, cookies or authorization headers', async () => {

@@ -1,5 +1,7 @@
 // Maps every error to one stable JSON body `{error:{code,message}}` with the right status.
 // Validation errors name the field; unexpected errors are logged and answer a generic 500.
+
+import { RepositoryError } from '@safehold/repository';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from './errors.ts';
@@ -49,6 +51,14 @@ export function toAppError(error: FastifyError | Error): AppError {
       return new AppError('unsupported_media_type', 'Send the request body as application/json.');
   }
   if (error instanceof SyntaxError) return new AppError('invalid_json', 'The request body is not valid JSON.');
+  if (error instanceof RepositoryError && (error.code === 'not-found' || error.code === 'damaged')) {
+    // A download, message or attachment whose stored content is gone or fails its checks: say
+    // so (logged as a 500), rather than a generic error, and point the operator at the tools.
+    return new AppError(
+      'content_unavailable',
+      `The backed-up content of this item could not be read from the backup repository (${error.code === 'damaged' ? 'damaged' : 'missing'}). Other items are not affected; an operator checks the repository with \`safehold repo verify\`.`,
+    );
+  }
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) return new AppError('bad_request', error.message);
   return new AppError('internal', 'Something went wrong on our side. The error has been logged.');

@@ -24,6 +24,8 @@ export const errorStatus = {
   unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
+  /** A backed-up item's content could not be read from the tenant's repository (missing or damaged). */
+  content_unavailable: 500,
   unavailable: 503,
 } as const;
 
