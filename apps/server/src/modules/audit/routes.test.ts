@@ -73,6 +73,22 @@ forEachDatabase('audit log API', (kind) => {
     assert.equal(lines.length, 2);
     assert.match(lines[1] ?? '', /test\.event\.1/);
 
+    // A target recorded as a customer's id is named in the CSV as on the page: by its domain.
+    const named = await seedCustomer(ctx.db, ctx.clock, { domain: 'named-in-csv.test', partnerId });
+    await ctx.audit.record({
+      actor: { kind: 'system', label: 'test' },
+      tenants: [`partner:${partnerId}`],
+      action: 'test.customer',
+      target: named.id,
+      result: 'success',
+    });
+    const customerCsv = (await browser.get(`/api/partners/${partnerId}/audit.csv?action=test.customer`)).body;
+    const [header, row] = customerCsv.trimEnd().split('\r\n');
+    const columns = header?.split(',') ?? [];
+    const cells = row?.split(',') ?? [];
+    assert.equal(cells[columns.indexOf('target')], named.id);
+    assert.equal(cells[columns.indexOf('target_name')], 'named-in-csv.test');
+
     assert.equal((await browser.get(`/api/partners/${otherId}/audit`)).statusCode, 404);
     assert.equal((await browser.get(`/api/partners/${otherId}/audit.csv`)).statusCode, 404);
     assert.equal((await browser.get('/api/vendor/audit')).statusCode, 404);

@@ -43,7 +43,7 @@ forEachDatabase('audit log', (kind) => {
     );
     const csv = await ctx.audit.exportCsv({ tenant: 'partner:p1' });
     const lines = csv.trimEnd().split('\r\n');
-    assert.equal(lines[0], 'time,actor,actor_id,on_behalf_of,action,target,result,ip,user_agent');
+    assert.equal(lines[0], 'time,actor,actor_id,on_behalf_of,action,target,target_name,result,ip,user_agent');
     assert.equal(lines.length, 3);
     assert.match(csv, /'=cmd\|evil/);
   });

@@ -87,8 +87,23 @@ export function createAuditService({ db, clock }: { db: Db; clock: Clock }): Aud
   };
 }
 
-export function auditCsv(entries: AuditEntry[]): string {
-  const header = ['time', 'actor', 'actor_id', 'on_behalf_of', 'action', 'target', 'result', 'ip', 'user_agent'];
+/**
+ * The entries as CSV. `target` is what was recorded (an id or a name); `target_name` says what it
+ * is in words, as the audit page shows it ("acme.test", "Restore of Mail of bob@…"), when known.
+ */
+export function auditCsv(entries: Array<AuditEntry & { targetName?: string | null }>): string {
+  const header = [
+    'time',
+    'actor',
+    'actor_id',
+    'on_behalf_of',
+    'action',
+    'target',
+    'target_name',
+    'result',
+    'ip',
+    'user_agent',
+  ];
   const rows = entries.map((entry) => [
     entry.at,
     entry.actorLabel,
@@ -96,6 +111,7 @@ export function auditCsv(entries: AuditEntry[]): string {
     entry.onBehalfOf,
     entry.action,
     entry.target,
+    entry.targetName ?? null,
     entry.result,
     entry.ip,
     entry.userAgent,
