@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
 import { AppError } from '../../http/errors.ts';
-import { backupServices } from '../../modules/backup/index.ts';
+import { backupServices, subjectKey } from '../../modules/backup/index.ts';
 import { installationGoogleClient } from '../../modules/customers/index.ts';
 import {
   getRestore,
@@ -96,8 +96,7 @@ export const restoreCommand: Command = {
       const started = await startRestore(runtime, {
         customerId: customer.id,
         request: {
-          // A shared drive's id is case-sensitive; emails are compared in lower case.
-          user: values.user.includes('@') ? values.user.toLowerCase() : values.user,
+          user: subjectKey(values.user),
           service: service.data,
           ...(asOf ? { asOf } : {}),
           ...(typeof values.to === 'string' ? { to: values.to.toLowerCase() } : {}),

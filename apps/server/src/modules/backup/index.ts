@@ -76,6 +76,7 @@ export {
   startBackup,
 } from './start-backup.ts';
 export { type BackupStatus, getBackupStatus, listBackupRuns } from './status.ts';
+export { isSharedDriveKey, subjectKey } from './subject-key.ts';
 export {
   createTenantRepositoryKeys,
   openTenantRepository,

@@ -19,6 +19,7 @@ import {
   openTenantRepository,
   selectionMisfit,
   sharedDriveName,
+  subjectKey,
   type VersionSelection,
 } from '../backup/index.ts';
 import { itemKeysMatching, QueryError } from '../search/index.ts';
@@ -176,7 +177,7 @@ export async function listExports(
   const where = and(
     eq(dataExports.customerId, customerId),
     // An email in any case; a shared drive id as it is (ids are case-sensitive).
-    page.user ? eq(dataExports.subjectEmail, page.user.includes('@') ? page.user.toLowerCase() : page.user) : undefined,
+    page.user ? eq(dataExports.subjectEmail, subjectKey(page.user)) : undefined,
   );
   const rows = await ctx.db
     .select()

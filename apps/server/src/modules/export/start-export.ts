@@ -7,7 +7,7 @@
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
-import type { VersionSelection } from '../backup/index.ts';
+import { isSharedDriveKey, type VersionSelection } from '../backup/index.ts';
 import { type Actor, authorizeSharedDriveSubject, authorizeSubject } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { type ExportService, exportServices } from './export-archive.ts';
@@ -45,7 +45,7 @@ export async function startExport(deps: StartExportDeps, input: StartExportInput
   const { customerId } = input;
   await authorizeCustomer(deps.db, input.by.actor, 'customer.data.export', customerId);
   // A user is named by email; anything else names a shared drive (by id), never an end user's.
-  const sharedDriveId = input.user.includes('@') ? undefined : input.user;
+  const sharedDriveId = isSharedDriveKey(input.user) ? input.user : undefined;
   if (sharedDriveId) authorizeSharedDriveSubject(input.by.actor);
   else authorizeSubject(input.by.actor, input.user, `No backup of ${input.user} in this tenant.`);
   const values = await exportRowFor(deps, {

@@ -12,6 +12,7 @@ import {
   findSource,
   resolveBackupPoint,
   selectionMisfit,
+  subjectKey,
   type VersionSelection,
   versionKey,
   versionsByKey,
@@ -198,8 +199,7 @@ export async function listRestores(
   customerId: string,
   page: { limit: number; offset: number } & RestoreFilter,
 ): Promise<{ restores: Restore[]; total: number }> {
-  // A user's email (lower case) or a shared drive's id (as given).
-  const user = page.user?.includes('@') ? page.user.toLowerCase() : page.user;
+  const user = page.user === undefined ? undefined : subjectKey(page.user);
   const where = and(
     eq(restores.customerId, customerId),
     user ? sql`(${restores.fromEmail} = ${user} or ${restores.toEmail} = ${user})` : undefined,

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/database.ts';
 import type { ApiModule } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
-import { sharedDriveNames } from '../backup/index.ts';
+import { sharedDriveNames, subjectKey } from '../backup/index.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { authorizeSubject, ownSubjectOnly } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
@@ -26,9 +26,6 @@ const subject = z
   .refine((value) => z.email().safeParse(value).success || /^[A-Za-z0-9_-]{1,200}$/.test(value), {
     message: "must be a user's email or a shared drive's id",
   });
-
-/** Emails in lower case; a shared drive's id as it is (ids are case-sensitive). */
-const subjectKey = (value: string) => (value.includes('@') ? value.toLowerCase() : value);
 
 const createBody = z
   .object({

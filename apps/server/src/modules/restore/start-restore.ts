@@ -7,6 +7,7 @@
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
+import { isSharedDriveKey } from '../backup/index.ts';
 import { type Actor, authorizeRestoreTarget, authorizeSharedDriveSubject, authorizeSubject } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { RESTORE_JOB } from './restore-jobs.ts';
@@ -43,7 +44,7 @@ export interface StartRestoreInput {
 export async function startRestore(deps: StartRestoreDeps, input: StartRestoreInput): Promise<Restore> {
   const { customerId } = input;
   await authorizeCustomer(deps.db, input.by.actor, 'customer.data.restore', customerId);
-  if (namesSharedDrive(input.request.user)) {
+  if (isSharedDriveKey(input.request.user)) {
     authorizeSharedDriveSubject(input.by.actor);
   } else {
     // End users: their own backup, into their own account only.
@@ -73,11 +74,6 @@ export async function startRestore(deps: StartRestoreDeps, input: StartRestoreIn
     );
     return restore;
   });
-}
-
-/** A user is named by their email; anything else names a shared drive, by its id (as browsing does). */
-function namesSharedDrive(subject: string): boolean {
-  return !subject.includes('@');
 }
 
 function asValidationError(error: unknown): never {
