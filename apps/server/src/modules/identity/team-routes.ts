@@ -51,7 +51,8 @@ export function registerTeamRoutes(app: App, deps: IdentityDeps): void {
     {
       schema: {
         tags,
-        summary: "The partner's team (owner/admin): members with role, last sign-in, second factor; pending invitations",
+        summary:
+          "The partner's team (owner/admin): members with role, last sign-in, second factor; pending invitations",
         security,
         params: partnerParams,
         response: { 200: teamSchema },

@@ -251,11 +251,9 @@ export async function transferOwnership(
   if (!found || found.user.partnerId !== partnerId) throw notFound('The team member');
   if (found.user.role === 'owner') throw new AppError('conflict', 'This member is the owner already.');
   if (found.user.disabledAt || !found.user.totpEnabledAt) {
-    throw new AppError(
-      'conflict',
-      'Ownership goes to an active member who has signed in with a second factor.',
-      { field: 'userId' },
-    );
+    throw new AppError('conflict', 'Ownership goes to an active member who has signed in with a second factor.', {
+      field: 'userId',
+    });
   }
   const ownerId = actorId(actor) as string;
   await deps.db.transaction(async (tx) => {

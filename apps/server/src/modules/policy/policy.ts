@@ -151,7 +151,10 @@ const rules: Record<Action, Rule> = {
   'partner.team.read': ownPartnerOrg(...managing),
   // Exactly one owner: only the owner hands the role on, within their own organisation.
   'partner.ownership.transfer': (actor, tenant) =>
-    actor.kind === 'partner' && actor.role === 'owner' && tenant.kind === 'partner' && tenant.partnerId === actor.partnerId,
+    actor.kind === 'partner' &&
+    actor.role === 'owner' &&
+    tenant.kind === 'partner' &&
+    tenant.partnerId === actor.partnerId,
   'partner.customers.add': ownPartnerOrg(...managing),
   // The Reseller Console's customers list (technicians: their assigned customers, in SQL).
   'partner.customers.read': any(
