@@ -11,7 +11,7 @@ import { TrialDaysLeft } from './components/trial-days.tsx';
 import { customerNavFor, customerRedirect, customerRoleOf, myBackupsPath } from './customer-roles.ts';
 import { AccountLinkPage } from './pages/account-link.tsx';
 import { AuditLogPage } from './pages/audit-log.tsx';
-import { ConsolePage, PartnerHome, VendorHome } from './pages/console-pages.tsx';
+import { PartnerHome, VendorHome } from './pages/console-pages.tsx';
 import { CustomerDashboardPage } from './pages/customer-dashboard.tsx';
 import { CustomerLicenseManagerPage } from './pages/customer-license-manager.tsx';
 import { CustomerSettingsPage } from './pages/customer-settings.tsx';

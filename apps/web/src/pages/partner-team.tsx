@@ -192,7 +192,7 @@ function MembersTable({
         Members
       </Title>
       <ErrorAlert error={role.error} />
-      <Table.ScrollContainer minWidth={860}>
+      <Table.ScrollContainer minWidth={960}>
         <Table striped verticalSpacing="xs" aria-label="Team members">
           <Table.Thead>
             <Table.Tr>
@@ -224,6 +224,11 @@ function MembersTable({
                         You
                       </Badge>
                     ) : null}
+                    {member.disabled ? (
+                      <Badge size="xs" variant="light" color="gray">
+                        Disabled
+                      </Badge>
+                    ) : null}
                   </Table.Td>
                   <Table.Td>
                     {fixed ? (
@@ -244,7 +249,9 @@ function MembersTable({
                     )}
                   </Table.Td>
                   <Table.Td>
-                    <Text size="sm">{member.lastSignInAt ? dateTime(member.lastSignInAt) : 'Never'}</Text>
+                    <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                      {member.lastSignInAt ? dateTime(member.lastSignInAt) : 'Never'}
+                    </Text>
                   </Table.Td>
                   <Table.Td>
                     {member.secondFactor === 'enrolled' ? (

@@ -152,7 +152,7 @@ async function loadMember(
   userId: string,
 ): Promise<{ target: StaffUserWithPartner; partnerId: string }> {
   const found = await getStaffUser(deps.db, userId);
-  if (!found || found.user.orgKind !== 'partner' || !found.user.partnerId) throw notFound('The team member');
+  if (found?.user.orgKind !== 'partner' || !found.user.partnerId) throw notFound('The team member');
   const partnerId = found.user.partnerId;
   const tenant: Tenant = { kind: 'partner', partnerId, partnerPath: await partnerPath(deps.db, partnerId) };
   if (!canSee(actor, tenant)) throw notFound('The team member');
@@ -346,7 +346,7 @@ export async function setTechnicianAssignments(
   const wanted = [...new Set(customerIds)];
   for (const customerId of wanted) {
     const tenant = await loadCustomerTenant(deps.db, customerId);
-    if (!tenant || tenant.kind !== 'customer' || !tenant.partnerPath.includes(partnerId)) {
+    if (tenant?.kind !== 'customer' || !tenant.partnerPath.includes(partnerId)) {
       throw new AppError('validation_failed', `customerIds: ${customerId} is not one of your customers.`, {
         field: 'customerIds',
       });
