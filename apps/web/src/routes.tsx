@@ -11,7 +11,7 @@ import { TrialDaysLeft } from './components/trial-days.tsx';
 import { customerNavFor, customerRedirect, customerRoleOf, myBackupsPath } from './customer-roles.ts';
 import { AccountLinkPage } from './pages/account-link.tsx';
 import { AuditLogPage } from './pages/audit-log.tsx';
-import { ConsolePage, PartnerHome, VendorHome } from './pages/console-pages.tsx';
+import { PartnerHome, VendorHome } from './pages/console-pages.tsx';
 import { CustomerDashboardPage } from './pages/customer-dashboard.tsx';
 import { CustomerLicenseManagerPage } from './pages/customer-license-manager.tsx';
 import { CustomerSettingsPage } from './pages/customer-settings.tsx';
@@ -22,6 +22,7 @@ import { MyBackupsPage } from './pages/my-backups.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
+import { PartnerTeamPage } from './pages/partner-team.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
 import { JobPage, RestoresExportsPage } from './pages/restores-exports.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -212,7 +213,13 @@ const partnerCustomerDetailRoute = createRoute({
   component: function PartnerCustomerDetail() {
     const { user } = partnerRoute.useRouteContext();
     const { customerId } = partnerCustomerDetailRoute.useParams();
-    return <PartnerCustomerDetailPage partnerId={user.partnerId ?? ''} customerId={customerId} />;
+    return (
+      <PartnerCustomerDetailPage
+        partnerId={user.partnerId ?? ''}
+        customerId={customerId}
+        mayManageTeam={['owner', 'admin'].includes(user.role)}
+      />
+    );
   },
 });
 const partnerAuditRoute = createRoute({
@@ -225,7 +232,9 @@ const partnerAuditRoute = createRoute({
 const partnerTeamRoute = createRoute({
   getParentRoute: () => partnerRoute,
   path: 'team',
-  component: () => <ConsolePage title="Team" />,
+  component: function PartnerTeam() {
+    return <PartnerTeamPage user={partnerRoute.useRouteContext().user} />;
+  },
 });
 
 const customerRoute = createRoute({

@@ -51,8 +51,11 @@ export interface MatrixTenant {
   sourceIds: Record<'gmail' | 'drive' | 'calendar' | 'contacts', string>;
   exportId: string;
   restoreId: string;
-  /** A staff user of the partner (not one of the principals). */
+  /** A staff user of the partner (not one of the principals): a technician. */
   staffUserId: string;
+  staffUserEmail: string;
+  /** A pending invitation of the partner. */
+  invitationId: string;
 }
 
 export interface MatrixRow {
@@ -187,6 +190,43 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
   'POST /api/staff-users/:userId/disable': {
     own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/partners/:partnerId/team': {
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/staff-users/:userId/role': {
+    body: () => ({ role: 'read_only' }),
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'DELETE /api/staff-users/:userId': {
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/staff-users/:userId/assignments': {
+    body: (tenant) => ({ customerIds: [tenant.customerId] }),
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/partners/:partnerId/ownership-transfer': {
+    // The owner only, of their own organisation.
+    body: (tenant) => ({ userId: tenant.staffUserId }),
+    own:   '401 403 403 ok  403 403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/partners/:partnerId/invitations/:invitationId/resend': {
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'DELETE /api/partners/:partnerId/invitations/:invitationId': {
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/customers/:customerId/technicians': {
+    // Partner staff (an assigned technician only), vendor operators; not the customer's members.
+    own:   '401 ok  ok  ok  ok  ok  404 ok  ok  403 403 403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
   },
   'GET /api/demo': {
     // 404 outside demo mode (the test's app has no demo).

@@ -18,7 +18,7 @@ import {
   deriveIdentityKeys,
   sessionCookieName,
 } from '../modules/identity/index.ts';
-import { staffUsers, technicianAssignments } from '../modules/identity/tables.ts';
+import { oneTimeTokens, staffUsers, technicianAssignments } from '../modules/identity/tables.ts';
 import { defineRestoreJobs } from '../modules/restore/index.ts';
 import { restores } from '../modules/restore/tables.ts';
 import { customers, partners } from '../modules/tenancy/tables.ts';
@@ -123,12 +123,22 @@ async function seedTenant(ctx: TestContext, name: string): Promise<MatrixTenant 
     containerName: 'Restored',
     requestedBy: `admin@${domain}`,
   });
-  const spare = await seedStaffUser(ctx, {
-    email: `spare@${name.toLowerCase()}-it.test`,
+  const spareEmail = `spare@${name.toLowerCase()}-it.test`;
+  const spare = await seedStaffUser(ctx, { email: spareEmail, partnerId, role: 'technician' });
+  // A pending invitation of the partner (the Team page resends or revokes it).
+  const invitationId = randomUUID();
+  await ctx.db.insert(oneTimeTokens).values({
+    id: invitationId,
+    purpose: 'invitation',
+    tokenHash: `matrix-${invitationId}`,
+    email: `invited@${name.toLowerCase()}-it.test`,
     partnerId,
-    role: 'technician',
+    role: 'read_only',
+    expiresAt: new Date(now.getTime() + 365 * 24 * 3600_000),
   });
   return {
+    invitationId,
+    staffUserEmail: spareEmail,
     partnerId,
     customerId: customer.id,
     domain,
@@ -185,6 +195,24 @@ export async function repairWorld(ctx: TestContext, world: World): Promise<void>
       .where(eq(customers.id, tenant.customerId));
   }
   await ctx.db.update(partners).set({ status: 'active' });
+  // The Team routes change the spare member's role, remove it, make it owner, revoke invitations.
+  const owner = world.subjects.partner_owner;
+  for (const tenant of Object.values(world.tenants)) {
+    await ctx.db
+      .insert(staffUsers)
+      .values({
+        id: tenant.staffUserId,
+        email: tenant.staffUserEmail,
+        orgKind: 'partner',
+        partnerId: tenant.partnerId,
+        role: 'technician',
+      })
+      .onConflictDoUpdate({ target: staffUsers.id, set: { role: 'technician' } });
+    await ctx.db.update(oneTimeTokens).set({ usedAt: null }).where(eq(oneTimeTokens.id, tenant.invitationId));
+  }
+  if (owner?.kind === 'staff') {
+    await ctx.db.update(staffUsers).set({ role: 'owner' }).where(eq(staffUsers.id, owner.staffUserId));
+  }
   await ctx.db.update(staffUsers).set({ disabledAt: null }).where(inArray(staffUsers.id, world.staffUserIds));
   // Removing a customer's partner ends its technicians' assignments.
   await ctx.db
@@ -207,6 +235,7 @@ export function concreteUrl(pattern: string, tenant: MatrixTenant, query: Record
     exportId: tenant.exportId,
     restoreId: tenant.restoreId,
     userId: tenant.staffUserId,
+    invitationId: tenant.invitationId,
     // The shared drive seeded in each tenant.
     driveId: '0Amatrix',
   };

@@ -5,6 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { type CustomerDetail, customerDetailQuery } from '../api/reseller.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { AssignedTechnicians } from './assigned-technicians.tsx';
 import { ConsolePage } from './console-pages.tsx';
 import { bytes, date, dateTime, none, percent, statusColors, statusLabels } from './reseller-figures.ts';
 
@@ -15,7 +16,16 @@ const serviceNames: Record<string, string> = {
   contacts: 'Contacts',
 };
 
-export function PartnerCustomerDetailPage({ partnerId, customerId }: { partnerId: string; customerId: string }) {
+export function PartnerCustomerDetailPage({
+  partnerId,
+  customerId,
+  mayManageTeam = false,
+}: {
+  partnerId: string;
+  customerId: string;
+  /** Owners and admins: the page points to the Team page, where assignments are made. */
+  mayManageTeam?: boolean;
+}) {
   const detail = useQuery(customerDetailQuery(partnerId, customerId));
   return (
     <ConsolePage title={detail.data?.domain ?? 'Customer'}>
@@ -25,6 +35,7 @@ export function PartnerCustomerDetailPage({ partnerId, customerId }: { partnerId
       <ErrorAlert error={detail.error} />
       {detail.isPending ? <Loader size="sm" aria-label="Loading the customer" /> : null}
       {detail.data ? <Figures customer={detail.data} /> : null}
+      {detail.data ? <AssignedTechnicians customerId={customerId} mayManage={mayManageTeam} /> : null}
     </ConsolePage>
   );
 }

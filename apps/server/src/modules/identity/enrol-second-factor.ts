@@ -64,7 +64,7 @@ export async function confirmEnrolment(
   }
   const recoveryCodes = generateRecoveryCodes();
   const sessionId = await deps.db.transaction(async (tx) => {
-    await updateStaffUser(tx, user.id, { totpEnabledAt: now, totpLastStep: step });
+    await updateStaffUser(tx, user.id, { totpEnabledAt: now, totpLastStep: step, lastSignInAt: now });
     await replaceRecoveryCodes(
       tx,
       user.id,

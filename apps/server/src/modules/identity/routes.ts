@@ -31,6 +31,7 @@ import {
 } from './request-identity.ts';
 import { endSession } from './sessions.ts';
 import { signIn, verifySecondFactor } from './sign-in.ts';
+import { registerTeamRoutes } from './team-routes.ts';
 
 const stage = z.enum(['second_factor', 'enrol_second_factor', 'signed_in']);
 const sessionUser = z.object({
@@ -53,6 +54,7 @@ const security = [{ session: [], csrf: [] }];
 
 export function registerIdentityRoutes(app: App, deps: IdentityDeps): void {
   const google = createGoogleSignIn(deps);
+  registerTeamRoutes(app, deps);
 
   app.get(
     '/api/auth/session',

@@ -15,6 +15,7 @@ import {
   findStaffUserByEmail,
   getStaffUser,
   type StaffUserWithPartner,
+  updateStaffUser,
   useRecoveryCode,
 } from './store.ts';
 import { matchTotp } from './totp.ts';
@@ -137,6 +138,7 @@ export async function verifySecondFactor(
     await deps.audit.record({ ...auditBase, action: 'auth.recovery_code.use', result: 'success' });
   }
   const sessionId = await advanceSession(deps.db, deps.clock, identity.sessionIdHash, 'signed_in');
+  await updateStaffUser(deps.db, user.id, { lastSignInAt: deps.clock.now() });
   await deps.audit.record({ ...auditBase, action: 'auth.sign_in', result: 'success', details: { method } });
   return { sessionId };
 }

@@ -38,6 +38,8 @@ export const staffUsers = pgTable(
     /** The last accepted TOTP time step: a code is usable once. */
     totpLastStep: bigint('totp_last_step', { mode: 'number' }),
     disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    /** When the person last completed a sign-in (both factors); the Team page shows it. */
+    lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (table) => [

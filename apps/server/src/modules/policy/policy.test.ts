@@ -127,6 +127,9 @@ const expected: Record<Action, Expected> = {
     partnerBilling: ownPartners,
   },
   'partner.team.manage': { partnerOwner: ownPartners, partnerAdmin: ownPartners },
+  'partner.team.read': { partnerOwner: ownPartners, partnerAdmin: ownPartners },
+  // Only the owner, and only of their own organisation (a child partner has its own owner).
+  'partner.ownership.transfer': { partnerOwner: ['partnerOwn'] },
   'partner.customers.add': { partnerOwner: ownPartners, partnerAdmin: ownPartners },
   'partner.customers.read': {
     vendorAdmin: allPartners,
@@ -246,6 +249,15 @@ const expected: Record<Action, Expected> = {
   'customer.delete': {
     vendorAdmin: allCustomers,
     system: allCustomers,
+  },
+  'customer.technicians.read': {
+    vendorAdmin: allCustomers,
+    vendorSupport: allCustomers,
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    partnerTechnician: assignedCustomers,
+    partnerReadOnly: subtreeCustomers,
+    partnerBilling: subtreeCustomers,
   },
   'audit.read': {
     vendorAdmin: ['vendor'],

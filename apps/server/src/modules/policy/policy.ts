@@ -51,6 +51,8 @@ export const actions = [
   // partner organisation
   'partner.read',
   'partner.team.manage',
+  'partner.team.read',
+  'partner.ownership.transfer',
   'partner.customers.add',
   'partner.customers.read',
   'partner.billing.read',
@@ -72,6 +74,7 @@ export const actions = [
   'customer.audit.read',
   'customer.billing.read',
   'customer.delete',
+  'customer.technicians.read',
   // every tenant
   'audit.read',
   // one's own staff account (vendor operators and partner users; customers use Google)
@@ -144,6 +147,14 @@ const rules: Record<Action, Rule> = {
     ownPartnerOrg(...partnerRoles),
   ),
   'partner.team.manage': ownPartnerOrg(...managing),
+  // The Team page: members, their second factor and assigned customers, pending invitations.
+  'partner.team.read': ownPartnerOrg(...managing),
+  // Exactly one owner: only the owner hands the role on, within their own organisation.
+  'partner.ownership.transfer': (actor, tenant) =>
+    actor.kind === 'partner' &&
+    actor.role === 'owner' &&
+    tenant.kind === 'partner' &&
+    tenant.partnerId === actor.partnerId,
   'partner.customers.add': ownPartnerOrg(...managing),
   // The Reseller Console's customers list (technicians: their assigned customers, in SQL).
   'partner.customers.read': any(
@@ -229,6 +240,12 @@ const rules: Record<Action, Rule> = {
   'customer.delete': any(
     all(vendorAdmin, (_a, t) => t.kind === 'customer'),
     all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
+  // The technicians assigned to a customer (its detail page in the Reseller Console): partner
+  // staff are the partner's business, so not the customer's members.
+  'customer.technicians.read': any(
+    all(vendorAny, (_a, t) => t.kind === 'customer'),
+    partnerRole(...viewing, 'billing'),
   ),
 
   'audit.read': any(
