@@ -16,7 +16,7 @@ import {
 } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { seedCustomer } from '../../testing/tenants.ts';
-import { resellerModule } from '../reseller/routes.ts';
+import { resellerModule } from '../reseller/index.ts';
 import { identityModule } from './index.ts';
 import { oneTimeTokens, sessions, staffUsers } from './tables.ts';
 
