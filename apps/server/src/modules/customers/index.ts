@@ -88,4 +88,17 @@ export {
   insertDirectoryUsers,
   licensedEmails,
 } from './store.ts';
+export {
+  cancelledRetentionDays,
+  changeSeats,
+  convertToPaid,
+  getSubscription,
+  maxSeats,
+  type SettableStatus,
+  type SubscriptionView,
+  seatsSchema,
+  setCustomerStatus,
+  settableStatuses,
+  subscriptionView,
+} from './subscription.ts';
 export { listDirectoryUsers, listOrgUnits, type UsersPage, type UsersQuery } from './users-query.ts';
