@@ -212,7 +212,13 @@ const partnerCustomerDetailRoute = createRoute({
   component: function PartnerCustomerDetail() {
     const { user } = partnerRoute.useRouteContext();
     const { customerId } = partnerCustomerDetailRoute.useParams();
-    return <PartnerCustomerDetailPage partnerId={user.partnerId ?? ''} customerId={customerId} />;
+    return (
+      <PartnerCustomerDetailPage
+        partnerId={user.partnerId ?? ''}
+        customerId={customerId}
+        mayManage={['owner', 'admin'].includes(user.role)}
+      />
+    );
   },
 });
 const partnerAuditRoute = createRoute({
