@@ -238,7 +238,10 @@ test('a partner owner sees, sorts and searches their customers and opens one', a
     await convert.waitFor({ state: 'hidden' });
     await page.getByText('Converted to paid with 5 seats. 3 more licenses than seats are assigned.').waitFor();
     await page.getByLabel('Seats', { exact: true }).filter({ hasText: '5 purchased / 8 assigned / 3 over' }).waitFor();
-    await page.getByRole('alert').filter({ hasText: /^More licenses than seats/ }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /^More licenses than seats/ })
+      .waitFor();
     assert.equal(await page.getByRole('button', { name: 'Convert to paid' }).count(), 0, 'paid: no conversion');
     await screenshot(page, 'reseller-converted-1280');
     // Change seats to cover every license: the warning goes.
@@ -250,7 +253,13 @@ test('a partner owner sees, sorts and searches their customers and opens one', a
       .getByLabel('Seats', { exact: true })
       .filter({ hasText: '10 purchased / 8 assigned / 2 remaining' })
       .waitFor();
-    assert.equal(await page.getByRole('alert').filter({ hasText: /^More licenses than seats/ }).count(), 0);
+    assert.equal(
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /^More licenses than seats/ })
+        .count(),
+      0,
+    );
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, 'reseller-converted-390');
     await page.setViewportSize({ width: 1400, height: 900 });
