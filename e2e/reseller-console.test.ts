@@ -122,6 +122,17 @@ test('a partner owner sees, sorts and searches their customers and opens one', a
     await page.getByRole('button', { name: 'Verify code', exact: true }).click();
 
     await waitForVisible(page, page.getByRole('link', { name: 'Customers', exact: true }), 'the Reseller Console');
+    // The overview starts with what needs attention: failures, then suspended customers.
+    const failures = page.getByRole('region', { name: 'Backup failures in the last 24 hours' });
+    await waitForVisible(page, failures, 'what needs attention');
+    assert.match(
+      (await failures.textContent()) ?? '',
+      /charlie-clinic\.example — 18 runs failed.*alpha-traders\.example — 3 runs/,
+    );
+    const suspendedCard = page.getByRole('region', { name: 'Suspended customers (1)' });
+    assert.match((await suspendedCard.textContent()) ?? '', /delta-design\.example — backups stopped/);
+    assert.equal(await page.getByRole('region', { name: /^Trials ending/ }).count(), 0, 'bravo ends in 9 days');
+    await screenshot(page, 'reseller-overview');
     await page.getByRole('link', { name: 'Customers', exact: true }).click();
     const table = page.getByRole('table', { name: 'Customers' });
     await waitForVisible(page, table.getByRole('row').filter({ hasText: 'alpha-traders.example' }), 'the customers');

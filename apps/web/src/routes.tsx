@@ -11,7 +11,7 @@ import { TrialDaysLeft } from './components/trial-days.tsx';
 import { customerNavFor, customerRedirect, customerRoleOf, myBackupsPath } from './customer-roles.ts';
 import { AccountLinkPage } from './pages/account-link.tsx';
 import { AuditLogPage } from './pages/audit-log.tsx';
-import { ConsolePage, PartnerHome, VendorHome } from './pages/console-pages.tsx';
+import { ConsolePage, VendorHome } from './pages/console-pages.tsx';
 import { CustomerDashboardPage } from './pages/customer-dashboard.tsx';
 import { CustomerLicenseManagerPage } from './pages/customer-license-manager.tsx';
 import { CustomerSettingsPage } from './pages/customer-settings.tsx';
@@ -22,6 +22,7 @@ import { MyBackupsPage } from './pages/my-backups.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
+import { PartnerOverviewPage } from './pages/partner-overview.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
 import { JobPage, RestoresExportsPage } from './pages/restores-exports.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -195,7 +196,7 @@ const partnerHomeRoute = createRoute({
   getParentRoute: () => partnerRoute,
   path: '/',
   component: function PartnerHomePage() {
-    return <PartnerHome user={partnerRoute.useRouteContext().user} />;
+    return <PartnerOverviewPage user={partnerRoute.useRouteContext().user} />;
   },
 });
 const partnerCustomersRoute = createRoute({

@@ -27,11 +27,3 @@ export function VendorHome({ user }: { user: SessionUser }) {
     </ConsolePage>
   );
 }
-
-export function PartnerHome({ user }: { user: SessionUser }) {
-  return (
-    <ConsolePage title={user.partnerName ?? 'Reseller Console'}>
-      <Text>Signed in as {user.email}. Your customers are under Customers; your colleagues under Team.</Text>
-    </ConsolePage>
-  );
-}
