@@ -75,6 +75,8 @@ test('the first operator creates an account from the setup link, enrols TOTP and
     await waitForVisible(page, page.getByRole('link', { name: 'Outbox', exact: true }), 'the vendor console');
     assert.equal(new URL(page.url()).pathname, '/vendor');
     assert.equal(await page.getByRole('link', { name: 'Partners', exact: true }).count(), 1);
+    // Its overview starts with what needs attention: nothing yet, and it says so.
+    await waitForVisible(page, page.getByText('Nothing needs attention'), 'the overview');
     await screenshot(page, 'first-operator-4-vendor-console');
 
     // The outbox: without SMTP, mail is kept there and the page says so.

@@ -41,6 +41,12 @@ test('an operator onboards a partner whose owner signs up with TOTP from the ema
 
     // 1. Onboard a partner; 2. the invitation in the Outbox (no SMTP configured).
     link = await onboardPartner(operatorPage, { name: partnerName, ownerEmail, shots: 'vendor-partners' });
+    // The overview now names the owner invitation that is not accepted yet.
+    await operatorPage.getByRole('link', { name: 'Overview', exact: true }).click();
+    const pending = operatorPage.getByRole('region', { name: 'Owner invitations not accepted (1)' });
+    await waitForVisible(operatorPage, pending, 'the pending invitation on the overview');
+    assert.match((await pending.textContent()) ?? '', new RegExp(`${partnerName} — ${ownerEmail}: invitation pending`));
+    await screenshot(operatorPage, 'vendor-overview');
   });
 
   let owner: Awaited<ReturnType<typeof signUpFromLink>> | null = null;

@@ -11,7 +11,7 @@ import { TrialDaysLeft } from './components/trial-days.tsx';
 import { customerNavFor, customerRedirect, customerRoleOf, myBackupsPath } from './customer-roles.ts';
 import { AccountLinkPage } from './pages/account-link.tsx';
 import { AuditLogPage } from './pages/audit-log.tsx';
-import { ConsolePage, VendorHome } from './pages/console-pages.tsx';
+import { ConsolePage } from './pages/console-pages.tsx';
 import { CustomerDashboardPage } from './pages/customer-dashboard.tsx';
 import { CustomerLicenseManagerPage } from './pages/customer-license-manager.tsx';
 import { CustomerSettingsPage } from './pages/customer-settings.tsx';
@@ -30,6 +30,7 @@ import { TrialAuthorisePage, TrialStartPage } from './pages/trial.tsx';
 import type { Viewer } from './pages/user-backups/contract.ts';
 import { UserBackupsView } from './pages/user-backups/user-backups-view.tsx';
 import { VendorOutboxPage } from './pages/vendor-outbox.tsx';
+import { VendorOverviewPage } from './pages/vendor-overview.tsx';
 import { VendorPartnersPage } from './pages/vendor-partners.tsx';
 
 export interface RouterContext {
@@ -162,7 +163,7 @@ const vendorHomeRoute = createRoute({
   getParentRoute: () => vendorRoute,
   path: '/',
   component: function VendorHomePage() {
-    return <VendorHome user={vendorRoute.useRouteContext().user} />;
+    return <VendorOverviewPage user={vendorRoute.useRouteContext().user} />;
   },
 });
 const vendorPartnersRoute = createRoute({
