@@ -89,10 +89,8 @@ export {
   licensedEmails,
 } from './store.ts';
 export {
-  cancelledRetentionDays,
   changeSeats,
   convertToPaid,
-  getSubscription,
   maxSeats,
   type SettableStatus,
   type SubscriptionView,

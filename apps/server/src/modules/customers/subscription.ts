@@ -68,16 +68,10 @@ export function subscriptionView(customer: CustomerRow, seats: SeatSummary): Sub
   };
 }
 
-export async function getSubscription(deps: SubscriptionDeps, actor: Actor, customerId: string) {
-  const customer = await authorizedCustomerRow(deps, actor, 'customer.read', customerId);
-  return subscriptionView(customer, await seatSummary(deps.db, customer, deps.clock.now()));
-}
-
 interface Change {
   action: string;
   /** Refuses the change for the customer's current state (409 with a sentence), or returns the new values. */
   apply(customer: CustomerRow): { status: CustomerStatus; seatsPurchased?: number };
-  details?: Record<string, unknown>;
 }
 
 /**
@@ -118,7 +112,6 @@ async function changeSubscription(
           overAssigned: view.overAssigned,
           ...(sessionsEnded > 0 ? { sessionsEnded } : {}),
           ...(view.dataKeptUntil ? { dataKeptUntil: view.dataKeptUntil } : {}),
-          ...change.details,
         },
       },
       tx,
