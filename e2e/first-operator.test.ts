@@ -47,6 +47,12 @@ test('the first operator creates an account from the setup link, enrols TOTP and
     assert.equal(new URL(page.url()).pathname, '/enrol');
     const secret = (await secretText.textContent())?.replace(/\s/g, '') ?? '';
     assert.match(secret, /^[A-Z2-7]{16,}=*$/, 'the setup key is base32');
+    // The whole key is on screen (it was cut off at 1280 px): its box does not scroll sideways.
+    assert.equal(
+      await secretText.evaluate((element) => element.scrollWidth <= element.clientWidth),
+      true,
+      'the setup key fits its box',
+    );
     await waitForVisible(page, page.getByRole('img', { name: 'QR code for your authenticator app' }), 'the QR code');
     await screenshot(page, 'first-operator-2-enrol');
     const enrolStep = totpStep();
@@ -69,6 +75,8 @@ test('the first operator creates an account from the setup link, enrols TOTP and
     await waitForVisible(page, page.getByRole('link', { name: 'Outbox', exact: true }), 'the vendor console');
     assert.equal(new URL(page.url()).pathname, '/vendor');
     assert.equal(await page.getByRole('link', { name: 'Partners', exact: true }).count(), 1);
+    // Its overview starts with what needs attention: nothing yet, and it says so.
+    await waitForVisible(page, page.getByText('Nothing needs attention'), 'the overview');
     await screenshot(page, 'first-operator-4-vendor-console');
 
     // The outbox: without SMTP, mail is kept there and the page says so.

@@ -31,6 +31,7 @@ test('an operator onboards a partner whose owner signs up with TOTP from the ema
   const operatorPage = await (await browser.newContext({ baseURL: server.url })).newPage();
   const ownerPage = await (await browser.newContext({ baseURL: server.url })).newPage();
 
+  let link = '';
   await withFailureScreenshot(operatorPage, 'vendor-partners', async () => {
     await signUpFromLink(operatorPage, server.setupLink!, {
       email: 'operator@vendor.example',
@@ -39,14 +40,18 @@ test('an operator onboards a partner whose owner signs up with TOTP from the ema
     await waitForPath(operatorPage, '/vendor');
 
     // 1. Onboard a partner; 2. the invitation in the Outbox (no SMTP configured).
-    await onboardPartner(operatorPage, { name: partnerName, ownerEmail, shots: 'vendor-partners' });
+    link = await onboardPartner(operatorPage, { name: partnerName, ownerEmail, shots: 'vendor-partners' });
+    // The overview now names the owner invitation that is not accepted yet.
+    await operatorPage.getByRole('link', { name: 'Overview', exact: true }).click();
+    const pending = operatorPage.getByRole('region', { name: 'Owner invitations not accepted (1)' });
+    await waitForVisible(operatorPage, pending, 'the pending invitation on the overview');
+    assert.match((await pending.textContent()) ?? '', new RegExp(`${partnerName} — ${ownerEmail}: invitation pending`));
+    await screenshot(operatorPage, 'vendor-overview');
   });
 
   let owner: Awaited<ReturnType<typeof signUpFromLink>> | null = null;
   await withFailureScreenshot(ownerPage, 'partner-signup', async () => {
     // 3. The owner opens the link: the page names the organisation, then account, TOTP, recovery codes.
-    const mail = await operatorPage.getByText(/\/invite#token=/).textContent();
-    const link = /(https?:\/\/\S+\/invite#token=[A-Za-z0-9_-]+)/.exec(mail ?? '')?.[1] ?? '';
     await ownerPage.goto(link);
     await waitForVisible(ownerPage, ownerPage.getByText(partnerName), 'the organisation named on the invitation');
     owner = await signUpFromLink(ownerPage, link, {

@@ -122,6 +122,17 @@ test('a partner owner sees, sorts and searches their customers and opens one', a
     await page.getByRole('button', { name: 'Verify code', exact: true }).click();
 
     await waitForVisible(page, page.getByRole('link', { name: 'Customers', exact: true }), 'the Reseller Console');
+    // The overview starts with what needs attention: failures, then suspended customers.
+    const failures = page.getByRole('region', { name: 'Backup failures in the last 24 hours' });
+    await waitForVisible(page, failures, 'what needs attention');
+    assert.match(
+      (await failures.textContent()) ?? '',
+      /charlie-clinic\.example — 18 runs failed.*alpha-traders\.example — 3 runs/,
+    );
+    const suspendedCard = page.getByRole('region', { name: 'Suspended customers (1)' });
+    assert.match((await suspendedCard.textContent()) ?? '', /delta-design\.example — backups stopped/);
+    assert.equal(await page.getByRole('region', { name: /^Trials ending/ }).count(), 0, 'bravo ends in 9 days');
+    await screenshot(page, 'reseller-overview');
     await page.getByRole('link', { name: 'Customers', exact: true }).click();
     const table = page.getByRole('table', { name: 'Customers' });
     await waitForVisible(page, table.getByRole('row').filter({ hasText: 'alpha-traders.example' }), 'the customers');
@@ -138,7 +149,9 @@ test('a partner owner sees, sorts and searches their customers and opens one', a
     assert.equal(await page.getByText('not-yours.example').count(), 0);
     const alpha = table.getByRole('row').filter({ hasText: 'alpha-traders.example' });
     const alphaText = (await alpha.textContent()) ?? '';
-    assert.match(alphaText, /32 \/ 40/, 'seats assigned / purchased');
+    assert.match(alphaText, /40 purchased \/ 32 assigned \/ 8 remaining/, 'seats as the License Manager writes them');
+    const bravoText = (await table.getByRole('row').filter({ hasText: 'bravo-bakery.example' }).textContent()) ?? '';
+    assert.match(bravoText, /Trial — unlimited seats until/, 'a running trial has no seat limit');
     assert.match(alphaText, /90\.0 %/, 'coverage: 27 of 30 licensed users');
     assert.match(alphaText, /48\.0 GiB/, 'storage');
     await screenshot(page, 'reseller-customers');
@@ -218,8 +231,49 @@ test('a partner owner sees, sorts and searches their customers and opens one', a
       assert.equal(await health.getByRole('row').filter({ hasText: service }).count(), 1, service);
     }
     assert.match((await page.getByText(/\(6 of 12 users\)/).textContent()) ?? '', /50\.0 %/);
-    await waitForVisible(page, page.getByRole('heading', { name: 'Licenses' }), 'the license counts');
+    await waitForVisible(page, page.getByRole('heading', { name: 'Seats and licenses' }), 'the license counts');
     await screenshot(page, 'reseller-customer-detail');
+
+    // Convert a trial to paid with fewer seats than licenses: the over-assignment is shown.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole('link', { name: '← All customers' }).click();
+    await table.getByRole('link', { name: 'bravo-bakery.example', exact: true }).click();
+    await waitForVisible(page, page.getByRole('heading', { name: 'bravo-bakery.example' }), 'the trial customer');
+    await page.getByText(/^Trial — unlimited seats until/).waitFor();
+    await page.getByRole('button', { name: 'Convert to paid', exact: true }).click();
+    const convert = page.getByRole('dialog', { name: 'Convert to paid' });
+    await convert.getByRole('textbox', { name: 'Seats', exact: true }).fill('5');
+    await convert.getByText('3 over: no further license can be assigned').waitFor();
+    await screenshot(page, 'reseller-convert-to-paid');
+    await convert.getByRole('button', { name: 'Convert', exact: true }).click();
+    await convert.waitFor({ state: 'hidden' });
+    await page.getByText('Converted to paid with 5 seats. 3 more licenses than seats are assigned.').waitFor();
+    await page.getByLabel('Seats', { exact: true }).filter({ hasText: '5 purchased / 8 assigned / 3 over' }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /^More licenses than seats/ })
+      .waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Convert to paid' }).count(), 0, 'paid: no conversion');
+    await screenshot(page, 'reseller-converted-1280');
+    // Change seats to cover every license: the warning goes.
+    await page.getByRole('button', { name: 'Change seats', exact: true }).click();
+    const change = page.getByRole('dialog', { name: 'Change seats' });
+    await change.getByRole('textbox', { name: 'Seats', exact: true }).fill('10');
+    await change.getByRole('button', { name: 'Save seats', exact: true }).click();
+    await page
+      .getByLabel('Seats', { exact: true })
+      .filter({ hasText: '10 purchased / 8 assigned / 2 remaining' })
+      .waitFor();
+    assert.equal(
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /^More licenses than seats/ })
+        .count(),
+      0,
+    );
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'reseller-converted-390');
+    await page.setViewportSize({ width: 1400, height: 900 });
 
     // The partner's audit log shows this sign-in.
     await page.getByRole('link', { name: 'Audit log', exact: true }).click();

@@ -39,10 +39,15 @@ export async function onboardPartner(
   await waitForVisible(operatorPage, message, 'the invitation in the outbox');
   await message.click();
   // Earlier invitations may be open too: take the one naming this partner.
-  const body = operatorPage.getByText(/\/invite#token=/).filter({ hasText: partner.name });
-  await waitForVisible(operatorPage, body, 'the invitation text');
-  const link = /(https?:\/\/\S+\/invite#token=[A-Za-z0-9_-]+)/.exec((await body.textContent()) ?? '')?.[1];
-  assert.ok(link, 'the mail carries the invitation link');
+  // The link is a link (it was plain text to copy by hand).
+  const invitation = operatorPage
+    .locator('p')
+    .filter({ hasText: partner.name })
+    .getByRole('link', { name: /\/invite#token=/ });
+  await waitForVisible(operatorPage, invitation, 'the invitation link');
+  const link = await invitation.getAttribute('href');
+  assert.match(link ?? '', /^https?:\/\/\S+\/invite#token=[A-Za-z0-9_-]+$/, 'the mail carries the invitation link');
+  if (!link) throw new Error('the mail carries no invitation link');
   if (partner.shots) await screenshot(operatorPage, `${partner.shots}-outbox-invitation`);
   return link;
 }

@@ -11,7 +11,6 @@ import { TrialDaysLeft } from './components/trial-days.tsx';
 import { customerNavFor, customerRedirect, customerRoleOf, myBackupsPath } from './customer-roles.ts';
 import { AccountLinkPage } from './pages/account-link.tsx';
 import { AuditLogPage } from './pages/audit-log.tsx';
-import { PartnerHome, VendorHome } from './pages/console-pages.tsx';
 import { CustomerDashboardPage } from './pages/customer-dashboard.tsx';
 import { CustomerLicenseManagerPage } from './pages/customer-license-manager.tsx';
 import { CustomerSettingsPage } from './pages/customer-settings.tsx';
@@ -22,6 +21,7 @@ import { MyBackupsPage } from './pages/my-backups.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
+import { PartnerOverviewPage } from './pages/partner-overview.tsx';
 import { PartnerTeamPage } from './pages/partner-team.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
 import { JobPage, RestoresExportsPage } from './pages/restores-exports.tsx';
@@ -30,6 +30,7 @@ import { TrialAuthorisePage, TrialStartPage } from './pages/trial.tsx';
 import type { Viewer } from './pages/user-backups/contract.ts';
 import { UserBackupsView } from './pages/user-backups/user-backups-view.tsx';
 import { VendorOutboxPage } from './pages/vendor-outbox.tsx';
+import { VendorOverviewPage } from './pages/vendor-overview.tsx';
 import { VendorPartnersPage } from './pages/vendor-partners.tsx';
 
 export interface RouterContext {
@@ -162,7 +163,7 @@ const vendorHomeRoute = createRoute({
   getParentRoute: () => vendorRoute,
   path: '/',
   component: function VendorHomePage() {
-    return <VendorHome user={vendorRoute.useRouteContext().user} />;
+    return <VendorOverviewPage user={vendorRoute.useRouteContext().user} />;
   },
 });
 const vendorPartnersRoute = createRoute({
@@ -196,7 +197,7 @@ const partnerHomeRoute = createRoute({
   getParentRoute: () => partnerRoute,
   path: '/',
   component: function PartnerHomePage() {
-    return <PartnerHome user={partnerRoute.useRouteContext().user} />;
+    return <PartnerOverviewPage user={partnerRoute.useRouteContext().user} />;
   },
 });
 const partnerCustomersRoute = createRoute({
@@ -217,7 +218,7 @@ const partnerCustomerDetailRoute = createRoute({
       <PartnerCustomerDetailPage
         partnerId={user.partnerId ?? ''}
         customerId={customerId}
-        mayManageTeam={['owner', 'admin'].includes(user.role)}
+        mayManage={['owner', 'admin'].includes(user.role)}
       />
     );
   },

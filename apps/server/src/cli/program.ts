@@ -20,6 +20,7 @@ import { startCommand } from './commands/start.ts';
 import {
   licensesAssignCommand,
   tenantConnectCommand,
+  tenantConvertCommand,
   tenantDeleteCommand,
   tenantListCommand,
   tenantRoleCommand,
@@ -36,6 +37,7 @@ export const commands: Command[] = [
   tenantListCommand,
   tenantDeleteCommand,
   tenantRoleCommand,
+  tenantConvertCommand,
   licensesAssignCommand,
   backupRunCommand,
   backupStatusCommand,

@@ -454,6 +454,24 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 ok  ok  ok  ok  ok  404 ok  ok  404 404 404',
     other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
   },
+  // The customer's lifecycle: partner owners and admins (customer.subscription.manage). Converting
+  // the trial succeeds (the world is repaired after it); the seats of a trial and reactivating a
+  // customer in service answer 409, past authorisation.
+  'POST /api/partners/:partnerId/customers/:customerId/convert': {
+    body: () => ({ seats: 5 }),
+    own:   '401 403 403 ok  ok  403 404 403 403 403 403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/partners/:partnerId/customers/:customerId/seats': {
+    body: () => ({ seats: 5 }),
+    own:   '401 403 403 ok  ok  403 404 403 403 403 403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/partners/:partnerId/customers/:customerId/status': {
+    body: () => ({ status: 'active' }),
+    own:   '401 403 403 ok  ok  403 404 403 403 403 403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
   'GET /api/customers/:customerId/browse/sources': {
     own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',

@@ -43,3 +43,37 @@ export function customerDetailQuery(partnerId: string, customerId: string) {
       ),
   });
 }
+
+export type Subscription = JsonOf<
+  paths['/api/partners/{partnerId}/customers/{customerId}/convert']['post']['responses'][200]
+>;
+export type SettableStatus = 'active' | 'suspended' | 'cancelled';
+
+/** "Convert to paid": the trial ends with this many seats purchased. */
+export function convertCustomer(partnerId: string, customerId: string, seats: number) {
+  return call(() =>
+    api.POST('/api/partners/{partnerId}/customers/{customerId}/convert', {
+      params: { path: { partnerId, customerId } },
+      body: { seats },
+    }),
+  );
+}
+
+export function changeCustomerSeats(partnerId: string, customerId: string, seats: number) {
+  return call(() =>
+    api.PUT('/api/partners/{partnerId}/customers/{customerId}/seats', {
+      params: { path: { partnerId, customerId } },
+      body: { seats },
+    }),
+  );
+}
+
+/** Suspend, cancel, or reactivate (`active`) a customer. */
+export function setCustomerStatus(partnerId: string, customerId: string, status: SettableStatus) {
+  return call(() =>
+    api.PUT('/api/partners/{partnerId}/customers/{customerId}/status', {
+      params: { path: { partnerId, customerId } },
+      body: { status },
+    }),
+  );
+}

@@ -3506,6 +3506,8 @@ export interface paths {
                                 name: string;
                                 seatsAssigned: number;
                                 seatsPurchased: number;
+                                seatsRemaining: number | null;
+                                seatsUnlimited: boolean;
                                 /** @enum {string} */
                                 status: "trial" | "active" | "suspended" | "cancelled";
                                 storageBytes: number;
@@ -3619,6 +3621,8 @@ export interface paths {
                             protectedUsers: number;
                             seatsAssigned: number;
                             seatsPurchased: number;
+                            seatsRemaining: number | null;
+                            seatsUnlimited: boolean;
                             services: {
                                 bytes: number;
                                 failures24h: number;
@@ -3632,6 +3636,14 @@ export interface paths {
                             /** @enum {string} */
                             status: "trial" | "active" | "suspended" | "cancelled";
                             storageBytes: number;
+                            subscription: {
+                                autoAssign: boolean;
+                                backupsStopped: boolean;
+                                connected: boolean;
+                                dataKeptUntil: string | null;
+                                overAssigned: number;
+                                statusChangedAt: string | null;
+                            };
                             successRate24h: number | null;
                             trialEndsAt: string | null;
                         };
@@ -3640,6 +3652,202 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/customers/{customerId}/convert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Convert to paid: the trial ends and the seats purchased are set (more licenses than seats is allowed and shown as over-assigned). Partner owners and admins */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        seats: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            backupsStopped: boolean;
+                            dataKeptUntil: string | null;
+                            overAssigned: number;
+                            seats: {
+                                archived: number;
+                                assigned: number;
+                                purchased: number;
+                                remaining: number | null;
+                                standard: number;
+                                /** @enum {string} */
+                                status: "trial" | "active" | "suspended" | "cancelled";
+                                trialDaysLeft: number | null;
+                                trialEndsAt: string | null;
+                                unlimited: boolean;
+                                users: number;
+                            };
+                            /** @enum {string} */
+                            status: "trial" | "active" | "suspended" | "cancelled";
+                            statusChangedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/customers/{customerId}/seats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a paid customer's seats purchased. Partner owners and admins */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        seats: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            backupsStopped: boolean;
+                            dataKeptUntil: string | null;
+                            overAssigned: number;
+                            seats: {
+                                archived: number;
+                                assigned: number;
+                                purchased: number;
+                                remaining: number | null;
+                                standard: number;
+                                /** @enum {string} */
+                                status: "trial" | "active" | "suspended" | "cancelled";
+                                trialDaysLeft: number | null;
+                                trialEndsAt: string | null;
+                                unlimited: boolean;
+                                users: number;
+                            };
+                            /** @enum {string} */
+                            status: "trial" | "active" | "suspended" | "cancelled";
+                            statusChangedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/customers/{customerId}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Suspend (backups stop, data kept, members signed out), cancel (the same; data kept 60 days) or reactivate (status active) a customer. Partner owners and admins */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "active" | "suspended" | "cancelled";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            backupsStopped: boolean;
+                            dataKeptUntil: string | null;
+                            overAssigned: number;
+                            seats: {
+                                archived: number;
+                                assigned: number;
+                                purchased: number;
+                                remaining: number | null;
+                                standard: number;
+                                /** @enum {string} */
+                                status: "trial" | "active" | "suspended" | "cancelled";
+                                trialDaysLeft: number | null;
+                                trialEndsAt: string | null;
+                                unlimited: boolean;
+                                users: number;
+                            };
+                            /** @enum {string} */
+                            status: "trial" | "active" | "suspended" | "cancelled";
+                            statusChangedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;

@@ -1,9 +1,9 @@
-// The console pages that exist so far: each console's home and the sections its navigation
-// names, which later issues fill in (they say so rather than show made-up data).
+// The frame of every console page (its title, also the document's), and the placeholder of a
+// section its navigation names that a later issue fills in (it says so rather than show made-up
+// data). The consoles' homes are partner-overview.tsx and vendor-overview.tsx.
 import { Stack, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import type { ReactNode } from 'react';
-import type { SessionUser } from '../api/identity.ts';
 
 export function ConsolePage({ title, children }: { title: string; children?: ReactNode }) {
   useDocumentTitle(`${title} · Safehold`);
@@ -14,24 +14,5 @@ export function ConsolePage({ title, children }: { title: string; children?: Rea
       </Title>
       {children ?? <Text c="dimmed">Nothing here yet: this section is still being built.</Text>}
     </Stack>
-  );
-}
-
-export function VendorHome({ user }: { user: SessionUser }) {
-  return (
-    <ConsolePage title="Vendor console">
-      <Text>
-        Signed in as {user.email}. Manage the partner program under Partners; mail this installation sent is in the
-        Outbox.
-      </Text>
-    </ConsolePage>
-  );
-}
-
-export function PartnerHome({ user }: { user: SessionUser }) {
-  return (
-    <ConsolePage title={user.partnerName ?? 'Reseller Console'}>
-      <Text>Signed in as {user.email}. Your customers are under Customers; your colleagues under Team.</Text>
-    </ConsolePage>
   );
 }

@@ -37,6 +37,7 @@ import { backupFinishedMessage, finishedRuns, type RunOutcomes, backupServices a
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { UserPageLink } from '../components/user-page-link.tsx';
 import { date, dateTime, none } from '../format.ts';
+import { figureHelp, seatText } from '../seat-figures.ts';
 import { ConsolePage } from './console-pages.tsx';
 
 const serviceLabel = (key: string) => services.find((service) => service.key === key)?.label ?? key;
@@ -136,12 +137,9 @@ export function CustomerDashboardPage({ user }: { user: SessionUser }) {
           <Text fz="xl" fw={700}>
             {seats ? `${seats.assigned} assigned` : '…'}
           </Text>
-          <Text size="sm">
-            {seats
-              ? seats.unlimited
-                ? `Trial: every user may be licensed (${seats.users} users)`
-                : `${seats.purchased} purchased · ${seats.remaining ?? 0} remaining`
-              : 'Loading…'}
+          <Text size="sm">{seats ? seatText(seats).summary : 'Loading…'}</Text>
+          <Text size="xs" c="dimmed">
+            {figureHelp.seats}
           </Text>
         </Card>
         <Card withBorder aria-label="Success rate (24 hours)" component="section">

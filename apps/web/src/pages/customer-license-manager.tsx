@@ -16,6 +16,7 @@ import {
   Paper,
   Select,
   SimpleGrid,
+  Stack,
   Switch,
   Table,
   Text,
@@ -30,6 +31,7 @@ import {
   type DirectoryUser,
   type LicenseReport,
   type LicenseState,
+  type Licensing,
   licensingQuery,
   orgUnitsQuery,
   ownCustomerQuery,
@@ -43,6 +45,7 @@ import { ErrorAlert } from '../components/error-alert.tsx';
 import { date } from '../format.ts';
 import { licenseColor, licenseLabel } from '../license-labels.ts';
 import { licenseBatch, type StagedChange, seatDelta, stageLicense } from '../license-staging.ts';
+import { figureHelp, seatText } from '../seat-figures.ts';
 import { ConsolePage } from './console-pages.tsx';
 
 const pageSize = 50;
@@ -156,31 +159,7 @@ export function CustomerLicenseManagerPage({ user }: { user: SessionUser }) {
   return (
     <ConsolePage title="License Manager">
       <ErrorAlert error={licensing.error ?? orgUnits.error} />
-      {seats ? (
-        <SimpleGrid cols={{ base: 2, sm: 4 }} aria-label="Seats">
-          <SeatCounter label="Purchased" value={seats.unlimited ? 'Unlimited (trial)' : String(seats.purchased)} />
-          <SeatCounter label="Assigned" value={String(seats.assigned)} />
-          <SeatCounter
-            label="Remaining"
-            value={seats.unlimited || seats.remaining === null ? 'Unlimited (trial)' : String(seats.remaining)}
-          />
-          <SeatCounter
-            label={seats.trialDaysLeft !== null ? 'Trial' : 'Users'}
-            value={
-              seats.trialDaysLeft !== null
-                ? `${seats.trialDaysLeft} ${seats.trialDaysLeft === 1 ? 'day' : 'days'} left`
-                : String(seats.users)
-            }
-          />
-        </SimpleGrid>
-      ) : (
-        <Loader size="sm" aria-label="Loading seats" />
-      )}
-      {seats?.unlimited ? (
-        <Text size="sm" c="dimmed">
-          During the trial every user of the domain may be licensed ({seats.users} users).
-        </Text>
-      ) : null}
+      {seats ? <SeatCounters seats={seats} /> : <Loader size="sm" aria-label="Loading seats" />}
 
       <Group justify="space-between">
         <Switch
@@ -353,6 +332,42 @@ export function CustomerLicenseManagerPage({ user }: { user: SessionUser }) {
         </Group>
       ) : null}
     </ConsolePage>
+  );
+}
+
+/** The seats as every console writes them (seat-figures.ts), each counter with what it counts. */
+function SeatCounters({ seats }: { seats: Licensing }) {
+  const text = seatText(seats);
+  return (
+    <Stack gap="xs">
+      <Text fw={600} aria-label="Seat summary">
+        {text.summary}
+      </Text>
+      <SimpleGrid cols={{ base: 2, sm: 4 }} aria-label="Seats">
+        <SeatCounter label="Purchased" value={text.purchased} />
+        <SeatCounter label="Assigned" value={text.assigned} />
+        <SeatCounter label="Remaining" value={text.remaining} />
+        <SeatCounter
+          label={seats.trialDaysLeft !== null ? 'Trial' : 'Users'}
+          value={
+            seats.trialDaysLeft !== null
+              ? `${seats.trialDaysLeft} ${seats.trialDaysLeft === 1 ? 'day' : 'days'} left`
+              : String(seats.users)
+          }
+        />
+      </SimpleGrid>
+      <Text size="xs" c="dimmed">
+        {seats.unlimited ? `${figureHelp.trialSeats} (${seats.users} users) ` : ''}
+        {figureHelp.seats}
+      </Text>
+      {text.overAssigned > 0 ? (
+        <Alert color="red" title="More licenses than seats">
+          {text.overAssigned} {text.overAssigned === 1 ? 'license is' : 'licenses are'} assigned above the{' '}
+          {seats.purchased} seats purchased: no further license can be assigned until your partner adds seats or you
+          remove licenses.
+        </Alert>
+      ) : null}
+    </Stack>
   );
 }
 

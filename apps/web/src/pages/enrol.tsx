@@ -98,7 +98,14 @@ function EnrolAuthenticator({ onConfirmed }: { onConfirmed: (codes: string[]) =>
             <Text size="sm" fw={600} id="totp-secret-label">
               Setup key
             </Text>
-            <Code block data-testid="totp-secret" aria-labelledby="totp-secret-label" fz="md">
+            {/* A block of code scrolls rather than wraps: the 32-character key was cut off in its column. */}
+            <Code
+              block
+              data-testid="totp-secret"
+              aria-labelledby="totp-secret-label"
+              fz="md"
+              style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}
+            >
               {enrolment.data.secret}
             </Code>
             <CopyButton value={enrolment.data.secret}>

@@ -22,6 +22,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import {
+  type CustomerRow,
   type CustomerStatus,
   type CustomersQuery,
   customersCsvUrl,
@@ -30,6 +31,7 @@ import {
 } from '../api/reseller.ts';
 import { previewTransfer, redeemTransfer, type TransferPreview } from '../api/transfer.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { figureHelp, seatText } from '../seat-figures.ts';
 import { ConsolePage } from './console-pages.tsx';
 import { bytes, date, dateTime, none, percent, statusColors, statusLabels } from './reseller-figures.ts';
 
@@ -39,7 +41,7 @@ const columns: { key: SortKey; label: string; numeric?: boolean }[] = [
   { key: 'domain', label: 'Domain' },
   { key: 'status', label: 'Status' },
   { key: 'trialEndsAt', label: 'Trial ends' },
-  { key: 'seatsAssigned', label: 'Seats assigned / purchased', numeric: true },
+  { key: 'seatsAssigned', label: 'Seats: purchased / assigned / remaining', numeric: true },
   { key: 'coverage', label: 'Coverage', numeric: true },
   { key: 'lastSuccessAt', label: 'Last successful backup' },
   { key: 'successRate24h', label: '24-hour success', numeric: true },
@@ -168,7 +170,7 @@ export function PartnerCustomersPage({ partnerId, mayAdd }: { partnerId: string;
                     </Table.Td>
                     <Table.Td>{customer.status === 'trial' ? date(customer.trialEndsAt) : none}</Table.Td>
                     <Table.Td style={{ textAlign: 'right' }}>
-                      {customer.seatsAssigned} / {customer.seatsPurchased}
+                      <SeatsCell customer={customer} />
                     </Table.Td>
                     <Table.Td style={{ textAlign: 'right' }}>{percent(customer.coverage)}</Table.Td>
                     <Table.Td>{dateTime(customer.lastSuccessAt)}</Table.Td>
@@ -188,6 +190,7 @@ export function PartnerCustomersPage({ partnerId, mayAdd }: { partnerId: string;
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
+          <FigureNotes />
           {list.data.total === 0 ? (
             <Text c="dimmed">
               {debouncedSearch || status ? 'No customer matches.' : 'No customers yet: add one with a transfer token.'}
@@ -213,6 +216,32 @@ export function PartnerCustomersPage({ partnerId, mayAdd }: { partnerId: string;
         }}
       />
     </ConsolePage>
+  );
+}
+
+/** The seat figures as every console writes them (seat-figures.ts); over-assignment in red. */
+function SeatsCell({ customer }: { customer: CustomerRow }) {
+  const text = seatText({
+    unlimited: customer.seatsUnlimited,
+    status: customer.status,
+    trialEndsAt: customer.trialEndsAt,
+    purchased: customer.seatsPurchased,
+    assigned: customer.seatsAssigned,
+  });
+  return (
+    <Text span size="sm" c={text.overAssigned > 0 ? 'red.7' : undefined} fw={text.overAssigned > 0 ? 600 : undefined}>
+      {text.summary}
+    </Text>
+  );
+}
+
+/** What the list's figures count, once under the table. */
+function FigureNotes() {
+  return (
+    <Text size="xs" c="dimmed" aria-label="What the figures count">
+      Seats — {figureHelp.seats} Coverage — {figureHelp.coverage} 24-hour success — {figureHelp.successRate} Failures —{' '}
+      {figureHelp.failures} Storage — {figureHelp.storage}
+    </Text>
   );
 }
 

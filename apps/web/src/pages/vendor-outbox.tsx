@@ -1,12 +1,13 @@
 // Vendor console → Outbox (vendor admins): every message this installation sent or, without
 // SMTP, would have sent (invitations, password resets, alerts), newest first. Without SMTP the
 // messages show their links, which is why support operators get a sentence instead.
-import { Accordion, Badge, Group, Loader, Text } from '@mantine/core';
+import { Accordion, Anchor, Badge, Group, Loader, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { api, call } from '../api/client.ts';
 import type { SessionUser } from '../api/identity.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { dateTime } from '../format.ts';
+import { linkSegments } from '../text-links.ts';
 import { ConsolePage } from './console-pages.tsx';
 
 const outboxQuery = {
@@ -57,7 +58,7 @@ function OutboxMessages() {
                 </Accordion.Control>
                 <Accordion.Panel>
                   <Text size="sm" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
-                    {message.text}
+                    <MessageText text={message.text} />
                   </Text>
                   {message.error ? (
                     <Text size="sm" c="red">
@@ -71,6 +72,21 @@ function OutboxMessages() {
         </>
       ) : null}
     </ConsolePage>
+  );
+}
+
+/** The message as sent, its links clickable (opened in a new tab: the outbox stays open). */
+function MessageText({ text }: { text: string }) {
+  return linkSegments(text).map((segment, index) =>
+    segment.kind === 'link' ? (
+      // biome-ignore lint/suspicious/noArrayIndexKey: the segments of one fixed text, in order
+      <Anchor key={index} href={segment.href} target="_blank" rel="noreferrer">
+        {segment.href}
+      </Anchor>
+    ) : (
+      // biome-ignore lint/suspicious/noArrayIndexKey: the segments of one fixed text, in order
+      <span key={index}>{segment.text}</span>
+    ),
   );
 }
 

@@ -164,14 +164,23 @@ function PartnerRow({ partner }: { partner: Partner }) {
     <Table.Tr>
       <Table.Td fw={500}>{partner.name}</Table.Td>
       <Table.Td>
-        <Group gap="xs" wrap="nowrap">
-          <Text size="sm">{partner.ownerEmail ?? '—'}</Text>
+        {/* Wraps in a narrow cell: squeezed on one line, "Resend invitation" was cut off. */}
+        <Group gap="xs" wrap="wrap">
+          <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+            {partner.ownerEmail ?? '—'}
+          </Text>
           {partner.ownerInvitationPending ? (
             <>
               <Badge color={invitationExpired ? 'red' : 'yellow'} variant="light">
                 {invitationExpired ? 'Invitation expired' : 'Invitation pending'}
               </Badge>
-              <Button size="compact-xs" variant="subtle" onClick={() => resend.mutate()} loading={resend.isPending}>
+              <Button
+                size="compact-xs"
+                variant="subtle"
+                miw="max-content"
+                onClick={() => resend.mutate()}
+                loading={resend.isPending}
+              >
                 {resend.isSuccess ? 'Invitation sent again' : 'Resend invitation'}
               </Button>
             </>

@@ -202,6 +202,40 @@ describe('safehold tenant and licenses commands [pglite]', () => {
     assert.match(missing.stderr, /--email is required/);
   });
 
+  it('tenant convert ends the trial with the seats given, reports the over-assignment, audited; refuses a second time', async () => {
+    for (const seats of ['0', 'ten', '2.5', '-1']) {
+      const usage = await run('tenant', 'convert', '--domain', domain, `--seats=${seats}`);
+      assert.equal(usage.code, 2, `--seats ${seats}`);
+      assert.match(usage.stderr, /--seats must be a whole number/);
+    }
+    assert.equal((await run('tenant', 'convert', '--domain', domain)).code, 2);
+    const converted = await run('tenant', 'convert', '--domain', domain, '--seats', '3', '--json');
+    assert.equal(converted.code, 0, converted.stderr);
+    const view = JSON.parse(converted.stdout);
+    assert.equal(view.status, 'active');
+    assert.deepEqual([view.seats.purchased, view.seats.assigned, view.seats.remaining], [3, 4, -1]);
+    assert.equal(view.overAssigned, 1);
+    const again = await run('tenant', 'convert', '--domain', domain, '--seats', '5');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already paid/);
+    const unknown = await run('tenant', 'convert', '--domain', 'nowhere.test', '--seats', '5');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /No tenant for nowhere\.test/);
+    const list = await run('tenant', 'list', '--json');
+    assert.equal(JSON.parse(list.stdout).tenants[0].status, 'active');
+    const runtime = await openRuntime(loadConfig(env, dir), { command: 'test' });
+    try {
+      const [tenant] = await listCustomers(runtime);
+      const entries = await runtime.audit.query({ tenant: `customer:${tenant?.id}`, action: 'customer.convert' });
+      assert.deepEqual(
+        entries.map((entry) => [entry.actorLabel, entry.target]),
+        [['safehold tenant convert (command line)', domain]],
+      );
+    } finally {
+      await runtime.close();
+    }
+  });
+
   it('tenant delete needs the domain twice, then deletes the tenant and says what it removed', async () => {
     const usage = await run('tenant', 'delete', '--domain', domain);
     assert.equal(usage.code, 2);

@@ -3,6 +3,7 @@
 //   safehold tenant list [--json]
 //   safehold tenant delete --domain D --confirm D [--json]
 //   safehold tenant role --domain D --email E --role helpdesk_admin|end_user [--json]
+//   safehold tenant convert --domain D --seats N [--json]
 //   safehold licenses assign --domain D (--all | EMAIL...) [--type standard|archived] [--json]
 // They open the runtime (database), so with PGlite they exit 3 while a server holds the data dir.
 import { z } from 'zod';
@@ -14,10 +15,12 @@ import {
   applyLicenseChanges,
   type CustomersDeps,
   connectCustomer,
+  convertToPaid,
   createCustomersDeps,
   deleteTenant,
   grantableRoles,
   listCustomers,
+  maxSeats,
   setMemberGrantedRole,
   systemAuditActor,
 } from '../../modules/customers/index.ts';
@@ -232,6 +235,59 @@ export const tenantRoleCommand: Command = {
         return exitCodes.done;
       } catch (error) {
         return failure('tenant role', error, json, io);
+      }
+    });
+  },
+};
+
+export const tenantConvertCommand: Command = {
+  name: 'tenant convert',
+  summary:
+    'Convert a tenant in trial to paid with N seats purchased (what "Convert to paid" does in the Reseller ' +
+    'Console): the trial ends; more licenses than seats is allowed and reported as over-assigned.',
+  details:
+    'Audited as the operator at the command line. Exit 0 when converted, 1 when refused (not found, already paid,\n' +
+    'suspended or cancelled), 2 for bad usage.',
+  options: {
+    domain: { type: 'string', description: 'The tenant domain', valueName: 'DOMAIN' },
+    seats: { type: 'string', description: `Seats purchased, 1 to ${maxSeats}`, valueName: 'N' },
+    json: { type: 'boolean', description: 'Print the subscription as one JSON object' },
+  },
+  async run(parsed, io) {
+    const domain = domainOption.safeParse(parsed.values.domain);
+    if (!domain.success) throw new UsageError('--domain is required');
+    const seatsText = parsed.values.seats;
+    if (typeof seatsText !== 'string') throw new UsageError('--seats N is required');
+    const seats = /^\d+$/.test(seatsText.trim()) ? Number(seatsText.trim()) : Number.NaN;
+    if (!Number.isSafeInteger(seats) || seats < 1 || seats > maxSeats)
+      throw new UsageError(`--seats must be a whole number from 1 to ${maxSeats} (got "${seatsText}")`);
+    const json = parsed.values.json === true;
+    return withCustomers(io, 'safehold tenant convert', async (deps) => {
+      const customer = await findCustomerByDomain(deps.db, domain.data);
+      if (!customer)
+        return failure('tenant convert', new AppError('not_found', `No tenant for ${domain.data}.`), json, io);
+      try {
+        const view = await convertToPaid(
+          deps,
+          { kind: 'system' },
+          systemAuditActor('safehold tenant convert (command line)'),
+          customer.id,
+          seats,
+        );
+        if (json) io.stdout.write(`${JSON.stringify({ ok: true, domain: customer.domain, ...view })}\n`);
+        else {
+          const { purchased, assigned, remaining } = view.seats;
+          io.stdout.write(
+            `${customer.domain}: paid, ${purchased} seats purchased, ${assigned} assigned, ${remaining} remaining.\n`,
+          );
+          if (view.overAssigned > 0)
+            io.stdout.write(
+              `Over-assigned by ${view.overAssigned}: no new license can be assigned until seats are added or licenses removed.\n`,
+            );
+        }
+        return exitCodes.done;
+      } catch (error) {
+        return failure('tenant convert', error, json, io);
       }
     });
   },

@@ -88,4 +88,15 @@ export {
   insertDirectoryUsers,
   licensedEmails,
 } from './store.ts';
+export {
+  changeSeats,
+  convertToPaid,
+  maxSeats,
+  type SettableStatus,
+  type SubscriptionView,
+  seatsSchema,
+  setCustomerStatus,
+  settableStatuses,
+  subscriptionView,
+} from './subscription.ts';
 export { listDirectoryUsers, listOrgUnits, type UsersPage, type UsersQuery } from './users-query.ts';

@@ -159,6 +159,11 @@ const expected: Record<Action, Expected> = {
     customerSuperAdmin: ['customerOwn'],
     system: allCustomers,
   },
+  'customer.subscription.manage': {
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    system: allCustomers,
+  },
   'customer.backup.run': {
     partnerOwner: subtreeCustomers,
     partnerAdmin: subtreeCustomers,

@@ -59,6 +59,7 @@ export const actions = [
   // customer tenant
   'customer.read',
   'customer.licenses.manage',
+  'customer.subscription.manage',
   'customer.backup.run',
   'customer.data.browse',
   'customer.data.restore',
@@ -173,6 +174,12 @@ const rules: Record<Action, Rule> = {
   'customer.licenses.manage': any(
     partnerRole(...managing),
     customerRole('super_admin'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
+  // The customer's lifecycle (convert to paid, seats, suspend, cancel, reactivate): what the
+  // partner sells, so its owner and admins; the operator at the command line (`safehold tenant convert`).
+  'customer.subscription.manage': any(
+    partnerRole(...managing),
     all(isSystem, (_a, t) => t.kind === 'customer'),
   ),
   'customer.backup.run': any(

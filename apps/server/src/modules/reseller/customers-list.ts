@@ -10,7 +10,7 @@ import type { AppContext } from '../../context.ts';
 import { csvDocument } from '../../csv.ts';
 import { notFound } from '../../http/errors.ts';
 import { getBackupStatus } from '../backup/index.ts';
-import { seatSummary } from '../customers/index.ts';
+import { getConnection, seatSummary, subscriptionView } from '../customers/index.ts';
 import { type Actor, authorize, customerScope } from '../policy/index.ts';
 import { getCustomer, loadCustomerTenant, loadPartnerTenant, partnerSubtreeIds } from '../tenancy/index.ts';
 import { healthOf, refreshCustomerHealth, refreshStaleHealth, staleHealth } from './health.ts';
@@ -58,6 +58,10 @@ export const customerRowSchema = z.object({
   trialEndsAt: z.string().nullable(),
   seatsPurchased: z.number().int(),
   seatsAssigned: z.number().int(),
+  /** A running trial: every user may be licensed (seatsPurchased means nothing yet). */
+  seatsUnlimited: z.boolean(),
+  /** Purchased − assigned; null while unlimited; negative when over-assigned. */
+  seatsRemaining: z.number().int().nullable(),
   /** Licensed users with a successful backup of every service / licensed users; null without licensed users. */
   coverage: z.number().nullable(),
   lastSuccessAt: z.string().nullable(),
@@ -100,12 +104,25 @@ export const customerDetailSchema = customerRowSchema.extend({
     unlimited: z.boolean(),
     trialDaysLeft: z.number().int().nullable(),
   }),
+  subscription: z.object({
+    statusChangedAt: z.string().nullable(),
+    /** Suspended or cancelled: no scheduled backups, the customer's members signed out. */
+    backupsStopped: z.boolean(),
+    /** Cancelled: the backups are kept until then. */
+    dataKeptUntil: z.string().nullable(),
+    overAssigned: z.number().int(),
+    /** "Automatically assign licenses to new users" (false until the domain is connected). */
+    autoAssign: z.boolean(),
+    /** Whether the domain is connected (auto-assign needs it). */
+    connected: z.boolean(),
+  }),
 });
 export type CustomerDetail = z.infer<typeof customerDetailSchema>;
 
 type HealthRow = typeof customerHealth.$inferSelect;
 
-function toRow(raw: HealthRow): CustomerRowView {
+function toRow(raw: HealthRow, now: Date): CustomerRowView {
+  const unlimited = raw.status === 'trial' && raw.trialEndsAt !== null && raw.trialEndsAt > now;
   return {
     id: raw.customerId,
     domain: raw.domain,
@@ -114,6 +131,8 @@ function toRow(raw: HealthRow): CustomerRowView {
     trialEndsAt: raw.trialEndsAt?.toISOString() ?? null,
     seatsPurchased: raw.seatsPurchased,
     seatsAssigned: raw.seatsAssigned,
+    seatsUnlimited: unlimited,
+    seatsRemaining: unlimited ? null : raw.seatsPurchased - raw.seatsAssigned,
     coverage: raw.coverage,
     lastSuccessAt: raw.lastSuccessAt?.toISOString() ?? null,
     successRate24h: raw.successRate24h,
@@ -195,7 +214,8 @@ async function selectRows(
     .where(where)
     .orderBy(...orderBy(query));
   const rows = page ? await base.limit(page.limit).offset(page.offset) : await base.limit(100_000);
-  return rows.map(toRow);
+  const now = ctx.clock.now();
+  return rows.map((row) => toRow(row, now));
 }
 
 export async function listPartnerCustomers(
@@ -281,8 +301,10 @@ export async function getPartnerCustomer(
   if (!health) throw notFound('The customer');
   const status = await getBackupStatus(ctx, customerId);
   const seats = await seatSummary(ctx.db, customer, now);
+  const { seats: _seats, status: _status, ...subscription } = subscriptionView(customer, seats);
+  const connection = await getConnection(ctx.db, customerId);
   return {
-    ...toRow(health),
+    ...toRow(health, now),
     partnerId: customer.partnerId,
     licensedUsers: health.licensedUsers,
     protectedUsers: health.protectedUsers,
@@ -307,6 +329,11 @@ export async function getPartnerCustomer(
       remaining: seats.remaining,
       unlimited: seats.unlimited,
       trialDaysLeft: seats.trialDaysLeft,
+    },
+    subscription: {
+      ...subscription,
+      autoAssign: connection?.autoAssignLicenses ?? false,
+      connected: connection !== null,
     },
   };
 }

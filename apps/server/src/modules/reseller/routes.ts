@@ -1,9 +1,10 @@
 // HTTP routes of the Reseller Console's customers (ISSUE6-API.md "Reseller list"): the
 // partner's customers list, its CSV, and one customer's detail. Only HTTP here: zod schemas,
 // the signed-in actor, calling customers-list.ts.
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
-import { requireActor } from '../identity/index.ts';
+import { auditActorOf, requireActor } from '../identity/index.ts';
 import {
   customerDetailSchema,
   customersCsvQuerySchema,
@@ -13,6 +14,13 @@ import {
   getPartnerCustomer,
   listPartnerCustomers,
 } from './customers-list.ts';
+import {
+  changePartnerCustomer,
+  type LifecycleChange,
+  seatsBodySchema,
+  statusBodySchema,
+  subscriptionSchema,
+} from './lifecycle.ts';
 
 const security = [{ session: [], csrf: [] }];
 const tags = ['reseller'];
@@ -70,5 +78,63 @@ export const resellerModule: ApiModule = (app, ctx) => {
     },
     async (request) =>
       getPartnerCustomer(ctx, requireActor(request), request.params.partnerId, request.params.customerId),
+  );
+
+  /** One lifecycle change of the customer in the path, by the signed-in partner user (audited as them). */
+  const change = (request: FastifyRequest<{ Params: z.infer<typeof customerParams> }>, what: LifecycleChange) =>
+    changePartnerCustomer(
+      ctx,
+      requireActor(request),
+      auditActorOf(request),
+      request.params.partnerId,
+      request.params.customerId,
+      what,
+    );
+
+  app.post(
+    '/api/partners/:partnerId/customers/:customerId/convert',
+    {
+      schema: {
+        tags,
+        summary:
+          'Convert to paid: the trial ends and the seats purchased are set (more licenses than seats is allowed and shown as over-assigned). Partner owners and admins',
+        security,
+        params: customerParams,
+        body: seatsBodySchema,
+        response: { 200: subscriptionSchema },
+      },
+    },
+    async (request) => change(request, { kind: 'convert', seats: request.body.seats }),
+  );
+
+  app.put(
+    '/api/partners/:partnerId/customers/:customerId/seats',
+    {
+      schema: {
+        tags,
+        summary: "Change a paid customer's seats purchased. Partner owners and admins",
+        security,
+        params: customerParams,
+        body: seatsBodySchema,
+        response: { 200: subscriptionSchema },
+      },
+    },
+    async (request) => change(request, { kind: 'seats', seats: request.body.seats }),
+  );
+
+  app.put(
+    '/api/partners/:partnerId/customers/:customerId/status',
+    {
+      schema: {
+        tags,
+        summary:
+          'Suspend (backups stop, data kept, members signed out), cancel (the same; data kept 60 days) or reactivate (status active) a customer. Partner owners and admins',
+        security,
+        params: customerParams,
+        body: statusBodySchema,
+        response: { 200: subscriptionSchema },
+      },
+    },
+    async (request) => change(request, { kind: 'status', status: request.body.status }),
   );
 };

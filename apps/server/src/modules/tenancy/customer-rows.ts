@@ -70,6 +70,15 @@ export async function setCustomerPartner(db: Db, customerId: string, partnerId: 
     .where(eq(customers.id, customerId));
 }
 
+/** What the customer's subscription consists of (its lifecycle: trial, paid, suspended, cancelled). */
+export type CustomerSubscription = Partial<
+  Pick<CustomerRow, 'status' | 'trialEndsAt' | 'seatsPurchased' | 'statusChangedAt'>
+>;
+
+export async function setCustomerSubscription(db: Db, customerId: string, values: CustomerSubscription) {
+  await db.update(customers).set(values).where(eq(customers.id, customerId));
+}
+
 export async function setAllowPartnerAccess(db: Db, customerId: string, allowed: boolean): Promise<void> {
   await db.update(customers).set({ allowPartnerAccess: allowed }).where(eq(customers.id, customerId));
 }

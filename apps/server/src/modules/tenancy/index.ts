@@ -11,6 +11,7 @@ export {
   type CustomerBackupWindow,
   type CustomerRow,
   type CustomerStatus,
+  type CustomerSubscription,
   customerColumn,
   customerIdsByDomain,
   customerIdsWithStatus,
@@ -29,6 +30,7 @@ export {
   setCustomerAccessControls,
   setCustomerBackupWindow,
   setCustomerPartner,
+  setCustomerSubscription,
 } from './customer-rows.ts';
 export {
   getPartner,

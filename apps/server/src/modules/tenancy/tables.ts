@@ -47,6 +47,8 @@ export const customers = pgTable(
       .default('trial'),
     trialEndsAt: timestamp('trial_ends_at', { withTimezone: true }),
     seatsPurchased: integer('seats_purchased').notNull().default(0),
+    /** When the status last changed (converted, suspended, cancelled, reactivated); null: never since creation. */
+    statusChangedAt: timestamp('status_changed_at', { withTimezone: true }),
     allowPartnerAccess: boolean('allow_partner_access').notNull().default(false),
     /** Settings › Access controls (PRODUCT §3): end users may browse and restore their own backups. */
     allowUserAccess: boolean('allow_user_access').notNull().default(true),
