@@ -17,6 +17,7 @@ import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from '.
 import { defineExportJobs, deleteExpiredExports } from './modules/export/index.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/index.ts';
+import { defineAlertJobs, scheduleAlertJobs } from './modules/alerts/index.ts';
 import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/index.ts';
 import { defineRestoreJobs } from './modules/restore/index.ts';
 
@@ -91,6 +92,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   defineBackupJobs(jobs, () => runtime);
   defineExportJobs(jobs, () => runtime);
   defineResellerJobs(jobs, runtime);
+  defineAlertJobs(jobs, runtime);
   defineRestoreJobs(jobs, () => runtime);
   return runtime;
 }
@@ -150,4 +152,5 @@ export async function startWorkers(runtime: Runtime): Promise<void> {
   await scheduleCustomerJobs(runtime.jobs);
   await scheduleBackupJobs(runtime.jobs);
   await scheduleResellerJobs(runtime.jobs);
+  await scheduleAlertJobs(runtime.jobs);
 }

@@ -26,6 +26,7 @@ export { backupCustomerHooks, tenantRepositoryStorage } from './customer-hooks.t
 export { getBackupSummary, listUserBackups } from './dashboard.ts';
 export { listSharedDriveSubjects } from './directory-subjects.ts';
 export { GMAIL_BATCH } from './gmail-backup.ts';
+export { customersWithPartialRuns, type PartialRunsOfCustomer } from './partial-runs.ts';
 export {
   calendarsAsOf,
   driveChildrenAsOf,

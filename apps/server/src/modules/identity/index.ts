@@ -30,6 +30,8 @@ export {
   type GrantedRole,
   grantMemberRole,
   partnerManagerEmails,
+  type PartnerMemberInfo,
+  partnerMembers,
   partnerOwnerColumns,
   removeTechnicianAssignments,
   type StaffOrganisationInfo,

@@ -13,6 +13,7 @@ export {
   authorizeSharedDriveSubject,
   authorizeSubject,
   backupHistoryAccess,
+  can,
   type CustomerRole,
   type CustomerScope,
   canSee,

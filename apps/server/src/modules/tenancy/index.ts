@@ -43,6 +43,7 @@ export {
   setPartnerStatus,
 } from './partner-rows.ts';
 export {
+  customerIdsInScope,
   customerPartnerSince,
   customerScopeCondition,
   loadCustomerTenant,
