@@ -20,6 +20,7 @@ import { CustomerUsersPage } from './pages/customer-users.tsx';
 import { EnrolPage } from './pages/enrol.tsx';
 import { MyBackupsPage } from './pages/my-backups.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
+import { PartnerAlertsPage } from './pages/partner-alerts.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
@@ -133,6 +134,7 @@ const vendorNavFor = (user: SessionUser) =>
 const partnerNav: ConsoleNavItem[] = [
   { label: 'Overview', to: '/partner' },
   { label: 'Customers', to: '/partner/customers' },
+  { label: 'Alerts', to: '/partner/alerts' },
   { label: 'Team', to: '/partner/team' },
   { label: 'Audit log', to: '/partner/audit' },
 ];
@@ -213,6 +215,19 @@ const partnerCustomerDetailRoute = createRoute({
     const { user } = partnerRoute.useRouteContext();
     const { customerId } = partnerCustomerDetailRoute.useParams();
     return <PartnerCustomerDetailPage partnerId={user.partnerId ?? ''} customerId={customerId} />;
+  },
+});
+const partnerAlertsRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'alerts',
+  component: function PartnerAlerts() {
+    const { user } = partnerRoute.useRouteContext();
+    return (
+      <PartnerAlertsPage
+        partnerId={user.partnerId ?? ''}
+        mayAcknowledge={['owner', 'admin', 'technician'].includes(user.role)}
+      />
+    );
   },
 });
 const partnerAuditRoute = createRoute({
@@ -401,6 +416,7 @@ const routeTree = rootRoute.addChildren([
     partnerHomeRoute,
     partnerCustomersRoute,
     partnerCustomerDetailRoute,
+    partnerAlertsRoute,
     partnerTeamRoute,
     partnerAuditRoute,
   ]),

@@ -29,10 +29,12 @@ forEachDatabase('alerts', (kind) => {
   let stopListening: () => void;
 
   const open = async () =>
-    (await ctx.db.select().from(alerts)).filter((row) => row.resolvedAt === null).map((row) => ({
-      customer: Object.keys(ids).find((name) => ids[name] === row.customerId),
-      kind: row.kind,
-    }));
+    (await ctx.db.select().from(alerts))
+      .filter((row) => row.resolvedAt === null)
+      .map((row) => ({
+        customer: Object.keys(ids).find((name) => ids[name] === row.customerId),
+        kind: row.kind,
+      }));
   const connect = (customerId: string, at: Date) =>
     ctx.db.insert(customerConnections).values({
       customerId,
@@ -101,11 +103,17 @@ forEachDatabase('alerts', (kind) => {
       ],
     );
     assert.equal(report.opened, 3);
-    const [over] = await ctx.db.select().from(alerts).where(eq(alerts.customerId, ids.over as string));
+    const [over] = await ctx.db
+      .select()
+      .from(alerts)
+      .where(eq(alerts.customerId, ids.over as string));
     assert.equal(over?.cause, '2 seats assigned, 1 purchased: 1 over.');
     assert.match(over?.action ?? '', /Raise the purchased seats/);
     assert.deepEqual(
-      events.filter((e) => e.type === 'alert.opened').map((e) => e.alert.kind).sort(),
+      events
+        .filter((e) => e.type === 'alert.opened')
+        .map((e) => e.alert.kind)
+        .sort(),
       ['seats_over', 'seats_over', 'trial_ending'],
     );
   });
@@ -120,7 +128,10 @@ forEachDatabase('alerts', (kind) => {
     await evaluateAlerts(ctx.db, ctx.clock.now());
     const overdue = (await open()).filter((row) => row.kind === 'backup_overdue').map((row) => row.customer);
     assert.deepEqual(overdue.sort(), ['healthy', 'other', 'over', 'trial']);
-    const [row] = await ctx.db.select().from(alerts).where(eq(alerts.customerId, ids.healthy as string));
+    const [row] = await ctx.db
+      .select()
+      .from(alerts)
+      .where(eq(alerts.customerId, ids.healthy as string));
     assert.match(row?.cause ?? '', /No backup has run successfully for more than 26 hours/);
     // Since: the last successful backup (seeded an hour before the start).
     assert.equal(row?.since.toISOString(), '2026-11-20T11:00:00.000Z');
@@ -139,7 +150,10 @@ forEachDatabase('alerts', (kind) => {
   });
 
   it('a partial latest run opens "partial runs"; the next successful run of that source resolves it', async () => {
-    const [source] = await ctx.db.select().from(backupSources).where(eq(backupSources.customerId, ids.healthy as string));
+    const [source] = await ctx.db
+      .select()
+      .from(backupSources)
+      .where(eq(backupSources.customerId, ids.healthy as string));
     const run = (status: 'partial' | 'success', finishedAt: Date) =>
       ctx.db.insert(backupRuns).values({
         id: randomUUID(),
@@ -188,7 +202,10 @@ forEachDatabase('alerts', (kind) => {
       .update(customers)
       .set({ status: 'active', trialEndsAt: null, seatsPurchased: 5 })
       .where(eq(customers.id, ids.trial as string));
-    await ctx.db.update(customers).set({ seatsPurchased: 5 }).where(eq(customers.id, ids.over as string));
+    await ctx.db
+      .update(customers)
+      .set({ seatsPurchased: 5 })
+      .where(eq(customers.id, ids.over as string));
     await evaluateAlerts(ctx.db, ctx.clock.now());
     const left = (await open()).filter((a) => a.customer === 'trial' || a.customer === 'over').map((a) => a.kind);
     assert.deepEqual(left, ['backup_overdue', 'backup_overdue']);
@@ -225,7 +242,10 @@ forEachDatabase('alerts', (kind) => {
       assert.match(bad.body, /state/);
 
       // Another partner's alert is not found through this partner.
-      const [foreign] = await ctx.db.select().from(alerts).where(eq(alerts.customerId, ids.other as string));
+      const [foreign] = await ctx.db
+        .select()
+        .from(alerts)
+        .where(eq(alerts.customerId, ids.other as string));
       const refused = await browser.post(`/api/partners/${partnerId}/alerts/${foreign?.id}/acknowledge`);
       assert.equal(refused.statusCode, 404);
     });
@@ -266,7 +286,9 @@ forEachDatabase('alerts', (kind) => {
         const browser = createBrowser(app);
         await signInWithTotp(browser, ctx.clock, user);
         assert.deepEqual((await browser.get(`/api/partners/${partnerId}/alerts/digest`)).json(), { enabled: false });
-        const set = await browser.request('PUT', `/api/partners/${partnerId}/alerts/digest`, { body: { enabled: true } });
+        const set = await browser.request('PUT', `/api/partners/${partnerId}/alerts/digest`, {
+          body: { enabled: true },
+        });
         assert.equal(set.statusCode, 200, set.body);
       }
       const deps = { ...ctx, publicUrl: 'https://safehold.example' };

@@ -94,7 +94,8 @@ export function alertConditions(facts: CustomerFacts, now: Date, delegationFix: 
       kind: 'trial_ending',
       since: new Date(Math.min(facts.trialEndsAt.getTime() - trialWarningMs, now.getTime())),
       cause: ended ? 'The trial has ended.' : 'The trial ends within 3 days.',
-      action: 'Convert the customer to paid with a seat count ("Convert to paid" on its page), or agree the end with the customer.',
+      action:
+        'Convert the customer to paid with a seat count ("Convert to paid" on its page), or agree the end with the customer.',
       details: { trialEndsAt: facts.trialEndsAt.toISOString() },
     });
   }

@@ -32,7 +32,12 @@ export function digestText(alerts: readonly AlertView[], total: number, pageUrl:
     ]),
   ];
   if (total > alerts.length) lines.push('', `…and ${total - alerts.length} more.`);
-  lines.push('', `Open the Alerts page: ${pageUrl}`, '', 'You get this daily digest because you turned it on in the Alerts page.');
+  lines.push(
+    '',
+    `Open the Alerts page: ${pageUrl}`,
+    '',
+    'You get this daily digest because you turned it on in the Alerts page.',
+  );
   return lines.join('\n');
 }
 

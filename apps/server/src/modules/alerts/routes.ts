@@ -87,6 +87,12 @@ export const alertsModule: ApiModule = (app, ctx) => {
       },
     },
     async (request) =>
-      setDigestSetting(ctx, requireActor(request), auditActorOf(request), request.params.partnerId, request.body.enabled),
+      setDigestSetting(
+        ctx,
+        requireActor(request),
+        auditActorOf(request),
+        request.params.partnerId,
+        request.body.enabled,
+      ),
   );
 };

@@ -2,7 +2,7 @@
 // (technicians: their assigned customers), acknowledging one (audited, by whom), and a member's
 // own daily-digest choice. Scoping is SQL: the alert's customer must be in the partner's
 // subtree and, for a technician, assigned; any other alert answers 404.
-import { and, count, desc, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AuditEntryInput } from '../../audit-entry.ts';
 import type { AppContext } from '../../context.ts';
@@ -145,7 +145,14 @@ export async function listPartnerAlerts(
     limit: query.pageSize,
     offset: (query.page - 1) * query.pageSize,
   });
-  return { state: query.state, total: counts[query.state], page: query.page, pageSize: query.pageSize, counts, alerts: rows };
+  return {
+    state: query.state,
+    total: counts[query.state],
+    page: query.page,
+    pageSize: query.pageSize,
+    counts,
+    alerts: rows,
+  };
 }
 
 /**

@@ -26,7 +26,6 @@ export { backupCustomerHooks, tenantRepositoryStorage } from './customer-hooks.t
 export { getBackupSummary, listUserBackups } from './dashboard.ts';
 export { listSharedDriveSubjects } from './directory-subjects.ts';
 export { GMAIL_BATCH } from './gmail-backup.ts';
-export { customersWithPartialRuns, type PartialRunsOfCustomer } from './partial-runs.ts';
 export {
   calendarsAsOf,
   driveChildrenAsOf,
@@ -63,6 +62,7 @@ export {
   type VersionSearchOptions,
 } from './item-search.ts';
 export { getRetention, MAINTENANCE_JOB, setRetention } from './maintenance.ts';
+export { customersWithPartialRuns, type PartialRunsOfCustomer } from './partial-runs.ts';
 export { exportTenantKeys, type KeyExport, keyExportSchema, RecoverError, recoverTenant } from './recover.ts';
 export { backupModule } from './routes.ts';
 export { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';

@@ -16,7 +16,12 @@ export interface PartialRunsOfCustomer {
 
 /** Per customer, the sources whose latest run finished after `since` is partial. */
 export async function customersWithPartialRuns(db: Db, since: Date): Promise<PartialRunsOfCustomer[]> {
-  const result = await db.execute<{ customer_id: string; sources: number; failed_items: number; since: string | Date }>(sql`
+  const result = await db.execute<{
+    customer_id: string;
+    sources: number;
+    failed_items: number;
+    since: string | Date;
+  }>(sql`
     select customer_id, count(*)::int as sources, sum(failed)::int as failed_items, min(finished_at) as since
     from (
       select distinct on (r.source_id) r.customer_id, r.status, r.failed, r.finished_at
@@ -26,7 +31,11 @@ export async function customersWithPartialRuns(db: Db, since: Date): Promise<Par
     ) latest
     where status = 'partial'
     group by customer_id`);
-  const rows = (result as unknown as { rows: { customer_id: string; sources: number; failed_items: number; since: string | Date }[] }).rows;
+  const rows = (
+    result as unknown as {
+      rows: { customer_id: string; sources: number; failed_items: number; since: string | Date }[];
+    }
+  ).rows;
   return rows.map((row) => ({
     customerId: row.customer_id,
     sources: Number(row.sources),

@@ -183,7 +183,9 @@ export async function partnerMembers(db: Db, userIds: readonly string[]): Promis
       email: staffUsers.email,
       partnerId: staffUsers.partnerId,
       role: staffUsers.role,
-      assigned: sql<string[]>`coalesce((select array_agg(${technicianAssignments.customerId}) from ${technicianAssignments}
+      assigned: sql<
+        string[]
+      >`coalesce((select array_agg(${technicianAssignments.customerId}) from ${technicianAssignments}
         where ${technicianAssignments.userId} = ${staffUsers.id}), '{}')`,
     })
     .from(staffUsers)
