@@ -5,15 +5,16 @@
 import {
   Alert,
   Anchor,
-  Badge,
   Button,
   Group,
   Loader,
   Pagination,
   SegmentedControl,
+  Stack,
   Switch,
   Table,
   Text,
+  VisuallyHidden,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
@@ -68,25 +69,21 @@ export function PartnerAlertsPage({ partnerId, mayAcknowledge }: { partnerId: st
       ) : null}
       {list.data && list.data.alerts.length > 0 ? (
         <>
-          <Table.ScrollContainer minWidth={960}>
-            <Table striped aria-label="Alerts" aria-busy={list.isFetching} verticalSpacing="sm">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Customer</Table.Th>
-                  <Table.Th>Alert</Table.Th>
-                  <Table.Th>Since</Table.Th>
-                  <Table.Th>Cause</Table.Th>
-                  <Table.Th>What to do</Table.Th>
-                  <Table.Th>{state === 'open' ? '' : 'Acknowledged'}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {list.data.alerts.map((alert) => (
-                  <AlertTableRow key={alert.id} alert={alert} partnerId={partnerId} mayAcknowledge={mayAcknowledge} />
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <Table striped aria-label="Alerts" aria-busy={list.isFetching} verticalSpacing="sm">
+            <Table.Thead visibleFrom="sm">
+              <Table.Tr>
+                <Table.Th>Customer</Table.Th>
+                <Table.Th>Alert, cause and what to do</Table.Th>
+                <Table.Th>Since</Table.Th>
+                <Table.Th>{state === 'open' ? <VisuallyHidden>Acknowledge</VisuallyHidden> : 'Acknowledged'}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.data.alerts.map((alert) => (
+                <AlertTableRow key={alert.id} alert={alert} partnerId={partnerId} mayAcknowledge={mayAcknowledge} />
+              ))}
+            </Table.Tbody>
+          </Table>
           {pages > 1 ? <Pagination total={pages} value={page} onChange={setPage} aria-label="Alert pages" /> : null}
         </>
       ) : null}
@@ -108,55 +105,88 @@ function AlertTableRow({
     mutationFn: () => acknowledgeAlert(partnerId, alert.id),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['partner', partnerId, 'alerts'] }),
   });
+  const customer = (
+    <>
+      <Anchor
+        fw={500}
+        style={{ overflowWrap: 'anywhere' }}
+        renderRoot={(props) => (
+          <Link {...props} to="/partner/customers/$customerId" params={{ customerId: alert.customerId }} />
+        )}
+      >
+        {alert.customerDomain}
+      </Anchor>
+      {alert.customerName && alert.customerName !== alert.customerDomain ? (
+        <Text size="xs" c="dimmed">
+          {alert.customerName}
+        </Text>
+      ) : null}
+    </>
+  );
+  const description = (
+    <Stack gap={4} style={{ overflowWrap: 'anywhere' }}>
+      <Text fw={600} size="sm" c={warnings.includes(alert.kind) ? 'yellow.9' : 'red.8'}>
+        {alertTitles[alert.kind]}
+      </Text>
+      <Text size="sm">{alert.cause}</Text>
+      <Text size="sm">
+        <Text span fw={600} size="sm">
+          What to do:
+        </Text>{' '}
+        {alert.action}
+      </Text>
+    </Stack>
+  );
+  const since = <Text size="sm">{dateTime(alert.since)}</Text>;
+  const acknowledgement = alert.acknowledgedAt ? (
+    <Text size="sm">
+      {alert.acknowledgedBy ?? 'A team member'}, {dateTime(alert.acknowledgedAt)}
+    </Text>
+  ) : mayAcknowledge ? (
+    <>
+      <Button
+        size="xs"
+        variant="default"
+        loading={acknowledge.isPending}
+        onClick={() => acknowledge.mutate()}
+        aria-label={`Acknowledge: ${alertTitles[alert.kind]} at ${alert.customerDomain}`}
+      >
+        Acknowledge
+      </Button>
+      <ErrorAlert error={acknowledge.error} />
+    </>
+  ) : null;
   return (
     <Table.Tr>
-      <Table.Td>
-        <Anchor
-          fw={500}
-          style={{ whiteSpace: 'nowrap' }}
-          renderRoot={(props) => (
-            <Link {...props} to="/partner/customers/$customerId" params={{ customerId: alert.customerId }} />
-          )}
-        >
-          {alert.customerDomain}
-        </Anchor>
-        {alert.customerName && alert.customerName !== alert.customerDomain ? (
+      {/* Wide screens: one column per part. Phones: the same parts stacked in one cell. */}
+      <Table.Td visibleFrom="sm" style={{ verticalAlign: 'top', minWidth: 220 }}>
+        {customer}
+      </Table.Td>
+      <Table.Td visibleFrom="sm" style={{ verticalAlign: 'top' }}>
+        {description}
+      </Table.Td>
+      <Table.Td visibleFrom="sm" style={{ verticalAlign: 'top', whiteSpace: 'nowrap' }}>
+        {since}
+      </Table.Td>
+      <Table.Td visibleFrom="sm" style={{ verticalAlign: 'top', minWidth: 120 }}>
+        {acknowledgement}
+      </Table.Td>
+      <Table.Td hiddenFrom="sm">
+        <Stack gap="xs">
+          <div>{customer}</div>
           <Text size="xs" c="dimmed">
-            {alert.customerName}
+            Since {dateTime(alert.since)}
           </Text>
-        ) : null}
-      </Table.Td>
-      <Table.Td>
-        <Badge color={alert.kind === 'trial_ending' || alert.kind === 'seats_over' ? 'yellow' : 'red'} variant="light">
-          {alertTitles[alert.kind]}
-        </Badge>
-      </Table.Td>
-      <Table.Td style={{ whiteSpace: 'nowrap' }}>{dateTime(alert.since)}</Table.Td>
-      <Table.Td>{alert.cause}</Table.Td>
-      <Table.Td>{alert.action}</Table.Td>
-      <Table.Td>
-        {alert.acknowledgedAt ? (
-          <Text size="sm">
-            {alert.acknowledgedBy ?? 'A team member'}, {dateTime(alert.acknowledgedAt)}
-          </Text>
-        ) : mayAcknowledge ? (
-          <>
-            <Button
-              size="xs"
-              variant="default"
-              loading={acknowledge.isPending}
-              onClick={() => acknowledge.mutate()}
-              aria-label={`Acknowledge: ${alertTitles[alert.kind]} at ${alert.customerDomain}`}
-            >
-              Acknowledge
-            </Button>
-            <ErrorAlert error={acknowledge.error} />
-          </>
-        ) : null}
+          {description}
+          {acknowledgement ? <div>{acknowledgement}</div> : null}
+        </Stack>
       </Table.Td>
     </Table.Tr>
   );
 }
+
+/** Kinds about the business rather than the backups: shown as warnings, not failures. */
+const warnings: readonly string[] = ['trial_ending', 'seats_over'];
 
 function DigestSwitch({ partnerId }: { partnerId: string }) {
   const queryClient = useQueryClient();
