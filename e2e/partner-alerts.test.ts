@@ -69,10 +69,10 @@ before(async () => {
             lastSuccessAt: new Date(now.getTime() - 30 * hour),
           }),
         );
-        await connect(
-          await seedCustomerWithBackups(db, now, { partnerId, domain: 'echo-estates.example', ...base }),
-          ['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/drive.readonly'],
-        );
+        await connect(await seedCustomerWithBackups(db, now, { partnerId, domain: 'echo-estates.example', ...base }), [
+          'https://www.googleapis.com/auth/gmail.readonly',
+          'https://www.googleapis.com/auth/drive.readonly',
+        ]);
         await connect(
           await seedCustomerWithBackups(db, now, {
             partnerId,
@@ -136,7 +136,9 @@ test('a partner owner sees alerts across customers, acknowledges one and turns t
     assert.equal(await page.getByText('not-yours.example').count(), 0, "another partner's alert");
     await screenshot(page, 'partner-alerts');
 
-    await rowOf('charlie-clinic.example').getByRole('button', { name: /^Acknowledge/ }).click();
+    await rowOf('charlie-clinic.example')
+      .getByRole('button', { name: /^Acknowledge/ })
+      .click();
     await rowOf('charlie-clinic.example').waitFor({ state: 'detached' });
     await page.getByText(/^Acknowledged \(1\)$/).click();
     await waitForVisible(page, rowOf('charlie-clinic.example'), 'the acknowledged alert');
@@ -145,21 +147,19 @@ test('a partner owner sees alerts across customers, acknowledges one and turns t
     const digest = page.getByRole('switch', { name: 'Email me a daily digest of open alerts' });
     assert.equal(await digest.isChecked(), false);
     await digest.click({ force: true });
-    await page.waitForFunction(
-      () =>
-        (document.querySelector('input[role="switch"]') as HTMLInputElement | null)?.checked === true &&
-        !(document.querySelector('input[role="switch"]') as HTMLInputElement | null)?.disabled,
-    );
+    await page.locator('input[role="switch"]:checked:not([disabled])').waitFor({ state: 'attached' });
     await page.reload();
-    await waitForVisible(page, page.getByRole('switch', { name: 'Email me a daily digest of open alerts' }), 'the digest');
-    await page.waitForFunction(
-      () => (document.querySelector('input[role="switch"]') as HTMLInputElement | null)?.checked === true,
+    await waitForVisible(
+      page,
+      page.getByRole('switch', { name: 'Email me a daily digest of open alerts' }),
+      'the digest',
     );
+    await page.locator('input[role="switch"]:checked').waitFor({ state: 'attached' });
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByText(/^Open \(\d+\)$/).click();
     await waitForVisible(page, table.getByRole('row').filter({ hasText: 'echo-estates.example' }), 'the open alerts');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at 390px`);
     await screenshot(page, 'partner-alerts-phone');
   });
