@@ -8,7 +8,7 @@ import { partnerMembers } from '../identity/index.ts';
 import { type Actor, can } from '../policy/index.ts';
 import { loadPartnerTenant } from '../tenancy/index.ts';
 import { alertKindTitles } from './labels.ts';
-import { type AlertView, alertScopeOf, unresolvedAlerts } from './service.ts';
+import { type AlertView, alertScopeOf, countUnresolvedAlerts, unresolvedAlerts } from './service.ts';
 import { alertDigestSubscriptions } from './tables.ts';
 
 export type DigestDeps = Pick<AppContext, 'db' | 'clock' | 'mail'> & { publicUrl: string };
@@ -72,10 +72,7 @@ export async function sendAlertDigests(deps: DigestDeps): Promise<DigestReport> 
       const scope = alertScopeOf(actor, member.partnerId);
       const listed = await unresolvedAlerts(deps, scope, { limit: listedPerMail + 1, offset: 0 });
       if (listed.length > 0) {
-        const total =
-          listed.length > listedPerMail
-            ? listedPerMail + (await unresolvedAlerts(deps, scope, { limit: 100_000, offset: listedPerMail })).length
-            : listed.length;
+        const total = listed.length > listedPerMail ? await countUnresolvedAlerts(deps, scope) : listed.length;
         await deps.mail.send({
           to: member.email,
           subject: `Safehold: ${total} open ${total === 1 ? 'alert' : 'alerts'} across your customers`,

@@ -4,7 +4,7 @@
 // cause of the rest, all in one transaction, then tells the listeners (events.ts). Run by the
 // evaluation job every 15 minutes, and callable after backup runs.
 import { randomUUID } from 'node:crypto';
-import { inArray, isNull } from 'drizzle-orm';
+import { eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { customersWithPartialRuns } from '../backup/index.ts';
 import { connectionStates, delegationFix } from '../customers/index.ts';
@@ -90,7 +90,7 @@ export async function evaluateAlerts(db: Db, now: Date): Promise<EvaluationRepor
         await tx
           .update(alerts)
           .set({ since, cause: want.condition.cause, action: want.condition.action, details: want.condition.details })
-          .where(inArray(alerts.id, [row.id]));
+          .where(eq(alerts.id, row.id));
         updated++;
       }
     }

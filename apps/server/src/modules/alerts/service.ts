@@ -121,6 +121,15 @@ export async function unresolvedAlerts(
   return rows.map(toView);
 }
 
+/** How many unresolved alerts a scope allows. */
+export async function countUnresolvedAlerts(deps: Pick<AppContext, 'db'>, scope: CustomerScope): Promise<number> {
+  const [row] = await deps.db
+    .select({ n: count() })
+    .from(alerts)
+    .where(and(isNull(alerts.resolvedAt), inArray(alerts.customerId, customerIdsInScope(scope))));
+  return row?.n ?? 0;
+}
+
 export async function listPartnerAlerts(
   deps: AlertsDeps,
   actor: Actor,
