@@ -11,6 +11,7 @@ import { type Database, openDatabase } from './db/database.ts';
 import { defineHousekeeping, scheduleHousekeeping } from './jobs/housekeeping.ts';
 import { createJobQueue, type JobQueueTuning } from './jobs/queue.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { defineAlertJobs, scheduleAlertJobs } from './modules/alerts/index.ts';
 import { createAuditService } from './modules/audit/index.ts';
 import { backupCustomerHooks, defineBackupJobs, scheduleBackupJobs } from './modules/backup/index.ts';
 import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/index.ts';
@@ -91,6 +92,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   defineBackupJobs(jobs, () => runtime);
   defineExportJobs(jobs, () => runtime);
   defineResellerJobs(jobs, runtime);
+  defineAlertJobs(jobs, runtime);
   defineRestoreJobs(jobs, () => runtime);
   return runtime;
 }
@@ -150,4 +152,5 @@ export async function startWorkers(runtime: Runtime): Promise<void> {
   await scheduleCustomerJobs(runtime.jobs);
   await scheduleBackupJobs(runtime.jobs);
   await scheduleResellerJobs(runtime.jobs);
+  await scheduleAlertJobs(runtime.jobs);
 }

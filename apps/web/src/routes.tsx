@@ -19,6 +19,7 @@ import { CustomerUsersPage } from './pages/customer-users.tsx';
 import { EnrolPage } from './pages/enrol.tsx';
 import { MyBackupsPage } from './pages/my-backups.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
+import { PartnerAlertsPage } from './pages/partner-alerts.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
 import { PartnerOverviewPage } from './pages/partner-overview.tsx';
@@ -135,6 +136,7 @@ const vendorNavFor = (user: SessionUser) =>
 const partnerNav: ConsoleNavItem[] = [
   { label: 'Overview', to: '/partner' },
   { label: 'Customers', to: '/partner/customers' },
+  { label: 'Alerts', to: '/partner/alerts' },
   { label: 'Team', to: '/partner/team' },
   { label: 'Audit log', to: '/partner/audit' },
 ];
@@ -219,6 +221,19 @@ const partnerCustomerDetailRoute = createRoute({
         partnerId={user.partnerId ?? ''}
         customerId={customerId}
         mayManage={['owner', 'admin'].includes(user.role)}
+      />
+    );
+  },
+});
+const partnerAlertsRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'alerts',
+  component: function PartnerAlerts() {
+    const { user } = partnerRoute.useRouteContext();
+    return (
+      <PartnerAlertsPage
+        partnerId={user.partnerId ?? ''}
+        mayAcknowledge={['owner', 'admin', 'technician'].includes(user.role)}
       />
     );
   },
@@ -411,6 +426,7 @@ const routeTree = rootRoute.addChildren([
     partnerHomeRoute,
     partnerCustomersRoute,
     partnerCustomerDetailRoute,
+    partnerAlertsRoute,
     partnerTeamRoute,
     partnerAuditRoute,
   ]),

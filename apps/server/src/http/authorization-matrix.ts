@@ -51,6 +51,8 @@ export interface MatrixTenant {
   sourceIds: Record<'gmail' | 'drive' | 'calendar' | 'contacts', string>;
   exportId: string;
   restoreId: string;
+  /** An open alert on the customer. */
+  alertId: string;
   /** A staff user of the partner (not one of the principals): a technician. */
   staffUserId: string;
   staffUserEmail: string;
@@ -470,6 +472,23 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
   'PUT /api/partners/:partnerId/customers/:customerId/status': {
     body: () => ({ status: 'active' }),
     own:   '401 403 403 ok  ok  403 404 403 403 403 403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/partners/:partnerId/alerts': {
+    own:   '401 ok  ok  ok  ok  ok  ok  ok  403 404 404 404',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/partners/:partnerId/alerts/:alertId/acknowledge': {
+    own:   '401 403 403 ok  ok  ok  404 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/partners/:partnerId/alerts/digest': {
+    own:   '401 403 403 ok  ok  ok  ok  ok  403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/partners/:partnerId/alerts/digest': {
+    body: () => ({ enabled: true }),
+    own:   '401 403 403 ok  ok  ok  ok  ok  403 404 404 404',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/browse/sources': {

@@ -1,6 +1,7 @@
 // Every API module the server serves, in one list. Global modules (identity: sessions and
 // CSRF for every route) come first. Also the composition root of the modules' hooks: customers
 // declares what it needs of the backup engine and gets backup's functions here.
+import { alertsModule } from '../modules/alerts/index.ts';
 import { auditModule } from '../modules/audit/index.ts';
 import { backupCustomerHooks, backupModule } from '../modules/backup/index.ts';
 import { browseModule } from '../modules/browse/index.ts';
@@ -29,6 +30,7 @@ export const apiModules: ApiModule[] = [
   createTrialModule({ hooks: backupCustomerHooks }),
   exportModule,
   resellerModule,
+  alertsModule,
   browseModule,
   searchModule,
   restoreModule,

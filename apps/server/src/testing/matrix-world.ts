@@ -8,6 +8,7 @@ import type { LightMyRequestResponse, RouteOptions } from 'fastify';
 import { type App, buildApp } from '../http/app.ts';
 import type { MatrixTenant, Principal } from '../http/authorization-matrix.ts';
 import { apiModules } from '../http/modules.ts';
+import { alerts } from '../modules/alerts/tables.ts';
 import { backupItemVersions, backupRuns, backupSources, sharedDrives } from '../modules/backup/tables.ts';
 import { defineExportJobs } from '../modules/export/index.ts';
 import { dataExports } from '../modules/export/tables.ts';
@@ -123,6 +124,17 @@ async function seedTenant(ctx: TestContext, name: string): Promise<MatrixTenant 
     containerName: 'Restored',
     requestedBy: `admin@${domain}`,
   });
+  // An open alert on the customer (the Alerts page acknowledges it).
+  const alertId = randomUUID();
+  await ctx.db.insert(alerts).values({
+    id: alertId,
+    customerId: customer.id,
+    kind: 'seats_over',
+    since: now,
+    cause: 'Over.',
+    action: 'Fix it.',
+    openedAt: now,
+  });
   const spareEmail = `spare@${name.toLowerCase()}-it.test`;
   const spare = await seedStaffUser(ctx, { email: spareEmail, partnerId, role: 'technician' });
   // A pending invitation of the partner (the Team page resends or revokes it).
@@ -145,6 +157,7 @@ async function seedTenant(ctx: TestContext, name: string): Promise<MatrixTenant 
     sourceIds,
     exportId,
     restoreId,
+    alertId,
     staffUserId: spare.id,
     members: customer.members,
   };
@@ -213,6 +226,7 @@ export async function repairWorld(ctx: TestContext, world: World): Promise<void>
   if (owner?.kind === 'staff') {
     await ctx.db.update(staffUsers).set({ role: 'owner' }).where(eq(staffUsers.id, owner.staffUserId));
   }
+  await ctx.db.update(alerts).set({ acknowledgedAt: null, acknowledgedBy: null, acknowledgedByEmail: null });
   await ctx.db.update(staffUsers).set({ disabledAt: null }).where(inArray(staffUsers.id, world.staffUserIds));
   // Removing a customer's partner ends its technicians' assignments.
   await ctx.db
@@ -234,6 +248,7 @@ export function concreteUrl(pattern: string, tenant: MatrixTenant, query: Record
     sourceId: tenant.sourceIds[serviceOf(pattern)],
     exportId: tenant.exportId,
     restoreId: tenant.restoreId,
+    alertId: tenant.alertId,
     userId: tenant.staffUserId,
     invitationId: tenant.invitationId,
     // The shared drive seeded in each tenant.

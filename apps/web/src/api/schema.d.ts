@@ -3350,6 +3350,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/partners/{partnerId}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unresolved alerts across the partner's customers (technicians: assigned ones), open or acknowledged, newest cause first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    state?: "open" | "acknowledged";
+                };
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alerts: {
+                                acknowledgedAt: string | null;
+                                acknowledgedBy: string | null;
+                                action: string;
+                                cause: string;
+                                customerDomain: string;
+                                customerId: string;
+                                customerName: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "backup_overdue" | "backup_partial" | "authorization_lost" | "trial_ending" | "seats_over";
+                                openedAt: string;
+                                since: string;
+                            }[];
+                            counts: {
+                                acknowledged: number;
+                                open: number;
+                            };
+                            page: number;
+                            pageSize: number;
+                            /** @enum {string} */
+                            state: "open" | "acknowledged";
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/alerts/{alertId}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an open alert (recorded with who and when; it is resolved when its cause is gone) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    alertId: string;
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            acknowledgedAt: string | null;
+                            acknowledgedBy: string | null;
+                            action: string;
+                            cause: string;
+                            customerDomain: string;
+                            customerId: string;
+                            customerName: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "backup_overdue" | "backup_partial" | "authorization_lost" | "trial_ending" | "seats_over";
+                            openedAt: string;
+                            since: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/alerts/digest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in member's daily email digest of open alerts: on or off */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enabled: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        /** Turn the signed-in member's daily email digest of open alerts on or off */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enabled: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/partners/{partnerId}/audit": {
         parameters: {
             query?: never;

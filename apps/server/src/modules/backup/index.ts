@@ -62,6 +62,7 @@ export {
   type VersionSearchOptions,
 } from './item-search.ts';
 export { getRetention, MAINTENANCE_JOB, setRetention } from './maintenance.ts';
+export { customersWithPartialRuns, type PartialRunsOfCustomer } from './partial-runs.ts';
 export { exportTenantKeys, type KeyExport, keyExportSchema, RecoverError, recoverTenant } from './recover.ts';
 export { backupModule } from './routes.ts';
 export { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';

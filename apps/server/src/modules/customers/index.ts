@@ -78,6 +78,8 @@ export { createCustomersModule } from './routes.ts';
 export {
   allDirectoryUsers,
   authorizedCustomerIds,
+  type ConnectionState,
+  connectionStates,
   countLicensesByType,
   type DirectoryPageQuery,
   type DirectoryUserRow,

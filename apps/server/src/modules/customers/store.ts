@@ -177,3 +177,27 @@ export async function directoryUsersPage(
 export async function insertDirectoryUsers(db: Db, rows: (typeof directoryUsers.$inferInsert)[]): Promise<void> {
   if (rows.length > 0) await db.insert(directoryUsers).values(rows);
 }
+
+/** A customer's Google connection as the alerts see it: whether delegation holds, and since when. */
+export interface ConnectionState {
+  customerId: string;
+  clientId: string;
+  authorizationStatus: 'authorized' | 'lost';
+  missingScopes: string[];
+  authorizationChangedAt: Date;
+  connectedAt: Date;
+}
+
+/** Every connected customer's connection state (one statement; the alerts' evaluation). */
+export async function connectionStates(db: Db): Promise<ConnectionState[]> {
+  return db
+    .select({
+      customerId: customerConnections.customerId,
+      clientId: customerConnections.clientId,
+      authorizationStatus: customerConnections.authorizationStatus,
+      missingScopes: customerConnections.missingScopes,
+      authorizationChangedAt: customerConnections.authorizationChangedAt,
+      connectedAt: customerConnections.createdAt,
+    })
+    .from(customerConnections);
+}

@@ -164,3 +164,35 @@ export async function customerMemberEmail(db: Db, customerId: string, memberId: 
 export async function removeTechnicianAssignments(db: Db, customerId: string): Promise<void> {
   await db.delete(technicianAssignments).where(eq(technicianAssignments.customerId, customerId));
 }
+
+/** A partner member as the alerts' digest needs them: address, role and assigned customers. */
+export interface PartnerMemberInfo {
+  userId: string;
+  email: string;
+  partnerId: string;
+  role: 'owner' | 'admin' | 'technician' | 'read_only' | 'billing';
+  assignedCustomerIds: string[];
+}
+
+/** The enabled partner members among the given user ids (vendor operators and disabled accounts left out). */
+export async function partnerMembers(db: Db, userIds: readonly string[]): Promise<PartnerMemberInfo[]> {
+  if (userIds.length === 0) return [];
+  const rows = await db
+    .select({
+      userId: staffUsers.id,
+      email: staffUsers.email,
+      partnerId: staffUsers.partnerId,
+      role: staffUsers.role,
+      assigned: sql<
+        string[]
+      >`coalesce((select array_agg(${technicianAssignments.customerId}) from ${technicianAssignments}
+        where ${technicianAssignments.userId} = ${staffUsers.id}), '{}')`,
+    })
+    .from(staffUsers)
+    .where(and(inArray(staffUsers.id, [...userIds]), eq(staffUsers.orgKind, 'partner'), isNull(staffUsers.disabledAt)));
+  return rows.flatMap((row) =>
+    row.partnerId && row.role !== 'support'
+      ? [{ ...row, partnerId: row.partnerId, role: row.role, assignedCustomerIds: row.assigned }]
+      : [],
+  );
+}

@@ -15,6 +15,7 @@ export {
   backupHistoryAccess,
   type CustomerRole,
   type CustomerScope,
+  can,
   canSee,
   customerRoles,
   customerScope,

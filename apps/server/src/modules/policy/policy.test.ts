@@ -141,6 +141,21 @@ const expected: Record<Action, Expected> = {
     partnerBilling: ownPartners,
   },
   'partner.billing.read': { partnerOwner: ownPartners, partnerAdmin: ownPartners, partnerBilling: ownPartners },
+  'partner.alerts.read': {
+    vendorAdmin: allPartners,
+    vendorSupport: allPartners,
+    partnerOwner: ownPartners,
+    partnerAdmin: ownPartners,
+    partnerTechnician: ownPartners,
+    partnerReadOnly: ownPartners,
+  },
+  // One's own digest, on one's own organisation only (not a child's).
+  'partner.alerts.digest': {
+    partnerOwner: ['partnerOwn'],
+    partnerAdmin: ['partnerOwn'],
+    partnerTechnician: ['partnerOwn'],
+    partnerReadOnly: ['partnerOwn'],
+  },
   'customer.read': {
     vendorAdmin: allCustomers,
     vendorSupport: allCustomers,
@@ -199,6 +214,11 @@ const expected: Record<Action, Expected> = {
     customerHelpdesk: ['customerOwn'],
     customerEndUser: ['customerOwn'],
     system: allCustomers,
+  },
+  'customer.alerts.acknowledge': {
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    partnerTechnician: assignedCustomers,
   },
   'customer.settings.manage': {
     partnerOwner: subtreeCustomers,

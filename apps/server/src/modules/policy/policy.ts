@@ -56,6 +56,8 @@ export const actions = [
   'partner.customers.add',
   'partner.customers.read',
   'partner.billing.read',
+  'partner.alerts.read',
+  'partner.alerts.digest',
   // customer tenant
   'customer.read',
   'customer.licenses.manage',
@@ -76,6 +78,7 @@ export const actions = [
   'customer.billing.read',
   'customer.delete',
   'customer.technicians.read',
+  'customer.alerts.acknowledge',
   // every tenant
   'audit.read',
   // one's own staff account (vendor operators and partner users; customers use Google)
@@ -163,6 +166,17 @@ const rules: Record<Action, Rule> = {
     ownPartnerOrg(...partnerRoles),
   ),
   'partner.billing.read': ownPartnerOrg('owner', 'admin', 'billing'),
+  // Alerts across the partner's customers (technicians: their assigned customers, in SQL), and
+  // one's own daily digest of them. Billing reads Usage and billing instead.
+  'partner.alerts.read': any(
+    all(vendorAny, (_a, t) => t.kind === 'partner'),
+    ownPartnerOrg(...viewing),
+  ),
+  // The digest is a member's own choice, on their own organisation (not a child's).
+  'partner.alerts.digest': all(
+    ownPartnerOrg(...viewing),
+    (actor, tenant) => actor.kind === 'partner' && tenant.kind === 'partner' && tenant.partnerId === actor.partnerId,
+  ),
 
   'customer.read': any(
     all(vendorAny, (_a, t) => t.kind === 'customer'),
@@ -241,6 +255,8 @@ const rules: Record<Action, Rule> = {
     partnerRole(...managing),
     customerRole('super_admin'),
   ),
+  // "Acknowledge" on an alert: whoever operates the customer (a technician: an assigned one).
+  'customer.alerts.acknowledge': partnerRole(...operating),
   'customer.billing.read': any(partnerRole('owner', 'admin', 'billing'), customerRole('super_admin')),
   // Deleting a tenant with all its data (PRODUCT §6) is the installation operator's act alone:
   // a vendor admin, or the operator at the command line (system).

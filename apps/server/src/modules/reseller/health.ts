@@ -119,3 +119,33 @@ export async function healthOf(db: Db, now: Date, customerIds: readonly string[]
     .from(customerHealth)
     .where(inArray(customerHealth.customerId, [...customerIds]));
 }
+
+/** The figures the alerts evaluate, per customer (after recomputing every stale row). */
+export interface HealthFacts {
+  customerId: string;
+  partnerId: string | null;
+  status: 'trial' | 'active' | 'suspended' | 'cancelled';
+  trialEndsAt: Date | null;
+  seatsPurchased: number;
+  seatsAssigned: number;
+  lastSuccessAt: Date | null;
+  /** Runs finished in the last 24 hours that did not succeed (failed or partial). */
+  failures24h: number;
+}
+
+/** Every customer's current health facts, stale rows recomputed first. */
+export async function allHealthFacts(db: Db, now: Date): Promise<HealthFacts[]> {
+  await refreshAllStaleHealth(db, now);
+  return db
+    .select({
+      customerId: customerHealth.customerId,
+      partnerId: customerHealth.partnerId,
+      status: customerHealth.status,
+      trialEndsAt: customerHealth.trialEndsAt,
+      seatsPurchased: customerHealth.seatsPurchased,
+      seatsAssigned: customerHealth.seatsAssigned,
+      lastSuccessAt: customerHealth.lastSuccessAt,
+      failures24h: customerHealth.failures24h,
+    })
+    .from(customerHealth);
+}

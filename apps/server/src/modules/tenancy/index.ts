@@ -45,6 +45,7 @@ export {
   setPartnerStatus,
 } from './partner-rows.ts';
 export {
+  customerIdsInScope,
   customerPartnerSince,
   customerScopeCondition,
   loadCustomerTenant,

@@ -91,6 +91,15 @@ export function customerScopeCondition(scope: CustomerScope): SQL | undefined {
   }
 }
 
+/**
+ * The ids of the customers a scope allows, as a subquery for another module's
+ * `customer_id in (...)` (one statement, no join on this module's table).
+ */
+export function customerIdsInScope(scope: CustomerScope): SQL {
+  const condition = customerScopeCondition(scope) ?? sql`true`;
+  return sql`(select ${customers.id} from ${customers} where ${condition})`;
+}
+
 function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;
 }

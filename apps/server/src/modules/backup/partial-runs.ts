@@ -1,0 +1,45 @@
+// Partial runs as a standing condition (issue 18 alerts): the sources whose latest finished run
+// within a window was `partial` (some items not backed up). The condition ends when the
+// source's next run succeeds, or when no run of it finishes within the window.
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/database.ts';
+
+export interface PartialRunsOfCustomer {
+  customerId: string;
+  /** Sources whose latest finished run is partial. */
+  sources: number;
+  /** Items those runs could not back up. */
+  failedItems: number;
+  /** The earliest of those runs' end. */
+  since: Date;
+}
+
+/** Per customer, the sources whose latest run finished after `since` is partial. */
+export async function customersWithPartialRuns(db: Db, since: Date): Promise<PartialRunsOfCustomer[]> {
+  const result = await db.execute<{
+    customer_id: string;
+    sources: number;
+    failed_items: number;
+    since: string | Date;
+  }>(sql`
+    select customer_id, count(*)::int as sources, sum(failed)::int as failed_items, min(finished_at) as since
+    from (
+      select distinct on (r.source_id) r.customer_id, r.status, r.failed, r.finished_at
+      from backup_runs r
+      where r.finished_at > ${since.toISOString()}::timestamptz and r.status in ('success', 'partial', 'failed')
+      order by r.source_id, r.finished_at desc
+    ) latest
+    where status = 'partial'
+    group by customer_id`);
+  const rows = (
+    result as unknown as {
+      rows: { customer_id: string; sources: number; failed_items: number; since: string | Date }[];
+    }
+  ).rows;
+  return rows.map((row) => ({
+    customerId: row.customer_id,
+    sources: Number(row.sources),
+    failedItems: Number(row.failed_items),
+    since: new Date(row.since),
+  }));
+}
