@@ -16,6 +16,7 @@ import { backupCustomerHooks, defineBackupJobs, scheduleBackupJobs } from './mod
 import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/index.ts';
 import { defineExportJobs, deleteExpiredExports } from './modules/export/index.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
+import { defineIntegrationJobs } from './modules/integrations/index.ts';
 import { createMailService } from './modules/notifications/index.ts';
 import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/index.ts';
 import { defineRestoreJobs } from './modules/restore/index.ts';
@@ -91,6 +92,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   defineBackupJobs(jobs, () => runtime);
   defineExportJobs(jobs, () => runtime);
   defineResellerJobs(jobs, runtime);
+  defineIntegrationJobs(jobs, () => runtime);
   defineRestoreJobs(jobs, () => runtime);
   return runtime;
 }

@@ -5,6 +5,9 @@
 export {
   type Action,
   type Actor,
+  type ApiKeyScope,
+  apiKeyScopeActions,
+  apiKeyScopes,
   type AuditView,
   auditView,
   authorize,
