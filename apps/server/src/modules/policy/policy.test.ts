@@ -320,10 +320,13 @@ describe('API keys (Integrations)', () => {
     }
   });
 
-  it('a read-only key may not change licenses, and a license key may not read', () => {
+  it('a read key may not change licenses or add customers; each manage scope allows its own change only', () => {
     assert.equal(can(key('read'), 'customer.licenses.manage', tenants.customerOwn), false);
-    assert.equal(can(key('manage_licenses'), 'customer.read', tenants.customerOwn), false);
+    assert.equal(can(key('read'), 'partner.customers.add', tenants.partnerOwn), false);
     assert.equal(can(key('manage_licenses'), 'customer.licenses.manage', tenants.customerOwn), true);
+    assert.equal(can(key('manage_licenses'), 'partner.customers.add', tenants.partnerOwn), false);
+    assert.equal(can(key('manage_customers'), 'partner.customers.add', tenants.partnerOwn), true);
+    assert.equal(can(key('manage_customers'), 'customer.licenses.manage', tenants.customerOwn), false);
   });
 
   it("another partner's tenants answer not_found, and its lists are scoped to the key's subtree", () => {

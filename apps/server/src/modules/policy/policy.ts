@@ -270,12 +270,13 @@ const refusalReasons: Partial<Record<Action, string>> = {
 /**
  * What each API key scope allows, on the key's partner and the tenants below it. Nothing else:
  * never customer data (browse, restore, export), the team, the audit log, integrations, or
- * opening a customer console — those stay with people who sign in.
+ * opening a customer console — those stay with people who sign in. A manage scope includes
+ * the reads its own answers need (a license change answers with the customer's seat figures).
  */
 export const apiKeyScopeActions: Record<ApiKeyScope, readonly Action[]> = {
   read: ['partner.read', 'partner.customers.read', 'customer.read'],
-  manage_customers: ['partner.customers.add'],
-  manage_licenses: ['customer.licenses.manage'],
+  manage_customers: ['partner.read', 'partner.customers.read', 'partner.customers.add'],
+  manage_licenses: ['customer.read', 'customer.licenses.manage'],
 };
 
 function apiKeyAllows(actor: Extract<Actor, { kind: 'api_key' }>, action: Action, tenant: Tenant): boolean {
