@@ -55,9 +55,7 @@ export function isApiRequest(request: FastifyRequest): boolean {
 /** Authorization: Bearer and no session cookie at all (a request with both is refused elsewhere). */
 function isBearerOnly(request: FastifyRequest): boolean {
   const header = request.headers.authorization;
-  return (
-    typeof header === 'string' && /^Bearer\s/i.test(header) && request.cookies[sessionCookieName] === undefined
-  );
+  return typeof header === 'string' && /^Bearer\s/i.test(header) && request.cookies[sessionCookieName] === undefined;
 }
 
 export function registerCsrfProtection(app: App, key: Buffer): void {

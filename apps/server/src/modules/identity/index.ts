@@ -40,8 +40,8 @@ export {
 export type { BearerIdentity, RequestIdentity, SessionUser } from './request-identity.ts';
 export {
   auditActorOf,
-  bearerToken,
   auditTenantsOf,
+  bearerToken,
   requestMeta,
   requireActor,
   requireSessionStage,

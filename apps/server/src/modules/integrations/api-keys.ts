@@ -4,7 +4,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { AppError, notFound } from '../../http/errors.ts';
+import { notFound } from '../../http/errors.ts';
 import { type Actor, type ApiKeyScope, authorize } from '../policy/index.ts';
 import { loadPartnerTenant, partnerColumn } from '../tenancy/index.ts';
 import type { AuditActor } from './audit-actor.ts';
@@ -151,7 +151,7 @@ export async function authenticateApiKey(
     })
     .from(apiKeys)
     .where(and(eq(apiKeys.tokenHash, hashApiKey(token)), isNull(apiKeys.revokedAt)));
-  if (!row || row.partnerStatus !== 'active') return null;
+  if (row?.partnerStatus !== 'active') return null;
   const now = deps.clock.now();
   await deps.db
     .update(apiKeys)

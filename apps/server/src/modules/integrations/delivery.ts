@@ -53,7 +53,7 @@ export async function attemptDelivery(deps: IntegrationsDeps, deliveryId: string
     .from(webhookDeliveries)
     .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
     .where(eq(webhookDeliveries.id, deliveryId));
-  if (!row || row.delivery.status !== 'pending') return 'failed';
+  if (row?.delivery.status !== 'pending') return 'failed';
   const { delivery, webhook } = row;
   const now = deps.clock.now();
   if (webhook.disabledAt) {
