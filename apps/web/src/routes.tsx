@@ -22,6 +22,7 @@ import { MyBackupsPage } from './pages/my-backups.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
+import { PartnerIntegrationsPage } from './pages/partner-integrations.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
 import { JobPage, RestoresExportsPage } from './pages/restores-exports.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -134,6 +135,7 @@ const partnerNav: ConsoleNavItem[] = [
   { label: 'Overview', to: '/partner' },
   { label: 'Customers', to: '/partner/customers' },
   { label: 'Team', to: '/partner/team' },
+  { label: 'Integrations', to: '/partner/integrations' },
   { label: 'Audit log', to: '/partner/audit' },
 ];
 const customerNav: ConsoleNavItem[] = [
@@ -220,6 +222,13 @@ const partnerAuditRoute = createRoute({
   path: 'audit',
   component: function PartnerAudit() {
     return <AuditLogPage scope={{ kind: 'partner', partnerId: partnerRoute.useRouteContext().user.partnerId ?? '' }} />;
+  },
+});
+const partnerIntegrationsRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'integrations',
+  component: function PartnerIntegrations() {
+    return <PartnerIntegrationsPage partnerId={partnerRoute.useRouteContext().user.partnerId ?? ''} />;
   },
 });
 const partnerTeamRoute = createRoute({
@@ -402,6 +411,7 @@ const routeTree = rootRoute.addChildren([
     partnerCustomersRoute,
     partnerCustomerDetailRoute,
     partnerTeamRoute,
+    partnerIntegrationsRoute,
     partnerAuditRoute,
   ]),
   customerRoute.addChildren([
