@@ -61,13 +61,11 @@ function ShownOnce({ title, value, onClose }: { title: string; value: string; on
     <Alert color="green" variant="light" role="status" withCloseButton onClose={onClose} title={title}>
       <Stack gap="xs">
         <Text size="sm">Copy it now: it is not shown again.</Text>
-        <Group gap="xs" wrap="nowrap" align="center">
-          <Code style={{ wordBreak: 'break-all' }} aria-label={title}>
-            {value}
-          </Code>
+        <Group gap="xs" wrap="wrap" align="center">
+          <Code style={{ wordBreak: 'break-all', maxWidth: '100%' }}>{value}</Code>
           <CopyButton value={value}>
             {({ copied, copy }) => (
-              <Button size="xs" variant="light" onClick={copy}>
+              <Button size="xs" variant="light" onClick={copy} style={{ flexShrink: 0 }}>
                 {copied ? 'Copied' : 'Copy'}
               </Button>
             )}
