@@ -12,12 +12,14 @@ import {
 } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { type HttpsReceiver, startHttpsReceiver } from '../../testing/https-receiver.ts';
+import { seedCustomerWithBackups } from '../../testing/reseller-seed.ts';
 import { auditLog } from '../audit/tables.ts';
 import { identityModule } from '../identity/index.ts';
 import {
   attemptDelivery,
   defineIntegrationJobs,
   integrationsModule,
+  publishBackupRunEnded,
   publishPartnerEvent,
   verifySignature,
 } from './index.ts';
@@ -177,6 +179,39 @@ forEachDatabase('webhooks against a local HTTPS receiver', (kind) => {
     const enabled = await owner.post(`/api/partners/${partnerId}/webhooks/${hook.id}/enable`);
     assert.equal(enabled.statusCode, 200, enabled.body);
     assert.equal((enabled.json() as { disabledAt: string | null }).disabledAt, null);
+  });
+
+  it("a backup run that ended failed reaches the customer's partner as backup.failed", async () => {
+    receiver.received.length = 0;
+    receiver.answers.length = 0;
+    await addWebhook(['customer.trial_ending']);
+    const customerId = await seedCustomerWithBackups(ctx.db, ctx.clock.now(), {
+      partnerId,
+      domain: 'failing.test',
+      users: 1,
+      licensed: 1,
+      protectedUsers: 1,
+    });
+    const hook = await addWebhook(['backup.failed']);
+    await ctx.db
+      .update(webhooks)
+      .set({ events: ['backup.failed'] })
+      .where(eq(webhooks.id, hook.id));
+    const queued = await publishBackupRunEnded(ctx, {
+      runId: crypto.randomUUID(),
+      customerId,
+      subjectEmail: 'ann@failing.test',
+      service: 'gmail',
+      status: 'failed',
+      error: 'Google answered 500',
+    });
+    assert.ok(queued >= 1);
+    await receiver.waitFor(queued);
+    const event = receiver.received
+      .map((request) => JSON.parse(request.body) as { type: string; data: Record<string, unknown> })
+      .find((body) => body.data.domain === 'failing.test');
+    assert.equal(event?.type, 'backup.failed');
+    assert.equal(event?.data.subject, 'ann@failing.test');
   });
 
   async function deliveriesOf(webhookId: string) {
