@@ -139,6 +139,20 @@ forEachDatabase('partner API keys', (kind) => {
     assert.equal(after.statusCode, 401);
     const unknown = await bearer(`sh_key_${'A'.repeat(43)}`, 'GET', `/api/partners/${partnerId}/customers`);
     assert.equal(unknown.statusCode, 401);
+    // A malformed Bearer header skips no check: it is refused, not treated as anonymous.
+    const malformed = await app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-out',
+      headers: { authorization: `Bearer ${key.token} extra` },
+    });
+    assert.ok([401, 403].includes(malformed.statusCode), malformed.body);
+    const malformedData = await app.inject({
+      method: 'POST',
+      url: `/api/partners/${partnerId}/api-keys`,
+      headers: { authorization: 'Bearer two words', 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'x', scopes: ['read'] }),
+    });
+    assert.equal(malformedData.statusCode, 401, malformedData.body);
   });
 
   it('a session cookie and an API key together are refused', async () => {

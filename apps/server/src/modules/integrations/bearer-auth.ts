@@ -2,6 +2,7 @@
 // identity's session resolution. A request sends a session cookie or an API key, never both;
 // an API key never reaches the sign-in and session routes; an unknown or revoked key answers
 // 401 before any handler runs, and failures are rate limited per IP address.
+import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/api-module.ts';
 import { AppError } from '../../http/errors.ts';
 import { bearerToken, sessionCookieName } from '../identity/index.ts';
@@ -16,18 +17,25 @@ export const apiKeyLimits = {
   requests: { name: 'api-key:requests:key', limit: 600, windowMs: 60_000 },
 } satisfies Record<string, RateLimitRule>;
 
+/** As identity's CSRF check judges it: by the matched route, or the raw URL. */
+function isApi(request: FastifyRequest): boolean {
+  return (request.routeOptions.url ?? request.url).startsWith('/api/') || request.url.startsWith('/api/');
+}
+
 export function registerBearerAuthentication(app: App, deps: Pick<IntegrationsDeps, 'db' | 'clock'>): void {
   const limiter = createRateLimiter(deps);
   app.addHook('onRequest', async (request) => {
-    const token = bearerToken(request);
-    if (token === null || !(request.routeOptions.url ?? request.url).startsWith('/api/')) return;
+    const header = request.headers.authorization;
+    if (typeof header !== 'string' || !/^Bearer\s/i.test(header) || !isApi(request)) return;
+    // The CSRF check let every "Bearer …" request through: a malformed one must fail here too.
+    const token = bearerToken(request) ?? '';
     if (request.cookies[sessionCookieName] !== undefined) {
       throw new AppError(
         'bad_request',
         'Send either a session cookie or an API key (Authorization: Bearer), not both.',
       );
     }
-    if ((request.routeOptions.url ?? request.url).startsWith('/api/auth/')) {
+    if ((request.routeOptions.url ?? request.url).startsWith('/api/auth/') || request.url.startsWith('/api/auth/')) {
       throw new AppError('forbidden', 'API keys cannot be used to sign in or manage sessions.');
     }
     const ipCheck = { rule: apiKeyLimits.failures, subject: request.ip };
