@@ -2,7 +2,7 @@
 // only its SHA-256 kept; revocable; `authenticateApiKey` turns a bearer token into the policy's
 // api_key actor. The token is 32 random bytes, so a fast hash suffices (nothing to guess).
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import { type Actor, type ApiKeyScope, authorize } from '../policy/index.ts';
@@ -166,13 +166,4 @@ export async function authenticateApiKey(
     actor: { kind: 'api_key', keyId: row.id, partnerId: row.partnerId, scopes: row.scopes as ApiKeyScope[] },
     label: `API key "${row.name}" (…${row.last4})`,
   };
-}
-
-/** How many live keys a partner has (tests and the page's empty state). */
-export async function countLiveApiKeys(db: Db, partnerId: string): Promise<number> {
-  const [row] = await db
-    .select({ count: sql<number>`count(*)::int` })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.partnerId, partnerId), isNull(apiKeys.revokedAt)));
-  return row?.count ?? 0;
 }

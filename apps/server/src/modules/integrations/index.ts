@@ -7,14 +7,12 @@ import { registerBearerAuthentication } from './bearer-auth.ts';
 import type { IntegrationsDeps } from './deps.ts';
 import { registerIntegrationRoutes } from './routes.ts';
 
-export { hashApiKey } from './api-keys.ts';
-export { attemptDelivery, defineIntegrationJobs, publishPartnerEvent, retryDelayMs } from './delivery.ts';
+export { attemptDelivery, defineIntegrationJobs, publishPartnerEvent } from './delivery.ts';
 export type { IntegrationsDeps } from './deps.ts';
 export { type PartnerEventType, partnerEventTypes, webhookDeliveryJob } from './events.ts';
 export { webhookDocuments } from './openapi-webhooks.ts';
 export { publishBackupRunEnded, publishCustomerMoved } from './partner-events.ts';
 export { signatureHeader, verifySignature } from './signature.ts';
-export { isPrivateAddress } from './webhook-target.ts';
 
 /**
  * The integrations API module. Global: its bearer-token check applies to every /api route, so

@@ -29,6 +29,8 @@ describe('webhook targets (SSRF)', () => {
       '::ffff:127.0.0.1',
       '::ffff:169.254.169.254',
       '::ffff:7f00:1',
+      '2002:a00:1::1',
+      '2001:0:4136:e378:8000:63bf:3fff:fdd2',
       'not an address',
     ]) {
       assert.equal(isPrivateAddress(address), true, address);

@@ -34,7 +34,9 @@ for (const [network, prefix] of [
   ['::1', 128],
   ['64:ff9b::', 96],
   ['100::', 64],
+  ['2001::', 32], // Teredo: carries an IPv4 address inside
   ['2001:db8::', 32],
+  ['2002::', 16], // 6to4: likewise
   ['fc00::', 7],
   ['fe80::', 10],
   ['fec0::', 10],
