@@ -13,7 +13,7 @@ import { createCustomersModule } from '../customers/index.ts';
 import { customerConnections } from '../customers/tables.ts';
 import { identityModule } from '../identity/index.ts';
 import { resellerModule } from '../reseller/index.ts';
-import { integrationsModule } from './index.ts';
+import { integrationsModule, partnerEventTypes } from './index.ts';
 import { apiKeys } from './tables.ts';
 
 forEachDatabase('partner API keys', (kind) => {
@@ -161,6 +161,17 @@ forEachDatabase('partner API keys', (kind) => {
       headers: { authorization: `Bearer ${key.token}` },
     });
     assert.equal(response.statusCode, 400, response.body);
+  });
+
+  it('the OpenAPI document lists every webhook payload and the bearer scheme', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/api/docs/json' })).json() as {
+      openapi: string;
+      webhooks: Record<string, unknown>;
+      components: { securitySchemes: Record<string, { scheme?: string }> };
+    };
+    assert.match(document.openapi, /^3\.1/);
+    for (const type of [...partnerEventTypes, 'webhook.test']) assert.ok(document.webhooks[type], type);
+    assert.equal(document.components.securitySchemes.apiKey?.scheme, 'bearer');
   });
 
   it('only owners and admins manage keys; bad input is refused naming the field', async () => {
