@@ -17,6 +17,7 @@ import { backupCustomerHooks, defineBackupJobs, scheduleBackupJobs } from './mod
 import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/index.ts';
 import { defineExportJobs, deleteExpiredExports } from './modules/export/index.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
+import { defineIntegrationJobs, publishBackupRunEnded } from './modules/integrations/index.ts';
 import { createMailService } from './modules/notifications/index.ts';
 import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/index.ts';
 import { defineRestoreJobs } from './modules/restore/index.ts';
@@ -89,10 +90,16 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   // The customers module reads the configuration through the runtime at each run: `start`
   // replaces runtime.config when it starts the demo emulator.
   defineCustomerJobs(jobs, createCustomersDeps(runtime, { hooks: backupCustomerHooks(runtime) }));
-  defineBackupJobs(jobs, () => runtime);
+  // Runs that end failed or partial become the partner's backup.failed / backup.partial webhooks.
+  defineBackupJobs(jobs, () => runtime, undefined, {
+    runEnded: async (run) => {
+      await publishBackupRunEnded(runtime, run);
+    },
+  });
   defineExportJobs(jobs, () => runtime);
   defineResellerJobs(jobs, runtime);
   defineAlertJobs(jobs, runtime);
+  defineIntegrationJobs(jobs, () => runtime);
   defineRestoreJobs(jobs, () => runtime);
   return runtime;
 }

@@ -22,6 +22,7 @@ import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { PartnerAlertsPage } from './pages/partner-alerts.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
+import { PartnerIntegrationsPage } from './pages/partner-integrations.tsx';
 import { PartnerOverviewPage } from './pages/partner-overview.tsx';
 import { PartnerTeamPage } from './pages/partner-team.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
@@ -138,6 +139,7 @@ const partnerNav: ConsoleNavItem[] = [
   { label: 'Customers', to: '/partner/customers' },
   { label: 'Alerts', to: '/partner/alerts' },
   { label: 'Team', to: '/partner/team' },
+  { label: 'Integrations', to: '/partner/integrations' },
   { label: 'Audit log', to: '/partner/audit' },
 ];
 const customerNav: ConsoleNavItem[] = [
@@ -243,6 +245,13 @@ const partnerAuditRoute = createRoute({
   path: 'audit',
   component: function PartnerAudit() {
     return <AuditLogPage scope={{ kind: 'partner', partnerId: partnerRoute.useRouteContext().user.partnerId ?? '' }} />;
+  },
+});
+const partnerIntegrationsRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'integrations',
+  component: function PartnerIntegrations() {
+    return <PartnerIntegrationsPage partnerId={partnerRoute.useRouteContext().user.partnerId ?? ''} />;
   },
 });
 const partnerTeamRoute = createRoute({
@@ -428,6 +437,7 @@ const routeTree = rootRoute.addChildren([
     partnerCustomerDetailRoute,
     partnerAlertsRoute,
     partnerTeamRoute,
+    partnerIntegrationsRoute,
     partnerAuditRoute,
   ]),
   customerRoute.addChildren([

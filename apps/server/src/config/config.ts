@@ -74,6 +74,11 @@ const environmentSchema = z.object({
   // most every second and takes no heartbeat under 10 s; the upper bounds keep a typo (3600
   // meant as minutes) from leaving a dead worker's job unnoticed for days.
   SAFEHOLD_JOB_POLL_SECONDS: seconds(1, 300).optional(),
+  // Webhooks (docs/integrations.md): private targets are refused unless the vendor allows them.
+  SAFEHOLD_WEBHOOKS_ALLOW_PRIVATE: z
+    .enum(['0', '1'], { error: 'must be 1 (webhooks may target private addresses) or 0 (never)' })
+    .optional(),
+  SAFEHOLD_WEBHOOKS_CA_FILE: z.string().min(1).optional(),
   SAFEHOLD_JOB_SUPERVISE_SECONDS: seconds(1, 3600).optional(),
   SAFEHOLD_JOB_HEARTBEAT_SECONDS: seconds(10, 3600).optional(),
 });
@@ -112,6 +117,11 @@ export interface Config {
   /** The job queue's timings (SAFEHOLD_JOB_*); null = the built-in default. */
   jobs: { pollSeconds: number | null; superviseSeconds: number | null; heartbeatSeconds: number | null };
   logLevel: Environment['LOG_LEVEL'];
+  /**
+   * Webhook delivery: whether URLs may resolve to loopback, link-local or private addresses
+   * (SSRF guard off), and a PEM file of extra CAs to trust for HTTPS (beside the system's).
+   */
+  webhooks: { allowPrivateAddresses: boolean; caFile: string | null };
   google: {
     serviceAccountKeyPath: string | null;
     apiUrl: string | null;
@@ -173,6 +183,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     );
   }
 
+  const webhooksCaFile = env.SAFEHOLD_WEBHOOKS_CA_FILE ? path.resolve(cwd, env.SAFEHOLD_WEBHOOKS_CA_FILE) : null;
+  if (webhooksCaFile && !existsSync(webhooksCaFile)) {
+    throw new ConfigError(`Invalid configuration: SAFEHOLD_WEBHOOKS_CA_FILE ${webhooksCaFile} does not exist`);
+  }
+
   return {
     env: env.NODE_ENV,
     host: env.HOST,
@@ -194,6 +209,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       heartbeatSeconds: env.SAFEHOLD_JOB_HEARTBEAT_SECONDS ?? null,
     },
     logLevel: env.LOG_LEVEL,
+    webhooks: { allowPrivateAddresses: env.SAFEHOLD_WEBHOOKS_ALLOW_PRIVATE === '1', caFile: webhooksCaFile },
     google: {
       serviceAccountKeyPath: env.GOOGLE_SERVICE_ACCOUNT_KEY ? path.resolve(cwd, env.GOOGLE_SERVICE_ACCOUNT_KEY) : null,
       apiUrl: env.GOOGLE_API_URL ?? null,

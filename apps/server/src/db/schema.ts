@@ -9,6 +9,7 @@ export * from '../modules/backup/tables.ts';
 export * from '../modules/customers/tables.ts';
 export * from '../modules/export/tables.ts';
 export * from '../modules/identity/tables.ts';
+export * from '../modules/integrations/tables.ts';
 export * from '../modules/notifications/tables.ts';
 export * from '../modules/rate-limits/tables.ts';
 export * from '../modules/reseller/tables.ts';

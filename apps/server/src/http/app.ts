@@ -18,6 +18,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
+import { webhookDocuments } from '../modules/integrations/index.ts';
 import type { ApiModuleOf, App } from './api-module.ts';
 import { registerErrorMapper } from './error-mapper.ts';
 import { OneLinePerRequest } from './request-log.ts';
@@ -64,6 +65,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: {
+      // 3.1 for the `webhooks` section: the events a partner's webhooks receive.
+      openapi: '3.1.0',
+      webhooks: webhookDocuments(),
       info: {
         title: 'Safehold API',
         description: 'Backup for Google Workspace: vendor, reseller and customer consoles.',
@@ -74,6 +78,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
           session: { type: 'apiKey', in: 'cookie', name: '__Host-safehold-session' },
           pendingInstall: { type: 'apiKey', in: 'cookie', name: '__Host-safehold-install' },
           csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token' },
+          // A partner's API key (Integrations): Authorization: Bearer sh_key_…, never with the session cookie.
+          apiKey: { type: 'http', scheme: 'bearer' },
         },
       },
     },

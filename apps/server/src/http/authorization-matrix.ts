@@ -444,6 +444,47 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
+  // Integrations: the partner's owner and admins, of their own organisation only (unknown key
+  // and webhook ids: 404 once authorised).
+  'GET /api/partners/:partnerId/api-keys': {
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/partners/:partnerId/api-keys': {
+    body: () => ({ name: 'Matrix key', scopes: ['read'] }),
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/partners/:partnerId/api-keys/:keyId/revoke': {
+    own:   '401 403 403 404 404 403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/partners/:partnerId/webhooks': {
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/partners/:partnerId/webhooks': {
+    // A loopback URL: refused (400, about the input) once authorised.
+    body: () => ({ url: 'https://127.0.0.1/hook', events: ['backup.failed'] }),
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'DELETE /api/partners/:partnerId/webhooks/:webhookId': {
+    own:   '401 403 403 404 404 403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/partners/:partnerId/webhooks/:webhookId/enable': {
+    own:   '401 403 403 404 404 403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/partners/:partnerId/webhooks/:webhookId/test': {
+    own:   '401 403 403 404 404 403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/partners/:partnerId/webhooks/:webhookId/deliveries': {
+    own:   '401 403 403 404 404 403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
   'GET /api/partners/:partnerId/customers': {
     own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  404 404 404',
     other: '401 ok  ok  404 404 404 404 404 404 404 404 404',

@@ -9,6 +9,7 @@ import { createCustomersModule } from '../modules/customers/index.ts';
 import { demoModule } from '../modules/demo/index.ts';
 import { exportModule } from '../modules/export/index.ts';
 import { identityModule } from '../modules/identity/index.ts';
+import { integrationsModule } from '../modules/integrations/index.ts';
 import { outboxModule } from '../modules/notifications/index.ts';
 import { partnersModule } from '../modules/partners/index.ts';
 import { resellerModule } from '../modules/reseller/index.ts';
@@ -20,6 +21,8 @@ import type { ApiModule } from './app.ts';
 
 export const apiModules: ApiModule[] = [
   identityModule,
+  // Global too: API keys (Authorization: Bearer) are resolved for every route after sessions.
+  integrationsModule,
   demoModule,
   outboxModule,
   auditModule,

@@ -253,6 +253,9 @@ export function concreteUrl(pattern: string, tenant: MatrixTenant, query: Record
     invitationId: tenant.invitationId,
     // The shared drive seeded in each tenant.
     driveId: '0Amatrix',
+    // Integrations: ids no tenant has (authorisation answers before the object is looked up).
+    keyId: '00000000-0000-4000-8000-00000000a11e',
+    webhookId: '00000000-0000-4000-8000-0000000000b1',
   };
   const path = pattern
     .replace(/:(\w+)/g, (_match, name: string) => {

@@ -3538,6 +3538,147 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/partners/{partnerId}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The partner's API keys (never their tokens): name, scopes, last used, revoked */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            keys: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                last4: string;
+                                lastUsedAt: string | null;
+                                name: string;
+                                revokedAt: string | null;
+                                scopes: ("read" | "manage_customers" | "manage_licenses")[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Creates an API key; the answer holds its token, shown this once and never again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        scopes: ("read" | "manage_customers" | "manage_licenses")[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            key: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                last4: string;
+                                lastUsedAt: string | null;
+                                name: string;
+                                revokedAt: string | null;
+                                scopes: ("read" | "manage_customers" | "manage_licenses")[];
+                            };
+                            token: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/api-keys/{keyId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revokes an API key: its next request answers 401 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    keyId: string;
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            last4: string;
+                            lastUsedAt: string | null;
+                            name: string;
+                            revokedAt: string | null;
+                            scopes: ("read" | "manage_customers" | "manage_licenses")[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/partners/{partnerId}/audit": {
         parameters: {
             query?: never;
@@ -4452,6 +4593,294 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/partners/{partnerId}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The partner's webhooks: URL, events, failing since, disabled and why */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            webhooks: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                disabledAt: string | null;
+                                disabledReason: string | null;
+                                events: ("backup.failed" | "backup.partial" | "customer.added" | "customer.removed" | "customer.trial_ending" | "alert.opened" | "alert.resolved")[];
+                                failingSince: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                url: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Adds a webhook (an https URL that resolves to public addresses only); the answer holds its signing secret, shown this once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        events: ("backup.failed" | "backup.partial" | "customer.added" | "customer.removed" | "customer.trial_ending" | "alert.opened" | "alert.resolved")[];
+                        url: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            secret: string;
+                            webhook: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                disabledAt: string | null;
+                                disabledReason: string | null;
+                                events: ("backup.failed" | "backup.partial" | "customer.added" | "customer.removed" | "customer.trial_ending" | "alert.opened" | "alert.resolved")[];
+                                failingSince: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                url: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes a webhook and its delivery log */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                    webhookId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook's delivery log, newest first (the last 50): attempts, response codes, errors */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                    webhookId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deliveries: {
+                                attempts: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                eventId: string;
+                                eventType: string;
+                                /** Format: uuid */
+                                id: string;
+                                lastAttemptAt: string | null;
+                                lastError: string | null;
+                                lastResponseCode: number | null;
+                                nextAttemptAt: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "delivered" | "failed";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/webhooks/{webhookId}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turns a disabled webhook back on (its URL is checked again) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                    webhookId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            disabledAt: string | null;
+                            disabledReason: string | null;
+                            events: ("backup.failed" | "backup.partial" | "customer.added" | "customer.removed" | "customer.trial_ending" | "alert.opened" | "alert.resolved")[];
+                            failingSince: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/webhooks/{webhookId}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a webhook.test event to this webhook (queued; see its delivery log) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                    webhookId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attempts: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            eventId: string;
+                            eventType: string;
+                            /** Format: uuid */
+                            id: string;
+                            lastAttemptAt: string | null;
+                            lastError: string | null;
+                            lastResponseCode: number | null;
+                            nextAttemptAt: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "delivered" | "failed";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/staff-users/{userId}": {
         parameters: {
             query?: never;
@@ -4738,8 +5167,7 @@ export interface paths {
                             installed: boolean;
                             message: string;
                             missingScopes: string[];
-                            /** @enum {string|null} */
-                            reason: "delegation_missing" | "not_super_admin" | "unknown_admin" | null;
+                            reason: ("delegation_missing" | "not_super_admin" | "unknown_admin") | null;
                         };
                     };
                 };
@@ -5213,7 +5641,543 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "alert.opened": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * alert.opened
+         * @description Sent as JSON with the headers Safehold-Event (the type), Safehold-Delivery (the delivery id, the same on every retry) and Safehold-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret>. Answer 2xx within 10 seconds; anything else (a redirect included) is retried with exponential backoff for 24 hours. See docs/integrations.md.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    "Safehold-Delivery": string;
+                    "Safehold-Event": string;
+                    "Safehold-Signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        data: {
+                            /** Format: uuid */
+                            alertId: string;
+                            cause: string;
+                            /** Format: uuid */
+                            customerId: string;
+                            /** @description The customer's Google Workspace domain */
+                            domain: string;
+                            /** @description backup_failed, backup_not_run, backup_partial, authorization, trial_ending, seats_over */
+                            kind: string;
+                            /** Format: date-time */
+                            since: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The event id (one event may go to several webhooks)
+                         */
+                        id: string;
+                        /** Format: uuid */
+                        partnerId: string;
+                        /** @constant */
+                        type: "alert.opened";
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "alert.resolved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * alert.resolved
+         * @description Sent as JSON with the headers Safehold-Event (the type), Safehold-Delivery (the delivery id, the same on every retry) and Safehold-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret>. Answer 2xx within 10 seconds; anything else (a redirect included) is retried with exponential backoff for 24 hours. See docs/integrations.md.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    "Safehold-Delivery": string;
+                    "Safehold-Event": string;
+                    "Safehold-Signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        data: {
+                            /** Format: uuid */
+                            alertId: string;
+                            cause: string;
+                            /** Format: uuid */
+                            customerId: string;
+                            /** @description The customer's Google Workspace domain */
+                            domain: string;
+                            /** @description backup_failed, backup_not_run, backup_partial, authorization, trial_ending, seats_over */
+                            kind: string;
+                            /** Format: date-time */
+                            since: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The event id (one event may go to several webhooks)
+                         */
+                        id: string;
+                        /** Format: uuid */
+                        partnerId: string;
+                        /** @constant */
+                        type: "alert.resolved";
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "backup.failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * backup.failed
+         * @description Sent as JSON with the headers Safehold-Event (the type), Safehold-Delivery (the delivery id, the same on every retry) and Safehold-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret>. Answer 2xx within 10 seconds; anything else (a redirect included) is retried with exponential backoff for 24 hours. See docs/integrations.md.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    "Safehold-Delivery": string;
+                    "Safehold-Event": string;
+                    "Safehold-Signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        data: {
+                            /** Format: uuid */
+                            customerId: string;
+                            /** @description The customer's Google Workspace domain */
+                            domain: string;
+                            error: string | null;
+                            /** Format: uuid */
+                            runId: string;
+                            /** @enum {string} */
+                            service: "gmail" | "drive" | "calendar" | "contacts";
+                            /** @description The user (email) or shared drive backed up */
+                            subject: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The event id (one event may go to several webhooks)
+                         */
+                        id: string;
+                        /** Format: uuid */
+                        partnerId: string;
+                        /** @constant */
+                        type: "backup.failed";
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "backup.partial": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * backup.partial
+         * @description Sent as JSON with the headers Safehold-Event (the type), Safehold-Delivery (the delivery id, the same on every retry) and Safehold-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret>. Answer 2xx within 10 seconds; anything else (a redirect included) is retried with exponential backoff for 24 hours. See docs/integrations.md.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    "Safehold-Delivery": string;
+                    "Safehold-Event": string;
+                    "Safehold-Signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        data: {
+                            /** Format: uuid */
+                            customerId: string;
+                            /** @description The customer's Google Workspace domain */
+                            domain: string;
+                            error: string | null;
+                            /** Format: uuid */
+                            runId: string;
+                            /** @enum {string} */
+                            service: "gmail" | "drive" | "calendar" | "contacts";
+                            /** @description The user (email) or shared drive backed up */
+                            subject: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The event id (one event may go to several webhooks)
+                         */
+                        id: string;
+                        /** Format: uuid */
+                        partnerId: string;
+                        /** @constant */
+                        type: "backup.partial";
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "customer.added": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * customer.added
+         * @description Sent as JSON with the headers Safehold-Event (the type), Safehold-Delivery (the delivery id, the same on every retry) and Safehold-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret>. Answer 2xx within 10 seconds; anything else (a redirect included) is retried with exponential backoff for 24 hours. See docs/integrations.md.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    "Safehold-Delivery": string;
+                    "Safehold-Event": string;
+                    "Safehold-Signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        data: {
+                            /** Format: uuid */
+                            customerId: string;
+                            /** @description The customer's Google Workspace domain */
+                            domain: string;
+                            /** @enum {string} */
+                            reason: "transfer_token" | "added_by_partner";
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The event id (one event may go to several webhooks)
+                         */
+                        id: string;
+                        /** Format: uuid */
+                        partnerId: string;
+                        /** @constant */
+                        type: "customer.added";
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "customer.removed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * customer.removed
+         * @description Sent as JSON with the headers Safehold-Event (the type), Safehold-Delivery (the delivery id, the same on every retry) and Safehold-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret>. Answer 2xx within 10 seconds; anything else (a redirect included) is retried with exponential backoff for 24 hours. See docs/integrations.md.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    "Safehold-Delivery": string;
+                    "Safehold-Event": string;
+                    "Safehold-Signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        data: {
+                            /** Format: uuid */
+                            customerId: string;
+                            /** @description The customer's Google Workspace domain */
+                            domain: string;
+                            /** @enum {string} */
+                            reason: "transfer_token" | "removed_by_customer" | "removed_by_partner";
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The event id (one event may go to several webhooks)
+                         */
+                        id: string;
+                        /** Format: uuid */
+                        partnerId: string;
+                        /** @constant */
+                        type: "customer.removed";
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "customer.trial_ending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * customer.trial_ending
+         * @description Sent as JSON with the headers Safehold-Event (the type), Safehold-Delivery (the delivery id, the same on every retry) and Safehold-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret>. Answer 2xx within 10 seconds; anything else (a redirect included) is retried with exponential backoff for 24 hours. See docs/integrations.md.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    "Safehold-Delivery": string;
+                    "Safehold-Event": string;
+                    "Safehold-Signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        data: {
+                            /** Format: uuid */
+                            customerId: string;
+                            /** @description The customer's Google Workspace domain */
+                            domain: string;
+                            /** Format: date-time */
+                            trialEndsAt: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The event id (one event may go to several webhooks)
+                         */
+                        id: string;
+                        /** Format: uuid */
+                        partnerId: string;
+                        /** @constant */
+                        type: "customer.trial_ending";
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook.test
+         * @description Sent as JSON with the headers Safehold-Event (the type), Safehold-Delivery (the delivery id, the same on every retry) and Safehold-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret>. Answer 2xx within 10 seconds; anything else (a redirect included) is retried with exponential backoff for 24 hours. See docs/integrations.md.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    "Safehold-Delivery": string;
+                    "Safehold-Event": string;
+                    "Safehold-Signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        data: {
+                            message: string;
+                        };
+                        /**
+                         * Format: uuid
+                         * @description The event id (one event may go to several webhooks)
+                         */
+                        id: string;
+                        /** Format: uuid */
+                        partnerId: string;
+                        /** @constant */
+                        type: "webhook.test";
+                    };
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: never;
     responses: never;

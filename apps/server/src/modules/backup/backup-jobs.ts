@@ -4,14 +4,21 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
-import { BACKUP_JOB, type BackupService, backupJobPayload, type EnqueuedRun, type RunResult } from './backup-types.ts';
+import {
+  BACKUP_JOB,
+  type BackupEvents,
+  type BackupService,
+  backupJobPayload,
+  type EnqueuedRun,
+  type RunResult,
+} from './backup-types.ts';
 import { defineNotifyJob } from './failure-notices.ts';
 import { defineMaintenanceJob } from './maintenance.ts';
 import { enqueueRunJob, ensureSources } from './queue-runs.ts';
 import { DEFAULT_LEASE_MS, type RunSourceOptions, runSourceBackup } from './run-source.ts';
 import { defineScheduleJob } from './schedule.ts';
 import { chunks, forEachLimited } from './service-context.ts';
-import { backupRuns } from './tables.ts';
+import { backupRuns, backupSources } from './tables.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
 /** Usual share of a user's backup time by service, largest first: mail dominates, then files. */
@@ -36,11 +43,35 @@ export interface InProcessRunOptions {
   onRunFinished?(run: EnqueuedRun, result: RunResult): void;
 }
 
+async function tellRunEnded(
+  context: AppContext,
+  events: BackupEvents,
+  result: RunResult,
+  status: 'failed' | 'partial',
+): Promise<void> {
+  const [source] = await context.db
+    .select({
+      customerId: backupSources.customerId,
+      subjectEmail: backupSources.subjectEmail,
+      service: backupSources.service,
+    })
+    .from(backupSources)
+    .where(eq(backupSources.id, result.sourceId));
+  if (!source) return;
+  try {
+    await events.runEnded({ runId: result.runId, ...source, status, error: result.error });
+  } catch (error) {
+    // The run is recorded; a webhook that could not be queued must not make the job retry the backup.
+    context.logger.warn({ err: error, runId: result.runId }, 'backup run event not published');
+  }
+}
+
 /** Declares the backup job; the handler runs the run whose id the job carries. */
 export function defineBackupJobs(
   jobs: JobQueue,
   ctx: () => AppContext,
   options: () => RunSourceOptions = () => ({}),
+  events: BackupEvents | null = null,
 ): void {
   jobs.define(
     BACKUP_JOB,
@@ -64,6 +95,8 @@ export function defineBackupJobs(
           new Date(Math.max(result.busyUntil.getTime(), context.clock.now().getTime() + 30_000)),
         );
         job.logger.info({ runId: payload.runId, busyUntil: result.busyUntil }, 'source busy: backup run requeued');
+      } else if (events && (result.status === 'failed' || result.status === 'partial')) {
+        await tellRunEnded(context, events, result, result.status);
       }
     },
     // A run records its own failure and the next run resumes: pg-boss retries only crashes.

@@ -21,6 +21,25 @@ export interface EnqueuedRun {
   service: BackupService;
 }
 
+/** A run that ended failed or partial, as the backup job tells `BackupEvents.runEnded`. */
+export interface EndedRun {
+  runId: string;
+  customerId: string;
+  subjectEmail: string;
+  service: BackupService;
+  status: 'failed' | 'partial';
+  error: string | null;
+}
+
+/**
+ * What the backup job tells the rest of the service when a run ends badly (partner webhooks:
+ * backup.failed, backup.partial). The composition root (runtime.ts) passes the integrations
+ * module's function in, so backup does not import it.
+ */
+export interface BackupEvents {
+  runEnded(run: EndedRun): Promise<void>;
+}
+
 export interface RunResult {
   runId: string;
   sourceId: string;

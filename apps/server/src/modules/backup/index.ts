@@ -16,9 +16,11 @@
 // - small helpers its neighbours share (bounded concurrency, batches, error text).
 export { defineBackupJobs, ensureSources, runQueuedInProcess } from './backup-jobs.ts';
 export {
+  type BackupEvents,
   type BackupService,
   type BackupSubject,
   backupServices,
+  type EndedRun,
   type EnqueuedRun,
   type RunResult,
 } from './backup-types.ts';

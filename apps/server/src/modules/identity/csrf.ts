@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../http/api-module.ts';
 import { AppError } from '../../http/errors.ts';
 import { hmac, safeEqual } from './server-secrets.ts';
+import { sessionCookieName } from './sessions.ts';
 
 export const csrfCookieName = '__Host-safehold-csrf';
 export const csrfHeaderName = 'x-csrf-token';
@@ -51,10 +52,20 @@ export function isApiRequest(request: FastifyRequest): boolean {
   return (request.routeOptions.url ?? request.url).startsWith('/api/') || request.url.startsWith('/api/');
 }
 
+/** Authorization: Bearer and no session cookie at all (a request with both is refused elsewhere). */
+function isBearerOnly(request: FastifyRequest): boolean {
+  const header = request.headers.authorization;
+  return typeof header === 'string' && /^Bearer\s/i.test(header) && request.cookies[sessionCookieName] === undefined;
+}
+
 export function registerCsrfProtection(app: App, key: Buffer): void {
   app.addHook('onRequest', async (request) => {
     if (!stateChangingMethods.has(request.method) || !isApiRequest(request)) return;
     if (request.routeOptions.config.csrf === false) return;
+    // An API key request carries no cookie a cross-site page could ride on (and a browser
+    // sends Authorization cross-site only after a CORS preflight we never approve). The
+    // integrations module authenticates it, or refuses it with 401, before any handler.
+    if (isBearerOnly(request)) return;
     const nonce = request.cookies[csrfCookieName];
     const header = request.headers[csrfHeaderName];
     const token = Array.isArray(header) ? undefined : header;

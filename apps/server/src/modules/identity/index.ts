@@ -39,16 +39,17 @@ export {
   staffOrganisations,
   superAdminEmails,
 } from './people.ts';
-export type { RequestIdentity, SessionUser } from './request-identity.ts';
+export type { BearerIdentity, RequestIdentity, SessionUser } from './request-identity.ts';
 export {
   auditActorOf,
   auditTenantsOf,
+  bearerToken,
   requestMeta,
   requireActor,
   requireSessionStage,
   setSessionCookie,
 } from './request-identity.ts';
-export { deriveIdentityKeys, hmac, safeEqual, seal } from './server-secrets.ts';
+export { deriveIdentityKeys, hmac, open as openSealed, safeEqual, seal } from './server-secrets.ts';
 export {
   createSession,
   deleteExpiredSessions,

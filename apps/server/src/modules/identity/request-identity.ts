@@ -41,10 +41,30 @@ export interface RequestIdentity {
   actor: Actor | null;
 }
 
+/**
+ * A request authenticated by a partner's API key (Authorization: Bearer), never together with
+ * a session cookie. The integrations module resolves the key and sets it; identity only
+ * declares it, so requireActor and auditActorOf answer for both kinds of caller.
+ */
+export interface BearerIdentity {
+  actor: Extract<Actor, { kind: 'api_key' }>;
+  /** How audit entries name the key, e.g. `API key "PSA sync" (sh_live_…a1b2)`. */
+  label: string;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     identity: RequestIdentity | null;
+    bearer: BearerIdentity | null;
   }
+}
+
+/** The API key bearer token of a request, when it sends `Authorization: Bearer …`. */
+export function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? null;
 }
 
 export function requestMeta(request: FastifyRequest): RequestMeta {
@@ -54,7 +74,7 @@ export function requestMeta(request: FastifyRequest): RequestMeta {
 
 /** The signed-in user's policy Actor; 401 `unauthenticated` without a signed-in session. */
 export function requireActor(request: FastifyRequest): Actor {
-  const actor = request.identity?.actor;
+  const actor = request.identity?.actor ?? request.bearer?.actor;
   if (!actor) throw new AppError('unauthenticated', 'Sign in to continue.');
   return actor;
 }
@@ -84,6 +104,14 @@ export function auditActorOf(
   request: FastifyRequest,
 ): Pick<AuditRecord, 'actor' | 'ip' | 'userAgent'> & { tenants: AuditTenant[] } {
   const meta = requestMeta(request);
+  const bearer = request.bearer;
+  if (bearer) {
+    return {
+      actor: { kind: 'api_key', id: bearer.actor.keyId, label: bearer.label },
+      tenants: [`partner:${bearer.actor.partnerId}`],
+      ...meta,
+    };
+  }
   const user = request.identity?.user;
   if (!user) return { actor: { kind: 'anonymous', label: 'anonymous' }, tenants: ['vendor'], ...meta };
   return {
@@ -181,8 +209,10 @@ export async function resolveSession(db: Db, clock: Clock, idHash: string): Prom
 
 export function registerIdentityResolution(app: App, deps: { db: Db; clock: Clock }): void {
   app.decorateRequest('identity', null);
+  app.decorateRequest('bearer', null);
   app.addHook('onRequest', async (request, reply) => {
     request.identity = null;
+    request.bearer = null;
     if (!isApiRequest(request)) return;
     const cookie = request.cookies[sessionCookieName];
     if (cookie === undefined) return;

@@ -5,7 +5,10 @@
 export {
   type Action,
   type Actor,
+  type ApiKeyScope,
   type AuditView,
+  apiKeyScopeActions,
+  apiKeyScopes,
   auditView,
   authorize,
   authorizeInvitation,

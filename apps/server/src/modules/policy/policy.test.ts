@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import {
   type Action,
   type Actor,
+  type ApiKeyScope,
   actions,
   authorize,
   authorizeInvitation,
@@ -156,6 +157,8 @@ const expected: Record<Action, Expected> = {
     partnerTechnician: ['partnerOwn'],
     partnerReadOnly: ['partnerOwn'],
   },
+  // Integrations are the organisation's own: a parent does not manage its child's API keys.
+  'partner.integrations.manage': { partnerOwner: ['partnerOwn'], partnerAdmin: ['partnerOwn'] },
   'customer.read': {
     vendorAdmin: allCustomers,
     vendorSupport: allCustomers,
@@ -315,6 +318,59 @@ describe('policy matrix', () => {
       assert.deepEqual(mismatches, []);
     });
   }
+});
+
+describe('API keys (Integrations)', () => {
+  const key = (...scopes: ApiKeyScope[]): Actor => ({ kind: 'api_key', keyId: 'k1', partnerId: 'P1', scopes });
+  const allowed = (actor: Actor) =>
+    actions.flatMap((action) =>
+      (Object.keys(tenants) as TenantName[])
+        .filter((name) => can(actor, action, tenants[name]))
+        .map((name) => `${action} ${name}`),
+    );
+
+  it('a key with every scope reads and manages customers and licenses of its subtree, and nothing else', () => {
+    const everything = allowed(key('read', 'manage_customers', 'manage_licenses'));
+    const expectedEntries = [
+      ...ownPartners.map((t) => `partner.read ${t}`),
+      ...ownPartners.map((t) => `partner.customers.add ${t}`),
+      ...ownPartners.map((t) => `partner.customers.read ${t}`),
+      ...subtreeCustomers.map((t) => `customer.read ${t}`),
+      ...subtreeCustomers.map((t) => `customer.licenses.manage ${t}`),
+    ];
+    assert.deepEqual(everything.sort(), expectedEntries.sort());
+  });
+
+  it('never reaches customer data, the team, the audit log or integrations, whatever its scopes', () => {
+    const actor = key('read', 'manage_customers', 'manage_licenses');
+    for (const action of [
+      'customer.data.browse',
+      'customer.data.restore',
+      'customer.data.export',
+      'customer.impersonate',
+      'partner.team.manage',
+      'partner.integrations.manage',
+      'audit.read',
+    ] as const) {
+      assert.equal(can(actor, action, tenants.customerOwn), false, action);
+      assert.equal(can(actor, action, tenants.partnerOwn), false, action);
+    }
+  });
+
+  it('a read key may not change licenses or add customers; each manage scope allows its own change only', () => {
+    assert.equal(can(key('read'), 'customer.licenses.manage', tenants.customerOwn), false);
+    assert.equal(can(key('read'), 'partner.customers.add', tenants.partnerOwn), false);
+    assert.equal(can(key('manage_licenses'), 'customer.licenses.manage', tenants.customerOwn), true);
+    assert.equal(can(key('manage_licenses'), 'partner.customers.add', tenants.partnerOwn), false);
+    assert.equal(can(key('manage_customers'), 'partner.customers.add', tenants.partnerOwn), true);
+    assert.equal(can(key('manage_customers'), 'customer.licenses.manage', tenants.customerOwn), false);
+  });
+
+  it("another partner's tenants answer not_found, and its lists are scoped to the key's subtree", () => {
+    assert.throws(() => authorize(key('read'), 'customer.read', tenants.customerOther), { code: 'not_found' });
+    assert.throws(() => authorize(key('read'), 'customer.licenses.manage', tenants.customerOwn), { code: 'forbidden' });
+    assert.deepEqual(customerScope(key('read')), { kind: 'partnerSubtree', partnerId: 'P1', onlyCustomerIds: null });
+  });
 });
 
 describe('authorize', () => {

@@ -9,6 +9,9 @@ export const customerRoles = ['super_admin', 'helpdesk_admin', 'end_user'] as co
 export type VendorRole = (typeof vendorRoles)[number];
 export type PartnerRole = (typeof partnerRoles)[number];
 export type CustomerRole = (typeof customerRoles)[number];
+/** What a partner's API key may do (Integrations): each scope grants the actions listed in `apiKeyScopeActions`. */
+export const apiKeyScopes = ['read', 'manage_customers', 'manage_licenses'] as const;
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
 
 export type Actor =
   | { kind: 'vendor'; userId: string; role: VendorRole }
@@ -21,6 +24,8 @@ export type Actor =
       assignedCustomerIds: readonly string[];
     }
   | { kind: 'customer'; memberId: string; customerId: string; role: CustomerRole; email: string }
+  /** A partner's API key (Authorization: Bearer): the partner's tenants, only what its scopes allow. */
+  | { kind: 'api_key'; keyId: string; partnerId: string; scopes: readonly ApiKeyScope[] }
   | { kind: 'system' };
 
 /**
@@ -58,6 +63,7 @@ export const actions = [
   'partner.billing.read',
   'partner.alerts.read',
   'partner.alerts.digest',
+  'partner.integrations.manage',
   // customer tenant
   'customer.read',
   'customer.licenses.manage',
@@ -91,7 +97,9 @@ type Rule = (actor: Actor, tenant: Tenant) => boolean;
 const vendorAdmin: Rule = (actor) => actor.kind === 'vendor' && actor.role === 'admin';
 const vendorAny: Rule = (actor) => actor.kind === 'vendor';
 const onPath = (actor: Actor, tenant: Tenant): boolean =>
-  actor.kind === 'partner' && tenant.kind !== 'vendor' && tenant.partnerPath.includes(actor.partnerId);
+  (actor.kind === 'partner' || actor.kind === 'api_key') &&
+  tenant.kind !== 'vendor' &&
+  tenant.partnerPath.includes(actor.partnerId);
 
 /** A partner user who may see this customer: in the subtree, and assigned if a technician. */
 const partnerSees = (actor: Actor, tenant: Tenant): boolean => {
@@ -177,6 +185,12 @@ const rules: Record<Action, Rule> = {
     ownPartnerOrg(...viewing),
     (actor, tenant) => actor.kind === 'partner' && tenant.kind === 'partner' && tenant.partnerId === actor.partnerId,
   ),
+  // API keys and webhooks: the partner's owner and admins, of their own organisation only.
+  'partner.integrations.manage': (actor, tenant) =>
+    actor.kind === 'partner' &&
+    tenant.kind === 'partner' &&
+    tenant.partnerId === actor.partnerId &&
+    (managing as readonly PartnerRole[]).includes(actor.role),
 
   'customer.read': any(
     all(vendorAny, (_a, t) => t.kind === 'customer'),
@@ -293,7 +307,27 @@ const refusalReasons: Partial<Record<Action, string>> = {
   'account.password.change': 'Customer accounts sign in with Google: they have no Safehold password to change.',
 };
 
+/**
+ * What each API key scope allows, on the key's partner and the tenants below it. Nothing else:
+ * never customer data (browse, restore, export), the team, the audit log, integrations, or
+ * opening a customer console — those stay with people who sign in. A manage scope includes
+ * the reads its own answers need (a license change answers with the customer's seat figures).
+ */
+export const apiKeyScopeActions: Record<ApiKeyScope, readonly Action[]> = {
+  read: ['partner.read', 'partner.customers.read', 'customer.read'],
+  manage_customers: ['partner.read', 'partner.customers.read', 'partner.customers.add'],
+  manage_licenses: ['customer.read', 'customer.licenses.manage'],
+};
+
+function apiKeyAllows(actor: Extract<Actor, { kind: 'api_key' }>, action: Action, tenant: Tenant): boolean {
+  // A partner action is about a partner tenant, a customer action about a customer.
+  const tenantKind = action.startsWith('partner.') ? 'partner' : action.startsWith('customer.') ? 'customer' : null;
+  if (tenant.kind !== tenantKind || !onPath(actor, tenant)) return false;
+  return actor.scopes.some((scope) => apiKeyScopeActions[scope].includes(action));
+}
+
 export function can(actor: Actor, action: Action, tenant: Tenant): boolean {
+  if (actor.kind === 'api_key') return apiKeyAllows(actor, action, tenant);
   return rules[action](actor, tenant);
 }
 
@@ -379,6 +413,7 @@ export function canSee(actor: Actor, tenant: Tenant): boolean {
   if (actor.kind === 'system' || actor.kind === 'vendor') return true;
   if (tenant.kind === 'vendor') return false;
   if (actor.kind === 'partner') return tenant.kind === 'partner' ? onPath(actor, tenant) : partnerSees(actor, tenant);
+  if (actor.kind === 'api_key') return onPath(actor, tenant);
   return tenant.kind === 'customer' && tenant.customerId === actor.customerId;
 }
 
@@ -397,6 +432,7 @@ const roleRank: Record<PartnerRole | VendorRole | CustomerRole, number> = {
 /** Nobody grants a role above their own; ownership moves only by transfer, never by grant. */
 export function mayGrantRole(actor: Actor, role: PartnerRole | VendorRole | CustomerRole): boolean {
   if (actor.kind === 'system') return true;
+  if (actor.kind === 'api_key') return false;
   if (actor.kind === 'customer' && !(customerRoles as readonly string[]).includes(role)) return false;
   if (actor.kind === 'partner' && !(partnerRoles as readonly string[]).includes(role)) return false;
   if (actor.kind === 'vendor' && !(vendorRoles as readonly string[]).includes(role)) return false;
@@ -426,6 +462,7 @@ export function auditView(actor: Actor, tenant: Tenant): AuditView {
     case 'vendor':
       return { fromManagementStart: false, namesStaffOf: () => true };
     case 'partner':
+    case 'api_key':
       return {
         fromManagementStart: tenant.kind === 'customer',
         namesStaffOf: (organisation) => organisation.kind === 'partner' && organisation.partnerId === actor.partnerId,
@@ -476,6 +513,8 @@ export function customerScope(actor: Actor): CustomerScope {
         partnerId: actor.partnerId,
         onlyCustomerIds: actor.role === 'technician' ? actor.assignedCustomerIds : null,
       };
+    case 'api_key':
+      return { kind: 'partnerSubtree', partnerId: actor.partnerId, onlyCustomerIds: null };
     case 'customer':
       return { kind: 'customer', customerId: actor.customerId };
   }

@@ -11,6 +11,7 @@ import { AppError, notFound } from '../../http/errors.ts';
 import type { AuditEntryInput, AuditService, AuditTenant } from '../audit/index.ts';
 import { authorizedCustomerRow, countLicensesByType } from '../customers/index.ts';
 import { partnerManagerEmails, superAdminEmails } from '../identity/index.ts';
+import { publishCustomerMoved } from '../integrations/index.ts';
 import type { MailService } from '../notifications/index.ts';
 import { type Actor, authorize } from '../policy/index.ts';
 import { createRateLimiter, type RateLimitCheck, type RateLimiter, type RateLimitRule } from '../rate-limits/index.ts';
@@ -59,13 +60,26 @@ export interface TransferDeps {
   /** Base of links in emails; a function because `safehold start` may replace the configuration. */
   publicUrl(): string;
   random(size: number): Buffer;
+  /** Tells the partners' webhooks (customer.added, customer.removed). */
+  customerMoved(event: CustomerMoved): Promise<void>;
+}
+
+export interface CustomerMoved {
+  type: 'customer.added' | 'customer.removed';
+  partnerId: string;
+  customerId: string;
+  domain: string;
+  reason: 'transfer_token' | 'removed_by_customer';
 }
 
 export function createTransferDeps(
-  ctx: Pick<AppContext, 'audit' | 'clock' | 'config' | 'db' | 'mail'>,
+  ctx: Pick<AppContext, 'audit' | 'clock' | 'config' | 'db' | 'mail' | 'jobs'>,
   limits: TransferRateLimits = defaultTransferRateLimits,
 ): TransferDeps {
   return {
+    customerMoved: async (event) => {
+      await publishCustomerMoved(ctx, event);
+    },
     db: ctx.db,
     clock: ctx.clock,
     audit: ctx.audit,
@@ -224,6 +238,13 @@ export async function removePartner(deps: TransferDeps, who: Requester, customer
     return { id: locked.partnerId, name: partner?.name ?? 'your partner' };
   });
   if (!removed) return;
+  await deps.customerMoved({
+    type: 'customer.removed',
+    partnerId: removed.id,
+    customerId,
+    domain: customer.domain,
+    reason: 'removed_by_customer',
+  });
   for (const to of await superAdminEmails(deps.db, customerId)) {
     await deps.mail.send({
       to,
@@ -482,6 +503,9 @@ export async function redeemTransfer(
 
 async function notifyMove(deps: TransferDeps, move: Move): Promise<void> {
   const { domain } = move;
+  const moved = { customerId: move.customerId, domain, reason: 'transfer_token' } as const;
+  await deps.customerMoved({ type: 'customer.added', partnerId: move.to.id, ...moved });
+  if (move.from) await deps.customerMoved({ type: 'customer.removed', partnerId: move.from.id, ...moved });
   for (const to of await superAdminEmails(deps.db, move.customerId)) {
     await deps.mail.send({
       to,
