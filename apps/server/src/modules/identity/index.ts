@@ -37,10 +37,11 @@ export {
   staffOrganisations,
   superAdminEmails,
 } from './people.ts';
-export type { RequestIdentity, SessionUser } from './request-identity.ts';
+export type { PartnerSessionView, RequestIdentity, SessionUser } from './request-identity.ts';
 export {
   auditActorOf,
   auditTenantsOf,
+  partnerSessionOf,
   requestMeta,
   requireActor,
   requireSessionStage,
@@ -53,6 +54,7 @@ export {
   endCustomerMemberSessions,
   endCustomerSessions,
   endPartnerSessions,
+  endPartnerSessionsOn,
   sessionCookieName,
 } from './sessions.ts';
 export { findCustomerMember, getStaffUser, setCustomerMemberSubject } from './store.ts';
