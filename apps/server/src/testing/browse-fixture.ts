@@ -13,7 +13,14 @@ import { createIdentityModule } from '../modules/identity/index.ts';
 import { searchModule } from '../modules/search/index.ts';
 import { customers } from '../modules/tenancy/tables.ts';
 import { type BackupFixture, backupFixture, runRow, startTestBackup } from './backup.ts';
-import { type Browser, createBrowser, seedPartner, seedStaffUser, openPartnerSessionAs, signInWithTotp } from './browser.ts';
+import {
+  type Browser,
+  createBrowser,
+  openPartnerSessionAs,
+  seedPartner,
+  seedStaffUser,
+  signInWithTotp,
+} from './browser.ts';
 import type { DatabaseKind } from './databases.ts';
 
 export interface BrowseFixture extends BackupFixture {

@@ -2,9 +2,9 @@
 // the CSRF token like the web app does, and seeding of partners and staff users (optionally
 // already enrolled in TOTP) so a test can sign in without going through the whole flow.
 import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Clock } from '../clock.ts';
-import { eq } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import type { App } from '../http/app.ts';
 import { deriveIdentityKeys, generateTotpSecret, hashPassword, seal, totpCode } from '../modules/identity/index.ts';
@@ -159,7 +159,7 @@ export async function openPartnerSessionAs(
   await deps.db.update(customers).set({ allowPartnerAccess: true }).where(eq(customers.id, customerId));
   deps.clock.advance(30_000);
   const opened = await browser.post(`/api/customers/${customerId}/partner-session`, {
-    reason: 'test: working on the customer\'s backups',
+    reason: "test: working on the customer's backups",
     code: totpCode(user.totpSecret, deps.clock.now()),
   });
   if (opened.statusCode !== 201) throw new Error(`partner session refused: ${opened.statusCode} ${opened.body}`);

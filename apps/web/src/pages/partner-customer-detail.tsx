@@ -5,6 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { type CustomerDetail, customerDetailQuery } from '../api/reseller.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { OpenCustomerConsoleButton } from '../components/partner-session.tsx';
 import { ConsolePage } from './console-pages.tsx';
 import { bytes, date, dateTime, none, percent, statusColors, statusLabels } from './reseller-figures.ts';
 
@@ -15,13 +16,27 @@ const serviceNames: Record<string, string> = {
   contacts: 'Contacts',
 };
 
-export function PartnerCustomerDetailPage({ partnerId, customerId }: { partnerId: string; customerId: string }) {
+export function PartnerCustomerDetailPage({
+  partnerId,
+  customerId,
+  mayOpenConsole,
+}: {
+  partnerId: string;
+  customerId: string;
+  /** Owners, admins and technicians (the server decides; read-only and billing never). */
+  mayOpenConsole: boolean;
+}) {
   const detail = useQuery(customerDetailQuery(partnerId, customerId));
   return (
     <ConsolePage title={detail.data?.domain ?? 'Customer'}>
-      <Anchor component={Link} to="/partner/customers" size="sm">
-        ← All customers
-      </Anchor>
+      <Group justify="space-between">
+        <Anchor component={Link} to="/partner/customers" size="sm">
+          ← All customers
+        </Anchor>
+        {mayOpenConsole && detail.data ? (
+          <OpenCustomerConsoleButton customerId={customerId} domain={detail.data.domain} />
+        ) : null}
+      </Group>
       <ErrorAlert error={detail.error} />
       {detail.isPending ? <Loader size="sm" aria-label="Loading the customer" /> : null}
       {detail.data ? <Figures customer={detail.data} /> : null}

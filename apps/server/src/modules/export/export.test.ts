@@ -9,7 +9,14 @@ import { and, eq } from 'drizzle-orm';
 import ICAL from 'ical.js';
 import { type App, buildApp } from '../../http/app.ts';
 import { type BackupFixture, backupFixture, startTestBackup, versionsOf } from '../../testing/backup.ts';
-import { type Browser, createBrowser, seedPartner, openPartnerSessionAs, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
+import {
+  type Browser,
+  createBrowser,
+  openPartnerSessionAs,
+  seedPartner,
+  seedStaffUser,
+  signInWithTotp,
+} from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { auditLog } from '../audit/tables.ts';
 import { findSource, type ItemVersion } from '../backup/index.ts';

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
+import type { App } from '../../http/app.ts';
 import {
   authorizationMatrix,
   type MatrixTenant,
@@ -14,7 +15,6 @@ import {
   principals,
   type RouteKey,
 } from '../../http/authorization-matrix.ts';
-import type { App } from '../../http/app.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { buildAppAsServed, concreteUrl, createCaller, seedWorld, type World } from '../../testing/matrix-world.ts';
 import { hashSessionId } from './sessions.ts';
@@ -107,7 +107,10 @@ forEachDatabase('partner sessions', (kind) => {
             : '403';
         if (outcomeOf(response.statusCode) !== want) {
           mismatches.push(`${key} as ${principal}: ${response.statusCode} ${response.body.slice(0, 120)}`);
-        } else if (operatingPrincipals.includes(principal as never) && response.json().error.code !== 'partner_session_required') {
+        } else if (
+          operatingPrincipals.includes(principal as never) &&
+          response.json().error.code !== 'partner_session_required'
+        ) {
           mismatches.push(`${key} as ${principal}: code ${response.json().error.code}`);
         }
       }
@@ -128,7 +131,9 @@ forEachDatabase('partner sessions', (kind) => {
               ? '404'
               : '403';
           if (outcomeOf(response.statusCode) !== want) {
-            mismatches.push(`${key} as ${principal}: want ${want}, got ${response.statusCode} ${response.body.slice(0, 120)}`);
+            mismatches.push(
+              `${key} as ${principal}: want ${want}, got ${response.statusCode} ${response.body.slice(0, 120)}`,
+            );
           }
         }
       }
@@ -182,7 +187,10 @@ forEachDatabase('partner sessions', (kind) => {
       assert.equal(entry?.actorLabel, 'owner@own-it.test');
       assert.equal(entry?.result, 'success');
       assert.match(entry?.onBehalfOf ?? '', /Own IT.*Ticket 4711: restore lost mail/);
-      const [inPartnerLog] = await ctx.audit.query({ tenant: `partner:${own.partnerId}`, action: 'partner_session.open' });
+      const [inPartnerLog] = await ctx.audit.query({
+        tenant: `partner:${own.partnerId}`,
+        action: 'partner_session.open',
+      });
       assert.equal(inPartnerLog?.id, entry?.id);
 
       // An action inside is audited with the real person and the partner session, in the customer's log.
@@ -223,7 +231,7 @@ forEachDatabase('partner sessions', (kind) => {
       assert.equal(entry?.actorLabel, 'admin@own-it.test');
     });
 
-    it("the customer turning its switch off ends live sessions at once and refuses new ones with a clear sentence", async () => {
+    it('the customer turning its switch off ends live sessions at once and refuses new ones with a clear sentence', async () => {
       ctx.clock.advance(31_000);
       assert.equal((await open('technician_assigned', codeOf('technician_assigned'))).statusCode, 201);
       assert.equal((await session('technician_assigned')).consoleRole, 'helpdesk_admin');

@@ -42,7 +42,8 @@ export async function openPartnerSession(
   );
   // Only partner staff get past the policy; a partner refused on a customer it sees (read-only,
   // billing, the switch off) is recorded in both logs.
-  if (actor.kind !== 'partner') throw refusal ?? new AppError('forbidden', 'Only partner staff open a customer console.');
+  if (actor.kind !== 'partner')
+    throw refusal ?? new AppError('forbidden', 'Only partner staff open a customer console.');
   if (refusal && !(refusal instanceof AppError && refusal.status === 403)) throw refusal;
   const found = await getStaffUser(deps.db, identity.user.id);
   if (!found) throw new AppError('unauthenticated', 'Sign in to continue.');

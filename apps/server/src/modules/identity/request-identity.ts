@@ -113,7 +113,11 @@ export function auditActorOf(
   const meta = requestMeta(request);
   const user = request.identity?.user;
   if (!user) return { actor: { kind: 'anonymous', label: 'anonymous' }, tenants: ['vendor'], ...meta };
-  const actor = { kind: user.console === 'customer' ? ('customer' as const) : ('staff' as const), id: user.id, label: user.email };
+  const actor = {
+    kind: user.console === 'customer' ? ('customer' as const) : ('staff' as const),
+    id: user.id,
+    label: user.email,
+  };
   const session = user.partnerSession;
   if (!session) return { actor, tenants: auditTenantsOf(user), ...meta };
   // Inside a partner session every entry names the real person and says for whom and why,

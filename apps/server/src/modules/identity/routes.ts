@@ -18,8 +18,8 @@ import {
 import { invitePartnerUser, inviteVendorOperator } from './invitations.ts';
 import { acceptLink, inspectLink } from './links.ts';
 import { disableUser, resetSecondFactor } from './member-admin.ts';
-import { completePasswordReset, requestPasswordReset } from './password-reset.ts';
 import { closePartnerSession, openPartnerSession } from './partner-session.ts';
+import { completePasswordReset, requestPasswordReset } from './password-reset.ts';
 import { passwordSchema } from './passwords.ts';
 import { pendingInstallCookieName, pendingInstallLifetimeMs } from './pending-install.ts';
 import {

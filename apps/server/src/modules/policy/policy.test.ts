@@ -14,8 +14,8 @@ import {
   customerScope,
   mayGrantRole,
   ownSubjectOnly,
-  partnerSessionConsoleRole,
   partnerRoles,
+  partnerSessionConsoleRole,
   type Tenant,
   vendorRoles,
 } from './policy.ts';
@@ -308,19 +308,31 @@ describe('partner sessions (issue 18 §2)', () => {
       for (const action of [...dataActions, 'customer.impersonate'] as const) {
         assert.equal(can(actor, action, tenants.customerOwn), false, `${role} ${action}`);
       }
-      assert.equal(codeOf(() => authorize(actor, 'customer.data.browse', tenants.customerOwn)), 'forbidden');
+      assert.equal(
+        codeOf(() => authorize(actor, 'customer.data.browse', tenants.customerOwn)),
+        'forbidden',
+      );
     }
   });
 
   it('without a session a partner is refused with partner_session_required; with the switch off, partner_access_off', () => {
     for (const action of dataActions) {
-      assert.equal(codeOf(() => authorize(actors.partnerOwner, action, tenants.customerOwn)), 'partner_session_required');
-      assert.equal(codeOf(() => authorize(actors.partnerOwner, action, tenants.customerNoAccess)), 'partner_access_off');
+      assert.equal(
+        codeOf(() => authorize(actors.partnerOwner, action, tenants.customerOwn)),
+        'partner_session_required',
+      );
+      assert.equal(
+        codeOf(() => authorize(actors.partnerOwner, action, tenants.customerNoAccess)),
+        'partner_access_off',
+      );
     }
     // A session on a customer that has since turned its switch off reaches nothing.
     const inSession: Actor = withSession(actors.partnerTechnician, 'C5');
     assert.equal(can(inSession, 'customer.data.browse', tenants.customerNoAccess), false);
-    assert.equal(codeOf(() => authorize(actors.partnerOwner, 'customer.impersonate', tenants.customerNoAccess)), 'partner_access_off');
+    assert.equal(
+      codeOf(() => authorize(actors.partnerOwner, 'customer.impersonate', tenants.customerNoAccess)),
+      'partner_access_off',
+    );
   });
 
   it('a session shows managers as super admins and technicians as help-desk admins in the console', () => {

@@ -326,7 +326,7 @@ function partnerSessionRefusal(actor: Actor, action: Action, tenant: Tenant): Ap
   return new AppError(
     'partner_session_required',
     "Partner staff reach a customer's backed-up data only in a partner session: " +
-      'open the customer console from the customer\'s page, with a reason.',
+      "open the customer console from the customer's page, with a reason.",
   );
 }
 

@@ -6,7 +6,13 @@ import PostalMime from 'postal-mime';
 import type { App } from '../../http/app.ts';
 import { buildApp } from '../../http/app.ts';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
-import { createBrowser, seedPartner, openPartnerSessionAs, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
+import {
+  createBrowser,
+  openPartnerSessionAs,
+  seedPartner,
+  seedStaffUser,
+  signInWithTotp,
+} from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { auditLog } from '../audit/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';

@@ -5,7 +5,13 @@ import { and, count, eq } from 'drizzle-orm';
 import { buildApp } from '../../http/app.ts';
 import { AppError } from '../../http/errors.ts';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
-import { createBrowser, seedPartner, openPartnerSessionAs, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
+import {
+  createBrowser,
+  openPartnerSessionAs,
+  seedPartner,
+  seedStaffUser,
+  signInWithTotp,
+} from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { type BackupSubject, listSharedDriveSubjects } from '../backup/index.ts';
 import { createIdentityModule } from '../identity/index.ts';
