@@ -203,6 +203,17 @@ forEachDatabase('partner sessions', (kind) => {
       const [restoreEntry] = await ctx.audit.query({ tenant: `customer:${own.customerId}`, action: 'restore.request' });
       assert.equal(restoreEntry?.actorLabel, 'owner@own-it.test');
       assert.match(restoreEntry?.onBehalfOf ?? '', /Ticket 4711/);
+
+      // The customer's super admin reads who worked in its console and why (not their IP address).
+      const read = await caller.send('customer_super_admin', {
+        method: 'GET',
+        url: `/api/customers/${own.customerId}/audit?action=restore.request`,
+      });
+      assert.equal(read.statusCode, 200, read.body);
+      const [shown] = read.json().entries;
+      assert.equal(shown.actorLabel, 'owner@own-it.test (Partner: Own IT)');
+      assert.match(shown.onBehalfOf, /Ticket 4711: restore lost mail/);
+      assert.equal(shown.ip, null);
     });
 
     it('after 60 minutes the partner session has ended: 403 again, the staff session goes on', async () => {

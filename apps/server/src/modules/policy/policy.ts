@@ -445,20 +445,27 @@ export type StaffOrganisation = { kind: 'vendor' } | { kind: 'partner'; partnerI
 export interface AuditView {
   fromManagementStart: boolean;
   namesStaffOf(organisation: StaffOrganisation): boolean;
+  /**
+   * Whether entries made inside a partner session (issue 18 §2: a partner user working in the
+   * customer's console, the entry saying for whom and why) name the person and the reason. The
+   * customer sees who worked in its console and why; their IP address and browser stay hidden.
+   */
+  namesPartnerSessionStaff: boolean;
 }
 
 export function auditView(actor: Actor, tenant: Tenant): AuditView {
   switch (actor.kind) {
     case 'system':
     case 'vendor':
-      return { fromManagementStart: false, namesStaffOf: () => true };
+      return { fromManagementStart: false, namesStaffOf: () => true, namesPartnerSessionStaff: true };
     case 'partner':
       return {
         fromManagementStart: tenant.kind === 'customer',
         namesStaffOf: (organisation) => organisation.kind === 'partner' && organisation.partnerId === actor.partnerId,
+        namesPartnerSessionStaff: false,
       };
     case 'customer':
-      return { fromManagementStart: false, namesStaffOf: () => false };
+      return { fromManagementStart: false, namesStaffOf: () => false, namesPartnerSessionStaff: true };
   }
 }
 
