@@ -86,34 +86,36 @@ function Figures({ customer }: { customer: CustomerDetail }) {
         <Title order={2} fz="h4" id="health-heading" mb="xs">
           Health per service
         </Title>
-        <Table striped aria-label="Health per service">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Service</Table.Th>
-              <Table.Th>Last successful backup</Table.Th>
-              <Table.Th style={{ textAlign: 'right' }}>24-hour success</Table.Th>
-              <Table.Th style={{ textAlign: 'right' }}>Failures (24 h)</Table.Th>
-              <Table.Th style={{ textAlign: 'right' }}>Sources</Table.Th>
-              <Table.Th style={{ textAlign: 'right' }}>Items</Table.Th>
-              <Table.Th style={{ textAlign: 'right' }}>Size</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {customer.services.map((service) => (
-              <Table.Tr key={service.service}>
-                <Table.Td>{serviceNames[service.service] ?? service.service}</Table.Td>
-                <Table.Td>{service.sources === 0 ? 'Not backed up yet' : dateTime(service.lastSuccessAt)}</Table.Td>
-                <Table.Td style={{ textAlign: 'right' }}>{percent(service.successRate24h)}</Table.Td>
-                <Table.Td style={{ textAlign: 'right' }}>{service.failures24h}</Table.Td>
-                <Table.Td style={{ textAlign: 'right' }}>{service.sources}</Table.Td>
-                <Table.Td style={{ textAlign: 'right' }}>{service.items}</Table.Td>
-                <Table.Td style={{ textAlign: 'right' }}>
-                  {service.sources === 0 ? none : bytes(service.bytes)}
-                </Table.Td>
+        <Table.ScrollContainer minWidth={640}>
+          <Table striped aria-label="Health per service">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Service</Table.Th>
+                <Table.Th>Last successful backup</Table.Th>
+                <Table.Th style={{ textAlign: 'right' }}>24-hour success</Table.Th>
+                <Table.Th style={{ textAlign: 'right' }}>Failures (24 h)</Table.Th>
+                <Table.Th style={{ textAlign: 'right' }}>Sources</Table.Th>
+                <Table.Th style={{ textAlign: 'right' }}>Items</Table.Th>
+                <Table.Th style={{ textAlign: 'right' }}>Size</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {customer.services.map((service) => (
+                <Table.Tr key={service.service}>
+                  <Table.Td>{serviceNames[service.service] ?? service.service}</Table.Td>
+                  <Table.Td>{service.sources === 0 ? 'Not backed up yet' : dateTime(service.lastSuccessAt)}</Table.Td>
+                  <Table.Td style={{ textAlign: 'right' }}>{percent(service.successRate24h)}</Table.Td>
+                  <Table.Td style={{ textAlign: 'right' }}>{service.failures24h}</Table.Td>
+                  <Table.Td style={{ textAlign: 'right' }}>{service.sources}</Table.Td>
+                  <Table.Td style={{ textAlign: 'right' }}>{service.items}</Table.Td>
+                  <Table.Td style={{ textAlign: 'right' }}>
+                    {service.sources === 0 ? none : bytes(service.bytes)}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       </section>
 
       <section aria-labelledby="licenses-heading">

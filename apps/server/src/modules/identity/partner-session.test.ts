@@ -186,7 +186,7 @@ forEachDatabase('partner sessions', (kind) => {
       const [entry] = await auditOf('partner_session.open');
       assert.equal(entry?.actorLabel, 'owner@own-it.test');
       assert.equal(entry?.result, 'success');
-      assert.match(entry?.onBehalfOf ?? '', /Own IT.*Ticket 4711: restore lost mail/);
+      assert.equal(entry?.onBehalfOf, `${own.domain}, partner session: Ticket 4711: restore lost mail`);
       const [inPartnerLog] = await ctx.audit.query({
         tenant: `partner:${own.partnerId}`,
         action: 'partner_session.open',

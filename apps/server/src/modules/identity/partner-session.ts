@@ -51,7 +51,7 @@ export async function openPartnerSession(
   const domain = (await getCustomer(deps.db, customerId))?.domain ?? customerId;
   const audit: Omit<AuditRecord, 'result'> = {
     actor: { kind: 'staff', id: found.user.id, label: found.user.email },
-    onBehalfOf: partnerSessionLabel(identity.user.partnerName, { domain, reason }),
+    onBehalfOf: partnerSessionLabel({ domain, reason }),
     tenants: [`partner:${actor.partnerId}`, `customer:${customerId}`],
     action: 'partner_session.open',
     target: domain,
@@ -94,7 +94,7 @@ export async function closePartnerSession(
     await deps.audit.record(
       {
         actor: { kind: 'staff', id: identity.user.id, label: identity.user.email },
-        onBehalfOf: partnerSessionLabel(identity.user.partnerName, session),
+        onBehalfOf: partnerSessionLabel(session),
         tenants: [`partner:${actor.partnerId}`, `customer:${session.customerId}`],
         action: 'partner_session.end',
         target: session.domain,

@@ -124,15 +124,18 @@ export function auditActorOf(
   // in the partner's log and the customer's (issue 18 §2).
   return {
     actor,
-    onBehalfOf: partnerSessionLabel(user.partnerName, session),
+    onBehalfOf: partnerSessionLabel(session),
     tenants: [...auditTenantsOf(user), `customer:${session.customerId}`],
     ...meta,
   };
 }
 
-/** How an audit entry reads a partner session: the partner, the customer and the reason. */
-export function partnerSessionLabel(partnerName: string | null, session: { domain: string; reason: string }): string {
-  return `Partner session of ${partnerName ?? 'the partner'} in ${session.domain}: ${session.reason}`;
+/**
+ * How an audit entry says on whose behalf and why a partner user acted (the entry's actor is
+ * the person; readers see their organisation beside it).
+ */
+export function partnerSessionLabel(session: { domain: string; reason: string }): string {
+  return `${session.domain}, partner session: ${session.reason}`;
 }
 
 export function clearSessionCookie(reply: FastifyReply): void {
