@@ -22,6 +22,7 @@ import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import {
   type Browser,
   createBrowser,
+  openPartnerSessionAs,
   seedPartner,
   seedStaffUser,
   signInWithTotp,
@@ -175,10 +176,12 @@ async function seed(ctx: TestContext, customerId: string, otherCustomerId: strin
   return { gmail, drive };
 }
 
-async function signedInOwner(ctx: TestContext, app: App, partnerId: string): Promise<Browser> {
+/** The partner's owner, signed in and inside a partner session on the customer (issue 18 §2). */
+async function signedInOwner(ctx: TestContext, app: App, partnerId: string, customerId: string): Promise<Browser> {
   const owner = await seedStaffUser(ctx, { email: 'owner@browse.bench', partnerId, role: 'owner' });
   const browser = createBrowser(app);
   await signInWithTotp(browser, ctx.clock, owner);
+  await openPartnerSessionAs(browser, ctx, owner, customerId);
   return browser;
 }
 
@@ -204,7 +207,7 @@ try {
     rows: { n: number }[];
   };
   const total = Number(counted.rows[0]?.n);
-  const browser = await signedInOwner(ctx, app, partnerId);
+  const browser = await signedInOwner(ctx, app, partnerId, customerId);
   const get = async <T>(url: string): Promise<T> => {
     const response = await browser.get(url);
     if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body}`);

@@ -33,8 +33,13 @@ export interface ConnectedDomainOptions {
   generate: EmulatorOptions['generate'];
   /** Runs once the emulator is up, before Safehold starts (data in Google before the first backup). */
   prepare?: (emulator: RunningEmulator) => Promise<void>;
-  /** More commands after `tenant connect`, still before the server starts (licenses, roles, backups). */
-  beforeStart?: (safehold: SafeholdCommand) => Promise<void>;
+  /**
+   * More commands after `tenant connect`, still before the server starts (licenses, roles,
+   * backups); `dataDir` is the server's, for seeding its database directly.
+   */
+  beforeStart?: (safehold: SafeholdCommand, dataDir: string) => Promise<void>;
+  /** More environment for the server and the commands (e.g. a known SAFEHOLD_MASTER_KEY). */
+  env?: Record<string, string>;
 }
 
 export async function startConnectedDomain(options: ConnectedDomainOptions): Promise<ConnectedDomain> {
@@ -54,12 +59,13 @@ export async function startConnectedDomain(options: ConnectedDomainOptions): Pro
         GOOGLE_SERVICE_ACCOUNT_KEY: keyPath,
         GOOGLE_OIDC_ISSUER: emulator.url,
         GOOGLE_OIDC_CLIENT_ID: OIDC_CLIENT_ID,
+        ...options.env,
       },
       // The server is down: PGlite has one user, so the CLI runs now.
-      beforeStart: async (_dataDir, env) => {
+      beforeStart: async (dataDir, env) => {
         const safehold: SafeholdCommand = (...args) => run(process.execPath, [cli, ...args], { env });
         await safehold('tenant', 'connect', '--domain', domain, '--admin', `admin@${domain}`);
-        await options.beforeStart?.(safehold);
+        await options.beforeStart?.(safehold, dataDir);
       },
     });
     return {

@@ -4,9 +4,10 @@
 import { Box } from '@mantine/core';
 import type { QueryClient } from '@tanstack/react-query';
 import { createRootRouteWithContext, createRoute, createRouter, Outlet, redirect } from '@tanstack/react-router';
-import { type Console, homePath, type SessionUser, sessionQuery } from './api/identity.ts';
+import { asCustomerConsoleUser, type Console, homePath, type SessionUser, sessionQuery } from './api/identity.ts';
 import { type ConsoleNavItem, ConsoleShell } from './components/console-shell.tsx';
 import { JobNotifications } from './components/job-notifications.tsx';
+import { PartnerSessionBanner } from './components/partner-session.tsx';
 import { TrialDaysLeft } from './components/trial-days.tsx';
 import { customerNavFor, customerRedirect, customerRoleOf, myBackupsPath } from './customer-roles.ts';
 import { AccountLinkPage } from './pages/account-link.tsx';
@@ -119,10 +120,12 @@ const enrolRoute = createRoute({
 async function requireConsole(queryClient: QueryClient, consoleKind: Console): Promise<{ user: SessionUser }> {
   const state = await queryClient.fetchQuery(sessionQuery);
   const session = state.session;
-  if (session?.stage !== 'signed_in' || session.user.console !== consoleKind) {
+  // During a partner session the partner user is in the customer console (and only there).
+  const user = session ? asCustomerConsoleUser(session.user) : null;
+  if (session?.stage !== 'signed_in' || user?.console !== consoleKind) {
     throw redirect({ to: homePath(state), replace: true });
   }
-  return { user: session.user };
+  return { user };
 }
 
 const vendorNav: ConsoleNavItem[] = [
@@ -223,6 +226,7 @@ const partnerCustomerDetailRoute = createRoute({
         partnerId={user.partnerId ?? ''}
         customerId={customerId}
         mayManage={['owner', 'admin'].includes(user.role)}
+        mayOpenConsole={['owner', 'admin', 'technician'].includes(user.role)}
       />
     );
   },
@@ -283,6 +287,7 @@ const customerRoute = createRoute({
         organisation={user.domain}
         user={user}
         nav={customerNavFor(role, customerNav, myBackupsNavItem)}
+        banner={<PartnerSessionBanner user={user} />}
         headerExtra={
           <>
             {/* The trial is the administrators' business: an end user's header does without it. On a

@@ -19,8 +19,9 @@
 // who is also the end-user principal: the end-user column is what an end user gets on their
 // OWN data (with both access controls on). Another user's data answers an end user 404 (the
 // own-data rule); end-user-access.test.ts proves that, and the switches, route by route.
-// Not a column yet: the partner session (a partner user acting inside a customer's console,
-// "customer.impersonate"), which has no route; it gets its columns with its route.
+// Partner staff here have no partner session: on customer data (rows marked `customerData`)
+// the partner roles get 403 partner_session_required. Inside a partner session ("Open customer
+// console", issue 18 §2) modules/identity/partner-session.test.ts calls every such row again.
 
 import { generateTransferToken } from '../modules/transfer/index.ts';
 
@@ -68,6 +69,12 @@ export interface MatrixRow {
   /** The request body; `unique` differs per call (for addresses that per-account limits count). */
   body?: (tenant: MatrixTenant, unique: string) => unknown;
   query?: (tenant: MatrixTenant) => Record<string, string>;
+  /**
+   * A customer-data route (browse, search, item download, message, attachment, restore, export,
+   * versions): partner roles reach it only inside a partner session on the customer, so their
+   * columns here (no session) say 403; partner-session.test.ts calls each again inside one.
+   */
+  customerData?: true;
 }
 
 export type RouteKey = `${string} /${string}`;
@@ -264,6 +271,18 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 ok  ok  ok  ok  403 404 403 403 ok  403 403',
     other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
   },
+  'POST /api/customers/:customerId/partner-session': {
+    // Owner, admin, assigned technician: past the policy, refused for the wrong code (400).
+    // Read-only, billing: 403. The matrix world's customers allow partner access.
+    body: () => ({ reason: 'matrix check', code: '000000' }),
+    own:   '401 403 403 ok  ok  ok  404 403 403 403 403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/auth/partner-session/end': {
+    // Without a partner session there is nothing to end: 204 for everyone signed in.
+    own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: '401 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
   'GET /api/customer': {
     // The signed-in customer member's own tenant; staff have none (404).
     own:   '401 404 404 404 404 404 404 404 404 ok  ok  ok',
@@ -415,33 +434,39 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     other: '404 404 404 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/items/download': {
+    customerData: true,
     // The item is not in the repository (rows only): an allowed principal gets 404 "Item was not found".
     query: (t) => ({ source: t.sourceIds.gmail, item: 'no-such-item' }),
-    own:   '401 403 403 404 404 404 404 403 403 404 404 404',
+    own:   '401  403  403  403  403  403  404  403  403  404  404  404',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/items/attachment': {
+    customerData: true,
     // The item is not in the repository (rows only): an allowed principal gets 404 "Item was not found".
     query: (t) => ({ source: t.sourceIds.gmail, item: 'no-such-item', part: '2' }),
-    own:   '401 403 403 404 404 404 404 403 403 404 404 404',
+    own:   '401  403  403  403  403  403  404  403  403  404  404  404',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'POST /api/customers/:customerId/exports': {
+    customerData: true,
     body: (t) => ({ user: `user@${t.domain}`, services: ['gmail'] }),
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/exports': {
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    customerData: true,
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/exports/:exportId': {
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    customerData: true,
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/exports/:exportId/download': {
+    customerData: true,
     // Checked against the session at every request (no bearer link); the seeded export is not ready yet: 409.
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   // Integrations: the partner's owner and admins, of their own organisation only (unknown key
@@ -533,65 +558,79 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/browse/sources': {
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    customerData: true,
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/browse/sources/:sourceId/points': {
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    customerData: true,
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/browse/sources/:sourceId/gmail/labels': {
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    customerData: true,
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/browse/sources/:sourceId/gmail/messages': {
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    customerData: true,
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/browse/sources/:sourceId/drive/children': {
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    customerData: true,
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/browse/sources/:sourceId/calendar/calendars': {
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    customerData: true,
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/browse/sources/:sourceId/calendar/events': {
+    customerData: true,
     query: () => ({ calendar: 'primary' }),
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/browse/sources/:sourceId/contacts': {
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    customerData: true,
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/browse/sources/:sourceId/item': {
+    customerData: true,
     query: () => ({ key: 'message-1' }),
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/browse/sources/:sourceId/gmail/message': {
+    customerData: true,
     // No such message in the backup (message-1 is rows only): an allowed principal gets 404.
     query: () => ({ key: 'no-such-message' }),
-    own:   '401 403 403 404 404 404 404 403 403 404 404 404',
+    own:   '401  403  403  403  403  403  404  403  403  404  404  404',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/search': {
+    customerData: true,
     query: () => ({ q: 'hello' }),
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'POST /api/customers/:customerId/restores': {
+    customerData: true,
     body: (t) => ({ user: `user@${t.domain}`, service: 'gmail' }),
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/restores': {
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    customerData: true,
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/restores/:restoreId': {
-    own:   '401 403 403 ok  ok  ok  404 403 403 ok  ok  ok',
+    customerData: true,
+    own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
 };

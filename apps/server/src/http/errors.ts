@@ -16,6 +16,10 @@ export const errorStatus = {
   user_access_off: 403,
   /** The customer turned off end users' exports of their data. */
   user_export_off: 403,
+  /** Partner staff reach a customer's backed-up data only inside a partner session (issue 18 §2). */
+  partner_session_required: 403,
+  /** The customer's "Allow partner to open this console" is off. */
+  partner_access_off: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

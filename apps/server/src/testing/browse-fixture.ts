@@ -13,7 +13,14 @@ import { createIdentityModule } from '../modules/identity/index.ts';
 import { searchModule } from '../modules/search/index.ts';
 import { customers } from '../modules/tenancy/tables.ts';
 import { type BackupFixture, backupFixture, runRow, startTestBackup } from './backup.ts';
-import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from './browser.ts';
+import {
+  type Browser,
+  createBrowser,
+  openPartnerSessionAs,
+  seedPartner,
+  seedStaffUser,
+  signInWithTotp,
+} from './browser.ts';
 import type { DatabaseKind } from './databases.ts';
 
 export interface BrowseFixture extends BackupFixture {
@@ -88,6 +95,10 @@ export async function browseFixture(
     async as(who) {
       const browser = createBrowser(app);
       await signInWithTotp(browser, f.ctx.clock, users[who]);
+      // Partner staff reach customer data inside a partner session: the owner on this tenant,
+      // the stranger (the other partner's owner) on its own customer, tenant B.
+      if (who === 'owner') await openPartnerSessionAs(browser, f.ctx, users[who], f.customerId);
+      if (who === 'stranger') await openPartnerSessionAs(browser, f.ctx, users[who], otherCustomerId);
       return browser;
     },
     async backUp(email, services) {

@@ -2,13 +2,14 @@
 // the CSRF token like the web app does, and seeding of partners and staff users (optionally
 // already enrolled in TOTP) so a test can sign in without going through the whole flow.
 import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import type { App } from '../http/app.ts';
 import { deriveIdentityKeys, generateTotpSecret, hashPassword, seal, totpCode } from '../modules/identity/index.ts';
 import { staffUsers } from '../modules/identity/tables.ts';
-import { partners } from '../modules/tenancy/tables.ts';
+import { customers, partners } from '../modules/tenancy/tables.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -141,4 +142,25 @@ export async function signInWithTotp(
   if (first.statusCode !== 200) throw new Error(`sign-in failed: ${first.statusCode} ${first.body}`);
   const second = await browser.post('/api/auth/second-factor', { code: totpCode(user.totpSecret, clock.now()) });
   if (second.statusCode !== 200) throw new Error(`second factor failed: ${second.statusCode} ${second.body}`);
+}
+
+/**
+ * Opens a partner session on a customer for a signed-in partner user, through the API as the
+ * Reseller Console does ("Open customer console": a reason and a fresh TOTP code), after the
+ * customer allowed it. Partner staff reach customer data only inside one (issue 18 §2).
+ */
+export async function openPartnerSessionAs(
+  browser: Browser,
+  deps: { db: Db; clock: Clock & { advance(ms: number): void } },
+  user: SeededStaffUser,
+  customerId: string,
+): Promise<void> {
+  if (!user.totpSecret) throw new Error('seed the user as enrolled to open a partner session');
+  await deps.db.update(customers).set({ allowPartnerAccess: true }).where(eq(customers.id, customerId));
+  deps.clock.advance(30_000);
+  const opened = await browser.post(`/api/customers/${customerId}/partner-session`, {
+    reason: "test: working on the customer's backups",
+    code: totpCode(user.totpSecret, deps.clock.now()),
+  });
+  if (opened.statusCode !== 201) throw new Error(`partner session refused: ${opened.statusCode} ${opened.body}`);
 }

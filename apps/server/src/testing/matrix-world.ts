@@ -36,6 +36,8 @@ export interface World {
   >;
   staffUserIds: string[];
   assignedTechnicianId: string;
+  /** The authenticator secret of each staff principal (for the codes a partner session asks for). */
+  totpSecrets: Partial<Record<Principal, Buffer>>;
 }
 
 /** One partner with a customer, a backup source with one item, an export, a restore, and a spare staff user. */
@@ -166,11 +168,14 @@ async function seedTenant(ctx: TestContext, name: string): Promise<MatrixTenant 
 export async function seedWorld(ctx: TestContext): Promise<World> {
   const own = await seedTenant(ctx, 'Own');
   const other = await seedTenant(ctx, 'Other');
-  const staff = async (role: Parameters<typeof seedStaffUser>[1]['role'], email: string, partnerId?: string) =>
-    ({
-      kind: 'staff',
-      staffUserId: (await seedStaffUser(ctx, { email, role, partnerId: partnerId ?? null })).id,
-    }) as const;
+  // Both customers allow their partner to open their console (partner sessions, issue 18 §2).
+  await ctx.db.update(customers).set({ allowPartnerAccess: true });
+  const secrets = new Map<string, Buffer>();
+  const staff = async (role: Parameters<typeof seedStaffUser>[1]['role'], email: string, partnerId?: string) => {
+    const seeded = await seedStaffUser(ctx, { email, role, partnerId: partnerId ?? null });
+    if (seeded.totpSecret) secrets.set(seeded.id, seeded.totpSecret);
+    return { kind: 'staff', staffUserId: seeded.id } as const;
+  };
   const member = (email: string) => ({ kind: 'customer', customerMemberId: own.members.get(email) as string }) as const;
   const subjects: World['subjects'] = {
     anonymous: null,
@@ -196,6 +201,12 @@ export async function seedWorld(ctx: TestContext): Promise<World> {
     subjects,
     staffUserIds: [...staffUserIds, own.staffUserId, other.staffUserId],
     assignedTechnicianId: assigned.staffUserId,
+    totpSecrets: Object.fromEntries(
+      Object.entries(subjects).flatMap(([principal, subject]) => {
+        const secret = subject?.kind === 'staff' ? secrets.get(subject.staffUserId) : undefined;
+        return secret ? [[principal, secret]] : [];
+      }),
+    ),
   };
 }
 
@@ -204,7 +215,7 @@ export async function repairWorld(ctx: TestContext, world: World): Promise<void>
   for (const tenant of Object.values(world.tenants)) {
     await ctx.db
       .update(customers)
-      .set({ partnerId: tenant.partnerId, status: 'trial' })
+      .set({ partnerId: tenant.partnerId, status: 'trial', allowPartnerAccess: true })
       .where(eq(customers.id, tenant.customerId));
   }
   await ctx.db.update(partners).set({ status: 'active' });
@@ -298,20 +309,24 @@ export function createCaller(ctx: TestContext, app: App, world: World) {
     newSessions() {
       sessionIds = new Map();
     },
+    /** The principal's session id (the cookie value), signed in now if it has none; null: anonymous. */
+    async sessionId(principal: Principal): Promise<string | null> {
+      const subject = world.subjects[principal];
+      if (!subject) return null;
+      let id = sessionIds.get(principal);
+      if (!id) {
+        id = await signedInSession(ctx.db, ctx.clock, subject);
+        sessionIds.set(principal, id);
+      }
+      return id;
+    },
     async send(
       principal: Principal,
       request: { method: string; url: string; body?: unknown },
     ): Promise<LightMyRequestResponse> {
       const cookies = [`${csrfCookieName}=${csrfNonce}`];
-      const subject = world.subjects[principal];
-      if (subject) {
-        let id = sessionIds.get(principal);
-        if (!id) {
-          id = await signedInSession(ctx.db, ctx.clock, subject);
-          sessionIds.set(principal, id);
-        }
-        cookies.push(`${sessionCookieName}=${id}`);
-      }
+      const id = await this.sessionId(principal);
+      if (id) cookies.push(`${sessionCookieName}=${id}`);
       calls += 1;
       const hasBody = request.body !== undefined;
       return app.inject({

@@ -3,7 +3,7 @@
 // Link tokens are only ever sent in POST bodies, never in a URL.
 import { queryOptions } from '@tanstack/react-query';
 import { api, call, callWithoutResult, setCsrfToken } from './client.ts';
-import type { SessionState } from './types.ts';
+import type { SessionState, SessionUser } from './types.ts';
 
 export type { Console, LinkDetails, SessionState, SessionUser } from './types.ts';
 
@@ -26,7 +26,37 @@ export function homePath(state: SessionState): '/sign-in' | '/enrol' | '/vendor'
   const session = state.session;
   if (!session || session.stage === 'second_factor') return '/sign-in';
   if (session.stage === 'enrol_second_factor') return '/enrol';
+  // A partner user in a partner session works in that customer's console until it ends.
+  if (session.user.partnerSession) return '/customer';
   return `/${session.user.console}`;
+}
+
+/**
+ * The user as the customer console's pages see them during a partner session: the opened
+ * customer, and the role the server says the partner user has there (its answers still decide).
+ */
+export function asCustomerConsoleUser(user: SessionUser): SessionUser {
+  const session = user.partnerSession;
+  if (!session) return user;
+  return {
+    ...user,
+    console: 'customer',
+    role: session.consoleRole,
+    customerId: session.customerId,
+    domain: session.domain,
+  };
+}
+
+/** "Open customer console": a reason and a fresh authentication code open a partner session. */
+export function openPartnerSession(customerId: string, body: { reason: string; code: string }) {
+  return call(() =>
+    api.POST('/api/customers/{customerId}/partner-session', { params: { path: { customerId } }, body }),
+  );
+}
+
+/** "End session": back to the Reseller Console. */
+export function endPartnerSession() {
+  return callWithoutResult(() => api.POST('/api/auth/partner-session/end', { body: {} }));
 }
 
 export function signIn(email: string, password: string) {

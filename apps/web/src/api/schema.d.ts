@@ -268,6 +268,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/partner-session/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End session: leave the customer console of a partner session (nothing to end answers 204 too) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never> | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/password-reset/complete": {
         parameters: {
             query?: never;
@@ -476,6 +514,16 @@ export interface paths {
                                     name: string;
                                     partnerId: string | null;
                                     partnerName: string | null;
+                                    /** @description The customer console a partner user opened ("Open customer console"), while it lasts */
+                                    partnerSession: {
+                                        /** @enum {string} */
+                                        consoleRole: "super_admin" | "helpdesk_admin" | "end_user";
+                                        customerId: string;
+                                        domain: string;
+                                        /** @description ISO time the partner session ends at */
+                                        endsAt: string;
+                                        reason: string;
+                                    } | null;
                                     /** @enum {string} */
                                     role: "admin" | "support" | "owner" | "technician" | "read_only" | "billing" | "super_admin" | "helpdesk_admin" | "end_user";
                                 };
@@ -2562,6 +2610,54 @@ export interface paths {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/partner-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open customer console (partner owners, admins, assigned technicians): a reason and a fresh authentication code (the password for an account without an authenticator) open a partner session of at most 60 minutes in that customer console, while the customer allows it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        code: string;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            customerId: string;
+                            endsAt: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -31,6 +31,7 @@ export function ConsoleShell({
   user,
   nav,
   headerExtra,
+  banner,
 }: {
   consoleName: string;
   organisation: string | null;
@@ -38,6 +39,8 @@ export function ConsoleShell({
   nav: ConsoleNavItem[];
   /** Shown in the header beside the user (e.g. the customer console's trial days left). */
   headerExtra?: ReactNode;
+  /** Above every page (the partner session's banner). */
+  banner?: ReactNode;
 }) {
   const [opened, { toggle }] = useDisclosure();
   const pathname = useLocation({ select: (location) => location.pathname });
@@ -126,6 +129,7 @@ export function ConsoleShell({
         </AppShell.Section>
       </AppShell.Navbar>
       <AppShell.Main>
+        {banner}
         <ErrorAlert error={signOutMutation.error} />
         <Outlet />
       </AppShell.Main>

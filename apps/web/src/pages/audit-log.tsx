@@ -53,7 +53,7 @@ const descriptions: Record<AuditScope['kind'], string> = {
   partner: 'Every action by your team and by Safehold on your organisation.',
   customer:
     'Every action on your domain: sign-ins, licenses, backups, restores, exports and partner changes. ' +
-    'Staff of a partner or of Safehold appear as their organisation; a partner sees the entries since it took over the domain.',
+    'Staff of a partner or of Safehold appear as their organisation (in a partner session: the person, their organisation and the reason); a partner sees the entries since it took over the domain.',
 };
 
 export function AuditLogPage({ scope }: { scope: AuditScope }) {

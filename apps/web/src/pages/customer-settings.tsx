@@ -55,7 +55,13 @@ export function CustomerSettingsPage({ user }: { user: SessionUser }) {
       {customerId ? (
         <Stack gap="xl">
           {mayManageAccessControls(user) ? <AccessControlsSettings customerId={customerId} /> : null}
-          <ResellerSettings customerId={customerId} />
+          {/* The customer's relation to its partner is the customer's alone (the server refuses the
+              partner's staff): in a partner session the page says so instead. */}
+          {user.partnerSession ? (
+            <Text c="dimmed">Reseller Settings are for the customer's own administrators.</Text>
+          ) : (
+            <ResellerSettings customerId={customerId} />
+          )}
         </Stack>
       ) : (
         <Text>This account has no customer tenant.</Text>

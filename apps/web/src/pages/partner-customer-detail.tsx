@@ -33,6 +33,7 @@ import {
   setCustomerStatus,
 } from '../api/reseller.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { OpenCustomerConsoleButton } from '../components/partner-session.tsx';
 import { figureHelp, seatText } from '../seat-figures.ts';
 import { AssignedTechnicians } from './assigned-technicians.tsx';
 import { ConsolePage } from './console-pages.tsx';
@@ -49,17 +50,26 @@ export function PartnerCustomerDetailPage({
   partnerId,
   customerId,
   mayManage,
+  mayOpenConsole,
 }: {
   partnerId: string;
   customerId: string;
+  /** Owners and admins: the subscription, auto-assign and the technicians' assignments. */
   mayManage: boolean;
+  /** Owners, admins and technicians (the server decides; read-only and billing never). */
+  mayOpenConsole: boolean;
 }) {
   const detail = useQuery(customerDetailQuery(partnerId, customerId));
   return (
     <ConsolePage title={detail.data?.domain ?? 'Customer'}>
-      <Anchor component={Link} to="/partner/customers" size="sm">
-        ← All customers
-      </Anchor>
+      <Group justify="space-between">
+        <Anchor component={Link} to="/partner/customers" size="sm">
+          ← All customers
+        </Anchor>
+        {mayOpenConsole && detail.data ? (
+          <OpenCustomerConsoleButton customerId={customerId} domain={detail.data.domain} />
+        ) : null}
+      </Group>
       <ErrorAlert error={detail.error} />
       {detail.isPending ? <Loader size="sm" aria-label="Loading the customer" /> : null}
       {detail.data ? <Customer partnerId={partnerId} customer={detail.data} mayManage={mayManage} /> : null}

@@ -21,6 +21,12 @@ export function presentForReader(
     if (entry.actorKind !== 'staff') return entry;
     const known = entry.actorId ? organisations.get(entry.actorId) : undefined;
     if (known ? view.namesStaffOf(known.organisation) : view.namesStaffOf({ kind: 'vendor' })) return entry;
+    // Inside a partner session (the entry says on whose behalf): the person and the reason, with
+    // their organisation, but not their IP address or browser.
+    if (entry.onBehalfOf && view.namesPartnerSessionStaff) {
+      const organisation = known?.label ?? unknownOrganisation;
+      return { ...entry, actorLabel: `${entry.actorLabel} (${organisation})`, ip: null, userAgent: null };
+    }
     return {
       ...entry,
       actorId: null,

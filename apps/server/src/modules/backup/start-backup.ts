@@ -47,7 +47,9 @@ export interface StartBackupInput {
   /** Who starts it: the policy actor and the audit actor (with the request's ip and agent). */
   by: {
     actor: Actor;
-    audit: Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgent'> & { tenants?: AuditEntryInput['tenants'] };
+    audit: Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgent' | 'onBehalfOf'> & {
+      tenants?: AuditEntryInput['tenants'];
+    };
   };
   trigger: 'scheduled' | 'on_demand';
   /** Why, for the audit entry (e.g. "daily window"). */

@@ -49,7 +49,7 @@ export interface CustomersDeps {
 }
 
 /** Who did something, for audit entries (the tenant lists are added by the use case). */
-export type AuditActor = Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgent'> & {
+export type AuditActor = Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgent' | 'onBehalfOf'> & {
   /** Extra tenant logs that should show the entry (e.g. the acting partner's). */
   tenants?: AuditEntryInput['tenants'];
 };

@@ -3,8 +3,9 @@
 import { and, asc, count, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { type Actor, type CustomerRole, canSee } from '../policy/index.ts';
+import { type Actor, type CustomerRole, canSee, partnerSessionConsoleRole } from '../policy/index.ts';
 import {
+  authorizeCustomer,
   type CustomerRow,
   type CustomerStatus,
   customerColumn,
@@ -88,6 +89,12 @@ export async function ownCustomerOverview(
   deps: Pick<CustomersDeps, 'db' | 'clock'>,
   actor: Actor,
 ): Promise<OwnCustomerOverview> {
+  // A partner user in a partner session sees the console of the customer it opened (issue 18 §2).
+  if (actor.kind === 'partner' && actor.partnerSession) {
+    const { customerId } = actor.partnerSession;
+    await authorizeCustomer(deps.db, actor, 'customer.read', customerId);
+    return { ...(await customerOverview(deps, customerId)), role: partnerSessionConsoleRole(actor.role) };
+  }
   if (actor.kind !== 'customer') throw new AppError('not_found', 'Only a customer member has an own customer.');
   const tenant = await loadCustomerTenant(deps.db, actor.customerId);
   if (!tenant || !canSee(actor, tenant)) throw notFound('The customer');

@@ -37,9 +37,16 @@ function tenantOf(actor: Actor, customerId: string): string {
 }
 
 function auditActor(request: FastifyRequest) {
-  const { actor, tenants, ip, userAgent } = auditActorOf(request);
-  // A customer member's own tenant is added by the use case; a partner's or vendor's log shows it too.
-  return { actor, ip, userAgent, tenants: tenants.filter((tenant) => !tenant.startsWith('customer:')) };
+  const { actor, tenants, ip, userAgent, onBehalfOf } = auditActorOf(request);
+  // A customer member's own tenant is added by the use case; a partner's or vendor's log shows it
+  // too. Inside a partner session the entry says for whom and why (onBehalfOf).
+  return {
+    actor,
+    ip,
+    userAgent,
+    onBehalfOf: onBehalfOf ?? null,
+    tenants: tenants.filter((tenant) => !tenant.startsWith('customer:')),
+  };
 }
 
 export function registerCustomerRoutes(app: App, deps: CustomersDeps): void {

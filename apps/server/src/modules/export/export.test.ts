@@ -9,7 +9,14 @@ import { and, eq } from 'drizzle-orm';
 import ICAL from 'ical.js';
 import { type App, buildApp } from '../../http/app.ts';
 import { type BackupFixture, backupFixture, startTestBackup, versionsOf } from '../../testing/backup.ts';
-import { type Browser, createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
+import {
+  type Browser,
+  createBrowser,
+  openPartnerSessionAs,
+  seedPartner,
+  seedStaffUser,
+  signInWithTotp,
+} from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { auditLog } from '../audit/tables.ts';
 import { findSource, type ItemVersion } from '../backup/index.ts';
@@ -142,6 +149,10 @@ forEachDatabase('export', (kind) => {
   async function as(user: typeof owner): Promise<Browser> {
     const browser = createBrowser(app);
     await signInWithTotp(browser, f.ctx.clock, user);
+    // Partner staff reach customer data inside a partner session (issue 18 §2): the owner on
+    // this tenant, the stranger (the other partner's owner) on its own customer.
+    if (user.id === owner.id) await openPartnerSessionAs(browser, f.ctx, user, f.customerId);
+    if (user.id === stranger.id) await openPartnerSessionAs(browser, f.ctx, user, otherCustomerId);
     return browser;
   }
 
@@ -576,7 +587,9 @@ forEachDatabase('export', (kind) => {
     await f.ctx.db.update(customers).set({ partnerId: otherPartnerId }).where(eq(customers.id, f.customerId));
     try {
       assert.equal((await browser.get(link)).statusCode, 404);
-      assert.equal((await (await as(stranger)).get(link)).statusCode, 200);
+      const newPartner = await as(stranger);
+      await openPartnerSessionAs(newPartner, f.ctx, stranger, f.customerId);
+      assert.equal((await newPartner.get(link)).statusCode, 200);
     } finally {
       await f.ctx.db.update(customers).set({ partnerId: customer?.partnerId }).where(eq(customers.id, f.customerId));
     }

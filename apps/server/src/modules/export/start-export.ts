@@ -28,7 +28,9 @@ export interface StartExportInput {
   /** Who starts it: the policy actor and the audit actor (with the request's ip and agent). */
   by: {
     actor: Actor;
-    audit: Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgent'> & { tenants?: AuditEntryInput['tenants'] };
+    audit: Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgent' | 'onBehalfOf'> & {
+      tenants?: AuditEntryInput['tenants'];
+    };
   };
   /**
    * Default true: the export gets its job, for the workers. False: the caller builds it in its

@@ -39,11 +39,12 @@ export {
   staffOrganisations,
   superAdminEmails,
 } from './people.ts';
-export type { BearerIdentity, RequestIdentity, SessionUser } from './request-identity.ts';
+export type { BearerIdentity, PartnerSessionView, RequestIdentity, SessionUser } from './request-identity.ts';
 export {
   auditActorOf,
   auditTenantsOf,
   bearerToken,
+  partnerSessionOf,
   requestMeta,
   requireActor,
   requireSessionStage,
@@ -56,6 +57,7 @@ export {
   endCustomerMemberSessions,
   endCustomerSessions,
   endPartnerSessions,
+  endPartnerSessionsOn,
   sessionCookieName,
 } from './sessions.ts';
 export { findCustomerMember, getStaffUser, setCustomerMemberSubject } from './store.ts';

@@ -7,12 +7,21 @@ import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import type { App } from '../../http/api-module.ts';
 import { AppError } from '../../http/errors.ts';
-import type { Actor, CustomerRole, PartnerRole, VendorRole } from '../policy/index.ts';
+import {
+  type Actor,
+  type CustomerRole,
+  type PartnerRole,
+  type PartnerSessionGrant,
+  partnerSessionConsoleRole,
+  type VendorRole,
+} from '../policy/index.ts';
 import { hostCookieOptions, isApiRequest } from './csrf.ts';
 import type { AuditRecord, AuditTenant } from './deps.ts';
 import {
+  endPartnerSession,
   endSession,
   type RequestMeta,
+  type SessionRow,
   type SessionStage,
   sessionCookieName,
   sessionExpired,
@@ -31,6 +40,18 @@ export interface SessionUser {
   partnerName: string | null;
   customerId: string | null;
   domain: string | null;
+  /** The customer console a partner user opened (issue 18 §2), while it lasts; else null. */
+  partnerSession: PartnerSessionView | null;
+}
+
+export interface PartnerSessionView {
+  customerId: string;
+  domain: string;
+  reason: string;
+  /** ISO time the session ends at. */
+  endsAt: string;
+  /** What the pages show the partner user as inside the customer console (the policy's answer). */
+  consoleRole: CustomerRole;
 }
 
 export interface RequestIdentity {
@@ -92,6 +113,12 @@ export function requireSessionStage(request: FastifyRequest, ...stages: SessionS
   return identity;
 }
 
+/** The signed-in partner user's live partner session, or null. */
+export function partnerSessionOf(request: FastifyRequest): PartnerSessionGrant | null {
+  const actor = request.identity?.actor;
+  return actor?.kind === 'partner' ? (actor.partnerSession ?? null) : null;
+}
+
 /** The tenant log(s) where entries about this user belong. */
 export function auditTenantsOf(user: SessionUser): AuditTenant[] {
   if (user.console === 'vendor') return ['vendor'];
@@ -102,7 +129,7 @@ export function auditTenantsOf(user: SessionUser): AuditTenant[] {
 /** Actor, tenant and request fields for an audit entry made by the signed-in user. */
 export function auditActorOf(
   request: FastifyRequest,
-): Pick<AuditRecord, 'actor' | 'ip' | 'userAgent'> & { tenants: AuditTenant[] } {
+): Pick<AuditRecord, 'actor' | 'ip' | 'userAgent' | 'onBehalfOf'> & { tenants: AuditTenant[] } {
   const meta = requestMeta(request);
   const bearer = request.bearer;
   if (bearer) {
@@ -114,11 +141,29 @@ export function auditActorOf(
   }
   const user = request.identity?.user;
   if (!user) return { actor: { kind: 'anonymous', label: 'anonymous' }, tenants: ['vendor'], ...meta };
+  const actor = {
+    kind: user.console === 'customer' ? ('customer' as const) : ('staff' as const),
+    id: user.id,
+    label: user.email,
+  };
+  const session = user.partnerSession;
+  if (!session) return { actor, tenants: auditTenantsOf(user), ...meta };
+  // Inside a partner session every entry names the real person and says for whom and why,
+  // in the partner's log and the customer's (issue 18 §2).
   return {
-    actor: { kind: user.console === 'customer' ? 'customer' : 'staff', id: user.id, label: user.email },
-    tenants: auditTenantsOf(user),
+    actor,
+    onBehalfOf: partnerSessionLabel(session),
+    tenants: [...auditTenantsOf(user), `customer:${session.customerId}`],
     ...meta,
   };
+}
+
+/**
+ * How an audit entry says on whose behalf and why a partner user acted (the entry's actor is
+ * the person; readers see their organisation beside it).
+ */
+export function partnerSessionLabel(session: { domain: string; reason: string }): string {
+  return `${session.domain}, partner session: ${session.reason}`;
 }
 
 export function clearSessionCookie(reply: FastifyReply): void {
@@ -134,6 +179,8 @@ export async function resolveSession(db: Db, clock: Clock, idHash: string): Prom
   const row = await loadSession(db, idHash);
   if (!row) return null;
   const now = clock.now();
+  // An ended partner session is dropped; the staff session goes on in the partner console.
+  if (row.session.actingCustomerId && !livePartnerSession(row.session, now)) await endPartnerSession(db, idHash);
   const { session } = row;
   let identity: RequestIdentity | null = null;
   if (session.subjectKind === 'staff' && row.user) {
@@ -150,7 +197,18 @@ export async function resolveSession(db: Db, clock: Clock, idHash: string): Prom
         partnerName: row.partnerName,
         customerId: null,
         domain: null,
+        partnerSession: null,
       };
+      const grant = livePartnerSession(session, now);
+      if (grant && user.orgKind === 'partner' && row.actingCustomerDomain) {
+        sessionUser.partnerSession = {
+          customerId: grant.customerId,
+          domain: row.actingCustomerDomain,
+          reason: grant.reason,
+          endsAt: grant.endsAt.toISOString(),
+          consoleRole: partnerSessionConsoleRole(user.role as PartnerRole),
+        };
+      }
       let actor: Actor | null = null;
       if (session.stage === 'signed_in') {
         actor =
@@ -162,6 +220,7 @@ export async function resolveSession(db: Db, clock: Clock, idHash: string): Prom
                 partnerId: user.partnerId as string,
                 role: user.role as PartnerRole,
                 assignedCustomerIds: await assignedCustomerIds(db, user.id),
+                partnerSession: sessionUser.partnerSession ? grant : null,
               };
       }
       identity = { sessionIdHash: idHash, stage: session.stage, user: sessionUser, actor };
@@ -186,6 +245,7 @@ export async function resolveSession(db: Db, clock: Clock, idHash: string): Prom
         partnerName: null,
         customerId: member.customerId,
         domain: row.customerDomain,
+        partnerSession: null,
       },
       actor:
         session.stage === 'signed_in'
@@ -205,6 +265,17 @@ export async function resolveSession(db: Db, clock: Clock, idHash: string): Prom
   }
   await touchSession(db, idHash, now);
   return identity;
+}
+
+/** The session's partner session when it has not ended by `now`. */
+function livePartnerSession(
+  session: Pick<SessionRow, 'actingCustomerId' | 'actingReason' | 'actingExpiresAt'>,
+  now: Date,
+): PartnerSessionGrant | null {
+  const { actingCustomerId, actingReason, actingExpiresAt } = session;
+  if (!actingCustomerId || actingReason === null || !actingExpiresAt) return null;
+  if (now.getTime() >= actingExpiresAt.getTime()) return null;
+  return { customerId: actingCustomerId, reason: actingReason, endsAt: actingExpiresAt };
 }
 
 export function registerIdentityResolution(app: App, deps: { db: Db; clock: Clock }): void {

@@ -18,6 +18,7 @@ import {
 import { invitePartnerUser, inviteVendorOperator } from './invitations.ts';
 import { acceptLink, inspectLink } from './links.ts';
 import { disableUser, resetSecondFactor } from './member-admin.ts';
+import { closePartnerSession, openPartnerSession } from './partner-session.ts';
 import { completePasswordReset, requestPasswordReset } from './password-reset.ts';
 import { passwordSchema } from './passwords.ts';
 import { pendingInstallCookieName, pendingInstallLifetimeMs } from './pending-install.ts';
@@ -44,6 +45,16 @@ const sessionUser = z.object({
   partnerName: z.string().nullable(),
   customerId: z.string().nullable(),
   domain: z.string().nullable(),
+  partnerSession: z
+    .object({
+      customerId: z.string(),
+      domain: z.string(),
+      reason: z.string(),
+      endsAt: z.string().describe('ISO time the partner session ends at'),
+      consoleRole: z.enum(customerRoles),
+    })
+    .nullable()
+    .describe('The customer console a partner user opened ("Open customer console"), while it lasts'),
 });
 const emailInput = z.string().trim().min(3, 'Enter an email address.').max(320);
 const codeInput = z.string().trim().min(6, 'Enter the code.').max(32);
@@ -266,6 +277,55 @@ export function registerIdentityRoutes(app: App, deps: IdentityDeps): void {
         requestMeta(request),
       );
       setSessionCookie(reply, sessionId);
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/api/customers/:customerId/partner-session',
+    {
+      schema: {
+        tags: ['auth'],
+        summary:
+          'Open customer console (partner owners, admins, assigned technicians): a reason and a fresh ' +
+          'authentication code (the password for an account without an authenticator) open a partner ' +
+          'session of at most 60 minutes in that customer console, while the customer allows it',
+        security,
+        params: z.strictObject({ customerId: z.uuid('Not a customer id.') }),
+        body: z.strictObject({
+          reason: z.string().trim().min(3, 'Say why you open this console.').max(500),
+          code: z.string().trim().min(1, 'Enter the authentication code.').max(1024),
+        }),
+        response: { 201: z.object({ customerId: z.string(), endsAt: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const identity = requireSessionStage(request, 'signed_in');
+      const opened = await openPartnerSession(
+        deps,
+        identity,
+        requireActor(request),
+        request.params.customerId,
+        request.body,
+        requestMeta(request),
+      );
+      return reply.status(201).send({ customerId: opened.customerId, endsAt: opened.endsAt.toISOString() });
+    },
+  );
+
+  app.post(
+    '/api/auth/partner-session/end',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'End session: leave the customer console of a partner session (nothing to end answers 204 too)',
+        security,
+        body: noBody,
+      },
+    },
+    async (request, reply) => {
+      const identity = requireSessionStage(request, 'signed_in');
+      await closePartnerSession(deps, identity, requireActor(request), requestMeta(request));
       return reply.status(204).send();
     },
   );

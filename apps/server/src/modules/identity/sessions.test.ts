@@ -44,6 +44,8 @@ forEachDatabase('sessions', (kind) => {
       partnerId,
       role: 'technician',
       assignedCustomerIds: [],
+      // Outside "Open customer console" (partner-session.test.ts) there is no partner session.
+      partnerSession: null,
     });
   });
 

@@ -127,6 +127,36 @@ export async function endCustomerSessions(db: Db, customerId: string): Promise<n
   return ended.length;
 }
 
+/** Opens a partner session on a signed-in staff session (issue 18 §2). */
+export async function startPartnerSession(
+  db: Db,
+  idHash: string,
+  grant: { customerId: string; reason: string; endsAt: Date },
+): Promise<void> {
+  await db
+    .update(sessions)
+    .set({ actingCustomerId: grant.customerId, actingReason: grant.reason, actingExpiresAt: grant.endsAt })
+    .where(eq(sessions.idHash, idHash));
+}
+
+/** Ends the partner session of one staff session (End session, or it ran out); the staff session goes on. */
+export async function endPartnerSession(db: Db, idHash: string): Promise<void> {
+  await db
+    .update(sessions)
+    .set({ actingCustomerId: null, actingReason: null, actingExpiresAt: null })
+    .where(eq(sessions.idHash, idHash));
+}
+
+/** Ends every live partner session in one customer's console (its partner-access switch went off). */
+export async function endPartnerSessionsOn(db: Db, customerId: string): Promise<number> {
+  const ended = await db
+    .update(sessions)
+    .set({ actingCustomerId: null, actingReason: null, actingExpiresAt: null })
+    .where(eq(sessions.actingCustomerId, customerId))
+    .returning({ idHash: sessions.idHash });
+  return ended.length;
+}
+
 /** Whether a session has run out of time now; the caller deletes it. */
 export function sessionExpired(session: Pick<SessionRow, 'lastSeenAt' | 'absoluteExpiresAt'>, now: Date): boolean {
   return (

@@ -198,6 +198,7 @@ export async function loadSession(db: Db, idHash: string) {
       customerDomain: customerColumn(customerMembers.customerId, 'domain'),
       customerName: customerColumn(customerMembers.customerId, 'name'),
       customerStatus: customerColumn(customerMembers.customerId, 'status'),
+      actingCustomerDomain: customerColumn(sessions.actingCustomerId, 'domain'),
     })
     .from(sessions)
     .leftJoin(staffUsers, eq(staffUsers.id, sessions.staffUserId))

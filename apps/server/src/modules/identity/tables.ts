@@ -109,10 +109,17 @@ export const sessions = pgTable(
     createdAt: createdAt(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
     absoluteExpiresAt: timestamp('absolute_expires_at', { withTimezone: true }).notNull(),
+    // A partner session (issue 18 §2): a partner user of this staff session acting in one
+    // customer's console, for a stated reason, until the expiry (at most 60 minutes). All null
+    // outside one; the customer's "Allow partner to open this console" switch clears them.
+    actingCustomerId: uuid('acting_customer_id').references(() => customers.id, { onDelete: 'set null' }),
+    actingReason: text('acting_reason'),
+    actingExpiresAt: timestamp('acting_expires_at', { withTimezone: true }),
   },
   (table) => [
     index('sessions_staff_idx').on(table.staffUserId),
     index('sessions_member_idx').on(table.customerMemberId),
+    index('sessions_acting_customer_idx').on(table.actingCustomerId),
   ],
 );
 

@@ -16,6 +16,7 @@ import {
   mayGrantRole,
   ownSubjectOnly,
   partnerRoles,
+  partnerSessionConsoleRole,
   type Tenant,
   vendorRoles,
 } from './policy.ts';
@@ -191,28 +192,20 @@ const expected: Record<Action, Expected> = {
     system: allCustomers,
   },
   // End users: their own data only (authorizeSubject, below), while the access controls allow it.
+  // Partner staff: only inside a partner session (below); these actors have none.
   'customer.data.browse': {
-    partnerOwner: subtreeCustomers,
-    partnerAdmin: subtreeCustomers,
-    partnerTechnician: assignedCustomers,
     customerSuperAdmin: ['customerOwn'],
     customerHelpdesk: ['customerOwn'],
     customerEndUser: ['customerOwn'],
     system: allCustomers,
   },
   'customer.data.restore': {
-    partnerOwner: subtreeCustomers,
-    partnerAdmin: subtreeCustomers,
-    partnerTechnician: assignedCustomers,
     customerSuperAdmin: ['customerOwn'],
     customerHelpdesk: ['customerOwn'],
     customerEndUser: ['customerOwn'],
     system: allCustomers,
   },
   'customer.data.export': {
-    partnerOwner: subtreeCustomers,
-    partnerAdmin: subtreeCustomers,
-    partnerTechnician: assignedCustomers,
     customerSuperAdmin: ['customerOwn'],
     customerHelpdesk: ['customerOwn'],
     customerEndUser: ['customerOwn'],
@@ -373,6 +366,75 @@ describe('API keys (Integrations)', () => {
   });
 });
 
+const sessionOn = (customerId: string) => ({
+  customerId,
+  reason: 'ticket 42',
+  endsAt: new Date('2026-06-01T10:00:00Z'),
+});
+const withSession = (actor: Actor, customerId: string): Actor =>
+  actor.kind === 'partner' ? { ...actor, partnerSession: sessionOn(customerId) } : actor;
+const dataActions = ['customer.data.browse', 'customer.data.restore', 'customer.data.export'] as const;
+
+describe('partner sessions (issue 18 §2)', () => {
+  const codeOf = (run: () => void): string | null => {
+    try {
+      run();
+      return null;
+    } catch (error) {
+      return (error as { code?: string }).code ?? 'no code';
+    }
+  };
+
+  it('inside a session on one customer, owners, admins and assigned technicians reach that customer’s data only', () => {
+    for (const role of ['owner', 'admin', 'technician'] as const) {
+      const actor: Actor = withSession(partner(role), 'C1');
+      for (const action of dataActions) {
+        const allowed = (Object.keys(tenants) as TenantName[]).filter((name) => can(actor, action, tenants[name]));
+        assert.deepEqual(allowed, ['customerOwn'], `${role} ${action}`);
+      }
+    }
+  });
+
+  it('read-only and billing members reach no data even with a session, and never open one', () => {
+    for (const role of ['read_only', 'billing'] as const) {
+      const actor: Actor = withSession(partner(role), 'C1');
+      for (const action of [...dataActions, 'customer.impersonate'] as const) {
+        assert.equal(can(actor, action, tenants.customerOwn), false, `${role} ${action}`);
+      }
+      assert.equal(
+        codeOf(() => authorize(actor, 'customer.data.browse', tenants.customerOwn)),
+        'forbidden',
+      );
+    }
+  });
+
+  it('without a session a partner is refused with partner_session_required; with the switch off, partner_access_off', () => {
+    for (const action of dataActions) {
+      assert.equal(
+        codeOf(() => authorize(actors.partnerOwner, action, tenants.customerOwn)),
+        'partner_session_required',
+      );
+      assert.equal(
+        codeOf(() => authorize(actors.partnerOwner, action, tenants.customerNoAccess)),
+        'partner_access_off',
+      );
+    }
+    // A session on a customer that has since turned its switch off reaches nothing.
+    const inSession: Actor = withSession(actors.partnerTechnician, 'C5');
+    assert.equal(can(inSession, 'customer.data.browse', tenants.customerNoAccess), false);
+    assert.equal(
+      codeOf(() => authorize(actors.partnerOwner, 'customer.impersonate', tenants.customerNoAccess)),
+      'partner_access_off',
+    );
+  });
+
+  it('a session shows managers as super admins and technicians as help-desk admins in the console', () => {
+    assert.equal(partnerSessionConsoleRole('owner'), 'super_admin');
+    assert.equal(partnerSessionConsoleRole('admin'), 'super_admin');
+    assert.equal(partnerSessionConsoleRole('technician'), 'helpdesk_admin');
+  });
+});
+
 describe('authorize', () => {
   it('answers not_found for a tenant the actor cannot see, so its existence is not revealed', () => {
     assert.throws(
@@ -430,7 +492,8 @@ describe('access controls (Settings › Access controls)', () => {
 
   it('the switches are about end users: admins and partners keep browse, restore and export', () => {
     const bothOff: Tenant = { ...own, allowUserAccess: false, allowUserExport: false };
-    for (const actor of [actors.customerSuperAdmin, actors.customerHelpdesk, actors.partnerTechnician]) {
+    const technicianInSession: Actor = withSession(actors.partnerTechnician, 'C1');
+    for (const actor of [actors.customerSuperAdmin, actors.customerHelpdesk, technicianInSession]) {
       for (const action of ['customer.data.browse', 'customer.data.restore', 'customer.data.export'] as const) {
         assert.equal(can(actor, action, bothOff), true, `${actor.kind} ${action}`);
       }

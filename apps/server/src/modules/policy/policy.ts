@@ -22,11 +22,27 @@ export type Actor =
       role: PartnerRole;
       /** Customers assigned to this user (meaningful for technicians). */
       assignedCustomerIds: readonly string[];
+      /** The customer console this user opened ("Open customer console"), while it lasts. */
+      partnerSession?: PartnerSessionGrant | null;
     }
   | { kind: 'customer'; memberId: string; customerId: string; role: CustomerRole; email: string }
   /** A partner's API key (Authorization: Bearer): the partner's tenants, only what its scopes allow. */
   | { kind: 'api_key'; keyId: string; partnerId: string; scopes: readonly ApiKeyScope[] }
   | { kind: 'system' };
+
+/**
+ * A partner session (issue 18 §2): a partner user acting inside one customer's console, for a
+ * reason they gave, until `endsAt` (at most 60 minutes after it opened). The identity module
+ * drops it once it has ended; the rules below also check the customer's switch at every request.
+ */
+export interface PartnerSessionGrant {
+  customerId: string;
+  reason: string;
+  endsAt: Date;
+}
+
+/** The longest a partner session lasts. */
+export const partnerSessionMaxMs = 60 * 60_000;
 
 /**
  * The tenant an action is on. `partnerPath` lists the managing partner first, then its
@@ -110,6 +126,20 @@ const partnerRole =
   (...roles: PartnerRole[]): Rule =>
   (actor, tenant) =>
     actor.kind === 'partner' && roles.includes(actor.role) && partnerSees(actor, tenant);
+/** Whether the actor is inside a live partner session on this customer, which still allows it. */
+const inPartnerSession = (actor: Actor, tenant: Tenant): boolean =>
+  actor.kind === 'partner' &&
+  tenant.kind === 'customer' &&
+  tenant.allowPartnerAccess &&
+  actor.partnerSession?.customerId === tenant.customerId;
+/**
+ * Customer data (browse, search, download, restore, export) for partner staff: only inside a
+ * partner session on that customer (issue 18 §2); figures stay with `partnerRole`.
+ */
+const partnerRoleInSession =
+  (...roles: PartnerRole[]): Rule =>
+  (actor, tenant) =>
+    partnerRole(...roles)(actor, tenant) && inPartnerSession(actor, tenant);
 const ownPartnerOrg =
   (...roles: PartnerRole[]): Rule =>
   (actor, tenant) =>
@@ -219,21 +249,21 @@ const rules: Record<Action, Rule> = {
   // through the same use cases as the API (startExport, startRestore), which ask this module.
   // End users: their own backups (PRODUCT §1), unless the customer turned that off.
   'customer.data.browse': any(
-    partnerRole(...operating),
+    partnerRoleInSession(...operating),
     customerRole('super_admin', 'helpdesk_admin'),
     endUserWhile('allowUserAccess'),
     all(isSystem, (_a, t) => t.kind === 'customer'),
   ),
   // End users restore only into their own account (authorizeSubject on `user` and `to`).
   'customer.data.restore': any(
-    partnerRole(...operating),
+    partnerRoleInSession(...operating),
     customerRole('super_admin', 'helpdesk_admin'),
     endUserWhile('allowUserAccess'),
     all(isSystem, (_a, t) => t.kind === 'customer'),
   ),
   // A zip of a user's data (and one item's download): a switch of its own for end users.
   'customer.data.export': any(
-    partnerRole(...operating),
+    partnerRoleInSession(...operating),
     customerRole('super_admin', 'helpdesk_admin'),
     endUserWhile('allowUserAccess', 'allowUserExport'),
     all(isSystem, (_a, t) => t.kind === 'customer'),
@@ -263,6 +293,8 @@ const rules: Record<Action, Rule> = {
   ),
   // "Allow partner to open this console" is the customer's decision alone.
   'customer.partner_access.manage': customerRole('super_admin'),
+  // "Open customer console": owners, admins and the assigned technician, never read-only or
+  // billing, and only while the customer allows it.
   'customer.impersonate': all(partnerRole(...operating), (_a, t) => t.kind === 'customer' && t.allowPartnerAccess),
   'customer.audit.read': any(
     all(vendorAny, (_a, t) => t.kind === 'customer'),
@@ -305,6 +337,7 @@ const refusalReasons: Partial<Record<Action, string>> = {
     'The outbox is for vendor admins only: without SMTP it holds invitation, setup and password-reset links, ' +
     'and whoever opens such a link can become that person.',
   'account.password.change': 'Customer accounts sign in with Google: they have no Safehold password to change.',
+  'customer.impersonate': 'Only owners, admins and the assigned technician open a customer console.',
 };
 
 /**
@@ -340,11 +373,45 @@ export function authorize(actor: Actor, action: Action, tenant: Tenant): void {
   if (!canSee(actor, tenant)) throw new AppError('not_found', 'Not found.');
   throw (
     accessControlRefusal(actor, action, tenant) ??
+    partnerSessionRefusal(actor, action, tenant) ??
     new AppError('forbidden', refusalReasons[action] ?? 'Your role does not allow this.')
   );
 }
 
 const endUserActions: readonly Action[] = ['customer.data.browse', 'customer.data.restore', 'customer.data.export'];
+const customerDataActions = endUserActions;
+
+export const partnerAccessOffMessage =
+  'This customer has not allowed its partner to open its console: ' +
+  'a super admin of the customer can turn on "Allow partner to open this console" in Reseller Settings.';
+
+/**
+ * A partner role that may work with this customer's data, refused because it is not inside a
+ * partner session on it (or the customer forbids opening one): its own code and sentence.
+ */
+function partnerSessionRefusal(actor: Actor, action: Action, tenant: Tenant): AppError | null {
+  if (actor.kind !== 'partner' || tenant.kind !== 'customer') return null;
+  if (!(operating as readonly PartnerRole[]).includes(actor.role)) return null;
+  if (action === 'customer.impersonate' && !tenant.allowPartnerAccess) {
+    return new AppError('partner_access_off', partnerAccessOffMessage);
+  }
+  if (!customerDataActions.includes(action)) return null;
+  if (!tenant.allowPartnerAccess) return new AppError('partner_access_off', partnerAccessOffMessage);
+  return new AppError(
+    'partner_session_required',
+    "Partner staff reach a customer's backed-up data only in a partner session: " +
+      "open the customer console from the customer's page, with a reason.",
+  );
+}
+
+/**
+ * What a partner user is inside the customer console of their partner session, for the pages
+ * to show (the rules above still decide every request): managers as a super admin, a
+ * technician as a help-desk admin.
+ */
+export function partnerSessionConsoleRole(role: PartnerRole): CustomerRole {
+  return role === 'owner' || role === 'admin' ? 'super_admin' : 'helpdesk_admin';
+}
 
 /**
  * An end user refused because the customer switched their access off (not because of the
@@ -454,21 +521,28 @@ export type StaffOrganisation = { kind: 'vendor' } | { kind: 'partner'; partnerI
 export interface AuditView {
   fromManagementStart: boolean;
   namesStaffOf(organisation: StaffOrganisation): boolean;
+  /**
+   * Whether entries made inside a partner session (issue 18 §2: a partner user working in the
+   * customer's console, the entry saying for whom and why) name the person and the reason. The
+   * customer sees who worked in its console and why; their IP address and browser stay hidden.
+   */
+  namesPartnerSessionStaff: boolean;
 }
 
 export function auditView(actor: Actor, tenant: Tenant): AuditView {
   switch (actor.kind) {
     case 'system':
     case 'vendor':
-      return { fromManagementStart: false, namesStaffOf: () => true };
+      return { fromManagementStart: false, namesStaffOf: () => true, namesPartnerSessionStaff: true };
     case 'partner':
     case 'api_key':
       return {
         fromManagementStart: tenant.kind === 'customer',
         namesStaffOf: (organisation) => organisation.kind === 'partner' && organisation.partnerId === actor.partnerId,
+        namesPartnerSessionStaff: false,
       };
     case 'customer':
-      return { fromManagementStart: false, namesStaffOf: () => false };
+      return { fromManagementStart: false, namesStaffOf: () => false, namesPartnerSessionStaff: true };
   }
 }
 

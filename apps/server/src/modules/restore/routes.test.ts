@@ -6,7 +6,13 @@ import PostalMime from 'postal-mime';
 import type { App } from '../../http/app.ts';
 import { buildApp } from '../../http/app.ts';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
-import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
+import {
+  createBrowser,
+  openPartnerSessionAs,
+  seedPartner,
+  seedStaffUser,
+  signInWithTotp,
+} from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { auditLog } from '../audit/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
@@ -54,6 +60,10 @@ forEachDatabase('restore API', (kind) => {
   async function as(user: typeof owner) {
     const browser = createBrowser(app);
     await signInWithTotp(browser, f.ctx.clock, user);
+    // Partner staff reach customer data inside a partner session (issue 18 §2): the owner on
+    // this tenant, the stranger (the other partner's owner) on its own customer.
+    if (user.id === owner.id) await openPartnerSessionAs(browser, f.ctx, user, f.customerId);
+    if (user.id === stranger.id) await openPartnerSessionAs(browser, f.ctx, user, otherCustomerId);
     return browser;
   }
 

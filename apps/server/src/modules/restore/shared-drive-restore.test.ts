@@ -5,7 +5,13 @@ import { and, count, eq } from 'drizzle-orm';
 import { buildApp } from '../../http/app.ts';
 import { AppError } from '../../http/errors.ts';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
-import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
+import {
+  createBrowser,
+  openPartnerSessionAs,
+  seedPartner,
+  seedStaffUser,
+  signInWithTotp,
+} from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { type BackupSubject, listSharedDriveSubjects } from '../backup/index.ts';
 import { createIdentityModule } from '../identity/index.ts';
@@ -235,6 +241,7 @@ forEachDatabase('restore of a shared drive', (kind) => {
     try {
       const browser = createBrowser(app);
       await signInWithTotp(browser, f.ctx.clock, owner);
+      await openPartnerSessionAs(browser, f.ctx, owner, f.customerId);
       const url = `/api/customers/${f.customerId}/restores`;
       const started = await browser.post(url, { user: driveId, service: 'drive', inPlace: true });
       assert.equal(started.statusCode, 202, started.body);

@@ -28,7 +28,9 @@ export interface StartRestoreInput {
   /** Who starts it: the policy actor and the audit actor (with the request's ip and agent). */
   by: {
     actor: Actor;
-    audit: Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgent'> & { tenants?: AuditEntryInput['tenants'] };
+    audit: Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgent' | 'onBehalfOf'> & {
+      tenants?: AuditEntryInput['tenants'];
+    };
   };
   /**
    * Default true: the restore gets its job, for the workers. False: the caller runs it in its

@@ -10,7 +10,7 @@ import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import type { AuditEntryInput, AuditService, AuditTenant } from '../audit/index.ts';
 import { authorizedCustomerRow, countLicensesByType } from '../customers/index.ts';
-import { partnerManagerEmails, superAdminEmails } from '../identity/index.ts';
+import { endPartnerSessionsOn, partnerManagerEmails, superAdminEmails } from '../identity/index.ts';
 import { publishCustomerMoved } from '../integrations/index.ts';
 import type { MailService } from '../notifications/index.ts';
 import { type Actor, authorize } from '../policy/index.ts';
@@ -275,6 +275,8 @@ export async function setPartnerAccess(
   if (customer.allowPartnerAccess !== allowed) {
     await deps.db.transaction(async (tx) => {
       await setAllowPartnerAccess(tx, customerId, allowed);
+      // Off forbids it at once: live partner sessions in this console end now (issue 18 §2).
+      const partnerSessionsEnded = allowed ? 0 : await endPartnerSessionsOn(tx, customerId);
       const tenants: AuditTenant[] = [`customer:${customerId}`];
       if (customer.partnerId) tenants.push(`partner:${customer.partnerId}`);
       await deps.audit.record(
@@ -284,7 +286,7 @@ export async function setPartnerAccess(
           action: 'customer.partner_access.set',
           target: customer.domain,
           result: 'success',
-          details: { allowed, partnerId: customer.partnerId },
+          details: { allowed, partnerId: customer.partnerId, partnerSessionsEnded },
         },
         tx,
       );

@@ -3,7 +3,7 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { licensedEmails } from '../customers/index.ts';
-import { customerMemberEmail, removeTechnicianAssignments } from '../identity/index.ts';
+import { customerMemberEmail, endPartnerSessionsOn, removeTechnicianAssignments } from '../identity/index.ts';
 import { setCustomerPartner } from '../tenancy/index.ts';
 import { transferTokens } from './tables.ts';
 
@@ -79,6 +79,8 @@ export async function setManagingPartner(
 ): Promise<void> {
   await setCustomerPartner(tx, customerId, partnerId, now);
   await removeTechnicianAssignments(tx, customerId);
+  // A new (or no) partner: nobody of the old one stays in the customer's console.
+  await endPartnerSessionsOn(tx, customerId);
 }
 
 /** Whether the member's address holds a license in its own tenant's directory. */
