@@ -17,7 +17,7 @@ import { backupCustomerHooks, defineBackupJobs, scheduleBackupJobs } from './mod
 import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/index.ts';
 import { defineExportJobs, deleteExpiredExports } from './modules/export/index.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
-import { defineIntegrationJobs, publishBackupRunEnded } from './modules/integrations/index.ts';
+import { defineIntegrationJobs, publishAlertChanged, publishBackupRunEnded } from './modules/integrations/index.ts';
 import { createMailService } from './modules/notifications/index.ts';
 import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/index.ts';
 import { defineRestoreJobs } from './modules/restore/index.ts';
@@ -98,7 +98,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   });
   defineExportJobs(jobs, () => runtime);
   defineResellerJobs(jobs, runtime);
-  defineAlertJobs(jobs, runtime);
+  // Alerts opened and resolved become the partner's alert.* (and customer.trial_ending) webhooks.
+  defineAlertJobs(jobs, runtime, async (event) => {
+    await publishAlertChanged(runtime, event);
+  });
   defineIntegrationJobs(jobs, () => runtime);
   defineRestoreJobs(jobs, () => runtime);
   return runtime;

@@ -13,7 +13,7 @@ import { technicianAssignments } from '../identity/tables.ts';
 import { customers } from '../tenancy/tables.ts';
 import { sendAlertDigests } from './digest.ts';
 import { evaluateAlerts } from './evaluate.ts';
-import { type AlertEvent, onAlertChange } from './events.ts';
+import type { AlertEvent } from './events.ts';
 import { alertsModule } from './routes.ts';
 import { alerts } from './tables.ts';
 
@@ -26,7 +26,9 @@ forEachDatabase('alerts', (kind) => {
   let otherPartnerId: string;
   const ids: Record<string, string> = {};
   const events: AlertEvent[] = [];
-  let stopListening: () => void;
+  const listen = (event: AlertEvent) => {
+    events.push(event);
+  };
 
   const open = async () =>
     (await ctx.db.select().from(alerts))
@@ -47,9 +49,6 @@ forEachDatabase('alerts', (kind) => {
   before(async () => {
     ctx = await createTestContext(kind, { start: new Date('2026-11-20T12:00:00Z') });
     app = await buildApp(ctx, { modules: [identityModule, alertsModule] });
-    stopListening = onAlertChange((event) => {
-      events.push(event);
-    });
     partnerId = await seedPartner(ctx.db, { name: 'Acme IT' });
     otherPartnerId = await seedPartner(ctx.db, { name: 'Other IT' });
     const now = ctx.clock.now();
@@ -87,13 +86,12 @@ forEachDatabase('alerts', (kind) => {
       await connect(ids[name] as string, new Date(now.getTime() - 72 * hour));
   });
   after(async () => {
-    stopListening();
     await app.close();
     await ctx.close();
   });
 
   it('opens an alert per true condition, with its cause and what to do, and nothing for a suspended customer', async () => {
-    const report = await evaluateAlerts(ctx.db, ctx.clock.now());
+    const report = await evaluateAlerts(ctx.db, ctx.clock.now(), listen);
     assert.deepEqual(
       (await open()).sort((a, b) => `${a.customer}${a.kind}`.localeCompare(`${b.customer}${b.kind}`)),
       [
@@ -119,13 +117,13 @@ forEachDatabase('alerts', (kind) => {
   });
 
   it('a second evaluation with nothing changed opens and resolves nothing', async () => {
-    const report = await evaluateAlerts(ctx.db, ctx.clock.now());
+    const report = await evaluateAlerts(ctx.db, ctx.clock.now(), listen);
     assert.deepEqual([report.opened, report.resolved, report.updated], [0, 0, 0]);
   });
 
   it('no successful backup for more than 26 hours opens "backups failed or not run", a success resolves it', async () => {
     ctx.clock.advance(26 * hour + 1000);
-    await evaluateAlerts(ctx.db, ctx.clock.now());
+    await evaluateAlerts(ctx.db, ctx.clock.now(), listen);
     const overdue = (await open()).filter((row) => row.kind === 'backup_overdue').map((row) => row.customer);
     assert.deepEqual(overdue.sort(), ['healthy', 'other', 'over', 'trial']);
     const [row] = await ctx.db
@@ -141,7 +139,7 @@ forEachDatabase('alerts', (kind) => {
       .set({ lastSuccessAt: ctx.clock.now() })
       .where(eq(backupSources.customerId, ids.healthy as string));
     events.length = 0;
-    await evaluateAlerts(ctx.db, ctx.clock.now());
+    await evaluateAlerts(ctx.db, ctx.clock.now(), listen);
     assert.ok(!(await open()).some((a) => a.customer === 'healthy'));
     assert.deepEqual(
       events.map((e) => [e.type, e.alert.kind]),
@@ -165,12 +163,12 @@ forEachDatabase('alerts', (kind) => {
         finishedAt,
       });
     await run('partial', ctx.clock.now());
-    await evaluateAlerts(ctx.db, ctx.clock.now());
+    await evaluateAlerts(ctx.db, ctx.clock.now(), listen);
     const [partial] = await ctx.db.select().from(alerts).where(eq(alerts.kind, 'backup_partial'));
     assert.equal(partial?.cause, '1 source finished partly: 3 items not backed up.');
     ctx.clock.advance(hour);
     await run('success', ctx.clock.now());
-    await evaluateAlerts(ctx.db, ctx.clock.now());
+    await evaluateAlerts(ctx.db, ctx.clock.now(), listen);
     assert.ok(!(await open()).some((a) => a.kind === 'backup_partial'));
   });
 
@@ -183,7 +181,7 @@ forEachDatabase('alerts', (kind) => {
         authorizationChangedAt: ctx.clock.now(),
       })
       .where(eq(customerConnections.customerId, ids.over as string));
-    await evaluateAlerts(ctx.db, ctx.clock.now());
+    await evaluateAlerts(ctx.db, ctx.clock.now(), listen);
     const kinds = (await open()).filter((a) => a.customer === 'over').map((a) => a.kind);
     assert.deepEqual(kinds.sort(), ['authorization_lost', 'seats_over']);
     const [lost] = await ctx.db.select().from(alerts).where(eq(alerts.kind, 'authorization_lost'));
@@ -193,7 +191,7 @@ forEachDatabase('alerts', (kind) => {
       .update(customerConnections)
       .set({ authorizationStatus: 'authorized', missingScopes: [] })
       .where(eq(customerConnections.customerId, ids.over as string));
-    await evaluateAlerts(ctx.db, ctx.clock.now());
+    await evaluateAlerts(ctx.db, ctx.clock.now(), listen);
     assert.ok(!(await open()).some((a) => a.kind === 'authorization_lost'));
   });
 
@@ -206,7 +204,7 @@ forEachDatabase('alerts', (kind) => {
       .update(customers)
       .set({ seatsPurchased: 5 })
       .where(eq(customers.id, ids.over as string));
-    await evaluateAlerts(ctx.db, ctx.clock.now());
+    await evaluateAlerts(ctx.db, ctx.clock.now(), listen);
     const left = (await open()).filter((a) => a.customer === 'trial' || a.customer === 'over').map((a) => a.kind);
     assert.deepEqual(left, ['backup_overdue', 'backup_overdue']);
   });

@@ -10,7 +10,7 @@ import { customersWithPartialRuns } from '../backup/index.ts';
 import { connectionStates, delegationFix } from '../customers/index.ts';
 import { allHealthFacts } from '../reseller/index.ts';
 import { type AlertCondition, alertConditions, type CustomerFacts, overdueAfterMs } from './conditions.ts';
-import { type AlertEvent, emitAlertChanges } from './events.ts';
+import { type AlertEvent, type AlertListener, emitAlertChanges } from './events.ts';
 import { alerts } from './tables.ts';
 
 export interface EvaluationReport {
@@ -67,7 +67,7 @@ function changed(row: AlertRow, condition: AlertCondition): boolean {
   );
 }
 
-export async function evaluateAlerts(db: Db, now: Date): Promise<EvaluationReport> {
+export async function evaluateAlerts(db: Db, now: Date, onChange?: AlertListener): Promise<EvaluationReport> {
   const facts = await gatherFacts(db, now);
   const wanted = new Map<string, { customerId: string; condition: AlertCondition }>();
   for (const customer of facts) {
@@ -122,7 +122,7 @@ export async function evaluateAlerts(db: Db, now: Date): Promise<EvaluationRepor
     }
     for (const row of toOpen) events.push(eventOf('alert.opened', row));
   });
-  const listenerErrors = await emitAlertChanges(events);
+  const listenerErrors = await emitAlertChanges(events, onChange);
   return {
     opened: events.filter((event) => event.type === 'alert.opened').length,
     resolved: events.filter((event) => event.type === 'alert.resolved').length,

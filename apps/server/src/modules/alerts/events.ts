@@ -1,7 +1,7 @@
-// Alert changes as events for whoever wants them (webhooks send alert.opened / alert.resolved;
-// the lead wires them): `onAlertChange(listener)` subscribes; the evaluation emits after its
-// transaction commits, once per alert opened or resolved. A listener that throws is logged by
-// the caller's logger and does not stop the others or the evaluation.
+// Alert changes as events: the evaluation hands each alert opened or resolved, after its
+// transaction commits, to the listener its caller gave (the composition root passes the
+// webhooks' alert.opened / alert.resolved). A listener that throws is logged by the caller's
+// logger and stops neither the other events nor the evaluation.
 
 export interface AlertEvent {
   type: 'alert.opened' | 'alert.resolved';
@@ -19,24 +19,18 @@ export interface AlertEvent {
 
 export type AlertListener = (event: AlertEvent) => void | Promise<void>;
 
-const listeners = new Set<AlertListener>();
-
-/** Subscribes to alert changes; returns the unsubscribe function. */
-export function onAlertChange(listener: AlertListener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
-/** Delivers events to every listener; returns the errors of listeners that failed. */
-export async function emitAlertChanges(events: readonly AlertEvent[]): Promise<unknown[]> {
+/** Delivers events to the listener in order; returns the errors it threw (one per failed event). */
+export async function emitAlertChanges(
+  events: readonly AlertEvent[],
+  listener: AlertListener | undefined,
+): Promise<unknown[]> {
   const errors: unknown[] = [];
+  if (!listener) return errors;
   for (const event of events) {
-    for (const listener of listeners) {
-      try {
-        await listener(event);
-      } catch (error) {
-        errors.push(error);
-      }
+    try {
+      await listener(event);
+    } catch (error) {
+      errors.push(error);
     }
   }
   return errors;

@@ -2,9 +2,9 @@
 // backups failed or not run for 26 hours, partial runs, Google authorisation lost, trials
 // ending, seats over — kept in step with their conditions by a job (evaluate.ts), listed and
 // acknowledged over HTTP, mailed as an opt-in daily digest, and announced to listeners
-// (onAlertChange: alert.opened / alert.resolved, for webhooks).
+// (a listener given to defineAlertJobs: alert.opened / alert.resolved, for webhooks).
 export { sendAlertDigests } from './digest.ts';
 export { evaluateAlerts } from './evaluate.ts';
-export { type AlertEvent, type AlertListener, onAlertChange } from './events.ts';
+export type { AlertEvent, AlertListener } from './events.ts';
 export { defineAlertJobs, requestAlertEvaluation, scheduleAlertJobs } from './jobs.ts';
 export { alertsModule } from './routes.ts';

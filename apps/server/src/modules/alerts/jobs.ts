@@ -8,6 +8,7 @@ import type { JobQueue } from '../../jobs/queue.ts';
 import type { MailService } from '../notifications/index.ts';
 import { sendAlertDigests } from './digest.ts';
 import { evaluateAlerts } from './evaluate.ts';
+import type { AlertListener } from './events.ts';
 
 export const alertEvaluationJob = 'alerts-evaluate';
 export const alertEvaluationCron = '*/15 * * * *';
@@ -17,11 +18,13 @@ export const alertDigestCron = '0 7 * * *';
 export function defineAlertJobs(
   jobs: JobQueue,
   deps: { db: Db; clock: Clock; mail: MailService; config: { publicUrl: string } },
+  /** Each alert opened or resolved, after the evaluation commits (webhooks). */
+  onChange?: AlertListener,
 ): void {
   jobs.define(
     alertEvaluationJob,
     async (_payload, run) => {
-      const report = await evaluateAlerts(deps.db, deps.clock.now());
+      const report = await evaluateAlerts(deps.db, deps.clock.now(), onChange);
       if (report.opened + report.resolved > 0) run.logger.info(report, 'alerts evaluated');
       for (const err of report.listenerErrors) run.logger.error({ err }, 'an alert change listener failed');
     },

@@ -11,7 +11,7 @@ export { attemptDelivery, defineIntegrationJobs, publishPartnerEvent } from './d
 export type { IntegrationsDeps } from './deps.ts';
 export { type PartnerEventType, partnerEventTypes, webhookDeliveryJob } from './events.ts';
 export { webhookDocuments } from './openapi-webhooks.ts';
-export { publishBackupRunEnded, publishCustomerMoved } from './partner-events.ts';
+export { publishAlertChanged, publishBackupRunEnded, publishCustomerMoved } from './partner-events.ts';
 export { signatureHeader, verifySignature } from './signature.ts';
 
 /**

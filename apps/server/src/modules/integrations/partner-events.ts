@@ -54,3 +54,36 @@ export async function publishCustomerMoved(
     reason: event.reason,
   });
 }
+
+/**
+ * alert.opened / alert.resolved: an alert on one of the partner's customers (the alerts module's
+ * evaluation hands each change to the composition root, which passes it here). A trial-ending
+ * alert that opens is also the partner's customer.trial_ending.
+ */
+export async function publishAlertChanged(
+  deps: PublishDeps,
+  event: {
+    type: 'alert.opened' | 'alert.resolved';
+    alert: { id: string; customerId: string; kind: string; since: string; cause: string };
+  },
+): Promise<number> {
+  const managed = await managingPartner(deps.db, event.alert.customerId);
+  if (!managed) return 0;
+  const { alert } = event;
+  let sent = await publishPartnerEvent(deps, managed.partnerId, event.type, {
+    alertId: alert.id,
+    customerId: alert.customerId,
+    domain: managed.customer.domain,
+    kind: alert.kind,
+    since: alert.since,
+    cause: alert.cause,
+  });
+  if (event.type === 'alert.opened' && alert.kind === 'trial_ending' && managed.customer.trialEndsAt) {
+    sent += await publishPartnerEvent(deps, managed.partnerId, 'customer.trial_ending', {
+      customerId: alert.customerId,
+      domain: managed.customer.domain,
+      trialEndsAt: managed.customer.trialEndsAt.toISOString(),
+    });
+  }
+  return sent;
+}

@@ -19,6 +19,7 @@ import {
   attemptDelivery,
   defineIntegrationJobs,
   integrationsModule,
+  publishAlertChanged,
   publishBackupRunEnded,
   publishPartnerEvent,
   verifySignature,
@@ -212,6 +213,47 @@ forEachDatabase('webhooks against a local HTTPS receiver', (kind) => {
       .find((body) => body.data.domain === 'failing.test');
     assert.equal(event?.type, 'backup.failed');
     assert.equal(event?.data.subject, 'ann@failing.test');
+  });
+
+  it('an alert opened on a customer reaches its partner as alert.opened, a trial ending also as customer.trial_ending', async () => {
+    receiver.received.length = 0;
+    receiver.answers.length = 0;
+    // Only the webhook added here listens (the earlier tests' are turned off).
+    await ctx.db.update(webhooks).set({ disabledAt: ctx.clock.now() }).where(eq(webhooks.partnerId, partnerId));
+    const trialEndsAt = new Date(ctx.clock.now().getTime() + 2 * 24 * 60 * minute);
+    const customerId = await seedCustomerWithBackups(ctx.db, ctx.clock.now(), {
+      partnerId,
+      domain: 'ending.test',
+      status: 'trial',
+      trialEndsAt,
+      users: 1,
+      licensed: 1,
+      protectedUsers: 1,
+    });
+    const hook = await addWebhook(['alert.opened', 'customer.trial_ending']);
+    const alert = {
+      id: crypto.randomUUID(),
+      customerId,
+      kind: 'trial_ending',
+      since: ctx.clock.now().toISOString(),
+      cause: 'The trial ends in 2 days.',
+    };
+    const queued = await publishAlertChanged(ctx, { type: 'alert.opened', alert });
+    assert.equal(queued, 2, 'one alert.opened and one customer.trial_ending to the one webhook');
+    await receiver.waitFor(2);
+    const bodies = receiver.received
+      .map((request) => JSON.parse(request.body) as { type: string; data: Record<string, unknown> })
+      .filter((body) => body.data.domain === 'ending.test');
+    const opened = bodies.find((body) => body.type === 'alert.opened');
+    assert.equal(opened?.data.alertId, alert.id);
+    assert.equal(opened?.data.kind, 'trial_ending');
+    assert.equal(
+      bodies.find((body) => body.type === 'customer.trial_ending')?.data.trialEndsAt,
+      trialEndsAt.toISOString(),
+    );
+    // A resolved alert is alert.resolved only, and only to webhooks that chose it.
+    assert.equal(await publishAlertChanged(ctx, { type: 'alert.resolved', alert }), 0, 'nobody chose alert.resolved');
+    await ctx.db.update(webhooks).set({ disabledAt: ctx.clock.now() }).where(eq(webhooks.id, hook.id));
   });
 
   async function deliveriesOf(webhookId: string) {
