@@ -19,6 +19,7 @@ import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { createMailService } from './modules/notifications/index.ts';
 import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/index.ts';
 import { defineRestoreJobs } from './modules/restore/index.ts';
+import { defineUsageJobs, scheduleUsageJobs } from './modules/usage/index.ts';
 
 export interface Runtime extends AppContext {
   close(): Promise<void>;
@@ -92,6 +93,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   defineExportJobs(jobs, () => runtime);
   defineResellerJobs(jobs, runtime);
   defineRestoreJobs(jobs, () => runtime);
+  defineUsageJobs(jobs, runtime);
   return runtime;
 }
 
@@ -150,4 +152,5 @@ export async function startWorkers(runtime: Runtime): Promise<void> {
   await scheduleCustomerJobs(runtime.jobs);
   await scheduleBackupJobs(runtime.jobs);
   await scheduleResellerJobs(runtime.jobs);
+  await scheduleUsageJobs(runtime.jobs);
 }

@@ -86,6 +86,7 @@ export {
   getConnection,
   hasDirectoryUsers,
   insertDirectoryUsers,
+  licenseCountsByCustomer,
   licensedEmails,
 } from './store.ts';
 export { listDirectoryUsers, listOrgUnits, type UsersPage, type UsersQuery } from './users-query.ts';

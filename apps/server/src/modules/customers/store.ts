@@ -177,3 +177,33 @@ export async function directoryUsersPage(
 export async function insertDirectoryUsers(db: Db, rows: (typeof directoryUsers.$inferInsert)[]): Promise<void> {
   if (rows.length > 0) await db.insert(directoryUsers).values(rows);
 }
+
+/**
+ * Standard and Archived licenses held per customer (every customer when `customerIds` is null),
+ * in one grouped scan of directory_users_license_idx; customers without a license are absent.
+ */
+export async function licenseCountsByCustomer(
+  db: Db,
+  customerIds: readonly string[] | null,
+): Promise<Map<string, { standard: number; archived: number }>> {
+  const counts = new Map<string, { standard: number; archived: number }>();
+  if (customerIds?.length === 0) return counts;
+  const rows = await db
+    .select({
+      customerId: directoryUsers.customerId,
+      standard: sql<number>`count(*) filter (where ${directoryUsers.license} = 'standard')::int`,
+      archived: sql<number>`count(*) filter (where ${directoryUsers.license} = 'archived')::int`,
+    })
+    .from(directoryUsers)
+    .where(
+      and(
+        isNotNull(directoryUsers.license),
+        customerIds
+          ? sql`${directoryUsers.customerId} = any(string_to_array(${customerIds.join(',')}, ',')::uuid[])`
+          : undefined,
+      ),
+    )
+    .groupBy(directoryUsers.customerId);
+  for (const row of rows) counts.set(row.customerId, { standard: row.standard, archived: row.archived });
+  return counts;
+}

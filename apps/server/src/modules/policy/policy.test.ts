@@ -138,6 +138,15 @@ const expected: Record<Action, Expected> = {
     partnerBilling: ownPartners,
   },
   'partner.billing.read': { partnerOwner: ownPartners, partnerAdmin: ownPartners, partnerBilling: ownPartners },
+  'partner.usage.read': {
+    vendorAdmin: allPartners,
+    vendorSupport: allPartners,
+    partnerOwner: ownPartners,
+    partnerAdmin: ownPartners,
+    partnerTechnician: ownPartners,
+    partnerReadOnly: ownPartners,
+    partnerBilling: ownPartners,
+  },
   'customer.read': {
     vendorAdmin: allCustomers,
     vendorSupport: allCustomers,

@@ -54,6 +54,7 @@ export const actions = [
   'partner.customers.add',
   'partner.customers.read',
   'partner.billing.read',
+  'partner.usage.read',
   // customer tenant
   'customer.read',
   'customer.licenses.manage',
@@ -151,6 +152,12 @@ const rules: Record<Action, Rule> = {
     ownPartnerOrg(...partnerRoles),
   ),
   'partner.billing.read': ownPartnerOrg('owner', 'admin', 'billing'),
+  // Usage and billing (issue 18 #4): every role of the partner's organisation (the Billing role's
+  // page; technicians see their assigned customers only, in SQL) and the vendor, for any partner.
+  'partner.usage.read': any(
+    all(vendorAny, (_a, t) => t.kind === 'partner'),
+    ownPartnerOrg(...partnerRoles),
+  ),
 
   'customer.read': any(
     all(vendorAny, (_a, t) => t.kind === 'customer'),

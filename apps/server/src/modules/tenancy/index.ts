@@ -9,6 +9,7 @@ export { authorizeCustomer } from './authorize-customer.ts';
 export {
   type CustomerAccessControls,
   type CustomerBackupWindow,
+  type CustomerListing,
   type CustomerRow,
   type CustomerStatus,
   customerColumn,
@@ -23,6 +24,7 @@ export {
   inServiceStatuses,
   insertCustomer,
   insertCustomerUnlessDomainTaken,
+  listCustomerListings,
   lockCustomer,
   type NewCustomer,
   setAllowPartnerAccess,
