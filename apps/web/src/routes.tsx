@@ -22,6 +22,7 @@ import { MyBackupsPage } from './pages/my-backups.tsx';
 import { NotFoundPage, RouteErrorPage } from './pages/not-found.tsx';
 import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
+import { UsagePage } from './pages/partner-usage.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
 import { JobPage, RestoresExportsPage } from './pages/restores-exports.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -133,6 +134,7 @@ const vendorNavFor = (user: SessionUser) =>
 const partnerNav: ConsoleNavItem[] = [
   { label: 'Overview', to: '/partner' },
   { label: 'Customers', to: '/partner/customers' },
+  { label: 'Usage and billing', to: '/partner/usage' },
   { label: 'Team', to: '/partner/team' },
   { label: 'Audit log', to: '/partner/audit' },
 ];
@@ -168,6 +170,17 @@ const vendorPartnersRoute = createRoute({
   getParentRoute: () => vendorRoute,
   path: 'partners',
   component: VendorPartnersPage,
+});
+const vendorPartnerUsageRoute = createRoute({
+  getParentRoute: () => vendorRoute,
+  path: 'partners/$partnerId/usage',
+  validateSearch: (search: Record<string, unknown>): { name?: string } =>
+    typeof search.name === 'string' && search.name.length > 0 ? { name: search.name } : {},
+  component: function VendorPartnerUsage() {
+    const { partnerId } = vendorPartnerUsageRoute.useParams();
+    const { name } = vendorPartnerUsageRoute.useSearch();
+    return <UsagePage key={partnerId} partnerId={partnerId} title={`Usage and billing: ${name ?? 'partner'}`} />;
+  },
 });
 const vendorAuditRoute = createRoute({
   getParentRoute: () => vendorRoute,
@@ -220,6 +233,13 @@ const partnerAuditRoute = createRoute({
   path: 'audit',
   component: function PartnerAudit() {
     return <AuditLogPage scope={{ kind: 'partner', partnerId: partnerRoute.useRouteContext().user.partnerId ?? '' }} />;
+  },
+});
+const partnerUsageRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'usage',
+  component: function PartnerUsage() {
+    return <UsagePage partnerId={partnerRoute.useRouteContext().user.partnerId ?? ''} />;
   },
 });
 const partnerTeamRoute = createRoute({
@@ -396,11 +416,18 @@ const routeTree = rootRoute.addChildren([
   trialRoute,
   trialAuthoriseRoute,
   enrolRoute,
-  vendorRoute.addChildren([vendorHomeRoute, vendorPartnersRoute, vendorOutboxRoute, vendorAuditRoute]),
+  vendorRoute.addChildren([
+    vendorHomeRoute,
+    vendorPartnersRoute,
+    vendorPartnerUsageRoute,
+    vendorOutboxRoute,
+    vendorAuditRoute,
+  ]),
   partnerRoute.addChildren([
     partnerHomeRoute,
     partnerCustomersRoute,
     partnerCustomerDetailRoute,
+    partnerUsageRoute,
     partnerTeamRoute,
     partnerAuditRoute,
   ]),
