@@ -174,12 +174,9 @@ const vendorPartnersRoute = createRoute({
 const vendorPartnerUsageRoute = createRoute({
   getParentRoute: () => vendorRoute,
   path: 'partners/$partnerId/usage',
-  validateSearch: (search: Record<string, unknown>): { name?: string } =>
-    typeof search.name === 'string' && search.name.length > 0 ? { name: search.name } : {},
   component: function VendorPartnerUsage() {
     const { partnerId } = vendorPartnerUsageRoute.useParams();
-    const { name } = vendorPartnerUsageRoute.useSearch();
-    return <UsagePage key={partnerId} partnerId={partnerId} title={`Usage and billing: ${name ?? 'partner'}`} />;
+    return <UsagePage key={partnerId} partnerId={partnerId} namePartner />;
   },
 });
 const vendorAuditRoute = createRoute({

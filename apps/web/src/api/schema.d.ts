@@ -3872,6 +3872,7 @@ export interface paths {
                             page: number;
                             pageSize: number;
                             partnerId: string;
+                            partnerName: string;
                             partners: {
                                 averageSeats: number;
                                 customers: number;

@@ -13,13 +13,15 @@ import { ConsolePage } from './console-pages.tsx';
 const pageSize = 50;
 const right = { textAlign: 'right' } as const;
 
-export function UsagePage({ partnerId, title = 'Usage and billing' }: { partnerId: string; title?: string }) {
+/** `namePartner`: the vendor console's page of one partner, titled with the partner's name. */
+export function UsagePage({ partnerId, namePartner = false }: { partnerId: string; namePartner?: boolean }) {
   const [month, setMonth] = useState<string | undefined>(undefined);
   const [page, setPage] = useState(1);
   const query: UsageQuery = { page, pageSize, ...(month ? { month } : {}) };
   const report = useQuery(usageQuery(partnerId, query));
   const data = report.data;
   const pages = data ? Math.max(1, Math.ceil(data.total / pageSize)) : 1;
+  const title = namePartner && data ? `Usage and billing: ${data.partnerName}` : 'Usage and billing';
   return (
     <ConsolePage title={title}>
       <Text size="sm" c="dimmed" maw={760}>

@@ -186,12 +186,7 @@ function PartnerRow({ partner }: { partner: Partner }) {
           ml="xs"
           style={{ whiteSpace: 'nowrap' }}
           renderRoot={(props) => (
-            <Link
-              {...props}
-              to="/vendor/partners/$partnerId/usage"
-              params={{ partnerId: partner.id }}
-              search={{ name: partner.name }}
-            />
+            <Link {...props} to="/vendor/partners/$partnerId/usage" params={{ partnerId: partner.id }} />
           )}
           aria-label={`Usage and billing of ${partner.name}`}
         >

@@ -87,6 +87,7 @@ export {
   hasDirectoryUsers,
   insertDirectoryUsers,
   licenseCountsByCustomer,
+  licenseCountsSubquery,
   licensedEmails,
 } from './store.ts';
 export { listDirectoryUsers, listOrgUnits, type UsersPage, type UsersQuery } from './users-query.ts';

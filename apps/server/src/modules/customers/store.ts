@@ -178,16 +178,9 @@ export async function insertDirectoryUsers(db: Db, rows: (typeof directoryUsers.
   if (rows.length > 0) await db.insert(directoryUsers).values(rows);
 }
 
-/**
- * Standard and Archived licenses held per customer (every customer when `customerIds` is null),
- * in one grouped scan of directory_users_license_idx; customers without a license are absent.
- */
-export async function licenseCountsByCustomer(
-  db: Db,
-  customerIds: readonly string[] | null,
-): Promise<Map<string, { standard: number; archived: number }>> {
+/** Standard and Archived licenses held by every customer (customers without a license are absent). */
+export async function licenseCountsByCustomer(db: Db): Promise<Map<string, { standard: number; archived: number }>> {
   const counts = new Map<string, { standard: number; archived: number }>();
-  if (customerIds?.length === 0) return counts;
   const rows = await db
     .select({
       customerId: directoryUsers.customerId,
@@ -195,15 +188,22 @@ export async function licenseCountsByCustomer(
       archived: sql<number>`count(*) filter (where ${directoryUsers.license} = 'archived')::int`,
     })
     .from(directoryUsers)
-    .where(
-      and(
-        isNotNull(directoryUsers.license),
-        customerIds
-          ? sql`${directoryUsers.customerId} = any(string_to_array(${customerIds.join(',')}, ',')::uuid[])`
-          : undefined,
-      ),
-    )
+    .where(isNotNull(directoryUsers.license))
     .groupBy(directoryUsers.customerId);
   for (const row of rows) counts.set(row.customerId, { standard: row.standard, archived: row.archived });
   return counts;
+}
+
+/**
+ * `(select customer_id, standard, archived from directory_users … group by customer_id)` for the
+ * customers whose ids `customerIds` (a subquery) selects: licenses held per customer, for another
+ * module's statement to join (customers without a license are absent).
+ */
+export function licenseCountsSubquery(customerIds: SQL): SQL {
+  return sql`(select ${directoryUsers.customerId} as customer_id,
+      count(*) filter (where ${directoryUsers.license} = 'standard')::int as standard,
+      count(*) filter (where ${directoryUsers.license} = 'archived')::int as archived
+    from ${directoryUsers}
+    where ${directoryUsers.license} is not null and ${directoryUsers.customerId} in ${customerIds}
+    group by ${directoryUsers.customerId})`;
 }

@@ -184,3 +184,29 @@ export async function listCustomerListings(
     )
     .orderBy(asc(customers.domain));
 }
+
+/**
+ * `(select id, domain, name, partner_id from customers where …)`: the customers of some partners
+ * (narrowed to `onlyCustomerIds` when given), as a subquery another module's statement joins,
+ * so a report over 10,000 customers stays one statement without reading this table itself.
+ */
+export function customersOfPartnersSubquery(
+  partnerIds: readonly string[],
+  onlyCustomerIds: readonly string[] | null,
+): SQL {
+  const where = and(
+    partnerIds.length === 0 ? sql`false` : inArray(customers.partnerId, [...partnerIds]),
+    onlyCustomerIds === null
+      ? undefined
+      : onlyCustomerIds.length === 0
+        ? sql`false`
+        : inArray(customers.id, [...onlyCustomerIds]),
+  );
+  return sql`(select ${customers.id} as id, ${customers.domain} as domain, ${customers.name} as name,
+    ${customers.partnerId} as partner_id from ${customers} where ${where})`;
+}
+
+/** `(select id, domain, name from customers)`: names beside another module's rows, by a join. */
+export function customerNamesSubquery(): SQL {
+  return sql`(select ${customers.id} as id, ${customers.domain} as domain, ${customers.name} as name from ${customers})`;
+}

@@ -15,6 +15,8 @@ export {
   customerColumn,
   customerIdsByDomain,
   customerIdsWithStatus,
+  customerNamesSubquery,
+  customersOfPartnersSubquery,
   deleteCustomerRow,
   findCustomerByDomain,
   findCustomerByDomainAnyCase,

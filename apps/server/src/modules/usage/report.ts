@@ -4,18 +4,18 @@
 // partner for a distributor. Past days come from the monthly rollup of the daily snapshots;
 // in the current month, today is added from the live counts, so a customer added a minute
 // ago is already there. The CSV is the same report, every row, in the same order.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { csvDocument } from '../../csv.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { storedBytesByCustomer } from '../backup/index.ts';
-import { licenseCountsByCustomer } from '../customers/index.ts';
+import { storedBytesSubquery } from '../backup/index.ts';
+import { licenseCountsSubquery } from '../customers/index.ts';
 import { type Actor, authorize, customerScope } from '../policy/index.ts';
 import {
-  type CustomerListing,
+  customerNamesSubquery,
+  customersOfPartnersSubquery,
   getPartner,
-  listCustomerListings,
   loadPartnerTenant,
   partnerSubtreeIds,
 } from '../tenancy/index.ts';
@@ -64,6 +64,7 @@ export const usageRowSchema = z.object({
 export type UsageRow = z.infer<typeof usageRowSchema>;
 export const usageReportSchema = z.object({
   partnerId: z.string(),
+  partnerName: z.string(),
   month: z.string(),
   /** The months that can be asked for, newest first (3 years are kept). */
   months: z.array(z.string()),
@@ -79,19 +80,6 @@ export const usageReportSchema = z.object({
   partners: z.array(figuresSchema.extend({ partnerId: z.string(), name: z.string() })),
 });
 export type UsageReport = z.infer<typeof usageReportSchema>;
-
-interface Accumulated {
-  customerId: string;
-  partnerId: string;
-  days: number;
-  seatDays: number;
-  peakSeats: number;
-  peakStandard: number;
-  peakArchived: number;
-  storageBytes: number;
-}
-
-const round2 = (value: number): number => Math.round(value * 100) / 100;
 
 /** Which partners and customers the actor's report covers (after the policy check). */
 async function reportScope(ctx: UsageDeps, actor: Actor, partnerId: string) {
@@ -116,126 +104,126 @@ function chosenMonth(requested: string | undefined, months: readonly string[]): 
   return month;
 }
 
-/** Every row of the month's report, ordered by domain then partner, with the totals. */
-async function buildReport(ctx: UsageDeps, actor: Actor, partnerId: string, requestedMonth: string | undefined) {
+/**
+ * The month's report in one statement: the month's rollup rows of the scope, merged (full outer
+ * join) with today's live counts in the current month; `page` rows ordered by domain then
+ * partner (every row when `page` is null), the totals over every row, and per partner.
+ */
+async function buildReport(
+  ctx: UsageDeps,
+  actor: Actor,
+  partnerId: string,
+  requestedMonth: string | undefined,
+  page: { limit: number; offset: number } | null,
+) {
   const { partnerIds, only } = await reportScope(ctx, actor, partnerId);
   const now = ctx.clock.now();
   const months = reportMonths(utcDay(now));
   const month = chosenMonth(requestedMonth, months);
   const includesToday = month === utcMonth(now);
-  const stored = await ctx.db
-    .select()
-    .from(usageMonths)
-    .where(
-      and(
-        inArray(usageMonths.partnerId, partnerIds),
-        eq(usageMonths.month, firstDay(month)),
-        only === null ? undefined : only.length === 0 ? sql`false` : inArray(usageMonths.customerId, [...only]),
-      ),
-    );
-  const rows = new Map<string, Accumulated>();
-  for (const row of stored) {
-    rows.set(`${row.partnerId}/${row.customerId}`, {
-      customerId: row.customerId,
-      partnerId: row.partnerId,
-      days: row.days,
-      seatDays: Number(row.seatDays),
-      peakSeats: row.peakSeats,
-      peakStandard: row.peakStandard,
-      peakArchived: row.peakArchived,
-      storageBytes: Number(row.lastStorageBytes),
-    });
-  }
-  const listings = new Map<string, CustomerListing>();
-  if (includesToday) {
-    const current = await listCustomerListings(ctx.db, { partnerIds, onlyCustomerIds: only });
-    for (const customer of current) listings.set(customer.id, customer);
-    await addToday(ctx, rows, current);
-  }
-  const missing = [...new Set(stored.map((row) => row.customerId))].filter((id) => !listings.has(id));
-  for (const customer of await listCustomerListings(ctx.db, { partnerIds: null, onlyCustomerIds: missing }))
-    listings.set(customer.id, customer);
+  const scope = customersOfPartnersSubquery(partnerIds, only);
+  const scopeIds = sql`(select id from ${scope} scoped)`;
+  const onlyStored =
+    only === null ? sql`true` : only.length === 0 ? sql`false` : inArray(usageMonths.customerId, [...only]);
+  const result = await ctx.db.execute(sql`
+    with live as (
+      select c.id as customer_id, c.partner_id, coalesce(s.standard, 0) as standard,
+        coalesce(s.archived, 0) as archived, coalesce(b.bytes, 0)::float8 as bytes
+      from ${scope} c
+      left join ${licenseCountsSubquery(scopeIds)} s on s.customer_id = c.id
+      left join ${storedBytesSubquery(scopeIds)} b on b.customer_id = c.id
+      where ${includesToday ? sql`true` : sql`false`}
+    ), stored as (
+      select * from ${usageMonths}
+      where ${inArray(usageMonths.partnerId, partnerIds)} and ${usageMonths.month} = ${firstDay(month)}::date
+        and ${onlyStored}
+    ), merged as (
+      select coalesce(m.partner_id, l.partner_id) as partner_id, coalesce(m.customer_id, l.customer_id) as customer_id,
+        coalesce(m.days, 0) + (case when l.customer_id is null then 0 else 1 end) as days,
+        coalesce(m.seat_days, 0) + coalesce(l.standard + l.archived, 0) as seat_days,
+        greatest(m.peak_seats, l.standard + l.archived) as peak_seats,
+        greatest(m.peak_standard, l.standard) as peak_standard,
+        greatest(m.peak_archived, l.archived) as peak_archived,
+        case when l.customer_id is null then m.last_storage_bytes::float8 else l.bytes end as storage_bytes
+      from stored m full outer join live l on l.customer_id = m.customer_id and l.partner_id = m.partner_id
+    ), report as materialized (
+      select merged.*, round(merged.seat_days::numeric / merged.days, 2) as average_seats,
+        coalesce(n.domain, '') as domain, coalesce(n.name, '') as name
+      from merged left join ${customerNamesSubquery()} n on n.id = merged.customer_id
+    )
+    select
+      (select coalesce(json_agg(p), '[]'::json) from (
+        select customer_id, partner_id, domain, name, peak_standard, peak_archived, peak_seats,
+          average_seats::float8 as average_seats, days, storage_bytes
+        from report order by domain, partner_id, customer_id
+        limit ${page?.limit ?? null} offset ${page?.offset ?? 0}) p) as rows,
+      (select json_agg(t) from (
+        select partner_id, count(*)::int as customers, sum(peak_seats)::int as peak_seats,
+          sum(average_seats)::float8 as average_seats, sum(storage_bytes)::float8 as storage_bytes
+        from report group by rollup (partner_id)) t) as totals`);
+  const [raw] = (result as unknown as { rows: { rows: RawRow[]; totals: RawTotals[] | null }[] }).rows;
   const partnerNames = new Map<string, string>();
   for (const id of partnerIds) partnerNames.set(id, (await getPartner(ctx.db, id))?.name ?? '');
-  const reportRows = [...rows.values()]
-    .map((row): UsageRow => {
-      const customer = listings.get(row.customerId);
-      return {
-        customerId: row.customerId,
-        domain: customer?.domain ?? '',
-        name: customer?.name ?? '',
-        partnerId: row.partnerId,
-        partnerName: partnerNames.get(row.partnerId) ?? '',
-        peakStandard: row.peakStandard,
-        peakArchived: row.peakArchived,
-        peakSeats: row.peakSeats,
-        averageSeats: round2(row.seatDays / row.days),
-        daysActive: row.days,
-        storageBytes: row.storageBytes,
-      };
-    })
-    .sort((a, b) =>
-      a.domain === b.domain ? a.partnerName.localeCompare(b.partnerName) : a.domain < b.domain ? -1 : 1,
-    );
-  const byPartner =
-    partnerIds.length > 1
-      ? partnerIds
-          .map((id) => ({
-            partnerId: id,
-            name: partnerNames.get(id) ?? '',
-            ...figures(reportRows.filter((row) => row.partnerId === id)),
-          }))
-          .filter((partner) => partner.customers > 0)
-      : [];
+  const totals = raw?.totals ?? [];
+  const toFigures = (row: RawTotals | undefined) => ({
+    customers: row?.customers ?? 0,
+    peakSeats: row?.peak_seats ?? 0,
+    averageSeats: row?.average_seats ?? 0,
+    storageBytes: row?.storage_bytes ?? 0,
+  });
   return {
     partnerId,
+    partnerName: partnerNames.get(partnerId) ?? '',
     month,
     months,
     includesToday,
     asOf: now,
-    rows: reportRows,
-    totals: figures(reportRows),
-    byPartner,
+    rows: (raw?.rows ?? []).map(
+      (row): UsageRow => ({
+        customerId: row.customer_id,
+        domain: row.domain,
+        name: row.name,
+        partnerId: row.partner_id,
+        partnerName: partnerNames.get(row.partner_id) ?? '',
+        peakStandard: row.peak_standard,
+        peakArchived: row.peak_archived,
+        peakSeats: row.peak_seats,
+        averageSeats: row.average_seats,
+        daysActive: row.days,
+        storageBytes: row.storage_bytes,
+      }),
+    ),
+    totals: toFigures(totals.find((row) => row.partner_id === null)),
+    // A distributor's figures per partner of its subtree, in the subtree's order.
+    byPartner:
+      partnerIds.length > 1
+        ? partnerIds.flatMap((id) => {
+            const row = totals.find((total) => total.partner_id === id);
+            return row ? [{ partnerId: id, name: partnerNames.get(id) ?? '', ...toFigures(row) }] : [];
+          })
+        : [],
   };
 }
 
-/** Today, from the live counts, for every customer that exists now (under its current partner). */
-async function addToday(ctx: UsageDeps, rows: Map<string, Accumulated>, customers: readonly CustomerListing[]) {
-  const ids = customers.map((customer) => customer.id);
-  const seats = await licenseCountsByCustomer(ctx.db, ids);
-  const bytes = await storedBytesByCustomer(ctx.db, ids);
-  for (const customer of customers) {
-    if (!customer.partnerId) continue;
-    const standard = seats.get(customer.id)?.standard ?? 0;
-    const archived = seats.get(customer.id)?.archived ?? 0;
-    const key = `${customer.partnerId}/${customer.id}`;
-    const row = rows.get(key) ?? {
-      customerId: customer.id,
-      partnerId: customer.partnerId,
-      days: 0,
-      seatDays: 0,
-      peakSeats: 0,
-      peakStandard: 0,
-      peakArchived: 0,
-      storageBytes: 0,
-    };
-    row.days += 1;
-    row.seatDays += standard + archived;
-    row.peakSeats = Math.max(row.peakSeats, standard + archived);
-    row.peakStandard = Math.max(row.peakStandard, standard);
-    row.peakArchived = Math.max(row.peakArchived, archived);
-    row.storageBytes = bytes.get(customer.id) ?? 0;
-    rows.set(key, row);
-  }
+interface RawRow {
+  customer_id: string;
+  partner_id: string;
+  domain: string;
+  name: string;
+  peak_standard: number;
+  peak_archived: number;
+  peak_seats: number;
+  average_seats: number;
+  days: number;
+  storage_bytes: number;
 }
-
-function figures(rows: readonly UsageRow[]) {
-  return {
-    customers: rows.length,
-    peakSeats: rows.reduce((sum, row) => sum + row.peakSeats, 0),
-    averageSeats: round2(rows.reduce((sum, row) => sum + row.averageSeats, 0)),
-    storageBytes: rows.reduce((sum, row) => sum + row.storageBytes, 0),
-  };
+/** One per partner, and the grand total (partner_id null, from `group by rollup`). */
+interface RawTotals {
+  partner_id: string | null;
+  customers: number;
+  peak_seats: number;
+  average_seats: number;
+  storage_bytes: number;
 }
 
 export async function getUsageReport(
@@ -244,18 +232,19 @@ export async function getUsageReport(
   partnerId: string,
   query: UsageQuery,
 ): Promise<UsageReport> {
-  const report = await buildReport(ctx, actor, partnerId, query.month);
   const offset = (query.page - 1) * query.pageSize;
+  const report = await buildReport(ctx, actor, partnerId, query.month, { limit: query.pageSize, offset });
   return {
     partnerId: report.partnerId,
+    partnerName: report.partnerName,
     month: report.month,
     months: report.months,
     includesToday: report.includesToday,
     asOf: report.asOf.toISOString(),
-    total: report.rows.length,
+    total: report.totals.customers,
     page: query.page,
     pageSize: query.pageSize,
-    customers: report.rows.slice(offset, offset + query.pageSize),
+    customers: report.rows,
     totals: report.totals,
     partners: report.byPartner,
   };
@@ -281,7 +270,7 @@ export async function exportUsageCsv(
   partnerId: string,
   query: UsageCsvQuery,
 ): Promise<{ month: string; csv: string }> {
-  const report = await buildReport(ctx, actor, partnerId, query.month);
+  const report = await buildReport(ctx, actor, partnerId, query.month, null);
   const { totals } = report;
   const csv = csvDocument(
     csvColumns.map((column) => column.header),

@@ -32,8 +32,8 @@ export async function takeDailySnapshot(db: Db, day: string, now: Date): Promise
     throw new AppError('bad_request', 'Only a day that has ended can be recorded.', { field: 'day' });
   }
   const customers = await listCustomerListings(db, { partnerIds: null, createdBefore: endOfDay(day) });
-  const seats = await licenseCountsByCustomer(db, null);
-  const bytes = await storedBytesByCustomer(db, null);
+  const seats = await licenseCountsByCustomer(db);
+  const bytes = await storedBytesByCustomer(db);
   let inserted = 0;
   for (let start = 0; start < customers.length; start += batchSize) {
     const rows = customers.slice(start, start + batchSize).map((customer) => ({
