@@ -76,7 +76,7 @@ export {
   startBackup,
 } from './start-backup.ts';
 export { type BackupStatus, getBackupStatus, listBackupRuns } from './status.ts';
-export { storedBytesByCustomer, storedBytesSubquery } from './stored-bytes.ts';
+export { storedBytesByCustomer } from './stored-bytes.ts';
 export {
   createTenantRepositoryKeys,
   openTenantRepository,

@@ -1,6 +1,6 @@
 // Bytes each tenant's repository holds: the sum of its packs' sizes (after dedup, compression
 // and encryption), as usage reports and billing count storage.
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { repositoryPacks } from './tables.ts';
 
@@ -16,11 +16,4 @@ export async function storedBytesByCustomer(db: Db): Promise<Map<string, number>
     .groupBy(repositoryPacks.customerId);
   for (const row of rows) bytes.set(row.customerId, Number(row.bytes));
   return bytes;
-}
-
-/** `(select customer_id, bytes from repository_packs … group by customer_id)` for another module's statement to join. */
-export function storedBytesSubquery(customerIds: SQL): SQL {
-  return sql`(select ${repositoryPacks.customerId} as customer_id, sum(${repositoryPacks.size})::bigint as bytes
-    from ${repositoryPacks} where ${repositoryPacks.customerId} in ${customerIds}
-    group by ${repositoryPacks.customerId})`;
 }

@@ -87,7 +87,6 @@ export {
   hasDirectoryUsers,
   insertDirectoryUsers,
   licenseCountsByCustomer,
-  licenseCountsSubquery,
   licensedEmails,
 } from './store.ts';
 export { listDirectoryUsers, listOrgUnits, type UsersPage, type UsersQuery } from './users-query.ts';

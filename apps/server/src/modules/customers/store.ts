@@ -193,17 +193,3 @@ export async function licenseCountsByCustomer(db: Db): Promise<Map<string, { sta
   for (const row of rows) counts.set(row.customerId, { standard: row.standard, archived: row.archived });
   return counts;
 }
-
-/**
- * `(select customer_id, standard, archived from directory_users … group by customer_id)` for the
- * customers whose ids `customerIds` (a subquery) selects: licenses held per customer, for another
- * module's statement to join (customers without a license are absent).
- */
-export function licenseCountsSubquery(customerIds: SQL): SQL {
-  return sql`(select ${directoryUsers.customerId} as customer_id,
-      count(*) filter (where ${directoryUsers.license} = 'standard')::int as standard,
-      count(*) filter (where ${directoryUsers.license} = 'archived')::int as archived
-    from ${directoryUsers}
-    where ${directoryUsers.license} is not null and ${directoryUsers.customerId} in ${customerIds}
-    group by ${directoryUsers.customerId})`;
-}

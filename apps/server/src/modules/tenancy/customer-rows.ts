@@ -2,7 +2,7 @@
 // other modules never query the table, they call these. Each function names the customer it is
 // on; the subquery builders let another module's query keep to customers in some state in
 // one statement, without a join on this module's table.
-import { type AnyColumn, and, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { customers } from './tables.ts';
 
@@ -143,67 +143,19 @@ export function customerColumn<K extends 'domain' | 'name' | 'status'>(
   return sql<CustomerRow[K] | null>`(${subquery})`;
 }
 
-/** What a per-customer report shows of a tenant: who it is, whose it is, since when. */
+/** A tenant as the daily usage snapshot records it: which one, whose, since when. */
 export interface CustomerListing {
   id: string;
-  domain: string;
-  name: string;
   partnerId: string | null;
   createdAt: Date;
 }
 
-/**
- * The customers of some partners (every customer when `partnerIds` is null), narrowed to
- * `onlyCustomerIds` when given (a technician's assigned ones) and to those created before
- * `createdBefore`; ordered by domain. One index range per partner (customers_partner_idx).
- */
-export async function listCustomerListings(
-  db: Db,
-  filter: {
-    partnerIds: readonly string[] | null;
-    onlyCustomerIds?: readonly string[] | null;
-    createdBefore?: Date;
-  },
-): Promise<CustomerListing[]> {
-  if (filter.partnerIds?.length === 0 || filter.onlyCustomerIds?.length === 0) return [];
+/** Every customer created before `createdBefore`. */
+export async function listCustomersCreatedBefore(db: Db, createdBefore: Date): Promise<CustomerListing[]> {
   return db
-    .select({
-      id: customers.id,
-      domain: customers.domain,
-      name: customers.name,
-      partnerId: customers.partnerId,
-      createdAt: customers.createdAt,
-    })
+    .select({ id: customers.id, partnerId: customers.partnerId, createdAt: customers.createdAt })
     .from(customers)
-    .where(
-      and(
-        filter.partnerIds ? inArray(customers.partnerId, [...filter.partnerIds]) : undefined,
-        filter.onlyCustomerIds ? inArray(customers.id, [...filter.onlyCustomerIds]) : undefined,
-        filter.createdBefore ? lt(customers.createdAt, filter.createdBefore) : undefined,
-      ),
-    )
-    .orderBy(asc(customers.domain));
-}
-
-/**
- * `(select id, domain, name, partner_id from customers where …)`: the customers of some partners
- * (narrowed to `onlyCustomerIds` when given), as a subquery another module's statement joins,
- * so a report over 10,000 customers stays one statement without reading this table itself.
- */
-export function customersOfPartnersSubquery(
-  partnerIds: readonly string[],
-  onlyCustomerIds: readonly string[] | null,
-): SQL {
-  const where = and(
-    partnerIds.length === 0 ? sql`false` : inArray(customers.partnerId, [...partnerIds]),
-    onlyCustomerIds === null
-      ? undefined
-      : onlyCustomerIds.length === 0
-        ? sql`false`
-        : inArray(customers.id, [...onlyCustomerIds]),
-  );
-  return sql`(select ${customers.id} as id, ${customers.domain} as domain, ${customers.name} as name,
-    ${customers.partnerId} as partner_id from ${customers} where ${where})`;
+    .where(lt(customers.createdAt, createdBefore));
 }
 
 /** `(select id, domain, name from customers)`: names beside another module's rows, by a join. */

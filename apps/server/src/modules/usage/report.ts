@@ -9,16 +9,9 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { csvDocument } from '../../csv.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { storedBytesSubquery } from '../backup/index.ts';
-import { licenseCountsSubquery } from '../customers/index.ts';
 import { type Actor, authorize, customerScope } from '../policy/index.ts';
-import {
-  customerNamesSubquery,
-  customersOfPartnersSubquery,
-  getPartner,
-  loadPartnerTenant,
-  partnerSubtreeIds,
-} from '../tenancy/index.ts';
+import { freshSeatFigures } from '../reseller/index.ts';
+import { customerNamesSubquery, getPartner, loadPartnerTenant, partnerSubtreeIds } from '../tenancy/index.ts';
 import { firstDay, reportMonths, utcDay, utcMonth } from './days.ts';
 import { usageMonths } from './tables.ts';
 
@@ -104,6 +97,10 @@ function chosenMonth(requested: string | undefined, months: readonly string[]): 
   return month;
 }
 
+/** A past month has no live day: the same columns, no row. */
+const noLiveFigures = sql`(select null::uuid as customer_id, null::uuid as partner_id, 0 as standard_seats,
+  0 as archived_seats, 0 as storage_bytes where false)`;
+
 /**
  * The month's report in one statement: the month's rollup rows of the scope, merged (full outer
  * join) with today's live counts in the current month; `page` rows ordered by domain then
@@ -121,18 +118,15 @@ async function buildReport(
   const months = reportMonths(utcDay(now));
   const month = chosenMonth(requestedMonth, months);
   const includesToday = month === utcMonth(now);
-  const scope = customersOfPartnersSubquery(partnerIds, only);
-  const scopeIds = sql`(select id from ${scope} scoped)`;
+  // Today: the customers' current figures, the ones the customers list shows (customer_health).
+  const live = includesToday ? await freshSeatFigures(ctx.db, now, partnerIds, only) : null;
   const onlyStored =
     only === null ? sql`true` : only.length === 0 ? sql`false` : inArray(usageMonths.customerId, [...only]);
   const result = await ctx.db.execute(sql`
     with live as (
-      select c.id as customer_id, c.partner_id, coalesce(s.standard, 0) as standard,
-        coalesce(s.archived, 0) as archived, coalesce(b.bytes, 0)::float8 as bytes
-      from ${scope} c
-      left join ${licenseCountsSubquery(scopeIds)} s on s.customer_id = c.id
-      left join ${storedBytesSubquery(scopeIds)} b on b.customer_id = c.id
-      where ${includesToday ? sql`true` : sql`false`}
+      select customer_id, partner_id, standard_seats as standard, archived_seats as archived,
+        storage_bytes::float8 as bytes
+      from ${live ?? noLiveFigures} figures
     ), stored as (
       select * from ${usageMonths}
       where ${inArray(usageMonths.partnerId, partnerIds)} and ${usageMonths.month} = ${firstDay(month)}::date

@@ -8,7 +8,7 @@ import type { Db } from '../../db/database.ts';
 import { AppError } from '../../http/errors.ts';
 import { storedBytesByCustomer } from '../backup/index.ts';
 import { licenseCountsByCustomer } from '../customers/index.ts';
-import { listCustomerListings } from '../tenancy/index.ts';
+import { listCustomersCreatedBefore } from '../tenancy/index.ts';
 import { endOfDay, firstDay, oldestKeptDay, utcDay } from './days.ts';
 import { usageMonths, usageSnapshots } from './tables.ts';
 
@@ -31,7 +31,7 @@ export async function takeDailySnapshot(db: Db, day: string, now: Date): Promise
   if (day >= utcDay(now)) {
     throw new AppError('bad_request', 'Only a day that has ended can be recorded.', { field: 'day' });
   }
-  const customers = await listCustomerListings(db, { partnerIds: null, createdBefore: endOfDay(day) });
+  const customers = await listCustomersCreatedBefore(db, endOfDay(day));
   const seats = await licenseCountsByCustomer(db);
   const bytes = await storedBytesByCustomer(db);
   let inserted = 0;
