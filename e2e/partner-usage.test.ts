@@ -19,6 +19,7 @@ import { requireIdentityApi, type SafeholdServer, startSafehold } from './suppor
 const masterKey = randomBytes(32);
 let server: SafeholdServer;
 let billing: SeededStaffUser;
+let operator: SeededStaffUser;
 const day = 24 * 3600_000;
 const now = new Date();
 /** Last month, 'YYYY-MM', and its days. */
@@ -46,6 +47,7 @@ before(async () => {
           { db, masterKey },
           { email: 'billing@northwind.example', partnerId, role: 'billing' },
         );
+        operator = await seedStaffUser({ db, masterKey }, { email: 'ops@vendor.example', role: 'support' });
         const customers = [
           { domain: 'alpha-traders.example', name: 'Alpha Traders', users: 40, licensed: 30, archived: 2 },
           { domain: 'bravo-bakery.example', name: 'Bravo Bakery', users: 8, licensed: 8, archived: 0 },
@@ -80,6 +82,18 @@ after(async () => {
   await server?.stop();
 });
 
+async function signIn(page: Page, user: SeededStaffUser): Promise<void> {
+  await page.goto('/sign-in');
+  await waitForVisible(page, page.getByRole('button', { name: 'Sign in', exact: true }), 'the sign-in form');
+  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(user.email);
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  const codeBox = page.getByRole('textbox', { name: 'Authentication code', exact: true });
+  await waitForVisible(page, codeBox, 'the second sign-in step');
+  await codeBox.fill(totpCode(user.totpSecret as Buffer, new Date()));
+  await page.getByRole('button', { name: 'Verify code', exact: true }).click();
+}
+
 /** The usage table's body rows as their cells' text. */
 async function tableRows(page: Page): Promise<string[][]> {
   const table = page.getByRole('table', { name: 'Usage per customer' });
@@ -105,15 +119,7 @@ test('a Billing member reads this and last month and downloads exactly the table
   const page = await context.newPage();
 
   await withFailureScreenshot(page, 'partner-usage', async () => {
-    await page.goto('/sign-in');
-    await waitForVisible(page, page.getByRole('button', { name: 'Sign in', exact: true }), 'the sign-in form');
-    await page.getByRole('textbox', { name: 'Email', exact: true }).fill(billing.email);
-    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(billing.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    const codeBox = page.getByRole('textbox', { name: 'Authentication code', exact: true });
-    await waitForVisible(page, codeBox, 'the second sign-in step');
-    await codeBox.fill(totpCode(billing.totpSecret as Buffer, new Date()));
-    await page.getByRole('button', { name: 'Verify code', exact: true }).click();
+    await signIn(page, billing);
 
     const navLink = page.getByRole('link', { name: 'Usage and billing', exact: true });
     await waitForVisible(page, navLink, 'the Usage and billing link');
@@ -169,5 +175,28 @@ test('a Billing member reads this and last month and downloads exactly the table
     await month.waitFor();
     assert.ok(await page.getByRole('link', { name: 'Download CSV', exact: true }).isVisible());
     await screenshot(page, 'partner-usage-390');
+  });
+});
+
+test("the vendor console opens a partner's Usage and billing from the Partners list", async (t) => {
+  if (!(await requireIdentityApi(t, server))) return;
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  t.after(() => browser.close());
+  const page = await browser.newPage({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
+  await withFailureScreenshot(page, 'vendor-usage', async () => {
+    await signIn(page, operator);
+    const partners = page.getByRole('link', { name: 'Partners', exact: true });
+    await waitForVisible(page, partners, 'the vendor console');
+    await partners.click();
+    const usage = page.getByRole('link', { name: 'Usage and billing of Northwind IT', exact: true });
+    await waitForVisible(page, usage, "the partner's usage link");
+    await usage.click();
+    await page.getByRole('heading', { name: 'Usage and billing: Northwind IT' }).waitFor();
+    assert.deepEqual(
+      (await tableRows(page)).map((cells) => cells[0]),
+      ['alpha-traders.exampleAlpha Traders', 'bravo-bakery.exampleBravo Bakery'],
+    );
+    await screenshot(page, 'vendor-partner-usage-1280');
   });
 });
