@@ -124,7 +124,7 @@ export async function healthOf(db: Db, now: Date, customerIds: readonly string[]
 }
 
 /**
- * `(select customer_id, partner_id, standard_seats, archived_seats, storage_bytes from
+ * `(select customer_id, partner_id, domain, name, standard_seats, archived_seats, storage_bytes from
  * customer_health where …)` for the customers of some partners (narrowed to `onlyCustomerIds`),
  * after recomputing the stale ones among them: their current seats and storage for another
  * module's statement to join (Usage and billing reads today from it).
@@ -145,6 +145,6 @@ export async function freshSeatFigures(
   );
   await refreshStaleHealth(db, now, scope);
   return sql`(select ${customerHealth.customerId} as customer_id, ${customerHealth.partnerId} as partner_id,
-    ${customerHealth.standardSeats} as standard_seats, ${customerHealth.archivedSeats} as archived_seats,
+    ${customerHealth.domain} as domain, ${customerHealth.name} as name, ${customerHealth.standardSeats} as standard_seats, ${customerHealth.archivedSeats} as archived_seats,
     ${customerHealth.storageBytes} as storage_bytes from ${customerHealth} where ${scope})`;
 }

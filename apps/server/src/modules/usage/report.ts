@@ -98,8 +98,8 @@ function chosenMonth(requested: string | undefined, months: readonly string[]): 
 }
 
 /** A past month has no live day: the same columns, no row. */
-const noLiveFigures = sql`(select null::uuid as customer_id, null::uuid as partner_id, 0 as standard_seats,
-  0 as archived_seats, 0 as storage_bytes where false)`;
+const noLiveFigures = sql`(select null::uuid as customer_id, null::uuid as partner_id, null::text as domain,
+  null::text as name, 0 as standard_seats, 0 as archived_seats, 0 as storage_bytes where false)`;
 
 /**
  * The month's report in one statement: the month's rollup rows of the scope, merged (full outer
@@ -124,7 +124,7 @@ async function buildReport(
     only === null ? sql`true` : only.length === 0 ? sql`false` : inArray(usageMonths.customerId, [...only]);
   const result = await ctx.db.execute(sql`
     with live as (
-      select customer_id, partner_id, standard_seats as standard, archived_seats as archived,
+      select customer_id, partner_id, domain, name, standard_seats as standard, archived_seats as archived,
         storage_bytes::float8 as bytes
       from ${live ?? noLiveFigures} figures
     ), stored as (
@@ -138,12 +138,15 @@ async function buildReport(
         greatest(m.peak_seats, l.standard + l.archived) as peak_seats,
         greatest(m.peak_standard, l.standard) as peak_standard,
         greatest(m.peak_archived, l.archived) as peak_archived,
-        case when l.customer_id is null then m.last_storage_bytes::float8 else l.bytes end as storage_bytes
+        case when l.customer_id is null then m.last_storage_bytes::float8 else l.bytes end as storage_bytes,
+        l.domain as live_domain, l.name as live_name
       from stored m full outer join live l on l.customer_id = m.customer_id and l.partner_id = m.partner_id
     ), report as materialized (
+      -- Names: today's row has them; a customer no longer under this partner is looked up alone.
       select merged.*, round(merged.seat_days::numeric / merged.days, 2) as average_seats,
-        coalesce(n.domain, '') as domain, coalesce(n.name, '') as name
-      from merged left join ${customerNamesSubquery()} n on n.id = merged.customer_id
+        coalesce(merged.live_domain, (select n.domain from ${customerNamesSubquery()} n where n.id = merged.customer_id), '') as domain,
+        coalesce(merged.live_name, (select n.name from ${customerNamesSubquery()} n where n.id = merged.customer_id), '') as name
+      from merged
     )
     select
       (select coalesce(json_agg(p), '[]'::json) from (
