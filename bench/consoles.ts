@@ -21,6 +21,7 @@ import { backupCustomerHooks } from '../apps/server/src/modules/backup/index.ts'
 import { createCustomersModule } from '../apps/server/src/modules/customers/index.ts';
 import { identityModule } from '../apps/server/src/modules/identity/index.ts';
 import { refreshCustomerHealth, resellerModule } from '../apps/server/src/modules/reseller/index.ts';
+import { runUsageSnapshot, usageModule } from '../apps/server/src/modules/usage/index.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../apps/server/src/testing/browser.ts';
 import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
 
@@ -136,7 +137,7 @@ async function customersList(): Promise<void> {
     return;
   }
   const ctx = await createTestContext('postgres');
-  const app = await buildApp(ctx, { modules: [identityModule, resellerModule] });
+  const app = await buildApp(ctx, { modules: [identityModule, resellerModule, usageModule] });
   try {
     const partnerId = await seedPartner(ctx.db, { name: 'Bench Partner' });
     const otherId = await seedPartner(ctx.db, { name: 'Other Partner' });
@@ -209,10 +210,57 @@ async function customersList(): Promise<void> {
     process.stdout.write(
       `\nCold first read (computes every health row): ${ms(cold)} ms. Recomputing all ${ids.rows.length} rows (what aggregating per request would cost): ${ms(recomputeAll)} ms.\n`,
     );
+    await usage(ctx, browser, partnerId, reference);
   } finally {
     await app.close();
     await ctx.close();
   }
+}
+
+/**
+ * Usage and billing (issue 18 #4) on the same database: the daily snapshot job over every
+ * customer (timed per day, for the days of this month before today, at least one), then the
+ * report's first page and a middle page (the month's rollup plus today's live counts) and the
+ * whole month as CSV.
+ */
+async function usage(
+  ctx: TestContext,
+  browser: ReturnType<typeof createBrowser>,
+  partnerId: string,
+  reference: Figures,
+) {
+  const today = ctx.clock.now();
+  const days = Math.max(1, today.getUTCDate() - 1);
+  const jobTimes: number[] = [];
+  for (let back = days; back >= 1; back--) {
+    const day = new Date(today.getTime() - back * 24 * 3600_000).toISOString().slice(0, 10);
+    const started = performance.now();
+    const report = await runUsageSnapshot(ctx, day);
+    jobTimes.push(performance.now() - started);
+    if (report.inserted !== report.customers) throw new Error(`snapshot of ${day}: ${JSON.stringify(report)}`);
+  }
+  const get = async (url: string) => {
+    const response = await browser.get(url);
+    if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
+    return response;
+  };
+  const base = `/api/partners/${partnerId}/usage`;
+  const first = (await get(base)).json() as { total: number };
+  if (first.total !== customerCount) throw new Error(`usage: expected ${customerCount} customers, got ${first.total}`);
+  const cases: [string, string, number][] = [
+    ['this month, first page (50) + totals, today live', base, requests],
+    ['this month, page 100', `${base}?page=100`, requests],
+    ['this month as CSV (every row)', `${base}.csv`, Math.max(10, Math.floor(requests / 10))],
+  ];
+  process.stdout.write(
+    `\nPostgreSQL, Usage and billing, ${customerCount} customers of one partner (+10 % of another), ${days} day(s) recorded this month (ms):\n`,
+  );
+  process.stdout.write(header);
+  for (const [name, url, count] of cases)
+    process.stdout.write(row(name, await time(count, () => get(url).then(() => undefined)), reference));
+  process.stdout.write(
+    `\nDaily snapshot job, ${Math.ceil(customerCount * 1.1)} customers: ${jobTimes.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')} per day.\n`,
+  );
 }
 
 async function licenseManager(): Promise<void> {

@@ -21,6 +21,7 @@ import { defineIntegrationJobs, publishAlertChanged, publishBackupRunEnded } fro
 import { createMailService } from './modules/notifications/index.ts';
 import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/index.ts';
 import { defineRestoreJobs } from './modules/restore/index.ts';
+import { defineUsageJobs, scheduleUsageJobs } from './modules/usage/index.ts';
 
 export interface Runtime extends AppContext {
   close(): Promise<void>;
@@ -104,6 +105,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   });
   defineIntegrationJobs(jobs, () => runtime);
   defineRestoreJobs(jobs, () => runtime);
+  defineUsageJobs(jobs, runtime);
   return runtime;
 }
 
@@ -163,4 +165,5 @@ export async function startWorkers(runtime: Runtime): Promise<void> {
   await scheduleBackupJobs(runtime.jobs);
   await scheduleResellerJobs(runtime.jobs);
   await scheduleAlertJobs(runtime.jobs);
+  await scheduleUsageJobs(runtime.jobs);
 }

@@ -1,7 +1,7 @@
 // One format for every date, byte count and duration the consoles show.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { bytes, count, date, dateTime, duration, none, setDisplayLocale, timeOfDay } from './format.ts';
+import { bytes, count, date, dateTime, duration, month, none, setDisplayLocale, timeOfDay } from './format.ts';
 
 before(() => setDisplayLocale('en-GB'));
 after(() => setDisplayLocale(undefined));
@@ -36,4 +36,9 @@ test('counts are grouped and durations read as people say them', () => {
   assert.equal(duration(12_400), '12 s');
   assert.equal(duration(185_000), '3 min 5 s');
   assert.equal(duration(3_720_000), '1 h 2 min');
+});
+
+test('a billing month is written as month and year, whatever the time zone', () => {
+  assert.equal(month('2026-03'), 'March 2026');
+  assert.equal(month('2026-12'), 'December 2026');
 });

@@ -20,6 +20,13 @@ export function date(iso: string | Date | null | undefined): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(new Date(iso));
 }
 
+/** A calendar month given as 'YYYY-MM' ("March 2026"): billing months are UTC months. */
+export function month(yearMonth: string): string {
+  return new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+    new Date(`${yearMonth}-01T00:00:00Z`),
+  );
+}
+
 /** A time of day alone ("20:41"), e.g. for "ends at HH:MM". */
 export function timeOfDay(iso: string | Date): string {
   return new Intl.DateTimeFormat(locale, { timeStyle: 'short' }).format(new Date(iso));

@@ -26,6 +26,7 @@ import { PartnerCustomersPage } from './pages/partner-customers.tsx';
 import { PartnerIntegrationsPage } from './pages/partner-integrations.tsx';
 import { PartnerOverviewPage } from './pages/partner-overview.tsx';
 import { PartnerTeamPage } from './pages/partner-team.tsx';
+import { UsagePage } from './pages/partner-usage.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
 import { JobPage, RestoresExportsPage } from './pages/restores-exports.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -141,6 +142,7 @@ const partnerNav: ConsoleNavItem[] = [
   { label: 'Overview', to: '/partner' },
   { label: 'Customers', to: '/partner/customers' },
   { label: 'Alerts', to: '/partner/alerts' },
+  { label: 'Usage and billing', to: '/partner/usage' },
   { label: 'Team', to: '/partner/team' },
   { label: 'Integrations', to: '/partner/integrations' },
   { label: 'Audit log', to: '/partner/audit' },
@@ -177,6 +179,14 @@ const vendorPartnersRoute = createRoute({
   getParentRoute: () => vendorRoute,
   path: 'partners',
   component: VendorPartnersPage,
+});
+const vendorPartnerUsageRoute = createRoute({
+  getParentRoute: () => vendorRoute,
+  path: 'partners/$partnerId/usage',
+  component: function VendorPartnerUsage() {
+    const { partnerId } = vendorPartnerUsageRoute.useParams();
+    return <UsagePage key={partnerId} partnerId={partnerId} namePartner />;
+  },
 });
 const vendorAuditRoute = createRoute({
   getParentRoute: () => vendorRoute,
@@ -256,6 +266,13 @@ const partnerIntegrationsRoute = createRoute({
   path: 'integrations',
   component: function PartnerIntegrations() {
     return <PartnerIntegrationsPage partnerId={partnerRoute.useRouteContext().user.partnerId ?? ''} />;
+  },
+});
+const partnerUsageRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'usage',
+  component: function PartnerUsage() {
+    return <UsagePage partnerId={partnerRoute.useRouteContext().user.partnerId ?? ''} />;
   },
 });
 const partnerTeamRoute = createRoute({
@@ -435,12 +452,19 @@ const routeTree = rootRoute.addChildren([
   trialRoute,
   trialAuthoriseRoute,
   enrolRoute,
-  vendorRoute.addChildren([vendorHomeRoute, vendorPartnersRoute, vendorOutboxRoute, vendorAuditRoute]),
+  vendorRoute.addChildren([
+    vendorHomeRoute,
+    vendorPartnersRoute,
+    vendorPartnerUsageRoute,
+    vendorOutboxRoute,
+    vendorAuditRoute,
+  ]),
   partnerRoute.addChildren([
     partnerHomeRoute,
     partnerCustomersRoute,
     partnerCustomerDetailRoute,
     partnerAlertsRoute,
+    partnerUsageRoute,
     partnerTeamRoute,
     partnerIntegrationsRoute,
     partnerAuditRoute,

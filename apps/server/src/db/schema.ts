@@ -16,3 +16,4 @@ export * from '../modules/reseller/tables.ts';
 export * from '../modules/restore/tables.ts';
 export * from '../modules/tenancy/tables.ts';
 export * from '../modules/transfer/tables.ts';
+export * from '../modules/usage/tables.ts';

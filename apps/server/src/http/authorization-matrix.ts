@@ -518,6 +518,14 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  404 404 404',
     other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
   },
+  'GET /api/partners/:partnerId/usage': {
+    own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  404 404 404',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'GET /api/partners/:partnerId/usage.csv': {
+    own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  404 404 404',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
   'GET /api/partners/:partnerId/customers/:customerId': {
     own:   '401 ok  ok  ok  ok  ok  404 ok  ok  404 404 404',
     other: '401 ok  ok  404 404 404 404 404 404 404 404 404',

@@ -17,6 +17,7 @@ import { restoreModule } from '../modules/restore/index.ts';
 import { searchModule } from '../modules/search/index.ts';
 import { transferModule } from '../modules/transfer/index.ts';
 import { createTrialModule } from '../modules/trial/index.ts';
+import { usageModule } from '../modules/usage/index.ts';
 import type { ApiModule } from './app.ts';
 
 export const apiModules: ApiModule[] = [
@@ -37,4 +38,5 @@ export const apiModules: ApiModule[] = [
   browseModule,
   searchModule,
   restoreModule,
+  usageModule,
 ];

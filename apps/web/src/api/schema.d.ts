@@ -4689,6 +4689,123 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/partners/{partnerId}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The partner's monthly usage report: per customer peak and average licensed seats, days active and storage, the totals (per child partner for a distributor); today from live counts */
+        get: {
+            parameters: {
+                query?: {
+                    month?: string;
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            asOf: string;
+                            customers: {
+                                averageSeats: number;
+                                customerId: string;
+                                daysActive: number;
+                                domain: string;
+                                name: string;
+                                partnerId: string;
+                                partnerName: string;
+                                peakArchived: number;
+                                peakSeats: number;
+                                peakStandard: number;
+                                storageBytes: number;
+                            }[];
+                            includesToday: boolean;
+                            month: string;
+                            months: string[];
+                            page: number;
+                            pageSize: number;
+                            partnerId: string;
+                            partnerName: string;
+                            partners: {
+                                averageSeats: number;
+                                customers: number;
+                                name: string;
+                                partnerId: string;
+                                peakSeats: number;
+                                storageBytes: number;
+                            }[];
+                            total: number;
+                            totals: {
+                                averageSeats: number;
+                                customers: number;
+                                peakSeats: number;
+                                storageBytes: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/usage.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same monthly usage report as CSV: every customer row, then a Total record */
+        get: {
+            parameters: {
+                query?: {
+                    month?: string;
+                };
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/partners/{partnerId}/webhooks": {
         parameters: {
             query?: never;

@@ -188,7 +188,20 @@ function PartnerRow({ partner }: { partner: Partner }) {
         </Group>
         <ErrorAlert error={resend.error} />
       </Table.Td>
-      <Table.Td>{partner.customers}</Table.Td>
+      <Table.Td>
+        {partner.customers}
+        <Anchor
+          size="sm"
+          ml="xs"
+          style={{ whiteSpace: 'nowrap' }}
+          renderRoot={(props) => (
+            <Link {...props} to="/vendor/partners/$partnerId/usage" params={{ partnerId: partner.id }} />
+          )}
+          aria-label={`Usage and billing of ${partner.name}`}
+        >
+          Usage
+        </Anchor>
+      </Table.Td>
       <Table.Td>
         <Badge color={suspended ? 'red' : 'green'} variant="light">
           {suspended ? 'Suspended' : 'Active'}

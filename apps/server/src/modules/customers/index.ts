@@ -88,6 +88,7 @@ export {
   getConnection,
   hasDirectoryUsers,
   insertDirectoryUsers,
+  licenseCountsByCustomer,
   licensedEmails,
 } from './store.ts';
 export {

@@ -201,3 +201,19 @@ export async function connectionStates(db: Db): Promise<ConnectionState[]> {
     })
     .from(customerConnections);
 }
+
+/** Standard and Archived licenses held by every customer (customers without a license are absent). */
+export async function licenseCountsByCustomer(db: Db): Promise<Map<string, { standard: number; archived: number }>> {
+  const counts = new Map<string, { standard: number; archived: number }>();
+  const rows = await db
+    .select({
+      customerId: directoryUsers.customerId,
+      standard: sql<number>`count(*) filter (where ${directoryUsers.license} = 'standard')::int`,
+      archived: sql<number>`count(*) filter (where ${directoryUsers.license} = 'archived')::int`,
+    })
+    .from(directoryUsers)
+    .where(isNotNull(directoryUsers.license))
+    .groupBy(directoryUsers.customerId);
+  for (const row of rows) counts.set(row.customerId, { standard: row.standard, archived: row.archived });
+  return counts;
+}

@@ -160,6 +160,15 @@ const expected: Record<Action, Expected> = {
   },
   // Integrations are the organisation's own: a parent does not manage its child's API keys.
   'partner.integrations.manage': { partnerOwner: ['partnerOwn'], partnerAdmin: ['partnerOwn'] },
+  'partner.usage.read': {
+    vendorAdmin: allPartners,
+    vendorSupport: allPartners,
+    partnerOwner: ownPartners,
+    partnerAdmin: ownPartners,
+    partnerTechnician: ownPartners,
+    partnerReadOnly: ownPartners,
+    partnerBilling: ownPartners,
+  },
   'customer.read': {
     vendorAdmin: allCustomers,
     vendorSupport: allCustomers,

@@ -80,6 +80,7 @@ export const actions = [
   'partner.alerts.read',
   'partner.alerts.digest',
   'partner.integrations.manage',
+  'partner.usage.read',
   // customer tenant
   'customer.read',
   'customer.licenses.manage',
@@ -221,6 +222,12 @@ const rules: Record<Action, Rule> = {
     tenant.kind === 'partner' &&
     tenant.partnerId === actor.partnerId &&
     (managing as readonly PartnerRole[]).includes(actor.role),
+  // Usage and billing (issue 18 #4): every role of the partner's organisation (the Billing role's
+  // page; technicians see their assigned customers only, in SQL) and the vendor, for any partner.
+  'partner.usage.read': any(
+    all(vendorAny, (_a, t) => t.kind === 'partner'),
+    ownPartnerOrg(...partnerRoles),
+  ),
 
   'customer.read': any(
     all(vendorAny, (_a, t) => t.kind === 'customer'),

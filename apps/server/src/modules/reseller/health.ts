@@ -30,11 +30,11 @@ export async function refreshCustomerHealth(db: Db, now: Date, customerIds: read
     const ids = sorted.slice(start, start + refreshBatch);
     await db.execute(sql`
       insert into customer_health as h (customer_id, partner_id, domain, name, status, trial_ends_at,
-        seats_purchased, seats_assigned, licensed_users, protected_users, coverage, last_success_at,
+        seats_purchased, seats_assigned, standard_seats, archived_seats, licensed_users, protected_users, coverage, last_success_at,
         finished_24h, succeeded_24h, success_rate_24h, failures_24h, storage_bytes, window_expires_at,
         change_seq, clean_seq, refreshed_at)
       select c.id, c.partner_id, c.domain, c.name, c.status, c.trial_ends_at, c.seats_purchased,
-        lic.assigned, lic.licensed, prot.n, prot.n::float8 / nullif(lic.licensed, 0), src.last_success_at,
+        lic.assigned, lic.standard, lic.archived, lic.licensed, prot.n, prot.n::float8 / nullif(lic.licensed, 0), src.last_success_at,
         runs.finished, runs.succeeded, runs.succeeded::float8 / nullif(runs.finished, 0),
         runs.finished - runs.succeeded, packs.bytes, runs.oldest + interval '24 hours',
         coalesce(old.change_seq, 0), coalesce(old.change_seq, 0), ${now.toISOString()}::timestamptz
@@ -42,6 +42,8 @@ export async function refreshCustomerHealth(db: Db, now: Date, customerIds: read
       left join customer_health old on old.customer_id = c.id
       cross join lateral (
         select count(*) filter (where u.license is not null)::int as assigned,
+          count(*) filter (where u.license = 'standard')::int as standard,
+          count(*) filter (where u.license = 'archived')::int as archived,
           count(*) filter (where u.license = 'standard' and not u.suspended and u.deleted_at is null)::int as licensed
         from directory_users u where u.customer_id = c.id) lic
       cross join lateral (
@@ -68,7 +70,8 @@ export async function refreshCustomerHealth(db: Db, now: Date, customerIds: read
       )})
       order by c.id
       on conflict (customer_id) do update set
-        seats_assigned = excluded.seats_assigned, licensed_users = excluded.licensed_users,
+        seats_assigned = excluded.seats_assigned, standard_seats = excluded.standard_seats,
+        archived_seats = excluded.archived_seats, licensed_users = excluded.licensed_users,
         protected_users = excluded.protected_users, coverage = excluded.coverage,
         last_success_at = excluded.last_success_at, finished_24h = excluded.finished_24h,
         succeeded_24h = excluded.succeeded_24h, success_rate_24h = excluded.success_rate_24h,
@@ -148,4 +151,30 @@ export async function allHealthFacts(db: Db, now: Date): Promise<HealthFacts[]> 
       failures24h: customerHealth.failures24h,
     })
     .from(customerHealth);
+}
+
+/**
+ * `(select customer_id, partner_id, domain, name, standard_seats, archived_seats, storage_bytes from
+ * customer_health where …)` for the customers of some partners (narrowed to `onlyCustomerIds`),
+ * after recomputing the stale ones among them: their current seats and storage for another
+ * module's statement to join (Usage and billing reads today from it).
+ */
+export async function freshSeatFigures(
+  db: Db,
+  now: Date,
+  partnerIds: readonly string[],
+  onlyCustomerIds: readonly string[] | null,
+): Promise<SQL> {
+  const scope = and(
+    partnerIds.length === 0 ? sql`false` : inArray(customerHealth.partnerId, [...partnerIds]),
+    onlyCustomerIds === null
+      ? undefined
+      : onlyCustomerIds.length === 0
+        ? sql`false`
+        : inArray(customerHealth.customerId, [...onlyCustomerIds]),
+  );
+  await refreshStaleHealth(db, now, scope);
+  return sql`(select ${customerHealth.customerId} as customer_id, ${customerHealth.partnerId} as partner_id,
+    ${customerHealth.domain} as domain, ${customerHealth.name} as name, ${customerHealth.standardSeats} as standard_seats, ${customerHealth.archivedSeats} as archived_seats,
+    ${customerHealth.storageBytes} as storage_bytes from ${customerHealth} where ${scope})`;
 }

@@ -29,6 +29,9 @@ export const customerHealth = pgTable(
     seatsPurchased: integer('seats_purchased').notNull().default(0),
     /** Standard + Archived licenses held. */
     seatsAssigned: integer('seats_assigned').notNull().default(0),
+    /** Of those, Standard and Archived licenses (Usage and billing counts each). */
+    standardSeats: integer('standard_seats').notNull().default(0),
+    archivedSeats: integer('archived_seats').notNull().default(0),
     /** Users who should be backed up: Standard license, not suspended, not deleted. */
     licensedUsers: integer('licensed_users').notNull().default(0),
     /** Of those, users with a successful backup of every service. */

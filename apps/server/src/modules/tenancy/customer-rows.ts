@@ -2,7 +2,7 @@
 // other modules never query the table, they call these. Each function names the customer it is
 // on; the subquery builders let another module's query keep to customers in some state in
 // one statement, without a join on this module's table.
-import { type AnyColumn, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { customers } from './tables.ts';
 
@@ -150,4 +150,24 @@ export function customerColumn<K extends 'domain' | 'name' | 'status'>(
 ): SQL<CustomerRow[K] | null> {
   const subquery = sql`select ${customers[column]} from ${customers} where ${customers.id} = ${customerId}`;
   return sql<CustomerRow[K] | null>`(${subquery})`;
+}
+
+/** A tenant as the daily usage snapshot records it: which one, whose, since when. */
+export interface CustomerListing {
+  id: string;
+  partnerId: string | null;
+  createdAt: Date;
+}
+
+/** Every customer created before `createdBefore`. */
+export async function listCustomersCreatedBefore(db: Db, createdBefore: Date): Promise<CustomerListing[]> {
+  return db
+    .select({ id: customers.id, partnerId: customers.partnerId, createdAt: customers.createdAt })
+    .from(customers)
+    .where(lt(customers.createdAt, createdBefore));
+}
+
+/** `(select id, domain, name from customers)`: names beside another module's rows, by a join. */
+export function customerNamesSubquery(): SQL {
+  return sql`(select ${customers.id} as id, ${customers.domain} as domain, ${customers.name} as name from ${customers})`;
 }
