@@ -121,6 +121,16 @@ const configErrors: [string, Record<string, string | undefined>, RegExp][] = [
   ['SAFEHOLD_DEMO not 0 or 1', { SAFEHOLD_DEMO: 'yes' }, /SAFEHOLD_DEMO must be 1 .* or 0/],
   ['SAFEHOLD_JOB_POLL_SECONDS not a number', { SAFEHOLD_JOB_POLL_SECONDS: 'x' }, /SAFEHOLD_JOB_POLL_SECONDS must be/],
   [
+    'SAFEHOLD_WEBHOOKS_ALLOW_PRIVATE not 0 or 1',
+    { SAFEHOLD_WEBHOOKS_ALLOW_PRIVATE: 'yes' },
+    /SAFEHOLD_WEBHOOKS_ALLOW_PRIVATE must be 1 .* or 0/,
+  ],
+  [
+    'SAFEHOLD_WEBHOOKS_CA_FILE missing',
+    { SAFEHOLD_WEBHOOKS_CA_FILE: '/nonexistent/webhooks-ca.pem' },
+    /SAFEHOLD_WEBHOOKS_CA_FILE .* does not exist/,
+  ],
+  [
     'SAFEHOLD_JOB_SUPERVISE_SECONDS out of range',
     { SAFEHOLD_JOB_SUPERVISE_SECONDS: '0' },
     /SAFEHOLD_JOB_SUPERVISE_SECONDS must be between 1 and 3600/,
@@ -180,8 +190,9 @@ describe('configuration errors never show a secret', () => {
   it('every bad value at once: each variable named, no planted secret', async (t) => {
     const data = emptyDataDir();
     t.after(() => data.remove());
-    // The first bad value of each variable; SAFEHOLD_MASTER_KEY_FILE is bad only beside
-    // SAFEHOLD_MASTER_KEY, a check that runs once every single value is valid.
+    // The first bad value of each variable; SAFEHOLD_MASTER_KEY_FILE (bad only beside
+    // SAFEHOLD_MASTER_KEY) and a SAFEHOLD_WEBHOOKS_CA_FILE that does not exist are checks that
+    // run once every single value is valid.
     const badValues: Record<string, string> = {};
     for (const [, changes] of configErrors) {
       for (const [variable, value] of Object.entries(changes)) {
@@ -194,7 +205,8 @@ describe('configuration errors never show a secret', () => {
       data.dir,
     );
     assert.equal(result.code, 2);
-    for (const variable of Object.keys(badValues).filter((name) => name !== 'SAFEHOLD_MASTER_KEY_FILE')) {
+    const checkedLater = ['SAFEHOLD_MASTER_KEY_FILE', 'SAFEHOLD_WEBHOOKS_CA_FILE'];
+    for (const variable of Object.keys(badValues).filter((name) => !checkedLater.includes(name))) {
       assert.match(result.stderr, new RegExp(`[:;] ${variable} `), variable);
     }
     assertNoSecret(result.stderr, 'all at once');
