@@ -139,3 +139,9 @@ test('a relying party that sends a client secret (basic or post) can exchange th
     assert.equal(claims.email, 'admin@oidc.test');
   }
 });
+
+test('a browser asking for the icon of the sign-in pages gets an empty answer, not a 404', async () => {
+  const response = await fetch(`${emulator.url}/favicon.ico`);
+  assert.equal(response.status, 204);
+  assert.equal((await response.arrayBuffer()).byteLength, 0);
+});

@@ -329,6 +329,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const url = req.url ?? '/';
+    if (url === '/favicon.ico') {
+      // The account chooser and consent pages are opened in a browser, which asks for an icon:
+      // none, without a 404 in the console of every sign-in.
+      res.writeHead(204).end();
+      return;
+    }
     if (oidc?.handles(url)) {
       oidc.handle(req, res);
       return;
