@@ -79,6 +79,7 @@ export {
   startBackup,
 } from './start-backup.ts';
 export { type BackupStatus, getBackupStatus, listBackupRuns } from './status.ts';
+export { type RunningLeaseHolder, runningLeaseHolders } from './running-leases.ts';
 export { storedBytesByCustomer } from './stored-bytes.ts';
 export { isSharedDriveKey, subjectKey } from './subject-key.ts';
 export {
