@@ -5753,8 +5753,10 @@ export interface paths {
                                 ownerEmail: string | null;
                                 ownerInvitationExpiresAt: string | null;
                                 ownerInvitationPending: boolean;
+                                seats: number;
                                 /** @enum {string} */
                                 status: "active" | "suspended";
+                                storageBytes: number;
                             }[];
                             total: number;
                         };
@@ -5800,8 +5802,10 @@ export interface paths {
                                 ownerEmail: string | null;
                                 ownerInvitationExpiresAt: string | null;
                                 ownerInvitationPending: boolean;
+                                seats: number;
                                 /** @enum {string} */
                                 status: "active" | "suspended";
+                                storageBytes: number;
                             };
                         };
                     };
@@ -5901,8 +5905,10 @@ export interface paths {
                             ownerEmail: string | null;
                             ownerInvitationExpiresAt: string | null;
                             ownerInvitationPending: boolean;
+                            seats: number;
                             /** @enum {string} */
                             status: "active" | "suspended";
+                            storageBytes: number;
                         };
                     };
                 };
@@ -5953,8 +5959,10 @@ export interface paths {
                             ownerEmail: string | null;
                             ownerInvitationExpiresAt: string | null;
                             ownerInvitationPending: boolean;
+                            seats: number;
                             /** @enum {string} */
                             status: "active" | "suspended";
+                            storageBytes: number;
                         };
                     };
                 };

@@ -30,7 +30,13 @@ const healthSchema = z.object({
     }),
   ),
   failedJobs: z.array(
-    z.object({ id: z.string(), name: z.string(), failedAt: z.string(), retryCount: z.number().int(), error: z.string() }),
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      failedAt: z.string(),
+      retryCount: z.number().int(),
+      error: z.string(),
+    }),
   ),
   storage: z.array(
     z.object({
