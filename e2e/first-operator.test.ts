@@ -85,6 +85,19 @@ test('the first operator creates an account from the setup link, enrols TOTP and
     await waitForPath(page, '/vendor/outbox');
     await screenshot(page, 'first-operator-4b-outbox');
 
+    // Installation health: queues, workers, failed jobs, storage, database size — at desktop and
+    // phone width (nothing clipped).
+    await page.getByRole('link', { name: 'Installation health', exact: true }).click();
+    await waitForPath(page, '/vendor/health');
+    await waitForVisible(page, page.getByRole('heading', { name: 'Job queues', exact: true }), 'installation health');
+    await waitForVisible(page, page.getByRole('heading', { name: 'Database', exact: true }), 'the database size');
+    assert.equal(await page.getByText(/size not available/).count(), 0, 'the database reports its size');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await screenshot(page, 'first-operator-4c-health-1280');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'first-operator-4c-health-390');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
     // 5. Sign out, and the console is closed.
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await waitForPath(page, '/sign-in');

@@ -33,6 +33,7 @@ import { SignInPage } from './pages/sign-in.tsx';
 import { TrialAuthorisePage, TrialStartPage } from './pages/trial.tsx';
 import type { Viewer } from './pages/user-backups/contract.ts';
 import { UserBackupsView } from './pages/user-backups/user-backups-view.tsx';
+import { VendorHealthPage } from './pages/vendor-health.tsx';
 import { VendorOutboxPage } from './pages/vendor-outbox.tsx';
 import { VendorOverviewPage } from './pages/vendor-overview.tsx';
 import { VendorPartnersPage } from './pages/vendor-partners.tsx';
@@ -133,6 +134,7 @@ const vendorNav: ConsoleNavItem[] = [
   { label: 'Overview', to: '/vendor' },
   { label: 'Partners', to: '/vendor/partners' },
   { label: 'Outbox', to: '/vendor/outbox' },
+  { label: 'Installation health', to: '/vendor/health' },
   { label: 'Audit log', to: '/vendor/audit' },
 ];
 /** The outbox can hold live sign-up and reset links: the server shows it to vendor admins only. */
@@ -198,6 +200,14 @@ const vendorOutboxRoute = createRoute({
   path: 'outbox',
   component: function VendorOutbox() {
     return <VendorOutboxPage user={vendorRoute.useRouteContext().user} />;
+  },
+});
+
+const vendorHealthRoute = createRoute({
+  getParentRoute: () => vendorRoute,
+  path: 'health',
+  component: function VendorHealth() {
+    return <VendorHealthPage user={vendorRoute.useRouteContext().user} />;
   },
 });
 
@@ -457,6 +467,7 @@ const routeTree = rootRoute.addChildren([
     vendorPartnersRoute,
     vendorPartnerUsageRoute,
     vendorOutboxRoute,
+    vendorHealthRoute,
     vendorAuditRoute,
   ]),
   partnerRoute.addChildren([

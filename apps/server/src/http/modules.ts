@@ -11,6 +11,7 @@ import { exportModule } from '../modules/export/index.ts';
 import { identityModule } from '../modules/identity/index.ts';
 import { integrationsModule } from '../modules/integrations/index.ts';
 import { outboxModule } from '../modules/notifications/index.ts';
+import { operationsModule } from '../modules/operations/index.ts';
 import { partnersModule } from '../modules/partners/index.ts';
 import { resellerModule } from '../modules/reseller/index.ts';
 import { restoreModule } from '../modules/restore/index.ts';
@@ -39,4 +40,5 @@ export const apiModules: ApiModule[] = [
   searchModule,
   restoreModule,
   usageModule,
+  operationsModule,
 ];

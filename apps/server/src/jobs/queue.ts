@@ -120,6 +120,33 @@ export interface JobState {
   output: unknown;
 }
 
+/** Jobs waiting or running of one kind (the Installation health page). */
+export interface QueueDepth {
+  name: string;
+  created: number;
+  retry: number;
+  active: number;
+  /** When the longest-waiting job (created or retry) was created; null when none waits. */
+  oldestWaitingSince: Date | null;
+}
+
+/** A job that ended failed (its retries used up), with pg-boss's recorded error. */
+export interface FailedJob {
+  id: string;
+  name: string;
+  failedAt: Date;
+  retryCount: number;
+  error: string;
+}
+
+/** A running job and its heartbeat (pg-boss refreshes `heartbeat_on` while its process lives). */
+export interface ActiveJob {
+  id: string;
+  name: string;
+  startedAt: Date | null;
+  heartbeatAt: Date | null;
+}
+
 export interface JobQueue {
   /** Declares a job kind. Call before `start()`. */
   define<Schema extends z.ZodType<object>>(
@@ -135,6 +162,17 @@ export interface JobQueue {
   schedules(): Promise<{ name: string; cron: string }[]>;
   /** A job's state, for tests and status pages. */
   get(name: string, id: string): Promise<JobState | null>;
+  /** Depth of every job kind that has jobs waiting or running, by name. Reads pgboss.job. */
+  depths(): Promise<QueueDepth[]>;
+  /**
+   * Jobs that ended failed within the last `hours` by the database's clock (pg-boss stamps jobs
+   * with it, not with the injected one), newest first, at most `limit`.
+   */
+  failedWithin(hours: number, limit?: number): Promise<FailedJob[]>;
+  /** Jobs running now, with their last heartbeat. */
+  activeJobs(): Promise<ActiveJob[]>;
+  /** Sends a failed job back to the queue (pg-boss retry). False when no failed job has that id. */
+  retryFailed(id: string): Promise<{ name: string } | null>;
   /** Connects (installing pg-boss's schema on first use) and, with `work`, runs handlers. */
   start(options?: { work?: boolean }): Promise<void>;
   /**
@@ -256,6 +294,15 @@ export function createJobQueue({ database, logger, clock, tuning: tuningOverride
     runLogger.debug('job completed');
   }
 
+  const schema = sql.identifier(jobsSchema);
+  const rowsOf = <Row>(result: unknown) => (result as { rows: Row[] }).rows;
+  /** pg-boss installs its schema when a queue first starts; before that there are no jobs. */
+  const installed = async () =>
+    rowsOf<{ found: boolean }>(
+      await database.db.execute(sql`select to_regclass(${`${jobsSchema}.job`}) is not null as found`),
+    )[0]?.found === true;
+  const dateOf = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
+
   return {
     get started() {
       return boss !== null;
@@ -296,6 +343,72 @@ export function createJobQueue({ database, logger, clock, tuning: tuningOverride
       const job = await running().getJobById<object>(name, id);
       if (!job) return null;
       return { id: job.id, name: job.name, state: job.state, retryCount: job.retryCount, output: job.output };
+    },
+
+    async depths() {
+      if (!(await installed())) return [];
+      const result = await database.db.execute(sql`
+        select name,
+               count(*) filter (where state = 'created')::int as created,
+               count(*) filter (where state = 'retry')::int as retry,
+               count(*) filter (where state = 'active')::int as active,
+               min(created_on) filter (where state in ('created', 'retry')) as oldest
+          from ${schema}.job
+         where state in ('created', 'retry', 'active')
+         group by name
+         order by name`);
+      return rowsOf<{ name: string; created: number; retry: number; active: number; oldest: unknown }>(result).map(
+        (row) => ({
+          name: row.name,
+          created: Number(row.created),
+          retry: Number(row.retry),
+          active: Number(row.active),
+          oldestWaitingSince: dateOf(row.oldest),
+        }),
+      );
+    },
+
+    async failedWithin(hours, limit = 100) {
+      if (!(await installed())) return [];
+      const result = await database.db.execute(sql`
+        select id::text as id, name, retry_count, coalesce(completed_on, created_on) as failed_at,
+               coalesce(output #>> '{message}', output #>> '{value,message}', output::text, '') as error
+          from ${schema}.job
+         where state = 'failed' and coalesce(completed_on, created_on) >= now() - make_interval(hours => ${hours}::int)
+         order by failed_at desc
+         limit ${limit}`);
+      return rowsOf<{ id: string; name: string; retry_count: number; failed_at: unknown; error: string }>(result).map(
+        (row) => ({
+          id: row.id,
+          name: row.name,
+          retryCount: Number(row.retry_count),
+          failedAt: dateOf(row.failed_at) ?? new Date(0),
+          error: row.error,
+        }),
+      );
+    },
+
+    async activeJobs() {
+      if (!(await installed())) return [];
+      const result = await database.db.execute(sql`
+        select id::text as id, name, started_on, heartbeat_on from ${schema}.job
+         where state = 'active' order by started_on`);
+      return rowsOf<{ id: string; name: string; started_on: unknown; heartbeat_on: unknown }>(result).map((row) => ({
+        id: row.id,
+        name: row.name,
+        startedAt: dateOf(row.started_on),
+        heartbeatAt: dateOf(row.heartbeat_on),
+      }));
+    },
+
+    async retryFailed(id) {
+      if (!(await installed())) return null;
+      const result = await database.db.execute(sql`
+        select name from ${schema}.job where id = ${id}::uuid and state = 'failed'`);
+      const [row] = rowsOf<{ name: string }>(result);
+      if (!row) return null;
+      await running().retry(row.name, id);
+      return { name: row.name };
     },
 
     async start(options = {}) {

@@ -267,6 +267,8 @@ export function concreteUrl(pattern: string, tenant: MatrixTenant, query: Record
     // Integrations: ids no tenant has (authorisation answers before the object is looked up).
     keyId: '00000000-0000-4000-8000-00000000a11e',
     webhookId: '00000000-0000-4000-8000-0000000000b1',
+    // Installation health: a failed job no queue has (the admin gets past policy to a 404).
+    jobId: '00000000-0000-4000-8000-0000000000c1',
   };
   const path = pattern
     .replace(/:(\w+)/g, (_match, name: string) => {

@@ -5502,6 +5502,119 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/vendor/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Installation health: job queues, workers, failed jobs of the last 24 hours, storage per tenant, database size (vendor operators) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checkedAt: string;
+                            database: {
+                                bytes: number | null;
+                                /** @enum {string} */
+                                kind: "postgresql" | "pglite";
+                                note: string | null;
+                            };
+                            failedJobs: {
+                                error: string;
+                                failedAt: string;
+                                id: string;
+                                name: string;
+                                retryCount: number;
+                            }[];
+                            queues: {
+                                active: number;
+                                created: number;
+                                name: string;
+                                oldestWaitingSince: string | null;
+                                retry: number;
+                            }[];
+                            storage: {
+                                bytes: number;
+                                customer: string;
+                                customerId: string;
+                                domain: string;
+                                partner: string | null;
+                            }[];
+                            workers: {
+                                alive: boolean;
+                                label: string;
+                                lastHeartbeatAt: string | null;
+                                leaseExpiresAt: string | null;
+                                runs: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vendor/health/failed-jobs/{jobId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a failed job back to the queue (vendor admins; audited) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/vendor/operators/invitations": {
         parameters: {
             query?: never;
@@ -5640,8 +5753,10 @@ export interface paths {
                                 ownerEmail: string | null;
                                 ownerInvitationExpiresAt: string | null;
                                 ownerInvitationPending: boolean;
+                                seats: number;
                                 /** @enum {string} */
                                 status: "active" | "suspended";
+                                storageBytes: number;
                             }[];
                             total: number;
                         };
@@ -5687,8 +5802,10 @@ export interface paths {
                                 ownerEmail: string | null;
                                 ownerInvitationExpiresAt: string | null;
                                 ownerInvitationPending: boolean;
+                                seats: number;
                                 /** @enum {string} */
                                 status: "active" | "suspended";
+                                storageBytes: number;
                             };
                         };
                     };
@@ -5788,8 +5905,10 @@ export interface paths {
                             ownerEmail: string | null;
                             ownerInvitationExpiresAt: string | null;
                             ownerInvitationPending: boolean;
+                            seats: number;
                             /** @enum {string} */
                             status: "active" | "suspended";
+                            storageBytes: number;
                         };
                     };
                 };
@@ -5840,8 +5959,10 @@ export interface paths {
                             ownerEmail: string | null;
                             ownerInvitationExpiresAt: string | null;
                             ownerInvitationPending: boolean;
+                            seats: number;
                             /** @enum {string} */
                             status: "active" | "suspended";
+                            storageBytes: number;
                         };
                     };
                 };

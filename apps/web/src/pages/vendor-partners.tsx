@@ -34,7 +34,7 @@ import {
   setPartnerSuspended,
 } from '../api/partners.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
-import { date, dateTime } from '../format.ts';
+import { bytes, count, date, dateTime } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
 
 const pageSize = 25;
@@ -104,13 +104,15 @@ export function VendorPartnersPage() {
           <Text size="sm" c="dimmed">
             {partners.data.total === 1 ? '1 partner' : `${partners.data.total} partners`}
           </Text>
-          <Table.ScrollContainer minWidth={720}>
+          <Table.ScrollContainer minWidth={860}>
             <Table striped highlightOnHover aria-label="Partners">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Partner</Table.Th>
                   <Table.Th>Owner</Table.Th>
                   <Table.Th>Customers</Table.Th>
+                  <Table.Th ta="right">Seats</Table.Th>
+                  <Table.Th ta="right">Storage</Table.Th>
                   <Table.Th>Status</Table.Th>
                   <Table.Th>Onboarded</Table.Th>
                   <Table.Th>
@@ -201,6 +203,10 @@ function PartnerRow({ partner }: { partner: Partner }) {
         >
           Usage
         </Anchor>
+      </Table.Td>
+      <Table.Td ta="right">{count(partner.seats)}</Table.Td>
+      <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
+        {bytes(partner.storageBytes)}
       </Table.Td>
       <Table.Td>
         <Badge color={suspended ? 'red' : 'green'} variant="light">

@@ -68,6 +68,7 @@ export { customersWithPartialRuns, type PartialRunsOfCustomer } from './partial-
 export { exportTenantKeys, type KeyExport, keyExportSchema, RecoverError, recoverTenant } from './recover.ts';
 export { backupModule } from './routes.ts';
 export { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
+export { type RunningLeaseHolder, runningLeaseHolders } from './running-leases.ts';
 export { backupWindowSchema, getBackupWindow, scheduleBackupJobs, setBackupWindow } from './schedule.ts';
 export { chunks, errorReason, forEachLimited } from './service-context.ts';
 export { sharedDriveName, sharedDriveNames } from './shared-drives.ts';

@@ -13,6 +13,8 @@ import {
   signInWithTotp,
 } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
+import { seedCustomer } from '../../testing/tenants.ts';
+import { repositoryPacks } from '../backup/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { partnersModule } from './routes.ts';
 
@@ -173,6 +175,31 @@ forEachDatabase('vendor partners API', (kind) => {
     assert.equal((await support.get('/api/vendor/partners?status=suspended')).json().total, 0);
     // A LIKE wildcard in the search is taken literally.
     assert.equal((await support.get('/api/vendor/partners?search=%25')).json().total, 0);
+  });
+
+  it("shows each partner's seats (standard + archived licenses) and its customers' stored bytes", async () => {
+    const partnerId = await seedPartner(ctx.db, { name: 'Seatful IT' });
+    const customer = await seedCustomer(ctx.db, ctx.clock, {
+      domain: 'seatful.test',
+      partnerId,
+      users: [
+        { email: 'a@seatful.test', license: 'standard' },
+        { email: 'b@seatful.test', license: 'standard' },
+        { email: 'c@seatful.test', license: 'archived' },
+        { email: 'd@seatful.test' },
+      ],
+    });
+    await seedCustomer(ctx.db, ctx.clock, {
+      domain: 'second.seatful.test',
+      partnerId,
+      users: [{ email: 'e@x.test', license: 'standard' }],
+    });
+    await ctx.db.insert(repositoryPacks).values({ customerId: customer.id, name: 'p1', size: 4096 });
+    const listed = (await support.get('/api/vendor/partners?search=Seatful')).json();
+    assert.equal(listed.partners.length, 1);
+    assert.equal(listed.partners[0].customers, 2);
+    assert.equal(listed.partners[0].seats, 4);
+    assert.equal(listed.partners[0].storageBytes, 4096);
   });
 
   describe('suspend and reactivate', () => {

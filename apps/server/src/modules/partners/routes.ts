@@ -24,12 +24,18 @@ const partnerSchema = z.object({
   ownerInvitationPending: z.boolean(),
   ownerInvitationExpiresAt: z.string().nullable(),
   customers: z.number().int(),
+  /** Seats (standard + archived licenses) of its customers; 0 where not listed (onboarding answers). */
+  seats: z.number().int(),
+  /** Bytes its customers' backups store. */
+  storageBytes: z.number(),
   createdAt: z.string(),
 });
 const partnerParams = z.strictObject({ partnerId: z.uuid('Not a partner id.') });
 
-const toJson = (partner: PartnerSummary) => ({
+const toJson = (partner: PartnerSummary & { seats?: number; storageBytes?: number }) => ({
   ...partner,
+  seats: partner.seats ?? 0,
+  storageBytes: partner.storageBytes ?? 0,
   ownerInvitationExpiresAt: partner.ownerInvitationExpiresAt?.toISOString() ?? null,
   createdAt: partner.createdAt.toISOString(),
 });

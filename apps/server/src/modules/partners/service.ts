@@ -3,11 +3,13 @@
 // session of the partner's users at once, and sign-in refuses them while suspended
 // (identity/sign-in.ts); their customers keep being backed up.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
 import { endPartnerSessions, type IdentityDeps, invitePartnerOwner, partnerOwnerColumns } from '../identity/index.ts';
 import { type Actor, authorize } from '../policy/index.ts';
+import { freshSeatFigures } from '../reseller/index.ts';
 import {
   getPartnerSummary,
   insertPartner,
@@ -28,13 +30,37 @@ export type PartnerAuditActor = Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgen
 
 const vendor = { kind: 'vendor' } as const;
 
+/** A partner as the vendor's Partners page lists it: with its customers' seats and storage. */
+export type PartnerWithFigures = PartnerSummary & { seats: number; storageBytes: number };
+
 export async function listPartnersFor(
   deps: PartnersDeps,
   actor: Actor,
   query: PartnerListQuery,
-): Promise<{ total: number; partners: PartnerSummary[] }> {
+): Promise<{ total: number; partners: PartnerWithFigures[] }> {
   authorize(actor, 'vendor.partners.read', vendor);
-  return listPartners(deps.ctx.db, query, partnerOwnerColumns);
+  const { db, clock } = deps.ctx;
+  const listed = await listPartners(db, query, partnerOwnerColumns);
+  // Seats (standard + archived licenses) and stored bytes of each listed partner's own customers,
+  // from the Reseller Console's health summary (recomputed where stale), as its customers list shows them.
+  const figures = new Map<string, { seats: number; storageBytes: number }>();
+  const ids = listed.partners.map((partner) => partner.id);
+  if (ids.length > 0) {
+    const seatFigures = await freshSeatFigures(db, clock.now(), ids, null);
+    const result = await db.execute(sql`
+      select partner_id, sum(standard_seats + archived_seats)::float8 as seats, sum(storage_bytes)::float8 as bytes
+        from ${seatFigures} as figures group by partner_id`);
+    for (const row of (result as unknown as { rows: { partner_id: string; seats: number; bytes: number }[] }).rows) {
+      figures.set(row.partner_id, { seats: Number(row.seats), storageBytes: Number(row.bytes) });
+    }
+  }
+  return {
+    total: listed.total,
+    partners: listed.partners.map((partner) => ({
+      ...partner,
+      ...(figures.get(partner.id) ?? { seats: 0, storageBytes: 0 }),
+    })),
+  };
 }
 
 export async function onboardPartner(

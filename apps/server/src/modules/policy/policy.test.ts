@@ -118,6 +118,7 @@ const expected: Record<Action, Expected> = {
   'vendor.partners.manage': { vendorAdmin: ['vendor'] },
   'vendor.outbox.read': { vendorAdmin: ['vendor'] },
   'vendor.health.read': { vendorAdmin: ['vendor'], vendorSupport: ['vendor'] },
+  'vendor.jobs.retry': { vendorAdmin: ['vendor'] },
   'vendor.operators.manage': { vendorAdmin: ['vendor'] },
   'partner.read': {
     vendorAdmin: allPartners,

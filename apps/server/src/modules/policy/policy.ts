@@ -68,6 +68,7 @@ export const actions = [
   'vendor.partners.manage',
   'vendor.outbox.read',
   'vendor.health.read',
+  'vendor.jobs.retry',
   'vendor.operators.manage',
   // partner organisation
   'partner.read',
@@ -183,6 +184,8 @@ const rules: Record<Action, Rule> = {
   // it is becoming them, so it is for vendor admins only (with SMTP it keeps no link).
   'vendor.outbox.read': all(onVendor, vendorAdmin),
   'vendor.health.read': all(onVendor, vendorAny),
+  // Sending a failed job back to the queue changes what the installation does: admins only.
+  'vendor.jobs.retry': all(onVendor, vendorAdmin),
   'vendor.operators.manage': all(onVendor, vendorAdmin),
 
   'partner.read': any(
