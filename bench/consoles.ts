@@ -1,4 +1,4 @@
-// `npm run bench -- consoles [--customers N] [--users N] [--requests N] [--only customers|licenses|alerts]`: the two console lists
+// `npm run bench -- consoles [--customers N] [--users N] [--requests N] [--only customers|usage|licenses|alerts|team]`: the two console lists
 // issue 6 sets a speed target for (p95 < 100 ms), measured over HTTP (app.inject: session,
 // CSRF-free GET, authorization, SQL, serialisation) with a signed-in partner owner.
 //  1. Reseller Console customers list, GET /api/partners/:id/customers, on PostgreSQL
@@ -6,6 +6,7 @@
 //     under another partner), each with directory users, four backup sources per licensed user,
 //     two days of runs and repository packs. Also: steady reads while backups keep finishing
 //     (the on-read refresh of stale health rows), and the cold recompute of every row.
+//     Then Usage and billing on the same database (`--only usage`: seeding and that alone).
 //  2. License Manager first page, GET /api/customers/:id/users, on PGlite with a 10,000-user
 //     tenant.
 // Reference in the same run and database: a trivial indexed SELECT (one customer by primary
@@ -30,7 +31,9 @@ const { values } = parseArgs({
     customers: { type: 'string', default: '10000' },
     users: { type: 'string', default: '10000' },
     requests: { type: 'string', default: '100' },
-    /** Run one part only: customers, licenses or alerts. */
+    /** Team page: partner members. */
+    members: { type: 'string', default: '1000' },
+    /** Run one part only: customers, usage (seeds the customers, skips their list), licenses, alerts or team. */
     only: { type: 'string' },
   },
 });
@@ -131,7 +134,7 @@ async function seedCustomers(ctx: TestContext, partnerId: string, otherId: strin
   await ctx.db.execute(sql`analyze`);
 }
 
-async function customersList(): Promise<void> {
+async function customersList(listCases = true): Promise<void> {
   if (!process.env.TEST_DATABASE_URL) {
     process.stdout.write('\nReseller Console list: skipped (set TEST_DATABASE_URL to a PostgreSQL server).\n');
     return;
@@ -163,6 +166,13 @@ async function customersList(): Promise<void> {
     const cold = performance.now() - started;
     if (first.total !== customerCount) throw new Error(`expected ${customerCount} customers, got ${first.total}`);
     const reference = await referenceSelect(ctx.db, first.customers[0]?.id as string);
+    if (!listCases) {
+      process.stdout.write(
+        `\nreference: select one customer by primary key: p50 ${ms(reference.p50)} / p95 ${ms(reference.p95)} / max ${ms(reference.max)} ms\n`,
+      );
+      await usage(ctx, browser, partnerId, reference);
+      return;
+    }
     const cases: [string, (i: number) => string][] = [
       ['first page (25, by domain) + total', () => base],
       ['sort by coverage, ascending', () => `${base}?sort=coverage`],
@@ -231,19 +241,26 @@ async function usage(
 ) {
   const today = ctx.clock.now();
   const days = Math.max(1, today.getUTCDate() - 1);
+  // The seed's customers are created now; a snapshot records the customers that existed on its
+  // day, so they are moved back before the month (else every snapshot, and the rollup, is empty).
+  await ctx.db.execute(
+    sql`update customers set created_at = ${today.toISOString()}::timestamptz - ${days + 1} * interval '1 day'`,
+  );
   const jobTimes: number[] = [];
   for (let back = days; back >= 1; back--) {
     const day = new Date(today.getTime() - back * 24 * 3600_000).toISOString().slice(0, 10);
     const started = performance.now();
     const report = await runUsageSnapshot(ctx, day);
     jobTimes.push(performance.now() - started);
-    if (report.inserted !== report.customers) throw new Error(`snapshot of ${day}: ${JSON.stringify(report)}`);
+    if (report.inserted !== report.customers || report.customers === 0)
+      throw new Error(`snapshot of ${day}: ${JSON.stringify(report)}`);
   }
   const get = async (url: string) => {
     const response = await browser.get(url);
     if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
     return response;
   };
+  await ctx.db.execute(sql`analyze usage_months`);
   const base = `/api/partners/${partnerId}/usage`;
   const first = (await get(base)).json() as { total: number };
   if (first.total !== customerCount) throw new Error(`usage: expected ${customerCount} customers, got ${first.total}`);
@@ -384,6 +401,81 @@ async function alertsPage(): Promise<void> {
   }
 }
 
+/**
+ * Issue 18: the Team page, GET /api/partners/:id/team (every member with role, last sign-in,
+ * second factor and assigned customers; pending invitations), on PostgreSQL with M partner
+ * members (`--members`, 1,000 by default): a tenth technicians with 10 assigned customers each,
+ * 20 pending invitations (through the API), beside another partner's 100 members. Target: p95 < 50 ms.
+ */
+async function teamPage(): Promise<void> {
+  if (!process.env.TEST_DATABASE_URL) {
+    process.stdout.write('\nTeam page: skipped (set TEST_DATABASE_URL to a PostgreSQL server).\n');
+    return;
+  }
+  const members = Number(values.members);
+  const ctx = await createTestContext('postgres');
+  const app = await buildApp(ctx, { modules: [identityModule] });
+  try {
+    const partnerId = await seedPartner(ctx.db, { name: 'Bench Partner' });
+    const otherId = await seedPartner(ctx.db, { name: 'Other Partner' });
+    const browser = await signedInOwner(ctx, app, partnerId);
+    const now = ctx.clock.now().toISOString();
+    await ctx.db.execute(sql`
+      insert into customers (id, domain, name, partner_id, status)
+      select md5('tc' || n)::uuid, 'team' || lpad(n::text, 4, '0') || '.bench', 'Customer ' || n, ${partnerId}::uuid, 'active'
+      from generate_series(1, 500) n`);
+    // Members 2..M (the owner is the first), another partner's 100; every one enrolled, most signed in.
+    await ctx.db.execute(sql`
+      insert into staff_users (id, email, name, org_kind, partner_id, role, password_hash, totp_enabled_at, last_sign_in_at)
+      select md5('m' || p || '-' || n)::uuid, 'member' || lpad(n::text, 5, '0') || '@' || p || '.bench', 'Member ' || n,
+        'partner', case p when 'bench' then ${partnerId}::uuid else ${otherId}::uuid end,
+        case n % 10 when 0 then 'technician' when 1 then 'admin' when 2 then 'billing' else 'read_only' end,
+        (select password_hash from staff_users where email = 'owner@bench.test'),
+        ${now}::timestamptz, case when n % 4 = 0 then null else ${now}::timestamptz - n * interval '1 hour' end
+      from (values ('bench', ${members - 1}), ('other', 100)) parts(p, size), generate_series(1, size) n`);
+    await ctx.db.execute(sql`
+      insert into technician_assignments (user_id, customer_id)
+      select s.id, md5('tc' || (1 + (abs(hashtext(s.id::text)) + k) % 500))::uuid
+      from staff_users s, generate_series(0, 9) k
+      where s.partner_id = ${partnerId}::uuid and s.role = 'technician'
+      on conflict do nothing`);
+    for (let n = 0; n < 20; n++) {
+      const response = await browser.post(`/api/partners/${partnerId}/invitations`, {
+        email: `invited${n}@bench.test`,
+        role: 'read_only',
+      });
+      if (response.statusCode >= 300) {
+        process.stdout.write(`(invitations: ${response.statusCode} ${response.body}; measuring without them)\n`);
+        break;
+      }
+    }
+    await ctx.db.execute(sql`analyze`);
+    const reference = await referenceSelect(ctx.db, partnerId);
+    const base = `/api/partners/${partnerId}/team`;
+    const get = async () => {
+      const response = await browser.get(base);
+      if (response.statusCode !== 200) throw new Error(`${base}: ${response.statusCode} ${response.body}`);
+      return response.json() as { members: unknown[]; invitations: unknown[] };
+    };
+    const first = await get();
+    if (first.members.length !== members)
+      throw new Error(`team: expected ${members} members, got ${first.members.length}`);
+    process.stdout.write(
+      `\nPostgreSQL, Team page, ${first.members.length} members (+100 of another partner), ${first.invitations.length} pending invitations, ${requests} requests (ms):\n`,
+    );
+    process.stdout.write(header);
+    process.stdout.write(
+      `| reference: select one row by primary key | ${ms(reference.p50)} | ${ms(reference.p95)} | ${ms(reference.max)} | 1.0× |\n`,
+    );
+    process.stdout.write(
+      row('the team (every member) + invitations', await time(requests, () => get().then(() => undefined)), reference),
+    );
+  } finally {
+    await app.close();
+    await ctx.close();
+  }
+}
+
 const load = () =>
   `load average ${loadavg()
     .map((value) => value.toFixed(1))
@@ -394,11 +486,19 @@ if (!only || only === 'customers') {
   await customersList();
   process.stdout.write(`(${load()})\n`);
 }
+if (only === 'usage') {
+  await customersList(false);
+  process.stdout.write(`(${load()})\n`);
+}
 if (!only || only === 'licenses') {
   await licenseManager();
   process.stdout.write(`(${load()})\n`);
 }
 if (!only || only === 'alerts') {
   await alertsPage();
+  process.stdout.write(`(${load()})\n`);
+}
+if (!only || only === 'team') {
+  await teamPage();
   process.stdout.write(`(${load()})\n`);
 }

@@ -37,6 +37,7 @@ import { VendorHealthPage } from './pages/vendor-health.tsx';
 import { VendorOutboxPage } from './pages/vendor-outbox.tsx';
 import { VendorOverviewPage } from './pages/vendor-overview.tsx';
 import { VendorPartnersPage } from './pages/vendor-partners.tsx';
+import { partnerNavFor, partnerRoleOf } from './partner-roles.ts';
 
 export interface RouterContext {
   queryClient: QueryClient;
@@ -217,7 +218,14 @@ const partnerRoute = createRoute({
   beforeLoad: ({ context }) => requireConsole(context.queryClient, 'partner'),
   component: function PartnerConsole() {
     const { user } = partnerRoute.useRouteContext();
-    return <ConsoleShell consoleName="Reseller Console" organisation={user.partnerName} user={user} nav={partnerNav} />;
+    return (
+      <ConsoleShell
+        consoleName="Reseller Console"
+        organisation={user.partnerName}
+        user={user}
+        nav={partnerNavFor(partnerRoleOf(user), partnerNav)}
+      />
+    );
   },
 });
 const partnerHomeRoute = createRoute({

@@ -318,4 +318,34 @@ forEachDatabase('usage and billing', (kind) => {
     assert.equal(page.total, 2);
     assert.equal(page.totals.peakSeats, 8);
   });
+
+  // Last: it moves the clock into April's second day.
+  it('this month, a customer moved to another partner since its last snapshot keeps its row, named, beside the live ones', async () => {
+    ctx.clock.advance(day);
+    await runUsageSnapshot(ctx, '2026-04-01');
+    await ctx.db
+      .update(customers)
+      .set({ partnerId: otherId })
+      .where(eq(customers.id, ids.alpha as string));
+    const acme = await signIn('admin', partnerId); // the day also ended the owner's session
+    const april = await report(acme.browser, '');
+    assert.equal(april.includesToday, true);
+    assert.deepEqual(
+      april.customers.map((row) => [row.domain, row.name, row.partnerName, row.daysActive]),
+      [
+        ['alpha.test', 'alpha.test Ltd', 'Acme IT', 1],
+        ['bravo.test', 'bravo.test Ltd', 'Acme Child', 2],
+      ],
+    );
+    assert.equal(april.total, 2);
+    const other = await signIn('admin', otherId);
+    const otherApril = await report(other.browser, '', otherId);
+    assert.deepEqual(
+      otherApril.customers.map((row) => [row.domain, row.daysActive]),
+      [
+        ['alpha.test', 1],
+        ['other.test', 2],
+      ],
+    );
+  });
 });
