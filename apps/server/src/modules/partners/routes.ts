@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { auditActorOf, createIdentityDeps, requireActor } from '../identity/index.ts';
 import type { PartnerSummary } from '../tenancy/index.ts';
+import { listChildPartnersFor } from './distributor.ts';
 import {
   changePartnerStatus,
   listPartnersFor,
@@ -143,4 +144,65 @@ export const partnersModule: ApiModule = (app, ctx) => {
         ),
     );
   }
+
+  // Distributors (issue 18 #8): the partner's child partners and onboarding one under it.
+  const distributorParams = z.strictObject({ partnerId: z.uuid('must be a partner id') });
+  const distributorTags = ['reseller'];
+  const childSchema = z.object({
+    partner: partnerSchema,
+    customers: z.number().int(),
+    seatsAssigned: z.number().int(),
+    seatsPurchased: z.number().int(),
+    storageBytes: z.number(),
+    openAlerts: z.number().int(),
+  });
+
+  app.get(
+    '/api/partners/:partnerId/partners',
+    {
+      schema: {
+        tags: distributorTags,
+        summary:
+          "A distributor's child partners with the customers, seats, storage and open alerts of each child's subtree (partner owners and admins)",
+        security,
+        params: distributorParams,
+        response: { 200: z.object({ canOnboard: z.boolean(), partners: z.array(childSchema) }) },
+      },
+    },
+    async (request) => {
+      const result = await listChildPartnersFor(deps, requireActor(request), request.params.partnerId);
+      return {
+        canOnboard: result.canOnboard,
+        partners: result.partners.map((child) => ({ ...child, partner: toJson(child.partner) })),
+      };
+    },
+  );
+
+  app.post(
+    '/api/partners/:partnerId/partners',
+    {
+      schema: {
+        tags: distributorTags,
+        summary:
+          "Onboard a child partner under this distributor: creates the organisation and emails its owner an invitation (the distributor's owner and admins)",
+        security,
+        params: distributorParams,
+        body: z.strictObject({
+          name: z.string().trim().min(1, 'Enter the partner name.').max(200),
+          ownerEmail: z.email('Enter a valid email address.').max(320),
+        }),
+        response: { 201: z.object({ partner: partnerSchema, invitation: invitationSchema }) },
+      },
+    },
+    async (request, reply) => {
+      const result = await onboardPartner(deps, requireActor(request), auditActor(request), {
+        ...request.body,
+        parentPartnerId: request.params.partnerId,
+      });
+      return reply.status(201).send({
+        partner: toJson(result.partner),
+        invitation: { email: result.invitation.email, expiresAt: result.invitation.expiresAt.toISOString() },
+      });
+    },
+  );
 };

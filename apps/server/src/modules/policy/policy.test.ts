@@ -169,6 +169,13 @@ const expected: Record<Action, Expected> = {
     partnerReadOnly: ownPartners,
     partnerBilling: ownPartners,
   },
+  'partner.partners.read': {
+    vendorAdmin: allPartners,
+    vendorSupport: allPartners,
+    partnerOwner: ownPartners,
+    partnerAdmin: ownPartners,
+  },
+  'partner.partners.manage': { partnerOwner: ownPartners, partnerAdmin: ownPartners },
   'customer.read': {
     vendorAdmin: allCustomers,
     vendorSupport: allCustomers,

@@ -81,6 +81,8 @@ export const actions = [
   'partner.alerts.digest',
   'partner.integrations.manage',
   'partner.usage.read',
+  'partner.partners.read',
+  'partner.partners.manage',
   // customer tenant
   'customer.read',
   'customer.licenses.manage',
@@ -228,6 +230,15 @@ const rules: Record<Action, Rule> = {
     all(vendorAny, (_a, t) => t.kind === 'partner'),
     ownPartnerOrg(...partnerRoles),
   ),
+
+  // Distributors (issue 18 #8): the child partners of the partner's subtree with their figures
+  // (owner and admin of the distributor, or of a child for its own children; the vendor reads),
+  // and onboarding a child partner under it (owner and admin only).
+  'partner.partners.read': any(
+    all(vendorAny, (_a, t) => t.kind === 'partner'),
+    ownPartnerOrg(...managing),
+  ),
+  'partner.partners.manage': ownPartnerOrg(...managing),
 
   'customer.read': any(
     all(vendorAny, (_a, t) => t.kind === 'customer'),
@@ -564,6 +575,16 @@ export type InvitedRole = PartnerRole | VendorRole;
 export function authorizeInvitation(actor: Actor, organisation: Tenant, role: InvitedRole): void {
   if (organisation.kind === 'customer') throw new AppError('forbidden', 'Customer members come from Google.');
   if (organisation.kind === 'partner' && role === 'owner') {
+    // A distributor's child partner: its owner and admins invite the child's owner (issue 18 #8).
+    const [, parentId, ...above] = organisation.partnerPath;
+    if (parentId && actor.kind === 'partner') {
+      authorize(actor, 'partner.partners.manage', {
+        kind: 'partner',
+        partnerId: parentId,
+        partnerPath: [parentId, ...above],
+      });
+      return;
+    }
     authorize(actor, 'vendor.partners.manage', { kind: 'vendor' });
     return;
   }

@@ -215,7 +215,7 @@ forEachDatabase('Reseller Console customers API', (kind) => {
     const lines = response.body.trimEnd().split('\r\n');
     assert.equal(
       lines[0],
-      'domain,name,status,trial_ends_at,seats_purchased,seats_assigned,coverage,last_successful_backup,success_rate_24h,failures_24h,storage_bytes',
+      'domain,name,status,trial_ends_at,seats_purchased,seats_assigned,coverage,last_successful_backup,success_rate_24h,failures_24h,storage_bytes,partner',
     );
     assert.deepEqual(lines.slice(1), [`charlie.test,"'=HYPERLINK(""x"")",suspended,,2,0,,,,0,0`]);
     const all = await owner.get(`/api/partners/${partnerId}/customers.csv`);
