@@ -4,7 +4,13 @@
 // would tell who has an account): its person is mailed that they cannot join, without a link.
 import type { Db } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
-import { type Actor, authorizeInvitation, type PartnerRole, type VendorRole } from '../policy/index.ts';
+import {
+  type Actor,
+  authorizeInvitation,
+  authorizeOwnerInvitation,
+  type PartnerRole,
+  type VendorRole,
+} from '../policy/index.ts';
 import { partnerPath } from '../tenancy/index.ts';
 import type { IdentityDeps } from './deps.ts';
 import { issueOneTimeToken, oneTimeLink } from './one-time-tokens.ts';
@@ -133,11 +139,11 @@ export async function invitePartnerOwner(
   // The path from the partner up (a distributor's child has its parent on it): policy decides
   // whether the vendor or the distributor may invite this owner.
   const path = await partnerPath(tx, input.partnerId);
-  authorizeInvitation(
-    actor,
-    { kind: 'partner', partnerId: input.partnerId, partnerPath: path.length > 0 ? path : [input.partnerId] },
-    'owner',
-  );
+  authorizeOwnerInvitation(actor, {
+    kind: 'partner',
+    partnerId: input.partnerId,
+    partnerPath: path.length > 0 ? path : [input.partnerId],
+  });
   const email = input.email.trim().toLowerCase();
   await revokeOwnerInvitations(tx, input.partnerId, deps.clock.now());
   const { link, expiresAt } = await issueInvitation(

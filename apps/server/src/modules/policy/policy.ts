@@ -567,6 +567,26 @@ export function auditView(actor: Actor, tenant: Tenant): AuditView {
 export type InvitedRole = PartnerRole | VendorRole;
 
 /**
+ * The owner invitation of a partner organisation being onboarded (throws like `authorize`):
+ * a top-level partner's by vendor admins; a distributor's child's (issue 18 #8) by the owner
+ * and admins of the distributor it sits under (its parent on the path), or vendor admins.
+ * Only the onboarding and owner-invitation paths ask this, never the Team page's invitations.
+ */
+export function authorizeOwnerInvitation(actor: Actor, organisation: Tenant): void {
+  if (organisation.kind !== 'partner') throw new AppError('forbidden', 'Only a partner organisation has an owner.');
+  const [, parentId, ...above] = organisation.partnerPath;
+  if (parentId && actor.kind === 'partner') {
+    authorize(actor, 'partner.partners.manage', {
+      kind: 'partner',
+      partnerId: parentId,
+      partnerPath: [parentId, ...above],
+    });
+    return;
+  }
+  authorize(actor, 'vendor.partners.manage', { kind: 'vendor' });
+}
+
+/**
  * Every invitation path asks this (throws like `authorize`): vendor admins invite operators,
  * and the owner of a partner they onboard; partner owners and admins invite members of their
  * organisation (or of a child's). Nobody invites to a role above their own, the owner role is
@@ -575,16 +595,6 @@ export type InvitedRole = PartnerRole | VendorRole;
 export function authorizeInvitation(actor: Actor, organisation: Tenant, role: InvitedRole): void {
   if (organisation.kind === 'customer') throw new AppError('forbidden', 'Customer members come from Google.');
   if (organisation.kind === 'partner' && role === 'owner') {
-    // A distributor's child partner: its owner and admins invite the child's owner (issue 18 #8).
-    const [, parentId, ...above] = organisation.partnerPath;
-    if (parentId && actor.kind === 'partner') {
-      authorize(actor, 'partner.partners.manage', {
-        kind: 'partner',
-        partnerId: parentId,
-        partnerPath: [parentId, ...above],
-      });
-      return;
-    }
     authorize(actor, 'vendor.partners.manage', { kind: 'vendor' });
     return;
   }
