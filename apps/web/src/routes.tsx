@@ -25,6 +25,7 @@ import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
 import { PartnerIntegrationsPage } from './pages/partner-integrations.tsx';
 import { PartnerOverviewPage } from './pages/partner-overview.tsx';
+import { PartnerPartnersPage } from './pages/partner-partners.tsx';
 import { PartnerTeamPage } from './pages/partner-team.tsx';
 import { UsagePage } from './pages/partner-usage.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
@@ -147,6 +148,11 @@ const partnerNav: ConsoleNavItem[] = [
   { label: 'Integrations', to: '/partner/integrations' },
   { label: 'Audit log', to: '/partner/audit' },
 ];
+/** "Partners" (issue 18 #8): for those who may onboard a child partner — owners and admins. */
+const partnerNavFor = (user: SessionUser) =>
+  ['owner', 'admin'].includes(user.role)
+    ? [...partnerNav.slice(0, 2), { label: 'Partners', to: '/partner/partners' }, ...partnerNav.slice(2)]
+    : partnerNav;
 const customerNav: ConsoleNavItem[] = [
   { label: 'Dashboard', to: '/customer' },
   { label: 'Users', to: '/customer/users' },
@@ -207,7 +213,14 @@ const partnerRoute = createRoute({
   beforeLoad: ({ context }) => requireConsole(context.queryClient, 'partner'),
   component: function PartnerConsole() {
     const { user } = partnerRoute.useRouteContext();
-    return <ConsoleShell consoleName="Reseller Console" organisation={user.partnerName} user={user} nav={partnerNav} />;
+    return (
+      <ConsoleShell
+        consoleName="Reseller Console"
+        organisation={user.partnerName}
+        user={user}
+        nav={partnerNavFor(user)}
+      />
+    );
   },
 });
 const partnerHomeRoute = createRoute({
@@ -220,9 +233,28 @@ const partnerHomeRoute = createRoute({
 const partnerCustomersRoute = createRoute({
   getParentRoute: () => partnerRoute,
   path: 'customers',
+  validateSearch: (search: Record<string, unknown>): { partner?: string } =>
+    typeof search.partner === 'string' ? { partner: search.partner } : {},
   component: function PartnerCustomers() {
     const { user } = partnerRoute.useRouteContext();
-    return <PartnerCustomersPage partnerId={user.partnerId ?? ''} mayAdd={['owner', 'admin'].includes(user.role)} />;
+    const { partner } = partnerCustomersRoute.useSearch();
+    const manages = ['owner', 'admin'].includes(user.role);
+    return (
+      <PartnerCustomersPage
+        key={partner ?? ''}
+        partnerId={user.partnerId ?? ''}
+        mayAdd={manages}
+        mayListPartners={manages}
+        initialPartner={partner}
+      />
+    );
+  },
+});
+const partnerPartnersRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'partners',
+  component: function PartnerPartners() {
+    return <PartnerPartnersPage user={partnerRoute.useRouteContext().user} />;
   },
 });
 const partnerCustomerDetailRoute = createRoute({
@@ -462,6 +494,7 @@ const routeTree = rootRoute.addChildren([
   partnerRoute.addChildren([
     partnerHomeRoute,
     partnerCustomersRoute,
+    partnerPartnersRoute,
     partnerCustomerDetailRoute,
     partnerAlertsRoute,
     partnerUsageRoute,
