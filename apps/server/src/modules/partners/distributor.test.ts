@@ -222,4 +222,25 @@ forEachDatabase('distributors: child partners', (kind) => {
       [],
     );
   });
+
+  it('bounds onboarding per acting organisation: the 31st attempt in an hour answers 429 and creates nothing', async () => {
+    // The child's refused attempt for its parent (above) counted against the child: 29 remain.
+    for (let n = 0; n < 29; n++) {
+      const response = await childOwner.post(`/api/partners/${childId}/partners`, {
+        name: `Grandchild ${n}`,
+        ownerEmail: `owner${n}@grandchild.test`,
+      });
+      assert.equal(response.statusCode, 201, `${n}: ${response.body}`);
+    }
+    const refused = await childOwner.post(`/api/partners/${childId}/partners`, {
+      name: 'One too many',
+      ownerEmail: 'late@grandchild.test',
+    });
+    assert.equal(refused.statusCode, 429, refused.body);
+    const names = (await childOwner.get(`/api/partners/${childId}/partners`))
+      .json()
+      .partners.map((row: { partner: { name: string } }) => row.partner.name);
+    assert.equal(names.length, 29);
+    assert.ok(!names.includes('One too many'));
+  });
 });

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { auditActorOf, createIdentityDeps, requireActor } from '../identity/index.ts';
+import { createRateLimiter, type RateLimitRule } from '../rate-limits/index.ts';
 import type { PartnerSummary } from '../tenancy/index.ts';
 import { listChildPartnersFor } from './distributor.ts';
 import {
@@ -15,6 +16,8 @@ import {
 } from './service.ts';
 
 const security = [{ session: [], csrf: [] }];
+/** A distributor onboarding child partners (each mails an owner invitation). */
+const childOnboarding: RateLimitRule = { name: 'partners:onboard-child', limit: 30, windowMs: 60 * 60_000 };
 const tags = ['vendor'];
 
 const partnerSchema = z.object({
@@ -146,6 +149,7 @@ export const partnersModule: ApiModule = (app, ctx) => {
   }
 
   // Distributors (issue 18 #8): the partner's child partners and onboarding one under it.
+  const limiter = createRateLimiter(ctx);
   const distributorParams = z.strictObject({ partnerId: z.uuid('must be a partner id') });
   const distributorTags = ['reseller'];
   const childSchema = z.object({
@@ -195,7 +199,12 @@ export const partnersModule: ApiModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const result = await onboardPartner(deps, requireActor(request), auditActor(request), {
+      const actor = requireActor(request);
+      // Each onboarding mails an address from outside: bounded per acting organisation.
+      await limiter.consume([
+        { rule: childOnboarding, subject: actor.kind === 'partner' ? actor.partnerId : request.params.partnerId },
+      ]);
+      const result = await onboardPartner(deps, actor, auditActor(request), {
         ...request.body,
         parentPartnerId: request.params.partnerId,
       });
