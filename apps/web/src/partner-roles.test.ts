@@ -1,5 +1,5 @@
 // What each partner role finds in the Reseller Console's navigation: only the pages the server's
-// policy lets it read (Billing: no Alerts; technicians, read-only and Billing: no Team,
+// policy lets it read (Billing: no Alerts; technicians, read-only and Billing: no Partners, Team,
 // Integrations or audit log).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,6 +9,7 @@ import { mayOpenPartnerPath, partnerNavFor, partnerRoleOf } from './partner-role
 const nav = [
   { label: 'Overview', to: '/partner' },
   { label: 'Customers', to: '/partner/customers' },
+  { label: 'Partners', to: '/partner/partners' },
   { label: 'Alerts', to: '/partner/alerts' },
   { label: 'Usage and billing', to: '/partner/usage' },
   { label: 'Team', to: '/partner/team' },
@@ -23,7 +24,7 @@ test('owners and admins see every page, in order', () => {
   assert.deepEqual(labels('admin'), all);
 });
 
-test('technicians and read-only members: no Team, Integrations or Audit log', () => {
+test('technicians and read-only members: no Partners, Team, Integrations or Audit log', () => {
   const operating = ['Overview', 'Customers', 'Alerts', 'Usage and billing'];
   assert.deepEqual(labels('technician'), operating);
   assert.deepEqual(labels('read_only'), operating);

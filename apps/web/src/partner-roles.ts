@@ -1,6 +1,6 @@
 // What each partner role finds in the Reseller Console's navigation (PRODUCT.md §1, issue 18):
-// owners and admins everything; technicians and read-only members no Team, Integrations or audit
-// log; the Billing role no Alerts either (it reads Usage and billing). The server's policy module
+// owners and admins everything; technicians and read-only members no Partners, Team, Integrations
+// or audit log; the Billing role no Alerts either (it reads Usage and billing). The server's policy module
 // decides access for real (partner.alerts.read, partner.team.read, partner.integrations.manage,
 // audit.read); this only keeps the console from offering a page whose API would answer 403.
 
@@ -16,6 +16,7 @@ const managing: readonly PartnerRole[] = ['owner', 'admin'];
 
 /** Pages for some roles only; every other page of the console is for every role. */
 const pageRoles: { prefix: string; roles: readonly PartnerRole[] }[] = [
+  { prefix: '/partner/partners', roles: managing },
   { prefix: '/partner/alerts', roles: ['owner', 'admin', 'technician', 'read_only'] },
   { prefix: '/partner/team', roles: managing },
   { prefix: '/partner/integrations', roles: managing },

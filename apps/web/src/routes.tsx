@@ -25,6 +25,7 @@ import { PartnerCustomerDetailPage } from './pages/partner-customer-detail.tsx';
 import { PartnerCustomersPage } from './pages/partner-customers.tsx';
 import { PartnerIntegrationsPage } from './pages/partner-integrations.tsx';
 import { PartnerOverviewPage } from './pages/partner-overview.tsx';
+import { PartnerPartnersPage } from './pages/partner-partners.tsx';
 import { PartnerTeamPage } from './pages/partner-team.tsx';
 import { UsagePage } from './pages/partner-usage.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset.tsx';
@@ -144,6 +145,8 @@ const vendorNavFor = (user: SessionUser) =>
 const partnerNav: ConsoleNavItem[] = [
   { label: 'Overview', to: '/partner' },
   { label: 'Customers', to: '/partner/customers' },
+  // Distributors' child partners (issue 18 #8): owners and admins, who may onboard one.
+  { label: 'Partners', to: '/partner/partners' },
   { label: 'Alerts', to: '/partner/alerts' },
   { label: 'Usage and billing', to: '/partner/usage' },
   { label: 'Team', to: '/partner/team' },
@@ -238,9 +241,28 @@ const partnerHomeRoute = createRoute({
 const partnerCustomersRoute = createRoute({
   getParentRoute: () => partnerRoute,
   path: 'customers',
+  validateSearch: (search: Record<string, unknown>): { partner?: string } =>
+    typeof search.partner === 'string' ? { partner: search.partner } : {},
   component: function PartnerCustomers() {
     const { user } = partnerRoute.useRouteContext();
-    return <PartnerCustomersPage partnerId={user.partnerId ?? ''} mayAdd={['owner', 'admin'].includes(user.role)} />;
+    const { partner } = partnerCustomersRoute.useSearch();
+    const manages = ['owner', 'admin'].includes(user.role);
+    return (
+      <PartnerCustomersPage
+        key={partner ?? ''}
+        partnerId={user.partnerId ?? ''}
+        mayAdd={manages}
+        mayListPartners={manages}
+        initialPartner={partner}
+      />
+    );
+  },
+});
+const partnerPartnersRoute = createRoute({
+  getParentRoute: () => partnerRoute,
+  path: 'partners',
+  component: function PartnerPartners() {
+    return <PartnerPartnersPage user={partnerRoute.useRouteContext().user} />;
   },
 });
 const partnerCustomerDetailRoute = createRoute({
@@ -481,6 +503,7 @@ const routeTree = rootRoute.addChildren([
   partnerRoute.addChildren([
     partnerHomeRoute,
     partnerCustomersRoute,
+    partnerPartnersRoute,
     partnerCustomerDetailRoute,
     partnerAlertsRoute,
     partnerUsageRoute,

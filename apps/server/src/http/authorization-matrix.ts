@@ -527,6 +527,17 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  404 404 404',
     other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
   },
+  // Distributors (issue 18 #8): the child partners (owners and admins; the vendor reads), and
+  // onboarding a child under the partner (its owners and admins only).
+  'GET /api/partners/:partnerId/partners': {
+    own:   '401 ok  ok  ok  ok  403 403 403 403 404 404 404',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/partners/:partnerId/partners': {
+    body: (_tenant, unique) => ({ name: `Child ${unique}`, ownerEmail: `child-${unique}@matrix.test` }),
+    own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
   'GET /api/partners/:partnerId/usage': {
     own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  404 404 404',
     other: '401 ok  ok  404 404 404 404 404 404 404 404 404',

@@ -3903,6 +3903,7 @@ export interface paths {
                     order?: "asc" | "desc";
                     page?: number;
                     pageSize?: number;
+                    partner?: string;
                     search?: string;
                     sort?: "domain" | "status" | "trialEndsAt" | "seatsPurchased" | "seatsAssigned" | "coverage" | "lastSuccessAt" | "successRate24h" | "failures24h" | "storageBytes";
                     status?: "trial" | "active" | "suspended" | "cancelled";
@@ -3928,6 +3929,10 @@ export interface paths {
                                 failures24h: number;
                                 id: string;
                                 lastSuccessAt: string | null;
+                                managedBy: {
+                                    id: string;
+                                    name: string;
+                                } | null;
                                 name: string;
                                 seatsAssigned: number;
                                 seatsPurchased: number;
@@ -3969,6 +3974,7 @@ export interface paths {
                     order?: "asc" | "desc";
                     page?: number;
                     pageSize?: number;
+                    partner?: string;
                     search?: string;
                     sort?: "domain" | "status" | "trialEndsAt" | "seatsPurchased" | "seatsAssigned" | "coverage" | "lastSuccessAt" | "successRate24h" | "failures24h" | "storageBytes";
                     status?: "trial" | "active" | "suspended" | "cancelled";
@@ -4041,6 +4047,10 @@ export interface paths {
                                 unlimited: boolean;
                                 users: number;
                             };
+                            managedBy: {
+                                id: string;
+                                name: string;
+                            } | null;
                             name: string;
                             partnerId: string | null;
                             protectedUsers: number;
@@ -4619,6 +4629,110 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A distributor's child partners with the customers, seats, storage and open alerts of each child's subtree (partner owners and admins) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            canOnboard: boolean;
+                            partners: {
+                                customers: number;
+                                openAlerts: number;
+                                partner: {
+                                    createdAt: string;
+                                    customers: number;
+                                    id: string;
+                                    name: string;
+                                    ownerEmail: string | null;
+                                    ownerInvitationExpiresAt: string | null;
+                                    ownerInvitationPending: boolean;
+                                    /** @enum {string} */
+                                    status: "active" | "suspended";
+                                };
+                                seatsAssigned: number;
+                                seatsPurchased: number;
+                                storageBytes: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Onboard a child partner under this distributor: creates the organisation and emails its owner an invitation (the distributor's owner and admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** Format: email */
+                        ownerEmail: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            invitation: {
+                                email: string;
+                                expiresAt: string;
+                            };
+                            partner: {
+                                createdAt: string;
+                                customers: number;
+                                id: string;
+                                name: string;
+                                ownerEmail: string | null;
+                                ownerInvitationExpiresAt: string | null;
+                                ownerInvitationPending: boolean;
+                                /** @enum {string} */
+                                status: "active" | "suspended";
+                            };
+                        };
+                    };
                 };
             };
         };

@@ -21,6 +21,7 @@ import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
+import { childPartnersQuery } from '../api/distributor.ts';
 import {
   type CustomerRow,
   type CustomerStatus,
@@ -49,8 +50,22 @@ const columns: { key: SortKey; label: string; numeric?: boolean }[] = [
   { key: 'storageBytes', label: 'Storage', numeric: true },
 ];
 
-export function PartnerCustomersPage({ partnerId, mayAdd }: { partnerId: string; mayAdd: boolean }) {
+export function PartnerCustomersPage({
+  partnerId,
+  mayAdd,
+  mayListPartners = false,
+  initialPartner,
+}: {
+  partnerId: string;
+  mayAdd: boolean;
+  /** Owners and admins: a distributor's child partners for the Partner filter (issue 18 #8). */
+  mayListPartners?: boolean;
+  initialPartner?: string | undefined;
+}) {
   const [search, setSearch] = useState('');
+  const [partner, setPartner] = useState<string | null>(initialPartner ?? null);
+  const children = useQuery({ ...childPartnersQuery(partnerId), enabled: mayListPartners });
+  const childOptions = children.data?.partners ?? [];
   const [debouncedSearch] = useDebouncedValue(search.trim(), 250);
   const [status, setStatus] = useState<CustomerStatus | null>(null);
   const [sort, setSort] = useState<SortKey>('domain');
@@ -66,8 +81,12 @@ export function PartnerCustomersPage({ partnerId, mayAdd }: { partnerId: string;
     pageSize,
     ...(debouncedSearch ? { search: debouncedSearch } : {}),
     ...(status ? { status } : {}),
+    ...(partner ? { partner } : {}),
   };
   const list = useQuery(customersQuery(partnerId, query));
+  // A distributor's list: the customers of its child partners too, each with its partner.
+  const showPartner =
+    childOptions.length > 0 || (list.data?.customers.some((row) => row.managedBy?.id !== partnerId) ?? false);
   const pages = list.data ? Math.max(1, Math.ceil(list.data.total / pageSize)) : 1;
 
   const sortBy = (key: SortKey) => {
@@ -103,6 +122,22 @@ export function PartnerCustomersPage({ partnerId, mayAdd }: { partnerId: string;
               setPage(1);
             }}
           />
+          {childOptions.length > 0 ? (
+            <Select
+              label="Partner"
+              placeholder="All partners"
+              clearable
+              data={[
+                { value: partnerId, label: 'Managed by you' },
+                ...childOptions.map((child) => ({ value: child.partner.id, label: child.partner.name })),
+              ]}
+              value={partner}
+              onChange={(value) => {
+                setPartner(value);
+                setPage(1);
+              }}
+            />
+          ) : null}
         </Group>
         <Group>
           <Button component="a" variant="default" href={customersCsvUrl(partnerId, query)} download>
@@ -136,6 +171,7 @@ export function PartnerCustomersPage({ partnerId, mayAdd }: { partnerId: string;
                       </UnstyledButton>
                     </Table.Th>
                   ))}
+                  {showPartner ? <Table.Th>Partner</Table.Th> : null}
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -185,6 +221,7 @@ export function PartnerCustomersPage({ partnerId, mayAdd }: { partnerId: string;
                       )}
                     </Table.Td>
                     <Table.Td style={{ textAlign: 'right' }}>{bytes(customer.storageBytes)}</Table.Td>
+                    {showPartner ? <Table.Td>{customer.managedBy?.name ?? none}</Table.Td> : null}
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -193,7 +230,9 @@ export function PartnerCustomersPage({ partnerId, mayAdd }: { partnerId: string;
           <FigureNotes />
           {list.data.total === 0 ? (
             <Text c="dimmed">
-              {debouncedSearch || status ? 'No customer matches.' : 'No customers yet: add one with a transfer token.'}
+              {debouncedSearch || status || partner
+                ? 'No customer matches.'
+                : 'No customers yet: add one with a transfer token.'}
             </Text>
           ) : null}
           <Group justify="space-between">

@@ -8,3 +8,4 @@ export { evaluateAlerts } from './evaluate.ts';
 export type { AlertEvent, AlertListener } from './events.ts';
 export { defineAlertJobs, requestAlertEvaluation, scheduleAlertJobs } from './jobs.ts';
 export { alertsModule } from './routes.ts';
+export { countOpenAlerts } from './service.ts';

@@ -2,7 +2,7 @@
 // (technicians: their assigned customers), acknowledging one (audited, by whom), and a member's
 // own daily-digest choice. Scoping is SQL: the alert's customer must be in the partner's
 // subtree and, for a technician, assigned; any other alert answers 404.
-import { and, count, desc, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AuditEntryInput } from '../../audit-entry.ts';
 import type { AppContext } from '../../context.ts';
@@ -259,4 +259,13 @@ export async function setDigestSetting(
     );
   });
   return { enabled };
+}
+
+/** How many alerts are open on the customers a subquery names (the distributor's Partners page). */
+export async function countOpenAlerts(db: AppContext['db'], customerIds: SQL): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(alerts)
+    .where(and(isNull(alerts.resolvedAt), inArray(alerts.customerId, customerIds)));
+  return Number(row?.n ?? 0);
 }

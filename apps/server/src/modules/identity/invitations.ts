@@ -4,7 +4,13 @@
 // would tell who has an account): its person is mailed that they cannot join, without a link.
 import type { Db } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
-import { type Actor, authorizeInvitation, type PartnerRole, type VendorRole } from '../policy/index.ts';
+import {
+  type Actor,
+  authorizeInvitation,
+  authorizeOwnerInvitation,
+  type PartnerRole,
+  type VendorRole,
+} from '../policy/index.ts';
 import { partnerPath } from '../tenancy/index.ts';
 import type { IdentityDeps } from './deps.ts';
 import { issueOneTimeToken, oneTimeLink } from './one-time-tokens.ts';
@@ -116,7 +122,8 @@ export interface OwnerInvitation extends InvitationResult {
 }
 
 /**
- * The owner invitation of a partner organisation (vendor admins): when the vendor onboards it,
+ * The owner invitation of a partner organisation (vendor admins, or the owner and admins of the
+ * distributor whose child it is): when it is onboarded,
  * or again while nobody has accepted. It replaces the partner's earlier owner invitations. The
  * link is issued on `tx` — e.g. the transaction that creates the partner; the mail goes out on `deliver()`
  * after the commit (PGlite has one connection: mail inside the transaction would wait for it).
@@ -129,7 +136,14 @@ export async function invitePartnerOwner(
   input: { partnerId: string; organisation: string; email: string },
   meta: RequestMeta,
 ): Promise<OwnerInvitation> {
-  authorizeInvitation(actor, { kind: 'partner', partnerId: input.partnerId, partnerPath: [input.partnerId] }, 'owner');
+  // The path from the partner up (a distributor's child has its parent on it): policy decides
+  // whether the vendor or the distributor may invite this owner.
+  const path = await partnerPath(tx, input.partnerId);
+  authorizeOwnerInvitation(actor, {
+    kind: 'partner',
+    partnerId: input.partnerId,
+    partnerPath: path.length > 0 ? path : [input.partnerId],
+  });
   const email = input.email.trim().toLowerCase();
   await revokeOwnerInvitations(tx, input.partnerId, deps.clock.now());
   const { link, expiresAt } = await issueInvitation(

@@ -4,7 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { auditActorOf, createIdentityDeps, requireActor } from '../identity/index.ts';
+import { createRateLimiter, type RateLimitRule } from '../rate-limits/index.ts';
 import type { PartnerSummary } from '../tenancy/index.ts';
+import { listChildPartnersFor } from './distributor.ts';
 import {
   changePartnerStatus,
   listPartnersFor,
@@ -14,6 +16,8 @@ import {
 } from './service.ts';
 
 const security = [{ session: [], csrf: [] }];
+/** A distributor onboarding child partners (each mails an owner invitation). */
+const childOnboarding: RateLimitRule = { name: 'partners:onboard-child', limit: 30, windowMs: 60 * 60_000 };
 const tags = ['vendor'];
 
 const partnerSchema = z.object({
@@ -149,4 +153,71 @@ export const partnersModule: ApiModule = (app, ctx) => {
         ),
     );
   }
+
+  // Distributors (issue 18 #8): the partner's child partners and onboarding one under it.
+  const limiter = createRateLimiter(ctx);
+  const distributorParams = z.strictObject({ partnerId: z.uuid('must be a partner id') });
+  const distributorTags = ['reseller'];
+  const childSchema = z.object({
+    partner: partnerSchema,
+    customers: z.number().int(),
+    seatsAssigned: z.number().int(),
+    seatsPurchased: z.number().int(),
+    storageBytes: z.number(),
+    openAlerts: z.number().int(),
+  });
+
+  app.get(
+    '/api/partners/:partnerId/partners',
+    {
+      schema: {
+        tags: distributorTags,
+        summary:
+          "A distributor's child partners with the customers, seats, storage and open alerts of each child's subtree (partner owners and admins)",
+        security,
+        params: distributorParams,
+        response: { 200: z.object({ canOnboard: z.boolean(), partners: z.array(childSchema) }) },
+      },
+    },
+    async (request) => {
+      const result = await listChildPartnersFor(deps, requireActor(request), request.params.partnerId);
+      return {
+        canOnboard: result.canOnboard,
+        partners: result.partners.map((child) => ({ ...child, partner: toJson(child.partner) })),
+      };
+    },
+  );
+
+  app.post(
+    '/api/partners/:partnerId/partners',
+    {
+      schema: {
+        tags: distributorTags,
+        summary:
+          "Onboard a child partner under this distributor: creates the organisation and emails its owner an invitation (the distributor's owner and admins)",
+        security,
+        params: distributorParams,
+        body: z.strictObject({
+          name: z.string().trim().min(1, 'Enter the partner name.').max(200),
+          ownerEmail: z.email('Enter a valid email address.').max(320),
+        }),
+        response: { 201: z.object({ partner: partnerSchema, invitation: invitationSchema }) },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      // Each onboarding mails an address from outside: bounded per acting organisation.
+      await limiter.consume([
+        { rule: childOnboarding, subject: actor.kind === 'partner' ? actor.partnerId : request.params.partnerId },
+      ]);
+      const result = await onboardPartner(deps, actor, auditActor(request), {
+        ...request.body,
+        parentPartnerId: request.params.partnerId,
+      });
+      return reply.status(201).send({
+        partner: toJson(result.partner),
+        invitation: { email: result.invitation.email, expiresAt: result.invitation.expiresAt.toISOString() },
+      });
+    },
+  );
 };

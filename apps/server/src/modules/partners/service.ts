@@ -17,6 +17,7 @@ import {
   type PartnerListQuery,
   type PartnerStatus,
   type PartnerSummary,
+  partnerPath,
   setPartnerStatus,
 } from '../tenancy/index.ts';
 
@@ -67,23 +68,38 @@ export async function onboardPartner(
   deps: PartnersDeps,
   actor: Actor,
   audit: PartnerAuditActor,
-  input: { name: string; ownerEmail: string },
+  input: { name: string; ownerEmail: string; parentPartnerId?: string },
 ): Promise<{ partner: PartnerSummary; invitation: { email: string; expiresAt: Date } }> {
-  authorize(actor, 'vendor.partners.manage', vendor);
   const { db, clock } = deps.ctx;
+  // The vendor onboards a top-level partner; a distributor's owner or admin a child under it.
+  const parentPartnerId = input.parentPartnerId ?? null;
+  const parentPath = parentPartnerId ? await partnerPath(db, parentPartnerId) : [];
+  if (parentPartnerId) {
+    if (parentPath.length === 0) throw notFound('The partner');
+    authorize(actor, 'partner.partners.manage', {
+      kind: 'partner',
+      partnerId: parentPartnerId,
+      partnerPath: parentPath,
+    });
+  } else {
+    authorize(actor, 'vendor.partners.manage', vendor);
+  }
   const id = randomUUID();
   const name = input.name.trim();
   const meta = { ip: audit.ip ?? '', userAgent: audit.userAgent ?? null };
   const invitation = await db.transaction(async (tx) => {
-    await insertPartner(tx, { id, name, createdAt: clock.now() });
+    await insertPartner(tx, { id, name, createdAt: clock.now(), parentPartnerId });
     await deps.ctx.audit.record(
       {
         ...audit,
-        tenants: ['vendor', `partner:${id}`],
+        tenants: ['vendor', ...parentPath.map((partnerId) => `partner:${partnerId}` as const), `partner:${id}`],
         action: 'partner.create',
         target: name,
         result: 'success',
-        details: { ownerEmail: input.ownerEmail.trim().toLowerCase() },
+        details: {
+          ownerEmail: input.ownerEmail.trim().toLowerCase(),
+          ...(parentPartnerId ? { parentPartnerId } : {}),
+        },
       },
       tx,
     );

@@ -12,6 +12,7 @@ export {
   auditView,
   authorize,
   authorizeInvitation,
+  authorizeOwnerInvitation,
   authorizeRestoreTarget,
   authorizeSharedDriveSubject,
   authorizeSubject,

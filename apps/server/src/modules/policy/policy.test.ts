@@ -10,6 +10,7 @@ import {
   actions,
   authorize,
   authorizeInvitation,
+  authorizeOwnerInvitation,
   authorizeSubject,
   can,
   customerScope,
@@ -170,6 +171,13 @@ const expected: Record<Action, Expected> = {
     partnerReadOnly: ownPartners,
     partnerBilling: ownPartners,
   },
+  'partner.partners.read': {
+    vendorAdmin: allPartners,
+    vendorSupport: allPartners,
+    partnerOwner: ownPartners,
+    partnerAdmin: ownPartners,
+  },
+  'partner.partners.manage': { partnerOwner: ownPartners, partnerAdmin: ownPartners },
   'customer.read': {
     vendorAdmin: allCustomers,
     vendorSupport: allCustomers,
@@ -591,6 +599,28 @@ describe('invitations', () => {
       }
       assert.deepEqual(granted.sort(), (allowed[actorName] ?? []).sort(), actorName);
     }
+  });
+});
+
+describe('owner invitations (onboarding)', () => {
+  it("the vendor's admins invite any partner's owner; a distributor's owner and admins only their child's", () => {
+    const granted = (actor: Actor) =>
+      (['partnerOwn', 'partnerChild', 'partnerOther'] as const).filter((name) => {
+        try {
+          authorizeOwnerInvitation(actor, tenants[name]);
+          return true;
+        } catch (error) {
+          assert.ok(['forbidden', 'not_found'].includes((error as { code?: string }).code ?? ''), String(error));
+          return false;
+        }
+      });
+    assert.deepEqual(granted(actors.vendorAdmin), ['partnerOwn', 'partnerChild', 'partnerOther']);
+    assert.deepEqual(granted(actors.vendorSupport), []);
+    assert.deepEqual(granted(actors.partnerOwner), ['partnerChild']);
+    assert.deepEqual(granted(actors.partnerAdmin), ['partnerChild']);
+    assert.deepEqual(granted(actors.partnerTechnician), []);
+    assert.deepEqual(granted(actors.partnerReadOnly), []);
+    assert.deepEqual(granted(actors.partnerBilling), []);
   });
 });
 

@@ -82,6 +82,8 @@ export const actions = [
   'partner.alerts.digest',
   'partner.integrations.manage',
   'partner.usage.read',
+  'partner.partners.read',
+  'partner.partners.manage',
   // customer tenant
   'customer.read',
   'customer.licenses.manage',
@@ -231,6 +233,15 @@ const rules: Record<Action, Rule> = {
     all(vendorAny, (_a, t) => t.kind === 'partner'),
     ownPartnerOrg(...partnerRoles),
   ),
+
+  // Distributors (issue 18 #8): the child partners of the partner's subtree with their figures
+  // (owner and admin of the distributor, or of a child for its own children; the vendor reads),
+  // and onboarding a child partner under it (owner and admin only).
+  'partner.partners.read': any(
+    all(vendorAny, (_a, t) => t.kind === 'partner'),
+    ownPartnerOrg(...managing),
+  ),
+  'partner.partners.manage': ownPartnerOrg(...managing),
 
   'customer.read': any(
     all(vendorAny, (_a, t) => t.kind === 'customer'),
@@ -557,6 +568,26 @@ export function auditView(actor: Actor, tenant: Tenant): AuditView {
 }
 
 export type InvitedRole = PartnerRole | VendorRole;
+
+/**
+ * The owner invitation of a partner organisation being onboarded (throws like `authorize`):
+ * a top-level partner's by vendor admins; a distributor's child's (issue 18 #8) by the owner
+ * and admins of the distributor it sits under (its parent on the path), or vendor admins.
+ * Only the onboarding and owner-invitation paths ask this, never the Team page's invitations.
+ */
+export function authorizeOwnerInvitation(actor: Actor, organisation: Tenant): void {
+  if (organisation.kind !== 'partner') throw new AppError('forbidden', 'Only a partner organisation has an owner.');
+  const [, parentId, ...above] = organisation.partnerPath;
+  if (parentId && actor.kind === 'partner') {
+    authorize(actor, 'partner.partners.manage', {
+      kind: 'partner',
+      partnerId: parentId,
+      partnerPath: [parentId, ...above],
+    });
+    return;
+  }
+  authorize(actor, 'vendor.partners.manage', { kind: 'vendor' });
+}
 
 /**
  * Every invitation path asks this (throws like `authorize`): vendor admins invite operators,

@@ -3,7 +3,7 @@
 // CSV export, and one customer's detail (the same row, health per service, license counts).
 // A partner sees the customers of its subtree only (technicians: their assigned ones); any
 // other customer answers 404, by list or by id.
-import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
@@ -12,7 +12,14 @@ import { notFound } from '../../http/errors.ts';
 import { getBackupStatus } from '../backup/index.ts';
 import { getConnection, seatSummary, subscriptionView } from '../customers/index.ts';
 import { type Actor, authorize, customerScope } from '../policy/index.ts';
-import { getCustomer, loadCustomerTenant, loadPartnerTenant, partnerSubtreeIds } from '../tenancy/index.ts';
+import {
+  getCustomer,
+  getPartner,
+  loadCustomerTenant,
+  loadPartnerTenant,
+  partnerColumn,
+  partnerSubtreeIds,
+} from '../tenancy/index.ts';
 import { healthOf, refreshCustomerHealth, refreshStaleHealth, staleHealth } from './health.ts';
 import { customerHealth } from './tables.ts';
 
@@ -37,6 +44,8 @@ export const customerStatuses = ['trial', 'active', 'suspended', 'cancelled'] as
 export const customersQuerySchema = z.strictObject({
   search: z.string().trim().max(200).optional(),
   status: z.enum(customerStatuses).optional(),
+  /** A distributor's filter: the customers a partner of its subtree manages directly. */
+  partner: z.uuid('must be a partner id').optional(),
   sort: z.enum(sortKeys).default('domain'),
   order: z.enum(['asc', 'desc']).default('asc'),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
@@ -68,6 +77,8 @@ export const customerRowSchema = z.object({
   successRate24h: z.number().nullable(),
   failures24h: z.number().int(),
   storageBytes: z.number(),
+  /** The partner that manages the customer directly (a distributor's child, or the partner itself). */
+  managedBy: z.object({ id: z.string(), name: z.string() }).nullable(),
 });
 export type CustomerRowView = z.infer<typeof customerRowSchema>;
 
@@ -121,7 +132,7 @@ export type CustomerDetail = z.infer<typeof customerDetailSchema>;
 
 type HealthRow = typeof customerHealth.$inferSelect;
 
-function toRow(raw: HealthRow, now: Date): CustomerRowView {
+function toRow(raw: HealthRow & { partnerName?: string | null }, now: Date): CustomerRowView {
   const unlimited = raw.status === 'trial' && raw.trialEndsAt !== null && raw.trialEndsAt > now;
   return {
     id: raw.customerId,
@@ -138,6 +149,7 @@ function toRow(raw: HealthRow, now: Date): CustomerRowView {
     successRate24h: raw.successRate24h,
     failures24h: raw.failures24h,
     storageBytes: Number(raw.storageBytes),
+    managedBy: raw.partnerId && raw.partnerName ? { id: raw.partnerId, name: raw.partnerName } : null,
   };
 }
 
@@ -190,7 +202,7 @@ async function partnerCustomersScope(ctx: ResellerDeps, actor: Actor, partnerId:
   ) as SQL;
 }
 
-function filterCondition(query: Pick<CustomersQuery, 'search' | 'status'>): SQL | undefined {
+function filterCondition(query: Pick<CustomersQuery, 'search' | 'status' | 'partner'>): SQL | undefined {
   const conditions: (SQL | undefined)[] = [];
   if (query.search) {
     const pattern = `%${escapeLike(query.search.toLowerCase())}%`;
@@ -199,6 +211,9 @@ function filterCondition(query: Pick<CustomersQuery, 'search' | 'status'>): SQL 
     );
   }
   if (query.status) conditions.push(eq(customerHealth.status, query.status));
+  // Inside the actor's scope only (the scope condition is always and-ed): another subtree's
+  // partner id matches nothing.
+  if (query.partner) conditions.push(eq(customerHealth.partnerId, query.partner));
   return and(...conditions);
 }
 
@@ -209,7 +224,7 @@ async function selectRows(
   page: { limit: number; offset: number } | null,
 ): Promise<CustomerRowView[]> {
   const base = ctx.db
-    .select()
+    .select({ ...getTableColumns(customerHealth), partnerName: partnerColumn(customerHealth.partnerId, 'name') })
     .from(customerHealth)
     .where(where)
     .orderBy(...orderBy(query));
@@ -256,6 +271,7 @@ const csvColumns: { header: string; value: (row: CustomerRowView) => string | nu
   { header: 'success_rate_24h', value: (row) => row.successRate24h },
   { header: 'failures_24h', value: (row) => row.failures24h },
   { header: 'storage_bytes', value: (row) => row.storageBytes },
+  { header: 'partner', value: (row) => row.managedBy?.name ?? null },
 ];
 
 /** The list as CSV: the same filters and order; one page when `page` is given, else every row. */
@@ -303,8 +319,9 @@ export async function getPartnerCustomer(
   const seats = await seatSummary(ctx.db, customer, now);
   const { seats: _seats, status: _status, ...subscription } = subscriptionView(customer, seats);
   const connection = await getConnection(ctx.db, customerId);
+  const managedBy = customer.partnerId ? await getPartner(ctx.db, customer.partnerId) : null;
   return {
-    ...toRow(health, now),
+    ...toRow({ ...health, partnerName: managedBy?.name ?? null }, now),
     partnerId: customer.partnerId,
     licensedUsers: health.licensedUsers,
     protectedUsers: health.protectedUsers,

@@ -178,3 +178,29 @@ export async function freshSeatFigures(
     ${customerHealth.domain} as domain, ${customerHealth.name} as name, ${customerHealth.standardSeats} as standard_seats, ${customerHealth.archivedSeats} as archived_seats,
     ${customerHealth.storageBytes} as storage_bytes from ${customerHealth} where ${scope})`;
 }
+
+/** The totals of the customers managed by these partners (a child partner's subtree): for the distributor's Partners page. */
+export async function partnerHealthTotals(
+  db: Db,
+  now: Date,
+  partnerIds: readonly string[],
+): Promise<{ customers: number; seatsAssigned: number; seatsPurchased: number; storageBytes: number }> {
+  if (partnerIds.length === 0) return { customers: 0, seatsAssigned: 0, seatsPurchased: 0, storageBytes: 0 };
+  const scope = inArray(customerHealth.partnerId, [...partnerIds]);
+  await refreshStaleHealth(db, now, scope);
+  const [row] = await db
+    .select({
+      customers: sql<number>`count(*)::int`,
+      seatsAssigned: sql<number>`coalesce(sum(${customerHealth.seatsAssigned}), 0)::int`,
+      seatsPurchased: sql<number>`coalesce(sum(${customerHealth.seatsPurchased}), 0)::int`,
+      storageBytes: sql<string>`coalesce(sum(${customerHealth.storageBytes}), 0)::text`,
+    })
+    .from(customerHealth)
+    .where(scope);
+  return {
+    customers: Number(row?.customers ?? 0),
+    seatsAssigned: Number(row?.seatsAssigned ?? 0),
+    seatsPurchased: Number(row?.seatsPurchased ?? 0),
+    storageBytes: Number(row?.storageBytes ?? 0),
+  };
+}

@@ -215,9 +215,9 @@ forEachDatabase('Reseller Console customers API', (kind) => {
     const lines = response.body.trimEnd().split('\r\n');
     assert.equal(
       lines[0],
-      'domain,name,status,trial_ends_at,seats_purchased,seats_assigned,coverage,last_successful_backup,success_rate_24h,failures_24h,storage_bytes',
+      'domain,name,status,trial_ends_at,seats_purchased,seats_assigned,coverage,last_successful_backup,success_rate_24h,failures_24h,storage_bytes,partner',
     );
-    assert.deepEqual(lines.slice(1), [`charlie.test,"'=HYPERLINK(""x"")",suspended,,2,0,,,,0,0`]);
+    assert.deepEqual(lines.slice(1), [`charlie.test,"'=HYPERLINK(""x"")",suspended,,2,0,,,,0,0,Acme IT`]);
     const all = await owner.get(`/api/partners/${partnerId}/customers.csv`);
     assert.equal(all.body.trimEnd().split('\r\n').length, 5, 'every matching row without a page');
     const onePage = await owner.get(`/api/partners/${partnerId}/customers.csv?page=2&pageSize=3`);

@@ -39,6 +39,7 @@ export {
   getPartner,
   getPartnerSummary,
   insertPartner,
+  listChildPartners,
   listPartners,
   type PartnerListQuery,
   type PartnerOwnerColumns,

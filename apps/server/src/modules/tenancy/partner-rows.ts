@@ -124,8 +124,26 @@ export async function getPartnerSummary(
   return row ? toSummary(row) : null;
 }
 
-export async function insertPartner(db: Db, values: { id: string; name: string; createdAt: Date }): Promise<void> {
+export async function insertPartner(
+  db: Db,
+  values: { id: string; name: string; createdAt: Date; parentPartnerId?: string | null },
+): Promise<void> {
   await db.insert(partners).values({ ...values, status: 'active' });
+}
+
+/** A distributor's direct child partners (issue 18 #8), by name. */
+export async function listChildPartners(
+  db: Db,
+  parentPartnerId: string,
+  ownerColumns: PartnerOwnerColumns,
+): Promise<PartnerSummary[]> {
+  const rows = await db
+    .select(summaryColumns(ownerColumns(partnerIdRef)))
+    .from(partners)
+    .where(eq(partners.parentPartnerId, parentPartnerId))
+    .orderBy(asc(sql`lower(${partners.name})`), asc(partners.id))
+    .limit(1000);
+  return rows.map(toSummary);
 }
 
 /** Sets the status; false when the partner was already in it (nothing changed). */

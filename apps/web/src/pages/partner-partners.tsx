@@ -1,0 +1,212 @@
+// Reseller Console → Partners (issue 18 #8): a distributor's child partners — owner, the
+// customers, seats, storage and open alerts of each child's subtree — and "Onboard a partner"
+// (organisation name and owner email; the owner gets an invitation link by email). Owners and
+// admins of the distributor; a child never sees its parent or siblings (the server decides).
+import { Alert, Anchor, Badge, Button, Group, Loader, Modal, Stack, Table, Text, TextInput } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
+import { type FormEvent, useState } from 'react';
+import { ApiError } from '../api/client.ts';
+import {
+  type ChildPartner,
+  childPartnersQuery,
+  childPartnersQueryKey,
+  onboardChildPartner,
+} from '../api/distributor.ts';
+import type { SessionUser } from '../api/identity.ts';
+import { ErrorAlert } from '../components/error-alert.tsx';
+import { bytes, count, dateTime } from '../format.ts';
+import { ConsolePage } from './console-pages.tsx';
+
+export function PartnerPartnersPage({ user }: { user: SessionUser }) {
+  const partnerId = user.partnerId ?? '';
+  const children = useQuery(childPartnersQuery(partnerId));
+  const [onboarding, onboardingDialog] = useDisclosure(false);
+  const [sent, setSent] = useState<{ email: string; partner: string; expiresAt: string } | null>(null);
+  return (
+    <ConsolePage title="Partners">
+      <Group justify="space-between" align="flex-end">
+        <Text size="sm" c="dimmed">
+          The partners under {user.partnerName ?? 'your organisation'}: their customers appear in your customers list.
+        </Text>
+        {children.data?.canOnboard ? <Button onClick={onboardingDialog.open}>Onboard a partner</Button> : null}
+      </Group>
+      {sent ? (
+        <Alert
+          color="green"
+          variant="light"
+          role="status"
+          withCloseButton
+          onClose={() => setSent(null)}
+          title="Invitation sent"
+        >
+          {sent.partner} is onboarded. {sent.email} received an invitation link to create the owner account (valid until{' '}
+          {dateTime(sent.expiresAt)}).
+        </Alert>
+      ) : null}
+      <ErrorAlert error={children.error} />
+      {children.isPending ? <Loader size="sm" aria-label="Loading partners" /> : null}
+      {children.data ? (
+        children.data.partners.length === 0 ? (
+          <Text>No partners under you yet{children.data.canOnboard ? ': onboard the first one.' : '.'}</Text>
+        ) : (
+          <Table.ScrollContainer minWidth={720}>
+            <Table striped aria-label="Partners">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Partner</Table.Th>
+                  <Table.Th>Owner</Table.Th>
+                  <Table.Th>Customers</Table.Th>
+                  <Table.Th>Seats</Table.Th>
+                  <Table.Th>Storage</Table.Th>
+                  <Table.Th>Open alerts</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {children.data.partners.map((child) => (
+                  <ChildRow key={child.partner.id} child={child} />
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )
+      ) : null}
+      <OnboardChildDialog
+        partnerId={partnerId}
+        opened={onboarding}
+        onClose={onboardingDialog.close}
+        onSent={(result) => {
+          setSent(result);
+          onboardingDialog.close();
+        }}
+      />
+    </ConsolePage>
+  );
+}
+
+function ChildRow({ child }: { child: ChildPartner }) {
+  const { partner } = child;
+  return (
+    <Table.Tr>
+      <Table.Td fw={500}>
+        {partner.name}
+        {partner.status === 'suspended' ? (
+          <Badge ml="xs" color="red" variant="light">
+            Suspended
+          </Badge>
+        ) : null}
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+          {partner.ownerEmail ?? '—'}
+        </Text>
+        {partner.ownerInvitationPending ? (
+          <Badge color="yellow" variant="light">
+            Invitation pending
+          </Badge>
+        ) : null}
+      </Table.Td>
+      <Table.Td>
+        <Anchor
+          size="sm"
+          renderRoot={(props) => <Link {...props} to="/partner/customers" search={{ partner: partner.id }} />}
+          aria-label={`Customers of ${partner.name}: ${count(child.customers)}`}
+        >
+          {count(child.customers)}
+        </Anchor>
+      </Table.Td>
+      <Table.Td>
+        {count(child.seatsAssigned)} of {count(child.seatsPurchased)}
+      </Table.Td>
+      <Table.Td>{bytes(child.storageBytes)}</Table.Td>
+      <Table.Td>
+        {child.openAlerts > 0 ? (
+          <Badge color="red" variant="light">
+            {count(child.openAlerts)}
+          </Badge>
+        ) : (
+          '0'
+        )}
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+function OnboardChildDialog({
+  partnerId,
+  opened,
+  onClose,
+  onSent,
+}: {
+  partnerId: string;
+  opened: boolean;
+  onClose: () => void;
+  onSent: (result: { email: string; partner: string; expiresAt: string }) => void;
+}) {
+  const queryClient = useQueryClient();
+  const [name, setName] = useState('');
+  const [ownerEmail, setOwnerEmail] = useState('');
+  const [problems, setProblems] = useState<{ name?: string; ownerEmail?: string }>({});
+  const mutation = useMutation({
+    mutationFn: () => onboardChildPartner(partnerId, { name: name.trim(), ownerEmail: ownerEmail.trim() }),
+    onSuccess: async (result) => {
+      await queryClient.invalidateQueries({ queryKey: childPartnersQueryKey(partnerId) });
+      onSent({ email: result.invitation.email, partner: result.partner.name, expiresAt: result.invitation.expiresAt });
+      setName('');
+      setOwnerEmail('');
+      mutation.reset();
+    },
+  });
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const found = {
+      name: name.trim() ? undefined : 'Enter the partner name.',
+      ownerEmail: /^[^\s@]+@[^\s@]+$/.test(ownerEmail.trim()) ? undefined : 'Enter the owner’s email address.',
+    };
+    setProblems(found);
+    if (!found.name && !found.ownerEmail) mutation.mutate();
+  }
+
+  const fieldError = mutation.error instanceof ApiError ? mutation.error.field : undefined;
+  const serverProblem = (field: string) => (fieldError === `body.${field}` ? mutation.error?.message : undefined);
+
+  return (
+    <Modal opened={opened} onClose={onClose} title="Onboard a partner">
+      <form onSubmit={submit} noValidate>
+        <Stack gap="sm">
+          <Text size="sm">
+            Creates a partner organisation under yours and emails its owner a link (valid for 72 hours, usable once) to
+            create their account and open the Reseller Console.
+          </Text>
+          <TextInput
+            label="Partner name"
+            value={name}
+            onChange={(event) => setName(event.currentTarget.value)}
+            error={problems.name ?? serverProblem('name')}
+            data-autofocus
+          />
+          <TextInput
+            label="Owner email"
+            type="email"
+            value={ownerEmail}
+            onChange={(event) => setOwnerEmail(event.currentTarget.value)}
+            error={problems.ownerEmail ?? serverProblem('ownerEmail')}
+          />
+          {fieldError === 'body.name' || fieldError === 'body.ownerEmail' ? null : (
+            <ErrorAlert error={mutation.error} />
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={mutation.isPending}>
+              Send invitation
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
