@@ -4676,8 +4676,10 @@ export interface paths {
                                     ownerEmail: string | null;
                                     ownerInvitationExpiresAt: string | null;
                                     ownerInvitationPending: boolean;
+                                    seats: number;
                                     /** @enum {string} */
                                     status: "active" | "suspended";
+                                    storageBytes: number;
                                 };
                                 seatsAssigned: number;
                                 seatsPurchased: number;
@@ -4728,8 +4730,10 @@ export interface paths {
                                 ownerEmail: string | null;
                                 ownerInvitationExpiresAt: string | null;
                                 ownerInvitationPending: boolean;
+                                seats: number;
                                 /** @enum {string} */
                                 status: "active" | "suspended";
+                                storageBytes: number;
                             };
                         };
                     };
