@@ -2,12 +2,11 @@
 // customers, seats, storage and open alerts of each child's subtree — and "Onboard a partner"
 // (organisation name and owner email; the owner gets an invitation link by email). Owners and
 // admins of the distributor; a child never sees its parent or siblings (the server decides).
-import { Alert, Anchor, Badge, Button, Group, Loader, Modal, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Loader, Table, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
-import { type FormEvent, useState } from 'react';
-import { ApiError } from '../api/client.ts';
+import { useState } from 'react';
 import {
   type ChildPartner,
   childPartnersQuery,
@@ -16,6 +15,7 @@ import {
 } from '../api/distributor.ts';
 import type { SessionUser } from '../api/identity.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { OnboardPartnerDialog } from '../components/onboard-partner-dialog.tsx';
 import { bytes, count, dateTime } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
 
@@ -72,8 +72,10 @@ export function PartnerPartnersPage({ user }: { user: SessionUser }) {
           </Table.ScrollContainer>
         )
       ) : null}
-      <OnboardChildDialog
-        partnerId={partnerId}
+      <OnboardPartnerDialog
+        intro="Creates a partner organisation under yours and emails its owner a link (valid for 72 hours, usable once) to create their account and open the Reseller Console."
+        onboard={(input) => onboardChildPartner(partnerId, input)}
+        listKey={childPartnersQueryKey(partnerId)}
         opened={onboarding}
         onClose={onboardingDialog.close}
         onSent={(result) => {
@@ -130,83 +132,5 @@ function ChildRow({ child }: { child: ChildPartner }) {
         )}
       </Table.Td>
     </Table.Tr>
-  );
-}
-
-function OnboardChildDialog({
-  partnerId,
-  opened,
-  onClose,
-  onSent,
-}: {
-  partnerId: string;
-  opened: boolean;
-  onClose: () => void;
-  onSent: (result: { email: string; partner: string; expiresAt: string }) => void;
-}) {
-  const queryClient = useQueryClient();
-  const [name, setName] = useState('');
-  const [ownerEmail, setOwnerEmail] = useState('');
-  const [problems, setProblems] = useState<{ name?: string; ownerEmail?: string }>({});
-  const mutation = useMutation({
-    mutationFn: () => onboardChildPartner(partnerId, { name: name.trim(), ownerEmail: ownerEmail.trim() }),
-    onSuccess: async (result) => {
-      await queryClient.invalidateQueries({ queryKey: childPartnersQueryKey(partnerId) });
-      onSent({ email: result.invitation.email, partner: result.partner.name, expiresAt: result.invitation.expiresAt });
-      setName('');
-      setOwnerEmail('');
-      mutation.reset();
-    },
-  });
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    const found = {
-      name: name.trim() ? undefined : 'Enter the partner name.',
-      ownerEmail: /^[^\s@]+@[^\s@]+$/.test(ownerEmail.trim()) ? undefined : 'Enter the owner’s email address.',
-    };
-    setProblems(found);
-    if (!found.name && !found.ownerEmail) mutation.mutate();
-  }
-
-  const fieldError = mutation.error instanceof ApiError ? mutation.error.field : undefined;
-  const serverProblem = (field: string) => (fieldError === `body.${field}` ? mutation.error?.message : undefined);
-
-  return (
-    <Modal opened={opened} onClose={onClose} title="Onboard a partner">
-      <form onSubmit={submit} noValidate>
-        <Stack gap="sm">
-          <Text size="sm">
-            Creates a partner organisation under yours and emails its owner a link (valid for 72 hours, usable once) to
-            create their account and open the Reseller Console.
-          </Text>
-          <TextInput
-            label="Partner name"
-            value={name}
-            onChange={(event) => setName(event.currentTarget.value)}
-            error={problems.name ?? serverProblem('name')}
-            data-autofocus
-          />
-          <TextInput
-            label="Owner email"
-            type="email"
-            value={ownerEmail}
-            onChange={(event) => setOwnerEmail(event.currentTarget.value)}
-            error={problems.ownerEmail ?? serverProblem('ownerEmail')}
-          />
-          {fieldError === 'body.name' || fieldError === 'body.ownerEmail' ? null : (
-            <ErrorAlert error={mutation.error} />
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={mutation.isPending}>
-              Send invitation
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
   );
 }

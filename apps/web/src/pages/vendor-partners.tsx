@@ -22,8 +22,7 @@ import {
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
-import { type FormEvent, useState } from 'react';
-import { ApiError } from '../api/client.ts';
+import { useState } from 'react';
 import {
   onboardPartner,
   type Partner,
@@ -34,6 +33,7 @@ import {
   setPartnerSuspended,
 } from '../api/partners.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { OnboardPartnerDialog } from '../components/onboard-partner-dialog.tsx';
 import { bytes, count, date, dateTime } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
 
@@ -133,7 +133,10 @@ export function VendorPartnersPage() {
           {pages > 1 ? <Pagination total={pages} value={page} onChange={setPage} aria-label="Pages" /> : null}
         </>
       ) : null}
-      <OnboardDialog
+      <OnboardPartnerDialog
+        intro="Creates the partner organisation and emails its owner a link (valid for 72 hours, usable once) to create their account and open the Reseller Console."
+        onboard={onboardPartner}
+        listKey={partnersQueryKey}
         opened={onboarding}
         onClose={onboardingDialog.close}
         onSent={(result) => {
@@ -244,81 +247,5 @@ function PartnerRow({ partner }: { partner: Partner }) {
         </Modal>
       </Table.Td>
     </Table.Tr>
-  );
-}
-
-function OnboardDialog({
-  opened,
-  onClose,
-  onSent,
-}: {
-  opened: boolean;
-  onClose: () => void;
-  onSent: (result: { email: string; partner: string; expiresAt: string }) => void;
-}) {
-  const queryClient = useQueryClient();
-  const [name, setName] = useState('');
-  const [ownerEmail, setOwnerEmail] = useState('');
-  const [problems, setProblems] = useState<{ name?: string; ownerEmail?: string }>({});
-  const mutation = useMutation({
-    mutationFn: () => onboardPartner({ name: name.trim(), ownerEmail: ownerEmail.trim() }),
-    onSuccess: async (result) => {
-      await queryClient.invalidateQueries({ queryKey: partnersQueryKey });
-      onSent({ email: result.invitation.email, partner: result.partner.name, expiresAt: result.invitation.expiresAt });
-      setName('');
-      setOwnerEmail('');
-      mutation.reset();
-    },
-  });
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    const found = {
-      name: name.trim() ? undefined : 'Enter the partner name.',
-      ownerEmail: /^[^\s@]+@[^\s@]+$/.test(ownerEmail.trim()) ? undefined : 'Enter the owner’s email address.',
-    };
-    setProblems(found);
-    if (!found.name && !found.ownerEmail) mutation.mutate();
-  }
-
-  const fieldError = mutation.error instanceof ApiError ? mutation.error.field : undefined;
-  const serverProblem = (field: string) => (fieldError === `body.${field}` ? mutation.error?.message : undefined);
-
-  return (
-    <Modal opened={opened} onClose={onClose} title="Onboard a partner">
-      <form onSubmit={submit} noValidate>
-        <Stack gap="sm">
-          <Text size="sm">
-            Creates the partner organisation and emails its owner a link (valid for 72 hours, usable once) to create
-            their account and open the Reseller Console.
-          </Text>
-          <TextInput
-            label="Partner name"
-            value={name}
-            onChange={(event) => setName(event.currentTarget.value)}
-            error={problems.name ?? serverProblem('name')}
-            data-autofocus
-          />
-          <TextInput
-            label="Owner email"
-            type="email"
-            value={ownerEmail}
-            onChange={(event) => setOwnerEmail(event.currentTarget.value)}
-            error={problems.ownerEmail ?? serverProblem('ownerEmail')}
-          />
-          {fieldError === 'body.name' || fieldError === 'body.ownerEmail' ? null : (
-            <ErrorAlert error={mutation.error} />
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={mutation.isPending}>
-              Send invitation
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
   );
 }
