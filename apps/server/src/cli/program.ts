@@ -24,6 +24,8 @@ import {
   tenantDeleteCommand,
   tenantListCommand,
   tenantRoleCommand,
+  tenantSeatsCommand,
+  tenantStatusCommand,
 } from './commands/tenants.ts';
 import { vendorCreateOperatorCommand } from './commands/vendor.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -38,6 +40,8 @@ export const commands: Command[] = [
   tenantDeleteCommand,
   tenantRoleCommand,
   tenantConvertCommand,
+  tenantSeatsCommand,
+  tenantStatusCommand,
   licensesAssignCommand,
   backupRunCommand,
   backupStatusCommand,

@@ -236,6 +236,43 @@ describe('safehold tenant and licenses commands [pglite]', () => {
     }
   });
 
+  it("tenant seats changes a paid tenant's seats; tenant status suspends, refuses twice, reactivates; each audited", async () => {
+    assert.equal((await run('tenant', 'seats', '--domain', domain, '--seats', 'x')).code, 2);
+    const seats = await run('tenant', 'seats', '--domain', domain, '--seats', '6', '--json');
+    assert.equal(seats.code, 0, seats.stderr);
+    const view = JSON.parse(seats.stdout);
+    assert.deepEqual([view.seats.purchased, view.seats.remaining, view.overAssigned], [6, 2, 0]);
+
+    const bad = await run('tenant', 'status', '--domain', domain, '--set', 'paused');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--set must be suspended, cancelled or active \(got "paused"\)/);
+    const suspended = await run('tenant', 'status', '--domain', domain, '--set', 'suspended');
+    assert.equal(suspended.code, 0, suspended.stderr);
+    assert.match(suspended.stdout, /Tenant suspended\.\n.*: suspended, 6 seats purchased/);
+    const twice = await run('tenant', 'status', '--domain', domain, '--set', 'suspended', '--json');
+    assert.equal(twice.code, 1);
+    assert.equal(JSON.parse(twice.stdout).error.code, 'conflict');
+    const back = await run('tenant', 'status', '--domain', domain, '--set', 'active', '--json');
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(JSON.parse(back.stdout).status, 'active', 'back to paid: seats were purchased');
+    const runtime = await openRuntime(loadConfig(env, dir), { command: 'test' });
+    try {
+      const [tenant] = await listCustomers(runtime);
+      const actions = (await runtime.audit.query({ tenant: `customer:${tenant?.id}` }))
+        .filter((entry) => entry.actorLabel.startsWith('safehold tenant '))
+        .map((entry) => `${entry.action} by ${entry.actorLabel}`);
+      for (const expected of [
+        'customer.seats.change by safehold tenant seats (command line)',
+        'customer.suspend by safehold tenant status (command line)',
+        'customer.reactivate by safehold tenant status (command line)',
+      ]) {
+        assert.ok(actions.includes(expected), `${expected} in ${actions.join('; ')}`);
+      }
+    } finally {
+      await runtime.close();
+    }
+  });
+
   it('tenant delete needs the domain twice, then deletes the tenant and says what it removed', async () => {
     const usage = await run('tenant', 'delete', '--domain', domain);
     assert.equal(usage.code, 2);

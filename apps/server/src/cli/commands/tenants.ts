@@ -4,6 +4,8 @@
 //   safehold tenant delete --domain D --confirm D [--json]
 //   safehold tenant role --domain D --email E --role helpdesk_admin|end_user [--json]
 //   safehold tenant convert --domain D --seats N [--json]
+//   safehold tenant seats --domain D --seats N [--json]
+//   safehold tenant status --domain D --set suspended|cancelled|active [--json]
 //   safehold licenses assign --domain D (--all | EMAIL...) [--type standard|archived] [--json]
 // They open the runtime (database), so with PGlite they exit 3 while a server holds the data dir.
 import { z } from 'zod';
@@ -14,6 +16,7 @@ import {
   allDirectoryUsers,
   applyLicenseChanges,
   type CustomersDeps,
+  changeSeats,
   connectCustomer,
   convertToPaid,
   createCustomersDeps,
@@ -21,6 +24,9 @@ import {
   grantableRoles,
   listCustomers,
   maxSeats,
+  type SettableStatus,
+  type SubscriptionView,
+  setCustomerStatus,
   setMemberGrantedRole,
   systemAuditActor,
 } from '../../modules/customers/index.ts';
@@ -240,6 +246,62 @@ export const tenantRoleCommand: Command = {
   },
 };
 
+/** The `--seats N` option: a whole number from 1 to maxSeats. */
+function seatsOption(value: unknown): number {
+  if (typeof value !== 'string') throw new UsageError('--seats N is required');
+  const seats = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(seats) || seats < 1 || seats > maxSeats)
+    throw new UsageError(`--seats must be a whole number from 1 to ${maxSeats} (got "${value}")`);
+  return seats;
+}
+
+const statusWords: Record<SettableStatus, string> = {
+  active: 'reactivated',
+  suspended: 'suspended',
+  cancelled: 'cancelled',
+};
+
+/**
+ * One change of a tenant's subscription (convert, seats, status) by the operator at the command
+ * line: the customers module's use case, audited as the command; prints the subscription after it.
+ */
+function subscriptionChange(
+  name: string,
+  parsed: Parameters<Command['run']>[0],
+  io: CommandIo,
+  change: (
+    deps: CustomersDeps,
+    customerId: string,
+    auditActor: ReturnType<typeof systemAuditActor>,
+  ) => Promise<SubscriptionView>,
+): Promise<number> {
+  const domain = domainOption.safeParse(parsed.values.domain);
+  if (!domain.success) throw new UsageError('--domain is required');
+  const json = parsed.values.json === true;
+  return withCustomers(io, `safehold ${name}`, async (deps) => {
+    const customer = await findCustomerByDomain(deps.db, domain.data);
+    if (!customer) return failure(name, new AppError('not_found', `No tenant for ${domain.data}.`), json, io);
+    try {
+      const view = await change(deps, customer.id, systemAuditActor(`safehold ${name} (command line)`));
+      if (json) io.stdout.write(`${JSON.stringify({ ok: true, domain: customer.domain, ...view })}\n`);
+      else {
+        const { purchased, assigned, remaining } = view.seats;
+        const state = view.status === 'trial' ? 'in trial' : view.status === 'active' ? 'paid' : view.status;
+        io.stdout.write(
+          `${customer.domain}: ${state}, ${purchased} seats purchased, ${assigned} assigned, ${remaining} remaining.\n`,
+        );
+        if (view.overAssigned > 0)
+          io.stdout.write(
+            `Over-assigned by ${view.overAssigned}: no new license can be assigned until seats are added or licenses removed.\n`,
+          );
+      }
+      return exitCodes.done;
+    } catch (error) {
+      return failure(name, error, json, io);
+    }
+  });
+}
+
 export const tenantConvertCommand: Command = {
   name: 'tenant convert',
   summary:
@@ -253,42 +315,56 @@ export const tenantConvertCommand: Command = {
     seats: { type: 'string', description: `Seats purchased, 1 to ${maxSeats}`, valueName: 'N' },
     json: { type: 'boolean', description: 'Print the subscription as one JSON object' },
   },
-  async run(parsed, io) {
-    const domain = domainOption.safeParse(parsed.values.domain);
-    if (!domain.success) throw new UsageError('--domain is required');
-    const seatsText = parsed.values.seats;
-    if (typeof seatsText !== 'string') throw new UsageError('--seats N is required');
-    const seats = /^\d+$/.test(seatsText.trim()) ? Number(seatsText.trim()) : Number.NaN;
-    if (!Number.isSafeInteger(seats) || seats < 1 || seats > maxSeats)
-      throw new UsageError(`--seats must be a whole number from 1 to ${maxSeats} (got "${seatsText}")`);
-    const json = parsed.values.json === true;
-    return withCustomers(io, 'safehold tenant convert', async (deps) => {
-      const customer = await findCustomerByDomain(deps.db, domain.data);
-      if (!customer)
-        return failure('tenant convert', new AppError('not_found', `No tenant for ${domain.data}.`), json, io);
-      try {
-        const view = await convertToPaid(
-          deps,
-          { kind: 'system' },
-          systemAuditActor('safehold tenant convert (command line)'),
-          customer.id,
-          seats,
-        );
-        if (json) io.stdout.write(`${JSON.stringify({ ok: true, domain: customer.domain, ...view })}\n`);
-        else {
-          const { purchased, assigned, remaining } = view.seats;
-          io.stdout.write(
-            `${customer.domain}: paid, ${purchased} seats purchased, ${assigned} assigned, ${remaining} remaining.\n`,
-          );
-          if (view.overAssigned > 0)
-            io.stdout.write(
-              `Over-assigned by ${view.overAssigned}: no new license can be assigned until seats are added or licenses removed.\n`,
-            );
-        }
-        return exitCodes.done;
-      } catch (error) {
-        return failure('tenant convert', error, json, io);
-      }
+  run(parsed, io) {
+    const seats = seatsOption(parsed.values.seats);
+    return subscriptionChange('tenant convert', parsed, io, (deps, customerId, audit) =>
+      convertToPaid(deps, { kind: 'system' }, audit, customerId, seats),
+    );
+  },
+};
+
+export const tenantSeatsCommand: Command = {
+  name: 'tenant seats',
+  summary:
+    'Change the seats purchased by a paid tenant (what "Change seats" does in the Reseller Console); fewer seats ' +
+    'than licenses is allowed and reported as over-assigned.',
+  details:
+    'Audited as the operator at the command line. Exit 0 when changed, 1 when refused (not found, in trial:\n' +
+    'convert it first), 2 for bad usage.',
+  options: {
+    domain: { type: 'string', description: 'The tenant domain', valueName: 'DOMAIN' },
+    seats: { type: 'string', description: `Seats purchased, 1 to ${maxSeats}`, valueName: 'N' },
+    json: { type: 'boolean', description: 'Print the subscription as one JSON object' },
+  },
+  run(parsed, io) {
+    const seats = seatsOption(parsed.values.seats);
+    return subscriptionChange('tenant seats', parsed, io, (deps, customerId, audit) =>
+      changeSeats(deps, { kind: 'system' }, audit, customerId, seats),
+    );
+  },
+};
+
+export const tenantStatusCommand: Command = {
+  name: 'tenant status',
+  summary:
+    'Suspend a tenant (backups stop, data kept, members signed out), cancel it (the same, data kept 60 days), or ' +
+    "reactivate it (back to paid, or to the trial it left): what the Reseller Console's buttons do.",
+  details:
+    'Audited as the operator at the command line. Exit 0 when changed, 1 when refused (not found, already in that\n' +
+    'state, a cancelled tenant suspended), 2 for bad usage.',
+  options: {
+    domain: { type: 'string', description: 'The tenant domain', valueName: 'DOMAIN' },
+    set: { type: 'string', description: 'suspended, cancelled or active (reactivate)', valueName: 'STATUS' },
+    json: { type: 'boolean', description: 'Print the subscription as one JSON object' },
+  },
+  run(parsed, io) {
+    const status = parsed.values.set;
+    if (status !== 'suspended' && status !== 'cancelled' && status !== 'active')
+      throw new UsageError(`--set must be suspended, cancelled or active (got "${String(status ?? '')}")`);
+    return subscriptionChange(`tenant status`, parsed, io, async (deps, customerId, audit) => {
+      const view = await setCustomerStatus(deps, { kind: 'system' }, audit, customerId, status);
+      if (!(parsed.values.json === true)) io.stdout.write(`Tenant ${statusWords[status]}.\n`);
+      return view;
     });
   },
 };
