@@ -96,13 +96,16 @@ test('a customer admin licenses users in the License Manager and backs them up f
     await waitForVisible(page, page.getByText(/No licensed users yet/), 'the empty coverage table');
     // Nobody is licensed: nothing to back up, and the page says why.
     const backUpNow = page.getByRole('button', { name: 'Back up now', exact: true });
-    await waitUntil(() => backUpNow.isDisabled(), 'Back up now disabled');
-    assert.match(
-      (await backUpNow.getAttribute('aria-describedby'))
-        ? await page.locator(`#${await backUpNow.getAttribute('aria-describedby')}`).innerText()
-        : '',
-      /Nothing to back up yet: no user holds a Standard license/,
+    // The button is also off while the figures load, before its reason is known: wait for the reason.
+    const reason = async () => {
+      const id = await backUpNow.getAttribute('aria-describedby');
+      return id ? await page.locator(`#${id}`).innerText() : '';
+    };
+    await waitUntil(
+      async () => /Nothing to back up yet: no user holds a Standard license/.test(await reason()),
+      'Back up now saying why it is off',
     );
+    assert.equal(await backUpNow.isDisabled(), true, 'Back up now disabled');
 
     // License Manager: 60 users, 50 per page, nobody licensed yet.
     await navLink(page, 'License Manager').click();
