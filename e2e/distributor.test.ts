@@ -10,11 +10,11 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openDatabase } from '../apps/server/src/db/database.ts';
 import { alerts } from '../apps/server/src/modules/alerts/tables.ts';
-import { totpCode } from '../apps/server/src/modules/identity/index.ts';
 import { type SeededStaffUser, seedPartner, seedStaffUser } from '../apps/server/src/testing/browser.ts';
 import { seedCustomerWithBackups } from '../apps/server/src/testing/reseller-seed.ts';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
 import { requireIdentityApi, type SafeholdServer, startSafehold } from './support/safehold-server.ts';
+import { signInSeededStaff } from './support/staff-accounts.ts';
 
 const masterKey = randomBytes(32);
 let server: SafeholdServer;
@@ -88,18 +88,6 @@ after(async () => {
   await server?.stop();
 });
 
-async function signIn(page: Page, user: SeededStaffUser): Promise<void> {
-  await page.goto('/sign-in');
-  await waitForVisible(page, page.getByRole('button', { name: 'Sign in', exact: true }), 'the sign-in form');
-  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(user.email);
-  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  const codeBox = page.getByRole('textbox', { name: 'Authentication code', exact: true });
-  await waitForVisible(page, codeBox, 'the second sign-in step');
-  await codeBox.fill(totpCode(user.totpSecret as Buffer, new Date()));
-  await page.getByRole('button', { name: 'Verify code', exact: true }).click();
-}
-
 async function rowsOf(page: Page, name: string): Promise<string[][]> {
   const rows = page.getByRole('table', { name, exact: true }).locator('tbody tr');
   const cells: string[][] = [];
@@ -122,7 +110,7 @@ test("a distributor's owner reads its child partners, onboards one and lists a c
   const page = await context.newPage();
 
   await withFailureScreenshot(page, 'distributor', async () => {
-    await signIn(page, owner);
+    await signInSeededStaff(page, owner);
     const navLink = page.getByRole('link', { name: 'Partners', exact: true });
     await waitForVisible(page, navLink, 'the Partners link');
     await navLink.click();
@@ -172,7 +160,7 @@ test("a child partner's owner sees only its own customers, not its parent's or i
   t.after(() => browser.close());
   const page = await browser.newPage({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
   await withFailureScreenshot(page, 'distributor-child', async () => {
-    await signIn(page, childOwner);
+    await signInSeededStaff(page, childOwner);
     const customersLink = page.getByRole('link', { name: 'Customers', exact: true });
     await waitForVisible(page, customersLink, 'the Reseller Console');
     await customersLink.click();

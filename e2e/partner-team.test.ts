@@ -8,15 +8,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { openDatabase } from '../apps/server/src/db/database.ts';
-import { totpCode } from '../apps/server/src/modules/identity/index.ts';
 import { type SeededStaffUser, seedPartner, seedStaffUser } from '../apps/server/src/testing/browser.ts';
 import { seedCustomerWithBackups } from '../apps/server/src/testing/reseller-seed.ts';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
 import { waitForPath } from './support/console-steps.ts';
 import { requireIdentityApi, type SafeholdServer, startSafehold } from './support/safehold-server.ts';
-import { signUpFromLink } from './support/staff-accounts.ts';
+import { signInSeededStaff, signUpFromLink } from './support/staff-accounts.ts';
 
 const masterKey = randomBytes(32);
 let server: SafeholdServer;
@@ -64,19 +62,6 @@ after(async () => {
   await server?.stop();
 });
 
-/** Signs a seeded, enrolled user in through the sign-in page. */
-async function signIn(page: Page, user: SeededStaffUser): Promise<void> {
-  await page.goto('/sign-in');
-  await waitForVisible(page, page.getByRole('button', { name: 'Sign in', exact: true }), 'the sign-in form');
-  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(user.email);
-  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  const codeBox = page.getByRole('textbox', { name: 'Authentication code', exact: true });
-  await waitForVisible(page, codeBox, 'the second sign-in step');
-  await codeBox.fill(totpCode(user.totpSecret as Buffer, new Date()));
-  await page.getByRole('button', { name: 'Verify code', exact: true }).click();
-}
-
 test('the owner invites a technician and assigns one of two customers; the technician sees only that one', async (t) => {
   if (!(await requireIdentityApi(t, server))) return;
   const browser = await launchBrowser(t);
@@ -87,7 +72,7 @@ test('the owner invites a technician and assigns one of two customers; the techn
   const ownerPage = await newPage();
 
   await withFailureScreenshot(ownerPage, 'team-invite', async () => {
-    await signIn(ownerPage, owner);
+    await signInSeededStaff(ownerPage, owner);
     await waitForVisible(ownerPage, ownerPage.getByRole('link', { name: 'Team', exact: true }), 'the Reseller Console');
     await ownerPage.getByRole('link', { name: 'Team', exact: true }).click();
     await waitForPath(ownerPage, '/partner/team');
@@ -115,7 +100,7 @@ test('the owner invites a technician and assigns one of two customers; the techn
   const operatorPage = await newPage();
   let link = '';
   await withFailureScreenshot(operatorPage, 'team-outbox', async () => {
-    await signIn(operatorPage, operator);
+    await signInSeededStaff(operatorPage, operator);
     await waitForVisible(
       operatorPage,
       operatorPage.getByRole('link', { name: 'Outbox', exact: true }),

@@ -9,12 +9,12 @@ import { after, before, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { openDatabase } from '../apps/server/src/db/database.ts';
-import { totpCode } from '../apps/server/src/modules/identity/index.ts';
 import { takeDailySnapshot } from '../apps/server/src/modules/usage/index.ts';
 import { type SeededStaffUser, seedPartner, seedStaffUser } from '../apps/server/src/testing/browser.ts';
 import { seedCustomerWithBackups } from '../apps/server/src/testing/reseller-seed.ts';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
 import { requireIdentityApi, type SafeholdServer, startSafehold } from './support/safehold-server.ts';
+import { signInSeededStaff } from './support/staff-accounts.ts';
 
 const masterKey = randomBytes(32);
 let server: SafeholdServer;
@@ -82,18 +82,6 @@ after(async () => {
   await server?.stop();
 });
 
-async function signIn(page: Page, user: SeededStaffUser): Promise<void> {
-  await page.goto('/sign-in');
-  await waitForVisible(page, page.getByRole('button', { name: 'Sign in', exact: true }), 'the sign-in form');
-  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(user.email);
-  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  const codeBox = page.getByRole('textbox', { name: 'Authentication code', exact: true });
-  await waitForVisible(page, codeBox, 'the second sign-in step');
-  await codeBox.fill(totpCode(user.totpSecret as Buffer, new Date()));
-  await page.getByRole('button', { name: 'Verify code', exact: true }).click();
-}
-
 /** The usage table's body rows as their cells' text. */
 async function tableRows(page: Page): Promise<string[][]> {
   const table = page.getByRole('table', { name: 'Usage per customer' });
@@ -119,7 +107,7 @@ test('a Billing member reads this and last month and downloads exactly the table
   const page = await context.newPage();
 
   await withFailureScreenshot(page, 'partner-usage', async () => {
-    await signIn(page, billing);
+    await signInSeededStaff(page, billing);
 
     const navLink = page.getByRole('link', { name: 'Usage and billing', exact: true });
     await waitForVisible(page, navLink, 'the Usage and billing link');
@@ -185,7 +173,7 @@ test("the vendor console opens a partner's Usage and billing from the Partners l
   t.after(() => browser.close());
   const page = await browser.newPage({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
   await withFailureScreenshot(page, 'vendor-usage', async () => {
-    await signIn(page, operator);
+    await signInSeededStaff(page, operator);
     const partners = page.getByRole('link', { name: 'Partners', exact: true });
     await waitForVisible(page, partners, 'the vendor console');
     await partners.click();

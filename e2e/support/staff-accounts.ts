@@ -1,8 +1,10 @@
 // Browser steps shared by e2e tests of staff accounts: create an account from a one-time link
 // (setup or invitation), enrol TOTP from the secret shown as text, read the recovery codes and
-// press "Continue". Returns what a later sign-in needs.
+// press "Continue" (returning what a later sign-in needs); sign a seeded, enrolled user in.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import { totpCode as serverTotpCode } from '../../apps/server/src/modules/identity/index.ts';
+import type { SeededStaffUser } from '../../apps/server/src/testing/browser.ts';
 import { screenshot, waitForVisible } from './browser.ts';
 import { totpCode, totpStep } from './totp.ts';
 
@@ -52,4 +54,17 @@ export async function signUpFromLink(
   if (account.shots) await screenshot(page, `${account.shots}-3-recovery-codes`);
   await continueButton.click();
   return { email: account.email, password: account.password, secret, enrolStep };
+}
+
+/** Signs a seeded, enrolled staff user in through the sign-in page (password, then a TOTP code). */
+export async function signInSeededStaff(page: Page, user: SeededStaffUser): Promise<void> {
+  await page.goto('/sign-in');
+  await waitForVisible(page, page.getByRole('button', { name: 'Sign in', exact: true }), 'the sign-in form');
+  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(user.email);
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  const codeBox = page.getByRole('textbox', { name: 'Authentication code', exact: true });
+  await waitForVisible(page, codeBox, 'the second sign-in step');
+  await codeBox.fill(serverTotpCode(user.totpSecret as Buffer, new Date()));
+  await page.getByRole('button', { name: 'Verify code', exact: true }).click();
 }
