@@ -319,6 +319,22 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
+  // Settings › Administrators: the customer's super admins only, never partner staff (who
+  // administers the domain is the customer's decision). Grant names a user the directory lacks
+  // (400) and revoke one who is not a help-desk admin (409): past authorisation, nothing changed.
+  'GET /api/customers/:customerId/administrators': {
+    own:   '401 403 403 403 403 403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/customers/:customerId/helpdesk-admins': {
+    body: (tenant) => ({ email: `nobody@${tenant.domain}` }),
+    own:   '401 403 403 403 403 403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'DELETE /api/customers/:customerId/helpdesk-admins/:email': {
+    own:   '401 403 403 403 403 403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
   'POST /api/customers/:customerId/directory/sync': {
     own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',

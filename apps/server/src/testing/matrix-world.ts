@@ -262,6 +262,8 @@ export function concreteUrl(pattern: string, tenant: MatrixTenant, query: Record
     alertId: tenant.alertId,
     userId: tenant.staffUserId,
     invitationId: tenant.invitationId,
+    // A customer member who is not a help-desk admin (revoking answers 409 and changes nothing).
+    email: `user@${tenant.domain}`,
     // The shared drive seeded in each tenant.
     driveId: '0Amatrix',
     // Integrations: ids no tenant has (authorisation answers before the object is looked up).

@@ -7,6 +7,15 @@ import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import type { Actor } from '../policy/index.ts';
 import { getAccessControls, setAccessControls } from './access-controls.ts';
+import {
+  administratorsSchema,
+  grantHelpdeskAdmin,
+  helpdeskAdminBody,
+  listAdministrators,
+  memberEmailParams,
+  memberRoleChangeSchema,
+  revokeHelpdeskAdmin,
+} from './administrators.ts';
 import { type CustomersDeps, type CustomersModuleOptions, createCustomersDeps } from './deps.ts';
 import { requestDirectorySync } from './directory-sync.ts';
 import { applyLicenseChanges, getLicensing, setAutoAssign } from './licensing.ts';
@@ -202,6 +211,74 @@ export function registerCustomerRoutes(app: App, deps: CustomersDeps): void {
         auditActor(request),
         tenantOf(actor, request.params.customerId),
         request.body,
+      );
+    },
+  );
+
+  app.get(
+    '/api/customers/:customerId/administrators',
+    {
+      schema: {
+        tags,
+        summary:
+          'Settings › Administrators: the super admins (from Google) and the help-desk admins (granted here), ' +
+          'with the last directory sync',
+        security,
+        params: customerIdParams,
+        response: { 200: administratorsSchema },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return listAdministrators(deps, actor, tenantOf(actor, request.params.customerId));
+    },
+  );
+
+  app.post(
+    '/api/customers/:customerId/helpdesk-admins',
+    {
+      schema: {
+        tags,
+        summary:
+          'Make a user of the domain a help-desk admin (restore and export for anyone, no settings); ' +
+          'refused for users deleted in Google and for super admins',
+        security,
+        params: customerIdParams,
+        body: helpdeskAdminBody,
+        response: { 200: memberRoleChangeSchema },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return grantHelpdeskAdmin(
+        deps,
+        actor,
+        auditActor(request),
+        tenantOf(actor, request.params.customerId),
+        request.body.email,
+      );
+    },
+  );
+
+  app.delete(
+    '/api/customers/:customerId/helpdesk-admins/:email',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke help-desk admin: the person is an end user again from their next request',
+        security,
+        params: memberEmailParams,
+        response: { 200: memberRoleChangeSchema },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return revokeHelpdeskAdmin(
+        deps,
+        actor,
+        auditActor(request),
+        tenantOf(actor, request.params.customerId),
+        request.params.email,
       );
     },
   );

@@ -119,6 +119,7 @@ export async function grantMemberRole(
   email: string,
   granted: GrantedRole,
   newId: () => string,
+  by: { label: string; at: Date },
 ): Promise<{
   before: { role: CustomerMemberRole; grantedRole: GrantedRole } | null;
   after: { role: CustomerMemberRole; grantedRole: GrantedRole };
@@ -129,13 +130,22 @@ export async function grantMemberRole(
     .from(customerMembers)
     .where(and(eq(customerMembers.customerId, customerId), sql`lower(${customerMembers.email}) = ${lower}`));
   if (!existing) {
-    await db
-      .insert(customerMembers)
-      .values({ id: newId(), customerId, email: lower, role: granted, grantedRole: granted });
+    await db.insert(customerMembers).values({
+      id: newId(),
+      customerId,
+      email: lower,
+      role: granted,
+      grantedRole: granted,
+      grantedBy: by.label,
+      grantedAt: by.at,
+    });
     return { before: null, after: { role: granted, grantedRole: granted } };
   }
   const role = existing.role === 'super_admin' ? 'super_admin' : granted;
-  await db.update(customerMembers).set({ role, grantedRole: granted }).where(eq(customerMembers.id, existing.id));
+  await db
+    .update(customerMembers)
+    .set({ role, grantedRole: granted, grantedBy: by.label, grantedAt: by.at })
+    .where(eq(customerMembers.id, existing.id));
   return { before: { role: existing.role, grantedRole: existing.grantedRole }, after: { role, grantedRole: granted } };
 }
 

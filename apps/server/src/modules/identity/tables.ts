@@ -85,6 +85,9 @@ export const customerMembers = pgTable(
     grantedRole: text('granted_role', { enum: ['helpdesk_admin', 'end_user'] })
       .notNull()
       .default('end_user'),
+    /** Who last set granted_role in Safehold (an audit actor's label) and when; null: never set. */
+    grantedBy: text('granted_by'),
+    grantedAt: timestamp('granted_at', { withTimezone: true }),
     googleSubject: text('google_subject'),
     createdAt: createdAt(),
   },

@@ -252,9 +252,8 @@ const expected: Record<Action, Expected> = {
     customerEndUser: ['customerOwn'],
     system: allCustomers,
   },
+  // Only the customer's super admins (and the command line): never partner staff (issue 19 #4).
   'customer.roles.manage': {
-    partnerOwner: subtreeCustomers,
-    partnerAdmin: subtreeCustomers,
     customerSuperAdmin: ['customerOwn'],
     system: allCustomers,
   },
@@ -566,6 +565,79 @@ describe('role grants', () => {
     assert.equal(mayGrantRole(actors.vendorAdmin, 'support'), true);
     assert.equal(mayGrantRole(actors.customerHelpdesk, 'super_admin'), false);
     assert.equal(mayGrantRole(actors.partnerOwner, 'super_admin'), false);
+  });
+
+  it("customer roles are the customer's super admins' to grant: not a help-desk admin's, not a partner's", () => {
+    assert.equal(mayGrantRole(actors.customerSuperAdmin, 'helpdesk_admin'), true);
+    assert.equal(
+      mayGrantRole(actors.customerSuperAdmin, 'super_admin'),
+      true,
+      'policy allows; the service refuses: Google decides',
+    );
+    assert.equal(mayGrantRole(actors.partnerOwner, 'helpdesk_admin'), false);
+    assert.equal(mayGrantRole(actors.partnerAdmin, 'end_user'), false);
+    const managers = {
+      ...actors.partnerOwner,
+      partnerSession: { customerId: 'C1', reason: 'ticket', endsAt: new Date() },
+    };
+    assert.equal(
+      can(managers, 'customer.roles.manage', tenants.customerOwn),
+      false,
+      'not even inside a partner session',
+    );
+    for (const actor of [actors.customerHelpdesk, actors.customerEndUser]) {
+      assert.equal(can(actor, 'customer.roles.manage', tenants.customerOwn), false);
+    }
+  });
+});
+
+describe('customer roles (PRODUCT.md §1)', () => {
+  /** What "settings" means for a customer: every action that changes how the tenant is run. */
+  const settingsActions: Action[] = [
+    'customer.settings.manage',
+    'customer.licenses.manage',
+    'customer.roles.manage',
+    'customer.transfer_token.manage',
+    'customer.partner.remove',
+    'customer.partner_access.manage',
+    'customer.subscription.manage',
+    'customer.delete',
+  ];
+  const dataActions: Action[] = ['customer.data.browse', 'customer.data.restore', 'customer.data.export'];
+
+  it('a help-desk admin restores and exports for anyone of the tenant, and changes no settings', () => {
+    for (const action of dataActions)
+      assert.equal(can(actors.customerHelpdesk, action, tenants.customerOwn), true, action);
+    assert.doesNotThrow(() => authorizeSubject(actors.customerHelpdesk, 'someone.else@c1.test'));
+    for (const action of settingsActions) {
+      assert.equal(can(actors.customerHelpdesk, action, tenants.customerOwn), false, action);
+    }
+    assert.equal(can(actors.customerHelpdesk, 'customer.audit.read', tenants.customerOwn), false);
+  });
+
+  it('an end user reaches their own data only, and nothing of the tenant', () => {
+    for (const action of [
+      ...settingsActions,
+      'customer.read',
+      'customer.backup.run',
+      'customer.audit.read',
+    ] as Action[]) {
+      assert.equal(can(actors.customerEndUser, action, tenants.customerOwn), false, action);
+    }
+    assert.throws(() => authorizeSubject(actors.customerEndUser, 'someone.else@c1.test'));
+  });
+
+  it("a super admin has every customer action but the installation operator's and the partner's own", () => {
+    const notTheirs: Action[] = [
+      'customer.subscription.manage',
+      'customer.delete',
+      'customer.impersonate',
+      'customer.alerts.acknowledge',
+      'customer.technicians.read',
+    ];
+    for (const action of actions.filter((name) => name.startsWith('customer.'))) {
+      assert.equal(can(actors.customerSuperAdmin, action, tenants.customerOwn), !notTheirs.includes(action), action);
+    }
   });
 });
 

@@ -298,10 +298,11 @@ const rules: Record<Action, Rule> = {
     customerRole('super_admin', 'helpdesk_admin', 'end_user'),
     all(isSystem, (_a, t) => t.kind === 'customer'),
   ),
-  // Making help-desk admins (and end users again): the customer's super admins, the partner's
-  // managers, and the operator at the command line (`safehold tenant role`).
+  // Settings › Administrators, making help-desk admins (and end users again): the customer's
+  // super admins (issue 19 #4) and the operator at the command line (`safehold tenant role`).
+  // Not partner staff, not even inside a partner session: who administers the domain is the
+  // customer's decision (and `mayGrantRole` never lets a partner role grant a customer role).
   'customer.roles.manage': any(
-    partnerRole(...managing),
     customerRole('super_admin'),
     all(isSystem, (_a, t) => t.kind === 'customer'),
   ),
