@@ -3,9 +3,12 @@
 // (read back from the clipboard), allows partner access, revokes the token and removes the
 // partner. The server runs in this process (the full module list and the built web app) on a
 // test database, so the test can seed the tenant and the session directly.
+// Settings → "Administrators": the super admin makes a user of the domain a help-desk admin
+// (picked in the directory combobox), sees who granted it, and revokes it after confirming.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
+import { customerMembers } from '../apps/server/src/modules/identity/tables.ts';
 import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
 import { hashTransferToken } from '../apps/server/src/modules/transfer/index.ts';
 import { transferTokens } from '../apps/server/src/modules/transfer/tables.ts';
@@ -96,6 +99,83 @@ test('a licensed super admin generates, copies and revokes a transfer token, all
     assert.equal((await customerRow(customer.id))?.partnerId, null);
     assert.equal(await page.getByRole('button', { name: 'Remove partner', exact: true }).count(), 0);
     await screenshot(page, 'customer-settings-partner-removed');
+  });
+});
+
+test('a super admin adds a help-desk admin from the directory and revokes them, at 1280 and 390 px', async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  t.after(() => browser.close());
+
+  const customer = await seedCustomer(server.ctx.db, server.ctx.clock, {
+    domain: 'admins.example',
+    name: 'Admins Example',
+    users: [
+      { email: 'admin@admins.example', license: 'standard', isAdmin: true },
+      { email: 'ann@admins.example', license: 'standard' },
+      { email: 'bob@admins.example' },
+    ],
+    members: [{ email: 'admin@admins.example', role: 'super_admin' }],
+  });
+  const sessionId = await signedInSession(server.ctx.db, server.ctx.clock, {
+    kind: 'customer',
+    customerMemberId: customer.members.get('admin@admins.example')!,
+  });
+  const roleOf = async (email: string) => {
+    const rows = await server.ctx.db.select().from(customerMembers).where(eq(customerMembers.customerId, customer.id));
+    return rows.find((row) => row.email === email)?.role ?? null;
+  };
+
+  const context = await browser.newContext({ baseURL: server.url });
+  const page = await context.newPage();
+  await signIn(page, server, sessionId);
+
+  await withFailureScreenshot(page, 'customer-settings-administrators', async () => {
+    await page.goto('/customer/settings');
+    const section = page.getByRole('region', { name: 'Administrators' });
+    await waitForVisible(page, section.getByRole('heading', { name: 'Administrators', exact: true }), 'the section');
+    await waitForVisible(page, section.getByText('admin@admins.example'), 'the super admin from Google');
+    await waitForVisible(page, section.getByText(/demote them in the Google Admin console/), 'how demotion works');
+    await waitForVisible(page, section.getByText('No help-desk admins yet.'), 'no help-desk admins');
+
+    // Pick Ann in the directory combobox and grant.
+    const picker = section.getByRole('combobox', { name: 'User' });
+    await picker.fill('ann');
+    await page.getByRole('option', { name: 'ann@admins.example' }).click();
+    await section.getByRole('button', { name: 'Grant help-desk admin', exact: true }).click();
+    await waitForVisible(page, section.getByText('ann@admins.example is now a help-desk admin.'), 'the grant');
+    const helpdesk = section.getByRole('list', { name: 'Help-desk admins' });
+    await waitForVisible(page, helpdesk.getByText('Granted by admin@admins.example', { exact: false }), 'who granted');
+    assert.equal(await roleOf('ann@admins.example'), 'helpdesk_admin');
+
+    // The super admin is listed in the combobox but not offered.
+    await picker.fill('admin@');
+    const superOption = page.getByRole('option', { name: /admin@admins\.example — super admin/ });
+    await waitForVisible(page, superOption, 'the super admin, not offered');
+    assert.equal(await superOption.getAttribute('aria-disabled'), 'true');
+    await picker.fill('');
+    await picker.press('Escape');
+    await picker.blur();
+    await page.getByRole('listbox').waitFor({ state: 'hidden' });
+
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+      await section.scrollIntoViewIfNeeded();
+      await screenshot(page, `customer-settings-administrators-${width}`);
+      assert.ok(
+        (await page.evaluate<number>('document.documentElement.scrollWidth')) <= width,
+        `nothing wider than the window at ${width} px`,
+      );
+    }
+
+    // Revoke, after confirming.
+    await helpdesk.getByRole('button', { name: 'Revoke help-desk admin from ann@admins.example' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Revoke help-desk admin?' });
+    await waitForVisible(page, dialog, 'the confirmation');
+    await dialog.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await waitForVisible(page, section.getByText('ann@admins.example is no longer a help-desk admin.'), 'the revoke');
+    await waitForVisible(page, section.getByText('No help-desk admins yet.'), 'the list empty again');
+    assert.equal(await roleOf('ann@admins.example'), 'end_user');
   });
 });
 

@@ -10,6 +10,7 @@ import {
   customerRoleOf,
   exportOffSentence,
   mayManageAccessControls,
+  mayManageAdministrators,
   mayOpenCustomerPath,
   selfViewer,
 } from './customer-roles.ts';
@@ -106,6 +107,17 @@ test("the Access controls are changed by the customer's super admins and the par
   assert.equal(mayManageAccessControls({ console: 'partner', role: 'admin' }), true);
   assert.equal(mayManageAccessControls({ console: 'partner', role: 'technician' }), false);
   assert.equal(mayManageAccessControls({ console: 'vendor', role: 'admin' }), false);
+});
+
+test("Administrators are the customer's super admins' alone: not help-desk admins, not partner staff in a session", () => {
+  assert.equal(mayManageAdministrators({ console: 'customer', role: 'super_admin' }), true);
+  assert.equal(mayManageAdministrators({ console: 'customer', role: 'super_admin', partnerSession: null }), true);
+  assert.equal(mayManageAdministrators({ console: 'customer', role: 'helpdesk_admin' }), false);
+  assert.equal(mayManageAdministrators({ console: 'customer', role: 'end_user' }), false);
+  // A partner owner in a partner session is shown the console as a super admin (asCustomerConsoleUser).
+  const inSession = { customerId: 'c1', consoleRole: 'super_admin' };
+  assert.equal(mayManageAdministrators({ console: 'customer', role: 'super_admin', partnerSession: inSession }), false);
+  assert.equal(mayManageAdministrators({ console: 'partner', role: 'owner' }), false);
 });
 
 test('an end user with both controls on restores and exports their own data, and never backs up', () => {

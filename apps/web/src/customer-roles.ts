@@ -82,6 +82,15 @@ export function mayManageAccessControls(user: { console: string; role: string })
   return false;
 }
 
+/**
+ * Who sees Settings › Administrators: the customer's super admins only. Partner staff, even in a
+ * partner session, do not: who administers the domain is the customer's decision (the server's
+ * `customer.roles.manage`).
+ */
+export function mayManageAdministrators(user: { console: string; role: string; partnerSession?: unknown }): boolean {
+  return user.console === 'customer' && user.role === 'super_admin' && !user.partnerSession;
+}
+
 export interface AccessControls {
   allowUserAccess: boolean;
   allowUserExport: boolean;

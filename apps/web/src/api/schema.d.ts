@@ -783,6 +783,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/administrators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Settings › Administrators: the super admins (from Google) and the help-desk admins (granted here), with the last directory sync */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            helpdeskAdmins: {
+                                deletedInGoogle: boolean;
+                                email: string;
+                                grantedAt: string | null;
+                                grantedBy: string | null;
+                                /** @description Full name from the directory; empty when the directory does not have the person. */
+                                name: string;
+                            }[];
+                            /** @description When the directory was last synced: a demotion in Google takes effect at the next sync. */
+                            lastSyncCompletedAt: string | null;
+                            /** @description From Google: not editable in Safehold. */
+                            superAdmins: {
+                                deletedInGoogle: boolean;
+                                email: string;
+                                /** @description Full name from the directory; empty when the directory does not have the person. */
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/audit": {
         parameters: {
             query?: never;
@@ -2267,6 +2323,119 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/helpdesk-admins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a user of the domain a help-desk admin (restore and export for anyone, no settings); refused for users deleted in Google and for super admins */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            after: {
+                                /** @enum {string} */
+                                grantedRole: "helpdesk_admin" | "end_user";
+                                /** @enum {string} */
+                                role: "super_admin" | "helpdesk_admin" | "end_user";
+                            };
+                            /** @description Null when the person had never signed in (their member row was created). */
+                            before: {
+                                /** @enum {string} */
+                                grantedRole: "helpdesk_admin" | "end_user";
+                                /** @enum {string} */
+                                role: "super_admin" | "helpdesk_admin" | "end_user";
+                            } | null;
+                            email: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/helpdesk-admins/{email}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke help-desk admin: the person is an end user again from their next request */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                    email: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            after: {
+                                /** @enum {string} */
+                                grantedRole: "helpdesk_admin" | "end_user";
+                                /** @enum {string} */
+                                role: "super_admin" | "helpdesk_admin" | "end_user";
+                            };
+                            /** @description Null when the person had never signed in (their member row was created). */
+                            before: {
+                                /** @enum {string} */
+                                grantedRole: "helpdesk_admin" | "end_user";
+                                /** @enum {string} */
+                                role: "super_admin" | "helpdesk_admin" | "end_user";
+                            } | null;
+                            email: string;
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
