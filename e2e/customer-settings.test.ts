@@ -168,6 +168,27 @@ test('a super admin adds a help-desk admin from the directory and revokes them, 
       );
     }
 
+    // Ann, signed in as help-desk admin: no Settings in her navigation, and the shared-drive
+    // switches (a setting the server refuses her) are off with who may change them.
+    const ann = (
+      await server.ctx.db.select().from(customerMembers).where(eq(customerMembers.customerId, customer.id))
+    ).find((row) => row.email === 'ann@admins.example');
+    const annPage = await (await browser.newContext({ baseURL: server.url })).newPage();
+    await signIn(
+      annPage,
+      server,
+      await signedInSession(server.ctx.db, server.ctx.clock, { kind: 'customer', customerMemberId: ann!.id }),
+    );
+    await annPage.goto('/customer/shared-drives');
+    await waitForVisible(
+      annPage,
+      annPage.getByText('Which shared drives are protected is changed by a super admin.'),
+      'why the switches are off',
+    );
+    assert.equal(await annPage.getByRole('switch', { name: 'Protect all new shared drives' }).isDisabled(), true);
+    assert.equal(await annPage.getByRole('link', { name: 'Settings', exact: true }).count(), 0);
+    await annPage.close();
+
     // Revoke, after confirming.
     await helpdesk.getByRole('button', { name: 'Revoke help-desk admin from ann@admins.example' }).click();
     const dialog = page.getByRole('dialog', { name: 'Revoke help-desk admin?' });

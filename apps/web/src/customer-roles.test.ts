@@ -11,6 +11,7 @@ import {
   exportOffSentence,
   mayManageAccessControls,
   mayManageAdministrators,
+  mayManageSettings,
   mayOpenCustomerPath,
   selfViewer,
 } from './customer-roles.ts';
@@ -107,6 +108,14 @@ test("the Access controls are changed by the customer's super admins and the par
   assert.equal(mayManageAccessControls({ console: 'partner', role: 'admin' }), true);
   assert.equal(mayManageAccessControls({ console: 'partner', role: 'technician' }), false);
   assert.equal(mayManageAccessControls({ console: 'vendor', role: 'admin' }), false);
+});
+
+test('settings (such as which shared drives are protected) are changed by super admins and partner managers, not help-desk admins', () => {
+  assert.equal(mayManageSettings({ console: 'customer', role: 'super_admin' }), true);
+  assert.equal(mayManageSettings({ console: 'customer', role: 'helpdesk_admin' }), false);
+  assert.equal(mayManageSettings({ console: 'customer', role: 'end_user' }), false);
+  assert.equal(mayManageSettings({ console: 'partner', role: 'admin' }), true);
+  assert.equal(mayManageSettings({ console: 'partner', role: 'technician' }), false);
 });
 
 test("Administrators are the customer's super admins' alone: not help-desk admins, not partner staff in a session", () => {

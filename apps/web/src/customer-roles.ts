@@ -75,11 +75,20 @@ export function customerNavFor<Item extends { label: string; to: string }>(
   return nav.filter((item) => mayOpenCustomerPath(role, item.to));
 }
 
-/** Who may change the Access controls: the customer's super admins, and its managing partner's owner and admins. */
-export function mayManageAccessControls(user: { console: string; role: string }): boolean {
+/**
+ * Who may change the tenant's settings (the server's `customer.settings.manage`: Access controls,
+ * which shared drives are protected): the customer's super admins, and its managing partner's
+ * owner and admins. A help-desk admin has no settings (PRODUCT.md §1).
+ */
+export function mayManageSettings(user: { console: string; role: string }): boolean {
   if (user.console === 'customer') return user.role === 'super_admin';
   if (user.console === 'partner') return user.role === 'owner' || user.role === 'admin';
   return false;
+}
+
+/** Who may change the Access controls: the customer's super admins, and its managing partner's owner and admins. */
+export function mayManageAccessControls(user: { console: string; role: string }): boolean {
+  return mayManageSettings(user);
 }
 
 /**

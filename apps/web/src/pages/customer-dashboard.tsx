@@ -36,6 +36,7 @@ import type { SessionUser } from '../api/identity.ts';
 import { backupFinishedMessage, finishedRuns, type RunOutcomes, backupServices as services } from '../backup-status.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { UserPageLink } from '../components/user-page-link.tsx';
+import { customerRoleOf, mayOpenCustomerPath } from '../customer-roles.ts';
 import { date, dateTime, none } from '../format.ts';
 import { figureHelp, seatText } from '../seat-figures.ts';
 import { ConsolePage } from './console-pages.tsx';
@@ -176,11 +177,18 @@ export function CustomerDashboardPage({ user }: { user: SessionUser }) {
         </Button>
         {nothingLicensed ? (
           <Text size="sm" c="dimmed" id="nothing-licensed">
-            Nothing to back up yet: no user holds a Standard license. Assign licenses in the{' '}
-            <Anchor component={Link} to="/customer/license-manager">
-              License Manager
-            </Anchor>
-            .
+            Nothing to back up yet: no user holds a Standard license.{' '}
+            {mayOpenCustomerPath(customerRoleOf(user), '/customer/license-manager') ? (
+              <>
+                Assign licenses in the{' '}
+                <Anchor component={Link} to="/customer/license-manager">
+                  License Manager
+                </Anchor>
+                .
+              </>
+            ) : (
+              'A super admin assigns licenses in the License Manager.'
+            )}
           </Text>
         ) : null}
         {inProgress > 0 && data ? (

@@ -2,7 +2,8 @@
 // state), items and bytes protected, a "Protect" switch per drive and "Protect all new shared
 // drives" (PRODUCT §3: shared drives are protected one by one, or all new ones at once). The
 // switches change at once and go back, with the server's reason, if it refuses. Searched and
-// paged on the server; each drive's name opens its page.
+// paged on the server; each drive's name opens its page. The switches are a setting: a help-desk
+// admin sees them off-limits (the server would refuse), with who may change them.
 import { Anchor, Group, Loader, Pagination, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { type QueryKey, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -19,6 +20,7 @@ import {
 import type { SessionUser } from '../api/identity.ts';
 import { BackupStateCell } from '../components/backup-state.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { mayManageSettings } from '../customer-roles.ts';
 import { bytes, count } from '../format.ts';
 import { pageCount, pageOffset, rangeText } from '../paging.ts';
 import { withDriveProtection, withProtectNew } from '../shared-drive-protection.ts';
@@ -72,6 +74,7 @@ export function CustomerSharedDrivesPage({ user }: { user: SessionUser }) {
   );
   const rows = drives.data?.drives ?? [];
   const total = drives.data?.total ?? 0;
+  const mayProtect = mayManageSettings(user);
 
   return (
     <ConsolePage title="Shared drives">
@@ -79,6 +82,7 @@ export function CustomerSharedDrivesPage({ user }: { user: SessionUser }) {
         Shared drives belong to the domain, not to a user: choose which ones are backed up. A protected drive is backed
         up with the users' data every day.
       </Text>
+      {mayProtect ? null : <Text size="sm">Which shared drives are protected is changed by a super admin.</Text>}
       <ErrorAlert error={drives.error ?? protect.error ?? protectNew.error} />
       <Group justify="space-between" align="end">
         <TextInput
@@ -94,7 +98,7 @@ export function CustomerSharedDrivesPage({ user }: { user: SessionUser }) {
         <Switch
           label="Protect all new shared drives"
           checked={drives.data?.protectNew ?? false}
-          disabled={!drives.data}
+          disabled={!drives.data || !mayProtect}
           onChange={(event) => protectNew.mutate(event.currentTarget.checked)}
         />
       </Group>
@@ -117,6 +121,7 @@ export function CustomerSharedDrivesPage({ user }: { user: SessionUser }) {
                   <DriveRow
                     key={drive.driveId}
                     drive={drive}
+                    mayProtect={mayProtect}
                     onProtect={(isProtected) => protect.mutate({ driveId: drive.driveId, isProtected })}
                   />
                 ))}
@@ -145,7 +150,15 @@ export function CustomerSharedDrivesPage({ user }: { user: SessionUser }) {
   );
 }
 
-function DriveRow({ drive, onProtect }: { drive: SharedDrive; onProtect: (isProtected: boolean) => void }) {
+function DriveRow({
+  drive,
+  mayProtect,
+  onProtect,
+}: {
+  drive: SharedDrive;
+  mayProtect: boolean;
+  onProtect: (isProtected: boolean) => void;
+}) {
   return (
     <Table.Tr>
       <Table.Td>
@@ -167,6 +180,7 @@ function DriveRow({ drive, onProtect }: { drive: SharedDrive; onProtect: (isProt
         <Switch
           aria-label={`Protect ${drive.name}`}
           checked={drive.protected}
+          disabled={!mayProtect}
           onChange={(event) => onProtect(event.currentTarget.checked)}
         />
       </Table.Td>
