@@ -296,6 +296,7 @@ export function createJobQueue({
   /** Runs a job under the trace id it was enqueued with (a job enqueued outside any trace: its own id). */
   async function runJob(item: Definition, job: PgBossJob<object>): Promise<void> {
     const { payload, traceId } = splitTrace(job.data);
+    // Real elapsed time, not the injected clock: the metric is how long handlers take.
     const started = performance.now();
     let outcome: 'completed' | 'failed' = 'failed';
     try {
