@@ -7,6 +7,7 @@ import type { Config } from './config/config.ts';
 import type { Database, Db } from './db/database.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics/metrics.ts';
 import type { AuditService } from './modules/audit/index.ts';
 import type { MailService } from './modules/notifications/index.ts';
 
@@ -34,4 +35,6 @@ export interface AppContext {
   demo: DemoInfo | null;
   /** Background jobs: `define` at start-up, `enqueue` from services (see jobs/queue.ts). */
   jobs: JobQueue;
+  /** This process's Prometheus metrics (metrics/metrics.ts): what modules count goes through it. */
+  metrics: Metrics;
 }

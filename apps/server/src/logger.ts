@@ -1,6 +1,7 @@
 // Structured JSON logs (pino). Secrets never reach a log line: every path below is redacted
 // wherever it appears, and request logging records method, path (no query string) and status, not bodies.
 import { type Logger, pino } from 'pino';
+import { currentTraceId } from './trace.ts';
 
 export const redactedPaths = [
   'password',
@@ -47,6 +48,12 @@ export function createLogger(
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: redactedPaths, censor: '[redacted]' },
       serializers: { req: requestSummary },
+      // The trace id of the request or job this line is written for (trace.ts): one id from the
+      // API call through the jobs it enqueued to the worker's lines for them.
+      mixin: () => {
+        const traceId = currentTraceId();
+        return traceId ? { traceId } : {};
+      },
     },
     options.destination ?? process.stderr,
   );

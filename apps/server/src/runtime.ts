@@ -11,6 +11,7 @@ import { type Database, openDatabase } from './db/database.ts';
 import { defineHousekeeping, scheduleHousekeeping } from './jobs/housekeeping.ts';
 import { createJobQueue, type JobQueueTuning } from './jobs/queue.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMetrics } from './metrics/metrics.ts';
 import { defineAlertJobs, scheduleAlertJobs } from './modules/alerts/index.ts';
 import { createAuditService } from './modules/audit/index.ts';
 import { backupCustomerHooks, defineBackupJobs, scheduleBackupJobs } from './modules/backup/index.ts';
@@ -56,12 +57,15 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const mail = createMailService({ db, clock, logger, smtp: config.smtp });
   // Jobs are defined here, in every process, so any process can enqueue them; only `start`
   // and `worker` call jobs.start({ work: true }) and run the handlers.
+  const metrics = createMetrics();
   const jobs = createJobQueue({
     database,
     logger,
     clock,
+    metrics,
     tuning: { ...configuredJobTuning(config.jobs), ...options.jobTuning },
   });
+  metrics.watchJobs(() => jobs.depths());
   defineHousekeeping(jobs, {
     db,
     clock,
@@ -79,6 +83,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     mail,
     demo: options.demo ?? null,
     jobs,
+    metrics,
     close: async () => {
       try {
         // Normally stopped (with its grace period) by the command first; this is the backstop.

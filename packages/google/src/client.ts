@@ -11,7 +11,7 @@ import { checkDelegation, createTokenSource, type DelegationCheck } from './auth
 import { type GoogleClock, type GoogleLogger, type RandomSource, silentLogger, systemClock } from './clock.ts';
 import { type Endpoints, parseServiceAccountKey, projectOf, resolveEndpoints } from './config.ts';
 import { defaultRetryOptions, type RetryOptions } from './http/retry-policy.ts';
-import { createTransport } from './http/transport.ts';
+import { createTransport, type GoogleResponseEvent } from './http/transport.ts';
 import {
   type BucketStats,
   createQuotaManager,
@@ -48,6 +48,8 @@ export interface GoogleClientOptions {
   /** Limits per API, or a manager shared with other clients of the same Cloud project. */
   quotas?: { limits?: QuotaLimitOverrides; onEvent?: (event: QuotaEvent) => void } | { manager: QuotaManager };
   logger?: GoogleLogger;
+  /** Told of every attempt's answer (status 0: none came): the server counts them for its metrics. */
+  onResponse?: (response: GoogleResponseEvent) => void;
 }
 
 export interface GoogleClient {
@@ -108,6 +110,7 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
     random,
     retry,
     logger,
+    ...(options.onResponse ? { onResponse: options.onResponse } : {}),
   });
   const ctx: ApiContext = { transport, endpoints, clock, random, retry, logger };
 

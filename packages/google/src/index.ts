@@ -69,7 +69,7 @@ export {
 } from './errors.ts';
 export type { UploadBody } from './http/resumable-upload.ts';
 export { defaultRetryOptions, mayRetry, type RetryOptions } from './http/retry-policy.ts';
-export type { DownloadStream } from './http/transport.ts';
+export type { DownloadStream, GoogleResponseEvent } from './http/transport.ts';
 export { operationCost } from './quota/costs.ts';
 export {
   type ApiQuotaLimits,

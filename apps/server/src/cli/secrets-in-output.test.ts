@@ -22,6 +22,8 @@ const planted = {
   urlPassword: 'planted-url-password-5T1',
   keyFileContent: 'planted-key-file-content-8R3',
   privateKey: 'MIIEplant4X',
+  metricsToken: 'planted-metrics-token-6V9-0123456789abcdef',
+  shortMetricsToken: 'planted-metrics-1J7',
 };
 const secretValues = Object.values(planted);
 
@@ -31,6 +33,7 @@ const secretEnv: Record<string, string> = {
   SMTP_URL: `smtp://mailer:${planted.smtpPassword}@mail.invalid:587`,
   SAFEHOLD_MASTER_KEY: planted.masterKey,
   GOOGLE_OIDC_CLIENT_SECRET: planted.oidcSecret,
+  METRICS_TOKEN: planted.metricsToken,
 };
 
 function assertNoSecret(output: string, where: string): void {
@@ -45,6 +48,7 @@ const acceptsAnyValue = [
   'SAFEHOLD_TRUSTED_PROXIES',
   'GOOGLE_OIDC_CLIENT_ID',
   'GOOGLE_OIDC_CLIENT_SECRET',
+  'METRICS_HOST',
 ];
 
 /** [what, variables changed (undefined = unset), what the message must say]. */
@@ -135,6 +139,12 @@ const configErrors: [string, Record<string, string | undefined>, RegExp][] = [
     { SAFEHOLD_JOB_SUPERVISE_SECONDS: '0' },
     /SAFEHOLD_JOB_SUPERVISE_SECONDS must be between 1 and 3600/,
   ],
+  [
+    'METRICS_TOKEN too short',
+    { METRICS_TOKEN: planted.shortMetricsToken },
+    /METRICS_TOKEN must be at least 32 characters .*\(value not shown: it may hold a secret\)/,
+  ],
+  ['METRICS_PORT not a number', { METRICS_PORT: 'metrics' }, /METRICS_PORT must be a number \(got "metrics"\)/],
   [
     'SAFEHOLD_JOB_HEARTBEAT_SECONDS out of range',
     { SAFEHOLD_JOB_HEARTBEAT_SECONDS: '86400' },

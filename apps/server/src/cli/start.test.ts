@@ -9,8 +9,10 @@ import { openDatabase } from '../db/database.ts';
 import { housekeepingJob } from '../jobs/housekeeping.ts';
 import { createJobQueue, fastTuning } from '../jobs/queue.ts';
 import { createLogger } from '../logger.ts';
+import { parseMetrics, sampleValue } from '../metrics/metrics-text.test-support.ts';
 import { emptyDataDir, runCli } from '../testing/cli-process.ts';
 import { createTestDatabase, databaseKinds } from '../testing/databases.ts';
+import { runWithTraceId } from '../trace.ts';
 
 it('safehold start on a new data dir serves health, readiness and API docs, prints a setup link, and stops cleanly on SIGTERM', async (t) => {
   const data = emptyDataDir();
@@ -76,7 +78,7 @@ it('safehold start stopped by SIGTERM while still starting finishes starting, st
   assert.equal(existsSync(path.join(data.dir, 'data', 'pglite.lock')), false);
 });
 
-it('safehold worker on PostgreSQL runs jobs enqueued by another process with the job timings of SAFEHOLD_JOB_*, and stops on SIGTERM', {
+it('safehold worker on PostgreSQL runs jobs enqueued by another process with the job timings of SAFEHOLD_JOB_*, under the trace id they were enqueued with, serves metrics on METRICS_PORT, and stops on SIGTERM', {
   skip: !databaseKinds().includes('postgres') && 'TEST_DATABASE_URL is not set',
 }, async (t) => {
   const owner = await createTestDatabase('postgres');
@@ -89,9 +91,16 @@ it('safehold worker on PostgreSQL runs jobs enqueued by another process with the
     SAFEHOLD_DATA_DIR: data.dir,
     SAFEHOLD_JOB_SUPERVISE_SECONDS: '2',
     SAFEHOLD_JOB_HEARTBEAT_SECONDS: '12',
+    METRICS_PORT: '0',
+    METRICS_TOKEN: metricsToken,
   });
   t.after(() => worker.kill('SIGKILL'));
   await worker.waitForStdout(/Safehold worker is running \(PostgreSQL\)/);
+  const [, metricsUrl] = (await worker.waitForStdout(/Metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)\n/)) as [
+    string,
+    string,
+  ];
+  assert.equal((await fetch(metricsUrl)).status, 401);
 
   const database = await openDatabase({ kind: 'postgres', url }, { command: 'test producer' });
   t.after(() => database.close());
@@ -118,7 +127,8 @@ it('safehold worker on PostgreSQL runs jobs enqueued by another process with the
     schedules.find((schedule) => schedule.name === housekeepingJob),
     { name: housekeepingJob, cron: '7 * * * *' },
   );
-  const id = await producer.enqueue(housekeepingJob, {});
+  // Enqueued as a request of another process would: the worker runs it under that trace id.
+  const id = await runWithTraceId('trace-from-the-api', () => producer.enqueue(housekeepingJob, {}));
   assert.ok(id);
   for (;;) {
     const job = await producer.get(housekeepingJob, id);
@@ -128,7 +138,24 @@ it('safehold worker on PostgreSQL runs jobs enqueued by another process with the
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const scraped = await fetch(metricsUrl, { headers: { authorization: `Bearer ${metricsToken}` } });
+  assert.equal(scraped.status, 200);
+  const samples = parseMetrics(await scraped.text());
+  // At least ours (the hourly schedule may have run one too, at minute 7).
+  assert.ok(
+    sampleValue(samples, 'safehold_job_duration_seconds_count', { kind: housekeepingJob, outcome: 'completed' }) >= 1,
+  );
   worker.kill('SIGTERM');
   assert.equal(await worker.exited, 0);
-  assert.match(worker.stderr(), /housekeeping done/);
+  const done = worker
+    .stderr()
+    .split('\n')
+    .filter((line) => line.includes('housekeeping done'))
+    .map((line) => JSON.parse(line) as { traceId?: string });
+  assert.ok(
+    done.some((line) => line.traceId === 'trace-from-the-api'),
+    `the job's lines carry the trace id it was enqueued with: ${JSON.stringify(done)}`,
+  );
 });
+
+const metricsToken = 'worker-metrics-token-0123456789abcdef';

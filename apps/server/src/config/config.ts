@@ -81,6 +81,15 @@ const environmentSchema = z.object({
   SAFEHOLD_WEBHOOKS_CA_FILE: z.string().min(1).optional(),
   SAFEHOLD_JOB_SUPERVISE_SECONDS: seconds(1, 3600).optional(),
   SAFEHOLD_JOB_HEARTBEAT_SECONDS: seconds(10, 3600).optional(),
+  // Prometheus metrics (docs/operations.md#metrics): /metrics on the main listener with this
+  // bearer token, and/or on a listener of its own (the only way for `safehold worker`).
+  METRICS_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 /**
@@ -92,6 +101,7 @@ const secretVariables = new Set<string>([
   'SMTP_URL',
   'SAFEHOLD_MASTER_KEY',
   'GOOGLE_OIDC_CLIENT_SECRET',
+  'METRICS_TOKEN',
 ]);
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -122,6 +132,12 @@ export interface Config {
    * (SSRF guard off), and a PEM file of extra CAs to trust for HTTPS (beside the system's).
    */
   webhooks: { allowPrivateAddresses: boolean; caFile: string | null };
+  /**
+   * Where /metrics is served: with `token`, on the main listener (Authorization: Bearer); with
+   * `port`, on a listener of its own at host:port (asking the token too when one is set). Both
+   * null: nowhere.
+   */
+  metrics: { token: string | null; port: number | null; host: string };
   google: {
     serviceAccountKeyPath: string | null;
     apiUrl: string | null;
@@ -183,6 +199,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     );
   }
 
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    throw new ConfigError(
+      `Invalid configuration: METRICS_PORT ${env.METRICS_PORT} is also PORT: the metrics listener needs a port of its own ` +
+        '(or leave METRICS_PORT unset and set METRICS_TOKEN to serve /metrics on the main listener)',
+    );
+  }
+
   const webhooksCaFile = env.SAFEHOLD_WEBHOOKS_CA_FILE ? path.resolve(cwd, env.SAFEHOLD_WEBHOOKS_CA_FILE) : null;
   if (webhooksCaFile && !existsSync(webhooksCaFile)) {
     throw new ConfigError(`Invalid configuration: SAFEHOLD_WEBHOOKS_CA_FILE ${webhooksCaFile} does not exist`);
@@ -210,6 +233,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     },
     logLevel: env.LOG_LEVEL,
     webhooks: { allowPrivateAddresses: env.SAFEHOLD_WEBHOOKS_ALLOW_PRIVATE === '1', caFile: webhooksCaFile },
+    metrics: { token: env.METRICS_TOKEN ?? null, port: env.METRICS_PORT ?? null, host: env.METRICS_HOST },
     google: {
       serviceAccountKeyPath: env.GOOGLE_SERVICE_ACCOUNT_KEY ? path.resolve(cwd, env.GOOGLE_SERVICE_ACCOUNT_KEY) : null,
       apiUrl: env.GOOGLE_API_URL ?? null,

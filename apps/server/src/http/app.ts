@@ -19,8 +19,10 @@ import {
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { webhookDocuments } from '../modules/integrations/index.ts';
+import { runWithTraceId, traceIdFromHeaders } from '../trace.ts';
 import type { ApiModuleOf, App } from './api-module.ts';
 import { registerErrorMapper } from './error-mapper.ts';
+import { registerMetricsRoute } from './metrics-endpoint.ts';
 import { OneLinePerRequest } from './request-log.ts';
 import { registerSecurityHeaders, webPagePolicy } from './security-headers.ts';
 
@@ -47,11 +49,24 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
-    genReqId: () => crypto.randomUUID(),
+    // The request id is the trace id (trace.ts): a caller's traceparent or X-Request-Id, else new.
+    genReqId: (request) => traceIdFromHeaders(request.headers),
     requestIdHeader: false,
     logController: new OneLinePerRequest(),
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
+  // First hook: everything after it, and every job the request enqueues, runs under its trace id.
+  // A callback hook, so the handler runs inside the context (`done` is called within it).
+  app.addHook('onRequest', (request, _reply, done) => runWithTraceId(request.id, done));
+  // Latency by the route's pattern, never the URL asked for (ids would make a series each).
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.httpRequest(
+      request.method,
+      request.routeOptions.url ?? 'no route',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+  });
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -104,6 +119,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     const ready = checks.database && checks.migrations;
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
   });
+
+  registerMetricsRoute(app, ctx);
 
   for (const module of options.modules ?? []) {
     const plugin = async (scope: FastifyInstance) => module(scope as App, ctx);

@@ -3,7 +3,9 @@
 // (DESIGN.md §2). Modules define a job (name, zod payload schema, handler, retry policy) and
 // enqueue it; `safehold start` and `safehold worker` run the handlers. Payloads are parsed
 // with zod both when enqueued (a caller's mistake fails at the caller) and when handled
-// (a row in the database is untrusted input too).
+// (a row in the database is untrusted input too). A job carries the trace id of the request
+// (or job) that enqueued it, and its handler runs under that trace id (trace.ts), so the
+// worker's log lines for it carry the same id as the request's.
 import { sql } from 'drizzle-orm';
 import {
   type DrizzleTransactionLike,
@@ -17,6 +19,8 @@ import type { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { currentTraceId, isTraceId, runWithTraceId } from '../trace.ts';
 
 /** How often pg-boss looks for work and does its upkeep. Tests shorten every interval. */
 export interface JobQueueTuning {
@@ -187,6 +191,8 @@ export interface JobQueueDependencies {
   database: Database;
   logger: Logger;
   clock: Clock;
+  /** Where job durations are counted (the job gauges are read through `depths`). */
+  metrics?: Metrics;
   tuning?: Partial<JobQueueTuning>;
 }
 
@@ -198,6 +204,19 @@ interface Definition {
 
 /** pg-boss keeps its tables in their own schema, apart from the migrations of ours. */
 export const jobsSchema = 'pgboss';
+
+/**
+ * The field of a job's data that carries its trace id beside the payload: added at enqueue,
+ * taken off before the payload is parsed (a strict payload schema never sees it).
+ */
+const TRACE_FIELD = 'safeholdTraceId';
+
+/** A job's payload and trace id, from the data pg-boss stored. */
+function splitTrace(data: unknown): { payload: unknown; traceId: string | undefined } {
+  if (typeof data !== 'object' || data === null || !(TRACE_FIELD in data)) return { payload: data, traceId: undefined };
+  const { [TRACE_FIELD]: traceId, ...payload } = data as Record<string, unknown>;
+  return { payload, traceId: isTraceId(traceId) ? traceId : undefined };
+}
 
 /** The output pg-boss gives a job it fails because its heartbeat stopped (its process died). */
 const HEARTBEAT_LOST = 'job heartbeat timeout';
@@ -220,7 +239,13 @@ async function resumeAbandonedJobs(database: Database): Promise<number> {
   return (result as unknown as { rows: unknown[] }).rows.length;
 }
 
-export function createJobQueue({ database, logger, clock, tuning: tuningOverrides }: JobQueueDependencies): JobQueue {
+export function createJobQueue({
+  database,
+  logger,
+  clock,
+  metrics,
+  tuning: tuningOverrides,
+}: JobQueueDependencies): JobQueue {
   const tuning = { ...productionTuning, ...tuningOverrides };
   const definitions = new Map<string, Definition>();
   const log = logger.child({ component: 'jobs' });
@@ -268,9 +293,23 @@ export function createJobQueue({ database, logger, clock, tuning: tuningOverride
     resumeTimer.unref();
   }
 
+  /** Runs a job under the trace id it was enqueued with (a job enqueued outside any trace: its own id). */
   async function runJob(item: Definition, job: PgBossJob<object>): Promise<void> {
+    const { payload, traceId } = splitTrace(job.data);
+    // Real elapsed time, not the injected clock: the metric is how long handlers take.
+    const started = performance.now();
+    let outcome: 'completed' | 'failed' = 'failed';
+    try {
+      await runWithTraceId(traceId ?? job.id, () => runHandler(item, job, payload));
+      outcome = 'completed';
+    } finally {
+      metrics?.jobFinished(item.name, outcome, (performance.now() - started) / 1000);
+    }
+  }
+
+  async function runHandler(item: Definition, job: PgBossJob<object>, payload: unknown): Promise<void> {
     const runLogger = log.child({ job: item.name, jobId: job.id, attempt: job.retryCount + 1 });
-    const parsed = item.options.payload.safeParse(job.data);
+    const parsed = item.options.payload.safeParse(payload);
     if (!parsed.success) {
       // Retrying cannot fix a malformed payload, but failing loudly keeps it visible.
       const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(payload)').join(', ');
@@ -320,7 +359,9 @@ export function createJobQueue({ database, logger, clock, tuning: tuningOverride
 
     async enqueue(name, payload, options = {}) {
       const item = definition(name);
-      const data = item.options.payload.parse(payload);
+      const parsed = item.options.payload.parse(payload);
+      const traceId = currentTraceId();
+      const data = traceId ? { ...parsed, [TRACE_FIELD]: traceId } : parsed;
       const send: SendOptions = {};
       if (options.startAfter) send.startAfter = options.startAfter;
       if (options.singletonKey) send.singletonKey = options.singletonKey;

@@ -42,7 +42,12 @@ export interface BackupFixture {
 
 export async function backupFixture(
   kind: DatabaseKind,
-  options: { users?: number; generate?: EmulatorOptions['generate'] } = {},
+  options: {
+    users?: number;
+    generate?: EmulatorOptions['generate'];
+    /** Where the context's log lines go (tests that read them). */
+    logs?: NodeJS.WritableStream;
+  } = {},
 ): Promise<BackupFixture> {
   const domain = `${kind}.backup.test`;
   // One seed per database kind: two emulators with the same seed in one process share
@@ -61,7 +66,10 @@ export async function backupFixture(
     },
   });
   const storage = mkdtempSync(path.join(tmpdir(), 'safehold-backup-'));
-  const ctx = await createTestContext(kind, { env: { SAFEHOLD_STORAGE_URL: storage } });
+  const ctx = await createTestContext(kind, {
+    env: { SAFEHOLD_STORAGE_URL: storage },
+    ...(options.logs ? { logs: options.logs } : {}),
+  });
   const customerId = randomUUID();
   await ctx.db.insert(customers).values({ id: customerId, domain, name: 'Backup Test' });
   await createTenantRepositoryKeys(ctx, customerId);

@@ -10,6 +10,7 @@ import { loadConfig } from '../config/config.ts';
 import type { AppContext } from '../context.ts';
 import { createJobQueue, fastTuning } from '../jobs/queue.ts';
 import { createLogger } from '../logger.ts';
+import { createMetrics } from '../metrics/metrics.ts';
 import { createAuditService } from '../modules/audit/index.ts';
 import { createMailService } from '../modules/notifications/index.ts';
 import { createTestDatabase, type DatabaseKind, databaseKinds, type TestDatabase } from './databases.ts';
@@ -22,17 +23,26 @@ export interface TestContext extends AppContext {
 
 export async function createTestContext(
   kind: DatabaseKind,
-  overrides: { env?: NodeJS.ProcessEnv; start?: Date } = {},
+  overrides: {
+    env?: NodeJS.ProcessEnv;
+    start?: Date;
+    /** Where log lines go (tests that read them); default: none, unless TEST_LOG_LEVEL is set. */
+    logs?: NodeJS.WritableStream;
+  } = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase(kind);
   // A data dir of its own (repositories of tenants created in the test land there), removed on close.
   const dataDir = mkdtempSync(path.join(tmpdir(), 'safehold-test-'));
   const config = loadConfig({ SAFEHOLD_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...overrides.env });
   const clock = manualClock(overrides.start ?? new Date());
-  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = overrides.logs
+    ? createLogger({ level: 'debug', destination: overrides.logs })
+    : createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const db = database.db;
+  const metrics = createMetrics();
   // Created but not started: tests that run jobs define them and call ctx.jobs.start().
-  const jobs = createJobQueue({ database, logger, clock, tuning: fastTuning });
+  const jobs = createJobQueue({ database, logger, clock, metrics, tuning: fastTuning });
+  metrics.watchJobs(() => jobs.depths());
   return {
     config,
     database,
@@ -44,6 +54,7 @@ export async function createTestContext(
     mail: createMailService({ db, clock, logger, smtp: null }),
     demo: null,
     jobs,
+    metrics,
     close: async () => {
       try {
         await jobs.stop({ graceMs: 1000 });

@@ -11,6 +11,7 @@ import type { AppContext } from '../context.ts';
 import { openDatabase } from '../db/database.ts';
 import { createJobQueue } from '../jobs/queue.ts';
 import { createLogger } from '../logger.ts';
+import { createMetrics } from '../metrics/metrics.ts';
 import { createAuditService } from '../modules/audit/index.ts';
 import { createMailService } from '../modules/notifications/index.ts';
 import type { TestContext } from './context.ts';
@@ -46,6 +47,7 @@ export async function openWorkerProcess(argv: readonly string[]): Promise<Worker
     mail: createMailService({ db: database.db, clock: systemClock, logger, smtp: null }),
     demo: null,
     jobs: createJobQueue({ database, logger, clock: systemClock }),
+    metrics: createMetrics(),
   };
   const google = createGoogleClient({ serviceAccountKey: JSON.parse(readFileSync(keyFile, 'utf8')) });
   return { ctx, google, targetId, close: () => database.close() };

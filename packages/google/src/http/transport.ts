@@ -64,6 +64,16 @@ export interface TransportOptions {
   random: RandomSource;
   retry: RetryOptions;
   logger: GoogleLogger;
+  /** Told of every attempt's answer (status 0: none came), for the caller's metrics. */
+  onResponse?: (response: GoogleResponseEvent) => void;
+}
+
+/** One attempt of a request and how Google answered it. */
+export interface GoogleResponseEvent {
+  api: GoogleApiName;
+  operation: string;
+  /** The HTTP status, or 0 when no answer came (network error, timeout). */
+  status: number;
 }
 
 export function buildUrl(url: string, query: Record<string, QueryValue> | undefined): string {
@@ -159,8 +169,10 @@ export function createTransport(options: TransportOptions): Transport {
             signal: timeout.signal,
           });
         } catch (error) {
+          options.onResponse?.({ api: spec.api, operation: spec.operation, status: 0 });
           throw failure(error);
         }
+        options.onResponse?.({ api: spec.api, operation: spec.operation, status: response.status });
         if (!response.ok && !spec.acceptStatus?.includes(response.status)) {
           throw await errorFromResponse(spec.operation, response, clock.now());
         }

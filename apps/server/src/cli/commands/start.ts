@@ -1,6 +1,7 @@
 // `safehold start`: everything in one process — API, web app, scheduler and workers.
 import { loadConfig } from '../../config/config.ts';
 import { buildApp } from '../../http/app.ts';
+import { type MetricsListener, startMetricsListener } from '../../http/metrics-endpoint.ts';
 import { apiModules } from '../../http/modules.ts';
 import { startDemoGoogle, wantsDemoGoogle } from '../../modules/demo/index.ts';
 import { createOperatorSetupLink, hasVendorOperator } from '../../modules/identity/index.ts';
@@ -36,6 +37,7 @@ export const startCommand: Command = {
     let demo: Awaited<ReturnType<typeof startDemoGoogle>> | null = null;
     let app: Awaited<ReturnType<typeof buildApp>>;
     let url: string;
+    let metricsListener: MetricsListener | null = null;
     try {
       if (demoMode) {
         demo = await startDemoGoogle(loaded);
@@ -45,15 +47,18 @@ export const startCommand: Command = {
       app = await buildApp(runtime, { modules: apiModules, serveWeb: true });
       const address = await app.listen({ host: loaded.host, port: loaded.port });
       url = loaded.port === 0 ? address : runtime.config.publicUrl;
+      metricsListener = await startMetricsListener(runtime);
       await startWorkers(runtime);
     } catch (error) {
       shutdown.dispose();
+      await metricsListener?.close();
       await demo?.stop();
       await runtime.close();
       throw error;
     }
     runtime.database.lock?.setUrl(url);
     io.stdout.write(`Safehold is running at ${url}\n`);
+    if (metricsListener) io.stdout.write(`Metrics: ${metricsListener.url}\n`);
     if (!(await hasVendorOperator(runtime.db))) {
       const { link, expiresAt } = await createOperatorSetupLink(
         { db: runtime.db, clock: runtime.clock, audit: runtime.audit, publicUrl: url },
@@ -81,10 +86,12 @@ export const startCommand: Command = {
       }
     }
     const demoGoogle = demo;
+    const metricsToClose = metricsListener;
     return waitForShutdown(
       runtime,
       async () => {
         await app.close();
+        await metricsToClose?.close();
         await demoGoogle?.stop();
       },
       shutdown,

@@ -1,6 +1,7 @@
 // `safehold worker`: runs job handlers only (no HTTP), for the scale-out deployment where
 // any number of workers share one PostgreSQL database with the API servers.
 import { loadConfig } from '../../config/config.ts';
+import { type MetricsListener, startMetricsListener } from '../../http/metrics-endpoint.ts';
 import { openRuntime, type Runtime, startWorkers } from '../../runtime.ts';
 import type { Command } from '../command.ts';
 import { listenForShutdown, waitForShutdown } from './start.ts';
@@ -15,7 +16,8 @@ export const workerCommand: Command = {
     'cannot run beside "safehold start" on the same data dir (that exits with code 3), and "start" already\n' +
     'runs the workers, so on PGlite use it only instead of "start".\n' +
     'SIGINT or SIGTERM stops taking jobs, waits at most 30 s for running ones (interrupted jobs resume\n' +
-    'later, in any worker) and exits 0.',
+    'later, in any worker) and exits 0.\n' +
+    'With METRICS_PORT it serves Prometheus metrics at http://METRICS_HOST:METRICS_PORT/metrics (docs/operations.md).',
   options: {},
   async run(_parsed, io) {
     const config = loadConfig(io.env, io.cwd);
@@ -27,14 +29,19 @@ export const workerCommand: Command = {
       shutdown.dispose();
       throw error;
     }
+    let metricsListener: MetricsListener | null = null;
     try {
+      metricsListener = await startMetricsListener(runtime);
       await startWorkers(runtime);
     } catch (error) {
       shutdown.dispose();
+      await metricsListener?.close();
       await runtime.close();
       throw error;
     }
     io.stdout.write(`Safehold worker is running (${config.database.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'}).\n`);
-    return waitForShutdown(runtime, async () => {}, shutdown);
+    if (metricsListener) io.stdout.write(`Metrics: ${metricsListener.url}\n`);
+    const listener = metricsListener;
+    return waitForShutdown(runtime, async () => listener?.close(), shutdown);
   },
 };

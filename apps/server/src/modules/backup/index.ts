@@ -16,6 +16,7 @@
 // - small helpers its neighbours share (bounded concurrency, batches, error text).
 export { defineBackupJobs, ensureSources, runQueuedInProcess } from './backup-jobs.ts';
 export {
+  BACKUP_JOB,
   type BackupEvents,
   type BackupService,
   type BackupSubject,

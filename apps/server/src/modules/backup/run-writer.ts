@@ -61,6 +61,10 @@ export async function loadCurrentVersions(
   return new Map(rows.map((row) => [row.itemKey, row]));
 }
 
+function storedBytes(versions: readonly NewVersionRow[]): number {
+  return versions.reduce((sum, version) => sum + version.size, 0);
+}
+
 /** A new version as recordVersions sends it (the columns every row of a commit shares aside). */
 interface NewVersionRow {
   item_key: string;
@@ -98,9 +102,12 @@ function recordVersions(
     where id = ${run.id}::uuid`);
 }
 
+/** What a writer uses of the context; with `metrics`, committed items and their bytes count there. */
+type WriterContext = Pick<AppContext, 'db' | 'clock'> & Partial<Pick<AppContext, 'metrics'>>;
+
 export class RunWriter {
   readonly current: Map<string, CurrentVersion>;
-  private readonly ctx: Pick<AppContext, 'db' | 'clock'>;
+  private readonly ctx: WriterContext;
   private readonly repository: Repository;
   private readonly run: RunRef;
   private readonly hooks: RunHooks;
@@ -110,7 +117,7 @@ export class RunWriter {
   failed = 0;
 
   constructor(
-    ctx: Pick<AppContext, 'db' | 'clock'>,
+    ctx: WriterContext,
     repository: Repository,
     run: RunRef,
     current: Map<string, CurrentVersion>,
@@ -244,6 +251,7 @@ export class RunWriter {
       }
     }
     this.committed += batch.length;
+    this.ctx.metrics?.itemsStored(inserts.length, storedBytes(inserts));
     await this.hooks.afterCommit?.(this.committed);
   }
 }

@@ -4,16 +4,19 @@
 // the tenant_repository_keys row makes the tenant's data unreadable (crypto-shredding).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import {
+  type Backend,
   backendFromUrl,
   createRepository,
   generateKeys,
   openRepository,
+  packNameFromPath,
   type Repository,
   type RepositoryKeys,
 } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
 import { createPostgresBlobIndex } from './postgres-blob-index.ts';
 import { tenantRepositoryKeys } from './tables.ts';
 
@@ -52,8 +55,11 @@ export class TenantRepositoryMissingError extends Error {
  * Generates the tenant's keys, creates its repository and stores the wrapped keys. Idempotent:
  * a tenant that already has keys keeps them (returns false).
  */
-/** Opening a tenant's repository: its wrapped keys (database) and the master key that unwraps them. */
-export type TenantRepositoryDeps = Pick<AppContext, 'db' | 'masterKey'>;
+/**
+ * Opening a tenant's repository: its wrapped keys (database) and the master key that unwraps
+ * them; with `metrics`, the packs it writes are counted there.
+ */
+export type TenantRepositoryDeps = Pick<AppContext, 'db' | 'masterKey'> & Partial<Pick<AppContext, 'metrics'>>;
 
 export async function createTenantRepositoryKeys(
   ctx: TenantRepositoryDeps & Pick<AppContext, 'config'>,
@@ -96,13 +102,30 @@ export async function openTenantRepository(
   options: { workers?: number } = {},
 ): Promise<Repository> {
   const { keys, location } = await tenantKeys(ctx, customerId);
-  const backend = await backendFromUrl(location);
+  const stored = await backendFromUrl(location);
+  const backend = ctx.metrics ? countingPackWrites(stored, ctx.metrics) : stored;
   return openRepository({
     backend,
     keys,
     index: createPostgresBlobIndex(ctx.db, customerId, { backend, dataKey: keys.dataKey }),
     workers: options.workers ?? 2,
   });
+}
+
+/** The backend, telling `metrics` of each pack written whole (a put under data/, format §5). */
+function countingPackWrites(backend: Backend, metrics: Metrics): Backend {
+  return {
+    location: backend.location,
+    put: async (name, data) => {
+      await backend.put(name, data);
+      if (packNameFromPath(name) !== undefined) metrics.packWritten(data.length);
+    },
+    get: (name, range) => backend.get(name, range),
+    list: (prefix) => backend.list(prefix),
+    delete: (name) => backend.delete(name),
+    ...(backend.localPath ? { localPath: backend.localPath.bind(backend) } : {}),
+    ...(backend.close ? { close: backend.close.bind(backend) } : {}),
+  };
 }
 
 /** Where the tenant's repository lies (null when it never got keys). */

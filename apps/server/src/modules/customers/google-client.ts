@@ -3,10 +3,17 @@
 // and token URLs. The rule "a key whose token_uri is not Google's points every unset URL at
 // that origin" lives in @safehold/google; this passes the settings through unchanged.
 import { readFileSync } from 'node:fs';
-import { createGoogleClient, type GoogleClient, parseServiceAccountKey, type QuotaManager } from '@safehold/google';
+import {
+  createGoogleClient,
+  type GoogleClient,
+  parseServiceAccountKey,
+  type QuotaEvent,
+  type QuotaManager,
+} from '@safehold/google';
 import type { Config } from '../../config/config.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Logger } from '../../logger.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
 
 export type GoogleSettings = Config['google'];
 
@@ -41,16 +48,24 @@ function readKey(settings: GoogleSettings): unknown {
   }
 }
 
-/** Builds a client; given `quotas`, it spends from those buckets instead of fresh ones. */
+/**
+ * Builds a client; given `quotas`, it spends from those buckets instead of fresh ones. Given
+ * `metrics`, its answers count there, and so do the quota waits of the buckets it makes.
+ */
 export function createInstallationGoogleClient(
   settings: GoogleSettings,
   logger?: Logger,
   quotas?: QuotaManager,
+  metrics?: Metrics,
 ): GoogleClient {
   const serviceAccountKey = readKey(settings);
+  const countWaits = metrics
+    ? { onEvent: (event: QuotaEvent) => metrics.quotaWait(event.api, event.bucket, event.waitMs / 1000) }
+    : {};
   return createGoogleClient({
     serviceAccountKey,
-    ...(quotas ? { quotas: { manager: quotas } } : {}),
+    quotas: quotas ? { manager: quotas } : countWaits,
+    ...(metrics ? { onResponse: (answer) => metrics.googleCall(answer.api, answer.status) } : {}),
     ...(settings.apiUrl ? { apiUrl: settings.apiUrl } : {}),
     ...(settings.uploadUrl ? { uploadUrl: settings.uploadUrl } : {}),
     ...(settings.tokenUrl ? { tokenUrl: settings.tokenUrl } : {}),
@@ -71,10 +86,10 @@ const clients = new WeakMap<Config, GoogleClient>();
  * API) are the installation's: every other client is built on them. The configuration object
  * is the key because `safehold start` replaces ctx.config when it starts the demo emulator.
  */
-export function installationGoogleClient(ctx: { config: Config; logger: Logger }): GoogleClient {
+export function installationGoogleClient(ctx: { config: Config; logger: Logger; metrics?: Metrics }): GoogleClient {
   const cached = clients.get(ctx.config);
   if (cached) return cached;
-  const client = createInstallationGoogleClient(ctx.config.google, ctx.logger);
+  const client = createInstallationGoogleClient(ctx.config.google, ctx.logger, undefined, ctx.metrics);
   clients.set(ctx.config, client);
   return client;
 }
@@ -84,6 +99,7 @@ export function installationGoogleClient(ctx: { config: Config; logger: Logger }
  * each call, so a revoked delegation or a suspended admin shows at once instead of after a
  * cached token expires, but spending from the installation's quota buckets like the backups.
  */
-export function googleClientFactory(ctx: { config: Config; logger: Logger }): GoogleClientFactory {
-  return () => createInstallationGoogleClient(ctx.config.google, ctx.logger, installationGoogleClient(ctx).quotas);
+export function googleClientFactory(ctx: { config: Config; logger: Logger; metrics?: Metrics }): GoogleClientFactory {
+  return () =>
+    createInstallationGoogleClient(ctx.config.google, ctx.logger, installationGoogleClient(ctx).quotas, ctx.metrics);
 }
