@@ -8,6 +8,7 @@ import { mayManageAccessControls } from '../customer-roles.ts';
 import { ConsolePage } from './console-pages.tsx';
 import { AccessControlsSettings } from './settings/access-controls.tsx';
 import { ResellerSettings } from './settings/reseller-settings.tsx';
+import { ScheduleSettings } from './settings/schedule.tsx';
 import { SettingsSection, sectionAnchor } from './settings/settings-section.tsx';
 
 interface Section {
@@ -20,6 +21,9 @@ function sectionsFor(user: SessionUser): Section[] {
   const sections: Section[] = [];
   if (mayManageAccessControls(user)) {
     sections.push({ title: 'Access controls', render: (id) => <AccessControlsSettings customerId={id} /> });
+  }
+  if (mayManageAccessControls(user)) {
+    sections.push({ title: 'Schedule', render: (id) => <ScheduleSettings customerId={id} /> });
   }
   // The customer's relation to its partner is the customer's alone (the server refuses the
   // partner's staff): in a partner session the page says so instead.

@@ -65,10 +65,16 @@ it('a window across midnight (22:00–04:00 Paris) holds its slots on both days,
   const evening = currentWindow(new Date('2026-02-10T21:30:00Z'), paris);
   assert.deepEqual(evening?.day, { year: 2026, month: 2, day: 10 });
   const night = currentWindow(new Date('2026-02-11T02:59:00Z'), paris);
-  assert.deepEqual(night?.day, { year: 2026, month: 2, day: 10 }, '03:59 belongs to the window begun the evening before');
+  assert.deepEqual(
+    night?.day,
+    { year: 2026, month: 2, day: 10 },
+    '03:59 belongs to the window begun the evening before',
+  );
   assert.equal(currentWindow(new Date('2026-02-11T03:00:00Z'), paris), null, '04:00 Paris: closed');
   assert.equal(currentWindow(new Date('2026-02-10T20:59:00Z'), paris), null, '21:59 Paris: not yet open');
-  const days = new Set(users.map((user) => wall('Europe/Paris', slotAt(user, paris, { year: 2026, month: 2, day: 10 })).slice(0, 10)));
+  const days = new Set(
+    users.map((user) => wall('Europe/Paris', slotAt(user, paris, { year: 2026, month: 2, day: 10 })).slice(0, 10)),
+  );
   assert.deepEqual([...days].sort(), ['2026-02-10', '2026-02-11']);
   const span = slotSpan(users, paris);
   assert.match(span.first ?? '', /^22:0\d$/);
@@ -77,9 +83,18 @@ it('a window across midnight (22:00–04:00 Paris) holds its slots on both days,
 
 it('time zone with DST: the window follows the clocks, a user keeps their wall-clock time, skipped times move forward', () => {
   // Summer time begins 29 Mar 2026 at 02:00 Paris (→ 03:00); ends 25 Oct 2026 at 03:00 (→ 02:00).
-  assert.equal(new Date(zonedInstant('Europe/Paris', { year: 2026, month: 3, day: 29 }, 150)).toISOString(), '2026-03-29T01:30:00.000Z');
-  assert.equal(new Date(zonedInstant('Europe/Paris', { year: 2026, month: 10, day: 25 }, 150)).toISOString(), '2026-10-25T00:30:00.000Z');
-  assert.equal(new Date(zonedInstant('Europe/Paris', { year: 2026, month: 7, day: 1 }, 720)).toISOString(), '2026-07-01T10:00:00.000Z');
+  assert.equal(
+    new Date(zonedInstant('Europe/Paris', { year: 2026, month: 3, day: 29 }, 150)).toISOString(),
+    '2026-03-29T01:30:00.000Z',
+  );
+  assert.equal(
+    new Date(zonedInstant('Europe/Paris', { year: 2026, month: 10, day: 25 }, 150)).toISOString(),
+    '2026-10-25T00:30:00.000Z',
+  );
+  assert.equal(
+    new Date(zonedInstant('Europe/Paris', { year: 2026, month: 7, day: 1 }, 720)).toISOString(),
+    '2026-07-01T10:00:00.000Z',
+  );
   // The night of the change to summer time: the window is 5 real hours (21:00Z–02:00Z); every slot is inside.
   const spring = { year: 2026, month: 3, day: 28 };
   assert.equal(new Date(zonedInstant('Europe/Paris', spring, 22 * 60)).toISOString(), '2026-03-28T21:00:00.000Z');
@@ -124,7 +139,8 @@ it("next backup: today's slot while it is ahead, else tomorrow's", () => {
 });
 
 it('time zones are IANA names the runtime knows; window lengths come from start and end hour', () => {
-  for (const zone of ['UTC', 'Europe/Paris', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5']) assert.ok(isTimeZone(zone), zone);
+  for (const zone of ['UTC', 'Europe/Paris', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5'])
+    assert.ok(isTimeZone(zone), zone);
   for (const zone of ['', 'Mars/Olympus', '+01:00', 'Europe/Paris; drop', '../etc']) assert.ok(!isTimeZone(zone), zone);
   assert.equal(windowHours(22, 4), 6);
   assert.equal(windowHours(1, 7), 6);

@@ -160,9 +160,7 @@ export function currentWindow(now: Date, window: ZonedWindow): WindowOccurrence 
 
 /** When a subject's slot opens in the window that starts on `day`. */
 export function slotAt(subjectId: string, window: ZonedWindow, day: LocalDay): Date {
-  return new Date(
-    zonedInstant(window.timeZone, day, window.startHour * 60 + slotOffsetMinutes(subjectId, window)),
-  );
+  return new Date(zonedInstant(window.timeZone, day, window.startHour * 60 + slotOffsetMinutes(subjectId, window)));
 }
 
 /** The first opening of a subject's slot at or after `now`: when its next scheduled backup starts. */

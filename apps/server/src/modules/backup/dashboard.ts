@@ -7,7 +7,12 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, notExists, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../../context.ts';
-import { backedUpUserGoogleIds, countUsersToBackUp, directoryUsersPage, usersToBackUpAmong } from '../customers/index.ts';
+import {
+  backedUpUserGoogleIds,
+  countUsersToBackUp,
+  directoryUsersPage,
+  usersToBackUpAmong,
+} from '../customers/index.ts';
 import { getCustomerBackupWindow } from '../tenancy/index.ts';
 import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
 import { nextSlotAt } from './backup-window.ts';
@@ -347,6 +352,5 @@ async function nextBackups(
   const window = await getCustomerBackupWindow(ctx.db, customerId);
   const scheduled = new Set((await usersToBackUpAmong(ctx.db, customerId, googleIds)).map((user) => user.googleId));
   const now = ctx.clock.now();
-  return (googleId) =>
-    window && scheduled.has(googleId) ? nextSlotAt(googleId, window, now).toISOString() : null;
+  return (googleId) => (window && scheduled.has(googleId) ? nextSlotAt(googleId, window, now).toISOString() : null);
 }

@@ -7,8 +7,8 @@ import { buildApp } from '../../http/app.ts';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
-import { customerConnections, directoryUsers } from '../customers/tables.ts';
 import { auditLog } from '../audit/tables.ts';
+import { customerConnections, directoryUsers } from '../customers/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { customers } from '../tenancy/tables.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
@@ -176,7 +176,9 @@ forEachDatabase('backup API', (kind) => {
     );
     assert.equal(initial.users.scheduled, 2, 'the two licensed users');
     assert.match(initial.users.firstAt, /^0[1-6]:\d\d$/);
-    const changed = await browser.request('PUT', url, { body: { timeZone: 'europe/paris', startHour: 22, endHour: 4 } });
+    const changed = await browser.request('PUT', url, {
+      body: { timeZone: 'europe/paris', startHour: 22, endHour: 4 },
+    });
     assert.equal(changed.statusCode, 200, changed.body);
     const saved = changed.json();
     assert.deepEqual(
@@ -207,7 +209,10 @@ forEachDatabase('backup API', (kind) => {
 
     // The Users page shows each licensed user's next backup: the opening of their slot.
     const page = (await browser.get(`/api/customers/${f.customerId}/backup/users?users=all`)).json();
-    const next = page.users.map((user: { license: string; nextBackupAt: string | null }) => [user.license, user.nextBackupAt]);
+    const next = page.users.map((user: { license: string; nextBackupAt: string | null }) => [
+      user.license,
+      user.nextBackupAt,
+    ]);
     for (const [license, at] of next) {
       if (license === 'standard') assert.ok(at && Date.parse(at) >= f.ctx.clock.now().getTime(), at);
       else assert.equal(at, null);

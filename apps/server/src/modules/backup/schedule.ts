@@ -16,7 +16,14 @@ import type { JobQueue } from '../../jobs/queue.ts';
 import { authorizedCustomerIds, usersToBackUp } from '../customers/index.ts';
 import { getCustomerBackupWindow, inServiceBackupWindows, setCustomerBackupWindow } from '../tenancy/index.ts';
 import { backupServices, type EnqueuedRun } from './backup-types.ts';
-import { canonicalTimeZone, currentWindow, slotAt, timeZoneSchema, type WindowOccurrence, type ZonedWindow } from './backup-window.ts';
+import {
+  canonicalTimeZone,
+  currentWindow,
+  slotAt,
+  timeZoneSchema,
+  type WindowOccurrence,
+  type ZonedWindow,
+} from './backup-window.ts';
 import { NOTIFY_JOB, notifyCron } from './failure-notices.ts';
 import { MAINTENANCE_JOB, maintenanceCron } from './maintenance.ts';
 import { ensureSources } from './queue-runs.ts';

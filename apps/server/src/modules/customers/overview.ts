@@ -151,7 +151,11 @@ export async function usersToBackUp(db: Db, customerId: string): Promise<UserToB
 }
 
 /** Those of `googleIds` (one page of users) the backup engine backs up daily, as usersToBackUp. */
-export async function usersToBackUpAmong(db: Db, customerId: string, googleIds: readonly string[]): Promise<UserToBackUp[]> {
+export async function usersToBackUpAmong(
+  db: Db,
+  customerId: string,
+  googleIds: readonly string[],
+): Promise<UserToBackUp[]> {
   if (googleIds.length === 0) return [];
   return backedUpUsersWhere(db, customerId, inArray(directoryUsers.googleId, [...googleIds]));
 }

@@ -114,10 +114,7 @@ const windowColumns = {
 };
 
 export async function getCustomerBackupWindow(db: Db, customerId: string): Promise<CustomerBackupWindow | null> {
-  const [row] = await db
-    .select(windowColumns)
-    .from(customers)
-    .where(eq(customers.id, customerId));
+  const [row] = await db.select(windowColumns).from(customers).where(eq(customers.id, customerId));
   return row ?? null;
 }
 
