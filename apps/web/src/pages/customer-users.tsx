@@ -54,7 +54,7 @@ export function CustomerUsersPage({ user }: { user: SessionUser }) {
       {users.isPending ? <Loader size="sm" aria-label="Loading users" /> : null}
       {users.data ? (
         <Stack gap="xs">
-          <Table.ScrollContainer minWidth={withFigures ? 1160 : 1020}>
+          <Table.ScrollContainer minWidth={withFigures ? 1000 : 900}>
             <Table striped aria-label="Users">
               <Table.Thead>
                 <Table.Tr>
