@@ -5,10 +5,10 @@
 // tenant's daily backup window (hours in the tenant's time zone, backup-window.ts) has come.
 // Slots spread the users and shared drives across the window by a hash of their id, so a
 // tenant's load does not all land at the window's start and a user's backups start at the same
-// time every day. On-demand runs (Back up now, the API, the CLI) do not pass through here. Fair share: the
-// installation keeps at most `queueBudget` scheduled runs queued or running, handed out between
-// the tenants by size with a minimum each (allocateFairShare), so one huge domain cannot fill the
-// queue ahead of everyone else; on-demand runs keep their higher priority.
+// time every day. On-demand runs (Back up now, the API, the CLI) do not pass through here.
+// Fair share: the installation keeps at most `queueBudget` scheduled runs queued or running,
+// handed out between the tenants by size with a minimum each (allocateFairShare), so one huge
+// domain cannot fill the queue ahead of everyone else; on-demand runs keep their higher priority.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
