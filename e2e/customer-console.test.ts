@@ -258,7 +258,9 @@ test('the Users and Shared drives pages list, search and page on the server, and
         const adminRow = userRow(page, admin);
         assert.equal(await adminRow.getByText('Standard', { exact: true }).count(), 1);
         assert.equal(await adminRow.getByText('Success', { exact: true }).count(), 4);
-        assert.equal(await adminRow.getByText(formattedDateTime).count(), 4);
+        // The four services' last backups, and the next scheduled backup (the last column).
+        assert.equal(await adminRow.getByText(formattedDateTime).count(), 5);
+        assert.match((await adminRow.getByRole('cell').last().textContent()) ?? '', formattedDateTime);
         await assertOneDateFormat(page, 'the Users page');
         await page.getByRole('textbox', { name: 'Search users', exact: true }).fill('');
         await waitForVisible(page, page.getByText('1–25 of 60 users'), 'all users again');

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
+import { customerConnections } from '../apps/server/src/modules/customers/tables.ts';
 import { customerMembers } from '../apps/server/src/modules/identity/tables.ts';
 import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
 import { hashTransferToken } from '../apps/server/src/modules/transfer/index.ts';
@@ -213,3 +214,78 @@ async function waitFor(condition: () => Promise<boolean>, what: string): Promise
   }
   assert.fail(`timed out waiting for ${what}`);
 }
+
+test('a super admin sets the backup window to 22:00–04:00 Europe/Paris in Settings → Schedule', async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  t.after(() => browser.close());
+
+  const customer = await seedCustomer(server.ctx.db, server.ctx.clock, {
+    domain: 'schedule.example',
+    name: 'Schedule Example',
+    users: [
+      { email: 'admin@schedule.example', license: 'standard', isAdmin: true },
+      { email: 'ann@schedule.example', license: 'standard' },
+      { email: 'bob@schedule.example', license: 'standard' },
+    ],
+    members: [{ email: 'admin@schedule.example', role: 'super_admin' }],
+  });
+  // Connected to Google: its licensed users are backed up on schedule.
+  await server.ctx.db
+    .insert(customerConnections)
+    .values({ customerId: customer.id, adminEmail: 'admin@schedule.example', clientId: '123' });
+  const sessionId = await signedInSession(server.ctx.db, server.ctx.clock, {
+    kind: 'customer',
+    customerMemberId: customer.members.get('admin@schedule.example')!,
+  });
+  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, server, sessionId);
+
+  await withFailureScreenshot(page, 'customer-settings-schedule', async () => {
+    await page.goto('/customer/settings');
+    await waitForVisible(page, page.getByRole('heading', { name: 'Schedule', exact: true }), 'the Schedule section');
+    const section = page.getByRole('region', { name: 'Schedule' });
+    await waitForVisible(page, section.getByText('3 users, first at'), "the span of the users' slots");
+
+    await section.getByLabel('Time zone').click();
+    await section.getByLabel('Time zone').fill('Europe/Par');
+    await page.getByRole('option', { name: 'Europe/Paris', exact: true }).click();
+    await section.getByLabel('Window starts').click();
+    await page.getByRole('option', { name: '22:00', exact: true }).click();
+    await section.getByLabel('Window ends').click();
+    await page.getByRole('option', { name: '04:00', exact: true }).click();
+    await section.getByRole('button', { name: 'Save schedule', exact: true }).click();
+    await waitForVisible(
+      page,
+      section.getByRole('status').filter({
+        hasText: 'Saved. Daily backups start between 22:00 and 04:00 the next day, Europe/Paris time (6 hours).',
+      }),
+      'the saved schedule',
+    );
+    const row = await customerRow(customer.id);
+    assert.deepEqual([row?.timeZone, row?.backupWindowStartHour, row?.backupWindowHours], ['Europe/Paris', 22, 6]);
+    const span = (await section.getByText(/3 users, first at/).textContent()) ?? '';
+    const [, first, last] = /first at (\d\d:\d\d), last at (\d\d:\d\d)/.exec(span) ?? [];
+    const inWindow = (time = '') => time >= '22:00' || time < '04:00';
+    assert.ok(inWindow(first) && inWindow(last), `slots inside 22:00–04:00: ${span}`);
+    await screenshot(page, 'customer-settings-schedule-1280');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await section.getByRole('button', { name: 'Save schedule', exact: true }).scrollIntoViewIfNeeded();
+    assert.ok(
+      (await page.evaluate<number>('document.documentElement.scrollWidth')) <= 390,
+      'nothing wider than the phone screen',
+    );
+    await screenshot(page, 'customer-settings-schedule-390');
+
+    // The Users page shows each licensed user's next backup.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto('/customer/users');
+    const users = page.getByRole('table', { name: 'Users' });
+    await waitForVisible(page, users.getByRole('columnheader', { name: 'Next backup' }), 'the Next backup column');
+    await waitForVisible(page, users.getByRole('row').filter({ hasText: 'ann@schedule.example' }), 'ann');
+    const annRow = users.getByRole('row').filter({ hasText: 'ann@schedule.example' });
+    assert.doesNotMatch((await annRow.getByRole('cell').last().textContent()) ?? '', /^—$/);
+    await screenshot(page, 'customer-users-next-backup');
+  });
+});

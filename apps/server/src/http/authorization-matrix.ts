@@ -385,6 +385,15 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
+  'GET /api/customers/:customerId/backup/schedule': {
+    own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/customers/:customerId/backup/schedule': {
+    body: () => ({ timeZone: 'Europe/Paris', startHour: 22, endHour: 4 }),
+    own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
   'GET /api/customers/:customerId/reseller': {
     own:   '401 ok  ok  403 403 403 404 403 403 ok  ok  403',
     other: '401 ok  ok  404 404 404 404 404 404 404 404 404',

@@ -1065,6 +1065,105 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/backup/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's time zone and daily backup window, with the span of its users' slots */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            endHour: number;
+                            /** @description Length of the window in hours (1–24) */
+                            hours: number;
+                            startHour: number;
+                            timeZone: string;
+                            users: {
+                                /** @description Earliest slot of the day, "HH:MM" on the tenant clocks */
+                                firstAt: string | null;
+                                /** @description Latest slot of the day, "HH:MM" on the tenant clocks */
+                                lastAt: string | null;
+                                /** @description Users whose daily backup is scheduled (licensed, in service) */
+                                scheduled: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        /** Set the time zone and the daily backup window (start and end hour on the tenant clocks) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Hour the window ends, 0–23; before startHour: the next day; equal: 24 hours */
+                        endHour: number;
+                        /** @description First hour of the window on the tenant clocks, 0–23 */
+                        startHour: number;
+                        /** @description IANA time zone name, e.g. "Europe/Paris" */
+                        timeZone: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            endHour: number;
+                            /** @description Length of the window in hours (1–24) */
+                            hours: number;
+                            startHour: number;
+                            timeZone: string;
+                            users: {
+                                /** @description Earliest slot of the day, "HH:MM" on the tenant clocks */
+                                firstAt: string | null;
+                                /** @description Latest slot of the day, "HH:MM" on the tenant clocks */
+                                lastAt: string | null;
+                                /** @description Users whose daily backup is scheduled (licensed, in service) */
+                                scheduled: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/backup/settings": {
         parameters: {
             query?: never;
@@ -1093,10 +1192,11 @@ export interface paths {
                         "application/json": {
                             /** @description Days a deleted or replaced item version is kept; null keeps every version */
                             retentionDays: number | null;
-                            /** @description Daily backup window, hours in UTC */
+                            /** @description Daily backup window, hours on the clocks of the tenant's time zone */
                             window: {
                                 hours: number;
                                 startHour: number;
+                                timeZone: string;
                             };
                         };
                     };
@@ -1120,6 +1220,8 @@ export interface paths {
                         window?: {
                             hours: number;
                             startHour: number;
+                            /** @description IANA time zone name, e.g. "Europe/Paris" */
+                            timeZone?: string;
                         };
                     };
                 };
@@ -1134,10 +1236,11 @@ export interface paths {
                         "application/json": {
                             /** @description Days a deleted or replaced item version is kept; null keeps every version */
                             retentionDays: number | null;
-                            /** @description Daily backup window, hours in UTC */
+                            /** @description Daily backup window, hours on the clocks of the tenant's time zone */
                             window: {
                                 hours: number;
                                 startHour: number;
+                                timeZone: string;
                             };
                         };
                     };
@@ -1348,6 +1451,8 @@ export interface paths {
                                 /** @enum {string} */
                                 license: "standard" | "archived" | "none";
                                 name: string;
+                                /** @description When the user's slot in the daily backup window next opens; null: not backed up on schedule. */
+                                nextBackupAt: string | null;
                                 services: {
                                     calendar: {
                                         /** @description Their bytes. */

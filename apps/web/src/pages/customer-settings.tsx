@@ -9,6 +9,7 @@ import { ConsolePage } from './console-pages.tsx';
 import { AccessControlsSettings } from './settings/access-controls.tsx';
 import { AdministratorsSettings } from './settings/administrators.tsx';
 import { ResellerSettings } from './settings/reseller-settings.tsx';
+import { ScheduleSettings } from './settings/schedule.tsx';
 import { SettingsSection, sectionAnchor } from './settings/settings-section.tsx';
 
 interface Section {
@@ -21,6 +22,9 @@ function sectionsFor(user: SessionUser): Section[] {
   const sections: Section[] = [];
   if (mayManageAccessControls(user)) {
     sections.push({ title: 'Access controls', render: (id) => <AccessControlsSettings customerId={id} /> });
+  }
+  if (mayManageAccessControls(user)) {
+    sections.push({ title: 'Schedule', render: (id) => <ScheduleSettings customerId={id} /> });
   }
   if (mayManageAdministrators(user)) {
     sections.push({ title: 'Administrators', render: (id) => <AdministratorsSettings customerId={id} /> });

@@ -1,6 +1,6 @@
 // Customer console → Users: every directory user (licensed or not) with their license, the last
-// backup of each service (time and state) and, when the server reports them, the items and bytes
-// protected; searched and paged on the server (a 10,000-user domain is never loaded whole). Each
+// backup of each service (time and state), when the server reports them the items and bytes
+// protected, and the next scheduled backup (the user's slot in the Schedule's window); searched and paged on the server (a 10,000-user domain is never loaded whole). Each
 // email opens the user's page.
 import { Badge, Group, Loader, Pagination, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
@@ -12,7 +12,7 @@ import { backupServices } from '../backup-status.ts';
 import { BackupStateCell } from '../components/backup-state.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { UserPageLink } from '../components/user-page-link.tsx';
-import { bytes, count, none } from '../format.ts';
+import { bytes, count, dateTime, none } from '../format.ts';
 import { licenseColor, licenseLabel } from '../license-labels.ts';
 import { pageCount, pageOffset, rangeText } from '../paging.ts';
 import { ConsolePage } from './console-pages.tsx';
@@ -54,7 +54,7 @@ export function CustomerUsersPage({ user }: { user: SessionUser }) {
       {users.isPending ? <Loader size="sm" aria-label="Loading users" /> : null}
       {users.data ? (
         <Stack gap="xs">
-          <Table.ScrollContainer minWidth={withFigures ? 1000 : 860}>
+          <Table.ScrollContainer minWidth={withFigures ? 1000 : 900}>
             <Table striped aria-label="Users">
               <Table.Thead>
                 <Table.Tr>
@@ -69,6 +69,7 @@ export function CustomerUsersPage({ user }: { user: SessionUser }) {
                       <Table.Th ta="right">Size</Table.Th>
                     </>
                   ) : null}
+                  <Table.Th>Next backup</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -98,6 +99,7 @@ export function CustomerUsersPage({ user }: { user: SessionUser }) {
                         <Table.Td ta="right">{row.bytes === undefined ? none : bytes(row.bytes)}</Table.Td>
                       </>
                     ) : null}
+                    <Table.Td>{dateTime(row.nextBackupAt)}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

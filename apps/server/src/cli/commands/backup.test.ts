@@ -176,10 +176,10 @@ describe('safehold backup run / status', () => {
     assert.deepEqual(await backupState(), before);
   });
 
-  it("shows and sets the domain's backup window (UTC) and retention, refusing bad values with exit 2", async () => {
+  it("shows and sets the domain's backup window (in its time zone) and retention, refusing bad values with exit 2", async () => {
     const shown = await cli(['backup', 'window', '--domain', domain, '--json'], env);
     assert.equal(shown.code, 0, shown.stderr);
-    assert.deepEqual(JSON.parse(shown.stdout), { domain, startHour: 1, hours: 6 });
+    assert.deepEqual(JSON.parse(shown.stdout), { domain, startHour: 1, hours: 6, timeZone: 'UTC' });
     const set = await cli(['backup', 'window', '--domain', domain, '--start-hour', '22', '--hours', '4'], env);
     assert.equal(set.code, 0, set.stderr);
     assert.match(set.stdout, /22:00–02:00 UTC \(4 h\)/);
@@ -192,7 +192,14 @@ describe('safehold backup run / status', () => {
       domain,
       startHour: 22,
       hours: 4,
+      timeZone: 'UTC',
     });
+    const zone = await cli(['backup', 'window', '--domain', domain, '--time-zone', 'Europe/Paris'], env);
+    assert.equal(zone.code, 0, zone.stderr);
+    assert.match(zone.stdout, /22:00–02:00 Europe\/Paris \(4 h\)/, 'the hours kept, the zone set');
+    const badZone = await cli(['backup', 'window', '--domain', domain, '--time-zone', 'Mars/Olympus'], env);
+    assert.equal(badZone.code, 2);
+    assert.match(badZone.stderr, /--time-zone "Mars\/Olympus" is not an IANA time zone/);
 
     const retention = await cli(['backup', 'retention', '--domain', domain, '--json'], env);
     assert.deepEqual(JSON.parse(retention.stdout), { domain, retentionDays: null });

@@ -278,14 +278,16 @@ function audit(
 
 export const backupWindowCommand: Command = {
   name: 'backup window',
-  summary: "Show or set a domain's daily backup window (UTC).",
+  summary: "Show or set a domain's daily backup window (hours in the domain's time zone).",
   details:
     'Scheduled backups of the domain start within the window, spread across it. Without --start-hour and\n' +
-    '--hours the current window is shown. Hours are UTC; a window may cross midnight (22 + 6 hours).',
+    "--hours (and --time-zone) the current window is shown. Hours are those of the domain's time zone\n" +
+    '(an IANA name, default UTC; --time-zone sets it); a window may cross midnight (22 + 6 hours).',
   options: {
     domain: { type: 'string', description: 'The customer domain', valueName: 'DOMAIN' },
-    'start-hour': { type: 'string', description: 'First hour of the window, 0-23 (UTC)', valueName: 'H' },
+    'start-hour': { type: 'string', description: 'First hour of the window, 0-23', valueName: 'H' },
     hours: { type: 'string', description: 'Length of the window in hours, 1-24', valueName: 'N' },
+    'time-zone': { type: 'string', description: 'IANA time zone of the hours, e.g. Europe/Paris', valueName: 'ZONE' },
     json: { type: 'boolean', description: 'Print one JSON object' },
   },
   async run({ values }, io) {
@@ -295,24 +297,31 @@ export const backupWindowCommand: Command = {
     if ((startHour === undefined) !== (hours === undefined)) {
       throw new UsageError('give both --start-hour and --hours (or neither, to show the window)');
     }
-    const wanted = startHour === undefined ? undefined : backupWindowSchema.safeParse({ startHour, hours });
+    const zoneOption = values['time-zone'];
+    const timeZone = typeof zoneOption === 'string' ? zoneOption : undefined;
+    if (timeZone !== undefined && !backupWindowSchema.shape.timeZone.safeParse(timeZone).success) {
+      throw new UsageError(`--time-zone "${timeZone}" is not an IANA time zone name such as Europe/Paris or UTC`);
+    }
+    const wanted = startHour === undefined ? undefined : backupWindowSchema.safeParse({ startHour, hours, timeZone });
     if (wanted && !wanted.success) throw new UsageError('--start-hour must be 0-23 and --hours 1-24');
     const config = loadConfig(io.env, io.cwd);
     const runtime = await openRuntime(config, { command: 'safehold backup window' });
     try {
       const customer = await customerOfDomain(runtime.db, domain);
-      if (wanted?.success) {
-        await setBackupWindow(runtime, customer.id, wanted.data);
-        await audit(runtime, customer.id, 'backup.window.set', { ...wanted.data });
+      const current = await getBackupWindow(runtime, customer.id);
+      if (!current) throw new UsageError(`no customer with the domain "${domain}" in this installation`);
+      const change = wanted?.success ? wanted.data : timeZone !== undefined ? { ...current, timeZone } : undefined;
+      if (change) {
+        await setBackupWindow(runtime, customer.id, change);
+        await audit(runtime, customer.id, 'backup.window.set', { ...change });
       }
-      const window = await getBackupWindow(runtime, customer.id);
-      if (!window) throw new UsageError(`no customer with the domain "${domain}" in this installation`);
+      const window = (await getBackupWindow(runtime, customer.id)) ?? current;
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ domain: customer.domain, ...window })}\n`);
       } else {
         const end = (window.startHour + window.hours) % 24;
         io.stdout.write(
-          `Backup window of ${customer.domain}: ${String(window.startHour).padStart(2, '0')}:00–${String(end).padStart(2, '0')}:00 UTC (${window.hours} h)\n`,
+          `Backup window of ${customer.domain}: ${String(window.startHour).padStart(2, '0')}:00–${String(end).padStart(2, '0')}:00 ${window.timeZone} (${window.hours} h)\n`,
         );
       }
       return exitCodes.done;

@@ -7,8 +7,15 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, notExists, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AppContext } from '../../context.ts';
-import { backedUpUserGoogleIds, countUsersToBackUp, directoryUsersPage } from '../customers/index.ts';
+import {
+  backedUpUserGoogleIds,
+  countUsersToBackUp,
+  directoryUsersPage,
+  usersToBackUpAmong,
+} from '../customers/index.ts';
+import { getCustomerBackupWindow } from '../tenancy/index.ts';
 import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
+import { nextSlotAt } from './backup-window.ts';
 import { itemAdvice } from './item-advice.ts';
 import { backupRunErrors, backupRuns, backupSources } from './tables.ts';
 
@@ -209,6 +216,8 @@ export interface UserBackupRow {
   /** Protected: the services' items and bytes at their latest backup points, summed. */
   items: number;
   bytes: number;
+  /** When the user's slot in the daily backup window next opens; null: not backed up on schedule. */
+  nextBackupAt: string | null;
 }
 
 export interface UserBackupsQuery {
@@ -273,7 +282,7 @@ export async function lastRunsBySource(
 
 /** The last backup of each service for one page of the directory's users, ordered by email. */
 export async function listUserBackups(
-  ctx: Pick<AppContext, 'db'>,
+  ctx: Pick<AppContext, 'db' | 'clock'>,
   customerId: string,
   query: UserBackupsQuery,
 ): Promise<{ users: UserBackupRow[]; total: number; limit: number; offset: number }> {
@@ -302,6 +311,7 @@ export async function listUserBackups(
     sources.map((source) => source.id),
   );
   const sourceOf = new Map(sources.map((source) => [`${source.subjectId}/${source.service}`, source]));
+  const nextBackupAt = await nextBackups(ctx, customerId, googleIds);
   return {
     total,
     limit: query.limit,
@@ -327,7 +337,20 @@ export async function listUserBackups(
         services,
         items: backupServices.reduce((sum, service) => sum + services[service].items, 0),
         bytes: backupServices.reduce((sum, service) => sum + services[service].bytes, 0),
+        nextBackupAt: nextBackupAt(user.googleId),
       };
     }),
   };
+}
+
+/** When each user's next scheduled backup starts (their slot in the window), null if they have none. */
+async function nextBackups(
+  ctx: Pick<AppContext, 'db' | 'clock'>,
+  customerId: string,
+  googleIds: readonly string[],
+): Promise<(googleId: string) => string | null> {
+  const window = await getCustomerBackupWindow(ctx.db, customerId);
+  const scheduled = new Set((await usersToBackUpAmong(ctx.db, customerId, googleIds)).map((user) => user.googleId));
+  const now = ctx.clock.now();
+  return (googleId) => (window && scheduled.has(googleId) ? nextSlotAt(googleId, window, now).toISOString() : null);
 }

@@ -7,6 +7,7 @@ import { buildApp } from '../../http/app.ts';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../../testing/browser.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import { auditLog } from '../audit/tables.ts';
 import { customerConnections, directoryUsers } from '../customers/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { customers } from '../tenancy/tables.ts';
@@ -141,14 +142,17 @@ forEachDatabase('backup API', (kind) => {
     const url = `/api/customers/${f.customerId}/backup/settings`;
     const shown = await browser.get(url);
     assert.equal(shown.statusCode, 200, shown.body);
-    assert.deepEqual(shown.json(), { window: { startHour: 1, hours: 6 }, retentionDays: null });
+    assert.deepEqual(shown.json(), { window: { startHour: 1, hours: 6, timeZone: 'UTC' }, retentionDays: null });
     const changed = await browser.request('PUT', url, {
       body: { window: { startHour: 20, hours: 8 }, retentionDays: 365 },
     });
     assert.equal(changed.statusCode, 200, changed.body);
-    assert.deepEqual(changed.json(), { window: { startHour: 20, hours: 8 }, retentionDays: 365 });
+    assert.deepEqual(changed.json(), { window: { startHour: 20, hours: 8, timeZone: 'UTC' }, retentionDays: 365 });
     const onlyRetention = await browser.request('PUT', url, { body: { retentionDays: null } });
-    assert.deepEqual(onlyRetention.json(), { window: { startHour: 20, hours: 8 }, retentionDays: null });
+    assert.deepEqual(onlyRetention.json(), {
+      window: { startHour: 20, hours: 8, timeZone: 'UTC' },
+      retentionDays: null,
+    });
     assert.equal(
       (await browser.request('PUT', url, { body: { window: { startHour: 24, hours: 8 } } })).statusCode,
       400,
@@ -158,6 +162,68 @@ forEachDatabase('backup API', (kind) => {
     assert.equal((await viewer.get(url)).statusCode, 200);
     assert.equal((await viewer.request('PUT', url, { body: { retentionDays: 30 } })).statusCode, 403);
     await browser.request('PUT', url, { body: { window: { startHour: 1, hours: 6 } } });
+  });
+
+  it('Schedule: reads and sets the time zone and window, audited with the person; bad input is a 400 naming the field and changes nothing', async () => {
+    const browser = await as(owner);
+    const url = `/api/customers/${f.customerId}/backup/schedule`;
+    const shown = await browser.get(url);
+    assert.equal(shown.statusCode, 200, shown.body);
+    const initial = shown.json();
+    assert.deepEqual(
+      { timeZone: initial.timeZone, startHour: initial.startHour, endHour: initial.endHour, hours: initial.hours },
+      { timeZone: 'UTC', startHour: 1, endHour: 7, hours: 6 },
+    );
+    assert.equal(initial.users.scheduled, 2, 'the two licensed users');
+    assert.match(initial.users.firstAt, /^0[1-6]:\d\d$/);
+    const changed = await browser.request('PUT', url, {
+      body: { timeZone: 'europe/paris', startHour: 22, endHour: 4 },
+    });
+    assert.equal(changed.statusCode, 200, changed.body);
+    const saved = changed.json();
+    assert.deepEqual(
+      { timeZone: saved.timeZone, startHour: saved.startHour, endHour: saved.endHour, hours: saved.hours },
+      { timeZone: 'Europe/Paris', startHour: 22, endHour: 4, hours: 6 },
+      'the zone as IANA spells it; 22:00 to 04:00 the next day is 6 hours',
+    );
+    assert.match(saved.users.firstAt, /^(2[23]|0[0-3]):\d\d$/);
+    const [entry] = await f.ctx.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'backup.schedule.update'), eq(auditLog.target, f.customerId)));
+    assert.equal(entry?.actorLabel, 'owner@acme.test');
+    assert.deepEqual(entry?.details?.after, { timeZone: 'Europe/Paris', startHour: 22, endHour: 4 });
+    assert.deepEqual(entry?.details?.before, { timeZone: 'UTC', startHour: 1, endHour: 7 });
+
+    for (const [body, field] of [
+      [{ timeZone: 'Mars/Olympus', startHour: 1, endHour: 7 }, 'timeZone'],
+      [{ timeZone: 'UTC', startHour: 24, endHour: 7 }, 'startHour'],
+      [{ timeZone: 'UTC', startHour: 1, endHour: 7.5 }, 'endHour'],
+      [{ timeZone: 'UTC', startHour: 1 }, 'endHour'],
+    ] as const) {
+      const refused = await browser.request('PUT', url, { body });
+      assert.equal(refused.statusCode, 400, JSON.stringify(body));
+      assert.match(JSON.stringify(refused.json().error), new RegExp(field), `names ${field}`);
+    }
+    assert.deepEqual((await browser.get(url)).json(), saved, 'nothing changed');
+
+    // The Users page shows each licensed user's next backup: the opening of their slot.
+    const page = (await browser.get(`/api/customers/${f.customerId}/backup/users?users=all`)).json();
+    const next = page.users.map((user: { license: string; nextBackupAt: string | null }) => [
+      user.license,
+      user.nextBackupAt,
+    ]);
+    for (const [license, at] of next) {
+      if (license === 'standard') assert.ok(at && Date.parse(at) >= f.ctx.clock.now().getTime(), at);
+      else assert.equal(at, null);
+    }
+
+    const viewer = await as(readOnly);
+    assert.equal((await viewer.get(url)).statusCode, 200);
+    const refused = await viewer.request('PUT', url, { body: { timeZone: 'UTC', startHour: 1, endHour: 7 } });
+    assert.equal(refused.statusCode, 403);
+    assert.equal((await (await as(stranger)).get(url)).statusCode, 404);
+    await browser.request('PUT', url, { body: { timeZone: 'UTC', startHour: 1, endHour: 7 } });
   });
 
   it('rejects bad input with a clear message and queues nothing', async () => {

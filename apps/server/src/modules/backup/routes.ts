@@ -13,6 +13,7 @@ import { discoverSharedDriveSubjects } from './directory-subjects.ts';
 import { getRetention, retentionSchema, setRetention } from './maintenance.ts';
 import { lastRunSchema, runStatus } from './run-schema.ts';
 import { backupWindowSchema, getBackupWindow, setBackupWindow } from './schedule.ts';
+import { scheduleRoutes } from './schedule-routes.ts';
 import { sharedDriveRoutes } from './shared-drive-routes.ts';
 import { startBackup } from './start-backup.ts';
 import { getBackupStatus, listBackupRuns } from './status.ts';
@@ -143,6 +144,10 @@ const userBackupsResponse = z.object({
       }),
       items: z.number().describe("Protected: the services' items at their latest backup points, summed."),
       bytes: z.number().describe('Their bytes.'),
+      nextBackupAt: z
+        .string()
+        .nullable()
+        .describe("When the user's slot in the daily backup window next opens; null: not backed up on schedule."),
     }),
   ),
   total: z.number().int(),
@@ -151,7 +156,9 @@ const userBackupsResponse = z.object({
 });
 
 const settingsResponse = z.object({
-  window: z.object({ startHour: z.number(), hours: z.number() }).describe('Daily backup window, hours in UTC'),
+  window: z
+    .object({ startHour: z.number(), hours: z.number(), timeZone: z.string() })
+    .describe("Daily backup window, hours on the clocks of the tenant's time zone"),
   retentionDays: z
     .number()
     .nullable()
@@ -166,6 +173,7 @@ const settingsBody = z
 
 export const backupModule: ApiModule = (app, ctx) => {
   sharedDriveRoutes(app, ctx);
+  scheduleRoutes(app, ctx);
 
   app.get(
     '/api/customers/:customerId/backup/status',

@@ -7,27 +7,12 @@ import { auditLog } from '../audit/tables.ts';
 import { customerConnections, directoryUsers } from '../customers/tables.ts';
 import { customers } from '../tenancy/tables.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
-import {
-  allocateFairShare,
-  minutesIntoWindow,
-  scheduleDueBackups,
-  setBackupWindow,
-  slotOffsetMinutes,
-  type TenantDemand,
-} from './schedule.ts';
+import { currentWindow, slotAt } from './backup-window.ts';
+import { allocateFairShare, scheduleDueBackups, setBackupWindow, type TenantDemand } from './schedule.ts';
+import { startBackup } from './start-backup.ts';
 import { backupRuns, backupSources } from './tables.ts';
 
 const HOUR = 3_600_000;
-
-it('minutesIntoWindow follows a window across midnight and is null outside it', () => {
-  const window = { startHour: 22, hours: 6 };
-  assert.equal(minutesIntoWindow(new Date('2026-03-02T02:00:00Z'), window), 240);
-  assert.equal(minutesIntoWindow(new Date('2026-03-02T22:30:00Z'), window), 30);
-  assert.equal(minutesIntoWindow(new Date('2026-03-02T04:00:00Z'), window), null);
-  assert.equal(minutesIntoWindow(new Date('2026-03-02T21:59:00Z'), window), null);
-  assert.equal(minutesIntoWindow(new Date('2026-03-02T01:00:00Z'), { startHour: 1, hours: 6 }), 0);
-  assert.equal(minutesIntoWindow(new Date('2026-03-02T07:00:00Z'), { startHour: 1, hours: 6 }), null);
-});
 
 function demand(customerId: string, size: number, inFlight = 0): TenantDemand {
   const due = Array.from({ length: size }, (_, i) => ({
@@ -153,15 +138,19 @@ forEachDatabase('scheduled backups', (kind) => {
 
   it('spreads sources across the window by their slot and does not queue a source again within a day', async () => {
     const t = await tenant('spread.test', 4);
-    const window = { startHour: 1, hours: 6 };
-    // 02:30 is 90 minutes in: exactly the sources whose slot opened by then.
+    const window = { startHour: 1, hours: 6, timeZone: 'UTC' };
+    const day = { year: 2026, month: 3, day: 2 };
+    // 02:30 is 90 minutes in: exactly the sources whose user's slot opened by then.
     await at('2026-03-02T02:30:00Z');
     const first = await scheduleDueBackups(ctx);
     const sources = await ctx.db.select().from(backupSources).where(eq(backupSources.customerId, t.id));
     assert.equal(sources.length, 16);
-    const early = sources.filter((source) => slotOffsetMinutes(source.id, window) <= 90).map((source) => source.id);
+    const early = sources
+      .filter((source) => slotAt(source.subjectId, window, day) <= ctx.clock.now())
+      .map((source) => source.id);
     assert.deepEqual(first.runs.map((run) => run.sourceId).sort(), early.sort());
-    assert.ok(early.length < sources.length, 'some slots open later in the window');
+    assert.ok(early.length > 0 && early.length < sources.length, 'some slots open later in the window');
+    assert.equal(early.length % 4, 0, "a user's four services share the user's slot");
     await finish(first.runs.map((run) => run.runId));
     // Later the same window: only the rest, not the ones already run.
     await at('2026-03-02T06:59:00Z');
@@ -259,5 +248,55 @@ forEachDatabase('scheduled backups', (kind) => {
     });
     const next = await scheduleDueBackups(ctx);
     assert.deepEqual(next.runs.map((run) => run.service).sort(), ['calendar', 'contacts', 'drive']);
+  });
+
+  it("in the tenant's time zone, across the night summer time ends: a user is queued only once their slot has come, once a night", async () => {
+    const t = await tenant('paris.test', 3);
+    const window = { startHour: 22, hours: 6, timeZone: 'Europe/Paris' };
+    await setBackupWindow(ctx, t.id, window);
+    const googleIds = t.licensed.map((email) => `g-${email}`);
+    // Nights starting 24 Oct (22:00 CEST = 20:00Z, to 04:00 CET = 03:00Z) and 25 Oct (21:00Z to 03:00Z).
+    const nights = [
+      { year: 2026, month: 10, day: 24 },
+      { year: 2026, month: 10, day: 25 },
+    ];
+    const queued = new Map<string, Date[]>();
+    // A tick every 15 minutes from 19:00Z on the 24th to 04:00Z on the 26th (the injected clock).
+    for (let at = Date.parse('2026-10-24T19:00:00Z'); at <= Date.parse('2026-10-26T04:00:00Z'); at += 15 * 60_000) {
+      ctx.clock.advance(at - ctx.clock.now().getTime());
+      const { runs } = await scheduleDueBackups(ctx);
+      for (const run of runs) queued.set(run.sourceId, [...(queued.get(run.sourceId) ?? []), ctx.clock.now()]);
+      await finish(runs.map((run) => run.runId));
+    }
+    const sources = await ctx.db.select().from(backupSources).where(eq(backupSources.customerId, t.id));
+    assert.equal(sources.length, 3 * 4);
+    for (const source of sources) {
+      assert.ok(googleIds.includes(source.subjectId));
+      const times = queued.get(source.id) ?? [];
+      assert.equal(times.length, 2, `${source.subjectEmail} ${source.service}: once each night, never twice a day`);
+      for (const [i, time] of times.entries()) {
+        const slot = slotAt(source.subjectId, window, nights[i] ?? { year: 0, month: 0, day: 0 });
+        assert.ok(time >= slot, 'not before the slot');
+        assert.ok(time.getTime() - slot.getTime() < 15 * 60_000, 'at the first tick after the slot');
+        assert.deepEqual(currentWindow(time, window)?.day, nights[i], 'inside that night’s window');
+      }
+    }
+  });
+
+  it('on-demand backups ignore the window', async () => {
+    const t = await tenant('now.test', 2);
+    await setBackupWindow(ctx, t.id, { startHour: 22, hours: 6, timeZone: 'Europe/Paris' });
+    await at('2026-03-02T12:00:00Z');
+    assert.equal(currentWindow(ctx.clock.now(), { startHour: 22, hours: 6, timeZone: 'Europe/Paris' }), null);
+    assert.equal((await scheduleDueBackups(ctx)).runs.length, 0, 'nothing scheduled at noon');
+    const runs = await startBackup(ctx, {
+      customerId: t.id,
+      scope: { kind: 'users', emails: [t.licensed[0] ?? ''] },
+      by: { actor: { kind: 'system' }, audit: { actor: { kind: 'system', label: 'test' } } },
+      trigger: 'on_demand',
+    });
+    assert.equal(runs.length, 4);
+    const rows = await ctx.db.select().from(backupRuns).where(eq(backupRuns.customerId, t.id));
+    assert.ok(rows.every((row) => row.trigger === 'on_demand' && row.status === 'queued'));
   });
 });

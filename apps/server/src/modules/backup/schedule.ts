@@ -1,13 +1,14 @@
 // Daily scheduled backups (DESIGN.md §5 "Scheduling"). A pg-boss cron job (`backup.schedule`,
 // every 15 minutes) looks at every tenant in trial or active with its Google authorisation
 // intact and queues a `scheduled` run for each licensed user × service (and each known shared
-// drive) that is due: no run queued in the last `dueAfterHours`, and the source's slot in the
-// tenant's daily backup window has come. Slots spread the sources across the window by a hash
-// of the source id, so a tenant's load does not all land at the window's start. Fair share: the
-// installation keeps at most `queueBudget` scheduled runs queued or running, handed out between
-// the tenants by size with a minimum each (allocateFairShare), so one huge domain cannot fill the
-// queue ahead of everyone else; on-demand runs keep their higher priority.
-import { createHash } from 'node:crypto';
+// drive) that is due: no run queued in the last `dueAfterHours`, and the subject's slot in the
+// tenant's daily backup window (hours in the tenant's time zone, backup-window.ts) has come.
+// Slots spread the users and shared drives across the window by a hash of their id, so a
+// tenant's load does not all land at the window's start and a user's backups start at the same
+// time every day. On-demand runs (Back up now, the API, the CLI) do not pass through here.
+// Fair share: the installation keeps at most `queueBudget` scheduled runs queued or running,
+// handed out between the tenants by size with a minimum each (allocateFairShare), so one huge
+// domain cannot fill the queue ahead of everyone else; on-demand runs keep their higher priority.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
@@ -15,6 +16,14 @@ import type { JobQueue } from '../../jobs/queue.ts';
 import { authorizedCustomerIds, usersToBackUp } from '../customers/index.ts';
 import { getCustomerBackupWindow, inServiceBackupWindows, setCustomerBackupWindow } from '../tenancy/index.ts';
 import { backupServices, type EnqueuedRun } from './backup-types.ts';
+import {
+  canonicalTimeZone,
+  currentWindow,
+  slotAt,
+  timeZoneSchema,
+  type WindowOccurrence,
+  type ZonedWindow,
+} from './backup-window.ts';
 import { NOTIFY_JOB, notifyCron } from './failure-notices.ts';
 import { MAINTENANCE_JOB, maintenanceCron } from './maintenance.ts';
 import { ensureSources } from './queue-runs.ts';
@@ -28,7 +37,6 @@ export const SCHEDULE_JOB = 'backup.schedule';
 export const scheduleCron = '7,22,37,52 * * * *';
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 export interface ScheduleOptions {
   /**
@@ -50,40 +58,28 @@ export interface ScheduleOptions {
 export const backupWindowSchema = z.object({
   startHour: z.number().int().min(0).max(23),
   hours: z.number().int().min(1).max(24),
+  /** Left out: the tenant's time zone stays as it is. */
+  timeZone: timeZoneSchema.optional(),
 });
-export type BackupWindow = z.infer<typeof backupWindowSchema>;
-export const defaultBackupWindow: BackupWindow = { startHour: 1, hours: 6 };
+export type BackupWindow = ZonedWindow;
+export const defaultBackupWindow: BackupWindow = { startHour: 1, hours: 6, timeZone: 'UTC' };
 
-/** Sets a tenant's daily backup window (hours in UTC). */
+/** Sets a tenant's daily backup window (hours in its time zone; the zone too when given). */
 export async function setBackupWindow(
   ctx: Pick<AppContext, 'db'>,
   customerId: string,
-  window: BackupWindow,
+  window: z.input<typeof backupWindowSchema>,
 ): Promise<void> {
-  await setCustomerBackupWindow(ctx.db, customerId, backupWindowSchema.parse(window));
+  const { timeZone, ...hours } = backupWindowSchema.parse(window);
+  await setCustomerBackupWindow(ctx.db, customerId, {
+    ...hours,
+    ...(timeZone === undefined ? {} : { timeZone: canonicalTimeZone(timeZone) }),
+  });
 }
 
-/** A tenant's daily backup window (hours in UTC). */
+/** A tenant's daily backup window (hours in its time zone), null for an unknown tenant. */
 export async function getBackupWindow(ctx: Pick<AppContext, 'db'>, customerId: string): Promise<BackupWindow | null> {
   return getCustomerBackupWindow(ctx.db, customerId);
-}
-
-/** Minutes into the window at which a source's slot opens: a stable hash of its id. */
-export function slotOffsetMinutes(sourceId: string, window: BackupWindow): number {
-  const hash = createHash('sha256').update(sourceId).digest();
-  return hash.readUInt32BE(0) % (window.hours * 60);
-}
-
-/**
- * How far `now` is into the tenant's current window, in minutes, or null outside it. A window
- * may cross midnight (start 22, 6 hours): the current occurrence may have begun yesterday.
- */
-export function minutesIntoWindow(now: Date, window: BackupWindow): number | null {
-  const dayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  let start = dayStart + window.startHour * HOUR_MS;
-  if (start > now.getTime()) start -= DAY_MS;
-  const elapsed = now.getTime() - start;
-  return elapsed < window.hours * HOUR_MS ? Math.floor(elapsed / 60_000) : null;
 }
 
 export interface ScheduleReport {
@@ -116,11 +112,11 @@ export async function scheduleDueBackups(ctx: AppContext, options: ScheduleOptio
   const report: ScheduleReport = { tenants: 0, runs: [] };
   const demands: TenantDemand[] = [];
   for (const tenant of tenants) {
-    const window = { startHour: tenant.startHour, hours: tenant.hours };
-    const minutes = minutesIntoWindow(now, window);
-    if (minutes === null) continue;
+    const window = { startHour: tenant.startHour, hours: tenant.hours, timeZone: tenant.timeZone };
+    const occurrence = currentWindow(now, window);
+    if (occurrence === null) continue;
     report.tenants += 1;
-    demands.push(await tenantDemand(ctx, tenant.id, window, minutes, now, dueAfterMs));
+    demands.push(await tenantDemand(ctx, tenant.id, window, occurrence, now, dueAfterMs));
   }
   const [{ inFlight } = { inFlight: 0 }] = await ctx.db
     .select({ inFlight: sql<number>`count(*)::int` })
@@ -177,7 +173,7 @@ async function tenantDemand(
   ctx: Pick<AppContext, 'db'>,
   customerId: string,
   window: BackupWindow,
-  minutes: number,
+  occurrence: WindowOccurrence,
   now: Date,
   dueAfterMs: number,
 ): Promise<TenantDemand> {
@@ -215,7 +211,8 @@ async function tenantDemand(
     })),
   ];
   const demand: TenantDemand = { customerId, size: all.length, inFlight, due: [], given: 0 };
-  const candidates = all.filter((source) => slotOffsetMinutes(source.id, window) <= minutes);
+  // A user's four services share the user's slot; a shared drive has its own.
+  const candidates = all.filter((source) => slotAt(source.subject.id, window, occurrence.day) <= now);
   if (candidates.length === 0) return demand;
   // The latest run of each candidate (any trigger, any outcome): queued, running or recent → not due.
   const latest = await ctx.db

@@ -72,6 +72,7 @@ export {
   ownCustomerOverview,
   type UserToBackUp,
   usersToBackUp,
+  usersToBackUpAmong,
 } from './overview.ts';
 export { type PurgeReport, purgeExpiredLicenses } from './purge.ts';
 export { createCustomersModule } from './routes.ts';

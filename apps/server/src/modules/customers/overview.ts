@@ -1,6 +1,6 @@
 // Read models of a customer tenant: the signed-in customer's own overview (GET /api/customer),
 // the installation's tenant list (CLI), and the users the backup engine should back up.
-import { and, asc, count, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { type Actor, type CustomerRole, canSee, partnerSessionConsoleRole } from '../policy/index.ts';
@@ -147,6 +147,20 @@ export async function countUsersToBackUp(db: Db, customerId: string): Promise<nu
  * tenant's authorisation is lost or the tenant is not in trial/active.
  */
 export async function usersToBackUp(db: Db, customerId: string): Promise<UserToBackUp[]> {
+  return backedUpUsersWhere(db, customerId);
+}
+
+/** Those of `googleIds` (one page of users) the backup engine backs up daily, as usersToBackUp. */
+export async function usersToBackUpAmong(
+  db: Db,
+  customerId: string,
+  googleIds: readonly string[],
+): Promise<UserToBackUp[]> {
+  if (googleIds.length === 0) return [];
+  return backedUpUsersWhere(db, customerId, inArray(directoryUsers.googleId, [...googleIds]));
+}
+
+async function backedUpUsersWhere(db: Db, customerId: string, narrowed?: SQL): Promise<UserToBackUp[]> {
   const [state] = await db
     .select({
       status: customerColumn(customerConnections.customerId, 'status'),
@@ -158,7 +172,7 @@ export async function usersToBackUp(db: Db, customerId: string): Promise<UserToB
   const rows = await db
     .select({ userId: directoryUsers.id, googleId: directoryUsers.googleId, email: directoryUsers.primaryEmail })
     .from(directoryUsers)
-    .where(backedUpUserCondition(customerId))
+    .where(narrowed ? and(backedUpUserCondition(customerId), narrowed) : backedUpUserCondition(customerId))
     .orderBy(asc(directoryUsers.primaryEmail));
   return rows;
 }

@@ -68,7 +68,9 @@ forEachDatabase('tenancy subqueries for other modules', (kind) => {
       .where(inArray(customerMembers.customerId, customerIdsWithStatus(['suspended'])));
     assert.deepEqual(suspended, []);
     const both = sqlIds([customer.served, customer.suspended]);
-    assert.deepEqual(await inServiceBackupWindows(ctx.db, both), [{ id: customer.served, startHour: 1, hours: 6 }]);
+    assert.deepEqual(await inServiceBackupWindows(ctx.db, both), [
+      { id: customer.served, startHour: 1, hours: 6, timeZone: 'UTC' },
+    ]);
   });
 });
 

@@ -97,24 +97,40 @@ export async function setCustomerAccessControls(
   await db.update(customers).set(controls).where(eq(customers.id, customerId));
 }
 
-/** A tenant's daily backup window: scheduled runs start between `startHour` (UTC) and `hours` later. */
+/**
+ * A tenant's daily backup window: scheduled runs start between `startHour` and `hours` later, as
+ * the clocks of `timeZone` (IANA) show them.
+ */
 export interface CustomerBackupWindow {
   startHour: number;
   hours: number;
+  timeZone: string;
 }
 
+const windowColumns = {
+  startHour: customers.backupWindowStartHour,
+  hours: customers.backupWindowHours,
+  timeZone: customers.timeZone,
+};
+
 export async function getCustomerBackupWindow(db: Db, customerId: string): Promise<CustomerBackupWindow | null> {
-  const [row] = await db
-    .select({ startHour: customers.backupWindowStartHour, hours: customers.backupWindowHours })
-    .from(customers)
-    .where(eq(customers.id, customerId));
+  const [row] = await db.select(windowColumns).from(customers).where(eq(customers.id, customerId));
   return row ?? null;
 }
 
-export async function setCustomerBackupWindow(db: Db, customerId: string, window: CustomerBackupWindow) {
+/** Sets the window's hours, and its time zone when given (left out: unchanged). */
+export async function setCustomerBackupWindow(
+  db: Db,
+  customerId: string,
+  window: Omit<CustomerBackupWindow, 'timeZone'> & { timeZone?: string | undefined },
+) {
   await db
     .update(customers)
-    .set({ backupWindowStartHour: window.startHour, backupWindowHours: window.hours })
+    .set({
+      backupWindowStartHour: window.startHour,
+      backupWindowHours: window.hours,
+      ...(window.timeZone === undefined ? {} : { timeZone: window.timeZone }),
+    })
     .where(eq(customers.id, customerId));
 }
 
@@ -124,7 +140,7 @@ export async function inServiceBackupWindows(
   customerIds: SQL,
 ): Promise<Array<CustomerBackupWindow & { id: string }>> {
   return db
-    .select({ id: customers.id, startHour: customers.backupWindowStartHour, hours: customers.backupWindowHours })
+    .select({ id: customers.id, ...windowColumns })
     .from(customers)
     .where(sql`${inArray(customers.status, [...inServiceStatuses])} and ${customers.id} in ${customerIds}`)
     .orderBy(customers.id);

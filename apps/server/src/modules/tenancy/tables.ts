@@ -54,9 +54,14 @@ export const customers = pgTable(
     allowUserAccess: boolean('allow_user_access').notNull().default(true),
     /** End users may also export their own data (only while allowUserAccess is on). */
     allowUserExport: boolean('allow_user_export').notNull().default(true),
-    /** Daily backup window: scheduled runs start between this hour (UTC) and `backupWindowHours` later. */
+    /**
+     * Daily backup window: scheduled runs start between this hour of the tenant's clocks
+     * (`timeZone`) and `backupWindowHours` later.
+     */
     backupWindowStartHour: integer('backup_window_start_hour').notNull().default(1),
     backupWindowHours: integer('backup_window_hours').notNull().default(6),
+    /** The tenant's IANA time zone (Settings › Schedule): the backup window's hours are its hours. */
+    timeZone: text('time_zone').notNull().default('UTC'),
     createdAt: createdAt(),
   },
   (table) => [uniqueIndex('customers_domain_key').on(table.domain), index('customers_partner_idx').on(table.partnerId)],
