@@ -139,7 +139,8 @@ const errorMessages: Partial<Record<ErrorCode, string>> = {
   invalid_json: 'The request body is not valid JSON.',
   unauthenticated: 'Sign in to continue.',
   forbidden: 'You are not allowed to do this.',
-  csrf_failed: 'The CSRF token is missing or does not match your session. Reload the page and try again.',
+  csrf_failed:
+    'The request is missing a valid CSRF token. Reload the page and try again (send x-csrf-token from GET /api/auth/session).',
   not_found: 'Customer was not found.',
   idempotency_key_in_progress:
     'headers.idempotency-key: a request with this Idempotency-Key is still being handled; retry it in a moment to get its answer.',
@@ -167,6 +168,13 @@ function isPublic(path: string, declared: SecurityRequirement[] | undefined): bo
   return (path.startsWith('/api/auth/') && declared === undefined) || path === '/api/demo';
 }
 
+/**
+ * What a partner's API key never reaches, whatever its scopes (docs/integrations.md): customer
+ * data, a customer's console, the team, audit logs, integrations and transfer tokens.
+ */
+const apiKeyNeverReaches =
+  /\/(browse|search|items|restores|exports|audit(\.csv)?|partner-session|team|invitations|ownership-transfer|technicians|api-keys|webhooks|transfer-tokens|transfer)(\/|$)/;
+
 /** What authenticates an operation; a route's own declaration wins where it names another scheme. */
 export function securityOf(
   method: string,
@@ -184,7 +192,9 @@ export function securityOf(
   const security: SecurityRequirement[] = [csrf({ session: [] })];
   // API keys and tokens never reach the sign-in and session routes (integrations/bearer-auth.ts).
   if (path.startsWith('/api/auth/')) return security;
-  if (path.startsWith('/api/partners/') || path.startsWith('/api/customers/')) security.push({ apiKey: [] });
+  if ((path.startsWith('/api/partners/') || path.startsWith('/api/customers/')) && !apiKeyNeverReaches.test(path)) {
+    security.push({ apiKey: [] });
+  }
   if (path.startsWith('/api/customers/') || path === '/api/customer') security.push({ apiToken: [] });
   return security;
 }
