@@ -1,8 +1,9 @@
 // The hourly housekeeping job: deletes rows that can no longer matter — sessions past their
 // absolute lifetime (or idle too long, when an idle timeout is given), rate-limit windows long
-// over, Idempotency-Key claims past their 24 hours, and one-time tokens used or expired more than 7 days ago (kept that long so a person
-// who opens an old link is told it was used or expired rather than that it never existed) —
-// and zip exports whose download link expired (their files).
+// over, Idempotency-Key claims past their 24 hours, and one-time tokens used or expired more
+// than 7 days ago (kept that long so a person who opens an old link is told it was used or
+// expired rather than that it never existed) — and zip exports whose download link expired
+// (their files).
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';

@@ -41,7 +41,8 @@ export function principalOf(actor: Actor): string {
 
 /**
  * Starts a job as `start` says and replies with `status`, once per Idempotency-Key: the
- * route's handler returns what this returns.
+ * route's handler returns what this returns. `start` asks the policy module as always; a
+ * replay does not ask again, as it only repeats to the same caller what it was already told.
  */
 export async function startJobIdempotently<T>(
   deps: IdempotencyDeps,
