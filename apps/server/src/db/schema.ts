@@ -8,6 +8,7 @@ export * from '../modules/audit/tables.ts';
 export * from '../modules/backup/tables.ts';
 export * from '../modules/customers/tables.ts';
 export * from '../modules/export/tables.ts';
+export * from '../modules/idempotency/tables.ts';
 export * from '../modules/identity/tables.ts';
 export * from '../modules/integrations/tables.ts';
 export * from '../modules/notifications/tables.ts';

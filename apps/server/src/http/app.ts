@@ -23,6 +23,7 @@ import { runWithTraceId, traceIdFromHeaders } from '../trace.ts';
 import type { ApiModuleOf, App } from './api-module.ts';
 import { registerErrorMapper } from './error-mapper.ts';
 import { registerMetricsRoute } from './metrics-endpoint.ts';
+import { completeOpenApiDocument, type OpenApiDocument, securitySchemes } from './openapi-completion.ts';
 import { OneLinePerRequest } from './request-log.ts';
 import { registerSecurityHeaders, webPagePolicy } from './security-headers.ts';
 
@@ -88,17 +89,15 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
         description: 'Backup for Google Workspace: vendor, reseller and customer consoles.',
         version: '0.1.0',
       },
-      components: {
-        securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: '__Host-safehold-session' },
-          pendingInstall: { type: 'apiKey', in: 'cookie', name: '__Host-safehold-install' },
-          csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token' },
-          // A partner's API key (Integrations): Authorization: Bearer sh_key_…, never with the session cookie.
-          apiKey: { type: 'http', scheme: 'bearer' },
-        },
-      },
+      // The Error schema, every operation's security, errors and examples: openapi-completion.ts,
+      // applied to the whole document below (the schemes are needed here already).
+      components: { securitySchemes },
     },
     transform: jsonSchemaTransform,
+    transformObject: (documents) =>
+      'openapiObject' in documents
+        ? completeOpenApiDocument(documents.openapiObject as OpenApiDocument)
+        : documents.swaggerObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 

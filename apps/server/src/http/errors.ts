@@ -23,9 +23,13 @@ export const errorStatus = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  /** A request with this Idempotency-Key is still being handled (retry it for its answer). */
+  idempotency_key_in_progress: 409,
   gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** The Idempotency-Key was used with a different request within 24 hours. */
+  idempotency_key_reused: 422,
   rate_limited: 429,
   internal: 500,
   /** A backed-up item's content could not be read from the tenant's repository (missing or damaged). */

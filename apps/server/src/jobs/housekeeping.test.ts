@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
+import { idempotencyKeys } from '../modules/idempotency/tables.ts';
 import { oneTimeTokens, sessions, staffUsers } from '../modules/identity/tables.ts';
 import { rateLimitCounters } from '../modules/rate-limits/tables.ts';
 import { createTestContext, forEachDatabase } from '../testing/context.ts';
@@ -10,7 +11,7 @@ const hour = 3600_000;
 const day = 24 * hour;
 
 forEachDatabase('housekeeping job', (kind) => {
-  it('deletes expired sessions, old rate-limit windows and tokens used or expired over 7 days ago, and nothing else', async (t) => {
+  it('deletes expired sessions, old rate-limit windows, Idempotency-Keys over 24 hours old and tokens used or expired over 7 days ago, and nothing else', async (t) => {
     const ctx = await createTestContext(kind, { start: new Date('2026-03-01T12:00:00Z') });
     t.after(() => ctx.close());
     const now = ctx.clock.now().getTime();
@@ -29,6 +30,10 @@ forEachDatabase('housekeeping job', (kind) => {
     await ctx.db.insert(rateLimitCounters).values([
       { key: 'sign-in:ip', windowStart: at(-2 * day), count: 5 },
       { key: 'sign-in:ip', windowStart: at(-10 * 60_000), count: 3 },
+    ]);
+    await ctx.db.insert(idempotencyKeys).values([
+      { principal: 'customer:a', key: 'old', fingerprint: 'f', status: 202, body: {}, createdAt: at(-day - 60_000) },
+      { principal: 'customer:a', key: 'recent', fingerprint: 'f', status: 202, body: {}, createdAt: at(-day + 60_000) },
     ]);
     const token = (id: string, expiresAt: Date, usedAt: Date | null) => ({
       id,
@@ -56,7 +61,11 @@ forEachDatabase('housekeeping job', (kind) => {
       ]);
 
     const deleted = await runHousekeeping({ db: ctx.db, clock: ctx.clock });
-    assert.deepEqual(deleted, { sessions: 1, rateLimitCounters: 1, oneTimeTokens: 2 });
+    assert.deepEqual(deleted, { sessions: 1, rateLimitCounters: 1, oneTimeTokens: 2, idempotencyKeys: 1 });
+    assert.deepEqual(
+      (await ctx.db.select({ key: idempotencyKeys.key }).from(idempotencyKeys)).map((row) => row.key),
+      ['recent'],
+    );
     assert.deepEqual(
       (await ctx.db.select({ id: sessions.idHash }).from(sessions)).map((row) => row.id),
       ['live'],

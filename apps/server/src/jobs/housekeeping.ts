@@ -1,11 +1,13 @@
 // The hourly housekeeping job: deletes rows that can no longer matter — sessions past their
 // absolute lifetime (or idle too long, when an idle timeout is given), rate-limit windows long
-// over, and one-time tokens used or expired more than 7 days ago (kept that long so a person
-// who opens an old link is told it was used or expired rather than that it never existed) —
-// and zip exports whose download link expired (their files).
+// over, Idempotency-Key claims past their 24 hours, and one-time tokens used or expired more
+// than 7 days ago (kept that long so a person who opens an old link is told it was used or
+// expired rather than that it never existed) — and zip exports whose download link expired
+// (their files).
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
+import { deleteIdempotencyKeysBefore, idempotencyWindowMs } from '../modules/idempotency/index.ts';
 import { deleteExpiredSessions, deleteSpentOneTimeTokens } from '../modules/identity/index.ts';
 import { deleteRateLimitWindowsBefore } from '../modules/rate-limits/index.ts';
 import type { JobQueue } from './queue.ts';
@@ -23,6 +25,7 @@ export interface HousekeepingResult {
   sessions: number;
   rateLimitCounters: number;
   oneTimeTokens: number;
+  idempotencyKeys: number;
   /** Expired exports whose zip was deleted (when the export module's sweep is given). */
   exports?: number;
 }
@@ -48,10 +51,12 @@ export async function runHousekeeping(deps: HousekeepingDependencies): Promise<H
     : await deleteExpiredSessions(deps.db, new Date(now), deps.sessionIdleTimeoutMs || null);
   const deletedCounters = await deleteRateLimitWindowsBefore(deps.db, new Date(now - rateLimitRetentionMs));
   const deletedTokens = await deleteSpentOneTimeTokens(deps.db, new Date(now - tokenRetentionMs));
+  const deletedIdempotencyKeys = await deleteIdempotencyKeysBefore(deps.db, new Date(now - idempotencyWindowMs));
   return {
     sessions: deletedSessions,
     rateLimitCounters: deletedCounters,
     oneTimeTokens: deletedTokens,
+    idempotencyKeys: deletedIdempotencyKeys,
     ...(deps.deleteExpiredExports ? { exports: await deps.deleteExpiredExports(new Date(now)) } : {}),
   };
 }

@@ -108,6 +108,47 @@ forEachDatabase('backup API', (kind) => {
     assert.deepEqual([row?.status, row?.trigger], ['queued', 'on_demand']);
   });
 
+  it('Idempotency-Key: a repeat answers the first runs, another body 422, a concurrent pair queues one batch', async () => {
+    const browser = await as(owner);
+    const email = f.users[0]?.email as string;
+    const url = `/api/customers/${f.customerId}/backup/runs`;
+    const body = { services: ['gmail'], users: [email] };
+    const queued = async () => (await f.ctx.db.select({ id: backupRuns.id }).from(backupRuns)).length;
+    const before = await queued();
+    const key = { 'idempotency-key': randomUUID() };
+    const first = await browser.post(url, body, { headers: key });
+    assert.equal(first.statusCode, 202, first.body);
+    const again = await browser.post(url, { users: [email], services: ['gmail'] }, { headers: key });
+    assert.equal(again.statusCode, 202, again.body);
+    assert.deepEqual(again.json(), first.json());
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.equal(await queued(), before + 1);
+
+    const other = await browser.post(url, { ...body, services: ['drive'] }, { headers: key });
+    assert.equal(other.statusCode, 422, other.body);
+    assert.equal(other.json().error.code, 'idempotency_key_reused');
+    assert.equal(other.json().error.field, 'headers.idempotency-key');
+    assert.equal(await queued(), before + 1);
+
+    const bad = await browser.post(url, body, { headers: { 'idempotency-key': 'has spaces in it' } });
+    assert.equal(bad.statusCode, 400, bad.body);
+    assert.match(bad.json().error.message, /idempotency-key/);
+
+    const raceKey = { 'idempotency-key': randomUUID() };
+    const pair = await Promise.all([
+      browser.post(url, { services: ['drive'], users: [email] }, { headers: raceKey }),
+      browser.post(url, { services: ['drive'], users: [email] }, { headers: raceKey }),
+    ]);
+    assert.equal(await queued(), before + 2, 'one batch for the pair');
+    const statuses = pair.map((response) => response.statusCode);
+    assert.ok(statuses.includes(202), pair.map((response) => response.body).join('\n'));
+    // The other is either the replay (the first had finished) or a 409 to retry.
+    for (const response of pair) {
+      if (response.statusCode === 409) assert.equal(response.json().error.code, 'idempotency_key_in_progress');
+      else assert.equal(response.statusCode, 202, response.body);
+    }
+  });
+
   it('a whole-domain on-demand backup covers every licensed user from the directory, sources or not', async () => {
     const browser = await as(owner);
     // A user licensed after the last backup has no source yet.

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
+import { idempotencyKeyHeaders, startJobIdempotently } from '../idempotency/index.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { backupHistoryAccess } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
@@ -261,25 +262,28 @@ export const backupModule: ApiModule = (app, ctx) => {
         tags: ['backup'],
         summary: 'Start an on-demand backup (all services and users unless narrowed)',
         params,
+        headers: idempotencyKeyHeaders,
         body: runsBody,
         response: { 202: z.object({ runs: z.array(z.object({ runId: z.string(), userEmail: z.string(), service })) }) },
       },
     },
     async (request, reply) => {
-      // startBackup loads the tenant and asks the policy module (customer.backup.run) itself.
-      const runs = await startBackup(ctx, {
-        customerId: request.params.customerId,
-        // A whole-domain backup lists the domain's shared drives from Google first, as the CLI's
-        // does: new drives are found (and protected as the tenant says) without an operator.
-        scope: request.body.users
-          ? { kind: 'users', emails: request.body.users }
-          : { kind: 'domain', sharedDrives: () => discoverSharedDriveSubjects(ctx, request.params.customerId) },
-        ...(request.body.services ? { services: request.body.services } : {}),
-        by: { actor: requireActor(request), audit: auditActorOf(request) },
-        trigger: 'on_demand',
+      const actor = requireActor(request);
+      return startJobIdempotently(ctx, request, reply, { actor, status: 202 }, async () => {
+        // startBackup loads the tenant and asks the policy module (customer.backup.run) itself.
+        const runs = await startBackup(ctx, {
+          customerId: request.params.customerId,
+          // A whole-domain backup lists the domain's shared drives from Google first, as the CLI's
+          // does: new drives are found (and protected as the tenant says) without an operator.
+          scope: request.body.users
+            ? { kind: 'users', emails: request.body.users }
+            : { kind: 'domain', sharedDrives: () => discoverSharedDriveSubjects(ctx, request.params.customerId) },
+          ...(request.body.services ? { services: request.body.services } : {}),
+          by: { actor, audit: auditActorOf(request) },
+          trigger: 'on_demand',
+        });
+        return { runs: runs.map((run) => ({ runId: run.runId, userEmail: run.subject.email, service: run.service })) };
       });
-      reply.code(202);
-      return { runs: runs.map((run) => ({ runId: run.runId, userEmail: run.subject.email, service: run.service })) };
     },
   );
 

@@ -16,6 +16,7 @@ import type { ApiModule } from '../../http/app.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { type BackupService, openTenantRepository } from '../backup/index.ts';
 import { messageAttachment, rawMessage } from '../browse/index.ts';
+import { idempotencyKeyHeaders, startJobIdempotently } from '../idempotency/index.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { authorizeSubject, ownSubjectOnly } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
@@ -228,6 +229,7 @@ export const exportModule: ApiModule = (app, ctx) => {
         summary:
           "Start a zip export of a user's or shared drive's backups — whole services, or a label, folder, items or query of one — as of a time (default: the latest backup)",
         params,
+        headers: idempotencyKeyHeaders,
         body: exportBody,
         response: { 202: z.object({ id: z.string(), itemsTotal: z.number() }) },
       },
@@ -240,16 +242,18 @@ export const exportModule: ApiModule = (app, ctx) => {
         ...(items !== undefined ? { items } : {}),
         ...(query !== undefined ? { query } : {}),
       };
-      const row = await startExport(ctx, {
-        customerId: request.params.customerId,
-        user: request.body.user,
-        ...(request.body.services ? { services: request.body.services } : {}),
-        ...(Object.keys(selection).length > 0 ? { selection } : {}),
-        asOf: request.body.asOf ?? null,
-        by: { actor: requireActor(request), audit: auditActorOf(request) },
+      const actor = requireActor(request);
+      return startJobIdempotently(ctx, request, reply, { actor, status: 202 }, async () => {
+        const row = await startExport(ctx, {
+          customerId: request.params.customerId,
+          user: request.body.user,
+          ...(request.body.services ? { services: request.body.services } : {}),
+          ...(Object.keys(selection).length > 0 ? { selection } : {}),
+          asOf: request.body.asOf ?? null,
+          by: { actor, audit: auditActorOf(request) },
+        });
+        return { id: row.id, itemsTotal: row.itemsTotal };
       });
-      reply.code(202);
-      return { id: row.id, itemsTotal: row.itemsTotal };
     },
   );
 

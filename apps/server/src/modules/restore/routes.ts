@@ -9,6 +9,7 @@ import type { Db } from '../../db/database.ts';
 import type { ApiModule } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
 import { sharedDriveNames, subjectKey } from '../backup/index.ts';
+import { idempotencyKeyHeaders, startJobIdempotently } from '../idempotency/index.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { authorizeSubject, ownSubjectOnly } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
@@ -161,6 +162,7 @@ export const restoreModule: ApiModule = (app, ctx) => {
         summary:
           'Start a restore of a user’s service or a shared drive (or a label, folder or items) as of a backup point',
         params,
+        headers: idempotencyKeyHeaders,
         body: createBody,
         response: { 202: z.object({ id: z.string() }) },
       },
@@ -168,26 +170,28 @@ export const restoreModule: ApiModule = (app, ctx) => {
     async (request, reply) => {
       const body = request.body;
       const who = auditActorOf(request);
-      const restore = await startRestore(ctx, {
-        customerId: request.params.customerId,
-        request: {
-          user: subjectKey(body.user),
-          service: body.service,
-          ...(body.asOf ? { asOf: new Date(body.asOf) } : {}),
-          ...(body.to ? { to: subjectKey(body.to) } : {}),
-          inPlace: body.inPlace ?? false,
-          selection: {
-            ...(body.label !== undefined ? { label: body.label } : {}),
-            ...(body.folder !== undefined ? { folder: body.folder } : {}),
-            ...(body.items !== undefined ? { items: body.items } : {}),
-            ...(body.query !== undefined ? { query: body.query } : {}),
+      const actor = requireActor(request);
+      return startJobIdempotently(ctx, request, reply, { actor, status: 202 }, async () => {
+        const restore = await startRestore(ctx, {
+          customerId: request.params.customerId,
+          request: {
+            user: subjectKey(body.user),
+            service: body.service,
+            ...(body.asOf ? { asOf: new Date(body.asOf) } : {}),
+            ...(body.to ? { to: subjectKey(body.to) } : {}),
+            inPlace: body.inPlace ?? false,
+            selection: {
+              ...(body.label !== undefined ? { label: body.label } : {}),
+              ...(body.folder !== undefined ? { folder: body.folder } : {}),
+              ...(body.items !== undefined ? { items: body.items } : {}),
+              ...(body.query !== undefined ? { query: body.query } : {}),
+            },
+            permissions: body.permissions ?? false,
           },
-          permissions: body.permissions ?? false,
-        },
-        by: { actor: requireActor(request), audit: who },
+          by: { actor, audit: who },
+        });
+        return { id: restore.id };
       });
-      reply.code(202);
-      return { id: restore.id };
     },
   );
 
