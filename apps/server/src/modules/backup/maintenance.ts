@@ -14,13 +14,7 @@ import { createCustomersDeps, purgeExpiredLicenses, systemAuditActor } from '../
 import { customerIdsWithStatus } from '../tenancy/index.ts';
 import { backupCustomerHooks } from './customer-hooks.ts';
 import { pruneByAge } from './retention.ts';
-import {
-  backupItemVersions,
-  backupSources,
-  backupTenantState,
-  repositoryPacks,
-  tenantRepositoryKeys,
-} from './tables.ts';
+import { backupItemVersions, backupTenantState, repositoryPacks, tenantRepositoryKeys } from './tables.ts';
 import { openTenantRepository, type TenantRepositoryDeps } from './tenant-repository.ts';
 
 export const MAINTENANCE_JOB = 'backup.maintenance';
