@@ -82,6 +82,9 @@ export function mayManageAccessControls(user: { console: string; role: string })
   return false;
 }
 
+/** Who may set the Retention: the same people as the Access controls (the server's customer.settings.manage). */
+export const mayManageRetention = mayManageAccessControls;
+
 export interface AccessControls {
   allowUserAccess: boolean;
   allowUserExport: boolean;

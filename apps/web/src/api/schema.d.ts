@@ -897,6 +897,193 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/backup/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retention: an age limit per service group, or null to keep everything while licensed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Users' Drive (My Drive) */
+                            drive: {
+                                /** @enum {string} */
+                                unit: "days" | "years";
+                                value: number;
+                            } | null;
+                            /** @description Gmail, and with it Calendar and Contacts */
+                            mail: {
+                                /** @enum {string} */
+                                unit: "days" | "years";
+                                value: number;
+                            } | null;
+                            /** @description Shared drives */
+                            sharedDrives: {
+                                /** @enum {string} */
+                                unit: "days" | "years";
+                                value: number;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        /** Set the retention (every group named; null keeps everything while licensed) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Users' Drive (My Drive) */
+                        drive: {
+                            /** @enum {string} */
+                            unit: "days" | "years";
+                            value: number;
+                        } | null;
+                        /** @description Gmail, and with it Calendar and Contacts */
+                        mail: {
+                            /** @enum {string} */
+                            unit: "days" | "years";
+                            value: number;
+                        } | null;
+                        /** @description Shared drives */
+                        sharedDrives: {
+                            /** @enum {string} */
+                            unit: "days" | "years";
+                            value: number;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Users' Drive (My Drive) */
+                            drive: {
+                                /** @enum {string} */
+                                unit: "days" | "years";
+                                value: number;
+                            } | null;
+                            /** @description Gmail, and with it Calendar and Contacts */
+                            mail: {
+                                /** @enum {string} */
+                                unit: "days" | "years";
+                                value: number;
+                            } | null;
+                            /** @description Shared drives */
+                            sharedDrives: {
+                                /** @enum {string} */
+                                unit: "days" | "years";
+                                value: number;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/backup/retention/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What the next prune would remove under this retention (nothing is changed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Users' Drive (My Drive) */
+                        drive: {
+                            /** @enum {string} */
+                            unit: "days" | "years";
+                            value: number;
+                        } | null;
+                        /** @description Gmail, and with it Calendar and Contacts */
+                        mail: {
+                            /** @enum {string} */
+                            unit: "days" | "years";
+                            value: number;
+                        } | null;
+                        /** @description Shared drives */
+                        sharedDrives: {
+                            /** @enum {string} */
+                            unit: "days" | "years";
+                            value: number;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Their bytes (content shared with kept versions stays stored: about) */
+                            bytes: number;
+                            /** @description Item versions the next prune would remove */
+                            items: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/backup/runs": {
         parameters: {
             query?: never;
@@ -1016,7 +1203,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Backup settings: daily window and retention */
+        /** Backup settings: the daily window (retention: /backup/retention) */
         get: {
             parameters: {
                 query?: never;
@@ -1035,8 +1222,6 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Days a deleted or replaced item version is kept; null keeps every version */
-                            retentionDays: number | null;
                             /** @description Daily backup window, hours in UTC */
                             window: {
                                 hours: number;
@@ -1047,7 +1232,7 @@ export interface paths {
                 };
             };
         };
-        /** Change the backup window and/or the retention (fields left out are unchanged) */
+        /** Change the backup window */
         put: {
             parameters: {
                 query?: never;
@@ -1060,7 +1245,6 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        retentionDays?: number | null;
                         window?: {
                             hours: number;
                             startHour: number;
@@ -1076,8 +1260,6 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Days a deleted or replaced item version is kept; null keeps every version */
-                            retentionDays: number | null;
                             /** @description Daily backup window, hours in UTC */
                             window: {
                                 hours: number;
@@ -2355,6 +2537,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/legal-hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Put a user on legal hold, or take them off: while on, none of the user's backups are pruned */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: email
+                         * @description The user's primary address in the tenant's directory
+                         */
+                        email: string;
+                        /** @description On: none of the user's backups are pruned (age limits and the 60-day grace). */
+                        legalHold: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: email
+                             * @description The user's primary address in the tenant's directory
+                             */
+                            email: string;
+                            /** @description On: none of the user's backups are pruned (age limits and the 60-day grace). */
+                            legalHold: boolean;
+                            userId: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/licenses": {
         parameters: {
             query?: never;
@@ -3381,6 +3622,7 @@ export interface paths {
                                 id: string;
                                 isAdmin: boolean;
                                 lastLoginAt: string | null;
+                                legalHold: boolean;
                                 /** @enum {string} */
                                 license: "standard" | "archived" | "none";
                                 licensedAt: string | null;

@@ -4,10 +4,11 @@
 import { Anchor, Group, Stack, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { SessionUser } from '../api/identity.ts';
-import { mayManageAccessControls } from '../customer-roles.ts';
+import { mayManageAccessControls, mayManageRetention } from '../customer-roles.ts';
 import { ConsolePage } from './console-pages.tsx';
 import { AccessControlsSettings } from './settings/access-controls.tsx';
 import { ResellerSettings } from './settings/reseller-settings.tsx';
+import { RetentionSettings } from './settings/retention.tsx';
 import { SettingsSection, sectionAnchor } from './settings/settings-section.tsx';
 
 interface Section {
@@ -20,6 +21,9 @@ function sectionsFor(user: SessionUser): Section[] {
   const sections: Section[] = [];
   if (mayManageAccessControls(user)) {
     sections.push({ title: 'Access controls', render: (id) => <AccessControlsSettings customerId={id} /> });
+  }
+  if (mayManageRetention(user)) {
+    sections.push({ title: 'Retention', render: (id) => <RetentionSettings customerId={id} /> });
   }
   // The customer's relation to its partner is the customer's alone (the server refuses the
   // partner's staff): in a partner session the page says so instead.
