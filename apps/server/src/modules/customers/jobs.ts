@@ -34,6 +34,10 @@ export function defineCustomerJobs(jobs: JobQueue, deps: CustomersDeps): void {
   );
 }
 
+/** The former job of the 60-day purge, now part of backup.maintenance: its schedule is removed. */
+const retiredLicensePurgeJob = 'license-purge';
+
 export async function scheduleCustomerJobs(jobs: JobQueue): Promise<void> {
   await jobs.schedule(directorySyncJob, directorySyncCron);
+  await jobs.unschedule(retiredLicensePurgeJob);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, it } from 'node:test';
 import { eq } from 'drizzle-orm';
+import { z } from 'zod';
 import type { AppError } from '../../http/errors.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { type GoogleTestbed, startGoogleTestbed } from '../../testing/google-testbed.ts';
@@ -200,7 +201,10 @@ forEachDatabase('licensing', (kind) => {
 
   it('the daily directory sync is scheduled (the purge runs in the backup prune) and a queued sync job syncs every connected tenant', async () => {
     defineCustomerJobs(bed.ctx.jobs, bed.deps);
+    bed.ctx.jobs.define('license-purge', async () => {}, { payload: z.object({}) });
     await bed.ctx.jobs.start({ work: true });
+    // An installation that still has the retired license-purge schedule loses it.
+    await bed.ctx.jobs.schedule('license-purge', '41 3 * * *');
     await scheduleCustomerJobs(bed.ctx.jobs);
     const schedules = (await bed.ctx.jobs.schedules()).map((entry) => entry.name).sort();
     assert.deepEqual(schedules, [directorySyncJob]);
