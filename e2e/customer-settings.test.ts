@@ -6,9 +6,11 @@
 // Settings → "Administrators": the super admin makes a user of the domain a help-desk admin
 // (picked in the directory combobox), sees who granted it, and revokes it after confirming.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
-import { customerConnections } from '../apps/server/src/modules/customers/tables.ts';
+import { backupItemVersions, backupSources, backupTenantState } from '../apps/server/src/modules/backup/tables.ts';
+import { customerConnections, directoryUsers } from '../apps/server/src/modules/customers/tables.ts';
 import { customerMembers } from '../apps/server/src/modules/identity/tables.ts';
 import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
 import { hashTransferToken } from '../apps/server/src/modules/transfer/index.ts';
@@ -288,4 +290,125 @@ test('a super admin sets the backup window to 22:00–04:00 Europe/Paris in Sett
     assert.doesNotMatch((await annRow.getByRole('cell').last().textContent()) ?? '', /^—$/);
     await screenshot(page, 'customer-users-next-backup');
   });
+});
+
+test('a super admin limits mail to 1 year in Retention, sees what the next prune removes, saves, and puts a user on legal hold', async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  t.after(() => browser.close());
+
+  const customer = await seedCustomer(server.ctx.db, server.ctx.clock, {
+    domain: 'retention.example',
+    name: 'Retention Example',
+    users: [
+      { email: 'admin@retention.example', license: 'standard', isAdmin: true },
+      { email: 'ann@retention.example', license: 'standard' },
+    ],
+    members: [{ email: 'admin@retention.example', role: 'super_admin' }],
+  });
+  // Ann's mail: one message deleted two years ago (past a 1-year limit), one current.
+  const [ann] = await server.ctx.db
+    .select()
+    .from(directoryUsers)
+    .where(eq(directoryUsers.primaryEmail, 'ann@retention.example'));
+  assert.ok(ann);
+  const sourceId = randomUUID();
+  await server.ctx.db.insert(backupSources).values({
+    id: sourceId,
+    customerId: customer.id,
+    subjectKind: 'user',
+    subjectId: ann.googleId,
+    subjectEmail: ann.primaryEmail,
+    service: 'gmail',
+  });
+  const now = server.ctx.clock.now().getTime();
+  const year = 365 * 24 * 3600_000;
+  const version = (itemKey: string, validTo: Date | null) => ({
+    customerId: customer.id,
+    sourceId,
+    itemKey,
+    version: 1,
+    objectId: `object-${itemKey}`,
+    contentHash: `hash-${itemKey}`,
+    size: 3 * 1024 * 1024,
+    metadata: { subject: itemKey },
+    validFrom: new Date(now - 3 * year),
+    validTo,
+    runId: randomUUID(),
+  });
+  await server.ctx.db
+    .insert(backupItemVersions)
+    .values([version('deleted-long-ago', new Date(now - 2 * year)), version('current', null)]);
+
+  const sessionId = await signedInSession(server.ctx.db, server.ctx.clock, {
+    kind: 'customer',
+    customerMemberId: customer.members.get('admin@retention.example')!,
+  });
+  for (const viewport of [
+    { width: 1280, height: 900 },
+    { width: 390, height: 844 },
+  ]) {
+    const context = await browser.newContext({ baseURL: server.url, viewport });
+    const page = await context.newPage();
+    await signIn(page, server, sessionId);
+    await withFailureScreenshot(page, `customer-settings-retention-${viewport.width}`, async () => {
+      await page.goto('/customer/settings');
+      await waitForVisible(
+        page,
+        page.getByRole('heading', { name: 'Retention', exact: true }),
+        'the Retention section',
+      );
+      if (viewport.width === 1280) {
+        await page.getByRole('radio', { name: 'Limit how long older versions are kept' }).check({ force: true });
+        await page.getByRole('textbox', { name: 'Mail, Calendar and Contacts' }).fill('1');
+        await page.getByRole('combobox', { name: 'Mail, Calendar and Contacts: unit' }).selectOption('years');
+        await page.getByRole('button', { name: 'Preview', exact: true }).click();
+        await waitForVisible(
+          page,
+          page.getByText('About 1 item and 3.0 MiB will be removed at the next prune.'),
+          'the preview',
+        );
+        await screenshot(page, 'customer-settings-retention-1280');
+        await page.getByRole('button', { name: 'Save retention', exact: true }).click();
+        await waitForVisible(page, page.getByText('Saved. The next daily prune applies it.'), 'saved');
+        await waitFor(async () => {
+          const [state] = await server.ctx.db
+            .select()
+            .from(backupTenantState)
+            .where(eq(backupTenantState.customerId, customer.id));
+          const mail = state?.retentionLimits?.mail;
+          return mail?.value === 1 && mail.unit === 'years';
+        }, 'the retention stored');
+        assert.equal(
+          await server.ctx.db.$count(backupItemVersions, eq(backupItemVersions.customerId, customer.id)),
+          2,
+          'neither preview nor save deleted anything',
+        );
+
+        // Ann goes on legal hold in the License Manager: none of her backups will be pruned.
+        await page.getByRole('link', { name: 'License Manager', exact: true }).click();
+        const hold = page.getByRole('switch', { name: 'Legal hold for ann@retention.example' });
+        await waitForVisible(page, hold, 'the legal hold switch');
+        await hold.click({ force: true });
+        await waitFor(async () => {
+          const [row] = await server.ctx.db.select().from(directoryUsers).where(eq(directoryUsers.id, ann.id));
+          return row?.legalHold === true;
+        }, 'the legal hold stored');
+        await waitFor(() => hold.isChecked(), 'the switch on');
+        await screenshot(page, 'customer-license-manager-legal-hold-1280');
+      } else {
+        // The saved limit, as a narrow screen shows it.
+        await waitForVisible(page, page.getByRole('textbox', { name: 'Mail, Calendar and Contacts' }), 'the limits');
+        assert.equal(await page.getByRole('textbox', { name: 'Mail, Calendar and Contacts' }).inputValue(), '1');
+        await page.getByRole('heading', { name: 'Retention', exact: true }).scrollIntoViewIfNeeded();
+        await screenshot(page, 'customer-settings-retention-390');
+        await page.goto('/customer/license-manager');
+        const hold = page.getByRole('switch', { name: 'Legal hold for ann@retention.example' });
+        await waitForVisible(page, hold, 'the legal hold switch');
+        assert.equal(await hold.isChecked(), true);
+        await screenshot(page, 'customer-license-manager-legal-hold-390');
+      }
+    });
+    await context.close();
+  }
 });

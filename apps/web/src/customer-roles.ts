@@ -99,6 +99,8 @@ export function mayManageAccessControls(user: { console: string; role: string })
 export function mayManageAdministrators(user: { console: string; role: string; partnerSession?: unknown }): boolean {
   return user.console === 'customer' && user.role === 'super_admin' && !user.partnerSession;
 }
+/** Who may set the Retention: the same people as the Access controls (the server's customer.settings.manage). */
+export const mayManageRetention = mayManageAccessControls;
 
 export interface AccessControls {
   allowUserAccess: boolean;

@@ -394,6 +394,25 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
+  'GET /api/customers/:customerId/backup/retention': {
+    own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  403',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/customers/:customerId/backup/retention': {
+    body: () => ({ mail: null, drive: null, sharedDrives: null }),
+    own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/customers/:customerId/backup/retention/preview': {
+    body: () => ({ mail: { value: 1, unit: 'years' }, drive: null, sharedDrives: null }),
+    own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/customers/:customerId/legal-hold': {
+    body: (t) => ({ email: `user@${t.domain}`, legalHold: false }),
+    own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
   'GET /api/customers/:customerId/reseller': {
     own:   '401 ok  ok  403 403 403 404 403 403 ok  ok  403',
     other: '401 ok  ok  404 404 404 404 404 404 404 404 404',

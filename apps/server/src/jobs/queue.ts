@@ -162,6 +162,8 @@ export interface JobQueue {
   enqueue(name: string, payload: object, options?: EnqueueOptions): Promise<string | null>;
   /** Enqueues `name` on a cron schedule (UTC), once per installation, whichever process runs it. */
   schedule(name: string, cron: string, payload?: object): Promise<void>;
+  /** Removes the cron schedule of `name`, if any (a retired job's schedule outlives its code). */
+  unschedule(name: string): Promise<void>;
   /** The cron schedules in force, for tests and status pages. */
   schedules(): Promise<{ name: string; cron: string }[]>;
   /** A job's state, for tests and status pages. */
@@ -373,6 +375,10 @@ export function createJobQueue({
     async schedule(name, cron, payload = {}) {
       const item = definition(name);
       await running().schedule(name, cron, item.options.payload.parse(payload), { tz: 'UTC' });
+    },
+
+    async unschedule(name) {
+      await running().unschedule(name);
     },
 
     async schedules() {

@@ -95,6 +95,16 @@ export function saveLicenseChanges(customerId: string, changes: { userId: string
   );
 }
 
+/** Legal hold on a user: while on, none of the user's backups are pruned (retention, the 60-day purge). */
+export function setLegalHold(customerId: string, email: string, legalHold: boolean) {
+  return call(() =>
+    api.PUT('/api/customers/{customerId}/legal-hold', {
+      params: { path: { customerId } },
+      body: { email, legalHold },
+    }),
+  );
+}
+
 export function setAutoAssign(customerId: string, autoAssign: boolean) {
   return call(() =>
     api.PUT('/api/customers/{customerId}/licensing', { params: { path: { customerId } }, body: { autoAssign } }),

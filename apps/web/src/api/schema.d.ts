@@ -2019,6 +2019,431 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/backup/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retention: an age limit per service group, or null to keep everything while licensed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "mail": {
+                         *         "value": 12,
+                         *         "unit": "days"
+                         *       },
+                         *       "drive": {
+                         *         "value": 12,
+                         *         "unit": "days"
+                         *       },
+                         *       "sharedDrives": {
+                         *         "value": 12,
+                         *         "unit": "days"
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Users' Drive (My Drive) */
+                            drive: {
+                                /** @enum {string} */
+                                unit: "days" | "years";
+                                value: number;
+                            } | null;
+                            /** @description Gmail, and with it Calendar and Contacts */
+                            mail: {
+                                /** @enum {string} */
+                                unit: "days" | "years";
+                                value: number;
+                            } | null;
+                            /** @description Shared drives */
+                            sharedDrives: {
+                                /** @enum {string} */
+                                unit: "days" | "years";
+                                value: number;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Set the retention (every group named; null keeps everything while licensed) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "mail": {
+                     *         "value": 12,
+                     *         "unit": "days"
+                     *       },
+                     *       "drive": {
+                     *         "value": 12,
+                     *         "unit": "days"
+                     *       },
+                     *       "sharedDrives": {
+                     *         "value": 12,
+                     *         "unit": "days"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Users' Drive (My Drive) */
+                        drive: {
+                            /** @enum {string} */
+                            unit: "days" | "years";
+                            value: number;
+                        } | null;
+                        /** @description Gmail, and with it Calendar and Contacts */
+                        mail: {
+                            /** @enum {string} */
+                            unit: "days" | "years";
+                            value: number;
+                        } | null;
+                        /** @description Shared drives */
+                        sharedDrives: {
+                            /** @enum {string} */
+                            unit: "days" | "years";
+                            value: number;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "mail": {
+                         *         "value": 12,
+                         *         "unit": "days"
+                         *       },
+                         *       "drive": {
+                         *         "value": 12,
+                         *         "unit": "days"
+                         *       },
+                         *       "sharedDrives": {
+                         *         "value": 12,
+                         *         "unit": "days"
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Users' Drive (My Drive) */
+                            drive: {
+                                /** @enum {string} */
+                                unit: "days" | "years";
+                                value: number;
+                            } | null;
+                            /** @description Gmail, and with it Calendar and Contacts */
+                            mail: {
+                                /** @enum {string} */
+                                unit: "days" | "years";
+                                value: number;
+                            } | null;
+                            /** @description Shared drives */
+                            sharedDrives: {
+                                /** @enum {string} */
+                                unit: "days" | "years";
+                                value: number;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/backup/retention/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What the next prune would remove under this retention (nothing is changed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "mail": {
+                     *         "value": 12,
+                     *         "unit": "days"
+                     *       },
+                     *       "drive": {
+                     *         "value": 12,
+                     *         "unit": "days"
+                     *       },
+                     *       "sharedDrives": {
+                     *         "value": 12,
+                     *         "unit": "days"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Users' Drive (My Drive) */
+                        drive: {
+                            /** @enum {string} */
+                            unit: "days" | "years";
+                            value: number;
+                        } | null;
+                        /** @description Gmail, and with it Calendar and Contacts */
+                        mail: {
+                            /** @enum {string} */
+                            unit: "days" | "years";
+                            value: number;
+                        } | null;
+                        /** @description Shared drives */
+                        sharedDrives: {
+                            /** @enum {string} */
+                            unit: "days" | "years";
+                            value: number;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "items": 12,
+                         *       "bytes": 52428800
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Their bytes (content shared with kept versions stays stored: about) */
+                            bytes: number;
+                            /** @description Item versions the next prune would remove */
+                            items: number;
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/backup/runs": {
         parameters: {
             query?: never;
@@ -2564,7 +2989,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Backup settings: daily window and retention */
+        /** Backup settings: the daily window (retention: /backup/retention) */
         get: {
             parameters: {
                 query?: never;
@@ -2588,13 +3013,10 @@ export interface paths {
                          *         "startHour": 12,
                          *         "hours": 12,
                          *         "timeZone": "timeZone-1"
-                         *       },
-                         *       "retentionDays": 12
+                         *       }
                          *     }
                          */
                         "application/json": {
-                            /** @description Days a deleted or replaced item version is kept; null keeps every version */
-                            retentionDays: number | null;
                             /** @description Daily backup window, hours on the clocks of the tenant's time zone */
                             window: {
                                 hours: number;
@@ -2662,7 +3084,7 @@ export interface paths {
                 };
             };
         };
-        /** Change the backup window and/or the retention (fields left out are unchanged) */
+        /** Change the backup window */
         put: {
             parameters: {
                 query?: never;
@@ -2676,7 +3098,6 @@ export interface paths {
                 content: {
                     /** @example {} */
                     "application/json": {
-                        retentionDays?: number | null;
                         window?: {
                             hours: number;
                             startHour: number;
@@ -2699,13 +3120,10 @@ export interface paths {
                          *         "startHour": 12,
                          *         "hours": 12,
                          *         "timeZone": "timeZone-1"
-                         *       },
-                         *       "retentionDays": 12
+                         *       }
                          *     }
                          */
                         "application/json": {
-                            /** @description Days a deleted or replaced item version is kept; null keeps every version */
-                            retentionDays: number | null;
                             /** @description Daily backup window, hours on the clocks of the tenant's time zone */
                             window: {
                                 hours: number;
@@ -5938,6 +6356,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/legal-hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Put a user on legal hold, or take them off: while on, none of the user's backups are pruned */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "email": "ann@example.com",
+                     *       "legalHold": false
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * Format: email
+                         * @description The user's primary address in the tenant's directory
+                         */
+                        email: string;
+                        /** @description On: none of the user's backups are pruned (age limits and the 60-day grace). */
+                        legalHold: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "email": "ann@example.com",
+                         *       "legalHold": false,
+                         *       "userId": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * Format: email
+                             * @description The user's primary address in the tenant's directory
+                             */
+                            email: string;
+                            /** @description On: none of the user's backups are pruned (age limits and the 60-day grace). */
+                            legalHold: boolean;
+                            userId: string;
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/licenses": {
         parameters: {
             query?: never;
@@ -8319,6 +8865,7 @@ export interface paths {
                          *           "licensedAt": "2026-03-01T10:00:00.000Z",
                          *           "purgeAfter": "2026-03-01T10:00:00.000Z",
                          *           "purgedAt": "2026-03-01T10:00:00.000Z",
+                         *           "legalHold": false,
                          *           "lastLoginAt": "2026-03-01T10:00:00.000Z"
                          *         }
                          *       ],
@@ -8342,6 +8889,7 @@ export interface paths {
                                 id: string;
                                 isAdmin: boolean;
                                 lastLoginAt: string | null;
+                                legalHold: boolean;
                                 /** @enum {string} */
                                 license: "standard" | "archived" | "none";
                                 licensedAt: string | null;

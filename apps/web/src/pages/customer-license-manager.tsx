@@ -3,7 +3,8 @@
 // Archived or no license as STAGED changes, kept across pages and searches; "Save Changes"
 // applies them all at once through the atomic licensing batch and reports what changed (or,
 // e.g. with too few seats, why nothing did). Also the seat counters, the trial, the 60-day purge
-// date of unlicensed users and "Automatically assign licenses to new users".
+// date of unlicensed users, each user's legal hold (no pruning of their backups while on) and
+// "Automatically assign licenses to new users".
 import {
   Alert,
   Badge,
@@ -37,11 +38,12 @@ import {
   ownCustomerQuery,
   saveLicenseChanges,
   setAutoAssign,
+  setLegalHold,
   type UsersQuery,
   usersQuery,
 } from '../api/customer-console.ts';
 import type { SessionUser } from '../api/identity.ts';
-import { ErrorAlert } from '../components/error-alert.tsx';
+import { ErrorAlert, errorMessage } from '../components/error-alert.tsx';
 import { date } from '../format.ts';
 import { licenseColor, licenseLabel } from '../license-labels.ts';
 import { licenseBatch, type StagedChange, seatDelta, stageLicense } from '../license-staging.ts';
@@ -299,12 +301,14 @@ export function CustomerLicenseManagerPage({ user }: { user: SessionUser }) {
               <Table.Th>Org unit</Table.Th>
               <Table.Th>License</Table.Th>
               <Table.Th>Status</Table.Th>
+              <Table.Th>Legal hold</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {rows.map((row) => (
               <UserRow
                 key={row.id}
+                customerId={customerId}
                 row={row}
                 selected={selected.has(row.id)}
                 staged={staged.get(row.id)}
@@ -385,11 +389,13 @@ function SeatCounter({ label, value }: { label: string; value: string }) {
 }
 
 function UserRow({
+  customerId,
   row,
   selected,
   staged,
   onToggle,
 }: {
+  customerId: string;
   row: DirectoryUser;
   selected: boolean;
   staged: StagedChange | undefined;
@@ -427,9 +433,14 @@ function UserRow({
             </Badge>
           ) : null}
         </Group>
-        {purgePending && row.purgeAfter ? (
+        {purgePending && row.purgeAfter && !row.legalHold ? (
           <Text size="xs" c="red">
             Data purged on {date(row.purgeAfter)} unless relicensed
+          </Text>
+        ) : null}
+        {purgePending && row.legalHold ? (
+          <Text size="xs" c="dimmed">
+            Data kept: on legal hold
           </Text>
         ) : null}
         {row.purgedAt ? (
@@ -457,7 +468,34 @@ function UserRow({
           ) : null}
         </Group>
       </Table.Td>
+      <Table.Td>
+        <LegalHoldSwitch customerId={customerId} row={row} />
+      </Table.Td>
     </Table.Tr>
+  );
+}
+
+/** Saved the moment it is turned; while on, nothing of the user's backups is pruned. */
+function LegalHoldSwitch({ customerId, row }: { customerId: string; row: DirectoryUser }) {
+  const queryClient = useQueryClient();
+  const change = useMutation({
+    mutationFn: (on: boolean) => setLegalHold(customerId, row.email, on),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: customerKeys.users(customerId) }),
+  });
+  return (
+    <Stack gap={2}>
+      <Switch
+        aria-label={`Legal hold for ${row.email}`}
+        checked={change.isPending ? (change.variables ?? row.legalHold) : row.legalHold}
+        disabled={change.isPending}
+        onChange={(event) => change.mutate(event.currentTarget.checked)}
+      />
+      {change.error ? (
+        <Text size="xs" c="red" role="alert">
+          Not saved: {errorMessage(change.error)}
+        </Text>
+      ) : null}
+    </Stack>
   );
 }
 

@@ -4,11 +4,12 @@
 import { Anchor, Group, Stack, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { SessionUser } from '../api/identity.ts';
-import { mayManageAccessControls, mayManageAdministrators } from '../customer-roles.ts';
+import { mayManageAccessControls, mayManageAdministrators, mayManageRetention } from '../customer-roles.ts';
 import { ConsolePage } from './console-pages.tsx';
 import { AccessControlsSettings } from './settings/access-controls.tsx';
 import { AdministratorsSettings } from './settings/administrators.tsx';
 import { ResellerSettings } from './settings/reseller-settings.tsx';
+import { RetentionSettings } from './settings/retention.tsx';
 import { ScheduleSettings } from './settings/schedule.tsx';
 import { SettingsSection, sectionAnchor } from './settings/settings-section.tsx';
 
@@ -22,6 +23,9 @@ function sectionsFor(user: SessionUser): Section[] {
   const sections: Section[] = [];
   if (mayManageAccessControls(user)) {
     sections.push({ title: 'Access controls', render: (id) => <AccessControlsSettings customerId={id} /> });
+  }
+  if (mayManageRetention(user)) {
+    sections.push({ title: 'Retention', render: (id) => <RetentionSettings customerId={id} /> });
   }
   if (mayManageAccessControls(user)) {
     sections.push({ title: 'Schedule', render: (id) => <ScheduleSettings customerId={id} /> });

@@ -202,12 +202,17 @@ describe('safehold backup run / status', () => {
     assert.match(badZone.stderr, /--time-zone "Mars\/Olympus" is not an IANA time zone/);
 
     const retention = await cli(['backup', 'retention', '--domain', domain, '--json'], env);
-    assert.deepEqual(JSON.parse(retention.stdout), { domain, retentionDays: null });
+    const keep = { mail: null, drive: null, sharedDrives: null };
+    assert.deepEqual(JSON.parse(retention.stdout), { domain, retention: keep });
     const days = await cli(['backup', 'retention', '--domain', domain, '--days', '90', '--json'], env);
     assert.equal(days.code, 0, days.stderr);
-    assert.deepEqual(JSON.parse(days.stdout), { domain, retentionDays: 90 });
+    const ninety = { value: 90, unit: 'days' };
+    assert.deepEqual(JSON.parse(days.stdout), {
+      domain,
+      retention: { mail: ninety, drive: ninety, sharedDrives: ninety },
+    });
     const forever = await cli(['backup', 'retention', '--domain', domain, '--forever'], env);
-    assert.match(forever.stdout, /every version kept/);
+    assert.match(forever.stdout, /mail, calendar, contacts: kept while licensed/);
     assert.equal((await cli(['backup', 'retention', '--domain', domain, '--days', '0'], env)).code, 2);
   });
 

@@ -10,8 +10,10 @@ import {
   getBackupStatus,
   getBackupWindow,
   getRetention,
+  keepEverything,
   listBackupRuns,
   listSharedDriveSubjects,
+  type Retention,
   type RunResult,
   runQueuedInProcess,
   setBackupWindow,
@@ -331,17 +333,25 @@ export const backupWindowCommand: Command = {
   },
 };
 
+/** A group's limit in words: "90 days", "1 year", "kept while licensed". */
+function limitText(limit: Retention['mail']): string {
+  if (!limit) return 'kept while licensed';
+  const unit = limit.value === 1 ? limit.unit.slice(0, -1) : limit.unit;
+  return `versions no longer current kept ${limit.value} ${unit}`;
+}
+
 export const backupRetentionCommand: Command = {
   name: 'backup retention',
   summary: "Show or set how long a domain's deleted and replaced item versions are kept.",
   details:
-    'Versions closed (deleted or replaced in Google) longer ago than --days are deleted by the daily\n' +
-    'maintenance, and their storage reclaimed. Current versions are always kept. --forever (the default\n' +
-    'for a new tenant) keeps every version. Without --days or --forever the setting is shown.',
+    'Versions no longer current for longer than --days are pruned by the daily maintenance (mail with\n' +
+    'calendar and contacts, Drive and shared drives alike; the Settings page sets each group apart),\n' +
+    'and their storage reclaimed. Current versions are always kept, and users on legal hold keep all.\n' +
+    '--forever (the default) keeps everything while licensed. Without --days or --forever the setting is shown.',
   options: {
     domain: { type: 'string', description: 'The customer domain', valueName: 'DOMAIN' },
     days: { type: 'string', description: 'Keep closed versions this many days (1-36500)', valueName: 'N' },
-    forever: { type: 'boolean', description: 'Keep every version' },
+    forever: { type: 'boolean', description: 'Keep everything while licensed' },
     json: { type: 'boolean', description: 'Print one JSON object' },
   },
   async run({ values }, io) {
@@ -354,14 +364,26 @@ export const backupRetentionCommand: Command = {
     try {
       const customer = await customerOfDomain(runtime.db, domain);
       if (days !== undefined || values.forever) {
-        await setRetention(runtime, customer.id, days ?? null);
-        await audit(runtime, customer.id, 'backup.retention.set', { days: days ?? null });
+        const before = await getRetention(runtime, customer.id);
+        const limit = days === undefined ? null : { value: days, unit: 'days' as const };
+        await setRetention(
+          runtime,
+          customer.id,
+          limit ? { mail: limit, drive: limit, sharedDrives: limit } : keepEverything,
+        );
+        await audit(runtime, customer.id, 'backup.retention.set', {
+          before,
+          after: await getRetention(runtime, customer.id),
+        });
       }
-      const retentionDays = await getRetention(runtime, customer.id);
-      if (values.json) io.stdout.write(`${JSON.stringify({ domain: customer.domain, retentionDays })}\n`);
+      const retention = await getRetention(runtime, customer.id);
+      if (values.json) io.stdout.write(`${JSON.stringify({ domain: customer.domain, retention })}\n`);
       else {
         io.stdout.write(
-          `Retention of ${customer.domain}: ${retentionDays === null ? 'every version kept' : `closed versions kept ${retentionDays} days`}\n`,
+          `Retention of ${customer.domain}:\n` +
+            `  mail, calendar, contacts: ${limitText(retention.mail)}\n` +
+            `  Drive: ${limitText(retention.drive)}\n` +
+            `  shared drives: ${limitText(retention.sharedDrives)}\n`,
         );
       }
       return exitCodes.done;

@@ -5,8 +5,8 @@
 import type { AppContext } from '../../context.ts';
 import type { CustomerHooks, TenantRepositoryStorage } from '../customers/index.ts';
 import { listSharedDriveSubjects } from './directory-subjects.ts';
-import { deleteUserBackups } from './maintenance.ts';
 import { ensureSources } from './queue-runs.ts';
+import { deleteUserBackups } from './retention.ts';
 import {
   countRepositoryObjects,
   createTenantRepositoryKeys,

@@ -64,9 +64,17 @@ export {
   type VersionSearchHit,
   type VersionSearchOptions,
 } from './item-search.ts';
-export { getRetention, MAINTENANCE_JOB, setRetention } from './maintenance.ts';
+export { MAINTENANCE_JOB } from './maintenance.ts';
 export { customersWithPartialRuns, type PartialRunsOfCustomer } from './partial-runs.ts';
 export { exportTenantKeys, type KeyExport, keyExportSchema, RecoverError, recoverTenant } from './recover.ts';
+export {
+  type AgeLimit,
+  getRetention,
+  keepEverything,
+  type Retention,
+  retentionGroups,
+  setRetention,
+} from './retention.ts';
 export { backupModule } from './routes.ts';
 export { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
 export { type RunningLeaseHolder, runningLeaseHolders } from './running-leases.ts';

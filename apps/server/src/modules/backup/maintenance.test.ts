@@ -3,23 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { and, eq, isNull } from 'drizzle-orm';
+import { verifyRepository } from '@safehold/repository';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
+import { auditLog } from '../audit/tables.ts';
 import { createCustomersDeps, purgeExpiredLicenses, systemAuditActor } from '../customers/index.ts';
 import { directoryUsers } from '../customers/tables.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
 import { backupCustomerHooks } from './customer-hooks.ts';
-import {
-  applyRetention,
-  collectGarbage,
-  getRetention,
-  MAINTENANCE_JOB,
-  runMaintenance,
-  setRetention,
-  tenantState,
-  verifySample,
-} from './maintenance.ts';
+import { collectGarbage, MAINTENANCE_JOB, runMaintenance, tenantState, verifySample } from './maintenance.ts';
+import { getRetention, keepEverything, previewPrune, pruneByAge, setRetention } from './retention.ts';
 import { scheduleBackupJobs } from './schedule.ts';
 import { getBackupStatus } from './status.ts';
 import { backupItemVersions, backupRuns, backupSources, repositoryPacks, tenantRepositoryKeys } from './tables.ts';
@@ -30,7 +24,7 @@ const DAY = 86_400_000;
 forEachDatabase('backup maintenance', (kind) => {
   let f: BackupFixture;
   before(async () => {
-    f = await backupFixture(kind, { users: 3, generate: { messagesPerUser: 10, filesPerUser: 2 } });
+    f = await backupFixture(kind, { users: 3, generate: { messagesPerUser: 16, filesPerUser: 2 } });
   });
   after(async () => {
     await f?.close();
@@ -81,32 +75,113 @@ forEachDatabase('backup maintenance', (kind) => {
   const userA = () => f.users[0]?.email as string;
   const userB = () => f.users[1]?.email as string;
 
-  it('retention: kept forever by default; then versions closed longer ago than the retention are deleted, current ones never', async () => {
-    await backUp(userA());
-    assert.equal(await getRetention(f.ctx, f.customerId), null);
-    // Two messages deleted in Google, and a later run closes their versions.
-    const held = await versions(userA(), true);
-    const [gone1, gone2] = held;
-    assert.ok(gone1 && gone2);
-    f.emulator.control.deleteMessage({ email: userA(), id: gone1.itemKey });
-    await backUp(userA());
-    f.ctx.clock.advance(20 * DAY);
-    f.emulator.control.deleteMessage({ email: userA(), id: gone2.itemKey });
-    await backUp(userA());
-    f.ctx.clock.advance(15 * DAY);
+  async function directoryUser(email: string, values: Partial<typeof directoryUsers.$inferInsert>): Promise<string> {
+    const subject = f.users.find((user) => user.email === email);
+    assert.ok(subject);
+    const id = randomUUID();
+    await f.ctx.db.insert(directoryUsers).values({
+      id,
+      customerId: f.customerId,
+      googleId: subject.id,
+      primaryEmail: email,
+      license: 'standard',
+      firstSeenAt: f.ctx.clock.now(),
+      lastSyncedAt: f.ctx.clock.now(),
+      ...values,
+    });
+    return id;
+  }
 
-    assert.deepEqual(await applyRetention(f.ctx, f.customerId), { deleted: 0 }, 'no retention: nothing deleted');
-    await setRetention(f.ctx, f.customerId, 30);
-    assert.equal(await getRetention(f.ctx, f.customerId), 30);
-    assert.deepEqual(await applyRetention(f.ctx, f.customerId), { deleted: 1 }, 'closed 35 days ago');
-    const left = await versions(userA(), false);
-    assert.ok(!left.some((version) => version.id === gone1.id));
-    assert.ok(
-      left.some((version) => version.id === gone2.id),
-      'closed 15 days ago: kept',
+  async function contents(objectIds: string[]): Promise<Buffer[]> {
+    const repository = await openTenantRepository(f.ctx, f.customerId);
+    try {
+      const out: Buffer[] = [];
+      for (const id of objectIds) out.push(Buffer.from(await repository.readAll(id)));
+      return out;
+    } finally {
+      await repository.close();
+    }
+  }
+
+  it('retention over a simulated year: exactly the versions past the limit are pruned, current ones kept, verify passes after gc, kept content byte-identical; legal hold keeps all', async () => {
+    assert.deepEqual(await getRetention(f.ctx, f.customerId), keepEverything, 'keep everything by default');
+    const held = userB();
+    const holdId = await directoryUser(held, { legalHold: true });
+    // A year of monthly backups; before each one a message of each user is deleted in Google,
+    // so each month closes one version per user.
+    await backUp(userA());
+    await backUp(held);
+    for (let month = 0; month < 12; month++) {
+      f.ctx.clock.advance(30 * DAY);
+      for (const email of [userA(), held]) {
+        const [current] = await versions(email, true);
+        assert.ok(current);
+        f.emulator.control.deleteMessage({ email, id: current.itemKey });
+        await backUp(email);
+      }
+    }
+    const closedA = (await versions(userA(), false)).filter((version) => version.validTo !== null);
+    const currentA = await versions(userA(), true);
+    assert.equal(closedA.length, 12);
+    assert.deepEqual(await pruneByAge(f.ctx, f.customerId), { items: 0, bytes: 0 }, 'keep everything: nothing pruned');
+
+    const limit = { value: 100, unit: 'days' } as const;
+    await setRetention(f.ctx, f.customerId, { ...keepEverything, mail: limit });
+    const cutoff = f.ctx.clock.now().getTime() - 100 * DAY;
+    const past = closedA.filter((version) => (version.validTo?.getTime() ?? Infinity) < cutoff);
+    assert.ok(past.length > 0 && past.length < closedA.length, 'some versions are past the limit, some not');
+    const keptClosed = closedA.filter((version) => !past.includes(version));
+    const keptBytes = await contents([...keptClosed, ...currentA].map((version) => version.objectId));
+
+    const preview = await previewPrune(f.ctx, f.customerId, await getRetention(f.ctx, f.customerId));
+    const expected = { items: past.length, bytes: past.reduce((sum, version) => sum + version.size, 0) };
+    assert.deepEqual(preview, expected, 'the preview counts what the prune removes');
+    assert.deepEqual(await pruneByAge(f.ctx, f.customerId), expected);
+
+    const left = new Set((await versions(userA(), false)).map((version) => version.id));
+    assert.deepEqual(
+      closedA.filter((version) => left.has(version.id)).map((version) => version.id),
+      keptClosed.map((version) => version.id),
+      'exactly the versions past the limit are gone',
     );
-    assert.equal((await versions(userA(), true)).length, held.length - 2, 'current versions stay');
-    await setRetention(f.ctx, f.customerId, null);
+    assert.ok(
+      currentA.every((version) => left.has(version.id)),
+      'current versions are never pruned by age',
+    );
+    assert.equal(
+      (await versions(held, false)).filter((version) => version.validTo !== null).length,
+      12,
+      'legal hold: every version of the user kept',
+    );
+    const [audit] = await f.ctx.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, 'backup.retention.pruned'))
+      .orderBy(desc(auditLog.id))
+      .limit(1);
+    assert.deepEqual(audit?.details?.items, expected.items);
+    assert.ok(audit?.tenants.includes(`customer:${f.customerId}`));
+
+    await collectGarbage(f.ctx, f.customerId, { repackBelow: 1 });
+    const repository = await openTenantRepository(f.ctx, f.customerId);
+    try {
+      const report = await verifyRepository(repository);
+      assert.deepEqual(report.damage, [], 'the repository verifies after gc');
+    } finally {
+      await repository.close();
+    }
+    const after = await contents([...keptClosed, ...currentA].map((version) => version.objectId));
+    assert.ok(
+      after.every((bytes, i) => bytes.equals(keptBytes[i] as Buffer)),
+      'kept versions read back byte-identical',
+    );
+
+    // Lifting the hold lets the next prune apply the limit to the user too.
+    await f.ctx.db.update(directoryUsers).set({ legalHold: false }).where(eq(directoryUsers.id, holdId));
+    const lifted = await pruneByAge(f.ctx, f.customerId);
+    assert.ok(lifted.items > 0);
+    await setRetention(f.ctx, f.customerId, keepEverything);
+    await f.ctx.db.delete(directoryUsers).where(eq(directoryUsers.id, holdId));
   });
 
   it("the 60-day purge deletes the user's sources and versions, and gc then deletes the content no one else names", async () => {
@@ -130,6 +205,12 @@ forEachDatabase('backup maintenance', (kind) => {
       purgeAfter: new Date(f.ctx.clock.now().getTime() - DAY),
       firstSeenAt: f.ctx.clock.now(),
       lastSyncedAt: f.ctx.clock.now(),
+    });
+    // A user past the grace period but on legal hold is not purged.
+    await directoryUser(f.users[2]?.email as string, {
+      license: null,
+      purgeAfter: new Date(f.ctx.clock.now().getTime() - DAY),
+      legalHold: true,
     });
     const report = await purgeExpiredLicenses(
       createCustomersDeps(f.ctx, { hooks: backupCustomerHooks(f.ctx) }),
@@ -218,8 +299,12 @@ forEachDatabase('backup maintenance', (kind) => {
     assert.deepEqual(names, ['backup.maintenance', 'backup.notify', 'backup.schedule']);
     assert.equal(MAINTENANCE_JOB, 'backup.maintenance');
     const before = await tenantState(f.ctx, f.customerId);
+    // The same job purges the users unlicensed for more than 60 days (the 60-day grace).
+    await directoryUser(userA(), { license: null, purgeAfter: new Date(f.ctx.clock.now().getTime() - DAY) });
+    assert.ok((await versions(userA(), false)).length > 0);
     f.ctx.clock.advance(DAY);
     const report = await runMaintenance(f.ctx);
+    assert.equal((await versions(userA(), false)).length, 0, 'the unlicensed user past the grace period is purged');
     assert.equal(report.tenants, 1);
     assert.deepEqual(report.failures, []);
     const state = await tenantState(f.ctx, f.customerId);

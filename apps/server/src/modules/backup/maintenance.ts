@@ -1,38 +1,29 @@
-// Daily maintenance of every tenant's backups (issue 5 §9): retention (item versions closed
-// longer ago than the tenant's retention are deleted; default: keep forever), repository garbage
+// Daily maintenance of every tenant's backups (issue 5 §9, issue 19 item 1): the prune — the
+// 60-day grace purge of unlicensed users (customers/purge.ts) and the retention's age limits
+// (retention.ts), both suspended by a legal hold — then repository garbage
 // collection with the live set taken from backup_item_versions (docs/repository-format.md §8:
 // roots are read at the start and again before the sweep, so backups may run meanwhile), and a
 // rolling verify of a few packs per tenant per day, whose damage becomes a tenant condition
 // (backup status) and an error log line. The job `backup.maintenance` runs once a day.
 import { type GcOptions, garbageCollect, verifyRepository } from '@safehold/repository';
-import { and, asc, eq, gt, inArray, isNotNull, lt } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
-import { directoryUserGoogleId } from '../customers/index.ts';
+import { createCustomersDeps, purgeExpiredLicenses, systemAuditActor } from '../customers/index.ts';
 import { customerIdsWithStatus } from '../tenancy/index.ts';
-import {
-  backupItemVersions,
-  backupSources,
-  backupTenantState,
-  repositoryPacks,
-  tenantRepositoryKeys,
-} from './tables.ts';
+import { backupCustomerHooks } from './customer-hooks.ts';
+import { pruneByAge } from './retention.ts';
+import { backupItemVersions, backupTenantState, repositoryPacks, tenantRepositoryKeys } from './tables.ts';
 import { openTenantRepository, type TenantRepositoryDeps } from './tenant-repository.ts';
 
 export const MAINTENANCE_JOB = 'backup.maintenance';
 /** Once a day at 12:40 UTC, away from the default backup window (01:00–07:00). */
 export const maintenanceCron = '40 12 * * *';
-const DAY_MS = 86_400_000;
 /** Packs verified per tenant per day by default. */
 export const VERIFY_SAMPLE_PACKS = 3;
 
 export type RepositoryDamage = NonNullable<typeof backupTenantState.$inferSelect.damage>;
-
-export const retentionSchema = z.object({
-  /** Days a closed (deleted or replaced) version is kept; null keeps every version forever. */
-  days: z.number().int().min(1).max(36_500).nullable(),
-});
 
 /** What the maintenance steps use: the rows, the clock, the log and the tenants' repositories. */
 export type MaintenanceDeps = Pick<AppContext, 'db' | 'clock' | 'logger'> & TenantRepositoryDeps;
@@ -54,74 +45,6 @@ export async function tenantState(
 ): Promise<typeof backupTenantState.$inferSelect | undefined> {
   const [row] = await ctx.db.select().from(backupTenantState).where(eq(backupTenantState.customerId, customerId));
   return row;
-}
-
-/** The tenant's retention in days (null: keep forever). */
-export async function getRetention(ctx: Pick<AppContext, 'db'>, customerId: string): Promise<number | null> {
-  return (await tenantState(ctx, customerId))?.retentionDays ?? null;
-}
-
-export async function setRetention(
-  ctx: Pick<AppContext, 'db'>,
-  customerId: string,
-  days: number | null,
-): Promise<void> {
-  const parsed = retentionSchema.parse({ days });
-  await upsertState(ctx, customerId, { retentionDays: parsed.days });
-}
-
-/**
- * Deletes the versions closed more than the retention ago. Current versions are never deleted:
- * what a user has now stays restorable whatever the retention.
- */
-export async function applyRetention(ctx: MaintenanceDeps, customerId: string): Promise<{ deleted: number }> {
-  const now = ctx.clock.now();
-  const days = await getRetention(ctx, customerId);
-  if (days === null) return { deleted: 0 };
-  const cutoff = new Date(now.getTime() - days * DAY_MS);
-  const deleted = await ctx.db
-    .delete(backupItemVersions)
-    .where(
-      and(
-        eq(backupItemVersions.customerId, customerId),
-        isNotNull(backupItemVersions.validTo),
-        lt(backupItemVersions.validTo, cutoff),
-      ),
-    )
-    .returning({ id: backupItemVersions.id });
-  await upsertState(ctx, customerId, { lastRetentionAt: now });
-  if (deleted.length > 0) {
-    ctx.logger.info({ customerId, deleted: deleted.length, retentionDays: days }, 'backup retention applied');
-  }
-  return { deleted: deleted.length };
-}
-
-/**
- * The 60-day purge's hook (customers/purge.ts): deletes the user's backup sources, and with
- * them (cascade) their runs and item versions; the next gc reclaims the content no other
- * user shares. Returns the number of sources deleted.
- */
-export async function deleteUserBackups(
-  ctx: Pick<AppContext, 'db' | 'logger'>,
-  user: { customerId: string; userId: string },
-): Promise<{ sources: number }> {
-  const googleId = await directoryUserGoogleId(ctx.db, user.customerId, user.userId);
-  if (!googleId) return { sources: 0 };
-  const deleted = await ctx.db
-    .delete(backupSources)
-    .where(
-      and(
-        eq(backupSources.customerId, user.customerId),
-        eq(backupSources.subjectKind, 'user'),
-        eq(backupSources.subjectId, googleId),
-      ),
-    )
-    .returning({ id: backupSources.id });
-  ctx.logger.info(
-    { customerId: user.customerId, userId: user.userId, sources: deleted.length },
-    'purged user backups deleted',
-  );
-  return { sources: deleted.length };
 }
 
 /** Every repository object an item version of the tenant names: gc's live set. */
@@ -210,9 +133,13 @@ export interface MaintenanceReport {
   failures: Array<{ customerId: string; step: string; error: string }>;
 }
 
-/** Retention, gc and the verify sample for every tenant with a repository (the daily job). */
+/**
+ * The daily job: the grace purge of every tenant's users unlicensed for more than 60 days, then
+ * per tenant with a repository the age prune, gc (which releases what both removed) and the
+ * verify sample.
+ */
 export async function runMaintenance(
-  ctx: MaintenanceDeps,
+  ctx: AppContext,
   options: { verifyPacks?: number } = {},
 ): Promise<MaintenanceReport> {
   const tenants = await ctx.db
@@ -223,9 +150,16 @@ export async function runMaintenance(
     )
     .orderBy(tenantRepositoryKeys.customerId);
   const report: MaintenanceReport = { tenants: tenants.length, failures: [] };
+  const purge = await purgeExpiredLicenses(
+    createCustomersDeps(ctx, { hooks: backupCustomerHooks(ctx) }),
+    systemAuditActor('retention prune: 60-day grace'),
+  );
+  for (const failed of purge.failed) {
+    report.failures.push({ customerId: failed.customerId, step: 'grace', error: failed.error });
+  }
   for (const { id } of tenants) {
     const steps: Array<[string, () => Promise<unknown>]> = [
-      ['retention', () => applyRetention(ctx, id)],
+      ['retention', () => pruneByAge(ctx, id)],
       ['gc', () => collectGarbage(ctx, id)],
       ['verify', () => verifySample(ctx, id, { packs: options.verifyPacks })],
     ];

@@ -7,8 +7,9 @@ import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
 import { createTestContext, forEachDatabase } from '../../testing/context.ts';
-import { applyRetention, collectGarbage, setRetention } from './maintenance.ts';
+import { collectGarbage } from './maintenance.ts';
 import { exportTenantKeys, RecoverError, recoverTenant, rowsFromManifests } from './recover.ts';
+import { pruneByAge, setRetention } from './retention.ts';
 import type { RunSourceOptions } from './run-source.ts';
 import {
   backupItemVersions,
@@ -258,9 +259,10 @@ forEachDatabase('recover', (kind) => {
   it('leaves out the versions that retention deleted and gc emptied, and recovers the rest readable', async () => {
     // Keep closed versions one day; two days later retention deletes them and gc (repacking any
     // pack with dead bytes) their content.
-    await setRetention(f.ctx, f.customerId, 1);
+    const day = { value: 1, unit: 'days' } as const;
+    await setRetention(f.ctx, f.customerId, { mail: day, drive: day, sharedDrives: day });
     f.ctx.clock.advance(2 * 24 * 3600_000);
-    const { deleted } = await applyRetention(f.ctx, f.customerId);
+    const { items: deleted } = await pruneByAge(f.ctx, f.customerId);
     assert.ok(deleted > 0, 'retention deleted closed versions');
     const gcReport = await collectGarbage(f.ctx, f.customerId, { repackBelow: 1 });
     assert.ok(gcReport.deletedPacks > 0, 'gc deleted packs');

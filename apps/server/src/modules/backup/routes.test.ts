@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { App } from '../../http/app.ts';
 import { buildApp } from '../../http/app.ts';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
@@ -178,30 +178,22 @@ forEachDatabase('backup API', (kind) => {
     assert.match(response.json().error.message, new RegExp(unlicensed.replace('.', '\\.')));
   });
 
-  it('reads and changes the backup window and retention; settings need the settings permission', async () => {
+  it('reads and changes the backup window; settings need the settings permission', async () => {
     const browser = await as(owner);
     const url = `/api/customers/${f.customerId}/backup/settings`;
     const shown = await browser.get(url);
     assert.equal(shown.statusCode, 200, shown.body);
-    assert.deepEqual(shown.json(), { window: { startHour: 1, hours: 6, timeZone: 'UTC' }, retentionDays: null });
-    const changed = await browser.request('PUT', url, {
-      body: { window: { startHour: 20, hours: 8 }, retentionDays: 365 },
-    });
+    assert.deepEqual(shown.json(), { window: { startHour: 1, hours: 6, timeZone: 'UTC' } });
+    const changed = await browser.request('PUT', url, { body: { window: { startHour: 20, hours: 8 } } });
     assert.equal(changed.statusCode, 200, changed.body);
-    assert.deepEqual(changed.json(), { window: { startHour: 20, hours: 8, timeZone: 'UTC' }, retentionDays: 365 });
-    const onlyRetention = await browser.request('PUT', url, { body: { retentionDays: null } });
-    assert.deepEqual(onlyRetention.json(), {
-      window: { startHour: 20, hours: 8, timeZone: 'UTC' },
-      retentionDays: null,
-    });
+    assert.deepEqual(changed.json(), { window: { startHour: 20, hours: 8, timeZone: 'UTC' } });
     assert.equal(
       (await browser.request('PUT', url, { body: { window: { startHour: 24, hours: 8 } } })).statusCode,
       400,
     );
-    assert.equal((await browser.request('PUT', url, { body: { retentionDays: 0 } })).statusCode, 400);
     const viewer = await as(readOnly);
     assert.equal((await viewer.get(url)).statusCode, 200);
-    assert.equal((await viewer.request('PUT', url, { body: { retentionDays: 30 } })).statusCode, 403);
+    assert.equal((await viewer.request('PUT', url, { body: { window: { startHour: 2, hours: 6 } } })).statusCode, 403);
     await browser.request('PUT', url, { body: { window: { startHour: 1, hours: 6 } } });
   });
 
@@ -265,6 +257,55 @@ forEachDatabase('backup API', (kind) => {
     assert.equal(refused.statusCode, 403);
     assert.equal((await (await as(stranger)).get(url)).statusCode, 404);
     await browser.request('PUT', url, { body: { timeZone: 'UTC', startHour: 1, endHour: 7 } });
+  });
+
+  it('retention: read, previewed without deleting, saved with an audit entry; bad input is a 400 naming the field and changes nothing', async () => {
+    const browser = await as(owner);
+    const url = `/api/customers/${f.customerId}/backup/retention`;
+    const keep = { mail: null, drive: null, sharedDrives: null };
+    assert.deepEqual((await browser.get(url)).json(), keep, 'keep everything while licensed by default');
+
+    const year = { mail: { value: 1, unit: 'years' }, drive: null, sharedDrives: { value: 90, unit: 'days' } };
+    const versionsBefore = await f.ctx.db.$count(backupItemVersions);
+    const preview = await browser.post(`${url}/preview`, year);
+    assert.equal(preview.statusCode, 200, preview.body);
+    assert.deepEqual(preview.json(), { items: 0, bytes: 0 }, 'nothing is a year old yet');
+    assert.deepEqual((await browser.get(url)).json(), keep, 'a preview saves nothing');
+    assert.equal(await f.ctx.db.$count(backupItemVersions), versionsBefore, 'a preview deletes nothing');
+
+    const bad: Array<[string, unknown]> = [
+      ['mail', { ...year, mail: { value: -1, unit: 'days' } }],
+      ['calendar', { ...year, calendar: { value: 30, unit: 'days' } }],
+      ['drive', { ...year, drive: { value: 101, unit: 'years' } }],
+      ['sharedDrives', { ...year, sharedDrives: { value: 36_600, unit: 'days' } }],
+      ['unit', { ...year, mail: { value: 3, unit: 'weeks' } }],
+    ];
+    for (const [field, body] of bad) {
+      const refused = await browser.request('PUT', url, { body });
+      assert.equal(refused.statusCode, 400, `${field}: ${refused.body}`);
+      assert.match(refused.body, new RegExp(field), `the answer names ${field}`);
+    }
+    assert.deepEqual((await browser.get(url)).json(), keep, 'refused input changed nothing');
+
+    const saved = await browser.request('PUT', url, { body: year });
+    assert.equal(saved.statusCode, 200, saved.body);
+    assert.deepEqual(saved.json(), year);
+    assert.deepEqual((await browser.get(url)).json(), year);
+    const [entry] = await f.ctx.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, 'backup.retention.set'))
+      .orderBy(desc(auditLog.id))
+      .limit(1);
+    assert.deepEqual(entry?.details, { before: keep, after: year });
+    assert.equal(entry?.actorLabel, 'owner@acme.test');
+
+    const viewer = await as(readOnly);
+    assert.equal((await viewer.request('PUT', url, { body: keep })).statusCode, 403);
+    assert.equal((await viewer.post(`${url}/preview`, keep)).statusCode, 403);
+    const other = await as(stranger);
+    assert.equal((await other.get(url)).statusCode, 404);
+    await browser.request('PUT', url, { body: keep });
   });
 
   it('rejects bad input with a clear message and queues nothing', async () => {

@@ -1,6 +1,6 @@
 // Backup API: GET /api/customers/:customerId/backup/status, GET .../backup/runs (paged),
 // POST .../backup/runs (on-demand backup of some services and/or users) and GET/PUT
-// .../backup/settings (the daily backup window and the retention of closed versions). The tenant is loaded
+// .../backup/settings (the daily backup window; retention: retention-routes.ts). The tenant is loaded
 // first and authorised by policy; a tenant the caller cannot see answers 404.
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
@@ -11,7 +11,7 @@ import { backupHistoryAccess } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { getBackupSummary, listUserBackups } from './dashboard.ts';
 import { discoverSharedDriveSubjects } from './directory-subjects.ts';
-import { getRetention, retentionSchema, setRetention } from './maintenance.ts';
+import { retentionRoutes } from './retention-routes.ts';
 import { lastRunSchema, runStatus } from './run-schema.ts';
 import { backupWindowSchema, getBackupWindow, setBackupWindow } from './schedule.ts';
 import { scheduleRoutes } from './schedule-routes.ts';
@@ -160,21 +160,17 @@ const settingsResponse = z.object({
   window: z
     .object({ startHour: z.number(), hours: z.number(), timeZone: z.string() })
     .describe("Daily backup window, hours on the clocks of the tenant's time zone"),
-  retentionDays: z
-    .number()
-    .nullable()
-    .describe('Days a deleted or replaced item version is kept; null keeps every version'),
 });
 const settingsBody = z
   .object({
     window: backupWindowSchema.optional(),
-    retentionDays: retentionSchema.shape.days.optional(),
   })
   .strict();
 
 export const backupModule: ApiModule = (app, ctx) => {
   sharedDriveRoutes(app, ctx);
   scheduleRoutes(app, ctx);
+  retentionRoutes(app, ctx);
 
   app.get(
     '/api/customers/:customerId/backup/status',
@@ -290,7 +286,7 @@ export const backupModule: ApiModule = (app, ctx) => {
   async function settingsOf(customerId: string): Promise<z.infer<typeof settingsResponse>> {
     const window = await getBackupWindow(ctx, customerId);
     if (!window) throw notFound('Customer');
-    return { window, retentionDays: await getRetention(ctx, customerId) };
+    return { window };
   }
 
   app.get(
@@ -298,7 +294,7 @@ export const backupModule: ApiModule = (app, ctx) => {
     {
       schema: {
         tags: ['backup'],
-        summary: 'Backup settings: daily window and retention',
+        summary: 'Backup settings: the daily window (retention: /backup/retention)',
         params,
         response: { 200: settingsResponse },
       },
@@ -314,7 +310,7 @@ export const backupModule: ApiModule = (app, ctx) => {
     {
       schema: {
         tags: ['backup'],
-        summary: 'Change the backup window and/or the retention (fields left out are unchanged)',
+        summary: 'Change the backup window',
         params,
         body: settingsBody,
         response: { 200: settingsResponse },
@@ -326,7 +322,6 @@ export const backupModule: ApiModule = (app, ctx) => {
       await authorizeCustomer(ctx.db, actor, 'customer.settings.manage', customerId);
       const before = await settingsOf(customerId);
       if (request.body.window) await setBackupWindow(ctx, customerId, request.body.window);
-      if (request.body.retentionDays !== undefined) await setRetention(ctx, customerId, request.body.retentionDays);
       const after = await settingsOf(customerId);
       const who = auditActorOf(request);
       await ctx.audit.record({

@@ -252,8 +252,11 @@ export const backupTenantState = pgTable('backup_tenant_state', {
   customerId: uuid('customer_id')
     .primaryKey()
     .references(() => customers.id, { onDelete: 'cascade' }),
-  /** Versions closed longer ago than this many days are deleted; null keeps every version. */
-  retentionDays: integer('retention_days'),
+  /**
+   * Age limits per service group (modules/backup/retention.ts): versions no longer current for
+   * longer are pruned. Null (or a group's null) keeps everything while licensed.
+   */
+  retentionLimits: jsonb('retention_limits').$type<Record<string, { value: number; unit: 'days' | 'years' } | null>>(),
   lastRetentionAt: timestamp('last_retention_at', { withTimezone: true }),
   lastGcAt: timestamp('last_gc_at', { withTimezone: true }),
   lastGcReport: jsonb('last_gc_report').$type<Record<string, unknown>>(),

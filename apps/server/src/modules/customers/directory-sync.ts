@@ -288,7 +288,7 @@ async function writeDirectory(
         lastSyncedAt: now,
       };
       inserts.push(insert);
-      added.push({ ...insert, license: null, licensedAt: null, purgeAfter: null, purgedAt: null });
+      added.push({ ...insert, license: null, licensedAt: null, purgeAfter: null, purgedAt: null, legalHold: false });
       continue;
     }
     const changed =

@@ -44,10 +44,9 @@ export {
   defineCustomerJobs,
   directorySyncCron,
   directorySyncJob,
-  licensePurgeCron,
-  licensePurgeJob,
   scheduleCustomerJobs,
 } from './jobs.ts';
+export { legalHoldSchema, setLegalHold } from './legal-hold.ts';
 export {
   applyLicenseChanges,
   authorizedCustomerRow,
@@ -89,6 +88,7 @@ export {
   getConnection,
   hasDirectoryUsers,
   insertDirectoryUsers,
+  legalHoldGoogleIds,
   licenseCountsByCustomer,
   licensedEmails,
 } from './store.ts';

@@ -1,18 +1,15 @@
 // Background jobs of the customers module: the daily directory sync of every connected
-// tenant (fanned out into one job per tenant) and the daily 60-day license purge.
+// tenant (fanned out into one job per tenant). The 60-day license purge (purge.ts) runs in the
+// backup module's daily prune (backup.maintenance), with the retention's age limits.
 import { z } from 'zod';
 import type { JobQueue } from '../../jobs/queue.ts';
 import { type CustomersDeps, systemAuditActor } from './deps.ts';
 import { syncDirectory } from './directory-sync.ts';
-import { purgeExpiredLicenses } from './purge.ts';
 import { connectedCustomerIds } from './store.ts';
 
 export const directorySyncJob = 'directory-sync';
-export const licensePurgeJob = 'license-purge';
 /** Daily at 02:17 UTC (off the hour, when other cron work lands). */
 export const directorySyncCron = '17 2 * * *';
-/** Daily at 03:41 UTC. */
-export const licensePurgeCron = '41 3 * * *';
 
 export function defineCustomerJobs(jobs: JobQueue, deps: CustomersDeps): void {
   jobs.define(
@@ -35,18 +32,12 @@ export function defineCustomerJobs(jobs: JobQueue, deps: CustomersDeps): void {
     },
     { payload: z.object({ customerId: z.uuid().optional() }), retryLimit: 3, retryDelaySeconds: 300 },
   );
-  jobs.define(
-    licensePurgeJob,
-    async (_payload, run) => {
-      const report = await purgeExpiredLicenses(deps, systemAuditActor('license purge'));
-      run.logger.info({ purged: report.purged.length, failed: report.failed.length }, 'license purge done');
-      if (report.failed.length > 0) throw new Error(`${report.failed.length} users could not be purged; retrying`);
-    },
-    { payload: z.object({}), retryLimit: 5, retryDelaySeconds: 600 },
-  );
 }
+
+/** The former job of the 60-day purge, now part of backup.maintenance: its schedule is removed. */
+const retiredLicensePurgeJob = 'license-purge';
 
 export async function scheduleCustomerJobs(jobs: JobQueue): Promise<void> {
   await jobs.schedule(directorySyncJob, directorySyncCron);
-  await jobs.schedule(licensePurgeJob, licensePurgeCron);
+  await jobs.unschedule(retiredLicensePurgeJob);
 }

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, it } from 'node:test';
 import { eq } from 'drizzle-orm';
+import { z } from 'zod';
 import type { AppError } from '../../http/errors.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { type GoogleTestbed, startGoogleTestbed } from '../../testing/google-testbed.ts';
 import { customers } from '../tenancy/tables.ts';
 import { connectCustomer } from './connect.ts';
 import { systemAuditActor } from './deps.ts';
-import { defineCustomerJobs, directorySyncJob, licensePurgeJob, scheduleCustomerJobs } from './jobs.ts';
+import { defineCustomerJobs, directorySyncJob, scheduleCustomerJobs } from './jobs.ts';
 import { applyLicenseChanges, getLicensing } from './licensing.ts';
 import { purgeExpiredLicenses } from './purge.ts';
 import { directoryUsers } from './tables.ts';
@@ -198,12 +199,15 @@ forEachDatabase('licensing', (kind) => {
     assert.deepEqual((await purgeExpiredLicenses(bed.deps, actor)).purged, [], 'a purged user is not purged twice');
   });
 
-  it('the daily directory sync and purge are scheduled and a queued sync job syncs every connected tenant', async () => {
+  it('the daily directory sync is scheduled (the purge runs in the backup prune) and a queued sync job syncs every connected tenant', async () => {
     defineCustomerJobs(bed.ctx.jobs, bed.deps);
+    bed.ctx.jobs.define('license-purge', async () => {}, { payload: z.object({}) });
     await bed.ctx.jobs.start({ work: true });
+    // An installation that still has the retired license-purge schedule loses it.
+    await bed.ctx.jobs.schedule('license-purge', '41 3 * * *');
     await scheduleCustomerJobs(bed.ctx.jobs);
     const schedules = (await bed.ctx.jobs.schedules()).map((entry) => entry.name).sort();
-    assert.deepEqual(schedules, [directorySyncJob, licensePurgeJob]);
+    assert.deepEqual(schedules, [directorySyncJob]);
     bed.emulator.control.createUser({ email: email('queued.user'), givenName: 'Queued', familyName: 'User' });
     await bed.ctx.jobs.enqueue(directorySyncJob, {});
     for (;;) {

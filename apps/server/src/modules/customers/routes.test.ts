@@ -148,6 +148,50 @@ forEachDatabase('customers HTTP API', (kind) => {
     });
   });
 
+  describe('legal hold', () => {
+    const path = () => `/api/customers/${tenantA}/legal-hold`;
+    const put = (browser: Browser, body: unknown) => browser.request('PUT', path(), { body });
+    const held = async (email: string) =>
+      (await adminA.get(`/api/customers/${tenantA}/users?q=${email}`)).json().users[0]?.legalHold;
+
+    it('a super admin puts a user on legal hold and takes them off, each change audited; the Users list shows it', async () => {
+      const email = 'emma.petit@alpha.test';
+      assert.equal(await held(email), false, 'off by default');
+      const on = await put(adminA, { email, legalHold: true });
+      assert.equal(on.statusCode, 200, on.body);
+      assert.deepEqual(on.json(), { userId: await userIdOf(email), email, legalHold: true });
+      assert.equal(await held(email), true);
+      const [entry] = await bed.ctx.audit.query({ tenant: `customer:${tenantA}`, action: 'licenses.legal_hold_on' });
+      assert.equal(entry?.actorLabel, 'admin@alpha.test');
+      assert.equal(entry?.target, email);
+      assert.deepEqual(entry?.details, {
+        userId: await userIdOf(email),
+        before: { legalHold: false },
+        after: { legalHold: true },
+      });
+      assert.equal((await put(adminA, { email, legalHold: false })).statusCode, 200);
+      assert.equal(await held(email), false);
+    });
+
+    it('bad input is a 400 naming the field, an unknown user a 404 naming the address; neither changes anything; others are refused', async () => {
+      const email = 'emma.petit@alpha.test';
+      for (const [field, body] of [
+        ['email', { email: 'not-an-address', legalHold: true }],
+        ['legalHold', { email, legalHold: 'yes' }],
+      ] as const) {
+        const response = await put(adminA, body);
+        assert.equal(response.statusCode, 400, response.body);
+        assert.match(response.body, new RegExp(field));
+      }
+      const unknown = await put(adminA, { email: 'nobody@alpha.test', legalHold: true });
+      assert.equal(unknown.statusCode, 404);
+      assert.match(unknown.json().error.message, /nobody@alpha\.test/);
+      assert.equal((await put(endUserA, { email, legalHold: true })).statusCode, 403);
+      assert.equal((await put(adminB, { email, legalHold: true })).statusCode, 404);
+      assert.equal(await held(email), false);
+    });
+  });
+
   it('lists users with search, filters and the total', async () => {
     const all = (await adminA.get(`/api/customers/${tenantA}/users`)).json();
     assert.equal(all.total, 6);

@@ -18,6 +18,7 @@ import {
 } from './administrators.ts';
 import { type CustomersDeps, type CustomersModuleOptions, createCustomersDeps } from './deps.ts';
 import { requestDirectorySync } from './directory-sync.ts';
+import { legalHoldResponse, legalHoldSchema, setLegalHold } from './legal-hold.ts';
 import { applyLicenseChanges, getLicensing, setAutoAssign } from './licensing.ts';
 import { ownCustomerOverview } from './overview.ts';
 import {
@@ -212,6 +213,24 @@ export function registerCustomerRoutes(app: App, deps: CustomersDeps): void {
         tenantOf(actor, request.params.customerId),
         request.body,
       );
+    },
+  );
+
+  app.put(
+    '/api/customers/:customerId/legal-hold',
+    {
+      schema: {
+        tags,
+        summary: "Put a user on legal hold, or take them off: while on, none of the user's backups are pruned",
+        security,
+        params: customerIdParams,
+        body: legalHoldSchema,
+        response: { 200: legalHoldResponse },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return setLegalHold(deps, actor, auditActor(request), tenantOf(actor, request.params.customerId), request.body);
     },
   );
 

@@ -78,7 +78,7 @@ export async function allDirectoryUsers(db: Db, customerId: string): Promise<Dir
   return db.select().from(directoryUsers).where(eq(directoryUsers.customerId, customerId));
 }
 
-/** Users whose grace period ended and whose data has not been purged yet. */
+/** Users whose grace period ended and whose data has not been purged yet (a legal hold suspends the purge). */
 export async function usersDueForPurge(db: Db, now: Date, limit: number): Promise<DirectoryUserRow[]> {
   return db
     .select()
@@ -89,6 +89,7 @@ export async function usersDueForPurge(db: Db, now: Date, limit: number): Promis
         isNotNull(directoryUsers.purgeAfter),
         isNull(directoryUsers.purgedAt),
         lte(directoryUsers.purgeAfter, now),
+        eq(directoryUsers.legalHold, false),
       ),
     )
     .limit(limit);
@@ -125,6 +126,12 @@ export async function directoryUserGoogleId(db: Db, customerId: string, userId: 
     .from(directoryUsers)
     .where(and(eq(directoryUsers.id, userId), eq(directoryUsers.customerId, customerId)));
   return row?.googleId ?? null;
+}
+
+/** The Google ids of the tenant's users on legal hold, as a subquery (their backups are never pruned). */
+export function legalHoldGoogleIds(customerId: string): SQL {
+  return sql`(select ${directoryUsers.googleId} from ${directoryUsers}
+    where ${directoryUsers.customerId} = ${customerId} and ${directoryUsers.legalHold})`;
 }
 
 /**

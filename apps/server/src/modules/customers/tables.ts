@@ -81,6 +81,8 @@ export const directoryUsers = pgTable(
     purgeAfter: timestamp('purge_after', { withTimezone: true }),
     /** When the purge job removed the user's backup data (the license row stays for history). */
     purgedAt: timestamp('purged_at', { withTimezone: true }),
+    /** Legal hold (set by a super admin): no pruning of the user's backups, neither by age nor after the grace period. */
+    legalHold: boolean('legal_hold').notNull().default(false),
   },
   (table) => [
     uniqueIndex('directory_users_google_id_key').on(table.customerId, table.googleId),

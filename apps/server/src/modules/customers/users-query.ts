@@ -43,6 +43,8 @@ export const directoryUserView = z.object({
   /** When an unlicensed user's backups will be purged (60 days after the license was removed). */
   purgeAfter: z.string().nullable(),
   purgedAt: z.string().nullable(),
+  /** On: none of the user's backups are pruned (retention age limits, the 60-day purge). */
+  legalHold: z.boolean(),
   lastLoginAt: z.string().nullable(),
 });
 export type DirectoryUserView = z.infer<typeof directoryUserView>;
@@ -71,6 +73,7 @@ export function toUserView(row: DirectoryUserRow): DirectoryUserView {
     licensedAt: row.licensedAt?.toISOString() ?? null,
     purgeAfter: row.purgeAfter?.toISOString() ?? null,
     purgedAt: row.purgedAt?.toISOString() ?? null,
+    legalHold: row.legalHold,
     lastLoginAt: row.lastLoginAt?.toISOString() ?? null,
   };
 }

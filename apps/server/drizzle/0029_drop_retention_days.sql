@@ -1,0 +1,1 @@
+ALTER TABLE "backup_tenant_state" DROP COLUMN "retention_days";
