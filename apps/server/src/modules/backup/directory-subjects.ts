@@ -4,7 +4,7 @@
 import type { GoogleClient } from '@safehold/google';
 import type { AppContext } from '../../context.ts';
 import { getConnection, installationGoogleClient } from '../customers/index.ts';
-import type { BackupSubject } from './backup-jobs.ts';
+import type { BackupSubject } from './backup-types.ts';
 import { rememberSharedDrives } from './shared-drives.ts';
 
 /**

@@ -12,12 +12,13 @@ import { createCustomersDeps, purgeExpiredLicenses, systemAuditActor } from '../
 import { directoryUsers } from '../customers/tables.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
 import { backupCustomerHooks } from './customer-hooks.ts';
-import { collectGarbage, MAINTENANCE_JOB, runMaintenance, tenantState, verifySample } from './maintenance.ts';
+import { collectGarbage, MAINTENANCE_JOB, runMaintenance, verifySample } from './maintenance.ts';
 import { getRetention, keepEverything, previewPrune, pruneByAge, setRetention } from './retention.ts';
 import { scheduleBackupJobs } from './schedule.ts';
 import { getBackupStatus } from './status.ts';
 import { backupItemVersions, backupRuns, backupSources, repositoryPacks, tenantRepositoryKeys } from './tables.ts';
 import { openTenantRepository } from './tenant-repository.ts';
+import { tenantState } from './tenant-state.ts';
 
 const DAY = 86_400_000;
 

@@ -14,8 +14,9 @@ import { createCustomersDeps, purgeExpiredLicenses, systemAuditActor } from '../
 import { customerIdsWithStatus } from '../tenancy/index.ts';
 import { backupCustomerHooks } from './customer-hooks.ts';
 import { pruneByAge } from './retention.ts';
-import { backupItemVersions, backupTenantState, repositoryPacks, tenantRepositoryKeys } from './tables.ts';
+import { backupItemVersions, type backupTenantState, repositoryPacks, tenantRepositoryKeys } from './tables.ts';
 import { openTenantRepository, type TenantRepositoryDeps } from './tenant-repository.ts';
+import { tenantState, upsertState } from './tenant-state.ts';
 
 export const MAINTENANCE_JOB = 'backup.maintenance';
 /** Once a day at 12:40 UTC, away from the default backup window (01:00–07:00). */
@@ -27,25 +28,6 @@ export type RepositoryDamage = NonNullable<typeof backupTenantState.$inferSelect
 
 /** What the maintenance steps use: the rows, the clock, the log and the tenants' repositories. */
 export type MaintenanceDeps = Pick<AppContext, 'db' | 'clock' | 'logger'> & TenantRepositoryDeps;
-
-export async function upsertState(
-  ctx: Pick<AppContext, 'db'>,
-  customerId: string,
-  values: Partial<typeof backupTenantState.$inferInsert>,
-): Promise<void> {
-  await ctx.db
-    .insert(backupTenantState)
-    .values({ customerId, ...values })
-    .onConflictDoUpdate({ target: backupTenantState.customerId, set: values });
-}
-
-export async function tenantState(
-  ctx: Pick<AppContext, 'db'>,
-  customerId: string,
-): Promise<typeof backupTenantState.$inferSelect | undefined> {
-  const [row] = await ctx.db.select().from(backupTenantState).where(eq(backupTenantState.customerId, customerId));
-  return row;
-}
 
 /** Every repository object an item version of the tenant names: gc's live set. */
 async function liveObjectIds(ctx: Pick<AppContext, 'db'>, customerId: string): Promise<string[]> {

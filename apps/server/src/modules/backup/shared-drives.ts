@@ -7,8 +7,8 @@ import { and, asc, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { type LastRun, lastRunsBySource, latestPointFigures } from './dashboard.ts';
-import { tenantState, upsertState } from './maintenance.ts';
 import { backupSources, sharedDrives } from './tables.ts';
+import { tenantState, upsertState } from './tenant-state.ts';
 
 export type SharedDrive = typeof sharedDrives.$inferSelect;
 

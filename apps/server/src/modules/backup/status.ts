@@ -5,8 +5,8 @@ import { and, desc, eq, gte, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { type BackupService, backupServices, type RunStatus } from './backup-types.ts';
 import { itemAdvice } from './item-advice.ts';
-import { tenantState } from './maintenance.ts';
 import { backupItemVersions, backupRunErrors, backupRuns, backupSources } from './tables.ts';
+import { tenantState } from './tenant-state.ts';
 
 export interface SourceStatus {
   sourceId: string;
