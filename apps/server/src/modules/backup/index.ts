@@ -64,6 +64,7 @@ export {
   type VersionSearchOptions,
 } from './item-search.ts';
 export { getRetention, MAINTENANCE_JOB, setRetention } from './maintenance.ts';
+export { backupNotificationFacts } from './notification-facts.ts';
 export { customersWithPartialRuns, type PartialRunsOfCustomer } from './partial-runs.ts';
 export { exportTenantKeys, type KeyExport, keyExportSchema, RecoverError, recoverTenant } from './recover.ts';
 export { backupModule } from './routes.ts';
