@@ -79,7 +79,7 @@ forEachDatabase('Settings › Notifications over HTTP', (kind) => {
     const [entry] = await ctx.audit.query({ tenant: `customer:${tenantA}`, action: 'customer.notifications.set' });
     assert.equal(entry?.actorLabel, 'boss@a.example');
     assert.equal(entry?.target, 'a.example');
-    assert.deepEqual((entry?.details as { after: unknown }).after, {
+    assert.deepEqual((entry?.details as { after?: unknown } | undefined)?.after, {
       statusEmail: 'weekly',
       statusWeekday: 5,
       failureAlerts: true,

@@ -45,9 +45,9 @@ function tenantOf(actor: Actor, customerId: string): string {
 const kindLabel = { status: 'status emails', alerts: 'failure alerts' } as const;
 
 function page(title: string, message: string): string {
-  const escape = (text: string) =>
+  const escapeHtml = (text: string) =>
     text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)} · Safehold</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem"><h1>${escape(title)}</h1><p>${escape(message)}</p></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · Safehold</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
 }
 
 export const notificationSettingsModule: ApiModuleOf<NotificationSettingsContext> = (app, ctx) => {
