@@ -1,4 +1,6 @@
-// Customer console → Settings → "Reseller Settings" in Chromium: a connected customer whose
+// Customer console → Settings in Chromium. "Notifications": a super admin picks a weekly status
+// email, is told a bad extra address, saves a good one and resubscribes a recipient (1280 and
+// 390 px screenshots). "Reseller Settings": a connected customer whose
 // licensed super admin is signed in generates a transfer token (lifetime chosen), copies it
 // (read back from the clipboard), allows partner access, revokes the token and removes the
 // partner. The server runs in this process (the full module list and the built web app) on a
@@ -6,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
+import { notificationSettings, notificationUnsubscribes } from '../apps/server/src/modules/notifications/tables.ts';
 import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
 import { hashTransferToken } from '../apps/server/src/modules/transfer/index.ts';
 import { transferTokens } from '../apps/server/src/modules/transfer/tables.ts';
@@ -97,6 +100,67 @@ test('a licensed super admin generates, copies and revokes a transfer token, all
     assert.equal(await page.getByRole('button', { name: 'Remove partner', exact: true }).count(), 0);
     await screenshot(page, 'customer-settings-partner-removed');
   });
+});
+
+test('a super admin chooses a weekly status email, adds a recipient (a bad address is named) and resubscribes one', async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  t.after(() => browser.close());
+
+  const customer = await seedCustomer(server.ctx.db, server.ctx.clock, {
+    domain: 'notify.example',
+    name: 'Notify Example',
+    users: [{ email: 'boss@notify.example', license: 'standard', isAdmin: true }],
+    members: [{ email: 'boss@notify.example', role: 'super_admin' }],
+  });
+  await server.ctx.db
+    .insert(notificationUnsubscribes)
+    .values({ customerId: customer.id, email: 'gone@notify.example', kind: 'alerts' });
+  const sessionId = await signedInSession(server.ctx.db, server.ctx.clock, {
+    kind: 'customer',
+    customerMemberId: customer.members.get('boss@notify.example')!,
+  });
+  for (const width of [1280, 390]) {
+    const context = await browser.newContext({ baseURL: server.url, viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    await signIn(page, server, sessionId);
+    await withFailureScreenshot(page, `customer-settings-notifications-${width}`, async () => {
+      await page.goto('/customer/settings#notifications');
+      await waitForVisible(page, page.getByRole('heading', { name: 'Notifications', exact: true }), 'the section');
+      const section = page.getByRole('region', { name: 'Notifications' });
+      await waitForVisible(page, section.getByText('boss@notify.example'), 'the super admins listed');
+      if (width === 1280) {
+        await section.getByRole('combobox', { name: 'Status email' }).selectOption({ label: 'Weekly' });
+        await section.getByRole('combobox', { name: 'Day' }).selectOption({ label: 'Friday' });
+        const extra = section.getByLabel('Extra recipients', { exact: true });
+        await extra.fill('not-an-address');
+        await extra.press('Enter');
+        await section.getByRole('button', { name: 'Save notifications', exact: true }).click();
+        await waitForVisible(page, section.getByText('Not saved'), 'the refusal');
+        assert.match(
+          (await section.getByRole('alert').textContent()) ?? '',
+          /extraRecipients.*"not-an-address" is not an email address/,
+        );
+        await extra.press('Backspace');
+        await extra.fill('it@partner.example');
+        await extra.press('Enter');
+        await section.getByRole('button', { name: 'Save notifications', exact: true }).click();
+        await waitForVisible(page, section.getByRole('status').getByText('Saved.'), 'saved');
+        const [row] = await server.ctx.db
+          .select()
+          .from(notificationSettings)
+          .where(eq(notificationSettings.customerId, customer.id));
+        assert.equal(row?.statusEmail, 'weekly');
+        assert.equal(row?.statusWeekday, 5);
+        assert.deepEqual(row?.extraRecipients, ['it@partner.example']);
+        await section.getByRole('button', { name: 'Resubscribe gone@notify.example to failure alerts' }).click();
+        await section.getByText('gone@notify.example').waitFor({ state: 'detached' });
+      }
+      await section.scrollIntoViewIfNeeded();
+      await screenshot(page, `customer-settings-notifications-${width}`);
+    });
+    await context.close();
+  }
 });
 
 async function customerRow(id: string) {

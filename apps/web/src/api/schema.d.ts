@@ -2526,6 +2526,127 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Settings › Notifications: the status email, failure alerts, recipients and who unsubscribed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The super admins’ addresses (read only). */
+                            admins: string[];
+                            /** @description Further addresses that receive them. */
+                            extraRecipients: string[];
+                            /** @description Email at once when a user’s backup fails, is 26 hours late, or Google authorisation is lost. */
+                            failureAlerts: boolean;
+                            /** @description The tenant’s super admins receive them. */
+                            notifyAdmins: boolean;
+                            /**
+                             * @description The status email: off, every day, or once a week.
+                             * @enum {string}
+                             */
+                            statusEmail: "off" | "daily" | "weekly";
+                            /** @description The weekly email’s day (UTC), 0 = Sunday … 6 = Saturday. */
+                            statusWeekday: number;
+                            /** @description Recipients who followed an unsubscribe link, and from which mail. */
+                            unsubscribed: {
+                                email: string;
+                                /** @enum {string} */
+                                kind: "status" | "alerts";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        /** Change the notification settings given (the others stay); resubscribe recipients who unsubscribed */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        extraRecipients?: string[];
+                        failureAlerts?: boolean;
+                        notifyAdmins?: boolean;
+                        resubscribe?: {
+                            /** Format: email */
+                            email: string;
+                            /** @enum {string} */
+                            kind: "status" | "alerts";
+                        }[];
+                        /** @enum {string} */
+                        statusEmail?: "off" | "daily" | "weekly";
+                        statusWeekday?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The super admins’ addresses (read only). */
+                            admins: string[];
+                            /** @description Further addresses that receive them. */
+                            extraRecipients: string[];
+                            /** @description Email at once when a user’s backup fails, is 26 hours late, or Google authorisation is lost. */
+                            failureAlerts: boolean;
+                            /** @description The tenant’s super admins receive them. */
+                            notifyAdmins: boolean;
+                            /**
+                             * @description The status email: off, every day, or once a week.
+                             * @enum {string}
+                             */
+                            statusEmail: "off" | "daily" | "weekly";
+                            /** @description The weekly email’s day (UTC), 0 = Sunday … 6 = Saturday. */
+                            statusWeekday: number;
+                            /** @description Recipients who followed an unsubscribe link, and from which mail. */
+                            unsubscribed: {
+                                email: string;
+                                /** @enum {string} */
+                                kind: "status" | "alerts";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/org-units": {
         parameters: {
             query?: never;
@@ -3440,6 +3561,62 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An email's unsubscribe link: no sign-in; answers a page that says it is done */
+        get: {
+            parameters: {
+                query: {
+                    token: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /** One-click unsubscribe (RFC 8058 List-Unsubscribe-Post), for mail clients */
+        post: {
+            parameters: {
+                query: {
+                    token: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -7,6 +7,7 @@ import type { SessionUser } from '../api/identity.ts';
 import { mayManageAccessControls } from '../customer-roles.ts';
 import { ConsolePage } from './console-pages.tsx';
 import { AccessControlsSettings } from './settings/access-controls.tsx';
+import { NotificationSettingsSection } from './settings/notifications.tsx';
 import { ResellerSettings } from './settings/reseller-settings.tsx';
 import { SettingsSection, sectionAnchor } from './settings/settings-section.tsx';
 
@@ -20,6 +21,7 @@ function sectionsFor(user: SessionUser): Section[] {
   const sections: Section[] = [];
   if (mayManageAccessControls(user)) {
     sections.push({ title: 'Access controls', render: (id) => <AccessControlsSettings customerId={id} /> });
+    sections.push({ title: 'Notifications', render: (id) => <NotificationSettingsSection customerId={id} /> });
   }
   // The customer's relation to its partner is the customer's alone (the server refuses the
   // partner's staff): in a partner session the page says so instead.

@@ -97,6 +97,7 @@ forEachDatabase('Settings › Notifications over HTTP', (kind) => {
     const bad = await bossA.request('PUT', path(tenantA), { body: { extraRecipients: ['not an address'] } });
     assert.equal(bad.statusCode, 400, bad.body);
     assert.match(bad.json().error.field, /extraRecipients/);
+    assert.match(bad.json().error.message, /"not an address" is not an email address/);
     for (const body of [{}, { statusEmail: 'hourly' }, { statusWeekday: 7 }, { failureAlerts: true, extra: 1 }]) {
       assert.equal((await bossA.request('PUT', path(tenantA), { body })).statusCode, 400, JSON.stringify(body));
     }

@@ -37,7 +37,7 @@ export const notificationSettingsUpdateSchema = z
     failureAlerts: z.boolean().optional(),
     notifyAdmins: z.boolean().optional(),
     extraRecipients: z
-      .array(z.email({ message: 'Give a valid email address.' }))
+      .array(z.email({ error: (issue) => `${JSON.stringify(issue.input)} is not an email address.` }))
       .max(maxExtraRecipients)
       .optional(),
     /** Recipients to send that kind of mail again (they had unsubscribed). */
