@@ -3613,7 +3613,13 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            email: string;
+                            /** @enum {string} */
+                            kind: "status" | "alerts";
+                        };
+                    };
                 };
             };
         };

@@ -125,10 +125,14 @@ forEachDatabase('Settings › Notifications over HTTP', (kind) => {
     // One-click (RFC 8058): a POST, no cookies, no CSRF token; again is harmless.
     const oneClick = await createBrowser(app).request('POST', `/api/notifications/unsubscribe?token=${token}`);
     assert.equal(oneClick.statusCode, 200, oneClick.body);
+    assert.deepEqual(oneClick.json(), { email: 'ops@partner.test', kind: 'alerts' });
     const forged = `${token.split('.')[0]}.${'A'.repeat(43)}`;
     const refused = await createBrowser(app).get(`/api/notifications/unsubscribe?token=${forged}`);
     assert.equal(refused.statusCode, 400);
     assert.match(refused.body, /not valid/);
+    const refusedPost = await createBrowser(app).request('POST', `/api/notifications/unsubscribe?token=${forged}`);
+    assert.equal(refusedPost.statusCode, 400);
+    assert.equal(refusedPost.json().error.field, 'querystring.token');
     const [entry] = await ctx.audit.query({
       tenant: `customer:${tenantA}`,
       action: 'customer.notifications.unsubscribe',

@@ -2,12 +2,12 @@
 // notification settings (whoever manages its settings: the policy decides), and the
 // unsubscribe link of every notification email — a signed token, no sign-in: GET opens a page
 // that says it is done, POST is the one-click unsubscribe of RFC 8058 (List-Unsubscribe-Post).
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import type { ApiModuleOf } from '../../http/api-module.ts';
-import { notFound } from '../../http/errors.ts';
+import { AppError, notFound } from '../../http/errors.ts';
 import type { AuditService } from '../audit/index.ts';
 import { auditActorOf, requestMeta, requireActor } from '../identity/index.ts';
 import type { Actor } from '../policy/index.ts';
@@ -19,7 +19,7 @@ import {
   setNotificationSettings,
   unsubscribe,
 } from './settings.ts';
-import { readUnsubscribeToken, unsubscribeKey } from './unsubscribe.ts';
+import { notificationKinds, readUnsubscribeToken, unsubscribeKey } from './unsubscribe.ts';
 
 /** What the notification settings routes use of the AppContext. */
 export interface NotificationSettingsContext {
@@ -102,25 +102,13 @@ export const notificationSettingsModule: ApiModuleOf<NotificationSettingsContext
     },
   );
 
-  async function follow(request: FastifyRequest<{ Querystring: { token: string } }>, reply: FastifyReply) {
+  /** Records the unsubscribe a valid token names; null for a token this installation did not sign. */
+  async function follow(request: FastifyRequest<{ Querystring: { token: string } }>) {
     const claim = readUnsubscribeToken(key, request.query.token);
-    reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-    if (!claim) {
-      return reply
-        .code(400)
-        .type('text/html; charset=utf-8')
-        .send(page('Link not valid', 'This unsubscribe link is not valid. Copy the whole link from the email.'));
-    }
+    if (!claim) return null;
     await limiter.consume([{ rule: unsubscribeRule, subject: claim.email }]);
     await unsubscribe(ctx, claim, requestMeta(request));
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(
-        page(
-          'Unsubscribed',
-          `Done: ${claim.email} gets no more Safehold ${kindLabel[claim.kind]} for this domain. An administrator can add you again in Settings › Notifications.`,
-        ),
-      );
+    return claim;
   }
 
   app.get(
@@ -132,7 +120,22 @@ export const notificationSettingsModule: ApiModuleOf<NotificationSettingsContext
         querystring: tokenQuery,
       },
     },
-    follow,
+    async (request, reply) => {
+      const claim = await follow(request);
+      reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+      reply.type('text/html; charset=utf-8');
+      if (!claim) {
+        return reply
+          .code(400)
+          .send(page('Link not valid', 'This unsubscribe link is not valid. Copy the whole link from the email.'));
+      }
+      return reply.send(
+        page(
+          'Unsubscribed',
+          `Done: ${claim.email} gets no more Safehold ${kindLabel[claim.kind]} for this domain. An administrator can add you again in Settings › Notifications.`,
+        ),
+      );
+    },
   );
   app.post(
     '/api/notifications/unsubscribe',
@@ -143,8 +146,17 @@ export const notificationSettingsModule: ApiModuleOf<NotificationSettingsContext
         tags: ['notifications'],
         summary: 'One-click unsubscribe (RFC 8058 List-Unsubscribe-Post), for mail clients',
         querystring: tokenQuery,
+        response: { 200: z.object({ email: z.string(), kind: z.enum(notificationKinds) }) },
       },
     },
-    follow,
+    async (request) => {
+      const claim = await follow(request);
+      if (!claim) {
+        throw new AppError('invalid_link', 'querystring.token: this unsubscribe link is not valid.', {
+          field: 'querystring.token',
+        });
+      }
+      return { email: claim.email, kind: claim.kind };
+    },
   );
 };
