@@ -10,4 +10,12 @@ export { defineNotificationJobs, requestFailureCheck, scheduleNotificationJobs }
 export { createMailService, type MailService } from './mail.ts';
 export { outboxModule } from './routes.ts';
 export { notificationSettingsModule } from './settings-routes.ts';
-export { checkFailureAlerts, type NoticeDeps, sendStatusEmail, sendTenantNotices } from './tenant-notices.ts';
+export {
+  checkFailureAlerts,
+  failureRecipients,
+  type NoticeDeps,
+  type NoticeMailDeps,
+  sendNotice,
+  sendStatusEmail,
+  sendTenantNotices,
+} from './tenant-notices.ts';

@@ -48,8 +48,15 @@ export function unsubscribeUrl(
   return `${deps.config.publicUrl}/api/notifications/unsubscribe?token=${token}`;
 }
 
-async function sendToEach(
-  deps: NoticeDeps,
+/** What sending one notice to its recipients needs. */
+export type NoticeMailDeps = Pick<NoticeDeps, 'mail' | 'masterKey' | 'config'>;
+
+/**
+ * Sends one notice of the tenant to each recipient separately, each copy with that recipient's
+ * unsubscribe link in the text and the List-Unsubscribe headers (RFC 2369, RFC 8058).
+ */
+export async function sendNotice(
+  deps: NoticeMailDeps,
   customerId: string,
   kind: NotificationKind,
   recipients: readonly string[],
@@ -126,13 +133,19 @@ export async function sendStatusEmail(deps: NoticeDeps, customerId: string): Pro
   if (recipients.length === 0) return false;
   const report = await deps.facts.statusReport(customerId, due.since, now);
   const attention = report.runs.failed + report.runs.partial;
-  await sendToEach(deps, customerId, 'status', recipients, {
+  await sendNotice(deps, customerId, 'status', recipients, {
     subject: `Safehold ${settings.statusEmail} status for ${customer.domain}: ${
       attention > 0 ? `${attention} ${attention === 1 ? 'run needs' : 'runs need'} attention` : 'all backups succeeded'
     }`,
     text: statusEmailText(customer.domain, report, due.since, now, `${deps.config.publicUrl}/customer`),
   });
   return true;
+}
+
+/** Who receives the tenant's failure emails; null when it turned failure alerts off. */
+export async function failureRecipients(db: Db, customerId: string): Promise<string[] | null> {
+  const settings = await storedSettings(db, customerId);
+  return settings.failureAlerts ? recipientsOf(db, customerId, 'alerts') : null;
 }
 
 /**
@@ -164,7 +177,7 @@ export async function checkFailureAlerts(deps: NoticeDeps, customerId: string): 
   const told = causes.filter((cause) => fresh.has(cause.key));
   if (told.length === 0) return [];
   const recipients = await recipientsOf(deps.db, customerId, 'alerts');
-  for (const cause of told) await sendToEach(deps, customerId, 'alerts', recipients, cause);
+  for (const cause of told) await sendNotice(deps, customerId, 'alerts', recipients, cause);
   return told;
 }
 
