@@ -8,7 +8,7 @@ import { buildApp } from '../../http/app.ts';
 import { createBrowser } from '../../testing/browser.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { type Received, startSmtp } from '../../testing/smtp.ts';
-import { customerConnections } from '../customers/tables.ts';
+import { customerConnections, directoryUsers } from '../customers/tables.ts';
 import { identityModule } from '../identity/index.ts';
 import { customerMembers } from '../identity/tables.ts';
 import {
@@ -17,6 +17,7 @@ import {
   type NoticeDeps,
   notificationSettingsModule,
   sendStatusEmail,
+  sendTenantNotices,
 } from '../notifications/index.ts';
 import { notificationSettings } from '../notifications/tables.ts';
 import { customers } from '../tenancy/tables.ts';
@@ -177,6 +178,31 @@ forEachDatabase('customer notification emails over SMTP', (kind) => {
     assert.match(decoded(smtp.received[0]?.data ?? ''), /domain-wide delegation was revoked/);
   });
 
+  it('a licensed user with no successful backup for more than 26 hours is told once', async () => {
+    await ctx.db.insert(directoryUsers).values({
+      id: randomUUID(),
+      customerId: tenant,
+      googleId: 'g-ann@a.example-gmail',
+      primaryEmail: 'ann@a.example',
+      license: 'standard',
+      firstSeenAt: ctx.clock.now(),
+      lastSyncedAt: ctx.clock.now(),
+    });
+    await run('ann@a.example', 'gmail', 'success');
+    await ctx.db.update(backupSources).set({ lastSuccessAt: ctx.clock.now() });
+    ctx.clock.advance(25 * 3600_000);
+    assert.deepEqual(await checkFailureAlerts(deps, tenant), [], 'not late yet');
+    ctx.clock.advance(2 * 3600_000);
+    const told = await checkFailureAlerts(deps, tenant);
+    assert.deepEqual(
+      told.map((cause) => cause.key),
+      ['backup_overdue:ann@a.example'],
+    );
+    assert.match(decoded(smtp.received[0]?.data ?? ''), /ann@a\.example has not been backed up for more than 26 hours/);
+    assert.deepEqual(await checkFailureAlerts(deps, tenant), [], 'not repeated while it lasts');
+    assert.equal(smtp.received.length, 3);
+  });
+
   it('with failure alerts off nothing is sent', async () => {
     await ctx.db.update(notificationSettings).set({ failureAlerts: false });
     await run('ann@a.example', 'gmail', 'failed', { error: 'x' });
@@ -200,5 +226,12 @@ forEachDatabase('customer notification emails over SMTP', (kind) => {
     assert.match(text, /item-cannotDownloadFile: cannotDownloadFile\s+What to do: /);
     assert.equal(await sendStatusEmail(deps, tenant), false, 'not twice the same day');
     assert.equal(smtp.received.length, 3);
+  });
+
+  it('the periodic job sends each tenant in service its due status email and new alerts, once', async () => {
+    await run('ann@a.example', 'gmail', 'failed', { error: 'boom' });
+    assert.deepEqual(await sendTenantNotices(deps), { statusEmails: 1, alertEmails: 1 });
+    assert.equal(smtp.received.length, 6, 'three recipients, two emails each');
+    assert.deepEqual(await sendTenantNotices(deps), { statusEmails: 0, alertEmails: 0 });
   });
 });
