@@ -105,8 +105,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   // and a check of the customer's immediate failure alerts (Settings › Notifications).
   defineBackupJobs(jobs, () => runtime, undefined, {
     runEnded: async (run) => {
-      await publishBackupRunEnded(runtime, run);
+      // Queued first: a failing webhook must not delay the customer's own alert.
       await requestFailureCheck(jobs, run.customerId);
+      await publishBackupRunEnded(runtime, run);
     },
   });
   // The customer's status emails and failure alerts read the backup engine's facts, passed in here.
