@@ -8,7 +8,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
-import type { Logger } from '../../logger.ts';
 import { customerIdsWithStatus, getCustomer, inServiceStatuses } from '../tenancy/index.ts';
 import type { FailureCause, NotificationFacts, StatusReport } from './facts.ts';
 import type { MailService } from './mail.ts';
@@ -21,7 +20,6 @@ export interface NoticeDeps {
   clock: Clock;
   mail: MailService;
   masterKey: Buffer;
-  logger: Logger;
   config: { publicUrl: string };
   facts: NotificationFacts;
 }
