@@ -12,6 +12,7 @@ import { eq } from 'drizzle-orm';
 import { backupItemVersions, backupSources, backupTenantState } from '../apps/server/src/modules/backup/tables.ts';
 import { customerConnections, directoryUsers } from '../apps/server/src/modules/customers/tables.ts';
 import { customerMembers } from '../apps/server/src/modules/identity/tables.ts';
+import { notificationSettings, notificationUnsubscribes } from '../apps/server/src/modules/notifications/tables.ts';
 import { customers } from '../apps/server/src/modules/tenancy/tables.ts';
 import { hashTransferToken } from '../apps/server/src/modules/transfer/index.ts';
 import { transferTokens } from '../apps/server/src/modules/transfer/tables.ts';
@@ -408,6 +409,67 @@ test('a super admin limits mail to 1 year in Retention, sees what the next prune
         assert.equal(await hold.isChecked(), true);
         await screenshot(page, 'customer-license-manager-legal-hold-390');
       }
+    });
+    await context.close();
+  }
+});
+
+test('a super admin chooses a weekly status email, adds a recipient (a bad address is named) and resubscribes one', async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  t.after(() => browser.close());
+
+  const customer = await seedCustomer(server.ctx.db, server.ctx.clock, {
+    domain: 'notify.example',
+    name: 'Notify Example',
+    users: [{ email: 'boss@notify.example', license: 'standard', isAdmin: true }],
+    members: [{ email: 'boss@notify.example', role: 'super_admin' }],
+  });
+  await server.ctx.db
+    .insert(notificationUnsubscribes)
+    .values({ customerId: customer.id, email: 'gone@notify.example', kind: 'alerts' });
+  const sessionId = await signedInSession(server.ctx.db, server.ctx.clock, {
+    kind: 'customer',
+    customerMemberId: customer.members.get('boss@notify.example')!,
+  });
+  for (const width of [1280, 390]) {
+    const context = await browser.newContext({ baseURL: server.url, viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    await signIn(page, server, sessionId);
+    await withFailureScreenshot(page, `customer-settings-notifications-${width}`, async () => {
+      await page.goto('/customer/settings#notifications');
+      await waitForVisible(page, page.getByRole('heading', { name: 'Notifications', exact: true }), 'the section');
+      const section = page.getByRole('region', { name: 'Notifications' });
+      await waitForVisible(page, section.getByText('boss@notify.example'), 'the super admins listed');
+      if (width === 1280) {
+        await section.getByRole('combobox', { name: 'Status email' }).selectOption({ label: 'Weekly' });
+        await section.getByRole('combobox', { name: 'Day' }).selectOption({ label: 'Friday' });
+        const extra = section.getByLabel('Extra recipients', { exact: true });
+        await extra.fill('not-an-address');
+        await extra.press('Enter');
+        await section.getByRole('button', { name: 'Save notifications', exact: true }).click();
+        await waitForVisible(page, section.getByText('Not saved'), 'the refusal');
+        assert.match(
+          (await section.getByRole('alert').textContent()) ?? '',
+          /extraRecipients.*"not-an-address" is not an email address/,
+        );
+        await extra.press('Backspace');
+        await extra.fill('it@partner.example');
+        await extra.press('Enter');
+        await section.getByRole('button', { name: 'Save notifications', exact: true }).click();
+        await waitForVisible(page, section.getByRole('status').getByText('Saved.'), 'saved');
+        const [row] = await server.ctx.db
+          .select()
+          .from(notificationSettings)
+          .where(eq(notificationSettings.customerId, customer.id));
+        assert.equal(row?.statusEmail, 'weekly');
+        assert.equal(row?.statusWeekday, 5);
+        assert.deepEqual(row?.extraRecipients, ['it@partner.example']);
+        await section.getByRole('button', { name: 'Resubscribe gone@notify.example to failure alerts' }).click();
+        await section.getByText('gone@notify.example').waitFor({ state: 'detached' });
+      }
+      await section.scrollIntoViewIfNeeded();
+      await screenshot(page, `customer-settings-notifications-${width}`);
     });
     await context.close();
   }

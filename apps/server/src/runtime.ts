@@ -14,12 +14,22 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { defineAlertJobs, scheduleAlertJobs } from './modules/alerts/index.ts';
 import { createAuditService } from './modules/audit/index.ts';
-import { backupCustomerHooks, defineBackupJobs, scheduleBackupJobs } from './modules/backup/index.ts';
+import {
+  backupCustomerHooks,
+  backupNotificationFacts,
+  defineBackupJobs,
+  scheduleBackupJobs,
+} from './modules/backup/index.ts';
 import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/index.ts';
 import { defineExportJobs, deleteExpiredExports } from './modules/export/index.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { defineIntegrationJobs, publishAlertChanged, publishBackupRunEnded } from './modules/integrations/index.ts';
-import { createMailService } from './modules/notifications/index.ts';
+import {
+  createMailService,
+  defineNotificationJobs,
+  requestFailureCheck,
+  scheduleNotificationJobs,
+} from './modules/notifications/index.ts';
 import { defineResellerJobs, scheduleResellerJobs } from './modules/reseller/index.ts';
 import { defineRestoreJobs } from './modules/restore/index.ts';
 import { defineUsageJobs, scheduleUsageJobs } from './modules/usage/index.ts';
@@ -96,12 +106,17 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   // The customers module reads the configuration through the runtime at each run: `start`
   // replaces runtime.config when it starts the demo emulator.
   defineCustomerJobs(jobs, createCustomersDeps(runtime, { hooks: backupCustomerHooks(runtime) }));
-  // Runs that end failed or partial become the partner's backup.failed / backup.partial webhooks.
+  // Runs that end failed or partial become the partner's backup.failed / backup.partial webhooks,
+  // and a check of the customer's immediate failure alerts (Settings › Notifications).
   defineBackupJobs(jobs, () => runtime, undefined, {
     runEnded: async (run) => {
+      // Queued first: a failing webhook must not delay the customer's own alert.
+      await requestFailureCheck(jobs, run.customerId);
       await publishBackupRunEnded(runtime, run);
     },
   });
+  // The customer's status emails and failure alerts read the backup engine's facts, passed in here.
+  defineNotificationJobs(jobs, () => ({ ...runtime, facts: backupNotificationFacts(runtime) }));
   defineExportJobs(jobs, () => runtime);
   defineResellerJobs(jobs, runtime);
   // Alerts opened and resolved become the partner's alert.* (and customer.trial_ending) webhooks.
@@ -170,5 +185,6 @@ export async function startWorkers(runtime: Runtime): Promise<void> {
   await scheduleBackupJobs(runtime.jobs);
   await scheduleResellerJobs(runtime.jobs);
   await scheduleAlertJobs(runtime.jobs);
+  await scheduleNotificationJobs(runtime.jobs);
   await scheduleUsageJobs(runtime.jobs);
 }

@@ -440,6 +440,27 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
+  'GET /api/customers/:customerId/notifications': {
+    // Settings › Notifications: whoever manages the customer's settings.
+    own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'PUT /api/customers/:customerId/notifications': {
+    body: () => ({ failureAlerts: true }),
+    own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  // An email's unsubscribe link: the signed token is the authority, no sign-in (a bad one: 400).
+  'GET /api/notifications/unsubscribe': {
+    query: () => ({ token: 'not-a-token' }),
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
+  'POST /api/notifications/unsubscribe': {
+    query: () => ({ token: 'not-a-token' }),
+    own:   'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+    other: 'ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok',
+  },
   'PUT /api/customers/:customerId/partner-access': {
     body: () => ({ allowed: false }),
     own:   '401 403 403 403 403 403 404 403 403 ok  403 403',

@@ -10,7 +10,7 @@ import { demoModule } from '../modules/demo/index.ts';
 import { exportModule } from '../modules/export/index.ts';
 import { identityModule } from '../modules/identity/index.ts';
 import { integrationsModule } from '../modules/integrations/index.ts';
-import { outboxModule } from '../modules/notifications/index.ts';
+import { notificationSettingsModule, outboxModule } from '../modules/notifications/index.ts';
 import { operationsModule } from '../modules/operations/index.ts';
 import { partnersModule } from '../modules/partners/index.ts';
 import { resellerModule } from '../modules/reseller/index.ts';
@@ -41,4 +41,5 @@ export const apiModules: ApiModule[] = [
   restoreModule,
   usageModule,
   operationsModule,
+  notificationSettingsModule,
 ];

@@ -8,6 +8,7 @@ import { mayManageAccessControls, mayManageAdministrators, mayManageRetention } 
 import { ConsolePage } from './console-pages.tsx';
 import { AccessControlsSettings } from './settings/access-controls.tsx';
 import { AdministratorsSettings } from './settings/administrators.tsx';
+import { NotificationSettingsSection } from './settings/notifications.tsx';
 import { ResellerSettings } from './settings/reseller-settings.tsx';
 import { RetentionSettings } from './settings/retention.tsx';
 import { ScheduleSettings } from './settings/schedule.tsx';
@@ -29,6 +30,7 @@ function sectionsFor(user: SessionUser): Section[] {
   }
   if (mayManageAccessControls(user)) {
     sections.push({ title: 'Schedule', render: (id) => <ScheduleSettings customerId={id} /> });
+    sections.push({ title: 'Notifications', render: (id) => <NotificationSettingsSection customerId={id} /> });
   }
   if (mayManageAdministrators(user)) {
     sections.push({ title: 'Administrators', render: (id) => <AdministratorsSettings customerId={id} /> });

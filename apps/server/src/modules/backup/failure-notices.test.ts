@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { customerConnections } from '../customers/tables.ts';
 import { customerMembers } from '../identity/tables.ts';
-import { outbox } from '../notifications/tables.ts';
+import { notificationSettings, outbox } from '../notifications/tables.ts';
 import { customers } from '../tenancy/tables.ts';
 import { notifyBackupFailures } from './failure-notices.ts';
 import { ALREADY_RUNNING_REASON, AUTHORISATION_LOST_REASON } from './run-source.ts';
@@ -139,5 +139,18 @@ forEachDatabase('backup failure digests', (kind) => {
       left.every((row) => row.notifiedAt !== null),
       'marked as told, so they are not looked at again',
     );
+  });
+
+  it('follows Settings › Notifications: extra recipients hear too, each with an unsubscribe link; alerts off, nobody', async () => {
+    const a = await tenant('set.example', ['boss@set.example']);
+    await ctx.db.insert(notificationSettings).values({ customerId: a, extraRecipients: ['ops@partner.test'] });
+    await run(a, 'ann@set.example', 'gmail', 'failed', { error: 'boom' });
+    assert.deepEqual((await notifyBackupFailures(ctx)).emails[0]?.to, ['boss@set.example', 'ops@partner.test']);
+    for (const mail of await mails())
+      assert.match(mail.text, /Unsubscribe: http\S+\/api\/notifications\/unsubscribe\?token=/);
+    await ctx.db.update(notificationSettings).set({ failureAlerts: false });
+    await run(a, 'bob@set.example', 'gmail', 'failed', { error: 'boom again' });
+    assert.deepEqual((await notifyBackupFailures(ctx)).emails, []);
+    assert.equal((await mails()).length, 2);
   });
 });

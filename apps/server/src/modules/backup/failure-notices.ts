@@ -1,5 +1,7 @@
 // Emails about backups that need attention (PRODUCT.md §3 "failure alerts"): failed and partial
-// runs are told to the customer's super admins in ONE digest per tenant per batch — the daily
+// runs are told to the tenant's failure-alert recipients (Settings › Notifications: by default its
+// super admins; none when failure alerts are off; each copy with its unsubscribe link) in ONE
+// digest per tenant per batch — the daily
 // scheduled cycle or an on-demand backup — never one email per source. A tenant's digest waits
 // until none of its runs is queued or running (the batch is over), or at most `maxDelayHours`
 // after the oldest untold failure (a tenant that is never idle still hears). Runs skipped as
@@ -11,7 +13,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import { getConnection } from '../customers/index.ts';
-import { superAdminEmails } from '../identity/index.ts';
+import { failureRecipients, sendNotice } from '../notifications/index.ts';
 import { getCustomer } from '../tenancy/index.ts';
 import { itemAdvice } from './item-advice.ts';
 import { ALREADY_RUNNING_REASON, AUTHORISATION_LOST_REASON } from './run-source.ts';
@@ -64,7 +66,7 @@ export async function notifyBackupFailures(
 }
 
 async function sendDigest(
-  ctx: Pick<AppContext, 'config' | 'db' | 'logger' | 'mail'>,
+  ctx: Pick<AppContext, 'config' | 'db' | 'logger' | 'mail' | 'masterKey'>,
   customerId: string,
   now: Date,
 ): Promise<NoticeReport['emails'][number] | null> {
@@ -99,9 +101,13 @@ async function sendDigest(
       domain: tenant.domain,
       adminEmail: (await getConnection(ctx.db, customerId))?.adminEmail ?? null,
     };
-    const recipients = await superAdminEmails(ctx.db, customerId);
-    if (recipients.length === 0 && customer?.adminEmail) recipients.push(customer.adminEmail);
-    if (customer && recipients.length > 0) {
+    // Settings › Notifications decides who hears (its failure alerts switch, recipients and
+    // unsubscribes); a tenant with no recipient at all still tells the admin who connected it.
+    const recipients = await failureRecipients(ctx.db, customerId);
+    if (recipients?.length === 0 && customer?.adminEmail) recipients.push(customer.adminEmail);
+    if (recipients === null) {
+      ctx.logger.info({ customerId, runs: worth.length }, 'backup failures not emailed: failure alerts are off');
+    } else if (customer && recipients.length > 0) {
       const errors = await ctx.db
         .select({ runId: backupRunErrors.runId, item: backupRunErrors.itemKey, reason: backupRunErrors.reason })
         .from(backupRunErrors)
@@ -132,7 +138,7 @@ async function sendDigest(
         'A failed backup stored nothing new for that user and service; a partial one stored everything except ' +
         'the items listed. The next backup retries them. The backup status page of the customer console ' +
         `lists every run and item: ${ctx.config.publicUrl}/customer\n`;
-      for (const to of recipients) await ctx.mail.send({ to, subject, text });
+      await sendNotice(ctx, customerId, 'alerts', recipients, { subject, text });
       sent = { customerId, to: recipients, runs: worth.length };
       ctx.logger.info({ customerId, runs: worth.length, recipients: recipients.length }, 'backup failure digest sent');
     } else {

@@ -65,6 +65,7 @@ export {
   type VersionSearchOptions,
 } from './item-search.ts';
 export { MAINTENANCE_JOB } from './maintenance.ts';
+export { backupNotificationFacts } from './notification-facts.ts';
 export { customersWithPartialRuns, type PartialRunsOfCustomer } from './partial-runs.ts';
 export { exportTenantKeys, type KeyExport, keyExportSchema, RecoverError, recoverTenant } from './recover.ts';
 export {

@@ -21,6 +21,8 @@ export interface MailMessage {
    * but replaced by `removedSecret` in the copy kept when SMTP delivers the mail.
    */
   secrets?: readonly string[];
+  /** Extra headers sent over SMTP (e.g. List-Unsubscribe); the outbox does not keep them. */
+  headers?: Record<string, string>;
 }
 
 export const removedSecret = '[link removed: sent by email only]';
@@ -53,14 +55,14 @@ export function createMailService({
 }): MailService {
   const transport = smtp ? nodemailer.createTransport(smtp.url) : null;
   return {
-    async send({ secrets = [], ...message }) {
+    async send({ secrets = [], headers, ...message }) {
       const id = randomUUID();
       // Without SMTP the outbox is the delivery, so it must keep the links whole.
       const kept = transport ? withoutSecrets(message, secrets) : message;
       await db.insert(outbox).values({ id, ...kept, html: kept.html ?? null, createdAt: clock.now() });
       if (transport && smtp) {
         try {
-          await transport.sendMail({ from: smtp.from, ...message });
+          await transport.sendMail({ from: smtp.from, ...message, ...(headers ? { headers } : {}) });
           await db.update(outbox).set({ sentAt: clock.now() }).where(eq(outbox.id, id));
         } catch (error) {
           // Kept in the outbox with the reason, so nothing is silently lost.
