@@ -2,10 +2,11 @@
 // with the SDK's defaults a streamed upload to s3rver reads back with extra bytes (DESIGN §4).
 //
 // Object Lock (docs/deployment.md "Immutable backups"): with `objectLock` set, every pack
-// (`data/`) and snapshot manifest (`snapshots/`) is written with ObjectLockMode and
-// ObjectLockRetainUntilDate = now + days, and a Content-MD5 as AWS requires of a PutObject that
-// carries lock settings. Index files, plans and writer locks are rewritten and deleted as the
-// repository works, so they stay unlocked (everything they hold can be rebuilt from the packs).
+// (`data/`), snapshot manifest (`snapshots/`) and the write-once `config` and `keys/` files are
+// written with ObjectLockMode and ObjectLockRetainUntilDate = now + days, and a Content-MD5 as AWS
+// requires of a PutObject carrying lock settings. Index files, plans and writer locks are
+// rewritten and deleted as the repository works, so they stay unlocked (the index can be rebuilt
+// from the packs, §6.5 of docs/repository-format.md).
 import { createHash } from 'node:crypto';
 import {
   DeleteObjectCommand,
@@ -35,9 +36,9 @@ export interface S3BackendOptions {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The objects written under retention: packs and snapshot manifests. */
+/** The objects written under retention: packs, snapshot manifests, `config` and key files. */
 export function isLockedKind(name: string): boolean {
-  return name.startsWith('data/') || name.startsWith('snapshots/');
+  return name.startsWith('data/') || name.startsWith('snapshots/') || name.startsWith('keys/') || name === 'config';
 }
 
 function errorName(error: unknown): string | undefined {

@@ -79,12 +79,20 @@ describe('S3 Object Lock', () => {
         assert.equal(new Date(String(put.headers['x-amz-object-lock-retain-until-date'])).toISOString(), expected);
         assert.match(String(put.headers['content-md5']), /^[A-Za-z0-9+/]{22}==$/);
       }
-      // Index files, locks, plans, keys and config are rewritten and deleted as the repository
-      // works: they stay unlocked.
-      const others = proxy.requests.filter(
-        (r) => r.method === 'PUT' && r.key.startsWith(`${prefix}/`) && !/\/(data|snapshots)\//.test(r.key),
+      // config (and a password's key file, not written here: keys are given) are write-once, locked too.
+      const writeOnce = puts(`${prefix}/`).filter(
+        (r) => r.key === `${prefix}/config` || r.key.startsWith(`${prefix}/keys/`),
       );
+      assert.deepEqual(
+        writeOnce.map((r) => r.key),
+        [`${prefix}/config`],
+      );
+      for (const put of writeOnce) assert.equal(put.headers['x-amz-object-lock-mode'], mode.toUpperCase(), put.key);
+      // Index files, writer locks and plans are rewritten and deleted as the repository works:
+      // they stay unlocked.
+      const others = puts(`${prefix}/`).filter((r) => /\/(index|locks|plans)\//.test(r.key));
       assert.ok(others.some((r) => r.key.includes('/index/')));
+      assert.ok(others.some((r) => r.key.includes('/locks/')));
       for (const put of others) assert.equal(put.headers['x-amz-object-lock-mode'], undefined, put.key);
 
       const [pack] = packPuts;
@@ -258,6 +266,9 @@ describe('S3 Object Lock', () => {
     assert.equal(await runRepoCommand(['put-mail', '--repo', url, mail], io), 0);
     assert.ok(puts('cli/data/').every((r) => r.headers['x-amz-object-lock-mode'] === 'GOVERNANCE'));
     assert.ok(puts('cli/data/').length >= 1);
+    // With a password, `init` writes a key file: locked like config.
+    assert.equal(puts('cli/keys/').length, 1);
+    assert.equal(puts('cli/keys/')[0]!.headers['x-amz-object-lock-mode'], 'GOVERNANCE');
     assert.equal(await runRepoCommand(['restore-mail', '--repo', url, '--to', join(dir, 'back')], io), 0);
     assert.equal(await readFile(join(dir, 'back', 'ann', 'one.eml'), 'utf8'), body);
     assert.equal(await runRepoCommand(['verify', '--repo', url], io), 0);
