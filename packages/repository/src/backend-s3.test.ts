@@ -1,9 +1,8 @@
 // The S3 backend against a real local S3-compatible server (s3rver, run as its own process
 // with --openssl-legacy-provider): the repository, its maintenance and the CLI work on it.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,10 +12,10 @@ import { garbageCollect } from './gc.ts';
 import { generateKeys } from './keys.ts';
 import { rebuildIndex } from './rebuild-index.ts';
 import { createRepository, openRepository } from './repository.ts';
+import { s3rverCredentials, startS3rver } from './s3rver.fixture.ts';
 import { verifyRepository } from './verify.ts';
 
-const s3rverBin = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const credentials = s3rverCredentials;
 
 describe('S3 backend on a local s3rver', () => {
   let dir: string;
@@ -24,32 +23,7 @@ describe('S3 backend on a local s3rver', () => {
   let endpoint: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'safehold-s3-'));
-    await mkdir(join(dir, 's3'));
-    server = spawn(
-      process.execPath,
-      [
-        '--openssl-legacy-provider',
-        s3rverBin,
-        '-d',
-        join(dir, 's3'),
-        '-a',
-        '127.0.0.1',
-        '-p',
-        '0',
-        '--configure-bucket',
-        'backups',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    endpoint = await new Promise<string>((resolve, reject) => {
-      let seen = '';
-      server.stdout!.on('data', (data: Buffer) => {
-        seen += data.toString();
-        const match = /listening on ([\d.]+):(\d+)/.exec(seen);
-        if (match) resolve(`http://${match[1]}:${match[2]}`);
-      });
-      server.on('exit', (code) => reject(new Error(`s3rver exited ${code}`)));
-    });
+    ({ endpoint, server } = await startS3rver(dir, ['backups']));
   });
   after(async () => {
     server.kill();

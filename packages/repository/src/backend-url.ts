@@ -4,8 +4,10 @@ import { resolve } from 'node:path';
 import type { Backend } from './backend.ts';
 import { createFilesystemBackend } from './backend-filesystem.ts';
 import { RepositoryError } from './errors.ts';
+import { objectLockFromEnv } from './object-lock.ts';
 
 export async function backendFromUrl(url: string, env: NodeJS.ProcessEnv = process.env): Promise<Backend> {
+  const objectLock = objectLockFromEnv(env);
   if (url.startsWith('s3://')) {
     const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
     if (!match) throw new RepositoryError('bad-input', `"${url}" is not an s3://bucket/prefix URL`);
@@ -19,10 +21,17 @@ export async function backendFromUrl(url: string, env: NodeJS.ProcessEnv = proce
       endpoint: env.S3_ENDPOINT,
       region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+      objectLock,
     });
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     throw new RepositoryError('bad-input', `unsupported repository URL "${url}" (a directory or s3://bucket/prefix)`);
+  }
+  if (objectLock) {
+    throw new RepositoryError(
+      'bad-input',
+      `S3_OBJECT_LOCK_MODE=${objectLock.mode} needs an s3:// repository; a filesystem repository (${url}) cannot lock objects`,
+    );
   }
   return createFilesystemBackend(resolve(url));
 }

@@ -15,6 +15,11 @@ export interface Backend {
   list(prefix: string): AsyncIterable<BackendObject>;
   /** Deletes an object; deleting a missing object is not an error. */
   delete(name: string): Promise<void>;
+  /**
+   * With S3 Object Lock: the date before which the object cannot be deleted, or null when it is
+   * not locked (or is missing). Backends without locks leave this out.
+   */
+  retainedUntil?(name: string): Promise<Date | null>;
   /** A human-readable location, for messages. */
   readonly location: string;
   /** For local backends: the file holding an object, so worker threads can read it directly. */

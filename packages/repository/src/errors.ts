@@ -8,7 +8,9 @@ export type RepositoryErrorCode =
   | 'wrong-password'
   | 'wrong-keys'
   | 'damaged'
-  | 'bad-input';
+  | 'bad-input'
+  /** The object is under S3 Object Lock retention: it cannot be deleted before its date. */
+  | 'locked';
 
 export class RepositoryError extends Error {
   readonly code: RepositoryErrorCode;

@@ -29,6 +29,11 @@ export interface GcReport {
   sparedPacks: number;
   /** Plans left for a later gc because a writer older than them is still running. */
   waitingPlans: number;
+  /**
+   * Dead packs still under S3 Object Lock retention: not deleted (the store would refuse), kept
+   * condemned in a plan and deleted by a later gc once their retain-until date has passed.
+   */
+  lockedPacks: number;
 }
 
 /** Live blob ids: the roots plus, for descriptors, their chunks. */
@@ -116,6 +121,7 @@ export async function garbageCollect(repo: Repository, options: GcOptions): Prom
     deletedBytes: 0,
     sparedPacks: 0,
     waitingPlans: 0,
+    lockedPacks: 0,
   };
 
   // 2. Mark.
@@ -177,18 +183,59 @@ export async function garbageCollect(repo: Repository, options: GcOptions): Prom
       repo.core.condemned.delete(pack.name);
     } else doomed.push(pack);
   }
-  // Index first (new index written, old files deleted), then the packs, then the plans.
-  await index.removePacks(doomed.map((pack) => pack.name));
-  await index.flush();
+  // Object Lock: a pack under retention is never sent a delete before its date. It stays
+  // indexed and condemned, and a plan keeps naming it for a later gc.
+  const locked = new Set<string>();
+  const isLocked = async (name: string): Promise<boolean> => {
+    if (!backend.retainedUntil) return false;
+    const until = await backend.retainedUntil(packPath(name));
+    return until !== null && until.getTime() > clock().getTime();
+  };
+  const deletable: PackRecord[] = [];
   for (const pack of doomed) {
-    await backend.delete(packPath(pack.name));
+    if (await isLocked(pack.name)) locked.add(pack.name);
+    else deletable.push(pack);
+  }
+  /** Deletes a pack; false when the store refuses because of a lock we could not see. */
+  const deletePack = async (name: string): Promise<boolean> => {
+    try {
+      await backend.delete(packPath(name));
+      return true;
+    } catch (error) {
+      if (error instanceof RepositoryError && error.code === 'locked') {
+        locked.add(name);
+        return false;
+      }
+      throw error;
+    }
+  };
+  // Index first (new index written, old files deleted), then the packs, then the plans.
+  await index.removePacks(deletable.map((pack) => pack.name));
+  await index.flush();
+  for (const pack of deletable) {
+    if (!(await deletePack(pack.name))) continue;
     report.deletedPacks++;
     report.deletedBytes += pack.size;
   }
   // Packs named by a ready plan but no longer indexed (a sweep interrupted after the index
-  // rewrite) are deleted too.
+  // rewrite, or a pack the store refused to delete) are deleted too.
   const indexed = new Set(packs.map((pack) => pack.name));
-  for (const name of sweep) if (!indexed.has(name)) await backend.delete(packPath(name));
+  for (const name of sweep) {
+    if (indexed.has(name)) continue;
+    if (await isLocked(name)) locked.add(name);
+    // Counted (its size is no longer known): mostly a pack a store refused before its date.
+    else if (await deletePack(name)) report.deletedPacks++;
+  }
+  if (locked.size > 0) {
+    // The new plan keeps the oldest creation date of the plans it replaces, so it does not wait
+    // again for writers that started after those plans.
+    const created = ready
+      .filter((plan) => plan.packs.some((name) => locked.has(name)))
+      .map((plan) => plan.created)
+      .sort()[0]!;
+    await writePlan(backend, keys.dataKey, { v: 1, created, packs: [...locked] });
+  }
+  report.lockedPacks = locked.size;
   for (const plan of ready) await backend.delete(plan.name);
   return report;
 }

@@ -9,6 +9,7 @@ export { runRepoCommand } from './cli.ts';
 export { RepositoryError, type RepositoryErrorCode } from './errors.ts';
 export { type GcOptions, type GcReport, garbageCollect } from './gc.ts';
 export { generateKeys, type RepositoryKeys } from './keys.ts';
+export { type ObjectLockMode, type ObjectLockOptions, objectLockFromEnv } from './object-lock.ts';
 export type { BlobType, PackEntry, PackRecord } from './pack.ts';
 export { packNameFromPath } from './pack.ts';
 export { type RebuildReport, rebuildIndex } from './rebuild-index.ts';

@@ -91,6 +91,7 @@ function countingBackend(backend: Backend): Backend & { written: () => number } 
     delete: (name) => backend.delete(name),
     written: () => written,
     ...(backend.localPath ? { localPath: backend.localPath.bind(backend) } : {}),
+    ...(backend.retainedUntil ? { retainedUntil: backend.retainedUntil.bind(backend) } : {}),
     ...(backend.close ? { close: backend.close.bind(backend) } : {}),
   };
 }

@@ -82,8 +82,14 @@ export class SnapshotStore {
     return count;
   }
 
+  /** Deletes a manifest; RepositoryError('locked') while it is under Object Lock retention. */
   async delete(id: string): Promise<void> {
     await this.read(id);
-    await this.deps.backend.delete(`${SNAPSHOTS}${id}`);
+    const name = `${SNAPSHOTS}${id}`;
+    const until = (await this.deps.backend.retainedUntil?.(name)) ?? null;
+    if (until && until.getTime() > this.deps.clock().getTime()) {
+      throw new RepositoryError('locked', `snapshot ${id} is under Object Lock retention until ${until.toISOString()}`);
+    }
+    await this.deps.backend.delete(name);
   }
 }

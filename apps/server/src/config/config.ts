@@ -43,6 +43,16 @@ const environmentSchema = z.object({
   SAFEHOLD_STORAGE_URL: storageUrl.optional(),
   SAFEHOLD_EXPORT_DIR: z.string().min(1).optional(),
   S3_ENDPOINT: httpUrl.optional(),
+  // Immutable backups (docs/deployment.md): packs and manifests written under S3 Object Lock.
+  S3_OBJECT_LOCK_MODE: z
+    .enum(['off', 'governance', 'compliance'], { error: 'must be off, governance or compliance' })
+    .default('off'),
+  S3_OBJECT_LOCK_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be between 1 and 36500 days')
+    .max(36500, 'must be between 1 and 36500 days')
+    .optional(),
   SAFEHOLD_MASTER_KEY: z
     .string()
     .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
@@ -204,6 +214,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       `Invalid configuration: METRICS_PORT ${env.METRICS_PORT} is also PORT: the metrics listener needs a port of its own ` +
         '(or leave METRICS_PORT unset and set METRICS_TOKEN to serve /metrics on the main listener)',
     );
+  }
+  if (env.S3_OBJECT_LOCK_MODE !== 'off') {
+    if (!env.SAFEHOLD_STORAGE_URL?.startsWith('s3://')) {
+      throw new ConfigError(
+        `Invalid configuration: S3_OBJECT_LOCK_MODE=${env.S3_OBJECT_LOCK_MODE} needs SAFEHOLD_STORAGE_URL=s3://bucket/prefix; ` +
+          'a filesystem repository cannot lock objects',
+      );
+    }
+    if (env.S3_OBJECT_LOCK_DAYS === undefined) {
+      throw new ConfigError(
+        `Invalid configuration: S3_OBJECT_LOCK_DAYS is required with S3_OBJECT_LOCK_MODE=${env.S3_OBJECT_LOCK_MODE}`,
+      );
+    }
+  } else if (env.S3_OBJECT_LOCK_DAYS !== undefined) {
+    throw new ConfigError('Invalid configuration: S3_OBJECT_LOCK_DAYS is set but S3_OBJECT_LOCK_MODE is off');
   }
 
   const webhooksCaFile = env.SAFEHOLD_WEBHOOKS_CA_FILE ? path.resolve(cwd, env.SAFEHOLD_WEBHOOKS_CA_FILE) : null;

@@ -49,6 +49,13 @@ export async function collectGarbage(
     const report = await garbageCollect(repository, { ...options, roots: () => liveObjectIds(ctx, customerId) });
     await upsertState(ctx, customerId, { lastGcAt: ctx.clock.now(), lastGcReport: { ...report } });
     ctx.logger.info({ customerId, ...report }, 'backup repository garbage collected');
+    if (report.lockedPacks > 0) {
+      // S3 Object Lock: dead packs within their retention stay condemned; a later gc deletes them.
+      ctx.logger.info(
+        { customerId, lockedPacks: report.lockedPacks },
+        'packs under Object Lock retention skipped (locked, retried later)',
+      );
+    }
     return report;
   } finally {
     await repository.close();

@@ -11,6 +11,7 @@ import {
   openRepository,
   packNameFromPath,
   type Repository,
+  RepositoryError,
   type RepositoryKeys,
 } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
@@ -140,13 +141,24 @@ export async function tenantRepositoryLocationOf(db: Db, customerId: string): Pr
 /**
  * Deletes every object of a tenant's repository (packs, indexes, snapshots, config) once its
  * keys are gone: what was unreadable is now also not there. Returns how many objects it deleted.
+ * With S3 Object Lock, packs and manifests still within their retention are left (no delete is
+ * tried before the date; the store would refuse it): the caller counts them as remaining, and
+ * they are unreadable without the keys (docs/deployment.md "Immutable backups").
  */
 export async function deleteTenantRepository(location: string): Promise<number> {
   const backend = await backendFromUrl(location);
   let deleted = 0;
   try {
+    const now = Date.now();
     for await (const object of backend.list('')) {
-      await backend.delete(object.name);
+      const until = (await backend.retainedUntil?.(object.name)) ?? null;
+      if (until && until.getTime() > now) continue;
+      try {
+        await backend.delete(object.name);
+      } catch (error) {
+        if (error instanceof RepositoryError && error.code === 'locked') continue;
+        throw error;
+      }
       deleted++;
     }
   } finally {
