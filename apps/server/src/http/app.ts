@@ -80,6 +80,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
           csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token' },
           // A partner's API key (Integrations): Authorization: Bearer sh_key_…, never with the session cookie.
           apiKey: { type: 'http', scheme: 'bearer' },
+          // A customer's API token on /api/v1 (the Spanning-compatible API): user the domain, password the token.
+          apiToken: { type: 'http', scheme: 'basic' },
         },
       },
     },

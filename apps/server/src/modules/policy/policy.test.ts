@@ -353,7 +353,7 @@ describe("a customer's API token (Spanning-compatible API)", () => {
     ]);
   });
 
-  it("another tenant is invisible to it (404, not 403), and it grants no role", () => {
+  it('another tenant is invisible to it (404, not 403), and it grants no role', () => {
     for (const name of Object.keys(tenants) as TenantName[]) {
       assert.equal(canSee(token, tenants[name]), name === 'customerOwn', name);
     }

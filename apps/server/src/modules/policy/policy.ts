@@ -330,7 +330,10 @@ const rules: Record<Action, Rule> = {
   'customer.billing.read': any(partnerRole('owner', 'admin', 'billing'), customerRole('super_admin')),
   // Settings › API (issue 19 #5): the customer's super admins, and the operator at the command
   // line (`safehold api-token`). A token acts as the whole tenant's licences, so not partners.
-  'customer.api_tokens.manage': any(customerRole('super_admin'), all(isSystem, (_a, t) => t.kind === 'customer')),
+  'customer.api_tokens.manage': any(
+    customerRole('super_admin'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
   // Deleting a tenant with all its data (PRODUCT §6) is the installation operator's act alone:
   // a vendor admin, or the operator at the command line (system).
   'customer.delete': any(
