@@ -82,6 +82,14 @@ export function mayManageAccessControls(user: { console: string; role: string })
   return false;
 }
 
+/**
+ * Settings › API (the tenant's API tokens): the customer's own super admins only — not partner
+ * staff, even in a partner session (the server refuses them too).
+ */
+export function mayManageApiTokens(user: { console: string; role: string }): boolean {
+  return user.console === 'customer' && user.role === 'super_admin';
+}
+
 export interface AccessControls {
   allowUserAccess: boolean;
   allowUserExport: boolean;

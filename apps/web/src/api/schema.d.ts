@@ -783,6 +783,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/api-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's API tokens (live and revoked): name, last 4 characters, created, last used */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            apiTokens: {
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                last4: string;
+                                lastUsedAt: string | null;
+                                name: string;
+                                revokedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Generate an API token (for /api/v1 with HTTP Basic: the domain and the token). The token is in this answer only; at most 5 live tokens per tenant */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            apiToken: {
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                last4: string;
+                                lastUsedAt: string | null;
+                                name: string;
+                                revokedAt: string | null;
+                            };
+                            token: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/api-tokens/{tokenId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke an API token: it never authenticates again (it stays listed as revoked) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                    tokenId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            apiToken: {
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                last4: string;
+                                lastUsedAt: string | null;
+                                name: string;
+                                revokedAt: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/audit": {
         parameters: {
             query?: never;
@@ -5499,6 +5635,321 @@ export interface paths {
                             message: string;
                             missingScopes: string[];
                             reason: ("delegation_missing" | "not_super_admin" | "unknown_admin") | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The users of the domain with their licences, in address order, `size` per page (default 100, at most 1000); follow nextLink (or pass nextPageToken as pageToken) until it is null to reach every user */
+        get: {
+            parameters: {
+                query?: {
+                    pageToken?: string;
+                    size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The next page (path and query); null on the last page. */
+                            nextLink: string | null;
+                            /** @description Give it as pageToken for the next page; null on the last page. */
+                            nextPageToken: string | null;
+                            users: {
+                                /** @description The user holds an Archived licence (data kept, no new backups). */
+                                archived: boolean;
+                                email: string;
+                                /** @description The user holds a Standard licence (backed up daily). */
+                                licensed: boolean;
+                                /** @enum {string} */
+                                type: "user";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{email}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One user of the domain with their licence */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    email: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The user holds an Archived licence (data kept, no new backups). */
+                            archived: boolean;
+                            email: string;
+                            /** @description The user holds a Standard licence (backed up daily). */
+                            licensed: boolean;
+                            /** @enum {string} */
+                            type: "user";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{email}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign a licence to one user: Standard (default) or, with {"licenseType":"ARCHIVE"}, Archived (a Standard user switches to Archived). Needs a free seat when the user holds none */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    email: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @default STANDARD
+                         * @enum {string}
+                         */
+                        licenseType?: "STANDARD" | "ARCHIVE";
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The user holds an Archived licence (data kept, no new backups). */
+                            archived: boolean;
+                            email: string;
+                            /** @description The user holds a Standard licence (backed up daily). */
+                            licensed: boolean;
+                            /** @enum {string} */
+                            type: "user";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{email}/unassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove one user's licence, whichever it is (their backups are purged after 60 days unless relicensed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    email: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The user holds an Archived licence (data kept, no new backups). */
+                            archived: boolean;
+                            email: string;
+                            /** @description The user holds a Standard licence (backed up daily). */
+                            licensed: boolean;
+                            /** @enum {string} */
+                            type: "user";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign a licence (licenseType STANDARD or ARCHIVE) to many users at once, all or none: an unknown address, another domain's user or too few seats refuses the whole request and changes nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        emails: string[];
+                        /**
+                         * @default STANDARD
+                         * @enum {string}
+                         */
+                        licenseType?: "STANDARD" | "ARCHIVE";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            users: {
+                                /** @description The user holds an Archived licence (data kept, no new backups). */
+                                archived: boolean;
+                                email: string;
+                                /** @description The user holds a Standard licence (backed up daily). */
+                                licensed: boolean;
+                                /** @enum {string} */
+                                type: "user";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/unassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove many users' licences at once (whichever each holds; licenseType is accepted and not needed), all or none */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        emails: string[];
+                        /**
+                         * @default STANDARD
+                         * @enum {string}
+                         */
+                        licenseType?: "STANDARD" | "ARCHIVE";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            users: {
+                                /** @description The user holds an Archived licence (data kept, no new backups). */
+                                archived: boolean;
+                                email: string;
+                                /** @description The user holds a Standard licence (backed up daily). */
+                                licensed: boolean;
+                                /** @enum {string} */
+                                type: "user";
+                            }[];
                         };
                     };
                 };

@@ -4,9 +4,10 @@
 import { Anchor, Group, Stack, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { SessionUser } from '../api/identity.ts';
-import { mayManageAccessControls } from '../customer-roles.ts';
+import { mayManageAccessControls, mayManageApiTokens } from '../customer-roles.ts';
 import { ConsolePage } from './console-pages.tsx';
 import { AccessControlsSettings } from './settings/access-controls.tsx';
+import { ApiSettings } from './settings/api.tsx';
 import { ResellerSettings } from './settings/reseller-settings.tsx';
 import { SettingsSection, sectionAnchor } from './settings/settings-section.tsx';
 
@@ -20,6 +21,10 @@ function sectionsFor(user: SessionUser): Section[] {
   const sections: Section[] = [];
   if (mayManageAccessControls(user)) {
     sections.push({ title: 'Access controls', render: (id) => <AccessControlsSettings customerId={id} /> });
+  }
+  if (mayManageApiTokens(user) && user.domain) {
+    const domain = user.domain;
+    sections.push({ title: 'API', render: (id) => <ApiSettings customerId={id} domain={domain} /> });
   }
   // The customer's relation to its partner is the customer's alone (the server refuses the
   // partner's staff): in a partner session the page says so instead.
