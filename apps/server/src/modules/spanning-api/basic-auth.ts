@@ -87,3 +87,14 @@ export function requireApiToken(request: FastifyRequest): AuthenticatedToken {
   if (!request.apiToken) throw unauthenticatedAnswer();
   return request.apiToken;
 }
+
+/** The audit fields of an /api/v1 request: the token ("API token <name>"), the IP address and the agent. */
+export function apiTokenAuditActor(request: FastifyRequest) {
+  const token = requireApiToken(request);
+  const agent = request.headers['user-agent'];
+  return {
+    actor: { kind: 'api_token' as const, id: token.actor.tokenId, label: token.label },
+    ip: request.ip,
+    userAgent: typeof agent === 'string' ? agent.slice(0, 512) : null,
+  };
+}

@@ -6,6 +6,7 @@ import type { ApiModule } from '../../http/app.ts';
 import { type CustomersModuleOptions, createCustomersDeps } from '../customers/index.ts';
 import { type ApiTokenLimits, apiTokenLimits, registerBasicAuthentication } from './basic-auth.ts';
 import { registerApiTokenRoutes } from './token-routes.ts';
+import { registerV1ExportRoutes } from './v1-export-routes.ts';
 import { registerV1Routes } from './v1-routes.ts';
 
 export {
@@ -32,6 +33,7 @@ export function createSpanningApiModule(options: SpanningApiModuleOptions): ApiM
     await app.register(async (v1) => {
       registerBasicAuthentication(v1, ctx, options.limits ?? apiTokenLimits);
       registerV1Routes(v1, customers);
+      registerV1ExportRoutes(v1, ctx);
     });
   };
 }

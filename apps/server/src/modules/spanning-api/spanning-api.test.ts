@@ -2,7 +2,10 @@
 // plain `fetch` with HTTP Basic auth that knows nothing of Safehold's code (the `client` below).
 // The server side is seeded through Safehold's test support; the tokens come from Settings › API.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import { type App, buildApp } from '../../http/app.ts';
@@ -11,8 +14,11 @@ import { createTestContext, forEachDatabase, type TestContext } from '../../test
 import { seedCustomer, signedInSession } from '../../testing/tenants.ts';
 import { auditLog } from '../audit/tables.ts';
 import { backupCustomerHooks } from '../backup/index.ts';
+import { sharedDrives } from '../backup/tables.ts';
 import { createCustomersModule } from '../customers/index.ts';
 import { directoryUsers } from '../customers/tables.ts';
+import { exportFilePath } from '../export/index.ts';
+import { dataExports } from '../export/tables.ts';
 import { identityModule, sessionCookieName } from '../identity/index.ts';
 import { createSpanningApiModule } from './index.ts';
 import { customerApiTokens } from './tables.ts';
@@ -102,6 +108,78 @@ forEachDatabase('Spanning-compatible API', (kind) => {
   after(async () => {
     await app?.close();
     await ctx?.close();
+  });
+
+  it('shared drives are listed; a user without a backup cannot be exported (the export use case says why)', async () => {
+    const now = ctx.clock.now();
+    await ctx.db.insert(sharedDrives).values([
+      {
+        customerId: alphaId,
+        driveId: '0Afinance',
+        name: 'Finance',
+        protected: true,
+        firstSeenAt: now,
+        lastSeenAt: now,
+      },
+      { customerId: alphaId, driveId: '0Alegal', name: 'Legal', protected: false, firstSeenAt: now, lastSeenAt: now },
+    ]);
+    const first = await api().get('/api/v1/shareddrives?size=1');
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual(first.body.sharedDrives, [
+      { type: 'sharedDrive', id: '0Afinance', name: 'Finance', protected: true, lastBackupAt: null },
+    ]);
+    const second = await api().get(first.body.nextLink);
+    assert.deepEqual(
+      second.body.sharedDrives.map((drive: { id: string }) => drive.id),
+      ['0Alegal'],
+    );
+    assert.equal(second.body.nextLink, null);
+    const refused = await api().post('/api/v1/exports', { email: `cy@${domain}` });
+    assert.ok(refused.status >= 400 && refused.status < 500, JSON.stringify(refused.body));
+    assert.equal(typeof refused.body.error.code, 'string');
+    const driveRefused = await api().post('/api/v1/shareddrives/0Alegal/export');
+    assert.ok(driveRefused.status >= 400 && driveRefused.status < 500, JSON.stringify(driveRefused.body));
+    assert.equal((await ctx.db.select().from(dataExports).where(eq(dataExports.customerId, alphaId))).length, 0);
+  });
+
+  it("exports are listed, got and downloaded with the same Basic auth; another domain's token gets 404", async () => {
+    const now = ctx.clock.now();
+    const exportId = randomUUID();
+    await ctx.db.insert(dataExports).values({
+      id: exportId,
+      customerId: alphaId,
+      subjectEmail: `ada@${domain}`,
+      services: ['gmail'],
+      requestedBy: `admin@${domain}`,
+      status: 'success',
+      finishedAt: now,
+      expiresAt: new Date(now.getTime() + 7 * 24 * 3600_000),
+      fileName: 'ada.zip',
+    });
+    const file = exportFilePath(ctx, { customerId: alphaId, id: exportId });
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, 'PK zip bytes');
+    const list = await api().get('/api/v1/exports');
+    assert.equal(list.status, 200, JSON.stringify(list.body));
+    assert.deepEqual(
+      list.body.exports.map((row: { id: string; email: string }) => [row.id, row.email]),
+      [[exportId, `ada@${domain}`]],
+    );
+    const one = await api().get(`/api/v1/exports/${exportId}`);
+    assert.equal(one.body.status, 'success');
+    assert.equal(one.body.downloadLink, `/api/v1/exports/${exportId}/download`);
+    const zip = await fetch(`${base}${one.body.downloadLink}`, {
+      headers: { authorization: `Basic ${Buffer.from(`${domain}:${token}`).toString('base64')}` },
+    });
+    assert.equal(zip.status, 200);
+    assert.equal(zip.headers.get('content-type'), 'application/zip');
+    assert.equal(await zip.text(), 'PK zip bytes');
+    const [entry] = await ctx.db.select().from(auditLog).where(eq(auditLog.action, 'export.download'));
+    assert.equal(entry?.actorLabel, 'API token HR sync');
+    const beta = client(base, 'beta.test', betaToken);
+    assert.equal((await beta.get(`/api/v1/exports/${exportId}`)).status, 404);
+    assert.equal((await beta.get(`/api/v1/exports/${exportId}/download`)).status, 404);
+    assert.equal((await client(base, domain, null).get(`/api/v1/exports/${exportId}/download`)).status, 401);
   });
 
   async function signedIn(memberId: string): Promise<Browser> {

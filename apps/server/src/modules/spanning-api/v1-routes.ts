@@ -10,7 +10,6 @@ import type { App } from '../../http/api-module.ts';
 import { AppError } from '../../http/errors.ts';
 import {
   type AddressCursor,
-  type AuditActor,
   applyLicenseChanges,
   type CustomersDeps,
   maxChangesPerBatch,
@@ -18,7 +17,7 @@ import {
   userByAddress,
   usersByAddress,
 } from '../customers/index.ts';
-import { requireApiToken } from './basic-auth.ts';
+import { apiTokenAuditActor, requireApiToken } from './basic-auth.ts';
 
 const security = [{ apiToken: [] }];
 const tags = ['spanning-compatible API'];
@@ -82,16 +81,6 @@ function decodePageToken(token: string | undefined): AddressCursor | null {
   });
 }
 
-function auditActorOf(request: FastifyRequest): AuditActor {
-  const token = requireApiToken(request);
-  const agent = request.headers['user-agent'];
-  return {
-    actor: { kind: 'api_token', id: token.actor.tokenId, label: token.label },
-    ip: request.ip,
-    userAgent: typeof agent === 'string' ? agent.slice(0, 512) : null,
-  };
-}
-
 const licenseOf = { STANDARD: 'standard', ARCHIVE: 'archived' } as const;
 
 export function registerV1Routes(app: App, deps: CustomersDeps): void {
@@ -102,7 +91,7 @@ export function registerV1Routes(app: App, deps: CustomersDeps): void {
     await applyLicenseChanges(
       deps,
       actor,
-      auditActorOf(request),
+      apiTokenAuditActor(request),
       actor.customerId,
       unique.map((email) => ({ email, license })),
     );
