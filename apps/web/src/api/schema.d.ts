@@ -5646,6 +5646,319 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The domain's exports, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    pageToken?: string;
+                    size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            exports: {
+                                createdAt: string;
+                                /** @description The zip (same Basic authentication) while it is kept, 7 days */
+                                downloadLink: string | null;
+                                /** @description The user whose data is exported; null for a shared drive's export */
+                                email: string | null;
+                                error: string | null;
+                                expiresAt: string | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                itemsDone: number;
+                                itemsTotal: number;
+                                services: string[];
+                                sharedDriveId: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "success" | "failed" | "expired";
+                                /** @enum {string} */
+                                type: "export";
+                            }[];
+                            /** @description The next page (path and query); null on the last page. */
+                            nextLink: string | null;
+                            /** @description Give it as pageToken for the next page; null on the last page. */
+                            nextPageToken: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Initiate an export of a user's latest backup (every service, or those given) as a zip; follow it with GET /exports/{id} */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                        services?: ("gmail" | "drive" | "calendar" | "contacts")[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            /** @description The zip (same Basic authentication) while it is kept, 7 days */
+                            downloadLink: string | null;
+                            /** @description The user whose data is exported; null for a shared drive's export */
+                            email: string | null;
+                            error: string | null;
+                            expiresAt: string | null;
+                            finishedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            itemsDone: number;
+                            itemsTotal: number;
+                            services: string[];
+                            sharedDriveId: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "success" | "failed" | "expired";
+                            /** @enum {string} */
+                            type: "export";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{exportId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One export: its progress, then its download link (the zip is kept 7 days) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    exportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            /** @description The zip (same Basic authentication) while it is kept, 7 days */
+                            downloadLink: string | null;
+                            /** @description The user whose data is exported; null for a shared drive's export */
+                            email: string | null;
+                            error: string | null;
+                            expiresAt: string | null;
+                            finishedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            itemsDone: number;
+                            itemsTotal: number;
+                            services: string[];
+                            sharedDriveId: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "success" | "failed" | "expired";
+                            /** @enum {string} */
+                            type: "export";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{exportId}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A finished export's zip (Range requests answered; 409 while it builds, 410 once deleted) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    exportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shareddrives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The domain's shared drives by name, with whether they are protected and their last backup */
+        get: {
+            parameters: {
+                query?: {
+                    pageToken?: string;
+                    size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The next page (path and query); null on the last page. */
+                            nextLink: string | null;
+                            /** @description Give it as pageToken for the next page; null on the last page. */
+                            nextPageToken: string | null;
+                            sharedDrives: {
+                                id: string;
+                                lastBackupAt: string | null;
+                                name: string;
+                                protected: boolean;
+                                /** @enum {string} */
+                                type: "sharedDrive";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shareddrives/{driveId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Export a shared drive's latest backup as a zip; follow it with GET /exports/{id} */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    driveId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            /** @description The zip (same Basic authentication) while it is kept, 7 days */
+                            downloadLink: string | null;
+                            /** @description The user whose data is exported; null for a shared drive's export */
+                            email: string | null;
+                            error: string | null;
+                            expiresAt: string | null;
+                            finishedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            itemsDone: number;
+                            itemsTotal: number;
+                            services: string[];
+                            sharedDriveId: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "success" | "failed" | "expired";
+                            /** @enum {string} */
+                            type: "export";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
