@@ -108,10 +108,7 @@ test('a super admin generates an API token, copies it, and a script authenticate
   const domain = 'api-settings.example';
   const customer = await seedCustomer(server.ctx.db, server.ctx.clock, {
     domain,
-    users: [
-      { email: `admin@${domain}`, license: 'standard', isAdmin: true },
-      { email: `ann@${domain}` },
-    ],
+    users: [{ email: `admin@${domain}`, license: 'standard', isAdmin: true }, { email: `ann@${domain}` }],
     members: [{ email: `admin@${domain}`, role: 'super_admin' }],
   });
   const sessionId = await signedInSession(server.ctx.db, server.ctx.clock, {
@@ -149,7 +146,10 @@ test('a super admin generates an API token, copies it, and a script authenticate
 
     const row = page.getByRole('row', { name: /HR sync/ });
     await waitForVisible(page, row, 'the token in the list');
-    assert.ok(((await row.textContent()) ?? '').includes(`…${token.slice(-4)}`), 'the list shows the last 4 characters');
+    assert.ok(
+      ((await row.textContent()) ?? '').includes(`…${token.slice(-4)}`),
+      'the list shows the last 4 characters',
+    );
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await page.getByRole('heading', { name: 'API', exact: true }).scrollIntoViewIfNeeded();
