@@ -474,3 +474,77 @@ test('a super admin chooses a weekly status email, adds a recipient (a bad addre
     await context.close();
   }
 });
+
+test('a super admin generates an API token, copies it, and a script authenticates with it; then revokes it', async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  t.after(() => browser.close());
+
+  const domain = 'api-settings.example';
+  const customer = await seedCustomer(server.ctx.db, server.ctx.clock, {
+    domain,
+    users: [{ email: `admin@${domain}`, license: 'standard', isAdmin: true }, { email: `ann@${domain}` }],
+    members: [{ email: `admin@${domain}`, role: 'super_admin' }],
+  });
+  const sessionId = await signedInSession(server.ctx.db, server.ctx.clock, {
+    kind: 'customer',
+    customerMemberId: customer.members.get(`admin@${domain}`)!,
+  });
+  const context = await browser.newContext({ baseURL: server.url, permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await context.newPage();
+  await signIn(page, server, sessionId);
+
+  await withFailureScreenshot(page, 'customer-settings-api', async () => {
+    await page.goto('/customer/settings');
+    await waitForVisible(page, page.getByRole('heading', { name: 'API', exact: true }), 'the API section');
+    await page.getByRole('button', { name: 'Generate API token', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Generate API token' });
+    await waitForVisible(page, dialog, 'the name dialog');
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('HR sync');
+    await dialog.getByRole('button', { name: 'Generate', exact: true }).click();
+    const tokenText = page.getByTestId('api-token');
+    await waitForVisible(page, tokenText, 'the new API token');
+    const token = ((await tokenText.textContent()) ?? '').trim();
+    assert.match(token, /^sh_tok_[A-Za-z0-9_-]{43}$/);
+
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
+    await waitForVisible(page, page.getByText('Copied to the clipboard.'), 'the copy confirmation');
+    const copied = await page.evaluate<string>('navigator.clipboard.readText()');
+    assert.equal(copied, token);
+
+    // A script with the copied token: plain fetch and HTTP Basic.
+    const answer = await fetch(`${server.url}/api/v1/users/ann@${domain}`, {
+      headers: { authorization: `Basic ${Buffer.from(`${domain}:${copied}`).toString('base64')}` },
+    });
+    assert.equal(answer.status, 200);
+    assert.deepEqual(await answer.json(), { type: 'user', email: `ann@${domain}`, licensed: false, archived: false });
+
+    const row = page.getByRole('row', { name: /HR sync/ });
+    await waitForVisible(page, row, 'the token in the list');
+    assert.ok(
+      ((await row.textContent()) ?? '').includes(`…${token.slice(-4)}`),
+      'the list shows the last 4 characters',
+    );
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.getByRole('heading', { name: 'API', exact: true }).scrollIntoViewIfNeeded();
+      await screenshot(page, `customer-settings-api-${width}`);
+      assert.ok(
+        (await page.evaluate<number>('document.documentElement.scrollWidth')) <= width,
+        `nothing wider than ${width} px`,
+      );
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Revoke, after confirming: the script is refused from then on.
+    await page.getByRole('button', { name: 'Revoke HR sync', exact: true }).click();
+    const confirm = page.getByRole('dialog', { name: 'Revoke API token?' });
+    await waitForVisible(page, confirm, 'the confirmation');
+    await confirm.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await waitForVisible(page, page.getByText(/^Revoked /), 'the token revoked');
+    const refused = await fetch(`${server.url}/api/v1/users`, {
+      headers: { authorization: `Basic ${Buffer.from(`${domain}:${token}`).toString('base64')}` },
+    });
+    assert.equal(refused.status, 401);
+  });
+});

@@ -7,7 +7,11 @@ export type AuditTenant = 'vendor' | `partner:${string}` | `customer:${string}`;
 
 /** One state change (or refused attempt), by whom, in which logs, with what result. */
 export interface AuditEntryInput {
-  actor: { kind: 'staff' | 'customer' | 'system' | 'anonymous' | 'api_key'; id?: string | null; label: string };
+  actor: {
+    kind: 'staff' | 'customer' | 'system' | 'anonymous' | 'api_key' | 'api_token';
+    id?: string | null;
+    label: string;
+  };
   onBehalfOf?: string | null;
   tenants: AuditTenant[];
   action: string;

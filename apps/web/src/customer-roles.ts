@@ -101,6 +101,13 @@ export function mayManageAdministrators(user: { console: string; role: string; p
 }
 /** Who may set the Retention: the same people as the Access controls (the server's customer.settings.manage). */
 export const mayManageRetention = mayManageAccessControls;
+/**
+ * Settings › API (the tenant's API tokens): the customer's own super admins only — not partner
+ * staff, even in a partner session (the server refuses them too).
+ */
+export function mayManageApiTokens(user: { console: string; role: string }): boolean {
+  return user.console === 'customer' && user.role === 'super_admin';
+}
 
 export interface AccessControls {
   allowUserAccess: boolean;

@@ -2,6 +2,7 @@
 // main.ts, which prepares module loading before it loads this.
 import { restrictNewFileModes } from '../config/file-modes.ts';
 import { type Command, type CommandIo, type DelegatedCommand, exitCodes, runCommand } from './command.ts';
+import { apiTokenCreateCommand, apiTokenListCommand, apiTokenRevokeCommand } from './commands/api-tokens.ts';
 import {
   backupRetentionCommand,
   backupRunCommand,
@@ -43,6 +44,9 @@ export const commands: Command[] = [
   tenantSeatsCommand,
   tenantStatusCommand,
   licensesAssignCommand,
+  apiTokenCreateCommand,
+  apiTokenListCommand,
+  apiTokenRevokeCommand,
   backupRunCommand,
   backupStatusCommand,
   restoreCommand,

@@ -15,6 +15,7 @@ export * from '../modules/notifications/tables.ts';
 export * from '../modules/rate-limits/tables.ts';
 export * from '../modules/reseller/tables.ts';
 export * from '../modules/restore/tables.ts';
+export * from '../modules/spanning-api/tables.ts';
 export * from '../modules/tenancy/tables.ts';
 export * from '../modules/transfer/tables.ts';
 export * from '../modules/usage/tables.ts';

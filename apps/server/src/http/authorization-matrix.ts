@@ -726,4 +726,72 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401  403  403  403  403  403  404  403  403  ok  ok  ok',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
+  // Settings › API (issue 19 #5): the customer's super admins only (an unknown token id: 404
+  // once authorised). Partner staff see the tenant and get 403; a technician unassigned 404.
+  'GET /api/customers/:customerId/api-tokens': {
+    own:   '401 403 403 403 403 403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/customers/:customerId/api-tokens': {
+    body: (_t, unique) => ({ name: `Matrix token ${unique}` }),
+    own:   '401 403 403 403 403 403 404 403 403 ok  403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  'POST /api/customers/:customerId/api-tokens/:tokenId/revoke': {
+    own:   '401 403 403 403 403 403 404 403 403 404 403 403',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  // The Spanning-compatible API (issue 19 #6): HTTP Basic with an API token only — no session of
+  // any principal reaches it (api-tokens are proven in modules/spanning-api/spanning-api.test.ts).
+  'GET /api/v1/users': {
+    own:   '401 401 401 401 401 401 401 401 401 401 401 401',
+    other: '401 401 401 401 401 401 401 401 401 401 401 401',
+  },
+  'GET /api/v1/users/:email': {
+    own:   '401 401 401 401 401 401 401 401 401 401 401 401',
+    other: '401 401 401 401 401 401 401 401 401 401 401 401',
+  },
+  'POST /api/v1/users/:email/assign': {
+    own:   '401 401 401 401 401 401 401 401 401 401 401 401',
+    other: '401 401 401 401 401 401 401 401 401 401 401 401',
+  },
+  'POST /api/v1/users/:email/unassign': {
+    own:   '401 401 401 401 401 401 401 401 401 401 401 401',
+    other: '401 401 401 401 401 401 401 401 401 401 401 401',
+  },
+  'POST /api/v1/users/assign': {
+    body: (t) => ({ emails: [`user@${t.domain}`], licenseType: 'STANDARD' }),
+    own:   '401 401 401 401 401 401 401 401 401 401 401 401',
+    other: '401 401 401 401 401 401 401 401 401 401 401 401',
+  },
+  'POST /api/v1/users/unassign': {
+    body: (t) => ({ emails: [`user@${t.domain}`] }),
+    own:   '401 401 401 401 401 401 401 401 401 401 401 401',
+    other: '401 401 401 401 401 401 401 401 401 401 401 401',
+  },
+  'GET /api/v1/shareddrives': {
+    own:   '401 401 401 401 401 401 401 401 401 401 401 401',
+    other: '401 401 401 401 401 401 401 401 401 401 401 401',
+  },
+  'POST /api/v1/shareddrives/:driveId/export': {
+    own:   '401 401 401 401 401 401 401 401 401 401 401 401',
+    other: '401 401 401 401 401 401 401 401 401 401 401 401',
+  },
+  'POST /api/v1/exports': {
+    body: (t) => ({ email: `user@${t.domain}` }),
+    own:   '401 401 401 401 401 401 401 401 401 401 401 401',
+    other: '401 401 401 401 401 401 401 401 401 401 401 401',
+  },
+  'GET /api/v1/exports': {
+    own:   '401 401 401 401 401 401 401 401 401 401 401 401',
+    other: '401 401 401 401 401 401 401 401 401 401 401 401',
+  },
+  'GET /api/v1/exports/:exportId': {
+    own:   '401 401 401 401 401 401 401 401 401 401 401 401',
+    other: '401 401 401 401 401 401 401 401 401 401 401 401',
+  },
+  'GET /api/v1/exports/:exportId/download': {
+    own:   '401 401 401 401 401 401 401 401 401 401 401 401',
+    other: '401 401 401 401 401 401 401 401 401 401 401 401',
+  },
 };

@@ -16,6 +16,7 @@ import { partnersModule } from '../modules/partners/index.ts';
 import { resellerModule } from '../modules/reseller/index.ts';
 import { restoreModule } from '../modules/restore/index.ts';
 import { searchModule } from '../modules/search/index.ts';
+import { createSpanningApiModule } from '../modules/spanning-api/index.ts';
 import { transferModule } from '../modules/transfer/index.ts';
 import { createTrialModule } from '../modules/trial/index.ts';
 import { usageModule } from '../modules/usage/index.ts';
@@ -42,4 +43,5 @@ export const apiModules: ApiModule[] = [
   usageModule,
   operationsModule,
   notificationSettingsModule,
+  createSpanningApiModule({ hooks: backupCustomerHooks }),
 ];

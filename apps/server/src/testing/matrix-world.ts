@@ -271,6 +271,8 @@ export function concreteUrl(pattern: string, tenant: MatrixTenant, query: Record
     webhookId: '00000000-0000-4000-8000-0000000000b1',
     // Installation health: a failed job no queue has (the admin gets past policy to a 404).
     jobId: '00000000-0000-4000-8000-0000000000c1',
+    // Settings › API: a token id no tenant has; /api/v1: a user of the tenant.
+    tokenId: '00000000-0000-4000-8000-0000000000d1',
   };
   const path = pattern
     .replace(/:(\w+)/g, (_match, name: string) => {

@@ -1763,6 +1763,354 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customerId}/api-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's API tokens (live and revoked): name, last 4 characters, created, last used */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "apiTokens": [
+                         *         {
+                         *           "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *           "name": "Example Ltd",
+                         *           "last4": "last4-1",
+                         *           "createdAt": "2026-03-01T10:00:00.000Z",
+                         *           "lastUsedAt": "2026-03-01T10:00:00.000Z",
+                         *           "revokedAt": "2026-03-01T10:00:00.000Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            apiTokens: {
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                last4: string;
+                                lastUsedAt: string | null;
+                                name: string;
+                                revokedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Generate an API token (for /api/v1 with HTTP Basic: the domain and the token). The token is in this answer only; at most 5 live tokens per tenant */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "Example Ltd"
+                     *     }
+                     */
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "apiToken": {
+                         *         "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *         "name": "Example Ltd",
+                         *         "last4": "last4-1",
+                         *         "createdAt": "2026-03-01T10:00:00.000Z",
+                         *         "lastUsedAt": "2026-03-01T10:00:00.000Z",
+                         *         "revokedAt": "2026-03-01T10:00:00.000Z"
+                         *       },
+                         *       "token": "token-1"
+                         *     }
+                         */
+                        "application/json": {
+                            apiToken: {
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                last4: string;
+                                lastUsedAt: string | null;
+                                name: string;
+                                revokedAt: string | null;
+                            };
+                            token: string;
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/api-tokens/{tokenId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke an API token: it never authenticates again (it stays listed as revoked) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                    tokenId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "apiToken": {
+                         *         "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *         "name": "Example Ltd",
+                         *         "last4": "last4-1",
+                         *         "createdAt": "2026-03-01T10:00:00.000Z",
+                         *         "lastUsedAt": "2026-03-01T10:00:00.000Z",
+                         *         "revokedAt": "2026-03-01T10:00:00.000Z"
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            apiToken: {
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                last4: string;
+                                lastUsedAt: string | null;
+                                name: string;
+                                revokedAt: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customerId}/audit": {
         parameters: {
             query?: never;
@@ -14250,6 +14598,1433 @@ export interface paths {
                             message: string;
                             missingScopes: string[];
                             reason: ("delegation_missing" | "not_super_admin" | "unknown_admin") | null;
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The domain's exports, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    pageToken?: string;
+                    size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "exports": [
+                         *         {
+                         *           "type": "export",
+                         *           "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *           "email": "ann@example.com",
+                         *           "sharedDriveId": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *           "services": [
+                         *             "service-1"
+                         *           ],
+                         *           "status": "queued",
+                         *           "itemsDone": 12,
+                         *           "itemsTotal": 12,
+                         *           "error": "error-1",
+                         *           "createdAt": "2026-03-01T10:00:00.000Z",
+                         *           "finishedAt": "2026-03-01T10:00:00.000Z",
+                         *           "expiresAt": "2026-03-01T10:00:00.000Z",
+                         *           "downloadLink": "downloadLink-1"
+                         *         }
+                         *       ],
+                         *       "nextPageToken": "nextPageToken-1",
+                         *       "nextLink": "nextLink-1"
+                         *     }
+                         */
+                        "application/json": {
+                            exports: {
+                                createdAt: string;
+                                /** @description The zip (same Basic authentication) while it is kept, 7 days */
+                                downloadLink: string | null;
+                                /** @description The user whose data is exported; null for a shared drive's export */
+                                email: string | null;
+                                error: string | null;
+                                expiresAt: string | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                itemsDone: number;
+                                itemsTotal: number;
+                                services: string[];
+                                sharedDriveId: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "success" | "failed" | "expired";
+                                /** @enum {string} */
+                                type: "export";
+                            }[];
+                            /** @description The next page (path and query); null on the last page. */
+                            nextLink: string | null;
+                            /** @description Give it as pageToken for the next page; null on the last page. */
+                            nextPageToken: string | null;
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Initiate an export of a user's latest backup (every service, or those given) as a zip; follow it with GET /exports/{id} */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "email": "ann@example.com"
+                     *     }
+                     */
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                        services?: ("gmail" | "drive" | "calendar" | "contacts")[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Accepted: the job is queued; follow it with the GET of its id. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "export",
+                         *       "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *       "email": "ann@example.com",
+                         *       "sharedDriveId": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *       "services": [
+                         *         "service-1"
+                         *       ],
+                         *       "status": "queued",
+                         *       "itemsDone": 12,
+                         *       "itemsTotal": 12,
+                         *       "error": "error-1",
+                         *       "createdAt": "2026-03-01T10:00:00.000Z",
+                         *       "finishedAt": "2026-03-01T10:00:00.000Z",
+                         *       "expiresAt": "2026-03-01T10:00:00.000Z",
+                         *       "downloadLink": "downloadLink-1"
+                         *     }
+                         */
+                        "application/json": {
+                            createdAt: string;
+                            /** @description The zip (same Basic authentication) while it is kept, 7 days */
+                            downloadLink: string | null;
+                            /** @description The user whose data is exported; null for a shared drive's export */
+                            email: string | null;
+                            error: string | null;
+                            expiresAt: string | null;
+                            finishedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            itemsDone: number;
+                            itemsTotal: number;
+                            services: string[];
+                            sharedDriveId: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "success" | "failed" | "expired";
+                            /** @enum {string} */
+                            type: "export";
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{exportId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One export: its progress, then its download link (the zip is kept 7 days) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    exportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "export",
+                         *       "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *       "email": "ann@example.com",
+                         *       "sharedDriveId": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *       "services": [
+                         *         "service-1"
+                         *       ],
+                         *       "status": "queued",
+                         *       "itemsDone": 12,
+                         *       "itemsTotal": 12,
+                         *       "error": "error-1",
+                         *       "createdAt": "2026-03-01T10:00:00.000Z",
+                         *       "finishedAt": "2026-03-01T10:00:00.000Z",
+                         *       "expiresAt": "2026-03-01T10:00:00.000Z",
+                         *       "downloadLink": "downloadLink-1"
+                         *     }
+                         */
+                        "application/json": {
+                            createdAt: string;
+                            /** @description The zip (same Basic authentication) while it is kept, 7 days */
+                            downloadLink: string | null;
+                            /** @description The user whose data is exported; null for a shared drive's export */
+                            email: string | null;
+                            error: string | null;
+                            expiresAt: string | null;
+                            finishedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            itemsDone: number;
+                            itemsTotal: number;
+                            services: string[];
+                            sharedDriveId: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "success" | "failed" | "expired";
+                            /** @enum {string} */
+                            type: "export";
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{exportId}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A finished export's zip (Range requests answered; 409 while it builds, 410 once deleted) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    exportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The export zip (Content-Disposition: attachment). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/zip": string;
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shareddrives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The domain's shared drives by name, with whether they are protected and their last backup */
+        get: {
+            parameters: {
+                query?: {
+                    pageToken?: string;
+                    size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "sharedDrives": [
+                         *         {
+                         *           "type": "sharedDrive",
+                         *           "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *           "name": "Example Ltd",
+                         *           "protected": false,
+                         *           "lastBackupAt": "2026-03-01T10:00:00.000Z"
+                         *         }
+                         *       ],
+                         *       "nextPageToken": "nextPageToken-1",
+                         *       "nextLink": "nextLink-1"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description The next page (path and query); null on the last page. */
+                            nextLink: string | null;
+                            /** @description Give it as pageToken for the next page; null on the last page. */
+                            nextPageToken: string | null;
+                            sharedDrives: {
+                                id: string;
+                                lastBackupAt: string | null;
+                                name: string;
+                                protected: boolean;
+                                /** @enum {string} */
+                                type: "sharedDrive";
+                            }[];
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shareddrives/{driveId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Export a shared drive's latest backup as a zip; follow it with GET /exports/{id} */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    driveId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Accepted: the job is queued; follow it with the GET of its id. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "export",
+                         *       "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *       "email": "ann@example.com",
+                         *       "sharedDriveId": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *       "services": [
+                         *         "service-1"
+                         *       ],
+                         *       "status": "queued",
+                         *       "itemsDone": 12,
+                         *       "itemsTotal": 12,
+                         *       "error": "error-1",
+                         *       "createdAt": "2026-03-01T10:00:00.000Z",
+                         *       "finishedAt": "2026-03-01T10:00:00.000Z",
+                         *       "expiresAt": "2026-03-01T10:00:00.000Z",
+                         *       "downloadLink": "downloadLink-1"
+                         *     }
+                         */
+                        "application/json": {
+                            createdAt: string;
+                            /** @description The zip (same Basic authentication) while it is kept, 7 days */
+                            downloadLink: string | null;
+                            /** @description The user whose data is exported; null for a shared drive's export */
+                            email: string | null;
+                            error: string | null;
+                            expiresAt: string | null;
+                            finishedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            itemsDone: number;
+                            itemsTotal: number;
+                            services: string[];
+                            sharedDriveId: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "success" | "failed" | "expired";
+                            /** @enum {string} */
+                            type: "export";
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The users of the domain with their licences, in address order, `size` per page (default 100, at most 1000); follow nextLink (or pass nextPageToken as pageToken) until it is null to reach every user */
+        get: {
+            parameters: {
+                query?: {
+                    pageToken?: string;
+                    size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "users": [
+                         *         {
+                         *           "type": "user",
+                         *           "email": "ada@example.com",
+                         *           "licensed": true,
+                         *           "archived": false
+                         *         }
+                         *       ],
+                         *       "nextPageToken": "nextPageToken-1",
+                         *       "nextLink": "nextLink-1"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description The next page (path and query); null on the last page. */
+                            nextLink: string | null;
+                            /** @description Give it as pageToken for the next page; null on the last page. */
+                            nextPageToken: string | null;
+                            users: {
+                                /** @description The user holds an Archived licence (data kept, no new backups). */
+                                archived: boolean;
+                                email: string;
+                                /** @description The user holds a Standard licence (backed up daily). */
+                                licensed: boolean;
+                                /** @enum {string} */
+                                type: "user";
+                            }[];
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{email}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One user of the domain with their licence */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    email: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "user",
+                         *       "email": "ada@example.com",
+                         *       "licensed": true,
+                         *       "archived": false
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description The user holds an Archived licence (data kept, no new backups). */
+                            archived: boolean;
+                            email: string;
+                            /** @description The user holds a Standard licence (backed up daily). */
+                            licensed: boolean;
+                            /** @enum {string} */
+                            type: "user";
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{email}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign a licence to one user: Standard (default) or, with {"licenseType":"ARCHIVE"}, Archived (a Standard user switches to Archived). Needs a free seat when the user holds none */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    email: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /** @example {} */
+                    "application/json": {
+                        /**
+                         * @default STANDARD
+                         * @enum {string}
+                         */
+                        licenseType?: "STANDARD" | "ARCHIVE";
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "user",
+                         *       "email": "ada@example.com",
+                         *       "licensed": true,
+                         *       "archived": false
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description The user holds an Archived licence (data kept, no new backups). */
+                            archived: boolean;
+                            email: string;
+                            /** @description The user holds a Standard licence (backed up daily). */
+                            licensed: boolean;
+                            /** @enum {string} */
+                            type: "user";
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{email}/unassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove one user's licence, whichever it is (their backups are purged after 60 days unless relicensed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    email: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "user",
+                         *       "email": "ada@example.com",
+                         *       "licensed": true,
+                         *       "archived": false
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description The user holds an Archived licence (data kept, no new backups). */
+                            archived: boolean;
+                            email: string;
+                            /** @description The user holds a Standard licence (backed up daily). */
+                            licensed: boolean;
+                            /** @enum {string} */
+                            type: "user";
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign a licence (licenseType STANDARD or ARCHIVE) to many users at once, all or none: an unknown address, another domain's user or too few seats refuses the whole request and changes nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "emails": [
+                     *         "ann@example.com"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        emails: string[];
+                        /**
+                         * @default STANDARD
+                         * @enum {string}
+                         */
+                        licenseType?: "STANDARD" | "ARCHIVE";
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "users": [
+                         *         {
+                         *           "type": "user",
+                         *           "email": "ada@example.com",
+                         *           "licensed": true,
+                         *           "archived": false
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            users: {
+                                /** @description The user holds an Archived licence (data kept, no new backups). */
+                                archived: boolean;
+                                email: string;
+                                /** @description The user holds a Standard licence (backed up daily). */
+                                licensed: boolean;
+                                /** @enum {string} */
+                                type: "user";
+                            }[];
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/unassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove many users' licences at once (whichever each holds; licenseType is accepted and not needed), all or none */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "emails": [
+                     *         "ann@example.com"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        emails: string[];
+                        /**
+                         * @default STANDARD
+                         * @enum {string}
+                         */
+                        licenseType?: "STANDARD" | "ARCHIVE";
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "users": [
+                         *         {
+                         *           "type": "user",
+                         *           "email": "ada@example.com",
+                         *           "licensed": true,
+                         *           "archived": false
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            users: {
+                                /** @description The user holds an Archived licence (data kept, no new backups). */
+                                archived: boolean;
+                                email: string;
+                                /** @description The user holds a Standard licence (backed up daily). */
+                                licensed: boolean;
+                                /** @enum {string} */
+                                type: "user";
+                            }[];
                         };
                     };
                 };

@@ -4,10 +4,16 @@
 import { Anchor, Group, Stack, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { SessionUser } from '../api/identity.ts';
-import { mayManageAccessControls, mayManageAdministrators, mayManageRetention } from '../customer-roles.ts';
+import {
+  mayManageAccessControls,
+  mayManageAdministrators,
+  mayManageApiTokens,
+  mayManageRetention,
+} from '../customer-roles.ts';
 import { ConsolePage } from './console-pages.tsx';
 import { AccessControlsSettings } from './settings/access-controls.tsx';
 import { AdministratorsSettings } from './settings/administrators.tsx';
+import { ApiSettings } from './settings/api.tsx';
 import { NotificationSettingsSection } from './settings/notifications.tsx';
 import { ResellerSettings } from './settings/reseller-settings.tsx';
 import { RetentionSettings } from './settings/retention.tsx';
@@ -34,6 +40,10 @@ function sectionsFor(user: SessionUser): Section[] {
   }
   if (mayManageAdministrators(user)) {
     sections.push({ title: 'Administrators', render: (id) => <AdministratorsSettings customerId={id} /> });
+  }
+  if (mayManageApiTokens(user) && user.domain) {
+    const domain = user.domain;
+    sections.push({ title: 'API', render: (id) => <ApiSettings customerId={id} domain={domain} /> });
   }
   // The customer's relation to its partner is the customer's alone (the server refuses the
   // partner's staff): in a partner session the page says so instead.

@@ -48,10 +48,30 @@ forEachDatabase('audit log', (kind) => {
     assert.match(csv, /'=cmd\|evil/);
   });
 
-  it('the audit module offers no update or delete path, only record, query and export', async () => {
+  it('the audit module offers no update or delete path, only record (one or many), query and export', async () => {
     const service = ctx.audit as unknown as Record<string, unknown>;
-    assert.deepEqual(Object.keys(service).sort(), ['exportCsv', 'query', 'record']);
+    assert.deepEqual(Object.keys(service).sort(), ['exportCsv', 'query', 'record', 'recordMany']);
     const rows = await ctx.db.execute(sql`select count(*)::int as n from audit_log`);
     assert.ok(((rows as unknown as { rows: { n: number }[] }).rows[0]?.n ?? 0) >= 2);
+  });
+
+  it('recordMany writes the same entries as one record() each, in the transaction given', async () => {
+    const entry = (target: string) => ({
+      actor: { kind: 'system' as const, label: 'batch test' },
+      tenants: ['vendor' as const],
+      action: 'batch.test',
+      target,
+      result: 'success' as const,
+    });
+    await ctx.db
+      .transaction(async (tx) => {
+        await ctx.audit.recordMany([entry('rolled-back')], tx);
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    await ctx.audit.recordMany(Array.from({ length: 1001 }, (_, n) => entry(`t${n}`)));
+    const written = await ctx.audit.query({ tenant: 'vendor', action: 'batch.test', limit: 2000 });
+    assert.equal(written.length, 1001);
+    assert.ok(written.every((row) => row.actorLabel === 'batch test' && row.target !== 'rolled-back'));
   });
 });

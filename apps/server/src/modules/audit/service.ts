@@ -40,27 +40,36 @@ export interface AuditQuery {
 export interface AuditService {
   /** Records an entry; pass a transaction to make it part of the change it describes. */
   record(entry: AuditEntryInput, tx?: Db): Promise<void>;
+  /** Records many entries in a few statements (a batch of 1,000 licence changes): the same rows as one record() each. */
+  recordMany(entries: readonly AuditEntryInput[], tx?: Db): Promise<void>;
   query(query: AuditQuery): Promise<AuditEntry[]>;
   exportCsv(query: AuditQuery): Promise<string>;
 }
 
 export function createAuditService({ db, clock }: { db: Db; clock: Clock }): AuditService {
+  const row = (entry: AuditEntryInput, at: Date) => ({
+    at,
+    actorKind: entry.actor.kind,
+    actorId: entry.actor.id ?? null,
+    actorLabel: entry.actor.label,
+    onBehalfOf: entry.onBehalfOf ?? null,
+    tenants: entry.tenants,
+    action: entry.action,
+    target: entry.target ?? null,
+    ip: entry.ip ?? null,
+    userAgent: entry.userAgent ?? null,
+    result: entry.result,
+    details: entry.details ?? null,
+  });
   return {
     async record(entry, tx) {
-      await (tx ?? db).insert(auditLog).values({
-        at: clock.now(),
-        actorKind: entry.actor.kind,
-        actorId: entry.actor.id ?? null,
-        actorLabel: entry.actor.label,
-        onBehalfOf: entry.onBehalfOf ?? null,
-        tenants: entry.tenants,
-        action: entry.action,
-        target: entry.target ?? null,
-        ip: entry.ip ?? null,
-        userAgent: entry.userAgent ?? null,
-        result: entry.result,
-        details: entry.details ?? null,
-      });
+      await (tx ?? db).insert(auditLog).values(row(entry, clock.now()));
+    },
+    async recordMany(entries, tx) {
+      const at = clock.now();
+      for (let start = 0; start < entries.length; start += 500) {
+        await (tx ?? db).insert(auditLog).values(entries.slice(start, start + 500).map((entry) => row(entry, at)));
+      }
     },
     async query(query) {
       const rows = await db

@@ -9,7 +9,9 @@ export const auditLog = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
-    actorKind: text('actor_kind', { enum: ['staff', 'customer', 'system', 'anonymous', 'api_key'] }).notNull(),
+    actorKind: text('actor_kind', {
+      enum: ['staff', 'customer', 'system', 'anonymous', 'api_key', 'api_token'],
+    }).notNull(),
     actorId: text('actor_id'),
     actorLabel: text('actor_label').notNull(),
     onBehalfOf: text('on_behalf_of'),

@@ -81,7 +81,7 @@ export { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.t
 export { type RunningLeaseHolder, runningLeaseHolders } from './running-leases.ts';
 export { backupWindowSchema, getBackupWindow, scheduleBackupJobs, setBackupWindow } from './schedule.ts';
 export { chunks, errorReason, forEachLimited } from './service-context.ts';
-export { sharedDriveName, sharedDriveNames } from './shared-drives.ts';
+export { listSharedDrives, type SharedDriveEntry, sharedDriveName, sharedDriveNames } from './shared-drives.ts';
 export {
   type BackupScope,
   type ChosenSource,

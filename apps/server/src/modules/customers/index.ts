@@ -5,12 +5,14 @@
 // licensing (licensing.ts), the 60-day purge (purge.ts), tenant deletion (delete-tenant.ts),
 // read models (overview.ts, users-query.ts) and its HTTP API (routes.ts). The tenant rows
 // themselves are tenancy's.
+
 export {
   type AccessControls,
   accessControlsOf,
   getAccessControls,
   setAccessControls,
 } from './access-controls.ts';
+export { type AddressCursor, type UserLicense, userByAddress, usersByAddress } from './address-listing.ts';
 export {
   delegationConsolePath,
   delegationFix,
@@ -54,6 +56,7 @@ export {
   type LicenseChange,
   type LicenseChangeReport,
   type LicensingSettings,
+  maxChangesPerBatch,
   purgeGraceDays,
   type SeatSummary,
   seatSummary,

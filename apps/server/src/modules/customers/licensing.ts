@@ -293,18 +293,16 @@ export async function applyResolvedChanges(
     to,
     purgeAfter: to === 'none' ? purgeAfter.toISOString() : null,
   }));
-  for (const change of changed) {
-    await deps.audit.record(
-      {
-        ...auditActor,
-        tenants: auditTenantsFor(customer.id, auditActor),
-        action,
-        target: change.email,
-        result: 'success',
-        details: { userId: change.userId, from: change.from, to: change.to, purgeAfter: change.purgeAfter },
-      },
-      tx,
-    );
-  }
+  await deps.audit.recordMany(
+    changed.map((change) => ({
+      ...auditActor,
+      tenants: auditTenantsFor(customer.id, auditActor),
+      action,
+      target: change.email,
+      result: 'success' as const,
+      details: { userId: change.userId, from: change.from, to: change.to, purgeAfter: change.purgeAfter },
+    })),
+    tx,
+  );
   return { changed, unchanged: targets.length - effective.length, seats: await seatSummary(tx, customer, now) };
 }

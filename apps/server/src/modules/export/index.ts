@@ -13,8 +13,10 @@ export {
   exportAuditDetails,
   exportFilePath,
   getExport,
+  listExports,
   type RunExportOptions,
   runExport,
 } from './exports.ts';
 export { exportModule } from './routes.ts';
+export { sendExportZip } from './send-export-zip.ts';
 export { type StartExportDeps, type StartExportInput, startExport } from './start-export.ts';

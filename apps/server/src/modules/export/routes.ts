@@ -8,8 +8,6 @@
 // partner ends access at once. The tenant is loaded and authorised first; another tenant's
 // customer, source or export answers 404. End users reach their own items and exports only
 // (the policy's own-data rule); another user's answers 404 like an unknown one.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
@@ -22,10 +20,11 @@ import { authorizeSubject, ownSubjectOnly } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { sendAsAttachment } from './download-headers.ts';
 import { exportServices } from './export-archive.ts';
-import { type DataExport, exportAuditDetails, exportForDownload, getExport, listExports } from './exports.ts';
+import { type DataExport, getExport, listExports } from './exports.ts';
 import { safeFileName } from './file-names.ts';
 import { findItemVersion, itemDownloadDetails } from './item-download.ts';
 import { itemFile, NoItemContentError } from './item-files.ts';
+import { sendExportZip } from './send-export-zip.ts';
 import { startExport } from './start-export.ts';
 
 const params = z.object({ customerId: z.uuid() });
@@ -326,57 +325,12 @@ export const exportModule: ApiModule = (app, ctx) => {
       await authorizeCustomer(ctx.db, actor, 'customer.data.export', customerId);
       const owned = await getExport(ctx, customerId, exportId);
       if (owned) authorizeSubject(actor, owned.subjectEmail, 'Export not found.');
-      const row = await exportForDownload(ctx, customerId, exportId);
-      const size = await stat(row.file).then(
-        (info) => info.size,
-        () => {
-          throw new AppError('gone', 'This export was deleted: start a new export.');
-        },
-      );
-      const range = parseRange(request.headers.range, size);
-      if (range === 'unsatisfiable') {
-        return reply.code(416).header('content-range', `bytes */${size}`).send();
-      }
-      if (!range) {
-        await ctx.audit.record({
-          ...auditTenants(request, row.customerId),
-          action: 'export.download',
-          target: row.customerId,
-          result: 'success',
-          details: exportAuditDetails(row),
-        });
-      }
-      sendAsAttachment(reply, row.fileName ?? `${row.id}.zip`, 'application/zip').header('accept-ranges', 'bytes');
-      if (range) {
-        return reply
-          .code(206)
-          .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
-          .header('content-length', range.end - range.start + 1)
-          .send(createReadStream(row.file, { start: range.start, end: range.end }));
-      }
-      return reply.header('content-length', size).send(createReadStream(row.file));
+      return sendExportZip(ctx, reply, {
+        customerId,
+        exportId,
+        range: request.headers.range,
+        audit: auditActorOf(request),
+      });
     },
   );
 };
-
-/** One `bytes=a-b`, `bytes=a-` or `bytes=-n` range; several ranges are answered whole. */
-export function parseRange(
-  header: string | undefined,
-  size: number,
-): { start: number; end: number } | null | 'unsatisfiable' {
-  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
-  if (!match || (match[1] === '' && match[2] === '')) return null;
-  let start: number;
-  let end: number;
-  if (match[1] === '') {
-    const suffix = Number(match[2]);
-    if (suffix === 0) return 'unsatisfiable';
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(match[1]);
-    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
-  }
-  if (start >= size || start > end) return 'unsatisfiable';
-  return { start, end };
-}

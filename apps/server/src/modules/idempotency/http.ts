@@ -34,6 +34,8 @@ export function principalOf(actor: Actor): string {
       return `customer:${actor.memberId}`;
     case 'api_key':
       return `api_key:${actor.keyId}`;
+    case 'api_token':
+      return `api_token:${actor.tokenId}`;
     case 'system':
       return 'system';
   }

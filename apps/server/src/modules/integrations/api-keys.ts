@@ -1,10 +1,11 @@
 // A partner's API keys (Integrations): created with a name and scopes, the token shown once,
 // only its SHA-256 kept; revocable; `authenticateApiKey` turns a bearer token into the policy's
-// api_key actor. The token is 32 random bytes, so a fast hash suffices (nothing to guess).
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+// api_key actor. The token is made, hashed and shown as every secret token is (secret-token.ts).
+import { randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
+import { generateSecretToken, hashSecretToken, secretTokenLast4 } from '../../secret-token.ts';
 import { type Actor, type ApiKeyScope, authorize } from '../policy/index.ts';
 import { loadPartnerTenant, partnerColumn } from '../tenancy/index.ts';
 import type { AuditActor } from './audit-actor.ts';
@@ -23,14 +24,6 @@ export interface ApiKeyView {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
-}
-
-export function hashApiKey(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-export function generateApiKeyToken(random: (size: number) => Buffer = randomBytes): string {
-  return `${apiKeyPrefix}${random(32).toString('base64url')}`;
 }
 
 /** The organisation's integrations, after the policy allows the actor to manage them. */
@@ -70,7 +63,7 @@ export async function createApiKey(
   input: { name: string; scopes: ApiKeyScope[] },
 ): Promise<{ key: ApiKeyView; token: string }> {
   await authorizeIntegrations(deps.db, who.actor, partnerId);
-  const token = generateApiKeyToken();
+  const token = generateSecretToken(apiKeyPrefix);
   const [row] = await deps.db
     .insert(apiKeys)
     .values({
@@ -78,8 +71,8 @@ export async function createApiKey(
       partnerId,
       name: input.name,
       scopes: [...new Set(input.scopes)],
-      tokenHash: hashApiKey(token),
-      last4: token.slice(-4),
+      tokenHash: hashSecretToken(token),
+      last4: secretTokenLast4(token),
       createdByUserId: who.actor.kind === 'partner' ? who.actor.userId : null,
       createdAt: deps.clock.now(),
     })
@@ -150,7 +143,7 @@ export async function authenticateApiKey(
       partnerStatus: partnerColumn(apiKeys.partnerId, 'status'),
     })
     .from(apiKeys)
-    .where(and(eq(apiKeys.tokenHash, hashApiKey(token)), isNull(apiKeys.revokedAt)));
+    .where(and(eq(apiKeys.tokenHash, hashSecretToken(token)), isNull(apiKeys.revokedAt)));
   if (row?.partnerStatus !== 'active') return null;
   const now = deps.clock.now();
   await deps.db

@@ -13,6 +13,7 @@ import {
   authorizeOwnerInvitation,
   authorizeSubject,
   can,
+  canSee,
   customerScope,
   mayGrantRole,
   ownSubjectOnly,
@@ -284,6 +285,10 @@ const expected: Record<Action, Expected> = {
     partnerBilling: subtreeCustomers,
     customerSuperAdmin: ['customerOwn'],
   },
+  'customer.api_tokens.manage': {
+    customerSuperAdmin: ['customerOwn'],
+    system: allCustomers,
+  },
   'customer.delete': {
     vendorAdmin: allCustomers,
     system: allCustomers,
@@ -328,6 +333,31 @@ describe('policy matrix', () => {
       assert.deepEqual(mismatches, []);
     });
   }
+});
+
+describe("a customer's API token (Spanning-compatible API)", () => {
+  const token: Actor = { kind: 'api_token', tokenId: 't1', customerId: 'C1' };
+  const allowed = () =>
+    actions.flatMap((action) =>
+      (Object.keys(tenants) as TenantName[])
+        .filter((name) => can(token, action, tenants[name]))
+        .map((name) => `${action} ${name}`),
+    );
+
+  it('reads users, changes licences and exports on its own tenant, and does nothing else anywhere', () => {
+    assert.deepEqual(allowed().sort(), [
+      'customer.data.export customerOwn',
+      'customer.licenses.manage customerOwn',
+      'customer.read customerOwn',
+    ]);
+  });
+
+  it('another tenant is invisible to it (404, not 403), and it grants no role', () => {
+    for (const name of Object.keys(tenants) as TenantName[]) {
+      assert.equal(canSee(token, tenants[name]), name === 'customerOwn', name);
+    }
+    assert.equal(mayGrantRole(token, 'end_user'), false);
+  });
 });
 
 describe('API keys (Integrations)', () => {

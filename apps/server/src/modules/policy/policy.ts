@@ -28,6 +28,8 @@ export type Actor =
   | { kind: 'customer'; memberId: string; customerId: string; role: CustomerRole; email: string }
   /** A partner's API key (Authorization: Bearer): the partner's tenants, only what its scopes allow. */
   | { kind: 'api_key'; keyId: string; partnerId: string; scopes: readonly ApiKeyScope[] }
+  /** A customer's API token (HTTP Basic on /api/v1, the Spanning-compatible API): its own tenant only. */
+  | { kind: 'api_token'; tokenId: string; customerId: string }
   | { kind: 'system' };
 
 /**
@@ -105,6 +107,7 @@ export const actions = [
   'customer.delete',
   'customer.technicians.read',
   'customer.alerts.acknowledge',
+  'customer.api_tokens.manage',
   // every tenant
   'audit.read',
   // one's own staff account (vendor operators and partner users; customers use Google)
@@ -326,6 +329,12 @@ const rules: Record<Action, Rule> = {
   // "Acknowledge" on an alert: whoever operates the customer (a technician: an assigned one).
   'customer.alerts.acknowledge': partnerRole(...operating),
   'customer.billing.read': any(partnerRole('owner', 'admin', 'billing'), customerRole('super_admin')),
+  // Settings › API (issue 19 #5): the customer's super admins, and the operator at the command
+  // line (`safehold api-token`). A token acts as the whole tenant's licences, so not partners.
+  'customer.api_tokens.manage': any(
+    customerRole('super_admin'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
   // Deleting a tenant with all its data (PRODUCT §6) is the installation operator's act alone:
   // a vendor admin, or the operator at the command line (system).
   'customer.delete': any(
@@ -374,6 +383,16 @@ export const apiKeyScopeActions: Record<ApiKeyScope, readonly Action[]> = {
   manage_licenses: ['customer.read', 'customer.licenses.manage'],
 };
 
+/**
+ * What a customer's API token may do, on its own tenant only: what the Spanning-compatible API
+ * offers (PRODUCT §7) — read users, change licences, export. Never settings, roles or tokens.
+ */
+export const apiTokenActions: readonly Action[] = ['customer.read', 'customer.licenses.manage', 'customer.data.export'];
+
+function apiTokenAllows(actor: Extract<Actor, { kind: 'api_token' }>, action: Action, tenant: Tenant): boolean {
+  return tenant.kind === 'customer' && tenant.customerId === actor.customerId && apiTokenActions.includes(action);
+}
+
 function apiKeyAllows(actor: Extract<Actor, { kind: 'api_key' }>, action: Action, tenant: Tenant): boolean {
   // A partner action is about a partner tenant, a customer action about a customer.
   const tenantKind = action.startsWith('partner.') ? 'partner' : action.startsWith('customer.') ? 'customer' : null;
@@ -383,6 +402,7 @@ function apiKeyAllows(actor: Extract<Actor, { kind: 'api_key' }>, action: Action
 
 export function can(actor: Actor, action: Action, tenant: Tenant): boolean {
   if (actor.kind === 'api_key') return apiKeyAllows(actor, action, tenant);
+  if (actor.kind === 'api_token') return apiTokenAllows(actor, action, tenant);
   return rules[action](actor, tenant);
 }
 
@@ -521,7 +541,7 @@ const roleRank: Record<PartnerRole | VendorRole | CustomerRole, number> = {
 /** Nobody grants a role above their own; ownership moves only by transfer, never by grant. */
 export function mayGrantRole(actor: Actor, role: PartnerRole | VendorRole | CustomerRole): boolean {
   if (actor.kind === 'system') return true;
-  if (actor.kind === 'api_key') return false;
+  if (actor.kind === 'api_key' || actor.kind === 'api_token') return false;
   if (actor.kind === 'customer' && !(customerRoles as readonly string[]).includes(role)) return false;
   if (actor.kind === 'partner' && !(partnerRoles as readonly string[]).includes(role)) return false;
   if (actor.kind === 'vendor' && !(vendorRoles as readonly string[]).includes(role)) return false;
@@ -564,6 +584,7 @@ export function auditView(actor: Actor, tenant: Tenant): AuditView {
         namesPartnerSessionStaff: false,
       };
     case 'customer':
+    case 'api_token':
       return { fromManagementStart: false, namesStaffOf: () => false, namesPartnerSessionStaff: true };
   }
 }
@@ -632,6 +653,7 @@ export function customerScope(actor: Actor): CustomerScope {
     case 'api_key':
       return { kind: 'partnerSubtree', partnerId: actor.partnerId, onlyCustomerIds: null };
     case 'customer':
+    case 'api_token':
       return { kind: 'customer', customerId: actor.customerId };
   }
 }
