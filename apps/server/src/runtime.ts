@@ -11,7 +11,7 @@ import { type Database, openDatabase } from './db/database.ts';
 import { defineHousekeeping, scheduleHousekeeping } from './jobs/housekeeping.ts';
 import { createJobQueue, type JobQueueTuning } from './jobs/queue.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { defineAlertJobs, scheduleAlertJobs } from './modules/alerts/index.ts';
+import { type AlertEvent, defineAlertJobs, evaluateAlertsAfterRun, scheduleAlertJobs } from './modules/alerts/index.ts';
 import { createAuditService } from './modules/audit/index.ts';
 import { backupCustomerHooks, defineBackupJobs, scheduleBackupJobs } from './modules/backup/index.ts';
 import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/index.ts';
@@ -91,18 +91,21 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   // The customers module reads the configuration through the runtime at each run: `start`
   // replaces runtime.config when it starts the demo emulator.
   defineCustomerJobs(jobs, createCustomersDeps(runtime, { hooks: backupCustomerHooks(runtime) }));
-  // Runs that end failed or partial become the partner's backup.failed / backup.partial webhooks.
+  // Runs that end failed or partial become the partner's backup.failed / backup.partial webhooks;
+  // every run that ends has its customer's alerts evaluated at once (and their alert.* webhooks).
+  const publishAlert = async (event: AlertEvent) => {
+    await publishAlertChanged(runtime, event);
+  };
   defineBackupJobs(jobs, () => runtime, undefined, {
     runEnded: async (run) => {
       await publishBackupRunEnded(runtime, run);
     },
+    runFinished: evaluateAlertsAfterRun(runtime, publishAlert),
   });
   defineExportJobs(jobs, () => runtime);
   defineResellerJobs(jobs, runtime);
   // Alerts opened and resolved become the partner's alert.* (and customer.trial_ending) webhooks.
-  defineAlertJobs(jobs, runtime, async (event) => {
-    await publishAlertChanged(runtime, event);
-  });
+  defineAlertJobs(jobs, runtime, publishAlert);
   defineIntegrationJobs(jobs, () => runtime);
   defineRestoreJobs(jobs, () => runtime);
   defineUsageJobs(jobs, runtime);
