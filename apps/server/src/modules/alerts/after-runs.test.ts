@@ -116,7 +116,9 @@ forEachDatabase('alerts after backup runs', (kind) => {
   it('a partial run opens "partial runs" at once; the next good run of that source resolves it', async () => {
     events.length = 0;
     const email = f.users[1]?.email as string;
-    f.emulator.control.setFaults([{ endpoint: 'gmail.batch', user: email, times: ATTEMPTS, errorRate: 1, status: 503 }]);
+    f.emulator.control.setFaults([
+      { endpoint: 'gmail.batch', user: email, times: ATTEMPTS, errorRate: 1, status: 503 },
+    ]);
     try {
       const run = await backUpMail(1);
       assert.equal(run.status, 'partial');

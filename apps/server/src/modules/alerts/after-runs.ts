@@ -17,10 +17,14 @@ export function evaluateAlertsAfterRun(
   return async (run) => {
     try {
       const report = await evaluateAlerts(deps.db, deps.clock.now(), onChange, { onlyCustomerIds: [run.customerId] });
-      if (report.opened + report.resolved > 0) deps.logger.info({ ...report, runId: run.runId }, 'alerts evaluated after a backup run');
+      if (report.opened + report.resolved > 0)
+        deps.logger.info({ ...report, runId: run.runId }, 'alerts evaluated after a backup run');
       for (const err of report.listenerErrors) deps.logger.error({ err }, 'an alert change listener failed');
     } catch (error) {
-      deps.logger.warn({ err: error, runId: run.runId }, 'alerts not evaluated after a backup run: the next sweep will');
+      deps.logger.warn(
+        { err: error, runId: run.runId },
+        'alerts not evaluated after a backup run: the next sweep will',
+      );
     }
   };
 }

@@ -329,7 +329,8 @@ async function admitAttempt(
   const actor = who.actor;
   // A person of the partner, or its API key with the manage_customers scope (the policy decided
   // which); the key is limited as one user of its own.
-  if (actor.kind !== 'partner' && actor.kind !== 'api_key') throw new AppError('forbidden', 'Your role does not allow this.');
+  if (actor.kind !== 'partner' && actor.kind !== 'api_key')
+    throw new AppError('forbidden', 'Your role does not allow this.');
   const actingPartnerId = actor.partnerId;
   const userId = actor.kind === 'partner' ? actor.userId : null;
   const checks: RateLimitCheck[] = [
