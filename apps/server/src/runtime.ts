@@ -60,6 +60,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     database,
     logger,
     clock,
+    command: options.command,
     tuning: { ...configuredJobTuning(config.jobs), ...options.jobTuning },
   });
   defineHousekeeping(jobs, {

@@ -32,7 +32,7 @@ export async function createTestContext(
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const db = database.db;
   // Created but not started: tests that run jobs define them and call ctx.jobs.start().
-  const jobs = createJobQueue({ database, logger, clock, tuning: fastTuning });
+  const jobs = createJobQueue({ database, logger, clock, tuning: fastTuning, command: 'test' });
   return {
     config,
     database,

@@ -5674,10 +5674,18 @@ export interface paths {
                             }[];
                             workers: {
                                 alive: boolean;
+                                /** @description The process: command, host and pid */
                                 label: string;
                                 lastHeartbeatAt: string | null;
                                 leaseExpiresAt: string | null;
+                                /** @description Backups it runs now */
                                 runs: number;
+                                startedAt: string | null;
+                                /**
+                                 * @description alive: beat within 2 minutes; stopped: stopped cleanly; gone: stopped beating (crashed)
+                                 * @enum {string}
+                                 */
+                                state: "alive" | "stopped" | "gone";
                             }[];
                         };
                     };
