@@ -4645,7 +4645,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A distributor's child partners with the customers, seats, storage and open alerts of each child's subtree (partner owners and admins) */
+        /** A distributor's whole subtree of partners, depth first (each with its parent), with the customers, seats, storage and open alerts of each one's own subtree (partner owners and admins) */
         get: {
             parameters: {
                 query?: never;
@@ -4667,7 +4667,14 @@ export interface paths {
                             canOnboard: boolean;
                             partners: {
                                 customers: number;
+                                /** @description 1: a direct child; 2: a grandchild; … */
+                                depth: number;
                                 openAlerts: number;
+                                /** @description The partner it sits under */
+                                parent: {
+                                    id: string;
+                                    name: string;
+                                };
                                 partner: {
                                     createdAt: string;
                                     customers: number;
@@ -4680,6 +4687,13 @@ export interface paths {
                                     /** @enum {string} */
                                     status: "active" | "suspended";
                                     storageBytes: number;
+                                    /** @description A distributor's subtree totals: its own customers and every partner's under it */
+                                    subtree: {
+                                        customers: number;
+                                        partners: number;
+                                        seats: number;
+                                        storageBytes: number;
+                                    } | null;
                                 };
                                 seatsAssigned: number;
                                 seatsPurchased: number;
@@ -4734,7 +4748,63 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "active" | "suspended";
                                 storageBytes: number;
+                                /** @description A distributor's subtree totals: its own customers and every partner's under it */
+                                subtree: {
+                                    customers: number;
+                                    partners: number;
+                                    seats: number;
+                                    storageBytes: number;
+                                } | null;
                             };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/partners/{childId}/owner-invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a pending owner invitation of a partner in this distributor's subtree again (same or another address); the earlier link stops working (the distributor's owner and admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    childId: string;
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        ownerEmail?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            email: string;
+                            expiresAt: string;
                         };
                     };
                 };
@@ -5883,6 +5953,13 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "active" | "suspended";
                                 storageBytes: number;
+                                /** @description A distributor's subtree totals: its own customers and every partner's under it */
+                                subtree: {
+                                    customers: number;
+                                    partners: number;
+                                    seats: number;
+                                    storageBytes: number;
+                                } | null;
                             }[];
                             total: number;
                         };
@@ -5932,6 +6009,13 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "active" | "suspended";
                                 storageBytes: number;
+                                /** @description A distributor's subtree totals: its own customers and every partner's under it */
+                                subtree: {
+                                    customers: number;
+                                    partners: number;
+                                    seats: number;
+                                    storageBytes: number;
+                                } | null;
                             };
                         };
                     };
@@ -6035,6 +6119,13 @@ export interface paths {
                             /** @enum {string} */
                             status: "active" | "suspended";
                             storageBytes: number;
+                            /** @description A distributor's subtree totals: its own customers and every partner's under it */
+                            subtree: {
+                                customers: number;
+                                partners: number;
+                                seats: number;
+                                storageBytes: number;
+                            } | null;
                         };
                     };
                 };
@@ -6089,6 +6180,13 @@ export interface paths {
                             /** @enum {string} */
                             status: "active" | "suspended";
                             storageBytes: number;
+                            /** @description A distributor's subtree totals: its own customers and every partner's under it */
+                            subtree: {
+                                customers: number;
+                                partners: number;
+                                seats: number;
+                                storageBytes: number;
+                            } | null;
                         };
                     };
                 };

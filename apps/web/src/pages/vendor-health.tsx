@@ -93,8 +93,9 @@ export function VendorHealthPage({ user }: { user: SessionUser }) {
                     </Table.Tr>
                   </Table.Thead>
                   <Table.Tbody>
-                    {data.workers.map((worker, index) => (
-                      <Table.Tr key={`${worker.label}/${index}`}>
+                    {data.workers.map((worker) => (
+                      // A process is its host and pid at its start time.
+                      <Table.Tr key={`${worker.label}/${worker.startedAt}`}>
                         <Table.Td>{worker.label}</Table.Td>
                         <Table.Td>
                           <Badge color={workerStates[worker.state].color} variant="light">

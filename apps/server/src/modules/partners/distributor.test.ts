@@ -297,6 +297,17 @@ forEachDatabase('distributors: child partners', (kind) => {
       [3, 17, 2_540],
     );
     assert.deepEqual([byName('Grandchild 0').customers, byName('Grandchild 0').storageBytes], [1, 40]);
+    // The customer count's link filters to that partner's subtree; "Managed by you" to the distributor's own.
+    const ofChild = await owner.get(`/api/partners/${distributorId}/customers?partner=${childId}`);
+    assert.deepEqual(
+      ofChild.json().customers.map((row: { domain: string }) => row.domain),
+      ['child.test', 'child2.test', 'grand.test'],
+    );
+    const ownOnly = await owner.get(`/api/partners/${distributorId}/customers?partner=${distributorId}`);
+    assert.deepEqual(
+      ownOnly.json().customers.map((row: { domain: string }) => row.domain),
+      ['own.test'],
+    );
     // The child sees its own subtree only: its partners, none of the distributor's.
     const childRows = (await childOwner.get(`/api/partners/${childId}/partners`)).json().partners as Row[];
     assert.ok(childRows.every((row) => row.parent.name === 'Child MSP'));
