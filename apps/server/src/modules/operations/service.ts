@@ -38,7 +38,9 @@ export interface InstallationHealth {
 }
 
 function processLabel(worker: WorkerProcess): string {
-  return `safehold ${worker.command} on ${worker.hostname} (pid ${worker.pid})`;
+  // The runtime names its command "safehold start"; a bare "worker" gets the binary's name.
+  const command = worker.command.startsWith('safehold') ? worker.command : `safehold ${worker.command}`;
+  return `${command} on ${worker.hostname} (pid ${worker.pid})`;
 }
 
 /** A process holding backup leases that runs no job runner (a command-line `backup --wait`). */
