@@ -1,8 +1,9 @@
 // Distributors in a real browser (issue 18 #8): a distributor's owner opens "Partners" from the
-// navigation, reads each child partner's customers, seats, storage and open alerts, onboards a
-// child partner ("Onboard a partner"), follows a child's customer count to the customers list
-// filtered to that partner (the list shows the Partner column). A child's owner sees only its
-// own customers. Screenshots at 1280 and 390 px wide.
+// navigation, reads its whole subtree (a grandchild under its parent, named with it) with each
+// partner's customers, seats, storage and open alerts, onboards a child partner ("Onboard a
+// partner") and sends its owner invitation again ("Resend invitation"), follows a child's
+// customer count to the customers list filtered to that child's subtree (the list shows the
+// Partner column). A child's owner sees only its own subtree. Screenshots at 1280 and 390 px.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -36,6 +37,7 @@ before(async () => {
         const distributorId = await seedPartner(db, { name: 'Continental Distribution' });
         const childId = await seedPartner(db, { name: 'Harbour MSP', parentPartnerId: distributorId });
         const siblingId = await seedPartner(db, { name: 'Valley IT', parentPartnerId: distributorId });
+        const grandchildId = await seedPartner(db, { name: 'Dockside IT', parentPartnerId: childId });
         owner = await seedStaffUser(
           { db, masterKey },
           { email: 'owner@continental.example', partnerId: distributorId, role: 'owner' },
@@ -60,6 +62,14 @@ before(async () => {
           name: 'Harbour Fish',
           seatsPurchased: 8,
           storageBytes: 2 * 1024 ** 3,
+        });
+        await seedCustomerWithBackups(db, now, {
+          ...base,
+          partnerId: grandchildId,
+          domain: 'dockside-ferry.example',
+          name: 'Dockside Ferry',
+          seatsPurchased: 6,
+          storageBytes: 1024 ** 2,
         });
         await seedCustomerWithBackups(db, now, {
           ...base,
@@ -119,7 +129,8 @@ test("a distributor's owner reads its child partners, onboards one and lists a c
     assert.deepEqual(
       rows.map((cells) => [cells[0], cells[2], cells[3], cells[5]]),
       [
-        ['Harbour MSP', '1', '6 of 8', '1'],
+        ['Harbour MSP', '2', '12 of 14', '1'],
+        ['Dockside ITUnder Harbour MSP', '1', '6 of 6', '0'],
         ['Valley IT', '1', '6 of 12', '0'],
       ],
     );
@@ -132,15 +143,25 @@ test("a distributor's owner reads its child partners, onboards one and lists a c
     await dialog.getByRole('button', { name: 'Send invitation', exact: true }).click();
     await waitForVisible(page, page.getByText('Summit Networks is onboarded.'), 'the invitation notice');
     await page.getByRole('cell', { name: 'Summit Networks', exact: true }).waitFor();
+    // Its owner has not accepted yet: the invitation goes again (a new link; the old one is spent).
+    const resend = page.getByRole('button', { name: 'Resend invitation to the owner of Summit Networks', exact: true });
+    await waitForVisible(page, resend, 'Resend invitation');
+    await resend.click();
+    await waitForVisible(page, page.getByText('Invitation sent again'), 'the resent invitation');
+    await screenshot(page, 'distributor-partners-resent-1280');
 
-    await page.getByRole('link', { name: 'Customers of Harbour MSP: 1', exact: true }).click();
+    await page.getByRole('link', { name: 'Customers of Harbour MSP: 2', exact: true }).click();
     await waitForVisible(page, page.getByRole('table', { name: 'Customers', exact: true }), 'the customers list');
     await page.getByText('harbour-fish.example').waitFor();
+    await page.getByText('dockside-ferry.example').waitFor();
     await page.locator('table[aria-busy="false"]').waitFor();
     const customers = await rowsOf(page, 'Customers');
     assert.deepEqual(
       customers.map((cells) => [cells[0], cells.at(-1)]),
-      [['harbour-fish.exampleHarbour Fish', 'Harbour MSP']],
+      [
+        ['dockside-ferry.exampleDockside Ferry', 'Dockside IT'],
+        ['harbour-fish.exampleHarbour Fish', 'Harbour MSP'],
+      ],
     );
     await screenshot(page, 'distributor-customers-1280');
 
@@ -153,7 +174,7 @@ test("a distributor's owner reads its child partners, onboards one and lists a c
   });
 });
 
-test("a child partner's owner sees only its own customers, not its parent's or its sibling's", async (t) => {
+test("a child partner's owner sees only its own subtree, not its parent's or its sibling's", async (t) => {
   if (!(await requireIdentityApi(t, server))) return;
   const browser = await launchBrowser(t);
   if (!browser) return;
@@ -168,7 +189,7 @@ test("a child partner's owner sees only its own customers, not its parent's or i
     assert.equal(await page.getByText('direct-co.example').count(), 0);
     assert.equal(await page.getByText('valley-farm.example').count(), 0);
     await page.getByRole('link', { name: 'Partners', exact: true }).click();
-    await page.getByText('No partners under you yet').waitFor();
+    await page.getByRole('cell', { name: 'Dockside IT', exact: true }).waitFor();
     assert.equal(await page.getByText('Continental Distribution').count(), 0);
     assert.equal(await page.getByText('Valley IT').count(), 0);
   });

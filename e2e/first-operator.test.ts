@@ -92,6 +92,13 @@ test('the first operator creates an account from the setup link, enrols TOTP and
     await waitForVisible(page, page.getByRole('heading', { name: 'Job queues', exact: true }), 'installation health');
     await waitForVisible(page, page.getByRole('heading', { name: 'Database', exact: true }), 'the database size');
     assert.equal(await page.getByText(/size not available/).count(), 0, 'the database reports its size');
+    // The server's own job runner is listed as a worker, alive.
+    const workers = page.getByRole('table', { name: 'Workers', exact: true });
+    await waitForVisible(
+      page,
+      workers.getByRole('row', { name: /^safehold start on .+ \(pid \d+\) Alive/ }),
+      'the running worker',
+    );
     await page.setViewportSize({ width: 1280, height: 900 });
     await screenshot(page, 'first-operator-4c-health-1280');
     await page.setViewportSize({ width: 390, height: 844 });

@@ -12,7 +12,7 @@ import { defineHousekeeping, scheduleHousekeeping } from './jobs/housekeeping.ts
 import { createJobQueue, type JobQueueTuning } from './jobs/queue.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
-import { defineAlertJobs, scheduleAlertJobs } from './modules/alerts/index.ts';
+import { type AlertEvent, defineAlertJobs, evaluateAlertsAfterRun, scheduleAlertJobs } from './modules/alerts/index.ts';
 import { createAuditService } from './modules/audit/index.ts';
 import {
   backupCustomerHooks,
@@ -73,6 +73,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     logger,
     clock,
     metrics,
+    command: options.command,
     tuning: { ...configuredJobTuning(config.jobs), ...options.jobTuning },
   });
   metrics.watchJobs(() => jobs.depths());
@@ -107,22 +108,25 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   // replaces runtime.config when it starts the demo emulator.
   defineCustomerJobs(jobs, createCustomersDeps(runtime, { hooks: backupCustomerHooks(runtime) }));
   // Runs that end failed or partial become the partner's backup.failed / backup.partial webhooks,
-  // and a check of the customer's immediate failure alerts (Settings › Notifications).
+  // and a check of the customer's immediate failure alerts (Settings › Notifications); every run
+  // that ends has its customer's alerts evaluated at once (and their alert.* webhooks).
+  const publishAlert = async (event: AlertEvent) => {
+    await publishAlertChanged(runtime, event);
+  };
   defineBackupJobs(jobs, () => runtime, undefined, {
     runEnded: async (run) => {
       // Queued first: a failing webhook must not delay the customer's own alert.
       await requestFailureCheck(jobs, run.customerId);
       await publishBackupRunEnded(runtime, run);
     },
+    runFinished: evaluateAlertsAfterRun(runtime, publishAlert),
   });
   // The customer's status emails and failure alerts read the backup engine's facts, passed in here.
   defineNotificationJobs(jobs, () => ({ ...runtime, facts: backupNotificationFacts(runtime) }));
   defineExportJobs(jobs, () => runtime);
   defineResellerJobs(jobs, runtime);
   // Alerts opened and resolved become the partner's alert.* (and customer.trial_ending) webhooks.
-  defineAlertJobs(jobs, runtime, async (event) => {
-    await publishAlertChanged(runtime, event);
-  });
+  defineAlertJobs(jobs, runtime, publishAlert);
   defineIntegrationJobs(jobs, () => runtime);
   defineRestoreJobs(jobs, () => runtime);
   defineUsageJobs(jobs, runtime);

@@ -3,6 +3,7 @@
 // Each table is defined in its owner module's tables.ts; one SQL dialect, PostgreSQL, serves
 // PGlite and a real server alike.
 
+export * from '../jobs/tables.ts';
 export * from '../modules/alerts/tables.ts';
 export * from '../modules/audit/tables.ts';
 export * from '../modules/backup/tables.ts';

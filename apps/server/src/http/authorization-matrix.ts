@@ -603,6 +603,13 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 403 403 ok  ok  403 403 403 403 404 404 404',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
   },
+  // :childId is a partner no tenant has: owners and admins get past policy to its 404 (the
+  // distributor test, modules/partners/distributor.test.ts, resends to a real one).
+  'POST /api/partners/:partnerId/partners/:childId/owner-invitation': {
+    body: () => ({}),
+    own:   '401 403 403 404 404 403 403 403 403 404 404 404',
+    other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
   'GET /api/partners/:partnerId/usage': {
     own:   '401 ok  ok  ok  ok  ok  ok  ok  ok  404 404 404',
     other: '401 ok  ok  404 404 404 404 404 404 404 404 404',

@@ -21,6 +21,12 @@ import type { Database, Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { currentTraceId, isTraceId, runWithTraceId } from '../trace.ts';
+import {
+  listWorkerProcesses,
+  startWorkerHeartbeat,
+  type WorkerHeartbeat,
+  type WorkerProcess,
+} from './worker-heartbeats.ts';
 
 /** How often pg-boss looks for work and does its upkeep. Tests shorten every interval. */
 export interface JobQueueTuning {
@@ -37,6 +43,8 @@ export interface JobQueueTuning {
   cronMonitorIntervalSeconds: number;
   /** The heartbeat of job kinds that set none (JobOptions.heartbeatSeconds); at least 10. */
   heartbeatSeconds: number;
+  /** How often a process running jobs records that it lives (worker-heartbeats.ts). */
+  workerHeartbeatSeconds: number;
 }
 
 export const productionTuning: JobQueueTuning = {
@@ -49,6 +57,7 @@ export const productionTuning: JobQueueTuning = {
   cronWorkerIntervalSeconds: 5,
   cronMonitorIntervalSeconds: 30,
   heartbeatSeconds: 30,
+  workerHeartbeatSeconds: 30,
 };
 
 /** The fastest intervals pg-boss accepts: for tests. */
@@ -63,6 +72,8 @@ export const fastTuning: JobQueueTuning = {
   cronMonitorIntervalSeconds: 1,
   // Not shortened: a test machine's stalled event loop must not look like a dead worker.
   heartbeatSeconds: 30,
+  // Tests move the clock: they beat by hand (JobQueue.heartbeat), so a timer cannot race them.
+  workerHeartbeatSeconds: 3600,
 };
 
 /** Retry and run-time policy of one job kind. */
@@ -179,6 +190,10 @@ export interface JobQueue {
   activeJobs(): Promise<ActiveJob[]>;
   /** Sends a failed job back to the queue (pg-boss retry). False when no failed job has that id. */
   retryFailed(id: string): Promise<{ name: string } | null>;
+  /** Every process that ran jobs in the last 7 days (this one included), alive or not. */
+  workers(): Promise<WorkerProcess[]>;
+  /** Records this process's heartbeat now (it beats by itself every 30 s while it works). */
+  heartbeat(): Promise<void>;
   /** Connects (installing pg-boss's schema on first use) and, with `work`, runs handlers. */
   start(options?: { work?: boolean }): Promise<void>;
   /**
@@ -196,6 +211,8 @@ export interface JobQueueDependencies {
   /** Where job durations are counted (the job gauges are read through `depths`). */
   metrics?: Metrics;
   tuning?: Partial<JobQueueTuning>;
+  /** The command of this process (`start`, `worker`), as the health page names it. */
+  command?: string;
 }
 
 interface Definition {
@@ -247,8 +264,10 @@ export function createJobQueue({
   clock,
   metrics,
   tuning: tuningOverrides,
+  command = 'worker',
 }: JobQueueDependencies): JobQueue {
   const tuning = { ...productionTuning, ...tuningOverrides };
+  let heartbeat: WorkerHeartbeat | null = null;
   const definitions = new Map<string, Definition>();
   const log = logger.child({ component: 'jobs' });
   let boss: PgBoss | null = null;
@@ -458,6 +477,14 @@ export function createJobQueue({
       return { name: row.name };
     },
 
+    async workers() {
+      return listWorkerProcesses(database, clock.now());
+    },
+
+    async heartbeat() {
+      await heartbeat?.beat();
+    },
+
     async start(options = {}) {
       if (boss) throw new Error('The job queue is already started');
       const instance = new PgBoss({
@@ -511,7 +538,18 @@ export function createJobQueue({
         throw error;
       }
       boss = instance;
-      if (options.work !== false) startResuming();
+      if (options.work !== false) {
+        startResuming();
+        heartbeat = await startWorkerHeartbeat(
+          { database, clock, logger: log },
+          command,
+          tuning.workerHeartbeatSeconds * 1000,
+        ).catch((error: unknown) => {
+          // The jobs run all the same; the health page shows this process as unknown.
+          log.warn({ err: error }, 'worker heartbeat not registered');
+          return null;
+        });
+      }
       log.info({ jobs: [...definitions.keys()], work: options.work !== false }, 'job queue started');
     },
 
@@ -526,6 +564,10 @@ export function createJobQueue({
         const graceMs = options.graceMs ?? 30_000;
         await instance.stop({ graceful: true, timeout: graceMs, close: true });
         boss = null;
+        await heartbeat
+          ?.stop()
+          .catch((error: unknown) => log.warn({ err: error }, 'worker heartbeat not marked stopped'));
+        heartbeat = null;
         log.info('job queue stopped');
       })().finally(() => {
         stopping = null;

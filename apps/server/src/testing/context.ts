@@ -41,7 +41,7 @@ export async function createTestContext(
   const db = database.db;
   const metrics = createMetrics();
   // Created but not started: tests that run jobs define them and call ctx.jobs.start().
-  const jobs = createJobQueue({ database, logger, clock, metrics, tuning: fastTuning });
+  const jobs = createJobQueue({ database, logger, clock, metrics, tuning: fastTuning, command: 'test' });
   metrics.watchJobs(() => jobs.depths());
   return {
     config,

@@ -269,6 +269,8 @@ export function concreteUrl(pattern: string, tenant: MatrixTenant, query: Record
     // Integrations: ids no tenant has (authorisation answers before the object is looked up).
     keyId: '00000000-0000-4000-8000-00000000a11e',
     webhookId: '00000000-0000-4000-8000-0000000000b1',
+    // A distributor's child partner no tenant has (owners and admins get past policy to a 404).
+    childId: '00000000-0000-4000-8000-0000000000d1',
     // Installation health: a failed job no queue has (the admin gets past policy to a 404).
     jobId: '00000000-0000-4000-8000-0000000000c1',
     // Settings › API: a token id no tenant has; /api/v1: a user of the tenant.

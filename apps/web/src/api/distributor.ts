@@ -1,5 +1,6 @@
-// A distributor's Partners page (issue 18 #8): its child partners with the figures of each
-// child's subtree, and onboarding a child partner under it (its owner gets an invitation).
+// A distributor's Partners page (issue 18 #8): the partners of its subtree with the figures of
+// each one's own subtree, onboarding a child partner under it (its owner gets an invitation),
+// and sending a pending owner invitation again.
 import { queryOptions } from '@tanstack/react-query';
 import type { ApiPaths } from './client.ts';
 import { api, call } from './client.ts';
@@ -19,4 +20,14 @@ export function childPartnersQuery(partnerId: string) {
 
 export function onboardChildPartner(partnerId: string, input: { name: string; ownerEmail: string }) {
   return call(() => api.POST('/api/partners/{partnerId}/partners', { params: { path: { partnerId } }, body: input }));
+}
+
+/** "Resend invitation": a new single-use link to the pending owner; the earlier one stops working. */
+export function resendChildOwnerInvitation(partnerId: string, childId: string) {
+  return call(() =>
+    api.POST('/api/partners/{partnerId}/partners/{childId}/owner-invitation', {
+      params: { path: { partnerId, childId } },
+      body: {},
+    }),
+  );
 }

@@ -12536,7 +12536,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A distributor's child partners with the customers, seats, storage and open alerts of each child's subtree (partner owners and admins) */
+        /** A distributor's whole subtree of partners, depth first (each with its parent), with the customers, seats, storage and open alerts of each one's own subtree (partner owners and admins) */
         get: {
             parameters: {
                 query?: never;
@@ -12569,8 +12569,19 @@ export interface paths {
                          *             "customers": 12,
                          *             "seats": 12,
                          *             "storageBytes": 52428800,
+                         *             "subtree": {
+                         *               "partners": 12,
+                         *               "customers": 12,
+                         *               "seats": 12,
+                         *               "storageBytes": 52428800
+                         *             },
                          *             "createdAt": "2026-03-01T10:00:00.000Z"
                          *           },
+                         *           "parent": {
+                         *             "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *             "name": "Example Ltd"
+                         *           },
+                         *           "depth": 12,
                          *           "customers": 12,
                          *           "seatsAssigned": 12,
                          *           "seatsPurchased": 12,
@@ -12584,7 +12595,14 @@ export interface paths {
                             canOnboard: boolean;
                             partners: {
                                 customers: number;
+                                /** @description 1: a direct child; 2: a grandchild; … */
+                                depth: number;
                                 openAlerts: number;
+                                /** @description The partner it sits under */
+                                parent: {
+                                    id: string;
+                                    name: string;
+                                };
                                 partner: {
                                     createdAt: string;
                                     customers: number;
@@ -12597,6 +12615,13 @@ export interface paths {
                                     /** @enum {string} */
                                     status: "active" | "suspended";
                                     storageBytes: number;
+                                    /** @description A distributor's subtree totals: its own customers and every partner's under it */
+                                    subtree: {
+                                        customers: number;
+                                        partners: number;
+                                        seats: number;
+                                        storageBytes: number;
+                                    } | null;
                                 };
                                 seatsAssigned: number;
                                 seatsPurchased: number;
@@ -12708,6 +12733,12 @@ export interface paths {
                          *         "customers": 12,
                          *         "seats": 12,
                          *         "storageBytes": 52428800,
+                         *         "subtree": {
+                         *           "partners": 12,
+                         *           "customers": 12,
+                         *           "seats": 12,
+                         *           "storageBytes": 52428800
+                         *         },
                          *         "createdAt": "2026-03-01T10:00:00.000Z"
                          *       },
                          *       "invitation": {
@@ -12733,7 +12764,126 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "active" | "suspended";
                                 storageBytes: number;
+                                /** @description A distributor's subtree totals: its own customers and every partner's under it */
+                                subtree: {
+                                    customers: number;
+                                    partners: number;
+                                    seats: number;
+                                    storageBytes: number;
+                                } | null;
                             };
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/partners/{partnerId}/partners/{childId}/owner-invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a pending owner invitation of a partner in this distributor's subtree again (same or another address); the earlier link stops working (the distributor's owner and admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    childId: string;
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /** @example {} */
+                    "application/json": {
+                        /** Format: email */
+                        ownerEmail?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "email": "ann@example.com",
+                         *       "expiresAt": "2026-03-01T10:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            email: string;
+                            expiresAt: string;
                         };
                     };
                 };
@@ -16355,8 +16505,10 @@ export interface paths {
                          *       "workers": [
                          *         {
                          *           "label": "label-1",
+                         *           "state": "alive",
                          *           "alive": false,
                          *           "runs": 12,
+                         *           "startedAt": "2026-03-01T10:00:00.000Z",
                          *           "lastHeartbeatAt": "2026-03-01T10:00:00.000Z",
                          *           "leaseExpiresAt": "2026-03-01T10:00:00.000Z"
                          *         }
@@ -16417,10 +16569,18 @@ export interface paths {
                             }[];
                             workers: {
                                 alive: boolean;
+                                /** @description The process: command, host and pid */
                                 label: string;
                                 lastHeartbeatAt: string | null;
                                 leaseExpiresAt: string | null;
+                                /** @description Backups it runs now */
                                 runs: number;
+                                startedAt: string | null;
+                                /**
+                                 * @description alive: beat within 2 minutes; stopped: stopped cleanly; gone: stopped beating (crashed)
+                                 * @enum {string}
+                                 */
+                                state: "alive" | "stopped" | "gone";
                             }[];
                         };
                     };
@@ -16852,6 +17012,12 @@ export interface paths {
                          *           "customers": 12,
                          *           "seats": 12,
                          *           "storageBytes": 52428800,
+                         *           "subtree": {
+                         *             "partners": 12,
+                         *             "customers": 12,
+                         *             "seats": 12,
+                         *             "storageBytes": 52428800
+                         *           },
                          *           "createdAt": "2026-03-01T10:00:00.000Z"
                          *         }
                          *       ]
@@ -16870,6 +17036,13 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "active" | "suspended";
                                 storageBytes: number;
+                                /** @description A distributor's subtree totals: its own customers and every partner's under it */
+                                subtree: {
+                                    customers: number;
+                                    partners: number;
+                                    seats: number;
+                                    storageBytes: number;
+                                } | null;
                             }[];
                             total: number;
                         };
@@ -16967,6 +17140,12 @@ export interface paths {
                          *         "customers": 12,
                          *         "seats": 12,
                          *         "storageBytes": 52428800,
+                         *         "subtree": {
+                         *           "partners": 12,
+                         *           "customers": 12,
+                         *           "seats": 12,
+                         *           "storageBytes": 52428800
+                         *         },
                          *         "createdAt": "2026-03-01T10:00:00.000Z"
                          *       },
                          *       "invitation": {
@@ -16992,6 +17171,13 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "active" | "suspended";
                                 storageBytes: number;
+                                /** @description A distributor's subtree totals: its own customers and every partner's under it */
+                                subtree: {
+                                    customers: number;
+                                    partners: number;
+                                    seats: number;
+                                    storageBytes: number;
+                                } | null;
                             };
                         };
                     };
@@ -17205,6 +17391,12 @@ export interface paths {
                          *       "customers": 12,
                          *       "seats": 12,
                          *       "storageBytes": 52428800,
+                         *       "subtree": {
+                         *         "partners": 12,
+                         *         "customers": 12,
+                         *         "seats": 12,
+                         *         "storageBytes": 52428800
+                         *       },
                          *       "createdAt": "2026-03-01T10:00:00.000Z"
                          *     }
                          */
@@ -17220,6 +17412,13 @@ export interface paths {
                             /** @enum {string} */
                             status: "active" | "suspended";
                             storageBytes: number;
+                            /** @description A distributor's subtree totals: its own customers and every partner's under it */
+                            subtree: {
+                                customers: number;
+                                partners: number;
+                                seats: number;
+                                storageBytes: number;
+                            } | null;
                         };
                     };
                 };
@@ -17330,6 +17529,12 @@ export interface paths {
                          *       "customers": 12,
                          *       "seats": 12,
                          *       "storageBytes": 52428800,
+                         *       "subtree": {
+                         *         "partners": 12,
+                         *         "customers": 12,
+                         *         "seats": 12,
+                         *         "storageBytes": 52428800
+                         *       },
                          *       "createdAt": "2026-03-01T10:00:00.000Z"
                          *     }
                          */
@@ -17345,6 +17550,13 @@ export interface paths {
                             /** @enum {string} */
                             status: "active" | "suspended";
                             storageBytes: number;
+                            /** @description A distributor's subtree totals: its own customers and every partner's under it */
+                            subtree: {
+                                customers: number;
+                                partners: number;
+                                seats: number;
+                                storageBytes: number;
+                            } | null;
                         };
                     };
                 };

@@ -1,10 +1,11 @@
-// Reseller Console → Partners (issue 18 #8): a distributor's child partners — owner, the
-// customers, seats, storage and open alerts of each child's subtree — and "Onboard a partner"
+// Reseller Console → Partners (issue 18 #8): a distributor's whole subtree — each partner under
+// its parent (grandchildren name theirs), its owner ("Resend invitation" while nobody accepted),
+// and the customers, seats, storage and open alerts of its own subtree — and "Onboard a partner"
 // (organisation name and owner email; the owner gets an invitation link by email). Owners and
 // admins of the distributor; a child never sees its parent or siblings (the server decides).
 import { Alert, Anchor, Badge, Button, Group, Loader, Table, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import {
@@ -12,6 +13,7 @@ import {
   childPartnersQuery,
   childPartnersQueryKey,
   onboardChildPartner,
+  resendChildOwnerInvitation,
 } from '../api/distributor.ts';
 import type { SessionUser } from '../api/identity.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
@@ -65,7 +67,12 @@ export function PartnerPartnersPage({ user }: { user: SessionUser }) {
               </Table.Thead>
               <Table.Tbody>
                 {children.data.partners.map((child) => (
-                  <ChildRow key={child.partner.id} child={child} />
+                  <ChildRow
+                    key={child.partner.id}
+                    child={child}
+                    distributorId={partnerId}
+                    canResend={children.data.canOnboard}
+                  />
                 ))}
               </Table.Tbody>
             </Table>
@@ -87,27 +94,66 @@ export function PartnerPartnersPage({ user }: { user: SessionUser }) {
   );
 }
 
-function ChildRow({ child }: { child: ChildPartner }) {
+function ChildRow({
+  child,
+  distributorId,
+  canResend,
+}: {
+  child: ChildPartner;
+  distributorId: string;
+  canResend: boolean;
+}) {
   const { partner } = child;
+  const queryClient = useQueryClient();
+  const resend = useMutation({
+    mutationFn: () => resendChildOwnerInvitation(distributorId, partner.id),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: childPartnersQueryKey(distributorId) }),
+  });
+  const invitationExpired =
+    partner.ownerInvitationExpiresAt !== null && new Date(partner.ownerInvitationExpiresAt) <= new Date();
   return (
     <Table.Tr>
-      <Table.Td fw={500}>
+      {/* Grandchildren sit indented under their parent, which they name. */}
+      <Table.Td fw={500} pl={`calc(var(--mantine-spacing-sm) + ${(child.depth - 1) * 1.25}rem)`}>
         {partner.name}
         {partner.status === 'suspended' ? (
           <Badge ml="xs" color="red" variant="light">
             Suspended
           </Badge>
         ) : null}
+        {child.depth > 1 ? (
+          <Text size="xs" c="dimmed" fw={400}>
+            Under {child.parent.name}
+          </Text>
+        ) : null}
       </Table.Td>
       <Table.Td>
-        <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
-          {partner.ownerEmail ?? '—'}
-        </Text>
-        {partner.ownerInvitationPending ? (
-          <Badge color="yellow" variant="light">
-            Invitation pending
-          </Badge>
-        ) : null}
+        {/* Wraps in a narrow cell, as on the vendor's Partners page: nothing is cut off. */}
+        <Group gap="xs" wrap="wrap">
+          <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+            {partner.ownerEmail ?? '—'}
+          </Text>
+          {partner.ownerInvitationPending ? (
+            <>
+              <Badge color={invitationExpired ? 'red' : 'yellow'} variant="light">
+                {invitationExpired ? 'Invitation expired' : 'Invitation pending'}
+              </Badge>
+              {canResend ? (
+                <Button
+                  size="compact-xs"
+                  variant="subtle"
+                  miw="max-content"
+                  onClick={() => resend.mutate()}
+                  loading={resend.isPending}
+                  aria-label={`Resend invitation to the owner of ${partner.name}`}
+                >
+                  {resend.isSuccess ? 'Invitation sent again' : 'Resend invitation'}
+                </Button>
+              ) : null}
+            </>
+          ) : null}
+        </Group>
+        <ErrorAlert error={resend.error} />
       </Table.Td>
       <Table.Td>
         <Anchor

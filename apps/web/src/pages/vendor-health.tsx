@@ -1,6 +1,6 @@
 // Vendor console → Installation health (issue 18 §7): job queues (depth per kind, how long the
-// oldest job has waited), workers (processes holding a backup lease, alive or not, their last
-// heartbeat), failed jobs of the last 24 hours with their error and "Retry" (vendor admins;
+// oldest job has waited), workers (every process that ran jobs in the last 7 days, alive,
+// stopped or gone, the backups each runs and its last heartbeat), failed jobs of the last 24 hours with their error and "Retry" (vendor admins;
 // support reads), storage per tenant and the database size.
 import { Alert, Badge, Button, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -15,6 +15,13 @@ const healthQuery = {
   queryKey: healthQueryKey,
   queryFn: () => call(() => api.GET('/api/vendor/health')),
 };
+
+/** A worker's state: beat within 2 minutes, stopped cleanly, or stopped beating (crashed). */
+const workerStates = {
+  alive: { label: 'Alive', color: 'green' },
+  stopped: { label: 'Stopped', color: 'gray' },
+  gone: { label: 'Gone (no heartbeat for 2 minutes)', color: 'red' },
+} as const;
 
 /** A job kind's name as people read it: "backup-run" → "backup run". */
 const jobLabel = (name: string) => name.replace(/[-_.]/g, ' ');
@@ -72,7 +79,7 @@ export function VendorHealthPage({ user }: { user: SessionUser }) {
               Workers
             </Title>
             {data.workers.length === 0 ? (
-              <Text>No worker is running a backup now.</Text>
+              <Text>No process has run jobs in the last 7 days: start one with safehold start or safehold worker.</Text>
             ) : (
               <Table.ScrollContainer minWidth={520}>
                 <Table aria-label="Workers">
@@ -81,19 +88,22 @@ export function VendorHealthPage({ user }: { user: SessionUser }) {
                       <Table.Th>Worker</Table.Th>
                       <Table.Th>State</Table.Th>
                       <Table.Th ta="right">Backups running</Table.Th>
+                      <Table.Th>Started</Table.Th>
                       <Table.Th>Last heartbeat</Table.Th>
                     </Table.Tr>
                   </Table.Thead>
                   <Table.Tbody>
                     {data.workers.map((worker) => (
-                      <Table.Tr key={worker.label}>
+                      // A process is its host and pid at its start time.
+                      <Table.Tr key={`${worker.label}/${worker.startedAt}`}>
                         <Table.Td>{worker.label}</Table.Td>
                         <Table.Td>
-                          <Badge color={worker.alive ? 'green' : 'red'} variant="light">
-                            {worker.alive ? 'Alive' : 'Gone'}
+                          <Badge color={workerStates[worker.state].color} variant="light">
+                            {workerStates[worker.state].label}
                           </Badge>
                         </Table.Td>
                         <Table.Td ta="right">{count(worker.runs)}</Table.Td>
+                        <Table.Td>{dateTime(worker.startedAt)}</Table.Td>
                         <Table.Td>{dateTime(worker.lastHeartbeatAt)}</Table.Td>
                       </Table.Tr>
                     ))}

@@ -1,5 +1,6 @@
 // Vendor console → Partners: the partner program. A table of partners (owner, customers,
-// status), search and a status filter, "Onboard a partner" (organisation name and owner
+// seats and storage of its own customers — and for a distributor, separately, its whole
+// subtree's — status), search and a status filter, "Onboard a partner" (organisation name and owner
 // email; the owner gets an invitation link by email — in the Outbox without SMTP), and
 // Suspend / Reactivate per partner (a suspended partner's users are signed out and cannot
 // sign in).
@@ -34,7 +35,7 @@ import {
 } from '../api/partners.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { OnboardPartnerDialog } from '../components/onboard-partner-dialog.tsx';
-import { bytes, count, date, dateTime } from '../format.ts';
+import { bytes, count, date, dateTime, none } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
 
 const pageSize = 25;
@@ -113,6 +114,7 @@ export function VendorPartnersPage() {
                   <Table.Th>Customers</Table.Th>
                   <Table.Th ta="right">Seats</Table.Th>
                   <Table.Th ta="right">Storage</Table.Th>
+                  <Table.Th>With partners under it</Table.Th>
                   <Table.Th>Status</Table.Th>
                   <Table.Th>Onboarded</Table.Th>
                   <Table.Th>
@@ -210,6 +212,19 @@ function PartnerRow({ partner }: { partner: Partner }) {
       <Table.Td ta="right">{count(partner.seats)}</Table.Td>
       <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
         {bytes(partner.storageBytes)}
+      </Table.Td>
+      <Table.Td>
+        {partner.subtree ? (
+          <Text size="sm">
+            {partner.subtree.partners === 1 ? '1 partner' : `${count(partner.subtree.partners)} partners`},{' '}
+            {partner.subtree.customers === 1 ? '1 customer' : `${count(partner.subtree.customers)} customers`},{' '}
+            {count(partner.subtree.seats)} seats, {bytes(partner.subtree.storageBytes)}
+          </Text>
+        ) : (
+          <Text size="sm" c="dimmed">
+            {none}
+          </Text>
+        )}
       </Table.Td>
       <Table.Td>
         <Badge color={suspended ? 'red' : 'green'} variant="light">

@@ -1,10 +1,13 @@
 // Keeps the alerts table in step with the conditions (conditions.ts): gathers every customer's
 // facts from their owners (reseller health figures, customers' Google connection, backup's
 // partial runs), opens the alerts newly true, resolves those no longer true, refreshes the
-// cause of the rest, all in one transaction, then tells the listeners (events.ts). Run by the
-// evaluation job every 15 minutes, and callable after backup runs.
+// cause of the rest, all in one transaction, then tells the listeners (events.ts). Run for every
+// customer by the evaluation job every 15 minutes (the time-based causes: not run for 26 hours,
+// trial ending), and for one customer as each of its backup runs ends (after-runs.ts). The two
+// can overlap: a row is opened or resolved once (the one-open-alert index, `resolved_at is
+// null` in the update), and only the evaluation that wrote it tells the listeners.
 import { randomUUID } from 'node:crypto';
-import { eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { customersWithPartialRuns } from '../backup/index.ts';
 import { connectionStates, delegationFix } from '../customers/index.ts';
@@ -23,11 +26,17 @@ export interface EvaluationReport {
 
 type AlertRow = typeof alerts.$inferSelect;
 
-async function gatherFacts(db: Db, now: Date): Promise<CustomerFacts[]> {
-  const health = await allHealthFacts(db, now);
-  const connections = new Map((await connectionStates(db)).map((row) => [row.customerId, row]));
+/** Which customers an evaluation looks at: every one (null), or these. */
+type Scope = readonly string[] | null;
+
+async function gatherFacts(db: Db, now: Date, only: Scope): Promise<CustomerFacts[]> {
+  const health = await allHealthFacts(db, now, only);
+  const connections = new Map((await connectionStates(db, only)).map((row) => [row.customerId, row]));
   const partial = new Map(
-    (await customersWithPartialRuns(db, new Date(now.getTime() - overdueAfterMs))).map((row) => [row.customerId, row]),
+    (await customersWithPartialRuns(db, new Date(now.getTime() - overdueAfterMs), only)).map((row) => [
+      row.customerId,
+      row,
+    ]),
   );
   return health.map((row) => {
     const p = partial.get(row.customerId);
@@ -67,8 +76,14 @@ function changed(row: AlertRow, condition: AlertCondition): boolean {
   );
 }
 
-export async function evaluateAlerts(db: Db, now: Date, onChange?: AlertListener): Promise<EvaluationReport> {
-  const facts = await gatherFacts(db, now);
+export async function evaluateAlerts(
+  db: Db,
+  now: Date,
+  onChange?: AlertListener,
+  options: { onlyCustomerIds?: readonly string[] } = {},
+): Promise<EvaluationReport> {
+  const only = options.onlyCustomerIds ?? null;
+  const facts = await gatherFacts(db, now, only);
   const wanted = new Map<string, { customerId: string; condition: AlertCondition }>();
   for (const customer of facts) {
     for (const condition of alertConditions(customer, now, delegationFix)) {
@@ -78,7 +93,10 @@ export async function evaluateAlerts(db: Db, now: Date, onChange?: AlertListener
   const events: AlertEvent[] = [];
   let updated = 0;
   await db.transaction(async (tx) => {
-    const open = await tx.select().from(alerts).where(isNull(alerts.resolvedAt));
+    const open = await tx
+      .select()
+      .from(alerts)
+      .where(and(isNull(alerts.resolvedAt), only === null ? undefined : inArray(alerts.customerId, [...only])));
     const openKeys = new Set(open.map((row) => keyOf(row.customerId, row.kind)));
     const toResolve: AlertRow[] = [];
     for (const row of open) {
@@ -94,11 +112,19 @@ export async function evaluateAlerts(db: Db, now: Date, onChange?: AlertListener
         updated++;
       }
     }
+    const resolved = new Set<string>();
     for (let start = 0; start < toResolve.length; start += batchSize) {
       const ids = toResolve.slice(start, start + batchSize).map((row) => row.id);
-      await tx.update(alerts).set({ resolvedAt: now }).where(inArray(alerts.id, ids));
+      const rows = await tx
+        .update(alerts)
+        .set({ resolvedAt: now })
+        .where(and(inArray(alerts.id, ids), isNull(alerts.resolvedAt)))
+        .returning({ id: alerts.id });
+      for (const row of rows) resolved.add(row.id);
     }
-    for (const row of toResolve) events.push(eventOf('alert.resolved', { ...row, resolvedAt: now }));
+    for (const row of toResolve) {
+      if (resolved.has(row.id)) events.push(eventOf('alert.resolved', { ...row, resolvedAt: now }));
+    }
     const toOpen: AlertRow[] = [];
     for (const [key, { customerId, condition }] of wanted) {
       if (openKeys.has(key)) continue;
@@ -117,10 +143,16 @@ export async function evaluateAlerts(db: Db, now: Date, onChange?: AlertListener
         resolvedAt: null,
       });
     }
+    const inserted = new Set<string>();
     for (let start = 0; start < toOpen.length; start += batchSize) {
-      await tx.insert(alerts).values(toOpen.slice(start, start + batchSize));
+      const rows = await tx
+        .insert(alerts)
+        .values(toOpen.slice(start, start + batchSize))
+        .onConflictDoNothing()
+        .returning({ id: alerts.id });
+      for (const row of rows) inserted.add(row.id);
     }
-    for (const row of toOpen) events.push(eventOf('alert.opened', row));
+    for (const row of toOpen) if (inserted.has(row.id)) events.push(eventOf('alert.opened', row));
   });
   const listenerErrors = await emitAlertChanges(events, onChange);
   return {

@@ -3,6 +3,7 @@
 // ending, seats over — kept in step with their conditions by a job (evaluate.ts), listed and
 // acknowledged over HTTP, mailed as an opt-in daily digest, and announced to listeners
 // (a listener given to defineAlertJobs: alert.opened / alert.resolved, for webhooks).
+export { evaluateAlertsAfterRun } from './after-runs.ts';
 export { sendAlertDigests } from './digest.ts';
 export { evaluateAlerts } from './evaluate.ts';
 export type { AlertEvent, AlertListener } from './events.ts';

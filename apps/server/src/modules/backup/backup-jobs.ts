@@ -43,12 +43,9 @@ export interface InProcessRunOptions {
   onRunFinished?(run: EnqueuedRun, result: RunResult): void;
 }
 
-async function tellRunEnded(
-  context: AppContext,
-  events: BackupEvents,
-  result: RunResult,
-  status: 'failed' | 'partial',
-): Promise<void> {
+async function tellRunEnded(context: AppContext, events: BackupEvents, result: RunResult): Promise<void> {
+  const status = result.status;
+  if (status !== 'success' && status !== 'failed' && status !== 'partial') return;
   const [source] = await context.db
     .select({
       customerId: backupSources.customerId,
@@ -59,11 +56,12 @@ async function tellRunEnded(
     .where(eq(backupSources.id, result.sourceId));
   if (!source) return;
   try {
-    await events.runEnded({ runId: result.runId, ...source, status, error: result.error });
+    if (status !== 'success') await events.runEnded({ runId: result.runId, ...source, status, error: result.error });
   } catch (error) {
     // The run is recorded; a webhook that could not be queued must not make the job retry the backup.
     context.logger.warn({ err: error, runId: result.runId }, 'backup run event not published');
   }
+  await events.runFinished?.({ runId: result.runId, customerId: source.customerId, status });
 }
 
 /** Declares the backup job; the handler runs the run whose id the job carries. */
@@ -95,8 +93,8 @@ export function defineBackupJobs(
           new Date(Math.max(result.busyUntil.getTime(), context.clock.now().getTime() + 30_000)),
         );
         job.logger.info({ runId: payload.runId, busyUntil: result.busyUntil }, 'source busy: backup run requeued');
-      } else if (events && (result.status === 'failed' || result.status === 'partial')) {
-        await tellRunEnded(context, events, result, result.status);
+      } else if (events) {
+        await tellRunEnded(context, events, result);
       }
     },
     // A run records its own failure and the next run resumes: pg-boss retries only crashes.

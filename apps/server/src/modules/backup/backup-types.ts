@@ -38,6 +38,15 @@ export interface EndedRun {
  */
 export interface BackupEvents {
   runEnded(run: EndedRun): Promise<void>;
+  /** Every run that ended (success, partial or failed), after `runEnded` (alerts evaluated at once). */
+  runFinished?(run: FinishedRun): Promise<void>;
+}
+
+/** A run that ended, whatever its outcome, as the backup job tells `BackupEvents.runFinished`. */
+export interface FinishedRun {
+  runId: string;
+  customerId: string;
+  status: 'success' | 'failed' | 'partial';
 }
 
 export interface RunResult {

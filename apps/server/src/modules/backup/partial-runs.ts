@@ -14,8 +14,23 @@ export interface PartialRunsOfCustomer {
   since: Date;
 }
 
-/** Per customer, the sources whose latest run finished after `since` is partial. */
-export async function customersWithPartialRuns(db: Db, since: Date): Promise<PartialRunsOfCustomer[]> {
+/**
+ * Per customer, the sources whose latest run finished after `since` is partial; only the
+ * customers of `onlyCustomerIds` when given (the evaluation after one customer's run).
+ */
+export async function customersWithPartialRuns(
+  db: Db,
+  since: Date,
+  onlyCustomerIds: readonly string[] | null = null,
+): Promise<PartialRunsOfCustomer[]> {
+  if (onlyCustomerIds?.length === 0) return [];
+  const scope =
+    onlyCustomerIds === null
+      ? sql``
+      : sql` and r.customer_id in (${sql.join(
+          onlyCustomerIds.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )})`;
   const result = await db.execute<{
     customer_id: string;
     sources: number;
@@ -26,7 +41,7 @@ export async function customersWithPartialRuns(db: Db, since: Date): Promise<Par
     from (
       select distinct on (r.source_id) r.customer_id, r.status, r.failed, r.finished_at
       from backup_runs r
-      where r.finished_at > ${since.toISOString()}::timestamptz and r.status in ('success', 'partial', 'failed')
+      where r.finished_at > ${since.toISOString()}::timestamptz and r.status in ('success', 'partial', 'failed')${scope}
       order by r.source_id, r.finished_at desc
     ) latest
     where status = 'partial'

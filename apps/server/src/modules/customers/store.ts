@@ -195,8 +195,15 @@ export interface ConnectionState {
   connectedAt: Date;
 }
 
-/** Every connected customer's connection state (one statement; the alerts' evaluation). */
-export async function connectionStates(db: Db): Promise<ConnectionState[]> {
+/**
+ * Every connected customer's connection state (one statement; the alerts' evaluation), or
+ * only those of `onlyCustomerIds` when given.
+ */
+export async function connectionStates(
+  db: Db,
+  onlyCustomerIds: readonly string[] | null = null,
+): Promise<ConnectionState[]> {
+  if (onlyCustomerIds?.length === 0) return [];
   return db
     .select({
       customerId: customerConnections.customerId,
@@ -206,7 +213,8 @@ export async function connectionStates(db: Db): Promise<ConnectionState[]> {
       authorizationChangedAt: customerConnections.authorizationChangedAt,
       connectedAt: customerConnections.createdAt,
     })
-    .from(customerConnections);
+    .from(customerConnections)
+    .where(onlyCustomerIds === null ? undefined : inArray(customerConnections.customerId, [...onlyCustomerIds]));
 }
 
 /** Standard and Archived licenses held by every customer (customers without a license are absent). */

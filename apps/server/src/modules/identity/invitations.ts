@@ -139,11 +139,8 @@ export async function invitePartnerOwner(
   // The path from the partner up (a distributor's child has its parent on it): policy decides
   // whether the vendor or the distributor may invite this owner.
   const path = await partnerPath(tx, input.partnerId);
-  authorizeOwnerInvitation(actor, {
-    kind: 'partner',
-    partnerId: input.partnerId,
-    partnerPath: path.length > 0 ? path : [input.partnerId],
-  });
+  const partnerPathOrSelf = path.length > 0 ? path : [input.partnerId];
+  authorizeOwnerInvitation(actor, { kind: 'partner', partnerId: input.partnerId, partnerPath: partnerPathOrSelf });
   const email = input.email.trim().toLowerCase();
   await revokeOwnerInvitations(tx, input.partnerId, deps.clock.now());
   const { link, expiresAt } = await issueInvitation(
@@ -167,7 +164,8 @@ export async function invitePartnerOwner(
       );
       await deps.audit.record({
         actor: actorRef(actor, actorLabel),
-        tenants: ['vendor', `partner:${input.partnerId}`],
+        // The partner's log, and its distributors' (who may have sent it).
+        tenants: ['vendor', ...partnerPathOrSelf.map((id) => `partner:${id}` as const)],
         action: 'auth.invitation.send',
         target: email,
         ...meta,

@@ -147,7 +147,9 @@ export function auditActorOf(
     label: user.email,
   };
   const session = user.partnerSession;
-  if (!session) return { actor, tenants: auditTenantsOf(user), ...meta };
+  // The person's own Reseller Console stays theirs during a partner session: what they change
+  // there is the partner's business, not done in the customer's console nor for it.
+  if (!session || isPartnerConsoleRoute(request)) return { actor, tenants: auditTenantsOf(user), ...meta };
   // Inside a partner session every entry names the real person and says for whom and why,
   // in the partner's log and the customer's (issue 18 §2).
   return {
@@ -156,6 +158,11 @@ export function auditActorOf(
     tenants: [...auditTenantsOf(user), `customer:${session.customerId}`],
     ...meta,
   };
+}
+
+/** A route of the Reseller Console's API (`/api/partners/:partnerId/…`). */
+function isPartnerConsoleRoute(request: FastifyRequest): boolean {
+  return (request.routeOptions.url ?? request.url).startsWith('/api/partners/');
 }
 
 /**

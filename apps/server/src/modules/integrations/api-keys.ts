@@ -6,6 +6,7 @@ import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import { generateSecretToken, hashSecretToken, secretTokenLast4 } from '../../secret-token.ts';
+import { getStaffUser } from '../identity/index.ts';
 import { type Actor, type ApiKeyScope, authorize } from '../policy/index.ts';
 import { loadPartnerTenant, partnerColumn } from '../tenancy/index.ts';
 import type { AuditActor } from './audit-actor.ts';
@@ -140,6 +141,7 @@ export async function authenticateApiKey(
       name: apiKeys.name,
       scopes: apiKeys.scopes,
       last4: apiKeys.last4,
+      createdByUserId: apiKeys.createdByUserId,
       partnerStatus: partnerColumn(apiKeys.partnerId, 'status'),
     })
     .from(apiKeys)
@@ -155,8 +157,10 @@ export async function authenticateApiKey(
         or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now.getTime() - lastUsedResolutionMs))),
       ),
     );
+  // The audit log names the key and the person who created it (the one answerable for it).
+  const creator = row.createdByUserId ? await getStaffUser(deps.db, row.createdByUserId) : null;
   return {
     actor: { kind: 'api_key', keyId: row.id, partnerId: row.partnerId, scopes: row.scopes as ApiKeyScope[] },
-    label: `API key "${row.name}" (…${row.last4})`,
+    label: `API key "${row.name}" (…${row.last4})${creator ? `, created by ${creator.user.email}` : ''}`,
   };
 }

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { type App, buildApp } from '../../http/app.ts';
+import { createJobQueue, fastTuning } from '../../jobs/queue.ts';
+import { workerHeartbeats } from '../../jobs/tables.ts';
 import {
   type Browser,
   createBrowser,
@@ -24,6 +26,7 @@ forEachDatabase('installation health API', (kind) => {
   let app: App;
   let admin: Browser;
   let support: Browser;
+  let staff: { admin: SeededStaffUser; support: SeededStaffUser };
   let failedJobId: string;
   let attempts = 0;
 
@@ -55,8 +58,12 @@ forEachDatabase('installation health API', (kind) => {
     ctx.jobs.define('health-test-later', async () => undefined, { payload: z.object({}) });
     await ctx.jobs.start();
     app = await buildApp(ctx, { modules: [createIdentityModule(), operationsModule] });
-    admin = await signedIn(await seedStaffUser(ctx, { email: 'ops@vendor.test', role: 'admin' }));
-    support = await signedIn(await seedStaffUser(ctx, { email: 'support@vendor.test', role: 'support' }));
+    staff = {
+      admin: await seedStaffUser(ctx, { email: 'ops@vendor.test', role: 'admin' }),
+      support: await seedStaffUser(ctx, { email: 'support@vendor.test', role: 'support' }),
+    };
+    admin = await signedIn(staff.admin);
+    support = await signedIn(staff.support);
 
     const partnerId = await seedPartner(ctx.db, { name: 'Northwind MSP' });
     const customer = await seedCustomer(ctx.db, ctx.clock, { domain: 'big.test', name: 'Big Co', partnerId });
@@ -106,7 +113,78 @@ forEachDatabase('installation health API', (kind) => {
       );
       assert.equal(body.database.kind, kind === 'pglite' ? 'pglite' : 'postgresql');
       assert.ok(body.database.bytes > 0, JSON.stringify(body.database));
-      assert.deepEqual(body.workers, []);
+    });
+
+    it('lists every process that runs jobs, alive or not, with its last heartbeat: gone after 2 minutes, dropped after 7 days', async () => {
+      type Row = { label: string; state: string; alive: boolean; lastHeartbeatAt: string | null };
+      const workers = async (): Promise<Row[]> => {
+        const response = await support.get('/api/vendor/health');
+        assert.equal(response.statusCode, 200, response.body);
+        return response.json().workers;
+      };
+      // The test context's runner (command "test") and a second one, as `safehold worker` would run.
+      const second = createJobQueue({
+        database: ctx.database,
+        logger: ctx.logger,
+        clock: ctx.clock,
+        tuning: { ...fastTuning, workerHeartbeatSeconds: 3600 },
+        command: 'worker',
+      });
+      await second.start({ work: true });
+      const started = ctx.clock.now().toISOString();
+      let secondLabel: string | undefined;
+      let testRunnerBeat: string | null | undefined;
+      try {
+        const listed = await workers();
+        assert.equal(listed.length, 2, JSON.stringify(listed));
+        assert.ok(listed.every((row) => row.alive && row.state === 'alive'));
+        const secondRow = listed.find((row) => row.label.startsWith('safehold worker on '));
+        secondLabel = secondRow?.label;
+        assert.match(secondLabel ?? '', /^safehold worker on .+ \(pid \d+\)$/);
+        assert.equal(secondRow?.lastHeartbeatAt, started);
+        testRunnerBeat = listed.find((row) => row.label.startsWith('safehold test on '))?.lastHeartbeatAt;
+        assert.ok(testRunnerBeat);
+
+        // Three minutes without a beat: the test runner is gone; the second one beats and lives.
+        ctx.clock.advance(3 * 60_000);
+        await second.heartbeat();
+        const later = await workers();
+        const state = (label: string | undefined) => later.find((row) => row.label === label)?.state;
+        assert.equal(state(secondLabel), 'alive');
+        assert.deepEqual(
+          later.filter((row) => row.label !== secondLabel).map((row) => [row.state, row.lastHeartbeatAt]),
+          [['gone', testRunnerBeat]],
+        );
+      } finally {
+        // Stopped cleanly: listed as stopped, no longer alive.
+        await second.stop({ graceMs: 1000 });
+      }
+      assert.equal((await workers()).find((row) => row.label === secondLabel)?.state, 'stopped');
+
+      // A week later, the next beat of a live runner drops both old rows.
+      ctx.clock.advance(7 * 24 * 3600_000 + 60_000);
+      const third = createJobQueue({
+        database: ctx.database,
+        logger: ctx.logger,
+        clock: ctx.clock,
+        tuning: { ...fastTuning, workerHeartbeatSeconds: 3600 },
+        command: 'start',
+      });
+      await third.start({ work: true });
+      try {
+        // The week ended the sessions too: the operators sign in again.
+        admin = await signedIn(staff.admin);
+        support = await signedIn(staff.support);
+        await third.heartbeat();
+        const rows = await ctx.db.select().from(workerHeartbeats);
+        assert.equal(rows.length, 1, 'only the new runner is left');
+        assert.deepEqual(
+          (await workers()).map((row) => [row.label.split(' on ')[0], row.state]),
+          [['safehold start', 'alive']],
+        );
+      } finally {
+        await third.stop({ graceMs: 1000 });
+      }
     });
 
     it('answers 401 to nobody signed in (partner staff and customers: the authorisation matrix)', async () => {

@@ -22,9 +22,13 @@ const healthSchema = z.object({
   ),
   workers: z.array(
     z.object({
-      label: z.string(),
+      label: z.string().describe('The process: command, host and pid'),
+      state: z
+        .enum(['alive', 'stopped', 'gone'])
+        .describe('alive: beat within 2 minutes; stopped: stopped cleanly; gone: stopped beating (crashed)'),
       alive: z.boolean(),
-      runs: z.number().int(),
+      runs: z.number().int().describe('Backups it runs now'),
+      startedAt: z.string().nullable(),
       lastHeartbeatAt: z.string().nullable(),
       leaseExpiresAt: z.string().nullable(),
     }),
@@ -73,6 +77,7 @@ export const operationsModule: ApiModule = (app, ctx) => {
         queues: health.queues.map((queue) => ({ ...queue, oldestWaitingSince: iso(queue.oldestWaitingSince) })),
         workers: health.workers.map((worker) => ({
           ...worker,
+          startedAt: iso(worker.startedAt),
           lastHeartbeatAt: iso(worker.lastHeartbeatAt),
           leaseExpiresAt: iso(worker.leaseExpiresAt),
         })),

@@ -1,11 +1,13 @@
 // The vendor's Installation health page (issue 18 §7): job queues (depth per kind, oldest
-// waiting), workers (processes holding a backup lease, alive or not, last heartbeat), failed jobs
+// waiting), workers (every process that ran jobs in the last 7 days — the job runner's
+// heartbeats, jobs/worker-heartbeats.ts — alive or not, with the backups each runs), failed jobs
 // of the last 24 hours with their error and a retry, storage per tenant, database size.
 // Everything is read from its owner: the queue (jobs/queue.ts), backup's leases and stored
 // bytes, tenancy's customer rows, and the database itself.
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { notFound } from '../../http/errors.ts';
+import type { WorkerProcess } from '../../jobs/worker-heartbeats.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
 import { runningLeaseHolders, storedBytesByCustomer } from '../backup/index.ts';
 import { type Actor, authorize } from '../policy/index.ts';
@@ -20,15 +22,74 @@ const STORAGE_ROWS = 200;
 export interface InstallationHealth {
   checkedAt: Date;
   queues: { name: string; created: number; retry: number; active: number; oldestWaitingSince: Date | null }[];
-  workers: { label: string; alive: boolean; runs: number; lastHeartbeatAt: Date | null; leaseExpiresAt: Date | null }[];
+  workers: {
+    label: string;
+    /** `alive`: beaten within 2 minutes; `stopped`: stopped cleanly; `gone`: stopped beating. */
+    state: 'alive' | 'stopped' | 'gone';
+    alive: boolean;
+    runs: number;
+    startedAt: Date | null;
+    lastHeartbeatAt: Date | null;
+    leaseExpiresAt: Date | null;
+  }[];
   failedJobs: { id: string; name: string; failedAt: Date; retryCount: number; error: string }[];
   storage: { customerId: string; customer: string; domain: string; partner: string | null; bytes: number }[];
   database: { kind: 'postgresql' | 'pglite'; bytes: number | null; note: string | null };
 }
 
-function workerLabel(holder: string, index: number): string {
-  if (holder.startsWith('pglite:')) return 'Embedded server process';
-  return `Worker ${index + 1}`;
+function processLabel(worker: WorkerProcess): string {
+  // The runtime names its command "safehold start"; a bare "worker" gets the binary's name.
+  const command = worker.command.startsWith('safehold') ? worker.command : `safehold ${worker.command}`;
+  return `${command} on ${worker.hostname} (pid ${worker.pid})`;
+}
+
+/** A process holding backup leases that runs no job runner (a command-line `backup --wait`). */
+function leaseHolderLabel(holder: string): string {
+  return holder.startsWith('pglite:') ? 'Embedded command-line process' : 'Command-line process';
+}
+
+/**
+ * The job runners (alive or not) with the backups their process runs, then any other process
+ * holding backup leases (the command line's in-process runs).
+ */
+async function workersOf(deps: OperationsDeps): Promise<InstallationHealth['workers']> {
+  const [processes, holders, active] = await Promise.all([
+    deps.jobs.workers(),
+    runningLeaseHolders(deps.db),
+    deps.jobs.activeJobs(),
+  ]);
+  const byHolder = new Map(holders.map((holder) => [holder.holder, holder]));
+  const workers: InstallationHealth['workers'] = processes.map((worker) => {
+    // A process's runs belong to its live runner (one per process; an older row is a past one).
+    const holder = worker.stoppedAt === null ? byHolder.get(worker.leaseHolder) : undefined;
+    if (holder) byHolder.delete(worker.leaseHolder);
+    return {
+      label: processLabel(worker),
+      state: worker.alive ? 'alive' : worker.stoppedAt ? 'stopped' : 'gone',
+      alive: worker.alive,
+      runs: holder?.runs ?? 0,
+      startedAt: worker.startedAt,
+      lastHeartbeatAt: worker.lastHeartbeatAt,
+      leaseExpiresAt: holder?.leaseExpiresAt ?? null,
+    };
+  });
+  const others = [...byHolder.values()];
+  const dead = await deps.database.leases.dead(others.map((holder) => holder.holder));
+  const heartbeats = new Map(active.map((job) => [job.id, job.heartbeatAt ?? job.startedAt]));
+  for (const holder of others) {
+    const beats = holder.jobIds.flatMap((id) => heartbeats.get(id) ?? []);
+    const alive = !dead.has(holder.holder);
+    workers.push({
+      label: leaseHolderLabel(holder.holder),
+      state: alive ? 'alive' : 'gone',
+      alive,
+      runs: holder.runs,
+      startedAt: null,
+      lastHeartbeatAt: beats.length ? new Date(Math.max(...beats.map((beat) => beat.getTime()))) : null,
+      leaseExpiresAt: holder.leaseExpiresAt,
+    });
+  }
+  return workers;
 }
 
 async function databaseSize(deps: OperationsDeps): Promise<InstallationHealth['database']> {
@@ -49,27 +110,13 @@ async function databaseSize(deps: OperationsDeps): Promise<InstallationHealth['d
 export async function installationHealth(deps: OperationsDeps, actor: Actor): Promise<InstallationHealth> {
   authorize(actor, 'vendor.health.read', vendor);
   const now = deps.clock.now();
-  const [queues, failedJobs, active, holders, bytes, database] = await Promise.all([
+  const [queues, failedJobs, workers, bytes, database] = await Promise.all([
     deps.jobs.depths(),
     deps.jobs.failedWithin(24),
-    deps.jobs.activeJobs(),
-    runningLeaseHolders(deps.db),
+    workersOf(deps),
     storedBytesByCustomer(deps.db),
     databaseSize(deps),
   ]);
-  const dead = await deps.database.leases.dead(holders.map((holder) => holder.holder));
-  const heartbeats = new Map(active.map((job) => [job.id, job.heartbeatAt ?? job.startedAt]));
-  const workers = holders.map((holder, index) => {
-    const beats = holder.jobIds.flatMap((id) => heartbeats.get(id) ?? []);
-    const last = beats.length ? new Date(Math.max(...beats.map((beat) => beat.getTime()))) : null;
-    return {
-      label: workerLabel(holder.holder, index),
-      alive: !dead.has(holder.holder),
-      runs: holder.runs,
-      lastHeartbeatAt: last,
-      leaseExpiresAt: holder.leaseExpiresAt,
-    };
-  });
   const largest = [...bytes.entries()].sort((a, b) => b[1] - a[1]).slice(0, STORAGE_ROWS);
   const storage = [];
   for (const [customerId, size] of largest) {

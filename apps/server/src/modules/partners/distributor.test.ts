@@ -243,4 +243,108 @@ forEachDatabase('distributors: child partners', (kind) => {
     assert.equal(names.length, 29);
     assert.ok(!names.includes('One too many'));
   });
+  /** The token of the newest invitation link mailed to `email` (the outbox, newest first). */
+  const invitationToken = async (email: string) => {
+    const [mail] = await ctx.mail.outbox({ to: email });
+    const token = /\/invite#token=([A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1];
+    assert.ok(token, `an invitation mail to ${email}`);
+    return token;
+  };
+  const linkStatus = async (token: string) =>
+    (await createBrowser(app).post('/api/auth/links/inspect', { token })).statusCode;
+
+  type Row = {
+    partner: { id: string; name: string; ownerInvitationPending: boolean };
+    parent: { name: string };
+    depth: number;
+    customers: number;
+    seatsPurchased: number;
+    storageBytes: number;
+  };
+
+  it('lists the whole subtree depth first: grandchildren under their parent, named with it; totals include each subtree', async () => {
+    const grandchild = (await childOwner.get(`/api/partners/${childId}/partners`))
+      .json()
+      .partners.find((row: Row) => row.partner.name === 'Grandchild 0') as Row;
+    await seedCustomerWithBackups(ctx.db, ctx.clock.now(), {
+      users: 2,
+      licensed: 1,
+      protectedUsers: 1,
+      runsSucceeded: 1,
+      status: 'active',
+      partnerId: grandchild.partner.id,
+      domain: 'grand.test',
+      name: 'Grand Co',
+      seatsPurchased: 3,
+      storageBytes: 40,
+    });
+    const response = await owner.get(`/api/partners/${distributorId}/partners`);
+    assert.equal(response.statusCode, 200, response.body);
+    const rows = response.json().partners as Row[];
+    const names = rows.map((row) => row.partner.name);
+    // Child MSP, then its 29 partners, then the distributor's other children.
+    assert.equal(names[0], 'Child MSP');
+    assert.deepEqual(names.slice(-2), ['New Child', 'Sibling MSP']);
+    assert.equal(rows.length, 32);
+    const byName = (name: string) => rows.find((row) => row.partner.name === name) as Row;
+    assert.deepEqual(
+      [byName('Grandchild 0').parent.name, byName('Grandchild 0').depth, byName('Child MSP').depth],
+      ['Child MSP', 2, 1],
+    );
+    assert.equal(byName('Child MSP').parent.name, 'Big Distributor');
+    assert.deepEqual(
+      [byName('Child MSP').customers, byName('Child MSP').seatsPurchased, byName('Child MSP').storageBytes],
+      [3, 17, 2_540],
+    );
+    assert.deepEqual([byName('Grandchild 0').customers, byName('Grandchild 0').storageBytes], [1, 40]);
+    // The customer count's link filters to that partner's subtree; "Managed by you" to the distributor's own.
+    const ofChild = await owner.get(`/api/partners/${distributorId}/customers?partner=${childId}`);
+    assert.deepEqual(
+      ofChild.json().customers.map((row: { domain: string }) => row.domain),
+      ['child.test', 'child2.test', 'grand.test'],
+    );
+    const ownOnly = await owner.get(`/api/partners/${distributorId}/customers?partner=${distributorId}`);
+    assert.deepEqual(
+      ownOnly.json().customers.map((row: { domain: string }) => row.domain),
+      ['own.test'],
+    );
+    // The child sees its own subtree only: its partners, none of the distributor's.
+    const childRows = (await childOwner.get(`/api/partners/${childId}/partners`)).json().partners as Row[];
+    assert.ok(childRows.every((row) => row.parent.name === 'Child MSP'));
+    assert.ok(!childRows.some((row) => ['Sibling MSP', 'New Child', 'Child MSP'].includes(row.partner.name)));
+  });
+
+  it("resends a pending owner invitation of a partner in its subtree: the earlier link stops working, audited in the distributor's log", async () => {
+    const rows = (await owner.get(`/api/partners/${distributorId}/partners`)).json().partners as Row[];
+    const pending = rows.find((row) => row.partner.name === 'Grandchild 1') as Row;
+    assert.equal(pending.partner.ownerInvitationPending, true);
+    const first = await invitationToken('owner1@grandchild.test');
+    assert.equal(await linkStatus(first), 200);
+    ctx.clock.advance(1000); // the outbox lists newest first
+    const resent = await owner.post(`/api/partners/${distributorId}/partners/${pending.partner.id}/owner-invitation`);
+    assert.equal(resent.statusCode, 201, resent.body);
+    assert.equal(resent.json().email, 'owner1@grandchild.test');
+    const second = await invitationToken('owner1@grandchild.test');
+    assert.notEqual(second, first);
+    assert.equal(await linkStatus(first), 400, 'the earlier link is spent');
+    assert.equal(await linkStatus(second), 200);
+    const entries = await ctx.audit.query({ tenant: `partner:${distributorId}`, action: 'auth.invitation.send' });
+    assert.ok(entries.some((row) => row.target === 'owner1@grandchild.test' && row.actorLabel === 'owner@dist.test'));
+  });
+
+  it('resending is refused outside the subtree, to a child for its parent, to technicians, and once the owner exists', async () => {
+    const resend = (browser: Browser, distributor: string, partner: string) =>
+      browser.post(`/api/partners/${distributor}/partners/${partner}/owner-invitation`);
+    assert.equal((await resend(owner, distributorId, otherId)).statusCode, 404, 'another distributor');
+    assert.equal((await resend(owner, distributorId, distributorId)).statusCode, 404, 'itself');
+    assert.equal((await resend(childOwner, childId, siblingId)).statusCode, 404, 'a sibling');
+    assert.equal((await resend(childOwner, distributorId, siblingId)).statusCode, 404, 'its parent');
+    assert.equal((await resend(technician, distributorId, siblingId)).statusCode, 403, 'a technician');
+    const hasOwner = await resend(owner, distributorId, childId);
+    assert.equal(hasOwner.statusCode, 409, hasOwner.body);
+    assert.match(hasOwner.json().error.message, /has an owner already/);
+    const bad = await owner.post(`/api/partners/${distributorId}/partners/nope/owner-invitation`);
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /childId/);
+  });
 });

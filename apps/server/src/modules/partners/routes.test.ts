@@ -200,6 +200,41 @@ forEachDatabase('vendor partners API', (kind) => {
     assert.equal(listed.partners[0].customers, 2);
     assert.equal(listed.partners[0].seats, 4);
     assert.equal(listed.partners[0].storageBytes, 4096);
+    assert.equal(listed.partners[0].subtree, null, 'no partners under it');
+  });
+
+  it("shows a distributor's own customers' figures and, separately, its whole subtree's", async () => {
+    const distributorId = await seedPartner(ctx.db, { name: 'Treetop Distribution' });
+    const childId = await seedPartner(ctx.db, { name: 'Treetop Child', parentPartnerId: distributorId });
+    const grandchildId = await seedPartner(ctx.db, { name: 'Treetop Grandchild', parentPartnerId: childId });
+    const customer = async (domain: string, partnerId: string, licensed: number, bytes: number) => {
+      const seeded = await seedCustomer(ctx.db, ctx.clock, {
+        domain,
+        partnerId,
+        users: Array.from({ length: licensed }, (_, n) => ({ email: `u${n}@${domain}`, license: 'standard' as const })),
+      });
+      await ctx.db.insert(repositoryPacks).values({ customerId: seeded.id, name: 'p1', size: bytes });
+    };
+    await customer('own.treetop.test', distributorId, 2, 100);
+    await customer('child.treetop.test', childId, 3, 1_000);
+    await customer('grand.treetop.test', grandchildId, 5, 10_000);
+    const listed = (await support.get('/api/vendor/partners?search=Treetop')).json().partners as Array<{
+      name: string;
+      customers: number;
+      seats: number;
+      storageBytes: number;
+      subtree: { partners: number; customers: number; seats: number; storageBytes: number } | null;
+    }>;
+    const row = (name: string) => listed.find((partner) => partner.name === name);
+    const distributor = row('Treetop Distribution');
+    assert.deepEqual(
+      [distributor?.customers, distributor?.seats, distributor?.storageBytes],
+      [1, 2, 100],
+      'its own customers',
+    );
+    assert.deepEqual(distributor?.subtree, { partners: 2, customers: 3, seats: 10, storageBytes: 11_100 });
+    assert.deepEqual(row('Treetop Child')?.subtree, { partners: 1, customers: 2, seats: 8, storageBytes: 11_000 });
+    assert.equal(row('Treetop Grandchild')?.subtree, null);
   });
 
   describe('suspend and reactivate', () => {

@@ -6,13 +6,14 @@ import type { ApiModule } from '../../http/app.ts';
 import { auditActorOf, createIdentityDeps, requireActor } from '../identity/index.ts';
 import { createRateLimiter, type RateLimitRule } from '../rate-limits/index.ts';
 import type { PartnerSummary } from '../tenancy/index.ts';
-import { listChildPartnersFor } from './distributor.ts';
+import { authorizeSubtreePartner, listChildPartnersFor } from './distributor.ts';
 import {
   changePartnerStatus,
   listPartnersFor,
   onboardPartner,
   type PartnersDeps,
   resendOwnerInvitation,
+  type SubtreeFigures,
 } from './service.ts';
 
 const security = [{ session: [], csrf: [] }];
@@ -32,14 +33,27 @@ const partnerSchema = z.object({
   seats: z.number().int(),
   /** Bytes its customers' backups store. */
   storageBytes: z.number(),
+  /** A distributor's whole subtree (its own customers and its partners'); null without partners under it or where not listed. */
+  subtree: z
+    .object({
+      partners: z.number().int(),
+      customers: z.number().int(),
+      seats: z.number().int(),
+      storageBytes: z.number(),
+    })
+    .nullable()
+    .describe("A distributor's subtree totals: its own customers and every partner's under it"),
   createdAt: z.string(),
 });
 const partnerParams = z.strictObject({ partnerId: z.uuid('Not a partner id.') });
 
-const toJson = (partner: PartnerSummary & { seats?: number; storageBytes?: number }) => ({
+const toJson = (
+  partner: PartnerSummary & { seats?: number; storageBytes?: number; subtree?: SubtreeFigures | null },
+) => ({
   ...partner,
   seats: partner.seats ?? 0,
   storageBytes: partner.storageBytes ?? 0,
+  subtree: partner.subtree ?? null,
   ownerInvitationExpiresAt: partner.ownerInvitationExpiresAt?.toISOString() ?? null,
   createdAt: partner.createdAt.toISOString(),
 });
@@ -160,6 +174,8 @@ export const partnersModule: ApiModule = (app, ctx) => {
   const distributorTags = ['reseller'];
   const childSchema = z.object({
     partner: partnerSchema,
+    parent: z.object({ id: z.string(), name: z.string() }).describe('The partner it sits under'),
+    depth: z.number().int().describe('1: a direct child; 2: a grandchild; …'),
     customers: z.number().int(),
     seatsAssigned: z.number().int(),
     seatsPurchased: z.number().int(),
@@ -173,7 +189,7 @@ export const partnersModule: ApiModule = (app, ctx) => {
       schema: {
         tags: distributorTags,
         summary:
-          "A distributor's child partners with the customers, seats, storage and open alerts of each child's subtree (partner owners and admins)",
+          "A distributor's whole subtree of partners, depth first (each with its parent), with the customers, seats, storage and open alerts of each one's own subtree (partner owners and admins)",
         security,
         params: distributorParams,
         response: { 200: z.object({ canOnboard: z.boolean(), partners: z.array(childSchema) }) },
@@ -185,6 +201,41 @@ export const partnersModule: ApiModule = (app, ctx) => {
         canOnboard: result.canOnboard,
         partners: result.partners.map((child) => ({ ...child, partner: toJson(child.partner) })),
       };
+    },
+  );
+
+  app.post(
+    '/api/partners/:partnerId/partners/:childId/owner-invitation',
+    {
+      schema: {
+        tags: distributorTags,
+        summary:
+          "Send a pending owner invitation of a partner in this distributor's subtree again (same or another address); the earlier link stops working (the distributor's owner and admins)",
+        security,
+        params: z.strictObject({
+          partnerId: z.uuid('must be a partner id'),
+          childId: z.uuid('must be a partner id'),
+        }),
+        body: z.strictObject({ ownerEmail: z.email('Enter a valid email address.').max(320).optional() }).nullish(),
+        response: { 201: invitationSchema },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      await authorizeSubtreePartner(deps, actor, request.params.partnerId, request.params.childId);
+      // Each invitation mails an address from outside: bounded with onboarding, per acting organisation.
+      await limiter.consume([
+        { rule: childOnboarding, subject: actor.kind === 'partner' ? actor.partnerId : request.params.partnerId },
+      ]);
+      const result = await resendOwnerInvitation(
+        deps,
+        actor,
+        auditActor(request),
+        request.params.childId,
+        request.body?.ownerEmail,
+        'subtree',
+      );
+      return reply.status(201).send({ email: result.email, expiresAt: result.expiresAt.toISOString() });
     },
   );
 

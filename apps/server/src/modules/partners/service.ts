@@ -18,6 +18,7 @@ import {
   type PartnerStatus,
   type PartnerSummary,
   partnerPath,
+  partnerSubtreeIds,
   setPartnerStatus,
 } from '../tenancy/index.ts';
 
@@ -31,8 +32,42 @@ export type PartnerAuditActor = Pick<AuditEntryInput, 'actor' | 'ip' | 'userAgen
 
 const vendor = { kind: 'vendor' } as const;
 
-/** A partner as the vendor's Partners page lists it: with its customers' seats and storage. */
-export type PartnerWithFigures = PartnerSummary & { seats: number; storageBytes: number };
+/** The figures of a distributor's whole subtree: its own customers and its partners'. */
+export interface SubtreeFigures {
+  /** Partners below it. */
+  partners: number;
+  customers: number;
+  seats: number;
+  storageBytes: number;
+}
+
+/**
+ * A partner as the vendor's Partners page lists it: with its own customers' seats and storage,
+ * and for a distributor (a partner with partners under it) its subtree's totals besides.
+ */
+export type PartnerWithFigures = PartnerSummary & {
+  seats: number;
+  storageBytes: number;
+  subtree: SubtreeFigures | null;
+};
+
+async function subtreeFigures(deps: PartnersDeps, now: Date, partnerId: string): Promise<SubtreeFigures | null> {
+  const { db } = deps.ctx;
+  const ids = await partnerSubtreeIds(db, partnerId);
+  if (ids.length <= 1) return null;
+  const seatFigures = await freshSeatFigures(db, now, ids, null);
+  const result = await db.execute(sql`
+    select count(*)::int as customers, coalesce(sum(standard_seats + archived_seats), 0)::float8 as seats,
+      coalesce(sum(storage_bytes), 0)::float8 as bytes
+      from ${seatFigures} as figures`);
+  const [row] = (result as unknown as { rows: { customers: number; seats: number; bytes: number }[] }).rows;
+  return {
+    partners: ids.length - 1,
+    customers: Number(row?.customers ?? 0),
+    seats: Number(row?.seats ?? 0),
+    storageBytes: Number(row?.bytes ?? 0),
+  };
+}
 
 export async function listPartnersFor(
   deps: PartnersDeps,
@@ -55,13 +90,16 @@ export async function listPartnersFor(
       figures.set(row.partner_id, { seats: Number(row.seats), storageBytes: Number(row.bytes) });
     }
   }
-  return {
-    total: listed.total,
-    partners: listed.partners.map((partner) => ({
+  const now = clock.now();
+  const partners: PartnerWithFigures[] = [];
+  for (const partner of listed.partners) {
+    partners.push({
       ...partner,
       ...(figures.get(partner.id) ?? { seats: 0, storageBytes: 0 }),
-    })),
-  };
+      subtree: await subtreeFigures(deps, now, partner.id),
+    });
+  }
+  return { total: listed.total, partners };
 }
 
 export async function onboardPartner(
@@ -121,7 +159,9 @@ export async function onboardPartner(
 
 /**
  * Sends the owner invitation again (e.g. after it expired), to the same or another address,
- * while the partner has no owner; the earlier link stops working.
+ * while the partner has no owner; the earlier link stops working. The vendor's admins for any
+ * partner; a distributor's owner and admins for a partner of its subtree (`authorized` says the
+ * caller checked that: authorizeSubtreePartner).
  */
 export async function resendOwnerInvitation(
   deps: PartnersDeps,
@@ -129,8 +169,9 @@ export async function resendOwnerInvitation(
   audit: PartnerAuditActor,
   partnerId: string,
   ownerEmail: string | undefined,
+  authorized: 'vendor' | 'subtree' = 'vendor',
 ): Promise<{ email: string; expiresAt: Date }> {
-  authorize(actor, 'vendor.partners.manage', vendor);
+  if (authorized === 'vendor') authorize(actor, 'vendor.partners.manage', vendor);
   const partner = await getPartnerSummary(deps.ctx.db, partnerId, partnerOwnerColumns);
   if (!partner) throw notFound('The partner');
   if (partner.ownerEmail && !partner.ownerInvitationPending) {

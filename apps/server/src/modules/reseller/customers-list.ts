@@ -202,7 +202,11 @@ async function partnerCustomersScope(ctx: ResellerDeps, actor: Actor, partnerId:
   ) as SQL;
 }
 
-function filterCondition(query: Pick<CustomersQuery, 'search' | 'status' | 'partner'>): SQL | undefined {
+async function filterCondition(
+  ctx: ResellerDeps,
+  listPartnerId: string,
+  query: Pick<CustomersQuery, 'search' | 'status' | 'partner'>,
+): Promise<SQL | undefined> {
   const conditions: (SQL | undefined)[] = [];
   if (query.search) {
     const pattern = `%${escapeLike(query.search.toLowerCase())}%`;
@@ -211,9 +215,16 @@ function filterCondition(query: Pick<CustomersQuery, 'search' | 'status' | 'part
     );
   }
   if (query.status) conditions.push(eq(customerHealth.status, query.status));
-  // Inside the actor's scope only (the scope condition is always and-ed): another subtree's
-  // partner id matches nothing.
-  if (query.partner) conditions.push(eq(customerHealth.partnerId, query.partner));
+  // The list's own partner: the customers it manages directly ("Managed by you"). Another: its
+  // subtree (a child's customers and its own partners', as its row on the Partners page counts
+  // them). Inside the actor's scope only (the scope condition is always and-ed): another
+  // subtree's partner id matches nothing.
+  if (query.partner === listPartnerId) {
+    conditions.push(eq(customerHealth.partnerId, query.partner));
+  } else if (query.partner) {
+    const ids = await partnerSubtreeIds(ctx.db, query.partner);
+    conditions.push(ids.length === 0 ? sql`false` : inArray(customerHealth.partnerId, ids));
+  }
   return and(...conditions);
 }
 
@@ -241,7 +252,7 @@ export async function listPartnerCustomers(
 ): Promise<z.infer<typeof customersPageSchema>> {
   const scope = await partnerCustomersScope(ctx, actor, partnerId);
   const now = ctx.clock.now();
-  const filters = filterCondition(query) ?? sql`true`;
+  const filters = (await filterCondition(ctx, partnerId, query)) ?? sql`true`;
   // One pass over the partner's rows: the filtered total, and which rows are stale.
   const [scan] = await ctx.db
     .select({
@@ -286,7 +297,7 @@ export async function exportPartnerCustomersCsv(
   const pageSize = query.pageSize ?? 25;
   const rows = await selectRows(
     ctx,
-    and(scope, filterCondition(query)),
+    and(scope, await filterCondition(ctx, partnerId, query)),
     query,
     query.page ? { limit: pageSize, offset: (query.page - 1) * pageSize } : null,
   );

@@ -136,9 +136,18 @@ export interface HealthFacts {
   failures24h: number;
 }
 
-/** Every customer's current health facts, stale rows recomputed first. */
-export async function allHealthFacts(db: Db, now: Date): Promise<HealthFacts[]> {
-  await refreshAllStaleHealth(db, now);
+/**
+ * Every customer's current health facts (or only those of `onlyCustomerIds`), stale rows
+ * recomputed first.
+ */
+export async function allHealthFacts(
+  db: Db,
+  now: Date,
+  onlyCustomerIds: readonly string[] | null = null,
+): Promise<HealthFacts[]> {
+  if (onlyCustomerIds?.length === 0) return [];
+  const scope = onlyCustomerIds === null ? undefined : inArray(customerHealth.customerId, [...onlyCustomerIds]);
+  await refreshStaleHealth(db, now, scope);
   return db
     .select({
       customerId: customerHealth.customerId,
@@ -150,7 +159,8 @@ export async function allHealthFacts(db: Db, now: Date): Promise<HealthFacts[]> 
       lastSuccessAt: customerHealth.lastSuccessAt,
       failures24h: customerHealth.failures24h,
     })
-    .from(customerHealth);
+    .from(customerHealth)
+    .where(scope);
 }
 
 /**

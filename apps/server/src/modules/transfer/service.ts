@@ -322,14 +322,19 @@ async function admitAttempt(
   who: Requester,
   partnerId: string,
   operation: Operation,
-): Promise<{ checks: RateLimitCheck[]; userId: string; actingPartnerId: string }> {
+): Promise<{ checks: RateLimitCheck[]; userId: string | null; actingPartnerId: string }> {
   const tenant = await loadPartnerTenant(deps.db, partnerId);
   if (!tenant) throw notFound('The partner');
   authorize(who.actor, 'partner.customers.add', tenant);
-  if (who.actor.kind !== 'partner') throw new AppError('forbidden', 'Your role does not allow this.');
-  const actingPartnerId = who.actor.partnerId;
+  const actor = who.actor;
+  // A person of the partner, or its API key with the manage_customers scope (the policy decided
+  // which); the key is limited as one user of its own.
+  if (actor.kind !== 'partner' && actor.kind !== 'api_key')
+    throw new AppError('forbidden', 'Your role does not allow this.');
+  const actingPartnerId = actor.partnerId;
+  const userId = actor.kind === 'partner' ? actor.userId : null;
   const checks: RateLimitCheck[] = [
-    { rule: deps.limits.perUser, subject: who.actor.userId },
+    { rule: deps.limits.perUser, subject: actor.kind === 'partner' ? actor.userId : `api-key:${actor.keyId}` },
     { rule: deps.limits.perPartner, subject: actingPartnerId },
     { rule: deps.limits.perIp, subject: who.ip },
   ];
@@ -339,7 +344,7 @@ async function admitAttempt(
     await recordFailure(deps, who, partnerId, operation, 'rate_limited', null);
     throw error;
   }
-  return { checks, userId: who.actor.userId, actingPartnerId };
+  return { checks, userId, actingPartnerId };
 }
 
 async function recordFailure(
@@ -351,7 +356,8 @@ async function recordFailure(
   token: TransferTokenRow | null,
 ): Promise<void> {
   const tenants: AuditTenant[] = [`partner:${partnerId}`];
-  if (who.actor.kind === 'partner' && who.actor.partnerId !== partnerId) tenants.push(`partner:${who.actor.partnerId}`);
+  if ((who.actor.kind === 'partner' || who.actor.kind === 'api_key') && who.actor.partnerId !== partnerId)
+    tenants.push(`partner:${who.actor.partnerId}`);
   // The customer's log shows attempts with its own (used, revoked, expired) tokens.
   if (token) tenants.push(`customer:${token.customerId}`);
   await deps.audit.record({

@@ -57,7 +57,7 @@ export async function claimToken(
   tx: Db,
   tokenHash: string,
   now: Date,
-  by: { partnerId: string; userId: string },
+  by: { partnerId: string; userId: string | null },
 ): Promise<TransferTokenRow | null> {
   const [row] = await tx
     .update(transferTokens)
