@@ -23,6 +23,7 @@ export {
   backupServices,
   type EndedRun,
   type EnqueuedRun,
+  type FinishedRun,
   type RunResult,
 } from './backup-types.ts';
 export { backupCustomerHooks, tenantRepositoryStorage } from './customer-hooks.ts';
