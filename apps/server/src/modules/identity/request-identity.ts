@@ -68,7 +68,8 @@ export interface RequestIdentity {
  * declares it, so requireActor and auditActorOf answer for both kinds of caller.
  */
 export interface BearerIdentity {
-  actor: Extract<Actor, { kind: 'api_key' }>;
+  /** A partner's API key, or a customer's API token (Settings › API) sent as a bearer token. */
+  actor: Extract<Actor, { kind: 'api_key' | 'api_token' }>;
   /** How audit entries name the key, e.g. `API key "PSA sync" (sh_live_…a1b2)`. */
   label: string;
 }
@@ -132,6 +133,13 @@ export function auditActorOf(
 ): Pick<AuditRecord, 'actor' | 'ip' | 'userAgent' | 'onBehalfOf'> & { tenants: AuditTenant[] } {
   const meta = requestMeta(request);
   const bearer = request.bearer;
+  if (bearer?.actor.kind === 'api_token') {
+    return {
+      actor: { kind: 'api_token', id: bearer.actor.tokenId, label: bearer.label },
+      tenants: [`customer:${bearer.actor.customerId}`],
+      ...meta,
+    };
+  }
   if (bearer) {
     return {
       actor: { kind: 'api_key', id: bearer.actor.keyId, label: bearer.label },

@@ -1,4 +1,5 @@
-// API key authentication for every /api route (Authorization: Bearer sh_key_…). Runs after
+// API key authentication for every /api route (Authorization: Bearer sh_key_…), and the same for
+// a customer's API tokens (Bearer sh_tok_…, spanning-api's authenticateBearerApiToken). Runs after
 // identity's session resolution. A request sends a session cookie or an API key, never both;
 // an API key never reaches the sign-in and session routes; an unknown or revoked key answers
 // 401 before any handler runs, and failures are rate limited per IP address.
@@ -7,6 +8,7 @@ import type { App } from '../../http/api-module.ts';
 import { AppError } from '../../http/errors.ts';
 import { bearerToken, sessionCookieName } from '../identity/index.ts';
 import { createRateLimiter, type RateLimitRule } from '../rate-limits/index.ts';
+import { apiTokenLimits, apiTokenPrefix, authenticateBearerApiToken } from '../spanning-api/index.ts';
 import { authenticateApiKey } from './api-keys.ts';
 import type { IntegrationsDeps } from './deps.ts';
 
@@ -40,6 +42,17 @@ export function registerBearerAuthentication(app: App, deps: Pick<IntegrationsDe
     }
     const ipCheck = { rule: apiKeyLimits.failures, subject: request.ip };
     await limiter.ensureAllowed([ipCheck]);
+    // A customer's API token (Settings › API) on the REST API, or else a partner's API key.
+    if (token.startsWith(apiTokenPrefix)) {
+      const customerToken = await authenticateBearerApiToken(deps, token);
+      if (!customerToken) {
+        await limiter.consume([ipCheck]);
+        throw new AppError('unauthenticated', 'The API token is not valid: it is unknown or was revoked.');
+      }
+      await limiter.consume([{ rule: apiTokenLimits.requests, subject: customerToken.actor.tokenId }]);
+      request.bearer = customerToken;
+      return;
+    }
     const key = await authenticateApiKey(deps, token);
     if (!key) {
       await limiter.consume([ipCheck]);

@@ -344,9 +344,12 @@ describe("a customer's API token (Spanning-compatible API)", () => {
         .map((name) => `${action} ${name}`),
     );
 
-  it('reads users, changes licences and exports on its own tenant, and does nothing else anywhere', () => {
+  it('reads users, changes licences, backs up, browses, restores and exports on its own tenant, and does nothing else anywhere', () => {
     assert.deepEqual(allowed().sort(), [
+      'customer.backup.run customerOwn',
+      'customer.data.browse customerOwn',
       'customer.data.export customerOwn',
+      'customer.data.restore customerOwn',
       'customer.licenses.manage customerOwn',
       'customer.read customerOwn',
     ]);

@@ -385,9 +385,18 @@ export const apiKeyScopeActions: Record<ApiKeyScope, readonly Action[]> = {
 
 /**
  * What a customer's API token may do, on its own tenant only: what the Spanning-compatible API
- * offers (PRODUCT §7) — read users, change licences, export. Never settings, roles or tokens.
+ * offers (PRODUCT §7) — read users, change licences, export — and, on the REST API (Bearer), the
+ * data work scripts automate: start backups, browse and restore. Never settings, roles, tokens,
+ * the partner relation, the audit log or deletion: those stay with signed-in super admins.
  */
-export const apiTokenActions: readonly Action[] = ['customer.read', 'customer.licenses.manage', 'customer.data.export'];
+export const apiTokenActions: readonly Action[] = [
+  'customer.read',
+  'customer.licenses.manage',
+  'customer.backup.run',
+  'customer.data.browse',
+  'customer.data.restore',
+  'customer.data.export',
+];
 
 function apiTokenAllows(actor: Extract<Actor, { kind: 'api_token' }>, action: Action, tenant: Tenant): boolean {
   return tenant.kind === 'customer' && tenant.customerId === actor.customerId && apiTokenActions.includes(action);

@@ -10,7 +10,13 @@ import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { generateSecretToken, hashSecretToken, secretTokenLast4 } from '../../secret-token.ts';
 import type { Actor } from '../policy/index.ts';
-import { authorizeCustomer, findCustomerByDomain, inServiceStatuses, lockCustomer } from '../tenancy/index.ts';
+import {
+  authorizeCustomer,
+  findCustomerByDomain,
+  getCustomer,
+  inServiceStatuses,
+  lockCustomer,
+} from '../tenancy/index.ts';
 import { customerApiTokens } from './tables.ts';
 
 export const apiTokenPrefix = 'sh_tok_';
@@ -193,16 +199,48 @@ export async function authenticateApiToken(
   deps: Pick<ApiTokenDeps, 'db' | 'clock'>,
   credentials: { domain: string; token: string },
 ): Promise<AuthenticatedToken | null> {
-  if (!credentials.token.startsWith(apiTokenPrefix) || credentials.token.length > 200) return null;
+  if (!wellFormedToken(credentials.token)) return null;
   const customer = await findCustomerByDomain(deps.db, credentials.domain.trim().toLowerCase());
   if (!customer || !(inServiceStatuses as readonly string[]).includes(customer.status)) return null;
+  return liveToken(deps, credentials.token, customer.id);
+}
+
+/**
+ * The token alone, as `Authorization: Bearer sh_tok_…` sends it on the REST API: live, and its
+ * tenant in service; null otherwise, whatever the reason. Records when it was last used.
+ */
+export async function authenticateBearerApiToken(
+  deps: Pick<ApiTokenDeps, 'db' | 'clock'>,
+  token: string,
+): Promise<AuthenticatedToken | null> {
+  if (!wellFormedToken(token)) return null;
+  const [row] = await deps.db
+    .select({ customerId: customerApiTokens.customerId })
+    .from(customerApiTokens)
+    .where(and(eq(customerApiTokens.tokenHash, hashSecretToken(token)), isNull(customerApiTokens.revokedAt)));
+  if (!row) return null;
+  const customer = await getCustomer(deps.db, row.customerId);
+  if (!customer || !(inServiceStatuses as readonly string[]).includes(customer.status)) return null;
+  return liveToken(deps, token, customer.id);
+}
+
+function wellFormedToken(token: string): boolean {
+  return token.startsWith(apiTokenPrefix) && token.length <= 200;
+}
+
+/** The live token of this tenant with this secret, its "last used" brought up to date. */
+async function liveToken(
+  deps: Pick<ApiTokenDeps, 'db' | 'clock'>,
+  token: string,
+  customerId: string,
+): Promise<AuthenticatedToken | null> {
   const [row] = await deps.db
     .select({ id: customerApiTokens.id, name: customerApiTokens.name })
     .from(customerApiTokens)
     .where(
       and(
-        eq(customerApiTokens.tokenHash, hashSecretToken(credentials.token)),
-        eq(customerApiTokens.customerId, customer.id),
+        eq(customerApiTokens.tokenHash, hashSecretToken(token)),
+        eq(customerApiTokens.customerId, customerId),
         isNull(customerApiTokens.revokedAt),
       ),
     );
@@ -221,7 +259,7 @@ export async function authenticateApiToken(
       ),
     );
   return {
-    actor: { kind: 'api_token', tokenId: row.id, customerId: customer.id },
+    actor: { kind: 'api_token', tokenId: row.id, customerId },
     label: `API token ${row.name}`,
   };
 }

@@ -13,6 +13,7 @@ export {
   type ApiTokenActor,
   type ApiTokenView,
   apiTokenPrefix,
+  authenticateBearerApiToken,
   createApiToken,
   listApiTokens,
   maxLiveApiTokens,

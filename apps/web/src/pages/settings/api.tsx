@@ -80,7 +80,9 @@ export function ApiSettings({ customerId, domain }: { customerId: string; domain
         <Code>
           curl --user {domain}:TOKEN {window.location.origin}/api/v1/users
         </Code>
-        . A token can list users, assign and remove licenses and export data. At most {maxLiveApiTokens} live tokens.
+        . The same token works on the REST API as <Code>Authorization: Bearer TOKEN</Code>. A token can read users and
+        backups, assign and remove licenses, start backups, and restore and export data — never change settings. At most{' '}
+        {maxLiveApiTokens} live tokens.
       </Text>
       <ErrorAlert error={tokens.error} />
       {tokens.isPending ? <Loader size="sm" aria-label="Loading the API tokens" /> : null}
