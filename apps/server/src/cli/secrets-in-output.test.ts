@@ -146,6 +146,16 @@ const configErrors: [string, Record<string, string | undefined>, RegExp][] = [
   ],
   ['METRICS_PORT not a number', { METRICS_PORT: 'metrics' }, /METRICS_PORT must be a number \(got "metrics"\)/],
   [
+    'S3_OBJECT_LOCK_MODE unknown',
+    { S3_OBJECT_LOCK_MODE: 'strict' },
+    /S3_OBJECT_LOCK_MODE must be off, governance or compliance \(got "strict"\)/,
+  ],
+  [
+    'S3_OBJECT_LOCK_DAYS out of range',
+    { S3_OBJECT_LOCK_DAYS: '0' },
+    /S3_OBJECT_LOCK_DAYS must be between 1 and 36500 days/,
+  ],
+  [
     'SAFEHOLD_JOB_HEARTBEAT_SECONDS out of range',
     { SAFEHOLD_JOB_HEARTBEAT_SECONDS: '86400' },
     /SAFEHOLD_JOB_HEARTBEAT_SECONDS must be between 10 and 3600/,
