@@ -115,8 +115,7 @@ async function measure(workers: number): Promise<Measured> {
           died,
         ])
       ).rows;
-      if (rows.length === ids.length && rows.every((row) => row.status !== 'queued' && row.status !== 'running'))
-        break;
+      if (rows.length === ids.length && rows.every((row) => row.status !== 'queued' && row.status !== 'running')) break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const cpuSeconds = topology.workers.reduce(
@@ -156,9 +155,7 @@ async function measure(workers: number): Promise<Measured> {
       if (row.status !== 'success' || found !== digest.items)
         incomplete.push(`${name} ${run.service}: ${row.status}, ${found} of ${digest.items} items`);
     }
-    const shares = peaks
-      .filter((peak) => peak.ceiling !== null)
-      .map((peak) => peak.units / (peak.ceiling as number));
+    const shares = peaks.filter((peak) => peak.ceiling !== null).map((peak) => peak.units / (peak.ceiling as number));
     return {
       workers,
       runs: rows.length,
@@ -216,7 +213,9 @@ if (values.json) {
   process.stdout.write(
     `${JSON.stringify({
       name: 'scaleout',
-      itemsPerSecond: Object.fromEntries(results.map((result) => [String(result.workers), round(result.itemsPerSecond)])),
+      itemsPerSecond: Object.fromEntries(
+        results.map((result) => [String(result.workers), round(result.itemsPerSecond)]),
+      ),
       speedup4: speedup4 === null ? null : round(speedup4),
       quotaPeakShare: round(Math.max(...results.map((result) => result.quotaPeakShare)), 4),
       cpuMsPerItem: Object.fromEntries(results.map((result) => [String(result.workers), round(result.cpuMsPerItem)])),
