@@ -8,7 +8,7 @@
 // as the EMULATOR counted it, against Google's per-user ceiling (quotaPeakShare). `complete`: every
 // run succeeded and holds as many items as the emulator has for that user and service.
 // Results go to docs/benchmarks.md (## scaleout).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ContentDigest, PeakUserMinute } from '@safehold/emulator';
 import pg from 'pg';
@@ -44,6 +44,31 @@ function cpuSecondsOf(pid: number | undefined): number {
   }
 }
 
+/** The pids of the PostgreSQL server: the postmaster and its children (backends, background processes). */
+function postgresPids(postmaster: number): number[] {
+  const pids = [postmaster];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** CPU seconds per part of the topology so far (backends that ended meanwhile are not counted). */
+function topologyCpu(topology: Topology): Record<string, number> {
+  const cpu: Record<string, number> = {
+    workers: topology.workers.reduce((sum, worker) => sum + cpuSecondsOf(worker.process.pid), 0),
+    postgres: postgresPids(topology.postgresPid).reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
+  };
+  for (const service of topology.services) cpu[service.name] = cpuSecondsOf(service.process.pid);
+  return cpu;
+}
+
 async function control<T>(topology: Topology, operation: string, body: unknown): Promise<T> {
   const response = await fetch(`${topology.emulatorUrl}/_emulator/${operation}`, {
     method: 'POST',
@@ -61,6 +86,8 @@ async function safeholdJson(topology: Topology, args: string[]): Promise<Record<
 
 interface Measured {
   workers: number;
+  /** CPU seconds during the backup per part of the topology (workers, postgres, emulator, ...). */
+  cpuByPart: Record<string, number>;
   runs: number;
   items: number;
   seconds: number;
@@ -93,6 +120,7 @@ async function measure(workers: number): Promise<Measured> {
     await control(topology, 'setFaults', [{ endpoint: '*', latencyMs }]);
     await control(topology, 'counters', { reset: true });
     const cpuBefore = topology.workers.map((worker) => cpuSecondsOf(worker.process.pid));
+    const partsBefore = topologyCpu(topology);
     const died = topology.died.then((death) => {
       throw new Error(`${death.name} died during the backup (${death.signal ?? death.code})`);
     });
@@ -122,6 +150,7 @@ async function measure(workers: number): Promise<Measured> {
       (sum, worker, index) => sum + cpuSecondsOf(worker.process.pid) - (cpuBefore[index] ?? 0),
       0,
     );
+    const partsAfter = topologyCpu(topology);
     const peaks = await control<PeakUserMinute[]>(topology, 'peakUserMinutes', {});
     await control(topology, 'setFaults', []);
     const first = Math.min(...rows.map((row) => row.queued_at.getTime()));
@@ -158,6 +187,9 @@ async function measure(workers: number): Promise<Measured> {
     const shares = peaks.filter((peak) => peak.ceiling !== null).map((peak) => peak.units / (peak.ceiling as number));
     return {
       workers,
+      cpuByPart: Object.fromEntries(
+        Object.entries(partsAfter).map(([part, after]) => [part, Math.max(0, after - (partsBefore[part] ?? 0))]),
+      ),
       runs: rows.length,
       items,
       seconds,
@@ -184,6 +216,12 @@ for (const workers of counts) {
       `quota peak ${(result.quotaPeakShare * 100).toFixed(2)} % of the per-user ceiling` +
       (result.complete ? '' : `; INCOMPLETE: ${result.incomplete.slice(0, 5).join('; ')}`),
   );
+  log(
+    `${workers} worker(s): CPU seconds during the backup (${result.seconds.toFixed(1)} s): ` +
+      Object.entries(result.cpuByPart)
+        .map(([part, seconds]) => `${part} ${seconds.toFixed(1)}`)
+        .join(', '),
+  );
 }
 
 const base = results.find((result) => result.workers === 1) ?? results[0];
@@ -192,8 +230,8 @@ const speedup4 = base && four ? four.itemsPerSecond / base.itemsPerSecond : null
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 process.stdout.write(
   `\n## scaleout: ${users} users × ${values.messages} messages, ${values.files} files; ${latencyMs} ms per Google call\n\n` +
-    '| workers | runs | items | seconds | items/s | speedup | worker CPU ms/item | busiest user-minute (emulator) |\n' +
-    '|---|---|---|---|---|---|---|---|\n' +
+    '| workers | runs | items | seconds | items/s | speedup | worker CPU ms/item | CPU s: workers / PostgreSQL / emulator / s3rver / API | busiest user-minute (emulator) |\n' +
+    '|---|---|---|---|---|---|---|---|---|\n' +
     results
       .map((result) => {
         const top = [...result.peaks].sort(
@@ -202,7 +240,11 @@ process.stdout.write(
         return (
           `| ${result.workers} | ${result.runs} | ${result.items} | ${result.seconds.toFixed(1)} | ` +
           `${result.itemsPerSecond.toFixed(1)} | ${base ? (result.itemsPerSecond / base.itemsPerSecond).toFixed(2) : '–'}× | ` +
-          `${result.cpuMsPerItem.toFixed(1)} | ${top ? `${top.api}: ${top.calls} calls, ${top.units} of ${top.ceiling} units` : '–'} |`
+          `${result.cpuMsPerItem.toFixed(1)} | ` +
+          ['workers', 'postgres', 'emulator', 's3rver', 'safehold start --no-workers']
+            .map((part) => (result.cpuByPart[part] ?? 0).toFixed(1))
+            .join(' / ') +
+          ` | ${top ? `${top.api}: ${top.calls} calls, ${top.units} of ${top.ceiling} units` : '–'} |`
         );
       })
       .join('\n') +

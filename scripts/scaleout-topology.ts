@@ -5,7 +5,7 @@
 // `npm run bench -- scaleout`. `stop()` ends them all and deletes the throwaway data.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -47,6 +47,10 @@ export interface Topology {
   /** Each worker's lease holder id (what its backup runs record as ran_by). */
   workerHolders: string[];
   workers: ChildInfo[];
+  /** The other processes we started: s3rver, the emulator, `safehold start --no-workers`. */
+  services: ChildInfo[];
+  /** The PostgreSQL server's postmaster pid (its backends are its children). */
+  postgresPid: number;
   /** The environment every Safehold process gets (for `safehold` commands run against it). */
   env: Record<string, string>;
   /** Resolves when a child exits on its own (not through stop()): its name and exit status. */
@@ -214,6 +218,8 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
     ]);
     pgStarted = true;
     const databaseUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
+    // Its first line is the postmaster's pid (readable by us: we own the dir, or are root).
+    const postgresPid = Number(readFileSync(path.join(pgDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
     // --- s3rver -----------------------------------------------------------------------------
     const s3Dir = path.join(work, 's3');
@@ -337,6 +343,8 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       startOutput: apiSeen.text,
       workerHolders,
       workers,
+      services: children.filter((child) => !workers.includes(child)),
+      postgresPid,
       env,
       died,
       safehold: (args) =>
