@@ -382,3 +382,31 @@ test('wipeSharedDrive deletes every file of one shared drive, digestSharedDrive 
   emulator.control.deleteSharedDrive({ driveId });
   assert.throws(() => emulator.control.digestSharedDrive({ driveId }), /Unknown shared drive/);
 });
+
+test('peakUserMinutes: per API, the busiest minute of any one user, with its ceiling, quotas on or off', async () => {
+  emulator.control.counters({ reset: true });
+  // Start at the beginning of an emulated minute so the calls below share one.
+  const now = Date.parse(emulator.control.now());
+  emulator.control.advanceClock({ ms: 60_000 - (now % 60_000) + 10 });
+  for (let i = 0; i < 3; i++) await c.gmail.users.getProfile({ userId: 'me' });
+  // The next minute: fewer calls, so the peak stays the first minute's.
+  emulator.control.advanceClock({ ms: 60_000 });
+  await c.gmail.users.getProfile({ userId: 'me' });
+  await c.drive.files.list({ pageSize: 1 });
+  const peaks = emulator.control.peakUserMinutes();
+  const gmail = peaks.find((peak) => peak.api === 'gmail');
+  assert.equal(gmail?.user, ADMIN);
+  assert.equal(gmail?.calls, 3);
+  assert.equal(gmail?.ceiling, 15_000);
+  assert.equal(gmail?.units, 3);
+  assert.equal(peaks.find((peak) => peak.api === 'drive')?.calls, 1);
+  // Over HTTP too, and a reset clears it.
+  const viaHttp = (await (
+    await fetch(`${emulator.url}/_emulator/peakUserMinutes`, { method: 'POST', body: '{}' })
+  ).json()) as {
+    result: Array<{ api: string; calls: number }>;
+  };
+  assert.equal(viaHttp.result.find((peak) => peak.api === 'gmail')?.calls, 3);
+  emulator.control.counters({ reset: true });
+  assert.deepEqual(emulator.control.peakUserMinutes(), []);
+});

@@ -69,6 +69,22 @@ export interface CounterEntry {
   units: number;
 }
 
+/**
+ * The busiest minute of one API for any one user since the last reset: the most calls (and
+ * units) a single user made in one minute of the emulator's clock, against that API's per-user
+ * ceiling (units per minute, scaled). Counted whether quotas are enforced or not.
+ */
+export interface PeakUserMinute {
+  api: string;
+  user: string;
+  /** Start of that minute (ISO). */
+  minute: string;
+  calls: number;
+  units: number;
+  /** The per-user units-per-minute ceiling of the API (Google's, times the quota scale), or null. */
+  ceiling: number | null;
+}
+
 /** How many calls of one endpoint a fault of one kind was acted out on. */
 export interface FaultTally {
   endpoint: string;
@@ -99,6 +115,8 @@ export interface Governor {
   /** Books uploaded bytes against the daily Drive upload limit; a rejection Reply when over it. */
   upload(user: string, bytes: number): Reply | undefined;
   counters(): CounterEntry[];
+  /** Per API, the busiest user-minute since the last reset (the figure quota compliance is judged by). */
+  peakUserMinutes(): PeakUserMinute[];
   /** Faults acted out since the last reset (a fault run's figures). */
   faultsInjected(): FaultTally[];
   /** Resets the request counters and the fault tallies. */
@@ -141,6 +159,8 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
   const counts = new Map<string, CounterEntry>();
   const uploads = new Map<string, { day: number; bytes: number }>();
   const tallies = new Map<string, FaultTally>();
+  /** Calls and units per API, user and minute (emulator clock), for peakUserMinutes(). */
+  const perMinute = new Map<string, { api: string; user: string; minute: number; calls: number; units: number }>();
   const governor: Governor = {
     quotas: structuredClone(DEFAULT_QUOTAS),
     faults: [],
@@ -249,12 +269,37 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
       entry.count += 1;
       entry.units += units;
       counts.set(key, entry);
+      const api = endpoint.split('.')[0] as string;
+      const minute = Math.floor(clock.now() / 60_000);
+      const minuteKey = `${api}|${user}|${minute}`;
+      const slot = perMinute.get(minuteKey) ?? { api, user, minute, calls: 0, units: 0 };
+      slot.calls += 1;
+      slot.units += units;
+      perMinute.set(minuteKey, slot);
+    },
+    peakUserMinutes() {
+      const peaks = new Map<string, PeakUserMinute>();
+      for (const slot of perMinute.values()) {
+        const best = peaks.get(slot.api);
+        if (best && best.units >= slot.units) continue;
+        const limit = governor.quotas.unitsPerMinute[slot.api as ApiName];
+        peaks.set(slot.api, {
+          api: slot.api,
+          user: slot.user,
+          minute: new Date(slot.minute * 60_000).toISOString(),
+          calls: slot.calls,
+          units: slot.units,
+          ceiling: limit === undefined ? null : Math.max(1, Math.round(limit * governor.quotas.scale)),
+        });
+      }
+      return [...peaks.values()].sort((a, b) => a.api.localeCompare(b.api));
     },
     counters: () => [...counts.values()].map((entry) => ({ ...entry })),
     faultsInjected: () => [...tallies.values()].map((tally) => ({ ...tally })),
     resetCounters: () => {
       counts.clear();
       tallies.clear();
+      perMinute.clear();
     },
   };
   return governor;

@@ -62,7 +62,7 @@ describe('the data directory is private to the account Safehold runs as', {
 
     const worker = runCli(['worker'], { SAFEHOLD_DATA_DIR: data.dir });
     t.after(() => worker.kill('SIGKILL'));
-    await worker.waitForStdout(/Safehold worker is running \(PGlite\)/);
+    await worker.waitForStdout(/Safehold worker is running \(PGlite, lease holder /);
     worker.kill('SIGTERM');
     assert.equal(await worker.exited, 0);
     assert.deepEqual(pathsOpenToOthers(data.dir), []);

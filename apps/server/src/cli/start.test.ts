@@ -95,7 +95,7 @@ it('safehold worker on PostgreSQL runs jobs enqueued by another process with the
     METRICS_TOKEN: metricsToken,
   });
   t.after(() => worker.kill('SIGKILL'));
-  await worker.waitForStdout(/Safehold worker is running \(PostgreSQL\)/);
+  await worker.waitForStdout(/Safehold worker is running \(PostgreSQL, lease holder /);
   const [, metricsUrl] = (await worker.waitForStdout(/Metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)\n/)) as [
     string,
     string,

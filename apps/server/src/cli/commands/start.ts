@@ -17,11 +17,19 @@ export const startCommand: Command = {
     'Run Safehold: HTTP API, web app, scheduler and workers in one process. With no DATABASE_URL it uses PGlite ' +
     'in SAFEHOLD_DATA_DIR (default ./data); configuration comes from the environment (see docs/configuration.md).',
   details:
+    'With --no-workers it runs no jobs: "safehold worker" processes sharing its PostgreSQL database run them.\n' +
     'On the first start with no vendor operator it prints a one-time setup link for the first operator.\n' +
     'SIGINT or SIGTERM stops taking requests and jobs, waits at most 30 s for running ones (interrupted jobs\n' +
     'resume at the next start) and exits 0.',
-  options: {},
-  async run(_parsed, io) {
+  options: {
+    'no-workers': {
+      type: 'boolean',
+      description:
+        'Serve the API and web app only: run no jobs (scale-out deployment, where "safehold worker" processes run them)',
+    },
+  },
+  async run(parsed, io) {
+    const withWorkers = parsed.values['no-workers'] !== true;
     const loaded = loadConfig(io.env, io.cwd);
     // Decided before anything is opened: production without credentials stops here (exit 2).
     const demoMode = wantsDemoGoogle(loaded);
@@ -48,7 +56,9 @@ export const startCommand: Command = {
       const address = await app.listen({ host: loaded.host, port: loaded.port });
       url = loaded.port === 0 ? address : runtime.config.publicUrl;
       metricsListener = await startMetricsListener(runtime);
-      await startWorkers(runtime);
+      if (withWorkers) await startWorkers(runtime);
+      // API only: it still enqueues jobs (backups, restores, exports) for the workers.
+      else await runtime.jobs.start({ work: false });
     } catch (error) {
       shutdown.dispose();
       await metricsListener?.close();
@@ -57,7 +67,7 @@ export const startCommand: Command = {
       throw error;
     }
     runtime.database.lock?.setUrl(url);
-    io.stdout.write(`Safehold is running at ${url}\n`);
+    io.stdout.write(`Safehold is running at ${url}${withWorkers ? '' : ' (API and web only: no workers)'}\n`);
     if (metricsListener) io.stdout.write(`Metrics: ${metricsListener.url}\n`);
     if (!(await hasVendorOperator(runtime.db))) {
       const { link, expiresAt } = await createOperatorSetupLink(

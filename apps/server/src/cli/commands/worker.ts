@@ -39,7 +39,11 @@ export const workerCommand: Command = {
       await runtime.close();
       throw error;
     }
-    io.stdout.write(`Safehold worker is running (${config.database.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'}).\n`);
+    // The holder id is what its backup runs record as ran_by (db/lease-holders.ts).
+    const holder = await runtime.database.leases.self();
+    io.stdout.write(
+      `Safehold worker is running (${config.database.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'}, lease holder ${holder}).\n`,
+    );
     if (metricsListener) io.stdout.write(`Metrics: ${metricsListener.url}\n`);
     const listener = metricsListener;
     return waitForShutdown(runtime, async () => listener?.close(), shutdown);

@@ -145,7 +145,13 @@ async function claimSourceLease(
       .where(and(eq(backupRuns.sourceId, sourceId), eq(backupRuns.status, 'running'), ne(backupRuns.id, runId)));
     await tx
       .update(backupRuns)
-      .set({ status: 'running', startedAt, leaseExpiresAt: new Date(now.getTime() + leaseMs), leaseHolder: self })
+      .set({
+        status: 'running',
+        startedAt,
+        leaseExpiresAt: new Date(now.getTime() + leaseMs),
+        leaseHolder: self,
+        ranBy: self,
+      })
       .where(eq(backupRuns.id, runId));
     return null;
   });

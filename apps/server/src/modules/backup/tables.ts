@@ -148,6 +148,11 @@ export const backupRuns = pgTable(
      * dead loses the lease at once, before it expires.
      */
     leaseHolder: text('lease_holder'),
+    /**
+     * The process that ran it (its lease holder id, db/lease-holders.ts), kept after the run ends:
+     * in the scale-out deployment it says which worker backed the source up.
+     */
+    ranBy: text('ran_by'),
     /** The queue job that runs it (null: run in-process, or not queued yet); see stale-runs.ts. */
     jobId: text('job_id'),
     /** When the customer's admins were told about this failed/partial run (one digest per batch). */
