@@ -175,6 +175,42 @@ test('counters: requests and units per endpoint and user', async () => {
   assert.equal(counters.find((e) => e.endpoint === 'gmail.users.messages.list')?.count, 1);
 });
 
+test('usagePeaks: units per user and project in the busiest 60 seconds; requestLog: each call and what refused it', async () => {
+  emulator.control.counters({ reset: true });
+  const { data } = await c.gmail.users.messages.list({ userId: 'me', maxResults: 2 });
+  const id = data.messages?.[0]?.id ?? '';
+  await c.gmail.users.messages.get({ userId: 'me', id, format: 'raw' });
+  emulator.control.advanceClock({ ms: 61_000 });
+  await c.gmail.users.messages.get({ userId: 'me', id, format: 'raw' });
+  emulator.control.setFaults([{ endpoint: 'gmail.users.messages.get', errorRate: 1, status: 429, times: 1 }]);
+  await assert.rejects(c.gmail.users.messages.get({ userId: 'me', id, format: 'raw' }));
+  emulator.control.setFaults([]);
+  const peaks = emulator.control.usagePeaks();
+  const user = peaks.find((p) => p.scope === 'user' && p.api === 'gmail' && p.key === ADMIN);
+  // list (5) + get (5) in the first minute; get + refused get (10) in the next: the peak is 10 of 20.
+  assert.deepEqual(user && { peak: user.peakUnitsPerMinute, units: user.units, calls: user.calls }, {
+    peak: 10,
+    units: 20,
+    calls: 4,
+  });
+  const project = peaks.find((p) => p.scope === 'project' && p.api === 'gmail');
+  assert.equal(project?.key, emulator.serviceAccountKey.client_email);
+  assert.equal(project?.units, 20);
+  const log = emulator.control.requestLog();
+  assert.deepEqual(
+    log.map((call) => [call.endpoint, call.refusedWith]),
+    [
+      ['gmail.users.messages.list', undefined],
+      ['gmail.users.messages.get', undefined],
+      ['gmail.users.messages.get', undefined],
+      ['gmail.users.messages.get', 429],
+    ],
+  );
+  assert.ok((log[2]?.at ?? 0) - (log[1]?.at ?? 0) >= 61_000, 'times are the emulator clock');
+  emulator.control.counters({ reset: true });
+  assert.deepEqual([emulator.control.usagePeaks(), emulator.control.requestLog()], [[], []]);
+});
+
 test('digest: ignores labels and folders, changes with content, and matches again after a restore', async () => {
   const user = emulator.control.listAccounts(D)[1]?.email ?? '';
   const u = clientsFor(emulator.url, emulator.serviceAccountKey, user);

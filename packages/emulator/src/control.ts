@@ -8,7 +8,15 @@ import { type GenerateOptions, generateDomain } from './data-generator.ts';
 import { googleError, json, parseJsonBody, type Reply } from './http-reply.ts';
 import { encodeHeaderWord } from './mail-content.ts';
 import { GOOGLE_DOC } from './office-files.ts';
-import type { CounterEntry, FaultRule, FaultTally, Governor, QuotaSettings } from './quotas-and-faults.ts';
+import type {
+  CallRecord,
+  CounterEntry,
+  FaultRule,
+  FaultTally,
+  Governor,
+  QuotaSettings,
+  UsagePeak,
+} from './quotas-and-faults.ts';
 import type { Route } from './router.ts';
 import { createSeededRandom } from './seeded-random.ts';
 import type { ServiceAccountKeyFile } from './service-account.ts';
@@ -51,6 +59,10 @@ export interface EmulatorControl {
   setFaults(rules: FaultRule[]): void;
   setQuotas(settings: Partial<QuotaSettings>): QuotaSettings;
   counters(input?: { reset?: boolean }): CounterEntry[];
+  /** Units per (user, API) and (project, API) in the busiest 60 seconds since counters were last reset. */
+  usagePeaks(): UsagePeak[];
+  /** Every call since counters were last reset: when, whose, and the status it was refused with. */
+  requestLog(): CallRecord[];
   /** Faults acted out per endpoint and kind since counters were last reset. */
   faultsInjected(): FaultTally[];
   /** Content digest of a user's service; `detail` adds each item's digest with a label (to find what differs). */
@@ -231,6 +243,8 @@ export function createControl(deps: {
       return entries;
     },
     faultsInjected: () => governor.faultsInjected(),
+    usagePeaks: () => governor.usagePeaks(),
+    requestLog: () => governor.requestLog(),
     digest(input) {
       const { domain, user } = need(input.email);
       return contentDigest(world, domain, user, input.service, input.detail === true);

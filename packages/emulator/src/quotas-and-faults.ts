@@ -69,6 +69,37 @@ export interface CounterEntry {
   units: number;
 }
 
+/** One call as it reached the emulator: when (emulator clock), whose, and what it was answered if refused. */
+export interface CallRecord {
+  at: number;
+  api: ApiName;
+  endpoint: string;
+  user: string;
+  /** The Cloud project: the calling service account's email. */
+  project: string;
+  units: number;
+  /** The status of an injected fault or a quota refusal; unset when the call went to its handler. */
+  refusedWith?: number;
+}
+
+/**
+ * Units a user or a project sent to one API in any 60 seconds (a sliding window over the
+ * emulator's clock, stricter than Google's per-minute counting), refused calls included:
+ * what a client that keeps under Google's ceilings must keep under.
+ */
+export interface UsagePeak {
+  scope: 'user' | 'project';
+  api: ApiName;
+  /** The user's email or the project (service account email). */
+  key: string;
+  peakUnitsPerMinute: number;
+  units: number;
+  calls: number;
+}
+
+/** Calls kept for requestLog(): the newest ones beyond this are not kept. */
+const REQUEST_LOG_LIMIT = 100_000;
+
 /** How many calls of one endpoint a fault of one kind was acted out on. */
 export interface FaultTally {
   endpoint: string;
@@ -99,9 +130,15 @@ export interface Governor {
   /** Books uploaded bytes against the daily Drive upload limit; a rejection Reply when over it. */
   upload(user: string, bytes: number): Reply | undefined;
   counters(): CounterEntry[];
+  /** Logs a call (the request log and the per-minute peaks); the server fills in `refusedWith`. */
+  record(call: Omit<CallRecord, 'at' | 'refusedWith'>): CallRecord;
+  /** Per-minute peaks per (user, API) and (project, API) since the last reset. */
+  usagePeaks(): UsagePeak[];
+  /** The calls since the last reset, oldest first (at most REQUEST_LOG_LIMIT). */
+  requestLog(): CallRecord[];
   /** Faults acted out since the last reset (a fault run's figures). */
   faultsInjected(): FaultTally[];
-  /** Resets the request counters and the fault tallies. */
+  /** Resets the request counters, the fault tallies, the peaks and the request log. */
   resetCounters(): void;
 }
 
@@ -141,6 +178,27 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
   const counts = new Map<string, CounterEntry>();
   const uploads = new Map<string, { day: number; bytes: number }>();
   const tallies = new Map<string, FaultTally>();
+  const log: CallRecord[] = [];
+  const windows = new Map<string, { peak: UsagePeak; recent: Array<{ at: number; units: number }>; inWindow: number }>();
+
+  function addToWindow(scope: UsagePeak['scope'], api: ApiName, key: string, at: number, units: number): void {
+    const id = `${scope}|${api}|${key}`;
+    let entry = windows.get(id);
+    if (!entry) {
+      entry = { peak: { scope, api, key, peakUnitsPerMinute: 0, units: 0, calls: 0 }, recent: [], inWindow: 0 };
+      windows.set(id, entry);
+    }
+    entry.recent.push({ at, units });
+    entry.inWindow += units;
+    while (entry.recent.length > 0 && (entry.recent[0]?.at ?? at) <= at - 60_000) {
+      entry.inWindow -= entry.recent.shift()?.units ?? 0;
+    }
+    // The busiest window ends at a call, so checking at every call finds the peak exactly.
+    entry.peak.peakUnitsPerMinute = Math.max(entry.peak.peakUnitsPerMinute, entry.inWindow);
+    entry.peak.units += units;
+    entry.peak.calls += 1;
+  }
+
   const governor: Governor = {
     quotas: structuredClone(DEFAULT_QUOTAS),
     faults: [],
@@ -251,10 +309,21 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
       counts.set(key, entry);
     },
     counters: () => [...counts.values()].map((entry) => ({ ...entry })),
+    record(call) {
+      const record: CallRecord = { ...call, at: clock.now() };
+      if (log.length < REQUEST_LOG_LIMIT) log.push(record);
+      addToWindow('user', call.api, call.user, record.at, call.units);
+      addToWindow('project', call.api, call.project, record.at, call.units);
+      return record;
+    },
+    usagePeaks: () => [...windows.values()].map((entry) => ({ ...entry.peak })),
+    requestLog: () => log.map((record) => ({ ...record })),
     faultsInjected: () => [...tallies.values()].map((tally) => ({ ...tally })),
     resetCounters: () => {
       counts.clear();
       tallies.clear();
+      log.length = 0;
+      windows.clear();
     },
   };
   return governor;
