@@ -182,8 +182,13 @@ test('usagePeaks: units per user and project in the busiest 60 seconds; requestL
   await c.gmail.users.messages.get({ userId: 'me', id, format: 'raw' });
   emulator.control.advanceClock({ ms: 61_000 });
   await c.gmail.users.messages.get({ userId: 'me', id, format: 'raw' });
-  emulator.control.setFaults([{ endpoint: 'gmail.users.messages.get', errorRate: 1, status: 429, times: 1 }]);
-  await assert.rejects(c.gmail.users.messages.get({ userId: 'me', id, format: 'raw' }));
+  emulator.control.setFaults([
+    { endpoint: 'gmail.users.messages.get', errorRate: 1, status: 429, retryAfterSeconds: 7, times: 1 },
+  ]);
+  const refused = await fetch(`${emulator.url}/gmail/v1/users/me/messages/${id}?format=raw`, {
+    headers: { authorization: `Bearer ${await accessToken(emulator.url, emulator.serviceAccountKey, ADMIN)}` },
+  });
+  assert.deepEqual([refused.status, refused.headers.get('retry-after')], [429, '7']);
   emulator.control.setFaults([]);
   const peaks = emulator.control.usagePeaks();
   const user = peaks.find((p) => p.scope === 'user' && p.api === 'gmail' && p.key === ADMIN);

@@ -33,6 +33,8 @@ export interface FaultRule {
   status?: number;
   reason?: string;
   message?: string;
+  /** A Retry-After header (seconds) on the error answer. */
+  retryAfterSeconds?: number;
   /** Added delay before answering, in ms. */
   latencyMs?: number;
   /** Probability (0..1) of closing the connection without an answer. */
@@ -179,7 +181,10 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
   const uploads = new Map<string, { day: number; bytes: number }>();
   const tallies = new Map<string, FaultTally>();
   const log: CallRecord[] = [];
-  const windows = new Map<string, { peak: UsagePeak; recent: Array<{ at: number; units: number }>; inWindow: number }>();
+  const windows = new Map<
+    string,
+    { peak: UsagePeak; recent: Array<{ at: number; units: number }>; inWindow: number }
+  >();
 
   function addToWindow(scope: UsagePeak['scope'], api: ApiName, key: string, at: number, units: number): void {
     const id = `${scope}|${api}|${key}`;
@@ -279,6 +284,9 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
           result.error = googleError(status, rule.message ?? message, rule.reason ?? reason, {
             status: statusName(status),
             domain: status === 403 || status === 429 ? 'usageLimits' : 'global',
+            ...(rule.retryAfterSeconds !== undefined
+              ? { headers: { 'retry-after': String(rule.retryAfterSeconds) } }
+              : {}),
           });
         }
       }
