@@ -232,11 +232,12 @@ export function createQuotaManager(options: {
   }
 
   async function takeUnits(api: GoogleApiName, user: string, units: number): Promise<void> {
-    await waitOutBackoffs(api, user);
     const userBucket = bucketFor('user', api, user);
     const projectBucket = bucketFor('project', api, project);
     if (shared) return takeLeasedUnits(shared, api, user, units, [userBucket, projectBucket]);
     for (;;) {
+      // Again after each wait: a backoff may have been recorded while this call waited for units.
+      await waitOutBackoffs(api, user);
       const now = clock.now();
       let wait = 0;
       let waitingBucket: Bucket | undefined;
@@ -295,6 +296,7 @@ export function createQuotaManager(options: {
   ): Promise<void> {
     const buckets = candidates.filter((bucket): bucket is Bucket => bucket !== undefined);
     for (;;) {
+      await waitOutBackoffs(api, user);
       let wait = 0;
       let waitingBucket: Bucket | undefined;
       const fresh: Array<{ bucket: Bucket; lease: Lease }> = [];
