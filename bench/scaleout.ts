@@ -10,7 +10,11 @@
 // Results go to docs/benchmarks.md (## scaleout).
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { ContentDigest, PeakUserMinute } from '@safehold/emulator';
+import type { ContentDigest, QuotaSettings, UsagePeak } from '@safehold/emulator';
+
+/** One user's busiest 60 seconds of one API, as the emulator counted it, with that API's per-user ceiling. */
+type UserPeak = UsagePeak & { ceiling: number | null };
+
 import pg from 'pg';
 import { startTopology, type Topology } from '../scripts/scaleout-topology.ts';
 
@@ -93,7 +97,7 @@ interface Measured {
   seconds: number;
   itemsPerSecond: number;
   cpuMsPerItem: number;
-  peaks: PeakUserMinute[];
+  peaks: UserPeak[];
   quotaPeakShare: number;
   complete: boolean;
   incomplete: string[];
@@ -151,7 +155,15 @@ async function measure(workers: number): Promise<Measured> {
       0,
     );
     const partsAfter = topologyCpu(topology);
-    const peaks = await control<PeakUserMinute[]>(topology, 'peakUserMinutes', {});
+    const usage = await control<UsagePeak[]>(topology, 'usagePeaks', {});
+    // setQuotas with nothing to change answers the settings in force.
+    const quotas = await control<QuotaSettings>(topology, 'setQuotas', {});
+    const peaks: UserPeak[] = usage
+      .filter((peak) => peak.scope === 'user')
+      .map((peak) => {
+        const limit = quotas.unitsPerMinute[peak.api];
+        return { ...peak, ceiling: limit === undefined ? null : Math.max(1, Math.round(limit * quotas.scale)) };
+      });
     await control(topology, 'setFaults', []);
     const first = Math.min(...rows.map((row) => row.queued_at.getTime()));
     const last = Math.max(...rows.map((row) => (row.finished_at as Date).getTime()));
@@ -184,7 +196,9 @@ async function measure(workers: number): Promise<Measured> {
       if (row.status !== 'success' || found !== digest.items)
         incomplete.push(`${name} ${run.service}: ${row.status}, ${found} of ${digest.items} items`);
     }
-    const shares = peaks.filter((peak) => peak.ceiling !== null).map((peak) => peak.units / (peak.ceiling as number));
+    const shares = peaks
+      .filter((peak) => peak.ceiling !== null)
+      .map((peak) => peak.peakUnitsPerMinute / (peak.ceiling as number));
     return {
       workers,
       cpuByPart: Object.fromEntries(
@@ -235,7 +249,7 @@ process.stdout.write(
     results
       .map((result) => {
         const top = [...result.peaks].sort(
-          (a, b) => b.units / (b.ceiling ?? Infinity) - a.units / (a.ceiling ?? Infinity),
+          (a, b) => b.peakUnitsPerMinute / (b.ceiling ?? Infinity) - a.peakUnitsPerMinute / (a.ceiling ?? Infinity),
         )[0];
         return (
           `| ${result.workers} | ${result.runs} | ${result.items} | ${result.seconds.toFixed(1)} | ` +
@@ -244,7 +258,7 @@ process.stdout.write(
           ['workers', 'postgres', 'emulator', 's3rver', 'safehold start --no-workers']
             .map((part) => (result.cpuByPart[part] ?? 0).toFixed(1))
             .join(' / ') +
-          ` | ${top ? `${top.api}: ${top.calls} calls, ${top.units} of ${top.ceiling} units` : '–'} |`
+          ` | ${top ? `${top.api}: ${top.peakUnitsPerMinute} of ${top.ceiling} units in 60 s` : '–'} |`
         );
       })
       .join('\n') +

@@ -175,6 +175,47 @@ test('counters: requests and units per endpoint and user', async () => {
   assert.equal(counters.find((e) => e.endpoint === 'gmail.users.messages.list')?.count, 1);
 });
 
+test('usagePeaks: units per user and project in the busiest 60 seconds; requestLog: each call and what refused it', async () => {
+  emulator.control.counters({ reset: true });
+  const { data } = await c.gmail.users.messages.list({ userId: 'me', maxResults: 2 });
+  const id = data.messages?.[0]?.id ?? '';
+  await c.gmail.users.messages.get({ userId: 'me', id, format: 'raw' });
+  emulator.control.advanceClock({ ms: 61_000 });
+  await c.gmail.users.messages.get({ userId: 'me', id, format: 'raw' });
+  emulator.control.setFaults([
+    { endpoint: 'gmail.users.messages.get', errorRate: 1, status: 429, retryAfterSeconds: 7, times: 1 },
+  ]);
+  const refused = await fetch(`${emulator.url}/gmail/v1/users/me/messages/${id}?format=raw`, {
+    headers: { authorization: `Bearer ${await accessToken(emulator.url, emulator.serviceAccountKey, ADMIN)}` },
+  });
+  assert.deepEqual([refused.status, refused.headers.get('retry-after')], [429, '7']);
+  emulator.control.setFaults([]);
+  const peaks = emulator.control.usagePeaks();
+  const user = peaks.find((p) => p.scope === 'user' && p.api === 'gmail' && p.key === ADMIN);
+  // list (5) + get (5) in the first minute; get + refused get (10) in the next: the peak is 10 of 20.
+  assert.deepEqual(user && { peak: user.peakUnitsPerMinute, units: user.units, calls: user.calls }, {
+    peak: 10,
+    units: 20,
+    calls: 4,
+  });
+  const project = peaks.find((p) => p.scope === 'project' && p.api === 'gmail');
+  assert.equal(project?.key, emulator.serviceAccountKey.client_email);
+  assert.equal(project?.units, 20);
+  const log = emulator.control.requestLog();
+  assert.deepEqual(
+    log.map((call) => [call.endpoint, call.refusedWith]),
+    [
+      ['gmail.users.messages.list', undefined],
+      ['gmail.users.messages.get', undefined],
+      ['gmail.users.messages.get', undefined],
+      ['gmail.users.messages.get', 429],
+    ],
+  );
+  assert.ok((log[2]?.at ?? 0) - (log[1]?.at ?? 0) >= 61_000, 'times are the emulator clock');
+  emulator.control.counters({ reset: true });
+  assert.deepEqual([emulator.control.usagePeaks(), emulator.control.requestLog()], [[], []]);
+});
+
 test('digest: ignores labels and folders, changes with content, and matches again after a restore', async () => {
   const user = emulator.control.listAccounts(D)[1]?.email ?? '';
   const u = clientsFor(emulator.url, emulator.serviceAccountKey, user);
@@ -381,32 +422,4 @@ test('wipeSharedDrive deletes every file of one shared drive, digestSharedDrive 
   );
   emulator.control.deleteSharedDrive({ driveId });
   assert.throws(() => emulator.control.digestSharedDrive({ driveId }), /Unknown shared drive/);
-});
-
-test('peakUserMinutes: per API, the busiest minute of any one user, with its ceiling, quotas on or off', async () => {
-  emulator.control.counters({ reset: true });
-  // Start at the beginning of an emulated minute so the calls below share one.
-  const now = Date.parse(emulator.control.now());
-  emulator.control.advanceClock({ ms: 60_000 - (now % 60_000) + 10 });
-  for (let i = 0; i < 3; i++) await c.gmail.users.getProfile({ userId: 'me' });
-  // The next minute: fewer calls, so the peak stays the first minute's.
-  emulator.control.advanceClock({ ms: 60_000 });
-  await c.gmail.users.getProfile({ userId: 'me' });
-  await c.drive.files.list({ pageSize: 1 });
-  const peaks = emulator.control.peakUserMinutes();
-  const gmail = peaks.find((peak) => peak.api === 'gmail');
-  assert.equal(gmail?.user, ADMIN);
-  assert.equal(gmail?.calls, 3);
-  assert.equal(gmail?.ceiling, 15_000);
-  assert.equal(gmail?.units, 3);
-  assert.equal(peaks.find((peak) => peak.api === 'drive')?.calls, 1);
-  // Over HTTP too, and a reset clears it.
-  const viaHttp = (await (
-    await fetch(`${emulator.url}/_emulator/peakUserMinutes`, { method: 'POST', body: '{}' })
-  ).json()) as {
-    result: Array<{ api: string; calls: number }>;
-  };
-  assert.equal(viaHttp.result.find((peak) => peak.api === 'gmail')?.calls, 3);
-  emulator.control.counters({ reset: true });
-  assert.deepEqual(emulator.control.peakUserMinutes(), []);
 });

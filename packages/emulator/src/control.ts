@@ -9,12 +9,13 @@ import { googleError, json, parseJsonBody, type Reply } from './http-reply.ts';
 import { encodeHeaderWord } from './mail-content.ts';
 import { GOOGLE_DOC } from './office-files.ts';
 import type {
+  CallRecord,
   CounterEntry,
   FaultRule,
   FaultTally,
   Governor,
-  PeakUserMinute,
   QuotaSettings,
+  UsagePeak,
 } from './quotas-and-faults.ts';
 import type { Route } from './router.ts';
 import { createSeededRandom } from './seeded-random.ts';
@@ -58,8 +59,10 @@ export interface EmulatorControl {
   setFaults(rules: FaultRule[]): void;
   setQuotas(settings: Partial<QuotaSettings>): QuotaSettings;
   counters(input?: { reset?: boolean }): CounterEntry[];
-  /** Per API, the most calls/units one user made in one minute since counters were last reset. */
-  peakUserMinutes(): PeakUserMinute[];
+  /** Units per (user, API) and (project, API) in the busiest 60 seconds since counters were last reset. */
+  usagePeaks(): UsagePeak[];
+  /** Every call since counters were last reset: when, whose, and the status it was refused with. */
+  requestLog(): CallRecord[];
   /** Faults acted out per endpoint and kind since counters were last reset. */
   faultsInjected(): FaultTally[];
   /** Content digest of a user's service; `detail` adds each item's digest with a label (to find what differs). */
@@ -240,7 +243,8 @@ export function createControl(deps: {
       return entries;
     },
     faultsInjected: () => governor.faultsInjected(),
-    peakUserMinutes: () => governor.peakUserMinutes(),
+    usagePeaks: () => governor.usagePeaks(),
+    requestLog: () => governor.requestLog(),
     digest(input) {
       const { domain, user } = need(input.email);
       return contentDigest(world, domain, user, input.service, input.detail === true);

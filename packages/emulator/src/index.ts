@@ -6,7 +6,14 @@ export type { DemoAccount, EmulatorControl } from './control.ts';
 export type { GenerateOptions } from './data-generator.ts';
 export { DEMO_DOMAIN, type DemoEmulatorOptions, startDemoEmulator } from './demo.ts';
 export { OIDC_CLIENT_ID } from './oidc.ts';
-export type { CounterEntry, FaultRule, FaultTally, PeakUserMinute, QuotaSettings } from './quotas-and-faults.ts';
+export type {
+  CallRecord,
+  CounterEntry,
+  FaultRule,
+  FaultTally,
+  QuotaSettings,
+  UsagePeak,
+} from './quotas-and-faults.ts';
 export { type EmulatorOptions, type RunningEmulator, startEmulator } from './server.ts';
 export type { ServiceAccountKeyFile } from './service-account.ts';
 export { SAFEHOLD_SCOPES } from './state.ts';

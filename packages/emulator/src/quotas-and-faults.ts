@@ -33,6 +33,8 @@ export interface FaultRule {
   status?: number;
   reason?: string;
   message?: string;
+  /** A Retry-After header (seconds) on the error answer. */
+  retryAfterSeconds?: number;
   /** Added delay before answering, in ms. */
   latencyMs?: number;
   /** Probability (0..1) of closing the connection without an answer. */
@@ -69,21 +71,36 @@ export interface CounterEntry {
   units: number;
 }
 
-/**
- * The busiest minute of one API for any one user since the last reset: the most calls (and
- * units) a single user made in one minute of the emulator's clock, against that API's per-user
- * ceiling (units per minute, scaled). Counted whether quotas are enforced or not.
- */
-export interface PeakUserMinute {
-  api: string;
+/** One call as it reached the emulator: when (emulator clock), whose, and what it was answered if refused. */
+export interface CallRecord {
+  at: number;
+  api: ApiName;
+  endpoint: string;
   user: string;
-  /** Start of that minute (ISO). */
-  minute: string;
-  calls: number;
+  /** The Cloud project: the calling service account's email. */
+  project: string;
   units: number;
-  /** The per-user units-per-minute ceiling of the API (Google's, times the quota scale), or null. */
-  ceiling: number | null;
+  /** The status of an injected fault or a quota refusal; unset when the call went to its handler. */
+  refusedWith?: number;
 }
+
+/**
+ * Units a user or a project sent to one API in any 60 seconds (a sliding window over the
+ * emulator's clock, stricter than Google's per-minute counting), refused calls included:
+ * what a client that keeps under Google's ceilings must keep under.
+ */
+export interface UsagePeak {
+  scope: 'user' | 'project';
+  api: ApiName;
+  /** The user's email or the project (service account email). */
+  key: string;
+  peakUnitsPerMinute: number;
+  units: number;
+  calls: number;
+}
+
+/** Calls kept for requestLog(): the newest ones beyond this are not kept. */
+const REQUEST_LOG_LIMIT = 100_000;
 
 /** How many calls of one endpoint a fault of one kind was acted out on. */
 export interface FaultTally {
@@ -115,11 +132,15 @@ export interface Governor {
   /** Books uploaded bytes against the daily Drive upload limit; a rejection Reply when over it. */
   upload(user: string, bytes: number): Reply | undefined;
   counters(): CounterEntry[];
-  /** Per API, the busiest user-minute since the last reset (the figure quota compliance is judged by). */
-  peakUserMinutes(): PeakUserMinute[];
+  /** Logs a call (the request log and the per-minute peaks); the server fills in `refusedWith`. */
+  record(call: Omit<CallRecord, 'at' | 'refusedWith'>): CallRecord;
+  /** Per-minute peaks per (user, API) and (project, API) since the last reset. */
+  usagePeaks(): UsagePeak[];
+  /** The calls since the last reset, oldest first (at most REQUEST_LOG_LIMIT). */
+  requestLog(): CallRecord[];
   /** Faults acted out since the last reset (a fault run's figures). */
   faultsInjected(): FaultTally[];
-  /** Resets the request counters and the fault tallies. */
+  /** Resets the request counters, the fault tallies, the peaks and the request log. */
   resetCounters(): void;
 }
 
@@ -159,8 +180,30 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
   const counts = new Map<string, CounterEntry>();
   const uploads = new Map<string, { day: number; bytes: number }>();
   const tallies = new Map<string, FaultTally>();
-  /** Calls and units per API, user and minute (emulator clock), for peakUserMinutes(). */
-  const perMinute = new Map<string, { api: string; user: string; minute: number; calls: number; units: number }>();
+  const log: CallRecord[] = [];
+  const windows = new Map<
+    string,
+    { peak: UsagePeak; recent: Array<{ at: number; units: number }>; inWindow: number }
+  >();
+
+  function addToWindow(scope: UsagePeak['scope'], api: ApiName, key: string, at: number, units: number): void {
+    const id = `${scope}|${api}|${key}`;
+    let entry = windows.get(id);
+    if (!entry) {
+      entry = { peak: { scope, api, key, peakUnitsPerMinute: 0, units: 0, calls: 0 }, recent: [], inWindow: 0 };
+      windows.set(id, entry);
+    }
+    entry.recent.push({ at, units });
+    entry.inWindow += units;
+    while (entry.recent.length > 0 && (entry.recent[0]?.at ?? at) <= at - 60_000) {
+      entry.inWindow -= entry.recent.shift()?.units ?? 0;
+    }
+    // The busiest window ends at a call, so checking at every call finds the peak exactly.
+    entry.peak.peakUnitsPerMinute = Math.max(entry.peak.peakUnitsPerMinute, entry.inWindow);
+    entry.peak.units += units;
+    entry.peak.calls += 1;
+  }
+
   const governor: Governor = {
     quotas: structuredClone(DEFAULT_QUOTAS),
     faults: [],
@@ -241,6 +284,9 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
           result.error = googleError(status, rule.message ?? message, rule.reason ?? reason, {
             status: statusName(status),
             domain: status === 403 || status === 429 ? 'usageLimits' : 'global',
+            ...(rule.retryAfterSeconds !== undefined
+              ? { headers: { 'retry-after': String(rule.retryAfterSeconds) } }
+              : {}),
           });
         }
       }
@@ -269,37 +315,23 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
       entry.count += 1;
       entry.units += units;
       counts.set(key, entry);
-      const api = endpoint.split('.')[0] as string;
-      const minute = Math.floor(clock.now() / 60_000);
-      const minuteKey = `${api}|${user}|${minute}`;
-      const slot = perMinute.get(minuteKey) ?? { api, user, minute, calls: 0, units: 0 };
-      slot.calls += 1;
-      slot.units += units;
-      perMinute.set(minuteKey, slot);
-    },
-    peakUserMinutes() {
-      const peaks = new Map<string, PeakUserMinute>();
-      for (const slot of perMinute.values()) {
-        const best = peaks.get(slot.api);
-        if (best && best.units >= slot.units) continue;
-        const limit = governor.quotas.unitsPerMinute[slot.api as ApiName];
-        peaks.set(slot.api, {
-          api: slot.api,
-          user: slot.user,
-          minute: new Date(slot.minute * 60_000).toISOString(),
-          calls: slot.calls,
-          units: slot.units,
-          ceiling: limit === undefined ? null : Math.max(1, Math.round(limit * governor.quotas.scale)),
-        });
-      }
-      return [...peaks.values()].sort((a, b) => a.api.localeCompare(b.api));
     },
     counters: () => [...counts.values()].map((entry) => ({ ...entry })),
+    record(call) {
+      const record: CallRecord = { ...call, at: clock.now() };
+      if (log.length < REQUEST_LOG_LIMIT) log.push(record);
+      addToWindow('user', call.api, call.user, record.at, call.units);
+      addToWindow('project', call.api, call.project, record.at, call.units);
+      return record;
+    },
+    usagePeaks: () => [...windows.values()].map((entry) => ({ ...entry.peak })),
+    requestLog: () => log.map((record) => ({ ...record })),
     faultsInjected: () => [...tallies.values()].map((tally) => ({ ...tally })),
     resetCounters: () => {
       counts.clear();
       tallies.clear();
-      perMinute.clear();
+      log.length = 0;
+      windows.clear();
     },
   };
   return governor;

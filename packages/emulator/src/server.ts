@@ -238,10 +238,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
     }
     const userKey = ctx.user?.primaryEmail ?? ctx.token?.clientEmail ?? '-';
-    if (route.api !== 'control' && route.api !== 'oauth') governor.count(route.name, userKey, route.units);
+    const call =
+      route.api === 'control' || route.api === 'oauth'
+        ? undefined
+        : governor.record({
+            api: route.api,
+            endpoint: route.name,
+            user: userKey,
+            project: ctx.token?.clientEmail ?? '-',
+            units: route.units,
+          });
+    if (call) governor.count(route.name, userKey, route.units);
     const fault = route.api === 'control' ? NO_FAULT : governor.fault(route.name, userKey);
     const admitted = governor.admit(route.api, userKey, route.units);
-    if (typeof admitted !== 'function') return admitted;
+    if (typeof admitted !== 'function') {
+      if (call) call.refusedWith = admitted.status;
+      return admitted;
+    }
+    if (call && fault.error) call.refusedWith = fault.error.status;
     try {
       return await withFault(fault, async () =>
         partialResponse(route.api, url.searchParams.get('fields'), await route.handler(ctx)),

@@ -19,6 +19,7 @@ import {
   type QuotaLimitOverrides,
   type QuotaManager,
 } from './quota/quota-manager.ts';
+import type { SharedQuotaBudget } from './quota/shared-budget.ts';
 import {
   type CalendarSync,
   createCalendarSync,
@@ -45,8 +46,13 @@ export interface GoogleClientOptions {
   retry?: Partial<RetryOptions>;
   /** Longest wait for an answer before an attempt counts as a network error (then retried as one). Default 5 min. */
   requestTimeoutMs?: number;
-  /** Limits per API, or a manager shared with other clients of the same Cloud project. */
-  quotas?: { limits?: QuotaLimitOverrides; onEvent?: (event: QuotaEvent) => void } | { manager: QuotaManager };
+  /**
+   * Limits per API (and, with `shared`, buckets and backoffs shared with other processes), or a
+   * manager shared with other clients of the same Cloud project.
+   */
+  quotas?:
+    | { limits?: QuotaLimitOverrides; onEvent?: (event: QuotaEvent) => void; shared?: SharedQuotaBudget }
+    | { manager: QuotaManager };
   logger?: GoogleLogger;
   /** Told of every attempt's answer (status 0: none came): the server counts them for its metrics. */
   onResponse?: (response: GoogleResponseEvent) => void;
@@ -89,6 +95,7 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
           project,
           ...(options.quotas?.limits ? { limits: options.quotas.limits } : {}),
           ...(options.quotas?.onEvent ? { onEvent: options.quotas.onEvent } : {}),
+          ...(options.quotas?.shared ? { shared: options.quotas.shared } : {}),
         });
   const requestTimeoutMs = options.requestTimeoutMs ?? 300_000;
   const tokens = createTokenSource({

@@ -81,6 +81,7 @@ export {
   type QuotaManager,
   quotaUtilisation,
 } from './quota/quota-manager.ts';
+export type { SharedBucketShape, SharedQuotaBudget, SharedQuotaKey, SharedTake } from './quota/shared-budget.ts';
 export { API_NAMES, GOOGLE_SCOPES, type GoogleApiName, type GoogleScope, SCOPES_BY_API } from './scopes.ts';
 export type { CalendarSync, DriveSync, GmailSync, PeopleSync } from './sync/cursors.ts';
 export { type HistoryChanges, historyChanges } from './sync/gmail-history-changes.ts';

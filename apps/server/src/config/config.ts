@@ -33,6 +33,54 @@ const seconds = (min: number, max: number) =>
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const smtpUrl = z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' });
 
+/** One API's overrides in GOOGLE_QUOTA_LIMITS (QuotaLimitOverrides of @safehold/google). */
+const apiQuotaLimits = (api: string) => {
+  const positive = (field: string) =>
+    z
+      .number({ error: `${api}.${field} must be a number` })
+      .positive(`${api}.${field} must be above 0`)
+      .optional();
+  return z
+    .strictObject(
+      {
+        perUserPerMinute: positive('perUserPerMinute'),
+        perProjectPerMinute: positive('perProjectPerMinute'),
+        concurrencyPerUser: z
+          .number({ error: `${api}.concurrencyPerUser must be a number` })
+          .int(`${api}.concurrencyPerUser must be a whole number`)
+          .min(1, `${api}.concurrencyPerUser must be at least 1`)
+          .optional(),
+        burstSeconds: positive('burstSeconds'),
+      },
+      { error: `${api} takes perUserPerMinute, perProjectPerMinute, concurrencyPerUser and burstSeconds only` },
+    )
+    .optional();
+};
+
+/** GOOGLE_QUOTA_LIMITS: JSON such as {"gmail":{"perUserPerMinute":6000}}, overriding Google's published quotas. */
+const googleQuotaLimits = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON such as {"gmail":{"perUserPerMinute":6000}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.strictObject(
+      {
+        gmail: apiQuotaLimits('gmail'),
+        drive: apiQuotaLimits('drive'),
+        calendar: apiQuotaLimits('calendar'),
+        people: apiQuotaLimits('people'),
+        directory: apiQuotaLimits('directory'),
+      },
+      { error: 'names APIs among gmail, drive, calendar, people and directory only' },
+    ),
+  );
+
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(8080),
@@ -74,6 +122,7 @@ const environmentSchema = z.object({
   GOOGLE_API_URL: httpUrl.optional(),
   GOOGLE_UPLOAD_URL: httpUrl.optional(),
   GOOGLE_TOKEN_URL: httpUrl.optional(),
+  GOOGLE_QUOTA_LIMITS: googleQuotaLimits.optional(),
   GOOGLE_OIDC_ISSUER: httpUrl.optional(),
   GOOGLE_OIDC_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -153,6 +202,8 @@ export interface Config {
     apiUrl: string | null;
     uploadUrl: string | null;
     tokenUrl: string | null;
+    /** Overrides of Google's published quotas (GOOGLE_QUOTA_LIMITS), per API. */
+    quotaLimits: z.output<typeof googleQuotaLimits> | null;
     oidcIssuer: string | null;
     oidcClientId: string | null;
     oidcClientSecret: string | null;
@@ -264,6 +315,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       apiUrl: env.GOOGLE_API_URL ?? null,
       uploadUrl: env.GOOGLE_UPLOAD_URL ?? null,
       tokenUrl: env.GOOGLE_TOKEN_URL ?? null,
+      quotaLimits: env.GOOGLE_QUOTA_LIMITS ?? null,
       oidcIssuer: env.GOOGLE_OIDC_ISSUER ?? null,
       oidcClientId: env.GOOGLE_OIDC_CLIENT_ID ?? null,
       oidcClientSecret: env.GOOGLE_OIDC_CLIENT_SECRET ?? null,

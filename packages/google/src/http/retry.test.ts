@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { classifyError, GoogleApiError } from '../errors.ts';
 import { sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
 import { backoffDelay, defaultRetryOptions, mayRetry, parseRetryAfter } from './retry-policy.ts';
+import { rateLimitScope } from './transport.ts';
 
 const profile = { emailAddress: 'ann@example.com', messagesTotal: 1, threadsTotal: 1, historyId: '100' };
 const imported = { id: 'm1', threadId: 't1', labelIds: ['INBOX'] };
@@ -240,4 +241,19 @@ test('a server that never answers times out; the attempt is retried like a dropp
     );
   });
   assert.equal(google.calls('GET', /\/profile$/).length, 2);
+});
+
+test("a quota refusal is the user's when Google names the user, otherwise the project's; other errors are none", () => {
+  const refusal = (status: number, reason: string, message: string) =>
+    rateLimitScope(new GoogleApiError({ status, reason, message, operation: 'gmail.messages.get' }));
+  assert.equal(
+    refusal(429, 'rateLimitExceeded', 'User-rate limit exceeded.  Retry after 2026-01-01T00:01:00Z'),
+    'user',
+  );
+  assert.equal(refusal(429, 'rateLimitExceeded', 'Too many concurrent requests for user.'), 'user');
+  assert.equal(refusal(403, 'userRateLimitExceeded', 'User rate limit exceeded.'), 'user');
+  assert.equal(refusal(429, 'rateLimitExceeded', 'Too many requests'), 'project');
+  assert.equal(refusal(403, 'rateLimitExceeded', 'Rate Limit Exceeded'), 'project');
+  assert.equal(refusal(403, 'insufficientPermissions', 'Request had insufficient authentication scopes.'), undefined);
+  assert.equal(refusal(503, 'backendError', 'The service is currently unavailable.'), undefined);
 });

@@ -7,7 +7,7 @@ import { finished } from 'node:stream/promises';
 import type { z } from 'zod';
 import type { TokenSource } from '../auth/token-source.ts';
 import type { GoogleClock, GoogleLogger, RandomSource } from '../clock.ts';
-import { GoogleApiError, GoogleResponseShapeError, parseErrorBody } from '../errors.ts';
+import { GoogleApiError, GoogleResponseShapeError, parseErrorBody, RATE_LIMIT_REASONS } from '../errors.ts';
 import { operationCost } from '../quota/costs.ts';
 import type { QuotaManager } from '../quota/quota-manager.ts';
 import { type GoogleApiName, SCOPES_BY_API } from '../scopes.ts';
@@ -128,6 +128,20 @@ export function parseJsonText(operation: string, text: string): unknown {
   }
 }
 
+/**
+ * Whether Google refused for quota, and whose: a user's (Gmail's "User-rate limit exceeded", 403
+ * userRateLimitExceeded, "Too many concurrent requests for user", People's "per user") or, for
+ * any other 429 or 403 rateLimitExceeded, the project's.
+ */
+export function rateLimitScope(error: GoogleApiError): 'user' | 'project' | undefined {
+  const quotaRefusal =
+    error.status === 429 ||
+    (error.status === 403 &&
+      [error.reason, error.errorInfoReason].some((reason) => reason !== undefined && RATE_LIMIT_REASONS.has(reason)));
+  if (!quotaRefusal) return undefined;
+  return /user/i.test(`${error.reason ?? ''} ${error.message}`) ? 'user' : 'project';
+}
+
 export function createTransport(options: TransportOptions): Transport {
   const { clock, logger, tokens, quotas } = options;
 
@@ -215,8 +229,12 @@ export function createTransport(options: TransportOptions): Transport {
           logger.info({ operation: spec.operation, user: spec.user }, 'access token refused, refreshing once');
           continue;
         }
+        const delay = mayRetry(error, idempotent) ? nextDelay(error, retryIndex, retry, options.random) : undefined;
+        const limitedScope = rateLimitScope(error);
+        if (limitedScope) {
+          await quotas.rateLimited(spec.api, spec.user, limitedScope, delay ?? error.retryAfterMs ?? 0);
+        }
         if (!mayRetry(error, idempotent)) throw error;
-        const delay = nextDelay(error, retryIndex, retry, options.random);
         if (delay === undefined) throw error;
         logger.warn(
           {

@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createFakeClock } from '../testing/fake-clock.ts';
+import { createMemorySharedBudget } from '../testing/memory-shared-budget.ts';
 import { sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
-import { createQuotaManager, defaultQuotaLimits, type QuotaEvent, quotaUtilisation } from './quota-manager.ts';
+import {
+  BACKOFF_CACHE_MS,
+  createQuotaManager,
+  defaultQuotaLimits,
+  type QuotaEvent,
+  type QuotaManager,
+  quotaUtilisation,
+} from './quota-manager.ts';
 
 /** Largest number of units spent in any window of `windowMs` (windows start at each spend). */
 function maxInWindow(spends: Array<{ at: number; units: number }>, windowMs: number): number {
@@ -165,4 +173,81 @@ test('the client charges Gmail unit costs and keeps at most 5 requests per user 
   assert.equal(user?.unitsSpent, 20 * 5 + 1);
   assert.equal(user?.requests, 21);
   assert.equal(user?.limitPerMinute, 15_000);
+});
+
+/** Three managers (three processes) with 4 workers each, all on `user` and project `p`: the spends of all. */
+async function threeProcesses(shared: boolean) {
+  const clock = createFakeClock();
+  const budget = createMemorySharedBudget(clock);
+  const limits = { gmail: { perUserPerMinute: 600, perProjectPerMinute: 900, concurrencyPerUser: 50 } };
+  const managers = Array.from({ length: 3 }, () =>
+    createQuotaManager({ clock, project: 'p', limits, ...(shared ? { shared: budget } : {}) }),
+  );
+  const spends: Array<{ at: number; units: number; user: string }> = [];
+  const worker = async (manager: QuotaManager, user: string) => {
+    for (let i = 0; i < 30; i++) {
+      const units = [5, 2, 5, 25][i % 4] ?? 5;
+      const release = await manager.acquire('gmail', user, units);
+      spends.push({ at: clock.now(), units, user });
+      release();
+    }
+  };
+  await Promise.all(
+    managers.flatMap((manager) => ['ann', 'bob'].flatMap((user) => [worker(manager, user), worker(manager, user)])),
+  );
+  return { clock, spends, managers };
+}
+
+test('three processes on one shared budget keep each user and the project under the per-minute limits together', async () => {
+  const { clock, spends } = await threeProcesses(true);
+  const total = spends.reduce((a, s) => a + s.units, 0);
+  assert.equal(spends.length, 3 * 2 * 2 * 30, 'every call was made');
+  for (const user of ['ann', 'bob']) {
+    const peak = maxInWindow(
+      spends.filter((s) => s.user === user),
+      60_000,
+    );
+    assert.ok(peak <= 600, `${user}: ${peak} units in one minute`);
+  }
+  assert.ok(maxInWindow(spends, 60_000) <= 900, `project: ${maxInWindow(spends, 60_000)} units in one minute`);
+  const elapsedMinutes = (clock.now() - Date.parse('2026-01-01T00:00:00Z')) / 60_000;
+  assert.ok(total / elapsedMinutes > 0.8 * 900, `the project ran at ${total / elapsedMinutes} units/min`);
+});
+
+test('without a shared budget, three processes spend three times a user quota (what the shared budget prevents)', async () => {
+  const { spends } = await threeProcesses(false);
+  assert.ok(
+    maxInWindow(
+      spends.filter((s) => s.user === 'ann'),
+      60_000,
+    ) > 600,
+  );
+});
+
+test('a rate-limit answer one process saw makes the others wait for that user, and only for that user', async () => {
+  const clock = createFakeClock();
+  const budget = createMemorySharedBudget(clock);
+  const [first, second] = Array.from({ length: 2 }, () => createQuotaManager({ clock, project: 'p', shared: budget }));
+  assert.ok(first && second);
+  (await second.acquire('gmail', 'ann', 5))();
+  const start = clock.now();
+  await first.rateLimited('gmail', 'ann', 'user', 30_000);
+  assert.equal(budget.backOffCalls, 1);
+  // `second` read the backoffs less than BACKOFF_CACHE_MS ago: at most that long later it sees this one.
+  clock.advance(BACKOFF_CACHE_MS);
+  (await second.acquire('gmail', 'bob', 5))();
+  assert.equal(clock.now(), start + BACKOFF_CACHE_MS, 'another user does not wait');
+  (await second.acquire('gmail', 'ann', 5))();
+  assert.ok(clock.now() >= start + 30_000, `ann waited until ${clock.now() - start} ms after the 429`);
+  (await second.acquire('drive', 'ann', 1))();
+  assert.ok(clock.now() < start + 30_000 + 1000, 'another API of the same user does not wait again');
+});
+
+test('a project-wide rate-limit answer makes every user of the project wait, in this process too without a shared budget', async () => {
+  const clock = createFakeClock();
+  const quotas = createQuotaManager({ clock, project: 'p' });
+  const start = clock.now();
+  await quotas.rateLimited('gmail', 'ann', 'project', 10_000);
+  (await quotas.acquire('gmail', 'bob', 5))();
+  assert.ok(clock.now() >= start + 10_000);
 });

@@ -6,8 +6,22 @@
 // Bucket shape: Google counts units per minute. A bucket of `burst` tokens refilled at
 // (limit - burst) / 60 s can spend at most burst + (limit - burst) = limit in any 60-second
 // window, so a full-speed client never exceeds the configured per-minute limit.
+//
+// Across processes (DESIGN.md §2 workers): given a SharedQuotaBudget, the buckets live in the
+// store and this process leases small chunks from them (about a second of the rate), spending
+// locally. A leased unit not spent within LEASE_MS is dropped, and the shared refill rate is
+// (limit - burst) / (60 s + LEASE_MS): units spent in any 60-second window were leased within
+// that window plus LEASE_MS before it, so they total at most burst + (limit - burst) = limit,
+// however many processes lease. A rate-limit answer seen by one process is recorded there as a
+// backoff that every process waits out before calling (read again at most every BACKOFF_CACHE_MS).
 import type { GoogleClock } from '../clock.ts';
 import type { GoogleApiName } from '../scopes.ts';
+import type { SharedQuotaBudget, SharedQuotaKey } from './shared-budget.ts';
+
+/** How long a chunk leased from the shared budget may be spent. */
+export const LEASE_MS = 1000;
+/** How long a process trusts what it read of the shared backoffs. */
+export const BACKOFF_CACHE_MS = 1000;
 
 export interface ApiQuotaLimits {
   /** Units per minute per user (Infinity = no limit). */
@@ -61,7 +75,8 @@ export interface QuotaEvent {
   type: 'wait';
   api: GoogleApiName;
   user: string;
-  bucket: 'user' | 'project' | 'concurrency';
+  /** `backoff`: waiting out a rate-limit answer (this process's or another's). */
+  bucket: 'user' | 'project' | 'concurrency' | 'backoff';
   waitMs: number;
 }
 
@@ -71,6 +86,11 @@ export interface QuotaManager {
   stats(): BucketStats[];
   /** Requests in flight right now for (user, api). */
   inFlight(api: GoogleApiName, user: string): number;
+  /**
+   * Google refused a call for quota: calls of this user (scope `user`) or of the whole project
+   * (scope `project`) on `api` wait `waitMs` first, in this process and, with a shared budget, in all.
+   */
+  rateLimited(api: GoogleApiName, user: string, scope: 'user' | 'project', waitMs: number): Promise<void>;
 }
 
 interface Bucket {
@@ -80,6 +100,13 @@ interface Bucket {
   refillRate: number;
   updatedAt: number;
   stats: BucketStats;
+  /** With a shared budget: chunks leased from it, oldest first, each spendable until `expiresAt`. */
+  leases: Lease[];
+}
+
+interface Lease {
+  tokens: number;
+  expiresAt: number;
 }
 
 interface Slots {
@@ -100,8 +127,10 @@ export function createQuotaManager(options: {
   project: string;
   limits?: QuotaLimitOverrides;
   onEvent?: (event: QuotaEvent) => void;
+  /** Buckets and backoffs shared with other processes; unset: this process's own. */
+  shared?: SharedQuotaBudget;
 }): QuotaManager {
-  const { clock, project } = options;
+  const { clock, project, shared } = options;
   const limits = resolveQuotaLimits(options.limits);
   const buckets = new Map<string, Bucket>();
   const slots = new Map<string, Slots>();
@@ -116,7 +145,8 @@ export function createQuotaManager(options: {
       bucket = {
         tokens: burst,
         capacity: burst,
-        refillRate: (limit - burst) / 60_000,
+        refillRate: (limit - burst) / (shared ? 60_000 + LEASE_MS : 60_000),
+        leases: [],
         updatedAt: clock.now(),
         stats: {
           scope,
@@ -204,7 +234,10 @@ export function createQuotaManager(options: {
   async function takeUnits(api: GoogleApiName, user: string, units: number): Promise<void> {
     const userBucket = bucketFor('user', api, user);
     const projectBucket = bucketFor('project', api, project);
+    if (shared) return takeLeasedUnits(shared, api, user, units, [userBucket, projectBucket]);
     for (;;) {
+      // Again after each wait: a backoff may have been recorded while this call waited for units.
+      await waitOutBackoffs(api, user);
       const now = clock.now();
       let wait = 0;
       let waitingBucket: Bucket | undefined;
@@ -229,7 +262,121 @@ export function createQuotaManager(options: {
     }
   }
 
+  /** Units this process may still spend from its leases of `bucket` (expired ones dropped). */
+  function leased(bucket: Bucket, now: number): number {
+    bucket.leases = bucket.leases.filter((lease) => lease.expiresAt > now && lease.tokens > 0);
+    return bucket.leases.reduce((sum, lease) => sum + lease.tokens, 0);
+  }
+
+  function spendLeased(bucket: Bucket, units: number): void {
+    let due = units;
+    for (const lease of bucket.leases) {
+      const paid = Math.min(due, lease.tokens);
+      lease.tokens -= paid;
+      due -= paid;
+    }
+  }
+
+  function sharedShape(bucket: Bucket, api: GoogleApiName) {
+    const { scope, key } = bucket.stats;
+    return { scope, api, key, capacity: bucket.capacity, refillPerMs: bucket.refillRate };
+  }
+
+  /**
+   * The shared-budget form of takeUnits: lease a chunk for each bucket whose leases cannot pay,
+   * then spend. When one bucket must wait, the chunks just leased from the others go back rather
+   * than expire unspent while this call sleeps.
+   */
+  async function takeLeasedUnits(
+    budget: SharedQuotaBudget,
+    api: GoogleApiName,
+    user: string,
+    units: number,
+    candidates: Array<Bucket | undefined>,
+  ): Promise<void> {
+    const buckets = candidates.filter((bucket): bucket is Bucket => bucket !== undefined);
+    for (;;) {
+      await waitOutBackoffs(api, user);
+      let wait = 0;
+      let waitingBucket: Bucket | undefined;
+      const fresh: Array<{ bucket: Bucket; lease: Lease }> = [];
+      for (const bucket of buckets) {
+        if (leased(bucket, clock.now()) >= units) continue;
+        const oneSecond = bucket.stats.limitPerMinute / 60;
+        const want = Math.max(units, Math.min(bucket.capacity, oneSecond));
+        const answer = await budget.take(sharedShape(bucket, api), units, want);
+        if (answer.granted > 0) {
+          const lease = { tokens: answer.granted, expiresAt: clock.now() + LEASE_MS };
+          bucket.leases.push(lease);
+          fresh.push({ bucket, lease });
+        } else if ('waitMs' in answer && answer.waitMs >= wait) {
+          wait = answer.waitMs;
+          waitingBucket = bucket;
+        }
+      }
+      const now = clock.now();
+      if (!waitingBucket) {
+        // A lease taken first may have run out while the other was being leased: lease again.
+        if (!buckets.every((bucket) => leased(bucket, now) >= units)) continue;
+        for (const bucket of buckets) {
+          spendLeased(bucket, units);
+          spend(bucket, units, now);
+        }
+        return;
+      }
+      for (const { bucket, lease } of fresh) {
+        bucket.leases = bucket.leases.filter((held) => held !== lease);
+        await budget.giveBack(sharedShape(bucket, api), lease.tokens);
+      }
+      waitingBucket.stats.waits += 1;
+      waitingBucket.stats.waitedMs += wait;
+      options.onEvent?.({ type: 'wait', api, user, bucket: waitingBucket.stats.scope, waitMs: wait });
+      await clock.sleep(Math.max(1, wait));
+    }
+  }
+
+  /** Until when calls on a key wait, as far as this process knows, and when it last asked the shared budget. */
+  const backoffs = new Map<string, { until: number; checkedAt: number }>();
+  const backoffId = (key: SharedQuotaKey) => `${key.scope}\n${key.api}\n${key.key}`;
+
+  async function backoffRemaining(keys: SharedQuotaKey[]): Promise<number> {
+    const now = clock.now();
+    const stale = shared
+      ? keys.filter((key) => now - (backoffs.get(backoffId(key))?.checkedAt ?? -Infinity) >= BACKOFF_CACHE_MS)
+      : [];
+    const remote = stale.length > 0 && shared ? await shared.backoffs(stale) : [];
+    stale.forEach((key, index) => {
+      const known = backoffs.get(backoffId(key));
+      const until = Math.max(known?.until ?? 0, now + (remote[index] ?? 0));
+      backoffs.set(backoffId(key), { until, checkedAt: now });
+    });
+    return Math.max(0, ...keys.map((key) => (backoffs.get(backoffId(key))?.until ?? 0) - clock.now()));
+  }
+
+  async function waitOutBackoffs(api: GoogleApiName, user: string): Promise<void> {
+    const keys: SharedQuotaKey[] = [
+      { scope: 'user', api, key: user },
+      { scope: 'project', api, key: project },
+    ];
+    for (;;) {
+      const wait = await backoffRemaining(keys);
+      if (wait <= 0) return;
+      options.onEvent?.({ type: 'wait', api, user, bucket: 'backoff', waitMs: wait });
+      await clock.sleep(wait);
+    }
+  }
+
   return {
+    async rateLimited(api, user, scope, waitMs) {
+      if (waitMs <= 0) return;
+      const key: SharedQuotaKey = { scope, api, key: scope === 'user' ? user : project };
+      const known = backoffs.get(backoffId(key));
+      backoffs.set(backoffId(key), {
+        until: Math.max(known?.until ?? 0, clock.now() + waitMs),
+        checkedAt: known?.checkedAt ?? -Infinity,
+      });
+      await shared?.backOff(key, waitMs);
+    },
     async acquire(api, user, units) {
       const release = await takeSlot(api, user);
       try {

@@ -4,8 +4,9 @@
 // directory_users: tenant connection (connect.ts), directory sync (directory-sync.ts),
 // licensing (licensing.ts), the 60-day purge (purge.ts), tenant deletion (delete-tenant.ts),
 // read models (overview.ts, users-query.ts) and its HTTP API (routes.ts). The tenant rows
-// themselves are tenancy's.
-
+// themselves are tenancy's. It also owns the installation's Google client (google-client.ts)
+// and the Google quota its processes share on PostgreSQL (quota-budget.ts: the tables
+// google_quota_buckets and google_quota_backoffs).
 export {
   type AccessControls,
   accessControlsOf,

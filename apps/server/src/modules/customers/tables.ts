@@ -2,7 +2,17 @@
 // Other modules read them through this module's functions; db/schema.ts gathers every
 // module's tables for the database client and drizzle-kit.
 import { sql } from 'drizzle-orm';
-import { boolean, index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  doublePrecision,
+  index,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { createdAt } from '../../db/columns.ts';
 import { customers } from '../tenancy/tables.ts';
 
@@ -94,4 +104,36 @@ export const directoryUsers = pgTable(
       .on(table.purgeAfter)
       .where(sql`${table.purgeAfter} is not null and ${table.purgedAt} is null`),
   ],
+);
+
+// Google quota shared by every process of the installation (quota-budget.ts, docs/deployment.md
+// "Quota across workers"): the token buckets per (project, API) and (user, API), and the backoffs
+// a rate-limit answer recorded. Times are the database's clock, so process clocks never matter.
+
+/** One token bucket; refilled by the time elapsed since `updated_at` when a process leases from it. */
+export const googleQuotaBuckets = pgTable(
+  'google_quota_buckets',
+  {
+    scope: text('scope', { enum: ['user', 'project'] }).notNull(),
+    api: text('api').notNull(),
+    /** The user's email or the Cloud project id. */
+    key: text('key').notNull(),
+    tokens: doublePrecision('tokens').notNull(),
+    /** What the last lease got (0: refused), read back by the same UPDATE's RETURNING. */
+    granted: doublePrecision('granted').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.scope, table.api, table.key] })],
+);
+
+/** Calls on (scope, api, key) wait until `until`: Google refused one for quota. */
+export const googleQuotaBackoffs = pgTable(
+  'google_quota_backoffs',
+  {
+    scope: text('scope', { enum: ['user', 'project'] }).notNull(),
+    api: text('api').notNull(),
+    key: text('key').notNull(),
+    until: timestamp('until', { withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.scope, table.api, table.key] })],
 );
