@@ -4,6 +4,9 @@
 // looking a token up by its hash compares no secret in JavaScript (no timing to measure).
 import { createHash, randomBytes } from 'node:crypto';
 
+/** A customer's API token (Settings › API) starts so; a partner's API keys start otherwise. */
+export const customerApiTokenPrefix = 'sh_tok_';
+
 export function generateSecretToken(prefix: string, random: (size: number) => Buffer = randomBytes): string {
   return `${prefix}${random(32).toString('base64url')}`;
 }

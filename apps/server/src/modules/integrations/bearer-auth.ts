@@ -1,14 +1,15 @@
 // API key authentication for every /api route (Authorization: Bearer sh_key_…), and the same for
-// a customer's API tokens (Bearer sh_tok_…, spanning-api's authenticateBearerApiToken). Runs after
+// a customer's API tokens (Bearer sh_tok_…): the checks common to both here, the token itself
+// authenticated by the spanning-api module's hook (bearer-token.ts). Runs after
 // identity's session resolution. A request sends a session cookie or an API key, never both;
 // an API key never reaches the sign-in and session routes; an unknown or revoked key answers
 // 401 before any handler runs, and failures are rate limited per IP address.
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/api-module.ts';
 import { AppError } from '../../http/errors.ts';
+import { customerApiTokenPrefix } from '../../secret-token.ts';
 import { bearerToken, sessionCookieName } from '../identity/index.ts';
 import { createRateLimiter, type RateLimitRule } from '../rate-limits/index.ts';
-import { apiTokenLimits, apiTokenPrefix, authenticateBearerApiToken } from '../spanning-api/index.ts';
 import { authenticateApiKey } from './api-keys.ts';
 import type { IntegrationsDeps } from './deps.ts';
 
@@ -40,19 +41,10 @@ export function registerBearerAuthentication(app: App, deps: Pick<IntegrationsDe
     if ((request.routeOptions.url ?? request.url).startsWith('/api/auth/') || request.url.startsWith('/api/auth/')) {
       throw new AppError('forbidden', 'API keys cannot be used to sign in or manage sessions.');
     }
+    // A customer's API token: the spanning-api module's hook, registered after this one, answers it.
+    if (token.startsWith(customerApiTokenPrefix)) return;
     const ipCheck = { rule: apiKeyLimits.failures, subject: request.ip };
     await limiter.ensureAllowed([ipCheck]);
-    // A customer's API token (Settings › API) on the REST API, or else a partner's API key.
-    if (token.startsWith(apiTokenPrefix)) {
-      const customerToken = await authenticateBearerApiToken(deps, token);
-      if (!customerToken) {
-        await limiter.consume([ipCheck]);
-        throw new AppError('unauthenticated', 'The API token is not valid: it is unknown or was revoked.');
-      }
-      await limiter.consume([{ rule: apiTokenLimits.requests, subject: customerToken.actor.tokenId }]);
-      request.bearer = customerToken;
-      return;
-    }
     const key = await authenticateApiKey(deps, token);
     if (!key) {
       await limiter.consume([ipCheck]);

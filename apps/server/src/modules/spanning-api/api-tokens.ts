@@ -8,7 +8,7 @@ import type { AuditEntryInput } from '../../audit-entry.ts';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { generateSecretToken, hashSecretToken, secretTokenLast4 } from '../../secret-token.ts';
+import { customerApiTokenPrefix, generateSecretToken, hashSecretToken, secretTokenLast4 } from '../../secret-token.ts';
 import type { Actor } from '../policy/index.ts';
 import {
   authorizeCustomer,
@@ -19,7 +19,7 @@ import {
 } from '../tenancy/index.ts';
 import { customerApiTokens } from './tables.ts';
 
-export const apiTokenPrefix = 'sh_tok_';
+export const apiTokenPrefix = customerApiTokenPrefix;
 export const maxLiveApiTokens = 5;
 export const maxApiTokenNameLength = 80;
 /** "Last used" is written at most once a minute per token: a busy script does not write per request. */

@@ -5,6 +5,7 @@
 import type { ApiModule } from '../../http/app.ts';
 import { type CustomersModuleOptions, createCustomersDeps } from '../customers/index.ts';
 import { type ApiTokenLimits, apiTokenLimits, registerBasicAuthentication } from './basic-auth.ts';
+import { registerBearerTokenAuthentication } from './bearer-token.ts';
 import { registerApiTokenRoutes } from './token-routes.ts';
 import { registerV1ExportRoutes } from './v1-export-routes.ts';
 import { registerV1Routes } from './v1-routes.ts';
@@ -13,7 +14,6 @@ export {
   type ApiTokenActor,
   type ApiTokenView,
   apiTokenPrefix,
-  authenticateBearerApiToken,
   createApiToken,
   listApiTokens,
   maxLiveApiTokens,
@@ -26,8 +26,13 @@ export interface SpanningApiModuleOptions extends Pick<CustomersModuleOptions, '
   limits?: ApiTokenLimits;
 }
 
+/**
+ * Global: besides its own routes, its bearer hook authenticates API tokens on every REST route,
+ * so it comes after the integrations module (whose hook checks every bearer request first).
+ */
 export function createSpanningApiModule(options: SpanningApiModuleOptions): ApiModule {
-  return async (app, ctx) => {
+  const module: ApiModule = async (app, ctx) => {
+    registerBearerTokenAuthentication(app, ctx, options.limits ?? apiTokenLimits);
     registerApiTokenRoutes(app, ctx);
     const customers = createCustomersDeps(ctx, { hooks: options.hooks(ctx) });
     // Its own plugin, so the Basic authentication hook runs for /api/v1 routes only.
@@ -37,4 +42,6 @@ export function createSpanningApiModule(options: SpanningApiModuleOptions): ApiM
       registerV1ExportRoutes(v1, ctx);
     });
   };
+  module.global = true;
+  return module;
 }
