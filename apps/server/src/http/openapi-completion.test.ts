@@ -16,6 +16,9 @@ const publicOperations = [
   'GET /api/auth/google/start',
   'GET /api/auth/google/callback',
   'GET /api/demo',
+  // A notification email's signed unsubscribe link: its token is its authentication.
+  'GET /api/notifications/unsubscribe',
+  'POST /api/notifications/unsubscribe',
 ].sort();
 
 const jobStarts = [
@@ -59,7 +62,7 @@ describe('the OpenAPI document', () => {
     assert.deepEqual([schemes.apiTokenBasic?.type, schemes.apiTokenBasic?.scheme], ['http', 'basic']);
   });
 
-  it('every operation states its security; only sign-in, its links and the demo switch are open', () => {
+  it('every operation states its security; only sign-in, its links, the demo switch and unsubscribe links are open', () => {
     assert.ok(operations.length > 100, `${operations.length} operations`);
     const open: string[] = [];
     for (const [name, operation] of operations) {

@@ -165,7 +165,12 @@ const changes = (method: string) => method !== 'get' && method !== 'head';
 
 /** Routes anyone may call: sign-in and its links (no declared security), the demo switch. */
 function isPublic(path: string, declared: SecurityRequirement[] | undefined): boolean {
-  return (path.startsWith('/api/auth/') && declared === undefined) || path === '/api/demo';
+  return (
+    (path.startsWith('/api/auth/') && declared === undefined) ||
+    path === '/api/demo' ||
+    // The signed link of a notification email is its own authentication (no sign-in).
+    path === '/api/notifications/unsubscribe'
+  );
 }
 
 /**
@@ -173,7 +178,7 @@ function isPublic(path: string, declared: SecurityRequirement[] | undefined): bo
  * data, a customer's console, the team, audit logs, integrations and transfer tokens.
  */
 const apiKeyNeverReaches =
-  /\/(browse|search|items|restores|exports|audit(\.csv)?|partner-session|team|invitations|ownership-transfer|technicians|api-keys|webhooks|transfer-tokens|transfer)(\/|$)/;
+  /\/(browse|search|items|restores|exports|audit(\.csv)?|partner-session|team|invitations|ownership-transfer|technicians|api-keys|webhooks|transfer-tokens|transfer|api-tokens|administrators|helpdesk-admins)(\/|$)/;
 
 /** What authenticates an operation; a route's own declaration wins where it names another scheme. */
 export function securityOf(
@@ -183,7 +188,8 @@ export function securityOf(
 ): SecurityRequirement[] {
   if (isPublic(path, declared)) return [];
   const csrf = (requirement: SecurityRequirement) => {
-    if (changes(method)) return { ...requirement, csrf: [] };
+    // Only a session needs the CSRF header: API keys and tokens (Bearer, Basic) never send it.
+    if (changes(method) && 'session' in requirement) return { ...requirement, csrf: [] };
     const { csrf: _notOnReads, ...rest } = requirement;
     return rest;
   };

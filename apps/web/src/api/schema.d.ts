@@ -9709,24 +9709,6 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Not signed in, or the API key or token is unknown or revoked. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Signed in, but this role, key scope or token may not do this here. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
                 /** @description Too many requests: wait the seconds Retry-After says. */
                 429: {
                     headers: {
@@ -9783,24 +9765,6 @@ export interface paths {
                 };
                 /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
                 400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not signed in, or the API key or token is unknown or revoked. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Signed in, but this role, key scope or token may not do this here. */
-                403: {
                     headers: {
                         [name: string]: unknown;
                     };
