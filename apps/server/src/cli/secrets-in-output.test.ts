@@ -145,6 +145,7 @@ const configErrors: [string, Record<string, string | undefined>, RegExp][] = [
     /METRICS_TOKEN must be at least 32 characters .*\(value not shown: it may hold a secret\)/,
   ],
   ['METRICS_PORT not a number', { METRICS_PORT: 'metrics' }, /METRICS_PORT must be a number \(got "metrics"\)/],
+  ['GOOGLE_QUOTA_LIMITS not JSON', { GOOGLE_QUOTA_LIMITS: '{not json' }, /GOOGLE_QUOTA_LIMITS must be JSON such as/],
   [
     'S3_OBJECT_LOCK_MODE unknown',
     { S3_OBJECT_LOCK_MODE: 'strict' },
