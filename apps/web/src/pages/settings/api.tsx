@@ -2,19 +2,7 @@
 // Spanning-compatible API. "Generate API token" asks a name; the token is shown once with
 // "Copy"; the list shows each token's name, last 4 characters, when it was created and last
 // used, and "Revoke" (confirmed first). At most 5 live tokens.
-import {
-  Alert,
-  Button,
-  Code,
-  Group,
-  Loader,
-  Modal,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  VisuallyHidden,
-} from '@mantine/core';
+import { Button, Code, Group, Loader, Modal, Stack, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import {
@@ -25,6 +13,7 @@ import {
   revokeApiToken,
 } from '../../api/api-tokens.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
+import { SecretShownOnce } from '../../components/secret-shown-once.tsx';
 import { dateTime } from '../../format.ts';
 import { SettingsSection } from './settings-section.tsx';
 
@@ -36,14 +25,12 @@ export function ApiSettings({ customerId, domain }: { customerId: string; domain
   const [asking, setAsking] = useState(false);
   const [name, setName] = useState('');
   const [shown, setShown] = useState<{ name: string; token: string } | null>(null);
-  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
 
   const generate = useMutation({
     mutationFn: () => createApiToken(customerId, name.trim()),
     onSuccess: async (result) => {
       setShown({ name: result.apiToken.name, token: result.token });
-      setCopied(null);
       setAsking(false);
       setName('');
       await refresh();
@@ -57,14 +44,6 @@ export function ApiSettings({ customerId, domain }: { customerId: string; domain
     },
   });
 
-  const copy = async (token: string) => {
-    try {
-      await navigator.clipboard.writeText(token);
-      setCopied('yes');
-    } catch {
-      setCopied('failed');
-    }
-  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     generate.mutate();
@@ -87,23 +66,14 @@ export function ApiSettings({ customerId, domain }: { customerId: string; domain
       <ErrorAlert error={tokens.error} />
       {tokens.isPending ? <Loader size="sm" aria-label="Loading the API tokens" /> : null}
       {shown ? (
-        <Alert color="blue" variant="light" title={`Your API token "${shown.name}"`}>
-          <Stack gap="xs">
-            <Code block data-testid="api-token" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
-              {shown.token}
-            </Code>
-            <Group gap="sm">
-              <Button size="xs" onClick={() => copy(shown.token)}>
-                Copy
-              </Button>
-              <Text size="sm" role="status">
-                {copied === 'yes' ? 'Copied to the clipboard.' : null}
-                {copied === 'failed' ? 'Copying failed: select the token and copy it by hand.' : null}
-              </Text>
-            </Group>
-            <Text size="sm">It is shown only this once: copy it now and keep it where your scripts read secrets.</Text>
-          </Stack>
-        </Alert>
+        <SecretShownOnce
+          key={shown.token}
+          title={`Your API token "${shown.name}"`}
+          secret={shown.token}
+          testId="api-token"
+        >
+          <Text size="sm">It is shown only this once: copy it now and keep it where your scripts read secrets.</Text>
+        </SecretShownOnce>
       ) : null}
       <Group>
         <Button onClick={() => setAsking(true)} disabled={tokens.isPending || live.length >= maxLiveApiTokens}>

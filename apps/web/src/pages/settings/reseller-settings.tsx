@@ -2,20 +2,7 @@
 // "Generate Transfer Token" with a lifetime of 1–14 days, the token shown once with "Copy" and its
 // expiry, "Revoke", "Remove partner" (confirmed first) and the switch "Allow partner to open this
 // console".
-import {
-  Alert,
-  Button,
-  Code,
-  Group,
-  Loader,
-  Modal,
-  NativeSelect,
-  Paper,
-  Stack,
-  Switch,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Button, Code, Group, Loader, Modal, NativeSelect, Paper, Stack, Switch, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import {
@@ -26,6 +13,7 @@ import {
   setPartnerAccess,
 } from '../../api/transfer.ts';
 import { ErrorAlert } from '../../components/error-alert.tsx';
+import { SecretShownOnce } from '../../components/secret-shown-once.tsx';
 import { dateTime } from '../../format.ts';
 import { SettingsSection } from './settings-section.tsx';
 
@@ -41,14 +29,12 @@ export function ResellerSettings({ customerId }: { customerId: string }) {
   const refresh = () => queryClient.invalidateQueries({ queryKey: query.queryKey });
   const [lifetime, setLifetime] = useState('7');
   const [shown, setShown] = useState<{ token: string; expiresAt: string } | null>(null);
-  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
   const [confirmRemove, setConfirmRemove] = useState(false);
 
   const generate = useMutation({
     mutationFn: () => generateTransferToken(customerId, Number(lifetime)),
     onSuccess: async (result) => {
       setShown({ token: result.token, expiresAt: result.expiresAt });
-      setCopied(null);
       await refresh();
     },
   });
@@ -56,7 +42,6 @@ export function ResellerSettings({ customerId }: { customerId: string }) {
     mutationFn: () => revokeTransferToken(customerId),
     onSuccess: async () => {
       setShown(null);
-      setCopied(null);
       await refresh();
     },
   });
@@ -75,15 +60,6 @@ export function ResellerSettings({ customerId }: { customerId: string }) {
         (old) => old && { ...old, allowPartnerAccess: result.allowPartnerAccess },
       ),
   });
-
-  const copy = async (token: string) => {
-    try {
-      await navigator.clipboard.writeText(token);
-      setCopied('yes');
-    } catch {
-      setCopied('failed');
-    }
-  };
 
   const data = settings.data;
   const partner = data?.partner ?? null;
@@ -141,26 +117,17 @@ export function ResellerSettings({ customerId }: { customerId: string }) {
                 </Text>
               ) : null}
               {shown ? (
-                <Alert color="blue" variant="light" title="Your transfer token">
-                  <Stack gap="xs">
-                    <Code block data-testid="transfer-token" style={{ overflowWrap: 'anywhere' }}>
-                      {shown.token}
-                    </Code>
-                    <Group gap="sm">
-                      <Button size="xs" onClick={() => copy(shown.token)}>
-                        Copy
-                      </Button>
-                      <Text size="sm" role="status">
-                        {copied === 'yes' ? 'Copied to the clipboard.' : null}
-                        {copied === 'failed' ? 'Copying failed: select the token and copy it by hand.' : null}
-                      </Text>
-                    </Group>
-                    <Text size="sm" data-testid="token-expiry">
-                      Valid until {dateTime(shown.expiresAt)}. It is shown only this once: copy it now and send it to
-                      your reseller.
-                    </Text>
-                  </Stack>
-                </Alert>
+                <SecretShownOnce
+                  key={shown.token}
+                  title="Your transfer token"
+                  secret={shown.token}
+                  testId="transfer-token"
+                >
+                  <Text size="sm" data-testid="token-expiry">
+                    Valid until {dateTime(shown.expiresAt)}. It is shown only this once: copy it now and send it to your
+                    reseller.
+                  </Text>
+                </SecretShownOnce>
               ) : null}
               <Group align="end">
                 <NativeSelect
