@@ -178,25 +178,6 @@ forEachDatabase('backup API', (kind) => {
     assert.match(response.json().error.message, new RegExp(unlicensed.replace('.', '\\.')));
   });
 
-  it('reads and changes the backup window; settings need the settings permission', async () => {
-    const browser = await as(owner);
-    const url = `/api/customers/${f.customerId}/backup/settings`;
-    const shown = await browser.get(url);
-    assert.equal(shown.statusCode, 200, shown.body);
-    assert.deepEqual(shown.json(), { window: { startHour: 1, hours: 6, timeZone: 'UTC' } });
-    const changed = await browser.request('PUT', url, { body: { window: { startHour: 20, hours: 8 } } });
-    assert.equal(changed.statusCode, 200, changed.body);
-    assert.deepEqual(changed.json(), { window: { startHour: 20, hours: 8, timeZone: 'UTC' } });
-    assert.equal(
-      (await browser.request('PUT', url, { body: { window: { startHour: 24, hours: 8 } } })).statusCode,
-      400,
-    );
-    const viewer = await as(readOnly);
-    assert.equal((await viewer.get(url)).statusCode, 200);
-    assert.equal((await viewer.request('PUT', url, { body: { window: { startHour: 2, hours: 6 } } })).statusCode, 403);
-    await browser.request('PUT', url, { body: { window: { startHour: 1, hours: 6 } } });
-  });
-
   it('Schedule: reads and sets the time zone and window, audited with the person; bad input is a 400 naming the field and changes nothing', async () => {
     const browser = await as(owner);
     const url = `/api/customers/${f.customerId}/backup/schedule`;

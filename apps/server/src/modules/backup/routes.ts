@@ -1,10 +1,9 @@
 // Backup API: GET /api/customers/:customerId/backup/status, GET .../backup/runs (paged),
-// POST .../backup/runs (on-demand backup of some services and/or users) and GET/PUT
-// .../backup/settings (the daily backup window; retention: retention-routes.ts). The tenant is loaded
+// POST .../backup/runs (on-demand backup of some services and/or users); the daily window is
+// schedule-routes.ts, retention retention-routes.ts, shared drives shared-drive-routes.ts. The tenant is loaded
 // first and authorised by policy; a tenant the caller cannot see answers 404.
 import { z } from 'zod';
 import type { ApiModule } from '../../http/app.ts';
-import { notFound } from '../../http/errors.ts';
 import { idempotencyKeyHeaders, startJobIdempotently } from '../idempotency/index.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
 import { backupHistoryAccess } from '../policy/index.ts';
@@ -13,7 +12,6 @@ import { getBackupSummary, listUserBackups } from './dashboard.ts';
 import { discoverSharedDriveSubjects } from './directory-subjects.ts';
 import { retentionRoutes } from './retention-routes.ts';
 import { lastRunSchema, runStatus } from './run-schema.ts';
-import { backupWindowSchema, getBackupWindow, setBackupWindow } from './schedule.ts';
 import { scheduleRoutes } from './schedule-routes.ts';
 import { sharedDriveRoutes } from './shared-drive-routes.ts';
 import { startBackup } from './start-backup.ts';
@@ -156,17 +154,6 @@ const userBackupsResponse = z.object({
   offset: z.number().int(),
 });
 
-const settingsResponse = z.object({
-  window: z
-    .object({ startHour: z.number(), hours: z.number(), timeZone: z.string() })
-    .describe("Daily backup window, hours on the clocks of the tenant's time zone"),
-});
-const settingsBody = z
-  .object({
-    window: backupWindowSchema.optional(),
-  })
-  .strict();
-
 export const backupModule: ApiModule = (app, ctx) => {
   sharedDriveRoutes(app, ctx);
   scheduleRoutes(app, ctx);
@@ -280,59 +267,6 @@ export const backupModule: ApiModule = (app, ctx) => {
         });
         return { runs: runs.map((run) => ({ runId: run.runId, userEmail: run.subject.email, service: run.service })) };
       });
-    },
-  );
-
-  async function settingsOf(customerId: string): Promise<z.infer<typeof settingsResponse>> {
-    const window = await getBackupWindow(ctx, customerId);
-    if (!window) throw notFound('Customer');
-    return { window };
-  }
-
-  app.get(
-    '/api/customers/:customerId/backup/settings',
-    {
-      schema: {
-        tags: ['backup'],
-        summary: 'Backup settings: the daily window (retention: /backup/retention)',
-        params,
-        response: { 200: settingsResponse },
-      },
-    },
-    async (request) => {
-      await authorizeCustomer(ctx.db, requireActor(request), 'customer.read', request.params.customerId);
-      return settingsOf(request.params.customerId);
-    },
-  );
-
-  app.put(
-    '/api/customers/:customerId/backup/settings',
-    {
-      schema: {
-        tags: ['backup'],
-        summary: 'Change the backup window',
-        params,
-        body: settingsBody,
-        response: { 200: settingsResponse },
-      },
-    },
-    async (request) => {
-      const actor = requireActor(request);
-      const { customerId } = request.params;
-      await authorizeCustomer(ctx.db, actor, 'customer.settings.manage', customerId);
-      const before = await settingsOf(customerId);
-      if (request.body.window) await setBackupWindow(ctx, customerId, request.body.window);
-      const after = await settingsOf(customerId);
-      const who = auditActorOf(request);
-      await ctx.audit.record({
-        ...who,
-        tenants: [...new Set([...who.tenants, `customer:${customerId}` as const])],
-        action: 'backup.settings.update',
-        target: customerId,
-        result: 'success',
-        details: { before, after },
-      });
-      return after;
     },
   );
 };
