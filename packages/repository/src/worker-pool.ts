@@ -16,6 +16,8 @@ export interface WorkerPool {
   /** The least busy worker's number. */
   pick(): number;
   readonly size: number;
+  /** A worker crashed or exited: every task from now on fails. A long-lived owner replaces the pool. */
+  readonly broken: boolean;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export function createWorkerPool(size: number = availableParallelism()): WorkerP
   const pending = new Map<number, Pending>();
   let seq = 0;
   let closed = false;
+  let broken = false;
 
   for (let i = 0; i < Math.max(1, size); i++) {
     const worker = new Worker(new URL('./blob-worker.ts', import.meta.url));
@@ -51,7 +54,15 @@ export function createWorkerPool(size: number = availableParallelism()): WorkerP
     });
     worker.on('error', (error) => {
       // A crashed worker fails every task: the repository reports it rather than hanging.
+      broken = true;
       for (const entry of pending.values()) entry.reject(error);
+      pending.clear();
+    });
+    worker.on('exit', () => {
+      if (closed) return;
+      // A worker that exits on its own would leave its tasks unanswered for ever.
+      broken = true;
+      for (const entry of pending.values()) entry.reject(new Error('a repository worker thread exited'));
       pending.clear();
     });
     workers.push(slot);
@@ -59,6 +70,9 @@ export function createWorkerPool(size: number = availableParallelism()): WorkerP
 
   return {
     size: workers.length,
+    get broken() {
+      return broken;
+    },
     pick() {
       let best = 0;
       workers.forEach((candidate, i) => {
@@ -68,6 +82,7 @@ export function createWorkerPool(size: number = availableParallelism()): WorkerP
     },
     run(task, slotNumber, transfer) {
       if (closed) return Promise.reject(new Error('worker pool is closed'));
+      if (broken) return Promise.reject(new Error('worker pool is broken: a worker thread died'));
       const slot = workers[slotNumber ?? this.pick()]!;
       if (slot.busy === 0) slot.worker.ref();
       slot.busy++;

@@ -112,6 +112,27 @@ forEachDatabase('tenant repository, manifests and jobs', (kind) => {
     assert.equal(BACKUP_JOB, 'backup.source');
   });
 
+  it('shares one pool of worker threads among the repositories a process opens', async () => {
+    const first = await openTenantRepository(f.ctx, f.customerId);
+    const second = await openTenantRepository(f.ctx, f.customerId);
+    try {
+      assert.equal(first.core.pool, second.core.pool, 'no threads of its own per repository');
+      assert.equal(first.core.pool.broken, false);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+    // Closing a repository leaves the process's pool working for the next one.
+    const third = await openTenantRepository(f.ctx, f.customerId);
+    try {
+      assert.equal(third.core.pool, first.core.pool);
+      const run = await runRow(f, runId);
+      assert.equal((await third.readSnapshot(run.snapshotId as string)).kind, 'backup-run');
+    } finally {
+      await third.close();
+    }
+  });
+
   it('crypto-shreds the tenant: without its key row the repository cannot be opened', async () => {
     await f.ctx.db.delete(tenantRepositoryKeys).where(eq(tenantRepositoryKeys.customerId, f.customerId));
     await assert.rejects(openTenantRepository(f.ctx, f.customerId), TenantRepositoryMissingError);

@@ -3,16 +3,19 @@
 // tenant creation and kept wrapped by the installation's master key (AES-256-GCM); deleting
 // the tenant_repository_keys row makes the tenant's data unreadable (crypto-shredding).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import {
   type Backend,
   backendFromUrl,
   createRepository,
+  createWorkerPool,
   generateKeys,
   openRepository,
   packNameFromPath,
   type Repository,
   RepositoryError,
   type RepositoryKeys,
+  type WorkerPool,
 } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
@@ -96,12 +99,21 @@ export async function tenantKeys(
   return { keys: unwrapTenantKeys(ctx.masterKey, customerId, row.wrappedKeys), location: row.location };
 }
 
+/**
+ * One pool of blob worker threads per process, shared by every repository it opens (keys travel
+ * with each task): a job or a download opening a repository starts no threads of its own, which
+ * cost each backup job a Node boot and a compile of the worker per thread (docs/benchmarks.md,
+ * scaleout). Replaced when one of its threads died; idle threads keep no process alive.
+ */
+let processPool: WorkerPool | undefined;
+
+function sharedWorkerPool(): WorkerPool {
+  if (!processPool || processPool.broken) processPool = createWorkerPool(Math.max(2, availableParallelism()));
+  return processPool;
+}
+
 /** Opens the tenant's repository with its keys and the PostgreSQL blob index. Close it after use. */
-export async function openTenantRepository(
-  ctx: TenantRepositoryDeps,
-  customerId: string,
-  options: { workers?: number } = {},
-): Promise<Repository> {
+export async function openTenantRepository(ctx: TenantRepositoryDeps, customerId: string): Promise<Repository> {
   const { keys, location } = await tenantKeys(ctx, customerId);
   const stored = await backendFromUrl(location);
   const backend = ctx.metrics ? countingPackWrites(stored, ctx.metrics) : stored;
@@ -109,7 +121,7 @@ export async function openTenantRepository(
     backend,
     keys,
     index: createPostgresBlobIndex(ctx.db, customerId, { backend, dataKey: keys.dataKey }),
-    workers: options.workers ?? 2,
+    pool: sharedWorkerPool(),
   });
 }
 

@@ -45,7 +45,7 @@ export async function rawMessage(
   version: ItemVersion,
 ): Promise<Buffer> {
   // One worker thread is plenty for one message.
-  const repository = await openTenantRepository(ctx, customerId, { workers: 1 });
+  const repository = await openTenantRepository(ctx, customerId);
   try {
     const chunks: Buffer[] = [];
     for await (const chunk of readVersionBytes(repository, version)) chunks.push(chunk);

@@ -151,7 +151,7 @@ export const exportModule: ApiModule = (app, ctx) => {
       await authorizeCustomer(ctx.db, actor, 'customer.data.export', customerId);
       const { source, version } = await findItemVersion(ctx.db, customerId, request.query, ownSubjectOnly(actor));
       // One worker thread is plenty for one item.
-      const repository = await openTenantRepository(ctx, customerId, { workers: 1 });
+      const repository = await openTenantRepository(ctx, customerId);
       let body: AsyncIterable<Buffer>;
       let file: ReturnType<typeof itemFile>;
       try {
