@@ -7,10 +7,9 @@ import { z } from 'zod';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import type { ApiModuleOf } from '../../http/api-module.ts';
-import { AppError, notFound } from '../../http/errors.ts';
+import { AppError } from '../../http/errors.ts';
 import type { AuditService } from '../audit/index.ts';
 import { auditActorOf, requestMeta, requireActor } from '../identity/index.ts';
-import type { Actor } from '../policy/index.ts';
 import { createRateLimiter, type RateLimitRule } from '../rate-limits/index.ts';
 import {
   getNotificationSettings,
@@ -35,12 +34,6 @@ const customerIdParams = z.strictObject({ customerId: z.uuid('must be a customer
 const tokenQuery = z.strictObject({ token: z.string().min(1).max(2000) });
 /** Unsubscribe attempts per address: tokens are signed, this only slows down noise. */
 const unsubscribeRule: RateLimitRule = { name: 'notifications:unsubscribe', limit: 30, windowMs: 3600_000 };
-
-/** A customer member always acts on the tenant of their session; any other id answers 404. */
-function tenantOf(actor: Actor, customerId: string): string {
-  if (actor.kind === 'customer' && actor.customerId !== customerId) throw notFound('The customer');
-  return actor.kind === 'customer' ? actor.customerId : customerId;
-}
 
 const kindLabel = { status: 'status emails', alerts: 'failure alerts' } as const;
 
@@ -67,7 +60,7 @@ export const notificationSettingsModule: ApiModuleOf<NotificationSettingsContext
     },
     async (request) => {
       const actor = requireActor(request);
-      return getNotificationSettings(ctx, actor, tenantOf(actor, request.params.customerId));
+      return getNotificationSettings(ctx, actor, request.params.customerId);
     },
   );
 
@@ -96,7 +89,7 @@ export const notificationSettingsModule: ApiModuleOf<NotificationSettingsContext
           onBehalfOf: onBehalfOf ?? null,
           tenants: tenants.filter((t) => !t.startsWith('customer:')),
         },
-        tenantOf(actor, request.params.customerId),
+        request.params.customerId,
         request.body,
       );
     },

@@ -3,9 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../../http/api-module.ts';
-import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
-import type { Actor } from '../policy/index.ts';
 import {
   type ApiTokenActor,
   type ApiTokenDeps,
@@ -30,11 +28,6 @@ export const apiTokenSchema = z.strictObject({
 });
 const createBody = z.strictObject({ name: z.string().trim().min(1).max(maxApiTokenNameLength) });
 
-function tenantOf(actor: Actor, customerId: string): string {
-  if (actor.kind === 'customer' && actor.customerId !== customerId) throw notFound('The customer');
-  return customerId;
-}
-
 function who(request: FastifyRequest): ApiTokenActor {
   const { actor, ip, userAgent, onBehalfOf } = auditActorOf(request);
   return { actor: requireActor(request), audit: { actor, ip, userAgent, onBehalfOf: onBehalfOf ?? null } };
@@ -54,7 +47,7 @@ export function registerApiTokenRoutes(app: App, deps: ApiTokenDeps): void {
     },
     async (request) => {
       const actor = requireActor(request);
-      return { apiTokens: await listApiTokens(deps, actor, tenantOf(actor, request.params.customerId)) };
+      return { apiTokens: await listApiTokens(deps, actor, request.params.customerId) };
     },
   );
 
@@ -73,7 +66,7 @@ export function registerApiTokenRoutes(app: App, deps: ApiTokenDeps): void {
       },
     },
     async (request, reply) => {
-      const customerId = tenantOf(requireActor(request), request.params.customerId);
+      const customerId = request.params.customerId;
       const created = await createApiToken(deps, who(request), customerId, request.body);
       return reply.status(201).send(created);
     },
@@ -91,7 +84,7 @@ export function registerApiTokenRoutes(app: App, deps: ApiTokenDeps): void {
       },
     },
     async (request) => {
-      const customerId = tenantOf(requireActor(request), request.params.customerId);
+      const customerId = request.params.customerId;
       return { apiToken: await revokeApiToken(deps, who(request), customerId, { id: request.params.tokenId }) };
     },
   );
