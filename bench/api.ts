@@ -1,4 +1,4 @@
-// `npm run bench -- api`: the Spanning-compatible API over real HTTP on a 10,000-user tenant —
+// `npm run bench -- api [--users N] [--size N] [--bulk N] [--quick] [--json]`: the Spanning-compatible API over real HTTP on a 10,000-user tenant —
 // GET /api/v1/users walked page by page to the end (p95 per page, target < 50 ms) and a bulk
 // assign of 1,000 users (target < 2 s), on PGlite and — with TEST_DATABASE_URL — on PostgreSQL.
 // Reference, measured in the same run on the same server: the console's own routes for the same
@@ -7,7 +7,6 @@
 // compatible layer (Basic auth, token lookup, rate limit, the Spanning shape) costs.
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '../apps/server/src/http/app.ts';
 import { backupCustomerHooks } from '../apps/server/src/modules/backup/index.ts';
@@ -17,14 +16,17 @@ import { createApiToken, createSpanningApiModule } from '../apps/server/src/modu
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';
 import { seedCustomer, signedInSession } from '../apps/server/src/testing/tenants.ts';
+import { benchCommandLine, rounded } from './support/command-line.ts';
 
-const { values } = parseArgs({
-  options: {
+const { values, report } = benchCommandLine(
+  'api',
+  {
     users: { type: 'string', default: '10000' },
     size: { type: 'string', default: '100' },
     bulk: { type: 'string', default: '1000' },
   },
-});
+  { users: '1000', bulk: '100' },
+);
 const userCount = Number(values.users);
 const pageSize = Number(values.size);
 const bulkCount = Number(values.bulk);
@@ -41,7 +43,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
   return { ms: performance.now() - started, value };
 }
 
-async function measure(kind: DatabaseKind): Promise<void> {
+async function measure(kind: DatabaseKind): Promise<Record<string, number>> {
   const ctx = await createTestContext(kind);
   const app = await buildApp(ctx, {
     modules: [
@@ -169,11 +171,20 @@ async function measure(kind: DatabaseKind): Promise<void> {
         `| GET users, median per page | ${percentile(apiPages, 50).toFixed(1)} | ${percentile(consolePages, 50).toFixed(1)} | ${(percentile(apiPages, 50) / percentile(consolePages, 50)).toFixed(2)} | |\n` +
         `| bulk assign ${bulkCount} users | ${apiBulk.ms.toFixed(0)} | ${consoleBulk.ms.toFixed(0)} | ${(apiBulk.ms / consoleBulk.ms).toFixed(2)} | < 2000 ${apiBulk.ms < 2000 ? '✓' : '✗'} |\n`,
     );
+    return {
+      pageP95Ms: rounded(apiP95, 1),
+      consolePageP95Ms: rounded(consoleP95, 1),
+      pageP95Ratio: rounded(apiP95 / consoleP95),
+      bulkMs: Math.round(apiBulk.ms),
+      consoleBulkMs: Math.round(consoleBulk.ms),
+      bulkRatio: rounded(apiBulk.ms / consoleBulk.ms),
+    };
   } finally {
     await app.close();
     await ctx.close();
   }
 }
 
-await measure('pglite');
-if (process.env.TEST_DATABASE_URL) await measure('postgres');
+const pglite = await measure('pglite');
+const postgres = process.env.TEST_DATABASE_URL ? await measure('postgres') : undefined;
+report({ users: userCount, pglite, ...(postgres ? { postgres } : {}) });

@@ -1,5 +1,5 @@
 // `npm run bench -- backup [--users N] [--messages M] [--files F] [--events E] [--contacts C]
-// [--db postgres|pglite] [--quota-messages Q] [--quota-scale S] [--no-quota]`: the backup engine
+// [--db postgres|pglite] [--quota-messages Q] [--quota-scale S] [--no-quota] [--quick] [--json]`: the backup engine
 // (Gmail, Drive, Calendar, Contacts) against a reference measured in the same run — the same
 // fetches through packages/google (profile, listings, batched raw gets, downloads and exports,
 // same concurrency) into a sink that discards them. Then 1 % of the items change and an
@@ -13,7 +13,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CounterEntry } from '@safehold/emulator';
 import { createGoogleClient, GOOGLE_EXPORT_FORMATS, type GoogleClient } from '@safehold/google';
 import {
@@ -29,9 +28,11 @@ import { startTestBackup } from '../apps/server/src/testing/backup.ts';
 import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
 import { startEmulatorThread } from './backup-support/emulator-thread.ts';
 import { sampleMainThreadSchedule, sampleThreadCpu } from './backup-support/thread-cpu.ts';
+import { benchCommandLine, rounded } from './support/command-line.ts';
 
-const { values } = parseArgs({
-  options: {
+const { values, report: reportJson } = benchCommandLine(
+  'backup',
+  {
     users: { type: 'string', default: '100' },
     messages: { type: 'string', default: '1000' },
     files: { type: 'string', default: '10' },
@@ -42,7 +43,8 @@ const { values } = parseArgs({
     'quota-scale': { type: 'string', default: '0.2' },
     'no-quota': { type: 'boolean', default: false },
   },
-});
+  { users: '4', messages: '100', files: '3', events: '5', contacts: '5', 'quota-messages': '100' },
+);
 const userCount = Number(values.users);
 const messagesPerUser = Number(values.messages);
 const dbKind = values.db === 'postgres' ? 'postgres' : 'pglite';
@@ -316,6 +318,18 @@ try {
       (quota ? `; quota: ${quota.shareOfCeiling} % of the ceiling (≥ 90 %)` : '') +
       '\n',
   );
+  reportJson({
+    database: dbKind,
+    users: report.users,
+    messages: report.messages,
+    ratio: report.throughputRatio,
+    cpuRatio: report.cpuRatio,
+    incrementalCallsShare: rounded(report.incremental.callsShare / 100, 4),
+    incrementalTimeShare: rounded(report.incremental.timeShare / 100, 4),
+    ...(quota ? { quotaShare: rounded((quota.shareOfCeiling as number) / 100, 4) } : {}),
+    seconds: { reference: report.reference.seconds, backup: report.backup.seconds },
+    cpuSeconds: { reference: report.reference.cpuSeconds, backup: report.backup.cpuSeconds },
+  });
 } finally {
   await ctx.close();
   await emulator.stop();

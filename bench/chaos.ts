@@ -1,4 +1,4 @@
-// `npm run chaos -- --kills 200 [--seed S] [--minutes M] [--workers 2] [--users 2] [--messages 30] [--files 6]`:
+// `npm run chaos -- --kills 200 [--seed S] [--minutes M] [--workers 2] [--users 2] [--messages 30] [--files 6] [--quick] [--json]`:
 // the kill campaign. Real `safehold worker` processes (the command operators run, configured by
 // its environment only) share a throwaway PostgreSQL database (TEST_DATABASE_URL) and the
 // emulator; rounds of backups, restores, exports and garbage collection are queued, and in each
@@ -12,7 +12,6 @@ import { createHash, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { verifyRepository } from '@safehold/repository';
 import { sql } from 'drizzle-orm';
 import { defineBackupJobs, MAINTENANCE_JOB, openTenantRepository } from '../apps/server/src/modules/backup/index.ts';
@@ -26,6 +25,7 @@ import {
   sourcesOfService,
   startTestBackup,
 } from '../apps/server/src/testing/backup.ts';
+import { benchCommandLine } from './support/command-line.ts';
 
 type Phase = 'backup' | 'restore' | 'export' | 'gc';
 const phases: Phase[] = ['backup', 'restore', 'export', 'gc'];
@@ -384,8 +384,10 @@ function printSummary(summary: ChaosSummary, write: (line: string) => void): voi
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    options: {
+  // --quick: the short campaign CI runs (chaos.test.ts), one kill in each phase.
+  const { values, report } = benchCommandLine(
+    'chaos',
+    {
       kills: { type: 'string', default: '10' },
       seed: { type: 'string' },
       workers: { type: 'string', default: '2' },
@@ -394,7 +396,8 @@ if (import.meta.main) {
       files: { type: 'string', default: '6' },
       minutes: { type: 'string' },
     },
-  });
+    { kills: '4', seed: '16', messages: '20', files: '4' },
+  );
   // Stopped from outside: exit, so that the 'exit' listener SIGKILLs the workers too.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const seed = values.seed === undefined ? randomInt(2 ** 31) : Number(values.seed);
@@ -412,6 +415,7 @@ if (import.meta.main) {
     log: write,
   });
   printSummary(summary, write);
+  report({ ...summary });
   process.exit(summary.problems.length > 0 ? 1 : 0);
 }
 

@@ -1,4 +1,4 @@
-// `npm run bench -- consoles [--customers N] [--users N] [--requests N] [--only customers|usage|licenses|alerts|team]`: the two console lists
+// `npm run bench -- consoles [--customers N] [--users N] [--requests N] [--members N] [--only customers|usage|licenses|alerts|team] [--quick] [--json]`: the two console lists
 // issue 6 sets a speed target for (p95 < 100 ms), measured over HTTP (app.inject: session,
 // CSRF-free GET, authorization, SQL, serialisation) with a signed-in partner owner.
 //  1. Reseller Console customers list, GET /api/partners/:id/customers, on PostgreSQL
@@ -13,7 +13,6 @@
 // key) through the same connection; the ratio says how far each list is from that floor.
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../apps/server/src/db/database.ts';
 import { type App, buildApp } from '../apps/server/src/http/app.ts';
@@ -25,9 +24,11 @@ import { refreshCustomerHealth, resellerModule } from '../apps/server/src/module
 import { runUsageSnapshot, usageModule } from '../apps/server/src/modules/usage/index.ts';
 import { createBrowser, seedPartner, seedStaffUser, signInWithTotp } from '../apps/server/src/testing/browser.ts';
 import { createTestContext, type TestContext } from '../apps/server/src/testing/context.ts';
+import { benchCommandLine, rounded } from './support/command-line.ts';
 
-const { values } = parseArgs({
-  options: {
+const { values, report } = benchCommandLine(
+  'consoles',
+  {
     customers: { type: 'string', default: '10000' },
     users: { type: 'string', default: '10000' },
     requests: { type: 'string', default: '100' },
@@ -36,7 +37,8 @@ const { values } = parseArgs({
     /** Run one part only: customers, usage (seeds the customers, skips their list), licenses, alerts or team. */
     only: { type: 'string' },
   },
-});
+  { customers: '500', users: '1000', requests: '20', members: '100' },
+);
 const customerCount = Number(values.customers);
 const userCount = Number(values.users);
 const requests = Number(values.requests);
@@ -71,8 +73,16 @@ async function time(
 }
 
 const ms = (value: number) => value.toFixed(2);
-const row = (name: string, f: Figures, reference: Figures) =>
-  `| ${name} | ${ms(f.p50)} | ${ms(f.p95)} | ${ms(f.max)} | ${(f.p95 / reference.p95).toFixed(1)}× |\n`;
+/** For --json: each case's p95 (ms) and its ratio to the reference p95, by part (`table`) and case. */
+const measured: Record<string, Record<string, { p95: number; toReference: number }>> = {};
+let table = '';
+const row = (name: string, f: Figures, reference: Figures) => {
+  measured[table] = {
+    ...measured[table],
+    [name]: { p95: rounded(f.p95), toReference: rounded(f.p95 / reference.p95, 1) },
+  };
+  return `| ${name} | ${ms(f.p50)} | ${ms(f.p95)} | ${ms(f.max)} | ${(f.p95 / reference.p95).toFixed(1)}× |\n`;
+};
 const header = '| case | p50 | p95 | max | p95 / reference p95 |\n|---|---|---|---|---|\n';
 
 async function referenceSelect(db: Db, customerId: string): Promise<Figures> {
@@ -135,6 +145,7 @@ async function seedCustomers(ctx: TestContext, partnerId: string, otherId: strin
 }
 
 async function customersList(listCases = true): Promise<void> {
+  table = 'customers';
   if (!process.env.TEST_DATABASE_URL) {
     process.stdout.write('\nReseller Console list: skipped (set TEST_DATABASE_URL to a PostgreSQL server).\n');
     return;
@@ -239,6 +250,7 @@ async function usage(
   partnerId: string,
   reference: Figures,
 ) {
+  table = 'usage';
   const today = ctx.clock.now();
   const days = Math.max(1, today.getUTCDate() - 1);
   // The seed's customers are created now; a snapshot records the customers that existed on its
@@ -281,6 +293,7 @@ async function usage(
 }
 
 async function licenseManager(): Promise<void> {
+  table = 'licenses';
   const ctx = await createTestContext('pglite');
   const app = await buildApp(ctx, { modules: [identityModule, createCustomersModule({ hooks: backupCustomerHooks })] });
   try {
@@ -334,6 +347,7 @@ async function licenseManager(): Promise<void> {
  * evaluation (itself timed: the 15-minute job's cost at this size).
  */
 async function alertsPage(): Promise<void> {
+  table = 'alerts';
   if (!process.env.TEST_DATABASE_URL) {
     process.stdout.write('\nAlerts page: skipped (set TEST_DATABASE_URL to a PostgreSQL server).\n');
     return;
@@ -408,6 +422,7 @@ async function alertsPage(): Promise<void> {
  * 20 pending invitations (through the API), beside another partner's 100 members. Target: p95 < 50 ms.
  */
 async function teamPage(): Promise<void> {
+  table = 'team';
   if (!process.env.TEST_DATABASE_URL) {
     process.stdout.write('\nTeam page: skipped (set TEST_DATABASE_URL to a PostgreSQL server).\n');
     return;
@@ -502,3 +517,4 @@ if (!only || only === 'team') {
   await teamPage();
   process.stdout.write(`(${load()})\n`);
 }
+report({ customerCount, userCount, requests, ...measured });

@@ -1,4 +1,4 @@
-// `npm run bench -- customer-dashboard`: how the customer Dashboard's backup API performs on a
+// `npm run bench -- customer-dashboard [--users N] [--runs N] [--quick] [--json]`: how the customer Dashboard's backup API performs on a
 // 10,000-user tenant (all licensed; 90% with every service backed up, a run per source, 1% of
 // the latest runs failed with an item error), on PGlite and — with TEST_DATABASE_URL — on
 // PostgreSQL. Measured: getBackupSummary (GET …/backup/summary) and listUserBackups
@@ -6,7 +6,6 @@
 // getBackupStatus (GET …/backup/status), which reads every source of the tenant — what the
 // Dashboard would need without the paged per-user read.
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import {
   backupServices,
@@ -19,14 +18,18 @@ import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { insertRunErrorRows, insertRunRows, insertSourceRows } from '../apps/server/src/testing/backup.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';
+import { benchCommandLine, rounded } from './support/command-line.ts';
 
-const { values } = parseArgs({
-  options: { users: { type: 'string', default: '10000' }, runs: { type: 'string', default: '20' } },
-});
+const { values, report } = benchCommandLine(
+  'customer-dashboard',
+  { users: { type: 'string', default: '10000' }, runs: { type: 'string', default: '20' } },
+  { users: '1000', runs: '5' },
+);
 const users = Number(values.users);
 const runs = Number(values.runs);
 
-async function measure(kind: DatabaseKind): Promise<void> {
+/** Median ms of the reference and of each call, and reference / call, by call. */
+async function measure(kind: DatabaseKind): Promise<Record<string, unknown>> {
   const ctx = await createTestContext(kind);
   try {
     const customerId = randomUUID();
@@ -102,26 +105,42 @@ async function measure(kind: DatabaseKind): Promise<void> {
       return samples[Math.floor(samples.length / 2)] as number;
     };
     const reference = await median(() => getBackupStatus(ctx, customerId));
-    const cases: [string, () => Promise<unknown>][] = [
-      ['summary (coverage, 24 h, in progress, failures)', () => getBackupSummary(ctx, customerId)],
-      ['users: first page (25)', () => listUserBackups(ctx, customerId, { limit: 25, offset: 0 })],
-      ['users: all, first page (25)', () => listUserBackups(ctx, customerId, { users: 'all', limit: 25, offset: 0 })],
-      ['users: page at offset 9,000', () => listUserBackups(ctx, customerId, { limit: 25, offset: 9000 })],
-      ['users: search "user0424"', () => listUserBackups(ctx, customerId, { q: 'user0424', limit: 25, offset: 0 })],
+    const cases: [string, () => Promise<unknown>, string][] = [
+      ['summary (coverage, 24 h, in progress, failures)', () => getBackupSummary(ctx, customerId), 'summary'],
+      ['users: first page (25)', () => listUserBackups(ctx, customerId, { limit: 25, offset: 0 }), 'usersFirstPage'],
+      [
+        'users: all, first page (25)',
+        () => listUserBackups(ctx, customerId, { users: 'all', limit: 25, offset: 0 }),
+        'allUsersFirstPage',
+      ],
+      [
+        'users: page at offset 9,000',
+        () => listUserBackups(ctx, customerId, { limit: 25, offset: 9000 }),
+        'usersPageAt9000',
+      ],
+      [
+        'users: search "user0424"',
+        () => listUserBackups(ctx, customerId, { q: 'user0424', limit: 25, offset: 0 }),
+        'usersSearch',
+      ],
     ];
     process.stdout.write(
       `\n${kind}: ${users} licensed users, ${users * 4} sources and runs, median of ${runs} runs (ms)\n` +
         `reference getBackupStatus (all sources): ${reference.toFixed(2)}\n` +
         '| call | ms | reference / call |\n|---|---|---|\n',
     );
-    for (const [name, work] of cases) {
+    const figures: Record<string, unknown> = { referenceMs: rounded(reference) };
+    for (const [name, work, key] of cases) {
       const ms = await median(work);
       process.stdout.write(`| ${name} | ${ms.toFixed(2)} | ${(reference / ms).toFixed(1)}× |\n`);
+      figures[key] = { ms: rounded(ms), referenceRatio: rounded(reference / ms, 1) };
     }
+    return figures;
   } finally {
     await ctx.close();
   }
 }
 
-await measure('pglite');
-if (process.env.TEST_DATABASE_URL) await measure('postgres');
+const pglite = await measure('pglite');
+const postgres = process.env.TEST_DATABASE_URL ? await measure('postgres') : undefined;
+report({ users, runs, pglite, ...(postgres ? { postgres } : {}) });

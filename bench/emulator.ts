@@ -1,4 +1,4 @@
-// `npm run bench -- emulator`: measures (1) how long the emulator takes to generate a
+// `npm run bench -- emulator [--users N] [--messages N] [--seconds N] [--concurrency N] [--quick] [--json]`: measures (1) how long the emulator takes to generate a
 // 100-user × 1,000-message domain and (2) messages.get?format=raw throughput with quotas off,
 // against a reference in the same run: a bare node:http server answering pre-rendered bodies of
 // the same sizes. Each server runs in its own process (one core each); the load generator runs
@@ -9,10 +9,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchCommandLine, rounded } from './support/command-line.ts';
 
-const { values } = parseArgs({
-  options: {
+const { values, report } = benchCommandLine(
+  'emulator',
+  {
     role: { type: 'string' },
     users: { type: 'string', default: '100' },
     messages: { type: 'string', default: '1000' },
@@ -20,7 +21,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     work: { type: 'string' },
   },
-});
+  { users: '20', messages: '100', seconds: '2' },
+);
 
 const SCOPES = ['https://www.googleapis.com/auth/gmail.modify'];
 
@@ -255,6 +257,18 @@ async function main(): Promise<void> {
     process.stdout.write(
       `  ratio emulator/reference: ${(emu.perSecond / ref.perSecond).toFixed(2)} wall, ${perCpu.toFixed(2)} per CPU-second (target: >= 2000 req/s on one core)\n`,
     );
+    report({
+      users: Number(values.users),
+      messages: Number(values.messages),
+      generateSeconds: rounded(generateMs / 1000),
+      requestsPerSecond: Math.round(emu.perSecond),
+      requestsPerCpuSecond: Math.round(emu.requests / emuCpu),
+      referenceRequestsPerSecond: Math.round(ref.perSecond),
+      referenceRequestsPerCpuSecond: Math.round(ref.requests / refCpu),
+      wallRatio: rounded(emu.perSecond / ref.perSecond),
+      cpuRatio: rounded(perCpu),
+      errors: emu.errors,
+    });
   } finally {
     for (const proc of children) proc.kill('SIGINT');
     rmSync(work, { recursive: true, force: true });

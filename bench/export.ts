@@ -1,4 +1,4 @@
-// `npm run bench -- export [--users 4] [--messages 500] [--files 30]`: zip export throughput
+// `npm run bench -- export [--users 4] [--messages 500] [--files 30] [--quick] [--json]`: zip export throughput
 // against backup throughput of the same data in the same run. Every service of N users is
 // backed up (emulator quotas off, client quotas unlimited), then each user is exported as a zip
 // (mbox per label + .eml, .ics, .vcf, Drive tree, manifest) through the export job's code with
@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { startEmulator } from '@safehold/emulator';
 import { createGoogleClient } from '@safehold/google';
 import {
@@ -21,14 +20,17 @@ import { exportFilePath, runExport, startExport } from '../apps/server/src/modul
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { startTestBackup } from '../apps/server/src/testing/backup.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
+import { benchCommandLine } from './support/command-line.ts';
 
-const { values } = parseArgs({
-  options: {
+const { values, report: reportJson } = benchCommandLine(
+  'export',
+  {
     users: { type: 'string', default: '4' },
     messages: { type: 'string', default: '500' },
     files: { type: 'string', default: '30' },
   },
-});
+  { users: '2', messages: '50', files: '5' },
+);
 const userCount = Number(values.users);
 const domain = 'bench.export.test';
 const LANES = 4;
@@ -117,6 +119,7 @@ try {
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`export throughput / backup throughput: ${report.throughputRatio}\n`);
+  reportJson({ ratio: report.throughputRatio, ...report });
 } finally {
   await ctx.close();
   await emulator.stop();

@@ -1,10 +1,9 @@
-// `npm run bench -- license-manager`: how the License Manager's user list (GET
+// `npm run bench -- license-manager [--users N] [--tenants N] [--runs N] [--quick] [--json]`: how the License Manager's user list (GET
 // /api/customers/:id/users, via the same service call) performs on a 10,000-user tenant in a
 // database of 40,000 directory users (four tenants), on PGlite and — with TEST_DATABASE_URL —
 // on PostgreSQL. Reference, measured in the same run: the same queries after dropping the
 // module's directory_users indexes (sequential scans), so the ratio shows what they buy.
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { backupCustomerHooks } from '../apps/server/src/modules/backup/index.ts';
 import {
@@ -16,31 +15,36 @@ import {
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import type { DatabaseKind } from '../apps/server/src/testing/databases.ts';
+import { benchCommandLine, rounded } from './support/command-line.ts';
 
-const { values } = parseArgs({
-  options: {
+const { values, report } = benchCommandLine(
+  'license-manager',
+  {
     users: { type: 'string', default: '10000' },
     tenants: { type: 'string', default: '4' },
     runs: { type: 'string', default: '30' },
   },
-});
+  { users: '1000', tenants: '2', runs: '5' },
+);
 const usersPerTenant = Number(values.users);
 const tenants = Number(values.tenants);
 const runs = Number(values.runs);
 
 const base = { limit: 50, offset: 0 };
-const cases: { name: string; query: UsersQuery | ((cursor: string) => UsersQuery) }[] = [
-  { name: 'first page (50, by email) + total', query: base },
-  { name: 'page at offset 9,000', query: { ...base, offset: 9000 } },
-  { name: 'search "user0424" (email or name)', query: { ...base, q: 'user0424' } },
+const cases: { name: string; key: string; query: UsersQuery | ((cursor: string) => UsersQuery) }[] = [
+  { name: 'first page (50, by email) + total', key: 'firstPage', query: base },
+  { name: 'page at offset 9,000', key: 'pageAt9000', query: { ...base, offset: 9000 } },
+  { name: 'search "user0424" (email or name)', key: 'search', query: { ...base, q: 'user0424' } },
   {
     name: 'org unit /Sales + Standard + not suspended',
+    key: 'orgUnitLicenseActive',
     query: { ...base, orgUnit: '/Sales', license: 'standard', suspended: false },
   },
-  { name: 'admins only', query: { ...base, admin: true } },
+  { name: 'admins only', key: 'adminsOnly', query: { ...base, admin: true } },
 ];
 
-async function measure(kind: DatabaseKind): Promise<void> {
+/** Median ms with and without the indexes, and their ratio, by query. */
+async function measure(kind: DatabaseKind): Promise<Record<string, unknown>> {
   const ctx = await createTestContext(kind);
   try {
     const deps = createCustomersDeps(ctx, { hooks: backupCustomerHooks(ctx) });
@@ -99,15 +103,19 @@ async function measure(kind: DatabaseKind): Promise<void> {
       `\n${kind}: ${tenants} tenants × ${usersPerTenant} users, median of ${runs} runs (ms), listDirectoryUsers incl. count\n`,
     );
     process.stdout.write(`| query | with indexes | no indexes (reference) | speed-up |\n|---|---|---|---|\n`);
+    const figures: Record<string, unknown> = {};
     cases.forEach((item, i) => {
       const a = withIndexes[i] as number;
       const b = without[i] as number;
       process.stdout.write(`| ${item.name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(1)}× |\n`);
+      figures[item.key] = { ms: rounded(a), withoutIndexesMs: rounded(b), speedup: rounded(b / a, 1) };
     });
+    return figures;
   } finally {
     await ctx.close();
   }
 }
 
-await measure('pglite');
-if (process.env.TEST_DATABASE_URL) await measure('postgres');
+const pglite = await measure('pglite');
+const postgres = process.env.TEST_DATABASE_URL ? await measure('postgres') : undefined;
+report({ usersPerTenant, tenants, runs, pglite, ...(postgres ? { postgres } : {}) });

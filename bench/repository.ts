@@ -1,4 +1,4 @@
-// `npm run bench -- repository [--messages N] [--workdir DIR]`: Safehold put-mail and
+// `npm run bench -- repository [--messages N] [--runs N] [--workdir DIR] [--keep] [--quick] [--json]`: Safehold put-mail and
 // restore-mail against `restic backup` / `restic restore` of the same .eml tree, measured in
 // the same run (wall time, stored bytes, peak RSS from /usr/bin/time -v). Results go to
 // docs/benchmarks.md (## repository).
@@ -6,17 +6,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { generateMailCorpus } from './corpus/mail-corpus.ts';
+import { benchCommandLine } from './support/command-line.ts';
 
-const { values } = parseArgs({
-  options: {
+const { values, report } = benchCommandLine(
+  'repository',
+  {
     messages: { type: 'string', default: '20000' },
     workdir: { type: 'string' },
     keep: { type: 'boolean', default: false },
     runs: { type: 'string', default: '3' },
   },
-});
+  { messages: '2000', runs: '1' },
+);
 const runs = Number(values.runs);
 const messages = Number(values.messages);
 if (!Number.isInteger(messages) || messages <= 0) {
@@ -204,3 +206,15 @@ process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 if (!values.keep) {
   for (const dir of [safeholdRepo, resticRepo, safeholdOut, resticOut]) rmSync(dir, { recursive: true, force: true });
 }
+report({
+  runs,
+  messages: results.messages,
+  backupRatio: results.backup.throughputRatio,
+  restoreRatio: results.restore.speedRatio,
+  storedRatio: results.stored.storedRatio,
+  backupCpuRatio: results.backup.cpuRatio,
+  restoreCpuRatio: results.restore.cpuRatio,
+  peakRssMiB: { backup: results.backup.safeholdPeakRssMiB, restore: results.restore.safeholdPeakRssMiB },
+  resticPeakRssMiB: { backup: results.backup.resticPeakRssMiB, restore: results.restore.resticPeakRssMiB },
+  byteIdentical: results.restore.safeholdByteIdentical,
+});

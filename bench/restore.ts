@@ -1,4 +1,4 @@
-// `npm run bench -- restore [--users N] [--messages M] [--files F] [--quota-messages K]`:
+// `npm run bench -- restore [--users N] [--messages M] [--files F] [--quota-messages K] [--quick] [--json]`:
 // restore throughput against backup throughput of the same data in the same run. Part 1,
 // quotas off (emulator and client): every service of N users is backed up, the users are wiped,
 // and everything is restored in place; items per second of each side, their ratio, and the
@@ -11,7 +11,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { startEmulator } from '@safehold/emulator';
 import { createGoogleClient, type GoogleClient } from '@safehold/google';
 import {
@@ -24,16 +23,19 @@ import { runRestore, type StartRestoreInput, startRestore } from '../apps/server
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { startTestBackup } from '../apps/server/src/testing/backup.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
+import { benchCommandLine } from './support/command-line.ts';
 
-const { values } = parseArgs({
-  options: {
+const { values, report } = benchCommandLine(
+  'restore',
+  {
     users: { type: 'string', default: '3' },
     messages: { type: 'string', default: '300' },
     files: { type: 'string', default: '60' },
     'quota-messages': { type: 'string', default: '40' },
     'quota-scale': { type: 'string', default: '0.1' },
   },
-});
+  { users: '2', messages: '50', files: '10', 'quota-messages': '10', 'quota-scale': '0.2' },
+);
 const userCount = Number(values.users);
 const messagesPerUser = Number(values.messages);
 const quotaMessages = Number(values['quota-messages']);
@@ -219,6 +221,14 @@ try {
   process.stdout.write(
     `quotas on: ${quota.messages} messages in ${quota.seconds} s; floor ${quota.importFloorSeconds} s (25 units/import), ${quota.spentFloorSeconds} s (${quota.unitsPerMessage} units/message spent)\n`,
   );
+  report({
+    users: subjects.length,
+    restoreToBackup: Object.fromEntries(rows.map((row) => [row.service, row.restoreToBackupThroughput])),
+    quotaFloorRatio: quota.timeOverImportFloor,
+    quotaSpentFloorRatio: quota.timeOverSpentFloor,
+    quotasOff: rows,
+    quotasOn: quota,
+  });
 } finally {
   await ctx.close();
   await emulator.stop();
