@@ -12,7 +12,6 @@
 // and the HTTP floor, GET …/points (session, authorization, one small indexed query).
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { type App, buildApp } from '../apps/server/src/http/app.ts';
 import { browseModule } from '../apps/server/src/modules/browse/index.ts';
@@ -38,10 +37,12 @@ import {
   insertMessages,
   setUpGenerators,
 } from './browse-support/generate.ts';
+import { benchCommandLine } from './support/command-line.ts';
 
-const usage = `Usage: npm run bench -- browse [--versions N] [--runs N] [--json]
+const usage = `Usage: npm run bench -- browse [--versions N] [--runs N] [--quick] [--json]
   --versions N  item versions in the database (default 1000000 on PostgreSQL, 200000 on PGlite; at least 100000)
   --runs N      timed requests per case (default 30, 1 to 10000)
+  --quick       --versions 100000 --runs 5 unless given
   --json        print one JSON object with the figures as the last line
 Runs on PostgreSQL when TEST_DATABASE_URL is set (a throwaway database is created there), else on PGlite.
 `;
@@ -49,21 +50,6 @@ Runs on PostgreSQL when TEST_DATABASE_URL is set (a throwaway database is create
 function fail(message: string): never {
   process.stderr.write(`${message}\n${usage}`);
   process.exit(2);
-}
-
-function parseOptions() {
-  try {
-    return parseArgs({
-      options: {
-        versions: { type: 'string' },
-        runs: { type: 'string', default: '30' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error));
-  }
 }
 
 function integerOption(name: string, value: string, min: number, max: number): number {
@@ -74,7 +60,12 @@ function integerOption(name: string, value: string, min: number, max: number): n
   return number;
 }
 
-const values = parseOptions();
+const { values, report } = benchCommandLine(
+  'browse',
+  { versions: { type: 'string' }, runs: { type: 'string', default: '30' }, help: { type: 'boolean', default: false } },
+  { versions: '100000', runs: '5' },
+  { usage },
+);
 if (values.help) {
   process.stdout.write(usage);
   process.exit(0);
@@ -358,7 +349,7 @@ try {
   out.write(
     `search p95 ${ms(searchAll.p95)} ms at ${total.toLocaleString('en')} versions (target < 100 ms): ${summary.ratios.searchToFloor.toFixed(1)}× the HTTP floor p95\n`,
   );
-  if (values.json) out.write(`${JSON.stringify(summary)}\n`);
+  report(summary);
 } finally {
   await app.close();
   await ctx.close();

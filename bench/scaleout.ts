@@ -1,5 +1,5 @@
 // `npm run bench -- scaleout [--users N] [--messages M] [--files F] [--latency MS] [--workers 1,2,4]
-// [--json]`: the scale-out topology (scripts/scaleout-topology.ts: PostgreSQL, s3rver, the
+// [--quick] [--json]`: the scale-out topology (scripts/scaleout-topology.ts: PostgreSQL, s3rver, the
 // emulator, `safehold start --no-workers`, N `safehold worker` processes) backs up the same
 // domain with 1, 2 and 4 workers while the emulator adds a fixed latency to every call (Google's
 // median is about 80 ms; this machine's 2 cores would otherwise be the limit, not Google).
@@ -9,7 +9,6 @@
 // run succeeded and holds as many items as the emulator has for that user and service.
 // Results go to docs/benchmarks.md (## scaleout).
 import { readdirSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { ContentDigest, QuotaSettings, UsagePeak } from '@safehold/emulator';
 
 /** One user's busiest 60 seconds of one API, as the emulator counted it, with that API's per-user ceiling. */
@@ -17,17 +16,19 @@ type UserPeak = UsagePeak & { ceiling: number | null };
 
 import pg from 'pg';
 import { startTopology, type Topology } from '../scripts/scaleout-topology.ts';
+import { benchCommandLine, rounded as round } from './support/command-line.ts';
 
-const { values } = parseArgs({
-  options: {
+const { values, report } = benchCommandLine(
+  'scaleout',
+  {
     users: { type: 'string', default: '50' },
     messages: { type: 'string', default: '20' },
     files: { type: 'string', default: '3' },
     latency: { type: 'string', default: '80' },
     workers: { type: 'string', default: '1,2,4' },
-    json: { type: 'boolean', default: false },
   },
-});
+  { users: '8', messages: '10', files: '2', workers: '1,2' },
+);
 const users = Number(values.users);
 const latencyMs = Number(values.latency);
 const counts = String(values.workers)
@@ -241,7 +242,6 @@ for (const workers of counts) {
 const base = results.find((result) => result.workers === 1) ?? results[0];
 const four = results.find((result) => result.workers === 4);
 const speedup4 = base && four ? four.itemsPerSecond / base.itemsPerSecond : null;
-const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 process.stdout.write(
   `\n## scaleout: ${users} users × ${values.messages} messages, ${values.files} files; ${latencyMs} ms per Google call\n\n` +
     '| workers | runs | items | seconds | items/s | speedup | worker CPU ms/item | CPU s: workers / PostgreSQL / emulator / s3rver / API | busiest user-minute (emulator) |\n' +
@@ -265,18 +265,11 @@ process.stdout.write(
     '\n',
 );
 const complete = results.every((result) => result.complete);
-if (values.json) {
-  process.stdout.write(
-    `${JSON.stringify({
-      name: 'scaleout',
-      itemsPerSecond: Object.fromEntries(
-        results.map((result) => [String(result.workers), round(result.itemsPerSecond)]),
-      ),
-      speedup4: speedup4 === null ? null : round(speedup4),
-      quotaPeakShare: round(Math.max(...results.map((result) => result.quotaPeakShare)), 4),
-      cpuMsPerItem: Object.fromEntries(results.map((result) => [String(result.workers), round(result.cpuMsPerItem)])),
-      complete,
-    })}\n`,
-  );
-}
+report({
+  itemsPerSecond: Object.fromEntries(results.map((result) => [String(result.workers), round(result.itemsPerSecond)])),
+  speedup4: speedup4 === null ? null : round(speedup4),
+  quotaPeakShare: round(Math.max(...results.map((result) => result.quotaPeakShare)), 4),
+  cpuMsPerItem: Object.fromEntries(results.map((result) => [String(result.workers), round(result.cpuMsPerItem)])),
+  complete,
+});
 process.exit(complete ? 0 : 1);

@@ -1,4 +1,4 @@
-// `npm run bench -- search`: search (modules/search) and browse (modules/browse) over 1,000,000
+// `npm run bench -- search [--scale S] [--runs N] [--keep] [--quick] [--json]`: search (modules/search) and browse (modules/browse) over 1,000,000
 // backup item versions on PostgreSQL (TEST_DATABASE_URL; a throwaway database is created and
 // dropped). Four tenants (600k, 200k, 100k, 100k versions); the searched tenant has 6 users with
 // ~100k items each (70% mail, 20% Drive, 6% events, 4% contacts), one version in seven deleted.
@@ -7,7 +7,6 @@
 // on the same connection pool: a primary-key lookup and an indexed equality query
 // (source, item key, current) — the cheapest queries the table answers.
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../apps/server/src/db/database.ts';
 import {
@@ -21,15 +20,18 @@ import { parseQuery, searchItems } from '../apps/server/src/modules/search/index
 import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { insertRunRows, insertSourceRows } from '../apps/server/src/testing/backup.ts';
 import { createTestDatabase } from '../apps/server/src/testing/databases.ts';
+import { benchCommandLine, rounded } from './support/command-line.ts';
 
-const { values } = parseArgs({
-  options: {
+const { values, report } = benchCommandLine(
+  'search',
+  {
     scale: { type: 'string', default: '1' },
     runs: { type: 'string', default: '5' },
     /** Keep the generated database (its URL is printed) to EXPLAIN queries by hand. */
     keep: { type: 'boolean', default: false },
   },
-});
+  { scale: '0.05', runs: '1' },
+);
 const scale = Number(values.scale);
 const runs = Number(values.runs);
 const tenantSizes = [600_000, 200_000, 100_000, 100_000].map((size) => Math.round(size * scale));
@@ -420,6 +422,15 @@ try {
     `\nbrowse, largest user (${items.toLocaleString('en')} items in its four sources), ${runs * 4} runs each\n\n| browse call | p50 ms | p95 ms |\n|---|---|---|\n`,
   );
   for (const row of browseResults) out.write(`| ${row.name} | ${row.p50.toFixed(1)} | ${row.p95.toFixed(1)} |\n`);
+  report({
+    versions: total,
+    searchP50Ms: rounded(percentile(searchSamples, 50), 1),
+    searchP95Ms: rounded(searchP95, 1),
+    referenceP95Ms: rounded(referenceP95),
+    searchToReference: rounded(searchP95 / referenceP95, 1),
+    queryP95Ms: Object.fromEntries(perTemplate.map((row) => [row.name, rounded(row.p95, 1)])),
+    browseP95Ms: Object.fromEntries(browseResults.map((row) => [row.name, rounded(row.p95, 1)])),
+  });
 } finally {
   if (values.keep) {
     process.stderr.write(`kept: ${database.testUrl}\n`);

@@ -71,3 +71,16 @@ export function benchCommandLine<const O extends ParseArgsOptionsConfig>(
 
 /** `value` rounded to `digits` decimals, as a number (for the JSON line). */
 export const rounded = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+/** The JSON object on the last non-empty line of `output`, if it names `name`. */
+export function lastJsonLine(output: string, name: string): Record<string, unknown> | null {
+  const last = output.trimEnd().split('\n').at(-1) ?? '';
+  try {
+    const parsed = JSON.parse(last) as unknown;
+    if (parsed && typeof parsed === 'object' && (parsed as { name?: unknown }).name === name)
+      return parsed as Record<string, unknown>;
+  } catch {
+    // not JSON: the benchmark did not finish its report
+  }
+  return null;
+}
