@@ -1,4 +1,5 @@
-// `npm run chaos -- --kills 200 [--seed S] [--minutes M] [--workers 2] [--users 2] [--messages 30] [--files 6] [--quick] [--json]`:
+// `npm run chaos -- --kills 200 [--seed S] [--minutes M] [--workers 2] [--users 2] [--messages 30] [--files 6]
+// [--quick] [--json]`:
 // the kill campaign. Real `safehold worker` processes (the command operators run, configured by
 // its environment only) share a throwaway PostgreSQL database (TEST_DATABASE_URL) and the
 // emulator; rounds of backups, restores, exports and garbage collection are queued, and in each

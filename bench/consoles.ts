@@ -1,5 +1,6 @@
-// `npm run bench -- consoles [--customers N] [--users N] [--requests N] [--members N] [--only customers|usage|licenses|alerts|team] [--quick] [--json]`: the two console lists
-// issue 6 sets a speed target for (p95 < 100 ms), measured over HTTP (app.inject: session,
+// `npm run bench -- consoles [--customers N] [--users N] [--requests N] [--members N]
+// [--only customers|usage|licenses|alerts|team] [--quick] [--json]`: the two console lists issue 6
+// sets a speed target for (p95 < 100 ms), measured over HTTP (app.inject: session,
 // CSRF-free GET, authorization, SQL, serialisation) with a signed-in partner owner.
 //  1. Reseller Console customers list, GET /api/partners/:id/customers, on PostgreSQL
 //     (TEST_DATABASE_URL; a throwaway database) with N customers under one partner (plus 10 %

@@ -1,8 +1,8 @@
-// `npm run bench -- emulator [--users N] [--messages N] [--seconds N] [--concurrency N] [--quick] [--json]`: measures (1) how long the emulator takes to generate a
-// 100-user × 1,000-message domain and (2) messages.get?format=raw throughput with quotas off,
-// against a reference in the same run: a bare node:http server answering pre-rendered bodies of
-// the same sizes. Each server runs in its own process (one core each); the load generator runs
-// here with keep-alive connections.
+// `npm run bench -- emulator [--users N] [--messages N] [--seconds N] [--concurrency N] [--quick]
+// [--json]`: measures (1) how long the emulator takes to generate a 100-user × 1,000-message domain
+// and (2) messages.get?format=raw throughput with quotas off, against a reference in the same run:
+// a bare node:http server answering pre-rendered bodies of the same sizes. Each server runs in its
+// own process (one core each); the load generator runs here with keep-alive connections.
 import { type ChildProcess, fork } from 'node:child_process';
 import { createSign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

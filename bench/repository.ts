@@ -1,7 +1,7 @@
-// `npm run bench -- repository [--messages N] [--runs N] [--workdir DIR] [--keep] [--quick] [--json]`: Safehold put-mail and
-// restore-mail against `restic backup` / `restic restore` of the same .eml tree, measured in
-// the same run (wall time, stored bytes, peak RSS from /usr/bin/time -v). Results go to
-// docs/benchmarks.md (## repository).
+// `npm run bench -- repository [--messages N] [--runs N] [--workdir DIR] [--keep] [--quick]
+// [--json]`: Safehold put-mail and restore-mail against `restic backup` / `restic restore` of the
+// same .eml tree, measured in the same run (wall time, stored bytes, peak RSS from /usr/bin/time
+// -v). Results go to docs/benchmarks.md (## repository).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
