@@ -104,7 +104,8 @@ describe('Google quota across three workers', { skip: postgresOnly }, () => {
     f.emulator.control.setQuotas({
       enabled: true,
       unitsPerMinute: { gmail: USER_CEILING },
-      // Concurrency per user is kept per process (docs/deployment.md), so the emulator does not cap it here.
+      // This test is about units: the emulator does not cap concurrency (the last test does), as
+      // workers only divide a user's cap once each has seen the others (within a second).
       concurrentPerUser: { gmail: 100 },
     });
     f.emulator.control.counters({ reset: true });
@@ -281,5 +282,47 @@ describe('Google quota across three workers', { skip: postgresOnly }, () => {
     );
     // Both workers waited it out, and their /metrics say so.
     for (const each of metrics.slice(0, 2)) assert.ok((await quotaWaits(each, 'backoff')).waits > 0);
+  });
+
+  it("workers calling one user at once divide its concurrency cap: Google's cap of 5 in flight is never exceeded", async () => {
+    const workers = await startWorkers({});
+    const watched = f.users[1]?.email ?? '';
+    const ids: string[] = [];
+    for await (const message of workers[0]?.gmail.listMessages(watched) ?? []) ids.push(message.id);
+    // Each call holds one of the user's 5 slots at the emulator for 300 ms.
+    f.emulator.control.setQuotas({
+      enabled: true,
+      unitsPerMinute: { gmail: 1_000_000 },
+      concurrentPerUser: { gmail: 5 },
+    });
+    f.emulator.control.setFaults([{ endpoint: 'gmail.users.messages.get', latencyMs: 300 }]);
+    try {
+      // Each worker begins on the user (and says so); a second later each knows of the others.
+      for (const google of workers) await google.gmail.getMessage(watched, ids[0] ?? '', { format: 'minimal' });
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      f.emulator.control.counters({ reset: true });
+      // Then each fires 5 requests at once, three times: 15 at once if each kept the whole cap.
+      const burst = (google: GoogleClient) =>
+        Promise.all(
+          Array.from({ length: 5 }, (_, i) =>
+            google.gmail.getMessage(watched, ids[i % ids.length] ?? '', { format: 'minimal' }),
+          ),
+        );
+      for (let round = 0; round < 3; round++) await Promise.all(workers.map(burst));
+    } finally {
+      f.emulator.control.setFaults([]);
+      f.emulator.control.setQuotas({ enabled: false });
+    }
+    const log = f.emulator.control.requestLog().filter((call) => call.user === watched);
+    assert.equal(
+      log.filter((call) => call.endpoint === 'gmail.users.messages.get').length,
+      45,
+      'every request went out once',
+    );
+    assert.deepEqual(
+      log.filter((call) => call.refusedWith !== undefined).map((call) => `${call.endpoint} ${call.refusedWith}`),
+      [],
+      'the emulator never refused one for concurrency',
+    );
   });
 });
