@@ -299,8 +299,9 @@ export const sharedDrives = pgTable(
  * Repositories of deleted tenants that S3 Object Lock still holds objects of: tenant deletion
  * leaves what is within its retention (the store would refuse the delete) and records the
  * location here; the daily maintenance deletes the rest once `retry_after` (the latest
- * retain-until date seen) has passed, and drops the row when nothing is left. No customer_id:
- * the tenant's rows are gone with it; without its keys the objects are unreadable.
+ * retain-until date seen) has passed, and drops the row when nothing is left. No customer_id
+ * column (the tenant's rows are gone, so is the tenant; the location ends in its id); without
+ * its keys the objects are unreadable.
  */
 export const pendingRepositoryDeletions = pgTable('pending_repository_deletions', {
   location: text('location').primaryKey(),
