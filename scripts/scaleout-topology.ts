@@ -27,6 +27,8 @@ export interface TopologyOptions {
   filesPerUser?: number;
   /** Extra environment for every Safehold process (e.g. LOG_LEVEL). */
   env?: Record<string, string>;
+  /** Called with each worker as soon as it is spawned, before it writes anything (tests read its log). */
+  onWorker?: (worker: ChildInfo) => void;
   /** Progress lines (to stderr in the script). */
   log?: (line: string) => void;
 }
@@ -44,7 +46,7 @@ export interface Topology {
   s3Endpoint: string;
   /** What `safehold start` printed (sign-in or first-operator link). */
   startOutput: string;
-  /** Each worker's lease holder id (what its backup runs record as ran_by). */
+  /** Each worker's lease holder id (what its backup runs record as ran_by), in `workers`' order. */
   workerHolders: string[];
   workers: ChildInfo[];
   /** The other processes we started: s3rver, the emulator, `safehold start --no-workers`. */
@@ -55,6 +57,8 @@ export interface Topology {
   env: Record<string, string>;
   /** Resolves when a child exits on its own (not through stop()): its name and exit status. */
   died: Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
+  /** Starts one more `safehold worker` (it joins `workers` and `workerHolders`) once it runs jobs. */
+  addWorker(): Promise<ChildInfo>;
   /** Runs a `safehold` command against the topology. */
   safehold(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }>;
   stop(): Promise<void>;
@@ -316,22 +320,24 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
 
     const workers: ChildInfo[] = [];
     const workerHolders: string[] = [];
-    await Promise.all(
-      Array.from({ length: options.workers }, async (_, index) => {
-        const worker = spawnChild(`safehold worker ${index + 1}`, process.execPath, [cli, 'worker'], {
-          ...env,
-          SAFEHOLD_DATA_DIR: dataDir(`worker-${index + 1}`),
-        });
-        workers.push(worker);
-        worker.process.stderr?.on('data', (data: Buffer) => log(`[worker ${index + 1}] ${data.toString().trimEnd()}`));
-        const seen = { text: '' };
-        worker.process.stdout?.on('data', (data: Buffer) => {
-          seen.text += data.toString();
-        });
-        const match = await waitForOutput(worker, /lease holder (\S+)\)/, seen);
-        workerHolders[index] = match[1] as string;
-      }),
-    );
+    /** Starts worker number `index + 1`; resolves when it runs jobs. */
+    const startWorker = async (index: number): Promise<ChildInfo> => {
+      const worker = spawnChild(`safehold worker ${index + 1}`, process.execPath, [cli, 'worker'], {
+        ...env,
+        SAFEHOLD_DATA_DIR: dataDir(`worker-${index + 1}`),
+      });
+      workers[index] = worker;
+      options.onWorker?.(worker);
+      worker.process.stderr?.on('data', (data: Buffer) => log(`[worker ${index + 1}] ${data.toString().trimEnd()}`));
+      const seen = { text: '' };
+      worker.process.stdout?.on('data', (data: Buffer) => {
+        seen.text += data.toString();
+      });
+      const match = await waitForOutput(worker, /lease holder (\S+)\)/, seen);
+      workerHolders[index] = match[1] as string;
+      return worker;
+    };
+    await Promise.all(Array.from({ length: options.workers }, (_, index) => startWorker(index)));
     log(`${options.workers} worker(s): ${workerHolders.join(', ')}`);
 
     return {
@@ -347,6 +353,11 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       postgresPid,
       env,
       died,
+      addWorker: async () => {
+        const worker = await startWorker(workers.length);
+        log(`${worker.name} added: ${workerHolders.at(-1)}`);
+        return worker;
+      },
       safehold: (args) =>
         new Promise((resolve, reject) => {
           const child = spawn(process.execPath, [cli, ...args], {

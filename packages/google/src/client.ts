@@ -119,7 +119,7 @@ export function createGoogleClient(options: GoogleClientOptions): GoogleClient {
     logger,
     ...(options.onResponse ? { onResponse: options.onResponse } : {}),
   });
-  const ctx: ApiContext = { transport, endpoints, clock, random, retry, logger };
+  const ctx: ApiContext = { transport, endpoints, clock, random, retry, logger, quotas };
 
   const directory = createDirectoryApi(ctx);
   const gmail = createGmailApi(ctx);

@@ -2,11 +2,14 @@
 // messages.get calls in one multipart/mixed POST, each answered by its own HTTP response inside
 // the multipart answer. Each call still costs its quota units. A part that failed with a
 // retryable error (429, 5xx, rate limit) is fetched again on its own, with the normal retries;
-// a permanent failure (404: message deleted meanwhile) is returned for that id only.
+// a permanent failure (404: message deleted meanwhile) is returned for that id only. A batch
+// answers 200 even when its parts were refused for quota (429 inside): such a refusal is recorded
+// as a backoff like a top-level one (transport.ts), so this process and the others wait it out
+// before the parts are fetched again.
 import { randomBytes } from 'node:crypto';
 import { GoogleApiError, GoogleResponseShapeError, parseErrorBody } from '../errors.ts';
-import { parseRetryAfter } from '../http/retry-policy.ts';
-import { parseJsonText, parseWith } from '../http/transport.ts';
+import { nextDelay, parseRetryAfter } from '../http/retry-policy.ts';
+import { parseJsonText, parseWith, rateLimitScope } from '../http/transport.ts';
 import { operationCost } from '../quota/costs.ts';
 import type { ApiContext } from './api-context.ts';
 import { seg } from './api-context.ts';
@@ -115,6 +118,8 @@ async function oneBatch(
     byIndex.set(index, part);
   });
 
+  await recordPartRefusals(ctx, user, [...byIndex.values()]);
+
   const results: BatchMessageResult[] = [];
   for (const [index, id] of ids.entries()) {
     const part = byIndex.get(index);
@@ -145,6 +150,25 @@ async function oneBatch(
     }
   }
   return results;
+}
+
+/**
+ * Parts Google refused for quota slow this user (or the project) down in every process, as a
+ * refused call would: the longest of their waits (Retry-After, else the first retry's backoff).
+ */
+async function recordPartRefusals(ctx: ApiContext, user: string, parts: readonly BatchPart[]): Promise<void> {
+  const waits = { user: 0, project: 0 };
+  for (const part of parts) {
+    if (part.status < 400) continue;
+    const error = errorOfPart(part, ctx.clock.now());
+    const scope = rateLimitScope(error);
+    if (!scope) continue;
+    const wait = nextDelay(error, 0, ctx.retry, ctx.random) ?? error.retryAfterMs ?? 0;
+    waits[scope] = Math.max(waits[scope], wait);
+  }
+  for (const scope of ['user', 'project'] as const) {
+    if (waits[scope] > 0) await ctx.quotas.rateLimited('gmail', user, scope, waits[scope]);
+  }
 }
 
 function errorOfPart(part: BatchPart, nowMs: number): GoogleApiError {

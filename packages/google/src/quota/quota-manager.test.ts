@@ -5,6 +5,8 @@ import { createMemorySharedBudget } from '../testing/memory-shared-budget.ts';
 import { sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
 import {
   BACKOFF_CACHE_MS,
+  CALLERS_CACHE_MS,
+  CALLERS_TTL_MS,
   createQuotaManager,
   defaultQuotaLimits,
   type QuotaEvent,
@@ -124,6 +126,40 @@ test('no more than the per-user concurrency cap is in flight, other users are no
   assert.equal(peak, 3);
   assert.equal(inFlight, 0);
   assert.equal(quotas.inFlight('gmail', 'ann'), 0);
+});
+
+test('processes calling one user divide its concurrency cap through the shared budget, and take it back when alone', async () => {
+  const clock = createFakeClock();
+  const budget = createMemorySharedBudget(clock);
+  const limits = { gmail: { concurrencyPerUser: 5 } };
+  const managers = Array.from({ length: 2 }, () => createQuotaManager({ clock, project: 'p', limits, shared: budget }));
+  const [first, second] = managers as [QuotaManager, QuotaManager];
+  let peak = 0;
+  const request = async (manager: QuotaManager, ms: number) => {
+    const release = await manager.acquire('gmail', 'ann', 5);
+    peak = Math.max(peak, first.inFlight('gmail', 'ann') + second.inFlight('gmail', 'ann'));
+    await clock.sleep(ms);
+    release();
+  };
+  // Alone, the first takes the whole cap.
+  await Promise.all(Array.from({ length: 10 }, () => request(first, 100)));
+  assert.equal(peak, 5);
+  // Both call the user, the second after the first has said so: each keeps under 2 from then on
+  // (the first once it reads the callers again, within CALLERS_CACHE_MS).
+  clock.advance(CALLERS_CACHE_MS);
+  await request(second, 1);
+  peak = 0;
+  await Promise.all([
+    ...Array.from({ length: 40 }, () => request(first, 200)),
+    ...Array.from({ length: 40 }, () => request(second, 200)),
+  ]);
+  assert.ok(peak <= 5, `never above the user's cap together (${peak})`);
+  assert.ok(peak >= 4, `both use their share (${peak})`);
+  // The second stops calling; once its CALLERS_TTL_MS has passed the first has the whole cap again.
+  clock.advance(CALLERS_TTL_MS + CALLERS_CACHE_MS);
+  peak = 0;
+  await Promise.all(Array.from({ length: 10 }, () => request(first, 100)));
+  assert.equal(peak, 5);
 });
 
 test('the client charges Gmail unit costs and keeps at most 5 requests per user at the server', async (t) => {

@@ -14,6 +14,11 @@
 // that window plus LEASE_MS before it, so they total at most burst + (limit - burst) = limit,
 // however many processes lease. A rate-limit answer seen by one process is recorded there as a
 // backoff that every process waits out before calling (read again at most every BACKOFF_CACHE_MS).
+// The cap on a user's requests in flight is divided among the processes calling that user on that
+// API (a backup in one worker, a restore or an export in another): each says so in the shared
+// budget at most every CALLERS_CACHE_MS while it calls, for CALLERS_TTL_MS, and keeps under
+// max(1, floor(cap / callers)) — so up to `cap` processes together stay under Google's cap.
+import { randomUUID } from 'node:crypto';
 import type { GoogleClock } from '../clock.ts';
 import type { GoogleApiName } from '../scopes.ts';
 import type { SharedQuotaBudget, SharedQuotaKey } from './shared-budget.ts';
@@ -22,6 +27,10 @@ import type { SharedQuotaBudget, SharedQuotaKey } from './shared-budget.ts';
 export const LEASE_MS = 1000;
 /** How long a process trusts what it read of the shared backoffs. */
 export const BACKOFF_CACHE_MS = 1000;
+/** How often a process calling a user says so (and reads how many others do). */
+export const CALLERS_CACHE_MS = 1000;
+/** How long a process counts as calling a user after it last said so. */
+export const CALLERS_TTL_MS = 5000;
 
 export interface ApiQuotaLimits {
   /** Units per minute per user (Infinity = no limit). */
@@ -187,6 +196,38 @@ export function createQuotaManager(options: {
     bucket.stats.lastSpendAt = now;
   }
 
+  /** This manager's name among the callers of the shared budget. */
+  const callerId = randomUUID();
+  /** Per (api, user): how many processes call it, as last read from the shared budget, and when. */
+  const callers = new Map<string, { count: number; checkedAt: number }>();
+  const readingCallers = new Map<string, Promise<number>>();
+
+  /** This process's share of the user's concurrency cap (all of it without a shared budget). */
+  async function concurrencyCap(api: GoogleApiName, user: string): Promise<number> {
+    const cap = limits[api].concurrencyPerUser;
+    if (!shared) return cap;
+    const id = `${api}\n${user}`;
+    const known = callers.get(id);
+    const now = clock.now();
+    let count = known?.count ?? 1;
+    if (!known || now - known.checkedAt >= CALLERS_CACHE_MS) {
+      // One read at a time per (api, user), however many requests arrive meanwhile.
+      let read = readingCallers.get(id);
+      if (!read) {
+        read = shared
+          .callers({ scope: 'user', api, key: user }, callerId, CALLERS_TTL_MS)
+          .then((answer) => {
+            callers.set(id, { count: answer, checkedAt: now });
+            return answer;
+          })
+          .finally(() => readingCallers.delete(id));
+        readingCallers.set(id, read);
+      }
+      count = await read;
+    }
+    return Math.max(1, Math.floor(cap / Math.max(1, count)));
+  }
+
   async function takeSlot(api: GoogleApiName, user: string): Promise<() => void> {
     const id = `${api}\n${user}`;
     let entry = slots.get(id);
@@ -195,9 +236,15 @@ export function createQuotaManager(options: {
       slots.set(id, entry);
     }
     const slot = entry;
-    if (slot.used >= limits[api].concurrencyPerUser) {
-      const startedAt = clock.now();
+    let startedAt: number | undefined;
+    // Again after each wait: the share may have shrunk meanwhile (another process began on the user).
+    for (;;) {
+      const cap = await concurrencyCap(api, user);
+      if (slot.used < cap) break;
+      startedAt ??= clock.now();
       await new Promise<void>((resolve) => slot.waiting.push(resolve));
+    }
+    if (startedAt !== undefined) {
       options.onEvent?.({ type: 'wait', api, user, bucket: 'concurrency', waitMs: clock.now() - startedAt });
     }
     slot.used += 1;

@@ -34,4 +34,10 @@ export interface SharedQuotaBudget {
   backOff(key: SharedQuotaKey, ms: number): Promise<void>;
   /** Milliseconds each key must still wait (0: none), in the order given. */
   backoffs(keys: SharedQuotaKey[]): Promise<number[]>;
+  /**
+   * Records that `caller` (one process's manager) calls `key` (a user's API) for the next
+   * `ttlMs`, and answers how many callers, this one included, are calling it now: the user's
+   * concurrency cap is divided among them.
+   */
+  callers(key: SharedQuotaKey, caller: string, ttlMs: number): Promise<number>;
 }

@@ -7,6 +7,8 @@ import type { SharedQuotaBudget, SharedQuotaKey } from '../quota/shared-budget.t
 export function createMemorySharedBudget(clock: GoogleClock): SharedQuotaBudget & { backOffCalls: number } {
   const buckets = new Map<string, { tokens: number; updatedAt: number }>();
   const backoffs = new Map<string, number>();
+  /** Per key: each caller and until when it counts. */
+  const callers = new Map<string, Map<string, number>>();
   const id = (key: SharedQuotaKey) => `${key.scope}\n${key.api}\n${key.key}`;
   const budget = {
     backOffCalls: 0,
@@ -30,6 +32,13 @@ export function createMemorySharedBudget(clock: GoogleClock): SharedQuotaBudget 
     },
     async backoffs(keys) {
       return keys.map((key) => Math.max(0, (backoffs.get(id(key)) ?? 0) - clock.now()));
+    },
+    async callers(key, caller, ttlMs) {
+      const now = clock.now();
+      const present = callers.get(id(key)) ?? new Map<string, number>();
+      present.set(caller, now + ttlMs);
+      callers.set(id(key), present);
+      return [...present.values()].filter((until) => until > now).length;
     },
   } satisfies SharedQuotaBudget & { backOffCalls: number };
   return budget;

@@ -182,7 +182,11 @@ export const tenantDeleteCommand: Command = {
         const rows = Object.values(report.rows).reduce((sum, n) => sum + n, 0);
         io.stdout.write(
           `Deleted ${report.domain} (tenant ${report.customerId}): ${rows} rows, ${report.auditEntries.deleted} audit ` +
-            `entries, ${report.mails} mails, ${report.repositoryObjects} repository objects.\n`,
+            `entries, ${report.mails} mails, ${report.repositoryObjects} repository objects` +
+            (report.repositoryLocked > 0
+              ? ` (${report.repositoryLocked} more under S3 Object Lock retention: deleted by the daily maintenance when it ends)`
+              : '') +
+            '.\n',
         );
       }
       if (!complete)

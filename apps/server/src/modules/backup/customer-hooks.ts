@@ -5,14 +5,10 @@
 import type { AppContext } from '../../context.ts';
 import type { CustomerHooks, TenantRepositoryStorage } from '../customers/index.ts';
 import { listSharedDriveSubjects } from './directory-subjects.ts';
+import { deleteRepositoryObjects } from './locked-deletions.ts';
 import { ensureSources } from './queue-runs.ts';
 import { deleteUserBackups } from './retention.ts';
-import {
-  countRepositoryObjects,
-  createTenantRepositoryKeys,
-  deleteTenantRepository,
-  tenantRepositoryLocationOf,
-} from './tenant-repository.ts';
+import { countRepositoryObjects, createTenantRepositoryKeys, tenantRepositoryLocationOf } from './tenant-repository.ts';
 
 /**
  * A new tenant gets its repository keys at once; a purged user's backups are deleted (gc
@@ -39,6 +35,6 @@ export function backupCustomerHooks(
 /** The tenant repositories, as tenant deletion sees them. */
 export const tenantRepositoryStorage: TenantRepositoryStorage = {
   locationOf: tenantRepositoryLocationOf,
-  deleteObjects: deleteTenantRepository,
+  deleteObjects: deleteRepositoryObjects,
   countObjects: countRepositoryObjects,
 };

@@ -13,6 +13,7 @@ import type { JobQueue } from '../../jobs/queue.ts';
 import { createCustomersDeps, purgeExpiredLicenses, systemAuditActor } from '../customers/index.ts';
 import { customerIdsWithStatus } from '../tenancy/index.ts';
 import { backupCustomerHooks } from './customer-hooks.ts';
+import { retryLockedDeletions } from './locked-deletions.ts';
 import { pruneByAge } from './retention.ts';
 import { backupItemVersions, type backupTenantState, repositoryPacks, tenantRepositoryKeys } from './tables.ts';
 import { openTenantRepository, type TenantRepositoryDeps } from './tenant-repository.ts';
@@ -124,8 +125,8 @@ export interface MaintenanceReport {
 
 /**
  * The daily job: the grace purge of every tenant's users unlicensed for more than 60 days, then
- * per tenant with a repository the age prune, gc (which releases what both removed) and the
- * verify sample.
+ * the deletion of deleted tenants' objects whose Object Lock retention has ended, then per tenant
+ * with a repository the age prune, gc (which releases what both removed) and the verify sample.
  */
 export async function runMaintenance(
   ctx: AppContext,
@@ -145,6 +146,15 @@ export async function runMaintenance(
   );
   for (const failed of purge.failed) {
     report.failures.push({ customerId: failed.customerId, step: 'grace', error: failed.error });
+  }
+  // Deleted tenants' objects whose Object Lock retention has ended (their rows are gone: no customer id).
+  const locked = await retryLockedDeletions(ctx);
+  for (const failed of locked.failures) {
+    report.failures.push({
+      customerId: '',
+      step: `deleted tenant's repository ${failed.location}`,
+      error: failed.error,
+    });
   }
   for (const { id } of tenants) {
     const steps: Array<[string, () => Promise<unknown>]> = [

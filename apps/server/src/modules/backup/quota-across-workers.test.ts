@@ -15,6 +15,8 @@ import type { GoogleClient } from '@safehold/google';
 import { loadConfig } from '../../config/config.ts';
 import { type Database, openDatabase } from '../../db/database.ts';
 import { createLogger } from '../../logger.ts';
+import { createMetrics, type Metrics } from '../../metrics/metrics.ts';
+import { parseMetrics, sampleValue } from '../../metrics/metrics-text.test-support.ts';
 import { type BackupFixture, backupFixture } from '../../testing/backup.ts';
 import { databaseKinds } from '../../testing/databases.ts';
 import { installationGoogleClient } from '../customers/index.ts';
@@ -57,17 +59,33 @@ describe('Google quota across three workers', { skip: postgresOnly }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Three workers: each its own pool on the test database and its own installation Google client. */
-  async function startWorkers(env: NodeJS.ProcessEnv): Promise<GoogleClient[]> {
+  /**
+   * Three workers: each its own pool on the test database, its own installation Google client and
+   * its own metrics (what its /metrics would show).
+   */
+  async function startWorkers(env: NodeJS.ProcessEnv, metrics: Metrics[] = []): Promise<GoogleClient[]> {
     const workers: GoogleClient[] = [];
     for (let index = 0; index < 3; index++) {
       const url = f.ctx.database.testUrl as string;
       const database = await openDatabase({ kind: 'postgres', url }, { command: 'worker' });
       pools.push(database);
       const config = loadConfig({ SAFEHOLD_DATA_DIR: dir, GOOGLE_SERVICE_ACCOUNT_KEY: keyPath, ...env });
-      workers.push(installationGoogleClient({ config, logger: createLogger({ level: 'silent' }), database }));
+      const own = createMetrics();
+      metrics.push(own);
+      workers.push(
+        installationGoogleClient({ config, logger: createLogger({ level: 'silent' }), database, metrics: own }),
+      );
     }
     return workers;
+  }
+
+  /** What one worker's /metrics says of its waits for quota, by bucket. */
+  async function quotaWaits(metrics: Metrics, bucket: string): Promise<{ waits: number; seconds: number }> {
+    const samples = parseMetrics(await metrics.render());
+    return {
+      waits: sampleValue(samples, 'safehold_google_quota_waits_total', { api: 'gmail', bucket }),
+      seconds: sampleValue(samples, 'safehold_google_quota_wait_seconds_total', { api: 'gmail', bucket }),
+    };
   }
 
   async function readMailbox(google: GoogleClient, user: string): Promise<number> {
@@ -80,12 +98,14 @@ describe('Google quota across three workers', { skip: postgresOnly }, () => {
   }
 
   it('back up a domain while reading one user, never above the per-user or per-project ceiling the emulator counts', async () => {
-    const workers = await startWorkers({ GOOGLE_QUOTA_LIMITS: JSON.stringify(limits) });
+    const metrics: Metrics[] = [];
+    const workers = await startWorkers({ GOOGLE_QUOTA_LIMITS: JSON.stringify(limits) }, metrics);
     const watched = f.users[0]?.email ?? '';
     f.emulator.control.setQuotas({
       enabled: true,
       unitsPerMinute: { gmail: USER_CEILING },
-      // Concurrency per user is kept per process (docs/deployment.md), so the emulator does not cap it here.
+      // This test is about units: the emulator does not cap concurrency (the last test does), as
+      // workers only divide a user's cap once each has seen the others (within a second).
       concurrentPerUser: { gmail: 100 },
     });
     f.emulator.control.counters({ reset: true });
@@ -128,6 +148,13 @@ describe('Google quota across three workers', { skip: postgresOnly }, () => {
     assert.ok(project.peakUnitsPerMinute <= PROJECT_CEILING, `project: ${project.peakUnitsPerMinute} units in 60 s`);
     const refusals = f.emulator.control.requestLog().filter((call) => call.refusedWith !== undefined);
     assert.deepEqual(refusals, [], "the emulator's quota never had to refuse a call");
+    // More than a minute's worth asked means runs waited for the user's bucket: /metrics shows it.
+    const waited = await Promise.all(metrics.map((each) => quotaWaits(each, 'user')));
+    const total = waited.reduce((sum, each) => ({
+      waits: sum.waits + each.waits,
+      seconds: sum.seconds + each.seconds,
+    }));
+    assert.ok(total.waits > 0 && total.seconds > 0, `quota waits on /metrics: ${JSON.stringify(waited)}`);
   });
 
   it('a 429 one worker is answered for a user keeps all three off that user until its Retry-After, and only that user', async () => {
@@ -194,6 +221,108 @@ describe('Google quota across three workers', { skip: postgresOnly }, () => {
     assert.ok(
       log.some((call) => call.user === watched && call.at >= quietUntil),
       'calls for the user resumed after it',
+    );
+  });
+
+  it('a 429 inside a Gmail batch (the batch itself 200) keeps every worker off that user until its Retry-After, as a top-level 429 does', async () => {
+    const metrics: Metrics[] = [];
+    const [batching, reader] = await startWorkers({}, metrics);
+    assert.ok(batching && reader);
+    const watched = f.users[0]?.email ?? '';
+    const ids: string[] = [];
+    for await (const message of batching.gmail.listMessages(watched)) ids.push(message.id);
+    assert.equal(ids.length, 4);
+    // One part of the batch is refused: the emulator answers the batch 200 with a 429 inside.
+    f.emulator.control.setFaults([
+      {
+        endpoint: 'gmail.users.messages.get',
+        user: watched,
+        errorRate: 1,
+        status: 429,
+        message: 'User-rate limit exceeded.',
+        retryAfterSeconds: RETRY_AFTER_SECONDS,
+        times: 1,
+      },
+    ]);
+    f.emulator.control.counters({ reset: true });
+    const refusal = () => f.emulator.control.requestLog().find((call) => call.refusedWith !== undefined);
+    // A second worker starts reading the user a second after the refusal: well inside its Retry-After.
+    const readLater = async () => {
+      while (!refusal()) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      return readMailbox(reader, watched);
+    };
+    const [results, read] = await Promise.all([batching.gmail.batchGetRawMessages(watched, ids), readLater()]);
+    f.emulator.control.setFaults([]);
+    assert.deepEqual(
+      results.map((result) => result.ok),
+      [true, true, true, true],
+      'the refused part was fetched again',
+    );
+    assert.equal(read, 4);
+
+    const log = f.emulator.control.requestLog();
+    const refused = log.filter((call) => call.refusedWith !== undefined);
+    assert.deepEqual(
+      refused.map((call) => [call.endpoint, call.refusedWith]),
+      [['gmail.users.messages.get', 429]],
+      'the one injected 429, inside the batch',
+    );
+    const refusedAt = refused[0]?.at ?? 0;
+    // The batch's own parts reach the emulator together with the refusal; after them, no call for
+    // the user (the refused part fetched alone, the other worker's reads) until the Retry-After.
+    const after = log.filter((call) => call.user === watched && call.at > refusedAt + 500);
+    assert.ok(after.length > 0, 'calls for the user resumed');
+    assert.deepEqual(
+      after
+        .filter((call) => call.at < refusedAt + RETRY_AFTER_SECONDS * 1000)
+        .map((call) => `${call.endpoint} +${call.at - refusedAt} ms`),
+      [],
+      'no worker called for the user during the backoff',
+    );
+    // Both workers waited it out, and their /metrics say so.
+    for (const each of metrics.slice(0, 2)) assert.ok((await quotaWaits(each, 'backoff')).waits > 0);
+  });
+
+  it("workers calling one user at once divide its concurrency cap: Google's cap of 5 in flight is never exceeded", async () => {
+    const workers = await startWorkers({});
+    const watched = f.users[1]?.email ?? '';
+    const ids: string[] = [];
+    for await (const message of workers[0]?.gmail.listMessages(watched) ?? []) ids.push(message.id);
+    // Each call holds one of the user's 5 slots at the emulator for 300 ms.
+    f.emulator.control.setQuotas({
+      enabled: true,
+      unitsPerMinute: { gmail: 1_000_000 },
+      concurrentPerUser: { gmail: 5 },
+    });
+    f.emulator.control.setFaults([{ endpoint: 'gmail.users.messages.get', latencyMs: 300 }]);
+    try {
+      // Each worker begins on the user (and says so); a second later each knows of the others.
+      for (const google of workers) await google.gmail.getMessage(watched, ids[0] ?? '', { format: 'minimal' });
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      f.emulator.control.counters({ reset: true });
+      // Then each fires 5 requests at once, three times: 15 at once if each kept the whole cap.
+      const burst = (google: GoogleClient) =>
+        Promise.all(
+          Array.from({ length: 5 }, (_, i) =>
+            google.gmail.getMessage(watched, ids[i % ids.length] ?? '', { format: 'minimal' }),
+          ),
+        );
+      for (let round = 0; round < 3; round++) await Promise.all(workers.map(burst));
+    } finally {
+      f.emulator.control.setFaults([]);
+      f.emulator.control.setQuotas({ enabled: false });
+    }
+    const log = f.emulator.control.requestLog().filter((call) => call.user === watched);
+    assert.equal(
+      log.filter((call) => call.endpoint === 'gmail.users.messages.get').length,
+      45,
+      'every request went out once',
+    );
+    assert.deepEqual(
+      log.filter((call) => call.refusedWith !== undefined).map((call) => `${call.endpoint} ${call.refusedWith}`),
+      [],
+      'the emulator never refused one for concurrency',
     );
   });
 });

@@ -83,6 +83,15 @@ export async function runSourceBackup(
       .where(and(eq(backupRuns.id, runId), eq(backupRuns.status, 'queued')));
     return { runId, sourceId: source.id, status: 'failed', error: ALREADY_RUNNING_REASON };
   }
+  // Each process says when it took and gave up a source's lease (with its holder id), so an
+  // operator — and the scale-out test — can see who ran a source when.
+  const leaseLog = ctx.logger.child({
+    component: 'backup',
+    runId,
+    sourceId: source.id,
+    leaseHolder: await ctx.database.leases.self(),
+  });
+  leaseLog.info('backup run lease taken');
   // The lease is renewed while the run lives; a worker that dies stops renewing it.
   const renewal = setInterval(
     () => {
@@ -104,6 +113,7 @@ export async function runSourceBackup(
       .set({ leaseExpiresAt: null, leaseHolder: null })
       .where(eq(backupRuns.id, runId))
       .catch((failure: unknown) => ctx.logger.warn({ err: failure, runId }, 'backup run lease not released'));
+    leaseLog.info('backup run lease released');
   }
 }
 

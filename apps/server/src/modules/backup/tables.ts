@@ -294,3 +294,18 @@ export const sharedDrives = pgTable(
   },
   (table) => [primaryKey({ columns: [table.customerId, table.driveId] })],
 );
+
+/**
+ * Repositories of deleted tenants that S3 Object Lock still holds objects of: tenant deletion
+ * leaves what is within its retention (the store would refuse the delete) and records the
+ * location here; the daily maintenance deletes the rest once `retry_after` (the latest
+ * retain-until date seen) has passed, and drops the row when nothing is left. No customer_id
+ * column (the tenant's rows are gone, so is the tenant; the location ends in its id); without
+ * its keys the objects are unreadable.
+ */
+export const pendingRepositoryDeletions = pgTable('pending_repository_deletions', {
+  location: text('location').primaryKey(),
+  lockedObjects: integer('locked_objects').notNull(),
+  retryAfter: timestamp('retry_after', { withTimezone: true }).notNull(),
+  recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull(),
+});

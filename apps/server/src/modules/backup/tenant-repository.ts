@@ -150,33 +150,50 @@ export async function tenantRepositoryLocationOf(db: Db, customerId: string): Pr
   return row?.location ?? null;
 }
 
+/** What deleting a repository's objects did: how many went, and how many Object Lock kept. */
+export interface RepositoryDeletion {
+  deleted: number;
+  /** Objects within their S3 Object Lock retention, left in place. */
+  locked: number;
+  /** The latest retain-until date among them (null when the store refused without telling). */
+  lockedUntil: Date | null;
+}
+
 /**
  * Deletes every object of a tenant's repository (packs, indexes, snapshots, config) once its
- * keys are gone: what was unreadable is now also not there. Returns how many objects it deleted.
- * With S3 Object Lock, packs and manifests still within their retention are left (no delete is
- * tried before the date; the store would refuse it): the caller counts them as remaining, and
- * they are unreadable without the keys (docs/deployment.md "Immutable backups").
+ * keys are gone: what was unreadable is now also not there. With S3 Object Lock, objects still
+ * within their retention are skipped and counted — no delete is tried before the date, and a
+ * store that refuses one anyway (403) counts the same — rather than failing the deletion; they
+ * are unreadable without the keys (docs/deployment.md "Immutable backups") and a later call
+ * deletes them (tenantRepositoryStorage records the location for the daily maintenance).
  */
-export async function deleteTenantRepository(location: string): Promise<number> {
+export async function deleteTenantRepository(location: string, now: Date = new Date()): Promise<RepositoryDeletion> {
   const backend = await backendFromUrl(location);
-  let deleted = 0;
+  const result: RepositoryDeletion = { deleted: 0, locked: 0, lockedUntil: null };
+  const keep = (until: Date | null) => {
+    result.locked++;
+    if (until && (!result.lockedUntil || until > result.lockedUntil)) result.lockedUntil = until;
+  };
   try {
-    const now = Date.now();
     for await (const object of backend.list('')) {
       const until = (await backend.retainedUntil?.(object.name)) ?? null;
-      if (until && until.getTime() > now) continue;
+      if (until && until.getTime() > now.getTime()) {
+        keep(until);
+        continue;
+      }
       try {
         await backend.delete(object.name);
       } catch (error) {
-        if (error instanceof RepositoryError && error.code === 'locked') continue;
-        throw error;
+        if (!(error instanceof RepositoryError && error.code === 'locked')) throw error;
+        keep(null);
+        continue;
       }
-      deleted++;
+      result.deleted++;
     }
   } finally {
     await backend.close?.();
   }
-  return deleted;
+  return result;
 }
 
 /** How many objects remain in a repository location (0 after deleteTenantRepository). */

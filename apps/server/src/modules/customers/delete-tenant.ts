@@ -36,6 +36,12 @@ export interface TenantDeletionReport {
   mails: number;
   jobs: number;
   repositoryObjects: number;
+  /**
+   * Repository objects S3 Object Lock retains past the deletion: left in place (unreadable without
+   * the keys) and deleted by the daily maintenance once their retention ends. Not counted as
+   * remaining.
+   */
+  repositoryLocked: number;
   /** What the verification found left afterwards, per place; empty when the deletion is complete. */
   remaining: Record<string, number>;
 }
@@ -44,8 +50,11 @@ export interface TenantDeletionReport {
 export interface TenantRepositoryStorage {
   /** Where the tenant's repository is, or null when it has none yet. */
   locationOf(db: Db, customerId: string): Promise<string | null>;
-  /** Removes every object of the repository at `location`; returns how many. */
-  deleteObjects(location: string): Promise<number>;
+  /**
+   * Removes every object of the repository at `location` it may: how many, and how many Object
+   * Lock retains (their deletion is retried later).
+   */
+  deleteObjects(ctx: Pick<AppContext, 'db' | 'clock'>, location: string): Promise<{ deleted: number; locked: number }>;
   countObjects(location: string): Promise<number>;
 }
 
@@ -60,7 +69,7 @@ export interface TenantFiles {
 }
 
 export async function deleteTenant(
-  ctx: Pick<AppContext, 'db' | 'audit'>,
+  ctx: Pick<AppContext, 'db' | 'audit' | 'clock'>,
   files: TenantFiles,
   actor: Actor,
   auditActor: AuditActor,
@@ -106,11 +115,11 @@ export async function deleteTenant(
   });
 
   // The keys are gone with the commit, so the repository is unreadable; now it goes too.
-  const repositoryObjects = location ? await files.repository.deleteObjects(location) : 0;
+  const repository = location ? await files.repository.deleteObjects(ctx, location) : { deleted: 0, locked: 0 };
   await files.deleteExportFiles(customerId);
   const remaining = await remainingInDatabase(ctx.db, customerId);
   const leftInRepository = location ? await files.repository.countObjects(location) : 0;
-  if (leftInRepository > 0) remaining.repository = leftInRepository;
+  if (leftInRepository > repository.locked) remaining.repository = leftInRepository - repository.locked;
   const complete = Object.keys(remaining).length === 0;
   await ctx.audit.record({
     ...auditActor,
@@ -118,9 +127,16 @@ export async function deleteTenant(
     action: 'customer.delete.verified',
     target: domain,
     result: complete ? 'success' : 'failure',
-    details: { customerId, repositoryObjects, remaining },
+    details: { customerId, repositoryObjects: repository.deleted, repositoryLocked: repository.locked, remaining },
   });
-  return { customerId, domain, ...deleted, repositoryObjects, remaining };
+  return {
+    customerId,
+    domain,
+    ...deleted,
+    repositoryObjects: repository.deleted,
+    repositoryLocked: repository.locked,
+    remaining,
+  };
 }
 
 /** Rows of the tenant still anywhere in the database, per table (only tables with some). */

@@ -6,7 +6,7 @@
 // read models (overview.ts, users-query.ts) and its HTTP API (routes.ts). The tenant rows
 // themselves are tenancy's. It also owns the installation's Google client (google-client.ts)
 // and the Google quota its processes share on PostgreSQL (quota-budget.ts: the tables
-// google_quota_buckets and google_quota_backoffs).
+// google_quota_buckets, google_quota_backoffs and google_quota_callers).
 export {
   type AccessControls,
   accessControlsOf,

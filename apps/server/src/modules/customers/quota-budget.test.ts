@@ -75,6 +75,19 @@ forEachDatabase('the shared Google quota budget', (kind) => {
     assert.ok(annWait !== undefined && annWait > 3_500_000, `the longer backoff stays (${annWait} ms)`);
     assert.deepEqual([projectWait, driveWait], [0, 0]);
   });
+
+  it('callers of a user count while they last said so, each once, per API and user', async () => {
+    const key = { scope: 'user' as const, api: 'gmail' as const, key: 'cat@callers.test' };
+    assert.equal(await budget.callers(key, 'worker-1', 60_000), 1, 'the first caller alone');
+    assert.equal(await budget.callers(key, 'worker-2', 60_000), 2);
+    assert.equal(await budget.callers(key, 'worker-1', 60_000), 2, 'saying it again counts once');
+    assert.equal(await budget.callers({ ...key, api: 'drive' }, 'worker-3', 60_000), 1, 'another API');
+    assert.equal(await budget.callers({ ...key, key: 'dan@callers.test' }, 'worker-3', 60_000), 1, 'another user');
+    // A caller whose time ran out no longer counts (a stopped or dead process).
+    assert.equal(await budget.callers(key, 'worker-4', 2000), 3);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    assert.equal(await budget.callers(key, 'worker-1', 60_000), 2);
+  });
 });
 
 /** Another pool on the same PostgreSQL database: what another process would have. */

@@ -1,11 +1,12 @@
 // The Google quota budget every process of an installation shares (SharedQuotaBudget of
-// @safehold/google), in the tables google_quota_buckets and google_quota_backoffs. Each lease is
-// one UPDATE … RETURNING that refills the bucket by the database clock and takes the units, so
-// processes never read-then-write a stale balance and their own clocks never count.
+// @safehold/google), in the tables google_quota_buckets, google_quota_backoffs and
+// google_quota_callers. Each lease is one UPDATE … RETURNING that refills the bucket by the
+// database clock and takes the units, so processes never read-then-write a stale balance and
+// their own clocks never count.
 import type { SharedQuotaBudget, SharedQuotaKey } from '@safehold/google';
 import { and, eq, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.ts';
-import { googleQuotaBackoffs, googleQuotaBuckets } from './tables.ts';
+import { googleQuotaBackoffs, googleQuotaBuckets, googleQuotaCallers } from './tables.ts';
 
 function keyIs(table: typeof googleQuotaBuckets | typeof googleQuotaBackoffs, key: SharedQuotaKey): SQL {
   return and(eq(table.scope, key.scope), eq(table.api, key.api), eq(table.key, key.key)) as SQL;
@@ -58,6 +59,27 @@ export function createPostgresQuotaBudget(db: Db): SharedQuotaBudget {
           target: [googleQuotaBackoffs.scope, googleQuotaBackoffs.api, googleQuotaBackoffs.key],
           set: { until: sql`greatest(${googleQuotaBackoffs.until}, excluded.until)` },
         });
+    },
+
+    async callers(key, caller, ttlMs) {
+      const until = sql`${now} + ${Math.ceil(ttlMs)} * interval '1 millisecond'`;
+      const sameKey = and(eq(googleQuotaCallers.api, key.api), eq(googleQuotaCallers.key, key.key)) as SQL;
+      await db
+        .insert(googleQuotaCallers)
+        .values({ api: key.api, key: key.key, caller, until })
+        .onConflictDoUpdate({
+          target: [googleQuotaCallers.api, googleQuotaCallers.key, googleQuotaCallers.caller],
+          set: { until: sql`excluded.until` },
+        });
+      const [row] = await db
+        .select({ callers: sql<number>`count(*) filter (where ${googleQuotaCallers.until} > ${now})::int` })
+        .from(googleQuotaCallers)
+        .where(sameKey);
+      // Callers long gone (a process that stopped, or died) go now, a few at a time.
+      await db
+        .delete(googleQuotaCallers)
+        .where(and(sameKey, sql`${googleQuotaCallers.until} < ${now} - interval '1 hour'`));
+      return Math.max(1, Number(row?.callers ?? 1));
     },
 
     async backoffs(keys) {

@@ -137,3 +137,21 @@ export const googleQuotaBackoffs = pgTable(
   },
   (table) => [primaryKey({ columns: [table.scope, table.api, table.key] })],
 );
+
+/**
+ * The processes calling a user's API now (a backup, a restore, an export in different workers):
+ * each says so at most once a second while it calls, for a few seconds, and divides the user's
+ * concurrency cap by how many there are (quota-manager.ts). `caller` is one process's quota
+ * manager; rows expired for an hour are removed by the next caller of the same user and API.
+ */
+export const googleQuotaCallers = pgTable(
+  'google_quota_callers',
+  {
+    api: text('api').notNull(),
+    /** The user's email. */
+    key: text('key').notNull(),
+    caller: text('caller').notNull(),
+    until: timestamp('until', { withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.api, table.key, table.caller] })],
+);
