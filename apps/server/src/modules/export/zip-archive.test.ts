@@ -9,13 +9,20 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createZipArchive, type ZipArchiveOptions } from './zip-archive.ts';
+import { createZipArchive, looksLikeBase64, type ZipArchiveOptions } from './zip-archive.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'safehold-zip-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const text = Buffer.from('From: a@example.com\r\nSubject: hello\r\n\r\n'.repeat(2000));
 const random = randomBytes(300_000);
+/** A message carrying an attachment: base64 lines of 76 characters (deflated with Huffman coding only). */
+const withAttachment = Buffer.from(
+  `Subject: photo\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n\r\n${random
+    .subarray(0, 200_000)
+    .toString('base64')
+    .replace(/.{76}/g, '$&\r\n')}\r\n`,
+);
 /** A 3.5 MiB source in chunks of 64 KiB: several deflate pieces. */
 const longText = Buffer.from('line of a long mailbox, repeated and numbered: '.repeat(80_000));
 const chunksOf = (data: Buffer, size: number) =>
@@ -34,6 +41,12 @@ const entries: Array<{
 }> = [
   { path: 'mail/messages/text.eml', data: text, add: (data) => data },
   { path: 'drive/random.bin', data: random, add: (data) => data },
+  { path: 'mail/messages/attachment.eml', data: withAttachment, add: (data) => data },
+  {
+    path: 'mail/mbox/Photos.mbox',
+    data: Buffer.concat([withAttachment, text, withAttachment]),
+    add: (data) => chunksOf(data, 100_000),
+  },
   { path: 'drive/empty.txt', data: Buffer.alloc(0), add: (data) => data },
   { path: 'mail/mbox/INBOX.mbox', data: longText, add: (data) => slowly(chunksOf(data, 64 * 1024)) },
   { path: 'mail/mbox/Équipe/Зима 日本.mbox', data: text, add: (data) => chunksOf(data, 1000) },
@@ -111,11 +124,19 @@ describe('zip archive', () => {
       read.every((entry) => !entry.zip64),
       'no ZIP64 records in a small zip',
     );
-    // Text is deflated; random bytes are stored rather than made larger.
-    assert.ok(size < text.length * 2 + random.length + 20_000 + longText.length / 10, `zip of ${size} bytes`);
+    // Text is deflated to next to nothing, base64 to about 3/4; random bytes are stored rather than made larger.
+    const expected = 2 * random.length + 3 * withAttachment.length * 0.8 + 60_000;
+    assert.ok(size < expected, `zip of ${size} bytes, expected under ${expected}`);
     const listing = execFileSync('/usr/bin/unzip', ['-v', file], { encoding: 'utf8' });
     assert.match(listing, /Stored.*drive\/random\.bin/);
     assert.match(listing, /Defl:N.*mail\/messages\/text\.eml/);
+  });
+
+  it('tells base64 through and through (an attachment) from text and short content', () => {
+    assert.equal(looksLikeBase64(withAttachment), true);
+    assert.equal(looksLikeBase64(text), false);
+    assert.equal(looksLikeBase64(Buffer.concat([text, withAttachment.subarray(0, 30_000)])), false);
+    assert.equal(looksLikeBase64(Buffer.from('QUJD'.repeat(1000))), false, 'under 16 KiB: not worth telling');
   });
 
   it('writes ZIP64 records readers accept, and offsets past 4 GiB after a prefix', async () => {
