@@ -184,6 +184,11 @@ describe('zip archive', () => {
     await assert.rejects(other.add('../outside.txt', text), /relative/);
     await assert.rejects(other.add('/etc/passwd', text), /relative/);
     other.abort(new Error('stop'));
+
+    const finished = createZipArchive(path.join(dir, 'finished.zip'));
+    await finished.add('only.txt', text);
+    await finished.finish();
+    await assert.rejects(finished.add('late.txt', text), /finished/);
   });
 
   it('an aborted signal stops the archive: the next entry is refused', async () => {

@@ -343,8 +343,13 @@ export function createZipArchive(file: string, options: ZipArchiveOptions = {}):
   const onAbort = () =>
     fail(options.signal?.reason instanceof Error ? options.signal.reason : new Error('export aborted'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  let finishing = false;
   const check = () => {
     if (failure) throw failure;
+  };
+  const checkOpen = () => {
+    check();
+    if (finishing) throw new Error('the zip is finished: no entry can be added');
   };
 
   /** Runs `write` after everything before it; a failure stops every later write. */
@@ -479,7 +484,7 @@ export function createZipArchive(file: string, options: ZipArchiveOptions = {}):
 
   return {
     async add(path, source, entryOptions = {}) {
-      check();
+      checkOpen();
       const compress = entryOptions.compress ?? true;
       const mtime = entryOptions.mtime ?? new Date();
       // Sizes of 4 GiB and more only stream (a buffer's header would need its ZIP64 sizes up front).
@@ -490,7 +495,7 @@ export function createZipArchive(file: string, options: ZipArchiveOptions = {}):
     },
 
     addDirectory(path, entryOptions = {}) {
-      check();
+      checkOpen();
       const name = entryName(path, true);
       inTurn(async (out) => {
         const record: CentralRecord = {
@@ -510,6 +515,8 @@ export function createZipArchive(file: string, options: ZipArchiveOptions = {}):
     },
 
     async finish() {
+      checkOpen();
+      finishing = true;
       await tail;
       check();
       const out = await opened;
