@@ -29,6 +29,7 @@ import {
   wrapKeys,
 } from './keys.ts';
 import type { BlobType, PackRecord } from './pack.ts';
+import { readMany } from './read-many.ts';
 import { type RepositoryConfig, readConfig, readPlans, type Snapshot, takeLock } from './repository-config.ts';
 import type { RepositoryCore } from './repository-core.ts';
 import { type SnapshotInput, SnapshotStore } from './snapshots.ts';
@@ -299,6 +300,11 @@ export class Repository {
 
   readChunks(id: string): AsyncGenerator<Buffer> {
     return this.reader.readChunks(id);
+  }
+
+  /** Whole items in order, with two index look-ups and two worker round trips in all (read-many.ts). */
+  readMany(ids: readonly string[]): Promise<Buffer[]> {
+    return readMany(this.reader, ids);
   }
 
   // ---- the index (blob-index.ts) -------------------------------------------------------

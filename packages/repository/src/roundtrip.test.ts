@@ -100,6 +100,48 @@ describe('round trips', () => {
     await repo.flush();
   });
 
+  test('readMany gives each item whole and in order: split mail, files of many chunks, objects, empty, repeated ids', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            mimeMessage.map((raw) => ({ kind: 'mail' as const, raw })),
+            fc
+              .integer({ min: 0, max: 2_500_000 })
+              .map((size) => ({ kind: 'file' as const, raw: Buffer.alloc(size, size % 251) })),
+            fc
+              .jsonValue()
+              .map((value) => ({ kind: 'object' as const, raw: Buffer.from(JSON.stringify(value ?? null)) })),
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
+        fc.boolean(),
+        async (items, flushFirst) => {
+          const ids: string[] = [];
+          for (const item of items) {
+            if (item.kind === 'mail') ids.push(await repo.putMail(item.raw));
+            else if (item.kind === 'file')
+              ids.push(
+                await repo.putFile(
+                  (async function* () {
+                    yield item.raw;
+                  })(),
+                ),
+              );
+            else ids.push(await repo.putObject(JSON.parse(item.raw.toString())));
+          }
+          if (flushFirst) await repo.flush();
+          const asked = [...ids, ids[0] as string];
+          const back = await repo.readMany(asked);
+          assert.equal(back.length, asked.length);
+          for (const [i, id] of asked.entries()) assert.ok(back[i]?.equals(await repo.readAll(id)), `item ${i}`);
+        },
+      ),
+      { numRuns: 15 },
+    );
+    await assert.rejects(repo.readMany(['0'.repeat(64)]), /not in the repository/);
+  });
+
   test('random files streamed in random pieces come back byte for byte', async () => {
     await fc.assert(
       fc.asyncProperty(

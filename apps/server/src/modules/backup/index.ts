@@ -51,6 +51,8 @@ export {
   itemVersions,
   readVersionBytes,
   readVersionObject,
+  readVersionObjects,
+  readVersionsBytes,
   resolveBackupPoint,
   sourceById,
   type VersionFilter,

@@ -293,12 +293,29 @@ export function readVersionBytes(repository: Repository, version: ItemVersion): 
   return repository.readChunks(version.objectId);
 }
 
+/** The stored bytes of many mail or file versions (each small enough to hold), in order, with one repository call. */
+export function readVersionsBytes(repository: Repository, versions: readonly ItemVersion[]): Promise<Buffer[]> {
+  return repository.readMany(versions.map((version) => version.objectId));
+}
+
 /** The stored JSON of an object version (event, contact, Drive folder). */
 export async function readVersionObject(
   repository: Repository,
   version: ItemVersion,
 ): Promise<Record<string, unknown>> {
-  const value = await repository.readObject(version.objectId);
+  return asObject(await repository.readObject(version.objectId), version);
+}
+
+/** The stored JSON of many object versions, in order, with one repository call. */
+export async function readVersionObjects(
+  repository: Repository,
+  versions: readonly ItemVersion[],
+): Promise<Array<Record<string, unknown>>> {
+  const contents = await readVersionsBytes(repository, versions);
+  return contents.map((content, i) => asObject(JSON.parse(content.toString()), versions[i] as ItemVersion));
+}
+
+function asObject(value: unknown, version: ItemVersion): Record<string, unknown> {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw new Error(`item ${version.itemKey} version ${version.version} is not a JSON object`);
   }

@@ -25,6 +25,8 @@ import {
   isNarrowed,
   readVersionBytes,
   readVersionObject,
+  readVersionObjects,
+  readVersionsBytes,
   resolveBackupPoint,
   selectionPrefilter,
   selectVersions,
@@ -36,6 +38,7 @@ import { icsFooter, icsHeader, renderVevent, TimeZones } from './ics.ts';
 import { driveFileInfo, mailFileName, messageDate } from './item-files.ts';
 import { MboxrdEncoder, mboxFromLine } from './mbox.ts';
 import { renderVcard } from './vcard.ts';
+import { writeAll } from './write-all.ts';
 import { worthCompressing, type ZipArchive, type ZipEntryResult } from './zip-archive.ts';
 
 export const exportServices = ['gmail', 'drive', 'calendar', 'contacts'] as const satisfies readonly BackupService[];
@@ -172,7 +175,8 @@ const csvHeader = csvRecord(['path', 'service', 'item_key', 'version', 'size', '
 /**
  * Appends to spool files: buffered per file (flushed at 256 KiB, or all at once past 16 MiB
  * buffered) and written through a bounded set of open handles, since a mailbox can have
- * thousands of labels and a message is appended to each of its labels' files.
+ * thousands of labels and a message is appended to each of its labels' files. Bytes are kept
+ * as handed in, not copied: a message's bytes go to each of its labels' buffers as views.
  */
 class SpoolFiles {
   private readonly handles = new Map<string, FileHandle>();
@@ -186,20 +190,22 @@ class SpoolFiles {
     this.dir = dir;
   }
 
-  async append(key: string, data: Uint8Array | string): Promise<void> {
-    const bytes =
-      typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    if (bytes.length === 0) return;
+  /** Appends `data`, which must not change afterwards (it is written later, as it is). */
+  async append(key: string, ...data: Array<Uint8Array | string>): Promise<void> {
+    const parts = data.map((part) =>
+      typeof part === 'string' ? Buffer.from(part) : Buffer.from(part.buffer, part.byteOffset, part.byteLength),
+    );
+    const bytes = parts.reduce((sum, part) => sum + part.length, 0);
+    if (bytes === 0) return;
     if (!this.files.has(key)) this.files.set(key, path.join(this.dir, `spool-${this.next++}`));
     let buffer = this.buffers.get(key);
     if (!buffer) {
       buffer = { parts: [], bytes: 0 };
       this.buffers.set(key, buffer);
     }
-    // Copied: a chunk handed in may be reused by its producer.
-    buffer.parts.push(Buffer.from(bytes));
-    buffer.bytes += bytes.length;
-    this.buffered += bytes.length;
+    buffer.parts.push(...parts);
+    buffer.bytes += bytes;
+    this.buffered += bytes;
     if (buffer.bytes >= 256 * 1024) await this.flush(key);
     else if (this.buffered >= 16 * 1024 * 1024) for (const name of [...this.buffers.keys()]) await this.flush(name);
   }
@@ -221,7 +227,7 @@ class SpoolFiles {
       handle = await open(this.files.get(key) as string, 'a', 0o600);
     }
     this.handles.set(key, handle);
-    await handle.write(Buffer.concat(buffer.parts));
+    await writeAll(handle, buffer.parts);
   }
 
   /** Writes out everything buffered and closes the files (they can be read after this). */
@@ -232,39 +238,53 @@ class SpoolFiles {
   }
 }
 
-/** Items up to this size are read ahead whole (in parallel); larger ones are streamed at their turn. */
+/** Items up to this size are read ahead whole (in batches); larger ones are streamed at their turn. */
 const readAheadMaxBytes = 4 * 1024 * 1024;
-const readAheadWindow = 16;
+/** A batch: this many items, or about this many bytes, read with one repository call. */
+const batchItems = 32;
+const batchBytes = 4 * 1024 * 1024;
+/** Batches being read while the items of an earlier one are written. */
+const batchesAhead = 2;
 
 /**
- * Starts loading the next `window` items while the current one is written: reading an item is
- * a few index look-ups and decryptions, mostly waiting, so overlapping them is what makes an
- * export fast. `load` returns null for an item to stream instead (too large to hold).
+ * Reads the versions ahead of the one being written, in batches: one repository call per
+ * batch (two index look-ups, two worker round trips) instead of per item, and the next batches
+ * read while the current one is written — reading is mostly waiting, so overlapping it with
+ * the zip is what makes an export fast. A version larger than readAheadMaxBytes comes with
+ * `loaded: null`: its content is streamed at its turn.
  */
-export async function* readAhead<T, R>(
-  source: AsyncIterable<T>,
-  load: (item: T) => Promise<R> | null,
-  window = readAheadWindow,
-): AsyncGenerator<{ item: T; loaded: Promise<R> | null }> {
-  const queue: Array<{ item: T; loaded: Promise<R> | null }> = [];
-  for await (const item of source) {
-    const loaded = load(item);
+export async function* readAhead<R>(
+  source: AsyncIterable<ItemVersion>,
+  loadBatch: (versions: ItemVersion[]) => Promise<R[]>,
+): AsyncGenerator<{ item: ItemVersion; loaded: R | null }> {
+  type Batch = { items: Array<{ item: ItemVersion; held: boolean }>; loaded: Promise<R[]> };
+  const pending: Batch[] = [];
+  let current: Batch['items'] = [];
+  let bytes = 0;
+  const close = () => {
+    if (current.length === 0) return;
+    const held = current.filter((entry) => entry.held).map((entry) => entry.item);
+    const loaded = held.length > 0 ? loadBatch(held) : Promise.resolve([]);
     // Awaited when its turn comes; until then a failure must not count as unhandled.
-    loaded?.catch(() => {});
-    queue.push({ item, loaded });
-    if (queue.length > window) yield queue.shift() as { item: T; loaded: Promise<R> | null };
+    loaded.catch(() => {});
+    pending.push({ items: current, loaded });
+    current = [];
+    bytes = 0;
+  };
+  async function* drain(batch: Batch): AsyncGenerator<{ item: ItemVersion; loaded: R | null }> {
+    const values = await batch.loaded;
+    let next = 0;
+    for (const { item, held } of batch.items) yield { item, loaded: held ? (values[next++] as R) : null };
   }
-  yield* queue;
-}
-
-async function readAll(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return Buffer.concat(parts);
-}
-
-function bytesOf(repository: Repository, version: ItemVersion): Promise<Buffer> | null {
-  return version.size <= readAheadMaxBytes ? readAll(readVersionBytes(repository, version)) : null;
+  for await (const item of source) {
+    const held = item.size <= readAheadMaxBytes;
+    current.push({ item, held });
+    if (held) bytes += item.size;
+    if (current.length >= batchItems || bytes >= batchBytes) close();
+    if (pending.length > batchesAhead) yield* drain(pending.shift() as Batch);
+  }
+  close();
+  while (pending.length > 0) yield* drain(pending.shift() as Batch);
 }
 
 /** Labels a message is filed under in the export (one mbox each); unlabelled mail is "Archived". */
@@ -310,30 +330,34 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
     options.signal?.throwIfAborted();
     if (entry.service === 'gmail') {
       const mailboxes = new Map<string, string>();
-      for await (const { item: version, loaded } of readAhead(versions(entry), (v) => bytesOf(repository, v))) {
+      for await (const { item: version, loaded } of readAhead(versions(entry), (batch) =>
+        readVersionsBytes(repository, batch),
+      )) {
         options.signal?.throwIfAborted();
         const labels = mboxLabels(version);
-        for (const label of labels) {
-          if (!mailboxes.has(label)) mailboxes.set(label, `mbox:${label}`);
-          await spool.append(
-            `mbox:${label}`,
-            mboxFromLine(String(version.metadata.from ?? ''), messageDate(version) ?? new Date(0)),
-          );
-        }
+        const fromLine = mboxFromLine(String(version.metadata.from ?? ''), messageDate(version) ?? new Date(0));
+        for (const label of labels) if (!mailboxes.has(label)) mailboxes.set(label, `mbox:${label}`);
         const encoder = new MboxrdEncoder();
+        /** The message quoted into each of its labels' mboxes as it passes. */
+        const toMailboxes = async (parts: Buffer[]) => {
+          for (const label of labels) await spool.append(`mbox:${label}`, ...parts);
+        };
+        await toMailboxes([Buffer.from(fromLine)]);
         async function* tee(): AsyncGenerator<Buffer> {
-          const chunks = loaded ? [await loaded] : readVersionBytes(repository, version);
-          for await (const chunk of chunks) {
-            const quoted = encoder.push(chunk);
-            for (const label of labels) await spool.append(`mbox:${label}`, quoted);
+          for await (const chunk of readVersionBytes(repository, version)) {
+            await toMailboxes(encoder.pushParts(chunk));
             yield chunk;
           }
-          const rest = encoder.end();
-          for (const label of labels) await spool.append(`mbox:${label}`, rest);
         }
+        let content: Buffer | AsyncIterable<Buffer>;
+        if (loaded) {
+          await toMailboxes(encoder.pushParts(loaded));
+          content = loaded;
+        } else content = tee();
         // Unique without bookkeeping: the message id is part of the name.
         const zipPath = `mail/messages/${mailFileName(version)}`;
-        const result = await archive.add(zipPath, tee(), { mtime: messageDate(version) ?? entry.point.at });
+        const result = await archive.add(zipPath, content, { mtime: messageDate(version) ?? entry.point.at });
+        await toMailboxes([encoder.end()]);
         await record({
           path: zipPath,
           service: 'gmail',
@@ -350,7 +374,9 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
         // Nested labels ("Clients/Acme") become folders: mail/mbox/Clients/Acme.mbox.
         const segments = label.split('/').map(safeSegment);
         const zipPath = paths.take(['mail', 'mbox', ...segments.slice(0, -1), `${segments.at(-1)}.mbox`]);
-        const result = await archive.add(zipPath, createReadStream(file), { mtime: entry.point.at });
+        const result = await archive.add(zipPath, createReadStream(file, { highWaterMark: 1024 * 1024 }), {
+          mtime: entry.point.at,
+        });
         await record(fileRow(zipPath, 'gmail', result));
         await rm(file, { force: true });
       }
@@ -365,10 +391,10 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
         const zones = new TimeZones(entry.point.at.getUTCFullYear());
         async function* calendar(): AsyncGenerator<Buffer> {
           yield Buffer.from(icsHeader(calendarId || undefined));
-          const events = readAhead(versions(entry, { calendarId }), (v) => readVersionObject(repository, v));
+          const events = readAhead(versions(entry, { calendarId }), (batch) => readVersionObjects(repository, batch));
           for await (const { item: version, loaded } of events) {
             options.signal?.throwIfAborted();
-            const event = Buffer.from(renderVevent((await loaded) as Record<string, unknown>, zones));
+            const event = Buffer.from(renderVevent(loaded ?? (await readVersionObject(repository, version)), zones));
             await record(componentRow(zipPath, 'calendar', version, event));
             itemDone(event.length);
             yield event;
@@ -384,10 +410,10 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
     if (entry.service === 'contacts') {
       const zipPath = paths.take(['contacts', 'contacts.vcf']);
       async function* cards(): AsyncGenerator<Buffer> {
-        const people = readAhead(versions(entry), (v) => readVersionObject(repository, v));
+        const people = readAhead(versions(entry), (batch) => readVersionObjects(repository, batch));
         for await (const { item: version, loaded } of people) {
           options.signal?.throwIfAborted();
-          const card = Buffer.from(renderVcard((await loaded) as Record<string, unknown>));
+          const card = Buffer.from(renderVcard(loaded ?? (await readVersionObject(repository, version))));
           await record(componentRow(zipPath, 'contacts', version, card));
           itemDone(card.length);
           yield card;
@@ -399,11 +425,8 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
     }
 
     // Drive: folders become directory entries, files their bytes, in the folder tree.
-    const driveItems = readAhead(versions(entry), (v) =>
-      contentKind('drive', v) === 'file'
-        ? bytesOf(repository, v)
-        : readVersionObject(repository, v).then((o) => Buffer.from(`${JSON.stringify(o, null, 2)}\n`)),
-    );
+    // Files as their bytes, Google files without an Office form as their metadata (JSON, both small).
+    const driveItems = readAhead(versions(entry), (batch) => readVersionsBytes(repository, batch));
     for await (const { item: version, loaded } of driveItems) {
       options.signal?.throwIfAborted();
       const root = version.metadata.trashed === true ? 'drive-trash' : 'drive';
@@ -430,7 +453,10 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
         }
         // A Google file with no Office form (form, shortcut, site...): its metadata as JSON.
         const zipPath = paths.take([root, ...folder, `${name}.gdrive.json`]);
-        const result = await archive.add(zipPath, [(await loaded) as Buffer], { mtime: entry.point.at });
+        const object = loaded ? JSON.parse(loaded.toString()) : await readVersionObject(repository, version);
+        const result = await archive.add(zipPath, Buffer.from(`${JSON.stringify(object, null, 2)}\n`), {
+          mtime: entry.point.at,
+        });
         await record({
           path: zipPath,
           service: 'drive',
@@ -445,7 +471,7 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
       const info = driveFileInfo(version);
       const zipPath = paths.take([root, ...folder, info.fileName]);
       const modified = new Date(String(version.metadata.modifiedTime ?? ''));
-      const result = await archive.add(zipPath, loaded ? [await loaded] : readVersionBytes(repository, version), {
+      const result = await archive.add(zipPath, loaded ?? readVersionBytes(repository, version), {
         compress: worthCompressing(info.contentType),
         mtime: Number.isNaN(modified.getTime()) ? entry.point.at : modified,
       });

@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import ICAL from 'ical.js';
+import { fuzz } from '../../testing/fuzz.ts';
 import { foldLine } from './content-lines.ts';
 import { downloadContentType } from './download-headers.ts';
 import { contentDisposition, messageFileStem, safeSegment, UniquePaths } from './file-names.ts';
@@ -194,6 +196,29 @@ describe('mboxrd chunking', () => {
       parts.push(encoder.end());
       assert.deepEqual(Buffer.concat(parts), expected, `chunks of ${size}`);
     }
+  });
+});
+
+describe('mboxrd without copies', () => {
+  it('pushParts quotes as the rule says (one more ">" before each ^>*From line) for any text cut anywhere', () => {
+    const pieces = fc.constantFrom('From ', '>', 'Fro', 'm', ' ', '\n', '\r\n', 'x', '>From ');
+    fuzz(
+      fc.property(fc.array(pieces, { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 8 }), (parts, cuts) => {
+        const text = Buffer.from(parts.join(''));
+        const expected = Buffer.from(text.toString().replace(/^(>*From )/gm, '>$1'));
+        const encoder = new MboxrdEncoder();
+        const at = [...new Set(cuts.map((cut) => (text.length === 0 ? 0 : cut % text.length)))].sort((a, b) => a - b);
+        const out: Buffer[] = [];
+        let from = 0;
+        for (const cut of [...at, text.length]) {
+          out.push(...encoder.pushParts(text.subarray(from, cut)));
+          from = cut;
+        }
+        // What a chunk ended on (a line that may still become a From line) comes out with the end.
+        const ending = text.length === 0 || text.at(-1) === 0x0a ? '\n' : '\n\n';
+        assert.deepEqual(Buffer.concat([...out, encoder.end()]), Buffer.concat([expected, Buffer.from(ending)]));
+      }),
+    );
   });
 });
 

@@ -4,6 +4,7 @@
 // never held in memory whole, and lines split across chunks are quoted correctly.
 
 const FROM = Buffer.from('From ');
+const QUOTE = Buffer.from('>');
 const GT = 0x3e;
 const LF = 0x0a;
 
@@ -23,53 +24,63 @@ export function mboxFromLine(sender: string | undefined, date: Date): string {
 
 /** Quotes one message's bytes for mboxrd, chunk by chunk. */
 export class MboxrdEncoder {
-  /** Bytes at the start of the current line that may still turn out to be ">*From ". */
-  private pending: number[] = [];
+  /** The start of the current line when a chunk ended before it could tell whether it is ">*From ". */
+  private pending: Buffer = Buffer.alloc(0);
   private atLineStart = true;
   private lastByte = LF;
 
   push(chunk: Uint8Array): Buffer {
-    const out: Buffer[] = [];
-    const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let i = 0;
-    while (i < data.length) {
-      if (!this.atLineStart) {
-        // Inside a line: copy up to and including its end in one piece.
-        const newline = data.indexOf(LF, i);
-        const end = newline === -1 ? data.length : newline + 1;
-        out.push(data.subarray(i, end));
-        i = end;
-        this.atLineStart = newline !== -1;
-        continue;
-      }
-      const byte = data[i] as number;
-      i++;
-      const fromIndex = this.pending.findIndex((b) => b !== GT);
-      const gtCount = fromIndex === -1 ? this.pending.length : fromIndex;
-      const matched = this.pending.length - gtCount;
-      if ((matched === 0 && byte === GT) || byte === FROM[matched]) {
-        this.pending.push(byte);
-        if (this.pending.length - gtCount === FROM.length) {
-          out.push(Buffer.from([GT, ...this.pending]));
-          this.pending = [];
-          this.atLineStart = false;
-        }
-        continue;
-      }
-      // Not a From line: release what was held and go on.
-      out.push(Buffer.from([...this.pending, byte]));
-      this.pending = [];
-      this.atLineStart = byte === LF;
+    return Buffer.concat(this.pushParts(chunk));
+  }
+
+  /**
+   * As push, without copying the message: runs of `chunk` (which must not change afterwards)
+   * between the ">" added before each ">*From " line.
+   */
+  pushParts(chunk: Uint8Array): Buffer[] {
+    let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (data.length === 0) return [];
+    if (this.pending.length > 0) {
+      data = Buffer.concat([this.pending, data]);
+      this.pending = Buffer.alloc(0);
     }
-    if (data.length > 0) this.lastByte = data[data.length - 1] as number;
-    return out.length === 1 ? Buffer.from(out[0] as Buffer) : Buffer.concat(out);
+    this.lastByte = data[data.length - 1] as number;
+    const out: Buffer[] = [];
+    let runStart = 0;
+    let lineStart = this.atLineStart ? 0 : nextLine(data, 0);
+    while (lineStart !== -1 && lineStart < data.length) {
+      let at = lineStart;
+      while (at < data.length && data[at] === GT) at++;
+      const left = data.length - at;
+      if (left < FROM.length && FROM.subarray(0, left).equals(data.subarray(at))) {
+        // The chunk ends where this line may still become a From line: decide with the next one.
+        if (lineStart > runStart) out.push(data.subarray(runStart, lineStart));
+        this.pending = Buffer.from(data.subarray(lineStart));
+        this.atLineStart = true;
+        return out;
+      }
+      if (left >= FROM.length && data.subarray(at, at + FROM.length).equals(FROM)) {
+        if (lineStart > runStart) out.push(data.subarray(runStart, lineStart));
+        out.push(QUOTE);
+        runStart = lineStart;
+      }
+      lineStart = nextLine(data, at);
+    }
+    if (runStart < data.length) out.push(data.subarray(runStart));
+    this.atLineStart = lineStart === data.length;
+    return out;
   }
 
   /** What is left, plus the newline(s) that end the message in the mbox. */
   end(): Buffer {
-    const rest = Buffer.from(this.pending);
-    this.pending = [];
-    const last = rest.length > 0 ? rest[rest.length - 1] : this.lastByte;
-    return Buffer.concat([rest, Buffer.from(last === LF ? '\n' : '\n\n')]);
+    const rest = this.pending;
+    this.pending = Buffer.alloc(0);
+    return Buffer.concat([rest, Buffer.from(this.lastByte === LF ? '\n' : '\n\n')]);
   }
+}
+
+/** Where the line after the one holding `from` starts: -1 when that line does not end in this chunk. */
+function nextLine(data: Buffer, from: number): number {
+  const newline = data.indexOf(LF, from);
+  return newline === -1 ? -1 : newline + 1;
 }
