@@ -10,6 +10,7 @@ import { AppError } from '../../http/errors.ts';
 import { ensureSuperAdminMember } from '../identity/index.ts';
 import { findCustomerByDomain, insertCustomerUnlessDomainTaken } from '../tenancy/index.ts';
 import { delegationFix } from './authorization.ts';
+import { projectForDomain } from './cloud-projects.ts';
 import type { AuditActor, CustomersDeps } from './deps.ts';
 import { type SyncReport, syncDirectory } from './directory-sync.ts';
 import { auditTenantsFor, trialDays } from './licensing.ts';
@@ -81,22 +82,38 @@ export async function connectCustomer(
       field: 'adminEmail',
     });
   }
-  const google: GoogleClient = deps.google();
-  const clientId = deps.googleClientId();
-
-  let delegation: { granted: string[]; missing: string[] };
-  try {
-    delegation = await google.checkDelegation(input.adminEmail);
-  } catch (error) {
-    if (error instanceof TokenRequestError) {
-      return refuse(deps, auditActor, input, {
-        ok: false,
-        reason: 'unknown_admin',
-        message: `Google does not know ${input.adminEmail} as an active user of ${input.domain} (${error.message}).`,
-      });
+  // The project the install screen showed (projectForDomain); when the domain authorised none of
+  // its scopes, another project it did authorise (the choice may have moved since the screen
+  // was shown, as other customers installed).
+  const shown = await projectForDomain(deps, input.domain);
+  const candidates: Array<string | null> = shown
+    ? [shown.id, ...deps.googleProjects().flatMap((project) => (project.id === shown.id ? [] : [project.id]))]
+    : [null];
+  let project: string | null = candidates[0] ?? null;
+  let delegation: { granted: string[]; missing: string[] } | undefined;
+  for (const candidate of candidates) {
+    let found: { granted: string[]; missing: string[] };
+    try {
+      found = await deps.google(candidate).checkDelegation(input.adminEmail);
+    } catch (error) {
+      if (error instanceof TokenRequestError) {
+        return refuse(deps, auditActor, input, {
+          ok: false,
+          reason: 'unknown_admin',
+          message: `Google does not know ${input.adminEmail} as an active user of ${input.domain} (${error.message}).`,
+        });
+      }
+      throw error;
     }
-    throw error;
+    if (delegation === undefined || found.missing.length === 0) {
+      if (found.missing.length === 0) project = candidate;
+      delegation = found;
+    }
+    if (found.granted.length > 0) break;
   }
+  if (!delegation) throw new Error('no Google project to check the delegation with');
+  const google: GoogleClient = deps.google(project);
+  const clientId = deps.googleClientId(project);
   if (delegation.missing.length > 0) {
     return refuse(deps, auditActor, input, {
       ok: false,
@@ -150,12 +167,13 @@ export async function connectCustomer(
         customerId: customer.id,
         adminEmail: input.adminEmail,
         clientId,
+        googleProject: project,
         authorizationChangedAt: now,
         createdAt: now,
       })
       .onConflictDoUpdate({
         target: customerConnections.customerId,
-        set: { adminEmail: input.adminEmail, clientId },
+        set: { adminEmail: input.adminEmail, clientId, googleProject: project },
       });
     await ensureSuperAdminMember(tx, customer.id, input.adminEmail, randomUUID);
     await deps.audit.record(

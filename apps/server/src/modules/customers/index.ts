@@ -36,11 +36,19 @@ export {
   createCustomersDeps,
   systemAuditActor,
 } from './deps.ts';
+export {
+  checkAuthorization,
+  customersPerProject,
+  moveCustomerToProject,
+  projectForDomain,
+} from './cloud-projects.ts';
 export { requestDirectorySync, type SyncReport, syncDirectory } from './directory-sync.ts';
 export {
   createInstallationGoogleClient,
   type GoogleClientFactory,
   googleClientFactory,
+  customerGoogleClient,
+  googleProjects,
   installationGoogleClient,
 } from './google-client.ts';
 export {
