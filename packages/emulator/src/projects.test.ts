@@ -14,7 +14,9 @@ after(() => emulator.stop());
 
 async function profileStatus(key: typeof emulator.serviceAccountKey): Promise<{ status: number; reason?: string }> {
   const token = await accessToken(emulator.url, key, ADMIN);
-  const answer = await fetch(`${emulator.url}/gmail/v1/users/me/profile`, { headers: { authorization: `Bearer ${token}` } });
+  const answer = await fetch(`${emulator.url}/gmail/v1/users/me/profile`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   const body = (await answer.json()) as { error?: { errors?: Array<{ reason?: string }> } };
   return { status: answer.status, ...(body.error ? { reason: body.error.errors?.[0]?.reason } : {}) };
 }

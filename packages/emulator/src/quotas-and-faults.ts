@@ -277,7 +277,8 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
       return governor.quotas;
     },
     setProjectQuotas(input) {
-      if (typeof input?.project !== 'string' || input.project === '') throw new TypeError('project must be a project id');
+      if (typeof input?.project !== 'string' || input.project === '')
+        throw new TypeError('project must be a project id');
       const current = governor.quotas.projects[input.project] ?? { unitsPerMinute: {}, unitsPerDay: {} };
       const merge = (
         base: Partial<Record<ApiName, number>>,

@@ -22,10 +22,7 @@ export interface ServiceAccountKeyFile {
  * The emulator's own service account (no `name`), or another one (`name`: a further Cloud
  * project, issue 20) — each in a project of its own, all derived from the seed.
  */
-export function deriveServiceAccount(
-  seed: string,
-  name?: string,
-): { account: ServiceAccount; privateKeyPem: string } {
+export function deriveServiceAccount(seed: string, name?: string): { account: ServiceAccount; privateKeyPem: string } {
   const label = name === undefined ? `service-account/${seed}` : `service-account/${seed}/${name}`;
   const digest = createHash('sha256').update(label).digest();
   const projectId = `safehold-emu-${digest.subarray(0, 3).toString('hex')}`;

@@ -65,7 +65,10 @@ describe('GOOGLE_SERVICE_ACCOUNT_KEYS', () => {
       /Invalid configuration: .*absent\.json \(GOOGLE_SERVICE_ACCOUNT_KEYS\) cannot be read/,
     );
     const broken = file('broken.json', '{"type":');
-    assert.throws(() => load({ GOOGLE_SERVICE_ACCOUNT_KEYS: broken }), /broken\.json \(GOOGLE_SERVICE_ACCOUNT_KEYS\) is not valid JSON/);
+    assert.throws(
+      () => load({ GOOGLE_SERVICE_ACCOUNT_KEYS: broken }),
+      /broken\.json \(GOOGLE_SERVICE_ACCOUNT_KEYS\) is not valid JSON/,
+    );
     const notKey = file('not-a-key.json', { hello: 'world' });
     assert.throws(
       () => load({ GOOGLE_SERVICE_ACCOUNT_KEYS: notKey }),

@@ -49,7 +49,9 @@ export function keyFilesOf(value: string, cwd: string): ServiceAccountKeySource[
           .map((name) => path.join(resolved, name))
       : [resolved];
     if (isDirectory && files.length === 0) {
-      throw new ServiceAccountKeyError(`GOOGLE_SERVICE_ACCOUNT_KEYS: the directory ${resolved} holds no *.json key file`);
+      throw new ServiceAccountKeyError(
+        `GOOGLE_SERVICE_ACCOUNT_KEYS: the directory ${resolved} holds no *.json key file`,
+      );
     }
     for (const file of files) sources.push({ path: file, variable: 'GOOGLE_SERVICE_ACCOUNT_KEYS' });
   }

@@ -22,9 +22,9 @@ import {
 } from '../../modules/backup/index.ts';
 import {
   createCustomersDeps,
+  customerGoogleClient,
   getConnection,
   hasDirectoryUsers,
-  customerGoogleClient,
   syncDirectory,
   systemAuditActor,
 } from '../../modules/customers/index.ts';

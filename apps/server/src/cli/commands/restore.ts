@@ -120,7 +120,8 @@ export const restoreCommand: Command = {
       }
       await runRestore(runtime, started.id, {
         google: await customerGoogleClient(runtime, customer.id),
-        onProgress: progressBar(io) });
+        onProgress: progressBar(io),
+      });
       const restore = await getRestore(runtime.db, customer.id, started.id);
       if (!restore) throw new Error('the restore disappeared');
       const errors = await restoreErrors(runtime.db, customer.id, restore.id);

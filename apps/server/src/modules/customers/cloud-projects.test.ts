@@ -95,7 +95,7 @@ forEachDatabase('several Cloud projects', (kind) => {
     const b = await connectCustomer(deps, { domain: second, adminEmail: `admin@${second}` }, audit);
     assert.ok(b.ok, JSON.stringify(b));
     customerIds[second] = b.customer.id;
-    assert.equal(b.sync.status, "completed", JSON.stringify(b.sync));
+    assert.equal(b.sync.status, 'completed', JSON.stringify(b.sync));
     assert.equal((await getConnection(ctx.db, a.customer.id))?.googleProject, keys[0].project_id);
     const bound = await getConnection(ctx.db, b.customer.id);
     assert.equal(bound?.googleProject, keys[1].project_id);
@@ -107,7 +107,10 @@ forEachDatabase('several Cloud projects', (kind) => {
     const runsA = await backUpDomain(first);
     const runsB = await backUpDomain(second);
     assert.ok(runsA.length > 0 && runsB.length > 0, `${runsA.length} ${runsB.length}`);
-    assert.deepEqual([...runsA, ...runsB].map((run) => run.status).filter((status) => status !== 'success'), []);
+    assert.deepEqual(
+      [...runsA, ...runsB].map((run) => run.status).filter((status) => status !== 'success'),
+      [],
+    );
     assert.deepEqual(projectsCalledFor(first), [keys[0].project_id]);
     assert.deepEqual(projectsCalledFor(second), [keys[1].project_id]);
   });
@@ -154,7 +157,10 @@ forEachDatabase('several Cloud projects', (kind) => {
       .select({ id: customerConnections.customerId })
       .from(customerConnections)
       .where(
-        and(eq(customerConnections.customerId, customerId), inArray(customerConnections.customerId, authorizedCustomerIds())),
+        and(
+          eq(customerConnections.customerId, customerId),
+          inArray(customerConnections.customerId, authorizedCustomerIds()),
+        ),
       );
     assert.deepEqual(scheduled, [], 'the scheduler skips the customer until the check passes');
 

@@ -5,11 +5,11 @@
 import { API_NAMES, defaultQuotaLimits, GOOGLE_SCOPES, TokenRequestError } from '@safehold/google';
 import { and, asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import type { Config } from '../../config/config.ts';
 import { AppError } from '../../http/errors.ts';
 import { superAdminEmails } from '../identity/index.ts';
-import type { Config } from '../../config/config.ts';
 import { type Actor, authorize } from '../policy/index.ts';
-import { findCustomerByDomain } from '../tenancy/index.ts';
+import { customerColumn, findCustomerByDomain } from '../tenancy/index.ts';
 import { delegationFix } from './authorization.ts';
 import type { AuditActor, CustomersDeps } from './deps.ts';
 import type { GoogleProject } from './google-client.ts';
@@ -19,7 +19,9 @@ import { getConnection, updateConnection } from './store.ts';
 import { customerConnections, directoryUsers } from './tables.ts';
 
 /** Customers bound to each project (an unbound connection counts for the default, first project). */
-export async function customersPerProject(deps: Pick<CustomersDeps, 'db' | 'googleProjects'>): Promise<Map<string, number>> {
+export async function customersPerProject(
+  deps: Pick<CustomersDeps, 'db' | 'googleProjects'>,
+): Promise<Map<string, number>> {
   const projects = deps.googleProjects();
   const counts = new Map(projects.map((project) => [project.id, 0]));
   const rows = await deps.db
@@ -139,7 +141,13 @@ export async function moveCustomerToProject(
         `Then press "Check authorisation" in Safehold (${deps.publicUrl()}/customer/settings).\n`,
     });
   }
-  return { project: target.id, clientId: target.clientId, status: 'reauthorization_required', missingScopes: missing, fix };
+  return {
+    project: target.id,
+    clientId: target.clientId,
+    status: 'reauthorization_required',
+    missingScopes: missing,
+    fix,
+  };
 }
 
 /** Whom "Check authorisation" impersonates: a licensed, active user (backups act as them), else the connection's admin. */
@@ -186,7 +194,11 @@ export async function checkAuthorization(
   const clientId = deps.googleClientId(connection.googleProject);
   const passed = missing.length === 0;
   // A failed check of an authorised customer is what a backup would meet: authorisation lost.
-  const status = passed ? 'authorized' : connection.authorizationStatus === 'authorized' ? 'lost' : connection.authorizationStatus;
+  const status = passed
+    ? 'authorized'
+    : connection.authorizationStatus === 'authorized'
+      ? 'lost'
+      : connection.authorizationStatus;
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     await updateConnection(tx, customerId, {
@@ -236,6 +248,15 @@ export const projectsHealthSchema = z.object({
       ),
     }),
   ),
+  /** Every connected customer with its project and authorisation (what Move and Check authorisation act on). */
+  customers: z.array(
+    z.object({
+      id: z.string(),
+      domain: z.string(),
+      project: z.string().nullable(),
+      authorization: z.enum(['authorized', 'lost', 'reauthorization_required']),
+    }),
+  ),
 });
 
 /**
@@ -250,7 +271,18 @@ export async function projectsHealth(
 ): Promise<z.infer<typeof projectsHealthSchema>> {
   authorize(actor, 'vendor.health.read', { kind: 'vendor' });
   const projects = deps.googleProjects();
-  const [counts, usage] = await Promise.all([customersPerProject(deps), projectUsageToday(deps.db)]);
+  const [counts, usage, bound] = await Promise.all([
+    customersPerProject(deps),
+    projectUsageToday(deps.db),
+    deps.db
+      .select({
+        id: customerConnections.customerId,
+        domain: customerColumn(customerConnections.customerId, 'domain'),
+        project: customerConnections.googleProject,
+        authorization: customerConnections.authorizationStatus,
+      })
+      .from(customerConnections),
+  ]);
   const daily = dailyThresholds(quotaLimits);
   const finite = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value : null);
   return {
@@ -263,11 +295,21 @@ export async function projectsHealth(
         return {
           api,
           unitsThisMinute: used?.unitsThisMinute ?? 0,
-          perMinuteLimit: finite(quotaLimits?.[api]?.perProjectPerMinute ?? defaultQuotaLimits[api].perProjectPerMinute),
+          perMinuteLimit: finite(
+            quotaLimits?.[api]?.perProjectPerMinute ?? defaultQuotaLimits[api].perProjectPerMinute,
+          ),
           unitsToday: used?.unitsToday ?? 0,
           dailyLimit: finite(daily[api]),
         };
       }),
     })),
+    customers: bound
+      .map((row) => ({
+        id: row.id,
+        domain: row.domain ?? row.id,
+        project: row.project ?? projects[0]?.id ?? null,
+        authorization: row.authorization,
+      }))
+      .sort((a, b) => a.domain.localeCompare(b.domain)),
   };
 }

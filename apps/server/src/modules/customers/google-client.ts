@@ -198,7 +198,10 @@ export function installationGoogleClient(ctx: GoogleClientContext, project?: str
  * google_project; unbound: the default project): what every backup and restore of the customer
  * calls Google with.
  */
-export async function customerGoogleClient(ctx: GoogleClientContext & { db: Db }, customerId: string): Promise<GoogleClient> {
+export async function customerGoogleClient(
+  ctx: GoogleClientContext & { db: Db },
+  customerId: string,
+): Promise<GoogleClient> {
   const [row] = await ctx.db
     .select({ project: customerConnections.googleProject })
     .from(customerConnections)

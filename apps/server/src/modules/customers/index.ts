@@ -20,6 +20,12 @@ export {
   isAuthorizationLost,
   recordAuthorizationLost,
 } from './authorization.ts';
+export {
+  checkAuthorization,
+  customersPerProject,
+  moveCustomerToProject,
+  projectForDomain,
+} from './cloud-projects.ts';
 export { type ConnectResult, connectCustomer } from './connect.ts';
 export {
   deleteTenant,
@@ -36,18 +42,12 @@ export {
   createCustomersDeps,
   systemAuditActor,
 } from './deps.ts';
-export {
-  checkAuthorization,
-  customersPerProject,
-  moveCustomerToProject,
-  projectForDomain,
-} from './cloud-projects.ts';
 export { requestDirectorySync, type SyncReport, syncDirectory } from './directory-sync.ts';
 export {
   createInstallationGoogleClient,
+  customerGoogleClient,
   type GoogleClientFactory,
   googleClientFactory,
-  customerGoogleClient,
   googleProjects,
   installationGoogleClient,
 } from './google-client.ts';

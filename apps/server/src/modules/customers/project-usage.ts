@@ -95,7 +95,11 @@ export function createProjectUsage(
           .select({ units: googleProjectUsage.units })
           .from(googleProjectUsage)
           .where(
-            and(eq(googleProjectUsage.project, project), eq(googleProjectUsage.api, api), eq(googleProjectUsage.day, day)),
+            and(
+              eq(googleProjectUsage.project, project),
+              eq(googleProjectUsage.api, api),
+              eq(googleProjectUsage.day, day),
+            ),
           );
         counter.total = row?.units ?? 0;
       }

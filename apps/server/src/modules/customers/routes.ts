@@ -18,7 +18,6 @@ import {
   memberRoleChangeSchema,
   revokeHelpdeskAdmin,
 } from './administrators.ts';
-import { type CustomersDeps, type CustomersModuleOptions, createCustomersDeps } from './deps.ts';
 import {
   authorizationStateSchema,
   checkAuthorization,
@@ -27,6 +26,7 @@ import {
   projectsHealth,
   projectsHealthSchema,
 } from './cloud-projects.ts';
+import { type CustomersDeps, type CustomersModuleOptions, createCustomersDeps } from './deps.ts';
 import { requestDirectorySync } from './directory-sync.ts';
 import { legalHoldResponse, legalHoldSchema, setLegalHold } from './legal-hold.ts';
 import { applyLicenseChanges, getLicensing, setAutoAssign } from './licensing.ts';
@@ -331,7 +331,11 @@ export function registerCustomerRoutes(app: App, deps: CustomersDeps): void {
 }
 
 /** Several Cloud projects (issue 20): the vendor's view of them, moving a customer, and "Check authorisation". */
-function registerCloudProjectRoutes(app: App, deps: CustomersDeps, quotaLimits: () => Config['google']['quotaLimits']): void {
+function registerCloudProjectRoutes(
+  app: App,
+  deps: CustomersDeps,
+  quotaLimits: () => Config['google']['quotaLimits'],
+): void {
   app.get(
     '/api/vendor/google-projects',
     {
@@ -361,7 +365,13 @@ function registerCloudProjectRoutes(app: App, deps: CustomersDeps, quotaLimits: 
     },
     async (request) => {
       const actor = requireActor(request);
-      return moveCustomerToProject(deps, actor, auditActor(request), tenantOf(actor, request.params.customerId), request.body);
+      return moveCustomerToProject(
+        deps,
+        actor,
+        auditActor(request),
+        tenantOf(actor, request.params.customerId),
+        request.body,
+      );
     },
   );
 
