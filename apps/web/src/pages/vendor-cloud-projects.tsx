@@ -42,7 +42,7 @@ export function CloudProjects({ canManage }: { canManage: boolean }) {
       {data && data.projects.length === 0 ? <Text>No Google service account is configured.</Text> : null}
       {data && data.projects.length > 0 ? (
         <Stack gap="md">
-          <Table.ScrollContainer minWidth={520}>
+          <Table.ScrollContainer minWidth={420}>
             <Table aria-label="Cloud projects">
               <Table.Thead>
                 <Table.Tr>
@@ -65,39 +65,43 @@ export function CloudProjects({ canManage }: { canManage: boolean }) {
             </Table>
           </Table.ScrollContainer>
           {data.projects.map((project) => (
-            <Table.ScrollContainer key={project.id} minWidth={560}>
-              <Table aria-label={`Usage of ${project.id}`}>
-                <Table.Caption>Usage of {project.id} (units; Calendar counts requests)</Table.Caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>API</Table.Th>
-                    <Table.Th ta="right">This minute</Table.Th>
-                    <Table.Th ta="right">Per-minute limit</Table.Th>
-                    <Table.Th ta="right">Today (UTC)</Table.Th>
-                    <Table.Th ta="right">Daily limit</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {project.apis.map((row) => (
-                    <Table.Tr key={row.api}>
-                      <Table.Td>{apiLabels[row.api] ?? row.api}</Table.Td>
-                      <Table.Td ta="right">{count(row.unitsThisMinute)}</Table.Td>
-                      <Table.Td ta="right">{limit(row.perMinuteLimit)}</Table.Td>
-                      <Table.Td ta="right">
-                        {row.dailyLimit !== null && row.unitsToday >= row.dailyLimit ? (
-                          <Badge color="red" variant="light">
-                            {count(row.unitsToday)} — spent
-                          </Badge>
-                        ) : (
-                          count(row.unitsToday)
-                        )}
-                      </Table.Td>
-                      <Table.Td ta="right">{limit(row.dailyLimit)}</Table.Td>
+            <div key={project.id}>
+              <Text size="sm" fw={500} style={{ overflowWrap: 'anywhere' }}>
+                Usage of {project.id} (units; Calendar counts requests)
+              </Text>
+              <Table.ScrollContainer minWidth={560}>
+                <Table aria-label={`Usage of ${project.id}`}>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>API</Table.Th>
+                      <Table.Th ta="right">This minute</Table.Th>
+                      <Table.Th ta="right">Per-minute limit</Table.Th>
+                      <Table.Th ta="right">Today (UTC)</Table.Th>
+                      <Table.Th ta="right">Daily limit</Table.Th>
                     </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {project.apis.map((row) => (
+                      <Table.Tr key={row.api}>
+                        <Table.Td>{apiLabels[row.api] ?? row.api}</Table.Td>
+                        <Table.Td ta="right">{count(row.unitsThisMinute)}</Table.Td>
+                        <Table.Td ta="right">{limit(row.perMinuteLimit)}</Table.Td>
+                        <Table.Td ta="right">
+                          {row.dailyLimit !== null && row.unitsToday >= row.dailyLimit ? (
+                            <Badge color="red" variant="light">
+                              {count(row.unitsToday)} — spent
+                            </Badge>
+                          ) : (
+                            count(row.unitsToday)
+                          )}
+                        </Table.Td>
+                        <Table.Td ta="right">{limit(row.dailyLimit)}</Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            </div>
           ))}
           <WaitingCustomers customers={data.customers} />
           {canManage && data.projects.length > 1 ? (

@@ -21,6 +21,7 @@ export {
   recordAuthorizationLost,
 } from './authorization.ts';
 export {
+  type AuthorizationState,
   checkAuthorization,
   customersPerProject,
   moveCustomerToProject,
