@@ -382,7 +382,12 @@ function ReauthorizationNeeded({
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ownCustomerQuery.queryKey }),
   });
   return (
-    <Alert color="orange" variant="light" title="Google authorisation needed: backups are waiting">
+    <Alert
+      color="orange"
+      variant="light"
+      title="Google authorisation needed: backups are waiting"
+      style={{ overflowWrap: 'anywhere' }}
+    >
       <Stack gap="xs">
         <Text size="sm">
           Safehold now reaches your domain through another Google Cloud project. Backups wait until a super admin

@@ -22,7 +22,7 @@ const apiLabels: Record<string, string> = {
 const authorizationLabels = {
   authorized: { label: 'Authorised', color: 'green' },
   lost: { label: 'Authorisation lost', color: 'red' },
-  reauthorization_required: { label: 'Needs re-authorisation (backups wait)', color: 'orange' },
+  reauthorization_required: { label: 'Needs re-authorisation', color: 'orange' },
 } as const;
 
 const limit = (value: number | null) => (value === null ? 'No limit' : count(value));
@@ -127,6 +127,9 @@ function WaitingCustomers({ customers }: { customers: BoundCustomer[] }) {
       <Title order={4} mb="xs">
         Customers waiting for authorisation
       </Title>
+      <Text size="sm" mb="xs">
+        Their backups wait until “Check authorisation” finds their project’s client ID authorised.
+      </Text>
       {waiting.length === 0 ? (
         <Text size="sm">Every customer is authorised for its project.</Text>
       ) : (
@@ -247,7 +250,7 @@ function MoveCustomer({ customers, projects }: { customers: BoundCustomer[]; pro
         </Button>
       </Group>
       {move.data ? (
-        <Alert color="orange" variant="light" mt="sm">
+        <Alert color="orange" variant="light" mt="sm" style={{ overflowWrap: 'anywhere' }}>
           Moved to {move.data.project}. Backups wait for re-authorisation: {move.data.fix}
         </Alert>
       ) : null}
