@@ -14,9 +14,10 @@ import { runRow, startTestBackup } from '../../testing/backup.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { backupCustomerHooks } from '../backup/index.ts';
 import type { Actor } from '../policy/index.ts';
-import { checkAuthorization, moveCustomerToProject, projectForDomain } from './cloud-projects.ts';
+import { checkAuthorization, moveCustomerToProject, projectForDomain, projectsHealth } from './cloud-projects.ts';
 import { connectCustomer } from './connect.ts';
 import { type CustomersDeps, createCustomersDeps, systemAuditActor } from './deps.ts';
+import { flushGoogleUsage } from './google-client.ts';
 import { authorizedCustomerIds, getConnection } from './store.ts';
 import { customerConnections, directoryUsers, googleProjectUsage } from './tables.ts';
 
@@ -113,6 +114,18 @@ forEachDatabase('several Cloud projects', (kind) => {
     );
     assert.deepEqual(projectsCalledFor(first), [keys[0].project_id]);
     assert.deepEqual(projectsCalledFor(second), [keys[1].project_id]);
+
+    // Installation health counts each project's units of today, as every process added them.
+    await flushGoogleUsage(ctx);
+    const health = await projectsHealth(deps, vendorAdmin, null);
+    for (const [index, key] of keys.entries()) {
+      const project = health.projects[index];
+      assert.equal(project?.id, key.project_id);
+      assert.equal(project?.customers, 1);
+      const gmail = project?.apis.find((row) => row.api === 'gmail');
+      assert.ok((gmail?.unitsToday ?? 0) > 0, `${key.project_id}: ${JSON.stringify(gmail)}`);
+      assert.equal(gmail?.dailyLimit, 80_000_000);
+    }
   });
 
   it("a project whose daily threshold is spent stops its customers' runs before they call Google; the other project's go on", async () => {
