@@ -192,6 +192,19 @@ forEachDatabase('several Cloud projects', (kind) => {
     assert.deepEqual(projectsCalledFor(second), [keys[0].project_id]);
   });
 
+  it("binds a domain to another of Safehold's projects when it authorised that one fully and none of the shown one's scopes", async () => {
+    const third = `third.${kind}.test`;
+    // Authorises the first project's client id only (the emulator's default service account).
+    emulator.control.createDomain({ domain: third, users: 2, generate: quiet });
+    const shown = await projectForDomain(deps, third);
+    assert.equal(shown?.id, keys[1].project_id, 'the second project has the fewest customers now');
+    const connected = await connectCustomer(deps, { domain: third, adminEmail: `admin@${third}` }, audit);
+    assert.ok(connected.ok, JSON.stringify(connected));
+    const connection = await getConnection(ctx.db, connected.customer.id);
+    assert.equal(connection?.googleProject, keys[0].project_id);
+    assert.equal(connection?.clientId, keys[0].client_id);
+  });
+
   it('refuses a move to a project that is not configured, naming the field', async () => {
     await assert.rejects(
       moveCustomerToProject(deps, vendorAdmin, audit, customerIds[first] as string, { project: 'nowhere' }),

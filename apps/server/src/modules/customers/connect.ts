@@ -65,6 +65,30 @@ async function refuse(
   return result;
 }
 
+type Delegation = { granted: string[]; missing: string[] };
+
+/**
+ * The Cloud project to bind the domain to, with its delegation as Google answers it: the one the
+ * install screen showed (projectForDomain) — unless the domain authorised none of its scopes but
+ * all of another of Safehold's projects (the choice may have moved while the admin was
+ * authorising, as other customers installed). Without projects configured: the default client.
+ */
+async function delegatedProject(
+  deps: CustomersDeps,
+  input: ConnectInput,
+): Promise<{ project: string | null; delegation: Delegation }> {
+  const shown = await projectForDomain(deps, input.domain);
+  const project = shown?.id ?? null;
+  const delegation = await deps.google(project).checkDelegation(input.adminEmail);
+  if (!shown || delegation.granted.length > 0) return { project, delegation };
+  for (const other of deps.googleProjects()) {
+    if (other.id === shown.id) continue;
+    const found = await deps.google(other.id).checkDelegation(input.adminEmail);
+    if (found.missing.length === 0) return { project: other.id, delegation: found };
+  }
+  return { project, delegation };
+}
+
 export async function connectCustomer(
   deps: CustomersDeps,
   rawInput: { domain: string; adminEmail: string },
@@ -82,36 +106,20 @@ export async function connectCustomer(
       field: 'adminEmail',
     });
   }
-  // The project the install screen showed (projectForDomain); when the domain authorised none of
-  // its scopes, another project it did authorise (the choice may have moved since the screen
-  // was shown, as other customers installed).
-  const shown = await projectForDomain(deps, input.domain);
-  const candidates: Array<string | null> = shown
-    ? [shown.id, ...deps.googleProjects().flatMap((project) => (project.id === shown.id ? [] : [project.id]))]
-    : [null];
-  let project: string | null = candidates[0] ?? null;
-  let delegation: { granted: string[]; missing: string[] } | undefined;
-  for (const candidate of candidates) {
-    let found: { granted: string[]; missing: string[] };
-    try {
-      found = await deps.google(candidate).checkDelegation(input.adminEmail);
-    } catch (error) {
-      if (error instanceof TokenRequestError) {
-        return refuse(deps, auditActor, input, {
-          ok: false,
-          reason: 'unknown_admin',
-          message: `Google does not know ${input.adminEmail} as an active user of ${input.domain} (${error.message}).`,
-        });
-      }
-      throw error;
+  let bound: { project: string | null; delegation: Delegation };
+  try {
+    bound = await delegatedProject(deps, input);
+  } catch (error) {
+    if (error instanceof TokenRequestError) {
+      return refuse(deps, auditActor, input, {
+        ok: false,
+        reason: 'unknown_admin',
+        message: `Google does not know ${input.adminEmail} as an active user of ${input.domain} (${error.message}).`,
+      });
     }
-    if (delegation === undefined || found.missing.length === 0) {
-      if (found.missing.length === 0) project = candidate;
-      delegation = found;
-    }
-    if (found.granted.length > 0) break;
+    throw error;
   }
-  if (!delegation) throw new Error('no Google project to check the delegation with');
+  const { project, delegation } = bound;
   const google: GoogleClient = deps.google(project);
   const clientId = deps.googleClientId(project);
   if (delegation.missing.length > 0) {
