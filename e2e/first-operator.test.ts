@@ -99,6 +99,14 @@ test('the first operator creates an account from the setup link, enrols TOTP and
       workers.getByRole('row', { name: /^safehold start on .+ \(pid \d+\) Alive/ }),
       'the running worker',
     );
+    // Cloud projects (issue 20): the demo's one project, its client id, customers bound and usage.
+    const projects = page.getByRole('table', { name: 'Cloud projects', exact: true });
+    await waitForVisible(page, projects.getByRole('row', { name: /^safehold-emu-\S+ \d+ \d+$/ }), 'the Cloud project');
+    await waitForVisible(
+      page,
+      page.getByRole('table', { name: /^Usage of safehold-emu-/ }).getByRole('row', { name: /^Gmail / }),
+      "the project's Gmail usage",
+    );
     await page.setViewportSize({ width: 1280, height: 900 });
     await screenshot(page, 'first-operator-4c-health-1280');
     await page.setViewportSize({ width: 390, height: 844 });

@@ -199,7 +199,7 @@ test('usagePeaks: units per user and project in the busiest 60 seconds; requestL
     calls: 4,
   });
   const project = peaks.find((p) => p.scope === 'project' && p.api === 'gmail');
-  assert.equal(project?.key, emulator.serviceAccountKey.client_email);
+  assert.equal(project?.key, emulator.serviceAccountKey.project_id);
   assert.equal(project?.units, 20);
   const log = emulator.control.requestLog();
   assert.deepEqual(

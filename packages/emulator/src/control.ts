@@ -14,10 +14,11 @@ import type {
   FaultRule,
   FaultTally,
   Governor,
+  ProjectLimits,
   QuotaSettings,
   UsagePeak,
 } from './quotas-and-faults.ts';
-import type { Route } from './router.ts';
+import type { ApiName, Route } from './router.ts';
 import { createSeededRandom } from './seeded-random.ts';
 import type { ServiceAccountKeyFile } from './service-account.ts';
 import { type Domain, findUser, SAFEHOLD_SCOPES, type User } from './state.ts';
@@ -31,6 +32,20 @@ export interface DemoAccount {
 
 export interface EmulatorControl {
   serviceAccountKey(): ServiceAccountKeyFile;
+  /**
+   * Another service account, in a Cloud project of its own (a service with several projects,
+   * issue 20): the same `name` gives the same key (derived from the seed). Domains listed in
+   * `grantDelegationTo` authorise its client id for Safehold's scopes.
+   */
+  createServiceAccount(input: { name: string; grantDelegationTo?: string[] }): ServiceAccountKeyFile;
+  /** Per-minute and per-day limits of one project (its project_id); a spent one is answered as Google does. */
+  setProjectQuotas(input: {
+    project: string;
+    unitsPerMinute?: Partial<Record<ApiName, number | null>>;
+    unitsPerDay?: Partial<Record<ApiName, number | null>>;
+  }): ProjectLimits;
+  /** Units each project spent per API today and in the current minute (emulated clock). */
+  projectUsage(): Array<{ project: string; api: ApiName; unitsToday: number; unitsThisMinute: number }>;
   /** Creates a domain; with users > 0 it is filled with generated data. Delegation for the emulator's service account is pre-granted unless grantDelegation is false. */
   createDomain(input: {
     domain: string;
@@ -124,6 +139,7 @@ export function createControl(deps: {
   governor: Governor;
   tokens: TokenRegistry;
   serviceAccount: () => ServiceAccountKeyFile;
+  addServiceAccount: (name: string) => ServiceAccountKeyFile;
   defaultClientId: string;
 }): EmulatorControl {
   const { world, governor, tokens } = deps;
@@ -160,6 +176,16 @@ export function createControl(deps: {
 
   const control: EmulatorControl = {
     serviceAccountKey: deps.serviceAccount,
+    createServiceAccount(input) {
+      if (typeof input?.name !== 'string' || !/^[a-z0-9-]{1,40}$/.test(input.name)) {
+        throw new ControlError(400, 'name must be 1-40 characters among a-z, 0-9 and -');
+      }
+      const key = deps.addServiceAccount(input.name);
+      for (const domain of input.grantDelegationTo ?? []) control.grantDelegation({ domain, clientId: key.client_id });
+      return key;
+    },
+    setProjectQuotas: (input) => governor.setProjectQuotas(input),
+    projectUsage: () => governor.projectUsage(),
     createDomain(input) {
       const delegation = input.grantDelegation === false ? {} : { [deps.defaultClientId]: SAFEHOLD_SCOPES };
       const domain =

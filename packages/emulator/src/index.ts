@@ -11,6 +11,7 @@ export type {
   CounterEntry,
   FaultRule,
   FaultTally,
+  ProjectLimits,
   QuotaSettings,
   UsagePeak,
 } from './quotas-and-faults.ts';

@@ -1,5 +1,7 @@
-// Per-user quotas (Google's unit costs per minute, concurrency caps) and fault injection per
-// endpoint, plus request counters. Quotas are off by default; tests switch them on and scale them.
+// Per-user quotas (Google's unit costs per minute, concurrency caps), per-project limits (per
+// minute and per day, issue 20: each Cloud project has its own), fault injection per endpoint,
+// plus request counters. Per-user quotas are off by default; tests switch them on and scale them.
+// A project's limits apply as soon as they are set (setProjectQuotas), whatever `enabled` says.
 import type { Clock } from './clock.ts';
 import { googleError, type Reply } from './http-reply.ts';
 import type { ApiName } from './router.ts';
@@ -13,6 +15,13 @@ export interface QuotaSettings {
   concurrentPerUser: Partial<Record<ApiName, number>>;
   /** Drive upload bytes per user per emulated day (Google: 750 GB). */
   driveUploadBytesPerDay: number;
+  /** Limits of one Cloud project (by project id), per API: units per minute and per emulated day. */
+  projects: Record<string, ProjectLimits>;
+}
+
+export interface ProjectLimits {
+  unitsPerMinute: Partial<Record<ApiName, number>>;
+  unitsPerDay: Partial<Record<ApiName, number>>;
 }
 
 export const DEFAULT_QUOTAS: QuotaSettings = {
@@ -21,6 +30,7 @@ export const DEFAULT_QUOTAS: QuotaSettings = {
   unitsPerMinute: { gmail: 15_000, drive: 12_000, calendar: 600, people: 90, directory: 2_400 },
   concurrentPerUser: { gmail: 5, drive: 10, calendar: 10, people: 10, directory: 10 },
   driveUploadBytesPerDay: 750 * 1024 ** 3,
+  projects: {},
 };
 
 export interface FaultRule {
@@ -77,7 +87,7 @@ export interface CallRecord {
   api: ApiName;
   endpoint: string;
   user: string;
-  /** The Cloud project: the calling service account's email. */
+  /** The Cloud project: the project id of the calling service account ('-' for an anonymous call). */
   project: string;
   units: number;
   /** The status of an injected fault or a quota refusal; unset when the call went to its handler. */
@@ -92,7 +102,7 @@ export interface CallRecord {
 export interface UsagePeak {
   scope: 'user' | 'project';
   api: ApiName;
-  /** The user's email or the project (service account email). */
+  /** The user's email or the project id. */
   key: string;
   peakUnitsPerMinute: number;
   units: number;
@@ -123,9 +133,17 @@ export interface Governor {
   quotas: QuotaSettings;
   faults: FaultRule[];
   setQuotas(settings: Partial<QuotaSettings>): QuotaSettings;
+  /** Sets (merges) one project's per-minute and per-day limits; `null` for an API removes its limit. */
+  setProjectQuotas(input: {
+    project: string;
+    unitsPerMinute?: Partial<Record<ApiName, number | null>>;
+    unitsPerDay?: Partial<Record<ApiName, number | null>>;
+  }): ProjectLimits;
+  /** Units each project spent per API today (emulated day) and in the current minute. */
+  projectUsage(): Array<{ project: string; api: ApiName; unitsToday: number; unitsThisMinute: number }>;
   setFaults(rules: FaultRule[]): void;
   /** Before a call: a rejection Reply, or a release function to call when it finishes. */
-  admit(api: ApiName, user: string, units: number): Reply | (() => void);
+  admit(api: ApiName, user: string, units: number, project?: string): Reply | (() => void);
   /** The fault to apply to this call, if any. */
   fault(endpoint: string, user: string): Fault;
   count(endpoint: string, user: string, units: number): void;
@@ -176,6 +194,8 @@ const DEFAULT_FAULT_MESSAGES: Record<number, [string, string]> = {
 
 export function createGovernor(clock: Clock, random: SeededRandom): Governor {
   const usage = new Map<string, { minute: number; units: number }>();
+  const projectMinutes = new Map<string, { minute: number; units: number }>();
+  const projectDays = new Map<string, { day: number; units: number }>();
   const inFlight = new Map<string, number>();
   const counts = new Map<string, CounterEntry>();
   const uploads = new Map<string, { day: number; bytes: number }>();
@@ -204,6 +224,45 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
     entry.peak.calls += 1;
   }
 
+  /**
+   * A project's per-minute and per-day limits, as Google answers them when spent: 429
+   * RESOURCE_EXHAUSTED rateLimitExceeded per minute, 403 rateLimitExceeded (usageLimits) per day
+   * (https://cloud.google.com/docs/quotas/troubleshoot). Units are booked only when admitted.
+   */
+  function admitForProject(api: ApiName, project: string, units: number): Reply | undefined {
+    const limits = governor.quotas.projects[project];
+    if (!limits) return undefined;
+    const id = `${project}|${api}`;
+    const minute = Math.floor(clock.now() / 60_000);
+    const day = Math.floor(clock.now() / 86_400_000);
+    const minuteEntry = projectMinutes.get(id);
+    const dayEntry = projectDays.get(id);
+    const usedThisMinute = minuteEntry && minuteEntry.minute === minute ? minuteEntry.units : 0;
+    const usedToday = dayEntry && dayEntry.day === day ? dayEntry.units : 0;
+    const perDay = limits.unitsPerDay[api];
+    if (perDay !== undefined && usedToday + units > perDay) {
+      return googleError(
+        403,
+        `Quota exceeded for quota metric 'Queries' and limit 'Queries per day' of service '${api}.googleapis.com' for consumer 'project:${project}'.`,
+        'rateLimitExceeded',
+        { domain: 'usageLimits', status: 'PERMISSION_DENIED' },
+      );
+    }
+    const perMinute = limits.unitsPerMinute[api];
+    if (perMinute !== undefined && usedThisMinute + units > perMinute) {
+      const retryAfter = Math.max(1, Math.ceil(((minute + 1) * 60_000 - clock.now()) / 1000));
+      return googleError(
+        429,
+        `Quota exceeded for quota metric 'Queries' and limit 'Queries per minute' of service '${api}.googleapis.com' for consumer 'project:${project}'.`,
+        'rateLimitExceeded',
+        { domain: 'usageLimits', status: 'RESOURCE_EXHAUSTED', headers: { 'retry-after': String(retryAfter) } },
+      );
+    }
+    projectMinutes.set(id, { minute, units: usedThisMinute + units });
+    projectDays.set(id, { day, units: usedToday + units });
+    return undefined;
+  }
+
   const governor: Governor = {
     quotas: structuredClone(DEFAULT_QUOTAS),
     faults: [],
@@ -213,15 +272,56 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
         ...settings,
         unitsPerMinute: { ...governor.quotas.unitsPerMinute, ...settings.unitsPerMinute },
         concurrentPerUser: { ...governor.quotas.concurrentPerUser, ...settings.concurrentPerUser },
+        projects: { ...governor.quotas.projects, ...settings.projects },
       };
       return governor.quotas;
+    },
+    setProjectQuotas(input) {
+      if (typeof input?.project !== 'string' || input.project === '')
+        throw new TypeError('project must be a project id');
+      const current = governor.quotas.projects[input.project] ?? { unitsPerMinute: {}, unitsPerDay: {} };
+      const merge = (
+        base: Partial<Record<ApiName, number>>,
+        changes: Partial<Record<ApiName, number | null>> | undefined,
+      ): Partial<Record<ApiName, number>> => {
+        const merged = { ...base };
+        for (const [api, value] of Object.entries(changes ?? {}) as Array<[ApiName, number | null]>) {
+          if (value === null) delete merged[api];
+          else if (typeof value !== 'number' || !(value >= 0)) throw new TypeError(`${api} must be a number of units`);
+          else merged[api] = value;
+        }
+        return merged;
+      };
+      const limits: ProjectLimits = {
+        unitsPerMinute: merge(current.unitsPerMinute, input.unitsPerMinute),
+        unitsPerDay: merge(current.unitsPerDay, input.unitsPerDay),
+      };
+      governor.quotas = { ...governor.quotas, projects: { ...governor.quotas.projects, [input.project]: limits } };
+      return limits;
+    },
+    projectUsage() {
+      const minute = Math.floor(clock.now() / 60_000);
+      const day = Math.floor(clock.now() / 86_400_000);
+      const rows = new Map<string, { project: string; api: ApiName; unitsToday: number; unitsThisMinute: number }>();
+      const row = (id: string) => {
+        const [project = '', api = ''] = id.split('|');
+        const found = rows.get(id) ?? { project, api: api as ApiName, unitsToday: 0, unitsThisMinute: 0 };
+        rows.set(id, found);
+        return found;
+      };
+      for (const [id, entry] of projectDays) if (entry.day === day) row(id).unitsToday = entry.units;
+      for (const [id, entry] of projectMinutes) if (entry.minute === minute) row(id).unitsThisMinute = entry.units;
+      return [...rows.values()];
     },
     setFaults(rules) {
       governor.faults = rules.map((rule) => ({ ...rule }));
     },
-    admit(api, user, units) {
+    admit(api, user, units, project) {
       const settings = governor.quotas;
-      if (!settings.enabled || api === 'control' || api === 'oauth') return () => {};
+      if (api === 'control' || api === 'oauth') return () => {};
+      const refusedForProject = project === undefined ? undefined : admitForProject(api, project, units);
+      if (refusedForProject) return refusedForProject;
+      if (!settings.enabled) return () => {};
       const key = `${api}|${user}`;
       const cap = settings.concurrentPerUser[api];
       const running = inFlight.get(key) ?? 0;

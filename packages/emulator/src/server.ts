@@ -155,6 +155,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     governor,
     tokens,
     serviceAccount: () => serviceAccountKeyFile(account, privateKeyPem, origin),
+    addServiceAccount(name) {
+      const extra = deriveServiceAccount(state.seed, name);
+      state.serviceAccounts.set(extra.account.clientEmail, extra.account);
+      return serviceAccountKeyFile(extra.account, extra.privateKeyPem, origin);
+    },
     defaultClientId: account.clientId,
   });
 
@@ -238,6 +243,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
     }
     const userKey = ctx.user?.primaryEmail ?? ctx.token?.clientEmail ?? '-';
+    // Google counts a call against the Cloud project of the key that signed its token.
+    const project = ctx.token ? (state.serviceAccounts.get(ctx.token.clientEmail)?.projectId ?? '-') : '-';
     const call =
       route.api === 'control' || route.api === 'oauth'
         ? undefined
@@ -245,12 +252,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
             api: route.api,
             endpoint: route.name,
             user: userKey,
-            project: ctx.token?.clientEmail ?? '-',
+            project,
             units: route.units,
           });
     if (call) governor.count(route.name, userKey, route.units);
     const fault = route.api === 'control' ? NO_FAULT : governor.fault(route.name, userKey);
-    const admitted = governor.admit(route.api, userKey, route.units);
+    const admitted = governor.admit(route.api, userKey, route.units, project === '-' ? undefined : project);
     if (typeof admitted !== 'function') {
       if (call) call.refusedWith = admitted.status;
       return admitted;

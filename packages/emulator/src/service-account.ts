@@ -18,14 +18,19 @@ export interface ServiceAccountKeyFile {
   universe_domain: string;
 }
 
-export function deriveServiceAccount(seed: string): { account: ServiceAccount; privateKeyPem: string } {
-  const digest = createHash('sha256').update(`service-account/${seed}`).digest();
+/**
+ * The emulator's own service account (no `name`), or another one (`name`: a further Cloud
+ * project, issue 20) — each in a project of its own, all derived from the seed.
+ */
+export function deriveServiceAccount(seed: string, name?: string): { account: ServiceAccount; privateKeyPem: string } {
+  const label = name === undefined ? `service-account/${seed}` : `service-account/${seed}/${name}`;
+  const digest = createHash('sha256').update(label).digest();
   const projectId = `safehold-emu-${digest.subarray(0, 3).toString('hex')}`;
   const clientId = (
     100000000000000000000n +
     (BigInt(`0x${digest.subarray(3, 11).toString('hex')}`) % 899999999999999999999n)
   ).toString();
-  const key = deriveRsaKey(`service-account/${seed}`);
+  const key = deriveRsaKey(label);
   const clientEmail = `safehold-backup@${projectId}.iam.gserviceaccount.com`;
   return {
     account: {

@@ -57,6 +57,7 @@ export {
   type Endpoints,
   InvalidServiceAccountKeyError,
   parseServiceAccountKey,
+  projectOf,
   resolveEndpoints,
   type ServiceAccountKey,
 } from './config.ts';

@@ -9,6 +9,7 @@ import {
   backupStatusCommand,
   backupWindowCommand,
 } from './commands/backup.ts';
+import { tenantCheckAuthorizationCommand, tenantMoveProjectCommand } from './commands/cloud-projects.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { exportCommand } from './commands/export.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -43,6 +44,8 @@ export const commands: Command[] = [
   tenantConvertCommand,
   tenantSeatsCommand,
   tenantStatusCommand,
+  tenantMoveProjectCommand,
+  tenantCheckAuthorizationCommand,
   licensesAssignCommand,
   apiTokenCreateCommand,
   apiTokenListCommand,

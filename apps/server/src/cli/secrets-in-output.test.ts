@@ -115,6 +115,11 @@ const configErrors: [string, Record<string, string | undefined>, RegExp][] = [
     /SAFEHOLD_DEMO=1 asks for demo mode .* but Google credentials are set/,
   ],
   [
+    'GOOGLE_SERVICE_ACCOUNT_KEYS naming a file that does not exist',
+    { GOOGLE_SERVICE_ACCOUNT_KEYS: '/nonexistent/safehold-keys/second.json' },
+    /second\.json \(GOOGLE_SERVICE_ACCOUNT_KEYS\) cannot be read/,
+  ],
+  [
     'GOOGLE_API_URL not a URL, with credentials',
     { GOOGLE_API_URL: `ftp://u:${planted.urlPassword}@x` },
     /GOOGLE_API_URL must be an http/,
@@ -212,7 +217,7 @@ describe('configuration errors never show a secret', () => {
     const data = emptyDataDir();
     t.after(() => data.remove());
     // The first bad value of each variable; SAFEHOLD_MASTER_KEY_FILE (bad only beside
-    // SAFEHOLD_MASTER_KEY) and a SAFEHOLD_WEBHOOKS_CA_FILE that does not exist are checks that
+    // SAFEHOLD_MASTER_KEY), a SAFEHOLD_WEBHOOKS_CA_FILE and a GOOGLE_SERVICE_ACCOUNT_KEYS file that do not exist are checks that
     // run once every single value is valid.
     const badValues: Record<string, string> = {};
     for (const [, changes] of configErrors) {
@@ -226,7 +231,7 @@ describe('configuration errors never show a secret', () => {
       data.dir,
     );
     assert.equal(result.code, 2);
-    const checkedLater = ['SAFEHOLD_MASTER_KEY_FILE', 'SAFEHOLD_WEBHOOKS_CA_FILE'];
+    const checkedLater = ['SAFEHOLD_MASTER_KEY_FILE', 'SAFEHOLD_WEBHOOKS_CA_FILE', 'GOOGLE_SERVICE_ACCOUNT_KEYS'];
     for (const variable of Object.keys(badValues).filter((name) => !checkedLater.includes(name))) {
       assert.match(result.stderr, new RegExp(`[:;] ${variable} `), variable);
     }

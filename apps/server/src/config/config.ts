@@ -5,6 +5,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './config-error.ts';
 import { assertPrivateKeyFile } from './file-modes.ts';
+import {
+  keyFilesOf,
+  readServiceAccountKeys,
+  ServiceAccountKeyError,
+  type ServiceAccountKeySource,
+} from './service-account-keys.ts';
 
 const port = z.coerce
   .number({ error: 'must be a number' })
@@ -45,6 +51,8 @@ const apiQuotaLimits = (api: string) => {
       {
         perUserPerMinute: positive('perUserPerMinute'),
         perProjectPerMinute: positive('perProjectPerMinute'),
+        // A Cloud project's daily threshold (issue 20), kept across processes by the server.
+        perProjectPerDay: positive('perProjectPerDay'),
         concurrencyPerUser: z
           .number({ error: `${api}.concurrencyPerUser must be a number` })
           .int(`${api}.concurrencyPerUser must be a whole number`)
@@ -52,7 +60,9 @@ const apiQuotaLimits = (api: string) => {
           .optional(),
         burstSeconds: positive('burstSeconds'),
       },
-      { error: `${api} takes perUserPerMinute, perProjectPerMinute, concurrencyPerUser and burstSeconds only` },
+      {
+        error: `${api} takes perUserPerMinute, perProjectPerMinute, perProjectPerDay, concurrencyPerUser and burstSeconds only`,
+      },
     )
     .optional();
 };
@@ -119,6 +129,8 @@ const environmentSchema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GOOGLE_SERVICE_ACCOUNT_KEY: z.string().min(1).optional(),
+  // Several Cloud projects (docs/deployment.md "Several Cloud projects"): one key per project.
+  GOOGLE_SERVICE_ACCOUNT_KEYS: z.string().min(1).optional(),
   GOOGLE_API_URL: httpUrl.optional(),
   GOOGLE_UPLOAD_URL: httpUrl.optional(),
   GOOGLE_TOKEN_URL: httpUrl.optional(),
@@ -198,7 +210,11 @@ export interface Config {
    */
   metrics: { token: string | null; port: number | null; host: string };
   google: {
-    serviceAccountKeyPath: string | null;
+    /**
+     * The service-account keys, one per Cloud project (GOOGLE_SERVICE_ACCOUNT_KEY first, then
+     * GOOGLE_SERVICE_ACCOUNT_KEYS); empty = none configured. The first is the default project.
+     */
+    serviceAccountKeys: ServiceAccountKeySource[];
     apiUrl: string | null;
     uploadUrl: string | null;
     tokenUrl: string | null;
@@ -247,12 +263,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     masterKey = { kind: 'file', path: path.join(dataDir, 'master.key'), mustExist: false };
   }
 
-  if (env.SAFEHOLD_DEMO === '1' && (env.GOOGLE_SERVICE_ACCOUNT_KEY || env.GOOGLE_OIDC_ISSUER)) {
+  if (
+    env.SAFEHOLD_DEMO === '1' &&
+    (env.GOOGLE_SERVICE_ACCOUNT_KEY || env.GOOGLE_SERVICE_ACCOUNT_KEYS || env.GOOGLE_OIDC_ISSUER)
+  ) {
     throw new ConfigError(
       'Invalid configuration: SAFEHOLD_DEMO=1 asks for demo mode (the built-in Google emulator instead of Google), ' +
         'but Google credentials are set (GOOGLE_SERVICE_ACCOUNT_KEY, GOOGLE_OIDC_ISSUER): unset one or the other',
     );
   }
+  const serviceAccountKeys = serviceAccountKeysOf(env, cwd);
 
   if (env.SAFEHOLD_STORAGE_URL?.startsWith('s3://') && !env.S3_ENDPOINT && !source.AWS_REGION) {
     throw new ConfigError(
@@ -311,7 +331,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
     webhooks: { allowPrivateAddresses: env.SAFEHOLD_WEBHOOKS_ALLOW_PRIVATE === '1', caFile: webhooksCaFile },
     metrics: { token: env.METRICS_TOKEN ?? null, port: env.METRICS_PORT ?? null, host: env.METRICS_HOST },
     google: {
-      serviceAccountKeyPath: env.GOOGLE_SERVICE_ACCOUNT_KEY ? path.resolve(cwd, env.GOOGLE_SERVICE_ACCOUNT_KEY) : null,
+      serviceAccountKeys,
       apiUrl: env.GOOGLE_API_URL ?? null,
       uploadUrl: env.GOOGLE_UPLOAD_URL ?? null,
       tokenUrl: env.GOOGLE_TOKEN_URL ?? null,
@@ -321,6 +341,26 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       oidcClientSecret: env.GOOGLE_OIDC_CLIENT_SECRET ?? null,
     },
   };
+}
+
+/**
+ * The key files named by GOOGLE_SERVICE_ACCOUNT_KEY and GOOGLE_SERVICE_ACCOUNT_KEYS. With several
+ * projects configured every key is read now, so a bad one stops start-up naming its file; a lone
+ * GOOGLE_SERVICE_ACCOUNT_KEY is read when first used (its errors name the file too).
+ */
+function serviceAccountKeysOf(env: Environment, cwd: string): ServiceAccountKeySource[] {
+  const sources: ServiceAccountKeySource[] = env.GOOGLE_SERVICE_ACCOUNT_KEY
+    ? [{ path: path.resolve(cwd, env.GOOGLE_SERVICE_ACCOUNT_KEY), variable: 'GOOGLE_SERVICE_ACCOUNT_KEY' }]
+    : [];
+  if (!env.GOOGLE_SERVICE_ACCOUNT_KEYS) return sources;
+  try {
+    sources.push(...keyFilesOf(env.GOOGLE_SERVICE_ACCOUNT_KEYS, cwd));
+    readServiceAccountKeys(sources);
+  } catch (error) {
+    if (error instanceof ServiceAccountKeyError) throw new ConfigError(`Invalid configuration: ${error.message}`);
+    throw error;
+  }
+  return sources;
 }
 
 /** The bad value as a message may show it: never a secret variable's, and never a URL's user:password part. */

@@ -251,6 +251,10 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 ok  ok  404 404 404 404 404 404 404 404 404',
     other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
   },
+  'GET /api/vendor/google-projects': {
+    own:   '401 ok  ok  404 404 404 404 404 404 404 404 404',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+  },
   'POST /api/vendor/health/failed-jobs/:jobId/retry': {
     // Support reads the page but may not retry; the admin's 404 is "no failed job with that id".
     own:   '401 404 403 404 404 404 404 404 404 404 404 404',
@@ -338,6 +342,17 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
   'POST /api/customers/:customerId/directory/sync': {
     own:   '401 403 403 ok  ok  403 404 403 403 ok  403 403',
     other: '401 403 403 404 404 404 404 404 404 404 404 404',
+  },
+  // Several Cloud projects (issue 20): the vendor admin moves a customer (400 here: the matrix
+  // installation has no such project); "Check authorisation" answers 409 (no Google connection).
+  'PUT /api/customers/:customerId/google-project': {
+    own:   '401 ok  403 403 403 403 404 403 403 403 403 403',
+    other: '401 ok  403 404 404 404 404 404 404 404 404 404',
+    body: () => ({ project: 'matrix-project' }),
+  },
+  'POST /api/customers/:customerId/authorization/check': {
+    own:   '401 ok  403 ok  ok  403 404 403 403 ok  403 403',
+    other: '401 ok  403 404 404 404 404 404 404 404 404 404',
   },
   'GET /api/customers/:customerId/backup/status': {
     own:   '401 ok  ok  ok  ok  ok  404 ok  ok  ok  ok  403',

@@ -45,7 +45,13 @@ forEachDatabase('observability of a backup', (kind) => {
     // (the emulator's), not a client the test injects.
     const keyFile = path.join(f.ctx.config.storageUrl, 'service-account.json');
     writeFileSync(keyFile, JSON.stringify(f.emulator.serviceAccountKey));
-    f.ctx.config = { ...f.ctx.config, google: { ...f.ctx.config.google, serviceAccountKeyPath: keyFile } };
+    f.ctx.config = {
+      ...f.ctx.config,
+      google: {
+        ...f.ctx.config.google,
+        serviceAccountKeys: [{ path: keyFile, variable: 'GOOGLE_SERVICE_ACCOUNT_KEY' }],
+      },
+    };
     await f.ctx.db
       .insert(customerConnections)
       .values({ customerId: f.customerId, adminEmail: `admin@${f.domain}`, clientId: '123' });

@@ -1335,7 +1335,7 @@ export interface paths {
                                 fix: string | null;
                                 missingScopes: string[];
                                 /** @enum {string} */
-                                status: "authorized" | "lost" | "not_connected";
+                                status: "authorized" | "lost" | "reauthorization_required" | "not_connected";
                             };
                             autoAssign: boolean;
                             domain: string;
@@ -2361,6 +2361,120 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/authorization/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check authorisation: ask Google for a licensed user's token with the key of the customer's Cloud project; when every scope is granted, backups resume */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "project": "project-1",
+                         *       "clientId": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *       "status": "authorized",
+                         *       "missingScopes": [
+                         *         "missingScope-1"
+                         *       ],
+                         *       "fix": "fix-1",
+                         *       "checkedAs": "checkedAs-1"
+                         *     }
+                         */
+                        "application/json": {
+                            checkedAs: string;
+                            clientId: string;
+                            fix: string | null;
+                            missingScopes: string[];
+                            project: string | null;
+                            /** @enum {string} */
+                            status: "authorized" | "lost" | "reauthorization_required";
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -6026,6 +6140,129 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{customerId}/google-project": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Move the customer to another Cloud project (vendor admins): the domain must authorise that project's client id, and backups wait until "Check authorisation" passes */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    customerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "project": "project-1"
+                     *     }
+                     */
+                    "application/json": {
+                        project: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "project": "project-1",
+                         *       "clientId": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *       "status": "authorized",
+                         *       "missingScopes": [
+                         *         "missingScope-1"
+                         *       ],
+                         *       "fix": "fix-1"
+                         *     }
+                         */
+                        "application/json": {
+                            clientId: string;
+                            fix: string | null;
+                            missingScopes: string[];
+                            project: string | null;
+                            /** @enum {string} */
+                            status: "authorized" | "lost" | "reauthorization_required";
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The object in the path does not exist or is not visible to the caller. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;
@@ -14367,6 +14604,7 @@ export interface paths {
                          *       "email": "ann@example.com",
                          *       "domain": "example.com",
                          *       "clientId": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *       "project": "project-1",
                          *       "scopes": [
                          *         "scope-1"
                          *       ],
@@ -14380,6 +14618,7 @@ export interface paths {
                             domain: string;
                             email: string;
                             expiresAt: string;
+                            project: string | null;
                             scopes: string[];
                         };
                     };
@@ -16156,6 +16395,137 @@ export interface paths {
                     };
                     content: {
                         "text/csv": string;
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vendor/google-projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Installation health › Cloud projects: each project's client id, customers bound, and usage this minute and today against its limits */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "projects": [
+                         *         {
+                         *           "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *           "clientId": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *           "customers": 12,
+                         *           "apis": [
+                         *             {
+                         *               "api": "api-1",
+                         *               "unitsThisMinute": 12,
+                         *               "perMinuteLimit": 50,
+                         *               "unitsToday": 12,
+                         *               "dailyLimit": 50
+                         *             }
+                         *           ]
+                         *         }
+                         *       ],
+                         *       "customers": [
+                         *         {
+                         *           "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *           "domain": "example.com",
+                         *           "project": "project-1",
+                         *           "authorization": "authorized"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            customers: {
+                                /** @enum {string} */
+                                authorization: "authorized" | "lost" | "reauthorization_required";
+                                domain: string;
+                                id: string;
+                                project: string | null;
+                            }[];
+                            projects: {
+                                apis: {
+                                    api: string;
+                                    dailyLimit: number | null;
+                                    perMinuteLimit: number | null;
+                                    unitsThisMinute: number;
+                                    unitsToday: number;
+                                }[];
+                                clientId: string;
+                                customers: number;
+                                id: string;
+                            }[];
+                        };
                     };
                 };
                 /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */

@@ -24,6 +24,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
+import { api, call } from '../api/client.ts';
 import {
   backupSummaryQuery,
   customerKeys,
@@ -115,6 +116,13 @@ export function CustomerDashboardPage({ user }: { user: SessionUser }) {
         <Alert color="red" variant="light" title="Google authorisation lost">
           {overview.data.authorization.fix}
         </Alert>
+      ) : null}
+      {overview.data?.authorization.status === 'reauthorization_required' ? (
+        <ReauthorizationNeeded
+          customerId={customerId}
+          fix={overview.data.authorization.fix}
+          mayCheck={customerRoleOf(user) === 'super_admin'}
+        />
       ) : null}
 
       <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
@@ -351,5 +359,52 @@ function UserBackupsTable({ customerId, poll }: { customerId: string; poll: bool
         </>
       ) : null}
     </Stack>
+  );
+}
+
+/**
+ * The vendor moved the domain to another Google Cloud project: backups wait until the domain
+ * authorises the new client id and "Check authorisation" (super admins) finds it done.
+ */
+function ReauthorizationNeeded({
+  customerId,
+  fix,
+  mayCheck,
+}: {
+  customerId: string;
+  fix: string | null;
+  mayCheck: boolean;
+}) {
+  const queryClient = useQueryClient();
+  const check = useMutation({
+    mutationFn: () =>
+      call(() => api.POST('/api/customers/{customerId}/authorization/check', { params: { path: { customerId } } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ownCustomerQuery.queryKey }),
+  });
+  return (
+    <Alert
+      color="orange"
+      variant="light"
+      title="Google authorisation needed: backups are waiting"
+      style={{ overflowWrap: 'anywhere' }}
+    >
+      <Stack gap="xs">
+        <Text size="sm">
+          Safehold now reaches your domain through another Google Cloud project. Backups wait until a super admin
+          authorises its client ID. {fix}
+        </Text>
+        {check.data && check.data.status !== 'authorized' ? (
+          <Text size="sm">Google still refuses {check.data.missingScopes.length} of the scopes.</Text>
+        ) : null}
+        <ErrorAlert error={check.error} />
+        {mayCheck ? (
+          <Group>
+            <Button size="xs" variant="light" loading={check.isPending} onClick={() => check.mutate()}>
+              Check authorisation
+            </Button>
+          </Group>
+        ) : null}
+      </Stack>
+    </Alert>
   );
 }

@@ -75,7 +75,7 @@ export function TrialAuthorisePage() {
       </AuthLayout>
     );
   }
-  const { email, domain, clientId, scopes, consolePath } = installation.data;
+  const { email, domain, clientId, project, scopes, consolePath } = installation.data;
   return (
     <AuthLayout title={`Authorise Safehold for ${domain}`} width={760}>
       <Text size="sm">
@@ -89,7 +89,7 @@ export function TrialAuthorisePage() {
         <List.Item>
           <Stack gap={4}>
             <Text size="sm" id="client-id-label">
-              Client ID
+              Client ID{project ? ` (Safehold’s Cloud project ${project})` : ''}
             </Text>
             <Group gap="xs">
               <Code fz="md" aria-labelledby="client-id-label" data-testid="client-id">

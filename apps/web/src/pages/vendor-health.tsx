@@ -9,6 +9,7 @@ import type { SessionUser } from '../api/identity.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { bytes, count, dateTime, duration, none } from '../format.ts';
 import { ConsolePage } from './console-pages.tsx';
+import { CloudProjects } from './vendor-cloud-projects.tsx';
 
 const healthQueryKey = ['vendor', 'health'];
 const healthQuery = {
@@ -114,6 +115,8 @@ export function VendorHealthPage({ user }: { user: SessionUser }) {
           </section>
 
           <FailedJobs jobs={data.failedJobs} canRetry={user.role === 'admin'} />
+
+          <CloudProjects canManage={user.role === 'admin'} />
 
           <section aria-labelledby="health-storage">
             <Title order={3} id="health-storage" mb="xs">

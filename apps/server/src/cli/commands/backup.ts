@@ -22,9 +22,9 @@ import {
 } from '../../modules/backup/index.ts';
 import {
   createCustomersDeps,
+  customerGoogleClient,
   getConnection,
   hasDirectoryUsers,
-  installationGoogleClient,
   syncDirectory,
   systemAuditActor,
 } from '../../modules/customers/index.ts';
@@ -146,7 +146,7 @@ export const backupRunCommand: Command = {
           return exitCodes.failed;
         }
       }
-      const google = installationGoogleClient(runtime);
+      const google = await customerGoogleClient(runtime, customer.id);
       const admin = typeof values.admin === 'string' ? values.admin : connection.adminEmail;
       const startedAt = runtime.clock.now();
       if (!values.wait) await runtime.jobs.start({ work: false });

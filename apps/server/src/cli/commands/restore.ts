@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { loadConfig } from '../../config/config.ts';
 import { AppError } from '../../http/errors.ts';
 import { backupServices, subjectKey } from '../../modules/backup/index.ts';
-import { installationGoogleClient } from '../../modules/customers/index.ts';
+import { customerGoogleClient } from '../../modules/customers/index.ts';
 import {
   getRestore,
   type RestoreCounts,
@@ -118,7 +118,10 @@ export const restoreCommand: Command = {
         else io.stdout.write(`Queued restore ${started.id}.\n`);
         return exitCodes.done;
       }
-      await runRestore(runtime, started.id, { google: installationGoogleClient(runtime), onProgress: progressBar(io) });
+      await runRestore(runtime, started.id, {
+        google: await customerGoogleClient(runtime, customer.id),
+        onProgress: progressBar(io),
+      });
       const restore = await getRestore(runtime.db, customer.id, started.id);
       if (!restore) throw new Error('the restore disappeared');
       const errors = await restoreErrors(runtime.db, customer.id, restore.id);

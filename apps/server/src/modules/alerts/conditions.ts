@@ -20,7 +20,7 @@ export interface CustomerFacts {
   /** The Google connection; null when the customer has not connected its domain yet. */
   connection: {
     clientId: string;
-    authorizationStatus: 'authorized' | 'lost';
+    authorizationStatus: 'authorized' | 'lost' | 'reauthorization_required';
     missingScopes: readonly string[];
     authorizationChangedAt: Date;
     connectedAt: Date;

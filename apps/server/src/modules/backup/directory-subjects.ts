@@ -3,7 +3,7 @@
 // listed is remembered (shared-drives.ts); only the protected ones become subjects.
 import type { GoogleClient } from '@safehold/google';
 import type { AppContext } from '../../context.ts';
-import { getConnection, installationGoogleClient } from '../customers/index.ts';
+import { customerGoogleClient, getConnection } from '../customers/index.ts';
 import type { BackupSubject } from './backup-types.ts';
 import { rememberSharedDrives } from './shared-drives.ts';
 
@@ -45,7 +45,12 @@ export async function discoverSharedDriveSubjects(
   const connection = await getConnection(ctx.db, customerId);
   if (!connection) return null;
   try {
-    return await listSharedDriveSubjects(ctx, customerId, installationGoogleClient(ctx), connection.adminEmail);
+    return await listSharedDriveSubjects(
+      ctx,
+      customerId,
+      await customerGoogleClient(ctx, customerId),
+      connection.adminEmail,
+    );
   } catch (error) {
     ctx.logger.warn({ err: error, customerId }, 'shared drives not listed: the backup covers the known ones');
     return null;

@@ -6,7 +6,7 @@ import { AuthorizationLostError, type GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { installationGoogleClient, recordAuthorizationLost, systemAuditActor } from '../customers/index.ts';
+import { customerGoogleClient, recordAuthorizationLost, systemAuditActor } from '../customers/index.ts';
 import { getCustomer } from '../tenancy/index.ts';
 import { type BackupService, INTERRUPTED_REASON, type RunResult, type RunStatus } from './backup-types.ts';
 import { backupCalendar } from './calendar-backup.ts';
@@ -183,7 +183,7 @@ async function executeRun(
   try {
     repository ??= await openTenantRepository(ctx, source.customerId);
     const writer = new RunWriter(ctx, repository, ref, await loadCurrentVersions(ctx, source.id), options.hooks);
-    const google = options.google ?? installationGoogleClient(ctx);
+    const google = options.google ?? (await customerGoogleClient(ctx, source.customerId));
     let result: ServiceResult | undefined;
     try {
       result = await handlers[source.service]({

@@ -10,6 +10,7 @@ import { AppError } from '../../http/errors.ts';
 import { ensureSuperAdminMember } from '../identity/index.ts';
 import { findCustomerByDomain, insertCustomerUnlessDomainTaken } from '../tenancy/index.ts';
 import { delegationFix } from './authorization.ts';
+import { projectForDomain } from './cloud-projects.ts';
 import type { AuditActor, CustomersDeps } from './deps.ts';
 import { type SyncReport, syncDirectory } from './directory-sync.ts';
 import { auditTenantsFor, trialDays } from './licensing.ts';
@@ -64,6 +65,30 @@ async function refuse(
   return result;
 }
 
+type Delegation = { granted: string[]; missing: string[] };
+
+/**
+ * The Cloud project to bind the domain to, with its delegation as Google answers it: the one the
+ * install screen showed (projectForDomain) — unless the domain authorised none of its scopes but
+ * all of another of Safehold's projects (the choice may have moved while the admin was
+ * authorising, as other customers installed). Without projects configured: the default client.
+ */
+async function delegatedProject(
+  deps: CustomersDeps,
+  input: ConnectInput,
+): Promise<{ project: string | null; delegation: Delegation }> {
+  const shown = await projectForDomain(deps, input.domain);
+  const project = shown?.id ?? null;
+  const delegation = await deps.google(project).checkDelegation(input.adminEmail);
+  if (!shown || delegation.granted.length > 0) return { project, delegation };
+  for (const other of deps.googleProjects()) {
+    if (other.id === shown.id) continue;
+    const found = await deps.google(other.id).checkDelegation(input.adminEmail);
+    if (found.missing.length === 0) return { project: other.id, delegation: found };
+  }
+  return { project, delegation };
+}
+
 export async function connectCustomer(
   deps: CustomersDeps,
   rawInput: { domain: string; adminEmail: string },
@@ -81,12 +106,9 @@ export async function connectCustomer(
       field: 'adminEmail',
     });
   }
-  const google: GoogleClient = deps.google();
-  const clientId = deps.googleClientId();
-
-  let delegation: { granted: string[]; missing: string[] };
+  let bound: { project: string | null; delegation: Delegation };
   try {
-    delegation = await google.checkDelegation(input.adminEmail);
+    bound = await delegatedProject(deps, input);
   } catch (error) {
     if (error instanceof TokenRequestError) {
       return refuse(deps, auditActor, input, {
@@ -97,6 +119,9 @@ export async function connectCustomer(
     }
     throw error;
   }
+  const { project, delegation } = bound;
+  const google: GoogleClient = deps.google(project);
+  const clientId = deps.googleClientId(project);
   if (delegation.missing.length > 0) {
     return refuse(deps, auditActor, input, {
       ok: false,
@@ -150,12 +175,13 @@ export async function connectCustomer(
         customerId: customer.id,
         adminEmail: input.adminEmail,
         clientId,
+        googleProject: project,
         authorizationChangedAt: now,
         createdAt: now,
       })
       .onConflictDoUpdate({
         target: customerConnections.customerId,
-        set: { adminEmail: input.adminEmail, clientId },
+        set: { adminEmail: input.adminEmail, clientId, googleProject: project },
       });
     await ensureSuperAdminMember(tx, customer.id, input.adminEmail, randomUUID);
     await deps.audit.record(

@@ -8,7 +8,13 @@ import type { Db } from '../../db/database.ts';
 import type { Logger } from '../../logger.ts';
 import type { AuditEntryInput, AuditService } from '../audit/index.ts';
 import type { MailService } from '../notifications/index.ts';
-import { type GoogleClientFactory, googleClientFactory, serviceAccountClientId } from './google-client.ts';
+import {
+  configuredGoogleProjects,
+  type GoogleClientFactory,
+  type GoogleProject,
+  googleClientFactory,
+  serviceAccountClientId,
+} from './google-client.ts';
 
 /**
  * Extension points for the backup engine, which owns tenant keys and backup data. Declared here
@@ -43,8 +49,10 @@ export interface CustomersDeps {
   /** Base of links in emails. A function: `safehold start` may replace the configuration. */
   publicUrl(): string;
   google: GoogleClientFactory;
-  /** The service account's OAuth client id (what an admin authorises for delegation). */
-  googleClientId(): string;
+  /** A project's service-account OAuth client id (what an admin authorises for delegation); unset: the default project's. */
+  googleClientId(project?: string | null): string;
+  /** The installation's Cloud projects in configuration order (empty: no key configured). */
+  googleProjects(): GoogleProject[];
   hooks: CustomerHooks;
 }
 
@@ -59,7 +67,7 @@ export const systemAuditActor = (label: string): AuditActor => ({ actor: { kind:
 /** What the composition root passes in; `hooks` has no default, so no caller can forget the backup engine's. */
 export interface CustomersDepsOptions {
   google?: GoogleClientFactory;
-  googleClientId?: () => string;
+  googleClientId?: (project?: string | null) => string;
   hooks: CustomerHooks;
 }
 
@@ -75,7 +83,8 @@ export function createCustomersDeps(ctx: AppContext, options: CustomersDepsOptio
     mail: ctx.mail,
     publicUrl: () => ctx.config.publicUrl,
     google: options.google ?? googleClientFactory(ctx),
-    googleClientId: options.googleClientId ?? (() => serviceAccountClientId(ctx.config.google)),
+    googleClientId: options.googleClientId ?? ((project) => serviceAccountClientId(ctx.config.google, project)),
+    googleProjects: () => configuredGoogleProjects(ctx.config.google),
     hooks: options.hooks,
   };
 }

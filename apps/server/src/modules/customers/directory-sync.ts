@@ -97,7 +97,7 @@ export async function syncDirectory(
   const connection = await getConnection(deps.db, customerId);
   if (!connection) throw new AppError('conflict', `${customer.domain} is not connected to Google yet.`);
   await updateConnection(deps.db, customerId, { lastSyncStartedAt: deps.clock.now() });
-  const google = deps.google();
+  const google = deps.google(connection.googleProject);
   // The connection's admin first; if Google no longer lets Safehold act as them (suspended,
   // deleted, no longer an admin), any other active super admin of the directory will do.
   const candidates = [

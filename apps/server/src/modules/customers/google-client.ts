@@ -1,54 +1,81 @@
-// The installation's Google client, built from the configuration (DESIGN.md §2a): the
-// service-account key file named by GOOGLE_SERVICE_ACCOUNT_KEY plus the optional API, upload
-// and token URLs. The rule "a key whose token_uri is not Google's points every unset URL at
+// The installation's Google clients, built from the configuration (DESIGN.md §2a): one per
+// Cloud project, each from its service-account key file (GOOGLE_SERVICE_ACCOUNT_KEY, and
+// GOOGLE_SERVICE_ACCOUNT_KEYS for several projects), plus the optional API, upload and token
+// URLs; a customer's calls go through the client of the project it is bound to. The rule "a key whose token_uri is not Google's points every unset URL at
 // that origin" lives in @safehold/google; this passes the settings through unchanged.
-import { readFileSync } from 'node:fs';
 import {
   createGoogleClient,
+  createQuotaManager,
   type GoogleClient,
-  parseServiceAccountKey,
   type QuotaEvent,
   type QuotaManager,
   type SharedQuotaBudget,
+  systemClock,
 } from '@safehold/google';
+import { eq } from 'drizzle-orm';
 import type { Config } from '../../config/config.ts';
-import type { Database } from '../../db/database.ts';
+import {
+  type LoadedServiceAccountKey,
+  readServiceAccountKeys,
+  ServiceAccountKeyError,
+} from '../../config/service-account-keys.ts';
+import type { Database, Db } from '../../db/database.ts';
 import { AppError } from '../../http/errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
+import { createProjectUsage, dailyThresholds, type ProjectUsage, withDailyThresholds } from './project-usage.ts';
 import { createPostgresQuotaBudget } from './quota-budget.ts';
+import { customerConnections } from './tables.ts';
 
 export type GoogleSettings = Config['google'];
 
-/** Builds a Google client for this installation; throws a clear AppError when no key is set. */
-export type GoogleClientFactory = () => GoogleClient;
+/** Builds a Google client for a Cloud project (unset or null: the default, first one); throws a clear AppError when no key is set. */
+export type GoogleClientFactory = (project?: string | null) => GoogleClient;
 
-function readKey(settings: GoogleSettings): unknown {
-  const keyPath = settings.serviceAccountKeyPath;
-  if (!keyPath) {
+/**
+ * The installation's Cloud projects, one per configured key, in configuration order (the first
+ * is the default). Read at each call, so a replaced key file counts at once; errors name the file.
+ */
+export function googleProjects(settings: GoogleSettings): LoadedServiceAccountKey[] {
+  if (settings.serviceAccountKeys.length === 0) {
     throw new AppError(
       'unavailable',
       'No Google service account is configured: set GOOGLE_SERVICE_ACCOUNT_KEY to the path of the JSON key of ' +
         "Safehold's service account (or run without Google credentials to use the built-in demo domain).",
     );
   }
-  let text: string;
   try {
-    text = readFileSync(keyPath, 'utf8');
+    return readServiceAccountKeys(settings.serviceAccountKeys);
   } catch (error) {
+    if (error instanceof ServiceAccountKeyError) throw new AppError('unavailable', error.message);
+    throw error;
+  }
+}
+
+/** A Cloud project as the rest of the module sees it: its id and the OAuth client id to authorise. */
+export interface GoogleProject {
+  id: string;
+  clientId: string;
+}
+
+/** The configured projects, or none when no key is configured (a bad key file is still an error naming it). */
+export function configuredGoogleProjects(settings: GoogleSettings): GoogleProject[] {
+  if (settings.serviceAccountKeys.length === 0) return [];
+  return googleProjects(settings).map((project) => ({ id: project.projectId, clientId: project.clientId }));
+}
+
+/** The key of `project` (unset or null: the default project); a project no longer configured is an AppError. */
+export function projectKey(settings: GoogleSettings, project?: string | null): LoadedServiceAccountKey {
+  const projects = googleProjects(settings);
+  const found = project ? projects.find((candidate) => candidate.projectId === project) : projects[0];
+  if (!found) {
     throw new AppError(
       'unavailable',
-      `The Google service account key ${keyPath} (GOOGLE_SERVICE_ACCOUNT_KEY) cannot be read: ${(error as Error).message}`,
+      `The Cloud project ${project} has no service account key configured (GOOGLE_SERVICE_ACCOUNT_KEY, ` +
+        `GOOGLE_SERVICE_ACCOUNT_KEYS): configure its key again, or move its customers to another project.`,
     );
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AppError(
-      'unavailable',
-      `The Google service account key ${keyPath} (GOOGLE_SERVICE_ACCOUNT_KEY) is not valid JSON.`,
-    );
-  }
+  return found;
 }
 
 /**
@@ -62,18 +89,13 @@ export function createInstallationGoogleClient(
   quotas?: QuotaManager,
   metrics?: Metrics,
   shared?: SharedQuotaBudget,
+  project?: string | null,
+  usage?: ProjectUsage,
 ): GoogleClient {
-  const serviceAccountKey = readKey(settings);
-  const ownBuckets = {
-    ...(metrics
-      ? { onEvent: (event: QuotaEvent) => metrics.quotaWait(event.api, event.bucket, event.waitMs / 1000) }
-      : {}),
-    ...(shared ? { shared } : {}),
-    ...(settings.quotaLimits ? { limits: settings.quotaLimits } : {}),
-  };
+  const key = projectKey(settings, project);
   return createGoogleClient({
-    serviceAccountKey,
-    quotas: quotas ? { manager: quotas } : ownBuckets,
+    serviceAccountKey: key.key,
+    quotas: { manager: quotas ?? ownQuotaManager(settings, key.projectId, metrics, shared, usage) },
     ...(metrics ? { onResponse: (answer) => metrics.googleCall(answer.api, answer.status) } : {}),
     ...(settings.apiUrl ? { apiUrl: settings.apiUrl } : {}),
     ...(settings.uploadUrl ? { uploadUrl: settings.uploadUrl } : {}),
@@ -82,12 +104,33 @@ export function createInstallationGoogleClient(
   });
 }
 
-/** The OAuth client id an admin authorises for domain-wide delegation (from the key). */
-export function serviceAccountClientId(settings: GoogleSettings): string {
-  return parseServiceAccountKey(readKey(settings)).client_id;
+/** A project's buckets (on `shared` when given), keeping its daily thresholds when given `usage`. */
+function ownQuotaManager(
+  settings: GoogleSettings,
+  project: string,
+  metrics?: Metrics,
+  shared?: SharedQuotaBudget,
+  usage?: ProjectUsage,
+): QuotaManager {
+  const manager = createQuotaManager({
+    clock: systemClock,
+    project,
+    ...(metrics
+      ? { onEvent: (event: QuotaEvent) => metrics.quotaWait(event.api, event.bucket, event.waitMs / 1000) }
+      : {}),
+    ...(shared ? { shared } : {}),
+    ...(settings.quotaLimits ? { limits: settings.quotaLimits } : {}),
+  });
+  return usage ? withDailyThresholds(manager, project, usage) : manager;
 }
 
-const clients = new WeakMap<Config, GoogleClient>();
+/** The OAuth client id an admin authorises for domain-wide delegation (from the project's key). */
+export function serviceAccountClientId(settings: GoogleSettings, project?: string | null): string {
+  return projectKey(settings, project).clientId;
+}
+
+/** Per configuration, the installation's client of each project (by project id). */
+const clients = new WeakMap<Config, Map<string, GoogleClient>>();
 
 /** What building the installation's client needs from the process's context. */
 export interface GoogleClientContext {
@@ -106,24 +149,69 @@ function sharedQuotaBudget(ctx: GoogleClientContext): SharedQuotaBudget | undefi
   return ctx.database?.kind === 'postgres' ? createPostgresQuotaBudget(ctx.database.db) : undefined;
 }
 
+const usages = new WeakMap<Config, ProjectUsage>();
+
+/** The daily-threshold counters every client of this configuration shares (none without a database). */
+function projectUsageOf(ctx: GoogleClientContext): ProjectUsage | undefined {
+  if (!ctx.database) return undefined;
+  let usage = usages.get(ctx.config);
+  if (!usage) {
+    usage = createProjectUsage(ctx.database.db, dailyThresholds(ctx.config.google.quotaLimits));
+    usages.set(ctx.config, usage);
+  }
+  return usage;
+}
+
+/** Adds what this process spent to the daily counters now (tests; otherwise about once a second). */
+export async function flushGoogleUsage(ctx: GoogleClientContext): Promise<void> {
+  await usages.get(ctx.config)?.flush();
+}
+
 /**
  * The installation's Google client for its current configuration, built on first use and
  * kept (backups and restores use it, tokens cached). Its quota buckets (per project, user and
  * API) are the installation's: every other client is built on them. The configuration object
  * is the key because `safehold start` replaces ctx.config when it starts the demo emulator.
  */
-export function installationGoogleClient(ctx: GoogleClientContext): GoogleClient {
-  const cached = clients.get(ctx.config);
+export function installationGoogleClient(ctx: GoogleClientContext, project?: string | null): GoogleClient {
+  let perProject = clients.get(ctx.config);
+  if (!perProject) {
+    perProject = new Map();
+    clients.set(ctx.config, perProject);
+  }
+  const cached = perProject.get(project ?? '');
   if (cached) return cached;
-  const client = createInstallationGoogleClient(
-    ctx.config.google,
-    ctx.logger,
-    undefined,
-    ctx.metrics,
-    sharedQuotaBudget(ctx),
-  );
-  clients.set(ctx.config, client);
+  const id = projectKey(ctx.config.google, project).projectId;
+  const client =
+    perProject.get(id) ??
+    createInstallationGoogleClient(
+      ctx.config.google,
+      ctx.logger,
+      undefined,
+      ctx.metrics,
+      sharedQuotaBudget(ctx),
+      id,
+      projectUsageOf(ctx),
+    );
+  perProject.set(id, client);
+  perProject.set(project ?? '', client);
   return client;
+}
+
+/**
+ * The installation's client for the Cloud project a customer is bound to (customer_connections.
+ * google_project; unbound: the default project): what every backup and restore of the customer
+ * calls Google with.
+ */
+export async function customerGoogleClient(
+  ctx: GoogleClientContext & { db: Db },
+  customerId: string,
+): Promise<GoogleClient> {
+  const [row] = await ctx.db
+    .select({ project: customerConnections.googleProject })
+    .from(customerConnections)
+    .where(eq(customerConnections.customerId, customerId));
+  return installationGoogleClient(ctx, row?.project ?? null);
 }
 
 /**
@@ -132,6 +220,13 @@ export function installationGoogleClient(ctx: GoogleClientContext): GoogleClient
  * cached token expires, but spending from the installation's quota buckets like the backups.
  */
 export function googleClientFactory(ctx: GoogleClientContext): GoogleClientFactory {
-  return () =>
-    createInstallationGoogleClient(ctx.config.google, ctx.logger, installationGoogleClient(ctx).quotas, ctx.metrics);
+  return (project) =>
+    createInstallationGoogleClient(
+      ctx.config.google,
+      ctx.logger,
+      installationGoogleClient(ctx, project).quotas,
+      ctx.metrics,
+      undefined,
+      project,
+    );
 }

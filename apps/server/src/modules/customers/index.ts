@@ -20,6 +20,13 @@ export {
   isAuthorizationLost,
   recordAuthorizationLost,
 } from './authorization.ts';
+export {
+  type AuthorizationState,
+  checkAuthorization,
+  customersPerProject,
+  moveCustomerToProject,
+  projectForDomain,
+} from './cloud-projects.ts';
 export { type ConnectResult, connectCustomer } from './connect.ts';
 export {
   deleteTenant,
@@ -39,8 +46,10 @@ export {
 export { requestDirectorySync, type SyncReport, syncDirectory } from './directory-sync.ts';
 export {
   createInstallationGoogleClient,
+  customerGoogleClient,
   type GoogleClientFactory,
   googleClientFactory,
+  googleProjects,
   installationGoogleClient,
 } from './google-client.ts';
 export {

@@ -30,7 +30,7 @@ export interface CustomerOverview {
   seats: SeatSummary;
   autoAssign: boolean;
   authorization: {
-    status: 'authorized' | 'lost' | 'not_connected';
+    status: 'authorized' | 'lost' | 'reauthorization_required' | 'not_connected';
     missingScopes: string[];
     /** What to do about a lost authorisation, in words. */
     fix: string | null;
@@ -65,7 +65,7 @@ export async function customerOverview(
       status: connection?.authorizationStatus ?? 'not_connected',
       missingScopes: connection?.missingScopes ?? [],
       fix:
-        connection?.authorizationStatus === 'lost'
+        connection?.authorizationStatus === 'lost' || connection?.authorizationStatus === 'reauthorization_required'
           ? delegationFix(connection.clientId, connection.missingScopes)
           : null,
       changedAt: connection?.authorizationChangedAt.toISOString() ?? null,

@@ -2,6 +2,8 @@
 // own overview). Only HTTP here: zod schemas, the signed-in actor, calling the service.
 // Customer members always act on the tenant of their session; any other id answers 404.
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../../config/config.ts';
 import type { ApiModule, App } from '../../http/app.ts';
 import { notFound } from '../../http/errors.ts';
 import { auditActorOf, requireActor } from '../identity/index.ts';
@@ -16,6 +18,14 @@ import {
   memberRoleChangeSchema,
   revokeHelpdeskAdmin,
 } from './administrators.ts';
+import {
+  authorizationStateSchema,
+  checkAuthorization,
+  moveCustomerToProject,
+  moveProjectBody,
+  projectsHealth,
+  projectsHealthSchema,
+} from './cloud-projects.ts';
 import { type CustomersDeps, type CustomersModuleOptions, createCustomersDeps } from './deps.ts';
 import { requestDirectorySync } from './directory-sync.ts';
 import { legalHoldResponse, legalHoldSchema, setLegalHold } from './legal-hold.ts';
@@ -320,11 +330,78 @@ export function registerCustomerRoutes(app: App, deps: CustomersDeps): void {
   );
 }
 
+/** Several Cloud projects (issue 20): the vendor's view of them, moving a customer, and "Check authorisation". */
+function registerCloudProjectRoutes(
+  app: App,
+  deps: CustomersDeps,
+  quotaLimits: () => Config['google']['quotaLimits'],
+): void {
+  app.get(
+    '/api/vendor/google-projects',
+    {
+      schema: {
+        tags,
+        summary:
+          "Installation health › Cloud projects: each project's client id, customers bound, and usage this minute and today against its limits",
+        security,
+        response: { 200: projectsHealthSchema },
+      },
+    },
+    async (request) => projectsHealth(deps, requireActor(request), quotaLimits()),
+  );
+
+  app.put(
+    '/api/customers/:customerId/google-project',
+    {
+      schema: {
+        tags,
+        summary:
+          'Move the customer to another Cloud project (vendor admins): the domain must authorise that project\'s client id, and backups wait until "Check authorisation" passes',
+        security,
+        params: customerIdParams,
+        body: moveProjectBody,
+        response: { 200: authorizationStateSchema },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return moveCustomerToProject(
+        deps,
+        actor,
+        auditActor(request),
+        tenantOf(actor, request.params.customerId),
+        request.body,
+      );
+    },
+  );
+
+  app.post(
+    '/api/customers/:customerId/authorization/check',
+    {
+      schema: {
+        tags,
+        summary:
+          "Check authorisation: ask Google for a licensed user's token with the key of the customer's Cloud project; when every scope is granted, backups resume",
+        security,
+        params: customerIdParams,
+        response: { 200: authorizationStateSchema.extend({ checkedAs: z.string() }) },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return checkAuthorization(deps, actor, auditActor(request), tenantOf(actor, request.params.customerId));
+    },
+  );
+}
+
 /**
  * The customers API module; the composition root (http/modules.ts) passes the backup engine's
  * hooks, and tests may pass their own `google`.
  */
 export function createCustomersModule(options: CustomersModuleOptions): ApiModule {
-  return async (app, ctx) =>
-    registerCustomerRoutes(app, createCustomersDeps(ctx, { ...options, hooks: options.hooks(ctx) }));
+  return async (app, ctx) => {
+    const deps = createCustomersDeps(ctx, { ...options, hooks: options.hooks(ctx) });
+    registerCustomerRoutes(app, deps);
+    registerCloudProjectRoutes(app, deps, () => ctx.config.google.quotaLimits);
+  };
 }

@@ -38,7 +38,7 @@ export const customerOverviewSchema = z.object({
   seats: seatSummarySchema,
   autoAssign: z.boolean(),
   authorization: z.object({
-    status: z.enum(['authorized', 'lost', 'not_connected']),
+    status: z.enum(['authorized', 'lost', 'reauthorization_required', 'not_connected']),
     missingScopes: z.array(z.string()),
     fix: z.string().nullable(),
     changedAt: z.string().nullable(),

@@ -189,7 +189,7 @@ export async function insertDirectoryUsers(db: Db, rows: (typeof directoryUsers.
 export interface ConnectionState {
   customerId: string;
   clientId: string;
-  authorizationStatus: 'authorized' | 'lost';
+  authorizationStatus: 'authorized' | 'lost' | 'reauthorization_required';
   missingScopes: string[];
   authorizationChangedAt: Date;
   connectedAt: Date;

@@ -29,9 +29,18 @@ export const customerConnections = pgTable('customer_connections', {
     .primaryKey()
     .references(() => customers.id, { onDelete: 'cascade' }),
   adminEmail: text('admin_email').notNull(),
-  /** The service account's OAuth client id the domain authorised. */
+  /** The service account's OAuth client id the domain authorised (or, while re-authorisation is required, must authorise). */
   clientId: text('client_id').notNull(),
-  authorizationStatus: text('authorization_status', { enum: ['authorized', 'lost'] })
+  /**
+   * The Cloud project (its key's project_id) every Google call for this customer goes through;
+   * null: the installation's default (first) project (docs/deployment.md "Several Cloud projects").
+   */
+  googleProject: text('google_project'),
+  /**
+   * `reauthorization_required`: the vendor moved the customer to another project; backups wait
+   * until "Check authorisation" finds the new client id authorised.
+   */
+  authorizationStatus: text('authorization_status', { enum: ['authorized', 'lost', 'reauthorization_required'] })
     .notNull()
     .default('authorized'),
   /** Scopes found missing when authorisation was lost (the fix names them). */
@@ -154,4 +163,24 @@ export const googleQuotaCallers = pgTable(
     until: timestamp('until', { withTimezone: true }).notNull(),
   },
   (table) => [primaryKey({ columns: [table.api, table.key, table.caller] })],
+);
+
+/**
+ * Units each Cloud project spent on each API per UTC day, and in the current minute (issue 20:
+ * Google's per-project daily thresholds): project-usage.ts adds every process's spending here
+ * about once a second and refuses calls once a day's threshold is reached.
+ */
+export const googleProjectUsage = pgTable(
+  'google_project_usage',
+  {
+    project: text('project').notNull(),
+    api: text('api').notNull(),
+    /** The UTC day (the database's clock), as YYYY-MM-DD. */
+    day: text('day').notNull(),
+    units: doublePrecision('units').notNull().default(0),
+    /** The minute `minute_units` counts (the database's clock, truncated to the minute). */
+    minuteStart: timestamp('minute_start', { withTimezone: true }).notNull(),
+    minuteUnits: doublePrecision('minute_units').notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.project, table.api, table.day] })],
 );

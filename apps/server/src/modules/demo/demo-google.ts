@@ -23,7 +23,7 @@ export interface DemoGoogle {
  * no authentication) instead of failing. Throws the ConfigError (exit 2) that says so.
  */
 export function wantsDemoGoogle(config: Config): boolean {
-  const hasGoogleCredentials = config.google.serviceAccountKeyPath !== null || config.google.oidcIssuer !== null;
+  const hasGoogleCredentials = config.google.serviceAccountKeys.length > 0 || config.google.oidcIssuer !== null;
   if (hasGoogleCredentials || config.demo === false) return false;
   if (config.env === 'production' && config.demo !== true) {
     throw new ConfigError(
@@ -48,7 +48,7 @@ export async function startDemoGoogle(config: Config): Promise<DemoGoogle> {
       ...config,
       google: {
         ...config.google,
-        serviceAccountKeyPath: keyPath,
+        serviceAccountKeys: [{ path: keyPath, variable: 'GOOGLE_SERVICE_ACCOUNT_KEY' }],
         apiUrl: emulator.url,
         uploadUrl: emulator.url,
         tokenUrl: `${emulator.url}/token`,

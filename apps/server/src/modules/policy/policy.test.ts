@@ -289,6 +289,17 @@ const expected: Record<Action, Expected> = {
     customerSuperAdmin: ['customerOwn'],
     system: allCustomers,
   },
+  'customer.google_project.move': {
+    vendorAdmin: allCustomers,
+    system: allCustomers,
+  },
+  'customer.authorization.check': {
+    vendorAdmin: allCustomers,
+    partnerOwner: subtreeCustomers,
+    partnerAdmin: subtreeCustomers,
+    customerSuperAdmin: ['customerOwn'],
+    system: allCustomers,
+  },
   'customer.delete': {
     vendorAdmin: allCustomers,
     system: allCustomers,
@@ -667,6 +678,7 @@ describe('customer roles (PRODUCT.md §1)', () => {
       'customer.impersonate',
       'customer.alerts.acknowledge',
       'customer.technicians.read',
+      'customer.google_project.move',
     ];
     for (const action of actions.filter((name) => name.startsWith('customer.'))) {
       assert.equal(can(actors.customerSuperAdmin, action, tenants.customerOwn), !notTheirs.includes(action), action);

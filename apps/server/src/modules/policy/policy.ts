@@ -108,6 +108,8 @@ export const actions = [
   'customer.technicians.read',
   'customer.alerts.acknowledge',
   'customer.api_tokens.manage',
+  'customer.google_project.move',
+  'customer.authorization.check',
   // every tenant
   'audit.read',
   // one's own staff account (vendor operators and partner users; customers use Google)
@@ -325,6 +327,20 @@ const rules: Record<Action, Rule> = {
     all(vendorAny, (_a, t) => t.kind === 'customer'),
     partnerRole(...managing),
     customerRole('super_admin'),
+  ),
+  // Which Google Cloud project serves the customer (issue 20): the vendor's decision (its
+  // projects and their quotas), admins only, and the operator at the command line.
+  'customer.google_project.move': any(
+    all(vendorAdmin, (_a, t) => t.kind === 'customer'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
+  ),
+  // "Check authorisation" (asks Google whether the domain authorised Safehold's client id; may
+  // resume or pause backups): vendor admins, the partner's owner and admins, the customer's super admins.
+  'customer.authorization.check': any(
+    all(vendorAdmin, (_a, t) => t.kind === 'customer'),
+    partnerRole(...managing),
+    customerRole('super_admin'),
+    all(isSystem, (_a, t) => t.kind === 'customer'),
   ),
   // "Acknowledge" on an alert: whoever operates the customer (a technician: an assigned one).
   'customer.alerts.acknowledge': partnerRole(...operating),

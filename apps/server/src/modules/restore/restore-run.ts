@@ -16,7 +16,7 @@ import {
   openTenantRepository,
   selectionPrefilter,
 } from '../backup/index.ts';
-import { installationGoogleClient } from '../customers/index.ts';
+import { customerGoogleClient } from '../customers/index.ts';
 import {
   addNote,
   nextItems,
@@ -83,7 +83,7 @@ export async function runRestore(
   const startedAt = restore.startedAt ?? ctx.clock.now();
   await updateRestore(ctx.db, restoreId, { status: 'running', startedAt });
   restore = { ...restore, status: 'running', startedAt };
-  const google = options.google ?? installationGoogleClient(ctx);
+  const google = options.google ?? (await customerGoogleClient(ctx, restore.customerId));
   const repository = options.repository ?? (await openTenantRepository(ctx, restore.customerId));
   const current = restore;
   const writerContext: WriterContext = {

@@ -8,7 +8,7 @@ import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditService } from '../audit/index.ts';
-import { type CustomersDeps, connectCustomer, delegationConsolePath } from '../customers/index.ts';
+import { type CustomersDeps, connectCustomer, delegationConsolePath, projectForDomain } from '../customers/index.ts';
 import {
   createSession,
   endPendingInstall,
@@ -37,6 +37,8 @@ export interface InstallInstructions {
   email: string;
   domain: string;
   clientId: string;
+  /** The Cloud project the new customer will be bound to (whose client id this is); null with a single unnamed key. */
+  project: string | null;
   scopes: string[];
   /** Where in Google's Admin console delegation is granted. */
   consolePath: string;
@@ -50,11 +52,14 @@ export function noPendingInstall(): AppError {
   );
 }
 
-export function installInstructions(deps: TrialDeps, pending: PendingInstall): InstallInstructions {
+export async function installInstructions(deps: TrialDeps, pending: PendingInstall): Promise<InstallInstructions> {
+  // The project the domain will be bound to (fewest customers; docs/deployment.md "Several Cloud projects").
+  const project = await projectForDomain(deps.customers, pending.domain);
   return {
     email: pending.email,
     domain: pending.domain,
-    clientId: deps.customers.googleClientId(),
+    clientId: project?.clientId ?? deps.customers.googleClientId(),
+    project: project?.id ?? null,
     scopes: [...GOOGLE_SCOPES],
     consolePath: delegationConsolePath,
     expiresAt: pending.expiresAt.toISOString(),

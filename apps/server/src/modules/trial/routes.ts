@@ -49,6 +49,7 @@ export function createTrialModule(options: CustomersModuleOptions & { limits?: T
               email: z.string(),
               domain: z.string(),
               clientId: z.string(),
+              project: z.string().nullable(),
               scopes: z.array(z.string()),
               consolePath: z.string(),
               expiresAt: z.string(),

@@ -1,0 +1,216 @@
+// Several Cloud projects end to end (issue 20 item 3): two service-account keys, one per project;
+// customers bound at install to the project with the fewest customers; backups of each customer
+// go through its project's key (the emulator's request log says which project called); a
+// project whose daily threshold is spent stops its customers' runs and not the others'; the
+// vendor moves a customer, backups wait for re-authorisation, "Check authorisation" resumes them.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import { type RunningEmulator, type ServiceAccountKeyFile, startEmulator } from '@safehold/emulator';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { runRow, startTestBackup } from '../../testing/backup.ts';
+import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
+import { backupCustomerHooks } from '../backup/index.ts';
+import type { Actor } from '../policy/index.ts';
+import { checkAuthorization, moveCustomerToProject, projectForDomain, projectsHealth } from './cloud-projects.ts';
+import { connectCustomer } from './connect.ts';
+import { type CustomersDeps, createCustomersDeps, systemAuditActor } from './deps.ts';
+import { flushGoogleUsage } from './google-client.ts';
+import { authorizedCustomerIds, getConnection } from './store.ts';
+import { customerConnections, directoryUsers, googleProjectUsage } from './tables.ts';
+
+const vendorAdmin: Actor = { kind: 'vendor', userId: 'vendor-admin', role: 'admin' };
+const audit = systemAuditActor('cloud projects test');
+const quiet = { messagesPerUser: 3, filesPerUser: 0, eventsPerUser: 0, contactsPerUser: 0, sharedDrives: 0 };
+
+forEachDatabase('several Cloud projects', (kind) => {
+  const first = `first.${kind}.test`;
+  const second = `second.${kind}.test`;
+  let emulator: RunningEmulator;
+  let keys: [ServiceAccountKeyFile, ServiceAccountKeyFile];
+  let dir: string;
+  let ctx: TestContext;
+  let deps: CustomersDeps;
+  const customerIds: Record<string, string> = {};
+
+  before(async () => {
+    emulator = await startEmulator({ seed: `projects-${kind}`, domain: first, users: 2, generate: quiet });
+    emulator.control.createDomain({ domain: second, users: 2, generate: quiet, grantDelegation: false });
+    const other = emulator.control.createServiceAccount({ name: 'second-project', grantDelegationTo: [second] });
+    keys = [emulator.serviceAccountKey, other];
+    dir = mkdtempSync(path.join(tmpdir(), 'safehold-projects-'));
+    const files = keys.map((key, index) => {
+      const file = path.join(dir, `key-${index}.json`);
+      writeFileSync(file, JSON.stringify(key), { mode: 0o600 });
+      return file;
+    });
+    ctx = await createTestContext(kind, {
+      env: { GOOGLE_SERVICE_ACCOUNT_KEYS: files.join(','), SAFEHOLD_STORAGE_URL: path.join(dir, 'repositories') },
+    });
+    deps = createCustomersDeps(ctx, { hooks: backupCustomerHooks(ctx) });
+  });
+  after(async () => {
+    await ctx?.close();
+    await emulator?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Backs up every user of `domain` (Gmail) as the scheduler would, with no client injected. */
+  async function backUpDomain(domain: string) {
+    const customerId = customerIds[domain] as string;
+    const users = await ctx.db
+      .select({ id: directoryUsers.googleId, email: directoryUsers.primaryEmail })
+      .from(directoryUsers)
+      .where(eq(directoryUsers.customerId, customerId));
+    ctx.clock.advance(60_000);
+    const { results } = await startTestBackup(ctx, customerId, {
+      subjects: users.map((user) => ({ kind: 'user' as const, ...user })),
+      services: ['gmail'],
+      trigger: 'on_demand',
+      wait: true,
+    });
+    return Promise.all((results ?? []).map((result) => runRow({ ctx } as never, result.runId)));
+  }
+
+  /** The projects that called Google for users of `domain` since the counters were reset. */
+  function projectsCalledFor(domain: string): string[] {
+    const calls = emulator.control.requestLog().filter((call) => call.user.endsWith(`@${domain}`));
+    return [...new Set(calls.map((call) => call.project))];
+  }
+
+  /** A fresh configuration object: fresh clients and daily counters, as after a restart. */
+  function restartClients() {
+    ctx.config = { ...ctx.config };
+  }
+
+  it('binds each new customer to the project with the fewest customers, showing its client id first', async () => {
+    const shownFirst = await projectForDomain(deps, first);
+    assert.deepEqual(shownFirst, { id: keys[0].project_id, clientId: keys[0].client_id });
+    const a = await connectCustomer(deps, { domain: first, adminEmail: `admin@${first}` }, audit);
+    assert.ok(a.ok, JSON.stringify(a));
+    customerIds[first] = a.customer.id;
+    const shownSecond = await projectForDomain(deps, second);
+    assert.deepEqual(shownSecond, { id: keys[1].project_id, clientId: keys[1].client_id });
+    const b = await connectCustomer(deps, { domain: second, adminEmail: `admin@${second}` }, audit);
+    assert.ok(b.ok, JSON.stringify(b));
+    customerIds[second] = b.customer.id;
+    assert.equal(b.sync.status, 'completed', JSON.stringify(b.sync));
+    assert.equal((await getConnection(ctx.db, a.customer.id))?.googleProject, keys[0].project_id);
+    const bound = await getConnection(ctx.db, b.customer.id);
+    assert.equal(bound?.googleProject, keys[1].project_id);
+    assert.equal(bound?.clientId, keys[1].client_id);
+  });
+
+  it("backs up each customer with its own project's key", async () => {
+    emulator.control.counters({ reset: true });
+    const runsA = await backUpDomain(first);
+    const runsB = await backUpDomain(second);
+    assert.ok(runsA.length > 0 && runsB.length > 0, `${runsA.length} ${runsB.length}`);
+    assert.deepEqual(
+      [...runsA, ...runsB].map((run) => run.status).filter((status) => status !== 'success'),
+      [],
+    );
+    assert.deepEqual(projectsCalledFor(first), [keys[0].project_id]);
+    assert.deepEqual(projectsCalledFor(second), [keys[1].project_id]);
+
+    // Installation health counts each project's units of today, as every process added them.
+    await flushGoogleUsage(ctx);
+    const health = await projectsHealth(deps, vendorAdmin, null);
+    for (const [index, key] of keys.entries()) {
+      const project = health.projects[index];
+      assert.equal(project?.id, key.project_id);
+      assert.equal(project?.customers, 1);
+      const gmail = project?.apis.find((row) => row.api === 'gmail');
+      assert.ok((gmail?.unitsToday ?? 0) > 0, `${key.project_id}: ${JSON.stringify(gmail)}`);
+      assert.equal(gmail?.dailyLimit, 80_000_000);
+    }
+  });
+
+  it("a project whose daily threshold is spent stops its customers' runs before they call Google; the other project's go on", async () => {
+    // Other processes spent the first project's Gmail day (Google's 80,000,000 units).
+    await ctx.db
+      .insert(googleProjectUsage)
+      .values({
+        project: keys[0].project_id,
+        api: 'gmail',
+        day: sql`to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD')`,
+        units: 80_000_000,
+        minuteStart: sql`date_trunc('minute', clock_timestamp())`,
+        minuteUnits: 0,
+      })
+      .onConflictDoUpdate({
+        target: [googleProjectUsage.project, googleProjectUsage.api, googleProjectUsage.day],
+        set: { units: 80_000_000 },
+      });
+    restartClients();
+    emulator.control.counters({ reset: true });
+    const runsA = await backUpDomain(first);
+    assert.ok(runsA.length > 0 && runsA.every((run) => run.status !== 'success'));
+    assert.ok(
+      runsA.every((run) => /daily|threshold/i.test(run.error ?? '')),
+      runsA.map((run) => run.error).join('; '),
+    );
+    assert.deepEqual(projectsCalledFor(first), [], 'no call reached Google for the spent project');
+    const runsB = await backUpDomain(second);
+    assert.ok(runsB.length > 0 && runsB.every((run) => run.status === 'success'));
+    assert.deepEqual(projectsCalledFor(second), [keys[1].project_id]);
+    await ctx.db.delete(googleProjectUsage).where(eq(googleProjectUsage.project, keys[0].project_id));
+    restartClients();
+  });
+
+  it('a moved customer waits for re-authorisation; Check authorisation passes once the domain authorised the new client id, and backups resume with the new key', async () => {
+    const customerId = customerIds[second] as string;
+    const moved = await moveCustomerToProject(deps, vendorAdmin, audit, customerId, { project: keys[0].project_id });
+    assert.equal(moved.status, 'reauthorization_required');
+    assert.equal(moved.clientId, keys[0].client_id);
+    assert.match(moved.fix ?? '', new RegExp(keys[0].client_id));
+    const scheduled = await ctx.db
+      .select({ id: customerConnections.customerId })
+      .from(customerConnections)
+      .where(
+        and(
+          eq(customerConnections.customerId, customerId),
+          inArray(customerConnections.customerId, authorizedCustomerIds()),
+        ),
+      );
+    assert.deepEqual(scheduled, [], 'the scheduler skips the customer until the check passes');
+
+    const refused = await checkAuthorization(deps, vendorAdmin, audit, customerId);
+    assert.equal(refused.status, 'reauthorization_required');
+    assert.ok(refused.missingScopes.length > 0);
+
+    emulator.control.grantDelegation({ domain: second, clientId: keys[0].client_id });
+    const passed = await checkAuthorization(deps, vendorAdmin, audit, customerId);
+    assert.equal(passed.status, 'authorized');
+    assert.deepEqual(passed.missingScopes, []);
+
+    emulator.control.counters({ reset: true });
+    const runs = await backUpDomain(second);
+    assert.ok(runs.length > 0 && runs.every((run) => run.status === 'success'));
+    assert.deepEqual(projectsCalledFor(second), [keys[0].project_id]);
+  });
+
+  it("binds a domain to another of Safehold's projects when it authorised that one fully and none of the shown one's scopes", async () => {
+    const third = `third.${kind}.test`;
+    // Authorises the first project's client id only (the emulator's default service account).
+    emulator.control.createDomain({ domain: third, users: 2, generate: quiet });
+    const shown = await projectForDomain(deps, third);
+    assert.equal(shown?.id, keys[1].project_id, 'the second project has the fewest customers now');
+    const connected = await connectCustomer(deps, { domain: third, adminEmail: `admin@${third}` }, audit);
+    assert.ok(connected.ok, JSON.stringify(connected));
+    const connection = await getConnection(ctx.db, connected.customer.id);
+    assert.equal(connection?.googleProject, keys[0].project_id);
+    assert.equal(connection?.clientId, keys[0].client_id);
+  });
+
+  it('refuses a move to a project that is not configured, naming the field', async () => {
+    await assert.rejects(
+      moveCustomerToProject(deps, vendorAdmin, audit, customerIds[first] as string, { project: 'nowhere' }),
+      (error: Error & { code?: string; details?: { field?: string } }) =>
+        error.code === 'validation_failed' && /project: no Cloud project nowhere/.test(error.message),
+    );
+    assert.equal((await getConnection(ctx.db, customerIds[first] as string))?.googleProject, keys[0].project_id);
+  });
+});
