@@ -189,12 +189,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   async function dispatch(request: InternalRequest, allowBatch = true): Promise<FaultyReply> {
     const url = new URL(request.url, 'http://emulator.invalid');
     const path = url.pathname;
-    if (allowBatch && request.method === 'POST' && (path === '/batch/gmail/v1' || path === '/batch')) {
+    if (
+      allowBatch &&
+      request.method === 'POST' &&
+      (path === '/batch/gmail/v1' || path === '/batch/calendar/v3' || path === '/batch')
+    ) {
       // The batch request as a whole can fail too (a reset, a front end's 503), not only its parts.
       const token = bearer(request.headers, url.searchParams);
       const record = token === undefined ? undefined : tokens.lookup(token);
       const caller = (record?.sub && findUser(state, record.sub)?.user.primaryEmail) ?? record?.clientEmail ?? '-';
-      return withFault(governor.fault('gmail.batch', caller), () => batch(request));
+      return withFault(governor.fault(path === '/batch/calendar/v3' ? 'calendar.batch' : 'gmail.batch', caller), () =>
+        batch(request),
+      );
     }
     const found = matchRoute(routes, request.method, path);
     if (!found) return notFoundHtml;
@@ -238,6 +244,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
     }
     const userKey = ctx.user?.primaryEmail ?? ctx.token?.clientEmail ?? '-';
+    const units = route.unitsOf ? route.unitsOf(request.body) : route.units;
     const call =
       route.api === 'control' || route.api === 'oauth'
         ? undefined
@@ -246,11 +253,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
             endpoint: route.name,
             user: userKey,
             project: ctx.token?.clientEmail ?? '-',
-            units: route.units,
+            units,
           });
-    if (call) governor.count(route.name, userKey, route.units);
+    if (call) governor.count(route.name, userKey, units);
     const fault = route.api === 'control' ? NO_FAULT : governor.fault(route.name, userKey);
-    const admitted = governor.admit(route.api, userKey, route.units);
+    const admitted = governor.admit(route.api, userKey, units);
     if (typeof admitted !== 'function') {
       if (call) call.refusedWith = admitted.status;
       return admitted;

@@ -147,7 +147,8 @@ async function oneBatch(
   return results;
 }
 
-function errorOfPart(part: BatchPart, nowMs: number): GoogleApiError {
+/** The error a failed batch part answered, as the call alone would have thrown it. */
+export function errorOfPart(part: BatchPart, nowMs: number, operation = 'gmail.messages.get'): GoogleApiError {
   const parsed = parseErrorBody(part.status, '', part.body);
   return new GoogleApiError({
     status: part.status,
@@ -155,7 +156,7 @@ function errorOfPart(part: BatchPart, nowMs: number): GoogleApiError {
     errorInfoReason: parsed.errorInfoReason,
     googleStatus: parsed.googleStatus,
     message: parsed.message,
-    operation: 'gmail.messages.get',
+    operation,
     retryAfterMs: parseRetryAfter(part.headers.get('retry-after'), nowMs),
   });
 }

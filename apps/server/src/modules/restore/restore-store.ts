@@ -294,6 +294,36 @@ export async function setItemState(
     .where(and(eq(restoreItems.restoreId, restore.id), eq(restoreItems.itemKey, itemKey)));
 }
 
+/** An item's new state, as recorded with others of its page. */
+export interface ItemState {
+  itemKey: string;
+  status: ItemStatus;
+  targetId?: string | null;
+  reason?: string | null;
+}
+
+/** Records many items' states in one UPDATE (a page's outcomes, instead of one statement per item). */
+export async function setItemStates(db: Db, restore: Restore, states: readonly ItemState[], at: Date): Promise<void> {
+  if (states.length === 0) return;
+  const rows = states.map(
+    (state) => sql`(${state.itemKey}, ${state.status}, ${state.targetId ?? null}, ${state.reason ?? null})`,
+  );
+  await db.execute(sql`
+    update ${restoreItems} as r
+    set status = v.status, target_id = v.target_id, reason = v.reason, updated_at = ${at.toISOString()}::timestamptz
+    from (values ${sql.join(rows, sql`, `)}) as v(item_key, status, target_id, reason)
+    where r.restore_id = ${restore.id} and r.item_key = v.item_key`);
+}
+
+/** Marks items `creating` in one UPDATE, just before the Google calls that create them. */
+export async function markCreating(db: Db, restore: Restore, itemKeys: readonly string[], at: Date): Promise<void> {
+  if (itemKeys.length === 0) return;
+  await db
+    .update(restoreItems)
+    .set({ status: 'creating', updatedAt: at })
+    .where(and(eq(restoreItems.restoreId, restore.id), inArray(restoreItems.itemKey, [...itemKeys])));
+}
+
 /** The target id this restore recorded for an item (e.g. a folder already recreated), if any. */
 export async function targetOf(db: Db, restore: Restore, itemKey: string): Promise<string | null> {
   const [row] = await db
