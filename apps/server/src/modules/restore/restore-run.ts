@@ -7,7 +7,7 @@
 // a resumed job after a crash creates nothing twice. Quotas and retries are the Google client's
 // (the same as backups').
 import { AuthorizationLostError, GoogleApiError, type GoogleClient } from '@safehold/google';
-import type { Repository } from '@safehold/repository';
+import { type Repository, RepositoryError } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import {
@@ -114,7 +114,7 @@ export async function runRestore(
       await updateRestore(ctx.db, restoreId, { planned: true });
     }
     options.onProgress?.(await storeCounts(ctx.db, restore));
-    await work(ctx, restore, writer, options);
+    await work(ctx, restore, writer, repository, options);
     const counts = await storeCounts(ctx.db, restore);
     const status: RestoreStatus =
       counts.failed === 0 ? 'success' : counts.restored + counts.skipped === 0 ? 'failed' : 'partial';
@@ -172,18 +172,49 @@ async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: Servi
   for await (const items of writer.plan(versions, selection)) await planItems(ctx.db, restore, items);
 }
 
-async function work(ctx: ItemDeps, restore: Restore, writer: ServiceWriter, options: RunRestoreOptions) {
+async function work(
+  ctx: ItemDeps,
+  restore: Restore,
+  writer: ServiceWriter,
+  repository: Repository,
+  options: RunRestoreOptions,
+) {
   const pageSize = options.pageSize ?? writer.pageSize ?? 50;
+  /** A page of items with their stored content read ahead (one index lookup and worker round trip). */
+  const readPage = async (phase: number, after?: string) => {
+    const items = await nextItems(ctx.db, restore, phase, pageSize, after);
+    await readAhead(repository, items);
+    return items;
+  };
   for (;;) {
     const [phase] = await openPhases(ctx.db, restore);
     if (phase === undefined) return;
-    for (;;) {
+    let items = await readPage(phase);
+    while (items.length > 0) {
       options.signal?.throwIfAborted();
-      const items = await nextItems(ctx.db, restore, phase, pageSize);
-      if (items.length === 0) break;
+      // The next page is read while this one is written (every item of a page ends recorded, so
+      // the next one starts after its last key; the phase is listed again from its start after).
+      const next = readPage(phase, items.at(-1)?.itemKey);
+      next.catch(() => {}); // awaited below; a failure of this page must not leave it unhandled
       await restorePage(ctx, restore, writer, items, options);
       options.onProgress?.(await storeCounts(ctx.db, restore));
+      items = await next;
     }
+  }
+}
+
+/**
+ * Reads the page's stored objects in one call, so that the writers' reads of each item find
+ * them in the repository's cache. A blob that cannot be read is left to the item's own read,
+ * which reports it for that item alone.
+ */
+async function readAhead(repository: Repository, items: readonly WorkItem[]): Promise<void> {
+  if (items.length === 0) return;
+  try {
+    await repository.readBlobs([...new Set(items.map((item) => item.objectId))]);
+  } catch (error) {
+    // A missing or damaged blob: each item's own read reports it for that item (see above).
+    if (!(error instanceof RepositoryError)) throw error;
   }
 }
 

@@ -4,7 +4,7 @@
 // carries the customer id (tenant isolation).
 
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import {
@@ -254,8 +254,14 @@ export async function openPhases(db: Db, restore: Restore): Promise<number[]> {
   return rows.map((row) => row.phase);
 }
 
-/** The next unfinished items of a phase, with their version rows. */
-export async function nextItems(db: Db, restore: Restore, phase: number, limit: number): Promise<WorkItem[]> {
+/** The next unfinished items of a phase (after item key `after`, when given), with their version rows. */
+export async function nextItems(
+  db: Db,
+  restore: Restore,
+  phase: number,
+  limit: number,
+  after?: string,
+): Promise<WorkItem[]> {
   const items = await db
     .select({
       itemKey: restoreItems.itemKey,
@@ -269,6 +275,7 @@ export async function nextItems(db: Db, restore: Restore, phase: number, limit: 
         eq(restoreItems.restoreId, restore.id),
         eq(restoreItems.phase, phase),
         inArray(restoreItems.status, ['pending', 'creating']),
+        after === undefined ? undefined : gt(restoreItems.itemKey, after),
       ),
     )
     .orderBy(asc(restoreItems.itemKey))
