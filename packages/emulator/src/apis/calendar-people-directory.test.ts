@@ -334,9 +334,8 @@ test('people: batchCreateContacts creates every contact at once, counts one unit
   assert.deepEqual({ count: counted?.count, units: counted?.units }, { count: 1, units: 3 });
 
   const listed = async () =>
-    (
-      await c.people.people.connections.list({ resourceName: 'people/me', personFields: 'names', pageSize: 1000 })
-    ).data.connections?.length ?? 0;
+    (await c.people.people.connections.list({ resourceName: 'people/me', personFields: 'names', pageSize: 1000 })).data
+      .connections?.length ?? 0;
   const before = await listed();
   const refused = await failure(
     c.people.people.batchCreateContacts({
