@@ -5,7 +5,8 @@
 // content digests checked equal. Part 2, quotas on: K messages of one user are restored with the
 // emulator's Gmail quota scaled down (and the client told the same limit), and the time is
 // compared with the quota floor — 25 units per messages.import — and with the floor of what
-// the restore spends (import + the rfc822msgid: search that keeps it idempotent).
+// the restore spends (import + the rfc822msgid: searches that keep it idempotent, 20 Message-IDs
+// to a search), and the calls the emulator refused (429s) are counted.
 // Results go to docs/benchmarks.md (## restore).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -197,6 +198,7 @@ try {
     .counters()
     .filter((entry) => entry.user === quotaUser.email)
     .reduce((sum, entry) => sum + entry.units, 0);
+  const refused = emulator.control.requestLog().filter((call) => call.user === quotaUser.email && call.refusedWith);
   const importFloor = (chosen.length * 25 * 60) / limit;
   const spentFloor = (units * 60) / limit;
   const quota = {
@@ -205,6 +207,7 @@ try {
     seconds: Number(quotaSeconds.toFixed(1)),
     unitsSpent: units,
     unitsPerMessage: Number((units / chosen.length).toFixed(1)),
+    refusedCalls: refused.length,
     importFloorSeconds: Number(importFloor.toFixed(1)),
     spentFloorSeconds: Number(spentFloor.toFixed(1)),
     timeOverImportFloor: Number((quotaSeconds / importFloor).toFixed(2)),
