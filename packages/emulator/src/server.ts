@@ -96,6 +96,14 @@ function bearer(headers: Record<string, string | undefined>, query: URLSearchPar
 }
 
 /** Acts out an injected fault: a delay, then a drop, a stall or an error instead of `answer()`, or its body cut short. */
+/** Google's batch endpoints (the plain `/batch` is Gmail's old one), by the fault name of the batch as a whole. */
+const BATCH_PATHS = new Map([
+  ['/batch/gmail/v1', 'gmail.batch'],
+  ['/batch', 'gmail.batch'],
+  ['/batch/calendar/v3', 'calendar.batch'],
+  ['/batch/drive/v3', 'drive.batch'],
+]);
+
 async function withFault(fault: Fault, answer: () => Promise<Reply>): Promise<FaultyReply> {
   if (fault.latencyMs > 0) await delay(fault.latencyMs);
   if (fault.drop) return { status: 0, drop: true };
@@ -189,18 +197,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   async function dispatch(request: InternalRequest, allowBatch = true): Promise<FaultyReply> {
     const url = new URL(request.url, 'http://emulator.invalid');
     const path = url.pathname;
-    if (
-      allowBatch &&
-      request.method === 'POST' &&
-      (path === '/batch/gmail/v1' || path === '/batch/calendar/v3' || path === '/batch')
-    ) {
+    if (allowBatch && request.method === 'POST' && BATCH_PATHS.has(path)) {
       // The batch request as a whole can fail too (a reset, a front end's 503), not only its parts.
       const token = bearer(request.headers, url.searchParams);
       const record = token === undefined ? undefined : tokens.lookup(token);
       const caller = (record?.sub && findUser(state, record.sub)?.user.primaryEmail) ?? record?.clientEmail ?? '-';
-      return withFault(governor.fault(path === '/batch/calendar/v3' ? 'calendar.batch' : 'gmail.batch', caller), () =>
-        batch(request),
-      );
+      return withFault(governor.fault(BATCH_PATHS.get(path) as string, caller), () => batch(request));
     }
     const found = matchRoute(routes, request.method, path);
     if (!found) return notFoundHtml;

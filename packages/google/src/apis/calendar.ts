@@ -1,13 +1,11 @@
 // Calendar API v3 (https://developers.google.com/workspace/calendar/api/v3/reference): the user's
 // calendars, their events with sync tokens (nextSyncToken on the last page only; 410 when
 // expired), and events.import (keeps iCalUID, sends no invitations) / events.insert for restore.
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { GoogleApiError, GoogleResponseShapeError } from '../errors.ts';
+import type { GoogleApiError, GoogleResponseShapeError } from '../errors.ts';
 import { itemsOf, paginate } from '../http/pagination.ts';
-import { parseJsonText, parseWith } from '../http/transport.ts';
 import { type ApiContext, seg } from './api-context.ts';
-import { type BatchPart, errorOfPart, parseBatchResponse } from './gmail-batch.ts';
+import { batchCalls } from './batch-calls.ts';
 
 /** Calls per Calendar batch request (Google allows up to 1,000; 50 keeps one failure cheap). */
 export const CALENDAR_BATCH_MAX = 50;
@@ -138,87 +136,25 @@ export function createCalendarApi(ctx: ApiContext): CalendarApi {
       return write(user, 'calendar.events.insert', `${base()}/calendars/${seg(calendarId)}/events`, event, false);
     },
     async batchImportEvents(user, calendarId, events) {
+      const path = `/calendar/v3/calendars/${seg(calendarId)}/events/import?conferenceDataVersion=1&supportsAttachments=true`;
       const results: ImportEventResult[] = [];
       for (let start = 0; start < events.length; start += CALENDAR_BATCH_MAX) {
         const chunk = events.slice(start, start + CALENDAR_BATCH_MAX);
-        results.push(
-          ...(await importBatch(ctx, user, calendarId, chunk, (event) => this.importEvent(user, calendarId, event))),
-        );
+        const answers = await batchCalls(ctx, {
+          api: 'calendar',
+          batchPath: '/batch/calendar/v3',
+          user,
+          operation: 'calendar.events.import',
+          paths: chunk.map(() => path),
+          bodies: chunk,
+          schema: calendarEventSchema,
+          // events.import is keyed by iCalUID: repeating the whole batch updates the same events.
+          idempotent: true,
+          alone: (index) => this.importEvent(user, calendarId, chunk[index] as EventInput),
+        });
+        results.push(...answers.map((answer) => (answer.ok ? { ok: true as const, event: answer.value } : answer)));
       }
       return results;
     },
   };
-}
-
-async function importBatch(
-  ctx: ApiContext,
-  user: string,
-  calendarId: string,
-  events: readonly EventInput[],
-  importOne: (event: EventInput) => Promise<CalendarEvent>,
-): Promise<ImportEventResult[]> {
-  const operation = 'calendar.events.import';
-  const boundary = `batch_${randomBytes(12).toString('hex')}`;
-  const pathPrefix = new URL(ctx.endpoints.api('calendar')).pathname.replace(/\/$/, '');
-  const url = `${pathPrefix}/calendar/v3/calendars/${seg(calendarId)}/events/import?conferenceDataVersion=1&supportsAttachments=true`;
-  const body = `${events
-    .map((event, index) => {
-      const json = JSON.stringify(event);
-      return (
-        `--${boundary}\r\nContent-Type: application/http\r\nContent-ID: <item-${index}>\r\n\r\n` +
-        `POST ${url}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}\r\n`
-      );
-    })
-    .join('')}--${boundary}--\r\n`;
-  const parts = await ctx.transport.request(
-    {
-      api: 'calendar',
-      operation: 'calendar.batch',
-      user,
-      method: 'POST',
-      url: `${ctx.endpoints.api('calendar')}/batch/calendar/v3`,
-      headers: { 'content-type': `multipart/mixed; boundary=${boundary}` },
-      body,
-      // events.import is keyed by iCalUID: repeating the whole batch updates the same events.
-      idempotent: true,
-      cost: events.length,
-    },
-    async (response) => parseBatchResponse(response.headers.get('content-type'), await response.text()),
-  );
-  const byIndex = new Map<number, BatchPart>();
-  parts.forEach((part, position) => {
-    byIndex.set(Number(/item-(\d+)>?$/.exec(part.contentId ?? '')?.[1] ?? position), part);
-  });
-  const results: ImportEventResult[] = [];
-  for (const [index, event] of events.entries()) {
-    const part = byIndex.get(index);
-    if (part && part.status >= 200 && part.status < 300) {
-      try {
-        results.push({
-          ok: true,
-          event: parseWith(operation, calendarEventSchema, parseJsonText(operation, part.body)),
-        });
-      } catch (error) {
-        if (!(error instanceof GoogleResponseShapeError)) throw error;
-        results.push({ ok: false, error });
-      }
-      continue;
-    }
-    const partError = part ? errorOfPart(part, ctx.clock.now(), operation) : undefined;
-    if (partError && partError.classification !== 'retry' && partError.status !== 401) {
-      results.push({ ok: false, error: partError });
-      continue;
-    }
-    ctx.logger.debug(
-      { operation: 'calendar.batch', user, index, status: part?.status },
-      'batch part failed, importing alone',
-    );
-    try {
-      results.push({ ok: true, event: await importOne(event) });
-    } catch (error) {
-      if (!(error instanceof GoogleApiError || error instanceof GoogleResponseShapeError)) throw error;
-      results.push({ ok: false, error });
-    }
-  }
-  return results;
 }

@@ -161,23 +161,44 @@ export function driveWriter(w: WriterContext): ServiceWriter {
     if (!restore.restorePermissions) return undefined;
     const to = await account();
     const permissions = Array.isArray(item.metadata.permissions) ? item.metadata.permissions : [];
-    const failures: string[] = [];
+    const wanted: Array<Parameters<typeof google.drive.createPermission>[2]> = [];
+    const labels: string[] = [];
     for (const entry of permissions as Array<Record<string, unknown>>) {
       const role = String(entry.role ?? '');
       const type = String(entry.type ?? '');
       if (!role || !type || role === 'owner') continue;
       if (type === 'user' && String(entry.emailAddress ?? '').toLowerCase() === to) continue;
+      wanted.push({
+        type,
+        role,
+        ...(typeof entry.emailAddress === 'string' ? { emailAddress: entry.emailAddress } : {}),
+        ...(typeof entry.domain === 'string' ? { domain: entry.domain } : {}),
+        ...(typeof entry.allowFileDiscovery === 'boolean' ? { allowFileDiscovery: entry.allowFileDiscovery } : {}),
+      });
+      labels.push(`${type} ${String(entry.emailAddress ?? entry.domain ?? '')} ${role}`);
+    }
+    if (wanted.length === 0) return undefined;
+    const failures: string[] = [];
+    // One batch request for a file's permissions (two or more); a batch that failed as a whole
+    // is sent again one permission at a time.
+    const results =
+      wanted.length > 1
+        ? await google.drive.batchCreatePermissions(to, fileId, wanted).catch((error: unknown) => {
+            if (!(error instanceof GoogleApiError)) throw error;
+            return undefined;
+          })
+        : undefined;
+    for (const [index, permission] of wanted.entries()) {
+      const result = results?.[index];
+      if (result) {
+        if (!result.ok) failures.push(`${labels[index]}: ${result.error.message}`);
+        continue;
+      }
       try {
-        await google.drive.createPermission(to, fileId, {
-          type,
-          role,
-          ...(typeof entry.emailAddress === 'string' ? { emailAddress: entry.emailAddress } : {}),
-          ...(typeof entry.domain === 'string' ? { domain: entry.domain } : {}),
-          ...(typeof entry.allowFileDiscovery === 'boolean' ? { allowFileDiscovery: entry.allowFileDiscovery } : {}),
-        });
+        await google.drive.createPermission(to, fileId, permission);
       } catch (error) {
         if (!(error instanceof GoogleApiError)) throw error;
-        failures.push(`${type} ${String(entry.emailAddress ?? entry.domain ?? '')} ${role}: ${error.message}`);
+        failures.push(`${labels[index]}: ${error.message}`);
       }
     }
     return failures.length > 0 ? `restored; permissions not restored: ${failures.join('; ')}` : undefined;

@@ -301,6 +301,42 @@ forEachDatabase('restore', (kind) => {
     assert.deepEqual(await sharing(await targetOf(asked.result.restoreId)), [`${other}:writer`]);
   });
 
+  it('recreates the several permissions of a file in one Drive batch request', async () => {
+    const { id } = f.emulator.control.createFile({ email: victim, name: 'team.txt', content: 'team' });
+    await f.google.drive.createPermission(victim, id, { type: 'user', role: 'writer', emailAddress: other });
+    await f.google.drive.createPermission(victim, id, { type: 'domain', role: 'reader', domain: f.domain });
+    const had = await backUp([victim], ['drive']);
+    f.emulator.control.counters({ reset: true });
+    const urls: string[] = [];
+    const recording = createGoogleClient({
+      serviceAccountKey: f.emulator.serviceAccountKey,
+      fetch: (input, init) => {
+        urls.push(new URL(String(input instanceof Request ? input.url : input)).pathname);
+        return fetch(input, init);
+      },
+    });
+    const { result } = await restore(
+      { service: 'drive', asOf: had, selection: { items: [id] }, permissions: true },
+      { google: recording },
+    );
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    const [row] = await f.ctx.db
+      .select()
+      .from(restoreItems)
+      .where(and(eq(restoreItems.restoreId, result.restoreId), eq(restoreItems.itemKey, id)));
+    const sharing = [];
+    for await (const p of f.google.drive.listPermissions(victim, row?.targetId as string))
+      if (p.role !== 'owner') sharing.push(`${p.type}:${p.emailAddress ?? p.domain}:${p.role}`);
+    assert.deepEqual(sharing.sort(), [`domain:${f.domain}:reader`, `user:${other}:writer`]);
+    const log = f.emulator.control.requestLog().filter((call) => call.user === victim);
+    assert.equal(log.filter((call) => call.endpoint === 'drive.permissions.create').length, 2);
+    assert.deepEqual(
+      urls.filter((path) => path.includes('batch') || path.endsWith('/permissions')),
+      ['/batch/drive/v3'],
+      'both permissions in one batch request, none alone',
+    );
+  });
+
   it('refuses requests it cannot honour, with the field at fault', async () => {
     const cases: Array<[Parameters<typeof createRestore>[2], string]> = [
       [{ user: `nobody@${f.domain}`, service: 'gmail', requestedBy: 't' }, 'user'],

@@ -108,3 +108,46 @@ test('batchCreateContacts sends every contact with a readMask, returns the creat
     RangeError,
   );
 });
+
+test('batched permissions.create: one /batch/drive/v3 request, no notification emails, a refused part reported for its permission only', async (t) => {
+  const google = await startScriptedGoogle(t);
+  const inner: string[] = [];
+  google.route('POST', '/batch/drive/v3', (req, res) => {
+    const boundary = /boundary=(\S+)/.exec(String(req.headers['content-type']))?.[1] ?? '';
+    const parts = req.body
+      .toString('utf8')
+      .split(`--${boundary}`)
+      .filter((part) => part.includes('POST '));
+    const answers = parts.map((part) => {
+      const contentId = /Content-ID: <([^>]+)>/.exec(part)?.[1] ?? '';
+      inner.push(/POST (\S+)/.exec(part)?.[1] ?? '');
+      const permission = JSON.parse(part.slice(part.indexOf('{'), part.lastIndexOf('}') + 1)) as {
+        emailAddress?: string;
+        role: string;
+      };
+      if (permission.emailAddress === 'gone@example.com')
+        return partAnswer(contentId, 400, {
+          error: { code: 400, message: 'Invalid sharing request', errors: [{ reason: 'invalidSharingRequest' }] },
+        });
+      return partAnswer(contentId, 200, { id: `p-${permission.role}`, role: permission.role, type: 'user' });
+    });
+    res.writeHead(200, { 'content-type': 'multipart/mixed; boundary=batch_answer' });
+    res.end(`${answers.map((a) => `--batch_answer\r\n${a}`).join('')}--batch_answer--\r\n`);
+  });
+  const results = await google.client().drive.batchCreatePermissions(user, 'f1', [
+    { type: 'user', role: 'writer', emailAddress: 'bo@example.com' },
+    { type: 'user', role: 'reader', emailAddress: 'gone@example.com' },
+    { type: 'domain', role: 'commenter', domain: 'example.com' },
+  ]);
+  assert.equal(google.calls('POST', '/batch/drive/v3').length, 1);
+  assert.equal(inner.length, 3);
+  for (const path of inner) {
+    const url = new URL(path, 'http://x');
+    assert.equal(url.pathname, '/drive/v3/files/f1/permissions');
+    assert.equal(url.searchParams.get('sendNotificationEmail'), 'false');
+  }
+  assert.deepEqual(
+    results.map((r) => (r.ok ? r.value.id : r.error instanceof GoogleApiError && r.error.status)),
+    ['p-writer', 400, 'p-commenter'],
+  );
+});
