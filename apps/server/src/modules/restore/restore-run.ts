@@ -193,9 +193,12 @@ async function work(
     while (items.length > 0) {
       options.signal?.throwIfAborted();
       // The next page is read while this one is written (every item of a page ends recorded, so
-      // the next one starts after its last key; the phase is listed again from its start after).
-      const next = readPage(phase, items.at(-1)?.itemKey);
-      next.catch(() => {}); // awaited below; a failure of this page must not leave it unhandled
+      // the next one starts after its last key; the phase is listed again from its start after);
+      // a short page was the phase's last.
+      const next = items.length < pageSize ? Promise.resolve([]) : readPage(phase, items.at(-1)?.itemKey);
+      // Awaited below; should this page throw, `next` is never awaited and its rejection (if
+      // any) must not be an unhandled one that ends the process.
+      next.catch(() => {});
       await restorePage(ctx, restore, writer, items, options);
       options.onProgress?.(await storeCounts(ctx.db, restore));
       items = await next;
