@@ -30,6 +30,8 @@ export interface Route {
   api: ApiName;
   /** Google quota units per call (Gmail's unit costs; 1 elsewhere). */
   units: number;
+  /** Units of a call that Google counts per entry of its body (a batch create: one per contact). */
+  unitsOf?(body: Buffer): number;
   /** Any one of these scopes allows the call; empty = no bearer token needed. */
   scopes: string[];
   /** Query parameters the method accepts (beyond the system ones); others give 400. */
@@ -65,8 +67,9 @@ export function compileRoute(route: Route): CompiledRoute {
   const source = route.pattern
     .split('/')
     .map((segment) =>
+      // A parameter is a whole segment (`:fileId`); a colon inside one is literal (`people:createContact`).
       segment.replace(
-        /:([A-Za-z]+)(\+?)|([.*+?^${}()|[\]\\])/g,
+        /^:([A-Za-z]+)(\+?)$|([.*+?^${}()|[\]\\])/g,
         (_m, key: string | undefined, plus: string, special: string | undefined) => {
           if (special) return `\\${special}`;
           keys.push(key ?? '');

@@ -96,6 +96,14 @@ function bearer(headers: Record<string, string | undefined>, query: URLSearchPar
 }
 
 /** Acts out an injected fault: a delay, then a drop, a stall or an error instead of `answer()`, or its body cut short. */
+/** Google's batch endpoints (the plain `/batch` is Gmail's old one), by the fault name of the batch as a whole. */
+const BATCH_PATHS = new Map([
+  ['/batch/gmail/v1', 'gmail.batch'],
+  ['/batch', 'gmail.batch'],
+  ['/batch/calendar/v3', 'calendar.batch'],
+  ['/batch/drive/v3', 'drive.batch'],
+]);
+
 async function withFault(fault: Fault, answer: () => Promise<Reply>): Promise<FaultyReply> {
   if (fault.latencyMs > 0) await delay(fault.latencyMs);
   if (fault.drop) return { status: 0, drop: true };
@@ -194,12 +202,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   async function dispatch(request: InternalRequest, allowBatch = true): Promise<FaultyReply> {
     const url = new URL(request.url, 'http://emulator.invalid');
     const path = url.pathname;
-    if (allowBatch && request.method === 'POST' && (path === '/batch/gmail/v1' || path === '/batch')) {
+    if (allowBatch && request.method === 'POST' && BATCH_PATHS.has(path)) {
       // The batch request as a whole can fail too (a reset, a front end's 503), not only its parts.
       const token = bearer(request.headers, url.searchParams);
       const record = token === undefined ? undefined : tokens.lookup(token);
       const caller = (record?.sub && findUser(state, record.sub)?.user.primaryEmail) ?? record?.clientEmail ?? '-';
-      return withFault(governor.fault('gmail.batch', caller), () => batch(request));
+      return withFault(governor.fault(BATCH_PATHS.get(path) as string, caller), () => batch(request));
     }
     const found = matchRoute(routes, request.method, path);
     if (!found) return notFoundHtml;
@@ -245,6 +253,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const userKey = ctx.user?.primaryEmail ?? ctx.token?.clientEmail ?? '-';
     // Google counts a call against the Cloud project of the key that signed its token.
     const project = ctx.token ? (state.serviceAccounts.get(ctx.token.clientEmail)?.projectId ?? '-') : '-';
+    const units = route.unitsOf ? route.unitsOf(request.body) : route.units;
     const call =
       route.api === 'control' || route.api === 'oauth'
         ? undefined
@@ -253,11 +262,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
             endpoint: route.name,
             user: userKey,
             project,
-            units: route.units,
+            units,
           });
-    if (call) governor.count(route.name, userKey, route.units);
+    if (call) governor.count(route.name, userKey, units);
     const fault = route.api === 'control' ? NO_FAULT : governor.fault(route.name, userKey);
-    const admitted = governor.admit(route.api, userKey, route.units, project === '-' ? undefined : project);
+    const admitted = governor.admit(route.api, userKey, units, project === '-' ? undefined : project);
     if (typeof admitted !== 'function') {
       if (call) call.refusedWith = admitted.status;
       return admitted;

@@ -2,7 +2,15 @@
 // (Directory, Gmail, Drive, Calendar, People), with service-account auth, quotas, retries,
 // pagination and incremental-sync cursors. See ../README.md.
 export type { ApiContext } from './apis/api-context.ts';
-export type { CalendarApi, CalendarEvent, CalendarListEntry, EventInput, EventsPage } from './apis/calendar.ts';
+export {
+  CALENDAR_BATCH_MAX,
+  type CalendarApi,
+  type CalendarEvent,
+  type CalendarListEntry,
+  type EventInput,
+  type EventsPage,
+  type ImportEventResult,
+} from './apis/calendar.ts';
 export type { DirectoryApi, DirectoryUser, ListUsersOptions, OrgUnit } from './apis/directory.ts';
 export {
   appPropertyQuery,
@@ -43,6 +51,7 @@ export {
   DEFAULT_PERSON_FIELDS,
   OTHER_CONTACT_FIELDS,
   type OtherContactsPage,
+  PEOPLE_BATCH_CREATE_MAX,
   type PeopleApi,
   type Person,
 } from './apis/people.ts';

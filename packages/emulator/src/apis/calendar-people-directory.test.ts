@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type RunningEmulator, startEmulator } from '../index.ts';
-import { clientsFor, failure, SMALL_DOMAIN } from '../test-support/google-clients.ts';
+import { accessToken, clientsFor, failure, SMALL_DOMAIN } from '../test-support/google-clients.ts';
 
 const D = 'cpd.test';
 const ADMIN = `admin@${D}`;
@@ -306,4 +306,112 @@ test('calendar: importing a recurring event and its exception twice leaves one o
   assert.equal(found.data.items?.length, 2);
   const series = found.data.items?.find((e) => e.recurrence);
   assert.equal(found.data.items?.find((e) => e.originalStartTime)?.recurringEventId, series?.id);
+});
+
+test('people: batchCreateContacts creates every contact at once, counts one unit per contact, and is all or nothing', async () => {
+  emulator.control.counters({ reset: true });
+  const created = await c.people.people.batchCreateContacts({
+    requestBody: {
+      readMask: 'names,clientData',
+      contacts: [1, 2, 3].map((n) => ({
+        contactPerson: {
+          names: [{ givenName: `Batch${n}`, familyName: 'Contact' }],
+          clientData: [{ key: 'safeholdItem', value: `people/b${n}:1` }],
+        },
+      })),
+    },
+  });
+  const people = created.data.createdPeople ?? [];
+  assert.deepEqual(
+    people.map((p) => [p.httpStatusCode, p.person?.names?.[0]?.givenName, p.person?.clientData?.[0]?.value]),
+    [
+      [200, 'Batch1', 'people/b1:1'],
+      [200, 'Batch2', 'people/b2:1'],
+      [200, 'Batch3', 'people/b3:1'],
+    ],
+  );
+  const counted = emulator.control.counters().find((entry) => entry.endpoint === 'people.people.batchCreateContacts');
+  assert.deepEqual({ count: counted?.count, units: counted?.units }, { count: 1, units: 3 });
+
+  const listed = async () =>
+    (await c.people.people.connections.list({ resourceName: 'people/me', personFields: 'names', pageSize: 1000 })).data
+      .connections?.length ?? 0;
+  const before = await listed();
+  const refused = await failure(
+    c.people.people.batchCreateContacts({
+      requestBody: {
+        readMask: 'names',
+        contacts: [
+          { contactPerson: { names: [{ givenName: 'Fine' }] } },
+          {
+            contactPerson: {
+              names: [{ givenName: 'In a missing group' }],
+              memberships: [{ contactGroupMembership: { contactGroupResourceName: 'contactGroups/nope' } }],
+            },
+          },
+        ],
+      },
+    }),
+  );
+  assert.equal(refused.status, 400);
+  assert.equal(await listed(), before, 'nothing of a refused batch is created');
+  const noMask = await failure(
+    c.people.people.batchCreateContacts({ requestBody: { contacts: [{ contactPerson: { names: [] } }] } }),
+  );
+  assert.equal(noMask.status, 400);
+  const tooMany = await failure(
+    c.people.people.batchCreateContacts({
+      requestBody: {
+        readMask: 'names',
+        contacts: Array.from({ length: 201 }, () => ({ contactPerson: { names: [{ givenName: 'x' }] } })),
+      },
+    }),
+  );
+  assert.equal(tooMany.status, 400);
+  assert.equal(await listed(), before);
+});
+
+test('calendar: /batch/calendar/v3 imports each part, answers each part on its own, and counts each as a call', async () => {
+  const token = await accessToken(emulator.url, emulator.serviceAccountKey, ADMIN);
+  const boundary = 'batch_calendar';
+  const event = (uid: string) =>
+    JSON.stringify({
+      iCalUID: uid,
+      summary: uid,
+      start: { dateTime: '2026-12-01T10:00:00Z' },
+      end: { dateTime: '2026-12-01T11:00:00Z' },
+    });
+  const bodies = [event('batch-a@test'), JSON.stringify({ summary: 'no iCalUID' }), event('batch-b@test')];
+  const parts = bodies
+    .map(
+      (body, index) =>
+        `--${boundary}\r\nContent-Type: application/http\r\nContent-ID: <item-${index}>\r\n\r\n` +
+        `POST /calendar/v3/calendars/primary/events/import\r\nContent-Type: application/json\r\n\r\n${body}\r\n`,
+    )
+    .join('');
+  emulator.control.counters({ reset: true });
+  const response = await fetch(`${emulator.url}/batch/calendar/v3`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/mixed; boundary=${boundary}` },
+    body: `${parts}--${boundary}--\r\n`,
+  });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type') ?? '', /^multipart\/mixed; boundary=/);
+  const text = await response.text();
+  const statuses = [...text.matchAll(/Content-ID: <response-item-(\d)>\r\n\r\nHTTP\/1\.1 (\d{3})/g)].map((m) => [
+    m[1],
+    m[2],
+  ]);
+  assert.deepEqual(statuses, [
+    ['0', '200'],
+    ['1', '400'],
+    ['2', '200'],
+  ]);
+  const imported = emulator.control.counters().find((entry) => entry.endpoint === 'calendar.events.import');
+  assert.equal(imported?.count, 3, 'every part is a call of its own');
+  const listed = (await c.calendar.events.list({ calendarId: 'primary', maxResults: 2500 })).data.items ?? [];
+  assert.deepEqual(
+    listed.filter((e) => e.iCalUID?.startsWith('batch-')).map((e) => e.iCalUID),
+    ['batch-a@test', 'batch-b@test'],
+  );
 });

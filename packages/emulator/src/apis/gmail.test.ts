@@ -137,6 +137,13 @@ test('import (media, multipart, resumable) then search by rfc822msgid, from, to,
   ]);
   assert.ok((await search('label:unread rfc822msgid:imp-3@test')).includes(resumed.id));
   assert.deepEqual(await search('label:inbox subject:nothing-like-this'), []);
+  // OR (upper case) joins the terms either side of it, and binds tighter than the implicit AND.
+  assert.deepEqual(
+    (await search('rfc822msgid:imp-1@test OR rfc822msgid:<imp-3@test> OR rfc822msgid:nobody@test')).sort(),
+    [media.data.id, resumed.id].sort(),
+  );
+  assert.deepEqual(await search('rfc822msgid:nobody@test OR rfc822msgid:none@test'), []);
+  assert.deepEqual(await search('label:unread rfc822msgid:imp-1@test OR rfc822msgid:imp-3@test'), [resumed.id]);
 });
 
 test('messages.get returns raw (base64url RFC 822), metadata headers and minimal', async () => {

@@ -65,7 +65,13 @@ function compileQuery(user: User, q: string): { predicate: Predicate; anywhere: 
   const tokens = q.match(/-?[a-zA-Z]+:"[^"]*"|-?[a-zA-Z]+:\S+|"[^"]*"|\S+/g) ?? [];
   const predicates: Predicate[] = [];
   let anywhere = false;
+  // `a OR b` (upper case, as Gmail requires): either term; OR binds tighter than the implicit AND.
+  let orWithPrevious = false;
   for (const rawToken of tokens) {
+    if (rawToken === 'OR') {
+      orWithPrevious = predicates.length > 0;
+      continue;
+    }
     const negate = rawToken.startsWith('-');
     const token = negate ? rawToken.slice(1) : rawToken;
     const colon = token.indexOf(':');
@@ -133,7 +139,10 @@ function compileQuery(user: User, q: string): { predicate: Predicate; anywhere: 
       default:
         predicate = () => false;
     }
-    predicates.push(negate ? (m) => !predicate(m) : predicate);
+    const term: Predicate = negate ? (m) => !predicate(m) : predicate;
+    const previous = orWithPrevious ? predicates.pop() : undefined;
+    orWithPrevious = false;
+    predicates.push(previous ? (m) => previous(m) || term(m) : term);
   }
   return { predicate: (m) => predicates.every((p) => p(m)), anywhere };
 }

@@ -1,5 +1,6 @@
 // People API v1: connections list (sync tokens, 400 EXPIRED_SYNC_TOKEN after 7 days),
-// createContact (clientData kept, so a restore can find what it created), contactGroups list/create.
+// createContact and batchCreateContacts (clientData kept, so a restore can find what it created),
+// contactGroups list/create.
 import { createHash } from 'node:crypto';
 import { googleError, invalidArgument, json, parseJsonBody, type Reply } from '../http-reply.ts';
 import type { RequestContext, Route } from '../router.ts';
@@ -140,9 +141,18 @@ function decode(value: string): Record<string, unknown> | undefined {
 
 const encode = (value: Record<string, unknown>) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
+/** people:batchCreateContacts accepts at most this many contacts. */
+const BATCH_CREATE_MAX = 200;
+
 export function peopleRoutes(world: World): Route[] {
   const needUser = (ctx: RequestContext): User | Reply =>
     ctx.user ?? peopleError(400, 'Request must be made on behalf of a user.', 'FAILED_PRECONDITION');
+
+  function createContact(user: User, input: Record<string, unknown>): Contact {
+    const number = user.people.nextContactNumber++;
+    const resourceName = `people/c${BigInt(`0x${createHash('sha1').update(`${user.id}/new/${number}`).digest('hex').slice(0, 15)}`).toString()}`;
+    return world.upsertContact(user, { resourceName, ...contactInput(input) });
+  }
 
   function contactInput(
     input: Record<string, unknown>,
@@ -294,14 +304,61 @@ export function peopleRoutes(world: World): Route[] {
           if (!user.people.groups.has(group))
             return peopleError(400, `Contact group not found: ${group}`, 'INVALID_ARGUMENT');
         }
-        const number = user.people.nextContactNumber++;
-        const resourceName = `people/c${BigInt(`0x${createHash('sha1').update(`${user.id}/new/${number}`).digest('hex').slice(0, 15)}`).toString()}`;
-        const contact = world.upsertContact(user, { resourceName, ...contactInput(input) });
+        const contact = createContact(user, input);
         const fieldsRaw = ctx.query.get('personFields');
         const fields = fieldsRaw
           ? new Set(fieldsRaw.split(','))
           : new Set<string>([...STORED_FIELDS, 'memberships', 'metadata']);
         return json(personResource(contact, fields));
+      },
+    },
+    {
+      // https://developers.google.com/people/api/rest/v1/people/batchCreateContacts: up to 200
+      // contacts in one call, all or nothing (one invalid contact refuses the whole request),
+      // each contact counted against the write quota; readMask is required.
+      method: 'POST',
+      pattern: '/v1/people:batchCreateContacts',
+      name: 'people.people.batchCreateContacts',
+      api: 'people',
+      units: 1,
+      unitsOf: (body) => {
+        try {
+          const contacts = (JSON.parse(body.toString('utf8')) as { contacts?: unknown }).contacts;
+          return Array.isArray(contacts) ? Math.max(1, contacts.length) : 1;
+        } catch {
+          return 1;
+        }
+      },
+      scopes: SCOPES.contactsWrite,
+      handler(ctx) {
+        const user = needUser(ctx);
+        if ('status' in user) return user;
+        const parsed = parseJsonBody(ctx.body);
+        if (!parsed.ok) return parsed.reply;
+        const input = (parsed.value ?? {}) as { contacts?: unknown; readMask?: unknown };
+        if (typeof input.readMask !== 'string' || input.readMask === '')
+          return peopleError(400, 'Request must set readMask.', 'INVALID_ARGUMENT');
+        if (!Array.isArray(input.contacts) || input.contacts.length === 0)
+          return peopleError(400, 'contacts: must not be empty.', 'INVALID_ARGUMENT');
+        if (input.contacts.length > BATCH_CREATE_MAX)
+          return peopleError(400, `contacts: at most ${BATCH_CREATE_MAX} per request.`, 'INVALID_ARGUMENT');
+        const people: Record<string, unknown>[] = [];
+        for (const [index, entry] of input.contacts.entries()) {
+          const person = (entry as { contactPerson?: unknown } | null)?.contactPerson;
+          if (!person || typeof person !== 'object' || Array.isArray(person))
+            return peopleError(400, `contacts[${index}].contactPerson: required.`, 'INVALID_ARGUMENT');
+          for (const group of contactInput(person as Record<string, unknown>).memberships ?? []) {
+            if (!user.people.groups.has(group))
+              return peopleError(400, `Contact group not found: ${group}`, 'INVALID_ARGUMENT');
+          }
+          people.push(person as Record<string, unknown>);
+        }
+        const fields = new Set(input.readMask.split(','));
+        const createdPeople = people.map((person) => ({
+          httpStatusCode: 200,
+          person: personResource(createContact(user, person), fields),
+        }));
+        return json({ createdPeople });
       },
     },
     {

@@ -171,7 +171,8 @@ async function recordPartRefusals(ctx: ApiContext, user: string, parts: readonly
   }
 }
 
-function errorOfPart(part: BatchPart, nowMs: number): GoogleApiError {
+/** The error a failed batch part answered, as the call alone would have thrown it. */
+export function errorOfPart(part: BatchPart, nowMs: number, operation = 'gmail.messages.get'): GoogleApiError {
   const parsed = parseErrorBody(part.status, '', part.body);
   return new GoogleApiError({
     status: part.status,
@@ -179,7 +180,7 @@ function errorOfPart(part: BatchPart, nowMs: number): GoogleApiError {
     errorInfoReason: parsed.errorInfoReason,
     googleStatus: parsed.googleStatus,
     message: parsed.message,
-    operation: 'gmail.messages.get',
+    operation,
     retryAfterMs: parseRetryAfter(part.headers.get('retry-after'), nowMs),
   });
 }

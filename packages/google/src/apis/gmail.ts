@@ -150,6 +150,11 @@ export interface GmailApi {
   importMessage(user: string, raw: UploadBody, options?: ImportMessageOptions): Promise<ImportedMessage>;
   /** Messages whose Message-ID header is `messageId` (with or without angle brackets), spam and trash included. */
   findByRfc822MessageId(user: string, messageId: string): Promise<MessageRef[]>;
+  /**
+   * One search (`rfc822msgid:a OR rfc822msgid:b …`, spam and trash included) for many
+   * Message-IDs: the messages holding any of them. Empty = none of them is in the mailbox.
+   */
+  findAnyByRfc822MessageIds(user: string, messageIds: readonly string[]): Promise<MessageRef[]>;
   /** messages.get?format=raw for many ids through /batch/gmail/v1, ≤ 50 per batch; failed parts are retried one by one. */
   batchGetRawMessages(user: string, ids: readonly string[]): Promise<BatchMessageResult[]>;
 }
@@ -295,6 +300,13 @@ export function createGmailApi(ctx: ApiContext): GmailApi {
       const found: MessageRef[] = [];
       for await (const ref of api.listMessages(user, { q: `rfc822msgid:${bare}`, includeSpamTrash: true }))
         found.push(ref);
+      return found;
+    },
+    async findAnyByRfc822MessageIds(user, messageIds) {
+      if (messageIds.length === 0) return [];
+      const q = messageIds.map((id) => `rfc822msgid:${id.trim().replace(/^<|>$/g, '')}`).join(' OR ');
+      const found: MessageRef[] = [];
+      for await (const ref of api.listMessages(user, { q, includeSpamTrash: true })) found.push(ref);
       return found;
     },
     batchGetRawMessages(user, ids) {

@@ -56,12 +56,28 @@ export interface PeopleApi {
     options?: { syncToken?: string; pageSize?: number },
   ): AsyncGenerator<OtherContactsPage, void, undefined>;
   createContact(user: string, person: Record<string, unknown>, options?: { personFields?: string }): Promise<Person>;
+  /**
+   * people:batchCreateContacts (≤ 200 per call, all or nothing: one invalid contact refuses the
+   * call): the created people in the order given. Not retried on 5xx (it may have been done).
+   */
+  batchCreateContacts(
+    user: string,
+    people: readonly Record<string, unknown>[],
+    options?: { readMask?: string },
+  ): Promise<Person[]>;
   listContactGroups(user: string): AsyncGenerator<ContactGroup, void, undefined>;
   createContactGroup(
     user: string,
     group: { name: string; clientData?: Array<{ key: string; value: string }> },
   ): Promise<ContactGroup>;
 }
+
+/** people:batchCreateContacts takes at most this many contacts. */
+export const PEOPLE_BATCH_CREATE_MAX = 200;
+
+const batchCreateSchema = z.object({
+  createdPeople: z.array(z.looseObject({ person: personSchema, httpStatusCode: z.number().optional() })).default([]),
+});
 
 export function createPeopleApi(ctx: ApiContext): PeopleApi {
   const base = () => `${ctx.endpoints.api('people')}/v1`;
@@ -125,6 +141,21 @@ export function createPeopleApi(ctx: ApiContext): PeopleApi {
         }),
         personSchema,
       );
+    },
+    async batchCreateContacts(user, people, options = {}) {
+      if (people.length > PEOPLE_BATCH_CREATE_MAX)
+        throw new RangeError(`batchCreateContacts takes at most ${PEOPLE_BATCH_CREATE_MAX} contacts`);
+      const answer = await ctx.transport.json(
+        {
+          ...post(user, 'people.people.batchCreateContacts', `${base()}/people:batchCreateContacts`, {
+            contacts: people.map((contactPerson) => ({ contactPerson })),
+            readMask: options.readMask ?? 'names,emailAddresses,metadata',
+          }),
+          cost: people.length,
+        },
+        batchCreateSchema,
+      );
+      return answer.createdPeople.map((created) => created.person);
     },
     listContactGroups(user) {
       const pages = paginate('people.contactGroups.list', (pageToken) =>

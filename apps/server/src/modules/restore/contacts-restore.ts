@@ -1,13 +1,14 @@
-// Contacts restore through people.createContact, with the contact's groups: system groups
+// Contacts restore through people:batchCreateContacts (200 a call; one by one when a batch
+// fails), with the contact's groups: system groups
 // (myContacts, starred) kept, user groups recreated in the target by name. Group names are
 // read from the backed-up user's account (the backup keeps memberships by resource name only),
 // so a membership of a group deleted since is dropped with a note. Every created contact
 // carries clientData safeholdItem=<key>:<version>; one listing of the target's contacts finds
 // those (and contacts with the same names, emails and phones: already present) before creating.
-import { GoogleApiError } from '@safehold/google';
+import { GoogleApiError, PEOPLE_BATCH_CREATE_MAX } from '@safehold/google';
 import { selectVersions } from '../backup/index.ts';
 import type { PlannedItem, RestoreSelection, WorkItem } from './restore-store.ts';
-import { RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
+import { type CreateOutcome, RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
 
 const MARKER = 'safeholdItem';
 /** Person fields people.createContact accepts. */
@@ -178,8 +179,23 @@ export function contactsWriter(w: WriterContext): ServiceWriter {
     return person as Person;
   }
 
+  /** What people.createContact is sent: the writable fields, the marker, the groups (recreated by name). */
+  async function createBody(item: WorkItem): Promise<Person> {
+    const person = await readPerson(item);
+    const body: Person = {};
+    for (const field of WRITABLE_FIELDS) if (person[field] !== undefined) body[field] = withoutMetadata(person[field]);
+    const marker = `${item.itemKey}:${item.version}`;
+    const clientData = ((body.clientData as Array<{ key?: string }> | undefined) ?? []).filter((d) => d.key !== MARKER);
+    body.clientData = [...clientData, { key: MARKER, value: marker }];
+    const groups = await memberships(person);
+    if (groups.length > 0) body.memberships = groups;
+    return body;
+  }
+
   return {
     lanes: 2,
+    // One batchCreateContacts per page.
+    pageSize: PEOPLE_BATCH_CREATE_MAX,
     async *plan(versions, selection: RestoreSelection) {
       let page: PlannedItem[] = [];
       for await (const version of selectVersions('contacts', versions, selection)) {
@@ -198,19 +214,42 @@ export function contactsWriter(w: WriterContext): ServiceWriter {
       return prints.get(fingerprint(await readPerson(item)));
     },
     async create(item) {
-      const person = await readPerson(item);
-      const body: Person = {};
-      for (const field of WRITABLE_FIELDS)
-        if (person[field] !== undefined) body[field] = withoutMetadata(person[field]);
-      const marker = `${item.itemKey}:${item.version}`;
-      const clientData = ((body.clientData as Array<{ key?: string }> | undefined) ?? []).filter(
-        (d) => d.key !== MARKER,
-      );
-      body.clientData = [...clientData, { key: MARKER, value: marker }];
-      const groups = await memberships(person);
-      if (groups.length > 0) body.memberships = groups;
-      const created = await google.people.createContact(to, body);
+      const created = await google.people.createContact(to, await createBody(item));
       return { targetId: created.resourceName };
+    },
+    async createMany(items) {
+      const outcomes: CreateOutcome[] = new Array(items.length);
+      const bodies: Array<{ index: number; body: Person }> = [];
+      for (const [index, item] of items.entries()) {
+        try {
+          bodies.push({ index, body: await createBody(item) });
+        } catch (error) {
+          if (!(error instanceof RestoreItemError)) throw error;
+          outcomes[index] = { ok: false, error };
+        }
+      }
+      for (let start = 0; start < bodies.length; start += PEOPLE_BATCH_CREATE_MAX) {
+        const chunk = bodies.slice(start, start + PEOPLE_BATCH_CREATE_MAX);
+        let created: Awaited<ReturnType<typeof google.people.batchCreateContacts>>;
+        try {
+          created = await google.people.batchCreateContacts(
+            to,
+            chunk.map((entry) => entry.body),
+          );
+        } catch (error) {
+          // All or nothing, and perhaps done after all: the items are retried one by one against
+          // a fresh listing (which finds what the failed call did create by its marker).
+          existing = undefined;
+          throw error;
+        }
+        for (const [position, entry] of chunk.entries()) {
+          const person = created[position];
+          outcomes[entry.index] = person
+            ? { ok: true, targetId: person.resourceName }
+            : { ok: false, error: new RestoreItemError('not in the batch answer') };
+        }
+      }
+      return outcomes;
     },
   };
 }

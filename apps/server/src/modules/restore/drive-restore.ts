@@ -4,7 +4,8 @@
 // converted back from their Office exports (uploaded with the Google mimeType in the
 // metadata), shortcuts pointed at the restored targets, sharing permissions only when asked
 // (always sendNotificationEmail=false). Every created file carries
-// appProperties.safeholdItem=<key>:<version>, which is how a rerun finds it.
+// appProperties.safeholdItem=<key>:<version>, which is how a rerun finds it (20 markers to a
+// files.list search).
 // A shared drive's backup goes back into the drive itself — written as a current organizer,
 // top-level items under the drive id, found again with corpora=drive — or into a user's My Drive
 // under "Restored <date>".
@@ -15,6 +16,11 @@ import { type PlannedItem, type RestoreSelection, targetOf, type WorkItem } from
 import { RestoreFailedError, RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
 
 const FOLDER = 'application/vnd.google-apps.folder';
+/** Markers per files.list search (`appProperties has {…} or …`). */
+const MARKERS_PER_SEARCH = 20;
+
+/** What every restored file carries in appProperties.safeholdItem: the item and version it restores. */
+const markerOf = (item: WorkItem) => `${item.itemKey}:${item.version}`;
 const SHORTCUT = 'application/vnd.google-apps.shortcut';
 /** Google types Drive converts Office uploads into; anything else exported (Drawings → PDF) stays a file. */
 const CONVERTIBLE = new Set([
@@ -73,6 +79,8 @@ export function driveWriter(w: WriterContext): ServiceWriter {
     restore.sharedDriveId !== null && restore.toEmail === restore.sharedDriveId ? restore.sharedDriveId : null;
   /** In place into the account or drive the items came from: their original files may still be there. */
   const sameTarget = restore.toEmail === restore.fromEmail;
+  /** Items whose marker findExistingMany searched for and did not find. */
+  const markerSearched = new Set<string>();
   /** Where top-level items go in place, and the "Restored <date>" folder's parent. */
   const top = intoDrive ?? 'root';
   /** Listing options that search the target: the shared drive's own corpus, or My Drive. */
@@ -153,30 +161,52 @@ export function driveWriter(w: WriterContext): ServiceWriter {
     if (!restore.restorePermissions) return undefined;
     const to = await account();
     const permissions = Array.isArray(item.metadata.permissions) ? item.metadata.permissions : [];
-    const failures: string[] = [];
+    const wanted: Array<Parameters<typeof google.drive.createPermission>[2]> = [];
+    const labels: string[] = [];
     for (const entry of permissions as Array<Record<string, unknown>>) {
       const role = String(entry.role ?? '');
       const type = String(entry.type ?? '');
       if (!role || !type || role === 'owner') continue;
       if (type === 'user' && String(entry.emailAddress ?? '').toLowerCase() === to) continue;
+      wanted.push({
+        type,
+        role,
+        ...(typeof entry.emailAddress === 'string' ? { emailAddress: entry.emailAddress } : {}),
+        ...(typeof entry.domain === 'string' ? { domain: entry.domain } : {}),
+        ...(typeof entry.allowFileDiscovery === 'boolean' ? { allowFileDiscovery: entry.allowFileDiscovery } : {}),
+      });
+      labels.push(`${type} ${String(entry.emailAddress ?? entry.domain ?? '')} ${role}`);
+    }
+    if (wanted.length === 0) return undefined;
+    const failures: string[] = [];
+    // One batch request for a file's permissions (two or more); a batch that failed as a whole
+    // is sent again one permission at a time.
+    const results =
+      wanted.length > 1
+        ? await google.drive.batchCreatePermissions(to, fileId, wanted).catch((error: unknown) => {
+            if (!(error instanceof GoogleApiError)) throw error;
+            return undefined;
+          })
+        : undefined;
+    for (const [index, permission] of wanted.entries()) {
+      const result = results?.[index];
+      if (result) {
+        if (!result.ok) failures.push(`${labels[index]}: ${result.error.message}`);
+        continue;
+      }
       try {
-        await google.drive.createPermission(to, fileId, {
-          type,
-          role,
-          ...(typeof entry.emailAddress === 'string' ? { emailAddress: entry.emailAddress } : {}),
-          ...(typeof entry.domain === 'string' ? { domain: entry.domain } : {}),
-          ...(typeof entry.allowFileDiscovery === 'boolean' ? { allowFileDiscovery: entry.allowFileDiscovery } : {}),
-        });
+        await google.drive.createPermission(to, fileId, permission);
       } catch (error) {
         if (!(error instanceof GoogleApiError)) throw error;
-        failures.push(`${type} ${String(entry.emailAddress ?? entry.domain ?? '')} ${role}: ${error.message}`);
+        failures.push(`${labels[index]}: ${error.message}`);
       }
     }
     return failures.length > 0 ? `restored; permissions not restored: ${failures.join('; ')}` : undefined;
   }
 
   return {
-    lanes: 4,
+    // Drive lets 10 requests per user be in flight.
+    lanes: 8,
     async prepare() {
       await account();
     },
@@ -198,11 +228,39 @@ export function driveWriter(w: WriterContext): ServiceWriter {
       }));
       for (let i = 0; i < planned.length; i += 500) yield planned.slice(i, i + 500);
     },
+    async findExistingMany(items) {
+      // One files.list for 20 markers; what it does not find is absent, unless in place, where
+      // the original itself may still be there (looked up alone, without its marker search again).
+      const found = new Map<string, string>();
+      const undecided: WorkItem[] = [];
+      for (let start = 0; start < items.length; start += MARKERS_PER_SEARCH) {
+        const chunk = items.slice(start, start + MARKERS_PER_SEARCH);
+        const byMarker = new Map(chunk.map((item) => [markerOf(item), item]));
+        const q = `(${[...byMarker.keys()].map((marker) => appPropertyQuery('safeholdItem', marker)).join(' or ')}) and trashed = false`;
+        for await (const file of google.drive.listFiles(await account(), {
+          q,
+          fileFields: 'id,appProperties',
+          ...corpus,
+        })) {
+          const item = byMarker.get(String((file.appProperties as Record<string, unknown> | undefined)?.safeholdItem));
+          if (item && !found.has(item.itemKey)) found.set(item.itemKey, file.id);
+        }
+        for (const item of chunk) {
+          if (found.has(item.itemKey) || !restore.inPlace || !sameTarget) continue;
+          markerSearched.add(item.itemKey);
+          undecided.push(item);
+        }
+      }
+      return { found, undecided };
+    },
     async findExisting(item) {
-      const marker = `${item.itemKey}:${item.version}`;
-      const q = `${appPropertyQuery('safeholdItem', marker)} and trashed = false`;
-      for await (const file of google.drive.listFiles(await account(), { q, fileFields: 'id', ...corpus }))
-        return file.id;
+      // Once after findExistingMany searched its marker; a retry searches it again (a failed
+      // create may have created it).
+      if (!markerSearched.delete(item.itemKey)) {
+        const q = `${appPropertyQuery('safeholdItem', markerOf(item))} and trashed = false`;
+        for await (const file of google.drive.listFiles(await account(), { q, fileFields: 'id', ...corpus }))
+          return file.id;
+      }
       return originalStillThere(item);
     },
     async create(item) {
@@ -214,7 +272,7 @@ export function driveWriter(w: WriterContext): ServiceWriter {
         parents: [await parentFor(metadata)],
         appProperties: {
           ...((metadata.appProperties as Record<string, string> | undefined) ?? {}),
-          safeholdItem: `${item.itemKey}:${item.version}`,
+          safeholdItem: markerOf(item),
         },
         ...(typeof metadata.modifiedTime === 'string' ? { modifiedTime: metadata.modifiedTime } : {}),
       };

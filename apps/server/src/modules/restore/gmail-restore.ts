@@ -1,7 +1,9 @@
 // Gmail restore: each message imported as stored (messages.import, internalDateSource=dateHeader,
 // neverMarkSpam; resumable above 5 MB), user labels recreated by name, system labels kept as
 // ids where import allows them (not DRAFT or CHAT), plus the "Restored <date>" label unless in
-// place. Idempotency: the target is searched with `rfc822msgid:` for the message's Message-ID.
+// place. Idempotency: the target is searched with `rfc822msgid:` for the messages' Message-IDs,
+// 20 at a time (`rfc822msgid:a OR rfc822msgid:b …`); only a search that finds some is followed
+// by one search per message. Imports cannot be batched (media uploads): 5 run at once.
 import { GoogleApiError, isSystemLabel } from '@safehold/google';
 import { selectVersions } from '../backup/index.ts';
 import { uploadBodyOf } from './restore-content.ts';
@@ -10,6 +12,14 @@ import type { ServiceWriter, WriterContext } from './service-writer.ts';
 
 /** System labels messages.import refuses. */
 const NOT_IMPORTABLE = new Set(['DRAFT', 'CHAT']);
+
+/** Message-IDs per search (`rfc822msgid:a OR …`): about 1.5 KB of query. */
+const SEARCH_IDS_MAX = 20;
+
+function messageIdOf(item: WorkItem): string | undefined {
+  const messageId = item.metadata.messageIdHeader;
+  return typeof messageId === 'string' && messageId.trim().replace(/^<|>$/g, '') !== '' ? messageId : undefined;
+}
 
 function labelPairs(metadata: Record<string, unknown>): Array<{ id: string; name: string }> {
   const ids = Array.isArray(metadata.labelIds) ? metadata.labelIds.map(String) : [];
@@ -75,7 +85,8 @@ export function gmailWriter(w: WriterContext): ServiceWriter {
   }
 
   return {
-    lanes: 3,
+    // The client lets 5 requests per user be in flight (Gmail answers 429 above that).
+    lanes: 5,
     async *plan(versions, selection: RestoreSelection) {
       let page: PlannedItem[] = [];
       for await (const version of selectVersions('gmail', versions, selection)) {
@@ -86,6 +97,19 @@ export function gmailWriter(w: WriterContext): ServiceWriter {
         }
       }
       if (page.length > 0) yield page;
+    },
+    async findExistingMany(items) {
+      // One search for many Message-IDs (5 units for the lot, instead of 5 per message): when it
+      // finds none of them — a restore into an emptied or new mailbox — every item is absent;
+      // when it finds some, those items are looked up one by one (which copy is whose).
+      const withId = items.filter((item) => messageIdOf(item) !== undefined);
+      const undecided: WorkItem[] = [];
+      for (let start = 0; start < withId.length; start += SEARCH_IDS_MAX) {
+        const chunk = withId.slice(start, start + SEARCH_IDS_MAX);
+        const ids = chunk.map((item) => messageIdOf(item) as string);
+        if ((await google.gmail.findAnyByRfc822MessageIds(to, ids)).length > 0) undecided.push(...chunk);
+      }
+      return { found: new Map(), undecided };
     },
     async findExisting(item) {
       const messageId = item.metadata.messageIdHeader;

@@ -1,11 +1,13 @@
 // Runs one restore: plans its items (restore_items, before anything is created), then works
-// through them phase by phase (Drive: parent folders before what is in them). Each item is
-// first looked for in the target (Gmail rfc822msgid:, Drive appProperties, Calendar iCalUID,
-// Contacts clientData), recorded `creating` just before the Google call and `restored` after
-// it — so a rerun or a resumed job after a crash creates nothing twice. Quotas and retries are
-// the Google client's (the same as backups').
+// through them phase by phase (Drive: parent folders before what is in them), a page at a time.
+// Each page's items are first looked for in the target (Gmail rfc822msgid:, Drive
+// appProperties, Calendar iCalUID, Contacts clientData — one search or listing for the page
+// where the service allows), recorded `creating` together just before the Google calls (batched
+// where Google offers batches) and their outcomes recorded together after them — so a rerun or
+// a resumed job after a crash creates nothing twice. Quotas and retries are the Google client's
+// (the same as backups').
 import { AuthorizationLostError, GoogleApiError, type GoogleClient } from '@safehold/google';
-import type { Repository } from '@safehold/repository';
+import { type Repository, RepositoryError } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import {
@@ -19,6 +21,8 @@ import {
 import { customerGoogleClient } from '../customers/index.ts';
 import {
   addNote,
+  type ItemState,
+  markCreating,
   nextItems,
   openPhases,
   planItems,
@@ -27,11 +31,18 @@ import {
   type RestoreSelection,
   type RestoreStatus,
   setItemState,
+  setItemStates,
   storeCounts,
   updateRestore,
   type WorkItem,
 } from './restore-store.ts';
-import { RestoreFailedError, RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
+import {
+  type CreateOutcome,
+  RestoreFailedError,
+  RestoreItemError,
+  type ServiceWriter,
+  type WriterContext,
+} from './service-writer.ts';
 import { restores } from './tables.ts';
 import { restoreWriters } from './writers.ts';
 
@@ -103,7 +114,7 @@ export async function runRestore(
       await updateRestore(ctx.db, restoreId, { planned: true });
     }
     options.onProgress?.(await storeCounts(ctx.db, restore));
-    await work(ctx, restore, writer, options);
+    await work(ctx, restore, writer, repository, options);
     const counts = await storeCounts(ctx.db, restore);
     const status: RestoreStatus =
       counts.failed === 0 ? 'success' : counts.restored + counts.skipped === 0 ? 'failed' : 'partial';
@@ -161,19 +172,175 @@ async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: Servi
   for await (const items of writer.plan(versions, selection)) await planItems(ctx.db, restore, items);
 }
 
-async function work(ctx: ItemDeps, restore: Restore, writer: ServiceWriter, options: RunRestoreOptions) {
-  const pageSize = options.pageSize ?? 50;
+async function work(
+  ctx: ItemDeps,
+  restore: Restore,
+  writer: ServiceWriter,
+  repository: Repository,
+  options: RunRestoreOptions,
+) {
+  const pageSize = options.pageSize ?? writer.pageSize ?? 50;
+  /** A page of items with their stored content read ahead (one index lookup and worker round trip). */
+  const readPage = async (phase: number, after?: string) => {
+    const items = await nextItems(ctx.db, restore, phase, pageSize, after);
+    await readAhead(repository, items);
+    return items;
+  };
   for (;;) {
     const [phase] = await openPhases(ctx.db, restore);
     if (phase === undefined) return;
-    for (;;) {
+    let items = await readPage(phase);
+    while (items.length > 0) {
       options.signal?.throwIfAborted();
-      const items = await nextItems(ctx.db, restore, phase, pageSize);
-      if (items.length === 0) break;
-      await forEachLimited(items, writer.lanes, (item) => restoreItem(ctx, restore, writer, item, options));
+      // The next page is read while this one is written (every item of a page ends recorded, so
+      // the next one starts after its last key; the phase is listed again from its start after);
+      // a short page was the phase's last.
+      const next = items.length < pageSize ? Promise.resolve([]) : readPage(phase, items.at(-1)?.itemKey);
+      // Awaited below; should this page throw, `next` is never awaited and its rejection (if
+      // any) must not be an unhandled one that ends the process.
+      next.catch(() => {});
+      await restorePage(ctx, restore, writer, items, options);
       options.onProgress?.(await storeCounts(ctx.db, restore));
+      items = await next;
     }
   }
+}
+
+/**
+ * Reads the page's stored objects in one call, so that the writers' reads of each item find
+ * them in the repository's cache. A blob that cannot be read is left to the item's own read,
+ * which reports it for that item alone.
+ */
+async function readAhead(repository: Repository, items: readonly WorkItem[]): Promise<void> {
+  if (items.length === 0) return;
+  try {
+    await repository.readBlobs([...new Set(items.map((item) => item.objectId))]);
+  } catch (error) {
+    // A missing or damaged blob: each item's own read reports it for that item (see above).
+    if (!(error instanceof RepositoryError)) throw error;
+  }
+}
+
+/** An error that is one item's (its content, or Google's answer for it), not the whole restore's. */
+function isItemFailure(error: unknown): error is GoogleApiError | RestoreItemError {
+  return (
+    !(error instanceof AuthorizationLostError) && (error instanceof GoogleApiError || error instanceof RestoreItemError)
+  );
+}
+
+const isTransient = (error: unknown) => error instanceof GoogleApiError && error.classification === 'retry';
+
+/**
+ * One page of items as a pipeline step: their existence checked together (one search or
+ * listing where the writer can), those absent marked `creating` in one UPDATE, created
+ * (batched, or `lanes` at once), and every outcome recorded in one UPDATE. An item whose
+ * check or creation failed transiently is then done alone, with retries, searching first.
+ */
+async function restorePage(
+  ctx: ItemDeps,
+  restore: Restore,
+  writer: ServiceWriter,
+  items: readonly WorkItem[],
+  options: RunRestoreOptions,
+): Promise<void> {
+  const outcomes: ItemState[] = [];
+  const alone: WorkItem[] = [];
+  const { found, absent } = await checkExisting(writer, items, alone);
+  for (const item of items) {
+    const targetId = found.get(item.itemKey);
+    if (targetId === undefined) continue;
+    // Recorded `creating` before: our own copy from before a crash. Otherwise it was there already.
+    const ours = item.status === 'creating';
+    outcomes.push({
+      itemKey: item.itemKey,
+      status: ours ? 'restored' : 'skipped',
+      targetId,
+      reason: ours ? null : 'already present',
+    });
+  }
+  await markCreating(
+    ctx.db,
+    restore,
+    absent.map((item) => item.itemKey),
+    ctx.clock.now(),
+  );
+  const creating = absent.map((item) => ({ ...item, status: 'creating' as const }));
+  const created = async (item: WorkItem, outcome: CreateOutcome) => {
+    if (outcome.ok) {
+      await options.hooks?.afterCreate?.(item);
+      outcomes.push({
+        itemKey: item.itemKey,
+        status: 'restored',
+        targetId: outcome.targetId,
+        reason: outcome.reason ?? null,
+      });
+    } else if (!isItemFailure(outcome.error)) {
+      throw outcome.error;
+    } else if (isTransient(outcome.error)) {
+      alone.push(item);
+    } else {
+      outcomes.push({ itemKey: item.itemKey, status: 'failed', reason: errorReason(outcome.error) });
+    }
+  };
+  if (writer.createMany && creating.length > 0) {
+    let results: CreateOutcome[] | undefined;
+    try {
+      results = await writer.createMany(creating);
+    } catch (error) {
+      // The batch as a whole failed (it may still have been done): each item alone, searching first.
+      if (!isItemFailure(error)) throw error;
+      alone.push(...creating);
+    }
+    if (results) for (const [index, item] of creating.entries()) await created(item, results[index] as CreateOutcome);
+  } else {
+    await forEachLimited(creating, writer.lanes, async (item) => {
+      let outcome: CreateOutcome;
+      try {
+        outcome = { ok: true, ...(await writer.create(item)) };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      await created(item, outcome);
+    });
+  }
+  await setItemStates(ctx.db, restore, outcomes, ctx.clock.now());
+  await forEachLimited(alone, writer.lanes, (item) => restoreItem(ctx, restore, writer, item, options));
+}
+
+/**
+ * Which items of a page the target already holds: one call for the page where the writer can
+ * (findExistingMany), otherwise — and for what that leaves undecided — one lookup per item.
+ * Items whose lookup failed are added to `alone`.
+ */
+async function checkExisting(
+  writer: ServiceWriter,
+  items: readonly WorkItem[],
+  alone: WorkItem[],
+): Promise<{ found: Map<string, string>; absent: WorkItem[] }> {
+  const found = new Map<string, string>();
+  let undecided: readonly WorkItem[] = items;
+  if (writer.findExistingMany) {
+    try {
+      const many = await writer.findExistingMany(items);
+      for (const [itemKey, targetId] of many.found) found.set(itemKey, targetId);
+      undecided = many.undecided;
+    } catch (error) {
+      if (!isItemFailure(error)) throw error;
+    }
+  }
+  const failed = new Set<string>();
+  await forEachLimited(undecided, writer.lanes, async (item) => {
+    try {
+      const targetId = await writer.findExisting(item);
+      if (targetId !== undefined) found.set(item.itemKey, targetId);
+    } catch (error) {
+      if (!isItemFailure(error)) throw error;
+      failed.add(item.itemKey);
+      alone.push(item);
+    }
+  });
+  const absent = items.filter((item) => !found.has(item.itemKey) && !failed.has(item.itemKey));
+  return { found, absent };
 }
 
 /**

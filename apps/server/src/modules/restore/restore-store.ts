@@ -4,7 +4,7 @@
 // carries the customer id (tenant isolation).
 
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import {
@@ -254,8 +254,14 @@ export async function openPhases(db: Db, restore: Restore): Promise<number[]> {
   return rows.map((row) => row.phase);
 }
 
-/** The next unfinished items of a phase, with their version rows. */
-export async function nextItems(db: Db, restore: Restore, phase: number, limit: number): Promise<WorkItem[]> {
+/** The next unfinished items of a phase (after item key `after`, when given), with their version rows. */
+export async function nextItems(
+  db: Db,
+  restore: Restore,
+  phase: number,
+  limit: number,
+  after?: string,
+): Promise<WorkItem[]> {
   const items = await db
     .select({
       itemKey: restoreItems.itemKey,
@@ -269,6 +275,7 @@ export async function nextItems(db: Db, restore: Restore, phase: number, limit: 
         eq(restoreItems.restoreId, restore.id),
         eq(restoreItems.phase, phase),
         inArray(restoreItems.status, ['pending', 'creating']),
+        after === undefined ? undefined : gt(restoreItems.itemKey, after),
       ),
     )
     .orderBy(asc(restoreItems.itemKey))
@@ -292,6 +299,36 @@ export async function setItemState(
     .update(restoreItems)
     .set({ ...state, updatedAt: at })
     .where(and(eq(restoreItems.restoreId, restore.id), eq(restoreItems.itemKey, itemKey)));
+}
+
+/** An item's new state, as recorded with others of its page. */
+export interface ItemState {
+  itemKey: string;
+  status: ItemStatus;
+  targetId?: string | null;
+  reason?: string | null;
+}
+
+/** Records many items' states in one UPDATE (a page's outcomes, instead of one statement per item). */
+export async function setItemStates(db: Db, restore: Restore, states: readonly ItemState[], at: Date): Promise<void> {
+  if (states.length === 0) return;
+  const rows = states.map(
+    (state) => sql`(${state.itemKey}, ${state.status}, ${state.targetId ?? null}, ${state.reason ?? null})`,
+  );
+  await db.execute(sql`
+    update ${restoreItems} as r
+    set status = v.status, target_id = v.target_id, reason = v.reason, updated_at = ${at.toISOString()}::timestamptz
+    from (values ${sql.join(rows, sql`, `)}) as v(item_key, status, target_id, reason)
+    where r.restore_id = ${restore.id} and r.item_key = v.item_key`);
+}
+
+/** Marks items `creating` in one UPDATE, just before the Google calls that create them. */
+export async function markCreating(db: Db, restore: Restore, itemKeys: readonly string[], at: Date): Promise<void> {
+  if (itemKeys.length === 0) return;
+  await db
+    .update(restoreItems)
+    .set({ status: 'creating', updatedAt: at })
+    .where(and(eq(restoreItems.restoreId, restore.id), inArray(restoreItems.itemKey, [...itemKeys])));
 }
 
 /** The target id this restore recorded for an item (e.g. a folder already recreated), if any. */

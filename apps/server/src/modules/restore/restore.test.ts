@@ -207,6 +207,7 @@ forEachDatabase('restore', (kind) => {
       { endpoint: 'drive.files.create', errorRate: 0.3, status: 502 },
       { endpoint: 'drive.files.list', errorRate: 0.2, status: 403, reason: 'userRateLimitExceeded' },
       { endpoint: 'people.people.createContact', errorRate: 0.3, status: 503 },
+      { endpoint: 'people.people.batchCreateContacts', errorRate: 0.5, status: 500 },
       { endpoint: 'calendar.events.import', errorRate: 0.3, status: 500 },
     ]);
     try {
@@ -300,6 +301,42 @@ forEachDatabase('restore', (kind) => {
     assert.deepEqual(await sharing(await targetOf(asked.result.restoreId)), [`${other}:writer`]);
   });
 
+  it('recreates the several permissions of a file in one Drive batch request', async () => {
+    const { id } = f.emulator.control.createFile({ email: victim, name: 'team.txt', content: 'team' });
+    await f.google.drive.createPermission(victim, id, { type: 'user', role: 'writer', emailAddress: other });
+    await f.google.drive.createPermission(victim, id, { type: 'domain', role: 'reader', domain: f.domain });
+    const had = await backUp([victim], ['drive']);
+    f.emulator.control.counters({ reset: true });
+    const urls: string[] = [];
+    const recording = createGoogleClient({
+      serviceAccountKey: f.emulator.serviceAccountKey,
+      fetch: (input, init) => {
+        urls.push(new URL(String(input instanceof Request ? input.url : input)).pathname);
+        return fetch(input, init);
+      },
+    });
+    const { result } = await restore(
+      { service: 'drive', asOf: had, selection: { items: [id] }, permissions: true },
+      { google: recording },
+    );
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    const [row] = await f.ctx.db
+      .select()
+      .from(restoreItems)
+      .where(and(eq(restoreItems.restoreId, result.restoreId), eq(restoreItems.itemKey, id)));
+    const sharing = [];
+    for await (const p of f.google.drive.listPermissions(victim, row?.targetId as string))
+      if (p.role !== 'owner') sharing.push(`${p.type}:${p.emailAddress ?? p.domain}:${p.role}`);
+    assert.deepEqual(sharing.sort(), [`domain:${f.domain}:reader`, `user:${other}:writer`]);
+    const log = f.emulator.control.requestLog().filter((call) => call.user === victim);
+    assert.equal(log.filter((call) => call.endpoint === 'drive.permissions.create').length, 2);
+    assert.deepEqual(
+      urls.filter((path) => path.includes('batch') || path.endsWith('/permissions')),
+      ['/batch/drive/v3'],
+      'both permissions in one batch request, none alone',
+    );
+  });
+
   it('refuses requests it cannot honour, with the field at fault', async () => {
     const cases: Array<[Parameters<typeof createRestore>[2], string]> = [
       [{ user: `nobody@${f.domain}`, service: 'gmail', requestedBy: 't' }, 'user'],
@@ -314,6 +351,95 @@ forEachDatabase('restore', (kind) => {
         assert.equal(error.field, field);
         return true;
       });
+    }
+  });
+
+  const calls = (endpoint: string) =>
+    f.emulator.control
+      .counters()
+      .filter((entry) => entry.endpoint === endpoint && entry.user === victim)
+      .reduce((sum, entry) => sum + entry.count, 0);
+
+  it('checks a page of messages with one rfc822msgid: OR search when none is there, and one search each when some are: nothing imported twice', async () => {
+    await backUp([victim], ['gmail']);
+    const before = f.emulator.control.digest({ email: victim, service: 'gmail' });
+    const messageIds = async () => {
+      const ids: string[] = [];
+      for await (const ref of f.google.gmail.listMessages(victim, { includeSpamTrash: true })) ids.push(ref.id);
+      return ids;
+    };
+    // The mailbox emptied (its contacts and calendar kept for the tests after this one).
+    for (const id of await messageIds()) f.emulator.control.deleteMessage({ email: victim, id });
+    f.emulator.control.counters({ reset: true });
+    const emptied = await restore({ service: 'gmail', inPlace: true });
+    assert.equal(emptied.result.status, 'success', JSON.stringify(emptied.result));
+    assert.equal(emptied.result.counts.restored, before.items);
+    // Pages of 50, 20 Message-IDs per search, none found: no search per message.
+    let searches = 0;
+    for (let left = before.items; left > 0; left -= 50) searches += Math.ceil(Math.min(left, 50) / 20);
+    assert.equal(calls('gmail.users.messages.list'), searches);
+    assert.deepEqual(f.emulator.control.digest({ email: victim, service: 'gmail' }), before);
+
+    // Half of them deleted again: the searches find the others, which are then looked up alone.
+    const deleted = (await messageIds()).filter((_, index) => index % 2 === 0);
+    for (const id of deleted) f.emulator.control.deleteMessage({ email: victim, id });
+    const again = await restore({ service: 'gmail', inPlace: true });
+    assert.equal(again.result.status, 'success', JSON.stringify(again.result));
+    assert.deepEqual(
+      { restored: again.result.counts.restored, skipped: again.result.counts.skipped },
+      { restored: deleted.length, skipped: before.items - deleted.length },
+    );
+    assert.deepEqual(f.emulator.control.digest({ email: victim, service: 'gmail' }), before);
+  });
+
+  it('a batch of contacts Google created but whose answer was cut short is recorded from a fresh listing, not created again', async () => {
+    await backUp([victim], ['contacts']);
+    const before = f.emulator.control.digest({ email: victim, service: 'contacts' });
+    f.emulator.control.wipeUser({ email: victim });
+    f.emulator.control.counters({ reset: true });
+    f.emulator.control.setFaults([{ endpoint: 'people.people.batchCreateContacts', truncateRate: 1, times: 1 }]);
+    try {
+      const { result } = await restore({ service: 'contacts', inPlace: true });
+      assert.equal(result.status, 'success', JSON.stringify(result));
+      assert.deepEqual(
+        { restored: result.counts.restored, skipped: result.counts.skipped },
+        { restored: before.items, skipped: 0 },
+      );
+    } finally {
+      f.emulator.control.setFaults([]);
+    }
+    assert.equal(calls('people.people.batchCreateContacts'), 1);
+    assert.equal(calls('people.people.createContact'), 0, 'every contact was found by its marker');
+    assert.deepEqual(f.emulator.control.digest({ email: victim, service: 'contacts' }), before);
+  });
+
+  it('an event Calendar refuses inside a batch is reported failed; the other events of its batch are restored', async () => {
+    // The user was wiped by the test before: the last calendar backup point still has the events.
+    assert.equal(f.emulator.control.digest({ email: victim, service: 'calendar' }).items, 0);
+    f.emulator.control.setFaults([
+      {
+        endpoint: 'calendar.events.import',
+        errorRate: 1,
+        status: 400,
+        reason: 'invalid',
+        message: 'Invalid value',
+        times: 1,
+      },
+    ]);
+    try {
+      const { result } = await restore({ service: 'calendar', inPlace: true });
+      const errors = await restoreErrors(f.ctx.db, f.customerId, result.restoreId);
+      assert.equal(result.status, 'partial', JSON.stringify(result));
+      assert.ok(result.counts.total > 2, JSON.stringify(result.counts));
+      assert.deepEqual(
+        { restored: result.counts.restored, failed: result.counts.failed },
+        { restored: result.counts.total - 1, failed: 1 },
+      );
+      assert.equal(errors.length, 1);
+      assert.match(errors[0]?.reason ?? '', /Invalid value/);
+      assert.equal(f.emulator.control.digest({ email: victim, service: 'calendar' }).items, result.counts.total - 1);
+    } finally {
+      f.emulator.control.setFaults([]);
     }
   });
 
