@@ -215,7 +215,12 @@ try {
     runOptions: { google },
   });
   const incrementalSeconds = (performance.now() - incrementalStart) / 1000;
-  const incrementalCalls = await totalCalls();
+  const incrementalCounters = await counters();
+  const incrementalCalls = incrementalCounters.reduce((sum, entry) => sum + entry.count, 0);
+  /** The incremental run's calls per endpoint (all users), most first. */
+  const incrementalByEndpoint = new Map<string, number>();
+  for (const entry of incrementalCounters)
+    incrementalByEndpoint.set(entry.endpoint, (incrementalByEndpoint.get(entry.endpoint) ?? 0) + entry.count);
   if (incremental.results?.some((result) => result.status !== 'success'))
     throw new Error('incremental backup did not succeed');
 
@@ -304,6 +309,7 @@ try {
       changes,
       seconds: Number(incrementalSeconds.toFixed(2)),
       apiCalls: incrementalCalls,
+      callsByEndpoint: Object.fromEntries([...incrementalByEndpoint].sort((a, b) => b[1] - a[1])),
       initialApiCalls: initialCalls,
       callsShare: Number(((100 * incrementalCalls) / initialCalls).toFixed(2)),
       timeShare: Number(((100 * incrementalSeconds) / backupSeconds).toFixed(2)),
