@@ -5,7 +5,9 @@
 // same concurrency) into a sink that discards them. Then 1 % of the items change and an
 // incremental run is measured against the initial one (API calls and time). Emulator quotas
 // off, client quotas unlimited. Last, with per-user quotas on (scaled down), one mailbox is
-// backed up and its achieved Gmail rate is compared with the quota ceiling. The emulator runs
+// backed up and its achieved Gmail rate is compared with the quota ceiling. `--large <MiB>`: one
+// Drive file of that size (generated and served as a stream by the emulator) backed up alone,
+// with the process's resident memory sampled before and during (peak RSS: the file is streamed). The emulator runs
 // on a thread of its own (bench/backup-support/emulator-thread.ts): Google's CPU is not ours.
 // On Linux the report also gives each phase's CPU seconds per kind of thread (thread-cpu.ts).
 // Results go to docs/benchmarks.md (## backup).
@@ -41,6 +43,8 @@ const { values } = parseArgs({
     'quota-messages': { type: 'string', default: '600' },
     'quota-scale': { type: 'string', default: '0.2' },
     'no-quota': { type: 'boolean', default: false },
+    /** MiB of one Drive file backed up last, alone, with the process's peak RSS recorded (0: skipped). */
+    large: { type: 'string', default: '0' },
   },
 });
 const userCount = Number(values.users);
@@ -279,6 +283,48 @@ try {
     };
   }
 
+  // One large Drive file, alone: the process's resident memory before and at its peak.
+  let large: Record<string, unknown> | undefined;
+  const largeMiB = Number(values.large);
+  if (largeMiB > 0) {
+    const owner = quotaSubject.email;
+    await emulator.control('setQuotas', { enabled: false });
+    const { id } = await emulator.control<{ id: string }>('createFile', {
+      email: owner,
+      name: 'large.bin',
+      generatedBytes: largeMiB * 1024 * 1024,
+    });
+    log(`large file: ${largeMiB} MiB (${id})`);
+    const largeTenant = await newTenant(ctx, 'large');
+    global.gc?.();
+    const rssBefore = process.memoryUsage.rss();
+    let peak = rssBefore;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage.rss());
+    }, 50);
+    const start = performance.now();
+    const result = await startTestBackup(ctx, largeTenant, {
+      subjects: [quotaSubject],
+      services: ['drive'],
+      trigger: 'on_demand',
+      wait: true,
+      runOptions: { google: client() },
+    });
+    const seconds = (performance.now() - start) / 1000;
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage.rss());
+    if (result.results?.some((entry) => entry.status !== 'success')) throw new Error('large-file run did not succeed');
+    const MiB = 1024 * 1024;
+    large = {
+      fileMiB: largeMiB,
+      seconds: Number(seconds.toFixed(1)),
+      mibPerSecond: Number((largeMiB / seconds).toFixed(1)),
+      rssBeforeMiB: Math.round(rssBefore / MiB),
+      peakRssMiB: Math.round(peak / MiB),
+      peakRssGrowthMiB: Math.round((peak - rssBefore) / MiB),
+    };
+  }
+
   const mb = referenceBytes / 1e6;
   const report = {
     database: dbKind,
@@ -315,11 +361,15 @@ try {
       timeShare: Number(((100 * incrementalSeconds) / backupSeconds).toFixed(2)),
     },
     ...(quota ? { quota } : {}),
+    ...(large ? { large } : {}),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(
     `throughput ratio ${report.throughputRatio} (target ≥ 0.7); incremental: ${report.incremental.callsShare} % of the calls (≤ 2 %), ${report.incremental.timeShare} % of the time (≤ 5 %)` +
       (quota ? `; quota: ${quota.shareOfCeiling} % of the ceiling (≥ 90 %)` : '') +
+      (large
+        ? `; large file: ${large.fileMiB} MiB, peak RSS ${large.peakRssMiB} MiB (+${large.peakRssGrowthMiB})`
+        : '') +
       '\n',
   );
 } finally {

@@ -85,6 +85,8 @@ export interface EmulatorControl {
     content?: string;
     docText?: string;
     parentId?: string;
+    /** Content of this many bytes generated from the seed instead (a large file, served as a stream). */
+    generatedBytes?: number;
   }): { id: string };
   editFile(input: { email: string; id: string; content?: string; docText?: string }): void;
   renameFile(input: { email: string; id: string; name: string }): void;
@@ -291,6 +293,10 @@ export function createControl(deps: {
         appProperties: {},
         properties: {},
         content: input.content !== undefined ? Buffer.from(input.content, 'utf8') : undefined,
+        gen:
+          input.generatedBytes !== undefined && input.content === undefined
+            ? { seed: `${user.primaryEmail}/${input.name}/${input.generatedBytes}`, size: input.generatedBytes }
+            : undefined,
         docText: input.docText,
         permissions: [{ id: `perm-${user.id}`, type: 'user', role: 'owner', emailAddress: user.primaryEmail }],
       });

@@ -55,9 +55,31 @@ export const FAILED_BATCHES_IN_A_ROW = 3;
 /** Label id → name for this run, listed once (1 quota unit) when first needed. */
 type LabelNames = (ids: readonly string[]) => Promise<string[]>;
 
+/**
+ * Gmail's system labels: their name is their id and they cannot be renamed, so naming them
+ * needs no labels.list (an incremental run whose changes carry only these makes no such call).
+ */
+const SYSTEM_LABELS = new Set([
+  'INBOX',
+  'SENT',
+  'DRAFT',
+  'TRASH',
+  'SPAM',
+  'IMPORTANT',
+  'STARRED',
+  'UNREAD',
+  'CHAT',
+  'CATEGORY_PERSONAL',
+  'CATEGORY_SOCIAL',
+  'CATEGORY_PROMOTIONS',
+  'CATEGORY_UPDATES',
+  'CATEGORY_FORUMS',
+]);
+
 function labelNamesOf(run: ServiceRun): LabelNames {
   let names: Promise<Map<string, string>> | undefined;
   return async (ids) => {
+    if (ids.every((id) => SYSTEM_LABELS.has(id))) return [...ids];
     names ??= run.google.gmail.listLabels(run.email).then((labels) => new Map(labels.map((l) => [l.id, l.name])));
     const known = await names;
     return ids.map((id) => known.get(id) ?? id);
