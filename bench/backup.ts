@@ -7,7 +7,8 @@
 // off, client quotas unlimited. Last, with per-user quotas on (scaled down), one mailbox is
 // backed up and its achieved Gmail rate is compared with the quota ceiling. `--large <MiB>`: one
 // Drive file of that size (generated and served as a stream by the emulator) backed up alone,
-// with the process's resident memory sampled before and during (peak RSS: the file is streamed). The emulator runs
+// with the process's resident memory sampled before and during (peak RSS: the file is streamed);
+// `--large-mailbox <MiB>`: as much mail in messages of `--large-message` MiB, one mailbox alone. The emulator runs
 // on a thread of its own (bench/backup-support/emulator-thread.ts): Google's CPU is not ours.
 // On Linux the report also gives each phase's CPU seconds per kind of thread (thread-cpu.ts).
 // Results go to docs/benchmarks.md (## backup).
@@ -45,6 +46,9 @@ const { values } = parseArgs({
     'no-quota': { type: 'boolean', default: false },
     /** MiB of one Drive file backed up last, alone, with the process's peak RSS recorded (0: skipped). */
     large: { type: 'string', default: '0' },
+    /** MiB of mail (messages of --large-message MiB) in one mailbox backed up alone, peak RSS recorded (0: skipped). */
+    'large-mailbox': { type: 'string', default: '0' },
+    'large-message': { type: 'string', default: '10' },
   },
 });
 const userCount = Number(values.users);
@@ -283,19 +287,10 @@ try {
     };
   }
 
-  // One large Drive file, alone: the process's resident memory before and at its peak.
-  let large: Record<string, unknown> | undefined;
-  const largeMiB = Number(values.large);
-  if (largeMiB > 0) {
-    const owner = quotaSubject.email;
-    await emulator.control('setQuotas', { enabled: false });
-    const { id } = await emulator.control<{ id: string }>('createFile', {
-      email: owner,
-      name: 'large.bin',
-      generatedBytes: largeMiB * 1024 * 1024,
-    });
-    log(`large file: ${largeMiB} MiB (${id})`);
-    const largeTenant = await newTenant(ctx, 'large');
+  // One large item or mailbox, alone: the process's resident memory before and at its peak.
+  const MiB = 1024 * 1024;
+  const peakRssOf = async (service: BackupService): Promise<Record<string, unknown>> => {
+    const tenant = await newTenant(ctx, `large-${service}`);
     global.gc?.();
     const rssBefore = process.memoryUsage.rss();
     let peak = rssBefore;
@@ -303,9 +298,9 @@ try {
       peak = Math.max(peak, process.memoryUsage.rss());
     }, 50);
     const start = performance.now();
-    const result = await startTestBackup(ctx, largeTenant, {
+    const result = await startTestBackup(ctx, tenant, {
       subjects: [quotaSubject],
-      services: ['drive'],
+      services: [service],
       trigger: 'on_demand',
       wait: true,
       runOptions: { google: client() },
@@ -313,16 +308,37 @@ try {
     const seconds = (performance.now() - start) / 1000;
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage.rss());
-    if (result.results?.some((entry) => entry.status !== 'success')) throw new Error('large-file run did not succeed');
-    const MiB = 1024 * 1024;
-    large = {
-      fileMiB: largeMiB,
+    if (result.results?.some((entry) => entry.status !== 'success')) throw new Error(`large ${service} run failed`);
+    return {
       seconds: Number(seconds.toFixed(1)),
-      mibPerSecond: Number((largeMiB / seconds).toFixed(1)),
       rssBeforeMiB: Math.round(rssBefore / MiB),
       peakRssMiB: Math.round(peak / MiB),
       peakRssGrowthMiB: Math.round((peak - rssBefore) / MiB),
     };
+  };
+  let large: Record<string, unknown> | undefined;
+  const largeMiB = Number(values.large);
+  if (largeMiB > 0) {
+    await emulator.control('setQuotas', { enabled: false });
+    const { id } = await emulator.control<{ id: string }>('createFile', {
+      email: quotaSubject.email,
+      name: 'large.bin',
+      generatedBytes: largeMiB * MiB,
+    });
+    log(`large file: ${largeMiB} MiB (${id})`);
+    const measured = await peakRssOf('drive');
+    large = { fileMiB: largeMiB, mibPerSecond: Number((largeMiB / Number(measured.seconds)).toFixed(1)), ...measured };
+  }
+  let largeMailbox: Record<string, unknown> | undefined;
+  const mailboxMiB = Number(values['large-mailbox']);
+  if (mailboxMiB > 0) {
+    await emulator.control('setQuotas', { enabled: false });
+    const messageMiB = Number(values['large-message']);
+    const count = Math.ceil(mailboxMiB / messageMiB);
+    await emulator.control('addLargeMessages', { email: quotaSubject.email, count, bytes: messageMiB * MiB });
+    log(`large mailbox: ${count} messages of ${messageMiB} MiB`);
+    const measured = await peakRssOf('gmail');
+    largeMailbox = { mailboxMiB: count * messageMiB, messageMiB, messages: count, ...measured };
   }
 
   const mb = referenceBytes / 1e6;
@@ -362,6 +378,7 @@ try {
     },
     ...(quota ? { quota } : {}),
     ...(large ? { large } : {}),
+    ...(largeMailbox ? { largeMailbox } : {}),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(

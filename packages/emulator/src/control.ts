@@ -76,6 +76,8 @@ export interface EmulatorControl {
     body?: string;
     labelIds?: string[];
   }): { id: string; threadId: string };
+  /** `count` generated messages of about `bytes` each (one large attachment): a mailbox of gigabytes. */
+  addLargeMessages(input: { email: string; count: number; bytes: number }): { ids: string[] };
   deleteMessage(input: { email: string; id: string }): void;
   relabelMessage(input: { email: string; id: string; add?: string[]; remove?: string[] }): void;
   createFile(input: {
@@ -266,6 +268,24 @@ export function createControl(deps: {
         internalDate: world.clock.now(),
       });
       return { id: message.id, threadId: message.threadId };
+    },
+    addLargeMessages(input) {
+      const { user } = need(input.email);
+      const ids: string[] = [];
+      for (let n = 0; n < input.count; n++) {
+        const message = world.insertMessage(user, {
+          gen: { kind: 'large', seed: `${user.primaryEmail}/large/${n}/${input.bytes}`, bodyBytes: input.bytes },
+          labelIds: ['INBOX'],
+          meta: {
+            from: 'someone@external.example',
+            to: user.primaryEmail,
+            subject: `Large attachment ${n}`,
+            snippet: `Large attachment ${n}`,
+          },
+        });
+        ids.push(message.id);
+      }
+      return { ids };
     },
     deleteMessage(input) {
       const { user } = need(input.email);

@@ -87,6 +87,7 @@ export interface World {
 
 const rawCache = new Map<string, Buffer>();
 const RAW_CACHE_LIMIT = 2000;
+const RAW_CACHE_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Bytes of generated file content rendered at a time. */
 const CONTENT_PIECE = 1024 * 1024;
@@ -184,6 +185,8 @@ export function createWorld(state: EmulatorState, clock: Clock, retention: Reten
       const cached = rawCache.get(key);
       if (cached) return cached;
       const raw = renderGeneratedMail(state.seed, message, gen);
+      // A large message is rendered again when asked again: a mailbox of gigabytes is never held.
+      if (raw.length > RAW_CACHE_MAX_BYTES) return raw;
       if (rawCache.size >= RAW_CACHE_LIMIT) {
         const first = rawCache.keys().next().value;
         if (first !== undefined) rawCache.delete(first);
