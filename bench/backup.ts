@@ -294,8 +294,17 @@ try {
     global.gc?.();
     const rssBefore = process.memoryUsage.rss();
     let peak = rssBefore;
+    let atPeak = process.memoryUsage();
+    let emulatorAtPeak = await emulator.heapStatistics();
     const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage.rss());
+      const rss = process.memoryUsage.rss();
+      if (rss > peak) {
+        peak = rss;
+        atPeak = process.memoryUsage();
+        void emulator.heapStatistics().then((stats) => {
+          emulatorAtPeak = stats;
+        });
+      }
     }, 50);
     const start = performance.now();
     const result = await startTestBackup(ctx, tenant, {
@@ -314,6 +323,16 @@ try {
       rssBeforeMiB: Math.round(rssBefore / MiB),
       peakRssMiB: Math.round(peak / MiB),
       peakRssGrowthMiB: Math.round((peak - rssBefore) / MiB),
+      /** This thread's heap and buffers when the peak was sampled (the rest: emulator thread, workers, allocator). */
+      mainThreadAtPeakMiB: {
+        heapUsed: Math.round(atPeak.heapUsed / MiB),
+        external: Math.round(atPeak.external / MiB),
+        arrayBuffers: Math.round(atPeak.arrayBuffers / MiB),
+      },
+      emulatorThreadAtPeakMiB: {
+        heapUsed: Math.round(emulatorAtPeak.used_heap_size / MiB),
+        external: Math.round((emulatorAtPeak.external_memory ?? 0) / MiB),
+      },
     };
   };
   let large: Record<string, unknown> | undefined;
