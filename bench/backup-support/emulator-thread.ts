@@ -9,6 +9,8 @@ export interface ThreadEmulator {
   serviceAccountKey: ServiceAccountKeyFile;
   /** Calls a control operation over HTTP (same names and arguments as `emulator.control`). */
   control<T = unknown>(operation: string, input?: unknown): Promise<T>;
+  /** The emulator thread's V8 heap statistics (its heap and external memory are not this thread's). */
+  heapStatistics(): Promise<{ used_heap_size: number; external_memory?: number }>;
   stop(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function startEmulatorThread(options: EmulatorOptions): Promise<Thr
         throw new Error(`emulator ${operation}: ${response.status} ${JSON.stringify(body)}`);
       return body.result as T;
     },
+    heapStatistics: () => worker.getHeapStatistics() as Promise<{ used_heap_size: number; external_memory?: number }>,
     async stop() {
       worker.postMessage('stop');
       await new Promise((resolve) => worker.once('exit', resolve));

@@ -91,6 +91,8 @@ export interface EmulatorControl {
     body?: string;
     labelIds?: string[];
   }): { id: string; threadId: string };
+  /** `count` generated messages of about `bytes` each (one large attachment): a mailbox of gigabytes. */
+  addLargeMessages(input: { email: string; count: number; bytes: number }): { ids: string[] };
   deleteMessage(input: { email: string; id: string }): void;
   relabelMessage(input: { email: string; id: string; add?: string[]; remove?: string[] }): void;
   createFile(input: {
@@ -100,6 +102,8 @@ export interface EmulatorControl {
     content?: string;
     docText?: string;
     parentId?: string;
+    /** Content of this many bytes generated from the seed instead (a large file, served as a stream). */
+    generatedBytes?: number;
   }): { id: string };
   editFile(input: { email: string; id: string; content?: string; docText?: string }): void;
   renameFile(input: { email: string; id: string; name: string }): void;
@@ -291,6 +295,24 @@ export function createControl(deps: {
       });
       return { id: message.id, threadId: message.threadId };
     },
+    addLargeMessages(input) {
+      const { user } = need(input.email);
+      const ids: string[] = [];
+      for (let n = 0; n < input.count; n++) {
+        const message = world.insertMessage(user, {
+          gen: { kind: 'large', seed: `${user.primaryEmail}/large/${n}/${input.bytes}`, bodyBytes: input.bytes },
+          labelIds: ['INBOX'],
+          meta: {
+            from: 'someone@external.example',
+            to: user.primaryEmail,
+            subject: `Large attachment ${n}`,
+            snippet: `Large attachment ${n}`,
+          },
+        });
+        ids.push(message.id);
+      }
+      return { ids };
+    },
     deleteMessage(input) {
       const { user } = need(input.email);
       const message = user.mailbox.messages.get(input.id);
@@ -317,6 +339,10 @@ export function createControl(deps: {
         appProperties: {},
         properties: {},
         content: input.content !== undefined ? Buffer.from(input.content, 'utf8') : undefined,
+        gen:
+          input.generatedBytes !== undefined && input.content === undefined
+            ? { seed: `${user.primaryEmail}/${input.name}/${input.generatedBytes}`, size: input.generatedBytes }
+            : undefined,
         docText: input.docText,
         permissions: [{ id: `perm-${user.id}`, type: 'user', role: 'owner', emailAddress: user.primaryEmail }],
       });

@@ -6,6 +6,8 @@ export interface Reply {
   headers?: Record<string, string>;
   /** A list of buffers is sent as consecutive writes (no copy into one buffer). */
   body?: Buffer | Buffer[] | string | object;
+  /** A body sent as it is produced, with back-pressure (a generated file of gigabytes): its length and pieces. */
+  stream?: { length: number; pieces: () => Iterable<Buffer> };
 }
 
 export interface GoogleErrorOptions {

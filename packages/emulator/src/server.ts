@@ -416,7 +416,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       res.write(body.subarray(0, Math.floor(body.length / 2)), () => req.socket.destroy());
       return;
     }
-    if (Array.isArray(reply.body) && reply.body.every((part) => Buffer.isBuffer(part))) {
+    if (reply.stream) {
+      res.writeHead(reply.status, { 'content-length': reply.stream.length, ...reply.headers });
+      const pieces = reply.stream.pieces()[Symbol.iterator]();
+      const pump = (): void => {
+        for (;;) {
+          const next = pieces.next();
+          if (next.done) {
+            res.end();
+            return;
+          }
+          if (!res.write(next.value)) {
+            if (!res.destroyed) res.once('drain', pump);
+            return;
+          }
+        }
+      };
+      res.on('close', () => pieces.return?.());
+      pump();
+    } else if (Array.isArray(reply.body) && reply.body.every((part) => Buffer.isBuffer(part))) {
       const parts = reply.body as Buffer[];
       res.writeHead(reply.status, {
         'content-length': parts.reduce((sum, part) => sum + part.length, 0),

@@ -72,6 +72,8 @@ export interface World {
   touchFile(domain: Domain, file: DriveFile, changes: Partial<DriveFile>): void;
   removeFile(domain: Domain, file: DriveFile): void;
   fileContent(file: DriveFile): Buffer | undefined;
+  /** The file's content a piece at a time (a generated file is never rendered whole). */
+  fileContentChunks(file: DriveFile): Iterable<Buffer>;
   fileHashes(file: DriveFile): { md5: string; sha256: string; size: number } | undefined;
   exportFile(file: DriveFile, mimeType: string): Buffer | undefined;
   fileVisibleTo(domain: Domain, file: DriveFile, email: string): boolean;
@@ -85,6 +87,10 @@ export interface World {
 
 const rawCache = new Map<string, Buffer>();
 const RAW_CACHE_LIMIT = 2000;
+const RAW_CACHE_MAX_BYTES = 4 * 1024 * 1024;
+
+/** Bytes of generated file content rendered at a time. */
+const CONTENT_PIECE = 1024 * 1024;
 
 function sha(data: Buffer | string, algorithm = 'sha256'): string {
   return createHash(algorithm).update(data).digest('hex');
@@ -179,6 +185,8 @@ export function createWorld(state: EmulatorState, clock: Clock, retention: Reten
       const cached = rawCache.get(key);
       if (cached) return cached;
       const raw = renderGeneratedMail(state.seed, message, gen);
+      // A large message is rendered again when asked again: a mailbox of gigabytes is never held.
+      if (raw.length > RAW_CACHE_MAX_BYTES) return raw;
       if (rawCache.size >= RAW_CACHE_LIMIT) {
         const first = rawCache.keys().next().value;
         if (first !== undefined) rawCache.delete(first);
@@ -307,27 +315,44 @@ export function createWorld(state: EmulatorState, clock: Clock, retention: Reten
     },
     fileContent(file) {
       if (file.content) return file.content;
-      if (file.gen) {
-        const bytes = Buffer.alloc(file.gen.size);
-        let x = Number.parseInt(sha(file.gen.seed).slice(0, 8), 16) >>> 0;
+      if (file.gen) return Buffer.concat([...world.fileContentChunks(file)]);
+      return undefined;
+    },
+    *fileContentChunks(file) {
+      if (file.content) {
+        yield file.content;
+        return;
+      }
+      if (!file.gen) return;
+      // Deterministic bytes from the seed (xorshift), rendered a piece at a time: a file of
+      // gigabytes is served and hashed without ever being held whole.
+      let x = Number.parseInt(sha(file.gen.seed).slice(0, 8), 16) >>> 0;
+      for (let offset = 0; offset < file.gen.size; offset += CONTENT_PIECE) {
+        const bytes = Buffer.allocUnsafe(Math.min(CONTENT_PIECE, file.gen.size - offset));
         for (let i = 0; i < bytes.length; i++) {
           x ^= x << 13;
           x ^= x >>> 17;
           x ^= x << 5;
           bytes[i] = x & 0xff;
         }
-        return bytes;
+        yield bytes;
       }
-      return undefined;
     },
     fileHashes(file) {
       if (file.mimeType.startsWith('application/vnd.google-apps')) return undefined;
       if (file.md5 && file.sha256 && file.size !== undefined)
         return { md5: file.md5, sha256: file.sha256, size: file.size };
-      const content = world.fileContent(file) ?? Buffer.alloc(0);
-      file.md5 = sha(content, 'md5');
-      file.sha256 = sha(content);
-      file.size = content.length;
+      const md5 = createHash('md5');
+      const sha256 = createHash('sha256');
+      let size = 0;
+      for (const piece of world.fileContentChunks(file)) {
+        md5.update(piece);
+        sha256.update(piece);
+        size += piece.length;
+      }
+      file.md5 = md5.digest('hex');
+      file.sha256 = sha256.digest('hex');
+      file.size = size;
       return { md5: file.md5, sha256: file.sha256, size: file.size };
     },
     exportFile(file, mimeType) {

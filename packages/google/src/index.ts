@@ -94,5 +94,10 @@ export {
 export type { SharedBucketShape, SharedQuotaBudget, SharedQuotaKey, SharedTake } from './quota/shared-budget.ts';
 export { API_NAMES, GOOGLE_SCOPES, type GoogleApiName, type GoogleScope, SCOPES_BY_API } from './scopes.ts';
 export type { CalendarSync, DriveSync, GmailSync, PeopleSync } from './sync/cursors.ts';
-export { type HistoryChanges, historyChanges } from './sync/gmail-history-changes.ts';
+export {
+  applyLabelChanges,
+  type HistoryChanges,
+  historyChanges,
+  type LabelChange,
+} from './sync/gmail-history-changes.ts';
 export { CursorNotReadyError, type SyncRun } from './sync/sync-run.ts';

@@ -85,6 +85,39 @@ describe('write path (BlobWriter)', () => {
     );
   });
 
+  test('a file is stored as it streams in: never held whole, each worker round trip bounded (the path a 2 GB Drive file takes)', async () => {
+    const MiB = 1024 * 1024;
+    const pieces = 48;
+    // The worker pool as the writer sees it, recording the bytes of every file split it is handed.
+    const splits: number[] = [];
+    const spy = Object.create(pool) as WorkerPool;
+    spy.run = ((task: { op: string; split?: string; data?: Buffer }, ...rest: unknown[]) => {
+      if (task.op === 'split-hash' && task.split === 'file') splits.push(task.data?.length ?? 0);
+      return (pool.run as (...args: unknown[]) => Promise<unknown>)(task, ...rest);
+    }) as WorkerPool['run'];
+    const blobs = writer({ pool: spy, packSize: 8 * MiB });
+    const content = (n: number) => Buffer.from(attachment(n + 1, 3 * (MiB / 4)), 'latin1').subarray(0, MiB);
+    let splitsBeforeLastPiece = -1;
+    async function* body() {
+      for (let n = 0; n < pieces; n++) {
+        if (n === pieces - 1) splitsBeforeLastPiece = splits.length;
+        yield content(n);
+      }
+    }
+    const id = await blobs.putFile(body());
+    await blobs.flush();
+    assert.ok(
+      splitsBeforeLastPiece >= 2,
+      `the file was split while it still arrived (${splitsBeforeLastPiece} splits)`,
+    );
+    // A split carries at most one batch (16 MiB) plus the piece that crossed it and the tail
+    // carried over from the previous split (under one 4 MiB chunk).
+    assert.ok(Math.max(...splits) <= 16 * MiB + MiB + 4 * MiB, `largest split ${Math.max(...splits)} bytes`);
+    const read = await reader(blobs).readAll(id);
+    assert.equal(read.length, pieces * MiB);
+    assert.ok(read.subarray(5 * MiB, 6 * MiB).equals(content(5)), 'the content reads back');
+  });
+
   test('a full pack is written without waiting for flush', async () => {
     const blobs = writer({ packSize: 20_000 });
     for (let n = 0; n < 8; n++) await blobs.putMail(mail(`m${n}`, attachment(n)));

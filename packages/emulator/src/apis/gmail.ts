@@ -29,6 +29,7 @@ function isReply(value: unknown): value is Reply {
 
 const rawResponseCache = new Map<string, Buffer[]>();
 const RAW_RESPONSE_CACHE_LIMIT = 1500;
+const RAW_RESPONSE_CACHE_MAX_BYTES = 4 * 1024 * 1024;
 
 function minimal(message: MailMessage): Record<string, unknown> {
   return {
@@ -208,6 +209,9 @@ function formatMessage(world: World, user: User, message: MailMessage, ctx: Requ
       }
       base.sizeEstimate = size;
       body = [Buffer.from(`${JSON.stringify(base).slice(0, -1)},"raw":"`), ...parts, Buffer.from('"}')];
+      // A large message's answer is built again when asked again: a mailbox of gigabytes is never held.
+      if (size > RAW_RESPONSE_CACHE_MAX_BYTES)
+        return { status: 200, headers: { 'content-type': 'application/json; charset=UTF-8' }, body };
       if (rawResponseCache.size >= RAW_RESPONSE_CACHE_LIMIT) {
         const first = rawResponseCache.keys().next().value;
         if (first !== undefined) rawResponseCache.delete(first);

@@ -2,7 +2,7 @@
 // from the profile BEFORE listing, every id listed (spam and trash included), new ids fetched
 // raw (batched) into the repository, ids no longer listed closed as deleted. Incremental:
 // history.list from the stored historyId; added → fetch, label changes → a new version with
-// the same content (format=minimal, no re-download), deleted → closed. 404 (history expired)
+// the same content and the labels history says (no request per message), deleted → closed. 404 (history expired)
 // → the full comparison. Ids whose current version exists are never fetched again, so a
 // resumed run does not re-download what an interrupted one committed. Each version's metadata
 // also carries the label names, the header fields browse, search and restore use, and whether
@@ -11,10 +11,12 @@
 // ends `partial` and, as its cursor is stored only by a run without failures, the next run
 // fetches it (docs/backup.md "Items that failed and the cursor").
 import {
+  applyLabelChanges,
   type BatchMessageResult,
   type GmailRawMessage,
   GoogleApiError,
   GoogleResponseShapeError,
+  type HistoryChanges,
   historyChanges,
   ResyncRequired,
 } from '@safehold/google';
@@ -53,9 +55,31 @@ export const FAILED_BATCHES_IN_A_ROW = 3;
 /** Label id → name for this run, listed once (1 quota unit) when first needed. */
 type LabelNames = (ids: readonly string[]) => Promise<string[]>;
 
+/**
+ * Gmail's system labels: their name is their id and they cannot be renamed, so naming them
+ * needs no labels.list (an incremental run whose changes carry only these makes no such call).
+ */
+const SYSTEM_LABELS = new Set([
+  'INBOX',
+  'SENT',
+  'DRAFT',
+  'TRASH',
+  'SPAM',
+  'IMPORTANT',
+  'STARRED',
+  'UNREAD',
+  'CHAT',
+  'CATEGORY_PERSONAL',
+  'CATEGORY_SOCIAL',
+  'CATEGORY_PROMOTIONS',
+  'CATEGORY_UPDATES',
+  'CATEGORY_FORUMS',
+]);
+
 function labelNamesOf(run: ServiceRun): LabelNames {
   let names: Promise<Map<string, string>> | undefined;
   return async (ids) => {
+    if (ids.every((id) => SYSTEM_LABELS.has(id))) return [...ids];
     names ??= run.google.gmail.listLabels(run.email).then((labels) => new Map(labels.map((l) => [l.id, l.name])));
     const known = await names;
     return ids.map((id) => known.get(id) ?? id);
@@ -78,7 +102,7 @@ export async function backupGmail(run: ServiceRun): Promise<ServiceResult> {
       const relabel: string[] = [];
       for (const id of changes.labelsChanged) (run.writer.current.has(id) ? relabel : toFetch).push(id);
       await fetchMessages(run, toFetch, labelNames);
-      await relabelMessages(run, relabel, labelNames);
+      await relabelMessages(run, relabel, changes.labelChanges, labelNames);
       for (const id of changes.deleted) run.writer.close(id);
       await run.writer.commit();
       return { cursor: { historyId: sync.cursor }, mode: 'incremental' };
@@ -87,7 +111,10 @@ export async function backupGmail(run: ServiceRun): Promise<ServiceResult> {
     }
     return { ...(await fullComparison(run, true, labelNames)), mode: 'resync' };
   }
-  return { ...(await fullComparison(run, false, labelNames)), mode: 'full' };
+  // Versions held without a cursor (an earlier run that ended with failures stores none) may
+  // carry labels changed since: the comparison rebuilds them as after an expired history id,
+  // so the labels later history changes apply to are current.
+  return { ...(await fullComparison(run, run.writer.current.size > 0, labelNames)), mode: 'full' };
 }
 
 /**
@@ -280,7 +307,54 @@ function sameLabels(a: unknown, b: readonly string[]): boolean {
   return b.every((label) => set.has(label));
 }
 
-async function relabelMessages(run: ServiceRun, ids: readonly string[], labelNames: LabelNames): Promise<void> {
+/**
+ * Messages whose labels changed: their labels as history changed them (applied in order to the
+ * stored version's, which the message had at or after the cursor), a new version only where
+ * they differ. No request per message; a stored version without labels (never written so)
+ * falls back to a `format=minimal` get.
+ */
+async function relabelMessages(
+  run: ServiceRun,
+  ids: readonly string[],
+  labelChanges: HistoryChanges['labelChanges'],
+  labelNames: LabelNames,
+): Promise<void> {
+  const minimalIds: string[] = [];
+  let unchanged = 0;
+  for (const id of ids) {
+    const current = run.writer.current.get(id);
+    const entry = labelChanges.get(id);
+    if (!current) continue;
+    if (!entry || !Array.isArray(current.metadata.labelIds)) {
+      minimalIds.push(id);
+      continue;
+    }
+    const labels = applyLabelChanges(current.metadata.labelIds as string[], entry.changes);
+    if (sameLabels(current.metadata.labelIds, labels)) {
+      unchanged += 1;
+      continue;
+    }
+    run.writer.put({
+      key: id,
+      objectId: current.objectId,
+      contentHash: current.contentHash,
+      size: current.size,
+      metadata: {
+        ...current.metadata,
+        labelIds: labels,
+        labelNames: await labelNames(labels),
+        historyId: entry.historyId,
+      },
+      fetchedBytes: 0,
+    });
+    if (run.writer.pendingCount >= run.groupSize) await run.writer.commit();
+  }
+  if (unchanged > 0) await run.writer.skip(unchanged);
+  await run.writer.commit();
+  await relabelFromMinimal(run, minimalIds, labelNames);
+}
+
+async function relabelFromMinimal(run: ServiceRun, ids: readonly string[], labelNames: LabelNames): Promise<void> {
   await forEachLimited(chunks(ids, run.groupSize), RELABEL_LANES, async (group) => {
     let unchanged = 0;
     for (const id of group) {

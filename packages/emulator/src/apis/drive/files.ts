@@ -21,6 +21,8 @@ import {
 } from './shared.ts';
 
 const EXPORT_LIMIT_BYTES = 10 * 1024 * 1024;
+/** Generated files above this size are downloaded as a stream (see Reply.stream). */
+const STREAMED_MEDIA = 32 * 1024 * 1024;
 
 export function fileRoutes(shared: DriveShared, writes: FileWrites): Route[] {
   const { world, fileResource, visibleFile } = shared;
@@ -194,6 +196,16 @@ export function fileRoutes(shared: DriveShared, writes: FileWrites): Route[] {
               'fileNotDownloadable',
               { location: 'alt', locationType: 'parameter' },
             );
+          }
+          const size = file.gen?.size ?? 0;
+          if (size > STREAMED_MEDIA && !ctx.headers.range) {
+            // A large generated file is sent as it is rendered, never held whole.
+            const length = world.fileHashes(file)?.size ?? size;
+            return {
+              status: 200,
+              headers: { 'content-type': file.mimeType },
+              stream: { length, pieces: () => world.fileContentChunks(file) },
+            };
           }
           return sendMedia(ctx, world.fileContent(file) ?? Buffer.alloc(0), file.mimeType);
         }
