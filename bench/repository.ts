@@ -92,7 +92,7 @@ const resticRepo = join(work, 'restic-repo');
 const safeholdOut = join(work, 'safehold-restore');
 const resticOut = join(work, 'restic-restore');
 const node = process.execPath;
-const bin = join(root, 'packages/repository/bin/safehold-repo.ts');
+const bin = join(root, 'packages/repository/bin/safehold-repo.js');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // The machine may be shared: each run backs up and restores with both tools, alternating, into

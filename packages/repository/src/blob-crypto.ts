@@ -11,6 +11,7 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { RepositoryError } from './errors.ts';
+import { releaseBuffer } from './release.ts';
 import { zstdCompress, zstdDecompress } from './zstd.ts';
 
 export const NONCE_BYTES = 12;
@@ -68,6 +69,7 @@ export function seal(dataKey: Uint8Array, plaintext: Uint8Array | Uint8Array[], 
   for (const part of encrypted) {
     part.copy(sealed, at);
     at += part.length;
+    releaseBuffer(part);
   }
   cipher.getAuthTag().copy(sealed, at);
   return sealed;
@@ -102,7 +104,10 @@ export function sealBlob(dataKey: Uint8Array, id: Uint8Array, plaintext: Uint8Ar
   // setting up than the rest of sealing.
   if (plaintext.length >= 512) {
     const compressed = zstdCompress(plaintext, zstdLevel);
-    if (compressed.length < plaintext.length) return seal(dataKey, [Uint8Array.of(FLAG_ZSTD), compressed], id);
+    const sealed =
+      compressed.length < plaintext.length ? seal(dataKey, [Uint8Array.of(FLAG_ZSTD), compressed], id) : undefined;
+    releaseBuffer(compressed);
+    if (sealed) return sealed;
   }
   return seal(dataKey, [Uint8Array.of(FLAG_RAW), plaintext], id);
 }

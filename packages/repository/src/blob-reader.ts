@@ -14,7 +14,9 @@ import { BLOB_DATA, BLOB_DESCRIPTOR, type BlobType, packPath } from './pack.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
 const READ_BATCH = 8 * 1024 * 1024;
-const CACHE_BYTES = 64 * 1024 * 1024;
+// Small data blobs kept decrypted (a mail body read again, a file's shared chunk). 16 MiB: the
+// restore's own reads go through the workers' caches; 64 MiB here was a quarter of its peak RSS.
+const CACHE_BYTES = 16 * 1024 * 1024;
 
 export type RestoreResult = { ok: true; bytes: number } | { ok: false; error: string };
 
@@ -72,12 +74,24 @@ export class BlobReader {
         return { id, location, sealed };
       }),
     );
-    const { results } = await this.deps.pool.run({
-      op: 'open',
-      dataKey: this.deps.keys.dataKey,
-      idKey: this.deps.keys.idKey,
-      items: fetched.map(({ id, sealed }) => ({ id: Buffer.from(id, 'hex'), sealed })),
-    });
+    // Sealed ranges that own their buffer are handed over (transferred), not copied.
+    const handOver = new Set<ArrayBuffer>();
+    for (const { sealed } of fetched) {
+      const { buffer } = sealed;
+      if (buffer instanceof ArrayBuffer && sealed.byteOffset === 0 && sealed.byteLength === buffer.byteLength) {
+        handOver.add(buffer);
+      }
+    }
+    const { results } = await this.deps.pool.run(
+      {
+        op: 'open',
+        dataKey: this.deps.keys.dataKey,
+        idKey: this.deps.keys.idKey,
+        items: fetched.map(({ id, sealed }) => ({ id: Buffer.from(id, 'hex'), sealed })),
+      },
+      undefined,
+      [...handOver],
+    );
     const byId = new Map<string, { type: BlobType; data: Buffer }>();
     results.forEach((outcome, i) => {
       const { id, location } = fetched[i]!;

@@ -10,6 +10,7 @@ import { blobId, openBlob, sealBlob } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
 import { chunkLengths, FILE_CHUNKER } from './fastcdc.ts';
 import { splitMail, splitMailParts } from './mail-split.ts';
+import { releaseBuffer } from './release.ts';
 import type { WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts';
 
 /**
@@ -82,6 +83,7 @@ function readPart(
   const bytesRead = readSync(packFd(part.path), sealed, 0, part.length, part.offset);
   if (bytesRead !== part.length) throw new RepositoryError('damaged', `${part.path} is shorter than expected`);
   const plaintext = openBlob(dataKey, idKey, part.id, sealed);
+  releaseBuffer(sealed);
   if (plaintext.length >= 2048 && plaintext.length < PLAIN_CACHE_LIMIT / 8) {
     plainCache.set(key, plaintext);
     plainCacheBytes += plaintext.length;
@@ -105,8 +107,14 @@ async function restore(task: Extract<WorkerTask, { op: 'restore' }>): Promise<Wo
           mkdirSync(dir, { recursive: true });
           madeDirs.add(dir);
         }
-        const data = Buffer.concat(item.parts.map((part) => readPart(task.dataKey, task.idKey, part)));
+        const plaintexts = item.parts.map((part) => readPart(task.dataKey, task.idKey, part));
+        const data = Buffer.concat(plaintexts);
+        // Free what the cache does not hold now (readPart and this run without a pause between).
+        plaintexts.forEach((plaintext, i) => {
+          if (!plainCache.has(Buffer.from(item.parts[i]!.id).toString('hex'))) releaseBuffer(plaintext);
+        });
         await writeFile(item.target, data);
+        releaseBuffer(data);
         return { ok: true as const, bytes: data.length };
       } catch (error) {
         return { ok: false as const, error: (error as Error).message };
@@ -173,6 +181,8 @@ function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
             );
           });
           for (const item of extra) sealed.push(sealBlob(task.dataKey, item.id, item.data, task.level));
+          // The message was read or handed over for this worker alone: its bytes go now.
+          releaseBuffer(entry.data);
           return sealed;
         }),
       };
@@ -195,12 +205,25 @@ function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
   }
 }
 
-/** Sealed blobs go back transferred, not copied (each is a buffer of its own: blob-crypto seal). */
+/**
+ * Sealed blobs (each a buffer of its own: blob-crypto seal) and opened ones that own their
+ * buffer go back transferred, not copied.
+ */
 function transferList(result: WorkerResult): ArrayBuffer[] {
-  const sealed = result.op === 'seal' ? result.sealed : result.op === 'seal-kept' ? result.sealed.flat() : [];
-  return sealed.flatMap((blob) =>
-    blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? [blob.buffer as ArrayBuffer] : [],
-  );
+  const buffers =
+    result.op === 'seal'
+      ? result.sealed
+      : result.op === 'seal-kept'
+        ? result.sealed.flat()
+        : result.op === 'open'
+          ? result.results.flatMap((outcome) => (outcome.ok ? [outcome.data] : []))
+          : [];
+  // A buffer listed twice fails the post: list each once.
+  const owned = new Set<ArrayBuffer>();
+  for (const blob of buffers) {
+    if (blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength) owned.add(blob.buffer as ArrayBuffer);
+  }
+  return [...owned];
 }
 
 parentPort?.on('message', async (message: { seq: number; task: WorkerTask }) => {

@@ -350,7 +350,8 @@ export class BlobWriter {
   /** Appends sealed blobs to the open pack, writing packs as they fill. */
   private async append(entries: Array<{ id: string; type: BlobType; rawLength: number }>, sealed: Uint8Array[]) {
     entries.forEach((entry, i) => {
-      this.packer ??= new PackBuilder();
+      // Sealed blobs came transferred from a worker thread: nothing else refers to them.
+      this.packer ??= new PackBuilder({ ownsParts: true });
       this.packer.add(entry.id, entry.type, sealed[i]!, entry.rawLength);
       if (this.packer.size >= this.deps.packSize) this.startPackWrite();
     });

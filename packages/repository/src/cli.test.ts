@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { runRepoCommand } from './cli.ts';
 
 const run = promisify(execFile);
-const bin = new URL('../bin/safehold-repo.ts', import.meta.url).pathname;
+const bin = new URL('../bin/safehold-repo.js', import.meta.url).pathname;
 
 function capture(env: NodeJS.ProcessEnv = { SAFEHOLD_REPO_PASSWORD: 'secret' }) {
   const out: string[] = [];

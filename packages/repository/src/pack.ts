@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Backend } from './backend.ts';
 import { open, SEAL_OVERHEAD, seal } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
+import { releaseBuffer } from './release.ts';
 
 export const PACK_HEADER_AAD = Buffer.from('safehold-pack-header-v1');
 const ENTRY_BYTES = 1 + 32 + 4 + 4 + 4;
@@ -75,7 +76,13 @@ export class PackBuilder {
   readonly name = newPackName();
   readonly entries: PackEntry[] = [];
   private readonly parts: Uint8Array[] = [];
+  private readonly ownsParts: boolean;
   size = 0;
+
+  /** `ownsParts`: the added blobs are this builder's alone, freed once copied into the pack. */
+  constructor(options: { ownsParts?: boolean } = {}) {
+    this.ownsParts = options.ownsParts === true;
+  }
 
   add(id: string, type: BlobType, sealed: Uint8Array, rawLength: number): void {
     this.entries.push({ id, type, offset: this.size, length: sealed.length, rawLength });
@@ -88,6 +95,8 @@ export class PackBuilder {
     const length = Buffer.alloc(4);
     length.writeUInt32LE(sealedHeader.length);
     const bytes = Buffer.concat([...this.parts, sealedHeader, length]);
+    if (this.ownsParts) for (const part of this.parts) releaseBuffer(part);
+    this.parts.length = 0;
     return { bytes, record: { name: this.name, size: bytes.length, blobs: this.entries } };
   }
 }

@@ -1,0 +1,17 @@
+// Handing memory back at once. A Buffer's bytes are freed only when V8 collects the Buffer, and
+// V8 collects for the size of its own heap, not for the bytes Buffers hold outside it: an isolate
+// that reads, seals and posts megabytes a second kept 50–140 MiB of dead Buffers between
+// collections. Detaching an ArrayBuffer frees its bytes immediately.
+
+/**
+ * Frees `view`'s bytes now, when `view` spans its whole ArrayBuffer (a Buffer of its own, not a
+ * slice of Node's shared pool or of a larger buffer); otherwise does nothing and leaves it to the
+ * garbage collector. Every other view of the same memory becomes empty: call it only on buffers
+ * nothing else refers to any more.
+ */
+export function releaseBuffer(view: Uint8Array): void {
+  const { buffer } = view;
+  if (!(buffer instanceof ArrayBuffer) || buffer.detached) return;
+  if (view.byteOffset !== 0 || view.byteLength !== buffer.byteLength || buffer.byteLength === 0) return;
+  buffer.transfer(0);
+}
