@@ -7,10 +7,7 @@ import { constants, zstdCompressSync } from 'node:zlib';
 import { zstdCompress, zstdDecompress } from './zstd.ts';
 
 const sizes = [0, 1, 100, 511, 512, 600, 5000, 70_000, 300_000, 3_000_000];
-const inputs = () => [
-  ...sizes.map((n) => Buffer.from(randomBytes(n).toString('base64'))),
-  Buffer.alloc(1_000_000, 7),
-];
+const inputs = () => [...sizes.map((n) => Buffer.from(randomBytes(n).toString('base64'))), Buffer.alloc(1_000_000, 7)];
 
 describe('zstd', () => {
   test('frames of every size decode to their input, one after another on the same context', () => {
