@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { setPriority } from 'node:os';
 import { dirname } from 'node:path';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { blobId, openBlob, sealBlob } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
 import { chunkLengths, FILE_CHUNKER } from './fastcdc.ts';
@@ -27,7 +27,11 @@ import type { WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts
  * fetching back. Elsewhere a priority is the whole process's, so it is left alone.
  */
 export const SEALING_WORKER_NICE = 10;
-if (process.platform === 'linux' && parentPort) {
+if (
+  process.platform === 'linux' &&
+  parentPort &&
+  (workerData as { background?: boolean } | null)?.background !== false
+) {
   try {
     setPriority(SEALING_WORKER_NICE);
   } catch {

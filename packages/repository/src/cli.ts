@@ -429,7 +429,8 @@ export async function runRepoCommand(
       else io.stdout(`created repository ${repo.id} at ${backend.location}\n`);
       return EXIT_OK;
     }
-    const repo = await openRepository({ backend, password: password(io) });
+    // The workers do all of a command's work while this thread waits: nothing to give way to.
+    const repo = await openRepository({ backend, password: password(io), foregroundWorkers: true });
     try {
       return await runOpen(command, repo, positionals, values, io);
     } finally {

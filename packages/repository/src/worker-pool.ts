@@ -26,7 +26,15 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-export function createWorkerPool(size: number = availableParallelism()): WorkerPool {
+export interface WorkerPoolOptions {
+  /**
+   * Default true: each worker lowers its own priority (blob-worker.ts), so a server's event loop
+   * runs first. A command line whose main thread only waits for the workers passes false.
+   */
+  background?: boolean;
+}
+
+export function createWorkerPool(size: number = availableParallelism(), options: WorkerPoolOptions = {}): WorkerPool {
   const workers: Array<{ worker: Worker; busy: number }> = [];
   const pending = new Map<number, Pending>();
   let seq = 0;
@@ -34,7 +42,9 @@ export function createWorkerPool(size: number = availableParallelism()): WorkerP
   let broken = false;
 
   for (let i = 0; i < Math.max(1, size); i++) {
-    const worker = new Worker(new URL('./blob-worker.ts', import.meta.url));
+    const worker = new Worker(new URL('./blob-worker.ts', import.meta.url), {
+      workerData: { background: options.background ?? true },
+    });
     const slot = { worker, busy: 0 };
     worker.unref();
     // unref() before the thread is online does not stick for its message port: repeat it.
