@@ -150,24 +150,31 @@ export function createMemoryIndex(): BlobIndex {
 
 export const INDEX_AAD = Buffer.from('safehold-index-v1');
 
+// The blob tuples (hundreds of thousands in a large repository) are checked by hand below: a
+// schema per tuple made loading the index the largest part of a restore's start-up.
 const indexFileSchema = z.object({
   v: z.literal(1),
   packs: z.array(
     z.object({
       name: z.string().regex(/^[0-9a-f]{32}$/),
       size: z.number().int().nonnegative(),
-      blobs: z.array(
-        z.tuple([
-          z.string().regex(/^[0-9a-f]{64}$/),
-          z.union([z.literal(0), z.literal(1)]),
-          z.number().int(),
-          z.number().int(),
-          z.number().int(),
-        ]),
-      ),
+      blobs: z.array(z.unknown()),
     }),
   ),
 });
+
+const BLOB_ID = /^[0-9a-f]{64}$/;
+
+function blobEntry(value: unknown, where: string): PackRecord['blobs'][number] {
+  if (!Array.isArray(value) || value.length !== 5) throw new Error(`${where}: not a blob entry`);
+  const [id, type, offset, length, rawLength] = value as unknown[];
+  if (typeof id !== 'string' || !BLOB_ID.test(id)) throw new Error(`${where}: bad blob id`);
+  if (type !== 0 && type !== 1) throw new Error(`${where}: bad blob type`);
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || !Number.isSafeInteger(rawLength)) {
+    throw new Error(`${where}: bad blob offset or length`);
+  }
+  return { id, type, offset: offset as number, length: length as number, rawLength: rawLength as number };
+}
 
 export function encodeIndexFile(dataKey: Uint8Array, packs: readonly PackRecord[]): Buffer {
   const json = JSON.stringify({
@@ -186,7 +193,7 @@ export function decodeIndexFile(dataKey: Uint8Array, name: string, sealed: Buffe
   return parsed.packs.map((pack) => ({
     name: pack.name,
     size: pack.size,
-    blobs: pack.blobs.map(([id, type, offset, length, rawLength]) => ({ id, type, offset, length, rawLength })),
+    blobs: pack.blobs.map((entry, i) => blobEntry(entry, `index ${name}: pack ${pack.name} blob ${i}`)),
   }));
 }
 

@@ -4,7 +4,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { backendFromUrl } from './backend-url.ts';
 import { RepositoryError } from './errors.ts';
 import { garbageCollect } from './gc.ts';
@@ -58,12 +57,28 @@ Run "safehold repo <command> --help" for a command's options.`,
   'rebuild-index': `Usage: safehold repo rebuild-index --repo R\n\nReads every pack's header and replaces the index files.\n\n${COMMON}`,
 };
 
-const mailDataSchema = z.object({
-  files: z.record(
-    z.string(),
-    z.union([z.object({ eml: z.string().regex(/^[0-9a-f]{64}$/) }), z.object({ mbox: z.array(z.string()) })]),
-  ),
-});
+type MailEntry = { eml: string } | { mbox: string[] };
+const BLOB_ID = /^[0-9a-f]{64}$/;
+
+/**
+ * A put-mail snapshot's data: `{files: {path: {eml: id} | {mbox: [ids]}}}`. Checked by hand in
+ * one pass (a schema per file cost a tenth of a second per 20,000 messages before any file was
+ * written); the same shapes pass as under the zod schema this replaces.
+ */
+function parseMailData(data: unknown): Array<[string, MailEntry]> | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const files = (data as { files?: unknown }).files;
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) return undefined;
+  const entries: Array<[string, MailEntry]> = [];
+  for (const [key, entry] of Object.entries(files as Record<string, unknown>)) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return undefined;
+    const { eml, mbox } = entry as { eml?: unknown; mbox?: unknown };
+    if (typeof eml === 'string' && BLOB_ID.test(eml)) entries.push([key, { eml }]);
+    else if (Array.isArray(mbox) && mbox.every((id) => typeof id === 'string')) entries.push([key, { mbox }]);
+    else return undefined;
+  }
+  return entries;
+}
 
 function password(io: Io): string {
   const value = io.env.SAFEHOLD_REPO_PASSWORD;
@@ -213,17 +228,15 @@ async function restoreMail(
   if (!chosen) throw new UsageError('the repository has no snapshot to restore');
   if (snapshotId && !ids.includes(snapshotId)) throw new UsageError(`no snapshot "${snapshotId}"`);
   const snapshot = await repo.readSnapshot(chosen);
-  const parsed = mailDataSchema.safeParse(snapshot.data);
-  if (snapshot.kind !== 'put-mail' || !parsed.success)
-    throw new UsageError(`snapshot ${chosen} is not a put-mail snapshot`);
+  const entries = snapshot.kind === 'put-mail' ? parseMailData(snapshot.data) : undefined;
+  if (!entries) throw new UsageError(`snapshot ${chosen} is not a put-mail snapshot`);
   const root = resolve(to);
-  const entries = Object.entries(parsed.data.files);
   let failures = 0;
   let bytes = 0;
   let messages = 0;
   const bar = progress(io, 'restore-mail');
   let done = 0;
-  const batches: Array<Array<[string, { eml: string } | { mbox: string[] }]>> = [];
+  const batches: Array<Array<[string, MailEntry]>> = [];
   for (let i = 0; i < entries.length; i += 256) batches.push(entries.slice(i, i + 256));
   await forEachLimited(batches, 2, async (batch) => {
     const items: Array<{ key: string; target: string; ids: string[] }> = [];
@@ -416,7 +429,8 @@ export async function runRepoCommand(
       else io.stdout(`created repository ${repo.id} at ${backend.location}\n`);
       return EXIT_OK;
     }
-    const repo = await openRepository({ backend, password: password(io) });
+    // The workers do all of a command's work while this thread waits: nothing to give way to.
+    const repo = await openRepository({ backend, password: password(io), foregroundWorkers: true });
     try {
       return await runOpen(command, repo, positionals, values, io);
     } finally {

@@ -113,12 +113,16 @@ export async function readPlans(backend: Backend, dataKey: Uint8Array): Promise<
 }
 
 const SNAPSHOT_AAD = Buffer.from('safehold-snapshot-v1');
+const BLOB_ID = /^[0-9a-f]{64}$/;
 export const snapshotSchema = z.object({
   v: z.literal(1),
   id: z.string(),
   time: z.string(),
   kind: z.string(),
-  roots: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+  // One pass over the roots rather than a schema per root: a mail snapshot has one per message.
+  roots: z
+    .array(z.string())
+    .refine((roots) => roots.every((root) => BLOB_ID.test(root)), 'every root is a 64-digit hex blob id'),
   data: z.unknown(),
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;

@@ -53,6 +53,11 @@ export interface RepositoryOptions {
   /** A shared worker pool; default: an own pool of `workers` threads, closed by close(). */
   pool?: WorkerPool;
   workers?: number;
+  /**
+   * An own pool's threads keep the process's priority instead of lowering theirs: for a command
+   * line (restore-mail, put-mail) whose main thread only waits for them. Default false.
+   */
+  foregroundWorkers?: boolean;
   packSize?: number;
   zstdLevel?: number;
   clock?: () => Date;
@@ -174,7 +179,7 @@ export async function openRepository(options: RepositoryOptions): Promise<Reposi
       index = repositoryIndex;
     }
     const ownPool = !options.pool;
-    const pool = options.pool ?? createWorkerPool(options.workers);
+    const pool = options.pool ?? createWorkerPool(options.workers, { background: !options.foregroundWorkers });
     return new Repository({
       backend,
       config,

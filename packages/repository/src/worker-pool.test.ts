@@ -42,3 +42,21 @@ test('sealing workers run at a lower priority than the event loop', {
     await pool.close();
   }
 });
+
+test('a foreground pool (the command line) keeps its workers at the process priority', {
+  skip: process.platform !== 'linux',
+}, async () => {
+  const before = new Set(threadNices().map((thread) => thread.tid));
+  const pool = createWorkerPool(2, { background: false });
+  try {
+    const item = { id: new Uint8Array(32), data: randomBytes(2048) };
+    for (let slot = 0; slot < pool.size; slot++) {
+      await pool.run({ op: 'seal', dataKey: randomBytes(32), level: 1, items: [item] }, slot);
+    }
+    const workers = threadNices().filter((thread) => thread.comm === 'WorkerThread' && !before.has(thread.tid));
+    assert.equal(workers.length, 2);
+    for (const worker of workers) assert.equal(worker.nice, 0);
+  } finally {
+    await pool.close();
+  }
+});

@@ -35,11 +35,22 @@ export const WORKER_YOUNG_GENERATION_MB = 4;
 
 const WORKER_MODULE = new URL('./blob-worker.ts', import.meta.url);
 
-function startWorker(): Worker {
-  return new Worker(WORKER_MODULE, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+export interface WorkerPoolOptions {
+  /**
+   * Default true: each worker lowers its own priority (blob-worker.ts), so a server's event loop
+   * runs first. A command line whose main thread only waits for the workers passes false.
+   */
+  background?: boolean;
 }
 
-export function createWorkerPool(size: number = availableParallelism()): WorkerPool {
+function startWorker(background: boolean): Worker {
+  return new Worker(WORKER_MODULE, {
+    workerData: { background },
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+  });
+}
+
+export function createWorkerPool(size: number = availableParallelism(), options: WorkerPoolOptions = {}): WorkerPool {
   const workers: Array<{ worker: Worker; busy: number }> = [];
   const pending = new Map<number, Pending>();
   let seq = 0;
@@ -47,7 +58,7 @@ export function createWorkerPool(size: number = availableParallelism()): WorkerP
   let broken = false;
 
   for (let i = 0; i < Math.max(1, size); i++) {
-    const worker = startWorker();
+    const worker = startWorker(options.background ?? true);
     const slot = { worker, busy: 0 };
     worker.unref();
     // unref() before the thread is online does not stick for its message port: repeat it.

@@ -1,6 +1,6 @@
 // The one place that touches zstd. Node's built-in `zlib.zstd*` is still marked experimental,
 // so every caller goes through these two functions and a change of API stays in this file.
-import { constants, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { constants, createZstdDecompress, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 
 // Level 1: on the mail benchmark it stores 0.2% more than level 3 for ~6% less CPU (base64
 // attachments compress by entropy coding alone, which every level does).
@@ -26,6 +26,142 @@ function outputChunk(length: number): number {
   return Math.min(16 * 1024 * 1024, Math.max(constants.Z_MIN_CHUNK, bound + 64));
 }
 
+/** The native handle behind a `ZstdDecompress` stream (Node's zlib internals, v24). */
+interface ZstdHandle {
+  writeSync(
+    flush: number,
+    input: Uint8Array,
+    inOffset: number,
+    inLength: number,
+    output: Uint8Array,
+    outOffset: number,
+    outLength: number,
+  ): void;
+  onerror: (message: string, errno: number, code?: string) => void;
+}
+
+interface Decoder {
+  /** Kept so the stream (which owns the handle) is not collected. */
+  stream: object;
+  handle: ZstdHandle;
+  /** After each write: [output bytes left, input bytes left]. */
+  state: Uint32Array;
+  flush: number;
+  failure: Error | undefined;
+}
+
+// One decompression context per thread, reused: `zstdDecompressSync` builds a stream and a
+// native context per call, which cost twice the decompression itself for a restore's
+// thousands of small blobs. Node's zlib internals are used only when they look as expected;
+// otherwise every call takes the public one-shot function.
+let decoder: Decoder | null | undefined;
+
+function reusableDecoder(): Decoder | null {
+  if (decoder !== undefined) return decoder;
+  decoder = null;
+  try {
+    const stream = createZstdDecompress() as unknown as {
+      _handle?: Partial<ZstdHandle>;
+      _writeState?: unknown;
+      _finishFlushFlag?: unknown;
+    };
+    const handle = stream._handle;
+    const state = stream._writeState;
+    if (
+      handle &&
+      typeof handle.writeSync === 'function' &&
+      state instanceof Uint32Array &&
+      state.length === 2 &&
+      typeof stream._finishFlushFlag === 'number'
+    ) {
+      const made: Decoder = {
+        stream,
+        handle: handle as ZstdHandle,
+        state,
+        flush: stream._finishFlushFlag,
+        failure: undefined,
+      };
+      made.handle.onerror = (message, errno, code) => {
+        made.failure = Object.assign(new Error(message), { errno, code });
+      };
+      decoder = made;
+    }
+  } catch {
+    decoder = null;
+  }
+  return decoder;
+}
+
+const MAGIC = 0xfd2fb528;
+/** Content sizes above this are not trusted for one allocation; the output then grows. */
+const MAX_DECLARED = 64 * 1024 * 1024;
+
+/**
+ * The frame's declared content size (its header field), or undefined when absent or when the
+ * frame ends in a checksum (whose truncation the output's size would not show).
+ */
+function declaredSize(frame: Uint8Array): number | undefined {
+  if (frame.length < 6 || Buffer.from(frame.buffer, frame.byteOffset, 4).readUInt32LE(0) !== MAGIC) return undefined;
+  const descriptor = frame[4]!;
+  if (descriptor & 4) return undefined;
+  const sizeFlag = descriptor >> 6;
+  const singleSegment = (descriptor >> 5) & 1;
+  const dictFlag = descriptor & 3;
+  const sizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][sizeFlag]!;
+  if (sizeBytes === 0) return undefined;
+  const at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][dictFlag]!;
+  if (frame.length < at + sizeBytes) return undefined;
+  const view = Buffer.from(frame.buffer, frame.byteOffset + at, sizeBytes);
+  if (sizeBytes === 1) return view[0]!;
+  if (sizeBytes === 2) return view.readUInt16LE(0) + 256;
+  if (sizeBytes === 4) return view.readUInt32LE(0);
+  const size = view.readBigUInt64LE(0);
+  return size <= BigInt(MAX_DECLARED) ? Number(size) : undefined;
+}
+
+/** Damage: this context is dropped (a fresh one decodes the next blob) and the call fails. */
+function fail(error: Error): never {
+  decoder = undefined;
+  throw error;
+}
+
 export function zstdDecompress(data: Uint8Array): Buffer {
-  return zstdDecompressSync(data);
+  const d = reusableDecoder();
+  if (!d) return zstdDecompressSync(data);
+  const declared = declaredSize(data);
+  // The declared size is a hint for the first buffer only: the output must also end there.
+  let size = Math.max(64, Math.min(declared ?? data.length * 4, MAX_DECLARED) + 1);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let inOffset = 0;
+  for (;;) {
+    const out = Buffer.allocUnsafeSlow(size);
+    d.handle.writeSync(d.flush, data, inOffset, data.length - inOffset, out, 0, size);
+    if (d.failure) fail(d.failure);
+    const [outLeft, inLeft] = [d.state[0]!, d.state[1]!];
+    const produced = size - outLeft;
+    inOffset = data.length - inLeft;
+    if (produced > 0) {
+      chunks.push(out.subarray(0, produced));
+      total += produced;
+    }
+    if (outLeft > 0) {
+      // Room left in the output: the decoder stopped because its frame ended or its input ran
+      // out. Anything but "one whole frame, all input used" is damage.
+      if (inLeft > 0) fail(new Error('zstd: data after the end of the frame'));
+      if (declared !== undefined && total !== declared) fail(new Error('zstd: frame is truncated'));
+      break;
+    }
+    size = Math.min(size * 2, MAX_DECLARED);
+  }
+  // Without a declared size a truncated frame cannot be told from a whole one here: a fresh
+  // context for the next call, so that a damaged frame never runs into the next blob (this
+  // blob's id check catches the damage). Node's compressor always declares the size.
+  if (declared === undefined) decoder = undefined;
+  if (chunks.length === 1) {
+    const only = chunks[0]!;
+    // An exact fit keeps the buffer; a loose one is copied so the slack is not kept alive.
+    return only.length === only.buffer.byteLength || only.length * 2 > size ? only : Buffer.from(only);
+  }
+  return Buffer.concat(chunks, total);
 }
