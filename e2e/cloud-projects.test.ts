@@ -2,7 +2,8 @@
 // (two emulated projects). A vendor admin sees both in Installation health › Cloud projects and
 // moves a customer to the second; the customer's super admin sees that backups wait for
 // re-authorisation, presses "Check authorisation" (refused: the domain has not authorised the
-// new client id yet), the domain authorises it, and the check passes. The server runs in this
+// new client id yet), the domain authorises it, and the check passes. The customer is found by a
+// search in the Move picker; a project that spent its Gmail day shows on health and the dashboard. The server runs in this
 // process (the full module list and the built web app) on a test database.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { test } from 'node:test';
 import { startEmulator } from '@safehold/emulator';
 import { eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
-import { customerConnections } from '../apps/server/src/modules/customers/tables.ts';
+import { quotaDay } from '../apps/server/src/modules/customers/project-usage.ts';
+import { customerConnections, googleProjectUsage } from '../apps/server/src/modules/customers/tables.ts';
 import { seedStaffUser } from '../apps/server/src/testing/browser.ts';
 import { seedCustomer, signedInSession } from '../apps/server/src/testing/tenants.ts';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
@@ -85,8 +87,9 @@ test('a vendor admin moves a customer to another Cloud project; its super admin 
       projects.getByRole('row', { name: `${second.project_id} ${second.client_id} 0` }),
       'the second project',
     );
-    await vendor.getByRole('combobox', { name: 'Customer', exact: true }).click();
-    await vendor.getByRole('option', { name: domain, exact: true }).click();
+    // The picker searches (the server answers at most 20 matches), it does not list every customer.
+    await vendor.getByRole('combobox', { name: 'Customer', exact: false }).fill('moved.ex');
+    await vendor.getByRole('option', { name: new RegExp(`^${domain.replace('.', '\\.')}`) }).click();
     await vendor.getByRole('combobox', { name: 'New project', exact: true }).click();
     await vendor.getByRole('option', { name: second.project_id, exact: true }).click();
     await vendor.getByRole('button', { name: 'Move', exact: true }).click();
@@ -96,6 +99,23 @@ test('a vendor admin moves a customer to another Cloud project; its super admin 
       vendor,
       waiting.getByRole('row', { name: new RegExp(`^${domain} ${second.project_id} Needs re-authorisation`) }),
       'the waiting customer',
+    );
+    // The second project spends its Gmail day: health says so, and when it resets (Pacific midnight).
+    await server.ctx.db.insert(googleProjectUsage).values({
+      project: second.project_id,
+      api: 'gmail',
+      day: quotaDay(server.ctx.clock.now().getTime()),
+      units: 80_000_000,
+      minuteStart: server.ctx.clock.now(),
+      minuteUnits: 0,
+    });
+    await vendor.reload();
+    await waitForVisible(
+      vendor,
+      vendor.getByRole('alert').filter({
+        hasText: `Google Cloud project ${second.project_id} has used its daily Gmail quota; backups resume after 00:00 Pacific`,
+      }),
+      'the spent project',
     );
     await vendor.setViewportSize({ width: 1280, height: 900 });
     await screenshot(vendor, 'cloud-projects-vendor-1280');
@@ -120,6 +140,11 @@ test('a vendor admin moves a customer to another Cloud project; its super admin 
     await admin.goto('/customer');
     const notice = admin.getByRole('alert').filter({ hasText: 'Google authorisation needed: backups are waiting' });
     await waitForVisible(admin, notice.getByText(second.client_id, { exact: false }), 'the new client id to authorise');
+    await waitForVisible(
+      admin,
+      admin.getByRole('alert').filter({ hasText: "Backups wait for Google's daily quota" }),
+      'the project-quota condition in the customer status',
+    );
     await admin.setViewportSize({ width: 1280, height: 900 });
     await screenshot(admin, 'cloud-projects-customer-1280');
     await admin.setViewportSize({ width: 390, height: 844 });

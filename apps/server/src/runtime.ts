@@ -20,7 +20,12 @@ import {
   defineBackupJobs,
   scheduleBackupJobs,
 } from './modules/backup/index.ts';
-import { createCustomersDeps, defineCustomerJobs, scheduleCustomerJobs } from './modules/customers/index.ts';
+import {
+  createCustomersDeps,
+  defineCustomerJobs,
+  flushGoogleUsage,
+  scheduleCustomerJobs,
+} from './modules/customers/index.ts';
 import { defineExportJobs, deleteExpiredExports } from './modules/export/index.ts';
 import { deleteExpiredSessions } from './modules/identity/index.ts';
 import { defineIntegrationJobs, publishAlertChanged, publishBackupRunEnded } from './modules/integrations/index.ts';
@@ -99,6 +104,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       try {
         // Normally stopped (with its grace period) by the command first; this is the backstop.
         await jobs.stop({ graceMs: 1000 });
+        // Units spent since the last flush (about a second's) reach the daily counters.
+        await flushGoogleUsage(runtime).catch((error: unknown) =>
+          logger.warn({ err: error }, 'Google usage counts not written at shutdown'),
+        );
       } finally {
         await database.close();
       }

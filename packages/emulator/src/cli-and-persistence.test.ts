@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DEMO_DOMAIN, runEmulatorCommand, startDemoEmulator, startEmulator } from './index.ts';
 import type { ServiceAccountKeyFile } from './service-account.ts';
-import { clientsFor } from './test-support/google-clients.ts';
+import { accessToken, clientsFor } from './test-support/google-clients.ts';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -142,5 +142,21 @@ test('the demo emulator serves demo.safehold.test with about 25 users and lists 
     assert.ok(((await c.drive.files.list({ pageSize: 5 })).data.files?.length ?? 0) > 0);
   } finally {
     await demo.stop();
+  }
+});
+
+test('an extra service account is saved with the state when it is created: a restarted emulator accepts its key', async () => {
+  const stateDir = tempDir();
+  const first = await startEmulator({ stateDir, domain: 'accounts.test', users: 2, oidc: false });
+  const key = first.control.createServiceAccount({ name: 'second' });
+  const saved = readFileSync(join(stateDir, 'state.json'), 'utf8');
+  assert.ok(saved.includes(key.client_email), 'written when created, not only at a clean stop');
+  await first.stop();
+  const second = await startEmulator({ stateDir, oidc: false });
+  try {
+    second.control.grantDelegation({ domain: 'accounts.test', clientId: key.client_id });
+    assert.ok(await accessToken(second.url, key, 'admin@accounts.test'));
+  } finally {
+    await second.stop();
   }
 });

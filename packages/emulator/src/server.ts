@@ -158,6 +158,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const governor = createGovernor(clock, createSeededRandom(`${state.seed}/faults`));
   const uploads = createUploadSessions();
   let origin = '';
+  /** Writes the state now when it is saved (set once the server listens). */
+  let saveNow = (): void => {};
   const control = createControl({
     world,
     governor,
@@ -165,7 +167,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     serviceAccount: () => serviceAccountKeyFile(account, privateKeyPem, origin),
     addServiceAccount(name) {
       const extra = deriveServiceAccount(state.seed, name);
-      state.serviceAccounts.set(extra.account.clientEmail, extra.account);
+      if (!state.serviceAccounts.has(extra.account.clientEmail)) {
+        // Saved with the state at once (a rare event): a restarted emulator still accepts its key.
+        state.serviceAccounts.set(extra.account.clientEmail, extra.account);
+        world.markDirty();
+        saveNow();
+      }
       return serviceAccountKeyFile(extra.account, extra.privateKeyPem, origin);
     },
     defaultClientId: account.clientId,
@@ -489,6 +496,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     renameSync(`${statePath}.tmp`, statePath);
     world.dirty = false;
   };
+  saveNow = save;
   if (statePath && !loaded) save();
   const saver = statePath
     ? setInterval(() => {

@@ -255,6 +255,11 @@ export const authorizationMatrix: Record<RouteKey, MatrixRow> = {
     own:   '401 ok  ok  404 404 404 404 404 404 404 404 404',
     other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
   },
+  'GET /api/vendor/google-projects/customers': {
+    own:   '401 ok  ok  404 404 404 404 404 404 404 404 404',
+    other: '401 ok  ok  404 404 404 404 404 404 404 404 404',
+    query: () => ({ q: 'matrix' }),
+  },
   'POST /api/vendor/health/failed-jobs/:jobId/retry': {
     // Support reads the page but may not retry; the admin's 404 is "no failed job with that id".
     own:   '401 404 403 404 404 404 404 404 404 404 404 404',

@@ -1320,6 +1320,13 @@ export interface paths {
                          *         "allowUserAccess": false,
                          *         "allowUserExport": false
                          *       },
+                         *       "projectQuota": [
+                         *         {
+                         *           "api": "api-1",
+                         *           "resetsAt": "2026-03-01T10:00:00.000Z",
+                         *           "reason": "A short explanation for people."
+                         *         }
+                         *       ],
                          *       "role": "super_admin"
                          *     }
                          */
@@ -1346,6 +1353,11 @@ export interface paths {
                                 startedAt: string | null;
                             };
                             name: string;
+                            projectQuota: {
+                                api: string;
+                                reason: string;
+                                resetsAt: string;
+                            }[];
                             /**
                              * @description The signed-in member's own role.
                              * @enum {string}
@@ -16479,6 +16491,10 @@ export interface paths {
                     content: {
                         /**
                          * @example {
+                         *       "quotaDay": {
+                         *         "day": "day-1",
+                         *         "resetsAt": "2026-03-01T10:00:00.000Z"
+                         *       },
                          *       "projects": [
                          *         {
                          *           "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
@@ -16492,13 +16508,152 @@ export interface paths {
                          *               "unitsToday": 12,
                          *               "dailyLimit": 50
                          *             }
+                         *           ],
+                         *           "spent": [
+                         *             {
+                         *               "api": "api-1",
+                         *               "resetsAt": "2026-03-01T10:00:00.000Z",
+                         *               "reason": "A short explanation for people."
+                         *             }
                          *           ]
                          *         }
                          *       ],
+                         *       "waiting": [
+                         *         {
+                         *           "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
+                         *           "domain": "example.com",
+                         *           "name": "Example Ltd",
+                         *           "project": "project-1",
+                         *           "authorization": "authorized"
+                         *         }
+                         *       ],
+                         *       "waitingTotal": 12
+                         *     }
+                         */
+                        "application/json": {
+                            projects: {
+                                apis: {
+                                    api: string;
+                                    dailyLimit: number | null;
+                                    perMinuteLimit: number | null;
+                                    unitsThisMinute: number;
+                                    unitsToday: number;
+                                }[];
+                                clientId: string;
+                                customers: number;
+                                id: string;
+                                spent: {
+                                    api: string;
+                                    reason: string;
+                                    resetsAt: string;
+                                }[];
+                            }[];
+                            quotaDay: {
+                                day: string;
+                                resetsAt: string;
+                            };
+                            waiting: {
+                                /** @enum {string} */
+                                authorization: "authorized" | "lost" | "reauthorization_required";
+                                domain: string;
+                                id: string;
+                                name: string;
+                                project: string | null;
+                            }[];
+                            waitingTotal: number;
+                        };
+                    };
+                };
+                /** @description The input is not valid: `field` names the first input at fault, and nothing was changed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the API key or token is unknown or revoked. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but this role, key scope or token may not do this here. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: wait the seconds Retry-After says. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An unexpected error, logged on the server. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vendor/google-projects/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Installation health › Cloud projects: connected customers whose domain or name contains `q`, with their project (the Move picker; at most `limit`, 20 by default, 50 at most) */
+        get: {
+            parameters: {
+                query: {
+                    limit?: number;
+                    q: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
                          *       "customers": [
                          *         {
                          *           "id": "0b8e6f1c-3f0e-4a52-9d55-6c1f0d7c2a41",
                          *           "domain": "example.com",
+                         *           "name": "Example Ltd",
                          *           "project": "project-1",
                          *           "authorization": "authorized"
                          *         }
@@ -16511,19 +16666,8 @@ export interface paths {
                                 authorization: "authorized" | "lost" | "reauthorization_required";
                                 domain: string;
                                 id: string;
+                                name: string;
                                 project: string | null;
-                            }[];
-                            projects: {
-                                apis: {
-                                    api: string;
-                                    dailyLimit: number | null;
-                                    perMinuteLimit: number | null;
-                                    unitsThisMinute: number;
-                                    unitsToday: number;
-                                }[];
-                                clientId: string;
-                                customers: number;
-                                id: string;
                             }[];
                         };
                     };

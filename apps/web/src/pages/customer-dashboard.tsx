@@ -117,6 +117,12 @@ export function CustomerDashboardPage({ user }: { user: SessionUser }) {
           {overview.data.authorization.fix}
         </Alert>
       ) : null}
+      {overview.data?.projectQuota.map((wait) => (
+        <Alert key={wait.api} color="orange" variant="light" title="Backups wait for Google's daily quota">
+          {wait.reason} ({dateTime(wait.resetsAt)}). Nothing failed: the runs it stopped are partial, and the next ones
+          fetch what they did not reach.
+        </Alert>
+      ))}
       {overview.data?.authorization.status === 'reauthorization_required' ? (
         <ReauthorizationNeeded
           customerId={customerId}

@@ -1,13 +1,16 @@
 // Installation health › Cloud projects (issue 20): each Google Cloud project of the installation
 // with its client id, the customers bound to it and its usage this minute and today against its
-// limits; the customers waiting for re-authorisation with "Check authorisation"; and, for vendor
-// admins, moving a customer to another project (its domain must then authorise the new client id).
+// limits (the daily ones counted on Google's quota day, midnight to midnight Pacific), the
+// projects that spent a daily quota (their customers' backups wait); the customers waiting for
+// re-authorisation with "Check authorisation"; and, for vendor admins, moving a customer (found
+// by a search, not a list: an installation has thousands) to another project.
 import { Alert, Badge, Button, Code, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, call } from '../api/client.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
-import { count, none } from '../format.ts';
+import { count, dateTime, none } from '../format.ts';
 
 const projectsQueryKey = ['vendor', 'google-projects'];
 
@@ -42,6 +45,24 @@ export function CloudProjects({ canManage }: { canManage: boolean }) {
       {data && data.projects.length === 0 ? <Text>No Google service account is configured.</Text> : null}
       {data && data.projects.length > 0 ? (
         <Stack gap="md">
+          <Text size="sm">
+            Daily limits count Google’s quota day ({data.quotaDay.day}, midnight to midnight Pacific time); it resets{' '}
+            {dateTime(data.quotaDay.resetsAt)}.
+          </Text>
+          {data.projects.flatMap((project) =>
+            project.spent.map((spent) => (
+              <Alert
+                key={`${project.id}-${spent.api}`}
+                color="orange"
+                variant="light"
+                title={`Daily ${apiLabels[spent.api] ?? spent.api} quota spent`}
+                style={{ overflowWrap: 'anywhere' }}
+              >
+                {spent.reason} ({dateTime(spent.resetsAt)}). Its {count(project.customers)} customer(s) wait; their runs
+                end partial, not failed.
+              </Alert>
+            )),
+          )}
           <Table.ScrollContainer minWidth={420}>
             <Table aria-label="Cloud projects">
               <Table.Thead>
@@ -76,7 +97,7 @@ export function CloudProjects({ canManage }: { canManage: boolean }) {
                       <Table.Th>API</Table.Th>
                       <Table.Th ta="right">This minute</Table.Th>
                       <Table.Th ta="right">Per-minute limit</Table.Th>
-                      <Table.Th ta="right">Today (UTC)</Table.Th>
+                      <Table.Th ta="right">Today (Pacific)</Table.Th>
                       <Table.Th ta="right">Daily limit</Table.Th>
                     </Table.Tr>
                   </Table.Thead>
@@ -103,9 +124,9 @@ export function CloudProjects({ canManage }: { canManage: boolean }) {
               </Table.ScrollContainer>
             </div>
           ))}
-          <WaitingCustomers customers={data.customers} />
+          <WaitingCustomers customers={data.waiting} total={data.waitingTotal} />
           {canManage && data.projects.length > 1 ? (
-            <MoveCustomer customers={data.customers} projects={data.projects.map((project) => project.id)} />
+            <MoveCustomer projects={data.projects.map((project) => project.id)} />
           ) : null}
         </Stack>
       ) : null}
@@ -116,12 +137,12 @@ export function CloudProjects({ canManage }: { canManage: boolean }) {
 type BoundCustomer = {
   id: string;
   domain: string;
+  name: string;
   project: string | null;
   authorization: keyof typeof authorizationLabels;
 };
 
-function WaitingCustomers({ customers }: { customers: BoundCustomer[] }) {
-  const waiting = customers.filter((customer) => customer.authorization !== 'authorized');
+function WaitingCustomers({ customers: waiting, total }: { customers: BoundCustomer[]; total: number }) {
   return (
     <div>
       <Title order={4} mb="xs">
@@ -130,6 +151,11 @@ function WaitingCustomers({ customers }: { customers: BoundCustomer[] }) {
       <Text size="sm" mb="xs">
         Their backups wait until “Check authorisation” finds their project’s client ID authorised.
       </Text>
+      {total > waiting.length ? (
+        <Text size="sm" mb="xs">
+          The first {count(waiting.length)} of {count(total)}, by domain.
+        </Text>
+      ) : null}
       {waiting.length === 0 ? (
         <Text size="sm">Every customer is authorised for its project.</Text>
       ) : (
@@ -199,9 +225,19 @@ function WaitingRow({ customer }: { customer: BoundCustomer }) {
   );
 }
 
-function MoveCustomer({ customers, projects }: { customers: BoundCustomer[]; projects: string[] }) {
+function MoveCustomer({ projects }: { projects: string[] }) {
   const queryClient = useQueryClient();
-  const [customerId, setCustomerId] = useState<string | null>(null);
+  const [search, setSearch] = useState('');
+  const [debounced] = useDebouncedValue(search.trim(), 250);
+  // The customers matching what is typed (at most 20), asked of the server: never the full list.
+  const found = useQuery({
+    queryKey: [...projectsQueryKey, 'customers', debounced],
+    queryFn: () =>
+      call(() => api.GET('/api/vendor/google-projects/customers', { params: { query: { q: debounced, limit: 20 } } })),
+    enabled: debounced.length > 0,
+  });
+  const [chosen, setChosen] = useState<BoundCustomer | null>(null);
+  const customerId = chosen?.id ?? null;
   const [project, setProject] = useState<string | null>(null);
   const move = useMutation({
     mutationFn: (input: { customerId: string; project: string }) =>
@@ -213,7 +249,8 @@ function MoveCustomer({ customers, projects }: { customers: BoundCustomer[]; pro
       ),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: projectsQueryKey }),
   });
-  const chosen = customers.find((customer) => customer.id === customerId);
+  const options = [...(found.data?.customers ?? [])];
+  if (chosen && !options.some((customer) => customer.id === chosen.id)) options.unshift(chosen);
   return (
     <form
       aria-labelledby="move-customer-title"
@@ -232,10 +269,24 @@ function MoveCustomer({ customers, projects }: { customers: BoundCustomer[]; pro
       <Group align="end" wrap="wrap">
         <Select
           label="Customer"
+          description="Type part of its domain or name"
           searchable
-          data={customers.map((customer) => ({ value: customer.id, label: customer.domain }))}
+          searchValue={search}
+          onSearchChange={setSearch}
+          // The server filters; the list shows what it found.
+          filter={({ options: all }) => all}
+          data={options.map((customer) => ({
+            value: customer.id,
+            label:
+              customer.name && customer.name !== customer.domain
+                ? `${customer.domain} (${customer.name})`
+                : customer.domain,
+          }))}
           value={customerId}
-          onChange={setCustomerId}
+          onChange={(id) => setChosen(options.find((customer) => customer.id === id) ?? null)}
+          nothingFoundMessage={
+            debounced.length === 0 ? 'Type to search' : found.isFetching ? 'Searching…' : 'No customer found'
+          }
           w={260}
         />
         <Select
@@ -254,7 +305,7 @@ function MoveCustomer({ customers, projects }: { customers: BoundCustomer[]; pro
           Moved to {move.data.project}. Backups wait for re-authorisation: {move.data.fix}
         </Alert>
       ) : null}
-      <ErrorAlert error={move.error} />
+      <ErrorAlert error={found.error ?? move.error} />
     </form>
   );
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GoogleApiError } from '../errors.ts';
+import { createQuotaManager, type QuotaManager } from '../quota/quota-manager.ts';
+import { createFakeClock } from '../testing/fake-clock.ts';
 import { sendGoogleError, sendJson, startScriptedGoogle } from '../testing/scripted-google.ts';
 
 const user = 'ann@example.com';
@@ -150,4 +152,70 @@ test('batched permissions.create: one /batch/drive/v3 request, no notification e
     results.map((r) => (r.ok ? r.value.id : r.error instanceof GoogleApiError && r.error.status)),
     ['p-writer', 400, 'p-commenter'],
   );
+});
+
+test('Calendar and Drive batch parts refused for quota (429, 403 rateLimitExceeded) record the shared backoff, as Gmail parts do', async (t) => {
+  const google = await startScriptedGoogle(t);
+  const refusals = new Map<string, { status: number; reason: string }>([
+    ['/batch/calendar/v3', { status: 403, reason: 'rateLimitExceeded' }],
+    ['/batch/drive/v3', { status: 429, reason: 'rateLimitExceeded' }],
+  ]);
+  for (const [path, refusal] of refusals) {
+    google.route('POST', path, (req, res) => {
+      const boundary = /boundary=(\S+)/.exec(String(req.headers['content-type']))?.[1] ?? '';
+      const parts = req.body
+        .toString('utf8')
+        .split(`--${boundary}`)
+        .filter((part) => part.includes('POST '));
+      const answers = parts.map((part, index) => {
+        const contentId = /Content-ID: <([^>]+)>/.exec(part)?.[1] ?? '';
+        if (index === 1)
+          return partAnswer(contentId, refusal.status, {
+            error: { code: refusal.status, message: 'Rate Limit Exceeded', errors: [{ reason: refusal.reason }] },
+          });
+        return partAnswer(contentId, 200, { id: `ok-${index}`, iCalUID: `e${index}`, role: 'reader', type: 'user' });
+      });
+      res.writeHead(200, { 'content-type': 'multipart/mixed; boundary=batch_answer' });
+      res.end(`${answers.map((a) => `--batch_answer\r\n${a}`).join('')}--batch_answer--\r\n`);
+    });
+  }
+  google.route('POST', '/calendar/v3/calendars/work%40example.com/events/import', (_req, res) =>
+    sendJson(res, 200, { id: 'alone', iCalUID: 'e1' }),
+  );
+  google.route('POST', '/drive/v3/files/f1/permissions', (_req, res) =>
+    sendJson(res, 200, { id: 'alone', role: 'reader', type: 'user' }),
+  );
+  const clock = createFakeClock();
+  const manager = createQuotaManager({ clock, project: 'p' });
+  const recorded: Array<{ api: string; scope: string; waitMs: number }> = [];
+  const spy: QuotaManager = {
+    ...manager,
+    rateLimited(api, who, scope, waitMs) {
+      recorded.push({ api, scope, waitMs });
+      return manager.rateLimited(api, who, scope, waitMs);
+    },
+  };
+  const client = google.client({ clock, quotas: { manager: spy } });
+  const events = await client.calendar.batchImportEvents(user, 'work@example.com', [
+    { iCalUID: 'e0' },
+    { iCalUID: 'e1' },
+  ]);
+  assert.deepEqual(
+    events.map((r) => r.ok),
+    [true, true],
+  );
+  const permissions = await client.drive.batchCreatePermissions(user, 'f1', [
+    { type: 'user', role: 'reader', emailAddress: 'a@example.com' },
+    { type: 'user', role: 'reader', emailAddress: 'b@example.com' },
+  ]);
+  assert.deepEqual(
+    permissions.map((r) => r.ok),
+    [true, true],
+  );
+  assert.deepEqual(
+    recorded.map((entry) => entry.api),
+    ['calendar', 'drive'],
+    'each refused part backs off its own API once, before it is sent alone',
+  );
+  assert.ok(recorded.every((entry) => entry.waitMs > 0));
 });

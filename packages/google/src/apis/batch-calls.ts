@@ -1,14 +1,14 @@
 // Batched writes (Calendar's /batch/calendar/v3, Drive's /batch/drive/v3): many JSON calls of
 // one user in a multipart/mixed POST, each answered by its own HTTP response and counted as
 // its own call. A part that failed transiently (429, 5xx, rate limit) is sent again on its own
-// with the normal retries; a part refused permanently (400, 404) is that call's result only.
+// with the normal retries (a quota refusal first records the shared backoff, recordPartRefusals); a part refused permanently (400, 404) is that call's result only.
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { GoogleApiError, GoogleResponseShapeError } from '../errors.ts';
 import { parseJsonText, parseWith } from '../http/transport.ts';
 import type { GoogleApiName } from '../scopes.ts';
 import type { ApiContext } from './api-context.ts';
-import { type BatchPart, errorOfPart, parseBatchResponse } from './gmail-batch.ts';
+import { type BatchPart, errorOfPart, parseBatchResponse, recordPartRefusals } from './gmail-batch.ts';
 
 export type BatchCallResult<T> =
   | { ok: true; value: T }
@@ -61,6 +61,9 @@ export async function batchCalls<T>(ctx: ApiContext, spec: BatchCalls<T>): Promi
   parts.forEach((part, position) => {
     byIndex.set(Number(/item-(\d+)>?$/.exec(part.contentId ?? '')?.[1] ?? position), part);
   });
+  // Parts refused for quota (429, 403 rateLimitExceeded) back off this user or the project in
+  // every process before they are sent again alone, as Gmail's batch parts do.
+  await recordPartRefusals(ctx, spec.api, spec.user, [...byIndex.values()], spec.operation);
   const results: Array<BatchCallResult<T>> = [];
   for (const index of spec.paths.keys()) {
     const part = byIndex.get(index);

@@ -11,6 +11,7 @@ import { GoogleApiError, GoogleResponseShapeError, parseErrorBody } from '../err
 import { nextDelay, parseRetryAfter } from '../http/retry-policy.ts';
 import { parseJsonText, parseWith, rateLimitScope } from '../http/transport.ts';
 import { operationCost } from '../quota/costs.ts';
+import type { GoogleApiName } from '../scopes.ts';
 import type { ApiContext } from './api-context.ts';
 import { seg } from './api-context.ts';
 import { type GmailRawMessage, rawMessageSchema } from './gmail-messages.ts';
@@ -118,7 +119,7 @@ async function oneBatch(
     byIndex.set(index, part);
   });
 
-  await recordPartRefusals(ctx, user, [...byIndex.values()]);
+  await recordPartRefusals(ctx, 'gmail', user, [...byIndex.values()]);
 
   const results: BatchMessageResult[] = [];
   for (const [index, id] of ids.entries()) {
@@ -155,19 +156,26 @@ async function oneBatch(
 /**
  * Parts Google refused for quota slow this user (or the project) down in every process, as a
  * refused call would: the longest of their waits (Retry-After, else the first retry's backoff).
+ * Shared by every batch (Gmail reads here, Calendar and Drive writes in batch-calls.ts).
  */
-async function recordPartRefusals(ctx: ApiContext, user: string, parts: readonly BatchPart[]): Promise<void> {
+export async function recordPartRefusals(
+  ctx: ApiContext,
+  api: GoogleApiName,
+  user: string,
+  parts: readonly BatchPart[],
+  operation?: string,
+): Promise<void> {
   const waits = { user: 0, project: 0 };
   for (const part of parts) {
     if (part.status < 400) continue;
-    const error = errorOfPart(part, ctx.clock.now());
+    const error = errorOfPart(part, ctx.clock.now(), operation);
     const scope = rateLimitScope(error);
     if (!scope) continue;
     const wait = nextDelay(error, 0, ctx.retry, ctx.random) ?? error.retryAfterMs ?? 0;
     waits[scope] = Math.max(waits[scope], wait);
   }
   for (const scope of ['user', 'project'] as const) {
-    if (waits[scope] > 0) await ctx.quotas.rateLimited('gmail', user, scope, waits[scope]);
+    if (waits[scope] > 0) await ctx.quotas.rateLimited(api, user, scope, waits[scope]);
   }
 }
 

@@ -12,7 +12,7 @@ import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
-import { getConnection } from '../customers/index.ts';
+import { getConnection, isProjectQuotaReason } from '../customers/index.ts';
 import { failureRecipients, sendNotice } from '../notifications/index.ts';
 import { getCustomer } from '../tenancy/index.ts';
 import { itemAdvice } from './item-advice.ts';
@@ -93,7 +93,14 @@ async function sendDigest(
     )
     .orderBy(asc(backupSources.subjectEmail), asc(backupSources.service));
   if (runs.length === 0) return null;
-  const worth = runs.filter((run) => run.error !== ALREADY_RUNNING_REASON && run.error !== AUTHORISATION_LOST_REASON);
+  // A run stopped by its project's spent quota day waits (the status and Installation health
+  // say so); it is no failure to email about.
+  const worth = runs.filter(
+    (run) =>
+      run.error !== ALREADY_RUNNING_REASON &&
+      run.error !== AUTHORISATION_LOST_REASON &&
+      !isProjectQuotaReason(run.error),
+  );
   let sent: NoticeReport['emails'][number] | null = null;
   if (worth.length > 0) {
     const tenant = await getCustomer(ctx.db, customerId);

@@ -6,7 +6,12 @@ import { AuthorizationLostError, type GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { customerGoogleClient, recordAuthorizationLost, systemAuditActor } from '../customers/index.ts';
+import {
+  customerGoogleClient,
+  ProjectQuotaSpentError,
+  recordAuthorizationLost,
+  systemAuditActor,
+} from '../customers/index.ts';
 import { getCustomer } from '../tenancy/index.ts';
 import { type BackupService, INTERRUPTED_REASON, type RunResult, type RunStatus } from './backup-types.ts';
 import { backupCalendar } from './calendar-backup.ts';
@@ -180,6 +185,7 @@ async function executeRun(
   const ownRepository = !repository;
   let status: RunStatus = 'failed';
   let error: string | null = null;
+  let projectQuotaSpent = false;
   try {
     repository ??= await openTenantRepository(ctx, source.customerId);
     const writer = new RunWriter(ctx, repository, ref, await loadCurrentVersions(ctx, source.id), options.hooks);
@@ -199,7 +205,13 @@ async function executeRun(
         groupSize: options.groupSize ?? 100,
       });
     } catch (failure) {
-      if (failure instanceof AuthorizationLostError) {
+      if (failure instanceof ProjectQuotaSpentError) {
+        // The project's quota day is spent: what was committed stays, the items not reached
+        // wait for the next run after midnight Pacific — partial with the reason, not failed.
+        error = failure.message;
+        projectQuotaSpent = true;
+        log.warn({ project: failure.project, api: failure.api }, 'backup run stopped: project daily quota spent');
+      } else if (failure instanceof AuthorizationLostError) {
         error = AUTHORISATION_LOST_REASON;
         log.warn({ scopes: failure.scopes }, 'backup run failed: authorisation lost');
         await markAuthorizationLost(ctx, source.customerId, google, failure);
@@ -210,6 +222,7 @@ async function executeRun(
     }
     const finishedAt = ctx.clock.now();
     if (result) status = writer.failed > 0 ? 'partial' : 'success';
+    else if (projectQuotaSpent) status = 'partial';
     // The manifest: versions this run (and earlier runs of this source that never wrote one)
     // created or closed. Written after every commit, so it names only durable blobs.
     const snapshotId = await writeRunManifest(

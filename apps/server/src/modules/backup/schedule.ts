@@ -9,11 +9,19 @@
 // Fair share: the installation keeps at most `queueBudget` scheduled runs queued or running,
 // handed out between the tenants by size with a minimum each (allocateFairShare), so one huge
 // domain cannot fill the queue ahead of everyone else; on-demand runs keep their higher priority.
+// A tenant whose Cloud project spent an API's daily threshold waits: its sources of that API are
+// not due until Google's quota day resets at midnight Pacific (docs/deployment.md).
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
-import { authorizedCustomerIds, usersToBackUp } from '../customers/index.ts';
+import {
+  authorizedCustomerIds,
+  projectQuotaWaits,
+  type SpentProjectQuota,
+  serviceApi,
+  usersToBackUp,
+} from '../customers/index.ts';
 import { getCustomerBackupWindow, inServiceBackupWindows, setCustomerBackupWindow } from '../tenancy/index.ts';
 import { backupServices, type EnqueuedRun } from './backup-types.ts';
 import {
@@ -85,6 +93,8 @@ export async function getBackupWindow(ctx: Pick<AppContext, 'db'>, customerId: s
 export interface ScheduleReport {
   tenants: number;
   runs: EnqueuedRun[];
+  /** Tenants in their window whose project spent a daily threshold: those APIs' runs wait. */
+  deferred: Array<{ customerId: string; waits: SpentProjectQuota[] }>;
 }
 
 type Candidate = { id: string; subject: EnqueuedRun['subject']; service: EnqueuedRun['service'] };
@@ -109,14 +119,34 @@ export async function scheduleDueBackups(ctx: AppContext, options: ScheduleOptio
   const dueAfterMs = (options.dueAfterHours ?? 20) * HOUR_MS;
   const now = ctx.clock.now();
   const tenants = await inServiceBackupWindows(ctx.db, authorizedCustomerIds());
-  const report: ScheduleReport = { tenants: 0, runs: [] };
+  const report: ScheduleReport = { tenants: 0, runs: [], deferred: [] };
   const demands: TenantDemand[] = [];
-  for (const tenant of tenants) {
-    const window = { startHour: tenant.startHour, hours: tenant.hours, timeZone: tenant.timeZone };
-    const occurrence = currentWindow(now, window);
+  const open = tenants
+    .map((tenant) => ({
+      tenant,
+      window: { startHour: tenant.startHour, hours: tenant.hours, timeZone: tenant.timeZone },
+    }))
+    .map((entry) => ({ ...entry, occurrence: currentWindow(now, entry.window) }));
+  const waits = await projectQuotaWaits(
+    ctx,
+    open.filter((entry) => entry.occurrence !== null).map((entry) => entry.tenant.id),
+  );
+  for (const { tenant, window, occurrence } of open) {
     if (occurrence === null) continue;
     report.tenants += 1;
-    demands.push(await tenantDemand(ctx, tenant.id, window, occurrence, now, dueAfterMs));
+    const waiting = waits.get(tenant.id) ?? [];
+    if (waiting.length > 0) report.deferred.push({ customerId: tenant.id, waits: waiting });
+    const spentApis = new Set(waiting.map((wait) => wait.api));
+    demands.push(await tenantDemand(ctx, tenant.id, window, occurrence, now, dueAfterMs, spentApis));
+  }
+  if (report.deferred.length > 0) {
+    ctx.logger.info(
+      {
+        tenants: report.deferred.length,
+        projects: [...new Set(report.deferred.flatMap((entry) => entry.waits.map((wait) => wait.project)))],
+      },
+      'scheduled backups wait: their Cloud project spent a daily quota (resets at midnight Pacific)',
+    );
   }
   const [{ inFlight } = { inFlight: 0 }] = await ctx.db
     .select({ inFlight: sql<number>`count(*)::int` })
@@ -176,6 +206,7 @@ async function tenantDemand(
   occurrence: WindowOccurrence,
   now: Date,
   dueAfterMs: number,
+  spentApis: ReadonlySet<string> = new Set(),
 ): Promise<TenantDemand> {
   const [{ inFlight } = { inFlight: 0 }] = await ctx.db
     .select({ inFlight: sql<number>`count(*)::int` })
@@ -212,7 +243,10 @@ async function tenantDemand(
   ];
   const demand: TenantDemand = { customerId, size: all.length, inFlight, due: [], given: 0 };
   // A user's four services share the user's slot; a shared drive has its own.
-  const candidates = all.filter((source) => slotAt(source.subject.id, window, occurrence.day) <= now);
+  // Sources of an API the tenant's project spent today wait for the quota day's reset.
+  const candidates = all.filter(
+    (source) => !spentApis.has(serviceApi[source.service]) && slotAt(source.subject.id, window, occurrence.day) <= now,
+  );
   if (candidates.length === 0) return demand;
   // The latest run of each candidate (any trigger, any outcome): queued, running or recent → not due.
   const latest = await ctx.db

@@ -8,7 +8,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
-import { usersToBackUp } from '../customers/index.ts';
+import { ProjectQuotaSpentError, projectQuotaWaits, serviceApi, usersToBackUp } from '../customers/index.ts';
 import type { Actor } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { type BackupService, type BackupSubject, backupServices, type EnqueuedRun } from './backup-types.ts';
@@ -16,7 +16,8 @@ import { createQueuedRuns, insertQueuedRun } from './queue-runs.ts';
 import { sharedDriveSources, unprotectedSharedDrives } from './shared-drives.ts';
 import { backupSources } from './tables.ts';
 
-export type StartBackupDeps = Pick<AppContext, 'db' | 'clock' | 'jobs' | 'audit'>;
+/** Given `config`, an on-demand backup of an API whose Cloud project spent its quota day is refused. */
+export type StartBackupDeps = Pick<AppContext, 'db' | 'clock' | 'jobs' | 'audit'> & Partial<Pick<AppContext, 'config'>>;
 
 /** A registered source (subject × service) the caller already picked: the scheduler's due ones. */
 export interface ChosenSource {
@@ -66,6 +67,8 @@ export async function startBackup(deps: StartBackupDeps, input: StartBackupInput
   const { customerId } = input;
   await authorizeCustomer(deps.db, input.by.actor, 'customer.backup.run', customerId);
   const services = parseServices(input.services);
+  if (input.trigger === 'on_demand' && input.scope.kind !== 'sources')
+    await refuseSpentProject(deps, customerId, services);
   const enqueue = input.enqueue ?? true;
   let runs: EnqueuedRun[];
   if (input.scope.kind === 'sources') {
@@ -89,6 +92,26 @@ export async function startBackup(deps: StartBackupDeps, input: StartBackupInput
     },
   });
   return runs;
+}
+
+/**
+ * An on-demand backup of a service whose API the customer's Cloud project spent today would be
+ * refused call by call: it is refused here instead, with the reason and when backups resume
+ * (503, Retry-After: midnight Pacific). The scheduler defers such runs the same way.
+ */
+async function refuseSpentProject(
+  deps: StartBackupDeps,
+  customerId: string,
+  services: readonly BackupService[],
+): Promise<void> {
+  if (!deps.config) return;
+  const waits = (await projectQuotaWaits({ db: deps.db, clock: deps.clock, config: deps.config }, [customerId])).get(
+    customerId,
+  );
+  const blocking = waits?.find((wait) => services.some((service) => serviceApi[service] === wait.api));
+  if (blocking) {
+    throw new ProjectQuotaSpentError(blocking.project, blocking.api, blocking.resetsAt, deps.clock.now().getTime());
+  }
 }
 
 function parseServices(services: readonly string[] | undefined): BackupService[] {

@@ -10,14 +10,28 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { type RunningEmulator, type ServiceAccountKeyFile, startEmulator } from '@safehold/emulator';
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { openRuntime } from '../../runtime.ts';
 import { runRow, startTestBackup } from '../../testing/backup.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
-import { backupCustomerHooks } from '../backup/index.ts';
+import { defineBackupJobs } from '../backup/backup-jobs.ts';
+import { notifyBackupFailures } from '../backup/failure-notices.ts';
+import { backupCustomerHooks, customersWithPartialRuns, setBackupWindow, startBackup } from '../backup/index.ts';
+import { scheduleDueBackups } from '../backup/schedule.ts';
+import { backupRuns, backupSources } from '../backup/tables.ts';
 import type { Actor } from '../policy/index.ts';
-import { checkAuthorization, moveCustomerToProject, projectForDomain, projectsHealth } from './cloud-projects.ts';
+import {
+  checkAuthorization,
+  moveCustomerToProject,
+  projectForDomain,
+  projectQuotaWaits,
+  projectsHealth,
+  searchProjectCustomers,
+} from './cloud-projects.ts';
 import { connectCustomer } from './connect.ts';
 import { type CustomersDeps, createCustomersDeps, systemAuditActor } from './deps.ts';
-import { flushGoogleUsage } from './google-client.ts';
+import { flushGoogleUsage, installationGoogleClient } from './google-client.ts';
+import { customerOverview } from './overview.ts';
+import { ProjectQuotaSpentError, quotaDay, quotaDayResetsAt } from './project-usage.ts';
 import { authorizedCustomerIds, getConnection } from './store.ts';
 import { customerConnections, directoryUsers, googleProjectUsage } from './tables.ts';
 
@@ -50,6 +64,8 @@ forEachDatabase('several Cloud projects', (kind) => {
       env: { GOOGLE_SERVICE_ACCOUNT_KEYS: files.join(','), SAFEHOLD_STORAGE_URL: path.join(dir, 'repositories') },
     });
     deps = createCustomersDeps(ctx, { hooks: backupCustomerHooks(ctx) });
+    // The scheduler's runs are queued as jobs (never worked here: the tests run theirs in process).
+    defineBackupJobs(ctx.jobs, () => ctx);
   });
   after(async () => {
     await ctx?.close();
@@ -128,36 +144,151 @@ forEachDatabase('several Cloud projects', (kind) => {
     }
   });
 
-  it("a project whose daily threshold is spent stops its customers' runs before they call Google; the other project's go on", async () => {
-    // Other processes spent the first project's Gmail day (Google's 80,000,000 units).
-    await ctx.db
-      .insert(googleProjectUsage)
-      .values({
-        project: keys[0].project_id,
-        api: 'gmail',
-        day: sql`to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD')`,
-        units: 80_000_000,
-        minuteStart: sql`date_trunc('minute', clock_timestamp())`,
-        minuteUnits: 0,
-      })
-      .onConflictDoUpdate({
-        target: [googleProjectUsage.project, googleProjectUsage.api, googleProjectUsage.day],
-        set: { units: 80_000_000 },
-      });
+  it("a project whose daily quota is spent: running backups end partial with the reason, no failure is emailed or alerted, the status and health show it, on-demand runs are refused; the other project's go on", async () => {
+    // Other processes spent the first project's Gmail day (Google's 80,000,000 units), counted
+    // on Google's quota day (Pacific time).
+    const spendFirstProjectsGmail = async () =>
+      ctx.db
+        .insert(googleProjectUsage)
+        .values({
+          project: keys[0].project_id,
+          api: 'gmail',
+          day: quotaDay(ctx.clock.now().getTime()),
+          units: 80_000_000,
+          minuteStart: sql`date_trunc('minute', clock_timestamp())`,
+          minuteUnits: 0,
+        })
+        .onConflictDoUpdate({
+          target: [googleProjectUsage.project, googleProjectUsage.api, googleProjectUsage.day],
+          set: { units: 80_000_000 },
+        });
+    const day = quotaDay(ctx.clock.now().getTime());
+    await spendFirstProjectsGmail();
     restartClients();
     emulator.control.counters({ reset: true });
+    const reason = `Google Cloud project ${keys[0].project_id} has used its daily Gmail quota; backups resume after 00:00 Pacific`;
+    // Runs already queued (as the scheduler had queued them) stop at their first call: partial, with the reason.
     const runsA = await backUpDomain(first);
-    assert.ok(runsA.length > 0 && runsA.every((run) => run.status !== 'success'));
-    assert.ok(
-      runsA.every((run) => /daily|threshold/i.test(run.error ?? '')),
-      runsA.map((run) => run.error).join('; '),
+    assert.ok(runsA.length > 0);
+    assert.deepEqual(
+      runsA.map((run) => [run.status, run.error]),
+      runsA.map(() => ['partial', reason]),
     );
     assert.deepEqual(projectsCalledFor(first), [], 'no call reached Google for the spent project');
     const runsB = await backUpDomain(second);
     assert.ok(runsB.length > 0 && runsB.every((run) => run.status === 'success'));
     assert.deepEqual(projectsCalledFor(second), [keys[1].project_id]);
+
+    // No "backup failed" email, no partial-runs alert: the customer waits, it did not fail.
+    const notices = await notifyBackupFailures(ctx);
+    assert.deepEqual(
+      notices.emails.filter((email) => email.customerId === customerIds[first]),
+      [],
+    );
+    assert.deepEqual(await customersWithPartialRuns(ctx.db, new Date(0), [customerIds[first] as string]), []);
+
+    // The customer's status and Installation health show the condition and when it ends.
+    const resetsAt = quotaDayResetsAt(ctx.clock.now().getTime()).toISOString();
+    const overview = await customerOverview(deps, customerIds[first] as string);
+    assert.deepEqual(overview.projectQuota, [{ api: 'gmail', resetsAt, reason }]);
+    assert.deepEqual((await customerOverview(deps, customerIds[second] as string)).projectQuota, []);
+    const health = await projectsHealth(deps, vendorAdmin, null);
+    assert.deepEqual(health.quotaDay, { day, resetsAt });
+    assert.deepEqual(health.projects[0]?.spent, [{ api: 'gmail', resetsAt, reason }]);
+    assert.deepEqual(health.projects[1]?.spent, []);
+
+    // Licensed users, so there is something to back up on demand and on schedule.
+    const ids = [customerIds[first] as string, customerIds[second] as string];
+    const licenses = await ctx.db
+      .select({ id: directoryUsers.id, license: directoryUsers.license })
+      .from(directoryUsers)
+      .where(inArray(directoryUsers.customerId, ids));
+    await ctx.db.update(directoryUsers).set({ license: 'standard' }).where(inArray(directoryUsers.customerId, ids));
+
+    // On demand: refused with the reason (503, Retry-After), nothing queued; other services go on.
+    const by = { actor: { kind: 'system' } as Actor, audit: { actor: { kind: 'system' as const, label: 'test' } } };
+    await assert.rejects(
+      startBackup(ctx, {
+        customerId: customerIds[first] as string,
+        scope: { kind: 'domain' },
+        services: ['gmail', 'calendar'],
+        trigger: 'on_demand',
+        by,
+        enqueue: false,
+      }),
+      (error: Error & { status?: number; headers?: Record<string, string> }) =>
+        error.message === reason && error.status === 503 && Number(error.headers?.['retry-after']) > 0,
+    );
+    const calendarOnly = await startBackup(ctx, {
+      customerId: customerIds[first] as string,
+      scope: { kind: 'domain' },
+      services: ['calendar'],
+      trigger: 'on_demand',
+      by,
+      enqueue: false,
+    });
+    assert.ok(calendarOnly.length > 0);
+
+    await ctx.db.delete(backupRuns).where(
+      inArray(
+        backupRuns.id,
+        calendarOnly.map((run) => run.runId),
+      ),
+    );
+    for (const row of licenses) {
+      await ctx.db.update(directoryUsers).set({ license: row.license }).where(eq(directoryUsers.id, row.id));
+    }
+
     await ctx.db.delete(googleProjectUsage).where(eq(googleProjectUsage.project, keys[0].project_id));
     restartClients();
+  });
+
+  it('a refused call marks its project spent for the quota day in the shared counters', async () => {
+    ctx.config = { ...ctx.config, google: { ...ctx.config.google, quotaLimits: { gmail: { perProjectPerDay: 3 } } } };
+    const quotas = installationGoogleClient(ctx, keys[1].project_id).quotas;
+    await assert.rejects(quotas.acquire('gmail', `a@${second}`, 5), ProjectQuotaSpentError);
+    const [row] = await ctx.db
+      .select({ units: googleProjectUsage.units })
+      .from(googleProjectUsage)
+      .where(
+        and(
+          eq(googleProjectUsage.project, keys[1].project_id),
+          eq(googleProjectUsage.api, 'gmail'),
+          eq(googleProjectUsage.day, quotaDay(ctx.clock.now().getTime())),
+        ),
+      );
+    assert.ok((row?.units ?? 0) >= 3, JSON.stringify(row));
+    const waits = await projectQuotaWaits(ctx);
+    assert.deepEqual([...waits.keys()], [customerIds[second]]);
+    await ctx.db.delete(googleProjectUsage).where(eq(googleProjectUsage.project, keys[1].project_id));
+    ctx.config = { ...ctx.config, google: { ...ctx.config.google, quotaLimits: null } };
+  });
+
+  it('units spent and not yet written reach the daily counters when the runtime closes (SIGTERM of start and worker)', async () => {
+    const database = { ...ctx.database, close: async () => {} };
+    const runtime = await openRuntime(ctx.config, { command: 'test', database, migrate: false, clock: ctx.clock });
+    const unitsNow = async () => {
+      const [row] = await ctx.db
+        .select({ units: googleProjectUsage.units })
+        .from(googleProjectUsage)
+        .where(
+          and(
+            eq(googleProjectUsage.project, keys[1].project_id),
+            eq(googleProjectUsage.api, 'gmail'),
+            eq(googleProjectUsage.day, quotaDay(ctx.clock.now().getTime())),
+          ),
+        );
+      return row?.units ?? 0;
+    };
+    const before = await unitsNow();
+    const release = await installationGoogleClient(runtime, keys[1].project_id).quotas.acquire(
+      'gmail',
+      `b@${second}`,
+      7,
+    );
+    release();
+    await runtime.close();
+    assert.equal(await unitsNow(), before + 7);
   });
 
   it('a moved customer waits for re-authorisation; Check authorisation passes once the domain authorised the new client id, and backups resume with the new key', async () => {
@@ -205,6 +336,25 @@ forEachDatabase('several Cloud projects', (kind) => {
     assert.equal(connection?.clientId, keys[0].client_id);
   });
 
+  it('the Move picker searches customers by domain or name, limited, instead of listing them all', async () => {
+    const found = await searchProjectCustomers(deps, vendorAdmin, { q: `SECOND.${kind}`, limit: 20 });
+    assert.deepEqual(
+      found.customers.map((row) => [row.domain, row.project]),
+      [[second, (await getConnection(ctx.db, customerIds[second] as string))?.googleProject]],
+    );
+    const limited = await searchProjectCustomers(deps, vendorAdmin, { q: `.${kind}.test`, limit: 2 });
+    assert.equal(limited.customers.length, 2);
+    assert.deepEqual(
+      limited.customers.map((row) => row.domain),
+      [first, second],
+    );
+    assert.deepEqual((await searchProjectCustomers(deps, vendorAdmin, { q: '%', limit: 20 })).customers, []);
+    const support: Actor = { kind: 'vendor', userId: 'support', role: 'support' };
+    assert.equal((await searchProjectCustomers(deps, support, { q: first, limit: 20 })).customers.length, 1);
+    const partner: Actor = { kind: 'partner', userId: 'p', partnerId: 'x', role: 'owner' } as Actor;
+    await assert.rejects(searchProjectCustomers(deps, partner, { q: first, limit: 20 }));
+  });
+
   it('refuses a move to a project that is not configured, naming the field', async () => {
     await assert.rejects(
       moveCustomerToProject(deps, vendorAdmin, audit, customerIds[first] as string, { project: 'nowhere' }),
@@ -212,5 +362,68 @@ forEachDatabase('several Cloud projects', (kind) => {
         error.code === 'validation_failed' && /project: no Cloud project nowhere/.test(error.message),
     );
     assert.equal((await getConnection(ctx.db, customerIds[first] as string))?.googleProject, keys[0].project_id);
+  });
+
+  // Last: it starts the job queue (the tests above run their backups in process).
+  it("the scheduler defers a spent project's customers (their Gmail sources) until the quota day resets; their other services and other projects' customers are queued", async () => {
+    const spendFirstProjectsGmail = async () =>
+      ctx.db
+        .insert(googleProjectUsage)
+        .values({
+          project: keys[0].project_id,
+          api: 'gmail',
+          day: quotaDay(ctx.clock.now().getTime()),
+          units: 80_000_000,
+          minuteStart: sql`date_trunc('minute', clock_timestamp())`,
+          minuteUnits: 0,
+        })
+        .onConflictDoUpdate({
+          target: [googleProjectUsage.project, googleProjectUsage.api, googleProjectUsage.day],
+          set: { units: 80_000_000 },
+        });
+    const connections = await ctx.db
+      .select({ id: customerConnections.customerId, project: customerConnections.googleProject })
+      .from(customerConnections);
+    const ids = connections.map((row) => row.id);
+    const bound = new Map(connections.map((row) => [row.id, row.project]));
+    // The scheduler defers the spent project's customers (their Gmail sources), not the others'.
+    // A 24-hour window ending a minute from now: every subject's slot has come.
+    const hourMs = 3_600_000;
+    const windowEnd = Math.ceil((ctx.clock.now().getTime() + 2 * 60_000) / hourMs) * hourMs;
+    ctx.clock.advance(windowEnd - 60_000 - ctx.clock.now().getTime());
+    await spendFirstProjectsGmail();
+    await ctx.db.update(directoryUsers).set({ license: 'standard' }).where(inArray(directoryUsers.customerId, ids));
+    await ctx.jobs.start({ work: false });
+    for (const id of ids) {
+      await setBackupWindow(ctx, id, {
+        startHour: new Date(windowEnd).getUTCHours(),
+        hours: 24,
+        timeZone: 'UTC',
+      });
+    }
+    const report = await scheduleDueBackups(ctx, { dueAfterHours: 0 });
+    report.deferred.sort((a, b) => a.customerId.localeCompare(b.customerId));
+    assert.deepEqual(
+      report.deferred.map((entry) => [entry.customerId, entry.waits.map((wait) => wait.api)]),
+      ids
+        .filter((id) => bound.get(id) === keys[0].project_id)
+        .sort()
+        .map((id) => [id, ['gmail']]),
+    );
+    const queued = await ctx.db
+      .select({ customerId: backupSources.customerId, service: backupSources.service })
+      .from(backupRuns)
+      .innerJoin(backupSources, eq(backupSources.id, backupRuns.sourceId))
+      .where(
+        inArray(
+          backupRuns.id,
+          report.runs.map((run) => run.runId),
+        ),
+      );
+    const servicesOf = (customerId: string | undefined) =>
+      [...new Set(queued.filter((row) => row.customerId === customerId).map((row) => row.service))].sort();
+    assert.deepEqual(servicesOf(customerIds[first]), ['calendar', 'contacts', 'drive']);
+    const other = ids.find((id) => bound.get(id) !== keys[0].project_id);
+    if (other) assert.ok(servicesOf(other).includes('gmail'));
   });
 });

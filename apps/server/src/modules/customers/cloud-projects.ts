@@ -2,19 +2,28 @@
 // projects"): which project a new customer is bound to, the vendor moving a customer to another
 // project (the domain must then authorise that project's client id: backups wait), and "Check
 // authorisation", which asks Google for a token of a licensed user with the bound project's key.
-import { API_NAMES, defaultQuotaLimits, GOOGLE_SCOPES, TokenRequestError } from '@safehold/google';
-import { and, asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { API_NAMES, defaultQuotaLimits, GOOGLE_SCOPES, type GoogleApiName, TokenRequestError } from '@safehold/google';
+import { and, asc, eq, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config/config.ts';
+import type { Db } from '../../db/database.ts';
 import { AppError } from '../../http/errors.ts';
 import { superAdminEmails } from '../identity/index.ts';
 import { type Actor, authorize } from '../policy/index.ts';
 import { customerColumn, findCustomerByDomain } from '../tenancy/index.ts';
 import { delegationFix } from './authorization.ts';
 import type { AuditActor, CustomersDeps } from './deps.ts';
-import type { GoogleProject } from './google-client.ts';
+import { configuredGoogleProjects, type GoogleProject } from './google-client.ts';
 import { auditTenantsFor, authorizedCustomerRow } from './licensing.ts';
-import { dailyThresholds, projectUsageToday } from './project-usage.ts';
+import {
+  dailyThresholds,
+  projectUsageToday,
+  quotaDay,
+  quotaDayResetsAt,
+  type SpentProjectQuota,
+  spentProjectQuotas,
+} from './project-usage.ts';
 import { getConnection, updateConnection } from './store.ts';
 import { customerConnections, directoryUsers } from './tables.ts';
 
@@ -59,6 +68,58 @@ export async function projectForDomain(
   }
   return chosen;
 }
+
+/**
+ * The customers whose Cloud project spent an API's daily threshold (google_project_usage, the
+ * current quota day): their backups of that API wait until the quota day resets at midnight
+ * Pacific — the scheduler defers them, on-demand runs are refused with the reason, and their
+ * status says why. Only `customerIds` when given. One query when no project is spent.
+ */
+export async function projectQuotaWaits(
+  ctx: { db: Db; clock: Clock; config: Pick<Config, 'google'> },
+  customerIds?: readonly string[],
+): Promise<Map<string, SpentProjectQuota[]>> {
+  const waits = new Map<string, SpentProjectQuota[]>();
+  if (customerIds?.length === 0) return waits;
+  const spent = await spentProjectQuotas(
+    ctx.db,
+    dailyThresholds(ctx.config.google.quotaLimits),
+    ctx.clock.now().getTime(),
+  );
+  if (spent.length === 0) return waits;
+  let defaultProject: string | null = null;
+  try {
+    defaultProject = configuredGoogleProjects(ctx.config.google)[0]?.id ?? null;
+  } catch {
+    // A key file that cannot be read: unbound customers are not matched to a project here.
+  }
+  const projects = [...new Set(spent.map((entry) => entry.project))];
+  const bound = sql<string | null>`coalesce(${customerConnections.googleProject}, ${defaultProject})`;
+  const rows = await ctx.db
+    .select({ customerId: customerConnections.customerId, project: bound })
+    .from(customerConnections)
+    .where(
+      and(
+        inArray(bound, projects),
+        customerIds ? inArray(customerConnections.customerId, [...customerIds]) : undefined,
+      ),
+    );
+  for (const row of rows) {
+    waits.set(
+      row.customerId,
+      spent.filter((entry) => entry.project === row.project),
+    );
+  }
+  return waits;
+}
+
+/** The API each backup service calls (what a spent project's threshold holds back). */
+export const serviceApi: Record<'gmail' | 'drive' | 'calendar' | 'contacts', GoogleApiName> = {
+  gmail: 'gmail',
+  drive: 'drive',
+  calendar: 'calendar',
+  contacts: 'people',
+};
 
 export const moveProjectBody = z.strictObject({
   project: z.string().trim().min(1, 'must name a Cloud project (its project_id)'),
@@ -230,7 +291,20 @@ export async function checkAuthorization(
   };
 }
 
+const boundCustomerSchema = z.object({
+  id: z.string(),
+  domain: z.string(),
+  name: z.string(),
+  project: z.string().nullable(),
+  authorization: z.enum(['authorized', 'lost', 'reauthorization_required']),
+});
+
+/** At most this many customers waiting for authorisation are listed (their total is given). */
+const WAITING_LISTED = 100;
+
 export const projectsHealthSchema = z.object({
+  /** Google's quota day (midnight to midnight Pacific time): its date and when it resets. */
+  quotaDay: z.object({ day: z.string(), resetsAt: z.string() }),
   projects: z.array(
     z.object({
       id: z.string(),
@@ -246,46 +320,44 @@ export const projectsHealthSchema = z.object({
           dailyLimit: z.number().nullable(),
         }),
       ),
+      /** APIs whose daily threshold the project spent: its customers' backups of them wait until `resetsAt`. */
+      spent: z.array(z.object({ api: z.string(), resetsAt: z.string(), reason: z.string() })),
     }),
   ),
-  /** Every connected customer with its project and authorisation (what Move and Check authorisation act on). */
-  customers: z.array(
-    z.object({
-      id: z.string(),
-      domain: z.string(),
-      project: z.string().nullable(),
-      authorization: z.enum(['authorized', 'lost', 'reauthorization_required']),
-    }),
-  ),
+  /** Customers whose authorisation is not in order (what Check authorisation acts on), by domain, at most 100. */
+  waiting: z.array(boundCustomerSchema),
+  /** How many customers wait for authorisation in all. */
+  waitingTotal: z.number(),
 });
 
 /**
  * Installation health › Cloud projects: each project's id, client id, customers bound, and per
- * API the units of the current minute and of today (every process's, from google_project_usage)
- * against its per-minute and daily limits.
+ * API the units of the current minute and of the quota day (every process's, from
+ * google_project_usage) against its per-minute and daily limits, with the thresholds it spent;
+ * and the customers waiting for authorisation. The customers to move are found by a search
+ * (searchProjectCustomers), not listed: an installation has thousands.
  */
 export async function projectsHealth(
-  deps: Pick<CustomersDeps, 'db' | 'googleProjects'>,
+  deps: Pick<CustomersDeps, 'db' | 'googleProjects' | 'clock'>,
   actor: Actor,
   quotaLimits: Config['google']['quotaLimits'],
 ): Promise<z.infer<typeof projectsHealthSchema>> {
   authorize(actor, 'vendor.health.read', { kind: 'vendor' });
   const projects = deps.googleProjects();
-  const [counts, usage, bound] = await Promise.all([
-    customersPerProject(deps),
-    projectUsageToday(deps.db),
-    deps.db
-      .select({
-        id: customerConnections.customerId,
-        domain: customerColumn(customerConnections.customerId, 'domain'),
-        project: customerConnections.googleProject,
-        authorization: customerConnections.authorizationStatus,
-      })
-      .from(customerConnections),
-  ]);
+  const nowMs = deps.clock.now().getTime();
   const daily = dailyThresholds(quotaLimits);
+  const notAuthorized = sql`${customerConnections.authorizationStatus} <> 'authorized'`;
+  const [counts, usage, spent, waiting, [{ waitingTotal } = { waitingTotal: 0 }]] = await Promise.all([
+    customersPerProject(deps),
+    projectUsageToday(deps.db, nowMs),
+    spentProjectQuotas(deps.db, daily, nowMs),
+    boundCustomers(deps.db, notAuthorized, WAITING_LISTED),
+    deps.db.select({ waitingTotal: sql<number>`count(*)::int` }).from(customerConnections).where(notAuthorized),
+  ]);
   const finite = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value : null);
+  const defaultProject = projects[0]?.id ?? null;
   return {
+    quotaDay: { day: quotaDay(nowMs), resetsAt: quotaDayResetsAt(nowMs).toISOString() },
     projects: projects.map((project) => ({
       id: project.id,
       clientId: project.clientId,
@@ -302,14 +374,56 @@ export async function projectsHealth(
           dailyLimit: finite(daily[api]),
         };
       }),
+      spent: spent
+        .filter((entry) => entry.project === project.id)
+        .map((entry) => ({ api: entry.api, resetsAt: entry.resetsAt.toISOString(), reason: entry.reason })),
     })),
-    customers: bound
-      .map((row) => ({
-        id: row.id,
-        domain: row.domain ?? row.id,
-        project: row.project ?? projects[0]?.id ?? null,
-        authorization: row.authorization,
-      }))
-      .sort((a, b) => a.domain.localeCompare(b.domain)),
+    waiting: waiting.map((row) => ({ ...row, project: row.project ?? defaultProject })),
+    waitingTotal: Number(waitingTotal),
   };
+}
+
+/** Connected customers matching `where`, by domain, at most `limit`. */
+async function boundCustomers(db: Db, where: SQL, limit: number) {
+  const domain = customerColumn(customerConnections.customerId, 'domain');
+  const rows = await db
+    .select({
+      id: customerConnections.customerId,
+      domain,
+      name: customerColumn(customerConnections.customerId, 'name'),
+      project: customerConnections.googleProject,
+      authorization: customerConnections.authorizationStatus,
+    })
+    .from(customerConnections)
+    .where(where)
+    .orderBy(asc(domain), asc(customerConnections.customerId))
+    .limit(limit);
+  return rows.map((row) => ({ ...row, domain: row.domain ?? row.id, name: row.name ?? row.domain ?? row.id }));
+}
+
+export const projectCustomersQuery = z.strictObject({
+  q: z.string().trim().min(1, 'type part of a domain or a name').max(200, 'at most 200 characters'),
+  limit: z.coerce.number().int('must be a whole number').min(1).max(50).default(20),
+});
+
+export const projectCustomersSchema = z.object({ customers: z.array(boundCustomerSchema) });
+
+/**
+ * The connected customers whose domain or name contains `q` (case-insensitive), by domain, at
+ * most `limit` (20, at most 50): the Move picker of Installation health › Cloud projects.
+ */
+export async function searchProjectCustomers(
+  deps: Pick<CustomersDeps, 'db' | 'googleProjects'>,
+  actor: Actor,
+  query: z.infer<typeof projectCustomersQuery>,
+): Promise<z.infer<typeof projectCustomersSchema>> {
+  authorize(actor, 'vendor.health.read', { kind: 'vendor' });
+  const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+  const matches = or(
+    sql`lower(${customerColumn(customerConnections.customerId, 'domain')}) like ${pattern}`,
+    sql`lower(${customerColumn(customerConnections.customerId, 'name')}) like ${pattern}`,
+  ) as SQL;
+  const defaultProject = deps.googleProjects()[0]?.id ?? null;
+  const rows = await boundCustomers(deps.db, matches, query.limit);
+  return { customers: rows.map((row) => ({ ...row, project: row.project ?? defaultProject })) };
 }

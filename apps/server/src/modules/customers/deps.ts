@@ -3,6 +3,7 @@
 
 import type { GoogleClient } from '@safehold/google';
 import type { Clock } from '../../clock.ts';
+import type { Config } from '../../config/config.ts';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import type { Logger } from '../../logger.ts';
@@ -53,6 +54,8 @@ export interface CustomersDeps {
   googleClientId(project?: string | null): string;
   /** The installation's Cloud projects in configuration order (empty: no key configured). */
   googleProjects(): GoogleProject[];
+  /** The Google settings (quota limits, keys) as configured now: the project-quota condition reads them. */
+  googleSettings(): Config['google'];
   hooks: CustomerHooks;
 }
 
@@ -85,6 +88,7 @@ export function createCustomersDeps(ctx: AppContext, options: CustomersDepsOptio
     google: options.google ?? googleClientFactory(ctx),
     googleClientId: options.googleClientId ?? ((project) => serviceAccountClientId(ctx.config.google, project)),
     googleProjects: () => configuredGoogleProjects(ctx.config.google),
+    googleSettings: () => ctx.config.google,
     hooks: options.hooks,
   };
 }

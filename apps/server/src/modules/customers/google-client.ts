@@ -13,6 +13,7 @@ import {
   systemClock,
 } from '@safehold/google';
 import { eq } from 'drizzle-orm';
+import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config/config.ts';
 import {
   type LoadedServiceAccountKey,
@@ -138,6 +139,8 @@ export interface GoogleClientContext {
   logger: Logger;
   metrics?: Metrics;
   database?: Pick<Database, 'kind' | 'db'>;
+  /** The clock of the quota day (google_project_usage); unset: the system's. */
+  clock?: Clock;
 }
 
 /**
@@ -156,13 +159,21 @@ function projectUsageOf(ctx: GoogleClientContext): ProjectUsage | undefined {
   if (!ctx.database) return undefined;
   let usage = usages.get(ctx.config);
   if (!usage) {
-    usage = createProjectUsage(ctx.database.db, dailyThresholds(ctx.config.google.quotaLimits));
+    const clock = ctx.clock;
+    usage = createProjectUsage(
+      ctx.database.db,
+      dailyThresholds(ctx.config.google.quotaLimits),
+      clock ? () => clock.now().getTime() : undefined,
+    );
     usages.set(ctx.config, usage);
   }
   return usage;
 }
 
-/** Adds what this process spent to the daily counters now (tests; otherwise about once a second). */
+/**
+ * Adds what this process spent to the daily counters now (otherwise about once a second): tests,
+ * and the shutdown of `safehold start` and `worker` (runtime.close), so no spent unit is lost.
+ */
 export async function flushGoogleUsage(ctx: GoogleClientContext): Promise<void> {
   await usages.get(ctx.config)?.flush();
 }

@@ -26,6 +26,8 @@ export {
   customersPerProject,
   moveCustomerToProject,
   projectForDomain,
+  projectQuotaWaits,
+  serviceApi,
 } from './cloud-projects.ts';
 export { type ConnectResult, connectCustomer } from './connect.ts';
 export {
@@ -47,6 +49,7 @@ export { requestDirectorySync, type SyncReport, syncDirectory } from './director
 export {
   createInstallationGoogleClient,
   customerGoogleClient,
+  flushGoogleUsage,
   type GoogleClientFactory,
   googleClientFactory,
   googleProjects,
@@ -86,6 +89,12 @@ export {
   usersToBackUp,
   usersToBackUpAmong,
 } from './overview.ts';
+export {
+  isProjectQuotaReason,
+  PROJECT_QUOTA_REASON_LIKE,
+  ProjectQuotaSpentError,
+  type SpentProjectQuota,
+} from './project-usage.ts';
 export { type PurgeReport, purgeExpiredLicenses } from './purge.ts';
 export { createCustomersModule } from './routes.ts';
 export {

@@ -16,6 +16,7 @@ import {
 } from '../tenancy/index.ts';
 import { type AccessControls, accessControlsOf } from './access-controls.ts';
 import { delegationFix } from './authorization.ts';
+import { projectQuotaWaits } from './cloud-projects.ts';
 import type { CustomersDeps } from './deps.ts';
 import { type SeatSummary, seatSummary } from './licensing.ts';
 import { getConnection } from './store.ts';
@@ -39,6 +40,8 @@ export interface CustomerOverview {
   lastSync: { startedAt: string | null; completedAt: string | null; error: string | null };
   /** Settings › Access controls: what end users may do with their own backups. */
   accessControls: AccessControls;
+  /** Daily quotas its Cloud project spent today: those backups wait until `resetsAt` (midnight Pacific). */
+  projectQuota: Array<{ api: string; resetsAt: string; reason: string }>;
 }
 
 /** GET /api/customer: the tenant as its signed-in member sees it, with the member's own role. */
@@ -46,13 +49,19 @@ export interface OwnCustomerOverview extends CustomerOverview {
   role: CustomerRole;
 }
 
-export async function customerOverview(
-  deps: Pick<CustomersDeps, 'db' | 'clock'>,
-  customerId: string,
-): Promise<CustomerOverview> {
+type OverviewDeps = Pick<CustomersDeps, 'db' | 'clock'> & Partial<Pick<CustomersDeps, 'googleSettings'>>;
+
+export async function customerOverview(deps: OverviewDeps, customerId: string): Promise<CustomerOverview> {
   const customer = await getCustomer(deps.db, customerId);
   if (!customer) throw notFound('The customer');
   const connection = await getConnection(deps.db, customerId);
+  const waits = deps.googleSettings
+    ? ((
+        await projectQuotaWaits({ db: deps.db, clock: deps.clock, config: { google: deps.googleSettings() } }, [
+          customerId,
+        ])
+      ).get(customerId) ?? [])
+    : [];
   return {
     id: customer.id,
     domain: customer.domain,
@@ -76,6 +85,11 @@ export async function customerOverview(
       error: connection?.lastSyncError ?? null,
     },
     accessControls: accessControlsOf(customer),
+    projectQuota: waits.map((wait) => ({
+      api: wait.api,
+      resetsAt: wait.resetsAt.toISOString(),
+      reason: wait.reason,
+    })),
   };
 }
 
@@ -85,10 +99,7 @@ export async function customerOverview(
  * (seat counts, the Google connection's state), so every member gets the same overview, and
  * their own role to choose the console they see.
  */
-export async function ownCustomerOverview(
-  deps: Pick<CustomersDeps, 'db' | 'clock'>,
-  actor: Actor,
-): Promise<OwnCustomerOverview> {
+export async function ownCustomerOverview(deps: OverviewDeps, actor: Actor): Promise<OwnCustomerOverview> {
   // A partner user in a partner session sees the console of the customer it opened (issue 18 §2).
   if (actor.kind === 'partner' && actor.partnerSession) {
     const { customerId } = actor.partnerSession;
@@ -102,7 +113,7 @@ export async function ownCustomerOverview(
 }
 
 /** Every tenant of the installation, for operators at the command line. */
-export async function listCustomers(deps: Pick<CustomersDeps, 'db' | 'clock'>): Promise<CustomerOverview[]> {
+export async function listCustomers(deps: OverviewDeps): Promise<CustomerOverview[]> {
   const result: CustomerOverview[] = [];
   for (const id of await customerIdsByDomain(deps.db)) result.push(await customerOverview(deps, id));
   return result;

@@ -1,16 +1,98 @@
 // Google's per-project daily thresholds (GOOGLE-APIS.md, since 2026: Gmail 80M units, Drive 400M
 // units, Calendar 1M requests per project and day), kept across every process of the
-// installation: units are counted in google_project_usage per (project, API, UTC day). Each
+// installation: units are counted in google_project_usage per (project, API, day), the day being
+// Google's quota day, which starts at midnight Pacific time (America/Los_Angeles). Each
 // process adds what it spent about once a second (one statement per project and API, not one
 // per call) and reads the total back; a call that would pass the day's threshold is refused
 // before it reaches Google, with an error that says why and until when — so a spent project's
 // customers stop at once instead of meeting a storm of 403s. Between two refreshes a process may
 // overshoot by about a second of its own calls (docs/deployment.md "Several Cloud projects").
-import { GoogleApiError, type GoogleApiName, type QuotaManager } from '@safehold/google';
-import { and, eq, sql } from 'drizzle-orm';
+import type { GoogleApiName, QuotaManager } from '@safehold/google';
+import { and, eq, gte, inArray, or, sql } from 'drizzle-orm';
 import type { Config } from '../../config/config.ts';
 import type { Db } from '../../db/database.ts';
+import { AppError } from '../../http/errors.ts';
 import { googleProjectUsage } from './tables.ts';
+
+/** Google's daily quotas reset at midnight in this zone (DST included), not at UTC midnight. */
+export const QUOTA_TIME_ZONE = 'America/Los_Angeles';
+
+const quotaDayFormat = new Intl.DateTimeFormat('en-CA', {
+  timeZone: QUOTA_TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+function pacificParts(ms: number): { day: string; hour: number; minute: number } {
+  const parts = Object.fromEntries(quotaDayFormat.formatToParts(ms).map((part) => [part.type, part.value]));
+  return { day: `${parts.year}-${parts.month}-${parts.day}`, hour: Number(parts.hour), minute: Number(parts.minute) };
+}
+
+/** Google's quota day of an instant: its date in Pacific time, YYYY-MM-DD. */
+export function quotaDay(ms: number): string {
+  return pacificParts(ms).day;
+}
+
+/**
+ * When the quota day of `ms` ends: the next midnight in Pacific time. Midnight is never skipped
+ * or repeated there (the clocks change at 02:00), so it is 07:00 or 08:00 UTC of the next date.
+ */
+export function quotaDayResetsAt(ms: number): Date {
+  const [year, month, day] = quotaDay(ms).split('-').map(Number) as [number, number, number];
+  for (const utcHour of [7, 8]) {
+    const candidate = Date.UTC(year, month - 1, day + 1, utcHour);
+    const local = pacificParts(candidate);
+    if (local.hour === 0 && local.minute === 0) return new Date(candidate);
+  }
+  throw new Error(`no Pacific midnight after ${new Date(ms).toISOString()}`);
+}
+
+const apiLabels: Record<GoogleApiName, string> = {
+  gmail: 'Gmail',
+  drive: 'Drive',
+  calendar: 'Calendar',
+  people: 'People',
+  directory: 'Directory',
+};
+
+/** What a customer of a spent project is told (runs, on-demand refusals, status, health). */
+export function projectQuotaReason(project: string, api: GoogleApiName): string {
+  return `Google Cloud project ${project} has used its daily ${apiLabels[api]} quota; backups resume after 00:00 Pacific`;
+}
+
+/** Whether a run's error is projectQuotaReason's: a wait for the quota day, not a failure. */
+export function isProjectQuotaReason(text: string | null | undefined): boolean {
+  return /^Google Cloud project \S+ has used its daily \w+ quota; backups resume after 00:00 Pacific/.test(text ?? '');
+}
+
+/** The SQL LIKE pattern of projectQuotaReason (for queries over run errors). */
+export const PROJECT_QUOTA_REASON_LIKE =
+  'Google Cloud project % has used its daily % quota; backups resume after 00:00 Pacific%';
+
+/**
+ * A call refused because its project spent the day's threshold. Not a GoogleApiError: the
+ * backup handlers, which fail one item on a Google error and go on, let it end the whole run
+ * (every further call of the project would be refused as well); a route answers it as 503.
+ */
+export class ProjectQuotaSpentError extends AppError {
+  override name = 'ProjectQuotaSpentError';
+  readonly project: string;
+  readonly api: GoogleApiName;
+  readonly resetsAt: Date;
+
+  constructor(project: string, api: GoogleApiName, resetsAt: Date, nowMs: number) {
+    super('unavailable', projectQuotaReason(project, api), {
+      headers: { 'retry-after': String(Math.max(1, Math.ceil((resetsAt.getTime() - nowMs) / 1000))) },
+    });
+    this.project = project;
+    this.api = api;
+    this.resetsAt = resetsAt;
+  }
+}
 
 /** Google's published daily thresholds per project (units; Calendar counts requests, one unit each). */
 export const defaultDailyThresholds: Record<GoogleApiName, number> = {
@@ -35,6 +117,8 @@ export function dailyThresholds(limits: Config['google']['quotaLimits']): Record
 const REFRESH_MS = 1000;
 
 interface Counter {
+  /** The quota day `total` belongs to. */
+  day: string;
   /** Units spent here and not yet added to the table. */
   pending: number;
   /** The table's total for the day, as last read (this process's flushed units included). */
@@ -48,6 +132,8 @@ export interface ProjectUsage {
   spend(project: string, api: GoogleApiName, units: number): Promise<void>;
   /** Adds what this process spent to the table now (tests; shutdown). */
   flush(): Promise<void>;
+  /** Units spent here and not yet in the table (tests). */
+  pending(): number;
 }
 
 export function createProjectUsage(
@@ -72,8 +158,8 @@ export function createProjectUsage(
   async function refresh(project: string, api: GoogleApiName, counter: Counter): Promise<void> {
     const units = counter.pending;
     counter.pending = 0;
+    const day = quotaDay(now());
     try {
-      const day = sql`to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD')`;
       const minute = sql`date_trunc('minute', clock_timestamp())`;
       if (units > 0) {
         const [row] = await db
@@ -103,6 +189,7 @@ export function createProjectUsage(
           );
         counter.total = row?.units ?? 0;
       }
+      counter.day = day;
       counter.readAt = now();
     } catch (error) {
       counter.pending += units;
@@ -114,18 +201,48 @@ export function createProjectUsage(
     const key = `${project}|${api}`;
     let counter = counters.get(key);
     if (!counter) {
-      counter = { pending: 0, total: 0, readAt: Number.NEGATIVE_INFINITY, refreshing: null };
+      counter = { day: '', pending: 0, total: 0, readAt: Number.NEGATIVE_INFINITY, refreshing: null };
       counters.set(key, counter);
     }
     return counter;
   }
 
   async function fresh(project: string, api: GoogleApiName, counter: Counter): Promise<void> {
-    if (now() - counter.readAt < REFRESH_MS) return;
+    // A new quota day (midnight Pacific) starts from the table's count of that day at once.
+    if (now() - counter.readAt < REFRESH_MS && counter.day === quotaDay(now())) return;
     counter.refreshing ??= refresh(project, api, counter).finally(() => {
       counter.refreshing = null;
     });
     await counter.refreshing;
+  }
+
+  /**
+   * A refused call marks the project spent for the day in the table (its count raised to the
+   * threshold, what is left being too little for the call): every process, the scheduler and
+   * Installation health see it at once. Best effort — the refusal stands either way.
+   */
+  async function markSpent(project: string, api: GoogleApiName, threshold: number, counter: Counter): Promise<void> {
+    if (counter.total >= threshold) return;
+    try {
+      await usage.flush();
+      await db
+        .insert(googleProjectUsage)
+        .values({
+          project,
+          api,
+          day: quotaDay(now()),
+          units: threshold,
+          minuteStart: sql`date_trunc('minute', clock_timestamp())`,
+          minuteUnits: 0,
+        })
+        .onConflictDoUpdate({
+          target: [googleProjectUsage.project, googleProjectUsage.api, googleProjectUsage.day],
+          set: { units: sql`greatest(${googleProjectUsage.units}, excluded.units)` },
+        });
+      counter.total = Math.max(counter.total, threshold);
+    } catch {
+      // The next refresh reads the count again.
+    }
   }
 
   const usage: ProjectUsage = {
@@ -135,14 +252,8 @@ export function createProjectUsage(
       const counter = counterOf(project, api);
       await fresh(project, api, counter);
       if (counter.total + counter.pending + units > threshold) {
-        throw new GoogleApiError({
-          status: 403,
-          reason: 'projectDailyThresholdReached',
-          message:
-            `The Cloud project ${project} has spent today's ${api} threshold (${threshold} units, ` +
-            'GOOGLE_QUOTA_LIMITS perProjectPerDay): its customers wait until the next UTC day',
-          operation: api,
-        });
+        await markSpent(project, api, threshold, counter);
+        throw new ProjectQuotaSpentError(project, api, quotaDayResetsAt(now()), now());
       }
       counter.pending += units;
       scheduleFlush();
@@ -153,6 +264,11 @@ export function createProjectUsage(
         const [project = '', api = ''] = key.split('|');
         await refresh(project, api as GoogleApiName, counter);
       }
+    },
+    pending() {
+      let units = 0;
+      for (const counter of counters.values()) units += counter.pending;
+      return units;
     },
   };
   return usage;
@@ -169,9 +285,10 @@ export function withDailyThresholds(manager: QuotaManager, project: string, usag
   };
 }
 
-/** Today's and this minute's units per (project, API), for the vendor's Installation health. */
+/** Today's (the quota day's) and this minute's units per (project, API), for the vendor's Installation health. */
 export async function projectUsageToday(
   db: Db,
+  nowMs: number,
 ): Promise<Array<{ project: string; api: string; unitsToday: number; unitsThisMinute: number }>> {
   const rows = await db
     .select({
@@ -182,6 +299,44 @@ export async function projectUsageToday(
         then ${googleProjectUsage.minuteUnits} else 0 end`,
     })
     .from(googleProjectUsage)
-    .where(eq(googleProjectUsage.day, sql`to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD')`));
+    .where(eq(googleProjectUsage.day, quotaDay(nowMs)));
   return rows.map((row) => ({ ...row, unitsThisMinute: Number(row.unitsThisMinute) }));
+}
+
+/** A project that spent an API's daily threshold: its customers' backups of that API wait until `resetsAt`. */
+export interface SpentProjectQuota {
+  project: string;
+  api: GoogleApiName;
+  resetsAt: Date;
+  reason: string;
+}
+
+/** The (project, API) pairs whose count of the current quota day reached its threshold. */
+export async function spentProjectQuotas(
+  db: Db,
+  thresholds: Record<GoogleApiName, number>,
+  nowMs: number,
+  projects?: readonly string[],
+): Promise<SpentProjectQuota[]> {
+  const limited = (Object.keys(thresholds) as GoogleApiName[]).filter((api) => Number.isFinite(thresholds[api]));
+  if (limited.length === 0 || projects?.length === 0) return [];
+  const rows = await db
+    .select({ project: googleProjectUsage.project, api: googleProjectUsage.api })
+    .from(googleProjectUsage)
+    .where(
+      and(
+        eq(googleProjectUsage.day, quotaDay(nowMs)),
+        projects ? inArray(googleProjectUsage.project, [...projects]) : undefined,
+        or(
+          ...limited.map((api) => and(eq(googleProjectUsage.api, api), gte(googleProjectUsage.units, thresholds[api]))),
+        ),
+      ),
+    );
+  const resetsAt = quotaDayResetsAt(nowMs);
+  return rows.map((row) => ({
+    project: row.project,
+    api: row.api as GoogleApiName,
+    resetsAt,
+    reason: projectQuotaReason(row.project, row.api as GoogleApiName),
+  }));
 }

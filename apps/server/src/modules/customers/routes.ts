@@ -23,8 +23,11 @@ import {
   checkAuthorization,
   moveCustomerToProject,
   moveProjectBody,
+  projectCustomersQuery,
+  projectCustomersSchema,
   projectsHealth,
   projectsHealthSchema,
+  searchProjectCustomers,
 } from './cloud-projects.ts';
 import { type CustomersDeps, type CustomersModuleOptions, createCustomersDeps } from './deps.ts';
 import { requestDirectorySync } from './directory-sync.ts';
@@ -348,6 +351,21 @@ function registerCloudProjectRoutes(
       },
     },
     async (request) => projectsHealth(deps, requireActor(request), quotaLimits()),
+  );
+
+  app.get(
+    '/api/vendor/google-projects/customers',
+    {
+      schema: {
+        tags,
+        summary:
+          'Installation health › Cloud projects: connected customers whose domain or name contains `q`, with their project (the Move picker; at most `limit`, 20 by default, 50 at most)',
+        security,
+        querystring: projectCustomersQuery,
+        response: { 200: projectCustomersSchema },
+      },
+    },
+    async (request) => searchProjectCustomers(deps, requireActor(request), request.query),
   );
 
   app.put(

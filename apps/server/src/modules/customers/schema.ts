@@ -49,6 +49,11 @@ export const customerOverviewSchema = z.object({
     error: z.string().nullable(),
   }),
   accessControls: accessControlsSchema,
+  /**
+   * The daily quotas the customer's Google Cloud project spent today: its backups of those APIs
+   * wait until `resetsAt` (midnight Pacific), and are not failures. Empty: none.
+   */
+  projectQuota: z.array(z.object({ api: z.string(), resetsAt: z.string(), reason: z.string() })),
 });
 
 export const ownCustomerOverviewSchema = customerOverviewSchema.extend({

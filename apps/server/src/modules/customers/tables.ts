@@ -166,7 +166,8 @@ export const googleQuotaCallers = pgTable(
 );
 
 /**
- * Units each Cloud project spent on each API per UTC day, and in the current minute (issue 20:
+ * Units each Cloud project spent on each API per quota day (Google's: midnight to midnight
+ * Pacific time), and in the current minute (issue 20:
  * Google's per-project daily thresholds): project-usage.ts adds every process's spending here
  * about once a second and refuses calls once a day's threshold is reached.
  */
@@ -175,7 +176,7 @@ export const googleProjectUsage = pgTable(
   {
     project: text('project').notNull(),
     api: text('api').notNull(),
-    /** The UTC day (the database's clock), as YYYY-MM-DD. */
+    /** Google's quota day (the date in America/Los_Angeles, the processes' clock), as YYYY-MM-DD. */
     day: text('day').notNull(),
     units: doublePrecision('units').notNull().default(0),
     /** The minute `minute_units` counts (the database's clock, truncated to the minute). */
