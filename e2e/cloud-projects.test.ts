@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { startEmulator } from '@safehold/emulator';
 import { eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
-import { quotaDay } from '../apps/server/src/modules/customers/project-usage.ts';
+import { quotaDay } from '../apps/server/src/modules/customers/index.ts';
 import { customerConnections, googleProjectUsage } from '../apps/server/src/modules/customers/tables.ts';
 import { seedStaffUser } from '../apps/server/src/testing/browser.ts';
 import { seedCustomer, signedInSession } from '../apps/server/src/testing/tenants.ts';

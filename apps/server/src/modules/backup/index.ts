@@ -29,6 +29,7 @@ export {
 export { backupCustomerHooks, tenantRepositoryStorage } from './customer-hooks.ts';
 export { getBackupSummary, listUserBackups } from './dashboard.ts';
 export { listSharedDriveSubjects } from './directory-subjects.ts';
+export { type NoticeReport, notifyBackupFailures } from './failure-notices.ts';
 export { GMAIL_BATCH } from './gmail-backup.ts';
 export {
   calendarsAsOf,
@@ -82,7 +83,13 @@ export {
 export { backupModule } from './routes.ts';
 export { AUTHORISATION_LOST_REASON, type RunSourceOptions } from './run-source.ts';
 export { type RunningLeaseHolder, runningLeaseHolders } from './running-leases.ts';
-export { backupWindowSchema, getBackupWindow, scheduleBackupJobs, setBackupWindow } from './schedule.ts';
+export {
+  backupWindowSchema,
+  getBackupWindow,
+  scheduleBackupJobs,
+  scheduleDueBackups,
+  setBackupWindow,
+} from './schedule.ts';
 export { chunks, errorReason, forEachLimited } from './service-context.ts';
 export { listSharedDrives, type SharedDriveEntry, sharedDriveName, sharedDriveNames } from './shared-drives.ts';
 export {

@@ -13,10 +13,15 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { openRuntime } from '../../runtime.ts';
 import { runRow, startTestBackup } from '../../testing/backup.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
-import { defineBackupJobs } from '../backup/backup-jobs.ts';
-import { notifyBackupFailures } from '../backup/failure-notices.ts';
-import { backupCustomerHooks, customersWithPartialRuns, setBackupWindow, startBackup } from '../backup/index.ts';
-import { scheduleDueBackups } from '../backup/schedule.ts';
+import {
+  backupCustomerHooks,
+  customersWithPartialRuns,
+  defineBackupJobs,
+  notifyBackupFailures,
+  scheduleDueBackups,
+  setBackupWindow,
+  startBackup,
+} from '../backup/index.ts';
 import { backupRuns, backupSources } from '../backup/tables.ts';
 import type { Actor } from '../policy/index.ts';
 import {

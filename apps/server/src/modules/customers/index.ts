@@ -93,6 +93,7 @@ export {
   isProjectQuotaReason,
   PROJECT_QUOTA_REASON_LIKE,
   ProjectQuotaSpentError,
+  quotaDay,
   type SpentProjectQuota,
 } from './project-usage.ts';
 export { type PurgeReport, purgeExpiredLicenses } from './purge.ts';
