@@ -43,6 +43,12 @@ function parseHeaderLines(block: string): Headers {
   return headers;
 }
 
+/** The text without one final CRLF or LF (a string test: a message's part is ~100 KB). */
+function withoutFinalLineBreak(text: string): string {
+  if (text.endsWith('\r\n')) return text.slice(0, -2);
+  return text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
 /** Splits a multipart/mixed batch answer into its HTTP responses. */
 export function parseBatchResponse(contentType: string | null, text: string): BatchPart[] {
   const boundary = /boundary="?([^";]+)"?/i.exec(contentType ?? '')?.[1];
@@ -61,7 +67,7 @@ export function parseBatchResponse(contentType: string | null, text: string): Ba
       contentId,
       status: Number(status),
       headers: parseHeaderLines(headerLines.join('\n')),
-      body: body.replace(/\r?\n$/, ''),
+      body: withoutFinalLineBreak(body),
     });
   }
   return parts;
