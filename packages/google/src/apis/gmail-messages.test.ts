@@ -43,7 +43,10 @@ test('a raw message that is not base64url is a shape error naming the field', ()
     internalDate: '1767225600000',
     sizeEstimate: 3,
   };
-  const ok = rawMessageSchema.safeParse({ ...message, raw: Buffer.from('Subject: x\r\n\r\nbody').toString('base64url') });
+  const ok = rawMessageSchema.safeParse({
+    ...message,
+    raw: Buffer.from('Subject: x\r\n\r\nbody').toString('base64url'),
+  });
   assert.ok(ok.success);
   assert.equal(ok.data.raw.toString(), 'Subject: x\r\n\r\nbody');
   const bad = rawMessageSchema.safeParse({ ...message, raw: 'U3Vi+amVjdA/' });

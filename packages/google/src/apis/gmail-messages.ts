@@ -42,13 +42,11 @@ export function decodeBase64url(text: string): Buffer | undefined {
   return BASE64URL.test(text) ? bytes : undefined;
 }
 
-export const rawMessageSchema = minimalMessageSchema
-  .extend({ raw: z.string() })
-  .transform(({ raw, ...rest }, ctx) => {
-    const bytes = decodeBase64url(raw);
-    if (bytes) return { ...rest, raw: bytes };
-    ctx.addIssue({ code: 'custom', message: 'expected base64url', path: ['raw'], input: raw });
-    return z.NEVER;
-  });
+export const rawMessageSchema = minimalMessageSchema.extend({ raw: z.string() }).transform(({ raw, ...rest }, ctx) => {
+  const bytes = decodeBase64url(raw);
+  if (bytes) return { ...rest, raw: bytes };
+  ctx.addIssue({ code: 'custom', message: 'expected base64url', path: ['raw'], input: raw });
+  return z.NEVER;
+});
 /** A message as messages.get?format=raw answers it, `raw` decoded to the RFC 822 bytes. */
 export type GmailRawMessage = z.output<typeof rawMessageSchema>;
