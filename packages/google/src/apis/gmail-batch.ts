@@ -44,6 +44,18 @@ function parseHeaderLines(block: string): Headers {
   return headers;
 }
 
+// A part holds a whole message (~100 KB of JSON): its line breaks are cut off by string tests
+// and slices (a slice shares the text; a regular-expression replace copied every part).
+function withoutFirstLineBreak(text: string): string {
+  if (text.startsWith('\r\n')) return text.slice(2);
+  return text.startsWith('\n') ? text.slice(1) : text;
+}
+
+function withoutFinalLineBreak(text: string): string {
+  if (text.endsWith('\r\n')) return text.slice(0, -2);
+  return text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
 /** Splits a multipart/mixed batch answer into its HTTP responses. */
 export function parseBatchResponse(contentType: string | null, text: string): BatchPart[] {
   const boundary = /boundary="?([^";]+)"?/i.exec(contentType ?? '')?.[1];
@@ -51,7 +63,7 @@ export function parseBatchResponse(contentType: string | null, text: string): Ba
   const parts: BatchPart[] = [];
   for (const chunk of text.split(`--${boundary}`).slice(1)) {
     if (chunk.startsWith('--')) break;
-    const [outerHead, inner] = splitHead(chunk.replace(/^\r?\n/, ''));
+    const [outerHead, inner] = splitHead(withoutFirstLineBreak(chunk));
     const contentId = parseHeaderLines(outerHead).get('content-id') ?? undefined;
     const [responseHead, body] = splitHead(inner);
     const [statusLine = '', ...headerLines] = responseHead.split(/\r?\n/);
@@ -62,7 +74,7 @@ export function parseBatchResponse(contentType: string | null, text: string): Ba
       contentId,
       status: Number(status),
       headers: parseHeaderLines(headerLines.join('\n')),
-      body: body.replace(/\r?\n$/, ''),
+      body: withoutFinalLineBreak(body),
     });
   }
   return parts;

@@ -23,8 +23,30 @@ export const metadataMessageSchema = minimalMessageSchema.extend({
 });
 export type GmailMessageMetadata = z.infer<typeof metadataMessageSchema>;
 
-export const rawMessageSchema = minimalMessageSchema
-  .extend({ raw: z.string().regex(/^[A-Za-z0-9_=-]*$/, 'expected base64url') })
-  .transform(({ raw, ...rest }) => ({ ...rest, raw: Buffer.from(raw, 'base64url') }));
+const BASE64URL = /^[A-Za-z0-9_=-]*$/;
+
+/**
+ * The bytes of a base64url text (`=` padding allowed), or undefined when it has a character
+ * outside that alphabet. Node's decoder skips such characters (and takes `+` and `/` too), so
+ * the text is checked: re-encoding the bytes gives the text back, padding aside, exactly when
+ * it is canonical base64url — a copy and a compare, about a third of the regular expression
+ * over every character (docs/benchmarks.md, backup). Anything else (misplaced padding, unused
+ * low bits set) is judged by the regular expression as before: the same texts pass.
+ */
+export function decodeBase64url(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64url');
+  const encoded = bytes.toString('base64url');
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 61 /* = */ && text.length - end < 2) end -= 1;
+  if (encoded.length === end && encoded === (end === text.length ? text : text.slice(0, end))) return bytes;
+  return BASE64URL.test(text) ? bytes : undefined;
+}
+
+export const rawMessageSchema = minimalMessageSchema.extend({ raw: z.string() }).transform(({ raw, ...rest }, ctx) => {
+  const bytes = decodeBase64url(raw);
+  if (bytes) return { ...rest, raw: bytes };
+  ctx.addIssue({ code: 'custom', message: 'expected base64url', path: ['raw'], input: raw });
+  return z.NEVER;
+});
 /** A message as messages.get?format=raw answers it, `raw` decoded to the RFC 822 bytes. */
 export type GmailRawMessage = z.output<typeof rawMessageSchema>;
