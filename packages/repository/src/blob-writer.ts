@@ -47,7 +47,10 @@ interface NewBlob {
 
 export class BlobWriter {
   private readonly deps: BlobWriterDeps;
-  /** The open pack: streamed into the backend where it can (`Backend.create`), else in memory. */
+  /**
+   * The open pack: streamed into the backend where it can (`Backend.create`: a temporary file on
+   * the filesystem, visible as a pack only once flush() or a full pack commits it), else in memory.
+   */
   private packer: PackBuilder | PackStream | undefined;
   /** Ids sealed or in an unwritten pack: stored by this writer, not yet in the index. */
   private readonly pending = new Set<string>();
