@@ -137,7 +137,11 @@ describe('write path (BlobWriter)', () => {
     };
     spy.create = async (name) => {
       const inner = await backend.create!(name);
-      return { ...inner, write: (parts) => (writes.push(parts.length), inner.write(parts)) } satisfies ObjectWriter;
+      const write: ObjectWriter['write'] = (parts) => {
+        writes.push(parts.length);
+        return inner.write(parts);
+      };
+      return { ...inner, write } satisfies ObjectWriter;
     };
     const blobs = writer({ backend: spy, packSize: 8 * 1024 * 1024 });
     for (let n = 0; n < 12; n++) await blobs.putMail(mail(`big${n}`, randomBytes(192 * 1024).toString('base64')));
