@@ -93,6 +93,14 @@ const safeholdOut = join(work, 'safehold-restore');
 const resticOut = join(work, 'restic-restore');
 const node = process.execPath;
 const bin = join(root, 'packages/repository/bin/safehold-repo.js');
+// Run the bin as its shebang does (`#!/usr/bin/env -S node <flags>`), with this Node.
+const binFlags = (
+  readFileSync(bin, 'utf8')
+    .split('\n')[0]!
+    .match(/^#!.*?\bnode\b(.*)$/)?.[1] ?? ''
+)
+  .split(/\s+/)
+  .filter(Boolean);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // The machine may be shared: each run backs up and restores with both tools, alternating, into
@@ -122,13 +130,13 @@ const moveAside = (dir: string): void => {
 for (let run = 0; run < runs; run++) {
   for (const dir of [safeholdRepo, resticRepo, safeholdOut, resticOut]) moveAside(dir);
   spawnSync('sync');
-  timed(node, [bin, 'init', '--repo', safeholdRepo]);
+  timed(node, [...binFlags, bin, 'init', '--repo', safeholdRepo]);
   timed('restic', ['init', '--repo', resticRepo]);
   const order = run % 2 === 0 ? ['safehold', 'restic'] : ['restic', 'safehold'];
   for (const tool of order) {
     process.stderr.write(`run ${run + 1}/${runs}: ${tool} backup\n`);
     if (tool === 'safehold') {
-      const timing = timed(node, [bin, 'put-mail', '--repo', safeholdRepo, corpus, '--json']);
+      const timing = timed(node, [...binFlags, bin, 'put-mail', '--repo', safeholdRepo, corpus, '--json']);
       putResult = JSON.parse(timing.stdout);
       samples.safeholdBackup.push(timing);
     } else {
@@ -142,7 +150,7 @@ for (let run = 0; run < runs; run++) {
     process.stderr.write(`run ${run + 1}/${runs}: ${tool} restore\n`);
     if (tool === 'safehold') {
       samples.safeholdRestore.push(
-        timed(node, [bin, 'restore-mail', '--repo', safeholdRepo, '--to', safeholdOut, '--json']),
+        timed(node, [...binFlags, bin, 'restore-mail', '--repo', safeholdRepo, '--to', safeholdOut, '--json']),
       );
     } else {
       samples.resticRestore.push(timed('restic', ['restore', 'latest', '--repo', resticRepo, '--target', resticOut]));

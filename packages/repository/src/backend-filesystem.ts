@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import type { Backend, BackendObject } from './backend.ts';
+import type { Backend, BackendObject, ObjectWriter } from './backend.ts';
 import { RepositoryError } from './errors.ts';
 
 function isMissing(error: unknown): boolean {
@@ -108,32 +108,72 @@ export function createFilesystemBackend(root: string): Backend {
     }
   }
 
+  /** A temporary file in tmp/ that commit() fsyncs, renames to `name` and makes durable. */
+  async function createObject(name: string): Promise<Omit<ObjectWriter, 'write'> & { handle: FileHandle }> {
+    const target = join(root, name);
+    await ensureDir(tmpDir);
+    await ensureDir(dirname(target));
+    const tmp = join(tmpDir, `${randomBytes(16).toString('hex')}.tmp`);
+    const handle = await open(tmp, 'wx', 0o600);
+    let open_ = true;
+    const close = async (): Promise<void> => {
+      if (!open_) return;
+      open_ = false;
+      await handle.close();
+    };
+    return {
+      handle,
+      async commit() {
+        try {
+          await handle.sync();
+        } finally {
+          await close();
+        }
+        try {
+          await rename(tmp, target);
+        } catch (error) {
+          if (!isMissing(error)) throw error;
+          // The directory was removed behind our back (an operator cleaning up): create it again.
+          knownDirs.delete(dirname(target));
+          await ensureDir(dirname(target));
+          await rename(tmp, target);
+        }
+        await fsyncDir(dirname(target));
+      },
+      async abort() {
+        await close().catch(() => undefined);
+        await rm(tmp, { force: true });
+      },
+    };
+  }
+
   return {
     location: root,
     localPath: (name) => join(root, name),
     close: () => handles.closeAll(),
     async put(name, data) {
-      const target = join(root, name);
-      await ensureDir(tmpDir);
-      await ensureDir(dirname(target));
-      const tmp = join(tmpDir, `${randomBytes(16).toString('hex')}.tmp`);
-      const handle = await open(tmp, 'wx', 0o600);
+      const writer = await createObject(name);
       try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      try {
-        await rename(tmp, target);
+        await writer.handle.writeFile(data);
       } catch (error) {
-        if (!isMissing(error)) throw error;
-        // The directory was removed behind our back (an operator cleaning up): create it again.
-        knownDirs.delete(dirname(target));
-        await ensureDir(dirname(target));
-        await rename(tmp, target);
+        await writer.abort();
+        throw error;
       }
-      await fsyncDir(dirname(target));
+      await writer.commit();
+    },
+    async create(name) {
+      const writer = await createObject(name);
+      return {
+        async write(parts) {
+          const expected = parts.reduce((sum, part) => sum + part.byteLength, 0);
+          // libuv writes all of the parts (in IOV_MAX slices, resuming after short writes).
+          const { bytesWritten } = await writer.handle.writev(parts as Uint8Array[]);
+          if (bytesWritten !== expected)
+            throw new Error(`short write to ${name}: ${bytesWritten} of ${expected} bytes`);
+        },
+        commit: () => writer.commit(),
+        abort: () => writer.abort(),
+      };
     },
     async get(name, range) {
       const path = join(root, name);

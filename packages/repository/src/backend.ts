@@ -6,9 +6,25 @@ export interface BackendObject {
   size: number;
 }
 
+/** An object being written piece by piece (`Backend.create`). */
+export interface ObjectWriter {
+  /** Appends `parts` in order. One write at a time: wait for it before the next. */
+  write(parts: readonly Uint8Array[]): Promise<void>;
+  /** Makes the object visible under its name, whole and durable, as `put` would. */
+  commit(): Promise<void>;
+  /** Gives up: nothing becomes visible and the partial bytes are removed. */
+  abort(): Promise<void>;
+}
+
 export interface Backend {
   /** Stores a whole object atomically: readers see all of it or nothing. Overwrites. */
   put(name: string, data: Uint8Array): Promise<void>;
+  /**
+   * Optional: starts an object written piece by piece, so its bytes need not all be in memory
+   * at once (packs, format §4). Readers see nothing under `name` until commit(), then all of it.
+   * Backends without it get whole objects through `put`.
+   */
+  create?(name: string): Promise<ObjectWriter>;
   /** Reads an object, or `length` bytes from `offset`. Throws RepositoryError('not-found'). */
   get(name: string, range?: { offset: number; length: number }): Promise<Buffer>;
   /** Lists objects whose name starts with `prefix`. */

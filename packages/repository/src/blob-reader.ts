@@ -243,7 +243,7 @@ export class BlobReader {
       index: number;
       target: string;
       order: [string, number];
-      parts: Array<{ path: string; offset: number; length: number; id: Uint8Array }>;
+      parts: Array<{ path: string; offset: number; length: number; id: Uint8Array; uses?: number; chunk: string }>;
     }> = [];
     items.forEach((item, index) => {
       const missingRoot = item.ids.find((id) => !contents.has(id));
@@ -261,6 +261,7 @@ export class BlobReader {
           offset: location.offset,
           length: location.length,
           id: Buffer.from(chunk, 'hex'),
+          chunk,
         };
       });
       tasks.push({ index, target: item.target, order: [first?.pack ?? '', first?.offset ?? 0], parts });
@@ -273,11 +274,20 @@ export class BlobReader {
       Array.from({ length: groups }, async (_, g) => {
         const group = tasks.slice(g * per, (g + 1) * per);
         if (group.length === 0) return;
+        // Which chunks this worker reads more than once (its cache keeps only those, until the last use).
+        const uses = new Map<string, number>();
+        for (const { parts } of group) for (const { chunk } of parts) uses.set(chunk, (uses.get(chunk) ?? 0) + 1);
         const { results: done } = await this.deps.pool.run({
           op: 'restore',
           dataKey: this.deps.keys.dataKey,
           idKey: this.deps.keys.idKey,
-          items: group.map(({ target, parts }) => ({ target, parts })),
+          items: group.map(({ target, parts }) => ({
+            target,
+            parts: parts.map(({ chunk, ...part }) => {
+              const count = uses.get(chunk)!;
+              return count > 1 ? { ...part, uses: count } : part;
+            }),
+          })),
         });
         done.forEach((result, i) => {
           results[group[i]!.index] = result;

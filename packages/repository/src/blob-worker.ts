@@ -61,10 +61,12 @@ function hashSegments(
   return { ids, offsets };
 }
 
-// Restores read packs directly (local backends): open descriptors and a small cache of recent
-// plaintexts, so an attachment shared by many messages is decrypted once per worker.
+// Restores read packs directly (local backends): open descriptors and a small cache of
+// plaintexts the task reads more than once, so an attachment shared by many messages is
+// decrypted once per worker. An entry leaves the cache after its last use: caching every
+// plaintext (unique message bodies included) kept the cache full at 24 MiB per worker.
 const packFiles = new Map<string, number>();
-const plainCache = new Map<string, Buffer>();
+const plainCache = new Map<string, { data: Buffer; uses: number }>();
 let plainCacheBytes = 0;
 const PLAIN_CACHE_LIMIT = 24 * 1024 * 1024;
 const madeDirs = new Set<string>();
@@ -89,24 +91,31 @@ const everCached = new WeakSet<Buffer>();
 function readPart(
   dataKey: Uint8Array,
   idKey: Uint8Array,
-  part: { path: string; offset: number; length: number; id: Uint8Array },
+  part: { path: string; offset: number; length: number; id: Uint8Array; uses?: number },
 ): Buffer {
   const key = Buffer.from(part.id).toString('hex');
   const cached = plainCache.get(key);
-  if (cached) return cached;
+  if (cached) {
+    if (--cached.uses <= 0) {
+      plainCache.delete(key);
+      plainCacheBytes -= cached.data.length;
+    }
+    return cached.data;
+  }
   const sealed = Buffer.allocUnsafe(part.length);
   const bytesRead = readSync(packFd(part.path), sealed, 0, part.length, part.offset);
   if (bytesRead !== part.length) throw new RepositoryError('damaged', `${part.path} is shorter than expected`);
   const plaintext = openBlob(dataKey, idKey, part.id, sealed);
   releaseBuffer(sealed);
-  if (plaintext.length >= 2048 && plaintext.length < PLAIN_CACHE_LIMIT / 8) {
-    plainCache.set(key, plaintext);
+  const uses = part.uses ?? 1;
+  if (uses > 1 && plaintext.length >= 2048 && plaintext.length < PLAIN_CACHE_LIMIT / 8) {
+    plainCache.set(key, { data: plaintext, uses: uses - 1 });
     everCached.add(plaintext);
     plainCacheBytes += plaintext.length;
     for (const [oldKey, old] of plainCache) {
       if (plainCacheBytes <= PLAIN_CACHE_LIMIT) break;
       plainCache.delete(oldKey);
-      plainCacheBytes -= old.length;
+      plainCacheBytes -= old.data.length;
     }
   }
   return plaintext;

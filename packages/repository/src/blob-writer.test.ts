@@ -2,11 +2,12 @@
 // order (pack first, then the index), durability after flush — also of an id whose blob a
 // concurrent put had claimed — and blobs only found in condemned packs stored again.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import type { Backend } from './backend.ts';
+import type { Backend, ObjectWriter } from './backend.ts';
 import { createFilesystemBackend } from './backend-filesystem.ts';
 import { type BlobIndex, createMemoryIndex, createRepositoryIndex } from './blob-index.ts';
 import { BlobReader } from './blob-reader.ts';
@@ -126,6 +127,60 @@ describe('write path (BlobWriter)', () => {
     assert.equal((await indexed(index)).length, (await packFiles(backend)).length);
   });
 
+  test('a pack is streamed into the backend as blobs are sealed and appears only whole, after its header', async () => {
+    const writes: number[] = [];
+    let puts = 0;
+    const spy = Object.create(backend) as Backend;
+    spy.put = (name, data) => {
+      if (name.startsWith('data/')) puts++;
+      return backend.put(name, data);
+    };
+    spy.create = async (name) => {
+      const inner = await backend.create!(name);
+      const write: ObjectWriter['write'] = (parts) => {
+        writes.push(parts.length);
+        return inner.write(parts);
+      };
+      return { ...inner, write } satisfies ObjectWriter;
+    };
+    const blobs = writer({ backend: spy, packSize: 8 * 1024 * 1024 });
+    for (let n = 0; n < 12; n++) await blobs.putMail(mail(`big${n}`, randomBytes(192 * 1024).toString('base64')));
+    assert.ok(writes.length >= 1, 'sealed blobs went to the backend before the pack was finished');
+    assert.deepEqual(await packFiles(backend), [], 'no pack is visible before it is complete');
+    assert.equal((await readdir(join(dir, 'tmp'))).length, 1, 'the open pack is a temporary file');
+    await blobs.flush();
+    assert.equal(puts, 0, 'packs are not written whole from memory');
+    const packs = await indexed(index);
+    assert.deepEqual(await packFiles(backend), packs.map((pack) => pack.name).sort());
+    assert.deepEqual(await readdir(join(dir, 'tmp')), [], 'the temporary file became the pack');
+    const read = reader(blobs);
+    for (const blob of packs[0]!.blobs) assert.equal((await read.readBlobs([blob.id]))[0]!.data.length, blob.rawLength);
+  });
+
+  test('a streamed pack whose write fails never appears: flush reports it, nothing is indexed, no temporary file is left', async () => {
+    const failing = Object.create(backend) as Backend;
+    failing.create = async (name) => {
+      const inner = await backend.create!(name);
+      let calls = 0;
+      return {
+        ...inner,
+        write: async (parts) => {
+          if (++calls === 2) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+          await inner.write(parts);
+        },
+      } satisfies ObjectWriter;
+    };
+    const blobs = writer({ backend: failing, packSize: 8 * 1024 * 1024 });
+    const ids: string[] = [];
+    for (let n = 0; n < 12; n++)
+      ids.push(await blobs.putMail(mail(`full${n}`, randomBytes(192 * 1024).toString('base64'))));
+    await assert.rejects(blobs.flush(), /ENOSPC/);
+    assert.deepEqual(await packFiles(backend), []);
+    assert.deepEqual(await indexed(index), []);
+    assert.deepEqual(await readdir(join(dir, 'tmp')), []);
+    assert.equal(blobs.isPending(ids[0]!), true, 'the blobs are not taken for stored');
+  });
+
   test('the same content is stored once, within a writer and against the index', async () => {
     const first = writer();
     const message = mail('dup', attachment(1));
@@ -195,6 +250,7 @@ describe('write path (BlobWriter)', () => {
     const files = await blobs.putMailFiles([join(dir, 'a.eml'), join(dir, 'missing.eml')]);
     assert.deepEqual(files[0], { ok: true, id: expected[0], size: messages[0]!.length, hasAttachments: true });
     assert.equal(files[1]!.ok, false, 'an unreadable file is reported, not fatal');
+    await blobs.flush();
   });
 
   test('an id returned by a put that found its blob claimed by a concurrent put is durable after flush', async () => {

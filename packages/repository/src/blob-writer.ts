@@ -8,7 +8,15 @@ import { type BlobIndex, type BlobLocation, usableLocations } from './blob-index
 import { type Descriptor, encodeDescriptor, mailObject } from './descriptor.ts';
 import { RepositoryError } from './errors.ts';
 import type { RepositoryKeys } from './keys.ts';
-import { BLOB_DATA, BLOB_DESCRIPTOR, type BlobType, PackBuilder, packPath } from './pack.ts';
+import {
+  BLOB_DATA,
+  BLOB_DESCRIPTOR,
+  type BlobType,
+  PackBuilder,
+  type PackRecord,
+  PackStream,
+  packPath,
+} from './pack.ts';
 import type { WorkerPool } from './worker-pool.ts';
 import type { WorkerResult, WorkerTask } from './worker-protocol.ts';
 
@@ -39,7 +47,11 @@ interface NewBlob {
 
 export class BlobWriter {
   private readonly deps: BlobWriterDeps;
-  private packer: PackBuilder | undefined;
+  /**
+   * The open pack: streamed into the backend where it can (`Backend.create`: a temporary file on
+   * the filesystem, visible as a pack only once flush() or a full pack commits it), else in memory.
+   */
+  private packer: PackBuilder | PackStream | undefined;
   /** Ids sealed or in an unwritten pack: stored by this writer, not yet in the index. */
   private readonly pending = new Set<string>();
   /**
@@ -349,23 +361,40 @@ export class BlobWriter {
 
   /** Appends sealed blobs to the open pack, writing packs as they fill. */
   private async append(entries: Array<{ id: string; type: BlobType; rawLength: number }>, sealed: Uint8Array[]) {
+    const { backend } = this.deps;
+    let streaming: PackStream | undefined;
     entries.forEach((entry, i) => {
       // Sealed blobs came transferred from a worker thread: nothing else refers to them.
-      this.packer ??= new PackBuilder({ ownsParts: true });
+      this.packer ??= backend.create
+        ? new PackStream((name) => backend.create!(name))
+        : new PackBuilder({ ownsParts: true });
       this.packer.add(entry.id, entry.type, sealed[i]!, entry.rawLength);
+      if (this.packer instanceof PackStream) streaming = this.packer;
       if (this.packer.size >= this.deps.packSize) this.startPackWrite();
     });
-    // Back-pressure: at most two whole packs in flight.
+    // Back-pressure: the open pack's writes keep up, and at most two packs are being finished.
+    await streaming?.drain();
     while (this.packWrites.size >= 2) await Promise.race(this.packWrites);
   }
 
   private startPackWrite(): void {
     const packer = this.packer;
     this.packer = undefined;
-    if (!packer || packer.entries.length === 0) return;
-    const { bytes, record } = packer.finish(this.deps.keys.dataKey);
+    if (!packer) return;
+    if (packer.entries.length === 0) {
+      if (packer instanceof PackStream) void packer.abort();
+      return;
+    }
+    const { backend, keys } = this.deps;
     const write = (async () => {
-      await this.deps.backend.put(packPath(record.name), bytes);
+      let record: PackRecord;
+      if (packer instanceof PackStream) {
+        record = await packer.finish(keys.dataKey);
+      } else {
+        const finished = packer.finish(keys.dataKey);
+        record = finished.record;
+        await backend.put(packPath(record.name), finished.bytes);
+      }
       // Indexed only after the whole pack is written (format §5, write order).
       await this.deps.index.addPacks([record]);
       for (const blob of record.blobs) this.pending.delete(blob.id);

@@ -1,8 +1,9 @@
 // Pack files (docs/repository-format.md §4): sealed blobs back to back, then the sealed
-// header listing them, then the header's length. Written whole; self-describing, so the index
-// can be rebuilt from packs alone.
+// header listing them, then the header's length. Visible only once whole (written whole, or
+// streamed into a backend object that appears on commit); self-describing, so the index can be
+// rebuilt from packs alone.
 import { randomBytes } from 'node:crypto';
-import type { Backend } from './backend.ts';
+import type { Backend, ObjectWriter } from './backend.ts';
 import { open, SEAL_OVERHEAD, seal } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
 import { releaseBuffer } from './release.ts';
@@ -98,6 +99,92 @@ export class PackBuilder {
     if (this.ownsParts) for (const part of this.parts) releaseBuffer(part);
     this.parts.length = 0;
     return { bytes, record: { name: this.name, size: bytes.length, blobs: this.entries } };
+  }
+}
+
+/** Sealed blobs gathered before one write: few large writes, and little held in memory. */
+const STREAM_WRITE_BYTES = 1024 * 1024;
+/** add() callers wait (drain()) while more than this is added but not yet written. */
+const STREAM_BACKLOG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A pack streamed into a backend object (`Backend.create`) as blobs are added, instead of
+ * accumulated whole: only blobs not yet written are in memory. The object becomes visible
+ * under the pack's name only when finish() commits it, whole (format §5: a crash leaves the
+ * whole pack or none of it). Added blobs must be this pack's alone: they are freed once written.
+ */
+export class PackStream {
+  readonly name = newPackName();
+  readonly entries: PackEntry[] = [];
+  size = 0;
+  private readonly writer: Promise<ObjectWriter>;
+  private staged: Uint8Array[] = [];
+  private stagedBytes = 0;
+  /** Bytes handed to write() and not yet written. */
+  private backlog = 0;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(create: (name: string) => Promise<ObjectWriter>) {
+    this.writer = create(packPath(this.name));
+    this.writer.catch(() => undefined);
+  }
+
+  add(id: string, type: BlobType, sealed: Uint8Array, rawLength: number): void {
+    this.entries.push({ id, type, offset: this.size, length: sealed.length, rawLength });
+    this.staged.push(sealed);
+    this.stagedBytes += sealed.length;
+    this.size += sealed.length;
+    if (this.stagedBytes >= STREAM_WRITE_BYTES) this.writeStaged();
+  }
+
+  /** Waits while the writes lag behind (back-pressure); write errors surface in finish(). */
+  async drain(): Promise<void> {
+    while (this.backlog > STREAM_BACKLOG_BYTES) {
+      const current = this.writing;
+      await current.catch(() => undefined);
+      if (current === this.writing) return;
+    }
+  }
+
+  private writeStaged(): void {
+    const parts = this.staged;
+    const bytes = this.stagedBytes;
+    this.staged = [];
+    this.stagedBytes = 0;
+    this.backlog += bytes;
+    this.writing = this.writing.then(async () => {
+      await (await this.writer).write(parts);
+      for (const part of parts) releaseBuffer(part);
+      this.backlog -= bytes;
+    });
+    this.writing.catch(() => undefined);
+  }
+
+  /** Writes the header and commits the object: the pack is complete and visible afterwards. */
+  async finish(dataKey: Uint8Array): Promise<PackRecord> {
+    const sealedHeader = seal(dataKey, encodeHeader(this.entries), PACK_HEADER_AAD);
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(sealedHeader.length);
+    this.staged.push(sealedHeader, length);
+    this.stagedBytes += sealedHeader.length + 4;
+    const size = this.size + sealedHeader.length + 4;
+    this.writeStaged();
+    try {
+      await this.writing;
+      await (await this.writer).commit();
+    } catch (error) {
+      await this.abort();
+      throw error;
+    }
+    return { name: this.name, size, blobs: this.entries };
+  }
+
+  /** Drops the pack: nothing of it becomes visible. */
+  async abort(): Promise<void> {
+    this.staged = [];
+    await this.writing.catch(() => undefined);
+    const writer = await this.writer.catch(() => undefined);
+    await writer?.abort().catch(() => undefined);
   }
 }
 

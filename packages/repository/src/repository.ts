@@ -92,6 +92,25 @@ function countingBackend(backend: Backend): Backend & { written: () => number } 
       await backend.put(name, data);
       if (!name.startsWith('locks/')) written += data.length;
     },
+    ...(backend.create
+      ? {
+          create: async (name: string) => {
+            const writer = await backend.create!(name);
+            let bytes = 0;
+            return {
+              write: async (parts: readonly Uint8Array[]) => {
+                await writer.write(parts);
+                for (const part of parts) bytes += part.byteLength;
+              },
+              commit: async () => {
+                await writer.commit();
+                if (!name.startsWith('locks/')) written += bytes;
+              },
+              abort: () => writer.abort(),
+            };
+          },
+        }
+      : {}),
     get: (name, range) => backend.get(name, range),
     list: (prefix) => backend.list(prefix),
     delete: (name) => backend.delete(name),

@@ -15,7 +15,11 @@ export type WorkerTask =
       op: 'restore';
       dataKey: Uint8Array;
       idKey: Uint8Array;
-      items: Array<{ target: string; parts: Array<{ path: string; offset: number; length: number; id: Uint8Array }> }>;
+      /** `uses`: how many times this task reads the part (more than one: worth caching). */
+      items: Array<{
+        target: string;
+        parts: Array<{ path: string; offset: number; length: number; id: Uint8Array; uses?: number }>;
+      }>;
     }
   | { op: 'seal'; dataKey: Uint8Array; level: number; items: Array<{ id: Uint8Array; data: Uint8Array }> }
   | {

@@ -16,17 +16,37 @@ function fillsUpAfter(backend: Backend, budget: number): Backend & { full: boole
   let written = 0;
   const wrapper = Object.create(backend) as Backend & { full: boolean };
   wrapper.full = false;
-  wrapper.put = async (name, data) => {
-    if (written + data.length > budget) {
+  const spend = (name: string, bytes: number): void => {
+    if (written + bytes > budget) {
       wrapper.full = true;
       throw Object.assign(new Error(`ENOSPC: no space left on device, write '${name}'`), {
         code: 'ENOSPC',
         errno: -28,
       });
     }
-    written += data.length;
+    written += bytes;
+  };
+  wrapper.put = async (name, data) => {
+    spend(name, data.length);
     await backend.put(name, data);
   };
+  // Packs are streamed into the volume piece by piece (Backend.create): the same budget.
+  if (backend.create) {
+    const create = backend.create.bind(backend);
+    wrapper.create = async (name) => {
+      const inner = await create(name);
+      return {
+        ...inner,
+        write: async (parts) => {
+          spend(
+            name,
+            parts.reduce((sum, part) => sum + part.byteLength, 0),
+          );
+          await inner.write(parts);
+        },
+      };
+    };
+  }
   return wrapper;
 }
 

@@ -125,14 +125,37 @@ export async function openTenantRepository(ctx: TenantRepositoryDeps, customerId
   });
 }
 
-/** The backend, telling `metrics` of each pack written whole (a put under data/, format §5). */
+/**
+ * The backend, telling `metrics` of each pack written whole (a put under data/, or a streamed
+ * pack committed, format §5).
+ */
 function countingPackWrites(backend: Backend, metrics: Metrics): Backend {
+  const create = backend.create?.bind(backend);
   return {
     location: backend.location,
     put: async (name, data) => {
       await backend.put(name, data);
       if (packNameFromPath(name) !== undefined) metrics.packWritten(data.length);
     },
+    ...(create
+      ? {
+          create: async (name: string) => {
+            const writer = await create(name);
+            let bytes = 0;
+            return {
+              write: async (parts: readonly Uint8Array[]) => {
+                await writer.write(parts);
+                for (const part of parts) bytes += part.byteLength;
+              },
+              commit: async () => {
+                await writer.commit();
+                if (packNameFromPath(name) !== undefined) metrics.packWritten(bytes);
+              },
+              abort: () => writer.abort(),
+            };
+          },
+        }
+      : {}),
     get: (name, range) => backend.get(name, range),
     list: (prefix) => backend.list(prefix),
     delete: (name) => backend.delete(name),
