@@ -281,6 +281,8 @@ test('a restore and an export followed as jobs: progress, a reload, the list, th
     await skippedAll.waitFor({ timeout: 120_000 });
     const skipped = page.getByRole('table', { name: 'Skipped items' });
     await waitForVisible(page, page.getByRole('heading', { name: `Skipped items (${messages})` }), 'the skipped items');
+    // The heading comes with the count; the rows with the page of items that follows it.
+    await waitForVisible(page, skipped.getByRole('row').nth(messages), 'the last skipped item');
     const reasons = await skipped
       .getByRole('row')
       .filter({ has: page.getByRole('cell') })

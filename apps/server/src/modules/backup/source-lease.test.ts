@@ -65,6 +65,11 @@ forEachDatabase('the per-source lease', (kind) => {
   });
 
   it('lets exactly one of two runs of a source started at once execute', async () => {
+    // A new message, so that the run holding the lease has something to commit (the source is
+    // up to date after the test before, and a run without a commit never reaches afterCommit).
+    const email = f.users[0]?.email;
+    assert.ok(email);
+    f.emulator.control.addMessage({ email, subject: 'Lease test', labelIds: ['INBOX'] });
     const [a, b] = [await queue(), await queue()];
     // The run that takes the lease waits after its first commit until the other has ended, so
     // the two overlap however the machine schedules them; a broken lease lets both in, and
