@@ -215,10 +215,14 @@ const results = {
     safeholdByteIdentical: safeholdExact,
     resticByteIdentical: resticExact,
   },
+  // Issue 21's goals.
   targets: {
-    backupThroughputAtLeast1_5x: resticBackup.seconds / safeholdBackup.seconds >= 1.5,
-    storedAtMost0_35x: safeholdStored / resticStored <= 0.35,
-    restoreAtLeastAsFast: safeholdRestore.seconds <= resticRestore.seconds,
+    backupThroughputAtLeast2x: resticBackup.seconds / safeholdBackup.seconds >= 2,
+    restoreThroughputAtLeast2x: resticRestore.seconds / safeholdRestore.seconds >= 2,
+    storedAtMost0_16x: safeholdStored / resticStored <= 0.16,
+    peakRssAtMost2x:
+      safeholdBackup.maxRssMiB <= 2 * resticBackup.maxRssMiB &&
+      safeholdRestore.maxRssMiB <= 2 * resticRestore.maxRssMiB,
   },
 };
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
