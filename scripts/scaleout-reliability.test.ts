@@ -222,9 +222,17 @@ test('four workers, one SIGKILLed, one SIGTERMed and one added mid-run: every it
         );
       }
     }
-    // Each run records the last worker that ran it: the one whose tenure ends it.
+    // Each run records the last worker that ran it: the one whose tenure ends it. A worker logs
+    // the release after the run's row is final, so its line may still be on its way: wait for it
+    // (up to 30 s), or for that worker's process to end.
+    const lastTenure = (runId: string) =>
+      tenures.filter((tenure) => tenure.runId === runId).sort((a, b) => b.from - a.from)[0];
+    for (let waited = 0; waited < 30_000; waited += 100) {
+      if (finished.every((row) => lastTenure(row.id)?.to !== Number.POSITIVE_INFINITY)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     for (const row of finished) {
-      const last = tenures.filter((tenure) => tenure.runId === row.id).sort((a, b) => b.from - a.from)[0];
+      const last = lastTenure(row.id);
       assert.ok(last?.released, `run ${row.id} ended in a worker that released its lease`);
       assert.equal(row.ran_by, last.holder, `run ${row.id}: ran_by names the worker that finished it`);
       assert.notEqual(row.ran_by, killedHolder);
