@@ -74,21 +74,6 @@ function topologyCpu(topology: Topology): Record<string, number> {
   return cpu;
 }
 
-async function control<T>(topology: Topology, operation: string, body: unknown): Promise<T> {
-  const response = await fetch(`${topology.emulatorUrl}/_emulator/${operation}`, {
-    method: 'POST',
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`emulator ${operation}: HTTP ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { result: T }).result;
-}
-
-async function safeholdJson(topology: Topology, args: string[]): Promise<Record<string, unknown>> {
-  const result = await topology.safehold([...args, '--json']);
-  if (result.status !== 0) throw new Error(`safehold ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
-}
-
 interface Measured {
   workers: number;
   /** CPU seconds during the backup per part of the topology (workers, postgres, emulator, ...). */
@@ -120,17 +105,17 @@ async function measure(workers: number): Promise<Measured> {
   try {
     await client.connect();
     const domain = topology.domain;
-    await safeholdJson(topology, ['tenant', 'connect', '--domain', domain, '--admin', `admin@${domain}`]);
-    await safeholdJson(topology, ['licenses', 'assign', '--domain', domain, '--all']);
-    await control(topology, 'setFaults', [{ endpoint: '*', latencyMs }]);
-    await control(topology, 'counters', { reset: true });
+    await topology.safeholdJson(['tenant', 'connect', '--domain', domain, '--admin', `admin@${domain}`]);
+    await topology.safeholdJson(['licenses', 'assign', '--domain', domain, '--all']);
+    await topology.control('setFaults', [{ endpoint: '*', latencyMs }]);
+    await topology.control('counters', { reset: true });
     const cpuBefore = topology.workers.map((worker) => cpuSecondsOf(worker.process.pid));
     const partsBefore = topologyCpu(topology);
     const died = topology.died.then((death) => {
       throw new Error(`${death.name} died during the backup (${death.signal ?? death.code})`);
     });
     log(`${workers} worker(s): backing up ${users} users (+ admin) with ${latencyMs} ms per Google call`);
-    const queued = (await safeholdJson(topology, ['backup', 'run', '--domain', domain])).queued as Array<{
+    const queued = (await topology.safeholdJson(['backup', 'run', '--domain', domain])).queued as Array<{
       runId: string;
       user: string;
       service: 'gmail' | 'drive' | 'calendar' | 'contacts';
@@ -156,16 +141,16 @@ async function measure(workers: number): Promise<Measured> {
       0,
     );
     const partsAfter = topologyCpu(topology);
-    const usage = await control<UsagePeak[]>(topology, 'usagePeaks', {});
+    const usage = await topology.control<UsagePeak[]>('usagePeaks', {});
     // setQuotas with nothing to change answers the settings in force.
-    const quotas = await control<QuotaSettings>(topology, 'setQuotas', {});
+    const quotas = await topology.control<QuotaSettings>('setQuotas', {});
     const peaks: UserPeak[] = usage
       .filter((peak) => peak.scope === 'user')
       .map((peak) => {
         const limit = quotas.unitsPerMinute[peak.api];
         return { ...peak, ceiling: limit === undefined ? null : Math.max(1, Math.round(limit * quotas.scale)) };
       });
-    await control(topology, 'setFaults', []);
+    await topology.control('setFaults', []);
     const first = Math.min(...rows.map((row) => row.queued_at.getTime()));
     const last = Math.max(...rows.map((row) => (row.finished_at as Date).getTime()));
     const seconds = (last - first) / 1000;
@@ -184,8 +169,8 @@ async function measure(workers: number): Promise<Measured> {
       const subject = source.rows[0];
       const digest =
         subject?.subject_kind === 'shared_drive'
-          ? await control<ContentDigest>(topology, 'digestSharedDrive', { driveId: subject.subject_id })
-          : await control<ContentDigest>(topology, 'digest', { email: run.user, service: run.service });
+          ? await topology.control<ContentDigest>('digestSharedDrive', { driveId: subject.subject_id })
+          : await topology.control<ContentDigest>('digest', { email: run.user, service: run.service });
       const stored = await client.query<{ count: string }>(
         `select count(*) as count from backup_item_versions v join backup_runs r on r.source_id = v.source_id
           where r.id = $1::uuid and v.valid_to is null

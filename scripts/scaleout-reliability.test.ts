@@ -18,7 +18,7 @@ import pg from 'pg';
 import { loadConfig } from '../apps/server/src/config/config.ts';
 import { openTenantRepository } from '../apps/server/src/modules/backup/index.ts';
 import { openRuntime } from '../apps/server/src/runtime.ts';
-import { type ChildInfo, findPostgresBin, startTopology, type Topology } from './scaleout-topology.ts';
+import { type ChildInfo, findPostgresBin, startTopology } from './scaleout-topology.ts';
 
 let havePostgres = true;
 try {
@@ -31,21 +31,6 @@ try {
 const LATENCY_MS = 150;
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function control<T>(topology: Topology, operation: string, body: unknown): Promise<T> {
-  const response = await fetch(`${topology.emulatorUrl}/_emulator/${operation}`, {
-    method: 'POST',
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`emulator ${operation}: HTTP ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { result: T }).result;
-}
-
-async function safeholdJson(topology: Topology, args: string[]): Promise<Record<string, unknown>> {
-  const result = await topology.safehold([...args, '--json']);
-  if (result.status !== 0) throw new Error(`safehold ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
-}
 
 /** Polls `query` until `done`; gives up (throws) after `limitMs` so a stuck topology fails the test. */
 async function until<T>(what: string, query: () => Promise<T>, done: (value: T) => boolean, limitMs: number) {
@@ -145,10 +130,10 @@ test('four workers, one SIGKILLed, one SIGTERMed and one added mid-run: every it
   try {
     await client.connect();
     const domain = topology.domain;
-    await safeholdJson(topology, ['tenant', 'connect', '--domain', domain, '--admin', `admin@${domain}`]);
-    await safeholdJson(topology, ['licenses', 'assign', '--domain', domain, '--all']);
-    await control(topology, 'setFaults', [{ endpoint: '*', latencyMs: LATENCY_MS }]);
-    const queued = (await safeholdJson(topology, ['backup', 'run', '--domain', domain])).queued as Array<{
+    await topology.safeholdJson(['tenant', 'connect', '--domain', domain, '--admin', `admin@${domain}`]);
+    await topology.safeholdJson(['licenses', 'assign', '--domain', domain, '--all']);
+    await topology.control('setFaults', [{ endpoint: '*', latencyMs: LATENCY_MS }]);
+    const queued = (await topology.safeholdJson(['backup', 'run', '--domain', domain])).queued as Array<{
       runId: string;
       user: string;
       service: 'gmail' | 'drive' | 'calendar' | 'contacts';
@@ -192,7 +177,7 @@ test('four workers, one SIGKILLed, one SIGTERMed and one added mid-run: every it
       (rows) => rows.length === ids.length && rows.every((row) => row.status !== 'queued' && row.status !== 'running'),
       300_000,
     );
-    await control(topology, 'setFaults', []);
+    await topology.control('setFaults', []);
     assert.deepEqual(
       finished.filter((row) => row.status !== 'success').map((row) => `${row.id}: ${row.status}`),
       [],
@@ -252,8 +237,8 @@ test('four workers, one SIGKILLed, one SIGTERMed and one added mid-run: every it
     for (const source of sources) {
       const digest =
         source.subject_kind === 'shared_drive'
-          ? await control<ContentDigest>(topology, 'digestSharedDrive', { driveId: source.subject_id })
-          : await control<ContentDigest>(topology, 'digest', { email: source.subject_email, service: source.service });
+          ? await topology.control<ContentDigest>('digestSharedDrive', { driveId: source.subject_id })
+          : await topology.control<ContentDigest>('digest', { email: source.subject_email, service: source.service });
       const [counts] = (
         await client.query<{ current: string; versions: string; items: string }>(
           `select count(*) filter (where valid_to is null) as current, count(*) as versions,
@@ -296,7 +281,7 @@ test('four workers, one SIGKILLed, one SIGTERMed and one added mid-run: every it
           const digests: string[] = [];
           for (const version of versions) digests.push(sha256(await repository.readAll(version.object_id)));
           digests.sort();
-          const expected = await control<ContentDigest>(topology, 'digest', {
+          const expected = await topology.control<ContentDigest>('digest', {
             email: source.subject_email,
             service: 'gmail',
           });
@@ -319,10 +304,10 @@ test('four workers, one SIGKILLed, one SIGTERMed and one added mid-run: every it
     // A restore of a wiped user, by the workers: each message written exactly once.
     const victim = queued.find((run) => run.service === 'gmail' && !run.user.startsWith('admin@'))?.user;
     assert.ok(victim);
-    const before = await control<ContentDigest>(topology, 'digest', { email: victim, service: 'gmail' });
-    await control(topology, 'wipeUser', { email: victim });
-    await control(topology, 'counters', { reset: true });
-    const restore = await safeholdJson(topology, [
+    const before = await topology.control<ContentDigest>('digest', { email: victim, service: 'gmail' });
+    await topology.control('wipeUser', { email: victim });
+    await topology.control('counters', { reset: true });
+    const restore = await topology.safeholdJson([
       'restore',
       '--domain',
       domain,
@@ -352,8 +337,8 @@ test('four workers, one SIGKILLed, one SIGTERMed and one added mid-run: every it
       skipped: 0,
       failed: 0,
     });
-    assert.deepEqual(await control<ContentDigest>(topology, 'digest', { email: victim, service: 'gmail' }), before);
-    const imports = (await control<CounterEntry[]>(topology, 'counters', {}))
+    assert.deepEqual(await topology.control<ContentDigest>('digest', { email: victim, service: 'gmail' }), before);
+    const imports = (await topology.control<CounterEntry[]>('counters', {}))
       .filter((entry) => entry.user === victim && /^gmail\.users\.messages\.(import|insert)$/.test(entry.endpoint))
       .reduce((sum, entry) => sum + entry.count, 0);
     assert.equal(imports, before.items, 'each message written exactly once');

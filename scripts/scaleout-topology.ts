@@ -61,6 +61,10 @@ export interface Topology {
   addWorker(): Promise<ChildInfo>;
   /** Runs a `safehold` command against the topology. */
   safehold(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }>;
+  /** Runs a `safehold` command with `--json` and parses its answer (stdout's last line); throws if it fails. */
+  safeholdJson(args: string[]): Promise<Record<string, unknown>>;
+  /** POSTs `body` to the emulator's control API (`/_emulator/<operation>`) and returns its `result`. */
+  control<T = unknown>(operation: string, body: unknown): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -340,6 +344,25 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
     await Promise.all(Array.from({ length: options.workers }, (_, index) => startWorker(index)));
     log(`${options.workers} worker(s): ${workerHolders.join(', ')}`);
 
+    const safehold = (args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [cli, ...args], {
+          cwd: root,
+          env: { ...process.env, ...env, SAFEHOLD_DATA_DIR: dataDir('cli') },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (data: Buffer) => {
+          stdout += data.toString();
+        });
+        child.stderr.on('data', (data: Buffer) => {
+          stderr += data.toString();
+        });
+        child.on('error', reject);
+        child.on('close', (status) => resolve({ status, stdout, stderr }));
+      });
+
     return {
       url,
       emulatorUrl,
@@ -358,24 +381,23 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
         log(`${worker.name} added: ${workerHolders.at(-1)}`);
         return worker;
       },
-      safehold: (args) =>
-        new Promise((resolve, reject) => {
-          const child = spawn(process.execPath, [cli, ...args], {
-            cwd: root,
-            env: { ...process.env, ...env, SAFEHOLD_DATA_DIR: dataDir('cli') },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (data: Buffer) => {
-            stdout += data.toString();
-          });
-          child.stderr.on('data', (data: Buffer) => {
-            stderr += data.toString();
-          });
-          child.on('error', reject);
-          child.on('close', (status) => resolve({ status, stdout, stderr }));
-        }),
+      safehold,
+      safeholdJson: async (args) => {
+        const result = await safehold([...args, '--json']);
+        if (result.status !== 0)
+          throw new Error(
+            `safehold ${args.join(' ')} exited ${result.status}: ${result.stderr.trim() || result.stdout.trim()}`,
+          );
+        return JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
+      },
+      control: async <T>(operation: string, body: unknown) => {
+        const response = await fetch(`${emulatorUrl}/_emulator/${operation}`, {
+          method: 'POST',
+          body: JSON.stringify(body),
+        });
+        if (!response.ok) throw new Error(`emulator ${operation}: HTTP ${response.status} ${await response.text()}`);
+        return ((await response.json()) as { result: T }).result;
+      },
       stop,
     };
   } catch (error) {

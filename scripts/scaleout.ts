@@ -110,15 +110,6 @@ if (!values['run-once']) {
   await stopAll('run-once finished', outcome.ok ? 0 : 1);
 }
 
-async function safeholdJson(args: string[]): Promise<Record<string, unknown>> {
-  const result = await topology.safehold([...args, '--json']);
-  if (result.status !== 0)
-    throw new Error(
-      `safehold ${args.join(' ')} exited ${result.status}: ${result.stderr.trim() || result.stdout.trim()}`,
-    );
-  return JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
-}
-
 /** Polls `query` (every 500 ms) until `done` says so; gives up after `limitMs`. */
 async function until<T>(
   what: string,
@@ -141,10 +132,10 @@ async function runOnce(topology: Topology) {
   await client.connect();
   try {
     log(`connecting ${domain}`);
-    await safeholdJson(['tenant', 'connect', '--domain', domain, '--admin', `admin@${domain}`]);
-    await safeholdJson(['licenses', 'assign', '--domain', domain, '--all']);
+    await topology.safeholdJson(['tenant', 'connect', '--domain', domain, '--admin', `admin@${domain}`]);
+    await topology.safeholdJson(['licenses', 'assign', '--domain', domain, '--all']);
     log('queueing a backup of every user for the workers');
-    const queued = (await safeholdJson(['backup', 'run', '--domain', domain])).queued as Array<{
+    const queued = (await topology.safeholdJson(['backup', 'run', '--domain', domain])).queued as Array<{
       runId: string;
       user: string;
       service: string;
@@ -169,7 +160,7 @@ async function runOnce(topology: Topology) {
     log(`backup done (${runs.length} runs, by ${ranBy.join(', ')}); restoring ${mail.user}'s mail`);
     // Into another user, so every message is written again (into the same one they would be skipped as present).
     const target = queued.find((run) => run.user !== mail.user && !run.user.startsWith('admin@'))?.user ?? mail.user;
-    const restore = await safeholdJson([
+    const restore = await topology.safeholdJson([
       'restore',
       '--domain',
       domain,
