@@ -21,6 +21,7 @@ import {
   ResyncRequired,
 } from '@safehold/google';
 import { readMailHeaders } from './mail-headers.ts';
+import type { CurrentVersion } from './run-writer.ts';
 import { chunks, errorReason, forEachLimited, type ServiceResult, type ServiceRun } from './service-context.ts';
 
 /**
@@ -134,19 +135,10 @@ async function refreshLabels(run: ServiceRun, listed: ReadonlySet<string>, label
   let unchanged = 0;
   for (const [id, current] of run.writer.current) {
     if (!listed.has(id)) continue;
-    const labels = labelsOf.get(id) ?? [];
-    if (sameLabels(current.metadata.labelIds, labels)) {
+    if (!(await putRelabelled(run, id, current, labelsOf.get(id) ?? [], labelNames))) {
       unchanged += 1;
       continue;
     }
-    run.writer.put({
-      key: id,
-      objectId: current.objectId,
-      contentHash: current.contentHash,
-      size: current.size,
-      metadata: { ...current.metadata, labelIds: labels, labelNames: await labelNames(labels) },
-      fetchedBytes: 0,
-    });
     if (run.writer.pendingCount >= run.groupSize) await run.writer.commit();
   }
   if (unchanged > 0) await run.writer.skip(unchanged);
@@ -301,6 +293,36 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[], labelNames
   if (commitFailure) throw commitFailure.error;
 }
 
+/**
+ * A new version of a held message whose labels are now `labels`: the same stored content, the
+ * metadata's labels replaced (and the history id they are as of, where known). Puts nothing
+ * and answers false when the held version already has those labels.
+ */
+async function putRelabelled(
+  run: ServiceRun,
+  id: string,
+  current: CurrentVersion,
+  labels: string[],
+  labelNames: LabelNames,
+  historyId?: string,
+): Promise<boolean> {
+  if (sameLabels(current.metadata.labelIds, labels)) return false;
+  run.writer.put({
+    key: id,
+    objectId: current.objectId,
+    contentHash: current.contentHash,
+    size: current.size,
+    metadata: {
+      ...current.metadata,
+      labelIds: labels,
+      labelNames: await labelNames(labels),
+      ...(historyId === undefined ? {} : { historyId }),
+    },
+    fetchedBytes: 0,
+  });
+  return true;
+}
+
 function sameLabels(a: unknown, b: readonly string[]): boolean {
   if (!Array.isArray(a) || a.length !== b.length) return false;
   const set = new Set(a);
@@ -330,23 +352,10 @@ async function relabelMessages(
       continue;
     }
     const labels = applyLabelChanges(current.metadata.labelIds as string[], entry.changes);
-    if (sameLabels(current.metadata.labelIds, labels)) {
+    if (!(await putRelabelled(run, id, current, labels, labelNames, entry.historyId))) {
       unchanged += 1;
       continue;
     }
-    run.writer.put({
-      key: id,
-      objectId: current.objectId,
-      contentHash: current.contentHash,
-      size: current.size,
-      metadata: {
-        ...current.metadata,
-        labelIds: labels,
-        labelNames: await labelNames(labels),
-        historyId: entry.historyId,
-      },
-      fetchedBytes: 0,
-    });
     if (run.writer.pendingCount >= run.groupSize) await run.writer.commit();
   }
   if (unchanged > 0) await run.writer.skip(unchanged);
@@ -374,23 +383,7 @@ async function relabelFromMinimal(run: ServiceRun, ids: readonly string[], label
         }
         throw error;
       }
-      if (sameLabels(current.metadata.labelIds, minimal.labelIds)) {
-        unchanged += 1;
-        continue;
-      }
-      run.writer.put({
-        key: id,
-        objectId: current.objectId,
-        contentHash: current.contentHash,
-        size: current.size,
-        metadata: {
-          ...current.metadata,
-          labelIds: minimal.labelIds,
-          labelNames: await labelNames(minimal.labelIds ?? []),
-          historyId: minimal.historyId,
-        },
-        fetchedBytes: 0,
-      });
+      if (!(await putRelabelled(run, id, current, minimal.labelIds, labelNames, minimal.historyId))) unchanged += 1;
     }
     if (unchanged > 0) await run.writer.skip(unchanged);
     await run.writer.commit();
