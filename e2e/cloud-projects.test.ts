@@ -6,16 +6,12 @@
 // search in the Move picker; a project that spent its Gmail day shows on health and the dashboard. The server runs in this
 // process (the full module list and the built web app) on a test database.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { startEmulator } from '@safehold/emulator';
 import { eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
-import { quotaDay } from '../apps/server/src/modules/customers/index.ts';
-import { customerConnections, googleProjectUsage } from '../apps/server/src/modules/customers/tables.ts';
+import { customerConnections } from '../apps/server/src/modules/customers/tables.ts';
 import { seedStaffUser } from '../apps/server/src/testing/browser.ts';
+import { spendProjectGmailDay, startTwoProjectEmulator } from '../apps/server/src/testing/cloud-projects.ts';
 import { seedCustomer, signedInSession } from '../apps/server/src/testing/tenants.ts';
 import { launchBrowser, screenshot, waitForVisible, withFailureScreenshot } from './support/browser.ts';
 import { inProcessServer, signIn } from './support/in-process-server.ts';
@@ -33,24 +29,16 @@ test('a vendor admin moves a customer to another Cloud project; its super admin 
   const browser = await launchBrowser(t);
   if (!browser) return;
   t.after(() => browser.close());
-  const emulator = await startEmulator({
+  const projects = await startTwoProjectEmulator({
     seed: 'e2e-cloud-projects',
     domain,
     users: 2,
     generate: { messagesPerUser: 0, filesPerUser: 0, eventsPerUser: 0, contactsPerUser: 0, sharedDrives: 0 },
   });
-  const keyDir = mkdtempSync(path.join(tmpdir(), 'safehold-e2e-projects-'));
-  t.after(async () => {
-    await emulator.stop();
-    rmSync(keyDir, { recursive: true, force: true });
-  });
-  const first = emulator.serviceAccountKey;
-  const second = emulator.control.createServiceAccount({ name: 'second' });
-  const keyFiles = [first, second].map((key, index) => {
-    const file = path.join(keyDir, `key-${index}.json`);
-    writeFileSync(file, JSON.stringify(key), { mode: 0o600 });
-    return { path: file, variable: 'GOOGLE_SERVICE_ACCOUNT_KEYS' as const };
-  });
+  t.after(() => projects.stop());
+  const { emulator } = projects;
+  const [first, second] = projects.keys;
+  const keyFiles = projects.keyFiles.map((file) => ({ path: file, variable: 'GOOGLE_SERVICE_ACCOUNT_KEYS' as const }));
   // What GOOGLE_SERVICE_ACCOUNT_KEYS=key-0.json,key-1.json configures (read at each use).
   server.ctx.config = { ...server.ctx.config, google: { ...server.ctx.config.google, serviceAccountKeys: keyFiles } };
 
@@ -101,14 +89,7 @@ test('a vendor admin moves a customer to another Cloud project; its super admin 
       'the waiting customer',
     );
     // The second project spends its Gmail day: health says so, and when it resets (Pacific midnight).
-    await server.ctx.db.insert(googleProjectUsage).values({
-      project: second.project_id,
-      api: 'gmail',
-      day: quotaDay(server.ctx.clock.now().getTime()),
-      units: 80_000_000,
-      minuteStart: server.ctx.clock.now(),
-      minuteUnits: 0,
-    });
+    await spendProjectGmailDay(server.ctx.db, server.ctx.clock, second.project_id);
     await vendor.reload();
     await waitForVisible(
       vendor,

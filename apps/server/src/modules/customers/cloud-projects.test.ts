@@ -4,14 +4,15 @@
 // project whose daily threshold is spent stops its customers' runs and not the others'; the
 // vendor moves a customer, backups wait for re-authorisation, "Check authorisation" resumes them.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { type RunningEmulator, type ServiceAccountKeyFile, startEmulator } from '@safehold/emulator';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { RunningEmulator } from '@safehold/emulator';
+import { and, eq, inArray } from 'drizzle-orm';
 import { openRuntime } from '../../runtime.ts';
 import { runRow, startTestBackup } from '../../testing/backup.ts';
+import { spendProjectGmailDay, startTwoProjectEmulator, type TwoProjects } from '../../testing/cloud-projects.ts';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import {
   backupCustomerHooks,
@@ -47,26 +48,25 @@ const quiet = { messagesPerUser: 3, filesPerUser: 0, eventsPerUser: 0, contactsP
 forEachDatabase('several Cloud projects', (kind) => {
   const first = `first.${kind}.test`;
   const second = `second.${kind}.test`;
+  let projects: TwoProjects;
   let emulator: RunningEmulator;
-  let keys: [ServiceAccountKeyFile, ServiceAccountKeyFile];
+  let keys: TwoProjects['keys'];
   let dir: string;
   let ctx: TestContext;
   let deps: CustomersDeps;
   const customerIds: Record<string, string> = {};
 
   before(async () => {
-    emulator = await startEmulator({ seed: `projects-${kind}`, domain: first, users: 2, generate: quiet });
+    projects = await startTwoProjectEmulator({ seed: `projects-${kind}`, domain: first, users: 2, generate: quiet });
+    ({ emulator, keys } = projects);
     emulator.control.createDomain({ domain: second, users: 2, generate: quiet, grantDelegation: false });
-    const other = emulator.control.createServiceAccount({ name: 'second-project', grantDelegationTo: [second] });
-    keys = [emulator.serviceAccountKey, other];
+    emulator.control.grantDelegation({ domain: second, clientId: keys[1].client_id });
     dir = mkdtempSync(path.join(tmpdir(), 'safehold-projects-'));
-    const files = keys.map((key, index) => {
-      const file = path.join(dir, `key-${index}.json`);
-      writeFileSync(file, JSON.stringify(key), { mode: 0o600 });
-      return file;
-    });
     ctx = await createTestContext(kind, {
-      env: { GOOGLE_SERVICE_ACCOUNT_KEYS: files.join(','), SAFEHOLD_STORAGE_URL: path.join(dir, 'repositories') },
+      env: {
+        GOOGLE_SERVICE_ACCOUNT_KEYS: projects.keyFiles.join(','),
+        SAFEHOLD_STORAGE_URL: path.join(dir, 'repositories'),
+      },
     });
     deps = createCustomersDeps(ctx, { hooks: backupCustomerHooks(ctx) });
     // The scheduler's runs are queued as jobs (never worked here: the tests run theirs in process).
@@ -74,7 +74,7 @@ forEachDatabase('several Cloud projects', (kind) => {
   });
   after(async () => {
     await ctx?.close();
-    await emulator?.stop();
+    await projects?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -152,23 +152,8 @@ forEachDatabase('several Cloud projects', (kind) => {
   it("a project whose daily quota is spent: running backups end partial with the reason, no failure is emailed or alerted, the status and health show it, on-demand runs are refused; the other project's go on", async () => {
     // Other processes spent the first project's Gmail day (Google's 80,000,000 units), counted
     // on Google's quota day (Pacific time).
-    const spendFirstProjectsGmail = async () =>
-      ctx.db
-        .insert(googleProjectUsage)
-        .values({
-          project: keys[0].project_id,
-          api: 'gmail',
-          day: quotaDay(ctx.clock.now().getTime()),
-          units: 80_000_000,
-          minuteStart: sql`date_trunc('minute', clock_timestamp())`,
-          minuteUnits: 0,
-        })
-        .onConflictDoUpdate({
-          target: [googleProjectUsage.project, googleProjectUsage.api, googleProjectUsage.day],
-          set: { units: 80_000_000 },
-        });
     const day = quotaDay(ctx.clock.now().getTime());
-    await spendFirstProjectsGmail();
+    await spendProjectGmailDay(ctx.db, ctx.clock, keys[0].project_id);
     restartClients();
     emulator.control.counters({ reset: true });
     const reason = `Google Cloud project ${keys[0].project_id} has used its daily Gmail quota; backups resume after 00:00 Pacific`;
@@ -371,21 +356,6 @@ forEachDatabase('several Cloud projects', (kind) => {
 
   // Last: it starts the job queue (the tests above run their backups in process).
   it("the scheduler defers a spent project's customers (their Gmail sources) until the quota day resets; their other services and other projects' customers are queued", async () => {
-    const spendFirstProjectsGmail = async () =>
-      ctx.db
-        .insert(googleProjectUsage)
-        .values({
-          project: keys[0].project_id,
-          api: 'gmail',
-          day: quotaDay(ctx.clock.now().getTime()),
-          units: 80_000_000,
-          minuteStart: sql`date_trunc('minute', clock_timestamp())`,
-          minuteUnits: 0,
-        })
-        .onConflictDoUpdate({
-          target: [googleProjectUsage.project, googleProjectUsage.api, googleProjectUsage.day],
-          set: { units: 80_000_000 },
-        });
     const connections = await ctx.db
       .select({ id: customerConnections.customerId, project: customerConnections.googleProject })
       .from(customerConnections);
@@ -396,7 +366,7 @@ forEachDatabase('several Cloud projects', (kind) => {
     const hourMs = 3_600_000;
     const windowEnd = Math.ceil((ctx.clock.now().getTime() + 2 * 60_000) / hourMs) * hourMs;
     ctx.clock.advance(windowEnd - 60_000 - ctx.clock.now().getTime());
-    await spendFirstProjectsGmail();
+    await spendProjectGmailDay(ctx.db, ctx.clock, keys[0].project_id);
     await ctx.db.update(directoryUsers).set({ license: 'standard' }).where(inArray(directoryUsers.customerId, ids));
     await ctx.jobs.start({ work: false });
     for (const id of ids) {
