@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import type { Backend, BackendObject, ObjectWriter } from './backend.ts';
+import type { Backend, BackendObject, ObjectWriter, TemporaryFile } from './backend.ts';
 import { RepositoryError } from './errors.ts';
 
 function isMissing(error: unknown): boolean {
@@ -209,6 +209,27 @@ export function createFilesystemBackend(root: string): Backend {
     async delete(name) {
       await handles.forget(join(root, name));
       await rm(join(root, name), { force: true });
+    },
+    async temporaryFiles() {
+      let names: string[];
+      try {
+        names = await readdir(tmpDir);
+      } catch (error) {
+        if (isMissing(error)) return [];
+        throw error;
+      }
+      const files: TemporaryFile[] = [];
+      for (const name of names) {
+        const path = join(tmpDir, name);
+        try {
+          const info = await stat(path);
+          if (info.isFile()) files.push({ name, modified: info.mtime, remove: () => rm(path, { force: true }) });
+        } catch (error) {
+          // Renamed into place (or removed) meanwhile: not a temporary file any more.
+          if (!isMissing(error)) throw error;
+        }
+      }
+      return files;
     },
   };
 }

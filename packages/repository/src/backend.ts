@@ -16,6 +16,15 @@ export interface ObjectWriter {
   abort(): Promise<void>;
 }
 
+/** A temporary file of a write in progress, or of one a crash cut short (filesystem, format §1). */
+export interface TemporaryFile {
+  name: string;
+  /** When it was last written (the file system's clock). */
+  modified: Date;
+  /** Deletes it; one already gone is not an error. */
+  remove(): Promise<void>;
+}
+
 export interface Backend {
   /** Stores a whole object atomically: readers see all of it or nothing. Overwrites. */
   put(name: string, data: Uint8Array): Promise<void>;
@@ -40,6 +49,11 @@ export interface Backend {
   readonly location: string;
   /** For local backends: the file holding an object, so worker threads can read it directly. */
   localPath?(name: string): string;
+  /**
+   * Backends that write objects through temporary files (filesystem): those present now. The
+   * repository removes the ones no live writer can hold (format §8, "Temporary files").
+   */
+  temporaryFiles?(): Promise<TemporaryFile[]>;
   /** Releases cached resources (open files); the backend stays usable and reopens on demand. */
   close?(): Promise<void>;
 }

@@ -1,15 +1,17 @@
 // Crash safety and concurrency with real processes: writers killed with SIGKILL at random
 // points leave a repository that verifies and keeps every acknowledged blob; two processes
-// writing at once do not clobber each other.
+// writing at once do not clobber each other; the temporary files a killed writer left are
+// removed by a later open, and never one a live writer is still writing.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createFilesystemBackend } from './backend-filesystem.ts';
 import { generateKeys, type RepositoryKeys } from './keys.ts';
 import { createRepository, openRepository } from './repository.ts';
+import { TEMPORARY_FILE_MIN_AGE_MS } from './temporary-files.ts';
 import { verifyRepository } from './verify.ts';
 import { fixtureMessage } from './writer-process.fixture.ts';
 
@@ -110,5 +112,70 @@ describe('crash safety and concurrent writers (real processes)', () => {
       for (const [id, { seed, n }] of run.acks) assert.deepEqual(await repo.readAll(id), fixtureMessage(seed, n));
     }
     await repo.close();
+  });
+
+  test("a later open removes the temporary packs a killed writer left, and keeps a live writer's and recent ones", async () => {
+    const tmp = join(dir, 'tmp');
+    const present = async () => new Set(await readdir(tmp).catch(() => []));
+    // A writer killed mid-pack: stopped (SIGSTOP) until it is caught with a pack open in tmp/.
+    const before = await present();
+    let caught = false;
+    const run = startWriter(dir, keys, 200, 400, (acks) => {
+      if (acks < 4 || caught) return;
+      caught = true;
+      void (async () => {
+        while (run.child.exitCode === null && run.child.signalCode === null) {
+          run.child.kill('SIGSTOP');
+          if ([...(await present())].some((name) => !before.has(name))) break;
+          run.child.kill('SIGCONT');
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+        run.child.kill('SIGKILL');
+      })();
+    });
+    assert.equal((await run.done).signal, 'SIGKILL');
+    const left = [...(await present())].filter((name) => !before.has(name));
+    assert.ok(left.length > 0);
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
+    assert.ok(TEMPORARY_FILE_MIN_AGE_MS < 8 * 3_600_000);
+    for (const name of left) await utimes(join(tmp, name), hoursAgo(10), hoursAgo(10));
+    // A crash an hour ago: too recent to remove, whatever the locks say.
+    await writeFile(join(tmp, 'recent.tmp'), 'partial pack');
+    await utimes(join(tmp, 'recent.tmp'), hoursAgo(1), hoursAgo(1));
+
+    // A live writer that opened 9 hours ago and last wrote into its open pack 8 hours ago.
+    const backend = createFilesystemBackend(dir);
+    const live = await openRepository({ backend, keys, workers: 1 });
+    const beforeLive = await present();
+    const message = fixtureMessage(300, 1);
+    const id = await live.putMail(message);
+    // The pack's temporary file is opened as its first blob is added (the open is not awaited).
+    let livePack: string | undefined;
+    for (let tries = 0; !livePack; tries++) {
+      assert.ok(tries < 200, 'the live writer streams its pack into a temporary file');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      [livePack] = [...(await present())].filter((name) => !beforeLive.has(name));
+    }
+    await utimes(join(tmp, livePack), hoursAgo(8), hoursAgo(8));
+    const lockName = live.core.lock.name;
+    const lock = JSON.parse((await readFile(join(dir, lockName))).toString()) as Record<string, string>;
+    await backend.put(lockName, Buffer.from(JSON.stringify({ ...lock, created: hoursAgo(9).toISOString() })));
+
+    const later = await openRepository({ backend: createFilesystemBackend(dir), keys, workers: 1 });
+    const after = await present();
+    for (const name of left) assert.ok(!after.has(name), `the killed writer's ${name} is removed`);
+    assert.ok(after.has('recent.tmp'), 'a recent temporary file is kept');
+    assert.ok(after.has(livePack), "the live writer's pack is kept");
+
+    // The live writer finishes its pack; everything verifies and reads back.
+    await live.writeSnapshot({ kind: 'test-writer', roots: [id], data: {} });
+    await live.close();
+    assert.ok(!(await present()).has(livePack));
+    await later.close();
+    const reader = await openRepository({ backend: createFilesystemBackend(dir), keys, workers: 1 });
+    assert.deepEqual((await verifyRepository(reader)).damage, []);
+    assert.deepEqual(await reader.readAll(id), message);
+    await reader.close();
+    await rm(join(tmp, 'recent.tmp'));
   });
 });

@@ -33,6 +33,7 @@ import { readMany } from './read-many.ts';
 import { type RepositoryConfig, readConfig, readPlans, type Snapshot, takeLock } from './repository-config.ts';
 import type { RepositoryCore } from './repository-core.ts';
 import { type SnapshotInput, SnapshotStore } from './snapshots.ts';
+import { removeAbandonedTemporaryFiles } from './temporary-files.ts';
 import { createWorkerPool, type WorkerPool } from './worker-pool.ts';
 import { DEFAULT_ZSTD_LEVEL } from './zstd.ts';
 
@@ -118,6 +119,7 @@ function countingBackend(backend: Backend): Backend & { written: () => number } 
     ...(backend.localPath ? { localPath: backend.localPath.bind(backend) } : {}),
     ...(backend.retainedUntil ? { retainedUntil: backend.retainedUntil.bind(backend) } : {}),
     ...(backend.close ? { close: backend.close.bind(backend) } : {}),
+    ...(backend.temporaryFiles ? { temporaryFiles: backend.temporaryFiles.bind(backend) } : {}),
   };
 }
 
@@ -188,6 +190,7 @@ export async function openRepository(options: RepositoryOptions): Promise<Reposi
   // Lock first, then plans: a gc that does not see our lock wrote its plan before we read them.
   const lock = await takeLock(backend, 'writer', clock);
   try {
+    await removeAbandonedTemporaryFiles(backend, clock);
     const condemned = new Set<string>();
     for (const plan of await readPlans(backend, keys.dataKey)) for (const pack of plan.packs) condemned.add(pack);
     let index = options.index;

@@ -161,6 +161,7 @@ function countingPackWrites(backend: Backend, metrics: Metrics): Backend {
     delete: (name) => backend.delete(name),
     ...(backend.localPath ? { localPath: backend.localPath.bind(backend) } : {}),
     ...(backend.close ? { close: backend.close.bind(backend) } : {}),
+    ...(backend.temporaryFiles ? { temporaryFiles: backend.temporaryFiles.bind(backend) } : {}),
   };
 }
 
