@@ -92,9 +92,23 @@ export interface ErrorFacts {
   operation: string;
 }
 
+/**
+ * Whether Google refused because the Cloud project's quota of the day is spent: 403
+ * `dailyLimitExceeded` (the "courtesy API limit" of the Gmail, Drive and Calendar error guides),
+ * or a rate-limit refusal that names a per-day limit (Cloud quotas' "Queries per day"). Unlike
+ * a per-minute limit, repeating the call the same (Pacific) day cannot succeed.
+ */
+export function isDailyLimit(facts: Pick<ErrorFacts, 'status' | 'reason' | 'errorInfoReason' | 'message'>): boolean {
+  if (facts.status !== 403) return false;
+  const reasons = [facts.reason, facts.errorInfoReason];
+  if (reasons.includes('dailyLimitExceeded')) return true;
+  return reasons.some((r) => r !== undefined && RATE_LIMIT_REASONS.has(r)) && /\bper day\b/i.test(facts.message);
+}
+
 /** GOOGLE-APIS.md "Errors and retries" as one pure function. 401 reaches here only after one token refresh. */
 export function classifyError(facts: ErrorFacts): ErrorClassification {
   const { status, reason, operation } = facts;
+  if (isDailyLimit(facts)) return 'permanent';
   if (status === 0 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504) {
     return 'retry';
   }

@@ -75,6 +75,7 @@ export {
   type ErrorClassification,
   GoogleApiError,
   GoogleResponseShapeError,
+  isDailyLimit,
   ResyncRequired,
 } from './errors.ts';
 export type { UploadBody } from './http/resumable-upload.ts';

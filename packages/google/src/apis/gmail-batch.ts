@@ -7,7 +7,7 @@
 // as a backoff like a top-level one (transport.ts), so this process and the others wait it out
 // before the parts are fetched again.
 import { randomBytes } from 'node:crypto';
-import { GoogleApiError, GoogleResponseShapeError, parseErrorBody } from '../errors.ts';
+import { GoogleApiError, GoogleResponseShapeError, isDailyLimit, parseErrorBody } from '../errors.ts';
 import { nextDelay, parseRetryAfter } from '../http/retry-policy.ts';
 import { parseJsonText, parseWith, rateLimitScope } from '../http/transport.ts';
 import { operationCost } from '../quota/costs.ts';
@@ -168,7 +168,8 @@ async function oneBatch(
 /**
  * Parts Google refused for quota slow this user (or the project) down in every process, as a
  * refused call would: the longest of their waits (Retry-After, else the first retry's backoff).
- * Shared by every batch (Gmail reads here, Calendar and Drive writes in batch-calls.ts).
+ * A part refused for the project's spent day is told to the quotas as a refused call is
+ * (`dailyLimitReached`, which may end the batch with its own error). Shared by every batch (Gmail reads here, Calendar and Drive writes in batch-calls.ts).
  */
 export async function recordPartRefusals(
   ctx: ApiContext,
@@ -181,6 +182,7 @@ export async function recordPartRefusals(
   for (const part of parts) {
     if (part.status < 400) continue;
     const error = errorOfPart(part, ctx.clock.now(), operation);
+    if (isDailyLimit(error)) await ctx.quotas.dailyLimitReached?.(api, error);
     const scope = rateLimitScope(error);
     if (!scope) continue;
     const wait = nextDelay(error, 0, ctx.retry, ctx.random) ?? error.retryAfterMs ?? 0;

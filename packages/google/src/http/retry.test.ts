@@ -18,6 +18,10 @@ function failThen(failures: Array<(res: import('node:http').ServerResponse) => v
   };
 }
 
+/** How a Cloud quota answers a spent per-day limit (https://cloud.google.com/docs/quotas/troubleshoot). */
+const perDayMessage =
+  "Quota exceeded for quota metric 'Queries' and limit 'Queries per day' of service 'gmail.googleapis.com' for consumer 'project:p'.";
+
 const dropSocket = (res: import('node:http').ServerResponse): void => {
   res.socket?.destroy();
 };
@@ -29,6 +33,9 @@ test('the classification table follows GOOGLE-APIS.md', () => {
   assert.equal(c(403, 'userRateLimitExceeded'), 'retry');
   assert.equal(c(403, 'rateLimitExceeded'), 'retry');
   assert.equal(c(403, 'forbidden'), 'permanent');
+  // The project's day is spent: repeating the call today cannot succeed.
+  assert.equal(c(403, 'dailyLimitExceeded', 'gmail.messages.get', { message: 'Daily Limit Exceeded' }), 'permanent');
+  assert.equal(c(403, 'rateLimitExceeded', 'gmail.messages.get', { message: perDayMessage }), 'permanent');
   assert.equal(c(403, 'insufficientPermissions'), 'permanent');
   assert.equal(c(401, 'authError'), 'permanent');
   assert.equal(c(404, 'notFound'), 'permanent', 'a message gone');
@@ -256,4 +263,51 @@ test("a quota refusal is the user's when Google names the user, otherwise the pr
   assert.equal(refusal(403, 'rateLimitExceeded', 'Rate Limit Exceeded'), 'project');
   assert.equal(refusal(403, 'insufficientPermissions', 'Request had insufficient authentication scopes.'), undefined);
   assert.equal(refusal(503, 'backendError', 'The service is currently unavailable.'), undefined);
+  // A spent day is not a rate to slow down to.
+  assert.equal(refusal(403, 'dailyLimitExceeded', 'Daily Limit Exceeded'), undefined);
+  assert.equal(refusal(403, 'rateLimitExceeded', perDayMessage), undefined);
+});
+
+test("403 dailyLimitExceeded is the project's spent day: one request, no backoff, told to the quotas, whose own error wins", async (t) => {
+  const google = await startScriptedGoogle(t);
+  google.route('GET', /\/profile$/, (_req, res) =>
+    sendGoogleError(res, 403, 'dailyLimitExceeded', 'Daily Limit Exceeded'),
+  );
+  const base = google.client().quotas;
+  const told: string[] = [];
+  const client = google.client({
+    quotas: {
+      manager: {
+        ...base,
+        rateLimited: async (api, _user, scope) => {
+          told.push(`rateLimited ${api} ${scope}`);
+        },
+        dailyLimitReached: async (api, error) => {
+          told.push(`dailyLimitReached ${api} ${error.reason}`);
+        },
+      },
+    },
+  });
+  await assert.rejects(client.gmail.getProfile('ann@example.com'), (error: unknown) => {
+    assert.ok(error instanceof GoogleApiError);
+    assert.equal(error.reason, 'dailyLimitExceeded');
+    assert.equal(error.classification, 'permanent');
+    return true;
+  });
+  assert.equal(google.calls('GET', /\/profile$/).length, 1);
+  assert.deepEqual(client.clock.sleeps, []);
+  assert.deepEqual(told, ['dailyLimitReached gmail dailyLimitExceeded']);
+
+  const spent = new Error("the project's Gmail day is spent");
+  const stopping = google.client({
+    quotas: {
+      manager: {
+        ...base,
+        dailyLimitReached: async () => {
+          throw spent;
+        },
+      },
+    },
+  });
+  await assert.rejects(stopping.gmail.getProfile('ann@example.com'), spent);
 });

@@ -7,7 +7,13 @@ import { finished } from 'node:stream/promises';
 import type { z } from 'zod';
 import type { TokenSource } from '../auth/token-source.ts';
 import type { GoogleClock, GoogleLogger, RandomSource } from '../clock.ts';
-import { GoogleApiError, GoogleResponseShapeError, parseErrorBody, RATE_LIMIT_REASONS } from '../errors.ts';
+import {
+  GoogleApiError,
+  GoogleResponseShapeError,
+  isDailyLimit,
+  parseErrorBody,
+  RATE_LIMIT_REASONS,
+} from '../errors.ts';
 import { operationCost } from '../quota/costs.ts';
 import type { QuotaManager } from '../quota/quota-manager.ts';
 import { type GoogleApiName, SCOPES_BY_API } from '../scopes.ts';
@@ -134,6 +140,8 @@ export function parseJsonText(operation: string, text: string): unknown {
  * any other 429 or 403 rateLimitExceeded, the project's.
  */
 export function rateLimitScope(error: GoogleApiError): 'user' | 'project' | undefined {
+  // A spent day is not a rate to slow down to (dailyLimitReached).
+  if (isDailyLimit(error)) return undefined;
   const quotaRefusal =
     error.status === 429 ||
     (error.status === 403 &&
@@ -228,6 +236,10 @@ export function createTransport(options: TransportOptions): Transport {
           tokens.invalidate(spec.user, SCOPES_BY_API[spec.api], lastToken.token);
           logger.info({ operation: spec.operation, user: spec.user }, 'access token refused, refreshing once');
           continue;
+        }
+        if (isDailyLimit(error)) {
+          await quotas.dailyLimitReached?.(spec.api, error);
+          throw error;
         }
         const delay = mayRetry(error, idempotent) ? nextDelay(error, retryIndex, retry, options.random) : undefined;
         const limitedScope = rateLimitScope(error);

@@ -20,6 +20,7 @@
 // max(1, floor(cap / callers)) — so up to `cap` processes together stay under Google's cap.
 import { randomUUID } from 'node:crypto';
 import type { GoogleClock } from '../clock.ts';
+import type { GoogleApiError } from '../errors.ts';
 import type { GoogleApiName } from '../scopes.ts';
 import type { SharedQuotaBudget, SharedQuotaKey } from './shared-budget.ts';
 
@@ -100,6 +101,13 @@ export interface QuotaManager {
    * (scope `project`) on `api` wait `waitMs` first, in this process and, with a shared budget, in all.
    */
   rateLimited(api: GoogleApiName, user: string, scope: 'user' | 'project', waitMs: number): Promise<void>;
+  /**
+   * Google refused a call because the project's quota of the day for `api` is spent
+   * (isDailyLimit). An installation that keeps the project's daily counts records it here, and
+   * may throw its own error in place of `error`; without this method (or if it returns) the
+   * caller gets `error`.
+   */
+  dailyLimitReached?(api: GoogleApiName, error: GoogleApiError): Promise<void>;
 }
 
 interface Bucket {

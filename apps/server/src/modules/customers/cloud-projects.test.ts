@@ -254,6 +254,39 @@ forEachDatabase('several Cloud projects', (kind) => {
     ctx.config = { ...ctx.config, google: { ...ctx.config.google, quotaLimits: null } };
   });
 
+  it("Google's 403 dailyLimitExceeded marks the project's day spent like our own threshold: the runs stop with the reason, the scheduler waits", async () => {
+    restartClients();
+    const reason = `Google Cloud project ${keys[1].project_id} has used its daily Gmail quota; backups resume after 00:00 Pacific`;
+    emulator.control.counters({ reset: true });
+    emulator.control.setFaults([
+      { endpoint: 'gmail.*', errorRate: 1, status: 403, reason: 'dailyLimitExceeded', message: 'Daily Limit Exceeded' },
+    ]);
+    let runs: Awaited<ReturnType<typeof backUpDomain>>;
+    try {
+      runs = await backUpDomain(second);
+    } finally {
+      emulator.control.setFaults([]);
+    }
+    assert.ok(runs.length > 0);
+    assert.deepEqual(
+      runs.map((run) => [run.status, run.error]),
+      runs.map(() => ['partial', reason]),
+    );
+    // One refused call per run at most: no retries of a spent day, and later calls stop before Google.
+    const gmailCalls = emulator.control.requestLog().filter((call) => call.user.endsWith(`@${second}`));
+    assert.ok(gmailCalls.length <= runs.length, `${gmailCalls.length} calls for ${runs.length} runs`);
+    // Marked in the shared counters: every process, the scheduler and health see it.
+    const waits = await projectQuotaWaits(ctx);
+    assert.deepEqual([...waits.keys()], [customerIds[second]]);
+    const health = await projectsHealth(deps, vendorAdmin, null);
+    assert.deepEqual(
+      health.projects[1]?.spent.map((spent) => [spent.api, spent.reason]),
+      [['gmail', reason]],
+    );
+    await ctx.db.delete(googleProjectUsage).where(eq(googleProjectUsage.project, keys[1].project_id));
+    restartClients();
+  });
+
   it('units spent and not yet written reach the daily counters when the runtime closes (SIGTERM of start and worker)', async () => {
     const database = { ...ctx.database, close: async () => {} };
     const runtime = await openRuntime(ctx.config, { command: 'test', database, migrate: false, clock: ctx.clock });

@@ -7,6 +7,9 @@
 // before it reaches Google, with an error that says why and until when — so a spent project's
 // customers stop at once instead of meeting a storm of 403s. Between two refreshes a process may
 // overshoot by about a second of its own calls (docs/deployment.md "Several Cloud projects").
+// When Google says a project's day is spent before our count does (403 dailyLimitExceeded: other
+// software on the same project, or a lower limit than Google publishes), the day is marked spent
+// the same way.
 import type { GoogleApiName, QuotaManager } from '@safehold/google';
 import { and, eq, gte, inArray, or, sql } from 'drizzle-orm';
 import type { Config } from '../../config/config.ts';
@@ -130,6 +133,12 @@ interface Counter {
 export interface ProjectUsage {
   /** Throws when `units` more of `api` would pass the project's threshold for today; else counts them. */
   spend(project: string, api: GoogleApiName, units: number): Promise<void>;
+  /**
+   * Google refused a call of `project` on `api` because its day is spent (403
+   * dailyLimitExceeded): marks the day spent in the table as a refused spend does, and answers
+   * the error to stop on (the same as our own threshold's).
+   */
+  spentAtGoogle(project: string, api: GoogleApiName): Promise<ProjectQuotaSpentError>;
   /** Adds what this process spent to the table now (tests; shutdown). */
   flush(): Promise<void>;
   /** Units spent here and not yet in the table (tests). */
@@ -258,6 +267,12 @@ export function createProjectUsage(
       counter.pending += units;
       scheduleFlush();
     },
+    async spentAtGoogle(project, api) {
+      const threshold = thresholds[api];
+      // An API without a daily threshold of ours has no count to raise; the refusal stands.
+      if (Number.isFinite(threshold)) await markSpent(project, api, threshold, counterOf(project, api));
+      return new ProjectQuotaSpentError(project, api, quotaDayResetsAt(now()), now());
+    },
     async flush() {
       for (const [key, counter] of counters) {
         if (counter.pending === 0) continue;
@@ -274,13 +289,19 @@ export function createProjectUsage(
   return usage;
 }
 
-/** A quota manager that also keeps the project's daily thresholds (the calls it admits are counted). */
+/**
+ * A quota manager that also keeps the project's daily thresholds (the calls it admits are
+ * counted), and takes Google's word when it says the project's day is spent first.
+ */
 export function withDailyThresholds(manager: QuotaManager, project: string, usage: ProjectUsage): QuotaManager {
   return {
     ...manager,
     async acquire(api, user, units) {
       await usage.spend(project, api, units);
       return manager.acquire(api, user, units);
+    },
+    async dailyLimitReached(api) {
+      throw await usage.spentAtGoogle(project, api);
     },
   };
 }
