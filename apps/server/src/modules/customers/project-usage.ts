@@ -62,9 +62,18 @@ const apiLabels: Record<GoogleApiName, string> = {
   directory: 'Directory',
 };
 
-/** What a customer of a spent project is told (runs, on-demand refusals, status, health). */
-export function projectQuotaReason(project: string, api: GoogleApiName): string {
-  return `Google Cloud project ${project} has used its daily ${apiLabels[api]} quota; backups resume after 00:00 Pacific`;
+/**
+ * What a spent quota stopped: backups (they resume by themselves at the next quota day) or a
+ * restore (it ends; started again after the reset, it skips what it already restored).
+ */
+export type QuotaStoppedWork = 'backups' | 'restore';
+
+/** What a customer of a spent project is told (runs, on-demand refusals, status, health; a stopped restore). */
+export function projectQuotaReason(project: string, api: GoogleApiName, stopped: QuotaStoppedWork = 'backups'): string {
+  const spent = `Google Cloud project ${project} has used its daily ${apiLabels[api]} quota`;
+  return stopped === 'restore'
+    ? `${spent}; the restore stopped: start it again after 00:00 Pacific (what it already restored is skipped)`
+    : `${spent}; backups resume after 00:00 Pacific`;
 }
 
 /** Whether a run's error is projectQuotaReason's: a wait for the quota day, not a failure. */
@@ -94,6 +103,11 @@ export class ProjectQuotaSpentError extends AppError {
     this.project = project;
     this.api = api;
     this.resetsAt = resetsAt;
+  }
+
+  /** The reason worded for what it stopped (its message is the backups'). */
+  reasonFor(stopped: QuotaStoppedWork): string {
+    return projectQuotaReason(this.project, this.api, stopped);
   }
 }
 

@@ -18,7 +18,7 @@ import {
   openTenantRepository,
   selectionPrefilter,
 } from '../backup/index.ts';
-import { customerGoogleClient } from '../customers/index.ts';
+import { customerGoogleClient, ProjectQuotaSpentError } from '../customers/index.ts';
 import {
   addNote,
   type ItemState,
@@ -125,6 +125,13 @@ export async function runRestore(
     }
     if (error instanceof RestoreFailedError) {
       return finish(ctx, restore, 'failed', error.message, await storeCounts(ctx.db, restore));
+    }
+    if (error instanceof ProjectQuotaSpentError) {
+      // Every further call would be refused until the quota day resets (midnight Pacific): the
+      // restore ends here, saying so; started again, it skips what it restored.
+      const counts = await storeCounts(ctx.db, restore);
+      const status = counts.restored + counts.skipped === 0 ? 'failed' : 'partial';
+      return finish(ctx, restore, status, error.reasonFor('restore'), counts);
     }
     // A crash or a stop: the restore stays `running` and the job (or a rerun) resumes it.
     throw error;

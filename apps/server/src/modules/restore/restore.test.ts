@@ -5,6 +5,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { type BackupFixture, backupFixture, runRow, startTestBackup } from '../../testing/backup.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import type { BackupService } from '../backup/index.ts';
+import { ProjectQuotaSpentError } from '../customers/index.ts';
 import { defineRestoreJobs, RESTORE_JOB, waitForRestore } from './restore-jobs.ts';
 import { runRestore } from './restore-run.ts';
 import { createRestore, getRestore, RestoreRequestError, restoreErrors } from './restore-store.ts';
@@ -441,6 +442,31 @@ forEachDatabase('restore', (kind) => {
     } finally {
       f.emulator.control.setFaults([]);
     }
+  });
+
+  it("a restore stopped by its Cloud project's spent daily quota ends saying the restore stopped and can be started again, not that backups resume", async () => {
+    const project = f.emulator.serviceAccountKey.project_id;
+    const resetsAt = new Date(Date.parse('2026-12-06T08:00:00Z'));
+    const spent = createGoogleClient({
+      serviceAccountKey: f.emulator.serviceAccountKey,
+      quotas: {
+        manager: {
+          ...f.google.quotas,
+          acquire: async (api) => {
+            throw new ProjectQuotaSpentError(project, api, resetsAt, f.ctx.clock.now().getTime());
+          },
+        },
+      },
+    });
+    const { row, result } = await restore({ service: 'gmail', to: other }, { google: spent });
+    assert.equal(result.status, 'failed');
+    assert.equal(
+      result.error,
+      `Google Cloud project ${project} has used its daily Gmail quota; the restore stopped: start it again after 00:00 Pacific (what it already restored is skipped)`,
+    );
+    const stored = await getRestore(f.ctx.db, f.customerId, row.id);
+    assert.equal(stored?.status, 'failed');
+    assert.equal(stored?.error, result.error);
   });
 
   it('runs as a pg-boss job when a worker runs in the process, and the waiting caller sees the result', async () => {
