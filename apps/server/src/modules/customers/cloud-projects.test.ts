@@ -254,38 +254,64 @@ forEachDatabase('several Cloud projects', (kind) => {
     ctx.config = { ...ctx.config, google: { ...ctx.config.google, quotaLimits: null } };
   });
 
-  it("Google's 403 dailyLimitExceeded marks the project's day spent like our own threshold: the runs stop with the reason, the scheduler waits", async () => {
-    restartClients();
-    const reason = `Google Cloud project ${keys[1].project_id} has used its daily Gmail quota; backups resume after 00:00 Pacific`;
-    emulator.control.counters({ reset: true });
-    emulator.control.setFaults([
-      { endpoint: 'gmail.*', errorRate: 1, status: 403, reason: 'dailyLimitExceeded', message: 'Daily Limit Exceeded' },
-    ]);
-    let runs: Awaited<ReturnType<typeof backUpDomain>>;
-    try {
-      runs = await backUpDomain(second);
-    } finally {
-      emulator.control.setFaults([]);
-    }
-    assert.ok(runs.length > 0);
-    assert.deepEqual(
-      runs.map((run) => [run.status, run.error]),
-      runs.map(() => ['partial', reason]),
-    );
-    // One refused call per run at most: no retries of a spent day, and later calls stop before Google.
-    const gmailCalls = emulator.control.requestLog().filter((call) => call.user.endsWith(`@${second}`));
-    assert.ok(gmailCalls.length <= runs.length, `${gmailCalls.length} calls for ${runs.length} runs`);
-    // Marked in the shared counters: every process, the scheduler and health see it.
-    const waits = await projectQuotaWaits(ctx);
-    assert.deepEqual([...waits.keys()], [customerIds[second]]);
-    const health = await projectsHealth(deps, vendorAdmin, null);
-    assert.deepEqual(
-      health.projects[1]?.spent.map((spent) => [spent.api, spent.reason]),
-      [['gmail', reason]],
-    );
-    await ctx.db.delete(googleProjectUsage).where(eq(googleProjectUsage.project, keys[1].project_id));
-    restartClients();
-  });
+  // Google's two answers for a spent day: Gmail's guide's 403 dailyLimitExceeded, and a Cloud
+  // quota's 403 rateLimitExceeded naming "Queries per day" (what the emulator answers).
+  const googleSaysSpent: Array<[string, (project: string) => void, (project: string) => void]> = [
+    [
+      '403 dailyLimitExceeded',
+      () =>
+        emulator.control.setFaults([
+          {
+            endpoint: 'gmail.*',
+            errorRate: 1,
+            status: 403,
+            reason: 'dailyLimitExceeded',
+            message: 'Daily Limit Exceeded',
+          },
+        ]),
+      () => emulator.control.setFaults([]),
+    ],
+    [
+      "the emulator's spent per-day project limit (403 rateLimitExceeded, Queries per day)",
+      (project) => emulator.control.setProjectQuotas({ project, unitsPerDay: { gmail: 0 } }),
+      (project) => emulator.control.setProjectQuotas({ project, unitsPerDay: { gmail: null } }),
+    ],
+  ];
+  for (const [answer, refuse, allow] of googleSaysSpent) {
+    it(`Google's ${answer} marks the project's day spent like our own threshold: the runs stop with the reason, the scheduler waits`, async () => {
+      const project = keys[1].project_id;
+      restartClients();
+      const reason = `Google Cloud project ${project} has used its daily Gmail quota; backups resume after 00:00 Pacific`;
+      emulator.control.counters({ reset: true });
+      refuse(project);
+      let runs: Awaited<ReturnType<typeof backUpDomain>>;
+      try {
+        runs = await backUpDomain(second);
+      } finally {
+        allow(project);
+      }
+      try {
+        assert.ok(runs.length > 0);
+        assert.deepEqual(
+          runs.map((run) => [run.status, run.error]),
+          runs.map(() => ['partial', reason]),
+        );
+        // One refused call per run at most: a spent day is not retried, and later calls stop before Google.
+        const calls = emulator.control.requestLog().filter((call) => call.user.endsWith(`@${second}`));
+        assert.ok(calls.length <= runs.length, `${calls.length} calls for ${runs.length} runs`);
+        // Marked in the shared counters: every process, the scheduler and health see it.
+        assert.deepEqual([...(await projectQuotaWaits(ctx)).keys()], [customerIds[second]]);
+        const health = await projectsHealth(deps, vendorAdmin, null);
+        assert.deepEqual(
+          health.projects[1]?.spent.map((spent) => [spent.api, spent.reason]),
+          [['gmail', reason]],
+        );
+      } finally {
+        await ctx.db.delete(googleProjectUsage).where(eq(googleProjectUsage.project, project));
+        restartClients();
+      }
+    });
+  }
 
   it('units spent and not yet written reach the daily counters when the runtime closes (SIGTERM of start and worker)', async () => {
     const database = { ...ctx.database, close: async () => {} };
