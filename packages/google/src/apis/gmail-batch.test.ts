@@ -94,3 +94,46 @@ test('batched messages.get: ≤ 50 per batch, parts parsed, a 429 part fetched a
   assert.equal(google.calls('GET', /\/messages\/busy$/).length, 1);
   assert.equal(client.quotaStats()[0]?.unitsSpent, 60 * 5 + 5);
 });
+
+test("a batch part refused for the project's spent day is told to the quotas, whose own error ends the batch", async (t) => {
+  const google = await startScriptedGoogle(t);
+  google.route('POST', '/batch/gmail/v1', (req, res) => {
+    const boundary = /boundary=(\S+)/.exec(String(req.headers['content-type']))?.[1] ?? '';
+    const contentIds = req.body
+      .toString('utf8')
+      .split(`--${boundary}`)
+      .filter((part) => part.includes('GET '))
+      .map((part) => /Content-ID: <([^>]+)>/.exec(part)?.[1] ?? '');
+    const answers = contentIds.map((contentId, index) =>
+      index === 0
+        ? partAnswer(contentId, 200, message('m0'))
+        : partAnswer(contentId, 403, {
+            error: {
+              code: 403,
+              message: 'Daily Limit Exceeded',
+              errors: [{ domain: 'usageLimits', reason: 'dailyLimitExceeded', message: 'Daily Limit Exceeded' }],
+            },
+          }),
+    );
+    res.writeHead(200, { 'content-type': 'multipart/mixed; boundary=batch_answer' });
+    res.end(`${answers.map((a) => `--batch_answer\r\n${a}`).join('')}--batch_answer--\r\n`);
+  });
+  const base = google.client().quotas;
+  const told: string[] = [];
+  const spent = new Error("the project's Gmail day is spent");
+  const client = google.client({
+    quotas: {
+      manager: {
+        ...base,
+        dailyLimitReached: async (api, error) => {
+          told.push(`${api} ${error.reason}`);
+          throw spent;
+        },
+      },
+    },
+  });
+  await assert.rejects(client.gmail.batchGetRawMessages(user, ['m0', 'm1', 'm2']), spent);
+  assert.deepEqual(told, ['gmail dailyLimitExceeded']);
+  // Nothing was sent again alone.
+  assert.equal(google.requests.length, 1);
+});
