@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, it } from 'node:test';
-import { backendFromUrl, createRepositoryIndex } from '@safehold/repository';
+import { after, before, describe, it } from 'node:test';
+import { type Backend, backendFromUrl, createRepositoryIndex } from '@safehold/repository';
 import { eq } from 'drizzle-orm';
 import { type BackupFixture, backupFixture, runRow, startTestBackup } from '../../testing/backup.ts';
+import { createMetrics } from '../../metrics/metrics.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { BACKUP_JOB, defineBackupJobs } from './backup-jobs.ts';
 import { backupItemVersions, backupRuns, repositoryPacks, tenantRepositoryKeys } from './tables.ts';
 import {
+  countingPackWrites,
   openTenantRepository,
   TenantRepositoryMissingError,
   tenantKeys,
@@ -136,5 +138,35 @@ forEachDatabase('tenant repository, manifests and jobs', (kind) => {
   it('crypto-shreds the tenant: without its key row the repository cannot be opened', async () => {
     await f.ctx.db.delete(tenantRepositoryKeys).where(eq(tenantRepositoryKeys.customerId, f.customerId));
     await assert.rejects(openTenantRepository(f.ctx, f.customerId), TenantRepositoryMissingError);
+  });
+});
+
+describe('the pack-counting backend', () => {
+  it('counts pack writes and keeps every other member of the backend, Object Lock dates included', async () => {
+    const lockedUntil = new Date('2027-01-01T00:00:00Z');
+    const stored = new Map<string, Uint8Array>();
+    const backend: Backend = {
+      location: 'memory://test',
+      put: async (name, data) => {
+        stored.set(name, data);
+      },
+      get: async (name) => Buffer.from(stored.get(name) ?? new Uint8Array()),
+      list: async function* () {},
+      delete: async (name) => {
+        stored.delete(name);
+      },
+      retainedUntil: async (name) => (name.startsWith('data/') ? lockedUntil : null),
+    };
+    const metrics = createMetrics();
+    const counted = countingPackWrites(backend, metrics);
+    assert.equal(counted.location, 'memory://test');
+    assert.equal(counted.create, undefined, 'no streaming writes where the backend has none');
+    assert.deepEqual(await counted.retainedUntil?.(`data/ab/${'ab'.repeat(16)}`), lockedUntil);
+    await counted.put(`data/ab/${'ab'.repeat(16)}`, new Uint8Array(10));
+    await counted.put('index/x', new Uint8Array(7));
+    assert.equal(stored.size, 2);
+    const text = await metrics.render();
+    assert.match(text, /^safehold_repository_pack_writes_total 1$/m);
+    assert.match(text, /^safehold_repository_pack_bytes_total 10$/m);
   });
 });

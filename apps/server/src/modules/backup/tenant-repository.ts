@@ -127,42 +127,40 @@ export async function openTenantRepository(ctx: TenantRepositoryDeps, customerId
 
 /**
  * The backend, telling `metrics` of each pack written whole (a put under data/, or a streamed
- * pack committed, format §5).
+ * pack committed, format §5). Every other member is the backend's own (a Proxy, so optional
+ * ones such as Object Lock's `retainedUntil` are never dropped by the wrapping).
  */
-function countingPackWrites(backend: Backend, metrics: Metrics): Backend {
-  const create = backend.create?.bind(backend);
-  return {
-    location: backend.location,
-    put: async (name, data) => {
-      await backend.put(name, data);
-      if (packNameFromPath(name) !== undefined) metrics.packWritten(data.length);
-    },
-    ...(create
-      ? {
-          create: async (name: string) => {
-            const writer = await create(name);
-            let bytes = 0;
-            return {
-              write: async (parts: readonly Uint8Array[]) => {
-                await writer.write(parts);
-                for (const part of parts) bytes += part.byteLength;
-              },
-              commit: async () => {
-                await writer.commit();
-                if (packNameFromPath(name) !== undefined) metrics.packWritten(bytes);
-              },
-              abort: () => writer.abort(),
-            };
-          },
-        }
-      : {}),
-    get: (name, range) => backend.get(name, range),
-    list: (prefix) => backend.list(prefix),
-    delete: (name) => backend.delete(name),
-    ...(backend.localPath ? { localPath: backend.localPath.bind(backend) } : {}),
-    ...(backend.close ? { close: backend.close.bind(backend) } : {}),
-    ...(backend.temporaryFiles ? { temporaryFiles: backend.temporaryFiles.bind(backend) } : {}),
+export function countingPackWrites(backend: Backend, metrics: Metrics): Backend {
+  const put: Backend['put'] = async (name, data) => {
+    await backend.put(name, data);
+    if (packNameFromPath(name) !== undefined) metrics.packWritten(data.length);
   };
+  const create = backend.create?.bind(backend);
+  const counted: Backend['create'] = create
+    ? async (name) => {
+        const writer = await create(name);
+        let bytes = 0;
+        return {
+          write: async (parts: readonly Uint8Array[]) => {
+            await writer.write(parts);
+            for (const part of parts) bytes += part.byteLength;
+          },
+          commit: async () => {
+            await writer.commit();
+            if (packNameFromPath(name) !== undefined) metrics.packWritten(bytes);
+          },
+          abort: () => writer.abort(),
+        };
+      }
+    : undefined;
+  return new Proxy(backend, {
+    get(target, property) {
+      if (property === 'put') return put;
+      if (property === 'create') return counted;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** Where the tenant's repository lies (null when it never got keys). */
