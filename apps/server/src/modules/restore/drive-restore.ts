@@ -298,7 +298,7 @@ export function driveWriter(w: WriterContext): ServiceWriter {
           );
         }
         const uploadType = exportedAs ?? mimeType;
-        const content = await uploadBodyOf(w.repository, item.objectId, item.size, w.inMemoryMaxBytes);
+        const content = await uploadBodyOf(w.repository, item, w.inMemoryMaxBytes);
         try {
           const file = await google.drive.createFile(
             to,

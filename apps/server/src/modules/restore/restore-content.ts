@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { UploadBody } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
+import type { WorkItem } from './restore-store.ts';
 
 /** Content up to this size is read into memory. */
 export const IN_MEMORY_MAX_BYTES = 16 * 1024 * 1024;
@@ -19,12 +20,14 @@ export interface SpooledBody {
   release(): Promise<void>;
 }
 
+/** The item's content as an upload body: as read ahead with its page, else read now (or spooled). */
 export async function uploadBodyOf(
   repository: Repository,
-  objectId: string,
-  size: number,
+  item: Pick<WorkItem, 'objectId' | 'size' | 'content'>,
   inMemoryMaxBytes = IN_MEMORY_MAX_BYTES,
 ): Promise<SpooledBody> {
+  if (item.content) return { body: item.content, size: item.content.length, release: async () => {} };
+  const { objectId, size } = item;
   if (size <= inMemoryMaxBytes) {
     const bytes = await repository.readAll(objectId);
     return { body: bytes, size: bytes.length, release: async () => {} };

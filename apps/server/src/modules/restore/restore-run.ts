@@ -180,12 +180,11 @@ async function work(
   options: RunRestoreOptions,
 ) {
   const pageSize = options.pageSize ?? writer.pageSize ?? 50;
-  /** A page of items with their stored content read ahead (one index lookup and worker round trip). */
-  const readPage = async (phase: number, after?: string) => {
-    const items = await nextItems(ctx.db, restore, phase, pageSize, after);
-    await readAhead(repository, items);
-    return items;
-  };
+  // What is spooled to disk for upload is never read ahead into memory.
+  const itemMaxBytes = Math.min(READ_AHEAD_ITEM_MAX_BYTES, options.inMemoryMaxBytes ?? READ_AHEAD_ITEM_MAX_BYTES);
+  /** A page of items with their stored content read ahead (two index lookups and worker round trips). */
+  const readPage = async (phase: number, after?: string) =>
+    readAhead(repository, await nextItems(ctx.db, restore, phase, pageSize, after), itemMaxBytes);
   for (;;) {
     const [phase] = await openPhases(ctx.db, restore);
     if (phase === undefined) return;
@@ -206,18 +205,43 @@ async function work(
   }
 }
 
+/** Items up to this size have their content read with their page; larger ones are read (or spooled) by their writer. */
+const READ_AHEAD_ITEM_MAX_BYTES = 4 * 1024 * 1024;
+/** At most this much content is read ahead per page (two pages are held: the one written and the next). */
+const READ_AHEAD_PAGE_MAX_BYTES = 16 * 1024 * 1024;
+
 /**
- * Reads the page's stored objects in one call, so that the writers' reads of each item find
- * them in the repository's cache. A blob that cannot be read is left to the item's own read,
- * which reports it for that item alone.
+ * Reads the page's content with one index lookup and one worker round trip for the stored
+ * objects, and one more for the chunks of those split at backup (mail with attachments,
+ * files) — instead of two of each per item — and attaches it to the small items. Larger
+ * items get their root blobs read (cached) and are read by their writer. Content that cannot
+ * be read is left to the item's own read, which reports it for that item alone.
  */
-async function readAhead(repository: Repository, items: readonly WorkItem[]): Promise<void> {
-  if (items.length === 0) return;
+async function readAhead(
+  repository: Repository,
+  items: readonly WorkItem[],
+  itemMaxBytes: number,
+): Promise<WorkItem[]> {
+  if (items.length === 0) return [];
+  const small = new Set<WorkItem>();
+  let bytes = 0;
+  for (const item of items) {
+    if (item.size > itemMaxBytes || bytes + item.size > READ_AHEAD_PAGE_MAX_BYTES) continue;
+    small.add(item);
+    bytes += item.size;
+  }
+  const large = items.filter((item) => !small.has(item));
   try {
-    await repository.readBlobs([...new Set(items.map((item) => item.objectId))]);
+    const [contents] = await Promise.all([
+      repository.readMany([...small].map((item) => item.objectId)),
+      large.length > 0 ? repository.readBlobs([...new Set(large.map((item) => item.objectId))]) : undefined,
+    ]);
+    let next = 0;
+    return items.map((item) => (small.has(item) ? { ...item, content: contents[next++] as Buffer } : item));
   } catch (error) {
     // A missing or damaged blob: each item's own read reports it for that item (see above).
     if (!(error instanceof RepositoryError)) throw error;
+    return [...items];
   }
 }
 

@@ -242,6 +242,8 @@ export interface WorkItem {
   objectId: string;
   size: number;
   metadata: Record<string, unknown>;
+  /** The stored content, when it was read ahead with its page (small items); otherwise the writer reads it. */
+  content?: Buffer;
 }
 
 /** Phases that still have unfinished items, in order. */
