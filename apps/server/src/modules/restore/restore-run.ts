@@ -21,8 +21,10 @@ import {
 import { customerGoogleClient } from '../customers/index.ts';
 import {
   addNote,
+  countItems,
   type ItemState,
   markCreating,
+  markRunning,
   nextItems,
   openPhases,
   planItems,
@@ -80,23 +82,14 @@ export async function runRestore(
   restoreId: string,
   options: RunRestoreOptions = {},
 ): Promise<RestoreResult> {
-  const [found] = await ctx.db.select().from(restores).where(eq(restores.id, restoreId));
-  if (!found) throw new Error(`restore ${restoreId} does not exist`);
-  let restore = found;
-  if (restore.status !== 'queued' && restore.status !== 'running') {
-    return {
-      restoreId,
-      status: restore.status,
-      counts: { ...restore, pending: 0 },
-      error: restore.error,
-    };
+  const restore = await markRunning(ctx.db, restoreId, ctx.clock.now());
+  if (!restore) {
+    const [found] = await ctx.db.select().from(restores).where(eq(restores.id, restoreId));
+    if (!found) throw new Error(`restore ${restoreId} does not exist`);
+    return { restoreId, status: found.status, counts: { ...found, pending: 0 }, error: found.error };
   }
-  const startedAt = restore.startedAt ?? ctx.clock.now();
-  await updateRestore(ctx.db, restoreId, { status: 'running', startedAt });
-  restore = { ...restore, status: 'running', startedAt };
   const google = options.google ?? (await customerGoogleClient(ctx, restore.customerId));
   const repository = options.repository ?? (await openTenantRepository(ctx, restore.customerId));
-  const current = restore;
   const writerContext: WriterContext = {
     ctx,
     restore,
@@ -104,7 +97,7 @@ export async function runRestore(
     repository,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.inMemoryMaxBytes !== undefined ? { inMemoryMaxBytes: options.inMemoryMaxBytes } : {}),
-    note: (text) => addNote(ctx.db, current, text),
+    note: (text) => addNote(ctx.db, restore, text),
   };
   try {
     const writer = restoreWriters[restore.service](writerContext);
@@ -115,16 +108,16 @@ export async function runRestore(
     }
     options.onProgress?.(await storeCounts(ctx.db, restore));
     await work(ctx, restore, writer, repository, options);
-    const counts = await storeCounts(ctx.db, restore);
+    const counts = await countItems(ctx.db, restore.id);
     const status: RestoreStatus =
       counts.failed === 0 ? 'success' : counts.restored + counts.skipped === 0 ? 'failed' : 'partial';
     return await finish(ctx, restore, status, null, counts);
   } catch (error) {
     if (error instanceof AuthorizationLostError) {
-      return finish(ctx, restore, 'failed', AUTHORISATION_LOST_REASON, await storeCounts(ctx.db, restore));
+      return finish(ctx, restore, 'failed', AUTHORISATION_LOST_REASON, await countItems(ctx.db, restore.id));
     }
     if (error instanceof RestoreFailedError) {
-      return finish(ctx, restore, 'failed', error.message, await storeCounts(ctx.db, restore));
+      return finish(ctx, restore, 'failed', error.message, await countItems(ctx.db, restore.id));
     }
     // A crash or a stop: the restore stays `running` and the job (or a rerun) resumes it.
     throw error;
@@ -140,7 +133,17 @@ async function finish(
   error: string | null,
   counts: RestoreCounts,
 ): Promise<RestoreResult> {
-  await updateRestore(ctx.db, restore.id, { status, error, finishedAt: ctx.clock.now() });
+  // The final counts with the status, in one UPDATE.
+  const { total, restored, skipped, failed } = counts;
+  await updateRestore(ctx.db, restore.id, {
+    status,
+    error,
+    finishedAt: ctx.clock.now(),
+    total,
+    restored,
+    skipped,
+    failed,
+  });
   await ctx.audit.record({
     actor: { kind: 'system', label: 'restore job' },
     tenants: [`customer:${restore.customerId}`],
@@ -172,6 +175,17 @@ async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: Servi
   for await (const items of writer.plan(versions, selection)) await planItems(ctx.db, restore, items);
 }
 
+/** A page of items to restore, and where the page after it starts (none after the last phase's last page). */
+interface Page {
+  items: WorkItem[];
+  next: PagePosition | undefined;
+}
+/** A page's start: the phase (its index among the open phases) and the item key it follows. */
+interface PagePosition {
+  phase: number;
+  after?: string;
+}
+
 async function work(
   ctx: ItemDeps,
   restore: Restore,
@@ -182,25 +196,39 @@ async function work(
   const pageSize = options.pageSize ?? writer.pageSize ?? 50;
   // What is spooled to disk for upload is never read ahead into memory.
   const itemMaxBytes = Math.min(READ_AHEAD_ITEM_MAX_BYTES, options.inMemoryMaxBytes ?? READ_AHEAD_ITEM_MAX_BYTES);
-  /** A page of items with their stored content read ahead (two index lookups and worker round trips). */
-  const readPage = async (phase: number, after?: string) =>
-    readAhead(repository, await nextItems(ctx.db, restore, phase, pageSize, after), itemMaxBytes);
   for (;;) {
-    const [phase] = await openPhases(ctx.db, restore);
-    if (phase === undefined) return;
-    let items = await readPage(phase);
-    while (items.length > 0) {
+    // Listed again after the last page: anything a pass left unfinished is taken up again.
+    const phases = await openPhases(ctx.db, restore);
+    if (phases.length === 0) return;
+    /** A page with its stored content read ahead (two index lookups and worker round trips). */
+    const readPage = async (at: PagePosition): Promise<Page> => {
+      const phase = phases[at.phase] as number;
+      const found = await nextItems(ctx.db, restore, phase, pageSize, at.after);
+      const items = await readAhead(repository, found, itemMaxBytes);
+      // A short page was its phase's last: the next phase's first page follows.
+      const next =
+        found.length === pageSize
+          ? { phase: at.phase, after: found.at(-1)?.itemKey }
+          : at.phase + 1 < phases.length
+            ? { phase: at.phase + 1 }
+            : undefined;
+      return { items, next };
+    };
+    let page: Page | undefined = await readPage({ phase: 0 });
+    while (page) {
       options.signal?.throwIfAborted();
-      // The next page is read while this one is written (every item of a page ends recorded, so
-      // the next one starts after its last key; the phase is listed again from its start after);
-      // a short page was the phase's last.
-      const next = items.length < pageSize ? Promise.resolve([]) : readPage(phase, items.at(-1)?.itemKey);
-      // Awaited below; should this page throw, `next` is never awaited and its rejection (if
-      // any) must not be an unhandled one that ends the process.
-      next.catch(() => {});
-      await restorePage(ctx, restore, writer, items, options);
-      options.onProgress?.(await storeCounts(ctx.db, restore));
-      items = await next;
+      // The next page — of this phase, or the next phase's first — is read while this one is
+      // written (every item of a page ends recorded, so the next one starts after its last key,
+      // and a phase's items are all recorded before the next phase's are written).
+      const following: Promise<Page | undefined> = page.next ? readPage(page.next) : Promise.resolve(undefined);
+      // Awaited below; should this page throw, `following` is never awaited and its rejection
+      // (if any) must not be an unhandled one that ends the process.
+      following.catch(() => {});
+      if (page.items.length > 0) {
+        await restorePage(ctx, restore, writer, page.items, options);
+        options.onProgress?.(await storeCounts(ctx.db, restore));
+      }
+      page = await following;
     }
   }
 }

@@ -396,6 +396,19 @@ export async function storeCounts(db: Db, restore: Restore): Promise<RestoreCoun
   return counts;
 }
 
+/**
+ * Marks a queued or running restore `running` (keeping when it first started) and returns it;
+ * undefined when it is finished or does not exist.
+ */
+export async function markRunning(db: Db, restoreId: string, at: Date): Promise<Restore | undefined> {
+  const [row] = await db
+    .update(restores)
+    .set({ status: 'running', startedAt: sql`coalesce(${restores.startedAt}, ${at.toISOString()}::timestamptz)` })
+    .where(and(eq(restores.id, restoreId), inArray(restores.status, ['queued', 'running'])))
+    .returning();
+  return row;
+}
+
 export async function updateRestore(db: Db, restoreId: string, values: Partial<Restore>): Promise<void> {
   await db.update(restores).set(values).where(eq(restores.id, restoreId));
 }
