@@ -1,6 +1,8 @@
-// Backed-up content as an upload body: small items are read into memory, large ones (big mail,
-// big files) are spooled to a temporary file and read back by range, so a resumable upload of
-// a multi-GB file never holds it in memory and can re-read any chunk after a failure.
+// Backed-up content as the writers use it: stored objects (events, contacts, shortcuts) parsed,
+// and upload bodies — small items in memory, large ones (big mail, big files) spooled to a
+// temporary file and read back by range, so a resumable upload of a multi-GB file never holds it
+// in memory and can re-read any chunk after a failure. Content read ahead with the item's page
+// (restore-run.ts) is used as it is.
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,14 @@ export interface SpooledBody {
   body: UploadBody;
   size: number;
   release(): Promise<void>;
+}
+
+/** A stored object (an event, a contact, a shortcut): parsed from the content read ahead with its page, else read now. */
+export async function storedObjectOf(
+  repository: Repository,
+  item: Pick<WorkItem, 'objectId' | 'content'>,
+): Promise<unknown> {
+  return item.content ? JSON.parse(item.content.toString()) : repository.readObject(item.objectId);
 }
 
 /** The item's content as an upload body: as read ahead with its page, else read now (or spooled). */
