@@ -102,12 +102,14 @@ export async function runRestore(
   try {
     const writer = restoreWriters[restore.service](writerContext);
     await writer.prepare?.();
+    // A restore planned now has every item pending: its phases are those planned. Resumed, they are listed.
+    let plannedPhases: number[] | undefined;
     if (!restore.planned) {
-      await plan(ctx, restore, writer);
+      plannedPhases = await plan(ctx, restore, writer);
       await updateRestore(ctx.db, restoreId, { planned: true });
     }
     options.onProgress?.(await storeCounts(ctx.db, restore));
-    await work(ctx, restore, writer, repository, options);
+    await work(ctx, restore, writer, repository, options, plannedPhases);
     const counts = await countItems(ctx.db, restore.id);
     const status: RestoreStatus =
       counts.failed === 0 ? 'success' : counts.restored + counts.skipped === 0 ? 'failed' : 'partial';
@@ -163,7 +165,8 @@ async function finish(
   return { restoreId: restore.id, status, counts, error };
 }
 
-async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: ServiceWriter): Promise<void> {
+/** Writes the restore's items; returns their phases, in order. */
+async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: ServiceWriter): Promise<number[]> {
   const selection = restore.selection as RestoreSelection;
   const prefilter = selectionPrefilter(restore.service, selection);
   const versions = allVersionsAsOf(ctx.db, {
@@ -172,7 +175,12 @@ async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: Servi
     at: restore.asOf,
     ...(prefilter ? { filter: prefilter } : {}),
   });
-  for await (const items of writer.plan(versions, selection)) await planItems(ctx.db, restore, items);
+  const phases = new Set<number>();
+  for await (const items of writer.plan(versions, selection)) {
+    for (const item of items) phases.add(item.phase);
+    await planItems(ctx.db, restore, items);
+  }
+  return [...phases].sort((a, b) => a - b);
 }
 
 /** A page of items to restore, and where the page after it starts (none after the last phase's last page). */
@@ -192,13 +200,14 @@ async function work(
   writer: ServiceWriter,
   repository: Repository,
   options: RunRestoreOptions,
+  plannedPhases?: number[],
 ) {
   const pageSize = options.pageSize ?? writer.pageSize ?? 50;
   // What is spooled to disk for upload is never read ahead into memory.
   const itemMaxBytes = Math.min(READ_AHEAD_ITEM_MAX_BYTES, options.inMemoryMaxBytes ?? READ_AHEAD_ITEM_MAX_BYTES);
-  for (;;) {
+  for (let pass = 0; ; pass++) {
     // Listed again after the last page: anything a pass left unfinished is taken up again.
-    const phases = await openPhases(ctx.db, restore);
+    const phases = pass === 0 && plannedPhases ? plannedPhases : await openPhases(ctx.db, restore);
     if (phases.length === 0) return;
     /** A page with its stored content read ahead (two index lookups and worker round trips). */
     const readPage = async (at: PagePosition): Promise<Page> => {
