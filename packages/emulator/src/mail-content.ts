@@ -264,6 +264,57 @@ function decodeEncodedWords(value: string): string {
   );
 }
 
+const SNIPPET_LENGTH = 200;
+/** Body lines that are not text: MIME boundaries and part headers, base64 blocks. */
+const isStructureLine = (line: string) => /^(--|Content-|MIME-)/i.test(line) || /^[A-Za-z0-9+/=]{60,}$/.test(line);
+
+/** The snippet of the text lines of `body` (tags and runs of white space collapsed), at most 200 characters. */
+function snippetFromLines(lines: readonly string[]): string {
+  return lines
+    .join(' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, SNIPPET_LENGTH);
+}
+
+/**
+ * The snippet of the body starting at `from`, reading its lines only until the snippet is
+ * decided: once the text so far gives more than 200 characters and leaves no tag open, the
+ * lines after it cannot change the first 200 (a message with attachments is mostly base64
+ * lines that the snippet skips anyway).
+ */
+function snippetOf(text: string, from: number): string {
+  const lines: string[] = [];
+  let textLength = 0;
+  // Checked at lengths doubling, so a body that never decides early costs linear time.
+  let checkAt = 2 * SNIPPET_LENGTH;
+  let start = from;
+  for (;;) {
+    const newline = text.indexOf('\n', start);
+    const raw = newline < 0 ? text.slice(start) : text.slice(start, newline);
+    const line = raw.endsWith('\r') && newline >= 0 ? raw.slice(0, -1) : raw;
+    if (!isStructureLine(line)) {
+      lines.push(line);
+      textLength += line.length + 1;
+      if (textLength > checkAt) {
+        checkAt = 2 * textLength;
+        const joined = lines.join(' ');
+        const decided = joined.lastIndexOf('<') < joined.lastIndexOf('>') || !joined.includes('<');
+        if (decided) {
+          const snippet = joined
+            .replace(/<[^>]*>/g, ' ')
+            .replace(/\s+/g, ' ')
+            .trimStart();
+          if (snippet.length > SNIPPET_LENGTH + 1) return snippet.slice(0, SNIPPET_LENGTH);
+        }
+      }
+    }
+    if (newline < 0) return snippetFromLines(lines);
+    start = newline + 1;
+  }
+}
+
 /** Parses the header block of an RFC 822 message (unfolding, RFC 2047 words) and a snippet. */
 export function parseMessageHeaders(raw: Buffer): ParsedHeaders {
   const head = raw.subarray(0, Math.min(raw.length, 64 * 1024)).toString('utf8');
@@ -288,15 +339,7 @@ export function parseMessageHeaders(raw: Buffer): ParsedHeaders {
   const get = (name: string) => decodeEncodedWords(headers.find(([key]) => key.toLowerCase() === name)?.[1] ?? '');
   const dateText = get('date');
   const parsedDate = dateText ? Date.parse(dateText) : Number.NaN;
-  const body = end >= 0 ? head.slice(bodyStart) : '';
-  const snippet = body
-    .split(/\r?\n/)
-    .filter((line) => !/^(--|Content-|MIME-)/i.test(line) && !/^[A-Za-z0-9+/=]{60,}$/.test(line))
-    .join(' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 200);
+  const snippet = end >= 0 ? snippetOf(head, bodyStart) : '';
   return {
     from: get('from'),
     to: get('to'),

@@ -3,7 +3,7 @@
 // sequence numbers stay consistent.
 import { createHash } from 'node:crypto';
 import type { Clock } from './clock.ts';
-import { estimateGeneratedSize, parseMessageHeaders, renderGeneratedMail } from './mail-content.ts';
+import { estimateGeneratedSize, type ParsedHeaders, parseMessageHeaders, renderGeneratedMail } from './mail-content.ts';
 import { EXPORT_FORMATS, GOOGLE_FOLDER, renderExport } from './office-files.ts';
 import {
   type Calendar,
@@ -51,6 +51,8 @@ export interface World {
     user: User,
     input: {
       raw?: Buffer;
+      /** `raw`'s headers, when the caller has parsed them already (an import). */
+      parsed?: ParsedHeaders;
       gen?: GeneratedMail;
       meta?: Partial<MailMessage>;
       labelIds: string[];
@@ -203,7 +205,7 @@ export function createWorld(state: EmulatorState, clock: Clock, retention: Reten
       const now = clock.now();
       let message: MailMessage;
       if (input.raw) {
-        const parsed = parseMessageHeaders(input.raw);
+        const parsed = input.parsed ?? parseMessageHeaders(input.raw);
         message = {
           id,
           threadId: id,

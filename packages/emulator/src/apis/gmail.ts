@@ -307,7 +307,7 @@ export function gmailRoutes(world: World, uploads: UploadSessions): Route[] {
     const parsed = parseMessageHeaders(raw);
     const internalDate =
       query.get('internalDateSource') === 'dateHeader' && parsed.date !== undefined ? parsed.date : world.clock.now();
-    const message = world.insertMessage(user, { raw, labelIds, internalDate });
+    const message = world.insertMessage(user, { raw, parsed, labelIds, internalDate });
     return json({ id: message.id, threadId: message.threadId, labelIds: [...message.labelIds] });
   };
 

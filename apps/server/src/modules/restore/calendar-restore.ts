@@ -7,6 +7,7 @@
 // request through Calendar's batch endpoint.
 import { CALENDAR_BATCH_MAX, type CalendarListEntry } from '@safehold/google';
 import { selectVersions } from '../backup/index.ts';
+import { storedObjectOf } from './restore-content.ts';
 import type { PlannedItem, RestoreSelection, WorkItem } from './restore-store.ts';
 import { type CreateOutcome, RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
 
@@ -89,7 +90,7 @@ export function calendarWriter(w: WriterContext): ServiceWriter {
   }
 
   async function readEvent(item: WorkItem): Promise<Record<string, unknown>> {
-    const event = await w.repository.readObject(item.objectId);
+    const event = await storedObjectOf(w.repository, item);
     if (!event || typeof event !== 'object' || Array.isArray(event)) throw new RestoreItemError('not an event object');
     return event as Record<string, unknown>;
   }

@@ -7,6 +7,7 @@
 // those (and contacts with the same names, emails and phones: already present) before creating.
 import { GoogleApiError, PEOPLE_BATCH_CREATE_MAX } from '@safehold/google';
 import { selectVersions } from '../backup/index.ts';
+import { storedObjectOf } from './restore-content.ts';
 import type { PlannedItem, RestoreSelection, WorkItem } from './restore-store.ts';
 import { type CreateOutcome, RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
 
@@ -173,7 +174,7 @@ export function contactsWriter(w: WriterContext): ServiceWriter {
   }
 
   async function readPerson(item: WorkItem): Promise<Person> {
-    const person = await w.repository.readObject(item.objectId);
+    const person = await storedObjectOf(w.repository, item);
     if (!person || typeof person !== 'object' || Array.isArray(person))
       throw new RestoreItemError('not a contact object');
     return person as Person;

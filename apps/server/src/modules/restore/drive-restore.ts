@@ -11,7 +11,7 @@
 // under "Restored <date>".
 import { appPropertyQuery, GoogleApiError } from '@safehold/google';
 import { folderPath, type ItemVersion, selectVersions } from '../backup/index.ts';
-import { uploadBodyOf } from './restore-content.ts';
+import { storedObjectOf, uploadBodyOf } from './restore-content.ts';
 import { type PlannedItem, type RestoreSelection, targetOf, type WorkItem } from './restore-store.ts';
 import { RestoreFailedError, RestoreItemError, type ServiceWriter, type WriterContext } from './service-writer.ts';
 
@@ -279,7 +279,7 @@ export function driveWriter(w: WriterContext): ServiceWriter {
       let fileId: string;
       if (metadata.contentKind === 'metadata') {
         if (mimeType === SHORTCUT) {
-          const object = (await w.repository.readObject(item.objectId)) as {
+          const object = (await storedObjectOf(w.repository, item)) as {
             shortcutDetails?: { targetId?: string };
           } | null;
           const original = object?.shortcutDetails?.targetId;
@@ -298,7 +298,7 @@ export function driveWriter(w: WriterContext): ServiceWriter {
           );
         }
         const uploadType = exportedAs ?? mimeType;
-        const content = await uploadBodyOf(w.repository, item.objectId, item.size, w.inMemoryMaxBytes);
+        const content = await uploadBodyOf(w.repository, item, w.inMemoryMaxBytes);
         try {
           const file = await google.drive.createFile(
             to,

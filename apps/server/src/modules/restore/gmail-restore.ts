@@ -128,7 +128,7 @@ export function gmailWriter(w: WriterContext): ServiceWriter {
     },
     async create(item: WorkItem) {
       const labelIds = await targetLabelIds(item.metadata);
-      const content = await uploadBodyOf(w.repository, item.objectId, item.size, w.inMemoryMaxBytes);
+      const content = await uploadBodyOf(w.repository, item, w.inMemoryMaxBytes);
       try {
         const imported = await google.gmail.importMessage(to, content.body, { labelIds });
         return { targetId: imported.id };

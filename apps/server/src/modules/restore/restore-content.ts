@@ -1,6 +1,8 @@
-// Backed-up content as an upload body: small items are read into memory, large ones (big mail,
-// big files) are spooled to a temporary file and read back by range, so a resumable upload of
-// a multi-GB file never holds it in memory and can re-read any chunk after a failure.
+// Backed-up content as the writers use it: stored objects (events, contacts, shortcuts) parsed,
+// and upload bodies — small items in memory, large ones (big mail, big files) spooled to a
+// temporary file and read back by range, so a resumable upload of a multi-GB file never holds it
+// in memory and can re-read any chunk after a failure. Content read ahead with the item's page
+// (restore-run.ts) is used as it is.
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { UploadBody } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
+import type { WorkItem } from './restore-store.ts';
 
 /** Content up to this size is read into memory. */
 export const IN_MEMORY_MAX_BYTES = 16 * 1024 * 1024;
@@ -19,12 +22,22 @@ export interface SpooledBody {
   release(): Promise<void>;
 }
 
+/** A stored object (an event, a contact, a shortcut): parsed from the content read ahead with its page, else read now. */
+export async function storedObjectOf(
+  repository: Repository,
+  item: Pick<WorkItem, 'objectId' | 'content'>,
+): Promise<unknown> {
+  return item.content ? JSON.parse(item.content.toString()) : repository.readObject(item.objectId);
+}
+
+/** The item's content as an upload body: as read ahead with its page, else read now (or spooled). */
 export async function uploadBodyOf(
   repository: Repository,
-  objectId: string,
-  size: number,
+  item: Pick<WorkItem, 'objectId' | 'size' | 'content'>,
   inMemoryMaxBytes = IN_MEMORY_MAX_BYTES,
 ): Promise<SpooledBody> {
+  if (item.content) return { body: item.content, size: item.content.length, release: async () => {} };
+  const { objectId, size } = item;
   if (size <= inMemoryMaxBytes) {
     const bytes = await repository.readAll(objectId);
     return { body: bytes, size: bytes.length, release: async () => {} };

@@ -21,8 +21,10 @@ import {
 import { customerGoogleClient, ProjectQuotaSpentError } from '../customers/index.ts';
 import {
   addNote,
+  countItems,
   type ItemState,
   markCreating,
+  markRunning,
   nextItems,
   openPhases,
   planItems,
@@ -80,23 +82,14 @@ export async function runRestore(
   restoreId: string,
   options: RunRestoreOptions = {},
 ): Promise<RestoreResult> {
-  const [found] = await ctx.db.select().from(restores).where(eq(restores.id, restoreId));
-  if (!found) throw new Error(`restore ${restoreId} does not exist`);
-  let restore = found;
-  if (restore.status !== 'queued' && restore.status !== 'running') {
-    return {
-      restoreId,
-      status: restore.status,
-      counts: { ...restore, pending: 0 },
-      error: restore.error,
-    };
+  const restore = await markRunning(ctx.db, restoreId, ctx.clock.now());
+  if (!restore) {
+    const [found] = await ctx.db.select().from(restores).where(eq(restores.id, restoreId));
+    if (!found) throw new Error(`restore ${restoreId} does not exist`);
+    return { restoreId, status: found.status, counts: { ...found, pending: 0 }, error: found.error };
   }
-  const startedAt = restore.startedAt ?? ctx.clock.now();
-  await updateRestore(ctx.db, restoreId, { status: 'running', startedAt });
-  restore = { ...restore, status: 'running', startedAt };
   const google = options.google ?? (await customerGoogleClient(ctx, restore.customerId));
   const repository = options.repository ?? (await openTenantRepository(ctx, restore.customerId));
-  const current = restore;
   const writerContext: WriterContext = {
     ctx,
     restore,
@@ -104,27 +97,29 @@ export async function runRestore(
     repository,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.inMemoryMaxBytes !== undefined ? { inMemoryMaxBytes: options.inMemoryMaxBytes } : {}),
-    note: (text) => addNote(ctx.db, current, text),
+    note: (text) => addNote(ctx.db, restore, text),
   };
   try {
     const writer = restoreWriters[restore.service](writerContext);
     await writer.prepare?.();
+    // A restore planned now has every item pending: its phases are those planned. Resumed, they are listed.
+    let plannedPhases: number[] | undefined;
     if (!restore.planned) {
-      await plan(ctx, restore, writer);
+      plannedPhases = await plan(ctx, restore, writer);
       await updateRestore(ctx.db, restoreId, { planned: true });
     }
     options.onProgress?.(await storeCounts(ctx.db, restore));
-    await work(ctx, restore, writer, repository, options);
-    const counts = await storeCounts(ctx.db, restore);
+    await work(ctx, restore, writer, repository, options, plannedPhases);
+    const counts = await countItems(ctx.db, restore.id);
     const status: RestoreStatus =
       counts.failed === 0 ? 'success' : counts.restored + counts.skipped === 0 ? 'failed' : 'partial';
     return await finish(ctx, restore, status, null, counts);
   } catch (error) {
     if (error instanceof AuthorizationLostError) {
-      return finish(ctx, restore, 'failed', AUTHORISATION_LOST_REASON, await storeCounts(ctx.db, restore));
+      return finish(ctx, restore, 'failed', AUTHORISATION_LOST_REASON, await countItems(ctx.db, restore.id));
     }
     if (error instanceof RestoreFailedError) {
-      return finish(ctx, restore, 'failed', error.message, await storeCounts(ctx.db, restore));
+      return finish(ctx, restore, 'failed', error.message, await countItems(ctx.db, restore.id));
     }
     if (error instanceof ProjectQuotaSpentError) {
       // Every further call would be refused until the quota day resets (midnight Pacific): the
@@ -147,7 +142,17 @@ async function finish(
   error: string | null,
   counts: RestoreCounts,
 ): Promise<RestoreResult> {
-  await updateRestore(ctx.db, restore.id, { status, error, finishedAt: ctx.clock.now() });
+  // The final counts with the status, in one UPDATE.
+  const { total, restored, skipped, failed } = counts;
+  await updateRestore(ctx.db, restore.id, {
+    status,
+    error,
+    finishedAt: ctx.clock.now(),
+    total,
+    restored,
+    skipped,
+    failed,
+  });
   await ctx.audit.record({
     actor: { kind: 'system', label: 'restore job' },
     tenants: [`customer:${restore.customerId}`],
@@ -167,7 +172,8 @@ async function finish(
   return { restoreId: restore.id, status, counts, error };
 }
 
-async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: ServiceWriter): Promise<void> {
+/** Writes the restore's items; returns their phases, in order. */
+async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: ServiceWriter): Promise<number[]> {
   const selection = restore.selection as RestoreSelection;
   const prefilter = selectionPrefilter(restore.service, selection);
   const versions = allVersionsAsOf(ctx.db, {
@@ -176,7 +182,23 @@ async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: Servi
     at: restore.asOf,
     ...(prefilter ? { filter: prefilter } : {}),
   });
-  for await (const items of writer.plan(versions, selection)) await planItems(ctx.db, restore, items);
+  const phases = new Set<number>();
+  for await (const items of writer.plan(versions, selection)) {
+    for (const item of items) phases.add(item.phase);
+    await planItems(ctx.db, restore, items);
+  }
+  return [...phases].sort((a, b) => a - b);
+}
+
+/** A page of items to restore, and where the page after it starts (none after the last phase's last page). */
+interface Page {
+  items: WorkItem[];
+  next: PagePosition | undefined;
+}
+/** A page's start: the phase (its index among the open phases) and the item key it follows. */
+interface PagePosition {
+  phase: number;
+  after?: string;
 }
 
 async function work(
@@ -185,46 +207,85 @@ async function work(
   writer: ServiceWriter,
   repository: Repository,
   options: RunRestoreOptions,
+  plannedPhases?: number[],
 ) {
   const pageSize = options.pageSize ?? writer.pageSize ?? 50;
-  /** A page of items with their stored content read ahead (one index lookup and worker round trip). */
-  const readPage = async (phase: number, after?: string) => {
-    const items = await nextItems(ctx.db, restore, phase, pageSize, after);
-    await readAhead(repository, items);
-    return items;
-  };
-  for (;;) {
-    const [phase] = await openPhases(ctx.db, restore);
-    if (phase === undefined) return;
-    let items = await readPage(phase);
-    while (items.length > 0) {
+  // What is spooled to disk for upload is never read ahead into memory.
+  const itemMaxBytes = Math.min(READ_AHEAD_ITEM_MAX_BYTES, options.inMemoryMaxBytes ?? READ_AHEAD_ITEM_MAX_BYTES);
+  for (let pass = 0; ; pass++) {
+    // Listed again after the last page: anything a pass left unfinished is taken up again.
+    const phases = pass === 0 && plannedPhases ? plannedPhases : await openPhases(ctx.db, restore);
+    if (phases.length === 0) return;
+    /** A page with its stored content read ahead (two index lookups and worker round trips). */
+    const readPage = async (at: PagePosition): Promise<Page> => {
+      const phase = phases[at.phase] as number;
+      const found = await nextItems(ctx.db, restore, phase, pageSize, at.after);
+      const items = await readAhead(repository, found, itemMaxBytes);
+      // A short page was its phase's last: the next phase's first page follows.
+      const next =
+        found.length === pageSize
+          ? { phase: at.phase, after: found.at(-1)?.itemKey }
+          : at.phase + 1 < phases.length
+            ? { phase: at.phase + 1 }
+            : undefined;
+      return { items, next };
+    };
+    let page: Page | undefined = await readPage({ phase: 0 });
+    while (page) {
       options.signal?.throwIfAborted();
-      // The next page is read while this one is written (every item of a page ends recorded, so
-      // the next one starts after its last key; the phase is listed again from its start after);
-      // a short page was the phase's last.
-      const next = items.length < pageSize ? Promise.resolve([]) : readPage(phase, items.at(-1)?.itemKey);
-      // Awaited below; should this page throw, `next` is never awaited and its rejection (if
-      // any) must not be an unhandled one that ends the process.
-      next.catch(() => {});
-      await restorePage(ctx, restore, writer, items, options);
-      options.onProgress?.(await storeCounts(ctx.db, restore));
-      items = await next;
+      // The next page — of this phase, or the next phase's first — is read while this one is
+      // written (every item of a page ends recorded, so the next one starts after its last key,
+      // and a phase's items are all recorded before the next phase's are written).
+      const following: Promise<Page | undefined> = page.next ? readPage(page.next) : Promise.resolve(undefined);
+      // Awaited below; should this page throw, `following` is never awaited and its rejection
+      // (if any) must not be an unhandled one that ends the process.
+      following.catch(() => {});
+      if (page.items.length > 0) {
+        await restorePage(ctx, restore, writer, page.items, options);
+        options.onProgress?.(await storeCounts(ctx.db, restore));
+      }
+      page = await following;
     }
   }
 }
 
+/** Items up to this size have their content read with their page; larger ones are read (or spooled) by their writer. */
+const READ_AHEAD_ITEM_MAX_BYTES = 4 * 1024 * 1024;
+/** At most this much content is read ahead per page (two pages are held: the one written and the next). */
+const READ_AHEAD_PAGE_MAX_BYTES = 16 * 1024 * 1024;
+
 /**
- * Reads the page's stored objects in one call, so that the writers' reads of each item find
- * them in the repository's cache. A blob that cannot be read is left to the item's own read,
- * which reports it for that item alone.
+ * Reads the page's content with one index lookup and one worker round trip for the stored
+ * objects, and one more for the chunks of those split at backup (mail with attachments,
+ * files) — instead of two of each per item — and attaches it to the small items. Larger
+ * items get their root blobs read (cached) and are read by their writer. Content that cannot
+ * be read is left to the item's own read, which reports it for that item alone.
  */
-async function readAhead(repository: Repository, items: readonly WorkItem[]): Promise<void> {
-  if (items.length === 0) return;
+async function readAhead(
+  repository: Repository,
+  items: readonly WorkItem[],
+  itemMaxBytes: number,
+): Promise<WorkItem[]> {
+  if (items.length === 0) return [];
+  const small = new Set<WorkItem>();
+  let bytes = 0;
+  for (const item of items) {
+    if (item.size > itemMaxBytes || bytes + item.size > READ_AHEAD_PAGE_MAX_BYTES) continue;
+    small.add(item);
+    bytes += item.size;
+  }
+  const large = items.filter((item) => !small.has(item));
   try {
-    await repository.readBlobs([...new Set(items.map((item) => item.objectId))]);
+    const [contents] = await Promise.all([
+      repository.readMany([...small].map((item) => item.objectId)),
+      large.length > 0 ? repository.readBlobs([...new Set(large.map((item) => item.objectId))]) : undefined,
+    ]);
+    let next = 0;
+    return items.map((item) => (small.has(item) ? { ...item, content: contents[next++] as Buffer } : item));
   } catch (error) {
     // A missing or damaged blob: each item's own read reports it for that item (see above).
     if (!(error instanceof RepositoryError)) throw error;
+    return [...items];
   }
 }
 

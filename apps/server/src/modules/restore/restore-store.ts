@@ -242,6 +242,8 @@ export interface WorkItem {
   objectId: string;
   size: number;
   metadata: Record<string, unknown>;
+  /** The stored content, when it was read ahead with its page (small items); otherwise the writer reads it. */
+  content?: Buffer;
 }
 
 /** Phases that still have unfinished items, in order. */
@@ -392,6 +394,19 @@ export async function storeCounts(db: Db, restore: Restore): Promise<RestoreCoun
     .set({ total: counts.total, restored: counts.restored, skipped: counts.skipped, failed: counts.failed })
     .where(eq(restores.id, restore.id));
   return counts;
+}
+
+/**
+ * Marks a queued or running restore `running` (keeping when it first started) and returns it;
+ * undefined when it is finished or does not exist.
+ */
+export async function markRunning(db: Db, restoreId: string, at: Date): Promise<Restore | undefined> {
+  const [row] = await db
+    .update(restores)
+    .set({ status: 'running', startedAt: sql`coalesce(${restores.startedAt}, ${at.toISOString()}::timestamptz)` })
+    .where(and(eq(restores.id, restoreId), inArray(restores.status, ['queued', 'running'])))
+    .returning();
+  return row;
 }
 
 export async function updateRestore(db: Db, restoreId: string, values: Partial<Restore>): Promise<void> {
