@@ -46,8 +46,18 @@ function servesDatabase(pid: string, database: string | undefined): boolean {
   return (backend[1] ?? backend[2]) === database;
 }
 
+/**
+ * Whether each process id seen is a PostgreSQL process to count: decided once per process (its
+ * name and title do not change), so a sample reads only the counted processes' CPU — reading
+ * every process's name and title each time was itself measurable main-thread time.
+ */
+type Counted = Map<string, boolean>;
+
 /** Current CPU seconds by thread id (this process) and by PostgreSQL process id. */
-function read(database?: string): {
+function read(
+  counted: Counted,
+  database?: string,
+): {
   threads: Map<string, { comm: string; cpu: number }>;
   postgres: Map<string, number>;
 } {
@@ -58,7 +68,12 @@ function read(database?: string): {
   }
   const postgres = new Map<string, number>();
   for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid) || commOf(`/proc/${pid}/comm`) !== 'postgres' || !servesDatabase(pid, database)) continue;
+    let counts = counted.get(pid);
+    if (counts === undefined) {
+      counts = /^\d+$/.test(pid) && commOf(`/proc/${pid}/comm`) === 'postgres' && servesDatabase(pid, database);
+      counted.set(pid, counts);
+    }
+    if (!counts) continue;
     const cpu = cpuOf(`/proc/${pid}/stat`);
     if (cpu !== undefined) postgres.set(pid, cpu);
   }
@@ -103,10 +118,11 @@ export function sampleMainThreadSchedule(): { stop(): MainThreadSchedule | undef
 export function sampleThreadCpu(options: { database?: string; intervalMs?: number } = {}): ThreadCpuSampler {
   const { database, intervalMs = 250 } = options;
   if (!existsSync('/proc/self/task')) return { stop: () => ({}) };
-  const start = read(database);
+  const counted: Counted = new Map();
+  const start = read(counted, database);
   const last = { threads: new Map(start.threads), postgres: new Map(start.postgres) };
   const sample = () => {
-    const now = read(database);
+    const now = read(counted, database);
     for (const [tid, entry] of now.threads) last.threads.set(tid, entry);
     for (const [pid, cpu] of now.postgres) last.postgres.set(pid, cpu);
   };
