@@ -36,11 +36,14 @@ function commOf(path: string): string {
  * Whether a PostgreSQL process works for `database`: its title (the command line PostgreSQL sets,
  * "postgres: <user> <database> <host>(<port>) <state>" for a client backend, "postgres:
  * autovacuum worker <database>" for a vacuum) names it, or it is a background process of the
- * whole server (checkpointer, WAL writer…). Without a database, every process counts.
+ * whole server (checkpointer, WAL writer…). Without a database, every process counts. Undefined
+ * while undecided: a backend just forked still has the server's command line (and the server
+ * itself is left out).
  */
-function servesDatabase(pid: string, database: string | undefined): boolean {
+function servesDatabase(pid: string, database: string | undefined): boolean | undefined {
   if (database === undefined) return true;
   const title = commOf(`/proc/${pid}/cmdline`).replaceAll('\0', ' ').trim();
+  if (!title.startsWith('postgres: ')) return undefined;
   const backend = /^postgres: (?:autovacuum worker (\S+)|\S+ (\S+) (?:\S+\(\d+\)|\[local\]))/.exec(title);
   if (!backend) return true;
   return (backend[1] ?? backend[2]) === database;
@@ -70,7 +73,8 @@ function read(
   for (const pid of readdirSync('/proc')) {
     let counts = counted.get(pid);
     if (counts === undefined) {
-      counts = /^\d+$/.test(pid) && commOf(`/proc/${pid}/comm`) === 'postgres' && servesDatabase(pid, database);
+      counts = /^\d+$/.test(pid) && commOf(`/proc/${pid}/comm`) === 'postgres' ? servesDatabase(pid, database) : false;
+      if (counts === undefined) continue;
       counted.set(pid, counts);
     }
     if (!counts) continue;
