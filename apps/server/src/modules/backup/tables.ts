@@ -250,7 +250,11 @@ export const backupItemVersions = pgTable(
       .on(table.sourceId, table.itemKey)
       .where(sql`${table.validTo} is null`),
     index('backup_item_versions_run_idx').on(table.runId),
-    index('backup_item_versions_hash_idx').on(table.customerId, table.contentHash),
+    // Drive's lookup of stored content by Google's checksum ("sha256:…" / "md5:…"): only hashes
+    // with an algorithm prefix are indexed — mail's (bare hex, most versions) can never match one.
+    index('backup_item_versions_hash_idx')
+      .on(table.customerId, table.contentHash)
+      .where(sql`strpos(${table.contentHash}, ':') > 0`),
     // Search: words through the GIN index, newest first per tenant through the time index.
     index('backup_item_versions_search_idx').using('gin', table.searchVector),
     index('backup_item_versions_time_idx').on(table.customerId, table.itemTime, table.id),
