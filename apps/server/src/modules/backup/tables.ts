@@ -23,7 +23,7 @@ import { customers } from '../tenancy/tables.ts';
 /**
  * `text` with each of the search document's word separators replaced by a space, as SQL: a chain
  * of replace() gives the same text as translate(text, '@._-/:+<>', '         ') at a fraction of
- * its CPU (translate walks the pattern for every character; it was a third of a version row's
+ * its CPU (translate() walks the pattern for every character: about a quarter of a version row's
  * insert, docs/benchmarks.md "Version rows, round three").
  */
 function spaced(text: string): string {
@@ -221,8 +221,8 @@ export const backupItemVersions = pgTable(
     /**
      * Search document over the metadata (modules/search): title words (mail subject, file name,
      * event summary, contact name) weight A, sender B, recipients C, Gmail label names D.
-     * '@._-/:+<>' become spaces (spaced()) so "from:example" finds <alice@example.com> (the parser would
-     * take "<…>" for a tag and drop it); the query side splits its words the same way.
+     * '@._-/:+<>' become spaces (spaced()) so "from:example" finds <alice@example.com> (the
+     * parser would take "<…>" for a tag and drop it); the query side splits its words the same way.
      */
     searchVector: tsvector('search_vector').generatedAlwaysAs(
       sql.raw(
