@@ -18,6 +18,7 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CounterEntry } from '@safehold/emulator';
 import { createGoogleClient, GOOGLE_EXPORT_FORMATS, type GoogleClient } from '@safehold/google';
+import { sql } from 'drizzle-orm';
 import {
   type BackupService,
   type BackupSubject,
@@ -152,12 +153,18 @@ try {
   const subjects = all.slice(0, userCount);
   const quotaSubject = all[userCount] as BackupSubject;
   const customerId = await newTenant(ctx, 'main');
+  // PostgreSQL's CPU counts this database's backends only (tests may use the same server).
+  const database =
+    dbKind === 'postgres'
+      ? ((await ctx.db.execute(sql`select current_database() as name`)) as unknown as { rows: Array<{ name: string }> })
+          .rows[0]?.name
+      : undefined;
 
   log(`reference: ${subjects.length} users × ${messagesPerUser} messages (${dbKind})`);
   const reference = client();
   let referenceMessages = 0;
   let referenceBytes = 0;
-  const referenceThreads = sampleThreadCpu();
+  const referenceThreads = sampleThreadCpu({ database });
   const referenceSchedule = sampleMainThreadSchedule();
   const referenceStart = performance.now();
   const referenceCpu = process.cpuUsage();
@@ -173,7 +180,7 @@ try {
 
   log(`reference done in ${referenceSeconds.toFixed(1)} s; backup`);
   await counters(true);
-  const backupThreads = sampleThreadCpu();
+  const backupThreads = sampleThreadCpu({ database });
   const backupSchedule = sampleMainThreadSchedule();
   const backupStart = performance.now();
   const backupCpu = process.cpuUsage();

@@ -2,7 +2,9 @@
 // /proc: this process's threads (the main thread; V8's platform threads, which do most of the
 // garbage collector's marking and sweeping; the worker threads already running when the phase
 // began — the emulator's; those started during it — the repository's sealing workers; libuv's
-// pool) and the PostgreSQL server processes of this machine (when the database is local). The
+// pool) and the PostgreSQL server processes of this machine (when the database is local; given the
+// benchmark's database, only its backends and the server's own background processes — other
+// databases' backends, e.g. tests running beside the benchmark, are left out). The
 // threads are sampled every `intervalMs`, so a sealing worker that ends with the phase still
 // counts up to its last sample. Also the main thread's time on a core and waiting for one
 // (schedstat): it runs the Google client and the engine, so its waits lengthen the whole phase.
@@ -30,8 +32,38 @@ function commOf(path: string): string {
   }
 }
 
+/**
+ * Whether a PostgreSQL process works for `database`: its title (the command line PostgreSQL sets,
+ * "postgres: <user> <database> <host>(<port>) <state>" for a client backend, "postgres:
+ * autovacuum worker <database>" for a vacuum) names it, or it is a background process of the
+ * whole server (checkpointer, WAL writer…). Without a database, every process counts. Undefined
+ * while undecided: a backend just forked still has the server's command line (and the server
+ * itself is left out).
+ */
+function servesDatabase(pid: string, database: string | undefined): boolean | undefined {
+  if (database === undefined) return true;
+  const title = commOf(`/proc/${pid}/cmdline`).replaceAll('\0', ' ').trim();
+  if (!title.startsWith('postgres: ')) return undefined;
+  const backend = /^postgres: (?:autovacuum worker (\S+)|\S+ (\S+) (?:\S+\(\d+\)|\[local\]))/.exec(title);
+  if (!backend) return true;
+  return (backend[1] ?? backend[2]) === database;
+}
+
+/**
+ * Whether each process id seen is a PostgreSQL process to count: decided once per process (its
+ * name and title do not change), so a sample reads only the counted processes' CPU — reading
+ * every process's name and title each time was itself measurable main-thread time.
+ */
+type Counted = Map<string, boolean>;
+
 /** Current CPU seconds by thread id (this process) and by PostgreSQL process id. */
-function read(): { threads: Map<string, { comm: string; cpu: number }>; postgres: Map<string, number> } {
+function read(
+  counted: Counted,
+  database?: string,
+): {
+  threads: Map<string, { comm: string; cpu: number }>;
+  postgres: Map<string, number>;
+} {
   const threads = new Map<string, { comm: string; cpu: number }>();
   for (const tid of readdirSync('/proc/self/task')) {
     const cpu = cpuOf(`/proc/self/task/${tid}/stat`);
@@ -39,7 +71,13 @@ function read(): { threads: Map<string, { comm: string; cpu: number }>; postgres
   }
   const postgres = new Map<string, number>();
   for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid) || commOf(`/proc/${pid}/comm`) !== 'postgres') continue;
+    let counts = counted.get(pid);
+    if (counts === undefined) {
+      counts = /^\d+$/.test(pid) && commOf(`/proc/${pid}/comm`) === 'postgres' ? servesDatabase(pid, database) : false;
+      if (counts === undefined) continue;
+      counted.set(pid, counts);
+    }
+    if (!counts) continue;
     const cpu = cpuOf(`/proc/${pid}/stat`);
     if (cpu !== undefined) postgres.set(pid, cpu);
   }
@@ -80,12 +118,15 @@ export function sampleMainThreadSchedule(): { stop(): MainThreadSchedule | undef
   };
 }
 
-export function sampleThreadCpu(intervalMs = 250): ThreadCpuSampler {
+/** `database`: count only that database's PostgreSQL backends (and the server's background processes). */
+export function sampleThreadCpu(options: { database?: string; intervalMs?: number } = {}): ThreadCpuSampler {
+  const { database, intervalMs = 250 } = options;
   if (!existsSync('/proc/self/task')) return { stop: () => ({}) };
-  const start = read();
+  const counted: Counted = new Map();
+  const start = read(counted, database);
   const last = { threads: new Map(start.threads), postgres: new Map(start.postgres) };
   const sample = () => {
-    const now = read();
+    const now = read(counted, database);
     for (const [tid, entry] of now.threads) last.threads.set(tid, entry);
     for (const [pid, cpu] of now.postgres) last.postgres.set(pid, cpu);
   };

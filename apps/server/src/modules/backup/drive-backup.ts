@@ -6,7 +6,7 @@
 // other Google types keep their metadata. Permissions and the folder path go into the metadata.
 import { createHash } from 'node:crypto';
 import { type DriveFile, GOOGLE_EXPORT_FORMATS, GoogleApiError } from '@safehold/google';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { chunks, errorReason, forEachLimited, type ServiceResult, type ServiceRun, sha256 } from './service-context.ts';
 import { backupItemVersions } from './tables.ts';
 
@@ -102,7 +102,14 @@ function tenantContentLookup(run: ServiceRun): ContentLookup {
     const [row] = await run.db
       .select({ objectId: backupItemVersions.objectId, size: backupItemVersions.size })
       .from(backupItemVersions)
-      .where(and(eq(backupItemVersions.customerId, run.customerId), eq(backupItemVersions.contentHash, contentHash)))
+      .where(
+        and(
+          eq(backupItemVersions.customerId, run.customerId),
+          eq(backupItemVersions.contentHash, contentHash),
+          // A checksum always has its algorithm prefix: the condition of the partial index (tables.ts).
+          sql`strpos(${backupItemVersions.contentHash}, ':') > 0`,
+        ),
+      )
       .limit(1);
     return row;
   };

@@ -127,6 +127,33 @@ forEachDatabase('drive, calendar and contacts backup', (kind) => {
     assert.deepEqual([quiet.added, quiet.changed, quiet.deleted], [0, 0, 0]);
   });
 
+  it('a file whose content the tenant already holds is not downloaded: found by its checksum, stored once', async () => {
+    const first = f.emulator.control.createFile({
+      email: user(),
+      name: 'original.txt',
+      mimeType: 'text/plain',
+      content: 'the same bytes twice',
+    });
+    assert.equal((await backUp('drive')).status, 'success');
+    const copy = f.emulator.control.createFile({
+      email: user(),
+      name: 'copy.txt',
+      mimeType: 'text/plain',
+      content: 'the same bytes twice',
+    });
+    f.emulator.control.counters({ reset: true });
+    const run = await backUp('drive');
+    assert.equal(run.status, 'success');
+    assert.equal(run.added, 1);
+    assert.equal(requestCounts(f.emulator, user())['drive.files.get'] ?? 0, 0, 'the copy was not downloaded');
+    const versions = await versionsOf(f, user(), 'drive');
+    const [original, duplicate] = [first.id, copy.id].map((id) => versions.find((version) => version.itemKey === id));
+    assert.ok(original && duplicate);
+    assert.match(duplicate.contentHash, /^sha256:/);
+    assert.equal(duplicate.objectId, original.objectId);
+    assert.equal(duplicate.size, original.size);
+  });
+
   it('calendar and contacts backups follow sync tokens and resync fully when a token expired', async (t) => {
     // Items are stored a group at a time (one index lookup, one worker round trip), not one by one.
     const putObjects = t.mock.method(Repository.prototype, 'putObjects');

@@ -20,6 +20,16 @@ import {
 import { createdAt } from '../../db/columns.ts';
 import { customers } from '../tenancy/tables.ts';
 
+/**
+ * `text` with each of the search document's word separators replaced by a space, as SQL: a chain
+ * of replace() gives the same text as translate(text, '@._-/:+<>', '         ') at a fraction of
+ * its CPU (translate() walks the pattern for every character: about a quarter of a version row's
+ * insert, docs/benchmarks.md "Version rows, round three").
+ */
+function spaced(text: string): string {
+  return [...'@._-/:+<>'].reduce((inner, separator) => `replace(${inner}, '${separator}', ' ')`, text);
+}
+
 /** PostgreSQL's full-text document type (drizzle has no built-in column for it). */
 const tsvector = customType<{ data: string }>({
   dataType: () => 'tsvector',
@@ -211,11 +221,13 @@ export const backupItemVersions = pgTable(
     /**
      * Search document over the metadata (modules/search): title words (mail subject, file name,
      * event summary, contact name) weight A, sender B, recipients C, Gmail label names D.
-     * '@._-/:+<>' become spaces so "from:example" finds <alice@example.com> (the parser would
-     * take "<…>" for a tag and drop it); the query side splits its words the same way.
+     * '@._-/:+<>' become spaces (spaced()) so "from:example" finds <alice@example.com> (the
+     * parser would take "<…>" for a tag and drop it); the query side splits its words the same way.
      */
     searchVector: tsvector('search_vector').generatedAlwaysAs(
-      sql`setweight(to_tsvector('simple', translate(coalesce(metadata->>'subject', '') || ' ' || coalesce(metadata->>'name', '') || ' ' || coalesce(metadata->>'summary', '') || ' ' || coalesce(metadata->>'displayName', ''), '@._-/:+<>', '         ')), 'A') || setweight(to_tsvector('simple', translate(coalesce(metadata->>'from', ''), '@._-/:+<>', '         ')), 'B') || setweight(to_tsvector('simple', translate(coalesce(metadata->>'to', '') || ' ' || coalesce(metadata->>'cc', ''), '@._-/:+<>', '         ')), 'C') || setweight(to_tsvector('simple', translate(coalesce(metadata->>'labelNames', ''), '@._-/:+<>', '         ')), 'D')`,
+      sql.raw(
+        `setweight(to_tsvector('simple', ${spaced(`coalesce(metadata->>'subject', '') || ' ' || coalesce(metadata->>'name', '') || ' ' || coalesce(metadata->>'summary', '') || ' ' || coalesce(metadata->>'displayName', '')`)}), 'A') || setweight(to_tsvector('simple', ${spaced(`coalesce(metadata->>'from', '')`)}), 'B') || setweight(to_tsvector('simple', ${spaced(`coalesce(metadata->>'to', '') || ' ' || coalesce(metadata->>'cc', '')`)}), 'C') || setweight(to_tsvector('simple', ${spaced(`coalesce(metadata->>'labelNames', '')`)}), 'D')`,
+      ),
     ),
     /**
      * The item's own date, for search order and after:/before: — Gmail's internalDate, Drive's
@@ -238,7 +250,11 @@ export const backupItemVersions = pgTable(
       .on(table.sourceId, table.itemKey)
       .where(sql`${table.validTo} is null`),
     index('backup_item_versions_run_idx').on(table.runId),
-    index('backup_item_versions_hash_idx').on(table.customerId, table.contentHash),
+    // Drive's lookup of stored content by Google's checksum ("sha256:…" / "md5:…"): only hashes
+    // with an algorithm prefix are indexed — mail's (bare hex, most versions) can never match one.
+    index('backup_item_versions_hash_idx')
+      .on(table.customerId, table.contentHash)
+      .where(sql`strpos(${table.contentHash}, ':') > 0`),
     // Search: words through the GIN index, newest first per tenant through the time index.
     index('backup_item_versions_search_idx').using('gin', table.searchVector),
     index('backup_item_versions_time_idx').on(table.customerId, table.itemTime, table.id),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { sql } from 'drizzle-orm';
 import { versionsOf } from '../../testing/backup.ts';
 import { type BrowseFixture, browseFixture } from '../../testing/browse-fixture.ts';
 import type { Browser } from '../../testing/browser.ts';
@@ -156,6 +157,44 @@ forEachDatabase('search', (kind) => {
         first.json().items.some((earlier: { itemKey: string }) => earlier.itemKey === item.itemKey),
       );
     assert.deepEqual(overlap, []);
+  });
+
+  it("every version's search document is translate()'s: the separators '@._-/:+<>' become spaces, nothing else changes", async () => {
+    // The generated column replaces the separators with a chain of replace() (cheaper to insert);
+    // this is the expression it replaced, compared over the fixture's versions and odd metadata.
+    const spacedText = (text: string) => `translate(${text}, '@._-/:+<>', '         ')`;
+    const reference = sql.raw(
+      `setweight(to_tsvector('simple', ${spacedText(`coalesce(metadata->>'subject', '') || ' ' || coalesce(metadata->>'name', '') || ' ' || coalesce(metadata->>'summary', '') || ' ' || coalesce(metadata->>'displayName', '')`)}), 'A') || setweight(to_tsvector('simple', ${spacedText(`coalesce(metadata->>'from', '')`)}), 'B') || setweight(to_tsvector('simple', ${spacedText(`coalesce(metadata->>'to', '') || ' ' || coalesce(metadata->>'cc', '')`)}), 'C') || setweight(to_tsvector('simple', ${spacedText(`coalesce(metadata->>'labelNames', '')`)}), 'D')`,
+    );
+    const odd = [
+      { subject: 'a.b_c-d/e:f+g<h>i@j k&amp;l <b>bold</b> Müller ÉCOLE 3.14 v1.2.3 http://x.y/z?q=1' },
+      { name: 'report_final-v2.pdf', labelNames: ['Work/Projects', 'a"b', 12, null] },
+      { from: '"Doe, John" <john.doe+tag@sub.example.co.uk>', to: ['x@y.z'], cc: null, displayName: { k: 'v' } },
+      { summary: 'Stand-up 09:30 — room <A/B>', subject: 'Re: [ext] £100 + 20% off ~user_name~ C++ e-mail 1.5e-3' },
+      {},
+    ];
+    const [version] = await versionsOf(f, user(), 'gmail');
+    assert.ok(version, 'the mail was backed up');
+    const rollback = new Error('rolled back');
+    const outcome = await f.ctx.db
+      .transaction(async (tx) => {
+        for (const [i, metadata] of odd.entries()) {
+          await tx.execute(sql`
+            insert into backup_item_versions
+              (customer_id, source_id, run_id, valid_from, item_key, version, object_id, content_hash, size, metadata)
+            values (${f.customerId}, ${version.sourceId}, ${version.runId}, now(), ${`odd-${i}`}, 1, 'x', 'y', 0, ${JSON.stringify(metadata)}::jsonb)`);
+        }
+        const result = await tx.execute(sql`
+          select count(*)::int as versions, count(*) filter (where search_vector = ${reference})::int as same
+          from backup_item_versions where customer_id = ${f.customerId}`);
+        const [counts] = (result as unknown as { rows: Array<{ versions: number; same: number }> }).rows;
+        throw Object.assign(rollback, { counts });
+      })
+      .catch((error: unknown) => error);
+    assert.equal(outcome, rollback);
+    const counts = (rollback as Error & { counts: { versions: number; same: number } }).counts;
+    assert.ok(counts.versions > odd.length + 20, `${counts.versions} versions compared`);
+    assert.equal(counts.same, counts.versions);
   });
 
   it("tenant A cannot search tenant B: B's items never appear in A, and another partner gets 404", async () => {

@@ -1,0 +1,3 @@
+-- Only content hashes with an algorithm prefix (Drive's checksums, objects' "sha256:…") are indexed: Drive's lookup by checksum is the index's only reader, and mail's bare-hex hashes, most versions, no longer cost an index entry each.
+DROP INDEX "backup_item_versions_hash_idx";--> statement-breakpoint
+CREATE INDEX "backup_item_versions_hash_idx" ON "backup_item_versions" USING btree ("customer_id","content_hash") WHERE strpos("backup_item_versions"."content_hash", ':') > 0;
