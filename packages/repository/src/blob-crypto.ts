@@ -12,7 +12,7 @@ import {
 } from 'node:crypto';
 import { RepositoryError } from './errors.ts';
 import { releaseBuffer } from './release.ts';
-import { zstdCompress, zstdDecompress } from './zstd.ts';
+import { REUSED_CONTEXT_LIMIT, zstdCompressTransient, zstdDecompress } from './zstd.ts';
 
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
@@ -20,6 +20,9 @@ export const SEAL_OVERHEAD = NONCE_BYTES + TAG_BYTES;
 
 const FLAG_RAW = 0;
 const FLAG_ZSTD = 1;
+/** The flag byte before a body, as the cipher's first input (only ever read). */
+const RAW_PREFIX = Uint8Array.of(FLAG_RAW);
+const ZSTD_PREFIX = Uint8Array.of(FLAG_ZSTD);
 
 // Raw keys become KeyObjects once: preparing a raw key on every HMAC and cipher call cost
 // more than hashing and encrypting a typical mail segment.
@@ -103,13 +106,14 @@ export function sealBlob(dataKey: Uint8Array, id: Uint8Array, plaintext: Uint8Ar
   // Below 512 bytes (descriptors, tiny objects) zstd saves a few dozen bytes and costs more time
   // setting up than the rest of sealing.
   if (plaintext.length >= 512) {
-    const compressed = zstdCompress(plaintext, zstdLevel);
-    const sealed =
-      compressed.length < plaintext.length ? seal(dataKey, [Uint8Array.of(FLAG_ZSTD), compressed], id) : undefined;
-    releaseBuffer(compressed);
+    // The frame is in a buffer the thread reuses (zstd.ts): encrypted now, before the next frame.
+    const compressed = zstdCompressTransient(plaintext, zstdLevel);
+    const sealed = compressed.length < plaintext.length ? seal(dataKey, [ZSTD_PREFIX, compressed], id) : undefined;
+    // A larger input's frame is a buffer of its own: freed now (the reused one never is).
+    if (plaintext.length > REUSED_CONTEXT_LIMIT) releaseBuffer(compressed);
     if (sealed) return sealed;
   }
-  return seal(dataKey, [Uint8Array.of(FLAG_RAW), plaintext], id);
+  return seal(dataKey, [RAW_PREFIX, plaintext], id);
 }
 
 /** Opens a sealed blob and checks its content against its id. Throws RepositoryError('damaged'). */
