@@ -27,7 +27,12 @@ const ZSTD_PREFIX = Uint8Array.of(FLAG_ZSTD);
 // Raw keys become KeyObjects once: preparing a raw key on every HMAC and cipher call cost
 // more than hashing and encrypting a typical mail segment.
 const keyObjects = new Map<string, KeyObject>();
+// The same key array comes with every blob of a worker task: found by identity first (its bytes
+// compared with a copy, 32 bytes), before encoding it to look it up by value.
+const keyArrays = new WeakMap<Uint8Array, { bytes: Buffer; key: KeyObject }>();
 function keyObject(raw: Uint8Array): KeyObject {
+  const known = keyArrays.get(raw);
+  if (known?.bytes.equals(raw)) return known.key;
   const cacheKey = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
   let key = keyObjects.get(cacheKey);
   if (!key) {
@@ -35,6 +40,7 @@ function keyObject(raw: Uint8Array): KeyObject {
     key = createSecretKey(raw);
     keyObjects.set(cacheKey, key);
   }
+  keyArrays.set(raw, { bytes: Buffer.from(raw), key });
   return key;
 }
 
@@ -54,6 +60,11 @@ function nextNonce(): Buffer {
 
 export function blobId(idKey: Uint8Array, plaintext: Uint8Array): Buffer {
   return createHmac('sha256', keyObject(idKey)).update(plaintext).digest();
+}
+
+/** blobId in hex, as the repository keys blobs. */
+export function blobIdHex(idKey: Uint8Array, plaintext: Uint8Array): string {
+  return createHmac('sha256', keyObject(idKey)).update(plaintext).digest('hex');
 }
 
 export function seal(dataKey: Uint8Array, plaintext: Uint8Array | Uint8Array[], aad: Uint8Array): Buffer {

@@ -1,6 +1,6 @@
 // Worker-thread side of the CPU work (hashing, splitting, compressing, encrypting, opening),
 // so the event loop of the process that stores blobs stays free. See worker-pool.ts.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   closeSync,
   mkdirSync,
@@ -14,7 +14,7 @@ import {
 import { setPriority } from 'node:os';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { blobId, openBlob, sealBlob } from './blob-crypto.ts';
+import { blobId, blobIdHex, openBlob, sealBlob } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
 import { chunkLengths, FILE_CHUNKER } from './fastcdc.ts';
 import { splitMail, splitMailParts } from './mail-split.ts';
@@ -42,20 +42,31 @@ if (
 
 // Messages read by this worker (read-split-hash), kept until the repository says which of
 // their segments are new (seal-kept): the bytes never travel to the main thread.
-const kept = new Map<number, { data: Buffer; offsets: number[]; lengths: number[]; ids: Uint8Array[] }>();
+// Segment ids are hex: the repository keys everything by hex id, so the worker answers in hex
+// (a short string posts cheaper than a Uint8Array, and the main thread converts nothing); the
+// bytes of an id are made again only for the segments sealed (their AAD).
+const kept = new Map<number, { data: Buffer; offsets: number[]; lengths: number[]; ids: string[] }>();
 let nextHandle = 0;
 
-function hashSegments(
-  idKey: Uint8Array,
-  data: Uint8Array,
-  lengths: number[],
-): { ids: Uint8Array[]; offsets: number[] } {
-  const ids: Uint8Array[] = [];
+function hashSegments(idKey: Uint8Array, data: Uint8Array, lengths: number[]): { ids: Buffer[]; offsets: number[] } {
+  const ids: Buffer[] = [];
   const offsets: number[] = [];
   let offset = 0;
   for (const length of lengths) {
     offsets.push(offset);
     ids.push(blobId(idKey, data.subarray(offset, offset + length)));
+    offset += length;
+  }
+  return { ids, offsets };
+}
+
+function hexSegmentIds(idKey: Uint8Array, data: Uint8Array, lengths: number[]): { ids: string[]; offsets: number[] } {
+  const ids: string[] = [];
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const length of lengths) {
+    offsets.push(offset);
+    ids.push(blobIdHex(idKey, data.subarray(offset, offset + length)));
     offset += length;
   }
   return { ids, offsets };
@@ -197,9 +208,9 @@ async function restore(task: Extract<WorkerTask, { op: 'restore' }>): Promise<Wo
 function keep(
   data: Buffer,
   idKey: Uint8Array,
-): { handle: number; size: number; lengths: number[]; ids: Uint8Array[]; hasAttachments: boolean } {
+): { handle: number; size: number; lengths: number[]; ids: string[]; hasAttachments: boolean } {
   const { lengths, hasAttachments } = splitMailParts(data);
-  const { ids, offsets } = hashSegments(idKey, data, lengths);
+  const { ids, offsets } = hexSegmentIds(idKey, data, lengths);
   const handle = nextHandle++;
   kept.set(handle, { data, offsets, lengths, ids });
   return { handle, size: data.length, lengths, ids, hasAttachments };
@@ -229,7 +240,8 @@ function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
         op: 'keep-split-hash',
         files: task.datas.map((view) => {
           const data = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-          const sha256 = task.contentHash ? createHash('sha256').update(data).digest('hex') : undefined;
+          // One-shot: no Hash object to set up per message.
+          const sha256 = task.contentHash ? hash('sha256', data, 'hex') : undefined;
           return { ok: true as const, ...keep(data, task.idKey), ...(sha256 ? { sha256 } : {}) };
         }),
       };
@@ -244,7 +256,7 @@ function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
             const offset = entry.offsets[i]!;
             return sealBlob(
               task.dataKey,
-              entry.ids[i]!,
+              Buffer.from(entry.ids[i]!, 'hex'),
               entry.data.subarray(offset, offset + entry.lengths[i]!),
               task.level,
             );

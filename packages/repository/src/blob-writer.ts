@@ -296,7 +296,7 @@ export class BlobWriter {
     >;
     const plans = files.map((file) => {
       if (!file.ok) return undefined;
-      const segmentIds = file.ids.map((id) => Buffer.from(id).toString('hex'));
+      const segmentIds = file.ids;
       return { file, segmentIds, ...mailObject(keys.idKey, file.size, segmentIds) };
     });
     const release = () =>

@@ -34,19 +34,19 @@ export type WorkerResult =
   | {
       op: 'read-split-hash';
       files: Array<
-        | { ok: true; handle: number; size: number; lengths: number[]; ids: Uint8Array[]; hasAttachments: boolean }
+        | { ok: true; handle: number; size: number; lengths: number[]; ids: string[]; hasAttachments: boolean }
         | { ok: false; error: string }
       >;
     }
   | {
       op: 'keep-split-hash';
-      /** `sha256`: hex SHA-256 of the whole message, when asked for. */
+      /** `ids`: the segments' ids in hex. `sha256`: hex SHA-256 of the whole message, when asked for. */
       files: Array<{
         ok: true;
         handle: number;
         size: number;
         lengths: number[];
-        ids: Uint8Array[];
+        ids: string[];
         hasAttachments: boolean;
         sha256?: string;
       }>;
