@@ -12,7 +12,7 @@ import {
 } from 'node:crypto';
 import { RepositoryError } from './errors.ts';
 import { releaseBuffer } from './release.ts';
-import { REUSED_CONTEXT_LIMIT, zstdCompressTransient, zstdDecompress } from './zstd.ts';
+import { REUSED_CONTEXT_LIMIT, zstdCompress, zstdCompressTransient, zstdDecompress } from './zstd.ts';
 
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
@@ -116,12 +116,18 @@ export function open(dataKey: Uint8Array, sealed: Uint8Array, aad: Uint8Array, w
 export function sealBlob(dataKey: Uint8Array, id: Uint8Array, plaintext: Uint8Array, zstdLevel: number): Buffer {
   // Below 512 bytes (descriptors, tiny objects) zstd saves a few dozen bytes and costs more time
   // setting up than the rest of sealing.
-  if (plaintext.length >= 512) {
-    // The frame is in a buffer the thread reuses (zstd.ts): encrypted now, before the next frame.
-    const compressed = zstdCompressTransient(plaintext, zstdLevel);
+  if (plaintext.length >= 512 && plaintext.length <= REUSED_CONTEXT_LIMIT) {
+    // The body (flag byte, frame) is in a buffer the thread reuses (zstd.ts): encrypted at once,
+    // in one piece.
+    const body = zstdCompressTransient(plaintext, zstdLevel, 1);
+    if (body.length - 1 < plaintext.length) {
+      body[0] = FLAG_ZSTD;
+      return seal(dataKey, body, id);
+    }
+  } else if (plaintext.length > REUSED_CONTEXT_LIMIT) {
+    const compressed = zstdCompress(plaintext, zstdLevel);
     const sealed = compressed.length < plaintext.length ? seal(dataKey, [ZSTD_PREFIX, compressed], id) : undefined;
-    // A larger input's frame is a buffer of its own: freed now (the reused one never is).
-    if (plaintext.length > REUSED_CONTEXT_LIMIT) releaseBuffer(compressed);
+    releaseBuffer(compressed);
     if (sealed) return sealed;
   }
   return seal(dataKey, [RAW_PREFIX, plaintext], id);

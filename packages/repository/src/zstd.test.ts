@@ -71,6 +71,8 @@ describe('zstd', () => {
         const frame = zstdCompressTransient(input, level);
         assert.deepEqual(Buffer.from(frame), expected, `${input.length} bytes at level ${level}`);
         assert.deepEqual(zstdDecompress(frame), input);
+        const prefixed = zstdCompressTransient(input, level, 1);
+        assert.deepEqual(Buffer.from(prefixed.subarray(1)), expected, `${input.length} bytes after a prefix byte`);
       }
     }
   });

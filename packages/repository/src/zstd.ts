@@ -77,8 +77,9 @@ function reusableCompressor(level: number, windowLog: number): Compressor | null
 }
 
 /**
- * The same frame as zstdCompress(data, level), in a buffer this thread reuses: valid only until
- * the next call on this thread (copy it, or use it at once, as sealing does by encrypting it).
+ * The same frame as zstdCompress(data, level), after `prefix` bytes left for the caller (a
+ * flag byte, say: the caller writes them), in a buffer this thread reuses: valid only until the
+ * next call on this thread (copy it, or use it at once, as sealing does by encrypting it).
  *
  * Sealing compresses one small blob after another (a message's text, a descriptor), and zstd's
  * one-shot call creates, sizes and frees a fresh context and output buffer for each: for a few
@@ -87,16 +88,15 @@ function reusableCompressor(level: number, windowLog: number): Compressor | null
  * the bytes are identical to the one-shot call's, zstd.test.ts checks), written into one output
  * buffer. Anything unexpected from Node's internals falls back to the one-shot call.
  */
-export function zstdCompressTransient(data: Uint8Array, level: number = DEFAULT_ZSTD_LEVEL): Buffer {
-  if (data.length > REUSED_CONTEXT_LIMIT) return zstdCompress(data, level);
+export function zstdCompressTransient(data: Uint8Array, level: number = DEFAULT_ZSTD_LEVEL, prefix = 0): Buffer {
   const windowLog = windowLogFor(data.length);
-  const c = reusableCompressor(level, windowLog);
-  if (!c) return zstdCompress(data, level);
+  const c = data.length <= REUSED_CONTEXT_LIMIT && prefix <= MAX_PREFIX ? reusableCompressor(level, windowLog) : null;
+  if (!c) return withPrefix(zstdCompress(data, level), prefix);
   const room = outputChunk(data.length);
-  scratch ??= Buffer.allocUnsafeSlow(outputChunk(REUSED_CONTEXT_LIMIT));
+  scratch ??= Buffer.allocUnsafeSlow(MAX_PREFIX + outputChunk(REUSED_CONTEXT_LIMIT));
   c.failure = undefined;
   try {
-    c.handle.writeSync(c.flush, data, 0, data.length, scratch, 0, room);
+    c.handle.writeSync(c.flush, data, 0, data.length, scratch, prefix, room);
   } catch (error) {
     c.failure = error as Error;
   }
@@ -105,9 +105,18 @@ export function zstdCompressTransient(data: Uint8Array, level: number = DEFAULT_
   // Otherwise this context's state is unknown: it is dropped and the one-shot call decides.
   if (c.failure || outLeft === 0 || inLeft !== 0) {
     compressors.delete(level * 64 + windowLog);
-    return zstdCompress(data, level);
+    return withPrefix(zstdCompress(data, level), prefix);
   }
-  return scratch.subarray(0, room - outLeft);
+  return scratch.subarray(0, prefix + room - outLeft);
+}
+
+const MAX_PREFIX = 16;
+
+function withPrefix(frame: Buffer, prefix: number): Buffer {
+  if (prefix === 0) return frame;
+  const out = Buffer.allocUnsafe(prefix + frame.length);
+  frame.copy(out, prefix);
+  return out;
 }
 
 /**
