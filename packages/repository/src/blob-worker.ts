@@ -19,7 +19,7 @@ import { RepositoryError } from './errors.ts';
 import { chunkLengths, FILE_CHUNKER } from './fastcdc.ts';
 import { splitMail, splitMailParts } from './mail-split.ts';
 import { releaseBuffer } from './release.ts';
-import type { WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts';
+import type { KeptMessages, WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts';
 
 /**
  * Niceness of a sealing worker thread. On Linux a priority is per thread, so this lowers this
@@ -204,16 +204,22 @@ async function restore(task: Extract<WorkerTask, { op: 'restore' }>): Promise<Wo
   return { op: 'restore', results };
 }
 
-/** Splits and hashes a message and keeps it until seal-kept says which segments are new. */
-function keep(
-  data: Buffer,
-  idKey: Uint8Array,
-): { handle: number; size: number; lengths: number[]; ids: string[]; hasAttachments: boolean } {
+/** Splits and hashes a message, keeps it until seal-kept says which segments are new, and adds it to `out`. */
+function keep(data: Buffer, idKey: Uint8Array, out: KeptMessages, ids: string[]): void {
   const { lengths, hasAttachments } = splitMailParts(data);
-  const { ids, offsets } = hexSegmentIds(idKey, data, lengths);
+  const hashed = hexSegmentIds(idKey, data, lengths);
   const handle = nextHandle++;
-  kept.set(handle, { data, offsets, lengths, ids });
-  return { handle, size: data.length, lengths, ids, hasAttachments };
+  kept.set(handle, { data, offsets: hashed.offsets, lengths, ids: hashed.ids });
+  out.handles.push(handle);
+  out.sizes.push(data.length);
+  out.counts.push(lengths.length);
+  out.lengths.push(...lengths);
+  ids.push(...hashed.ids);
+  out.attachments.push(hasAttachments ? 1 : 0);
+}
+
+function keptMessages(): KeptMessages {
+  return { handles: [], sizes: [], counts: [], lengths: [], ids: '', attachments: [], errors: [] };
 }
 
 function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
@@ -222,29 +228,40 @@ function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
       const lengths = task.split === 'mail' ? splitMail(task.data) : chunkLengths(task.data, FILE_CHUNKER, task.final);
       return { op: 'split-hash', lengths, ids: hashSegments(task.idKey, task.data, lengths).ids };
     }
-    case 'read-split-hash':
-      return {
-        op: 'read-split-hash',
-        files: task.paths.map((path) => {
-          let data: Buffer;
-          try {
-            data = readFileSync(path);
-          } catch (error) {
-            return { ok: false as const, error: (error as Error).message };
-          }
-          return { ok: true as const, ...keep(data, task.idKey) };
-        }),
-      };
-    case 'keep-split-hash':
-      return {
-        op: 'keep-split-hash',
-        files: task.datas.map((view) => {
-          const data = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-          // One-shot: no Hash object to set up per message.
-          const sha256 = task.contentHash ? hash('sha256', data, 'hex') : undefined;
-          return { ok: true as const, ...keep(data, task.idKey), ...(sha256 ? { sha256 } : {}) };
-        }),
-      };
+    case 'read-split-hash': {
+      const out = keptMessages();
+      const ids: string[] = [];
+      task.paths.forEach((path, i) => {
+        let data: Buffer;
+        try {
+          data = readFileSync(path);
+        } catch (error) {
+          out.errors.push([i, (error as Error).message]);
+          out.handles.push(-1);
+          out.sizes.push(0);
+          out.counts.push(0);
+          out.attachments.push(0);
+          return;
+        }
+        keep(data, task.idKey, out, ids);
+      });
+      out.ids = ids.join('');
+      return { op: 'read-split-hash', kept: out };
+    }
+    case 'keep-split-hash': {
+      const out = keptMessages();
+      const ids: string[] = [];
+      const hashes: string[] = [];
+      for (const view of task.datas) {
+        const data = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+        // One-shot: no Hash object to set up per message.
+        if (task.contentHash) hashes.push(hash('sha256', data, 'hex'));
+        keep(data, task.idKey, out, ids);
+      }
+      out.ids = ids.join('');
+      if (task.contentHash) out.sha256 = hashes.join('');
+      return { op: 'keep-split-hash', kept: out };
+    }
     case 'seal-kept':
       return {
         op: 'seal-kept',
