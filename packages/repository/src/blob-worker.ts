@@ -213,8 +213,8 @@ function keep(data: Buffer, idKey: Uint8Array, out: KeptMessages, ids: string[])
   out.handles.push(handle);
   out.sizes.push(data.length);
   out.counts.push(lengths.length);
-  out.lengths.push(...lengths);
-  ids.push(...hashed.ids);
+  for (const length of lengths) out.lengths.push(length);
+  for (const id of hashed.ids) ids.push(id);
   out.attachments.push(hasAttachments ? 1 : 0);
 }
 
