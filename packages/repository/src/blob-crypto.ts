@@ -12,7 +12,7 @@ import {
 } from 'node:crypto';
 import { RepositoryError } from './errors.ts';
 import { releaseBuffer } from './release.ts';
-import { zstdCompress, zstdDecompress } from './zstd.ts';
+import { REUSED_CONTEXT_LIMIT, zstdCompress, zstdCompressTransient, zstdDecompress } from './zstd.ts';
 
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
@@ -20,11 +20,19 @@ export const SEAL_OVERHEAD = NONCE_BYTES + TAG_BYTES;
 
 const FLAG_RAW = 0;
 const FLAG_ZSTD = 1;
+/** The flag byte before a body, as the cipher's first input (only ever read). */
+const RAW_PREFIX = Uint8Array.of(FLAG_RAW);
+const ZSTD_PREFIX = Uint8Array.of(FLAG_ZSTD);
 
 // Raw keys become KeyObjects once: preparing a raw key on every HMAC and cipher call cost
 // more than hashing and encrypting a typical mail segment.
 const keyObjects = new Map<string, KeyObject>();
+// The same key array comes with every blob of a worker task: found by identity first (its bytes
+// compared with a copy, 32 bytes), before encoding it to look it up by value.
+const keyArrays = new WeakMap<Uint8Array, { bytes: Buffer; key: KeyObject }>();
 function keyObject(raw: Uint8Array): KeyObject {
+  const known = keyArrays.get(raw);
+  if (known?.bytes.equals(raw)) return known.key;
   const cacheKey = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
   let key = keyObjects.get(cacheKey);
   if (!key) {
@@ -32,6 +40,7 @@ function keyObject(raw: Uint8Array): KeyObject {
     key = createSecretKey(raw);
     keyObjects.set(cacheKey, key);
   }
+  keyArrays.set(raw, { bytes: Buffer.from(raw), key });
   return key;
 }
 
@@ -51,6 +60,11 @@ function nextNonce(): Buffer {
 
 export function blobId(idKey: Uint8Array, plaintext: Uint8Array): Buffer {
   return createHmac('sha256', keyObject(idKey)).update(plaintext).digest();
+}
+
+/** blobId in hex, as the repository keys blobs. */
+export function blobIdHex(idKey: Uint8Array, plaintext: Uint8Array): string {
+  return createHmac('sha256', keyObject(idKey)).update(plaintext).digest('hex');
 }
 
 export function seal(dataKey: Uint8Array, plaintext: Uint8Array | Uint8Array[], aad: Uint8Array): Buffer {
@@ -102,14 +116,21 @@ export function open(dataKey: Uint8Array, sealed: Uint8Array, aad: Uint8Array, w
 export function sealBlob(dataKey: Uint8Array, id: Uint8Array, plaintext: Uint8Array, zstdLevel: number): Buffer {
   // Below 512 bytes (descriptors, tiny objects) zstd saves a few dozen bytes and costs more time
   // setting up than the rest of sealing.
-  if (plaintext.length >= 512) {
+  if (plaintext.length >= 512 && plaintext.length <= REUSED_CONTEXT_LIMIT) {
+    // The body (flag byte, frame) is in a buffer the thread reuses (zstd.ts): encrypted at once,
+    // in one piece.
+    const body = zstdCompressTransient(plaintext, zstdLevel, 1);
+    if (body.length - 1 < plaintext.length) {
+      body[0] = FLAG_ZSTD;
+      return seal(dataKey, body, id);
+    }
+  } else if (plaintext.length > REUSED_CONTEXT_LIMIT) {
     const compressed = zstdCompress(plaintext, zstdLevel);
-    const sealed =
-      compressed.length < plaintext.length ? seal(dataKey, [Uint8Array.of(FLAG_ZSTD), compressed], id) : undefined;
+    const sealed = compressed.length < plaintext.length ? seal(dataKey, [ZSTD_PREFIX, compressed], id) : undefined;
     releaseBuffer(compressed);
     if (sealed) return sealed;
   }
-  return seal(dataKey, [Uint8Array.of(FLAG_RAW), plaintext], id);
+  return seal(dataKey, [RAW_PREFIX, plaintext], id);
 }
 
 /** Opens a sealed blob and checks its content against its id. Throws RepositoryError('damaged'). */

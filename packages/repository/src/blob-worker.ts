@@ -1,6 +1,6 @@
 // Worker-thread side of the CPU work (hashing, splitting, compressing, encrypting, opening),
 // so the event loop of the process that stores blobs stays free. See worker-pool.ts.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   closeSync,
   mkdirSync,
@@ -14,12 +14,12 @@ import {
 import { setPriority } from 'node:os';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { blobId, openBlob, sealBlob } from './blob-crypto.ts';
+import { blobId, blobIdHex, openBlob, sealBlob } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
 import { chunkLengths, FILE_CHUNKER } from './fastcdc.ts';
 import { splitMail, splitMailParts } from './mail-split.ts';
 import { releaseBuffer } from './release.ts';
-import type { WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts';
+import type { KeptMessages, WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts';
 
 /**
  * Niceness of a sealing worker thread. On Linux a priority is per thread, so this lowers this
@@ -42,20 +42,31 @@ if (
 
 // Messages read by this worker (read-split-hash), kept until the repository says which of
 // their segments are new (seal-kept): the bytes never travel to the main thread.
-const kept = new Map<number, { data: Buffer; offsets: number[]; lengths: number[]; ids: Uint8Array[] }>();
+// Segment ids are hex: the repository keys everything by hex id, so the worker answers in hex
+// (a short string posts cheaper than a Uint8Array, and the main thread converts nothing); the
+// bytes of an id are made again only for the segments sealed (their AAD).
+const kept = new Map<number, { data: Buffer; offsets: number[]; lengths: number[]; ids: string[] }>();
 let nextHandle = 0;
 
-function hashSegments(
-  idKey: Uint8Array,
-  data: Uint8Array,
-  lengths: number[],
-): { ids: Uint8Array[]; offsets: number[] } {
-  const ids: Uint8Array[] = [];
+function hashSegments(idKey: Uint8Array, data: Uint8Array, lengths: number[]): { ids: Buffer[]; offsets: number[] } {
+  const ids: Buffer[] = [];
   const offsets: number[] = [];
   let offset = 0;
   for (const length of lengths) {
     offsets.push(offset);
     ids.push(blobId(idKey, data.subarray(offset, offset + length)));
+    offset += length;
+  }
+  return { ids, offsets };
+}
+
+function hexSegmentIds(idKey: Uint8Array, data: Uint8Array, lengths: number[]): { ids: string[]; offsets: number[] } {
+  const ids: string[] = [];
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const length of lengths) {
+    offsets.push(offset);
+    ids.push(blobIdHex(idKey, data.subarray(offset, offset + length)));
     offset += length;
   }
   return { ids, offsets };
@@ -193,16 +204,22 @@ async function restore(task: Extract<WorkerTask, { op: 'restore' }>): Promise<Wo
   return { op: 'restore', results };
 }
 
-/** Splits and hashes a message and keeps it until seal-kept says which segments are new. */
-function keep(
-  data: Buffer,
-  idKey: Uint8Array,
-): { handle: number; size: number; lengths: number[]; ids: Uint8Array[]; hasAttachments: boolean } {
+/** Splits and hashes a message, keeps it until seal-kept says which segments are new, and adds it to `out`. */
+function keep(data: Buffer, idKey: Uint8Array, out: KeptMessages, ids: string[]): void {
   const { lengths, hasAttachments } = splitMailParts(data);
-  const { ids, offsets } = hashSegments(idKey, data, lengths);
+  const hashed = hexSegmentIds(idKey, data, lengths);
   const handle = nextHandle++;
-  kept.set(handle, { data, offsets, lengths, ids });
-  return { handle, size: data.length, lengths, ids, hasAttachments };
+  kept.set(handle, { data, offsets: hashed.offsets, lengths, ids: hashed.ids });
+  out.handles.push(handle);
+  out.sizes.push(data.length);
+  out.counts.push(lengths.length);
+  for (const length of lengths) out.lengths.push(length);
+  for (const id of hashed.ids) ids.push(id);
+  out.attachments.push(hasAttachments ? 1 : 0);
+}
+
+function keptMessages(): KeptMessages {
+  return { handles: [], sizes: [], counts: [], lengths: [], ids: '', attachments: [], errors: [] };
 }
 
 function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
@@ -211,28 +228,40 @@ function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
       const lengths = task.split === 'mail' ? splitMail(task.data) : chunkLengths(task.data, FILE_CHUNKER, task.final);
       return { op: 'split-hash', lengths, ids: hashSegments(task.idKey, task.data, lengths).ids };
     }
-    case 'read-split-hash':
-      return {
-        op: 'read-split-hash',
-        files: task.paths.map((path) => {
-          let data: Buffer;
-          try {
-            data = readFileSync(path);
-          } catch (error) {
-            return { ok: false as const, error: (error as Error).message };
-          }
-          return { ok: true as const, ...keep(data, task.idKey) };
-        }),
-      };
-    case 'keep-split-hash':
-      return {
-        op: 'keep-split-hash',
-        files: task.datas.map((view) => {
-          const data = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-          const sha256 = task.contentHash ? createHash('sha256').update(data).digest('hex') : undefined;
-          return { ok: true as const, ...keep(data, task.idKey), ...(sha256 ? { sha256 } : {}) };
-        }),
-      };
+    case 'read-split-hash': {
+      const out = keptMessages();
+      const ids: string[] = [];
+      task.paths.forEach((path, i) => {
+        let data: Buffer;
+        try {
+          data = readFileSync(path);
+        } catch (error) {
+          out.errors.push([i, (error as Error).message]);
+          out.handles.push(-1);
+          out.sizes.push(0);
+          out.counts.push(0);
+          out.attachments.push(0);
+          return;
+        }
+        keep(data, task.idKey, out, ids);
+      });
+      out.ids = ids.join('');
+      return { op: 'read-split-hash', kept: out };
+    }
+    case 'keep-split-hash': {
+      const out = keptMessages();
+      const ids: string[] = [];
+      const hashes: string[] = [];
+      for (const view of task.datas) {
+        const data = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+        // One-shot: no Hash object to set up per message.
+        if (task.contentHash) hashes.push(hash('sha256', data, 'hex'));
+        keep(data, task.idKey, out, ids);
+      }
+      out.ids = ids.join('');
+      if (task.contentHash) out.sha256 = hashes.join('');
+      return { op: 'keep-split-hash', kept: out };
+    }
     case 'seal-kept':
       return {
         op: 'seal-kept',
@@ -244,7 +273,7 @@ function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
             const offset = entry.offsets[i]!;
             return sealBlob(
               task.dataKey,
-              entry.ids[i]!,
+              Buffer.from(entry.ids[i]!, 'hex'),
               entry.data.subarray(offset, offset + entry.lengths[i]!),
               task.level,
             );

@@ -18,7 +18,7 @@ import {
   packPath,
 } from './pack.ts';
 import type { WorkerPool } from './worker-pool.ts';
-import type { WorkerResult, WorkerTask } from './worker-protocol.ts';
+import { keptFiles, type WorkerResult, type WorkerTask } from './worker-protocol.ts';
 
 const FILE_BATCH = 16 * 1024 * 1024;
 
@@ -290,13 +290,14 @@ export class BlobWriter {
   ): Promise<StoredMail[]> {
     const { pool, keys } = this.deps;
     const slot = pool.pick();
-    const { files } = (await pool.run(task, slot, transfer)) as Extract<
+    const result = (await pool.run(task, slot, transfer)) as Extract<
       WorkerResult,
       { op: 'read-split-hash' | 'keep-split-hash' }
     >;
+    const files = keptFiles(result.kept);
     const plans = files.map((file) => {
       if (!file.ok) return undefined;
-      const segmentIds = file.ids.map((id) => Buffer.from(id).toString('hex'));
+      const segmentIds = file.ids;
       return { file, segmentIds, ...mailObject(keys.idKey, file.size, segmentIds) };
     });
     const release = () =>
@@ -351,7 +352,7 @@ export class BlobWriter {
             id: plans[i]!.objectId,
             size: file.size,
             hasAttachments: file.hasAttachments,
-            ...('sha256' in file && file.sha256 ? { sha256: file.sha256 } : {}),
+            ...(file.sha256 ? { sha256: file.sha256 } : {}),
           }
         : { ok: false as const, error: file.error },
     );

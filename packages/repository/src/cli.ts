@@ -151,7 +151,11 @@ async function putMail(repo: Repository, dir: string, io: Io, json: boolean): Pr
     failures++;
     io.stderr(`${JSON.stringify({ level: 'error', msg: 'file not stored', file: key, error })}\n`);
   };
-  const keyOf = (file: string): string => relative(root, file).split(sep).join('/');
+  // Every file was found under root (collectMailFiles joins onto it): its key is the rest of its
+  // path, cut off without path.relative's resolving of both paths for each of 20,000 files.
+  const prefix = root.endsWith(sep) ? root : root + sep;
+  const keyOf = (file: string): string =>
+    (file.startsWith(prefix) ? file.slice(prefix.length) : relative(root, file)).split(sep).join('/');
   const mboxes = files.filter((file) => /\.mbox$/i.test(file));
   const emls = files.filter((file) => !/\.mbox$/i.test(file));
   const batches: string[][] = [];

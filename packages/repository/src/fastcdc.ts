@@ -13,6 +13,8 @@ export const FILE_CHUNKER: ChunkerParams = { minSize: 256 * 1024, avgSize: 1024 
 
 // 256 pseudo-random 32-bit gear values from a fixed seed (xorshift32), so chunk boundaries —
 // and hence deduplication — are stable across versions and processes.
+// Held as signed 32-bit integers (the same bits): V8 keeps the rolling hash in an int32 register,
+// where a Uint32Array's values above 2^31 and `>>> 0` made every step a floating-point one.
 const GEAR = (() => {
   const table = new Uint32Array(256);
   let state = 0x9e3779b9;
@@ -24,7 +26,7 @@ const GEAR = (() => {
     state >>>= 0;
     table[i] = state;
   }
-  return table;
+  return new Int32Array(table.buffer);
 })();
 
 function maskOfBits(bits: number): number {
@@ -46,21 +48,22 @@ export function findCutPoint(
   const length = end - start;
   if (length <= params.minSize) return final ? length : 0;
   const bits = Math.round(Math.log2(params.avgSize));
-  const maskSmall = maskOfBits(bits + 2);
-  const maskLarge = maskOfBits(bits - 2);
-  const normal = Math.min(length, params.avgSize);
-  const limit = Math.min(length, params.maxSize);
+  // The masks and the hash as int32: the same low 32 bits as unsigned arithmetic, so the same cuts.
+  const maskSmall = maskOfBits(bits + 2) | 0;
+  const maskLarge = maskOfBits(bits - 2) | 0;
+  const normal = start + Math.min(length, params.avgSize);
+  const limit = start + Math.min(length, params.maxSize);
   let hash = 0;
-  let i = params.minSize;
-  for (; i < normal; i++) {
-    hash = ((hash << 1) + GEAR[data[start + i]!]!) >>> 0;
-    if ((hash & maskSmall) === 0) return i + 1;
+  let at = start + params.minSize;
+  for (; at < normal; at++) {
+    hash = ((hash << 1) + GEAR[data[at]!]!) | 0;
+    if ((hash & maskSmall) === 0) return at - start + 1;
   }
-  for (; i < limit; i++) {
-    hash = ((hash << 1) + GEAR[data[start + i]!]!) >>> 0;
-    if ((hash & maskLarge) === 0) return i + 1;
+  for (; at < limit; at++) {
+    hash = ((hash << 1) + GEAR[data[at]!]!) | 0;
+    if ((hash & maskLarge) === 0) return at - start + 1;
   }
-  if (limit === params.maxSize) return limit;
+  if (limit - start === params.maxSize) return params.maxSize;
   return final ? length : 0;
 }
 

@@ -89,6 +89,26 @@ describe('mail splitter', () => {
     assert.equal(parts[1], body, 'the text part is one body: its lines are not delimiters of this entity');
   });
 
+  test('a header block ends at the first blank line, CRLF or LF-only, whichever comes first', () => {
+    const attachment = big('h');
+    // LF-only message: its parts' headers end at "\n\n", and the attachment is cut out.
+    const lf = `Content-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: application/pdf\n\n${attachment}\n--m--\n`;
+    assert.equal(segments(lf)[1], attachment);
+    // A part whose header ends with "\n\n" before a "\r\n\r\n" in its body: the body starts after the first.
+    const early = `Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: application/pdf\n\n${attachment}\r\n\r\nx\r\n--m--\r\n`;
+    assert.equal(segments(early)[1], `${attachment}\r\n\r\nx`);
+    // "\r\n\r\n" first, "\n\n" later in the body: the header block ends at the CRLF blank line.
+    const late = `Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: application/pdf\r\n\r\n${attachment}\n\nx\r\n--m--\r\n`;
+    assert.equal(segments(late)[1], `${attachment}\n\nx`);
+    // The whole message's header block, both ways.
+    assert.equal(
+      segments(
+        `Content-Type: multipart/mixed; boundary=m\n\n\r\n\r\n--m\r\nContent-Type: application/pdf\r\n\r\n${attachment}\r\n--m--\r\n`,
+      )[1],
+      attachment,
+    );
+  });
+
   test('messages without parts, without headers or nested past the depth limit stay whole', () => {
     assert.deepEqual(segments(`Subject: plain\r\n\r\n${'z'.repeat(5000)}`).length, 1);
     assert.deepEqual(segments('no header block at all').length, 1);

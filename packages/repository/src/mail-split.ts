@@ -40,7 +40,10 @@ function findBlankLine(raw: Buffer, from: number, to: number): number {
   if (raw[from] === LF) return from + 1;
   const part = raw.subarray(from, to);
   const crlf = part.indexOf('\r\n\r\n');
-  const lf = part.indexOf('\n\n');
+  // A "\n\n" wins only if it ends before that "\r\n\r\n" does, so it is looked for only up to
+  // there: in a CRLF message there is none, and searching the whole rest of the part scanned
+  // every byte of each attachment (and of the whole message, for its own header block).
+  const lf = (crlf === -1 ? part : part.subarray(0, crlf + 3)).indexOf('\n\n');
   const candidates = [crlf === -1 ? -1 : crlf + 4, lf === -1 ? -1 : lf + 2].filter((x) => x !== -1);
   return candidates.length === 0 ? -1 : from + Math.min(...candidates);
 }

@@ -47,7 +47,7 @@ export function encodeHeader(entries: PackEntry[]): Buffer {
   entries.forEach((entry, i) => {
     const at = i * ENTRY_BYTES;
     header.writeUInt8(entry.type, at);
-    Buffer.from(entry.id, 'hex').copy(header, at + 1);
+    header.write(entry.id, at + 1, 32, 'hex');
     header.writeUInt32LE(entry.offset, at + 33);
     header.writeUInt32LE(entry.length, at + 37);
     header.writeUInt32LE(entry.rawLength, at + 41);

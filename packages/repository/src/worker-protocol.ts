@@ -31,29 +31,75 @@ export type WorkerTask =
 
 export type WorkerResult =
   | { op: 'split-hash'; lengths: number[]; ids: Uint8Array[] }
-  | {
-      op: 'read-split-hash';
-      files: Array<
-        | { ok: true; handle: number; size: number; lengths: number[]; ids: Uint8Array[]; hasAttachments: boolean }
-        | { ok: false; error: string }
-      >;
-    }
-  | {
-      op: 'keep-split-hash';
-      /** `sha256`: hex SHA-256 of the whole message, when asked for. */
-      files: Array<{
-        ok: true;
-        handle: number;
-        size: number;
-        lengths: number[];
-        ids: Uint8Array[];
-        hasAttachments: boolean;
-        sha256?: string;
-      }>;
-    }
+  | { op: 'read-split-hash'; kept: KeptMessages }
+  | { op: 'keep-split-hash'; kept: KeptMessages }
   | { op: 'seal-kept'; sealed: Uint8Array[][] }
   | { op: 'restore'; results: Array<{ ok: true; bytes: number } | { ok: false; error: string }> }
   | { op: 'seal'; sealed: Uint8Array[] }
   | { op: 'open'; results: Array<{ ok: true; data: Uint8Array } | { ok: false; error: string }> };
 
 export type WorkerReply = { seq: number; result: WorkerResult; error?: undefined } | { seq: number; error: string };
+
+/**
+ * Messages split, hashed and kept on a worker (read-split-hash, keep-split-hash), as a few flat
+ * arrays: posting one object per message cost several times more (the structured clone writes
+ * every object's property names), on both threads. keptFiles() gives one object per message.
+ */
+export interface KeptMessages {
+  /** Per message: its handle on the worker (for seal-kept), or -1 when it could not be read. */
+  handles: number[];
+  sizes: number[];
+  /** Per message: how many segments it has; their lengths follow one another in `lengths`. */
+  counts: number[];
+  lengths: number[];
+  /** Every segment's id in hex (64 characters each), in the order of `lengths`. */
+  ids: string;
+  /** Per message: 1 when it has an attachment (mail-split.ts), else 0. */
+  attachments: number[];
+  /** Messages that could not be read: [index, error]. */
+  errors: Array<[number, string]>;
+  /** keep-split-hash with `contentHash`: each message's hex SHA-256 (64 characters each), in order. */
+  sha256?: string;
+}
+
+export type KeptFile =
+  | {
+      ok: true;
+      handle: number;
+      size: number;
+      lengths: number[];
+      ids: string[];
+      hasAttachments: boolean;
+      sha256?: string;
+    }
+  | { ok: false; error: string };
+
+const HEX_ID = 64;
+
+/** One object per message of a KeptMessages. */
+export function keptFiles(kept: KeptMessages): KeptFile[] {
+  const errors = new Map(kept.errors);
+  let segment = 0;
+  return kept.handles.map((handle, i) => {
+    const count = kept.counts[i]!;
+    const first = segment;
+    segment += count;
+    if (handle < 0) return { ok: false as const, error: errors.get(i) ?? 'not read' };
+    const lengths: number[] = [];
+    const ids: string[] = [];
+    for (let j = first; j < first + count; j++) {
+      lengths.push(kept.lengths[j]!);
+      ids.push(kept.ids.slice(j * HEX_ID, (j + 1) * HEX_ID));
+    }
+    const file: KeptFile = {
+      ok: true as const,
+      handle,
+      size: kept.sizes[i]!,
+      lengths,
+      ids,
+      hasAttachments: kept.attachments[i] === 1,
+    };
+    if (kept.sha256) file.sha256 = kept.sha256.slice(i * HEX_ID, (i + 1) * HEX_ID);
+    return file;
+  });
+}

@@ -1,19 +1,122 @@
 // The one place that touches zstd. Node's built-in `zlib.zstd*` is still marked experimental,
 // so every caller goes through these two functions and a change of API stays in this file.
-import { constants, createZstdDecompress, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { constants, createZstdCompress, createZstdDecompress, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 
 // Level 1: on the mail benchmark it stores 0.2% more than level 3 for ~6% less CPU (base64
 // attachments compress by entropy coding alone, which every level does).
 export const DEFAULT_ZSTD_LEVEL = 1;
 
+/** A window no larger than the input (zstd's smallest is 2^10). */
+function windowLogFor(length: number): number {
+  return Math.min(23, Math.max(10, Math.ceil(Math.log2(length + 1))));
+}
+
 export function zstdCompress(data: Uint8Array, level: number = DEFAULT_ZSTD_LEVEL): Buffer {
   // A window no larger than the input: setting up zstd's tables dominated the cost of
   // compressing the many small blobs (mail text segments, descriptors) at the default window.
-  const windowLog = Math.min(23, Math.max(10, Math.ceil(Math.log2(data.length + 1))));
   return zstdCompressSync(data, {
-    params: { [constants.ZSTD_c_compressionLevel]: level, [constants.ZSTD_c_windowLog]: windowLog },
+    params: { [constants.ZSTD_c_compressionLevel]: level, [constants.ZSTD_c_windowLog]: windowLogFor(data.length) },
     chunkSize: outputChunk(data.length),
   });
+}
+
+/** Inputs up to this size compress on a reused context (zstdCompressTransient). */
+export const REUSED_CONTEXT_LIMIT = 128 * 1024;
+
+/** A compression context kept for the next frames of the same level and window (Node's zlib internals, v24). */
+interface Compressor {
+  /** Kept so the stream (which owns the handle) is not collected. */
+  stream: object;
+  handle: ZstdHandle;
+  /** After each write: [output bytes left, input bytes left]. */
+  state: Uint32Array;
+  flush: number;
+  failure: Error | undefined;
+}
+
+// Per thread: one context per (level, window) pair used so far — at most 8 windows (2^10 to
+// 2^17) per level, a few hundred KiB in all — and one output buffer for every frame they make.
+const compressors = new Map<number, Compressor | null>();
+let scratch: Buffer | undefined;
+
+function reusableCompressor(level: number, windowLog: number): Compressor | null {
+  const key = level * 64 + windowLog;
+  const known = compressors.get(key);
+  if (known !== undefined) return known;
+  let made: Compressor | null = null;
+  try {
+    const stream = createZstdCompress({
+      params: { [constants.ZSTD_c_compressionLevel]: level, [constants.ZSTD_c_windowLog]: windowLog },
+    }) as unknown as { _handle?: Partial<ZstdHandle>; _writeState?: unknown; _finishFlushFlag?: unknown };
+    const handle = stream._handle;
+    const state = stream._writeState;
+    if (
+      handle &&
+      typeof handle.writeSync === 'function' &&
+      state instanceof Uint32Array &&
+      state.length === 2 &&
+      typeof stream._finishFlushFlag === 'number'
+    ) {
+      const compressor: Compressor = {
+        stream,
+        handle: handle as ZstdHandle,
+        state,
+        flush: stream._finishFlushFlag,
+        failure: undefined,
+      };
+      compressor.handle.onerror = (message, errno, code) => {
+        compressor.failure = Object.assign(new Error(message), { errno, code });
+      };
+      made = compressor;
+    }
+  } catch {
+    made = null;
+  }
+  compressors.set(key, made);
+  return made;
+}
+
+/**
+ * The same frame as zstdCompress(data, level), after `prefix` bytes left for the caller (a
+ * flag byte, say: the caller writes them), in a buffer this thread reuses: valid only until the
+ * next call on this thread (copy it, or use it at once, as sealing does by encrypting it).
+ *
+ * Sealing compresses one small blob after another (a message's text, a descriptor), and zstd's
+ * one-shot call creates, sizes and frees a fresh context and output buffer for each: for a few
+ * KiB that cost three times the compression itself. Below REUSED_CONTEXT_LIMIT the frame is
+ * made on a context kept per level and window size instead (zstd starts each frame afresh on it:
+ * the bytes are identical to the one-shot call's, zstd.test.ts checks), written into one output
+ * buffer. Anything unexpected from Node's internals falls back to the one-shot call.
+ */
+export function zstdCompressTransient(data: Uint8Array, level: number = DEFAULT_ZSTD_LEVEL, prefix = 0): Buffer {
+  const windowLog = windowLogFor(data.length);
+  const c = data.length <= REUSED_CONTEXT_LIMIT && prefix <= MAX_PREFIX ? reusableCompressor(level, windowLog) : null;
+  if (!c) return withPrefix(zstdCompress(data, level), prefix);
+  const room = outputChunk(data.length);
+  scratch ??= Buffer.allocUnsafeSlow(MAX_PREFIX + outputChunk(REUSED_CONTEXT_LIMIT));
+  c.failure = undefined;
+  try {
+    c.handle.writeSync(c.flush, data, 0, data.length, scratch, prefix, room);
+  } catch (error) {
+    c.failure = error as Error;
+  }
+  const [outLeft, inLeft] = [c.state[0]!, c.state[1]!];
+  // Room left and all input read: the frame is whole (the output has room for zstd's bound).
+  // Otherwise this context's state is unknown: it is dropped and the one-shot call decides.
+  if (c.failure || outLeft === 0 || inLeft !== 0) {
+    compressors.delete(level * 64 + windowLog);
+    return withPrefix(zstdCompress(data, level), prefix);
+  }
+  return scratch.subarray(0, prefix + room - outLeft);
+}
+
+const MAX_PREFIX = 16;
+
+function withPrefix(frame: Buffer, prefix: number): Buffer {
+  if (prefix === 0) return frame;
+  const out = Buffer.allocUnsafe(prefix + frame.length);
+  frame.copy(out, prefix);
+  return out;
 }
 
 /**
