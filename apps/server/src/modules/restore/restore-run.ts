@@ -108,7 +108,9 @@ export async function runRestore(
       plannedPhases = await plan(ctx, restore, writer);
       await updateRestore(ctx.db, restoreId, { planned: true });
     }
-    options.onProgress?.(await storeCounts(ctx.db, restore));
+    // Stored whether or not anyone listens here: a job's restore is watched through its row.
+    const planned = await storeCounts(ctx.db, restore);
+    options.onProgress?.(planned);
     await work(ctx, restore, writer, repository, options, plannedPhases);
     const counts = await countItems(ctx.db, restore.id);
     const status: RestoreStatus =
@@ -242,7 +244,8 @@ async function work(
       following.catch(() => {});
       if (page.items.length > 0) {
         await restorePage(ctx, restore, writer, page.items, options);
-        options.onProgress?.(await storeCounts(ctx.db, restore));
+        const counts = await storeCounts(ctx.db, restore);
+        options.onProgress?.(counts);
       }
       page = await following;
     }

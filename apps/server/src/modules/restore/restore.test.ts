@@ -192,6 +192,40 @@ forEachDatabase('restore', (kind) => {
     }
   });
 
+  it("keeps its counts in its row after every page, with nobody listening (a job's restore is watched through the row)", async () => {
+    await backUp([victim]);
+    f.emulator.control.wipeUser({ email: victim });
+    let created = 0;
+    await assert.rejects(
+      restore(
+        { service: 'gmail', inPlace: true },
+        {
+          pageSize: 4,
+          hooks: {
+            afterCreate() {
+              created += 1;
+              // The first page (4 messages) is recorded before the second page's first import.
+              if (created === 5) throw new Error('worker killed');
+            },
+          },
+        },
+      ),
+      /worker killed/,
+    );
+    const [creating] = await f.ctx.db
+      .select()
+      .from(restoreItems)
+      .where(and(eq(restoreItems.customerId, f.customerId), eq(restoreItems.status, 'creating')));
+    const restoreId = creating?.restoreId as string;
+    assert.ok(restoreId, 'the fifth message was created but not recorded');
+    const row = await getRestore(f.ctx.db, f.customerId, restoreId);
+    assert.equal(row?.status, 'running');
+    assert.ok((row?.total ?? 0) > 4, 'the total is stored from the plan');
+    assert.equal(row?.restored, 4, 'the first page is counted in the row');
+    const result = await runRestore(f.ctx, restoreId, { google: f.google });
+    assert.equal(result.status, 'success', JSON.stringify(result));
+  });
+
   it('completes despite quota limits and injected 5xx errors', async () => {
     await backUp([victim]);
     const before = digests(victim);
