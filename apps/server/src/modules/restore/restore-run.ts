@@ -221,15 +221,14 @@ async function work(
     /** A page with its stored content read ahead (two index lookups and worker round trips). */
     const readPage = async (at: PagePosition): Promise<Page> => {
       const phase = phases[at.phase] as number;
-      const found = await nextItems(ctx.db, restore, phase, pageSize, at.after);
-      const items = await readAhead(repository, found, itemMaxBytes);
+      const found = await nextItems(ctx.db, restore, phase, pageSize, at.after, ctx.clock.now());
+      const items = await readAhead(repository, found.items, itemMaxBytes);
       // A short page was its phase's last: the next phase's first page follows.
-      const next =
-        found.length === pageSize
-          ? { phase: at.phase, after: found.at(-1)?.itemKey }
-          : at.phase + 1 < phases.length
-            ? { phase: at.phase + 1 }
-            : undefined;
+      const next = found.full
+        ? { phase: at.phase, after: found.lastKey }
+        : at.phase + 1 < phases.length
+          ? { phase: at.phase + 1 }
+          : undefined;
       return { items, next };
     };
     let page: Page | undefined = await readPage({ phase: 0 });

@@ -257,13 +257,28 @@ export async function openPhases(db: Db, restore: Restore): Promise<number[]> {
 }
 
 /** The next unfinished items of a phase (after item key `after`, when given), with their version rows. */
+/** A page of work: its items, and where the listing stopped (for the next page). */
+export interface WorkPage {
+  items: WorkItem[];
+  /** The last item key listed (the next page starts after it); undefined when none was. */
+  lastKey: string | undefined;
+  /** Whether the listing filled the page (there may be more in this phase). */
+  full: boolean;
+}
+
+/**
+ * The next page of unfinished items of a phase with their version rows. An item whose version
+ * row is gone (retention removed it after the restore was planned) fails here with the reason,
+ * so it is never listed again.
+ */
 export async function nextItems(
   db: Db,
   restore: Restore,
   phase: number,
   limit: number,
-  after?: string,
-): Promise<WorkItem[]> {
+  after: string | undefined,
+  at: Date,
+): Promise<WorkPage> {
   const items = await db
     .select({
       itemKey: restoreItems.itemKey,
@@ -284,11 +299,19 @@ export async function nextItems(
     .limit(limit);
   // The version rows, from the backup module (one query for the page, by key and version).
   const versions = await versionsByKey(db, restore.customerId, restore.sourceId, items);
-  return items.flatMap((item) => {
+  const found: WorkItem[] = [];
+  const gone: ItemState[] = [];
+  for (const item of items) {
     const version = versions.get(versionKey(item.itemKey, item.version));
-    return version ? [{ ...item, objectId: version.objectId, size: version.size, metadata: version.metadata }] : [];
-  });
+    if (version) found.push({ ...item, objectId: version.objectId, size: version.size, metadata: version.metadata });
+    else gone.push({ itemKey: item.itemKey, status: 'failed', reason: VERSION_GONE_REASON });
+  }
+  await setItemStates(db, restore, gone, at);
+  return { items: found, lastKey: items.at(-1)?.itemKey, full: items.length === limit };
 }
+
+export const VERSION_GONE_REASON =
+  'its backed-up version is no longer held (retention removed it after the restore was planned)';
 
 export async function setItemState(
   db: Db,

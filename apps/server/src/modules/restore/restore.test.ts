@@ -192,40 +192,6 @@ forEachDatabase('restore', (kind) => {
     }
   });
 
-  it("keeps its counts in its row after every page, with nobody listening (a job's restore is watched through the row)", async () => {
-    await backUp([victim]);
-    f.emulator.control.wipeUser({ email: victim });
-    let created = 0;
-    await assert.rejects(
-      restore(
-        { service: 'gmail', inPlace: true },
-        {
-          pageSize: 4,
-          hooks: {
-            afterCreate() {
-              created += 1;
-              // The first page (4 messages) is recorded before the second page's first import.
-              if (created === 5) throw new Error('worker killed');
-            },
-          },
-        },
-      ),
-      /worker killed/,
-    );
-    const [creating] = await f.ctx.db
-      .select()
-      .from(restoreItems)
-      .where(and(eq(restoreItems.customerId, f.customerId), eq(restoreItems.status, 'creating')));
-    const restoreId = creating?.restoreId as string;
-    assert.ok(restoreId, 'the fifth message was created but not recorded');
-    const row = await getRestore(f.ctx.db, f.customerId, restoreId);
-    assert.equal(row?.status, 'running');
-    assert.ok((row?.total ?? 0) > 4, 'the total is stored from the plan');
-    assert.equal(row?.restored, 4, 'the first page is counted in the row');
-    const result = await runRestore(f.ctx, restoreId, { google: f.google });
-    assert.equal(result.status, 'success', JSON.stringify(result));
-  });
-
   it('completes despite quota limits and injected 5xx errors', async () => {
     await backUp([victim]);
     const before = digests(victim);
@@ -501,6 +467,97 @@ forEachDatabase('restore', (kind) => {
     const stored = await getRestore(f.ctx.db, f.customerId, row.id);
     assert.equal(stored?.status, 'failed');
     assert.equal(stored?.error, result.error);
+  });
+
+  /** After a Gmail-only test that wiped `other`: its other services back, for the tests after. */
+  async function restoreTheOtherServices() {
+    for (const service of services.filter((s) => s !== 'gmail')) {
+      const { result } = await restore({ user: other, service, inPlace: true });
+      assert.equal(result.status, 'success', `${service}: ${JSON.stringify(result)}`);
+    }
+  }
+
+  it("keeps its counts in its row after every page, with nobody listening (a job's restore is watched through the row)", async () => {
+    await backUp([other]);
+    f.emulator.control.wipeUser({ email: other });
+    let created = 0;
+    await assert.rejects(
+      restore(
+        { user: other, service: 'gmail', inPlace: true },
+        {
+          pageSize: 4,
+          hooks: {
+            afterCreate() {
+              created += 1;
+              // The first page (4 messages) is recorded before the second page's first import.
+              if (created === 5) throw new Error('worker killed');
+            },
+          },
+        },
+      ),
+      /worker killed/,
+    );
+    const [creating] = await f.ctx.db
+      .select()
+      .from(restoreItems)
+      .where(and(eq(restoreItems.customerId, f.customerId), eq(restoreItems.status, 'creating')));
+    const restoreId = creating?.restoreId as string;
+    assert.ok(restoreId, 'the fifth message was created but not recorded');
+    const row = await getRestore(f.ctx.db, f.customerId, restoreId);
+    assert.equal(row?.status, 'running');
+    assert.ok((row?.total ?? 0) > 4, 'the total is stored from the plan');
+    assert.equal(row?.restored, 4, 'the first page is counted in the row');
+    const result = await runRestore(f.ctx, restoreId, { google: f.google });
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    await restoreTheOtherServices();
+  });
+
+  it('an item whose backed-up version was removed after planning fails with the reason; the rest is restored', async () => {
+    await backUp([other]);
+    f.emulator.control.wipeUser({ email: other });
+    await assert.rejects(
+      restore(
+        { user: other, service: 'gmail', inPlace: true },
+        {
+          pageSize: 4,
+          hooks: {
+            afterCreate() {
+              throw new Error('worker killed');
+            },
+          },
+        },
+      ),
+      /worker killed/,
+    );
+    const [creating] = await f.ctx.db
+      .select()
+      .from(restoreItems)
+      .where(and(eq(restoreItems.customerId, f.customerId), eq(restoreItems.status, 'creating')));
+    const restoreId = creating?.restoreId as string;
+    assert.ok(restoreId);
+    const pending = await f.ctx.db
+      .select()
+      .from(restoreItems)
+      .where(and(eq(restoreItems.restoreId, restoreId), eq(restoreItems.status, 'pending')));
+    const removed = pending.slice(-2);
+    assert.equal(removed.length, 2);
+    // As retention would: the version rows of two planned items go away.
+    for (const item of removed) {
+      await f.ctx.db.execute(
+        sql`delete from backup_item_versions where customer_id = ${f.customerId} and item_key = ${item.itemKey} and version = ${item.version}`,
+      );
+    }
+    const result = await runRestore(f.ctx, restoreId, { google: f.google });
+    assert.equal(result.status, 'partial', JSON.stringify(result));
+    assert.equal(result.counts.failed, 2);
+    assert.equal(result.counts.restored + result.counts.skipped, result.counts.total - 2);
+    const failed = await f.ctx.db
+      .select()
+      .from(restoreItems)
+      .where(and(eq(restoreItems.restoreId, restoreId), eq(restoreItems.status, 'failed')));
+    assert.deepEqual(failed.map((item) => item.itemKey).sort(), removed.map((item) => item.itemKey).sort());
+    for (const item of failed) assert.match(item.reason ?? '', /no longer held/);
+    await restoreTheOtherServices();
   });
 
   it('runs as a pg-boss job when a worker runs in the process, and the waiting caller sees the result', async () => {
