@@ -137,7 +137,12 @@ for (let run = 0; run < runs; run++) {
   for (const tool of order) {
     process.stderr.write(`run ${run + 1}/${runs}: ${tool} backup\n`);
     if (tool === 'safehold') {
-      const timing = timed(node, [...binFlags, bin, 'put-mail', '--repo', safeholdRepo, corpus, '--json'], root, binEnv);
+      const timing = timed(
+        node,
+        [...binFlags, bin, 'put-mail', '--repo', safeholdRepo, corpus, '--json'],
+        root,
+        binEnv,
+      );
       putResult = JSON.parse(timing.stdout);
       samples.safeholdBackup.push(timing);
     } else {
@@ -151,7 +156,12 @@ for (let run = 0; run < runs; run++) {
     process.stderr.write(`run ${run + 1}/${runs}: ${tool} restore\n`);
     if (tool === 'safehold') {
       samples.safeholdRestore.push(
-        timed(node, [...binFlags, bin, 'restore-mail', '--repo', safeholdRepo, '--to', safeholdOut, '--json'], root, binEnv),
+        timed(
+          node,
+          [...binFlags, bin, 'restore-mail', '--repo', safeholdRepo, '--to', safeholdOut, '--json'],
+          root,
+          binEnv,
+        ),
       );
     } else {
       samples.resticRestore.push(timed('restic', ['restore', 'latest', '--repo', resticRepo, '--target', resticOut]));

@@ -29,5 +29,5 @@ it('executed as itself, the safehold binary starts through its shebang (MALLOC_A
   const env = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}` };
   const result = spawnSync(bin, ['--help'], { encoding: 'utf8', env });
   assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stdout, /^  repo /m);
+  assert.match(result.stdout, /^ {2}repo /m);
 });
