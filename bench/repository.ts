@@ -39,11 +39,11 @@ interface Timed {
   stdout: string;
 }
 
-function timed(command: string, args: string[], cwd = root): Timed {
+function timed(command: string, args: string[], cwd = root, commandEnv: NodeJS.ProcessEnv = env): Timed {
   const started = performance.now();
   const result = spawnSync('/usr/bin/time', ['-v', command, ...args], {
     cwd,
-    env,
+    env: commandEnv,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -93,14 +93,15 @@ const safeholdOut = join(work, 'safehold-restore');
 const resticOut = join(work, 'restic-restore');
 const node = process.execPath;
 const bin = join(root, 'packages/repository/bin/safehold-repo.js');
-// Run the bin as its shebang does (`#!/usr/bin/env -S node <flags>`), with this Node.
-const binFlags = (
-  readFileSync(bin, 'utf8')
-    .split('\n')[0]!
-    .match(/^#!.*?\bnode\b(.*)$/)?.[1] ?? ''
-)
-  .split(/\s+/)
-  .filter(Boolean);
+// Run the bin as its shebang does (`#!/usr/bin/env -S [VAR=value…] node <flags>`), with this
+// Node: the same flags, and the same variables in its environment (restic's is left as it is).
+const shebang = /^#!\S*env(?:\s+-S)?\s+(.*?)\bnode\b(.*)$/.exec(readFileSync(bin, 'utf8').split('\n')[0]!);
+const binFlags = (shebang?.[2] ?? '').split(/\s+/).filter(Boolean);
+const binEnv: NodeJS.ProcessEnv = { ...env };
+for (const assignment of (shebang?.[1] ?? '').split(/\s+/).filter(Boolean)) {
+  const [name, ...value] = assignment.split('=');
+  if (name && value.length > 0) binEnv[name] = value.join('=');
+}
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // The machine may be shared: each run backs up and restores with both tools, alternating, into
@@ -130,13 +131,18 @@ const moveAside = (dir: string): void => {
 for (let run = 0; run < runs; run++) {
   for (const dir of [safeholdRepo, resticRepo, safeholdOut, resticOut]) moveAside(dir);
   spawnSync('sync');
-  timed(node, [...binFlags, bin, 'init', '--repo', safeholdRepo]);
+  timed(node, [...binFlags, bin, 'init', '--repo', safeholdRepo], root, binEnv);
   timed('restic', ['init', '--repo', resticRepo]);
   const order = run % 2 === 0 ? ['safehold', 'restic'] : ['restic', 'safehold'];
   for (const tool of order) {
     process.stderr.write(`run ${run + 1}/${runs}: ${tool} backup\n`);
     if (tool === 'safehold') {
-      const timing = timed(node, [...binFlags, bin, 'put-mail', '--repo', safeholdRepo, corpus, '--json']);
+      const timing = timed(
+        node,
+        [...binFlags, bin, 'put-mail', '--repo', safeholdRepo, corpus, '--json'],
+        root,
+        binEnv,
+      );
       putResult = JSON.parse(timing.stdout);
       samples.safeholdBackup.push(timing);
     } else {
@@ -150,7 +156,12 @@ for (let run = 0; run < runs; run++) {
     process.stderr.write(`run ${run + 1}/${runs}: ${tool} restore\n`);
     if (tool === 'safehold') {
       samples.safeholdRestore.push(
-        timed(node, [...binFlags, bin, 'restore-mail', '--repo', safeholdRepo, '--to', safeholdOut, '--json']),
+        timed(
+          node,
+          [...binFlags, bin, 'restore-mail', '--repo', safeholdRepo, '--to', safeholdOut, '--json'],
+          root,
+          binEnv,
+        ),
       );
     } else {
       samples.resticRestore.push(timed('restic', ['restore', 'latest', '--repo', resticRepo, '--target', resticOut]));

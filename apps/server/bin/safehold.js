@@ -1,10 +1,16 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
-// --max-semi-space-size: V8 sizes the main thread's young generation by the machine's memory (up
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2
+// The shebang's settings are read only when the process starts (hence here, not in code; run as
+// `node bin/…` the process works the same with the defaults). docs/benchmarks.md, repository
+// memory rounds two and three:
+// --max-semi-space-size=2: V8 sizes the main thread's young generation by the machine's memory (up
 // to 64 MiB committed on a 23 GiB machine), and the bytes a backup streams through it made it
-// grow to that; 2 MiB semi-spaces cost no measurable CPU and ≈ 40–55 MiB less peak memory
-// (docs/benchmarks.md, repository memory round two). V8 reads it only at start-up
-// (v8.setFlagsFromString later has no effect on the heap's limits), hence the shebang; run as
-// `node bin/…` the process works the same with V8's default.
+// grow to that; 2 MiB semi-spaces cost no measurable CPU and ≈ 40–55 MiB less peak memory.
+// (Not --heap-growing-percent=50, which packages/repository/bin/safehold-repo.js sets: it buys
+// ≈ 30 MiB of a short command's peak with more full collections, unmeasured for a long-running
+// server.)
+// MALLOC_ARENA_MAX=2: glibc gives every thread that allocates (the repository's workers, libuv's
+// pool) its own malloc arena, and an arena keeps what was freed in it; two arenas ≈ 5–20 MiB less
+// peak memory, no measurable CPU. Other C libraries ignore it.
 // The `safehold` binary. The CLI is TypeScript run by Node's type stripping (Node >= 22.18
 // or 24; npm scripts and npx use the project's node@24).
 // Repository restores write many files at once through libuv's pool: give it room before

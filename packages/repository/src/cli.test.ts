@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { runRepoCommand } from './cli.ts';
@@ -148,6 +148,16 @@ describe('safehold repo command line', () => {
     const c = capture();
     assert.equal(await runRepoCommand(['--help'], c.io), 0);
     assert.match(c.out(), /rebuild-index/);
+  });
+
+  test('executed as itself, the bin script starts through its shebang (variables and V8 flags accepted)', async () => {
+    // The shebang carries what Node and glibc read only at start-up (docs/benchmarks.md,
+    // repository memory rounds two and three); a flag this Node refused would fail every run.
+    const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+    const { stdout } = await run(bin, ['--help'], { env });
+    assert.match(stdout, /safehold repo <command>/);
+    const shebang = (await readFile(bin, 'utf8')).split('\n')[0]!;
+    assert.match(shebang, /^#!\/usr\/bin\/env -S MALLOC_ARENA_MAX=2 node .*--heap-growing-percent=50/);
   });
 
   test('the bin script runs as a real process: put-mail --json prints exactly one JSON object', async () => {

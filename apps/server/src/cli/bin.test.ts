@@ -24,3 +24,10 @@ it('the safehold binary passes repo and emulator arguments through to their pack
   assert.equal(emulator.status, 0, emulator.stderr);
   assert.match(emulator.stdout, /--write-service-account/);
 });
+
+it('executed as itself, the safehold binary starts through its shebang (MALLOC_ARENA_MAX and V8 flags)', () => {
+  const env = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+  const result = spawnSync(bin, ['--help'], { encoding: 'utf8', env });
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /^ {2}repo /m);
+});
