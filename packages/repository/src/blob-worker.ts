@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import {
   closeSync,
   mkdirSync,
-  open as openCallback,
   openSync,
   readFileSync,
   readSync,
@@ -121,18 +120,15 @@ function readPart(
   return plaintext;
 }
 
-// Creating a file is the slow step of a restore (each O_CREAT waits on the filesystem journal,
-// ~1.5 ms on a busy disk), so several creations are in flight per worker: each of RESTORE_LANES
-// lanes opens its plaintext's blobs (blocking, CPU), then waits for its file to be created on
-// the libuv pool while the next lane works. The write and close that follow are blocking calls
-// (into the page cache: a round trip through the pool for each cost more than the call itself).
-const RESTORE_LANES = 16;
+// A restore's file creations are blocking calls on this thread, one after the other. The
+// filesystem's creation is CPU in the kernel (no process was seen waiting on the disk in it),
+// and handing each open to libuv's pool, as 16 lanes per worker did, cost a thread wake-up and a
+// futex round trip each way per file: 17 % more CPU for the whole restore (docs/benchmarks.md,
+// "Restore CPU, round three"). The write and close were blocking already.
+/** A restore task yields to the event loop after this many items, so other tasks (a batch's descriptors) get their turn. */
+const RESTORE_YIELD_EVERY = 8;
 
-function createFile(path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    openCallback(path, 'w', (error, fd) => (error ? reject(error) : resolve(fd)));
-  });
-}
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function writeWhole(fd: number, parts: Buffer[], total: number): void {
   const written = parts.length > 0 ? writevSync(fd, parts) : 0;
@@ -151,10 +147,10 @@ function writeWhole(fd: number, parts: Buffer[], total: number): void {
   }
 }
 
-async function restoreItem(
+function restoreItem(
   task: Extract<WorkerTask, { op: 'restore' }>,
   item: Extract<WorkerTask, { op: 'restore' }>['items'][number],
-): Promise<{ ok: true; bytes: number } | { ok: false; error: string }> {
+): { ok: true; bytes: number } | { ok: false; error: string } {
   try {
     const dir = dirname(item.target);
     if (!madeDirs.has(dir)) {
@@ -165,7 +161,7 @@ async function restoreItem(
     const parts = item.parts.map((part) => readPart(task.dataKey, task.idKey, part));
     let bytes = 0;
     for (const part of parts) bytes += part.length;
-    const fd = await createFile(item.target);
+    const fd = openSync(item.target, 'w');
     try {
       writeWhole(fd, parts, bytes);
     } finally {
@@ -181,15 +177,10 @@ async function restoreItem(
 
 async function restore(task: Extract<WorkerTask, { op: 'restore' }>): Promise<WorkerResult> {
   const results = new Array<{ ok: true; bytes: number } | { ok: false; error: string }>(task.items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(RESTORE_LANES, task.items.length) }, async () => {
-      while (next < task.items.length) {
-        const i = next++;
-        results[i] = await restoreItem(task, task.items[i]!);
-      }
-    }),
-  );
+  for (let i = 0; i < task.items.length; i++) {
+    if (i > 0 && i % RESTORE_YIELD_EVERY === 0) await yieldToEventLoop();
+    results[i] = restoreItem(task, task.items[i]!);
+  }
   return { op: 'restore', results };
 }
 
