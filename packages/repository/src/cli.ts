@@ -215,6 +215,10 @@ function safeTarget(root: string, key: string): string {
   return target;
 }
 
+const RESTORE_FIRST_BATCH = 256;
+const RESTORE_BATCH = 1024;
+const RESTORE_BATCHES_IN_FLIGHT = 3;
+
 async function restoreMail(
   repo: Repository,
   to: string,
@@ -236,9 +240,17 @@ async function restoreMail(
   let messages = 0;
   const bar = progress(io, 'restore-mail');
   let done = 0;
+  // Batches keep the workers fed: each is planned here (its descriptors read, its items sorted
+  // by pack) while the workers write the ones before it. The first is small so that files start
+  // soon; the rest are larger and three are in flight, so that a worker has about a thousand
+  // files queued whenever this thread is slow to plan the next batch (a loaded machine).
   const batches: Array<Array<[string, MailEntry]>> = [];
-  for (let i = 0; i < entries.length; i += 256) batches.push(entries.slice(i, i + 256));
-  await forEachLimited(batches, 2, async (batch) => {
+  for (let i = 0; i < entries.length; ) {
+    const size = i === 0 ? RESTORE_FIRST_BATCH : RESTORE_BATCH;
+    batches.push(entries.slice(i, i + size));
+    i += size;
+  }
+  await forEachLimited(batches, RESTORE_BATCHES_IN_FLIGHT, async (batch) => {
     const items: Array<{ key: string; target: string; ids: string[] }> = [];
     for (const [key, entry] of batch) {
       try {
