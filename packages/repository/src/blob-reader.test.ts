@@ -12,8 +12,8 @@ import { createFilesystemBackend } from './backend-filesystem.ts';
 import { type BlobIndex, createMemoryIndex } from './blob-index.ts';
 import { BlobReader } from './blob-reader.ts';
 import { BlobWriter } from './blob-writer.ts';
-import { generateKeys, type RepositoryKeys } from './keys.ts';
 import { parseDescriptor } from './descriptor.ts';
+import { generateKeys, type RepositoryKeys } from './keys.ts';
 import { BLOB_DATA, BLOB_DESCRIPTOR, packPath } from './pack.ts';
 import { createWorkerPool, type WorkerPool } from './worker-pool.ts';
 

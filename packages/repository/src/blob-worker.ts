@@ -1,15 +1,7 @@
 // Worker-thread side of the CPU work (hashing, splitting, compressing, encrypting, opening),
 // so the event loop of the process that stores blobs stays free. See worker-pool.ts.
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  writeSync,
-  writevSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeSync, writevSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
