@@ -245,6 +245,7 @@ export class BlobReader {
       order: [string, number];
       parts: Array<{ path: string; offset: number; length: number; id: Uint8Array; uses?: number; chunk: string }>;
     }> = [];
+    const packPaths = new Map<string, string>();
     items.forEach((item, index) => {
       const missingRoot = item.ids.find((id) => !contents.has(id));
       const chunks = missingRoot ? [] : item.ids.flatMap((id) => contents.get(id)!);
@@ -256,8 +257,13 @@ export class BlobReader {
       const first = locations.get(chunks[0] ?? '');
       const parts = chunks.map((chunk) => {
         const location = locations.get(chunk)!;
+        let path = packPaths.get(location.pack);
+        if (path === undefined) {
+          path = localPath(packPath(location.pack));
+          packPaths.set(location.pack, path);
+        }
         return {
-          path: localPath(packPath(location.pack)),
+          path,
           offset: location.offset,
           length: location.length,
           id: Buffer.from(chunk, 'hex'),

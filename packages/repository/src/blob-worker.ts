@@ -76,7 +76,7 @@ function packFd(path: string): number {
   return fd;
 }
 
-/** Plaintexts ever handed out from the cache: other lanes may hold them, so never freed by hand. */
+/** Plaintexts ever handed out from the cache: other items may hold them, so never freed by hand. */
 const everCached = new WeakSet<Buffer>();
 
 function readPart(
@@ -84,8 +84,11 @@ function readPart(
   idKey: Uint8Array,
   part: { path: string; offset: number; length: number; id: Uint8Array; uses?: number },
 ): Buffer {
-  const key = Buffer.from(part.id).toString('hex');
-  const cached = plainCache.get(key);
+  // Only a part its task reads more than once is looked up and cached (the id in hex costs a
+  // conversion per part, and most parts are read once).
+  const uses = part.uses ?? 1;
+  const key = uses > 1 ? Buffer.from(part.id.buffer, part.id.byteOffset, part.id.byteLength).toString('hex') : '';
+  const cached = uses > 1 ? plainCache.get(key) : undefined;
   if (cached) {
     if (--cached.uses <= 0) {
       plainCache.delete(key);
@@ -98,7 +101,6 @@ function readPart(
   if (bytesRead !== part.length) throw new RepositoryError('damaged', `${part.path} is shorter than expected`);
   const plaintext = openBlob(dataKey, idKey, part.id, sealed);
   releaseBuffer(sealed);
-  const uses = part.uses ?? 1;
   if (uses > 1 && plaintext.length >= 2048 && plaintext.length < PLAIN_CACHE_LIMIT / 8) {
     plainCache.set(key, { data: plaintext, uses: uses - 1 });
     everCached.add(plaintext);
