@@ -169,6 +169,8 @@ function restoreItem(
   }
 }
 
+let restoreQueue: Promise<void> = Promise.resolve();
+
 async function restore(task: Extract<WorkerTask, { op: 'restore' }>): Promise<WorkerResult> {
   const results = new Array<{ ok: true; bytes: number } | { ok: false; error: string }>(task.items.length);
   for (let i = 0; i < task.items.length; i++) {
@@ -240,8 +242,17 @@ function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
           return sealed;
         }),
       };
-    case 'restore':
-      return restore(task);
+    case 'restore': {
+      // One restore task at a time, in the order they came: a task yields now and then so that
+      // other work (a batch's descriptors) gets its turn, but another restore task waits rather
+      // than interleave (which held several tasks' plaintexts at once and read packs out of order).
+      const done = restoreQueue.then(() => restore(task));
+      restoreQueue = done.then(
+        () => undefined,
+        () => undefined,
+      );
+      return done;
+    }
     case 'seal':
       return { op: 'seal', sealed: task.items.map((item) => sealBlob(task.dataKey, item.id, item.data, task.level)) };
     case 'open':
