@@ -212,7 +212,7 @@ export class BlobReader {
    * message, or an mbox's messages). On a local backend this is a pipeline: only descriptor
    * roots are read here (in pack order, nearby blobs in one read); the worker threads then read
    * the chunks from the packs, open each once (a chunk shared by many items is cached), and
-   * write the files, items in pack order, several file creations in flight (blob-worker.ts).
+   * write the files, items in pack order, one task at a time per worker (blob-worker.ts).
    * Elsewhere the bytes pass through this thread.
    */
   async restoreToFiles(items: Array<{ target: string; ids: string[] }>): Promise<RestoreResult[]> {
