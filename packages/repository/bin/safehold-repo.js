@@ -15,8 +15,9 @@
 // runRepoCommand); used by tests that run the command line as a real child process and by the
 // repository benchmark. JavaScript, so that with a warm compile cache no thread of the process
 // starts Node's TypeScript stripper (see enableCompileCache below).
-// Restores create thousands of files and each creation waits on the filesystem journal, so more
-// libuv threads (8, default 4) keep more creations in flight. Read at the pool's first use.
+// libuv's pool: 8 threads (default 4) for the main thread's file and backend I/O and scrypt.
+// Restores no longer create their files on it (blocking creations on the workers cost less CPU:
+// docs/benchmarks.md, "Restore CPU, round three"). Read at the pool's first use.
 process.env.UV_THREADPOOL_SIZE ??= '8';
 const { enableCompileCache } = await import('node:module');
 // Node's compile cache (in the OS temporary directory, or NODE_COMPILE_CACHE;

@@ -135,14 +135,16 @@ export function sealBlob(dataKey: Uint8Array, id: Uint8Array, plaintext: Uint8Ar
 
 /** Opens a sealed blob and checks its content against its id. Throws RepositoryError('damaged'). */
 export function openBlob(dataKey: Uint8Array, idKey: Uint8Array, id: Uint8Array, sealed: Uint8Array): Buffer {
-  const idHex = Buffer.from(id).toString('hex');
-  const body = open(dataKey, sealed, id, `blob ${idHex}`);
+  // The id in hex only for an error: a restore opens tens of thousands of blobs.
+  const idHex = () => Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
+  const body = tryOpen(dataKey, sealed, id);
+  if (!body) throw new RepositoryError('damaged', `blob ${idHex()}: authentication failed (damaged, or not this key)`);
   let plaintext: Buffer;
   if (body[0] === FLAG_RAW) plaintext = body.subarray(1);
   else if (body[0] === FLAG_ZSTD) plaintext = zstdDecompress(body.subarray(1));
-  else throw new RepositoryError('damaged', `blob ${idHex}: unknown encoding ${body[0]}`);
+  else throw new RepositoryError('damaged', `blob ${idHex()}: unknown encoding ${body[0]}`);
   if (!timingSafeEqual(blobId(idKey, plaintext), id)) {
-    throw new RepositoryError('damaged', `blob ${idHex}: content does not match its id`);
+    throw new RepositoryError('damaged', `blob ${idHex()}: content does not match its id`);
   }
   return plaintext;
 }

@@ -12,6 +12,7 @@ import { createFilesystemBackend } from './backend-filesystem.ts';
 import { type BlobIndex, createMemoryIndex } from './blob-index.ts';
 import { BlobReader } from './blob-reader.ts';
 import { BlobWriter } from './blob-writer.ts';
+import { parseDescriptor } from './descriptor.ts';
 import { generateKeys, type RepositoryKeys } from './keys.ts';
 import { BLOB_DATA, BLOB_DESCRIPTOR, packPath } from './pack.ts';
 import { createWorkerPool, type WorkerPool } from './worker-pool.ts';
@@ -138,5 +139,34 @@ describe('read path (BlobReader)', () => {
       assert.deepEqual(await readFile(join(out, 'box', 'b.mbox')), Buffer.concat([message(3), message(4)]));
       assert.deepEqual((await readdir(out)).sort(), ['a.eml', 'box'], `${name}: nothing written for the missing item`);
     }
+  });
+  test('restoreToFiles: a damaged chunk fails its item alone, leaves no file for it, and the items after it are written', async () => {
+    const ids: string[] = [];
+    for (let n = 0; n < 40; n++) ids.push(await writer.putMail(message(n)));
+    await writer.flush();
+    // The attachment of message 17 (its largest chunk, carried by no other message) is damaged.
+    const [descriptor] = await reader().readBlobs([ids[17]!]);
+    const chunks = parseDescriptor(descriptor!.data).chunks;
+    const locations = await index.lookup(chunks);
+    const largest = chunks
+      .map((chunk) => ({ chunk, location: locations.get(chunk)![0]! }))
+      .sort((a, b) => b.location.length - a.location.length)[0]!;
+    const file = join(dir, packPath(largest.location.pack));
+    const bytes = await readFile(file);
+    bytes[largest.location.offset + 40]! ^= 0xff;
+    await writeFile(file, bytes);
+    await backend.close?.();
+    const out = join(dir, 'out');
+    const results = await reader().restoreToFiles(ids.map((id, n) => ({ target: join(out, `${n}.eml`), ids: [id] })));
+    results.forEach((result, n) => {
+      if (n === 17) {
+        assert.equal(result.ok, false);
+        assert.match((result as { error: string }).error, new RegExp(`blob ${largest.chunk}`));
+      } else assert.deepEqual(result, { ok: true, bytes: message(n).length }, `item ${n}`);
+    });
+    const written = await readdir(out);
+    assert.equal(written.length, 39);
+    assert.ok(!written.includes('17.eml'), 'no file for the damaged item');
+    for (const n of [0, 16, 18, 39]) assert.deepEqual(await readFile(join(out, `${n}.eml`)), message(n));
   });
 });

@@ -212,7 +212,7 @@ export class BlobReader {
    * message, or an mbox's messages). On a local backend this is a pipeline: only descriptor
    * roots are read here (in pack order, nearby blobs in one read); the worker threads then read
    * the chunks from the packs, open each once (a chunk shared by many items is cached), and
-   * write the files, items in pack order, several file creations in flight (blob-worker.ts).
+   * write the files, items in pack order, one task at a time per worker (blob-worker.ts).
    * Elsewhere the bytes pass through this thread.
    */
   async restoreToFiles(items: Array<{ target: string; ids: string[] }>): Promise<RestoreResult[]> {
@@ -245,6 +245,7 @@ export class BlobReader {
       order: [string, number];
       parts: Array<{ path: string; offset: number; length: number; id: Uint8Array; uses?: number; chunk: string }>;
     }> = [];
+    const packPaths = new Map<string, string>();
     items.forEach((item, index) => {
       const missingRoot = item.ids.find((id) => !contents.has(id));
       const chunks = missingRoot ? [] : item.ids.flatMap((id) => contents.get(id)!);
@@ -256,8 +257,13 @@ export class BlobReader {
       const first = locations.get(chunks[0] ?? '');
       const parts = chunks.map((chunk) => {
         const location = locations.get(chunk)!;
+        let path = packPaths.get(location.pack);
+        if (path === undefined) {
+          path = localPath(packPath(location.pack));
+          packPaths.set(location.pack, path);
+        }
         return {
-          path: localPath(packPath(location.pack)),
+          path,
           offset: location.offset,
           length: location.length,
           id: Buffer.from(chunk, 'hex'),

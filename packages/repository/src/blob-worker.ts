@@ -1,16 +1,7 @@
 // Worker-thread side of the CPU work (hashing, splitting, compressing, encrypting, opening),
 // so the event loop of the process that stores blobs stays free. See worker-pool.ts.
 import { hash } from 'node:crypto';
-import {
-  closeSync,
-  mkdirSync,
-  open as openCallback,
-  openSync,
-  readFileSync,
-  readSync,
-  writeSync,
-  writevSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeSync, writevSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -96,7 +87,7 @@ function packFd(path: string): number {
   return fd;
 }
 
-/** Plaintexts ever handed out from the cache: other lanes may hold them, so never freed by hand. */
+/** Plaintexts ever handed out from the cache: other items may hold them, so never freed by hand. */
 const everCached = new WeakSet<Buffer>();
 
 function readPart(
@@ -104,8 +95,11 @@ function readPart(
   idKey: Uint8Array,
   part: { path: string; offset: number; length: number; id: Uint8Array; uses?: number },
 ): Buffer {
-  const key = Buffer.from(part.id).toString('hex');
-  const cached = plainCache.get(key);
+  // Only a part its task reads more than once is looked up and cached (the id in hex costs a
+  // conversion per part, and most parts are read once).
+  const uses = part.uses ?? 1;
+  const key = uses > 1 ? Buffer.from(part.id.buffer, part.id.byteOffset, part.id.byteLength).toString('hex') : '';
+  const cached = uses > 1 ? plainCache.get(key) : undefined;
   if (cached) {
     if (--cached.uses <= 0) {
       plainCache.delete(key);
@@ -118,7 +112,6 @@ function readPart(
   if (bytesRead !== part.length) throw new RepositoryError('damaged', `${part.path} is shorter than expected`);
   const plaintext = openBlob(dataKey, idKey, part.id, sealed);
   releaseBuffer(sealed);
-  const uses = part.uses ?? 1;
   if (uses > 1 && plaintext.length >= 2048 && plaintext.length < PLAIN_CACHE_LIMIT / 8) {
     plainCache.set(key, { data: plaintext, uses: uses - 1 });
     everCached.add(plaintext);
@@ -132,18 +125,15 @@ function readPart(
   return plaintext;
 }
 
-// Creating a file is the slow step of a restore (each O_CREAT waits on the filesystem journal,
-// ~1.5 ms on a busy disk), so several creations are in flight per worker: each of RESTORE_LANES
-// lanes opens its plaintext's blobs (blocking, CPU), then waits for its file to be created on
-// the libuv pool while the next lane works. The write and close that follow are blocking calls
-// (into the page cache: a round trip through the pool for each cost more than the call itself).
-const RESTORE_LANES = 16;
+// A restore's file creations are blocking calls on this thread, one after the other. The
+// filesystem's creation is CPU in the kernel (no process was seen waiting on the disk in it),
+// and handing each open to libuv's pool, as 16 lanes per worker did, cost a thread wake-up and a
+// futex round trip each way per file: 17 % more CPU for the whole restore (docs/benchmarks.md,
+// "Restore CPU, round three"). The write and close were blocking already.
+/** A restore task yields to the event loop after this many items, so other tasks (a batch's descriptors) get their turn. */
+const RESTORE_YIELD_EVERY = 8;
 
-function createFile(path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    openCallback(path, 'w', (error, fd) => (error ? reject(error) : resolve(fd)));
-  });
-}
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function writeWhole(fd: number, parts: Buffer[], total: number): void {
   const written = parts.length > 0 ? writevSync(fd, parts) : 0;
@@ -162,10 +152,10 @@ function writeWhole(fd: number, parts: Buffer[], total: number): void {
   }
 }
 
-async function restoreItem(
+function restoreItem(
   task: Extract<WorkerTask, { op: 'restore' }>,
   item: Extract<WorkerTask, { op: 'restore' }>['items'][number],
-): Promise<{ ok: true; bytes: number } | { ok: false; error: string }> {
+): { ok: true; bytes: number } | { ok: false; error: string } {
   try {
     const dir = dirname(item.target);
     if (!madeDirs.has(dir)) {
@@ -176,7 +166,7 @@ async function restoreItem(
     const parts = item.parts.map((part) => readPart(task.dataKey, task.idKey, part));
     let bytes = 0;
     for (const part of parts) bytes += part.length;
-    const fd = await createFile(item.target);
+    const fd = openSync(item.target, 'w');
     try {
       writeWhole(fd, parts, bytes);
     } finally {
@@ -190,17 +180,14 @@ async function restoreItem(
   }
 }
 
+let restoreQueue: Promise<void> = Promise.resolve();
+
 async function restore(task: Extract<WorkerTask, { op: 'restore' }>): Promise<WorkerResult> {
   const results = new Array<{ ok: true; bytes: number } | { ok: false; error: string }>(task.items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(RESTORE_LANES, task.items.length) }, async () => {
-      while (next < task.items.length) {
-        const i = next++;
-        results[i] = await restoreItem(task, task.items[i]!);
-      }
-    }),
-  );
+  for (let i = 0; i < task.items.length; i++) {
+    if (i > 0 && i % RESTORE_YIELD_EVERY === 0) await yieldToEventLoop();
+    results[i] = restoreItem(task, task.items[i]!);
+  }
   return { op: 'restore', results };
 }
 
@@ -284,8 +271,17 @@ function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
           return sealed;
         }),
       };
-    case 'restore':
-      return restore(task);
+    case 'restore': {
+      // One restore task at a time, in the order they came: a task yields now and then so that
+      // other work (a batch's descriptors) gets its turn, but another restore task waits rather
+      // than interleave (which held several tasks' plaintexts at once and read packs out of order).
+      const done = restoreQueue.then(() => restore(task));
+      restoreQueue = done.then(
+        () => undefined,
+        () => undefined,
+      );
+      return done;
+    }
     case 'seal':
       return { op: 'seal', sealed: task.items.map((item) => sealBlob(task.dataKey, item.id, item.data, task.level)) };
     case 'open':
