@@ -23,8 +23,11 @@ export function zstdCompress(data: Uint8Array, level: number = DEFAULT_ZSTD_LEVE
 /** Inputs up to this size compress on a reused context (zstdCompressTransient). */
 export const REUSED_CONTEXT_LIMIT = 128 * 1024;
 
-/** A compression context kept for the next frames of the same level and window (Node's zlib internals, v24). */
-interface Compressor {
+/**
+ * A zstd context kept for the next frames, driven through Node's zlib internals (v24): the
+ * stream's native handle, written synchronously. Used only when they look as expected.
+ */
+interface ReusedContext {
   /** Kept so the stream (which owns the handle) is not collected. */
   stream: object;
   handle: ZstdHandle;
@@ -34,41 +37,48 @@ interface Compressor {
   failure: Error | undefined;
 }
 
+/** The stream's handle as a ReusedContext, or null when Node's internals differ from v24's. */
+function reusedContext(made: object): ReusedContext | null {
+  const stream = made as { _handle?: Partial<ZstdHandle>; _writeState?: unknown; _finishFlushFlag?: unknown };
+  const handle = stream._handle;
+  const state = stream._writeState;
+  if (
+    !handle ||
+    typeof handle.writeSync !== 'function' ||
+    !(state instanceof Uint32Array) ||
+    state.length !== 2 ||
+    typeof stream._finishFlushFlag !== 'number'
+  )
+    return null;
+  const context: ReusedContext = {
+    stream,
+    handle: handle as ZstdHandle,
+    state,
+    flush: stream._finishFlushFlag,
+    failure: undefined,
+  };
+  context.handle.onerror = (message, errno, code) => {
+    context.failure = Object.assign(new Error(message), { errno, code });
+  };
+  return context;
+}
+
 // Per thread: one context per (level, window) pair used so far — at most 8 windows (2^10 to
 // 2^17) per level, a few hundred KiB in all — and one output buffer for every frame they make.
-const compressors = new Map<number, Compressor | null>();
+const compressors = new Map<number, ReusedContext | null>();
 let scratch: Buffer | undefined;
 
-function reusableCompressor(level: number, windowLog: number): Compressor | null {
+function reusableCompressor(level: number, windowLog: number): ReusedContext | null {
   const key = level * 64 + windowLog;
   const known = compressors.get(key);
   if (known !== undefined) return known;
-  let made: Compressor | null = null;
+  let made: ReusedContext | null = null;
   try {
-    const stream = createZstdCompress({
-      params: { [constants.ZSTD_c_compressionLevel]: level, [constants.ZSTD_c_windowLog]: windowLog },
-    }) as unknown as { _handle?: Partial<ZstdHandle>; _writeState?: unknown; _finishFlushFlag?: unknown };
-    const handle = stream._handle;
-    const state = stream._writeState;
-    if (
-      handle &&
-      typeof handle.writeSync === 'function' &&
-      state instanceof Uint32Array &&
-      state.length === 2 &&
-      typeof stream._finishFlushFlag === 'number'
-    ) {
-      const compressor: Compressor = {
-        stream,
-        handle: handle as ZstdHandle,
-        state,
-        flush: stream._finishFlushFlag,
-        failure: undefined,
-      };
-      compressor.handle.onerror = (message, errno, code) => {
-        compressor.failure = Object.assign(new Error(message), { errno, code });
-      };
-      made = compressor;
-    }
+    made = reusedContext(
+      createZstdCompress({
+        params: { [constants.ZSTD_c_compressionLevel]: level, [constants.ZSTD_c_windowLog]: windowLog },
+      }),
+    );
   } catch {
     made = null;
   }
@@ -143,52 +153,16 @@ interface ZstdHandle {
   onerror: (message: string, errno: number, code?: string) => void;
 }
 
-interface Decoder {
-  /** Kept so the stream (which owns the handle) is not collected. */
-  stream: object;
-  handle: ZstdHandle;
-  /** After each write: [output bytes left, input bytes left]. */
-  state: Uint32Array;
-  flush: number;
-  failure: Error | undefined;
-}
-
 // One decompression context per thread, reused: `zstdDecompressSync` builds a stream and a
 // native context per call, which cost twice the decompression itself for a restore's
 // thousands of small blobs. Node's zlib internals are used only when they look as expected;
 // otherwise every call takes the public one-shot function.
-let decoder: Decoder | null | undefined;
+let decoder: ReusedContext | null | undefined;
 
-function reusableDecoder(): Decoder | null {
+function reusableDecoder(): ReusedContext | null {
   if (decoder !== undefined) return decoder;
-  decoder = null;
   try {
-    const stream = createZstdDecompress() as unknown as {
-      _handle?: Partial<ZstdHandle>;
-      _writeState?: unknown;
-      _finishFlushFlag?: unknown;
-    };
-    const handle = stream._handle;
-    const state = stream._writeState;
-    if (
-      handle &&
-      typeof handle.writeSync === 'function' &&
-      state instanceof Uint32Array &&
-      state.length === 2 &&
-      typeof stream._finishFlushFlag === 'number'
-    ) {
-      const made: Decoder = {
-        stream,
-        handle: handle as ZstdHandle,
-        state,
-        flush: stream._finishFlushFlag,
-        failure: undefined,
-      };
-      made.handle.onerror = (message, errno, code) => {
-        made.failure = Object.assign(new Error(message), { errno, code });
-      };
-      decoder = made;
-    }
+    decoder = reusedContext(createZstdDecompress());
   } catch {
     decoder = null;
   }
