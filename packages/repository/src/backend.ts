@@ -57,3 +57,41 @@ export interface Backend {
   /** Releases cached resources (open files); the backend stays usable and reopens on demand. */
   close?(): Promise<void>;
 }
+
+/**
+ * The backend, calling `written(name, bytes)` after each object is stored whole (a put, or a
+ * streamed object committed). Every other member is the backend's own: a Proxy, so wrapping
+ * never drops an optional member (Object Lock's `retainedUntil`, `temporaryFiles`, …).
+ */
+export function observeWrites(backend: Backend, written: (name: string, bytes: number) => void): Backend {
+  const put: Backend['put'] = async (name, data) => {
+    await backend.put(name, data);
+    written(name, data.length);
+  };
+  const create = backend.create?.bind(backend);
+  const observedCreate: Backend['create'] = create
+    ? async (name) => {
+        const writer = await create(name);
+        let bytes = 0;
+        return {
+          write: async (parts: readonly Uint8Array[]) => {
+            await writer.write(parts);
+            for (const part of parts) bytes += part.byteLength;
+          },
+          commit: async () => {
+            await writer.commit();
+            written(name, bytes);
+          },
+          abort: () => writer.abort(),
+        };
+      }
+    : undefined;
+  return new Proxy(backend, {
+    get(target, property) {
+      if (property === 'put') return put;
+      if (property === 'create') return observedCreate;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

@@ -1,5 +1,6 @@
 // Public API of @safehold/repository (docs/repository-format.md is the format's spec).
 export type { Backend, BackendObject } from './backend.ts';
+export { observeWrites } from './backend.ts';
 export { createFilesystemBackend } from './backend-filesystem.ts';
 export { createS3Backend, type S3BackendOptions } from './backend-s3.ts';
 export { backendFromUrl } from './backend-url.ts';

@@ -5,7 +5,7 @@
 // gc and rebuild-index live in their own modules and work on `repo.core` (repository-core.ts).
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Backend } from './backend.ts';
+import { type Backend, observeWrites } from './backend.ts';
 import {
   type BlobIndex,
   createRepositoryIndex,
@@ -85,42 +85,16 @@ export interface BlobInfo {
 }
 
 /** Counts bytes put (locks aside, they come and go), so a run can report what it added. */
+/** The backend, counting the bytes it stores (lock files aside) in `written()`. */
 function countingBackend(backend: Backend): Backend & { written: () => number } {
   let written = 0;
-  return {
-    location: backend.location,
-    put: async (name, data) => {
-      await backend.put(name, data);
-      if (!name.startsWith('locks/')) written += data.length;
-    },
-    ...(backend.create
-      ? {
-          create: async (name: string) => {
-            const writer = await backend.create!(name);
-            let bytes = 0;
-            return {
-              write: async (parts: readonly Uint8Array[]) => {
-                await writer.write(parts);
-                for (const part of parts) bytes += part.byteLength;
-              },
-              commit: async () => {
-                await writer.commit();
-                if (!name.startsWith('locks/')) written += bytes;
-              },
-              abort: () => writer.abort(),
-            };
-          },
-        }
-      : {}),
-    get: (name, range) => backend.get(name, range),
-    list: (prefix) => backend.list(prefix),
-    delete: (name) => backend.delete(name),
-    written: () => written,
-    ...(backend.localPath ? { localPath: backend.localPath.bind(backend) } : {}),
-    ...(backend.retainedUntil ? { retainedUntil: backend.retainedUntil.bind(backend) } : {}),
-    ...(backend.close ? { close: backend.close.bind(backend) } : {}),
-    ...(backend.temporaryFiles ? { temporaryFiles: backend.temporaryFiles.bind(backend) } : {}),
-  };
+  const observed = observeWrites(backend, (name, bytes) => {
+    if (!name.startsWith('locks/')) written += bytes;
+  });
+  const total = () => written;
+  return new Proxy(observed, {
+    get: (target, property) => (property === 'written' ? total : Reflect.get(target, property)),
+  }) as Backend & { written: () => number };
 }
 
 export async function createRepository(options: RepositoryOptions): Promise<Repository> {

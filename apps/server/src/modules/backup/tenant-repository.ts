@@ -10,6 +10,7 @@ import {
   createRepository,
   createWorkerPool,
   generateKeys,
+  observeWrites,
   openRepository,
   packNameFromPath,
   type Repository,
@@ -127,39 +128,11 @@ export async function openTenantRepository(ctx: TenantRepositoryDeps, customerId
 
 /**
  * The backend, telling `metrics` of each pack written whole (a put under data/, or a streamed
- * pack committed, format §5). Every other member is the backend's own (a Proxy, so optional
- * ones such as Object Lock's `retainedUntil` are never dropped by the wrapping).
+ * pack committed, format §5).
  */
 export function countingPackWrites(backend: Backend, metrics: Metrics): Backend {
-  const put: Backend['put'] = async (name, data) => {
-    await backend.put(name, data);
-    if (packNameFromPath(name) !== undefined) metrics.packWritten(data.length);
-  };
-  const create = backend.create?.bind(backend);
-  const counted: Backend['create'] = create
-    ? async (name) => {
-        const writer = await create(name);
-        let bytes = 0;
-        return {
-          write: async (parts: readonly Uint8Array[]) => {
-            await writer.write(parts);
-            for (const part of parts) bytes += part.byteLength;
-          },
-          commit: async () => {
-            await writer.commit();
-            if (packNameFromPath(name) !== undefined) metrics.packWritten(bytes);
-          },
-          abort: () => writer.abort(),
-        };
-      }
-    : undefined;
-  return new Proxy(backend, {
-    get(target, property) {
-      if (property === 'put') return put;
-      if (property === 'create') return counted;
-      const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+  return observeWrites(backend, (name, bytes) => {
+    if (packNameFromPath(name) !== undefined) metrics.packWritten(bytes);
   });
 }
 
