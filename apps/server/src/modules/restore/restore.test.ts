@@ -66,6 +66,32 @@ forEachDatabase('restore', (kind) => {
     return { row, result };
   }
 
+  /**
+   * A restore (pages of 4) whose worker dies at its `killAt`-th create, after Google created the
+   * item and before it is recorded; returns the restore's id (the item left `creating`).
+   */
+  async function restoreKilledAtCreate(request: Parameters<typeof restore>[0], killAt: number): Promise<string> {
+    let created = 0;
+    await assert.rejects(
+      restore(request, {
+        pageSize: 4,
+        hooks: {
+          afterCreate() {
+            created += 1;
+            if (created === killAt) throw new Error('worker killed');
+          },
+        },
+      }),
+      /worker killed/,
+    );
+    const [row] = await f.ctx.db
+      .select()
+      .from(restoreItems)
+      .where(and(eq(restoreItems.customerId, f.customerId), eq(restoreItems.status, 'creating')));
+    assert.ok(row, 'one item was created but not recorded');
+    return row.restoreId;
+  }
+
   it('a user wiped after a backup is restored in place as of the last backup point: every content digest equals the one before the wipe', async () => {
     await backUp([victim, other]);
     const before = digests(victim);
@@ -161,28 +187,7 @@ forEachDatabase('restore', (kind) => {
     const before = digests(victim);
     f.emulator.control.wipeUser({ email: victim });
     for (const service of services) {
-      let created = 0;
-      await assert.rejects(
-        restore(
-          { service, inPlace: true },
-          {
-            pageSize: 4,
-            hooks: {
-              afterCreate() {
-                created += 1;
-                if (created === 3) throw new Error('worker killed');
-              },
-            },
-          },
-        ),
-        /worker killed/,
-      );
-      const [row] = await f.ctx.db
-        .select()
-        .from(restoreItems)
-        .where(and(eq(restoreItems.customerId, f.customerId), eq(restoreItems.status, 'creating')));
-      assert.ok(row, 'one item was created but not recorded');
-      const restoreId = row.restoreId;
+      const restoreId = await restoreKilledAtCreate({ service, inPlace: true }, 3);
       assert.equal((await getRestore(f.ctx.db, f.customerId, restoreId))?.status, 'running');
       const result = await runRestore(f.ctx, restoreId, { google: f.google });
       assert.equal(result.status, 'success', JSON.stringify(result));
@@ -480,29 +485,8 @@ forEachDatabase('restore', (kind) => {
   it("keeps its counts in its row after every page, with nobody listening (a job's restore is watched through the row)", async () => {
     await backUp([other]);
     f.emulator.control.wipeUser({ email: other });
-    let created = 0;
-    await assert.rejects(
-      restore(
-        { user: other, service: 'gmail', inPlace: true },
-        {
-          pageSize: 4,
-          hooks: {
-            afterCreate() {
-              created += 1;
-              // The first page (4 messages) is recorded before the second page's first import.
-              if (created === 5) throw new Error('worker killed');
-            },
-          },
-        },
-      ),
-      /worker killed/,
-    );
-    const [creating] = await f.ctx.db
-      .select()
-      .from(restoreItems)
-      .where(and(eq(restoreItems.customerId, f.customerId), eq(restoreItems.status, 'creating')));
-    const restoreId = creating?.restoreId as string;
-    assert.ok(restoreId, 'the fifth message was created but not recorded');
+    // The first page (4 messages) is recorded before the second page's first import.
+    const restoreId = await restoreKilledAtCreate({ user: other, service: 'gmail', inPlace: true }, 5);
     const row = await getRestore(f.ctx.db, f.customerId, restoreId);
     assert.equal(row?.status, 'running');
     assert.ok((row?.total ?? 0) > 4, 'the total is stored from the plan');
@@ -515,26 +499,7 @@ forEachDatabase('restore', (kind) => {
   it('an item whose backed-up version was removed after planning fails with the reason; the rest is restored', async () => {
     await backUp([other]);
     f.emulator.control.wipeUser({ email: other });
-    await assert.rejects(
-      restore(
-        { user: other, service: 'gmail', inPlace: true },
-        {
-          pageSize: 4,
-          hooks: {
-            afterCreate() {
-              throw new Error('worker killed');
-            },
-          },
-        },
-      ),
-      /worker killed/,
-    );
-    const [creating] = await f.ctx.db
-      .select()
-      .from(restoreItems)
-      .where(and(eq(restoreItems.customerId, f.customerId), eq(restoreItems.status, 'creating')));
-    const restoreId = creating?.restoreId as string;
-    assert.ok(restoreId);
+    const restoreId = await restoreKilledAtCreate({ user: other, service: 'gmail', inPlace: true }, 1);
     const pending = await f.ctx.db
       .select()
       .from(restoreItems)
