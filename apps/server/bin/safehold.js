@@ -5,9 +5,8 @@
 // --max-semi-space-size=2: V8 sizes the main thread's young generation by the machine's memory (up
 // to 64 MiB committed on a 23 GiB machine), and the bytes a backup streams through it made it
 // grow to that; 2 MiB semi-spaces cost no measurable CPU and ≈ 40–55 MiB less peak memory.
-// (Not --heap-growing-percent=50, which packages/repository/bin/safehold-repo.js sets: it buys
-// ≈ 30 MiB of a short command's peak with more full collections, unmeasured for a long-running
-// server.)
+// (Not --heap-growing-percent=50: less peak memory for more full collections, which cost the
+// repository commands ≈ 10 % more CPU on a quiet machine; docs/benchmarks.md, "Memory, round three".)
 // MALLOC_ARENA_MAX=2: glibc gives every thread that allocates (the repository's workers, libuv's
 // pool) its own malloc arena, and an arena keeps what was freed in it; two arenas ≈ 5–20 MiB less
 // peak memory, no measurable CPU. Other C libraries ignore it.

@@ -1,13 +1,13 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --heap-growing-percent=50
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2
 // The shebang's settings are read only when the process starts (hence here, not in code; run as
 // `node bin/…` the process works the same with the defaults). docs/benchmarks.md, repository
 // memory rounds two and three:
 // --max-semi-space-size=2: V8 sizes the main thread's young generation by the machine's memory (up
 // to 64 MiB committed on a 23 GiB machine), and the bytes a backup streams through it made it
 // grow to that; 2 MiB semi-spaces cost no measurable CPU and ≈ 40–55 MiB less peak memory.
-// --heap-growing-percent=50: after a full collection V8 lets the old generation grow by up to 4×
-// before the next (a put-mail's main thread went from 19 MiB live to 50 MiB); 1.5× keeps ≈ 30
-// MiB less garbage, for a few more collections of small heaps.
+// (Not --heap-growing-percent=50: ≈ 30–40 MiB less peak, but on a quiet machine it cost the
+// restore ≈ 10 % more CPU and both commands their 2× lead on restic; docs/benchmarks.md,
+// "Memory, round three".)
 // MALLOC_ARENA_MAX=2: glibc gives every thread that allocates (the repository's workers, libuv's
 // pool) its own malloc arena, and an arena keeps what was freed in it; two arenas ≈ 5–20 MiB less
 // peak memory, no measurable CPU. Other C libraries ignore it.
