@@ -8,7 +8,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
-import { ProjectQuotaSpentError, projectQuotaWaits, serviceApi, usersToBackUp } from '../customers/index.ts';
+import { refuseSpentProjectApis, serviceApi, usersToBackUp } from '../customers/index.ts';
 import type { Actor } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { type BackupService, type BackupSubject, backupServices, type EnqueuedRun } from './backup-types.ts';
@@ -97,7 +97,8 @@ export async function startBackup(deps: StartBackupDeps, input: StartBackupInput
 /**
  * An on-demand backup of a service whose API the customer's Cloud project spent today would be
  * refused call by call: it is refused here instead, with the reason and when backups resume
- * (503, Retry-After: midnight Pacific). The scheduler defers such runs the same way.
+ * (503, Retry-After: midnight Pacific; the customers module's check, the restore's too). The
+ * scheduler defers such runs the same way.
  */
 async function refuseSpentProject(
   deps: StartBackupDeps,
@@ -105,13 +106,12 @@ async function refuseSpentProject(
   services: readonly BackupService[],
 ): Promise<void> {
   if (!deps.config) return;
-  const waits = (await projectQuotaWaits({ db: deps.db, clock: deps.clock, config: deps.config }, [customerId])).get(
+  await refuseSpentProjectApis(
+    { db: deps.db, clock: deps.clock, config: deps.config },
     customerId,
+    services.map((service) => serviceApi[service]),
+    'backups',
   );
-  const blocking = waits?.find((wait) => services.some((service) => serviceApi[service] === wait.api));
-  if (blocking) {
-    throw new ProjectQuotaSpentError(blocking.project, blocking.api, blocking.resetsAt, deps.clock.now().getTime());
-  }
 }
 
 function parseServices(services: readonly string[] | undefined): BackupService[] {

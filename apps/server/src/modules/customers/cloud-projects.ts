@@ -18,7 +18,9 @@ import { configuredGoogleProjects, type GoogleProject } from './google-client.ts
 import { auditTenantsFor, authorizedCustomerRow } from './licensing.ts';
 import {
   dailyThresholds,
+  ProjectQuotaSpentError,
   projectUsageToday,
+  type QuotaStoppedWork,
   quotaDay,
   quotaDayResetsAt,
   type SpentProjectQuota,
@@ -111,6 +113,32 @@ export async function projectQuotaWaits(
     );
   }
   return waits;
+}
+
+/**
+ * Work a person or the operator starts now (an on-demand backup, a restore) that would call an
+ * API the customer's Cloud project spent today would be refused call by call: it is refused up
+ * front instead, before anything is written — a ProjectQuotaSpentError (503 `unavailable`,
+ * Retry-After: seconds to midnight Pacific) naming the project and the API, worded for `work`.
+ * The one check of the backup's and the restore's start.
+ */
+export async function refuseSpentProjectApis(
+  ctx: { db: Db; clock: Clock; config: Pick<Config, 'google'> },
+  customerId: string,
+  apis: readonly GoogleApiName[],
+  work: Exclude<QuotaStoppedWork, 'restore'>,
+): Promise<void> {
+  const waits = (await projectQuotaWaits(ctx, [customerId])).get(customerId);
+  const blocking = waits?.find((wait) => apis.includes(wait.api));
+  if (blocking) {
+    throw new ProjectQuotaSpentError(
+      blocking.project,
+      blocking.api,
+      blocking.resetsAt,
+      ctx.clock.now().getTime(),
+      work,
+    );
+  }
 }
 
 /** The API each backup service calls (what a spent project's threshold holds back). */

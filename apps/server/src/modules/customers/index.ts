@@ -27,6 +27,7 @@ export {
   moveCustomerToProject,
   projectForDomain,
   projectQuotaWaits,
+  refuseSpentProjectApis,
   serviceApi,
 } from './cloud-projects.ts';
 export { type ConnectResult, connectCustomer } from './connect.ts';
@@ -94,6 +95,7 @@ export {
   PROJECT_QUOTA_REASON_LIKE,
   ProjectQuotaSpentError,
   quotaDay,
+  quotaDayResetsAt,
   type SpentProjectQuota,
 } from './project-usage.ts';
 export { type PurgeReport, purgeExpiredLicenses } from './purge.ts';

@@ -63,17 +63,23 @@ const apiLabels: Record<GoogleApiName, string> = {
 };
 
 /**
- * What a spent quota stopped: backups (they resume by themselves at the next quota day) or a
- * restore (it ends; started again after the reset, it skips what it already restored).
+ * What a spent quota stopped: backups (they resume by themselves at the next quota day), a
+ * restore (it ends; started again after the reset, it skips what it already restored), or a
+ * restore refused before it started (nothing was created; start it after the reset).
  */
-export type QuotaStoppedWork = 'backups' | 'restore';
+export type QuotaStoppedWork = 'backups' | 'restore' | 'restore_start';
 
-/** What a customer of a spent project is told (runs, on-demand refusals, status, health; a stopped restore). */
+/** What a customer of a spent project is told (runs, on-demand refusals, status, health; a stopped or refused restore). */
 export function projectQuotaReason(project: string, api: GoogleApiName, stopped: QuotaStoppedWork = 'backups'): string {
   const spent = `Google Cloud project ${project} has used its daily ${apiLabels[api]} quota`;
-  return stopped === 'restore'
-    ? `${spent}; the restore stopped: start it again after 00:00 Pacific (what it already restored is skipped)`
-    : `${spent}; backups resume after 00:00 Pacific`;
+  switch (stopped) {
+    case 'restore':
+      return `${spent}; the restore stopped: start it again after 00:00 Pacific (what it already restored is skipped)`;
+    case 'restore_start':
+      return `${spent}; the restore was not started: start it after 00:00 Pacific`;
+    case 'backups':
+      return `${spent}; backups resume after 00:00 Pacific`;
+  }
 }
 
 /** Whether a run's error is projectQuotaReason's: a wait for the quota day, not a failure. */
@@ -96,8 +102,15 @@ export class ProjectQuotaSpentError extends AppError {
   readonly api: GoogleApiName;
   readonly resetsAt: Date;
 
-  constructor(project: string, api: GoogleApiName, resetsAt: Date, nowMs: number) {
-    super('unavailable', projectQuotaReason(project, api), {
+  /** `stopped` words the message (default: the backups'). */
+  constructor(
+    project: string,
+    api: GoogleApiName,
+    resetsAt: Date,
+    nowMs: number,
+    stopped: QuotaStoppedWork = 'backups',
+  ) {
+    super('unavailable', projectQuotaReason(project, api, stopped), {
       headers: { 'retry-after': String(Math.max(1, Math.ceil((resetsAt.getTime() - nowMs) / 1000))) },
     });
     this.project = project;

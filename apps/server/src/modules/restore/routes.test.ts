@@ -13,13 +13,16 @@ import {
   seedStaffUser,
   signInWithTotp,
 } from '../../testing/browser.ts';
+import { spendProjectGmailDay } from '../../testing/cloud-projects.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { auditLog } from '../audit/tables.ts';
+import { customerConnections, googleProjectUsage } from '../customers/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { customers } from '../tenancy/tables.ts';
 import { defineRestoreJobs, RESTORE_JOB } from './restore-jobs.ts';
 import { runRestore } from './restore-run.ts';
 import { restoreModule } from './routes.ts';
+import { restores } from './tables.ts';
 
 forEachDatabase('restore API', (kind) => {
   let f: BackupFixture;
@@ -122,6 +125,33 @@ forEachDatabase('restore API', (kind) => {
     assert.equal(unknown.statusCode, 400);
     const badService = await browser.post(url, { user: user(), service: 'photos' });
     assert.equal(badService.statusCode, 400);
+  });
+
+  it("answers 503 with Retry-After and the reason while the customer's Cloud project has spent the service's API today, and creates nothing", async () => {
+    const browser = await as(owner);
+    const project = `spent-${kind}`;
+    await f.ctx.db
+      .insert(customerConnections)
+      .values({ customerId: f.customerId, adminEmail: `admin@${f.domain}`, clientId: '1', googleProject: project });
+    await spendProjectGmailDay(f.ctx.db, f.ctx.clock, project);
+    try {
+      const count = async () => ({
+        restores: (await f.ctx.db.select({ id: restores.id }).from(restores)).length,
+        audits: (await f.ctx.db.select({ id: auditLog.id }).from(auditLog)).length,
+      });
+      const before = await count();
+      const refused = await browser.post(`/api/customers/${f.customerId}/restores`, { user: user(), service: 'gmail' });
+      assert.equal(refused.statusCode, 503, refused.body);
+      assert.ok(Number(refused.headers['retry-after']) > 0, String(refused.headers['retry-after']));
+      assert.deepEqual(refused.json().error, {
+        code: 'unavailable',
+        message: `Google Cloud project ${project} has used its daily Gmail quota; the restore was not started: start it after 00:00 Pacific`,
+      });
+      assert.deepEqual(await count(), before);
+    } finally {
+      await f.ctx.db.delete(googleProjectUsage).where(eq(googleProjectUsage.project, project));
+      await f.ctx.db.delete(customerConnections).where(eq(customerConnections.customerId, f.customerId));
+    }
   });
 
   it('lets a read-only partner user neither restore (403) nor another partner see or restore the tenant (404)', async () => {

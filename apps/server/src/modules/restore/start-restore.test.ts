@@ -4,8 +4,11 @@ import { after, before, it } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import { AppError } from '../../http/errors.ts';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
+import { spendProjectGmailDay } from '../../testing/cloud-projects.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { auditLog } from '../audit/tables.ts';
+import { ProjectQuotaSpentError, quotaDayResetsAt } from '../customers/index.ts';
+import { customerConnections, googleProjectUsage } from '../customers/tables.ts';
 import type { Actor } from '../policy/index.ts';
 import { defineRestoreJobs, RESTORE_JOB } from './restore-jobs.ts';
 import { type StartRestoreInput, startRestore } from './start-restore.ts';
@@ -144,5 +147,54 @@ forEachDatabase('start a restore (the one use case)', (kind) => {
       (error: unknown) => error instanceof AppError && error.code === 'not_found',
     );
     assert.deepEqual(await state(), before);
+  });
+  it("refuses a restore of a service whose API the customer's Cloud project spent today, as the on-demand backup is (503, Retry-After to midnight Pacific, the API and when to start it); nothing is created; another API's restore starts", async () => {
+    const project = `spent-${kind}`;
+    await f.ctx.db
+      .insert(customerConnections)
+      .values({ customerId: f.customerId, adminEmail: `admin@${f.domain}`, clientId: '1', googleProject: project });
+    await spendProjectGmailDay(f.ctx.db, f.ctx.clock, project);
+    try {
+      const before = await state();
+      const now = f.ctx.clock.now().getTime();
+      const seconds = Math.ceil((quotaDayResetsAt(now).getTime() - now) / 1000);
+      for (const enqueue of [true, false]) {
+        await assert.rejects(
+          startRestore(f.ctx, {
+            customerId: f.customerId,
+            request: { user, service: 'gmail', selection: { label: 'INBOX' } },
+            by: by(member('super_admin')),
+            enqueue,
+          }),
+          (error: unknown) => {
+            assert.ok(error instanceof ProjectQuotaSpentError, String(error));
+            assert.equal(error.status, 503);
+            assert.equal(error.code, 'unavailable');
+            assert.equal(
+              error.message,
+              `Google Cloud project ${project} has used its daily Gmail quota; the restore was not started: start it after 00:00 Pacific`,
+            );
+            assert.equal(error.headers['retry-after'], String(seconds));
+            return true;
+          },
+        );
+      }
+      assert.deepEqual(await state(), before, 'no restore, job or audit entry');
+      // Drive's day is not spent: its restore starts.
+      const restore = await startRestore(f.ctx, {
+        customerId: f.customerId,
+        request: { user, service: 'drive' },
+        by: by(member('super_admin')),
+      });
+      assert.equal(restore.status, 'queued');
+      assert.deepEqual(await state(), {
+        restores: before.restores + 1,
+        jobs: before.jobs + 1,
+        audits: before.audits + 1,
+      });
+    } finally {
+      await f.ctx.db.delete(googleProjectUsage).where(eq(googleProjectUsage.project, project));
+      await f.ctx.db.delete(customerConnections).where(eq(customerConnections.customerId, f.customerId));
+    }
   });
 });

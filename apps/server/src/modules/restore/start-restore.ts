@@ -2,12 +2,14 @@
 // CLI (the operator at the command line). It loads the tenant, asks the policy module whether
 // the actor may restore its data (a shared drive's: administrators only), resolves and checks
 // the request (the user's or drive's backup, the backup point, the target, the selection)
-// before anything is written, then creates the queued restore with its job and the audit
+// before anything is written, refuses it while the customer's Cloud project has spent its day
+// of the service's API (503, as an on-demand backup: it would stop at its first call), then creates the queued restore with its job and the audit
 // entry of who asked, in one transaction, and returns it.
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../http/errors.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
 import { isSharedDriveKey } from '../backup/index.ts';
+import { refuseSpentProjectApis, serviceApi } from '../customers/index.ts';
 import { type Actor, authorizeRestoreTarget, authorizeSharedDriveSubject, authorizeSubject } from '../policy/index.ts';
 import { authorizeCustomer } from '../tenancy/index.ts';
 import { RESTORE_JOB } from './restore-jobs.ts';
@@ -19,7 +21,8 @@ import {
   restoreRowFor,
 } from './restore-store.ts';
 
-export type StartRestoreDeps = Pick<AppContext, 'db' | 'clock' | 'jobs' | 'audit'>;
+/** `config`: the Cloud projects' daily thresholds, for the refusal of a spent project's restore. */
+export type StartRestoreDeps = Pick<AppContext, 'db' | 'clock' | 'jobs' | 'audit' | 'config'>;
 
 export interface StartRestoreInput {
   customerId: string;
@@ -41,7 +44,9 @@ export interface StartRestoreInput {
 
 /**
  * Validates, authorizes, queues and audits a restore; returns the queued restore. A request
- * it cannot honour is a `validation_failed` AppError naming the field, and changes nothing.
+ * it cannot honour is a `validation_failed` AppError naming the field, and changes nothing. One
+ * of a service whose API the customer's Cloud project spent today is a ProjectQuotaSpentError
+ * (503 `unavailable`, Retry-After: seconds to midnight Pacific), and changes nothing either.
  */
 export async function startRestore(deps: StartRestoreDeps, input: StartRestoreInput): Promise<Restore> {
   const { customerId } = input;
@@ -57,6 +62,8 @@ export async function startRestore(deps: StartRestoreDeps, input: StartRestoreIn
     ...input.request,
     requestedBy: input.by.audit.actor.label,
   }).catch(asValidationError);
+  // Refused as the on-demand backup is (the customers module's one check): no row, job or audit entry.
+  await refuseSpentProjectApis(deps, customerId, [serviceApi[values.service]], 'restore_start');
   return deps.db.transaction(async (tx) => {
     // Row, job and audit entry commit together: no restore without its job or its record.
     const restore = await insertRestore(tx, values);
