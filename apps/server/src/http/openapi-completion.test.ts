@@ -156,6 +156,16 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it("the starts a spent Cloud project's day refuses (an on-demand backup, a restore) list their 503 with Retry-After; the export does not", () => {
+    const refusal = (name: string) => operations.find(([key]) => key === name)?.[1].responses?.['503'];
+    for (const name of ['POST /api/customers/{customerId}/backup/runs', 'POST /api/customers/{customerId}/restores']) {
+      const response = refusal(name);
+      assert.ok(response?.headers?.['retry-after'], name);
+      assert.deepEqual(Object.keys((response?.content?.['application/json'] as Media).examples ?? {}), ['unavailable']);
+    }
+    assert.equal(refusal('POST /api/customers/{customerId}/exports'), undefined);
+  });
+
   it('examples are built from the schema: required request fields only, plausible strings, bounds kept', () => {
     const body = {
       type: 'object',

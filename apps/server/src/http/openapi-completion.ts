@@ -150,11 +150,27 @@ const errorMessages: Partial<Record<ErrorCode, string>> = {
   internal: 'Something went wrong on our side. The error has been logged.',
 };
 
-function errorExample(code: ErrorCode, field?: string): { summary: string; value: unknown } {
+/**
+ * The starts refused while the customer's Cloud project has spent the day's quota of an API they
+ * need (an on-demand backup, a restore): 503 with Retry-After, seconds to midnight Pacific.
+ */
+const spentQuotaRefusals = new Map([
+  [
+    'post /api/customers/{customerId}/backup/runs',
+    'Google Cloud project example-project has used its daily Gmail quota; backups resume after 00:00 Pacific',
+  ],
+  [
+    'post /api/customers/{customerId}/restores',
+    'Google Cloud project example-project has used its daily Gmail quota; the restore was not started: start it after 00:00 Pacific',
+  ],
+]);
+
+function errorExample(code: ErrorCode, field?: string, own?: string): { summary: string; value: unknown } {
   const message =
-    code === 'validation_failed' && field
+    own ??
+    (code === 'validation_failed' && field
       ? `${field}: Invalid input`
-      : (errorMessages[code] ?? `${code.replaceAll('_', ' ')}.`);
+      : (errorMessages[code] ?? `${code.replaceAll('_', ' ')}.`));
   return {
     summary: code,
     value: { error: { code, message, ...(code === 'validation_failed' ? { field: field ?? 'body.email' } : {}) } },
@@ -214,14 +230,20 @@ function errorResponses(method: string, path: string, operation: Operation): Rec
   );
   const firstField = firstInputField(operation);
   const responses: Record<string, Response> = {};
-  const add = (status: number, description: string, codes: ErrorCode[], headers?: Record<string, unknown>) => {
+  const add = (
+    status: number,
+    description: string,
+    codes: ErrorCode[],
+    headers?: Record<string, unknown>,
+    message?: string,
+  ) => {
     responses[String(status)] = {
       description,
       ...(headers ? { headers } : {}),
       content: {
         'application/json': {
           schema: errorRef,
-          examples: Object.fromEntries(codes.map((code) => [code, errorExample(code, firstField)])),
+          examples: Object.fromEntries(codes.map((code) => [code, errorExample(code, firstField, message)])),
         },
       },
     };
@@ -254,6 +276,16 @@ function errorResponses(method: string, path: string, operation: Operation): Rec
     'retry-after': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
   });
   add(500, 'An unexpected error, logged on the server.', ['internal']);
+  const spentQuota = spentQuotaRefusals.get(`${method} ${path}`);
+  if (spentQuota) {
+    add(
+      503,
+      "The customer's Cloud project has used its daily quota of the service's Google API: nothing was started; the message names the API; try again after midnight Pacific (Retry-After).",
+      ['unavailable'],
+      { 'retry-after': { description: 'Seconds until midnight Pacific time', schema: { type: 'integer' } } },
+      spentQuota,
+    );
+  }
   return responses;
 }
 

@@ -3204,6 +3204,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description The customer's Cloud project has used its daily quota of the service's Google API: nothing was started; the message names the API; try again after midnight Pacific (Retry-After). */
+                503: {
+                    headers: {
+                        /** @description Seconds until midnight Pacific time */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -8393,6 +8404,17 @@ export interface paths {
                 /** @description An unexpected error, logged on the server. */
                 500: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The customer's Cloud project has used its daily quota of the service's Google API: nothing was started; the message names the API; try again after midnight Pacific (Retry-After). */
+                503: {
+                    headers: {
+                        /** @description Seconds until midnight Pacific time */
+                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
