@@ -316,6 +316,27 @@ test('the message is found by search and browsing, and restored in place byte fo
     assert.equal(await dialog.getByRole('radio', { name: 'Into a Restored folder' }).isChecked(), true);
     await screenshots('restore-console-restore-dialog');
     await dialog.getByRole('radio', { name: 'In place' }).check();
+    // While the tenant's Cloud project has spent its Gmail day the server refuses the start (503;
+    // modules/restore/routes.test.ts): the dialog says so in the server's words. Its answer is
+    // stood in for here (the server's data is not reachable from this process), once.
+    const refusal =
+      'Google Cloud project example-project has used its daily Gmail quota; the restore was not started: start it after 00:00 Pacific';
+    const starts = '**/api/customers/*/restores';
+    await page.route(starts, (route) =>
+      route.request().method() === 'POST'
+        ? route.fulfill({
+            status: 503,
+            headers: { 'retry-after': '3600' },
+            contentType: 'application/json',
+            body: JSON.stringify({ error: { code: 'unavailable', message: refusal } }),
+          })
+        : route.fallback(),
+    );
+    await page.getByRole('button', { name: 'Start restore', exact: true }).click();
+    const refused = dialog.getByRole('alert').filter({ hasText: 'The restore did not start' });
+    await waitForVisible(page, refused.getByText(refusal, { exact: true }), 'the refusal in the dialog');
+    await screenshots('restore-console-restore-refused');
+    await page.unroute(starts);
     const id = await startRestore();
     await waitUntil(async () => (await restoreStatus(id)) === 'success', 'the message restore to succeed');
     const back = await google.gmail.users.messages.list({ userId: 'me', q: `rfc822msgid:${messageId}` });
