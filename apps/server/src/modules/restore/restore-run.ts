@@ -104,15 +104,13 @@ export async function runRestore(
     await writer.prepare?.();
     // A restore planned now has every item pending: its phases are those planned. Resumed, they are listed.
     let plannedPhases: number[] | undefined;
-    if (!restore.planned) {
-      plannedPhases = await plan(ctx, restore, writer);
-      await updateRestore(ctx.db, restoreId, { planned: true });
-    }
-    // Stored whether or not anyone listens here: a job's restore is watched through its row.
-    const planned = await storeCounts(ctx.db, restore);
+    if (!restore.planned) plannedPhases = await plan(ctx, restore, writer);
+    // Stored whether or not anyone listens here: a job's restore is watched through its row. A
+    // plan made now is recorded complete by the same statement.
+    const planned = await storeCounts(ctx.db, restore, plannedPhases ? { planned: true } : {});
     options.onProgress?.(planned);
-    await work(ctx, restore, writer, repository, options, plannedPhases);
-    const counts = await countItems(ctx.db, restore.id);
+    const worked = await work(ctx, restore, writer, repository, options, plannedPhases);
+    const counts = worked ?? (await countItems(ctx.db, restore.id));
     const status: RestoreStatus =
       counts.failed === 0 ? 'success' : counts.restored + counts.skipped === 0 ? 'failed' : 'partial';
     return await finish(ctx, restore, status, null, counts);
@@ -210,14 +208,16 @@ async function work(
   repository: Repository,
   options: RunRestoreOptions,
   plannedPhases?: number[],
-) {
+): Promise<RestoreCounts | undefined> {
   const pageSize = options.pageSize ?? writer.pageSize ?? 50;
   // What is spooled to disk for upload is never read ahead into memory.
   const itemMaxBytes = Math.min(READ_AHEAD_ITEM_MAX_BYTES, options.inMemoryMaxBytes ?? READ_AHEAD_ITEM_MAX_BYTES);
   for (let pass = 0; ; pass++) {
     // Listed again after the last page: anything a pass left unfinished is taken up again.
     const phases = pass === 0 && plannedPhases ? plannedPhases : await openPhases(ctx.db, restore);
-    if (phases.length === 0) return;
+    if (phases.length === 0) return undefined;
+    /** The counts stored after the last page written, while nothing changed after them. */
+    let counts: RestoreCounts | undefined;
     /** A page with its stored content read ahead (two index lookups and worker round trips). */
     const readPage = async (at: PagePosition): Promise<Page> => {
       const phase = phases[at.phase] as number;
@@ -243,11 +243,17 @@ async function work(
       following.catch(() => {});
       if (page.items.length > 0) {
         await restorePage(ctx, restore, writer, page.items, options);
-        const counts = await storeCounts(ctx.db, restore);
+        counts = await storeCounts(ctx.db, restore);
         options.onProgress?.(counts);
+      } else {
+        // Reading it may have recorded items whose version is gone: the counts are stale.
+        counts = undefined;
       }
       page = await following;
     }
+    // The last page's counts, stored after every item of the pass ended recorded: nothing
+    // pending means no phase is open (no need to list them) and these are the final counts.
+    if (counts?.pending === 0) return counts;
   }
 }
 
