@@ -70,6 +70,20 @@ function cpuSecondsSince(before: NodeJS.CpuUsage): number {
 }
 const storage = mkdtempSync(path.join(tmpdir(), 'safehold-bench-restore-'));
 const ctx = await createTestContext('pglite', { env: { SAFEHOLD_STORAGE_URL: storage } });
+/** SQL statements sent to PGlite (the restore's fixed costs are mostly these, on the main thread). */
+let statements = 0;
+{
+  const pglite = ctx.database.pglite as unknown as Record<'query' | 'exec', (...args: unknown[]) => unknown> | null;
+  if (pglite) {
+    for (const method of ['query', 'exec'] as const) {
+      const original = pglite[method].bind(pglite);
+      pglite[method] = (...args: unknown[]) => {
+        statements++;
+        return original(...args);
+      };
+    }
+  }
+}
 
 try {
   const everyone: BackupSubject[] = [];
@@ -131,6 +145,8 @@ try {
     ctx.clock.advance(1000);
     const start = performance.now();
     const cpuBefore = process.cpuUsage();
+    const statementsBefore = statements;
+    const callsBefore = emulator.control.requestLog().length;
     let restored = 0;
     await forEachLimited(subjects, USER_LANES, async (subject) => {
       const result = await restoreHere({ user: subject.email, service, inPlace: true }, google);
@@ -139,6 +155,8 @@ try {
     });
     const seconds = (performance.now() - start) / 1000;
     const cpuSeconds = cpuSecondsSince(cpuBefore);
+    const restoreStatements = statements - statementsBefore;
+    const restoreCalls = emulator.control.requestLog().length - callsBefore;
     let asPdf = 0;
     for (const subject of subjects) {
       const was = before.get(`${subject.email}/${service}`);
@@ -172,6 +190,9 @@ try {
       backupCpuSeconds: Number((backupCpuSeconds[service] as number).toFixed(2)),
       restoreCpuSeconds: Number(cpuSeconds.toFixed(2)),
       restoreToBackupCpu: Number((cpuSeconds / (backupCpuSeconds[service] as number)).toFixed(2)),
+      // Per user restore run, its start included; Google calls as the emulator logged them.
+      statementsPerUser: Number((restoreStatements / subjects.length).toFixed(1)),
+      googleCallsPerUser: Number((restoreCalls / subjects.length).toFixed(1)),
       ...(asPdf > 0 ? { drawingsRestoredAsPdf: asPdf } : {}),
     });
   }

@@ -15,8 +15,10 @@ import {
   allVersionsAsOf,
   errorReason,
   forEachLimited,
+  type ItemVersion,
   openTenantRepository,
   selectionPrefilter,
+  versionKey,
 } from '../backup/index.ts';
 import { customerGoogleClient, ProjectQuotaSpentError } from '../customers/index.ts';
 import {
@@ -103,16 +105,14 @@ export async function runRestore(
     const writer = restoreWriters[restore.service](writerContext);
     await writer.prepare?.();
     // A restore planned now has every item pending: its phases are those planned. Resumed, they are listed.
-    let plannedPhases: number[] | undefined;
-    if (!restore.planned) {
-      plannedPhases = await plan(ctx, restore, writer);
-      await updateRestore(ctx.db, restoreId, { planned: true });
-    }
-    // Stored whether or not anyone listens here: a job's restore is watched through its row.
-    const planned = await storeCounts(ctx.db, restore);
-    options.onProgress?.(planned);
-    await work(ctx, restore, writer, repository, options, plannedPhases);
-    const counts = await countItems(ctx.db, restore.id);
+    let planned: Plan | undefined;
+    if (!restore.planned) planned = await plan(ctx, restore, writer);
+    // Stored whether or not anyone listens here: a job's restore is watched through its row. A
+    // plan made now is recorded complete by the same statement.
+    const counts0 = await storeCounts(ctx.db, restore, planned ? { planned: true } : {});
+    options.onProgress?.(counts0);
+    const worked = await work(ctx, restore, writer, repository, options, planned);
+    const counts = worked ?? (await countItems(ctx.db, restore.id));
     const status: RestoreStatus =
       counts.failed === 0 ? 'success' : counts.restored + counts.skipped === 0 ? 'failed' : 'partial';
     return await finish(ctx, restore, status, null, counts);
@@ -174,8 +174,21 @@ async function finish(
   return { restoreId: restore.id, status, counts, error };
 }
 
-/** Writes the restore's items; returns their phases, in order. */
-async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: ServiceWriter): Promise<number[]> {
+/**
+ * A plan made in this run: its phases, in order, and — for a small plan — its items by phase,
+ * each with its version row as the plan read it and `pending` (what the first page of each
+ * phase would read back from the database; those pages are taken from here instead).
+ */
+interface Plan {
+  phases: number[];
+  items: Map<number, WorkItem[]> | undefined;
+}
+
+/** Plans of up to this many version rows keep their items for the first pages (a few hundred KB at most). */
+const PLAN_ITEMS_KEPT = 1000;
+
+/** Writes the restore's items; returns their phases, in order, and (small plans) the items. */
+async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: ServiceWriter): Promise<Plan> {
   const selection = restore.selection as RestoreSelection;
   const prefilter = selectionPrefilter(restore.service, selection);
   const versions = allVersionsAsOf(ctx.db, {
@@ -185,11 +198,50 @@ async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: Servi
     ...(prefilter ? { filter: prefilter } : {}),
   });
   const phases = new Set<number>();
-  for await (const items of writer.plan(versions, selection)) {
-    for (const item of items) phases.add(item.phase);
+  // The version rows the plan reads, kept while there are few; undefined once there are many
+  // (or a planned version was not among them): the pages are then all read from the database.
+  let rows: Map<string, ItemVersion> | undefined = new Map();
+  async function* keeping(): AsyncGenerator<ItemVersion> {
+    for await (const version of versions) {
+      if (rows && rows.size >= PLAN_ITEMS_KEPT) rows = undefined;
+      rows?.set(versionKey(version.itemKey, version.version), version);
+      yield version;
+    }
+  }
+  const byPhase = new Map<number, Map<string, WorkItem>>();
+  for await (const items of writer.plan(keeping(), selection)) {
+    for (const item of items) {
+      phases.add(item.phase);
+      const version = rows?.get(versionKey(item.itemKey, item.version));
+      if (!version) {
+        rows = undefined;
+        continue;
+      }
+      const ofPhase = byPhase.get(item.phase) ?? new Map<string, WorkItem>();
+      byPhase.set(item.phase, ofPhase);
+      // The first planned stays (as in restore_items: a second one is not inserted).
+      if (ofPhase.has(item.itemKey)) continue;
+      ofPhase.set(item.itemKey, {
+        itemKey: item.itemKey,
+        version: item.version,
+        phase: item.phase,
+        status: 'pending',
+        objectId: version.objectId,
+        size: version.size,
+        metadata: version.metadata,
+      });
+    }
     await planItems(ctx.db, restore, items);
   }
-  return [...phases].sort((a, b) => a - b);
+  const items = rows
+    ? new Map(
+        [...byPhase].map(([phase, ofPhase]) => [
+          phase,
+          [...ofPhase.values()].sort((a, b) => (a.itemKey < b.itemKey ? -1 : a.itemKey > b.itemKey ? 1 : 0)),
+        ]),
+      )
+    : undefined;
+  return { phases: [...phases].sort((a, b) => a - b), items };
 }
 
 /** A page of items to restore, and where the page after it starts (none after the last phase's last page). */
@@ -209,19 +261,27 @@ async function work(
   writer: ServiceWriter,
   repository: Repository,
   options: RunRestoreOptions,
-  plannedPhases?: number[],
-) {
+  planned?: Plan,
+): Promise<RestoreCounts | undefined> {
   const pageSize = options.pageSize ?? writer.pageSize ?? 50;
   // What is spooled to disk for upload is never read ahead into memory.
   const itemMaxBytes = Math.min(READ_AHEAD_ITEM_MAX_BYTES, options.inMemoryMaxBytes ?? READ_AHEAD_ITEM_MAX_BYTES);
   for (let pass = 0; ; pass++) {
     // Listed again after the last page: anything a pass left unfinished is taken up again.
-    const phases = pass === 0 && plannedPhases ? plannedPhases : await openPhases(ctx.db, restore);
-    if (phases.length === 0) return;
+    const phases = pass === 0 && planned ? planned.phases : await openPhases(ctx.db, restore);
+    if (phases.length === 0) return undefined;
+    /** The counts stored after the last page written, while nothing changed after them. */
+    let counts: RestoreCounts | undefined;
     /** A page with its stored content read ahead (two index lookups and worker round trips). */
     const readPage = async (at: PagePosition): Promise<Page> => {
       const phase = phases[at.phase] as number;
-      const found = await nextItems(ctx.db, restore, phase, pageSize, at.after, ctx.clock.now());
+      // A phase planned in this run that fits in one page is that page: every item pending, its
+      // version row the one just read (the database would give back the same).
+      const fromPlan = pass === 0 && at.after === undefined ? planned?.items?.get(phase) : undefined;
+      const found =
+        fromPlan && fromPlan.length < pageSize
+          ? { items: fromPlan, full: false, lastKey: fromPlan.at(-1)?.itemKey }
+          : await nextItems(ctx.db, restore, phase, pageSize, at.after, ctx.clock.now());
       const items = await readAhead(repository, found.items, itemMaxBytes);
       // A short page was its phase's last: the next phase's first page follows.
       const next = found.full
@@ -243,11 +303,17 @@ async function work(
       following.catch(() => {});
       if (page.items.length > 0) {
         await restorePage(ctx, restore, writer, page.items, options);
-        const counts = await storeCounts(ctx.db, restore);
+        counts = await storeCounts(ctx.db, restore);
         options.onProgress?.(counts);
+      } else {
+        // Reading it may have recorded items whose version is gone: the counts are stale.
+        counts = undefined;
       }
       page = await following;
     }
+    // The last page's counts, stored after every item of the pass ended recorded: nothing
+    // pending means no phase is open (no need to list them) and these are the final counts.
+    if (counts?.pending === 0) return counts;
   }
 }
 

@@ -409,14 +409,27 @@ export async function countItems(db: Db, restoreId: string): Promise<RestoreCoun
   return counts;
 }
 
-/** Copies the item counts onto the restore row (progress for GET and the CLI). */
-export async function storeCounts(db: Db, restore: Restore): Promise<RestoreCounts> {
-  const counts = await countItems(db, restore.id);
-  await db
-    .update(restores)
-    .set({ total: counts.total, restored: counts.restored, skipped: counts.skipped, failed: counts.failed })
-    .where(eq(restores.id, restore.id));
-  return counts;
+/**
+ * Copies the item counts onto the restore row (progress for GET and the CLI) and returns them:
+ * one statement, the counting and the UPDATE together. `planned`: the same statement also
+ * records that the plan is complete (a restore planned in this run, instead of its own UPDATE).
+ */
+export async function storeCounts(db: Db, restore: Restore, options: { planned?: true } = {}): Promise<RestoreCounts> {
+  const result = await db.execute(sql`
+    update ${restores}
+    set (total, restored, skipped, failed) = (
+      select count(*)::int,
+        (count(*) filter (where status = 'restored'))::int,
+        (count(*) filter (where status = 'skipped'))::int,
+        (count(*) filter (where status = 'failed'))::int
+      from ${restoreItems} where restore_id = ${restore.id}
+    )${options.planned ? sql`, planned = true` : sql``}
+    where id = ${restore.id}
+    returning total, restored, skipped, failed`);
+  const [row] = (result as unknown as { rows: Array<Omit<RestoreCounts, 'pending'>> }).rows;
+  if (!row) throw new Error(`restore ${restore.id} does not exist`);
+  const { total, restored, skipped, failed } = row;
+  return { total, restored, skipped, failed, pending: total - restored - skipped - failed };
 }
 
 /**

@@ -525,6 +525,53 @@ forEachDatabase('restore', (kind) => {
     await restoreTheOtherServices();
   });
 
+  it('an item an interrupted plan wrote but the rerun plan does not is still restored: the pass ends with it pending, so the open phases are listed again', async () => {
+    // Two events of the victim's (backed up by the first test), from its earlier Calendar restore.
+    const planned = await f.ctx.db.execute(sql`
+      select distinct on (ri.item_key) ri.item_key, ri.version, ri.phase
+      from restore_items ri join restores r on r.id = ri.restore_id
+      where r.customer_id = ${f.customerId} and r.service = 'calendar' and r.from_email = ${victim}
+      order by ri.item_key limit 2`);
+    const [kept, extra] = (planned as unknown as { rows: Array<{ item_key: string; version: number; phase: number }> })
+      .rows;
+    assert.ok(kept && extra);
+    f.ctx.clock.advance(1000);
+    const row = await startRestore(f.ctx, {
+      customerId: f.customerId,
+      request: { user: victim, service: 'calendar', inPlace: true, selection: { items: [kept.item_key] } },
+      by: operator,
+      enqueue: false,
+    });
+    // As a plan interrupted before `planned` would leave it: a row this plan does not write.
+    await f.ctx.db.insert(restoreItems).values({
+      restoreId: row.id,
+      customerId: f.customerId,
+      itemKey: extra.item_key,
+      version: extra.version,
+      phase: extra.phase,
+    });
+    const result = await runRestore(f.ctx, row.id, { google: f.google });
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    assert.deepEqual(
+      {
+        total: result.counts.total,
+        pending: result.counts.pending,
+        done: result.counts.restored + result.counts.skipped,
+      },
+      { total: 2, pending: 0, done: 2 },
+    );
+    const items = await f.ctx.db.select().from(restoreItems).where(eq(restoreItems.restoreId, row.id));
+    assert.deepEqual(
+      items.map((item) => item.status === 'restored' || item.status === 'skipped'),
+      [true, true],
+    );
+    const stored = await getRestore(f.ctx.db, f.customerId, row.id);
+    assert.deepEqual(
+      { planned: stored?.planned, total: stored?.total, restored: stored?.restored, skipped: stored?.skipped },
+      { planned: true, total: 2, restored: result.counts.restored, skipped: result.counts.skipped },
+    );
+  });
+
   it('runs as a pg-boss job when a worker runs in the process, and the waiting caller sees the result', async () => {
     await backUp([victim], ['contacts']);
     const before = f.emulator.control.digest({ email: victim, service: 'contacts' });
