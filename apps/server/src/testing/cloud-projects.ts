@@ -12,11 +12,11 @@ import {
   type ServiceAccountKeyFile,
   startEmulator,
 } from '@safehold/emulator';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { quotaDay } from '../modules/customers/index.ts';
-import { googleProjectUsage } from '../modules/customers/tables.ts';
+import { customerConnections, googleProjectUsage } from '../modules/customers/tables.ts';
 
 export interface TwoProjects {
   emulator: RunningEmulator;
@@ -71,4 +71,29 @@ export async function spendProjectGmailDay(db: Db, clock: Clock, project: string
       target: [googleProjectUsage.project, googleProjectUsage.api, googleProjectUsage.day],
       set: { units: GMAIL_UNITS_PER_DAY },
     });
+}
+
+/**
+ * The customer bound to `project` (its connection row), whose Gmail day other processes spent;
+ * returns what undoes both, for a test's `finally`.
+ */
+export async function bindToSpentGmailProject(
+  db: Db,
+  clock: Clock,
+  customer: { customerId: string; domain: string },
+  project: string,
+): Promise<() => Promise<void>> {
+  await db
+    .insert(customerConnections)
+    .values({
+      customerId: customer.customerId,
+      adminEmail: `admin@${customer.domain}`,
+      clientId: '1',
+      googleProject: project,
+    });
+  await spendProjectGmailDay(db, clock, project);
+  return async () => {
+    await db.delete(googleProjectUsage).where(eq(googleProjectUsage.project, project));
+    await db.delete(customerConnections).where(eq(customerConnections.customerId, customer.customerId));
+  };
 }

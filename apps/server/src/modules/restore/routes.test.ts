@@ -13,10 +13,9 @@ import {
   seedStaffUser,
   signInWithTotp,
 } from '../../testing/browser.ts';
-import { spendProjectGmailDay } from '../../testing/cloud-projects.ts';
+import { bindToSpentGmailProject } from '../../testing/cloud-projects.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { auditLog } from '../audit/tables.ts';
-import { customerConnections, googleProjectUsage } from '../customers/tables.ts';
 import { createIdentityModule } from '../identity/index.ts';
 import { customers } from '../tenancy/tables.ts';
 import { defineRestoreJobs, RESTORE_JOB } from './restore-jobs.ts';
@@ -130,10 +129,7 @@ forEachDatabase('restore API', (kind) => {
   it("answers 503 with Retry-After and the reason while the customer's Cloud project has spent the service's API today, and creates nothing", async () => {
     const browser = await as(owner);
     const project = `spent-${kind}`;
-    await f.ctx.db
-      .insert(customerConnections)
-      .values({ customerId: f.customerId, adminEmail: `admin@${f.domain}`, clientId: '1', googleProject: project });
-    await spendProjectGmailDay(f.ctx.db, f.ctx.clock, project);
+    const undo = await bindToSpentGmailProject(f.ctx.db, f.ctx.clock, f, project);
     try {
       const count = async () => ({
         restores: (await f.ctx.db.select({ id: restores.id }).from(restores)).length,
@@ -149,8 +145,7 @@ forEachDatabase('restore API', (kind) => {
       });
       assert.deepEqual(await count(), before);
     } finally {
-      await f.ctx.db.delete(googleProjectUsage).where(eq(googleProjectUsage.project, project));
-      await f.ctx.db.delete(customerConnections).where(eq(customerConnections.customerId, f.customerId));
+      await undo();
     }
   });
 

@@ -4,11 +4,10 @@ import { after, before, it } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import { AppError } from '../../http/errors.ts';
 import { type BackupFixture, backupFixture, startTestBackup } from '../../testing/backup.ts';
-import { spendProjectGmailDay } from '../../testing/cloud-projects.ts';
+import { bindToSpentGmailProject } from '../../testing/cloud-projects.ts';
 import { forEachDatabase } from '../../testing/context.ts';
 import { auditLog } from '../audit/tables.ts';
 import { ProjectQuotaSpentError, quotaDayResetsAt } from '../customers/index.ts';
-import { customerConnections, googleProjectUsage } from '../customers/tables.ts';
 import type { Actor } from '../policy/index.ts';
 import { defineRestoreJobs, RESTORE_JOB } from './restore-jobs.ts';
 import { type StartRestoreInput, startRestore } from './start-restore.ts';
@@ -150,10 +149,7 @@ forEachDatabase('start a restore (the one use case)', (kind) => {
   });
   it("refuses a restore of a service whose API the customer's Cloud project spent today, as the on-demand backup is (503, Retry-After to midnight Pacific, the API and when to start it); nothing is created; another API's restore starts", async () => {
     const project = `spent-${kind}`;
-    await f.ctx.db
-      .insert(customerConnections)
-      .values({ customerId: f.customerId, adminEmail: `admin@${f.domain}`, clientId: '1', googleProject: project });
-    await spendProjectGmailDay(f.ctx.db, f.ctx.clock, project);
+    const undo = await bindToSpentGmailProject(f.ctx.db, f.ctx.clock, f, project);
     try {
       const before = await state();
       const now = f.ctx.clock.now().getTime();
@@ -193,8 +189,7 @@ forEachDatabase('start a restore (the one use case)', (kind) => {
         audits: before.audits + 1,
       });
     } finally {
-      await f.ctx.db.delete(googleProjectUsage).where(eq(googleProjectUsage.project, project));
-      await f.ctx.db.delete(customerConnections).where(eq(customerConnections.customerId, f.customerId));
+      await undo();
     }
   });
 });
