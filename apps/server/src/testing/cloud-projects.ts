@@ -83,14 +83,12 @@ export async function bindToSpentGmailProject(
   customer: { customerId: string; domain: string },
   project: string,
 ): Promise<() => Promise<void>> {
-  await db
-    .insert(customerConnections)
-    .values({
-      customerId: customer.customerId,
-      adminEmail: `admin@${customer.domain}`,
-      clientId: '1',
-      googleProject: project,
-    });
+  await db.insert(customerConnections).values({
+    customerId: customer.customerId,
+    adminEmail: `admin@${customer.domain}`,
+    clientId: '1',
+    googleProject: project,
+  });
   await spendProjectGmailDay(db, clock, project);
   return async () => {
     await db.delete(googleProjectUsage).where(eq(googleProjectUsage.project, project));
