@@ -102,7 +102,12 @@ export function isDailyLimit(facts: Pick<ErrorFacts, 'status' | 'reason' | 'erro
   if (facts.status !== 403) return false;
   const reasons = [facts.reason, facts.errorInfoReason];
   if (reasons.includes('dailyLimitExceeded')) return true;
-  return reasons.some((r) => r !== undefined && RATE_LIMIT_REASONS.has(r)) && /\bper day\b/i.test(facts.message);
+  // "Queries per day" is the project's; "per day per user" is one user's, and does not stop the others.
+  return (
+    reasons.some((r) => r !== undefined && RATE_LIMIT_REASONS.has(r)) &&
+    /\bper day\b/i.test(facts.message) &&
+    !/\bper user\b/i.test(facts.message)
+  );
 }
 
 /** GOOGLE-APIS.md "Errors and retries" as one pure function. 401 reaches here only after one token refresh. */

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { createFilesystemBackend } from './backend-filesystem.ts';
 import { generateKeys, type RepositoryKeys } from './keys.ts';
 import { createRepository, openRepository } from './repository.ts';
-import { TEMPORARY_FILE_MIN_AGE_MS } from './temporary-files.ts';
+import { removeAbandonedTemporaryFiles, TEMPORARY_FILE_MIN_AGE_MS } from './temporary-files.ts';
 import { verifyRepository } from './verify.ts';
 import { fixtureMessage } from './writer-process.fixture.ts';
 
@@ -178,4 +178,26 @@ describe('crash safety and concurrent writers (real processes)', () => {
     await reader.close();
     await rm(join(tmp, 'recent.tmp'));
   });
+});
+
+test('a temporary file that cannot be removed is left for a later open and does not stop this one', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'safehold-tmpfiles-'));
+  try {
+    const backend = createFilesystemBackend(dir);
+    const old = new Date(Date.now() - 10 * 3_600_000);
+    const removed: string[] = [];
+    const stubborn = {
+      ...backend,
+      temporaryFiles: async () => [
+        { name: 'a.tmp', modified: old, remove: async () => Promise.reject(new Error('EACCES: permission denied')) },
+        { name: 'b.tmp', modified: old, remove: async () => void removed.push('b.tmp') },
+      ],
+    };
+    assert.equal(await removeAbandonedTemporaryFiles(stubborn, () => new Date()), 1);
+    assert.deepEqual(removed, ['b.tmp'], 'the file after the stubborn one is still removed');
+    const failing = { ...backend, temporaryFiles: async () => Promise.reject(new Error('EIO')) };
+    assert.equal(await removeAbandonedTemporaryFiles(failing, () => new Date()), 0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -16,8 +16,18 @@ const CLOCK_MARGIN_MS = 10 * 60 * 1000;
 /**
  * Removes the temporary files of writers that are gone; answers how many. `clock` is the one
  * lock times are written with; a file's age is also taken by the real clock (mtimes are real).
+ * Best effort: a file that cannot be listed or removed (another user's, a busy network file
+ * system) stays for a later open, and never stops this one.
  */
 export async function removeAbandonedTemporaryFiles(backend: Backend, clock: () => Date): Promise<number> {
+  try {
+    return await removeAbandoned(backend, clock);
+  } catch {
+    return 0;
+  }
+}
+
+async function removeAbandoned(backend: Backend, clock: () => Date): Promise<number> {
   if (!backend.temporaryFiles) return 0;
   const oldEnough = Math.min(Date.now(), clock().getTime()) - TEMPORARY_FILE_MIN_AGE_MS;
   const candidates = (await backend.temporaryFiles()).filter((file) => file.modified.getTime() < oldEnough);
@@ -31,8 +41,11 @@ export async function removeAbandonedTemporaryFiles(backend: Backend, clock: () 
   let removed = 0;
   for (const file of candidates) {
     if (file.modified.getTime() >= cutoff) continue;
-    await file.remove();
-    removed++;
+    const gone = await file.remove().then(
+      () => true,
+      () => false,
+    );
+    if (gone) removed++;
   }
   return removed;
 }

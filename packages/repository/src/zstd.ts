@@ -112,9 +112,10 @@ export function zstdCompressTransient(data: Uint8Array, level: number = DEFAULT_
   }
   const [outLeft, inLeft] = [c.state[0]!, c.state[1]!];
   // Room left and all input read: the frame is whole (the output has room for zstd's bound).
-  // Otherwise this context's state is unknown: it is dropped and the one-shot call decides.
+  // Otherwise Node's internals did not behave as expected: this level and window take the
+  // one-shot call from now on (trying a new context each time would pay for both).
   if (c.failure || outLeft === 0 || inLeft !== 0) {
-    compressors.delete(level * 64 + windowLog);
+    compressors.set(level * 64 + windowLog, null);
     return withPrefix(zstdCompress(data, level), prefix);
   }
   return scratch.subarray(0, prefix + room - outLeft);

@@ -36,6 +36,9 @@ test('the classification table follows GOOGLE-APIS.md', () => {
   // The project's day is spent: repeating the call today cannot succeed.
   assert.equal(c(403, 'dailyLimitExceeded', 'gmail.messages.get', { message: 'Daily Limit Exceeded' }), 'permanent');
   assert.equal(c(403, 'rateLimitExceeded', 'gmail.messages.get', { message: perDayMessage }), 'permanent');
+  // One user's daily limit is not the project's day: the call backs off like a rate limit.
+  const perUserPerDay = perDayMessage.replace("'Queries per day'", "'Queries per day per user'");
+  assert.equal(c(403, 'rateLimitExceeded', 'gmail.messages.get', { message: perUserPerDay }), 'retry');
   assert.equal(c(403, 'insufficientPermissions'), 'permanent');
   assert.equal(c(401, 'authError'), 'permanent');
   assert.equal(c(404, 'notFound'), 'permanent', 'a message gone');

@@ -209,6 +209,7 @@ async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: Servi
     }
   }
   const byPhase = new Map<number, Map<string, WorkItem>>();
+  const keptKeys = new Set<string>();
   for await (const items of writer.plan(keeping(), selection)) {
     for (const item of items) {
       phases.add(item.phase);
@@ -217,10 +218,12 @@ async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: Servi
         rows = undefined;
         continue;
       }
+      // The first planned stays, whatever its phase (as in restore_items, keyed by restore and
+      // item: a second one is not inserted).
+      if (keptKeys.has(item.itemKey)) continue;
+      keptKeys.add(item.itemKey);
       const ofPhase = byPhase.get(item.phase) ?? new Map<string, WorkItem>();
       byPhase.set(item.phase, ofPhase);
-      // The first planned stays (as in restore_items: a second one is not inserted).
-      if (ofPhase.has(item.itemKey)) continue;
       ofPhase.set(item.itemKey, {
         itemKey: item.itemKey,
         version: item.version,
@@ -302,7 +305,12 @@ async function work(
       // (if any) must not be an unhandled one that ends the process.
       following.catch(() => {});
       if (page.items.length > 0) {
-        await restorePage(ctx, restore, writer, page.items, options);
+        // Should this page throw, the read-ahead ends first: its listing may still record
+        // items (a gone version fails there), and the run's final counts come after it.
+        await restorePage(ctx, restore, writer, page.items, options).catch(async (error: unknown) => {
+          await following.catch(() => {});
+          throw error;
+        });
         counts = await storeCounts(ctx.db, restore);
         options.onProgress?.(counts);
       } else {
