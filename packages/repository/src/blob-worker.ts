@@ -39,29 +39,28 @@ if (
 const kept = new Map<number, { data: Buffer; offsets: number[]; lengths: number[]; ids: string[] }>();
 let nextHandle = 0;
 
-function hashSegments(idKey: Uint8Array, data: Uint8Array, lengths: number[]): { ids: Buffer[]; offsets: number[] } {
-  const ids: Buffer[] = [];
+/** Each segment's id (`idOf` its bytes) and offset; `lengths` cut `data` in order. */
+function segmentIds<T>(
+  data: Uint8Array,
+  lengths: number[],
+  idOf: (segment: Uint8Array) => T,
+): { ids: T[]; offsets: number[] } {
+  const ids: T[] = [];
   const offsets: number[] = [];
   let offset = 0;
   for (const length of lengths) {
     offsets.push(offset);
-    ids.push(blobId(idKey, data.subarray(offset, offset + length)));
+    ids.push(idOf(data.subarray(offset, offset + length)));
     offset += length;
   }
   return { ids, offsets };
 }
 
-function hexSegmentIds(idKey: Uint8Array, data: Uint8Array, lengths: number[]): { ids: string[]; offsets: number[] } {
-  const ids: string[] = [];
-  const offsets: number[] = [];
-  let offset = 0;
-  for (const length of lengths) {
-    offsets.push(offset);
-    ids.push(blobIdHex(idKey, data.subarray(offset, offset + length)));
-    offset += length;
-  }
-  return { ids, offsets };
-}
+const hashSegments = (idKey: Uint8Array, data: Uint8Array, lengths: number[]) =>
+  segmentIds(data, lengths, (segment) => blobId(idKey, segment));
+
+const hexSegmentIds = (idKey: Uint8Array, data: Uint8Array, lengths: number[]) =>
+  segmentIds(data, lengths, (segment) => blobIdHex(idKey, segment));
 
 // Restores read packs directly (local backends): open descriptors and a small cache of
 // plaintexts the task reads more than once, so an attachment shared by many messages is
