@@ -49,10 +49,11 @@ test('calls are attributed to the project of the calling key in the request log 
   assert.equal(peak?.calls, 2);
 });
 
-test("a project's daily limit, once spent, is refused with 403 rateLimitExceeded while other projects go on; the next day it is fresh", async () => {
+test("a project's daily limit, once spent, is refused with 403 rateLimitExceeded while other projects go on; fresh after midnight Pacific, not UTC", async () => {
   const spent = emulator.control.createServiceAccount({ name: 'daily', grantDelegationTo: [D] });
   const now = Date.parse(emulator.control.now());
-  emulator.control.advanceClock({ ms: 86_400_000 - (now % 86_400_000) + 10 });
+  // 23:59:50 UTC: 15:59 or 16:59 in California.
+  emulator.control.advanceClock({ ms: 86_400_000 - (now % 86_400_000) - 10_000 });
   emulator.control.setProjectQuotas({ project: spent.project_id, unitsPerDay: { gmail: 2 } });
   assert.equal((await profileStatus(spent)).status, 200);
   assert.equal((await profileStatus(spent)).status, 200);
@@ -60,7 +61,11 @@ test("a project's daily limit, once spent, is refused with 403 rateLimitExceeded
   assert.equal((await profileStatus(emulator.serviceAccountKey)).status, 200);
   const usage = emulator.control.projectUsage().find((u) => u.project === spent.project_id && u.api === 'gmail');
   assert.equal(usage?.unitsToday, 2);
-  emulator.control.advanceClock({ ms: 86_400_000 });
+  // Past midnight UTC: still the same day in California.
+  emulator.control.advanceClock({ ms: 20_000 });
+  assert.deepEqual(await profileStatus(spent), { status: 403, reason: 'rateLimitExceeded' });
+  // 08:00:10 UTC: past midnight Pacific whether standard (UTC−8) or daylight (UTC−7) time.
+  emulator.control.advanceClock({ ms: 8 * 3_600_000 });
   assert.equal((await profileStatus(spent)).status, 200);
 });
 

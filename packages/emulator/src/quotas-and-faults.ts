@@ -15,7 +15,7 @@ export interface QuotaSettings {
   concurrentPerUser: Partial<Record<ApiName, number>>;
   /** Drive upload bytes per user per emulated day (Google: 750 GB). */
   driveUploadBytesPerDay: number;
-  /** Limits of one Cloud project (by project id), per API: units per minute and per emulated day. */
+  /** Limits of one Cloud project (by project id), per API: units per minute and per quota day (midnight Pacific). */
   projects: Record<string, ProjectLimits>;
 }
 
@@ -139,7 +139,7 @@ export interface Governor {
     unitsPerMinute?: Partial<Record<ApiName, number | null>>;
     unitsPerDay?: Partial<Record<ApiName, number | null>>;
   }): ProjectLimits;
-  /** Units each project spent per API today (emulated day) and in the current minute. */
+  /** Units each project spent per API today (the quota day, from midnight Pacific) and in the current minute. */
   projectUsage(): Array<{ project: string; api: ApiName; unitsToday: number; unitsThisMinute: number }>;
   setFaults(rules: FaultRule[]): void;
   /** Before a call: a rejection Reply, or a release function to call when it finishes. */
@@ -192,10 +192,21 @@ const DEFAULT_FAULT_MESSAGES: Record<number, [string, string]> = {
   403: ['User rate limit exceeded.', 'userRateLimitExceeded'],
 };
 
+/**
+ * Google's quota day, which starts at midnight Pacific time (DST included), not at UTC
+ * midnight: a project's per-day limits reset then (https://cloud.google.com/docs/quotas).
+ */
+const pacificDate = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'America/Los_Angeles',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
 export function createGovernor(clock: Clock, random: SeededRandom): Governor {
   const usage = new Map<string, { minute: number; units: number }>();
   const projectMinutes = new Map<string, { minute: number; units: number }>();
-  const projectDays = new Map<string, { day: number; units: number }>();
+  const projectDays = new Map<string, { day: string; units: number }>();
   const inFlight = new Map<string, number>();
   const counts = new Map<string, CounterEntry>();
   const uploads = new Map<string, { day: number; bytes: number }>();
@@ -234,7 +245,7 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
     if (!limits) return undefined;
     const id = `${project}|${api}`;
     const minute = Math.floor(clock.now() / 60_000);
-    const day = Math.floor(clock.now() / 86_400_000);
+    const day = pacificDate.format(clock.now());
     const minuteEntry = projectMinutes.get(id);
     const dayEntry = projectDays.get(id);
     const usedThisMinute = minuteEntry && minuteEntry.minute === minute ? minuteEntry.units : 0;
@@ -301,7 +312,7 @@ export function createGovernor(clock: Clock, random: SeededRandom): Governor {
     },
     projectUsage() {
       const minute = Math.floor(clock.now() / 60_000);
-      const day = Math.floor(clock.now() / 86_400_000);
+      const day = pacificDate.format(clock.now());
       const rows = new Map<string, { project: string; api: ApiName; unitsToday: number; unitsThisMinute: number }>();
       const row = (id: string) => {
         const [project = '', api = ''] = id.split('|');
