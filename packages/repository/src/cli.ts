@@ -4,13 +4,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
+// The engine's modules (repository.ts and what it loads: zod, the read and write paths) are
+// loaded after the key derivation has started (deriveKeysAhead), each command's own module when
+// it runs: the standalone binary (bin/safehold-repo.js) spends that time while scrypt runs on
+// libuv's pool instead of before it (docs/benchmarks.md, "Restore start-up, round four").
 import { backendFromUrl } from './backend-url.ts';
 import { RepositoryError } from './errors.ts';
-import { garbageCollect } from './gc.ts';
-import { splitMbox } from './mbox.ts';
-import { rebuildIndex } from './rebuild-index.ts';
-import { createRepository, openRepository, type Repository } from './repository.ts';
-import { verifyRepository } from './verify.ts';
+import { deriveKeysAhead } from './keys.ts';
+import type { Repository } from './repository.ts';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -176,6 +177,7 @@ async function putMail(repo: Repository, dir: string, io: Io, json: boolean): Pr
     done += batch.length;
     bar.update(done, files.length);
   });
+  const { splitMbox } = await import('./mbox.ts');
   for (const file of mboxes) {
     const key = keyOf(file);
     let data: Buffer;
@@ -338,6 +340,7 @@ async function runOpen(
       return EXIT_OK;
     }
     case 'verify': {
+      const { verifyRepository } = await import('./verify.ts');
       const bar = progress(io, 'verify');
       const report = await verifyRepository(repo, { onPack: (done, total) => bar.update(done, total) });
       bar.end();
@@ -351,6 +354,7 @@ async function runOpen(
       return report.damage.length === 0 ? EXIT_OK : EXIT_FAILED;
     }
     case 'gc': {
+      const { garbageCollect } = await import('./gc.ts');
       const report = await garbageCollect(repo, { roots: () => snapshotRoots(repo) });
       print(
         report,
@@ -361,6 +365,7 @@ async function runOpen(
       return EXIT_OK;
     }
     case 'rebuild-index': {
+      const { rebuildIndex } = await import('./rebuild-index.ts');
       const report = await rebuildIndex(repo);
       print(
         report,
@@ -433,6 +438,10 @@ export async function runRepoCommand(
     if (command !== 'put-mail' && positionals.length > 0)
       throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const backend = await backendFromUrl(values.repo, io.env);
+    // scrypt starts on libuv's pool now, while this thread loads the engine (see the imports).
+    const secret = io.env.SAFEHOLD_REPO_PASSWORD;
+    if (command !== 'init' && secret) void deriveKeysAhead(backend, secret);
+    const { createRepository, openRepository } = await import('./repository.ts');
     if (command === 'init') {
       const repo = await createRepository({ backend, password: password(io) });
       await repo.close();
