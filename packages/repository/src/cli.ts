@@ -213,7 +213,17 @@ async function putMail(repo: Repository, dir: string, io: Io, json: boolean): Pr
   return failures > 0 ? EXIT_PARTIAL : EXIT_OK;
 }
 
-function safeTarget(root: string, key: string): string {
+/** A key with an empty, "." or ".." segment, or a leading or trailing slash: resolve() would change it. */
+const UNPLAIN_KEY = /^\/|\/$|\/\/|(?:^|\/)\.{1,2}(?:\/|$)/;
+
+/**
+ * Where `key` is restored under `root` (an absolute, resolved directory); refused when it would
+ * leave `root`. A plain key (the usual one) is joined without path.resolve, which for 20,000
+ * files cost ≈ 20 MiB of garbage and a tenth of the restore's planning time; the result is the
+ * same (exported for its test).
+ */
+export function safeTarget(root: string, key: string): string {
+  if (sep === '/' && key !== '' && !root.endsWith('/') && !UNPLAIN_KEY.test(key)) return `${root}/${key}`;
   const target = resolve(root, key);
   if (key.startsWith('/') || key.split('/').includes('..') || !target.startsWith(root + sep)) {
     throw new RepositoryError('damaged', `snapshot names an unsafe path "${key}"`);
@@ -223,6 +233,21 @@ function safeTarget(root: string, key: string): string {
 
 const RESTORE_BATCH = 256;
 const RESTORE_BATCHES_IN_FLIGHT = 4;
+/** The first batch's size; each next one doubles up to RESTORE_BATCH. */
+const RESTORE_FIRST_BATCH = 32;
+
+/**
+ * `entries` cut in batches of 32, 64, 128, then 256: the first files reach the workers after 32
+ * have been planned rather than after the first four batches of 256 (the batches in flight are
+ * planned together), and the plan is built while the workers write (exported for its test).
+ */
+export function restoreBatches<T>(entries: readonly T[]): T[][] {
+  const batches: T[][] = [];
+  for (let i = 0, size = RESTORE_FIRST_BATCH; i < entries.length; i += size, size = Math.min(2 * size, RESTORE_BATCH)) {
+    batches.push(entries.slice(i, i + size));
+  }
+  return batches;
+}
 
 async function restoreMail(
   repo: Repository,
@@ -248,9 +273,9 @@ async function restoreMail(
   // Batches keep the workers fed: each is planned here (its descriptors read, its items sorted
   // by pack) while the workers write the ones before it. Four in flight, so that each worker has
   // a few hundred files queued when this thread is slow to plan the next batch (a loaded
-  // machine); larger batches raised the peak memory (≈ +30 MiB at 1,024) for no less CPU.
-  const batches: Array<Array<[string, MailEntry]>> = [];
-  for (let i = 0; i < entries.length; i += RESTORE_BATCH) batches.push(entries.slice(i, i + RESTORE_BATCH));
+  // machine); larger batches raised the peak memory (≈ +30 MiB at 1,024) for no less CPU. The
+  // first ones are smaller (restoreBatches), so that the workers start sooner.
+  const batches = restoreBatches(entries);
   await forEachLimited(batches, RESTORE_BATCHES_IN_FLIGHT, async (batch) => {
     const items: Array<{ key: string; target: string; ids: string[] }> = [];
     for (const [key, entry] of batch) {
