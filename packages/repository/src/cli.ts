@@ -4,10 +4,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-// The engine's modules (repository.ts and what it loads: zod, the read and write paths) are
-// loaded after the key derivation has started (deriveKeysAhead), each command's own module when
-// it runs: the standalone binary (bin/safehold-repo.js) spends that time while scrypt runs on
-// libuv's pool instead of before it (docs/benchmarks.md, "Restore start-up, round four").
+// The engine's modules (repository.ts and the read and write paths it loads) are loaded after
+// the key derivation has started (deriveKeysAhead), each command's own module when it runs: the
+// standalone binary (bin/safehold-repo.js) spends that time while scrypt runs on libuv's pool
+// instead of before it (docs/benchmarks.md, "Restore start-up, round four").
 import { backendFromUrl } from './backend-url.ts';
 import { RepositoryError } from './errors.ts';
 import { deriveKeysAhead } from './keys.ts';
