@@ -3,7 +3,6 @@
 // and the in-repository one (index files). The server implements it on PostgreSQL. The
 // questions the engine asks of any index (which copy to use, what is stored) are here too.
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import type { Backend } from './backend.ts';
 import { open, seal } from './blob-crypto.ts';
 import type { BlobType, PackEntry, PackRecord } from './pack.ts';
@@ -150,18 +149,19 @@ export function createMemoryIndex(): BlobIndex {
 
 export const INDEX_AAD = Buffer.from('safehold-index-v1');
 
-// The blob tuples (hundreds of thousands in a large repository) are checked by hand below: a
-// schema per tuple made loading the index the largest part of a restore's start-up.
-const indexFileSchema = z.object({
-  v: z.literal(1),
-  packs: z.array(
-    z.object({
-      name: z.string().regex(/^[0-9a-f]{32}$/),
-      size: z.number().int().nonnegative(),
-      blobs: z.array(z.unknown()),
-    }),
-  ),
-});
+// Checked by hand (no zod: a command line's start-up loaded it for a few shapes alone): the
+// blob tuples, hundreds of thousands in a large repository, would also cost a schema each.
+function indexPacks(value: unknown): Array<{ name: string; size: number; blobs: unknown[] }> {
+  const { v, packs } = (typeof value === 'object' && value !== null ? value : {}) as { v?: unknown; packs?: unknown };
+  if (v !== 1 || !Array.isArray(packs)) throw new Error('not a version 1 index file');
+  packs.forEach((pack: unknown, i) => {
+    const { name, size, blobs } = (typeof pack === 'object' && pack !== null ? pack : {}) as Record<string, unknown>;
+    if (typeof name !== 'string' || !/^[0-9a-f]{32}$/.test(name)) throw new Error(`pack ${i}: bad pack name`);
+    if (!Number.isSafeInteger(size) || (size as number) < 0) throw new Error(`pack ${name}: bad size`);
+    if (!Array.isArray(blobs)) throw new Error(`pack ${name}: no blob list`);
+  });
+  return packs as Array<{ name: string; size: number; blobs: unknown[] }>;
+}
 
 const BLOB_ID = /^[0-9a-f]{64}$/;
 
@@ -189,8 +189,8 @@ export function encodeIndexFile(dataKey: Uint8Array, packs: readonly PackRecord[
 }
 
 export function decodeIndexFile(dataKey: Uint8Array, name: string, sealed: Buffer): PackRecord[] {
-  const parsed = indexFileSchema.parse(JSON.parse(open(dataKey, sealed, INDEX_AAD, `index ${name}`).toString()));
-  return parsed.packs.map((pack) => ({
+  const packs = indexPacks(JSON.parse(open(dataKey, sealed, INDEX_AAD, `index ${name}`).toString()));
+  return packs.map((pack) => ({
     name: pack.name,
     size: pack.size,
     blobs: pack.blobs.map((entry, i) => blobEntry(entry, `index ${name}: pack ${pack.name} blob ${i}`)),

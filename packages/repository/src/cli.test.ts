@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { runRepoCommand } from './cli.ts';
+import fc from 'fast-check';
+import { restoreBatches, runRepoCommand, safeTarget } from './cli.ts';
 
 const run = promisify(execFile);
 const bin = new URL('../bin/safehold-repo.js', import.meta.url).pathname;
@@ -170,5 +171,55 @@ describe('safehold repo command line', () => {
     await assert.rejects(run(process.execPath, [bin, 'verify', '--repo', join(dir, 'nothing-here')], { env }), {
       code: 2,
     });
+  });
+});
+
+describe('restore-mail planning', () => {
+  test('batches grow 32, 64, 128, then 256, and cover every entry once, in order', () => {
+    assert.deepEqual(restoreBatches([]), []);
+    assert.deepEqual(
+      restoreBatches(Array.from({ length: 20 }, (_, i) => i)).map((b) => b.length),
+      [20],
+    );
+    const entries = Array.from({ length: 1000 }, (_, i) => i);
+    const batches = restoreBatches(entries);
+    assert.deepEqual(
+      batches.map((b) => b.length),
+      [32, 64, 128, 256, 256, 256, 8],
+    );
+    assert.deepEqual(batches.flat(), entries);
+  });
+
+  test('a target is what path.resolve makes of the key, and a key that leaves the directory is refused', () => {
+    // The checks as they were before the plain-key shortcut: the shortcut must agree with them.
+    const reference = (root: string, key: string): string => {
+      const target = resolve(root, key);
+      if (key.startsWith('/') || key.split('/').includes('..') || !target.startsWith(root + sep))
+        throw new Error('unsafe');
+      return target;
+    };
+    const outcome = (f: () => string): string => {
+      try {
+        return f();
+      } catch {
+        return 'refused';
+      }
+    };
+    assert.equal(safeTarget('/out', 'alice/Inbox/1.eml'), '/out/alice/Inbox/1.eml');
+    for (const key of ['../x', 'a/../../x', '/etc/passwd', 'a/..', '..', '.']) {
+      assert.throws(() => safeTarget('/out', key), { code: 'damaged' }, key);
+    }
+    const segment = fc.constantFrom('a', 'b.eml', '.', '..', '', '.x', '..y', 'z..', ' ');
+    fc.assert(
+      fc.property(fc.constantFrom('/out', '/out/deep dir', '/'), fc.array(segment, { maxLength: 5 }), (root, parts) => {
+        const key = parts.join('/');
+        assert.equal(
+          outcome(() => safeTarget(root, key)),
+          outcome(() => reference(root, key)),
+          JSON.stringify(key),
+        );
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

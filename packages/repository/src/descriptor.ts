@@ -1,19 +1,37 @@
 // Descriptors (docs/repository-format.md §4): the JSON blob that lists the chunks of a split
 // message or a file. Shared by the write path (which makes them), the read path (which follows
 // them) and gc (which marks their chunks live).
-import { z } from 'zod';
 import { blobId } from './blob-crypto.ts';
+import { RepositoryError } from './errors.ts';
 
-const descriptorSchema = z.object({
-  v: z.literal(1),
-  kind: z.enum(['mail', 'file']),
-  size: z.number().int().nonnegative(),
-  chunks: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
-});
-export type Descriptor = z.infer<typeof descriptorSchema>;
+export interface Descriptor {
+  v: 1;
+  kind: 'mail' | 'file';
+  size: number;
+  chunks: string[];
+}
 
+const BLOB_ID = /^[0-9a-f]{64}$/;
+
+/** A version 1 descriptor (checked by hand: no zod on a restore's path), or RepositoryError('damaged'). */
 export function parseDescriptor(plaintext: Uint8Array): Descriptor {
-  return descriptorSchema.parse(JSON.parse(Buffer.from(plaintext).toString()));
+  const value: unknown = JSON.parse(
+    Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength).toString(),
+  );
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const { v, kind, size, chunks } = value as Record<string, unknown>;
+    if (
+      v === 1 &&
+      (kind === 'mail' || kind === 'file') &&
+      Number.isSafeInteger(size) &&
+      (size as number) >= 0 &&
+      Array.isArray(chunks) &&
+      chunks.every((chunk) => typeof chunk === 'string' && BLOB_ID.test(chunk))
+    ) {
+      return { v, kind, size: size as number, chunks };
+    }
+  }
+  throw new RepositoryError('damaged', 'blob is not a version 1 descriptor');
 }
 
 /** The descriptor's plaintext and its id (the HMAC of that plaintext, as for every blob). */

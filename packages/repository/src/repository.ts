@@ -21,9 +21,9 @@ import {
   assertKeys,
   generateKeys,
   type KeyFile,
-  keyFileSchema,
   keysMatch,
   makeKeyCheck,
+  parseKeyFile,
   type RepositoryKeys,
   unwrapKeys,
   wrapKeys,
@@ -130,8 +130,8 @@ export async function createRepository(options: RepositoryOptions): Promise<Repo
 async function keysFromPassword(backend: Backend, password: string): Promise<RepositoryKeys> {
   const files: KeyFile[] = [];
   for await (const object of backend.list('keys/')) {
-    const parsed = keyFileSchema.safeParse(JSON.parse((await backend.get(object.name)).toString()));
-    if (parsed.success) files.push(parsed.data);
+    const file = parseKeyFile(JSON.parse((await backend.get(object.name)).toString()));
+    if (file) files.push(file);
   }
   if (files.length === 0) {
     throw new RepositoryError(
