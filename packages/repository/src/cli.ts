@@ -217,7 +217,8 @@ async function putMail(repo: Repository, dir: string, io: Io, json: boolean): Pr
 const UNPLAIN_KEY = /^\/|\/$|\/\/|(?:^|\/)\.{1,2}(?:\/|$)/;
 
 /**
- * Where `key` is restored under `root` (an absolute, resolved directory); refused when it would
+ * Where `key` is restored under `root` (an absolute directory as path.resolve returns it: the fast
+ * path below relies on that; restoreMail passes resolve(to)); refused when it would
  * leave `root`. A plain key (the usual one) is joined without path.resolve, which for 20,000
  * files cost ≈ 20 MiB of garbage and a tenth of the restore's planning time; the result is the
  * same (exported for its test).
@@ -465,7 +466,7 @@ export async function runRepoCommand(
     const backend = await backendFromUrl(values.repo, io.env);
     // scrypt starts on libuv's pool now, while this thread loads the engine (see the imports).
     const secret = io.env.SAFEHOLD_REPO_PASSWORD;
-    if (command !== 'init' && secret) void deriveKeysAhead(backend, secret);
+    const keysAhead = command !== 'init' && secret ? deriveKeysAhead(backend, secret) : undefined;
     const { createRepository, openRepository } = await import('./repository.ts');
     if (command === 'init') {
       const repo = await createRepository({ backend, password: password(io) });
@@ -475,7 +476,7 @@ export async function runRepoCommand(
       return EXIT_OK;
     }
     // The workers do all of a command's work while this thread waits: nothing to give way to.
-    const repo = await openRepository({ backend, password: password(io), foregroundWorkers: true });
+    const repo = await openRepository({ backend, password: password(io), keysAhead, foregroundWorkers: true });
     try {
       return await runOpen(command, repo, positionals, values, io);
     } finally {

@@ -26,7 +26,9 @@ describe('descriptors', () => {
       '{"v":1,"kind":"mail","size":1,"chunks":["not-an-id"]}',
       'not json',
     ];
-    for (const text of bad) assert.throws(() => parseDescriptor(Buffer.from(text)), Error, text);
+    for (const text of bad) {
+      assert.throws(() => parseDescriptor(Buffer.from(text)), { name: 'RepositoryError', code: 'damaged' }, text);
+    }
   });
 
   test('a message of one segment is that segment alone; more segments get a mail descriptor', () => {

@@ -15,9 +15,12 @@ const BLOB_ID = /^[0-9a-f]{64}$/;
 
 /** A version 1 descriptor (checked by hand: no zod on a restore's path), or RepositoryError('damaged'). */
 export function parseDescriptor(plaintext: Uint8Array): Descriptor {
-  const value: unknown = JSON.parse(
-    Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength).toString(),
-  );
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength).toString());
+  } catch {
+    throw new RepositoryError('damaged', 'blob is not a version 1 descriptor (not JSON)');
+  }
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const { v, kind, size, chunks } = value as Record<string, unknown>;
     if (

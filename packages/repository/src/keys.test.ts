@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Backend } from './backend.ts';
 import { createFilesystemBackend } from './backend-filesystem.ts';
-import { deriveKeysAhead, generateKeys, keyDerivationsAhead, parseKeyFile, unwrapKeys, wrapKeys } from './keys.ts';
+import {
+  deriveKeysAhead,
+  generateKeys,
+  type KeyFile,
+  type KeysAhead,
+  parseKeyFile,
+  unwrapKeys,
+  wrapKeys,
+} from './keys.ts';
 import { createRepository, openRepository } from './repository.ts';
 
 const valid = { kdf: 'scrypt', N: 1024, r: 8, p: 1, salt: 'c2FsdA==', sealed: 'c2VhbGVk' };
@@ -35,22 +43,58 @@ describe('key files', () => {
     }
   });
 
-  test('unwrapping takes a derivation started ahead only with the same password', async () => {
+  test('scrypt parameters no key file of ours has are refused (not a power of two, over 1 GiB, p > 16)', () => {
+    for (const bad of [
+      { ...valid, N: 1536 },
+      { ...valid, N: 2 ** 20, r: 16 },
+      { ...valid, N: 2 ** 30 },
+      { ...valid, p: 17 },
+    ]) {
+      assert.equal(parseKeyFile(bad), undefined, JSON.stringify(bad));
+    }
+    assert.deepEqual(parseKeyFile({ ...valid, N: 2 ** 20, r: 8, p: 16 }), { ...valid, N: 2 ** 20, r: 8, p: 16 });
+  });
+
+  test('unwrapping uses the derivation handed to it: a wrong one fails the unwrap', async () => {
+    const keys = generateKeys();
+    const file = await wrapKeys(keys, 'pw', 1024);
+    const wrongKek: KeysAhead = { kek: async () => Buffer.alloc(32, 7) };
+    assert.equal(await unwrapKeys(file, 'pw', wrongKek), undefined);
+    const none: KeysAhead = { kek: async () => undefined };
+    assert.deepEqual((await unwrapKeys(file, 'pw', none))?.dataKey, keys.dataKey);
+  });
+
+  test('a derivation started ahead answers once, for its key file and password only', async () => {
     const keys = generateKeys();
     const file = await wrapKeys(keys, 'right', 1024);
+    const other = await wrapKeys(keys, 'right', 1024);
     const dir = await mkdtemp(join(tmpdir(), 'safehold-keys-'));
     try {
       const backend = createFilesystemBackend(dir);
       await backend.put('keys/a', Buffer.from(JSON.stringify(file)));
-      await deriveKeysAhead(backend, 'wrong');
-      assert.equal(keyDerivationsAhead(), 1);
-      // The wrong password's derivation is dropped, not used for the right one.
-      const unwrapped = await unwrapKeys(file, 'right');
-      assert.deepEqual(unwrapped?.dataKey, keys.dataKey);
-      assert.equal(keyDerivationsAhead(), 0);
-      await deriveKeysAhead(backend, 'wrong');
-      assert.equal(await unwrapKeys(file, 'wrong'), undefined);
-      assert.equal(keyDerivationsAhead(), 0);
+      const wrong = deriveKeysAhead(backend, 'wrong');
+      assert.equal(await wrong.kek(file, 'right'), undefined);
+      assert.deepEqual((await unwrapKeys(file, 'right', wrong))?.dataKey, keys.dataKey);
+      const ahead = deriveKeysAhead(backend, 'right');
+      assert.equal(await ahead.kek(other, 'right'), undefined, 'another salt');
+      const kek = await ahead.kek(file, 'right');
+      assert.ok(kek);
+      assert.equal(await ahead.kek(file, 'right'), undefined, 'taken once');
+      // The early result is the key that opens the file.
+      assert.deepEqual((await unwrapKeys(file, 'right', { kek: async () => kek }))?.dataKey, keys.dataKey);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a key file asking for more than wrapKeys writes is not derived ahead', async () => {
+    const file = await wrapKeys(generateKeys(), 'pw', 1024);
+    const dir = await mkdtemp(join(tmpdir(), 'safehold-keys-'));
+    try {
+      const backend = createFilesystemBackend(dir);
+      const costly = { ...file, N: 2 ** 18 };
+      await backend.put('keys/a', Buffer.from(JSON.stringify(costly)));
+      assert.equal(await deriveKeysAhead(backend, 'pw').kek(costly, 'pw'), undefined);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -72,11 +116,18 @@ describe('opening with the key derivation started ahead', () => {
     const repo = await createRepository({ backend, password: 'pw', scryptN: 1024, workers: 1 });
     const id = await repo.putMail(Buffer.from('Subject: ahead\r\n\r\nbody\r\n'));
     await repo.close();
-    await deriveKeysAhead(backend, 'pw');
-    assert.equal(keyDerivationsAhead(), 1);
-    const again = await openRepository({ backend, password: 'pw', workers: 1 });
+    let answered = 0;
+    const started = deriveKeysAhead(backend, 'pw');
+    const keysAhead: KeysAhead = {
+      async kek(file, password) {
+        const kek = await started.kek(file, password);
+        if (kek) answered += 1;
+        return kek;
+      },
+    };
+    const again = await openRepository({ backend, password: 'pw', keysAhead, workers: 1 });
     try {
-      assert.equal(keyDerivationsAhead(), 0);
+      assert.equal(answered, 1);
       assert.equal((await again.readAll(id)).toString(), 'Subject: ahead\r\n\r\nbody\r\n');
     } finally {
       await again.close();
@@ -87,14 +138,16 @@ describe('opening with the key derivation started ahead', () => {
     const repo = await createRepository({ backend, password: 'pw', scryptN: 1024, workers: 1 });
     await repo.close();
     const before = (await readdir(dir, { recursive: true })).sort();
-    await deriveKeysAhead(backend, 'nope');
-    await assert.rejects(openRepository({ backend, password: 'nope', workers: 1 }), { code: 'wrong-password' });
+    const keysAhead = deriveKeysAhead(backend, 'nope');
+    await assert.rejects(openRepository({ backend, password: 'nope', keysAhead, workers: 1 }), {
+      code: 'wrong-password',
+    });
     assert.deepEqual((await readdir(dir, { recursive: true })).sort(), before);
   });
 
   test('a directory that is no repository: nothing started, nothing thrown, nothing written', async () => {
-    await deriveKeysAhead(backend, 'pw');
-    assert.equal(keyDerivationsAhead(), 0);
+    const ahead = deriveKeysAhead(backend, 'pw');
+    assert.equal(await ahead.kek(valid as KeyFile, 'pw'), undefined);
     assert.deepEqual(await readdir(dir), []);
   });
 });

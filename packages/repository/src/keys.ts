@@ -41,12 +41,17 @@ const isInteger = (value: unknown, min: number): value is number =>
 /**
  * A key file's fields, or undefined when `value` is not one. Checked by hand (no zod): this
  * module is loaded before the rest of the engine so that the key derivation can start early
- * (deriveKeysAhead). Accepts what the zod schema it replaces accepted; other fields are dropped.
+ * (deriveKeysAhead). Accepts what the zod schema it replaced accepted, except scrypt parameters no
+ * key file written by wrapKeys has (N not a power of two, over 1 GiB of memory, p > 16); other
+ * fields are dropped.
  */
 export function parseKeyFile(value: unknown): KeyFile | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const { kdf, N, r, p, salt, sealed } = value as Record<string, unknown>;
   if (kdf !== 'scrypt' || !isInteger(N, 1024) || !isInteger(r, 1) || !isInteger(p, 1)) return undefined;
+  // scrypt's N is a power of two; a key file asking for more than 1 GiB or p > 16 is refused
+  // rather than given the memory and minutes it asks for.
+  if ((N & (N - 1)) !== 0 || 128 * N * r > SCRYPT_MAX_MEMORY || p > SCRYPT_MAX_P) return undefined;
   if (typeof salt !== 'string' || typeof sealed !== 'string') return undefined;
   return { kdf, N, r, p, salt, sealed };
 }
@@ -59,54 +64,60 @@ function scrypt(password: string, salt: Buffer, N: number, r: number, p: number)
   });
 }
 
-/** Key derivations started by deriveKeysAhead, by key file parameters; each is taken once. */
-const ahead = new Map<string, { password: string; kek: Promise<Buffer> }>();
-const aheadKey = (salt: Buffer, N: number, r: number, p: number): string => `${N}:${r}:${p}:${salt.toString('base64')}`;
+/** The scrypt parameters a key file may ask for: at most 1 GiB of memory (128·N·r bytes), p ≤ 16. */
+const SCRYPT_MAX_MEMORY = 1024 * 1024 * 1024;
+const SCRYPT_MAX_P = 16;
 
-function deriveKek(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
-  const key = aheadKey(salt, N, r, p);
-  const started = ahead.get(key);
-  if (started) {
-    ahead.delete(key);
-    if (started.password === password) return started.kek;
-  }
-  return scrypt(password, salt, N, r, p);
-}
-
-/** Derivations deriveKeysAhead started that no unwrap has taken yet (tests). */
-export function keyDerivationsAhead(): number {
-  return ahead.size;
-}
-
-/** Key files deriveKeysAhead starts at most (a repository normally has one). */
-export const KEY_FILES_AHEAD = 4;
+/** What `wrapKeys` writes (N ≤ 32768 by default, r 8, p 1): only these are derived ahead. */
+const AHEAD_MAX_N = 1 << 17;
 
 /**
- * Starts the key derivation (scrypt, ≈ 0.1 s of CPU on libuv's pool) of the repository's key
- * files with `password` now, so that an `openRepository` with the same password in this process
- * finds it done or under way instead of starting it. For a command line: the derivation runs
- * while the main thread loads the engine's modules (docs/benchmarks.md, "Restore start-up, round
- * four"). Reads only; never throws: whatever fails here fails again, and is reported, in the open.
+ * A key derivation started before an open (deriveKeysAhead): `kek` answers the derived key for a
+ * key file the derivation was started for, with the same password, once; otherwise undefined
+ * (the open then derives its own).
  */
-export async function deriveKeysAhead(backend: Backend, password: string): Promise<void> {
-  try {
-    let started = 0;
-    for await (const object of backend.list('keys/')) {
-      if (started >= KEY_FILES_AHEAD) return;
-      const file = parseKeyFile(JSON.parse((await backend.get(object.name)).toString()));
-      if (!file) continue;
-      const salt = Buffer.from(file.salt, 'base64');
-      const key = aheadKey(salt, file.N, file.r, file.p);
-      if (ahead.has(key)) continue;
-      const kek = scrypt(password, salt, file.N, file.r, file.p);
-      // Never taken (the open failed before the keys): not an unhandled rejection.
-      kek.catch(() => undefined);
-      ahead.set(key, { password, kek });
-      started++;
+export interface KeysAhead {
+  kek(file: KeyFile, password: string): Promise<Buffer | undefined>;
+}
+
+/**
+ * Starts the key derivation (scrypt, ≈ 0.1 s of CPU on libuv's pool) of the repository's first
+ * key file with `password` now, so that an open given the returned handle (RepositoryOptions
+ * `keysAhead`) with the same password finds it done or under way instead of starting it. For a
+ * command line: the derivation runs while the main thread loads the engine's modules
+ * (docs/benchmarks.md, "Restore start-up, round four"). Only a key file with the parameters
+ * `wrapKeys` writes is derived ahead (a hostile one asking for gigabytes is left to the open's
+ * checks). Reads only; never throws or rejects: whatever fails here fails again, and is
+ * reported, in the open. Nothing is kept beyond the handle.
+ */
+export function deriveKeysAhead(backend: Backend, password: string): KeysAhead {
+  const started = (async (): Promise<{ file: KeyFile; kek: Promise<Buffer> } | undefined> => {
+    try {
+      for await (const object of backend.list('keys/')) {
+        const file = parseKeyFile(JSON.parse((await backend.get(object.name)).toString()));
+        if (!file || file.N > AHEAD_MAX_N || file.r !== 8 || file.p !== 1) return undefined;
+        const kek = scrypt(password, Buffer.from(file.salt, 'base64'), file.N, file.r, file.p);
+        // Never taken (the open failed before the keys): not an unhandled rejection.
+        kek.catch(() => undefined);
+        return { file, kek };
+      }
+    } catch {
+      // The open reads the same objects and reports what is wrong with them.
     }
-  } catch {
-    // The open reads the same objects and reports what is wrong with them.
-  }
+    return undefined;
+  })();
+  let taken = false;
+  return {
+    async kek(file, candidate) {
+      const ahead = await started;
+      if (taken || !ahead || candidate !== password) return undefined;
+      const same =
+        ahead.file.salt === file.salt && ahead.file.N === file.N && ahead.file.r === file.r && ahead.file.p === file.p;
+      if (!same) return undefined;
+      taken = true;
+      return ahead.kek;
+    },
+  };
 }
 
 export async function wrapKeys(keys: RepositoryKeys, password: string, N = 32768): Promise<KeyFile> {
@@ -117,8 +128,14 @@ export async function wrapKeys(keys: RepositoryKeys, password: string, N = 32768
 }
 
 /** Returns the keys, or undefined when the password does not open this key file. */
-export async function unwrapKeys(file: KeyFile, password: string): Promise<RepositoryKeys | undefined> {
-  const kek = await deriveKek(password, Buffer.from(file.salt, 'base64'), file.N, file.r, file.p);
+export async function unwrapKeys(
+  file: KeyFile,
+  password: string,
+  ahead?: KeysAhead,
+): Promise<RepositoryKeys | undefined> {
+  const kek =
+    (await ahead?.kek(file, password)) ??
+    (await scrypt(password, Buffer.from(file.salt, 'base64'), file.N, file.r, file.p));
   const plain = tryOpen(kek, Buffer.from(file.sealed, 'base64'), KEY_AAD);
   if (plain === undefined || plain.length !== 64) return undefined;
   return { dataKey: plain.subarray(0, 32), idKey: plain.subarray(32, 64) };

@@ -69,7 +69,7 @@ function parseLock(value: unknown): LockRecord | undefined {
   const fields = fieldsOf(value);
   if (!fields) return undefined;
   const { kind, pid, host, created, refreshed } = fields;
-  if ((kind !== 'writer' && kind !== 'gc') || typeof pid !== 'number' || Number.isNaN(pid)) return undefined;
+  if ((kind !== 'writer' && kind !== 'gc') || typeof pid !== 'number' || !Number.isFinite(pid)) return undefined;
   if (typeof host !== 'string' || typeof created !== 'string' || typeof refreshed !== 'string') return undefined;
   return { kind, pid, host, created, refreshed };
 }
@@ -173,6 +173,7 @@ function parseSnapshot(value: unknown, name: string): Snapshot {
   if (!Array.isArray(roots) || !roots.every((root) => typeof root === 'string' && BLOB_ID.test(root))) {
     throw new RepositoryError('damaged', `${name}: every root must be a 64-digit hex blob id`);
   }
+  if (!('data' in fields)) throw new RepositoryError('damaged', `${name} is a snapshot without data`);
   return { v, id, time, kind, roots, data };
 }
 

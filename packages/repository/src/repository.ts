@@ -21,6 +21,7 @@ import {
   assertKeys,
   generateKeys,
   type KeyFile,
+  type KeysAhead,
   keysMatch,
   makeKeyCheck,
   parseKeyFile,
@@ -49,6 +50,8 @@ export interface RepositoryOptions {
   keys?: RepositoryKeys;
   /** a password that unwraps the keys stored in the repository (standalone). */
   password?: string;
+  /** With `password`: its key derivation started ahead (deriveKeysAhead), taken when it matches. */
+  keysAhead?: KeysAhead;
   /** Where blob locations live; default: index files in the repository. */
   index?: BlobIndex;
   /** A shared worker pool; default: an own pool of `workers` threads, closed by close(). */
@@ -127,7 +130,7 @@ export async function createRepository(options: RepositoryOptions): Promise<Repo
   return openRepository({ ...options, keys });
 }
 
-async function keysFromPassword(backend: Backend, password: string): Promise<RepositoryKeys> {
+async function keysFromPassword(backend: Backend, password: string, ahead?: KeysAhead): Promise<RepositoryKeys> {
   const files: KeyFile[] = [];
   for await (const object of backend.list('keys/')) {
     const file = parseKeyFile(JSON.parse((await backend.get(object.name)).toString()));
@@ -140,7 +143,7 @@ async function keysFromPassword(backend: Backend, password: string): Promise<Rep
     );
   }
   for (const file of files) {
-    const keys = await unwrapKeys(file, password);
+    const keys = await unwrapKeys(file, password, ahead);
     if (keys) return keys;
   }
   throw new RepositoryError('wrong-password', `wrong password for the repository at ${backend.location}`);
@@ -165,7 +168,7 @@ async function openWithPool(options: RepositoryOptions, pool: WorkerPool, ownPoo
   const config = await readConfig(backend);
   let keys: RepositoryKeys;
   if (options.keys) keys = options.keys;
-  else if (options.password !== undefined) keys = await keysFromPassword(backend, options.password);
+  else if (options.password !== undefined) keys = await keysFromPassword(backend, options.password, options.keysAhead);
   else throw new RepositoryError('bad-input', 'opening a repository needs keys or a password');
   assertKeys(keys);
   if (!keysMatch(keys, config.id, config.keyCheck)) {
