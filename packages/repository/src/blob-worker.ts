@@ -208,7 +208,11 @@ function keptMessages(): KeptMessages {
   return { handles: [], sizes: [], counts: [], lengths: [], ids: '', attachments: [], errors: [] };
 }
 
-function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
+/**
+ * Runs one task on this thread. A worker runs it for each message; a foreground pool's main
+ * thread calls it too (worker-pool.ts `inline`), with the task's buffers as they are.
+ */
+export function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
   switch (task.op) {
     case 'split-hash': {
       const lengths = task.split === 'mail' ? splitMail(task.data) : chunkLengths(task.data, FILE_CHUNKER, task.final);
