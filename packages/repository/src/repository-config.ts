@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Backend } from './backend.ts';
 import { open, seal } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
+import { releaseBuffer } from './release.ts';
 
 export const configSchema = z.object({
   format: z.literal('safehold-repository'),
@@ -135,10 +136,20 @@ export function newSnapshotId(now: Date): string {
   return `${stamp}-${randomBytes(8).toString('hex')}`;
 }
 
+// A snapshot's plaintext (MiBs for a large put-mail) is freed as soon as it is sealed or parsed,
+// not at the next collection: it came at a backup's end, when its peak memory is (release.ts).
 export function encodeSnapshot(dataKey: Uint8Array, snapshot: Snapshot): Buffer {
-  return seal(dataKey, Buffer.from(JSON.stringify(snapshot)), SNAPSHOT_AAD);
+  const plaintext = Buffer.from(JSON.stringify(snapshot));
+  try {
+    return seal(dataKey, plaintext, SNAPSHOT_AAD);
+  } finally {
+    releaseBuffer(plaintext);
+  }
 }
 
 export function decodeSnapshot(dataKey: Uint8Array, name: string, sealed: Buffer): Snapshot {
-  return snapshotSchema.parse(JSON.parse(open(dataKey, sealed, SNAPSHOT_AAD, name).toString()));
+  const plaintext = open(dataKey, sealed, SNAPSHOT_AAD, name);
+  const text = plaintext.toString();
+  releaseBuffer(plaintext);
+  return snapshotSchema.parse(JSON.parse(text));
 }
