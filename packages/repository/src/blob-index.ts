@@ -22,6 +22,11 @@ export interface BlobIndex {
   packs(): AsyncIterable<PackRecord>;
   /** Makes added packs durable in the index (the in-repository index writes an index file). */
   flush(): Promise<void>;
+  /**
+   * Optional: usableLocations' answer straight from the index (the local indexes: one object per
+   * id found, instead of every copy's and two maps).
+   */
+  usable?(ids: readonly string[], condemned: ReadonlySet<string>, anyCopy: boolean): Map<string, BlobLocation>;
 }
 
 /**
@@ -34,6 +39,7 @@ export async function usableLocations(
   ids: readonly string[],
   anyCopy = false,
 ): Promise<Map<string, BlobLocation>> {
+  if (index.usable) return index.usable(ids, condemned, anyCopy);
   const found = await index.lookup(ids);
   const usable = new Map<string, BlobLocation>();
   for (const [id, locations] of found) {
@@ -81,6 +87,21 @@ export async function indexTotals(index: BlobIndex): Promise<IndexTotals> {
   return totals;
 }
 
+/** The usable location of each id `table` knows (BlobIndex.usable). */
+function usableIn(
+  table: PackTable,
+  ids: readonly string[],
+  condemned: ReadonlySet<string>,
+  anyCopy: boolean,
+): Map<string, BlobLocation> {
+  const usable = new Map<string, BlobLocation>();
+  for (const id of ids) {
+    const location = table.usable(id, condemned, anyCopy);
+    if (location) usable.set(id, location);
+  }
+  return usable;
+}
+
 /** Every location of each id `table` knows. */
 function lookupIn(table: PackTable, ids: readonly string[]): Map<string, BlobLocation[]> {
   const found = new Map<string, BlobLocation[]>();
@@ -96,6 +117,9 @@ export function createMemoryIndex(): BlobIndex {
   return {
     async lookup(ids) {
       return lookupIn(table, ids);
+    },
+    usable(ids, condemned, anyCopy) {
+      return usableIn(table, ids, condemned, anyCopy);
     },
     async addPacks(packs) {
       for (const pack of packs) table.add(pack);
@@ -242,6 +266,9 @@ export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): Re
     },
     async lookup(ids) {
       return lookupIn(table, ids);
+    },
+    usable(ids, condemned, anyCopy) {
+      return usableIn(table, ids, condemned, anyCopy);
     },
     async addPacks(packs) {
       for (const pack of packs) table.add(pack);

@@ -92,12 +92,11 @@ const everCached = new WeakSet<Buffer>();
 function readPart(
   dataKey: Uint8Array,
   idKey: Uint8Array,
-  part: { path: string; offset: number; length: number; id: Uint8Array; uses?: number },
+  part: { path: string; offset: number; length: number; id: string; uses?: number },
 ): Buffer {
-  // Only a part its task reads more than once is looked up and cached (the id in hex costs a
-  // conversion per part, and most parts are read once).
+  // Only a part its task reads more than once is looked up and cached (most are read once).
   const uses = part.uses ?? 1;
-  const key = uses > 1 ? Buffer.from(part.id.buffer, part.id.byteOffset, part.id.byteLength).toString('hex') : '';
+  const key = part.id;
   const cached = uses > 1 ? plainCache.get(key) : undefined;
   if (cached) {
     if (--cached.uses <= 0) {
@@ -109,7 +108,7 @@ function readPart(
   const sealed = Buffer.allocUnsafe(part.length);
   const bytesRead = readSync(packFd(part.path), sealed, 0, part.length, part.offset);
   if (bytesRead !== part.length) throw new RepositoryError('damaged', `${part.path} is shorter than expected`);
-  const plaintext = openBlob(dataKey, idKey, part.id, sealed);
+  const plaintext = openBlob(dataKey, idKey, Buffer.from(part.id, 'hex'), sealed);
   releaseBuffer(sealed);
   if (uses > 1 && plaintext.length >= 2048 && plaintext.length < PLAIN_CACHE_LIMIT / 8) {
     plainCache.set(key, { data: plaintext, uses: uses - 1 });

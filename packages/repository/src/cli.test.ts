@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { runRepoCommand } from './cli.ts';
+import { runRepoCommand, safeTarget } from './cli.ts';
 
 const run = promisify(execFile);
 const bin = new URL('../bin/safehold-repo.js', import.meta.url).pathname;
@@ -171,4 +171,29 @@ describe('safehold repo command line', () => {
       code: 2,
     });
   });
+});
+
+test('a snapshot key becomes the path resolve() makes of it under the target, and one leaving it is refused', () => {
+  for (const root of ['/tmp/restore', '/']) {
+    for (const key of [
+      'a.eml',
+      'user/2024/a b.eml',
+      '.hidden/x.mbox',
+      '...',
+      'a/.b/c..eml',
+      'a//b.eml',
+      'a/./b.eml',
+      'a/',
+    ]) {
+      if (root === '/') {
+        // Under the filesystem root no path passes the containment check, before as now.
+        assert.throws(() => safeTarget(root, key), /unsafe path/);
+        continue;
+      }
+      assert.equal(safeTarget(root, key), resolve(root, key), key);
+    }
+  }
+  for (const key of ['', '/etc/passwd', '../x.eml', 'a/../../x.eml', 'a/..', '..', '.']) {
+    assert.throws(() => safeTarget('/tmp/restore', key), /unsafe path/, key);
+  }
 });

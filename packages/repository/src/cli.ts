@@ -211,7 +211,15 @@ async function putMail(repo: Repository, dir: string, io: Io, json: boolean): Pr
   return failures > 0 ? EXIT_PARTIAL : EXIT_OK;
 }
 
-function safeTarget(root: string, key: string): string {
+/** A key whose segments are all names (none empty, `.` or `..`), on a system whose separator is `/`. */
+function plainKey(key: string): boolean {
+  return sep === '/' && key !== '' && !key.startsWith('/') && !/(?:^|\/)\.{0,2}(?:\/|$)/.test(key);
+}
+
+export function safeTarget(root: string, key: string): string {
+  // A plain key's target is root/key, as resolve() would make it: resolving and splitting each
+  // of 20,000 keys was ≈ 13 MiB of the restore's garbage on this thread.
+  if (plainKey(key) && !root.endsWith(sep)) return `${root}${sep}${key}`;
   const target = resolve(root, key);
   if (key.startsWith('/') || key.split('/').includes('..') || !target.startsWith(root + sep)) {
     throw new RepositoryError('damaged', `snapshot names an unsafe path "${key}"`);
@@ -452,7 +460,8 @@ export async function runRepoCommand(
       else io.stdout(`created repository ${repo.id} at ${backend.location}\n`);
       return EXIT_OK;
     }
-    // The workers do all of a command's work while this thread waits: nothing to give way to.
+    // Nothing else runs on this thread: the workers need not give way to it, and it works as one
+    // of them (one worker thread fewer; repository.ts foregroundWorkers).
     const repo = await openRepository({ backend, password: password(io), foregroundWorkers: true });
     try {
       return await runOpen(command, repo, positionals, values, io);

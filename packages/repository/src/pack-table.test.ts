@@ -107,3 +107,23 @@ test('records are made afresh: changing one does not change the table', () => {
   assert.equal(table.locations(id)[0]?.offset, 0);
   assert.equal([...table.records()][0]?.blobs.length, 1);
 });
+
+test('usable() gives the first copy outside the condemned packs, or with anyCopy the first copy', () => {
+  const shared = randomId(1);
+  const table = new PackTable();
+  table.add(pack(1, [shared]));
+  table.add(pack(2, [randomId(2), shared]));
+  assert.equal(table.usable(shared, new Set(), false)?.pack, packName(1));
+  assert.deepEqual(table.usable(shared, new Set([packName(1)]), false), {
+    pack: packName(2),
+    type: 1,
+    offset: 100,
+    length: 101,
+    rawLength: 2 ** 33 + 1,
+  });
+  const both = new Set([packName(1), packName(2)]);
+  assert.equal(table.usable(shared, both, false), undefined);
+  assert.equal(table.usable(shared, both, true)?.pack, packName(1));
+  assert.equal(table.usable(randomId(3), new Set(), true), undefined);
+  assert.equal(table.usable('not an id', new Set(), true), undefined);
+});

@@ -160,15 +160,41 @@ export class PackTable {
     const found: BlobLocation[] = [];
     const c = this.columns;
     for (let row = this.slots[this.find(this.probeWords, 0)]!; row !== EMPTY; row = c.next[row]!) {
-      found.push({
-        pack: this.packs[c.pack[row]!]!.name,
-        type: c.type[row] as BlobType,
-        offset: c.offset[row]!,
-        length: c.length[row]!,
-        rawLength: c.rawLength[row]!,
-      });
+      found.push(this.location(row));
     }
     return found;
+  }
+
+  /**
+   * The location usableLocations (blob-index.ts) would choose for `id`: the first copy outside
+   * `condemned`, or with `anyCopy` the first copy; undefined when there is none. One object, no
+   * list of every copy (a restore asks this of each of its 50,000 ids).
+   */
+  usable(id: string, condemned: ReadonlySet<string>, anyCopy: boolean): BlobLocation | undefined {
+    if (!BLOB_ID.test(id)) return undefined;
+    this.probe.write(id, 'hex');
+    const c = this.columns;
+    const head = this.slots[this.find(this.probeWords, 0)]!;
+    let chosen = EMPTY;
+    for (let row = head; row !== EMPTY; row = c.next[row]!) {
+      if (!condemned.has(this.packs[c.pack[row]!]!.name)) {
+        chosen = row;
+        break;
+      }
+    }
+    if (chosen === EMPTY && anyCopy) chosen = head;
+    return chosen === EMPTY ? undefined : this.location(chosen);
+  }
+
+  private location(row: number): BlobLocation {
+    const c = this.columns;
+    return {
+      pack: this.packs[c.pack[row]!]!.name,
+      type: c.type[row] as BlobType,
+      offset: c.offset[row]!,
+      length: c.length[row]!,
+      rawLength: c.rawLength[row]!,
+    };
   }
 
   /**
