@@ -2,7 +2,7 @@
 // (a directory or s3://bucket/prefix). Exit codes: 0 done, 1 failed, 2 bad usage or
 // configuration, 3 partial. `--json` makes stdout exactly one JSON object.
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { backendFromUrl } from './backend-url.ts';
 import { RepositoryError } from './errors.ts';
@@ -90,10 +90,12 @@ async function collectMailFiles(root: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
+    // A directory entry's name is never `.`, `..` or has a separator: joined as it is, without
+    // join()'s normalising (≈ 14 MiB of garbage for 20,000 files).
+    const prefix = dir.endsWith(sep) ? dir : dir + sep;
     for (const entry of entries) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && /\.(eml|mbox)$/i.test(entry.name)) found.push(full);
+      if (entry.isDirectory()) await walk(prefix + entry.name);
+      else if (entry.isFile() && /\.(eml|mbox)$/i.test(entry.name)) found.push(prefix + entry.name);
     }
   };
   await walk(root);
