@@ -70,7 +70,6 @@ const packFiles = new Map<string, number>();
 const plainCache = new Map<string, { data: Buffer; uses: number }>();
 let plainCacheBytes = 0;
 const PLAIN_CACHE_LIMIT = 24 * 1024 * 1024;
-const madeDirs = new Set<string>();
 
 function packFd(path: string): number {
   let fd = packFiles.get(path);
@@ -153,6 +152,7 @@ function writeWhole(fd: number, parts: Buffer[], total: number): void {
 function restoreItem(
   task: Extract<WorkerTask, { op: 'restore' }>,
   item: Extract<WorkerTask, { op: 'restore' }>['items'][number],
+  madeDirs: Set<string>,
 ): { ok: true; bytes: number } | { ok: false; error: string } {
   try {
     const dir = dirname(item.target);
@@ -182,9 +182,13 @@ let restoreQueue: Promise<void> = Promise.resolve();
 
 async function restore(task: Extract<WorkerTask, { op: 'restore' }>): Promise<WorkerResult> {
   const results = new Array<{ ok: true; bytes: number } | { ok: false; error: string }>(task.items.length);
+  // Directories this task has made: per task, not per thread, as a thread may be long-lived (a
+  // server's worker, or a command line's main thread: worker-pool.ts `inline`) and a directory
+  // made for an earlier restore may have been deleted since.
+  const madeDirs = new Set<string>();
   for (let i = 0; i < task.items.length; i++) {
     if (i > 0 && i % RESTORE_YIELD_EVERY === 0) await yieldToEventLoop();
-    results[i] = restoreItem(task, task.items[i]!);
+    results[i] = restoreItem(task, task.items[i]!, madeDirs);
   }
   return { op: 'restore', results };
 }
