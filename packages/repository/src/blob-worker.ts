@@ -19,11 +19,13 @@ import type { KeptMessages, WorkerReply, WorkerResult, WorkerTask } from './work
  * fetching back. Elsewhere a priority is the whole process's, so it is left alone.
  */
 export const SEALING_WORKER_NICE = 10;
-if (
-  process.platform === 'linux' &&
-  parentPort &&
-  (workerData as { background?: boolean } | null)?.background !== false
-) {
+/**
+ * This module runs as a pool's worker (worker-pool.ts starts it with `blobWorker`), or is imported
+ * by a thread that runs tasks itself (an inline pool): that thread, a worker of something else
+ * perhaps, keeps its priority and its message port.
+ */
+const asWorker = (workerData as { blobWorker?: boolean } | null)?.blobWorker === true ? parentPort : null;
+if (process.platform === 'linux' && asWorker && (workerData as { background?: boolean } | null)?.background !== false) {
   try {
     setPriority(SEALING_WORKER_NICE);
   } catch {
@@ -326,11 +328,11 @@ function transferList(result: WorkerResult): ArrayBuffer[] {
   return [...owned];
 }
 
-parentPort?.on('message', async (message: { seq: number; task: WorkerTask }) => {
+asWorker?.on('message', async (message: { seq: number; task: WorkerTask }) => {
   try {
     const result = await run(message.task);
-    parentPort?.postMessage({ seq: message.seq, result } satisfies WorkerReply, transferList(result));
+    asWorker.postMessage({ seq: message.seq, result } satisfies WorkerReply, transferList(result));
   } catch (error) {
-    parentPort?.postMessage({ seq: message.seq, error: (error as Error).message } satisfies WorkerReply);
+    asWorker.postMessage({ seq: message.seq, error: (error as Error).message } satisfies WorkerReply);
   }
 });

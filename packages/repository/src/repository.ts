@@ -56,7 +56,7 @@ export interface RepositoryOptions {
   workers?: number;
   /**
    * An own pool's threads keep the process's priority instead of lowering theirs, and the calling
-   * thread works as one of them (worker-pool.ts `inline`: one thread fewer, ≈ 25–30 MiB less):
+   * thread works as one of them (worker-pool.ts `inline`: one worker thread and its isolate fewer):
    * for a command line (restore-mail, put-mail) whose main thread would otherwise only wait for
    * them. Default false.
    */

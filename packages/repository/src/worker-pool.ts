@@ -16,6 +16,7 @@ export interface WorkerPool {
   run<T extends WorkerTask>(task: T, slot?: number, transfer?: ArrayBuffer[]): Promise<ResultOf<T['op']>>;
   /** The least busy worker's number. */
   pick(): number;
+  /** Workers: the threads, and with `inline` the calling thread as the last. */
   readonly size: number;
   /** A worker crashed or exited: every task from now on fails. A long-lived owner replaces the pool. */
   readonly broken: boolean;
@@ -63,7 +64,7 @@ export function workerThreads(cores: number, inline: boolean): number {
 
 function startWorker(background: boolean): Worker {
   return new Worker(WORKER_MODULE, {
-    workerData: { background },
+    workerData: { background, blobWorker: true },
     resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
   });
 }
