@@ -17,6 +17,8 @@ import { REUSED_CONTEXT_LIMIT, zstdCompress, zstdCompressTransient, zstdDecompre
 export const NONCE_BYTES = 12;
 export const TAG_BYTES = 16;
 export const SEAL_OVERHEAD = NONCE_BYTES + TAG_BYTES;
+/** The largest piece of plaintext seal() encrypts at once. */
+const SEAL_SLICE = 1024 * 1024;
 
 const FLAG_RAW = 0;
 const FLAG_ZSTD = 1;
@@ -72,19 +74,30 @@ export function seal(dataKey: Uint8Array, plaintext: Uint8Array | Uint8Array[], 
   const cipher = createCipheriv('aes-256-gcm', keyObject(dataKey), nonce);
   cipher.setAAD(aad);
   const parts = Array.isArray(plaintext) ? plaintext : [plaintext];
-  const encrypted = parts.map((part) => cipher.update(part));
-  encrypted.push(cipher.final());
-  const size = encrypted.reduce((sum, part) => sum + part.length, SEAL_OVERHEAD);
+  // GCM's ciphertext is as long as its plaintext: the sealed buffer is allocated first and each
+  // piece of ciphertext copied into it and freed at once, at most SEAL_SLICE at a time, so a
+  // large plaintext (a snapshot, an attachment) is not held as a whole ciphertext besides.
+  let size = SEAL_OVERHEAD;
+  for (const part of parts) size += part.length;
   // An own (unpooled) buffer: sealed blobs are posted between threads, and posting a view of
   // Node's shared 8 KiB pool would copy the whole pool each time.
   const sealed = Buffer.allocUnsafeSlow(size);
   nonce.copy(sealed, 0);
   let at = NONCE_BYTES;
-  for (const part of encrypted) {
-    part.copy(sealed, at);
-    at += part.length;
-    releaseBuffer(part);
+  const append = (piece: Buffer): void => {
+    if (at + piece.length > size - TAG_BYTES) throw new Error('seal: the cipher gave more bytes than it was given');
+    piece.copy(sealed, at);
+    at += piece.length;
+    releaseBuffer(piece);
+  };
+  for (const part of parts) {
+    if (part.length <= SEAL_SLICE) append(cipher.update(part));
+    else
+      for (let from = 0; from < part.length; from += SEAL_SLICE)
+        append(cipher.update(part.subarray(from, from + SEAL_SLICE)));
   }
+  append(cipher.final());
+  if (at !== size - TAG_BYTES) throw new Error('seal: the cipher gave fewer bytes than it was given');
   cipher.getAuthTag().copy(sealed, at);
   return sealed;
 }

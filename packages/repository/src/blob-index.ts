@@ -5,15 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Backend } from './backend.ts';
 import { open, seal } from './blob-crypto.ts';
-import type { BlobType, PackEntry, PackRecord } from './pack.ts';
+import type { PackEntry, PackRecord } from './pack.ts';
+import { type BlobLocation, PackTable } from './pack-table.ts';
 
-export interface BlobLocation {
-  pack: string;
-  type: BlobType;
-  offset: number;
-  length: number;
-  rawLength: number;
-}
+export type { BlobLocation } from './pack-table.ts';
 
 export interface BlobIndex {
   /** Every known location of each requested id; ids not in the index are absent from the map. */
@@ -26,6 +21,11 @@ export interface BlobIndex {
   packs(): AsyncIterable<PackRecord>;
   /** Makes added packs durable in the index (the in-repository index writes an index file). */
   flush(): Promise<void>;
+  /**
+   * Optional: usableLocations' answer straight from the index (the local indexes: one object per
+   * id found, instead of every copy's and two maps).
+   */
+  usable?(ids: readonly string[], condemned: ReadonlySet<string>, anyCopy: boolean): Map<string, BlobLocation>;
 }
 
 /**
@@ -38,6 +38,7 @@ export async function usableLocations(
   ids: readonly string[],
   anyCopy = false,
 ): Promise<Map<string, BlobLocation>> {
+  if (index.usable) return index.usable(ids, condemned, anyCopy);
   const found = await index.lookup(ids);
   const usable = new Map<string, BlobLocation>();
   for (const [id, locations] of found) {
@@ -85,63 +86,48 @@ export async function indexTotals(index: BlobIndex): Promise<IndexTotals> {
   return totals;
 }
 
-/** In-memory map shared by both local implementations. */
-class PackMap {
-  readonly byPack = new Map<string, PackRecord>();
-  readonly byId = new Map<string, BlobLocation[]>();
-
-  add(pack: PackRecord): void {
-    if (this.byPack.has(pack.name)) return;
-    this.byPack.set(pack.name, pack);
-    for (const blob of pack.blobs) {
-      const location: BlobLocation = {
-        pack: pack.name,
-        type: blob.type,
-        offset: blob.offset,
-        length: blob.length,
-        rawLength: blob.rawLength,
-      };
-      const list = this.byId.get(blob.id);
-      if (list) list.push(location);
-      else this.byId.set(blob.id, [location]);
-    }
+/** The usable location of each id `table` knows (BlobIndex.usable). */
+function usableIn(
+  table: PackTable,
+  ids: readonly string[],
+  condemned: ReadonlySet<string>,
+  anyCopy: boolean,
+): Map<string, BlobLocation> {
+  const usable = new Map<string, BlobLocation>();
+  for (const id of ids) {
+    const location = table.usable(id, condemned, anyCopy);
+    if (location) usable.set(id, location);
   }
+  return usable;
+}
 
-  remove(name: string): void {
-    const pack = this.byPack.get(name);
-    if (!pack) return;
-    this.byPack.delete(name);
-    for (const blob of pack.blobs) {
-      const rest = (this.byId.get(blob.id) ?? []).filter((location) => location.pack !== name);
-      if (rest.length > 0) this.byId.set(blob.id, rest);
-      else this.byId.delete(blob.id);
-    }
+/** Every location of each id `table` knows. */
+function lookupIn(table: PackTable, ids: readonly string[]): Map<string, BlobLocation[]> {
+  const found = new Map<string, BlobLocation[]>();
+  for (const id of ids) {
+    const locations = table.locations(id);
+    if (locations.length > 0) found.set(id, locations);
   }
-
-  lookup(ids: readonly string[]): Map<string, BlobLocation[]> {
-    const found = new Map<string, BlobLocation[]>();
-    for (const id of ids) {
-      const locations = this.byId.get(id);
-      if (locations) found.set(id, locations);
-    }
-    return found;
-  }
+  return found;
 }
 
 export function createMemoryIndex(): BlobIndex {
-  const map = new PackMap();
+  let table = new PackTable();
   return {
     async lookup(ids) {
-      return map.lookup(ids);
+      return lookupIn(table, ids);
+    },
+    usable(ids, condemned, anyCopy) {
+      return usableIn(table, ids, condemned, anyCopy);
     },
     async addPacks(packs) {
-      for (const pack of packs) map.add(pack);
+      for (const pack of packs) table.add(pack);
     },
     async removePacks(names) {
-      for (const name of names) map.remove(name);
+      table = table.without(new Set(names));
     },
     async *packs() {
-      yield* [...map.byPack.values()];
+      yield* table.records();
     },
     async flush() {},
   };
@@ -241,7 +227,7 @@ async function writeIndexFile(backend: Backend, dataKey: Uint8Array, packs: read
 
 /** The in-repository index: the union of the `index/` files (standalone use and recovery). */
 export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): RepositoryIndex {
-  let map = new PackMap();
+  let table = new PackTable();
   const knownFiles = new Set<string>();
   const unreadable: string[] = [];
   const files = createIndexFileWriter(backend, dataKey);
@@ -255,8 +241,8 @@ export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): Re
       knownFiles.delete(name);
     }
     unreadable.length = 0;
-    map = new PackMap();
-    for (const pack of packs) map.add(pack);
+    table = new PackTable();
+    for (const pack of packs) table.add(pack);
     // The new file names every pack we know, the unflushed ones included.
     files.clear();
   }
@@ -275,22 +261,25 @@ export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): Re
           unreadable.push(`${object.name}: ${(error as Error).message}`);
           continue;
         }
-        for (const pack of packs) map.add(pack);
+        for (const pack of packs) table.add(pack);
       }
     },
     async lookup(ids) {
-      return map.lookup(ids);
+      return lookupIn(table, ids);
+    },
+    usable(ids, condemned, anyCopy) {
+      return usableIn(table, ids, condemned, anyCopy);
     },
     async addPacks(packs) {
-      for (const pack of packs) map.add(pack);
+      for (const pack of packs) table.add(pack);
       files.add(packs);
     },
     async removePacks(names) {
       const removed = new Set(names);
-      await replaceAll([...map.byPack.values()].filter((pack) => !removed.has(pack.name)));
+      await replaceAll([...table.records()].filter((pack) => !removed.has(pack.name)));
     },
     async *packs() {
-      yield* [...map.byPack.values()];
+      yield* table.records();
     },
     async flush() {
       const name = await files.flush();

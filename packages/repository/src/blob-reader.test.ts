@@ -169,4 +169,25 @@ describe('read path (BlobReader)', () => {
     assert.ok(!written.includes('17.eml'), 'no file for the damaged item');
     for (const n of [0, 16, 18, 39]) assert.deepEqual(await readFile(join(out, `${n}.eml`)), message(n));
   });
+
+  test('a restore into a directory deleted since an earlier restore on the same threads writes its files', async () => {
+    // A thread outlives a restore (a server's workers; a command line's own thread, inline): what
+    // it remembers of the directories it made must not outlive the task.
+    const inline = createWorkerPool(0, { inline: true });
+    try {
+      const id = await writer.putMail(message(5));
+      await writer.flush();
+      const onThreads = new BlobReader({ backend, keys, index, pool: inline, condemned, unflushed: writer });
+      const target = join(dir, 'again', 'box', 'a.eml');
+      for (let round = 0; round < 2; round++) {
+        assert.deepEqual(await onThreads.restoreToFiles([{ target, ids: [id] }]), [
+          { ok: true, bytes: message(5).length },
+        ]);
+        assert.deepEqual(await readFile(target), message(5));
+        await rm(join(dir, 'again'), { recursive: true });
+      }
+    } finally {
+      await inline.close();
+    }
+  });
 });

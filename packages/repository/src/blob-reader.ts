@@ -243,7 +243,7 @@ export class BlobReader {
       index: number;
       target: string;
       order: [string, number];
-      parts: Array<{ path: string; offset: number; length: number; id: Uint8Array; uses?: number; chunk: string }>;
+      parts: Array<{ path: string; offset: number; length: number; id: string; uses?: number }>;
     }> = [];
     const packPaths = new Map<string, string>();
     items.forEach((item, index) => {
@@ -266,8 +266,7 @@ export class BlobReader {
           path,
           offset: location.offset,
           length: location.length,
-          id: Buffer.from(chunk, 'hex'),
-          chunk,
+          id: chunk,
         };
       });
       tasks.push({ index, target: item.target, order: [first?.pack ?? '', first?.offset ?? 0], parts });
@@ -282,15 +281,15 @@ export class BlobReader {
         if (group.length === 0) return;
         // Which chunks this worker reads more than once (its cache keeps only those, until the last use).
         const uses = new Map<string, number>();
-        for (const { parts } of group) for (const { chunk } of parts) uses.set(chunk, (uses.get(chunk) ?? 0) + 1);
+        for (const { parts } of group) for (const { id } of parts) uses.set(id, (uses.get(id) ?? 0) + 1);
         const { results: done } = await this.deps.pool.run({
           op: 'restore',
           dataKey: this.deps.keys.dataKey,
           idKey: this.deps.keys.idKey,
           items: group.map(({ target, parts }) => ({
             target,
-            parts: parts.map(({ chunk, ...part }) => {
-              const count = uses.get(chunk)!;
+            parts: parts.map((part) => {
+              const count = uses.get(part.id)!;
               return count > 1 ? { ...part, uses: count } : part;
             }),
           })),

@@ -19,11 +19,13 @@ import type { KeptMessages, WorkerReply, WorkerResult, WorkerTask } from './work
  * fetching back. Elsewhere a priority is the whole process's, so it is left alone.
  */
 export const SEALING_WORKER_NICE = 10;
-if (
-  process.platform === 'linux' &&
-  parentPort &&
-  (workerData as { background?: boolean } | null)?.background !== false
-) {
+/**
+ * This module runs as a pool's worker (worker-pool.ts starts it with `blobWorker`), or is imported
+ * by a thread that runs tasks itself (an inline pool): that thread, a worker of something else
+ * perhaps, keeps its priority and its message port.
+ */
+const asWorker = (workerData as { blobWorker?: boolean } | null)?.blobWorker === true ? parentPort : null;
+if (process.platform === 'linux' && asWorker && (workerData as { background?: boolean } | null)?.background !== false) {
   try {
     setPriority(SEALING_WORKER_NICE);
   } catch {
@@ -70,7 +72,6 @@ const packFiles = new Map<string, number>();
 const plainCache = new Map<string, { data: Buffer; uses: number }>();
 let plainCacheBytes = 0;
 const PLAIN_CACHE_LIMIT = 24 * 1024 * 1024;
-const madeDirs = new Set<string>();
 
 function packFd(path: string): number {
   let fd = packFiles.get(path);
@@ -92,12 +93,11 @@ const everCached = new WeakSet<Buffer>();
 function readPart(
   dataKey: Uint8Array,
   idKey: Uint8Array,
-  part: { path: string; offset: number; length: number; id: Uint8Array; uses?: number },
+  part: { path: string; offset: number; length: number; id: string; uses?: number },
 ): Buffer {
-  // Only a part its task reads more than once is looked up and cached (the id in hex costs a
-  // conversion per part, and most parts are read once).
+  // Only a part its task reads more than once is looked up and cached (most are read once).
   const uses = part.uses ?? 1;
-  const key = uses > 1 ? Buffer.from(part.id.buffer, part.id.byteOffset, part.id.byteLength).toString('hex') : '';
+  const key = part.id;
   const cached = uses > 1 ? plainCache.get(key) : undefined;
   if (cached) {
     if (--cached.uses <= 0) {
@@ -109,7 +109,7 @@ function readPart(
   const sealed = Buffer.allocUnsafe(part.length);
   const bytesRead = readSync(packFd(part.path), sealed, 0, part.length, part.offset);
   if (bytesRead !== part.length) throw new RepositoryError('damaged', `${part.path} is shorter than expected`);
-  const plaintext = openBlob(dataKey, idKey, part.id, sealed);
+  const plaintext = openBlob(dataKey, idKey, Buffer.from(part.id, 'hex'), sealed);
   releaseBuffer(sealed);
   if (uses > 1 && plaintext.length >= 2048 && plaintext.length < PLAIN_CACHE_LIMIT / 8) {
     plainCache.set(key, { data: plaintext, uses: uses - 1 });
@@ -154,6 +154,7 @@ function writeWhole(fd: number, parts: Buffer[], total: number): void {
 function restoreItem(
   task: Extract<WorkerTask, { op: 'restore' }>,
   item: Extract<WorkerTask, { op: 'restore' }>['items'][number],
+  madeDirs: Set<string>,
 ): { ok: true; bytes: number } | { ok: false; error: string } {
   try {
     const dir = dirname(item.target);
@@ -183,9 +184,13 @@ let restoreQueue: Promise<void> = Promise.resolve();
 
 async function restore(task: Extract<WorkerTask, { op: 'restore' }>): Promise<WorkerResult> {
   const results = new Array<{ ok: true; bytes: number } | { ok: false; error: string }>(task.items.length);
+  // Directories this task has made: per task, not per thread, as a thread may be long-lived (a
+  // server's worker, or a command line's main thread: worker-pool.ts `inline`) and a directory
+  // made for an earlier restore may have been deleted since.
+  const madeDirs = new Set<string>();
   for (let i = 0; i < task.items.length; i++) {
     if (i > 0 && i % RESTORE_YIELD_EVERY === 0) await yieldToEventLoop();
-    results[i] = restoreItem(task, task.items[i]!);
+    results[i] = restoreItem(task, task.items[i]!, madeDirs);
   }
   return { op: 'restore', results };
 }
@@ -208,7 +213,11 @@ function keptMessages(): KeptMessages {
   return { handles: [], sizes: [], counts: [], lengths: [], ids: '', attachments: [], errors: [] };
 }
 
-function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
+/**
+ * Runs one task on this thread. A worker runs it for each message; a foreground pool's main
+ * thread calls it too (worker-pool.ts `inline`), with the task's buffers as they are.
+ */
+export function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
   switch (task.op) {
     case 'split-hash': {
       const lengths = task.split === 'mail' ? splitMail(task.data) : chunkLengths(task.data, FILE_CHUNKER, task.final);
@@ -319,11 +328,11 @@ function transferList(result: WorkerResult): ArrayBuffer[] {
   return [...owned];
 }
 
-parentPort?.on('message', async (message: { seq: number; task: WorkerTask }) => {
+asWorker?.on('message', async (message: { seq: number; task: WorkerTask }) => {
   try {
     const result = await run(message.task);
-    parentPort?.postMessage({ seq: message.seq, result } satisfies WorkerReply, transferList(result));
+    asWorker.postMessage({ seq: message.seq, result } satisfies WorkerReply, transferList(result));
   } catch (error) {
-    parentPort?.postMessage({ seq: message.seq, error: (error as Error).message } satisfies WorkerReply);
+    asWorker.postMessage({ seq: message.seq, error: (error as Error).message } satisfies WorkerReply);
   }
 });

@@ -2,7 +2,7 @@
 // (a directory or s3://bucket/prefix). Exit codes: 0 done, 1 failed, 2 bad usage or
 // configuration, 3 partial. `--json` makes stdout exactly one JSON object.
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 // The engine's modules (repository.ts and the read and write paths it loads) are loaded after
 // the key derivation has started (deriveKeysAhead), each command's own module when it runs: the
@@ -91,10 +91,12 @@ async function collectMailFiles(root: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
+    // A directory entry's name is never `.`, `..` or has a separator: joined as it is, without
+    // join()'s normalising (≈ 14 MiB of garbage for 20,000 files).
+    const prefix = dir.endsWith(sep) ? dir : dir + sep;
     for (const entry of entries) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && /\.(eml|mbox)$/i.test(entry.name)) found.push(full);
+      if (entry.isDirectory()) await walk(prefix + entry.name);
+      else if (entry.isFile() && /\.(eml|mbox)$/i.test(entry.name)) found.push(prefix + entry.name);
     }
   };
   await walk(root);
@@ -250,6 +252,24 @@ export function restoreBatches<T>(entries: readonly T[]): T[][] {
   return batches;
 }
 
+/**
+ * The chosen snapshot's files. Only they are kept: the snapshot itself (its roots and parsed data,
+ * ≈ 4 MiB for 20,000 messages) is garbage once this returns, not held for the whole restore.
+ */
+async function mailEntries(
+  repo: Repository,
+  snapshotId: string | undefined,
+): Promise<{ chosen: string; entries: Array<[string, MailEntry]> }> {
+  const ids = await repo.listSnapshotIds();
+  const chosen = snapshotId ?? ids.at(-1);
+  if (!chosen) throw new UsageError('the repository has no snapshot to restore');
+  if (snapshotId && !ids.includes(snapshotId)) throw new UsageError(`no snapshot "${snapshotId}"`);
+  const snapshot = await repo.readSnapshot(chosen);
+  const entries = snapshot.kind === 'put-mail' ? parseMailData(snapshot.data) : undefined;
+  if (!entries) throw new UsageError(`snapshot ${chosen} is not a put-mail snapshot`);
+  return { chosen, entries };
+}
+
 async function restoreMail(
   repo: Repository,
   to: string,
@@ -258,13 +278,7 @@ async function restoreMail(
   json: boolean,
 ): Promise<number> {
   const started = performance.now();
-  const ids = await repo.listSnapshotIds();
-  const chosen = snapshotId ?? ids.at(-1);
-  if (!chosen) throw new UsageError('the repository has no snapshot to restore');
-  if (snapshotId && !ids.includes(snapshotId)) throw new UsageError(`no snapshot "${snapshotId}"`);
-  const snapshot = await repo.readSnapshot(chosen);
-  const entries = snapshot.kind === 'put-mail' ? parseMailData(snapshot.data) : undefined;
-  if (!entries) throw new UsageError(`snapshot ${chosen} is not a put-mail snapshot`);
+  const { chosen, entries } = await mailEntries(repo, snapshotId);
   const root = resolve(to);
   let failures = 0;
   let bytes = 0;
@@ -475,7 +489,8 @@ export async function runRepoCommand(
       else io.stdout(`created repository ${repo.id} at ${backend.location}\n`);
       return EXIT_OK;
     }
-    // The workers do all of a command's work while this thread waits: nothing to give way to.
+    // Nothing else runs on this thread: the workers need not give way to it, and it works as one
+    // of them (one worker thread fewer; repository.ts foregroundWorkers).
     const repo = await openRepository({ backend, password: password(io), keysAhead, foregroundWorkers: true });
     try {
       return await runOpen(command, repo, positionals, values, io);

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { Backend } from './backend.ts';
 import { open, seal } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
+import { releaseBuffer } from './release.ts';
 
 /** A plain JSON object's fields, or undefined for anything else (null, arrays, scalars). */
 export function fieldsOf(value: unknown): Record<string, unknown> | undefined {
@@ -185,10 +186,20 @@ export function newSnapshotId(now: Date): string {
   return `${stamp}-${randomBytes(8).toString('hex')}`;
 }
 
+// A snapshot's plaintext (MiBs for a large put-mail) is freed as soon as it is sealed or parsed,
+// not at the next collection: it came at a backup's end, when its peak memory is (release.ts).
 export function encodeSnapshot(dataKey: Uint8Array, snapshot: Snapshot): Buffer {
-  return seal(dataKey, Buffer.from(JSON.stringify(snapshot)), SNAPSHOT_AAD);
+  const plaintext = Buffer.from(JSON.stringify(snapshot));
+  try {
+    return seal(dataKey, plaintext, SNAPSHOT_AAD);
+  } finally {
+    releaseBuffer(plaintext);
+  }
 }
 
 export function decodeSnapshot(dataKey: Uint8Array, name: string, sealed: Buffer): Snapshot {
-  return parseSnapshot(JSON.parse(open(dataKey, sealed, SNAPSHOT_AAD, name).toString()), name);
+  const plaintext = open(dataKey, sealed, SNAPSHOT_AAD, name);
+  const text = plaintext.toString();
+  releaseBuffer(plaintext);
+  return parseSnapshot(JSON.parse(text), name);
 }

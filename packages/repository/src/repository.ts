@@ -58,8 +58,10 @@ export interface RepositoryOptions {
   pool?: WorkerPool;
   workers?: number;
   /**
-   * An own pool's threads keep the process's priority instead of lowering theirs: for a command
-   * line (restore-mail, put-mail) whose main thread only waits for them. Default false.
+   * An own pool's threads keep the process's priority instead of lowering theirs, and the calling
+   * thread works as one of them (worker-pool.ts `inline`: one worker thread and its isolate fewer):
+   * for a command line (restore-mail, put-mail) whose main thread would otherwise only wait for
+   * them. Default false.
    */
   foregroundWorkers?: boolean;
   packSize?: number;
@@ -154,7 +156,12 @@ export async function openRepository(options: RepositoryOptions): Promise<Reposi
   // thread reads the config, unwraps the keys (scrypt, on libuv's pool) and loads the index,
   // instead of after them on the way to the first blob.
   const ownPool = !options.pool;
-  const pool = options.pool ?? createWorkerPool(options.workers, { background: !options.foregroundWorkers });
+  const pool =
+    options.pool ??
+    createWorkerPool(options.workers, {
+      background: !options.foregroundWorkers,
+      inline: options.foregroundWorkers === true,
+    });
   try {
     return await openWithPool(options, pool, ownPool);
   } catch (error) {

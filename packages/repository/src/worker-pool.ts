@@ -1,6 +1,7 @@
 // A pool of worker threads running blob-worker.ts. Keys travel with each task, so one pool
 // can serve several repositories (a server with many tenants). Tasks queue when all workers
-// are busy; each worker runs one task at a time.
+// are busy; each worker runs one task at a time. A command line's pool (`inline`) counts its
+// own thread as one more worker (see workerThreads).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WorkerReply, WorkerResult, WorkerTask } from './worker-protocol.ts';
@@ -15,6 +16,7 @@ export interface WorkerPool {
   run<T extends WorkerTask>(task: T, slot?: number, transfer?: ArrayBuffer[]): Promise<ResultOf<T['op']>>;
   /** The least busy worker's number. */
   pick(): number;
+  /** Workers: the threads, and with `inline` the calling thread as the last. */
   readonly size: number;
   /** A worker crashed or exited: every task from now on fails. A long-lived owner replaces the pool. */
   readonly broken: boolean;
@@ -41,23 +43,69 @@ export interface WorkerPoolOptions {
    * runs first. A command line whose main thread only waits for the workers passes false.
    */
   background?: boolean;
+  /**
+   * The calling thread runs tasks too, as the pool's last slot (blob-worker.ts `run`, called here
+   * with the task's buffers as they are: a transferred buffer may be detached as a worker would
+   * free it). For a command line whose main thread would otherwise only wait: one worker thread
+   * fewer (an isolate ≈ 25–30 MiB) for the same number of busy cores. Not for a server, whose
+   * event loop must stay free. Default false.
+   */
+  inline?: boolean;
+}
+
+/**
+ * Worker threads for `cores` cores: one per core; with an inline pool one fewer, as the calling
+ * thread works too (on one core, none: everything runs on the calling thread).
+ */
+export function workerThreads(cores: number, inline: boolean): number {
+  const all = Math.max(1, Math.floor(cores));
+  return inline ? all - 1 : all;
 }
 
 function startWorker(background: boolean): Worker {
   return new Worker(WORKER_MODULE, {
-    workerData: { background },
+    workerData: { background, blobWorker: true },
     resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
   });
 }
 
-export function createWorkerPool(size: number = availableParallelism(), options: WorkerPoolOptions = {}): WorkerPool {
+/** The calling thread as a slot: each task runs after a turn of the event loop, as a worker's message would. */
+function inlineSlot(): { busy: number; run: (task: WorkerTask) => Promise<WorkerResult> } {
+  const slot = {
+    busy: 0,
+    async run(task: WorkerTask): Promise<WorkerResult> {
+      slot.busy++;
+      try {
+        await new Promise((resolve) => setImmediate(resolve));
+        const { run } = await import('./blob-worker.ts');
+        try {
+          return await run(task);
+        } catch (error) {
+          // As from a worker thread: the message only (a worker's reply carries no class or code).
+          throw new Error((error as Error).message);
+        }
+      } finally {
+        slot.busy--;
+      }
+    },
+  };
+  return slot;
+}
+
+/**
+ * `threadCount`: worker threads (default: workerThreads(availableParallelism(), inline)); a pool that is
+ * not inline has at least one.
+ */
+export function createWorkerPool(threadCount?: number, options: WorkerPoolOptions = {}): WorkerPool {
+  const inline = options.inline ? inlineSlot() : undefined;
+  const threads = threadCount ?? workerThreads(availableParallelism(), inline !== undefined);
   const workers: Array<{ worker: Worker; busy: number }> = [];
   const pending = new Map<number, Pending>();
   let seq = 0;
   let closed = false;
   let broken = false;
 
-  for (let i = 0; i < Math.max(1, size); i++) {
+  for (let i = 0; i < (inline ? Math.max(0, threads) : Math.max(1, threads)); i++) {
     const worker = startWorker(options.background ?? true);
     const slot = { worker, busy: 0 };
     worker.unref();
@@ -92,22 +140,25 @@ export function createWorkerPool(size: number = availableParallelism(), options:
     workers.push(slot);
   }
 
+  // Worker threads first: on a tie pick() prefers a thread over the calling one.
+  const busy = (i: number): number => (i < workers.length ? workers[i]!.busy : inline!.busy);
+  const slots = workers.length + (inline ? 1 : 0);
   return {
-    size: workers.length,
+    size: slots,
     get broken() {
       return broken;
     },
     pick() {
       let best = 0;
-      workers.forEach((candidate, i) => {
-        if (candidate.busy < workers[best]!.busy) best = i;
-      });
+      for (let i = 1; i < slots; i++) if (busy(i) < busy(best)) best = i;
       return best;
     },
     run(task, slotNumber, transfer) {
       if (closed) return Promise.reject(new Error('worker pool is closed'));
       if (broken) return Promise.reject(new Error('worker pool is broken: a worker thread died'));
-      const slot = workers[slotNumber ?? this.pick()]!;
+      const chosen = slotNumber ?? this.pick();
+      if (inline && chosen === workers.length) return inline.run(task) as Promise<ResultOf<(typeof task)['op']>>;
+      const slot = workers[chosen]!;
       if (slot.busy === 0) slot.worker.ref();
       slot.busy++;
       const id = seq++;

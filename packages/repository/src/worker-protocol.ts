@@ -15,10 +15,14 @@ export type WorkerTask =
       op: 'restore';
       dataKey: Uint8Array;
       idKey: Uint8Array;
-      /** `uses`: how many times this task reads the part (more than one: worth caching). */
+      /**
+       * `id`: the part's blob id in hex (a string posts cheaper than bytes, and the planning thread
+       * makes no Buffer per part); `uses`: how many times this task reads the part (more than
+       * one: worth caching).
+       */
       items: Array<{
         target: string;
-        parts: Array<{ path: string; offset: number; length: number; id: Uint8Array; uses?: number }>;
+        parts: Array<{ path: string; offset: number; length: number; id: string; uses?: number }>;
       }>;
     }
   | { op: 'seal'; dataKey: Uint8Array; level: number; items: Array<{ id: Uint8Array; data: Uint8Array }> }
