@@ -2,7 +2,7 @@
 // piece or several, large ones encrypted slice by slice, opens back byte for byte and only with
 // its key and associated data.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { blobId, openBlob, SEAL_OVERHEAD, seal, sealBlob, tryOpen } from './blob-crypto.ts';
 
@@ -24,6 +24,19 @@ test('plaintexts of every size around the 1 MiB slice, whole or in parts, open b
   assert.equal(tryOpen(randomBytes(32), sealed, aad), undefined);
   sealed[sealed.length >> 1]! ^= 1;
   assert.equal(tryOpen(key, sealed, aad), undefined);
+});
+
+test('sealing in slices writes the bytes one AES-256-GCM pass over the whole plaintext writes', () => {
+  const key = randomBytes(32);
+  const aad = Buffer.from('test');
+  for (const parts of [[randomBytes(3.5 * MiB)], [randomBytes(10), Buffer.alloc(0), randomBytes(2 * MiB + 7)]]) {
+    const sealed = seal(key, parts.length === 1 ? parts[0]! : parts, aad);
+    const nonce = sealed.subarray(0, 12);
+    const cipher = createCipheriv('aes-256-gcm', key, nonce);
+    cipher.setAAD(aad);
+    const whole = Buffer.concat([nonce, cipher.update(Buffer.concat(parts)), cipher.final(), cipher.getAuthTag()]);
+    assert.ok(whole.equals(sealed));
+  }
 });
 
 test('a large blob (over the slice, stored raw) seals and opens under its id', () => {

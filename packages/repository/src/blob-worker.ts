@@ -87,6 +87,19 @@ function packFd(path: string): number {
   return fd;
 }
 
+/**
+ * Forgets what this thread keeps between tasks: open pack descriptors, cached plaintexts, kept
+ * messages. For a thread that ran tasks inline (worker-pool.ts) once its last inline pool closed;
+ * a worker thread's state ends with the thread.
+ */
+export function resetThreadState(): void {
+  for (const fd of packFiles.values()) closeSync(fd);
+  packFiles.clear();
+  plainCache.clear();
+  plainCacheBytes = 0;
+  kept.clear();
+}
+
 /** Plaintexts ever handed out from the cache: other items may hold them, so never freed by hand. */
 const everCached = new WeakSet<Buffer>();
 

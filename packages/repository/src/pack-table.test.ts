@@ -127,3 +127,24 @@ test('usable() gives the first copy outside the condemned packs, or with anyCopy
   assert.equal(table.usable(randomId(3), new Set(), true), undefined);
   assert.equal(table.usable('not an id', new Set(), true), undefined);
 });
+
+test('a malformed id is refused when added (it would be stored as some other id)', () => {
+  const table = new PackTable();
+  for (const bad of [randomId(1).toUpperCase(), randomId(1).slice(0, 62), `${randomId(1).slice(0, 63)}g`]) {
+    assert.throws(() => table.add(pack(1, [randomId(2), bad])), /not a blob id/, bad);
+  }
+  // Nothing of the refused pack stayed: the same pack, well-formed, is added whole.
+  assert.equal(table.size, 0);
+  table.add(pack(1, [randomId(2)]));
+  assert.equal(table.locations(randomId(2)).length, 1);
+});
+
+test('an id in many packs keeps every copy in order', () => {
+  const shared = randomId(1);
+  const table = new PackTable();
+  for (let n = 0; n < 500; n++) table.add(pack(n, [randomId(1000 + n), shared]));
+  assert.deepEqual(
+    table.locations(shared).map((location) => location.pack),
+    Array.from({ length: 500 }, (_, n) => packName(n)),
+  );
+});

@@ -74,6 +74,8 @@ export class PackTable {
   /** Open addressing, linear probing: the first row of each distinct id, or EMPTY. */
   private slots = new Int32Array(2048).fill(EMPTY);
   private distinct = 0;
+  /** The last row of each chain of two or more copies, by its first row (copies are rare). */
+  private readonly tails = new Map<number, number>();
   /** One id's bytes, to look it up (and its words). */
   private readonly probe = Buffer.alloc(ID_BYTES);
   private readonly probeWords = new Uint32Array(this.probe.buffer, this.probe.byteOffset, ID_WORDS);
@@ -95,6 +97,11 @@ export class PackTable {
 
   add(pack: PackRecord): void {
     if (this.packNumbers.has(pack.name)) return;
+    // Buffer.write would store an upper-case, short or non-hex id as some other id's bytes.
+    // Checked before anything changes: a refused pack leaves no part of itself behind.
+    for (const blob of pack.blobs) {
+      if (!BLOB_ID.test(blob.id)) throw new Error(`pack ${pack.name}: not a blob id: ${JSON.stringify(blob.id)}`);
+    }
     const number = this.packs.length;
     this.packNumbers.set(pack.name, number);
     this.packs.push({ name: pack.name, size: pack.size, first: this.rows, count: pack.blobs.length });
@@ -123,10 +130,10 @@ export class PackTable {
       if (++this.distinct * 2 > this.slots.length) this.rehash();
       return;
     }
-    // Another copy of a known blob: last in its chain, so copies keep the order they were added in.
-    let last = head;
-    while (c.next[last] !== EMPTY) last = c.next[last]!;
-    c.next[last] = row;
+    // Another copy of a known blob: last in its chain, so copies keep the order they were added in
+    // (the chain's last row is kept per head: an id stored in k packs costs k, not k²).
+    c.next[this.tails.get(head) ?? head] = row;
+    this.tails.set(head, row);
   }
 
   /** The slot holding the id at `words[first…]`, or the empty slot where it would go. */

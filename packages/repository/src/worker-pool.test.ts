@@ -126,3 +126,28 @@ test('an inline pool with threads: the calling thread is the last slot and a tie
     await pool.close();
   }
 });
+
+test('closing an inline pool refuses a task not started yet and forgets the kept messages of the thread', async () => {
+  const idKey = randomBytes(32);
+  const pool = createWorkerPool(0, { inline: true });
+  const { kept } = await pool.run({
+    op: 'keep-split-hash',
+    datas: [Buffer.from('Subject: kept\r\n\r\nbody\r\n')],
+    idKey,
+    contentHash: false,
+  });
+  const handle = kept.handles[0]!;
+  // Queued before close (an inline task starts after a turn of the event loop): refused.
+  const queued = pool.run({ op: 'seal', dataKey: randomBytes(32), level: 1, items: [] });
+  await pool.close();
+  await assert.rejects(queued, /closed/);
+  const next = createWorkerPool(0, { inline: true });
+  try {
+    await assert.rejects(
+      next.run({ op: 'seal-kept', dataKey: randomBytes(32), level: 1, kept: [{ handle, pick: [], extra: [] }] }),
+      { message: `no kept message ${handle}` },
+    );
+  } finally {
+    await next.close();
+  }
+});

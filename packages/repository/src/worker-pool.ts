@@ -69,26 +69,56 @@ function startWorker(background: boolean): Worker {
   });
 }
 
-/** The calling thread as a slot: each task runs after a turn of the event loop, as a worker's message would. */
-function inlineSlot(): { busy: number; run: (task: WorkerTask) => Promise<WorkerResult> } {
+/** Inline pools open in this process: the thread's task state is reset when the last closes. */
+let openInlineSlots = 0;
+
+/**
+ * The calling thread as a slot: each task runs after a turn of the event loop, as a worker's
+ * message would. `close` refuses tasks not started yet, waits for those running, and (for the
+ * last inline pool open) drops what blob-worker.ts keeps between tasks (descriptors, caches).
+ */
+function inlineSlot(): {
+  busy: number;
+  run: (task: WorkerTask) => Promise<WorkerResult>;
+  close: () => Promise<void>;
+} {
+  let closed = false;
+  const running = new Set<Promise<unknown>>();
+  openInlineSlots++;
   const slot = {
     busy: 0,
-    async run(task: WorkerTask): Promise<WorkerResult> {
-      slot.busy++;
-      try {
-        await new Promise((resolve) => setImmediate(resolve));
-        const { run } = await import('./blob-worker.ts');
-        try {
-          return await run(task);
-        } catch (error) {
-          // As from a worker thread: the message only (a worker's reply carries no class or code).
-          throw new Error((error as Error).message);
-        }
-      } finally {
-        slot.busy--;
-      }
+    run(task: WorkerTask): Promise<WorkerResult> {
+      const done = runTask(task);
+      running.add(done);
+      void done.then(
+        () => running.delete(done),
+        () => running.delete(done),
+      );
+      return done;
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([...running]);
+      if (--openInlineSlots === 0) (await import('./blob-worker.ts')).resetThreadState();
     },
   };
+  async function runTask(task: WorkerTask): Promise<WorkerResult> {
+    slot.busy++;
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (closed) throw new Error('worker pool is closed');
+      const { run } = await import('./blob-worker.ts');
+      try {
+        return await run(task);
+      } catch (error) {
+        // As from a worker thread: the message only (a worker's reply carries no class or code).
+        throw new Error((error as Error).message);
+      }
+    } finally {
+      slot.busy--;
+    }
+  }
   return slot;
 }
 
@@ -169,7 +199,7 @@ export function createWorkerPool(threadCount?: number, options: WorkerPoolOption
     },
     async close() {
       closed = true;
-      await Promise.all(workers.map(({ worker }) => worker.terminate()));
+      await Promise.all([...workers.map(({ worker }) => worker.terminate()), inline?.close()]);
     },
   };
 }
