@@ -4,7 +4,7 @@
 // (snapshot) into the tenant repository, so history can be rebuilt from the repository alone.
 import { AuthorizationLostError, type GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
-import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import {
   customerGoogleClient,
@@ -158,20 +158,20 @@ async function claimSourceLease(
         !(holder.leaseHolder && dead.has(holder.leaseHolder)),
     );
     if (live?.leaseExpiresAt) return live.leaseExpiresAt;
-    await tx
-      .update(backupRuns)
-      .set({ status: 'failed', error: INTERRUPTED_REASON, finishedAt: now, leaseExpiresAt: null, leaseHolder: null })
-      .where(and(eq(backupRuns.sourceId, sourceId), eq(backupRuns.status, 'running'), ne(backupRuns.id, runId)));
-    await tx
-      .update(backupRuns)
-      .set({
-        status: 'running',
-        startedAt,
-        leaseExpiresAt: new Date(now.getTime() + leaseMs),
-        leaseHolder: self,
-        ranBy: self,
-      })
-      .where(eq(backupRuns.id, runId));
+    // The left runs closed and this one marked running in one statement (their rows differ).
+    const at = now.toISOString();
+    await tx.execute(sql`
+      with left_runs as (
+        update backup_runs
+        set status = 'failed', error = ${INTERRUPTED_REASON}, finished_at = ${at}::timestamptz,
+          lease_expires_at = null, lease_holder = null
+        where source_id = ${sourceId}::uuid and status = 'running' and id <> ${runId}::uuid
+      )
+      update backup_runs
+      set status = 'running', started_at = ${startedAt.toISOString()}::timestamptz,
+        lease_expires_at = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz,
+        lease_holder = ${self}, ran_by = ${self}
+      where id = ${runId}::uuid`);
     return null;
   });
 }
