@@ -16,6 +16,16 @@ import { repositoryBlobs, repositoryPacks } from './tables.ts';
 const LOOKUP_CHUNK = 1000;
 const PACKS_PER_QUERY = 100;
 
+/** A row of the blob lookup as the driver answers it. */
+interface LookupRow {
+  blob_id: string;
+  pack: string;
+  type: number;
+  offset: string | number | bigint;
+  length: number;
+  raw_length: number;
+}
+
 export function createPostgresBlobIndex(
   db: Db,
   customerId: string,
@@ -31,42 +41,35 @@ export function createPostgresBlobIndex(
     resolve(found: Map<string, BlobLocation[]>): void;
     reject(error: unknown): void;
   }> = [];
-  // One named prepared statement (parsed and planned once per connection, not per lookup: a
-  // lookup runs for every batch of messages, and parsing and planning were a third of its
-  // server CPU). The ids come as one JSON parameter.
-  const lookupQuery = db
-    .select({
-      blobId: repositoryBlobs.blobId,
-      pack: repositoryBlobs.pack,
-      type: repositoryBlobs.type,
-      offset: repositoryBlobs.offset,
-      length: repositoryBlobs.length,
-      rawLength: repositoryBlobs.rawLength,
-    })
-    .from(repositoryBlobs)
-    .where(
-      and(
-        eq(repositoryBlobs.customerId, sql.placeholder('customerId')),
-        sql`${repositoryBlobs.blobId} = any(array(select jsonb_array_elements_text(${sql.placeholder('ids')}::jsonb)))`,
-      ),
-    )
-    .prepare('repository_blobs_lookup');
+  // Planned at each lookup, not a named prepared statement: after five executions PostgreSQL
+  // keeps a generic plan, chosen with the table's statistics of that moment and blind to the
+  // customer and the ids. Made while the table is small (a new database, a new tenant's first
+  // backup), it is a bitmap scan of every blob row of the customer with the ids as a filter,
+  // kept until the next ANALYZE: lookups of 150 ids took 2.9 ms instead of 0.5 ms of the
+  // server's CPU in some runs of the backup bench (docs/benchmarks.md "End-to-end backup, round
+  // four"). Planned each time, the primary key serves each id (the planning costs no measurable
+  // CPU beside the index probes). The ids come as one JSON parameter.
+  const lookupQuery = (ids: string[]) => sql`
+    select blob_id, pack, type, "offset", length, raw_length from repository_blobs
+    where customer_id = ${customerId}::uuid
+      and blob_id = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
   async function lookupNow(ids: readonly string[]): Promise<Map<string, BlobLocation[]>> {
     const found = new Map<string, BlobLocation[]>();
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
-      const rows = await lookupQuery.execute({ customerId, ids: JSON.stringify(unique.slice(i, i + LOOKUP_CHUNK)) });
-      for (const row of rows) {
+      const result = await db.execute(lookupQuery(unique.slice(i, i + LOOKUP_CHUNK)));
+      for (const row of (result as unknown as { rows: LookupRow[] }).rows) {
         const location: BlobLocation = {
           pack: row.pack,
           type: row.type === 1 ? 1 : 0,
-          offset: row.offset,
+          // bigint: the driver answers a string.
+          offset: Number(row.offset),
           length: row.length,
-          rawLength: row.rawLength,
+          rawLength: row.raw_length,
         };
-        const list = found.get(row.blobId);
+        const list = found.get(row.blob_id);
         if (list) list.push(location);
-        else found.set(row.blobId, [location]);
+        else found.set(row.blob_id, [location]);
       }
     }
     return found;

@@ -1,7 +1,7 @@
 // The queue side of backups, free of the Google client: register sources, create queued runs,
 // each with its pg-boss job in the same transaction (on-demand before scheduled).
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import {
   BACKUP_JOB,
@@ -17,37 +17,66 @@ import { backupRuns, backupSources } from './tables.ts';
 /** What queuing needs of the context (the start-backup use case passes no more). */
 export type QueueDeps = Pick<AppContext, 'db' | 'clock' | 'jobs'>;
 
-/** Upserts the source rows of `subjects × services` and returns them. */
+/** Source rows upserted per statement (6 parameters each, well under PostgreSQL's 65,535). */
+const SOURCES_PER_STATEMENT = 1000;
+
+/**
+ * Upserts the source rows of `subjects × services` and returns them, in that order: one
+ * statement per SOURCES_PER_STATEMENT sources (a backup of every user queued one per source).
+ * A subject listed twice gets one row, with the email listed last.
+ */
 export async function ensureSources(
   ctx: Pick<AppContext, 'db'>,
   customerId: string,
   subjects: readonly BackupSubject[],
   services: readonly BackupService[],
 ): Promise<Array<{ id: string; subject: BackupSubject; service: BackupService }>> {
-  const out: Array<{ id: string; subject: BackupSubject; service: BackupService }> = [];
+  const wanted: Array<{ key: string; subject: BackupSubject; service: BackupService }> = [];
   for (const subject of subjects) {
     for (const service of services) {
       if (subject.kind === 'shared_drive' && service !== 'drive') continue;
-      const [row] = await ctx.db
-        .insert(backupSources)
-        .values({
-          id: randomUUID(),
-          customerId,
-          subjectKind: subject.kind,
-          subjectId: subject.id,
-          subjectEmail: subject.email,
-          service,
-        })
-        .onConflictDoUpdate({
-          target: [backupSources.customerId, backupSources.subjectKind, backupSources.subjectId, backupSources.service],
-          set: { subjectEmail: subject.email },
-        })
-        .returning({ id: backupSources.id });
-      if (row) out.push({ id: row.id, subject, service });
+      wanted.push({ key: sourceKey(subject.kind, subject.id, service), subject, service });
     }
   }
-  return out;
+  // One row per key (a statement may not upsert the same row twice), the last email winning.
+  const rows = new Map(
+    wanted.map(({ key, subject, service }) => [
+      key,
+      {
+        id: randomUUID(),
+        customerId,
+        subjectKind: subject.kind,
+        subjectId: subject.id,
+        subjectEmail: subject.email,
+        service,
+      },
+    ]),
+  );
+  const ids = new Map<string, string>();
+  const unique = [...rows.values()];
+  for (let i = 0; i < unique.length; i += SOURCES_PER_STATEMENT) {
+    const upserted = await ctx.db
+      .insert(backupSources)
+      .values(unique.slice(i, i + SOURCES_PER_STATEMENT))
+      .onConflictDoUpdate({
+        target: [backupSources.customerId, backupSources.subjectKind, backupSources.subjectId, backupSources.service],
+        set: { subjectEmail: sql.raw(`excluded.${backupSources.subjectEmail.name}`) },
+      })
+      .returning({
+        id: backupSources.id,
+        subjectKind: backupSources.subjectKind,
+        subjectId: backupSources.subjectId,
+        service: backupSources.service,
+      });
+    for (const row of upserted) ids.set(sourceKey(row.subjectKind, row.subjectId, row.service), row.id);
+  }
+  return wanted.flatMap(({ key, subject, service }) => {
+    const id = ids.get(key);
+    return id ? [{ id, subject, service }] : [];
+  });
 }
+
+const sourceKey = (kind: string, subjectId: string, service: string) => JSON.stringify([kind, subjectId, service]);
 
 /**
  * Records a queued run and, with `enqueue`, the job that runs it, in one transaction: a crash

@@ -4,7 +4,7 @@
 // (snapshot) into the tenant repository, so history can be rebuilt from the repository alone.
 import { AuthorizationLostError, type GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
-import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import {
   customerGoogleClient,
@@ -109,15 +109,19 @@ export async function runSourceBackup(
     Math.max(1000, Math.floor(leaseMs / 5)),
   );
   renewal.unref();
+  const lease = { released: false };
   try {
-    return await executeRun(ctx, runId, source, startedAt, options);
+    return await executeRun(ctx, runId, source, startedAt, options, lease);
   } finally {
     clearInterval(renewal);
-    await ctx.db
-      .update(backupRuns)
-      .set({ leaseExpiresAt: null, leaseHolder: null })
-      .where(eq(backupRuns.id, runId))
-      .catch((failure: unknown) => ctx.logger.warn({ err: failure, runId }, 'backup run lease not released'));
+    // A run that ended normally gave its lease up in the statement that finished it.
+    if (!lease.released) {
+      await ctx.db
+        .update(backupRuns)
+        .set({ leaseExpiresAt: null, leaseHolder: null })
+        .where(eq(backupRuns.id, runId))
+        .catch((failure: unknown) => ctx.logger.warn({ err: failure, runId }, 'backup run lease not released'));
+    }
     leaseLog.info('backup run lease released');
   }
 }
@@ -154,20 +158,20 @@ async function claimSourceLease(
         !(holder.leaseHolder && dead.has(holder.leaseHolder)),
     );
     if (live?.leaseExpiresAt) return live.leaseExpiresAt;
-    await tx
-      .update(backupRuns)
-      .set({ status: 'failed', error: INTERRUPTED_REASON, finishedAt: now, leaseExpiresAt: null, leaseHolder: null })
-      .where(and(eq(backupRuns.sourceId, sourceId), eq(backupRuns.status, 'running'), ne(backupRuns.id, runId)));
-    await tx
-      .update(backupRuns)
-      .set({
-        status: 'running',
-        startedAt,
-        leaseExpiresAt: new Date(now.getTime() + leaseMs),
-        leaseHolder: self,
-        ranBy: self,
-      })
-      .where(eq(backupRuns.id, runId));
+    // The left runs closed and this one marked running in one statement (their rows differ).
+    const at = now.toISOString();
+    await tx.execute(sql`
+      with left_runs as (
+        update backup_runs
+        set status = 'failed', error = ${INTERRUPTED_REASON}, finished_at = ${at}::timestamptz,
+          lease_expires_at = null, lease_holder = null
+        where source_id = ${sourceId}::uuid and status = 'running' and id <> ${runId}::uuid
+      )
+      update backup_runs
+      set status = 'running', started_at = ${startedAt.toISOString()}::timestamptz,
+        lease_expires_at = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz,
+        lease_holder = ${self}, ran_by = ${self}
+      where id = ${runId}::uuid`);
     return null;
   });
 }
@@ -178,6 +182,7 @@ async function executeRun(
   source: typeof backupSources.$inferSelect,
   startedAt: Date,
   options: RunSourceOptions,
+  lease: { released: boolean },
 ): Promise<RunResult> {
   const log = ctx.logger.child({ component: 'backup', runId, sourceId: source.id, service: source.service });
   const ref = { id: runId, customerId: source.customerId, sourceId: source.id };
@@ -236,37 +241,19 @@ async function executeRun(
       result,
       error,
     );
-    // What the source holds at this backup point, for the per-user figures (one scan of the
-    // current versions that was already made for the count).
-    const [{ items, storedBytes } = { items: 0, storedBytes: 0 }] = await ctx.db
-      .select({
-        items: sql<number>`count(*)::int`,
-        storedBytes: sql<number>`coalesce(sum(${backupItemVersions.size}), 0)::bigint`,
-      })
-      .from(backupItemVersions)
-      .where(and(eq(backupItemVersions.sourceId, source.id), isNull(backupItemVersions.validTo)));
-    await ctx.db.transaction(async (tx) => {
-      await tx
-        .update(backupRuns)
-        .set({
-          status,
-          error,
-          mode: result?.mode ?? null,
-          items,
-          storedBytes: Number(storedBytes),
-          snapshotId,
-          finishedAt,
-          durationMs: finishedAt.getTime() - startedAt.getTime(),
-        })
-        .where(eq(backupRuns.id, runId));
-      if (status === 'success' && result) {
-        // The cursor moves only now: every item of the run is committed.
-        await tx
-          .update(backupSources)
-          .set({ cursor: result.cursor, cursorUpdatedAt: finishedAt, lastSuccessAt: finishedAt })
-          .where(eq(backupSources.id, source.id));
-      }
+    const items = await finishRun(ctx, {
+      runId,
+      sourceId: source.id,
+      status,
+      error,
+      mode: result?.mode ?? null,
+      snapshotId,
+      startedAt,
+      finishedAt,
+      // The cursor moves only now: every item of the run is committed.
+      cursor: status === 'success' && result ? result.cursor : null,
     });
+    lease.released = true;
     log.info({ status, mode: result?.mode, items }, 'backup run finished');
   } catch (failure) {
     // Infrastructure failure (database, storage): the run is failed, nothing advanced.
@@ -427,10 +414,60 @@ async function writeRunManifest(
       })),
     },
   });
-  // Earlier runs whose versions this manifest covers point at it too.
-  await ctx.db
-    .update(backupRuns)
-    .set({ snapshotId: snapshot.id })
-    .where(and(eq(backupRuns.sourceId, source.id), isNull(backupRuns.snapshotId), eq(backupRuns.status, 'failed')));
+  // Earlier runs whose versions this manifest covers are pointed at it by finishRun.
   return snapshot.id;
+}
+
+/**
+ * Ends a run in ONE statement (atomic, one round trip; it was a count, a transaction of two
+ * updates and two more updates, for every source of every backup): the run's status and
+ * counters with what the source holds at this backup point (the per-user figures: items and
+ * sizes of the current versions), its lease given up, the earlier failed runs its manifest
+ * covers pointed at it, and — for a successful run — the source's new cursor. Answers the
+ * item count.
+ */
+async function finishRun(
+  ctx: AppContext,
+  run: {
+    runId: string;
+    sourceId: string;
+    status: RunStatus;
+    error: string | null;
+    mode: ServiceResult['mode'] | null;
+    snapshotId: string | null;
+    startedAt: Date;
+    finishedAt: Date;
+    cursor: Record<string, unknown> | null;
+  },
+): Promise<number> {
+  const finishedAt = run.finishedAt.toISOString();
+  const cursor = run.cursor === null ? null : JSON.stringify(run.cursor);
+  // Every part sees the rows as they were before the statement: the failed runs matched by
+  // `covered` exclude this run, whose status `running` changes only in the last part.
+  const result = await ctx.db.execute(sql`
+    with totals as (
+      select count(*)::int as items, coalesce(sum(size), 0)::bigint as stored_bytes
+      from backup_item_versions
+      where source_id = ${run.sourceId}::uuid and valid_to is null
+    ),
+    covered as (
+      update backup_runs set snapshot_id = ${run.snapshotId}::text
+      where ${run.snapshotId}::text is not null and source_id = ${run.sourceId}::uuid
+        and snapshot_id is null and status = 'failed' and id <> ${run.runId}::uuid
+    ),
+    moved as (
+      update backup_sources
+      set cursor = ${cursor}::jsonb, cursor_updated_at = ${finishedAt}::timestamptz,
+        last_success_at = ${finishedAt}::timestamptz
+      where ${cursor}::jsonb is not null and id = ${run.sourceId}::uuid
+    )
+    update backup_runs
+    set status = ${run.status}, error = ${run.error}::text, mode = ${run.mode}::text, items = totals.items,
+      stored_bytes = totals.stored_bytes, snapshot_id = ${run.snapshotId}::text,
+      finished_at = ${finishedAt}::timestamptz, duration_ms = ${run.finishedAt.getTime() - run.startedAt.getTime()},
+      lease_expires_at = null, lease_holder = null
+    from totals
+    where backup_runs.id = ${run.runId}::uuid
+    returning totals.items`);
+  return (result as unknown as { rows: Array<{ items: number }> }).rows[0]?.items ?? 0;
 }

@@ -10,6 +10,7 @@ import type { Actor } from '../policy/index.ts';
 import { customers } from '../tenancy/tables.ts';
 import { defineBackupJobs } from './backup-jobs.ts';
 import { type StartBackupInput, startBackup } from './index.ts';
+import { ensureSources } from './queue-runs.ts';
 import { backupRuns, backupSources } from './tables.ts';
 
 forEachDatabase('start a backup (the one use case)', (kind) => {
@@ -187,5 +188,30 @@ forEachDatabase('start a backup (the one use case)', (kind) => {
       /no users to back up/,
     );
     assert.deepEqual(await state(), before);
+  });
+  it('registers every subject × service in order, a subject listed twice as one source with its last email', async () => {
+    const alice = { kind: 'user' as const, id: 'u-alice', email: 'alice@start.test' };
+    const drive = { kind: 'shared_drive' as const, id: 'd-team', email: '' };
+    const renamed = { ...alice, email: 'alice.new@start.test' };
+    const first = await ensureSources(ctx, customerId, [alice, drive], ['gmail', 'drive']);
+    assert.deepEqual(
+      first.map((source) => [source.subject.id, source.service]),
+      [
+        ['u-alice', 'gmail'],
+        ['u-alice', 'drive'],
+        ['d-team', 'drive'],
+      ],
+      'a shared drive has only its Drive source',
+    );
+    const again = await ensureSources(ctx, customerId, [alice, renamed], ['gmail']);
+    assert.deepEqual(
+      again.map((source) => source.id),
+      [first[0]!.id, first[0]!.id],
+    );
+    const rows = (await ctx.db.select().from(backupSources).where(eq(backupSources.customerId, customerId))).filter(
+      (row) => row.subjectId === 'u-alice' || row.subjectId === 'd-team',
+    );
+    assert.equal(rows.length, 3);
+    assert.equal(rows.find((row) => row.id === first[0]!.id)?.subjectEmail, 'alice.new@start.test');
   });
 });

@@ -210,7 +210,11 @@ export const backupItemVersions = pgTable(
     version: integer('version').notNull(),
     /** Repository id of the content (mail/file descriptor or object blob). */
     objectId: text('object_id').notNull(),
-    /** sha256 of the content (Drive: Google's sha256/md5 when given), to skip unchanged content. */
+    /**
+     * The content's hash, to skip unchanged content: Drive Google's sha256/md5 when given (else
+     * our sha256), Calendar and Contacts the sha256 of the item's JSON, Gmail the message's object
+     * id (the tenant's keyed hash of its bytes; the plain sha256 in rows before 2026-12-05).
+     */
     contentHash: text('content_hash').notNull(),
     size: bigint('size', { mode: 'number' }).notNull(),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),
