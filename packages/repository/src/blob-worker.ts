@@ -1,6 +1,5 @@
 // Worker-thread side of the CPU work (hashing, splitting, compressing, encrypting, opening),
 // so the event loop of the process that stores blobs stays free. See worker-pool.ts.
-import { hash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeSync, writevSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { dirname } from 'node:path';
@@ -259,15 +258,9 @@ export function run(task: WorkerTask): WorkerResult | Promise<WorkerResult> {
     case 'keep-split-hash': {
       const out = keptMessages();
       const ids: string[] = [];
-      const hashes: string[] = [];
-      for (const view of task.datas) {
-        const data = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-        // One-shot: no Hash object to set up per message.
-        if (task.contentHash) hashes.push(hash('sha256', data, 'hex'));
-        keep(data, task.idKey, out, ids);
-      }
+      for (const view of task.datas)
+        keep(Buffer.from(view.buffer, view.byteOffset, view.byteLength), task.idKey, out, ids);
       out.ids = ids.join('');
-      if (task.contentHash) out.sha256 = hashes.join('');
       return { op: 'keep-split-hash', kept: out };
     }
     case 'seal-kept':

@@ -35,9 +35,7 @@ export interface BlobWriterDeps {
 }
 
 /** A stored message: its object id and size, whether it has an attachment (mail-split.ts), its SHA-256 when asked. */
-export type StoredMail =
-  | { ok: true; id: string; size: number; hasAttachments: boolean; sha256?: string }
-  | { ok: false; error: string };
+export type StoredMail = { ok: true; id: string; size: number; hasAttachments: boolean } | { ok: false; error: string };
 
 interface NewBlob {
   id: string;
@@ -156,12 +154,8 @@ export class BlobWriter {
    * Stores messages as putMail would, in one round trip to one worker thread, which splits,
    * hashes and seals them: a buffer that owns its whole memory is transferred, not copied
    * (detached here: the caller must not read it afterwards); any other is copied.
-   * `contentHash`: also return each message's hex SHA-256 (computed on the worker).
    */
-  async putMails(
-    raws: readonly Uint8Array[],
-    options: { contentHash?: boolean } = {},
-  ): Promise<Array<{ id: string; size: number; hasAttachments: boolean; sha256?: string }>> {
+  async putMails(raws: readonly Uint8Array[]): Promise<Array<{ id: string; size: number; hasAttachments: boolean }>> {
     const transfer = new Set<ArrayBuffer>();
     const datas = raws.map((raw) => {
       const owned =
@@ -174,17 +168,11 @@ export class BlobWriter {
       op: 'keep-split-hash' as const,
       datas,
       idKey: this.deps.keys.idKey,
-      contentHash: options.contentHash === true,
     };
     const results = await this.track(this.storeKept(task, [...transfer]));
     return results.map((result) => {
       if (!result.ok) throw new RepositoryError('bad-input', result.error);
-      return {
-        id: result.id,
-        size: result.size,
-        hasAttachments: result.hasAttachments,
-        ...(result.sha256 ? { sha256: result.sha256 } : {}),
-      };
+      return { id: result.id, size: result.size, hasAttachments: result.hasAttachments };
     });
   }
 
@@ -352,7 +340,6 @@ export class BlobWriter {
             id: plans[i]!.objectId,
             size: file.size,
             hasAttachments: file.hasAttachments,
-            ...(file.sha256 ? { sha256: file.sha256 } : {}),
           }
         : { ok: false as const, error: file.error },
     );

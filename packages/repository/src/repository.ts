@@ -269,11 +269,8 @@ export class Repository {
   }
 
   /** Messages in one worker round trip (with whether each has an attachment); buffers owning their memory are transferred (detached). */
-  putMails(
-    raws: readonly Uint8Array[],
-    options: { contentHash?: boolean } = {},
-  ): Promise<Array<{ id: string; size: number; hasAttachments: boolean; sha256?: string }>> {
-    return this.writer.putMails(raws, options);
+  putMails(raws: readonly Uint8Array[]): Promise<Array<{ id: string; size: number; hasAttachments: boolean }>> {
+    return this.writer.putMails(raws);
   }
 
   /** Writes the open pack and the index: every id returned so far is durable afterwards. */

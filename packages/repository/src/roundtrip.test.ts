@@ -1,7 +1,6 @@
 // Round-trip properties: any MIME message, file or JSON value comes back byte for byte, and
 // shared attachments are stored once.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -272,13 +271,12 @@ for (const kind of pools)
             return view;
           });
           const batch = owned.map((raw, i) => (i % 2 === 0 ? raw : views[i]!));
-          const stored = await repo.putMails(batch, { contentHash: true });
+          const stored = await repo.putMails(batch);
           assert.equal(stored.length, messages.length);
           for (const [i, raw] of messages.entries()) {
             const entry = stored[i]!;
             assert.equal(entry.id, await repo.putMail(raw), 'the same id as putMail');
             assert.equal(entry.size, raw.length);
-            assert.equal(entry.sha256, createHash('sha256').update(raw).digest('hex'));
             assert.deepEqual(await repo.readAll(entry.id), raw);
             // Transferred when it owned its memory (and is not empty), copied when it was a view.
             if (i % 2 === 0) assert.equal(owned[i]!.byteLength, 0, 'an owned buffer is handed over');

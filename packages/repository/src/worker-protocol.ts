@@ -4,7 +4,7 @@ export type WorkerTask =
   | { op: 'split-hash'; split: 'mail' | 'file'; final: boolean; data: Uint8Array; idKey: Uint8Array }
   | { op: 'read-split-hash'; paths: string[]; idKey: Uint8Array }
   /** Messages handed over (transferred): split, hashed and kept like read-split-hash's. */
-  | { op: 'keep-split-hash'; datas: Uint8Array[]; idKey: Uint8Array; contentHash: boolean }
+  | { op: 'keep-split-hash'; datas: Uint8Array[]; idKey: Uint8Array }
   | {
       op: 'seal-kept';
       dataKey: Uint8Array;
@@ -62,8 +62,6 @@ export interface KeptMessages {
   attachments: number[];
   /** Messages that could not be read: [index, error]. */
   errors: Array<[number, string]>;
-  /** keep-split-hash with `contentHash`: each message's hex SHA-256 (64 characters each), in order. */
-  sha256?: string;
 }
 
 export type KeptFile =
@@ -74,7 +72,6 @@ export type KeptFile =
       lengths: number[];
       ids: string[];
       hasAttachments: boolean;
-      sha256?: string;
     }
   | { ok: false; error: string };
 
@@ -103,7 +100,6 @@ export function keptFiles(kept: KeptMessages): KeptFile[] {
       ids,
       hasAttachments: kept.attachments[i] === 1,
     };
-    if (kept.sha256) file.sha256 = kept.sha256.slice(i * HEX_ID, (i + 1) * HEX_ID);
     return file;
   });
 }

@@ -242,11 +242,7 @@ forEachDatabase('gmail backup', (kind) => {
     const held = t.mock.method(
       Repository.prototype,
       'putMails',
-      async function (
-        this: Repository,
-        raws: Parameters<Repository['putMails']>[0],
-        options: Parameters<Repository['putMails']>[1],
-      ) {
+      async function (this: Repository, raws: Parameters<Repository['putMails']>[0]) {
         calls += 1;
         const call = calls;
         // The first group's store is held until the second group's store arrives (or 5 s: a
@@ -258,7 +254,7 @@ forEachDatabase('gmail backup', (kind) => {
           ]);
         if (call === 2) secondStore();
         if (call === 4) throw new Error('storage gone');
-        return putMails.call(this, raws, options);
+        return putMails.call(this, raws);
       },
     );
     const failed = await backUp(email, { groupSize: 5 });
