@@ -53,7 +53,10 @@ export async function ensureSources(
     ]),
   );
   const ids = new Map<string, string>();
-  const unique = [...rows.values()];
+  // In one order whatever the caller's (its subjects' and services' order): a statement locks
+  // its rows in the order of its VALUES, and two callers locking the same rows in opposite
+  // orders (an on-demand backup beside a scheduler tick) could deadlock.
+  const unique = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
   for (let i = 0; i < unique.length; i += SOURCES_PER_STATEMENT) {
     const upserted = await ctx.db
       .insert(backupSources)

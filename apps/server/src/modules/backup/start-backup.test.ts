@@ -214,4 +214,30 @@ forEachDatabase('start a backup (the one use case)', (kind) => {
     assert.equal(rows.length, 3);
     assert.equal(rows.find((row) => row.id === first[0]!.id)?.subjectEmail, 'alice.new@start.test');
   });
+  it('registers more sources than one statement holds, in order, and two callers in opposite orders get the same ids', async () => {
+    const users = Array.from({ length: 1001 }, (_, i) => ({
+      kind: 'user' as const,
+      id: `u-many-${String(i).padStart(4, '0')}`,
+      email: `many${i}@start.test`,
+    }));
+    const [forward, backward] = await Promise.all([
+      ensureSources(ctx, customerId, users, ['gmail', 'drive']),
+      ensureSources(ctx, customerId, [...users].reverse(), ['drive', 'gmail']),
+    ]);
+    assert.equal(forward.length, 2002);
+    assert.deepEqual(
+      forward.slice(0, 3).map((source) => [source.subject.id, source.service]),
+      [
+        ['u-many-0000', 'gmail'],
+        ['u-many-0000', 'drive'],
+        ['u-many-0001', 'gmail'],
+      ],
+    );
+    assert.equal(new Set(forward.map((source) => source.id)).size, 2002);
+    const idOf = (sources: typeof forward) =>
+      new Map(sources.map((source) => [`${source.subject.id}/${source.service}`, source.id]));
+    assert.deepEqual(idOf(backward), idOf(forward));
+    const stored = await ctx.db.select().from(backupSources).where(eq(backupSources.customerId, customerId));
+    assert.equal(stored.filter((row) => row.subjectId.startsWith('u-many-')).length, 2002);
+  });
 });
