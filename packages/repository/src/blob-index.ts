@@ -171,6 +171,9 @@ function blobEntry(value: unknown, where: string): PackRecord['blobs'][number] {
  * file names ≈ 30,000 blobs (≈ 3 MB of text); kept as records until its flush, they were ≈ 4 MB
  * of the main thread's live heap (and its heap grows ≈ 2.5× its live size between collections).
  */
+/** A number's JSON text: its decimal digits for a safe integer (all an index file holds), else JSON.stringify's. */
+const number = (value: number): string => (Number.isSafeInteger(value) ? `${value}` : JSON.stringify(value));
+
 class IndexFileText {
   private out = new JsonPieces();
   private packs = 0;
@@ -186,7 +189,7 @@ class IndexFileText {
     );
     pack.blobs.forEach((blob, b) => {
       out.add(
-        `${b > 0 ? ',' : ''}[${JSON.stringify(blob.id)},${JSON.stringify(blob.type)},${JSON.stringify(blob.offset)},${JSON.stringify(blob.length)},${JSON.stringify(blob.rawLength)}]`,
+        `${b > 0 ? ',' : ''}[${JSON.stringify(blob.id)},${number(blob.type)},${number(blob.offset)},${number(blob.length)},${number(blob.rawLength)}]`,
       );
     });
     out.add(']}');
