@@ -216,7 +216,7 @@ describe('sealed objects written in pieces', () => {
     const sealer = createSealer(keys.dataKey, AAD);
     await writer.write([sealer.head, sealer.update(Buffer.from('{"v":1,'))]);
     assert.deepEqual(await names('snapshots/'), []);
-    assert.equal((await backend.temporaryFiles!()).length, 1, 'gc removes it as it does a cut-short put');
+    assert.equal((await backend.temporaryFiles!()).length, 1, 'a later open removes it as it does a cut-short put');
   });
 
   test('a backend without streamed objects gets the same sealed object through put', async () => {
