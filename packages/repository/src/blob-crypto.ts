@@ -102,6 +102,32 @@ export function seal(dataKey: Uint8Array, plaintext: Uint8Array | Uint8Array[], 
   return sealed;
 }
 
+/**
+ * seal() in pieces, for an object written as it is encrypted (sealed-json.ts): `head` (the nonce),
+ * then `update(piece)` for each piece of plaintext in order, then `final()` (the cipher's last
+ * bytes and the tag). The concatenation is exactly what seal() gives for the concatenated
+ * plaintext with the same nonce: the format is the same (docs/repository-format.md §4).
+ */
+export interface Sealer {
+  readonly head: Buffer;
+  update(piece: Uint8Array): Buffer;
+  final(): Buffer;
+}
+
+export function createSealer(dataKey: Uint8Array, aad: Uint8Array): Sealer {
+  const nonce = nextNonce();
+  const cipher = createCipheriv('aes-256-gcm', keyObject(dataKey), nonce);
+  cipher.setAAD(aad);
+  return {
+    head: Buffer.from(nonce),
+    update: (piece) => cipher.update(piece),
+    final: () => {
+      const last = cipher.final();
+      return Buffer.concat([last, cipher.getAuthTag()]);
+    },
+  };
+}
+
 /** Opens a sealed object; returns undefined when the tag does not verify (wrong key or damage). */
 export function tryOpen(dataKey: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Buffer | undefined {
   if (sealed.length < SEAL_OVERHEAD) return undefined;

@@ -58,27 +58,46 @@ Run "safehold repo <command> --help" for a command's options.`,
   'rebuild-index': `Usage: safehold repo rebuild-index --repo R\n\nReads every pack's header and replaces the index files.\n\n${COMMON}`,
 };
 
-type MailEntry = { eml: string } | { mbox: string[] };
 const BLOB_ID = /^[0-9a-f]{64}$/;
+
+/**
+ * A put-mail snapshot's files as a restore keeps them: the keys, each `eml` id as 32 bytes in one
+ * buffer (hex again per batch), the rarer mbox lists by index. As `[key, {eml}]` pairs with hex
+ * ids they were ≈ 3.5 MB of the main thread's ≈ 17 MB live heap for 20,000 files, and that heap
+ * grows ≈ 2.5× its live size between full collections (docs/benchmarks.md, round five).
+ */
+interface MailFiles {
+  keys: string[];
+  emls: Buffer;
+  mboxes: Map<number, string[]>;
+}
+
+/** The ids of file `i` in hex. */
+function mailIds(files: MailFiles, i: number): string[] {
+  return files.mboxes.get(i) ?? [files.emls.toString('hex', i * 32, i * 32 + 32)];
+}
 
 /**
  * A put-mail snapshot's data: `{files: {path: {eml: id} | {mbox: [ids]}}}`. Checked by hand in
  * one pass (a schema per file cost a tenth of a second per 20,000 messages before any file was
  * written); the same shapes pass as under the zod schema this replaces.
  */
-function parseMailData(data: unknown): Array<[string, MailEntry]> | undefined {
+function parseMailData(data: unknown): MailFiles | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
   const files = (data as { files?: unknown }).files;
   if (typeof files !== 'object' || files === null || Array.isArray(files)) return undefined;
-  const entries: Array<[string, MailEntry]> = [];
-  for (const [key, entry] of Object.entries(files as Record<string, unknown>)) {
+  const keys = Object.keys(files);
+  const emls = Buffer.alloc(keys.length * 32);
+  const mboxes = new Map<number, string[]>();
+  for (let i = 0; i < keys.length; i++) {
+    const entry = (files as Record<string, unknown>)[keys[i]!];
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return undefined;
     const { eml, mbox } = entry as { eml?: unknown; mbox?: unknown };
-    if (typeof eml === 'string' && BLOB_ID.test(eml)) entries.push([key, { eml }]);
-    else if (Array.isArray(mbox) && mbox.every((id) => typeof id === 'string')) entries.push([key, { mbox }]);
+    if (typeof eml === 'string' && BLOB_ID.test(eml)) emls.write(eml, i * 32, 'hex');
+    else if (Array.isArray(mbox) && mbox.every((id) => typeof id === 'string')) mboxes.set(i, mbox);
     else return undefined;
   }
-  return entries;
+  return { keys, emls, mboxes };
 }
 
 function password(io: Io): string {
@@ -143,7 +162,11 @@ async function putMail(repo: Repository, dir: string, io: Io, json: boolean): Pr
     throw new UsageError(`cannot read ${dir}: ${(error as Error).message}`);
   });
   const before = repo.core.backend.written();
-  const entries: Record<string, { eml: string } | { mbox: string[] }> = {};
+  // Each stored file's key and its id (eml) or ids (mbox), in the order stored; made into the
+  // snapshot's sorted object once, at the end (an object per file and a keyed object besides,
+  // then its sorted copy, were ≈ 1–2 MB more of the main thread's heap, by their sizes).
+  const keys: string[] = [];
+  const stored: Array<string | string[]> = [];
   const roots = new Set<string>();
   let messages = 0;
   let bytesIn = 0;
@@ -163,7 +186,11 @@ async function putMail(repo: Repository, dir: string, io: Io, json: boolean): Pr
   const emls = files.filter((file) => !/\.mbox$/i.test(file));
   const batches: string[][] = [];
   for (let i = 0; i < emls.length; i += 32) batches.push(emls.slice(i, i + 32));
-  await forEachLimited(batches, 8, async (batch) => {
+  // Two batches per thread: a batch's files stay read (kept on its thread) until its seal task,
+  // which queues behind the reads posted to that thread before it; with 8 in flight on two
+  // threads the peak was ≈ 10 MiB higher and no faster (docs/benchmarks.md, round five).
+  const inFlight = Math.max(2, Math.min(8, 2 * repo.core.pool.size));
+  await forEachLimited(batches, inFlight, async (batch) => {
     const results = await repo.putMailFiles(batch);
     results.forEach((result, i) => {
       const key = keyOf(batch[i]!);
@@ -172,7 +199,8 @@ async function putMail(repo: Repository, dir: string, io: Io, json: boolean): Pr
         return;
       }
       bytesIn += result.size;
-      entries[key] = { eml: result.id };
+      keys.push(key);
+      stored.push(result.id);
       roots.add(result.id);
       messages++;
     });
@@ -191,13 +219,19 @@ async function putMail(repo: Repository, dir: string, io: Io, json: boolean): Pr
     }
     bytesIn += data.length;
     const ids = await Promise.all(splitMbox(data).map((message) => repo.putMail(message)));
-    entries[key] = { mbox: ids };
+    keys.push(key);
+    stored.push(ids);
     for (const id of ids) roots.add(id);
     messages += ids.length;
     bar.update(++done, files.length);
   }
   bar.end();
-  const sorted = Object.fromEntries(Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const sorted: Record<string, { eml: string } | { mbox: string[] }> = {};
+  const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : 1));
+  for (const i of order) {
+    const id = stored[i]!;
+    sorted[keys[i]!] = typeof id === 'string' ? { eml: id } : { mbox: id };
+  }
   const snapshot = await repo.writeSnapshot({ kind: 'put-mail', roots: [...roots], data: { files: sorted } });
   const result = {
     snapshot: snapshot.id,
@@ -259,7 +293,7 @@ export function restoreBatches<T>(entries: readonly T[]): T[][] {
 async function mailEntries(
   repo: Repository,
   snapshotId: string | undefined,
-): Promise<{ chosen: string; entries: Array<[string, MailEntry]> }> {
+): Promise<{ chosen: string; entries: MailFiles }> {
   const ids = await repo.listSnapshotIds();
   const chosen = snapshotId ?? ids.at(-1);
   if (!chosen) throw new UsageError('the repository has no snapshot to restore');
@@ -290,12 +324,14 @@ async function restoreMail(
   // a few hundred files queued when this thread is slow to plan the next batch (a loaded
   // machine); larger batches raised the peak memory (≈ +30 MiB at 1,024) for no less CPU. The
   // first ones are smaller (restoreBatches), so that the workers start sooner.
-  const batches = restoreBatches(entries);
+  const count = entries.keys.length;
+  const batches = restoreBatches(Array.from({ length: count }, (_, i) => i));
   await forEachLimited(batches, RESTORE_BATCHES_IN_FLIGHT, async (batch) => {
     const items: Array<{ key: string; target: string; ids: string[] }> = [];
-    for (const [key, entry] of batch) {
+    for (const i of batch) {
+      const key = entries.keys[i]!;
       try {
-        items.push({ key, target: safeTarget(root, key), ids: 'eml' in entry ? [entry.eml] : entry.mbox });
+        items.push({ key, target: safeTarget(root, key), ids: mailIds(entries, i) });
       } catch (error) {
         failures++;
         io.stderr(
@@ -317,12 +353,12 @@ async function restoreMail(
       }
     });
     done += batch.length;
-    bar.update(done, entries.length);
+    bar.update(done, count);
   });
   bar.end();
   const result = {
     snapshot: chosen,
-    files: entries.length - failures,
+    files: count - failures,
     messages,
     bytes,
     failed: failures,
@@ -331,7 +367,7 @@ async function restoreMail(
   if (json) io.stdout(`${JSON.stringify(result)}\n`);
   else io.stdout(`restored ${result.files} files (${messages} messages, ${bytes} bytes) from ${chosen} to ${root}\n`);
   if (failures === 0) return EXIT_OK;
-  return failures === entries.length ? EXIT_FAILED : EXIT_PARTIAL;
+  return failures === count ? EXIT_FAILED : EXIT_PARTIAL;
 }
 
 async function snapshotRoots(repo: Repository): Promise<string[]> {

@@ -8,6 +8,7 @@ import type { Backend } from './backend.ts';
 import { open, seal } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
 import { releaseBuffer } from './release.ts';
+import { jsonPieces, putSealed } from './sealed-json.ts';
 
 /** A plain JSON object's fields, or undefined for anything else (null, arrays, scalars). */
 export function fieldsOf(value: unknown): Record<string, unknown> | undefined {
@@ -189,12 +190,20 @@ export function newSnapshotId(now: Date): string {
 // A snapshot's plaintext (MiBs for a large put-mail) is freed as soon as it is sealed or parsed,
 // not at the next collection: it came at a backup's end, when its peak memory is (release.ts).
 export function encodeSnapshot(dataKey: Uint8Array, snapshot: Snapshot): Buffer {
-  const plaintext = Buffer.from(JSON.stringify(snapshot));
+  const pieces = jsonPieces(snapshot);
   try {
-    return seal(dataKey, plaintext, SNAPSHOT_AAD);
+    return seal(dataKey, pieces, SNAPSHOT_AAD);
   } finally {
-    releaseBuffer(plaintext);
+    for (const piece of pieces) releaseBuffer(piece);
   }
+}
+
+/**
+ * Stores a snapshot under `name`: the same bytes as encodeSnapshot's, made, sealed and written
+ * in pieces (sealed-json.ts), with no whole JSON string, plaintext or sealed copy in memory.
+ */
+export function putSnapshot(backend: Backend, name: string, dataKey: Uint8Array, snapshot: Snapshot): Promise<void> {
+  return putSealed(backend, name, dataKey, jsonPieces(snapshot), SNAPSHOT_AAD);
 }
 
 export function decodeSnapshot(dataKey: Uint8Array, name: string, sealed: Buffer): Snapshot {

@@ -2,7 +2,7 @@
 // the roots gc keeps alive and carry the caller's data (the server's backup-run manifest, §6.2).
 import type { Backend } from './backend.ts';
 import { RepositoryError } from './errors.ts';
-import { decodeSnapshot, encodeSnapshot, newSnapshotId, type Snapshot } from './repository-config.ts';
+import { decodeSnapshot, newSnapshotId, putSnapshot, type Snapshot } from './repository-config.ts';
 
 const SNAPSHOTS = 'snapshots/';
 
@@ -52,7 +52,7 @@ export class SnapshotStore {
       roots: [...input.roots],
       data: input.data,
     };
-    await this.deps.backend.put(`${SNAPSHOTS}${snapshot.id}`, encodeSnapshot(this.deps.dataKey, snapshot));
+    await putSnapshot(this.deps.backend, `${SNAPSHOTS}${snapshot.id}`, this.deps.dataKey, snapshot);
     return snapshot;
   }
 
