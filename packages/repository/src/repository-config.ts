@@ -200,7 +200,8 @@ export function encodeSnapshot(dataKey: Uint8Array, snapshot: Snapshot): Buffer 
 
 /**
  * Stores a snapshot under `name`: the same bytes as encodeSnapshot's, made, sealed and written
- * in pieces (sealed-json.ts), with no whole JSON string, plaintext or sealed copy in memory.
+ * in pieces (sealed-json.ts): the plaintext in 64 KiB pieces, with no whole JSON string and no
+ * whole sealed copy besides it.
  */
 export function putSnapshot(backend: Backend, name: string, dataKey: Uint8Array, snapshot: Snapshot): Promise<void> {
   return putSealed(backend, name, dataKey, jsonPieces(snapshot), SNAPSHOT_AAD);

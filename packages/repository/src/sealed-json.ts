@@ -4,7 +4,9 @@
 // peaks (docs/benchmarks.md, "Memory, round five"). Here the JSON text is made in pieces of
 // ≈ 64 KiB, exactly the bytes JSON.stringify gives, and each piece is encrypted, written and freed
 // in turn where the backend streams objects (`Backend.create`: visible only once committed,
-// whole; a crash leaves a temporary file, as a put's would). The bytes on disk are the same.
+// whole; a crash leaves a temporary file, as a put's would). The bytes on disk are the same. The
+// plaintext is still made whole before the first write (in pieces: no JSON string and no sealed
+// copy besides it); making and writing the pieces in turn would hold ≈ 1 MiB instead.
 import type { Backend } from './backend.ts';
 import { createSealer, seal } from './blob-crypto.ts';
 import { releaseBuffer } from './release.ts';
@@ -46,8 +48,18 @@ function ownBuffer(text: string): Buffer {
   return buffer;
 }
 
+/** `JSON.isRawJSON` where the runtime has it (Node 21+). */
+const isRawJson = (JSON as { isRawJSON?: (value: unknown) => boolean }).isRawJSON ?? (() => false);
+
+/** What JSON.stringify serialises for `value` under `key`: its toJSON(key) if it has one. */
+function viaToJson(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function'
+    ? (value as { toJSON: (key: string) => unknown }).toJSON(key)
+    : value;
+}
+
 function isPlainContainer(value: unknown): value is Record<string, unknown> | unknown[] {
-  if (typeof value !== 'object' || value === null) return false;
+  if (typeof value !== 'object' || value === null || isRawJson(value)) return false;
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
   if (Array.isArray(value)) return Object.getPrototypeOf(value) === Array.prototype;
   const prototype = Object.getPrototypeOf(value);
@@ -74,14 +86,14 @@ export function jsonPieces(value: unknown, pieceChars = PIECE_CHARS): Buffer[] {
       out.add('[');
       for (let i = 0; i < item.length; i++) {
         if (i > 0) out.add(',');
-        write(item[i]);
+        write(viaToJson(item[i], String(i)));
       }
       out.add(']');
     } else {
       out.add('{');
       let first = true;
       for (const key of Object.keys(item)) {
-        const member = item[key];
+        const member = viaToJson(item[key], key);
         if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;
         // A member whose toJSON gives undefined is left out too: JSON.stringify says so.
         const text = isPlainContainer(member) ? undefined : JSON.stringify(member);
