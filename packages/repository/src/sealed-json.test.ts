@@ -44,6 +44,19 @@ function packs(count: number, blobsEach: number): PackRecord[] {
   }));
 }
 
+/** `backend` whose streamed objects go through `wrap`'s writer (to fail a write or a commit). */
+function withWriters(backend: Backend, wrap: (writer: ObjectWriter) => ObjectWriter): Backend {
+  return new Proxy(backend, {
+    get(target, property) {
+      if (property !== 'create') {
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return async (name: string): Promise<ObjectWriter> => wrap(await target.create!(name));
+    },
+  });
+}
+
 describe('JSON in pieces', () => {
   test('the pieces are JSON.stringify’s bytes for any JSON value, whatever the piece size', () => {
     fc.assert(
@@ -191,26 +204,15 @@ describe('sealed objects written in pieces', () => {
   test('nothing is visible before the commit; a failed write aborts and leaves nothing', async () => {
     const seen: string[][] = [];
     let writes = 0;
-    const failing: Backend = new Proxy(backend, {
-      get(target, property) {
-        if (property !== 'create') {
-          const value = Reflect.get(target, property, target);
-          return typeof value === 'function' ? value.bind(target) : value;
-        }
-        return async (name: string): Promise<ObjectWriter> => {
-          const writer = await target.create!(name);
-          return {
-            write: async (parts) => {
-              await writer.write(parts);
-              seen.push(await names('snapshots/'));
-              if (++writes === 2) throw new Error('disk full');
-            },
-            commit: () => writer.commit(),
-            abort: () => writer.abort(),
-          };
-        };
+    const failing = withWriters(backend, (writer) => ({
+      write: async (parts) => {
+        await writer.write(parts);
+        seen.push(await names('snapshots/'));
+        if (++writes === 2) throw new Error('disk full');
       },
-    });
+      commit: () => writer.commit(),
+      abort: () => writer.abort(),
+    }));
     const pieces = jsonPieces(mailData(30_000));
     await assert.rejects(putSealed(failing, 'snapshots/s', keys.dataKey, pieces, AAD), /disk full/);
     assert.deepEqual(seen, [[], []], 'not visible while being written');
@@ -220,24 +222,13 @@ describe('sealed objects written in pieces', () => {
   });
 
   test('a commit that fails aborts the object: nothing visible, no temporary file', async () => {
-    const failing: Backend = new Proxy(backend, {
-      get(target, property) {
-        if (property !== 'create') {
-          const value = Reflect.get(target, property, target);
-          return typeof value === 'function' ? value.bind(target) : value;
-        }
-        return async (name: string): Promise<ObjectWriter> => {
-          const writer = await target.create!(name);
-          return {
-            write: (parts) => writer.write(parts),
-            commit: async () => {
-              throw new Error('rename refused');
-            },
-            abort: () => writer.abort(),
-          };
-        };
+    const failing = withWriters(backend, (writer) => ({
+      write: (parts) => writer.write(parts),
+      commit: async () => {
+        throw new Error('rename refused');
       },
-    });
+      abort: () => writer.abort(),
+    }));
     await assert.rejects(
       putSealed(failing, 'snapshots/s', keys.dataKey, jsonPieces(mailData(3_000)), AAD),
       /rename refused/,
