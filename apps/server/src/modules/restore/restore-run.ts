@@ -29,11 +29,14 @@ import {
   markRunning,
   nextItems,
   openPhases,
+  type PlannedItem,
   planItems,
+  planLastItems,
   type Restore,
   type RestoreCounts,
   type RestoreSelection,
   type RestoreStatus,
+  recordOutcomes,
   setItemState,
   setItemStates,
   storeCounts,
@@ -108,8 +111,8 @@ export async function runRestore(
     let planned: Plan | undefined;
     if (!restore.planned) planned = await plan(ctx, restore, writer);
     // Stored whether or not anyone listens here: a job's restore is watched through its row. A
-    // plan made now is recorded complete by the same statement.
-    const counts0 = await storeCounts(ctx.db, restore, planned ? { planned: true } : {});
+    // plan made now is recorded complete by the same statement, which writes its last items.
+    const counts0 = planned ? await planLastItems(ctx.db, restore, planned.last) : await storeCounts(ctx.db, restore);
     options.onProgress?.(counts0);
     const worked = await work(ctx, restore, writer, repository, options, planned);
     const counts = worked ?? (await countItems(ctx.db, restore.id));
@@ -182,12 +185,17 @@ async function finish(
 interface Plan {
   phases: number[];
   items: Map<number, WorkItem[]> | undefined;
+  /** The last batch of planned items, not written yet: the statement that records the plan complete writes it. */
+  last: PlannedItem[];
 }
 
 /** Plans of up to this many version rows keep their items for the first pages (a few hundred KB at most). */
 const PLAN_ITEMS_KEPT = 1000;
 
-/** Writes the restore's items; returns their phases, in order, and (small plans) the items. */
+/**
+ * Writes the restore's items but the last batch (returned, for planLastItems); returns their
+ * phases, in order, and (small plans) the items.
+ */
 async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: ServiceWriter): Promise<Plan> {
   const selection = restore.selection as RestoreSelection;
   const prefilter = selectionPrefilter(restore.service, selection);
@@ -210,7 +218,11 @@ async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: Servi
   }
   const byPhase = new Map<number, Map<string, WorkItem>>();
   const keptKeys = new Set<string>();
+  // Each batch is written when the next one comes: the last is written with the plan's end.
+  let last: PlannedItem[] = [];
   for await (const items of writer.plan(keeping(), selection)) {
+    await planItems(ctx.db, restore, last);
+    last = items;
     for (const item of items) {
       phases.add(item.phase);
       const version = rows?.get(versionKey(item.itemKey, item.version));
@@ -234,7 +246,6 @@ async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: Servi
         metadata: version.metadata,
       });
     }
-    await planItems(ctx.db, restore, items);
   }
   const items = rows
     ? new Map(
@@ -244,7 +255,7 @@ async function plan(ctx: Pick<AppContext, 'db'>, restore: Restore, writer: Servi
         ]),
       )
     : undefined;
-  return { phases: [...phases].sort((a, b) => a - b), items };
+  return { phases: [...phases].sort((a, b) => a - b), items, last };
 }
 
 /** A page of items to restore, and where the page after it starts (none after the last phase's last page). */
@@ -307,11 +318,11 @@ async function work(
       if (page.items.length > 0) {
         // Should this page throw, the read-ahead ends first: its listing may still record
         // items (a gone version fails there), and the run's final counts come after it.
-        await restorePage(ctx, restore, writer, page.items, options).catch(async (error: unknown) => {
+        const recorded = await restorePage(ctx, restore, writer, page.items, options).catch(async (error: unknown) => {
           await following.catch(() => {});
           throw error;
         });
-        counts = await storeCounts(ctx.db, restore);
+        counts = recorded ?? (await storeCounts(ctx.db, restore));
         options.onProgress?.(counts);
       } else {
         // Reading it may have recorded items whose version is gone: the counts are stale.
@@ -377,8 +388,10 @@ const isTransient = (error: unknown) => error instanceof GoogleApiError && error
 /**
  * One page of items as a pipeline step: their existence checked together (one search or
  * listing where the writer can), those absent marked `creating` in one UPDATE, created
- * (batched, or `lanes` at once), and every outcome recorded in one UPDATE. An item whose
- * check or creation failed transiently is then done alone, with retries, searching first.
+ * (batched, or `lanes` at once), and every outcome recorded in one UPDATE — with the counts
+ * after them, which it answers. An item whose check or creation failed transiently is then
+ * done alone, with retries, searching first; the counts are then the caller's to store
+ * (undefined).
  */
 async function restorePage(
   ctx: ItemDeps,
@@ -386,7 +399,7 @@ async function restorePage(
   writer: ServiceWriter,
   items: readonly WorkItem[],
   options: RunRestoreOptions,
-): Promise<void> {
+): Promise<RestoreCounts | undefined> {
   const outcomes: ItemState[] = [];
   const alone: WorkItem[] = [];
   const { found, absent } = await checkExisting(writer, items, alone);
@@ -447,8 +460,10 @@ async function restorePage(
       await created(item, outcome);
     });
   }
+  if (alone.length === 0) return recordOutcomes(ctx.db, restore, outcomes, ctx.clock.now());
   await setItemStates(ctx.db, restore, outcomes, ctx.clock.now());
   await forEachLimited(alone, writer.lanes, (item) => restoreItem(ctx, restore, writer, item, options));
+  return undefined;
 }
 
 /**

@@ -4,7 +4,7 @@
 // carries the customer id (tenant isolation).
 
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, desc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, ne, type SQL, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import {
@@ -347,6 +347,45 @@ export async function setItemStates(db: Db, restore: Restore, states: readonly I
     where r.restore_id = ${restore.id} and r.item_key = v.item_key`);
 }
 
+/**
+ * Records a page's outcomes and copies the counts they leave onto the restore row, in ONE
+ * statement (setItemStates, then storeCounts: two per page before). The counts are those after
+ * the outcomes: the rows the UPDATE changed as it returns them, every other item as it was —
+ * what storeCounts run after setItemStates counts.
+ */
+export async function recordOutcomes(
+  db: Db,
+  restore: Restore,
+  states: readonly ItemState[],
+  at: Date,
+): Promise<RestoreCounts> {
+  if (states.length === 0) return storeCounts(db, restore);
+  const rows = states.map(
+    (state) => sql`(${state.itemKey}, ${state.status}, ${state.targetId ?? null}, ${state.reason ?? null})`,
+  );
+  // Every part of the statement sees the items as they were before it: `changed` answers the
+  // updated rows as they are after it.
+  const result = await db.execute(sql`
+    with changed as (
+      update ${restoreItems} as r
+      set status = v.status, target_id = v.target_id, reason = v.reason, updated_at = ${at.toISOString()}::timestamptz
+      from (values ${sql.join(rows, sql`, `)}) as v(item_key, status, target_id, reason)
+      where r.restore_id = ${restore.id} and r.item_key = v.item_key
+      returning r.item_key, r.status
+    ),
+    statuses as (
+      select o.status from ${restoreItems} as o
+      where o.restore_id = ${restore.id} and not exists (select 1 from changed c where c.item_key = o.item_key)
+      union all
+      select status from changed
+    )
+    update ${restores}
+    set (total, restored, skipped, failed) = (${countsOf(sql`statuses`)})
+    where id = ${restore.id}
+    returning total, restored, skipped, failed`);
+  return countsFrom(result, restore);
+}
+
 /** Marks items `creating` in one UPDATE, just before the Google calls that create them. */
 export async function markCreating(db: Db, restore: Restore, itemKeys: readonly string[], at: Date): Promise<void> {
   if (itemKeys.length === 0) return;
@@ -418,15 +457,54 @@ export async function storeCounts(db: Db, restore: Restore, options: { planned?:
   const result = await db.execute(sql`
     update ${restores}
     set (total, restored, skipped, failed) = (
-      select count(*)::int,
+      ${countsOf(sql`${restoreItems} where restore_id = ${restore.id}`)}
+    )${options.planned ? sql`, planned = true` : sql``}
+    where id = ${restore.id}
+    returning total, restored, skipped, failed`);
+  return countsFrom(result, restore);
+}
+
+/**
+ * Writes the plan's last items and records that the plan is complete, with its counts, in ONE
+ * statement (planItems, then storeCounts with `planned`: two before). The items inserted are
+ * all pending: the counts are the items already there (a plan resumed after a crash) plus those
+ * the insert added; an item already planned is not inserted again, as in planItems.
+ */
+export async function planLastItems(db: Db, restore: Restore, items: readonly PlannedItem[]): Promise<RestoreCounts> {
+  if (items.length === 0) return storeCounts(db, restore, { planned: true });
+  const rows = items.map((item) => ({ item_key: item.itemKey, version: item.version, phase: item.phase }));
+  const result = await db.execute(sql`
+    with added as (
+      insert into ${restoreItems} (restore_id, customer_id, item_key, version, phase)
+      select ${restore.id}::uuid, ${restore.customerId}::uuid, i.item_key, i.version, i.phase
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as i(item_key text, version integer, phase integer)
+      on conflict do nothing
+      returning 1
+    )
+    update ${restores}
+    set (total, restored, skipped, failed) = (
+      select (select count(*) from added)::int + count(*)::int,
         (count(*) filter (where status = 'restored'))::int,
         (count(*) filter (where status = 'skipped'))::int,
         (count(*) filter (where status = 'failed'))::int
       from ${restoreItems} where restore_id = ${restore.id}
-    )${options.planned ? sql`, planned = true` : sql``}
+    ), planned = true
     where id = ${restore.id}
     returning total, restored, skipped, failed`);
-  const [row] = (result as unknown as { rows: Array<Omit<RestoreCounts, 'pending'>> }).rows;
+  return countsFrom(result, restore);
+}
+
+/** The counts' SELECT over the item statuses of `from` (a table with its condition, or a CTE). */
+function countsOf(from: SQL): SQL {
+  return sql`select count(*)::int,
+        (count(*) filter (where status = 'restored'))::int,
+        (count(*) filter (where status = 'skipped'))::int,
+        (count(*) filter (where status = 'failed'))::int
+      from ${from}`;
+}
+
+function countsFrom(result: unknown, restore: Restore): RestoreCounts {
+  const [row] = (result as { rows: Array<Omit<RestoreCounts, 'pending'>> }).rows;
   if (!row) throw new Error(`restore ${restore.id} does not exist`);
   const { total, restored, skipped, failed } = row;
   return { total, restored, skipped, failed, pending: total - restored - skipped - failed };
