@@ -1,4 +1,4 @@
-// `npm run bench -- restore [--users N] [--messages M] [--files F] [--quota-messages K] [--quick] [--json]`:
+// `npm run bench -- restore [--users N] [--messages M] [--files F] [--quota-messages K] [--db pglite|postgres] [--quick] [--json]`:
 // restore throughput against backup throughput of the same data in the same run. Part 1,
 // quotas off (emulator and client): every service of N users is backed up, the users are wiped,
 // and everything is restored in place; items per second of each side, their ratio, and the
@@ -6,7 +6,11 @@
 // emulator's Gmail quota scaled down (and the client told the same limit), and the time is
 // compared with the quota floor — 25 units per messages.import — and with the floor of what
 // the restore spends (import + the rfc822msgid: searches that keep it idempotent, 20 Message-IDs
-// to a search), and the calls the emulator refused (429s) are counted.
+// to a search), and the calls the emulator refused (429s) are counted. `--db`: the database
+// (default PGlite, in-process; `postgres` needs TEST_DATABASE_URL, as a deployment runs): with
+// PGlite its WebAssembly is compiled to its faster tier by V8's background threads while the
+// first phases run, and that CPU lands in whichever phase makes its code hot first (a small
+// Calendar restore, docs/benchmarks.md "Small restores, round four").
 // Results go to docs/benchmarks.md (## restore).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '@safehold/emulator';
 import { createGoogleClient, type GoogleClient } from '@safehold/google';
+import pg from 'pg';
 import {
   type BackupService,
   type BackupSubject,
@@ -34,6 +39,7 @@ const { values, report } = benchCommandLine(
     files: { type: 'string', default: '60' },
     'quota-messages': { type: 'string', default: '40' },
     'quota-scale': { type: 'string', default: '0.1' },
+    db: { type: 'string', default: 'pglite' },
   },
   { users: '2', messages: '50', files: '10', 'quota-messages': '10', 'quota-scale': '0.2' },
 );
@@ -69,10 +75,20 @@ function cpuSecondsSince(before: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 const storage = mkdtempSync(path.join(tmpdir(), 'safehold-bench-restore-'));
-const ctx = await createTestContext('pglite', { env: { SAFEHOLD_STORAGE_URL: storage } });
-/** SQL statements sent to PGlite (the restore's fixed costs are mostly these, on the main thread). */
+if (values.db !== 'pglite' && values.db !== 'postgres') throw new Error(`--db: pglite or postgres, not "${values.db}"`);
+if (values.db === 'postgres' && !process.env.TEST_DATABASE_URL)
+  throw new Error('--db postgres needs TEST_DATABASE_URL');
+const dbKind = values.db;
+const ctx = await createTestContext(dbKind, { env: { SAFEHOLD_STORAGE_URL: storage } });
+/** SQL statements sent to the database (the restore's fixed costs are mostly these, on the main thread). */
 let statements = 0;
-{
+if (dbKind === 'postgres') {
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    statements++;
+    return query.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+} else {
   const pglite = ctx.database.pglite as unknown as Record<'query' | 'exec', (...args: unknown[]) => unknown> | null;
   if (pglite) {
     for (const method of ['query', 'exec'] as const) {
@@ -261,6 +277,7 @@ try {
   );
   report({
     users: subjects.length,
+    database: dbKind,
     restoreToBackup: Object.fromEntries(rows.map((row) => [row.service, row.restoreToBackupThroughput])),
     quotaFloorRatio: quota.timeOverImportFloor,
     quotaSpentFloorRatio: quota.timeOverSpentFloor,
