@@ -1,9 +1,10 @@
-// `npm run bench -- export [--users 4] [--messages 500] [--files 30] [--quick] [--json]`: zip export throughput
+// `npm run bench -- export [--users 4] [--messages 500] [--files 30] [--db pglite|postgres] [--quick] [--json]`: zip export throughput
 // against backup throughput of the same data in the same run. Every service of N users is
 // backed up (emulator quotas off, client quotas unlimited), then each user is exported as a zip
 // (mbox per label + .eml, .ics, .vcf, Drive tree, manifest) through the export job's code with
 // the same concurrency, and every zip is checked with `unzip -t`. Ratio = backup time / export
-// time (> 1: exporting is faster than backing up). Results go to docs/benchmarks.md (## export).
+// time (> 1: exporting is faster than backing up). `--db postgres` (TEST_DATABASE_URL): on
+// PostgreSQL, as a deployment runs (default PGlite, in-process). Results go to docs/benchmarks.md (## export).
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { startTestBackup } from '../apps/server/src/testing/backup.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import { benchCommandLine } from './support/command-line.ts';
+import { benchDatabase } from './support/database.ts';
 
 const { values, report: reportJson } = benchCommandLine(
   'export',
@@ -28,6 +30,7 @@ const { values, report: reportJson } = benchCommandLine(
     users: { type: 'string', default: '4' },
     messages: { type: 'string', default: '500' },
     files: { type: 'string', default: '30' },
+    db: { type: 'string', default: 'pglite' },
   },
   { users: '2', messages: '50', files: '5' },
 );
@@ -53,7 +56,8 @@ const google = createGoogleClient({
   quotas: { limits: { gmail: unlimited, drive: unlimited, calendar: unlimited, people: unlimited } },
 });
 const storage = mkdtempSync(path.join(tmpdir(), 'safehold-bench-export-'));
-const ctx = await createTestContext('pglite', { env: { SAFEHOLD_STORAGE_URL: storage } });
+const dbKind = benchDatabase(values.db);
+const ctx = await createTestContext(dbKind, { env: { SAFEHOLD_STORAGE_URL: storage } });
 
 try {
   const subjects: BackupSubject[] = [];
@@ -119,7 +123,7 @@ try {
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`export throughput / backup throughput: ${report.throughputRatio}\n`);
-  reportJson({ ratio: report.throughputRatio, ...report });
+  reportJson({ ratio: report.throughputRatio, database: dbKind, ...report });
 } finally {
   await ctx.close();
   await emulator.stop();

@@ -30,6 +30,7 @@ import { insertCustomer } from '../apps/server/src/modules/tenancy/index.ts';
 import { startTestBackup } from '../apps/server/src/testing/backup.ts';
 import { createTestContext } from '../apps/server/src/testing/context.ts';
 import { benchCommandLine } from './support/command-line.ts';
+import { benchDatabase } from './support/database.ts';
 
 const { values, report } = benchCommandLine(
   'restore',
@@ -75,10 +76,7 @@ function cpuSecondsSince(before: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 const storage = mkdtempSync(path.join(tmpdir(), 'safehold-bench-restore-'));
-if (values.db !== 'pglite' && values.db !== 'postgres') throw new Error(`--db: pglite or postgres, not "${values.db}"`);
-if (values.db === 'postgres' && !process.env.TEST_DATABASE_URL)
-  throw new Error('--db postgres needs TEST_DATABASE_URL');
-const dbKind = values.db;
+const dbKind = benchDatabase(values.db);
 const ctx = await createTestContext(dbKind, { env: { SAFEHOLD_STORAGE_URL: storage } });
 /** SQL statements sent to the database (the restore's fixed costs are mostly these, on the main thread). */
 let statements = 0;
