@@ -5,10 +5,11 @@
 // CSV) listing every item with its path, key, version, size and sha256. Everything is streamed:
 // messages go to their .eml entry and, quoted for mboxrd, to a spool file per label on disk;
 // the manifest is spooled too, so memory stays flat whatever the size of the mailbox.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { Repository } from '@safehold/repository';
 import { csvRecord } from '../../csv.ts';
 import type { Db } from '../../db/database.ts';
@@ -39,7 +40,7 @@ import { driveFileInfo, mailFileName, messageDate } from './item-files.ts';
 import { MboxrdEncoder, mboxFromLine } from './mbox.ts';
 import { renderVcard } from './vcard.ts';
 import { writeAll } from './write-all.ts';
-import { worthCompressing, type ZipArchive, type ZipEntryResult } from './zip-archive.ts';
+import { deflatePiece, storedPiece, worthCompressing, type ZipArchive, type ZipEntryResult } from './zip-archive.ts';
 
 export const exportServices = ['gmail', 'drive', 'calendar', 'contacts'] as const satisfies readonly BackupService[];
 
@@ -180,7 +181,7 @@ const csvHeader = csvRecord(['path', 'service', 'item_key', 'version', 'size', '
  */
 class SpoolFiles {
   private readonly handles = new Map<string, FileHandle>();
-  private readonly buffers = new Map<string, { parts: Buffer[]; bytes: number }>();
+  private readonly buffers = new Map<string, { parts: Array<Buffer | Promise<Buffer>>; bytes: number }>();
   private buffered = 0;
   readonly files = new Map<string, string>();
   private readonly dir: string;
@@ -210,6 +211,24 @@ class SpoolFiles {
     else if (this.buffered >= 16 * 1024 * 1024) for (const name of [...this.buffers.keys()]) await this.flush(name);
   }
 
+  /**
+   * Appends a piece still being made (a deflated message): written in its place once it is
+   * there; `bytes` (what it stands for) counts towards the buffering limits.
+   */
+  async appendPending(key: string, piece: Promise<Buffer>, bytes: number): Promise<void> {
+    if (!this.files.has(key)) this.files.set(key, path.join(this.dir, `spool-${this.next++}`));
+    let buffer = this.buffers.get(key);
+    if (!buffer) {
+      buffer = { parts: [], bytes: 0 };
+      this.buffers.set(key, buffer);
+    }
+    buffer.parts.push(piece);
+    buffer.bytes += bytes;
+    this.buffered += bytes;
+    if (buffer.bytes >= 256 * 1024) await this.flush(key);
+    else if (this.buffered >= 16 * 1024 * 1024) for (const name of [...this.buffers.keys()]) await this.flush(name);
+  }
+
   private async flush(key: string): Promise<void> {
     const buffer = this.buffers.get(key);
     if (!buffer || buffer.bytes === 0) return;
@@ -227,7 +246,7 @@ class SpoolFiles {
       handle = await open(this.files.get(key) as string, 'a', 0o600);
     }
     this.handles.set(key, handle);
-    await writeAll(handle, buffer.parts);
+    await writeAll(handle, await Promise.all(buffer.parts));
   }
 
   /** Writes out everything buffered and closes the files (they can be read after this). */
@@ -329,18 +348,44 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
   for (const entry of plan.sources) {
     options.signal?.throwIfAborted();
     if (entry.service === 'gmail') {
-      const mailboxes = new Map<string, string>();
+      // Each label's mbox is spooled deflated, as pieces that concatenate into its deflate
+      // stream; its size, CRC-32 and sha256 are counted here as its bytes pass.
+      const mailboxes = new Map<string, { key: string; size: number; crc: number; hash: Hash }>();
       for await (const { item: version, loaded } of readAhead(versions(entry), (batch) =>
         readVersionsBytes(repository, batch),
       )) {
         options.signal?.throwIfAborted();
         const labels = mboxLabels(version);
         const fromLine = mboxFromLine(String(version.metadata.from ?? ''), messageDate(version) ?? new Date(0));
-        for (const label of labels) if (!mailboxes.has(label)) mailboxes.set(label, `mbox:${label}`);
+        for (const label of labels) {
+          if (!mailboxes.has(label))
+            mailboxes.set(label, { key: `mbox:${label}`, size: 0, crc: 0, hash: createHash('sha256') });
+        }
         const encoder = new MboxrdEncoder();
-        /** The message quoted into each of its labels' mboxes as it passes. */
-        const toMailboxes = async (parts: Buffer[]) => {
-          for (const label of labels) await spool.append(`mbox:${label}`, ...parts);
+        /**
+         * The message quoted into each of its labels' mboxes as it passes: `piece` is these
+         * bytes deflated (the message's own when quoting left it as it was), or they are
+         * deflated here (a few bytes stored as they are).
+         */
+        const toMailboxes = async (parts: Buffer[], piece?: Promise<Buffer>) => {
+          const bytes = parts.reduce((sum, part) => sum + part.length, 0);
+          if (bytes === 0) return;
+          let deflated = piece;
+          if (!deflated) {
+            const data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+            deflated = data.length <= 256 ? Promise.resolve(storedPiece(data)) : deflatePiece(data);
+          }
+          // Awaited when the spool writes it; until then a failure must not count as unhandled.
+          deflated.catch(() => {});
+          for (const label of labels) {
+            const mailbox = mailboxes.get(label) as { key: string; size: number; crc: number; hash: Hash };
+            for (const part of parts) {
+              mailbox.crc = crc32(part, mailbox.crc);
+              mailbox.hash.update(part);
+            }
+            mailbox.size += bytes;
+            await spool.appendPending(mailbox.key, deflated, bytes);
+          }
         };
         await toMailboxes([Buffer.from(fromLine)]);
         async function* tee(): AsyncGenerator<Buffer> {
@@ -350,13 +395,23 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
           }
         }
         let content: Buffer | AsyncIterable<Buffer>;
+        /** The message deflated once, for its .eml and its mboxes alike. */
+        let piece: Promise<Buffer> | undefined;
         if (loaded) {
-          await toMailboxes(encoder.pushParts(loaded));
+          const parts = encoder.pushParts(loaded);
+          if (parts.length === 1 && parts[0]?.length === loaded.length && loaded.length > 0) {
+            piece = deflatePiece(loaded);
+            piece.catch(() => {});
+          }
+          await toMailboxes(parts, piece);
           content = loaded;
         } else content = tee();
         // Unique without bookkeeping: the message id is part of the name.
         const zipPath = `mail/messages/${mailFileName(version)}`;
-        const result = await archive.add(zipPath, content, { mtime: messageDate(version) ?? entry.point.at });
+        const result = await archive.add(zipPath, content, {
+          mtime: messageDate(version) ?? entry.point.at,
+          ...(piece ? { deflated: piece } : {}),
+        });
         await toMailboxes([encoder.end()]);
         await record({
           path: zipPath,
@@ -369,12 +424,15 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
         itemDone(result.size);
       }
       await spool.closeAll();
-      for (const [label, key] of [...mailboxes].sort(([a], [b]) => a.localeCompare(b))) {
-        const file = spool.files.get(key) as string;
+      for (const [label, mailbox] of [...mailboxes].sort(([a], [b]) => a.localeCompare(b))) {
+        const file = spool.files.get(mailbox.key) as string;
         // Nested labels ("Clients/Acme") become folders: mail/mbox/Clients/Acme.mbox.
         const segments = label.split('/').map(safeSegment);
         const zipPath = paths.take(['mail', 'mbox', ...segments.slice(0, -1), `${segments.at(-1)}.mbox`]);
-        const result = await archive.add(zipPath, createReadStream(file, { highWaterMark: 1024 * 1024 }), {
+        const result = await archive.addDeflated(zipPath, createReadStream(file, { highWaterMark: 1024 * 1024 }), {
+          size: mailbox.size,
+          crc: mailbox.crc,
+          sha256: mailbox.hash.digest('hex'),
           mtime: entry.point.at,
         });
         await record(fileRow(zipPath, 'gmail', result));

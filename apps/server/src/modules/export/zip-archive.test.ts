@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createZipArchive, looksLikeBase64, type ZipArchiveOptions } from './zip-archive.ts';
+import { crc32 } from 'node:zlib';
+import { createZipArchive, deflatePiece, looksLikeBase64, storedPiece, type ZipArchiveOptions } from './zip-archive.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'safehold-zip-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -130,6 +131,65 @@ describe('zip archive', () => {
     const listing = execFileSync('/usr/bin/unzip', ['-v', file], { encoding: 'utf8' });
     assert.match(listing, /Stored.*drive\/random\.bin/);
     assert.match(listing, /Defl:N.*mail\/messages\/text\.eml/);
+  });
+
+  it("writes entries from pieces deflated once: a message's piece in its .eml and, with stored bytes between, in an mbox", async () => {
+    const file = path.join(dir, 'pieces.zip');
+    const small = Buffer.from('Subject: short\r\n\r\nHello.\r\n');
+    const fromLine = Buffer.from('From a@example.com Tue Nov 24 09:05:01 2026\n');
+    // Pieces of every kind: deflated at once (small), on the thread pool (text, base64), stored (over one 64 KiB block).
+    const parts = [
+      fromLine,
+      small,
+      fromLine,
+      text,
+      fromLine,
+      withAttachment,
+      random.subarray(0, 70_000),
+      Buffer.from('\n'),
+    ];
+    const pieces = await Promise.all(
+      parts.map((part) =>
+        part === fromLine || part.length === 70_000 ? Promise.resolve(storedPiece(part)) : deflatePiece(part),
+      ),
+    );
+    const mbox = Buffer.concat(parts);
+    const zip = createZipArchive(file);
+    const eml = await zip.add('mail/messages/short.eml', small, { deflated: deflatePiece(small) });
+    const big = await zip.add('mail/messages/attachment.eml', withAttachment, {
+      deflated: deflatePiece(withAttachment),
+    });
+    const box = await zip.addDeflated('mail/mbox/INBOX.mbox', slowly(pieces), {
+      size: mbox.length,
+      crc: crc32(mbox),
+      sha256: sha256(mbox),
+    });
+    const empty = await zip.addDeflated('mail/mbox/empty.mbox', [], {
+      size: 0,
+      crc: 0,
+      sha256: sha256(Buffer.alloc(0)),
+    });
+    await zip.finish();
+    execFileSync('/usr/bin/unzip', ['-tq', file]);
+    assert.deepEqual(
+      execFileSync('/usr/bin/unzip', ['-p', file, 'mail/mbox/INBOX.mbox'], { maxBuffer: 1 << 26 }),
+      mbox,
+    );
+    assert.deepEqual(
+      readWithPython(file).map(({ name, size, sha256 }) => ({ name, size, sha256 })),
+      [
+        { name: 'mail/messages/short.eml', size: small.length, sha256: sha256(small) },
+        { name: 'mail/messages/attachment.eml', size: withAttachment.length, sha256: sha256(withAttachment) },
+        { name: 'mail/mbox/INBOX.mbox', size: mbox.length, sha256: sha256(mbox) },
+        { name: 'mail/mbox/empty.mbox', size: 0, sha256: sha256(Buffer.alloc(0)) },
+      ],
+    );
+    assert.deepEqual(
+      [eml, big, box, empty].map(({ size, sha256 }) => ({ size, sha256 })),
+      [small, withAttachment, mbox, Buffer.alloc(0)].map((data) => ({ size: data.length, sha256: sha256(data) })),
+    );
+    const listing = execFileSync('/usr/bin/unzip', ['-v', file], { encoding: 'utf8' });
+    assert.match(listing, /Defl:N.*mail\/messages\/attachment\.eml/);
   });
 
   it('tells base64 through and through (an attachment) from text and short content', () => {
