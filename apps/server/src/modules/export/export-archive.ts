@@ -176,8 +176,9 @@ const csvHeader = csvRecord(['path', 'service', 'item_key', 'version', 'size', '
 /**
  * Appends to spool files: buffered per file (flushed at 256 KiB, or all at once past 16 MiB
  * buffered) and written through a bounded set of open handles, since a mailbox can have
- * thousands of labels and a message is appended to each of its labels' files. Bytes are kept
- * as handed in, not copied: a message's bytes go to each of its labels' buffers as views.
+ * thousands of labels and a message is appended to each of its labels' files. Pieces are kept
+ * as handed in, not copied: a message's deflated piece goes to each of its labels' buffers
+ * (deflatePiece gives it memory of its own size, so a spooled piece holds no larger block).
  */
 class SpoolFiles {
   private readonly handles = new Map<string, FileHandle>();

@@ -91,6 +91,16 @@ function readWithPython(file: string): Array<{ name: string; size: number; sha25
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 describe('zip archive', () => {
+  it('a deflated piece owns memory of its own size (a spooled piece keeps no larger block alive)', async () => {
+    for (const size of [0, 1, 651, 16 * 1024 - 1, 16 * 1024, 100 * 1024]) {
+      const piece = await deflatePiece(Buffer.from('Subject: a\r\n\r\n'.repeat(1 + size / 16)).subarray(0, size));
+      assert.ok(
+        piece.buffer.byteLength <= 2 * Math.max(piece.length, 1),
+        `${size}: ${piece.length} of ${piece.buffer.byteLength}`,
+      );
+    }
+  });
+
   it('writes buffered and streamed, deflated and stored entries that unzip and Python read back byte for byte', async () => {
     const file = path.join(dir, 'plain.zip');
     const { results, size } = await addAll(
