@@ -45,7 +45,11 @@ export interface ZipArchive {
     options?: {
       compress?: boolean;
       mtime?: Date;
-      /** With a buffer: its deflatePiece, already on its way (not deflated again). */
+      /**
+       * With a buffer: its deflatePiece, already on its way (not deflated again). It decides
+       * the entry's compression: given, the entry is deflated (or stored when that is smaller)
+       * whatever `compress` says.
+       */
       deflated?: Promise<Buffer>;
     },
   ): Promise<ZipEntryResult>;
