@@ -60,6 +60,9 @@ function nextNonce(): Buffer {
   return nonce;
 }
 
+/** A blob id as text: 64 lower-case hex digits (what every reader of ids checks against). */
+export const BLOB_ID = /^[0-9a-f]{64}$/;
+
 export function blobId(idKey: Uint8Array, plaintext: Uint8Array): Buffer {
   return createHmac('sha256', keyObject(idKey)).update(plaintext).digest();
 }

@@ -4,7 +4,7 @@
 // questions the engine asks of any index (which copy to use, what is stored) are here too.
 import { randomBytes } from 'node:crypto';
 import type { Backend } from './backend.ts';
-import { open, seal } from './blob-crypto.ts';
+import { BLOB_ID, open, seal } from './blob-crypto.ts';
 import type { PackEntry, PackRecord } from './pack.ts';
 import { type BlobLocation, PackTable } from './pack-table.ts';
 import { releaseBuffer } from './release.ts';
@@ -150,8 +150,6 @@ function indexPacks(value: unknown): Array<{ name: string; size: number; blobs: 
   });
   return packs as Array<{ name: string; size: number; blobs: unknown[] }>;
 }
-
-const BLOB_ID = /^[0-9a-f]{64}$/;
 
 function blobEntry(value: unknown, where: string): PackRecord['blobs'][number] {
   if (!Array.isArray(value) || value.length !== 5) throw new Error(`${where}: not a blob entry`);

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 // standalone binary (bin/safehold-repo.js) spends that time while scrypt runs on libuv's pool
 // instead of before it (docs/benchmarks.md, "Restore start-up, round four").
 import { backendFromUrl } from './backend-url.ts';
+import { BLOB_ID } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
 import { deriveKeysAhead } from './keys.ts';
 import type { Repository } from './repository.ts';
@@ -57,8 +58,6 @@ Run "safehold repo <command> --help" for a command's options.`,
   gc: `Usage: safehold repo gc --repo R\n\nKeeps everything any snapshot reaches; condemns the rest and deletes it once no older writer is running.\n\n${COMMON}`,
   'rebuild-index': `Usage: safehold repo rebuild-index --repo R\n\nReads every pack's header and replaces the index files.\n\n${COMMON}`,
 };
-
-const BLOB_ID = /^[0-9a-f]{64}$/;
 
 /**
  * A put-mail snapshot's files as a restore keeps them: the keys, each `eml` id as 32 bytes in one

@@ -1,7 +1,7 @@
 // Descriptors (docs/repository-format.md §4): the JSON blob that lists the chunks of a split
 // message or a file. Shared by the write path (which makes them), the read path (which follows
 // them) and gc (which marks their chunks live).
-import { blobId } from './blob-crypto.ts';
+import { BLOB_ID, blobId } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
 
 export interface Descriptor {
@@ -10,8 +10,6 @@ export interface Descriptor {
   size: number;
   chunks: string[];
 }
-
-const BLOB_ID = /^[0-9a-f]{64}$/;
 
 /** A version 1 descriptor (checked by hand: no zod on a restore's path), or RepositoryError('damaged'). */
 export function parseDescriptor(plaintext: Uint8Array): Descriptor {

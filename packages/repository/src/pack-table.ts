@@ -4,6 +4,8 @@
 // id ≈ 88 bytes, the pack entry, its location and the map's list ≈ 170 more); here a blob is
 // 32 bytes of id and 33 of columns (docs/benchmarks.md, "Memory, round four"). Ids are hex
 // strings at the edges (lookup's arguments, the records given back), as everywhere else.
+
+import { BLOB_ID } from './blob-crypto.ts';
 import type { BlobType, PackEntry, PackRecord } from './pack.ts';
 
 export interface BlobLocation {
@@ -17,7 +19,6 @@ export interface BlobLocation {
 const ID_BYTES = 32;
 const ID_WORDS = ID_BYTES / 4;
 const EMPTY = -1;
-const BLOB_ID = /^[0-9a-f]{64}$/;
 
 /** Columns of `rows` blobs, grown by doubling. */
 class BlobColumns {

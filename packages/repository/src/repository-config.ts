@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Backend } from './backend.ts';
-import { open, seal } from './blob-crypto.ts';
+import { BLOB_ID, open, seal } from './blob-crypto.ts';
 import { RepositoryError } from './errors.ts';
 import { releaseBuffer } from './release.ts';
 import { jsonPieces, putSealed } from './sealed-json.ts';
@@ -154,7 +154,6 @@ export async function readPlans(backend: Backend, dataKey: Uint8Array): Promise<
 }
 
 const SNAPSHOT_AAD = Buffer.from('safehold-snapshot-v1');
-const BLOB_ID = /^[0-9a-f]{64}$/;
 export interface Snapshot {
   v: 1;
   id: string;
