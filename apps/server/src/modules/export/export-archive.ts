@@ -256,6 +256,15 @@ class SpoolFiles {
     for (const handle of this.handles.values()) await handle.close();
     this.handles.clear();
   }
+
+  /** Closes the open files without writing what is still buffered (the export failed). */
+  async discard(): Promise<void> {
+    this.buffers.clear();
+    this.buffered = 0;
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.allSettled(handles.map((handle) => handle.close()));
+  }
 }
 
 /** Items up to this size are read ahead whole (in batches); larger ones are streamed at their turn. */
@@ -318,10 +327,21 @@ export function mboxLabels(version: ItemVersion): string[] {
 }
 
 export async function buildExport(options: BuildExportOptions): Promise<{ rows: number; bytes: number }> {
-  const { db, repository, archive, plan } = options;
   await mkdir(options.workDir, { recursive: true, mode: 0o700 });
-  const paths = new UniquePaths();
   const spool = new SpoolFiles(options.workDir);
+  try {
+    return await buildWithSpool(options, spool);
+  } catch (error) {
+    // The spool's open files are closed here, not left to the garbage collector; the caller
+    // removes the work directory.
+    await spool.discard();
+    throw error;
+  }
+}
+
+async function buildWithSpool(options: BuildExportOptions, spool: SpoolFiles): Promise<{ rows: number; bytes: number }> {
+  const { db, repository, archive, plan } = options;
+  const paths = new UniquePaths();
   const progress: ExportProgress = { itemsDone: 0, itemsTotal: plan.itemsTotal, bytesDone: 0 };
   let rows = 0;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
@@ -25,7 +25,14 @@ import { createIdentityModule } from '../identity/index.ts';
 import { staffUsers } from '../identity/tables.ts';
 import { customers } from '../tenancy/tables.ts';
 import { mboxLabels, planExport } from './export-archive.ts';
-import { createExport, defineExportJobs, deleteExpiredExports, insertExport, runExport } from './exports.ts';
+import {
+  createExport,
+  defineExportJobs,
+  deleteExpiredExports,
+  exportFilePath,
+  insertExport,
+  runExport,
+} from './exports.ts';
 import { exportModule } from './routes.ts';
 import { dataExports } from './tables.ts';
 
@@ -136,6 +143,22 @@ forEachDatabase('export', (kind) => {
     f.emulator.control.deleteFile({ email, id: deletedFile });
     f.ctx.clock.advance(3600_000);
     await backUp();
+    // The other user's mail, with messages large enough to make the export spool to disk.
+    const other = f.users[1] as (typeof f.users)[number];
+    for (let i = 0; i < 3; i++)
+      f.emulator.control.addMessage({
+        email: other.email,
+        subject: `Large ${i}`,
+        body: `${'spool '.repeat(50_000)}\r\n`,
+        labelIds: ['INBOX'],
+      });
+    await startTestBackup(f.ctx, f.customerId, {
+      subjects: [other],
+      services: ['gmail'],
+      trigger: 'on_demand',
+      wait: true,
+      runOptions: { google: f.google },
+    });
     defineExportJobs(f.ctx.jobs, () => f.ctx);
     await f.ctx.jobs.start({ work: true });
     app = await buildApp(f.ctx, { modules: [createIdentityModule(), exportModule] });
@@ -426,6 +449,45 @@ forEachDatabase('export', (kind) => {
     execFileSync('/usr/bin/unzip', ['-tq', path.join(dir, `${row.id}.zip`)]);
   });
 
+  it('closes its spool files when an export fails, not leaving them to the garbage collector', async () => {
+    // The other user's mailbox, backed up in `before` with three 300 KiB messages: they fill the
+    // INBOX mbox's spool buffer, so its file is open when the export stops.
+    const other = f.users[1] as (typeof f.users)[number];
+    const row = await createExport(f.ctx, {
+      customerId: f.customerId,
+      subjectEmail: other.email,
+      services: ['gmail'],
+      requestedBy: 'test',
+    });
+    const workDir = `${exportFilePath(f.ctx, row)}.work`;
+    /** This process's open files inside the export's work directory. */
+    const openSpoolFiles = () =>
+      readdirSync('/proc/self/fd').flatMap((fd) => {
+        try {
+          const target = readlinkSync(path.join('/proc/self/fd', fd));
+          return target.startsWith(workDir) ? [target] : [];
+        } catch {
+          return [];
+        }
+      });
+    const stop = new AbortController();
+    let openWhenStopped: string[] = [];
+    await assert.rejects(
+      runExport(f.ctx, row.id, {
+        signal: stop.signal,
+        onProgress: (progress) => {
+          if (progress.itemsDone !== progress.itemsTotal - 1) return;
+          openWhenStopped = openSpoolFiles();
+          stop.abort(new Error('worker stopping'));
+        },
+      }),
+    );
+    assert.ok(openWhenStopped.length > 0, 'a spool file was open when the export stopped');
+    assert.deepEqual(openSpoolFiles(), [], 'no spool file is left open');
+    const done = await runExport(f.ctx, row.id);
+    assert.equal(done.status, 'success');
+  });
+
   it('paces its progress writes by the injected clock, not the machine clock', async (t) => {
     // Every progress report comes a full interval later by the injected clock, so each one is
     // written; the machine clock (how long the export really takes) must not matter.
@@ -654,13 +716,16 @@ forEachDatabase('export', (kind) => {
     const stored = await f.ctx.db.select().from(dataExports).where(eq(dataExports.customerId, f.customerId));
     assert.equal(all.total, stored.length);
     const ofUser = (await browser.get(`${url}?user=${encodeURIComponent(someoneElse.toUpperCase())}`)).json();
+    const theirsStored = stored.filter((row) => row.subjectEmail === someoneElse);
+    assert.ok(theirsStored.length >= 1);
+    assert.equal(ofUser.exports[0].id, theirs.id, 'newest first');
     assert.deepEqual(
-      ofUser.exports.map((row: { id: string }) => row.id),
-      [theirs.id],
+      ofUser.exports.map((row: { id: string }) => row.id).sort(),
+      theirsStored.map((row) => row.id).sort(),
     );
-    assert.equal(ofUser.total, 1);
+    assert.equal(ofUser.total, theirsStored.length);
     const ofFirst = (await browser.get(`${url}?user=${encodeURIComponent(email)}&limit=200`)).json();
-    assert.equal(ofFirst.total, stored.length - 1);
+    assert.equal(ofFirst.total, stored.length - theirsStored.length);
     assert.ok(ofFirst.exports.every((row: { user: string }) => row.user === email));
     for (const bad of ['user=someone@', 'limit=500', 'status=done']) {
       const response = await browser.get(`${url}?${bad}`);
