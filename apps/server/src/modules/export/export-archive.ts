@@ -339,7 +339,10 @@ export async function buildExport(options: BuildExportOptions): Promise<{ rows: 
   }
 }
 
-async function buildWithSpool(options: BuildExportOptions, spool: SpoolFiles): Promise<{ rows: number; bytes: number }> {
+async function buildWithSpool(
+  options: BuildExportOptions,
+  spool: SpoolFiles,
+): Promise<{ rows: number; bytes: number }> {
   const { db, repository, archive, plan } = options;
   const paths = new UniquePaths();
   const progress: ExportProgress = { itemsDone: 0, itemsTotal: plan.itemsTotal, bytesDone: 0 };
