@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --expose-gc
 // The shebang's settings are read only when the process starts (hence here, not in code; run as
 // `node bin/…` the process works the same with the defaults). docs/benchmarks.md, repository
 // memory rounds two and three:
