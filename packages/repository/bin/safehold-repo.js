@@ -9,8 +9,8 @@
 // restore ≈ 10 % more CPU and both commands their 2× lead on restic; docs/benchmarks.md,
 // "Memory, round three".)
 // --expose-gc: restore-mail collects its start-up's garbage once, after its first batch (cli.ts
-// collectStartGarbage; without the flag nothing happens): ≈ 10 ms of CPU for ≈ 20–25 MiB less
-// peak memory (docs/benchmarks.md, "Memory, round six"). Nothing else calls gc().
+// collectStartGarbage; without the flag nothing happens): ≈ 10 ms of CPU; with that round's other
+// changes ≈ 24 MiB less peak memory (docs/benchmarks.md, "Memory, round six"). Nothing else calls gc().
 // MALLOC_ARENA_MAX=2: glibc gives every thread that allocates (the repository's workers, libuv's
 // pool) its own malloc arena, and an arena keeps what was freed in it; two arenas ≈ 5–20 MiB less
 // peak memory, no measurable CPU. Other C libraries ignore it.

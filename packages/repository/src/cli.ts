@@ -273,8 +273,9 @@ export function safeTarget(root: string, key: string): string {
  * written: the start-up's garbage (the index file's and the snapshot's parsed JSON, ≈ 15 MB) was
  * moved to the old generation while it was parsed, and V8 would keep it, and grow the heap
  * around it, until the old generation's limit, which a restore may not reach before its end.
- * Collected here it costs ≈ 10 ms of CPU, and the restore's peak memory ≈ 25 MiB less
- * (docs/benchmarks.md, "Memory, round six").
+ * Collected here it costs ≈ 10 ms of CPU; with the restore's own garbage kept small (its tasks as
+ * columns, blob-reader.ts) the peak is ≈ 24 MiB lower, either alone 4–9 MiB (docs/benchmarks.md,
+ * "Memory, round six").
  */
 function collectStartGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
