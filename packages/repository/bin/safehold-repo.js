@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --expose-gc
 // The shebang's settings are read only when the process starts (hence here, not in code; run as
 // `node bin/…` the process works the same with the defaults). docs/benchmarks.md, repository
 // memory rounds two and three:
@@ -8,6 +8,9 @@
 // (Not --heap-growing-percent=50: ≈ 30–40 MiB less peak, but on a quiet machine it cost the
 // restore ≈ 10 % more CPU and both commands their 2× lead on restic; docs/benchmarks.md,
 // "Memory, round three".)
+// --expose-gc: restore-mail collects its start-up's garbage once, after its first batch (cli.ts
+// collectStartGarbage; without the flag nothing happens): ≈ 10 ms of CPU; with that round's other
+// changes ≈ 24 MiB less peak memory (docs/benchmarks.md, "Memory, round six"). Nothing else calls gc().
 // MALLOC_ARENA_MAX=2: glibc gives every thread that allocates (the repository's workers, libuv's
 // pool) its own malloc arena, and an arena keeps what was freed in it; two arenas ≈ 5–20 MiB less
 // peak memory, no measurable CPU. Other C libraries ignore it.

@@ -34,7 +34,11 @@ export interface Backend {
    * Backends without it get whole objects through `put`.
    */
   create?(name: string): Promise<ObjectWriter>;
-  /** Reads an object, or `length` bytes from `offset`. Throws RepositoryError('not-found'). */
+  /**
+   * Reads an object, or `length` bytes from `offset`. Throws RepositoryError('not-found'). The
+   * buffer is the caller's: a reader may free it once decoded (release.ts), as the index and
+   * snapshot readers do (their sealed bytes were garbage held until a full collection).
+   */
   get(name: string, range?: { offset: number; length: number }): Promise<Buffer>;
   /** Lists objects whose name starts with `prefix`. */
   list(prefix: string): AsyncIterable<BackendObject>;

@@ -132,6 +132,32 @@ describe('blob index', () => {
     assert.deepEqual(await packNames(third), [packName(2)]);
   });
 
+  test('loading frees each index file read once it is decoded, damaged ones too', async () => {
+    const writer = createRepositoryIndex(backend, dataKey);
+    await writer.load();
+    await writer.addPacks([pack(1, [1, 2])]);
+    await writer.flush();
+    await writeFile(join(dir, 'index', 'f'.repeat(32)), 'not an index file');
+    const read: Array<{ bytes: Buffer; length: number }> = [];
+    const recording: Backend = {
+      ...backend,
+      get: async (name, range) => {
+        const bytes = await backend.get(name, range);
+        read.push({ bytes, length: bytes.length });
+        return bytes;
+      },
+    };
+    const loaded = createRepositoryIndex(recording, dataKey);
+    await loaded.load();
+    assert.deepEqual(await packNames(loaded), [packName(1)]);
+    assert.equal(loaded.unreadable.length, 1);
+    assert.equal(read.length, 2);
+    for (const { bytes, length } of read) {
+      assert.ok(length > 0);
+      assert.equal((bytes.buffer as ArrayBuffer).detached, true, 'freed');
+    }
+  });
+
   test('a damaged index file is listed as unreadable, not fatal, and replaceAll removes it', async () => {
     const index = createRepositoryIndex(backend, dataKey);
     await index.addPacks([pack(1, [1])]);

@@ -219,7 +219,12 @@ export function encodeIndexFile(dataKey: Uint8Array, packs: readonly PackRecord[
 }
 
 export function decodeIndexFile(dataKey: Uint8Array, name: string, sealed: Buffer): PackRecord[] {
-  const packs = indexPacks(JSON.parse(open(dataKey, sealed, INDEX_AAD, `index ${name}`).toString()));
+  const plaintext = open(dataKey, sealed, INDEX_AAD, `index ${name}`);
+  const text = plaintext.toString();
+  // Freed now, not at the next full collection: a restore's start-up held the index file's
+  // plaintext for its first second (docs/benchmarks.md, "Memory, round six").
+  releaseBuffer(plaintext);
+  const packs = indexPacks(JSON.parse(text));
   return packs.map((pack) => ({
     name: pack.name,
     size: pack.size,
@@ -302,13 +307,16 @@ export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): Re
         if (knownFiles.has(object.name)) continue;
         knownFiles.add(object.name);
         let packs: PackRecord[];
+        const sealed = await backend.get(object.name);
         try {
-          packs = decodeIndexFile(dataKey, object.name, await backend.get(object.name));
+          packs = decodeIndexFile(dataKey, object.name, sealed);
         } catch (error) {
           // A damaged index file must not make the repository unusable: its packs are still
           // self-describing, and rebuild-index (which deletes this file) restores them.
           unreadable.push(`${object.name}: ${(error as Error).message}`);
           continue;
+        } finally {
+          releaseBuffer(sealed);
         }
         for (const pack of packs) table.add(pack);
       }

@@ -3,6 +3,7 @@
 // condemned copies stay readable, and restoreToFiles gives the same files on a local backend
 // (worker threads read the packs) as on one without local files.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import type { Backend } from './backend.ts';
 import { createFilesystemBackend } from './backend-filesystem.ts';
 import { type BlobIndex, createMemoryIndex } from './blob-index.ts';
-import { BlobReader } from './blob-reader.ts';
+import { BlobReader, restoreColumns } from './blob-reader.ts';
 import { BlobWriter } from './blob-writer.ts';
 import { parseDescriptor } from './descriptor.ts';
 import { generateKeys, type RepositoryKeys } from './keys.ts';
@@ -108,6 +109,45 @@ describe('read path (BlobReader)', () => {
     await assert.rejects(reader().readBlobs([id]), { code: 'damaged', message: new RegExp(`blob ${id}`) });
   });
 
+  test('blobs read with one range around a large unwanted one come back whole, and that range is freed', async () => {
+    const a = await writer.putObject({ n: 'a' });
+    const between = await writer.putObject({ filler: randomBytes(40_000).toString('base64') });
+    const c = await writer.putObject({ n: 'c' });
+    await writer.flush();
+    const found = await index.lookup([a, between, c]);
+    const [la, lb, lc] = [a, between, c].map((id) => found.get(id)![0]!);
+    assert.ok(la!.pack === lc!.pack && lb!.pack === la!.pack, 'the three blobs share a pack');
+    assert.ok(lb!.length > 20_000 && lb!.offset > la!.offset && lc!.offset > lb!.offset, 'the large one lies between');
+    const ranges: Array<{ bytes: Buffer; length: number }> = [];
+    const recording: Backend = {
+      ...remoteLike(backend),
+      get: async (name, range) => {
+        const bytes = await backend.get(name, range);
+        ranges.push({ bytes, length: bytes.length });
+        return bytes;
+      },
+    };
+    const blobs = await reader(recording).readBlobs([a, c]);
+    assert.deepEqual(
+      blobs.map((blob) => JSON.parse(blob.data.toString())),
+      [{ n: 'a' }, { n: 'c' }],
+    );
+    assert.equal(ranges.length, 1, 'one read for both');
+    assert.ok(ranges[0]!.length > lb!.length, 'the read spans the unwanted blob');
+    assert.equal(
+      (ranges[0]!.bytes.buffer as ArrayBuffer).detached,
+      true,
+      'the range is freed once its blobs are copied out',
+    );
+    const again = await reader(recording).readBlobs([a, between, c]);
+    assert.equal(again.length, 3);
+    assert.equal(
+      (ranges[1]!.bytes.buffer as ArrayBuffer).detached,
+      false,
+      'a range read for (nearly) all of its bytes is used as it is',
+    );
+  });
+
   test('a blob only in a condemned pack is still read (it exists until the sweep)', async () => {
     const id = await writer.putObject({ condemned: true });
     await writer.flush();
@@ -170,6 +210,26 @@ describe('read path (BlobReader)', () => {
     for (const n of [0, 16, 18, 39]) assert.deepEqual(await readFile(join(out, `${n}.eml`)), message(n));
   });
 
+  test('a restore writes a message shared by several items (read once per thread, cached) into each', async () => {
+    const id = await writer.putMail(message(6));
+    const other = await writer.putMail(message(7));
+    await writer.flush();
+    const out = join(dir, 'shared');
+    const items = [
+      { target: join(out, '1.eml'), ids: [id] },
+      { target: join(out, 'box.mbox'), ids: [id, other, id] },
+      { target: join(out, '2.eml'), ids: [id] },
+    ];
+    const results = await reader().restoreToFiles(items);
+    assert.deepEqual(
+      results.map((result) => result.ok),
+      [true, true, true],
+    );
+    assert.deepEqual(await readFile(join(out, '1.eml')), message(6));
+    assert.deepEqual(await readFile(join(out, '2.eml')), message(6));
+    assert.deepEqual(await readFile(join(out, 'box.mbox')), Buffer.concat([message(6), message(7), message(6)]));
+  });
+
   test('a restore into a directory deleted since an earlier restore on the same threads writes its files', async () => {
     // A thread outlives a restore (a server's workers; a command line's own thread, inline): what
     // it remembers of the directories it made must not outlive the task.
@@ -189,5 +249,50 @@ describe('read path (BlobReader)', () => {
     } finally {
       await inline.close();
     }
+  });
+});
+
+describe('restore task columns (restoreColumns)', () => {
+  const id = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
+  const at = (pack: string, offset: number, length: number) => ({
+    pack,
+    type: BLOB_DATA,
+    offset,
+    length,
+    rawLength: length,
+  });
+
+  test('each part keeps its pack, offset, length, id and how often the task reads it; each pack path once', () => {
+    const locations = new Map([
+      [id(1), at('p1', 10, 100)],
+      [id(2), at('p2', 20, 200)],
+      [id(3), at('p1', 300, 30)],
+    ]);
+    const columns = restoreColumns(
+      [
+        { target: '/out/a.eml', chunks: [id(1), id(2)] },
+        { target: '/out/b.eml', chunks: [id(2)] },
+        { target: '/out/empty.eml', chunks: [] },
+        { target: '/out/c.mbox', chunks: [id(3), id(2)] },
+      ],
+      locations,
+      (path) => `/repo/${path}`,
+    );
+    assert.deepEqual(columns.targets, ['/out/a.eml', '/out/b.eml', '/out/empty.eml', '/out/c.mbox']);
+    assert.deepEqual([...columns.partCounts], [2, 1, 0, 2]);
+    assert.deepEqual(columns.packs, [`/repo/${packPath('p1')}`, `/repo/${packPath('p2')}`]);
+    assert.deepEqual([...columns.partPacks], [0, 1, 1, 0, 1]);
+    assert.deepEqual([...columns.offsets], [10, 20, 20, 300, 20]);
+    assert.deepEqual([...columns.lengths], [100, 200, 200, 30, 200]);
+    assert.equal(Buffer.from(columns.ids).toString('hex'), [1, 2, 2, 3, 2].map(id).join(''));
+    assert.deepEqual([...columns.uses], [1, 3, 3, 1, 3]);
+  });
+
+  test('no items make empty columns', () => {
+    const columns = restoreColumns([], new Map(), (path) => path);
+    assert.deepEqual(columns.targets, []);
+    assert.equal(columns.partCounts.length, 0);
+    assert.equal(columns.ids.length, 0);
+    assert.deepEqual(columns.packs, []);
   });
 });

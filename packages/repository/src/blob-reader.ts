@@ -11,7 +11,9 @@ import { parseDescriptor } from './descriptor.ts';
 import { RepositoryError } from './errors.ts';
 import type { RepositoryKeys } from './keys.ts';
 import { BLOB_DATA, BLOB_DESCRIPTOR, type BlobType, packPath } from './pack.ts';
+import { releaseBuffer } from './release.ts';
 import type { WorkerPool } from './worker-pool.ts';
+import type { RestoreColumns } from './worker-protocol.ts';
 
 const READ_BATCH = 8 * 1024 * 1024;
 // Small data blobs kept decrypted (a mail body read again, a file's shared chunk). 16 MiB: the
@@ -21,7 +23,74 @@ const CACHE_BYTES = 16 * 1024 * 1024;
 const COALESCE_GAP = 64 * 1024;
 const COALESCE_LIMIT = 8 * 1024 * 1024;
 
+/**
+ * `length` bytes of `bytes` from `at`, in a buffer of their own. A range read mostly for the
+ * blobs between the wanted ones (a restore's descriptors lie between message bodies: 40 MB read
+ * for 1 MB of descriptors) is not kept for them: a view posted to a worker copies its whole
+ * buffer, and the range stayed alive until the blobs were opened (docs/benchmarks.md, round six).
+ */
+function copyOut(bytes: Buffer, at: number, length: number): Buffer {
+  // Unpooled, so that it is handed over to the worker rather than copied (readBlobs).
+  const own = Buffer.allocUnsafeSlow(length);
+  bytes.copy(own, 0, at, at + length);
+  return own;
+}
+
 export type RestoreResult = { ok: true; bytes: number } | { ok: false; error: string };
+
+/** A restore planned: results known before it runs, and per task the items' numbers and columns. */
+interface RestorePlan {
+  results: RestoreResult[];
+  indexes: number[][];
+  tasks: RestoreColumns[];
+}
+
+/**
+ * A restore task's items (their chunks' ids in hex, each in `locations`) as columns: the ids as
+ * bytes, each pack path once, and how many times the task reads each chunk (exported for its test).
+ */
+export function restoreColumns(
+  items: ReadonlyArray<{ target: string; chunks: readonly string[] }>,
+  locations: ReadonlyMap<string, BlobLocation>,
+  localPath: (path: string) => string,
+): RestoreColumns {
+  let parts = 0;
+  for (const { chunks } of items) parts += chunks.length;
+  const ids = Buffer.alloc(parts * 32);
+  const columns: RestoreColumns = {
+    targets: items.map(({ target }) => target),
+    partCounts: new Uint32Array(items.length),
+    packs: [],
+    partPacks: new Uint32Array(parts),
+    offsets: new Float64Array(parts),
+    lengths: new Uint32Array(parts),
+    ids,
+    uses: new Uint32Array(parts),
+  };
+  const packNumbers = new Map<string, number>();
+  const uses = new Map<string, number>();
+  let p = 0;
+  items.forEach(({ chunks }, i) => {
+    columns.partCounts[i] = chunks.length;
+    for (const chunk of chunks) {
+      const location = locations.get(chunk)!;
+      let pack = packNumbers.get(location.pack);
+      if (pack === undefined) {
+        pack = columns.packs.push(localPath(packPath(location.pack))) - 1;
+        packNumbers.set(location.pack, pack);
+      }
+      columns.partPacks[p] = pack;
+      columns.offsets[p] = location.offset;
+      columns.lengths[p] = location.length;
+      ids.write(chunk, p * 32, 'hex');
+      uses.set(chunk, (uses.get(chunk) ?? 0) + 1);
+      p++;
+    }
+  });
+  p = 0;
+  for (const { chunks } of items) for (const chunk of chunks) columns.uses[p++] = uses.get(chunk)!;
+  return columns;
+}
 
 /** What the read path uses of an open repository (`RepositoryCore`), and of its writer. */
 export interface BlobReaderDeps {
@@ -139,11 +208,19 @@ export class BlobReader {
           offset: range.offset,
           length: range.end - range.offset,
         });
+        let needed = 0;
+        for (const i of range.members) needed += wanted[i]!.location.length;
+        const copy = needed * 2 < bytes.length;
         for (const i of range.members) {
           const { id, location } = wanted[i]!;
           const at = location.offset - range.offset;
-          fetched[i] = { id, location, sealed: bytes.subarray(at, at + location.length) };
+          fetched[i] = {
+            id,
+            location,
+            sealed: copy ? copyOut(bytes, at, location.length) : bytes.subarray(at, at + location.length),
+          };
         }
+        if (copy) releaseBuffer(bytes);
       }),
     );
     return fetched;
@@ -215,37 +292,77 @@ export class BlobReader {
    * write the files, items in pack order, one task at a time per worker (blob-worker.ts).
    * Elsewhere the bytes pass through this thread.
    */
-  async restoreToFiles(items: Array<{ target: string; ids: string[] }>): Promise<RestoreResult[]> {
+  restoreToFiles(items: Array<{ target: string; ids: string[] }>): Promise<RestoreResult[]> {
     const localPath = this.deps.backend.localPath?.bind(this.deps.backend);
-    if (!localPath) return Promise.all(items.map((item) => this.restoreOne(item)));
-    const rootIds = [...new Set(items.flatMap((item) => item.ids))];
-    const { unflushed } = this.deps;
-    if (rootIds.some((id) => unflushed.isPending(id))) await unflushed.flush();
-    const rootLocations = await usableLocations(this.deps.index, this.deps.condemned, rootIds, true);
-    // A data root is its own content: only descriptors need opening before the chunks are known.
-    const descriptorIds = rootIds.filter((id) => rootLocations.get(id)?.type === BLOB_DESCRIPTOR);
+    if (!localPath) return this.restoreEach(items);
+    // Planned first, then run: while the workers write, only the plan's columns are kept (not
+    // the items, their locations and per-part objects: ≈ 1 KB per file that the planning
+    // thread's old generation collected for the whole restore; docs/benchmarks.md, round six).
+    return this.planRestore(items, localPath).then((plan) => this.runRestore(plan));
+  }
+
+  private restoreEach(items: Array<{ target: string; ids: string[] }>): Promise<RestoreResult[]> {
+    return Promise.all(items.map((item) => this.restoreOne(item)));
+  }
+
+  /** Each root's chunks in order (roots not in the index are left out), and where each chunk is. */
+  private async restoreContents(
+    items: Array<{ target: string; ids: string[] }>,
+  ): Promise<{ contents: Map<string, string[]>; locations: Map<string, BlobLocation> } | undefined> {
+    const { dataRoots, descriptorIds } = await this.restoreRoots(items);
     let descriptors: Array<{ type: BlobType; data: Buffer }>;
     try {
       descriptors = await this.readBlobs(descriptorIds);
     } catch {
-      // One bad root must not fail the others: restore them one by one, each with its error.
-      return Promise.all(items.map((item) => this.restoreOne(item)));
+      return undefined;
     }
     const contents = new Map<string, string[]>();
-    for (const id of rootIds) if (rootLocations.has(id)) contents.set(id, [id]);
+    for (const id of dataRoots) contents.set(id, [id]);
     descriptorIds.forEach((id, i) => {
       contents.set(id, parseDescriptor(descriptors[i]!.data).chunks);
     });
     const chunkIds = [...new Set([...contents.values()].flat())];
-    const locations = await usableLocations(this.deps.index, this.deps.condemned, chunkIds, true);
+    return { contents, locations: await usableLocations(this.deps.index, this.deps.condemned, chunkIds, true) };
+  }
+
+  /**
+   * The items' roots the index knows, as data blobs (their own content) and descriptors (to be
+   * read). Only the ids are kept while the descriptors are read, not the roots' locations: that
+   * read waits for a busy worker, and what the planning thread keeps that long is moved to its
+   * old generation (docs/benchmarks.md, "Memory, round six").
+   */
+  private async restoreRoots(
+    items: Array<{ target: string; ids: string[] }>,
+  ): Promise<{ dataRoots: string[]; descriptorIds: string[] }> {
+    const rootIds = [...new Set(items.flatMap((item) => item.ids))];
+    const { unflushed } = this.deps;
+    if (rootIds.some((id) => unflushed.isPending(id))) await unflushed.flush();
+    const rootLocations = await usableLocations(this.deps.index, this.deps.condemned, rootIds, true);
+    const dataRoots: string[] = [];
+    const descriptorIds: string[] = [];
+    for (const id of rootIds) {
+      const type = rootLocations.get(id)?.type;
+      if (type === BLOB_DESCRIPTOR) descriptorIds.push(id);
+      else if (type !== undefined) dataRoots.push(id);
+    }
+    return { dataRoots, descriptorIds };
+  }
+
+  /**
+   * The restore's tasks, one per worker, items in pack order, as columns (restoreColumns); the
+   * items that cannot be restored have their result already. When a descriptor cannot be read,
+   * every item is restored one by one instead, each with its own error (one bad root must not
+   * fail the others), and the plan has no tasks.
+   */
+  private async planRestore(
+    items: Array<{ target: string; ids: string[] }>,
+    localPath: (path: string) => string,
+  ): Promise<RestorePlan> {
+    const found = await this.restoreContents(items);
+    if (!found) return { results: await this.restoreEach(items), indexes: [], tasks: [] };
+    const { contents, locations } = found;
     const results = new Array<RestoreResult>(items.length);
-    const tasks: Array<{
-      index: number;
-      target: string;
-      order: [string, number];
-      parts: Array<{ path: string; offset: number; length: number; id: string; uses?: number }>;
-    }> = [];
-    const packPaths = new Map<string, string>();
+    const planned: Array<{ index: number; chunks: string[]; pack: string; offset: number }> = [];
     items.forEach((item, index) => {
       const missingRoot = item.ids.find((id) => !contents.has(id));
       const chunks = missingRoot ? [] : item.ids.flatMap((id) => contents.get(id)!);
@@ -255,50 +372,42 @@ export class BlobReader {
         return;
       }
       const first = locations.get(chunks[0] ?? '');
-      const parts = chunks.map((chunk) => {
-        const location = locations.get(chunk)!;
-        let path = packPaths.get(location.pack);
-        if (path === undefined) {
-          path = localPath(packPath(location.pack));
-          packPaths.set(location.pack, path);
-        }
-        return {
-          path,
-          offset: location.offset,
-          length: location.length,
-          id: chunk,
-        };
-      });
-      tasks.push({ index, target: item.target, order: [first?.pack ?? '', first?.offset ?? 0], parts });
+      planned.push({ index, chunks, pack: first?.pack ?? '', offset: first?.offset ?? 0 });
     });
     // Pack order: each worker reads its packs front to back.
-    tasks.sort((a, b) => (a.order[0] < b.order[0] ? -1 : a.order[0] > b.order[0] ? 1 : a.order[1] - b.order[1]));
-    const groups = Math.max(1, Math.min(this.deps.pool.size, tasks.length));
-    const per = Math.ceil(tasks.length / groups);
-    await Promise.all(
-      Array.from({ length: groups }, async (_, g) => {
-        const group = tasks.slice(g * per, (g + 1) * per);
-        if (group.length === 0) return;
-        // Which chunks this worker reads more than once (its cache keeps only those, until the last use).
-        const uses = new Map<string, number>();
-        for (const { parts } of group) for (const { id } of parts) uses.set(id, (uses.get(id) ?? 0) + 1);
-        const { results: done } = await this.deps.pool.run({
-          op: 'restore',
-          dataKey: this.deps.keys.dataKey,
-          idKey: this.deps.keys.idKey,
-          items: group.map(({ target, parts }) => ({
-            target,
-            parts: parts.map((part) => {
-              const count = uses.get(part.id)!;
-              return count > 1 ? { ...part, uses: count } : part;
-            }),
-          })),
-        });
+    planned.sort((a, b) => (a.pack < b.pack ? -1 : a.pack > b.pack ? 1 : a.offset - b.offset));
+    const groups = Math.max(1, Math.min(this.deps.pool.size, planned.length));
+    const per = Math.ceil(planned.length / groups);
+    const plan: RestorePlan = { results, indexes: [], tasks: [] };
+    for (let g = 0; g < groups; g++) {
+      const group = planned.slice(g * per, (g + 1) * per);
+      if (group.length === 0) continue;
+      plan.indexes.push(group.map(({ index }) => index));
+      plan.tasks.push(
+        restoreColumns(
+          group.map(({ index, chunks }) => ({ target: items[index]!.target, chunks })),
+          locations,
+          localPath,
+        ),
+      );
+    }
+    return plan;
+  }
+
+  /** Runs a plan's tasks; a task's objects are not kept once it is handed over. */
+  private async runRestore(plan: RestorePlan): Promise<RestoreResult[]> {
+    const { results, indexes } = plan;
+    const { dataKey, idKey } = this.deps.keys;
+    const runs = plan.tasks.map((columns, g) =>
+      this.deps.pool.run({ op: 'restore', dataKey, idKey, ...columns }).then(({ results: done }) => {
+        const group = indexes[g]!;
         done.forEach((result, i) => {
-          results[group[i]!.index] = result;
+          results[group[i]!] = result;
         });
       }),
     );
+    plan.tasks.length = 0;
+    await Promise.all(runs);
     return results;
   }
 

@@ -102,14 +102,14 @@ export function resetThreadState(): void {
 /** Plaintexts ever handed out from the cache: other items may hold them, so never freed by hand. */
 const everCached = new WeakSet<Buffer>();
 
-function readPart(
-  dataKey: Uint8Array,
-  idKey: Uint8Array,
-  part: { path: string; offset: number; length: number; id: string; uses?: number },
-): Buffer {
-  // Only a part its task reads more than once is looked up and cached (most are read once).
-  const uses = part.uses ?? 1;
-  const key = part.id;
+type RestoreTask = Extract<WorkerTask, { op: 'restore' }>;
+
+/** Part `p` of a restore task: its plaintext, from the cache or read from its pack and opened. */
+function readPart(task: RestoreTask, p: number): Buffer {
+  // Only a part its task reads more than once is looked up and cached (most are read once); the
+  // id in hex (the cache's key) is made for those alone.
+  const uses = task.uses[p]!;
+  const key = uses > 1 ? Buffer.from(task.ids.buffer, task.ids.byteOffset + p * 32, 32).toString('hex') : '';
   const cached = uses > 1 ? plainCache.get(key) : undefined;
   if (cached) {
     if (--cached.uses <= 0) {
@@ -118,10 +118,12 @@ function readPart(
     }
     return cached.data;
   }
-  const sealed = Buffer.allocUnsafe(part.length);
-  const bytesRead = readSync(packFd(part.path), sealed, 0, part.length, part.offset);
-  if (bytesRead !== part.length) throw new RepositoryError('damaged', `${part.path} is shorter than expected`);
-  const plaintext = openBlob(dataKey, idKey, Buffer.from(part.id, 'hex'), sealed);
+  const path = task.packs[task.partPacks[p]!]!;
+  const length = task.lengths[p]!;
+  const sealed = Buffer.allocUnsafe(length);
+  const bytesRead = readSync(packFd(path), sealed, 0, length, task.offsets[p]!);
+  if (bytesRead !== length) throw new RepositoryError('damaged', `${path} is shorter than expected`);
+  const plaintext = openBlob(task.dataKey, task.idKey, task.ids.subarray(p * 32, p * 32 + 32), sealed);
   releaseBuffer(sealed);
   if (uses > 1 && plaintext.length >= 2048 && plaintext.length < PLAIN_CACHE_LIMIT / 8) {
     plainCache.set(key, { data: plaintext, uses: uses - 1 });
@@ -163,22 +165,26 @@ function writeWhole(fd: number, parts: Buffer[], total: number): void {
   }
 }
 
+/** Writes item `i` of a restore task, whose parts are `first` to `first + partCounts[i] - 1`. */
 function restoreItem(
-  task: Extract<WorkerTask, { op: 'restore' }>,
-  item: Extract<WorkerTask, { op: 'restore' }>['items'][number],
+  task: RestoreTask,
+  i: number,
+  first: number,
   madeDirs: Set<string>,
 ): { ok: true; bytes: number } | { ok: false; error: string } {
   try {
-    const dir = dirname(item.target);
+    const target = task.targets[i]!;
+    const dir = dirname(target);
     if (!madeDirs.has(dir)) {
       mkdirSync(dir, { recursive: true });
       madeDirs.add(dir);
     }
     // Every blob opened before the file exists: a damaged item leaves no file behind.
-    const parts = item.parts.map((part) => readPart(task.dataKey, task.idKey, part));
+    const parts: Buffer[] = [];
+    for (let p = first; p < first + task.partCounts[i]!; p++) parts.push(readPart(task, p));
     let bytes = 0;
     for (const part of parts) bytes += part.length;
-    const fd = openSync(item.target, 'w');
+    const fd = openSync(target, 'w');
     try {
       writeWhole(fd, parts, bytes);
     } finally {
@@ -194,15 +200,15 @@ function restoreItem(
 
 let restoreQueue: Promise<void> = Promise.resolve();
 
-async function restore(task: Extract<WorkerTask, { op: 'restore' }>): Promise<WorkerResult> {
-  const results = new Array<{ ok: true; bytes: number } | { ok: false; error: string }>(task.items.length);
+async function restore(task: RestoreTask): Promise<WorkerResult> {
+  const results = new Array<{ ok: true; bytes: number } | { ok: false; error: string }>(task.targets.length);
   // Directories this task has made: per task, not per thread, as a thread may be long-lived (a
   // server's worker, or a command line's main thread: worker-pool.ts `inline`) and a directory
   // made for an earlier restore may have been deleted since.
   const madeDirs = new Set<string>();
-  for (let i = 0; i < task.items.length; i++) {
+  for (let i = 0, first = 0; i < task.targets.length; first += task.partCounts[i]!, i++) {
     if (i > 0 && i % RESTORE_YIELD_EVERY === 0) await yieldToEventLoop();
-    results[i] = restoreItem(task, task.items[i]!, madeDirs);
+    results[i] = restoreItem(task, i, first, madeDirs);
   }
   return { op: 'restore', results };
 }

@@ -158,7 +158,26 @@ describe('safehold repo command line', () => {
     const { stdout } = await run(bin, ['--help'], { env });
     assert.match(stdout, /safehold repo <command>/);
     const shebang = (await readFile(bin, 'utf8')).split('\n')[0]!;
-    assert.match(shebang, /^#!\/usr\/bin\/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2/);
+    assert.match(shebang, /^#!\/usr\/bin\/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --expose-gc$/);
+  });
+
+  test('executed as itself (gc exposed), restore-mail writes every file back byte for byte', async () => {
+    // restore-mail collects the start-up's garbage once when Node exposes gc (the shebang's
+    // --expose-gc): the files must be the same as without it (the in-process round trip).
+    const repo = join(dir, 'repo-shebang');
+    const out = join(dir, 'out-shebang');
+    const env = {
+      ...process.env,
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+      SAFEHOLD_REPO_PASSWORD: 'secret',
+    };
+    await run(bin, ['init', '--repo', repo], { env });
+    await run(bin, ['put-mail', '--repo', repo, mail], { env });
+    const { stdout } = await run(bin, ['restore-mail', '--repo', repo, '--to', out, '--json'], { env });
+    assert.equal(JSON.parse(stdout).failed, 0);
+    const expected = await treeOf(mail);
+    delete expected['notes.txt'];
+    assert.deepEqual(await treeOf(out), expected);
   });
 
   test('the bin script runs as a real process: put-mail --json prints exactly one JSON object', async () => {

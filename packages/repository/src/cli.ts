@@ -267,6 +267,20 @@ export function safeTarget(root: string, key: string): string {
   return target;
 }
 
+/**
+ * One full collection of this thread's heap, when the process exposes `gc` (bin/safehold-repo.js
+ * starts Node with --expose-gc; elsewhere nothing happens). Called once a restore's first batch is
+ * written: the start-up's garbage (the index file's and the snapshot's parsed JSON, ≈ 15 MB) was
+ * moved to the old generation while it was parsed, and V8 would keep it, and grow the heap
+ * around it, until the old generation's limit, which a restore may not reach before its end.
+ * Collected here it costs ≈ 10 ms of CPU; with the restore's own garbage kept small (its tasks as
+ * columns, blob-reader.ts) the peak is ≈ 24 MiB lower, either alone 4–9 MiB (docs/benchmarks.md,
+ * "Memory, round six").
+ */
+function collectStartGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 const RESTORE_BATCH = 256;
 const RESTORE_BATCHES_IN_FLIGHT = 4;
 /** The first batch's size; each next one doubles up to RESTORE_BATCH. */
@@ -325,31 +339,40 @@ async function restoreMail(
   // first ones are smaller (restoreBatches), so that the workers start sooner.
   const count = entries.keys.length;
   const batches = restoreBatches(Array.from({ length: count }, (_, i) => i));
-  await forEachLimited(batches, RESTORE_BATCHES_IN_FLIGHT, async (batch) => {
-    const items: Array<{ key: string; target: string; ids: string[] }> = [];
+  const notRestored = (key: string, error: string): void => {
+    failures++;
+    io.stderr(`${JSON.stringify({ level: 'error', msg: 'file not restored', file: key, error })}\n`);
+  };
+  // A batch's items are made in the call and not kept while it runs (only `planned`, the
+  // numbers of its files): objects alive that long move to the old generation of this thread's
+  // heap, whose size follows them (docs/benchmarks.md, "Memory, round six").
+  const batchItems = (batch: number[], planned: number[]): Array<{ target: string; ids: string[] }> => {
+    const items: Array<{ target: string; ids: string[] }> = [];
     for (const i of batch) {
       const key = entries.keys[i]!;
       try {
-        items.push({ key, target: safeTarget(root, key), ids: mailIds(entries, i) });
+        items.push({ target: safeTarget(root, key), ids: mailIds(entries, i) });
+        planned.push(i);
       } catch (error) {
-        failures++;
-        io.stderr(
-          `${JSON.stringify({ level: 'error', msg: 'file not restored', file: key, error: (error as Error).message })}\n`,
-        );
+        notRestored(key, (error as Error).message);
       }
     }
-    const results = await repo.restoreToFiles(items);
-    results.forEach((result, i) => {
-      const item = items[i]!;
+    return items;
+  };
+  let startCollected = false;
+  await forEachLimited(batches, RESTORE_BATCHES_IN_FLIGHT, async (batch) => {
+    const planned: number[] = [];
+    const results = await repo.restoreToFiles(batchItems(batch, planned));
+    if (!startCollected) {
+      startCollected = true;
+      collectStartGarbage();
+    }
+    results.forEach((result, n) => {
+      const i = planned[n]!;
       if (result.ok) {
         bytes += result.bytes;
-        messages += item.ids.length;
-      } else {
-        failures++;
-        io.stderr(
-          `${JSON.stringify({ level: 'error', msg: 'file not restored', file: item.key, error: result.error })}\n`,
-        );
-      }
+        messages += entries.mboxes.get(i)?.length ?? 1;
+      } else notRestored(entries.keys[i]!, result.error);
     });
     done += batch.length;
     bar.update(done, count);

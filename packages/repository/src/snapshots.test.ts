@@ -45,6 +45,29 @@ describe('snapshots (SnapshotStore)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  test('reading a snapshot frees the sealed bytes read once it is decoded', async () => {
+    const root = await writer.putObject({ item: 2 });
+    const written = await store.write({ kind: 'test', roots: [root], data: { note: 'x'.repeat(10_000) } });
+    const read: Buffer[] = [];
+    const recording: Backend = {
+      ...backend,
+      get: async (name, range) => {
+        const bytes = await backend.get(name, range);
+        read.push(bytes);
+        return bytes;
+      },
+    };
+    const reader = new SnapshotStore({
+      backend: recording,
+      dataKey: keys.dataKey,
+      clock: () => now,
+      unflushed: writer,
+    });
+    assert.deepEqual(await reader.read(written.id), written);
+    assert.equal(read.length, 1);
+    assert.equal((read[0]!.buffer as ArrayBuffer).detached, true);
+  });
+
   test('a snapshot is written after a flush, read back as written, and listed oldest first', async () => {
     const root = await writer.putObject({ item: 1 });
     const first = await store.write({ kind: 'test', roots: [root], data: { note: 'first' } });

@@ -2,6 +2,7 @@
 // the roots gc keeps alive and carry the caller's data (the server's backup-run manifest, §6.2).
 import type { Backend } from './backend.ts';
 import { RepositoryError } from './errors.ts';
+import { releaseBuffer } from './release.ts';
 import { decodeSnapshot, newSnapshotId, putSnapshot, type Snapshot } from './repository-config.ts';
 
 const SNAPSHOTS = 'snapshots/';
@@ -66,7 +67,12 @@ export class SnapshotStore {
   async read(id: string): Promise<Snapshot> {
     if (!/^[0-9A-Za-z-]+$/.test(id)) throw new RepositoryError('bad-input', `"${id}" is not a snapshot id`);
     const name = `${SNAPSHOTS}${id}`;
-    return decodeSnapshot(this.deps.dataKey, name, await this.deps.backend.get(name));
+    const sealed = await this.deps.backend.get(name);
+    try {
+      return decodeSnapshot(this.deps.dataKey, name, sealed);
+    } finally {
+      releaseBuffer(sealed);
+    }
   }
 
   /** Every snapshot, oldest first. */

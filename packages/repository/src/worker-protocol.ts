@@ -11,20 +11,7 @@ export type WorkerTask =
       level: number;
       kept: Array<{ handle: number; pick: number[]; extra: Array<{ id: Uint8Array; data: Uint8Array }> }>;
     }
-  | {
-      op: 'restore';
-      dataKey: Uint8Array;
-      idKey: Uint8Array;
-      /**
-       * `id`: the part's blob id in hex (a string posts cheaper than bytes, and the planning thread
-       * makes no Buffer per part); `uses`: how many times this task reads the part (more than
-       * one: worth caching).
-       */
-      items: Array<{
-        target: string;
-        parts: Array<{ path: string; offset: number; length: number; id: string; uses?: number }>;
-      }>;
-    }
+  | ({ op: 'restore'; dataKey: Uint8Array; idKey: Uint8Array } & RestoreColumns)
   | { op: 'seal'; dataKey: Uint8Array; level: number; items: Array<{ id: Uint8Array; data: Uint8Array }> }
   | {
       op: 'open';
@@ -41,6 +28,27 @@ export type WorkerResult =
   | { op: 'restore'; results: Array<{ ok: true; bytes: number } | { ok: false; error: string }> }
   | { op: 'seal'; sealed: Uint8Array[] }
   | { op: 'open'; results: Array<{ ok: true; data: Uint8Array } | { ok: false; error: string }> };
+
+/**
+ * A restore task's files as columns (blob-reader.ts `restoreColumns`): item `i` is written to
+ * `targets[i]` from its `partCounts[i]` parts, which follow one another in the part columns. One
+ * object per file and per part (with a hex id and the pack's path each) was ≈ 1 KB per file of the
+ * planning thread's heap, alive until the task's end and so moved to its old generation, which
+ * grew by ≈ 20 MB over a 20,000-file restore (docs/benchmarks.md, "Memory, round six").
+ */
+export interface RestoreColumns {
+  targets: string[];
+  partCounts: Uint32Array;
+  /** The pack files read; per part, the index of its pack here. */
+  packs: string[];
+  partPacks: Uint32Array;
+  offsets: Float64Array;
+  lengths: Uint32Array;
+  /** Per part its blob id, 32 bytes each. */
+  ids: Uint8Array;
+  /** Per part: how many times this task reads that blob (more than once: worth caching). */
+  uses: Uint32Array;
+}
 
 export type WorkerReply = { seq: number; result: WorkerResult; error?: undefined } | { seq: number; error: string };
 
