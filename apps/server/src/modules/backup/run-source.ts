@@ -2,6 +2,7 @@
 // running, commits items in batches (run-writer.ts), then — only when every item was
 // committed — stores the new cursor. Every run that committed something writes its manifest
 // (snapshot) into the tenant repository, so history can be rebuilt from the repository alone.
+// A run that lost its source's lease (another run took over) stops without writing anything more.
 import { AuthorizationLostError, type GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
@@ -18,7 +19,15 @@ import { backupCalendar } from './calendar-backup.ts';
 import { backupContacts } from './contacts-backup.ts';
 import { backupDrive } from './drive-backup.ts';
 import { backupGmail } from './gmail-backup.ts';
-import { loadCurrentVersions, type RunHooks, RunWriter, versionContentColumns } from './run-writer.ts';
+import {
+  holdingLease,
+  LEASE_LOST_REASON,
+  LeaseLostError,
+  loadCurrentVersions,
+  type RunHooks,
+  RunWriter,
+  versionContentColumns,
+} from './run-writer.ts';
 import type { ServiceResult, ServiceRun } from './service-context.ts';
 import { backupItemVersions, backupRunErrors, backupRuns, backupSources } from './tables.ts';
 import { openTenantRepository } from './tenant-repository.ts';
@@ -90,26 +99,33 @@ export async function runSourceBackup(
   }
   // Each process says when it took and gave up a source's lease (with its holder id), so an
   // operator — and the scale-out test — can see who ran a source when.
-  const leaseLog = ctx.logger.child({
-    component: 'backup',
-    runId,
-    sourceId: source.id,
-    leaseHolder: await ctx.database.leases.self(),
-  });
+  const leaseHolder = await ctx.database.leases.self();
+  const leaseLog = ctx.logger.child({ component: 'backup', runId, sourceId: source.id, leaseHolder });
   leaseLog.info('backup run lease taken');
-  // The lease is renewed while the run lives; a worker that dies stops renewing it.
+  const lease: RunLease = {
+    holder: leaseHolder,
+    released: false,
+    taken: false,
+    lost: new AbortController(),
+  };
+  // The lease is renewed while the run lives; a worker that dies stops renewing it. A renewal
+  // that finds the run no longer holding it (closed by the sweep or another run's claim) stops
+  // the run's fetching (the services check the signal); its writes are refused anyway.
   const renewal = setInterval(
     () => {
       ctx.db
         .update(backupRuns)
         .set({ leaseExpiresAt: new Date(ctx.clock.now().getTime() + leaseMs) })
-        .where(and(eq(backupRuns.id, runId), eq(backupRuns.status, 'running')))
+        .where(holdingLease({ id: runId, leaseHolder }))
+        .returning({ id: backupRuns.id })
+        .then((held) => {
+          if (held.length === 0 && !lease.released) lease.lost.abort(new LeaseLostError());
+        })
         .catch((failure: unknown) => ctx.logger.warn({ err: failure, runId }, 'backup run lease not renewed'));
     },
     Math.max(1000, Math.floor(leaseMs / 5)),
   );
   renewal.unref();
-  const lease = { released: false };
   try {
     return await executeRun(ctx, runId, source, startedAt, options, lease);
   } finally {
@@ -119,11 +135,24 @@ export async function runSourceBackup(
       await ctx.db
         .update(backupRuns)
         .set({ leaseExpiresAt: null, leaseHolder: null })
-        .where(eq(backupRuns.id, runId))
+        .where(and(eq(backupRuns.id, runId), eq(backupRuns.leaseHolder, leaseHolder)))
         .catch((failure: unknown) => ctx.logger.warn({ err: failure, runId }, 'backup run lease not released'));
     }
-    leaseLog.info('backup run lease released');
+    // A lease taken from the run ended when it was taken, not now (the run cannot know when).
+    if (lease.taken) leaseLog.warn('backup run lease lost');
+    else leaseLog.info('backup run lease released');
   }
+}
+
+/** The run's hold on its source, as this process knows it. */
+interface RunLease {
+  holder: string;
+  /** The run's end was recorded (the statement that did also gave the lease up). */
+  released: boolean;
+  /** The run found its lease taken (by the stale-run sweep or another run's claim). */
+  taken: boolean;
+  /** Aborted when a renewal finds the lease gone. */
+  lost: AbortController;
 }
 
 /**
@@ -132,8 +161,9 @@ export async function runSourceBackup(
  * wins (its expiry is returned); one whose lease ran out, or whose holder process is known to be
  * dead (db/lease-holders.ts: at once after a crash, not minutes later), was left by a dead
  * worker and is closed as failed — its committed items stay (and go into this run's manifest),
- * its cursor was never stored. The run itself may be `running` already (a retried job): its own
- * lease then counts too.
+ * its cursor was never stored (a run that had only stalled finds its lease gone at its next write
+ * and stops: docs/backup.md, "A run that lost its lease"). The run itself may be `running`
+ * already (a retried job): its own lease then counts too.
  */
 async function claimSourceLease(
   ctx: AppContext,
@@ -182,15 +212,16 @@ async function executeRun(
   source: typeof backupSources.$inferSelect,
   startedAt: Date,
   options: RunSourceOptions,
-  lease: { released: boolean },
+  lease: RunLease,
 ): Promise<RunResult> {
   const log = ctx.logger.child({ component: 'backup', runId, sourceId: source.id, service: source.service });
-  const ref = { id: runId, customerId: source.customerId, sourceId: source.id };
+  const ref = { id: runId, customerId: source.customerId, sourceId: source.id, leaseHolder: lease.holder };
   let repository: Repository | undefined = options.repository;
   const ownRepository = !repository;
   let status: RunStatus = 'failed';
   let error: string | null = null;
   let projectQuotaSpent = false;
+  let leaseLost = false;
   try {
     repository ??= await openTenantRepository(ctx, source.customerId);
     const writer = new RunWriter(ctx, repository, ref, await loadCurrentVersions(ctx, source.id), options.hooks);
@@ -206,11 +237,13 @@ async function executeRun(
         repository,
         writer,
         cursor: source.cursor ?? null,
-        signal: options.signal,
+        signal: options.signal ? AbortSignal.any([options.signal, lease.lost.signal]) : lease.lost.signal,
         groupSize: options.groupSize ?? 100,
       });
     } catch (failure) {
-      if (failure instanceof ProjectQuotaSpentError) {
+      if (failure instanceof LeaseLostError || writer.lostLease) {
+        leaseLost = true;
+      } else if (failure instanceof ProjectQuotaSpentError) {
         // The project's quota day is spent: what was committed stays, the items not reached
         // wait for the next run after midnight Pacific — partial with the reason, not failed.
         error = failure.message;
@@ -229,32 +262,54 @@ async function executeRun(
     if (result) status = writer.failed > 0 ? 'partial' : 'success';
     else if (projectQuotaSpent) status = 'partial';
     // The manifest: versions this run (and earlier runs of this source that never wrote one)
-    // created or closed. Written after every commit, so it names only durable blobs.
-    const snapshotId = await writeRunManifest(
-      ctx,
-      repository,
-      source,
-      runId,
-      status,
-      startedAt,
-      finishedAt,
-      result,
-      error,
-    );
-    const items = await finishRun(ctx, {
-      runId,
-      sourceId: source.id,
-      status,
-      error,
-      mode: result?.mode ?? null,
-      snapshotId,
-      startedAt,
-      finishedAt,
-      // The cursor moves only now: every item of the run is committed.
-      cursor: status === 'success' && result ? result.cursor : null,
-    });
-    lease.released = true;
-    log.info({ status, mode: result?.mode, items }, 'backup run finished');
+    // created or closed. Written after every commit, so it names only durable blobs. Not by a
+    // run that lost its lease (writeRunManifest finds that in the run rows it reads).
+    const snapshotId = leaseLost
+      ? LEASE_LOST
+      : await writeRunManifest(
+          ctx,
+          repository,
+          source,
+          runId,
+          lease.holder,
+          status,
+          startedAt,
+          finishedAt,
+          result,
+          error,
+        );
+    if (snapshotId === LEASE_LOST) leaseLost = true;
+    else {
+      await options.hooks?.beforeFinish?.();
+      const items = await finishRun(ctx, {
+        runId,
+        leaseHolder: lease.holder,
+        sourceId: source.id,
+        status,
+        error,
+        mode: result?.mode ?? null,
+        snapshotId,
+        startedAt,
+        finishedAt,
+        // The cursor moves only now: every item of the run is committed.
+        cursor: status === 'success' && result ? result.cursor : null,
+      });
+      if (items === null) leaseLost = true;
+      else {
+        lease.released = true;
+        log.info({ status, mode: result?.mode, items }, 'backup run finished');
+      }
+    }
+    if (leaseLost) {
+      lease.taken = true;
+      status = 'failed';
+      error = LEASE_LOST_REASON;
+      await recordLeaseLost(ctx, runId);
+      log.warn(
+        { committed: writer.committed },
+        'backup run stopped: lease lost, another worker took over this source (its commits stay)',
+      );
+    }
   } catch (failure) {
     // Infrastructure failure (database, storage): the run is failed, nothing advanced.
     error = failure instanceof Error ? failure.message : String(failure);
@@ -263,12 +318,25 @@ async function executeRun(
     await ctx.db
       .update(backupRuns)
       .set({ status, error, finishedAt: ctx.clock.now() })
-      .where(eq(backupRuns.id, runId))
+      .where(holdingLease({ id: runId, leaseHolder: lease.holder }))
       .catch(() => undefined);
   } finally {
     if (ownRepository) await repository?.close();
   }
   return { runId, sourceId: source.id, status, error };
+}
+
+/**
+ * A run that lost its lease was already closed by whoever took it (the stale-run sweep, or
+ * another run's claim of the source): failed, "interrupted", at the time it was taken, its
+ * versions left for the next manifest of the source. It writes nothing more but the reason it
+ * now knows — and only over that one, on a row still failed.
+ */
+async function recordLeaseLost(ctx: AppContext, runId: string): Promise<void> {
+  await ctx.db
+    .update(backupRuns)
+    .set({ error: LEASE_LOST_REASON })
+    .where(and(eq(backupRuns.id, runId), eq(backupRuns.status, 'failed'), eq(backupRuns.error, INTERRUPTED_REASON)));
 }
 
 /**
@@ -298,17 +366,21 @@ async function markAuthorizationLost(
   }
 }
 
+/** What writeRunManifest answers when the run's row shows its lease gone (no manifest written). */
+const LEASE_LOST = Symbol('lease lost');
+
 async function writeRunManifest(
   ctx: AppContext,
   repository: Repository,
   source: typeof backupSources.$inferSelect,
   runId: string,
+  leaseHolder: string,
   status: RunStatus,
   startedAt: Date,
   finishedAt: Date,
   result: ServiceResult | undefined,
   error: string | null,
-): Promise<string | null> {
+): Promise<string | null | typeof LEASE_LOST> {
   const unmanifested = ctx.db
     .select({ id: backupRuns.id })
     .from(backupRuns)
@@ -340,6 +412,11 @@ async function writeRunManifest(
   // manifest covers, so `safehold recover` can rebuild the run rows, not only the versions.
   const customer = await getCustomer(ctx.db, source.customerId);
   const runRows = await ctx.db.select().from(backupRuns).where(inArray(backupRuns.id, unmanifested));
+  // The run's own row, read here anyway, says whether it still holds its lease (no statement of
+  // its own for that check): gone from the list, it was closed and covered by the run that took
+  // over; not `running` under this holder, it was closed and another run may be writing.
+  const own = runRows.find((row) => row.id === runId);
+  if (own?.status !== 'running' || own.leaseHolder !== leaseHolder) return LEASE_LOST;
   const runIds = runRows.map((row) => row.id);
   const errorRows =
     runIds.length === 0
@@ -359,7 +436,6 @@ async function writeRunManifest(
     queuedAt: row.queuedAt.toISOString(),
     errors: errorRows.filter((entry) => entry.runId === row.id).map(({ key, reason }) => ({ key, reason })),
   });
-  const own = runRows.find((row) => row.id === runId);
   const snapshot = await repository.writeSnapshot({
     kind: 'backup-run',
     roots: [...new Set(versions.map((version) => version.objectId))],
@@ -385,7 +461,7 @@ async function writeRunManifest(
         startedAt: startedAt.toISOString(),
         finishedAt: finishedAt.toISOString(),
         error,
-        ...(own ? counters(own) : {}),
+        ...counters(own),
       },
       coveredRuns: runRows
         .filter((row) => row.id !== runId)
@@ -423,13 +499,16 @@ async function writeRunManifest(
  * updates and two more updates, for every source of every backup): the run's status and
  * counters with what the source holds at this backup point (the per-user figures: items and
  * sizes of the current versions), its lease given up, the earlier failed runs its manifest
- * covers pointed at it, and — for a successful run — the source's new cursor. Answers the
- * item count.
+ * covers pointed at it, and — for a successful run — the source's new cursor. Only while the run
+ * holds its lease (`running`, its own holder): a run that lost it changes nothing here — neither
+ * its row (the sweep or the claim that took the lease closed it) nor the cursor, which the run
+ * that took over may have moved. Answers the item count, or null when the lease was lost.
  */
 async function finishRun(
   ctx: AppContext,
   run: {
     runId: string;
+    leaseHolder: string;
     sourceId: string;
     status: RunStatus;
     error: string | null;
@@ -439,35 +518,42 @@ async function finishRun(
     finishedAt: Date;
     cursor: Record<string, unknown> | null;
   },
-): Promise<number> {
+): Promise<number | null> {
   const finishedAt = run.finishedAt.toISOString();
   const cursor = run.cursor === null ? null : JSON.stringify(run.cursor);
   // Every part sees the rows as they were before the statement: the failed runs matched by
-  // `covered` exclude this run, whose status `running` changes only in the last part.
+  // `covered` exclude this run, whose status `running` changes only in `finished`. The other
+  // parts act only if `finished` matched (its row lock makes a concurrent claim wait, and a
+  // claim that got there first leaves the row not `running`, so `finished` matches nothing).
   const result = await ctx.db.execute(sql`
     with totals as (
       select count(*)::int as items, coalesce(sum(size), 0)::bigint as stored_bytes
       from backup_item_versions
       where source_id = ${run.sourceId}::uuid and valid_to is null
     ),
+    finished as (
+      update backup_runs
+      set status = ${run.status}, error = ${run.error}::text, mode = ${run.mode}::text, items = totals.items,
+        stored_bytes = totals.stored_bytes, snapshot_id = ${run.snapshotId}::text,
+        finished_at = ${finishedAt}::timestamptz, duration_ms = ${run.finishedAt.getTime() - run.startedAt.getTime()},
+        lease_expires_at = null, lease_holder = null
+      from totals
+      where backup_runs.id = ${run.runId}::uuid and backup_runs.status = 'running'
+        and backup_runs.lease_holder = ${run.leaseHolder}
+      returning totals.items
+    ),
     covered as (
       update backup_runs set snapshot_id = ${run.snapshotId}::text
       where ${run.snapshotId}::text is not null and source_id = ${run.sourceId}::uuid
         and snapshot_id is null and status = 'failed' and id <> ${run.runId}::uuid
+        and exists (select 1 from finished)
     ),
     moved as (
       update backup_sources
       set cursor = ${cursor}::jsonb, cursor_updated_at = ${finishedAt}::timestamptz,
         last_success_at = ${finishedAt}::timestamptz
-      where ${cursor}::jsonb is not null and id = ${run.sourceId}::uuid
+      where ${cursor}::jsonb is not null and id = ${run.sourceId}::uuid and exists (select 1 from finished)
     )
-    update backup_runs
-    set status = ${run.status}, error = ${run.error}::text, mode = ${run.mode}::text, items = totals.items,
-      stored_bytes = totals.stored_bytes, snapshot_id = ${run.snapshotId}::text,
-      finished_at = ${finishedAt}::timestamptz, duration_ms = ${run.finishedAt.getTime() - run.startedAt.getTime()},
-      lease_expires_at = null, lease_holder = null
-    from totals
-    where backup_runs.id = ${run.runId}::uuid
-    returning totals.items`);
-  return (result as unknown as { rows: Array<{ items: number }> }).rows[0]?.items ?? 0;
+    select items from finished`);
+  return (result as unknown as { rows: Array<{ items: number }> }).rows[0]?.items ?? null;
 }

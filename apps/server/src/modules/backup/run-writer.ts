@@ -1,7 +1,10 @@
 // Commits a run's items: content goes into the repository first, then `commit()` flushes the
 // repository (packs durable and indexed) and writes the item versions and the run's counters in
 // ONE database transaction. Nothing is recorded as backed up before its bytes are durable, and
-// a run killed between commits loses at most the uncommitted batch (redone on resume).
+// a run killed between commits loses at most the uncommitted batch (redone on resume). Every
+// write for a run requires the run to hold its source's lease still (`running`, its own holder):
+// a run that lost it (stalled past its lease, another run of the source took over) records
+// nothing more — it would write over the newer run's current versions — and stops.
 
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
@@ -31,11 +34,34 @@ export interface RunRef {
   id: string;
   customerId: string;
   sourceId: string;
+  /** The process holding the run's lease on its source (db/lease-holders.ts). */
+  leaseHolder: string;
 }
 
 export interface RunHooks {
   /** Called after each commit with the number of items committed so far (tests abort runs here). */
   afterCommit?(committed: number): void | Promise<void>;
+  /** Called after the run's manifest is written, before its end is recorded (tests take its lease here). */
+  beforeFinish?(): void | Promise<void>;
+}
+
+export const LEASE_LOST_REASON = 'lease lost: another worker took over this source';
+
+/**
+ * The run no longer holds its source's lease: the stale-run sweep or another run's claim closed
+ * it (failed, "interrupted") when its lease ran out or its holder looked dead, and another run
+ * of the source may be writing now.
+ */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+  constructor() {
+    super(LEASE_LOST_REASON);
+  }
+}
+
+/** The run's row while the run holds its lease: what every write for the run is conditional on. */
+export function holdingLease(run: Pick<RunRef, 'id' | 'leaseHolder'>) {
+  return and(eq(backupRuns.id, run.id), eq(backupRuns.status, 'running'), eq(backupRuns.leaseHolder, run.leaseHolder));
 }
 
 type Pending = { kind: 'put'; item: PutItem } | { kind: 'close'; key: string };
@@ -78,28 +104,36 @@ interface NewVersionRow {
 /**
  * Records a commit's new versions and adds its counts to the run, in ONE statement (atomic on its
  * own, one round trip): the versions come as one JSON parameter the server expands (building the
- * SQL of a multi-row insert value by value was the largest share of a backup's own CPU).
+ * SQL of a multi-row insert value by value was the largest share of a backup's own CPU). Only
+ * while the run holds its lease: the run row's update is the check (its row lock also makes a
+ * concurrent claim of the source wait for this commit), and the versions are inserted only if it
+ * matched. Answers whether the run held its lease (false: nothing was written).
  */
-function recordVersions(
+async function recordVersions(
   db: Db,
   run: RunRef,
   validFrom: Date,
   rows: NewVersionRow[],
   counts: { added: number; changed: number; deleted: number; bytes: number },
-) {
-  return db.execute(sql`
-    with inserted as (
+): Promise<boolean> {
+  const result = await db.execute(sql`
+    with held as (
+      update backup_runs
+      set added = added + ${counts.added}, changed = changed + ${counts.changed},
+        deleted = deleted + ${counts.deleted}, bytes = bytes + ${counts.bytes}
+      where id = ${run.id}::uuid and status = 'running' and lease_holder = ${run.leaseHolder}
+      returning id
+    ),
+    inserted as (
       insert into backup_item_versions
         (customer_id, source_id, run_id, valid_from, item_key, version, object_id, content_hash, size, metadata)
-      select ${run.customerId}::uuid, ${run.sourceId}::uuid, ${run.id}::uuid, ${validFrom.toISOString()}::timestamptz,
+      select ${run.customerId}::uuid, ${run.sourceId}::uuid, held.id, ${validFrom.toISOString()}::timestamptz,
         r.item_key, r.version, r.object_id, r.content_hash, r.size, r.metadata
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      from held, jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         as r(item_key text, version integer, object_id text, content_hash text, size bigint, metadata jsonb)
     )
-    update backup_runs
-    set added = added + ${counts.added}, changed = changed + ${counts.changed},
-      deleted = deleted + ${counts.deleted}, bytes = bytes + ${counts.bytes}
-    where id = ${run.id}::uuid`);
+    select count(*)::int as held from held`);
+  return ((result as unknown as { rows: Array<{ held: number }> }).rows[0]?.held ?? 0) > 0;
 }
 
 /** What a writer uses of the context; with `metrics`, committed items and their bytes count there. */
@@ -113,6 +147,7 @@ export class RunWriter {
   private readonly hooks: RunHooks;
   private pending = new Map<string, Pending>();
   private chain: Promise<void> = Promise.resolve();
+  private leaseLost = false;
   committed = 0;
   failed = 0;
 
@@ -153,26 +188,46 @@ export class RunWriter {
     this.pending.set(key, { kind: 'close', key });
   }
 
+  /** Whether a write found the run's lease gone (every later write throws LeaseLostError). */
+  get lostLease(): boolean {
+    return this.leaseLost;
+  }
+
   /** An unchanged or already-stored item. */
   async skip(count = 1): Promise<void> {
-    await this.ctx.db
+    this.checkLease();
+    const held = await this.ctx.db
       .update(backupRuns)
       .set({ skipped: sql`${backupRuns.skipped} + ${count}` })
-      .where(eq(backupRuns.id, this.run.id));
+      .where(holdingLease(this.run))
+      .returning({ id: backupRuns.id });
+    if (held.length === 0) this.loseLease();
   }
 
   /** An item that finally failed: recorded with its reason; the run ends `partial`. */
   async fail(key: string, reason: string): Promise<void> {
-    this.failed += 1;
+    this.checkLease();
     await this.ctx.db.transaction(async (tx) => {
+      const held = await tx
+        .update(backupRuns)
+        .set({ failed: sql`${backupRuns.failed} + 1` })
+        .where(holdingLease(this.run))
+        .returning({ id: backupRuns.id });
+      if (held.length === 0) this.loseLease();
       await tx
         .insert(backupRunErrors)
         .values({ runId: this.run.id, customerId: this.run.customerId, itemKey: key, reason });
-      await tx
-        .update(backupRuns)
-        .set({ failed: sql`${backupRuns.failed} + 1` })
-        .where(eq(backupRuns.id, this.run.id));
     });
+    this.failed += 1;
+  }
+
+  private checkLease(): void {
+    if (this.leaseLost) throw new LeaseLostError();
+  }
+
+  private loseLease(): never {
+    this.leaseLost = true;
+    throw new LeaseLostError();
   }
 
   /** Makes everything put so far durable and recorded. Commits are serialized. */
@@ -183,6 +238,7 @@ export class RunWriter {
   }
 
   private async commitNow(): Promise<void> {
+    this.checkLease();
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending = new Map();
@@ -218,9 +274,11 @@ export class RunWriter {
     }
     // 2. Close the replaced/deleted versions, insert the new ones, count: one statement when
     // nothing closes (an initial backup), else one transaction.
+    // A run that lost its lease records nothing (a transaction's closings roll back).
     const counts = { added, changed, deleted, bytes };
-    if (closing.length === 0) await recordVersions(this.ctx.db, this.run, now, inserts, counts);
-    else {
+    if (closing.length === 0) {
+      if (!(await recordVersions(this.ctx.db, this.run, now, inserts, counts))) this.loseLease();
+    } else {
       await this.ctx.db.transaction(async (tx) => {
         for (let i = 0; i < closing.length; i += 1000) {
           await tx
@@ -234,7 +292,7 @@ export class RunWriter {
               ),
             );
         }
-        await recordVersions(tx, this.run, now, inserts, counts);
+        if (!(await recordVersions(tx, this.run, now, inserts, counts))) this.loseLease();
       });
     }
     for (const entry of batch) {

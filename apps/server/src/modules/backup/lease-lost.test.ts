@@ -1,0 +1,247 @@
+// A run that lost its source's lease while it still lived (stalled past its lease: another run
+// of the source took over) must not report success, move the cursor or write over the newer
+// run's versions — and what it committed before stays, covered by a manifest.
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { after, before, it } from 'node:test';
+import { and, eq, isNull } from 'drizzle-orm';
+import { type BackupFixture, backupFixture, runRow } from '../../testing/backup.ts';
+import { forEachDatabase } from '../../testing/context.ts';
+import { createQueuedRuns } from './queue-runs.ts';
+import { DEFAULT_LEASE_MS, runSourceBackup } from './run-source.ts';
+import { LEASE_LOST_REASON, LeaseLostError, loadCurrentVersions, type RunHooks, RunWriter } from './run-writer.ts';
+import { STALE_AFTER_MS, sweepStaleRuns } from './stale-runs.ts';
+import { backupItemVersions, backupRuns, backupSources } from './tables.ts';
+import { openTenantRepository } from './tenant-repository.ts';
+
+interface ManifestData {
+  run: { id: string; status: string };
+  cursor: unknown;
+  coveredRuns: Array<{ id: string }>;
+  versions: Array<{ key: string; version: number; runId: string }>;
+}
+
+forEachDatabase('a backup run that lost its lease', (kind) => {
+  let f: BackupFixture;
+  /** The first test's loser (the last test writes as it). */
+  let firstLoser: string | undefined;
+  const logLines: Array<{ level?: number; msg?: string; runId?: string }> = [];
+  before(async () => {
+    const logs = new PassThrough();
+    logs.setEncoding('utf8');
+    let partial = '';
+    logs.on('data', (chunk: string) => {
+      const complete = (partial + chunk).split('\n');
+      partial = complete.pop() ?? '';
+      for (const line of complete) if (line.trim()) logLines.push(JSON.parse(line));
+    });
+    f = await backupFixture(kind, {
+      users: 4,
+      generate: { messagesPerUser: 8, filesPerUser: 0, eventsPerUser: 0, contactsPerUser: 0 },
+      logs,
+    });
+  });
+  after(async () => {
+    await f?.close();
+  });
+
+  const queue = async (user: number) => {
+    const subject = f.users[user];
+    assert.ok(subject);
+    const [run] = await createQueuedRuns(f.ctx, f.customerId, {
+      subjects: [subject],
+      services: ['gmail'],
+      trigger: 'on_demand',
+      enqueue: false,
+    });
+    assert.ok(run);
+    return run;
+  };
+  const sourceRow = async (runId: string) => {
+    const [row] = await f.ctx.db
+      .select({ source: backupSources })
+      .from(backupSources)
+      .innerJoin(backupRuns, eq(backupRuns.sourceId, backupSources.id))
+      .where(eq(backupRuns.id, runId));
+    assert.ok(row);
+    return row.source;
+  };
+  const versionsOfRun = (runId: string) =>
+    f.ctx.db.select().from(backupItemVersions).where(eq(backupItemVersions.runId, runId));
+  const manifests = async (): Promise<ManifestData[]> => {
+    const repository = await openTenantRepository(f.ctx, f.customerId);
+    try {
+      const found: ManifestData[] = [];
+      for (const id of await repository.listSnapshotIds()) {
+        found.push((await repository.readSnapshot(id)).data as unknown as ManifestData);
+      }
+      return found;
+    } finally {
+      await repository.close();
+    }
+  };
+
+  /**
+   * Runs `user`'s Gmail backup as the loser: at `when` (a hook of its run) its lease runs out
+   * (the test clock passes it) and a second run of the source — the winner — claims the source
+   * and runs to the end. Answers both results and what the winner left.
+   */
+  const takeOver = async (user: number, when: keyof RunHooks, groupSize: number, before?: () => void) => {
+    const loser = await queue(user);
+    const seen: { winnerId?: string; committed?: number; cursor?: unknown; lastSuccessAt?: Date | null } = {};
+    const takeIt = async () => {
+      if (seen.winnerId) return;
+      seen.committed = (await versionsOfRun(loser.runId)).length;
+      before?.();
+      f.ctx.clock.advance(DEFAULT_LEASE_MS + 1000);
+      const winner = await queue(user);
+      seen.winnerId = winner.runId;
+      const won = await runSourceBackup(f.ctx, winner.runId, { google: f.google });
+      assert.equal(won.status, 'success', 'the winner takes the source over and ends');
+      const source = await sourceRow(loser.runId);
+      seen.cursor = source.cursor;
+      seen.lastSuccessAt = source.lastSuccessAt;
+    };
+    const result = await runSourceBackup(f.ctx, loser.runId, {
+      google: f.google,
+      groupSize,
+      hooks: { [when]: takeIt },
+    });
+    assert.ok(seen.winnerId, 'the lease was taken over');
+    return { loser: loser.runId, result, ...seen, winnerId: seen.winnerId };
+  };
+
+  /** The loser ended failed with the reason and moved nothing; the winner's state stands. */
+  const assertLoserStopped = async (taken: Awaited<ReturnType<typeof takeOver>>) => {
+    assert.equal(taken.result.status, 'failed');
+    assert.equal(taken.result.error, LEASE_LOST_REASON);
+    const loser = await runRow(f, taken.loser);
+    assert.equal(loser.status, 'failed');
+    assert.equal(loser.error, LEASE_LOST_REASON);
+    assert.equal(loser.leaseHolder, null);
+    const warned = logLines.filter((line) => line.runId === taken.loser && line.level === 40).map((line) => line.msg);
+    assert.ok(
+      warned.some((msg) => msg?.startsWith('backup run stopped: lease lost')),
+      `logged at warn: ${warned.join('; ')}`,
+    );
+    assert.ok(warned.includes('backup run lease lost'));
+    const winner = await runRow(f, taken.winnerId);
+    assert.equal(winner.status, 'success', 'the winner is not disturbed');
+    const source = await sourceRow(taken.loser);
+    assert.ok(taken.cursor, 'the winner stored a cursor');
+    assert.deepEqual(source.cursor, taken.cursor, 'the cursor stays what the winner wrote');
+    assert.equal(source.lastSuccessAt?.getTime(), taken.lastSuccessAt?.getTime());
+    // Its versions — only those committed before the takeover — are carried by the winner's manifest.
+    const committed = await versionsOfRun(taken.loser);
+    assert.equal(committed.length, taken.committed, 'nothing committed after the takeover');
+    assert.equal(loser.snapshotId, winner.snapshotId, 'the loser points at the manifest that carries it');
+    const manifest = (await manifests()).find((entry) => entry.run.id === taken.winnerId);
+    assert.ok(manifest, "the winner's manifest");
+    assert.ok(manifest.coveredRuns.some((run) => run.id === taken.loser));
+    const carried = new Set(manifest.versions.map((version) => `${version.key}#${version.version}`));
+    for (const version of committed) assert.ok(carried.has(`${version.itemKey}#${version.version}`));
+    // Every message exactly once, current.
+    const current = await f.ctx.db
+      .select({ key: backupItemVersions.itemKey })
+      .from(backupItemVersions)
+      .where(and(eq(backupItemVersions.sourceId, source.id), isNull(backupItemVersions.validTo)));
+    const expected = f.emulator.control.digest({ email: source.subjectEmail, service: 'gmail' });
+    assert.equal(current.length, expected.items);
+    assert.equal(new Set(current.map((row) => row.key)).size, expected.items, 'no duplicates');
+  };
+
+  it('taken over mid-run, it commits nothing more and ends failed with the reason; its commits stay', async () => {
+    // Two messages a commit: the takeover comes after the first of four.
+    const taken = await takeOver(0, 'afterCommit', 2);
+    firstLoser = taken.loser;
+    assert.ok((taken.committed ?? 0) > 0 && (taken.committed ?? 0) < 8, `${taken.committed} committed before`);
+    await assertLoserStopped(taken);
+  });
+
+  it('taken over after its last commit, it writes no manifest and does not move the cursor', async () => {
+    const email = f.users[1]?.email;
+    assert.ok(email);
+    // One commit for everything; a message arrives before the winner runs, so the winner's
+    // cursor is later than the loser's.
+    const taken = await takeOver(1, 'afterCommit', 100, () =>
+      f.emulator.control.addMessage({ email, subject: 'After the takeover', labelIds: ['INBOX'] }),
+    );
+    await assertLoserStopped(taken);
+    assert.ok(!(await manifests()).some((manifest) => manifest.run.id === taken.loser), 'no manifest of its own');
+  });
+
+  it('taken over between its manifest and its end, it neither ends successful nor moves the cursor', async () => {
+    const email = f.users[2]?.email;
+    assert.ok(email);
+    const taken = await takeOver(2, 'beforeFinish', 100, () =>
+      f.emulator.control.addMessage({ email, subject: 'After the manifest', labelIds: ['INBOX'] }),
+    );
+    await assertLoserStopped(taken);
+  });
+
+  it('closed by the stale-run sweep, it writes no manifest; the next run carries what it committed', async () => {
+    const loser = await queue(3);
+    let committed = -1;
+    const result = await runSourceBackup(f.ctx, loser.runId, {
+      google: f.google,
+      hooks: {
+        async afterCommit() {
+          committed = (await versionsOfRun(loser.runId)).length;
+          f.ctx.clock.advance(DEFAULT_LEASE_MS + STALE_AFTER_MS + 1000);
+          assert.ok((await sweepStaleRuns(f.ctx)).interrupted >= 1);
+        },
+      },
+    });
+    assert.ok(committed > 0);
+    assert.equal(result.status, 'failed');
+    assert.equal(result.error, LEASE_LOST_REASON);
+    const row = await runRow(f, loser.runId);
+    assert.equal(row.status, 'failed');
+    assert.equal(row.error, LEASE_LOST_REASON);
+    assert.equal(row.snapshotId, null, 'no manifest yet');
+    assert.ok(!(await manifests()).some((manifest) => manifest.run.id === loser.runId), 'none of its own');
+    const source = await sourceRow(loser.runId);
+    assert.equal(source.cursor, null, 'no cursor stored');
+    assert.equal(source.lastSuccessAt, null);
+
+    const next = await queue(3);
+    assert.equal((await runSourceBackup(f.ctx, next.runId, { google: f.google })).status, 'success');
+    const manifest = (await manifests()).find((entry) => entry.run.id === next.runId);
+    assert.ok(manifest);
+    const carried = new Set(manifest.versions.map((version) => `${version.key}#${version.version}`));
+    const versions = await versionsOfRun(loser.runId);
+    assert.equal(versions.length, committed);
+    for (const version of versions) assert.ok(carried.has(`${version.itemKey}#${version.version}`));
+    assert.equal((await runRow(f, loser.runId)).snapshotId, (await runRow(f, next.runId)).snapshotId);
+  });
+
+  it("a commit of a run that lost its lease is refused and leaves the newer run's versions current", async () => {
+    // The first test's loser, with what it still believed current: a changed item and a deleted one.
+    assert.ok(firstLoser, 'the first test ran');
+    const loser = await runRow(f, firstLoser);
+    const ref = {
+      id: loser.id,
+      customerId: f.customerId,
+      sourceId: loser.sourceId,
+      leaseHolder: await f.ctx.database.leases.self(),
+    };
+    const before = await loadCurrentVersions(f.ctx, loser.sourceId);
+    const [changed, deleted] = [...before.keys()];
+    assert.ok(changed && deleted);
+    const repository = await openTenantRepository(f.ctx, f.customerId);
+    try {
+      const writer = new RunWriter(f.ctx, repository, ref, new Map(before));
+      const held = before.get(changed);
+      assert.ok(held);
+      writer.put({ key: changed, ...held, metadata: { ...held.metadata, stale: true }, fetchedBytes: 0 });
+      writer.close(deleted);
+      await assert.rejects(writer.commit(), LeaseLostError);
+      assert.ok(writer.lostLease);
+      await assert.rejects(writer.skip(), LeaseLostError, 'and every later write');
+    } finally {
+      await repository.close();
+    }
+    assert.deepEqual(await loadCurrentVersions(f.ctx, loser.sourceId), before, 'nothing closed, nothing added');
+    assert.equal((await runRow(f, loser.id)).status, 'failed');
+  });
+});
