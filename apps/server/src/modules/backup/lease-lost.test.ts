@@ -36,7 +36,7 @@ forEachDatabase('a backup run that lost its lease', (kind) => {
       for (const line of complete) if (line.trim()) logLines.push(JSON.parse(line));
     });
     f = await backupFixture(kind, {
-      users: 4,
+      users: 5,
       generate: { messagesPerUser: 8, filesPerUser: 0, eventsPerUser: 0, contactsPerUser: 0 },
       logs,
     });
@@ -213,6 +213,48 @@ forEachDatabase('a backup run that lost its lease', (kind) => {
     assert.equal(versions.length, committed);
     for (const version of versions) assert.ok(carried.has(`${version.itemKey}#${version.version}`));
     assert.equal((await runRow(f, loser.runId)).snapshotId, (await runRow(f, next.runId)).snapshotId);
+  });
+
+  it('retried as the same run by another worker, the stalled attempt answers the run as that worker left it', async () => {
+    // The usual takeover after a long stall: the job's heartbeat ran out, the queue sent the job
+    // again, and another worker re-claimed the SAME run once its lease had run out. The stalled
+    // attempt did not end the run: it must not answer it failed (the backup job would publish
+    // backup.failed for a run that succeeded).
+    const run = await queue(4);
+    const otherWorker = 'pglite:another-worker';
+    const other = {
+      ...f.ctx,
+      database: {
+        ...f.ctx.database,
+        leases: {
+          self: async () => otherWorker,
+          dead: async (holders: readonly string[]) => new Set(holders.filter((holder) => holder !== otherWorker)),
+          close: async () => undefined,
+        },
+      },
+    };
+    let retried: Awaited<ReturnType<typeof runSourceBackup>> | undefined;
+    let committed = -1;
+    const stalled = await runSourceBackup(f.ctx, run.runId, {
+      google: f.google,
+      groupSize: 2,
+      hooks: {
+        async afterCommit() {
+          if (retried) return;
+          committed = (await versionsOfRun(run.runId)).length;
+          f.ctx.clock.advance(DEFAULT_LEASE_MS + 1000);
+          retried = await runSourceBackup(other, run.runId, { google: f.google });
+        },
+      },
+    });
+    assert.equal(retried?.status, 'success', 'the retry re-claimed the run and ended it');
+    assert.ok(committed > 0);
+    const row = await runRow(f, run.runId);
+    assert.equal(row.status, 'success');
+    assert.equal(row.error, null);
+    assert.equal(row.ranBy, otherWorker);
+    assert.equal(stalled.status, 'success', 'the stalled attempt answers what the run row shows, not failed');
+    assert.equal(stalled.error, null);
   });
 
   it("a commit of a run that lost its lease is refused and leaves the newer run's versions current", async () => {

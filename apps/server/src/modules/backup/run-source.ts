@@ -302,9 +302,7 @@ async function executeRun(
     }
     if (leaseLost) {
       lease.taken = true;
-      status = 'failed';
-      error = LEASE_LOST_REASON;
-      await recordLeaseLost(ctx, runId);
+      ({ status, error } = await recordLeaseLost(ctx, runId));
       log.warn(
         { committed: writer.committed },
         'backup run stopped: lease lost, another worker took over this source (its commits stay)',
@@ -330,13 +328,23 @@ async function executeRun(
  * A run that lost its lease was already closed by whoever took it (the stale-run sweep, or
  * another run's claim of the source): failed, "interrupted", at the time it was taken, its
  * versions left for the next manifest of the source. It writes nothing more but the reason it
- * now knows — and only over that one, on a row still failed.
+ * now knows — and only over that one, on a row still failed. Answers the run as its row now
+ * shows it: failed with the reason; or — when another worker re-claimed this same run (its job
+ * sent again after the stall) — as that worker left it (`running`: it reports the run's end; an
+ * end it recorded: as an attempt that finds its run ended answers), never a failure of its own.
  */
-async function recordLeaseLost(ctx: AppContext, runId: string): Promise<void> {
-  await ctx.db
+async function recordLeaseLost(ctx: AppContext, runId: string): Promise<{ status: RunStatus; error: string | null }> {
+  const [closed] = await ctx.db
     .update(backupRuns)
     .set({ error: LEASE_LOST_REASON })
-    .where(and(eq(backupRuns.id, runId), eq(backupRuns.status, 'failed'), eq(backupRuns.error, INTERRUPTED_REASON)));
+    .where(and(eq(backupRuns.id, runId), eq(backupRuns.status, 'failed'), eq(backupRuns.error, INTERRUPTED_REASON)))
+    .returning({ status: backupRuns.status, error: backupRuns.error });
+  if (closed) return closed;
+  const [row] = await ctx.db
+    .select({ status: backupRuns.status, error: backupRuns.error })
+    .from(backupRuns)
+    .where(eq(backupRuns.id, runId));
+  return row ?? { status: 'failed', error: LEASE_LOST_REASON };
 }
 
 /**
