@@ -178,9 +178,10 @@ async function storeFiles(
         }
         throw error;
       }
+      // After each file, not each group: large files reach COMMIT_BYTES in a few files.
+      await run.writer.commitWhenDue();
     }
     if (unchanged > 0) await run.writer.skip(unchanged);
-    await run.writer.commit();
   });
 }
 

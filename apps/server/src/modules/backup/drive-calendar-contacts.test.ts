@@ -188,6 +188,33 @@ forEachDatabase('drive, calendar and contacts backup', (kind) => {
     assert.equal(resyncContacts.items, f.emulator.control.digest({ email: user(), service: 'contacts' }).items);
   });
 
+  it('a Drive run commits once enough fetched bytes are pending, checked after each file', async () => {
+    const subject = f.users[0];
+    assert.ok(subject);
+    const commits: number[] = [];
+    f.ctx.clock.advance(60_000);
+    const { results } = await startTestBackup(f.ctx, f.customerId, {
+      subjects: [subject],
+      services: ['drive'],
+      trigger: 'scheduled',
+      wait: true,
+      // One fetch group holds every file: only a check after each file can commit before the end.
+      runOptions: {
+        google: f.google,
+        commitBytes: 1,
+        hooks: {
+          afterCommit(committed) {
+            commits.push(committed);
+          },
+        },
+      },
+    });
+    const run = await runRow(f, results?.[0]?.runId as string);
+    assert.equal(run.status, 'success', run.error ?? '');
+    assert.ok(commits.length >= 2, `${commits.length} commits`);
+    assert.equal(commits.at(-1), (await versionsOf(f, subject.email, 'drive')).length);
+  });
+
   it('backs up a shared drive as one of its members', async () => {
     const admin = `admin@${f.domain}`;
     const subjects = await listSharedDriveSubjects(f.ctx, f.customerId, f.google, admin);

@@ -24,7 +24,7 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 forEachDatabase('gmail backup', (kind) => {
   let f: BackupFixture;
   before(async () => {
-    f = await backupFixture(kind, { users: 5, generate: { messagesPerUser: 24 } });
+    f = await backupFixture(kind, { users: 7, generate: { messagesPerUser: 24 } });
   });
   after(async () => {
     await f?.close();
@@ -207,6 +207,48 @@ forEachDatabase('gmail backup', (kind) => {
     assert.equal(requestCounts(f.emulator, email)['gmail.users.messages.get'], expected.items - committed);
     const all = await f.ctx.db.select().from(backupItemVersions).where(eq(backupItemVersions.runId, killed.id));
     assert.equal(all.length, committed);
+    assert.deepEqual(await repositoryDigest(email), { digest: expected.digest, items: expected.items });
+  });
+
+  it('a run commits once enough items are pending, every few fetch groups, not after each group', async () => {
+    const email = f.users[5]?.email as string;
+    const expected = f.emulator.control.digest({ email, service: 'gmail' });
+    const commits: number[] = [];
+    const run = await backUp(email, {
+      fetchGroup: 4,
+      groupSize: 10,
+      hooks: {
+        afterCommit(committed) {
+          commits.push(committed);
+        },
+      },
+    });
+    assert.equal(run.status, 'success');
+    const groups = Math.ceil(expected.items / 4);
+    assert.ok(commits.length >= 2 && commits.length < groups, `${commits.length} commits for ${groups} fetch groups`);
+    // Each commit but the run's last took at least the 10 items it waited for.
+    const sizes = commits.map((committed, i) => committed - (commits[i - 1] ?? 0));
+    for (const size of sizes.slice(0, -1)) assert.ok(size >= 10, `commits of ${sizes.join(', ')} items`);
+    assert.equal(commits.at(-1), expected.items);
+    assert.deepEqual(await repositoryDigest(email), { digest: expected.digest, items: expected.items });
+  });
+
+  it('a run commits once enough fetched bytes are pending, below the item threshold', async () => {
+    const email = f.users[6]?.email as string;
+    const expected = f.emulator.control.digest({ email, service: 'gmail' });
+    const commits: number[] = [];
+    // Every message is more than one byte: each fetch group's check finds the bytes due.
+    const run = await backUp(email, {
+      fetchGroup: 4,
+      commitBytes: 1,
+      hooks: {
+        afterCommit(committed) {
+          commits.push(committed);
+        },
+      },
+    });
+    assert.equal(run.status, 'success');
+    assert.ok(commits.length >= 2, `${commits.length} commits of ${expected.items} messages`);
     assert.deepEqual(await repositoryDigest(email), { digest: expected.digest, items: expected.items });
   });
 

@@ -139,7 +139,7 @@ async function refreshLabels(run: ServiceRun, listed: ReadonlySet<string>, label
       unchanged += 1;
       continue;
     }
-    if (run.writer.pendingCount >= run.groupSize) await run.writer.commit();
+    await run.writer.commitWhenDue();
   }
   if (unchanged > 0) await run.writer.skip(unchanged);
   await run.writer.commit();
@@ -281,9 +281,10 @@ async function fetchMessages(run: ServiceRun, ids: readonly string[], labelNames
       }
       if (fetched.length > 0) await store(fetched);
       if (gone > 0) await run.writer.skip(gone);
-      // The group's commit waits for the group's stores and goes on behind the next group's
-      // fetching (commits are serialized by the writer; each takes every put made before it).
-      const commit = Promise.all(groupStores).then(() => run.writer.commit());
+      // The group's commit (when enough is pending: RunWriter.commitWhenDue) waits for the
+      // group's stores and goes on behind the next group's fetching (commits are serialized by
+      // the writer; each takes every put made before it).
+      const commit = Promise.all(groupStores).then(() => run.writer.commitWhenDue());
       // Noted here (so a failure while the next group is fetched is not an unhandled rejection)
       // and checked before each group: a failed store or commit stops the run's fetching.
       commit.catch((error: unknown) => {
@@ -365,7 +366,7 @@ async function relabelMessages(
       unchanged += 1;
       continue;
     }
-    if (run.writer.pendingCount >= run.groupSize) await run.writer.commit();
+    await run.writer.commitWhenDue();
   }
   if (unchanged > 0) await run.writer.skip(unchanged);
   await run.writer.commit();
@@ -395,6 +396,6 @@ async function relabelFromMinimal(run: ServiceRun, ids: readonly string[], label
       if (!(await putRelabelled(run, id, current, minimal.labelIds, labelNames, minimal.historyId))) unchanged += 1;
     }
     if (unchanged > 0) await run.writer.skip(unchanged);
-    await run.writer.commit();
+    await run.writer.commitWhenDue();
   });
 }

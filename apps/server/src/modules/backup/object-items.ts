@@ -17,7 +17,7 @@ export interface ObjectItem {
 /**
  * Puts each item under its key unless its current version has the same content, a group at a
  * time (one index lookup and one worker round trip per group, not per item), committing when
- * a group's worth is pending. Returns how many were unchanged.
+ * enough is pending (RunWriter.commitWhenDue). Returns how many were unchanged.
  */
 export async function putObjectItems(run: ServiceRun, items: readonly ObjectItem[]): Promise<number> {
   let unchanged = 0;
@@ -42,7 +42,7 @@ export async function putObjectItems(run: ServiceRun, items: readonly ObjectItem
         });
       });
     }
-    if (run.writer.pendingCount >= run.groupSize) await run.writer.commit();
+    await run.writer.commitWhenDue();
   }
   return unchanged;
 }

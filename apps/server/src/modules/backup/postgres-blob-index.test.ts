@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import type { PackRecord } from '@safehold/repository';
+import { sql } from 'drizzle-orm';
 import { createTestContext, forEachDatabase, type TestContext } from '../../testing/context.ts';
 import { customers } from '../tenancy/tables.ts';
 import { createPostgresBlobIndex } from './postgres-blob-index.ts';
@@ -56,5 +57,18 @@ forEachDatabase('PostgreSQL blob index', (kind) => {
     const [first] = packs;
     const found = await index.lookup([first!.blobs[0]!.id, hex(32)]);
     assert.deepEqual([...found.keys()], [first!.blobs[0]!.id]);
+  });
+
+  it('blob ids and pack names are compared bytewise (COLLATE "C"), not through the database collation', async () => {
+    const result = await ctx.db.execute(sql`
+      select table_name, column_name, collation_name from information_schema.columns
+      where (table_name = 'repository_blobs' and column_name in ('blob_id', 'pack'))
+        or (table_name = 'repository_packs' and column_name = 'name')
+      order by table_name, column_name`);
+    assert.deepEqual((result as unknown as { rows: unknown[] }).rows, [
+      { table_name: 'repository_blobs', column_name: 'blob_id', collation_name: 'C' },
+      { table_name: 'repository_blobs', column_name: 'pack', collation_name: 'C' },
+      { table_name: 'repository_packs', column_name: 'name', collation_name: 'C' },
+    ]);
   });
 });

@@ -20,6 +20,8 @@ import { backupContacts } from './contacts-backup.ts';
 import { backupDrive } from './drive-backup.ts';
 import { backupGmail } from './gmail-backup.ts';
 import {
+  COMMIT_BYTES,
+  COMMIT_ITEMS,
   holdingLease,
   LEASE_LOST_REASON,
   LeaseLostError,
@@ -46,8 +48,16 @@ export interface RunSourceOptions {
   signal?: AbortSignal;
   /** An already-open tenant repository to use (not closed here). */
   repository?: Repository;
-  /** Items per commit; default 100. */
+  /**
+   * Items per commit, at most (default COMMIT_ITEMS, 500; a commit also comes once COMMIT_BYTES
+   * fetched bytes are pending). Items are fetched and stored in groups of FETCH_GROUP (100), or
+   * of this size when smaller (tests lower it to interrupt runs between commits).
+   */
   groupSize?: number;
+  /** Fetched bytes pending before a commit (default COMMIT_BYTES, 32 MiB). */
+  commitBytes?: number;
+  /** Items per fetch group (default FETCH_GROUP, 100; at most `groupSize`). */
+  fetchGroup?: number;
   /**
    * When another run of the source holds the lease: `skip` (default) ends this run as failed
    * ("already running"); `defer` leaves it queued and returns `busyUntil` (the job requeues it).
@@ -58,6 +68,8 @@ export interface RunSourceOptions {
 }
 
 export const DEFAULT_LEASE_MS = 5 * 60_000;
+/** Items a service fetches and stores together (one group's requests, stores and commit check). */
+export const FETCH_GROUP = 100;
 export const ALREADY_RUNNING_REASON = 'skipped: another run of this source is already running';
 
 const handlers: Record<BackupService, (run: ServiceRun) => Promise<ServiceResult>> = {
@@ -224,7 +236,11 @@ async function executeRun(
   let leaseLost = false;
   try {
     repository ??= await openTenantRepository(ctx, source.customerId);
-    const writer = new RunWriter(ctx, repository, ref, await loadCurrentVersions(ctx, source.id), options.hooks);
+    const commitItems = options.groupSize ?? COMMIT_ITEMS;
+    const writer = new RunWriter(ctx, repository, ref, await loadCurrentVersions(ctx, source.id), options.hooks, {
+      items: commitItems,
+      bytes: options.commitBytes ?? COMMIT_BYTES,
+    });
     const google = options.google ?? (await customerGoogleClient(ctx, source.customerId));
     let result: ServiceResult | undefined;
     try {
@@ -238,7 +254,7 @@ async function executeRun(
         writer,
         cursor: source.cursor ?? null,
         signal: options.signal ? AbortSignal.any([options.signal, lease.lost.signal]) : lease.lost.signal,
-        groupSize: options.groupSize ?? 100,
+        groupSize: Math.min(commitItems, options.fetchGroup ?? FETCH_GROUP),
       });
     } catch (failure) {
       if (failure instanceof LeaseLostError || writer.lostLease) {

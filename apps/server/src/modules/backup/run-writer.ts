@@ -1,10 +1,14 @@
 // Commits a run's items: content goes into the repository first, then `commit()` flushes the
 // repository (packs durable and indexed) and writes the item versions and the run's counters in
 // ONE database transaction. Nothing is recorded as backed up before its bytes are durable, and
-// a run killed between commits loses at most the uncommitted batch (redone on resume). Every
-// write for a run requires the run to hold its source's lease still (`running`, its own holder):
-// a run that lost it (stalled past its lease, another run of the source took over) records
-// nothing more — it would write over the newer run's current versions — and stops.
+// a run killed between commits loses at most the uncommitted batch (redone on resume). The
+// services call `commitWhenDue()` between their fetch groups and `commit()` at their end: a
+// commit comes once COMMIT_ITEMS items or COMMIT_BYTES fetched bytes are pending (each commit
+// finishes a pack, writes an index file and two statements; docs/benchmarks.md "End-to-end
+// backup, round five"). Every write for a run requires the run to hold its source's lease still
+// (`running`, its own holder): a run that lost it (stalled past its lease, another run of the
+// source took over) records nothing more — it would write over the newer run's current
+// versions — and stops.
 
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
@@ -66,6 +70,17 @@ export function holdingLease(run: Pick<RunRef, 'id' | 'leaseHolder'>) {
 
 type Pending = { kind: 'put'; item: PutItem } | { kind: 'close'; key: string };
 
+/** Items pending before `commitWhenDue()` commits (fetch groups stay smaller: run-source.ts). */
+export const COMMIT_ITEMS = 500;
+/** Fetched bytes pending before `commitWhenDue()` commits: what a killed run fetches again. */
+export const COMMIT_BYTES = 32 * 1024 * 1024;
+
+/** When `commitWhenDue()` commits: at `items` pending items or `bytes` pending fetched bytes. */
+export interface CommitThresholds {
+  items: number;
+  bytes: number;
+}
+
 /** A version's item key and content columns (what a run compares and a manifest keeps). */
 export const versionContentColumns = {
   itemKey: backupItemVersions.itemKey,
@@ -85,6 +100,10 @@ export async function loadCurrentVersions(
     .from(backupItemVersions)
     .where(and(eq(backupItemVersions.sourceId, sourceId), isNull(backupItemVersions.validTo)));
   return new Map(rows.map((row) => [row.itemKey, row]));
+}
+
+function fetchedBytesOf(entry: Pending | undefined): number {
+  return entry?.kind === 'put' ? entry.item.fetchedBytes : 0;
 }
 
 function storedBytes(versions: readonly NewVersionRow[]): number {
@@ -145,7 +164,9 @@ export class RunWriter {
   private readonly repository: Repository;
   private readonly run: RunRef;
   private readonly hooks: RunHooks;
+  private readonly due: CommitThresholds;
   private pending = new Map<string, Pending>();
+  private pendingBytes = 0;
   private chain: Promise<void> = Promise.resolve();
   private leaseLost = false;
   committed = 0;
@@ -157,12 +178,14 @@ export class RunWriter {
     run: RunRef,
     current: Map<string, CurrentVersion>,
     hooks: RunHooks = {},
+    due: CommitThresholds = { items: COMMIT_ITEMS, bytes: COMMIT_BYTES },
   ) {
     this.ctx = ctx;
     this.repository = repository;
     this.run = run;
     this.current = current;
     this.hooks = hooks;
+    this.due = due;
   }
 
   /**
@@ -179,13 +202,19 @@ export class RunWriter {
 
   /** A new version of `item.key` (content already put into the repository). */
   put(item: PutItem): void {
-    this.pending.set(item.key, { kind: 'put', item });
+    this.replacePending(item.key, { kind: 'put', item });
   }
 
   /** The item is gone from the source: its current version ends at the commit. */
   close(key: string): void {
     if (!this.current.has(key) && this.pending.get(key)?.kind !== 'put') return;
-    this.pending.set(key, { kind: 'close', key });
+    this.replacePending(key, { kind: 'close', key });
+  }
+
+  private replacePending(key: string, entry: Pending): void {
+    this.pendingBytes -= fetchedBytesOf(this.pending.get(key));
+    this.pendingBytes += fetchedBytesOf(entry);
+    this.pending.set(key, entry);
   }
 
   /** Whether a write found the run's lease gone (every later write throws LeaseLostError). */
@@ -230,6 +259,15 @@ export class RunWriter {
     throw new LeaseLostError();
   }
 
+  /**
+   * Commits when enough is pending (the writer's thresholds), else nothing: called between fetch
+   * groups, so a run commits every few hundred items, not every group.
+   */
+  commitWhenDue(): Promise<void> {
+    if (this.pending.size >= this.due.items || this.pendingBytes >= this.due.bytes) return this.commit();
+    return Promise.resolve();
+  }
+
   /** Makes everything put so far durable and recorded. Commits are serialized. */
   commit(): Promise<void> {
     const next = this.chain.then(() => this.commitNow());
@@ -242,6 +280,7 @@ export class RunWriter {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending = new Map();
+    this.pendingBytes = 0;
     // 1. Packs written whole and indexed (PostgreSQL) before any row names their blobs.
     await this.repository.flush();
     const now = this.ctx.clock.now();

@@ -18,7 +18,10 @@ export interface ServiceRun {
   writer: RunWriter;
   cursor: Record<string, unknown> | null;
   signal: AbortSignal | undefined;
-  /** Items per commit (tests lower it to interrupt runs between commits). */
+  /**
+   * Items fetched and stored per group; between groups the run commits when enough is pending
+   * (`writer.commitWhenDue()`: a few groups' worth), at its end always.
+   */
   groupSize: number;
 }
 

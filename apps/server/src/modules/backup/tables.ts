@@ -56,13 +56,25 @@ export const tenantRepositoryKeys = pgTable('tenant_repository_keys', {
 });
 
 /** Packs of a tenant's repository (the server's BlobIndex; index files in the repository remain for recovery). */
+/**
+ * Text compared byte by byte (`COLLATE "C"`), for the repository's names and blob ids: hex and
+ * path characters, whose order and equality need no locale. The database's collation (e.g.
+ * `C.UTF-8`, `en_US.UTF-8`) compares through `strcoll`; bytewise, the blob lookups' index probes
+ * cost ≈ 25 % less and the blob-row inserts ≈ 8 % (docs/benchmarks.md "End-to-end backup, round
+ * five"). A comparison with a column of the default collation (e.g. a version's `object_id`)
+ * needs an explicit `COLLATE`.
+ */
+const bytewiseText = customType<{ data: string }>({
+  dataType: () => 'text COLLATE "C"',
+});
+
 export const repositoryPacks = pgTable(
   'repository_packs',
   {
     customerId: uuid('customer_id')
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
-    name: text('name').notNull(),
+    name: bytewiseText('name').notNull(),
     size: bigint('size', { mode: 'number' }).notNull(),
     createdAt: createdAt(),
   },
@@ -74,8 +86,8 @@ export const repositoryBlobs = pgTable(
   'repository_blobs',
   {
     customerId: uuid('customer_id').notNull(),
-    blobId: text('blob_id').notNull(),
-    pack: text('pack').notNull(),
+    blobId: bytewiseText('blob_id').notNull(),
+    pack: bytewiseText('pack').notNull(),
     type: integer('type').notNull(),
     offset: bigint('offset', { mode: 'number' }).notNull(),
     length: integer('length').notNull(),
