@@ -175,4 +175,25 @@ describe('blob index', () => {
     assert.deepEqual(after.unreadable, []);
     assert.deepEqual(await packNames(after), [packName(1), packName(2)]);
   });
+
+  test('an index file the backend cannot read at all is listed as unreadable too, not fatal', async () => {
+    // An I/O error, a permission refused, an S3 object moved to an archive class: loading must
+    // go on (the repository stays usable, and rebuild-index, which opens it first, can run).
+    const index = createRepositoryIndex(backend, dataKey);
+    await index.addPacks([pack(1, [1])]);
+    await index.flush();
+    const broken = `index/${'e'.repeat(32)}`;
+    await writeFile(join(dir, broken), 'whatever');
+    const failing: Backend = {
+      ...backend,
+      get: async (name, range) => {
+        if (name === broken) throw new Error('EIO: i/o error, read');
+        return backend.get(name, range);
+      },
+    };
+    const reader = createRepositoryIndex(failing, dataKey);
+    await reader.load();
+    assert.deepEqual(reader.unreadable, [`${broken}: EIO: i/o error, read`]);
+    assert.deepEqual(await packNames(reader), [packName(1)]);
+  });
 });

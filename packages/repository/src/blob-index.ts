@@ -307,8 +307,11 @@ export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): Re
         if (knownFiles.has(object.name)) continue;
         knownFiles.add(object.name);
         let packs: PackRecord[];
-        const sealed = await backend.get(object.name);
+        let sealed: Buffer | undefined;
         try {
+          // The read inside too: a file the backend cannot read (an I/O error, a refusal) is
+          // as unreadable as a damaged one.
+          sealed = await backend.get(object.name);
           packs = decodeIndexFile(dataKey, object.name, sealed);
         } catch (error) {
           // A damaged index file must not make the repository unusable: its packs are still
@@ -316,7 +319,7 @@ export function createRepositoryIndex(backend: Backend, dataKey: Uint8Array): Re
           unreadable.push(`${object.name}: ${(error as Error).message}`);
           continue;
         } finally {
-          releaseBuffer(sealed);
+          if (sealed) releaseBuffer(sealed);
         }
         for (const pack of packs) table.add(pack);
       }

@@ -230,6 +230,54 @@ describe('read path (BlobReader)', () => {
     assert.deepEqual(await readFile(join(out, 'box.mbox')), Buffer.concat([message(6), message(7), message(6)]));
   });
 
+  test('restore edge cases give the bytes readAll gives, on threads and inline: empty items, an mbox across more packs than a thread keeps open, a multi-chunk file twice', async () => {
+    const ids: string[] = [];
+    // One pack per message: 70 packs, more than the 64 descriptors a thread keeps open.
+    for (let n = 0; n < 70; n++) {
+      ids.push(await writer.putMail(message(n)));
+      await writer.flush();
+    }
+    const emptyMail = await writer.putMail(Buffer.alloc(0));
+    const emptyFile = await writer.putFile((async function* () {})());
+    const big = randomBytes(5 * 1024 * 1024);
+    const bigFile = await writer.putFile(
+      (async function* () {
+        for (let at = 0; at < big.length; at += 100_000) yield big.subarray(at, at + 100_000);
+      })(),
+    );
+    await writer.flush();
+    const items = (root: string) => [
+      { target: join(root, 'all.mbox'), ids },
+      { target: join(root, 'reversed.mbox'), ids: [...ids].reverse() },
+      { target: join(root, 'empty.eml'), ids: [emptyMail] },
+      { target: join(root, 'empty-file'), ids: [emptyFile] },
+      { target: join(root, 'no-messages.mbox'), ids: [] },
+      { target: join(root, 'big-twice'), ids: [bigFile, bigFile] },
+      ...ids.map((id, n) => ({ target: join(root, 'm', `${n}.eml`), ids: [id, ids[(n * 7) % ids.length]!] })),
+    ];
+    const inline = createWorkerPool(0, { inline: true });
+    try {
+      for (const [name, onPool] of [
+        ['threads', pool],
+        ['inline', inline],
+      ] as const) {
+        const root = join(dir, `out-${name}`);
+        const restored = new BlobReader({ backend, keys, index, pool: onPool, condemned, unflushed: writer });
+        const list = items(root);
+        const results = await restored.restoreToFiles(list);
+        for (const [i, item] of list.entries()) {
+          const expected = Buffer.concat(await Promise.all(item.ids.map((id) => reader().readAll(id))));
+          assert.deepEqual(results[i], { ok: true, bytes: expected.length }, `${name}: ${item.target}`);
+          assert.ok((await readFile(item.target)).equals(expected), `${name}: ${item.target}`);
+        }
+        assert.ok((await readFile(join(root, 'big-twice'))).equals(Buffer.concat([big, big])), name);
+        assert.equal((await readFile(join(root, 'empty.eml'))).length, 0, name);
+      }
+    } finally {
+      await inline.close();
+    }
+  });
+
   test('a restore into a directory deleted since an earlier restore on the same threads writes its files', async () => {
     // A thread outlives a restore (a server's workers; a command line's own thread, inline): what
     // it remembers of the directories it made must not outlive the task.

@@ -9,7 +9,9 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
+import { createFilesystemBackend } from './backend-filesystem.ts';
 import { restoreBatches, runRepoCommand, safeTarget } from './cli.ts';
+import { openRepository } from './repository.ts';
 
 const run = promisify(execFile);
 const bin = new URL('../bin/safehold-repo.js', import.meta.url).pathname;
@@ -190,6 +192,57 @@ describe('safehold repo command line', () => {
     await assert.rejects(run(process.execPath, [bin, 'verify', '--repo', join(dir, 'nothing-here')], { env }), {
       code: 2,
     });
+  });
+
+  test('restore-mail names each file it could not restore (an unsafe path, a missing blob) among the ones it writes', async () => {
+    // The batch's files that reach the restore are fewer than the batch's when a path is refused
+    // first: each result must still be told of its own file, and the message count of the rest.
+    const repoDir = join(dir, 'repo-failures');
+    assert.equal(await runRepoCommand(['init', '--repo', repoDir], capture().io), 0);
+    const repo = await openRepository({ backend: createFilesystemBackend(repoDir), password: 'secret' });
+    const a = Buffer.from('Subject: a\r\n\r\nbody a\r\n');
+    const b = Buffer.from('Subject: b\r\n\r\nbody b\r\n');
+    const [ia, ib] = [await repo.putMail(a), await repo.putMail(b)];
+    const files: Record<string, { eml: string } | { mbox: string[] }> = {};
+    const written = new Map<string, Buffer>();
+    const refused = new Map<string, RegExp>();
+    for (let n = 0; n < 100; n++) {
+      const key = String(n).padStart(3, '0');
+      if (n % 7 === 3) {
+        files[`${key}/../../x${n}.eml`] = { eml: ia };
+        refused.set(`${key}/../../x${n}.eml`, /unsafe path/);
+      } else if (n % 5 === 1) {
+        files[`${key}.eml`] = { eml: `${'f'.repeat(62)}${key.slice(1)}` };
+        refused.set(`${key}.eml`, /not in the repository/);
+      } else if (n % 3 === 0) {
+        files[`${key}.mbox`] = { mbox: [ia, ib, ia] };
+        written.set(`${key}.mbox`, Buffer.concat([a, b, a]));
+      } else {
+        files[`${key}.eml`] = { eml: ib };
+        written.set(`${key}.eml`, b);
+      }
+    }
+    const snapshot = await repo.writeSnapshot({ kind: 'put-mail', roots: [ia, ib], data: { files } });
+    await repo.close();
+    const to = join(dir, 'restored-failures');
+    const c = capture();
+    const args = ['restore-mail', '--repo', repoDir, '--to', to, '--snapshot', snapshot.id, '--json'];
+    assert.equal(await runRepoCommand(args, c.io), 3);
+    const reported = c
+      .err()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { file: string; error: string });
+    assert.deepEqual(reported.map(({ file }) => file).sort(), [...refused.keys()].sort());
+    for (const { file, error } of reported) assert.match(error, refused.get(file)!, file);
+    for (const [key, bytes] of written) assert.deepEqual(await readFile(join(to, key)), bytes, key);
+    const result = JSON.parse(c.out());
+    assert.equal(result.failed, refused.size);
+    assert.equal(result.files, written.size);
+    assert.equal(
+      result.messages,
+      [...written.keys()].reduce((sum, key) => sum + (key.endsWith('.mbox') ? 3 : 1), 0),
+    );
   });
 });
 
