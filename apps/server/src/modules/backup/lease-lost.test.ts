@@ -2,6 +2,7 @@
 // of the source took over) must not report success, move the cursor or write over the newer
 // run's versions — and what it committed before stays, covered by a manifest.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { and, eq, isNull } from 'drizzle-orm';
@@ -11,7 +12,7 @@ import { createQueuedRuns } from './queue-runs.ts';
 import { DEFAULT_LEASE_MS, runSourceBackup } from './run-source.ts';
 import { LEASE_LOST_REASON, LeaseLostError, loadCurrentVersions, type RunHooks, RunWriter } from './run-writer.ts';
 import { STALE_AFTER_MS, sweepStaleRuns } from './stale-runs.ts';
-import { backupItemVersions, backupRuns, backupSources } from './tables.ts';
+import { backupItemVersions, backupRunErrors, backupRuns, backupSources } from './tables.ts';
 import { openTenantRepository } from './tenant-repository.ts';
 
 interface ManifestData {
@@ -25,7 +26,7 @@ forEachDatabase('a backup run that lost its lease', (kind) => {
   let f: BackupFixture;
   /** The first test's loser (the last test writes as it). */
   let firstLoser: string | undefined;
-  const logLines: Array<{ level?: number; msg?: string; runId?: string }> = [];
+  const logLines: Array<{ level?: number; msg?: string; runId?: string; attempt?: string }> = [];
   before(async () => {
     const logs = new PassThrough();
     logs.setEncoding('utf8');
@@ -36,7 +37,7 @@ forEachDatabase('a backup run that lost its lease', (kind) => {
       for (const line of complete) if (line.trim()) logLines.push(JSON.parse(line));
     });
     f = await backupFixture(kind, {
-      users: 5,
+      users: 8,
       generate: { messagesPerUser: 8, filesPerUser: 0, eventsPerUser: 0, contactsPerUser: 0 },
       logs,
     });
@@ -266,6 +267,8 @@ forEachDatabase('a backup run that lost its lease', (kind) => {
       customerId: f.customerId,
       sourceId: loser.sourceId,
       leaseHolder: await f.ctx.database.leases.self(),
+      // Its attempt's token is gone with its lease; the row is failed, which alone refuses it.
+      leaseAttempt: randomUUID(),
     };
     const before = await loadCurrentVersions(f.ctx, loser.sourceId);
     const [changed, deleted] = [...before.keys()];
@@ -286,4 +289,200 @@ forEachDatabase('a backup run that lost its lease', (kind) => {
     assert.deepEqual(await loadCurrentVersions(f.ctx, loser.sourceId), before, 'nothing closed, nothing added');
     assert.equal((await runRow(f, loser.id)).status, 'failed');
   });
+
+  /**
+   * The same run executed twice by this one process (same lease holder): the first attempt, at
+   * its first `when` hook, stalls past its lease (the test clock passes it) and the run's job,
+   * sent again, is fetched by this same process: a second attempt re-claims the run and runs
+   * until its first commit, where it waits. Meanwhile `during` runs (with the first attempt's
+   * token), then the first attempt resumes and ends; then the second goes on to the end.
+   */
+  const retryInProcess = async (
+    user: number,
+    when: keyof RunHooks,
+    groupSize: number,
+    options: { beforeRetry?: () => void; during?: (first: RetryWindow) => Promise<void> } = {},
+  ) => {
+    const run = await queue(user);
+    const self = await f.ctx.database.leases.self();
+    let window: RetryWindow | undefined;
+    let second: Promise<Awaited<ReturnType<typeof runSourceBackup>>> | undefined;
+    let resumeSecond: () => void = () => undefined;
+    const secondWaits = new Promise<void>((resolve) => {
+      resumeSecond = resolve;
+    });
+    const stall = async () => {
+      if (window) return;
+      const row = await runRow(f, run.runId);
+      assert.equal(row.status, 'running');
+      assert.equal(row.leaseHolder, self);
+      assert.ok(row.leaseAttempt, 'the claim stored its attempt');
+      window = { attempt: row.leaseAttempt, committed: (await versionsOfRun(run.runId)).length, row };
+      options.beforeRetry?.();
+      f.ctx.clock.advance(DEFAULT_LEASE_MS + 1000);
+      let reached: () => void = () => undefined;
+      const parked = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      let waited = false;
+      second = runSourceBackup(f.ctx, run.runId, {
+        google: f.google,
+        groupSize,
+        hooks: {
+          async afterCommit() {
+            if (waited) return;
+            waited = true;
+            reached();
+            await secondWaits;
+          },
+        },
+      });
+      const ended = second.then(() => {
+        if (!waited) assert.fail('the second attempt ended before its first commit');
+      });
+      await Promise.race([parked, ended]);
+      const held = await runRow(f, run.runId);
+      assert.equal(held.status, 'running', 'the second attempt re-claimed the run');
+      assert.equal(held.leaseHolder, self, 'under the same holder');
+      assert.ok(held.leaseAttempt && held.leaseAttempt !== window.attempt, 'under its own attempt');
+      window.second = held.leaseAttempt;
+      await options.during?.(window);
+    };
+    const first = await runSourceBackup(f.ctx, run.runId, { google: f.google, groupSize, hooks: { [when]: stall } });
+    assert.ok(window?.second && second, 'the run was re-claimed');
+    // The first attempt ended while the second still runs: it gave up nothing of the second's lease.
+    const between = await runRow(f, run.runId);
+    resumeSecond();
+    const retried = await second;
+    return { runId: run.runId, first, retried, between, window, self };
+  };
+
+  /** The first attempt refused, ended as the second left the run; the second's run and cursor stand. */
+  const assertFirstAttemptStopped = async (retry: Awaited<ReturnType<typeof retryInProcess>>) => {
+    const { runId, first, retried, between, window, self } = retry;
+    assert.equal(between.status, 'running');
+    assert.equal(between.leaseHolder, self);
+    assert.equal(between.leaseAttempt, window.second, "the first attempt's end left the second's lease alone");
+    assert.ok(between.leaseExpiresAt);
+    assert.equal(first.status, 'running', 'the first attempt answers the run as the second left it, not failed');
+    assert.equal(first.error, null);
+    assert.equal(retried.status, 'success', "the second attempt's writes and end succeed");
+    const row = await runRow(f, runId);
+    assert.equal(row.status, 'success');
+    assert.equal(row.error, null);
+    assert.equal(row.leaseHolder, null);
+    assert.equal(row.leaseAttempt, null, 'the lease and its attempt given up together');
+    const warned = logLines
+      .filter((line) => line.runId === runId && line.attempt === window.attempt && line.level === 40)
+      .map((line) => line.msg);
+    assert.ok(warned.includes('backup run lease lost'), `the first attempt logged at warn: ${warned.join('; ')}`);
+    // Every message once, current, version 1: the first attempt superseded nothing, and its
+    // commits before the retry stay (the second attempt found them stored).
+    const source = await sourceRow(runId);
+    const expected = f.emulator.control.digest({ email: source.subjectEmail, service: 'gmail' });
+    const versions = await f.ctx.db.select().from(backupItemVersions).where(eq(backupItemVersions.sourceId, source.id));
+    assert.equal(versions.length, expected.items, 'no version written twice');
+    assert.ok(
+      versions.every((version) => version.runId === runId && version.validTo === null && version.version === 1),
+    );
+    assert.equal(new Set(versions.map((version) => version.itemKey)).size, expected.items, 'no duplicates');
+    assert.equal(row.added, expected.items, 'only the two attempts’ accepted commits counted');
+    assert.equal(row.items, expected.items);
+    // The manifest and cursor are the second attempt's.
+    const repository = await openTenantRepository(f.ctx, f.customerId);
+    let manifest: ManifestData;
+    try {
+      assert.ok(row.snapshotId);
+      manifest = (await repository.readSnapshot(row.snapshotId)).data as unknown as ManifestData;
+    } finally {
+      await repository.close();
+    }
+    assert.equal(manifest.run.id, runId);
+    assert.equal(manifest.run.status, 'success');
+    assert.equal(manifest.versions.length, expected.items);
+    assert.ok(source.cursor);
+    assert.deepEqual(source.cursor, manifest.cursor, "the cursor is the second attempt's");
+    return { row, source, manifest };
+  };
+
+  it('re-claimed as the same run by this same process mid-run, the first attempt writes nothing more', async () => {
+    const self = await f.ctx.database.leases.self();
+    const retry = await retryInProcess(5, 'afterCommit', 2, {
+      // The run as it stands, re-claimed by the second attempt under the same holder: each of
+      // the first attempt's writes is refused and changes nothing.
+      async during(window) {
+        const source = await sourceRow(window.row.id);
+        const ref = {
+          id: window.row.id,
+          customerId: f.customerId,
+          sourceId: source.id,
+          leaseHolder: self,
+          leaseAttempt: window.attempt,
+        };
+        const before = await runRow(f, ref.id);
+        const current = await loadCurrentVersions(f.ctx, source.id);
+        const [changed] = [...current.keys()];
+        assert.ok(changed);
+        const held = current.get(changed);
+        assert.ok(held);
+        const repository = await openTenantRepository(f.ctx, f.customerId);
+        try {
+          const writer = () => new RunWriter(f.ctx, repository, ref, new Map(current));
+          const committing = writer();
+          committing.put({ key: changed, ...held, metadata: { ...held.metadata, stale: true }, fetchedBytes: 0 });
+          committing.put({ ...held, key: 'gmail/stale-new-item', fetchedBytes: 0 });
+          await assert.rejects(committing.commit(), LeaseLostError, 'commit refused');
+          await assert.rejects(writer().skip(), LeaseLostError, 'skip refused');
+          await assert.rejects(writer().fail('gmail/stale', 'stale failure'), LeaseLostError, 'fail refused');
+        } finally {
+          await repository.close();
+        }
+        const after = await runRow(f, ref.id);
+        assert.deepEqual(after, before, 'the run row unchanged');
+        assert.deepEqual(await loadCurrentVersions(f.ctx, source.id), current, 'nothing closed, nothing added');
+        const errors = await f.ctx.db.select().from(backupRunErrors).where(eq(backupRunErrors.runId, ref.id));
+        assert.equal(errors.length, 0, 'no error recorded');
+      },
+    });
+    assert.ok(retry.window.committed > 0 && retry.window.committed < 8, `${retry.window.committed} committed before`);
+    await assertFirstAttemptStopped(retry);
+  });
+
+  it('re-claimed by this same process after its last commit, the first attempt writes no manifest', async () => {
+    const email = f.users[7]?.email;
+    assert.ok(email);
+    // One commit for everything; a message arrives before the retry (the second attempt commits it).
+    const retry = await retryInProcess(7, 'afterCommit', 100, {
+      beforeRetry: () => f.emulator.control.addMessage({ email, subject: 'After the last commit', labelIds: ['INBOX'] }),
+    });
+    assert.equal(retry.window.committed, 8);
+    await assertFirstAttemptStopped(retry);
+    const own = (await manifests()).filter((manifest) => manifest.run.id === retry.runId);
+    assert.equal(own.length, 1, "only the second attempt's manifest");
+  });
+
+  it('re-claimed by this same process between its manifest and its end, the first attempt neither ends the run nor moves the cursor', async () => {
+    const email = f.users[6]?.email;
+    assert.ok(email);
+    // A message arrives before the retry: the second attempt's cursor is later than the first's.
+    const retry = await retryInProcess(6, 'beforeFinish', 100, {
+      beforeRetry: () => f.emulator.control.addMessage({ email, subject: 'Before the retry', labelIds: ['INBOX'] }),
+    });
+    assert.equal(retry.window.committed, 8, 'the first attempt had committed everything it saw');
+    const { row, manifest } = await assertFirstAttemptStopped(retry);
+    assert.equal(row.items, 9);
+    assert.ok(manifest.versions.some((version) => version.runId === retry.runId));
+  });
 });
+
+/** The first attempt of a run retried in its own process, as the retry found it. */
+interface RetryWindow {
+  /** The first attempt's `lease_attempt`. */
+  attempt: string;
+  /** The second attempt's, once it re-claimed the run. */
+  second?: string;
+  /** Versions of the run committed before the retry. */
+  committed: number;
+  /** The run row as the first attempt stalled. */
+  row: typeof backupRuns.$inferSelect;
+}

@@ -2,7 +2,9 @@
 // running, commits items in batches (run-writer.ts), then — only when every item was
 // committed — stores the new cursor. Every run that committed something writes its manifest
 // (snapshot) into the tenant repository, so history can be rebuilt from the repository alone.
-// A run that lost its source's lease (another run took over) stops without writing anything more.
+// A run that lost its source's lease (another run, or another attempt of the same run, took
+// over) stops without writing anything more.
+import { randomUUID } from 'node:crypto';
 import { AuthorizationLostError, type GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
@@ -97,7 +99,9 @@ export async function runSourceBackup(
   }
   const startedAt = run.startedAt ?? ctx.clock.now();
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const busyUntil = await claimSourceLease(ctx, source.id, runId, startedAt, leaseMs);
+  // This execution's token: the holder names the process, the attempt this claim of the run.
+  const attempt = randomUUID();
+  const busyUntil = await claimSourceLease(ctx, source.id, runId, startedAt, leaseMs, attempt);
   if (busyUntil) {
     if (options.onBusy === 'defer') {
       return { runId, sourceId: source.id, status: 'queued', error: ALREADY_RUNNING_REASON, busyUntil };
@@ -112,23 +116,25 @@ export async function runSourceBackup(
   // Each process says when it took and gave up a source's lease (with its holder id), so an
   // operator — and the scale-out test — can see who ran a source when.
   const leaseHolder = await ctx.database.leases.self();
-  const leaseLog = ctx.logger.child({ component: 'backup', runId, sourceId: source.id, leaseHolder });
+  const leaseLog = ctx.logger.child({ component: 'backup', runId, sourceId: source.id, leaseHolder, attempt });
   leaseLog.info('backup run lease taken');
   const lease: RunLease = {
     holder: leaseHolder,
+    attempt,
     released: false,
     taken: false,
     lost: new AbortController(),
   };
   // The lease is renewed while the run lives; a worker that dies stops renewing it. A renewal
-  // that finds the run no longer holding it (closed by the sweep or another run's claim) stops
-  // the run's fetching (the services check the signal); its writes are refused anyway.
+  // that finds the run no longer holding it (closed by the sweep or another run's claim, or the
+  // run claimed again by another attempt) stops the run's fetching (the services check the
+  // signal); its writes are refused anyway.
   const renewal = setInterval(
     () => {
       ctx.db
         .update(backupRuns)
         .set({ leaseExpiresAt: new Date(ctx.clock.now().getTime() + leaseMs) })
-        .where(holdingLease({ id: runId, leaseHolder }))
+        .where(holdingLease({ id: runId, leaseHolder, leaseAttempt: attempt }))
         .returning({ id: backupRuns.id })
         .then((held) => {
           if (held.length === 0 && !lease.released) lease.lost.abort(new LeaseLostError());
@@ -142,12 +148,15 @@ export async function runSourceBackup(
     return await executeRun(ctx, runId, source, startedAt, options, lease);
   } finally {
     clearInterval(renewal);
-    // A run that ended normally gave its lease up in the statement that finished it.
+    // A run that ended normally gave its lease up in the statement that finished it. Only this
+    // attempt's: a later attempt of the run in this same process holds it under its own token.
     if (!lease.released) {
       await ctx.db
         .update(backupRuns)
-        .set({ leaseExpiresAt: null, leaseHolder: null })
-        .where(and(eq(backupRuns.id, runId), eq(backupRuns.leaseHolder, leaseHolder)))
+        .set({ leaseExpiresAt: null, leaseHolder: null, leaseAttempt: null })
+        .where(
+          and(eq(backupRuns.id, runId), eq(backupRuns.leaseHolder, leaseHolder), eq(backupRuns.leaseAttempt, attempt)),
+        )
         .catch((failure: unknown) => ctx.logger.warn({ err: failure, runId }, 'backup run lease not released'));
     }
     // A lease taken from the run ended when it was taken, not now (the run cannot know when).
@@ -159,6 +168,8 @@ export async function runSourceBackup(
 /** The run's hold on its source, as this process knows it. */
 interface RunLease {
   holder: string;
+  /** This execution's token (`lease_attempt`), set by its claim. */
+  attempt: string;
   /** The run's end was recorded (the statement that did also gave the lease up). */
   released: boolean;
   /** The run found its lease taken (by the stale-run sweep or another run's claim). */
@@ -175,7 +186,9 @@ interface RunLease {
  * worker and is closed as failed — its committed items stay (and go into this run's manifest),
  * its cursor was never stored (a run that had only stalled finds its lease gone at its next write
  * and stops: docs/backup.md, "A run that lost its lease"). The run itself may be `running`
- * already (a retried job): its own lease then counts too.
+ * already (a retried job): its own lease then counts too. The claim stores `attempt` as the
+ * run's `lease_attempt`: an earlier attempt of the run — even in this same process, under the
+ * same holder — finds its writes refused from then on.
  */
 async function claimSourceLease(
   ctx: AppContext,
@@ -183,6 +196,7 @@ async function claimSourceLease(
   runId: string,
   startedAt: Date,
   leaseMs: number,
+  attempt: string,
 ): Promise<Date | null> {
   const now = ctx.clock.now();
   const self = await ctx.database.leases.self();
@@ -206,13 +220,13 @@ async function claimSourceLease(
       with left_runs as (
         update backup_runs
         set status = 'failed', error = ${INTERRUPTED_REASON}, finished_at = ${at}::timestamptz,
-          lease_expires_at = null, lease_holder = null
+          lease_expires_at = null, lease_holder = null, lease_attempt = null
         where source_id = ${sourceId}::uuid and status = 'running' and id <> ${runId}::uuid
       )
       update backup_runs
       set status = 'running', started_at = ${startedAt.toISOString()}::timestamptz,
         lease_expires_at = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz,
-        lease_holder = ${self}, ran_by = ${self}
+        lease_holder = ${self}, lease_attempt = ${attempt}::uuid, ran_by = ${self}
       where id = ${runId}::uuid`);
     return null;
   });
@@ -227,7 +241,13 @@ async function executeRun(
   lease: RunLease,
 ): Promise<RunResult> {
   const log = ctx.logger.child({ component: 'backup', runId, sourceId: source.id, service: source.service });
-  const ref = { id: runId, customerId: source.customerId, sourceId: source.id, leaseHolder: lease.holder };
+  const ref = {
+    id: runId,
+    customerId: source.customerId,
+    sourceId: source.id,
+    leaseHolder: lease.holder,
+    leaseAttempt: lease.attempt,
+  };
   let repository: Repository | undefined = options.repository;
   const ownRepository = !repository;
   let status: RunStatus = 'failed';
@@ -282,24 +302,14 @@ async function executeRun(
     // run that lost its lease (writeRunManifest finds that in the run rows it reads).
     const snapshotId = leaseLost
       ? LEASE_LOST
-      : await writeRunManifest(
-          ctx,
-          repository,
-          source,
-          runId,
-          lease.holder,
-          status,
-          startedAt,
-          finishedAt,
-          result,
-          error,
-        );
+      : await writeRunManifest(ctx, repository, source, runId, lease, status, startedAt, finishedAt, result, error);
     if (snapshotId === LEASE_LOST) leaseLost = true;
     else {
       await options.hooks?.beforeFinish?.();
       const items = await finishRun(ctx, {
         runId,
         leaseHolder: lease.holder,
+        leaseAttempt: lease.attempt,
         sourceId: source.id,
         status,
         error,
@@ -332,7 +342,7 @@ async function executeRun(
     await ctx.db
       .update(backupRuns)
       .set({ status, error, finishedAt: ctx.clock.now() })
-      .where(holdingLease({ id: runId, leaseHolder: lease.holder }))
+      .where(holdingLease(ref))
       .catch(() => undefined);
   } finally {
     if (ownRepository) await repository?.close();
@@ -345,9 +355,10 @@ async function executeRun(
  * another run's claim of the source): failed, "interrupted", at the time it was taken, its
  * versions left for the next manifest of the source. It writes nothing more but the reason it
  * now knows — and only over that one, on a row still failed. Answers the run as its row now
- * shows it: failed with the reason; or — when another worker re-claimed this same run (its job
- * sent again after the stall) — as that worker left it (`running`: it reports the run's end; an
- * end it recorded: as an attempt that finds its run ended answers), never a failure of its own.
+ * shows it: failed with the reason; or — when another attempt re-claimed this same run (its job
+ * sent again after the stall, fetched by another worker or by this same process: its own
+ * `lease_attempt`) — as that attempt left it (`running`: it reports the run's end; an end it
+ * recorded: as an attempt that finds its run ended answers), never a failure of its own.
  */
 async function recordLeaseLost(ctx: AppContext, runId: string): Promise<{ status: RunStatus; error: string | null }> {
   const [closed] = await ctx.db
@@ -398,7 +409,7 @@ async function writeRunManifest(
   repository: Repository,
   source: typeof backupSources.$inferSelect,
   runId: string,
-  leaseHolder: string,
+  lease: Pick<RunLease, 'holder' | 'attempt'>,
   status: RunStatus,
   startedAt: Date,
   finishedAt: Date,
@@ -438,9 +449,12 @@ async function writeRunManifest(
   const runRows = await ctx.db.select().from(backupRuns).where(inArray(backupRuns.id, unmanifested));
   // The run's own row, read here anyway, says whether it still holds its lease (no statement of
   // its own for that check): gone from the list, it was closed and covered by the run that took
-  // over; not `running` under this holder, it was closed and another run may be writing.
+  // over; not `running` under this holder and attempt, it was closed, or claimed again by
+  // another attempt, and another run or attempt may be writing.
   const own = runRows.find((row) => row.id === runId);
-  if (own?.status !== 'running' || own.leaseHolder !== leaseHolder) return LEASE_LOST;
+  if (own?.status !== 'running' || own.leaseHolder !== lease.holder || own.leaseAttempt !== lease.attempt) {
+    return LEASE_LOST;
+  }
   const runIds = runRows.map((row) => row.id);
   const errorRows =
     runIds.length === 0
@@ -524,15 +538,17 @@ async function writeRunManifest(
  * counters with what the source holds at this backup point (the per-user figures: items and
  * sizes of the current versions), its lease given up, the earlier failed runs its manifest
  * covers pointed at it, and — for a successful run — the source's new cursor. Only while the run
- * holds its lease (`running`, its own holder): a run that lost it changes nothing here — neither
- * its row (the sweep or the claim that took the lease closed it) nor the cursor, which the run
- * that took over may have moved. Answers the item count, or null when the lease was lost.
+ * holds its lease (`running`, its own holder and attempt): a run that lost it changes nothing
+ * here — neither its row (the sweep or the claim that took the lease closed it, or another
+ * attempt of the run holds it) nor the cursor, which the run or attempt that took over may have
+ * moved. Answers the item count, or null when the lease was lost.
  */
 async function finishRun(
   ctx: AppContext,
   run: {
     runId: string;
     leaseHolder: string;
+    leaseAttempt: string;
     sourceId: string;
     status: RunStatus;
     error: string | null;
@@ -560,10 +576,10 @@ async function finishRun(
       set status = ${run.status}, error = ${run.error}::text, mode = ${run.mode}::text, items = totals.items,
         stored_bytes = totals.stored_bytes, snapshot_id = ${run.snapshotId}::text,
         finished_at = ${finishedAt}::timestamptz, duration_ms = ${run.finishedAt.getTime() - run.startedAt.getTime()},
-        lease_expires_at = null, lease_holder = null
+        lease_expires_at = null, lease_holder = null, lease_attempt = null
       from totals
       where backup_runs.id = ${run.runId}::uuid and backup_runs.status = 'running'
-        and backup_runs.lease_holder = ${run.leaseHolder}
+        and backup_runs.lease_holder = ${run.leaseHolder} and backup_runs.lease_attempt = ${run.leaseAttempt}::uuid
       returning totals.items
     ),
     covered as (

@@ -6,9 +6,9 @@
 // commit comes once COMMIT_ITEMS items or COMMIT_BYTES fetched bytes are pending (each commit
 // finishes a pack, writes an index file and two statements; docs/benchmarks.md "End-to-end
 // backup, round five"). Every write for a run requires the run to hold its source's lease still
-// (`running`, its own holder): a run that lost it (stalled past its lease, another run of the
-// source took over) records nothing more — it would write over the newer run's current
-// versions — and stops.
+// (`running`, its own holder and attempt): a run that lost it (stalled past its lease, another
+// run of the source — or another attempt of the same run — took over) records nothing more — it
+// would write over the newer run's current versions — and stops.
 
 import type { Repository } from '@safehold/repository';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
@@ -40,6 +40,11 @@ export interface RunRef {
   sourceId: string;
   /** The process holding the run's lease on its source (db/lease-holders.ts). */
   leaseHolder: string;
+  /**
+   * This execution of the run: the token its claim stored in `lease_attempt`. A retry of the
+   * same run in the same process shares the holder, never the attempt.
+   */
+  leaseAttempt: string;
 }
 
 export interface RunHooks {
@@ -63,9 +68,17 @@ export class LeaseLostError extends Error {
   }
 }
 
-/** The run's row while the run holds its lease: what every write for the run is conditional on. */
-export function holdingLease(run: Pick<RunRef, 'id' | 'leaseHolder'>) {
-  return and(eq(backupRuns.id, run.id), eq(backupRuns.status, 'running'), eq(backupRuns.leaseHolder, run.leaseHolder));
+/**
+ * The run's row while this attempt of the run holds its lease (`running`, its holder, its
+ * attempt token): what every write for the run is conditional on.
+ */
+export function holdingLease(run: Pick<RunRef, 'id' | 'leaseHolder' | 'leaseAttempt'>) {
+  return and(
+    eq(backupRuns.id, run.id),
+    eq(backupRuns.status, 'running'),
+    eq(backupRuns.leaseHolder, run.leaseHolder),
+    eq(backupRuns.leaseAttempt, run.leaseAttempt),
+  );
 }
 
 type Pending = { kind: 'put'; item: PutItem } | { kind: 'close'; key: string };
@@ -141,6 +154,7 @@ async function recordVersions(
       set added = added + ${counts.added}, changed = changed + ${counts.changed},
         deleted = deleted + ${counts.deleted}, bytes = bytes + ${counts.bytes}
       where id = ${run.id}::uuid and status = 'running' and lease_holder = ${run.leaseHolder}
+        and lease_attempt = ${run.leaseAttempt}::uuid
       returning id
     ),
     inserted as (

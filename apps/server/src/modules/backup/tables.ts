@@ -171,6 +171,12 @@ export const backupRuns = pgTable(
      */
     leaseHolder: text('lease_holder'),
     /**
+     * While `running`: the attempt holding the lease — a random token set by each claim of the
+     * run (run-source.ts), so two executions of one run in one process (a stalled attempt and
+     * the retry that re-claimed the run) are told apart; every write of the run checks it.
+     */
+    leaseAttempt: uuid('lease_attempt'),
+    /**
      * The process that ran it (its lease holder id, db/lease-holders.ts), kept after the run ends:
      * in the scale-out deployment it says which worker backed the source up.
      */
