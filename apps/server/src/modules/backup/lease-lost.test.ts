@@ -453,7 +453,8 @@ forEachDatabase('a backup run that lost its lease', (kind) => {
     assert.ok(email);
     // One commit for everything; a message arrives before the retry (the second attempt commits it).
     const retry = await retryInProcess(7, 'afterCommit', 100, {
-      beforeRetry: () => f.emulator.control.addMessage({ email, subject: 'After the last commit', labelIds: ['INBOX'] }),
+      beforeRetry: () =>
+        f.emulator.control.addMessage({ email, subject: 'After the last commit', labelIds: ['INBOX'] }),
     });
     assert.equal(retry.window.committed, 8);
     await assertFirstAttemptStopped(retry);
