@@ -51,7 +51,8 @@ export interface RunSourceOptions {
   /** An already-open tenant repository to use (not closed here). */
   repository?: Repository;
   /**
-   * Items per commit, at most (default COMMIT_ITEMS, 500; a commit also comes once COMMIT_BYTES
+   * Items pending that make a commit due (default COMMIT_ITEMS, 500; checked between fetch
+   * groups, so a commit can take up to a group more; a commit also comes once COMMIT_BYTES
    * fetched bytes are pending). Items are fetched and stored in groups of FETCH_GROUP (100), or
    * of this size when smaller (tests lower it to interrupt runs between commits).
    */
