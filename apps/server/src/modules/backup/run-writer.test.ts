@@ -16,7 +16,7 @@ function writerDueAt(current: Map<string, CurrentVersion> = new Map()) {
   const ctx = { db: undefined as never, clock: { now: () => new Date(0) } } as ConstructorParameters<
     typeof RunWriter
   >[0];
-  const ref = { id: 'run', customerId: 'customer', sourceId: 'source', leaseHolder: 'holder' };
+  const ref = { id: 'run', customerId: 'customer', sourceId: 'source', leaseHolder: 'holder', leaseAttempt: 'attempt' };
   const writer = new RunWriter(ctx, repository, ref, current, {}, { items: 3, bytes: 10 });
   const due = async () => {
     try {
