@@ -37,7 +37,7 @@ forEachDatabase('a backup run that lost its lease', (kind) => {
       for (const line of complete) if (line.trim()) logLines.push(JSON.parse(line));
     });
     f = await backupFixture(kind, {
-      users: 8,
+      users: 9,
       generate: { messagesPerUser: 8, filesPerUser: 0, eventsPerUser: 0, contactsPerUser: 0 },
       logs,
     });
@@ -473,6 +473,45 @@ forEachDatabase('a backup run that lost its lease', (kind) => {
     const { row, manifest } = await assertFirstAttemptStopped(retry);
     assert.equal(row.items, 9);
     assert.ok(manifest.versions.some((version) => version.runId === retry.runId));
+  });
+
+  it('an attempt whose run another attempt ended before its claim leaves the run as it ended', async () => {
+    // The run's job sent twice (a retry while the first attempt still ran): the retry read the
+    // run not yet ended, then the first attempt ended it before the retry's claim. The claim
+    // must not make the ended run `running` again and execute it a second time (a second
+    // manifest, its end and counters written over).
+    const run = await queue(8);
+    let first: Awaited<ReturnType<typeof runSourceBackup>> | undefined;
+    let ended: typeof backupRuns.$inferSelect | undefined;
+    const leases = f.ctx.database.leases;
+    const retry = {
+      ...f.ctx,
+      database: {
+        ...f.ctx.database,
+        leases: {
+          // Called by the retry's claim, after it read the run: the first attempt ends it here.
+          self: async () => {
+            if (!first) {
+              first = await runSourceBackup(f.ctx, run.runId, { google: f.google });
+              ended = await runRow(f, run.runId);
+            }
+            return leases.self();
+          },
+          dead: (holders: readonly string[]) => leases.dead(holders),
+          close: async () => undefined,
+        },
+      },
+    };
+    const retried = await runSourceBackup(retry, run.runId, { google: f.google });
+    assert.equal(first?.status, 'success', 'the first attempt ended the run');
+    assert.ok(ended);
+    assert.equal(retried.status, 'success', 'the retry answers the run as the first attempt ended it');
+    assert.equal(retried.error, null);
+    assert.deepEqual(await runRow(f, run.runId), ended, 'the ended run left as it was');
+    const own = (await manifests()).filter((manifest) => manifest.run.id === run.runId);
+    assert.equal(own.length, 1, 'one manifest of the run');
+    const taken = logLines.filter((line) => line.runId === run.runId && line.msg === 'backup run lease taken');
+    assert.equal(taken.length, 1, 'the retry took no lease');
   });
 });
 
