@@ -103,6 +103,14 @@ export async function runSourceBackup(
   // This execution's token: the holder names the process, the attempt this claim of the run.
   const attempt = randomUUID();
   const busyUntil = await claimSourceLease(ctx, source.id, runId, startedAt, leaseMs, attempt);
+  if (busyUntil === RUN_ENDED) {
+    // Another attempt ended the run after it was read above: answered as that attempt ended it.
+    const [ended] = await ctx.db
+      .select({ status: backupRuns.status, error: backupRuns.error })
+      .from(backupRuns)
+      .where(eq(backupRuns.id, runId));
+    return { runId, sourceId: source.id, status: ended?.status ?? run.status, error: ended?.error ?? null };
+  }
   if (busyUntil) {
     if (options.onBusy === 'defer') {
       return { runId, sourceId: source.id, status: 'queued', error: ALREADY_RUNNING_REASON, busyUntil };
@@ -166,6 +174,9 @@ export async function runSourceBackup(
   }
 }
 
+/** What claimSourceLease answers when the run ended (another attempt of it) before its claim. */
+const RUN_ENDED = Symbol('run ended');
+
 /** The run's hold on its source, as this process knows it. */
 interface RunLease {
   holder: string;
@@ -189,7 +200,9 @@ interface RunLease {
  * and stops: docs/backup.md, "A run that lost its lease"). The run itself may be `running`
  * already (a retried job): its own lease then counts too. The claim stores `attempt` as the
  * run's `lease_attempt`: an earlier attempt of the run — even in this same process, under the
- * same holder — finds its writes refused from then on.
+ * same holder — finds its writes refused from then on. Only a run still `queued` or `running`
+ * is claimed: one that another attempt ended after runSourceBackup read it is left as it ended
+ * (RUN_ENDED), and the claim then closes no other run either.
  */
 async function claimSourceLease(
   ctx: AppContext,
@@ -198,7 +211,7 @@ async function claimSourceLease(
   startedAt: Date,
   leaseMs: number,
   attempt: string,
-): Promise<Date | null> {
+): Promise<Date | typeof RUN_ENDED | null> {
   const now = ctx.clock.now();
   const self = await ctx.database.leases.self();
   return ctx.db.transaction(async (tx) => {
@@ -215,21 +228,28 @@ async function claimSourceLease(
         !(holder.leaseHolder && dead.has(holder.leaseHolder)),
     );
     if (live?.leaseExpiresAt) return live.leaseExpiresAt;
-    // The left runs closed and this one marked running in one statement (their rows differ).
+    // The left runs closed and this one marked running in one statement (their rows differ),
+    // only while this run is not ended: an attempt that ended it meanwhile (its end's row lock
+    // makes this wait, then the row no longer matches) leaves nothing to claim.
     const at = now.toISOString();
-    await tx.execute(sql`
-      with left_runs as (
+    const claimed = await tx.execute(sql`
+      with claimed as (
+        update backup_runs
+        set status = 'running', started_at = ${startedAt.toISOString()}::timestamptz,
+          lease_expires_at = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz,
+          lease_holder = ${self}, lease_attempt = ${attempt}::uuid, ran_by = ${self}
+        where id = ${runId}::uuid and status in ('queued', 'running')
+        returning id
+      ),
+      left_runs as (
         update backup_runs
         set status = 'failed', error = ${INTERRUPTED_REASON}, finished_at = ${at}::timestamptz,
           lease_expires_at = null, lease_holder = null, lease_attempt = null
         where source_id = ${sourceId}::uuid and status = 'running' and id <> ${runId}::uuid
+          and exists (select 1 from claimed)
       )
-      update backup_runs
-      set status = 'running', started_at = ${startedAt.toISOString()}::timestamptz,
-        lease_expires_at = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz,
-        lease_holder = ${self}, lease_attempt = ${attempt}::uuid, ran_by = ${self}
-      where id = ${runId}::uuid`);
-    return null;
+      select id from claimed`);
+    return (claimed as unknown as { rows: unknown[] }).rows.length > 0 ? null : RUN_ENDED;
   });
 }
 
