@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import { type BackupFixture, backupFixture, runRow, startTestBackup } from '../../testing/backup.ts';
@@ -48,6 +49,9 @@ forEachDatabase('the stale-run sweep', (kind) => {
       status: 'running',
       startedAt: ago(60 * MINUTE),
       leaseExpiresAt: ago(STALE_AFTER_MS + MINUTE),
+      leaseHolder: 'pglite:a-dead-worker',
+      leaseAttempt: randomUUID(),
+      ranBy: 'pglite:a-dead-worker',
     });
     const pausedWorker = await run('contacts', {
       status: 'running',
@@ -77,6 +81,10 @@ forEachDatabase('the stale-run sweep', (kind) => {
     assert.equal(deadRow.status, 'failed');
     assert.equal(deadRow.error, INTERRUPTED_REASON);
     assert.equal(deadRow.leaseExpiresAt, null);
+    // The whole lease given up, as a claim that closes a left run gives it up: no holder, no attempt.
+    assert.equal(deadRow.leaseHolder, null);
+    assert.equal(deadRow.leaseAttempt, null);
+    assert.equal(deadRow.ranBy, 'pglite:a-dead-worker', 'who ran it stays');
     const ancientRow = await runRow(f, ancient);
     assert.equal(ancientRow.status, 'failed');
     assert.equal(ancientRow.error, NEVER_STARTED_REASON);
