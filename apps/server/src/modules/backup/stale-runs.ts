@@ -32,7 +32,15 @@ export async function sweepStaleRuns(
   const staleBefore = new Date(now.getTime() - STALE_AFTER_MS);
   const interrupted = await ctx.db
     .update(backupRuns)
-    .set({ status: 'failed', error: INTERRUPTED_REASON, finishedAt: now, leaseExpiresAt: null })
+    // The whole lease given up (expiry, holder, attempt), as a claim closing a left run does.
+    .set({
+      status: 'failed',
+      error: INTERRUPTED_REASON,
+      finishedAt: now,
+      leaseExpiresAt: null,
+      leaseHolder: null,
+      leaseAttempt: null,
+    })
     .where(
       and(
         eq(backupRuns.status, 'running'),
