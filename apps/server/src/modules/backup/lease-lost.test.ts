@@ -37,7 +37,7 @@ forEachDatabase('a backup run that lost its lease', (kind) => {
       for (const line of complete) if (line.trim()) logLines.push(JSON.parse(line));
     });
     f = await backupFixture(kind, {
-      users: 9,
+      users: 10,
       generate: { messagesPerUser: 8, filesPerUser: 0, eventsPerUser: 0, contactsPerUser: 0 },
       logs,
     });
@@ -512,6 +512,54 @@ forEachDatabase('a backup run that lost its lease', (kind) => {
     assert.equal(own.length, 1, 'one manifest of the run');
     const taken = logLines.filter((line) => line.runId === run.runId && line.msg === 'backup run lease taken');
     assert.equal(taken.length, 1, 'the retry took no lease');
+  });
+
+  it('a run whose failure could not be recorded is not left running without a lease', async () => {
+    // A storage failure before its end, then the statement recording the failure fails too (the
+    // database connection broke); the release in `finally` runs on a new connection. Clearing
+    // the lease of a row still `running` would leave a run the stale-run sweep never closes
+    // (and a source the scheduler never queues again): its lease must run out like a dead
+    // worker's, and the sweep then close it.
+    const run = await queue(9);
+    let refused = 0;
+    const db = new Proxy(f.ctx.db, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key !== 'update') return typeof value === 'function' ? value.bind(target) : value;
+        return (table: unknown) => {
+          const builder = target.update(table as typeof backupRuns);
+          return new Proxy(builder, {
+            get(inner, name, innerReceiver) {
+              const member = Reflect.get(inner, name, innerReceiver);
+              if (name !== 'set') return typeof member === 'function' ? member.bind(inner) : member;
+              return (values: Parameters<typeof inner.set>[0]) => {
+                if (values.status === 'failed' && values.error === 'storage failed' && refused === 0) {
+                  refused += 1;
+                  return { where: () => Promise.reject(new Error('connection terminated')) };
+                }
+                return inner.set(values);
+              };
+            },
+          });
+        };
+      },
+    });
+    const result = await runSourceBackup({ ...f.ctx, db }, run.runId, {
+      google: f.google,
+      hooks: {
+        beforeFinish() {
+          throw new Error('storage failed');
+        },
+      },
+    });
+    assert.equal(refused, 1, 'the failure was not recorded');
+    assert.equal(result.status, 'failed');
+    f.ctx.clock.advance(DEFAULT_LEASE_MS + STALE_AFTER_MS + 1000);
+    await sweepStaleRuns(f.ctx);
+    const row = await runRow(f, run.runId);
+    assert.equal(row.status, 'failed', 'closed by the sweep once its lease ran out');
+    assert.equal(row.leaseHolder, null);
+    assert.equal(row.leaseAttempt, null);
   });
 });
 
