@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { AuthorizationLostError, type GoogleClient } from '@safehold/google';
 import type { Repository } from '@safehold/repository';
-import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import {
   customerGoogleClient,
@@ -159,12 +159,20 @@ export async function runSourceBackup(
     clearInterval(renewal);
     // A run that ended normally gave its lease up in the statement that finished it. Only this
     // attempt's: a later attempt of the run in this same process holds it under its own token.
+    // Only of an ended row: one still `running` (its failure could not be recorded) keeps its
+    // lease until it runs out, then the stale-run sweep or the next claim closes it as a dead
+    // worker's — without a lease the sweep would never close it.
     if (!lease.released) {
       await ctx.db
         .update(backupRuns)
         .set({ leaseExpiresAt: null, leaseHolder: null, leaseAttempt: null })
         .where(
-          and(eq(backupRuns.id, runId), eq(backupRuns.leaseHolder, leaseHolder), eq(backupRuns.leaseAttempt, attempt)),
+          and(
+            eq(backupRuns.id, runId),
+            ne(backupRuns.status, 'running'),
+            eq(backupRuns.leaseHolder, leaseHolder),
+            eq(backupRuns.leaseAttempt, attempt),
+          ),
         )
         .catch((failure: unknown) => ctx.logger.warn({ err: failure, runId }, 'backup run lease not released'));
     }
