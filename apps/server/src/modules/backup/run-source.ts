@@ -25,6 +25,7 @@ import {
   COMMIT_BYTES,
   COMMIT_ITEMS,
   holdingLease,
+  LEASE_GIVEN_UP,
   LEASE_LOST_REASON,
   LeaseLostError,
   loadCurrentVersions,
@@ -105,11 +106,8 @@ export async function runSourceBackup(
   const busyUntil = await claimSourceLease(ctx, source.id, runId, startedAt, leaseMs, attempt);
   if (busyUntil === RUN_ENDED) {
     // Another attempt ended the run after it was read above: answered as that attempt ended it.
-    const [ended] = await ctx.db
-      .select({ status: backupRuns.status, error: backupRuns.error })
-      .from(backupRuns)
-      .where(eq(backupRuns.id, runId));
-    return { runId, sourceId: source.id, status: ended?.status ?? run.status, error: ended?.error ?? null };
+    const ended = (await runAsItStands(ctx, runId)) ?? { status: run.status, error: run.error };
+    return { runId, sourceId: source.id, ...ended };
   }
   if (busyUntil) {
     if (options.onBusy === 'defer') {
@@ -165,7 +163,7 @@ export async function runSourceBackup(
     if (!lease.released) {
       await ctx.db
         .update(backupRuns)
-        .set({ leaseExpiresAt: null, leaseHolder: null, leaseAttempt: null })
+        .set(LEASE_GIVEN_UP)
         .where(
           and(
             eq(backupRuns.id, runId),
@@ -396,11 +394,19 @@ async function recordLeaseLost(ctx: AppContext, runId: string): Promise<{ status
     .where(and(eq(backupRuns.id, runId), eq(backupRuns.status, 'failed'), eq(backupRuns.error, INTERRUPTED_REASON)))
     .returning({ status: backupRuns.status, error: backupRuns.error });
   if (closed) return closed;
+  return (await runAsItStands(ctx, runId)) ?? { status: 'failed', error: LEASE_LOST_REASON };
+}
+
+/** The run's status and error as its row now shows them (another attempt may have ended it). */
+async function runAsItStands(
+  ctx: AppContext,
+  runId: string,
+): Promise<{ status: RunStatus; error: string | null } | undefined> {
   const [row] = await ctx.db
     .select({ status: backupRuns.status, error: backupRuns.error })
     .from(backupRuns)
     .where(eq(backupRuns.id, runId));
-  return row ?? { status: 'failed', error: LEASE_LOST_REASON };
+  return row;
 }
 
 /**
@@ -607,8 +613,7 @@ async function finishRun(
         finished_at = ${finishedAt}::timestamptz, duration_ms = ${run.finishedAt.getTime() - run.startedAt.getTime()},
         lease_expires_at = null, lease_holder = null, lease_attempt = null
       from totals
-      where backup_runs.id = ${run.runId}::uuid and backup_runs.status = 'running'
-        and backup_runs.lease_holder = ${run.leaseHolder} and backup_runs.lease_attempt = ${run.leaseAttempt}::uuid
+      where ${holdingLease({ id: run.runId, leaseHolder: run.leaseHolder, leaseAttempt: run.leaseAttempt })}
       returning totals.items
     ),
     covered as (

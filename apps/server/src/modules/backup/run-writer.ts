@@ -81,6 +81,9 @@ export function holdingLease(run: Pick<RunRef, 'id' | 'leaseHolder' | 'leaseAtte
   );
 }
 
+/** A run row's lease given up whole (expiry, holder, attempt): set when a run ends or is closed. */
+export const LEASE_GIVEN_UP = { leaseExpiresAt: null, leaseHolder: null, leaseAttempt: null } as const;
+
 type Pending = { kind: 'put'; item: PutItem } | { kind: 'close'; key: string };
 
 /** Items pending before `commitWhenDue()` commits (fetch groups stay smaller: run-source.ts). */
@@ -153,8 +156,7 @@ async function recordVersions(
       update backup_runs
       set added = added + ${counts.added}, changed = changed + ${counts.changed},
         deleted = deleted + ${counts.deleted}, bytes = bytes + ${counts.bytes}
-      where id = ${run.id}::uuid and status = 'running' and lease_holder = ${run.leaseHolder}
-        and lease_attempt = ${run.leaseAttempt}::uuid
+      where ${holdingLease(run)}
       returning id
     ),
     inserted as (

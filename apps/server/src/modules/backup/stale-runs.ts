@@ -13,6 +13,7 @@ import { and, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { BACKUP_JOB, INTERRUPTED_REASON } from './backup-types.ts';
 import { enqueueRunJob } from './queue-runs.ts';
+import { LEASE_GIVEN_UP } from './run-writer.ts';
 import { backupRuns } from './tables.ts';
 
 export const STALE_AFTER_MS = 15 * 60_000;
@@ -33,14 +34,7 @@ export async function sweepStaleRuns(
   const interrupted = await ctx.db
     .update(backupRuns)
     // The whole lease given up (expiry, holder, attempt), as a claim closing a left run does.
-    .set({
-      status: 'failed',
-      error: INTERRUPTED_REASON,
-      finishedAt: now,
-      leaseExpiresAt: null,
-      leaseHolder: null,
-      leaseAttempt: null,
-    })
+    .set({ status: 'failed', error: INTERRUPTED_REASON, finishedAt: now, ...LEASE_GIVEN_UP })
     .where(
       and(
         eq(backupRuns.status, 'running'),
