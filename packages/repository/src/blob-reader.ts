@@ -11,7 +11,7 @@ import { parseDescriptor } from './descriptor.ts';
 import { RepositoryError } from './errors.ts';
 import type { RepositoryKeys } from './keys.ts';
 import { BLOB_DATA, BLOB_DESCRIPTOR, type BlobType, packPath } from './pack.ts';
-import { releaseBuffer } from './release.ts';
+import { ownCopy, releaseBuffer } from './release.ts';
 import type { WorkerPool } from './worker-pool.ts';
 import type { RestoreColumns } from './worker-protocol.ts';
 
@@ -22,19 +22,6 @@ const CACHE_BYTES = 16 * 1024 * 1024;
 /** Blobs of a pack at most this far apart are fetched with one read, up to COALESCE_LIMIT bytes. */
 const COALESCE_GAP = 64 * 1024;
 const COALESCE_LIMIT = 8 * 1024 * 1024;
-
-/**
- * `length` bytes of `bytes` from `at`, in a buffer of their own. A range read mostly for the
- * blobs between the wanted ones (a restore's descriptors lie between message bodies: 40 MB read
- * for 1 MB of descriptors) is not kept for them: a view posted to a worker copies its whole
- * buffer, and the range stayed alive until the blobs were opened (docs/benchmarks.md, round six).
- */
-function copyOut(bytes: Buffer, at: number, length: number): Buffer {
-  // Unpooled, so that it is handed over to the worker rather than copied (readBlobs).
-  const own = Buffer.allocUnsafeSlow(length);
-  bytes.copy(own, 0, at, at + length);
-  return own;
-}
 
 export type RestoreResult = { ok: true; bytes: number } | { ok: false; error: string };
 
@@ -208,17 +195,18 @@ export class BlobReader {
           offset: range.offset,
           length: range.end - range.offset,
         });
+        // A range read mostly for the blobs between the wanted ones (a restore's descriptors lie
+        // between message bodies: 40 MB read for 1 MB of descriptors) is not kept for them: its
+        // blobs are copied out and it is freed (a view posted to a worker copies its whole
+        // buffer, and the range stayed alive until the blobs were opened; benchmarks.md, round six).
         let needed = 0;
         for (const i of range.members) needed += wanted[i]!.location.length;
         const copy = needed * 2 < bytes.length;
         for (const i of range.members) {
           const { id, location } = wanted[i]!;
           const at = location.offset - range.offset;
-          fetched[i] = {
-            id,
-            location,
-            sealed: copy ? copyOut(bytes, at, location.length) : bytes.subarray(at, at + location.length),
-          };
+          const sealed = bytes.subarray(at, at + location.length);
+          fetched[i] = { id, location, sealed: copy ? ownCopy(sealed) : sealed };
         }
         if (copy) releaseBuffer(bytes);
       }),

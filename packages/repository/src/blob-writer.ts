@@ -17,6 +17,7 @@ import {
   PackStream,
   packPath,
 } from './pack.ts';
+import { ownCopy } from './release.ts';
 import type { WorkerPool } from './worker-pool.ts';
 import { keptFiles, type WorkerResult, type WorkerTask } from './worker-protocol.ts';
 
@@ -160,7 +161,7 @@ export class BlobWriter {
     const datas = raws.map((raw) => {
       const owned =
         raw.buffer instanceof ArrayBuffer && raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
-      const data = owned && !transfer.has(raw.buffer as ArrayBuffer) ? raw : compactCopy(raw);
+      const data = owned && !transfer.has(raw.buffer as ArrayBuffer) ? raw : ownCopy(raw);
       transfer.add(data.buffer as ArrayBuffer);
       return data;
     });
@@ -253,8 +254,8 @@ export class BlobWriter {
       // parts, Node's 8 KiB pool for a small Buffer): each blob goes over as a compact copy of
       // its own bytes, transferred rather than cloned.
       const items = fresh.map((blob) => ({
-        id: compactCopy(Buffer.from(blob.id, 'hex')),
-        data: compactCopy(blob.data),
+        id: ownCopy(Buffer.from(blob.id, 'hex')),
+        data: ownCopy(blob.data),
       }));
       ({ sealed } = await this.deps.pool.run(
         { op: 'seal', dataKey: this.deps.keys.dataKey, level: this.deps.zstdLevel, items },
@@ -404,11 +405,4 @@ export class BlobWriter {
     if (this.writeError) throw this.writeError;
     await this.deps.index.flush();
   }
-}
-
-/** A copy of `view`'s bytes in an ArrayBuffer of its own (safe to transfer to a worker). */
-function compactCopy(view: Uint8Array): Uint8Array<ArrayBuffer> {
-  const copy = new Uint8Array(view.byteLength);
-  copy.set(view);
-  return copy;
 }

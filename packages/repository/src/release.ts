@@ -15,3 +15,14 @@ export function releaseBuffer(view: Uint8Array): void {
   if (view.byteOffset !== 0 || view.byteLength !== buffer.byteLength || buffer.byteLength === 0) return;
   buffer.transfer(0);
 }
+
+/**
+ * A copy of `view`'s bytes in memory of their own (an unpooled Buffer spanning its whole
+ * ArrayBuffer): safe to transfer to a worker, and to free with releaseBuffer, without keeping
+ * the larger buffer `view` may be a slice of.
+ */
+export function ownCopy(view: Uint8Array): Buffer<ArrayBuffer> {
+  const copy = Buffer.allocUnsafeSlow(view.byteLength);
+  copy.set(view);
+  return copy;
+}
